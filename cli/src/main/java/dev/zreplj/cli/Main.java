@@ -1,0 +1,93 @@
+package dev.zreplj.cli;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import dev.zreplj.config.Config;
+import dev.zreplj.config.ConfigException;
+import dev.zreplj.config.ConfigLoader;
+import java.nio.file.Path;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The {@code zreplj} command: global options, and the mapping of failures to exit status 0/1/2. */
+@Command(name = "zreplj", mixinStandardHelpOptions = false,
+        description = "Replicates ZFS filesystems to a backup box over SSH.",
+        subcommands = {
+                AgentCommand.class,
+                StdinserverCommand.class,
+                StatusCommand.class,
+                ConfigcheckCommand.class,
+                TestCommand.class,
+                AuthorizedKeysCommand.class,
+                VersionCommand.class,
+                CommandLine.HelpCommand.class,
+        })
+public final class Main {
+    public static final Path DEFAULT_CONFIG = Path.of("/etc/zreplj/zreplj.yml");
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "config file (default: $ZREPLJ_CONFIG, else /etc/zreplj/zreplj.yml)")
+    Path config;
+
+    @Option(names = {"-v", "--verbose"}, description = "more detail, including stack traces of failures")
+    boolean verbose;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    public static int run(String... args) {
+        Main main = new Main();
+        CommandLine cl = new CommandLine(main);
+        cl.setExecutionStrategy(parseResult -> {
+            main.configureLogging();
+            return new CommandLine.RunLast().execute(parseResult);
+        });
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> main.report(ex));
+        cl.setParameterExceptionHandler((ex, args1) -> {
+            System.err.println("zreplj: " + ex.getMessage() + " (see 'zreplj help "
+                    + ex.getCommandLine().getCommandName() + "')");
+            return ExitCodes.USAGE;
+        });
+        return cl.execute(args);
+    }
+
+    private int report(Exception ex) {
+        int code = ExitCodes.FAILURE;
+        String message = ex.getMessage();
+        if (ex instanceof CliException ce) {
+            code = ce.exitCode();
+        } else if (ex instanceof ConfigException) {
+            code = ExitCodes.USAGE;
+        } else if (message == null || message.isBlank()) {
+            message = ex.getClass().getSimpleName();
+        }
+        System.err.println("zreplj: " + message);
+        if (verbose) {
+            ex.printStackTrace(System.err);
+        }
+        return code;
+    }
+
+    private void configureLogging() {
+        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        root.setLevel(verbose ? Level.DEBUG : Level.INFO);
+    }
+
+    /** The config file in effect: --config, else $ZREPLJ_CONFIG, else the default. */
+    Path configPath() {
+        if (config != null) return config;
+        String env = System.getenv("ZREPLJ_CONFIG");
+        return env != null && !env.isBlank() ? Path.of(env) : DEFAULT_CONFIG;
+    }
+
+    Config loadConfig() throws ConfigException {
+        return new ConfigLoader().load(configPath());
+    }
+
+    boolean verbose() {
+        return verbose;
+    }
+}

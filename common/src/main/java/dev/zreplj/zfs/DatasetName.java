@@ -1,0 +1,117 @@
+package dev.zreplj.zfs;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A validated ZFS filesystem or volume name ({@code pool/a/b}). Every name that reaches {@code zfs}
+ * goes through here first, so a hostile or mistyped name can never become an option or a path trick.
+ * Stricter than ZFS where ZFS is lax in dangerous ways: no spaces, no leading '-', no '.'/'..' components.
+ */
+public record DatasetName(String value) implements Comparable<DatasetName> {
+    public static final int MAX_LENGTH = 255;
+
+    public DatasetName {
+        validate(value);
+    }
+
+    public static DatasetName of(String value) {
+        return new DatasetName(value);
+    }
+
+    /** Checks one name component (between slashes, or the part after '@' / '#'). */
+    public static void validateComponent(String component, String what) {
+        if (component == null || component.isEmpty()) {
+            throw new InvalidNameException(what + " is empty");
+        }
+        if (component.equals(".") || component.equals("..")) {
+            throw new InvalidNameException(what + " '" + component + "' is not allowed");
+        }
+        if (component.charAt(0) == '-') {
+            throw new InvalidNameException(what + " '" + component + "' must not start with '-'");
+        }
+        for (int i = 0; i < component.length(); i++) {
+            char c = component.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || c == '_' || c == '-' || c == '.' || c == ':';
+            if (!ok) {
+                throw new InvalidNameException(what + " '" + component + "' contains '" + printable(c)
+                        + "'; allowed are letters, digits and _ - . :");
+            }
+        }
+    }
+
+    private static void validate(String value) {
+        if (value == null || value.isEmpty()) {
+            throw new InvalidNameException("dataset name is empty");
+        }
+        if (value.length() > MAX_LENGTH) {
+            throw new InvalidNameException("dataset name '" + value.substring(0, 40) + "...' is longer than "
+                    + MAX_LENGTH + " characters");
+        }
+        if (value.indexOf('@') >= 0 || value.indexOf('#') >= 0) {
+            throw new InvalidNameException("dataset name '" + value + "' must not contain '@' or '#'");
+        }
+        if (value.startsWith("/") || value.endsWith("/") || value.contains("//")) {
+            throw new InvalidNameException("dataset name '" + value + "' has an empty component");
+        }
+        String[] parts = value.split("/", -1);
+        for (String part : parts) {
+            validateComponent(part, "dataset name component");
+        }
+        char first = parts[0].charAt(0);
+        if (!((first >= 'a' && first <= 'z') || (first >= 'A' && first <= 'Z'))) {
+            throw new InvalidNameException("pool name '" + parts[0] + "' must start with a letter");
+        }
+    }
+
+    private static String printable(char c) {
+        return c < 0x20 || c == 0x7f ? String.format("\\x%02x", (int) c) : String.valueOf(c);
+    }
+
+    public List<String> components() {
+        return List.of(value.split("/"));
+    }
+
+    public String pool() {
+        int slash = value.indexOf('/');
+        return slash < 0 ? value : value.substring(0, slash);
+    }
+
+    public int depth() {
+        return components().size();
+    }
+
+    public Optional<DatasetName> parent() {
+        int slash = value.lastIndexOf('/');
+        return slash < 0 ? Optional.empty() : Optional.of(new DatasetName(value.substring(0, slash)));
+    }
+
+    /** Appends a relative path of one or more components ("a" or "a/b"), each validated. */
+    public DatasetName child(String relative) {
+        return new DatasetName(value + "/" + relative);
+    }
+
+    /** True when this is {@code other} itself or lies below it. */
+    public boolean isSelfOrDescendantOf(DatasetName other) {
+        return value.equals(other.value) || value.startsWith(other.value + "/");
+    }
+
+    /** The path below {@code ancestor} ("" for the ancestor itself). */
+    public String relativeTo(DatasetName ancestor) {
+        if (!isSelfOrDescendantOf(ancestor)) {
+            throw new IllegalArgumentException(value + " is not inside " + ancestor.value);
+        }
+        return value.equals(ancestor.value) ? "" : value.substring(ancestor.value.length() + 1);
+    }
+
+    @Override
+    public int compareTo(DatasetName o) {
+        return value.compareTo(o.value);
+    }
+
+    @Override
+    public String toString() {
+        return value;
+    }
+}

@@ -1,0 +1,18 @@
+package dev.zreplj.config;
+
+import java.nio.file.Path;
+
+/**
+ * zreplj's own global settings ({@code global.zreplj}); zrepl's global keys (logging, monitoring,
+ * control, serve) are accepted for compatibility and not used.
+ *
+ * @param stateDir  lock and state files (default /var/lib/zreplj)
+ * @param zfsBinary explicit zfs path, or null to search PATH and the sbin directories
+ */
+public record Global(Path stateDir, Path zfsBinary) {
+    public static final Path DEFAULT_STATE_DIR = Path.of("/var/lib/zreplj");
+
+    public static Global defaults() {
+        return new Global(DEFAULT_STATE_DIR, null);
+    }
+}

@@ -1,0 +1,5 @@
+package dev.zreplj.config;
+
+public sealed interface Job permits PushJob, SinkJob {
+    String name();
+}
