@@ -7,35 +7,165 @@ import java.util.List;
 
 /**
  * The agent's side of the protocol on one channel (one stdinserver process). Requests are strictly
- * sequential on a channel. SKELETON: filled in by the protocol work.
+ * sequential on a channel. Pass buffered streams: every frame is one write, and the client flushes at
+ * the end of each request.
  */
 public final class SinkClient implements AutoCloseable {
     private final InputStream in;
-    private final OutputStream out;
+    private final FrameReader reader;
+    private final FrameWriter writer;
+    private Hello serverHello;
+    private byte[] dataBuffer;
+    private boolean closed;
 
     public SinkClient(InputStream fromServer, OutputStream toServer) {
         this.in = fromServer;
-        this.out = toServer;
+        this.reader = new FrameReader(fromServer, "server", Wire.MAX_CONTROL_FROM_SERVER);
+        this.writer = new FrameWriter(toServer, Wire.MAX_CONTROL_FROM_CLIENT);
     }
 
     /** Versioned handshake; a mismatch is a RemoteException naming both versions. */
     public void handshake() throws IOException {
-        throw new IOException("not implemented yet");
+        writer.writeMagic();
+        writer.control(FrameType.HELLO, new Hello(Wire.PROTOCOL_VERSION, Wire.softwareVersion(), List.of()));
+        writer.flush();
+        reader.readMagic();
+        FrameType t = reader.expectFrame("HELLO");
+        if (t == FrameType.ERROR) {
+            throw reader.json(ErrorReply.class).toException();
+        }
+        if (t != FrameType.HELLO) {
+            throw reader.unexpected("HELLO");
+        }
+        Hello hello = reader.json(Hello.class);
+        if (hello.protocol() != Wire.PROTOCOL_VERSION) {
+            throw new RemoteException(ErrorCodes.VERSION, "protocol mismatch: this agent speaks zreplj protocol "
+                    + Wire.PROTOCOL_VERSION + " (zreplj " + Wire.softwareVersion() + "), the backup box speaks "
+                    + hello.protocol() + " (zreplj " + hello.software() + "); install matching zreplj versions",
+                    "");
+        }
+        serverHello = hello;
+    }
+
+    /** The server's HELLO: its software version and capabilities. */
+    public Hello serverHello() {
+        requireHandshake();
+        return serverHello;
     }
 
     /** Every filesystem in the client's jail (placeholders included) with its versions. */
     public List<RemoteFilesystem> listFilesystems() throws IOException {
-        throw new IOException("not implemented yet");
+        requireHandshake();
+        writer.empty(FrameType.LIST);
+        writer.flush();
+        FrameType t = reader.expectFrame("LISTING");
+        if (t == FrameType.ERROR) {
+            throw reader.json(ErrorReply.class).toException();
+        }
+        if (t != FrameType.LISTING) {
+            throw reader.unexpected("LISTING");
+        }
+        return reader.json(Listing.class).filesystems();
     }
 
-    /** Streams {@code stream} (a zfs send's stdout) to the server and waits for its receive to finish. */
+    /**
+     * Streams {@code stream} (a zfs send's stdout) to the server and waits for its receive to finish.
+     * When the server reports an error before the stream ends, sending stops and that error is thrown.
+     * When reading {@code stream} fails, the server is told to abort and that failure is thrown.
+     */
     public ReceiveResult receive(ReceiveCommand command, InputStream stream) throws IOException {
-        throw new IOException("not implemented yet");
+        requireHandshake();
+        if (dataBuffer == null) {
+            dataBuffer = FrameWriter.newDataBuffer();
+        }
+        IOException sourceFailure = null;
+        try {
+            writer.control(FrameType.RECV, command);
+            boolean more = true;
+            // The server answers before END only when it refuses or fails; then stop sending.
+            while (more && in.available() == 0) {
+                int n;
+                try {
+                    n = fill(stream, dataBuffer);
+                } catch (IOException e) {
+                    sourceFailure = e;
+                    break;
+                }
+                if (n > 0) {
+                    writer.data(dataBuffer, n);
+                }
+                more = n == Wire.MAX_DATA;
+            }
+            writer.empty(sourceFailure == null ? FrameType.END : FrameType.ABORT);
+            writer.flush();
+        } catch (IOException sendFailure) {
+            // The server may have said why before the connection broke; that reason is the better one.
+            RemoteException reason = tryReadError();
+            if (reason != null) {
+                reason.addSuppressed(sendFailure);
+                throw reason;
+            }
+            throw sendFailure;
+        }
+        FrameType t = reader.expectFrame("RESULT");
+        if (t == FrameType.ERROR) {
+            RemoteException error = reader.json(ErrorReply.class).toException();
+            if (sourceFailure != null) {
+                sourceFailure.addSuppressed(error);
+                throw sourceFailure;
+            }
+            throw error;
+        }
+        if (t != FrameType.RESULT) {
+            throw reader.unexpected("RESULT");
+        }
+        ReceiveResult result = reader.json(ReceiveResult.class);
+        if (sourceFailure != null) {
+            throw sourceFailure;
+        }
+        return result;
     }
 
-    /** Says goodbye; the server exits 0. */
+    /** Says goodbye; the server exits 0. Does nothing before a successful handshake or when closed. */
     @Override
     public void close() throws IOException {
-        throw new IOException("not implemented yet");
+        if (serverHello == null || closed) {
+            return;
+        }
+        closed = true;
+        writer.empty(FrameType.BYE);
+        writer.flush();
+    }
+
+    private RemoteException tryReadError() {
+        try {
+            FrameType t = reader.next();
+            return t == FrameType.ERROR ? reader.json(ErrorReply.class).toException() : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private void requireHandshake() {
+        if (serverHello == null) {
+            throw new IllegalStateException("handshake() has not succeeded on this channel");
+        }
+        if (closed) {
+            throw new IllegalStateException("this channel is closed");
+        }
+    }
+
+    /** Reads until the chunk is full or the stream ends: big frames keep the per-frame cost negligible. */
+    private static int fill(InputStream stream, byte[] buffer) throws IOException {
+        int off = FrameWriter.DATA_OFFSET;
+        int end = FrameWriter.DATA_OFFSET + Wire.MAX_DATA;
+        while (off < end) {
+            int r = stream.read(buffer, off, end - off);
+            if (r < 0) {
+                break;
+            }
+            off += r;
+        }
+        return off - FrameWriter.DATA_OFFSET;
     }
 }

@@ -1,0 +1,26 @@
+package dev.zreplj.protocol;
+
+/** The stable words in {@link RemoteException#code()} and ERROR frames (docs/protocol.md lists them). */
+public final class ErrorCodes {
+    /** The byte stream broke the protocol: garbage, truncation, limits, JSON that does not fit. */
+    public static final String PROTOCOL = "protocol";
+    /** The two sides speak different protocol versions. */
+    public static final String VERSION = "version";
+    /** The client id is not served by this box's config. */
+    public static final String CLIENT = "client";
+    /** A dataset name is invalid or lies outside the client's jail. */
+    public static final String JAIL = "jail";
+    /** Another receive into the same dataset is running. */
+    public static final String BUSY = "busy";
+    /** The stream's header does not match the command, or carries what this box refuses. */
+    public static final String STREAM = "stream";
+    /** zfs failed; the detail is its stderr. */
+    public static final String ZFS = "zfs";
+    /** The client aborted the stream (its zfs send failed). */
+    public static final String ABORTED = "aborted";
+    /** Something unexpected on the server (a local I/O error, for example). */
+    public static final String INTERNAL = "internal";
+
+    private ErrorCodes() {
+    }
+}

@@ -1,0 +1,46 @@
+package dev.zreplj.protocol;
+
+/** The one-byte frame types. Control frames carry JSON or nothing; DATA carries raw stream bytes. */
+public enum FrameType {
+    HELLO(0x01, Payload.JSON),
+    ERROR(0x02, Payload.JSON),
+    BYE(0x03, Payload.NONE),
+    LIST(0x10, Payload.NONE),
+    LISTING(0x11, Payload.JSON),
+    RECV(0x20, Payload.JSON),
+    DATA(0x21, Payload.RAW),
+    END(0x22, Payload.NONE),
+    ABORT(0x23, Payload.NONE),
+    RESULT(0x24, Payload.JSON);
+
+    enum Payload { NONE, JSON, RAW }
+
+    private static final FrameType[] BY_CODE = new FrameType[256];
+
+    static {
+        for (FrameType t : values()) {
+            BY_CODE[t.code] = t;
+        }
+    }
+
+    private final int code;
+    private final Payload payload;
+
+    FrameType(int code, Payload payload) {
+        this.code = code;
+        this.payload = payload;
+    }
+
+    int code() {
+        return code;
+    }
+
+    Payload payload() {
+        return payload;
+    }
+
+    /** null for a byte that is no frame type. */
+    static FrameType of(int code) {
+        return BY_CODE[code & 0xff];
+    }
+}

@@ -1,0 +1,34 @@
+package dev.zreplj.protocol;
+
+import java.nio.charset.StandardCharsets;
+
+/** The fixed facts of the wire format; docs/protocol.md is the prose version of this class. */
+public final class Wire {
+    /** Bumped on any incompatible change; both sides must speak the same one. */
+    public static final int PROTOCOL_VERSION = 1;
+
+    /**
+     * Sent by each side before anything else. It never changes across protocol versions, so that a
+     * version mismatch can still be reported in words, and garbage (a login banner, a shell prompt, an
+     * error from a missing binary) is recognised at the first bytes.
+     */
+    static final byte[] MAGIC = "ZREPLJ\0\n".getBytes(StandardCharsets.US_ASCII);
+
+    static final int HEADER_LENGTH = 5;
+
+    /** Largest DATA payload; also what the client reads from zfs send per frame. */
+    public static final int MAX_DATA = 1 << 20;
+    /** Largest control frame the server accepts from a client (a command is a few hundred bytes). */
+    public static final int MAX_CONTROL_FROM_CLIENT = 1 << 20;
+    /** Largest control frame the client accepts (a listing of thousands of snapshots). */
+    public static final int MAX_CONTROL_FROM_SERVER = 64 << 20;
+
+    private Wire() {
+    }
+
+    /** The running zreplj's version, from the jar manifest; "dev" when run from class directories. */
+    public static String softwareVersion() {
+        String v = Wire.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+}
