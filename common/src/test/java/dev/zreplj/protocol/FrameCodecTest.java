@@ -238,7 +238,7 @@ class FrameCodecTest {
         assertEquals("RECV frame does not fit its message: Missing creator property 'path' (index 0)",
                 badRecv("{" + ok + "}").getMessage());
         assertEquals("RECV frame carries JSON null instead of an object", badRecv("null").getMessage());
-        assertStartsWith("RECV frame does not fit its message: Unexpected character", badRecv("hello").getMessage());
+        assertStartsWith("RECV frame does not fit its message: Unrecognized token 'hello'", badRecv("hello").getMessage());
         assertStartsWith("RECV frame does not fit its message: ", badRecv("").getMessage());
         assertStartsWith("RECV frame does not fit its message: ", badRecv("{\"path\":\"a\"," + ok).getMessage());
         assertStartsWith("RECV frame does not fit its message: ",
