@@ -1,17 +1,53 @@
 package dev.zreplj.cli;
 
+import dev.zreplj.config.Config;
+import dev.zreplj.stdinserver.StdinServer;
+import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.InvalidNameException;
+import dev.zreplj.zfs.Zfs;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-/** SKELETON: filled in by the work that owns this command. */
+/** The forced command on the backup box: the protocol on stdin/stdout for the one client the key names. */
 @Command(name = "stdinserver", description = "Forced command on the backup box: serves one client over stdin/stdout.")
 final class StdinserverCommand implements Callable<Integer> {
+    private static final int BUFFER = 1 << 20;
+
     @ParentCommand
     Main parent;
 
+    @Parameters(index = "0", paramLabel = "CLIENT_ID", description = "the client this SSH key belongs to")
+    String clientId;
+
     @Override
     public Integer call() throws Exception {
-        throw CliException.failure("stdinserver: not implemented yet");
+        // stdout carries only protocol: anything printed by mistake goes to stderr instead.
+        PrintStream previousOut = System.out;
+        System.setOut(System.err);
+        try {
+            try {
+                DatasetName.validateComponent(clientId, "CLIENT_ID");
+            } catch (InvalidNameException e) {
+                throw CliException.usage("stdinserver: invalid CLIENT_ID: " + e.getMessage()
+                        + " (fix the forced command in authorized_keys)");
+            }
+            Config config = parent.loadConfig();
+            Zfs zfs = config.global().zfsBinary() != null ? new Zfs(config.global().zfsBinary()) : Zfs.locate();
+            InputStream in = new BufferedInputStream(new FileInputStream(FileDescriptor.in), BUFFER);
+            OutputStream out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 64 << 10);
+            return new StdinServer(config, clientId, zfs, in, out, System.err).run();
+        } finally {
+            System.setOut(previousOut);
+        }
     }
 }

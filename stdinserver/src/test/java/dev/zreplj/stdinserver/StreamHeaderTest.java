@@ -1,0 +1,87 @@
+package dev.zreplj.stdinserver;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.zreplj.protocol.RemoteException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class StreamHeaderTest {
+
+    /** A DRR_BEGIN record as zfs send writes it (layout checked against zfs-fuse's output). */
+    static byte[] begin(ByteOrder order, int payloadLength, long toGuid, long fromGuid, String toName) {
+        ByteBuffer b = ByteBuffer.allocate(400).order(order);
+        b.putInt(0, 0);
+        b.putInt(4, payloadLength);
+        b.putLong(8, StreamHeader.MAGIC);
+        b.putLong(16, 0x11);
+        b.putInt(32, 2);
+        b.putLong(40, toGuid);
+        b.putLong(48, fromGuid);
+        byte[] name = toName.getBytes(StandardCharsets.UTF_8);
+        b.put(56, name);
+        return b.array();
+    }
+
+    @Test
+    void littleEndianFullStream() throws RemoteException {
+        byte[] b = begin(ByteOrder.LITTLE_ENDIAN, 0, 0xa0bfb9072755f675L, 0, "pool/a@s1");
+        assertEquals(new StreamHeader(0, 0xa0bfb9072755f675L, 0, "pool/a@s1"), StreamHeader.parse(b, 312));
+        assertEquals("s1", StreamHeader.parse(b, 312).snapshotName());
+    }
+
+    @Test
+    void realZfsFuseBytes() throws RemoteException {
+        // The first 64 bytes of a real `zfs send pool/a@s2 -i @s1` from zfs-fuse, x86-64.
+        byte[] b = new byte[312];
+        int[] head = {0, 0, 0, 0, 0, 0, 0, 0, 0xac, 0xcb, 0xba, 0xf5, 2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0x83, 0xb8,
+                4, 0x6b, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0x27, 0x7e, 0x9c, 0x32, 0x7c, 0xbc, 0xea, 0x70, 0x75, 0xf6,
+                0x55, 0x27, 7, 0xb9, 0xbf, 0xa0, 'p', 'o', 'o', 'l', '/', 'a', '@', 's', '2'};
+        for (int i = 0; i < head.length; i++) {
+            b[i] = (byte) head[i];
+        }
+        StreamHeader h = StreamHeader.parse(b, 312);
+        assertEquals(Long.parseUnsignedLong("8136522918409305639"), h.toGuid());
+        assertEquals(Long.parseUnsignedLong("11583180206996059765"), h.fromGuid());
+        assertEquals("pool/a@s2", h.toName());
+        assertEquals(0, h.payloadLength());
+    }
+
+    @Test
+    void bigEndianIncrementalWithPayload() throws RemoteException {
+        byte[] b = begin(ByteOrder.BIG_ENDIAN, 520, 7, 9, "tank/x@b");
+        assertEquals(new StreamHeader(520, 7, 9, "tank/x@b"), StreamHeader.parse(b, 400));
+    }
+
+    @Test
+    void nameWithoutSnapshot() throws RemoteException {
+        assertNull(StreamHeader.parse(begin(ByteOrder.LITTLE_ENDIAN, 0, 1, 0, "tank"), 312).snapshotName());
+    }
+
+    @Test
+    void shortStream() {
+        RemoteException e = assertThrows(RemoteException.class,
+                () -> StreamHeader.parse(begin(ByteOrder.LITTLE_ENDIAN, 0, 1, 0, "t@s"), 311));
+        assertEquals("stream", e.code());
+        assertEquals("the stream ended after 311 bytes, before its first record was complete", e.getMessage());
+    }
+
+    @Test
+    void notAStream() {
+        byte[] b = new byte[312];
+        RemoteException e = assertThrows(RemoteException.class, () -> StreamHeader.parse(b, 312));
+        assertEquals("the data is not a zfs send stream (no DRR_BEGIN magic in its first record)", e.getMessage());
+    }
+
+    @Test
+    void notABeginRecord() {
+        byte[] b = begin(ByteOrder.LITTLE_ENDIAN, 0, 1, 0, "t@s");
+        b[0] = 1;
+        RemoteException e = assertThrows(RemoteException.class, () -> StreamHeader.parse(b, 312));
+        assertEquals("the stream does not start with a DRR_BEGIN record", e.getMessage());
+    }
+}
