@@ -26,18 +26,35 @@ public final class SinkClient implements AutoCloseable {
 
     /** Versioned handshake; a mismatch is a RemoteException naming both versions. */
     public void handshake() throws IOException {
-        writer.writeMagic();
-        writer.control(FrameType.HELLO, new Hello(Wire.PROTOCOL_VERSION, Wire.softwareVersion(), List.of()));
-        writer.flush();
-        reader.readMagic();
-        FrameType t = reader.expectFrame("HELLO");
-        if (t == FrameType.ERROR) {
-            throw reader.json(ErrorReply.class).toException();
+        IOException sendFailure = null;
+        try {
+            writer.writeMagic();
+            writer.control(FrameType.HELLO, new Hello(Wire.PROTOCOL_VERSION, Wire.softwareVersion(), List.of()));
+            writer.flush();
+        } catch (IOException e) {
+            // A server that refuses us may already be gone; what it sent first says why.
+            sendFailure = e;
         }
-        if (t != FrameType.HELLO) {
-            throw reader.unexpected("HELLO");
+        Hello hello;
+        try {
+            reader.readMagic();
+            FrameType t = reader.expectFrame("HELLO");
+            if (t == FrameType.ERROR) {
+                throw reader.json(ErrorReply.class).toException();
+            }
+            if (t != FrameType.HELLO) {
+                throw reader.unexpected("HELLO");
+            }
+            hello = reader.json(Hello.class);
+        } catch (IOException e) {
+            if (sendFailure != null) {
+                e.addSuppressed(sendFailure);
+            }
+            throw e;
         }
-        Hello hello = reader.json(Hello.class);
+        if (sendFailure != null) {
+            throw sendFailure;
+        }
         if (hello.protocol() != Wire.PROTOCOL_VERSION) {
             throw new RemoteException(ErrorCodes.VERSION, "protocol mismatch: this agent speaks zreplj protocol "
                     + Wire.PROTOCOL_VERSION + " (zreplj " + Wire.softwareVersion() + "), the backup box speaks "

@@ -1,0 +1,262 @@
+package dev.zreplj.protocol;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.zreplj.zfs.VersionType;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** SinkClient against a scripted server on piped streams. */
+@Timeout(value = 20, unit = TimeUnit.SECONDS)
+class SinkClientTest {
+    interface Script {
+        void run(FrameReader r, FrameWriter w) throws Exception;
+    }
+
+    private SinkClient client;
+    private CompletableFuture<Void> server;
+
+    private void start(Script script) throws IOException {
+        PipedInputStream serverIn = new PipedInputStream(4 << 20);
+        PipedOutputStream toServer = new PipedOutputStream(serverIn);
+        PipedInputStream clientIn = new PipedInputStream(1 << 20);
+        PipedOutputStream toClient = new PipedOutputStream(clientIn);
+        client = new SinkClient(clientIn, toServer);
+        server = CompletableFuture.runAsync(() -> {
+            try (toClient; serverIn) {
+                FrameReader r = new FrameReader(serverIn, "client", Wire.MAX_CONTROL_FROM_CLIENT);
+                FrameWriter w = new FrameWriter(toClient, Wire.MAX_CONTROL_FROM_SERVER);
+                script.run(r, w);
+                w.flush();
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+    }
+
+    @AfterEach
+    void serverFinished() throws Exception {
+        if (server != null) {
+            server.get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    static void serverHello(FrameReader r, FrameWriter w, int protocol) throws IOException {
+        w.writeMagic();
+        w.control(FrameType.HELLO, new Hello(protocol, "9.9", List.of("resumable-receive")));
+        w.flush();
+        r.readMagic();
+        assertEquals(FrameType.HELLO, r.next());
+        assertEquals(Wire.PROTOCOL_VERSION, r.json(Hello.class).protocol());
+    }
+
+    @Test
+    void handshakeListAndBye() throws Exception {
+        RemoteFilesystem fs = new RemoteFilesystem("tank/a", false,
+                List.of(new RemoteVersion("s1", VersionType.SNAPSHOT, 5, 10, 1000)), null);
+        start((r, w) -> {
+            serverHello(r, w, Wire.PROTOCOL_VERSION);
+            assertEquals(FrameType.LIST, r.next());
+            w.control(FrameType.LISTING, new Listing(List.of(fs)));
+            w.flush();
+            assertEquals(FrameType.BYE, r.next());
+        });
+        client.handshake();
+        assertEquals(List.of("resumable-receive"), client.serverHello().capabilities());
+        assertEquals(List.of(fs), client.listFilesystems());
+        client.close();
+        client.close();
+    }
+
+    @Test
+    void versionMismatchNamesBoth() throws Exception {
+        start((r, w) -> serverHello(r, w, 99));
+        RemoteException e = assertThrows(RemoteException.class, () -> client.handshake());
+        assertEquals("version", e.code());
+        assertEquals("protocol mismatch: this agent speaks zreplj protocol 1 (zreplj dev), the backup box speaks 99"
+                + " (zreplj 9.9); install matching zreplj versions", e.getMessage());
+    }
+
+    @Test
+    void serverErrorInsteadOfHello() throws Exception {
+        start((r, w) -> {
+            w.writeMagic();
+            w.control(FrameType.ERROR, new ErrorReply("client", "client 'x' is not listed", ""));
+        });
+        RemoteException e = assertThrows(RemoteException.class, () -> client.handshake());
+        assertEquals("client", e.code());
+        assertEquals("client 'x' is not listed", e.getMessage());
+    }
+
+    @Test
+    void loginBannerIsDetected() throws Exception {
+        start((r, w) -> w.flush());
+        server.get(10, TimeUnit.SECONDS);
+        server = null;
+        ProtocolException e = assertThrows(ProtocolException.class, () -> client.handshake());
+        assertEquals("the server closed the connection before the handshake", e.getMessage());
+    }
+
+    @Test
+    void requestsBeforeHandshakeAreAProgrammingError() {
+        SinkClient c = new SinkClient(new ByteArrayInputStream(new byte[0]), new ByteArrayOutputStream());
+        assertThrows(IllegalStateException.class, c::listFilesystems);
+    }
+
+    @Test
+    void receiveStreamsEverythingInBigFrames() throws Exception {
+        byte[] stream = new byte[3 * Wire.MAX_DATA + 12345];
+        new Random(1).nextBytes(stream);
+        ReceiveCommand cmd = new ReceiveCommand("tank/a", "s2", 7, 5L, false, true);
+        start((r, w) -> {
+            serverHello(r, w, Wire.PROTOCOL_VERSION);
+            assertEquals(FrameType.RECV, r.next());
+            assertEquals(cmd, r.json(ReceiveCommand.class));
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            int frames = 0;
+            while (r.next() == FrameType.DATA) {
+                got.write(r.payload(), 0, r.length());
+                frames++;
+            }
+            assertEquals(FrameType.END, r.type());
+            assertEquals(4, frames);
+            assertTrue(java.util.Arrays.equals(stream, got.toByteArray()));
+            w.control(FrameType.RESULT, new ReceiveResult(stream.length, 7));
+        });
+        client.handshake();
+        assertEquals(new ReceiveResult(stream.length, 7), client.receive(cmd, new ByteArrayInputStream(stream)));
+    }
+
+    @Test
+    void emptyStreamSendsJustEnd() throws Exception {
+        start((r, w) -> {
+            serverHello(r, w, Wire.PROTOCOL_VERSION);
+            assertEquals(FrameType.RECV, r.next());
+            assertEquals(FrameType.END, r.next());
+            w.control(FrameType.ERROR, new ErrorReply("stream", "the stream ended after 0 bytes", ""));
+        });
+        client.handshake();
+        RemoteException e = assertThrows(RemoteException.class, () -> client.receive(
+                new ReceiveCommand("a", "s", 1, null, false, false), new ByteArrayInputStream(new byte[0])));
+        assertEquals("stream", e.code());
+    }
+
+    /** A source that never ends: only an early answer from the server can stop the client. */
+    static final class Endless extends InputStream {
+        @Override
+        public int read() {
+            return 0;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+            return len;
+        }
+    }
+
+    @Test
+    void earlyServerErrorStopsSendingAndCarriesZfsStderr() throws Exception {
+        start((r, w) -> {
+            serverHello(r, w, Wire.PROTOCOL_VERSION);
+            assertEquals(FrameType.RECV, r.next());
+            assertEquals(FrameType.DATA, r.next());
+            w.control(FrameType.ERROR, new ErrorReply("zfs", "'zfs recv' failed (exit 1): cannot receive",
+                    "cannot receive incremental stream: destination has been modified\n"));
+            w.flush();
+            FrameType t;
+            do {
+                t = r.next();
+            } while (t == FrameType.DATA);
+            assertEquals(FrameType.END, t);
+            assertEquals(FrameType.BYE, r.next());
+        });
+        client.handshake();
+        RemoteException e = assertThrows(RemoteException.class,
+                () -> client.receive(new ReceiveCommand("a", "s", 1, null, false, false), new Endless()));
+        assertEquals("zfs", e.code());
+        assertEquals("cannot receive incremental stream: destination has been modified\n", e.detail());
+        client.close();
+    }
+
+    @Test
+    void failingSourceAbortsTheReceive() throws Exception {
+        start((r, w) -> {
+            serverHello(r, w, Wire.PROTOCOL_VERSION);
+            assertEquals(FrameType.RECV, r.next());
+            assertEquals(FrameType.DATA, r.next());
+            assertEquals(FrameType.ABORT, r.next());
+            w.control(FrameType.ERROR, new ErrorReply("aborted", "the client aborted the stream", ""));
+        });
+        client.handshake();
+        InputStream failing = new InputStream() {
+            private int calls;
+
+            @Override
+            public int read() {
+                return 0;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (calls++ > 0) {
+                    throw new IOException("zfs send died");
+                }
+                return len;
+            }
+        };
+        IOException e = assertThrows(IOException.class,
+                () -> client.receive(new ReceiveCommand("a", "s", 1, null, false, false), failing));
+        assertEquals("zfs send died", e.getMessage());
+        assertEquals("aborted", ((RemoteException) e.getSuppressed()[0]).code());
+    }
+
+    @Test
+    void serverVanishingMidStreamIsAnErrorNotAHang() throws Exception {
+        start((r, w) -> {
+            serverHello(r, w, Wire.PROTOCOL_VERSION);
+            assertEquals(FrameType.RECV, r.next());
+            w.control(FrameType.ERROR, new ErrorReply("internal", "disk on fire", ""));
+        });
+        client.handshake();
+        RemoteException e = assertThrows(RemoteException.class,
+                () -> client.receive(new ReceiveCommand("a", "s", 1, null, false, false), new Endless()));
+        assertEquals("disk on fire", e.getMessage());
+    }
+
+    @Test
+    void truncatedReplyIsAProtocolError() throws Exception {
+        start((r, w) -> {
+            serverHello(r, w, Wire.PROTOCOL_VERSION);
+            assertEquals(FrameType.LIST, r.next());
+            w.flush();
+        });
+        client.handshake();
+        ProtocolException e = assertThrows(ProtocolException.class, () -> client.listFilesystems());
+        assertEquals("the server closed the connection while LISTING was expected", e.getMessage());
+    }
+
+    @Test
+    void unexpectedReplyType() throws Exception {
+        start((r, w) -> {
+            serverHello(r, w, Wire.PROTOCOL_VERSION);
+            assertEquals(FrameType.LIST, r.next());
+            w.control(FrameType.RESULT, new ReceiveResult(1, 2));
+        });
+        client.handshake();
+        ProtocolException e = assertThrows(ProtocolException.class, () -> client.listFilesystems());
+        assertEquals("the server sent a RESULT frame where LISTING was expected", e.getMessage());
+    }
+}
