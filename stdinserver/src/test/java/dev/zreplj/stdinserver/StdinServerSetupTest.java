@@ -1,0 +1,121 @@
+package dev.zreplj.stdinserver;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.zreplj.config.Config;
+import dev.zreplj.config.Global;
+import dev.zreplj.config.RecvOptions;
+import dev.zreplj.config.SinkJob;
+import dev.zreplj.protocol.ErrorReply;
+import dev.zreplj.protocol.FrameReader;
+import dev.zreplj.protocol.FrameType;
+import dev.zreplj.protocol.FrameWriter;
+import dev.zreplj.protocol.Hello;
+import dev.zreplj.protocol.Wire;
+import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.Zfs;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The paths that end before any zfs call: client id, config lookup, handshake. */
+class StdinServerSetupTest {
+    @TempDir
+    Path state;
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private Config config() {
+        SinkJob sink = new SinkJob("sink", DatasetName.of("backup/sink"), List.of("laptop", "server1"),
+                RecvOptions.defaults(), List.of());
+        return new Config(Path.of("/etc/zreplj/zreplj.yml"), new Global(state, null), List.of(sink));
+    }
+
+    private int run(String clientId, byte[] stdin) {
+        Zfs noZfs = new Zfs(Path.of("/nonexistent/zfs"));
+        return new StdinServer(config(), clientId, noZfs, new ByteArrayInputStream(stdin), out,
+                new PrintStream(err, true, StandardCharsets.UTF_8)).run();
+    }
+
+    private static byte[] clientHello(int protocol) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        FrameWriter w = new FrameWriter(b, Wire.MAX_CONTROL_FROM_CLIENT);
+        w.writeMagic();
+        w.control(FrameType.HELLO, new Hello(protocol, "test", List.of()));
+        return b.toByteArray();
+    }
+
+    /** The server's output as a client reads it: greeting, then the error it sent. */
+    private ErrorReply serverError() throws IOException {
+        FrameReader r = new FrameReader(new ByteArrayInputStream(out.toByteArray()), "server",
+                Wire.MAX_CONTROL_FROM_SERVER);
+        r.readMagic();
+        assertEquals(FrameType.HELLO, r.next());
+        assertEquals(Wire.PROTOCOL_VERSION, r.json(Hello.class).protocol());
+        assertEquals(FrameType.ERROR, r.next());
+        ErrorReply e = r.json(ErrorReply.class);
+        assertEquals(null, r.next());
+        return e;
+    }
+
+    private String stderr() {
+        String s = err.toString(StandardCharsets.UTF_8);
+        assertEquals(1, s.lines().count(), "exactly one line on stderr: " + s);
+        return s.strip();
+    }
+
+    @Test
+    void invalidClientIdExitsTwoAndTellsTheClient() throws IOException {
+        assertEquals(2, run("../x", clientHello(Wire.PROTOCOL_VERSION)));
+        assertEquals("zreplj stdinserver: invalid CLIENT_ID: CLIENT_ID '../x' contains '/'; allowed are letters,"
+                + " digits and _ - . : (fix the forced command in authorized_keys)", stderr());
+        assertEquals("client", serverError().code());
+    }
+
+    @Test
+    void unlistedClientExitsOne() throws IOException {
+        assertEquals(1, run("desktop", clientHello(Wire.PROTOCOL_VERSION)));
+        String message = "client 'desktop' is not listed in any sink job's serve.client_identities in"
+                + " /etc/zreplj/zreplj.yml";
+        assertEquals("zreplj stdinserver: " + message, stderr());
+        assertEquals(new ErrorReply("client", message, ""), serverError());
+    }
+
+    @Test
+    void garbageOnStdinExitsOneWithOneLine() {
+        assertEquals(1, run("laptop", "SSH-2.0-OpenSSH_9.2\r\nls -la\n".getBytes(StandardCharsets.US_ASCII)));
+        assertEquals("zreplj stdinserver: client 'laptop': the client does not speak the zreplj protocol: it sent"
+                + " 'SSH-2.0-' instead of the protocol greeting", stderr());
+    }
+
+    @Test
+    void emptyStdinExitsOne() {
+        assertEquals(1, run("laptop", new byte[0]));
+        assertEquals("zreplj stdinserver: client 'laptop': the client closed the connection before the handshake",
+                stderr());
+    }
+
+    @Test
+    void truncatedHelloExitsOne() throws IOException {
+        byte[] hello = clientHello(Wire.PROTOCOL_VERSION);
+        assertEquals(1, run("laptop", java.util.Arrays.copyOf(hello, hello.length - 3)));
+        assertEquals(true, stderr().startsWith("zreplj stdinserver: client 'laptop': the client closed the"
+                + " connection inside a HELLO frame ("), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void protocolMismatchNamesBothVersions() throws IOException {
+        assertEquals(1, run("laptop", clientHello(7)));
+        String message = "protocol mismatch: the backup box speaks zreplj protocol 1 (zreplj dev), the agent speaks 7"
+                + " (zreplj test); install matching zreplj versions";
+        assertEquals("zreplj stdinserver: client 'laptop': " + message, stderr());
+        assertEquals(new ErrorReply("version", message, ""), serverError());
+    }
+}
