@@ -101,7 +101,14 @@ public final class StdinServer {
             err.println("zreplj stdinserver: client '" + printable(clientId) + "': " + e.getMessage());
             return 1;
         } catch (RuntimeException e) {
-            err.println("zreplj stdinserver: client '" + printable(clientId) + "': internal error: " + e);
+            String message = "internal error: " + e;
+            try {
+                // Frames are written whole, so the client can still read why we stop.
+                reply(new ErrorReply(ErrorCodes.INTERNAL, message, ""));
+            } catch (IOException ignored) {
+                // The client is gone too; stderr below is all that is left.
+            }
+            err.println("zreplj stdinserver: client '" + printable(clientId) + "': " + message);
             return 1;
         }
     }

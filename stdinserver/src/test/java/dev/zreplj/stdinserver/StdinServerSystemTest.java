@@ -1,0 +1,323 @@
+package dev.zreplj.stdinserver;
+
+import static dev.zreplj.stdinserver.ZfsPoolFixture.guid;
+import static dev.zreplj.stdinserver.ZfsPoolFixture.property;
+import static dev.zreplj.stdinserver.ZfsPoolFixture.run;
+import static dev.zreplj.stdinserver.ZfsPoolFixture.send;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.zreplj.config.Config;
+import dev.zreplj.config.Global;
+import dev.zreplj.config.RecvOptions;
+import dev.zreplj.config.SinkJob;
+import dev.zreplj.protocol.FrameType;
+import dev.zreplj.protocol.FrameWriter;
+import dev.zreplj.protocol.Hello;
+import dev.zreplj.protocol.ReceiveCommand;
+import dev.zreplj.protocol.ReceiveResult;
+import dev.zreplj.protocol.RemoteException;
+import dev.zreplj.protocol.RemoteFilesystem;
+import dev.zreplj.protocol.SinkClient;
+import dev.zreplj.protocol.Wire;
+import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.Zfs;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** SinkClient against an in-process StdinServer on real zfs: receives, locks, jail, broken clients. */
+@Tag("system")
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class StdinServerSystemTest {
+    @TempDir
+    Path state;
+
+    private ZfsPoolFixture fixture;
+    private String pool;
+    private String source;
+    private Config config;
+    private Zfs zfs;
+
+    @BeforeEach
+    void pool() throws Exception {
+        fixture = new ZfsPoolFixture();
+        pool = fixture.pool;
+        source = pool + "/src/a";
+        run("zfs", "create", "-p", source);
+        run("zfs", "snapshot", source + "@s1");
+        run("zfs", "snapshot", source + "@s2");
+        SinkJob sink = new SinkJob("sink", DatasetName.of(pool + "/sink"), List.of("laptop", "desktop"),
+                RecvOptions.defaults(), List.of());
+        config = new Config(state.resolve("zreplj.yml"), new Global(state, null), List.of(sink));
+        zfs = Zfs.locate();
+    }
+
+    @AfterEach
+    void destroy() throws Exception {
+        if (fixture != null) {
+            fixture.close();
+        }
+    }
+
+    /** One stdinserver on piped streams, run on its own thread as sshd would run the process. */
+    final class Channel {
+        final PipedOutputStream toServer;
+        final PipedInputStream fromServer;
+        final SinkClient client;
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+        final CompletableFuture<Integer> exit = new CompletableFuture<>();
+
+        Channel(String clientId) throws IOException {
+            PipedInputStream serverIn = new PipedInputStream(2 << 20);
+            toServer = new PipedOutputStream(serverIn);
+            fromServer = new PipedInputStream(2 << 20);
+            PipedOutputStream serverOut = new PipedOutputStream(fromServer);
+            client = new SinkClient(fromServer, toServer);
+            Thread t = new Thread(() -> {
+                int code = new StdinServer(config, clientId, zfs, serverIn, serverOut,
+                        new PrintStream(err, true, StandardCharsets.UTF_8)).run();
+                try {
+                    serverOut.close();
+                    serverIn.close();
+                } catch (IOException ignored) {
+                    // pipes only
+                }
+                exit.complete(code);
+            }, "stdinserver-" + clientId);
+            t.setDaemon(true);
+            t.start();
+        }
+
+        int exitCode() throws Exception {
+            return exit.get(60, TimeUnit.SECONDS);
+        }
+
+        String stderr() {
+            return err.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    private String jailed(String path) {
+        return pool + "/sink/laptop/" + path;
+    }
+
+    @Test
+    void fullThenIncrementalReceiveWithMatchingGuidsAndPlaceholders() throws Exception {
+        long g1 = guid(source + "@s1");
+        long g2 = guid(source + "@s2");
+        Channel ch = new Channel("laptop");
+        ch.client.handshake();
+        byte[] full = send(source + "@s1");
+        ReceiveResult r1 = ch.client.receive(new ReceiveCommand(source, "s1", g1, null, false, false),
+                new ByteArrayInputStream(full));
+        assertEquals(new ReceiveResult(full.length, g1), r1);
+        assertEquals(g1, guid(jailed(source) + "@s1"));
+
+        byte[] incremental = send("-i", "@s1", source + "@s2");
+        ReceiveResult r2 = ch.client.receive(new ReceiveCommand(source, "s2", g2, g1, false, false),
+                new ByteArrayInputStream(incremental));
+        assertEquals(new ReceiveResult(incremental.length, g2), r2);
+        assertEquals(g2, guid(jailed(source) + "@s2"));
+
+        List<RemoteFilesystem> listing = ch.client.listFilesystems();
+        assertEquals(List.of(pool, pool + "/src", source), listing.stream().map(RemoteFilesystem::path).toList());
+        assertEquals(List.of(true, true, false), listing.stream().map(RemoteFilesystem::placeholder).toList());
+        RemoteFilesystem a = listing.get(2);
+        assertEquals(List.of("s1", "s2"), a.versions().stream().map(v -> v.name()).toList());
+        assertEquals(List.of(g1, g2), a.versions().stream().map(v -> v.guid()).toList());
+
+        // Nothing received is mounted, nor can it be: the jail and placeholders have no mountpoint.
+        assertEquals("none", property(pool + "/sink/laptop", "mountpoint"));
+        assertEquals("on", property(pool + "/sink/laptop", "zrepl:placeholder"));
+        assertEquals("none", property(jailed(source), "mountpoint"));
+        assertEquals("no", property(jailed(source), "mounted"));
+
+        ch.client.close();
+        assertEquals(0, ch.exitCode(), ch.stderr());
+    }
+
+    @Test
+    void streamNotMatchingTheCommandIsRefusedAndTheChannelStaysUsable() throws Exception {
+        long g1 = guid(source + "@s1");
+        long g2 = guid(source + "@s2");
+        Channel ch = new Channel("laptop");
+        ch.client.handshake();
+        RemoteException e = assertThrows(RemoteException.class, () -> ch.client.receive(
+                new ReceiveCommand(source, "s2", g2, null, false, false),
+                new ByteArrayInputStream(send(source + "@s1"))));
+        assertEquals("stream", e.code());
+        assertEquals("the stream is of the snapshot with guid " + Long.toUnsignedString(g1)
+                + ", the command names guid " + Long.toUnsignedString(g2), e.getMessage());
+        assertEquals(List.of(), ch.client.listFilesystems().stream().filter(f -> f.path().equals(source)).toList());
+        ch.client.close();
+        assertEquals(0, ch.exitCode(), ch.stderr());
+    }
+
+    @Test
+    void secondConcurrentReceiveIntoTheSameDatasetIsBusy() throws Exception {
+        long g1 = guid(source + "@s1");
+        byte[] full = send(source + "@s1");
+        CountDownLatch release = new CountDownLatch(1);
+        InputStream slow = new InputStream() {
+            private int pos;
+
+            @Override
+            public int read() {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (pos == full.length) {
+                    return -1;
+                }
+                if (pos > 0) {
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        throw new IOException(e);
+                    }
+                }
+                int n = Math.min(len, pos == 0 ? 1000 : full.length - pos);
+                System.arraycopy(full, pos, b, off, n);
+                pos += n;
+                return n;
+            }
+        };
+        Channel first = new Channel("laptop");
+        first.client.handshake();
+        CompletableFuture<ReceiveResult> firstResult = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                firstResult.complete(first.client.receive(new ReceiveCommand(source, "s1", g1, null, false, false),
+                        slow));
+            } catch (Throwable ex) {
+                firstResult.completeExceptionally(ex);
+            }
+        });
+        t.start();
+        Path lockFile = state.resolve("locks").resolve(jailed(source).replace("/", "%2F") + ".lock");
+        for (int i = 0; i < 200 && !Files.exists(lockFile); i++) {
+            Thread.sleep(50);
+        }
+        assertTrue(Files.exists(lockFile), "the first receive took its lock");
+        Thread.sleep(300);
+
+        Channel second = new Channel("laptop");
+        second.client.handshake();
+        RemoteException busy = assertThrows(RemoteException.class, () -> second.client.receive(
+                new ReceiveCommand(source, "s1", g1, null, false, false), new ByteArrayInputStream(full)));
+        assertEquals("busy", busy.code());
+        assertEquals("another receive into " + jailed(source) + " is running", busy.getMessage());
+        second.client.close();
+        assertEquals(0, second.exitCode(), second.stderr());
+
+        release.countDown();
+        assertEquals(new ReceiveResult(full.length, g1), firstResult.get(60, TimeUnit.SECONDS));
+        first.client.close();
+        assertEquals(0, first.exitCode(), first.stderr());
+    }
+
+    @Test
+    void jailEscapesAreRefusedWithNoChangeToThePool() throws Exception {
+        long g1 = guid(source + "@s1");
+        byte[] full = send(source + "@s1");
+        Channel ch = new Channel("laptop");
+        ch.client.handshake();
+        String before = fixture.snapshotOfState();
+        for (String path : List.of("../desktop/x", "/" + pool + "/sink/desktop/x", "desktop/../..", pool + "@s1",
+                "-o", "x/../../desktop")) {
+            RemoteException e = assertThrows(RemoteException.class, () -> ch.client.receive(
+                    new ReceiveCommand(path, "s1", g1, null, false, false), new ByteArrayInputStream(full)), path);
+            assertEquals("jail", e.code(), path);
+        }
+        RemoteException badSnapshot = assertThrows(RemoteException.class, () -> ch.client.receive(
+                new ReceiveCommand(source, "s1@x", g1, null, false, false), new ByteArrayInputStream(full)));
+        assertEquals("jail", badSnapshot.code());
+        assertEquals(before, fixture.snapshotOfState());
+        assertTrue(ch.client.listFilesystems().isEmpty(), "the channel is still usable");
+        ch.client.close();
+        assertEquals(0, ch.exitCode());
+        assertTrue(ch.stderr().isEmpty(), "refusals are logged through slf4j, not as a failure line");
+    }
+
+    @Test
+    void garbageOnStdinFailsWithOneLineAndTouchesNothing() throws Exception {
+        String before = fixture.snapshotOfState();
+        Channel ch = new Channel("laptop");
+        ch.toServer.write("Last login: Mon Jan 1\nroot@box:~# ".getBytes(StandardCharsets.US_ASCII));
+        ch.toServer.close();
+        assertEquals(1, ch.exitCode());
+        assertEquals("zreplj stdinserver: client 'laptop': the client does not speak the zreplj protocol: it sent"
+                + " 'Last log' instead of the protocol greeting\n", ch.stderr());
+        assertEquals(before, fixture.snapshotOfState());
+    }
+
+    @Test
+    void clientKilledMidStreamLeavesNothingThatBlocksARetry() throws Exception {
+        long g1 = guid(source + "@s1");
+        byte[] full = send(source + "@s1");
+        Channel dying = new Channel("laptop");
+        FrameWriter w = new FrameWriter(dying.toServer, Wire.MAX_CONTROL_FROM_CLIENT);
+        w.writeMagic();
+        w.control(FrameType.HELLO, new Hello(Wire.PROTOCOL_VERSION, "test", List.of()));
+        w.control(FrameType.RECV, new ReceiveCommand(source, "s1", g1, null, false, false));
+        byte[] chunk = FrameWriter.newDataBuffer();
+        int half = full.length / 2;
+        System.arraycopy(full, 0, chunk, FrameWriter.DATA_OFFSET, half);
+        w.data(chunk, half);
+        w.flush();
+        Thread.sleep(500); // let zfs recv start and take the partial stream
+        dying.toServer.close();
+        assertEquals(1, dying.exitCode());
+        assertEquals("zreplj stdinserver: client 'laptop': the client closed the connection in the middle of the"
+                + " stream into " + jailed(source) + "; zfs recv was stopped\n", dying.stderr());
+        assertTrue(!fixture.snapshotOfState().contains(jailed(source) + "@s1"), "no partial snapshot");
+
+        Channel retry = new Channel("laptop");
+        retry.client.handshake();
+        assertEquals(new ReceiveResult(full.length, g1), retry.client.receive(
+                new ReceiveCommand(source, "s1", g1, null, false, false), new ByteArrayInputStream(full)));
+        assertEquals(g1, guid(jailed(source) + "@s1"));
+        retry.client.close();
+        assertEquals(0, retry.exitCode(), retry.stderr());
+    }
+
+    @Test
+    void clientsAreJailedFromEachOther() throws Exception {
+        long g1 = guid(source + "@s1");
+        Channel laptop = new Channel("laptop");
+        laptop.client.handshake();
+        laptop.client.receive(new ReceiveCommand(source, "s1", g1, null, false, false),
+                new ByteArrayInputStream(send(source + "@s1")));
+        laptop.client.close();
+        assertEquals(0, laptop.exitCode(), laptop.stderr());
+
+        Channel desktop = new Channel("desktop");
+        desktop.client.handshake();
+        assertEquals(List.of(), desktop.client.listFilesystems());
+        desktop.client.close();
+        assertEquals(0, desktop.exitCode(), desktop.stderr());
+        assertTrue(Arrays.asList(fixture.snapshotOfState().split("\n")).contains(pool + "/sink/desktop"));
+    }
+}
