@@ -115,6 +115,14 @@ class TestPruneCommandTest {
     }
 
     @Test
+    void docsExample() throws IOException {
+        Result r = prune("- type: last_n\n  count: 1\n  regex: \"^zrepl_\"\n",
+                "zrepl_1\t1000\nzrepl_2\t2000\tunreplicated\nmanual_x\t500\n");
+        assertEquals("destroy\tzrepl_1\nkeep\tzrepl_2\ndestroy\tmanual_x\n", r.out());
+        assertEquals(0, r.exit());
+    }
+
+    @Test
     void jsonOutput() throws IOException {
         Result r = prune("- type: last_n\n  count: 1\n", "a\t1\nb\t2\tunreplicated\n", "--json");
         assertEquals("", r.err());
