@@ -30,6 +30,7 @@ public final class TestPools implements AutoCloseable {
     public static final String UNAVAILABLE = "zfs-fuse not available: run contrib/dev/start-zfs-fuse as root";
     private static final long POOL_BYTES = 128L * 1024 * 1024;
     private static final long TIMEOUT_SECONDS = 120;
+    private static final long DESTROY_RETRY_SECONDS = 30;
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Path zfs;
@@ -176,7 +177,7 @@ public final class TestPools implements AutoCloseable {
     public void close() {
         List<String> failures = new ArrayList<>();
         for (int i = created.size() - 1; i >= 0; i--) {
-            Result r = exec(List.of(zpool.toString(), "destroy", "-f", created.get(i)));
+            Result r = destroyPool(created.get(i));
             if (r.exit != 0) {
                 failures.add(created.get(i) + ": " + r.stderr.strip());
             }
@@ -191,6 +192,26 @@ public final class TestPools implements AutoCloseable {
             paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {
             throw new IllegalStateException("cannot delete temp dir " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * zfs-fuse answers "pool is busy" for a while after the last unmount or a receive, more so on a
+     * loaded machine: retry for up to {@value #DESTROY_RETRY_SECONDS} s before giving up.
+     */
+    private Result destroyPool(String name) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(DESTROY_RETRY_SECONDS);
+        while (true) {
+            Result r = exec(List.of(zpool.toString(), "destroy", "-f", name));
+            if (r.exit == 0 || !r.stderr.contains("busy") || System.nanoTime() > deadline) {
+                return r;
+            }
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return r;
+            }
         }
     }
 
