@@ -1,17 +1,48 @@
 package dev.zreplj.cli;
 
+import dev.zreplj.agent.PushPass;
+import dev.zreplj.config.Config;
+import dev.zreplj.config.PushJob;
+import dev.zreplj.config.Snapshotting;
+import dev.zreplj.zfs.Zfs;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-/** SKELETON: filled in by the work that owns this command. */
-@Command(name = "once", description = "One pass: snapshot if due, replicate, prune.")
+@Command(name = "once", description = "One pass for cron/systemd timers: snapshot if due, replicate, exit.")
 final class AgentOnceCommand implements Callable<Integer> {
     @ParentCommand
     AgentCommand parent;
 
+    @Option(names = "--job", paramLabel = "NAME", description = "only this push job (repeatable; default: all)")
+    List<String> jobs = new ArrayList<>();
+
+    @Option(names = "--snapshot", description = "take a snapshot now even if the interval has not passed")
+    boolean snapshot;
+
     @Override
     public Integer call() throws Exception {
-        throw CliException.failure("once: not implemented yet");
+        Config config = parent.parent.loadConfig();
+        List<PushJob> selected = AgentJobs.select(config, jobs);
+        if (snapshot) {
+            for (PushJob job : selected) {
+                if (job.snapshotting().type() == Snapshotting.Type.MANUAL) {
+                    throw CliException.usage("job " + job.name() + " has manual snapshotting: --snapshot cannot"
+                            + " name a snapshot (no prefix); take it with 'zfs snapshot' instead");
+                }
+            }
+        }
+        Zfs zfs = AgentJobs.zfs(config);
+        boolean failed = false;
+        for (PushJob job : selected) {
+            PushPass.Result result = new PushPass(job, zfs, Clock.systemDefaultZone()).run(snapshot, false);
+            AgentJobs.printSummary(result, System.out);
+            failed |= result.failed();
+        }
+        return failed ? ExitCodes.FAILURE : ExitCodes.OK;
     }
 }

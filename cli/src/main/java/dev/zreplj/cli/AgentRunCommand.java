@@ -1,17 +1,64 @@
 package dev.zreplj.cli;
 
+import dev.zreplj.agent.PushPass;
+import dev.zreplj.config.Config;
+import dev.zreplj.config.PushJob;
+import dev.zreplj.config.Snapshotting;
+import dev.zreplj.zfs.Zfs;
+import dev.zreplj.zfs.ZfsException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
 
-/** SKELETON: filled in by the work that owns this command. */
-@Command(name = "run", description = "Long-running: snapshots, replication and pruning on schedule.")
+/**
+ * The long-running agent: every tick it takes each job's snapshot when due and replicates after it;
+ * a job whose last pass failed is retried every tick until it succeeds.
+ */
+@Command(name = "run", description = "Long-running: periodic snapshots and replication for every push job.")
 final class AgentRunCommand implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(AgentRunCommand.class);
+    private static final Duration MAX_TICK = Duration.ofMinutes(1);
+
     @ParentCommand
     AgentCommand parent;
 
     @Override
     public Integer call() throws Exception {
-        throw CliException.failure("run: not implemented yet");
+        Config config = parent.parent.loadConfig();
+        List<PushJob> jobs = AgentJobs.select(config, List.of());
+        Zfs zfs = AgentJobs.zfs(config);
+        Duration tick = MAX_TICK;
+        for (PushJob job : jobs) {
+            Snapshotting s = job.snapshotting();
+            if (s.type() == Snapshotting.Type.PERIODIC && s.interval().compareTo(tick) < 0) {
+                tick = s.interval();
+            }
+        }
+        log.info("agent: {} push job{}, checking every {} s", jobs.size(), jobs.size() == 1 ? "" : "s", tick.toSeconds());
+        Map<String, Boolean> healthy = new HashMap<>();
+        while (!Thread.currentThread().isInterrupted()) {
+            for (PushJob job : jobs) {
+                boolean retry = !healthy.getOrDefault(job.name(), false);
+                try {
+                    PushPass.Result result = new PushPass(job, zfs, Clock.systemDefaultZone()).run(false, !retry);
+                    if (retry || result.snapshotTaken().isPresent()) {
+                        AgentJobs.printSummary(result, System.out);
+                        healthy.put(job.name(), !result.failed());
+                    }
+                } catch (ZfsException e) {
+                    log.error("job {}: {}", job.name(), e.getMessage());
+                    healthy.put(job.name(), false);
+                }
+            }
+            Thread.sleep(tick.toMillis());
+        }
+        return ExitCodes.OK;
     }
 }

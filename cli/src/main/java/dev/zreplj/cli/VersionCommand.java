@@ -1,17 +1,67 @@
 package dev.zreplj.cli;
 
+import dev.zreplj.zfs.Capabilities;
+import dev.zreplj.zfs.Zfs;
+import dev.zreplj.zfs.ZfsException;
+import java.io.PrintStream;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
 
-/** SKELETON: filled in by the work that owns this command. */
-@Command(name = "version", description = "Version, Java version, the zfs found and its capabilities.")
+/**
+ * Prints the zreplj and Java versions, the zfs found and each capability. Exits 0 even when zfs is
+ * missing or does not answer: an admin runs {@code version} precisely to find out what is missing, and
+ * the answer is a clear line on stdout, not a failure of the command.
+ */
+@Command(name = "version", description = "Version, Java version, the zfs found and its capabilities"
+        + " (exits 0 and says so when no usable zfs is found).")
 final class VersionCommand implements Callable<Integer> {
     @ParentCommand
     Main parent;
 
     @Override
-    public Integer call() throws Exception {
-        throw CliException.failure("version: not implemented yet");
+    public Integer call() {
+        Zfs zfs = null;
+        String notFound = null;
+        try {
+            zfs = Zfs.locate();
+        } catch (ZfsException e) {
+            notFound = e.getMessage();
+        }
+        print(System.out, zrepljVersion(), zfs, notFound);
+        return ExitCodes.OK;
+    }
+
+    /** From the jar manifest's Implementation-Version; "dev" when run from classes. */
+    static String zrepljVersion() {
+        String v = VersionCommand.class.getPackage().getImplementationVersion();
+        return v == null || v.isBlank() ? "dev" : v;
+    }
+
+    /** @param zfs the zfs found, or null with {@code notFound} saying why */
+    static void print(PrintStream out, String zrepljVersion, Zfs zfs, String notFound) {
+        out.println("zreplj " + zrepljVersion);
+        out.println("java " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")");
+        if (zfs == null) {
+            out.println("zfs: not found (" + notFound + ")");
+            return;
+        }
+        Capabilities caps;
+        try {
+            caps = zfs.capabilities();
+        } catch (ZfsException e) {
+            out.println("zfs " + zfs.binary() + ": does not answer (" + e.getMessage() + ")");
+            return;
+        }
+        out.println("zfs " + zfs.binary() + " (" + caps.version() + ")");
+        for (Capabilities.Feature f : caps.features()) {
+            out.println("  " + f.name() + ": " + (f.present() ? "yes" : "no"));
+        }
+        List<String> missing = caps.missing();
+        if (!missing.isEmpty()) {
+            out.println("missing:");
+            missing.forEach(m -> out.println("  - " + m));
+        }
     }
 }

@@ -1,19 +1,45 @@
 package dev.zreplj.zfs;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one place that runs {@code zfs}: always with an argument array (never a shell), always with
  * validated names. Listing is batched: a fixed number of invocations per call, however many
  * filesystems and snapshots there are. Capabilities are probed once per instance.
  *
- * SKELETON: signatures are the contract other modules code against; the zfs layer fills them in.
+ * <p>Works with zfs-fuse (pool v23) and OpenZFS 2.x; where zfs-fuse lacks a feature the fallback is
+ * documented on the method. Thread-safe: instances hold only the probed capabilities and a counter.
  */
 public final class Zfs {
+    private static final Logger log = LoggerFactory.getLogger(Zfs.class);
+    private static final List<Path> SYSTEM_DIRS =
+            List.of(Path.of("/sbin"), Path.of("/usr/sbin"), Path.of("/usr/local/sbin"));
+    /** Far below ARG_MAX and ZFS's own limits: a long {@code fs@a,b,c} is split into several calls. */
+    static final int MAX_DESTROY_ARGUMENT = 4000;
+    private static final Pattern PROPERTY = Pattern.compile("[a-z][a-z0-9_.:-]*");
+    private static final Pattern RESUME_TOKEN = Pattern.compile("[0-9a-zA-Z-]+");
+
     private final Path binary;
+    private final AtomicLong invocations = new AtomicLong();
+    private volatile Probe probe;
+
+    private record Probe(Capabilities capabilities, boolean getHasTypes) {
+    }
 
     public Zfs(Path binary) {
         this.binary = binary;
@@ -21,80 +47,387 @@ public final class Zfs {
 
     /** Finds {@code zfs} on PATH or in /sbin, /usr/sbin, /usr/local/sbin (sshd's forced commands get a thin PATH). */
     public static Zfs locate() throws ZfsException {
-        throw new ZfsException("not implemented yet");
+        return new Zfs(find(System.getenv("PATH")));
+    }
+
+    static Path find(String pathVariable) throws ZfsException {
+        List<Path> dirs = new ArrayList<>();
+        if (pathVariable != null) {
+            for (String dir : pathVariable.split(":")) {
+                if (!dir.isEmpty()) dirs.add(Path.of(dir));
+            }
+        }
+        dirs.addAll(SYSTEM_DIRS);
+        for (Path dir : dirs) {
+            Path candidate = dir.resolve("zfs");
+            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+                return candidate;
+            }
+        }
+        throw new ZfsException("zfs not found on PATH nor in /sbin, /usr/sbin, /usr/local/sbin:"
+                + " install OpenZFS (or zfs-fuse)");
     }
 
     public Path binary() {
         return binary;
     }
 
+    /** How many times this instance has started {@code zfs}: lets tests prove listing is batched. */
+    public long invocations() {
+        return invocations.get();
+    }
+
+    /** Probed on first use with three side-effect-free calls ({@code zfs}, {@code zfs holds}, {@code zfs version}). */
     public Capabilities capabilities() throws ZfsException {
-        throw new ZfsException("not implemented yet");
+        return probe().capabilities();
+    }
+
+    private Probe probe() throws ZfsException {
+        Probe p = probe;
+        if (p == null) {
+            synchronized (this) {
+                p = probe;
+                if (p == null) {
+                    ZfsUsage usage = ZfsUsage.parse(runAny(List.of()).output());
+                    String holds = runAny(List.of("holds")).output();
+                    Result version = runAny(List.of("version"));
+                    String fallback = Files.isExecutable(binary.resolveSibling("zfs-fuse")) ? "zfs-fuse" : "unknown";
+                    p = new Probe(usage.capabilities(holds, version.exit() == 0 ? version.stdout() : null, fallback),
+                            usage.getHasTypes());
+                    probe = p;
+                    log.debug("zfs {} capabilities: {}", binary, p.capabilities());
+                }
+            }
+        }
+        return p;
     }
 
     /** {@code root} and every filesystem/volume below it, sorted by name; empty when root does not exist. */
     public List<DatasetName> listFilesystems(DatasetName root) throws ZfsException {
-        throw new ZfsException("not implemented yet");
+        String out = runOrMissing(List.of("list", "-H", "-r", "-t", "filesystem,volume", "-o", "name", root.value()));
+        return out == null ? List.of() : ZfsOutput.names(out, refusedLogger());
     }
 
     /** Every filesystem/volume of every imported pool, sorted by name. */
     public List<DatasetName> listAllFilesystems() throws ZfsException {
-        throw new ZfsException("not implemented yet");
+        return ZfsOutput.names(run(List.of("list", "-H", "-t", "filesystem,volume", "-o", "name")), refusedLogger());
     }
 
     public boolean exists(DatasetName dataset) throws ZfsException {
-        throw new ZfsException("not implemented yet");
+        return runOrMissing(List.of("list", "-H", "-o", "name", dataset.value())) != null;
     }
 
     /**
      * Snapshots (and bookmarks, where supported) of {@code root} and everything below it. Every
      * filesystem under root is a key, with an empty list when it has no versions; each list is sorted
      * by createtxg, then snapshots before bookmarks. Empty map when root does not exist.
+     * One {@code zfs} invocation (after the capability probe), however many datasets there are.
      */
     public Map<DatasetName, List<ZfsVersion>> listVersions(DatasetName root) throws ZfsException {
-        throw new ZfsException("not implemented yet");
+        Capabilities caps = capabilities();
+        if (caps.parsableList()) {
+            String types = caps.bookmarks() ? "filesystem,volume,snapshot,bookmark" : "filesystem,volume,snapshot";
+            String out = runOrMissing(List.of("list", "-Hp", "-r", "-t", types,
+                    "-o", "name,guid,createtxg,creation", root.value()));
+            return out == null ? Map.of() : ZfsOutput.versionsFromList(out, refusedLogger());
+        }
+        // zfs-fuse: no 'list -p' and no 'get -t', but 'get -r' covers filesystems and snapshots at once.
+        String out = runOrMissing(List.of("get", "-Hp", "-r", "-o", "name,property,value",
+                "guid,createtxg,creation", root.value()));
+        return out == null ? Map.of() : ZfsOutput.versionsFromGet(out, refusedLogger());
     }
 
-    /** Parsable values ({@code zfs get -Hp}) of the given properties; "-" for unset. */
+    /** Parsable values ({@code zfs get -Hp}) of the given properties; "-" for unset. Empty when root does not exist. */
     public Map<DatasetName, Map<String, String>> getProperties(DatasetName root, boolean recursive,
                                                               List<String> properties) throws ZfsException {
-        throw new ZfsException("not implemented yet");
+        if (properties.isEmpty()) {
+            throw new IllegalArgumentException("no properties requested");
+        }
+        properties.forEach(Zfs::validateProperty);
+        List<String> args = new ArrayList<>(List.of("get", "-Hp"));
+        if (recursive) {
+            args.add("-r");
+            if (probe().getHasTypes()) {
+                args.addAll(List.of("-t", "filesystem,volume"));
+            }
+        }
+        args.addAll(List.of("-o", "name,property,value", String.join(",", properties), root.value()));
+        String out = runOrMissing(args);
+        return out == null ? Map.of() : ZfsOutput.properties(out, refusedLogger());
     }
 
-    /** One atomic {@code zfs snapshot fs1@name fs2@name ...}. */
+    /**
+     * One atomic {@code zfs snapshot fs1@name fs2@name ...}. zfs-fuse takes one snapshot argument only:
+     * there, a set that is exactly a whole subtree becomes one atomic {@code zfs snapshot -r}; any other
+     * set is snapshotted one filesystem at a time (not atomic; logged).
+     */
     public void snapshot(Collection<DatasetName> filesystems, String snapshotName) throws ZfsException {
-        throw new ZfsException("not implemented yet");
+        DatasetName.validateComponent(snapshotName, "snapshot name");
+        TreeSet<DatasetName> set = new TreeSet<>(filesystems);
+        for (DatasetName fs : set) {
+            checkFullLength(fs, snapshotName);
+        }
+        if (set.isEmpty()) {
+            return;
+        }
+        if (capabilities().multiSnapshot()) {
+            List<String> args = new ArrayList<>(List.of("snapshot"));
+            set.forEach(fs -> args.add(fs.value() + "@" + snapshotName));
+            run(args);
+            return;
+        }
+        DatasetName top = set.first();
+        boolean oneTree = set.stream().allMatch(fs -> fs.isSelfOrDescendantOf(top));
+        if (set.size() == 1 || (oneTree && set.equals(new TreeSet<>(listFilesystems(top))))) {
+            List<String> args = new ArrayList<>(List.of("snapshot"));
+            if (set.size() > 1) args.add("-r");
+            args.add(top.value() + "@" + snapshotName);
+            run(args);
+            return;
+        }
+        log.debug("zfs cannot snapshot {} filesystems atomically here; taking @{} one at a time", set.size(),
+                snapshotName);
+        for (DatasetName fs : set) {
+            run(List.of("snapshot", fs.value() + "@" + snapshotName));
+        }
     }
 
-    /** {@code zfs destroy fs@a,b,c} in one call per filesystem (batched when the argument gets long). */
+    /** {@code zfs destroy fs@a,b,c} in one call per filesystem (batched when the argument gets long); one call per snapshot where zfs lacks the list form. */
     public void destroySnapshots(DatasetName filesystem, Collection<String> snapshotNames) throws ZfsException {
-        throw new ZfsException("not implemented yet");
+        List<String> names = new ArrayList<>(new TreeSet<>(snapshotNames));
+        for (String name : names) {
+            DatasetName.validateComponent(name, "snapshot name");
+            checkFullLength(filesystem, name);
+        }
+        if (names.isEmpty()) {
+            return;
+        }
+        if (!capabilities().destroyList()) {
+            for (String name : names) {
+                run(List.of("destroy", filesystem.value() + "@" + name));
+            }
+            return;
+        }
+        for (String argument : destroyArguments(filesystem, names, MAX_DESTROY_ARGUMENT)) {
+            run(List.of("destroy", argument));
+        }
+    }
+
+    /** Splits {@code fs@a,b,c} into arguments of at most {@code limit} characters (at least one name each). */
+    static List<String> destroyArguments(DatasetName filesystem, List<String> names, int limit) {
+        List<String> out = new ArrayList<>();
+        StringBuilder arg = null;
+        for (String name : names) {
+            if (arg != null && arg.length() + 1 + name.length() > limit) {
+                out.add(arg.toString());
+                arg = null;
+            }
+            if (arg == null) {
+                arg = new StringBuilder(filesystem.value()).append('@').append(name);
+            } else {
+                arg.append(',').append(name);
+            }
+        }
+        if (arg != null) out.add(arg.toString());
+        return out;
     }
 
     /** {@code zfs create [-o k=v]... name}; parents must exist. */
     public void create(DatasetName dataset, Map<String, String> properties) throws ZfsException {
-        throw new ZfsException("not implemented yet");
+        List<String> args = new ArrayList<>(List.of("create"));
+        properties.forEach((k, v) -> args.addAll(List.of("-o", propertyAssignment(k, v))));
+        args.add(dataset.value());
+        run(args);
     }
 
     public void setProperty(DatasetName dataset, String property, String value) throws ZfsException {
-        throw new ZfsException("not implemented yet");
+        run(List.of("set", propertyAssignment(property, value), dataset.value()));
     }
 
     public void hold(String tag, ZfsVersion snapshot) throws ZfsException {
-        throw new ZfsException("not implemented yet");
+        run(List.of("hold", validTag(tag), snapshotArgument(snapshot)));
     }
 
     public void release(String tag, ZfsVersion snapshot) throws ZfsException {
-        throw new ZfsException("not implemented yet");
+        run(List.of("release", validTag(tag), snapshotArgument(snapshot)));
     }
 
-    /** Starts {@code zfs send}; the stream is the process's stdout. */
+    /**
+     * Starts {@code zfs send}; the stream is the process's stdout. {@code raw} becomes {@code -w} where
+     * zfs has it; a zfs without {@code -w} has no native encryption, so a plain stream is the same data.
+     */
     public ZfsProcess send(SendRequest request) throws ZfsException {
-        throw new ZfsException("not implemented yet");
+        Capabilities caps = capabilities();
+        List<String> args = new ArrayList<>(List.of("send"));
+        if (request.resumeToken() != null) {
+            if (!caps.resumableReceive()) {
+                throw new ZfsException("zfs " + caps.version() + " cannot resume a send (no 'zfs send -t')");
+            }
+            if (!RESUME_TOKEN.matcher(request.resumeToken()).matches()) {
+                throw new InvalidNameException("resume token contains characters other than letters, digits and '-'");
+            }
+            args.addAll(List.of("-t", request.resumeToken()));
+            return start(args);
+        }
+        if (request.to() == null || request.to().type() != VersionType.SNAPSHOT) {
+            throw new IllegalArgumentException("zfs send needs a snapshot to send, got " + request.to());
+        }
+        if (request.raw()) {
+            if (caps.rawSend()) {
+                args.add("-w");
+            } else {
+                log.debug("zfs {} has no raw send; sending {} as a plain stream", caps.version(), request.to());
+            }
+        }
+        if (request.from() != null) {
+            if (!request.from().filesystem().equals(request.to().filesystem())) {
+                throw new IllegalArgumentException("incremental send from " + request.from() + " to "
+                        + request.to() + ": both must be of the same filesystem");
+            }
+            args.addAll(List.of("-i", request.from().fullName()));
+        }
+        args.add(request.to().fullName());
+        return start(args);
     }
 
-    /** Starts {@code zfs recv}; the caller writes the stream to the process's stdin. Never mounts. */
+    /**
+     * Starts {@code zfs recv}; the caller writes the stream to the process's stdin. Never mounts: with
+     * {@code -u} where zfs has it. zfs-fuse has no {@code -u}: there the caller must receive only below
+     * a dataset whose {@code mountpoint=none} the received filesystems inherit (the sink's jail root),
+     * and must not let a client set {@code mountpoint}; a full stream without properties (we never send
+     * with {@code -p}/{@code -R}) then arrives unmounted. {@code -s} is added only where supported and
+     * {@code -o}/{@code -x} are dropped with a warning where zfs lacks them.
+     */
     public ZfsProcess receive(ReceiveRequest request) throws ZfsException {
-        throw new ZfsException("not implemented yet");
+        Capabilities caps = capabilities();
+        List<String> args = new ArrayList<>(List.of("recv"));
+        if (caps.recvNoMount()) args.add("-u");
+        if (request.rollback()) args.add("-F");
+        if (request.resumable()) {
+            if (caps.resumableReceive()) {
+                args.add("-s");
+            } else {
+                log.debug("zfs {} has no resumable receive; receiving {} without -s", caps.version(), request.target());
+            }
+        }
+        if (!request.overrideProperties().isEmpty() || !request.excludeProperties().isEmpty()) {
+            if (caps.recvProperties()) {
+                request.overrideProperties().forEach((k, v) -> args.addAll(List.of("-o", propertyAssignment(k, v))));
+                for (String p : request.excludeProperties()) {
+                    validateProperty(p);
+                    args.addAll(List.of("-x", p));
+                }
+            } else {
+                log.warn("zfs {} has no 'zfs recv -o/-x': ignoring property overrides {} and excludes {} for {}",
+                        caps.version(), request.overrideProperties(), request.excludeProperties(), request.target());
+            }
+        }
+        args.add(request.target().value());
+        return start(args);
+    }
+
+    // --- running zfs ---------------------------------------------------------------------------------
+
+    private record Result(int exit, String stdout, String stderr) {
+        String output() {
+            return stdout + stderr;
+        }
+    }
+
+    private ZfsProcess start(List<String> args) throws ZfsException {
+        List<String> command = command(args);
+        log.debug("zfs: {}", String.join(" ", command));
+        invocations.incrementAndGet();
+        return ZfsProcess.start(command);
+    }
+
+    private Result runAny(List<String> args) throws ZfsException {
+        ZfsProcess p = start(args);
+        try (p) {
+            p.stdin().close();
+            String stdout = readAll(p.stdout());
+            int exit;
+            try {
+                p.finish();
+                exit = 0;
+            } catch (ZfsException e) {
+                exit = e.exitCode();
+            }
+            return new Result(exit, stdout, p.stderr());
+        } catch (IOException e) {
+            throw new ZfsException("reading the output of '" + String.join(" ", p.command()) + "': " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ZfsException("interrupted while running '" + String.join(" ", p.command()) + "'");
+        }
+    }
+
+    private String run(List<String> args) throws ZfsException {
+        Result r = runAny(args);
+        if (r.exit() != 0) {
+            throw new ZfsException(command(args), r.exit(), r.stderr());
+        }
+        return r.stdout();
+    }
+
+    /** stdout, or null when zfs says the dataset does not exist. */
+    private String runOrMissing(List<String> args) throws ZfsException {
+        Result r = runAny(args);
+        if (r.exit() == 0) return r.stdout();
+        if (ZfsOutput.isMissingDataset(r.stderr())) return null;
+        throw new ZfsException(command(args), r.exit(), r.stderr());
+    }
+
+    private List<String> command(List<String> args) {
+        List<String> command = new ArrayList<>(args.size() + 1);
+        command.add(binary.toString());
+        command.addAll(args);
+        return command;
+    }
+
+    private static String readAll(InputStream in) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        in.transferTo(out);
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    // --- argument validation ---------------------------------------------------------------------------
+
+    static void validateProperty(String property) {
+        if (property == null || !PROPERTY.matcher(property).matches()) {
+            throw new InvalidNameException("property name '" + property
+                    + "' must start with a lowercase letter and contain only a-z 0-9 _ . : -");
+        }
+    }
+
+    static String propertyAssignment(String property, String value) {
+        validateProperty(property);
+        if (value == null || value.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            throw new InvalidNameException("value of property '" + property + "' is missing or contains control characters");
+        }
+        return property + "=" + value;
+    }
+
+    private static String validTag(String tag) {
+        DatasetName.validateComponent(tag, "hold tag");
+        return tag;
+    }
+
+    private static String snapshotArgument(ZfsVersion snapshot) {
+        if (snapshot.type() != VersionType.SNAPSHOT) {
+            throw new IllegalArgumentException("holds apply to snapshots, not to " + snapshot);
+        }
+        return snapshot.fullName();
+    }
+
+    private static void checkFullLength(DatasetName fs, String snapshotName) {
+        if (fs.value().length() + 1 + snapshotName.length() > DatasetName.MAX_LENGTH) {
+            throw new InvalidNameException("snapshot name '" + fs + "@" + snapshotName + "' is longer than "
+                    + DatasetName.MAX_LENGTH + " characters");
+        }
+    }
+
+    private static Consumer<String> refusedLogger() {
+        return why -> log.warn("skipping a dataset zreplj does not handle: {}", why);
     }
 }

@@ -1,34 +1,125 @@
 package dev.zreplj.zfs;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
- * A running {@code zfs send} or {@code zfs recv}. stderr is drained in the background (bounded) so the
- * process never blocks on it and its text can be reported when the process fails.
- *
- * SKELETON: the zfs layer fills this in.
+ * A running {@code zfs} command, usually {@code send} or {@code recv}. stderr is drained in the
+ * background into a bounded buffer (the last {@value #STDERR_LIMIT} bytes) so the process never blocks
+ * on it and its text can be reported when the process fails.
  */
 public final class ZfsProcess implements AutoCloseable {
+    static final int STDERR_LIMIT = 64 * 1024;
+    private static final long KILL_GRACE_MILLIS = 2000;
+
+    private final List<String> command;
+    private final Process process;
+    private final TailBuffer stderr = new TailBuffer(STDERR_LIMIT);
+    private final Thread drainer;
+
+    private ZfsProcess(List<String> command, Process process) {
+        this.command = List.copyOf(command);
+        this.process = process;
+        this.drainer = new Thread(this::drainStderr, "zfs-stderr-" + process.pid());
+        this.drainer.setDaemon(true);
+        this.drainer.start();
+    }
+
+    /** Starts {@code command} (an argument array, never through a shell). */
+    static ZfsProcess start(List<String> command) throws ZfsException {
+        try {
+            return new ZfsProcess(command, new ProcessBuilder(command).start());
+        } catch (IOException e) {
+            throw new ZfsException("cannot run '" + String.join(" ", command) + "': " + e.getMessage());
+        }
+    }
+
+    public List<String> command() {
+        return command;
+    }
+
     public OutputStream stdin() {
-        throw new IllegalStateException("not implemented yet");
+        return process.getOutputStream();
     }
 
     public InputStream stdout() {
-        throw new IllegalStateException("not implemented yet");
+        return process.getInputStream();
+    }
+
+    /** What zfs wrote to stderr so far (the last 64 KiB). */
+    public String stderr() {
+        return stderr.text();
     }
 
     /** Waits for exit; throws with zfs's stderr when the exit status is non-zero. */
     public void finish() throws ZfsException, InterruptedException {
-        throw new ZfsException("not implemented yet");
+        int exit = process.waitFor();
+        drainer.join();
+        if (exit != 0) {
+            throw new ZfsException(command, exit, stderr.text());
+        }
     }
 
     /** Kills the process (used when the other side of a stream failed). Idempotent. */
     public void kill() {
+        if (!process.isAlive()) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(KILL_GRACE_MILLIS, TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override
     public void close() {
         kill();
+    }
+
+    private void drainStderr() {
+        byte[] buf = new byte[8192];
+        try (InputStream in = process.getErrorStream()) {
+            int n;
+            while ((n = in.read(buf)) >= 0) {
+                stderr.append(buf, n);
+            }
+        } catch (IOException e) {
+            // The process died or was killed; what was read so far is all there is.
+        }
+    }
+
+    /** Keeps the last {@code limit} bytes written to it: the end of zfs's stderr says why it failed. */
+    static final class TailBuffer {
+        private final byte[] ring;
+        private long written;
+
+        TailBuffer(int limit) {
+            this.ring = new byte[limit];
+        }
+
+        synchronized void append(byte[] data, int length) {
+            for (int i = 0; i < length; i++) {
+                ring[(int) (written++ % ring.length)] = data[i];
+            }
+        }
+
+        synchronized String text() {
+            int size = (int) Math.min(written, ring.length);
+            byte[] out = new byte[size];
+            int start = (int) ((written - size) % ring.length);
+            for (int i = 0; i < size; i++) {
+                out[i] = ring[(start + i) % ring.length];
+            }
+            return new String(out, StandardCharsets.UTF_8);
+        }
     }
 }

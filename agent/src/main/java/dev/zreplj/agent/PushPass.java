@@ -1,0 +1,169 @@
+package dev.zreplj.agent;
+
+import dev.zreplj.config.PushJob;
+import dev.zreplj.config.SnapshotNaming;
+import dev.zreplj.config.Snapshotting;
+import dev.zreplj.protocol.RemoteFilesystem;
+import dev.zreplj.protocol.SinkClient;
+import dev.zreplj.replication.FilesystemPlan;
+import dev.zreplj.replication.FilesystemResult;
+import dev.zreplj.replication.Planner;
+import dev.zreplj.replication.ReplicationPolicy;
+import dev.zreplj.replication.Replicator;
+import dev.zreplj.ssh.SshChannel;
+import dev.zreplj.ssh.SshTransport;
+import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.VersionType;
+import dev.zreplj.zfs.Zfs;
+import dev.zreplj.zfs.ZfsException;
+import dev.zreplj.zfs.ZfsVersion;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** One pass of a push job: snapshot if due, connect, plan, replicate. */
+public final class PushPass {
+    private static final Logger log = LoggerFactory.getLogger(PushPass.class);
+    /** Sent as the exec command; the box's forced command ignores it and runs stdinserver anyway. */
+    static final String REMOTE_COMMAND = "zreplj stdinserver";
+
+    private final PushJob job;
+    private final Zfs zfs;
+    private final Clock clock;
+
+    public PushPass(PushJob job, Zfs zfs, Clock clock) {
+        this.job = job;
+        this.zfs = zfs;
+        this.clock = clock;
+    }
+
+    /** The outcome of a pass; {@code error} is set when the pass failed as a whole (e.g. no connection). */
+    public record Result(String job, Optional<String> snapshotTaken, List<FilesystemResult> filesystems, String error) {
+        public boolean failed() {
+            return error != null || filesystems.stream().anyMatch(FilesystemResult::failed);
+        }
+    }
+
+    /**
+     * @param forceSnapshot     take a snapshot even if none is due (never for manual snapshotting)
+     * @param onlyAfterSnapshot replicate only when this pass took a snapshot ({@code agent run} between
+     *                          its retries), so an idle schedule does not open SSH sessions for nothing
+     */
+    public Result run(boolean forceSnapshot, boolean onlyAfterSnapshot) throws ZfsException, InterruptedException {
+        List<DatasetName> selected = zfs.listAllFilesystems().stream().filter(job.filesystems()::accepts).toList();
+        if (selected.isEmpty()) {
+            return new Result(job.name(), Optional.empty(), List.of(), "the filesystems filter selects no"
+                    + " filesystem (check it with 'zreplj test filesystems --job " + job.name() + "')");
+        }
+        Map<DatasetName, List<ZfsVersion>> versions = listVersions(selected);
+        Optional<String> taken = snapshotIfDue(selected, versions, forceSnapshot);
+        if (taken.isPresent()) {
+            versions = listVersions(selected);
+        } else if (onlyAfterSnapshot) {
+            return new Result(job.name(), taken, List.of(), null);
+        }
+
+        List<FilesystemResult> results;
+        try (SshTransport ssh = SshTransport.connect(job.connect())) {
+            results = replicate(ssh, selected, versions);
+        } catch (IOException e) {
+            return new Result(job.name(), taken, List.of(), e.getMessage());
+        }
+        return new Result(job.name(), taken, results, null);
+    }
+
+    private List<FilesystemResult> replicate(SshTransport ssh, List<DatasetName> selected,
+                                             Map<DatasetName, List<ZfsVersion>> versions)
+            throws IOException, InterruptedException, ZfsException {
+        List<SshChannel> sshChannels = new ArrayList<>();
+        List<SinkClient> clients = new ArrayList<>();
+        try {
+            SinkClient first = open(ssh, sshChannels, clients);
+            Map<String, RemoteFilesystem> remote = new LinkedHashMap<>();
+            for (RemoteFilesystem fs : first.listFilesystems()) {
+                remote.put(fs.path(), fs);
+            }
+            ReplicationPolicy policy = ReplicationPolicy.of(job.conflictResolution());
+            List<FilesystemPlan> plans = new ArrayList<>();
+            for (DatasetName fs : selected) {
+                FilesystemPlan plan = Planner.plan(fs, versions.getOrDefault(fs, List.of()), remote.get(fs.value()), policy);
+                log.debug("{}: plan {}", fs, plan);
+                plans.add(plan);
+            }
+            long busy = plans.stream().filter(FilesystemPlan.Replicate.class::isInstance).count();
+            int wanted = (int) Math.max(1, Math.min(job.connect().channels(), busy));
+            while (clients.size() < wanted) {
+                open(ssh, sshChannels, clients);
+            }
+            boolean raw = job.send().encrypted() || job.send().raw();
+            if (raw && !zfs.capabilities().rawSend()) {
+                throw new ZfsException("send.encrypted/raw is set but this zfs (" + zfs.capabilities().version()
+                        + ") cannot send raw streams");
+            }
+            boolean resumable = zfs.capabilities().resumableReceive();
+            return new Replicator(zfs, raw, resumable).run(plans, clients);
+        } finally {
+            for (SinkClient client : clients) {
+                try {
+                    client.close();
+                } catch (IOException e) {
+                    log.debug("closing a channel: {}", e.getMessage());
+                }
+            }
+            for (SshChannel channel : sshChannels) {
+                channel.close();
+            }
+        }
+    }
+
+    private static SinkClient open(SshTransport ssh, List<SshChannel> channels, List<SinkClient> clients)
+            throws IOException {
+        SshChannel channel = ssh.openChannel(REMOTE_COMMAND);
+        channels.add(channel);
+        SinkClient client = new SinkClient(channel.stdout(), channel.stdin());
+        client.handshake();
+        clients.add(client);
+        return client;
+    }
+
+    /** One batched listing per pool the selected filesystems live in. */
+    private Map<DatasetName, List<ZfsVersion>> listVersions(List<DatasetName> selected) throws ZfsException {
+        Map<DatasetName, List<ZfsVersion>> all = new LinkedHashMap<>();
+        for (String pool : new TreeSet<>(selected.stream().map(DatasetName::pool).toList())) {
+            all.putAll(zfs.listVersions(DatasetName.of(pool)));
+        }
+        return all;
+    }
+
+    private Optional<String> snapshotIfDue(List<DatasetName> selected, Map<DatasetName, List<ZfsVersion>> versions,
+                                           boolean force) throws ZfsException {
+        Snapshotting snapshotting = job.snapshotting();
+        if (snapshotting.type() == Snapshotting.Type.MANUAL) {
+            return Optional.empty();
+        }
+        List<Optional<Instant>> newest = new ArrayList<>();
+        for (DatasetName fs : selected) {
+            newest.add(versions.getOrDefault(fs, List.of()).stream()
+                    .filter(v -> v.type() == VersionType.SNAPSHOT && v.name().startsWith(snapshotting.prefix()))
+                    .map(ZfsVersion::creation)
+                    .max(Instant::compareTo));
+        }
+        Instant now = clock.instant();
+        if (!force && !SnapshotSchedule.due(snapshotting, newest, now, clock.getZone())) {
+            log.info("job {}: no snapshot due", job.name());
+            return Optional.empty();
+        }
+        String name = SnapshotNaming.of(snapshotting.prefix(), snapshotting.timestampFormat()).name(now);
+        zfs.snapshot(selected, name);
+        log.info("job {}: took @{} on {} filesystem{}", job.name(), name, selected.size(), selected.size() == 1 ? "" : "s");
+        return Optional.of(name);
+    }
+}

@@ -1,0 +1,127 @@
+package dev.zreplj.replication;
+
+import dev.zreplj.protocol.RemoteFilesystem;
+import dev.zreplj.protocol.RemoteVersion;
+import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.VersionType;
+import dev.zreplj.zfs.ZfsVersion;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Plans one filesystem's replication from the two sides' versions, as a pure function so every case
+ * is tested without ZFS. Snapshots are matched by guid, never by name: a snapshot renamed or recreated
+ * under the same name is a different snapshot.
+ */
+public final class Planner {
+    private Planner() {
+    }
+
+    /**
+     * @param sender   the sender's snapshots and bookmarks of {@code filesystem}, any order
+     * @param receiver the receiver's copy, or null when it does not exist
+     */
+    public static FilesystemPlan plan(DatasetName filesystem, List<ZfsVersion> sender, RemoteFilesystem receiver,
+                                      ReplicationPolicy policy) {
+        List<ZfsVersion> ordered = sender.stream()
+                .sorted(Comparator.comparingLong(ZfsVersion::createtxg)
+                        // at equal txg the snapshot sorts last, so the base search below prefers it
+                        .thenComparing(v -> v.type() == VersionType.SNAPSHOT))
+                .toList();
+        List<ZfsVersion> snapshots = ordered.stream().filter(v -> v.type() == VersionType.SNAPSHOT).toList();
+        if (snapshots.isEmpty()) {
+            return new FilesystemPlan.NoSnapshots(filesystem);
+        }
+        List<RemoteVersion> received = receiver == null ? List.of() : receiver.versions().stream()
+                .filter(v -> v.type() == VersionType.SNAPSHOT)
+                .sorted(Comparator.comparingLong(RemoteVersion::createtxg))
+                .toList();
+        if (received.isEmpty()) {
+            return initial(filesystem, snapshots, receiver, policy);
+        }
+
+        Map<Long, RemoteVersion> receivedByGuid = new HashMap<>();
+        received.forEach(v -> receivedByGuid.put(v.guid(), v));
+        ZfsVersion base = null;
+        for (int i = ordered.size() - 1; i >= 0 && base == null; i--) {
+            if (receivedByGuid.containsKey(ordered.get(i).guid())) {
+                base = ordered.get(i);
+            }
+        }
+        if (base == null) {
+            // Not even allow_rollback resolves this: it would mean overwriting the whole receiver copy.
+            return conflict(filesystem, "no common snapshot: the receiver has " + describe(received)
+                    + " but the sender has none of them; rename or destroy the receiver's copy to start over");
+        }
+
+        RemoteVersion baseOnReceiver = receivedByGuid.get(base.guid());
+        List<RemoteVersion> newerOnReceiver = received.stream()
+                .filter(v -> v.createtxg() > baseOnReceiver.createtxg())
+                .toList();
+        boolean rollback = false;
+        if (!newerOnReceiver.isEmpty()) {
+            if (!policy.allowRollback()) {
+                return conflict(filesystem, "receiver has diverged: " + describe(newerOnReceiver)
+                        + " newer than the common snapshot @" + baseOnReceiver.name()
+                        + " are not on the sender (set conflict_resolution.allow_rollback to discard them)");
+            }
+            rollback = true;
+        }
+
+        long baseTxg = base.createtxg();
+        List<ZfsVersion> toSend = snapshots.stream().filter(s -> s.createtxg() > baseTxg).toList();
+        if (toSend.isEmpty()) {
+            return new FilesystemPlan.UpToDate(filesystem, snapshots.get(snapshots.size() - 1).name());
+        }
+        List<Step> steps = new ArrayList<>();
+        ZfsVersion from = base;
+        for (ZfsVersion to : toSend) {
+            steps.add(new Step(from, to, rollback && steps.isEmpty()));
+            from = to;
+        }
+        return new FilesystemPlan.Replicate(filesystem, steps);
+    }
+
+    private static FilesystemPlan initial(DatasetName filesystem, List<ZfsVersion> snapshots,
+                                          RemoteFilesystem receiver, ReplicationPolicy policy) {
+        if (receiver != null && !receiver.placeholder()) {
+            return conflict(filesystem, "the receiver has a filesystem without snapshots at this path that"
+                    + " zreplj did not create; remove it on the backup box or exclude this filesystem");
+        }
+        // Receiving a full stream over an existing placeholder needs -F; the placeholder holds no data.
+        boolean overPlaceholder = receiver != null;
+        return switch (policy.initialReplication()) {
+            case FAIL -> conflict(filesystem, "the receiver has no copy yet and"
+                    + " conflict_resolution.initial_replication is 'fail'");
+            case MOST_RECENT -> new FilesystemPlan.Replicate(filesystem,
+                    List.of(new Step(null, snapshots.get(snapshots.size() - 1), overPlaceholder)));
+            case ALL -> {
+                List<Step> steps = new ArrayList<>();
+                steps.add(new Step(null, snapshots.get(0), overPlaceholder));
+                for (int i = 1; i < snapshots.size(); i++) {
+                    steps.add(new Step(snapshots.get(i - 1), snapshots.get(i), false));
+                }
+                yield new FilesystemPlan.Replicate(filesystem, steps);
+            }
+        };
+    }
+
+    private static FilesystemPlan conflict(DatasetName filesystem, String reason) {
+        return new FilesystemPlan.Conflict(filesystem, reason);
+    }
+
+    private static String describe(List<RemoteVersion> versions) {
+        int shown = Math.min(3, versions.size());
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < shown; i++) {
+            sb.append(i == 0 ? "@" : ", @").append(versions.get(i).name());
+        }
+        if (versions.size() > shown) {
+            sb.append(" and ").append(versions.size() - shown).append(" more");
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,188 @@
+package dev.zreplj.replication;
+
+import dev.zreplj.protocol.ReceiveCommand;
+import dev.zreplj.protocol.ReceiveResult;
+import dev.zreplj.protocol.RemoteException;
+import dev.zreplj.protocol.SinkClient;
+import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.SendRequest;
+import dev.zreplj.zfs.Zfs;
+import dev.zreplj.zfs.ZfsException;
+import dev.zreplj.zfs.ZfsProcess;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Executes plans over a set of channels (one stdinserver each). Each channel works through a shared
+ * queue, one filesystem at a time, all of that filesystem's steps in order; a filesystem whose parent is
+ * still being replicated waits, so parents arrive before children and the box creates fewer placeholders.
+ * A failing filesystem does not stop the others; a broken channel stops only itself.
+ */
+public final class Replicator {
+    private static final Logger log = LoggerFactory.getLogger(Replicator.class);
+
+    private final Zfs zfs;
+    private final boolean raw;
+    private final boolean resumable;
+
+    public Replicator(Zfs zfs, boolean raw, boolean resumable) {
+        this.zfs = zfs;
+        this.raw = raw;
+        this.resumable = resumable;
+    }
+
+    public List<FilesystemResult> run(List<FilesystemPlan> plans, List<SinkClient> channels) throws InterruptedException {
+        Map<DatasetName, FilesystemResult> results = new ConcurrentHashMap<>();
+        List<FilesystemPlan.Replicate> work = new ArrayList<>();
+        for (FilesystemPlan plan : plans) {
+            if (plan instanceof FilesystemPlan.Replicate r) {
+                work.add(r);
+            } else {
+                results.put(plan.filesystem(), resultWithoutSteps(plan));
+            }
+        }
+        WorkQueue queue = new WorkQueue(work);
+        List<Thread> workers = new ArrayList<>();
+        for (int i = 0; i < channels.size(); i++) {
+            SinkClient channel = channels.get(i);
+            Thread t = new Thread(() -> work(queue, channel, results), "replication-" + i);
+            t.start();
+            workers.add(t);
+        }
+        for (Thread t : workers) {
+            t.join();
+        }
+        // Whatever no channel could take (every channel broke) is reported, not silently dropped.
+        for (FilesystemPlan.Replicate left : queue.drain()) {
+            results.put(left.filesystem(), new FilesystemResult(left.filesystem(), FilesystemResult.Outcome.FAILED,
+                    0, 0, "not attempted: every channel to the backup box failed"));
+        }
+        return results.values().stream().sorted(Comparator.comparing(FilesystemResult::filesystem)).toList();
+    }
+
+    private static FilesystemResult resultWithoutSteps(FilesystemPlan plan) {
+        if (plan instanceof FilesystemPlan.UpToDate u) {
+            return new FilesystemResult(u.filesystem(), FilesystemResult.Outcome.UP_TO_DATE, 0, 0, "@" + u.newest());
+        }
+        if (plan instanceof FilesystemPlan.Conflict c) {
+            return new FilesystemResult(c.filesystem(), FilesystemResult.Outcome.CONFLICT, 0, 0, c.reason());
+        }
+        return new FilesystemResult(plan.filesystem(), FilesystemResult.Outcome.NO_SNAPSHOTS, 0, 0, "");
+    }
+
+    private void work(WorkQueue queue, SinkClient channel, Map<DatasetName, FilesystemResult> results) {
+        FilesystemPlan.Replicate plan;
+        while ((plan = queue.take()) != null) {
+            FilesystemResult result = replicate(plan, channel);
+            results.put(plan.filesystem(), result);
+            queue.done(plan.filesystem());
+            if (result.outcome() == FilesystemResult.Outcome.FAILED && result.message().startsWith(CHANNEL_LOST)) {
+                return;
+            }
+        }
+    }
+
+    private static final String CHANNEL_LOST = "connection to the backup box lost";
+
+    private FilesystemResult replicate(FilesystemPlan.Replicate plan, SinkClient channel) {
+        int done = 0;
+        long bytes = 0;
+        for (Step step : plan.steps()) {
+            try {
+                bytes += runStep(plan.filesystem(), step, channel);
+                done++;
+            } catch (RemoteException e) {
+                String detail = e.detail().isBlank() ? "" : " (" + e.detail().strip().lines().findFirst().orElse("") + ")";
+                log.warn("{}: step {} refused by the backup box: {}{}", plan.filesystem(), step, e.getMessage(), detail);
+                return new FilesystemResult(plan.filesystem(), FilesystemResult.Outcome.FAILED, done, bytes,
+                        "step " + step + ": " + e.getMessage() + detail);
+            } catch (ZfsException e) {
+                log.warn("{}: step {}: {}", plan.filesystem(), step, e.getMessage());
+                return new FilesystemResult(plan.filesystem(), FilesystemResult.Outcome.FAILED, done, bytes,
+                        "step " + step + ": " + e.getMessage());
+            } catch (IOException e) {
+                log.warn("{}: step {}: {}", plan.filesystem(), step, e.getMessage());
+                return new FilesystemResult(plan.filesystem(), FilesystemResult.Outcome.FAILED, done, bytes,
+                        CHANNEL_LOST + " during step " + step + ": " + e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return new FilesystemResult(plan.filesystem(), FilesystemResult.Outcome.FAILED, done, bytes,
+                        "interrupted during step " + step);
+            }
+        }
+        return new FilesystemResult(plan.filesystem(), FilesystemResult.Outcome.REPLICATED, done, bytes, "");
+    }
+
+    private long runStep(DatasetName fs, Step step, SinkClient channel)
+            throws IOException, ZfsException, InterruptedException {
+        log.info("{}: sending {}", fs, step);
+        SendRequest request = step.isFull() ? SendRequest.full(step.to(), raw)
+                : SendRequest.incremental(step.from(), step.to(), raw);
+        ReceiveCommand command = new ReceiveCommand(fs.value(), step.to().name(), step.to().guid(),
+                step.isFull() ? null : step.from().guid(), step.rollback(), resumable);
+        try (ZfsProcess send = zfs.send(request)) {
+            ReceiveResult result;
+            try {
+                result = channel.receive(command, send.stdout());
+            } catch (IOException e) {
+                send.kill();
+                throw e;
+            }
+            // A send that died mid-stream shows up as a short stream the receiver rejected; zfs send's
+            // own stderr is the better explanation, so it wins when both failed.
+            send.finish();
+            if (result.receivedGuid() != step.to().guid()) {
+                throw new RemoteException("guid", "the backup box received guid " + result.receivedGuid()
+                        + " for " + step.to().fullName() + " but the sender's guid is " + step.to().guid(), "");
+            }
+            return result.bytes();
+        }
+    }
+
+    /** Hands out filesystems so that none starts while one of its ancestors is still in progress or queued. */
+    private static final class WorkQueue {
+        private final List<FilesystemPlan.Replicate> pending;
+        private final List<DatasetName> unfinished = new ArrayList<>();
+
+        WorkQueue(List<FilesystemPlan.Replicate> work) {
+            pending = new ArrayList<>(work.stream().sorted(Comparator.comparing(FilesystemPlan::filesystem)).toList());
+            pending.forEach(p -> unfinished.add(p.filesystem()));
+        }
+
+        synchronized FilesystemPlan.Replicate take() {
+            while (!pending.isEmpty()) {
+                for (int i = 0; i < pending.size(); i++) {
+                    DatasetName fs = pending.get(i).filesystem();
+                    boolean ancestorBusy = unfinished.stream().anyMatch(u -> !u.equals(fs) && fs.isSelfOrDescendantOf(u));
+                    if (!ancestorBusy) {
+                        return pending.remove(i);
+                    }
+                }
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return null;
+                }
+            }
+            return null;
+        }
+
+        synchronized void done(DatasetName fs) {
+            unfinished.remove(fs);
+            notifyAll();
+        }
+
+        synchronized List<FilesystemPlan.Replicate> drain() {
+            List<FilesystemPlan.Replicate> left = List.copyOf(pending);
+            pending.clear();
+            return left;
+        }
+    }
+}

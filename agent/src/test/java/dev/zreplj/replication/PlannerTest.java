@@ -1,0 +1,184 @@
+package dev.zreplj.replication;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.zreplj.config.ConflictResolution.InitialReplication;
+import dev.zreplj.protocol.RemoteFilesystem;
+import dev.zreplj.protocol.RemoteVersion;
+import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.VersionType;
+import dev.zreplj.zfs.ZfsVersion;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class PlannerTest {
+    private static final DatasetName FS = DatasetName.of("tank/home");
+    private static final ReplicationPolicy RECENT = new ReplicationPolicy(InitialReplication.MOST_RECENT, false);
+    private static final ReplicationPolicy ALL = new ReplicationPolicy(InitialReplication.ALL, false);
+
+    private static ZfsVersion snap(String name, long guid, long txg) {
+        return new ZfsVersion(FS, VersionType.SNAPSHOT, name, guid, txg, Instant.ofEpochSecond(1000 + txg));
+    }
+
+    private static ZfsVersion bookmark(String name, long guid, long txg) {
+        return new ZfsVersion(FS, VersionType.BOOKMARK, name, guid, txg, Instant.ofEpochSecond(1000 + txg));
+    }
+
+    private static RemoteVersion remote(ZfsVersion v) {
+        return new RemoteVersion(v.name(), VersionType.SNAPSHOT, v.guid(), v.createtxg() + 500, 0);
+    }
+
+    private static RemoteFilesystem receiver(ZfsVersion... versions) {
+        return new RemoteFilesystem(FS.value(), false, List.of(versions).stream().map(PlannerTest::remote).toList(), null);
+    }
+
+    private static List<String> steps(FilesystemPlan plan) {
+        return assertInstanceOf(FilesystemPlan.Replicate.class, plan).steps().stream().map(Step::toString).toList();
+    }
+
+    private final ZfsVersion a = snap("a", 11, 10);
+    private final ZfsVersion b = snap("b", 22, 20);
+    private final ZfsVersion c = snap("c", 33, 30);
+    private final ZfsVersion d = snap("d", 44, 40);
+
+    @Test
+    void noSenderSnapshotsMeansNothingToSend() {
+        assertInstanceOf(FilesystemPlan.NoSnapshots.class, Planner.plan(FS, List.of(), null, RECENT));
+        assertInstanceOf(FilesystemPlan.NoSnapshots.class,
+                Planner.plan(FS, List.of(bookmark("x", 1, 1)), null, RECENT));
+    }
+
+    @Test
+    void initialMostRecentSendsNewestInFull() {
+        assertEquals(List.of("full @c"), steps(Planner.plan(FS, List.of(c, a, b), null, RECENT)));
+    }
+
+    @Test
+    void initialAllSendsOldestInFullThenEachIncrement() {
+        assertEquals(List.of("full @a", "@a -> @b", "@b -> @c"), steps(Planner.plan(FS, List.of(b, c, a), null, ALL)));
+    }
+
+    @Test
+    void initialFailIsAConflict() {
+        FilesystemPlan plan = Planner.plan(FS, List.of(a), null, new ReplicationPolicy(InitialReplication.FAIL, false));
+        assertTrue(assertInstanceOf(FilesystemPlan.Conflict.class, plan).reason().contains("'fail'"));
+    }
+
+    @Test
+    void initialOverPlaceholderReceivesWithRollbackFlag() {
+        RemoteFilesystem placeholder = new RemoteFilesystem(FS.value(), true, List.of(), null);
+        FilesystemPlan.Replicate plan = assertInstanceOf(FilesystemPlan.Replicate.class,
+                Planner.plan(FS, List.of(a, b), placeholder, RECENT));
+        assertEquals(List.of(new Step(null, b, true)), plan.steps());
+    }
+
+    @Test
+    void existingNonPlaceholderWithoutSnapshotsIsNotOverwritten() {
+        RemoteFilesystem foreign = new RemoteFilesystem(FS.value(), false, List.of(), null);
+        assertInstanceOf(FilesystemPlan.Conflict.class, Planner.plan(FS, List.of(a), foreign, RECENT));
+    }
+
+    @Test
+    void incrementalFromNewestCommonSnapshot() {
+        assertEquals(List.of("@b -> @c", "@c -> @d"), steps(Planner.plan(FS, List.of(a, b, c, d), receiver(a, b), RECENT)));
+    }
+
+    @Test
+    void upToDateWhenReceiverHasNewest() {
+        FilesystemPlan plan = Planner.plan(FS, List.of(a, b), receiver(a, b), RECENT);
+        assertEquals("b", assertInstanceOf(FilesystemPlan.UpToDate.class, plan).newest());
+    }
+
+    @Test
+    void receiverMissingOlderSnapshotsIsFine() {
+        // The receiver pruned @a; @b is still common.
+        assertEquals(List.of("@b -> @c"), steps(Planner.plan(FS, List.of(a, b, c), receiver(b), RECENT)));
+    }
+
+    @Test
+    void matchesByGuidNotByName() {
+        ZfsVersion impostor = snap("b", 999, 20);
+        FilesystemPlan plan = Planner.plan(FS, List.of(a, b, c), receiver(a, impostor), RECENT);
+        // @b on the receiver is a different snapshot: it is newer than the common @a, so the receiver diverged.
+        FilesystemPlan.Conflict conflict = assertInstanceOf(FilesystemPlan.Conflict.class, plan);
+        assertTrue(conflict.reason().contains("diverged"), conflict.reason());
+        assertTrue(conflict.reason().contains("@b"), conflict.reason());
+    }
+
+    @Test
+    void divergedReceiverIsAConflictUnlessRollbackAllowed() {
+        ZfsVersion x = snap("x", 77, 25);
+        FilesystemPlan plan = Planner.plan(FS, List.of(a, b, c), receiver(a, b, x), RECENT);
+        String reason = assertInstanceOf(FilesystemPlan.Conflict.class, plan).reason();
+        assertEquals("receiver has diverged: @x newer than the common snapshot @b are not on the sender"
+                + " (set conflict_resolution.allow_rollback to discard them)", reason);
+
+        FilesystemPlan.Replicate allowed = assertInstanceOf(FilesystemPlan.Replicate.class,
+                Planner.plan(FS, List.of(a, b, c), receiver(a, b, x), new ReplicationPolicy(InitialReplication.MOST_RECENT, true)));
+        assertEquals(List.of(new Step(b, c, true)), allowed.steps());
+    }
+
+    @Test
+    void noCommonSnapshotIsAConflictEvenWithRollback() {
+        ZfsVersion foreign = snap("z", 555, 5);
+        for (boolean rollback : new boolean[] {false, true}) {
+            FilesystemPlan plan = Planner.plan(FS, List.of(a, b), receiver(foreign),
+                    new ReplicationPolicy(InitialReplication.MOST_RECENT, rollback));
+            assertTrue(assertInstanceOf(FilesystemPlan.Conflict.class, plan).reason().startsWith("no common snapshot"));
+        }
+    }
+
+    @Test
+    void incrementalFromBookmarkWhenSnapshotWasPruned() {
+        ZfsVersion bm = bookmark("b", 22, 20);
+        // The sender destroyed @b but kept #b; the receiver has @b.
+        assertEquals(List.of("#b -> @c"), steps(Planner.plan(FS, List.of(a, bm, c), receiver(a, b), RECENT)));
+    }
+
+    @Test
+    void snapshotPreferredOverBookmarkOfSameGuid() {
+        ZfsVersion bm = bookmark("b", 22, 20);
+        assertEquals(List.of("@b -> @c"), steps(Planner.plan(FS, List.of(bm, b, c), receiver(b), RECENT)));
+        assertEquals(List.of("@b -> @c"), steps(Planner.plan(FS, List.of(b, bm, c), receiver(b), RECENT)));
+    }
+
+    @Test
+    void describesManyDivergedSnapshotsBriefly() {
+        List<ZfsVersion> extra = new ArrayList<>(List.of(a));
+        for (int i = 0; i < 6; i++) extra.add(snap("n" + i, 1000 + i, 100 + i));
+        String reason = assertInstanceOf(FilesystemPlan.Conflict.class,
+                Planner.plan(FS, List.of(a, b), receiver(extra.toArray(ZfsVersion[]::new)), RECENT)).reason();
+        assertTrue(reason.contains("@n0, @n1, @n2 and 3 more"), reason);
+    }
+
+    /** Randomized: whatever prefix the receiver has, the steps form a chain ending at the sender's newest. */
+    @Test
+    void stepsAlwaysChainFromCommonBaseToNewest() {
+        Random random = new Random(42);
+        for (int round = 0; round < 500; round++) {
+            int n = 1 + random.nextInt(12);
+            List<ZfsVersion> sender = new ArrayList<>();
+            for (int i = 0; i < n; i++) sender.add(snap("s" + i, 100 + i, 10L * (i + 1)));
+            int have = random.nextInt(n + 1);
+            List<ZfsVersion> shuffled = new ArrayList<>(sender);
+            Collections.shuffle(shuffled, random);
+            RemoteFilesystem recv = have == 0 ? null : receiver(sender.subList(random.nextInt(have), have).toArray(ZfsVersion[]::new));
+            FilesystemPlan plan = Planner.plan(FS, shuffled, recv, ALL);
+            if (have == n) {
+                assertInstanceOf(FilesystemPlan.UpToDate.class, plan);
+                continue;
+            }
+            List<Step> steps = assertInstanceOf(FilesystemPlan.Replicate.class, plan).steps();
+            assertEquals(sender.get(n - 1), steps.get(steps.size() - 1).to());
+            assertEquals(have == 0 ? null : sender.get(have - 1), steps.get(0).from());
+            for (int i = 1; i < steps.size(); i++) assertEquals(steps.get(i - 1).to(), steps.get(i).from());
+            assertEquals(have == 0 ? n : n - have, steps.size());
+        }
+    }
+}

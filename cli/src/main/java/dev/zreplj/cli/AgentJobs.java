@@ -1,0 +1,52 @@
+package dev.zreplj.cli;
+
+import dev.zreplj.agent.PushPass;
+import dev.zreplj.config.Config;
+import dev.zreplj.config.PushJob;
+import dev.zreplj.replication.FilesystemResult;
+import dev.zreplj.zfs.Zfs;
+import dev.zreplj.zfs.ZfsException;
+import java.io.PrintStream;
+import java.util.List;
+
+/** What {@code agent once} and {@code agent run} share: picking jobs, finding zfs, the summary. */
+final class AgentJobs {
+    private AgentJobs() {
+    }
+
+    static List<PushJob> select(Config config, List<String> names) throws CliException {
+        List<PushJob> push = config.pushJobs();
+        if (push.isEmpty()) {
+            throw CliException.usage(config.file() + ": no push job: the agent needs a job of type push");
+        }
+        for (String name : names) {
+            if (push.stream().noneMatch(j -> j.name().equals(name))) {
+                throw CliException.usage("no push job named '" + name + "' in " + config.file());
+            }
+        }
+        return names.isEmpty() ? push : push.stream().filter(j -> names.contains(j.name())).toList();
+    }
+
+    static Zfs zfs(Config config) throws ZfsException {
+        return config.global().zfsBinary() != null ? new Zfs(config.global().zfsBinary()) : Zfs.locate();
+    }
+
+    static void printSummary(PushPass.Result result, PrintStream out) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("job ").append(result.job()).append(": ");
+        if (result.error() != null) {
+            sb.append("failed: ").append(result.error());
+        } else {
+            long failed = result.filesystems().stream().filter(FilesystemResult::failed).count();
+            sb.append(result.filesystems().size()).append(" filesystem")
+                    .append(result.filesystems().size() == 1 ? "" : "s")
+                    .append(failed == 0 ? ", all ok" : ", " + failed + " failed");
+        }
+        result.snapshotTaken().ifPresent(s -> sb.append("; took snapshot @").append(s));
+        out.println(sb);
+        for (FilesystemResult fs : result.filesystems()) {
+            out.println("  " + fs.summaryLine());
+        }
+        out.flush();
+    }
+}

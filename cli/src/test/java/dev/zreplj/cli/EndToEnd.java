@@ -1,0 +1,206 @@
+package dev.zreplj.cli;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.zreplj.ssh.testing.TestSshd;
+import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.testing.TestPools;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A laptop pool, a backup-box pool, a real sshd whose forced command is the built {@code zreplj}
+ * launcher, and the agent run through the same launcher: the product exactly as a user runs it.
+ */
+final class EndToEnd implements AutoCloseable {
+    static final String CLIENT = "laptop";
+
+    final Path dir;
+    final Path launcher;
+    final TestPools pools;
+    final DatasetName src;
+    final DatasetName dst;
+    final DatasetName sinkRoot;
+    final DatasetName jail;
+    final Path sinkConfig;
+    final TestSshd sshd;
+    final Path agentConfig;
+
+    record Run(int exit, String stdout, String stderr) {
+        @Override
+        public String toString() {
+            return "exit " + exit + "\n--- stdout\n" + stdout + "--- stderr\n" + stderr;
+        }
+    }
+
+    EndToEnd(Path dir, String filesystemsYaml) throws IOException {
+        this.dir = dir;
+        this.launcher = findLauncher();
+        this.pools = TestPools.open();
+        try {
+            src = pools.createPool("src");
+            dst = pools.createPool("dst");
+            sinkRoot = pools.createFilesystem(dst.child("sink"));
+            jail = sinkRoot.child(CLIENT);
+            sinkConfig = dir.resolve("sink.yml");
+            Files.writeString(sinkConfig, String.join("\n",
+                    "global:",
+                    "  zreplj:",
+                    "    state_dir: " + dir.resolve("box-state"),
+                    "jobs:",
+                    "  - name: backups",
+                    "    type: sink",
+                    "    root_fs: " + sinkRoot,
+                    "    serve:",
+                    "      type: stdinserver",
+                    "      client_identities: [" + CLIENT + ", other]",
+                    ""));
+            Path sshdDir = Files.createDirectories(dir.resolve("sshd"));
+            sshd = TestSshd.start(sshdDir, launcher + " --config " + sinkConfig + " stdinserver " + CLIENT);
+            agentConfig = dir.resolve("agent.yml");
+            Files.writeString(agentConfig, String.join("\n",
+                    "global:",
+                    "  zreplj:",
+                    "    state_dir: " + dir.resolve("laptop-state"),
+                    "jobs:",
+                    "  - name: laptop_to_box",
+                    "    type: push",
+                    "    connect:",
+                    "      type: ssh+stdinserver",
+                    "      host: 127.0.0.1",
+                    "      port: " + sshd.port(),
+                    "      user: root",
+                    "      identity_file: " + sshd.clientKey(),
+                    "      known_hosts: " + sshd.knownHosts(),
+                    "    filesystems:",
+                    filesystemsYaml.replace("SRC", src.value()).indent(6).stripTrailing(),
+                    "    snapshotting:",
+                    "      type: periodic",
+                    "      prefix: zrepl_",
+                    "      interval: 10m",
+                    "    pruning:",
+                    "      keep_sender:",
+                    "        - type: not_replicated",
+                    "        - type: last_n",
+                    "          count: 100",
+                    "      keep_receiver:",
+                    "        - type: last_n",
+                    "          count: 100",
+                    ""));
+        } catch (RuntimeException | IOException e) {
+            pools.close();
+            throw e;
+        }
+    }
+
+    static Path findLauncher() throws IOException {
+        Path dist = Path.of("target", "zreplj");
+        try (Stream<Path> s = Files.list(dist)) {
+            Path home = s.filter(p -> p.getFileName().toString().startsWith("zreplj-")).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no distribution under " + dist.toAbsolutePath()
+                            + ": the end-to-end tests run after 'mvn package'"));
+            return home.resolve("bin/zreplj").toAbsolutePath();
+        }
+    }
+
+    Run agent(String... args) {
+        List<String> command = new ArrayList<>(List.of("--config", agentConfig.toString()));
+        command.addAll(List.of(args));
+        return zreplj(command, null);
+    }
+
+    Process startAgent(String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(launcher.toString(), "--config", agentConfig.toString()));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("killed-agent.log").toFile()).start();
+    }
+
+    Run zreplj(List<String> args, byte[] stdin) {
+        List<String> command = new ArrayList<>(List.of(launcher.toString()));
+        command.addAll(args);
+        try {
+            Process p = new ProcessBuilder(command).start();
+            Thread feeder = new Thread(() -> {
+                try (var in = p.getOutputStream()) {
+                    if (stdin != null) in.write(stdin);
+                } catch (IOException ignored) {
+                    // the process may exit before reading everything; its exit status tells
+                }
+            });
+            feeder.start();
+            var out = readAsync(p.getInputStream());
+            var err = readAsync(p.getErrorStream());
+            if (!p.waitFor(180, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError("zreplj " + args + " did not finish within 180 s; stderr so far:\n" + err.text());
+            }
+            feeder.join();
+            return new Run(p.exitValue(), out.text(), err.text());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
+    private static final class Drain extends Thread {
+        private final InputStream in;
+        private final StringBuilder sb = new StringBuilder();
+
+        Drain(InputStream in) {
+            this.in = in;
+        }
+
+        @Override
+        public void run() {
+            try {
+                sb.append(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                sb.append("(read failed: ").append(e.getMessage()).append(')');
+            }
+        }
+
+        String text() throws InterruptedException {
+            join(10_000);
+            return sb.toString();
+        }
+    }
+
+    private static Drain readAsync(InputStream in) {
+        Drain d = new Drain(in);
+        d.start();
+        return d;
+    }
+
+    /** Names and guids of every snapshot below a dataset, "name\tguid" per line, sorted. */
+    String snapshotsWithGuids(DatasetName root) {
+        return pools.zfs("list", "-H", "-r", "-t", "snapshot", "-o", "name,guid", "-s", "name", root.value());
+    }
+
+    List<String> datasets(DatasetName root) {
+        return pools.zfs("list", "-H", "-r", "-o", "name", "-s", "name", root.value()).lines().toList();
+    }
+
+    static void assertContains(String haystack, String needle, Run run) {
+        assertTrue(haystack.contains(needle), "expected '" + needle + "' in output of " + run);
+    }
+
+    @Override
+    public void close() {
+        try {
+            sshd.close();
+        } finally {
+            pools.close();
+        }
+    }
+}

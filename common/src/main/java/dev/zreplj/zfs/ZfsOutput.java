@@ -1,0 +1,185 @@
+package dev.zreplj.zfs;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * Parsers for the tab-separated output of {@code zfs list -H} and {@code zfs get -H}. Defensive: a line
+ * of the wrong shape is an error naming the line, never a silently wrong result. A name ZFS accepts
+ * but {@link DatasetName} refuses (a space, say) is reported to {@code refused} and left out, so one
+ * oddly named dataset elsewhere in a pool does not stop everything else.
+ */
+final class ZfsOutput {
+    static final String MISSING_DATASET = "dataset does not exist";
+
+    private static final List<String> VERSION_PROPERTIES = List.of("guid", "createtxg", "creation");
+    private static final Comparator<ZfsVersion> VERSION_ORDER =
+            Comparator.comparingLong(ZfsVersion::createtxg).thenComparing(ZfsVersion::type);
+
+    private ZfsOutput() {
+    }
+
+    /** True when zfs's stderr says the named dataset (or pool) does not exist. */
+    static boolean isMissingDataset(String stderr) {
+        return stderr.contains(MISSING_DATASET);
+    }
+
+    /** One name a line ({@code zfs list -H -o name}), sorted. */
+    static List<DatasetName> names(String stdout, Consumer<String> refused) {
+        List<DatasetName> out = new ArrayList<>();
+        for (String line : lines(stdout)) {
+            DatasetName name = datasetName(line, refused);
+            if (name != null) {
+                out.add(name);
+            }
+        }
+        out.sort(null);
+        return out;
+    }
+
+    /**
+     * {@code zfs list -Hp -o name,guid,createtxg,creation} over filesystems, snapshots and bookmarks:
+     * every filesystem becomes a key, every snapshot/bookmark an entry of its filesystem.
+     */
+    static Map<DatasetName, List<ZfsVersion>> versionsFromList(String stdout, Consumer<String> refused)
+            throws ZfsException {
+        List<Row> rows = new ArrayList<>();
+        for (String line : lines(stdout)) {
+            String[] f = line.split("\t", -1);
+            if (f.length != 4) {
+                throw unparsable(line, "expected 4 tab-separated fields");
+            }
+            rows.add(row(line, f[0], f[1], f[2], f[3]));
+        }
+        return assemble(rows, refused);
+    }
+
+    /** {@code zfs get -Hp -o name,property,value guid,createtxg,creation}: three lines per dataset. */
+    static Map<DatasetName, List<ZfsVersion>> versionsFromGet(String stdout, Consumer<String> refused)
+            throws ZfsException {
+        Map<String, Map<String, String>> byName = new LinkedHashMap<>();
+        for (String line : lines(stdout)) {
+            String[] f = line.split("\t", 3);
+            if (f.length != 3) {
+                throw unparsable(line, "expected name, property and value separated by tabs");
+            }
+            if (!VERSION_PROPERTIES.contains(f[1])) {
+                throw unparsable(line, "unexpected property '" + f[1] + "'");
+            }
+            if (byName.computeIfAbsent(f[0], k -> new LinkedHashMap<>()).put(f[1], f[2]) != null) {
+                throw unparsable(line, "property '" + f[1] + "' repeated for " + f[0]);
+            }
+        }
+        List<Row> rows = new ArrayList<>();
+        for (Map.Entry<String, Map<String, String>> e : byName.entrySet()) {
+            Map<String, String> p = e.getValue();
+            String described = e.getKey() + " " + p;
+            for (String property : VERSION_PROPERTIES) {
+                if (!p.containsKey(property)) {
+                    throw unparsable(described, "no " + property + " for " + e.getKey());
+                }
+            }
+            rows.add(row(described, e.getKey(), p.get("guid"), p.get("createtxg"), p.get("creation")));
+        }
+        return assemble(rows, refused);
+    }
+
+    /** {@code zfs get -Hp -o name,property,value ...}; snapshots and bookmarks are left out. */
+    static Map<DatasetName, Map<String, String>> properties(String stdout, Consumer<String> refused)
+            throws ZfsException {
+        Map<DatasetName, Map<String, String>> out = new TreeMap<>();
+        for (String line : lines(stdout)) {
+            String[] f = line.split("\t", 3);
+            if (f.length != 3) {
+                throw unparsable(line, "expected name, property and value separated by tabs");
+            }
+            if (f[0].indexOf('@') >= 0 || f[0].indexOf('#') >= 0) {
+                continue;
+            }
+            DatasetName name = datasetName(f[0], refused);
+            if (name != null) {
+                out.computeIfAbsent(name, k -> new LinkedHashMap<>()).put(f[1], f[2]);
+            }
+        }
+        return out;
+    }
+
+    private record Row(String line, String name, long guid, long createtxg, long creation) {
+    }
+
+    private static Row row(String line, String name, String guid, String createtxg, String creation)
+            throws ZfsException {
+        try {
+            return new Row(line, name, Long.parseUnsignedLong(guid), Long.parseLong(createtxg),
+                    Long.parseLong(creation));
+        } catch (NumberFormatException e) {
+            throw unparsable(line, "guid, createtxg and creation must be numbers (is this 'zfs get -p' output?)");
+        }
+    }
+
+    private static Map<DatasetName, List<ZfsVersion>> assemble(List<Row> rows, Consumer<String> refused)
+            throws ZfsException {
+        Map<DatasetName, List<ZfsVersion>> out = new TreeMap<>();
+        List<Row> versions = new ArrayList<>();
+        for (Row r : rows) {
+            if (r.name.indexOf('@') >= 0 || r.name.indexOf('#') >= 0) {
+                versions.add(r);
+            } else {
+                DatasetName fs = datasetName(r.name, refused);
+                if (fs != null) {
+                    out.putIfAbsent(fs, new ArrayList<>());
+                }
+            }
+        }
+        for (Row r : versions) {
+            int at = r.name.indexOf('@');
+            int sep = at >= 0 ? at : r.name.indexOf('#');
+            VersionType type = at >= 0 ? VersionType.SNAPSHOT : VersionType.BOOKMARK;
+            DatasetName fs = datasetName(r.name.substring(0, sep), refused);
+            if (fs == null) {
+                continue;
+            }
+            ZfsVersion v;
+            try {
+                v = new ZfsVersion(fs, type, r.name.substring(sep + 1), r.guid, r.createtxg,
+                        Instant.ofEpochSecond(r.creation));
+            } catch (InvalidNameException e) {
+                refused.accept(r.name + ": " + e.getMessage());
+                continue;
+            }
+            List<ZfsVersion> list = out.get(fs);
+            if (list == null) {
+                throw unparsable(r.line, fs + " has versions but was not listed itself");
+            }
+            list.add(v);
+        }
+        for (List<ZfsVersion> list : out.values()) {
+            list.sort(VERSION_ORDER);
+        }
+        out.replaceAll((k, v) -> List.copyOf(v));
+        return out;
+    }
+
+    private static DatasetName datasetName(String name, Consumer<String> refused) {
+        try {
+            return DatasetName.of(name);
+        } catch (InvalidNameException e) {
+            refused.accept(e.getMessage());
+            return null;
+        }
+    }
+
+    private static List<String> lines(String stdout) {
+        return stdout.lines().filter(l -> !l.isEmpty()).toList();
+    }
+
+    private static ZfsException unparsable(String line, String why) {
+        return new ZfsException("cannot parse zfs output line '" + line + "': " + why);
+    }
+}

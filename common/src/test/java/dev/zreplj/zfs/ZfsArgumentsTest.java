@@ -1,0 +1,55 @@
+package dev.zreplj.zfs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ZfsArgumentsTest {
+
+    @Test
+    void destroyArgumentsSplitAtTheLimitAndKeepEveryName() {
+        DatasetName fs = DatasetName.of("tank/a");
+        assertEquals(List.of("tank/a@s1,s2,s3"), Zfs.destroyArguments(fs, List.of("s1", "s2", "s3"), 100));
+        // "tank/a@s1,s2" is 12 characters: a limit of 12 fits two names, the third starts a new argument.
+        assertEquals(List.of("tank/a@s1,s2", "tank/a@s3"), Zfs.destroyArguments(fs, List.of("s1", "s2", "s3"), 12));
+        assertEquals(List.of("tank/a@s1", "tank/a@s2", "tank/a@s3"),
+                Zfs.destroyArguments(fs, List.of("s1", "s2", "s3"), 11));
+        assertEquals(List.of("tank/a@s1", "tank/a@s2"), Zfs.destroyArguments(fs, List.of("s1", "s2"), 1),
+                "one name per argument even when the limit is absurdly small");
+        assertEquals(List.of(), Zfs.destroyArguments(fs, List.of(), 100));
+        List<String> many = java.util.stream.IntStream.range(0, 2000).mapToObj(i -> "zrepl_" + i).toList();
+        List<String> args = Zfs.destroyArguments(fs, many, Zfs.MAX_DESTROY_ARGUMENT);
+        assertTrue(args.size() > 1);
+        assertTrue(args.stream().allMatch(a -> a.length() <= Zfs.MAX_DESTROY_ARGUMENT));
+        assertEquals(many, args.stream().flatMap(a -> List.of(a.substring("tank/a@".length()).split(",")).stream()).toList());
+    }
+
+    @Test
+    void propertyAssignmentsAreValidated() {
+        assertEquals("mountpoint=none", Zfs.propertyAssignment("mountpoint", "none"));
+        assertEquals("zreplj:client=a b", Zfs.propertyAssignment("zreplj:client", "a b"));
+        assertThrows(InvalidNameException.class, () -> Zfs.propertyAssignment("-o", "x"));
+        assertThrows(InvalidNameException.class, () -> Zfs.propertyAssignment("Mountpoint", "x"));
+        assertThrows(InvalidNameException.class, () -> Zfs.propertyAssignment("a=b", "x"));
+        assertThrows(InvalidNameException.class, () -> Zfs.propertyAssignment("", "x"));
+        assertThrows(InvalidNameException.class, () -> Zfs.propertyAssignment("a", "x\ny"));
+        assertThrows(InvalidNameException.class, () -> Zfs.propertyAssignment("a", null));
+    }
+
+    @Test
+    void locateSearchesPathThenSystemDirs(@TempDir Path dir) throws Exception {
+        Path bin = Files.createDirectory(dir.resolve("bin"));
+        Path fake = Files.createFile(bin.resolve("zfs"), PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString("rwxr-xr-x")));
+        assertEquals(fake, Zfs.find(dir + "/empty:" + bin));
+        Files.createFile(dir.resolve("zfs"));
+        assertEquals(fake, Zfs.find(dir + ":" + bin), "a non-executable zfs is skipped");
+    }
+}

@@ -1,0 +1,146 @@
+package dev.zreplj.zfs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ZfsOutputTest {
+    private final List<String> refused = new ArrayList<>();
+
+    private static DatasetName n(String s) {
+        return DatasetName.of(s);
+    }
+
+    private static ZfsVersion snap(String fs, String name, long guid, long txg, long creation) {
+        return new ZfsVersion(n(fs), VersionType.SNAPSHOT, name, guid, txg, Instant.ofEpochSecond(creation));
+    }
+
+    private static ZfsVersion bm(String fs, String name, long guid, long txg, long creation) {
+        return new ZfsVersion(n(fs), VersionType.BOOKMARK, name, guid, txg, Instant.ofEpochSecond(creation));
+    }
+
+    /** Captured from zfs-fuse: 'zfs get -Hp -r -o name,property,value guid,createtxg,creation zexpa'. */
+    static final String ZFS_FUSE_GET = """
+            zexpa	guid	15490786889831610427
+            zexpa	createtxg	1
+            zexpa	creation	1795471435
+            zexpa@s2	guid	1882489190368554013
+            zexpa@s2	createtxg	20
+            zexpa@s2	creation	1795471435
+            zexpa/fs1	guid	18306063822566330708
+            zexpa/fs1	createtxg	7
+            zexpa/fs1	creation	1795471435
+            zexpa/fs1@s2	guid	17890820383066757120
+            zexpa/fs1@s2	createtxg	20
+            zexpa/fs1@s2	creation	1795471435
+            zexpa/fs1@s1	guid	42
+            zexpa/fs1@s1	createtxg	12
+            zexpa/fs1@s1	creation	1795471430
+            zexpa/fs1/sub	guid	3899249480801721443
+            zexpa/fs1/sub	createtxg	9
+            zexpa/fs1/sub	creation	1795471435
+            """;
+
+    @Test
+    void zfsFuseGetOutputBecomesVersionsPerFilesystem() throws Exception {
+        Map<DatasetName, List<ZfsVersion>> v = ZfsOutput.versionsFromGet(ZFS_FUSE_GET, refused::add);
+        assertEquals(List.of(n("zexpa"), n("zexpa/fs1"), n("zexpa/fs1/sub")), List.copyOf(v.keySet()));
+        assertEquals(List.of(snap("zexpa", "s2", 1882489190368554013L, 20, 1795471435)), v.get(n("zexpa")));
+        assertEquals(List.of(snap("zexpa/fs1", "s1", 42, 12, 1795471430),
+                        snap("zexpa/fs1", "s2", Long.parseUnsignedLong("17890820383066757120"), 20, 1795471435)),
+                v.get(n("zexpa/fs1")), "sorted by createtxg, guids above 2^63 kept as unsigned");
+        assertEquals(List.of(), v.get(n("zexpa/fs1/sub")));
+        assertEquals(List.of(), refused);
+    }
+
+    /** The OpenZFS 2.3 shape (zfs-lab README): 'zfs list -Hp -r -t filesystem,volume,snapshot,bookmark'. */
+    @Test
+    void openZfsListOutputWithBookmarks() throws Exception {
+        String out = """
+                tank	111	1	1795467900
+                tank/data	222	5	1795467940
+                tank/data@s1	5951748584222993490	10	1795467949
+                tank/data#b1	5951748584222993490	10	1795467949
+                tank/data@s2	16638495237845643433	11	1795467952
+                tank/empty	333	6	1795467941
+                """;
+        Map<DatasetName, List<ZfsVersion>> v = ZfsOutput.versionsFromList(out, refused::add);
+        assertEquals(List.of(n("tank"), n("tank/data"), n("tank/empty")), List.copyOf(v.keySet()));
+        assertEquals(List.of(
+                snap("tank/data", "s1", 5951748584222993490L, 10, 1795467949),
+                bm("tank/data", "b1", 5951748584222993490L, 10, 1795467949),
+                snap("tank/data", "s2", Long.parseUnsignedLong("16638495237845643433"), 11, 1795467952)),
+                v.get(n("tank/data")), "snapshot before bookmark at equal createtxg");
+        assertEquals(List.of(), v.get(n("tank")));
+        assertEquals(List.of(), v.get(n("tank/empty")));
+    }
+
+    @Test
+    void emptyOutputIsEmpty() throws Exception {
+        assertEquals(Map.of(), ZfsOutput.versionsFromList("", refused::add));
+        assertEquals(Map.of(), ZfsOutput.versionsFromGet("\n", refused::add));
+        assertEquals(List.of(), ZfsOutput.names("", refused::add));
+    }
+
+    @Test
+    void malformedLinesAreErrorsNamingTheLine() {
+        assertUnparsable(() -> ZfsOutput.versionsFromList("tank/a@s\t1\t2\n", refused::add),
+                "cannot parse zfs output line 'tank/a@s\t1\t2': expected 4 tab-separated fields");
+        assertUnparsable(() -> ZfsOutput.versionsFromList("tank/a\t1.63E\t20\tMon Nov 23 22:03 2026\n", refused::add),
+                "cannot parse zfs output line 'tank/a\t1.63E\t20\tMon Nov 23 22:03 2026': guid, createtxg and"
+                        + " creation must be numbers (is this 'zfs get -p' output?)");
+        assertUnparsable(() -> ZfsOutput.versionsFromList("tank\t1\t1\t1\ntank/a@s\t-\t2\t3\n", refused::add),
+                "cannot parse zfs output line 'tank/a@s\t-\t2\t3'");
+        assertUnparsable(() -> ZfsOutput.versionsFromGet("tank\tguid\n", refused::add),
+                "cannot parse zfs output line 'tank\tguid': expected name, property and value separated by tabs");
+        assertUnparsable(() -> ZfsOutput.versionsFromGet("tank\tused\t5\n", refused::add),
+                "unexpected property 'used'");
+        assertUnparsable(() -> ZfsOutput.versionsFromGet("tank\tguid\t1\ntank\tguid\t2\n", refused::add),
+                "property 'guid' repeated for tank");
+        assertUnparsable(() -> ZfsOutput.versionsFromGet("tank\tguid\t1\ntank\tcreation\t2\n", refused::add),
+                "no createtxg for tank");
+        assertUnparsable(() -> ZfsOutput.versionsFromList("tank/a@s\t1\t2\t3\n", refused::add),
+                "tank/a has versions but was not listed itself");
+        assertUnparsable(() -> ZfsOutput.properties("tank\tmountpoint\n", refused::add),
+                "expected name, property and value");
+    }
+
+    @Test
+    void namesZfsAllowsButWeRefuseAreReportedAndSkipped() throws Exception {
+        String out = "tank\t1\t1\t1\ntank/my data\t2\t2\t2\ntank/my data@s\t3\t3\t3\ntank/ok\t4\t4\t4\n"
+                + "tank/ok@bad name\t5\t5\t5\ntank/ok@good\t6\t6\t6\n";
+        Map<DatasetName, List<ZfsVersion>> v = ZfsOutput.versionsFromList(out, refused::add);
+        assertEquals(List.of(n("tank"), n("tank/ok")), List.copyOf(v.keySet()));
+        assertEquals(List.of(snap("tank/ok", "good", 6, 6, 6)), v.get(n("tank/ok")));
+        assertEquals(3, refused.size(), refused.toString());
+        assertTrue(refused.get(0).contains("'my data' contains ' '"), refused.get(0));
+
+        assertEquals(List.of(n("a"), n("a/b"), n("b")), ZfsOutput.names("b\na/b\na/c d\na\n", refused::add));
+    }
+
+    @Test
+    void propertiesSkipSnapshotsAndKeepTabsInValues() throws Exception {
+        String out = "tank\tmountpoint\t/tank\ntank\tzreplj:x\t-\ntank@s\tmountpoint\t-\n"
+                + "tank/a\tmountpoint\tnone\ntank/a\tzreplj:x\ta\tb\ntank/a#b\tmountpoint\t-\n";
+        Map<DatasetName, Map<String, String>> p = ZfsOutput.properties(out, refused::add);
+        assertEquals(Map.of(n("tank"), Map.of("mountpoint", "/tank", "zreplj:x", "-"),
+                n("tank/a"), Map.of("mountpoint", "none", "zreplj:x", "a\tb")), p);
+    }
+
+    @Test
+    void missingDatasetIsRecognised() {
+        assertTrue(ZfsOutput.isMissingDataset("cannot open 'nosuch': dataset does not exist\n"));
+        assertTrue(!ZfsOutput.isMissingDataset("cannot open 'tank': permission denied\n"));
+    }
+
+    private static void assertUnparsable(org.junit.jupiter.api.function.Executable call, String expected) {
+        ZfsException e = assertThrows(ZfsException.class, call);
+        assertTrue(e.getMessage().contains(expected), () -> "message was: " + e.getMessage());
+    }
+}

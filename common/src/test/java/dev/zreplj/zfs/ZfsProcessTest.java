@@ -1,0 +1,73 @@
+package dev.zreplj.zfs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** ZfsProcess with ordinary commands standing in for zfs: the mechanics do not depend on the binary. */
+class ZfsProcessTest {
+
+    @Test
+    void tailBufferKeepsTheLastBytes() {
+        ZfsProcess.TailBuffer b = new ZfsProcess.TailBuffer(8);
+        assertEquals("", b.text());
+        b.append("abc".getBytes(StandardCharsets.UTF_8), 3);
+        assertEquals("abc", b.text());
+        b.append("defghij".getBytes(StandardCharsets.UTF_8), 7);
+        assertEquals("cdefghij", b.text());
+        b.append("0123456789XY".getBytes(StandardCharsets.UTF_8), 12);
+        assertEquals("456789XY", b.text());
+    }
+
+    @Test
+    void failureCarriesExitAndStderr() throws Exception {
+        ZfsProcess p = ZfsProcess.start(List.of("/bin/sh", "-c", "echo out; echo 'cannot open x: dataset does not exist' >&2; exit 3"));
+        assertEquals("out\n", new String(p.stdout().readAllBytes(), StandardCharsets.UTF_8));
+        ZfsException e = assertThrows(ZfsException.class, p::finish);
+        assertEquals(3, e.exitCode());
+        assertEquals("cannot open x: dataset does not exist\n", e.stderr());
+        assertEquals("'/bin/sh -c echo out; echo 'cannot open x: dataset does not exist' >&2; exit 3' failed (exit 3):"
+                + " cannot open x: dataset does not exist", e.getMessage());
+    }
+
+    @Test
+    void stderrIsBoundedToTheLast64KiB() throws Exception {
+        // 200 000 bytes of 'a' then a final line: only the tail survives, and the process never blocks.
+        ZfsProcess p = ZfsProcess.start(List.of("/bin/sh", "-c",
+                "head -c 200000 /dev/zero | tr '\\0' a >&2; echo END >&2; exit 1"));
+        ZfsException e = assertThrows(ZfsException.class, p::finish);
+        assertEquals(ZfsProcess.STDERR_LIMIT, e.stderr().length());
+        assertTrue(e.stderr().endsWith("aEND\n"));
+    }
+
+    @Test
+    void stdinReachesTheProcess() throws Exception {
+        ZfsProcess p = ZfsProcess.start(List.of("/bin/sh", "-c", "cat >&2"));
+        p.stdin().write("stream".getBytes(StandardCharsets.UTF_8));
+        p.stdin().close();
+        p.finish();
+        assertEquals("stream", p.stderr());
+    }
+
+    @Test
+    void killStopsAStuckProcessAndIsIdempotent() throws Exception {
+        ZfsProcess p = ZfsProcess.start(List.of("/bin/sh", "-c", "trap '' TERM; sleep 60"));
+        long start = System.nanoTime();
+        p.kill();
+        p.kill();
+        assertTrue((System.nanoTime() - start) / 1_000_000 < 10_000, "kill must not wait for the process");
+        ZfsException e = assertThrows(ZfsException.class, p::finish);
+        assertFalse(e.exitCode() == 0);
+    }
+
+    @Test
+    void aMissingBinaryIsOneClearError() {
+        ZfsException e = assertThrows(ZfsException.class, () -> ZfsProcess.start(List.of("/nonexistent/zfs", "list")));
+        assertTrue(e.getMessage().startsWith("cannot run '/nonexistent/zfs list': "), e.getMessage());
+    }
+}

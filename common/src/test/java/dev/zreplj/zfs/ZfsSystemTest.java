@@ -1,0 +1,293 @@
+package dev.zreplj.zfs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.zreplj.zfs.testing.TestPools;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** Zfs against the real zfs-fuse daemon, on pools of its own. */
+@Tag("system")
+class ZfsSystemTest {
+    private TestPools pools;
+    private Zfs zfs;
+
+    @BeforeEach
+    void setUp() {
+        pools = TestPools.open();
+        zfs = new Zfs(pools.zfsBinary());
+    }
+
+    @AfterEach
+    void tearDown() {
+        pools.close();
+    }
+
+    @Test
+    void zfsFuseCapabilitiesAreProbedOnceAndExact() throws Exception {
+        Capabilities caps = zfs.capabilities();
+        assertEquals(new Capabilities("zfs-fuse", false, false, false, false, false, false, false, false, false), caps);
+        long calls = zfs.invocations();
+        assertEquals(3, calls, "usage, holds and version probes");
+        assertEquals(caps, zfs.capabilities());
+        assertEquals(calls, zfs.invocations(), "capabilities are cached per instance");
+    }
+
+    @Test
+    void listVersionsMatchesZfsGetForSeveralFilesystemsAndSnapshots() throws Exception {
+        DatasetName pool = pools.createPool("src");
+        DatasetName a = pools.createFilesystem(pool.child("a"));
+        DatasetName b = pools.createFilesystem(pool.child("a/b"));
+        DatasetName c = pools.createFilesystem(pool.child("c"));
+        pools.writeRandomFile(a, "f1", 4096);
+        pools.snapshot(a, "s1");
+        pools.writeRandomFile(a, "f2", 4096);
+        pools.snapshot(a, "s2");
+        pools.snapshot(b, "only");
+        pools.snapshot(pool, "top");
+
+        Map<DatasetName, List<ZfsVersion>> versions = zfs.listVersions(pool);
+
+        assertEquals(List.of(pool, a, b, c), List.copyOf(versions.keySet()));
+        assertEquals(List.of("s1", "s2"), names(versions.get(a)));
+        assertEquals(List.of("only"), names(versions.get(b)));
+        assertEquals(List.of(), versions.get(c));
+        assertEquals(List.of("top"), names(versions.get(pool)));
+        for (List<ZfsVersion> list : versions.values()) {
+            for (ZfsVersion v : list) {
+                assertEquals(VersionType.SNAPSHOT, v.type());
+                String full = v.fullName();
+                assertEquals(pools.guid(full), v.guid(), full);
+                assertEquals(Long.parseLong(pools.getParsable(full, "createtxg")), v.createtxg(), full);
+                assertEquals(Long.parseLong(pools.getParsable(full, "creation")), v.creation().getEpochSecond(), full);
+            }
+        }
+        assertTrue(versions.get(a).get(0).createtxg() < versions.get(a).get(1).createtxg());
+        assertEquals(Map.of(a, versions.get(a), b, versions.get(b)), Map.of(a, zfs.listVersions(a).get(a),
+                b, zfs.listVersions(a).get(b)), "listing a subtree gives the same versions");
+        assertEquals(List.of(a, b), List.copyOf(zfs.listVersions(a).keySet()));
+    }
+
+    @Test
+    void listingTakesOneCallFor1Or20Filesystems() throws Exception {
+        DatasetName small = pools.createPool("one");
+        DatasetName big = pools.createPool("many");
+        pools.snapshot(small, "s");
+        for (int i = 0; i < 20; i++) {
+            DatasetName fs = pools.createFilesystem(big.child("fs" + i));
+            pools.snapshot(fs, "s1");
+            pools.snapshot(fs, "s2");
+        }
+        zfs.capabilities();
+
+        long before = zfs.invocations();
+        assertEquals(1, zfs.listVersions(small).size());
+        long smallCalls = zfs.invocations() - before;
+
+        before = zfs.invocations();
+        Map<DatasetName, List<ZfsVersion>> versions = zfs.listVersions(big);
+        long bigCalls = zfs.invocations() - before;
+
+        assertEquals(21, versions.size());
+        assertEquals(40, versions.values().stream().mapToInt(List::size).sum());
+        assertEquals(1, smallCalls);
+        assertEquals(1, bigCalls);
+
+        before = zfs.invocations();
+        assertEquals(21, zfs.listFilesystems(big).size());
+        assertEquals(1, zfs.invocations() - before);
+        before = zfs.invocations();
+        Map<DatasetName, Map<String, String>> props = zfs.getProperties(big, true, List.of("mountpoint", "zreplj:x"));
+        assertEquals(1, zfs.invocations() - before);
+        assertEquals(21, props.size(), "snapshots are left out of recursive properties");
+        assertEquals("-", props.get(big.child("fs3")).get("zreplj:x"));
+    }
+
+    @Test
+    void snapshotOfAWholeSubtreeIsAtomic() throws Exception {
+        DatasetName pool = pools.createPool("atom");
+        DatasetName root = pools.createFilesystem(pool.child("r"));
+        DatasetName x = pools.createFilesystem(root.child("x"));
+        DatasetName y = pools.createFilesystem(root.child("y"));
+        pools.writeRandomFile(x, "f", 1000);
+
+        zfs.snapshot(List.of(y, root, x), "atomic");
+
+        Map<String, String> txgs = pools.getParsable("createtxg", List.of(root + "@atomic", x + "@atomic", y + "@atomic"));
+        assertEquals(3, txgs.size());
+        assertEquals(1, txgs.values().stream().distinct().count(), "equal createtxg: " + txgs);
+    }
+
+    @Test
+    void snapshotOfScatteredFilesystemsTakesEach() throws Exception {
+        DatasetName pool = pools.createPool("scat");
+        DatasetName a = pools.createFilesystem(pool.child("a"));
+        DatasetName b = pools.createFilesystem(pool.child("a/b"));
+        DatasetName c = pools.createFilesystem(pool.child("c"));
+
+        zfs.snapshot(List.of(b, c), "s");
+
+        assertEquals(List.of("s"), pools.snapshotNames(b));
+        assertEquals(List.of("s"), pools.snapshotNames(c));
+        assertEquals(List.of(), pools.snapshotNames(a), "a parent not asked for is not snapshotted");
+        assertEquals(List.of(), pools.snapshotNames(pool));
+    }
+
+    @Test
+    void fullAndIncrementalSendReceiveGiveIdenticalGuidsAndNeverMount() throws Exception {
+        DatasetName src = pools.createPool("src");
+        DatasetName dst = pools.createPool("dst");
+        DatasetName fs = pools.createFilesystem(src.child("data"));
+        DatasetName jail = pools.createFilesystem(dst.child("sink"), "mountpoint=none");
+        DatasetName target = jail.child("data");
+        pools.writeRandomFile(fs, "f1", 256 * 1024);
+        pools.snapshot(fs, "s1");
+        pools.writeRandomFile(fs, "f2", 256 * 1024);
+        pools.snapshot(fs, "s2");
+        Map<DatasetName, List<ZfsVersion>> versions = zfs.listVersions(fs);
+        ZfsVersion s1 = versions.get(fs).get(0);
+        ZfsVersion s2 = versions.get(fs).get(1);
+
+        pipe(zfs.send(SendRequest.full(s1, true)), zfs.receive(ReceiveRequest.plain(target)));
+        assertEquals("no", pools.get(target.value(), "mounted"), "a full receive below mountpoint=none stays unmounted");
+        pipe(zfs.send(SendRequest.incremental(s1, s2, false)),
+                zfs.receive(new ReceiveRequest(target, true, true, Map.of("compression", "on"), List.of("atime"))));
+
+        List<ZfsVersion> received = zfs.listVersions(target).get(target);
+        assertEquals(List.of("s1", "s2"), names(received));
+        assertEquals(s1.guid(), received.get(0).guid());
+        assertEquals(s2.guid(), received.get(1).guid());
+        assertEquals(pools.guid(s2.fullName()), pools.guid(target + "@s2"));
+        assertEquals("no", pools.get(target.value(), "mounted"));
+        assertEquals("none", pools.get(target.value(), "mountpoint"));
+    }
+
+    @Test
+    void destroySnapshotsRemovesExactlyTheNamedOnes() throws Exception {
+        DatasetName pool = pools.createPool("del");
+        DatasetName fs = pools.createFilesystem(pool.child("fs"));
+        DatasetName other = pools.createFilesystem(pool.child("other"));
+        for (String s : List.of("a", "b", "c", "d")) {
+            pools.snapshot(fs, s);
+        }
+        pools.snapshot(other, "a");
+
+        zfs.destroySnapshots(fs, List.of("b", "d"));
+
+        assertEquals(List.of("a", "c"), pools.snapshotNames(fs));
+        assertEquals(List.of("a"), pools.snapshotNames(other));
+    }
+
+    @Test
+    void holdsProtectSnapshotsUntilReleased() throws Exception {
+        DatasetName pool = pools.createPool("hold");
+        DatasetName fs = pools.createFilesystem(pool.child("fs"));
+        pools.snapshot(fs, "s");
+        ZfsVersion s = zfs.listVersions(fs).get(fs).get(0);
+
+        zfs.hold("zreplj_cursor", s);
+        assertEquals("1", pools.getParsable(s.fullName(), "userrefs"));
+        ZfsException e = assertThrows(ZfsException.class, () -> zfs.destroySnapshots(fs, List.of("s")));
+        assertTrue(e.stderr().contains("dataset is busy"), e.stderr());
+        zfs.release("zreplj_cursor", s);
+        zfs.destroySnapshots(fs, List.of("s"));
+        assertEquals(List.of(), pools.snapshotNames(fs));
+    }
+
+    @Test
+    void failingCommandCarriesZfsStderr() throws Exception {
+        DatasetName pool = pools.createPool("err");
+        DatasetName fs = pools.createFilesystem(pool.child("fs"));
+        ZfsException e = assertThrows(ZfsException.class, () -> zfs.create(fs, Map.of()));
+        assertEquals(1, e.exitCode());
+        assertTrue(e.stderr().contains("dataset already exists"), e.stderr());
+        assertTrue(e.getMessage().contains("dataset already exists"), e.getMessage());
+        assertEquals(List.of(zfs.binary().toString(), "create", fs.value()), e.command());
+    }
+
+    @Test
+    void aMissingRootIsEmptyNotAnError() throws Exception {
+        DatasetName pool = pools.createPool("miss");
+        DatasetName nothing = pool.child("nothing");
+        assertEquals(Map.of(), zfs.listVersions(nothing));
+        assertEquals(List.of(), zfs.listFilesystems(nothing));
+        assertEquals(Map.of(), zfs.getProperties(nothing, true, List.of("mountpoint")));
+        assertFalse(zfs.exists(nothing));
+        assertTrue(zfs.exists(pool));
+        assertTrue(zfs.listAllFilesystems().contains(pool));
+    }
+
+    @Test
+    void createAndSetProperty() throws Exception {
+        DatasetName pool = pools.createPool("prop");
+        DatasetName fs = pool.child("fs");
+        zfs.create(fs, Map.of("mountpoint", "none", "zreplj:client", "laptop"));
+        zfs.setProperty(fs, "zreplj:client", "desktop");
+        Map<DatasetName, Map<String, String>> p = zfs.getProperties(fs, false, List.of("mountpoint", "zreplj:client"));
+        assertEquals(Map.of(fs, Map.of("mountpoint", "none", "zreplj:client", "desktop")), p);
+    }
+
+    @Test
+    void hostileNamesNeverReachZfs() throws Exception {
+        DatasetName pool = pools.createPool("bad");
+        DatasetName fs = pools.createFilesystem(pool.child("fs"));
+        pools.snapshot(fs, "s");
+        ZfsVersion s = zfs.listVersions(fs).get(fs).get(0);
+        long before = zfs.invocations();
+
+        List<Runnable> attempts = new ArrayList<>();
+        for (String bad : List.of("a@b", "..", "a b", "-r", "", "a#b", "x\ny")) {
+            attempts.add(() -> call(() -> zfs.snapshot(List.of(fs), bad)));
+            attempts.add(() -> call(() -> zfs.destroySnapshots(fs, List.of("s", bad))));
+            attempts.add(() -> call(() -> zfs.hold(bad, s)));
+            attempts.add(() -> call(() -> zfs.release(bad, s)));
+            attempts.add(() -> call(() -> zfs.listVersions(fs.child(bad))));
+            attempts.add(() -> call(() -> zfs.create(DatasetName.of(pool + "/" + bad), Map.of())));
+            attempts.add(() -> call(() -> zfs.setProperty(fs, "-o" + bad, "x")));
+        }
+        attempts.add(() -> call(() -> zfs.snapshot(List.of(fs), "a/b")));
+        attempts.add(() -> call(() -> zfs.hold("a/b", s)));
+        attempts.add(() -> call(() -> zfs.create(fs.child("n"), Map.of("mountpoint", "/\nx"))));
+        attempts.add(() -> call(() -> zfs.getProperties(fs, false, List.of("-r"))));
+        for (Runnable attempt : attempts) {
+            assertThrows(InvalidNameException.class, attempt::run);
+        }
+        assertEquals(before, zfs.invocations(), "no invalid name may start zfs");
+        assertEquals(List.of("s"), pools.snapshotNames(fs));
+    }
+
+    private interface ZfsCall {
+        void run() throws Exception;
+    }
+
+    private static void call(ZfsCall c) {
+        try {
+            c.run();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new AssertionError("expected InvalidNameException, got " + e, e);
+        }
+    }
+
+    private static void pipe(ZfsProcess send, ZfsProcess recv) throws Exception {
+        try (send; recv) {
+            send.stdout().transferTo(recv.stdin());
+            recv.stdin().close();
+            send.finish();
+            recv.finish();
+        }
+    }
+
+    private static List<String> names(List<ZfsVersion> versions) {
+        return versions.stream().map(ZfsVersion::name).toList();
+    }
+}
