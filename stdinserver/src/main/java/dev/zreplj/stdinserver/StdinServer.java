@@ -217,12 +217,9 @@ public final class StdinServer {
         return capabilities;
     }
 
-    /**
-     * {@code zfs recv -x} arrived in OpenZFS together with resumable receive; Capabilities has no flag of
-     * its own for it, and on a zfs without it ReceiveRequest's excludes would be dropped silently.
-     */
+    /** Without {@code zfs recv -x}, ReceiveRequest's excludes would be dropped: such a box refuses property streams. */
     private static boolean supportsRecvExclude(Capabilities c) {
-        return c.resumableReceive();
+        return c.recvProperties();
     }
 
     private void ensureJail(DatasetName jail) throws ZfsException {
@@ -337,7 +334,8 @@ public final class StdinServer {
             }
             recv.finish();
             long guid = receivedGuid(target, cmd.snapshot());
-            if (overwritePlaceholder) {
+            if (cmd.fromGuid() == null) {
+                // The flag is a user property and so inherited from the jail: a real filesystem says "off".
                 zfs.setProperty(target, PLACEHOLDER_PROPERTY, "off");
             }
             log.info("client {}: received {}@{} ({} bytes)", clientId, target, cmd.snapshot(), bytes);

@@ -1,9 +1,5 @@
 package dev.zreplj.stdinserver;
 
-import static dev.zreplj.stdinserver.ZfsPoolFixture.guid;
-import static dev.zreplj.stdinserver.ZfsPoolFixture.property;
-import static dev.zreplj.stdinserver.ZfsPoolFixture.run;
-import static dev.zreplj.stdinserver.ZfsPoolFixture.send;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -23,6 +19,7 @@ import dev.zreplj.protocol.SinkClient;
 import dev.zreplj.protocol.Wire;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.Zfs;
+import dev.zreplj.zfs.testing.TestPools;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -52,31 +49,58 @@ class StdinServerSystemTest {
     @TempDir
     Path state;
 
-    private ZfsPoolFixture fixture;
+    private TestPools pools;
     private String pool;
+    private String box;
     private String source;
     private Config config;
     private Zfs zfs;
 
     @BeforeEach
-    void pool() throws Exception {
-        fixture = new ZfsPoolFixture();
-        pool = fixture.pool;
-        source = pool + "/src/a";
-        run("zfs", "create", "-p", source);
-        run("zfs", "snapshot", source + "@s1");
-        run("zfs", "snapshot", source + "@s2");
-        SinkJob sink = new SinkJob("sink", DatasetName.of(pool + "/sink"), List.of("laptop", "desktop"),
+    void pools() {
+        pools = TestPools.open();
+        DatasetName src = pools.createPool("src");
+        pool = src.value();
+        box = pools.createPool("box").value();
+        DatasetName a = pools.createFilesystem(src.child("a"));
+        source = a.value();
+        pools.writeRandomFile(a, "one", 3 << 20);
+        pools.snapshot(a, "s1");
+        pools.writeRandomFile(a, "two", 2 << 20);
+        pools.snapshot(a, "s2");
+        SinkJob sink = new SinkJob("sink", DatasetName.of(box + "/sink"), List.of("laptop", "desktop"),
                 RecvOptions.defaults(), List.of());
         config = new Config(state.resolve("zreplj.yml"), new Global(state, null), List.of(sink));
-        zfs = Zfs.locate();
+        zfs = new Zfs(pools.zfsBinary());
     }
 
     @AfterEach
-    void destroy() throws Exception {
-        if (fixture != null) {
-            fixture.close();
+    void destroy() {
+        if (pools != null) {
+            pools.close();
         }
+    }
+
+    private long guid(String snapshot) {
+        return pools.guid(snapshot);
+    }
+
+    private String property(String dataset, String property) {
+        return pools.get(dataset, property);
+    }
+
+    private byte[] send(String... args) throws IOException, InterruptedException {
+        List<String> command = new java.util.ArrayList<>(List.of(pools.zfsBinary().toString(), "send"));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        assertEquals(0, p.waitFor(), command + " failed");
+        return out;
+    }
+
+    /** Every dataset and snapshot of the box pool: what a refused request must not change. */
+    private String boxState() {
+        return pools.zfs("list", "-H", "-r", "-t", "all", "-o", "name", box);
     }
 
     /** One stdinserver on piped streams, run on its own thread as sshd would run the process. */
@@ -118,7 +142,7 @@ class StdinServerSystemTest {
     }
 
     private String jailed(String path) {
-        return pool + "/sink/laptop/" + path;
+        return box + "/sink/laptop/" + path;
     }
 
     @Test
@@ -128,6 +152,7 @@ class StdinServerSystemTest {
         Channel ch = new Channel("laptop");
         ch.client.handshake();
         byte[] full = send(source + "@s1");
+        assertTrue(full.length > 2 * Wire.MAX_DATA, "the stream spans several DATA frames");
         ReceiveResult r1 = ch.client.receive(new ReceiveCommand(source, "s1", g1, null, false, false),
                 new ByteArrayInputStream(full));
         assertEquals(new ReceiveResult(full.length, g1), r1);
@@ -140,15 +165,15 @@ class StdinServerSystemTest {
         assertEquals(g2, guid(jailed(source) + "@s2"));
 
         List<RemoteFilesystem> listing = ch.client.listFilesystems();
-        assertEquals(List.of(pool, pool + "/src", source), listing.stream().map(RemoteFilesystem::path).toList());
-        assertEquals(List.of(true, true, false), listing.stream().map(RemoteFilesystem::placeholder).toList());
-        RemoteFilesystem a = listing.get(2);
+        assertEquals(List.of(pool, source), listing.stream().map(RemoteFilesystem::path).toList());
+        assertEquals(List.of(true, false), listing.stream().map(RemoteFilesystem::placeholder).toList());
+        RemoteFilesystem a = listing.get(1);
         assertEquals(List.of("s1", "s2"), a.versions().stream().map(v -> v.name()).toList());
         assertEquals(List.of(g1, g2), a.versions().stream().map(v -> v.guid()).toList());
 
         // Nothing received is mounted, nor can it be: the jail and placeholders have no mountpoint.
-        assertEquals("none", property(pool + "/sink/laptop", "mountpoint"));
-        assertEquals("on", property(pool + "/sink/laptop", "zrepl:placeholder"));
+        assertEquals("none", property(box + "/sink/laptop", "mountpoint"));
+        assertEquals("on", property(box + "/sink/laptop", "zrepl:placeholder"));
         assertEquals("none", property(jailed(source), "mountpoint"));
         assertEquals("no", property(jailed(source), "mounted"));
 
@@ -244,8 +269,9 @@ class StdinServerSystemTest {
         byte[] full = send(source + "@s1");
         Channel ch = new Channel("laptop");
         ch.client.handshake();
-        String before = fixture.snapshotOfState();
-        for (String path : List.of("../desktop/x", "/" + pool + "/sink/desktop/x", "desktop/../..", pool + "@s1",
+        assertEquals(List.of(), ch.client.listFilesystems(), "the server has set up the jail");
+        String before = boxState();
+        for (String path : List.of("../desktop/x", "/" + box + "/sink/desktop/x", "desktop/../..", pool + "@s1",
                 "-o", "x/../../desktop")) {
             RemoteException e = assertThrows(RemoteException.class, () -> ch.client.receive(
                     new ReceiveCommand(path, "s1", g1, null, false, false), new ByteArrayInputStream(full)), path);
@@ -254,7 +280,7 @@ class StdinServerSystemTest {
         RemoteException badSnapshot = assertThrows(RemoteException.class, () -> ch.client.receive(
                 new ReceiveCommand(source, "s1@x", g1, null, false, false), new ByteArrayInputStream(full)));
         assertEquals("jail", badSnapshot.code());
-        assertEquals(before, fixture.snapshotOfState());
+        assertEquals(before, boxState());
         assertTrue(ch.client.listFilesystems().isEmpty(), "the channel is still usable");
         ch.client.close();
         assertEquals(0, ch.exitCode());
@@ -263,14 +289,14 @@ class StdinServerSystemTest {
 
     @Test
     void garbageOnStdinFailsWithOneLineAndTouchesNothing() throws Exception {
-        String before = fixture.snapshotOfState();
+        String before = boxState();
         Channel ch = new Channel("laptop");
         ch.toServer.write("Last login: Mon Jan 1\nroot@box:~# ".getBytes(StandardCharsets.US_ASCII));
         ch.toServer.close();
         assertEquals(1, ch.exitCode());
         assertEquals("zreplj stdinserver: client 'laptop': the client does not speak the zreplj protocol: it sent"
                 + " 'Last log' instead of the protocol greeting\n", ch.stderr());
-        assertEquals(before, fixture.snapshotOfState());
+        assertEquals(before, boxState());
     }
 
     @Test
@@ -283,7 +309,7 @@ class StdinServerSystemTest {
         w.control(FrameType.HELLO, new Hello(Wire.PROTOCOL_VERSION, "test", List.of()));
         w.control(FrameType.RECV, new ReceiveCommand(source, "s1", g1, null, false, false));
         byte[] chunk = FrameWriter.newDataBuffer();
-        int half = full.length / 2;
+        int half = Math.min(full.length / 2, Wire.MAX_DATA);
         System.arraycopy(full, 0, chunk, FrameWriter.DATA_OFFSET, half);
         w.data(chunk, half);
         w.flush();
@@ -292,7 +318,7 @@ class StdinServerSystemTest {
         assertEquals(1, dying.exitCode());
         assertEquals("zreplj stdinserver: client 'laptop': the client closed the connection in the middle of the"
                 + " stream into " + jailed(source) + "; zfs recv was stopped\n", dying.stderr());
-        assertTrue(!fixture.snapshotOfState().contains(jailed(source) + "@s1"), "no partial snapshot");
+        assertTrue(!boxState().contains(jailed(source) + "@s1"), "no partial snapshot");
 
         Channel retry = new Channel("laptop");
         retry.client.handshake();
@@ -318,6 +344,6 @@ class StdinServerSystemTest {
         assertEquals(List.of(), desktop.client.listFilesystems());
         desktop.client.close();
         assertEquals(0, desktop.exitCode(), desktop.stderr());
-        assertTrue(Arrays.asList(fixture.snapshotOfState().split("\n")).contains(pool + "/sink/desktop"));
+        assertTrue(Arrays.asList(boxState().split("\n")).contains(box + "/sink/desktop"));
     }
 }
