@@ -346,4 +346,27 @@ class StdinServerSystemTest {
         assertEquals(0, desktop.exitCode(), desktop.stderr());
         assertTrue(Arrays.asList(boxState().split("\n")).contains(box + "/sink/desktop"));
     }
+
+    @Test
+    void fullStreamReplacesAnEmptyPlaceholderParent() throws Exception {
+        long ga = guid(source + "@s1");
+        Channel ch = new Channel("laptop");
+        ch.client.handshake();
+        ch.client.receive(new ReceiveCommand(source, "s1", ga, null, false, false),
+                new ByteArrayInputStream(send(source + "@s1")));
+        assertEquals("on", property(jailed(pool), "zrepl:placeholder"));
+
+        String root = pools.snapshot(DatasetName.of(pool), "r1");
+        long gr = guid(root);
+        byte[] stream = send(root);
+        assertEquals(new ReceiveResult(stream.length, gr), ch.client.receive(
+                new ReceiveCommand(pool, "r1", gr, null, false, false), new ByteArrayInputStream(stream)));
+        assertEquals(gr, guid(jailed(pool) + "@r1"));
+        assertEquals("off", property(jailed(pool), "zrepl:placeholder"));
+        assertEquals(ga, guid(jailed(source) + "@s1"), "the child received before is still there");
+        List<RemoteFilesystem> listing = ch.client.listFilesystems();
+        assertEquals(List.of(false, false), listing.stream().map(RemoteFilesystem::placeholder).toList());
+        ch.client.close();
+        assertEquals(0, ch.exitCode(), ch.stderr());
+    }
 }
