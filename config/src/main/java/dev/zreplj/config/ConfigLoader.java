@@ -85,7 +85,8 @@ public final class ConfigLoader {
             return new Yaml(new LoaderOptions()).compose(new StringReader(text));
         } catch (MarkedYAMLException e) {
             Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
-            String problem = e.getProblem() != null ? e.getProblem() : e.getContext();
+            String problem = e.getProblem() != null ? e.getProblem()
+                    : e.getContext() != null ? e.getContext() : String.valueOf(e.getMessage());
             String message = "YAML syntax: " + problem.replace('\n', ' ');
             throw mark == null ? new ConfigException(src.file() + ": " + message) : src.error(mark, message);
         } catch (YAMLException e) {
