@@ -1,10 +1,535 @@
 package dev.zreplj.config;
 
+import dev.zreplj.pruning.GridSpec;
+import dev.zreplj.pruning.KeepRule;
+import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.InvalidNameException;
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
 
-/** Reads zrepl-schema YAML into {@link Config}; every error names FILE:LINE:COLUMN. SKELETON. */
+/**
+ * Reads zrepl-schema YAML (push and sink jobs) into {@link Config}. Works on the YAML node tree rather than
+ * on constructed objects so that every error names FILE:LINE:COLUMN of the offending node.
+ */
 public final class ConfigLoader {
+    private static final List<String> ZREPL_ONLY_JOB_TYPES = List.of("pull", "source", "snap");
+    private static final List<String> PROTECTION_LEVELS =
+            List.of("guarantee_resumability", "guarantee_incremental_replication", "guarantee_nothing");
+    private static final List<String> PLACEHOLDER_ENCRYPTION = List.of("unspecified", "inherit", "off");
+    private static final Pattern PROPERTY_NAME =
+            Pattern.compile("[a-z][a-z0-9_]*|[a-z0-9_.:-]*:[a-z0-9_.:-]*");
+    private static final Pattern SSH_OPTION = Pattern.compile("([A-Za-z][A-Za-z0-9]*)\\s*[= ]\\s*(\\S.*)");
+    private static final Pattern HOST_OR_USER = Pattern.compile("[^\\s-][^\\s]*");
+
+    private enum Side { SENDER, RECEIVER, FLOOR }
+
+    private final Function<String, List<KeepRule.GridInterval>> gridParser;
+
+    public ConfigLoader() {
+        this(GridSpec::parse);
+    }
+
+    /** For tests that exercise grid rules independently of the grid parser. */
+    ConfigLoader(Function<String, List<KeepRule.GridInterval>> gridParser) {
+        this.gridParser = gridParser;
+    }
+
     public Config load(Path file) throws ConfigException {
-        throw new ConfigException(file + ": not implemented yet");
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(file + ": cannot read: no such file");
+        } catch (AccessDeniedException e) {
+            throw new ConfigException(file + ": cannot read: permission denied");
+        } catch (CharacterCodingException e) {
+            throw new ConfigException(file + ": cannot read: not UTF-8 text");
+        } catch (IOException e) {
+            throw new ConfigException(file + ": cannot read: " + (e.getMessage() == null ? e : e.getMessage()));
+        }
+        YamlSource src = new YamlSource(file.toString());
+        Node root = compose(src, text);
+        if (root == null) {
+            throw new ConfigException(file + ": the config is empty; it needs a 'jobs' list");
+        }
+        return readConfig(src, file, root);
+    }
+
+    private static Node compose(YamlSource src, String text) throws ConfigException {
+        try {
+            return new Yaml(new LoaderOptions()).compose(new StringReader(text));
+        } catch (MarkedYAMLException e) {
+            Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
+            String problem = e.getProblem() != null ? e.getProblem()
+                    : e.getContext() != null ? e.getContext() : String.valueOf(e.getMessage());
+            String message = "YAML syntax: " + problem.replace('\n', ' ');
+            throw mark == null ? new ConfigException(src.file() + ": " + message) : src.error(mark, message);
+        } catch (YAMLException e) {
+            throw new ConfigException(src.file() + ": YAML syntax: " + e.getMessage().replace('\n', ' '));
+        }
+    }
+
+    private Config readConfig(YamlSource src, Path file, Node root) throws ConfigException {
+        YamlMapping top = src.mapping(root, "the config file").allowOnly("global", "jobs");
+        Global global = top.has("global") ? readGlobal(top.mapping("global")) : Global.defaults();
+        List<Job> jobs = new ArrayList<>();
+        Map<String, Node> names = new HashMap<>();
+        Map<String, String> clientOwners = new HashMap<>();
+        for (Node jobNode : src.sequence(top.require("jobs"), "'jobs'")) {
+            YamlMapping j = src.mapping(jobNode, "each job");
+            Node nameNode = j.require("name");
+            String name = src.nonEmptyString(nameNode, "the job name");
+            validateName(src, nameNode, name, "job name");
+            Node first = names.putIfAbsent(name, nameNode);
+            if (first != null) {
+                throw src.error(nameNode, "duplicate job name '" + name + "' (first used at line "
+                        + YamlSource.line(first) + ")");
+            }
+            YamlMapping job = j.as("job '" + name + "'");
+            Node typeNode = job.require("type");
+            String type = src.nonEmptyString(typeNode, "the job type");
+            switch (type) {
+                case "push" -> jobs.add(readPush(job, name));
+                case "sink" -> jobs.add(readSink(job, name, clientOwners));
+                default -> {
+                    String hint = YamlMapping.nearest(type, List.of("push", "sink"))
+                            .filter(n -> !ZREPL_ONLY_JOB_TYPES.contains(type))
+                            .map(n -> "; did you mean '" + n + "'?").orElse("");
+                    throw src.error(typeNode, "job type '" + type + "' is not supported by zreplj (push and sink are)"
+                            + hint);
+                }
+            }
+        }
+        return new Config(file, global, jobs);
+    }
+
+    private static Global readGlobal(YamlMapping g) throws ConfigException {
+        g.allowOnly("logging", "monitoring", "control", "serve", "zreplj");
+        Optional<YamlMapping> own = g.optionalMapping("zreplj");
+        if (own.isEmpty()) {
+            return Global.defaults();
+        }
+        YamlMapping z = own.get().allowOnly("state_dir", "zfs_binary");
+        Path stateDir = z.has("state_dir") ? absolutePath(z, "state_dir") : Global.DEFAULT_STATE_DIR;
+        Path zfs = z.has("zfs_binary") ? absolutePath(z, "zfs_binary") : null;
+        return new Global(stateDir, zfs);
+    }
+
+    // ---- push ----
+
+    private PushJob readPush(YamlMapping j, String name) throws ConfigException {
+        j.allowOnly("name", "type", "connect", "filesystems", "snapshotting", "send", "replication",
+                "conflict_resolution", "pruning", "debug");
+        Connect connect = readConnect(j.mapping("connect"));
+        FilesystemFilter filesystems = readFilter(j.source(), j.require("filesystems"));
+        Snapshotting snapshotting = readSnapshotting(j.mapping("snapshotting"));
+        SendOptions send = j.has("send") ? readSend(j.mapping("send")) : SendOptions.defaults();
+        ReplicationOptions replication = j.has("replication")
+                ? readReplication(j.mapping("replication")) : ReplicationOptions.defaults();
+        ConflictResolution conflict = j.has("conflict_resolution")
+                ? readConflict(j.mapping("conflict_resolution")) : ConflictResolution.defaults();
+        YamlMapping p = j.mapping("pruning").allowOnly("keep_sender", "keep_receiver");
+        Pruning pruning = new Pruning(readRules(p, "keep_sender", Side.SENDER),
+                readRules(p, "keep_receiver", Side.RECEIVER));
+        return new PushJob(name, connect, filesystems, snapshotting, send, replication, conflict, pruning);
+    }
+
+    private static Connect readConnect(YamlMapping c) throws ConfigException {
+        YamlSource src = c.source();
+        Node typeNode = c.require("type");
+        String type = src.nonEmptyString(typeNode, "the connect type");
+        if (!type.equals("ssh+stdinserver")) {
+            throw src.error(typeNode, "connect type '" + type + "' is not supported by zreplj (ssh+stdinserver is)");
+        }
+        c.allowOnly("type", "host", "user", "port", "identity_file", "options", "dial_timeout",
+                "transport_open_command", "ssh_command", "known_hosts", "host_key_policy", "channels");
+        String host = hostOrUser(c, "host");
+        String user = hostOrUser(c, "user");
+        int port = c.has("port") ? (int) ranged(c, "port", 1, 65535) : 22;
+        Path identity = absolutePath(c, "identity_file");
+        List<String> options = new ArrayList<>();
+        if (c.has("options")) {
+            for (Node o : src.sequence(c.require("options"), "'options'")) {
+                var m = SSH_OPTION.matcher(src.nonEmptyString(o, "each ssh option").strip());
+                if (!m.matches()) {
+                    throw src.error(o, "ssh option '" + src.string(o, "") + "' is not of the form Key=Value");
+                }
+                options.add(m.group(1) + "=" + m.group(2));
+            }
+        }
+        Duration dialTimeout = c.has("dial_timeout") ? duration(c, "dial_timeout", false) : Duration.ofSeconds(10);
+        Path knownHosts = c.has("known_hosts") ? absolutePath(c, "known_hosts")
+                : Path.of(System.getProperty("user.home"), ".ssh", "known_hosts");
+        Connect.HostKeyPolicy policy = Connect.HostKeyPolicy.STRICT;
+        if (c.has("host_key_policy")) {
+            String v = c.string("host_key_policy");
+            policy = switch (v) {
+                case "strict" -> Connect.HostKeyPolicy.STRICT;
+                case "accept-new" -> Connect.HostKeyPolicy.ACCEPT_NEW;
+                default -> throw src.error(c.require("host_key_policy"),
+                        "'host_key_policy' must be strict or accept-new, not '" + v + "'");
+            };
+        }
+        int channels = c.has("channels") ? (int) ranged(c, "channels", 1, Integer.MAX_VALUE) : 2;
+        return new Connect(host, user, port, identity, options, dialTimeout, knownHosts, policy, channels);
+    }
+
+    private static String hostOrUser(YamlMapping c, String key) throws ConfigException {
+        String v = c.string(key);
+        if (!HOST_OR_USER.matcher(v).matches()) {
+            throw c.source().error(c.require(key), c.label(key) + " '" + v
+                    + "' must not contain spaces or start with '-'");
+        }
+        return v;
+    }
+
+    private static FilesystemFilter readFilter(YamlSource src, Node node) throws ConfigException {
+        YamlMapping f = src.mapping(node, "'filesystems'");
+        if (f.entries().isEmpty()) {
+            throw src.error(node, "'filesystems' is empty, so the job would select nothing");
+        }
+        Map<String, Boolean> rules = new LinkedHashMap<>();
+        for (Map.Entry<String, NodeTuple> e : f.entries().entrySet()) {
+            String key = e.getKey();
+            Node keyNode = e.getValue().getKeyNode();
+            if (!key.equals(FilesystemFilter.SUBTREE)) {
+                String base = key.endsWith(FilesystemFilter.SUBTREE) ? key.substring(0, key.length() - 1) : key;
+                if (base.contains(FilesystemFilter.SUBTREE)) {
+                    throw src.error(keyNode, "filesystems key '" + key + "': '<' is allowed only once, at the end");
+                }
+                try {
+                    DatasetName.of(base);
+                } catch (InvalidNameException ex) {
+                    throw src.error(keyNode, "filesystems key '" + key + "': " + ex.getMessage());
+                }
+            }
+            rules.put(key, src.bool(e.getValue().getValueNode(), "the value of filesystems key '" + key + "'"));
+        }
+        return new FilesystemFilter(rules);
+    }
+
+    private static Snapshotting readSnapshotting(YamlMapping s) throws ConfigException {
+        YamlSource src = s.source();
+        Node typeNode = s.require("type");
+        String type = src.nonEmptyString(typeNode, "the snapshotting type");
+        switch (type) {
+            case "manual" -> {
+                s.allowOnly("type");
+                return new Snapshotting(Snapshotting.Type.MANUAL, null, null, null, null);
+            }
+            case "periodic" -> s.allowOnly("type", "prefix", "interval", "timestamp_format", "utc_timestamp_format",
+                    "timestamp_location", "hooks");
+            case "cron" -> s.allowOnly("type", "prefix", "cron", "timestamp_format", "utc_timestamp_format",
+                    "timestamp_location", "hooks");
+            default -> throw src.error(typeNode, "snapshotting type '" + type
+                    + "' is not known (periodic, cron and manual are)");
+        }
+        if (s.has("hooks")) {
+            throw src.error(s.keyNode("hooks"), "snapshot hooks are not supported by zreplj; remove 'hooks'");
+        }
+        if (s.has("timestamp_location")) {
+            String loc = s.string("timestamp_location");
+            if (!loc.equals("UTC")) {
+                throw src.error(s.require("timestamp_location"),
+                        "zreplj names snapshots in UTC only; set 'timestamp_location' to UTC or remove it");
+            }
+        }
+        Node prefixNode = s.require("prefix");
+        String prefix = src.nonEmptyString(prefixNode, "'prefix'");
+        validateName(src, prefixNode, prefix, "snapshot prefix");
+        if (s.has("timestamp_format") && s.has("utc_timestamp_format")) {
+            throw src.error(s.keyNode("utc_timestamp_format"),
+                    "give either 'timestamp_format' or 'utc_timestamp_format', not both");
+        }
+        String formatKey = s.has("utc_timestamp_format") ? "utc_timestamp_format" : "timestamp_format";
+        String format = s.optionalString(formatKey).orElse(SnapshotNaming.DEFAULT_FORMAT);
+        try {
+            SnapshotNaming.of(prefix, format);
+        } catch (IllegalArgumentException e) {
+            throw src.error(s.get(formatKey).orElse(prefixNode), e.getMessage());
+        }
+        if (type.equals("periodic")) {
+            return new Snapshotting(Snapshotting.Type.PERIODIC, prefix, duration(s, "interval", true), null, format);
+        }
+        String cron = s.string("cron");
+        try {
+            CronSchedule.parse(cron);
+        } catch (IllegalArgumentException e) {
+            throw src.error(s.require("cron"), e.getMessage());
+        }
+        return new Snapshotting(Snapshotting.Type.CRON, prefix, null, cron, format);
+    }
+
+    private static SendOptions readSend(YamlMapping s) throws ConfigException {
+        s.allowOnly("encrypted", "raw", "send_properties", "backup_properties", "large_blocks", "compressed",
+                "embedded_data", "saved", "bandwidth_limit");
+        rejectBandwidthLimit(s);
+        return new SendOptions(s.bool("encrypted", false), s.bool("raw", false), s.bool("send_properties", false),
+                s.bool("backup_properties", false), s.bool("large_blocks", false), s.bool("compressed", false),
+                s.bool("embedded_data", false), s.bool("saved", false));
+    }
+
+    private static void rejectBandwidthLimit(YamlMapping m) throws ConfigException {
+        if (m.has("bandwidth_limit")) {
+            throw m.source().error(m.keyNode("bandwidth_limit"), "'bandwidth_limit' is not supported by zreplj; "
+                    + "remove it");
+        }
+    }
+
+    private static ReplicationOptions readReplication(YamlMapping r) throws ConfigException {
+        r.allowOnly("protection", "concurrency", "timeout");
+        if (r.has("protection")) {
+            YamlMapping p = r.mapping("protection").allowOnly("initial", "incremental");
+            for (String key : List.of("initial", "incremental")) {
+                if (p.has(key)) {
+                    oneOf(p, key, PROTECTION_LEVELS);
+                }
+            }
+        }
+        int steps = ReplicationOptions.defaults().concurrencySteps();
+        if (r.has("concurrency")) {
+            YamlMapping c = r.mapping("concurrency").allowOnly("steps", "size_estimates");
+            if (c.has("steps")) {
+                steps = (int) ranged(c, "steps", 1, 1024);
+            }
+            if (c.has("size_estimates")) {
+                ranged(c, "size_estimates", 1, 1024);
+            }
+        }
+        Duration timeout = r.has("timeout") ? duration(r, "timeout", true) : ReplicationOptions.defaults().timeout();
+        return new ReplicationOptions(steps, timeout);
+    }
+
+    private static ConflictResolution readConflict(YamlMapping c) throws ConfigException {
+        c.allowOnly("initial_replication", "allow_rollback");
+        ConflictResolution.InitialReplication initial = ConflictResolution.defaults().initialReplication();
+        if (c.has("initial_replication")) {
+            String v = oneOf(c, "initial_replication", List.of("most_recent", "all", "fail"));
+            initial = ConflictResolution.InitialReplication.valueOf(v.toUpperCase(Locale.ROOT));
+        }
+        return new ConflictResolution(initial, c.bool("allow_rollback", false));
+    }
+
+    // ---- keep rules ----
+
+    private List<KeepRule> readRules(YamlMapping parent, String key, Side side) throws ConfigException {
+        YamlSource src = parent.source();
+        List<KeepRule> rules = new ArrayList<>();
+        for (Node n : src.sequence(parent.require(key), parent.label(key))) {
+            YamlMapping r = src.mapping(n, "each keep rule");
+            Node typeNode = r.require("type");
+            String type = src.nonEmptyString(typeNode, "the keep rule type");
+            rules.add(switch (type) {
+                case "not_replicated" -> {
+                    r.allowOnly("type", "keep_snapshot_at_cursor");
+                    if (side != Side.SENDER) {
+                        throw src.error(typeNode, "keep rule 'not_replicated' is allowed only in keep_sender");
+                    }
+                    yield new KeepRule.NotReplicated(r.bool("keep_snapshot_at_cursor", true));
+                }
+                case "last_n" -> {
+                    r.allowOnly("type", "count", "regex");
+                    int count = (int) ranged(r, "count", 1, Integer.MAX_VALUE);
+                    yield new KeepRule.LastN(count, r.has("regex") ? regex(r) : null);
+                }
+                case "grid" -> {
+                    r.allowOnly("type", "grid", "regex");
+                    Pattern regex = regex(r);
+                    String spec = r.string("grid");
+                    try {
+                        yield new KeepRule.Grid(regex, gridParser.apply(spec));
+                    } catch (IllegalArgumentException e) {
+                        throw src.error(r.require("grid"), "invalid grid '" + spec + "': " + e.getMessage());
+                    }
+                }
+                case "regex" -> {
+                    r.allowOnly("type", "regex", "negate");
+                    yield new KeepRule.Regex(regex(r), r.bool("negate", false));
+                }
+                default -> throw src.error(typeNode, "unknown keep rule type '" + type + "'" + YamlMapping.suggestion(
+                        type, List.of("not_replicated", "last_n", "grid", "regex")));
+            });
+        }
+        return rules;
+    }
+
+    private static Pattern regex(YamlMapping r) throws ConfigException {
+        String text = r.string("regex");
+        try {
+            return Pattern.compile(text);
+        } catch (PatternSyntaxException e) {
+            throw r.source().error(r.require("regex"), "invalid regex '" + text + "': " + e.getDescription());
+        }
+    }
+
+    // ---- sink ----
+
+    private SinkJob readSink(YamlMapping j, String name, Map<String, String> clientOwners) throws ConfigException {
+        YamlSource src = j.source();
+        j.allowOnly("name", "type", "serve", "root_fs", "recv", "policy", "debug");
+        YamlMapping serve = j.mapping("serve");
+        Node typeNode = serve.require("type");
+        String type = src.nonEmptyString(typeNode, "the serve type");
+        if (!type.equals("stdinserver")) {
+            throw src.error(typeNode, "serve type '" + type + "' is not supported by zreplj (stdinserver is)");
+        }
+        serve.allowOnly("type", "client_identities");
+        List<Node> idNodes = src.sequence(serve.require("client_identities"), "'client_identities'");
+        if (idNodes.isEmpty()) {
+            throw src.error(serve.require("client_identities"), "'client_identities' is empty; list the clients "
+                    + "this sink serves");
+        }
+        List<String> clients = new ArrayList<>();
+        for (Node idNode : idNodes) {
+            String id = src.nonEmptyString(idNode, "each client identity");
+            validateName(src, idNode, id, "client identity");
+            String owner = clientOwners.putIfAbsent(id, name);
+            if (owner != null) {
+                throw src.error(idNode, "client identity '" + id + "' is already served by "
+                        + (owner.equals(name) ? "this job" : "sink job '" + owner + "'"));
+            }
+            clients.add(id);
+        }
+        Node rootNode = j.require("root_fs");
+        DatasetName root;
+        try {
+            root = DatasetName.of(src.nonEmptyString(rootNode, "'root_fs'"));
+        } catch (InvalidNameException e) {
+            throw src.error(rootNode, "'root_fs': " + e.getMessage());
+        }
+        RecvOptions recv = j.has("recv") ? readRecv(j.mapping("recv")) : RecvOptions.defaults();
+        List<KeepRule> floor = List.of();
+        if (j.has("policy")) {
+            YamlMapping policy = j.mapping("policy").allowOnly("keep_floor");
+            if (policy.has("keep_floor")) {
+                floor = readRules(policy, "keep_floor", Side.FLOOR);
+            }
+        }
+        return new SinkJob(name, root, clients, recv, floor);
+    }
+
+    private static RecvOptions readRecv(YamlMapping r) throws ConfigException {
+        YamlSource src = r.source();
+        r.allowOnly("properties", "placeholder", "bandwidth_limit");
+        rejectBandwidthLimit(r);
+        Map<String, String> override = new LinkedHashMap<>();
+        List<String> inherit = new ArrayList<>();
+        if (r.has("properties")) {
+            YamlMapping p = r.mapping("properties").allowOnly("inherit", "override");
+            Map<String, Node> seen = new HashMap<>();
+            if (p.has("inherit")) {
+                for (Node n : src.sequence(p.require("inherit"), "'inherit'")) {
+                    String prop = propertyName(src, n);
+                    if (seen.putIfAbsent(prop, n) != null) {
+                        throw src.error(n, "property '" + prop + "' is listed twice");
+                    }
+                    inherit.add(prop);
+                }
+            }
+            if (p.has("override")) {
+                for (NodeTuple t : p.mapping("override").entries().values()) {
+                    String prop = propertyName(src, t.getKeyNode());
+                    Node other = seen.get(prop);
+                    if (other != null) {
+                        throw src.error(t.getKeyNode(), "property '" + prop + "' is both inherited (line "
+                                + YamlSource.line(other) + ") and overridden");
+                    }
+                    override.put(prop, src.string(t.getValueNode(), "the value of property '" + prop + "'"));
+                }
+            }
+        }
+        String encryption = RecvOptions.defaults().placeholderEncryption();
+        if (r.has("placeholder")) {
+            YamlMapping ph = r.mapping("placeholder").allowOnly("encryption");
+            if (ph.has("encryption")) {
+                encryption = oneOf(ph, "encryption", PLACEHOLDER_ENCRYPTION);
+            }
+        }
+        return new RecvOptions(override, inherit, encryption);
+    }
+
+    private static String propertyName(YamlSource src, Node n) throws ConfigException {
+        String prop = src.nonEmptyString(n, "a property name");
+        if (!PROPERTY_NAME.matcher(prop).matches()) {
+            throw src.error(n, "'" + prop + "' is not a ZFS property name");
+        }
+        return prop;
+    }
+
+    // ---- scalars ----
+
+    private static void validateName(YamlSource src, Node node, String value, String what) throws ConfigException {
+        try {
+            DatasetName.validateComponent(value, what);
+        } catch (InvalidNameException e) {
+            throw src.error(node, e.getMessage());
+        }
+    }
+
+    private static long ranged(YamlMapping m, String key, long min, long max) throws ConfigException {
+        Node n = m.require(key);
+        long v = m.source().integer(n, m.label(key));
+        if (v < min || v > max) {
+            throw m.source().error(n, m.label(key) + " must be " + (max == Integer.MAX_VALUE
+                    ? "at least " + min : "between " + min + " and " + max) + ", not " + v);
+        }
+        return v;
+    }
+
+    private static Duration duration(YamlMapping m, String key, boolean positive) throws ConfigException {
+        Node n = m.require(key);
+        String text = m.source().nonEmptyString(n, m.label(key));
+        try {
+            return positive ? Durations.parsePositive(text) : Durations.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw m.source().error(n, m.label(key) + ": " + e.getMessage());
+        }
+    }
+
+    private static String oneOf(YamlMapping m, String key, List<String> allowed) throws ConfigException {
+        String v = m.string(key);
+        if (!allowed.contains(v)) {
+            throw m.source().error(m.require(key), m.label(key) + " must be one of " + String.join(", ", allowed)
+                    + ", not '" + v + "'");
+        }
+        return v;
+    }
+
+    private static Path absolutePath(YamlMapping m, String key) throws ConfigException {
+        String text = m.string(key);
+        try {
+            Path p = Path.of(text);
+            if (p.isAbsolute()) {
+                return p;
+            }
+        } catch (InvalidPathException e) {
+            // reported below like any other unusable path
+        }
+        throw m.source().error(m.require(key), m.label(key) + " must be an absolute path, not '" + text + "'");
     }
 }

@@ -1,0 +1,74 @@
+package dev.zreplj.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TestFilesystemsCommandTest {
+    @TempDir
+    Path dir;
+    Path config;
+
+    @BeforeEach
+    void writeConfig() throws Exception {
+        config = dir.resolve("zreplj.yml");
+        Files.writeString(config, TestConfigs.PUSH_AND_SINK);
+    }
+
+    private CliRun run(String... args) {
+        String[] all = new String[args.length + 4];
+        all[0] = "--config";
+        all[1] = config.toString();
+        all[2] = "test";
+        all[3] = "filesystems";
+        System.arraycopy(args, 0, all, 4, args.length);
+        return CliRun.of(all);
+    }
+
+    @Test
+    void printsVerdictsInInputOrder() {
+        assertEquals(new CliRun(0, """
+                REJECT\tzroot
+                ACCEPT\trpool/tmp/keep
+                REJECT\trpool/tmp
+                ACCEPT\trpool
+                REJECT\trpool/tmp/keep/below
+                ACCEPT\trpool/home/user
+                REJECT\trpoolx
+                """, ""), run("--job", "laptop", "--input", "zroot", "--input", "rpool/tmp/keep",
+                "--input", "rpool/tmp", "--input", "rpool", "--input", "rpool/tmp/keep/below",
+                "--input", "rpool/home/user", "--input", "rpoolx"));
+    }
+
+    @Test
+    void unknownJob() {
+        assertEquals(new CliRun(2, "", "zreplj: no job named 'desktop' in " + config + " (jobs: laptop, box)\n"),
+                run("--job", "desktop", "--input", "rpool"));
+    }
+
+    @Test
+    void sinkJob() {
+        assertEquals(new CliRun(2, "", "zreplj: job 'box' is a sink job; only push jobs have a filesystems filter\n"),
+                run("--job", "box", "--input", "rpool"));
+    }
+
+    @Test
+    void invalidInputNameIsRejectedBeforeAnyOutput() {
+        assertEquals(new CliRun(2, "", "zreplj: --input 'rpool/a b': dataset name component 'a b' contains ' '; "
+                + "allowed are letters, digits and _ - . :\n"),
+                run("--job", "laptop", "--input", "rpool", "--input", "rpool/a b"));
+        assertEquals(new CliRun(2, "", "zreplj: --input '-rpool': dataset name component '-rpool' must not start "
+                + "with '-'\n"), run("--job", "laptop", "--input=-rpool"));
+    }
+
+    @Test
+    void invalidConfigIsAConfigError() throws Exception {
+        Files.writeString(config, "jobs: [{name: x, type: pull}]\n");
+        assertEquals(new CliRun(2, "", "zreplj: " + config + ":1:24: job type 'pull' is not supported by zreplj "
+                + "(push and sink are)\n"), run("--job", "x", "--input", "rpool"));
+    }
+}

@@ -1,0 +1,153 @@
+package dev.zreplj.config;
+
+import java.time.LocalDate;
+import java.time.Month;
+import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A five-field cron spec ({@code minute hour day-of-month month day-of-week}) with {@code *}, lists,
+ * ranges, steps and English month/weekday names. As in cron, when both day fields are restricted a day
+ * matches if either does. Day-of-week 0 and 7 are Sunday.
+ */
+public final class CronSchedule {
+    private static final List<String> MONTHS =
+            List.of("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec");
+    private static final List<String> DAYS = List.of("sun", "mon", "tue", "wed", "thu", "fri", "sat");
+    /** Long enough to reach a 29 February across a non-leap century year. */
+    private static final int SEARCH_YEARS = 9;
+
+    private final String spec;
+    private final BitSet minutes;
+    private final BitSet hours;
+    private final BitSet daysOfMonth;
+    private final BitSet months;
+    private final BitSet daysOfWeek;
+    private final boolean domRestricted;
+    private final boolean dowRestricted;
+
+    private CronSchedule(String spec, String[] f) {
+        this.spec = spec;
+        minutes = field(f[0], "minute", 0, 59, List.of());
+        hours = field(f[1], "hour", 0, 23, List.of());
+        daysOfMonth = field(f[2], "day-of-month", 1, 31, List.of());
+        months = field(f[3], "month", 1, 12, MONTHS);
+        BitSet dow = field(f[4], "day-of-week", 0, 7, DAYS);
+        if (dow.get(7)) {
+            dow.set(0);
+            dow.clear(7);
+        }
+        daysOfWeek = dow;
+        domRestricted = !f[2].startsWith("*");
+        dowRestricted = !f[4].startsWith("*");
+    }
+
+    /** @throws IllegalArgumentException with a one-line message naming the bad field */
+    public static CronSchedule parse(String spec) {
+        String[] f = spec.strip().split("\\s+");
+        if (f.length != 5) {
+            throw new IllegalArgumentException("cron spec '" + spec + "' has " + (spec.isBlank() ? 0 : f.length)
+                    + " fields; zreplj takes 5: minute hour day-of-month month day-of-week");
+        }
+        CronSchedule schedule = new CronSchedule(spec, f);
+        if (schedule.domRestricted && !schedule.dowRestricted && !schedule.dayOfMonthCanOccur()) {
+            throw new IllegalArgumentException("cron spec '" + spec + "' never fires: no such day in those months");
+        }
+        return schedule;
+    }
+
+    public String spec() {
+        return spec;
+    }
+
+    /** The first time strictly after {@code after} (at a whole minute) that the spec matches. */
+    public ZonedDateTime next(ZonedDateTime after) {
+        ZonedDateTime t = after.truncatedTo(ChronoUnit.MINUTES).plusMinutes(1);
+        ZonedDateTime limit = after.plusYears(SEARCH_YEARS);
+        while (t.isBefore(limit)) {
+            if (!months.get(t.getMonthValue())) {
+                t = t.toLocalDate().withDayOfMonth(1).plusMonths(1).atStartOfDay(t.getZone());
+            } else if (!dayMatches(t.toLocalDate())) {
+                t = t.toLocalDate().plusDays(1).atStartOfDay(t.getZone());
+            } else if (!hours.get(t.getHour())) {
+                t = t.truncatedTo(ChronoUnit.HOURS).plusHours(1);
+            } else if (!minutes.get(t.getMinute())) {
+                t = t.plusMinutes(1);
+            } else {
+                return t;
+            }
+        }
+        throw new IllegalStateException("cron spec '" + spec + "' does not fire within " + SEARCH_YEARS + " years");
+    }
+
+    private boolean dayMatches(LocalDate d) {
+        boolean dom = daysOfMonth.get(d.getDayOfMonth());
+        boolean dow = daysOfWeek.get(d.getDayOfWeek().getValue() % 7);
+        if (domRestricted && dowRestricted) {
+            return dom || dow;
+        }
+        return dom && dow;
+    }
+
+    private boolean dayOfMonthCanOccur() {
+        for (int m = months.nextSetBit(1); m >= 0; m = months.nextSetBit(m + 1)) {
+            if (daysOfMonth.nextSetBit(1) <= Month.of(m).maxLength()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static BitSet field(String text, String what, int min, int max, List<String> names) {
+        BitSet bits = new BitSet(max + 1);
+        for (String item : text.split(",", -1)) {
+            String range = item;
+            int step = 1;
+            int slash = item.indexOf('/');
+            if (slash >= 0) {
+                range = item.substring(0, slash);
+                step = number(item.substring(slash + 1), what + " step", item, 1, max - min + 1, List.of());
+            }
+            int from;
+            int to;
+            if (range.equals("*")) {
+                from = min;
+                to = max == 7 ? 6 : max;
+            } else {
+                int dash = range.indexOf('-');
+                if (dash >= 0) {
+                    from = number(range.substring(0, dash), what, item, min, max, names);
+                    to = number(range.substring(dash + 1), what, item, min, max, names);
+                    if (to < from) {
+                        throw new IllegalArgumentException("cron " + what + " range '" + item + "' runs backwards");
+                    }
+                } else {
+                    from = number(range, what, item, min, max, names);
+                    to = slash >= 0 ? max : from;
+                }
+            }
+            for (int v = from; v <= to; v += step) {
+                bits.set(v);
+            }
+        }
+        return bits;
+    }
+
+    private static int number(String text, String what, String item, int min, int max, List<String> names) {
+        int byName = names.indexOf(text.toLowerCase(Locale.ROOT));
+        if (byName >= 0) {
+            return byName + (names.size() == 12 ? 1 : 0);
+        }
+        if (!text.matches("[0-9]{1,4}")) {
+            throw new IllegalArgumentException("cron " + what + " field: '" + item + "' is not a number, range or step");
+        }
+        int v = Integer.parseInt(text);
+        if (v < min || v > max) {
+            throw new IllegalArgumentException("cron " + what + " " + v + " is out of range " + min + "-" + max);
+        }
+        return v;
+    }
+}

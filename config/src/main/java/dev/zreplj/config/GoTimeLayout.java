@@ -1,0 +1,197 @@
+package dev.zreplj.config;
+
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.TextStyle;
+import java.util.Locale;
+
+/**
+ * Formats a time in UTC with a Go reference-time layout ({@code Mon Jan 2 15:04:05 MST 2006}), so zrepl's
+ * custom {@code timestamp_format} values produce the same names. Tokens are recognised exactly as Go's
+ * {@code time.Format} does; everything else is copied literally.
+ */
+final class GoTimeLayout {
+    private final String layout;
+
+    GoTimeLayout(String layout) {
+        this.layout = layout;
+    }
+
+    String format(ZonedDateTime time) {
+        ZonedDateTime t = time.withZoneSameInstant(ZoneOffset.UTC);
+        StringBuilder out = new StringBuilder();
+        int i = 0;
+        while (i < layout.length()) {
+            int consumed = appendToken(t, i, out);
+            if (consumed == 0) {
+                out.append(layout.charAt(i));
+                i++;
+            } else {
+                i += consumed;
+            }
+        }
+        return out.toString();
+    }
+
+    /** Appends the token starting at {@code i}, returning its length, or 0 when none starts there. */
+    private int appendToken(ZonedDateTime t, int i, StringBuilder out) {
+        switch (layout.charAt(i)) {
+            case 'J':
+                if (at(i, "January")) {
+                    out.append(t.getMonth().getDisplayName(TextStyle.FULL, Locale.ENGLISH));
+                    return 7;
+                }
+                if (at(i, "Jan") && !lowerAt(i + 3)) {
+                    out.append(t.getMonth().getDisplayName(TextStyle.SHORT, Locale.ENGLISH));
+                    return 3;
+                }
+                return 0;
+            case 'M':
+                if (at(i, "Monday")) {
+                    out.append(t.getDayOfWeek().getDisplayName(TextStyle.FULL, Locale.ENGLISH));
+                    return 6;
+                }
+                if (at(i, "Mon") && !lowerAt(i + 3)) {
+                    out.append(t.getDayOfWeek().getDisplayName(TextStyle.SHORT, Locale.ENGLISH));
+                    return 3;
+                }
+                if (at(i, "MST")) {
+                    out.append("UTC");
+                    return 3;
+                }
+                return 0;
+            case '0':
+                if (i + 1 < layout.length() && layout.charAt(i + 1) >= '1' && layout.charAt(i + 1) <= '6') {
+                    int value = switch (layout.charAt(i + 1)) {
+                        case '1' -> t.getMonthValue();
+                        case '2' -> t.getDayOfMonth();
+                        case '3' -> hour12(t);
+                        case '4' -> t.getMinute();
+                        case '5' -> t.getSecond();
+                        default -> t.getYear() % 100;
+                    };
+                    out.append(pad(value, 2, '0'));
+                    return 2;
+                }
+                if (at(i, "002")) {
+                    out.append(pad(t.getDayOfYear(), 3, '0'));
+                    return 3;
+                }
+                return 0;
+            case '1':
+                if (at(i, "15")) {
+                    out.append(pad(t.getHour(), 2, '0'));
+                    return 2;
+                }
+                out.append(t.getMonthValue());
+                return 1;
+            case '2':
+                if (at(i, "2006")) {
+                    out.append(pad(t.getYear(), 4, '0'));
+                    return 4;
+                }
+                out.append(t.getDayOfMonth());
+                return 1;
+            case '_':
+                if (at(i, "_2006")) {
+                    // Go reads "_2006" as a literal '_' followed by the year
+                    out.append('_').append(pad(t.getYear(), 4, '0'));
+                    return 5;
+                }
+                if (at(i, "_2")) {
+                    out.append(pad(t.getDayOfMonth(), 2, ' '));
+                    return 2;
+                }
+                if (at(i, "__2")) {
+                    out.append(pad(t.getDayOfYear(), 3, ' '));
+                    return 3;
+                }
+                return 0;
+            case '3':
+                out.append(hour12(t));
+                return 1;
+            case '4':
+                out.append(t.getMinute());
+                return 1;
+            case '5':
+                out.append(t.getSecond());
+                return 1;
+            case 'P':
+                if (at(i, "PM")) {
+                    out.append(t.getHour() >= 12 ? "PM" : "AM");
+                    return 2;
+                }
+                return 0;
+            case 'p':
+                if (at(i, "pm")) {
+                    out.append(t.getHour() >= 12 ? "pm" : "am");
+                    return 2;
+                }
+                return 0;
+            case '-':
+            case 'Z':
+                return appendZone(i, out);
+            case '.':
+            case ',':
+                return appendFraction(t, i, out);
+            default:
+                return 0;
+        }
+    }
+
+    /** Numeric zone tokens; in UTC the 'Z' forms print "Z" and the '-' forms a zero offset. */
+    private int appendZone(int i, StringBuilder out) {
+        boolean iso = layout.charAt(i) == 'Z';
+        String[] shapes = {"070000", "07:00:00", "0700", "07:00", "07"};
+        String[] zeros = {"+000000", "+00:00:00", "+0000", "+00:00", "+00"};
+        for (int k = 0; k < shapes.length; k++) {
+            if (layout.startsWith(shapes[k], i + 1)) {
+                out.append(iso ? "Z" : zeros[k]);
+                return 1 + shapes[k].length();
+            }
+        }
+        return 0;
+    }
+
+    private int appendFraction(ZonedDateTime t, int i, StringBuilder out) {
+        if (i + 1 >= layout.length() || (layout.charAt(i + 1) != '0' && layout.charAt(i + 1) != '9')) {
+            return 0;
+        }
+        char digit = layout.charAt(i + 1);
+        int j = i + 1;
+        while (j < layout.length() && layout.charAt(j) == digit) {
+            j++;
+        }
+        if (j < layout.length() && Character.isDigit(layout.charAt(j))) {
+            return 0;
+        }
+        int n = Math.min(j - i - 1, 9);
+        String fraction = pad(t.getNano(), 9, '0').substring(0, n);
+        if (digit == '9') {
+            fraction = fraction.replaceAll("0+$", "");
+            if (fraction.isEmpty()) {
+                return j - i;
+            }
+        }
+        out.append(layout.charAt(i)).append(fraction);
+        return j - i;
+    }
+
+    private boolean at(int i, String token) {
+        return layout.startsWith(token, i);
+    }
+
+    private boolean lowerAt(int i) {
+        return i < layout.length() && layout.charAt(i) >= 'a' && layout.charAt(i) <= 'z';
+    }
+
+    private static int hour12(ZonedDateTime t) {
+        int h = t.getHour() % 12;
+        return h == 0 ? 12 : h;
+    }
+
+    private static String pad(int value, int width, char fill) {
+        String s = Integer.toString(value);
+        return s.length() >= width ? s : String.valueOf(fill).repeat(width - s.length()) + s;
+    }
+}

@@ -1,0 +1,110 @@
+package dev.zreplj.config;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.nodes.Tag;
+
+/** The config file being read: turns nodes into values, and problems into FILE:LINE:COLUMN errors. */
+final class YamlSource {
+    private static final Pattern DECIMAL = Pattern.compile("[-+]?[0-9][0-9_]*");
+
+    private final String file;
+
+    YamlSource(String file) {
+        this.file = file;
+    }
+
+    String file() {
+        return file;
+    }
+
+    ConfigException error(Node node, String message) {
+        return error(node.getStartMark(), message);
+    }
+
+    ConfigException error(Mark mark, String message) {
+        return new ConfigException(file + ":" + (mark.getLine() + 1) + ":" + (mark.getColumn() + 1) + ": " + message);
+    }
+
+    static int line(Node node) {
+        return node.getStartMark().getLine() + 1;
+    }
+
+    YamlMapping mapping(Node node, String what) throws ConfigException {
+        if (!(node instanceof MappingNode m)) {
+            throw error(node, what + " must be a mapping (key: value), not " + describe(node));
+        }
+        return new YamlMapping(this, m, what);
+    }
+
+    List<Node> sequence(Node node, String what) throws ConfigException {
+        if (!(node instanceof SequenceNode s)) {
+            throw error(node, what + " must be a list, not " + describe(node));
+        }
+        return s.getValue();
+    }
+
+    /** Any non-null scalar as text (YAML would read {@code port: 22} or {@code prefix: 2024_} as numbers). */
+    String string(Node node, String what) throws ConfigException {
+        if (!(node instanceof ScalarNode s) || s.getTag().equals(Tag.NULL)) {
+            throw error(node, what + " must be a string, not " + describe(node));
+        }
+        return s.getValue();
+    }
+
+    String nonEmptyString(Node node, String what) throws ConfigException {
+        String value = string(node, what);
+        if (value.isBlank()) {
+            throw error(node, what + " must not be empty");
+        }
+        return value;
+    }
+
+    List<String> strings(Node node, String what) throws ConfigException {
+        List<String> out = new ArrayList<>();
+        for (Node item : sequence(node, what)) {
+            out.add(nonEmptyString(item, "each entry of " + what));
+        }
+        return out;
+    }
+
+    boolean bool(Node node, String what) throws ConfigException {
+        if (node instanceof ScalarNode s && s.getTag().equals(Tag.BOOL)) {
+            String v = s.getValue().toLowerCase(Locale.ROOT);
+            return v.equals("true") || v.equals("yes") || v.equals("on");
+        }
+        throw error(node, what + " must be true or false, not " + describe(node));
+    }
+
+    long integer(Node node, String what) throws ConfigException {
+        if (node instanceof ScalarNode s && s.getTag().equals(Tag.INT) && DECIMAL.matcher(s.getValue()).matches()) {
+            try {
+                return Long.parseLong(s.getValue().replace("_", ""));
+            } catch (NumberFormatException e) {
+                throw error(node, what + " " + s.getValue() + " is too large");
+            }
+        }
+        throw error(node, what + " must be a whole number, not " + describe(node));
+    }
+
+    static String describe(Node node) {
+        if (node instanceof MappingNode) {
+            return "a mapping";
+        }
+        if (node instanceof SequenceNode) {
+            return "a list";
+        }
+        ScalarNode s = (ScalarNode) node;
+        if (s.getTag().equals(Tag.NULL)) {
+            return "empty";
+        }
+        return "'" + s.getValue() + "'";
+    }
+}

@@ -1,0 +1,307 @@
+package dev.zreplj.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Broken configs: each must fail with the exact FILE:LINE:COLUMN: message. */
+class ConfigLoaderErrorsTest {
+    /** A valid push job; tests break one line of it. Line numbers are in the comments. */
+    private static final String PUSH = """
+            jobs:
+              - name: p
+                type: push
+                connect:
+                  type: ssh+stdinserver
+                  host: h
+                  user: u
+                  identity_file: /id
+                filesystems: {"pool<": true}
+                snapshotting:
+                  type: periodic
+                  prefix: zrepl_
+                  interval: 10m
+                pruning:
+                  keep_sender: [{type: not_replicated}]
+                  keep_receiver: [{type: last_n, count: 5}]
+            """;
+    //  1 jobs:               9 filesystems         13 interval
+    //  2 - name: p           10 snapshotting       14 pruning
+    //  3 type: push          11 type: periodic     15 keep_sender
+    //  4 connect:            12 prefix             16 keep_receiver
+    //  5..8 connect keys
+
+    private static final String SINK = """
+            jobs:
+              - name: s
+                type: sink
+                root_fs: backup/zreplj
+                serve:
+                  type: stdinserver
+                  client_identities: [laptop]
+            """;
+
+    @TempDir
+    Path dir;
+
+    private String error(String yaml) throws IOException {
+        Path file = dir.resolve("zreplj.yml");
+        Files.writeString(file, yaml);
+        ConfigException e = assertThrows(ConfigException.class, () -> new ConfigLoader().load(file));
+        String prefix = file + ":";
+        assertTrue(e.getMessage().startsWith(prefix), e.getMessage());
+        return e.getMessage().substring(prefix.length());
+    }
+
+    private static String push(String line, String replacement) {
+        assertTrue(PUSH.contains(line), line);
+        return PUSH.replace(line, replacement);
+    }
+
+    private static String sink(String line, String replacement) {
+        assertTrue(SINK.contains(line), line);
+        return SINK.replace(line, replacement);
+    }
+
+    @Test
+    void baseConfigsAreValid() throws Exception {
+        Path file = dir.resolve("ok.yml");
+        Files.writeString(file, PUSH);
+        assertEquals(1, new ConfigLoader().load(file).pushJobs().size());
+        Files.writeString(file, SINK);
+        assertEquals(1, new ConfigLoader().load(file).sinkJobs().size());
+    }
+
+    @Test
+    void unknownKeysNameTheKeyAndSuggest() throws Exception {
+        assertEquals("9:5: unknown key 'filesytems' (did you mean 'filesystems'?)",
+                error(push("    filesystems:", "    filesytems:")));
+        assertEquals("6:7: unknown key 'hots' (did you mean 'host'?)", error(push("      host: h", "      hots: h")));
+        assertEquals("9:5: unknown key 'zzz' (allowed: name, type, connect, filesystems, snapshotting, send, "
+                        + "replication, conflict_resolution, pruning, debug)",
+                error(push("    filesystems: {\"pool<\": true}", "    zzz: 1\n    filesystems: {\"pool<\": true}")));
+        assertEquals("1:1: unknown key 'job' (did you mean 'jobs'?)", error("job: []\n"));
+        assertEquals("3:5: unknown key 'statedir' (did you mean 'state_dir'?)",
+                error("global:\n  zreplj:\n    statedir: /x\njobs: []\n"));
+    }
+
+    @Test
+    void missingRequiredKeysPointAtTheirMapping() throws Exception {
+        assertEquals("2:5: missing required key 'filesystems' in job 'p'",
+                error(push("    filesystems: {\"pool<\": true}\n", "")));
+        assertEquals("5:7: missing required key 'host' in 'connect'", error(push("      host: h\n", "")));
+        assertEquals("2:5: missing required key 'pruning' in job 'p'",
+                error(PUSH.substring(0, PUSH.indexOf("    pruning:"))));
+        assertEquals("15:7: missing required key 'keep_receiver' in 'pruning'",
+                error(push("      keep_receiver: [{type: last_n, count: 5}]\n", "")));
+        assertEquals("1:1: missing required key 'jobs' in the config file", error("global: {}\n"));
+        assertEquals("2:5: missing required key 'root_fs' in job 's'", error(sink("    root_fs: backup/zreplj\n", "")));
+    }
+
+    @Test
+    void emptyOrMisshapenFiles() throws Exception {
+        Path file = dir.resolve("zreplj.yml");
+        assertEquals(" the config is empty; it needs a 'jobs' list", error(""));
+        assertEquals(" the config is empty; it needs a 'jobs' list", error("# only a comment\n"));
+        assertEquals("1:1: the config file must be a mapping (key: value), not a list", error("- a\n- b\n"));
+        assertEquals("1:1: the config file must be a mapping (key: value), not 'jobs'", error("jobs\n"));
+        assertEquals("1:7: 'jobs' must be a list, not a mapping", error("jobs: {a: 1}\n"));
+        assertEquals("2:5: each job must be a mapping (key: value), not 'p'", error("jobs:\n  - p\n"));
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> new ConfigLoader().load(dir.resolve("missing.yml")));
+        assertEquals(dir.resolve("missing.yml") + ": cannot read: no such file", e.getMessage());
+        e = assertThrows(ConfigException.class, () -> new ConfigLoader().load(dir));
+        assertTrue(e.getMessage().startsWith(dir + ": cannot read: "), e.getMessage());
+        Files.write(file, new byte[] {'j', 'o', 'b', 's', ':', ' ', (byte) 0xff, '\n'});
+        e = assertThrows(ConfigException.class, () -> new ConfigLoader().load(file));
+        assertEquals(file + ": cannot read: not UTF-8 text", e.getMessage());
+    }
+
+    @Test
+    void yamlSyntaxErrorsCarryTheirPosition() throws Exception {
+        assertEquals("3:1: YAML syntax: found character '\\t(TAB)' that cannot start any token. "
+                + "(Do not use \\t(TAB) for indentation)", error("jobs:\n  - name: p\n\ttype: push\n"));
+        assertEquals("2:9: YAML syntax: mapping values are not allowed here", error("jobs:\n  - a: b: c\n"));
+    }
+
+    @Test
+    void duplicateKeysNameTheFirst() throws Exception {
+        assertEquals("4:5: duplicate key 'type' in each job (first at line 2)",
+                error("jobs:\n  - type: push\n    name: p\n    type: sink\n"));
+    }
+
+    @Test
+    void jobTypesAndNames() throws Exception {
+        for (String type : new String[] {"pull", "source", "snap"}) {
+            assertEquals("3:11: job type '" + type + "' is not supported by zreplj (push and sink are)",
+                    error(push("    type: push", "    type: " + type)));
+        }
+        assertEquals("3:11: job type 'pusj' is not supported by zreplj (push and sink are); did you mean 'push'?",
+                error(push("    type: push", "    type: pusj")));
+        assertEquals("2:11: job name 'a b' contains ' '; allowed are letters, digits and _ - . :",
+                error(push("  - name: p", "  - name: a b")));
+        assertEquals("2:11: the job name must be a string, not a list", error(push("  - name: p", "  - name: []")));
+        String twice = PUSH + PUSH.substring("jobs:\n".length());
+        assertEquals("17:11: duplicate job name 'p' (first used at line 2)", error(twice));
+    }
+
+    @Test
+    void connect() throws Exception {
+        assertEquals("5:13: connect type 'tcp' is not supported by zreplj (ssh+stdinserver is)",
+                error(push("      type: ssh+stdinserver", "      type: tcp")));
+        assertEquals("8:22: 'identity_file' must be an absolute path, not 'id'",
+                error(push("identity_file: /id", "identity_file: id")));
+        assertEquals("9:13: 'port' must be a whole number, not 'ssh'",
+                error(push("      identity_file: /id", "      identity_file: /id\n      port: ssh")));
+        assertEquals("9:13: 'port' must be between 1 and 65535, not 70000",
+                error(push("      identity_file: /id", "      identity_file: /id\n      port: 70000")));
+        assertEquals("9:17: 'channels' must be at least 1, not 0",
+                error(push("      identity_file: /id", "      identity_file: /id\n      channels: 0")));
+        assertEquals("9:24: 'host_key_policy' must be strict or accept-new, not 'yolo'",
+                error(push("      identity_file: /id", "      identity_file: /id\n      host_key_policy: yolo")));
+        assertEquals("9:21: 'dial_timeout': invalid duration '10 parsecs' (expected a number and a unit ms, s, m, "
+                        + "h, d or w, e.g. 10m, 1h30m, 14d)",
+                error(push("      identity_file: /id", "      identity_file: /id\n      dial_timeout: 10 parsecs")));
+        assertEquals("9:17: ssh option 'Compression' is not of the form Key=Value",
+                error(push("      identity_file: /id", "      identity_file: /id\n      options: [Compression]")));
+        assertEquals("6:13: 'host' '-oProxyCommand=x' must not contain spaces or start with '-'",
+                error(push("      host: h", "      host: -oProxyCommand=x")));
+    }
+
+    @Test
+    void filesystemsFilter() throws Exception {
+        assertEquals("9:19: filesystems key 'pool/a b': dataset name component 'a b' contains ' '; allowed are "
+                        + "letters, digits and _ - . :",
+                error(push("{\"pool<\": true}", "{\"pool/a b\": true}")));
+        assertEquals("9:19: filesystems key 'a<b<': '<' is allowed only once, at the end",
+                error(push("{\"pool<\": true}", "{\"a<b<\": true}")));
+        assertEquals("9:19: filesystems key 'pool/<': dataset name 'pool/' has an empty component",
+                error(push("{\"pool<\": true}", "{\"pool/<\": true}")));
+        assertEquals("9:28: the value of filesystems key 'pool<' must be true or false, not 'ok'",
+                error(push("{\"pool<\": true}", "{\"pool<\": ok}")));
+        assertEquals("9:18: 'filesystems' is empty, so the job would select nothing",
+                error(push("{\"pool<\": true}", "{}")));
+        assertEquals("9:18: 'filesystems' must be a mapping (key: value), not a list",
+                error(push("{\"pool<\": true}", "[pool]")));
+    }
+
+    @Test
+    void snapshotting() throws Exception {
+        assertEquals("11:13: snapshotting type 'hourly' is not known (periodic, cron and manual are)",
+                error(push("      type: periodic", "      type: hourly")));
+        assertEquals("13:17: 'interval': invalid duration '10x' (expected a number and a unit ms, s, m, h, d or w, "
+                + "e.g. 10m, 1h30m, 14d)", error(push("interval: 10m", "interval: 10x")));
+        assertEquals("13:17: 'interval': duration '0s' must be greater than zero",
+                error(push("interval: 10m", "interval: 0s")));
+        assertEquals("12:15: snapshot prefix '-bad' must not start with '-'",
+                error(push("prefix: zrepl_", "prefix: \"-bad\"")));
+        assertEquals("12:15: snapshot prefix 'a@b' contains '@'; allowed are letters, digits and _ - . :",
+                error(push("prefix: zrepl_", "prefix: a@b")));
+        assertEquals("14:25: snapshot name from timestamp format '2006 01' 'zrepl_2006 11' contains ' '; allowed "
+                        + "are letters, digits and _ - . :",
+                error(push("interval: 10m", "interval: 10m\n      timestamp_format: \"2006 01\"")));
+        assertEquals("14:25: timestamp format 'nothing' contains no time field, so every snapshot would be named "
+                        + "'zrepl_nothing'",
+                error(push("interval: 10m", "interval: 10m\n      timestamp_format: nothing")));
+        assertEquals("14:7: give either 'timestamp_format' or 'utc_timestamp_format', not both",
+                error(push("interval: 10m", "interval: 10m\n      utc_timestamp_format: dense\n"
+                        + "      timestamp_format: dense")));
+        assertEquals("14:27: zreplj names snapshots in UTC only; set 'timestamp_location' to UTC or remove it",
+                error(push("interval: 10m", "interval: 10m\n      timestamp_location: Local")));
+        assertEquals("14:7: snapshot hooks are not supported by zreplj; remove 'hooks'",
+                error(push("interval: 10m", "interval: 10m\n      hooks: []")));
+        assertEquals("12:7: unknown key 'prefix' (allowed: type)", error(push("type: periodic", "type: manual")));
+    }
+
+    @Test
+    void cron() throws Exception {
+        String cron = push("      type: periodic", "      type: cron").replace("interval: 10m", "cron: \"%s\"");
+        assertEquals("13:13: cron minute 61 is out of range 0-59", error(cron.formatted("61 * * * *")));
+        assertEquals("13:13: cron spec '0 0 * * * *' has 6 fields; zreplj takes 5: minute hour day-of-month month "
+                + "day-of-week", error(cron.formatted("0 0 * * * *")));
+        assertEquals("13:13: cron spec '0 0 30 feb *' never fires: no such day in those months",
+                error(cron.formatted("0 0 30 feb *")));
+        assertEquals("13:13: cron hour field: 'x' is not a number, range or step", error(cron.formatted("0 x * * *")));
+        assertEquals("11:7: missing required key 'cron' in 'snapshotting'",
+                error(push("      type: periodic", "      type: cron").replace("      interval: 10m\n", "")));
+        assertEquals("13:7: unknown key 'interval' (allowed: type, prefix, cron, timestamp_format, "
+                        + "utc_timestamp_format, timestamp_location, hooks)",
+                error(push("      type: periodic", "      type: cron")));
+    }
+
+    @Test
+    void keepRules() throws Exception {
+        assertEquals("16:45: 'count' must be at least 1, not 0",
+                error(push("count: 5}", "count: 0}")));
+        assertEquals("16:30: keep rule 'not_replicated' is allowed only in keep_sender",
+                error(push("{type: last_n, count: 5}", "{type: not_replicated}")));
+        assertEquals("16:44: invalid regex '(': Unclosed group",
+                error(push("{type: last_n, count: 5}", "{type: regex, regex: \"(\"}")));
+        assertEquals("16:30: unknown keep rule type 'lastn' (did you mean 'last_n'?)",
+                error(push("{type: last_n, count: 5}", "{type: lastn, count: 5}")));
+        assertEquals("16:38: unknown key 'cont' (did you mean 'count'?)",
+                error(push("count: 5}", "cont: 5}")));
+        assertEquals("16:23: each keep rule must be a mapping (key: value), not 'last_n'",
+                error(push("{type: last_n, count: 5}", "last_n")));
+        assertEquals("16:21: 'keep_receiver' must be a list, not empty", error(push("[{type: last_n, count: 5}]", "")));
+        // The grid parser lives in the pruning code; whatever it rejects is reported at the grid's position.
+        String grid = error(push("{type: last_n, count: 5}", "{type: grid, grid: \"1x1x\", regex: \"^z\"}"));
+        assertTrue(grid.startsWith("16:42: invalid grid '1x1x': "), grid);
+        assertEquals("16:57: invalid regex '[': Unclosed character class",
+                error(push("{type: last_n, count: 5}", "{type: grid, grid: \"1x1h\", regex: \"[\"}")));
+    }
+
+    @Test
+    void sinkJobs() throws Exception {
+        assertEquals("4:14: 'root_fs': dataset name 'backup//x' has an empty component",
+                error(sink("root_fs: backup/zreplj", "root_fs: backup//x")));
+        assertEquals("7:27: client identity 'a/b' contains '/'; allowed are letters, digits and _ - . :",
+                error(sink("[laptop]", "[a/b]")));
+        assertEquals("7:35: client identity 'laptop' is already served by this job",
+                error(sink("[laptop]", "[laptop, laptop]")));
+        assertEquals("7:26: 'client_identities' is empty; list the clients this sink serves", error(sink("[laptop]", "[]")));
+        assertEquals("6:13: serve type 'tcp' is not supported by zreplj (stdinserver is)",
+                error(sink("      type: stdinserver", "      type: tcp")));
+        String two = SINK + SINK.substring("jobs:\n".length()).replace("name: s", "name: t");
+        assertEquals("13:27: client identity 'laptop' is already served by sink job 's'", error(two));
+        assertEquals("8:34: keep rule 'not_replicated' is allowed only in keep_sender",
+                error(SINK + "    policy: {keep_floor: [{type: not_replicated}]}\n"));
+        assertEquals("9:54: property 'mountpoint' is both inherited (line 9) and overridden",
+                error(SINK + "    recv:\n      properties: {inherit: [mountpoint], override: {mountpoint: /x}}\n"));
+        assertEquals("9:30: 'Bad Prop' is not a ZFS property name",
+                error(SINK + "    recv:\n      properties: {inherit: [\"Bad Prop\"]}\n"));
+        assertEquals("9:33: 'encryption' must be one of unspecified, inherit, off, not 'on'",
+                error(SINK + "    recv:\n      placeholder: {encryption: on}\n"));
+        assertEquals("9:7: 'bandwidth_limit' is not supported by zreplj; remove it",
+                error(SINK + "    recv:\n      bandwidth_limit: {max: 1 MiB}\n"));
+    }
+
+    @Test
+    void pushOptions() throws Exception {
+        String withSend = push("    pruning:", "    send: {encrypted: maybe}\n    pruning:");
+        assertEquals("14:23: 'encrypted' must be true or false, not 'maybe'", error(withSend));
+        assertEquals("14:48: 'initial_replication' must be one of most_recent, all, fail, not 'newest'",
+                error(push("    pruning:", "    conflict_resolution: {initial_replication: newest}\n    pruning:")));
+        assertEquals("14:40: 'steps' must be between 1 and 1024, not 0",
+                error(push("    pruning:", "    replication: {concurrency: {steps: 0}}\n    pruning:")));
+        assertEquals("14:28: 'timeout': duration '0m' must be greater than zero",
+                error(push("    pruning:", "    replication: {timeout: 0m}\n    pruning:")));
+        assertEquals("14:41: 'initial' must be one of guarantee_resumability, guarantee_incremental_replication, "
+                        + "guarantee_nothing, not 'best'",
+                error(push("    pruning:", "    replication: {protection: {initial: best}}\n    pruning:")));
+    }
+
+    @Test
+    void globals() throws Exception {
+        assertEquals("3:16: 'state_dir' must be an absolute path, not 'var/lib'",
+                error("global:\n  zreplj:\n    state_dir: var/lib\njobs: []\n"));
+        assertEquals("2:3: unknown key 'loging' (did you mean 'logging'?)",
+                error("global:\n  loging: []\njobs: []\n"));
+    }
+}

@@ -1,0 +1,125 @@
+package dev.zreplj.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import dev.zreplj.pruning.KeepRule;
+import dev.zreplj.zfs.DatasetName;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Good zrepl-style configs load to exactly the expected records. */
+class ConfigLoaderGoodTest {
+    static Path resource(String name) throws URISyntaxException {
+        return Path.of(ConfigLoaderGoodTest.class.getResource("/good/" + name).toURI());
+    }
+
+    /** Keep rules hold Patterns, which have no value equality: compare them as text. */
+    static String rules(List<KeepRule> rules) {
+        StringBuilder out = new StringBuilder();
+        for (KeepRule r : rules) {
+            if (r instanceof KeepRule.NotReplicated n) {
+                out.append("not_replicated(cursor=").append(n.keepSnapshotAtCursor()).append(')');
+            } else if (r instanceof KeepRule.LastN l) {
+                out.append("last_n(").append(l.count()).append(", ").append(l.regex() == null ? "-" : l.regex())
+                        .append(')');
+            } else if (r instanceof KeepRule.Regex x) {
+                out.append("regex(").append(x.regex()).append(", negate=").append(x.negate()).append(')');
+            } else if (r instanceof KeepRule.Grid g) {
+                out.append("grid(").append(g.regex()).append(", ").append(g.intervals()).append(')');
+            }
+            out.append(';');
+        }
+        return out.toString();
+    }
+
+    @Test
+    void pushConfig() throws Exception {
+        Path file = resource("push.yml");
+        Config config = new ConfigLoader().load(file);
+        assertEquals(file, config.file());
+        assertEquals(new Global(Path.of("/var/lib/zreplj-test"), Path.of("/sbin/zfs")), config.global());
+        assertEquals(2, config.jobs().size());
+
+        PushJob full = (PushJob) config.job("laptop_to_backup").orElseThrow();
+        assertEquals(new Connect("backup.example.org", "root", 2222, Path.of("/etc/zreplj/ssh/identity"),
+                List.of("Compression=yes", "ServerAliveInterval=30"), Duration.ofSeconds(20),
+                Path.of("/etc/zreplj/ssh/known_hosts"), Connect.HostKeyPolicy.ACCEPT_NEW, 4), full.connect());
+        assertEquals(new FilesystemFilter(Map.of("<", true, "tank/tmp<", false, "tank/tmp/keep", true)),
+                full.filesystems());
+        assertEquals(new SendOptions(true, false, false, false, true, false, false, false), full.send());
+        assertEquals(new Snapshotting(Snapshotting.Type.PERIODIC, "zrepl_", Duration.ofMinutes(10), null, "human"),
+                full.snapshotting());
+        assertEquals(new ReplicationOptions(3, Duration.ofHours(1)), full.replication());
+        assertEquals(new ConflictResolution(ConflictResolution.InitialReplication.ALL, true),
+                full.conflictResolution());
+        assertEquals("not_replicated(cursor=true);last_n(10, ^zrepl_);", rules(full.pruning().keepSender()));
+        assertEquals("regex(^zrepl_, negate=true);last_n(100, -);", rules(full.pruning().keepReceiver()));
+
+        PushJob minimal = (PushJob) config.job("minimal").orElseThrow();
+        assertEquals(new Connect("192.0.2.7", "zrepl", 22, Path.of("/root/.ssh/id_ed25519"), List.of(),
+                Duration.ofSeconds(10), Path.of(System.getProperty("user.home"), ".ssh", "known_hosts"),
+                Connect.HostKeyPolicy.STRICT, 2), minimal.connect());
+        assertEquals(new FilesystemFilter(Map.of("pool/data", true)), minimal.filesystems());
+        assertEquals(new Snapshotting(Snapshotting.Type.MANUAL, null, null, null, null), minimal.snapshotting());
+        assertEquals(SendOptions.defaults(), minimal.send());
+        assertEquals(new ReplicationOptions(1, Duration.ofMinutes(10)), minimal.replication());
+        assertEquals(new ConflictResolution(ConflictResolution.InitialReplication.MOST_RECENT, false),
+                minimal.conflictResolution());
+        assertEquals("", rules(minimal.pruning().keepSender()));
+        assertEquals("", rules(minimal.pruning().keepReceiver()));
+    }
+
+    @Test
+    void sinkConfig() throws Exception {
+        Config config = new ConfigLoader().load(resource("sink.yml"));
+        assertEquals(Global.defaults(), config.global());
+        assertEquals(List.of(), config.pushJobs());
+        SinkJob sink = config.sinkJobs().get(0);
+        assertEquals("backup_sink", sink.name());
+        assertEquals(DatasetName.of("backup/zreplj"), sink.rootFs());
+        assertEquals(List.of("laptop", "web-01.example.org"), sink.clientIdentities());
+        assertEquals(new RecvOptions(Map.of("canmount", "off", "readonly", "on", "org.example:backup", "yes"),
+                List.of("mountpoint"), "inherit"), sink.recv());
+        assertEquals("last_n(3, -);", rules(sink.keepFloor()));
+        assertEquals(DatasetName.of("backup/zreplj/laptop"), sink.jail("laptop"));
+
+        SinkJob other = config.sinkJobs().get(1);
+        assertEquals(DatasetName.of("pool2"), other.rootFs());
+        assertEquals(List.of("desktop"), other.clientIdentities());
+        assertEquals(RecvOptions.defaults(), other.recv());
+        assertEquals(List.of(), other.keepFloor());
+    }
+
+    @Test
+    void contribSamplesLoadWithTheirGridRules() throws Exception {
+        // The grid parser is the pruning code's; a stand-in shows the loader hands it exactly the spec text.
+        List<KeepRule.GridInterval> parsed = List.of(new KeepRule.GridInterval(Duration.ofHours(1), 1));
+        List<String> seen = new ArrayList<>();
+        ConfigLoader loader = new ConfigLoader(spec -> {
+            seen.add(spec);
+            return parsed;
+        });
+        Config push = loader.load(Path.of("../contrib/config/push.yml"));
+        PushJob job = push.pushJobs().get(0);
+        assertEquals("laptop_to_backup", job.name());
+        assertEquals(Path.of("/var/lib/zreplj"), push.global().stateDir());
+        assertNull(push.global().zfsBinary());
+        assertEquals("not_replicated(cursor=true);last_n(10, ^zrepl_);regex(^zrepl_, negate=true);",
+                rules(job.pruning().keepSender()));
+        assertEquals("grid(^zrepl_, " + parsed + ");regex(^zrepl_, negate=true);",
+                rules(job.pruning().keepReceiver()));
+        assertEquals(new Snapshotting(Snapshotting.Type.PERIODIC, "zrepl_", Duration.ofMinutes(15), null, "dense"),
+                job.snapshotting());
+
+        Config sink = loader.load(Path.of("../contrib/config/sink.yml"));
+        assertEquals(List.of("laptop", "webserver"), sink.sinkJobs().get(0).clientIdentities());
+        assertEquals("grid(^zrepl_, " + parsed + ");", rules(sink.sinkJobs().get(0).keepFloor()));
+        assertEquals(List.of("1x1h(keep=all) | 24x1h | 30x1d | 12x30d", "7x1d | 4x7d"), seen);
+    }
+}

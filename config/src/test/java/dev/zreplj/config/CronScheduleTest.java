@@ -1,0 +1,99 @@
+package dev.zreplj.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import org.junit.jupiter.api.Test;
+
+class CronScheduleTest {
+    private static final ZoneId UTC = ZoneId.of("UTC");
+
+    private static ZonedDateTime at(String localDateTime) {
+        return ZonedDateTime.of(LocalDateTime.parse(localDateTime), UTC);
+    }
+
+    private static String next(String spec, String after) {
+        return CronSchedule.parse(spec).next(at(after)).toLocalDateTime().toString();
+    }
+
+    @Test
+    void everyMinuteIsStrictlyAfter() {
+        assertEquals("2024-01-01T00:01", next("* * * * *", "2024-01-01T00:00"));
+        assertEquals("2024-01-01T00:01", next("* * * * *", "2024-01-01T00:00:59.999"));
+        assertEquals("2024-01-01T00:00", next("* * * * *", "2023-12-31T23:59"));
+    }
+
+    @Test
+    void fixedTimes() {
+        assertEquals("2024-01-01T03:00", next("0 3 * * *", "2024-01-01T00:00"));
+        assertEquals("2024-01-02T03:00", next("0 3 * * *", "2024-01-01T03:00"));
+        assertEquals("2025-01-01T00:00", next("0 0 1 1 *", "2024-01-01T00:00"));
+    }
+
+    @Test
+    void stepsListsRanges() {
+        assertEquals("2024-01-01T00:15", next("*/15 * * * *", "2024-01-01T00:00"));
+        assertEquals("2024-01-01T01:00", next("*/15 * * * *", "2024-01-01T00:45"));
+        assertEquals("2024-01-01T00:20", next("5,20,40 * * * *", "2024-01-01T00:05"));
+        assertEquals("2024-01-01T09:00", next("0 9-17/4 * * *", "2024-01-01T08:00"));
+        assertEquals("2024-01-01T13:00", next("0 9-17/4 * * *", "2024-01-01T09:00"));
+        assertEquals("2024-01-02T09:00", next("0 9-17/4 * * *", "2024-01-01T17:00"));
+        assertEquals("2024-01-01T00:50", next("10/20 * * * *", "2024-01-01T00:30"));
+    }
+
+    @Test
+    void namesAndWeekdays() {
+        // 2024-01-01 is a Monday
+        assertEquals("2024-01-06T00:00", next("0 0 * * sat", "2024-01-01T00:00"));
+        assertEquals("2024-01-07T00:00", next("0 0 * * 0", "2024-01-01T00:00"));
+        assertEquals("2024-01-07T00:00", next("0 0 * * 7", "2024-01-01T00:00"));
+        assertEquals("2024-01-02T00:00", next("0 0 * * mon-fri", "2024-01-01T00:00"));
+        assertEquals("2024-03-01T00:00", next("0 0 1 MAR *", "2024-01-01T00:00"));
+    }
+
+    @Test
+    void restrictedDayFieldsCombineWithOr() {
+        // day 15 or any Sunday, whichever comes first
+        assertEquals("2024-01-07T00:00", next("0 0 15 * sun", "2024-01-01T00:00"));
+        assertEquals("2024-01-15T00:00", next("0 0 15 * sun", "2024-01-14T00:00"));
+        // with one day field '*', both must hold
+        assertEquals("2024-01-07T00:00", next("0 0 */1 * sun", "2024-01-01T00:00"));
+    }
+
+    @Test
+    void leapDay() {
+        assertEquals("2028-02-29T00:00", next("0 0 29 2 *", "2024-03-01T00:00"));
+    }
+
+    @Test
+    void daylightSavingGapIsSkipped() {
+        ZoneId berlin = ZoneId.of("Europe/Berlin");
+        ZonedDateTime before = ZonedDateTime.of(2024, 3, 31, 1, 30, 0, 0, berlin);
+        // 02:30 does not exist that night; the next existing match is a day later
+        assertEquals(ZonedDateTime.of(2024, 4, 1, 2, 30, 0, 0, berlin),
+                CronSchedule.parse("30 2 * * *").next(before));
+    }
+
+    @Test
+    void invalidSpecs() {
+        assertEquals("cron spec '* * * *' has 4 fields; zreplj takes 5: minute hour day-of-month month day-of-week",
+                assertThrows(IllegalArgumentException.class, () -> CronSchedule.parse("* * * *")).getMessage());
+        assertEquals("cron spec '' has 0 fields; zreplj takes 5: minute hour day-of-month month day-of-week",
+                assertThrows(IllegalArgumentException.class, () -> CronSchedule.parse("")).getMessage());
+        assertEquals("cron hour 24 is out of range 0-23",
+                assertThrows(IllegalArgumentException.class, () -> CronSchedule.parse("0 24 * * *")).getMessage());
+        assertEquals("cron minute range '30-10' runs backwards",
+                assertThrows(IllegalArgumentException.class, () -> CronSchedule.parse("30-10 * * * *")).getMessage());
+        assertEquals("cron minute step 0 is out of range 1-60",
+                assertThrows(IllegalArgumentException.class, () -> CronSchedule.parse("*/0 * * * *")).getMessage());
+        assertEquals("cron day-of-month 0 is out of range 1-31",
+                assertThrows(IllegalArgumentException.class, () -> CronSchedule.parse("0 0 0 * *")).getMessage());
+        assertEquals("cron spec '0 0 31 4,6 *' never fires: no such day in those months",
+                assertThrows(IllegalArgumentException.class, () -> CronSchedule.parse("0 0 31 4,6 *")).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> CronSchedule.parse("0 0 * * funday"));
+        assertThrows(IllegalArgumentException.class, () -> CronSchedule.parse("1,,2 * * * *"));
+    }
+}
