@@ -1,0 +1,61 @@
+package dev.zreplj.ssh;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.OptionalInt;
+import java.util.Set;
+import org.apache.sshd.client.channel.ChannelExec;
+import org.apache.sshd.client.channel.ClientChannelEvent;
+
+/**
+ * One exec channel: the remote process's stdin, stdout, exit status. Its stderr goes to the log.
+ * Write big chunks to {@link #stdin()}: each write is cut into SSH packets without another copy.
+ */
+public final class SshChannel implements AutoCloseable {
+    private final ChannelExec channel;
+    private final String target;
+
+    SshChannel(ChannelExec channel, String target) {
+        this.channel = channel;
+        this.target = target;
+    }
+
+    /** The remote process's stdout. */
+    public InputStream stdout() {
+        return channel.getInvertedOut();
+    }
+
+    /** The remote process's stdin; closing it sends EOF. */
+    public OutputStream stdin() {
+        return channel.getInvertedIn();
+    }
+
+    /** The exit status, once the remote process has reported one. */
+    public OptionalInt exitStatus() {
+        Integer status = channel.getExitStatus();
+        return status == null ? OptionalInt.empty() : OptionalInt.of(status);
+    }
+
+    /** Waits for the remote process to end and returns its exit status. */
+    public int waitForExit(Duration timeout) throws TransportException {
+        Set<ClientChannelEvent> events = channel.waitFor(
+                EnumSet.of(ClientChannelEvent.CLOSED, ClientChannelEvent.EXIT_STATUS), timeout);
+        Integer status = channel.getExitStatus();
+        if (status != null) return status;
+        if (!events.contains(ClientChannelEvent.CLOSED)) {
+            throw new TransportException("ssh: remote command on " + target + " did not end within "
+                    + timeout.toSeconds() + " s");
+        }
+        String signal = channel.getExitSignal();
+        throw new TransportException("ssh: remote command on " + target + " ended without an exit status"
+                + (signal != null ? " (killed by signal " + signal + ")" : ""));
+    }
+
+    @Override
+    public void close() throws IOException {
+        channel.close(false).await(Duration.ofSeconds(10));
+    }
+}

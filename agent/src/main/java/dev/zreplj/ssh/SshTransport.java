@@ -1,0 +1,311 @@
+package dev.zreplj.ssh;
+
+import dev.zreplj.config.Connect;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.UnknownHostException;
+import java.nio.channels.UnresolvedAddressException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.auth.pubkey.UserAuthPublicKeyFactory;
+import org.apache.sshd.client.channel.ChannelExec;
+import org.apache.sshd.client.config.hosts.HostConfigEntryResolver;
+import org.apache.sshd.client.future.AuthFuture;
+import org.apache.sshd.client.future.ConnectFuture;
+import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.NamedResource;
+import org.apache.sshd.common.cipher.BuiltinCiphers;
+import org.apache.sshd.common.compression.BuiltinCompressions;
+import org.apache.sshd.common.config.keys.FilePasswordProvider;
+import org.apache.sshd.common.kex.KexProposalOption;
+import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
+import org.apache.sshd.common.util.io.resource.PathResource;
+import org.apache.sshd.common.util.security.SecurityUtils;
+import org.apache.sshd.core.CoreModuleProperties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent's one SSH session to the backup box, with any number of concurrent exec channels on it.
+ * Host keys are checked against known_hosts; only public-key auth with the configured identity is tried.
+ */
+public final class SshTransport implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SshTransport.class);
+
+    /** zrepl's dial_timeout default. */
+    public static final Duration DEFAULT_DIAL_TIMEOUT = Duration.ofSeconds(10);
+    public static final Duration KEEPALIVE_INTERVAL = Duration.ofSeconds(30);
+    public static final int KEEPALIVE_COUNT_MAX = 3;
+    /** AES-GCM runs on the JDK's intrinsics; MINA's own default would pick its far slower pure-Java chacha20. */
+    static final List<String> CIPHER_PREFERENCE = List.of(
+            BuiltinCiphers.aes128gcm.getName(), BuiltinCiphers.aes256gcm.getName(),
+            BuiltinCiphers.aes128ctr.getName(), BuiltinCiphers.aes256ctr.getName());
+    /** curve25519 first: about 125 ms quicker to connect than the post-quantum hybrids. */
+    static final List<String> KEX_PREFERENCE = List.of("curve25519-sha256", "curve25519-sha256@libssh.org");
+    private static final Duration CHANNEL_OPEN_TIMEOUT = Duration.ofSeconds(30);
+
+    private final SshClient client;
+    private final ClientSession session;
+    private final String target;
+
+    private SshTransport(SshClient client, ClientSession session, String target) {
+        this.client = client;
+        this.session = session;
+        this.target = target;
+    }
+
+    /** Connects and authenticates within the dial timeout, or fails with one clear line. */
+    public static SshTransport connect(Connect connect) throws TransportException {
+        int port = connect.port() > 0 ? connect.port() : 22;
+        String target = connect.user() + "@" + connect.host() + ":" + port;
+        SshOptions options = SshOptions.parse(connect.options());
+        for (String ignored : options.ignored()) {
+            LOG.warn("ssh: connect.options entry '{}' is not supported by zreplj and is ignored", ignored);
+        }
+        Duration dial = connect.dialTimeout() != null && !connect.dialTimeout().isZero()
+                ? connect.dialTimeout() : options.connectTimeout().orElse(DEFAULT_DIAL_TIMEOUT);
+        Path identity = connect.identityFile();
+        KeyPair key = loadKey(identity);
+        KnownHosts knownHosts = new KnownHosts(connect.knownHosts() != null ? connect.knownHosts()
+                : Path.of(System.getProperty("user.home"), ".ssh", "known_hosts"));
+        HostKeyVerifier verifier = new HostKeyVerifier(knownHosts,
+                connect.hostKeyPolicy() != null ? connect.hostKeyPolicy() : Connect.HostKeyPolicy.STRICT,
+                connect.host(), port);
+
+        SshClient client = SshClient.setUpDefaultClient();
+        try {
+            configure(client, options, dial, verifier, knownHosts.knownTypes(connect.host(), port));
+        } catch (IOException e) {
+            throw new TransportException("ssh: cannot read known_hosts file " + knownHosts.file() + ": " + e.getMessage(), e);
+        }
+        client.start();
+        long deadline = System.nanoTime() + dial.toNanos();
+        ClientSession session = null;
+        try {
+            ConnectFuture connecting = client.connect(connect.user(), connect.host(), port);
+            if (!connecting.await(dial)) {
+                connecting.cancel();
+                throw new TransportException("ssh: connecting to " + target + " timed out after "
+                        + seconds(dial) + " (dial_timeout); is the host reachable?");
+            }
+            if (connecting.getException() != null) throw connectFailure(connecting.getException(), target, verifier);
+            session = connecting.getSession();
+            session.addPublicKeyIdentity(key);
+            AuthFuture auth = session.auth();
+            Duration left = Duration.ofNanos(Math.max(deadline - System.nanoTime(), 1));
+            if (!auth.await(left)) {
+                throw verifier.refusal().map(why -> new TransportException("ssh: " + why))
+                        .orElseGet(() -> new TransportException("ssh: " + target + " accepted the connection but did not "
+                                + "complete the SSH handshake within " + seconds(dial)
+                                + " (dial_timeout); is it an SSH server, and is it overloaded?"));
+            }
+            if (!auth.isSuccess()) {
+                throw verifier.refusal().map(why -> new TransportException("ssh: " + why))
+                        .orElseGet(() -> authFailure(auth.getException(), target, identity));
+            }
+            SshTransport transport = new SshTransport(client, session, target);
+            LOG.debug("ssh: connected to {} (kex {}, cipher {})", target, transport.keyExchange(), transport.cipher());
+            return transport;
+        } catch (TransportException e) {
+            closeQuietly(session, client);
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(session, client);
+            throw connectFailure(e, target, verifier);
+        }
+    }
+
+    /** Starts {@code command} on the server (the forced command sees it as SSH_ORIGINAL_COMMAND). */
+    public SshChannel openChannel(String command) throws TransportException {
+        try {
+            ChannelExec channel = session.createExecChannel(command);
+            channel.setErr(new RemoteStderr("remote " + connectTarget() + ": "));
+            channel.setRedirectErrorStream(false);
+            if (!channel.open().verify(CHANNEL_OPEN_TIMEOUT).isOpened()) {
+                throw new TransportException("ssh: " + target + " did not open a channel for '" + command + "'");
+            }
+            return new SshChannel(channel, target);
+        } catch (TransportException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new TransportException("ssh: cannot start '" + command + "' on " + target + ": " + oneLine(e), e);
+        }
+    }
+
+    /** user@host:port, for messages. */
+    public String connectTarget() {
+        return target;
+    }
+
+    /** The negotiated client-to-server cipher, e.g. aes128-gcm@openssh.com. */
+    public String cipher() {
+        return session.getNegotiatedKexParameter(KexProposalOption.C2SENC);
+    }
+
+    /** The negotiated key exchange. */
+    public String keyExchange() {
+        return session.getNegotiatedKexParameter(KexProposalOption.ALGORITHMS);
+    }
+
+    @Override
+    public void close() {
+        closeQuietly(session, client);
+    }
+
+    private static void configure(SshClient client, SshOptions options, Duration dial, HostKeyVerifier verifier,
+                                  List<String> knownHostKeyTypes) throws TransportException {
+        // No ~/.ssh/config, no default identities, no agent: only what the job's config says.
+        client.setHostConfigEntryResolver(HostConfigEntryResolver.EMPTY);
+        client.setKeyIdentityProvider(KeyIdentityProvider.EMPTY_KEYS_PROVIDER);
+        client.setUserAuthFactories(List.of(UserAuthPublicKeyFactory.INSTANCE));
+        client.setServerKeyVerifier(verifier);
+
+        client.setCipherFactories(choose(client.getCipherFactories(), options.ciphers(), CIPHER_PREFERENCE, "Ciphers"));
+        client.setKeyExchangeFactories(choose(client.getKeyExchangeFactories(), options.kexAlgorithms(),
+                KEX_PREFERENCE, "KexAlgorithms"));
+        // Ask for a host key type known_hosts already has, so a server with several keys is not refused.
+        client.setSignatureFactories(choose(client.getSignatureFactories(), List.of(),
+                signatureNames(knownHostKeyTypes), "HostKeyAlgorithms"));
+        client.setCompressionFactories(options.compression()
+                ? List.of(BuiltinCompressions.delayedZlib, BuiltinCompressions.none)
+                : List.of(BuiltinCompressions.none));
+
+        CoreModuleProperties.IO_CONNECT_TIMEOUT.set(client, dial);
+        Duration keepalive = options.keepaliveInterval().orElse(KEEPALIVE_INTERVAL);
+        if (!keepalive.isZero()) {
+            CoreModuleProperties.HEARTBEAT_INTERVAL.set(client, keepalive);
+            CoreModuleProperties.HEARTBEAT_REPLY_WAIT.set(client, keepalive);
+            CoreModuleProperties.HEARTBEAT_NO_REPLY_MAX.set(client, options.keepaliveCountMax().orElse(KEEPALIVE_COUNT_MAX));
+        }
+    }
+
+    private static List<String> signatureNames(List<String> keyTypes) {
+        List<String> names = new ArrayList<>();
+        for (String type : keyTypes) {
+            if (type.equals("ssh-rsa")) names.addAll(List.of("rsa-sha2-512", "rsa-sha2-256"));
+            names.add(type);
+        }
+        return names;
+    }
+
+    /**
+     * With {@code exact} (from an ssh option): just those, in that order. Otherwise all of {@code available}
+     * with {@code preferred} moved to the front.
+     */
+    static <T extends NamedResource> List<T> choose(Collection<? extends T> available, List<String> exact,
+                                                    List<String> preferred, String what) throws TransportException {
+        Map<String, T> byName = new LinkedHashMap<>();
+        for (T t : available) byName.put(t.getName(), t);
+        List<T> result = new ArrayList<>();
+        if (!exact.isEmpty()) {
+            for (String name : exact) {
+                T t = byName.get(name);
+                if (t != null) {
+                    result.add(t);
+                } else {
+                    LOG.warn("ssh: {} entry '{}' is not supported and is ignored", what, name);
+                }
+            }
+            if (result.isEmpty()) {
+                throw new TransportException("ssh: none of " + what + "=" + String.join(",", exact)
+                        + " is supported; supported are " + String.join(",", byName.keySet()));
+            }
+            return result;
+        }
+        for (String name : preferred) {
+            T t = byName.remove(name);
+            if (t != null) result.add(t);
+        }
+        result.addAll(byName.values());
+        return result;
+    }
+
+    private static KeyPair loadKey(Path identity) throws TransportException {
+        if (identity == null) {
+            throw new TransportException("ssh: connect.identity_file is not set; point it at the agent's private key");
+        }
+        FilePasswordProvider noPassphrase = (session, resource, retry) -> {
+            throw new TransportException("ssh: identity file " + identity + " is protected by a passphrase; "
+                    + "zreplj runs unattended and needs a key without one (ssh-keygen -p -N '' -f " + identity + ")");
+        };
+        try (InputStream in = Files.newInputStream(identity)) {
+            Iterable<KeyPair> keys = SecurityUtils.loadKeyPairIdentities(null, new PathResource(identity), in, noPassphrase);
+            Iterator<KeyPair> it = keys == null ? null : keys.iterator();
+            if (it == null || !it.hasNext()) {
+                throw new TransportException("ssh: identity file " + identity + " holds no private key zreplj can read "
+                        + "(expected an OpenSSH ed25519, ecdsa or rsa private key)");
+            }
+            return it.next();
+        } catch (NoSuchFileException e) {
+            throw new TransportException("ssh: identity file " + identity + " does not exist; create it with "
+                    + "ssh-keygen -t ed25519 -N '' -f " + identity);
+        } catch (TransportException e) {
+            throw e;
+        } catch (IOException | GeneralSecurityException | RuntimeException e) {
+            TransportException passphrase = find(e, TransportException.class);
+            if (passphrase != null) throw passphrase;
+            throw new TransportException("ssh: cannot read identity file " + identity + ": " + oneLine(e), e);
+        }
+    }
+
+    private static TransportException connectFailure(Throwable e, String target, HostKeyVerifier verifier) {
+        if (verifier.refusal().isPresent()) return new TransportException("ssh: " + verifier.refusal().get(), e);
+        if (find(e, ConnectException.class) != null) {
+            return new TransportException("ssh: cannot connect to " + target + ": connection refused; is sshd running "
+                    + "there and is the port right?", e);
+        }
+        if (find(e, UnknownHostException.class) != null || find(e, UnresolvedAddressException.class) != null) {
+            return new TransportException("ssh: cannot connect to " + target + ": unknown host name", e);
+        }
+        if (find(e, NoRouteToHostException.class) != null) {
+            return new TransportException("ssh: cannot connect to " + target + ": no route to host", e);
+        }
+        return new TransportException("ssh: connection to " + target + " failed: " + oneLine(e), e);
+    }
+
+    private static TransportException authFailure(Throwable e, String target, Path identity) {
+        return new TransportException("ssh: authentication to " + target + " with key " + identity + " failed: "
+                + "the server did not accept the key; is its public key (" + identity + ".pub) in the server's "
+                + "authorized_keys for that user?", e);
+    }
+
+    private static <X extends Throwable> X find(Throwable e, Class<X> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) return type.cast(t);
+            if (t.getCause() == t) break;
+        }
+        return null;
+    }
+
+    private static String oneLine(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+        String message = root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
+        return message.replace('\n', ' ').strip();
+    }
+
+    private static String seconds(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
+    }
+
+    private static void closeQuietly(ClientSession session, SshClient client) {
+        try {
+            if (session != null) session.close(true);
+        } finally {
+            client.stop();
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package dev.zreplj.ssh;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class SshOptionsTest {
+    @Test
+    void noOptionsMeansDefaults() {
+        SshOptions o = SshOptions.parse(List.of());
+        assertEquals(new SshOptions(false, List.of(), List.of(), Optional.empty(), Optional.empty(), Optional.empty(),
+                List.of()), o);
+    }
+
+    @Test
+    void understoodOptionsInEverySpellingSshAccepts() {
+        SshOptions o = SshOptions.parse(List.of("Compression=yes", "ciphers aes256-gcm@openssh.com, aes128-ctr",
+                "KexAlgorithms = curve25519-sha256", "ServerAliveInterval=15", "ServerAliveCountMax=5",
+                "ConnectTimeout=7"));
+        assertTrue(o.compression());
+        assertEquals(List.of("aes256-gcm@openssh.com", "aes128-ctr"), o.ciphers());
+        assertEquals(List.of("curve25519-sha256"), o.kexAlgorithms());
+        assertEquals(Optional.of(Duration.ofSeconds(15)), o.keepaliveInterval());
+        assertEquals(Optional.of(5), o.keepaliveCountMax());
+        assertEquals(Optional.of(Duration.ofSeconds(7)), o.connectTimeout());
+        assertEquals(List.of(), o.ignored());
+    }
+
+    @Test
+    void compressionNoAndKeepaliveOff() {
+        SshOptions o = SshOptions.parse(List.of("Compression=no", "ServerAliveInterval=0"));
+        assertFalse(o.compression());
+        assertEquals(Optional.of(Duration.ZERO), o.keepaliveInterval());
+        assertEquals(List.of(), o.ignored());
+    }
+
+    @Test
+    void unknownAndMalformedOptionsAreListedAsGiven() {
+        List<String> bad = List.of("ControlMaster=auto", "Compression=maybe", "ServerAliveInterval=-1",
+                "ServerAliveCountMax=0", "ConnectTimeout=soon", "Ciphers", "=x", "");
+        assertEquals(bad, SshOptions.parse(bad).ignored());
+    }
+}

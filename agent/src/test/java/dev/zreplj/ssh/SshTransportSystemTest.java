@@ -1,0 +1,278 @@
+package dev.zreplj.ssh;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import dev.zreplj.config.Connect;
+import dev.zreplj.ssh.testing.TestSshd;
+import dev.zreplj.ssh.testing.TestSshd.KeyType;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.slf4j.LoggerFactory;
+
+@Tag("system")
+class SshTransportSystemTest {
+    private static final int MIB = 1024 * 1024;
+
+    @TempDir
+    Path dir;
+    private TestSshd sshd;
+
+    @AfterEach
+    void stop() {
+        if (sshd != null) sshd.close();
+    }
+
+    /** Writes a marker, says which command it was asked for, then echoes stdin back (or exits with a code). */
+    private TestSshd startEcho(KeyType clientKey) throws Exception {
+        Path script = TestSshd.script(dir.resolve("echo.sh"), String.join("\n",
+                "touch " + marker(),
+                "case \"$SSH_ORIGINAL_COMMAND\" in exit*) echo \"leaving with ${SSH_ORIGINAL_COMMAND#exit}\" >&2;"
+                        + " exit \"${SSH_ORIGINAL_COMMAND#exit}\";; esac",
+                "printf 'cmd=%s\\n' \"$SSH_ORIGINAL_COMMAND\"",
+                "exec cat"));
+        Path sshdDir = Files.createDirectory(dir.resolve("sshd"));
+        sshd = TestSshd.start(sshdDir, script.toString(), clientKey, KeyType.ED25519);
+        return sshd;
+    }
+
+    private Path marker() {
+        return dir.resolve("forced-command-ran");
+    }
+
+    private static Connect with(Connect c, Path identity, Path knownHosts, Connect.HostKeyPolicy policy, Duration dial) {
+        return new Connect(c.host(), c.user(), c.port(), identity, c.options(), dial, knownHosts, policy, c.channels());
+    }
+
+    @ParameterizedTest
+    @EnumSource(KeyType.class)
+    void bytesRoundTripExactlyWithEveryKeyType(KeyType keyType) throws Exception {
+        startEcho(keyType);
+        try (SshTransport transport = SshTransport.connect(sshd.connect())) {
+            assertEquals("aes128-gcm@openssh.com", transport.cipher());
+            assertEquals("curve25519-sha256", transport.keyExchange());
+            byte[] digest = roundTrip(transport, "roundtrip " + keyType, 50 * MIB, 1);
+            assertArrayEquals(expectedDigest(50 * MIB, 1), digest);
+        }
+    }
+
+    @Test
+    void severalChannelsRunConcurrentlyOnOneSession() throws Exception {
+        startEcho(KeyType.ED25519);
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        try (SshTransport transport = SshTransport.connect(sshd.connect())) {
+            List<Future<byte[]>> results = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                int seed = 100 + i;
+                results.add(pool.submit(() -> roundTrip(transport, "channel " + seed, 16 * MIB, seed)));
+            }
+            for (int i = 0; i < 3; i++) {
+                assertArrayEquals(expectedDigest(16 * MIB, 100 + i), results.get(i).get());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void exitStatusIsReportedAndStderrGoesToTheLogLineByLine() throws Exception {
+        startEcho(KeyType.ED25519);
+        Logger remote = (Logger) LoggerFactory.getLogger("dev.zreplj.ssh.remote");
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        remote.addAppender(appender);
+        try (SshTransport transport = SshTransport.connect(sshd.connect());
+             SshChannel channel = transport.openChannel("exit7")) {
+            assertEquals(7, channel.waitForExit(Duration.ofSeconds(10)));
+            assertEquals(-1, channel.stdout().read());
+        } finally {
+            remote.detachAppender(appender);
+        }
+        List<String> lines = appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        assertEquals(List.of("remote " + sshd.connect().user() + "@127.0.0.1:" + sshd.port() + ": leaving with 7"), lines);
+    }
+
+    @Test
+    void unknownHostKeyIsRefusedBeforeAnyCommandRuns() throws Exception {
+        startEcho(KeyType.ED25519);
+        Path empty = Files.createFile(dir.resolve("empty_known_hosts"));
+        Connect c = with(sshd.connect(), sshd.clientKey(), empty, Connect.HostKeyPolicy.STRICT, Duration.ofSeconds(10));
+        TransportException e = assertThrows(TransportException.class, () -> SshTransport.connect(c).close());
+        String fingerprint = fingerprint(Path.of(sshd.hostKey() + ".pub"));
+        assertEquals("ssh: host key of 127.0.0.1:" + sshd.port() + " is not known (ssh-ed25519 " + fingerprint
+                + " is not in " + empty + "); check the fingerprint and add it with 'ssh-keyscan -p " + sshd.port()
+                + " 127.0.0.1 >> " + empty + "', or set connect.host_key_policy: accept-new", e.getMessage());
+        assertEquals("", Files.readString(empty));
+        assertFalse(Files.exists(marker()), "forced command must not run");
+    }
+
+    @Test
+    void acceptNewRecordsAnUnknownKeyAndStrictAcceptsItAfterwards() throws Exception {
+        startEcho(KeyType.ED25519);
+        Path file = dir.resolve("new_dir/known_hosts");
+        Connect c = with(sshd.connect(), sshd.clientKey(), file, Connect.HostKeyPolicy.ACCEPT_NEW, Duration.ofSeconds(10));
+        try (SshTransport transport = SshTransport.connect(c)) {
+            assertArrayEquals(expectedDigest(MIB, 3), roundTrip(transport, "x", MIB, 3));
+        }
+        String hostPub = Files.readString(Path.of(sshd.hostKey() + ".pub")).strip();
+        String typeAndKey = hostPub.substring(0, hostPub.lastIndexOf(' '));
+        assertEquals("[127.0.0.1]:" + sshd.port() + " " + typeAndKey + "\n", Files.readString(file));
+        Connect strict = with(c, sshd.clientKey(), file, Connect.HostKeyPolicy.STRICT, Duration.ofSeconds(10));
+        SshTransport.connect(strict).close();
+    }
+
+    @Test
+    void hashedKnownHostsEntriesAreRecognised() throws Exception {
+        startEcho(KeyType.ED25519);
+        Process p = new ProcessBuilder("ssh-keygen", "-H", "-f", sshd.knownHosts().toString())
+                .redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        assertEquals(0, p.waitFor());
+        assertTrue(Files.readString(sshd.knownHosts()).startsWith("|1|"), "ssh-keygen -H hashed the entry");
+        SshTransport.connect(sshd.connect()).close();
+    }
+
+    @Test
+    void changedHostKeyIsRefusedEvenWithAcceptNewAndBeforeAnyCommandRuns() throws Exception {
+        startEcho(KeyType.ED25519);
+        Path other = TestSshd.keygen(dir.resolve("other_host_key"), KeyType.ED25519, "impostor");
+        Path file = dir.resolve("changed_known_hosts");
+        String before = "[127.0.0.1]:" + sshd.port() + " " + Files.readString(Path.of(other + ".pub")).strip() + "\n";
+        Files.writeString(file, before);
+        Connect c = with(sshd.connect(), sshd.clientKey(), file, Connect.HostKeyPolicy.ACCEPT_NEW, Duration.ofSeconds(10));
+        TransportException e = assertThrows(TransportException.class, () -> SshTransport.connect(c).close());
+        String fingerprint = fingerprint(Path.of(sshd.hostKey() + ".pub"));
+        assertEquals("ssh: HOST KEY OF 127.0.0.1:" + sshd.port() + " HAS CHANGED: it now shows ssh-ed25519 " + fingerprint
+                + " but " + file + " line 1 records another key (known types: ssh-ed25519); this may be a "
+                + "man-in-the-middle attack and is refused under every host_key_policy, accept-new included; if the "
+                + "change is expected, remove the old entry with 'ssh-keygen -R \"[127.0.0.1]:" + sshd.port() + "\" -f "
+                + file + "' and add the new one", e.getMessage());
+        assertEquals(before, Files.readString(file), "known_hosts must be left alone");
+        assertFalse(Files.exists(marker()), "forced command must not run");
+    }
+
+    @Test
+    void aKeyTheServerDoesNotKnowFailsAuthenticationNamingTheKey() throws Exception {
+        startEcho(KeyType.ED25519);
+        Path stranger = TestSshd.keygen(dir.resolve("stranger"), KeyType.ED25519, "stranger");
+        Connect c = with(sshd.connect(), stranger, sshd.knownHosts(), Connect.HostKeyPolicy.STRICT, Duration.ofSeconds(10));
+        TransportException e = assertThrows(TransportException.class, () -> SshTransport.connect(c).close());
+        assertEquals("ssh: authentication to " + c.user() + "@127.0.0.1:" + sshd.port() + " with key " + stranger
+                + " failed: the server did not accept the key; is its public key (" + stranger
+                + ".pub) in the server's authorized_keys for that user?", e.getMessage());
+        assertFalse(Files.exists(marker()), "forced command must not run");
+    }
+
+    @Test
+    void aServerThatNeverAnswersIsGivenUpOnAfterTheDialTimeout() throws Exception {
+        Path key = TestSshd.keygen(dir.resolve("key"), KeyType.ED25519, "k");
+        try (ServerSocket blackhole = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Connect c = new Connect("127.0.0.1", "nobody", blackhole.getLocalPort(), key, List.of(),
+                    Duration.ofSeconds(1), dir.resolve("kh"), Connect.HostKeyPolicy.STRICT, 1);
+            long start = System.nanoTime();
+            TransportException e = assertThrows(TransportException.class, () -> SshTransport.connect(c).close());
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertEquals("ssh: nobody@127.0.0.1:" + blackhole.getLocalPort() + " accepted the connection but did not "
+                    + "complete the SSH handshake within 1 s (dial_timeout); is it an SSH server, and is it overloaded?",
+                    e.getMessage());
+            assertTrue(millis >= 900 && millis < 3000, "gave up after " + millis + " ms");
+        }
+    }
+
+    @Test
+    void nothingListeningIsConnectionRefused() throws Exception {
+        Path key = TestSshd.keygen(dir.resolve("key"), KeyType.ED25519, "k");
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        Connect c = new Connect("127.0.0.1", "nobody", port, key, List.of(), Duration.ofSeconds(5), dir.resolve("kh"),
+                Connect.HostKeyPolicy.STRICT, 1);
+        TransportException e = assertThrows(TransportException.class, () -> SshTransport.connect(c).close());
+        assertEquals("ssh: cannot connect to nobody@127.0.0.1:" + port + ": connection refused; is sshd running there "
+                + "and is the port right?", e.getMessage());
+    }
+
+    /** Sends {@code size} seeded random bytes through the echo command and returns the SHA-256 of what came back. */
+    private static byte[] roundTrip(SshTransport transport, String command, int size, long seed) throws Exception {
+        try (SshChannel channel = transport.openChannel(command)) {
+            Thread writer = new Thread(() -> {
+                try (OutputStream out = channel.stdin()) {
+                    Random random = new Random(seed);
+                    byte[] chunk = new byte[MIB];
+                    for (int sent = 0; sent < size; sent += chunk.length) {
+                        random.nextBytes(chunk);
+                        out.write(chunk, 0, Math.min(chunk.length, size - sent));
+                    }
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            writer.start();
+            InputStream in = channel.stdout();
+            String header = readLine(in);
+            assertEquals("cmd=" + command, header);
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[256 * 1024];
+            long total = 0;
+            for (int n; (n = in.read(buf)) > 0; total += n) sha.update(buf, 0, n);
+            writer.join();
+            assertEquals(size, total);
+            assertEquals(0, channel.waitForExit(Duration.ofSeconds(30)));
+            return sha.digest();
+        }
+    }
+
+    private static String readLine(InputStream in) throws Exception {
+        StringBuilder sb = new StringBuilder();
+        for (int c; (c = in.read()) != '\n'; ) {
+            if (c < 0) throw new AssertionError("stdout ended before the header line: " + sb);
+            sb.append((char) c);
+        }
+        return sb.toString();
+    }
+
+    private static byte[] expectedDigest(int size, long seed) throws Exception {
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        Random random = new Random(seed);
+        byte[] chunk = new byte[MIB];
+        for (int sent = 0; sent < size; sent += chunk.length) {
+            random.nextBytes(chunk);
+            sha.update(chunk, 0, Math.min(chunk.length, size - sent));
+        }
+        return sha.digest();
+    }
+
+    /** The SHA256 fingerprint as ssh-keygen -l prints it. */
+    private static String fingerprint(Path pub) throws Exception {
+        Process p = new ProcessBuilder("ssh-keygen", "-l", "-E", "sha256", "-f", pub.toString()).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor());
+        return out.split(" ")[1];
+    }
+}
