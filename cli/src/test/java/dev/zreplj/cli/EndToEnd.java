@@ -182,9 +182,14 @@ final class EndToEnd implements AutoCloseable {
         return d;
     }
 
-    /** Names and guids of every snapshot below a dataset, "name\tguid" per line, sorted. */
+    /** Names and exact guids of every snapshot below a dataset, "name\tguid" per line, sorted by name. */
     String snapshotsWithGuids(DatasetName root) {
-        return pools.zfs("list", "-H", "-r", "-t", "snapshot", "-o", "name,guid", "-s", "name", root.value());
+        // zfs-fuse has neither `list -p` nor `get -t`: take every dataset's guid and keep the snapshots.
+        return pools.zfs("get", "-Hp", "-r", "-o", "name,value", "guid", root.value()).lines()
+                .filter(l -> l.contains("@"))
+                .sorted()
+                .map(l -> l + "\n")
+                .collect(java.util.stream.Collectors.joining());
     }
 
     List<String> datasets(DatasetName root) {
