@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -47,17 +46,6 @@ public final class ConfigLoader {
     private static final Pattern HOST_OR_USER = Pattern.compile("[^\\s-][^\\s]*");
 
     private enum Side { SENDER, RECEIVER, FLOOR }
-
-    private final Function<String, List<KeepRule.GridInterval>> gridParser;
-
-    public ConfigLoader() {
-        this(GridSpec::parse);
-    }
-
-    /** For tests that exercise grid rules independently of the grid parser. */
-    ConfigLoader(Function<String, List<KeepRule.GridInterval>> gridParser) {
-        this.gridParser = gridParser;
-    }
 
     public Config load(Path file) throws ConfigException {
         String text;
@@ -362,7 +350,7 @@ public final class ConfigLoader {
                     Pattern regex = regex(r);
                     String spec = r.string("grid");
                     try {
-                        yield new KeepRule.Grid(regex, gridParser.apply(spec));
+                        yield new KeepRule.Grid(regex, GridSpec.parse(spec));
                     } catch (IllegalArgumentException e) {
                         throw src.error(r.require("grid"), "invalid grid '" + spec + "': " + e.getMessage());
                     }
