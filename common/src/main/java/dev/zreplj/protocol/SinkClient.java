@@ -143,6 +143,14 @@ public final class SinkClient implements AutoCloseable {
         return result;
     }
 
+    /**
+     * Asks the box to destroy snapshots of {@code <jail>/<path>}. The box checks each against its own
+     * keep_floor and the guid, and reports per snapshot. SKELETON: filled in by the pruning work.
+     */
+    public DestroyResult destroy(String path, java.util.List<DestroyTarget> snapshots) throws IOException {
+        throw new IOException("destroy: not implemented yet");
+    }
+
     /** Says goodbye; the server exits 0. Does nothing before a successful handshake or when closed. */
     @Override
     public void close() throws IOException {
