@@ -51,30 +51,12 @@ class TestPruneCommandTest {
     @TempDir
     Path dir;
 
-    record Result(int exit, String out, String err) {
+    private CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
-    private Result run(String... args) {
-        return runWithStdin(new byte[0], args);
-    }
-
-    private Result runWithStdin(byte[] stdin, String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        InputStream oldIn = System.in;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            System.setIn(new ByteArrayInputStream(stdin));
-            int exit = Main.run(args);
-            return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-            System.setIn(oldIn);
-        }
+    private CliRun runWithStdin(byte[] stdin, String... args) {
+        return CliRun.withStdin(stdin, args);
     }
 
     private String file(String name, String content) throws IOException {
@@ -83,7 +65,7 @@ class TestPruneCommandTest {
         return p.toString();
     }
 
-    private Result prune(String rules, String input, String... extra) throws IOException {
+    private CliRun prune(String rules, String input, String... extra) throws IOException {
         String[] args = new String[5 + extra.length];
         args[0] = "test";
         args[1] = "prune";
@@ -96,7 +78,7 @@ class TestPruneCommandTest {
 
     @Test
     void printsKeepOrDestroyPerSnapshotInInputOrder() throws IOException {
-        Result r = prune(RULES, INPUT);
+        CliRun r = prune(RULES, INPUT);
         assertEquals("", r.err());
         assertEquals("""
                 keep\tzrepl_now
@@ -111,55 +93,55 @@ class TestPruneCommandTest {
                 keep\tunsent
                 keep\tunknown
                 """, r.out());
-        assertEquals(0, r.exit());
+        assertEquals(0, r.exitCode());
     }
 
     @Test
     void docsExample() throws IOException {
-        Result r = prune("- type: last_n\n  count: 1\n  regex: \"^zrepl_\"\n",
+        CliRun r = prune("- type: last_n\n  count: 1\n  regex: \"^zrepl_\"\n",
                 "zrepl_1\t1000\nzrepl_2\t2000\tunreplicated\nmanual_x\t500\n");
         assertEquals("destroy\tzrepl_1\nkeep\tzrepl_2\ndestroy\tmanual_x\n", r.out());
-        assertEquals(0, r.exit());
+        assertEquals(0, r.exitCode());
     }
 
     @Test
     void jsonOutput() throws IOException {
-        Result r = prune("- type: last_n\n  count: 1\n", "a\t1\nb\t2\tunreplicated\n", "--json");
+        CliRun r = prune("- type: last_n\n  count: 1\n", "a\t1\nb\t2\tunreplicated\n", "--json");
         assertEquals("", r.err());
         assertEquals("[{\"name\":\"a\",\"creation\":1,\"action\":\"destroy\"},"
                 + "{\"name\":\"b\",\"creation\":2,\"action\":\"keep\"}]\n", r.out());
-        assertEquals(0, r.exit());
+        assertEquals(0, r.exitCode());
     }
 
     @Test
     void emptyRuleListDestroysEverything() throws IOException {
-        Result r = prune("[]\n", "a\t1\nb\t2\n");
+        CliRun r = prune("[]\n", "a\t1\nb\t2\n");
         assertEquals("destroy\ta\ndestroy\tb\n", r.out());
-        assertEquals(0, r.exit());
+        assertEquals(0, r.exitCode());
     }
 
     @Test
     void emptyInputPrintsNothing() throws IOException {
-        Result r = prune(RULES, "# nothing\n\n");
+        CliRun r = prune(RULES, "# nothing\n\n");
         assertEquals("", r.out());
         assertEquals("", r.err());
-        assertEquals(0, r.exit());
+        assertEquals(0, r.exitCode());
         assertEquals("[]\n", prune(RULES, "", "--json").out());
     }
 
     @Test
     void crlfLineEndingsAreAccepted() throws IOException {
-        Result r = prune("- type: last_n\r\n  count: 1\r\n", "a\t1\r\nb\t2\r\n");
+        CliRun r = prune("- type: last_n\r\n  count: 1\r\n", "a\t1\r\nb\t2\r\n");
         assertEquals("destroy\ta\nkeep\tb\n", r.out());
-        assertEquals(0, r.exit());
+        assertEquals(0, r.exitCode());
     }
 
     @Test
     void inputFromStdin() throws IOException {
-        Result r = runWithStdin("x\t5\ny\t6\n".getBytes(StandardCharsets.UTF_8),
+        CliRun r = runWithStdin("x\t5\ny\t6\n".getBytes(StandardCharsets.UTF_8),
                 "test", "prune", "--rules", file("r.yml", "- type: regex\n  regex: y\n"), "--input", "-");
         assertEquals("destroy\tx\nkeep\ty\n", r.out());
-        assertEquals(0, r.exit());
+        assertEquals(0, r.exitCode());
     }
 
     @ParameterizedTest
@@ -185,10 +167,10 @@ class TestPruneCommandTest {
             "'- type: regex\n  regex: \"a\n' => 3:1: found unexpected end of stream",
     })
     void badRulesFileNamesFileLineAndColumn(String rules, String message) throws IOException {
-        Result r = prune(rules, "a\t1\n");
+        CliRun r = prune(rules, "a\t1\n");
         assertEquals("", r.out());
         assertEquals("zreplj: " + dir.resolve("rules.yml") + ":" + message + "\n", r.err());
-        assertEquals(2, r.exit());
+        assertEquals(2, r.exitCode());
     }
 
     @ParameterizedTest
@@ -205,39 +187,39 @@ class TestPruneCommandTest {
             "'a\t1\nb\t2\np/fs@a\t3\n' => 3: snapshot 'a' is already on line 1; list each snapshot of one filesystem once",
     })
     void badInputNamesFileAndLine(String input, String message) throws IOException {
-        Result r = prune("- type: last_n\n  count: 1\n", input);
+        CliRun r = prune("- type: last_n\n  count: 1\n", input);
         assertEquals("", r.out());
         assertEquals("zreplj: " + dir.resolve("snaps.txt") + ":" + message + "\n", r.err());
-        assertEquals(2, r.exit());
+        assertEquals(2, r.exitCode());
     }
 
     @Test
     void missingFilesAreUsageErrors() throws IOException {
         String input = file("in.txt", "a\t1\n");
-        Result r = run("test", "prune", "--rules", dir.resolve("nope.yml").toString(), "--input", input);
+        CliRun r = run("test", "prune", "--rules", dir.resolve("nope.yml").toString(), "--input", input);
         assertEquals("zreplj: cannot read rules file " + dir.resolve("nope.yml") + ": no such file\n", r.err());
-        assertEquals(2, r.exit());
+        assertEquals(2, r.exitCode());
 
         String rules = file("r.yml", "[]");
         r = run("test", "prune", "--rules", rules, "--input", dir.resolve("nope.txt").toString());
         assertEquals("zreplj: cannot read input file " + dir.resolve("nope.txt") + ": no such file\n", r.err());
-        assertEquals(2, r.exit());
+        assertEquals(2, r.exitCode());
     }
 
     @Test
     void invalidUtf8IsAUsageError() throws IOException {
         Path p = dir.resolve("bad.txt");
         Files.write(p, new byte[] {'a', '\t', '1', (byte) 0xff, '\n'});
-        Result r = run("test", "prune", "--rules", file("r.yml", "[]"), "--input", p.toString());
+        CliRun r = run("test", "prune", "--rules", file("r.yml", "[]"), "--input", p.toString());
         assertEquals("zreplj: cannot read input file " + p + ": not valid UTF-8\n", r.err());
-        assertEquals(2, r.exit());
+        assertEquals(2, r.exitCode());
     }
 
     @Test
     void missingOptionsAreUsageErrors() {
-        Result r = run("test", "prune", "--input", "x");
+        CliRun r = run("test", "prune", "--input", "x");
         assertEquals("", r.out());
         assertEquals("zreplj: Missing required option: '--rules=FILE' (see 'zreplj help prune')\n", r.err());
-        assertEquals(2, r.exit());
+        assertEquals(2, r.exitCode());
     }
 }
