@@ -86,6 +86,32 @@ class EndToEndIT {
     }
 
     @Test
+    void snapshotsAWholeSubtreeAtomicallyAndOnlyWhenDue() throws Exception {
+        try (EndToEnd e = new EndToEnd(tmp, "\"SRC/home<\": true")) {
+            DatasetName home = e.pools.createFilesystem(e.src.child("home"));
+            DatasetName docs = e.pools.createFilesystem(home.child("docs"));
+            DatasetName cache = e.pools.createFilesystem(home.child("cache"));
+
+            EndToEnd.Run first = e.agent("agent", "once", "--snapshot");
+            assertEquals(0, first.exit(), first::toString);
+            List<String> taken = e.pools.snapshotNames(home);
+            assertEquals(1, taken.size(), taken::toString);
+            String name = "@" + taken.get(0);
+            // One atomic call puts every snapshot into the same transaction group.
+            String txg = e.pools.getParsable(home.value() + name, "createtxg");
+            for (DatasetName fs : List.of(docs, cache)) {
+                assertEquals(taken, e.pools.snapshotNames(fs));
+                assertEquals(txg, e.pools.getParsable(fs.value() + name, "createtxg"), fs + " snapshotted in the same txg");
+            }
+
+            EndToEnd.Run again = e.agent("agent", "once");
+            assertEquals(0, again.exit(), again::toString);
+            assertFalse(again.stdout().contains("took snapshot"), again::toString);
+            assertEquals(taken, e.pools.snapshotNames(home), "no new snapshot before the interval has passed");
+        }
+    }
+
+    @Test
     void changedHostKeyIsRefusedBeforeAnythingIsSent() throws Exception {
         try (EndToEnd e = new EndToEnd(tmp, HOME_FILTER)) {
             e.pools.createFilesystem(e.src.child("home"));
