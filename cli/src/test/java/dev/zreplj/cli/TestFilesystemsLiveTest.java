@@ -1,0 +1,48 @@
+package dev.zreplj.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.testing.TestPools;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code test filesystems} without --input asks the real zfs: every filesystem, sorted, with its verdict. */
+@Tag("system")
+class TestFilesystemsLiveTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void listsLiveFilesystemsWithVerdicts() throws Exception {
+        try (TestPools pools = TestPools.open()) {
+            DatasetName pool = pools.createPool("live");
+            pools.createFilesystem(pool.child("home"));
+            DatasetName tmp = pools.createFilesystem(pool.child("tmp"));
+            pools.createFilesystem(tmp.child("keep"));
+            pools.createFilesystem(tmp.child("other"));
+            Path config = dir.resolve("zreplj.yml");
+            // pool< accepts, pool/tmp< rejects, the exact pool/tmp/keep accepts again
+            Files.writeString(config, TestConfigs.PUSH_AND_SINK.replace("rpool", pool.value()));
+            String filter = Files.readString(config);
+
+            CliRun run = CliRun.of("--config", config.toString(), "test", "filesystems", "--job", "laptop");
+
+            assertEquals(0, run.exitCode(), run::toString);
+            // Only this test's pool: other pools on the machine are not ours to assert on.
+            String ours = run.out().lines().filter(l -> l.endsWith("\t" + pool) || l.contains("\t" + pool + "/"))
+                    .collect(Collectors.joining("\n", "", "\n"));
+            assertEquals(String.join("\n",
+                    "ACCEPT\t" + pool,
+                    "ACCEPT\t" + pool + "/home",
+                    "REJECT\t" + pool + "/tmp",
+                    "ACCEPT\t" + pool + "/tmp/keep",
+                    "REJECT\t" + pool + "/tmp/other",
+                    ""), ours, "filter:\n" + filter);
+        }
+    }
+}
