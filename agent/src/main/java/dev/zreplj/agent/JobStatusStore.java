@@ -1,0 +1,96 @@
+package dev.zreplj.agent;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.zreplj.replication.FilesystemResult;
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The agent's memory of its last passes, for {@code zreplj status}: one JSON file per job under
+ * {@code <state_dir>/jobs/}, replaced atomically. A filesystem's last success survives later failures,
+ * so the lag keeps growing while replication fails.
+ */
+public final class JobStatusStore {
+    private static final ObjectMapper JSON = JsonMapper.builder().build();
+
+    /** Times in unix seconds; {@code lastSuccess} 0 when it never succeeded. */
+    public record FilesystemStatus(String filesystem, String outcome, String message, long lastAttempt,
+                                   long lastSuccess) {
+    }
+
+    public record JobStatus(String job, long lastRun, String error, List<FilesystemStatus> filesystems) {
+        public JobStatus {
+            filesystems = filesystems == null ? List.of() : List.copyOf(filesystems);
+        }
+    }
+
+    private final Path dir;
+
+    public JobStatusStore(Path stateDir) {
+        this.dir = stateDir.resolve("jobs");
+    }
+
+    public Path file(String job) {
+        return dir.resolve(job + ".json");
+    }
+
+    public void record(PushPass.Result result, Instant now) throws IOException {
+        long time = now.getEpochSecond();
+        Map<String, FilesystemStatus> previous = new HashMap<>();
+        read(result.job()).ifPresent(s -> s.filesystems().forEach(f -> previous.put(f.filesystem(), f)));
+        List<FilesystemStatus> filesystems = new ArrayList<>();
+        for (FilesystemResult fs : result.filesystems()) {
+            FilesystemStatus before = previous.remove(fs.filesystem().value());
+            long lastSuccess = !fs.failed() ? time : before == null ? 0 : before.lastSuccess();
+            filesystems.add(new FilesystemStatus(fs.filesystem().value(), fs.outcome().name(), fs.summaryLine(), time,
+                    lastSuccess));
+        }
+        if (result.error() != null) {
+            // The pass failed as a whole: every filesystem keeps its history, marked with this attempt.
+            for (FilesystemStatus before : previous.values()) {
+                filesystems.add(new FilesystemStatus(before.filesystem(), "FAILED", result.error(), time,
+                        before.lastSuccess()));
+            }
+        }
+        filesystems.sort((a, b) -> a.filesystem().compareTo(b.filesystem()));
+        write(new JobStatus(result.job(), time, result.error(), filesystems));
+    }
+
+    public Optional<JobStatus> read(String job) throws IOException {
+        Path file = file(job);
+        if (!Files.exists(file)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(JSON.readValue(file.toFile(), JobStatus.class));
+        } catch (IOException e) {
+            throw new IOException(file + ": unreadable status file (" + e.getMessage().lines().findFirst().orElse("")
+                    + "); delete it, the next run writes a new one", e);
+        }
+    }
+
+    private void write(JobStatus status) throws IOException {
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, status.job(), ".tmp");
+        try {
+            JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), status);
+            try {
+                Files.move(tmp, file(status.job()), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, file(status.job()), StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}

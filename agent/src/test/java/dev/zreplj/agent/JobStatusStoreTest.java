@@ -1,0 +1,66 @@
+package dev.zreplj.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.zreplj.replication.FilesystemResult;
+import dev.zreplj.replication.FilesystemResult.Outcome;
+import dev.zreplj.zfs.DatasetName;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JobStatusStoreTest {
+    @TempDir
+    Path dir;
+
+    private static FilesystemResult fs(String name, Outcome outcome) {
+        return new FilesystemResult(DatasetName.of(name), outcome, 0, 0, outcome == Outcome.FAILED ? "boom" : "@s");
+    }
+
+    @Test
+    void lastSuccessSurvivesLaterFailures() throws IOException {
+        JobStatusStore store = new JobStatusStore(dir);
+        store.record(new PushPass.Result("j", Optional.empty(),
+                List.of(fs("p/a", Outcome.REPLICATED), fs("p/b", Outcome.UP_TO_DATE)), null), Instant.ofEpochSecond(100));
+        store.record(new PushPass.Result("j", Optional.empty(),
+                List.of(fs("p/a", Outcome.FAILED), fs("p/b", Outcome.UP_TO_DATE)), null), Instant.ofEpochSecond(200));
+
+        JobStatusStore.JobStatus status = store.read("j").orElseThrow();
+        assertEquals(200, status.lastRun());
+        assertEquals(List.of(
+                new JobStatusStore.FilesystemStatus("p/a", "FAILED", "p/a: failed after 0 steps: boom", 200, 100),
+                new JobStatusStore.FilesystemStatus("p/b", "UP_TO_DATE", "p/b: up to date (@s)", 200, 200)),
+                status.filesystems());
+    }
+
+    @Test
+    void aPassThatFailedAsAWholeKeepsEveryFilesystemsHistory() throws IOException {
+        JobStatusStore store = new JobStatusStore(dir);
+        store.record(new PushPass.Result("j", Optional.empty(), List.of(fs("p/a", Outcome.REPLICATED)), null),
+                Instant.ofEpochSecond(100));
+        store.record(new PushPass.Result("j", Optional.empty(), List.of(), "ssh: connection refused"),
+                Instant.ofEpochSecond(300));
+
+        JobStatusStore.JobStatus status = store.read("j").orElseThrow();
+        assertEquals("ssh: connection refused", status.error());
+        assertEquals(List.of(new JobStatusStore.FilesystemStatus("p/a", "FAILED", "ssh: connection refused", 300, 100)),
+                status.filesystems());
+    }
+
+    @Test
+    void missingAndCorruptFiles() throws IOException {
+        JobStatusStore store = new JobStatusStore(dir);
+        assertEquals(Optional.empty(), store.read("nothing"));
+        Files.createDirectories(store.file("bad").getParent());
+        Files.writeString(store.file("bad"), "{not json");
+        IOException e = assertThrows(IOException.class, () -> store.read("bad"));
+        assertTrue(e.getMessage().startsWith(store.file("bad") + ": unreadable status file"), e.getMessage());
+    }
+}
