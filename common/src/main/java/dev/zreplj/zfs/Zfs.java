@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.SortedSet;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
@@ -176,20 +178,32 @@ public final class Zfs {
             run(args);
             return;
         }
-        DatasetName top = set.first();
-        boolean oneTree = set.stream().allMatch(fs -> fs.isSelfOrDescendantOf(top));
-        if (set.size() == 1 || (oneTree && set.equals(new TreeSet<>(listFilesystems(top))))) {
-            List<String> args = new ArrayList<>(List.of("snapshot"));
-            if (set.size() > 1) args.add("-r");
-            args.add(top.value() + "@" + snapshotName);
-            run(args);
-            return;
+        // Without multi-snapshot, `snapshot -r` is the only atomic form: one call per maximal subtree
+        // that is selected as a whole, single calls for the rest.
+        for (Map.Entry<DatasetName, Boolean> group : snapshotGroups(set, listAllFilesystems()).entrySet()) {
+            run(group.getValue()
+                    ? List.of("snapshot", "-r", group.getKey().value() + "@" + snapshotName)
+                    : List.of("snapshot", group.getKey().value() + "@" + snapshotName));
         }
-        log.debug("zfs cannot snapshot {} filesystems atomically here; taking @{} one at a time", set.size(),
-                snapshotName);
-        for (DatasetName fs : set) {
-            run(List.of("snapshot", fs.value() + "@" + snapshotName));
+    }
+
+    /**
+     * Splits a selection into calls for a zfs without multi-snapshot: each key is snapshotted with
+     * {@code -r} (value true) when its whole subtree is selected, else alone.
+     */
+    static Map<DatasetName, Boolean> snapshotGroups(SortedSet<DatasetName> selected, List<DatasetName> all) {
+        Map<DatasetName, Boolean> groups = new LinkedHashMap<>();
+        DatasetName covering = null;
+        for (DatasetName fs : selected) {
+            if (covering != null && fs.isSelfOrDescendantOf(covering)) {
+                continue;
+            }
+            boolean wholeSubtree = all.stream().filter(d -> d.isSelfOrDescendantOf(fs)).allMatch(selected::contains);
+            boolean hasChildren = all.stream().anyMatch(d -> !d.equals(fs) && d.isSelfOrDescendantOf(fs));
+            groups.put(fs, wholeSubtree && hasChildren);
+            covering = wholeSubtree ? fs : null;
         }
+        return groups;
     }
 
     /** {@code zfs destroy fs@a,b,c} in one call per filesystem (batched when the argument gets long); one call per snapshot where zfs lacks the list form. */
