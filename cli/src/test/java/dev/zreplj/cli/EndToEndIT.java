@@ -112,6 +112,34 @@ class EndToEndIT {
     }
 
     @Test
+    void agentRunSnapshotsAndReplicatesOnItsSchedule() throws Exception {
+        try (EndToEnd e = new EndToEnd(tmp, HOME_FILTER)) {
+            DatasetName home = e.pools.createFilesystem(e.src.child("home"));
+            Files.writeString(e.agentConfig, Files.readString(e.agentConfig).replace("interval: 10m", "interval: 3s"));
+            Process agent = e.startAgent("agent", "run");
+            try {
+                long deadline = System.nanoTime() + 150_000_000_000L;
+                while (!e.datasets(e.sinkRoot).contains(e.jail.value())
+                        || e.snapshotsWithGuids(e.jail).lines().count() < 3) {
+                    assertTrue(agent.isAlive(), () -> "agent run ended: " + log(e));
+                    assertTrue(System.nanoTime() < deadline, () -> "fewer than 3 snapshots on the box after 150 s: "
+                            + e.datasets(e.sinkRoot) + log(e));
+                    Thread.sleep(500);
+                }
+            } finally {
+                agent.destroy();
+                agent.waitFor();
+            }
+            String onBox = e.snapshotsWithGuids(e.jail);
+            String source = e.snapshotsWithGuids(home);
+            // Every snapshot on the box is the sender's, guid for guid.
+            for (String line : onBox.lines().toList()) {
+                assertTrue(expectedOnBox(e, source).contains(line + "\n"), line + " not on the sender:\n" + source);
+            }
+        }
+    }
+
+    @Test
     void changedHostKeyIsRefusedBeforeAnythingIsSent() throws Exception {
         try (EndToEnd e = new EndToEnd(tmp, HOME_FILTER)) {
             e.pools.createFilesystem(e.src.child("home"));
