@@ -20,7 +20,6 @@ import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.Zfs;
 import dev.zreplj.zfs.testing.TestPools;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
