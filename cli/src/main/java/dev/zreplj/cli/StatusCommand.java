@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.zreplj.agent.JobStatusStore;
 import dev.zreplj.config.Config;
 import dev.zreplj.config.PushJob;
+import dev.zreplj.config.SinkJob;
+import dev.zreplj.stdinserver.ClientStatusFile;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,11 +20,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * What the agent's last passes did, per job and filesystem, from the status files the passes write.
- * Exits 1 when a job's last pass failed, so a monitoring check can run it as it is.
+ * On the agent: what the last passes did, per push job and filesystem, from the status files the passes
+ * write; exits 1 when a job's last pass failed, so a monitoring check can run it as it is. On the backup
+ * box (sink jobs): each client's last received snapshot per filesystem and its age.
  */
-@Command(name = "status", description = "Each push job and filesystem: last run, last success, lag, error."
-        + " Exits 1 when a job's last pass failed.")
+@Command(name = "status", description = "Push jobs: each filesystem's last run, last success, lag, error"
+        + " (exit 1 when a job's last pass failed). Sink jobs: each client's last received snapshots and their age.")
 final class StatusCommand implements Callable<Integer> {
     @ParentCommand
     Main parent;
@@ -38,14 +41,27 @@ final class StatusCommand implements Callable<Integer> {
         for (PushJob job : config.pushJobs()) {
             jobs.put(job.name(), store.read(job.name()));
         }
+        Map<String, ClientStatusFile.ClientStatus> clients = new LinkedHashMap<>();
+        for (SinkJob sink : config.sinkJobs()) {
+            for (String client : sink.clientIdentities()) {
+                clients.put(sink.name() + "/" + client, ClientStatusFile.read(config.global().stateDir(), client));
+            }
+        }
         boolean failed = jobs.values().stream().flatMap(Optional::stream).anyMatch(StatusCommand::failed);
         if (json) {
-            List<Object> out = new ArrayList<>();
-            jobs.forEach((name, status) -> out.add(status.<Object>map(s -> s).orElse(Map.of("job", name, "lastRun", 0))));
+            List<Object> push = new ArrayList<>();
+            jobs.forEach((name, status) -> push.add(status.<Object>map(s -> s).orElse(Map.of("job", name, "lastRun", 0))));
+            List<Object> sink = new ArrayList<>();
+            clients.forEach((key, status) -> sink.add(status != null ? status
+                    : Map.of("client", key.substring(key.indexOf('/') + 1), "filesystems", Map.of())));
             System.out.println(JsonMapper.builder().build().writerWithDefaultPrettyPrinter()
-                    .writeValueAsString(Map.of("push", out)));
+                    .writeValueAsString(Map.of("push", push, "sink", sink)));
         } else {
-            print(System.out, jobs, Instant.now());
+            Instant now = Instant.now();
+            if (!jobs.isEmpty() || clients.isEmpty()) {
+                print(System.out, jobs, now);
+            }
+            printClients(System.out, clients, now);
         }
         return failed ? ExitCodes.FAILURE : ExitCodes.OK;
     }
@@ -73,6 +89,21 @@ final class StatusCommand implements Callable<Integer> {
                 out.println("  " + f.filesystem() + ": " + f.outcome().toLowerCase().replace('_', ' ') + ", " + success
                         + (f.outcome().equals("FAILED") || f.outcome().equals("CONFLICT") ? " -- " + f.message() : ""));
             }
+        });
+    }
+
+    static void printClients(PrintStream out, Map<String, ClientStatusFile.ClientStatus> clients, Instant now) {
+        clients.forEach((key, status) -> {
+            String job = key.substring(0, key.indexOf('/'));
+            String client = key.substring(key.indexOf('/') + 1);
+            if (status == null || status.filesystems().isEmpty()) {
+                out.println("sink job " + job + ", client " + client + ": nothing received yet");
+                return;
+            }
+            out.println("sink job " + job + ", client " + client + ": " + status.filesystems().size() + " filesystem"
+                    + (status.filesystems().size() == 1 ? "" : "s"));
+            status.filesystems().forEach((fs, r) -> out.println("  " + fs + ": @" + r.snapshot() + " received "
+                    + r.received() + " (" + ago(now, Instant.parse(r.received()).getEpochSecond()) + ")"));
         });
     }
 

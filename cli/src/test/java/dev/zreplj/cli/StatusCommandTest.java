@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.zreplj.agent.JobStatusStore;
 import dev.zreplj.agent.PushPass;
 import dev.zreplj.replication.FilesystemResult;
+import dev.zreplj.stdinserver.ClientStatusFile;
 import dev.zreplj.replication.FilesystemResult.Outcome;
 import dev.zreplj.zfs.DatasetName;
 import java.io.ByteArrayOutputStream;
@@ -44,6 +45,21 @@ class StatusCommandTest {
     }
 
     @Test
+    void printsEachClientsLastReceivedSnapshots() {
+        Map<String, ClientStatusFile.ClientStatus> clients = new LinkedHashMap<>();
+        clients.put("box/laptop", new ClientStatusFile.ClientStatus("laptop", Map.of(
+                "rpool/home", new ClientStatusFile.Received("zrepl_2", "123", "1970-01-01T00:00:10Z"))));
+        clients.put("box/desktop", null);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        StatusCommand.printClients(new PrintStream(out, true, StandardCharsets.UTF_8), clients, Instant.ofEpochSecond(70));
+        assertEquals("""
+                sink job box, client laptop: 1 filesystem
+                  rpool/home: @zrepl_2 received 1970-01-01T00:00:10Z (1m ago)
+                sink job box, client desktop: nothing received yet
+                """, out.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void exitsOneWhenTheLastPassFailedAndZeroWhenItSucceeded() throws Exception {
         Path config = dir.resolve("zreplj.yml");
         Files.writeString(config, TestConfigs.PUSH_AND_SINK.replace("jobs:", "global:\n  zreplj:\n    state_dir: "
@@ -51,7 +67,8 @@ class StatusCommandTest {
         JobStatusStore store = new JobStatusStore(dir.resolve("state"));
 
         CliRun never = CliRun.of("--config", config.toString(), "status");
-        assertEquals(new CliRun(0, "push job laptop: never run\n", ""), never);
+        assertEquals(new CliRun(0, "push job laptop: never run\nsink job box, client laptop: nothing received yet\n", ""),
+                never);
 
         store.record(new PushPass.Result("laptop", Optional.empty(), List.of(), "ssh: connection refused"), Instant.now());
         CliRun failed = CliRun.of("--config", config.toString(), "status");
