@@ -86,9 +86,12 @@ public final class Progress {
         return out != null;
     }
 
-    /** Starts showing a send named {@code label}; read the stream through {@link Transfer#stream()}. */
+    /**
+     * Starts showing a send named {@code label}; read the stream through {@link Transfer#stream()}. The
+     * line is cleared at the stream's end already, before the box's report of the receive is logged.
+     */
     public Transfer begin(String label, OptionalLong total, InputStream stream) {
-        Transfer t = new Transfer(label, total, new CountingInputStream(stream));
+        Transfer t = new Transfer(label, total, stream);
         if (out == null) return t;
         synchronized (this) {
             active.add(t);
@@ -166,10 +169,10 @@ public final class Progress {
         private final CountingInputStream stream;
         private final RateMeter meter = new RateMeter();
 
-        private Transfer(String label, OptionalLong total, CountingInputStream stream) {
+        private Transfer(String label, OptionalLong total, InputStream stream) {
             this.label = label;
             this.total = total;
-            this.stream = stream;
+            this.stream = new CountingInputStream(stream, this::close);
         }
 
         /** The send stream, counted. */

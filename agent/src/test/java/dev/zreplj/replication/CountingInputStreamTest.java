@@ -35,6 +35,17 @@ class CountingInputStreamTest {
     }
 
     @Test
+    void runsTheEndActionOnceAtTheFirstEndOfStream() throws IOException {
+        int[] ends = {0};
+        CountingInputStream in = new CountingInputStream(new ByteArrayInputStream(new byte[10]), () -> ends[0]++);
+        assertEquals(10, in.read(new byte[10]));
+        assertEquals(0, ends[0]);
+        assertEquals(-1, in.read(new byte[10]));
+        assertEquals(-1, in.read());
+        assertEquals(1, ends[0]);
+    }
+
+    @Test
     void countsSkippedBytesAndNotEmptyReads() throws IOException {
         CountingInputStream in = new CountingInputStream(new ByteArrayInputStream(new byte[100]));
         assertEquals(40, in.skip(40));

@@ -100,8 +100,11 @@ class ProgressTest {
             assertEquals("\rp/fs full @b: 20.0 MiB of 40.0 MiB (50%), 8.9 MiB/s, ETA 0:03\033[K",
                     screen.toString(StandardCharsets.UTF_8));
             screen.reset();
+            in.readAllBytes();
+            assertEquals("\r\033[K", screen.toString(StandardCharsets.UTF_8), "cleared at the end of the stream");
+            screen.reset();
         }
-        assertEquals("\r\033[K", screen.toString(StandardCharsets.UTF_8), "the line is cleared when the send ends");
+        assertEquals("", screen.toString(StandardCharsets.UTF_8), "closing after the end clears nothing more");
     }
 
     @Test
@@ -121,8 +124,10 @@ class ProgressTest {
         clock.addAndGet(300 * MS);
         progress.tick();
         assertEquals("\rp/b full @s: 0 B | p/c-with-a-much-long\033[K", screen.toString(StandardCharsets.UTF_8));
+        screen.reset();
         b.close();
         c.close();
+        assertEquals("\r\033[K", screen.toString(StandardCharsets.UTF_8), "a send closed early (a failure) clears too");
     }
 
     @Test
