@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,11 +31,18 @@ public final class Replicator {
     private final Zfs zfs;
     private final boolean raw;
     private final boolean resumable;
+    private final Progress progress;
 
+    /** Shows progress on stderr when it is an interactive terminal. */
     public Replicator(Zfs zfs, boolean raw, boolean resumable) {
+        this(zfs, raw, resumable, Progress.onTerminal(System.err));
+    }
+
+    public Replicator(Zfs zfs, boolean raw, boolean resumable, Progress progress) {
         this.zfs = zfs;
         this.raw = raw;
         this.resumable = resumable;
+        this.progress = progress;
     }
 
     public List<FilesystemResult> run(List<FilesystemPlan> plans, List<SinkClient> channels) throws InterruptedException {
@@ -126,10 +134,13 @@ public final class Replicator {
                 : SendRequest.incremental(step.from(), step.to(), raw);
         ReceiveCommand command = new ReceiveCommand(fs.value(), step.to().name(), step.to().guid(),
                 step.isFull() ? null : step.from().guid(), step.rollback(), resumable);
-        try (ZfsProcess send = zfs.send(request)) {
+        // The estimate costs a zfs call: only made when someone watches.
+        OptionalLong estimate = progress.enabled() ? zfs.estimateSendSize(request) : OptionalLong.empty();
+        try (ZfsProcess send = zfs.send(request);
+             Progress.Transfer shown = progress.begin(fs + " " + step, estimate, send.stdout())) {
             ReceiveResult result;
             try {
-                result = channel.receive(command, send.stdout());
+                result = channel.receive(command, shown.stream());
             } catch (IOException e) {
                 send.kill();
                 throw e;

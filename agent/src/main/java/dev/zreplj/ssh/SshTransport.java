@@ -69,8 +69,10 @@ public final class SshTransport implements AutoCloseable {
 
     /** Connects and authenticates within the dial timeout, or fails with one clear line. */
     public static SshTransport connect(Connect connect) throws TransportException {
+        long started = System.nanoTime();
         int port = connect.port() > 0 ? connect.port() : 22;
         String target = connect.user() + "@" + connect.host() + ":" + port;
+        LOG.debug("ssh: connecting to {}", target);
         SshOptions options = SshOptions.parse(connect.options());
         for (String ignored : options.ignored()) {
             LOG.warn("ssh: connect.options entry '{}' is not supported by zreplj and is ignored", ignored);
@@ -92,6 +94,7 @@ public final class SshTransport implements AutoCloseable {
             throw new TransportException("ssh: cannot read known_hosts file " + knownHosts.file() + ": " + e.getMessage(), e);
         }
         client.start();
+        LOG.debug("ssh: client ready in {} ms (key, security providers, client start)", (System.nanoTime() - started) / 1_000_000);
         long deadline = System.nanoTime() + dial.toNanos();
         ClientSession session = null;
         try {

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.SortedSet;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -325,8 +326,31 @@ public final class Zfs {
      * zfs has it; a zfs without {@code -w} has no native encryption, so a plain stream is the same data.
      */
     public ZfsProcess send(SendRequest request) throws ZfsException {
-        Capabilities caps = capabilities();
         List<String> args = new ArrayList<>(List.of("send"));
+        args.addAll(sendArguments(request));
+        return start(args);
+    }
+
+    /**
+     * The stream size {@code zfs send -nvP} predicts for {@code request}, for progress display only. Empty
+     * where zfs has no dry run (zfs-fuse: "invalid option 'n'") or prints no {@code size} line; never fails
+     * because of the estimate itself.
+     */
+    public OptionalLong estimateSendSize(SendRequest request) throws ZfsException {
+        List<String> args = new ArrayList<>(List.of("send", "-nvP"));
+        args.addAll(sendArguments(request));
+        Result r = runAny(args);
+        if (r.exit() != 0) {
+            log.debug("zfs send -nvP gives no estimate (exit {}): {}", r.exit(), r.stderr().strip());
+            return OptionalLong.empty();
+        }
+        // OpenZFS prints the estimate on stdout (2.x) or stderr (0.7/0.8).
+        return ZfsOutput.sendSize(r.output());
+    }
+
+    private List<String> sendArguments(SendRequest request) throws ZfsException {
+        Capabilities caps = capabilities();
+        List<String> args = new ArrayList<>();
         if (request.resumeToken() != null) {
             if (!caps.resumableReceive()) {
                 throw new ZfsException("zfs " + caps.version() + " cannot resume a send (no 'zfs send -t')");
@@ -335,7 +359,7 @@ public final class Zfs {
                 throw new InvalidNameException("resume token contains characters other than letters, digits and '-'");
             }
             args.addAll(List.of("-t", request.resumeToken()));
-            return start(args);
+            return args;
         }
         if (request.to() == null || request.to().type() != VersionType.SNAPSHOT) {
             throw new IllegalArgumentException("zfs send needs a snapshot to send, got " + request.to());
@@ -355,7 +379,7 @@ public final class Zfs {
             args.addAll(List.of("-i", request.from().fullName()));
         }
         args.add(request.to().fullName());
-        return start(args);
+        return args;
     }
 
     /**

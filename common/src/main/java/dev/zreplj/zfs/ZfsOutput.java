@@ -6,6 +6,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 
@@ -26,6 +27,17 @@ final class ZfsOutput {
     }
 
     /** True when zfs's stderr says the named dataset (or pool) does not exist. */
+    /** The {@code size\t<bytes>} line of {@code zfs send -nvP}; empty when there is none. */
+    static OptionalLong sendSize(String output) {
+        for (String line : output.split("\n")) {
+            String[] fields = line.strip().split("\t");
+            if (fields.length == 2 && fields[0].equals("size") && fields[1].matches("[0-9]{1,18}")) {
+                return OptionalLong.of(Long.parseLong(fields[1]));
+            }
+        }
+        return OptionalLong.empty();
+    }
+
     static boolean isMissingDataset(String stderr) {
         return stderr.contains(MISSING_DATASET);
     }
