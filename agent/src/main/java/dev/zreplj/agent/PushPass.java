@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
 public final class PushPass {
     private static final Logger log = LoggerFactory.getLogger(PushPass.class);
     /** Sent as the exec command; the box's forced command ignores it and runs stdinserver anyway. */
-    static final String REMOTE_COMMAND = "zreplj stdinserver";
+    public static final String REMOTE_COMMAND = "zreplj stdinserver";
 
     private final PushJob job;
     private final Zfs zfs;

@@ -3,6 +3,7 @@ package dev.zreplj.cli;
 import dev.zreplj.agent.PushPass;
 import dev.zreplj.config.Config;
 import dev.zreplj.config.PushJob;
+import dev.zreplj.prune.PruneReport;
 import dev.zreplj.replication.FilesystemResult;
 import dev.zreplj.zfs.Zfs;
 import dev.zreplj.zfs.ZfsException;
@@ -44,9 +45,21 @@ final class AgentJobs {
         }
         result.snapshotTaken().ifPresent(s -> sb.append("; took snapshot @").append(s));
         out.println(sb);
+        for (String warning : result.warnings()) {
+            out.println("  warning: " + warning);
+        }
         for (FilesystemResult fs : result.filesystems()) {
             out.println("  " + fs.summaryLine());
         }
+        if (result.prune() != null) {
+            printPrune(result.prune(), out);
+        }
         out.flush();
+    }
+
+    static void printPrune(PruneReport prune, PrintStream out) {
+        for (String line : prune.lines()) {
+            out.println("  " + line);
+        }
     }
 }
