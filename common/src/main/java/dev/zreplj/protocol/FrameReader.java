@@ -3,6 +3,7 @@ package dev.zreplj.protocol;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Reads frames from one peer. The payload buffer is reused across frames, so the data path does not
@@ -113,6 +114,22 @@ public final class FrameReader {
             throw new IllegalStateException("current frame " + type + " carries no JSON");
         }
         return Json.decode(buffer, length, messageType, type);
+    }
+
+    /**
+     * Decodes the current HELLO frame. From a peer of another protocol version only {@code protocol} and
+     * {@code software} are read (the rest of its HELLO may have another shape), so that the caller can
+     * report the mismatch in words instead of a decoding error.
+     */
+    public Hello hello() throws ProtocolException {
+        if (type != FrameType.HELLO) {
+            throw new IllegalStateException("current frame " + type + " is no HELLO");
+        }
+        Hello.Version version = json(Hello.Version.class);
+        if (version.protocol() != Wire.PROTOCOL_VERSION) {
+            return new Hello(version.protocol(), version.software(), List.of());
+        }
+        return json(Hello.class);
     }
 
     /** An error for a frame that is valid on its own but not allowed at this point of the conversation. */

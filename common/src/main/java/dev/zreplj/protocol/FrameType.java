@@ -11,7 +11,9 @@ public enum FrameType {
     DATA(0x21, Payload.RAW),
     END(0x22, Payload.NONE),
     ABORT(0x23, Payload.NONE),
-    RESULT(0x24, Payload.JSON);
+    RESULT(0x24, Payload.JSON),
+    DESTROY(0x30, Payload.JSON),
+    DESTROYED(0x31, Payload.JSON);
 
     enum Payload { NONE, JSON, RAW }
 

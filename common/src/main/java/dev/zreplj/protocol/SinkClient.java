@@ -3,6 +3,7 @@ package dev.zreplj.protocol;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -11,6 +12,8 @@ import java.util.List;
  * the end of each request.
  */
 public final class SinkClient implements AutoCloseable {
+    /** Targets per DESTROY frame: at most ~300 bytes of JSON each, so a batch stays far below the 1 MiB limit. */
+    static final int DESTROY_BATCH = 2000;
     private final InputStream in;
     private final FrameReader reader;
     private final FrameWriter writer;
@@ -24,12 +27,21 @@ public final class SinkClient implements AutoCloseable {
         this.writer = new FrameWriter(toServer, Wire.MAX_CONTROL_FROM_CLIENT);
     }
 
-    /** Versioned handshake; a mismatch is a RemoteException naming both versions. */
+    /** Versioned handshake without a job name (the box then puts no last-received holds). */
     public void handshake() throws IOException {
+        handshake(null);
+    }
+
+    /**
+     * Versioned handshake; a mismatch is a RemoteException naming both versions. {@code job} is the push
+     * job's name: the box names its hold on the last received snapshot after it (refused by the box
+     * unless it is a valid dataset name component); null for none.
+     */
+    public void handshake(String job) throws IOException {
         IOException sendFailure = null;
         try {
             writer.writeMagic();
-            writer.control(FrameType.HELLO, new Hello(Wire.PROTOCOL_VERSION, Wire.softwareVersion(), List.of()));
+            writer.control(FrameType.HELLO, new Hello(Wire.PROTOCOL_VERSION, Wire.softwareVersion(), List.of(), job));
             writer.flush();
         } catch (IOException e) {
             // A server that refuses us may already be gone; what it sent first says why.
@@ -45,7 +57,7 @@ public final class SinkClient implements AutoCloseable {
             if (t != FrameType.HELLO) {
                 throw reader.unexpected("HELLO");
             }
-            hello = reader.json(Hello.class);
+            hello = reader.hello();
         } catch (IOException e) {
             if (sendFailure != null) {
                 e.addSuppressed(sendFailure);
@@ -145,10 +157,30 @@ public final class SinkClient implements AutoCloseable {
 
     /**
      * Asks the box to destroy snapshots of {@code <jail>/<path>}. The box checks each against its own
-     * keep_floor and the guid, and reports per snapshot. SKELETON: filled in by the pruning work.
+     * keep_floor, its last-received hold and the guid, and reports per snapshot; a refusal of the whole
+     * request (jail, busy, zfs) is a RemoteException. Long lists go in several requests, each within
+     * the frame limit.
      */
-    public DestroyResult destroy(String path, java.util.List<DestroyTarget> snapshots) throws IOException {
-        throw new IOException("destroy: not implemented yet");
+    public DestroyResult destroy(String path, List<DestroyTarget> snapshots) throws IOException {
+        requireHandshake();
+        List<String> destroyed = new ArrayList<>();
+        List<DestroyResult.Refusal> refused = new ArrayList<>();
+        for (int from = 0; from < snapshots.size(); from += DESTROY_BATCH) {
+            List<DestroyTarget> batch = snapshots.subList(from, Math.min(snapshots.size(), from + DESTROY_BATCH));
+            writer.control(FrameType.DESTROY, new DestroyCommand(path, batch));
+            writer.flush();
+            FrameType t = reader.expectFrame("DESTROYED");
+            if (t == FrameType.ERROR) {
+                throw reader.json(ErrorReply.class).toException();
+            }
+            if (t != FrameType.DESTROYED) {
+                throw reader.unexpected("DESTROYED");
+            }
+            DestroyResult r = reader.json(DestroyResult.class);
+            destroyed.addAll(r.destroyed());
+            refused.addAll(r.refused());
+        }
+        return new DestroyResult(destroyed, refused);
     }
 
     /** Says goodbye; the server exits 0. Does nothing before a successful handshake or when closed. */

@@ -4,8 +4,11 @@ import java.nio.charset.StandardCharsets;
 
 /** The fixed facts of the wire format; docs/protocol.md is the prose version of this class. */
 public final class Wire {
-    /** Bumped on any incompatible change; both sides must speak the same one. */
-    public static final int PROTOCOL_VERSION = 1;
+    /**
+     * Bumped on any incompatible change; both sides must speak the same one. 2: DESTROY, and the client
+     * names its job in HELLO (a version 1 box would answer DESTROY with "unknown frame type").
+     */
+    public static final int PROTOCOL_VERSION = 2;
 
     /**
      * Sent by each side before anything else. It never changes across protocol versions, so that a

@@ -31,6 +31,9 @@ public final class Zfs {
             List.of(Path.of("/sbin"), Path.of("/usr/sbin"), Path.of("/usr/local/sbin"));
     /** Far below ARG_MAX and ZFS's own limits: a long {@code fs@a,b,c} is split into several calls. */
     static final int MAX_DESTROY_ARGUMENT = 4000;
+    /** Total length of snapshot names per {@code zfs holds} call, far below ARG_MAX. */
+    static final int MAX_HOLDS_ARGUMENTS = 100_000;
+    private static final String NO_SUCH_TAG = "no such tag on this dataset";
     private static final Pattern PROPERTY = Pattern.compile("[a-z][a-z0-9_.:-]*");
     private static final Pattern RESUME_TOKEN = Pattern.compile("[0-9a-zA-Z-]+");
 
@@ -288,6 +291,57 @@ public final class Zfs {
             });
         }
         return values;
+    }
+
+    /**
+     * Releases {@code tag} from the snapshot; false (and nothing changed) when the snapshot does not carry
+     * it, or no longer exists: a release that is already done is no failure for a caller cleaning up.
+     */
+    public boolean releaseIfHeld(String tag, ZfsVersion snapshot) throws ZfsException {
+        Result r = runAny(List.of("release", validTag(tag), snapshotArgument(snapshot)));
+        if (r.exit() == 0) return true;
+        if (r.stderr().contains(NO_SUCH_TAG) || ZfsOutput.isMissingDataset(r.stderr())) return false;
+        throw new ZfsException(command(List.of("release", tag, snapshot.fullName())), r.exit(), r.stderr());
+    }
+
+    /**
+     * The user holds on the given snapshots: {@code zfs holds -H} with the snapshots as arguments, one
+     * call per {@value #MAX_HOLDS_ARGUMENTS} characters of names (it takes snapshots, not a filesystem to
+     * recurse into). Needs {@link Capabilities#holdsListing()}: zfs-fuse has none.
+     */
+    public List<Hold> listHolds(Collection<ZfsVersion> snapshots) throws ZfsException {
+        if (!capabilities().holdsListing()) {
+            throw new ZfsException("zfs " + capabilities().version() + " cannot list holds (no 'zfs holds')");
+        }
+        List<Hold> out = new ArrayList<>();
+        List<String> args = null;
+        int length = 0;
+        for (ZfsVersion v : snapshots) {
+            String name = snapshotArgument(v);
+            if (args != null && length + name.length() + 1 > MAX_HOLDS_ARGUMENTS) {
+                out.addAll(ZfsOutput.holds(run(args), refusedLogger()));
+                args = null;
+            }
+            if (args == null) {
+                args = new ArrayList<>(List.of("holds", "-H"));
+                length = 0;
+            }
+            args.add(name);
+            length += name.length() + 1;
+        }
+        if (args != null) {
+            out.addAll(ZfsOutput.holds(run(args), refusedLogger()));
+        }
+        return out;
+    }
+
+    /**
+     * Properties set locally on {@code dataset} (not inherited, not defaults), property to value; empty
+     * when it does not exist. Lets a user property mark one filesystem without its children inheriting it.
+     */
+    public Map<String, String> localProperties(DatasetName dataset) throws ZfsException {
+        String out = runOrMissing(List.of("get", "-H", "-s", "local", "-o", "property,value", "all", dataset.value()));
+        return out == null ? Map.of() : ZfsOutput.localProperties(out);
     }
 
     /**

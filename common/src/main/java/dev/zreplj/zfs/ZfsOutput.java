@@ -110,6 +110,49 @@ final class ZfsOutput {
         return out;
     }
 
+    /**
+     * {@code zfs holds -H}: {@code pool/fs@snap<TAB>tag<TAB>timestamp} a line. A tag or name we would not
+     * pass back to zfs is reported to {@code refused} and left out.
+     */
+    static List<Hold> holds(String stdout, Consumer<String> refused) throws ZfsException {
+        List<Hold> out = new ArrayList<>();
+        for (String line : lines(stdout)) {
+            String[] f = line.split("\t", -1);
+            if (f.length != 3) {
+                throw unparsable(line, "expected snapshot, tag and timestamp separated by tabs");
+            }
+            int at = f[0].indexOf('@');
+            if (at < 0) {
+                throw unparsable(line, "'" + f[0] + "' is not a snapshot");
+            }
+            DatasetName fs = datasetName(f[0].substring(0, at), refused);
+            if (fs == null) {
+                continue;
+            }
+            try {
+                out.add(new Hold(fs, f[0].substring(at + 1), f[1]));
+            } catch (InvalidNameException e) {
+                refused.accept(f[0] + ": " + e.getMessage());
+            }
+        }
+        return out;
+    }
+
+    /** {@code zfs get -H -s local -o property,value all DATASET}: property to value, in zfs's order. */
+    static Map<String, String> localProperties(String stdout) throws ZfsException {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String line : lines(stdout)) {
+            String[] f = line.split("\t", 2);
+            if (f.length != 2) {
+                throw unparsable(line, "expected property and value separated by a tab");
+            }
+            if (out.put(f[0], f[1]) != null) {
+                throw unparsable(line, "property '" + f[0] + "' repeated");
+            }
+        }
+        return out;
+    }
+
     private record Row(String line, String name, long guid, long createtxg, long creation) {
     }
 

@@ -77,6 +77,78 @@ class FrameCodecTest {
                         new RemoteVersion("b1", VersionType.BOOKMARK, 42L, 18, 1_700_000_100L)),
                         "1-abc-def")));
         assertEquals(listing, roundTrip(FrameType.LISTING, listing, Listing.class));
+
+        Hello withJob = new Hello(Wire.PROTOCOL_VERSION, "0.2.0", List.of(), "laptop_push");
+        assertEquals(withJob, roundTrip(FrameType.HELLO, withJob, Hello.class));
+
+        DestroyCommand destroy = new DestroyCommand("tank/home", List.of(new DestroyTarget("zrepl_1", -7L),
+                new DestroyTarget("zrepl_2", Long.MAX_VALUE)));
+        assertEquals(destroy, roundTrip(FrameType.DESTROY, destroy, DestroyCommand.class));
+        DestroyResult destroyed = new DestroyResult(List.of("zrepl_1"),
+                List.of(new DestroyResult.Refusal("zrepl_2", "kept by the box's keep_floor")));
+        assertEquals(destroyed, roundTrip(FrameType.DESTROYED, destroyed, DestroyResult.class));
+    }
+
+    @Test
+    void destroyWireFormatIsTheDocumentedOne() throws IOException {
+        FrameReader r = serverSideReader(frame(0x30, json("{\"path\":\"tank/a\",\"snapshots\":"
+                + "[{\"name\":\"s1\",\"guid\":-1},{\"name\":\"s2\",\"guid\":5}]}")));
+        assertEquals(FrameType.DESTROY, r.next());
+        assertEquals(new DestroyCommand("tank/a", List.of(new DestroyTarget("s1", -1), new DestroyTarget("s2", 5))),
+                r.json(DestroyCommand.class));
+        FrameReader c = clientSideReader(frame(0x31, json("{\"destroyed\":[\"s1\"],"
+                + "\"refused\":[{\"name\":\"s2\",\"reason\":\"no such snapshot\"}]}")));
+        assertEquals(FrameType.DESTROYED, c.next());
+        assertEquals(new DestroyResult(List.of("s1"), List.of(new DestroyResult.Refusal("s2", "no such snapshot"))),
+                c.json(DestroyResult.class));
+    }
+
+    private static ProtocolException badDestroy(String payload) {
+        return assertThrows(ProtocolException.class, () -> {
+            FrameReader r = serverSideReader(frame(0x30, json(payload)));
+            r.next();
+            r.json(DestroyCommand.class);
+        });
+    }
+
+    @Test
+    void malformedDestroyFramesDoNotFit() {
+        assertEquals("DESTROY frame does not fit its message: Missing creator property 'snapshots' (index 1)",
+                badDestroy("{\"path\":\"a\"}").getMessage());
+        assertEquals("DESTROY frame carries JSON null instead of an object", badDestroy("null").getMessage());
+        assertStartsWith("DESTROY frame does not fit its message: ",
+                badDestroy("{\"path\":\"a\",\"snapshots\":null}").getMessage());
+        assertStartsWith("DESTROY frame does not fit its message: ",
+                badDestroy("{\"path\":\"a\",\"snapshots\":[null]}").getMessage());
+        assertStartsWith("DESTROY frame does not fit its message: ",
+                badDestroy("{\"path\":\"a\",\"snapshots\":[{\"name\":\"s\"}]}").getMessage());
+        assertStartsWith("DESTROY frame does not fit its message: ",
+                badDestroy("{\"path\":\"a\",\"snapshots\":[{\"name\":\"s\",\"guid\":null}]}").getMessage());
+        assertStartsWith("DESTROY frame does not fit its message: ",
+                badDestroy("{\"path\":\"a\",\"snapshots\":[{\"name\":\"s\",\"guid\":\"1\"}]}").getMessage());
+        assertStartsWith("DESTROY frame does not fit its message: ",
+                badDestroy("{\"path\":\"a\",\"snapshots\":{\"name\":\"s\",\"guid\":1}}").getMessage());
+        assertStartsWith("DESTROY frame does not fit its message: ",
+                badDestroy("[\"a\",[]]").getMessage());
+    }
+
+    @Test
+    void helloOfAnotherVersionIsReadForItsVersionOnly() throws IOException {
+        // A version 1 HELLO has no "job"; a future one may have anything else besides protocol and software.
+        FrameReader r = serverSideReader(frame(0x01, json("{\"protocol\":1,\"software\":\"0.1.0\","
+                + "\"capabilities\":[]}")));
+        r.next();
+        assertEquals(new Hello(1, "0.1.0", List.of()), r.hello());
+        FrameReader future = serverSideReader(frame(0x01, json("{\"protocol\":3,\"software\":\"0.3.0\","
+                + "\"capabilities\":{\"new\":true}}")));
+        future.next();
+        assertEquals(new Hello(3, "0.3.0", List.of()), future.hello());
+        FrameReader same = serverSideReader(frame(0x01, json("{\"protocol\":" + Wire.PROTOCOL_VERSION
+                + ",\"software\":\"x\",\"capabilities\":[]}")));
+        same.next();
+        ProtocolException missingJob = assertThrows(ProtocolException.class, same::hello);
+        assertEquals("HELLO frame does not fit its message: Missing creator property 'job' (index 3)",
+                missingJob.getMessage());
     }
 
     @Test

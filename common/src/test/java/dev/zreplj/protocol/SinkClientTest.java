@@ -86,8 +86,53 @@ class SinkClientTest {
         start((r, w) -> serverHello(r, w, 99));
         RemoteException e = assertThrows(RemoteException.class, () -> client.handshake());
         assertEquals("version", e.code());
-        assertEquals("protocol mismatch: this agent speaks zreplj protocol 1 (zreplj dev), the backup box speaks 99"
+        assertEquals("protocol mismatch: this agent speaks zreplj protocol 2 (zreplj dev), the backup box speaks 99"
                 + " (zreplj 9.9); install matching zreplj versions", e.getMessage());
+    }
+
+    @Test
+    void handshakeNamesTheJobOrNone() throws Exception {
+        start((r, w) -> {
+            w.writeMagic();
+            w.control(FrameType.HELLO, new Hello(Wire.PROTOCOL_VERSION, "9.9", List.of()));
+            w.flush();
+            r.readMagic();
+            assertEquals(FrameType.HELLO, r.next());
+            assertEquals("laptop_push", r.hello().job());
+        });
+        client.handshake("laptop_push");
+    }
+
+    @Test
+    void destroyReportsWhatTheBoxDidAndSplitsLongLists() throws Exception {
+        List<DestroyTarget> targets = new java.util.ArrayList<>();
+        for (int i = 0; i < SinkClient.DESTROY_BATCH + 1; i++) {
+            targets.add(new DestroyTarget("s" + i, i));
+        }
+        start((r, w) -> {
+            serverHello(r, w, Wire.PROTOCOL_VERSION);
+            assertEquals(FrameType.DESTROY, r.next());
+            DestroyCommand first = r.json(DestroyCommand.class);
+            assertEquals(new DestroyCommand("tank/a", targets.subList(0, SinkClient.DESTROY_BATCH)), first);
+            w.control(FrameType.DESTROYED, new DestroyResult(List.of("s0", "s1"),
+                    List.of(new DestroyResult.Refusal("s2", "kept by the box's keep_floor"))));
+            w.flush();
+            assertEquals(FrameType.DESTROY, r.next());
+            assertEquals(new DestroyCommand("tank/a", List.of(targets.get(SinkClient.DESTROY_BATCH))),
+                    r.json(DestroyCommand.class));
+            w.control(FrameType.DESTROYED, new DestroyResult(List.of("s" + SinkClient.DESTROY_BATCH), List.of()));
+            w.flush();
+            assertEquals(FrameType.DESTROY, r.next());
+            w.control(FrameType.ERROR, new ErrorReply("jail", "dataset path '../x' is invalid", ""));
+        });
+        client.handshake();
+        assertEquals(new DestroyResult(List.of("s0", "s1", "s" + SinkClient.DESTROY_BATCH),
+                List.of(new DestroyResult.Refusal("s2", "kept by the box's keep_floor"))),
+                client.destroy("tank/a", targets));
+        assertEquals(new DestroyResult(List.of(), List.of()), client.destroy("tank/a", List.of()));
+        RemoteException e = assertThrows(RemoteException.class,
+                () -> client.destroy("../x", List.of(new DestroyTarget("s", 1))));
+        assertEquals("jail", e.code());
     }
 
     @Test

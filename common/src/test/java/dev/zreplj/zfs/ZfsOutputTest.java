@@ -134,6 +134,30 @@ class ZfsOutputTest {
     }
 
     @Test
+    void holdsListingBecomesHoldsAndSkipsWhatWeWouldNotPassBack() throws Exception {
+        String out = "tank/a@s1\tzrepl_last_received_J_push\tThu Jan  1 00:00 2024\n"
+                + "tank/a@s1\tother\tThu Jan  1 00:00 2024\n"
+                + "tank/a@s2\tbad tag\tThu Jan  1 00:00 2024\n"
+                + "tank/my data@s\tt\tThu Jan  1 00:00 2024\n";
+        assertEquals(List.of(new Hold(n("tank/a"), "s1", "zrepl_last_received_J_push"),
+                new Hold(n("tank/a"), "s1", "other")), ZfsOutput.holds(out, refused::add));
+        assertEquals(2, refused.size(), refused.toString());
+        assertEquals(List.of(), ZfsOutput.holds("", refused::add));
+        assertUnparsable(() -> ZfsOutput.holds("tank/a@s1\ttag\n", refused::add),
+                "expected snapshot, tag and timestamp");
+        assertUnparsable(() -> ZfsOutput.holds("tank/a\ttag\tThu\n", refused::add), "is not a snapshot");
+    }
+
+    @Test
+    void localPropertiesKeepTabsInValuesAndRefuseRepeats() throws Exception {
+        assertEquals(Map.of("mountpoint", "none", "zreplj:last_received_j_x", "s1,s2", "zreplj:t", "a\tb"),
+                ZfsOutput.localProperties("mountpoint\tnone\nzreplj:last_received_j_x\ts1,s2\nzreplj:t\ta\tb\n"));
+        assertEquals(Map.of(), ZfsOutput.localProperties(""));
+        assertUnparsable(() -> ZfsOutput.localProperties("mountpoint\n"), "expected property and value");
+        assertUnparsable(() -> ZfsOutput.localProperties("a:b\t1\na:b\t2\n"), "repeated");
+    }
+
+    @Test
     void missingDatasetIsRecognised() {
         assertTrue(ZfsOutput.isMissingDataset("cannot open 'nosuch': dataset does not exist\n"));
         assertTrue(!ZfsOutput.isMissingDataset("cannot open 'tank': permission denied\n"));

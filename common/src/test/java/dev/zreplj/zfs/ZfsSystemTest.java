@@ -203,6 +203,32 @@ class ZfsSystemTest {
     }
 
     @Test
+    void releaseIfHeldSaysWhetherThereWasAHold() throws Exception {
+        DatasetName pool = pools.createPool("rel");
+        DatasetName fs = pools.createFilesystem(pool.child("fs"));
+        pools.snapshot(fs, "s");
+        ZfsVersion s = zfs.listVersions(fs).get(fs).get(0);
+        zfs.hold("t", s);
+        assertTrue(zfs.releaseIfHeld("t", s));
+        assertFalse(zfs.releaseIfHeld("t", s), "no such tag");
+        zfs.destroySnapshots(fs, List.of("s"));
+        assertFalse(zfs.releaseIfHeld("t", s), "no such snapshot");
+        ZfsException e = assertThrows(ZfsException.class, () -> zfs.listHolds(List.of(s)));
+        assertEquals("zfs zfs-fuse cannot list holds (no 'zfs holds')", e.getMessage());
+    }
+
+    @Test
+    void localPropertiesAreNotInherited() throws Exception {
+        DatasetName pool = pools.createPool("prop");
+        DatasetName fs = pools.createFilesystem(pool.child("fs"));
+        DatasetName child = pools.createFilesystem(fs.child("c"));
+        zfs.setProperty(fs, "zreplj:mark", "a,b");
+        assertEquals("a,b", zfs.localProperties(fs).get("zreplj:mark"));
+        assertFalse(zfs.localProperties(child).containsKey("zreplj:mark"));
+        assertEquals(Map.of(), zfs.localProperties(pool.child("nosuch")));
+    }
+
+    @Test
     void failingCommandCarriesZfsStderr() throws Exception {
         DatasetName pool = pools.createPool("err");
         DatasetName fs = pools.createFilesystem(pool.child("fs"));

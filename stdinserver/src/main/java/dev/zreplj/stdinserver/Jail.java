@@ -4,6 +4,7 @@ import dev.zreplj.protocol.ErrorCodes;
 import dev.zreplj.protocol.RemoteException;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.InvalidNameException;
+import java.util.Collection;
 
 /**
  * A client's part of the pool, {@code <root_fs>/<client>}. Turns the names a client sends (the sender's
@@ -38,6 +39,22 @@ final class Jail {
         }
         if (target.equals(root) || !target.isSelfOrDescendantOf(root)) {
             throw refused("dataset path '" + shorten(path) + "' lies outside the jail " + root);
+        }
+        return target;
+    }
+
+    /**
+     * The dataset of a request about snapshots (RECV, DESTROY): the path as {@link #resolve(String)}
+     * takes it, and each snapshot name valid on its own and within the length limit joined to it.
+     */
+    DatasetName resolve(String path, Collection<String> snapshots) throws RemoteException {
+        DatasetName target = resolve(path);
+        for (String snapshot : snapshots) {
+            validateSnapshotName(snapshot);
+            if (target.value().length() + 1 + snapshot.length() > DatasetName.MAX_LENGTH) {
+                throw refused("snapshot name '" + shorten(target + "@" + snapshot) + "' is longer than "
+                        + DatasetName.MAX_LENGTH + " characters");
+            }
         }
         return target;
     }

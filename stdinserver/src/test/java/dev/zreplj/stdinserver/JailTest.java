@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.zreplj.protocol.RemoteException;
 import dev.zreplj.zfs.DatasetName;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class JailTest {
@@ -77,5 +78,23 @@ class JailTest {
         assertThrows(RemoteException.class, () -> Jail.validateSnapshotName("-x"));
         assertThrows(RemoteException.class, () -> Jail.validateSnapshotName(""));
         assertThrows(RemoteException.class, () -> Jail.validateSnapshotName(null));
+    }
+
+    @Test
+    void snapshotRequestsCheckEverySnapshotNameAndTheFullLength() throws Exception {
+        Jail jail = new Jail(DatasetName.of("backup/sink/laptop"));
+        assertEquals(DatasetName.of("backup/sink/laptop/tank/a"), jail.resolve("tank/a", List.of("s1", "s2")));
+        for (String bad : List.of("", "a@b", "a/b", "-x", "..", "a b")) {
+            RemoteException e = assertThrows(RemoteException.class,
+                    () -> jail.resolve("tank/a", List.of("s1", bad)), bad);
+            assertEquals("jail", e.code(), bad);
+        }
+        String longName = "s".repeat(255 - "backup/sink/laptop/tank/a@".length());
+        jail.resolve("tank/a", List.of(longName));
+        RemoteException tooLong = assertThrows(RemoteException.class,
+                () -> jail.resolve("tank/a", List.of(longName + "s")));
+        assertEquals("jail", tooLong.code());
+        assertThrows(RemoteException.class,
+                () -> jail.resolve("../desktop/a", List.of("s1")));
     }
 }

@@ -113,9 +113,37 @@ class StdinServerSetupTest {
     @Test
     void protocolMismatchNamesBothVersions() throws IOException {
         assertEquals(1, run("laptop", clientHello(7)));
-        String message = "protocol mismatch: the backup box speaks zreplj protocol 1 (zreplj dev), the agent speaks 7"
+        String message = "protocol mismatch: the backup box speaks zreplj protocol 2 (zreplj dev), the agent speaks 7"
                 + " (zreplj test); install matching zreplj versions";
         assertEquals("zreplj stdinserver: client 'laptop': " + message, stderr());
         assertEquals(new ErrorReply("version", message, ""), serverError());
+    }
+
+    @Test
+    void aVersionOneAgentIsToldTheMismatchNotADecodingError() throws IOException {
+        // Exactly what a zreplj 0.1 agent sends: its HELLO has no "job".
+        byte[] json = "{\"protocol\":1,\"software\":\"0.1.0\",\"capabilities\":[]}".getBytes(StandardCharsets.UTF_8);
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        b.write("ZREPLJ\0\n".getBytes(StandardCharsets.US_ASCII));
+        b.write(new byte[] {0x01, 0, 0, 0, (byte) json.length});
+        b.write(json);
+        assertEquals(1, run("laptop", b.toByteArray()));
+        String message = "protocol mismatch: the backup box speaks zreplj protocol 2 (zreplj dev), the agent speaks 1"
+                + " (zreplj 0.1.0); install matching zreplj versions";
+        assertEquals("zreplj stdinserver: client 'laptop': " + message, stderr());
+        assertEquals(new ErrorReply("version", message, ""), serverError());
+    }
+
+    @Test
+    void aJobNameThatCannotBeAHoldTagIsRefused() throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        FrameWriter w = new FrameWriter(b, Wire.MAX_CONTROL_FROM_CLIENT);
+        w.writeMagic();
+        w.control(FrameType.HELLO, new Hello(Wire.PROTOCOL_VERSION, "test", List.of(), "a b"));
+        assertEquals(1, run("laptop", b.toByteArray()));
+        String message = "the agent's HELLO names an invalid job: job name 'a b' contains ' '; allowed are letters,"
+                + " digits and _ - . :";
+        assertEquals("zreplj stdinserver: client 'laptop': " + message, stderr());
+        assertEquals(new ErrorReply("protocol", message, ""), serverError());
     }
 }

@@ -1,0 +1,88 @@
+package dev.zreplj.stdinserver;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * {@code <state_dir>/clients/<client>.json}: per filesystem of a client, the last snapshot the box
+ * received, for {@code zreplj status} on the box. Replaced atomically (temp file, then rename), so a
+ * reader never sees half a file; concurrent stdinserver processes of one client update it one at a time
+ * under {@code <client>.lock}.
+ */
+public final class ClientStatusFile {
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
+            .build();
+    private static final Duration LOCK_WAIT = Duration.ofSeconds(10);
+
+    /** One client's file: {@code filesystems} by the client's own dataset name (the jail-relative path). */
+    public record ClientStatus(String client, Map<String, Received> filesystems) {
+        public ClientStatus {
+            filesystems = new TreeMap<>(filesystems);
+        }
+    }
+
+    /**
+     * @param guid     unsigned decimal, as {@code zfs get guid} prints it
+     * @param received when the receive finished, ISO-8601 UTC
+     */
+    public record Received(String snapshot, String guid, String received) {
+    }
+
+    private ClientStatusFile() {
+    }
+
+    public static Path path(Path stateDir, String client) {
+        return stateDir.resolve("clients").resolve(client + ".json");
+    }
+
+    /** The client's file, or null when the box has received nothing from it yet. */
+    public static ClientStatus read(Path stateDir, String client) throws IOException {
+        try {
+            return MAPPER.readValue(Files.readAllBytes(path(stateDir, client)), ClientStatus.class);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    /** Records that {@code path} of {@code client} last received {@code snapshot} at {@code when}. */
+    static void record(Path stateDir, String client, String path, String snapshot, long guid, Instant when)
+            throws IOException, InterruptedException {
+        Path file = path(stateDir, client);
+        try (LockFile lock = lockWithin(file.resolveSibling(client + ".lock"))) {
+            ClientStatus old = read(stateDir, client);
+            Map<String, Received> filesystems = new TreeMap<>(old == null ? Map.of() : old.filesystems());
+            filesystems.put(path, new Received(snapshot, Long.toUnsignedString(guid), when.toString()));
+            Path temp = file.resolveSibling("." + client + ".json.tmp");
+            Files.write(temp, MAPPER.writeValueAsBytes(new ClientStatus(client, filesystems)));
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    private static LockFile lockWithin(Path lockFile) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + LOCK_WAIT.toNanos();
+        while (true) {
+            LockFile lock = LockFile.tryLock(lockFile);
+            if (lock != null) {
+                return lock;
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                throw new IOException("another stdinserver of this client has held " + lockFile + " for over "
+                        + LOCK_WAIT.toSeconds() + " seconds");
+            }
+            Thread.sleep(20);
+        }
+    }
+}

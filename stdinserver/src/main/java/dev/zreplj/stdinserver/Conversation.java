@@ -1,0 +1,61 @@
+package dev.zreplj.stdinserver;
+
+import dev.zreplj.protocol.ErrorReply;
+import dev.zreplj.protocol.FrameReader;
+import dev.zreplj.protocol.FrameType;
+import dev.zreplj.protocol.FrameWriter;
+import dev.zreplj.protocol.Hello;
+import dev.zreplj.protocol.RemoteException;
+import java.io.IOException;
+
+/** The server's end of the frames: replies are flushed at once, since the client waits for each. */
+final class Conversation {
+    final FrameReader reader;
+    private final FrameWriter writer;
+
+    Conversation(FrameReader reader, FrameWriter writer) {
+        this.reader = reader;
+        this.writer = writer;
+    }
+
+    /** The magic and our HELLO, written without waiting for the client's. */
+    void greet(Hello hello) throws IOException {
+        writer.writeMagic();
+        send(FrameType.HELLO, hello);
+    }
+
+    void send(FrameType type, Object message) throws IOException {
+        writer.control(type, message);
+        writer.flush();
+    }
+
+    void reply(ErrorReply error) throws IOException {
+        send(FrameType.ERROR, error);
+    }
+
+    void reply(RemoteException e) throws IOException {
+        reply(new ErrorReply(e.code(), e.getMessage(), e.detail()));
+    }
+
+    /** Replies with the error, then skips the rest of the stream (unless it has ended) so the channel stays usable. */
+    void refuseStream(RemoteException e, boolean streamEnded) throws IOException {
+        reply(e);
+        if (!streamEnded) {
+            drain();
+        }
+    }
+
+    void drain() throws IOException {
+        while (true) {
+            FrameType t = reader.expectFrame("END");
+            switch (t) {
+                case DATA -> {
+                }
+                case END, ABORT -> {
+                    return;
+                }
+                default -> throw reader.unexpected("DATA, END or ABORT");
+            }
+        }
+    }
+}

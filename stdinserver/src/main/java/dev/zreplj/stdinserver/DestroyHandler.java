@@ -1,0 +1,126 @@
+package dev.zreplj.stdinserver;
+
+import dev.zreplj.protocol.DestroyCommand;
+import dev.zreplj.protocol.DestroyResult;
+import dev.zreplj.protocol.DestroyResult.Refusal;
+import dev.zreplj.protocol.DestroyTarget;
+import dev.zreplj.protocol.ErrorCodes;
+import dev.zreplj.protocol.ErrorReply;
+import dev.zreplj.protocol.FrameType;
+import dev.zreplj.protocol.RemoteException;
+import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.Zfs;
+import dev.zreplj.zfs.ZfsException;
+import dev.zreplj.zfs.ZfsVersion;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * DESTROY: the path goes through the jail like a RECV's; under the dataset's lock (so it never races a
+ * receive) each target is checked by {@link DestroyPlan}, then the allowed ones are destroyed in one
+ * batched call where zfs allows, else one by one, each failure reported for its own snapshot.
+ */
+final class DestroyHandler {
+    private static final Logger log = LoggerFactory.getLogger(DestroyHandler.class);
+
+    private final Zfs zfs;
+    private final Conversation conversation;
+    private final ReceiverHolds holds;
+    private final PrintStream err;
+
+    DestroyHandler(Zfs zfs, Conversation conversation, ReceiverHolds holds, PrintStream err) {
+        this.zfs = zfs;
+        this.conversation = conversation;
+        this.holds = holds;
+        this.err = err;
+    }
+
+    void handle(Session session, DestroyCommand cmd) throws IOException {
+        DatasetName target;
+        try {
+            target = session.jail().resolve(cmd.path(), cmd.snapshots().stream().map(DestroyTarget::name).toList());
+        } catch (RemoteException e) {
+            log.warn("client {}: refused DESTROY: {}", session.clientId(), e.getMessage());
+            conversation.reply(e);
+            return;
+        }
+        try (DatasetLock lock = DatasetLock.tryAcquire(session.stateDir(), target)) {
+            if (lock == null) {
+                conversation.reply(new RemoteException(ErrorCodes.BUSY, "a receive or destroy of " + target
+                        + " is running", ""));
+                return;
+            }
+            DestroyResult result;
+            try {
+                result = destroyLocked(session, cmd.snapshots(), target);
+            } catch (ZfsException e) {
+                conversation.reply(new ErrorReply(ErrorCodes.ZFS, e.getMessage(), e.stderr()));
+                return;
+            }
+            conversation.send(FrameType.DESTROYED, result);
+        }
+    }
+
+    private DestroyResult destroyLocked(Session session, List<DestroyTarget> targets, DatasetName target)
+            throws ZfsException {
+        List<ZfsVersion> versions = zfs.listVersions(target).getOrDefault(target, List.of());
+        Set<String> wanted = new HashSet<>();
+        targets.forEach(t -> wanted.add(t.name()));
+        List<ZfsVersion> candidates = versions.stream().filter(v -> wanted.contains(v.name())).toList();
+        DestroyPlan plan = DestroyPlan.decide(versions, targets, session.job().keepFloor(),
+                holds.held(target, candidates));
+        for (String name : plan.keptByFloor()) {
+            err.println("zreplj stdinserver: client '" + session.clientId() + "': refused to destroy " + target + "@"
+                    + name + ": " + DestroyPlan.KEPT_BY_FLOOR);
+        }
+        List<Refusal> refused = new ArrayList<>(plan.refused());
+        Set<String> gone = destroy(target, plan.destroy(), refused);
+        List<String> destroyed = plan.destroy().stream().filter(gone::contains).toList();
+        if (!destroyed.isEmpty()) {
+            log.info("client {}: destroyed {} snapshots of {}: {}", session.clientId(), destroyed.size(), target,
+                    destroyed);
+        }
+        return new DestroyResult(destroyed, refused);
+    }
+
+    /** Destroys {@code names}; returns those gone, and adds a refusal for each zfs would not destroy. */
+    private Set<String> destroy(DatasetName fs, List<String> names, List<Refusal> refused) throws ZfsException {
+        Set<String> gone = new HashSet<>();
+        List<String> left = names;
+        if (zfs.capabilities().destroyList() && names.size() > 1) {
+            try {
+                zfs.destroySnapshots(fs, names);
+                gone.addAll(names);
+                return gone;
+            } catch (ZfsException e) {
+                // One snapshot zfs refuses fails the whole list: find out which, one by one.
+                log.debug("batched destroy in {} failed, going one by one: {}", fs, e.getMessage());
+                Set<String> existing = new HashSet<>();
+                zfs.listVersions(fs).getOrDefault(fs, List.of()).forEach(v -> existing.add(v.name()));
+                left = new ArrayList<>();
+                for (String name : names) {
+                    if (existing.contains(name)) {
+                        left.add(name);
+                    } else {
+                        gone.add(name);
+                    }
+                }
+            }
+        }
+        for (String name : left) {
+            try {
+                zfs.destroySnapshots(fs, List.of(name));
+                gone.add(name);
+            } catch (ZfsException e) {
+                refused.add(new Refusal(name, e.getMessage()));
+            }
+        }
+        return gone;
+    }
+}

@@ -1,0 +1,72 @@
+package dev.zreplj.stdinserver;
+
+import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.InvalidNameException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * Names of the receiver's protection of its last received snapshot, per push job: zrepl's hold tag
+ * {@code zrepl_last_received_J_<job>}, and the user property {@code zreplj:last_received_j_<job>} on the
+ * filesystem that records which snapshots carry it (zfs-fuse cannot list holds). User property names
+ * allow only lowercase, so the job is escaped there: '_' becomes "__" and an uppercase letter X "_x".
+ * The value is the snapshot names, comma-separated.
+ */
+final class LastReceived {
+    static final String TAG_PREFIX = "zrepl_last_received_J_";
+    static final String PROPERTY_PREFIX = "zreplj:last_received_j_";
+    /** Keeps tag and escaped property name far below ZFS's 255 characters. */
+    static final int MAX_JOB_LENGTH = 100;
+
+    private LastReceived() {
+    }
+
+    /** A job name a client may send: a dataset name component of at most {@link #MAX_JOB_LENGTH} characters. */
+    static void validateJob(String job) {
+        DatasetName.validateComponent(job, "job name");
+        if (job.length() > MAX_JOB_LENGTH) {
+            throw new InvalidNameException("job name '" + job.substring(0, 20) + "...' is longer than "
+                    + MAX_JOB_LENGTH + " characters");
+        }
+    }
+
+    static String tag(String job) {
+        return TAG_PREFIX + job;
+    }
+
+    static String property(String job) {
+        StringBuilder sb = new StringBuilder(PROPERTY_PREFIX);
+        for (char c : job.toCharArray()) {
+            if (c == '_') {
+                sb.append("__");
+            } else if (c >= 'A' && c <= 'Z') {
+                sb.append('_').append(Character.toLowerCase(c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+
+    /** The snapshot names a property value records; a name we would not pass to zfs is left out. */
+    static List<String> names(String value) {
+        List<String> out = new ArrayList<>();
+        if (value == null) {
+            return out;
+        }
+        for (String name : value.split(",")) {
+            try {
+                DatasetName.validateComponent(name, "snapshot name");
+                out.add(name);
+            } catch (InvalidNameException e) {
+                // "-" (unset), "" or a hand-edited value: nothing zreplj put there.
+            }
+        }
+        return out;
+    }
+
+    static String value(Collection<String> names) {
+        return String.join(",", names);
+    }
+}

@@ -1,0 +1,103 @@
+package dev.zreplj.stdinserver;
+
+import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.Hold;
+import dev.zreplj.zfs.VersionType;
+import dev.zreplj.zfs.Zfs;
+import dev.zreplj.zfs.ZfsException;
+import dev.zreplj.zfs.ZfsVersion;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The hold on each filesystem's last received snapshot (its next incremental base), moved forward after
+ * every receive. Crash-safe order: record the new holder in the property, hold it, release the old
+ * ones, record only the new one. A crash at any point leaves at least one hold and a property naming
+ * every snapshot that may carry one, so the next receive finds and releases the stale ones.
+ */
+final class ReceiverHolds {
+    private static final Logger log = LoggerFactory.getLogger(ReceiverHolds.class);
+
+    private final Zfs zfs;
+
+    ReceiverHolds(Zfs zfs) {
+        this.zfs = zfs;
+    }
+
+    /**
+     * Holds {@code received} for {@code job} and releases that job's hold from every other snapshot of the
+     * filesystem ({@code versions}: all of its versions, the received one included). A hold that cannot
+     * be released stays recorded, to be tried again next time.
+     */
+    void moveTo(String job, ZfsVersion received, List<ZfsVersion> versions) throws ZfsException {
+        DatasetName fs = received.filesystem();
+        String tag = LastReceived.tag(job);
+        String property = LastReceived.property(job);
+        Set<String> recorded = new LinkedHashSet<>(LastReceived.names(zfs.localProperties(fs).get(property)));
+        if (recorded.add(received.name())) {
+            zfs.setProperty(fs, property, LastReceived.value(recorded));
+        }
+        zfs.hold(tag, received);
+        Set<String> stale = new LinkedHashSet<>(recorded);
+        if (zfs.capabilities().holdsListing()) {
+            // Also what the property cannot know: holds zrepl itself put on this box before the switch.
+            for (Hold h : zfs.listHolds(snapshots(versions))) {
+                if (h.tag().equals(tag)) {
+                    stale.add(h.snapshot());
+                }
+            }
+        }
+        stale.remove(received.name());
+        Set<String> remaining = new LinkedHashSet<>(List.of(received.name()));
+        for (ZfsVersion v : snapshots(versions)) {
+            if (!stale.contains(v.name())) {
+                continue;
+            }
+            try {
+                if (zfs.releaseIfHeld(tag, v)) {
+                    log.debug("released {} from {}", tag, v);
+                }
+            } catch (ZfsException e) {
+                log.warn("cannot release hold {} from {} (will retry after the next receive): {}", tag, v,
+                        e.getMessage());
+                remaining.add(v.name());
+            }
+        }
+        if (!remaining.equals(recorded)) {
+            zfs.setProperty(fs, property, LastReceived.value(remaining));
+        }
+    }
+
+    /**
+     * The snapshots of {@code fs} among {@code candidates} that carry any job's last-received hold, or
+     * that a crashed move may have left one on: the recorded ones, plus where zfs can list holds, those
+     * it lists.
+     */
+    Set<String> held(DatasetName fs, Collection<ZfsVersion> candidates) throws ZfsException {
+        Set<String> out = new HashSet<>();
+        for (Map.Entry<String, String> e : zfs.localProperties(fs).entrySet()) {
+            if (e.getKey().startsWith(LastReceived.PROPERTY_PREFIX)) {
+                out.addAll(LastReceived.names(e.getValue()));
+            }
+        }
+        List<ZfsVersion> snapshots = snapshots(candidates);
+        if (zfs.capabilities().holdsListing() && !snapshots.isEmpty()) {
+            for (Hold h : zfs.listHolds(snapshots)) {
+                if (h.tag().startsWith(LastReceived.TAG_PREFIX)) {
+                    out.add(h.snapshot());
+                }
+            }
+        }
+        return out;
+    }
+
+    private static List<ZfsVersion> snapshots(Collection<ZfsVersion> versions) {
+        return versions.stream().filter(v -> v.type() == VersionType.SNAPSHOT).toList();
+    }
+}

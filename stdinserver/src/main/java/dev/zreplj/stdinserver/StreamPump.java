@@ -1,0 +1,125 @@
+package dev.zreplj.stdinserver;
+
+import dev.zreplj.protocol.ErrorCodes;
+import dev.zreplj.protocol.ErrorReply;
+import dev.zreplj.protocol.FrameReader;
+import dev.zreplj.protocol.FrameType;
+import dev.zreplj.protocol.ProtocolException;
+import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.ZfsException;
+import dev.zreplj.zfs.ZfsProcess;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.Arrays;
+
+/** Moves a RECV's DATA frames: first the stream's header for checking, then the rest into zfs recv. */
+final class StreamPump {
+    private final Conversation conversation;
+
+    StreamPump(Conversation conversation) {
+        this.conversation = conversation;
+    }
+
+    /** The stream's first bytes, at least a whole DRR_BEGIN record unless the stream is shorter. */
+    record HeaderBytes(byte[] bytes, int length, boolean ended) {
+    }
+
+    /** Reads DATA frames until the DRR_BEGIN record is complete; null when the client aborted. */
+    HeaderBytes readHeader() throws IOException {
+        FrameReader reader = conversation.reader;
+        byte[] bytes = new byte[0];
+        int length = 0;
+        while (length < StreamHeader.LENGTH) {
+            FrameType t = reader.expectFrame("DATA");
+            switch (t) {
+                case DATA -> {
+                    if (bytes.length < length + reader.length()) {
+                        bytes = Arrays.copyOf(bytes, length + reader.length());
+                    }
+                    System.arraycopy(reader.payload(), 0, bytes, length, reader.length());
+                    length += reader.length();
+                }
+                case END -> {
+                    return new HeaderBytes(bytes, length, true);
+                }
+                case ABORT -> {
+                    return null;
+                }
+                default -> {
+                    ProtocolException e = reader.unexpected("DATA, END or ABORT");
+                    conversation.reply(new ErrorReply(ErrorCodes.PROTOCOL, e.getMessage(), ""));
+                    throw e;
+                }
+            }
+        }
+        return new HeaderBytes(bytes, length, false);
+    }
+
+    /**
+     * Copies the stream into zfs recv's stdin until END. Returns the byte count, or -1 when the receive
+     * was ended here (aborted by the client, or zfs recv exited early) and the reply has been sent.
+     */
+    long pump(ZfsProcess recv, HeaderBytes first, DatasetName target) throws IOException, InterruptedException {
+        FrameReader reader = conversation.reader;
+        OutputStream stdin = recv.stdin();
+        long bytes = first.length();
+        boolean ended = first.ended();
+        try {
+            stdin.write(first.bytes(), 0, first.length());
+            while (!ended) {
+                FrameType t = reader.next();
+                if (t == null) {
+                    // Killing zfs recv makes ZFS discard the partial receive (or keep resumable state with -s).
+                    killAndWait(recv);
+                    throw new ProtocolException("the client closed the connection in the middle of the stream into "
+                            + target + "; zfs recv was stopped");
+                }
+                switch (t) {
+                    case DATA -> {
+                        stdin.write(reader.payload(), 0, reader.length());
+                        bytes += reader.length();
+                    }
+                    case END -> ended = true;
+                    case ABORT -> {
+                        killAndWait(recv);
+                        conversation.reply(new ErrorReply(ErrorCodes.ABORTED, "the client aborted the stream into "
+                                + target + "; zfs recv was stopped", ""));
+                        return -1;
+                    }
+                    default -> {
+                        killAndWait(recv);
+                        ProtocolException e = reader.unexpected("DATA, END or ABORT");
+                        conversation.reply(new ErrorReply(ErrorCodes.PROTOCOL, e.getMessage(), ""));
+                        throw e;
+                    }
+                }
+            }
+            stdin.close();
+            return bytes;
+        } catch (ProtocolException e) {
+            throw e;
+        } catch (IOException brokenPipe) {
+            // zfs recv stopped reading, so it has exited or is about to: its stderr says why.
+            try {
+                recv.finish();
+                conversation.reply(new ErrorReply(ErrorCodes.ZFS, "zfs recv into " + target
+                        + " stopped reading the stream", ""));
+            } catch (ZfsException e) {
+                conversation.reply(new ErrorReply(ErrorCodes.ZFS, e.getMessage(), e.stderr()));
+            }
+            if (!ended) {
+                conversation.drain();
+            }
+            return -1;
+        }
+    }
+
+    private static void killAndWait(ZfsProcess recv) throws InterruptedException {
+        recv.kill();
+        try {
+            recv.finish();
+        } catch (ZfsException expected) {
+            // Killed: its failure is the point.
+        }
+    }
+}
