@@ -191,12 +191,12 @@ public final class PushPass {
         }
     }
 
-    private static SinkClient open(SshTransport ssh, List<SshChannel> channels, List<SinkClient> clients)
+    private SinkClient open(SshTransport ssh, List<SshChannel> channels, List<SinkClient> clients)
             throws IOException {
         SshChannel channel = ssh.openChannel(REMOTE_COMMAND);
         channels.add(channel);
         SinkClient client = new SinkClient(channel.stdout(), channel.stdin());
-        client.handshake();
+        client.handshake(job.name());
         clients.add(client);
         return client;
     }

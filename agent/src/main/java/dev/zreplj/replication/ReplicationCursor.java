@@ -210,7 +210,8 @@ public final class ReplicationCursor {
             for (long guid : old) {
                 ZfsVersion snapshot = byGuid.get(fs).get(guid);
                 if (guid != to.guid() && snapshot != null) {
-                    releaseTolerant(snapshot);
+                    // The property may list a guid whose hold was never set (a crash) or is gone already.
+                    zfs.releaseIfHeld(holdTag(job), snapshot);
                 }
             }
             zfs.setProperty(fs, property, formatGuids(Set.of(to.guid())));
@@ -225,18 +226,6 @@ public final class ReplicationCursor {
             zfs.hold(holdTag(job), snapshot);
         } catch (ZfsException e) {
             if (!e.stderr().toLowerCase(Locale.ROOT).contains("tag already exists")) {
-                throw e;
-            }
-        }
-    }
-
-    /** The property may list a guid whose hold was never set (a crash) or whose snapshot is gone. */
-    private void releaseTolerant(ZfsVersion snapshot) throws ZfsException {
-        try {
-            zfs.release(holdTag(job), snapshot);
-        } catch (ZfsException e) {
-            String why = e.stderr().toLowerCase(Locale.ROOT);
-            if (!why.contains("no such tag") && !why.contains("does not exist")) {
                 throw e;
             }
         }

@@ -63,7 +63,7 @@ final class PruneCommand implements Callable<Integer> {
         try (SshTransport ssh = SshTransport.connect(job.connect());
              SshChannel channel = ssh.openChannel(PushPass.REMOTE_COMMAND)) {
             SinkClient box = new SinkClient(channel.stdout(), channel.stdin());
-            box.handshake();
+            box.handshake(job.name());
             report = run.run(filesystems, box, null, dryRun);
             box.close();
         } catch (IOException e) {
