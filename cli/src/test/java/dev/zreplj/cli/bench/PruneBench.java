@@ -185,6 +185,8 @@ public final class PruneBench {
             server.start();
             SinkClient client = new SinkClient(new BufferedInputStream(clientIn), new BufferedOutputStream(toServer));
             client.handshake(JOB);
+            // The box sets up the client's jail after the handshake; the first answer means it is there.
+            client.listFilesystems();
             return new Box(client, server);
         }
 
