@@ -167,7 +167,12 @@ public final class PushPass {
                 }
             }
             for (SshChannel channel : sshChannels) {
-                channel.close();
+                try {
+                    channel.close();
+                } catch (IOException e) {
+                    // The work is done; a failing goodbye must not turn the pass into "unreachable".
+                    log.debug("closing an SSH channel: {}", e.getMessage());
+                }
             }
         }
     }
