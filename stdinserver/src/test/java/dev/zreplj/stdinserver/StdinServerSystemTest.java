@@ -15,18 +15,13 @@ import dev.zreplj.protocol.ReceiveCommand;
 import dev.zreplj.protocol.ReceiveResult;
 import dev.zreplj.protocol.RemoteException;
 import dev.zreplj.protocol.RemoteFilesystem;
-import dev.zreplj.protocol.SinkClient;
 import dev.zreplj.protocol.Wire;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.Zfs;
 import dev.zreplj.zfs.testing.TestPools;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PipedInputStream;
-import java.io.PipedOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -103,44 +98,6 @@ class StdinServerSystemTest {
         return pools.zfs("list", "-H", "-r", "-t", "all", "-o", "name", box);
     }
 
-    /** One stdinserver on piped streams, run on its own thread as sshd would run the process. */
-    final class Channel {
-        final PipedOutputStream toServer;
-        final PipedInputStream fromServer;
-        final SinkClient client;
-        final ByteArrayOutputStream err = new ByteArrayOutputStream();
-        final CompletableFuture<Integer> exit = new CompletableFuture<>();
-
-        Channel(String clientId) throws IOException {
-            PipedInputStream serverIn = new PipedInputStream(2 << 20);
-            toServer = new PipedOutputStream(serverIn);
-            fromServer = new PipedInputStream(2 << 20);
-            PipedOutputStream serverOut = new PipedOutputStream(fromServer);
-            client = new SinkClient(fromServer, toServer);
-            Thread t = new Thread(() -> {
-                int code = new StdinServer(config, clientId, zfs, serverIn, serverOut,
-                        new PrintStream(err, true, StandardCharsets.UTF_8)).run();
-                try {
-                    serverOut.close();
-                    serverIn.close();
-                } catch (IOException ignored) {
-                    // pipes only
-                }
-                exit.complete(code);
-            }, "stdinserver-" + clientId);
-            t.setDaemon(true);
-            t.start();
-        }
-
-        int exitCode() throws Exception {
-            return exit.get(60, TimeUnit.SECONDS);
-        }
-
-        String stderr() {
-            return err.toString(StandardCharsets.UTF_8);
-        }
-    }
-
     private String jailed(String path) {
         return box + "/sink/laptop/" + path;
     }
@@ -149,7 +106,7 @@ class StdinServerSystemTest {
     void fullThenIncrementalReceiveWithMatchingGuidsAndPlaceholders() throws Exception {
         long g1 = guid(source + "@s1");
         long g2 = guid(source + "@s2");
-        Channel ch = new Channel("laptop");
+        PipedServer ch = new PipedServer(config, zfs, "laptop");
         ch.client.handshake();
         byte[] full = send(source + "@s1");
         assertTrue(full.length > 2 * Wire.MAX_DATA, "the stream spans several DATA frames");
@@ -185,7 +142,7 @@ class StdinServerSystemTest {
     void streamNotMatchingTheCommandIsRefusedAndTheChannelStaysUsable() throws Exception {
         long g1 = guid(source + "@s1");
         long g2 = guid(source + "@s2");
-        Channel ch = new Channel("laptop");
+        PipedServer ch = new PipedServer(config, zfs, "laptop");
         ch.client.handshake();
         RemoteException e = assertThrows(RemoteException.class, () -> ch.client.receive(
                 new ReceiveCommand(source, "s2", g2, null, false, false),
@@ -229,7 +186,7 @@ class StdinServerSystemTest {
                 return n;
             }
         };
-        Channel first = new Channel("laptop");
+        PipedServer first = new PipedServer(config, zfs, "laptop");
         first.client.handshake();
         CompletableFuture<ReceiveResult> firstResult = new CompletableFuture<>();
         Thread t = new Thread(() -> {
@@ -248,7 +205,7 @@ class StdinServerSystemTest {
         assertTrue(Files.exists(lockFile), "the first receive took its lock");
         Thread.sleep(300);
 
-        Channel second = new Channel("laptop");
+        PipedServer second = new PipedServer(config, zfs, "laptop");
         second.client.handshake();
         RemoteException busy = assertThrows(RemoteException.class, () -> second.client.receive(
                 new ReceiveCommand(source, "s1", g1, null, false, false), new ByteArrayInputStream(full)));
@@ -267,7 +224,7 @@ class StdinServerSystemTest {
     void jailEscapesAreRefusedWithNoChangeToThePool() throws Exception {
         long g1 = guid(source + "@s1");
         byte[] full = send(source + "@s1");
-        Channel ch = new Channel("laptop");
+        PipedServer ch = new PipedServer(config, zfs, "laptop");
         ch.client.handshake();
         assertEquals(List.of(), ch.client.listFilesystems(), "the server has set up the jail");
         String before = boxState();
@@ -290,7 +247,7 @@ class StdinServerSystemTest {
     @Test
     void garbageOnStdinFailsWithOneLineAndTouchesNothing() throws Exception {
         String before = boxState();
-        Channel ch = new Channel("laptop");
+        PipedServer ch = new PipedServer(config, zfs, "laptop");
         ch.toServer.write("Last login: Mon Jan 1\nroot@box:~# ".getBytes(StandardCharsets.US_ASCII));
         ch.toServer.close();
         assertEquals(1, ch.exitCode());
@@ -303,7 +260,7 @@ class StdinServerSystemTest {
     void clientKilledMidStreamLeavesNothingThatBlocksARetry() throws Exception {
         long g1 = guid(source + "@s1");
         byte[] full = send(source + "@s1");
-        Channel dying = new Channel("laptop");
+        PipedServer dying = new PipedServer(config, zfs, "laptop");
         FrameWriter w = new FrameWriter(dying.toServer, Wire.MAX_CONTROL_FROM_CLIENT);
         w.writeMagic();
         w.control(FrameType.HELLO, new Hello(Wire.PROTOCOL_VERSION, "test", List.of()));
@@ -320,7 +277,7 @@ class StdinServerSystemTest {
                 + " stream into " + jailed(source) + "; zfs recv was stopped\n", dying.stderr());
         assertTrue(!boxState().contains(jailed(source) + "@s1"), "no partial snapshot");
 
-        Channel retry = new Channel("laptop");
+        PipedServer retry = new PipedServer(config, zfs, "laptop");
         retry.client.handshake();
         assertEquals(new ReceiveResult(full.length, g1), retry.client.receive(
                 new ReceiveCommand(source, "s1", g1, null, false, false), new ByteArrayInputStream(full)));
@@ -332,14 +289,14 @@ class StdinServerSystemTest {
     @Test
     void clientsAreJailedFromEachOther() throws Exception {
         long g1 = guid(source + "@s1");
-        Channel laptop = new Channel("laptop");
+        PipedServer laptop = new PipedServer(config, zfs, "laptop");
         laptop.client.handshake();
         laptop.client.receive(new ReceiveCommand(source, "s1", g1, null, false, false),
                 new ByteArrayInputStream(send(source + "@s1")));
         laptop.client.close();
         assertEquals(0, laptop.exitCode(), laptop.stderr());
 
-        Channel desktop = new Channel("desktop");
+        PipedServer desktop = new PipedServer(config, zfs, "desktop");
         desktop.client.handshake();
         assertEquals(List.of(), desktop.client.listFilesystems());
         desktop.client.close();
@@ -350,7 +307,7 @@ class StdinServerSystemTest {
     @Test
     void fullStreamReplacesAnEmptyPlaceholderParent() throws Exception {
         long ga = guid(source + "@s1");
-        Channel ch = new Channel("laptop");
+        PipedServer ch = new PipedServer(config, zfs, "laptop");
         ch.client.handshake();
         ch.client.receive(new ReceiveCommand(source, "s1", ga, null, false, false),
                 new ByteArrayInputStream(send(source + "@s1")));

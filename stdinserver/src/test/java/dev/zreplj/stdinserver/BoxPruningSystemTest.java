@@ -1,0 +1,285 @@
+package dev.zreplj.stdinserver;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.zreplj.config.Config;
+import dev.zreplj.config.Global;
+import dev.zreplj.config.RecvOptions;
+import dev.zreplj.config.SinkJob;
+import dev.zreplj.protocol.DestroyResult;
+import dev.zreplj.protocol.DestroyResult.Refusal;
+import dev.zreplj.protocol.DestroyTarget;
+import dev.zreplj.protocol.ReceiveCommand;
+import dev.zreplj.protocol.RemoteException;
+import dev.zreplj.protocol.SinkClient;
+import dev.zreplj.pruning.KeepRule;
+import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.Zfs;
+import dev.zreplj.zfs.testing.TestPools;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The box's half of pruning on real zfs: DESTROY with its checks, the moving last-received hold, status files. */
+@Tag("system")
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class BoxPruningSystemTest {
+    private static final String TAG = "zrepl_last_received_J_push";
+    private static final String PROPERTY = "zreplj:last_received_j_push";
+
+    @TempDir
+    Path state;
+
+    private TestPools pools;
+    private String box;
+    private DatasetName source;
+    private Zfs zfs;
+
+    @BeforeEach
+    void pools() {
+        pools = TestPools.open();
+        DatasetName src = pools.createPool("src");
+        box = pools.createPool("box").value();
+        source = pools.createFilesystem(src.child("a"));
+        for (int i = 1; i <= 4; i++) {
+            pools.writeRandomFile(source, "f" + i, 64 << 10);
+            pools.snapshot(source, "s" + i);
+        }
+        zfs = new Zfs(pools.zfsBinary());
+    }
+
+    @AfterEach
+    void destroy() {
+        if (pools != null) {
+            pools.close();
+        }
+    }
+
+    private Config config(List<KeepRule> floor) {
+        SinkJob sink = new SinkJob("sink", DatasetName.of(box + "/sink"), List.of("laptop"), RecvOptions.defaults(),
+                floor);
+        return new Config(state.resolve("zreplj.yml"), new Global(state, null), List.of(sink));
+    }
+
+    private String jailed(String snapshot) {
+        return box + "/sink/laptop/" + source + (snapshot.isEmpty() ? "" : "@" + snapshot);
+    }
+
+    private long guid(String snapshot) {
+        return pools.guid(snapshot);
+    }
+
+    private byte[] send(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(pools.zfsBinary().toString(), "send"));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        assertEquals(0, p.waitFor(), command + " failed");
+        return out;
+    }
+
+    /** Receives s{from+1}..s{to} (from 0: starting with a full stream). */
+    private void receive(SinkClient client, int from, int to) throws Exception {
+        for (int i = from + 1; i <= to; i++) {
+            String snap = source + "@s" + i;
+            byte[] stream = i == 1 ? send(snap) : send("-i", "@s" + (i - 1), snap);
+            Long fromGuid = i == 1 ? null : guid(source + "@s" + (i - 1));
+            client.receive(new ReceiveCommand(source.value(), "s" + i, guid(snap), fromGuid, false, false),
+                    new ByteArrayInputStream(stream));
+        }
+    }
+
+    private DestroyTarget target(String snapshot) {
+        return new DestroyTarget(snapshot, guid(jailed(snapshot)));
+    }
+
+    private List<String> boxSnapshots() {
+        return pools.snapshotNames(DatasetName.of(jailed("")));
+    }
+
+    private String userrefs(String snapshot) {
+        return pools.getParsable(jailed(snapshot), "userrefs");
+    }
+
+    private String boxState() {
+        return pools.zfs("list", "-H", "-r", "-t", "all", "-o", "name", box);
+    }
+
+    @Test
+    void destroyRemovesExactlyTheAllowedSnapshots() throws Exception {
+        PipedServer ch = new PipedServer(config(List.of()), zfs, "laptop");
+        ch.client.handshake("push");
+        receive(ch.client, 0, 4);
+        DestroyResult r = ch.client.destroy(source.value(), List.of(target("s2"), target("s1")));
+        assertEquals(new DestroyResult(List.of("s2", "s1"), List.of()), r);
+        assertEquals(List.of("s3", "s4"), boxSnapshots());
+        ch.client.close();
+        assertEquals(0, ch.exitCode(), ch.stderr());
+        assertEquals("", ch.stderr());
+    }
+
+    @Test
+    void destroyBelowTheFloorIsRefusedReportedAndLogged() throws Exception {
+        PipedServer ch = new PipedServer(config(List.of(new KeepRule.LastN(3, null))), zfs, "laptop");
+        ch.client.handshake("push");
+        receive(ch.client, 0, 4);
+        DestroyResult r = ch.client.destroy(source.value(), List.of(target("s1"), target("s2"), target("s3")));
+        assertEquals(new DestroyResult(List.of("s1"), List.of(new Refusal("s2", "kept by the box's keep_floor"),
+                new Refusal("s3", "kept by the box's keep_floor"))), r);
+        assertEquals(List.of("s2", "s3", "s4"), boxSnapshots());
+        ch.client.close();
+        assertEquals(0, ch.exitCode(), ch.stderr());
+        assertEquals("zreplj stdinserver: client 'laptop': refused to destroy " + jailed("s2")
+                + ": kept by the box's keep_floor\n"
+                + "zreplj stdinserver: client 'laptop': refused to destroy " + jailed("s3")
+                + ": kept by the box's keep_floor\n", ch.stderr());
+    }
+
+    @Test
+    void unknownNamesAndOtherGuidsAreRefusedAndTheLastReceivedIsKept() throws Exception {
+        PipedServer ch = new PipedServer(config(List.of()), zfs, "laptop");
+        ch.client.handshake("push");
+        receive(ch.client, 0, 2);
+        DestroyResult r = ch.client.destroy(source.value(), List.of(new DestroyTarget("s1", guid(jailed("s1")) + 1),
+                new DestroyTarget("s9", 1), target("s2")));
+        assertEquals(new DestroyResult(List.of(), List.of(
+                new Refusal("s1", "guid mismatch: a different snapshot has this name"),
+                new Refusal("s9", "no such snapshot"),
+                new Refusal("s2", "it is the last received snapshot (incremental base)"))), r);
+        assertEquals(List.of("s1", "s2"), boxSnapshots());
+        // The hold itself protects it from zfs too.
+        IllegalStateException held = assertThrows(IllegalStateException.class, () -> pools.zfs("destroy", jailed("s2")));
+        assertTrue(held.getMessage().contains("dataset is busy"), held.getMessage());
+        ch.client.close();
+        assertEquals(0, ch.exitCode(), ch.stderr());
+    }
+
+    @Test
+    void jailEscapesInDestroyAreRefusedWithoutAnyZfsCall() throws Exception {
+        PipedServer ch = new PipedServer(config(List.of()), zfs, "laptop");
+        ch.client.handshake("push");
+        receive(ch.client, 0, 1);
+        String before = boxState();
+        long calls = zfs.invocations();
+        DestroyTarget s1 = target("s1");
+        for (String path : List.of("../desktop/x", "/" + box + "/sink/laptop/" + source, "a/../..",
+                source + "@s1", "-r", "")) {
+            RemoteException e = assertThrows(RemoteException.class, () -> ch.client.destroy(path, List.of(s1)), path);
+            assertEquals("jail", e.code(), path);
+        }
+        for (String snapshot : List.of("s1@x", "-r", "a/b", "", "s1,s2", "s 1")) {
+            RemoteException e = assertThrows(RemoteException.class, () -> ch.client.destroy(source.value(),
+                    List.of(new DestroyTarget(snapshot, s1.guid()))), snapshot);
+            assertEquals("jail", e.code(), snapshot);
+        }
+        assertEquals(calls, zfs.invocations(), "no zfs call for a refused request");
+        assertEquals(before, boxState());
+        ch.client.close();
+        assertEquals(0, ch.exitCode(), ch.stderr());
+    }
+
+    /** The server lets go of the lock just after its reply, so the test may have to wait a moment. */
+    private DatasetLock lockAsAReceiveWould() throws Exception {
+        for (int i = 0; i < 100; i++) {
+            DatasetLock lock = DatasetLock.tryAcquire(state, DatasetName.of(jailed("")));
+            if (lock != null) {
+                return lock;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("the dataset lock was not released after the receive");
+    }
+
+    @Test
+    void destroyIsRefusedWhileAReceiveRuns() throws Exception {
+        PipedServer ch = new PipedServer(config(List.of()), zfs, "laptop");
+        ch.client.handshake("push");
+        receive(ch.client, 0, 2);
+        try (DatasetLock receiving = lockAsAReceiveWould()) {
+            RemoteException e = assertThrows(RemoteException.class,
+                    () -> ch.client.destroy(source.value(), List.of(target("s1"))));
+            assertEquals("busy", e.code());
+            assertEquals("a receive or destroy of " + jailed("") + " is running", e.getMessage());
+        }
+        assertEquals(new DestroyResult(List.of("s1"), List.of()),
+                ch.client.destroy(source.value(), List.of(target("s1"))));
+        ch.client.close();
+        assertEquals(0, ch.exitCode(), ch.stderr());
+    }
+
+    @Test
+    void theHoldMovesForwardWithEachIncrementalReceive() throws Exception {
+        PipedServer ch = new PipedServer(config(List.of()), zfs, "laptop");
+        ch.client.handshake("push");
+        receive(ch.client, 0, 1);
+        assertEquals("1", userrefs("s1"));
+        assertEquals("s1", pools.get(jailed(""), PROPERTY));
+        receive(ch.client, 1, 2);
+        assertEquals(List.of("0", "1"), List.of(userrefs("s1"), userrefs("s2")));
+        receive(ch.client, 2, 3);
+        assertEquals(List.of("0", "0", "1"), List.of(userrefs("s1"), userrefs("s2"), userrefs("s3")));
+        assertEquals("s3", pools.get(jailed(""), PROPERTY));
+        // It is zrepl's tag: releasing it by that name works.
+        pools.zfs("release", TAG, jailed("s3"));
+        assertEquals("0", userrefs("s3"));
+        ch.client.close();
+        assertEquals(0, ch.exitCode(), ch.stderr());
+    }
+
+    @Test
+    void staleHoldsOfACrashedRunAreReleasedOnTheNextReceive() throws Exception {
+        PipedServer ch = new PipedServer(config(List.of()), zfs, "laptop");
+        ch.client.handshake("push");
+        receive(ch.client, 0, 2);
+        // A run that crashed between holding s2 and releasing s1: both held, both recorded.
+        pools.zfs("hold", TAG, jailed("s1"));
+        pools.zfs("set", PROPERTY + "=s1,s2", jailed(""));
+        assertEquals(List.of("1", "1"), List.of(userrefs("s1"), userrefs("s2")));
+        receive(ch.client, 2, 3);
+        assertEquals(List.of("0", "0", "1"), List.of(userrefs("s1"), userrefs("s2"), userrefs("s3")));
+        assertEquals("s3", pools.get(jailed(""), PROPERTY));
+        assertEquals(new DestroyResult(List.of("s1", "s2"), List.of()),
+                ch.client.destroy(source.value(), List.of(target("s1"), target("s2"))));
+        ch.client.close();
+        assertEquals(0, ch.exitCode(), ch.stderr());
+    }
+
+    @Test
+    void statusFileNamesTheLastReceivedSnapshotPerFilesystem() throws Exception {
+        PipedServer ch = new PipedServer(config(List.of()), zfs, "laptop");
+        ch.client.handshake();
+        Instant before = Instant.now().minusSeconds(1);
+        receive(ch.client, 0, 2);
+        Instant after = Instant.now().plusSeconds(1);
+        ClientStatusFile.ClientStatus status = ClientStatusFile.read(state, "laptop");
+        assertNotNull(status);
+        assertEquals("laptop", status.client());
+        assertEquals(List.of(source.value()), List.copyOf(status.filesystems().keySet()));
+        ClientStatusFile.Received r = status.filesystems().get(source.value());
+        assertEquals("s2", r.snapshot());
+        assertEquals(Long.toUnsignedString(guid(source + "@s2")), r.guid());
+        Instant at = Instant.parse(r.received());
+        assertTrue(at.isAfter(before) && at.isBefore(after), r.received());
+        // Without a job the agent asked for no hold.
+        assertEquals(List.of("0", "0"), List.of(userrefs("s1"), userrefs("s2")));
+        assertEquals(Map.of(), zfs.localProperties(DatasetName.of(jailed(""))).entrySet().stream()
+                .filter(e -> e.getKey().startsWith("zreplj:")).collect(java.util.stream.Collectors.toMap(
+                        Map.Entry::getKey, Map.Entry::getValue)));
+        ch.client.close();
+        assertEquals(0, ch.exitCode(), ch.stderr());
+    }
+}

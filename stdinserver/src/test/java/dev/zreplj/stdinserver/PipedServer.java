@@ -1,0 +1,51 @@
+package dev.zreplj.stdinserver;
+
+import dev.zreplj.config.Config;
+import dev.zreplj.protocol.SinkClient;
+import dev.zreplj.zfs.Zfs;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** One stdinserver on piped streams, run on its own thread as sshd would run the process. */
+final class PipedServer {
+    final PipedOutputStream toServer;
+    final PipedInputStream fromServer;
+    final SinkClient client;
+    final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    final CompletableFuture<Integer> exit = new CompletableFuture<>();
+
+    PipedServer(Config config, Zfs zfs, String clientId) throws IOException {
+        PipedInputStream serverIn = new PipedInputStream(2 << 20);
+        toServer = new PipedOutputStream(serverIn);
+        fromServer = new PipedInputStream(2 << 20);
+        PipedOutputStream serverOut = new PipedOutputStream(fromServer);
+        client = new SinkClient(fromServer, toServer);
+        Thread t = new Thread(() -> {
+            int code = new StdinServer(config, clientId, zfs, serverIn, serverOut,
+                    new PrintStream(err, true, StandardCharsets.UTF_8)).run();
+            try {
+                serverOut.close();
+                serverIn.close();
+            } catch (IOException ignored) {
+                // pipes only
+            }
+            exit.complete(code);
+        }, "stdinserver-" + clientId);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    int exitCode() throws Exception {
+        return exit.get(60, TimeUnit.SECONDS);
+    }
+
+    String stderr() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+}
