@@ -8,6 +8,10 @@ import dev.zreplj.protocol.SinkClient;
 import dev.zreplj.replication.FilesystemPlan;
 import dev.zreplj.replication.FilesystemResult;
 import dev.zreplj.replication.Planner;
+import dev.zreplj.replication.Progress;
+import dev.zreplj.prune.PruneReport;
+import dev.zreplj.prune.PruneRun;
+import dev.zreplj.replication.ReplicationCursor;
 import dev.zreplj.replication.ReplicationPolicy;
 import dev.zreplj.replication.Replicator;
 import dev.zreplj.ssh.SshChannel;
@@ -29,11 +33,11 @@ import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** One pass of a push job: snapshot if due, connect, plan, replicate. */
+/** One pass of a push job: snapshot if due, connect, plan, replicate, prune both sides. */
 public final class PushPass {
     private static final Logger log = LoggerFactory.getLogger(PushPass.class);
     /** Sent as the exec command; the box's forced command ignores it and runs stdinserver anyway. */
-    static final String REMOTE_COMMAND = "zreplj stdinserver";
+    public static final String REMOTE_COMMAND = "zreplj stdinserver";
 
     private final PushJob job;
     private final Zfs zfs;
@@ -45,10 +49,24 @@ public final class PushPass {
         this.clock = clock;
     }
 
-    /** The outcome of a pass; {@code error} is set when the pass failed as a whole (e.g. no connection). */
-    public record Result(String job, Optional<String> snapshotTaken, List<FilesystemResult> filesystems, String error) {
+    /**
+     * The outcome of a pass; {@code error} is set when replication failed as a whole (e.g. no connection).
+     * {@code warnings} are things the user must know that are not failures of this pass (the backlog
+     * cap); {@code prune} is null when the pass did not prune.
+     */
+    public record Result(String job, Optional<String> snapshotTaken, List<FilesystemResult> filesystems, String error,
+                         List<String> warnings, PruneReport prune) {
+        public Result {
+            warnings = List.copyOf(warnings);
+        }
+
+        public Result(String job, Optional<String> snapshotTaken, List<FilesystemResult> filesystems, String error) {
+            this(job, snapshotTaken, filesystems, error, List.of(), null);
+        }
+
         public boolean failed() {
-            return error != null || filesystems.stream().anyMatch(FilesystemResult::failed);
+            return error != null || filesystems.stream().anyMatch(FilesystemResult::failed)
+                    || (prune != null && prune.failed());
         }
     }
 
@@ -58,30 +76,55 @@ public final class PushPass {
      *                          its retries), so an idle schedule does not open SSH sessions for nothing
      */
     public Result run(boolean forceSnapshot, boolean onlyAfterSnapshot) throws ZfsException, InterruptedException {
-        List<DatasetName> selected = zfs.listAllFilesystems().stream().filter(job.filesystems()::accepts).toList();
+        List<DatasetName> selected = selectedFilesystems(zfs, job);
         if (selected.isEmpty()) {
             return new Result(job.name(), Optional.empty(), List.of(), "the filesystems filter selects no"
                     + " filesystem (check it with 'zreplj test filesystems --job " + job.name() + "')");
         }
         Map<DatasetName, List<ZfsVersion>> versions = listVersions(selected);
-        Optional<String> taken = snapshotIfDue(selected, versions, forceSnapshot);
+        ReplicationCursor cursor = ReplicationCursor.load(zfs, job.name(), versions);
+        List<String> warnings = new ArrayList<>();
+        Optional<String> backlog = Optional.empty();
+        if (job.snapshotting().type() != Snapshotting.Type.MANUAL) {
+            Map<DatasetName, Optional<ZfsVersion>> cursors = new LinkedHashMap<>();
+            for (DatasetName fs : selected) {
+                cursors.put(fs, cursor.current(fs, versions.getOrDefault(fs, List.of())));
+            }
+            backlog = BacklogCap.check(job.snapshotting(), selected, versions, cursors);
+            backlog.ifPresent(w -> {
+                log.warn("job {}: {}", job.name(), w);
+                warnings.add(w);
+            });
+        }
+        Optional<String> taken = backlog.isPresent() ? Optional.empty() : snapshotIfDue(selected, versions, forceSnapshot);
         if (taken.isPresent()) {
             versions = listVersions(selected);
         } else if (onlyAfterSnapshot) {
-            return new Result(job.name(), taken, List.of(), null);
+            return new Result(job.name(), taken, List.of(), null, warnings, null);
         }
 
-        List<FilesystemResult> results;
         try (SshTransport ssh = SshTransport.connect(job.connect())) {
-            results = replicate(ssh, selected, versions);
+            Connected done = replicateAndPrune(ssh, selected, versions, cursor, warnings);
+            return new Result(job.name(), taken, done.results(), null, warnings, done.prune());
         } catch (IOException e) {
-            return new Result(job.name(), taken, List.of(), e.getMessage());
+            // Without the box the sender is still pruned: its guard is the local cursor.
+            PruneReport prune = new PruneRun(job, zfs).run(selected, null,
+                    "the backup box is unreachable: " + e.getMessage(), false);
+            return new Result(job.name(), taken, List.of(), e.getMessage(), warnings, prune);
         }
-        return new Result(job.name(), taken, results, null);
     }
 
-    private List<FilesystemResult> replicate(SshTransport ssh, List<DatasetName> selected,
-                                             Map<DatasetName, List<ZfsVersion>> versions)
+    /** The filesystems a job's filter selects, from one listing. */
+    public static List<DatasetName> selectedFilesystems(Zfs zfs, PushJob job) throws ZfsException {
+        return zfs.listAllFilesystems().stream().filter(job.filesystems()::accepts).toList();
+    }
+
+    private record Connected(List<FilesystemResult> results, PruneReport prune) {
+    }
+
+    private Connected replicateAndPrune(SshTransport ssh, List<DatasetName> selected,
+                                        Map<DatasetName, List<ZfsVersion>> versions, ReplicationCursor cursor,
+                                        List<String> warnings)
             throws IOException, InterruptedException, ZfsException {
         List<SshChannel> sshChannels = new ArrayList<>();
         List<SinkClient> clients = new ArrayList<>();
@@ -109,7 +152,14 @@ public final class PushPass {
                         + ") cannot send raw streams");
             }
             boolean resumable = zfs.capabilities().resumableReceive();
-            return new Replicator(zfs, raw, resumable).run(plans, clients);
+            List<FilesystemResult> results = new Replicator(zfs, raw, resumable, cursor, Progress.onTerminal(System.err))
+                    .run(plans, clients);
+            for (FilesystemPlan plan : plans) {
+                if (plan instanceof FilesystemPlan.UpToDate) {
+                    syncCursor(cursor, plan.filesystem(), versions, remote, warnings);
+                }
+            }
+            return new Connected(results, new PruneRun(job, zfs).run(selected, first, null, false));
         } finally {
             for (SinkClient client : clients) {
                 try {
@@ -119,17 +169,41 @@ public final class PushPass {
                 }
             }
             for (SshChannel channel : sshChannels) {
-                channel.close();
+                try {
+                    channel.close();
+                } catch (IOException e) {
+                    // The work is done; a failing goodbye must not turn the pass into "unreachable".
+                    log.debug("closing an SSH channel: {}", e.getMessage());
+                }
             }
         }
     }
 
-    private static SinkClient open(SshTransport ssh, List<SshChannel> channels, List<SinkClient> clients)
+    /**
+     * An up-to-date filesystem may lack its cursor (a pass killed between receive and cursor, or a
+     * crash that left two marks): set it to the newest snapshot both sides have.
+     */
+    private void syncCursor(ReplicationCursor cursor, DatasetName fs, Map<DatasetName, List<ZfsVersion>> versions,
+                            Map<String, RemoteFilesystem> remote, List<String> warnings) {
+        Optional<ZfsVersion> common = Planner.newestCommon(versions.getOrDefault(fs, List.of()), remote.get(fs.value()));
+        if (common.isEmpty() || common.get().type() != VersionType.SNAPSHOT) {
+            return;
+        }
+        try {
+            cursor.move(common.get());
+        } catch (ZfsException e) {
+            String w = fs + ": setting the replication cursor to " + common.get() + " failed: " + e.getMessage();
+            log.warn(w);
+            warnings.add(w);
+        }
+    }
+
+    private SinkClient open(SshTransport ssh, List<SshChannel> channels, List<SinkClient> clients)
             throws IOException {
         SshChannel channel = ssh.openChannel(REMOTE_COMMAND);
         channels.add(channel);
         SinkClient client = new SinkClient(channel.stdout(), channel.stdin());
-        client.handshake();
+        client.handshake(job.name());
         clients.add(client);
         return client;
     }

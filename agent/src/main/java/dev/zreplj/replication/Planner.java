@@ -8,8 +8,11 @@ import dev.zreplj.zfs.ZfsVersion;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * Plans one filesystem's replication from the two sides' versions, as a pure function so every case
@@ -83,6 +86,23 @@ public final class Planner {
             from = to;
         }
         return new FilesystemPlan.Replicate(filesystem, steps);
+    }
+
+    /**
+     * The newest of the sender's versions (snapshot or bookmark, by createtxg; the snapshot where both
+     * share one) whose guid the receiver has as a snapshot: the base of the next incremental send, and
+     * what the replication cursor should mark. Empty without a common version.
+     */
+    public static Optional<ZfsVersion> newestCommon(List<ZfsVersion> sender, RemoteFilesystem receiver) {
+        if (receiver == null) {
+            return Optional.empty();
+        }
+        Set<Long> received = new HashSet<>();
+        receiver.versions().stream().filter(v -> v.type() == VersionType.SNAPSHOT).forEach(v -> received.add(v.guid()));
+        return sender.stream()
+                .filter(v -> received.contains(v.guid()))
+                .max(Comparator.comparingLong(ZfsVersion::createtxg)
+                        .thenComparing(v -> v.type() == VersionType.SNAPSHOT));
     }
 
     private static FilesystemPlan initial(DatasetName filesystem, List<ZfsVersion> snapshots,

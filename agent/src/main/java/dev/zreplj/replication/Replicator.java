@@ -31,17 +31,18 @@ public final class Replicator {
     private final Zfs zfs;
     private final boolean raw;
     private final boolean resumable;
+    private final ReplicationCursor cursor;
     private final Progress progress;
 
-    /** Shows progress on stderr when it is an interactive terminal. */
-    public Replicator(Zfs zfs, boolean raw, boolean resumable) {
-        this(zfs, raw, resumable, Progress.onTerminal(System.err));
-    }
-
-    public Replicator(Zfs zfs, boolean raw, boolean resumable, Progress progress) {
+    /**
+     * @param cursor   moved to each step's snapshot as soon as the receiver confirms it; null for none
+     * @param progress bytes/rate/ETA display (quiet unless stderr is an interactive terminal)
+     */
+    public Replicator(Zfs zfs, boolean raw, boolean resumable, ReplicationCursor cursor, Progress progress) {
         this.zfs = zfs;
         this.raw = raw;
         this.resumable = resumable;
+        this.cursor = cursor;
         this.progress = progress;
     }
 
@@ -122,6 +123,16 @@ public final class Replicator {
                 Thread.currentThread().interrupt();
                 return new FilesystemResult(plan.filesystem(), FilesystemResult.Outcome.FAILED, done, bytes,
                         "interrupted during step " + step);
+            }
+            if (cursor != null) {
+                try {
+                    cursor.move(step.to());
+                } catch (ZfsException e) {
+                    // The box has the snapshot; the next pass finds it up to date and sets the cursor then.
+                    log.warn("{}: moving the replication cursor to {}: {}", plan.filesystem(), step.to(), e.getMessage());
+                    return new FilesystemResult(plan.filesystem(), FilesystemResult.Outcome.FAILED, done, bytes,
+                            "step " + step + " was received, but moving the replication cursor failed: " + e.getMessage());
+                }
             }
         }
         return new FilesystemResult(plan.filesystem(), FilesystemResult.Outcome.REPLICATED, done, bytes, "");

@@ -181,4 +181,16 @@ class PlannerTest {
             assertEquals(have == 0 ? n : n - have, steps.size());
         }
     }
+
+    @Test
+    void newestCommonIsTheNewestSenderVersionTheReceiverHas() {
+        assertEquals(java.util.Optional.empty(), Planner.newestCommon(List.of(a, b), null));
+        assertEquals(java.util.Optional.empty(), Planner.newestCommon(List.of(a, b), receiver()));
+        assertEquals(java.util.Optional.of(b), Planner.newestCommon(List.of(d, a, b, c), receiver(a, b)));
+        ZfsVersion cursorOfC = bookmark("zrepl_CURSOR_G_0000000000000021_J_j", 33, 30);
+        assertEquals(java.util.Optional.of(cursorOfC), Planner.newestCommon(List.of(a, cursorOfC, d), receiver(a, c)),
+                "a bookmark of a snapshot the receiver has counts when the snapshot itself is gone");
+        assertEquals(java.util.Optional.of(c), Planner.newestCommon(List.of(a, cursorOfC, c, d), receiver(a, c)),
+                "the snapshot wins over its bookmark");
+    }
 }

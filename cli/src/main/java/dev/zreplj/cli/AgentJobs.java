@@ -1,12 +1,17 @@
 package dev.zreplj.cli;
 
+import dev.zreplj.agent.JobStatusStore;
 import dev.zreplj.agent.PushPass;
 import dev.zreplj.config.Config;
 import dev.zreplj.config.PushJob;
+import dev.zreplj.prune.PruneReport;
 import dev.zreplj.replication.FilesystemResult;
 import dev.zreplj.zfs.Zfs;
 import dev.zreplj.zfs.ZfsException;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.time.Instant;
+import org.slf4j.LoggerFactory;
 import java.util.List;
 
 /** What {@code agent once} and {@code agent run} share: picking jobs, finding zfs, the summary. */
@@ -31,6 +36,17 @@ final class AgentJobs {
         return config.global().zfsBinary() != null ? new Zfs(config.global().zfsBinary()) : Zfs.locate();
     }
 
+    /** Prints the pass's summary and records it for {@code zreplj status}; a status file that cannot be written is logged, not fatal. */
+    static void report(Config config, PushPass.Result result, PrintStream out) {
+        printSummary(result, out);
+        try {
+            new JobStatusStore(config.global().stateDir()).record(result, Instant.now());
+        } catch (IOException e) {
+            LoggerFactory.getLogger(AgentJobs.class).warn("cannot write the status file for job {}: {}", result.job(),
+                    e.getMessage());
+        }
+    }
+
     static void printSummary(PushPass.Result result, PrintStream out) {
         StringBuilder sb = new StringBuilder();
         sb.append("job ").append(result.job()).append(": ");
@@ -44,9 +60,21 @@ final class AgentJobs {
         }
         result.snapshotTaken().ifPresent(s -> sb.append("; took snapshot @").append(s));
         out.println(sb);
+        for (String warning : result.warnings()) {
+            out.println("  warning: " + warning);
+        }
         for (FilesystemResult fs : result.filesystems()) {
             out.println("  " + fs.summaryLine());
         }
+        if (result.prune() != null) {
+            printPrune(result.prune(), out);
+        }
         out.flush();
+    }
+
+    static void printPrune(PruneReport prune, PrintStream out) {
+        for (String line : prune.lines()) {
+            out.println("  " + line);
+        }
     }
 }

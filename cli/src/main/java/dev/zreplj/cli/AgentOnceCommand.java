@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "once", description = "One pass for cron/systemd timers: snapshot if due, replicate, exit.")
+@Command(name = "once", description = "One pass for cron/systemd timers: snapshot if due, replicate, prune, exit.")
 final class AgentOnceCommand implements Callable<Integer> {
     @ParentCommand
     AgentCommand parent;
@@ -40,7 +40,7 @@ final class AgentOnceCommand implements Callable<Integer> {
         boolean failed = false;
         for (PushJob job : selected) {
             PushPass.Result result = new PushPass(job, zfs, Clock.systemDefaultZone()).run(snapshot, false);
-            AgentJobs.printSummary(result, System.out);
+            AgentJobs.report(config, result, System.out);
             failed |= result.failed();
         }
         return failed ? ExitCodes.FAILURE : ExitCodes.OK;

@@ -18,10 +18,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * The long-running agent: every tick it takes each job's snapshot when due and replicates after it;
+ * The long-running agent: every tick it takes each job's snapshot when due, then replicates and prunes;
  * a job whose last pass failed is retried every tick until it succeeds.
  */
-@Command(name = "run", description = "Long-running: periodic snapshots and replication for every push job.")
+@Command(name = "run", description = "Long-running: periodic snapshots, replication and pruning for every push job.")
 final class AgentRunCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(AgentRunCommand.class);
     private static final Duration MAX_TICK = Duration.ofMinutes(1);
@@ -49,7 +49,7 @@ final class AgentRunCommand implements Callable<Integer> {
                 try {
                     PushPass.Result result = new PushPass(job, zfs, Clock.systemDefaultZone()).run(false, !retry);
                     if (retry || result.snapshotTaken().isPresent()) {
-                        AgentJobs.printSummary(result, System.out);
+                        AgentJobs.report(config, result, System.out);
                         healthy.put(job.name(), !result.failed());
                     }
                 } catch (ZfsException e) {

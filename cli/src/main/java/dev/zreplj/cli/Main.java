@@ -16,6 +16,7 @@ import picocli.CommandLine.Option;
         description = "Replicates ZFS filesystems to a backup box over SSH.",
         subcommands = {
                 AgentCommand.class,
+                PruneCommand.class,
                 StdinserverCommand.class,
                 StatusCommand.class,
                 ConfigcheckCommand.class,

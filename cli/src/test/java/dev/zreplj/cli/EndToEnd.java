@@ -41,7 +41,27 @@ final class EndToEnd implements AutoCloseable {
         }
     }
 
+    /** The push job's pruning section (and anything after it) when a test does not give its own. */
+    static final String DEFAULT_JOB_TAIL = String.join("\n",
+            "    pruning:",
+            "      keep_sender:",
+            "        - type: not_replicated",
+            "        - type: last_n",
+            "          count: 100",
+            "      keep_receiver:",
+            "        - type: last_n",
+            "          count: 100",
+            "");
+
     EndToEnd(Path dir, String filesystemsYaml) throws IOException {
+        this(dir, filesystemsYaml, DEFAULT_JOB_TAIL, "");
+    }
+
+    /**
+     * @param jobTail    YAML after the push job's snapshotting section, indented 4 (pruning, conflict_resolution)
+     * @param sinkPolicy YAML appended to the sink job, indented 4 (e.g. its {@code policy: keep_floor})
+     */
+    EndToEnd(Path dir, String filesystemsYaml, String jobTail, String sinkPolicy) throws IOException {
         this.dir = dir;
         this.launcher = findLauncher();
         this.pools = TestPools.open();
@@ -62,7 +82,7 @@ final class EndToEnd implements AutoCloseable {
                     "    serve:",
                     "      type: stdinserver",
                     "      client_identities: [" + CLIENT + ", other]",
-                    ""));
+                    "") + sinkPolicy);
             Path sshdDir = Files.createDirectories(dir.resolve("sshd"));
             sshd = TestSshd.start(sshdDir, launcher + " --config " + sinkConfig + " stdinserver " + CLIENT);
             agentConfig = dir.resolve("agent.yml");
@@ -86,15 +106,7 @@ final class EndToEnd implements AutoCloseable {
                     "      type: periodic",
                     "      prefix: zrepl_",
                     "      interval: 10m",
-                    "    pruning:",
-                    "      keep_sender:",
-                    "        - type: not_replicated",
-                    "        - type: last_n",
-                    "          count: 100",
-                    "      keep_receiver:",
-                    "        - type: last_n",
-                    "          count: 100",
-                    ""));
+                    "") + jobTail);
         } catch (RuntimeException | IOException e) {
             pools.close();
             throw e;

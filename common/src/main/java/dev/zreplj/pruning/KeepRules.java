@@ -2,6 +2,7 @@ package dev.zreplj.pruning;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -43,6 +44,77 @@ public final class KeepRules {
             result.add(k);
         }
         return List.copyOf(result);
+    }
+
+    /**
+     * Why each candidate survives, in input order: the index into {@code rules} of the first rule that
+     * keeps it, or -1 when no rule does (it is destroyed). Agrees with {@link #keep}: kept exactly
+     * when the index is not -1.
+     *
+     * @throws IllegalArgumentException if two candidates have the same name
+     */
+    public static List<Integer> explain(List<KeepRule> rules, List<PruneCandidate> candidates) {
+        requireUniqueNames(candidates);
+        int[] first = new int[candidates.size()];
+        Arrays.fill(first, -1);
+        for (int r = 0; r < rules.size(); r++) {
+            for (int i : keptBy(rules.get(r), candidates)) {
+                if (first[i] == -1) {
+                    first[i] = r;
+                }
+            }
+        }
+        List<Integer> result = new ArrayList<>(first.length);
+        for (int f : first) {
+            result.add(f);
+        }
+        return List.copyOf(result);
+    }
+
+    /** One rule in the config's words, for reports: {@code last_n(count=10, regex=^zrepl_)}. */
+    public static String describe(KeepRule rule) {
+        if (rule instanceof KeepRule.LastN lastN) {
+            return "last_n(count=" + lastN.count() + (lastN.regex() == null ? "" : ", regex=" + lastN.regex()) + ")";
+        } else if (rule instanceof KeepRule.Regex regex) {
+            return "regex(" + (regex.negate() ? "negate, " : "") + regex.regex() + ")";
+        } else if (rule instanceof KeepRule.Grid grid) {
+            return "grid(" + describeGrid(grid.intervals()) + ", regex=" + grid.regex() + ")";
+        } else if (rule instanceof KeepRule.NotReplicated notReplicated) {
+            return notReplicated.keepSnapshotAtCursor() ? "not_replicated" : "not_replicated(keep_snapshot_at_cursor=false)";
+        }
+        throw new IllegalStateException("unknown keep rule " + rule.getClass().getName());
+    }
+
+    /** Runs of equal intervals folded back into {@code COUNTxDURATION(keep=K)}. */
+    private static String describeGrid(List<KeepRule.GridInterval> intervals) {
+        StringBuilder sb = new StringBuilder();
+        int i = 0;
+        while (i < intervals.size()) {
+            KeepRule.GridInterval interval = intervals.get(i);
+            int run = 1;
+            while (i + run < intervals.size() && intervals.get(i + run).equals(interval)) {
+                run++;
+            }
+            if (sb.length() > 0) {
+                sb.append(" | ");
+            }
+            sb.append(run).append('x').append(describeDuration(interval.length().getSeconds()));
+            if (interval.keep() == KeepRule.GridInterval.KEEP_ALL) {
+                sb.append("(keep=all)");
+            } else if (interval.keep() != 1) {
+                sb.append("(keep=").append(interval.keep()).append(')');
+            }
+            i += run;
+        }
+        return sb.toString();
+    }
+
+    private static String describeDuration(long s) {
+        if (s % 604_800 == 0) return s / 604_800 + "w";
+        if (s % 86_400 == 0) return s / 86_400 + "d";
+        if (s % 3_600 == 0) return s / 3_600 + "h";
+        if (s % 60 == 0) return s / 60 + "m";
+        return s + "s";
     }
 
     /** Indices into {@code candidates} of those the one rule keeps. */

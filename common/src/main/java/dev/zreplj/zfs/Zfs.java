@@ -270,6 +270,44 @@ public final class Zfs {
         run(List.of("release", validTag(tag), snapshotArgument(snapshot)));
     }
 
+    // --- replication cursors: bookmarks where zfs has them, else a hold plus a user property ---------
+
+    /** {@code zfs bookmark fs@snap fs#name}; only where {@link Capabilities#bookmarks()} (not zfs-fuse). */
+    public void bookmark(ZfsVersion snapshot, String bookmarkName) throws ZfsException {
+        DatasetName.validateComponent(bookmarkName, "bookmark name");
+        checkFullLength(snapshot.filesystem(), bookmarkName);
+        run(List.of("bookmark", snapshotArgument(snapshot), snapshot.filesystem().value() + "#" + bookmarkName));
+    }
+
+    /** {@code zfs destroy fs#name}. */
+    public void destroyBookmark(ZfsVersion bookmark) throws ZfsException {
+        if (bookmark.type() != VersionType.BOOKMARK) {
+            throw new IllegalArgumentException("not a bookmark: " + bookmark);
+        }
+        run(List.of("destroy", bookmark.fullName()));
+    }
+
+    /**
+     * The filesystems at or below {@code root} on which {@code property} is set locally, with its value:
+     * inherited and default values are left out (a user property is inherited by children and
+     * snapshots, which must not look as if they carried it). One invocation. Empty when root does not exist.
+     */
+    public Map<DatasetName, String> localProperty(DatasetName root, String property) throws ZfsException {
+        validateProperty(property);
+        String out = runOrMissing(List.of("get", "-Hp", "-r", "-s", "local", "-o", "name,property,value",
+                property, root.value()));
+        Map<DatasetName, String> values = new java.util.TreeMap<>();
+        if (out != null) {
+            ZfsOutput.properties(out, refusedLogger()).forEach((fs, props) -> {
+                String value = props.get(property);
+                if (value != null) {
+                    values.put(fs, value);
+                }
+            });
+        }
+        return values;
+    }
+
     /**
      * Releases {@code tag} from the snapshot; false (and nothing changed) when the snapshot does not carry
      * it, or no longer exists: a release that is already done is no failure for a caller cleaning up.

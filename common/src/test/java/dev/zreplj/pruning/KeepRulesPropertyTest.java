@@ -189,4 +189,30 @@ class KeepRulesPropertyTest {
             assertEquals(kept, keptNames(reordered, in), rules.toString());
         }
     }
+
+    @Test
+    void explainAgreesWithKeepAndNamesTheFirstRuleThatKeeps() {
+        Random r = new Random(6);
+        for (int round = 0; round < ROUNDS; round++) {
+            List<PruneCandidate> in = randomCandidates(r);
+            List<KeepRule> rules = new ArrayList<>();
+            int n = r.nextInt(4);
+            for (int i = 0; i < n; i++) {
+                rules.add(randomRule(r));
+            }
+            List<Boolean> keep = KeepRules.keep(rules, in);
+            List<Integer> why = KeepRules.explain(rules, in);
+            assertEquals(in.size(), why.size());
+            for (int i = 0; i < in.size(); i++) {
+                assertEquals(keep.get(i), why.get(i) >= 0, rules + " on " + in.get(i));
+                for (int earlier = 0; earlier < Math.max(0, why.get(i)); earlier++) {
+                    assertTrue(!keptNames(List.of(rules.get(earlier)), in).contains(in.get(i).name()),
+                            "rule " + earlier + " keeps " + in.get(i) + " but explain says " + why.get(i));
+                }
+                if (why.get(i) >= 0) {
+                    assertTrue(keptNames(List.of(rules.get(why.get(i))), in).contains(in.get(i).name()));
+                }
+            }
+        }
+    }
 }

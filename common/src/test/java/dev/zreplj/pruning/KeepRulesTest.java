@@ -315,4 +315,35 @@ class KeepRulesTest {
             assertThrows(IllegalArgumentException.class, () -> new KeepRule.Grid(Pattern.compile(""), List.of()));
         }
     }
+
+    @Nested
+    class Explain {
+        @Test
+        void firstKeepingRuleOrMinusOne() {
+            List<PruneCandidate> in = List.of(at("foo_1", 0), at("foo_2", 1), at("bar_1", 2), at("baz", 3));
+            assertEquals(List.of(1, 0, 1, -1),
+                    KeepRules.explain(List.of(lastN(1, "^foo_"), regex("_1$", false)), in));
+            assertEquals(List.of(-1, -1, -1, -1), KeepRules.explain(List.of(), in));
+        }
+
+        @Test
+        void duplicateNamesAreRefusedAsByKeep() {
+            assertThrows(IllegalArgumentException.class,
+                    () -> KeepRules.explain(List.of(), List.of(at("a", 0), at("a", 1))));
+        }
+
+        @Test
+        void describeSpeaksTheConfigLanguage() {
+            assertEquals("last_n(count=3, regex=^zrepl_)", KeepRules.describe(lastN(3, "^zrepl_")));
+            assertEquals("last_n(count=3)", KeepRules.describe(lastN(3, null)));
+            assertEquals("regex(^manual_)", KeepRules.describe(regex("^manual_", false)));
+            assertEquals("regex(negate, ^x)", KeepRules.describe(regex("^x", true)));
+            assertEquals("grid(1x1h(keep=all) | 24x1h | 2x1d(keep=3) | 1x8d | 3x2w, regex=^zrepl_)",
+                    KeepRules.describe(grid("^zrepl_", "1x1h(keep=all) | 24x1h | 2x1d(keep=3) | 1x8d | 3x14d")));
+            assertEquals("grid(1x90s | 1x2m, regex=.*)", KeepRules.describe(grid(".*", "1x90s | 1x120s")));
+            assertEquals("not_replicated", KeepRules.describe(new KeepRule.NotReplicated(true)));
+            assertEquals("not_replicated(keep_snapshot_at_cursor=false)",
+                    KeepRules.describe(new KeepRule.NotReplicated(false)));
+        }
+    }
 }

@@ -52,4 +52,28 @@ class ZfsArgumentsTest {
         Files.createFile(dir.resolve("zfs"));
         assertEquals(fake, Zfs.find(dir + ":" + bin), "a non-executable zfs is skipped");
     }
+
+    /** A zfs that only records its arguments: bookmarks cannot be tried on zfs-fuse. */
+    @Test
+    void bookmarkAndDestroyBookmarkArguments(@TempDir Path dir) throws Exception {
+        Path log = dir.resolve("args");
+        Path fake = dir.resolve("zfs");
+        Files.writeString(fake, "#!/bin/sh\nprintf '%s|' \"$@\" >> " + log + "\necho >> " + log + "\n");
+        Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Zfs zfs = new Zfs(fake);
+        DatasetName fs = DatasetName.of("tank/a-b");
+        ZfsVersion snap = new ZfsVersion(fs, VersionType.SNAPSHOT, "zrepl_1", 0xabcL, 5, java.time.Instant.EPOCH);
+        ZfsVersion mark = new ZfsVersion(fs, VersionType.BOOKMARK, "zrepl_CURSOR_G_0000000000000abc_J_job", 0xabcL, 5,
+                java.time.Instant.EPOCH);
+
+        zfs.bookmark(snap, "zrepl_CURSOR_G_0000000000000abc_J_job");
+        zfs.destroyBookmark(mark);
+
+        assertEquals(List.of("bookmark|tank/a-b@zrepl_1|tank/a-b#zrepl_CURSOR_G_0000000000000abc_J_job|",
+                "destroy|tank/a-b#zrepl_CURSOR_G_0000000000000abc_J_job|"), Files.readAllLines(log));
+        assertThrows(IllegalArgumentException.class, () -> zfs.destroyBookmark(snap), "never a snapshot");
+        assertThrows(IllegalArgumentException.class, () -> zfs.bookmark(mark, "x"), "bookmarks are made from snapshots");
+        assertThrows(InvalidNameException.class, () -> zfs.bookmark(snap, "-x y@z"));
+        assertEquals(2, Files.readAllLines(log).size(), "refused calls never reach zfs");
+    }
 }

@@ -262,6 +262,28 @@ class ZfsSystemTest {
     }
 
     @Test
+    void localPropertyIgnoresInheritedValuesAndTakesOneCall() throws Exception {
+        DatasetName pool = pools.createPool("src");
+        DatasetName a = pools.createFilesystem(pool.child("a"));
+        DatasetName b = pools.createFilesystem(a.child("b"));
+        DatasetName c = pools.createFilesystem(pool.child("c"));
+        pools.snapshot(a, "s1");
+        zfs.capabilities();
+        zfs.setProperty(a, "zreplj:cursor:job", "00000000000000ab");
+        zfs.setProperty(c, "zreplj:cursor:job", "00000000000000cd");
+        zfs.setProperty(c, "zreplj:cursor:other", "1");
+        long before = zfs.invocations();
+
+        Map<DatasetName, String> values = zfs.localProperty(pool, "zreplj:cursor:job");
+
+        assertEquals(Map.of(a, "00000000000000ab", c, "00000000000000cd"), values,
+                "b and a@s1 inherit the value but do not carry it themselves");
+        assertEquals(before + 1, zfs.invocations());
+        assertEquals(Map.of(), zfs.localProperty(pool.child("missing"), "zreplj:cursor:job"));
+        assertEquals(Map.of(), zfs.localProperty(b, "zreplj:cursor:job"));
+    }
+
+    @Test
     void hostileNamesNeverReachZfs() throws Exception {
         DatasetName pool = pools.createPool("bad");
         DatasetName fs = pools.createFilesystem(pool.child("fs"));

@@ -228,12 +228,13 @@ public final class ConfigLoader {
         switch (type) {
             case "manual" -> {
                 s.allowOnly("type");
-                return new Snapshotting(Snapshotting.Type.MANUAL, null, null, null, null);
+                return new Snapshotting(Snapshotting.Type.MANUAL, null, null, null, null,
+                        Snapshotting.DEFAULT_MAX_UNREPLICATED);
             }
             case "periodic" -> s.allowOnly("type", "prefix", "interval", "timestamp_format", "utc_timestamp_format",
-                    "timestamp_location", "hooks");
+                    "timestamp_location", "hooks", "max_unreplicated");
             case "cron" -> s.allowOnly("type", "prefix", "cron", "timestamp_format", "utc_timestamp_format",
-                    "timestamp_location", "hooks");
+                    "timestamp_location", "hooks", "max_unreplicated");
             default -> throw src.error(typeNode, "snapshotting type '" + type
                     + "' is not known (periodic, cron and manual are)");
         }
@@ -261,8 +262,11 @@ public final class ConfigLoader {
         } catch (IllegalArgumentException e) {
             throw src.error(s.get(formatKey).orElse(prefixNode), e.getMessage());
         }
+        int maxUnreplicated = s.has("max_unreplicated")
+                ? (int) ranged(s, "max_unreplicated", 1, Integer.MAX_VALUE) : Snapshotting.DEFAULT_MAX_UNREPLICATED;
         if (type.equals("periodic")) {
-            return new Snapshotting(Snapshotting.Type.PERIODIC, prefix, duration(s, "interval", true), null, format);
+            return new Snapshotting(Snapshotting.Type.PERIODIC, prefix, duration(s, "interval", true), null, format,
+                    maxUnreplicated);
         }
         String cron = s.string("cron");
         try {
@@ -270,7 +274,7 @@ public final class ConfigLoader {
         } catch (IllegalArgumentException e) {
             throw src.error(s.require("cron"), e.getMessage());
         }
-        return new Snapshotting(Snapshotting.Type.CRON, prefix, null, cron, format);
+        return new Snapshotting(Snapshotting.Type.CRON, prefix, null, cron, format, maxUnreplicated);
     }
 
     private static SendOptions readSend(YamlMapping s) throws ConfigException {

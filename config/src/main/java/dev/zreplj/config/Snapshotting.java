@@ -6,7 +6,24 @@ import java.time.Duration;
  * @param interval        for {@link Type#PERIODIC}
  * @param cron            for {@link Type#CRON} (five-field cron spec)
  * @param timestampFormat zrepl's: dense (default), human, iso-8601, unix-seconds, or a Go layout
+ * @param maxUnreplicated zreplj's backlog cap: no new snapshot while a filesystem already has this many of
+ *                        the job's snapshots newer than its replication cursor
  */
-public record Snapshotting(Type type, String prefix, Duration interval, String cron, String timestampFormat) {
+public record Snapshotting(Type type, String prefix, Duration interval, String cron, String timestampFormat,
+                           int maxUnreplicated) {
+    /** Weeks of 10-minute snapshots, days of minutely ones: far beyond a normal outage, long before a full pool. */
+    public static final int DEFAULT_MAX_UNREPLICATED = 500;
+
     public enum Type { PERIODIC, CRON, MANUAL }
+
+    public Snapshotting {
+        if (maxUnreplicated < 1) {
+            throw new IllegalArgumentException("max_unreplicated must be at least 1, got " + maxUnreplicated);
+        }
+    }
+
+    /** With the default backlog cap. */
+    public Snapshotting(Type type, String prefix, Duration interval, String cron, String timestampFormat) {
+        this(type, prefix, interval, cron, timestampFormat, DEFAULT_MAX_UNREPLICATED);
+    }
 }

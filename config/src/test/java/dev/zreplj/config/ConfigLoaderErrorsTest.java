@@ -220,6 +220,21 @@ class ConfigLoaderErrorsTest {
     }
 
     @Test
+    void maxUnreplicated() throws Exception {
+        assertEquals("14:25: 'max_unreplicated' must be at least 1, not 0",
+                error(push("interval: 10m", "interval: 10m\n      max_unreplicated: 0")));
+        assertEquals("14:25: 'max_unreplicated' must be at least 1, not -5",
+                error(push("interval: 10m", "interval: 10m\n      max_unreplicated: -5")));
+        String notANumber = error(push("interval: 10m", "interval: 10m\n      max_unreplicated: many"));
+        assertTrue(notANumber.startsWith("14:25: ") && notANumber.contains("max_unreplicated"), notANumber);
+        String tooBig = error(push("interval: 10m", "interval: 10m\n      max_unreplicated: 99999999999"));
+        assertTrue(tooBig.startsWith("14:25: ") && tooBig.contains("max_unreplicated"), tooBig);
+        assertEquals("12:7: unknown key 'max_unreplicated' (allowed: type)",
+                error(PUSH.replace("      type: periodic\n      prefix: zrepl_\n      interval: 10m\n",
+                        "      type: manual\n      max_unreplicated: 3\n")));
+    }
+
+    @Test
     void cron() throws Exception {
         String cron = push("      type: periodic", "      type: cron").replace("interval: 10m", "cron: \"%s\"");
         assertEquals("13:13: cron minute 61 is out of range 0-59", error(cron.formatted("61 * * * *")));
@@ -231,7 +246,7 @@ class ConfigLoaderErrorsTest {
         assertEquals("11:7: missing required key 'cron' in 'snapshotting'",
                 error(push("      type: periodic", "      type: cron").replace("      interval: 10m\n", "")));
         assertEquals("13:7: unknown key 'interval' (allowed: type, prefix, cron, timestamp_format, "
-                        + "utc_timestamp_format, timestamp_location, hooks)",
+                        + "utc_timestamp_format, timestamp_location, hooks, max_unreplicated)",
                 error(push("      type: periodic", "      type: cron")));
     }
 

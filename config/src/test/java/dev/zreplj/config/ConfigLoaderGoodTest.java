@@ -2,11 +2,13 @@ package dev.zreplj.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.zreplj.pruning.GridSpec;
 import dev.zreplj.pruning.KeepRule;
 import dev.zreplj.zfs.DatasetName;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -74,6 +76,25 @@ class ConfigLoaderGoodTest {
                 minimal.conflictResolution());
         assertEquals("", rules(minimal.pruning().keepSender()));
         assertEquals("", rules(minimal.pruning().keepReceiver()));
+    }
+
+    @Test
+    void maxUnreplicatedIsReadAndDefaults(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path file = dir.resolve("z.yml");
+        String job = String.join("\n", "jobs:", "  - name: p", "    type: push", "    connect:",
+                "      type: ssh+stdinserver", "      host: h", "      user: u", "      identity_file: /id",
+                "    filesystems: {\"pool<\": true}", "    snapshotting:", "      type: %s", "      prefix: zrepl_",
+                "      %s%s", "    pruning:", "      keep_sender: []", "      keep_receiver: []", "");
+        Files.writeString(file, job.formatted("periodic", "interval: 10m", "\n      max_unreplicated: 7"));
+        assertEquals(7, new ConfigLoader().load(file).pushJobs().get(0).snapshotting().maxUnreplicated());
+        Files.writeString(file, job.formatted("cron", "cron: \"0 * * * *\"", "\n      max_unreplicated: 1"));
+        assertEquals(1, new ConfigLoader().load(file).pushJobs().get(0).snapshotting().maxUnreplicated());
+        Files.writeString(file, job.formatted("periodic", "interval: 10m", ""));
+        assertEquals(Snapshotting.DEFAULT_MAX_UNREPLICATED,
+                new ConfigLoader().load(file).pushJobs().get(0).snapshotting().maxUnreplicated());
+        assertEquals(500, Snapshotting.DEFAULT_MAX_UNREPLICATED);
+        assertThrows(IllegalArgumentException.class,
+                () -> new Snapshotting(Snapshotting.Type.PERIODIC, "z", Duration.ofMinutes(1), null, "dense", 0));
     }
 
     @Test

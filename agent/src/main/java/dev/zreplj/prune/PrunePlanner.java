@@ -1,0 +1,112 @@
+package dev.zreplj.prune;
+
+import dev.zreplj.protocol.RemoteFilesystem;
+import dev.zreplj.protocol.RemoteVersion;
+import dev.zreplj.pruning.KeepRule;
+import dev.zreplj.pruning.KeepRules;
+import dev.zreplj.pruning.PruneCandidate;
+import dev.zreplj.zfs.VersionType;
+import dev.zreplj.zfs.ZfsVersion;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Decides per filesystem what pruning destroys: the keep rules first, then the guards that no rule can
+ * overrule. Pure, so every case is tested without ZFS.
+ *
+ * <p>Sender: a snapshot counts as replicated when it is at or before the replication cursor; the cursor
+ * snapshot and everything newer are never destroyed, and without a cursor nothing is. Receiver: the
+ * newest snapshot the sender also has (the next incremental base) is never destroyed, and a
+ * filesystem with no snapshot in common with the sender is not pruned at all.
+ */
+public final class PrunePlanner {
+    static final String CURSOR = "the replication cursor";
+    static final String UNREPLICATED = "not replicated yet";
+    static final String NO_CURSOR = "no replication cursor yet";
+    static final String COMMON = "the newest snapshot in common with the sender";
+
+    private PrunePlanner() {
+    }
+
+    /**
+     * @param versions the filesystem's snapshots (bookmarks are ignored)
+     * @param cursor   the replication cursor (a snapshot or its bookmark), if any
+     */
+    public static FilesystemPrunePlan sender(String filesystem, List<ZfsVersion> versions, Optional<ZfsVersion> cursor,
+                                             List<KeepRule> rules) {
+        List<ZfsVersion> snapshots = versions.stream()
+                .filter(v -> v.type() == VersionType.SNAPSHOT)
+                .sorted(Comparator.comparingLong(ZfsVersion::createtxg))
+                .toList();
+        long cursorTxg = cursor.map(ZfsVersion::createtxg).orElse(Long.MIN_VALUE);
+        List<PruneCandidate> candidates = new ArrayList<>();
+        for (ZfsVersion s : snapshots) {
+            candidates.add(new PruneCandidate(s.name(), s.creation(), cursor.isPresent() && s.createtxg() <= cursorTxg));
+        }
+        List<Integer> why = KeepRules.explain(rules, candidates);
+        List<Decision> decisions = new ArrayList<>();
+        for (int i = 0; i < snapshots.size(); i++) {
+            ZfsVersion s = snapshots.get(i);
+            if (why.get(i) >= 0) {
+                decisions.add(Decision.keep(s.name(), s.guid(), rule(rules, why.get(i)), false));
+            } else if (cursor.isEmpty()) {
+                decisions.add(Decision.keep(s.name(), s.guid(), NO_CURSOR, true));
+            } else if (s.guid() == cursor.get().guid()) {
+                decisions.add(Decision.keep(s.name(), s.guid(), CURSOR, true));
+            } else if (s.createtxg() > cursorTxg) {
+                decisions.add(Decision.keep(s.name(), s.guid(), UNREPLICATED, true));
+            } else {
+                decisions.add(Decision.destroy(s.name(), s.guid()));
+            }
+        }
+        return new FilesystemPrunePlan(Side.SENDER, filesystem, decisions, null);
+    }
+
+    /**
+     * @param sender the sender's versions of the same filesystem: snapshots and bookmarks both name a
+     *               guid the next incremental send can start from
+     */
+    public static FilesystemPrunePlan receiver(RemoteFilesystem receiver, List<ZfsVersion> sender, List<KeepRule> rules) {
+        List<RemoteVersion> snapshots = receiver.versions().stream()
+                .filter(v -> v.type() == VersionType.SNAPSHOT)
+                .sorted(Comparator.comparingLong(RemoteVersion::createtxg))
+                .toList();
+        if (snapshots.isEmpty()) {
+            return new FilesystemPrunePlan(Side.RECEIVER, receiver.path(), List.of(), null);
+        }
+        Set<Long> senderGuids = new HashSet<>();
+        sender.forEach(v -> senderGuids.add(v.guid()));
+        Optional<RemoteVersion> common = snapshots.stream()
+                .filter(v -> senderGuids.contains(v.guid()))
+                .max(Comparator.comparingLong(RemoteVersion::createtxg));
+        if (common.isEmpty()) {
+            return new FilesystemPrunePlan(Side.RECEIVER, receiver.path(), List.of(),
+                    "no snapshot in common with the sender; not pruned until replication works again");
+        }
+        List<PruneCandidate> candidates = snapshots.stream()
+                .map(v -> new PruneCandidate(v.name(), Instant.ofEpochSecond(v.creation()), null))
+                .toList();
+        List<Integer> why = KeepRules.explain(rules, candidates);
+        List<Decision> decisions = new ArrayList<>();
+        for (int i = 0; i < snapshots.size(); i++) {
+            RemoteVersion v = snapshots.get(i);
+            if (why.get(i) >= 0) {
+                decisions.add(Decision.keep(v.name(), v.guid(), rule(rules, why.get(i)), false));
+            } else if (v.guid() == common.get().guid()) {
+                decisions.add(Decision.keep(v.name(), v.guid(), COMMON, true));
+            } else {
+                decisions.add(Decision.destroy(v.name(), v.guid()));
+            }
+        }
+        return new FilesystemPrunePlan(Side.RECEIVER, receiver.path(), decisions, null);
+    }
+
+    private static String rule(List<KeepRule> rules, int index) {
+        return "rule " + (index + 1) + " " + KeepRules.describe(rules.get(index));
+    }
+}

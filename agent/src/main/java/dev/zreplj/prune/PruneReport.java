@@ -1,0 +1,46 @@
+package dev.zreplj.prune;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A pruning run of one job: per filesystem and side. {@code receiverSkipped} says why the receiver was
+ * not pruned at all (the box unreachable), null when it was; {@code error} is a failure before any
+ * filesystem was looked at (listing the sender failed).
+ */
+public record PruneReport(boolean dryRun, List<FilesystemPruneResult> filesystems, String receiverSkipped,
+                          String error) {
+    public PruneReport {
+        filesystems = List.copyOf(filesystems);
+    }
+
+    /**
+     * Destroys that failed, a sender that could not be listed, or a receiver that could not be reached.
+     * Refusals by the box are its policy at work, not failures.
+     */
+    public boolean failed() {
+        return error != null || receiverSkipped != null || filesystems.stream().anyMatch(FilesystemPruneResult::failed);
+    }
+
+    public int destroyedCount() {
+        return filesystems.stream().mapToInt(f -> f.dryRun() ? f.plan().toDestroy().size() : f.destroyed().size()).sum();
+    }
+
+    public int refusedCount() {
+        return filesystems.stream().mapToInt(f -> f.refused().size()).sum();
+    }
+
+    public List<String> lines() {
+        List<String> out = new ArrayList<>();
+        if (error != null) {
+            out.add("prune: failed: " + error);
+        }
+        for (FilesystemPruneResult f : filesystems) {
+            out.addAll(f.lines());
+        }
+        if (receiverSkipped != null) {
+            out.add("prune receiver: skipped: " + receiverSkipped);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,115 @@
+package dev.zreplj.prune;
+
+import dev.zreplj.config.PushJob;
+import dev.zreplj.protocol.DestroyResult;
+import dev.zreplj.protocol.DestroyTarget;
+import dev.zreplj.protocol.RemoteFilesystem;
+import dev.zreplj.protocol.SinkClient;
+import dev.zreplj.replication.ReplicationCursor;
+import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.Zfs;
+import dev.zreplj.zfs.ZfsException;
+import dev.zreplj.zfs.ZfsVersion;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Prunes a push job's filesystems on both sides: lists the sender (one call per pool) and the
+ * receiver (one LIST), plans with {@link PrunePlanner}, destroys on the sender in one batch per
+ * filesystem and asks the box for one DESTROY per filesystem. Without the box, the sender is still
+ * pruned: its guard is the local replication cursor, not the receiver's listing.
+ */
+public final class PruneRun {
+    private static final Logger log = LoggerFactory.getLogger(PruneRun.class);
+
+    private final PushJob job;
+    private final Zfs zfs;
+
+    public PruneRun(PushJob job, Zfs zfs) {
+        this.job = job;
+        this.zfs = zfs;
+    }
+
+    /**
+     * @param box            a channel after its handshake, or null when the box cannot be reached
+     * @param boxUnavailable why there is no box (shown in the report); ignored when {@code box} is set
+     * @param dryRun         plan and report only: no zfs mutation, no DESTROY request
+     */
+    public PruneReport run(List<DatasetName> selected, SinkClient box, String boxUnavailable, boolean dryRun) {
+        Map<DatasetName, List<ZfsVersion>> versions = new LinkedHashMap<>();
+        ReplicationCursor cursor;
+        try {
+            for (String pool : new TreeSet<>(selected.stream().map(DatasetName::pool).toList())) {
+                versions.putAll(zfs.listVersions(DatasetName.of(pool)));
+            }
+            cursor = ReplicationCursor.load(zfs, job.name(), versions);
+        } catch (ZfsException e) {
+            return new PruneReport(dryRun, List.of(), "the sender could not be listed, so neither side is pruned",
+                    e.getMessage());
+        }
+        List<FilesystemPruneResult> results = new ArrayList<>();
+        for (DatasetName fs : selected) {
+            List<ZfsVersion> mine = versions.getOrDefault(fs, List.of());
+            results.add(pruneSender(PrunePlanner.sender(fs.value(), mine, cursor.current(fs, mine),
+                    job.pruning().keepSender()), fs, dryRun));
+        }
+        String receiverSkipped = box == null ? boxUnavailable : null;
+        if (box != null) {
+            try {
+                Map<String, RemoteFilesystem> remote = new HashMap<>();
+                box.listFilesystems().forEach(r -> remote.put(r.path(), r));
+                for (DatasetName fs : selected) {
+                    RemoteFilesystem copy = remote.get(fs.value());
+                    if (copy != null) {
+                        FilesystemPrunePlan plan = PrunePlanner.receiver(copy, versions.getOrDefault(fs, List.of()),
+                                job.pruning().keepReceiver());
+                        results.add(pruneReceiver(plan, box, dryRun));
+                    }
+                }
+            } catch (IOException e) {
+                receiverSkipped = "listing the backup box failed: " + e.getMessage();
+            }
+        }
+        return new PruneReport(dryRun, results, receiverSkipped, null);
+    }
+
+    private FilesystemPruneResult pruneSender(FilesystemPrunePlan plan, DatasetName fs, boolean dryRun) {
+        List<String> names = plan.toDestroy().stream().map(Decision::name).toList();
+        if (dryRun || names.isEmpty()) {
+            return new FilesystemPruneResult(plan, dryRun, List.of(), List.of(), null);
+        }
+        try {
+            zfs.destroySnapshots(fs, names);
+            log.info("{}: pruned {} snapshot{} on the sender", fs, names.size(), names.size() == 1 ? "" : "s");
+            return new FilesystemPruneResult(plan, false, names, List.of(), null);
+        } catch (ZfsException e) {
+            // Where zfs destroys one snapshot a call, some may be gone: the next run's listing tells.
+            log.warn("{}: pruning the sender: {}", fs, e.getMessage());
+            return new FilesystemPruneResult(plan, false, List.of(), List.of(), e.getMessage());
+        }
+    }
+
+    private static FilesystemPruneResult pruneReceiver(FilesystemPrunePlan plan, SinkClient box, boolean dryRun) {
+        List<DestroyTarget> targets = plan.toDestroy().stream().map(d -> new DestroyTarget(d.name(), d.guid())).toList();
+        if (dryRun || targets.isEmpty()) {
+            return new FilesystemPruneResult(plan, dryRun, List.of(), List.of(), null);
+        }
+        try {
+            DestroyResult result = box.destroy(plan.filesystem(), targets);
+            for (DestroyResult.Refusal r : result.refused()) {
+                log.warn("{}: the backup box refused to destroy @{}: {}", plan.filesystem(), r.name(), r.reason());
+            }
+            return new FilesystemPruneResult(plan, false, result.destroyed(), result.refused(), null);
+        } catch (IOException e) {
+            log.warn("{}: pruning the receiver: {}", plan.filesystem(), e.getMessage());
+            return new FilesystemPruneResult(plan, false, List.of(), List.of(), e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,176 @@
+package dev.zreplj.prune;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.zreplj.protocol.RemoteFilesystem;
+import dev.zreplj.protocol.RemoteVersion;
+import dev.zreplj.pruning.KeepRule;
+import dev.zreplj.pruning.KeepRules;
+import dev.zreplj.pruning.PruneCandidate;
+import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.VersionType;
+import dev.zreplj.zfs.ZfsVersion;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+class PrunePlannerTest {
+    private static final DatasetName FS = DatasetName.of("tank/home");
+    private static final KeepRule NOT_REPLICATED = new KeepRule.NotReplicated(true);
+
+    private static ZfsVersion snap(int i) {
+        return new ZfsVersion(FS, VersionType.SNAPSHOT, "zrepl_" + i, 1000 + i, 10L * i, Instant.ofEpochSecond(100L * i));
+    }
+
+    private static ZfsVersion bookmarkOf(ZfsVersion s) {
+        return new ZfsVersion(FS, VersionType.BOOKMARK, "zrepl_CURSOR_G_x_J_j", s.guid(), s.createtxg(), s.creation());
+    }
+
+    private static List<ZfsVersion> snaps(int n) {
+        List<ZfsVersion> out = new ArrayList<>();
+        for (int i = 1; i <= n; i++) out.add(snap(i));
+        return out;
+    }
+
+    private static KeepRule lastN(int n) {
+        return new KeepRule.LastN(n, Pattern.compile("^zrepl_"));
+    }
+
+    private static List<String> destroyed(FilesystemPrunePlan plan) {
+        return plan.toDestroy().stream().map(Decision::name).toList();
+    }
+
+    private static String reason(FilesystemPrunePlan plan, String name) {
+        return plan.decisions().stream().filter(d -> d.name().equals(name)).findFirst().orElseThrow().reason();
+    }
+
+    @Test
+    void senderDestroysWhatNoRuleKeepsAtOrBeforeTheCursor() {
+        FilesystemPrunePlan plan = PrunePlanner.sender(FS.value(), snaps(6), Optional.of(snap(5)),
+                List.of(NOT_REPLICATED, lastN(2)));
+        assertEquals(List.of("zrepl_1", "zrepl_2", "zrepl_3", "zrepl_4"), destroyed(plan));
+        assertEquals("rule 1 not_replicated", reason(plan, "zrepl_5"), "the cursor snapshot is kept by the rule");
+        assertEquals("rule 1 not_replicated", reason(plan, "zrepl_6"));
+        FilesystemPrunePlan second = PrunePlanner.sender(FS.value(), snaps(6), Optional.of(snap(5)),
+                List.of(lastN(3), NOT_REPLICATED));
+        assertEquals(List.of("zrepl_1", "zrepl_2", "zrepl_3"), destroyed(second));
+        assertEquals("rule 1 last_n(count=3, regex=^zrepl_)", reason(second, "zrepl_4"));
+        assertEquals("rule 1 last_n(count=3, regex=^zrepl_)", reason(second, "zrepl_6"), "the first keeping rule");
+        assertTrue(plan.decisions().stream().noneMatch(Decision::overridesRules));
+        assertNull(plan.skipped());
+    }
+
+    @Test
+    void senderNeverDestroysTheCursorNorAnythingNewerWhateverTheRules() {
+        FilesystemPrunePlan plan = PrunePlanner.sender(FS.value(), snaps(6), Optional.of(snap(3)), List.of(lastN(1)));
+        assertEquals(List.of("zrepl_1", "zrepl_2"), destroyed(plan));
+        assertEquals(PrunePlanner.CURSOR, reason(plan, "zrepl_3"));
+        assertEquals(PrunePlanner.UNREPLICATED, reason(plan, "zrepl_4"));
+        assertEquals(PrunePlanner.UNREPLICATED, reason(plan, "zrepl_5"));
+        assertEquals("rule 1 last_n(count=1, regex=^zrepl_)", reason(plan, "zrepl_6"));
+        assertEquals(List.of("zrepl_3", "zrepl_4", "zrepl_5"), plan.decisions().stream()
+                .filter(Decision::overridesRules).map(Decision::name).toList());
+
+        FilesystemPrunePlan empty = PrunePlanner.sender(FS.value(), snaps(4), Optional.of(snap(2)), List.of());
+        assertEquals(List.of("zrepl_1"), destroyed(empty), "keep_sender: [] still spares the cursor and newer");
+    }
+
+    @Test
+    void withoutACursorTheSenderDestroysNothing() {
+        FilesystemPrunePlan plan = PrunePlanner.sender(FS.value(), snaps(5), Optional.empty(), List.of(lastN(1)));
+        assertEquals(List.of(), destroyed(plan));
+        assertEquals(PrunePlanner.NO_CURSOR, reason(plan, "zrepl_1"));
+        assertEquals("rule 1 last_n(count=1, regex=^zrepl_)", reason(plan, "zrepl_5"));
+    }
+
+    @Test
+    void aCursorBookmarkWorksWhenItsSnapshotIsGoneAndBookmarksAreNeverCandidates() {
+        List<ZfsVersion> versions = new ArrayList<>(snaps(5));
+        ZfsVersion mark = bookmarkOf(snap(3));
+        versions.remove(2);
+        versions.add(mark);
+        FilesystemPrunePlan plan = PrunePlanner.sender(FS.value(), versions, Optional.of(mark), List.of());
+        assertEquals(List.of("zrepl_1", "zrepl_2"), destroyed(plan));
+        assertEquals(4, plan.decisions().size(), "four snapshots, the bookmark is not one");
+    }
+
+    @Test
+    void senderAgreesWithTestPruneOnTheSameListWithTheCursorAsReplicated() {
+        Random r = new Random(7);
+        for (int round = 0; round < 300; round++) {
+            List<ZfsVersion> all = snaps(1 + r.nextInt(15));
+            ZfsVersion cursor = all.get(r.nextInt(all.size()));
+            List<KeepRule> rules = new ArrayList<>();
+            if (r.nextBoolean()) rules.add(NOT_REPLICATED);
+            if (r.nextBoolean()) rules.add(lastN(1 + r.nextInt(5)));
+            if (r.nextBoolean()) rules.add(new KeepRule.Regex(Pattern.compile("[27]$"), false));
+            List<ZfsVersion> shuffled = new ArrayList<>(all);
+            Collections.shuffle(shuffled, r);
+            FilesystemPrunePlan plan = PrunePlanner.sender(FS.value(), shuffled, Optional.of(cursor), rules);
+            List<PruneCandidate> candidates = all.stream().map(s -> new PruneCandidate(s.name(), s.creation(),
+                    s.createtxg() <= cursor.createtxg())).toList();
+            List<Boolean> keep = KeepRules.keep(rules, candidates);
+            List<String> expected = new ArrayList<>();
+            for (int i = 0; i < all.size(); i++) {
+                if (!keep.get(i) && all.get(i).createtxg() < cursor.createtxg()) expected.add(all.get(i).name());
+            }
+            assertEquals(expected, destroyed(plan), rules + " cursor " + cursor);
+        }
+    }
+
+    private static RemoteVersion remote(ZfsVersion s) {
+        return new RemoteVersion(s.name(), VersionType.SNAPSHOT, s.guid(), s.createtxg() + 7, s.creation().getEpochSecond());
+    }
+
+    private static RemoteFilesystem receiver(List<ZfsVersion> have) {
+        return new RemoteFilesystem(FS.value(), false, have.stream().map(PrunePlannerTest::remote).toList(), null);
+    }
+
+    @Test
+    void receiverKeepsTheNewestCommonSnapshotWhateverTheRules() {
+        FilesystemPrunePlan plan = PrunePlanner.receiver(receiver(snaps(5)), snaps(3), List.of());
+        assertEquals(List.of("zrepl_1", "zrepl_2", "zrepl_4", "zrepl_5"), destroyed(plan));
+        assertEquals(PrunePlanner.COMMON, reason(plan, "zrepl_3"));
+
+        FilesystemPrunePlan ruled = PrunePlanner.receiver(receiver(snaps(5)), snaps(5), List.of(lastN(2)));
+        assertEquals(List.of("zrepl_1", "zrepl_2", "zrepl_3"), destroyed(ruled));
+        assertTrue(ruled.decisions().stream().noneMatch(Decision::overridesRules));
+    }
+
+    @Test
+    void aSenderBookmarkMakesItsSnapshotTheCommonOne() {
+        FilesystemPrunePlan plan = PrunePlanner.receiver(receiver(snaps(4)), List.of(snap(1), bookmarkOf(snap(3))),
+                List.of());
+        assertEquals(List.of("zrepl_1", "zrepl_2", "zrepl_4"), destroyed(plan));
+    }
+
+    @Test
+    void receiverWithoutCommonSnapshotIsLeftAlone() {
+        FilesystemPrunePlan plan = PrunePlanner.receiver(receiver(snaps(3)), List.of(snap(9)), List.of());
+        assertEquals(List.of(), plan.decisions());
+        assertTrue(plan.skipped().contains("no snapshot in common"), plan.skipped());
+        assertNull(PrunePlanner.receiver(receiver(List.of()), snaps(1), List.of()).skipped(), "nothing to prune");
+    }
+
+    @Test
+    void receiverDecisionsMatchTestPruneWithoutReplicationState() {
+        FilesystemPrunePlan plan = PrunePlanner.receiver(receiver(snaps(8)), snaps(8),
+                List.of(lastN(3), new KeepRule.Regex(Pattern.compile("_2$"), false)));
+        List<PruneCandidate> candidates = snaps(8).stream()
+                .map(s -> new PruneCandidate(s.name(), s.creation(), null)).toList();
+        List<Boolean> keep = KeepRules.keep(List.of(lastN(3), new KeepRule.Regex(Pattern.compile("_2$"), false)), candidates);
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < candidates.size(); i++) {
+            if (!keep.get(i)) expected.add(candidates.get(i).name());
+        }
+        assertEquals(expected, destroyed(plan));
+        assertEquals(List.of("zrepl_1", "zrepl_3", "zrepl_4", "zrepl_5"), expected);
+    }
+}

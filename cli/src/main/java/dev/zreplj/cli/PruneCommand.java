@@ -1,0 +1,77 @@
+package dev.zreplj.cli;
+
+import dev.zreplj.agent.PushPass;
+import dev.zreplj.config.Config;
+import dev.zreplj.config.PushJob;
+import dev.zreplj.protocol.SinkClient;
+import dev.zreplj.prune.PruneReport;
+import dev.zreplj.prune.PruneRun;
+import dev.zreplj.ssh.SshChannel;
+import dev.zreplj.ssh.SshTransport;
+import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.Zfs;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * Pruning on its own, without snapshotting or replicating: the same run {@code agent once} ends with.
+ * When the box cannot be reached the sender is still pruned (its guard is the local replication
+ * cursor) and the exit status is 1.
+ */
+@Command(name = "prune", description = "Prune sender and receiver by the push jobs' keep rules.")
+final class PruneCommand implements Callable<Integer> {
+    @ParentCommand
+    Main parent;
+
+    @Option(names = "--job", paramLabel = "NAME", description = "only this push job (repeatable; default: all)")
+    List<String> jobs = new ArrayList<>();
+
+    @Option(names = "--dry-run", description = "print what would be destroyed and why; change nothing")
+    boolean dryRun;
+
+    @Override
+    public Integer call() throws Exception {
+        Config config = parent.loadConfig();
+        List<PushJob> selected = AgentJobs.select(config, jobs);
+        Zfs zfs = AgentJobs.zfs(config);
+        boolean failed = false;
+        PrintStream out = System.out;
+        for (PushJob job : selected) {
+            List<DatasetName> filesystems = PushPass.selectedFilesystems(zfs, job);
+            PruneReport report = prune(job, zfs, filesystems);
+            out.println("job " + job.name() + ": " + (dryRun ? "prune plan (dry run)" : "pruned") + ", "
+                    + filesystems.size() + " filesystem" + (filesystems.size() == 1 ? "" : "s") + ", "
+                    + report.destroyedCount() + (dryRun ? " to destroy" : " destroyed")
+                    + (report.refusedCount() == 0 ? "" : ", " + report.refusedCount() + " refused by the backup box")
+                    + (report.failed() ? ", with failures" : ""));
+            AgentJobs.printPrune(report, out);
+            out.flush();
+            failed |= report.failed();
+        }
+        return failed ? ExitCodes.FAILURE : ExitCodes.OK;
+    }
+
+    private PruneReport prune(PushJob job, Zfs zfs, List<DatasetName> filesystems) {
+        PruneRun run = new PruneRun(job, zfs);
+        PruneReport report = null;
+        try (SshTransport ssh = SshTransport.connect(job.connect());
+             SshChannel channel = ssh.openChannel(PushPass.REMOTE_COMMAND)) {
+            SinkClient box = new SinkClient(channel.stdout(), channel.stdin());
+            box.handshake(job.name());
+            report = run.run(filesystems, box, null, dryRun);
+            box.close();
+        } catch (IOException e) {
+            if (report == null) {
+                return run.run(filesystems, null, "the backup box is unreachable: " + e.getMessage(), dryRun);
+            }
+            // Pruning is done; only saying goodbye failed.
+        }
+        return report;
+    }
+}
