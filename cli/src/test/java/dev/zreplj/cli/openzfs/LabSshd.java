@@ -2,6 +2,8 @@ package dev.zreplj.cli.openzfs;
 
 import static dev.zreplj.cli.openzfs.OpenZfsLab.quote;
 
+import java.util.List;
+
 /**
  * A second OpenSSH sshd inside the lab guest, on a free loopback port there, with its own host key and
  * one authorized_keys line holding a forced command: the backup box as production sees it, reachable
@@ -18,10 +20,18 @@ public final class LabSshd implements AutoCloseable {
         this.port = port;
     }
 
-    /** Starts sshd with ed25519 host and client keys in the guest directory {@code dir} (created). */
-    public static LabSshd start(OpenZfsLab lab, String dir, String forcedCommand) {
+    /**
+     * Starts sshd with ed25519 host and client keys in the guest directory {@code dir} (created);
+     * {@code environment} ("NAME=VALUE", no spaces) is set in every session, forced command included.
+     */
+    public static LabSshd start(OpenZfsLab lab, String dir, String forcedCommand, List<String> environment) {
         if (forcedCommand.indexOf('"') >= 0 || forcedCommand.indexOf('\n') >= 0) {
             throw new IllegalArgumentException("forced command must not contain '\"' or a newline: " + forcedCommand);
+        }
+        for (String variable : environment) {
+            if (!variable.matches("[A-Z_][A-Z0-9_]*=\\S*")) {
+                throw new IllegalArgumentException("environment entry must be NAME=VALUE without spaces: " + variable);
+            }
         }
         String d = quote(dir);
         // sshd picks no port itself: ask the kernel for a free one, then bind it at once.
@@ -46,6 +56,7 @@ public final class LabSshd implements AutoCloseable {
                 "KbdInteractiveAuthentication no",
                 "PermitRootLogin prohibit-password",
                 "LogLevel VERBOSE",
+                environment.isEmpty() ? "" : "SetEnv " + String.join(" ", environment),
                 "EOF",
                 "mkdir -p /run/sshd",
                 // without -D sshd detaches (so this ssh session can end), then listens and writes its pid file
