@@ -20,7 +20,7 @@ import java.util.stream.Stream;
  * A laptop pool, a backup-box pool, a real sshd whose forced command is the built {@code zreplj}
  * launcher, and the agent run through the same launcher: the product exactly as a user runs it.
  */
-final class EndToEnd implements AutoCloseable {
+final class EndToEnd implements PushSetup {
     static final String CLIENT = "laptop";
 
     final Path dir;
@@ -71,46 +71,66 @@ final class EndToEnd implements AutoCloseable {
             sinkRoot = pools.createFilesystem(dst.child("sink"));
             jail = sinkRoot.child(CLIENT);
             sinkConfig = dir.resolve("sink.yml");
-            Files.writeString(sinkConfig, String.join("\n",
-                    "global:",
-                    "  zreplj:",
-                    "    state_dir: " + dir.resolve("box-state"),
-                    "jobs:",
-                    "  - name: backups",
-                    "    type: sink",
-                    "    root_fs: " + sinkRoot,
-                    "    serve:",
-                    "      type: stdinserver",
-                    "      client_identities: [" + CLIENT + ", other]",
-                    "") + sinkPolicy);
+            Files.writeString(sinkConfig, sinkYaml(dir.resolve("box-state").toString(), sinkRoot, sinkPolicy));
             Path sshdDir = Files.createDirectories(dir.resolve("sshd"));
             sshd = TestSshd.start(sshdDir, launcher + " --config " + sinkConfig + " stdinserver " + CLIENT);
             agentConfig = dir.resolve("agent.yml");
-            Files.writeString(agentConfig, String.join("\n",
-                    "global:",
-                    "  zreplj:",
-                    "    state_dir: " + dir.resolve("laptop-state"),
-                    "jobs:",
-                    "  - name: laptop_to_box",
-                    "    type: push",
-                    "    connect:",
-                    "      type: ssh+stdinserver",
-                    "      host: 127.0.0.1",
-                    "      port: " + sshd.port(),
-                    "      user: root",
-                    "      identity_file: " + sshd.clientKey(),
-                    "      known_hosts: " + sshd.knownHosts(),
-                    "    filesystems:",
-                    filesystemsYaml.replace("SRC", src.value()).indent(6).stripTrailing(),
-                    "    snapshotting:",
-                    "      type: periodic",
-                    "      prefix: zrepl_",
-                    "      interval: 10m",
-                    "") + jobTail);
+            Files.writeString(agentConfig, agentYaml(dir.resolve("laptop-state").toString(), sshd.port(),
+                    sshd.clientKey().toString(), sshd.knownHosts().toString(), filesystemsYaml, src, jobTail));
         } catch (RuntimeException | IOException e) {
             pools.close();
             throw e;
         }
+    }
+
+    /**
+     * The box's config: one sink job serving {@link #CLIENT} (and "other") below {@code sinkRoot}.
+     *
+     * @param sinkPolicy YAML appended to the sink job, indented 4 (e.g. its {@code policy: keep_floor})
+     */
+    static String sinkYaml(String stateDir, DatasetName sinkRoot, String sinkPolicy) {
+        return String.join("\n",
+                "global:",
+                "  zreplj:",
+                "    state_dir: " + stateDir,
+                "jobs:",
+                "  - name: backups",
+                "    type: sink",
+                "    root_fs: " + sinkRoot,
+                "    serve:",
+                "      type: stdinserver",
+                "      client_identities: [" + CLIENT + ", other]",
+                "") + sinkPolicy;
+    }
+
+    /**
+     * The laptop's config: one push job to the sshd on 127.0.0.1:port; "SRC" in the filter is the source pool.
+     *
+     * @param jobTail YAML after the push job's snapshotting section, indented 4 (pruning, conflict_resolution)
+     */
+    static String agentYaml(String stateDir, int port, String identityFile, String knownHosts, String filesystemsYaml,
+            DatasetName src, String jobTail) {
+        return String.join("\n",
+                "global:",
+                "  zreplj:",
+                "    state_dir: " + stateDir,
+                "jobs:",
+                "  - name: laptop_to_box",
+                "    type: push",
+                "    connect:",
+                "      type: ssh+stdinserver",
+                "      host: 127.0.0.1",
+                "      port: " + port,
+                "      user: root",
+                "      identity_file: " + identityFile,
+                "      known_hosts: " + knownHosts,
+                "    filesystems:",
+                filesystemsYaml.replace("SRC", src.value()).indent(6).stripTrailing(),
+                "    snapshotting:",
+                "      type: periodic",
+                "      prefix: zrepl_",
+                "      interval: 10m",
+                "") + jobTail;
     }
 
     static Path findLauncher() throws IOException {
@@ -123,7 +143,8 @@ final class EndToEnd implements AutoCloseable {
         }
     }
 
-    Run agent(String... args) {
+    @Override
+    public Run agent(String... args) {
         List<String> command = new ArrayList<>(List.of("--config", agentConfig.toString()));
         command.addAll(List.of(args));
         return zreplj(command, null);
@@ -136,7 +157,8 @@ final class EndToEnd implements AutoCloseable {
                 .redirectOutput(dir.resolve("killed-agent.log").toFile()).start();
     }
 
-    Run zreplj(List<String> args, byte[] stdin) {
+    @Override
+    public Run zreplj(List<String> args, byte[] stdin) {
         List<String> command = new ArrayList<>(List.of(launcher.toString()));
         command.addAll(args);
         try {
@@ -195,7 +217,8 @@ final class EndToEnd implements AutoCloseable {
     }
 
     /** Names and exact guids of every snapshot below a dataset, "name\tguid" per line, sorted by name. */
-    String snapshotsWithGuids(DatasetName root) {
+    @Override
+    public String snapshotsWithGuids(DatasetName root) {
         // zfs-fuse has neither `list -p` nor `get -t`: take every dataset's guid and keep the snapshots.
         return pools.zfs("get", "-Hp", "-r", "-o", "name,value", "guid", root.value()).lines()
                 .filter(l -> l.contains("@"))
@@ -204,8 +227,94 @@ final class EndToEnd implements AutoCloseable {
                 .collect(java.util.stream.Collectors.joining());
     }
 
-    List<String> datasets(DatasetName root) {
+    @Override
+    public List<String> datasets(DatasetName root) {
         return pools.zfs("list", "-H", "-r", "-o", "name", "-s", "name", root.value()).lines().toList();
+    }
+
+    @Override
+    public DatasetName src() {
+        return src;
+    }
+
+    @Override
+    public DatasetName dst() {
+        return dst;
+    }
+
+    @Override
+    public DatasetName sinkRoot() {
+        return sinkRoot;
+    }
+
+    @Override
+    public DatasetName jail() {
+        return jail;
+    }
+
+    @Override
+    public String sinkConfigPath() {
+        return sinkConfig.toString();
+    }
+
+    @Override
+    public DatasetName createFilesystem(DatasetName name) {
+        return pools.createFilesystem(name);
+    }
+
+    @Override
+    public void writeRandomFile(DatasetName fs, String fileName, int bytes) {
+        pools.writeRandomFile(fs, fileName, bytes);
+    }
+
+    @Override
+    public List<String> snapshotNames(DatasetName fs) {
+        return pools.snapshotNames(fs);
+    }
+
+    @Override
+    public String get(String dataset, String property) {
+        return pools.get(dataset, property);
+    }
+
+    @Override
+    public void pinImpostorHostKey() throws IOException {
+        Path impostor = TestSshd.keygen(dir.resolve("impostor"), TestSshd.KeyType.ED25519, "impostor");
+        Files.writeString(sshd.knownHosts(), "[127.0.0.1]:" + sshd.port() + " "
+                + Files.readString(Path.of(impostor + ".pub")).strip() + "\n");
+    }
+
+    @Override
+    public void killAgentWhileReceiving(String target, String... args) throws IOException, InterruptedException {
+        Process agent = startAgent(args);
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (!receiving(target)) {
+            assertTrue(agent.isAlive(), () -> "agent ended before the stream started: " + killedAgentLog());
+            assertTrue(System.nanoTime() < deadline, "no zfs recv into " + target + " within 120 s");
+            Thread.sleep(5);
+        }
+        Thread.sleep(150);
+        agent.destroyForcibly().waitFor();
+    }
+
+    @Override
+    public boolean receiving(String target) {
+        return ProcessHandle.allProcesses()
+                .anyMatch(p -> p.info().commandLine().map(c -> isReceive(c, target)).orElse(false));
+    }
+
+    /** Whether a process command line is a zfs receive into {@code target}. */
+    static boolean isReceive(String commandLine, String target) {
+        return (commandLine.contains(" recv ") || commandLine.contains(" receive ")) && commandLine.contains(target);
+    }
+
+    /** What the agent started by {@link #startAgent} printed. */
+    String killedAgentLog() {
+        try {
+            return Files.readString(dir.resolve("killed-agent.log"));
+        } catch (IOException ex) {
+            return "(no log)";
+        }
     }
 
     static void assertContains(String haystack, String needle, Run run) {

@@ -1,0 +1,195 @@
+package dev.zreplj.cli;
+
+import static dev.zreplj.cli.openzfs.OpenZfsLab.command;
+import static dev.zreplj.cli.openzfs.OpenZfsLab.quote;
+
+import dev.zreplj.cli.openzfs.LabPools;
+import dev.zreplj.cli.openzfs.LabSshd;
+import dev.zreplj.cli.openzfs.OpenZfsLab;
+import dev.zreplj.zfs.DatasetName;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@link EndToEnd} inside the OpenZFS lab guest: both pools, the sink sshd with the forced command, the
+ * agent and stdinserver all run in the guest (agent -> guest sshd -> stdinserver -> zfs recv); the test
+ * JVM on the host only drives them over the lab's ssh.
+ */
+final class LabEndToEnd implements PushSetup {
+    /** The distribution {@code mvn package} builds, relative to the cli module. */
+    static final Path DISTRIBUTION = Path.of("target", "zreplj.tar.gz");
+    /**
+     * JVM options for every zreplj in the guest: under TCG the C2 compiler costs more than it saves in
+     * runs this short (a JVM start 9.4 -> 6.7 s). Does not change what zreplj does.
+     */
+    static final String JAVA_OPTS = "ZREPLJ_JAVA_OPTS=-XX:TieredStopAtLevel=1";
+
+    final OpenZfsLab lab;
+    final String launcher;
+    final LabPools pools;
+    final String dir;
+    final DatasetName src;
+    final DatasetName dst;
+    final DatasetName sinkRoot;
+    final DatasetName jail;
+    final String sinkConfig;
+    final LabSshd sshd;
+    final String agentConfig;
+
+    LabEndToEnd(OpenZfsLab lab, String filesystemsYaml) {
+        this.lab = lab;
+        this.launcher = lab.installDistribution(DISTRIBUTION);
+        this.pools = LabPools.open(lab);
+        LabSshd started = null;
+        try {
+            dir = pools.workDir();
+            src = pools.createPool("src");
+            dst = pools.createPool("dst");
+            sinkRoot = pools.createFilesystem(dst.child("sink"));
+            jail = sinkRoot.child(EndToEnd.CLIENT);
+            sinkConfig = dir + "/sink.yml";
+            lab.write(sinkConfig, EndToEnd.sinkYaml(dir + "/box-state", sinkRoot, ""));
+            started = LabSshd.start(lab, dir + "/sshd", launcher + " --config " + sinkConfig + " stdinserver "
+                    + EndToEnd.CLIENT, List.of(JAVA_OPTS));
+            sshd = started;
+            agentConfig = dir + "/agent.yml";
+            lab.write(agentConfig, EndToEnd.agentYaml(dir + "/laptop-state", sshd.port(), sshd.clientKey(),
+                    sshd.knownHosts(), filesystemsYaml, src, EndToEnd.DEFAULT_JOB_TAIL));
+        } catch (RuntimeException e) {
+            try {
+                if (started != null) started.close();
+            } finally {
+                pools.close();
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public DatasetName src() {
+        return src;
+    }
+
+    @Override
+    public DatasetName dst() {
+        return dst;
+    }
+
+    @Override
+    public DatasetName sinkRoot() {
+        return sinkRoot;
+    }
+
+    @Override
+    public DatasetName jail() {
+        return jail;
+    }
+
+    @Override
+    public String sinkConfigPath() {
+        return sinkConfig;
+    }
+
+    @Override
+    public DatasetName createFilesystem(DatasetName name) {
+        return pools.createFilesystem(name);
+    }
+
+    @Override
+    public void writeRandomFile(DatasetName fs, String fileName, int bytes) {
+        pools.writeRandomFile(fs, fileName, bytes);
+    }
+
+    @Override
+    public List<String> snapshotNames(DatasetName fs) {
+        return pools.snapshotNames(fs);
+    }
+
+    @Override
+    public String get(String dataset, String property) {
+        return pools.get(dataset, property);
+    }
+
+    @Override
+    public String snapshotsWithGuids(DatasetName root) {
+        return pools.snapshotsWithGuids(root);
+    }
+
+    @Override
+    public List<String> datasets(DatasetName root) {
+        return pools.datasets(root);
+    }
+
+    @Override
+    public EndToEnd.Run agent(String... args) {
+        List<String> command = new ArrayList<>(List.of("--config", agentConfig));
+        command.addAll(List.of(args));
+        return zreplj(command, null);
+    }
+
+    @Override
+    public EndToEnd.Run zreplj(List<String> args, byte[] stdin) {
+        List<String> words = new ArrayList<>(List.of(launcher));
+        words.addAll(args);
+        OpenZfsLab.Result r = lab.sh("cd " + quote(dir) + " && export " + JAVA_OPTS + " && " + command(words), stdin,
+                OpenZfsLab.DEFAULT_TIMEOUT);
+        return new EndToEnd.Run(r.exit(), r.stdout(), r.stderr());
+    }
+
+    @Override
+    public void pinImpostorHostKey() {
+        lab.check("cd " + quote(dir) + " && ssh-keygen -q -t ed25519 -N '' -C impostor -f impostor && "
+                + "echo \"[127.0.0.1]:" + sshd.port() + " $(cat impostor.pub)\" > " + quote(sshd.knownHosts()));
+    }
+
+    /**
+     * Watches for the receive inside the guest: a poll from the host over ssh takes longer than the
+     * whole stream may. The script lives in a file so that no process's command line but zfs recv's
+     * holds both the target and " recv ".
+     */
+    @Override
+    public void killAgentWhileReceiving(String target, String... args) {
+        List<String> agentWords = new ArrayList<>(List.of(launcher, "--config", agentConfig));
+        agentWords.addAll(List.of(args));
+        lab.write(dir + "/kill-agent.sh", String.join("\n",
+                "export " + JAVA_OPTS,
+                "receiving() {",
+                "  ps -eo args= | { while IFS= read -r l; do",
+                "    case $l in *' recv '*|*' receive '*) case $l in *\"$1\"*) exit 0 ;; esac ;; esac",
+                "  done; exit 1; }",
+                "}",
+                command(agentWords) + " > killed-agent.log 2>&1 &",
+                "pid=$!",
+                "end=$(($(date +%s) + 300))",
+                "until receiving \"$1\"; do",
+                "  kill -0 $pid 2>/dev/null || { echo 'agent ended before the stream started:'; cat killed-agent.log; exit 3; } >&2",
+                "  [ $(date +%s) -lt $end ] || { echo \"no zfs recv into $1 within 300 s\" >&2; kill -KILL $pid; exit 4; }",
+                "  sleep 0.05",
+                "done",
+                "sleep 0.15",
+                "kill -KILL $pid",
+                "wait $pid 2>/dev/null",
+                "exit 0",
+                ""));
+        OpenZfsLab.Result r = lab.sh("cd " + quote(dir) + " && sh kill-agent.sh " + quote(target), null,
+                OpenZfsLab.DEFAULT_TIMEOUT);
+        if (r.exit() != 0) {
+            throw new AssertionError(r.stderr().strip());
+        }
+    }
+
+    @Override
+    public boolean receiving(String target) {
+        return lab.check("ps -eo args=").lines().anyMatch(c -> EndToEnd.isReceive(c, target));
+    }
+
+    @Override
+    public void close() {
+        try {
+            sshd.close();
+        } finally {
+            pools.close();
+        }
+    }
+}

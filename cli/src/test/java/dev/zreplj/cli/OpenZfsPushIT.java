@@ -1,0 +1,18 @@
+package dev.zreplj.cli;
+
+import dev.zreplj.cli.openzfs.OpenZfsLab;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
+
+/**
+ * The push suite on OpenZFS 2.3, in the lab guest (contrib/zfs-lab). Fails with
+ * {@link OpenZfsLab#NOT_RUNNING} when the lab is not started; developers may pass
+ * -DexcludedGroups=openzfs explicitly, CI never does.
+ */
+@Tag("openzfs")
+class OpenZfsPushIT extends PushSuite {
+    @Override
+    LabEndToEnd open(Path dir, String filesystemsYaml) {
+        return new LabEndToEnd(OpenZfsLab.connect(), filesystemsYaml);
+    }
+}

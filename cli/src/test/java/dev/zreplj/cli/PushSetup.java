@@ -1,0 +1,62 @@
+package dev.zreplj.cli;
+
+import dev.zreplj.zfs.DatasetName;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * A whole push setup as {@link PushSuite} drives it: a laptop pool, a backup-box pool with a sink below
+ * it, an sshd whose forced command is the built launcher's stdinserver, and the agent run through the
+ * same launcher. Two places hold one: this machine on zfs-fuse ({@link EndToEnd}) and the OpenZFS lab
+ * guest ({@link LabEndToEnd}); paths and commands are those of the machine the setup lives on.
+ */
+interface PushSetup extends AutoCloseable {
+    /** The laptop's pool. */
+    DatasetName src();
+
+    /** The box's pool. */
+    DatasetName dst();
+
+    /** The sink's root_fs on the box. */
+    DatasetName sinkRoot();
+
+    /** Where the box keeps {@link EndToEnd#CLIENT}'s filesystems. */
+    DatasetName jail();
+
+    /** The box's config file, for running {@code zreplj stdinserver} directly. */
+    String sinkConfigPath();
+
+    DatasetName createFilesystem(DatasetName name);
+
+    void writeRandomFile(DatasetName fs, String fileName, int bytes);
+
+    /** Snapshot names (after '@') of exactly this filesystem, in creation order. */
+    List<String> snapshotNames(DatasetName fs);
+
+    /** A property value as {@code zfs get -H -o value} prints it. */
+    String get(String dataset, String property);
+
+    /** Names and exact guids of every snapshot below a dataset, "name\tguid" per line, sorted by name. */
+    String snapshotsWithGuids(DatasetName root);
+
+    /** Every dataset below (and including) root, sorted by name. */
+    List<String> datasets(DatasetName root);
+
+    /** The launcher with the agent's config and these arguments. */
+    EndToEnd.Run agent(String... args);
+
+    /** The launcher with these arguments and stdin (may be null). */
+    EndToEnd.Run zreplj(List<String> args, byte[] stdin);
+
+    /** Replaces the agent's pinned host key of the box by a freshly generated one. */
+    void pinImpostorHostKey() throws IOException;
+
+    /** Starts the agent with these arguments and SIGKILLs it soon after a zfs receive into target began. */
+    void killAgentWhileReceiving(String target, String... args) throws IOException, InterruptedException;
+
+    /** Whether a zfs receive into target is running on the box. */
+    boolean receiving(String target);
+
+    @Override
+    void close();
+}

@@ -1,0 +1,146 @@
+package dev.zreplj.cli;
+
+import static dev.zreplj.cli.EndToEnd.assertContains;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.zreplj.zfs.DatasetName;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The push suite, the same assertions wherever the setup lives: on zfs-fuse ({@link EndToEndIT}) and
+ * in the OpenZFS lab guest ({@link OpenZfsPushIT}).
+ */
+abstract class PushSuite {
+    static final String HOME_FILTER = "\"SRC/home<\": true\n\"SRC/home/cache\": false";
+
+    @TempDir
+    Path tmp;
+
+    /** A fresh setup whose agent selects filesystems with this filter ("SRC" stands for the source pool). */
+    abstract PushSetup open(Path dir, String filesystemsYaml) throws IOException;
+
+    /** The source listing as it must look on the box: every name moved into the client's jail. */
+    static String expectedOnBox(PushSetup e, String sourceListing) {
+        return sourceListing.lines()
+                .map(l -> e.jail().value() + "/" + l)
+                .collect(Collectors.joining("\n", "", sourceListing.isEmpty() ? "" : "\n"));
+    }
+
+    @Test
+    void replicatesSelectedFilesystemsThenOnlyTheIncrementThenNothing() throws Exception {
+        try (PushSetup e = open(tmp, HOME_FILTER)) {
+            DatasetName home = e.createFilesystem(e.src().child("home"));
+            DatasetName docs = e.createFilesystem(home.child("docs"));
+            DatasetName cache = e.createFilesystem(home.child("cache"));
+            DatasetName other = e.createFilesystem(e.src().child("other"));
+            e.writeRandomFile(home, "photo.bin", 3 << 20);
+            e.writeRandomFile(docs, "note.bin", 1 << 20);
+
+            EndToEnd.Run first = e.agent("agent", "once", "--snapshot");
+            assertEquals(0, first.exit(), first::toString);
+            assertContains(first.stdout(), "took snapshot @zrepl_", first);
+
+            String source = e.snapshotsWithGuids(home);
+            assertEquals(2, source.lines().count(), "one snapshot on home and one on docs:\n" + source);
+            assertEquals(1, source.lines().map(l -> l.substring(l.indexOf('@'), l.indexOf('\t'))).distinct().count(),
+                    "both snapshots carry the same name:\n" + source);
+            assertEquals(List.of(), e.snapshotNames(cache), "a filtered filesystem is not snapshotted");
+            assertEquals(List.of(), e.snapshotNames(other), "a filtered filesystem is not snapshotted");
+            assertEquals(expectedOnBox(e, source), e.snapshotsWithGuids(e.jail()), "same snapshots, same guids");
+            assertEquals(List.of(e.jail().value(), e.jail().child(e.src().value()).value(),
+                    e.jail().child(home.value()).value(), e.jail().child(docs.value()).value()), e.datasets(e.jail()),
+                    "children replicated, filtered ones not");
+            assertEquals("no", e.get(e.jail().child(home.value()).value(), "mounted"), "never mounted on the box");
+            assertEquals("on", e.get(e.jail().child(e.src().value()).value(), "zrepl:placeholder"));
+
+            e.writeRandomFile(docs, "more.bin", 256 << 10);
+            EndToEnd.Run second = e.agent("agent", "once", "--snapshot");
+            assertEquals(0, second.exit(), second::toString);
+            assertContains(second.stdout(), home.value() + ": replicated 1 step,", second);
+            assertContains(second.stdout(), docs.value() + ": replicated 1 step,", second);
+            String sourceAfter = e.snapshotsWithGuids(home);
+            assertEquals(4, sourceAfter.lines().count(), sourceAfter);
+            assertEquals(expectedOnBox(e, sourceAfter), e.snapshotsWithGuids(e.jail()));
+
+            EndToEnd.Run third = e.agent("agent", "once");
+            assertEquals(0, third.exit(), third::toString);
+            assertFalse(third.stdout().contains("took snapshot"), "the interval has not passed: " + third);
+            assertContains(third.stdout(), home.value() + ": up to date", third);
+            assertEquals(sourceAfter, e.snapshotsWithGuids(home));
+            assertEquals(expectedOnBox(e, sourceAfter), e.snapshotsWithGuids(e.jail()));
+        }
+    }
+
+    @Test
+    void changedHostKeyIsRefusedBeforeAnythingIsSent() throws Exception {
+        try (PushSetup e = open(tmp, HOME_FILTER)) {
+            e.createFilesystem(e.src().child("home"));
+            e.pinImpostorHostKey();
+
+            EndToEnd.Run run = e.agent("agent", "once", "--snapshot");
+            assertEquals(1, run.exit(), run::toString);
+            assertTrue(run.stdout().toLowerCase().contains("host key") || run.stderr().toLowerCase().contains("host key"), run::toString);
+            assertEquals(List.of(e.sinkRoot().value()), e.datasets(e.sinkRoot()), "the forced command never ran");
+        }
+    }
+
+    @Test
+    void stdinserverRefusesUnknownAndPathLikeClientsAndGarbage() throws Exception {
+        try (PushSetup e = open(tmp, HOME_FILTER)) {
+            List<String> before = e.datasets(e.dst());
+            String config = e.sinkConfigPath();
+
+            EndToEnd.Run stranger = e.zreplj(List.of("--config", config, "stdinserver", "stranger"), new byte[0]);
+            assertEquals(1, stranger.exit(), stranger::toString);
+            assertContains(stranger.stderr(), "stranger", stranger);
+
+            for (String bad : List.of("../laptop", "laptop/x", "-x", "a@b", "")) {
+                EndToEnd.Run run = e.zreplj(List.of("--config", config, "stdinserver", bad), new byte[0]);
+                assertEquals(2, run.exit(), "client id '" + bad + "': " + run);
+                assertEquals(1, run.stderr().strip().lines().count(), "one line: " + run);
+            }
+
+            byte[] garbage = "Welcome to the box!\n\u0000\u0001garbage".getBytes(StandardCharsets.UTF_8);
+            EndToEnd.Run noise = e.zreplj(List.of("--config", config, "stdinserver", EndToEnd.CLIENT), garbage);
+            assertNotEquals(0, noise.exit(), noise::toString);
+            assertFalse(noise.stderr().contains("\tat "), "no stack trace: " + noise);
+            assertFalse(noise.stderr().isBlank(), "says why: " + noise);
+
+            assertEquals(before, e.datasets(e.dst()), "no change to the box's pool");
+            assertEquals("", e.snapshotsWithGuids(e.dst()));
+        }
+    }
+
+    @Test
+    void agentKilledMidStreamLeavesNothingThatBlocksTheNextRun() throws Exception {
+        try (PushSetup e = open(tmp, HOME_FILTER)) {
+            DatasetName home = e.createFilesystem(e.src().child("home"));
+            for (int i = 0; i < 6; i++) {
+                e.writeRandomFile(home, "big" + i + ".bin", 8 << 20);
+            }
+            String target = e.jail().child(home.value()).value();
+            e.killAgentWhileReceiving(target, "agent", "once", "--snapshot");
+            // Let the box notice the dead connection and clean up its side.
+            long settle = System.nanoTime() + 60_000_000_000L;
+            while (e.receiving(target) && System.nanoTime() < settle) {
+                Thread.sleep(50);
+            }
+            assertFalse(e.receiving(target), "zfs recv still running 60 s after the agent died");
+
+            EndToEnd.Run next = e.agent("agent", "once");
+            assertEquals(0, next.exit(), next::toString);
+            String source = e.snapshotsWithGuids(home);
+            assertEquals(1, source.lines().count(), source);
+            assertEquals(expectedOnBox(e, source), e.snapshotsWithGuids(e.jail()));
+        }
+    }
+}
