@@ -151,7 +151,11 @@ public final class PushPass {
                 throw new ZfsException("send.encrypted/raw is set but this zfs (" + zfs.capabilities().version()
                         + ") cannot send raw streams");
             }
-            boolean resumable = zfs.capabilities().resumableReceive();
+            // Receives are not resumable (-s) until the agent resumes from the box's token: a cut
+            // stream would otherwise leave partial state that refuses every later full send
+            // ("contains partially-complete state"), as the OpenZFS lab showed. Without -s ZFS
+            // discards a cut receive and the next run starts the step again.
+            boolean resumable = false;
             List<FilesystemResult> results = new Replicator(zfs, raw, resumable, cursor, Progress.onTerminal(System.err))
                     .run(plans, clients);
             for (FilesystemPlan plan : plans) {
