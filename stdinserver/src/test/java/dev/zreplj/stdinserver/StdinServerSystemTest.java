@@ -189,10 +189,14 @@ class StdinServerSystemTest {
         PipedServer first = new PipedServer(config, zfs, "laptop");
         first.client.handshake();
         CompletableFuture<ReceiveResult> firstResult = new CompletableFuture<>();
+        // The same thread receives and says BYE: java.io pipes fail with "Write end dead" when the
+        // thread that last wrote has ended before the next write comes from another thread.
         Thread t = new Thread(() -> {
             try {
-                firstResult.complete(first.client.receive(new ReceiveCommand(source, "s1", g1, null, false, false),
-                        slow));
+                ReceiveResult received = first.client.receive(new ReceiveCommand(source, "s1", g1, null, false, false),
+                        slow);
+                first.client.close();
+                firstResult.complete(received);
             } catch (Throwable ex) {
                 firstResult.completeExceptionally(ex);
             }
@@ -216,7 +220,6 @@ class StdinServerSystemTest {
 
         release.countDown();
         assertEquals(new ReceiveResult(full.length, g1), firstResult.get(60, TimeUnit.SECONDS));
-        first.client.close();
         assertEquals(0, first.exitCode(), first.stderr());
     }
 
