@@ -294,7 +294,7 @@ public final class ConfigLoader {
     }
 
     private static ReplicationOptions readReplication(YamlMapping r) throws ConfigException {
-        r.allowOnly("protection", "concurrency", "timeout");
+        r.allowOnly("protection", "concurrency", "timeout", "attempts", "retry_backoff");
         if (r.has("protection")) {
             YamlMapping p = r.mapping("protection").allowOnly("initial", "incremental");
             for (String key : List.of("initial", "incremental")) {
@@ -313,8 +313,11 @@ public final class ConfigLoader {
                 ranged(c, "size_estimates", 1, 1024);
             }
         }
-        Duration timeout = r.has("timeout") ? duration(r, "timeout", true) : ReplicationOptions.defaults().timeout();
-        return new ReplicationOptions(steps, timeout);
+        ReplicationOptions defaults = ReplicationOptions.defaults();
+        Duration timeout = r.has("timeout") ? duration(r, "timeout", true) : defaults.timeout();
+        int attempts = r.has("attempts") ? (int) ranged(r, "attempts", 1, 100) : defaults.attempts();
+        Duration backoff = r.has("retry_backoff") ? duration(r, "retry_backoff", false) : defaults.retryBackoff();
+        return new ReplicationOptions(steps, timeout, attempts, backoff);
     }
 
     private static ConflictResolution readConflict(YamlMapping c) throws ConfigException {

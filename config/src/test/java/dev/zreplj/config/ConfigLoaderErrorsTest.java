@@ -307,6 +307,10 @@ class ConfigLoaderErrorsTest {
                 error(push("    pruning:", "    replication: {concurrency: {steps: 0}}\n    pruning:")));
         assertEquals("14:28: 'timeout': duration '0m' must be greater than zero",
                 error(push("    pruning:", "    replication: {timeout: 0m}\n    pruning:")));
+        assertEquals("14:29: 'attempts' must be between 1 and 100, not 0",
+                error(push("    pruning:", "    replication: {attempts: 0}\n    pruning:")));
+        assertEquals("14:34: 'retry_backoff': invalid duration 'soon' (expected a number and a unit ms, s, m, h, d or w, e.g. 10m, 1h30m, 14d)",
+                error(push("    pruning:", "    replication: {retry_backoff: soon}\n    pruning:")));
         assertEquals("14:41: 'initial' must be one of guarantee_resumability, guarantee_incremental_replication, "
                         + "guarantee_nothing, not 'best'",
                 error(push("    pruning:", "    replication: {protection: {initial: best}}\n    pruning:")));

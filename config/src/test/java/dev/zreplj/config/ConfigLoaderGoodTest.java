@@ -58,7 +58,7 @@ class ConfigLoaderGoodTest {
         assertEquals(new SendOptions(true, false, false, false, true, false, false, false), full.send());
         assertEquals(new Snapshotting(Snapshotting.Type.PERIODIC, "zrepl_", Duration.ofMinutes(10), null, "human"),
                 full.snapshotting());
-        assertEquals(new ReplicationOptions(3, Duration.ofHours(1)), full.replication());
+        assertEquals(new ReplicationOptions(3, Duration.ofHours(1), 5, Duration.ofSeconds(30)), full.replication());
         assertEquals(new ConflictResolution(ConflictResolution.InitialReplication.ALL, true),
                 full.conflictResolution());
         assertEquals("not_replicated(cursor=true);last_n(10, ^zrepl_);", rules(full.pruning().keepSender()));
@@ -71,7 +71,7 @@ class ConfigLoaderGoodTest {
         assertEquals(new FilesystemFilter(Map.of("pool/data", true)), minimal.filesystems());
         assertEquals(new Snapshotting(Snapshotting.Type.MANUAL, null, null, null, null), minimal.snapshotting());
         assertEquals(SendOptions.defaults(), minimal.send());
-        assertEquals(new ReplicationOptions(1, Duration.ofMinutes(10)), minimal.replication());
+        assertEquals(new ReplicationOptions(1, Duration.ofMinutes(10), 3, Duration.ofSeconds(10)), minimal.replication());
         assertEquals(new ConflictResolution(ConflictResolution.InitialReplication.MOST_RECENT, false),
                 minimal.conflictResolution());
         assertEquals("", rules(minimal.pruning().keepSender()));
