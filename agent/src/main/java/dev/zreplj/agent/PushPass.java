@@ -25,6 +25,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +39,7 @@ public final class PushPass {
     private static final Logger log = LoggerFactory.getLogger(PushPass.class);
     /** Sent as the exec command; the box's forced command ignores it and runs stdinserver anyway. */
     public static final String REMOTE_COMMAND = "zreplj stdinserver";
+    private static final String ENCRYPTION = "encryption";
 
     private final PushJob job;
     private final Zfs zfs;
@@ -135,8 +137,13 @@ public final class PushPass {
                 remote.put(fs.path(), fs);
             }
             ReplicationPolicy policy = ReplicationPolicy.of(job.conflictResolution());
+            SendEncryption encryption = SendEncryption.of(job.send());
+            Map<DatasetName, FilesystemResult> refused = encryptionRefusals(selected, encryption);
             List<FilesystemPlan> plans = new ArrayList<>();
             for (DatasetName fs : selected) {
+                if (refused.containsKey(fs)) {
+                    continue;
+                }
                 FilesystemPlan plan = Planner.plan(fs, versions.getOrDefault(fs, List.of()), remote.get(fs.value()), policy);
                 log.debug("{}: plan {}", fs, plan);
                 plans.add(plan);
@@ -146,7 +153,7 @@ public final class PushPass {
             while (clients.size() < wanted) {
                 open(ssh, sshChannels, clients);
             }
-            boolean raw = job.send().encrypted() || job.send().raw();
+            boolean raw = encryption.raw();
             if (raw && !zfs.capabilities().rawSend()) {
                 throw new ZfsException("send.encrypted/raw is set but this zfs (" + zfs.capabilities().version()
                         + ") cannot send raw streams");
@@ -156,8 +163,10 @@ public final class PushPass {
             // ("contains partially-complete state"), as the OpenZFS lab showed. Without -s ZFS
             // discards a cut receive and the next run starts the step again.
             boolean resumable = false;
-            List<FilesystemResult> results = new Replicator(zfs, raw, resumable, cursor, Progress.onTerminal(System.err))
-                    .run(plans, clients);
+            List<FilesystemResult> results = new ArrayList<>(new Replicator(zfs, raw, resumable, cursor,
+                    Progress.onTerminal(System.err)).run(plans, clients));
+            results.addAll(refused.values());
+            results.sort(Comparator.comparing(FilesystemResult::filesystem));
             for (FilesystemPlan plan : plans) {
                 if (plan instanceof FilesystemPlan.UpToDate) {
                     syncCursor(cursor, plan.filesystem(), versions, remote, warnings);
@@ -181,6 +190,30 @@ public final class PushPass {
                 }
             }
         }
+    }
+
+    /**
+     * The selected filesystems that must not be sent because of their encryption, each as a failed result
+     * that says what to set. One {@code zfs get} per pool; a zfs without raw send has no native
+     * encryption either (both came with OpenZFS 0.8), so there every filesystem counts as unencrypted.
+     */
+    private Map<DatasetName, FilesystemResult> encryptionRefusals(List<DatasetName> selected, SendEncryption encryption)
+            throws ZfsException {
+        Map<DatasetName, Map<String, String>> properties = new LinkedHashMap<>();
+        if (zfs.capabilities().rawSend()) {
+            for (String pool : new TreeSet<>(selected.stream().map(DatasetName::pool).toList())) {
+                properties.putAll(zfs.getProperties(DatasetName.of(pool), true, List.of(ENCRYPTION)));
+            }
+        }
+        Map<DatasetName, FilesystemResult> refused = new LinkedHashMap<>();
+        for (DatasetName fs : selected) {
+            String value = properties.getOrDefault(fs, Map.of()).get(ENCRYPTION);
+            encryption.refusal(value).ifPresent(why -> {
+                log.warn("{}: {}", fs, why);
+                refused.put(fs, new FilesystemResult(fs, FilesystemResult.Outcome.FAILED, 0, 0, why));
+            });
+        }
+        return refused;
     }
 
     /**

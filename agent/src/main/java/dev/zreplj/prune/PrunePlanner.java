@@ -19,8 +19,11 @@ import java.util.Set;
  * Decides per filesystem what pruning destroys: the keep rules first, then the guards that no rule can
  * overrule. Pure, so every case is tested without ZFS.
  *
- * <p>Sender: a snapshot counts as replicated when it is at or before the replication cursor; the cursor
- * snapshot and everything newer are never destroyed, and without a cursor nothing is. Receiver: the
+ * <p>Sender: a snapshot counts as replicated when it is at or before the replication cursor; everything
+ * newer than the cursor is never destroyed, and without a cursor nothing is. Where the cursor is a hold
+ * on a snapshot (zfs without bookmarks), that snapshot is the next incremental base and is never
+ * destroyed either; where it is a bookmark, the bookmark is the base, and the snapshot at the cursor
+ * goes when no rule keeps it (zrepl's {@code keep_snapshot_at_cursor} is how rules keep it). Receiver: the
  * newest snapshot the sender also has (the next incremental base) is never destroyed, and a
  * filesystem with no snapshot in common with the sender is not pruned at all.
  */
@@ -56,7 +59,7 @@ public final class PrunePlanner {
                 decisions.add(Decision.keep(s.name(), s.guid(), rule(rules, why.get(i)), false));
             } else if (cursor.isEmpty()) {
                 decisions.add(Decision.keep(s.name(), s.guid(), NO_CURSOR, true));
-            } else if (s.guid() == cursor.get().guid()) {
+            } else if (s.guid() == cursor.get().guid() && cursor.get().type() == VersionType.SNAPSHOT) {
                 decisions.add(Decision.keep(s.name(), s.guid(), CURSOR, true));
             } else if (s.createtxg() > cursorTxg) {
                 decisions.add(Decision.keep(s.name(), s.guid(), UNREPLICATED, true));

@@ -102,6 +102,25 @@ class PrunePlannerTest {
     }
 
     @Test
+    void aCursorBookmarkLetsTheRulesDestroyTheSnapshotItMarksButNothingNewer() {
+        List<ZfsVersion> versions = new ArrayList<>(snaps(5));
+        ZfsVersion mark = bookmarkOf(snap(3));
+        versions.add(mark);
+        FilesystemPrunePlan plan = PrunePlanner.sender(FS.value(), versions, Optional.of(mark), List.of(lastN(1)));
+        assertEquals(List.of("zrepl_1", "zrepl_2", "zrepl_3"), destroyed(plan),
+                "the bookmark, not the snapshot, is the incremental base");
+        assertEquals(PrunePlanner.UNREPLICATED, reason(plan, "zrepl_4"));
+        assertEquals("rule 1 last_n(count=1, regex=^zrepl_)", reason(plan, "zrepl_5"));
+        FilesystemPrunePlan atCursor = PrunePlanner.sender(FS.value(), versions, Optional.of(mark),
+                List.of(NOT_REPLICATED));
+        assertEquals(List.of("zrepl_1", "zrepl_2"), destroyed(atCursor), "keep_snapshot_at_cursor keeps it");
+        assertEquals("rule 1 not_replicated", reason(atCursor, "zrepl_3"));
+        FilesystemPrunePlan notAtCursor = PrunePlanner.sender(FS.value(), versions, Optional.of(mark),
+                List.of(new KeepRule.NotReplicated(false)));
+        assertEquals(List.of("zrepl_1", "zrepl_2", "zrepl_3"), destroyed(notAtCursor));
+    }
+
+    @Test
     void senderAgreesWithTestPruneOnTheSameListWithTheCursorAsReplicated() {
         Random r = new Random(7);
         for (int round = 0; round < 300; round++) {

@@ -38,6 +38,11 @@ final class LabEndToEnd implements PushSetup {
     final String agentConfig;
 
     LabEndToEnd(OpenZfsLab lab, String filesystemsYaml) {
+        this(lab, filesystemsYaml, EndToEnd.DEFAULT_JOB_TAIL);
+    }
+
+    /** @param jobTail YAML after the push job's snapshotting section, indented 4 (send, pruning) */
+    LabEndToEnd(OpenZfsLab lab, String filesystemsYaml, String jobTail) {
         this.lab = lab;
         this.launcher = lab.installDistribution(DISTRIBUTION);
         this.pools = LabPools.open(lab);
@@ -54,8 +59,7 @@ final class LabEndToEnd implements PushSetup {
                     + EndToEnd.CLIENT, List.of(JAVA_OPTS));
             sshd = started;
             agentConfig = dir + "/agent.yml";
-            lab.write(agentConfig, EndToEnd.agentYaml(dir + "/laptop-state", sshd.port(), sshd.clientKey(),
-                    sshd.knownHosts(), filesystemsYaml, src, EndToEnd.DEFAULT_JOB_TAIL));
+            writeAgentConfig(filesystemsYaml, jobTail);
         } catch (RuntimeException e) {
             try {
                 if (started != null) started.close();
@@ -64,6 +68,21 @@ final class LabEndToEnd implements PushSetup {
             }
             throw e;
         }
+    }
+
+    /** Replaces the agent's config: the next run selects with this filter and uses this job tail. */
+    void writeAgentConfig(String filesystemsYaml, String jobTail) {
+        lab.write(agentConfig, EndToEnd.agentYaml(dir + "/laptop-state", sshd.port(), sshd.clientKey(),
+                sshd.knownHosts(), filesystemsYaml, src, jobTail));
+    }
+
+    /**
+     * Replaces the box's config (the forced command reads it at each channel's start).
+     *
+     * @param sinkExtra YAML appended to the sink job, indented 4 (e.g. its {@code recv})
+     */
+    void writeSinkConfig(DatasetName root, String sinkExtra) {
+        lab.write(sinkConfig, EndToEnd.sinkYaml(dir + "/box-state", root, sinkExtra));
     }
 
     @Override

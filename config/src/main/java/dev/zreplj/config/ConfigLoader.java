@@ -279,11 +279,18 @@ public final class ConfigLoader {
 
     private static SendOptions readSend(YamlMapping s) throws ConfigException {
         s.allowOnly("encrypted", "raw", "send_properties", "backup_properties", "large_blocks", "compressed",
-                "embedded_data", "saved", "bandwidth_limit");
+                "embedded_data", "saved", "bandwidth_limit", "decrypt");
         rejectBandwidthLimit(s);
+        boolean decrypt = s.bool("decrypt", false);
+        for (String rawKey : List.of("encrypted", "raw")) {
+            if (decrypt && s.bool(rawKey, false)) {
+                throw s.source().error(s.keyNode("decrypt"), "'decrypt: true' sends decrypted, '" + rawKey
+                        + ": true' sends raw; set only one of them");
+            }
+        }
         return new SendOptions(s.bool("encrypted", false), s.bool("raw", false), s.bool("send_properties", false),
                 s.bool("backup_properties", false), s.bool("large_blocks", false), s.bool("compressed", false),
-                s.bool("embedded_data", false), s.bool("saved", false));
+                s.bool("embedded_data", false), s.bool("saved", false), decrypt);
     }
 
     private static void rejectBandwidthLimit(YamlMapping m) throws ConfigException {

@@ -301,6 +301,12 @@ class ConfigLoaderErrorsTest {
     void pushOptions() throws Exception {
         String withSend = push("    pruning:", "    send: {encrypted: maybe}\n    pruning:");
         assertEquals("14:23: 'encrypted' must be true or false, not 'maybe'", error(withSend));
+        assertEquals("14:29: 'decrypt: true' sends decrypted, 'encrypted: true' sends raw; set only one of them",
+                error(push("    pruning:", "    send: {encrypted: true, decrypt: true}\n    pruning:")));
+        assertEquals("14:23: 'decrypt: true' sends decrypted, 'raw: true' sends raw; set only one of them",
+                error(push("    pruning:", "    send: {raw: true, decrypt: true}\n    pruning:")));
+        assertEquals("14:21: 'decrypt' must be true or false, not 'yes please'",
+                error(push("    pruning:", "    send: {decrypt: yes please}\n    pruning:")));
         assertEquals("14:48: 'initial_replication' must be one of most_recent, all, fail, not 'newest'",
                 error(push("    pruning:", "    conflict_resolution: {initial_replication: newest}\n    pruning:")));
         assertEquals("14:40: 'steps' must be between 1 and 1024, not 0",

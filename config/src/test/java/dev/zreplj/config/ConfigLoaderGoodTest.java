@@ -55,7 +55,7 @@ class ConfigLoaderGoodTest {
                 Path.of("/etc/zreplj/ssh/known_hosts"), Connect.HostKeyPolicy.ACCEPT_NEW, 4), full.connect());
         assertEquals(new FilesystemFilter(Map.of("<", true, "tank/tmp<", false, "tank/tmp/keep", true)),
                 full.filesystems());
-        assertEquals(new SendOptions(true, false, false, false, true, false, false, false), full.send());
+        assertEquals(new SendOptions(true, false, false, false, true, false, false, false, false), full.send());
         assertEquals(new Snapshotting(Snapshotting.Type.PERIODIC, "zrepl_", Duration.ofMinutes(10), null, "human"),
                 full.snapshotting());
         assertEquals(new ReplicationOptions(3, Duration.ofHours(1), 5, Duration.ofSeconds(30)), full.replication());
@@ -95,6 +95,21 @@ class ConfigLoaderGoodTest {
         assertEquals(500, Snapshotting.DEFAULT_MAX_UNREPLICATED);
         assertThrows(IllegalArgumentException.class,
                 () -> new Snapshotting(Snapshotting.Type.PERIODIC, "z", Duration.ofMinutes(1), null, "dense", 0));
+    }
+
+    @Test
+    void sendDecryptIsReadAndDefaultsToFalse(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path file = dir.resolve("z.yml");
+        String job = String.join("\n", "jobs:", "  - name: p", "    type: push", "    connect:",
+                "      type: ssh+stdinserver", "      host: h", "      user: u", "      identity_file: /id",
+                "    filesystems: {\"pool<\": true}", "    snapshotting: {type: manual}", "%s",
+                "    pruning:", "      keep_sender: []", "      keep_receiver: []", "");
+        Files.writeString(file, job.formatted("    send: {decrypt: true, compressed: true}"));
+        assertEquals(new SendOptions(false, false, false, false, false, true, false, false, true),
+                new ConfigLoader().load(file).pushJobs().get(0).send());
+        Files.writeString(file, job.formatted("    send: {raw: true}"));
+        assertEquals(new SendOptions(false, true, false, false, false, false, false, false, false),
+                new ConfigLoader().load(file).pushJobs().get(0).send());
     }
 
     @Test

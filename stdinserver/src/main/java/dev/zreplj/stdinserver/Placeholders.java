@@ -23,13 +23,21 @@ final class Placeholders {
         PLACEHOLDER_PROPERTIES = Collections.unmodifiableMap(m);
     }
 
-    private final Zfs zfs;
+    private static final String ENCRYPTION = "encryption";
 
-    Placeholders(Zfs zfs) {
+    private final Zfs zfs;
+    private final String encryptionSetting;
+
+    /** @param encryptionSetting the sink job's {@code recv.placeholder.encryption} */
+    Placeholders(Zfs zfs, String encryptionSetting) {
         this.zfs = zfs;
+        this.encryptionSetting = encryptionSetting;
     }
 
-    /** Creates the jail and any missing ancestor as placeholders; true when it had to. */
+    /**
+     * Creates the jail and any missing ancestor as placeholders; true when it had to. They inherit their
+     * encryption, whatever {@code recv.placeholder.encryption} says, as zrepl's client-identity filesystem.
+     */
     boolean ensure(DatasetName jail) throws ZfsException {
         if (zfs.exists(jail)) {
             return false;
@@ -39,14 +47,18 @@ final class Placeholders {
         for (int i = 1; i < parts.size(); i++) {
             current = current.child(parts.get(i));
             if (!zfs.exists(current)) {
-                create(current);
+                create(current, PLACEHOLDER_PROPERTIES);
             }
         }
         return true;
     }
 
-    /** Creates the parents of {@code target} below {@code jail} that are not in {@code existing} (updated). */
-    void createMissingParents(DatasetName jail, DatasetName target, Set<DatasetName> existing) throws ZfsException {
+    /**
+     * Creates the parents of {@code target} below {@code jail} that are not in {@code existing} (updated),
+     * each with the encryption {@link PlaceholderEncryption} gives it.
+     */
+    void createMissingParents(DatasetName jail, DatasetName target, Set<DatasetName> existing)
+            throws ZfsException, PlaceholderEncryption.Refused {
         List<DatasetName> missing = new ArrayList<>();
         for (Optional<DatasetName> p = target.parent(); p.isPresent() && !p.get().equals(jail);
                 p = p.get().parent()) {
@@ -54,10 +66,27 @@ final class Placeholders {
                 missing.add(0, p.get());
             }
         }
-        for (DatasetName m : missing) {
-            create(m);
-            existing.add(m);
+        if (missing.isEmpty()) {
+            return;
         }
+        DatasetName parent = missing.get(0).parent().orElseThrow();
+        String parentEncryption = encryption(parent);
+        for (DatasetName m : missing) {
+            PlaceholderEncryption.Create create = PlaceholderEncryption.decide(encryptionSetting, m, parent,
+                    parentEncryption, PLACEHOLDER_PROPERTIES);
+            create(m, create.properties());
+            existing.add(m);
+            parent = m;
+            parentEncryption = create.encryption();
+        }
+    }
+
+    /** Null where zfs has no native encryption (zfs-fuse; it came with raw send in OpenZFS 0.8). */
+    private String encryption(DatasetName dataset) throws ZfsException {
+        if (!zfs.capabilities().rawSend()) {
+            return null;
+        }
+        return zfs.getProperties(dataset, false, List.of(ENCRYPTION)).getOrDefault(dataset, Map.of()).get(ENCRYPTION);
     }
 
     /**
@@ -73,9 +102,9 @@ final class Placeholders {
         return "on".equals(flag) && zfs.listVersions(target).getOrDefault(target, List.of()).isEmpty();
     }
 
-    private void create(DatasetName dataset) throws ZfsException {
+    private void create(DatasetName dataset, Map<String, String> properties) throws ZfsException {
         try {
-            zfs.create(dataset, PLACEHOLDER_PROPERTIES);
+            zfs.create(dataset, properties);
         } catch (ZfsException e) {
             // Another channel of the same agent may have created it a moment ago.
             if (!zfs.exists(dataset)) {

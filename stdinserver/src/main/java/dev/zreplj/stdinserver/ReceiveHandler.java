@@ -102,6 +102,10 @@ final class ReceiveHandler {
         } catch (ZfsException e) {
             conversation.refuseStream(new RemoteException(ErrorCodes.ZFS, e.getMessage(), e.stderr()), first.ended());
             return;
+        } catch (PlaceholderEncryption.Refused e) {
+            log.warn("client {}: refused RECV into {}: {}", session.clientId(), target, e.getMessage());
+            conversation.refuseStream(new RemoteException(ErrorCodes.ZFS, e.getMessage(), ""), first.ended());
+            return;
         }
         ZfsProcess recv;
         try {

@@ -112,7 +112,7 @@ public final class StdinServer {
         }
         Session session = new Session(clientId, job, new Jail(job.jail(clientId)), pushJob(hello),
                 config.global().stateDir());
-        Placeholders placeholders = new Placeholders(zfs);
+        Placeholders placeholders = new Placeholders(zfs, job.recv().placeholderEncryption());
         setUpJail(placeholders, session.jail().root());
         ReceiverHolds holds = new ReceiverHolds(zfs);
         ListHandler list = new ListHandler(zfs, conversation);
