@@ -57,6 +57,24 @@ interface PushSetup extends AutoCloseable {
     /** Whether a zfs receive into target is running on the box. */
     boolean receiving(String target);
 
+    /** What {@link #stallReceiver} saw: the agent's exit, its output, and its seconds from SIGSTOP to exit. */
+    record Stalled(int exit, String output, double secondsFromStopToExit) {
+        @Override
+        public String toString() {
+            return "exit " + exit + " " + secondsFromStopToExit + " s after SIGSTOP\n--- output\n" + output;
+        }
+    }
+
+    /**
+     * Starts the agent with these arguments; as soon as a zfs receive into target runs, SIGSTOPs the
+     * stdinserver serving it (zfs recv's parent) and waits up to {@code limitSeconds} for the agent to
+     * exit. The stdinserver stays stopped until {@link #continueStopped()}.
+     */
+    Stalled stallReceiver(String target, int limitSeconds, String... args) throws IOException, InterruptedException;
+
+    /** SIGCONTs the stdinserver {@link #stallReceiver} stopped, if any; safe to call more than once. */
+    void continueStopped();
+
     @Override
     void close();
 }

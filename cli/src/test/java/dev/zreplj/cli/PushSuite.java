@@ -25,8 +25,23 @@ abstract class PushSuite {
     @TempDir
     Path tmp;
 
+    /**
+     * What the agent may take beyond replication.timeout to exit after its receiver stalled: the watchdog's
+     * sampling (at most 1 s), aborting the channel, opening a fresh one for pruning (a stdinserver JVM
+     * start: about 7 s in the TCG guest) and pruning both sides.
+     */
+    static final int STALL_MARGIN_SECONDS = 40;
+
     /** A fresh setup whose agent selects filesystems with this filter ("SRC" stands for the source pool). */
-    abstract PushSetup open(Path dir, String filesystemsYaml) throws IOException;
+    PushSetup open(Path dir, String filesystemsYaml) throws IOException {
+        return open(dir, filesystemsYaml, EndToEnd.DEFAULT_JOB_TAIL);
+    }
+
+    /** The same with the push job's YAML after its snapshotting section (see {@link EndToEnd#DEFAULT_JOB_TAIL}). */
+    abstract PushSetup open(Path dir, String filesystemsYaml, String jobTail) throws IOException;
+
+    /** replication.timeout for the stalled-receiver test: short, yet longer than any pause of a healthy run there. */
+    abstract int stallTimeoutSeconds();
 
     /** The source listing as it must look on the box: every name moved into the client's jail. */
     static String expectedOnBox(PushSetup e, String sourceListing) {
@@ -141,6 +156,76 @@ abstract class PushSuite {
             String source = e.snapshotsWithGuids(home);
             assertEquals(1, source.lines().count(), source);
             assertEquals(expectedOnBox(e, source), e.snapshotsWithGuids(e.jail()));
+        }
+    }
+
+    @Test
+    void stalledReceiverIsCutByTheWatchdogAndPruningStillRuns() throws Exception {
+        int timeout = stallTimeoutSeconds();
+        String tail = String.join("\n",
+                "    replication:",
+                "      timeout: " + timeout + "s",
+                "      attempts: 1",
+                "    pruning:",
+                "      keep_sender:",
+                "        - type: not_replicated",
+                "        - type: last_n",
+                "          count: 2",
+                "      keep_receiver:",
+                "        - type: last_n",
+                "          count: 100",
+                "");
+        try (PushSetup e = open(tmp, HOME_FILTER, tail)) {
+            DatasetName home = e.createFilesystem(e.src().child("home"));
+            e.writeRandomFile(home, "small.bin", 64 << 10);
+            for (int i = 0; i < 2; i++) {
+                EndToEnd.Run run = e.agent("agent", "once", "--snapshot");
+                assertEquals(0, run.exit(), run::toString);
+            }
+            List<String> replicated = e.snapshotNames(home);
+            assertEquals(2, replicated.size(), replicated::toString);
+            for (int i = 0; i < 6; i++) {
+                e.writeRandomFile(home, "big" + i + ".bin", 8 << 20);
+            }
+            String target = e.jail().child(home.value()).value();
+            try {
+                PushSetup.Stalled stalled = e.stallReceiver(target, timeout + STALL_MARGIN_SECONDS + 60,
+                        "agent", "once", "--snapshot");
+                System.out.printf("stalled receiver: the agent exited %.1f s after its stdinserver was stopped"
+                        + " (replication.timeout %d s, margin %d s)%n", stalled.secondsFromStopToExit(), timeout,
+                        STALL_MARGIN_SECONDS);
+                System.out.print(stalled.output());
+                assertEquals(1, stalled.exit(), stalled::toString);
+                assertTrue(stalled.secondsFromStopToExit() >= timeout - 0.5, "cut before the timeout: " + stalled);
+                assertTrue(stalled.secondsFromStopToExit() <= timeout + STALL_MARGIN_SECONDS, stalled::toString);
+                assertTrue(stalled.output().contains(home.value() + ": failed after 0 steps: step ")
+                        && stalled.output().contains(": stalled: no progress for " + timeout + "s at ")
+                        && stalled.output().contains("; cancelled"), stalled::toString);
+                assertFalse(stalled.output().contains("prune receiver: skipped"), "the receiver is pruned over a"
+                        + " fresh channel: " + stalled);
+                List<String> after = e.snapshotNames(home);
+                assertEquals(2, after.size(), "the oldest replicated snapshot is pruned, nothing else: " + after);
+                assertEquals(replicated.get(1), after.get(0), "the cursor snapshot stays: " + after);
+                assertFalse(replicated.contains(after.get(1)), "the unreplicated new snapshot stays: " + after);
+            } finally {
+                e.continueStopped();
+            }
+            long settle = System.nanoTime() + 60_000_000_000L;
+            while (e.receiving(target) && System.nanoTime() < settle) {
+                Thread.sleep(50);
+            }
+            assertFalse(e.receiving(target), "zfs recv still running 60 s after its stdinserver was continued");
+
+            EndToEnd.Run next = e.agent("agent", "once");
+            assertEquals(0, next.exit(), next::toString);
+            assertContains(next.stdout(), home.value() + ": replicated 1 step,", next);
+            String source = e.snapshotsWithGuids(home);
+            assertEquals(2, source.lines().count(), source);
+            String onBox = e.snapshotsWithGuids(e.jail());
+            for (String line : expectedOnBox(e, source).lines().toList()) {
+                assertTrue(onBox.contains(line + "\n"), line + " not on the box with the sender's guid:\n" + onBox);
+            }
+            assertEquals(3, onBox.lines().count(), "the box keeps all three (keep_receiver last_n 100): " + onBox);
         }
     }
 }
