@@ -74,17 +74,27 @@ public final class Watchdog implements AutoCloseable {
      * cuts it and this throws a {@link StalledException} saying so.
      */
     public <T> T guard(String request, Request<T> call, Runnable abort) throws IOException {
+        T reply;
         try (Watch w = watch(() -> 0L, abort)) {
             try {
-                return call.run();
+                reply = call.run();
             } catch (IOException | RuntimeException e) {
                 if (w.cancelled()) {
-                    throw new StalledException("stalled: no reply from the backup box to " + request + " for "
-                            + goDuration(timeout) + "; cancelled", e);
+                    throw stalled(request, e);
                 }
                 throw e;
             }
+            if (w.cancelled()) {
+                // The reply came as the channel was being cut: the reply is good, the channel is gone.
+                throw stalled(request, null);
+            }
         }
+        return reply;
+    }
+
+    private StalledException stalled(String request, Exception cause) {
+        return new StalledException("stalled: no reply from the backup box to " + request + " for "
+                + goDuration(timeout) + "; cancelled", cause);
     }
 
     /** Samples every watch once and cancels those without progress for the timeout. */

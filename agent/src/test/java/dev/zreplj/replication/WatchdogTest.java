@@ -125,6 +125,17 @@ class WatchdogTest {
     }
 
     @Test
+    void aReplyThatCameAsTheChannelWasCutIsStillAStall() {
+        // The channel is aborted either way: the caller must not go on using it.
+        StalledException e = assertThrows(StalledException.class, () -> dog.guard("HELLO", () -> {
+            now.addAndGet(20 * SECOND);
+            dog.check();
+            return "hello";
+        }, () -> { }));
+        assertEquals("stalled: no reply from the backup box to HELLO for 20s; cancelled", e.getMessage());
+    }
+
+    @Test
     void guardPassesOtherFailuresThrough() {
         IOException broken = new IOException("connection reset");
         IOException thrown = assertThrows(IOException.class, () -> dog.guard("LIST", () -> {

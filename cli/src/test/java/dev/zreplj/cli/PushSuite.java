@@ -28,9 +28,9 @@ abstract class PushSuite {
     /**
      * What the agent may take beyond replication.timeout to exit after its receiver stalled: the watchdog's
      * sampling (at most 1 s), aborting the channel, opening a fresh one for pruning (a stdinserver JVM
-     * start: about 7 s in the TCG guest) and pruning both sides.
+     * start: about 7 s in the TCG guest, several times that on a loaded host) and pruning both sides.
      */
-    static final int STALL_MARGIN_SECONDS = 40;
+    static final int STALL_MARGIN_SECONDS = 60;
 
     /** A fresh setup whose agent selects filesystems with this filter ("SRC" stands for the source pool). */
     PushSetup open(Path dir, String filesystemsYaml) throws IOException {
