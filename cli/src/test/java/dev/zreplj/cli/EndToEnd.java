@@ -281,6 +281,13 @@ final class EndToEnd implements PushSetup {
     }
 
     @Override
+    public void replaceInAgentConfig(String from, String to) throws IOException {
+        String config = Files.readString(agentConfig);
+        assertTrue(config.contains(from), () -> "no '" + from + "' in " + config);
+        Files.writeString(agentConfig, config.replace(from, to));
+    }
+
+    @Override
     public void pinImpostorHostKey() throws IOException {
         Path impostor = TestSshd.keygen(dir.resolve("impostor"), TestSshd.KeyType.ED25519, "impostor");
         Files.writeString(sshd.knownHosts(), "[127.0.0.1]:" + sshd.port() + " "

@@ -141,6 +141,15 @@ final class LabEndToEnd implements PushSetup {
     }
 
     @Override
+    public void replaceInAgentConfig(String from, String to) {
+        String config = lab.read(agentConfig);
+        if (!config.contains(from)) {
+            throw new AssertionError("no '" + from + "' in " + config);
+        }
+        lab.write(agentConfig, config.replace(from, to));
+    }
+
+    @Override
     public void pinImpostorHostKey() {
         lab.check("cd " + quote(dir) + " && ssh-keygen -q -t ed25519 -N '' -C impostor -f impostor && "
                 + "echo \"[127.0.0.1]:" + sshd.port() + " $(cat impostor.pub)\" > " + quote(sshd.knownHosts()));

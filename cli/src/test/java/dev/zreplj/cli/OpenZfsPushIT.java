@@ -16,12 +16,9 @@ class OpenZfsPushIT extends PushSuite {
         return new LabEndToEnd(OpenZfsLab.connect(), filesystemsYaml, jobTail);
     }
 
-    /**
-     * The watchdog guards HELLO too: under TCG a stdinserver JVM takes about 7 s to say it, and more than
-     * 30 s on a loaded host (seen at load 8 on 2 cores).
-     */
+    /** Under TCG a stdinserver JVM takes about 7 s to say HELLO on an idle host. */
     @Override
     int stallTimeoutSeconds() {
-        return 60;
+        return 30;
     }
 }

@@ -48,6 +48,9 @@ interface PushSetup extends AutoCloseable {
     /** The launcher with these arguments and stdin (may be null). */
     EndToEnd.Run zreplj(List<String> args, byte[] stdin);
 
+    /** Replaces text in the agent's config file (which must contain it). */
+    void replaceInAgentConfig(String from, String to) throws IOException;
+
     /** Replaces the agent's pinned host key of the box by a freshly generated one. */
     void pinImpostorHostKey() throws IOException;
 

@@ -26,11 +26,12 @@ abstract class PushSuite {
     Path tmp;
 
     /**
-     * What the agent may take beyond replication.timeout to exit after its receiver stalled: the watchdog's
-     * sampling (at most 1 s), aborting the channel, opening a fresh one for pruning (a stdinserver JVM
-     * start: about 7 s in the TCG guest, several times that on a loaded host) and pruning both sides.
+     * The least the agent may take beyond replication.timeout to exit after its receiver stalled: the
+     * watchdog's sampling (at most 1 s), aborting the channel, opening a fresh one for pruning and pruning
+     * both sides. Where a whole healthy run takes longer (the TCG guest on a loaded host: a JVM start
+     * there took 29 s at load 9 on 2 cores), the margin is that run's time.
      */
-    static final int STALL_MARGIN_SECONDS = 60;
+    static final int STALL_MARGIN_SECONDS = 30;
 
     /** A fresh setup whose agent selects filesystems with this filter ("SRC" stands for the source pool). */
     PushSetup open(Path dir, String filesystemsYaml) throws IOException {
@@ -40,7 +41,10 @@ abstract class PushSuite {
     /** The same with the push job's YAML after its snapshotting section (see {@link EndToEnd#DEFAULT_JOB_TAIL}). */
     abstract PushSetup open(Path dir, String filesystemsYaml, String jobTail) throws IOException;
 
-    /** replication.timeout for the stalled-receiver test: short, yet longer than any pause of a healthy run there. */
+    /**
+     * The least replication.timeout for the stalled-receiver test. The watchdog guards the box's HELLO too
+     * (a stdinserver JVM start), so the test takes at least one and a half healthy runs.
+     */
     abstract int stallTimeoutSeconds();
 
     /** The source listing as it must look on the box: every name moved into the client's jail. */
@@ -161,10 +165,9 @@ abstract class PushSuite {
 
     @Test
     void stalledReceiverIsCutByTheWatchdogAndPruningStillRuns() throws Exception {
-        int timeout = stallTimeoutSeconds();
         String tail = String.join("\n",
                 "    replication:",
-                "      timeout: " + timeout + "s",
+                "      timeout: 10m",
                 "      attempts: 1",
                 "    pruning:",
                 "      keep_sender:",
@@ -178,10 +181,16 @@ abstract class PushSuite {
         try (PushSetup e = open(tmp, HOME_FILTER, tail)) {
             DatasetName home = e.createFilesystem(e.src().child("home"));
             e.writeRandomFile(home, "small.bin", 64 << 10);
+            double healthy = 0;
             for (int i = 0; i < 2; i++) {
+                long started = System.nanoTime();
                 EndToEnd.Run run = e.agent("agent", "once", "--snapshot");
+                healthy = Math.max(healthy, (System.nanoTime() - started) / 1e9);
                 assertEquals(0, run.exit(), run::toString);
             }
+            int timeout = Math.max(stallTimeoutSeconds(), (int) Math.ceil(1.5 * healthy));
+            int margin = Math.max(STALL_MARGIN_SECONDS, (int) Math.ceil(healthy));
+            e.replaceInAgentConfig("timeout: 10m", "timeout: " + timeout + "s");
             List<String> replicated = e.snapshotNames(home);
             assertEquals(2, replicated.size(), replicated::toString);
             for (int i = 0; i < 6; i++) {
@@ -189,17 +198,18 @@ abstract class PushSuite {
             }
             String target = e.jail().child(home.value()).value();
             try {
-                PushSetup.Stalled stalled = e.stallReceiver(target, timeout + STALL_MARGIN_SECONDS + 60,
+                PushSetup.Stalled stalled = e.stallReceiver(target, timeout + margin + 60,
                         "agent", "once", "--snapshot");
                 System.out.printf("stalled receiver: the agent exited %.1f s after its stdinserver was stopped"
-                        + " (replication.timeout %d s, margin %d s)%n", stalled.secondsFromStopToExit(), timeout,
-                        STALL_MARGIN_SECONDS);
+                        + " (replication.timeout %d s, margin %d s, a healthy run %.1f s)%n",
+                        stalled.secondsFromStopToExit(), timeout, margin, healthy);
                 System.out.print(stalled.output());
                 assertEquals(1, stalled.exit(), stalled::toString);
                 assertTrue(stalled.secondsFromStopToExit() >= timeout - 0.5, "cut before the timeout: " + stalled);
-                assertTrue(stalled.secondsFromStopToExit() <= timeout + STALL_MARGIN_SECONDS, stalled::toString);
+                assertTrue(stalled.secondsFromStopToExit() <= timeout + margin, stalled::toString);
                 assertTrue(stalled.output().contains(home.value() + ": failed after 0 steps: step ")
-                        && stalled.output().contains(": stalled: no progress for " + timeout + "s at ")
+                        && stalled.output().contains(": stalled: no progress for "
+                                + (timeout < 60 ? "" : timeout / 60 + "m") + timeout % 60 + "s at ")
                         && stalled.output().contains("; cancelled"), stalled::toString);
                 assertFalse(stalled.output().contains("prune receiver: skipped"), "the receiver is pruned over a"
                         + " fresh channel: " + stalled);
