@@ -23,9 +23,16 @@ import java.util.Optional;
 public final class JobStatusStore {
     private static final ObjectMapper JSON = JsonMapper.builder().build();
 
-    /** Times in unix seconds; {@code lastSuccess} 0 when it never succeeded. */
+    /**
+     * Times in unix seconds; {@code lastSuccess} 0 when it never succeeded. {@code bytes} and
+     * {@code estimatedBytes} are the last attempt's (estimate -1 when zfs gave none); null where unknown
+     * (a pass that failed as a whole, a file from an older zreplj).
+     */
     public record FilesystemStatus(String filesystem, String outcome, String message, long lastAttempt,
-                                   long lastSuccess) {
+                                   long lastSuccess, Long bytes, Long estimatedBytes) {
+        public FilesystemStatus(String filesystem, String outcome, String message, long lastAttempt, long lastSuccess) {
+            this(filesystem, outcome, message, lastAttempt, lastSuccess, null, null);
+        }
     }
 
     public record JobStatus(String job, long lastRun, String error, List<FilesystemStatus> filesystems) {
@@ -53,7 +60,7 @@ public final class JobStatusStore {
             FilesystemStatus before = previous.remove(fs.filesystem().value());
             long lastSuccess = !fs.failed() ? time : before == null ? 0 : before.lastSuccess();
             filesystems.add(new FilesystemStatus(fs.filesystem().value(), fs.outcome().name(), fs.summaryLine(), time,
-                    lastSuccess));
+                    lastSuccess, fs.bytes(), fs.estimatedBytes()));
         }
         if (result.error() != null) {
             // The pass failed as a whole: every filesystem keeps its history, marked with this attempt.

@@ -14,6 +14,7 @@ import dev.zreplj.prune.PruneRun;
 import dev.zreplj.replication.ReplicationCursor;
 import dev.zreplj.replication.ReplicationPolicy;
 import dev.zreplj.replication.Replicator;
+import dev.zreplj.replication.Watchdog;
 import dev.zreplj.ssh.SshChannel;
 import dev.zreplj.ssh.SshTransport;
 import dev.zreplj.zfs.DatasetName;
@@ -105,14 +106,16 @@ public final class PushPass {
             return new Result(job.name(), taken, List.of(), null, warnings, null);
         }
 
-        try (SshTransport ssh = SshTransport.connect(job.connect())) {
-            Connected done = replicateAndPrune(ssh, selected, versions, cursor, warnings);
-            return new Result(job.name(), taken, done.results(), null, warnings, done.prune());
-        } catch (IOException e) {
-            // Without the box the sender is still pruned: its guard is the local cursor.
-            PruneReport prune = new PruneRun(job, zfs).run(selected, null,
-                    "the backup box is unreachable: " + e.getMessage(), false);
-            return new Result(job.name(), taken, List.of(), e.getMessage(), warnings, prune);
+        try (Watchdog watchdog = Watchdog.start(job.replication().timeout())) {
+            try (SshTransport ssh = SshTransport.connect(job.connect())) {
+                Connected done = replicateAndPrune(ssh, watchdog, selected, versions, cursor, warnings);
+                return new Result(job.name(), taken, done.results(), null, warnings, done.prune());
+            } catch (IOException e) {
+                // Without the box the sender is still pruned: its guard is the local cursor.
+                PruneReport prune = new PruneRun(job, zfs, watchdog).run(selected, null,
+                        "the backup box is unreachable: " + e.getMessage(), false);
+                return new Result(job.name(), taken, List.of(), e.getMessage(), warnings, prune);
+            }
         }
     }
 
@@ -124,16 +127,16 @@ public final class PushPass {
     private record Connected(List<FilesystemResult> results, PruneReport prune) {
     }
 
-    private Connected replicateAndPrune(SshTransport ssh, List<DatasetName> selected,
+    private Connected replicateAndPrune(SshTransport ssh, Watchdog watchdog, List<DatasetName> selected,
                                         Map<DatasetName, List<ZfsVersion>> versions, ReplicationCursor cursor,
                                         List<String> warnings)
             throws IOException, InterruptedException, ZfsException {
         List<SshChannel> sshChannels = new ArrayList<>();
         List<SinkClient> clients = new ArrayList<>();
         try {
-            SinkClient first = open(ssh, sshChannels, clients);
+            SinkClient first = open(ssh, watchdog, sshChannels, clients);
             Map<String, RemoteFilesystem> remote = new LinkedHashMap<>();
-            for (RemoteFilesystem fs : first.listFilesystems()) {
+            for (RemoteFilesystem fs : watchdog.guard("LIST", first::listFilesystems, first::abort)) {
                 remote.put(fs.path(), fs);
             }
             ReplicationPolicy policy = ReplicationPolicy.of(job.conflictResolution());
@@ -151,7 +154,7 @@ public final class PushPass {
             long busy = plans.stream().filter(FilesystemPlan.Replicate.class::isInstance).count();
             int wanted = (int) Math.max(1, Math.min(job.connect().channels(), busy));
             while (clients.size() < wanted) {
-                open(ssh, sshChannels, clients);
+                open(ssh, watchdog, sshChannels, clients);
             }
             boolean raw = encryption.raw();
             if (raw && !zfs.capabilities().rawSend()) {
@@ -164,7 +167,7 @@ public final class PushPass {
             // discards a cut receive and the next run starts the step again.
             boolean resumable = false;
             List<FilesystemResult> results = new ArrayList<>(new Replicator(zfs, raw, resumable, cursor,
-                    Progress.onTerminal(System.err)).run(plans, clients));
+                    Progress.onTerminal(System.err), watchdog).run(plans, clients));
             results.addAll(refused.values());
             results.sort(Comparator.comparing(FilesystemResult::filesystem));
             for (FilesystemPlan plan : plans) {
@@ -172,7 +175,7 @@ public final class PushPass {
                     syncCursor(cursor, plan.filesystem(), versions, remote, warnings);
                 }
             }
-            return new Connected(results, new PruneRun(job, zfs).run(selected, first, null, false));
+            return new Connected(results, prune(ssh, watchdog, selected, sshChannels, clients));
         } finally {
             for (SinkClient client : clients) {
                 try {
@@ -235,12 +238,38 @@ public final class PushPass {
         }
     }
 
-    private SinkClient open(SshTransport ssh, List<SshChannel> channels, List<SinkClient> clients)
+    /**
+     * Prunes both sides over a channel the watchdog left alone; when every one was cut (a stalled step), over
+     * a fresh one. A box that cannot even be reached again is a dead link: the sender is still pruned
+     * under its cursor, as when the box is unreachable.
+     */
+    private PruneReport prune(SshTransport ssh, Watchdog watchdog, List<DatasetName> selected,
+                              List<SshChannel> channels, List<SinkClient> clients) {
+        PruneRun pruning = new PruneRun(job, zfs, watchdog);
+        Optional<SinkClient> healthy = clients.stream().filter(c -> !c.aborted()).findFirst();
+        if (healthy.isPresent()) {
+            return pruning.run(selected, healthy.get(), null, false);
+        }
+        SinkClient fresh;
+        try {
+            fresh = open(ssh, watchdog, channels, clients);
+        } catch (IOException e) {
+            log.warn("job {}: no channel to the backup box for pruning: {}", job.name(), e.getMessage());
+            return pruning.run(selected, null, "the backup box stalled and a new channel failed: " + e.getMessage(),
+                    false);
+        }
+        return pruning.run(selected, fresh, null, false);
+    }
+
+    private SinkClient open(SshTransport ssh, Watchdog watchdog, List<SshChannel> channels, List<SinkClient> clients)
             throws IOException {
         SshChannel channel = ssh.openChannel(REMOTE_COMMAND);
         channels.add(channel);
-        SinkClient client = new SinkClient(channel.stdout(), channel.stdin());
-        client.handshake(job.name());
+        SinkClient client = new SinkClient(channel.stdout(), channel.stdin(), channel::abort);
+        watchdog.guard("HELLO", () -> {
+            client.handshake(job.name());
+            return client;
+        }, client::abort);
         clients.add(client);
         return client;
     }

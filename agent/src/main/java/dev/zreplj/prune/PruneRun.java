@@ -6,6 +6,7 @@ import dev.zreplj.protocol.DestroyTarget;
 import dev.zreplj.protocol.RemoteFilesystem;
 import dev.zreplj.protocol.SinkClient;
 import dev.zreplj.replication.ReplicationCursor;
+import dev.zreplj.replication.Watchdog;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.Zfs;
 import dev.zreplj.zfs.ZfsException;
@@ -31,10 +32,13 @@ public final class PruneRun {
 
     private final PushJob job;
     private final Zfs zfs;
+    private final Watchdog watchdog;
 
-    public PruneRun(PushJob job, Zfs zfs) {
+    /** @param watchdog cuts a LIST or DESTROY the box does not answer (the box's channel is then aborted) */
+    public PruneRun(PushJob job, Zfs zfs, Watchdog watchdog) {
         this.job = job;
         this.zfs = zfs;
+        this.watchdog = watchdog;
     }
 
     /**
@@ -64,7 +68,7 @@ public final class PruneRun {
         if (box != null) {
             try {
                 Map<String, RemoteFilesystem> remote = new HashMap<>();
-                box.listFilesystems().forEach(r -> remote.put(r.path(), r));
+                watchdog.guard("LIST", box::listFilesystems, box::abort).forEach(r -> remote.put(r.path(), r));
                 for (DatasetName fs : selected) {
                     RemoteFilesystem copy = remote.get(fs.value());
                     if (copy != null) {
@@ -96,13 +100,14 @@ public final class PruneRun {
         }
     }
 
-    private static FilesystemPruneResult pruneReceiver(FilesystemPrunePlan plan, SinkClient box, boolean dryRun) {
+    private FilesystemPruneResult pruneReceiver(FilesystemPrunePlan plan, SinkClient box, boolean dryRun) {
         List<DestroyTarget> targets = plan.toDestroy().stream().map(d -> new DestroyTarget(d.name(), d.guid())).toList();
         if (dryRun || targets.isEmpty()) {
             return new FilesystemPruneResult(plan, dryRun, List.of(), List.of(), null);
         }
         try {
-            DestroyResult result = box.destroy(plan.filesystem(), targets);
+            DestroyResult result = watchdog.guard("DESTROY " + plan.filesystem(),
+                    () -> box.destroy(plan.filesystem(), targets), box::abort);
             for (DestroyResult.Refusal r : result.refused()) {
                 log.warn("{}: the backup box refused to destroy @{}: {}", plan.filesystem(), r.name(), r.reason());
             }

@@ -33,17 +33,23 @@ public final class Replicator {
     private final boolean resumable;
     private final ReplicationCursor cursor;
     private final Progress progress;
+    private final Watchdog watchdog;
+    private final SizeEstimator estimator;
 
     /**
      * @param cursor   moved to each step's snapshot as soon as the receiver confirms it; null for none
      * @param progress bytes/rate/ETA display (quiet unless stderr is an interactive terminal)
+     * @param watchdog cancels a step without progress (its channel is aborted and not used again)
      */
-    public Replicator(Zfs zfs, boolean raw, boolean resumable, ReplicationCursor cursor, Progress progress) {
+    public Replicator(Zfs zfs, boolean raw, boolean resumable, ReplicationCursor cursor, Progress progress,
+                      Watchdog watchdog) {
         this.zfs = zfs;
         this.raw = raw;
         this.resumable = resumable;
         this.cursor = cursor;
         this.progress = progress;
+        this.watchdog = watchdog;
+        this.estimator = new SizeEstimator(zfs);
     }
 
     public List<FilesystemResult> run(List<FilesystemPlan> plans, List<SinkClient> channels) throws InterruptedException {
@@ -91,7 +97,8 @@ public final class Replicator {
             FilesystemResult result = replicate(plan, channel);
             results.put(plan.filesystem(), result);
             queue.done(plan.filesystem());
-            if (result.outcome() == FilesystemResult.Outcome.FAILED && result.message().startsWith(CHANNEL_LOST)) {
+            if (channel.aborted()
+                    || result.outcome() == FilesystemResult.Outcome.FAILED && result.message().startsWith(CHANNEL_LOST)) {
                 return;
             }
         }
@@ -102,10 +109,15 @@ public final class Replicator {
     private FilesystemResult replicate(FilesystemPlan.Replicate plan, SinkClient channel) {
         int done = 0;
         long bytes = 0;
+        SizeEstimator.Tally estimates = new SizeEstimator.Tally();
         for (Step step : plan.steps()) {
             try {
-                bytes += runStep(plan.filesystem(), step, channel);
+                bytes += runStep(plan.filesystem(), step, channel, estimates);
                 done++;
+            } catch (StalledException e) {
+                log.warn("{}: step {}: {}", plan.filesystem(), step, e.getMessage());
+                return new FilesystemResult(plan.filesystem(), FilesystemResult.Outcome.FAILED, done, bytes,
+                        "step " + step + ": " + e.getMessage(), estimates.total(done + 1), true, List.of());
             } catch (RemoteException e) {
                 String detail = e.detail().isBlank() ? "" : " (" + e.detail().strip().lines().findFirst().orElse("") + ")";
                 log.warn("{}: step {} refused by the backup box: {}{}", plan.filesystem(), step, e.getMessage(), detail);
@@ -135,30 +147,38 @@ public final class Replicator {
                 }
             }
         }
-        return new FilesystemResult(plan.filesystem(), FilesystemResult.Outcome.REPLICATED, done, bytes, "");
+        return new FilesystemResult(plan.filesystem(), FilesystemResult.Outcome.REPLICATED, done, bytes, "",
+                estimates.total(done), false, List.of());
     }
 
-    private long runStep(DatasetName fs, Step step, SinkClient channel)
+    private long runStep(DatasetName fs, Step step, SinkClient channel, SizeEstimator.Tally estimates)
             throws IOException, ZfsException, InterruptedException {
         log.info("{}: sending {}", fs, step);
         SendRequest request = step.isFull() ? SendRequest.full(step.to(), raw)
                 : SendRequest.incremental(step.from(), step.to(), raw);
         ReceiveCommand command = new ReceiveCommand(fs.value(), step.to().name(), step.to().guid(),
                 step.isFull() ? null : step.from().guid(), step.rollback(), resumable);
-        // The estimate costs a zfs call: only made when someone watches.
-        OptionalLong estimate = progress.enabled() ? zfs.estimateSendSize(request) : OptionalLong.empty();
+        OptionalLong estimate = estimator.estimate(request);
+        estimates.add(estimate);
         try (ZfsProcess send = zfs.send(request);
-             Progress.Transfer shown = progress.begin(fs + " " + step, estimate, send.stdout())) {
+             Progress.Transfer shown = progress.begin(fs + " " + step, estimate, send.stdout());
+             Watchdog.Watch watch = watchdog.watch(shown::bytes, () -> {
+                 channel.abort();
+                 send.kill();
+             })) {
             ReceiveResult result;
             try {
                 result = channel.receive(command, shown.stream());
-            } catch (IOException e) {
+                // A send that died mid-stream shows up as a short stream the receiver rejected; zfs send's
+                // own stderr is the better explanation, so it wins when both failed.
+                send.finish();
+            } catch (IOException | ZfsException e) {
                 send.kill();
+                if (watch.cancelled()) {
+                    throw new StalledException(watch.stalledMessage(shown.bytes(), estimate), e);
+                }
                 throw e;
             }
-            // A send that died mid-stream shows up as a short stream the receiver rejected; zfs send's
-            // own stderr is the better explanation, so it wins when both failed.
-            send.finish();
             if (result.receivedGuid() != step.to().guid()) {
                 throw new RemoteException("guid", "the backup box received guid " + result.receivedGuid()
                         + " for " + step.to().fullName() + " but the sender's guid is " + step.to().guid(), "");

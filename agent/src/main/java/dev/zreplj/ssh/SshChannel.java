@@ -54,6 +54,15 @@ public final class SshChannel implements AutoCloseable {
                 + (signal != null ? " (killed by signal " + signal + ")" : ""));
     }
 
+    /**
+     * Closes the channel at once, without waiting for the remote process: every thread blocked writing
+     * to {@link #stdin()} (on the remote window) or reading {@link #stdout()} wakes with an IOException.
+     * For a stalled box; {@link #close()} is the polite goodbye.
+     */
+    public void abort() {
+        channel.close(true);
+    }
+
     @Override
     public void close() throws IOException {
         channel.close(false).await(Duration.ofSeconds(10));

@@ -56,6 +56,8 @@ public final class SshTransport implements AutoCloseable {
     /** curve25519 first: about 125 ms quicker to connect than the post-quantum hybrids. */
     static final List<String> KEX_PREFERENCE = List.of("curve25519-sha256", "curve25519-sha256@libssh.org");
     private static final Duration CHANNEL_OPEN_TIMEOUT = Duration.ofSeconds(30);
+    /** Far beyond any sensible replication.timeout: only a safety net under the watchdog. */
+    static final Duration WINDOW_WAIT_LIMIT = Duration.ofDays(1);
 
     private final SshClient client;
     private final ClientSession session;
@@ -187,6 +189,9 @@ public final class SshTransport implements AutoCloseable {
                 : List.of(BuiltinCompressions.none));
 
         CoreModuleProperties.IO_CONNECT_TIMEOUT.set(client, dial);
+        // The replication watchdog (replication.timeout, 10m by default) decides when a channel has
+        // stalled; MINA's own 30 s wait for window space would cut a busy box's receive long before.
+        CoreModuleProperties.WAIT_FOR_SPACE_TIMEOUT.set(client, WINDOW_WAIT_LIMIT);
         Duration keepalive = options.keepaliveInterval().orElse(KEEPALIVE_INTERVAL);
         if (!keepalive.isZero()) {
             CoreModuleProperties.HEARTBEAT_INTERVAL.set(client, keepalive);

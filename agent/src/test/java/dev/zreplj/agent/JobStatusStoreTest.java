@@ -35,9 +35,20 @@ class JobStatusStoreTest {
         JobStatusStore.JobStatus status = store.read("j").orElseThrow();
         assertEquals(200, status.lastRun());
         assertEquals(List.of(
-                new JobStatusStore.FilesystemStatus("p/a", "FAILED", "p/a: failed after 0 steps: boom", 200, 100),
-                new JobStatusStore.FilesystemStatus("p/b", "UP_TO_DATE", "p/b: up to date (@s)", 200, 200)),
+                new JobStatusStore.FilesystemStatus("p/a", "FAILED", "p/a: failed after 0 steps: boom", 200, 100, 0L, -1L),
+                new JobStatusStore.FilesystemStatus("p/b", "UP_TO_DATE", "p/b: up to date (@s)", 200, 200, 0L, -1L)),
                 status.filesystems());
+    }
+
+    @Test
+    void recordsTheBytesSentAndTheEstimate() throws IOException {
+        JobStatusStore store = new JobStatusStore(dir);
+        store.record(new PushPass.Result("j", Optional.empty(), List.of(new FilesystemResult(DatasetName.of("p/a"),
+                Outcome.REPLICATED, 2, 5_000_000, "", 4_900_000, false, List.of())), null), Instant.ofEpochSecond(100));
+        JobStatusStore.FilesystemStatus a = store.read("j").orElseThrow().filesystems().get(0);
+        assertEquals(5_000_000L, a.bytes());
+        assertEquals(4_900_000L, a.estimatedBytes());
+        assertEquals("p/a: replicated 2 steps, 4.8 MiB of 4.7 MiB estimated", a.message());
     }
 
     @Test

@@ -6,6 +6,7 @@ import dev.zreplj.config.PushJob;
 import dev.zreplj.protocol.SinkClient;
 import dev.zreplj.prune.PruneReport;
 import dev.zreplj.prune.PruneRun;
+import dev.zreplj.replication.Watchdog;
 import dev.zreplj.ssh.SshChannel;
 import dev.zreplj.ssh.SshTransport;
 import dev.zreplj.zfs.DatasetName;
@@ -58,20 +59,25 @@ final class PruneCommand implements Callable<Integer> {
     }
 
     private PruneReport prune(PushJob job, Zfs zfs, List<DatasetName> filesystems) {
-        PruneRun run = new PruneRun(job, zfs);
         PruneReport report = null;
-        try (SshTransport ssh = SshTransport.connect(job.connect());
-             SshChannel channel = ssh.openChannel(PushPass.REMOTE_COMMAND)) {
-            SinkClient box = new SinkClient(channel.stdout(), channel.stdin());
-            box.handshake(job.name());
-            report = run.run(filesystems, box, null, dryRun);
-            box.close();
-        } catch (IOException e) {
-            if (report == null) {
-                return run.run(filesystems, null, "the backup box is unreachable: " + e.getMessage(), dryRun);
+        try (Watchdog watchdog = Watchdog.start(job.replication().timeout())) {
+            PruneRun run = new PruneRun(job, zfs, watchdog);
+            try (SshTransport ssh = SshTransport.connect(job.connect());
+                 SshChannel channel = ssh.openChannel(PushPass.REMOTE_COMMAND)) {
+                SinkClient box = new SinkClient(channel.stdout(), channel.stdin(), channel::abort);
+                watchdog.guard("HELLO", () -> {
+                    box.handshake(job.name());
+                    return box;
+                }, box::abort);
+                report = run.run(filesystems, box, null, dryRun);
+                box.close();
+            } catch (IOException e) {
+                if (report == null) {
+                    return run.run(filesystems, null, "the backup box is unreachable: " + e.getMessage(), dryRun);
+                }
+                // Pruning is done; only saying goodbye failed.
             }
-            // Pruning is done; only saying goodbye failed.
+            return report;
         }
-        return report;
     }
 }

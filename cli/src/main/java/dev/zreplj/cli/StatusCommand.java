@@ -5,6 +5,7 @@ import dev.zreplj.agent.JobStatusStore;
 import dev.zreplj.config.Config;
 import dev.zreplj.config.PushJob;
 import dev.zreplj.config.SinkJob;
+import dev.zreplj.replication.Bytes;
 import dev.zreplj.stdinserver.ClientStatusFile;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -86,10 +87,19 @@ final class StatusCommand implements Callable<Integer> {
                     : failed(s) ? "some filesystems failed" : "ok"));
             for (JobStatusStore.FilesystemStatus f : s.filesystems()) {
                 String success = f.lastSuccess() == 0 ? "never replicated" : "last success " + ago(now, f.lastSuccess());
-                out.println("  " + f.filesystem() + ": " + f.outcome().toLowerCase().replace('_', ' ') + ", " + success
-                        + (f.outcome().equals("FAILED") || f.outcome().equals("CONFLICT") ? " -- " + f.message() : ""));
+                out.println("  " + f.filesystem() + ": " + f.outcome().toLowerCase().replace('_', ' ') + sent(f) + ", "
+                        + success + (f.outcome().equals("FAILED") || f.outcome().equals("CONFLICT") ? " -- " + f.message() : ""));
             }
         });
+    }
+
+    /** " 52.3 MiB of 52.1 MiB estimated" after a replication; nothing for other outcomes, which sent nothing. */
+    private static String sent(JobStatusStore.FilesystemStatus f) {
+        if (!f.outcome().equals("REPLICATED") || f.bytes() == null) {
+            return "";
+        }
+        long estimate = f.estimatedBytes() == null ? -1 : f.estimatedBytes();
+        return " " + Bytes.human(f.bytes()) + (estimate < 0 ? "" : " of " + Bytes.human(estimate) + " estimated");
     }
 
     static void printClients(PrintStream out, Map<String, ClientStatusFile.ClientStatus> clients, Instant now) {

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -33,6 +34,8 @@ final class EndToEnd implements PushSetup {
     final Path sinkConfig;
     final TestSshd sshd;
     final Path agentConfig;
+    /** The stdinserver {@link #stallReceiver} stopped, 0 for none. */
+    private long stopped;
 
     record Run(int exit, String stdout, String stderr) {
         @Override
@@ -278,6 +281,13 @@ final class EndToEnd implements PushSetup {
     }
 
     @Override
+    public void replaceInAgentConfig(String from, String to) throws IOException {
+        String config = Files.readString(agentConfig);
+        assertTrue(config.contains(from), () -> "no '" + from + "' in " + config);
+        Files.writeString(agentConfig, config.replace(from, to));
+    }
+
+    @Override
     public void pinImpostorHostKey() throws IOException {
         Path impostor = TestSshd.keygen(dir.resolve("impostor"), TestSshd.KeyType.ED25519, "impostor");
         Files.writeString(sshd.knownHosts(), "[127.0.0.1]:" + sshd.port() + " "
@@ -295,6 +305,59 @@ final class EndToEnd implements PushSetup {
         }
         Thread.sleep(150);
         agent.destroyForcibly().waitFor();
+    }
+
+    @Override
+    public Stalled stallReceiver(String target, int limitSeconds, String... args)
+            throws IOException, InterruptedException {
+        Process agent = startAgent(args);
+        try {
+            long deadline = System.nanoTime() + 120_000_000_000L;
+            Optional<ProcessHandle> server;
+            while ((server = receiveParent(target)).isEmpty()) {
+                assertTrue(agent.isAlive(), () -> "agent ended before the stream started: " + killedAgentLog());
+                assertTrue(System.nanoTime() < deadline, "no zfs recv into " + target + " within 120 s");
+                Thread.sleep(5);
+            }
+            stopped = server.get().pid();
+            signal("STOP", stopped);
+            long stoppedAt = System.nanoTime();
+            assertTrue(agent.waitFor(limitSeconds, TimeUnit.SECONDS), () -> "the agent still runs " + limitSeconds
+                    + " s after its stdinserver was stopped: " + killedAgentLog());
+            return new Stalled(agent.exitValue(), killedAgentLog(), (System.nanoTime() - stoppedAt) / 1e9);
+        } finally {
+            agent.destroyForcibly().waitFor();
+        }
+    }
+
+    /** The stdinserver serving a zfs receive into target: the receive's parent (the launcher execs java). */
+    private static Optional<ProcessHandle> receiveParent(String target) {
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.info().commandLine().map(c -> isReceive(c, target)).orElse(false))
+                .findFirst()
+                .flatMap(ProcessHandle::parent);
+    }
+
+    @Override
+    public void continueStopped() {
+        if (stopped > 0) {
+            signal("CONT", stopped);
+            stopped = 0;
+        }
+    }
+
+    private static void signal(String name, long pid) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid)).inheritIO().start();
+            if (kill.waitFor() != 0) {
+                throw new AssertionError("kill -" + name + " " + pid + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
     }
 
     @Override
@@ -324,6 +387,7 @@ final class EndToEnd implements PushSetup {
     @Override
     public void close() {
         try {
+            continueStopped();
             sshd.close();
         } finally {
             pools.close();

@@ -30,6 +30,16 @@ class EndToEndIT extends PushSuite {
         return new EndToEnd(dir, filesystemsYaml);
     }
 
+    @Override
+    EndToEnd open(Path dir, String filesystemsYaml, String jobTail) throws IOException {
+        return new EndToEnd(dir, filesystemsYaml, jobTail, "");
+    }
+
+    @Override
+    int stallTimeoutSeconds() {
+        return 20;
+    }
+
     @Test
     void requestsOutsideTheJailAreRefused() throws Exception {
         try (EndToEnd e = open(tmp, HOME_FILTER)) {

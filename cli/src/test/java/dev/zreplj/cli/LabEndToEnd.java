@@ -36,12 +36,14 @@ final class LabEndToEnd implements PushSetup {
     final String sinkConfig;
     final LabSshd sshd;
     final String agentConfig;
+    /** The stdinserver {@link #stallReceiver} stopped, 0 for none. */
+    private long stopped;
 
     LabEndToEnd(OpenZfsLab lab, String filesystemsYaml) {
         this(lab, filesystemsYaml, EndToEnd.DEFAULT_JOB_TAIL);
     }
 
-    /** @param jobTail YAML after the push job's snapshotting section, indented 4 (send, pruning) */
+    /** @param jobTail YAML after the push job's snapshotting section, indented 4 (see {@link EndToEnd#DEFAULT_JOB_TAIL}) */
     LabEndToEnd(OpenZfsLab lab, String filesystemsYaml, String jobTail) {
         this.lab = lab;
         this.launcher = lab.installDistribution(DISTRIBUTION);
@@ -157,6 +159,15 @@ final class LabEndToEnd implements PushSetup {
     }
 
     @Override
+    public void replaceInAgentConfig(String from, String to) {
+        String config = lab.read(agentConfig);
+        if (!config.contains(from)) {
+            throw new AssertionError("no '" + from + "' in " + config);
+        }
+        lab.write(agentConfig, config.replace(from, to));
+    }
+
+    @Override
     public void pinImpostorHostKey() {
         lab.check("cd " + quote(dir) + " && ssh-keygen -q -t ed25519 -N '' -C impostor -f impostor && "
                 + "echo \"[127.0.0.1]:" + sshd.port() + " $(cat impostor.pub)\" > " + quote(sshd.knownHosts()));
@@ -198,6 +209,69 @@ final class LabEndToEnd implements PushSetup {
         }
     }
 
+    /**
+     * Watches, stops and times inside the guest, like {@link #killAgentWhileReceiving}. The pid goes to a
+     * file before the SIGSTOP so that {@link #continueStopped()} finds it whatever happens after.
+     */
+    @Override
+    public Stalled stallReceiver(String target, int limitSeconds, String... args) {
+        List<String> agentWords = new ArrayList<>(List.of(launcher, "--config", agentConfig));
+        agentWords.addAll(List.of(args));
+        lab.write(dir + "/stall.sh", String.join("\n",
+                "export " + JAVA_OPTS,
+                "server() {",
+                "  ps -eo ppid=,args= | { while read -r ppid l; do",
+                "    case $l in *' recv '*|*' receive '*) case $l in *\"$1\"*) echo $ppid; exit 0 ;; esac ;; esac",
+                "  done; }",
+                "}",
+                command(agentWords) + " > stalled-agent.log 2>&1 &",
+                "pid=$!",
+                "end=$(($(date +%s) + 300))",
+                "until parent=$(server \"$1\") && [ -n \"$parent\" ]; do",
+                "  kill -0 $pid 2>/dev/null || { echo 'agent ended before the stream started:'; cat stalled-agent.log; exit 3; } >&2",
+                "  [ $(date +%s) -lt $end ] || { echo \"no zfs recv into $1 within 300 s\" >&2; kill -KILL $pid; exit 4; }",
+                "  sleep 0.05",
+                "done",
+                "echo $parent > stopped.pid",
+                "kill -STOP $parent",
+                "t0=$(date +%s.%N)",
+                "end=$(($(date +%s) + $2))",
+                "while kill -0 $pid 2>/dev/null; do",
+                "  [ $(date +%s) -lt $end ] || { echo \"the agent still runs $2 s after its stdinserver was stopped:\";"
+                        + " cat stalled-agent.log; kill -KILL $pid; exit 5; } >&2",
+                "  sleep 0.05",
+                "done",
+                "t1=$(date +%s.%N)",
+                "wait $pid",
+                "rc=$?",
+                "echo \"$rc $(echo \"$t0 $t1\" | awk '{printf \"%.2f\", $2 - $1}') $parent\"",
+                "cat stalled-agent.log",
+                ""));
+        OpenZfsLab.Result r = lab.sh("cd " + quote(dir) + " && sh stall.sh " + quote(target) + " " + limitSeconds, null,
+                OpenZfsLab.DEFAULT_TIMEOUT);
+        stopped = readStopped();
+        if (r.exit() != 0) {
+            throw new AssertionError(r.stderr().strip());
+        }
+        String[] head = r.stdout().lines().findFirst().orElse("").split(" ");
+        String output = r.stdout().substring(r.stdout().indexOf('\n') + 1);
+        return new Stalled(Integer.parseInt(head[0]), output, Double.parseDouble(head[1]));
+    }
+
+    private long readStopped() {
+        String pid = lab.check("cat " + quote(dir + "/stopped.pid") + " 2>/dev/null || true").strip();
+        return pid.isEmpty() ? 0 : Long.parseLong(pid);
+    }
+
+    @Override
+    public void continueStopped() {
+        long pid = stopped > 0 ? stopped : readStopped();
+        if (pid > 0) {
+            lab.check("kill -CONT " + pid + " 2>/dev/null; rm -f " + quote(dir + "/stopped.pid"));
+            stopped = 0;
+        }
+    }
+
     @Override
     public boolean receiving(String target) {
         return lab.check("ps -eo args=").lines().anyMatch(c -> EndToEnd.isReceive(c, target));
@@ -206,6 +280,7 @@ final class LabEndToEnd implements PushSetup {
     @Override
     public void close() {
         try {
+            continueStopped();
             sshd.close();
         } finally {
             pools.close();

@@ -12,7 +12,13 @@ import org.junit.jupiter.api.Tag;
 @Tag("openzfs")
 class OpenZfsPushIT extends PushSuite {
     @Override
-    LabEndToEnd open(Path dir, String filesystemsYaml) {
-        return new LabEndToEnd(OpenZfsLab.connect(), filesystemsYaml);
+    LabEndToEnd open(Path dir, String filesystemsYaml, String jobTail) {
+        return new LabEndToEnd(OpenZfsLab.connect(), filesystemsYaml, jobTail);
+    }
+
+    /** Under TCG a stdinserver JVM takes about 7 s to say HELLO on an idle host. */
+    @Override
+    int stallTimeoutSeconds() {
+        return 30;
     }
 }

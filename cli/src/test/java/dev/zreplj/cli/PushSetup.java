@@ -48,6 +48,9 @@ interface PushSetup extends AutoCloseable {
     /** The launcher with these arguments and stdin (may be null). */
     EndToEnd.Run zreplj(List<String> args, byte[] stdin);
 
+    /** Replaces text in the agent's config file (which must contain it). */
+    void replaceInAgentConfig(String from, String to) throws IOException;
+
     /** Replaces the agent's pinned host key of the box by a freshly generated one. */
     void pinImpostorHostKey() throws IOException;
 
@@ -56,6 +59,24 @@ interface PushSetup extends AutoCloseable {
 
     /** Whether a zfs receive into target is running on the box. */
     boolean receiving(String target);
+
+    /** What {@link #stallReceiver} saw: the agent's exit, its output, and its seconds from SIGSTOP to exit. */
+    record Stalled(int exit, String output, double secondsFromStopToExit) {
+        @Override
+        public String toString() {
+            return "exit " + exit + " " + secondsFromStopToExit + " s after SIGSTOP\n--- output\n" + output;
+        }
+    }
+
+    /**
+     * Starts the agent with these arguments; as soon as a zfs receive into target runs, SIGSTOPs the
+     * stdinserver serving it (zfs recv's parent) and waits up to {@code limitSeconds} for the agent to
+     * exit. The stdinserver stays stopped until {@link #continueStopped()}.
+     */
+    Stalled stallReceiver(String target, int limitSeconds, String... args) throws IOException, InterruptedException;
+
+    /** SIGCONTs the stdinserver {@link #stallReceiver} stopped, if any; safe to call more than once. */
+    void continueStopped();
 
     @Override
     void close();

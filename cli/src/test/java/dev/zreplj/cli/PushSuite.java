@@ -25,8 +25,27 @@ abstract class PushSuite {
     @TempDir
     Path tmp;
 
+    /**
+     * The least the agent may take beyond replication.timeout to exit after its receiver stalled: the
+     * watchdog's sampling (at most 1 s), aborting the channel, opening a fresh one for pruning and pruning
+     * both sides. Where a whole healthy run takes longer (the TCG guest on a loaded host: a JVM start
+     * there took 29 s at load 9 on 2 cores), the margin is that run's time.
+     */
+    static final int STALL_MARGIN_SECONDS = 30;
+
     /** A fresh setup whose agent selects filesystems with this filter ("SRC" stands for the source pool). */
-    abstract PushSetup open(Path dir, String filesystemsYaml) throws IOException;
+    PushSetup open(Path dir, String filesystemsYaml) throws IOException {
+        return open(dir, filesystemsYaml, EndToEnd.DEFAULT_JOB_TAIL);
+    }
+
+    /** The same with the push job's YAML after its snapshotting section (see {@link EndToEnd#DEFAULT_JOB_TAIL}). */
+    abstract PushSetup open(Path dir, String filesystemsYaml, String jobTail) throws IOException;
+
+    /**
+     * The least replication.timeout for the stalled-receiver test. The watchdog guards the box's HELLO too
+     * (a stdinserver JVM start), so the test takes at least one and a half healthy runs.
+     */
+    abstract int stallTimeoutSeconds();
 
     /** The source listing as it must look on the box: every name moved into the client's jail. */
     static String expectedOnBox(PushSetup e, String sourceListing) {
@@ -141,6 +160,82 @@ abstract class PushSuite {
             String source = e.snapshotsWithGuids(home);
             assertEquals(1, source.lines().count(), source);
             assertEquals(expectedOnBox(e, source), e.snapshotsWithGuids(e.jail()));
+        }
+    }
+
+    @Test
+    void stalledReceiverIsCutByTheWatchdogAndPruningStillRuns() throws Exception {
+        String tail = String.join("\n",
+                "    replication:",
+                "      timeout: 10m",
+                "      attempts: 1",
+                "    pruning:",
+                "      keep_sender:",
+                "        - type: not_replicated",
+                "        - type: last_n",
+                "          count: 2",
+                "      keep_receiver:",
+                "        - type: last_n",
+                "          count: 100",
+                "");
+        try (PushSetup e = open(tmp, HOME_FILTER, tail)) {
+            DatasetName home = e.createFilesystem(e.src().child("home"));
+            e.writeRandomFile(home, "small.bin", 64 << 10);
+            double healthy = 0;
+            for (int i = 0; i < 2; i++) {
+                long started = System.nanoTime();
+                EndToEnd.Run run = e.agent("agent", "once", "--snapshot");
+                healthy = Math.max(healthy, (System.nanoTime() - started) / 1e9);
+                assertEquals(0, run.exit(), run::toString);
+            }
+            int timeout = Math.max(stallTimeoutSeconds(), (int) Math.ceil(1.5 * healthy));
+            int margin = Math.max(STALL_MARGIN_SECONDS, (int) Math.ceil(healthy));
+            e.replaceInAgentConfig("timeout: 10m", "timeout: " + timeout + "s");
+            List<String> replicated = e.snapshotNames(home);
+            assertEquals(2, replicated.size(), replicated::toString);
+            for (int i = 0; i < 6; i++) {
+                e.writeRandomFile(home, "big" + i + ".bin", 8 << 20);
+            }
+            String target = e.jail().child(home.value()).value();
+            try {
+                PushSetup.Stalled stalled = e.stallReceiver(target, timeout + margin + 60,
+                        "agent", "once", "--snapshot");
+                System.out.printf("stalled receiver: the agent exited %.1f s after its stdinserver was stopped"
+                        + " (replication.timeout %d s, margin %d s, a healthy run %.1f s)%n",
+                        stalled.secondsFromStopToExit(), timeout, margin, healthy);
+                System.out.print(stalled.output());
+                assertEquals(1, stalled.exit(), stalled::toString);
+                assertTrue(stalled.secondsFromStopToExit() >= timeout - 0.5, "cut before the timeout: " + stalled);
+                assertTrue(stalled.secondsFromStopToExit() <= timeout + margin, stalled::toString);
+                assertTrue(stalled.output().contains(home.value() + ": failed after 0 steps: step ")
+                        && stalled.output().contains(": stalled: no progress for "
+                                + (timeout < 60 ? "" : timeout / 60 + "m") + timeout % 60 + "s at ")
+                        && stalled.output().contains("; cancelled"), stalled::toString);
+                assertFalse(stalled.output().contains("prune receiver: skipped"), "the receiver is pruned over a"
+                        + " fresh channel: " + stalled);
+                List<String> after = e.snapshotNames(home);
+                assertEquals(2, after.size(), "the oldest replicated snapshot is pruned, nothing else: " + after);
+                assertEquals(replicated.get(1), after.get(0), "the cursor snapshot stays: " + after);
+                assertFalse(replicated.contains(after.get(1)), "the unreplicated new snapshot stays: " + after);
+            } finally {
+                e.continueStopped();
+            }
+            long settle = System.nanoTime() + 60_000_000_000L;
+            while (e.receiving(target) && System.nanoTime() < settle) {
+                Thread.sleep(50);
+            }
+            assertFalse(e.receiving(target), "zfs recv still running 60 s after its stdinserver was continued");
+
+            EndToEnd.Run next = e.agent("agent", "once");
+            assertEquals(0, next.exit(), next::toString);
+            assertContains(next.stdout(), home.value() + ": replicated 1 step,", next);
+            String source = e.snapshotsWithGuids(home);
+            assertEquals(2, source.lines().count(), source);
+            String onBox = e.snapshotsWithGuids(e.jail());
+            for (String line : expectedOnBox(e, source).lines().toList()) {
+                assertTrue(onBox.contains(line + "\n"), line + " not on the box with the sender's guid:\n" + onBox);
+            }
+            assertEquals(3, onBox.lines().count(), "the box keeps all three (keep_receiver last_n 100): " + onBox);
         }
     }
 }

@@ -30,6 +30,8 @@ class StatusCommandTest {
     void printsEachJobAndFilesystemWithLag() {
         JobStatusStore.JobStatus laptop = new JobStatusStore.JobStatus("laptop", 1000, null, List.of(
                 new JobStatusStore.FilesystemStatus("rpool/home", "UP_TO_DATE", "rpool/home: up to date (@s)", 1000, 1000),
+                new JobStatusStore.FilesystemStatus("rpool/photos", "REPLICATED", "", 1000, 1000, 3L << 20, 3_000_000L),
+                new JobStatusStore.FilesystemStatus("rpool/src", "REPLICATED", "", 1000, 1000, 2048L, -1L),
                 new JobStatusStore.FilesystemStatus("rpool/vm", "FAILED", "rpool/vm: failed after 0 steps: disk full", 1000, 0)));
         Map<String, Optional<JobStatusStore.JobStatus>> jobs = new LinkedHashMap<>();
         jobs.put("laptop", Optional.of(laptop));
@@ -39,6 +41,8 @@ class StatusCommandTest {
         assertEquals("""
                 push job laptop: last run 1970-01-01T00:16:40Z (3h2m ago), some filesystems failed
                   rpool/home: up to date, last success 3h2m ago
+                  rpool/photos: replicated 3.0 MiB of 2.9 MiB estimated, last success 3h2m ago
+                  rpool/src: replicated 2.0 KiB, last success 3h2m ago
                   rpool/vm: failed, never replicated -- rpool/vm: failed after 0 steps: disk full
                 push job other: never run
                 """, out.toString(StandardCharsets.UTF_8));

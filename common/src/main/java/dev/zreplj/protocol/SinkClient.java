@@ -17,11 +17,23 @@ public final class SinkClient implements AutoCloseable {
     private final InputStream in;
     private final FrameReader reader;
     private final FrameWriter writer;
+    private final Runnable abortTransport;
+    private volatile boolean aborted;
     private Hello serverHello;
     private byte[] dataBuffer;
     private boolean closed;
 
+    /** Aborting closes both streams; a transport whose blocked calls that does not wake passes its own abort. */
     public SinkClient(InputStream fromServer, OutputStream toServer) {
+        this(fromServer, toServer, () -> closeQuietly(fromServer, toServer));
+    }
+
+    /**
+     * @param abortTransport tears the transport down at once so that every thread blocked reading or
+     *                       writing on it wakes with an IOException (see {@link #abort()})
+     */
+    public SinkClient(InputStream fromServer, OutputStream toServer, Runnable abortTransport) {
+        this.abortTransport = abortTransport;
         this.in = fromServer;
         this.reader = new FrameReader(fromServer, "server", Wire.MAX_CONTROL_FROM_SERVER);
         this.writer = new FrameWriter(toServer, Wire.MAX_CONTROL_FROM_CLIENT);
@@ -183,10 +195,24 @@ public final class SinkClient implements AutoCloseable {
         return new DestroyResult(destroyed, refused);
     }
 
-    /** Says goodbye; the server exits 0. Does nothing before a successful handshake or when closed. */
+    /**
+     * Gives up on this channel from any thread: a request that makes no progress (a stalled box) is cut,
+     * and the thread blocked in it gets an IOException. The channel is unusable afterwards.
+     */
+    public void abort() {
+        aborted = true;
+        abortTransport.run();
+    }
+
+    /** Whether {@link #abort()} was called: the channel is gone, use another. */
+    public boolean aborted() {
+        return aborted;
+    }
+
+    /** Says goodbye; the server exits 0. Does nothing before a successful handshake, when closed or aborted. */
     @Override
     public void close() throws IOException {
-        if (serverHello == null || closed) {
+        if (serverHello == null || closed || aborted) {
             return;
         }
         closed = true;
@@ -209,6 +235,19 @@ public final class SinkClient implements AutoCloseable {
         }
         if (closed) {
             throw new IllegalStateException("this channel is closed");
+        }
+    }
+
+    private static void closeQuietly(InputStream in, OutputStream out) {
+        try {
+            in.close();
+        } catch (IOException ignored) {
+            // aborting: the stream is given up either way
+        }
+        try {
+            out.close();
+        } catch (IOException ignored) {
+            // aborting: the stream is given up either way
         }
     }
 

@@ -14,6 +14,7 @@ import java.io.PipedOutputStream;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -266,6 +267,56 @@ class SinkClientTest {
                 () -> client.receive(new ReceiveCommand("a", "s", 1, null, false, false), failing));
         assertEquals("zfs send died", e.getMessage());
         assertEquals("aborted", ((RemoteException) e.getSuppressed()[0]).code());
+    }
+
+    @Test
+    void abortWakesAReceiveBlockedOnAServerThatStoppedReading() throws Exception {
+        CountDownLatch released = new CountDownLatch(1);
+        start((r, w) -> {
+            serverHello(r, w, Wire.PROTOCOL_VERSION);
+            assertEquals(FrameType.RECV, r.next());
+            // Stalled: reads nothing more, so the client's writes fill the pipe and block.
+            released.await(20, TimeUnit.SECONDS);
+        });
+        client.handshake();
+        CountingEndless stream = new CountingEndless();
+        CompletableFuture<Void> aborter = CompletableFuture.runAsync(() -> {
+            while (stream.read < (4L << 20)) {
+                Thread.onSpinWait();
+            }
+            try {
+                Thread.sleep(300);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            client.abort();
+        });
+        try {
+            assertThrows(IOException.class,
+                    () -> client.receive(new ReceiveCommand("a", "s", 1, null, false, false), stream));
+            aborter.get(10, TimeUnit.SECONDS);
+            assertTrue(client.aborted());
+            client.close();
+        } finally {
+            released.countDown();
+        }
+    }
+
+    /** Endless, and says how much was taken from it (past the 4 MiB pipe, the writer blocks). */
+    static final class CountingEndless extends InputStream {
+        volatile long read;
+
+        @Override
+        public int read() {
+            read++;
+            return 0;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+            read += len;
+            return len;
+        }
     }
 
     @Test

@@ -6,6 +6,7 @@ import dev.zreplj.config.PushJob;
 import dev.zreplj.protocol.SinkClient;
 import dev.zreplj.prune.PruneReport;
 import dev.zreplj.prune.PruneRun;
+import dev.zreplj.replication.Watchdog;
 import dev.zreplj.replication.ReplicationCursor;
 import dev.zreplj.stdinserver.StdinServer;
 import dev.zreplj.zfs.DatasetName;
@@ -65,7 +66,7 @@ public final class PruneBench {
             Zfs agentZfs = new Zfs(pools.zfsBinary());
             Zfs boxZfs = new Zfs(pools.zfsBinary());
 
-            try (Box box = Box.start(config, boxZfs)) {
+            try (Box box = Box.start(config, boxZfs); Watchdog watchdog = Watchdog.start(job.replication().timeout())) {
                 // The first snapshot reaches the box by one recursive send: the common snapshot of every
                 // filesystem. The box's copies of the later ones are its own (same names, other guids).
                 pools.zfs("snapshot", "-r", parent + "@zrepl_000");
@@ -97,7 +98,7 @@ public final class PruneBench {
                 long agentProbe = agentZfs.invocations() - a0;
                 long b0 = boxZfs.invocations();
                 long t0 = System.nanoTime();
-                PruneReport plan = new PruneRun(job, agentZfs).run(children, box.client, null, true);
+                PruneReport plan = new PruneRun(job, agentZfs, watchdog).run(children, box.client, null, true);
                 double planSeconds = seconds(t0);
                 long planAgent = agentZfs.invocations() - a0 - agentProbe;
                 long planBox = boxZfs.invocations() - b0;
@@ -106,7 +107,7 @@ public final class PruneBench {
                 long a1 = agentZfs.invocations();
                 long b1 = boxZfs.invocations();
                 long t1 = System.nanoTime();
-                PruneReport done = new PruneRun(job, agentZfs).run(children, box.client, null, false);
+                PruneReport done = new PruneRun(job, agentZfs, watchdog).run(children, box.client, null, false);
                 double pruneSeconds = seconds(t1);
                 check(done, 4L * filesystems, "prune");
                 System.out.printf(Locale.ROOT, "%-11s %8d %9.1f %8.2f %9d %9d %9.2f %9d %9d%n",

@@ -1,0 +1,59 @@
+package dev.zreplj.replication;
+
+import dev.zreplj.zfs.SendRequest;
+import dev.zreplj.zfs.Zfs;
+import dev.zreplj.zfs.ZfsException;
+import java.util.OptionalLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One {@code zfs send -nvP} per step, for the progress display and the report. A zfs that cannot
+ * estimate (zfs-fuse has no {@code send -n}) is asked once per pass, not once per step.
+ */
+final class SizeEstimator {
+    private static final Logger log = LoggerFactory.getLogger(SizeEstimator.class);
+
+    private final Zfs zfs;
+    private volatile boolean unsupported;
+
+    SizeEstimator(Zfs zfs) {
+        this.zfs = zfs;
+    }
+
+    OptionalLong estimate(SendRequest request) {
+        if (unsupported) {
+            return OptionalLong.empty();
+        }
+        try {
+            OptionalLong size = zfs.estimateSendSize(request);
+            if (size.isEmpty()) {
+                unsupported = true;
+                log.debug("no send size estimates from this zfs; not asking again in this pass");
+            }
+            return size;
+        } catch (ZfsException e) {
+            log.debug("estimating {}: {}", request, e.getMessage());
+            return OptionalLong.empty();
+        }
+    }
+
+    /** The estimates of one filesystem's steps: their sum, or unknown as soon as one step had none. */
+    static final class Tally {
+        private long sum;
+        private boolean unknown;
+
+        void add(OptionalLong estimate) {
+            if (estimate.isPresent()) {
+                sum += estimate.getAsLong();
+            } else {
+                unknown = true;
+            }
+        }
+
+        /** -1 when unknown (no step attempted counts as unknown too). */
+        long total(int stepsAttempted) {
+            return unknown || stepsAttempted == 0 ? -1 : sum;
+        }
+    }
+}
