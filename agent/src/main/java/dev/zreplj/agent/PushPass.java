@@ -14,8 +14,7 @@ import dev.zreplj.prune.PruneRun;
 import dev.zreplj.replication.ReplicationCursor;
 import dev.zreplj.replication.ReplicationPolicy;
 import dev.zreplj.replication.Replicator;
-import dev.zreplj.ssh.SshChannel;
-import dev.zreplj.ssh.SshTransport;
+import dev.zreplj.replication.Step;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.VersionType;
 import dev.zreplj.zfs.Zfs;
@@ -23,8 +22,10 @@ import dev.zreplj.zfs.ZfsException;
 import dev.zreplj.zfs.ZfsVersion;
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -103,8 +104,8 @@ public final class PushPass {
             return new Result(job.name(), taken, List.of(), null, warnings, null);
         }
 
-        try (SshTransport ssh = SshTransport.connect(job.connect())) {
-            Connected done = replicateAndPrune(ssh, selected, versions, cursor, warnings);
+        try (BoxConnection box = BoxConnection.open(job)) {
+            Connected done = replicateAndPrune(box, selected, versions, cursor, warnings);
             return new Result(job.name(), taken, done.results(), null, warnings, done.prune());
         } catch (IOException e) {
             // Without the box the sender is still pruned: its guard is the local cursor.
@@ -122,65 +123,133 @@ public final class PushPass {
     private record Connected(List<FilesystemResult> results, PruneReport prune) {
     }
 
-    private Connected replicateAndPrune(SshTransport ssh, List<DatasetName> selected,
+    private Connected replicateAndPrune(BoxConnection box, List<DatasetName> selected,
                                         Map<DatasetName, List<ZfsVersion>> versions, ReplicationCursor cursor,
                                         List<String> warnings)
             throws IOException, InterruptedException, ZfsException {
-        List<SshChannel> sshChannels = new ArrayList<>();
-        List<SinkClient> clients = new ArrayList<>();
-        try {
-            SinkClient first = open(ssh, sshChannels, clients);
-            Map<String, RemoteFilesystem> remote = new LinkedHashMap<>();
-            for (RemoteFilesystem fs : first.listFilesystems()) {
-                remote.put(fs.path(), fs);
-            }
-            ReplicationPolicy policy = ReplicationPolicy.of(job.conflictResolution());
-            List<FilesystemPlan> plans = new ArrayList<>();
-            for (DatasetName fs : selected) {
-                FilesystemPlan plan = Planner.plan(fs, versions.getOrDefault(fs, List.of()), remote.get(fs.value()), policy);
-                log.debug("{}: plan {}", fs, plan);
-                plans.add(plan);
-            }
-            long busy = plans.stream().filter(FilesystemPlan.Replicate.class::isInstance).count();
-            int wanted = (int) Math.max(1, Math.min(job.connect().channels(), busy));
-            while (clients.size() < wanted) {
-                open(ssh, sshChannels, clients);
-            }
-            boolean raw = job.send().encrypted() || job.send().raw();
-            if (raw && !zfs.capabilities().rawSend()) {
-                throw new ZfsException("send.encrypted/raw is set but this zfs (" + zfs.capabilities().version()
-                        + ") cannot send raw streams");
-            }
-            // Receives are not resumable (-s) until the agent resumes from the box's token: a cut
-            // stream would otherwise leave partial state that refuses every later full send
-            // ("contains partially-complete state"), as the OpenZFS lab showed. Without -s ZFS
-            // discards a cut receive and the next run starts the step again.
-            boolean resumable = false;
-            List<FilesystemResult> results = new Replicator(zfs, raw, resumable, cursor, Progress.onTerminal(System.err))
-                    .run(plans, clients);
-            for (FilesystemPlan plan : plans) {
-                if (plan instanceof FilesystemPlan.UpToDate) {
-                    syncCursor(cursor, plan.filesystem(), versions, remote, warnings);
-                }
-            }
-            return new Connected(results, new PruneRun(job, zfs).run(selected, first, null, false));
-        } finally {
-            for (SinkClient client : clients) {
+        Map<String, RemoteFilesystem> remote = listRemote(box.first());
+        ReplicationPolicy policy = ReplicationPolicy.of(job.conflictResolution());
+        boolean raw = job.send().encrypted() || job.send().raw();
+        if (raw && !zfs.capabilities().rawSend()) {
+            throw new ZfsException("send.encrypted/raw is set but this zfs (" + zfs.capabilities().version()
+                    + ") cannot send raw streams");
+        }
+        Map<DatasetName, FilesystemPlan> plans = new LinkedHashMap<>();
+        Map<DatasetName, FilesystemResult> results = new LinkedHashMap<>();
+        List<DatasetName> todo = selected;
+        int attempts = job.replication().attempts();
+        String unreachable = null;
+        for (int attempt = 1; ; attempt++) {
+            if (attempt > 1) {
                 try {
-                    client.close();
+                    box.reconnect();
+                    remote = listRemote(box.first());
+                    unreachable = null;
                 } catch (IOException e) {
-                    log.debug("closing a channel: {}", e.getMessage());
+                    log.warn("job {}: reconnecting to the backup box: {}", job.name(), e.getMessage());
+                    unreachable = e.getMessage();
+                    for (DatasetName fs : todo) {
+                        FilesystemResult r = results.get(fs);
+                        results.put(fs, new FilesystemResult(fs, FilesystemResult.Outcome.FAILED, 0, 0,
+                                "reconnecting to the backup box failed: " + e.getMessage(), -1, true, r.events()));
+                    }
                 }
             }
-            for (SshChannel channel : sshChannels) {
-                try {
-                    channel.close();
-                } catch (IOException e) {
-                    // The work is done; a failing goodbye must not turn the pass into "unreachable".
-                    log.debug("closing an SSH channel: {}", e.getMessage());
-                }
+            if (unreachable == null) {
+                replicateOnce(box, todo, versions, remote, policy, raw, cursor, plans, results);
+            }
+            todo = results.values().stream().filter(r -> r.failed() && r.retryable())
+                    .map(FilesystemResult::filesystem).toList();
+            if (todo.isEmpty() || attempt >= attempts) {
+                break;
+            }
+            for (DatasetName fs : todo) {
+                FilesystemResult r = results.get(fs);
+                results.put(fs, withEvents(r, List.of("attempt " + attempt + " of " + attempts + " failed: "
+                        + r.message()), null));
+            }
+            // The backoff doubles for each further attempt: 1x before the second, 2x before the third, ...
+            Duration wait = job.replication().retryBackoff().multipliedBy(1L << Math.min(20, attempt - 1));
+            log.info("job {}: {} filesystem{} failed for a passing reason; attempt {} of {} in {}", job.name(),
+                    todo.size(), todo.size() == 1 ? "" : "s", attempt + 1, attempts, wait);
+            Thread.sleep(wait.toMillis());
+        }
+        if (unreachable != null) {
+            return new Connected(sorted(results), new PruneRun(job, zfs).run(selected, null,
+                    "the backup box became unreachable: " + unreachable, false));
+        }
+        for (FilesystemPlan plan : plans.values()) {
+            if (plan instanceof FilesystemPlan.UpToDate) {
+                syncCursor(cursor, plan.filesystem(), versions, remote, warnings);
             }
         }
+        return new Connected(sorted(results), new PruneRun(job, zfs).run(selected, box.first(), null, false));
+    }
+
+    /** Plans {@code todo} against the box's current listing and replicates it; results replace earlier ones. */
+    private void replicateOnce(BoxConnection box, List<DatasetName> todo, Map<DatasetName, List<ZfsVersion>> versions,
+                               Map<String, RemoteFilesystem> remote, ReplicationPolicy policy, boolean raw,
+                               ReplicationCursor cursor, Map<DatasetName, FilesystemPlan> plans,
+                               Map<DatasetName, FilesystemResult> results)
+            throws IOException, InterruptedException, ZfsException {
+        boolean canResume = zfs.capabilities().resumableReceive()
+                && box.first().serverHello().capabilities().containsAll(RESUME_CAPABILITIES);
+        List<FilesystemPlan> attemptPlans = new ArrayList<>();
+        for (DatasetName fs : todo) {
+            FilesystemPlan plan = Planner.plan(fs, versions.getOrDefault(fs, List.of()), remote.get(fs.value()),
+                    policy, canResume);
+            log.debug("{}: plan {}", fs, plan);
+            attemptPlans.add(plan);
+            plans.put(fs, plan);
+        }
+        long busy = attemptPlans.stream().filter(FilesystemPlan.Replicate.class::isInstance).count();
+        int wanted = (int) Math.max(1, Math.min(job.connect().channels(), busy));
+        // Receives are resumable (-s, where the box's zfs has it): a cut stream leaves partial state on the
+        // box, which the next attempt resumes from the box's token or, when stale, discards first.
+        List<FilesystemResult> done = new Replicator(zfs, raw, true, cursor, Progress.onTerminal(System.err))
+                .run(attemptPlans, box.channels(wanted));
+        for (FilesystemResult r : done) {
+            results.put(r.filesystem(), withEvents(r, attemptEvents(plans.get(r.filesystem()), r),
+                    results.get(r.filesystem())));
+        }
+    }
+
+    /** What the box must announce before the agent resumes: resume tokens, and recv -x for the resumed payload. */
+    private static final List<String> RESUME_CAPABILITIES = List.of("resumable-receive", "property-streams");
+
+    private static Map<String, RemoteFilesystem> listRemote(SinkClient client) throws IOException {
+        Map<String, RemoteFilesystem> remote = new LinkedHashMap<>();
+        for (RemoteFilesystem fs : client.listFilesystems()) {
+            remote.put(fs.path(), fs);
+        }
+        return remote;
+    }
+
+    /** What an attempt's plan decided (a discard) and whether its resume worked, for the report. */
+    private static List<String> attemptEvents(FilesystemPlan plan, FilesystemResult result) {
+        if (!(plan instanceof FilesystemPlan.Replicate r)) {
+            return List.of();
+        }
+        List<String> events = new ArrayList<>(r.events());
+        Step first = r.steps().get(0);
+        if (first.resume() != null) {
+            events.add((result.stepsDone() > 0 ? "resumed @" : "could not resume @") + first.to().name() + " at "
+                    + first.resume().bytes() + " bytes");
+        }
+        return events;
+    }
+
+    /** {@code result} with {@code before}'s events, then {@code added}, then its own. */
+    private static FilesystemResult withEvents(FilesystemResult result, List<String> added, FilesystemResult before) {
+        List<String> events = new ArrayList<>(before == null ? List.of() : before.events());
+        events.addAll(added);
+        events.addAll(result.events());
+        return new FilesystemResult(result.filesystem(), result.outcome(), result.stepsDone(), result.bytes(),
+                result.message(), result.estimatedBytes(), result.retryable(), events);
+    }
+
+    private static List<FilesystemResult> sorted(Map<DatasetName, FilesystemResult> results) {
+        return results.values().stream().sorted(Comparator.comparing(FilesystemResult::filesystem)).toList();
     }
 
     /**
@@ -200,16 +269,6 @@ public final class PushPass {
             log.warn(w);
             warnings.add(w);
         }
-    }
-
-    private SinkClient open(SshTransport ssh, List<SshChannel> channels, List<SinkClient> clients)
-            throws IOException {
-        SshChannel channel = ssh.openChannel(REMOTE_COMMAND);
-        channels.add(channel);
-        SinkClient client = new SinkClient(channel.stdout(), channel.stdin());
-        client.handshake(job.name());
-        clients.add(client);
-        return client;
     }
 
     /** One batched listing per pool the selected filesystems live in. */

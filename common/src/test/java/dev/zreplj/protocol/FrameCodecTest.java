@@ -143,10 +143,10 @@ class FrameCodecTest {
                 + "\"capabilities\":[]}")));
         r.next();
         assertEquals(new Hello(1, "0.1.0", List.of()), r.hello());
-        FrameReader future = serverSideReader(frame(0x01, json("{\"protocol\":3,\"software\":\"0.3.0\","
+        FrameReader future = serverSideReader(frame(0x01, json("{\"protocol\":99,\"software\":\"9.0.0\","
                 + "\"capabilities\":{\"new\":true}}")));
         future.next();
-        assertEquals(new Hello(3, "0.3.0", List.of()), future.hello());
+        assertEquals(new Hello(99, "9.0.0", List.of()), future.hello());
         FrameReader same = serverSideReader(frame(0x01, json("{\"protocol\":" + Wire.PROTOCOL_VERSION
                 + ",\"software\":\"x\",\"capabilities\":[]}")));
         same.next();
