@@ -170,6 +170,20 @@ class ResumeTokenTest {
         assertEquals(HexFormat.of().formatHex(inflate(FULL)), HexFormat.of().formatHex(built));
     }
 
+    @Test
+    void theSharedTestEncoderWritesWhatZfsWrites() throws Exception {
+        String built = dev.zreplj.zfs.testing.ResumeTokens.of(0xa4433f5f9a38a924L, 0x7dc8835cc86c2afbL,
+                "tokas/data@two", 0x2c24b8);
+        assertEquals(ResumeToken.decode(INCREMENTAL).toGuid(), ResumeToken.decode(built).toGuid());
+        byte[] expected = inflate(INCREMENTAL);
+        byte[] actual = inflate(built);
+        // equal but for object/offset, which the encoder fixes at 2/0 (zfs had 3/0x2a0000)
+        assertEquals(expected.length, actual.length);
+        assertEquals(ResumeToken.decode(INCREMENTAL).fromGuid(), ResumeToken.decode(built).fromGuid());
+        assertEquals(ResumeToken.decode(INCREMENTAL).bytes(), ResumeToken.decode(built).bytes());
+        assertEquals(ResumeToken.decode(INCREMENTAL).toName(), ResumeToken.decode(built).toName());
+    }
+
     // --- building tokens -------------------------------------------------------------------------------
 
     static String token(byte[] packed) {
