@@ -170,8 +170,8 @@ public final class PushPass {
             }
             // The backoff doubles for each further attempt: 1x before the second, 2x before the third, ...
             Duration wait = job.replication().retryBackoff().multipliedBy(1L << Math.min(20, attempt - 1));
-            log.info("job {}: {} filesystem{} failed for a passing reason; attempt {} of {} in {}", job.name(),
-                    todo.size(), todo.size() == 1 ? "" : "s", attempt + 1, attempts, wait);
+            log.warn("job {}: {} filesystem{} failed for a passing reason; attempt {} of {} in {} s", job.name(),
+                    todo.size(), todo.size() == 1 ? "" : "s", attempt + 1, attempts, wait.toSeconds());
             Thread.sleep(wait.toMillis());
         }
         if (unreachable != null) {

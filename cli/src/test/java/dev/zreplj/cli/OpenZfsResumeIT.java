@@ -42,6 +42,7 @@ class OpenZfsResumeIT {
             assertTrue(token.bytes() > 0, token::toString);
 
             EndToEnd.Run next = e.agent("agent", "once");
+            System.out.println(next.stdout());
             assertEquals(0, next.exit(), next::toString);
             assertContains(next.stdout(), home.value() + ": replicated 1 step, ", next);
             assertContains(next.stdout(), "resumed @" + snapshot + " at " + token.bytes() + " bytes", next);
@@ -64,10 +65,12 @@ class OpenZfsResumeIT {
     void partialReceiveOfASnapshotTheSenderDestroyedIsDiscarded() throws Exception {
         try (LabEndToEnd e = new LabEndToEnd(OpenZfsLab.connect(), FILTER)) {
             DatasetName home = e.createFilesystem(e.src().child("home"));
-            e.writeRandomFile(home, "data.bin", 48 << 20);
+            e.writeRandomFile(home, "data.bin", 12 << 20);
             String target = e.jail().child(home.value()).value();
 
-            e.killAgentWhenReceived(target, 8L << 20, "agent", "once", "--snapshot");
+            long started = System.nanoTime();
+            e.killAgentWhenReceived(target, 3L << 20, "agent", "once", "--snapshot");
+            System.out.printf("stale token: first run cut after %d s%n", (System.nanoTime() - started) / 1_000_000_000L);
             String old = e.snapshotNames(home).get(0);
             ResumeToken token = ResumeToken.decode(
                     e.pools.zfs("get", "-H", "-o", "value", "receive_resume_token", target).strip());
@@ -76,7 +79,10 @@ class OpenZfsResumeIT {
             // with the job's prefix, so that no new snapshot is due on the next run
             e.pools.snapshot(home, "zrepl_fresh");
 
+            started = System.nanoTime();
             EndToEnd.Run next = e.agent("agent", "once");
+            System.out.printf("stale token: second run took %d s:%n%s", (System.nanoTime() - started) / 1_000_000_000L,
+                    next);
             assertEquals(0, next.exit(), next::toString);
             assertContains(next.stdout(), "discarded a stale partial receive of @" + old
                     + ": the sender no longer has it", next);
