@@ -14,9 +14,8 @@ import dev.zreplj.prune.PruneRun;
 import dev.zreplj.replication.ReplicationCursor;
 import dev.zreplj.replication.ReplicationPolicy;
 import dev.zreplj.replication.Replicator;
+import dev.zreplj.replication.Step;
 import dev.zreplj.replication.Watchdog;
-import dev.zreplj.ssh.SshChannel;
-import dev.zreplj.ssh.SshTransport;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.VersionType;
 import dev.zreplj.zfs.Zfs;
@@ -24,6 +23,7 @@ import dev.zreplj.zfs.ZfsException;
 import dev.zreplj.zfs.ZfsVersion;
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -107,8 +107,8 @@ public final class PushPass {
         }
 
         try (Watchdog watchdog = Watchdog.start(job.replication().timeout())) {
-            try (SshTransport ssh = SshTransport.connect(job.connect())) {
-                Connected done = replicateAndPrune(ssh, watchdog, selected, versions, cursor, warnings);
+            try (BoxConnection box = BoxConnection.open(job, watchdog)) {
+                Connected done = replicateAndPrune(box, watchdog, selected, versions, cursor, warnings);
                 return new Result(job.name(), taken, done.results(), null, warnings, done.prune());
             } catch (IOException e) {
                 // Without the box the sender is still pruned: its guard is the local cursor.
@@ -127,72 +127,135 @@ public final class PushPass {
     private record Connected(List<FilesystemResult> results, PruneReport prune) {
     }
 
-    private Connected replicateAndPrune(SshTransport ssh, Watchdog watchdog, List<DatasetName> selected,
+    private Connected replicateAndPrune(BoxConnection box, Watchdog watchdog, List<DatasetName> selected,
                                         Map<DatasetName, List<ZfsVersion>> versions, ReplicationCursor cursor,
                                         List<String> warnings)
             throws IOException, InterruptedException, ZfsException {
-        List<SshChannel> sshChannels = new ArrayList<>();
-        List<SinkClient> clients = new ArrayList<>();
-        try {
-            SinkClient first = open(ssh, watchdog, sshChannels, clients);
-            Map<String, RemoteFilesystem> remote = new LinkedHashMap<>();
-            for (RemoteFilesystem fs : watchdog.guard("LIST", first::listFilesystems, first::abort)) {
-                remote.put(fs.path(), fs);
-            }
-            ReplicationPolicy policy = ReplicationPolicy.of(job.conflictResolution());
-            SendEncryption encryption = SendEncryption.of(job.send());
-            Map<DatasetName, FilesystemResult> refused = encryptionRefusals(selected, encryption);
-            List<FilesystemPlan> plans = new ArrayList<>();
-            for (DatasetName fs : selected) {
-                if (refused.containsKey(fs)) {
-                    continue;
-                }
-                FilesystemPlan plan = Planner.plan(fs, versions.getOrDefault(fs, List.of()), remote.get(fs.value()), policy);
-                log.debug("{}: plan {}", fs, plan);
-                plans.add(plan);
-            }
-            long busy = plans.stream().filter(FilesystemPlan.Replicate.class::isInstance).count();
-            int wanted = (int) Math.max(1, Math.min(job.connect().channels(), busy));
-            while (clients.size() < wanted) {
-                open(ssh, watchdog, sshChannels, clients);
-            }
-            boolean raw = encryption.raw();
-            if (raw && !zfs.capabilities().rawSend()) {
-                throw new ZfsException("send.encrypted/raw is set but this zfs (" + zfs.capabilities().version()
-                        + ") cannot send raw streams");
-            }
-            // Receives are not resumable (-s) until the agent resumes from the box's token: a cut
-            // stream would otherwise leave partial state that refuses every later full send
-            // ("contains partially-complete state"), as the OpenZFS lab showed. Without -s ZFS
-            // discards a cut receive and the next run starts the step again.
-            boolean resumable = false;
-            List<FilesystemResult> results = new ArrayList<>(new Replicator(zfs, raw, resumable, cursor,
-                    Progress.onTerminal(System.err), watchdog).run(plans, clients));
-            results.addAll(refused.values());
-            results.sort(Comparator.comparing(FilesystemResult::filesystem));
-            for (FilesystemPlan plan : plans) {
-                if (plan instanceof FilesystemPlan.UpToDate) {
-                    syncCursor(cursor, plan.filesystem(), versions, remote, warnings);
-                }
-            }
-            return new Connected(results, prune(ssh, watchdog, selected, sshChannels, clients));
-        } finally {
-            for (SinkClient client : clients) {
+        Map<String, RemoteFilesystem> remote = listRemote(box.first(), watchdog);
+        ReplicationPolicy policy = ReplicationPolicy.of(job.conflictResolution());
+        SendEncryption encryption = SendEncryption.of(job.send());
+        boolean raw = encryption.raw();
+        if (raw && !zfs.capabilities().rawSend()) {
+            throw new ZfsException("send.encrypted/raw is set but this zfs (" + zfs.capabilities().version()
+                    + ") cannot send raw streams");
+        }
+        Map<DatasetName, FilesystemPlan> plans = new LinkedHashMap<>();
+        Map<DatasetName, FilesystemResult> refused = encryptionRefusals(selected, encryption);
+        Map<DatasetName, FilesystemResult> results = new LinkedHashMap<>(refused);
+        List<DatasetName> todo = selected.stream().filter(fs -> !refused.containsKey(fs)).toList();
+        int attempts = job.replication().attempts();
+        String unreachable = null;
+        for (int attempt = 1; ; attempt++) {
+            if (attempt > 1) {
                 try {
-                    client.close();
+                    box.reconnect();
+                    remote = listRemote(box.first(), watchdog);
+                    unreachable = null;
                 } catch (IOException e) {
-                    log.debug("closing a channel: {}", e.getMessage());
+                    log.warn("job {}: reconnecting to the backup box: {}", job.name(), e.getMessage());
+                    unreachable = e.getMessage();
+                    for (DatasetName fs : todo) {
+                        FilesystemResult r = results.get(fs);
+                        results.put(fs, new FilesystemResult(fs, FilesystemResult.Outcome.FAILED, 0, 0,
+                                "reconnecting to the backup box failed: " + e.getMessage(), -1, true, r.events()));
+                    }
                 }
             }
-            for (SshChannel channel : sshChannels) {
-                try {
-                    channel.close();
-                } catch (IOException e) {
-                    // The work is done; a failing goodbye must not turn the pass into "unreachable".
-                    log.debug("closing an SSH channel: {}", e.getMessage());
-                }
+            if (unreachable == null) {
+                replicateOnce(box, watchdog, todo, versions, remote, policy, raw, cursor, plans, results);
+            }
+            todo = results.values().stream().filter(r -> r.failed() && r.retryable())
+                    .map(FilesystemResult::filesystem).toList();
+            if (todo.isEmpty() || attempt >= attempts) {
+                break;
+            }
+            for (DatasetName fs : todo) {
+                FilesystemResult r = results.get(fs);
+                results.put(fs, withEvents(r, List.of("attempt " + attempt + " of " + attempts + " failed: "
+                        + r.message()), null));
+            }
+            // The backoff doubles for each further attempt: 1x before the second, 2x before the third, ...
+            Duration wait = job.replication().retryBackoff().multipliedBy(1L << Math.min(20, attempt - 1));
+            log.warn("job {}: {} filesystem{} failed for a passing reason; attempt {} of {} in {} s", job.name(),
+                    todo.size(), todo.size() == 1 ? "" : "s", attempt + 1, attempts, wait.toSeconds());
+            Thread.sleep(wait.toMillis());
+        }
+        if (unreachable != null) {
+            return new Connected(sorted(results), new PruneRun(job, zfs, watchdog).run(selected, null,
+                    "the backup box became unreachable: " + unreachable, false));
+        }
+        for (FilesystemPlan plan : plans.values()) {
+            if (plan instanceof FilesystemPlan.UpToDate) {
+                syncCursor(cursor, plan.filesystem(), versions, remote, warnings);
             }
         }
+        return new Connected(sorted(results), prune(box, watchdog, selected));
+    }
+
+    /** Plans {@code todo} against the box's current listing and replicates it; results replace earlier ones. */
+    private void replicateOnce(BoxConnection box, Watchdog watchdog, List<DatasetName> todo, Map<DatasetName, List<ZfsVersion>> versions,
+                               Map<String, RemoteFilesystem> remote, ReplicationPolicy policy, boolean raw,
+                               ReplicationCursor cursor, Map<DatasetName, FilesystemPlan> plans,
+                               Map<DatasetName, FilesystemResult> results)
+            throws IOException, InterruptedException, ZfsException {
+        boolean canResume = zfs.capabilities().resumableReceive()
+                && box.first().serverHello().capabilities().containsAll(RESUME_CAPABILITIES);
+        List<FilesystemPlan> attemptPlans = new ArrayList<>();
+        for (DatasetName fs : todo) {
+            FilesystemPlan plan = Planner.plan(fs, versions.getOrDefault(fs, List.of()), remote.get(fs.value()),
+                    policy, canResume);
+            log.debug("{}: plan {}", fs, plan);
+            attemptPlans.add(plan);
+            plans.put(fs, plan);
+        }
+        long busy = attemptPlans.stream().filter(FilesystemPlan.Replicate.class::isInstance).count();
+        int wanted = (int) Math.max(1, Math.min(job.connect().channels(), busy));
+        // Receives are resumable (-s, where the box's zfs has it): a cut stream leaves partial state on the
+        // box, which the next attempt resumes from the box's token or, when stale, discards first.
+        List<FilesystemResult> done = new Replicator(zfs, raw, true, cursor, Progress.onTerminal(System.err), watchdog)
+                .run(attemptPlans, box.channels(wanted));
+        for (FilesystemResult r : done) {
+            results.put(r.filesystem(), withEvents(r, attemptEvents(plans.get(r.filesystem()), r),
+                    results.get(r.filesystem())));
+        }
+    }
+
+    /** What the box must announce before the agent resumes: resume tokens, and recv -x for the resumed payload. */
+    private static final List<String> RESUME_CAPABILITIES = List.of("resumable-receive", "property-streams");
+
+    private static Map<String, RemoteFilesystem> listRemote(SinkClient client, Watchdog watchdog) throws IOException {
+        Map<String, RemoteFilesystem> remote = new LinkedHashMap<>();
+        for (RemoteFilesystem fs : watchdog.guard("LIST", client::listFilesystems, client::abort)) {
+            remote.put(fs.path(), fs);
+        }
+        return remote;
+    }
+
+    /** What an attempt's plan decided (a discard) and whether its resume worked, for the report. */
+    private static List<String> attemptEvents(FilesystemPlan plan, FilesystemResult result) {
+        if (!(plan instanceof FilesystemPlan.Replicate r)) {
+            return List.of();
+        }
+        List<String> events = new ArrayList<>(r.events());
+        Step first = r.steps().get(0);
+        if (first.resume() != null) {
+            events.add((result.stepsDone() > 0 ? "resumed @" : "could not resume @") + first.to().name() + " at "
+                    + first.resume().bytes() + " bytes");
+        }
+        return events;
+    }
+
+    /** {@code result} with {@code before}'s events, then {@code added}, then its own. */
+    private static FilesystemResult withEvents(FilesystemResult result, List<String> added, FilesystemResult before) {
+        List<String> events = new ArrayList<>(before == null ? List.of() : before.events());
+        events.addAll(added);
+        events.addAll(result.events());
+        return new FilesystemResult(result.filesystem(), result.outcome(), result.stepsDone(), result.bytes(),
+                result.message(), result.estimatedBytes(), result.retryable(), events);
+    }
+
+    private static List<FilesystemResult> sorted(Map<DatasetName, FilesystemResult> results) {
+        return results.values().stream().sorted(Comparator.comparing(FilesystemResult::filesystem)).toList();
     }
 
     /**
@@ -220,6 +283,24 @@ public final class PushPass {
     }
 
     /**
+     * Prunes both sides over a channel the watchdog left alone; when every one was cut (a stalled step), over
+     * a fresh one. A box that cannot even be reached again is a dead link: the sender is still pruned
+     * under its cursor, as when the box is unreachable.
+     */
+    private PruneReport prune(BoxConnection box, Watchdog watchdog, List<DatasetName> selected) {
+        PruneRun pruning = new PruneRun(job, zfs, watchdog);
+        SinkClient healthy;
+        try {
+            healthy = box.healthy();
+        } catch (IOException e) {
+            log.warn("job {}: no channel to the backup box for pruning: {}", job.name(), e.getMessage());
+            return pruning.run(selected, null, "the backup box stalled and a new channel failed: " + e.getMessage(),
+                    false);
+        }
+        return pruning.run(selected, healthy, null, false);
+    }
+
+    /**
      * An up-to-date filesystem may lack its cursor (a pass killed between receive and cursor, or a
      * crash that left two marks): set it to the newest snapshot both sides have.
      */
@@ -236,42 +317,6 @@ public final class PushPass {
             log.warn(w);
             warnings.add(w);
         }
-    }
-
-    /**
-     * Prunes both sides over a channel the watchdog left alone; when every one was cut (a stalled step), over
-     * a fresh one. A box that cannot even be reached again is a dead link: the sender is still pruned
-     * under its cursor, as when the box is unreachable.
-     */
-    private PruneReport prune(SshTransport ssh, Watchdog watchdog, List<DatasetName> selected,
-                              List<SshChannel> channels, List<SinkClient> clients) {
-        PruneRun pruning = new PruneRun(job, zfs, watchdog);
-        Optional<SinkClient> healthy = clients.stream().filter(c -> !c.aborted()).findFirst();
-        if (healthy.isPresent()) {
-            return pruning.run(selected, healthy.get(), null, false);
-        }
-        SinkClient fresh;
-        try {
-            fresh = open(ssh, watchdog, channels, clients);
-        } catch (IOException e) {
-            log.warn("job {}: no channel to the backup box for pruning: {}", job.name(), e.getMessage());
-            return pruning.run(selected, null, "the backup box stalled and a new channel failed: " + e.getMessage(),
-                    false);
-        }
-        return pruning.run(selected, fresh, null, false);
-    }
-
-    private SinkClient open(SshTransport ssh, Watchdog watchdog, List<SshChannel> channels, List<SinkClient> clients)
-            throws IOException {
-        SshChannel channel = ssh.openChannel(REMOTE_COMMAND);
-        channels.add(channel);
-        SinkClient client = new SinkClient(channel.stdout(), channel.stdin(), channel::abort);
-        watchdog.guard("HELLO", () -> {
-            client.handshake(job.name());
-            return client;
-        }, client::abort);
-        clients.add(client);
-        return client;
     }
 
     /** One batched listing per pool the selected filesystems live in. */

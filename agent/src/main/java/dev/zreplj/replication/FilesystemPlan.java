@@ -15,10 +15,16 @@ public sealed interface FilesystemPlan {
     record NoSnapshots(DatasetName filesystem) implements FilesystemPlan {
     }
 
-    record Replicate(DatasetName filesystem, List<Step> steps) implements FilesystemPlan {
+    /** {@code events}: what planning decided that the report should say (a discarded partial receive). */
+    record Replicate(DatasetName filesystem, List<Step> steps, List<String> events) implements FilesystemPlan {
         public Replicate {
             if (steps.isEmpty()) throw new IllegalArgumentException("a replicate plan needs steps");
             steps = List.copyOf(steps);
+            events = List.copyOf(events);
+        }
+
+        public Replicate(DatasetName filesystem, List<Step> steps) {
+            this(filesystem, steps, List.of());
         }
     }
 

@@ -23,12 +23,31 @@ public final class Planner {
     private Planner() {
     }
 
-    /**
-     * @param sender   the sender's snapshots and bookmarks of {@code filesystem}, any order
-     * @param receiver the receiver's copy, or null when it does not exist
-     */
+    /** {@link #plan(DatasetName, List, RemoteFilesystem, ReplicationPolicy, boolean)} where both sides can resume. */
     public static FilesystemPlan plan(DatasetName filesystem, List<ZfsVersion> sender, RemoteFilesystem receiver,
                                       ReplicationPolicy policy) {
+        return plan(filesystem, sender, receiver, policy, true);
+    }
+
+    /**
+     * @param sender    the sender's snapshots and bookmarks of {@code filesystem}, any order
+     * @param receiver  the receiver's copy, or null when it does not exist
+     * @param canResume this agent's zfs has {@code send -t} and the box announced resumable receives it can
+     *                  check ({@code recv -x} for the resumed stream's payload); without, a partial receive
+     *                  on the box is discarded instead
+     */
+    public static FilesystemPlan plan(DatasetName filesystem, List<ZfsVersion> sender, RemoteFilesystem receiver,
+                                      ReplicationPolicy policy, boolean canResume) {
+        FilesystemPlan plan = planComplete(filesystem, sender, receiver, policy);
+        if (receiver == null || receiver.resumeToken() == null || !(plan instanceof FilesystemPlan.Replicate r)) {
+            return plan;
+        }
+        return PartialReceivePlanner.apply(r, sender, receiver.resumeToken(), canResume);
+    }
+
+    /** The plan as if the box held no partial receive. */
+    private static FilesystemPlan planComplete(DatasetName filesystem, List<ZfsVersion> sender,
+                                               RemoteFilesystem receiver, ReplicationPolicy policy) {
         List<ZfsVersion> ordered = sender.stream()
                 .sorted(Comparator.comparingLong(ZfsVersion::createtxg)
                         // at equal txg the snapshot sorts last, so the base search below prefers it
@@ -107,7 +126,8 @@ public final class Planner {
 
     private static FilesystemPlan initial(DatasetName filesystem, List<ZfsVersion> snapshots,
                                           RemoteFilesystem receiver, ReplicationPolicy policy) {
-        if (receiver != null && !receiver.placeholder()) {
+        // A filesystem that exists only as a partial receive was created by a receive, not by the box's admin.
+        if (receiver != null && !receiver.placeholder() && receiver.resumeToken() == null) {
             return conflict(filesystem, "the receiver has a filesystem without snapshots at this path that"
                     + " zreplj did not create; remove it on the backup box or exclude this filesystem");
         }

@@ -1,5 +1,6 @@
 package dev.zreplj.replication;
 
+import dev.zreplj.protocol.ErrorCodes;
 import dev.zreplj.protocol.ReceiveCommand;
 import dev.zreplj.protocol.ReceiveResult;
 import dev.zreplj.protocol.RemoteException;
@@ -75,8 +76,8 @@ public final class Replicator {
         }
         // Whatever no channel could take (every channel broke) is reported, not silently dropped.
         for (FilesystemPlan.Replicate left : queue.drain()) {
-            results.put(left.filesystem(), new FilesystemResult(left.filesystem(), FilesystemResult.Outcome.FAILED,
-                    0, 0, "not attempted: every channel to the backup box failed"));
+            results.put(left.filesystem(), failed(left, 0, 0, "not attempted: every channel to the backup box failed",
+                    true, -1));
         }
         return results.values().stream().sorted(Comparator.comparing(FilesystemResult::filesystem)).toList();
     }
@@ -121,16 +122,16 @@ public final class Replicator {
             } catch (RemoteException e) {
                 String detail = e.detail().isBlank() ? "" : " (" + e.detail().strip().lines().findFirst().orElse("") + ")";
                 log.warn("{}: step {} refused by the backup box: {}{}", plan.filesystem(), step, e.getMessage(), detail);
-                return new FilesystemResult(plan.filesystem(), FilesystemResult.Outcome.FAILED, done, bytes,
-                        "step " + step + ": " + e.getMessage() + detail);
+                return failed(plan, done, bytes, "step " + step + ": " + e.getMessage() + detail,
+                        ErrorCodes.BUSY.equals(e.code()), estimates.total(done + 1));
             } catch (ZfsException e) {
                 log.warn("{}: step {}: {}", plan.filesystem(), step, e.getMessage());
                 return new FilesystemResult(plan.filesystem(), FilesystemResult.Outcome.FAILED, done, bytes,
                         "step " + step + ": " + e.getMessage());
             } catch (IOException e) {
                 log.warn("{}: step {}: {}", plan.filesystem(), step, e.getMessage());
-                return new FilesystemResult(plan.filesystem(), FilesystemResult.Outcome.FAILED, done, bytes,
-                        CHANNEL_LOST + " during step " + step + ": " + e.getMessage());
+                return failed(plan, done, bytes, CHANNEL_LOST + " during step " + step + ": " + e.getMessage(), true,
+                        estimates.total(done + 1));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return new FilesystemResult(plan.filesystem(), FilesystemResult.Outcome.FAILED, done, bytes,
@@ -151,13 +152,22 @@ public final class Replicator {
                 estimates.total(done), false, List.of());
     }
 
+    /** {@code retryable}: the cause may pass by itself (link lost, box busy), so another attempt may succeed. */
+    private static FilesystemResult failed(FilesystemPlan.Replicate plan, int done, long bytes, String message,
+                                           boolean retryable, long estimate) {
+        return new FilesystemResult(plan.filesystem(), FilesystemResult.Outcome.FAILED, done, bytes, message, estimate,
+                retryable, List.of());
+    }
+
     private long runStep(DatasetName fs, Step step, SinkClient channel, SizeEstimator.Tally estimates)
             throws IOException, ZfsException, InterruptedException {
         log.info("{}: sending {}", fs, step);
-        SendRequest request = step.isFull() ? SendRequest.full(step.to(), raw)
+        SendRequest request = step.resume() != null ? new SendRequest(null, step.to(), raw, step.resume().text())
+                : step.isFull() ? SendRequest.full(step.to(), raw)
                 : SendRequest.incremental(step.from(), step.to(), raw);
         ReceiveCommand command = new ReceiveCommand(fs.value(), step.to().name(), step.to().guid(),
-                step.isFull() ? null : step.from().guid(), step.rollback(), resumable);
+                step.isFull() ? null : step.from().guid(), step.rollback(), resumable,
+                step.resume() == null ? null : step.resume().text(), step.discardPartial());
         OptionalLong estimate = estimator.estimate(request);
         estimates.add(estimate);
         try (ZfsProcess send = zfs.send(request);

@@ -150,6 +150,11 @@ public final class SshTransport implements AutoCloseable {
         }
     }
 
+    /** Whether the session still stands (a broken link or a server that hung up closes it). */
+    public boolean isOpen() {
+        return session.isOpen() && !session.isClosing();
+    }
+
     /** user@host:port, for messages. */
     public String connectTarget() {
         return target;

@@ -2,14 +2,17 @@ package dev.zreplj.replication;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.zreplj.config.ConflictResolution.InitialReplication;
 import dev.zreplj.protocol.RemoteFilesystem;
 import dev.zreplj.protocol.RemoteVersion;
 import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.ResumeToken;
 import dev.zreplj.zfs.VersionType;
 import dev.zreplj.zfs.ZfsVersion;
+import dev.zreplj.zfs.testing.ResumeTokens;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -192,5 +195,127 @@ class PlannerTest {
                 "a bookmark of a snapshot the receiver has counts when the snapshot itself is gone");
         assertEquals(java.util.Optional.of(c), Planner.newestCommon(List.of(a, cursorOfC, c, d), receiver(a, c)),
                 "the snapshot wins over its bookmark");
+    }
+
+    // --- a partial receive on the box ------------------------------------------------------------------
+
+    private static RemoteFilesystem partial(boolean placeholder, String token, ZfsVersion... versions) {
+        return new RemoteFilesystem(FS.value(), placeholder, List.of(versions).stream().map(PlannerTest::remote).toList(),
+                token);
+    }
+
+    private static String token(ZfsVersion from, ZfsVersion to, long bytes) {
+        return ResumeTokens.of(to.guid(), from == null ? 0 : from.guid(), to.fullName(), bytes);
+    }
+
+    private static FilesystemPlan.Replicate replicate(FilesystemPlan plan) {
+        return assertInstanceOf(FilesystemPlan.Replicate.class, plan);
+    }
+
+    @Test
+    void cutFullReceiveIsResumedThenTheRestFollows() throws Exception {
+        // The box created the filesystem with the cut receive; it need not say placeholder.
+        for (boolean placeholder : List.of(true, false)) {
+            String t = token(null, b, 104857600);
+            FilesystemPlan.Replicate plan = replicate(Planner.plan(FS, List.of(a, b, c), partial(placeholder, t), RECENT));
+            assertEquals(List.of(new Step(null, b, false, ResumeToken.decode(t), false), new Step(b, c, false)),
+                    plan.steps());
+            assertEquals(List.of("full @b (resumed at 104857600 bytes)", "@b -> @c"), steps(plan));
+            assertEquals(List.of(), plan.events());
+        }
+        String newest = token(null, c, 5);
+        assertEquals(List.of("full @c (resumed at 5 bytes)"), steps(Planner.plan(FS, List.of(a, b, c),
+                partial(true, newest), RECENT)));
+        assertEquals(List.of("full @c (resumed at 5 bytes)"), steps(Planner.plan(FS, List.of(a, b, c),
+                partial(true, newest), ALL)), "ALL resumes the cut full stream, not the oldest snapshot");
+    }
+
+    @Test
+    void cutIncrementalReceiveIsResumedThenTheRestFollows() throws Exception {
+        String t = token(b, c, 7);
+        FilesystemPlan.Replicate plan = replicate(Planner.plan(FS, List.of(a, b, c, d), partial(false, t, a, b), RECENT));
+        assertEquals(List.of(new Step(b, c, false, ResumeToken.decode(t), false), new Step(c, d, false)), plan.steps());
+        assertEquals(List.of(), plan.events());
+        // incremental over several snapshots at once (planned by an older pass)
+        assertEquals(List.of("@b -> @d (resumed at 9 bytes)"), steps(Planner.plan(FS, List.of(a, b, c, d),
+                partial(false, token(b, d, 9), a, b), RECENT)));
+    }
+
+    @Test
+    void tokenForASnapshotTheSenderLostIsDiscarded() {
+        ZfsVersion lost = snap("lost", 99, 25);
+        FilesystemPlan.Replicate plan = replicate(Planner.plan(FS, List.of(a, b, c), partial(false, token(b, lost, 3), a, b),
+                RECENT));
+        assertEquals(List.of(new Step(b, c, false, null, true)), plan.steps());
+        assertEquals(List.of("discarded a stale partial receive of @lost: the sender no longer has it"), plan.events());
+
+        FilesystemPlan.Replicate full = replicate(Planner.plan(FS, List.of(a, c), partial(true, token(null, b, 3)), RECENT));
+        assertEquals(List.of(new Step(null, c, true, null, true)), full.steps(), "over the partial filesystem: -F");
+        assertEquals(List.of("discarded a stale partial receive of @b: the sender no longer has it"), full.events());
+    }
+
+    @Test
+    void tokenFromAnotherBaseIsDiscarded() {
+        FilesystemPlan.Replicate plan = replicate(Planner.plan(FS, List.of(a, b, c), partial(false, token(a, c, 3), a, b),
+                RECENT));
+        assertEquals(List.of(new Step(b, c, false, null, true)), plan.steps());
+        assertEquals(List.of("discarded a stale partial receive of @c: it was incremental from another base, the"
+                + " next step is @b -> @c"), plan.events());
+
+        FilesystemPlan.Replicate fullToken = replicate(Planner.plan(FS, List.of(a, b, c),
+                partial(false, token(null, c, 3), a, b), RECENT));
+        assertEquals(List.of(new Step(b, c, false, null, true)), fullToken.steps());
+        assertEquals(List.of("discarded a stale partial receive of @c: it was a full stream, the next step is"
+                + " @b -> @c"), fullToken.events());
+
+        FilesystemPlan.Replicate incrementalOnEmpty = replicate(Planner.plan(FS, List.of(a, b, c),
+                partial(true, token(a, b, 3)), RECENT));
+        assertEquals(List.of(new Step(null, c, true, null, true)), incrementalOnEmpty.steps());
+        assertTrue(incrementalOnEmpty.events().get(0).startsWith("discarded a stale partial receive of @b: it was"
+                + " incremental from another base"), incrementalOnEmpty.events()::toString);
+    }
+
+    @Test
+    void tokenOnADivergedReceiverIsDiscardedBeforeTheRollback() {
+        ReplicationPolicy rollback = new ReplicationPolicy(InitialReplication.MOST_RECENT, true);
+        ZfsVersion foreign = snap("foreign", 77, 25);
+        FilesystemPlan.Replicate plan = replicate(Planner.plan(FS, List.of(a, b, c),
+                partial(false, token(b, c, 3), a, b, foreign), rollback));
+        assertEquals(List.of(new Step(b, c, true, null, true)), plan.steps());
+        assertEquals(List.of("discarded a stale partial receive of @c: the receiver is rolled back to @b first"),
+                plan.events());
+    }
+
+    @Test
+    void undecodableTokenIsDiscardedWithItsReason() {
+        FilesystemPlan.Replicate plan = replicate(Planner.plan(FS, List.of(a, b, c), partial(false, "1-zz", a, b), RECENT));
+        assertEquals(List.of(new Step(b, c, false, null, true)), plan.steps());
+        assertEquals(List.of("discarded a partial receive on the box whose token cannot be read (invalid zfs resume"
+                + " token: it is not of the form <version>-<checksum>-<length>-<hex payload>)"), plan.events());
+    }
+
+    @Test
+    void withoutResumeSupportThePartialReceiveIsDiscarded() {
+        FilesystemPlan.Replicate plan = replicate(Planner.plan(FS, List.of(a, b, c), partial(false, token(b, c, 3), a, b),
+                RECENT, false));
+        assertEquals(List.of(new Step(b, c, false, null, true)), plan.steps());
+        assertEquals(List.of("discarded a partial receive of @c: resuming needs 'zfs send -t' on this machine and"
+                + " resumable receives the box can check"), plan.events());
+    }
+
+    @Test
+    void aTokenChangesNothingWhenThereIsNothingToSend() {
+        assertInstanceOf(FilesystemPlan.UpToDate.class,
+                Planner.plan(FS, List.of(a, b), partial(false, token(b, snap("x", 5, 30), 3), a, b), RECENT));
+        assertInstanceOf(FilesystemPlan.NoSnapshots.class, Planner.plan(FS, List.of(), partial(true, "garbage"), RECENT));
+        assertInstanceOf(FilesystemPlan.Conflict.class, Planner.plan(FS, List.of(a), partial(true, token(null, a, 3)),
+                new ReplicationPolicy(InitialReplication.FAIL, false)));
+    }
+
+    @Test
+    void aResumedStepNeitherRollsBackNorDiscards() throws Exception {
+        ResumeToken t = ResumeToken.decode(token(null, b, 1));
+        assertThrows(IllegalArgumentException.class, () -> new Step(null, b, true, t, false));
+        assertThrows(IllegalArgumentException.class, () -> new Step(null, b, false, t, true));
     }
 }

@@ -272,6 +272,50 @@ final class LabEndToEnd implements PushSetup {
         }
     }
 
+    /**
+     * Starts the agent with these arguments and SIGKILLs it once the box's {@code zfs recv} into target has
+     * read at least {@code bytes} of the stream ({@code rchar} in its /proc/PID/io), then waits until that
+     * zfs recv has ended. Returns what the receive had read when the agent died. Runs as a script in the
+     * guest: polling from the host is too slow to cut a stream at a chosen point.
+     */
+    long killAgentWhenReceived(String target, long bytes, String... args) {
+        List<String> agentWords = new ArrayList<>(List.of(launcher, "--config", agentConfig));
+        agentWords.addAll(List.of(args));
+        lab.write(dir + "/kill-at.sh", String.join("\n",
+                "export " + JAVA_OPTS,
+                "recv_pid() {",
+                "  ps -eo pid=,args= | while read -r p l; do",
+                "    case \" $l \" in *' recv '*|*' receive '*) case $l in *\"$1\"*) echo $p; break ;; esac ;; esac",
+                "  done",
+                "}",
+                command(agentWords) + " > killed-agent.log 2>&1 &",
+                "pid=$!",
+                "end=$(($(date +%s) + 600))",
+                "read_bytes=0",
+                "while :; do",
+                "  kill -0 $pid 2>/dev/null || { echo 'agent ended before the receive read enough:'; cat killed-agent.log; exit 3; } >&2",
+                "  [ $(date +%s) -lt $end ] || { echo \"zfs recv into $1 did not read $2 bytes within 600 s\" >&2; kill -KILL $pid; exit 4; }",
+                "  r=$(recv_pid \"$1\")",
+                "  if [ -n \"$r\" ]; then",
+                "    read_bytes=$(awk '/^rchar:/ {print $2}' /proc/$r/io 2>/dev/null || echo 0)",
+                "    [ \"${read_bytes:-0}\" -ge \"$2\" ] && break",
+                "  fi",
+                "  sleep 0.05",
+                "done",
+                "kill -KILL $pid",
+                "wait $pid 2>/dev/null",
+                "while [ -n \"$(recv_pid \"$1\")\" ] && [ $(date +%s) -lt $end ]; do sleep 0.2; done",
+                "[ -z \"$(recv_pid \"$1\")\" ] || { echo \"zfs recv into $1 still running after the agent died\" >&2; exit 5; }",
+                "echo $read_bytes",
+                ""));
+        OpenZfsLab.Result r = lab.sh("cd " + quote(dir) + " && sh kill-at.sh " + quote(target) + " " + bytes, null,
+                OpenZfsLab.DEFAULT_TIMEOUT);
+        if (r.exit() != 0) {
+            throw new AssertionError(r.stderr().strip());
+        }
+        return Long.parseLong(r.stdout().strip());
+    }
+
     @Override
     public boolean receiving(String target) {
         return lab.check("ps -eo args=").lines().anyMatch(c -> EndToEnd.isReceive(c, target));

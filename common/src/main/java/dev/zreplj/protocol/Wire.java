@@ -6,9 +6,11 @@ import java.nio.charset.StandardCharsets;
 public final class Wire {
     /**
      * Bumped on any incompatible change; both sides must speak the same one. 2: DESTROY, and the client
-     * names its job in HELLO (a version 1 box would answer DESTROY with "unknown frame type").
+     * names its job in HELLO (a version 1 box would answer DESTROY with "unknown frame type"). 3: RECV's
+     * {@code resumeToken} and {@code discardPartial} (a version 2 box would ignore them and receive a
+     * resumed stream unchecked; a version 3 box would refuse a version 2 RECV as missing fields).
      */
-    public static final int PROTOCOL_VERSION = 2;
+    public static final int PROTOCOL_VERSION = 3;
 
     /**
      * Sent by each side before anything else. It never changes across protocol versions, so that a

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.SortedSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
@@ -454,6 +455,31 @@ public final class Zfs {
         }
         args.add(request.target().value());
         return start(args);
+    }
+
+    /**
+     * {@code zfs recv -A}: discards the partial receive state of {@code target} (a partially received new
+     * filesystem disappears with it). Needs resumable receive; a zfs without it keeps no partial state.
+     */
+    public void abortPartialReceive(DatasetName target) throws ZfsException {
+        Capabilities caps = capabilities();
+        if (!caps.resumableReceive()) {
+            throw new ZfsException("zfs " + caps.version() + " keeps no partial receives to discard (no 'zfs recv -A')");
+        }
+        run(List.of("recv", "-A", target.value()));
+    }
+
+    /**
+     * The {@code receive_resume_token} of {@code target}: empty when it has no partial receive, does not
+     * exist, or zfs has no resumable receive.
+     */
+    public Optional<String> resumeToken(DatasetName target) throws ZfsException {
+        if (!capabilities().resumableReceive()) {
+            return Optional.empty();
+        }
+        String out = runOrMissing(List.of("get", "-H", "-o", "value", "receive_resume_token", target.value()));
+        String token = out == null ? "" : out.strip();
+        return token.isEmpty() || token.equals("-") ? Optional.empty() : Optional.of(token);
     }
 
     // --- running zfs ---------------------------------------------------------------------------------

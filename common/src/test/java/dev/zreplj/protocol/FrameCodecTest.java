@@ -66,6 +66,10 @@ class FrameCodecTest {
         assertEquals(full, roundTrip(FrameType.RECV, full, ReceiveCommand.class));
         ReceiveCommand incr = new ReceiveCommand("tank/home/ü", "s2", Long.MIN_VALUE, Long.MAX_VALUE, true, false);
         assertEquals(incr, roundTrip(FrameType.RECV, incr, ReceiveCommand.class));
+        ReceiveCommand resume = new ReceiveCommand("tank/home", "s2", 7L, 3L, false, true, "1-ab-c0-789c", false);
+        assertEquals(resume, roundTrip(FrameType.RECV, resume, ReceiveCommand.class));
+        ReceiveCommand discard = new ReceiveCommand("tank/home", "s2", 7L, null, true, true, null, true);
+        assertEquals(discard, roundTrip(FrameType.RECV, discard, ReceiveCommand.class));
 
         ReceiveResult result = new ReceiveResult(1L << 40, -1234567890123L);
         assertEquals(result, roundTrip(FrameType.RESULT, result, ReceiveResult.class));
@@ -139,10 +143,10 @@ class FrameCodecTest {
                 + "\"capabilities\":[]}")));
         r.next();
         assertEquals(new Hello(1, "0.1.0", List.of()), r.hello());
-        FrameReader future = serverSideReader(frame(0x01, json("{\"protocol\":3,\"software\":\"0.3.0\","
+        FrameReader future = serverSideReader(frame(0x01, json("{\"protocol\":99,\"software\":\"9.0.0\","
                 + "\"capabilities\":{\"new\":true}}")));
         future.next();
-        assertEquals(new Hello(3, "0.3.0", List.of()), future.hello());
+        assertEquals(new Hello(99, "9.0.0", List.of()), future.hello());
         FrameReader same = serverSideReader(frame(0x01, json("{\"protocol\":" + Wire.PROTOCOL_VERSION
                 + ",\"software\":\"x\",\"capabilities\":[]}")));
         same.next();
@@ -306,7 +310,8 @@ class FrameCodecTest {
 
     @Test
     void jsonThatDoesNotFit() {
-        String ok = "\"snapshot\":\"s\",\"toGuid\":1,\"fromGuid\":null,\"rollback\":false,\"resumable\":false";
+        String ok = "\"snapshot\":\"s\",\"toGuid\":1,\"fromGuid\":null,\"rollback\":false,\"resumable\":false,"
+                + "\"resumeToken\":null,\"discardPartial\":false";
         assertEquals("RECV frame does not fit its message: Missing creator property 'path' (index 0)",
                 badRecv("{" + ok + "}").getMessage());
         assertEquals("RECV frame carries JSON null instead of an object", badRecv("null").getMessage());
@@ -314,7 +319,13 @@ class FrameCodecTest {
         assertStartsWith("RECV frame does not fit its message: ", badRecv("").getMessage());
         assertStartsWith("RECV frame does not fit its message: ", badRecv("{\"path\":\"a\"," + ok).getMessage());
         assertStartsWith("RECV frame does not fit its message: ",
-                badRecv("[\"a\",\"s\",1,null,false,false]").getMessage());
+                badRecv("[\"a\",\"s\",1,null,false,false,null,false]").getMessage());
+        // A version 2 agent's RECV: the fields version 3 added are missing, not silently defaulted.
+        assertEquals("RECV frame does not fit its message: Missing creator property 'resumeToken' (index 6)",
+                badRecv("{\"path\":\"a\"," + ok.substring(0, ok.indexOf(",\"resumeToken\"")) + "}").getMessage());
+        assertStartsWith("RECV frame does not fit its message: ",
+                badRecv("{\"path\":\"a\"," + ok.replace("\"discardPartial\":false", "\"discardPartial\":null") + "}")
+                        .getMessage());
         assertStartsWith("RECV frame does not fit its message: ",
                 badRecv("{\"path\":\"a\"," + ok.replace("\"toGuid\":1", "\"toGuid\":\"1\"") + "}").getMessage());
         assertStartsWith("RECV frame does not fit its message: ",
@@ -339,7 +350,8 @@ class FrameCodecTest {
     @Test
     void unknownJsonFieldsAreIgnoredForForwardCompatibility() throws IOException {
         FrameReader r = serverSideReader(frame(0x20, json("{\"path\":\"a\",\"snapshot\":\"s\",\"toGuid\":1,"
-                + "\"fromGuid\":2,\"rollback\":true,\"resumable\":false,\"later\":{\"x\":1}}")));
+                + "\"fromGuid\":2,\"rollback\":true,\"resumable\":false,\"resumeToken\":null,\"discardPartial\":false,"
+                + "\"later\":{\"x\":1}}")));
         r.next();
         assertEquals(new ReceiveCommand("a", "s", 1, 2L, true, false), r.json(ReceiveCommand.class));
     }

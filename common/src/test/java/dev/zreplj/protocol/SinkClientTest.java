@@ -87,7 +87,7 @@ class SinkClientTest {
         start((r, w) -> serverHello(r, w, 99));
         RemoteException e = assertThrows(RemoteException.class, () -> client.handshake());
         assertEquals("version", e.code());
-        assertEquals("protocol mismatch: this agent speaks zreplj protocol 2 (zreplj dev), the backup box speaks 99"
+        assertEquals("protocol mismatch: this agent speaks zreplj protocol 3 (zreplj dev), the backup box speaks 99"
                 + " (zreplj 9.9); install matching zreplj versions", e.getMessage());
     }
 

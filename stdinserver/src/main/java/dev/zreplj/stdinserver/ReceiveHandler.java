@@ -9,7 +9,9 @@ import dev.zreplj.protocol.ReceiveResult;
 import dev.zreplj.protocol.RemoteException;
 import dev.zreplj.zfs.Capabilities;
 import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.InvalidResumeTokenException;
 import dev.zreplj.zfs.ReceiveRequest;
+import dev.zreplj.zfs.ResumeToken;
 import dev.zreplj.zfs.VersionType;
 import dev.zreplj.zfs.Zfs;
 import dev.zreplj.zfs.ZfsException;
@@ -20,6 +22,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -90,10 +93,13 @@ final class ReceiveHandler {
         try {
             StreamHeader header = StreamHeader.parse(first.bytes(), first.length());
             checkHeader(cmd, header);
+            checkPartialState(session, cmd, header, target);
             DatasetName jail = session.jail().root();
             Set<DatasetName> existing = new HashSet<>(zfs.listFilesystems(jail));
             placeholders.createMissingParents(jail, target, existing);
-            boolean overwritePlaceholder = cmd.fromGuid() == null && placeholders.isEmptyPlaceholder(target, existing);
+            // A partially received new filesystem looks like an empty placeholder; -F must not touch it.
+            boolean overwritePlaceholder = cmd.fromGuid() == null && cmd.resumeToken() == null
+                    && placeholders.isEmptyPlaceholder(target, existing);
             request = receiveRequest(session.job(), cmd, header, target, overwritePlaceholder);
         } catch (RemoteException e) {
             log.warn("client {}: refused RECV into {}: {}", session.clientId(), target, e.getMessage());
@@ -158,6 +164,56 @@ final class ReceiveHandler {
                     Instant.now());
         } catch (IOException e) {
             log.warn("client {}: cannot record the status of {}: {}", session.clientId(), received, e.getMessage());
+        }
+    }
+
+    /**
+     * A resume must continue exactly the partial receive the box holds (its own token, decoded here, names
+     * the same snapshot and base as the command, and the stream says it resumes); a discard removes the
+     * target's partial state ({@code zfs recv -A}, on the jailed target only) before the stream is received.
+     */
+    private void checkPartialState(Session session, ReceiveCommand cmd, StreamHeader header, DatasetName target)
+            throws RemoteException, ZfsException {
+        if (cmd.resumeToken() == null) {
+            if (header.resuming()) {
+                throw new RemoteException(ErrorCodes.STREAM, "the stream resumes a partial receive (zfs send -t),"
+                        + " but the command does not name the resume token", "");
+            }
+            if (cmd.discardPartial() && zfs.resumeToken(target).isPresent()) {
+                zfs.abortPartialReceive(target);
+                log.info("client {}: discarded the partial receive of {} (zfs recv -A)", session.clientId(), target);
+            }
+            return;
+        }
+        if (cmd.discardPartial()) {
+            throw new RemoteException(ErrorCodes.STREAM, "the command both resumes and discards the partial receive"
+                    + " of " + target, "");
+        }
+        if (!header.resuming()) {
+            throw new RemoteException(ErrorCodes.STREAM, "the command resumes a partial receive, but the stream is"
+                    + " not a resumed one (zfs send -t)", "");
+        }
+        Optional<String> own = zfs.resumeToken(target);
+        if (own.isEmpty()) {
+            throw new RemoteException(ErrorCodes.STREAM, "nothing to resume: " + target + " has no partial receive", "");
+        }
+        if (!own.get().equals(cmd.resumeToken())) {
+            throw new RemoteException(ErrorCodes.STREAM, "the resume token is not the one of the partial receive of "
+                    + target + " (it changed since LIST); list again", "");
+        }
+        ResumeToken token;
+        try {
+            token = ResumeToken.decode(own.get());
+        } catch (InvalidResumeTokenException e) {
+            throw new RemoteException(ErrorCodes.STREAM, target + ": " + e.getMessage(), "");
+        }
+        long from = cmd.fromGuid() == null ? 0 : cmd.fromGuid();
+        if (token.toGuid() != cmd.toGuid() || token.fromGuid() != from) {
+            throw new RemoteException(ErrorCodes.STREAM, "the partial receive of " + target + " is of guid "
+                    + Long.toUnsignedString(token.toGuid()) + (token.fromGuid() == 0 ? " (full)" : " from guid "
+                    + Long.toUnsignedString(token.fromGuid())) + ", the command resumes guid "
+                    + Long.toUnsignedString(cmd.toGuid()) + (from == 0 ? " (full)" : " from guid "
+                    + Long.toUnsignedString(from)), "");
         }
     }
 

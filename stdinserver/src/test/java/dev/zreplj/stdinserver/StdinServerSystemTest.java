@@ -155,6 +155,52 @@ class StdinServerSystemTest {
         assertEquals(0, ch.exitCode(), ch.stderr());
     }
 
+    /**
+     * The box checks a resume against its own partial state, never trusting the agent: zfs-fuse keeps
+     * none, so every resume claim is refused, and a discard of nothing is a plain receive.
+     */
+    @Test
+    void resumeClaimsAreCheckedAgainstTheStreamAndTheBoxsOwnPartialReceive() throws Exception {
+        long g1 = guid(source + "@s1");
+        byte[] full = send(source + "@s1");
+        byte[] resuming = full.clone();
+        resuming[18] |= 0x40; // drr_versioninfo: DMU_BACKUP_FEATURE_RESUMING (1 << 20, stored from bit 2), little-endian
+        String token = "1-ab-c0-789c00";
+        PipedServer ch = new PipedServer(config, zfs, "laptop");
+        ch.client.handshake();
+
+        RemoteException notResumed = assertThrows(RemoteException.class, () -> ch.client.receive(
+                new ReceiveCommand(source, "s1", g1, null, false, true, token, false), new ByteArrayInputStream(full)));
+        assertEquals("stream", notResumed.code());
+        assertEquals("the command resumes a partial receive, but the stream is not a resumed one (zfs send -t)",
+                notResumed.getMessage());
+
+        RemoteException unnamed = assertThrows(RemoteException.class, () -> ch.client.receive(
+                new ReceiveCommand(source, "s1", g1, null, false, true), new ByteArrayInputStream(resuming)));
+        assertEquals("the stream resumes a partial receive (zfs send -t), but the command does not name the resume"
+                + " token", unnamed.getMessage());
+
+        RemoteException nothing = assertThrows(RemoteException.class, () -> ch.client.receive(
+                new ReceiveCommand(source, "s1", g1, null, false, true, token, false),
+                new ByteArrayInputStream(resuming)));
+        assertEquals("nothing to resume: " + jailed(source) + " has no partial receive", nothing.getMessage());
+
+        RemoteException both = assertThrows(RemoteException.class, () -> ch.client.receive(
+                new ReceiveCommand(source, "s1", g1, null, false, true, token, true),
+                new ByteArrayInputStream(resuming)));
+        assertEquals("the command both resumes and discards the partial receive of " + jailed(source),
+                both.getMessage());
+        assertEquals(List.of(box, box + "/sink", box + "/sink/laptop"), boxState().lines().toList(),
+                "nothing refused changed the box but for the jail");
+
+        ReceiveResult r = ch.client.receive(new ReceiveCommand(source, "s1", g1, null, false, true, null, true),
+                new ByteArrayInputStream(full));
+        assertEquals(new ReceiveResult(full.length, g1), r, "no partial receive to discard: an ordinary receive");
+        assertEquals(g1, guid(jailed(source) + "@s1"));
+        ch.client.close();
+        assertEquals(0, ch.exitCode(), ch.stderr());
+    }
+
     @Test
     void secondConcurrentReceiveIntoTheSameDatasetIsBusy() throws Exception {
         long g1 = guid(source + "@s1");

@@ -52,6 +52,22 @@ class StreamHeaderTest {
     }
 
     @Test
+    void realOpenZfsResumedStream() throws RemoteException {
+        // The first 72 bytes of 'zfs send -t TOKEN' on OpenZFS 2.3.2 (lab guest), a full stream cut at
+        // 3000000 bytes: versioninfo 0x400011 carries DMU_BACKUP_FEATURE_RESUMING, payload 0x60 bytes.
+        int[] head = {0, 0, 0, 0, 0x60, 0, 0, 0, 0xac, 0xcb, 0xba, 0xf5, 2, 0, 0, 0, 0x11, 0, 0x40, 0, 0, 0, 0, 0,
+                0x9f, 0xdd, 4, 0x6b, 0, 0, 0, 0, 2, 0, 0, 0, 0x0c, 0, 0, 0, 0x4e, 0xd7, 0x84, 0x90, 0x3d, 0x99, 0xcd,
+                0x98, 0, 0, 0, 0, 0, 0, 0, 0, 't', 'o', 'k', 'a', 's', '/', 'd', 'a', 't', 'a', '@', 'o', 'n', 'e'};
+        byte[] b = new byte[312];
+        for (int i = 0; i < head.length; i++) {
+            b[i] = (byte) head[i];
+        }
+        assertEquals(new StreamHeader(0x60, 0x98cd993d9084d74eL, 0, "tokas/data@one", true), StreamHeader.parse(b, 312));
+        b[18] = 0; // the same stream unresumed
+        assertEquals(new StreamHeader(0x60, 0x98cd993d9084d74eL, 0, "tokas/data@one", false), StreamHeader.parse(b, 312));
+    }
+
+    @Test
     void bigEndianIncrementalWithPayload() throws RemoteException {
         byte[] b = begin(ByteOrder.BIG_ENDIAN, 520, 7, 9, "tank/x@b");
         assertEquals(new StreamHeader(520, 7, 9, "tank/x@b"), StreamHeader.parse(b, 400));

@@ -1,0 +1,113 @@
+package dev.zreplj.agent;
+
+import dev.zreplj.config.PushJob;
+import dev.zreplj.protocol.SinkClient;
+import dev.zreplj.replication.Watchdog;
+import dev.zreplj.ssh.SshChannel;
+import dev.zreplj.ssh.SshTransport;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent's connection to the box for one pass: one SSH session and its protocol channels (one
+ * stdinserver each). A retry reconnects: new channels on the same session while it stands, else a new
+ * session. Every handshake is under the pass's watchdog, and every channel can be aborted by it.
+ */
+final class BoxConnection implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(BoxConnection.class);
+
+    private final PushJob job;
+    private final Watchdog watchdog;
+    private SshTransport ssh;
+    private final List<SshChannel> channels = new ArrayList<>();
+    private final List<SinkClient> clients = new ArrayList<>();
+
+    private BoxConnection(PushJob job, Watchdog watchdog, SshTransport ssh) {
+        this.job = job;
+        this.watchdog = watchdog;
+        this.ssh = ssh;
+    }
+
+    /** Connects and opens the first channel (handshake done). */
+    static BoxConnection open(PushJob job, Watchdog watchdog) throws IOException {
+        BoxConnection box = new BoxConnection(job, watchdog, SshTransport.connect(job.connect()));
+        try {
+            box.channels(1);
+            return box;
+        } catch (IOException | RuntimeException e) {
+            box.close();
+            throw e;
+        }
+    }
+
+    /** The first channel: LIST and pruning go through it. */
+    SinkClient first() {
+        return clients.get(0);
+    }
+
+    /** At least {@code n} channels (opening more as needed), all handshaken; returns them all. */
+    List<SinkClient> channels(int n) throws IOException {
+        while (clients.size() < n) {
+            SshChannel channel = ssh.openChannel(PushPass.REMOTE_COMMAND);
+            channels.add(channel);
+            SinkClient client = new SinkClient(channel.stdout(), channel.stdin(), channel::abort);
+            watchdog.guard("HELLO", () -> {
+                client.handshake(job.name());
+                return client;
+            }, client::abort);
+            clients.add(client);
+        }
+        return List.copyOf(clients);
+    }
+
+    /** A channel the watchdog has not cut; a fresh one when every open one was cut (a stalled step). */
+    SinkClient healthy() throws IOException {
+        for (SinkClient client : clients) {
+            if (!client.aborted()) {
+                return client;
+            }
+        }
+        channels(clients.size() + 1);
+        return clients.get(clients.size() - 1);
+    }
+
+    /** Drops every channel and opens a fresh first one; a session that died is replaced by a new one. */
+    void reconnect() throws IOException {
+        closeChannels();
+        if (!ssh.isOpen()) {
+            log.info("job {}: the SSH session to the backup box is gone; connecting again", job.name());
+            ssh.close();
+            ssh = SshTransport.connect(job.connect());
+        }
+        channels(1);
+    }
+
+    @Override
+    public void close() {
+        closeChannels();
+        ssh.close();
+    }
+
+    private void closeChannels() {
+        for (SinkClient client : clients) {
+            try {
+                client.close();
+            } catch (IOException | RuntimeException e) {
+                log.debug("closing a channel: {}", e.getMessage());
+            }
+        }
+        for (SshChannel channel : channels) {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                // The work is done; a failing goodbye must not turn the pass into "unreachable".
+                log.debug("closing an SSH channel: {}", e.getMessage());
+            }
+        }
+        clients.clear();
+        channels.clear();
+    }
+}

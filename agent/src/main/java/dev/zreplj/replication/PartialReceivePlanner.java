@@ -1,0 +1,72 @@
+package dev.zreplj.replication;
+
+import dev.zreplj.zfs.InvalidResumeTokenException;
+import dev.zreplj.zfs.ResumeToken;
+import dev.zreplj.zfs.VersionType;
+import dev.zreplj.zfs.ZfsVersion;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Adjusts a plan to the partial receive the box holds for the filesystem (its resume token), as a pure
+ * function: resume it when it is the plan's first step cut short (same base, a snapshot the sender still
+ * has), else tell the box to discard it before the first step, which would otherwise be refused
+ * ("contains partially-complete state").
+ */
+final class PartialReceivePlanner {
+    private PartialReceivePlanner() {
+    }
+
+    static FilesystemPlan.Replicate apply(FilesystemPlan.Replicate plan, List<ZfsVersion> sender, String tokenText,
+                                          boolean canResume) {
+        ResumeToken token;
+        try {
+            token = ResumeToken.decode(tokenText);
+        } catch (InvalidResumeTokenException e) {
+            return discard(plan, "discarded a partial receive on the box whose token cannot be read ("
+                    + e.getMessage() + ")");
+        }
+        String stale = "discarded a stale partial receive of @" + token.snapshotName() + ": ";
+        if (!canResume) {
+            return discard(plan, "discarded a partial receive of @" + token.snapshotName() + ": resuming needs"
+                    + " 'zfs send -t' on this machine and resumable receives the box can check");
+        }
+        Optional<ZfsVersion> resumed = sender.stream()
+                .filter(v -> v.type() == VersionType.SNAPSHOT && v.guid() == token.toGuid())
+                .findFirst();
+        if (resumed.isEmpty()) {
+            return discard(plan, stale + "the sender no longer has it");
+        }
+        Step first = plan.steps().get(0);
+        long base = first.isFull() ? 0 : first.from().guid();
+        if (token.fromGuid() != base) {
+            return discard(plan, stale + "it was " + (token.fromGuid() == 0 ? "a full stream" : "incremental from"
+                    + " another base") + ", the next step is " + first);
+        }
+        if (first.rollback() && !first.isFull()) {
+            // The receiver must be rolled back first, which resuming cannot do.
+            return discard(plan, stale + "the receiver is rolled back to @" + first.from().name() + " first");
+        }
+        ZfsVersion to = resumed.get();
+        List<Step> steps = new ArrayList<>();
+        steps.add(new Step(first.from(), to, false, token, false));
+        ZfsVersion from = to;
+        for (Step s : plan.steps()) {
+            if (s.to().createtxg() > to.createtxg()) {
+                steps.add(new Step(from, s.to(), false));
+                from = s.to();
+            }
+        }
+        return new FilesystemPlan.Replicate(plan.filesystem(), steps, plan.events());
+    }
+
+    private static FilesystemPlan.Replicate discard(FilesystemPlan.Replicate plan, String event) {
+        List<Step> steps = new ArrayList<>(plan.steps());
+        Step first = steps.get(0);
+        steps.set(0, new Step(first.from(), first.to(), first.rollback(), null, true));
+        List<String> events = new ArrayList<>(plan.events());
+        events.add(event);
+        return new FilesystemPlan.Replicate(plan.filesystem(), steps, events);
+    }
+}

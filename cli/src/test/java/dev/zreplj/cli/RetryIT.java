@@ -1,0 +1,66 @@
+package dev.zreplj.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.zreplj.zfs.DatasetName;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Retries within a pass, on zfs-fuse with a real sshd: the box is busy with the filesystem on the first
+ * attempt (this test holds the box's lock of that dataset, as a concurrent receive would), so the
+ * filesystem fails for a passing reason; after the backoff the agent reconnects, lists again and succeeds.
+ */
+@Tag("system")
+class RetryIT {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aFilesystemTheBoxWasBusyWithIsRetriedAfterTheBackoff() throws Exception {
+        String tail = String.join("\n",
+                "    replication:",
+                "      attempts: 3",
+                "      retry_backoff: 2s",
+                "") + EndToEnd.DEFAULT_JOB_TAIL;
+        try (EndToEnd e = new EndToEnd(tmp, PushSuite.HOME_FILTER, tail, "")) {
+            DatasetName home = e.createFilesystem(e.src().child("home"));
+            e.writeRandomFile(home, "a.bin", 1 << 20);
+            DatasetName target = e.jail().child(home.value());
+            Path lockFile = tmp.resolve("box-state").resolve("locks").resolve(target.value().replace("/", "%2F") + ".lock");
+            Files.createDirectories(lockFile.getParent());
+            Process agent;
+            try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                FileLock lock = channel.tryLock();
+                assertNotNull(lock, "the test holds the box's lock of " + target);
+                agent = e.startAgent("agent", "once", "--snapshot");
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+                while (!e.killedAgentLog().contains("failed for a passing reason; attempt 2 of 3 in 2 s")) {
+                    assertTrue(agent.isAlive(), () -> "the agent ended before it retried: " + e.killedAgentLog());
+                    assertTrue(System.nanoTime() < deadline, () -> "no retry within 120 s: " + e.killedAgentLog());
+                    Thread.sleep(20);
+                }
+                lock.release();
+            }
+            assertTrue(agent.waitFor(120, TimeUnit.SECONDS), e::killedAgentLog);
+            String log = e.killedAgentLog();
+            assertEquals(0, agent.exitValue(), log);
+            String snapshot = e.snapshotNames(home).get(0);
+            assertTrue(log.contains(home.value() + ": replicated 1 step, "), log);
+            assertTrue(log.contains("[attempt 1 of 3 failed: step full @" + snapshot + ": another receive into " + target
+                    + " is running]"), log);
+            assertEquals(PushSuite.expectedOnBox(e, e.snapshotsWithGuids(home)), e.snapshotsWithGuids(e.jail()));
+            assertEquals(List.of(snapshot), e.snapshotNames(target));
+        }
+    }
+}
