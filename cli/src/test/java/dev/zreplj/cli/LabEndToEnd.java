@@ -24,6 +24,7 @@ final class LabEndToEnd implements PushSetup {
      * runs this short (a JVM start 9.4 -> 6.7 s). Does not change what zreplj does.
      */
     static final String JAVA_OPTS = "ZREPLJ_JAVA_OPTS=-XX:TieredStopAtLevel=1";
+    static final String LAB_DIAL_TIMEOUT = "60s";
 
     final OpenZfsLab lab;
     final String launcher;
@@ -74,8 +75,15 @@ final class LabEndToEnd implements PushSetup {
 
     /** Replaces the agent's config: the next run selects with this filter and uses this job tail. */
     void writeAgentConfig(String filesystemsYaml, String jobTail) {
-        lab.write(agentConfig, EndToEnd.agentYaml(dir + "/laptop-state", sshd.port(), sshd.clientKey(),
-                sshd.knownHosts(), filesystemsYaml, src, jobTail));
+        // Under TCG on a loaded host the guest's sshd has taken more than the default 10 s to finish a
+        // handshake (seen at load 10 on 2 cores); the agent would then report the box unreachable.
+        String yaml = EndToEnd.agentYaml(dir + "/laptop-state", sshd.port(), sshd.clientKey(), sshd.knownHosts(),
+                filesystemsYaml, src, jobTail);
+        String port = "\n      port: " + sshd.port() + "\n";
+        if (!yaml.contains(port)) {
+            throw new IllegalStateException("the agent config has no '" + port.strip() + "' line:\n" + yaml);
+        }
+        lab.write(agentConfig, yaml.replace(port, port + "      dial_timeout: " + LAB_DIAL_TIMEOUT + "\n"));
     }
 
     /**

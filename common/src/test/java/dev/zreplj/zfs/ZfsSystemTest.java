@@ -42,6 +42,17 @@ class ZfsSystemTest {
     }
 
     @Test
+    void zfsFuseKeepsNoPartialReceives() throws Exception {
+        DatasetName pool = pools.createPool("part");
+        assertEquals(java.util.Optional.empty(), zfs.resumeToken(pool));
+        long calls = zfs.invocations();
+        ZfsException e = assertThrows(ZfsException.class, () -> zfs.abortPartialReceive(pool));
+        assertEquals("zfs " + zfs.capabilities().version() + " keeps no partial receives to discard (no 'zfs recv -A')",
+                e.getMessage());
+        assertEquals(calls, zfs.invocations(), "refused before running zfs");
+    }
+
+    @Test
     void listVersionsMatchesZfsGetForSeveralFilesystemsAndSnapshots() throws Exception {
         DatasetName pool = pools.createPool("src");
         DatasetName a = pools.createFilesystem(pool.child("a"));
