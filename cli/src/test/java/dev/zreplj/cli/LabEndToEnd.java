@@ -8,6 +8,7 @@ import dev.zreplj.cli.openzfs.LabSshd;
 import dev.zreplj.cli.openzfs.OpenZfsLab;
 import dev.zreplj.zfs.DatasetName;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -255,8 +256,9 @@ final class LabEndToEnd implements PushSetup {
                 "echo \"$rc $(echo \"$t0 $t1\" | awk '{printf \"%.2f\", $2 - $1}') $parent\"",
                 "cat stalled-agent.log",
                 ""));
+        // The script's own bounds: 300 s for the receive to start, then limitSeconds for the agent to exit.
         OpenZfsLab.Result r = lab.sh("cd " + quote(dir) + " && sh stall.sh " + quote(target) + " " + limitSeconds, null,
-                OpenZfsLab.DEFAULT_TIMEOUT);
+                Duration.ofSeconds(300 + limitSeconds + 60));
         stopped = readStopped();
         if (r.exit() != 0) {
             throw new AssertionError(r.stderr().strip());
