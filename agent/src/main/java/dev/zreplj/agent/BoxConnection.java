@@ -2,6 +2,8 @@ package dev.zreplj.agent;
 
 import dev.zreplj.config.PushJob;
 import dev.zreplj.protocol.SinkClient;
+import dev.zreplj.replication.Box;
+import dev.zreplj.replication.BoxChannel;
 import dev.zreplj.replication.Watchdog;
 import dev.zreplj.ssh.SshChannel;
 import dev.zreplj.ssh.SshTransport;
@@ -16,14 +18,16 @@ import org.slf4j.LoggerFactory;
  * stdinserver each). A retry reconnects: new channels on the same session while it stands, else a new
  * session. Every handshake is under the pass's watchdog, and every channel can be aborted by it.
  */
-final class BoxConnection implements AutoCloseable {
+public final class BoxConnection implements Box {
     private static final Logger log = LoggerFactory.getLogger(BoxConnection.class);
+    /** Sent as the exec command; the box's forced command ignores it and runs stdinserver anyway. */
+    static final String REMOTE_COMMAND = "zreplj stdinserver";
 
     private final PushJob job;
     private final Watchdog watchdog;
     private SshTransport ssh;
     private final List<SshChannel> channels = new ArrayList<>();
-    private final List<SinkClient> clients = new ArrayList<>();
+    private final List<SinkChannel> clients = new ArrayList<>();
 
     private BoxConnection(PushJob job, Watchdog watchdog, SshTransport ssh) {
         this.job = job;
@@ -32,7 +36,7 @@ final class BoxConnection implements AutoCloseable {
     }
 
     /** Connects and opens the first channel (handshake done). */
-    static BoxConnection open(PushJob job, Watchdog watchdog) throws IOException {
+    public static BoxConnection open(PushJob job, Watchdog watchdog) throws IOException {
         BoxConnection box = new BoxConnection(job, watchdog, SshTransport.connect(job.connect()));
         try {
             box.channels(1);
@@ -43,29 +47,36 @@ final class BoxConnection implements AutoCloseable {
         }
     }
 
-    /** The first channel: LIST and pruning go through it. */
-    SinkClient first() {
+    @Override
+    public List<String> capabilities() {
+        return first().client().serverHello().capabilities();
+    }
+
+    @Override
+    public SinkChannel first() {
         return clients.get(0);
     }
 
     /** At least {@code n} channels (opening more as needed), all handshaken; returns them all. */
-    List<SinkClient> channels(int n) throws IOException {
+    @Override
+    public List<BoxChannel> channels(int n) throws IOException {
         while (clients.size() < n) {
-            SshChannel channel = ssh.openChannel(PushPass.REMOTE_COMMAND);
+            SshChannel channel = ssh.openChannel(REMOTE_COMMAND);
             channels.add(channel);
             SinkClient client = new SinkClient(channel.stdout(), channel.stdin(), channel::abort);
             watchdog.guard("HELLO", () -> {
                 client.handshake(job.name());
                 return client;
             }, client::abort);
-            clients.add(client);
+            clients.add(new SinkChannel(client, watchdog));
         }
-        return List.copyOf(clients);
+        return List.<BoxChannel>copyOf(clients);
     }
 
     /** A channel the watchdog has not cut; a fresh one when every open one was cut (a stalled step). */
-    SinkClient healthy() throws IOException {
-        for (SinkClient client : clients) {
+    @Override
+    public BoxChannel healthy() throws IOException {
+        for (BoxChannel client : clients) {
             if (!client.aborted()) {
                 return client;
             }
@@ -75,7 +86,8 @@ final class BoxConnection implements AutoCloseable {
     }
 
     /** Drops every channel and opens a fresh first one; a session that died is replaced by a new one. */
-    void reconnect() throws IOException {
+    @Override
+    public void reconnect() throws IOException {
         closeChannels();
         if (!ssh.isOpen()) {
             log.info("job {}: the SSH session to the backup box is gone; connecting again", job.name());
@@ -92,9 +104,9 @@ final class BoxConnection implements AutoCloseable {
     }
 
     private void closeChannels() {
-        for (SinkClient client : clients) {
+        for (SinkChannel client : clients) {
             try {
-                client.close();
+                client.client().close();
             } catch (IOException | RuntimeException e) {
                 log.debug("closing a channel: {}", e.getMessage());
             }

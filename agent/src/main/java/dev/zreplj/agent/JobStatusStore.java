@@ -35,9 +35,15 @@ public final class JobStatusStore {
         }
     }
 
-    public record JobStatus(String job, long lastRun, String error, List<FilesystemStatus> filesystems) {
+    /**
+     * {@code stageFailures}: one line per stage of the last pass that failed (snapshot, connect, replicate,
+     * prune, an unexpected error); empty when none did, and in files from an older zreplj.
+     */
+    public record JobStatus(String job, long lastRun, String error, List<FilesystemStatus> filesystems,
+                            List<String> stageFailures) {
         public JobStatus {
             filesystems = filesystems == null ? List.of() : List.copyOf(filesystems);
+            stageFailures = stageFailures == null ? List.of() : List.copyOf(stageFailures);
         }
     }
 
@@ -70,7 +76,7 @@ public final class JobStatusStore {
             }
         }
         filesystems.sort((a, b) -> a.filesystem().compareTo(b.filesystem()));
-        write(new JobStatus(result.job(), time, result.error(), filesystems));
+        write(new JobStatus(result.job(), time, result.error(), filesystems, result.stageFailures()));
     }
 
     public Optional<JobStatus> read(String job) throws IOException {

@@ -2,6 +2,7 @@ package dev.zreplj.prune;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A pruning run of one job: per filesystem and side. {@code receiverSkipped} says why the receiver was
@@ -20,6 +21,24 @@ public record PruneReport(boolean dryRun, List<FilesystemPruneResult> filesystem
      */
     public boolean failed() {
         return error != null || receiverSkipped != null || filesystems.stream().anyMatch(FilesystemPruneResult::failed);
+    }
+
+    /** One line saying what failed, for the pass's stage failures; empty when nothing did. */
+    public Optional<String> failureLine() {
+        List<String> parts = new ArrayList<>();
+        if (error != null) {
+            parts.add("the sender could not be listed: " + error);
+        }
+        List<FilesystemPruneResult> failed = filesystems.stream().filter(FilesystemPruneResult::failed).toList();
+        if (!failed.isEmpty()) {
+            FilesystemPruneResult first = failed.get(0);
+            parts.add(failed.size() + " destroy" + (failed.size() == 1 ? "" : "s") + " failed (" + first.plan().side()
+                    + " " + first.plan().filesystem() + ": " + first.error() + ")");
+        }
+        if (receiverSkipped != null) {
+            parts.add("the receiver was not pruned: " + receiverSkipped);
+        }
+        return parts.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", parts));
     }
 
     public int destroyedCount() {

@@ -4,11 +4,10 @@ import dev.zreplj.config.PushJob;
 import dev.zreplj.protocol.DestroyResult;
 import dev.zreplj.protocol.DestroyTarget;
 import dev.zreplj.protocol.RemoteFilesystem;
-import dev.zreplj.protocol.SinkClient;
+import dev.zreplj.replication.BoxChannel;
 import dev.zreplj.replication.ReplicationCursor;
-import dev.zreplj.replication.Watchdog;
 import dev.zreplj.zfs.DatasetName;
-import dev.zreplj.zfs.Zfs;
+import dev.zreplj.zfs.SourceZfs;
 import dev.zreplj.zfs.ZfsException;
 import dev.zreplj.zfs.ZfsVersion;
 import java.io.IOException;
@@ -31,22 +30,20 @@ public final class PruneRun {
     private static final Logger log = LoggerFactory.getLogger(PruneRun.class);
 
     private final PushJob job;
-    private final Zfs zfs;
-    private final Watchdog watchdog;
+    private final SourceZfs zfs;
 
-    /** @param watchdog cuts a LIST or DESTROY the box does not answer (the box's channel is then aborted) */
-    public PruneRun(PushJob job, Zfs zfs, Watchdog watchdog) {
+    public PruneRun(PushJob job, SourceZfs zfs) {
         this.job = job;
         this.zfs = zfs;
-        this.watchdog = watchdog;
     }
 
     /**
-     * @param box            a channel after its handshake, or null when the box cannot be reached
+     * @param box            a channel to the box (its requests bounded by the pass's watchdog), or null when
+     *                       the box cannot be reached
      * @param boxUnavailable why there is no box (shown in the report); ignored when {@code box} is set
      * @param dryRun         plan and report only: no zfs mutation, no DESTROY request
      */
-    public PruneReport run(List<DatasetName> selected, SinkClient box, String boxUnavailable, boolean dryRun) {
+    public PruneReport run(List<DatasetName> selected, BoxChannel box, String boxUnavailable, boolean dryRun) {
         Map<DatasetName, List<ZfsVersion>> versions = new LinkedHashMap<>();
         ReplicationCursor cursor;
         try {
@@ -68,7 +65,7 @@ public final class PruneRun {
         if (box != null) {
             try {
                 Map<String, RemoteFilesystem> remote = new HashMap<>();
-                watchdog.guard("LIST", box::listFilesystems, box::abort).forEach(r -> remote.put(r.path(), r));
+                box.list().forEach(r -> remote.put(r.path(), r));
                 for (DatasetName fs : selected) {
                     RemoteFilesystem copy = remote.get(fs.value());
                     if (copy != null) {
@@ -100,14 +97,13 @@ public final class PruneRun {
         }
     }
 
-    private FilesystemPruneResult pruneReceiver(FilesystemPrunePlan plan, SinkClient box, boolean dryRun) {
+    private FilesystemPruneResult pruneReceiver(FilesystemPrunePlan plan, BoxChannel box, boolean dryRun) {
         List<DestroyTarget> targets = plan.toDestroy().stream().map(d -> new DestroyTarget(d.name(), d.guid())).toList();
         if (dryRun || targets.isEmpty()) {
             return new FilesystemPruneResult(plan, dryRun, List.of(), List.of(), null);
         }
         try {
-            DestroyResult result = watchdog.guard("DESTROY " + plan.filesystem(),
-                    () -> box.destroy(plan.filesystem(), targets), box::abort);
+            DestroyResult result = box.destroy(plan.filesystem(), targets);
             for (DestroyResult.Refusal r : result.refused()) {
                 log.warn("{}: the backup box refused to destroy @{}: {}", plan.filesystem(), r.name(), r.reason());
             }

@@ -7,25 +7,50 @@ import java.util.List;
  * How one filesystem fared in a replication run; one line of the agent's summary.
  *
  * @param estimatedBytes what {@code zfs send -nP} estimated for the steps attempted, -1 when unknown
- * @param retryable      the failure may pass by itself (link lost, box busy, step stalled), so a later
- *                       attempt in the same pass is worth it; false for refusals and conflicts
+ * @param failure        why it failed (null when it did not); a transient failure is worth another
+ *                       attempt in the same pass
  * @param events         what happened on the way that the user should read (a resumed or discarded
  *                       partial receive, a stalled step, earlier attempts), in order
  */
 public record FilesystemResult(DatasetName filesystem, Outcome outcome, int stepsDone, long bytes, String message,
-                               long estimatedBytes, boolean retryable, List<String> events) {
+                               long estimatedBytes, Failure failure, List<String> events) {
     public enum Outcome { REPLICATED, UP_TO_DATE, NO_SNAPSHOTS, CONFLICT, FAILED }
 
     public FilesystemResult {
         events = List.copyOf(events);
+        if ((outcome == Outcome.CONFLICT || outcome == Outcome.FAILED) != (failure != null)) {
+            throw new IllegalArgumentException("a " + outcome + " result with failure " + failure);
+        }
     }
 
+    /** A result without estimate or events; a FAILED one counts as {@link Failure#ERROR}. */
     public FilesystemResult(DatasetName filesystem, Outcome outcome, int stepsDone, long bytes, String message) {
-        this(filesystem, outcome, stepsDone, bytes, message, -1, false, List.of());
+        this(filesystem, outcome, stepsDone, bytes, message, -1, switch (outcome) {
+            case CONFLICT -> Failure.CONFLICT;
+            case FAILED -> Failure.ERROR;
+            default -> null;
+        }, List.of());
+    }
+
+    /** A failed filesystem: {@code stepsDone} steps went through before {@code failure}. */
+    public static FilesystemResult failed(DatasetName filesystem, int stepsDone, long bytes, String message,
+                                          long estimatedBytes, Failure failure) {
+        return new FilesystemResult(filesystem, Outcome.FAILED, stepsDone, bytes, message, estimatedBytes, failure,
+                List.of());
     }
 
     public boolean failed() {
-        return outcome == Outcome.CONFLICT || outcome == Outcome.FAILED;
+        return failure != null;
+    }
+
+    /** The failure may pass by itself (link lost, box busy, step stalled): another attempt may succeed. */
+    public boolean retryable() {
+        return failure != null && failure.isTransient();
+    }
+
+    /** This result with {@code events} instead of its own. */
+    public FilesystemResult withEvents(List<String> replaced) {
+        return new FilesystemResult(filesystem, outcome, stepsDone, bytes, message, estimatedBytes, failure, replaced);
     }
 
     public String summaryLine() {

@@ -2,7 +2,7 @@ package dev.zreplj.replication;
 
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.VersionType;
-import dev.zreplj.zfs.Zfs;
+import dev.zreplj.zfs.SourceZfs;
 import dev.zreplj.zfs.ZfsException;
 import dev.zreplj.zfs.ZfsVersion;
 import java.nio.charset.StandardCharsets;
@@ -44,7 +44,7 @@ public final class ReplicationCursor {
     private static final Pattern BOOKMARK = Pattern.compile("zrepl_CURSOR_G_([0-9a-f]{16})_J_(.+)");
     private static final Pattern PROPERTY_SAFE = Pattern.compile("[a-z0-9_.:-]+");
 
-    private final Zfs zfs;
+    private final SourceZfs zfs;
     private final String job;
     private final boolean bookmarks;
     /** Per filesystem: the guids this job's marks point at, oldest first. */
@@ -52,7 +52,7 @@ public final class ReplicationCursor {
     /** Per filesystem: its versions by guid, to name the snapshot a hold is on. */
     private final Map<DatasetName, Map<Long, ZfsVersion>> byGuid = new ConcurrentHashMap<>();
 
-    private ReplicationCursor(Zfs zfs, String job, boolean bookmarks) {
+    private ReplicationCursor(SourceZfs zfs, String job, boolean bookmarks) {
         this.zfs = zfs;
         this.job = job;
         this.bookmarks = bookmarks;
@@ -62,7 +62,7 @@ public final class ReplicationCursor {
      * Reads this job's marks: from the listing where they are bookmarks, else with one {@code zfs get}
      * per pool of the listed filesystems.
      */
-    public static ReplicationCursor load(Zfs zfs, String job, Map<DatasetName, List<ZfsVersion>> versions)
+    public static ReplicationCursor load(SourceZfs zfs, String job, Map<DatasetName, List<ZfsVersion>> versions)
             throws ZfsException {
         ReplicationCursor cursor = new ReplicationCursor(zfs, job, zfs.capabilities().bookmarks());
         versions.forEach((fs, list) -> {

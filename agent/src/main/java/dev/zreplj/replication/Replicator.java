@@ -1,15 +1,13 @@
 package dev.zreplj.replication;
 
-import dev.zreplj.protocol.ErrorCodes;
 import dev.zreplj.protocol.ReceiveCommand;
 import dev.zreplj.protocol.ReceiveResult;
 import dev.zreplj.protocol.RemoteException;
-import dev.zreplj.protocol.SinkClient;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.SendRequest;
-import dev.zreplj.zfs.Zfs;
+import dev.zreplj.zfs.SendStream;
+import dev.zreplj.zfs.SourceZfs;
 import dev.zreplj.zfs.ZfsException;
-import dev.zreplj.zfs.ZfsProcess;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -29,7 +27,7 @@ import org.slf4j.LoggerFactory;
 public final class Replicator {
     private static final Logger log = LoggerFactory.getLogger(Replicator.class);
 
-    private final Zfs zfs;
+    private final SourceZfs zfs;
     private final boolean raw;
     private final boolean resumable;
     private final ReplicationCursor cursor;
@@ -42,7 +40,7 @@ public final class Replicator {
      * @param progress bytes/rate/ETA display (quiet unless stderr is an interactive terminal)
      * @param watchdog cancels a step without progress (its channel is aborted and not used again)
      */
-    public Replicator(Zfs zfs, boolean raw, boolean resumable, ReplicationCursor cursor, Progress progress,
+    public Replicator(SourceZfs zfs, boolean raw, boolean resumable, ReplicationCursor cursor, Progress progress,
                       Watchdog watchdog) {
         this.zfs = zfs;
         this.raw = raw;
@@ -53,7 +51,7 @@ public final class Replicator {
         this.estimator = new SizeEstimator(zfs);
     }
 
-    public List<FilesystemResult> run(List<FilesystemPlan> plans, List<SinkClient> channels) throws InterruptedException {
+    public List<FilesystemResult> run(List<FilesystemPlan> plans, List<BoxChannel> channels) throws InterruptedException {
         Map<DatasetName, FilesystemResult> results = new ConcurrentHashMap<>();
         List<FilesystemPlan.Replicate> work = new ArrayList<>();
         for (FilesystemPlan plan : plans) {
@@ -66,7 +64,7 @@ public final class Replicator {
         WorkQueue queue = new WorkQueue(work);
         List<Thread> workers = new ArrayList<>();
         for (int i = 0; i < channels.size(); i++) {
-            SinkClient channel = channels.get(i);
+            BoxChannel channel = channels.get(i);
             Thread t = new Thread(() -> work(queue, channel, results), "replication-" + i);
             t.start();
             workers.add(t);
@@ -76,8 +74,8 @@ public final class Replicator {
         }
         // Whatever no channel could take (every channel broke) is reported, not silently dropped.
         for (FilesystemPlan.Replicate left : queue.drain()) {
-            results.put(left.filesystem(), failed(left, 0, 0, "not attempted: every channel to the backup box failed",
-                    true, -1));
+            results.put(left.filesystem(), FilesystemResult.failed(left.filesystem(), 0, 0,
+                    "not attempted: every channel to the backup box failed", -1, Failure.CONNECTION_LOST));
         }
         return results.values().stream().sorted(Comparator.comparing(FilesystemResult::filesystem)).toList();
     }
@@ -92,22 +90,19 @@ public final class Replicator {
         return new FilesystemResult(plan.filesystem(), FilesystemResult.Outcome.NO_SNAPSHOTS, 0, 0, "");
     }
 
-    private void work(WorkQueue queue, SinkClient channel, Map<DatasetName, FilesystemResult> results) {
+    private void work(WorkQueue queue, BoxChannel channel, Map<DatasetName, FilesystemResult> results) {
         FilesystemPlan.Replicate plan;
         while ((plan = queue.take()) != null) {
             FilesystemResult result = replicate(plan, channel);
             results.put(plan.filesystem(), result);
             queue.done(plan.filesystem());
-            if (channel.aborted()
-                    || result.outcome() == FilesystemResult.Outcome.FAILED && result.message().startsWith(CHANNEL_LOST)) {
+            if (channel.aborted() || result.failure() == Failure.CONNECTION_LOST) {
                 return;
             }
         }
     }
 
-    private static final String CHANNEL_LOST = "connection to the backup box lost";
-
-    private FilesystemResult replicate(FilesystemPlan.Replicate plan, SinkClient channel) {
+    private FilesystemResult replicate(FilesystemPlan.Replicate plan, BoxChannel channel) {
         int done = 0;
         long bytes = 0;
         SizeEstimator.Tally estimates = new SizeEstimator.Tally();
@@ -115,27 +110,19 @@ public final class Replicator {
             try {
                 bytes += runStep(plan.filesystem(), step, channel, estimates);
                 done++;
-            } catch (StalledException e) {
-                log.warn("{}: step {}: {}", plan.filesystem(), step, e.getMessage());
-                return new FilesystemResult(plan.filesystem(), FilesystemResult.Outcome.FAILED, done, bytes,
-                        "step " + step + ": " + e.getMessage(), estimates.total(done + 1), true, List.of());
-            } catch (RemoteException e) {
-                String detail = e.detail().isBlank() ? "" : " (" + e.detail().strip().lines().findFirst().orElse("") + ")";
-                log.warn("{}: step {} refused by the backup box: {}{}", plan.filesystem(), step, e.getMessage(), detail);
-                return failed(plan, done, bytes, "step " + step + ": " + e.getMessage() + detail,
-                        ErrorCodes.BUSY.equals(e.code()), estimates.total(done + 1));
-            } catch (ZfsException e) {
-                log.warn("{}: step {}: {}", plan.filesystem(), step, e.getMessage());
-                return new FilesystemResult(plan.filesystem(), FilesystemResult.Outcome.FAILED, done, bytes,
-                        "step " + step + ": " + e.getMessage());
-            } catch (IOException e) {
-                log.warn("{}: step {}: {}", plan.filesystem(), step, e.getMessage());
-                return failed(plan, done, bytes, CHANNEL_LOST + " during step " + step + ": " + e.getMessage(), true,
-                        estimates.total(done + 1));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return new FilesystemResult(plan.filesystem(), FilesystemResult.Outcome.FAILED, done, bytes,
-                        "interrupted during step " + step);
+                return FilesystemResult.failed(plan.filesystem(), done, bytes, "interrupted during step " + step,
+                        estimates.total(done + 1), Failure.ERROR);
+            } catch (IOException | ZfsException | RuntimeException e) {
+                // Whatever breaks one filesystem is its result: the other workers and filesystems go on.
+                Failure failure = Failure.of(e);
+                String message = failure == Failure.CONNECTION_LOST
+                        ? "connection to the backup box lost during step " + step + ": " + e.getMessage()
+                        : "step " + step + ": " + describe(failure, e);
+                log.warn("{}: {}", plan.filesystem(), message);
+                return FilesystemResult.failed(plan.filesystem(), done, bytes, message, estimates.total(done + 1),
+                        failure);
             }
             if (cursor != null) {
                 try {
@@ -143,23 +130,29 @@ public final class Replicator {
                 } catch (ZfsException e) {
                     // The box has the snapshot; the next pass finds it up to date and sets the cursor then.
                     log.warn("{}: moving the replication cursor to {}: {}", plan.filesystem(), step.to(), e.getMessage());
-                    return new FilesystemResult(plan.filesystem(), FilesystemResult.Outcome.FAILED, done, bytes,
-                            "step " + step + " was received, but moving the replication cursor failed: " + e.getMessage());
+                    return FilesystemResult.failed(plan.filesystem(), done, bytes, "step " + step
+                            + " was received, but moving the replication cursor failed: " + e.getMessage(),
+                            estimates.total(done), Failure.ZFS);
                 }
             }
         }
         return new FilesystemResult(plan.filesystem(), FilesystemResult.Outcome.REPLICATED, done, bytes, "",
-                estimates.total(done), false, List.of());
+                estimates.total(done), null, List.of());
     }
 
-    /** {@code retryable}: the cause may pass by itself (link lost, box busy), so another attempt may succeed. */
-    private static FilesystemResult failed(FilesystemPlan.Replicate plan, int done, long bytes, String message,
-                                           boolean retryable, long estimate) {
-        return new FilesystemResult(plan.filesystem(), FilesystemResult.Outcome.FAILED, done, bytes, message, estimate,
-                retryable, List.of());
+    /** A refusal with the first line of zfs's stderr on the box; an unexpected error with its type. */
+    private static String describe(Failure failure, Exception e) {
+        return switch (failure) {
+            case REFUSED, BUSY -> {
+                RemoteException r = (RemoteException) e;
+                yield r.getMessage() + (r.detail().isBlank() ? "" : " (" + r.detail().strip().lines().findFirst().orElse("") + ")");
+            }
+            case ERROR -> "unexpected error: " + e;
+            default -> e.getMessage();
+        };
     }
 
-    private long runStep(DatasetName fs, Step step, SinkClient channel, SizeEstimator.Tally estimates)
+    private long runStep(DatasetName fs, Step step, BoxChannel channel, SizeEstimator.Tally estimates)
             throws IOException, ZfsException, InterruptedException {
         log.info("{}: sending {}", fs, step);
         SendRequest request = step.resume() != null ? new SendRequest(null, step.to(), raw, step.resume().text())
@@ -170,7 +163,7 @@ public final class Replicator {
                 step.resume() == null ? null : step.resume().text(), step.discardPartial());
         OptionalLong estimate = estimator.estimate(request);
         estimates.add(estimate);
-        try (ZfsProcess send = zfs.send(request);
+        try (SendStream send = zfs.send(request);
              Progress.Transfer shown = progress.begin(fs + " " + step, estimate, send.stdout());
              Watchdog.Watch watch = watchdog.watch(shown::bytes, () -> {
                  channel.abort();

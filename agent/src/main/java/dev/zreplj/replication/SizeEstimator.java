@@ -1,7 +1,7 @@
 package dev.zreplj.replication;
 
 import dev.zreplj.zfs.SendRequest;
-import dev.zreplj.zfs.Zfs;
+import dev.zreplj.zfs.SourceZfs;
 import dev.zreplj.zfs.ZfsException;
 import java.util.OptionalLong;
 import org.slf4j.Logger;
@@ -14,10 +14,10 @@ import org.slf4j.LoggerFactory;
 final class SizeEstimator {
     private static final Logger log = LoggerFactory.getLogger(SizeEstimator.class);
 
-    private final Zfs zfs;
+    private final SourceZfs zfs;
     private volatile boolean unsupported;
 
-    SizeEstimator(Zfs zfs) {
+    SizeEstimator(SourceZfs zfs) {
         this.zfs = zfs;
     }
 

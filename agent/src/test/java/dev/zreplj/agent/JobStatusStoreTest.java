@@ -44,7 +44,7 @@ class JobStatusStoreTest {
     void recordsTheBytesSentAndTheEstimate() throws IOException {
         JobStatusStore store = new JobStatusStore(dir);
         store.record(new PushPass.Result("j", Optional.empty(), List.of(new FilesystemResult(DatasetName.of("p/a"),
-                Outcome.REPLICATED, 2, 5_000_000, "", 4_900_000, false, List.of())), null), Instant.ofEpochSecond(100));
+                Outcome.REPLICATED, 2, 5_000_000, "", 4_900_000, null, List.of())), null), Instant.ofEpochSecond(100));
         JobStatusStore.FilesystemStatus a = store.read("j").orElseThrow().filesystems().get(0);
         assertEquals(5_000_000L, a.bytes());
         assertEquals(4_900_000L, a.estimatedBytes());
@@ -63,6 +63,28 @@ class JobStatusStoreTest {
         assertEquals("ssh: connection refused", status.error());
         assertEquals(List.of(new JobStatusStore.FilesystemStatus("p/a", "FAILED", "ssh: connection refused", 300, 100)),
                 status.filesystems());
+    }
+
+    @Test
+    void recordsEveryFailedStageOfTheLastPass() throws IOException {
+        JobStatusStore store = new JobStatusStore(dir);
+        List<String> failures = List.of("snapshot: taking @zrepl_1 of 1 filesystem failed: out of space",
+                "prune: the receiver was not pruned: the box is unreachable");
+        store.record(new PushPass.Result("j", Optional.empty(), List.of(fs("p/a", Outcome.UP_TO_DATE)), null,
+                List.of(), null, failures), Instant.ofEpochSecond(100));
+        assertEquals(failures, store.read("j").orElseThrow().stageFailures());
+
+        store.record(new PushPass.Result("j", Optional.empty(), List.of(fs("p/a", Outcome.UP_TO_DATE)), null),
+                Instant.ofEpochSecond(200));
+        assertEquals(List.of(), store.read("j").orElseThrow().stageFailures(), "a clean pass clears them");
+    }
+
+    @Test
+    void aFileFromAnOlderZreplJHasNoStageFailures() throws IOException {
+        JobStatusStore store = new JobStatusStore(dir);
+        Files.createDirectories(store.file("old").getParent());
+        Files.writeString(store.file("old"), "{\"job\":\"old\",\"lastRun\":100,\"error\":null,\"filesystems\":[]}");
+        assertEquals(List.of(), store.read("old").orElseThrow().stageFailures());
     }
 
     @Test

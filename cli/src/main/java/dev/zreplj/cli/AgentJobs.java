@@ -56,10 +56,15 @@ final class AgentJobs {
             long failed = result.filesystems().stream().filter(FilesystemResult::failed).count();
             sb.append(result.filesystems().size()).append(" filesystem")
                     .append(result.filesystems().size() == 1 ? "" : "s")
-                    .append(failed == 0 ? ", all ok" : ", " + failed + " failed");
+                    .append(failed == 0 && !result.failed() ? ", all ok" : ", " + failed + " failed");
         }
         result.snapshotTaken().ifPresent(s -> sb.append("; took snapshot @").append(s));
         out.println(sb);
+        for (String stage : result.stageFailures()) {
+            if (!stage.equals(result.error())) {
+                out.println("  failed: " + stage);
+            }
+        }
         for (String warning : result.warnings()) {
             out.println("  warning: " + warning);
         }

@@ -5,7 +5,6 @@ import dev.zreplj.config.Config;
 import dev.zreplj.config.PushJob;
 import dev.zreplj.config.Snapshotting;
 import dev.zreplj.zfs.Zfs;
-import dev.zreplj.zfs.ZfsException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -46,15 +45,10 @@ final class AgentRunCommand implements Callable<Integer> {
         while (!Thread.currentThread().isInterrupted()) {
             for (PushJob job : jobs) {
                 boolean retry = !healthy.getOrDefault(job.name(), false);
-                try {
-                    PushPass.Result result = new PushPass(job, zfs, Clock.systemDefaultZone()).run(false, !retry);
-                    if (retry || result.snapshotTaken().isPresent()) {
-                        AgentJobs.report(config, result, System.out);
-                        healthy.put(job.name(), !result.failed());
-                    }
-                } catch (ZfsException e) {
-                    log.error("job {}: {}", job.name(), e.getMessage());
-                    healthy.put(job.name(), false);
+                PushPass.Result result = new PushPass(job, zfs, Clock.systemDefaultZone()).run(false, !retry);
+                if (retry || result.snapshotTaken().isPresent() || result.failed()) {
+                    AgentJobs.report(config, result, System.out);
+                    healthy.put(job.name(), !result.failed());
                 }
             }
             Thread.sleep(tick.toMillis());

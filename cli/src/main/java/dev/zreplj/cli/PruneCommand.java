@@ -1,14 +1,12 @@
 package dev.zreplj.cli;
 
+import dev.zreplj.agent.BoxConnection;
 import dev.zreplj.agent.PushPass;
 import dev.zreplj.config.Config;
 import dev.zreplj.config.PushJob;
-import dev.zreplj.protocol.SinkClient;
 import dev.zreplj.prune.PruneReport;
 import dev.zreplj.prune.PruneRun;
 import dev.zreplj.replication.Watchdog;
-import dev.zreplj.ssh.SshChannel;
-import dev.zreplj.ssh.SshTransport;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.Zfs;
 import java.io.IOException;
@@ -59,25 +57,14 @@ final class PruneCommand implements Callable<Integer> {
     }
 
     private PruneReport prune(PushJob job, Zfs zfs, List<DatasetName> filesystems) {
-        PruneReport report = null;
         try (Watchdog watchdog = Watchdog.start(job.replication().timeout())) {
-            PruneRun run = new PruneRun(job, zfs, watchdog);
-            try (SshTransport ssh = SshTransport.connect(job.connect());
-                 SshChannel channel = ssh.openChannel(PushPass.REMOTE_COMMAND)) {
-                SinkClient box = new SinkClient(channel.stdout(), channel.stdin(), channel::abort);
-                watchdog.guard("HELLO", () -> {
-                    box.handshake(job.name());
-                    return box;
-                }, box::abort);
-                report = run.run(filesystems, box, null, dryRun);
-                box.close();
+            PruneRun run = new PruneRun(job, zfs);
+            try (BoxConnection box = BoxConnection.open(job, watchdog)) {
+                // Closing says goodbye; a goodbye that fails does not undo the pruning.
+                return run.run(filesystems, box.first(), null, dryRun);
             } catch (IOException e) {
-                if (report == null) {
-                    return run.run(filesystems, null, "the backup box is unreachable: " + e.getMessage(), dryRun);
-                }
-                // Pruning is done; only saying goodbye failed.
+                return run.run(filesystems, null, "the backup box is unreachable: " + e.getMessage(), dryRun);
             }
-            return report;
         }
     }
 }

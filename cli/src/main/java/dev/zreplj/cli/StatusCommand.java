@@ -68,7 +68,7 @@ final class StatusCommand implements Callable<Integer> {
     }
 
     private static boolean failed(JobStatusStore.JobStatus s) {
-        return s.error() != null || s.filesystems().stream().anyMatch(f -> f.outcome().equals("FAILED")
+        return s.error() != null || !s.stageFailures().isEmpty() || s.filesystems().stream().anyMatch(f -> f.outcome().equals("FAILED")
                 || f.outcome().equals("CONFLICT"));
     }
 
@@ -84,6 +84,7 @@ final class StatusCommand implements Callable<Integer> {
             JobStatusStore.JobStatus s = status.get();
             out.println("push job " + name + ": last run " + Instant.ofEpochSecond(s.lastRun()) + " ("
                     + ago(now, s.lastRun()) + "), " + (s.error() != null ? "failed: " + s.error()
+                    : !s.stageFailures().isEmpty() ? "failed: " + String.join("; ", s.stageFailures())
                     : failed(s) ? "some filesystems failed" : "ok"));
             for (JobStatusStore.FilesystemStatus f : s.filesystems()) {
                 String success = f.lastSuccess() == 0 ? "never replicated" : "last success " + ago(now, f.lastSuccess());

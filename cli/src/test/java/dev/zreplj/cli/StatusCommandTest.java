@@ -32,7 +32,8 @@ class StatusCommandTest {
                 new JobStatusStore.FilesystemStatus("rpool/home", "UP_TO_DATE", "rpool/home: up to date (@s)", 1000, 1000),
                 new JobStatusStore.FilesystemStatus("rpool/photos", "REPLICATED", "", 1000, 1000, 3L << 20, 3_000_000L),
                 new JobStatusStore.FilesystemStatus("rpool/src", "REPLICATED", "", 1000, 1000, 2048L, -1L),
-                new JobStatusStore.FilesystemStatus("rpool/vm", "FAILED", "rpool/vm: failed after 0 steps: disk full", 1000, 0)));
+                new JobStatusStore.FilesystemStatus("rpool/vm", "FAILED", "rpool/vm: failed after 0 steps: disk full", 1000, 0)),
+                List.of());
         Map<String, Optional<JobStatusStore.JobStatus>> jobs = new LinkedHashMap<>();
         jobs.put("laptop", Optional.of(laptop));
         jobs.put("other", Optional.empty());
@@ -84,5 +85,21 @@ class StatusCommandTest {
         CliRun ok = CliRun.of("--config", config.toString(), "status", "--json");
         assertEquals(0, ok.exitCode(), ok::toString);
         assertTrue(ok.out().contains("\"outcome\" : \"REPLICATED\""), ok::toString);
+    }
+
+    @Test
+    void aPassWithAFailedStageIsNotOk() throws Exception {
+        Path config = dir.resolve("zreplj.yml");
+        Files.writeString(config, TestConfigs.PUSH_AND_SINK.replace("jobs:", "global:\n  zreplj:\n    state_dir: "
+                + dir.resolve("state") + "\njobs:"));
+        // Every filesystem replicated, but the snapshot of this pass failed: not "ok".
+        new JobStatusStore(dir.resolve("state")).record(new PushPass.Result("laptop", Optional.empty(),
+                List.of(new FilesystemResult(DatasetName.of("rpool/home"), Outcome.UP_TO_DATE, 0, 0, "@s")), null,
+                List.of(), null, List.of("snapshot: taking @zrepl_1 of 1 filesystem failed: out of space")),
+                Instant.now());
+        CliRun status = CliRun.of("--config", config.toString(), "status");
+        assertEquals(1, status.exitCode(), status::toString);
+        assertTrue(status.out().contains("failed: snapshot: taking @zrepl_1 of 1 filesystem failed: out of space"),
+                status::toString);
     }
 }

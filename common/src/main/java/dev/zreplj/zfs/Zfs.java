@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * <p>Works with zfs-fuse (pool v23) and OpenZFS 2.x; where zfs-fuse lacks a feature the fallback is
  * documented on the method. Thread-safe: instances hold only the probed capabilities and a counter.
  */
-public final class Zfs {
+public final class Zfs implements SourceZfs {
     private static final Logger log = LoggerFactory.getLogger(Zfs.class);
     private static final List<Path> SYSTEM_DIRS =
             List.of(Path.of("/sbin"), Path.of("/usr/sbin"), Path.of("/usr/local/sbin"));

@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
  * background into a bounded buffer (the last {@value #STDERR_LIMIT} bytes) so the process never blocks
  * on it and its text can be reported when the process fails.
  */
-public final class ZfsProcess implements AutoCloseable {
+public final class ZfsProcess implements SendStream {
     static final int STDERR_LIMIT = 64 * 1024;
     private static final long KILL_GRACE_MILLIS = 2000;
 

@@ -1,5 +1,6 @@
 package dev.zreplj.cli.bench;
 
+import dev.zreplj.agent.SinkChannel;
 import dev.zreplj.config.Config;
 import dev.zreplj.config.ConfigLoader;
 import dev.zreplj.config.PushJob;
@@ -98,7 +99,7 @@ public final class PruneBench {
                 long agentProbe = agentZfs.invocations() - a0;
                 long b0 = boxZfs.invocations();
                 long t0 = System.nanoTime();
-                PruneReport plan = new PruneRun(job, agentZfs, watchdog).run(children, box.client, null, true);
+                PruneReport plan = new PruneRun(job, agentZfs).run(children, new SinkChannel(box.client, watchdog), null, true);
                 double planSeconds = seconds(t0);
                 long planAgent = agentZfs.invocations() - a0 - agentProbe;
                 long planBox = boxZfs.invocations() - b0;
@@ -107,7 +108,7 @@ public final class PruneBench {
                 long a1 = agentZfs.invocations();
                 long b1 = boxZfs.invocations();
                 long t1 = System.nanoTime();
-                PruneReport done = new PruneRun(job, agentZfs, watchdog).run(children, box.client, null, false);
+                PruneReport done = new PruneRun(job, agentZfs).run(children, new SinkChannel(box.client, watchdog), null, false);
                 double pruneSeconds = seconds(t1);
                 check(done, 4L * filesystems, "prune");
                 System.out.printf(Locale.ROOT, "%-11s %8d %9.1f %8.2f %9d %9d %9.2f %9d %9d%n",

@@ -1,0 +1,219 @@
+package dev.zreplj.agent;
+
+import dev.zreplj.config.PushJob;
+import dev.zreplj.config.Snapshotting;
+import dev.zreplj.protocol.RemoteFilesystem;
+import dev.zreplj.prune.PruneReport;
+import dev.zreplj.prune.PruneRun;
+import dev.zreplj.replication.Box;
+import dev.zreplj.replication.BoxChannel;
+import dev.zreplj.replication.FilesystemPlan;
+import dev.zreplj.replication.FilesystemResult;
+import dev.zreplj.replication.Planner;
+import dev.zreplj.replication.ReplicationCursor;
+import dev.zreplj.replication.Watchdog;
+import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.SourceZfs;
+import dev.zreplj.zfs.VersionType;
+import dev.zreplj.zfs.ZfsException;
+import dev.zreplj.zfs.ZfsVersion;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one pass of a push job in zrepl's order: snapshot, replicate, prune. No stage's failure ends the
+ * pass early: a failed snapshot still replicates what exists and prunes, an unreachable box still prunes
+ * the sender under its cursor. Every failed stage leaves one line in the result; no exception but an
+ * interrupt leaves {@link #run}.
+ */
+public final class PassDriver {
+    private static final Logger log = LoggerFactory.getLogger(PassDriver.class);
+
+    private final PushJob job;
+    private final SourceZfs zfs;
+    private final Box.Opener opener;
+    private final Clock clock;
+    private final Sleeper sleeper;
+
+    public PassDriver(PushJob job, SourceZfs zfs, Box.Opener opener, Clock clock, Sleeper sleeper) {
+        this.job = job;
+        this.zfs = zfs;
+        this.opener = opener;
+        this.clock = clock;
+        this.sleeper = sleeper;
+    }
+
+    /**
+     * @param forceSnapshot     take a snapshot even if none is due (never for manual snapshotting)
+     * @param onlyAfterSnapshot replicate only when this pass took a snapshot ({@code agent run} between
+     *                          its retries), so an idle schedule does not open SSH sessions for nothing
+     */
+    public PushPass.Result run(boolean forceSnapshot, boolean onlyAfterSnapshot) throws InterruptedException {
+        Pass pass = new Pass();
+        try {
+            return pass.run(forceSnapshot, onlyAfterSnapshot);
+        } catch (ZfsException e) {
+            return pass.failed("listing the sender failed: " + e.getMessage());
+        } catch (RuntimeException e) {
+            log.debug("job {}: unexpected error", job.name(), e);
+            return pass.failed("unexpected error: " + e);
+        }
+    }
+
+    /** The state of one run: what it took, what it warned about, which stages failed. */
+    private final class Pass {
+        private final List<String> warnings = new ArrayList<>();
+        private final List<String> stageFailures = new ArrayList<>();
+        private Optional<String> taken = Optional.empty();
+
+        PushPass.Result run(boolean forceSnapshot, boolean onlyAfterSnapshot) throws ZfsException, InterruptedException {
+            List<DatasetName> selected = PushPass.selectedFilesystems(zfs, job);
+            if (selected.isEmpty()) {
+                return failed("the filesystems filter selects no filesystem (check it with 'zreplj test filesystems"
+                        + " --job " + job.name() + "')");
+            }
+            Map<DatasetName, List<ZfsVersion>> versions = listVersions(selected);
+            ReplicationCursor cursor = ReplicationCursor.load(zfs, job.name(), versions);
+            snapshot(selected, versions, cursor, forceSnapshot);
+            if (taken.isPresent()) {
+                versions = listVersions(selected);
+            } else if (onlyAfterSnapshot && stageFailures.isEmpty()) {
+                return result(null, List.of(), null);
+            }
+            try (Watchdog watchdog = Watchdog.start(job.replication().timeout())) {
+                Box box;
+                try {
+                    box = opener.open(watchdog);
+                } catch (IOException e) {
+                    log.warn("job {}: the backup box is unreachable: {}", job.name(), e.getMessage());
+                    stageFailures.add("connect: the backup box is unreachable: " + e.getMessage());
+                    // Without the box the sender is still pruned: its guard is the local cursor.
+                    return result(e.getMessage(), List.of(),
+                            prune(selected, null, "the backup box is unreachable: " + e.getMessage()));
+                }
+                try (box) {
+                    return replicateAndPrune(box, watchdog, selected, versions, cursor);
+                }
+            }
+        }
+
+        private void snapshot(List<DatasetName> selected, Map<DatasetName, List<ZfsVersion>> versions,
+                              ReplicationCursor cursor, boolean force) {
+            if (job.snapshotting().type() != Snapshotting.Type.MANUAL) {
+                Map<DatasetName, Optional<ZfsVersion>> cursors = new LinkedHashMap<>();
+                for (DatasetName fs : selected) {
+                    cursors.put(fs, cursor.current(fs, versions.getOrDefault(fs, List.of())));
+                }
+                Optional<String> backlog = BacklogCap.check(job.snapshotting(), selected, versions, cursors);
+                if (backlog.isPresent()) {
+                    log.warn("job {}: {}", job.name(), backlog.get());
+                    warnings.add(backlog.get());
+                    return;
+                }
+            }
+            try {
+                taken = new SnapshotStage(job.name(), job.snapshotting(), zfs, clock).takeIfDue(selected, versions, force);
+            } catch (SnapshotStage.SnapshotFailed e) {
+                // What exists is still replicated and both sides pruned, which may free the space it lacked.
+                log.warn("job {}: {}", job.name(), e.getMessage());
+                stageFailures.add("snapshot: " + e.getMessage());
+            }
+        }
+
+        private PushPass.Result replicateAndPrune(Box box, Watchdog watchdog, List<DatasetName> selected,
+                                                  Map<DatasetName, List<ZfsVersion>> versions, ReplicationCursor cursor)
+                throws InterruptedException {
+            ReplicationAttempts.Outcome replicated;
+            try {
+                replicated = new ReplicationAttempts(job, zfs, watchdog, sleeper).run(box, selected, versions, cursor);
+            } catch (ZfsException e) {
+                // Pruning is still safe: the sender keeps what its cursor guards, the box what its rules keep.
+                String error = "planning the replication failed: " + e.getMessage();
+                log.warn("job {}: {}", job.name(), error);
+                stageFailures.add("replicate: " + error);
+                return result(error, List.of(), pruneOver(box, selected));
+            }
+            if (replicated.boxLost() != null) {
+                stageFailures.add("replicate: the backup box became unreachable: " + replicated.boxLost());
+                return result(null, replicated.results(), prune(selected, null,
+                        "the backup box became unreachable: " + replicated.boxLost()));
+            }
+            for (FilesystemPlan plan : replicated.plans().values()) {
+                if (plan instanceof FilesystemPlan.UpToDate) {
+                    syncCursor(cursor, plan.filesystem(), versions, replicated.remote());
+                }
+            }
+            return result(null, replicated.results(), pruneOver(box, selected));
+        }
+
+        /**
+         * Prunes both sides over a channel the watchdog left alone; when every one was cut (a stalled step),
+         * over a fresh one. A box that cannot even be reached again is a dead link: the sender is still pruned
+         * under its cursor, as when the box is unreachable.
+         */
+        private PruneReport pruneOver(Box box, List<DatasetName> selected) {
+            BoxChannel healthy;
+            try {
+                healthy = box.healthy();
+            } catch (IOException e) {
+                log.warn("job {}: no channel to the backup box for pruning: {}", job.name(), e.getMessage());
+                return prune(selected, null, "the backup box stalled and a new channel failed: " + e.getMessage());
+            }
+            return prune(selected, healthy, null);
+        }
+
+        private PruneReport prune(List<DatasetName> selected, BoxChannel box, String boxUnavailable) {
+            PruneReport report = new PruneRun(job, zfs).run(selected, box, boxUnavailable, false);
+            report.failureLine().ifPresent(line -> stageFailures.add("prune: " + line));
+            return report;
+        }
+
+        /**
+         * An up-to-date filesystem may lack its cursor (a pass killed between receive and cursor, or a
+         * crash that left two marks): set it to the newest snapshot both sides have.
+         */
+        private void syncCursor(ReplicationCursor cursor, DatasetName fs, Map<DatasetName, List<ZfsVersion>> versions,
+                                Map<String, RemoteFilesystem> remote) {
+            Optional<ZfsVersion> common = Planner.newestCommon(versions.getOrDefault(fs, List.of()), remote.get(fs.value()));
+            if (common.isEmpty() || common.get().type() != VersionType.SNAPSHOT) {
+                return;
+            }
+            try {
+                cursor.move(common.get());
+            } catch (ZfsException e) {
+                String w = fs + ": setting the replication cursor to " + common.get() + " failed: " + e.getMessage();
+                log.warn(w);
+                warnings.add(w);
+            }
+        }
+
+        /** One batched listing per pool the selected filesystems live in. */
+        private Map<DatasetName, List<ZfsVersion>> listVersions(List<DatasetName> selected) throws ZfsException {
+            Map<DatasetName, List<ZfsVersion>> all = new LinkedHashMap<>();
+            for (String pool : new TreeSet<>(selected.stream().map(DatasetName::pool).toList())) {
+                all.putAll(zfs.listVersions(DatasetName.of(pool)));
+            }
+            return all;
+        }
+
+        /** The pass failed as a whole, before any filesystem was looked at. */
+        PushPass.Result failed(String error) {
+            log.warn("job {}: {}", job.name(), error);
+            stageFailures.add(error);
+            return result(error, List.of(), null);
+        }
+
+        private PushPass.Result result(String error, List<FilesystemResult> filesystems,
+                                       PruneReport prune) {
+            return new PushPass.Result(job.name(), taken, filesystems, error, warnings, prune, stageFailures);
+        }
+    }
+}

@@ -1,0 +1,202 @@
+package dev.zreplj.agent;
+
+import dev.zreplj.config.PushJob;
+import dev.zreplj.protocol.RemoteFilesystem;
+import dev.zreplj.replication.Box;
+import dev.zreplj.replication.BoxChannel;
+import dev.zreplj.replication.Failure;
+import dev.zreplj.replication.FilesystemPlan;
+import dev.zreplj.replication.FilesystemResult;
+import dev.zreplj.replication.Planner;
+import dev.zreplj.replication.Progress;
+import dev.zreplj.replication.ReplicationCursor;
+import dev.zreplj.replication.ReplicationPolicy;
+import dev.zreplj.replication.Replicator;
+import dev.zreplj.replication.Step;
+import dev.zreplj.replication.Watchdog;
+import dev.zreplj.zfs.Capabilities;
+import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.SourceZfs;
+import dev.zreplj.zfs.ZfsException;
+import dev.zreplj.zfs.ZfsVersion;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The replication stage with its attempts: lists the box, plans each filesystem (pure {@link Planner}),
+ * replicates over the job's channels; filesystems that failed for a transient reason are tried again
+ * after a doubling backoff, over a reconnected box, up to {@code replication.attempts}.
+ */
+final class ReplicationAttempts {
+    private static final Logger log = LoggerFactory.getLogger(ReplicationAttempts.class);
+    /** What the box must announce before the agent resumes: resume tokens, and recv -x for the resumed payload. */
+    private static final List<String> RESUME_CAPABILITIES = List.of("resumable-receive", "property-streams");
+    private static final String ENCRYPTION = "encryption";
+
+    /**
+     * @param remote  the box's listing of the last attempt that reached it
+     * @param plans   each filesystem's last plan
+     * @param boxLost why the box could not be reached again for the last attempt; null when it was
+     */
+    record Outcome(List<FilesystemResult> results, Map<String, RemoteFilesystem> remote,
+                   Map<DatasetName, FilesystemPlan> plans, String boxLost) {
+    }
+
+    private final PushJob job;
+    private final SourceZfs zfs;
+    private final Watchdog watchdog;
+    private final Sleeper sleeper;
+
+    ReplicationAttempts(PushJob job, SourceZfs zfs, Watchdog watchdog, Sleeper sleeper) {
+        this.job = job;
+        this.zfs = zfs;
+        this.watchdog = watchdog;
+        this.sleeper = sleeper;
+    }
+
+    /** @throws ZfsException when the local zfs fails while planning (before any filesystem is sent) */
+    Outcome run(Box box, List<DatasetName> selected, Map<DatasetName, List<ZfsVersion>> versions,
+                ReplicationCursor cursor) throws ZfsException, InterruptedException {
+        SendEncryption encryption = SendEncryption.of(job.send());
+        Capabilities capabilities = zfs.capabilities();
+        if (encryption.raw() && !capabilities.rawSend()) {
+            throw new ZfsException("send.encrypted/raw is set but this zfs (" + capabilities.version()
+                    + ") cannot send raw streams");
+        }
+        Map<DatasetName, FilesystemResult> results = new LinkedHashMap<>(encryptionRefusals(selected, encryption,
+                capabilities));
+        List<DatasetName> todo = selected.stream().filter(fs -> !results.containsKey(fs)).toList();
+        Map<DatasetName, FilesystemPlan> plans = new LinkedHashMap<>();
+        Map<String, RemoteFilesystem> remote = Map.of();
+        String boxLost;
+        int attempts = job.replication().attempts();
+        for (int attempt = 1; ; attempt++) {
+            boxLost = null;
+            try {
+                if (attempt > 1) {
+                    box.reconnect();
+                }
+                remote = listRemote(box.first());
+                boolean canResume = capabilities.resumableReceive()
+                        && box.capabilities().containsAll(RESUME_CAPABILITIES);
+                replicateOnce(box, todo, versions, remote, encryption.raw(), canResume, cursor, plans, results);
+            } catch (IOException e) {
+                boxLost = e.getMessage();
+                String why = (attempt > 1 ? "reconnecting to" : "talking to") + " the backup box failed: " + e.getMessage();
+                log.warn("job {}: {}", job.name(), why);
+                for (DatasetName fs : todo) {
+                    results.put(fs, FilesystemResult.failed(fs, 0, 0, why, -1, Failure.of(e))
+                            .withEvents(eventsOf(results.get(fs))));
+                }
+            }
+            todo = results.values().stream().filter(FilesystemResult::retryable).map(FilesystemResult::filesystem)
+                    .toList();
+            if (todo.isEmpty() || attempt >= attempts) {
+                return new Outcome(results.values().stream().sorted(Comparator.comparing(FilesystemResult::filesystem))
+                        .toList(), remote, plans, boxLost);
+            }
+            for (DatasetName fs : todo) {
+                FilesystemResult r = results.get(fs);
+                List<String> events = new ArrayList<>(r.events());
+                events.add("attempt " + attempt + " of " + attempts + " failed: " + r.message());
+                results.put(fs, r.withEvents(events));
+            }
+            // The backoff doubles for each further attempt: 1x before the second, 2x before the third, ...
+            Duration wait = job.replication().retryBackoff().multipliedBy(1L << Math.min(20, attempt - 1));
+            log.warn("job {}: {} filesystem{} failed for a passing reason; attempt {} of {} in {} s", job.name(),
+                    todo.size(), todo.size() == 1 ? "" : "s", attempt + 1, attempts, wait.toSeconds());
+            sleeper.sleep(wait);
+        }
+    }
+
+    /**
+     * Plans {@code todo} against the box's listing and replicates it; results replace earlier ones.
+     *
+     * @throws IOException when the channels for it cannot be opened
+     */
+    private void replicateOnce(Box box, List<DatasetName> todo, Map<DatasetName, List<ZfsVersion>> versions,
+                               Map<String, RemoteFilesystem> remote, boolean raw, boolean canResume,
+                               ReplicationCursor cursor, Map<DatasetName, FilesystemPlan> plans,
+                               Map<DatasetName, FilesystemResult> results) throws IOException, InterruptedException {
+        ReplicationPolicy policy = ReplicationPolicy.of(job.conflictResolution());
+        List<FilesystemPlan> attemptPlans = new ArrayList<>();
+        for (DatasetName fs : todo) {
+            FilesystemPlan plan = Planner.plan(fs, versions.getOrDefault(fs, List.of()), remote.get(fs.value()),
+                    policy, canResume);
+            log.debug("{}: plan {}", fs, plan);
+            attemptPlans.add(plan);
+            plans.put(fs, plan);
+        }
+        long busy = attemptPlans.stream().filter(FilesystemPlan.Replicate.class::isInstance).count();
+        int wanted = (int) Math.max(1, Math.min(job.connect().channels(), busy));
+        List<BoxChannel> channels = box.channels(wanted);
+        // Receives are resumable (-s, where the box's zfs has it): a cut stream leaves partial state on the
+        // box, which the next attempt resumes from the box's token or, when stale, discards first.
+        List<FilesystemResult> done = new Replicator(zfs, raw, true, cursor, Progress.onTerminal(System.err), watchdog)
+                .run(attemptPlans, channels);
+        for (FilesystemResult r : done) {
+            List<String> events = eventsOf(results.get(r.filesystem()));
+            events.addAll(attemptEvents(plans.get(r.filesystem()), r));
+            events.addAll(r.events());
+            results.put(r.filesystem(), r.withEvents(events));
+        }
+    }
+
+    private static Map<String, RemoteFilesystem> listRemote(BoxChannel channel) throws IOException {
+        Map<String, RemoteFilesystem> remote = new LinkedHashMap<>();
+        for (RemoteFilesystem fs : channel.list()) {
+            remote.put(fs.path(), fs);
+        }
+        return remote;
+    }
+
+    private static List<String> eventsOf(FilesystemResult before) {
+        return new ArrayList<>(before == null ? List.of() : before.events());
+    }
+
+    /** What an attempt's plan decided (a discard) and whether its resume worked, for the report. */
+    private static List<String> attemptEvents(FilesystemPlan plan, FilesystemResult result) {
+        if (!(plan instanceof FilesystemPlan.Replicate r)) {
+            return List.of();
+        }
+        List<String> events = new ArrayList<>(r.events());
+        Step first = r.steps().get(0);
+        if (first.resume() != null) {
+            events.add((result.stepsDone() > 0 ? "resumed @" : "could not resume @") + first.to().name() + " at "
+                    + first.resume().bytes() + " bytes");
+        }
+        return events;
+    }
+
+    /**
+     * The selected filesystems that must not be sent because of their encryption, each as a failed result
+     * that says what to set. One {@code zfs get} per pool; a zfs without raw send has no native
+     * encryption either (both came with OpenZFS 0.8), so there every filesystem counts as unencrypted.
+     */
+    private Map<DatasetName, FilesystemResult> encryptionRefusals(List<DatasetName> selected, SendEncryption encryption,
+                                                                  Capabilities capabilities) throws ZfsException {
+        Map<DatasetName, Map<String, String>> properties = new LinkedHashMap<>();
+        if (capabilities.rawSend()) {
+            for (String pool : new TreeSet<>(selected.stream().map(DatasetName::pool).toList())) {
+                properties.putAll(zfs.getProperties(DatasetName.of(pool), true, List.of(ENCRYPTION)));
+            }
+        }
+        Map<DatasetName, FilesystemResult> refused = new LinkedHashMap<>();
+        for (DatasetName fs : selected) {
+            String value = properties.getOrDefault(fs, Map.of()).get(ENCRYPTION);
+            encryption.refusal(value).ifPresent(why -> {
+                log.warn("{}: {}", fs, why);
+                refused.put(fs, FilesystemResult.failed(fs, 0, 0, why, -1, Failure.REFUSED));
+            });
+        }
+        return refused;
+    }
+}

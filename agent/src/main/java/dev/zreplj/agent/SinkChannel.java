@@ -1,0 +1,57 @@
+package dev.zreplj.agent;
+
+import dev.zreplj.protocol.DestroyResult;
+import dev.zreplj.protocol.DestroyTarget;
+import dev.zreplj.protocol.ReceiveCommand;
+import dev.zreplj.protocol.ReceiveResult;
+import dev.zreplj.protocol.RemoteFilesystem;
+import dev.zreplj.protocol.SinkClient;
+import dev.zreplj.replication.BoxChannel;
+import dev.zreplj.replication.Watchdog;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+
+/**
+ * A protocol channel (one stdinserver, after its handshake) as a {@link BoxChannel}: requests that wait
+ * only for a reply (LIST, DESTROY) are bounded by the pass's watchdog here; a receive's progress is
+ * watched by the replicator, which knows its byte count.
+ */
+public final class SinkChannel implements BoxChannel {
+    private final SinkClient client;
+    private final Watchdog watchdog;
+
+    public SinkChannel(SinkClient client, Watchdog watchdog) {
+        this.client = client;
+        this.watchdog = watchdog;
+    }
+
+    SinkClient client() {
+        return client;
+    }
+
+    @Override
+    public List<RemoteFilesystem> list() throws IOException {
+        return watchdog.guard("LIST", client::listFilesystems, client::abort);
+    }
+
+    @Override
+    public ReceiveResult receive(ReceiveCommand command, InputStream stream) throws IOException {
+        return client.receive(command, stream);
+    }
+
+    @Override
+    public DestroyResult destroy(String path, List<DestroyTarget> snapshots) throws IOException {
+        return watchdog.guard("DESTROY " + path, () -> client.destroy(path, snapshots), client::abort);
+    }
+
+    @Override
+    public void abort() {
+        client.abort();
+    }
+
+    @Override
+    public boolean aborted() {
+        return client.aborted();
+    }
+}

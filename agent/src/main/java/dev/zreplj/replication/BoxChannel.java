@@ -1,0 +1,32 @@
+package dev.zreplj.replication;
+
+import dev.zreplj.protocol.DestroyResult;
+import dev.zreplj.protocol.DestroyTarget;
+import dev.zreplj.protocol.ReceiveCommand;
+import dev.zreplj.protocol.ReceiveResult;
+import dev.zreplj.protocol.RemoteFilesystem;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+
+/**
+ * One channel to the box: requests run one at a time. A request the box does not answer in time fails
+ * with a {@link StalledException}; a refusal is a {@link dev.zreplj.protocol.RemoteException}; a broken
+ * link any other IOException.
+ */
+public interface BoxChannel {
+    /** Every filesystem in the client's jail with its versions. */
+    List<RemoteFilesystem> list() throws IOException;
+
+    /** Streams {@code stream} into the box's receive and waits for its result. */
+    ReceiveResult receive(ReceiveCommand command, InputStream stream) throws IOException;
+
+    /** Asks the box to destroy snapshots of one filesystem; it reports per snapshot. */
+    DestroyResult destroy(String path, List<DestroyTarget> snapshots) throws IOException;
+
+    /** Gives the channel up from any thread: the request blocked on it fails at once. */
+    void abort();
+
+    /** Whether {@link #abort()} was called: the channel is gone, use another. */
+    boolean aborted();
+}

@@ -1,0 +1,56 @@
+package dev.zreplj.replication;
+
+import dev.zreplj.protocol.ErrorCodes;
+import dev.zreplj.protocol.RemoteException;
+import dev.zreplj.zfs.ZfsException;
+import java.io.IOException;
+
+/**
+ * Why a filesystem failed, typed once where the failure is caught so that nobody reads messages to
+ * decide. Transient causes may pass by themselves, so another attempt in the same pass is worth it;
+ * permanent ones need a person or a changed state.
+ */
+public enum Failure {
+    /** The channel or session to the box broke. */
+    CONNECTION_LOST(true),
+    /** The box is receiving into the same dataset for someone else. */
+    BUSY(true),
+    /** The watchdog cut work that made no progress. */
+    STALLED(true),
+    /** The box said no (its jail, its policy, a stream it rejects, a guid that does not match). */
+    REFUSED(false),
+    /** The two sides diverged and the config does not allow resolving it. */
+    CONFLICT(false),
+    /** The local zfs failed. */
+    ZFS(false),
+    /** Anything else: a bug or an environment problem; reported with its message. */
+    ERROR(false);
+
+    private final boolean passing;
+
+    Failure(boolean passing) {
+        this.passing = passing;
+    }
+
+    /** Whether the cause may pass by itself within the pass. */
+    public boolean isTransient() {
+        return passing;
+    }
+
+    /** The kind of a caught failure. */
+    public static Failure of(Throwable e) {
+        if (e instanceof StalledException) {
+            return STALLED;
+        }
+        if (e instanceof RemoteException r) {
+            return ErrorCodes.BUSY.equals(r.code()) ? BUSY : REFUSED;
+        }
+        if (e instanceof ZfsException) {
+            return ZFS;
+        }
+        if (e instanceof IOException) {
+            return CONNECTION_LOST;
+        }
+        return ERROR;
+    }
+}

@@ -1,0 +1,17 @@
+package dev.zreplj.zfs;
+
+import java.io.InputStream;
+
+/** A running {@code zfs send}: its stream, its exit, and a way to stop it when the other side failed. */
+public interface SendStream extends AutoCloseable {
+    InputStream stdout();
+
+    /** Waits for exit; throws with zfs's stderr when the exit status is non-zero. */
+    void finish() throws ZfsException, InterruptedException;
+
+    /** Stops the send; idempotent. */
+    void kill();
+
+    @Override
+    void close();
+}

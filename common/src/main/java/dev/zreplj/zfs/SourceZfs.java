@@ -1,0 +1,43 @@
+package dev.zreplj.zfs;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+
+/**
+ * The zfs operations a push pass runs on the sending machine: listing, snapshots, send, the replication
+ * cursor's marks and sender-side pruning. {@link Zfs} runs them; the pass driver's tests run an
+ * in-memory fake, so every failure path of a pass is tested without root or a pool. The methods mean
+ * what {@link Zfs}'s of the same name document.
+ */
+public interface SourceZfs {
+    Capabilities capabilities() throws ZfsException;
+
+    List<DatasetName> listAllFilesystems() throws ZfsException;
+
+    Map<DatasetName, List<ZfsVersion>> listVersions(DatasetName root) throws ZfsException;
+
+    Map<DatasetName, Map<String, String>> getProperties(DatasetName root, boolean recursive, List<String> properties)
+            throws ZfsException;
+
+    void snapshot(Collection<DatasetName> filesystems, String snapshotName) throws ZfsException;
+
+    void destroySnapshots(DatasetName filesystem, Collection<String> snapshotNames) throws ZfsException;
+
+    SendStream send(SendRequest request) throws ZfsException;
+
+    OptionalLong estimateSendSize(SendRequest request) throws ZfsException;
+
+    Map<DatasetName, String> localProperty(DatasetName root, String property) throws ZfsException;
+
+    void setProperty(DatasetName dataset, String property, String value) throws ZfsException;
+
+    void hold(String tag, ZfsVersion snapshot) throws ZfsException;
+
+    boolean releaseIfHeld(String tag, ZfsVersion snapshot) throws ZfsException;
+
+    void bookmark(ZfsVersion snapshot, String bookmarkName) throws ZfsException;
+
+    void destroyBookmark(ZfsVersion bookmark) throws ZfsException;
+}
