@@ -1,0 +1,254 @@
+package dev.zreplj.agent;
+
+import dev.zreplj.protocol.DestroyResult;
+import dev.zreplj.protocol.DestroyTarget;
+import dev.zreplj.protocol.ErrorCodes;
+import dev.zreplj.protocol.ReceiveCommand;
+import dev.zreplj.protocol.ReceiveResult;
+import dev.zreplj.protocol.RemoteException;
+import dev.zreplj.protocol.RemoteFilesystem;
+import dev.zreplj.protocol.RemoteVersion;
+import dev.zreplj.replication.Box;
+import dev.zreplj.replication.BoxChannel;
+import dev.zreplj.replication.StalledException;
+import dev.zreplj.zfs.VersionType;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * An in-memory backup box: the client's jail (filesystems and their snapshots), channels with ids, and
+ * faults a test arms for the next receives or listings: the box busy, a channel lost, a stalled request
+ * (the channel is cut as the watchdog would), or the whole session dying. {@link #log()} says which
+ * channel did what, in order.
+ */
+final class FakeBox implements Box {
+    /** {@code NONE} lets a request through, to aim the next fault at a later one. */
+    enum Fault { NONE, BUSY, CHANNEL_LOST, STALL, SESSION_DIES }
+
+    private final Map<String, List<RemoteVersion>> jail = new TreeMap<>();
+    private final List<Channel> open = new ArrayList<>();
+    private final List<String> log = new ArrayList<>();
+    private final Deque<Fault> receiveFaults = new ArrayDeque<>();
+    private final Deque<Fault> listFaults = new ArrayDeque<>();
+    private int nextChannel = 1;
+    private int sessions;
+    private int reconnects;
+    private int failingReconnects;
+    private boolean sessionDead;
+    private long txg = 1;
+
+    /** Opens this box: a session and its first channel. */
+    Box.Opener opener() {
+        return watchdog -> {
+            synchronized (this) {
+                sessions++;
+                log.add("session " + sessions);
+                channels(1);
+            }
+            return this;
+        };
+    }
+
+    /** An opener of a box that cannot be reached at all. */
+    static Box.Opener unreachable(String why) {
+        return watchdog -> {
+            throw new IOException(why);
+        };
+    }
+
+    synchronized void failReceives(Fault... faults) {
+        receiveFaults.addAll(List.of(faults));
+    }
+
+    synchronized void failLists(Fault... faults) {
+        listFaults.addAll(List.of(faults));
+    }
+
+    /** The next {@code n} reconnects fail as if the box went away. */
+    synchronized void failReconnects(int n) {
+        failingReconnects = n;
+    }
+
+    /** A filesystem the box already holds, with these snapshots (oldest first) and their guids. */
+    synchronized void holds(String path, List<String> names, List<Long> guids) {
+        List<RemoteVersion> versions = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            versions.add(version(names.get(i), guids.get(i)));
+        }
+        jail.put(path, versions);
+    }
+
+    synchronized List<String> snapshots(String path) {
+        return jail.getOrDefault(path, List.of()).stream().map(RemoteVersion::name).toList();
+    }
+
+    synchronized List<Long> guids(String path) {
+        return jail.getOrDefault(path, List.of()).stream().map(RemoteVersion::guid).toList();
+    }
+
+    synchronized List<String> log() {
+        return List.copyOf(log);
+    }
+
+    synchronized int sessions() {
+        return sessions;
+    }
+
+    synchronized int reconnects() {
+        return reconnects;
+    }
+
+    private RemoteVersion version(String name, long guid) {
+        long t = txg++;
+        return new RemoteVersion(name, VersionType.SNAPSHOT, guid, t, 1_700_000_000L + t);
+    }
+
+    @Override
+    public List<String> capabilities() {
+        return List.of();
+    }
+
+    @Override
+    public synchronized BoxChannel first() {
+        return open.get(0);
+    }
+
+    @Override
+    public synchronized List<BoxChannel> channels(int n) throws IOException {
+        if (sessionDead) {
+            throw new IOException("the SSH session is closed");
+        }
+        while (open.size() < n) {
+            open.add(new Channel(nextChannel++));
+        }
+        return List.copyOf(open);
+    }
+
+    @Override
+    public synchronized BoxChannel healthy() throws IOException {
+        for (Channel c : open) {
+            if (!c.aborted) {
+                return c;
+            }
+        }
+        channels(open.size() + 1);
+        return open.get(open.size() - 1);
+    }
+
+    @Override
+    public synchronized void reconnect() throws IOException {
+        reconnects++;
+        open.clear();
+        if (failingReconnects > 0) {
+            failingReconnects--;
+            log.add("reconnect refused");
+            throw new IOException("connect to 127.0.0.1 port 22: connection refused");
+        }
+        if (sessionDead) {
+            sessionDead = false;
+            sessions++;
+            log.add("session " + sessions);
+        }
+        channels(1);
+    }
+
+    @Override
+    public void close() {
+    }
+
+    private final class Channel implements BoxChannel {
+        private final int id;
+        private volatile boolean aborted;
+        private boolean lost;
+
+        Channel(int id) {
+            this.id = id;
+        }
+
+        /** Throws what an armed fault (or an earlier one) makes this request fail with. */
+        private void check(Deque<Fault> faults, String what) throws IOException {
+            synchronized (FakeBox.this) {
+                if (aborted || lost || sessionDead) {
+                    throw new IOException("channel " + id + " is closed");
+                }
+                Fault fault = faults.poll();
+                if (fault == null || fault == Fault.NONE) {
+                    return;
+                }
+                log.add(fault + " #" + id + " " + what);
+                switch (fault) {
+                    case BUSY -> throw new RemoteException(ErrorCodes.BUSY, "another receive into " + what
+                            + " is running", "");
+                    case CHANNEL_LOST -> {
+                        lost = true;
+                        throw new IOException("channel " + id + " closed by the box");
+                    }
+                    case STALL -> {
+                        aborted = true;
+                        throw new StalledException("stalled: no progress for 10m0s at 0 B; cancelled", null);
+                    }
+                    case SESSION_DIES -> {
+                        sessionDead = true;
+                        throw new IOException("the SSH session is closed");
+                    }
+                    default -> throw new IllegalStateException(fault.name());
+                }
+            }
+        }
+
+        @Override
+        public List<RemoteFilesystem> list() throws IOException {
+            check(listFaults, "LIST");
+            synchronized (FakeBox.this) {
+                log.add("list #" + id);
+                List<RemoteFilesystem> out = new ArrayList<>();
+                jail.forEach((path, versions) -> out.add(new RemoteFilesystem(path, false, versions, null)));
+                return out;
+            }
+        }
+
+        @Override
+        public ReceiveResult receive(ReceiveCommand command, InputStream stream) throws IOException {
+            byte[] data = stream.readAllBytes();
+            check(receiveFaults, command.path() + "@" + command.snapshot());
+            synchronized (FakeBox.this) {
+                List<RemoteVersion> versions = jail.computeIfAbsent(command.path(), k -> new ArrayList<>());
+                long base = command.fromGuid() == null ? -1 : command.fromGuid();
+                if (command.fromGuid() == null ? !versions.isEmpty()
+                        : versions.isEmpty() || versions.get(versions.size() - 1).guid() != base) {
+                    throw new RemoteException(ErrorCodes.ZFS, "the stream does not apply to " + command.path(), "");
+                }
+                versions.add(version(command.snapshot(), command.toGuid()));
+                log.add("recv #" + id + " " + command.path() + "@" + command.snapshot());
+                return new ReceiveResult(data.length, command.toGuid());
+            }
+        }
+
+        @Override
+        public DestroyResult destroy(String path, List<DestroyTarget> snapshots) throws IOException {
+            check(new ArrayDeque<>(), "DESTROY");
+            synchronized (FakeBox.this) {
+                List<String> names = snapshots.stream().map(DestroyTarget::name).toList();
+                jail.get(path).removeIf(v -> names.contains(v.name()));
+                log.add("destroy #" + id + " " + path + "@" + String.join(",", names));
+                return new DestroyResult(names, List.of());
+            }
+        }
+
+        @Override
+        public void abort() {
+            aborted = true;
+        }
+
+        @Override
+        public boolean aborted() {
+            return aborted;
+        }
+    }
+}

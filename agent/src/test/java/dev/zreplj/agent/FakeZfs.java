@@ -1,0 +1,194 @@
+package dev.zreplj.agent;
+
+import dev.zreplj.zfs.Capabilities;
+import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.SendRequest;
+import dev.zreplj.zfs.SendStream;
+import dev.zreplj.zfs.SourceZfs;
+import dev.zreplj.zfs.VersionType;
+import dev.zreplj.zfs.ZfsException;
+import dev.zreplj.zfs.ZfsVersion;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * An in-memory sending machine with zfs-fuse's capabilities (cursors are holds plus a user property):
+ * filesystems with snapshots, holds that keep a snapshot from being destroyed, and failures a test
+ * arms per operation. Sends produce a small stream naming the snapshot.
+ */
+final class FakeZfs implements SourceZfs {
+    private final Map<DatasetName, List<ZfsVersion>> filesystems = new TreeMap<>();
+    private final Map<DatasetName, Map<String, String>> properties = new HashMap<>();
+    private final Set<String> holds = new HashSet<>();
+    private final Map<String, String> failing = new HashMap<>();
+    private final List<String> sent = new ArrayList<>();
+    private long guid = 1000;
+    private long txg = 1;
+    private Instant now = Instant.parse("2026-11-30T10:00:00Z");
+
+    synchronized FakeZfs filesystem(String name, String... snapshots) {
+        DatasetName fs = DatasetName.of(name);
+        filesystems.put(fs, new ArrayList<>());
+        for (String s : snapshots) {
+            add(fs, s);
+        }
+        return this;
+    }
+
+    /** The next {@code operation} (a method name of {@link SourceZfs}) fails with zfs's {@code stderr}. */
+    synchronized void fail(String operation, String stderr) {
+        failing.put(operation, stderr);
+    }
+
+    synchronized List<String> snapshots(String fs) {
+        return filesystems.get(DatasetName.of(fs)).stream().map(ZfsVersion::name).toList();
+    }
+
+    /** "fs@snap" of every send, in order. */
+    synchronized List<String> sent() {
+        return List.copyOf(sent);
+    }
+
+    private void add(DatasetName fs, String name) {
+        now = now.plusSeconds(600);
+        filesystems.get(fs).add(new ZfsVersion(fs, VersionType.SNAPSHOT, name, guid++, txg++, now));
+    }
+
+    private void maybeFail(String operation, List<String> command) throws ZfsException {
+        String stderr = failing.remove(operation);
+        if (stderr != null) {
+            throw new ZfsException(command, 1, stderr);
+        }
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return new Capabilities("fake", false, false, false, true, true, false);
+    }
+
+    @Override
+    public synchronized List<DatasetName> listAllFilesystems() throws ZfsException {
+        maybeFail("listAllFilesystems", List.of("zfs", "list"));
+        return List.copyOf(filesystems.keySet());
+    }
+
+    @Override
+    public synchronized Map<DatasetName, List<ZfsVersion>> listVersions(DatasetName root) throws ZfsException {
+        maybeFail("listVersions", List.of("zfs", "list", "-r", root.value()));
+        Map<DatasetName, List<ZfsVersion>> out = new LinkedHashMap<>();
+        filesystems.forEach((fs, versions) -> {
+            if (fs.isSelfOrDescendantOf(root)) {
+                out.put(fs, List.copyOf(versions));
+            }
+        });
+        return out;
+    }
+
+    @Override
+    public synchronized Map<DatasetName, Map<String, String>> getProperties(DatasetName root, boolean recursive,
+                                                                          List<String> names) throws ZfsException {
+        maybeFail("getProperties", List.of("zfs", "get"));
+        return Map.of();
+    }
+
+    @Override
+    public synchronized void snapshot(Collection<DatasetName> fss, String name) throws ZfsException {
+        maybeFail("snapshot", List.of("zfs", "snapshot", fss.iterator().next() + "@" + name));
+        for (DatasetName fs : fss) {
+            add(fs, name);
+        }
+    }
+
+    @Override
+    public synchronized void destroySnapshots(DatasetName fs, Collection<String> names) throws ZfsException {
+        maybeFail("destroySnapshots", List.of("zfs", "destroy", fs + "@" + String.join(",", names)));
+        for (String name : names) {
+            if (holds.stream().anyMatch(h -> h.endsWith(" " + fs + "@" + name))) {
+                throw new ZfsException(List.of("zfs", "destroy", fs + "@" + name), 1, "dataset is busy");
+            }
+        }
+        filesystems.get(fs).removeIf(v -> names.contains(v.name()));
+    }
+
+    @Override
+    public synchronized SendStream send(SendRequest request) throws ZfsException {
+        maybeFail("send", List.of("zfs", "send", request.to().fullName()));
+        sent.add(request.to().fullName());
+        byte[] stream = ("stream of " + request.to().fullName()).repeat(100).getBytes(StandardCharsets.UTF_8);
+        InputStream in = new ByteArrayInputStream(stream);
+        return new SendStream() {
+            @Override
+            public InputStream stdout() {
+                return in;
+            }
+
+            @Override
+            public void finish() {
+            }
+
+            @Override
+            public void kill() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    @Override
+    public OptionalLong estimateSendSize(SendRequest request) {
+        return OptionalLong.empty();
+    }
+
+    @Override
+    public synchronized Map<DatasetName, String> localProperty(DatasetName root, String property) {
+        Map<DatasetName, String> out = new TreeMap<>();
+        properties.forEach((fs, props) -> {
+            if (fs.isSelfOrDescendantOf(root) && props.containsKey(property)) {
+                out.put(fs, props.get(property));
+            }
+        });
+        return out;
+    }
+
+    @Override
+    public synchronized void setProperty(DatasetName dataset, String property, String value) throws ZfsException {
+        maybeFail("setProperty", List.of("zfs", "set", property + "=" + value, dataset.value()));
+        properties.computeIfAbsent(dataset, k -> new HashMap<>()).put(property, value);
+    }
+
+    @Override
+    public synchronized void hold(String tag, ZfsVersion snapshot) throws ZfsException {
+        if (!holds.add(tag + " " + snapshot.fullName())) {
+            throw new ZfsException(List.of("zfs", "hold", tag, snapshot.fullName()), 1, "tag already exists on this dataset");
+        }
+    }
+
+    @Override
+    public synchronized boolean releaseIfHeld(String tag, ZfsVersion snapshot) {
+        return holds.remove(tag + " " + snapshot.fullName());
+    }
+
+    @Override
+    public void bookmark(ZfsVersion snapshot, String bookmarkName) {
+        throw new UnsupportedOperationException("this fake has no bookmarks, as zfs-fuse");
+    }
+
+    @Override
+    public void destroyBookmark(ZfsVersion bookmark) {
+        throw new UnsupportedOperationException("this fake has no bookmarks, as zfs-fuse");
+    }
+}

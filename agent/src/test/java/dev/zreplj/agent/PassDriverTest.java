@@ -1,0 +1,242 @@
+package dev.zreplj.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.zreplj.agent.FakeBox.Fault;
+import dev.zreplj.config.ConfigLoader;
+import dev.zreplj.config.PushJob;
+import dev.zreplj.replication.FilesystemResult;
+import dev.zreplj.replication.ReplicationCursor;
+import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.VersionType;
+import dev.zreplj.zfs.ZfsVersion;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The pass driver against an in-memory box and sender: every failure path of a pass, without root, a
+ * pool or sshd. Each test arms one failure and asserts what the pass did about it (what the box holds,
+ * what was pruned, the retries and their waits, the lines the user reads).
+ */
+class PassDriverTest {
+    private static final Clock NOON = Clock.fixed(Instant.parse("2026-11-30T12:00:00Z"), ZoneOffset.UTC);
+
+    @TempDir
+    Path dir;
+
+    private final FakeZfs zfs = new FakeZfs();
+    private final FakeBox box = new FakeBox();
+    private final List<Duration> waits = new ArrayList<>();
+
+    private PushJob job(int channels, int attempts, String sendYaml) throws Exception {
+        Path file = dir.resolve("zreplj.yml");
+        Files.writeString(file, String.join("\n",
+                "jobs:",
+                "  - name: laptop",
+                "    type: push",
+                "    connect:",
+                "      type: ssh+stdinserver",
+                "      host: box.example.org",
+                "      user: zreplj",
+                "      identity_file: /etc/zreplj/ssh/identity",
+                "      channels: " + channels,
+                "    filesystems: {\"src<\": true}",
+                sendYaml,
+                "    snapshotting:",
+                "      type: periodic",
+                "      prefix: zrepl_",
+                "      interval: 10m",
+                "    replication:",
+                "      attempts: " + attempts,
+                "      retry_backoff: 2s",
+                "    pruning:",
+                "      keep_sender:",
+                "        - type: not_replicated",
+                "        - type: last_n",
+                "          count: 1",
+                "      keep_receiver:",
+                "        - type: last_n",
+                "          count: 1",
+                ""));
+        return new ConfigLoader().load(file).pushJobs().get(0);
+    }
+
+    private PushPass.Result run(PushJob job, dev.zreplj.replication.Box.Opener opener) throws Exception {
+        return new PassDriver(job, zfs, opener, NOON, waits::add).run(false, false);
+    }
+
+    private FilesystemResult result(PushPass.Result r, String fs) {
+        return r.filesystems().stream().filter(f -> f.filesystem().value().equals(fs)).findFirst().orElseThrow();
+    }
+
+    /** The guids of a filesystem's snapshots on the sender, oldest first. */
+    private List<Long> guids(String fs) throws Exception {
+        return zfs.listVersions(DatasetName.of(fs)).get(DatasetName.of(fs)).stream().map(ZfsVersion::guid).toList();
+    }
+
+    @Test
+    void theBoxBusyIsRetriedAfterTheBackoffOverAReconnectedBox() throws Exception {
+        zfs.filesystem("src/a", "zrepl_1");
+        box.failReceives(Fault.BUSY);
+        PushPass.Result r = run(job(1, 3, ""), box.opener());
+
+        assertFalse(r.failed(), r::toString);
+        assertEquals(List.of(Duration.ofSeconds(2)), waits);
+        assertEquals(1, box.reconnects());
+        String snapshot = r.snapshotTaken().orElseThrow();
+        FilesystemResult a = result(r, "src/a");
+        assertEquals(FilesystemResult.Outcome.REPLICATED, a.outcome(), a::summaryLine);
+        // The first replication sends the newest snapshot only (zrepl's initial_replication: most_recent).
+        assertEquals(List.of("attempt 1 of 3 failed: step full @" + snapshot + ": another receive into src/a@" + snapshot
+                + " is running"), a.events());
+        // Everything arrived guid for guid, then both sides were pruned to the newest.
+        assertEquals(List.of(snapshot), box.snapshots("src/a"));
+        assertEquals(guids("src/a"), box.guids("src/a"));
+        assertEquals(List.of(snapshot), zfs.snapshots("src/a"));
+    }
+
+    @Test
+    void aDeadSessionIsReplacedByANewOneOnTheNextAttempt() throws Exception {
+        zfs.filesystem("src/a", "zrepl_1").filesystem("src/b", "zrepl_1");
+        box.failReceives(Fault.SESSION_DIES);
+        PushPass.Result r = run(job(1, 3, ""), box.opener());
+
+        assertFalse(r.failed(), r::toString);
+        assertEquals(2, box.sessions(), box.log()::toString);
+        assertEquals(List.of(Duration.ofSeconds(2)), waits);
+        String snapshot = r.snapshotTaken().orElseThrow();
+        assertEquals(List.of("attempt 1 of 3 failed: connection to the backup box lost during step full @" + snapshot
+                + ": the SSH session is closed"), result(r, "src/a").events());
+        assertEquals(List.of("attempt 1 of 3 failed: not attempted: every channel to the backup box failed"),
+                result(r, "src/b").events());
+        for (String fs : List.of("src/a", "src/b")) {
+            assertEquals(FilesystemResult.Outcome.REPLICATED, result(r, fs).outcome());
+            assertEquals(guids(fs), box.guids(fs));
+        }
+    }
+
+    @Test
+    void whenEveryChannelIsLostTheRestIsReportedAndRetried() throws Exception {
+        zfs.filesystem("src/a", "zrepl_1").filesystem("src/b", "zrepl_1").filesystem("src/c", "zrepl_1");
+        box.failReceives(Fault.CHANNEL_LOST, Fault.CHANNEL_LOST);
+        PushPass.Result r = run(job(2, 2, ""), box.opener());
+
+        assertFalse(r.failed(), r::toString);
+        assertEquals(1, box.reconnects());
+        List<String> firstAttempts = r.filesystems().stream().map(f -> f.events().get(0)).sorted().toList();
+        assertEquals(3, firstAttempts.size());
+        assertEquals("attempt 1 of 2 failed: not attempted: every channel to the backup box failed",
+                firstAttempts.get(2), firstAttempts::toString);
+        assertTrue(firstAttempts.get(0).startsWith("attempt 1 of 2 failed: connection to the backup box lost"),
+                firstAttempts::toString);
+        for (String fs : List.of("src/a", "src/b", "src/c")) {
+            assertEquals(guids(fs), box.guids(fs), fs);
+        }
+    }
+
+    @Test
+    void aStalledStepIsReportedAndPruningUsesAFreshChannel() throws Exception {
+        zfs.filesystem("src/a", "zrepl_1", "zrepl_2").filesystem("src/b", "zrepl_1", "zrepl_2");
+        box.holds("src/a", List.of("zrepl_1", "zrepl_2"), guids("src/a"));
+        // src/a's incremental step goes through; src/b's full step stalls and the watchdog cuts channel 1.
+        box.failReceives(Fault.NONE, Fault.STALL);
+        PushPass.Result r = run(job(1, 1, ""), box.opener());
+
+        assertTrue(r.failed());
+        FilesystemResult b = result(r, "src/b");
+        assertEquals(FilesystemResult.Outcome.FAILED, b.outcome());
+        String snapshot = r.snapshotTaken().orElseThrow();
+        assertTrue(b.message().startsWith("step full @" + snapshot + ": stalled: no progress"), b::summaryLine);
+        // Pruned over channel 2, opened after the stall: the box keeps src/a's newest only.
+        assertTrue(box.log().contains("destroy #2 src/a@zrepl_1,zrepl_2"), box.log()::toString);
+        assertFalse(box.log().stream().anyMatch(l -> l.startsWith("destroy #1")), box.log()::toString);
+        assertEquals(List.of(snapshot), box.snapshots("src/a"));
+        assertEquals(List.of(snapshot), zfs.snapshots("src/a"));
+        assertEquals(List.of("zrepl_1", "zrepl_2", snapshot), zfs.snapshots("src/b"), "src/b was not replicated: kept");
+        assertNull(r.prune().receiverSkipped(), () -> String.join("\n", r.prune().lines()));
+    }
+
+    @Test
+    void anUnreachableBoxStillPrunesTheSenderUnderItsCursor() throws Exception {
+        zfs.filesystem("src/a", "zrepl_1", "zrepl_2", "zrepl_3");
+        ZfsVersion cursor = zfs.listVersions(DatasetName.of("src")).get(DatasetName.of("src/a")).get(1);
+        zfs.setProperty(cursor.filesystem(), ReplicationCursor.property("laptop"), HexFormat.of().toHexDigits(cursor.guid()));
+        zfs.hold(ReplicationCursor.holdTag("laptop"), cursor);
+
+        PushPass.Result r = run(job(1, 3, ""), FakeBox.unreachable("connect to box.example.org port 22: no route to host"));
+
+        assertTrue(r.failed());
+        assertEquals("connect to box.example.org port 22: no route to host", r.error());
+        assertTrue(r.stageFailures().contains("connect: the backup box is unreachable: connect to box.example.org"
+                + " port 22: no route to host"), r.stageFailures()::toString);
+        String snapshot = r.snapshotTaken().orElseThrow();
+        // zrepl_1 is older than the cursor: gone. The cursor and what the box has not got stay.
+        assertEquals(List.of("zrepl_2", "zrepl_3", snapshot), zfs.snapshots("src/a"));
+        assertEquals("the backup box is unreachable: connect to box.example.org port 22: no route to host",
+                r.prune().receiverSkipped());
+        assertEquals(List.of(), waits, "an unreachable box is not retried within the pass");
+    }
+
+    @Test
+    void aZfsErrorWhileListingTheSenderFailsThePassWithZfsMessage() throws Exception {
+        zfs.filesystem("src/a", "zrepl_1");
+        zfs.fail("listVersions", "cannot open 'src': pool I/O is currently suspended");
+        PushPass.Result r = run(job(1, 3, ""), box.opener());
+
+        assertTrue(r.failed());
+        assertEquals("listing the sender failed: 'zfs list -r src' failed (exit 1): cannot open 'src': pool I/O is"
+                + " currently suspended", r.error());
+        assertEquals(List.of(r.error()), r.stageFailures());
+        assertEquals(List.of(), box.log(), "nothing was sent to a box with a sender that cannot be listed");
+    }
+
+    @Test
+    void aZfsErrorWhilePlanningTheReplicationStillPrunesBothSides() throws Exception {
+        zfs.filesystem("src/a", "zrepl_1", "zrepl_2");
+        box.holds("src/a", List.of("zrepl_1"), List.of(guids("src/a").get(0)));
+        // send.encrypted needs raw sends, which this zfs (as zfs-fuse) cannot do: a zfs error at planning.
+        PushPass.Result r = run(job(1, 3, "    send:\n      encrypted: true"), box.opener());
+
+        assertTrue(r.failed());
+        assertEquals(List.of("replicate: planning the replication failed: send.encrypted/raw is set but this zfs"
+                + " (fake) cannot send raw streams"), r.stageFailures());
+        assertEquals(List.of(), zfs.sent());
+        // Pruning ran anyway: the box keeps its newest, the sender everything the box lacks.
+        assertEquals(List.of("zrepl_1"), box.snapshots("src/a"));
+        assertTrue(r.prune() != null && !r.prune().failed(), () -> String.valueOf(r.prune()));
+    }
+
+    @Test
+    void aFailedSnapshotStillReplicatesWhatExistsAndPrunesBothSides() throws Exception {
+        zfs.filesystem("src/a", "zrepl_1", "zrepl_2").filesystem("src/b", "zrepl_1");
+        zfs.fail("snapshot", "cannot create snapshot 'src/a@zrepl_20261130_120000_000': out of space");
+        PushPass.Result r = run(job(1, 3, ""), box.opener());
+
+        assertTrue(r.failed());
+        assertEquals(Optional.empty(), r.snapshotTaken());
+        assertEquals(1, r.stageFailures().size(), r.stageFailures()::toString);
+        String line = r.stageFailures().get(0);
+        assertTrue(line.startsWith("snapshot: taking @zrepl_") && line.contains(" of 2 filesystems failed: ")
+                && line.endsWith("out of space"), line);
+        assertNull(r.error());
+        // What existed was replicated, and both sides pruned to their newest.
+        assertEquals(List.of("src/a@zrepl_2", "src/b@zrepl_1"), zfs.sent());
+        assertEquals(List.of("zrepl_2"), box.snapshots("src/a"));
+        assertEquals(List.of("zrepl_2"), zfs.snapshots("src/a"));
+        assertEquals(List.of("zrepl_1"), box.snapshots("src/b"));
+        assertTrue(r.filesystems().stream().noneMatch(FilesystemResult::failed), r.filesystems()::toString);
+    }
+}
