@@ -2,6 +2,7 @@ package dev.zreplj.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -119,5 +120,61 @@ class EndToEndIT extends PushSuite {
         }
     }
 
+    /**
+     * The laptop's pool is full, so this pass's snapshot fails; the pass still replicates the snapshot
+     * that exists, prunes both sides (the sender's pruning is what frees space), names the snapshot
+     * failure in its summary, exits 1, and status says so.
+     */
+    @Test
+    void aFullSourcePoolFailsTheSnapshotButStillReplicatesAndPrunes() throws Exception {
+        try (EndToEnd e = open(tmp, HOME_FILTER)) {
+            DatasetName home = e.createFilesystem(e.src.child("home"));
+            e.writeRandomFile(home, "a.bin", 1 << 20);
+            e.pools.snapshot(home, "zrepl_a");
+            e.pools.snapshot(home, "zrepl_b");
+            EndToEnd.Run first = e.agent("agent", "once");
+            assertEquals(0, first.exit(), first::toString);
+            String target = e.jail.child(home.value()).value();
+            assertEquals(List.of("zrepl_b"), e.pools.snapshotNames(DatasetName.of(target)), first::toString);
 
+            e.pools.snapshot(home, "zrepl_c");
+            fill(e, home);
+            e.replaceInAgentConfig("count: 100", "count: 1");
+            EndToEnd.Run full = e.agent("agent", "once", "--snapshot");
+
+            assertEquals(1, full.exit(), full::toString);
+            assertTrue(full.stdout().lines().anyMatch(l -> l.startsWith("  failed: snapshot: taking @zrepl_")
+                    && l.contains(" of 1 filesystem failed: ") && l.endsWith("out of space")), full::toString);
+            // zrepl_c was replicated guid for guid; the box keeps its newest, the sender what its cursor guards.
+            assertEquals(List.of("zrepl_c"), e.pools.snapshotNames(DatasetName.of(target)), full::toString);
+            assertEquals(e.pools.guid(home.value() + "@zrepl_c"), e.pools.guid(target + "@zrepl_c"));
+            assertEquals(List.of("zrepl_b", "zrepl_c"), e.pools.snapshotNames(home), full::toString);
+            EndToEnd.assertContains(full.stdout(), "prune sender " + home.value() + ": destroyed @zrepl_a", full);
+            EndToEnd.assertContains(full.stdout(), "prune receiver " + home.value() + ": destroyed @zrepl_b", full);
+
+            EndToEnd.Run status = e.agent("status");
+            assertNotEquals(0, status.exit(), status::toString);
+            EndToEnd.assertContains(status.stdout(), "failed: snapshot: taking @zrepl_", status);
+        }
+    }
+
+    /** Writes into {@code fs} until its pool has no space left, and waits until zfs says so. */
+    private static void fill(EndToEnd e, DatasetName fs) throws Exception {
+        Path file = Path.of(e.get(fs.value(), "mountpoint")).resolve("fill.bin");
+        byte[] chunk = new byte[1 << 20];
+        new java.util.Random(1).nextBytes(chunk);
+        try (var out = Files.newOutputStream(file)) {
+            for (int i = 0; i < 1024; i++) {
+                out.write(chunk);
+            }
+        } catch (IOException noSpace) {
+            // ENOSPC: the pool is full, which is the point
+        }
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!e.pools.getParsable(fs.value(), "available").equals("0")) {
+            assertTrue(System.nanoTime() < deadline, "the pool did not fill: available "
+                    + e.pools.getParsable(fs.value(), "available"));
+            Thread.sleep(500);
+        }
+    }
 }
