@@ -33,6 +33,7 @@ final class FakeZfs implements SourceZfs {
     private final Map<DatasetName, Map<String, String>> properties = new HashMap<>();
     private final Set<String> holds = new HashSet<>();
     private final Map<String, String> failing = new HashMap<>();
+    private final Map<String, RuntimeException> breaking = new HashMap<>();
     private final List<String> sent = new ArrayList<>();
     private long guid = 1000;
     private long txg = 1;
@@ -52,6 +53,11 @@ final class FakeZfs implements SourceZfs {
         failing.put(operation, stderr);
     }
 
+    /** The next {@code operation} throws {@code bug}, as a defect would. */
+    synchronized void breakNext(String operation, RuntimeException bug) {
+        breaking.put(operation, bug);
+    }
+
     synchronized List<String> snapshots(String fs) {
         return filesystems.get(DatasetName.of(fs)).stream().map(ZfsVersion::name).toList();
     }
@@ -67,6 +73,10 @@ final class FakeZfs implements SourceZfs {
     }
 
     private void maybeFail(String operation, List<String> command) throws ZfsException {
+        RuntimeException bug = breaking.remove(operation);
+        if (bug != null) {
+            throw bug;
+        }
         String stderr = failing.remove(operation);
         if (stderr != null) {
             throw new ZfsException(command, 1, stderr);

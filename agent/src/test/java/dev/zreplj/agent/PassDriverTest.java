@@ -239,4 +239,15 @@ class PassDriverTest {
         assertEquals(List.of("zrepl_1"), box.snapshots("src/b"));
         assertTrue(r.filesystems().stream().noneMatch(FilesystemResult::failed), r.filesystems()::toString);
     }
+
+    @Test
+    void anUnexpectedErrorIsAFailedResultWithItsMessageNotAnException() throws Exception {
+        zfs.filesystem("src/a", "zrepl_1");
+        zfs.breakNext("snapshot", new IllegalStateException("a bug"));
+        PushPass.Result r = run(job(1, 3, ""), box.opener());
+
+        assertTrue(r.failed());
+        assertEquals("unexpected error: java.lang.IllegalStateException: a bug", r.error());
+        assertEquals(List.of(r.error()), r.stageFailures());
+    }
 }

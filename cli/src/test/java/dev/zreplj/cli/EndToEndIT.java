@@ -131,6 +131,8 @@ class EndToEndIT extends PushSuite {
             DatasetName home = e.createFilesystem(e.src.child("home"));
             e.writeRandomFile(home, "a.bin", 1 << 20);
             e.pools.snapshot(home, "zrepl_a");
+            // not_replicated keeps the snapshots created in the cursor's second: let zrepl_a be older.
+            Thread.sleep(1100);
             e.pools.snapshot(home, "zrepl_b");
             EndToEnd.Run first = e.agent("agent", "once");
             assertEquals(0, first.exit(), first::toString);
