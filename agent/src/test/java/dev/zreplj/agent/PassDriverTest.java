@@ -8,10 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.zreplj.agent.FakeBox.Fault;
 import dev.zreplj.config.ConfigLoader;
 import dev.zreplj.config.PushJob;
+import dev.zreplj.replication.Box;
 import dev.zreplj.replication.FilesystemResult;
 import dev.zreplj.replication.ReplicationCursor;
 import dev.zreplj.zfs.DatasetName;
-import dev.zreplj.zfs.VersionType;
 import dev.zreplj.zfs.ZfsVersion;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,7 +74,7 @@ class PassDriverTest {
         return new ConfigLoader().load(file).pushJobs().get(0);
     }
 
-    private PushPass.Result run(PushJob job, dev.zreplj.replication.Box.Opener opener) throws Exception {
+    private PushPass.Result run(PushJob job, Box.Opener opener) throws Exception {
         return new PassDriver(job, zfs, opener, NOON, waits::add).run(false, false);
     }
 
