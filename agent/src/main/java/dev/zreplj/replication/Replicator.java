@@ -106,6 +106,7 @@ public final class Replicator {
         int done = 0;
         long bytes = 0;
         SizeEstimator.Tally estimates = new SizeEstimator.Tally();
+        String cursorFailure = null;
         for (Step step : plan.steps()) {
             try {
                 bytes += runStep(plan.filesystem(), step, channel, estimates);
@@ -127,14 +128,20 @@ public final class Replicator {
             if (cursor != null) {
                 try {
                     cursor.move(step.to());
+                    cursorFailure = null;
                 } catch (ZfsException e) {
-                    // The box has the snapshot; the next pass finds it up to date and sets the cursor then.
+                    // A full pool refuses the cursor's property or bookmark. The old cursor still guards more
+                    // than needed, so the next steps go on: the box gets what exists, the next pass that can
+                    // sets the cursor (an up-to-date filesystem's cursor is synced).
                     log.warn("{}: moving the replication cursor to {}: {}", plan.filesystem(), step.to(), e.getMessage());
-                    return FilesystemResult.failed(plan.filesystem(), done, bytes, "step " + step
-                            + " was received, but moving the replication cursor failed: " + e.getMessage(),
-                            estimates.total(done), Failure.ZFS);
+                    cursorFailure = "step " + step + " was received, but moving the replication cursor failed: "
+                            + e.getMessage();
                 }
             }
+        }
+        if (cursorFailure != null) {
+            return FilesystemResult.failed(plan.filesystem(), done, bytes, cursorFailure, estimates.total(done),
+                    Failure.ZFS);
         }
         return new FilesystemResult(plan.filesystem(), FilesystemResult.Outcome.REPLICATED, done, bytes, "",
                 estimates.total(done), null, List.of());

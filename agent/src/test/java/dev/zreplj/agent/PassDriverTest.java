@@ -250,4 +250,21 @@ class PassDriverTest {
         assertEquals("unexpected error: java.lang.IllegalStateException: a bug", r.error());
         assertEquals(List.of(r.error()), r.stageFailures());
     }
+
+    @Test
+    void aCursorThatCannotMoveDoesNotStopTheNextSteps() throws Exception {
+        zfs.filesystem("src/a", "zrepl_1", "zrepl_2", "zrepl_3");
+        box.holds("src/a", List.of("zrepl_1"), List.of(guids("src/a").get(0)));
+        zfs.fail("setProperty", "cannot set property for 'src/a': out of space");
+        PushPass.Result r = run(job(1, 3, ""), box.opener());
+
+        // The first move failed, the steps went on, and the last move left the cursor at the newest.
+        FilesystemResult a = result(r, "src/a");
+        assertEquals(FilesystemResult.Outcome.REPLICATED, a.outcome(), a::summaryLine);
+        assertEquals(3, a.stepsDone());
+        String snapshot = r.snapshotTaken().orElseThrow();
+        assertEquals(List.of(snapshot), box.snapshots("src/a"));
+        assertEquals(List.of(snapshot), zfs.snapshots("src/a"), "pruned under a cursor at the newest");
+        assertFalse(r.failed(), r::toString);
+    }
 }

@@ -140,6 +140,7 @@ class EndToEndIT extends PushSuite {
             assertEquals(List.of("zrepl_b"), e.pools.snapshotNames(DatasetName.of(target)), first::toString);
 
             e.pools.snapshot(home, "zrepl_c");
+            e.pools.snapshot(home, "zrepl_d");
             fill(e, home);
             e.replaceInAgentConfig("count: 100", "count: 1");
             EndToEnd.Run full = e.agent("agent", "once", "--snapshot");
@@ -147,12 +148,15 @@ class EndToEndIT extends PushSuite {
             assertEquals(1, full.exit(), full::toString);
             assertTrue(full.stdout().lines().anyMatch(l -> l.startsWith("  failed: snapshot: taking @zrepl_")
                     && l.contains(" of 1 filesystem failed: ") && l.endsWith("out of space")), full::toString);
-            // zrepl_c was replicated guid for guid; the box keeps its newest, the sender what its cursor guards.
-            assertEquals(List.of("zrepl_c"), e.pools.snapshotNames(DatasetName.of(target)), full::toString);
-            assertEquals(e.pools.guid(home.value() + "@zrepl_c"), e.pools.guid(target + "@zrepl_c"));
-            assertEquals(List.of("zrepl_b", "zrepl_c"), e.pools.snapshotNames(home), full::toString);
+            // Both steps went to the box although the full pool refused to move the cursor after the first;
+            // the box keeps its newest, the sender what its cursor (still at zrepl_b) guards.
+            assertEquals(List.of("zrepl_d"), e.pools.snapshotNames(DatasetName.of(target)), full::toString);
+            assertEquals(e.pools.guid(home.value() + "@zrepl_d"), e.pools.guid(target + "@zrepl_d"));
+            assertEquals(List.of("zrepl_b", "zrepl_c", "zrepl_d"), e.pools.snapshotNames(home), full::toString);
+            EndToEnd.assertContains(full.stdout(), home.value() + ": failed after 2 steps: step @zrepl_c -> @zrepl_d was"
+                    + " received, but moving the replication cursor failed: ", full);
             EndToEnd.assertContains(full.stdout(), "prune sender " + home.value() + ": destroyed @zrepl_a", full);
-            EndToEnd.assertContains(full.stdout(), "prune receiver " + home.value() + ": destroyed @zrepl_b", full);
+            EndToEnd.assertContains(full.stdout(), "prune receiver " + home.value() + ": destroyed @zrepl_b @zrepl_c", full);
 
             EndToEnd.Run status = e.agent("status");
             assertNotEquals(0, status.exit(), status::toString);
