@@ -63,6 +63,25 @@ class ZfsProcessTest {
         assertTrue((System.nanoTime() - start) / 1_000_000 < 10_000, "kill must not wait for the process");
         ZfsException e = assertThrows(ZfsException.class, p::finish);
         assertFalse(e.exitCode() == 0);
+        assertTrue((System.nanoTime() - start) / 1_000_000 < 10_000,
+                "kill reaches the grandchild that holds stderr, so finish does not wait for its 60 s");
+    }
+
+    @Test
+    void finishDoesNotWaitForAGrandchildHoldingStderr() throws Exception {
+        // zfs exits at once, but something it started keeps the stderr pipe open for 60 s.
+        ZfsProcess p = ZfsProcess.start(List.of("/bin/sh", "-c", "echo early >&2; sleep 60 & echo $!; exit 0"));
+        long grandchild = Long.parseLong(new java.io.BufferedReader(new java.io.InputStreamReader(p.stdout(),
+                StandardCharsets.UTF_8)).readLine().trim());
+        long start = System.nanoTime();
+        try {
+            p.finish();
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(millis < ZfsProcess.STDERR_GRACE_MILLIS + 3000, "finish took " + millis + " ms");
+            assertEquals("early\n", p.stderr());
+        } finally {
+            ProcessHandle.of(grandchild).ifPresent(ProcessHandle::destroyForcibly);
+        }
     }
 
     @Test
