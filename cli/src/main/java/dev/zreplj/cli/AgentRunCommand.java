@@ -1,5 +1,6 @@
 package dev.zreplj.cli;
 
+import dev.zreplj.agent.JobLock;
 import dev.zreplj.agent.PushPass;
 import dev.zreplj.config.Config;
 import dev.zreplj.config.PushJob;
@@ -41,7 +42,15 @@ final class AgentRunCommand implements Callable<Integer> {
                 tick = s.interval();
             }
         }
-        log.info("agent: {} push job{}, checking every {} s", jobs.size(), jobs.size() == 1 ? "" : "s", tick.toSeconds());
+        try (JobLock lock = AgentJobs.lock(config, jobs)) {
+            log.info("agent: {} push job{}, checking every {} s", jobs.size(), jobs.size() == 1 ? "" : "s",
+                    tick.toSeconds());
+            loop(config, jobs, zfs, tick);
+        }
+        return ExitCodes.OK;
+    }
+
+    private static void loop(Config config, List<PushJob> jobs, Zfs zfs, Duration tick) throws InterruptedException {
         Map<String, Boolean> healthy = new HashMap<>();
         while (!Thread.currentThread().isInterrupted()) {
             for (PushJob job : jobs) {
@@ -59,6 +68,5 @@ final class AgentRunCommand implements Callable<Integer> {
             }
             Thread.sleep(tick.toMillis());
         }
-        return ExitCodes.OK;
     }
 }
