@@ -1,6 +1,7 @@
 package dev.zreplj.agent;
 
 import dev.zreplj.config.PushJob;
+import dev.zreplj.protocol.RemoteException;
 import dev.zreplj.protocol.SinkClient;
 import dev.zreplj.replication.Watchdog;
 import dev.zreplj.ssh.SshChannel;
@@ -54,10 +55,16 @@ final class BoxConnection implements AutoCloseable {
             SshChannel channel = ssh.openChannel(PushPass.REMOTE_COMMAND);
             channels.add(channel);
             SinkClient client = new SinkClient(channel.stdout(), channel.stdin(), channel::abort);
-            watchdog.guard("HELLO", () -> {
-                client.handshake(job.name());
-                return client;
-            }, client::abort);
+            try {
+                watchdog.guard("HELLO", () -> {
+                    client.handshake(job.name());
+                    return client;
+                }, client::abort);
+            } catch (RemoteException e) {
+                throw e; // the box spoke and said why
+            } catch (IOException e) {
+                throw channel.startFailure(e);
+            }
             clients.add(client);
         }
         return List.copyOf(clients);

@@ -3,6 +3,7 @@ package dev.zreplj.cli;
 import dev.zreplj.agent.PushPass;
 import dev.zreplj.config.Config;
 import dev.zreplj.config.PushJob;
+import dev.zreplj.protocol.RemoteException;
 import dev.zreplj.protocol.SinkClient;
 import dev.zreplj.prune.PruneReport;
 import dev.zreplj.prune.PruneRun;
@@ -65,15 +66,22 @@ final class PruneCommand implements Callable<Integer> {
             try (SshTransport ssh = SshTransport.connect(job.connect());
                  SshChannel channel = ssh.openChannel(PushPass.REMOTE_COMMAND)) {
                 SinkClient box = new SinkClient(channel.stdout(), channel.stdin(), channel::abort);
-                watchdog.guard("HELLO", () -> {
-                    box.handshake(job.name());
-                    return box;
-                }, box::abort);
+                try {
+                    watchdog.guard("HELLO", () -> {
+                        box.handshake(job.name());
+                        return box;
+                    }, box::abort);
+                } catch (RemoteException e) {
+                    throw e;
+                } catch (IOException e) {
+                    throw channel.startFailure(e);
+                }
                 report = run.run(filesystems, box, null, dryRun);
                 box.close();
             } catch (IOException e) {
                 if (report == null) {
-                    return run.run(filesystems, null, "the backup box is unreachable: " + e.getMessage(), dryRun);
+                    // The message says whether the box could not be reached or refused (key, host key, start).
+                    return run.run(filesystems, null, e.getMessage(), dryRun);
                 }
                 // Pruning is done; only saying goodbye failed.
             }
