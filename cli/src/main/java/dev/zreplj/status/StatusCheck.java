@@ -83,7 +83,8 @@ public final class StatusCheck {
         }
         return new StatusReport.Filesystem(f.filesystem(), level, problems, f.outcome(), f.message(),
                 iso(f.lastAttempt()), f.lastSuccess() == 0 ? null : iso(f.lastSuccess()), successAge,
-                f.lastSnapshot() == null ? null : iso(f.lastSnapshot()), snapshotAge, f.bytes(), f.estimatedBytes());
+                f.lastSnapshot() == null ? null : iso(f.lastSnapshot()), snapshotAge, f.bytes(),
+                f.estimatedBytes() == null || f.estimatedBytes() < 0 ? null : f.estimatedBytes()); // -1: zfs gave none
     }
 
     /** {@code status} null: the box has no file of this client, it never connected or never sent. */

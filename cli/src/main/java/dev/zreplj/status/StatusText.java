@@ -93,8 +93,8 @@ public final class StatusText {
         if (!f.outcome().equals("REPLICATED") || f.bytes() == null) {
             return "";
         }
-        long estimate = f.estimatedBytes() == null ? -1 : f.estimatedBytes();
-        return " " + Bytes.human(f.bytes()) + (estimate < 0 ? "" : " of " + Bytes.human(estimate) + " estimated");
+        return " " + Bytes.human(f.bytes()) + (f.estimatedBytes() == null ? "" : " of " + Bytes.human(f.estimatedBytes())
+                + " estimated");
     }
 
     static String ago(long seconds) {

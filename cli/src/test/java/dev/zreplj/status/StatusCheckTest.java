@@ -158,4 +158,15 @@ class StatusCheckTest {
                 sink job box, client desktop: CRITICAL -- nothing received yet: no backup exists
                 """, out.toString(StandardCharsets.UTF_8));
     }
+
+    @Test
+    void noEstimateIsNullNotTheStoresMinusOne() {
+        StatusReport r = agent(job(null, List.of(), new FilesystemStatus("rpool/home", "REPLICATED", "m", NOW - 60,
+                NOW - 60, 2048L, -1L, null)));
+        StatusReport.Filesystem f = r.push().get(0).filesystems().get(0);
+        assertEquals(2048L, f.bytes());
+        assertEquals(null, f.estimatedBytes());
+        assertEquals(null, f.lastSnapshot());
+        assertEquals(null, f.lastSnapshotAgeSeconds());
+    }
 }
