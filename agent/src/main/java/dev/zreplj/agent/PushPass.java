@@ -113,7 +113,7 @@ public final class PushPass {
             } catch (IOException e) {
                 // Without the box the sender is still pruned: its guard is the local cursor.
                 PruneReport prune = new PruneRun(job, zfs, watchdog).run(selected, null,
-                        "the backup box is unreachable: " + e.getMessage(), false);
+                        "no session with the backup box: " + e.getMessage(), false);
                 return new Result(job.name(), taken, List.of(), e.getMessage(), warnings, prune);
             }
         }
@@ -182,7 +182,7 @@ public final class PushPass {
         }
         if (unreachable != null) {
             return new Connected(sorted(results), new PruneRun(job, zfs, watchdog).run(selected, null,
-                    "the backup box became unreachable: " + unreachable, false));
+                    "reconnecting to the backup box failed: " + unreachable, false));
         }
         for (FilesystemPlan plan : plans.values()) {
             if (plan instanceof FilesystemPlan.UpToDate) {

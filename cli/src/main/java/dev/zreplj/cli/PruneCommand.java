@@ -81,7 +81,7 @@ final class PruneCommand implements Callable<Integer> {
             } catch (IOException e) {
                 if (report == null) {
                     // The message says whether the box could not be reached or refused (key, host key, start).
-                    return run.run(filesystems, null, e.getMessage(), dryRun);
+                    return run.run(filesystems, null, "no session with the backup box: " + e.getMessage(), dryRun);
                 }
                 // Pruning is done; only saying goodbye failed.
             }
