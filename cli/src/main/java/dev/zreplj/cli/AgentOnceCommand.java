@@ -37,9 +37,9 @@ final class AgentOnceCommand implements Callable<Integer> {
                 }
             }
         }
-        Zfs zfs = AgentJobs.zfs(config);
         boolean failed = false;
         try (JobLock lock = AgentJobs.lock(config, selected)) {
+            Zfs zfs = AgentJobs.zfs(config);
             for (PushJob job : selected) {
                 PushPass.Result result = new PushPass(job, zfs, Clock.systemDefaultZone()).run(snapshot, false);
                 AgentJobs.report(config, result, System.out);

@@ -34,7 +34,6 @@ final class AgentRunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Config config = parent.parent.loadConfig();
         List<PushJob> jobs = AgentJobs.select(config, List.of());
-        Zfs zfs = AgentJobs.zfs(config);
         Duration tick = MAX_TICK;
         for (PushJob job : jobs) {
             Snapshotting s = job.snapshotting();
@@ -43,6 +42,7 @@ final class AgentRunCommand implements Callable<Integer> {
             }
         }
         try (JobLock lock = AgentJobs.lock(config, jobs)) {
+            Zfs zfs = AgentJobs.zfs(config);
             log.info("agent: {} push job{}, checking every {} s", jobs.size(), jobs.size() == 1 ? "" : "s",
                     tick.toSeconds());
             loop(config, jobs, zfs, tick);
