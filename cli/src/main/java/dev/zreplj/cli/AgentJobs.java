@@ -43,6 +43,13 @@ final class AgentJobs {
             return JobLock.acquire(config.global().stateDir(), jobs.stream().map(PushJob::name).toList());
         } catch (JobLock.HeldException e) {
             throw CliException.failure(e.getMessage());
+        } catch (IOException e) {
+            String why = e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                    : e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
+                    : e.getMessage();
+            throw CliException.failure("cannot take the job lock under " + config.global().stateDir().resolve("jobs")
+                    + " (" + (e instanceof java.nio.file.FileSystemException f ? f.getFile() + ": " : "") + why
+                    + "); the agent needs a writable global.zreplj.state_dir");
         }
     }
 

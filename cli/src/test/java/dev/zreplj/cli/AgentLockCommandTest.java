@@ -36,4 +36,16 @@ class AgentLockCommandTest {
             }
         }
     }
+
+    @Test
+    void aStateDirThatCannotHoldTheLockIsOneLine() throws Exception {
+        Path notADir = Files.writeString(dir.resolve("file"), "");
+        Path config = dir.resolve("zreplj.yml");
+        Files.writeString(config, TestConfigs.PUSH_AND_SINK.replace("jobs:", "global:\n  zreplj:\n    state_dir: "
+                + notADir + "\n    zfs_binary: /nonexistent/zfs\njobs:"));
+        CliRun run = CliRun.of("--config", config.toString(), "agent", "once");
+        assertEquals(new CliRun(1, "", "zreplj: cannot take the job lock under " + notADir.resolve("jobs") + " ("
+                + notADir.resolve("jobs") + ": Not a directory); the agent needs a writable global.zreplj.state_dir\n"),
+                run);
+    }
 }
