@@ -1,6 +1,7 @@
 package dev.zreplj.agent;
 
 import dev.zreplj.config.PushJob;
+import dev.zreplj.protocol.RemoteException;
 import dev.zreplj.protocol.SinkClient;
 import dev.zreplj.replication.Box;
 import dev.zreplj.replication.BoxChannel;
@@ -64,10 +65,16 @@ public final class BoxConnection implements Box {
             SshChannel channel = ssh.openChannel(REMOTE_COMMAND);
             channels.add(channel);
             SinkClient client = new SinkClient(channel.stdout(), channel.stdin(), channel::abort);
-            watchdog.guard("HELLO", () -> {
-                client.handshake(job.name());
-                return client;
-            }, client::abort);
+            try {
+                watchdog.guard("HELLO", () -> {
+                    client.handshake(job.name());
+                    return client;
+                }, client::abort);
+            } catch (RemoteException e) {
+                throw e; // the box spoke and said why
+            } catch (IOException e) {
+                throw channel.startFailure(e);
+            }
             clients.add(new SinkChannel(client, watchdog));
         }
         return List.<BoxChannel>copyOf(clients);

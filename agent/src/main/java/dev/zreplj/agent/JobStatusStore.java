@@ -2,6 +2,8 @@ package dev.zreplj.agent;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.zreplj.prune.FilesystemPruneResult;
+import dev.zreplj.prune.PruneReport;
 import dev.zreplj.replication.FilesystemResult;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -26,12 +28,22 @@ public final class JobStatusStore {
     /**
      * Times in unix seconds; {@code lastSuccess} 0 when it never succeeded. {@code bytes} and
      * {@code estimatedBytes} are the last attempt's (estimate -1 when zfs gave none); null where unknown
-     * (a pass that failed as a whole, a file from an older zreplj).
+     * (a pass that failed as a whole, a file from an older zreplj). {@code lastSnapshot}: when a pass last
+     * took a snapshot of the filesystem, null when none has (manual snapshotting, an older file).
      */
     public record FilesystemStatus(String filesystem, String outcome, String message, long lastAttempt,
-                                   long lastSuccess, Long bytes, Long estimatedBytes) {
+                                   long lastSuccess, Long bytes, Long estimatedBytes, Long lastSnapshot) {
         public FilesystemStatus(String filesystem, String outcome, String message, long lastAttempt, long lastSuccess) {
-            this(filesystem, outcome, message, lastAttempt, lastSuccess, null, null);
+            this(filesystem, outcome, message, lastAttempt, lastSuccess, null, null, null);
+        }
+
+        public FilesystemStatus(String filesystem, String outcome, String message, long lastAttempt,
+                                long lastSuccess, Long bytes, Long estimatedBytes) {
+            this(filesystem, outcome, message, lastAttempt, lastSuccess, bytes, estimatedBytes, null);
+        }
+
+        public boolean failed() {
+            return outcome.equals("FAILED") || outcome.equals("CONFLICT");
         }
     }
 
@@ -44,6 +56,11 @@ public final class JobStatusStore {
         public JobStatus {
             filesystems = filesystems == null ? List.of() : List.copyOf(filesystems);
             stageFailures = stageFailures == null ? List.of() : List.copyOf(stageFailures);
+        }
+
+        /** The last pass failed at some stage, as a whole, or for one of its filesystems. */
+        public boolean failed() {
+            return error != null || !stageFailures.isEmpty() || filesystems.stream().anyMatch(FilesystemStatus::failed);
         }
     }
 
@@ -66,17 +83,22 @@ public final class JobStatusStore {
             FilesystemStatus before = previous.remove(fs.filesystem().value());
             long lastSuccess = !fs.failed() ? time : before == null ? 0 : before.lastSuccess();
             filesystems.add(new FilesystemStatus(fs.filesystem().value(), fs.outcome().name(), fs.summaryLine(), time,
-                    lastSuccess, fs.bytes(), fs.estimatedBytes()));
+                    lastSuccess, fs.bytes(), fs.estimatedBytes(), lastSnapshot(result, time, before)));
         }
         if (result.error() != null) {
             // The pass failed as a whole: every filesystem keeps its history, marked with this attempt.
             for (FilesystemStatus before : previous.values()) {
                 filesystems.add(new FilesystemStatus(before.filesystem(), "FAILED", result.error(), time,
-                        before.lastSuccess()));
+                        before.lastSuccess(), null, null, lastSnapshot(result, time, before)));
             }
         }
         filesystems.sort((a, b) -> a.filesystem().compareTo(b.filesystem()));
         write(new JobStatus(result.job(), time, result.error(), filesystems, result.stageFailures()));
+    }
+
+    /** A pass snapshots every filesystem it selected at once; without a snapshot the last one stands. */
+    private static Long lastSnapshot(PushPass.Result result, long time, FilesystemStatus before) {
+        return result.snapshotTaken().isPresent() ? Long.valueOf(time) : before == null ? null : before.lastSnapshot();
     }
 
     public Optional<JobStatus> read(String job) throws IOException {

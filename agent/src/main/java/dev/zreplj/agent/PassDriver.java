@@ -93,11 +93,11 @@ public final class PassDriver {
                 try {
                     box = opener.open(watchdog);
                 } catch (IOException e) {
-                    log.warn("job {}: the backup box is unreachable: {}", job.name(), e.getMessage());
-                    stageFailures.add("connect: the backup box is unreachable: " + e.getMessage());
+                    log.warn("job {}: no session with the backup box: {}", job.name(), e.getMessage());
+                    stageFailures.add("connect: no session with the backup box: " + e.getMessage());
                     // Without the box the sender is still pruned: its guard is the local cursor.
                     return result(e.getMessage(), List.of(),
-                            prune(selected, null, "the backup box is unreachable: " + e.getMessage()));
+                            prune(selected, null, "no session with the backup box: " + e.getMessage()));
                 }
                 try (box) {
                     return replicateAndPrune(box, watchdog, selected, versions, cursor);

@@ -3,20 +3,28 @@ package dev.zreplj.ssh;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Receives a remote process's stderr and logs it line by line with a prefix. MINA closes the stream it is
- * given when the channel closes, which is why this is never System.err.
+ * Receives a remote process's stderr and logs it line by line with a prefix, keeping the last few lines:
+ * when the forced command dies before speaking the protocol (a binary moved by an upgrade), they are the
+ * only account of why. MINA closes the stream it is given when the channel closes, which is why this is
+ * never System.err.
  */
 final class RemoteStderr extends OutputStream {
     private static final Logger LOG = LoggerFactory.getLogger("dev.zreplj.ssh.remote");
     /** A remote that never sends a newline must not make us hold its output forever. */
     static final int MAX_LINE = 8192;
+    static final int KEPT_LINES = 5;
 
     private final String prefix;
     private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+    private final Deque<String> last = new ArrayDeque<>();
 
     RemoteStderr(String prefix) {
         this.prefix = prefix;
@@ -44,10 +52,22 @@ final class RemoteStderr extends OutputStream {
         if (line.size() > 0) emit();
     }
 
+    /** The last {@value #KEPT_LINES} non-blank lines so far, oldest first, with a pending unterminated one. */
+    synchronized List<String> lastLines() {
+        List<String> out = new ArrayList<>(last);
+        String pending = line.toString(StandardCharsets.UTF_8).strip();
+        if (!pending.isEmpty()) out.add(pending);
+        return out;
+    }
+
     private void emit() {
         String text = line.toString(StandardCharsets.UTF_8);
         line.reset();
         if (text.endsWith("\r")) text = text.substring(0, text.length() - 1);
         LOG.info("{}{}", prefix, text);
+        if (!text.isBlank()) {
+            last.addLast(text.strip());
+            if (last.size() > KEPT_LINES) last.removeFirst();
+        }
     }
 }

@@ -137,12 +137,13 @@ public final class SshTransport implements AutoCloseable {
     public SshChannel openChannel(String command) throws TransportException {
         try {
             ChannelExec channel = session.createExecChannel(command);
-            channel.setErr(new RemoteStderr("remote " + connectTarget() + ": "));
+            RemoteStderr stderr = new RemoteStderr("remote " + connectTarget() + ": ");
+            channel.setErr(stderr);
             channel.setRedirectErrorStream(false);
             if (!channel.open().verify(CHANNEL_OPEN_TIMEOUT).isOpened()) {
                 throw new TransportException("ssh: " + target + " did not open a channel for '" + command + "'");
             }
-            return new SshChannel(channel, target);
+            return new SshChannel(channel, target, stderr);
         } catch (TransportException e) {
             throw e;
         } catch (IOException | RuntimeException e) {

@@ -96,4 +96,42 @@ class JobStatusStoreTest {
         IOException e = assertThrows(IOException.class, () -> store.read("bad"));
         assertTrue(e.getMessage().startsWith(store.file("bad") + ": unreadable status file"), e.getMessage());
     }
+
+    @Test
+    void recordsWhenASnapshotWasTakenAndKeepsItAcrossPassesWithout() throws IOException {
+        JobStatusStore store = new JobStatusStore(dir);
+        store.record(new PushPass.Result("j", Optional.of("zrepl_1"), List.of(fs("p/a", Outcome.REPLICATED)), null),
+                Instant.ofEpochSecond(100));
+        store.record(new PushPass.Result("j", Optional.empty(), List.of(fs("p/a", Outcome.UP_TO_DATE)), null),
+                Instant.ofEpochSecond(200));
+        assertEquals(100L, store.read("j").orElseThrow().filesystems().get(0).lastSnapshot());
+        store.record(new PushPass.Result("j", Optional.of("zrepl_2"), List.of(), "ssh: connection refused"),
+                Instant.ofEpochSecond(300));
+        JobStatusStore.FilesystemStatus a = store.read("j").orElseThrow().filesystems().get(0);
+        assertEquals(300L, a.lastSnapshot(), "the snapshot was taken although the box was unreachable");
+        assertEquals(200, a.lastSuccess());
+    }
+
+    @Test
+    void aFailedPruneIsAStageFailureOfThePass() throws IOException {
+        JobStatusStore store = new JobStatusStore(dir);
+        store.record(new PushPass.Result("j", Optional.empty(), List.of(fs("p/a", Outcome.UP_TO_DATE)), null, List.of(),
+                new dev.zreplj.prune.PruneReport(false, List.of(), null, "cannot list the sender"),
+                List.of("prune: cannot list the sender")), Instant.ofEpochSecond(100));
+        JobStatusStore.JobStatus status = store.read("j").orElseThrow();
+        assertEquals(List.of("prune: cannot list the sender"), status.stageFailures());
+        assertTrue(status.failed(), "every filesystem is up to date, but a failed stage is a failed pass");
+    }
+
+    @Test
+    void aFileFromBeforeStageFailuresReadsAsNone() throws IOException {
+        JobStatusStore store = new JobStatusStore(dir);
+        Files.createDirectories(store.file("j").getParent());
+        Files.writeString(store.file("j"), "{\"job\":\"j\",\"lastRun\":5,\"error\":null,\"filesystems\":[{\"filesystem\":"
+                + "\"p/a\",\"outcome\":\"UP_TO_DATE\",\"message\":\"m\",\"lastAttempt\":5,\"lastSuccess\":5}]}");
+        JobStatusStore.JobStatus status = store.read("j").orElseThrow();
+        assertEquals(List.of(), status.stageFailures());
+        assertEquals(null, status.filesystems().get(0).lastSnapshot());
+        assertEquals(false, status.failed());
+    }
 }

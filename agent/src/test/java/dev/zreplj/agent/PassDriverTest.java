@@ -180,12 +180,12 @@ class PassDriverTest {
 
         assertTrue(r.failed());
         assertEquals("connect to box.example.org port 22: no route to host", r.error());
-        assertTrue(r.stageFailures().contains("connect: the backup box is unreachable: connect to box.example.org"
+        assertTrue(r.stageFailures().contains("connect: no session with the backup box: connect to box.example.org"
                 + " port 22: no route to host"), r.stageFailures()::toString);
         String snapshot = r.snapshotTaken().orElseThrow();
         // zrepl_1 is older than the cursor: gone. The cursor and what the box has not got stay.
         assertEquals(List.of("zrepl_2", "zrepl_3", snapshot), zfs.snapshots("src/a"));
-        assertEquals("the backup box is unreachable: connect to box.example.org port 22: no route to host",
+        assertEquals("no session with the backup box: connect to box.example.org port 22: no route to host",
                 r.prune().receiverSkipped());
         assertEquals(List.of(), waits, "an unreachable box is not retried within the pass");
     }

@@ -49,4 +49,18 @@ class RemoteStderrTest {
         assertEquals("box: " + "x".repeat(RemoteStderr.MAX_LINE), lines.get(0));
         assertEquals("box: xxxxx", lines.get(1));
     }
+
+    @Test
+    void keepsTheLastNonBlankLinesAndAPendingOne() {
+        RemoteStderr err = new RemoteStderr("remote: ");
+        assertEquals(List.of(), err.lastLines());
+        byte[] missing = b("bash: line 1: /opt/zreplj/bin/zreplj: No such file or directory\r\n");
+        err.write(missing, 0, missing.length);
+        assertEquals(List.of("bash: line 1: /opt/zreplj/bin/zreplj: No such file or directory"), err.lastLines());
+        byte[] more = b("\n  \n1\n2\n3\n4\n5\nhalf");
+        err.write(more, 0, more.length);
+        assertEquals(List.of("1", "2", "3", "4", "5", "half"), err.lastLines(), "blank lines are not kept");
+        err.close();
+        assertEquals(List.of("2", "3", "4", "5", "half"), err.lastLines(), "at most " + RemoteStderr.KEPT_LINES);
+    }
 }

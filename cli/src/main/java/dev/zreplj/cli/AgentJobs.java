@@ -1,5 +1,6 @@
 package dev.zreplj.cli;
 
+import dev.zreplj.agent.JobLock;
 import dev.zreplj.agent.JobStatusStore;
 import dev.zreplj.agent.PushPass;
 import dev.zreplj.config.Config;
@@ -34,6 +35,22 @@ final class AgentJobs {
 
     static Zfs zfs(Config config) throws ZfsException {
         return config.global().zfsBinary() != null ? new Zfs(config.global().zfsBinary()) : Zfs.locate();
+    }
+
+    /** Every job's pass lock for as long as the command runs them; one line, exit 1, when another process has one. */
+    static JobLock lock(Config config, List<PushJob> jobs) throws IOException, CliException {
+        try {
+            return JobLock.acquire(config.global().stateDir(), jobs.stream().map(PushJob::name).toList());
+        } catch (JobLock.HeldException e) {
+            throw CliException.failure(e.getMessage());
+        } catch (IOException e) {
+            String why = e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                    : e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
+                    : e.getMessage();
+            throw CliException.failure("cannot take the job lock under " + config.global().stateDir().resolve("jobs")
+                    + " (" + (e instanceof java.nio.file.FileSystemException f ? f.getFile() + ": " : "") + why
+                    + "); the agent needs a writable global.zreplj.state_dir");
+        }
     }
 
     /** Prints the pass's summary and records it for {@code zreplj status}; a status file that cannot be written is logged, not fatal. */

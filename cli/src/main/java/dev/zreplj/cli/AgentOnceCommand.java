@@ -1,5 +1,6 @@
 package dev.zreplj.cli;
 
+import dev.zreplj.agent.JobLock;
 import dev.zreplj.agent.PushPass;
 import dev.zreplj.config.Config;
 import dev.zreplj.config.PushJob;
@@ -36,12 +37,14 @@ final class AgentOnceCommand implements Callable<Integer> {
                 }
             }
         }
-        Zfs zfs = AgentJobs.zfs(config);
         boolean failed = false;
-        for (PushJob job : selected) {
-            PushPass.Result result = new PushPass(job, zfs, Clock.systemDefaultZone()).run(snapshot, false);
-            AgentJobs.report(config, result, System.out);
-            failed |= result.failed();
+        try (JobLock lock = AgentJobs.lock(config, selected)) {
+            Zfs zfs = AgentJobs.zfs(config);
+            for (PushJob job : selected) {
+                PushPass.Result result = new PushPass(job, zfs, Clock.systemDefaultZone()).run(snapshot, false);
+                AgentJobs.report(config, result, System.out);
+                failed |= result.failed();
+            }
         }
         return failed ? ExitCodes.FAILURE : ExitCodes.OK;
     }

@@ -1,5 +1,6 @@
 package dev.zreplj.cli;
 
+import dev.zreplj.agent.JobLock;
 import dev.zreplj.agent.PushPass;
 import dev.zreplj.config.Config;
 import dev.zreplj.config.PushJob;
@@ -32,7 +33,6 @@ final class AgentRunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Config config = parent.parent.loadConfig();
         List<PushJob> jobs = AgentJobs.select(config, List.of());
-        Zfs zfs = AgentJobs.zfs(config);
         Duration tick = MAX_TICK;
         for (PushJob job : jobs) {
             Snapshotting s = job.snapshotting();
@@ -40,7 +40,16 @@ final class AgentRunCommand implements Callable<Integer> {
                 tick = s.interval();
             }
         }
-        log.info("agent: {} push job{}, checking every {} s", jobs.size(), jobs.size() == 1 ? "" : "s", tick.toSeconds());
+        try (JobLock lock = AgentJobs.lock(config, jobs)) {
+            Zfs zfs = AgentJobs.zfs(config);
+            log.info("agent: {} push job{}, checking every {} s", jobs.size(), jobs.size() == 1 ? "" : "s",
+                    tick.toSeconds());
+            loop(config, jobs, zfs, tick);
+        }
+        return ExitCodes.OK;
+    }
+
+    private static void loop(Config config, List<PushJob> jobs, Zfs zfs, Duration tick) throws InterruptedException {
         Map<String, Boolean> healthy = new HashMap<>();
         while (!Thread.currentThread().isInterrupted()) {
             for (PushJob job : jobs) {
@@ -53,6 +62,5 @@ final class AgentRunCommand implements Callable<Integer> {
             }
             Thread.sleep(tick.toMillis());
         }
-        return ExitCodes.OK;
     }
 }

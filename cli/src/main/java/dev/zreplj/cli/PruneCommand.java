@@ -63,7 +63,7 @@ final class PruneCommand implements Callable<Integer> {
                 // Closing says goodbye; a goodbye that fails does not undo the pruning.
                 return run.run(filesystems, box.first(), null, dryRun);
             } catch (IOException e) {
-                return run.run(filesystems, null, "the backup box is unreachable: " + e.getMessage(), dryRun);
+                return run.run(filesystems, null, "no session with the backup box: " + e.getMessage(), dryRun);
             }
         }
     }

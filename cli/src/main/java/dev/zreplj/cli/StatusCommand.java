@@ -1,129 +1,104 @@
 package dev.zreplj.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.zreplj.agent.JobStatusStore;
 import dev.zreplj.config.Config;
+import dev.zreplj.config.Durations;
 import dev.zreplj.config.PushJob;
 import dev.zreplj.config.SinkJob;
-import dev.zreplj.replication.Bytes;
+import dev.zreplj.config.StatusThresholds;
 import dev.zreplj.stdinserver.ClientStatusFile;
-import java.io.PrintStream;
+import dev.zreplj.status.StatusCheck;
+import dev.zreplj.status.StatusReport;
+import dev.zreplj.status.StatusText;
+import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * On the agent: what the last passes did, per push job and filesystem, from the status files the passes
- * write; exits 1 when a job's last pass failed, so a monitoring check can run it as it is. On the backup
- * box (sink jobs): each client's last received snapshot per filesystem and its age.
+ * A monitoring check on either side: on the agent each push job and filesystem from the status files
+ * the passes write, on the box each client of each sink job (also those that never connected) from the
+ * files stdinserver writes, judged by this machine's clock against the warning and critical ages.
  */
-@Command(name = "status", description = "Push jobs: each filesystem's last run, last success, lag, error"
-        + " (exit 1 when a job's last pass failed). Sink jobs: each client's last received snapshots and their age.")
+@Command(name = "status", description = "Push jobs: each filesystem's last success and snapshot; sink jobs: each"
+        + " client's last received snapshots. Exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (monitoring-plugin codes).")
 final class StatusCommand implements Callable<Integer> {
+    static final ObjectMapper JSON = JsonMapper.builder()
+            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .build();
+
     @ParentCommand
     Main parent;
 
-    @Option(names = "--json", description = "machine-readable output")
+    @Option(names = "--json", description = "machine-readable output (schema in docs/cli.md)")
     boolean json;
+
+    @Option(names = "--warn", paramLabel = "AGE", description = "WARNING when a last success or receive is this old"
+            + " (default: global.zreplj.status.warn, 25h)")
+    String warn;
+
+    @Option(names = "--crit", paramLabel = "AGE", description = "CRITICAL when it is this old"
+            + " (default: global.zreplj.status.crit, 49h)")
+    String crit;
 
     @Override
     public Integer call() throws Exception {
         Config config = parent.loadConfig();
+        StatusCheck check = new StatusCheck(thresholds(config.global().status()), Instant.now());
         JobStatusStore store = new JobStatusStore(config.global().stateDir());
-        Map<String, Optional<JobStatusStore.JobStatus>> jobs = new LinkedHashMap<>();
+        List<StatusReport.Job> push = new ArrayList<>();
         for (PushJob job : config.pushJobs()) {
-            jobs.put(job.name(), store.read(job.name()));
-        }
-        Map<String, ClientStatusFile.ClientStatus> clients = new LinkedHashMap<>();
-        for (SinkJob sink : config.sinkJobs()) {
-            for (String client : sink.clientIdentities()) {
-                clients.put(sink.name() + "/" + client, ClientStatusFile.read(config.global().stateDir(), client));
+            try {
+                push.add(check.job(job.name(), store.read(job.name())));
+            } catch (IOException e) {
+                push.add(check.unreadableJob(job.name(), e.getMessage()));
             }
         }
-        boolean failed = jobs.values().stream().flatMap(Optional::stream).anyMatch(StatusCommand::failed);
+        List<StatusReport.Client> sink = new ArrayList<>();
+        for (SinkJob job : config.sinkJobs()) {
+            for (String client : job.clientIdentities()) {
+                try {
+                    sink.add(check.client(job.name(), client, ClientStatusFile.read(config.global().stateDir(), client)));
+                } catch (IOException e) {
+                    sink.add(check.unreadableClient(job.name(), client, ClientStatusFile.path(config.global().stateDir(),
+                            client) + ": unreadable status file (" + e.getMessage().lines().findFirst().orElse("") + ")"));
+                }
+            }
+        }
+        StatusReport report = check.report(push, sink);
         if (json) {
-            List<Object> push = new ArrayList<>();
-            jobs.forEach((name, status) -> push.add(status.<Object>map(s -> s).orElse(Map.of("job", name, "lastRun", 0))));
-            List<Object> sink = new ArrayList<>();
-            clients.forEach((key, status) -> sink.add(status != null ? status
-                    : Map.of("client", key.substring(key.indexOf('/') + 1), "filesystems", Map.of())));
-            System.out.println(JsonMapper.builder().build().writerWithDefaultPrettyPrinter()
-                    .writeValueAsString(Map.of("push", push, "sink", sink)));
+            System.out.println(JSON.writeValueAsString(report));
         } else {
-            Instant now = Instant.now();
-            if (!jobs.isEmpty() || clients.isEmpty()) {
-                print(System.out, jobs, now);
-            }
-            printClients(System.out, clients, now);
+            StatusText.print(report, System.out);
         }
-        return failed ? ExitCodes.FAILURE : ExitCodes.OK;
+        return report.status().exitCode();
     }
 
-    private static boolean failed(JobStatusStore.JobStatus s) {
-        return s.error() != null || !s.stageFailures().isEmpty() || s.filesystems().stream().anyMatch(f -> f.outcome().equals("FAILED")
-                || f.outcome().equals("CONFLICT"));
-    }
-
-    static void print(PrintStream out, Map<String, Optional<JobStatusStore.JobStatus>> jobs, Instant now) {
-        if (jobs.isEmpty()) {
-            out.println("no push jobs in this config");
+    private StatusThresholds thresholds(StatusThresholds configured) throws CliException {
+        Duration w = warn == null ? configured.warn() : age("--warn", warn);
+        Duration c = crit == null ? configured.crit() : age("--crit", crit);
+        try {
+            return new StatusThresholds(w, c);
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage("status: " + e.getMessage() + "; give both --warn and --crit, warn below crit");
         }
-        jobs.forEach((name, status) -> {
-            if (status.isEmpty()) {
-                out.println("push job " + name + ": never run");
-                return;
-            }
-            JobStatusStore.JobStatus s = status.get();
-            out.println("push job " + name + ": last run " + Instant.ofEpochSecond(s.lastRun()) + " ("
-                    + ago(now, s.lastRun()) + "), " + (s.error() != null ? "failed: " + s.error()
-                    : !s.stageFailures().isEmpty() ? "failed: " + String.join("; ", s.stageFailures())
-                    : failed(s) ? "some filesystems failed" : "ok"));
-            for (JobStatusStore.FilesystemStatus f : s.filesystems()) {
-                String success = f.lastSuccess() == 0 ? "never replicated" : "last success " + ago(now, f.lastSuccess());
-                out.println("  " + f.filesystem() + ": " + f.outcome().toLowerCase().replace('_', ' ') + sent(f) + ", "
-                        + success + (f.outcome().equals("FAILED") || f.outcome().equals("CONFLICT") ? " -- " + f.message() : ""));
-            }
-        });
     }
 
-    /** " 52.3 MiB of 52.1 MiB estimated" after a replication; nothing for other outcomes, which sent nothing. */
-    private static String sent(JobStatusStore.FilesystemStatus f) {
-        if (!f.outcome().equals("REPLICATED") || f.bytes() == null) {
-            return "";
+    private static Duration age(String option, String text) throws CliException {
+        try {
+            return Durations.parsePositive(text);
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage("status " + option + ": " + e.getMessage());
         }
-        long estimate = f.estimatedBytes() == null ? -1 : f.estimatedBytes();
-        return " " + Bytes.human(f.bytes()) + (estimate < 0 ? "" : " of " + Bytes.human(estimate) + " estimated");
-    }
-
-    static void printClients(PrintStream out, Map<String, ClientStatusFile.ClientStatus> clients, Instant now) {
-        clients.forEach((key, status) -> {
-            String job = key.substring(0, key.indexOf('/'));
-            String client = key.substring(key.indexOf('/') + 1);
-            if (status == null || status.filesystems().isEmpty()) {
-                out.println("sink job " + job + ", client " + client + ": nothing received yet");
-                return;
-            }
-            out.println("sink job " + job + ", client " + client + ": " + status.filesystems().size() + " filesystem"
-                    + (status.filesystems().size() == 1 ? "" : "s"));
-            status.filesystems().forEach((fs, r) -> out.println("  " + fs + ": @" + r.snapshot() + " received "
-                    + r.received() + " (" + ago(now, Instant.parse(r.received()).getEpochSecond()) + ")"));
-        });
-    }
-
-    static String ago(Instant now, long epochSecond) {
-        Duration d = Duration.between(Instant.ofEpochSecond(epochSecond), now);
-        if (d.isNegative()) d = Duration.ZERO;
-        if (d.toMinutes() < 1) return d.toSeconds() + "s ago";
-        if (d.toHours() < 1) return d.toMinutes() + "m ago";
-        if (d.toDays() < 1) return d.toHours() + "h" + (d.toMinutesPart() > 0 ? d.toMinutesPart() + "m" : "") + " ago";
-        return d.toDays() + "d" + (d.toHoursPart() > 0 ? d.toHoursPart() + "h" : "") + " ago";
     }
 }

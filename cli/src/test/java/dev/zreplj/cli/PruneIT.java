@@ -209,7 +209,8 @@ class PruneIT {
                     + " never destroyed): @zrepl_03\n", cut);
             assertContains(cut.stdout(), "prune sender " + home + ": kept by not replicated yet (no rule keeps it;"
                     + " never destroyed): @zrepl_04\n", cut);
-            assertContains(cut.stdout(), "prune receiver: skipped: the backup box is unreachable", cut);
+            assertContains(cut.stdout(), "prune receiver: skipped: no session with the backup box: ssh: cannot connect to"
+                    + " root@127.0.0.1:" + closed + ": connection refused; is sshd running there", cut);
 
             Files.writeString(e.agentConfig, config);
             EndToEnd.Run back = e.agent("agent", "once");

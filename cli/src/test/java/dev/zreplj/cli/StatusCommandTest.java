@@ -5,19 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.zreplj.agent.JobStatusStore;
 import dev.zreplj.agent.PushPass;
+import dev.zreplj.config.StatusThresholds;
 import dev.zreplj.replication.FilesystemResult;
-import dev.zreplj.stdinserver.ClientStatusFile;
 import dev.zreplj.replication.FilesystemResult.Outcome;
+import dev.zreplj.status.StatusCheck;
+import dev.zreplj.status.StatusText;
 import dev.zreplj.zfs.DatasetName;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,79 +28,91 @@ class StatusCommandTest {
     Path dir;
 
     @Test
-    void printsEachJobAndFilesystemWithLag() {
+    void printsEachFilesystemWithWhatItSentAndItsLag() {
         JobStatusStore.JobStatus laptop = new JobStatusStore.JobStatus("laptop", 1000, null, List.of(
                 new JobStatusStore.FilesystemStatus("rpool/home", "UP_TO_DATE", "rpool/home: up to date (@s)", 1000, 1000),
                 new JobStatusStore.FilesystemStatus("rpool/photos", "REPLICATED", "", 1000, 1000, 3L << 20, 3_000_000L),
                 new JobStatusStore.FilesystemStatus("rpool/src", "REPLICATED", "", 1000, 1000, 2048L, -1L),
                 new JobStatusStore.FilesystemStatus("rpool/vm", "FAILED", "rpool/vm: failed after 0 steps: disk full", 1000, 0)),
                 List.of());
-        Map<String, Optional<JobStatusStore.JobStatus>> jobs = new LinkedHashMap<>();
-        jobs.put("laptop", Optional.of(laptop));
-        jobs.put("other", Optional.empty());
+        StatusCheck check = new StatusCheck(StatusThresholds.DEFAULTS, Instant.ofEpochSecond(1000 + 3 * 3600 + 120));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        StatusCommand.print(new PrintStream(out, true, StandardCharsets.UTF_8), jobs, Instant.ofEpochSecond(1000 + 3 * 3600 + 120));
+        StatusText.print(check.report(List.of(check.job("laptop", Optional.of(laptop))), List.of()),
+                new PrintStream(out, true, StandardCharsets.UTF_8));
         assertEquals("""
-                push job laptop: last run 1970-01-01T00:16:40Z (3h2m ago), some filesystems failed
-                  rpool/home: up to date, last success 3h2m ago
-                  rpool/photos: replicated 3.0 MiB of 2.9 MiB estimated, last success 3h2m ago
-                  rpool/src: replicated 2.0 KiB, last success 3h2m ago
-                  rpool/vm: failed, never replicated -- rpool/vm: failed after 0 steps: disk full
-                push job other: never run
+                ZREPLJ CRITICAL: job laptop rpool/vm: last attempt failed: rpool/vm: failed after 0 steps: disk full, never replicated | 'laptop:rpool/home'=10920s;90000;176400;0 'laptop:rpool/photos'=10920s;90000;176400;0 'laptop:rpool/src'=10920s;90000;176400;0 'laptop:rpool/vm'=U;90000;176400;0
+                push job laptop: CRITICAL, last run 1970-01-01T00:16:40Z (3h2m ago)
+                  rpool/home: OK, up to date, last success 3h2m ago
+                  rpool/photos: OK, replicated 3.0 MiB of 2.9 MiB estimated, last success 3h2m ago
+                  rpool/src: OK, replicated 2.0 KiB, last success 3h2m ago
+                  rpool/vm: CRITICAL, failed, never replicated -- last attempt failed: rpool/vm: failed after 0 steps: disk full
                 """, out.toString(StandardCharsets.UTF_8));
     }
 
+    /**
+     * The exit codes are the monitoring-plugin ones of DESIGN.md's contract (0 OK, 1 WARNING, 2 CRITICAL,
+     * 3 UNKNOWN); before they were 0 and 1 only, and a job never run said 0.
+     */
     @Test
-    void printsEachClientsLastReceivedSnapshots() {
-        Map<String, ClientStatusFile.ClientStatus> clients = new LinkedHashMap<>();
-        clients.put("box/laptop", new ClientStatusFile.ClientStatus("laptop", Map.of(
-                "rpool/home", new ClientStatusFile.Received("zrepl_2", "123", "1970-01-01T00:00:10Z"))));
-        clients.put("box/desktop", null);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        StatusCommand.printClients(new PrintStream(out, true, StandardCharsets.UTF_8), clients, Instant.ofEpochSecond(70));
-        assertEquals("""
-                sink job box, client laptop: 1 filesystem
-                  rpool/home: @zrepl_2 received 1970-01-01T00:00:10Z (1m ago)
-                sink job box, client desktop: nothing received yet
-                """, out.toString(StandardCharsets.UTF_8));
-    }
-
-    @Test
-    void exitsOneWhenTheLastPassFailedAndZeroWhenItSucceeded() throws Exception {
+    void exitCodesFollowTheMonitoringPluginContract() throws Exception {
         Path config = dir.resolve("zreplj.yml");
+        Path state = dir.resolve("state");
         Files.writeString(config, TestConfigs.PUSH_AND_SINK.replace("jobs:", "global:\n  zreplj:\n    state_dir: "
-                + dir.resolve("state") + "\njobs:"));
-        JobStatusStore store = new JobStatusStore(dir.resolve("state"));
+                + state + "\njobs:"));
+        JobStatusStore store = new JobStatusStore(state);
 
         CliRun never = CliRun.of("--config", config.toString(), "status");
-        assertEquals(new CliRun(0, "push job laptop: never run\nsink job box, client laptop: nothing received yet\n", ""),
-                never);
+        assertEquals(2, never.exitCode(), never::toString);
+        assertEquals("ZREPLJ CRITICAL: job laptop: never run: no backup exists (and 1 more) | 'laptop'=U;90000;176400;0"
+                + " 'box/laptop'=U;90000;176400;0\n"
+                + "push job laptop: CRITICAL -- never run: no backup exists\n"
+                + "sink job box, client laptop: CRITICAL -- nothing received yet: no backup exists\n", never.out());
+
+        Files.createDirectories(state.resolve("clients"));
+        Files.writeString(state.resolve("clients/laptop.json"), "{\"client\":\"laptop\",\"filesystems\":{\"rpool/home\":"
+                + "{\"snapshot\":\"zrepl_1\",\"guid\":\"1\",\"received\":\"" + Instant.now() + "\"}}}");
+        store.record(new PushPass.Result("laptop", Optional.of("zrepl_1"), List.of(new FilesystemResult(
+                DatasetName.of("rpool/home"), Outcome.REPLICATED, 1, 10, "")), null), Instant.now());
+        CliRun ok = CliRun.of("--config", config.toString(), "status");
+        assertEquals(0, ok.exitCode(), ok::toString);
+        assertTrue(ok.out().startsWith("ZREPLJ OK: 1 job, 1 client, 2 filesystems backed up within 1d1h | "), ok::toString);
 
         store.record(new PushPass.Result("laptop", Optional.empty(), List.of(), "ssh: connection refused"), Instant.now());
-        CliRun failed = CliRun.of("--config", config.toString(), "status");
-        assertEquals(1, failed.exitCode(), failed::toString);
-        assertTrue(failed.out().contains("failed: ssh: connection refused"), failed::toString);
+        CliRun failing = CliRun.of("--config", config.toString(), "status");
+        assertEquals(1, failing.exitCode(), failing::toString);
+        assertTrue(failing.out().startsWith("ZREPLJ WARNING: job laptop: last pass failed: ssh: connection refused"),
+                failing::toString);
 
-        store.record(new PushPass.Result("laptop", Optional.empty(), List.of(new FilesystemResult(
-                DatasetName.of("rpool/home"), Outcome.REPLICATED, 1, 10, "")), null), Instant.now());
-        CliRun ok = CliRun.of("--config", config.toString(), "status", "--json");
-        assertEquals(0, ok.exitCode(), ok::toString);
-        assertTrue(ok.out().contains("\"outcome\" : \"REPLICATED\""), ok::toString);
+        Thread.sleep(1100);
+        CliRun crit = CliRun.of("--config", config.toString(), "status", "--warn", "1s", "--crit", "1s");
+        assertEquals(2, crit.exitCode(), crit::toString);
+
+        CliRun bad = CliRun.of("--config", config.toString(), "status", "--warn", "2d", "--crit", "1d");
+        assertEquals(new CliRun(2, "", "zreplj: status: the warning age must be positive and not above the critical"
+                + " age (warn 2d, crit 1d); give both --warn and --crit, warn below crit\n"), bad);
+
+        Files.writeString(store.file("laptop"), "{ not json");
+        CliRun unknown = CliRun.of("--config", config.toString(), "status");
+        assertEquals(3, unknown.exitCode(), unknown::toString);
+        assertTrue(unknown.out().startsWith("ZREPLJ UNKNOWN: job laptop: " + store.file("laptop")
+                + ": unreadable status file"), unknown::toString);
     }
 
     @Test
-    void aPassWithAFailedStageIsNotOk() throws Exception {
+    void staleWarnAndCritByTheConfiguredAges() throws Exception {
         Path config = dir.resolve("zreplj.yml");
+        Path state = dir.resolve("state");
         Files.writeString(config, TestConfigs.PUSH_AND_SINK.replace("jobs:", "global:\n  zreplj:\n    state_dir: "
-                + dir.resolve("state") + "\njobs:"));
-        // Every filesystem replicated, but the snapshot of this pass failed: not "ok".
-        new JobStatusStore(dir.resolve("state")).record(new PushPass.Result("laptop", Optional.empty(),
-                List.of(new FilesystemResult(DatasetName.of("rpool/home"), Outcome.UP_TO_DATE, 0, 0, "@s")), null,
-                List.of(), null, List.of("snapshot: taking @zrepl_1 of 1 filesystem failed: out of space")),
-                Instant.now());
-        CliRun status = CliRun.of("--config", config.toString(), "status");
-        assertEquals(1, status.exitCode(), status::toString);
-        assertTrue(status.out().contains("failed: snapshot: taking @zrepl_1 of 1 filesystem failed: out of space"),
-                status::toString);
+                + state + "\n    status:\n      warn: 1h\n      crit: 3h\njobs:").replaceFirst("(?s)  - name: box.*", ""));
+        new JobStatusStore(state).record(new PushPass.Result("laptop", Optional.of("zrepl_1"), List.of(
+                new FilesystemResult(DatasetName.of("rpool/home"), Outcome.UP_TO_DATE, 0, 0, "@zrepl_1")), null),
+                Instant.now().minus(Duration.ofHours(2)));
+        CliRun warn = CliRun.of("--config", config.toString(), "status");
+        assertEquals(1, warn.exitCode(), warn::toString);
+        assertTrue(warn.out().startsWith("ZREPLJ WARNING: job laptop rpool/home: last success 2h"), warn::toString);
+        CliRun crit = CliRun.of("--config", config.toString(), "status", "--crit", "90m");
+        assertEquals(2, crit.exitCode(), crit::toString);
+        CliRun ok = CliRun.of("--config", config.toString(), "status", "--warn", "1d", "--crit", "2d");
+        assertEquals(0, ok.exitCode(), ok::toString);
     }
 }

@@ -15,6 +15,11 @@ import java.util.concurrent.TimeUnit;
 public final class ZfsProcess implements SendStream {
     static final int STDERR_LIMIT = 64 * 1024;
     private static final long KILL_GRACE_MILLIS = 2000;
+    /**
+     * How long stderr may stay open after zfs exited. A grandchild that inherited the pipe (a helper zfs
+     * forked, or one our kill did not reach) would otherwise hold {@link #finish()} for as long as it lives.
+     */
+    static final long STDERR_GRACE_MILLIS = 2000;
 
     private final List<String> command;
     private final Process process;
@@ -58,7 +63,9 @@ public final class ZfsProcess implements SendStream {
     /** Waits for exit; throws with zfs's stderr when the exit status is non-zero. */
     public void finish() throws ZfsException, InterruptedException {
         int exit = process.waitFor();
-        drainer.join();
+        // Bounded: past the grace the drainer (a daemon thread) is left to end with the pipe's last holder,
+        // and what it read so far is the message.
+        drainer.join(STDERR_GRACE_MILLIS);
         if (exit != 0) {
             throw new ZfsException(command, exit, stderr.text());
         }
@@ -69,6 +76,8 @@ public final class ZfsProcess implements SendStream {
         if (!process.isAlive()) {
             return;
         }
+        // Taken before the kill: once zfs is gone its children are re-parented and out of our reach.
+        List<ProcessHandle> descendants = process.descendants().toList();
         process.destroy();
         try {
             if (!process.waitFor(KILL_GRACE_MILLIS, TimeUnit.MILLISECONDS)) {
@@ -78,6 +87,7 @@ public final class ZfsProcess implements SendStream {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
         }
+        descendants.forEach(ProcessHandle::destroyForcibly);
     }
 
     @Override

@@ -63,6 +63,34 @@ class ZfsProcessTest {
         assertTrue((System.nanoTime() - start) / 1_000_000 < 10_000, "kill must not wait for the process");
         ZfsException e = assertThrows(ZfsException.class, p::finish);
         assertFalse(e.exitCode() == 0);
+        assertTrue((System.nanoTime() - start) / 1_000_000 < 10_000,
+                "kill reaches the grandchild that holds stderr, so finish does not wait for its 60 s");
+    }
+
+    @Test
+    void finishDoesNotWaitForAGrandchildHoldingStderr() throws Exception {
+        // zfs exits, but something it started keeps the stderr pipe open for 60 s. The process exits only
+        // once the drainer has read its first line, so the drainer is blocked reading the pipe, not racing
+        // the JDK's own drain at exit.
+        ZfsProcess p = ZfsProcess.start(List.of("/bin/sh", "-c", "echo early >&2; sleep 60 & echo $!; read go; exit 0"));
+        long grandchild = Long.parseLong(new java.io.BufferedReader(new java.io.InputStreamReader(p.stdout(),
+                StandardCharsets.UTF_8)).readLine().trim());
+        try {
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (!p.stderr().equals("early\n")) {
+                assertTrue(System.nanoTime() < deadline, "stderr: " + p.stderr());
+                Thread.sleep(5);
+            }
+            p.stdin().write("go\n".getBytes(StandardCharsets.UTF_8));
+            p.stdin().close();
+            long start = System.nanoTime();
+            p.finish();
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(millis < ZfsProcess.STDERR_GRACE_MILLIS + 3000, "finish took " + millis + " ms");
+            assertEquals("early\n", p.stderr());
+        } finally {
+            ProcessHandle.of(grandchild).ifPresent(ProcessHandle::destroyForcibly);
+        }
     }
 
     @Test

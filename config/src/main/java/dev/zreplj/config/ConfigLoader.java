@@ -122,10 +122,23 @@ public final class ConfigLoader {
         if (own.isEmpty()) {
             return Global.defaults();
         }
-        YamlMapping z = own.get().allowOnly("state_dir", "zfs_binary");
+        YamlMapping z = own.get().allowOnly("state_dir", "zfs_binary", "status");
         Path stateDir = z.has("state_dir") ? absolutePath(z, "state_dir") : Global.DEFAULT_STATE_DIR;
         Path zfs = z.has("zfs_binary") ? absolutePath(z, "zfs_binary") : null;
-        return new Global(stateDir, zfs);
+        Optional<YamlMapping> status = z.optionalMapping("status");
+        return new Global(stateDir, zfs, status.isEmpty() ? StatusThresholds.DEFAULTS : readStatus(status.get()));
+    }
+
+    private static StatusThresholds readStatus(YamlMapping s) throws ConfigException {
+        s.allowOnly("warn", "crit");
+        Duration warn = s.has("warn") ? duration(s, "warn", true) : StatusThresholds.DEFAULTS.warn();
+        Duration crit = s.has("crit") ? duration(s, "crit", true) : StatusThresholds.DEFAULTS.crit();
+        try {
+            return new StatusThresholds(warn, crit);
+        } catch (IllegalArgumentException e) {
+            String key = s.has("crit") ? "crit" : "warn";
+            throw s.source().error(s.require(key), "global.zreplj.status." + key + ": " + e.getMessage());
+        }
     }
 
     // ---- push ----

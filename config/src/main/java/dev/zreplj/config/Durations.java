@@ -51,4 +51,22 @@ public final class Durations {
         }
         return d;
     }
+
+    /** The inverse of {@link #parse} for whole seconds, in days, hours, minutes and seconds: "1d1h", "10m", "0s". */
+    public static String format(Duration d) {
+        long s = d.getSeconds();
+        if (s == 0) {
+            return "0s";
+        }
+        StringBuilder sb = new StringBuilder();
+        long[] units = {86_400, 3600, 60, 1};
+        String[] names = {"d", "h", "m", "s"};
+        for (int i = 0; i < units.length; i++) {
+            if (s >= units[i]) {
+                sb.append(s / units[i]).append(names[i]);
+                s %= units[i];
+            }
+        }
+        return sb.toString();
+    }
 }

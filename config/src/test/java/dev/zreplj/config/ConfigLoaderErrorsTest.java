@@ -329,4 +329,26 @@ class ConfigLoaderErrorsTest {
         assertEquals("2:3: unknown key 'loging' (did you mean 'logging'?)",
                 error("global:\n  loging: []\njobs: []\n"));
     }
+
+    @Test
+    void statusThresholds() throws Exception {
+        assertEquals("5:13: global.zreplj.status.crit: the warning age must be positive and not above the critical age (warn 2d, crit 1d)",
+                error("global:\n  zreplj:\n    status:\n      warn: 2d\n      crit: 1d\njobs: []\n"));
+        assertEquals("4:13: global.zreplj.status.warn: the warning age must be positive and not above the critical age (warn 3d, crit 2d1h)",
+                error("global:\n  zreplj:\n    status:\n      warn: 3d\njobs: []\n"));
+        assertTrue(error("global:\n  zreplj:\n    status:\n      crit: soon\njobs: []\n")
+                .startsWith("4:13: 'crit': invalid duration 'soon'"));
+        assertEquals("4:7: unknown key 'critical' (allowed: warn, crit)",
+                error("global:\n  zreplj:\n    status:\n      critical: 1d\njobs: []\n"));
+    }
+
+    @Test
+    void statusThresholdsDefaultAndOverride() throws Exception {
+        Path file = dir.resolve("zreplj.yml");
+        Files.writeString(file, "global:\n  zreplj:\n    status:\n      warn: 2h\njobs: []\n");
+        assertEquals(new StatusThresholds(java.time.Duration.ofHours(2), java.time.Duration.ofHours(49)),
+                new ConfigLoader().load(file).global().status());
+        Files.writeString(file, "jobs: []\n");
+        assertEquals(StatusThresholds.DEFAULTS, new ConfigLoader().load(file).global().status());
+    }
 }

@@ -30,4 +30,11 @@ class DurationsTest {
         assertEquals("duration '99999999999999999999s' is too large", assertThrows(IllegalArgumentException.class,
                 () -> Durations.parse("99999999999999999999s")).getMessage());
     }
+
+    @Test
+    void formatIsTheInverseOfParse() {
+        for (String text : new String[] {"0s", "1s", "10m", "1h30m", "1d1h", "14d", "2d1h1m1s"}) {
+            org.junit.jupiter.api.Assertions.assertEquals(text, Durations.format(Durations.parse(text)));
+        }
+    }
 }

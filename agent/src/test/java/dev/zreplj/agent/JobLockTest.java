@@ -1,0 +1,67 @@
+package dev.zreplj.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JobLockTest {
+    @TempDir
+    Path state;
+
+    private static final long SELF = ProcessHandle.current().pid();
+
+    @Test
+    void aSecondPassOfTheSameJobRefusesNamingTheRunningProcess() throws Exception {
+        try (JobLock first = JobLock.acquire(state, List.of("laptop"))) {
+            JobLock.HeldException e = assertThrows(JobLock.HeldException.class,
+                    () -> JobLock.acquire(state, List.of("laptop")));
+            assertTrue(e.getMessage().startsWith("job laptop: another pass is running (pid " + SELF + ", "),
+                    e.getMessage());
+            assertTrue(e.getMessage().endsWith("; it holds " + JobLock.file(state, "laptop")
+                    + ". Wait for it to finish, or stop that process"), e.getMessage());
+            assertEquals(SELF + "\n", Files.readString(JobLock.file(state, "laptop")));
+            // Another job is not held up by it.
+            JobLock.acquire(state, List.of("server")).close();
+        }
+        JobLock.acquire(state, List.of("laptop")).close();
+    }
+
+    @Test
+    void aLockLeftByADeadProcessIsTakenOver() throws Exception {
+        Process dead = new ProcessBuilder("true").start();
+        dead.waitFor();
+        Path file = JobLock.file(state, "laptop");
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, dead.pid() + "\n");
+        try (JobLock lock = JobLock.acquire(state, List.of("laptop"))) {
+            assertEquals(SELF + "\n", Files.readString(file));
+        }
+    }
+
+    @Test
+    void allOrNone() throws Exception {
+        try (JobLock held = JobLock.acquire(state, List.of("b"))) {
+            assertThrows(JobLock.HeldException.class, () -> JobLock.acquire(state, List.of("a", "b")));
+            // "a" was released when "b" refused.
+            JobLock.acquire(state, List.of("a")).close();
+        }
+    }
+
+    @Test
+    void garbageInTheFileIsNotAPid() throws Exception {
+        Path file = JobLock.file(state, "laptop");
+        try (JobLock held = JobLock.acquire(state, List.of("laptop"))) {
+            Files.writeString(file, "not a pid");
+            JobLock.HeldException e = assertThrows(JobLock.HeldException.class,
+                    () -> JobLock.acquire(state, List.of("laptop")));
+            assertEquals("job laptop: another pass is running; it holds " + file
+                    + ". Wait for it to finish, or stop that process", e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,209 @@
+package dev.zreplj.status;
+
+import dev.zreplj.agent.JobStatusStore.FilesystemStatus;
+import dev.zreplj.agent.JobStatusStore.JobStatus;
+import dev.zreplj.config.Durations;
+import dev.zreplj.config.StatusThresholds;
+import dev.zreplj.stdinserver.ClientStatusFile.ClientStatus;
+import dev.zreplj.stdinserver.ClientStatusFile.Received;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Judges the status files by age, at one instant: a push job or a client is OK only when a backup of
+ * each of its filesystems exists and is younger than the warning age, and (agent) the last pass failed
+ * nowhere. A failed last pass is a WARNING of its own; how long the backup has not been refreshed is
+ * what makes it CRITICAL, so a laptop that missed one pass off the network does not page anyone.
+ */
+public final class StatusCheck {
+    private final StatusThresholds thresholds;
+    private final Instant now;
+
+    public StatusCheck(StatusThresholds thresholds, Instant now) {
+        this.thresholds = thresholds;
+        this.now = now;
+    }
+
+    public StatusReport.Job job(String name, Optional<JobStatus> file) {
+        if (file.isEmpty()) {
+            return new StatusReport.Job(name, Level.CRITICAL, List.of("never run: no backup exists"), null, null, null,
+                    List.of(), List.of());
+        }
+        JobStatus s = file.get();
+        List<String> problems = new ArrayList<>();
+        Level level = Level.OK;
+        if (s.error() != null && s.stageFailures().isEmpty()) {
+            // A file from before stage failures; newer passes name the error as a stage failure too.
+            problems.add("last pass failed: " + s.error());
+            level = Level.WARNING;
+        }
+        for (String stage : s.stageFailures()) {
+            problems.add("last pass failed at " + stage);
+            level = Level.WARNING;
+        }
+        if (s.filesystems().isEmpty()) {
+            problems.add("no filesystem replicated yet");
+            level = Level.CRITICAL;
+        }
+        List<StatusReport.Filesystem> filesystems = new ArrayList<>();
+        for (FilesystemStatus f : s.filesystems()) {
+            StatusReport.Filesystem fs = filesystem(f);
+            filesystems.add(fs);
+            level = level.worst(fs.status());
+        }
+        return new StatusReport.Job(name, level, problems, iso(s.lastRun()), age(s.lastRun()), s.error(),
+                s.stageFailures(), filesystems);
+    }
+
+    public StatusReport.Job unreadableJob(String name, String why) {
+        return new StatusReport.Job(name, Level.UNKNOWN, List.of(why), null, null, null, List.of(), List.of());
+    }
+
+    private StatusReport.Filesystem filesystem(FilesystemStatus f) {
+        List<String> problems = new ArrayList<>();
+        Level level = Level.OK;
+        if (f.failed()) {
+            problems.add("last attempt " + f.outcome().toLowerCase() + ": " + f.message());
+            level = Level.WARNING;
+        }
+        Long successAge = f.lastSuccess() == 0 ? null : age(f.lastSuccess());
+        if (successAge == null) {
+            problems.add("never replicated");
+            level = Level.CRITICAL;
+        } else {
+            level = level.worst(byAge("last success", successAge, problems));
+        }
+        Long snapshotAge = f.lastSnapshot() == null ? null : age(f.lastSnapshot());
+        if (snapshotAge != null) {
+            level = level.worst(byAge("last snapshot", snapshotAge, problems));
+        }
+        return new StatusReport.Filesystem(f.filesystem(), level, problems, f.outcome(), f.message(),
+                iso(f.lastAttempt()), f.lastSuccess() == 0 ? null : iso(f.lastSuccess()), successAge,
+                f.lastSnapshot() == null ? null : iso(f.lastSnapshot()), snapshotAge, f.bytes(),
+                f.estimatedBytes() == null || f.estimatedBytes() < 0 ? null : f.estimatedBytes()); // -1: zfs gave none
+    }
+
+    /** {@code status} null: the box has no file of this client, it never connected or never sent. */
+    public StatusReport.Client client(String job, String client, ClientStatus status) {
+        if (status == null || status.filesystems().isEmpty()) {
+            return new StatusReport.Client(job, client, Level.CRITICAL, List.of("nothing received yet: no backup exists"),
+                    null, null, List.of());
+        }
+        Level level = Level.OK;
+        List<StatusReport.Received> filesystems = new ArrayList<>();
+        Instant newest = null;
+        for (Map.Entry<String, Received> e : status.filesystems().entrySet()) {
+            Received r = e.getValue();
+            List<String> problems = new ArrayList<>();
+            Instant received = parse(r.received());
+            Level fsLevel;
+            Long receivedAge = null;
+            if (received == null) {
+                problems.add("unreadable receive time '" + r.received() + "' in the client's status file");
+                fsLevel = Level.UNKNOWN;
+            } else {
+                receivedAge = age(received.getEpochSecond());
+                fsLevel = byAge("last received", receivedAge, problems);
+                newest = newest == null || received.isAfter(newest) ? received : newest;
+            }
+            filesystems.add(new StatusReport.Received(e.getKey(), fsLevel, problems, r.snapshot(), r.guid(),
+                    received == null ? null : received.toString(), receivedAge));
+            level = level.worst(fsLevel);
+        }
+        return new StatusReport.Client(job, client, level, List.of(), newest == null ? null : newest.toString(),
+                newest == null ? null : age(newest.getEpochSecond()), filesystems);
+    }
+
+    public StatusReport.Client unreadableClient(String job, String client, String why) {
+        return new StatusReport.Client(job, client, Level.UNKNOWN, List.of(why), null, null, List.of());
+    }
+
+    private Level byAge(String what, long ageSeconds, List<String> problems) {
+        Duration age = Duration.ofSeconds(ageSeconds);
+        if (age.compareTo(thresholds.crit()) >= 0) {
+            problems.add(what + " " + Durations.format(age) + " ago (critical from " + Durations.format(thresholds.crit()) + ")");
+            return Level.CRITICAL;
+        }
+        if (age.compareTo(thresholds.warn()) >= 0) {
+            problems.add(what + " " + Durations.format(age) + " ago (warning from " + Durations.format(thresholds.warn()) + ")");
+            return Level.WARNING;
+        }
+        return Level.OK;
+    }
+
+    /** Ages by this machine's clock; a time in the future (a clock set back) counts as age 0, never negative. */
+    private long age(long epochSecond) {
+        return Math.max(0, now.getEpochSecond() - epochSecond);
+    }
+
+    private static String iso(long epochSecond) {
+        return Instant.ofEpochSecond(epochSecond).toString();
+    }
+
+    private static Instant parse(String iso) {
+        try {
+            return iso == null ? null : Instant.parse(iso);
+        } catch (DateTimeParseException e) {
+            return null;
+        }
+    }
+
+    public StatusReport report(List<StatusReport.Job> push, List<StatusReport.Client> sink) {
+        Level level = push.isEmpty() && sink.isEmpty() ? Level.UNKNOWN : Level.OK;
+        for (StatusReport.Job j : push) {
+            level = level.worst(j.status());
+        }
+        for (StatusReport.Client c : sink) {
+            level = level.worst(c.status());
+        }
+        return new StatusReport(StatusReport.SCHEMA, now.toString(), level, summary(level, push, sink),
+                new StatusReport.Thresholds(thresholds.warn().toSeconds(), thresholds.crit().toSeconds()), push, sink);
+    }
+
+    /** The first line: the state, and the worst problem first so that a notification says what is wrong. */
+    private String summary(Level level, List<StatusReport.Job> push, List<StatusReport.Client> sink) {
+        List<String> problems = new ArrayList<>();
+        for (Level wanted : List.of(Level.CRITICAL, Level.WARNING, Level.UNKNOWN)) {
+            for (StatusReport.Job j : push) {
+                // A job's own problems (a failed pass) are warnings beside its filesystems; alone they are its state.
+                Level own = j.filesystems().isEmpty() ? j.status() : Level.WARNING;
+                j.problems().stream().filter(p -> own == wanted).forEach(p -> problems.add("job " + j.job() + ": " + p));
+                j.filesystems().stream().filter(f -> f.status() == wanted).forEach(f -> problems.add("job " + j.job()
+                        + " " + f.filesystem() + ": " + String.join(", ", f.problems())));
+            }
+            for (StatusReport.Client c : sink) {
+                c.problems().stream().filter(p -> c.status() == wanted).forEach(p -> problems.add("client " + c.client()
+                        + ": " + p));
+                c.filesystems().stream().filter(f -> f.status() == wanted).forEach(f -> problems.add("client "
+                        + c.client() + " " + f.filesystem() + ": " + String.join(", ", f.problems())));
+            }
+        }
+        if (level == Level.UNKNOWN && problems.isEmpty()) {
+            return "ZREPLJ UNKNOWN: no push or sink job in this config";
+        }
+        if (problems.isEmpty()) {
+            long filesystems = push.stream().mapToLong(j -> j.filesystems().size()).sum()
+                    + sink.stream().mapToLong(c -> c.filesystems().size()).sum();
+            List<String> parts = new ArrayList<>();
+            if (!push.isEmpty()) {
+                parts.add(count(push.size(), "job"));
+            }
+            if (!sink.isEmpty()) {
+                parts.add(count(sink.size(), "client"));
+            }
+            return "ZREPLJ OK: " + String.join(", ", parts) + ", " + count(filesystems, "filesystem")
+                    + " backed up within " + Durations.format(thresholds.warn());
+        }
+        return "ZREPLJ " + level + ": " + problems.get(0)
+                + (problems.size() > 1 ? " (and " + (problems.size() - 1) + " more)" : "");
+    }
+
+    private static String count(long n, String what) {
+        return n + " " + what + (n == 1 ? "" : "s");
+    }
+}

@@ -1,0 +1,134 @@
+package dev.zreplj.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.zreplj.agent.JobStatusStore.FilesystemStatus;
+import dev.zreplj.agent.JobStatusStore.JobStatus;
+import dev.zreplj.config.StatusThresholds;
+import dev.zreplj.stdinserver.ClientStatusFile.ClientStatus;
+import dev.zreplj.stdinserver.ClientStatusFile.Received;
+import dev.zreplj.status.StatusCheck;
+import dev.zreplj.status.StatusReport;
+import java.time.Instant;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The {@code status --json} schema of docs/cli.md, field by field with its JSON type: a renamed field, a
+ * new one, or one whose type changes (an epoch number where an ISO string was, a sentinel where null
+ * was) fails here, and must then bump {@link StatusReport#SCHEMA} and the docs.
+ */
+class StatusJsonSchemaTest {
+    private static final Map<String, String> SCHEMA_1 = new TreeMap<>(Map.ofEntries(
+            Map.entry("schema", "number"),
+            Map.entry("checked", "iso"),
+            Map.entry("status", "state"),
+            Map.entry("summary", "string"),
+            Map.entry("thresholds", "object"),
+            Map.entry("thresholds.warn_seconds", "number"),
+            Map.entry("thresholds.crit_seconds", "number"),
+            Map.entry("push", "array"),
+            Map.entry("push[]", "object"),
+            Map.entry("push[].job", "string"),
+            Map.entry("push[].status", "state"),
+            Map.entry("push[].problems", "array"),
+            Map.entry("push[].problems[]", "string"),
+            Map.entry("push[].last_run", "iso|null"),
+            Map.entry("push[].last_run_age_seconds", "number|null"),
+            Map.entry("push[].error", "string|null"),
+            Map.entry("push[].stage_failures", "array"),
+            Map.entry("push[].stage_failures[]", "string"),
+            Map.entry("push[].filesystems", "array"),
+            Map.entry("push[].filesystems[]", "object"),
+            Map.entry("push[].filesystems[].filesystem", "string"),
+            Map.entry("push[].filesystems[].status", "state"),
+            Map.entry("push[].filesystems[].problems", "array"),
+            Map.entry("push[].filesystems[].problems[]", "string"),
+            Map.entry("push[].filesystems[].outcome", "string"),
+            Map.entry("push[].filesystems[].message", "string"),
+            Map.entry("push[].filesystems[].last_attempt", "iso"),
+            Map.entry("push[].filesystems[].last_success", "iso|null"),
+            Map.entry("push[].filesystems[].last_success_age_seconds", "number|null"),
+            Map.entry("push[].filesystems[].last_snapshot", "iso|null"),
+            Map.entry("push[].filesystems[].last_snapshot_age_seconds", "number|null"),
+            Map.entry("push[].filesystems[].bytes", "number|null"),
+            Map.entry("push[].filesystems[].estimated_bytes", "number|null"),
+            Map.entry("sink", "array"),
+            Map.entry("sink[]", "object"),
+            Map.entry("sink[].job", "string"),
+            Map.entry("sink[].client", "string"),
+            Map.entry("sink[].status", "state"),
+            Map.entry("sink[].problems", "array"),
+            Map.entry("sink[].problems[]", "string"),
+            Map.entry("sink[].last_received", "iso|null"),
+            Map.entry("sink[].last_received_age_seconds", "number|null"),
+            Map.entry("sink[].filesystems", "array"),
+            Map.entry("sink[].filesystems[]", "object"),
+            Map.entry("sink[].filesystems[].filesystem", "string"),
+            Map.entry("sink[].filesystems[].status", "state"),
+            Map.entry("sink[].filesystems[].problems", "array"),
+            Map.entry("sink[].filesystems[].problems[]", "string"),
+            Map.entry("sink[].filesystems[].snapshot", "string"),
+            Map.entry("sink[].filesystems[].guid", "string"),
+            Map.entry("sink[].filesystems[].received", "iso|null"),
+            Map.entry("sink[].filesystems[].received_age_seconds", "number|null")));
+
+    @Test
+    void everyFieldHasItsDocumentedType() throws Exception {
+        long now = 1_800_000_000L;
+        StatusCheck check = new StatusCheck(StatusThresholds.DEFAULTS, Instant.ofEpochSecond(now));
+        // Every field appears at least once with a value and once as null, where it may be null.
+        StatusReport report = check.report(List.of(
+                check.job("laptop", Optional.of(new JobStatus("laptop", now - 60, "ssh: connection refused", List.of(
+                        new FilesystemStatus("rpool/a", "REPLICATED", "rpool/a: replicated", now - 60, now - 60, 10L, 9L,
+                                now - 60),
+                        new FilesystemStatus("rpool/b", "FAILED", "rpool/b: failed", now - 60, 0)),
+                        List.of("prune: 1 filesystem failed")))),
+                check.job("never", Optional.empty())),
+                List.of(check.client("box", "laptop", new ClientStatus("laptop", Map.of(
+                                "rpool/a", new Received("zrepl_1", "18446744073709551615", "2027-01-15T07:59:00Z"),
+                                "rpool/b", new Received("zrepl_1", "1", "garbage")))),
+                        check.client("box", "desktop", null)));
+        JsonNode json = StatusCommand.JSON.readTree(StatusCommand.JSON.writeValueAsString(report));
+        Map<String, String> seen = new TreeMap<>();
+        walk("", json, seen);
+        assertEquals(SCHEMA_1, seen);
+        assertEquals(1, json.get("schema").asInt());
+    }
+
+    private static void walk(String path, JsonNode node, Map<String, String> seen) {
+        if (!path.isEmpty()) {
+            seen.merge(path, type(path, node), StatusJsonSchemaTest::union);
+        }
+        if (node.isObject()) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                walk(path.isEmpty() ? e.getKey() : path + "." + e.getKey(), e.getValue(), seen);
+            }
+        } else if (node.isArray()) {
+            node.forEach(element -> walk(path + "[]", element, seen));
+        }
+    }
+
+    private static String type(String path, JsonNode node) {
+        if (node.isNull()) return "null";
+        if (node.isIntegralNumber()) return "number";
+        if (node.isObject()) return "object";
+        if (node.isArray()) return "array";
+        if (!node.isTextual()) return node.getNodeType().toString();
+        String text = node.asText();
+        if (path.endsWith("status") && List.of("OK", "WARNING", "CRITICAL", "UNKNOWN").contains(text)) return "state";
+        if (text.matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ")) return "iso";
+        return "string";
+    }
+
+    private static String union(String a, String b) {
+        if (a.equals(b)) return a;
+        return a.equals("null") ? b + "|null" : b.equals("null") ? a + "|null" : a.contains(b) ? a : a + "," + b;
+    }
+}

@@ -1,0 +1,172 @@
+package dev.zreplj.status;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.zreplj.agent.JobStatusStore.FilesystemStatus;
+import dev.zreplj.agent.JobStatusStore.JobStatus;
+import dev.zreplj.config.StatusThresholds;
+import dev.zreplj.stdinserver.ClientStatusFile.ClientStatus;
+import dev.zreplj.stdinserver.ClientStatusFile.Received;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** Every state of both sides at a fixed instant, with thresholds of 1 h and 2 h. */
+class StatusCheckTest {
+    private static final long NOW = 1_800_000_000L;
+    private static final long HOUR = 3600;
+    private final StatusCheck check = new StatusCheck(new StatusThresholds(Duration.ofHours(1), Duration.ofHours(2)),
+            Instant.ofEpochSecond(NOW));
+
+    private static JobStatus job(String error, List<String> stages, FilesystemStatus... filesystems) {
+        return new JobStatus("laptop", NOW - 60, error, List.of(filesystems), stages);
+    }
+
+    private static FilesystemStatus fs(String outcome, long successAgo, Long snapshotAgo) {
+        return new FilesystemStatus("rpool/home", outcome, "rpool/home: " + outcome.toLowerCase(), NOW - 60,
+                successAgo < 0 ? 0 : NOW - successAgo, null, null, snapshotAgo == null ? null : NOW - snapshotAgo);
+    }
+
+    private StatusReport agent(JobStatus status) {
+        return check.report(List.of(check.job("laptop", Optional.ofNullable(status))), List.of());
+    }
+
+    private StatusReport box(ClientStatus status) {
+        return check.report(List.of(), List.of(check.client("box", "laptop", status)));
+    }
+
+    private static ClientStatus received(long ago) {
+        return new ClientStatus("laptop", Map.of("rpool/home",
+                new Received("zrepl_1", "123", Instant.ofEpochSecond(NOW - ago).toString())));
+    }
+
+    @Test
+    void agentFreshIsOk() {
+        StatusReport r = agent(job(null, List.of(), fs("UP_TO_DATE", 60, 600L)));
+        assertEquals(Level.OK, r.status());
+        assertEquals(0, r.status().exitCode());
+        assertEquals("ZREPLJ OK: 1 job, 1 filesystem backed up within 1h", r.summary());
+    }
+
+    @Test
+    void agentStaleWarnsThenIsCritical() {
+        StatusReport warn = agent(job(null, List.of(), fs("UP_TO_DATE", HOUR, 60L)));
+        assertEquals(Level.WARNING, warn.status());
+        assertEquals(1, warn.status().exitCode());
+        assertEquals("ZREPLJ WARNING: job laptop rpool/home: last success 1h ago (warning from 1h)", warn.summary());
+
+        StatusReport crit = agent(job(null, List.of(), fs("UP_TO_DATE", 2 * HOUR + 5, 60L)));
+        assertEquals(Level.CRITICAL, crit.status());
+        assertEquals(2, crit.status().exitCode());
+        assertEquals("ZREPLJ CRITICAL: job laptop rpool/home: last success 2h5s ago (critical from 2h)", crit.summary());
+    }
+
+    @Test
+    void agentStaleSnapshotIsNotOkEvenWhenReplicationSucceeds() {
+        StatusReport r = agent(job(null, List.of(), fs("UP_TO_DATE", 60, 3 * HOUR)));
+        assertEquals(Level.CRITICAL, r.status());
+        assertEquals("ZREPLJ CRITICAL: job laptop rpool/home: last snapshot 3h ago (critical from 2h)", r.summary());
+    }
+
+    @Test
+    void agentNeverRunIsCritical() {
+        StatusReport r = agent(null);
+        assertEquals(Level.CRITICAL, r.status());
+        assertEquals("ZREPLJ CRITICAL: job laptop: never run: no backup exists", r.summary());
+        StatusReport noFilesystem = agent(job("ssh: connection refused", List.of()));
+        assertEquals(Level.CRITICAL, noFilesystem.status());
+        assertEquals("ZREPLJ CRITICAL: job laptop: last pass failed: ssh: connection refused (and 1 more)",
+                noFilesystem.summary());
+        StatusReport never = agent(job(null, List.of(), fs("FAILED", -1, null)));
+        assertEquals(Level.CRITICAL, never.status());
+    }
+
+    @Test
+    void agentFailingIsAWarningWhileTheBackupIsFresh() {
+        StatusReport error = agent(job("ssh: connection refused", List.of(), fs("FAILED", 60, 60L)));
+        assertEquals(Level.WARNING, error.status());
+        assertEquals("ZREPLJ WARNING: job laptop: last pass failed: ssh: connection refused (and 1 more)",
+                error.summary());
+
+        StatusReport stage = agent(job(null, List.of("snapshot: out of space"), fs("UP_TO_DATE", 60, 60L)));
+        assertEquals(Level.WARNING, stage.status());
+        assertEquals("ZREPLJ WARNING: job laptop: last pass failed at snapshot: out of space", stage.summary());
+
+        StatusReport filesystem = agent(job(null, List.of(), fs("CONFLICT", 60, null)));
+        assertEquals(Level.WARNING, filesystem.status());
+        assertEquals("ZREPLJ WARNING: job laptop rpool/home: last attempt conflict: rpool/home: conflict",
+                filesystem.summary());
+
+        StatusReport staleAndFailing = agent(job(null, List.of(), fs("FAILED", 3 * HOUR, null)));
+        assertEquals(Level.CRITICAL, staleAndFailing.status());
+    }
+
+    @Test
+    void unreadableFilesAreUnknownButNeverHideACriticalOne() {
+        StatusReport unknown = check.report(List.of(check.unreadableJob("laptop", "/s/jobs/laptop.json: unreadable")),
+                List.of());
+        assertEquals(Level.UNKNOWN, unknown.status());
+        assertEquals(3, unknown.status().exitCode());
+        StatusReport both = check.report(List.of(check.unreadableJob("a", "unreadable"), check.job("b", Optional.empty())),
+                List.of());
+        assertEquals(Level.CRITICAL, both.status());
+        assertEquals(Level.UNKNOWN, check.report(List.of(), List.of()).status());
+    }
+
+    @Test
+    void boxByAge() {
+        assertEquals(Level.OK, box(received(60)).status());
+        assertEquals(Level.WARNING, box(received(HOUR + 1)).status());
+        StatusReport crit = box(received(2 * HOUR));
+        assertEquals(Level.CRITICAL, crit.status());
+        assertEquals("ZREPLJ CRITICAL: client laptop rpool/home: last received 2h ago (critical from 2h)", crit.summary());
+        assertEquals(Level.OK, box(received(-600)).status(), "a receive time ahead of the clock is age 0, not negative");
+        assertEquals(0L, box(received(-600)).sink().get(0).filesystems().get(0).receivedAgeSeconds());
+    }
+
+    @Test
+    void boxClientThatNeverConnectedIsCritical() {
+        StatusReport r = box(null);
+        assertEquals(Level.CRITICAL, r.status());
+        assertEquals("ZREPLJ CRITICAL: client laptop: nothing received yet: no backup exists", r.summary());
+        assertEquals(Level.CRITICAL, box(new ClientStatus("laptop", Map.of())).status());
+        assertEquals(Level.UNKNOWN, box(new ClientStatus("laptop", Map.of("rpool/home",
+                new Received("zrepl_1", "1", "yesterday")))).status());
+    }
+
+    @Test
+    void textHasTheSummaryWithPerfdataThenDetail() {
+        StatusReport r = check.report(List.of(
+                        check.job("laptop", Optional.of(job(null, List.of(), fs("UP_TO_DATE", 90 * 60, 90 * 60L)))),
+                        check.job("other", Optional.empty())),
+                List.of(check.client("box", "laptop", received(60)), check.client("box", "desktop", null)));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        StatusText.print(r, new PrintStream(out, true, StandardCharsets.UTF_8));
+        assertEquals("""
+                ZREPLJ CRITICAL: job other: never run: no backup exists (and 2 more) | 'laptop:rpool/home'=5400s;3600;7200;0 'other'=U;3600;7200;0 'box/laptop:rpool/home'=60s;3600;7200;0 'box/desktop'=U;3600;7200;0
+                push job laptop: WARNING, last run 2027-01-15T07:59:00Z (1m ago)
+                  rpool/home: WARNING, up to date, last success 1h30m ago, last snapshot 1h30m ago -- last success 1h30m ago (warning from 1h); last snapshot 1h30m ago (warning from 1h)
+                push job other: CRITICAL -- never run: no backup exists
+                sink job box, client laptop: OK, 1 filesystem
+                  rpool/home: OK, @zrepl_1 received 2027-01-15T07:59:00Z (1m ago)
+                sink job box, client desktop: CRITICAL -- nothing received yet: no backup exists
+                """, out.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void noEstimateIsNullNotTheStoresMinusOne() {
+        StatusReport r = agent(job(null, List.of(), new FilesystemStatus("rpool/home", "REPLICATED", "m", NOW - 60,
+                NOW - 60, 2048L, -1L, null)));
+        StatusReport.Filesystem f = r.push().get(0).filesystems().get(0);
+        assertEquals(2048L, f.bytes());
+        assertEquals(null, f.estimatedBytes());
+        assertEquals(null, f.lastSnapshot());
+        assertEquals(null, f.lastSnapshotAgeSeconds());
+    }
+}
