@@ -231,7 +231,7 @@ final class ReceiveHandler {
                     + (from == 0 ? "a full stream" : "an incremental from guid " + Long.toUnsignedString(from)), "");
         }
         String snapshot = header.snapshotName();
-        if (snapshot != null && !snapshot.equals(cmd.snapshot())) {
+        if (!snapshot.equals(cmd.snapshot())) {
             throw new RemoteException(ErrorCodes.STREAM, "the stream carries snapshot '" + snapshot
                     + "', the command names '" + cmd.snapshot() + "'", "");
         }
