@@ -13,6 +13,7 @@ import java.io.FileOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.channels.Channels;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -43,7 +44,10 @@ final class StdinserverCommand implements Callable<Integer> {
             }
             Config config = parent.loadConfig();
             Zfs zfs = config.global().zfsBinary() != null ? new Zfs(config.global().zfsBinary()) : Zfs.locate();
-            InputStream in = new BufferedInputStream(new FileInputStream(FileDescriptor.in), BUFFER);
+            // Through a channel: a read blocked on it wakes when the idle watchdog interrupts it (a plain
+            // FileInputStream would stay blocked in read(2) however long the client stalls).
+            InputStream in = new BufferedInputStream(Channels.newInputStream(
+                    new FileInputStream(FileDescriptor.in).getChannel()), BUFFER);
             OutputStream out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 64 << 10);
             return new StdinServer(config, clientId, zfs, in, out, System.err).run();
         } finally {
