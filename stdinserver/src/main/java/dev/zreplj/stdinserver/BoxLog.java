@@ -45,8 +45,15 @@ final class BoxLog {
         write("INFO", text);
     }
 
-    /** A refusal or failure: into the box's log, and one line to the client's stderr, so it knows why. */
+    /** A refused request (the client got its ERROR reply): into the box's log, and the process's log on stderr. */
     void refused(String message) {
+        String text = Printable.of(message);
+        log.warn("client {}: {}", clientId, text);
+        write("WARN", text);
+    }
+
+    /** A failure that ends the process, or a keep_floor refusal: the box's log, and one line on the client's stderr. */
+    void failure(String message) {
         String text = Printable.of(message);
         err.println("zreplj stdinserver: client '" + clientId + "': " + text);
         write("WARN", text);

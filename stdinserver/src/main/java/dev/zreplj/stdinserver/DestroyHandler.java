@@ -76,7 +76,7 @@ final class DestroyHandler {
                 ReceiveTimes.update(session.stateDir(), target, versions, null, now), now);
         DestroyPlan plan = DestroyPlan.decide(versions, targets, floor, holds.held(target, candidates));
         for (String name : plan.keptByFloor()) {
-            log.refused("refused to destroy " + target + "@" + name + ": " + DestroyPlan.KEPT_BY_FLOOR);
+            log.failure("refused to destroy " + target + "@" + name + ": " + DestroyPlan.KEPT_BY_FLOOR);
         }
         List<Refusal> refused = new ArrayList<>(plan.refused());
         Set<String> gone = destroy(target, plan.destroy(), refused);

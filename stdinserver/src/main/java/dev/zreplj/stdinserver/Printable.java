@@ -1,9 +1,10 @@
 package dev.zreplj.stdinserver;
 
 /**
- * Client-chosen text made safe for one log line: control characters (CR and LF among them), DEL, the
- * Unicode line and paragraph separators and the backslash are written as escapes, so a client can
- * neither end a line nor forge an escape that reads as another line's start.
+ * Client-chosen text made safe for one log line: control characters (CR and LF among them), DEL, C1
+ * controls, the Unicode line and paragraph separators and lone surrogates are written as escapes, so a
+ * client cannot end a line (a backslash stays as it is: text the box escaped before, such as a name in a
+ * refusal, is not escaped twice).
  */
 final class Printable {
     private Printable() {
@@ -16,9 +17,7 @@ final class Printable {
         StringBuilder sb = new StringBuilder(s.length());
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (c == '\\') {
-                sb.append("\\\\");
-            } else if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) {
+            if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) {
                 sb.append(String.format("\\x%02x", (int) c));
             } else if (c == '\u2028' || c == '\u2029' || Character.isSurrogate(c) && !validPair(s, i)) {
                 sb.append(String.format("\\u%04x", (int) c));

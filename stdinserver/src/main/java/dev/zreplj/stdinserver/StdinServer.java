@@ -81,7 +81,7 @@ public final class StdinServer {
             boxLog.record(e.getMessage());
             return e.exitCode;
         } catch (IOException e) {
-            boxLog.refused(e.getMessage());
+            boxLog.failure(e.getMessage());
             return 1;
         } catch (RuntimeException e) {
             String message = "internal error: " + e;
@@ -91,7 +91,7 @@ public final class StdinServer {
             } catch (IOException ignored) {
                 // The client is gone too; stderr below is all that is left.
             }
-            boxLog.refused(message);
+            boxLog.failure(message);
             return 1;
         } finally {
             idle.stop();
@@ -153,8 +153,8 @@ public final class StdinServer {
             idle.expect("the rest of its " + t + " request", limits.streamTimeout());
             switch (t) {
                 case LIST -> list.handle(session);
-                case RECV -> receive.handle(session, reader.json(ReceiveCommand.class));
-                case DESTROY -> destroy.handle(session, reader.json(DestroyCommand.class));
+                case RECV -> receive.handle(session, request(ReceiveCommand.class));
+                case DESTROY -> destroy.handle(session, request(DestroyCommand.class));
                 case BYE -> {
                     return;
                 }
@@ -164,6 +164,16 @@ public final class StdinServer {
                     throw e;
                 }
             }
+        }
+    }
+
+    /** The current frame's JSON; one that does not fit is answered with ERROR {@code protocol}, then ends the process. */
+    private <T> T request(Class<T> type) throws IOException {
+        try {
+            return reader.json(type);
+        } catch (ProtocolException e) {
+            conversation.reply(new ErrorReply(ErrorCodes.PROTOCOL, e.getMessage(), ""));
+            throw e;
         }
     }
 
