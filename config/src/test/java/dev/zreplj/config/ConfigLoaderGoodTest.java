@@ -155,6 +155,7 @@ class ConfigLoaderGoodTest {
         Config sink = loader.load(Path.of("../contrib/config/sink.yml"));
         assertEquals(List.of("laptop", "webserver"), sink.sinkJobs().get(0).clientIdentities());
         assertEquals("grid(^zrepl_, " + floorGrid + ");", rules(sink.sinkJobs().get(0).keepFloor()));
+        assertEquals(ServeLimits.defaults(), sink.sinkJobs().get(0).limits(), "the sample states the defaults");
         assertEquals(Duration.ofDays(30), pushGrid.get(pushGrid.size() - 1).length());
     }
 }
