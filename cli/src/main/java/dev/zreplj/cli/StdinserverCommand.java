@@ -8,12 +8,10 @@ import dev.zreplj.zfs.Zfs;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;
-import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.channels.Channels;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -44,10 +42,7 @@ final class StdinserverCommand implements Callable<Integer> {
             }
             Config config = parent.loadConfig();
             Zfs zfs = config.global().zfsBinary() != null ? new Zfs(config.global().zfsBinary()) : Zfs.locate();
-            // Through a channel: a read blocked on it wakes when the idle watchdog interrupts it (a plain
-            // FileInputStream would stay blocked in read(2) however long the client stalls).
-            InputStream in = new BufferedInputStream(Channels.newInputStream(
-                    new FileInputStream(FileDescriptor.in).getChannel()), BUFFER);
+            InputStream in = new BufferedInputStream(new InterruptibleStdin(), BUFFER);
             OutputStream out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 64 << 10);
             return new StdinServer(config, clientId, zfs, in, out, System.err).run();
         } finally {

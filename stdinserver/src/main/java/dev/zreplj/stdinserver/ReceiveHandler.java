@@ -107,6 +107,9 @@ final class ReceiveHandler {
         try {
             StreamHeader header = StreamHeader.parse(first.bytes(), first.length());
             checkHeader(cmd, header);
+            if (cmd.rollback()) {
+                checkRollback(session, cmd, target);
+            }
             checkPartialState(session, cmd, header, target);
             DatasetName jail = session.jail().root();
             Set<DatasetName> existing = new HashSet<>(zfs.listFilesystems(jail));
@@ -115,9 +118,6 @@ final class ReceiveHandler {
             boolean overwritePlaceholder = cmd.fromGuid() == null && cmd.resumeToken() == null
                     && placeholders.isEmptyPlaceholder(target, existing);
             request = receiveRequest(session.job(), cmd, header, target, overwritePlaceholder);
-            if (cmd.rollback()) {
-                checkRollback(session, cmd, target);
-            }
         } catch (RemoteException e) {
             log.refused("refused RECV into " + target + ": " + e.getMessage());
             conversation.refuseStream(e, first.ended());
