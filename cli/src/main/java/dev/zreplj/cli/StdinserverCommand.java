@@ -8,7 +8,6 @@ import dev.zreplj.zfs.Zfs;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;
-import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -43,7 +42,7 @@ final class StdinserverCommand implements Callable<Integer> {
             }
             Config config = parent.loadConfig();
             Zfs zfs = config.global().zfsBinary() != null ? new Zfs(config.global().zfsBinary()) : Zfs.locate();
-            InputStream in = new BufferedInputStream(new FileInputStream(FileDescriptor.in), BUFFER);
+            InputStream in = new BufferedInputStream(new InterruptibleStdin(), BUFFER);
             OutputStream out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 64 << 10);
             return new StdinServer(config, clientId, zfs, in, out, System.err).run();
         } finally {

@@ -17,15 +17,17 @@ final class GridFit {
      * members (ties: smaller name is older), all with keep=all. Older than the last interval: not kept.
      *
      * @param matching indices into {@code candidates} of the snapshots matching the grid's regex
+     * @param clock    "now" when the caller knows it better than the snapshots do (the backup box's own
+     *                 clock, which no client can move); null for zrepl's newest matching creation
      * @return the kept indices
      */
     static List<Integer> keep(List<KeepRule.GridInterval> intervals, List<PruneCandidate> candidates,
-                              List<Integer> matching) {
+                              List<Integer> matching, Instant clock) {
         if (matching.isEmpty()) {
             return List.of();
         }
-        Instant now = matching.stream().map(i -> candidates.get(i).creation()).max(Comparator.naturalOrder())
-                .orElseThrow();
+        Instant now = clock != null ? clock : matching.stream().map(i -> candidates.get(i).creation())
+                .max(Comparator.naturalOrder()).orElseThrow();
         Instant[] starts = starts(now, intervals);
         List<List<Integer>> buckets = new ArrayList<>(intervals.size());
         for (int b = 0; b < intervals.size(); b++) {

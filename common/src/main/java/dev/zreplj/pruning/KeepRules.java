@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
 
 /**
  * Applies a keep-rule list to the snapshots of one filesystem, with zrepl's semantics (docs/pruning.md).
- * Pure: "now" of a grid is derived from the snapshots, never read from a clock.
+ * Pure: "now" of a grid is derived from the snapshots or given by the caller, never read from a clock.
  */
 public final class KeepRules {
     /**
@@ -32,10 +32,18 @@ public final class KeepRules {
      * @throws IllegalArgumentException if two candidates have the same name (one filesystem has unique ones)
      */
     public static List<Boolean> keep(List<KeepRule> rules, List<PruneCandidate> candidates) {
+        return keep(rules, candidates, null);
+    }
+
+    /**
+     * Like {@link #keep(List, List)}, but a grid's "now" is {@code now}, not the newest matching
+     * snapshot's creation: the backup box's floor, where creation times come from the client.
+     */
+    public static List<Boolean> keep(List<KeepRule> rules, List<PruneCandidate> candidates, Instant now) {
         requireUniqueNames(candidates);
         boolean[] kept = new boolean[candidates.size()];
         for (KeepRule rule : rules) {
-            for (int i : keptBy(rule, candidates)) {
+            for (int i : keptBy(rule, candidates, now)) {
                 kept[i] = true;
             }
         }
@@ -58,7 +66,7 @@ public final class KeepRules {
         int[] first = new int[candidates.size()];
         Arrays.fill(first, -1);
         for (int r = 0; r < rules.size(); r++) {
-            for (int i : keptBy(rules.get(r), candidates)) {
+            for (int i : keptBy(rules.get(r), candidates, null)) {
                 if (first[i] == -1) {
                     first[i] = r;
                 }
@@ -118,13 +126,13 @@ public final class KeepRules {
     }
 
     /** Indices into {@code candidates} of those the one rule keeps. */
-    static List<Integer> keptBy(KeepRule rule, List<PruneCandidate> candidates) {
+    static List<Integer> keptBy(KeepRule rule, List<PruneCandidate> candidates, Instant now) {
         if (rule instanceof KeepRule.LastN lastN) {
             return lastN(lastN, candidates);
         } else if (rule instanceof KeepRule.Regex regex) {
             return matching(candidates, regex.regex(), regex.negate());
         } else if (rule instanceof KeepRule.Grid grid) {
-            return GridFit.keep(grid.intervals(), candidates, matching(candidates, grid.regex(), false));
+            return GridFit.keep(grid.intervals(), candidates, matching(candidates, grid.regex(), false), now);
         } else if (rule instanceof KeepRule.NotReplicated notReplicated) {
             return notReplicated(notReplicated, candidates);
         }

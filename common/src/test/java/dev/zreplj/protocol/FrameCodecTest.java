@@ -342,6 +342,34 @@ class FrameCodecTest {
     }
 
     @Test
+    void wrongTypesForTextFieldsDoNotFit() {
+        String ok = "\"toGuid\":1,\"fromGuid\":null,\"rollback\":false,\"resumable\":false,"
+                + "\"resumeToken\":null,\"discardPartial\":false";
+        for (String path : List.of("1", "-7", "1.5", "true", "{}")) {
+            assertStartsWith("RECV frame does not fit its message: ",
+                    badRecv("{\"path\":" + path + ",\"snapshot\":\"s\"," + ok + "}").getMessage());
+            assertStartsWith("RECV frame does not fit its message: ",
+                    badRecv("{\"path\":\"a\",\"snapshot\":" + path + "," + ok + "}").getMessage());
+        }
+        assertStartsWith("RECV frame does not fit its message: ", badRecv("{\"path\":\"a\",\"snapshot\":\"s\","
+                + ok.replace("\"resumeToken\":null", "\"resumeToken\":5") + "}").getMessage());
+        assertStartsWith("DESTROY frame does not fit its message: ",
+                badDestroy("{\"path\":\"a\",\"snapshots\":[{\"name\":12,\"guid\":1}]}").getMessage());
+        FrameReader hello = serverSideReader(frame(0x01, json("{\"protocol\":" + Wire.PROTOCOL_VERSION
+                + ",\"software\":\"x\",\"capabilities\":[1],\"job\":\"j\"}")));
+        assertThrows(ProtocolException.class, () -> {
+            hello.next();
+            hello.hello();
+        });
+        FrameReader job = serverSideReader(frame(0x01, json("{\"protocol\":" + Wire.PROTOCOL_VERSION
+                + ",\"software\":\"x\",\"capabilities\":[],\"job\":42}")));
+        assertThrows(ProtocolException.class, () -> {
+            job.next();
+            job.hello();
+        });
+    }
+
+    @Test
     void jsonErrorsAreOneLine() {
         ProtocolException e = badRecv("{\"path\":\n\n[");
         assertEquals(1, e.getMessage().lines().count(), e.getMessage());

@@ -368,6 +368,12 @@ public final class ConfigLoader {
                     yield new KeepRule.NotReplicated(r.bool("keep_snapshot_at_cursor", true));
                 }
                 case "last_n" -> {
+                    if (side == Side.FLOOR) {
+                        // The client chooses what it sends: N junk snapshots would be the N a count keeps.
+                        throw src.error(typeNode, "keep rule 'last_n' is not allowed in keep_floor: a client can send"
+                                + " junk snapshots that a count keeps instead of the real ones; use a grid rule (the box"
+                                + " times it by its own receive clock)");
+                    }
                     r.allowOnly("type", "count", "regex");
                     int count = (int) ranged(r, "count", 1, Integer.MAX_VALUE);
                     yield new KeepRule.LastN(count, r.has("regex") ? regex(r) : null);
@@ -413,7 +419,7 @@ public final class ConfigLoader {
         if (!type.equals("stdinserver")) {
             throw src.error(typeNode, "serve type '" + type + "' is not supported by zreplj (stdinserver is)");
         }
-        serve.allowOnly("type", "client_identities");
+        serve.allowOnly("type", "client_identities", "zreplj");
         List<Node> idNodes = src.sequence(serve.require("client_identities"), "'client_identities'");
         if (idNodes.isEmpty()) {
             throw src.error(serve.require("client_identities"), "'client_identities' is empty; list the clients "
@@ -445,7 +451,18 @@ public final class ConfigLoader {
                 floor = readRules(policy, "keep_floor", Side.FLOOR);
             }
         }
-        return new SinkJob(name, root, clients, recv, floor);
+        ServeLimits limits = serve.has("zreplj") ? readServeLimits(serve.mapping("zreplj")) : ServeLimits.defaults();
+        return new SinkJob(name, root, clients, recv, floor, limits);
+    }
+
+    private static ServeLimits readServeLimits(YamlMapping z) throws ConfigException {
+        z.allowOnly("idle_timeout", "stream_timeout", "max_channels", "max_receives");
+        ServeLimits d = ServeLimits.defaults();
+        return new ServeLimits(
+                z.has("idle_timeout") ? duration(z, "idle_timeout", true) : d.idleTimeout(),
+                z.has("stream_timeout") ? duration(z, "stream_timeout", true) : d.streamTimeout(),
+                z.has("max_channels") ? (int) ranged(z, "max_channels", 1, 1000) : d.maxChannels(),
+                z.has("max_receives") ? (int) ranged(z, "max_receives", 1, ServeLimits.BOX_RECEIVES) : d.maxReceives());
     }
 
     private static RecvOptions readRecv(YamlMapping r) throws ConfigException {

@@ -7,12 +7,19 @@ import java.util.List;
 /**
  * @param keepFloor zreplj's {@code policy.keep_floor}: snapshots these rules keep are never destroyed at a
  *                  client's request (empty: no floor)
+ * @param limits    zreplj's {@code serve.zreplj}: timeouts and per-client caps
  */
 public record SinkJob(String name, DatasetName rootFs, List<String> clientIdentities, RecvOptions recv,
-                      List<KeepRule> keepFloor) implements Job {
+                      List<KeepRule> keepFloor, ServeLimits limits) implements Job {
     public SinkJob {
         clientIdentities = List.copyOf(clientIdentities);
         keepFloor = List.copyOf(keepFloor);
+    }
+
+    /** With the default {@link ServeLimits}. */
+    public SinkJob(String name, DatasetName rootFs, List<String> clientIdentities, RecvOptions recv,
+                   List<KeepRule> keepFloor) {
+        this(name, rootFs, clientIdentities, recv, keepFloor, ServeLimits.defaults());
     }
 
     /** The client's jail: {@code <root_fs>/<client>}. */

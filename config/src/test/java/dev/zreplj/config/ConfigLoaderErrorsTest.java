@@ -295,6 +295,28 @@ class ConfigLoaderErrorsTest {
                 error(SINK + "    recv:\n      placeholder: {encryption: on}\n"));
         assertEquals("9:7: 'bandwidth_limit' is not supported by zreplj; remove it",
                 error(SINK + "    recv:\n      bandwidth_limit: {max: 1 MiB}\n"));
+        assertEquals("8:34: keep rule 'last_n' is not allowed in keep_floor: a client can send junk snapshots that a"
+                        + " count keeps instead of the real ones; use a grid rule (the box times it by its own receive"
+                        + " clock)",
+                error(SINK + "    policy: {keep_floor: [{type: last_n, count: 3}]}\n"));
+    }
+
+    @Test
+    void sinkServeLimits() throws Exception {
+        String serve = "      client_identities: [laptop]\n";
+        assertEquals("8:30: 'idle_timeout': duration '0s' must be greater than zero",
+                error(SINK.replace(serve, serve + "      zreplj: {idle_timeout: 0s}\n")));
+        assertEquals("8:32: 'stream_timeout': invalid duration 'soon' (expected a number and a unit ms, s, m, h, d or w,"
+                        + " e.g. 10m, 1h30m, 14d)",
+                error(SINK.replace(serve, serve + "      zreplj: {stream_timeout: soon}\n")));
+        assertEquals("8:30: 'max_receives' must be between 1 and 4, not 5",
+                error(SINK.replace(serve, serve + "      zreplj: {max_receives: 5}\n")));
+        assertEquals("8:30: 'max_channels' must be between 1 and 1000, not 0",
+                error(SINK.replace(serve, serve + "      zreplj: {max_channels: 0}\n")));
+        assertEquals("8:16: unknown key 'max_channel' (did you mean 'max_channels'?)",
+                error(SINK.replace(serve, serve + "      zreplj: {max_channel: 3}\n")));
+        assertEquals("8:30: 'max_receives' must be a whole number, not 'two'",
+                error(SINK.replace(serve, serve + "      zreplj: {max_receives: two}\n")));
     }
 
     @Test

@@ -123,7 +123,8 @@ class ConfigLoaderGoodTest {
         assertEquals(List.of("laptop", "web-01.example.org"), sink.clientIdentities());
         assertEquals(new RecvOptions(Map.of("canmount", "off", "readonly", "on", "org.example:backup", "yes"),
                 List.of("mountpoint"), "inherit"), sink.recv());
-        assertEquals("last_n(3, -);", rules(sink.keepFloor()));
+        assertEquals("regex(^manual_, negate=false);", rules(sink.keepFloor()));
+        assertEquals(new ServeLimits(Duration.ofMinutes(30), Duration.ofSeconds(90), 4, 1), sink.limits());
         assertEquals(DatasetName.of("backup/zreplj/laptop"), sink.jail("laptop"));
 
         SinkJob other = config.sinkJobs().get(1);
@@ -131,6 +132,7 @@ class ConfigLoaderGoodTest {
         assertEquals(List.of("desktop"), other.clientIdentities());
         assertEquals(RecvOptions.defaults(), other.recv());
         assertEquals(List.of(), other.keepFloor());
+        assertEquals(ServeLimits.defaults(), other.limits());
     }
 
     @Test
@@ -153,6 +155,7 @@ class ConfigLoaderGoodTest {
         Config sink = loader.load(Path.of("../contrib/config/sink.yml"));
         assertEquals(List.of("laptop", "webserver"), sink.sinkJobs().get(0).clientIdentities());
         assertEquals("grid(^zrepl_, " + floorGrid + ");", rules(sink.sinkJobs().get(0).keepFloor()));
+        assertEquals(ServeLimits.defaults(), sink.sinkJobs().get(0).limits(), "the sample states the defaults");
         assertEquals(Duration.ofDays(30), pushGrid.get(pushGrid.size() - 1).length());
     }
 }

@@ -13,13 +13,11 @@ import dev.zreplj.zfs.Zfs;
 import dev.zreplj.zfs.ZfsException;
 import dev.zreplj.zfs.ZfsVersion;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * DESTROY: the path goes through the jail like a RECV's; under the dataset's lock (so it never races a
@@ -27,18 +25,16 @@ import org.slf4j.LoggerFactory;
  * batched call where zfs allows, else one by one, each failure reported for its own snapshot.
  */
 final class DestroyHandler {
-    private static final Logger log = LoggerFactory.getLogger(DestroyHandler.class);
-
     private final Zfs zfs;
     private final Conversation conversation;
     private final ReceiverHolds holds;
-    private final PrintStream err;
+    private final BoxLog log;
 
-    DestroyHandler(Zfs zfs, Conversation conversation, ReceiverHolds holds, PrintStream err) {
+    DestroyHandler(Zfs zfs, Conversation conversation, ReceiverHolds holds, BoxLog log) {
         this.zfs = zfs;
         this.conversation = conversation;
         this.holds = holds;
-        this.err = err;
+        this.log = log;
     }
 
     void handle(Session session, DestroyCommand cmd) throws IOException {
@@ -46,14 +42,16 @@ final class DestroyHandler {
         try {
             target = session.jail().resolve(cmd.path(), cmd.snapshots().stream().map(DestroyTarget::name).toList());
         } catch (RemoteException e) {
-            log.warn("client {}: refused DESTROY: {}", session.clientId(), e.getMessage());
+            log.refused("refused DESTROY: " + e.getMessage());
             conversation.reply(e);
             return;
         }
         try (DatasetLock lock = DatasetLock.tryAcquire(session.stateDir(), target)) {
             if (lock == null) {
-                conversation.reply(new RemoteException(ErrorCodes.BUSY, "a receive or destroy of " + target
-                        + " is running", ""));
+                RemoteException busy = new RemoteException(ErrorCodes.BUSY, "a receive or destroy of " + target
+                        + " is running", "");
+                log.refused("refused DESTROY: " + busy.getMessage());
+                conversation.reply(busy);
                 return;
             }
             DestroyResult result;
@@ -68,23 +66,23 @@ final class DestroyHandler {
     }
 
     private DestroyResult destroyLocked(Session session, List<DestroyTarget> targets, DatasetName target)
-            throws ZfsException {
+            throws ZfsException, IOException {
         List<ZfsVersion> versions = zfs.listVersions(target).getOrDefault(target, List.of());
         Set<String> wanted = new HashSet<>();
         targets.forEach(t -> wanted.add(t.name()));
         List<ZfsVersion> candidates = versions.stream().filter(v -> wanted.contains(v.name())).toList();
-        DestroyPlan plan = DestroyPlan.decide(versions, targets, session.job().keepFloor(),
-                holds.held(target, candidates));
+        Instant now = Instant.now();
+        BoxFloor floor = session.job().keepFloor().isEmpty() ? BoxFloor.none() : new BoxFloor(session.job().keepFloor(),
+                ReceiveTimes.update(session.stateDir(), target, versions, null, now), now);
+        DestroyPlan plan = DestroyPlan.decide(versions, targets, floor, holds.held(target, candidates));
         for (String name : plan.keptByFloor()) {
-            err.println("zreplj stdinserver: client '" + session.clientId() + "': refused to destroy " + target + "@"
-                    + name + ": " + DestroyPlan.KEPT_BY_FLOOR);
+            log.failure("refused to destroy " + target + "@" + name + ": " + DestroyPlan.KEPT_BY_FLOOR);
         }
         List<Refusal> refused = new ArrayList<>(plan.refused());
         Set<String> gone = destroy(target, plan.destroy(), refused);
         List<String> destroyed = plan.destroy().stream().filter(gone::contains).toList();
         if (!destroyed.isEmpty()) {
-            log.info("client {}: destroyed {} snapshots of {}: {}", session.clientId(), destroyed.size(), target,
-                    destroyed);
+            log.info("destroyed " + destroyed.size() + " snapshots of " + target + ": " + destroyed);
         }
         return new DestroyResult(destroyed, refused);
     }
@@ -100,7 +98,6 @@ final class DestroyHandler {
                 return gone;
             } catch (ZfsException e) {
                 // One snapshot zfs refuses fails the whole list: find out which, one by one.
-                log.debug("batched destroy in {} failed, going one by one: {}", fs, e.getMessage());
                 Set<String> existing = new HashSet<>();
                 zfs.listVersions(fs).getOrDefault(fs, List.of()).forEach(v -> existing.add(v.name()));
                 left = new ArrayList<>();

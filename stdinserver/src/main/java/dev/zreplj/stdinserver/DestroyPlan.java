@@ -2,9 +2,6 @@ package dev.zreplj.stdinserver;
 
 import dev.zreplj.protocol.DestroyResult.Refusal;
 import dev.zreplj.protocol.DestroyTarget;
-import dev.zreplj.pruning.KeepRule;
-import dev.zreplj.pruning.KeepRules;
-import dev.zreplj.pruning.PruneCandidate;
 import dev.zreplj.zfs.VersionType;
 import dev.zreplj.zfs.ZfsVersion;
 import java.util.ArrayList;
@@ -16,8 +13,8 @@ import java.util.Set;
 
 /**
  * Which of a DESTROY's targets the box lets go, decided before any zfs call. Pure. The box's keep_floor
- * is applied to all of the filesystem's current snapshots, as the client's own rules would be, so a
- * client cannot move the floor by asking for a few snapshots at a time.
+ * ({@link BoxFloor}) is applied to all of the filesystem's current snapshots, so a client cannot move the
+ * floor by asking for a few snapshots at a time.
  *
  * @param destroy      names to destroy, in request order
  * @param refused      the others with the reason, in request order
@@ -40,17 +37,13 @@ record DestroyPlan(List<String> destroy, List<Refusal> refused, List<String> kep
      * @param versions all current versions of the filesystem (bookmarks are ignored)
      * @param held     names of snapshots carrying a last-received hold
      */
-    static DestroyPlan decide(List<ZfsVersion> versions, List<DestroyTarget> targets, List<KeepRule> floor,
+    static DestroyPlan decide(List<ZfsVersion> versions, List<DestroyTarget> targets, BoxFloor floor,
                               Set<String> held) {
-        List<ZfsVersion> snapshots = versions.stream().filter(v -> v.type() == VersionType.SNAPSHOT).toList();
-        List<Boolean> keep = KeepRules.keep(floor, snapshots.stream()
-                .map(v -> new PruneCandidate(v.name(), v.creation(), null)).toList());
+        Set<String> floorKeeps = floor.keeps(versions);
         Map<String, ZfsVersion> byName = new HashMap<>();
-        Set<String> floorKeeps = new HashSet<>();
-        for (int i = 0; i < snapshots.size(); i++) {
-            byName.put(snapshots.get(i).name(), snapshots.get(i));
-            if (keep.get(i)) {
-                floorKeeps.add(snapshots.get(i).name());
+        for (ZfsVersion v : versions) {
+            if (v.type() == VersionType.SNAPSHOT) {
+                byName.put(v.name(), v);
             }
         }
         List<String> destroy = new ArrayList<>();

@@ -1,5 +1,6 @@
 package dev.zreplj.stdinserver;
 
+import dev.zreplj.config.ServeLimits;
 import dev.zreplj.config.SinkJob;
 import dev.zreplj.protocol.ErrorCodes;
 import dev.zreplj.protocol.ErrorReply;
@@ -24,8 +25,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * RECV: checks the request and the stream's header, receives under the dataset's lock and a global
@@ -35,20 +34,20 @@ final class ReceiveHandler {
     /** Excluded from a stream that carries properties, so a client cannot mount over the box's paths. */
     static final List<String> MOUNT_PROPERTIES = List.of("mountpoint", "canmount", "sharenfs", "sharesmb");
 
-    private static final Logger log = LoggerFactory.getLogger(ReceiveHandler.class);
-
     private final Zfs zfs;
     private final Conversation conversation;
     private final StreamPump pump;
     private final Placeholders placeholders;
     private final ReceiverHolds holds;
+    private final BoxLog log;
 
-    ReceiveHandler(Zfs zfs, Conversation conversation, Placeholders placeholders, ReceiverHolds holds) {
+    ReceiveHandler(Zfs zfs, Conversation conversation, Placeholders placeholders, ReceiverHolds holds, BoxLog log) {
         this.zfs = zfs;
         this.conversation = conversation;
         this.pump = new StreamPump(conversation);
         this.placeholders = placeholders;
         this.holds = holds;
+        this.log = log;
     }
 
     void handle(Session session, ReceiveCommand cmd) throws IOException {
@@ -56,30 +55,45 @@ final class ReceiveHandler {
         try {
             target = session.jail().resolve(cmd.path(), List.of(cmd.snapshot() == null ? "" : cmd.snapshot()));
         } catch (RemoteException e) {
-            log.warn("client {}: refused RECV: {}", session.clientId(), e.getMessage());
+            log.refused("refused RECV: " + e.getMessage());
             conversation.refuseStream(e, false);
             return;
         }
         try (DatasetLock lock = DatasetLock.tryAcquire(session.stateDir(), target)) {
             if (lock == null) {
-                conversation.refuseStream(new RemoteException(ErrorCodes.BUSY, "another receive into " + target
-                        + " is running", ""), false);
+                refuse(new RemoteException(ErrorCodes.BUSY, "another receive into " + target + " is running", ""));
                 return;
             }
-            try (ReceiveSlot slot = ReceiveSlot.acquire(session.stateDir(), ReceiveSlot.DEFAULT_SLOTS,
-                    ReceiveSlot.DEFAULT_WAIT)) {
-                if (slot == null) {
-                    conversation.refuseStream(new RemoteException(ErrorCodes.BUSY, "the box has been running its"
-                            + " maximum of " + ReceiveSlot.DEFAULT_SLOTS + " concurrent receives for "
-                            + ReceiveSlot.DEFAULT_WAIT.toMinutes() + " minutes; try again later", ""), false);
+            // The client's own cap first: its waiting receives must not sit on the box's slots meanwhile.
+            int mine = session.job().limits().maxReceives();
+            try (ReceiveSlot own = ReceiveSlot.acquire(ReceiveSlot.clientReceives(session.stateDir(),
+                    session.clientId()), mine, ReceiveSlot.DEFAULT_WAIT)) {
+                if (own == null) {
+                    refuse(new RemoteException(ErrorCodes.BUSY, "this client has been running its maximum of " + mine
+                            + " concurrent receives (serve.zreplj.max_receives) for "
+                            + ReceiveSlot.DEFAULT_WAIT.toMinutes() + " minutes; try again later", ""));
                     return;
                 }
-                receiveLocked(session, cmd, target);
+                try (ReceiveSlot slot = ReceiveSlot.acquire(ReceiveSlot.boxReceives(session.stateDir()),
+                        ServeLimits.BOX_RECEIVES, ReceiveSlot.DEFAULT_WAIT)) {
+                    if (slot == null) {
+                        refuse(new RemoteException(ErrorCodes.BUSY, "the box has been running its maximum of "
+                                + ServeLimits.BOX_RECEIVES + " concurrent receives for "
+                                + ReceiveSlot.DEFAULT_WAIT.toMinutes() + " minutes; try again later", ""));
+                        return;
+                    }
+                    receiveLocked(session, cmd, target);
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while receiving into " + target);
         }
+    }
+
+    private void refuse(RemoteException e) throws IOException {
+        log.refused("refused RECV: " + e.getMessage());
+        conversation.refuseStream(e, false);
     }
 
     private void receiveLocked(Session session, ReceiveCommand cmd, DatasetName target) throws IOException,
@@ -93,6 +107,9 @@ final class ReceiveHandler {
         try {
             StreamHeader header = StreamHeader.parse(first.bytes(), first.length());
             checkHeader(cmd, header);
+            if (cmd.rollback()) {
+                checkRollback(session, cmd, target);
+            }
             checkPartialState(session, cmd, header, target);
             DatasetName jail = session.jail().root();
             Set<DatasetName> existing = new HashSet<>(zfs.listFilesystems(jail));
@@ -102,14 +119,14 @@ final class ReceiveHandler {
                     && placeholders.isEmptyPlaceholder(target, existing);
             request = receiveRequest(session.job(), cmd, header, target, overwritePlaceholder);
         } catch (RemoteException e) {
-            log.warn("client {}: refused RECV into {}: {}", session.clientId(), target, e.getMessage());
+            log.refused("refused RECV into " + target + ": " + e.getMessage());
             conversation.refuseStream(e, first.ended());
             return;
         } catch (ZfsException e) {
             conversation.refuseStream(new RemoteException(ErrorCodes.ZFS, e.getMessage(), e.stderr()), first.ended());
             return;
         } catch (PlaceholderEncryption.Refused e) {
-            log.warn("client {}: refused RECV into {}: {}", session.clientId(), target, e.getMessage());
+            log.refused("refused RECV into " + target + ": " + e.getMessage());
             conversation.refuseStream(new RemoteException(ErrorCodes.ZFS, e.getMessage(), ""), first.ended());
             return;
         }
@@ -128,11 +145,18 @@ final class ReceiveHandler {
             recv.finish();
             List<ZfsVersion> versions = zfs.listVersions(target).getOrDefault(target, List.of());
             ZfsVersion received = find(versions, target, cmd.snapshot());
+            try {
+                // First: the floor times this snapshot by this, not by the creation its stream claims.
+                ReceiveTimes.update(session.stateDir(), target, versions, received.guid(), Instant.now());
+            } catch (IOException e) {
+                log.refused("cannot record the receive time of " + received + ": " + e.getMessage()
+                        + " (the floor times it by its creation, never later than the box's clock)");
+            }
             if (cmd.fromGuid() == null) {
                 // The flag is a user property and so inherited from the jail: a real filesystem says "off".
                 zfs.setProperty(target, Placeholders.PLACEHOLDER_PROPERTY, "off");
             }
-            log.info("client {}: received {} ({} bytes)", session.clientId(), received, bytes);
+            log.info("received " + received + " (" + bytes + " bytes)");
             afterReceive(session, cmd.path(), received, versions);
             conversation.send(FrameType.RESULT, new ReceiveResult(bytes, received.guid()));
         } catch (ZfsException e) {
@@ -149,21 +173,19 @@ final class ReceiveHandler {
     private void afterReceive(Session session, String path, ZfsVersion received, List<ZfsVersion> versions)
             throws InterruptedException {
         if (session.pushJob() == null) {
-            log.info("client {}: the agent named no job, so {} gets no last-received hold", session.clientId(),
-                    received);
+            log.info("the agent named no job, so " + received + " gets no last-received hold");
         } else {
             try {
                 holds.moveTo(session.pushJob(), received, versions);
             } catch (ZfsException e) {
-                log.warn("client {}: cannot move the last-received hold to {}: {}", session.clientId(), received,
-                        e.getMessage());
+                log.refused("cannot move the last-received hold to " + received + ": " + e.getMessage());
             }
         }
         try {
             ClientStatusFile.record(session.stateDir(), session.clientId(), path, received.name(), received.guid(),
                     Instant.now());
         } catch (IOException e) {
-            log.warn("client {}: cannot record the status of {}: {}", session.clientId(), received, e.getMessage());
+            log.refused("cannot record the status of " + received + ": " + e.getMessage());
         }
     }
 
@@ -181,7 +203,7 @@ final class ReceiveHandler {
             }
             if (cmd.discardPartial() && zfs.resumeToken(target).isPresent()) {
                 zfs.abortPartialReceive(target);
-                log.info("client {}: discarded the partial receive of {} (zfs recv -A)", session.clientId(), target);
+                log.info("discarded the partial receive of " + target + " (zfs recv -A)");
             }
             return;
         }
@@ -217,6 +239,41 @@ final class ReceiveHandler {
         }
     }
 
+    /**
+     * {@code zfs recv -F} destroys the target's snapshots newer than the stream's base (OpenZFS), or all of
+     * them for a full stream over an existing filesystem: refused when the floor keeps any of them.
+     */
+    private void checkRollback(Session session, ReceiveCommand cmd, DatasetName target) throws RemoteException,
+            ZfsException, IOException {
+        if (session.job().keepFloor().isEmpty()) {
+            return;
+        }
+        List<ZfsVersion> versions = zfs.listVersions(target).getOrDefault(target, List.of());
+        List<ZfsVersion> snapshots = versions.stream().filter(v -> v.type() == VersionType.SNAPSHOT).toList();
+        long baseTxg = -1;
+        if (cmd.fromGuid() != null) {
+            for (ZfsVersion v : snapshots) {
+                if (v.guid() == cmd.fromGuid()) {
+                    baseTxg = v.createtxg();
+                }
+            }
+        }
+        long after = baseTxg;
+        List<ZfsVersion> doomed = snapshots.stream().filter(v -> v.createtxg() > after).toList();
+        if (doomed.isEmpty()) {
+            return;
+        }
+        Instant now = Instant.now();
+        BoxFloor floor = new BoxFloor(session.job().keepFloor(),
+                ReceiveTimes.update(session.stateDir(), target, versions, null, now), now);
+        Set<String> kept = floor.keeps(versions);
+        List<String> hit = doomed.stream().map(ZfsVersion::name).filter(kept::contains).toList();
+        if (!hit.isEmpty()) {
+            throw new RemoteException(ErrorCodes.STREAM, "the rollback (zfs recv -F) would destroy " + target + "@"
+                    + String.join(", @", hit) + ", " + DestroyPlan.KEPT_BY_FLOOR + "; refused", "");
+        }
+    }
+
     private static void checkHeader(ReceiveCommand cmd, StreamHeader header) throws RemoteException {
         if (header.toGuid() != cmd.toGuid()) {
             throw new RemoteException(ErrorCodes.STREAM, "the stream is of the snapshot with guid "
@@ -231,7 +288,7 @@ final class ReceiveHandler {
                     + (from == 0 ? "a full stream" : "an incremental from guid " + Long.toUnsignedString(from)), "");
         }
         String snapshot = header.snapshotName();
-        if (snapshot != null && !snapshot.equals(cmd.snapshot())) {
+        if (!snapshot.equals(cmd.snapshot())) {
             throw new RemoteException(ErrorCodes.STREAM, "the stream carries snapshot '" + snapshot
                     + "', the command names '" + cmd.snapshot() + "'", "");
         }

@@ -5,12 +5,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * The global cap on concurrent receives across every stdinserver process on the box: one of
- * {@code <state_dir>/receive-slots/0.lock .. N-1.lock}, each a {@link LockFile}.
+ * One of N slots shared by every stdinserver process on the box: {@code <dir>/0.lock .. N-1.lock}, each a
+ * {@link LockFile}. The box's cap on concurrent receives ({@link #boxReceives}), and per client its cap on
+ * receives ({@link #clientReceives}) and on channels ({@link #clientChannels}).
  */
 final class ReceiveSlot implements AutoCloseable {
-    /** Enough to keep a disk busy without every laptop's channels thrashing the pool at once. */
-    static final int DEFAULT_SLOTS = 4;
     /** How long a receive waits for a free slot before it is refused as busy. */
     static final Duration DEFAULT_WAIT = Duration.ofMinutes(10);
     private static final long POLL_MILLIS = 200;
@@ -21,10 +20,23 @@ final class ReceiveSlot implements AutoCloseable {
         this.file = file;
     }
 
-    /** A free slot, or null when all {@code slots} are taken. */
-    static ReceiveSlot tryAcquire(Path stateDir, int slots) throws IOException {
+    static Path boxReceives(Path stateDir) {
+        return stateDir.resolve("receive-slots");
+    }
+
+    /** Per-client directories live apart from the box's: a client id may well be "0.lock". */
+    static Path clientReceives(Path stateDir, String clientId) {
+        return stateDir.resolve("client-receive-slots").resolve(clientId);
+    }
+
+    static Path clientChannels(Path stateDir, String clientId) {
+        return stateDir.resolve("client-channels").resolve(clientId);
+    }
+
+    /** A free slot in {@code dir}, or null when all {@code slots} are taken. */
+    static ReceiveSlot tryAcquire(Path dir, int slots) throws IOException {
         for (int i = 0; i < slots; i++) {
-            LockFile f = LockFile.tryLock(stateDir.resolve("receive-slots").resolve(i + ".lock"));
+            LockFile f = LockFile.tryLock(dir.resolve(i + ".lock"));
             if (f != null) {
                 return new ReceiveSlot(f);
             }
@@ -33,10 +45,10 @@ final class ReceiveSlot implements AutoCloseable {
     }
 
     /** Waits up to {@code maxWait} for a free slot; null when none came free. */
-    static ReceiveSlot acquire(Path stateDir, int slots, Duration maxWait) throws IOException, InterruptedException {
+    static ReceiveSlot acquire(Path dir, int slots, Duration maxWait) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + maxWait.toNanos();
         while (true) {
-            ReceiveSlot slot = tryAcquire(stateDir, slots);
+            ReceiveSlot slot = tryAcquire(dir, slots);
             if (slot != null || System.nanoTime() - deadline >= 0) {
                 return slot;
             }

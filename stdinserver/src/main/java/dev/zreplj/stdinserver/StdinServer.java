@@ -1,6 +1,7 @@
 package dev.zreplj.stdinserver;
 
 import dev.zreplj.config.Config;
+import dev.zreplj.config.ServeLimits;
 import dev.zreplj.config.SinkJob;
 import dev.zreplj.protocol.DestroyCommand;
 import dev.zreplj.protocol.ErrorCodes;
@@ -37,9 +38,11 @@ public final class StdinServer {
     private final Config config;
     private final String clientId;
     private final Zfs zfs;
+    private final IdleInput idle;
     private final FrameReader reader;
     private final Conversation conversation;
     private final PrintStream err;
+    private final BoxLog boxLog;
 
     public StdinServer(Config config, String clientId, Zfs zfs, InputStream in, OutputStream out) {
         this(config, clientId, zfs, in, out, System.err);
@@ -50,9 +53,12 @@ public final class StdinServer {
         this.config = config;
         this.clientId = clientId;
         this.zfs = zfs;
-        this.reader = new FrameReader(in, "client", Wire.MAX_CONTROL_FROM_CLIENT);
+        // Until the client's sink job is known, its handshake is bounded by the default stream timeout.
+        this.idle = new IdleInput(in, ServeLimits.defaults().streamTimeout());
+        this.reader = new FrameReader(idle, "client", Wire.MAX_CONTROL_FROM_CLIENT);
         this.conversation = new Conversation(reader, new FrameWriter(out, Wire.MAX_CONTROL_FROM_SERVER));
         this.err = err;
+        this.boxLog = new BoxLog(config.global().stateDir(), clientId, err);
     }
 
     /** A failure that ends the process with {@code exitCode}. */
@@ -71,10 +77,11 @@ public final class StdinServer {
             serve();
             return 0;
         } catch (Exit e) {
-            err.println("zreplj stdinserver: " + e.getMessage());
+            err.println("zreplj stdinserver: " + Printable.of(e.getMessage()));
+            boxLog.record(e.getMessage());
             return e.exitCode;
         } catch (IOException e) {
-            err.println("zreplj stdinserver: client '" + printable(clientId) + "': " + e.getMessage());
+            boxLog.failure(e.getMessage());
             return 1;
         } catch (RuntimeException e) {
             String message = "internal error: " + e;
@@ -84,8 +91,10 @@ public final class StdinServer {
             } catch (IOException ignored) {
                 // The client is gone too; stderr below is all that is left.
             }
-            err.println("zreplj stdinserver: client '" + printable(clientId) + "': " + message);
+            boxLog.failure(message);
             return 1;
+        } finally {
+            idle.stop();
         }
     }
 
@@ -97,36 +106,55 @@ public final class StdinServer {
         } catch (Exit e) {
             setupFailure = e;
         }
-        Hello hello;
-        try {
-            hello = handshake();
-        } catch (IOException e) {
+        ServeLimits limits = job == null ? ServeLimits.defaults() : job.limits();
+        idle.expect("the handshake", limits.streamTimeout());
+        // Taken before the handshake and held to the end: the OS releases it when the process dies.
+        try (ReceiveSlot channel = job == null ? null : ReceiveSlot.tryAcquire(ReceiveSlot.clientChannels(
+                config.global().stateDir(), clientId), limits.maxChannels())) {
+            Hello hello;
+            try {
+                hello = handshake();
+            } catch (IOException e) {
+                if (setupFailure != null) {
+                    throw setupFailure;
+                }
+                throw e;
+            }
             if (setupFailure != null) {
+                conversation.reply(new ErrorReply(ErrorCodes.CLIENT, setupFailure.getMessage(), ""));
                 throw setupFailure;
             }
-            throw e;
+            if (channel == null) {
+                String message = "client '" + clientId + "' already has its maximum of " + limits.maxChannels()
+                        + " channels open on the box (serve.zreplj.max_channels of sink job '" + job.name()
+                        + "'); close some or raise the cap";
+                conversation.reply(new ErrorReply(ErrorCodes.BUSY, message, ""));
+                throw new Exit(1, message);
+            }
+            serve(job, limits, hello);
         }
-        if (setupFailure != null) {
-            conversation.reply(new ErrorReply(ErrorCodes.CLIENT, setupFailure.getMessage(), ""));
-            throw setupFailure;
-        }
+    }
+
+    private void serve(SinkJob job, ServeLimits limits, Hello hello) throws Exit, IOException {
         Session session = new Session(clientId, job, new Jail(job.jail(clientId)), pushJob(hello),
                 config.global().stateDir());
         Placeholders placeholders = new Placeholders(zfs, job.recv().placeholderEncryption());
         setUpJail(placeholders, session.jail().root());
         ReceiverHolds holds = new ReceiverHolds(zfs);
         ListHandler list = new ListHandler(zfs, conversation);
-        ReceiveHandler receive = new ReceiveHandler(zfs, conversation, placeholders, holds);
-        DestroyHandler destroy = new DestroyHandler(zfs, conversation, holds, err);
+        ReceiveHandler receive = new ReceiveHandler(zfs, conversation, placeholders, holds, boxLog);
+        DestroyHandler destroy = new DestroyHandler(zfs, conversation, holds, boxLog);
         while (true) {
+            idle.expect("the next request", limits.idleTimeout());
             FrameType t = reader.next();
             if (t == null) {
                 throw new ProtocolException("the client closed the connection without BYE");
             }
+            idle.expect("the rest of its " + t + " request", limits.streamTimeout());
             switch (t) {
                 case LIST -> list.handle(session);
-                case RECV -> receive.handle(session, reader.json(ReceiveCommand.class));
-                case DESTROY -> destroy.handle(session, reader.json(DestroyCommand.class));
+                case RECV -> receive.handle(session, request(ReceiveCommand.class));
+                case DESTROY -> destroy.handle(session, request(DestroyCommand.class));
                 case BYE -> {
                     return;
                 }
@@ -136,6 +164,16 @@ public final class StdinServer {
                     throw e;
                 }
             }
+        }
+    }
+
+    /** The current frame's JSON; one that does not fit is answered with ERROR {@code protocol}, then ends the process. */
+    private <T> T request(Class<T> type) throws IOException {
+        try {
+            return reader.json(type);
+        } catch (ProtocolException e) {
+            conversation.reply(new ErrorReply(ErrorCodes.PROTOCOL, e.getMessage(), ""));
+            throw e;
         }
     }
 
@@ -205,7 +243,7 @@ public final class StdinServer {
     private void setUpJail(Placeholders placeholders, DatasetName jail) throws Exit, IOException {
         try {
             if (placeholders.ensure(jail)) {
-                log.info("client {}: created jail {}", clientId, jail);
+                boxLog.info("created jail " + jail);
             }
         } catch (ZfsException e) {
             conversation.reply(new ErrorReply(ErrorCodes.ZFS, "cannot create the jail " + jail + ": "
@@ -214,11 +252,4 @@ public final class StdinServer {
         }
     }
 
-    private static String printable(String s) {
-        StringBuilder sb = new StringBuilder();
-        for (char c : s.toCharArray()) {
-            sb.append(c < 0x20 || c == 0x7f ? String.format("\\x%02x", (int) c) : String.valueOf(c));
-        }
-        return sb.toString();
-    }
 }

@@ -16,16 +16,16 @@ class ReceiveSlotTest {
 
     @Test
     void atMostNSlotsAreHeldAndAFreedOneIsReused() throws Exception {
-        ReceiveSlot a = ReceiveSlot.tryAcquire(state, 2);
-        ReceiveSlot b = ReceiveSlot.tryAcquire(state, 2);
+        ReceiveSlot a = ReceiveSlot.tryAcquire(ReceiveSlot.boxReceives(state), 2);
+        ReceiveSlot b = ReceiveSlot.tryAcquire(ReceiveSlot.boxReceives(state), 2);
         assertNotNull(a);
         assertNotNull(b);
-        assertNull(ReceiveSlot.tryAcquire(state, 2), "both slots are taken");
+        assertNull(ReceiveSlot.tryAcquire(ReceiveSlot.boxReceives(state), 2), "both slots are taken");
         long start = System.nanoTime();
-        assertNull(ReceiveSlot.acquire(state, 2, Duration.ofMillis(300)), "none comes free");
+        assertNull(ReceiveSlot.acquire(ReceiveSlot.boxReceives(state), 2, Duration.ofMillis(300)), "none comes free");
         assertTrue(System.nanoTime() - start >= 300_000_000L, "it waited");
         a.close();
-        try (ReceiveSlot c = ReceiveSlot.acquire(state, 2, Duration.ofSeconds(5))) {
+        try (ReceiveSlot c = ReceiveSlot.acquire(ReceiveSlot.boxReceives(state), 2, Duration.ofSeconds(5))) {
             assertNotNull(c);
         }
         b.close();

@@ -1,8 +1,9 @@
 package dev.zreplj.stdinserver;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.zreplj.protocol.RemoteException;
 import java.nio.ByteBuffer;
@@ -74,8 +75,58 @@ class StreamHeaderTest {
     }
 
     @Test
-    void nameWithoutSnapshot() throws RemoteException {
-        assertNull(StreamHeader.parse(begin(ByteOrder.LITTLE_ENDIAN, 0, 1, 0, "tank"), 312).snapshotName());
+    void aNameWithoutExactlyOneSnapshotIsRefused() {
+        for (String name : new String[] {"tank", "tank@", "tank@a@b", ""}) {
+            RemoteException e = assertThrows(RemoteException.class,
+                    () -> StreamHeader.parse(begin(ByteOrder.LITTLE_ENDIAN, 0, 1, 0, name), 312));
+            assertEquals("stream", e.code());
+            assertEquals("the stream does not name exactly one snapshot (drr_toname '" + name + "')", e.getMessage());
+        }
+        RemoteException e = assertThrows(RemoteException.class,
+                () -> StreamHeader.parse(begin(ByteOrder.LITTLE_ENDIAN, 0, 1, 0, "tank\nclient 'x': forged"), 312));
+        assertEquals("the stream does not name exactly one snapshot (drr_toname 'tank\\x0aclient 'x': forged')",
+                e.getMessage());
+    }
+
+    @Test
+    void aCloneStreamIsRefused() {
+        byte[] b = begin(ByteOrder.LITTLE_ENDIAN, 0, 7, 9, "pool/c@x");
+        b[36] = 1; // DRR_FLAG_CLONE
+        RemoteException e = assertThrows(RemoteException.class, () -> StreamHeader.parse(b, 312));
+        assertEquals("stream", e.code());
+        assertTrue(e.getMessage().startsWith("the stream is a clone stream"), e.getMessage());
+        b[36] = 0x0e; // CI_DATA | FREERECORDS | SPILL_BLOCK: ordinary
+        assertDoesNotThrow(() -> StreamHeader.parse(b, 312));
+    }
+
+    @Test
+    void unknownFlagsAreRefused() {
+        byte[] b = begin(ByteOrder.BIG_ENDIAN, 0, 7, 9, "pool/c@x");
+        b[39] = 0x10;
+        RemoteException e = assertThrows(RemoteException.class, () -> StreamHeader.parse(b, 312));
+        assertEquals("the stream's header carries unknown flags 0x10; the box cannot check it", e.getMessage());
+    }
+
+    @Test
+    void aReplicationStreamIsRefusedWithOrWithoutItsPayload() {
+        for (int payload : new int[] {0, 1234}) {
+            byte[] b = begin(ByteOrder.LITTLE_ENDIAN, payload, 7, 0, "pool/a@s2");
+            b[16] = 0x12; // DMU_COMPOUNDSTREAM
+            RemoteException e = assertThrows(RemoteException.class, () -> StreamHeader.parse(b, 312));
+            assertEquals("stream", e.code());
+            assertTrue(e.getMessage().startsWith("the stream is a replication stream (zfs send -R)"), e.getMessage());
+        }
+        byte[] b = begin(ByteOrder.LITTLE_ENDIAN, 0, 7, 0, "pool/a@s2");
+        b[16] = 0x13;
+        RemoteException e = assertThrows(RemoteException.class, () -> StreamHeader.parse(b, 312));
+        assertEquals("the stream's header type 3 is unknown; the box cannot check it", e.getMessage());
+    }
+
+    @Test
+    void guidZeroIsRefused() {
+        RemoteException e = assertThrows(RemoteException.class,
+                () -> StreamHeader.parse(begin(ByteOrder.LITTLE_ENDIAN, 0, 0, 0, "t@s"), 312));
+        assertEquals("the stream's snapshot has guid 0; the box cannot check it", e.getMessage());
     }
 
     @Test

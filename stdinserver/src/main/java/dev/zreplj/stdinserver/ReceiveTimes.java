@@ -1,0 +1,88 @@
+package dev.zreplj.stdinserver;
+
+import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.VersionType;
+import dev.zreplj.zfs.ZfsVersion;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code <state_dir>/received/<dataset with / as %2F>}: the box's own clock reading for each snapshot of
+ * a filesystem, one line {@code GUID<TAB>UNIX_SECONDS.NANOSECONDS}, keyed by guid. The floor is evaluated on these,
+ * never on a snapshot's creation, which the client's stream sets. They live in the state directory rather
+ * than in a zfs user property because a stream with a properties payload can set user properties, and
+ * zfs-fuse has no {@code recv -x} to stop it. Read and written only under the dataset's
+ * {@link DatasetLock}; replaced atomically (temp file, then rename).
+ */
+final class ReceiveTimes {
+    private ReceiveTimes() {
+    }
+
+    static Path path(Path stateDir, DatasetName fs) {
+        return stateDir.resolve("received").resolve(fs.value().replace("/", "%2F"));
+    }
+
+    /** The recorded times by guid; empty when nothing is recorded. A malformed line is not a time: skipped. */
+    static Map<Long, Instant> read(Path stateDir, DatasetName fs) throws IOException {
+        Map<Long, Instant> times = new HashMap<>();
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(path(stateDir, fs), StandardCharsets.US_ASCII);
+        } catch (NoSuchFileException e) {
+            return times;
+        }
+        for (String line : lines) {
+            int tab = line.indexOf('\t');
+            try {
+                String[] time = line.substring(tab + 1).split("\\.", 2);
+                times.put(Long.parseUnsignedLong(line.substring(0, tab)), Instant.ofEpochSecond(Long.parseLong(time[0]),
+                        time.length > 1 ? Long.parseLong(time[1]) : 0));
+            } catch (RuntimeException malformed) {
+                // Only the box writes this file; a torn line cannot occur (rename), so this is a hand edit.
+            }
+        }
+        return times;
+    }
+
+    /**
+     * Brings the file up to date with the filesystem's current snapshots: {@code received} (the guid just
+     * received, or null) gets {@code now}, or just after the latest time recorded so far if the clock says
+     * otherwise: receives of one filesystem are strictly ordered in time, so junk received in the same
+     * second as a real snapshot can never count as older than it; a snapshot the box has no time for (received before the box
+     * recorded times) gets {@link BoxFloor#timeOf}'s stand-in, fixed from then on; guids no longer there
+     * are dropped. Returns the times as written.
+     */
+    static Map<Long, Instant> update(Path stateDir, DatasetName fs, List<ZfsVersion> versions, Long received,
+                                     Instant now) throws IOException {
+        Map<Long, Instant> old = read(stateDir, fs);
+        Map<Long, Instant> times = new HashMap<>();
+        Instant latest = old.values().stream().max(Instant::compareTo).orElse(Instant.EPOCH);
+        Instant receivedAt = now.isAfter(latest) ? now : latest.plusNanos(1);
+        StringBuilder sb = new StringBuilder();
+        for (ZfsVersion v : versions) {
+            if (v.type() != VersionType.SNAPSHOT || times.containsKey(v.guid())) {
+                continue;
+            }
+            Instant t = received != null && v.guid() == received ? receivedAt : BoxFloor.timeOf(v, old, now);
+            times.put(v.guid(), t);
+            sb.append(Long.toUnsignedString(v.guid())).append('\t').append(t.getEpochSecond())
+                    .append(String.format(".%09d", t.getNano())).append('\n');
+        }
+        if (!times.equals(old)) {
+            Path file = path(stateDir, fs);
+            Files.createDirectories(file.getParent());
+            Path temp = file.resolveSibling("." + file.getFileName() + ".tmp");
+            Files.writeString(temp, sb, StandardCharsets.US_ASCII);
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        }
+        return times;
+    }
+}

@@ -1,0 +1,465 @@
+package dev.zreplj.stdinserver;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.zreplj.config.Config;
+import dev.zreplj.config.ConfigException;
+import dev.zreplj.config.ConfigLoader;
+import dev.zreplj.config.Global;
+import dev.zreplj.config.RecvOptions;
+import dev.zreplj.config.ServeLimits;
+import dev.zreplj.config.SinkJob;
+import dev.zreplj.protocol.DestroyResult;
+import dev.zreplj.protocol.DestroyResult.Refusal;
+import dev.zreplj.protocol.DestroyTarget;
+import dev.zreplj.protocol.ErrorReply;
+import dev.zreplj.protocol.FrameReader;
+import dev.zreplj.protocol.FrameType;
+import dev.zreplj.protocol.FrameWriter;
+import dev.zreplj.protocol.Hello;
+import dev.zreplj.protocol.ReceiveCommand;
+import dev.zreplj.protocol.ReceiveResult;
+import dev.zreplj.protocol.RemoteException;
+import dev.zreplj.protocol.Wire;
+import dev.zreplj.pruning.GridSpec;
+import dev.zreplj.pruning.KeepRule;
+import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.Zfs;
+import dev.zreplj.zfs.testing.TestPools;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A compromised client against the box (issue 12), each attack driving a real stdinserver on real zfs
+ * (zfs-fuse) through the protocol exactly as sshd would pass it on; each case failed before the box's fix.
+ */
+@Tag("system")
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class HostileClientSystemTest {
+    /** The sample sink's floor (contrib/config/sink.yml), plus anything named keep_* for the rollback case. */
+    private static final List<KeepRule> FLOOR = List.of(
+            new KeepRule.Grid(Pattern.compile("^zrepl_"), GridSpec.parse("7x1d | 4x7d")),
+            new KeepRule.Regex(Pattern.compile("^keep_"), false));
+    private static final long YEAR_2100 = 4102444800L;
+
+    @TempDir
+    Path state;
+
+    private TestPools pools;
+    private String box;
+    private DatasetName src;
+    private Zfs zfs;
+
+    @BeforeEach
+    void pools() {
+        pools = TestPools.open();
+        src = pools.createPool("src");
+        box = pools.createPool("box").value();
+        zfs = new Zfs(pools.zfsBinary());
+    }
+
+    @AfterEach
+    void destroy() {
+        if (pools != null) {
+            pools.close();
+        }
+    }
+
+    private Config config(ServeLimits limits) {
+        SinkJob sink = new SinkJob("sink", DatasetName.of(box + "/sink"),
+                List.of("laptop", "desktop", "c1", "c2", "c3", "c4", "c5"), RecvOptions.defaults(), FLOOR, limits);
+        return new Config(state.resolve("zreplj.yml"), new Global(state, null), List.of(sink));
+    }
+
+    private Config config() {
+        return config(ServeLimits.defaults());
+    }
+
+    private DatasetName filesystem(String name) {
+        DatasetName fs = pools.createFilesystem(src.child(name));
+        pools.writeRandomFile(fs, "data", 256 << 10);
+        return fs;
+    }
+
+    private String snapshot(DatasetName fs, String name) {
+        pools.writeRandomFile(fs, name, 64 << 10);
+        return pools.snapshot(fs, name);
+    }
+
+    private byte[] send(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(pools.zfsBinary().toString(), "send"));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        assertEquals(0, p.waitFor(), command + " failed");
+        return out;
+    }
+
+    private String boxState() {
+        return pools.zfs("list", "-H", "-r", "-t", "all", "-o", "name", box);
+    }
+
+    private String jailed(String client, String path) {
+        return box + "/sink/" + client + "/" + path;
+    }
+
+    private List<String> boxLog() throws IOException {
+        Path log = BoxLog.path(state);
+        return Files.exists(log) ? Files.readAllLines(log, StandardCharsets.UTF_8) : List.of();
+    }
+
+    private static ReceiveResult receive(PipedServer ch, String path, String snapshot, long toGuid, Long fromGuid,
+                                         byte[] stream) throws IOException {
+        return ch.client.receive(new ReceiveCommand(path, snapshot, toGuid, fromGuid, false, false),
+                new ByteArrayInputStream(stream));
+    }
+
+    /** Issue 12.1: zfs would find a clone's origin by guid anywhere in the pool, another client's jail included. */
+    @Test
+    void aCloneOfAnotherClientsSnapshotIsRefusedBeforeZfsRecv() throws Exception {
+        DatasetName v = filesystem("v");
+        String victimSnap = snapshot(v, "zrepl_1");
+        long victimGuid = pools.guid(victimSnap);
+        PipedServer desktop = new PipedServer(config(), zfs, "desktop");
+        desktop.client.handshake();
+        receive(desktop, v.value(), "zrepl_1", victimGuid, null, send(victimSnap));
+        desktop.client.close();
+        assertEquals(0, desktop.exitCode(), desktop.stderr());
+
+        // The attacker's own clone of a snapshot with the victim's guid: its stream names that guid as origin.
+        pools.zfs("clone", victimSnap, src.child("c").value());
+        String cloneSnap = snapshot(src.child("c"), "x");
+        byte[] clone = send("-i", victimSnap, cloneSnap);
+        assertEquals(1, clone[36] & 1, "zfs send made a clone stream (DRR_FLAG_CLONE)");
+        PipedServer laptop = new PipedServer(config(), zfs, "laptop");
+        laptop.client.handshake();
+        assertEquals(List.of(), laptop.client.listFilesystems(), "the jail is set up");
+        String before = boxState();
+        RemoteException e = assertThrows(RemoteException.class,
+                () -> receive(laptop, "c", "x", pools.guid(cloneSnap), victimGuid, clone));
+        assertEquals("stream", e.code());
+        assertTrue(e.getMessage().startsWith("the stream is a clone stream"), e.getMessage());
+        assertEquals(before, boxState(), "nothing received, no clone of the victim's snapshot");
+        laptop.client.close();
+        assertEquals(0, laptop.exitCode(), laptop.stderr());
+        // The victim's snapshot has no dependent clone: the box can still let it go.
+        pools.zfs("destroy", jailed("desktop", v.value()) + "@zrepl_1");
+        assertFalse(boxState().contains("@zrepl_1"));
+    }
+
+    /** Issue 12.2: a snapshot dated 2100 anchored the grid's "now" in 2100, leaving every real snapshot outside it. */
+    @Test
+    void aFutureDatedSnapshotDoesNotMoveTheFloor() throws Exception {
+        DatasetName a = filesystem("a");
+        String s1 = snapshot(a, "zrepl_1");
+        String s2 = snapshot(a, "zrepl_2");
+        String junk = snapshot(a, "zrepl_3");
+        byte[] future = withCreation(send("-i", s2, junk), YEAR_2100);
+        PipedServer ch = new PipedServer(config(), zfs, "laptop");
+        ch.client.handshake();
+        receive(ch, a.value(), "zrepl_1", pools.guid(s1), null, send(s1));
+        receive(ch, a.value(), "zrepl_2", pools.guid(s2), pools.guid(s1), send("-i", s1, s2));
+        receive(ch, a.value(), "zrepl_3", pools.guid(junk), pools.guid(s2), future);
+        assertEquals(String.valueOf(YEAR_2100), pools.getParsable(jailed("laptop", a.value()) + "@zrepl_3", "creation"),
+                "the box holds a snapshot its stream dated 2100");
+
+        DestroyResult r = ch.client.destroy(a.value(), List.of(new DestroyTarget("zrepl_1", pools.guid(s1)),
+                new DestroyTarget("zrepl_2", pools.guid(s2))));
+        // All three arrived today by the box's clock: the day's interval keeps its oldest, zrepl_1.
+        assertEquals(new DestroyResult(List.of("zrepl_2"), List.of(new Refusal("zrepl_1", DestroyPlan.KEPT_BY_FLOOR))), r);
+        assertEquals(pools.guid(s1), pools.guid(jailed("laptop", a.value()) + "@zrepl_1"));
+        ch.client.close();
+        assertEquals(0, ch.exitCode(), ch.stderr());
+        assertTrue(Files.readString(ReceiveTimes.path(state, DatasetName.of(jailed("laptop", a.value()))))
+                .contains(Long.toUnsignedString(pools.guid(junk)) + "\t"), "the box recorded its own receive time");
+    }
+
+    /**
+     * Issue 12.3: with a last_n floor, N junk snapshots were the N it kept. Such a floor is refused at load; the
+     * grid, on the box's receive clock, keeps the real snapshot however much junk follows it.
+     */
+    @Test
+    void aJunkFloodCannotPushRealSnapshotsOutOfTheFloor() throws Exception {
+        Path yml = state.resolve("sink.yml");
+        Files.writeString(yml, "jobs:\n  - name: s\n    type: sink\n    root_fs: " + box + "/sink\n    serve:\n"
+                + "      type: stdinserver\n      client_identities: [laptop]\n"
+                + "    policy: {keep_floor: [{type: last_n, count: 2}]}\n");
+        ConfigException refused = assertThrows(ConfigException.class, () -> new ConfigLoader().load(yml));
+        assertTrue(refused.getMessage().contains("keep rule 'last_n' is not allowed in keep_floor"),
+                refused.getMessage());
+
+        DatasetName a = filesystem("a");
+        String real = snapshot(a, "zrepl_real");
+        PipedServer ch = new PipedServer(config(), zfs, "laptop");
+        ch.client.handshake();
+        receive(ch, a.value(), "zrepl_real", pools.guid(real), null, send(real));
+        String base = real;
+        for (int i = 1; i <= 3; i++) {
+            String j = snapshot(a, "zrepl_junk" + i);
+            receive(ch, a.value(), "zrepl_junk" + i, pools.guid(j), pools.guid(base), send("-i", base, j));
+            base = j;
+        }
+        DestroyResult r = ch.client.destroy(a.value(), List.of(new DestroyTarget("zrepl_real", pools.guid(real))));
+        assertEquals(new DestroyResult(List.of(), List.of(new Refusal("zrepl_real", DestroyPlan.KEPT_BY_FLOOR))), r);
+        assertEquals(pools.guid(real), pools.guid(jailed("laptop", a.value()) + "@zrepl_real"));
+        ch.client.close();
+        assertEquals(0, ch.exitCode(), ch.stderr());
+    }
+
+    /** Issue 12.4: four receivers that stall after the stream's header held all four box-wide slots for good. */
+    @Test
+    void fourStalledReceiversDoNotStopAFifthClient() throws Exception {
+        ServeLimits limits = new ServeLimits(Duration.ofHours(1), Duration.ofSeconds(3), 8, 2);
+        DatasetName a = filesystem("a");
+        String s1 = snapshot(a, "zrepl_1");
+        byte[] full = send(s1);
+        List<PipedServer> stalled = new ArrayList<>();
+        for (String client : List.of("c1", "c2", "c3", "c4")) {
+            PipedServer ch = new PipedServer(config(limits), zfs, client);
+            FrameWriter w = new FrameWriter(ch.toServer, Wire.MAX_CONTROL_FROM_CLIENT);
+            w.writeMagic();
+            w.control(FrameType.HELLO, new Hello(Wire.PROTOCOL_VERSION, "test", List.of()));
+            w.control(FrameType.RECV, new ReceiveCommand(a.value(), "zrepl_1", pools.guid(s1), null, false, false));
+            byte[] chunk = FrameWriter.newDataBuffer();
+            System.arraycopy(full, 0, chunk, FrameWriter.DATA_OFFSET, StreamHeader.LENGTH);
+            w.data(chunk, StreamHeader.LENGTH);
+            w.flush();
+            stalled.add(ch);
+        }
+        Path slots = ReceiveSlot.boxReceives(state);
+        waitUntil(() -> {
+            ReceiveSlot free = ReceiveSlot.tryAcquire(slots, ServeLimits.BOX_RECEIVES);
+            if (free != null) {
+                free.close();
+            }
+            return free == null;
+        }, "the stallers hold all slots");
+
+        long start = System.nanoTime();
+        PipedServer fifth = new PipedServer(config(limits), zfs, "c5");
+        fifth.client.handshake();
+        assertEquals(new ReceiveResult(full.length, pools.guid(s1)), receive(fifth, a.value(), "zrepl_1", pools.guid(s1),
+                null, full));
+        long waited = System.nanoTime() - start;
+        assertTrue(waited < TimeUnit.SECONDS.toNanos(60), "received after " + waited / 1_000_000 + " ms");
+        fifth.client.close();
+        assertEquals(0, fifth.exitCode(), fifth.stderr());
+        for (PipedServer ch : stalled) {
+            assertEquals(1, ch.exitCode());
+            assertTrue(ch.stderr().contains("the client sent nothing for 3s while the box waited for the rest of its"
+                    + " RECV request; closing the channel"), ch.stderr());
+        }
+        assertFalse(boxState().contains(jailed("c1", a.value()) + "@"), "nothing half received");
+        assertEquals(4, boxLog().stream().filter(l -> l.contains("sent nothing for 3s")).count(), boxLog().toString());
+    }
+
+    /** One client cannot hold more than its share: channels and receive slots are capped per client. */
+    @Test
+    void oneClientIsCappedInChannels() throws Exception {
+        ServeLimits limits = new ServeLimits(Duration.ofHours(1), Duration.ofMinutes(5), 2, 2);
+        PipedServer one = new PipedServer(config(limits), zfs, "laptop");
+        one.client.handshake();
+        PipedServer two = new PipedServer(config(limits), zfs, "laptop");
+        two.client.handshake();
+        PipedServer three = new PipedServer(config(limits), zfs, "laptop");
+        three.client.handshake();
+        RemoteException busy = assertThrows(RemoteException.class, three.client::listFilesystems);
+        assertEquals("busy", busy.code());
+        assertEquals("client 'laptop' already has its maximum of 2 channels open on the box (serve.zreplj.max_channels"
+                + " of sink job 'sink'); close some or raise the cap", busy.getMessage());
+        assertEquals(1, three.exitCode());
+        PipedServer other = new PipedServer(config(limits), zfs, "desktop");
+        other.client.handshake();
+        other.client.close();
+        assertEquals(0, other.exitCode(), other.stderr());
+        one.client.close();
+        assertEquals(0, one.exitCode(), one.stderr());
+        PipedServer again = new PipedServer(config(limits), zfs, "laptop");
+        again.client.handshake();
+        again.client.close();
+        assertEquals(0, again.exitCode(), again.stderr());
+        two.client.close();
+        assertEquals(0, two.exitCode(), two.stderr());
+    }
+
+    /** Issue 12.5: a client-chosen name with a newline forged a log line attributed to another client. */
+    @Test
+    void aForgedLogLineStaysOnItsOwnLineAttributedToItsClient() throws Exception {
+        DatasetName a = filesystem("a");
+        String s1 = snapshot(a, "zrepl_1");
+        String forged = "x\n2026-11-30T12:00:00Z WARN client 'desktop' [pid 1]: destroyed everything\r";
+        PipedServer ch = new PipedServer(config(), zfs, "laptop");
+        ch.client.handshake();
+        RemoteException jail = assertThrows(RemoteException.class,
+                () -> receive(ch, forged, "zrepl_1", pools.guid(s1), null, send(s1)));
+        assertEquals("jail", jail.code());
+        RemoteException snap = assertThrows(RemoteException.class, () -> ch.client.destroy(a.value(),
+                List.of(new DestroyTarget(forged, 1))));
+        assertEquals("jail", snap.code());
+        ch.client.close();
+        assertEquals(0, ch.exitCode(), ch.stderr());
+
+        PipedServer job = new PipedServer(config(), zfs, "laptop");
+        job.client.handshake(forged);
+        assertThrows(IOException.class, job.client::listFilesystems);
+        assertEquals(1, job.exitCode());
+        assertFalse(job.stderr().contains("\r") || job.stderr().strip().contains("\n"), job.stderr());
+
+        List<String> lines = boxLog();
+        assertEquals(3, lines.stream().filter(l -> l.contains("destroyed everything")).count(), lines.toString());
+        for (String line : lines) {
+            assertTrue(line.matches("^\\S+Z (INFO|WARN) client 'laptop' \\[pid \\d+\\]: .*"), line);
+            assertFalse(line.contains("\r"), line);
+        }
+        assertTrue(lines.stream().anyMatch(l -> l.contains("x\\x0a2026-11-30T12:00:00Z WARN client 'desktop'")),
+                lines.toString());
+    }
+
+    /** Issue 12.6: a send -R stream with its property payload cut out went to zfs recv unchecked. */
+    @Test
+    void aReplicationStreamIsRefusedWithOrWithoutItsPayload() throws Exception {
+        DatasetName a = filesystem("a");
+        String s1 = snapshot(a, "zrepl_1");
+        byte[] replication = send("-R", s1);
+        ByteBuffer b = ByteBuffer.wrap(replication).order(ByteOrder.LITTLE_ENDIAN);
+        int payload = b.getInt(4);
+        assertTrue(payload > 0, "send -R carries its property payload");
+        byte[] stripped = new byte[replication.length - payload];
+        System.arraycopy(replication, 0, stripped, 0, StreamHeader.LENGTH);
+        System.arraycopy(replication, StreamHeader.LENGTH + payload, stripped, StreamHeader.LENGTH,
+                replication.length - StreamHeader.LENGTH - payload);
+        ByteBuffer.wrap(stripped).order(ByteOrder.LITTLE_ENDIAN).putInt(4, 0);
+        long toGuid = b.getLong(40);
+        PipedServer ch = new PipedServer(config(), zfs, "laptop");
+        ch.client.handshake();
+        for (byte[] stream : List.of(replication, stripped)) {
+            RemoteException e = assertThrows(RemoteException.class,
+                    () -> receive(ch, a.value(), "zrepl_1", toGuid == 0 ? pools.guid(s1) : toGuid, null, stream));
+            assertEquals("stream", e.code());
+            assertTrue(e.getMessage().startsWith("the stream is a replication stream (zfs send -R)"), e.getMessage());
+        }
+        assertEquals(List.of(box, box + "/sink", box + "/sink/laptop"), boxState().lines().toList(),
+                "nothing but the jail");
+        ch.client.close();
+        assertEquals(0, ch.exitCode(), ch.stderr());
+    }
+
+    /** Issue 12.6: JSON numbers were taken for string fields ("path": 123 received into the jail's "123"). */
+    @Test
+    void wrongJsonTypesAreAProtocolError() throws Exception {
+        DatasetName a = filesystem("a");
+        String s1 = snapshot(a, "zrepl_1");
+        byte[] full = send(s1);
+        for (String recv : List.of("{\"path\":123,\"snapshot\":\"zrepl_1\"", "{\"path\":\"a\",\"snapshot\":1")) {
+            PipedServer ch = new PipedServer(config(), zfs, "laptop");
+            FrameWriter w = new FrameWriter(ch.toServer, Wire.MAX_CONTROL_FROM_CLIENT);
+            w.writeMagic();
+            w.control(FrameType.HELLO, new Hello(Wire.PROTOCOL_VERSION, "test", List.of()));
+            byte[] json = (recv + ",\"toGuid\":" + pools.guid(s1) + ",\"fromGuid\":null,\"rollback\":false,"
+                    + "\"resumable\":false,\"resumeToken\":null,\"discardPartial\":false}")
+                    .getBytes(StandardCharsets.UTF_8);
+            ch.toServer.write(new byte[] {0x20, 0, 0, (byte) (json.length >> 8), (byte) json.length});
+            ch.toServer.write(json);
+            byte[] chunk = FrameWriter.newDataBuffer();
+            int n = Math.min(full.length, Wire.MAX_DATA);
+            System.arraycopy(full, 0, chunk, FrameWriter.DATA_OFFSET, n);
+            w.data(chunk, n);
+            w.flush();
+            FrameReader r = new FrameReader(ch.fromServer, "server", Wire.MAX_CONTROL_FROM_SERVER);
+            r.readMagic();
+            assertEquals(FrameType.HELLO, r.next());
+            assertEquals(FrameType.ERROR, r.next());
+            ErrorReply error = r.json(ErrorReply.class);
+            assertEquals("protocol", error.code(), error.message());
+            assertTrue(error.message().startsWith("RECV frame does not fit its message"), error.message());
+            assertEquals(1, ch.exitCode());
+        }
+        assertFalse(boxState().contains("/123"), boxState());
+        assertFalse(boxState().contains("@zrepl_1"), boxState());
+    }
+
+    /**
+     * Issue 12.6: a client-requested rollback (recv -F) would destroy the box's snapshots newer than the stream's
+     * base. The box refuses it when its floor keeps one of them (zfs-fuse; the OpenZFS lab shows zfs's side).
+     */
+    @Test
+    void aRollbackThatWouldDestroyAFloorKeptSnapshotIsRefused() throws Exception {
+        DatasetName a = filesystem("a");
+        String s1 = snapshot(a, "zrepl_1");
+        String kept = snapshot(a, "keep_2");
+        String s3 = snapshot(a, "zrepl_3");
+        PipedServer ch = new PipedServer(config(), zfs, "laptop");
+        ch.client.handshake();
+        receive(ch, a.value(), "zrepl_1", pools.guid(s1), null, send(s1));
+        receive(ch, a.value(), "keep_2", pools.guid(kept), pools.guid(s1), send("-i", s1, kept));
+        String before = boxState();
+        RemoteException e = assertThrows(RemoteException.class, () -> ch.client.receive(
+                new ReceiveCommand(a.value(), "zrepl_3", pools.guid(s3), pools.guid(s1), true, false),
+                new ByteArrayInputStream(send("-i", s1, s3))));
+        assertEquals("stream", e.code());
+        assertEquals("the rollback (zfs recv -F) would destroy " + jailed("laptop", a.value()) + "@keep_2, kept by the"
+                + " box's keep_floor; refused", e.getMessage());
+        assertEquals(before, boxState());
+        ch.client.close();
+        assertEquals(0, ch.exitCode(), ch.stderr());
+    }
+
+    /**
+     * A copy of an incremental zfs-fuse stream with drr_creation_time set to {@code epoch}. zfs-fuse (pool
+     * version 23) checks one fletcher-4 over every byte before the DRR_END record (type 5), stored in that record:
+     * recomputed here, or zfs recv would refuse the stream as corrupt instead of receiving it.
+     */
+    static byte[] withCreation(byte[] stream, long epoch) {
+        byte[] s = Arrays.copyOf(stream, stream.length);
+        ByteBuffer b = ByteBuffer.wrap(s).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(24, epoch);
+        int end = s.length - StreamHeader.LENGTH;
+        assertEquals(5, b.getInt(end), "the stream ends with its DRR_END record");
+        long a0 = 0;
+        long a1 = 0;
+        long a2 = 0;
+        long a3 = 0;
+        for (int i = 0; i < end; i += 4) {
+            a0 += b.getInt(i) & 0xffffffffL;
+            a1 += a0;
+            a2 += a1;
+            a3 += a2;
+        }
+        b.putLong(end + 8, a0).putLong(end + 16, a1).putLong(end + 24, a2).putLong(end + 32, a3);
+        return s;
+    }
+
+    private interface Check {
+        boolean holds() throws Exception;
+    }
+
+    private static void waitUntil(Check check, String what) throws Exception {
+        for (int i = 0; i < 300; i++) {
+            if (check.holds()) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("not within 15 s: " + what);
+    }
+}

@@ -1,0 +1,58 @@
+package dev.zreplj.stdinserver;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.VersionType;
+import dev.zreplj.zfs.ZfsVersion;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ReceiveTimesTest {
+    private static final DatasetName FS = DatasetName.of("box/sink/laptop/tank/a");
+    private static final Instant NOW = Instant.parse("2026-11-30T12:00:00.5Z");
+
+    @TempDir
+    Path state;
+
+    private static ZfsVersion snap(String name, long guid, Instant creation) {
+        return new ZfsVersion(FS, VersionType.SNAPSHOT, name, guid, guid, creation);
+    }
+
+    @Test
+    void theReceivedSnapshotGetsTheBoxClockAndOthersTheirClampedCreationOnce() throws Exception {
+        ZfsVersion old = snap("old", 1, Instant.parse("2026-01-01T00:00:00Z"));
+        ZfsVersion future = snap("future", -2, Instant.parse("2100-01-01T00:00:00Z"));
+        ZfsVersion fresh = snap("fresh", 3, Instant.parse("1970-01-01T00:00:00Z"));
+        Map<Long, Instant> times = ReceiveTimes.update(state, FS, List.of(old, future, fresh), 3L, NOW);
+        assertEquals(Map.of(1L, old.creation(), -2L, NOW, 3L, NOW), times);
+        assertEquals(times, ReceiveTimes.read(state, FS));
+        assertTrue(Files.readString(ReceiveTimes.path(state, FS)).contains("18446744073709551614\t1796040000.500000000\n"),
+                "guids unsigned, times to the nanosecond");
+
+        // Later evaluations keep what was recorded, and drop what is gone.
+        Map<Long, Instant> later = ReceiveTimes.update(state, FS, List.of(future, fresh), null, NOW.plusSeconds(3600));
+        assertEquals(Map.of(-2L, NOW, 3L, NOW), later);
+    }
+
+    @Test
+    void receivesOfOneFilesystemAreStrictlyOrderedWhateverTheClockSays() throws Exception {
+        ZfsVersion a = snap("a", 1, NOW);
+        ZfsVersion b = snap("b", 2, NOW);
+        ReceiveTimes.update(state, FS, List.of(a), 1L, NOW);
+        Map<Long, Instant> times = ReceiveTimes.update(state, FS, List.of(a, b), 2L, NOW.minusSeconds(5));
+        assertEquals(NOW.plusNanos(1), times.get(2L), "a clock that went back still orders b after a");
+        assertEquals(Path.of("received", "box%2Fsink%2Flaptop%2Ftank%2Fa"), state.relativize(ReceiveTimes.path(state, FS)));
+    }
+
+    @Test
+    void nothingRecordedIsAnEmptyMap() throws Exception {
+        assertEquals(Map.of(), ReceiveTimes.read(state, FS));
+    }
+}
