@@ -1,5 +1,6 @@
 package dev.zreplj.agent;
 
+import dev.zreplj.config.Connect;
 import dev.zreplj.config.PushJob;
 import dev.zreplj.protocol.SinkClient;
 import dev.zreplj.replication.Watchdog;
@@ -53,7 +54,8 @@ final class BoxConnection implements AutoCloseable {
         while (clients.size() < n) {
             SshChannel channel = ssh.openChannel(PushPass.REMOTE_COMMAND);
             channels.add(channel);
-            SinkClient client = new SinkClient(channel.stdout(), channel.stdin(), channel::abort);
+            SinkClient client = new SinkClient(channel.stdout(), channel.stdin(), channel::abort,
+                    job.connect().streamCompression() == Connect.StreamCompression.AUTO);
             watchdog.guard("HELLO", () -> {
                 client.handshake(job.name());
                 return client;
