@@ -138,8 +138,8 @@ class StdinServerSystemTest {
         assertEquals(0, ch.exitCode(), ch.stderr());
     }
 
-    @Test
-    void compressedStreamArrivesWholeWithTheSameGuidAndFarFewerBytesOnTheWire() throws Exception {
+    /** A filesystem holding 6 MiB of text, with snapshot @t1: a stream that compresses well. */
+    private DatasetName textFilesystem() throws IOException {
         DatasetName text = pools.createFilesystem(DatasetName.of(pool).child("text"));
         Path mountpoint = Path.of(property(text.value(), "mountpoint"));
         StringBuilder sb = new StringBuilder();
@@ -147,7 +147,31 @@ class StdinServerSystemTest {
             sb.append("line ").append(i).append(": zfs send of a snapshot to the backup box, compressed with zstd\n");
         }
         Files.writeString(mountpoint.resolve("text"), sb);
-        String snapshot = pools.snapshot(text, "t1");
+        pools.snapshot(text, "t1");
+        return text;
+    }
+
+    @Test
+    void refusedCompressedStreamIsDrainedAndTheChannelStaysUsable() throws Exception {
+        DatasetName text = textFilesystem();
+        long g = guid(text.value() + "@t1");
+        byte[] full = send(text.value() + "@t1");
+        PipedServer ch = new PipedServer(config, zfs, "laptop", true);
+        ch.client.handshake();
+        RemoteException e = assertThrows(RemoteException.class, () -> ch.client.receive(
+                new ReceiveCommand(text.value(), "t1", g + 1, null, false, false), new ByteArrayInputStream(full)));
+        assertEquals("stream", e.code());
+        assertEquals(new ReceiveResult(full.length, g), ch.client.receive(
+                new ReceiveCommand(text.value(), "t1", g, null, false, false), new ByteArrayInputStream(full)));
+        assertEquals(g, guid(jailed(text.value()) + "@t1"));
+        ch.client.close();
+        assertEquals(0, ch.exitCode(), ch.stderr());
+    }
+
+    @Test
+    void compressedStreamArrivesWholeWithTheSameGuidAndFarFewerBytesOnTheWire() throws Exception {
+        DatasetName text = textFilesystem();
+        String snapshot = text.value() + "@t1";
         long g = guid(snapshot);
         byte[] full = send(snapshot);
         PipedServer ch = new PipedServer(config, zfs, "laptop", true);
