@@ -1,5 +1,6 @@
 package dev.zreplj.agent;
 
+import dev.zreplj.config.Connect;
 import dev.zreplj.config.PushJob;
 import dev.zreplj.protocol.RemoteException;
 import dev.zreplj.protocol.SinkClient;
@@ -64,7 +65,8 @@ public final class BoxConnection implements Box {
         while (clients.size() < n) {
             SshChannel channel = ssh.openChannel(REMOTE_COMMAND);
             channels.add(channel);
-            SinkClient client = new SinkClient(channel.stdout(), channel.stdin(), channel::abort);
+            SinkClient client = new SinkClient(channel.stdout(), channel.stdin(), channel::abort,
+                    job.connect().streamCompression() == Connect.StreamCompression.AUTO);
             try {
                 watchdog.guard("HELLO", () -> {
                     client.handshake(job.name());

@@ -42,6 +42,30 @@ class EndToEndIT extends PushSuite {
     }
 
     @Test
+    void compressibleStreamGoesZstdCompressedAndArrivesWithTheSameGuids() throws Exception {
+        try (EndToEnd e = open(tmp, "\"SRC/text\": true")) {
+            DatasetName text = e.createFilesystem(e.src().child("text"));
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; sb.length() < 6 << 20; i++) {
+                sb.append("line ").append(i).append(": the agent pushes this snapshot to the backup box\n");
+            }
+            Files.writeString(Path.of(e.get(text.value(), "mountpoint")).resolve("log.txt"), sb);
+
+            EndToEnd.Run run = e.agent("-v", "agent", "once", "--snapshot");
+            assertEquals(0, run.exit(), run::toString);
+            String source = e.snapshotsWithGuids(text);
+            assertEquals(1, source.lines().count(), source);
+            assertEquals(expectedOnBox(e, source), e.snapshotsWithGuids(e.jail()), "same snapshot, same guid");
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+) stream bytes went as (\\d+)")
+                    .matcher(run.stderr());
+            assertTrue(m.find(), run::toString);
+            long raw = Long.parseLong(m.group(1));
+            long wire = Long.parseLong(m.group(2));
+            assertTrue(raw > 6 << 20 && wire * 4 < raw, m.group());
+        }
+    }
+
+    @Test
     void requestsOutsideTheJailAreRefused() throws Exception {
         try (EndToEnd e = open(tmp, HOME_FILTER)) {
             List<String> before = e.datasets(e.dst);

@@ -12,6 +12,8 @@ public enum FrameType {
     END(0x22, Payload.NONE),
     ABORT(0x23, Payload.NONE),
     RESULT(0x24, Payload.JSON),
+    /** DATA whose payload is one zstd frame; only to a server that advertised {@link Wire#ZSTD_DATA}. */
+    ZDATA(0x25, Payload.RAW),
     DESTROY(0x30, Payload.JSON),
     DESTROYED(0x31, Payload.JSON);
 

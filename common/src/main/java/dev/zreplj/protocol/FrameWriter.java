@@ -58,10 +58,19 @@ public final class FrameWriter {
 
     /** Sends {@code buffer[DATA_OFFSET, DATA_OFFSET + length)} as one DATA frame. */
     public void data(byte[] buffer, int length) throws IOException {
+        raw(FrameType.DATA, buffer, length);
+    }
+
+    /** Sends {@code buffer[DATA_OFFSET, DATA_OFFSET + length)}, one zstd frame, as one ZDATA frame. */
+    public void zdata(byte[] buffer, int length) throws IOException {
+        raw(FrameType.ZDATA, buffer, length);
+    }
+
+    private void raw(FrameType type, byte[] buffer, int length) throws IOException {
         if (length < 0 || length > Wire.MAX_DATA || buffer.length < DATA_OFFSET + length) {
-            throw new IllegalArgumentException("DATA length " + length + " outside 0.." + Wire.MAX_DATA);
+            throw new IllegalArgumentException(type + " length " + length + " outside 0.." + Wire.MAX_DATA);
         }
-        putHeader(buffer, FrameType.DATA, length);
+        putHeader(buffer, type, length);
         out.write(buffer, 0, DATA_OFFSET + length);
     }
 

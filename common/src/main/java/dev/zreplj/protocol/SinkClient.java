@@ -5,6 +5,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The agent's side of the protocol on one channel (one stdinserver process). Requests are strictly
@@ -14,10 +16,13 @@ import java.util.List;
 public final class SinkClient implements AutoCloseable {
     /** Targets per DESTROY frame: at most ~300 bytes of JSON each, so a batch stays far below the 1 MiB limit. */
     static final int DESTROY_BATCH = 2000;
+    private static final Logger log = LoggerFactory.getLogger(SinkClient.class);
     private final InputStream in;
     private final FrameReader reader;
     private final FrameWriter writer;
     private final Runnable abortTransport;
+    private final boolean compress;
+    private StreamCompressor compressor;
     private volatile boolean aborted;
     private Hello serverHello;
     private byte[] dataBuffer;
@@ -33,7 +38,16 @@ public final class SinkClient implements AutoCloseable {
      *                       writing on it wakes with an IOException (see {@link #abort()})
      */
     public SinkClient(InputStream fromServer, OutputStream toServer, Runnable abortTransport) {
+        this(fromServer, toServer, abortTransport, false);
+    }
+
+    /**
+     * @param compress send streams zstd-compressed (ZDATA) where that pays, if the server advertises
+     *                 {@link Wire#ZSTD_DATA}; an older server gets plain DATA
+     */
+    public SinkClient(InputStream fromServer, OutputStream toServer, Runnable abortTransport, boolean compress) {
         this.abortTransport = abortTransport;
+        this.compress = compress;
         this.in = fromServer;
         this.reader = new FrameReader(fromServer, "server", Wire.MAX_CONTROL_FROM_SERVER);
         this.writer = new FrameWriter(toServer, Wire.MAX_CONTROL_FROM_CLIENT);
@@ -86,6 +100,15 @@ public final class SinkClient implements AutoCloseable {
                     "");
         }
         serverHello = hello;
+        if (compress && hello.capabilities().contains(Wire.ZSTD_DATA)) {
+            compressor = new StreamCompressor();
+        }
+    }
+
+    /** Whether streams on this channel go zstd-compressed where that pays (asked for, and the box can). */
+    public boolean compressing() {
+        requireHandshake();
+        return compressor != null;
     }
 
     /** The server's HELLO: its software version and capabilities. */
@@ -120,6 +143,8 @@ public final class SinkClient implements AutoCloseable {
             dataBuffer = FrameWriter.newDataBuffer();
         }
         IOException sourceFailure = null;
+        long raw0 = compressor == null ? 0 : compressor.rawBytes();
+        long wire0 = compressor == null ? 0 : compressor.wireBytes();
         try {
             writer.control(FrameType.RECV, command);
             boolean more = true;
@@ -133,7 +158,12 @@ public final class SinkClient implements AutoCloseable {
                     break;
                 }
                 if (n > 0) {
-                    writer.data(dataBuffer, n);
+                    int z = compressor == null ? -1 : compressor.compress(dataBuffer, n);
+                    if (z >= 0) {
+                        writer.zdata(compressor.buffer(), z);
+                    } else {
+                        writer.data(dataBuffer, n);
+                    }
                 }
                 more = n == Wire.MAX_DATA;
             }
@@ -163,6 +193,10 @@ public final class SinkClient implements AutoCloseable {
         ReceiveResult result = reader.json(ReceiveResult.class);
         if (sourceFailure != null) {
             throw sourceFailure;
+        }
+        if (compressor != null && log.isDebugEnabled()) {
+            log.debug("{}@{}: {} stream bytes went as {} (zstd where it paid)", command.path(), command.snapshot(),
+                    compressor.rawBytes() - raw0, compressor.wireBytes() - wire0);
         }
         return result;
     }
@@ -212,6 +246,10 @@ public final class SinkClient implements AutoCloseable {
     /** Says goodbye; the server exits 0. Does nothing before a successful handshake, when closed or aborted. */
     @Override
     public void close() throws IOException {
+        if (compressor != null) {
+            compressor.close();
+            compressor = null;
+        }
         if (serverHello == null || closed || aborted) {
             return;
         }

@@ -21,6 +21,12 @@ public final class Wire {
 
     static final int HEADER_LENGTH = 5;
 
+    /**
+     * Server capability: it accepts ZDATA frames in a RECV stream. A capability, not a version bump: a
+     * client sends ZDATA only to a server that lists it, so either side may be older.
+     */
+    public static final String ZSTD_DATA = "zstd-data";
+
     /** Largest DATA payload; also what the client reads from zfs send per frame. */
     public static final int MAX_DATA = 1 << 20;
     /** Largest control frame the server accepts from a client (a command is a few hundred bytes). */

@@ -29,13 +29,15 @@ class SinkClientTest {
 
     private SinkClient client;
     private CompletableFuture<Void> server;
+    /** Whether {@link #start} makes a client that compresses where the server allows it. */
+    private boolean compress;
 
     private void start(Script script) throws IOException {
         PipedInputStream serverIn = new PipedInputStream(4 << 20);
         PipedOutputStream toServer = new PipedOutputStream(serverIn);
         PipedInputStream clientIn = new PipedInputStream(1 << 20);
         PipedOutputStream toClient = new PipedOutputStream(clientIn);
-        client = new SinkClient(clientIn, toServer);
+        client = compress ? new SinkClient(clientIn, toServer, () -> { }, true) : new SinkClient(clientIn, toServer);
         server = CompletableFuture.runAsync(() -> {
             try (toClient; serverIn) {
                 FrameReader r = new FrameReader(serverIn, "client", Wire.MAX_CONTROL_FROM_CLIENT);
@@ -183,6 +185,97 @@ class SinkClientTest {
             w.control(FrameType.RESULT, new ReceiveResult(stream.length, 7));
         });
         client.handshake();
+        assertEquals(new ReceiveResult(stream.length, 7), client.receive(cmd, new ByteArrayInputStream(stream)));
+    }
+
+    /** A stream of text, random data, text: what compresses goes as ZDATA, the rest as DATA. */
+    private static byte[] mixedStream() {
+        byte[] random = new byte[Wire.MAX_DATA];
+        new Random(7).nextBytes(random);
+        byte[] text = StreamCompressionTest.text(Wire.MAX_DATA, 8);
+        byte[] stream = new byte[3 * Wire.MAX_DATA];
+        System.arraycopy(text, 0, stream, 0, Wire.MAX_DATA);
+        System.arraycopy(random, 0, stream, Wire.MAX_DATA, Wire.MAX_DATA);
+        System.arraycopy(text, 0, stream, 2 * Wire.MAX_DATA, Wire.MAX_DATA);
+        return stream;
+    }
+
+    /** Decodes DATA and ZDATA frames up to END as the box does; returns the frame types in order. */
+    private static List<FrameType> readStream(FrameReader r, ByteArrayOutputStream got) throws IOException {
+        List<FrameType> types = new java.util.ArrayList<>();
+        try (StreamInflater inflater = new StreamInflater()) {
+            for (FrameType t = r.next(); t != FrameType.END; t = r.next()) {
+                types.add(t);
+                if (t == FrameType.ZDATA) {
+                    got.write(inflater.buffer(), 0, inflater.inflate(r.payload(), r.length()));
+                } else {
+                    assertEquals(FrameType.DATA, t);
+                    got.write(r.payload(), 0, r.length());
+                }
+            }
+        }
+        return types;
+    }
+
+    @Test
+    void compressingClientSendsZdataWhereItPaysToAServerThatTakesIt() throws Exception {
+        compress = true;
+        byte[] stream = mixedStream();
+        ReceiveCommand cmd = new ReceiveCommand("tank/a", "s2", 7, null, false, false);
+        start((r, w) -> {
+            w.writeMagic();
+            w.control(FrameType.HELLO, new Hello(Wire.PROTOCOL_VERSION, "9.9", List.of(Wire.ZSTD_DATA)));
+            w.flush();
+            r.readMagic();
+            assertEquals(FrameType.HELLO, r.next());
+            assertEquals(FrameType.RECV, r.next());
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            // The third chunk is text again but comes within the skip after the random one: plain DATA.
+            assertEquals(List.of(FrameType.ZDATA, FrameType.DATA, FrameType.DATA), readStream(r, got));
+            assertTrue(java.util.Arrays.equals(stream, got.toByteArray()));
+            w.control(FrameType.RESULT, new ReceiveResult(stream.length, 7));
+        });
+        client.handshake();
+        assertTrue(client.compressing());
+        assertEquals(new ReceiveResult(stream.length, 7), client.receive(cmd, new ByteArrayInputStream(stream)));
+    }
+
+    @Test
+    void compressingClientSendsOnlyDataToAServerWithoutTheCapability() throws Exception {
+        compress = true;
+        byte[] stream = mixedStream();
+        ReceiveCommand cmd = new ReceiveCommand("tank/a", "s2", 7, null, false, false);
+        start((r, w) -> {
+            serverHello(r, w, Wire.PROTOCOL_VERSION);
+            assertEquals(FrameType.RECV, r.next());
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            assertEquals(List.of(FrameType.DATA, FrameType.DATA, FrameType.DATA), readStream(r, got));
+            assertTrue(java.util.Arrays.equals(stream, got.toByteArray()));
+            w.control(FrameType.RESULT, new ReceiveResult(stream.length, 7));
+        });
+        client.handshake();
+        assertTrue(!client.compressing());
+        assertEquals(new ReceiveResult(stream.length, 7), client.receive(cmd, new ByteArrayInputStream(stream)));
+    }
+
+    @Test
+    void clientWithCompressionOffSendsOnlyDataEvenToAServerThatTakesZdata() throws Exception {
+        byte[] stream = mixedStream();
+        ReceiveCommand cmd = new ReceiveCommand("tank/a", "s2", 7, null, false, false);
+        start((r, w) -> {
+            w.writeMagic();
+            w.control(FrameType.HELLO, new Hello(Wire.PROTOCOL_VERSION, "9.9", List.of(Wire.ZSTD_DATA)));
+            w.flush();
+            r.readMagic();
+            assertEquals(FrameType.HELLO, r.next());
+            assertEquals(FrameType.RECV, r.next());
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            assertEquals(List.of(FrameType.DATA, FrameType.DATA, FrameType.DATA), readStream(r, got));
+            assertTrue(java.util.Arrays.equals(stream, got.toByteArray()));
+            w.control(FrameType.RESULT, new ReceiveResult(stream.length, 7));
+        });
+        client.handshake();
+        assertTrue(!client.compressing());
         assertEquals(new ReceiveResult(stream.length, 7), client.receive(cmd, new ByteArrayInputStream(stream)));
     }
 

@@ -168,7 +168,8 @@ public final class ConfigLoader {
             throw src.error(typeNode, "connect type '" + type + "' is not supported by zreplj (ssh+stdinserver is)");
         }
         c.allowOnly("type", "host", "user", "port", "identity_file", "options", "dial_timeout",
-                "transport_open_command", "ssh_command", "known_hosts", "host_key_policy", "channels");
+                "transport_open_command", "ssh_command", "known_hosts", "host_key_policy", "channels",
+                "stream_compression");
         String host = hostOrUser(c, "host");
         String user = hostOrUser(c, "user");
         int port = c.has("port") ? (int) ranged(c, "port", 1, 65535) : 22;
@@ -197,7 +198,18 @@ public final class ConfigLoader {
             };
         }
         int channels = c.has("channels") ? (int) ranged(c, "channels", 1, Integer.MAX_VALUE) : 2;
-        return new Connect(host, user, port, identity, options, dialTimeout, knownHosts, policy, channels);
+        Connect.StreamCompression compression = Connect.StreamCompression.AUTO;
+        if (c.has("stream_compression")) {
+            String v = c.string("stream_compression");
+            compression = switch (v) {
+                case "auto" -> Connect.StreamCompression.AUTO;
+                case "off" -> Connect.StreamCompression.OFF;
+                default -> throw src.error(c.require("stream_compression"),
+                        "'stream_compression' must be auto or off, not '" + v + "'");
+            };
+        }
+        return new Connect(host, user, port, identity, options, dialTimeout, knownHosts, policy, channels,
+                compression);
     }
 
     private static String hostOrUser(YamlMapping c, String key) throws ConfigException {

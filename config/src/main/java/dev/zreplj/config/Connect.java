@@ -10,12 +10,27 @@ import java.util.List;
  * @param options    zrepl's ssh {@code -o} options ("Key=Value"); the ones zreplj understands are applied
  * @param knownHosts zreplj: known_hosts file (default ~/.ssh/known_hosts of the running user)
  * @param channels   zreplj: exec channels on the one session (default 2)
+ * @param streamCompression zreplj: zstd on the send streams where it pays and the box can (default auto)
  */
 public record Connect(String host, String user, int port, Path identityFile, List<String> options,
-                      Duration dialTimeout, Path knownHosts, HostKeyPolicy hostKeyPolicy, int channels) {
+                      Duration dialTimeout, Path knownHosts, HostKeyPolicy hostKeyPolicy, int channels,
+                      StreamCompression streamCompression) {
     public Connect {
         options = List.copyOf(options);
     }
 
+    /** With the default stream compression. */
+    public Connect(String host, String user, int port, Path identityFile, List<String> options, Duration dialTimeout,
+                   Path knownHosts, HostKeyPolicy hostKeyPolicy, int channels) {
+        this(host, user, port, identityFile, options, dialTimeout, knownHosts, hostKeyPolicy, channels,
+                StreamCompression.AUTO);
+    }
+
     public enum HostKeyPolicy { STRICT, ACCEPT_NEW }
+
+    /**
+     * AUTO: zstd-compress each chunk of a send stream that shrinks by at least an eighth, when the box
+     * advertises it (incompressible streams are probed now and then, not compressed); OFF: never.
+     */
+    public enum StreamCompression { AUTO, OFF }
 }

@@ -165,6 +165,8 @@ class ConfigLoaderErrorsTest {
                 error(push("      identity_file: /id", "      identity_file: /id\n      channels: 0")));
         assertEquals("9:24: 'host_key_policy' must be strict or accept-new, not 'yolo'",
                 error(push("      identity_file: /id", "      identity_file: /id\n      host_key_policy: yolo")));
+        assertEquals("9:27: 'stream_compression' must be auto or off, not 'gzip'",
+                error(push("      identity_file: /id", "      identity_file: /id\n      stream_compression: gzip")));
         assertEquals("9:21: 'dial_timeout': invalid duration '10 parsecs' (expected a number and a unit ms, s, m, "
                         + "h, d or w, e.g. 10m, 1h30m, 14d)",
                 error(push("      identity_file: /id", "      identity_file: /id\n      dial_timeout: 10 parsecs")));

@@ -52,7 +52,8 @@ class ConfigLoaderGoodTest {
         PushJob full = (PushJob) config.job("laptop_to_backup").orElseThrow();
         assertEquals(new Connect("backup.example.org", "root", 2222, Path.of("/etc/zreplj/ssh/identity"),
                 List.of("Compression=yes", "ServerAliveInterval=30"), Duration.ofSeconds(20),
-                Path.of("/etc/zreplj/ssh/known_hosts"), Connect.HostKeyPolicy.ACCEPT_NEW, 4), full.connect());
+                Path.of("/etc/zreplj/ssh/known_hosts"), Connect.HostKeyPolicy.ACCEPT_NEW, 4,
+                Connect.StreamCompression.OFF), full.connect());
         assertEquals(new FilesystemFilter(Map.of("<", true, "tank/tmp<", false, "tank/tmp/keep", true)),
                 full.filesystems());
         assertEquals(new SendOptions(true, false, false, false, true, false, false, false, false), full.send());
@@ -67,7 +68,7 @@ class ConfigLoaderGoodTest {
         PushJob minimal = (PushJob) config.job("minimal").orElseThrow();
         assertEquals(new Connect("192.0.2.7", "zrepl", 22, Path.of("/root/.ssh/id_ed25519"), List.of(),
                 Duration.ofSeconds(10), Path.of(System.getProperty("user.home"), ".ssh", "known_hosts"),
-                Connect.HostKeyPolicy.STRICT, 2), minimal.connect());
+                Connect.HostKeyPolicy.STRICT, 2, Connect.StreamCompression.AUTO), minimal.connect());
         assertEquals(new FilesystemFilter(Map.of("pool/data", true)), minimal.filesystems());
         assertEquals(new Snapshotting(Snapshotting.Type.MANUAL, null, null, null, null), minimal.snapshotting());
         assertEquals(SendOptions.defaults(), minimal.send());

@@ -49,7 +49,7 @@ final class Conversation {
         while (true) {
             FrameType t = reader.expectFrame("END");
             switch (t) {
-                case DATA -> {
+                case DATA, ZDATA -> {
                 }
                 case END, ABORT -> {
                     return;

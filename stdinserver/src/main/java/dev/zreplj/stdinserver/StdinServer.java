@@ -228,6 +228,7 @@ public final class StdinServer {
     /** What the box's zfs offers the agent; empty when zfs cannot be probed (the first request will say why). */
     private List<String> advertised() {
         List<String> caps = new ArrayList<>();
+        caps.add(Wire.ZSTD_DATA);
         try {
             Capabilities c = zfs.capabilities();
             if (c.resumableReceive()) caps.add("resumable-receive");

@@ -5,6 +5,7 @@ import dev.zreplj.protocol.ErrorReply;
 import dev.zreplj.protocol.FrameReader;
 import dev.zreplj.protocol.FrameType;
 import dev.zreplj.protocol.ProtocolException;
+import dev.zreplj.protocol.StreamInflater;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.ZfsException;
 import dev.zreplj.zfs.ZfsProcess;
@@ -12,9 +13,13 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.util.Arrays;
 
-/** Moves a RECV's DATA frames: first the stream's header for checking, then the rest into zfs recv. */
+/**
+ * Moves a RECV's DATA frames: first the stream's header for checking, then the rest into zfs recv. A ZDATA
+ * frame is decompressed here, where frames become stream bytes, so everything after sees only the stream.
+ */
 final class StreamPump {
     private final Conversation conversation;
+    private StreamInflater inflater;
 
     StreamPump(Conversation conversation) {
         this.conversation = conversation;
@@ -25,19 +30,20 @@ final class StreamPump {
     }
 
     /** Reads DATA frames until the DRR_BEGIN record is complete; null when the client aborted. */
-    HeaderBytes readHeader() throws IOException {
+    HeaderBytes readHeader() throws IOException, InterruptedException {
         FrameReader reader = conversation.reader;
         byte[] bytes = new byte[0];
         int length = 0;
         while (length < StreamHeader.LENGTH) {
             FrameType t = reader.expectFrame("DATA");
             switch (t) {
-                case DATA -> {
-                    if (bytes.length < length + reader.length()) {
-                        bytes = Arrays.copyOf(bytes, length + reader.length());
+                case DATA, ZDATA -> {
+                    int n = streamBytes(reader, null);
+                    if (bytes.length < length + n) {
+                        bytes = Arrays.copyOf(bytes, length + n);
                     }
-                    System.arraycopy(reader.payload(), 0, bytes, length, reader.length());
-                    length += reader.length();
+                    System.arraycopy(chunk(reader), 0, bytes, length, n);
+                    length += n;
                 }
                 case END -> {
                     return new HeaderBytes(bytes, length, true);
@@ -75,9 +81,10 @@ final class StreamPump {
                             + target + "; zfs recv was stopped");
                 }
                 switch (t) {
-                    case DATA -> {
-                        stdin.write(reader.payload(), 0, reader.length());
-                        bytes += reader.length();
+                    case DATA, ZDATA -> {
+                        int n = streamBytes(reader, recv);
+                        stdin.write(chunk(reader), 0, n);
+                        bytes += n;
                     }
                     case END -> ended = true;
                     case ABORT -> {
@@ -112,6 +119,34 @@ final class StreamPump {
             }
             return -1;
         }
+    }
+
+    /**
+     * The stream bytes the current DATA or ZDATA frame carries; a ZDATA frame is decompressed first. One
+     * that does not decompress within the limits stops {@code recv} (when running) and is answered with a
+     * protocol error.
+     */
+    private int streamBytes(FrameReader reader, ZfsProcess recv) throws IOException, InterruptedException {
+        if (reader.type() == FrameType.DATA) {
+            return reader.length();
+        }
+        if (inflater == null) {
+            inflater = new StreamInflater();
+        }
+        try {
+            return inflater.inflate(reader.payload(), reader.length());
+        } catch (ProtocolException e) {
+            if (recv != null) {
+                killAndWait(recv);
+            }
+            conversation.reply(new ErrorReply(ErrorCodes.PROTOCOL, e.getMessage(), ""));
+            throw e;
+        }
+    }
+
+    /** Where {@link #streamBytes} left them. */
+    private byte[] chunk(FrameReader reader) {
+        return reader.type() == FrameType.DATA ? reader.payload() : inflater.buffer();
     }
 
     private static void killAndWait(ZfsProcess recv) throws InterruptedException {

@@ -15,17 +15,31 @@ import java.util.concurrent.TimeUnit;
 /** One stdinserver on piped streams, run on its own thread as sshd would run the process. */
 final class PipedServer {
     final PipedOutputStream toServer;
+    /** Bytes the client has written towards the server (what would cross the link). */
+    final java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
     final PipedInputStream fromServer;
     final SinkClient client;
     final ByteArrayOutputStream err = new ByteArrayOutputStream();
     final CompletableFuture<Integer> exit = new CompletableFuture<>();
 
     PipedServer(Config config, Zfs zfs, String clientId) throws IOException {
+        this(config, zfs, clientId, false);
+    }
+
+    /** @param compress the client compresses streams (ZDATA) where it pays */
+    PipedServer(Config config, Zfs zfs, String clientId, boolean compress) throws IOException {
         PipedInputStream serverIn = new PipedInputStream(2 << 20);
         toServer = new PipedOutputStream(serverIn);
         fromServer = new PipedInputStream(2 << 20);
         PipedOutputStream serverOut = new PipedOutputStream(fromServer);
-        client = new SinkClient(fromServer, toServer);
+        java.io.OutputStream counted = new java.io.FilterOutputStream(toServer) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                out.write(b, off, len);
+                sent.addAndGet(len);
+            }
+        };
+        client = compress ? new SinkClient(fromServer, counted, () -> { }, true) : new SinkClient(fromServer, counted);
         Thread t = new Thread(() -> {
             int code = new StdinServer(config, clientId, zfs, serverIn, serverOut,
                     new PrintStream(err, true, StandardCharsets.UTF_8)).run();

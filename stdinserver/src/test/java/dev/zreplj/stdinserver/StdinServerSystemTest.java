@@ -138,6 +138,86 @@ class StdinServerSystemTest {
         assertEquals(0, ch.exitCode(), ch.stderr());
     }
 
+    /** A filesystem holding 6 MiB of text, with snapshot @t1: a stream that compresses well. */
+    private DatasetName textFilesystem() throws IOException {
+        DatasetName text = pools.createFilesystem(DatasetName.of(pool).child("text"));
+        Path mountpoint = Path.of(property(text.value(), "mountpoint"));
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; sb.length() < 6 << 20; i++) {
+            sb.append("line ").append(i).append(": zfs send of a snapshot to the backup box, compressed with zstd\n");
+        }
+        Files.writeString(mountpoint.resolve("text"), sb);
+        pools.snapshot(text, "t1");
+        return text;
+    }
+
+    @Test
+    void refusedCompressedStreamIsDrainedAndTheChannelStaysUsable() throws Exception {
+        DatasetName text = textFilesystem();
+        long g = guid(text.value() + "@t1");
+        byte[] full = send(text.value() + "@t1");
+        PipedServer ch = new PipedServer(config, zfs, "laptop", true);
+        ch.client.handshake();
+        RemoteException e = assertThrows(RemoteException.class, () -> ch.client.receive(
+                new ReceiveCommand(text.value(), "t1", g + 1, null, false, false), new ByteArrayInputStream(full)));
+        assertEquals("stream", e.code());
+        assertEquals(new ReceiveResult(full.length, g), ch.client.receive(
+                new ReceiveCommand(text.value(), "t1", g, null, false, false), new ByteArrayInputStream(full)));
+        assertEquals(g, guid(jailed(text.value()) + "@t1"));
+        ch.client.close();
+        assertEquals(0, ch.exitCode(), ch.stderr());
+    }
+
+    @Test
+    void compressedStreamArrivesWholeWithTheSameGuidAndFarFewerBytesOnTheWire() throws Exception {
+        DatasetName text = textFilesystem();
+        String snapshot = text.value() + "@t1";
+        long g = guid(snapshot);
+        byte[] full = send(snapshot);
+        PipedServer ch = new PipedServer(config, zfs, "laptop", true);
+        ch.client.handshake();
+        assertTrue(ch.client.serverHello().capabilities().contains(Wire.ZSTD_DATA));
+        assertTrue(ch.client.compressing());
+        long before = ch.sent.get();
+        ReceiveResult r = ch.client.receive(new ReceiveCommand(text.value(), "t1", g, null, false, false),
+                new ByteArrayInputStream(full));
+        long onWire = ch.sent.get() - before;
+        assertEquals(new ReceiveResult(full.length, g), r);
+        assertEquals(g, guid(jailed(text.value()) + "@t1"));
+        assertTrue(onWire < full.length / 4, onWire + " bytes on the wire for a stream of " + full.length);
+        ch.client.close();
+        assertEquals(0, ch.exitCode(), ch.stderr());
+    }
+
+    @Test
+    void zdataThatDoesNotDecompressIsAProtocolErrorAndNothingIsReceived() throws Exception {
+        long g1 = guid(source + "@s1");
+        byte[] full = send(source + "@s1");
+        PipedServer ch = new PipedServer(config, zfs, "laptop");
+        ch.client.handshake();
+        // A hand-made client: the real one never sends a broken frame.
+        FrameWriter w = new FrameWriter(ch.toServer, Wire.MAX_CONTROL_FROM_CLIENT);
+        w.control(FrameType.RECV, new ReceiveCommand(source, "s1", g1, null, false, false));
+        byte[] buffer = FrameWriter.newDataBuffer();
+        System.arraycopy(full, 0, buffer, FrameWriter.DATA_OFFSET, Wire.MAX_DATA);
+        w.data(buffer, Wire.MAX_DATA);
+        byte[] bomb = com.github.luben.zstd.Zstd.compress(new byte[Wire.MAX_DATA + 1]);
+        System.arraycopy(bomb, 0, buffer, FrameWriter.DATA_OFFSET, bomb.length);
+        w.zdata(buffer, bomb.length);
+        w.flush();
+        assertEquals(1, ch.exitCode());
+        assertTrue(ch.stderr().contains("expands to " + (Wire.MAX_DATA + 1) + " bytes"), ch.stderr());
+        assertTrue(!boxState().contains(jailed(source) + "@s1"), "no partial snapshot");
+        // zfs recv was stopped: nothing is left that blocks the next attempt.
+        PipedServer retry = new PipedServer(config, zfs, "laptop", true);
+        retry.client.handshake();
+        assertEquals(new ReceiveResult(full.length, g1), retry.client.receive(
+                new ReceiveCommand(source, "s1", g1, null, false, false), new ByteArrayInputStream(full)));
+        assertEquals(g1, guid(jailed(source) + "@s1"));
+        retry.client.close();
+        assertEquals(0, retry.exitCode(), retry.stderr());
+    }
+
     @Test
     void streamNotMatchingTheCommandIsRefusedAndTheChannelStaysUsable() throws Exception {
         long g1 = guid(source + "@s1");
