@@ -43,7 +43,7 @@ public final class StatusCheck {
             level = Level.WARNING;
         }
         for (String stage : s.stageFailures()) {
-            problems.add("last pass failed at " + stage);
+            problems.add("last pass failed: " + stage);
             level = Level.WARNING;
         }
         if (s.filesystems().isEmpty()) {

@@ -184,7 +184,7 @@ class EndToEndIT extends PushSuite {
 
             EndToEnd.Run status = e.agent("status");
             assertNotEquals(0, status.exit(), status::toString);
-            EndToEnd.assertContains(status.stdout(), "last pass failed at snapshot: taking @zrepl_", status);
+            EndToEnd.assertContains(status.stdout(), "last pass failed: snapshot: taking @zrepl_", status);
         }
     }
 

@@ -158,7 +158,7 @@ class HonestEdgesIT {
             assertEquals(1, cut.exit(), cut::toString);
             EndToEnd.Run failing = e.agent("status");
             assertEquals(1, failing.exit(), failing::toString);
-            assertTrue(failing.stdout().startsWith("ZREPLJ WARNING: job " + JOB + ": last pass failed: ssh: cannot connect"
+            assertTrue(failing.stdout().startsWith("ZREPLJ WARNING: job " + JOB + ": last pass failed: connect: no session with the backup box: ssh: cannot connect"
                     + " to root@127.0.0.1:" + closed + ": connection refused"), failing::toString);
         }
     }

@@ -96,7 +96,7 @@ class StatusCheckTest {
 
         StatusReport stage = agent(job(null, List.of("snapshot: out of space"), fs("UP_TO_DATE", 60, 60L)));
         assertEquals(Level.WARNING, stage.status());
-        assertEquals("ZREPLJ WARNING: job laptop: last pass failed at snapshot: out of space", stage.summary());
+        assertEquals("ZREPLJ WARNING: job laptop: last pass failed: snapshot: out of space", stage.summary());
 
         StatusReport filesystem = agent(job(null, List.of(), fs("CONFLICT", 60, null)));
         assertEquals(Level.WARNING, filesystem.status());
