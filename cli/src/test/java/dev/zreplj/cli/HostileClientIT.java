@@ -3,16 +3,15 @@ package dev.zreplj.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.zreplj.protocol.ErrorReply;
 import dev.zreplj.protocol.FrameReader;
 import dev.zreplj.protocol.FrameType;
 import dev.zreplj.protocol.FrameWriter;
 import dev.zreplj.protocol.Hello;
 import dev.zreplj.protocol.ReceiveCommand;
 import dev.zreplj.protocol.ReceiveResult;
-import dev.zreplj.protocol.RemoteException;
 import dev.zreplj.protocol.SinkClient;
 import dev.zreplj.protocol.Wire;
 import dev.zreplj.zfs.DatasetName;
@@ -144,12 +143,19 @@ class HostileClientIT {
                 clients.add(c);
             }
             Process third = ssh(e);
-            SinkClient c3 = new SinkClient(third.getInputStream(), third.getOutputStream());
-            c3.handshake();
-            RemoteException busy = assertThrows(RemoteException.class, c3::listFilesystems);
+            // Read the refusal without sending a request first: the server exits right after it.
+            FrameWriter w = new FrameWriter(third.getOutputStream(), Wire.MAX_CONTROL_FROM_CLIENT);
+            w.writeMagic();
+            w.control(FrameType.HELLO, new Hello(Wire.PROTOCOL_VERSION, "hostile", List.of()));
+            w.flush();
+            FrameReader r = new FrameReader(third.getInputStream(), "server", Wire.MAX_CONTROL_FROM_SERVER);
+            r.readMagic();
+            assertEquals(FrameType.HELLO, r.next());
+            assertEquals(FrameType.ERROR, r.next());
+            ErrorReply busy = r.json(ErrorReply.class);
             assertEquals("busy", busy.code());
             assertEquals("client 'laptop' already has its maximum of 2 channels open on the box"
-                    + " (serve.zreplj.max_channels of sink job 'backups'); close some or raise the cap", busy.getMessage());
+                    + " (serve.zreplj.max_channels of sink job 'backups'); close some or raise the cap", busy.message());
             assertTrue(third.waitFor(60, TimeUnit.SECONDS));
             assertEquals(1, third.exitValue());
 
