@@ -77,7 +77,7 @@ public final class BoxConnection implements Box {
             } catch (IOException e) {
                 throw channel.startFailure(e);
             }
-            clients.add(new SinkChannel(client, watchdog));
+            clients.add(new SinkChannel(client, watchdog, channel::ended));
         }
         return List.<BoxChannel>copyOf(clients);
     }

@@ -11,6 +11,7 @@ import dev.zreplj.replication.Watchdog;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
  * A protocol channel (one stdinserver, after its handshake) as a {@link BoxChannel}: requests that wait
@@ -20,10 +21,17 @@ import java.util.List;
 public final class SinkChannel implements BoxChannel {
     private final SinkClient client;
     private final Watchdog watchdog;
+    private final BooleanSupplier ended;
 
-    public SinkChannel(SinkClient client, Watchdog watchdog) {
+    /** @param ended whether the box's side of the channel has ended (the stdinserver exited) */
+    public SinkChannel(SinkClient client, Watchdog watchdog, BooleanSupplier ended) {
         this.client = client;
         this.watchdog = watchdog;
+        this.ended = ended;
+    }
+
+    public SinkChannel(SinkClient client, Watchdog watchdog) {
+        this(client, watchdog, () -> false);
     }
 
     SinkClient client() {
@@ -52,6 +60,6 @@ public final class SinkChannel implements BoxChannel {
 
     @Override
     public boolean aborted() {
-        return client.aborted();
+        return client.aborted() || ended.getAsBoolean();
     }
 }

@@ -27,6 +27,9 @@ public interface BoxChannel {
     /** Gives the channel up from any thread: the request blocked on it fails at once. */
     void abort();
 
-    /** Whether {@link #abort()} was called: the channel is gone, use another. */
+    /**
+     * Whether {@link #abort()} was called or the box ended the channel (its idle timeout closes a channel
+     * that waited long, e.g. while another one sent for hours): the channel is gone, use another.
+     */
     boolean aborted();
 }

@@ -72,6 +72,11 @@ public final class SshChannel implements AutoCloseable {
         return status == null ? OptionalInt.empty() : OptionalInt.of(status);
     }
 
+    /** Whether the remote process has ended or the channel is closing: nothing more can be sent on it. */
+    public boolean ended() {
+        return channel.getExitStatus() != null || channel.isClosing() || channel.isClosed();
+    }
+
     /** Waits for the remote process to end and returns its exit status. */
     public int waitForExit(Duration timeout) throws TransportException {
         Set<ClientChannelEvent> events = channel.waitFor(
