@@ -430,6 +430,10 @@ public final class ConfigLoader {
             YamlMapping policy = j.mapping("policy").allowOnly("keep_floor");
             if (policy.has("keep_floor")) {
                 floor = readRules(policy, "keep_floor", Side.FLOOR);
+                if (floor.isEmpty()) {
+                    // An empty keep list keeps everything (zrepl's meaning); SinkJob's empty floor means none.
+                    floor = List.of(new KeepRule.Regex(Pattern.compile(".*"), false));
+                }
             }
         }
         return new SinkJob(name, root, clients, recv, floor);

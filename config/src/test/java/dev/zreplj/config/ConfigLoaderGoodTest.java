@@ -134,6 +134,18 @@ class ConfigLoaderGoodTest {
     }
 
     @Test
+    void anExplicitEmptyKeepFloorKeepsEverythingAnAbsentOneNothing(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        Path file = dir.resolve("z.yml");
+        String sink = "jobs:\n  - {name: s, type: sink, root_fs: pool, serve: {type: stdinserver, "
+                + "client_identities: [c]}%s}\n";
+        Files.writeString(file, sink.formatted(", policy: {keep_floor: []}"));
+        assertEquals("regex(.*, negate=false);", rules(new ConfigLoader().load(file).sinkJobs().get(0).keepFloor()));
+        Files.writeString(file, sink.formatted(""));
+        assertEquals(List.of(), new ConfigLoader().load(file).sinkJobs().get(0).keepFloor());
+    }
+
+    @Test
     void contribSamplesLoadWithTheirGridRules() throws Exception {
         ConfigLoader loader = new ConfigLoader();
         List<KeepRule.GridInterval> pushGrid = GridSpec.parse("1x1h(keep=all) | 24x1h | 30x1d | 12x30d");

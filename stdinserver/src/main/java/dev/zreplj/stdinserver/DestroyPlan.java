@@ -43,8 +43,12 @@ record DestroyPlan(List<String> destroy, List<Refusal> refused, List<String> kep
     static DestroyPlan decide(List<ZfsVersion> versions, List<DestroyTarget> targets, List<KeepRule> floor,
                               Set<String> held) {
         List<ZfsVersion> snapshots = versions.stream().filter(v -> v.type() == VersionType.SNAPSHOT).toList();
-        List<Boolean> keep = KeepRules.keep(floor, snapshots.stream()
-                .map(v -> new PruneCandidate(v.name(), v.creation(), null)).toList());
+        // No floor configured (an empty list here; the config turns an explicit `keep_floor: []` into a
+        // rule keeping everything) protects nothing, unlike an empty keep list, which keeps everything.
+        List<Boolean> keep = floor.isEmpty()
+                ? snapshots.stream().map(v -> Boolean.FALSE).toList()
+                : KeepRules.keep(floor, snapshots.stream()
+                        .map(v -> new PruneCandidate(v.name(), v.creation(), null)).toList());
         Map<String, ZfsVersion> byName = new HashMap<>();
         Set<String> floorKeeps = new HashSet<>();
         for (int i = 0; i < snapshots.size(); i++) {
