@@ -565,7 +565,7 @@ public final class Zfs {
     }
 
     private static String validTag(String tag) {
-        DatasetName.validateComponent(tag, "hold tag");
+        DatasetName.validateIdentifier(tag, "hold tag");
         return tag;
     }
 

@@ -48,9 +48,17 @@ public final class ConfigLoader {
     private enum Side { SENDER, RECEIVER, FLOOR }
 
     public Config load(Path file) throws ConfigException {
-        String text;
+        YamlSource src = new YamlSource(file.toString());
+        Node root = compose(src, read(file));
+        if (root == null) {
+            throw new ConfigException(file + ": the config is empty; it needs a 'jobs' list");
+        }
+        return readConfig(src, file, root);
+    }
+
+    private static String read(Path file) throws ConfigException {
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            return Files.readString(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new ConfigException(file + ": cannot read: no such file");
         } catch (AccessDeniedException e) {
@@ -60,12 +68,6 @@ public final class ConfigLoader {
         } catch (IOException e) {
             throw new ConfigException(file + ": cannot read: " + (e.getMessage() == null ? e : e.getMessage()));
         }
-        YamlSource src = new YamlSource(file.toString());
-        Node root = compose(src, text);
-        if (root == null) {
-            throw new ConfigException(file + ": the config is empty; it needs a 'jobs' list");
-        }
-        return readConfig(src, file, root);
     }
 
     private static Node compose(YamlSource src, String text) throws ConfigException {
@@ -83,24 +85,39 @@ public final class ConfigLoader {
     }
 
     private Config readConfig(YamlSource src, Path file, Node root) throws ConfigException {
-        YamlMapping top = src.mapping(root, "the config file").allowOnly("global", "jobs");
+        YamlMapping top = src.mapping(root, "the config file").allowOnly("global", "jobs", "include");
         Global global = top.has("global") ? readGlobal(top.mapping("global")) : Global.defaults();
+        List<JobNode> jobNodes = new ArrayList<>();
+        if (top.has("jobs") || !top.has("include")) {
+            for (Node n : src.sequence(top.require("jobs"), "'jobs'")) {
+                jobNodes.add(new JobNode(src, n));
+            }
+        }
+        if (top.has("include")) {
+            jobNodes.addAll(ConfigInclude.jobs(top, file));
+        }
         List<Job> jobs = new ArrayList<>();
-        Map<String, Node> names = new HashMap<>();
+        Map<String, JobNode> names = new HashMap<>();
         Map<String, String> clientOwners = new HashMap<>();
-        for (Node jobNode : src.sequence(top.require("jobs"), "'jobs'")) {
-            YamlMapping j = src.mapping(jobNode, "each job");
+        for (JobNode jn : jobNodes) {
+            YamlSource jsrc = jn.src();
+            YamlMapping j = jsrc.mapping(jn.node(), "each job");
             Node nameNode = j.require("name");
-            String name = src.nonEmptyString(nameNode, "the job name");
-            validateName(src, nameNode, name, "job name");
-            Node first = names.putIfAbsent(name, nameNode);
+            String name = jsrc.nonEmptyString(nameNode, "the job name");
+            validateIdentifier(jsrc, nameNode, name, "job name");
+            if (name.startsWith("_")) {
+                throw jsrc.error(nameNode, "job name '" + name + "' starts with '_', which zrepl reserves for internal "
+                        + "jobs; rename the job");
+            }
+            JobNode first = names.putIfAbsent(name, new JobNode(jsrc, nameNode));
             if (first != null) {
-                throw src.error(nameNode, "duplicate job name '" + name + "' (first used at line "
-                        + YamlSource.line(first) + ")");
+                throw jsrc.error(nameNode, "duplicate job name '" + name + "' (first used at "
+                        + (first.src() == jsrc ? "" : first.src().file() + " ") + "line " + YamlSource.line(first.node())
+                        + ")");
             }
             YamlMapping job = j.as("job '" + name + "'");
             Node typeNode = job.require("type");
-            String type = src.nonEmptyString(typeNode, "the job type");
+            String type = jsrc.nonEmptyString(typeNode, "the job type");
             switch (type) {
                 case "push" -> jobs.add(readPush(job, name));
                 case "sink" -> jobs.add(readSink(job, name, clientOwners));
@@ -108,12 +125,21 @@ public final class ConfigLoader {
                     String hint = YamlMapping.nearest(type, List.of("push", "sink"))
                             .filter(n -> !ZREPL_ONLY_JOB_TYPES.contains(type))
                             .map(n -> "; did you mean '" + n + "'?").orElse("");
-                    throw src.error(typeNode, "job type '" + type + "' is not supported by zreplj (push and sink are)"
+                    throw jsrc.error(typeNode, "job type '" + type + "' is not supported by zreplj (push and sink are)"
                             + hint);
                 }
             }
         }
         return new Config(file, global, jobs);
+    }
+
+    /** One entry of a 'jobs' list and the file it is written in (the main config or an included one). */
+    record JobNode(YamlSource src, Node node) {
+    }
+
+    /** Parses one YAML file of the config (the main one or an included one) into its node tree. */
+    static Node composeFile(YamlSource src, Path file) throws ConfigException {
+        return compose(src, read(file));
     }
 
     private static Global readGlobal(YamlMapping g) throws ConfigException {
@@ -409,7 +435,7 @@ public final class ConfigLoader {
         List<String> clients = new ArrayList<>();
         for (Node idNode : idNodes) {
             String id = src.nonEmptyString(idNode, "each client identity");
-            validateName(src, idNode, id, "client identity");
+            validateIdentifier(src, idNode, id, "client identity");
             String owner = clientOwners.putIfAbsent(id, name);
             if (owner != null) {
                 throw src.error(idNode, "client identity '" + id + "' is already served by "
@@ -492,6 +518,16 @@ public final class ConfigLoader {
     private static void validateName(YamlSource src, Node node, String value, String what) throws ConfigException {
         try {
             DatasetName.validateComponent(value, what);
+        } catch (InvalidNameException e) {
+            throw src.error(node, e.getMessage());
+        }
+    }
+
+    /** Job names and client identities end up in hold tags, bookmarks and the forced command: no spaces. */
+    private static void validateIdentifier(YamlSource src, Node node, String value, String what)
+            throws ConfigException {
+        try {
+            DatasetName.validateIdentifier(value, what);
         } catch (InvalidNameException e) {
             throw src.error(node, e.getMessage());
         }

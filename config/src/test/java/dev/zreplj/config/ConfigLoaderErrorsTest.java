@@ -176,9 +176,11 @@ class ConfigLoaderErrorsTest {
 
     @Test
     void filesystemsFilter() throws Exception {
-        assertEquals("9:19: filesystems key 'pool/a b': dataset name component 'a b' contains ' '; allowed are "
-                        + "letters, digits and _ - . :",
-                error(push("{\"pool<\": true}", "{\"pool/a b\": true}")));
+        assertEquals("9:19: filesystems key 'pool/a;b': dataset name component 'a;b' contains ';'; allowed are "
+                        + "letters, digits, spaces and _ - . :",
+                error(push("{\"pool<\": true}", "{\"pool/a;b\": true}")));
+        assertEquals("9:19: filesystems key 'pool/a ': dataset name component 'a ' must not start or end with a space",
+                error(push("{\"pool<\": true}", "{\"pool/a \": true}")));
         assertEquals("9:19: filesystems key 'a<b<': '<' is allowed only once, at the end",
                 error(push("{\"pool<\": true}", "{\"a<b<\": true}")));
         assertEquals("9:19: filesystems key 'pool/<': dataset name 'pool/' has an empty component",
@@ -201,11 +203,11 @@ class ConfigLoaderErrorsTest {
                 error(push("interval: 10m", "interval: 0s")));
         assertEquals("12:15: snapshot prefix '-bad' must not start with '-'",
                 error(push("prefix: zrepl_", "prefix: \"-bad\"")));
-        assertEquals("12:15: snapshot prefix 'a@b' contains '@'; allowed are letters, digits and _ - . :",
+        assertEquals("12:15: snapshot prefix 'a@b' contains '@'; allowed are letters, digits, spaces and _ - . :",
                 error(push("prefix: zrepl_", "prefix: a@b")));
-        assertEquals("14:25: snapshot name from timestamp format '2006 01' 'zrepl_2006 11' contains ' '; allowed "
-                        + "are letters, digits and _ - . :",
-                error(push("interval: 10m", "interval: 10m\n      timestamp_format: \"2006 01\"")));
+        assertEquals("14:25: snapshot name from timestamp format '2006,01' 'zrepl_2006,11' contains ','; allowed "
+                        + "are letters, digits, spaces and _ - . :",
+                error(push("interval: 10m", "interval: 10m\n      timestamp_format: \"2006,01\"")));
         assertEquals("14:25: timestamp format 'nothing' contains no time field, so every snapshot would be named "
                         + "'zrepl_nothing'",
                 error(push("interval: 10m", "interval: 10m\n      timestamp_format: nothing")));
@@ -238,8 +240,8 @@ class ConfigLoaderErrorsTest {
     void cron() throws Exception {
         String cron = push("      type: periodic", "      type: cron").replace("interval: 10m", "cron: \"%s\"");
         assertEquals("13:13: cron minute 61 is out of range 0-59", error(cron.formatted("61 * * * *")));
-        assertEquals("13:13: cron spec '0 0 * * * *' has 6 fields; zreplj takes 5: minute hour day-of-month month "
-                + "day-of-week", error(cron.formatted("0 0 * * * *")));
+        assertEquals("13:13: cron spec '0 0 * * * * *' has 7 fields; zreplj takes 5 (minute hour day-of-month month "
+                + "day-of-week), or 6 with seconds 0 first", error(cron.formatted("0 0 * * * * *")));
         assertEquals("13:13: cron spec '0 0 30 feb *' never fires: no such day in those months",
                 error(cron.formatted("0 0 30 feb *")));
         assertEquals("13:13: cron hour field: 'x' is not a number, range or step", error(cron.formatted("0 x * * *")));
