@@ -19,6 +19,7 @@ import dev.zreplj.replication.Watchdog;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.VersionType;
 import dev.zreplj.zfs.Zfs;
+import dev.zreplj.zfs.SendFlag;
 import dev.zreplj.zfs.ZfsException;
 import dev.zreplj.zfs.ZfsVersion;
 import java.io.IOException;
@@ -31,6 +32,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -139,6 +141,8 @@ public final class PushPass {
             throw new ZfsException("send.encrypted/raw is set but this zfs (" + zfs.capabilities().version()
                     + ") cannot send raw streams");
         }
+        Set<SendFlag> sendFlags = SendFlags.check(job.send(), zfs.capabilities(),
+                box.first().serverHello().capabilities());
         Map<DatasetName, FilesystemPlan> plans = new LinkedHashMap<>();
         Map<DatasetName, FilesystemResult> refused = encryptionRefusals(selected, encryption);
         Map<DatasetName, FilesystemResult> results = new LinkedHashMap<>(refused);
@@ -162,7 +166,7 @@ public final class PushPass {
                 }
             }
             if (unreachable == null) {
-                replicateOnce(box, watchdog, todo, versions, remote, policy, raw, cursor, plans, results);
+                replicateOnce(box, watchdog, todo, versions, remote, policy, raw, sendFlags, cursor, plans, results);
             }
             todo = results.values().stream().filter(r -> r.failed() && r.retryable())
                     .map(FilesystemResult::filesystem).toList();
@@ -195,7 +199,7 @@ public final class PushPass {
     /** Plans {@code todo} against the box's current listing and replicates it; results replace earlier ones. */
     private void replicateOnce(BoxConnection box, Watchdog watchdog, List<DatasetName> todo, Map<DatasetName, List<ZfsVersion>> versions,
                                Map<String, RemoteFilesystem> remote, ReplicationPolicy policy, boolean raw,
-                               ReplicationCursor cursor, Map<DatasetName, FilesystemPlan> plans,
+                               Set<SendFlag> sendFlags, ReplicationCursor cursor, Map<DatasetName, FilesystemPlan> plans,
                                Map<DatasetName, FilesystemResult> results)
             throws IOException, InterruptedException, ZfsException {
         boolean canResume = zfs.capabilities().resumableReceive()
@@ -212,7 +216,7 @@ public final class PushPass {
         int wanted = (int) Math.max(1, Math.min(job.connect().channels(), busy));
         // Receives are resumable (-s, where the box's zfs has it): a cut stream leaves partial state on the
         // box, which the next attempt resumes from the box's token or, when stale, discards first.
-        List<FilesystemResult> done = new Replicator(zfs, raw, true, cursor, Progress.onTerminal(System.err), watchdog)
+        List<FilesystemResult> done = new Replicator(zfs, raw, sendFlags, true, cursor, Progress.onTerminal(System.err), watchdog)
                 .run(attemptPlans, box.channels(wanted));
         for (FilesystemResult r : done) {
             results.put(r.filesystem(), withEvents(r, attemptEvents(plans.get(r.filesystem()), r),

@@ -119,5 +119,49 @@ class EndToEndIT extends PushSuite {
         }
     }
 
+    /** ZFS and zrepl allow spaces in dataset and snapshot names; so does zreplj, on both sides. */
+    @Test
+    void namesWithSpacesReplicateWithTheirGuids() throws Exception {
+        try (EndToEnd e = new EndToEnd(tmp, "\"SRC/my home<\": true",
+                EndToEnd.DEFAULT_JOB_TAIL, "")) {
+            Files.writeString(e.agentConfig, Files.readString(e.agentConfig).replace("prefix: zrepl_",
+                    "prefix: \"auto snap_\""));
+            DatasetName home = e.pools.createFilesystem(e.src.child("my home"));
+            DatasetName docs = e.pools.createFilesystem(home.child("my docs"));
+            e.pools.writeRandomFile(docs, "a.bin", 256 << 10);
+            EndToEnd.Run run = e.agent("agent", "once", "--snapshot");
+            assertEquals(0, run.exit(), run::toString);
+            String source = e.snapshotsWithGuids(home);
+            assertEquals(2, source.lines().count(), source);
+            assertTrue(source.contains("/my home/my docs@auto snap_"), source);
+            assertEquals(expectedOnBox(e, source), e.snapshotsWithGuids(e.jail), "same snapshots, same guids");
+            EndToEnd.Run again = e.agent("agent", "once", "--snapshot");
+            assertEquals(0, again.exit(), again::toString);
+            assertEquals(expectedOnBox(e, e.snapshotsWithGuids(home)), e.snapshotsWithGuids(e.jail),
+                    "the increment arrives too");
+        }
+    }
 
+    /** zfs-fuse has no zfs send -c/-L/-e, and a zfs-fuse box refuses property streams: one clear line each. */
+    @Test
+    void sendFlagsThisZfsOrBoxCannotHonourFailThePassBeforeAnySend() throws Exception {
+        for (String send : List.of("compressed: true", "send_properties: true")) {
+            Path dir = Files.createDirectories(tmp.resolve(send.substring(0, send.indexOf(':'))));
+            try (EndToEnd e = new EndToEnd(dir, HOME_FILTER, "    send:\n      " + send + "\n"
+                    + EndToEnd.DEFAULT_JOB_TAIL, "")) {
+                DatasetName home = e.pools.createFilesystem(e.src.child("home"));
+                EndToEnd.Run run = e.agent("agent", "once", "--snapshot");
+                assertEquals(1, run.exit(), run::toString);
+                String expected = send.startsWith("compressed")
+                        ? "send.compressed (zfs send -c) is set but this zfs (zfs-fuse) cannot do it; remove it from "
+                                + "the job's send section"
+                        : "send.send_properties put properties into the stream, which the backup box refuses: its "
+                                + "zfs cannot keep mount properties out on receive (no 'zfs recv -x'); remove it or "
+                                + "run the box on OpenZFS";
+                EndToEnd.assertContains(run.stdout() + run.stderr(), expected, run);
+                assertEquals(1, e.pools.snapshotNames(home).size(), "the snapshot is taken before replication");
+                assertEquals("", e.snapshotsWithGuids(e.jail), "nothing was sent");
+            }
+        }
+    }
 }

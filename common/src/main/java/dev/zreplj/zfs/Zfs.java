@@ -410,6 +410,14 @@ public final class Zfs {
                 log.debug("zfs {} has no raw send; sending {} as a plain stream", caps.version(), request.to());
             }
         }
+        for (SendFlag flag : SendFlag.values()) {
+            if (request.flags().contains(flag)) {
+                if (!caps.sendFlags().contains(flag.option())) {
+                    throw new ZfsException("zfs " + caps.version() + " has no 'zfs send " + flag.argument() + "'");
+                }
+                args.add(flag.argument());
+            }
+        }
         if (request.from() != null) {
             if (!request.from().filesystem().equals(request.to().filesystem())) {
                 throw new IllegalArgumentException("incremental send from " + request.from() + " to "

@@ -34,7 +34,8 @@ class ZfsSystemTest {
     @Test
     void zfsFuseCapabilitiesAreProbedOnceAndExact() throws Exception {
         Capabilities caps = zfs.capabilities();
-        assertEquals(new Capabilities("zfs-fuse", false, false, false, false, false, false, false, false, false), caps);
+        assertEquals(new Capabilities("zfs-fuse", false, false, false, false, false, false, false, false, false,
+                java.util.Set.of('p')), caps);
         long calls = zfs.invocations();
         assertEquals(3, calls, "usage, holds and version probes");
         assertEquals(caps, zfs.capabilities());

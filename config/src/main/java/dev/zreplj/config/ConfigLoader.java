@@ -314,9 +314,13 @@ public final class ConfigLoader {
                         + ": true' sends raw; set only one of them");
             }
         }
+        if (s.bool("saved", false)) {
+            throw s.source().error(s.keyNode("saved"), "'saved: true' sends the saved state of a partially received "
+                    + "filesystem (zfs send -S), which a push from the source machine never has; remove it");
+        }
         return new SendOptions(s.bool("encrypted", false), s.bool("raw", false), s.bool("send_properties", false),
                 s.bool("backup_properties", false), s.bool("large_blocks", false), s.bool("compressed", false),
-                s.bool("embedded_data", false), s.bool("saved", false), decrypt);
+                s.bool("embedded_data", false), decrypt);
     }
 
     private static void rejectBandwidthLimit(YamlMapping m) throws ConfigException {

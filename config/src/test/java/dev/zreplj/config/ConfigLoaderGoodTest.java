@@ -55,7 +55,7 @@ class ConfigLoaderGoodTest {
                 Path.of("/etc/zreplj/ssh/known_hosts"), Connect.HostKeyPolicy.ACCEPT_NEW, 4), full.connect());
         assertEquals(new FilesystemFilter(Map.of("<", true, "tank/tmp<", false, "tank/tmp/keep", true)),
                 full.filesystems());
-        assertEquals(new SendOptions(true, false, false, false, true, false, false, false, false), full.send());
+        assertEquals(new SendOptions(true, false, false, false, true, false, false, false), full.send());
         assertEquals(new Snapshotting(Snapshotting.Type.PERIODIC, "zrepl_", Duration.ofMinutes(10), null, "human"),
                 full.snapshotting());
         assertEquals(new ReplicationOptions(3, Duration.ofHours(1), 5, Duration.ofSeconds(30)), full.replication());
@@ -105,10 +105,10 @@ class ConfigLoaderGoodTest {
                 "    filesystems: {\"pool<\": true}", "    snapshotting: {type: manual}", "%s",
                 "    pruning:", "      keep_sender: []", "      keep_receiver: []", "");
         Files.writeString(file, job.formatted("    send: {decrypt: true, compressed: true}"));
-        assertEquals(new SendOptions(false, false, false, false, false, true, false, false, true),
+        assertEquals(new SendOptions(false, false, false, false, false, true, false, true),
                 new ConfigLoader().load(file).pushJobs().get(0).send());
         Files.writeString(file, job.formatted("    send: {raw: true}"));
-        assertEquals(new SendOptions(false, true, false, false, false, false, false, false, false),
+        assertEquals(new SendOptions(false, true, false, false, false, false, false, false),
                 new ConfigLoader().load(file).pushJobs().get(0).send());
     }
 

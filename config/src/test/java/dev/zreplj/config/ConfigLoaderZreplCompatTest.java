@@ -189,4 +189,12 @@ class ConfigLoaderZreplCompatTest {
                 + "[c]}, recv: {properties: {override: {compression: zstd}, inherit: }}}\n");
         assertEquals(Map.of("compression", "zstd"), c.sinkJobs().get(0).recv().overrideProperties());
     }
+
+    @Test
+    void sendSavedIsRefusedForItHasNoMeaningOnASource() throws Exception {
+        Path file = write("zreplj.yml", PUSH.replace("    snapshotting:", "    send: {compressed: true, saved: true}\n"
+                + "    snapshotting:"));
+        assertEquals(file + ":11:35: 'saved: true' sends the saved state of a partially received filesystem "
+                + "(zfs send -S), which a push from the source machine never has; remove it", error(file));
+    }
 }
