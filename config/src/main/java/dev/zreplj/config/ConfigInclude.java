@@ -25,7 +25,7 @@ final class ConfigInclude {
         List<ConfigLoader.JobNode> jobs = new ArrayList<>();
         for (Node entry : src.sequence(top.require("include"), "'include'")) {
             for (Path file : files(src, entry, base)) {
-                jobs.addAll(jobsOf(file));
+                jobs.addAll(jobsOf(file, src.warnings()));
             }
         }
         return jobs;
@@ -60,8 +60,8 @@ final class ConfigInclude {
                 ? " is not a file or directory" : " does not exist") + "; give a .yml file or a directory of them");
     }
 
-    private static List<ConfigLoader.JobNode> jobsOf(Path file) throws ConfigException {
-        YamlSource src = new YamlSource(file.toString());
+    private static List<ConfigLoader.JobNode> jobsOf(Path file, List<String> warnings) throws ConfigException {
+        YamlSource src = new YamlSource(file.toString(), warnings);
         Node root = ConfigLoader.composeFile(src, file);
         if (root == null) {
             return List.of();

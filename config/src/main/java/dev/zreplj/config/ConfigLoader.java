@@ -130,7 +130,7 @@ public final class ConfigLoader {
                 }
             }
         }
-        return new Config(file, global, jobs);
+        return new Config(file, global, jobs, src.warnings());
     }
 
     /** One entry of a 'jobs' list and the file it is written in (the main config or an included one). */
@@ -144,6 +144,11 @@ public final class ConfigLoader {
 
     private static Global readGlobal(YamlMapping g) throws ConfigException {
         g.allowOnly("logging", "monitoring", "control", "serve", "zreplj");
+        warnIfSet(g, "logging", "zreplj logs to stderr (the journal under systemd); -v adds detail");
+        warnIfSet(g, "monitoring", "zreplj has no Prometheus endpoint yet; use 'zreplj status' (monitoring-plugin "
+                + "exit codes) or 'zreplj status --json'");
+        warnIfSet(g, "control", "zreplj has no daemon control socket; use 'zreplj status' and 'zreplj agent once'");
+        warnIfSet(g, "serve", "sshd starts 'zreplj stdinserver' directly, so no stdinserver socket directory is used");
         Optional<YamlMapping> own = g.optionalMapping("zreplj");
         if (own.isEmpty()) {
             return Global.defaults();
@@ -159,6 +164,7 @@ public final class ConfigLoader {
     private PushJob readPush(YamlMapping j, String name) throws ConfigException {
         j.allowOnly("name", "type", "connect", "filesystems", "snapshotting", "send", "replication",
                 "conflict_resolution", "pruning", "debug");
+        warnIfSet(j, "debug", "zreplj ignores it; use -v for detail");
         Connect connect = readConnect(j.mapping("connect"));
         FilesystemFilter filesystems = readFilter(j.source(), j.require("filesystems"));
         Snapshotting snapshotting = readSnapshotting(j.mapping("snapshotting"));
@@ -182,6 +188,9 @@ public final class ConfigLoader {
         }
         c.allowOnly("type", "host", "user", "port", "identity_file", "options", "dial_timeout",
                 "transport_open_command", "ssh_command", "known_hosts", "host_key_policy", "channels");
+        for (String unused : List.of("transport_open_command", "ssh_command")) {
+            warnIfSet(c, unused, "zrepl ignores it too; zreplj connects with its own SSH client (see 'options')");
+        }
         String host = hostOrUser(c, "host");
         String user = hostOrUser(c, "user");
         int port = c.has("port") ? (int) ranged(c, "port", 1, 65535) : 22;
@@ -333,6 +342,8 @@ public final class ConfigLoader {
     private static ReplicationOptions readReplication(YamlMapping r) throws ConfigException {
         r.allowOnly("protection", "concurrency", "timeout", "attempts", "retry_backoff");
         if (r.has("protection")) {
+            warnIfSet(r, "protection", "zreplj always protects the incremental base (its replication cursor, a "
+                    + "bookmark or hold) and resumes a cut step from the box's resume token where zfs can; remove it");
             YamlMapping p = r.mapping("protection").allowOnly("initial", "incremental");
             for (String key : List.of("initial", "incremental")) {
                 if (p.has(key)) {
@@ -345,9 +356,12 @@ public final class ConfigLoader {
             YamlMapping c = r.mapping("concurrency").allowOnly("steps", "size_estimates");
             if (c.has("steps")) {
                 steps = (int) ranged(c, "steps", 1, 1024);
+                warnIfSet(c, "steps", "zreplj runs one step per SSH exec channel at a time; set connect.channels "
+                        + "(default 2) instead");
             }
             if (c.has("size_estimates")) {
                 ranged(c, "size_estimates", 1, 1024);
+                warnIfSet(c, "size_estimates", "zreplj estimates each step's size just before sending it; remove it");
             }
         }
         ReplicationOptions defaults = ReplicationOptions.defaults();
@@ -424,6 +438,7 @@ public final class ConfigLoader {
     private SinkJob readSink(YamlMapping j, String name, Map<String, String> clientOwners) throws ConfigException {
         YamlSource src = j.source();
         j.allowOnly("name", "type", "serve", "root_fs", "recv", "policy", "debug");
+        warnIfSet(j, "debug", "zreplj ignores it; use -v for detail");
         YamlMapping serve = j.mapping("serve");
         Node typeNode = serve.require("type");
         String type = src.nonEmptyString(typeNode, "the serve type");
@@ -518,6 +533,13 @@ public final class ConfigLoader {
     }
 
     // ---- scalars ----
+
+    /** zrepl's key is read (its value still validated where it has one) but zreplj does not act on it. */
+    private static void warnIfSet(YamlMapping m, String key, String instead) {
+        if (m.has(key)) {
+            m.source().warn(m.keyNode(key), "'" + key + "' has no effect in zreplj: " + instead);
+        }
+    }
 
     private static void validateName(YamlSource src, Node node, String value, String what) throws ConfigException {
         try {

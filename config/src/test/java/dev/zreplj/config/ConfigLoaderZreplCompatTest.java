@@ -194,7 +194,7 @@ class ConfigLoaderZreplCompatTest {
     void sendSavedIsRefusedForItHasNoMeaningOnASource() throws Exception {
         Path file = write("zreplj.yml", PUSH.replace("    snapshotting:", "    send: {compressed: true, saved: true}\n"
                 + "    snapshotting:"));
-        assertEquals(file + ":11:35: 'saved: true' sends the saved state of a partially received filesystem "
+        assertEquals(file + ":11:30: 'saved: true' sends the saved state of a partially received filesystem "
                 + "(zfs send -S), which a push from the source machine never has; remove it", error(file));
     }
 }
