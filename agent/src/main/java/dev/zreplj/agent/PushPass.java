@@ -2,6 +2,8 @@ package dev.zreplj.agent;
 
 import dev.zreplj.config.PushJob;
 import dev.zreplj.config.SnapshotNaming;
+import dev.zreplj.hooks.HookRunner;
+import dev.zreplj.hooks.SnapshotHooks;
 import dev.zreplj.config.Snapshotting;
 import dev.zreplj.protocol.RemoteFilesystem;
 import dev.zreplj.protocol.SinkClient;
@@ -101,7 +103,7 @@ public final class PushPass {
                 warnings.add(w);
             });
         }
-        Optional<String> taken = backlog.isPresent() ? Optional.empty() : snapshotIfDue(selected, versions, forceSnapshot);
+        Optional<String> taken = backlog.isPresent() ? Optional.empty() : snapshotIfDue(selected, versions, forceSnapshot, warnings);
         if (taken.isPresent()) {
             versions = listVersions(selected);
         } else if (onlyAfterSnapshot) {
@@ -333,7 +335,8 @@ public final class PushPass {
     }
 
     private Optional<String> snapshotIfDue(List<DatasetName> selected, Map<DatasetName, List<ZfsVersion>> versions,
-                                           boolean force) throws ZfsException {
+                                           boolean force, List<String> warnings)
+            throws ZfsException, InterruptedException {
         Snapshotting snapshotting = job.snapshotting();
         if (snapshotting.type() == Snapshotting.Type.MANUAL) {
             return Optional.empty();
@@ -351,8 +354,14 @@ public final class PushPass {
             return Optional.empty();
         }
         String name = SnapshotNaming.of(snapshotting.prefix(), snapshotting.timestampFormat()).name(now);
-        zfs.snapshot(selected, name);
-        log.info("job {}: took @{} on {} filesystem{}", job.name(), name, selected.size(), selected.size() == 1 ? "" : "s");
+        SnapshotHooks.Outcome hooked = new SnapshotHooks(snapshotting.hooks(), new HookRunner())
+                .around(selected, name, filesystems -> zfs.snapshot(filesystems, name));
+        warnings.addAll(hooked.reports());
+        List<DatasetName> taken = hooked.snapshotted();
+        if (taken.isEmpty()) {
+            return Optional.empty();
+        }
+        log.info("job {}: took @{} on {} filesystem{}", job.name(), name, taken.size(), taken.size() == 1 ? "" : "s");
         return Optional.of(name);
     }
 }

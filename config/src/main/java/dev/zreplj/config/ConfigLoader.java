@@ -273,9 +273,7 @@ public final class ConfigLoader {
             default -> throw src.error(typeNode, "snapshotting type '" + type
                     + "' is not known (periodic, cron and manual are)");
         }
-        if (s.has("hooks")) {
-            throw src.error(s.keyNode("hooks"), "snapshot hooks are not supported by zreplj; remove 'hooks'");
-        }
+        List<SnapshotHook> hooks = s.has("hooks") ? readHooks(src, s.require("hooks")) : List.of();
         if (s.has("timestamp_location")) {
             String loc = s.string("timestamp_location");
             if (!loc.equals("UTC")) {
@@ -301,7 +299,7 @@ public final class ConfigLoader {
                 ? (int) ranged(s, "max_unreplicated", 1, Integer.MAX_VALUE) : Snapshotting.DEFAULT_MAX_UNREPLICATED;
         if (type.equals("periodic")) {
             return new Snapshotting(Snapshotting.Type.PERIODIC, prefix, duration(s, "interval", true), null, format,
-                    maxUnreplicated);
+                    maxUnreplicated, hooks);
         }
         String cron = s.string("cron");
         try {
@@ -309,7 +307,32 @@ public final class ConfigLoader {
         } catch (IllegalArgumentException e) {
             throw src.error(s.require("cron"), e.getMessage());
         }
-        return new Snapshotting(Snapshotting.Type.CRON, prefix, null, cron, format, maxUnreplicated);
+        return new Snapshotting(Snapshotting.Type.CRON, prefix, null, cron, format, maxUnreplicated, hooks);
+    }
+
+    private static List<SnapshotHook> readHooks(YamlSource src, Node node) throws ConfigException {
+        List<SnapshotHook> hooks = new ArrayList<>();
+        for (Node n : src.sequence(node, "'hooks'")) {
+            YamlMapping h = src.mapping(n, "each hook");
+            Node typeNode = h.require("type");
+            String type = src.nonEmptyString(typeNode, "the hook type");
+            switch (type) {
+                case "command" -> h.allowOnly("type", "path", "timeout", "err_is_fatal", "filesystems");
+                case "postgres-checkpoint" -> throw src.error(typeNode, "hook type 'postgres-checkpoint' is not "
+                        + "supported by zreplj; use a 'command' hook whose script runs CHECKPOINT (e.g. with psql)");
+                case "mysql-lock-tables" -> throw src.error(typeNode, "hook type 'mysql-lock-tables' is not supported "
+                        + "by zreplj: it must hold a connection open across the snapshot; stop writes or use a "
+                        + "'command' hook pair (pre: lock via a helper that keeps its session, post: release it)");
+                default -> throw src.error(typeNode, "unknown hook type '" + type + "'" + YamlMapping.suggestion(type,
+                        List.of("command", "postgres-checkpoint", "mysql-lock-tables")));
+            }
+            Path path = absolutePath(h, "path");
+            Duration timeout = h.has("timeout") ? duration(h, "timeout", true) : SnapshotHook.DEFAULT_TIMEOUT;
+            FilesystemFilter filter = h.has("filesystems") ? readFilter(src, h.require("filesystems"))
+                    : new FilesystemFilter(Map.of(FilesystemFilter.SUBTREE, true));
+            hooks.add(new SnapshotHook(path, timeout, h.bool("err_is_fatal", false), filter));
+        }
+        return hooks;
     }
 
     private static SendOptions readSend(YamlMapping s) throws ConfigException {

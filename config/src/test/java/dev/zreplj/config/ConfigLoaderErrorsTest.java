@@ -216,8 +216,19 @@ class ConfigLoaderErrorsTest {
                         + "      timestamp_format: dense")));
         assertEquals("14:27: zreplj names snapshots in UTC only; set 'timestamp_location' to UTC or remove it",
                 error(push("interval: 10m", "interval: 10m\n      timestamp_location: Local")));
-        assertEquals("14:7: snapshot hooks are not supported by zreplj; remove 'hooks'",
-                error(push("interval: 10m", "interval: 10m\n      hooks: []")));
+        assertEquals("14:22: hook type 'postgres-checkpoint' is not supported by zreplj; use a 'command' hook whose "
+                + "script runs CHECKPOINT (e.g. with psql)",
+                error(push("interval: 10m", "interval: 10m\n      hooks: [{type: postgres-checkpoint, dsn: x}]")));
+        assertEquals("14:22: hook type 'mysql-lock-tables' is not supported by zreplj: it must hold a connection open "
+                + "across the snapshot; stop writes or use a 'command' hook pair (pre: lock via a helper that keeps "
+                + "its session, post: release it)",
+                error(push("interval: 10m", "interval: 10m\n      hooks: [{type: mysql-lock-tables, dsn: x}]")));
+        assertEquals("14:37: 'path' must be an absolute path, not 'hook.sh'",
+                error(push("interval: 10m", "interval: 10m\n      hooks: [{type: command, path: hook.sh}]")));
+        assertEquals("14:50: 'timeout': duration '0s' must be greater than zero", error(push("interval: 10m",
+                "interval: 10m\n      hooks: [{type: command, path: /h, timeout: 0s}]")));
+        assertEquals("14:41: unknown key 'args' (allowed: type, path, timeout, err_is_fatal, filesystems)",
+                error(push("interval: 10m", "interval: 10m\n      hooks: [{type: command, path: /h, args: [x]}]")));
         assertEquals("12:7: unknown key 'prefix' (allowed: type)", error(push("type: periodic", "type: manual")));
     }
 

@@ -197,4 +197,26 @@ class ConfigLoaderZreplCompatTest {
         assertEquals(file + ":11:30: 'saved: true' sends the saved state of a partially received filesystem "
                 + "(zfs send -S), which a push from the source machine never has; remove it", error(file));
     }
+
+    @Test
+    void commandHooksWithZreplsDefaults() throws Exception {
+        Config c = load(PUSH.replace("      interval: 10m", String.join("\n",
+                "      interval: 10m",
+                "      hooks:",
+                "        - type: command",
+                "          path: /etc/zrepl/hooks/zrepl-notify.sh",
+                "          timeout: 30s",
+                "          err_is_fatal: false",
+                "        - type: command",
+                "          path: /etc/zrepl/hooks/special-snapshot.sh",
+                "          err_is_fatal: true",
+                "          filesystems: {",
+                "            \"tank/special\": true",
+                "          }")));
+        List<SnapshotHook> hooks = c.pushJobs().get(0).snapshotting().hooks();
+        assertEquals(new SnapshotHook(Path.of("/etc/zrepl/hooks/zrepl-notify.sh"), java.time.Duration.ofSeconds(30),
+                false, new FilesystemFilter(Map.of("<", true))), hooks.get(0));
+        assertEquals(new SnapshotHook(Path.of("/etc/zrepl/hooks/special-snapshot.sh"), SnapshotHook.DEFAULT_TIMEOUT,
+                true, new FilesystemFilter(Map.of("tank/special", true))), hooks.get(1));
+    }
 }
