@@ -7,6 +7,7 @@ import dev.zreplj.hooks.SnapshotHooks;
 import dev.zreplj.config.Snapshotting;
 import dev.zreplj.protocol.RemoteFilesystem;
 import dev.zreplj.protocol.SinkClient;
+import dev.zreplj.replication.BandwidthLimiter;
 import dev.zreplj.replication.FilesystemPlan;
 import dev.zreplj.replication.FilesystemResult;
 import dev.zreplj.replication.Planner;
@@ -216,10 +217,11 @@ public final class PushPass {
         }
         long busy = attemptPlans.stream().filter(FilesystemPlan.Replicate.class::isInstance).count();
         int wanted = (int) Math.max(1, Math.min(job.connect().channels(), busy));
+        BandwidthLimiter limiter = BandwidthLimiter.of(job.send().bandwidthLimit());
         // Receives are resumable (-s, where the box's zfs has it): a cut stream leaves partial state on the
         // box, which the next attempt resumes from the box's token or, when stale, discards first.
-        List<FilesystemResult> done = new Replicator(zfs, raw, sendFlags, true, cursor, Progress.onTerminal(System.err), watchdog)
-                .run(attemptPlans, box.channels(wanted));
+        List<FilesystemResult> done = new Replicator(zfs, raw, sendFlags, limiter, true, cursor,
+                Progress.onTerminal(System.err), watchdog).run(attemptPlans, box.channels(wanted));
         for (FilesystemResult r : done) {
             results.put(r.filesystem(), withEvents(r, attemptEvents(plans.get(r.filesystem()), r),
                     results.get(r.filesystem())));

@@ -34,6 +34,7 @@ public final class Replicator {
     private final Zfs zfs;
     private final boolean raw;
     private final Set<SendFlag> sendFlags;
+    private final BandwidthLimiter limiter;
     private final boolean resumable;
     private final ReplicationCursor cursor;
     private final Progress progress;
@@ -42,15 +43,17 @@ public final class Replicator {
 
     /**
      * @param sendFlags zfs send options every step passes (the job's send section, already checked)
+     * @param limiter  the job's send.bandwidth_limit, shared by all its streams
      * @param cursor   moved to each step's snapshot as soon as the receiver confirms it; null for none
      * @param progress bytes/rate/ETA display (quiet unless stderr is an interactive terminal)
      * @param watchdog cancels a step without progress (its channel is aborted and not used again)
      */
-    public Replicator(Zfs zfs, boolean raw, Set<SendFlag> sendFlags, boolean resumable, ReplicationCursor cursor,
-                      Progress progress, Watchdog watchdog) {
+    public Replicator(Zfs zfs, boolean raw, Set<SendFlag> sendFlags, BandwidthLimiter limiter, boolean resumable,
+                      ReplicationCursor cursor, Progress progress, Watchdog watchdog) {
         this.zfs = zfs;
         this.raw = raw;
         this.sendFlags = Set.copyOf(sendFlags);
+        this.limiter = limiter;
         this.resumable = resumable;
         this.cursor = cursor;
         this.progress = progress;
@@ -177,7 +180,7 @@ public final class Replicator {
         OptionalLong estimate = estimator.estimate(request);
         estimates.add(estimate);
         try (ZfsProcess send = zfs.send(request);
-             Progress.Transfer shown = progress.begin(fs + " " + step, estimate, send.stdout());
+             Progress.Transfer shown = progress.begin(fs + " " + step, estimate, limiter.wrap(send.stdout()));
              Watchdog.Watch watch = watchdog.watch(shown::bytes, () -> {
                  channel.abort();
                  send.kill();

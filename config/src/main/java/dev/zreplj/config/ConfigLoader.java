@@ -338,7 +338,8 @@ public final class ConfigLoader {
     private static SendOptions readSend(YamlMapping s) throws ConfigException {
         s.allowOnly("encrypted", "raw", "send_properties", "backup_properties", "large_blocks", "compressed",
                 "embedded_data", "saved", "bandwidth_limit", "decrypt");
-        rejectBandwidthLimit(s);
+        BandwidthLimit limit = s.has("bandwidth_limit") ? readBandwidthLimit(s.mapping("bandwidth_limit"))
+                : BandwidthLimit.unlimited();
         boolean decrypt = s.bool("decrypt", false);
         for (String rawKey : List.of("encrypted", "raw")) {
             if (decrypt && s.bool(rawKey, false)) {
@@ -352,13 +353,37 @@ public final class ConfigLoader {
         }
         return new SendOptions(s.bool("encrypted", false), s.bool("raw", false), s.bool("send_properties", false),
                 s.bool("backup_properties", false), s.bool("large_blocks", false), s.bool("compressed", false),
-                s.bool("embedded_data", false), decrypt);
+                s.bool("embedded_data", false), decrypt, limit);
     }
 
-    private static void rejectBandwidthLimit(YamlMapping m) throws ConfigException {
-        if (m.has("bandwidth_limit")) {
-            throw m.source().error(m.keyNode("bandwidth_limit"), "'bandwidth_limit' is not supported by zreplj; "
-                    + "remove it");
+    private static BandwidthLimit readBandwidthLimit(YamlMapping b) throws ConfigException {
+        b.allowOnly("max", "bucket_capacity");
+        long max = -1;
+        if (b.has("max")) {
+            double bytes = dataSize(b, "max");
+            if (bytes >= 0 && bytes < 1) {
+                throw b.source().error(b.require("max"), "'max' is less than one byte per second; give at least 1 B "
+                        + "(or -1 B for no limit)");
+            }
+            max = bytes < 0 ? -1 : (long) bytes;
+        }
+        long capacity = BandwidthLimit.DEFAULT_BUCKET_CAPACITY;
+        if (b.has("bucket_capacity")) {
+            double bytes = dataSize(b, "bucket_capacity");
+            if (bytes < 1) {
+                throw b.source().error(b.require("bucket_capacity"), "'bucket_capacity' must be at least 1 B");
+            }
+            capacity = (long) bytes;
+        }
+        return new BandwidthLimit(max, capacity);
+    }
+
+    private static double dataSize(YamlMapping m, String key) throws ConfigException {
+        Node n = m.require(key);
+        try {
+            return BandwidthLimit.parseBytes(m.source().nonEmptyString(n, m.label(key)));
+        } catch (IllegalArgumentException e) {
+            throw m.source().error(n, m.label(key) + ": " + e.getMessage());
         }
     }
 
@@ -510,7 +535,11 @@ public final class ConfigLoader {
     private static RecvOptions readRecv(YamlMapping r) throws ConfigException {
         YamlSource src = r.source();
         r.allowOnly("properties", "placeholder", "bandwidth_limit");
-        rejectBandwidthLimit(r);
+        if (r.has("bandwidth_limit")) {
+            readBandwidthLimit(r.mapping("bandwidth_limit"));
+            warnIfSet(r, "bandwidth_limit", "each stdinserver process serves one SSH channel, so a job-wide receive "
+                    + "limit cannot be kept on the box; limit the agent with send.bandwidth_limit");
+        }
         Map<String, String> override = new LinkedHashMap<>();
         List<String> inherit = new ArrayList<>();
         if (r.has("properties")) {

@@ -306,8 +306,8 @@ class ConfigLoaderErrorsTest {
                 error(SINK + "    recv:\n      properties: {inherit: [\"Bad Prop\"]}\n"));
         assertEquals("9:33: 'encryption' must be one of unspecified, inherit, off, not 'on'",
                 error(SINK + "    recv:\n      placeholder: {encryption: on}\n"));
-        assertEquals("9:7: 'bandwidth_limit' is not supported by zreplj; remove it",
-                error(SINK + "    recv:\n      bandwidth_limit: {max: 1 MiB}\n"));
+        assertEquals("9:42: 'bucket_capacity' must be at least 1 B",
+                error(SINK + "    recv:\n      bandwidth_limit: {bucket_capacity: 0 B}\n"));
     }
 
     @Test

@@ -219,4 +219,40 @@ class ConfigLoaderZreplCompatTest {
         assertEquals(new SnapshotHook(Path.of("/etc/zrepl/hooks/special-snapshot.sh"), SnapshotHook.DEFAULT_TIMEOUT,
                 true, new FilesystemFilter(Map.of("tank/special", true))), hooks.get(1));
     }
+
+    /** zrepl's samples/bandwidth_limit.yml and build_jobs_test.go: 54321 B max, 1024 B bucket; default 128 KiB. */
+    @Test
+    void sendBandwidthLimitAsZreplReadsIt() throws Exception {
+        Config c = load(PUSH.replace("    snapshotting:", String.join("\n",
+                "    send:",
+                "      bandwidth_limit:",
+                "        max: 54321 B",
+                "        bucket_capacity: 1024 B",
+                "    snapshotting:")));
+        assertEquals(new BandwidthLimit(54321, 1024), c.pushJobs().get(0).send().bandwidthLimit());
+        c = load(PUSH.replace("    snapshotting:", "    send: {bandwidth_limit: {max: 23.5 MiB}}\n    snapshotting:"));
+        assertEquals(new BandwidthLimit(24641536, 131072), c.pushJobs().get(0).send().bandwidthLimit());
+        c = load(PUSH.replace("    snapshotting:", "    send: {bandwidth_limit: {max: -1 B}}\n    snapshotting:"));
+        assertEquals(false, c.pushJobs().get(0).send().bandwidthLimit().limited());
+        assertEquals(BandwidthLimit.unlimited(), load(PUSH).pushJobs().get(0).send().bandwidthLimit());
+
+        Path file = write("zreplj.yml", PUSH.replace("    snapshotting:",
+                "    send: {bandwidth_limit: {max: 0 B}}\n    snapshotting:"));
+        assertEquals(file + ":11:35: 'max' is less than one byte per second; give at least 1 B (or -1 B for no limit)",
+                error(file));
+        file = write("zreplj.yml", PUSH.replace("    snapshotting:",
+                "    send: {bandwidth_limit: {max: 10 MB/s}}\n    snapshotting:"));
+        assertEquals(file + ":11:35: 'max': '10 MB/s' is not a data size: expected a number and a unit such as B, "
+                + "KiB, MiB, GiB, Kb, Mb (bits) or bit, e.g. '23.5 MiB'", error(file));
+    }
+
+    @Test
+    void recvBandwidthLimitIsReadAndWarnedAbout() throws Exception {
+        Config c = load("jobs:\n  - {name: s, type: sink, root_fs: b, serve: {type: stdinserver, client_identities: "
+                + "[c]}, recv: {bandwidth_limit: {max: 12345 B}}}\n");
+        assertEquals(1, c.warnings().size(), c.warnings().toString());
+        assertEquals(dir.resolve("zreplj.yml") + ":2:98: 'bandwidth_limit' has no effect in zreplj: each stdinserver "
+                + "process serves one SSH channel, so a job-wide receive limit cannot be kept on the box; limit the "
+                + "agent with send.bandwidth_limit", c.warnings().get(0));
+    }
 }
