@@ -17,7 +17,8 @@ import java.util.Locale;
  * after the box has read the stream's header, so data buffered meanwhile makes it look faster. A wrapper
  * set as {@code zfs_binary} on both sides times them. Not a test: rates are compared and printed.
  *
- * <p>Arguments: SECONDS LIMIT [LIMIT...], each limit in zrepl's syntax (e.g. {@code "2 MiB"}); {@code "-1 B"}
+ * <p>Arguments: SECONDS LIMIT [LIMIT...], each limit in zrepl's syntax (e.g. {@code "2 MiB"}), optionally with
+ * a bucket capacity after a slash ({@code "4 MiB/1 MiB"}; default zrepl's 128 KiB); {@code "-1 B"}
  * runs without a limit, to show the rate this machine manages at the moment.
  */
 public final class BandwidthLimitBench {
@@ -26,7 +27,7 @@ public final class BandwidthLimitBench {
 
     public static void main(String[] args) throws Exception {
         int seconds = Integer.parseInt(args[0]);
-        System.out.printf(Locale.ROOT, "%-10s %12s %12s %8s %8s %10s %10s %8s%n", "limit", "limit B/s", "stream B",
+        System.out.printf(Locale.ROOT, "%-16s %12s %12s %8s %8s %10s %10s %8s%n", "limit[/bucket]", "limit B/s", "stream B",
                 "send s", "recv s", "send B/s", "recv B/s", "send/limit");
         boolean allWithin = true;
         for (int i = 1; i < args.length; i++) {
@@ -42,11 +43,15 @@ public final class BandwidthLimitBench {
         return Double.parseDouble(t[1]) - Double.parseDouble(t[0]);
     }
 
-    private static boolean run(int seconds, String limit) throws Exception {
+    private static boolean run(int seconds, String spec) throws Exception {
+        String limit = spec.contains("/") ? spec.substring(0, spec.indexOf('/')).strip() : spec;
+        String bucket = spec.contains("/") ? "        bucket_capacity: " + spec.substring(spec.indexOf('/') + 1).strip()
+                + "\n" : "";
         long max = (long) BandwidthLimit.parseBytes(limit);
         boolean unlimited = max < 0;
         Path dir = Files.createTempDirectory("zreplj-bwlimit-bench");
-        String tail = "    send:\n      bandwidth_limit:\n        max: " + limit + "\n" + EndToEnd.DEFAULT_JOB_TAIL;
+        String tail = "    send:\n      bandwidth_limit:\n        max: " + limit + "\n" + bucket
+                + EndToEnd.DEFAULT_JOB_TAIL;
         try (EndToEnd e = new EndToEnd(dir, "\"SRC/data\": true", tail, "")) {
             String zfs = new ProcessBuilder("sh", "-c", "command -v zfs").start().inputReader().readLine();
             // The agent's zfs send (the size estimate -nvP aside) and the box's zfs recv, timed.
@@ -82,7 +87,7 @@ public final class BandwidthLimitBench {
             double recvSeconds = lastDuration(dir.resolve("recv.times"));
             double rate = streamBytes / sendSeconds;
             double ratio = unlimited ? 1 : rate / max;
-            System.out.printf(Locale.ROOT, "%-10s %12d %12d %8.2f %8.2f %10.0f %10.0f %8s%n", limit, max, streamBytes,
+            System.out.printf(Locale.ROOT, "%-16s %12d %12d %8.2f %8.2f %10.0f %10.0f %8s%n", spec, max, streamBytes,
                     sendSeconds, recvSeconds, rate, streamBytes / recvSeconds,
                     unlimited ? "-" : String.format(Locale.ROOT, "%.3f", ratio));
             return ratio >= 0.9 && ratio <= 1.1;
