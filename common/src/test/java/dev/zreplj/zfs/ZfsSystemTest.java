@@ -304,7 +304,7 @@ class ZfsSystemTest {
         long before = zfs.invocations();
 
         List<Runnable> attempts = new ArrayList<>();
-        for (String bad : List.of("a@b", "..", "a b", "-r", "", "a#b", "x\ny")) {
+        for (String bad : List.of("a@b", "..", "a ", " a", "a\tb", "-r", "", "a#b", "x\ny")) {
             attempts.add(() -> call(() -> zfs.snapshot(List.of(fs), bad)));
             attempts.add(() -> call(() -> zfs.destroySnapshots(fs, List.of("s", bad))));
             attempts.add(() -> call(() -> zfs.hold(bad, s)));
