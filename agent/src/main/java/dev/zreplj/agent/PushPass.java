@@ -2,9 +2,9 @@ package dev.zreplj.agent;
 
 import dev.zreplj.config.PushJob;
 import dev.zreplj.config.SnapshotNaming;
+import dev.zreplj.config.Snapshotting;
 import dev.zreplj.hooks.HookRunner;
 import dev.zreplj.hooks.SnapshotHooks;
-import dev.zreplj.config.Snapshotting;
 import dev.zreplj.protocol.RemoteFilesystem;
 import dev.zreplj.protocol.SinkClient;
 import dev.zreplj.replication.BandwidthLimiter;
@@ -20,9 +20,9 @@ import dev.zreplj.replication.Replicator;
 import dev.zreplj.replication.Step;
 import dev.zreplj.replication.Watchdog;
 import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.SendFlag;
 import dev.zreplj.zfs.VersionType;
 import dev.zreplj.zfs.Zfs;
-import dev.zreplj.zfs.SendFlag;
 import dev.zreplj.zfs.ZfsException;
 import dev.zreplj.zfs.ZfsVersion;
 import java.io.IOException;
@@ -104,7 +104,8 @@ public final class PushPass {
                 warnings.add(w);
             });
         }
-        Optional<String> taken = backlog.isPresent() ? Optional.empty() : snapshotIfDue(selected, versions, forceSnapshot, warnings);
+        Optional<String> taken = backlog.isPresent() ? Optional.empty()
+                : snapshotIfDue(selected, versions, forceSnapshot, warnings);
         if (taken.isPresent()) {
             versions = listVersions(selected);
         } else if (onlyAfterSnapshot) {
