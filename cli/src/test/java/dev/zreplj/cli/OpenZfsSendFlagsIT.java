@@ -68,7 +68,7 @@ class OpenZfsSendFlagsIT {
 
             List<String> args = e.lab.read(dir + "/send.args").lines().toList();
             assertEquals(List.of("send -c -L -e -p " + data + "@" + snapshot), args, "the flags reach zfs send");
-            String dump = e.lab.check("zstream dump $(ls " + dir + "/stream.* | head -n 1) | head -n 20");
+            String dump = e.lab.check("zstream dump -v $(ls " + dir + "/stream.* | head -n 1) | head -n 20");
             Matcher features = Pattern.compile("features = ([0-9a-f]+)").matcher(dump);
             assertTrue(features.find(), dump);
             long flags = Long.parseLong(features.group(1), 16);
