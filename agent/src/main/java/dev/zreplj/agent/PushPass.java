@@ -145,8 +145,7 @@ public final class PushPass {
             throw new ZfsException("send.encrypted/raw is set but this zfs (" + zfs.capabilities().version()
                     + ") cannot send raw streams");
         }
-        Set<SendFlag> sendFlags = SendFlags.check(job.send(), zfs.capabilities(),
-                box.first().serverHello().capabilities());
+        Set<SendFlag> sendFlags = SendFlags.check(job.send(), zfs.capabilities());
         Map<DatasetName, FilesystemPlan> plans = new LinkedHashMap<>();
         Map<DatasetName, FilesystemResult> refused = encryptionRefusals(selected, encryption);
         Map<DatasetName, FilesystemResult> results = new LinkedHashMap<>(refused);

@@ -2,7 +2,6 @@ package dev.zreplj.cli;
 
 import static dev.zreplj.cli.openzfs.OpenZfsLab.quote;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.zreplj.cli.openzfs.LabPools;
@@ -16,7 +15,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * zrepl's send flags reach {@code zfs send} and show in what arrives, and the sink's
- * {@code recv.properties.override/inherit} work, on OpenZFS 2.3 in the lab guest. The agent's zfs is a
+ * {@code recv.properties.override/inherit} work, on OpenZFS 2.3 in the lab guest. ({@code send_properties}
+ * is refused for now: {@code zfs send -p} makes a compound stream, which the box's header check refuses; this
+ * test found that.) The agent's zfs is a
  * wrapper that logs each send's arguments and keeps a copy of the stream for {@code zstream dump}.
  */
 @Tag("openzfs")
@@ -27,8 +28,8 @@ class OpenZfsSendFlagsIT {
     private static final long COMPRESSED = 1L << 22;
 
     @Test
-    void compressedLargeBlocksEmbeddedAndPropertiesReachZfsSendAndTheBox() {
-        String tail = "    send: {compressed: true, large_blocks: true, embedded_data: true, send_properties: true}\n"
+    void compressedLargeBlocksAndEmbeddedReachZfsSendAndTheBoxAndRecvOverridesApply() {
+        String tail = "    send: {compressed: true, large_blocks: true, embedded_data: true}\n"
                 + EndToEnd.DEFAULT_JOB_TAIL;
         try (LabEndToEnd e = new LabEndToEnd(OpenZfsLab.connect(), "\"SRC/data\": true", tail)) {
             LabPools pools = e.pools;
@@ -52,11 +53,11 @@ class OpenZfsSendFlagsIT {
                     "    recv:",
                     "      properties:",
                     "        override: {\"org.zreplj:label\": box}",
-                    "        inherit: [compression, \"org.zreplj:inh\"]",
+                    "        inherit: [compression]",
                     ""));
 
             DatasetName data = pools.createFilesystem(e.src.child("data"), "compression=lz4", "recordsize=1M",
-                    "org.zreplj:label=src", "org.zreplj:inh=src", "org.zreplj:plain=sent");
+                    "org.zreplj:label=src");
             String mnt = pools.get(data.value(), "mountpoint");
             // 8 MiB of text that lz4 shrinks well, in 1 MiB records; and a tiny file, stored embedded
             e.lab.check("yes 'zreplj sends this line compressed, in large blocks' | head -c 8388608 > "
@@ -67,7 +68,7 @@ class OpenZfsSendFlagsIT {
             String snapshot = pools.snapshotNames(data).get(0);
 
             List<String> args = e.lab.read(dir + "/send.args").lines().toList();
-            assertEquals(List.of("send -c -L -e -p " + data + "@" + snapshot), args, "the flags reach zfs send");
+            assertEquals(List.of("send -c -L -e " + data + "@" + snapshot), args, "the flags reach zfs send");
             String dump = e.lab.check("zstream dump -v $(ls " + dir + "/stream.* | head -n 1) | head -n 20");
             Matcher features = Pattern.compile("features = ([0-9a-f]+)").matcher(dump);
             assertTrue(features.find(), dump);
@@ -80,10 +81,7 @@ class OpenZfsSendFlagsIT {
             assertEquals("off", pools.get(copy, "compression"), "recv.properties.inherit: compression");
             double ratio = Double.parseDouble(pools.get(copy, "compressratio").replace("x", ""));
             assertTrue(ratio >= 2.0, "blocks arrived compressed although the copy's compression is off: " + ratio);
-            assertEquals("1M", pools.get(copy, "recordsize"), "send -p: recordsize travels");
-            assertEquals("sent", pools.get(copy, "org.zreplj:plain"), "send -p: a user property travels");
-            assertEquals("box", pools.get(copy, "org.zreplj:label"), "recv.properties.override wins over the stream");
-            assertNotEquals("src", pools.get(copy, "org.zreplj:inh"), "recv.properties.inherit drops the stream's");
+            assertEquals("box", pools.get(copy, "org.zreplj:label"), "recv.properties.override");
             assertEquals("active", e.lab.check("zpool get -H -o value feature@large_blocks " + e.dst).strip(),
                     "1 MiB blocks arrived as such (-L)");
             assertEquals("no", pools.get(copy, "mounted"));
