@@ -106,7 +106,7 @@ public final class PassDriver {
         }
 
         private void snapshot(List<DatasetName> selected, Map<DatasetName, List<ZfsVersion>> versions,
-                              ReplicationCursor cursor, boolean force) {
+                              ReplicationCursor cursor, boolean force) throws InterruptedException {
             if (job.snapshotting().type() != Snapshotting.Type.MANUAL) {
                 Map<DatasetName, Optional<ZfsVersion>> cursors = new LinkedHashMap<>();
                 for (DatasetName fs : selected) {
@@ -120,7 +120,11 @@ public final class PassDriver {
                 }
             }
             try {
-                taken = new SnapshotStage(job.name(), job.snapshotting(), zfs, clock).takeIfDue(selected, versions, force);
+                SnapshotStage.Outcome outcome = new SnapshotStage(job.name(), job.snapshotting(), zfs, clock)
+                        .takeIfDue(selected, versions, force);
+                taken = outcome.name();
+                warnings.addAll(outcome.warnings());
+                outcome.failures().forEach(f -> stageFailures.add("snapshot: " + f));
             } catch (SnapshotStage.SnapshotFailed e) {
                 // What exists is still replicated and both sides pruned, which may free the space it lacked.
                 log.warn("job {}: {}", job.name(), e.getMessage());

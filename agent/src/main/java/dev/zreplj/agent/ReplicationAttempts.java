@@ -3,6 +3,7 @@ package dev.zreplj.agent;
 import dev.zreplj.config.PushJob;
 import dev.zreplj.protocol.RemoteFilesystem;
 import dev.zreplj.replication.Box;
+import dev.zreplj.replication.BandwidthLimiter;
 import dev.zreplj.replication.BoxChannel;
 import dev.zreplj.replication.Failure;
 import dev.zreplj.replication.FilesystemPlan;
@@ -16,6 +17,7 @@ import dev.zreplj.replication.Step;
 import dev.zreplj.replication.Watchdog;
 import dev.zreplj.zfs.Capabilities;
 import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.SendFlag;
 import dev.zreplj.zfs.SourceZfs;
 import dev.zreplj.zfs.ZfsException;
 import dev.zreplj.zfs.ZfsVersion;
@@ -26,6 +28,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,6 +74,9 @@ final class ReplicationAttempts {
             throw new ZfsException("send.encrypted/raw is set but this zfs (" + capabilities.version()
                     + ") cannot send raw streams");
         }
+        Set<SendFlag> sendFlags = SendFlags.check(job.send(), capabilities);
+        // One bucket for the whole pass: send.bandwidth_limit bounds the job, not each stream (as in zrepl).
+        BandwidthLimiter limiter = BandwidthLimiter.of(job.send().bandwidthLimit());
         Map<DatasetName, FilesystemResult> results = new LinkedHashMap<>(encryptionRefusals(selected, encryption,
                 capabilities));
         List<DatasetName> todo = selected.stream().filter(fs -> !results.containsKey(fs)).toList();
@@ -87,7 +93,8 @@ final class ReplicationAttempts {
                 remote = listRemote(box.first());
                 boolean canResume = capabilities.resumableReceive()
                         && box.capabilities().containsAll(RESUME_CAPABILITIES);
-                replicateOnce(box, todo, versions, remote, encryption.raw(), canResume, cursor, plans, results);
+                replicateOnce(box, todo, versions, remote, new Sending(encryption.raw(), sendFlags, limiter, canResume),
+                        cursor, plans, results);
             } catch (IOException e) {
                 boxLost = e.getMessage();
                 String why = (attempt > 1 ? "reconnecting to" : "talking to") + " the backup box failed: " + e.getMessage();
@@ -122,15 +129,18 @@ final class ReplicationAttempts {
      *
      * @throws IOException when the channels for it cannot be opened
      */
+    /** How this pass's streams are sent: raw or not, the send flags, the job's bandwidth bucket, resumable. */
+    private record Sending(boolean raw, Set<SendFlag> flags, BandwidthLimiter limiter, boolean canResume) {
+    }
+
     private void replicateOnce(Box box, List<DatasetName> todo, Map<DatasetName, List<ZfsVersion>> versions,
-                               Map<String, RemoteFilesystem> remote, boolean raw, boolean canResume,
-                               ReplicationCursor cursor, Map<DatasetName, FilesystemPlan> plans,
+                               Map<String, RemoteFilesystem> remote, Sending sending, ReplicationCursor cursor, Map<DatasetName, FilesystemPlan> plans,
                                Map<DatasetName, FilesystemResult> results) throws IOException, InterruptedException {
         ReplicationPolicy policy = ReplicationPolicy.of(job.conflictResolution());
         List<FilesystemPlan> attemptPlans = new ArrayList<>();
         for (DatasetName fs : todo) {
             FilesystemPlan plan = Planner.plan(fs, versions.getOrDefault(fs, List.of()), remote.get(fs.value()),
-                    policy, canResume);
+                    policy, sending.canResume());
             log.debug("{}: plan {}", fs, plan);
             attemptPlans.add(plan);
             plans.put(fs, plan);
@@ -140,7 +150,8 @@ final class ReplicationAttempts {
         List<BoxChannel> channels = box.channels(wanted);
         // Receives are resumable (-s, where the box's zfs has it): a cut stream leaves partial state on the
         // box, which the next attempt resumes from the box's token or, when stale, discards first.
-        List<FilesystemResult> done = new Replicator(zfs, raw, true, cursor, Progress.onTerminal(System.err), watchdog)
+        List<FilesystemResult> done = new Replicator(zfs, sending.raw(), sending.flags(), sending.limiter(), true, cursor,
+                Progress.onTerminal(System.err), watchdog)
                 .run(attemptPlans, channels);
         for (FilesystemResult r : done) {
             List<String> events = eventsOf(results.get(r.filesystem()));

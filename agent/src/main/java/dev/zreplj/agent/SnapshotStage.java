@@ -2,6 +2,8 @@ package dev.zreplj.agent;
 
 import dev.zreplj.config.SnapshotNaming;
 import dev.zreplj.config.Snapshotting;
+import dev.zreplj.hooks.HookRunner;
+import dev.zreplj.hooks.SnapshotHooks;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.SourceZfs;
 import dev.zreplj.zfs.VersionType;
@@ -18,7 +20,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The snapshot stage of a pass: takes the job's snapshot of every selected filesystem in one atomic
- * call when the schedule says it is due. One place, so that hooks (before/after a snapshot) can wrap it.
+ * call when the schedule says it is due, inside the job's snapshot hooks (zrepl's pre/post_snapshot).
  */
 final class SnapshotStage {
     private static final Logger log = LoggerFactory.getLogger(SnapshotStage.class);
@@ -45,14 +47,25 @@ final class SnapshotStage {
     }
 
     /**
-     * The name of the snapshot taken, or empty when none was due (or snapshotting is manual).
-     *
-     * @param force take one even if none is due
+     * What the stage did: {@code name} of the snapshot taken (empty when none was due, snapshotting is
+     * manual, or every filesystem was kept out by a fatal hook); {@code warnings}, every failed hook run with
+     * its output; {@code failures}, each filesystem whose snapshot a fatal pre_snapshot hook prevented (a
+     * failure of the pass, as a failed {@code zfs snapshot} is).
      */
-    Optional<String> takeIfDue(List<DatasetName> selected, Map<DatasetName, List<ZfsVersion>> versions,
-                               boolean force) throws SnapshotFailed {
+    record Outcome(Optional<String> name, List<String> warnings, List<String> failures) {
+        Outcome {
+            warnings = List.copyOf(warnings);
+            failures = List.copyOf(failures);
+        }
+
+        static final Outcome NONE = new Outcome(Optional.empty(), List.of(), List.of());
+    }
+
+    /** @param force take one even if none is due */
+    Outcome takeIfDue(List<DatasetName> selected, Map<DatasetName, List<ZfsVersion>> versions, boolean force)
+            throws SnapshotFailed, InterruptedException {
         if (snapshotting.type() == Snapshotting.Type.MANUAL) {
-            return Optional.empty();
+            return Outcome.NONE;
         }
         List<Optional<Instant>> newest = new ArrayList<>();
         for (DatasetName fs : selected) {
@@ -64,16 +77,25 @@ final class SnapshotStage {
         Instant now = clock.instant();
         if (!force && !SnapshotSchedule.due(snapshotting, newest, now, clock.getZone())) {
             log.info("job {}: no snapshot due", job);
-            return Optional.empty();
+            return Outcome.NONE;
         }
         String name = SnapshotNaming.of(snapshotting.prefix(), snapshotting.timestampFormat()).name(now);
-        String what = "@" + name + " of " + selected.size() + " filesystem" + (selected.size() == 1 ? "" : "s");
+        SnapshotHooks.Outcome hooked;
         try {
-            zfs.snapshot(selected, name);
+            hooked = new SnapshotHooks(snapshotting.hooks(), new HookRunner())
+                    .around(selected, name, filesystems -> zfs.snapshot(filesystems, name));
         } catch (ZfsException e) {
+            String what = "@" + name + " of " + selected.size() + " filesystem" + (selected.size() == 1 ? "" : "s");
             throw new SnapshotFailed("taking " + what + " failed: " + e.getMessage(), e);
         }
-        log.info("job {}: took {}", job, what);
-        return Optional.of(name);
+        List<String> failures = selected.stream().filter(fs -> !hooked.snapshotted().contains(fs))
+                .map(fs -> "@" + name + " of " + fs + " not taken: a pre_snapshot hook with err_is_fatal failed")
+                .toList();
+        List<DatasetName> taken = hooked.snapshotted();
+        if (taken.isEmpty()) {
+            return new Outcome(Optional.empty(), hooked.reports(), failures);
+        }
+        log.info("job {}: took @{} of {} filesystem{}", job, name, taken.size(), taken.size() == 1 ? "" : "s");
+        return new Outcome(Optional.of(name), hooked.reports(), failures);
     }
 }

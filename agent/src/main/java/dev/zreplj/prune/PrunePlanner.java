@@ -32,6 +32,7 @@ public final class PrunePlanner {
     static final String UNREPLICATED = "not replicated yet";
     static final String NO_CURSOR = "no replication cursor yet";
     static final String COMMON = "the newest snapshot in common with the sender";
+    static final String NO_RULES = "the keep rules are empty, which keeps everything (as in zrepl)";
 
     private PrunePlanner() {
     }
@@ -50,6 +51,10 @@ public final class PrunePlanner {
         List<PruneCandidate> candidates = new ArrayList<>();
         for (ZfsVersion s : snapshots) {
             candidates.add(new PruneCandidate(s.name(), s.creation(), cursor.isPresent() && s.createtxg() <= cursorTxg));
+        }
+        if (rules.isEmpty()) {
+            return new FilesystemPrunePlan(Side.SENDER, filesystem, snapshots.stream()
+                    .map(s -> Decision.keep(s.name(), s.guid(), NO_RULES, false)).toList(), null);
         }
         List<Integer> why = KeepRules.explain(rules, candidates);
         List<Decision> decisions = new ArrayList<>();
@@ -94,6 +99,10 @@ public final class PrunePlanner {
         List<PruneCandidate> candidates = snapshots.stream()
                 .map(v -> new PruneCandidate(v.name(), Instant.ofEpochSecond(v.creation()), null))
                 .toList();
+        if (rules.isEmpty()) {
+            return new FilesystemPrunePlan(Side.RECEIVER, receiver.path(), snapshots.stream()
+                    .map(v -> Decision.keep(v.name(), v.guid(), NO_RULES, false)).toList(), null);
+        }
         List<Integer> why = KeepRules.explain(rules, candidates);
         List<Decision> decisions = new ArrayList<>();
         for (int i = 0; i < snapshots.size(); i++) {

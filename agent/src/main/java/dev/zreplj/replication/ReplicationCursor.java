@@ -41,6 +41,7 @@ import org.slf4j.LoggerFactory;
 public final class ReplicationCursor {
     private static final Logger log = LoggerFactory.getLogger(ReplicationCursor.class);
     private static final String BOOKMARK_PREFIX = "zrepl_CURSOR_G_";
+    private static final String PROPERTY_PREFIX = "zreplj:cursor:";
     private static final Pattern BOOKMARK = Pattern.compile("zrepl_CURSOR_G_([0-9a-f]{16})_J_(.+)");
     private static final Pattern PROPERTY_SAFE = Pattern.compile("[a-z0-9_.:-]+");
 
@@ -119,6 +120,28 @@ public final class ReplicationCursor {
         return OptionalLong.of(Long.parseUnsignedLong(m.group(1), 16));
     }
 
+    /** The job of a cursor bookmark name of any job; empty for any other bookmark. */
+    public static Optional<String> bookmarkJob(String name) {
+        Matcher m = BOOKMARK.matcher(name);
+        return m.matches() ? Optional.of(m.group(2)) : Optional.empty();
+    }
+
+    /** The job a {@link #property} names, for any job; empty for any other property. */
+    public static Optional<String> propertyJob(String property) {
+        if (!property.startsWith(PROPERTY_PREFIX)) {
+            return Optional.empty();
+        }
+        String rest = property.substring(PROPERTY_PREFIX.length());
+        if (rest.startsWith("x") && rest.length() > 1 && rest.length() % 2 == 1
+                && rest.substring(1).chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
+            String decoded = new String(HexFormat.of().parseHex(rest.substring(1)), StandardCharsets.UTF_8);
+            if (property(decoded).equals(property)) {
+                return Optional.of(decoded);
+            }
+        }
+        return rest.isEmpty() ? Optional.empty() : Optional.of(rest);
+    }
+
     /** The hold tag that protects the cursor snapshot where there are no bookmarks. */
     public static String holdTag(String job) {
         return "zrepl_CURSOR_J_" + job;
@@ -130,9 +153,9 @@ public final class ReplicationCursor {
      */
     public static String property(String job) {
         if (PROPERTY_SAFE.matcher(job).matches()) {
-            return "zreplj:cursor:" + job;
+            return PROPERTY_PREFIX + job;
         }
-        return "zreplj:cursor:x" + HexFormat.of().formatHex(job.getBytes(StandardCharsets.UTF_8));
+        return PROPERTY_PREFIX + "x" + HexFormat.of().formatHex(job.getBytes(StandardCharsets.UTF_8));
     }
 
     static List<Long> parseGuids(String value) {

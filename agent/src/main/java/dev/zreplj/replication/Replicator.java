@@ -4,6 +4,7 @@ import dev.zreplj.protocol.ReceiveCommand;
 import dev.zreplj.protocol.ReceiveResult;
 import dev.zreplj.protocol.RemoteException;
 import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.SendFlag;
 import dev.zreplj.zfs.SendRequest;
 import dev.zreplj.zfs.SendStream;
 import dev.zreplj.zfs.SourceZfs;
@@ -14,6 +15,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +31,8 @@ public final class Replicator {
 
     private final SourceZfs zfs;
     private final boolean raw;
+    private final Set<SendFlag> sendFlags;
+    private final BandwidthLimiter limiter;
     private final boolean resumable;
     private final ReplicationCursor cursor;
     private final Progress progress;
@@ -36,14 +40,18 @@ public final class Replicator {
     private final SizeEstimator estimator;
 
     /**
+     * @param sendFlags zfs send options every step passes (the job's send section, already checked)
+     * @param limiter  the job's send.bandwidth_limit, shared by all its streams
      * @param cursor   moved to each step's snapshot as soon as the receiver confirms it; null for none
      * @param progress bytes/rate/ETA display (quiet unless stderr is an interactive terminal)
      * @param watchdog cancels a step without progress (its channel is aborted and not used again)
      */
-    public Replicator(SourceZfs zfs, boolean raw, boolean resumable, ReplicationCursor cursor, Progress progress,
-                      Watchdog watchdog) {
+    public Replicator(SourceZfs zfs, boolean raw, Set<SendFlag> sendFlags, BandwidthLimiter limiter, boolean resumable,
+                      ReplicationCursor cursor, Progress progress, Watchdog watchdog) {
         this.zfs = zfs;
         this.raw = raw;
+        this.sendFlags = Set.copyOf(sendFlags);
+        this.limiter = limiter;
         this.resumable = resumable;
         this.cursor = cursor;
         this.progress = progress;
@@ -165,13 +173,14 @@ public final class Replicator {
         SendRequest request = step.resume() != null ? new SendRequest(null, step.to(), raw, step.resume().text())
                 : step.isFull() ? SendRequest.full(step.to(), raw)
                 : SendRequest.incremental(step.from(), step.to(), raw);
+        request = request.withFlags(sendFlags);
         ReceiveCommand command = new ReceiveCommand(fs.value(), step.to().name(), step.to().guid(),
                 step.isFull() ? null : step.from().guid(), step.rollback(), resumable,
                 step.resume() == null ? null : step.resume().text(), step.discardPartial());
         OptionalLong estimate = estimator.estimate(request);
         estimates.add(estimate);
         try (SendStream send = zfs.send(request);
-             Progress.Transfer shown = progress.begin(fs + " " + step, estimate, send.stdout());
+             Progress.Transfer shown = progress.begin(fs + " " + step, estimate, limiter.wrap(send.stdout()));
              Watchdog.Watch watch = watchdog.watch(shown::bytes, () -> {
                  channel.abort();
                  send.kill();

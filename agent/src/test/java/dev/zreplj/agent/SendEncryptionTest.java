@@ -18,7 +18,7 @@ class SendEncryptionTest {
     private static final List<String> ENCRYPTED = List.of("on", "aes-256-gcm", "aes-128-ccm", "aes-192-gcm");
 
     private static SendOptions send(boolean encrypted, boolean raw, boolean decrypt) {
-        return new SendOptions(encrypted, raw, false, false, false, false, false, false, decrypt);
+        return new SendOptions(encrypted, raw, false, false, false, false, false, decrypt);
     }
 
     private static List<String> all() {

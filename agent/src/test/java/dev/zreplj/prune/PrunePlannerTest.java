@@ -39,6 +39,22 @@ class PrunePlannerTest {
         return out;
     }
 
+    /** A rule that keeps nothing, so only the planner's guards keep anything (an empty list would keep all). */
+    private static final List<KeepRule> KEEP_NONE = List.of(new KeepRule.Regex(Pattern.compile("^keep-none$"), false));
+
+    @Test
+    void anEmptyRuleListKeepsEverythingOnBothSidesAsInZrepl() {
+        FilesystemPrunePlan sender = PrunePlanner.sender(FS.value(), snaps(4), Optional.of(snap(4)), List.of());
+        assertEquals(List.of(), destroyed(sender), "keep_sender: []");
+        assertEquals(4, sender.decisions().size());
+        assertTrue(sender.decisions().stream().allMatch(d -> d.reason().equals(PrunePlanner.NO_RULES)
+                && !d.overridesRules()));
+        FilesystemPrunePlan receiver = PrunePlanner.receiver(receiver(snaps(5)), snaps(5), List.of());
+        assertEquals(List.of(), destroyed(receiver), "keep_receiver: []");
+        assertEquals(5, receiver.decisions().size());
+        assertEquals(PrunePlanner.NO_RULES, reason(receiver, "zrepl_1"));
+    }
+
     private static KeepRule lastN(int n) {
         return new KeepRule.LastN(n, Pattern.compile("^zrepl_"));
     }
@@ -78,8 +94,8 @@ class PrunePlannerTest {
         assertEquals(List.of("zrepl_3", "zrepl_4", "zrepl_5"), plan.decisions().stream()
                 .filter(Decision::overridesRules).map(Decision::name).toList());
 
-        FilesystemPrunePlan empty = PrunePlanner.sender(FS.value(), snaps(4), Optional.of(snap(2)), List.of());
-        assertEquals(List.of("zrepl_1"), destroyed(empty), "keep_sender: [] still spares the cursor and newer");
+        FilesystemPrunePlan none = PrunePlanner.sender(FS.value(), snaps(4), Optional.of(snap(2)), KEEP_NONE);
+        assertEquals(List.of("zrepl_1"), destroyed(none), "a rule keeping nothing still spares the cursor and newer");
     }
 
     @Test
@@ -96,7 +112,7 @@ class PrunePlannerTest {
         ZfsVersion mark = bookmarkOf(snap(3));
         versions.remove(2);
         versions.add(mark);
-        FilesystemPrunePlan plan = PrunePlanner.sender(FS.value(), versions, Optional.of(mark), List.of());
+        FilesystemPrunePlan plan = PrunePlanner.sender(FS.value(), versions, Optional.of(mark), KEEP_NONE);
         assertEquals(List.of("zrepl_1", "zrepl_2"), destroyed(plan));
         assertEquals(4, plan.decisions().size(), "four snapshots, the bookmark is not one");
     }
@@ -154,7 +170,7 @@ class PrunePlannerTest {
 
     @Test
     void receiverKeepsTheNewestCommonSnapshotWhateverTheRules() {
-        FilesystemPrunePlan plan = PrunePlanner.receiver(receiver(snaps(5)), snaps(3), List.of());
+        FilesystemPrunePlan plan = PrunePlanner.receiver(receiver(snaps(5)), snaps(3), KEEP_NONE);
         assertEquals(List.of("zrepl_1", "zrepl_2", "zrepl_4", "zrepl_5"), destroyed(plan));
         assertEquals(PrunePlanner.COMMON, reason(plan, "zrepl_3"));
 
@@ -166,16 +182,16 @@ class PrunePlannerTest {
     @Test
     void aSenderBookmarkMakesItsSnapshotTheCommonOne() {
         FilesystemPrunePlan plan = PrunePlanner.receiver(receiver(snaps(4)), List.of(snap(1), bookmarkOf(snap(3))),
-                List.of());
+                KEEP_NONE);
         assertEquals(List.of("zrepl_1", "zrepl_2", "zrepl_4"), destroyed(plan));
     }
 
     @Test
     void receiverWithoutCommonSnapshotIsLeftAlone() {
-        FilesystemPrunePlan plan = PrunePlanner.receiver(receiver(snaps(3)), List.of(snap(9)), List.of());
+        FilesystemPrunePlan plan = PrunePlanner.receiver(receiver(snaps(3)), List.of(snap(9)), KEEP_NONE);
         assertEquals(List.of(), plan.decisions());
         assertTrue(plan.skipped().contains("no snapshot in common"), plan.skipped());
-        assertNull(PrunePlanner.receiver(receiver(List.of()), snaps(1), List.of()).skipped(), "nothing to prune");
+        assertNull(PrunePlanner.receiver(receiver(List.of()), snaps(1), KEEP_NONE).skipped(), "nothing to prune");
     }
 
     @Test

@@ -49,4 +49,18 @@ class ReplicationCursorTest {
         assertEquals(List.of(), ReplicationCursor.parseGuids("0000000000000001,"));
         assertEquals(List.of(), ReplicationCursor.parseGuids("1"));
     }
+
+    @Test
+    void theJobOfAnyCursorBookmarkOrPropertyIsReadBackForReleaseStale() {
+        for (String job : List.of("laptop_to_box", "Old.Job", "xab", "x", "a:b-c.d")) {
+            assertEquals(java.util.Optional.of(job), ReplicationCursor.propertyJob(ReplicationCursor.property(job)), job);
+            assertEquals(java.util.Optional.of(job),
+                    ReplicationCursor.bookmarkJob(ReplicationCursor.bookmarkName(0x1234L, job)), job);
+        }
+        assertEquals(java.util.Optional.empty(), ReplicationCursor.propertyJob("zreplj:last_received_j_x"));
+        assertEquals(java.util.Optional.empty(), ReplicationCursor.propertyJob("zreplj:cursor:"));
+        assertEquals(java.util.Optional.empty(), ReplicationCursor.bookmarkJob("zrepl_CURSOR_G_12_J_x"));
+        assertEquals(java.util.Optional.empty(), ReplicationCursor.bookmarkJob("mine"));
+    }
 }
+

@@ -32,6 +32,7 @@ final class AgentRunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Config config = parent.parent.loadConfig();
+        config.warnings().forEach(w -> log.warn("config: {}", w));
         List<PushJob> jobs = AgentJobs.select(config, List.of());
         Duration tick = MAX_TICK;
         for (PushJob job : jobs) {

@@ -38,7 +38,7 @@ final class AuthorizedKeysCommand implements Callable<Integer> {
     @Override
     public Integer call() throws CliException {
         try {
-            DatasetName.validateComponent(clientId, "client id");
+            DatasetName.validateIdentifier(clientId, "client id");
         } catch (InvalidNameException e) {
             throw CliException.usage("authorized-keys: " + e.getMessage());
         }

@@ -1,18 +1,34 @@
 package dev.zreplj.cli;
 
+import dev.zreplj.config.Config;
+import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
-/** Silent on success (like zrepl), so scripts and package hooks can run it; errors come from the loader. */
-@Command(name = "configcheck", description = "Validate the config file; prints nothing when it is valid.")
+/**
+ * Silent on success (like zrepl), so scripts and package hooks can run it; errors come from the loader.
+ * A valid config whose zrepl keys zreplj does not act on gets one warning line each on stderr, still exit 0.
+ */
+@Command(name = "configcheck", description = "Validate the config file; prints nothing when it is valid "
+        + "(warnings, one a line on stderr, for zrepl keys zreplj does not act on).")
 final class ConfigcheckCommand implements Callable<Integer> {
     @ParentCommand
     Main parent;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
-        parent.loadConfig();
+        Config config = parent.loadConfig();
+        PrintWriter err = spec.commandLine().getErr();
+        for (String w : config.warnings()) {
+            err.print("zreplj: warning: " + w + "\n");
+        }
+        err.flush();
         return ExitCodes.OK;
     }
 }

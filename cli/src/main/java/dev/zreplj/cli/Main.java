@@ -17,6 +17,7 @@ import picocli.CommandLine.Option;
         subcommands = {
                 AgentCommand.class,
                 PruneCommand.class,
+                ReleaseStaleCommand.class,
                 StdinserverCommand.class,
                 StatusCommand.class,
                 ConfigcheckCommand.class,

@@ -35,7 +35,7 @@ final class StdinserverCommand implements Callable<Integer> {
         System.setOut(System.err);
         try {
             try {
-                DatasetName.validateComponent(clientId, "CLIENT_ID");
+                DatasetName.validateIdentifier(clientId, "CLIENT_ID");
             } catch (InvalidNameException e) {
                 throw CliException.usage("stdinserver: invalid CLIENT_ID: " + e.getMessage()
                         + " (fix the forced command in authorized_keys)");

@@ -207,4 +207,119 @@ class EndToEndIT extends PushSuite {
             Thread.sleep(500);
         }
     }
+
+    /** ZFS and zrepl allow spaces in dataset and snapshot names; so does zreplj, on both sides. */
+    @Test
+    void namesWithSpacesReplicateWithTheirGuids() throws Exception {
+        try (EndToEnd e = new EndToEnd(tmp, "\"SRC/my home<\": true",
+                EndToEnd.DEFAULT_JOB_TAIL, "")) {
+            Files.writeString(e.agentConfig, Files.readString(e.agentConfig).replace("prefix: zrepl_",
+                    "prefix: \"auto snap_\""));
+            DatasetName home = e.pools.createFilesystem(e.src.child("my home"));
+            DatasetName docs = e.pools.createFilesystem(home.child("my docs"));
+            e.pools.writeRandomFile(docs, "a.bin", 256 << 10);
+            EndToEnd.Run run = e.agent("agent", "once", "--snapshot");
+            assertEquals(0, run.exit(), run::toString);
+            String source = e.snapshotsWithGuids(home);
+            assertEquals(2, source.lines().count(), source);
+            assertTrue(source.contains("/my home/my docs@auto snap_"), source);
+            assertEquals(expectedOnBox(e, source), e.snapshotsWithGuids(e.jail), "same snapshots, same guids");
+            EndToEnd.Run again = e.agent("agent", "once", "--snapshot");
+            assertEquals(0, again.exit(), again::toString);
+            assertEquals(expectedOnBox(e, e.snapshotsWithGuids(home)), e.snapshotsWithGuids(e.jail),
+                    "the increment arrives too");
+        }
+    }
+
+    /** zfs-fuse has no zfs send -c/-L/-e, and the box takes no compound (-p) stream yet: one clear line each. */
+    @Test
+    void sendFlagsThisZfsOrBoxCannotHonourFailThePassBeforeAnySend() throws Exception {
+        for (String send : List.of("compressed: true", "send_properties: true")) {
+            Path dir = Files.createDirectories(tmp.resolve(send.substring(0, send.indexOf(':'))));
+            try (EndToEnd e = new EndToEnd(dir, HOME_FILTER, "    send:\n      " + send + "\n"
+                    + EndToEnd.DEFAULT_JOB_TAIL, "")) {
+                DatasetName home = e.pools.createFilesystem(e.src.child("home"));
+                EndToEnd.Run run = e.agent("agent", "once", "--snapshot");
+                assertEquals(1, run.exit(), run::toString);
+                String expected = send.startsWith("compressed")
+                        ? "send.compressed (zfs send -c) is set but this zfs (zfs-fuse) cannot do it; remove it from "
+                                + "the job's send section"
+                        : "send.send_properties make zfs send wrap the stream with the properties (a compound "
+                                + "stream), which the backup box does not accept yet; remove it and set properties on "
+                                + "the box with recv.properties.override";
+                EndToEnd.assertContains(run.stdout() + run.stderr(), expected, run);
+                assertEquals(1, e.pools.snapshotNames(home).size(), "the snapshot is taken before replication");
+                assertEquals("", e.snapshotsWithGuids(e.jail), "nothing was sent");
+            }
+        }
+    }
+    private static Path executable(Path file, String script) throws IOException {
+        Files.writeString(file, script);
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        return file;
+    }
+
+    /**
+     * zrepl's command hooks on a real pass: pre in config order per filesystem, one snapshot, post in reverse;
+     * a fatal pre failure keeps its filesystem out of the snapshot; a hook over its timeout is killed; both
+     * reported in the summary with the hook's output.
+     */
+    @Test
+    void snapshotHooksRunInOrderWithZreplsEnvironmentAndTheirFailuresAreReported() throws Exception {
+        try (EndToEnd e = new EndToEnd(tmp, HOME_FILTER)) {
+            DatasetName home = e.pools.createFilesystem(e.src.child("home"));
+            DatasetName db = e.pools.createFilesystem(home.child("db"));
+            Path log = tmp.resolve("hooks.log");
+            Path record = executable(tmp.resolve("record.sh"), "#!/bin/sh\necho \"record $ZREPL_HOOKTYPE $ZREPL_FS"
+                    + " $ZREPL_SNAPNAME dryrun=[$ZREPL_DRYRUN] timeout=$ZREPL_TIMEOUT\" >> " + log + "\n");
+            Path dbBusy = executable(tmp.resolve("db-busy.sh"), "#!/bin/sh\necho \"dbbusy $ZREPL_HOOKTYPE $ZREPL_FS\" >> "
+                    + log + "\necho 'database is busy' >&2\nexit 4\n");
+            Path slow = executable(tmp.resolve("slow.sh"), "#!/bin/sh\necho \"slow $ZREPL_HOOKTYPE $ZREPL_FS\" >> "
+                    + log + "\necho 'waiting forever'\nsleep 120\n");
+            String hooks = String.join("\n",
+                    "      interval: 10m",
+                    "      hooks:",
+                    "        - type: command",
+                    "          path: " + record,
+                    "          timeout: 20s",
+                    "        - type: command",
+                    "          path: " + dbBusy,
+                    "          err_is_fatal: true",
+                    "          filesystems: {\"" + db + "\": true}",
+                    "        - type: command",
+                    "          path: " + slow,
+                    "          timeout: 2s",
+                    "          filesystems: {\"" + home + "\": true}");
+            Files.writeString(e.agentConfig, Files.readString(e.agentConfig).replace("      interval: 10m", hooks));
+
+            long start = System.nanoTime();
+            EndToEnd.Run run = e.agent("agent", "once", "--snapshot");
+            long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+            // db has no new snapshot because its fatal hook failed: a failed snapshot stage, so exit 1
+            assertEquals(1, run.exit(), run::toString);
+            assertTrue(seconds < 60, "the 120 s hook was killed after 2 s; the pass took " + seconds + " s");
+
+            List<String> homeSnaps = e.pools.snapshotNames(home);
+            assertEquals(1, homeSnaps.size(), homeSnaps::toString);
+            String snap = homeSnaps.get(0);
+            assertEquals(List.of(), e.pools.snapshotNames(db), "the fatal pre hook kept db out of the snapshot");
+            EndToEnd.assertContains(run.stdout(), "  failed: snapshot: @" + snap + " of " + db
+                    + " not taken: a pre_snapshot hook with err_is_fatal failed\n", run);
+            assertEquals(List.of(
+                    "record pre_snapshot " + home + " " + snap + " dryrun=[] timeout=20",
+                    "slow pre_snapshot " + home,
+                    "record pre_snapshot " + db + " " + snap + " dryrun=[] timeout=20",
+                    "dbbusy pre_snapshot " + db,
+                    "record post_snapshot " + home + " " + snap + " dryrun=[] timeout=20",
+                    "record post_snapshot " + db + " " + snap + " dryrun=[] timeout=20"), Files.readAllLines(log),
+                    "slow failed (killed), so no post run for it; db's post runs only for record, which succeeded");
+            EndToEnd.assertContains(run.stdout(), "  warning: hook " + slow + " (pre_snapshot, " + home
+                    + ") failed: killed after its timeout of 2 s\n    | waiting forever\n", run);
+            EndToEnd.assertContains(run.stdout(), "  warning: hook " + dbBusy + " (pre_snapshot, " + db
+                    + ") failed: exit status 4; snapshot of " + db + " skipped (err_is_fatal)\n    | database is busy\n",
+                    run);
+            assertEquals(expectedOnBox(e, e.snapshotsWithGuids(home)), e.snapshotsWithGuids(e.jail),
+                    "what was snapshotted is replicated");
+        }
+    }
 }

@@ -33,7 +33,8 @@ class OpenZfsBookmarkIT {
     void senderPrunesTheReplicatedSnapshotAndTheNextStepGoesFromTheCursorBookmark() {
         String filter = "\"SRC/home\": true";
         try (LabEndToEnd e = new LabEndToEnd(OpenZfsLab.connect(), filter,
-                "    pruning:\n      keep_sender: []\n" + KEEP_RECEIVER)) {
+                "    pruning:\n      keep_sender:\n        - type: regex\n          regex: \"^keep-none$\"\n"
+                        + KEEP_RECEIVER)) {
             LabPools pools = e.pools;
             DatasetName home = pools.createFilesystem(e.src.child("home"));
             pools.writeRandomFile(home, "big.bin", 16 << 20);
@@ -46,7 +47,7 @@ class OpenZfsBookmarkIT {
             assertEquals(1, boxSnapshots.size(), boxSnapshots::toString);
             String a = boxSnapshots.get(0);
             long guidA = pools.guid(onBox + "@" + a);
-            assertEquals(List.of(), pools.snapshotNames(home), "keep_sender: [] destroyed @" + a + " on the sender");
+            assertEquals(List.of(), pools.snapshotNames(home), "a keep_sender rule matching nothing destroyed @" + a + " on the sender");
             String cursorA = ReplicationCursor.bookmarkName(guidA, JOB);
             assertEquals(home + "#" + cursorA + "\t" + Long.toUnsignedString(guidA) + "\n", bookmarks(pools, home),
                     "the cursor bookmark stays, with the guid the box has");

@@ -58,9 +58,9 @@ class TestFilesystemsCommandTest {
 
     @Test
     void invalidInputNameIsRejectedBeforeAnyOutput() {
-        assertEquals(new CliRun(2, "", "zreplj: --input 'rpool/a b': dataset name component 'a b' contains ' '; "
-                + "allowed are letters, digits and _ - . :\n"),
-                run("--job", "laptop", "--input", "rpool", "--input", "rpool/a b"));
+        assertEquals(new CliRun(2, "", "zreplj: --input 'rpool/a;b': dataset name component 'a;b' contains ';'; "
+                + "allowed are letters, digits, spaces and _ - . :\n"),
+                run("--job", "laptop", "--input", "rpool", "--input", "rpool/a;b"));
         assertEquals(new CliRun(2, "", "zreplj: --input '-rpool': dataset name component '-rpool' must not start "
                 + "with '-'\n"), run("--job", "laptop", "--input=-rpool"));
     }

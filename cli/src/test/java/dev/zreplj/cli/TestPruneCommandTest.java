@@ -114,9 +114,9 @@ class TestPruneCommandTest {
     }
 
     @Test
-    void emptyRuleListDestroysEverything() throws IOException {
-        CliRun r = prune("[]\n", "a\t1\nb\t2\n");
-        assertEquals("destroy\ta\ndestroy\tb\n", r.out());
+    void emptyRuleListKeepsEverythingAsInZrepl() throws IOException {
+        CliRun r = prune("[]\n", "a\t1\nb\t2\tunreplicated\nc\t3\treplicated\n");
+        assertEquals("keep\ta\nkeep\tb\nkeep\tc\n", r.out());
         assertEquals(0, r.exitCode());
     }
 

@@ -8,7 +8,8 @@ import java.util.regex.Pattern;
 
 /**
  * Parses zrepl's grid spec ({@code 1x1h(keep=all) | 24x1h | 14x1d}): intervals separated by {@code |},
- * each {@code N x DURATION} with an optional {@code (keep=K)} or {@code (keep=all)}, whitespace anywhere
+ * each {@code N x DURATION} with an optional {@code (keep=K)} or {@code (keep=all)} ({@code keep=-1} too, and
+ * a {@code +} before a duration or keep count, as zrepl accepts them), whitespace anywhere
  * between the parts. DURATION is a positive whole number with unit s, m, h, d (24h) or w (7d), exactly
  * the units zrepl accepts. {@code N x D} stands for N intervals of length D.
  */
@@ -19,7 +20,8 @@ public final class GridSpec {
     static final long MAX_INTERVAL_SECONDS = Long.MAX_VALUE / 1_000_000_000L;
 
     private static final Pattern INTERVAL = Pattern.compile("\\s*(\\d+)\\s*x\\s*([^(]*?)\\s*(?:\\((.*)\\))?\\s*");
-    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*([smhdw])");
+    // zrepl's durations and keep counts go through Go's strconv, which takes a leading '+'.
+    private static final Pattern DURATION = Pattern.compile("\\+?(\\d+)\\s*([smhdw])");
     private static final Pattern KEEP = Pattern.compile("\\s*keep\\s*=\\s*(\\S+)\\s*");
     private static final String FORMAT_HINT = "expected COUNTxDURATION with optional (keep=N) or (keep=all),"
             + " e.g. 24x1h or 1x1h(keep=all)";
@@ -100,15 +102,19 @@ public final class GridSpec {
             throw bad(shown, "unknown parameter '" + parameters.strip() + "'; only keep=N or keep=all");
         }
         String value = m.group(1);
-        if (value.equals("all")) {
+        // zrepl's own spelling of keep=all is its constant -1, which its parser accepts as a number.
+        if (value.equals("all") || value.equals("-1")) {
             return KeepRule.GridInterval.KEEP_ALL;
         }
-        if (!value.chars().allMatch(c -> c >= '0' && c <= '9')) {
-            throw bad(shown, "keep must be a positive number or 'all', got '" + value + "'");
+        if (value.startsWith("+")) {
+            value = value.substring(1);
+        }
+        if (value.isEmpty() || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            throw bad(shown, "keep must be a positive number, 'all' or -1, got '" + m.group(1) + "'");
         }
         long keep = parseNumber(shown, value, "keep");
         if (keep == 0 || keep > Integer.MAX_VALUE) {
-            throw bad(shown, "keep must be a positive number or 'all', got '" + value + "'");
+            throw bad(shown, "keep must be a positive number, 'all' or -1, got '" + m.group(1) + "'");
         }
         return (int) keep;
     }

@@ -27,7 +27,8 @@ public final class KeepRules {
 
     /**
      * For each candidate, in input order, whether some rule keeps it; a snapshot no rule keeps is
-     * destroyed. An empty rule list keeps nothing.
+     * destroyed. An empty rule list keeps everything, as in zrepl: {@code keep_receiver: []} is how
+     * zrepl users say "never prune this side", so reading it as "keep nothing" would wipe a migrated box.
      *
      * @throws IllegalArgumentException if two candidates have the same name (one filesystem has unique ones)
      */
@@ -41,6 +42,9 @@ public final class KeepRules {
      */
     public static List<Boolean> keep(List<KeepRule> rules, List<PruneCandidate> candidates, Instant now) {
         requireUniqueNames(candidates);
+        if (rules.isEmpty()) {
+            return candidates.stream().map(c -> Boolean.TRUE).toList();
+        }
         boolean[] kept = new boolean[candidates.size()];
         for (KeepRule rule : rules) {
             for (int i : keptBy(rule, candidates, now)) {
@@ -57,12 +61,16 @@ public final class KeepRules {
     /**
      * Why each candidate survives, in input order: the index into {@code rules} of the first rule that
      * keeps it, or -1 when no rule does (it is destroyed). Agrees with {@link #keep}: kept exactly
-     * when the index is not -1.
+     * when the index is not -1. An empty list keeps everything without a rule to name, so it is
+     * refused here: a caller must say why itself rather than read -1 as "destroy".
      *
-     * @throws IllegalArgumentException if two candidates have the same name
+     * @throws IllegalArgumentException if two candidates have the same name, or {@code rules} is empty
      */
     public static List<Integer> explain(List<KeepRule> rules, List<PruneCandidate> candidates) {
         requireUniqueNames(candidates);
+        if (rules.isEmpty()) {
+            throw new IllegalArgumentException("an empty keep rule list keeps everything; there is no rule to name");
+        }
         int[] first = new int[candidates.size()];
         Arrays.fill(first, -1);
         for (int r = 0; r < rules.size(); r++) {

@@ -1,19 +1,39 @@
 package dev.zreplj.zfs;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * What the local zfs can do, probed once per {@link Zfs}. Features a caller needs but the zfs lacks are
  * reported through {@link #missing()} so the user reads one clear sentence instead of a zfs usage dump.
  * The last three components are what zfs-fuse (pool v23) lacks besides the headline features: several
  * snapshots in one {@code zfs snapshot}, {@code zfs destroy fs@a,b}, and {@code zfs recv -o/-x}.
+ * {@code sendFlags}: which {@link SendFlag} options {@code zfs send} lists (zfs-fuse: only {@code -p}).
  */
 public record Capabilities(String version, boolean bookmarks, boolean holdsListing, boolean resumableReceive,
                            boolean parsableList, boolean recvNoMount, boolean rawSend,
-                           boolean multiSnapshot, boolean destroyList, boolean recvProperties) {
+                           boolean multiSnapshot, boolean destroyList, boolean recvProperties,
+                           Set<Character> sendFlags) {
+    /** Every {@link SendFlag}'s option: what OpenZFS 2.x has. */
+    public static final Set<Character> ALL_SEND_FLAGS = Arrays.stream(SendFlag.values())
+            .map(SendFlag::option).collect(Collectors.toUnmodifiableSet());
 
-    /** For callers (fakes in tests) that predate the last three probes: they are assumed present. */
+    public Capabilities {
+        sendFlags = Set.copyOf(sendFlags);
+    }
+
+    /** For callers (fakes in tests) that predate the send flags probe: all flags are assumed present. */
+    public Capabilities(String version, boolean bookmarks, boolean holdsListing, boolean resumableReceive,
+                        boolean parsableList, boolean recvNoMount, boolean rawSend,
+                        boolean multiSnapshot, boolean destroyList, boolean recvProperties) {
+        this(version, bookmarks, holdsListing, resumableReceive, parsableList, recvNoMount, rawSend,
+                multiSnapshot, destroyList, recvProperties, ALL_SEND_FLAGS);
+    }
+
+    /** For callers (fakes in tests) that predate the last four probes: they are assumed present. */
     public Capabilities(String version, boolean bookmarks, boolean holdsListing, boolean resumableReceive,
                         boolean parsableList, boolean recvNoMount, boolean rawSend) {
         this(version, bookmarks, holdsListing, resumableReceive, parsableList, recvNoMount, rawSend,
@@ -31,7 +51,12 @@ public record Capabilities(String version, boolean bookmarks, boolean holdsListi
                 new Feature("raw send (zfs send -w)", rawSend),
                 new Feature("several snapshots in one call", multiSnapshot),
                 new Feature("destroy a list of snapshots in one call", destroyList),
-                new Feature("receive property overrides (zfs recv -o/-x)", recvProperties));
+                new Feature("receive property overrides (zfs recv -o/-x)", recvProperties),
+                new Feature("compressed send (zfs send -c)", sendFlags.contains('c')),
+                new Feature("large blocks send (zfs send -L)", sendFlags.contains('L')),
+                new Feature("embedded data send (zfs send -e)", sendFlags.contains('e')),
+                new Feature("properties send (zfs send -p)", sendFlags.contains('p')),
+                new Feature("backup properties send (zfs send -b)", sendFlags.contains('b')));
     }
 
     public List<String> missing() {

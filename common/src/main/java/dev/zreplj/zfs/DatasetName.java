@@ -6,7 +6,8 @@ import java.util.Optional;
 /**
  * A validated ZFS filesystem or volume name ({@code pool/a/b}). Every name that reaches {@code zfs}
  * goes through here first, so a hostile or mistyped name can never become an option or a path trick.
- * Stricter than ZFS where ZFS is lax in dangerous ways: no spaces, no leading '-', no '.'/'..' components.
+ * Stricter than ZFS where ZFS is lax in dangerous ways: no leading '-', no '.'/'..' components, no space at
+ * either end of a component (spaces inside are allowed, as by ZFS).
  */
 public record DatasetName(String value) implements Comparable<DatasetName> {
     public static final int MAX_LENGTH = 255;
@@ -19,8 +20,26 @@ public record DatasetName(String value) implements Comparable<DatasetName> {
         return new DatasetName(value);
     }
 
-    /** Checks one name component (between slashes, or the part after '@' / '#'). */
+    /**
+     * Checks one name component (between slashes, or the part after '@' / '#') against ZFS's rules:
+     * letters, digits, {@code _ - . :} and spaces, as ZFS and zrepl allow them. Stricter than ZFS where it
+     * is lax in dangerous or confusing ways: no leading '-' (an option to zfs), no '.'/'..' components,
+     * no space at either end (invisible in logs and one-line errors).
+     */
     public static void validateComponent(String component, String what) {
+        check(component, what, true);
+    }
+
+    /**
+     * Checks a name that zreplj itself puts on the command line of others or into tags: job names, client
+     * identities (the {@code authorized_keys} forced command's argument), hold tags. As a component, but
+     * without spaces.
+     */
+    public static void validateIdentifier(String identifier, String what) {
+        check(identifier, what, false);
+    }
+
+    private static void check(String component, String what, boolean spaces) {
         if (component == null || component.isEmpty()) {
             throw new InvalidNameException(what + " is empty");
         }
@@ -33,11 +52,14 @@ public record DatasetName(String value) implements Comparable<DatasetName> {
         for (int i = 0; i < component.length(); i++) {
             char c = component.charAt(i);
             boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || c == '_' || c == '-' || c == '.' || c == ':';
+                    || c == '_' || c == '-' || c == '.' || c == ':' || (spaces && c == ' ');
             if (!ok) {
-                throw new InvalidNameException(what + " '" + component + "' contains '" + printable(c)
-                        + "'; allowed are letters, digits and _ - . :");
+                throw new InvalidNameException(what + " '" + printable(component) + "' contains '" + printable(c)
+                        + "'; allowed are letters, digits" + (spaces ? ", spaces" : "") + " and _ - . :");
             }
+        }
+        if (component.charAt(0) == ' ' || component.charAt(component.length() - 1) == ' ') {
+            throw new InvalidNameException(what + " '" + component + "' must not start or end with a space");
         }
     }
 
@@ -63,6 +85,12 @@ public record DatasetName(String value) implements Comparable<DatasetName> {
         if (!((first >= 'a' && first <= 'z') || (first >= 'A' && first <= 'Z'))) {
             throw new InvalidNameException("pool name '" + parts[0] + "' must start with a letter");
         }
+    }
+
+    private static String printable(String s) {
+        StringBuilder out = new StringBuilder();
+        s.chars().forEach(c -> out.append(printable((char) c)));
+        return out.toString();
     }
 
     private static String printable(char c) {

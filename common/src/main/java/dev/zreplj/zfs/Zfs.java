@@ -263,6 +263,22 @@ public final class Zfs implements SourceZfs {
         run(List.of("set", propertyAssignment(property, value), dataset.value()));
     }
 
+    /** {@code zfs inherit property dataset}: removes a locally set (user) property. */
+    public void inheritProperty(DatasetName dataset, String property) throws ZfsException {
+        validateProperty(property);
+        run(List.of("inherit", property, dataset.value()));
+    }
+
+    /**
+     * Every property set locally on {@code root} or a filesystem below it, with its value, by filesystem;
+     * one invocation. Empty when root does not exist.
+     */
+    public Map<DatasetName, Map<String, String>> localPropertiesBelow(DatasetName root) throws ZfsException {
+        String out = runOrMissing(List.of("get", "-Hp", "-r", "-s", "local", "-o", "name,property,value", "all",
+                root.value()));
+        return out == null ? Map.of() : ZfsOutput.properties(out, refusedLogger());
+    }
+
     public void hold(String tag, ZfsVersion snapshot) throws ZfsException {
         run(List.of("hold", validTag(tag), snapshotArgument(snapshot)));
     }
@@ -408,6 +424,14 @@ public final class Zfs implements SourceZfs {
                 args.add("-w");
             } else {
                 log.debug("zfs {} has no raw send; sending {} as a plain stream", caps.version(), request.to());
+            }
+        }
+        for (SendFlag flag : SendFlag.values()) {
+            if (request.flags().contains(flag)) {
+                if (!caps.sendFlags().contains(flag.option())) {
+                    throw new ZfsException("zfs " + caps.version() + " has no 'zfs send " + flag.argument() + "'");
+                }
+                args.add(flag.argument());
             }
         }
         if (request.from() != null) {
@@ -565,7 +589,7 @@ public final class Zfs implements SourceZfs {
     }
 
     private static String validTag(String tag) {
-        DatasetName.validateComponent(tag, "hold tag");
+        DatasetName.validateIdentifier(tag, "hold tag");
         return tag;
     }
 

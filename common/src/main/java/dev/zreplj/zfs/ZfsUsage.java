@@ -97,7 +97,15 @@ final class ZfsUsage {
                 send.contains('w'),
                 forms("snapshot").stream().anyMatch(f -> f.endsWith("...")),
                 forms("destroy").stream().anyMatch(f -> f.contains("@") && f.contains("[,...]")),
-                recv.contains('o') && recv.contains('x'));
+                recv.contains('o') && recv.contains('x'),
+                sendFlagsOf(send));
+    }
+
+    /** The {@link SendFlag} options among {@code zfs send}'s. */
+    private static Set<Character> sendFlagsOf(Set<Character> send) {
+        Set<Character> out = new HashSet<>(send);
+        out.retainAll(Capabilities.ALL_SEND_FLAGS);
+        return out;
     }
 
     /** {@code zfs get -t}: lets a recursive get skip snapshots instead of filtering them afterwards. */

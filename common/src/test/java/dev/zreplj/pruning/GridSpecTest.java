@@ -61,6 +61,15 @@ class GridSpecTest {
     }
 
     @Test
+    void zreplsOwnSpellingsAreAccepted() {
+        // zrepl's retentiongrid: keep=-1 is RetentionGridKeepCountAll; strconv takes '+' before numbers
+        assertEquals(GridSpec.parse("1x1h(keep=all) | 24x1h | 14x1d"),
+                GridSpec.parse("1x1h(keep=-1) | 24x+1h | 14x+1d"));
+        assertEquals(times(2, Duration.ofHours(2), 3), GridSpec.parse("2x+2h(keep=+3)"));
+        assertEquals(times(1, Duration.ofMinutes(5), 1), GridSpec.parse("1x+5 m"));
+    }
+
+    @Test
     void equalLengthsAreAccepted() {
         assertEquals(times(3, Duration.ofHours(1), 1), GridSpec.parse("1x1h | 2x60m"));
     }
@@ -80,10 +89,13 @@ class GridSpecTest {
             "1x1.5h => grid interval '1x1.5h': duration '1.5h' must be a whole number with unit s, m, h, d or w, e.g. 1h",
             "1x(keep=all) => grid interval '1x(keep=all)': duration '' must be a whole number with unit s, m, h, d or w, e.g. 1h",
             "1x0h => grid interval '1x0h': duration '0h' must be positive",
-            "1x1h(keep=0) => grid interval '1x1h(keep=0)': keep must be a positive number or 'all', got '0'",
-            "1x1h(keep=-1) => grid interval '1x1h(keep=-1)': keep must be a positive number or 'all', got '-1'",
-            "1x1h(keep=ALL) => grid interval '1x1h(keep=ALL)': keep must be a positive number or 'all', got 'ALL'",
-            "1x1h(keep=99999999999) => grid interval '1x1h(keep=99999999999)': keep must be a positive number or 'all', got '99999999999'",
+            "1x1h(keep=0) => grid interval '1x1h(keep=0)': keep must be a positive number, 'all' or -1, got '0'",
+            "1x1h(keep=+0) => grid interval '1x1h(keep=+0)': keep must be a positive number, 'all' or -1, got '+0'",
+            "1x1h(keep=+) => grid interval '1x1h(keep=+)': keep must be a positive number, 'all' or -1, got '+'",
+            "1x1h(keep=-2) => grid interval '1x1h(keep=-2)': keep must be a positive number, 'all' or -1, got '-2'",
+            "1x1h(keep=ALL) => grid interval '1x1h(keep=ALL)': keep must be a positive number, 'all' or -1, got 'ALL'",
+            "1x1h(keep=99999999999) => grid interval '1x1h(keep=99999999999)': keep must be a positive number, 'all' or -1, got '99999999999'",
+            "1x-1h => grid interval '1x-1h': duration '-1h' must be a whole number with unit s, m, h, d or w, e.g. 1h",
             "1x1h(count=2) => grid interval '1x1h(count=2)': unknown parameter 'count=2'; only keep=N or keep=all",
             "1x1h() => grid interval '1x1h()': unknown parameter ''; only keep=N or keep=all",
             "1x1d | 1x1h => grid interval '1x1h': interval length 1h is shorter than the one before it (1d); lengths must not decrease",

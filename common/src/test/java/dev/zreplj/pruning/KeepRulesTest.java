@@ -24,9 +24,16 @@ class KeepRulesTest {
         // zrepl pruning_test.go: foo_123, foo_456, bar_123
         private final List<PruneCandidate> s1 = List.of(at("foo_123", 0), at("foo_456", 1), at("bar_123", 2));
 
+        // zrepl pruning_test.go "noRulesKeepsAll"; PruneSnapshots returns nothing to destroy without rules
         @Test
-        void emptyRuleListKeepsNothing() {
-            assertEquals(List.of(false, false, false), KeepRules.keep(List.of(), s1));
+        void emptyRuleListKeepsEverything() {
+            assertEquals(List.of(true, true, true), KeepRules.keep(List.of(), s1));
+            assertEquals(List.of(), KeepRules.keep(List.of(), List.of()));
+        }
+
+        @Test
+        void aRuleMatchingNothingKeepsNothing() {
+            assertEquals(List.of(false, false, false), KeepRules.keep(List.of(regex("^nothing$", false)), s1));
         }
 
         @Test
@@ -323,7 +330,15 @@ class KeepRulesTest {
             List<PruneCandidate> in = List.of(at("foo_1", 0), at("foo_2", 1), at("bar_1", 2), at("baz", 3));
             assertEquals(List.of(1, 0, 1, -1),
                     KeepRules.explain(List.of(lastN(1, "^foo_"), regex("_1$", false)), in));
-            assertEquals(List.of(-1, -1, -1, -1), KeepRules.explain(List.of(), in));
+            assertEquals(List.of(-1, -1, -1, -1), KeepRules.explain(List.of(regex("^none$", false)), in));
+        }
+
+        @Test
+        void anEmptyListHasNoRuleToNameSoItIsRefusedRatherThanReadAsDestroyAll() {
+            List<PruneCandidate> in = List.of(at("a", 0));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> KeepRules.explain(List.of(), in));
+            assertEquals("an empty keep rule list keeps everything; there is no rule to name", e.getMessage());
         }
 
         @Test

@@ -16,7 +16,7 @@ class DatasetNameTest {
     @ParameterizedTest
     @ValueSource(strings = {"tank", "t", "Tank", "tank/a", "tank/a/b/c", "tank/a-b", "tank/a_b", "tank/a.b",
             "tank/a:b", "tank/0", "tank/a.", "tank/..a", "tank/a..b", "tank/...", "z9/x", "tank/_",
-            "tank/a-", "tank/a-b-", "tank/.hidden"})
+            "tank/a-", "tank/a-b-", "tank/.hidden", "tank/a b", "tank/my docs/x  y", "my pool/a"})
     void acceptsValidNames(String name) {
         assertEquals(name, DatasetName.of(name).value());
     }
@@ -32,9 +32,10 @@ class DatasetNameTest {
         assertRefused("tank/.", "'.' is not allowed");
         assertRefused("tank/../etc", "'..' is not allowed");
         assertRefused("..", "'..' is not allowed");
-        assertRefused("tank/a b", "contains ' '");
-        assertRefused(" tank", "contains ' '");
-        assertRefused("tank/a ", "contains ' '");
+        assertRefused(" tank", "must not start or end with a space");
+        assertRefused("tank/a ", "must not start or end with a space");
+        assertRefused("tank/ a", "must not start or end with a space");
+        assertRefused("tank/ ", "must not start or end with a space");
         assertRefused("tank/-a", "must not start with '-'");
         assertRefused("tank/-", "must not start with '-'");
         assertRefused("tank/a/-F", "must not start with '-'");
@@ -77,7 +78,9 @@ class DatasetNameTest {
         DatasetName.validateComponent("zrepl_20240101_000000_000", "snapshot name");
         InvalidNameException e = assertThrows(InvalidNameException.class,
                 () -> DatasetName.validateComponent("a/b", "snapshot name"));
-        assertEquals("snapshot name 'a/b' contains '/'; allowed are letters, digits and _ - . :", e.getMessage());
+        assertEquals("snapshot name 'a/b' contains '/'; allowed are letters, digits, spaces and _ - . :",
+                e.getMessage());
+        DatasetName.validateComponent("zrepl_Jan 2_2006", "snapshot name");
         e = assertThrows(InvalidNameException.class, () -> DatasetName.validateComponent("", "hold tag"));
         assertEquals("hold tag is empty", e.getMessage());
         e = assertThrows(InvalidNameException.class, () -> DatasetName.validateComponent(null, "hold tag"));
@@ -85,6 +88,18 @@ class DatasetNameTest {
         assertThrows(InvalidNameException.class, () -> DatasetName.validateComponent("a@b", "snapshot name"));
         assertThrows(InvalidNameException.class, () -> DatasetName.validateComponent("a#b", "snapshot name"));
         assertThrows(InvalidNameException.class, () -> DatasetName.validateComponent("-F", "snapshot name"));
+    }
+
+    @Test
+    void identifiersAreComponentsWithoutSpaces() {
+        DatasetName.validateIdentifier("web-01.example.org", "client identity");
+        InvalidNameException e = assertThrows(InvalidNameException.class,
+                () -> DatasetName.validateIdentifier("my laptop", "client identity"));
+        assertEquals("client identity 'my laptop' contains ' '; allowed are letters, digits and _ - . :", e.getMessage());
+        e = assertThrows(InvalidNameException.class, () -> DatasetName.validateIdentifier("a\nb", "job name"));
+        assertEquals("job name 'a\\x0ab' contains '\\x0a'; allowed are letters, digits and _ - . :", e.getMessage());
+        assertThrows(InvalidNameException.class, () -> DatasetName.validateIdentifier("-x", "job name"));
+        assertThrows(InvalidNameException.class, () -> DatasetName.validateIdentifier("..", "job name"));
     }
 
     @Test

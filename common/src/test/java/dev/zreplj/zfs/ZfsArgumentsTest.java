@@ -76,4 +76,52 @@ class ZfsArgumentsTest {
         assertThrows(InvalidNameException.class, () -> zfs.bookmark(snap, "-x y@z"));
         assertEquals(2, Files.readAllLines(log).size(), "refused calls never reach zfs");
     }
+
+    /** A zfs printing the given usage text and recording every other call's arguments. */
+    private static Zfs recordingZfs(Path dir, String usageResource) throws Exception {
+        Path usage = dir.resolve("usage.txt");
+        try (var in = ZfsArgumentsTest.class.getResourceAsStream(usageResource)) {
+            Files.write(usage, in.readAllBytes());
+        }
+        Path fake = dir.resolve("zfs");
+        Files.writeString(fake, "#!/bin/sh\nif [ $# -eq 0 ]; then cat " + usage + " >&2; exit 2; fi\n"
+                + "case \"$1\" in holds|version) exit 1;; esac\n"
+                + "printf '%s|' \"$@\" >> " + dir.resolve("args") + "\necho >> " + dir.resolve("args") + "\n");
+        Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return new Zfs(fake);
+    }
+
+    @Test
+    void sendFlagsReachZfsSendInAFixedOrderAndNotWithAResumeToken(@TempDir Path dir) throws Exception {
+        Zfs zfs = recordingZfs(dir, "usage-openzfs-2.3.txt");
+        DatasetName fs = DatasetName.of("tank/my docs");
+        ZfsVersion s1 = new ZfsVersion(fs, VersionType.SNAPSHOT, "s1", 1, 1, java.time.Instant.EPOCH);
+        ZfsVersion s2 = new ZfsVersion(fs, VersionType.SNAPSHOT, "s 2", 2, 2, java.time.Instant.EPOCH);
+        java.util.Set<SendFlag> all = java.util.EnumSet.allOf(SendFlag.class);
+        try (ZfsProcess p = zfs.send(SendRequest.incremental(s1, s2, true).withFlags(all))) {
+            p.finish();
+        }
+        try (ZfsProcess p = zfs.send(SendRequest.full(s1, false).withFlags(java.util.Set.of(SendFlag.COMPRESSED)))) {
+            p.finish();
+        }
+        try (ZfsProcess p = zfs.send(new SendRequest(null, s2, false, "1-abc-def", all))) {
+            p.finish();
+        }
+        assertEquals(List.of("send|-w|-c|-L|-e|-p|-b|-i|tank/my docs@s1|tank/my docs@s 2|",
+                "send|-c|tank/my docs@s1|", "send|-t|1-abc-def|"), Files.readAllLines(dir.resolve("args")));
+    }
+
+    @Test
+    void aSendFlagThisZfsLacksIsRefusedBeforeZfsRuns(@TempDir Path dir) throws Exception {
+        Zfs zfs = recordingZfs(dir, "usage-zfs-fuse.txt");
+        ZfsVersion s1 = new ZfsVersion(DatasetName.of("tank/a"), VersionType.SNAPSHOT, "s1", 1, 1,
+                java.time.Instant.EPOCH);
+        ZfsException e = assertThrows(ZfsException.class,
+                () -> zfs.send(SendRequest.full(s1, false).withFlags(java.util.Set.of(SendFlag.LARGE_BLOCKS))));
+        assertEquals("zfs unknown has no 'zfs send -L'", e.getMessage());
+        try (ZfsProcess p = zfs.send(SendRequest.full(s1, false).withFlags(java.util.Set.of(SendFlag.PROPERTIES)))) {
+            p.finish();
+        }
+        assertEquals(List.of("send|-p|tank/a@s1|"), Files.readAllLines(dir.resolve("args")));
+    }
 }

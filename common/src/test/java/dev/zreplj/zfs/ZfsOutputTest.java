@@ -113,15 +113,17 @@ class ZfsOutputTest {
 
     @Test
     void namesZfsAllowsButWeRefuseAreReportedAndSkipped() throws Exception {
-        String out = "tank\t1\t1\t1\ntank/my data\t2\t2\t2\ntank/my data@s\t3\t3\t3\ntank/ok\t4\t4\t4\n"
-                + "tank/ok@bad name\t5\t5\t5\ntank/ok@good\t6\t6\t6\n";
+        // spaces inside names are ZFS's and zrepl's (taken); a trailing one or a comma zreplj refuses
+        String out = "tank\t1\t1\t1\ntank/my data \t2\t2\t2\ntank/my data @s\t3\t3\t3\ntank/ok\t4\t4\t4\n"
+                + "tank/ok@bad,name\t5\t5\t5\ntank/ok@good\t6\t6\t6\ntank/ok@my snap\t7\t7\t7\n";
         Map<DatasetName, List<ZfsVersion>> v = ZfsOutput.versionsFromList(out, refused::add);
         assertEquals(List.of(n("tank"), n("tank/ok")), List.copyOf(v.keySet()));
-        assertEquals(List.of(snap("tank/ok", "good", 6, 6, 6)), v.get(n("tank/ok")));
+        assertEquals(List.of(snap("tank/ok", "good", 6, 6, 6), snap("tank/ok", "my snap", 7, 7, 7)), v.get(n("tank/ok")));
         assertEquals(3, refused.size(), refused.toString());
-        assertTrue(refused.get(0).contains("'my data' contains ' '"), refused.get(0));
+        assertTrue(refused.get(0).contains("'my data ' must not start or end with a space"), refused.get(0));
 
-        assertEquals(List.of(n("a"), n("a/b"), n("b")), ZfsOutput.names("b\na/b\na/c d\na\n", refused::add));
+        assertEquals(List.of(n("a"), n("a/b"), n("a/c d"), n("b")),
+                ZfsOutput.names("b\na/b\na/c d\na/e;f\na\n", refused::add));
     }
 
     @Test
@@ -137,10 +139,12 @@ class ZfsOutputTest {
     void holdsListingBecomesHoldsAndSkipsWhatWeWouldNotPassBack() throws Exception {
         String out = "tank/a@s1\tzrepl_last_received_J_push\tThu Jan  1 00:00 2024\n"
                 + "tank/a@s1\tother\tThu Jan  1 00:00 2024\n"
-                + "tank/a@s2\tbad tag\tThu Jan  1 00:00 2024\n"
-                + "tank/my data@s\tt\tThu Jan  1 00:00 2024\n";
+                + "tank/a@s2\t-F\tThu Jan  1 00:00 2024\n"
+                + "tank/my;data@s\tt\tThu Jan  1 00:00 2024\n"
+                + "tank/my data@s p\tmy tag\tThu Jan  1 00:00 2024\n";
         assertEquals(List.of(new Hold(n("tank/a"), "s1", "zrepl_last_received_J_push"),
-                new Hold(n("tank/a"), "s1", "other")), ZfsOutput.holds(out, refused::add));
+                new Hold(n("tank/a"), "s1", "other"), new Hold(n("tank/my data"), "s p", "my tag")),
+                ZfsOutput.holds(out, refused::add));
         assertEquals(2, refused.size(), refused.toString());
         assertEquals(List.of(), ZfsOutput.holds("", refused::add));
         assertUnparsable(() -> ZfsOutput.holds("tank/a@s1\ttag\n", refused::add),

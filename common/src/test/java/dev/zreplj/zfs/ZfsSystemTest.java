@@ -34,7 +34,8 @@ class ZfsSystemTest {
     @Test
     void zfsFuseCapabilitiesAreProbedOnceAndExact() throws Exception {
         Capabilities caps = zfs.capabilities();
-        assertEquals(new Capabilities("zfs-fuse", false, false, false, false, false, false, false, false, false), caps);
+        assertEquals(new Capabilities("zfs-fuse", false, false, false, false, false, false, false, false, false,
+                java.util.Set.of('p')), caps);
         long calls = zfs.invocations();
         assertEquals(3, calls, "usage, holds and version probes");
         assertEquals(caps, zfs.capabilities());
@@ -303,7 +304,7 @@ class ZfsSystemTest {
         long before = zfs.invocations();
 
         List<Runnable> attempts = new ArrayList<>();
-        for (String bad : List.of("a@b", "..", "a b", "-r", "", "a#b", "x\ny")) {
+        for (String bad : List.of("a@b", "..", "a ", " a", "a\tb", "-r", "", "a#b", "x\ny")) {
             attempts.add(() -> call(() -> zfs.snapshot(List.of(fs), bad)));
             attempts.add(() -> call(() -> zfs.destroySnapshots(fs, List.of("s", bad))));
             attempts.add(() -> call(() -> zfs.hold(bad, s)));

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -25,7 +26,8 @@ class ZfsUsageTest {
     void zfsFuseLacksEverythingModern() throws Exception {
         ZfsUsage usage = ZfsUsage.parse(resource("usage-zfs-fuse.txt"));
         Capabilities caps = usage.capabilities(resource("holds-zfs-fuse.txt"), ZFS_FUSE_VERSION_FAILS, "zfs-fuse");
-        assertEquals(new Capabilities("zfs-fuse", false, false, false, false, false, false, false, false, false), caps);
+        assertEquals(new Capabilities("zfs-fuse", false, false, false, false, false, false, false, false, false,
+                Set.of('p')), caps);
         assertFalse(usage.getHasTypes());
         assertTrue(usage.has("holds"), "zfs-fuse lists 'holds' although it cannot run it");
         assertEquals(Set.of('v', 'n', 'F', 'd'), usage.flags("receive"));
@@ -37,7 +39,8 @@ class ZfsUsageTest {
     void openZfsHasEverything() throws Exception {
         ZfsUsage usage = ZfsUsage.parse(resource("usage-openzfs-2.3.txt"));
         Capabilities caps = usage.capabilities(OPENZFS_HOLDS, "zfs-2.3.1-1\nzfs-kmod-2.3.1-1\n", "unknown");
-        assertEquals(new Capabilities("zfs-2.3.1-1", true, true, true, true, true, true, true, true, true), caps);
+        assertEquals(new Capabilities("zfs-2.3.1-1", true, true, true, true, true, true, true, true, true,
+                Set.of('c', 'L', 'e', 'p', 'b')), caps);
         assertTrue(caps.missing().isEmpty());
         assertTrue(usage.getHasTypes());
         assertEquals(Set.of('v', 'M', 'n', 's', 'F', 'h', 'u', 'o', 'x', 'd', 'e', 'A'), usage.flags("receive"));
@@ -62,7 +65,10 @@ class ZfsUsageTest {
         String base = "usage: zfs command args ...\n";
         Capabilities onlyU = ZfsUsage.parse(base + "\treceive [-u] <filesystem>\n\tsend [-D] <snapshot>\n")
                 .capabilities("", null, "unknown");
-        assertEquals(new Capabilities("unknown", false, false, false, false, true, false, false, false, false), onlyU);
+        assertEquals(new Capabilities("unknown", false, false, false, false, true, false, false, false, false,
+                Set.of()), onlyU);
+        Capabilities onlyC = ZfsUsage.parse(base + "\tsend [-Dc] <snapshot>\n").capabilities("", null, "unknown");
+        assertEquals(Set.of('c'), onlyC.sendFlags(), "-D is no SendFlag");
         Capabilities sWithoutToken = ZfsUsage.parse(base + "\treceive [-s] <filesystem>\n\tsend [-w] <snapshot>\n")
                 .capabilities("", null, "unknown");
         assertFalse(sWithoutToken.resumableReceive(), "resuming needs both recv -s and send -t");
@@ -88,7 +94,8 @@ class ZfsUsageTest {
         assertEquals(9, caps.missing().size());
         assertTrue(caps.missing().get(0).startsWith("bookmarks"));
         assertTrue(caps.missing().contains("'zfs destroy fs@a,b' (one call per snapshot)"));
-        assertEquals(9, caps.features().size());
-        assertTrue(caps.features().stream().noneMatch(Capabilities.Feature::present));
+        assertEquals(14, caps.features().size());
+        assertEquals(List.of("properties send (zfs send -p)"), caps.features().stream()
+                .filter(Capabilities.Feature::present).map(Capabilities.Feature::name).toList());
     }
 }

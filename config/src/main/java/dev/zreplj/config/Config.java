@@ -4,10 +4,20 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
-/** A loaded, validated configuration file. */
-public record Config(Path file, Global global, List<Job> jobs) {
+/**
+ * A loaded, validated configuration file.
+ *
+ * @param warnings one line each, {@code FILE:LINE:COLUMN: message}: keys of zrepl's schema that zreplj
+ *                 reads but does not act on, with what to use instead
+ */
+public record Config(Path file, Global global, List<Job> jobs, List<String> warnings) {
     public Config {
         jobs = List.copyOf(jobs);
+        warnings = List.copyOf(warnings);
+    }
+
+    public Config(Path file, Global global, List<Job> jobs) {
+        this(file, global, jobs, List.of());
     }
 
     public Optional<Job> job(String name) {

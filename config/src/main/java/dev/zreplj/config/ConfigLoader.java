@@ -48,9 +48,17 @@ public final class ConfigLoader {
     private enum Side { SENDER, RECEIVER, FLOOR }
 
     public Config load(Path file) throws ConfigException {
-        String text;
+        YamlSource src = new YamlSource(file.toString());
+        Node root = compose(src, read(file));
+        if (root == null) {
+            throw new ConfigException(file + ": the config is empty; it needs a 'jobs' list");
+        }
+        return readConfig(src, file, root);
+    }
+
+    private static String read(Path file) throws ConfigException {
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            return Files.readString(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new ConfigException(file + ": cannot read: no such file");
         } catch (AccessDeniedException e) {
@@ -60,12 +68,6 @@ public final class ConfigLoader {
         } catch (IOException e) {
             throw new ConfigException(file + ": cannot read: " + (e.getMessage() == null ? e : e.getMessage()));
         }
-        YamlSource src = new YamlSource(file.toString());
-        Node root = compose(src, text);
-        if (root == null) {
-            throw new ConfigException(file + ": the config is empty; it needs a 'jobs' list");
-        }
-        return readConfig(src, file, root);
     }
 
     private static Node compose(YamlSource src, String text) throws ConfigException {
@@ -83,24 +85,39 @@ public final class ConfigLoader {
     }
 
     private Config readConfig(YamlSource src, Path file, Node root) throws ConfigException {
-        YamlMapping top = src.mapping(root, "the config file").allowOnly("global", "jobs");
+        YamlMapping top = src.mapping(root, "the config file").allowOnly("global", "jobs", "include");
         Global global = top.has("global") ? readGlobal(top.mapping("global")) : Global.defaults();
+        List<JobNode> jobNodes = new ArrayList<>();
+        if (top.has("jobs") || !top.has("include")) {
+            for (Node n : src.sequence(top.require("jobs"), "'jobs'")) {
+                jobNodes.add(new JobNode(src, n));
+            }
+        }
+        if (top.has("include")) {
+            jobNodes.addAll(ConfigInclude.jobs(top, file));
+        }
         List<Job> jobs = new ArrayList<>();
-        Map<String, Node> names = new HashMap<>();
+        Map<String, JobNode> names = new HashMap<>();
         Map<String, String> clientOwners = new HashMap<>();
-        for (Node jobNode : src.sequence(top.require("jobs"), "'jobs'")) {
-            YamlMapping j = src.mapping(jobNode, "each job");
+        for (JobNode jn : jobNodes) {
+            YamlSource jsrc = jn.src();
+            YamlMapping j = jsrc.mapping(jn.node(), "each job");
             Node nameNode = j.require("name");
-            String name = src.nonEmptyString(nameNode, "the job name");
-            validateName(src, nameNode, name, "job name");
-            Node first = names.putIfAbsent(name, nameNode);
+            String name = jsrc.nonEmptyString(nameNode, "the job name");
+            validateIdentifier(jsrc, nameNode, name, "job name");
+            if (name.startsWith("_")) {
+                throw jsrc.error(nameNode, "job name '" + name + "' starts with '_', which zrepl reserves for internal "
+                        + "jobs; rename the job");
+            }
+            JobNode first = names.putIfAbsent(name, new JobNode(jsrc, nameNode));
             if (first != null) {
-                throw src.error(nameNode, "duplicate job name '" + name + "' (first used at line "
-                        + YamlSource.line(first) + ")");
+                throw jsrc.error(nameNode, "duplicate job name '" + name + "' (first used at "
+                        + (first.src() == jsrc ? "" : first.src().file() + " ") + "line " + YamlSource.line(first.node())
+                        + ")");
             }
             YamlMapping job = j.as("job '" + name + "'");
             Node typeNode = job.require("type");
-            String type = src.nonEmptyString(typeNode, "the job type");
+            String type = jsrc.nonEmptyString(typeNode, "the job type");
             switch (type) {
                 case "push" -> jobs.add(readPush(job, name));
                 case "sink" -> jobs.add(readSink(job, name, clientOwners));
@@ -108,16 +125,30 @@ public final class ConfigLoader {
                     String hint = YamlMapping.nearest(type, List.of("push", "sink"))
                             .filter(n -> !ZREPL_ONLY_JOB_TYPES.contains(type))
                             .map(n -> "; did you mean '" + n + "'?").orElse("");
-                    throw src.error(typeNode, "job type '" + type + "' is not supported by zreplj (push and sink are)"
+                    throw jsrc.error(typeNode, "job type '" + type + "' is not supported by zreplj (push and sink are)"
                             + hint);
                 }
             }
         }
-        return new Config(file, global, jobs);
+        return new Config(file, global, jobs, src.warnings());
+    }
+
+    /** One entry of a 'jobs' list and the file it is written in (the main config or an included one). */
+    record JobNode(YamlSource src, Node node) {
+    }
+
+    /** Parses one YAML file of the config (the main one or an included one) into its node tree. */
+    static Node composeFile(YamlSource src, Path file) throws ConfigException {
+        return compose(src, read(file));
     }
 
     private static Global readGlobal(YamlMapping g) throws ConfigException {
         g.allowOnly("logging", "monitoring", "control", "serve", "zreplj");
+        warnIfSet(g, "logging", "zreplj logs to stderr (the journal under systemd); -v adds detail");
+        warnIfSet(g, "monitoring", "zreplj has no Prometheus endpoint yet; use 'zreplj status' (monitoring-plugin "
+                + "exit codes) or 'zreplj status --json'");
+        warnIfSet(g, "control", "zreplj has no daemon control socket; use 'zreplj status' and 'zreplj agent once'");
+        warnIfSet(g, "serve", "sshd starts 'zreplj stdinserver' directly, so no stdinserver socket directory is used");
         Optional<YamlMapping> own = g.optionalMapping("zreplj");
         if (own.isEmpty()) {
             return Global.defaults();
@@ -146,6 +177,7 @@ public final class ConfigLoader {
     private PushJob readPush(YamlMapping j, String name) throws ConfigException {
         j.allowOnly("name", "type", "connect", "filesystems", "snapshotting", "send", "replication",
                 "conflict_resolution", "pruning", "debug");
+        warnIfSet(j, "debug", "zreplj ignores it; use -v for detail");
         Connect connect = readConnect(j.mapping("connect"));
         FilesystemFilter filesystems = readFilter(j.source(), j.require("filesystems"));
         Snapshotting snapshotting = readSnapshotting(j.mapping("snapshotting"));
@@ -170,6 +202,9 @@ public final class ConfigLoader {
         c.allowOnly("type", "host", "user", "port", "identity_file", "options", "dial_timeout",
                 "transport_open_command", "ssh_command", "known_hosts", "host_key_policy", "channels",
                 "stream_compression");
+        for (String unused : List.of("transport_open_command", "ssh_command")) {
+            warnIfSet(c, unused, "zrepl ignores it too; zreplj connects with its own SSH client (see 'options')");
+        }
         String host = hostOrUser(c, "host");
         String user = hostOrUser(c, "user");
         int port = c.has("port") ? (int) ranged(c, "port", 1, 65535) : 22;
@@ -263,9 +298,7 @@ public final class ConfigLoader {
             default -> throw src.error(typeNode, "snapshotting type '" + type
                     + "' is not known (periodic, cron and manual are)");
         }
-        if (s.has("hooks")) {
-            throw src.error(s.keyNode("hooks"), "snapshot hooks are not supported by zreplj; remove 'hooks'");
-        }
+        List<SnapshotHook> hooks = s.has("hooks") ? readHooks(src, s.require("hooks")) : List.of();
         if (s.has("timestamp_location")) {
             String loc = s.string("timestamp_location");
             if (!loc.equals("UTC")) {
@@ -291,7 +324,7 @@ public final class ConfigLoader {
                 ? (int) ranged(s, "max_unreplicated", 1, Integer.MAX_VALUE) : Snapshotting.DEFAULT_MAX_UNREPLICATED;
         if (type.equals("periodic")) {
             return new Snapshotting(Snapshotting.Type.PERIODIC, prefix, duration(s, "interval", true), null, format,
-                    maxUnreplicated);
+                    maxUnreplicated, hooks);
         }
         String cron = s.string("cron");
         try {
@@ -299,13 +332,39 @@ public final class ConfigLoader {
         } catch (IllegalArgumentException e) {
             throw src.error(s.require("cron"), e.getMessage());
         }
-        return new Snapshotting(Snapshotting.Type.CRON, prefix, null, cron, format, maxUnreplicated);
+        return new Snapshotting(Snapshotting.Type.CRON, prefix, null, cron, format, maxUnreplicated, hooks);
+    }
+
+    private static List<SnapshotHook> readHooks(YamlSource src, Node node) throws ConfigException {
+        List<SnapshotHook> hooks = new ArrayList<>();
+        for (Node n : src.sequence(node, "'hooks'")) {
+            YamlMapping h = src.mapping(n, "each hook");
+            Node typeNode = h.require("type");
+            String type = src.nonEmptyString(typeNode, "the hook type");
+            switch (type) {
+                case "command" -> h.allowOnly("type", "path", "timeout", "err_is_fatal", "filesystems");
+                case "postgres-checkpoint" -> throw src.error(typeNode, "hook type 'postgres-checkpoint' is not "
+                        + "supported by zreplj; use a 'command' hook whose script runs CHECKPOINT (e.g. with psql)");
+                case "mysql-lock-tables" -> throw src.error(typeNode, "hook type 'mysql-lock-tables' is not supported "
+                        + "by zreplj: it must hold a connection open across the snapshot; stop writes or use a "
+                        + "'command' hook pair (pre: lock via a helper that keeps its session, post: release it)");
+                default -> throw src.error(typeNode, "unknown hook type '" + type + "'" + YamlMapping.suggestion(type,
+                        List.of("command", "postgres-checkpoint", "mysql-lock-tables")));
+            }
+            Path path = absolutePath(h, "path");
+            Duration timeout = h.has("timeout") ? duration(h, "timeout", true) : SnapshotHook.DEFAULT_TIMEOUT;
+            FilesystemFilter filter = h.has("filesystems") ? readFilter(src, h.require("filesystems"))
+                    : new FilesystemFilter(Map.of(FilesystemFilter.SUBTREE, true));
+            hooks.add(new SnapshotHook(path, timeout, h.bool("err_is_fatal", false), filter));
+        }
+        return hooks;
     }
 
     private static SendOptions readSend(YamlMapping s) throws ConfigException {
         s.allowOnly("encrypted", "raw", "send_properties", "backup_properties", "large_blocks", "compressed",
                 "embedded_data", "saved", "bandwidth_limit", "decrypt");
-        rejectBandwidthLimit(s);
+        BandwidthLimit limit = s.has("bandwidth_limit") ? readBandwidthLimit(s.mapping("bandwidth_limit"))
+                : BandwidthLimit.unlimited();
         boolean decrypt = s.bool("decrypt", false);
         for (String rawKey : List.of("encrypted", "raw")) {
             if (decrypt && s.bool(rawKey, false)) {
@@ -313,21 +372,51 @@ public final class ConfigLoader {
                         + ": true' sends raw; set only one of them");
             }
         }
+        if (s.bool("saved", false)) {
+            throw s.source().error(s.keyNode("saved"), "'saved: true' sends the saved state of a partially received "
+                    + "filesystem (zfs send -S), which a push from the source machine never has; remove it");
+        }
         return new SendOptions(s.bool("encrypted", false), s.bool("raw", false), s.bool("send_properties", false),
                 s.bool("backup_properties", false), s.bool("large_blocks", false), s.bool("compressed", false),
-                s.bool("embedded_data", false), s.bool("saved", false), decrypt);
+                s.bool("embedded_data", false), decrypt, limit);
     }
 
-    private static void rejectBandwidthLimit(YamlMapping m) throws ConfigException {
-        if (m.has("bandwidth_limit")) {
-            throw m.source().error(m.keyNode("bandwidth_limit"), "'bandwidth_limit' is not supported by zreplj; "
-                    + "remove it");
+    private static BandwidthLimit readBandwidthLimit(YamlMapping b) throws ConfigException {
+        b.allowOnly("max", "bucket_capacity");
+        long max = -1;
+        if (b.has("max")) {
+            double bytes = dataSize(b, "max");
+            if (bytes >= 0 && bytes < 1) {
+                throw b.source().error(b.require("max"), "'max' is less than one byte per second; give at least 1 B "
+                        + "(or -1 B for no limit)");
+            }
+            max = bytes < 0 ? -1 : (long) bytes;
+        }
+        long capacity = BandwidthLimit.DEFAULT_BUCKET_CAPACITY;
+        if (b.has("bucket_capacity")) {
+            double bytes = dataSize(b, "bucket_capacity");
+            if (bytes < 1) {
+                throw b.source().error(b.require("bucket_capacity"), "'bucket_capacity' must be at least 1 B");
+            }
+            capacity = (long) bytes;
+        }
+        return new BandwidthLimit(max, capacity);
+    }
+
+    private static double dataSize(YamlMapping m, String key) throws ConfigException {
+        Node n = m.require(key);
+        try {
+            return BandwidthLimit.parseBytes(m.source().nonEmptyString(n, m.label(key)));
+        } catch (IllegalArgumentException e) {
+            throw m.source().error(n, m.label(key) + ": " + e.getMessage());
         }
     }
 
     private static ReplicationOptions readReplication(YamlMapping r) throws ConfigException {
         r.allowOnly("protection", "concurrency", "timeout", "attempts", "retry_backoff");
         if (r.has("protection")) {
+            warnIfSet(r, "protection", "zreplj always protects the incremental base (its replication cursor, a "
+                    + "bookmark or hold) and resumes a cut step from the box's resume token where zfs can; remove it");
             YamlMapping p = r.mapping("protection").allowOnly("initial", "incremental");
             for (String key : List.of("initial", "incremental")) {
                 if (p.has(key)) {
@@ -340,9 +429,12 @@ public final class ConfigLoader {
             YamlMapping c = r.mapping("concurrency").allowOnly("steps", "size_estimates");
             if (c.has("steps")) {
                 steps = (int) ranged(c, "steps", 1, 1024);
+                warnIfSet(c, "steps", "zreplj runs one step per SSH exec channel at a time; set connect.channels "
+                        + "(default 2) instead");
             }
             if (c.has("size_estimates")) {
                 ranged(c, "size_estimates", 1, 1024);
+                warnIfSet(c, "size_estimates", "zreplj estimates each step's size just before sending it; remove it");
             }
         }
         ReplicationOptions defaults = ReplicationOptions.defaults();
@@ -425,6 +517,7 @@ public final class ConfigLoader {
     private SinkJob readSink(YamlMapping j, String name, Map<String, String> clientOwners) throws ConfigException {
         YamlSource src = j.source();
         j.allowOnly("name", "type", "serve", "root_fs", "recv", "policy", "debug");
+        warnIfSet(j, "debug", "zreplj ignores it; use -v for detail");
         YamlMapping serve = j.mapping("serve");
         Node typeNode = serve.require("type");
         String type = src.nonEmptyString(typeNode, "the serve type");
@@ -440,7 +533,7 @@ public final class ConfigLoader {
         List<String> clients = new ArrayList<>();
         for (Node idNode : idNodes) {
             String id = src.nonEmptyString(idNode, "each client identity");
-            validateName(src, idNode, id, "client identity");
+            validateIdentifier(src, idNode, id, "client identity");
             String owner = clientOwners.putIfAbsent(id, name);
             if (owner != null) {
                 throw src.error(idNode, "client identity '" + id + "' is already served by "
@@ -461,6 +554,10 @@ public final class ConfigLoader {
             YamlMapping policy = j.mapping("policy").allowOnly("keep_floor");
             if (policy.has("keep_floor")) {
                 floor = readRules(policy, "keep_floor", Side.FLOOR);
+                if (floor.isEmpty()) {
+                    // An empty keep list keeps everything (zrepl's meaning); SinkJob's empty floor means none.
+                    floor = List.of(new KeepRule.Regex(Pattern.compile(".*"), false));
+                }
             }
         }
         ServeLimits limits = serve.has("zreplj") ? readServeLimits(serve.mapping("zreplj")) : ServeLimits.defaults();
@@ -480,7 +577,11 @@ public final class ConfigLoader {
     private static RecvOptions readRecv(YamlMapping r) throws ConfigException {
         YamlSource src = r.source();
         r.allowOnly("properties", "placeholder", "bandwidth_limit");
-        rejectBandwidthLimit(r);
+        if (r.has("bandwidth_limit")) {
+            readBandwidthLimit(r.mapping("bandwidth_limit"));
+            warnIfSet(r, "bandwidth_limit", "each stdinserver process serves one SSH channel, so a job-wide receive "
+                    + "limit cannot be kept on the box; limit the agent with send.bandwidth_limit");
+        }
         Map<String, String> override = new LinkedHashMap<>();
         List<String> inherit = new ArrayList<>();
         if (r.has("properties")) {
@@ -527,9 +628,26 @@ public final class ConfigLoader {
 
     // ---- scalars ----
 
+    /** zrepl's key is read (its value still validated where it has one) but zreplj does not act on it. */
+    private static void warnIfSet(YamlMapping m, String key, String instead) {
+        if (m.has(key)) {
+            m.source().warn(m.keyNode(key), "'" + key + "' has no effect in zreplj: " + instead);
+        }
+    }
+
     private static void validateName(YamlSource src, Node node, String value, String what) throws ConfigException {
         try {
             DatasetName.validateComponent(value, what);
+        } catch (InvalidNameException e) {
+            throw src.error(node, e.getMessage());
+        }
+    }
+
+    /** Job names and client identities end up in hold tags, bookmarks and the forced command: no spaces. */
+    private static void validateIdentifier(YamlSource src, Node node, String value, String what)
+            throws ConfigException {
+        try {
+            DatasetName.validateIdentifier(value, what);
         } catch (InvalidNameException e) {
             throw src.error(node, e.getMessage());
         }

@@ -4,6 +4,7 @@ import java.time.LocalDate;
 import java.time.Month;
 import java.time.ZonedDateTime;
 import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Locale;
@@ -41,16 +42,44 @@ public final class CronSchedule {
             dow.clear(7);
         }
         daysOfWeek = dow;
-        domRestricted = !f[2].startsWith("*");
-        dowRestricted = !f[4].startsWith("*");
+        domRestricted = !f[2].startsWith("*") && !f[2].startsWith("?");
+        dowRestricted = !f[4].startsWith("*") && !f[4].startsWith("?");
     }
 
-    /** @throws IllegalArgumentException with a one-line message naming the bad field */
+    /**
+     * Reads the spec as zrepl does (robfig/cron with an optional leading seconds field, {@code ?} as
+     * {@code *} in the day fields, no {@code @daily}-style descriptors).
+     *
+     * @throws IllegalArgumentException with a one-line message naming the bad field
+     */
     public static CronSchedule parse(String spec) {
-        String[] f = spec.strip().split("\\s+");
+        String text = spec.strip();
+        if (text.startsWith("@")) {
+            throw new IllegalArgumentException("cron spec '" + spec + "': descriptors like @daily are refused by "
+                    + "zrepl's cron parser and by zreplj; write the fields, e.g. '0 0 * * *' for @daily, "
+                    + "'0 * * * *' for @hourly");
+        }
+        if (text.startsWith("TZ=") || text.startsWith("CRON_TZ=")) {
+            int space = text.indexOf(' ');
+            String zone = text.substring(text.indexOf('=') + 1, space < 0 ? text.length() : space);
+            if (!zone.equals("UTC") && !zone.equals("Etc/UTC")) {
+                throw new IllegalArgumentException("cron spec '" + spec + "': zreplj runs cron schedules in UTC "
+                        + "only; remove the " + text.substring(0, text.indexOf('=')) + "= prefix or set it to UTC");
+            }
+            text = space < 0 ? "" : text.substring(space + 1).strip();
+        }
+        String[] f = text.split("\\s+");
+        if (f.length == 6) {
+            // robfig/cron's optional seconds field: zreplj schedules at whole minutes, so only 0 means the same.
+            if (!f[0].equals("0")) {
+                throw new IllegalArgumentException("cron spec '" + spec + "': seconds field '" + f[0]
+                        + "': zreplj schedules at whole minutes; use 0 or drop the seconds field");
+            }
+            f = Arrays.copyOfRange(f, 1, 6);
+        }
         if (f.length != 5) {
-            throw new IllegalArgumentException("cron spec '" + spec + "' has " + (spec.isBlank() ? 0 : f.length)
-                    + " fields; zreplj takes 5: minute hour day-of-month month day-of-week");
+            throw new IllegalArgumentException("cron spec '" + spec + "' has " + (text.isBlank() ? 0 : f.length)
+                    + " fields; zreplj takes 5 (minute hour day-of-month month day-of-week), or 6 with seconds 0 first");
         }
         CronSchedule schedule = new CronSchedule(spec, f);
         if (schedule.domRestricted && !schedule.dowRestricted && !schedule.dayOfMonthCanOccur()) {
@@ -113,7 +142,7 @@ public final class CronSchedule {
             }
             int from;
             int to;
-            if (range.equals("*")) {
+            if (range.equals("*") || range.equals("?")) {
                 from = min;
                 to = max == 7 ? 6 : max;
             } else {

@@ -6,7 +6,8 @@ import java.util.List;
 
 /**
  * @param keepFloor zreplj's {@code policy.keep_floor}: snapshots these rules keep are never destroyed at a
- *                  client's request (empty: no floor)
+ *                  client's request (empty: no floor; an explicit
+ *                  {@code keep_floor: []} arrives as a rule keeping everything)
  * @param limits    zreplj's {@code serve.zreplj}: timeouts and per-client caps
  */
 public record SinkJob(String name, DatasetName rootFs, List<String> clientIdentities, RecvOptions recv,

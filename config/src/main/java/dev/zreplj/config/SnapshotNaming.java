@@ -70,6 +70,7 @@ public final class SnapshotNaming {
         if (layout == null) {
             return prefix + time.getEpochSecond();
         }
-        return prefix + layout.format(ZonedDateTime.ofInstant(time, ZoneOffset.UTC));
+        // zrepl replaces a '+' the layout produces (a zone offset) with '_', which ZFS allows.
+        return prefix + layout.format(ZonedDateTime.ofInstant(time, ZoneOffset.UTC)).replace('+', '_');
     }
 }

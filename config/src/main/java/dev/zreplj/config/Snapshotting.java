@@ -1,6 +1,7 @@
 package dev.zreplj.config;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * @param interval        for {@link Type#PERIODIC}
@@ -8,21 +9,29 @@ import java.time.Duration;
  * @param timestampFormat zrepl's: dense (default), human, iso-8601, unix-seconds, or a Go layout
  * @param maxUnreplicated zreplj's backlog cap: no new snapshot while a filesystem already has this many of
  *                        the job's snapshots newer than its replication cursor
+ * @param hooks           zrepl's {@code hooks}, in config order
  */
 public record Snapshotting(Type type, String prefix, Duration interval, String cron, String timestampFormat,
-                           int maxUnreplicated) {
+                           int maxUnreplicated, List<SnapshotHook> hooks) {
     /** Weeks of 10-minute snapshots, days of minutely ones: far beyond a normal outage, long before a full pool. */
     public static final int DEFAULT_MAX_UNREPLICATED = 500;
 
     public enum Type { PERIODIC, CRON, MANUAL }
 
     public Snapshotting {
+        hooks = List.copyOf(hooks);
         if (maxUnreplicated < 1) {
             throw new IllegalArgumentException("max_unreplicated must be at least 1, got " + maxUnreplicated);
         }
     }
 
-    /** With the default backlog cap. */
+    /** Without hooks. */
+    public Snapshotting(Type type, String prefix, Duration interval, String cron, String timestampFormat,
+                        int maxUnreplicated) {
+        this(type, prefix, interval, cron, timestampFormat, maxUnreplicated, List.of());
+    }
+
+    /** With the default backlog cap, without hooks. */
     public Snapshotting(Type type, String prefix, Duration interval, String cron, String timestampFormat) {
         this(type, prefix, interval, cron, timestampFormat, DEFAULT_MAX_UNREPLICATED);
     }

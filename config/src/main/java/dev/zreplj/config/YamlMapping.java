@@ -66,17 +66,27 @@ final class YamlMapping {
         return entries;
     }
 
+    /** False for a key left empty ({@code properties:}): zrepl reads a YAML null as "not given". */
     boolean has(String key) {
-        return entries.containsKey(key);
+        return get(key).isPresent();
     }
 
     Optional<Node> get(String key) {
         NodeTuple t = entries.get(key);
-        return t == null ? Optional.empty() : Optional.of(t.getValueNode());
+        return t == null || isNull(t.getValueNode()) ? Optional.empty() : Optional.of(t.getValueNode());
     }
 
+    /** The value, also when left empty: the caller's type check then says what it must be. */
     Node require(String key) throws ConfigException {
-        return get(key).orElseThrow(() -> src.error(node, "missing required key '" + key + "' in " + what));
+        NodeTuple t = entries.get(key);
+        if (t == null) {
+            throw src.error(node, "missing required key '" + key + "' in " + what);
+        }
+        return t.getValueNode();
+    }
+
+    static boolean isNull(Node n) {
+        return n instanceof ScalarNode s && s.getTag().equals(Tag.NULL);
     }
 
     /** The key's own node (for errors about the key rather than its value). */

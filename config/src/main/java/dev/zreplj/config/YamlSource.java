@@ -16,9 +16,26 @@ final class YamlSource {
     private static final Pattern DECIMAL = Pattern.compile("[-+]?[0-9][0-9_]*");
 
     private final String file;
+    private final List<String> warnings;
 
     YamlSource(String file) {
+        this(file, new ArrayList<>());
+    }
+
+    /** A source sharing {@code warnings} with the others of one load (the main file and its includes). */
+    YamlSource(String file, List<String> warnings) {
         this.file = file;
+        this.warnings = warnings;
+    }
+
+    /** Records that {@code node}'s key is read but has no effect in zreplj; {@code message} says what to do. */
+    void warn(Node node, String message) {
+        Mark mark = node.getStartMark();
+        warnings.add(file + ":" + (mark.getLine() + 1) + ":" + (mark.getColumn() + 1) + ": " + message);
+    }
+
+    List<String> warnings() {
+        return warnings;
     }
 
     String file() {

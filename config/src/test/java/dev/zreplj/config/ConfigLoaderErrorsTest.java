@@ -178,9 +178,11 @@ class ConfigLoaderErrorsTest {
 
     @Test
     void filesystemsFilter() throws Exception {
-        assertEquals("9:19: filesystems key 'pool/a b': dataset name component 'a b' contains ' '; allowed are "
-                        + "letters, digits and _ - . :",
-                error(push("{\"pool<\": true}", "{\"pool/a b\": true}")));
+        assertEquals("9:19: filesystems key 'pool/a;b': dataset name component 'a;b' contains ';'; allowed are "
+                        + "letters, digits, spaces and _ - . :",
+                error(push("{\"pool<\": true}", "{\"pool/a;b\": true}")));
+        assertEquals("9:19: filesystems key 'pool/a ': dataset name component 'a ' must not start or end with a space",
+                error(push("{\"pool<\": true}", "{\"pool/a \": true}")));
         assertEquals("9:19: filesystems key 'a<b<': '<' is allowed only once, at the end",
                 error(push("{\"pool<\": true}", "{\"a<b<\": true}")));
         assertEquals("9:19: filesystems key 'pool/<': dataset name 'pool/' has an empty component",
@@ -203,11 +205,11 @@ class ConfigLoaderErrorsTest {
                 error(push("interval: 10m", "interval: 0s")));
         assertEquals("12:15: snapshot prefix '-bad' must not start with '-'",
                 error(push("prefix: zrepl_", "prefix: \"-bad\"")));
-        assertEquals("12:15: snapshot prefix 'a@b' contains '@'; allowed are letters, digits and _ - . :",
+        assertEquals("12:15: snapshot prefix 'a@b' contains '@'; allowed are letters, digits, spaces and _ - . :",
                 error(push("prefix: zrepl_", "prefix: a@b")));
-        assertEquals("14:25: snapshot name from timestamp format '2006 01' 'zrepl_2006 11' contains ' '; allowed "
-                        + "are letters, digits and _ - . :",
-                error(push("interval: 10m", "interval: 10m\n      timestamp_format: \"2006 01\"")));
+        assertEquals("14:25: snapshot name from timestamp format '2006,01' 'zrepl_2006,11' contains ','; allowed "
+                        + "are letters, digits, spaces and _ - . :",
+                error(push("interval: 10m", "interval: 10m\n      timestamp_format: \"2006,01\"")));
         assertEquals("14:25: timestamp format 'nothing' contains no time field, so every snapshot would be named "
                         + "'zrepl_nothing'",
                 error(push("interval: 10m", "interval: 10m\n      timestamp_format: nothing")));
@@ -216,8 +218,19 @@ class ConfigLoaderErrorsTest {
                         + "      timestamp_format: dense")));
         assertEquals("14:27: zreplj names snapshots in UTC only; set 'timestamp_location' to UTC or remove it",
                 error(push("interval: 10m", "interval: 10m\n      timestamp_location: Local")));
-        assertEquals("14:7: snapshot hooks are not supported by zreplj; remove 'hooks'",
-                error(push("interval: 10m", "interval: 10m\n      hooks: []")));
+        assertEquals("14:22: hook type 'postgres-checkpoint' is not supported by zreplj; use a 'command' hook whose "
+                + "script runs CHECKPOINT (e.g. with psql)",
+                error(push("interval: 10m", "interval: 10m\n      hooks: [{type: postgres-checkpoint, dsn: x}]")));
+        assertEquals("14:22: hook type 'mysql-lock-tables' is not supported by zreplj: it must hold a connection open "
+                + "across the snapshot; stop writes or use a 'command' hook pair (pre: lock via a helper that keeps "
+                + "its session, post: release it)",
+                error(push("interval: 10m", "interval: 10m\n      hooks: [{type: mysql-lock-tables, dsn: x}]")));
+        assertEquals("14:37: 'path' must be an absolute path, not 'hook.sh'",
+                error(push("interval: 10m", "interval: 10m\n      hooks: [{type: command, path: hook.sh}]")));
+        assertEquals("14:50: 'timeout': duration '0s' must be greater than zero", error(push("interval: 10m",
+                "interval: 10m\n      hooks: [{type: command, path: /h, timeout: 0s}]")));
+        assertEquals("14:41: unknown key 'args' (allowed: type, path, timeout, err_is_fatal, filesystems)",
+                error(push("interval: 10m", "interval: 10m\n      hooks: [{type: command, path: /h, args: [x]}]")));
         assertEquals("12:7: unknown key 'prefix' (allowed: type)", error(push("type: periodic", "type: manual")));
     }
 
@@ -240,8 +253,8 @@ class ConfigLoaderErrorsTest {
     void cron() throws Exception {
         String cron = push("      type: periodic", "      type: cron").replace("interval: 10m", "cron: \"%s\"");
         assertEquals("13:13: cron minute 61 is out of range 0-59", error(cron.formatted("61 * * * *")));
-        assertEquals("13:13: cron spec '0 0 * * * *' has 6 fields; zreplj takes 5: minute hour day-of-month month "
-                + "day-of-week", error(cron.formatted("0 0 * * * *")));
+        assertEquals("13:13: cron spec '0 0 * * * * *' has 7 fields; zreplj takes 5 (minute hour day-of-month month "
+                + "day-of-week), or 6 with seconds 0 first", error(cron.formatted("0 0 * * * * *")));
         assertEquals("13:13: cron spec '0 0 30 feb *' never fires: no such day in those months",
                 error(cron.formatted("0 0 30 feb *")));
         assertEquals("13:13: cron hour field: 'x' is not a number, range or step", error(cron.formatted("0 x * * *")));
@@ -295,8 +308,8 @@ class ConfigLoaderErrorsTest {
                 error(SINK + "    recv:\n      properties: {inherit: [\"Bad Prop\"]}\n"));
         assertEquals("9:33: 'encryption' must be one of unspecified, inherit, off, not 'on'",
                 error(SINK + "    recv:\n      placeholder: {encryption: on}\n"));
-        assertEquals("9:7: 'bandwidth_limit' is not supported by zreplj; remove it",
-                error(SINK + "    recv:\n      bandwidth_limit: {max: 1 MiB}\n"));
+        assertEquals("9:42: 'bucket_capacity' must be at least 1 B",
+                error(SINK + "    recv:\n      bandwidth_limit: {bucket_capacity: 0 B}\n"));
         assertEquals("8:34: keep rule 'last_n' is not allowed in keep_floor: a client can send junk snapshots that a"
                         + " count keeps instead of the real ones; use a grid rule (the box times it by its own receive"
                         + " clock)",

@@ -56,7 +56,7 @@ class ConfigLoaderGoodTest {
                 Connect.StreamCompression.OFF), full.connect());
         assertEquals(new FilesystemFilter(Map.of("<", true, "tank/tmp<", false, "tank/tmp/keep", true)),
                 full.filesystems());
-        assertEquals(new SendOptions(true, false, false, false, true, false, false, false, false), full.send());
+        assertEquals(new SendOptions(true, false, false, false, true, false, false, false), full.send());
         assertEquals(new Snapshotting(Snapshotting.Type.PERIODIC, "zrepl_", Duration.ofMinutes(10), null, "human"),
                 full.snapshotting());
         assertEquals(new ReplicationOptions(3, Duration.ofHours(1), 5, Duration.ofSeconds(30)), full.replication());
@@ -106,10 +106,10 @@ class ConfigLoaderGoodTest {
                 "    filesystems: {\"pool<\": true}", "    snapshotting: {type: manual}", "%s",
                 "    pruning:", "      keep_sender: []", "      keep_receiver: []", "");
         Files.writeString(file, job.formatted("    send: {decrypt: true, compressed: true}"));
-        assertEquals(new SendOptions(false, false, false, false, false, true, false, false, true),
+        assertEquals(new SendOptions(false, false, false, false, false, true, false, true),
                 new ConfigLoader().load(file).pushJobs().get(0).send());
         Files.writeString(file, job.formatted("    send: {raw: true}"));
-        assertEquals(new SendOptions(false, true, false, false, false, false, false, false, false),
+        assertEquals(new SendOptions(false, true, false, false, false, false, false, false),
                 new ConfigLoader().load(file).pushJobs().get(0).send());
     }
 
@@ -134,6 +134,18 @@ class ConfigLoaderGoodTest {
         assertEquals(RecvOptions.defaults(), other.recv());
         assertEquals(List.of(), other.keepFloor());
         assertEquals(ServeLimits.defaults(), other.limits());
+    }
+
+    @Test
+    void anExplicitEmptyKeepFloorKeepsEverythingAnAbsentOneNothing(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        Path file = dir.resolve("z.yml");
+        String sink = "jobs:\n  - {name: s, type: sink, root_fs: pool, serve: {type: stdinserver, "
+                + "client_identities: [c]}%s}\n";
+        Files.writeString(file, sink.formatted(", policy: {keep_floor: []}"));
+        assertEquals("regex(.*, negate=false);", rules(new ConfigLoader().load(file).sinkJobs().get(0).keepFloor()));
+        Files.writeString(file, sink.formatted(""));
+        assertEquals(List.of(), new ConfigLoader().load(file).sinkJobs().get(0).keepFloor());
     }
 
     @Test

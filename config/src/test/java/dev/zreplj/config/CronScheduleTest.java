@@ -77,12 +77,35 @@ class CronScheduleTest {
                 CronSchedule.parse("30 2 * * *").next(before));
     }
 
+    /** robfig/cron as zrepl configures it: optional leading seconds, '?' for '*' in any field, CRON_TZ=UTC. */
+    @Test
+    void zreplsCronDialect() {
+        ZonedDateTime t = ZonedDateTime.parse("2024-05-04T10:17:30Z");
+        assertEquals(CronSchedule.parse("0 3 * * *").next(t), CronSchedule.parse("0 0 3 * * *").next(t));
+        assertEquals(CronSchedule.parse("0 3 * * *").next(t), CronSchedule.parse("0 3 ? * *").next(t));
+        assertEquals(CronSchedule.parse("0 3 1 * *").next(t), CronSchedule.parse("0 3 1 * ?").next(t),
+                "'?' in day-of-week leaves it unrestricted, so day-of-month alone decides");
+        assertEquals(CronSchedule.parse("15 * * * *").next(t), CronSchedule.parse("CRON_TZ=UTC 15 * * * *").next(t));
+        assertEquals(CronSchedule.parse("15 * * * *").next(t), CronSchedule.parse("TZ=Etc/UTC 0 15 * * * ?").next(t));
+    }
+
     @Test
     void invalidSpecs() {
-        assertEquals("cron spec '* * * *' has 4 fields; zreplj takes 5: minute hour day-of-month month day-of-week",
+        assertEquals("cron spec '* * * *' has 4 fields; zreplj takes 5 (minute hour day-of-month month day-of-week), "
+                        + "or 6 with seconds 0 first",
                 assertThrows(IllegalArgumentException.class, () -> CronSchedule.parse("* * * *")).getMessage());
-        assertEquals("cron spec '' has 0 fields; zreplj takes 5: minute hour day-of-month month day-of-week",
+        assertEquals("cron spec '' has 0 fields; zreplj takes 5 (minute hour day-of-month month day-of-week), "
+                        + "or 6 with seconds 0 first",
                 assertThrows(IllegalArgumentException.class, () -> CronSchedule.parse("")).getMessage());
+        assertEquals("cron spec '30 0 3 * * *': seconds field '30': zreplj schedules at whole minutes; use 0 or drop "
+                + "the seconds field", assertThrows(IllegalArgumentException.class,
+                () -> CronSchedule.parse("30 0 3 * * *")).getMessage());
+        assertEquals("cron spec '@daily': descriptors like @daily are refused by zrepl's cron parser and by zreplj; "
+                + "write the fields, e.g. '0 0 * * *' for @daily, '0 * * * *' for @hourly",
+                assertThrows(IllegalArgumentException.class, () -> CronSchedule.parse("@daily")).getMessage());
+        assertEquals("cron spec 'CRON_TZ=Europe/Berlin 0 3 * * *': zreplj runs cron schedules in UTC only; remove "
+                + "the CRON_TZ= prefix or set it to UTC", assertThrows(IllegalArgumentException.class,
+                () -> CronSchedule.parse("CRON_TZ=Europe/Berlin 0 3 * * *")).getMessage());
         assertEquals("cron hour 24 is out of range 0-23",
                 assertThrows(IllegalArgumentException.class, () -> CronSchedule.parse("0 24 * * *")).getMessage());
         assertEquals("cron minute range '30-10' runs backwards",

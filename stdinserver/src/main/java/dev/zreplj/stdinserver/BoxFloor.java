@@ -43,6 +43,11 @@ record BoxFloor(List<KeepRule> rules, Map<Long, Instant> received, Instant now) 
 
     /** The names of the snapshots among {@code versions} the floor keeps; bookmarks are ignored. */
     Set<String> keeps(List<ZfsVersion> versions) {
+        if (rules.isEmpty()) {
+            // No floor configured. (An empty keep list keeps everything, but the config turns an explicit
+            // `keep_floor: []` into a rule keeping everything, so only "no floor" arrives empty here.)
+            return Set.of();
+        }
         List<ZfsVersion> snapshots = versions.stream().filter(v -> v.type() == VersionType.SNAPSHOT).toList();
         List<Boolean> keep = KeepRules.keep(rules, snapshots.stream()
                 .map(v -> new PruneCandidate(v.name(), timeOf(v, received, now), null)).toList(), now);

@@ -24,7 +24,7 @@ final class LastReceived {
 
     /** A job name a client may send: a dataset name component of at most {@link #MAX_JOB_LENGTH} characters. */
     static void validateJob(String job) {
-        DatasetName.validateComponent(job, "job name");
+        DatasetName.validateIdentifier(job, "job name");
         if (job.length() > MAX_JOB_LENGTH) {
             throw new InvalidNameException("job name '" + job.substring(0, 20) + "...' is longer than "
                     + MAX_JOB_LENGTH + " characters");

@@ -179,7 +179,7 @@ public final class StdinServer {
 
     private SinkJob findJob() throws Exit {
         try {
-            DatasetName.validateComponent(clientId, "CLIENT_ID");
+            DatasetName.validateIdentifier(clientId, "CLIENT_ID");
         } catch (InvalidNameException e) {
             throw new Exit(2, "invalid CLIENT_ID: " + e.getMessage() + " (fix the forced command in authorized_keys)");
         }

@@ -181,7 +181,7 @@ class BoxPruningSystemTest {
             RemoteException e = assertThrows(RemoteException.class, () -> ch.client.destroy(path, List.of(s1)), path);
             assertEquals("jail", e.code(), path);
         }
-        for (String snapshot : List.of("s1@x", "-r", "a/b", "", "s1,s2", "s 1")) {
+        for (String snapshot : List.of("s1@x", "-r", "a/b", "", "s1,s2", "s1 ", "s\t1")) {
             RemoteException e = assertThrows(RemoteException.class, () -> ch.client.destroy(source.value(),
                     List.of(new DestroyTarget(snapshot, s1.guid()))), snapshot);
             assertEquals("jail", e.code(), snapshot);

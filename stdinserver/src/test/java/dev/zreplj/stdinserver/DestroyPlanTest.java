@@ -44,6 +44,15 @@ class DestroyPlanTest {
     }
 
     @Test
+    void aFloorKeepingEverythingRefusesEveryTarget() {
+        // what the config makes of an explicit `keep_floor: []` (ConfigLoaderGoodTest)
+        List<KeepRule> floor = List.of(new KeepRule.Regex(Pattern.compile(".*"), false));
+        DestroyPlan p = DestroyPlan.decide(versions(3), List.of(t(1), t(2)), floor(floor), Set.of());
+        assertEquals(List.of(), p.destroy());
+        assertEquals(List.of("s1", "s2"), p.keptByFloor());
+    }
+
+    @Test
     void theFloorIsAppliedToAllSnapshotsNotJustTheTargets() {
         // last_n 2 over s1..s5 keeps s4 and s5, however few of them the client names.
         List<KeepRule> floor = List.of(new KeepRule.LastN(2, null));

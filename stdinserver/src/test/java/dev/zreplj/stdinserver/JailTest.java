@@ -52,15 +52,16 @@ class JailTest {
         refused("tank/");
         refused("-o/x");
         refused("tank/-F");
-        refused("tank/a b");
+        refused("tank/a ");
+        refused("tank/ a");
         refused("tank/a\nb");
         refused("1tank");
     }
 
     @Test
     void controlCharactersAreShownEscaped() {
-        assertEquals("dataset path 'a\\x0ab' is invalid: dataset name component 'a\nb' contains '\\x0a'; allowed are"
-                + " letters, digits and _ - . :", refused("a\nb").getMessage());
+        assertEquals("dataset path 'a\\x0ab' is invalid: dataset name component 'a\\x0ab' contains '\\x0a'; allowed"
+                + " are letters, digits, spaces and _ - . :", refused("a\nb").getMessage());
     }
 
     @Test
@@ -84,7 +85,9 @@ class JailTest {
     void snapshotRequestsCheckEverySnapshotNameAndTheFullLength() throws Exception {
         Jail jail = new Jail(DatasetName.of("backup/sink/laptop"));
         assertEquals(DatasetName.of("backup/sink/laptop/tank/a"), jail.resolve("tank/a", List.of("s1", "s2")));
-        for (String bad : List.of("", "a@b", "a/b", "-x", "..", "a b")) {
+        assertEquals(DatasetName.of("backup/sink/laptop/tank/my docs"), jail.resolve("tank/my docs", List.of("s 1")),
+                "spaces inside names, as ZFS and zrepl allow them");
+        for (String bad : List.of("", "a@b", "a/b", "-x", "..", "a ", " a", "a\tb")) {
             RemoteException e = assertThrows(RemoteException.class,
                     () -> jail.resolve("tank/a", List.of("s1", bad)), bad);
             assertEquals("jail", e.code(), bad);

@@ -42,6 +42,6 @@ class LastReceivedTest {
         assertEquals(List.of(), LastReceived.names(null));
         assertEquals(List.of(), LastReceived.names("-"));
         assertEquals(List.of(), LastReceived.names(""));
-        assertEquals(List.of("ok"), LastReceived.names("bad name,ok,,-x"));
+        assertEquals(List.of("ok", "my snap"), LastReceived.names("bad;name,ok,,-x,my snap,trailing "));
     }
 }

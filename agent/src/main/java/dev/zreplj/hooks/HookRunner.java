@@ -1,0 +1,109 @@
+package dev.zreplj.hooks;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs one hook command as zrepl does: the executable alone, no arguments and no shell, with the hook's
+ * variables added to the agent's environment, stdout and stderr captured together. A run that outlives
+ * its timeout is killed with everything it started, so a forgotten child cannot hold the agent.
+ */
+public final class HookRunner {
+    /** The tail of the output that is kept: enough for an error message, bounded against a chatty hook. */
+    static final int MAX_OUTPUT = 16 * 1024;
+    /** How long the output may keep flowing after the process itself ended or was killed. */
+    private static final Duration DRAIN = Duration.ofSeconds(2);
+
+    /**
+     * @param exitCode the process's exit status; -1 when it was killed for its timeout or did not start
+     * @param error    why the run failed (null when it succeeded)
+     * @param output   stdout and stderr combined, at most {@link #MAX_OUTPUT} bytes (the end)
+     */
+    public record Run(int exitCode, String error, String output, Duration took) {
+        public boolean ok() {
+            return error == null;
+        }
+    }
+
+    public Run run(Path command, Map<String, String> env, Duration timeout) throws InterruptedException {
+        long start = System.nanoTime();
+        ProcessBuilder pb = new ProcessBuilder(command.toString()).redirectErrorStream(true);
+        pb.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+        pb.environment().putAll(env);
+        Process p;
+        try {
+            p = pb.start();
+        } catch (IOException e) {
+            return new Run(-1, "cannot run: " + e.getMessage(), "", since(start));
+        }
+        Tail tail = new Tail(p.getInputStream());
+        Thread reader = new Thread(tail::drain, "hook output " + command.getFileName());
+        reader.setDaemon(true);
+        reader.start();
+        boolean ended = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (!ended) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            p.waitFor();
+        }
+        reader.join(DRAIN.toMillis());
+        if (reader.isAlive()) {
+            // Something the hook left behind still holds the output open: stop waiting for it (the reader is
+            // a daemon thread and ends with that process), keep what came.
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+        }
+        String output = tail.text();
+        if (!ended) {
+            return new Run(-1, "killed after its timeout of " + timeout.toSeconds() + " s", output, since(start));
+        }
+        int exit = p.exitValue();
+        return new Run(exit, exit == 0 ? null : "exit status " + exit, output, since(start));
+    }
+
+    private static Duration since(long startNanos) {
+        return Duration.ofNanos(System.nanoTime() - startNanos);
+    }
+
+    /** Reads a stream to its end, keeping the last {@link #MAX_OUTPUT} bytes. */
+    private static final class Tail {
+        private final InputStream in;
+        private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
+        private boolean truncated;
+
+        Tail(InputStream in) {
+            this.in = in;
+        }
+
+        void drain() {
+            byte[] buf = new byte[8192];
+            try (in) {
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    synchronized (this) {
+                        kept.write(buf, 0, n);
+                        if (kept.size() > 2 * MAX_OUTPUT) {
+                            byte[] all = kept.toByteArray();
+                            kept.reset();
+                            kept.write(all, all.length - MAX_OUTPUT, MAX_OUTPUT);
+                            truncated = true;
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                // The process is gone or was killed; what arrived is kept.
+            }
+        }
+
+        synchronized String text() {
+            byte[] all = kept.toByteArray();
+            int from = Math.max(0, all.length - MAX_OUTPUT);
+            String s = new String(all, from, all.length - from, StandardCharsets.UTF_8);
+            return truncated || from > 0 ? "[...]" + s : s;
+        }
+    }
+}

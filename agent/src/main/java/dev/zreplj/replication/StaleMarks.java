@@ -1,0 +1,116 @@
+package dev.zreplj.replication;
+
+import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.Hold;
+import dev.zreplj.zfs.VersionType;
+import dev.zreplj.zfs.Zfs;
+import dev.zreplj.zfs.ZfsException;
+import dev.zreplj.zfs.ZfsVersion;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * zreplj's and zrepl's marks on the sender that belong to jobs no longer in the config: replication
+ * cursor bookmarks, cursor holds with the property that lists them (zfs-fuse), and zrepl's step and
+ * last-received holds. A renamed job leaves them behind, and a held snapshot cannot be destroyed
+ * ("dataset is busy"), so pruning stalls on them forever. zrepl's {@code zfs-abstraction release-stale}.
+ */
+public final class StaleMarks {
+    private static final Pattern ZREPL_HOLD = Pattern.compile("zrepl_(?:CURSOR|STEP|last_received)_J_(.+)");
+
+    private StaleMarks() {
+    }
+
+    public enum Kind { BOOKMARK, HOLD, PROPERTY }
+
+    /**
+     * @param name     the bookmark's name, the hold's tag or the property
+     * @param version  the bookmark or held snapshot; null for a property
+     */
+    public record Mark(Kind kind, DatasetName filesystem, String name, String job, ZfsVersion version) {
+        @Override
+        public String toString() {
+            return switch (kind) {
+                case BOOKMARK -> "bookmark " + version.fullName();
+                case HOLD -> "hold " + name + " on " + version.fullName();
+                case PROPERTY -> "property " + name + " on " + filesystem;
+            } + " (job '" + job + "')";
+        }
+    }
+
+    /** The pools this machine has imported, by name. */
+    public static Set<String> pools(Zfs zfs) throws ZfsException {
+        Set<String> pools = new TreeSet<>();
+        zfs.listAllFilesystems().forEach(fs -> pools.add(fs.pool()));
+        return pools;
+    }
+
+    /** Every mark of a job not in {@code jobs} on these pools; holds before the property listing them. */
+    public static List<Mark> find(Zfs zfs, Set<String> jobs, Set<String> pools) throws ZfsException {
+        List<Mark> marks = new ArrayList<>();
+        for (String pool : pools) {
+            Map<DatasetName, List<ZfsVersion>> versions = zfs.listVersions(DatasetName.of(pool));
+            List<ZfsVersion> snapshots = new ArrayList<>();
+            versions.forEach((fs, list) -> list.forEach(v -> {
+                if (v.type() == VersionType.BOOKMARK) {
+                    ReplicationCursor.bookmarkJob(v.name()).filter(j -> !jobs.contains(j))
+                            .ifPresent(j -> marks.add(new Mark(Kind.BOOKMARK, fs, v.name(), j, v)));
+                } else {
+                    snapshots.add(v);
+                }
+            }));
+            List<Mark> held = new ArrayList<>();
+            if (zfs.capabilities().holdsListing() && !snapshots.isEmpty()) {
+                for (Hold h : zfs.listHolds(snapshots)) {
+                    Matcher m = ZREPL_HOLD.matcher(h.tag());
+                    if (m.matches() && !jobs.contains(m.group(1))) {
+                        held.add(new Mark(Kind.HOLD, h.filesystem(), h.tag(), m.group(1),
+                                find(versions, h.filesystem(), h.snapshot())));
+                    }
+                }
+            }
+            List<Mark> properties = new ArrayList<>();
+            for (var fs : zfs.localPropertiesBelow(DatasetName.of(pool)).entrySet()) {
+                for (var p : fs.getValue().entrySet()) {
+                    Optional<String> job = ReplicationCursor.propertyJob(p.getKey()).filter(j -> !jobs.contains(j));
+                    if (job.isEmpty()) {
+                        continue;
+                    }
+                    String tag = ReplicationCursor.holdTag(job.get());
+                    for (long guid : ReplicationCursor.parseGuids(p.getValue())) {
+                        versions.getOrDefault(fs.getKey(), List.of()).stream()
+                                .filter(v -> v.type() == VersionType.SNAPSHOT && v.guid() == guid).findFirst()
+                                .map(v -> new Mark(Kind.HOLD, fs.getKey(), tag, job.get(), v))
+                                .filter(mark -> !held.contains(mark))
+                                .ifPresent(held::add);
+                    }
+                    properties.add(new Mark(Kind.PROPERTY, fs.getKey(), p.getKey(), job.get(), null));
+                }
+            }
+            marks.addAll(held);
+            marks.addAll(properties);
+        }
+        return marks;
+    }
+
+    /** Removes one mark; a hold that is already gone is no failure. */
+    public static void release(Zfs zfs, Mark mark) throws ZfsException {
+        switch (mark.kind()) {
+            case BOOKMARK -> zfs.destroyBookmark(mark.version());
+            case HOLD -> zfs.releaseIfHeld(mark.name(), mark.version());
+            case PROPERTY -> zfs.inheritProperty(mark.filesystem(), mark.name());
+        }
+    }
+
+    private static ZfsVersion find(Map<DatasetName, List<ZfsVersion>> versions, DatasetName fs, String snapshot) {
+        return versions.getOrDefault(fs, List.of()).stream()
+                .filter(v -> v.type() == VersionType.SNAPSHOT && v.name().equals(snapshot)).findFirst()
+                .orElseThrow(() -> new IllegalStateException(fs + "@" + snapshot + " is held but was not listed"));
+    }
+}

@@ -1,0 +1,164 @@
+package dev.zreplj.hooks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.zreplj.config.FilesystemFilter;
+import dev.zreplj.config.SnapshotHook;
+import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.ZfsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** zrepl's hook semantics (docs/configuration/snapshotting.rst, daemon/hooks/hooks_test.go) with real processes. */
+class SnapshotHooksTest {
+    private static final DatasetName A = DatasetName.of("tank/a");
+    private static final DatasetName B = DatasetName.of("tank/b");
+    private static final FilesystemFilter ALL = new FilesystemFilter(Map.of("<", true));
+
+    @TempDir
+    Path dir;
+
+    /** A hook script that appends "NAME TYPE FS SNAP DRYRUN=... TIMEOUT" to the log and exits with {@code exit}. */
+    private Path script(String name, String exit) throws Exception {
+        Path p = dir.resolve(name);
+        Files.writeString(p, "#!/bin/sh\necho \"" + name + " $ZREPL_HOOKTYPE $ZREPL_FS $ZREPL_SNAPNAME"
+                + " dryrun=[$ZREPL_DRYRUN] timeout=$ZREPL_TIMEOUT\" >> " + dir.resolve("log") + "\n"
+                + "echo \"output of " + name + "\"\necho \"stderr of " + name + "\" >&2\nexit " + exit + "\n");
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return p;
+    }
+
+    private static SnapshotHook hook(Path path, boolean fatal, FilesystemFilter filter) {
+        return new SnapshotHook(path, Duration.ofSeconds(10), fatal, filter);
+    }
+
+    private List<String> log() {
+        try {
+            return Files.exists(dir.resolve("log")) ? Files.readAllLines(dir.resolve("log")) : List.of();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void preInConfigOrderThenTheSnapshotThenPostInReverseWithZreplsEnvironment() throws Exception {
+        List<SnapshotHook> hooks = List.of(hook(script("h1", "0"), false, ALL), hook(script("h2", "0"), true, ALL));
+        List<String> order = new ArrayList<>();
+        SnapshotHooks.Outcome o = new SnapshotHooks(hooks, new HookRunner()).around(List.of(A, B), "zrepl_1",
+                fss -> {
+                    order.addAll(log());
+                    order.add("snapshot " + fss);
+                });
+        assertEquals(List.of(A, B), o.snapshotted());
+        assertEquals(List.of(), o.reports());
+        assertEquals(List.of(
+                "h1 pre_snapshot tank/a zrepl_1 dryrun=[] timeout=10",
+                "h2 pre_snapshot tank/a zrepl_1 dryrun=[] timeout=10",
+                "h1 pre_snapshot tank/b zrepl_1 dryrun=[] timeout=10",
+                "h2 pre_snapshot tank/b zrepl_1 dryrun=[] timeout=10",
+                "snapshot [tank/a, tank/b]"), order);
+        assertEquals(List.of(
+                "h2 post_snapshot tank/a zrepl_1 dryrun=[] timeout=10",
+                "h1 post_snapshot tank/a zrepl_1 dryrun=[] timeout=10",
+                "h2 post_snapshot tank/b zrepl_1 dryrun=[] timeout=10",
+                "h1 post_snapshot tank/b zrepl_1 dryrun=[] timeout=10"), log().subList(4, 8));
+    }
+
+    @Test
+    void aFatalPreFailureCutsOffLaterHooksSkipsThatSnapshotAndUnwindsOnlyEarlierSuccesses() throws Exception {
+        Path ok = script("ok", "0");
+        Path failsOnA = dir.resolve("failsOnA");
+        Files.writeString(failsOnA, "#!/bin/sh\necho \"failsOnA $ZREPL_HOOKTYPE $ZREPL_FS\" >> " + dir.resolve("log")
+                + "\n[ \"$ZREPL_FS\" = tank/a ] && [ \"$ZREPL_HOOKTYPE\" = pre_snapshot ] && { echo 'db not ready' >&2;"
+                + " exit 3; }\nexit 0\n");
+        Files.setPosixFilePermissions(failsOnA, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path never = script("never", "0");
+        List<SnapshotHook> hooks = List.of(hook(ok, false, ALL), hook(failsOnA, true, ALL), hook(never, false, ALL));
+        List<List<DatasetName>> snapshots = new ArrayList<>();
+        SnapshotHooks.Outcome o = new SnapshotHooks(hooks, new HookRunner()).around(List.of(A, B), "s",
+                snapshots::add);
+        assertEquals(List.of(List.of(B)), snapshots, "tank/a is not snapshotted");
+        assertEquals(List.of(B), o.snapshotted());
+        assertEquals(List.of("hook " + failsOnA + " (pre_snapshot, tank/a) failed: exit status 3; snapshot of tank/a "
+                + "skipped (err_is_fatal)\n    | db not ready"), o.reports());
+        List<String> log = log().stream().map(l -> l.split(" dryrun")[0]).toList();
+        assertEquals(List.of(
+                "ok pre_snapshot tank/a s",
+                "failsOnA pre_snapshot tank/a",
+                "ok pre_snapshot tank/b s",
+                "failsOnA pre_snapshot tank/b",
+                "never pre_snapshot tank/b s",
+                "ok post_snapshot tank/a s",
+                "never post_snapshot tank/b s",
+                "failsOnA post_snapshot tank/b",
+                "ok post_snapshot tank/b s"), log);
+    }
+
+    @Test
+    void aNonFatalFailureIsReportedAndItsPostRunSkippedButNothingElseChanges() throws Exception {
+        List<SnapshotHook> hooks = List.of(hook(script("bad", "1"), false, ALL), hook(script("good", "0"), false, ALL));
+        SnapshotHooks.Outcome o = new SnapshotHooks(hooks, new HookRunner()).around(List.of(A), "s", fss -> { });
+        assertEquals(List.of(A), o.snapshotted());
+        assertEquals(1, o.reports().size(), o.reports().toString());
+        assertTrue(o.reports().get(0).startsWith("hook " + dir.resolve("bad") + " (pre_snapshot, tank/a) failed: "
+                + "exit status 1\n"), o.reports().get(0));
+        assertTrue(o.reports().get(0).contains("    | output of bad") && o.reports().get(0).contains("    | stderr of bad"),
+                "stdout and stderr both captured: " + o.reports().get(0));
+        assertEquals(List.of("bad pre_snapshot", "good pre_snapshot", "good post_snapshot"),
+                log().stream().map(l -> l.substring(0, l.indexOf(" tank"))).toList());
+    }
+
+    @Test
+    void theFilterLimitsAHookToItsFilesystems() throws Exception {
+        List<SnapshotHook> hooks = List.of(hook(script("onlyB", "0"), false, new FilesystemFilter(Map.of("tank/b", true))));
+        new SnapshotHooks(hooks, new HookRunner()).around(List.of(A, B), "s", fss -> { });
+        assertEquals(List.of("onlyB pre_snapshot tank/b", "onlyB post_snapshot tank/b"),
+                log().stream().map(l -> l.substring(0, l.indexOf(" s dryrun"))).toList());
+    }
+
+    @Test
+    void postHooksRunAlsoWhenTheSnapshotFails() throws Exception {
+        List<SnapshotHook> hooks = List.of(hook(script("unlock", "0"), false, ALL));
+        ZfsException e = assertThrows(ZfsException.class, () -> new SnapshotHooks(hooks, new HookRunner())
+                .around(List.of(A), "s", fss -> {
+                    throw new ZfsException("out of space");
+                }));
+        assertEquals("out of space", e.getMessage());
+        assertEquals(2, log().size(), "post_snapshot ran (e.g. to unlock what pre_snapshot locked)");
+        assertTrue(log().get(1).startsWith("unlock post_snapshot tank/a"));
+    }
+
+    @Test
+    void aHookOverItsTimeoutIsKilledWithWhatItStarted() throws Exception {
+        Path slow = dir.resolve("slow");
+        Files.writeString(slow, "#!/bin/sh\necho started\nsleep 60 &\necho $! > " + dir.resolve("child")
+                + "\nsleep 60\n");
+        Files.setPosixFilePermissions(slow, PosixFilePermissions.fromString("rwxr-xr-x"));
+        long start = System.nanoTime();
+        HookRunner.Run run = new HookRunner().run(slow, Map.of(), Duration.ofSeconds(1));
+        long tookMillis = (System.nanoTime() - start) / 1_000_000;
+        assertEquals("killed after its timeout of 1 s", run.error());
+        assertEquals(-1, run.exitCode());
+        // a shell may still report its killed child ("Killed") before it is killed itself
+        assertTrue(run.output().startsWith("started\n"), run.output());
+        assertTrue(tookMillis < 5000, "returned after " + tookMillis + " ms");
+        long child = Long.parseLong(Files.readString(dir.resolve("child")).strip());
+        Thread.sleep(200);
+        assertTrue(ProcessHandle.of(child).map(h -> !h.isAlive()).orElse(true), "the hook's child was killed too");
+    }
+
+    @Test
+    void aHookThatCannotStartIsAFailure() throws Exception {
+        HookRunner.Run run = new HookRunner().run(dir.resolve("missing"), Map.of(), Duration.ofSeconds(1));
+        assertTrue(run.error().startsWith("cannot run: "), run.error());
+    }
+}

@@ -1,0 +1,258 @@
+package dev.zreplj.config;
+
+import static dev.zreplj.config.ConfigLoaderGoodTest.rules;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.zreplj.pruning.GridSpec;
+import dev.zreplj.zfs.DatasetName;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Configs zrepl 0.7 loads load with zrepl's meaning; configs it refuses are refused. Facts from zrepl's
+ * internal/config (config.go, retentiongrid.go, samples/include*.yml, samples/invalid/internal_job_name).
+ */
+class ConfigLoaderZreplCompatTest {
+    private static final String PUSH = """
+            jobs:
+              - name: p
+                type: push
+                connect:
+                  type: ssh+stdinserver
+                  host: h
+                  user: u
+                  port: 22
+                  identity_file: /id
+                filesystems: {"pool<": true}
+                snapshotting:
+                  type: periodic
+                  prefix: zrepl_
+                  interval: 10m
+                pruning:
+                  keep_sender: [{type: not_replicated}]
+                  keep_receiver: [{type: last_n, count: 5}]
+            """;
+
+    @TempDir
+    Path dir;
+
+    private Path write(String name, String yaml) throws IOException {
+        Path file = dir.resolve(name);
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, yaml);
+        return file;
+    }
+
+    private Config load(String yaml) throws Exception {
+        return new ConfigLoader().load(write("zreplj.yml", yaml));
+    }
+
+    private String error(Path file) {
+        return assertThrows(ConfigException.class, () -> new ConfigLoader().load(file)).getMessage();
+    }
+
+    @Test
+    void emptyOptionalMappingsMeanTheirDefaultsAsYamlNull() throws Exception {
+        String sink = String.join("\n",
+                "  - name: s",
+                "    type: sink",
+                "    root_fs: backup",
+                "    serve: {type: stdinserver, client_identities: [c]}",
+                "    recv:",
+                "      properties:",
+                "        inherit:",
+                "        override:",
+                "      placeholder:",
+                "global:",
+                "  logging:",
+                "  zreplj:",
+                "");
+        Config c = load(PUSH.replace("    snapshotting:", String.join("\n",
+                "    send:",
+                "    replication:",
+                "    conflict_resolution:",
+                "    snapshotting:")).replace("      interval: 10m", "      interval: 10m\n      hooks:") + sink);
+        PushJob p = c.pushJobs().get(0);
+        assertEquals(SendOptions.defaults(), p.send());
+        assertEquals(ReplicationOptions.defaults(), p.replication());
+        assertEquals(ConflictResolution.defaults(), p.conflictResolution());
+        assertEquals(RecvOptions.defaults(), c.sinkJobs().get(0).recv());
+        assertEquals(Global.defaults(), c.global());
+
+        Config bare = load(PUSH + "    # recv left empty\n  - {name: s, type: sink, root_fs: b, serve: {type: stdinserver, "
+                + "client_identities: [c]}, recv: {properties: }}\n");
+        assertEquals(RecvOptions.defaults(), bare.sinkJobs().get(0).recv());
+    }
+
+    @Test
+    void aRequiredKeyLeftEmptyIsStillAnError() throws Exception {
+        Path file = write("zreplj.yml", PUSH.replace("keep_receiver: [{type: last_n, count: 5}]", "keep_receiver:"));
+        assertEquals(file + ":17:21: 'keep_receiver' must be a list, not empty", error(file));
+    }
+
+    @Test
+    void gridSpecsWithPlusSignsAndKeepMinusOne() throws Exception {
+        Config c = load(PUSH.replace("keep_receiver: [{type: last_n, count: 5}]",
+                "keep_receiver: [{type: grid, regex: \"^zrepl_\", grid: \"1x1h(keep=-1) | 24x+1h | 14x1d(keep=+1)\"}]"));
+        assertEquals("grid(^zrepl_, " + GridSpec.parse("1x1h(keep=all) | 24x1h | 14x1d") + ");",
+                rules(c.pushJobs().get(0).pruning().keepReceiver()));
+    }
+
+    @Test
+    void namesWithSpacesAsZfsAllowsThem() throws Exception {
+        Config c = load(PUSH.replace("{\"pool<\": true}", "{\"pool/my docs<\": true, \"pool/my docs/tmp\": false}")
+                .replace("prefix: zrepl_", "prefix: \"auto snap_\""));
+        FilesystemFilter f = c.pushJobs().get(0).filesystems();
+        assertEquals(true, f.accepts(DatasetName.of("pool/my docs/a b")));
+        assertEquals(false, f.accepts(DatasetName.of("pool/my docs/tmp")));
+        assertEquals("auto snap_", c.pushJobs().get(0).snapshotting().prefix());
+    }
+
+    @Test
+    void cronAsZreplReadsIt() throws Exception {
+        Config c = load(PUSH.replace("      type: periodic", "      type: cron")
+                .replace("interval: 10m", "cron: \"0 0 3 ? * *\""));
+        assertEquals("0 0 3 ? * *", c.pushJobs().get(0).snapshotting().cron());
+    }
+
+    @Test
+    void jobNamesStartingWithUnderscoreAreReservedAsInZrepl() throws Exception {
+        Path file = write("zreplj.yml", PUSH.replace("name: p", "name: _internal_job"));
+        assertEquals(file + ":2:11: job name '_internal_job' starts with '_', which zrepl reserves for internal "
+                + "jobs; rename the job", error(file));
+    }
+
+    @Test
+    void jobNamesAndClientIdentitiesHaveNoSpaces() throws Exception {
+        Path file = write("zreplj.yml", PUSH.replace("name: p", "name: \"my job\""));
+        assertEquals(file + ":2:11: job name 'my job' contains ' '; allowed are letters, digits and _ - . :",
+                error(file));
+        file = write("zreplj.yml", "jobs:\n  - {name: s, type: sink, root_fs: b, serve: {type: stdinserver, "
+                + "client_identities: [\"my laptop\"]}}\n");
+        assertEquals(file + ":2:86: client identity 'my laptop' contains ' '; allowed are letters, digits and _ - . :",
+                error(file));
+    }
+
+    @Test
+    void includeTakesFilesAndDirectoriesRelativeToTheIncludingFile() throws Exception {
+        write("conf/jobs.d/b.yml", PUSH.replace("name: p", "name: b"));
+        write("conf/jobs.d/a.yml", PUSH.replace("name: p", "name: a"));
+        write("conf/jobs.d/ignored.yaml", "this is not read");
+        write("conf/one.yml", "jobs:\n  - {name: s, type: sink, root_fs: b, serve: {type: stdinserver, "
+                + "client_identities: [c]}}\n");
+        Path main = write("conf/zreplj.yml", PUSH + "include:\n  - one.yml\n  - ./jobs.d\n");
+        Config c = new ConfigLoader().load(main);
+        assertEquals(List.of("p", "s", "a", "b"), c.jobs().stream().map(Job::name).toList());
+
+        Path only = write("conf/only-include.yml", "include: [jobs.d]\n");
+        assertEquals(List.of("a", "b"), new ConfigLoader().load(only).jobs().stream().map(Job::name).toList());
+        Path absolute = write("elsewhere/z.yml", "include: [\"" + dir.resolve("conf/one.yml") + "\"]\n");
+        assertEquals(List.of("s"), new ConfigLoader().load(absolute).jobs().stream().map(Job::name).toList());
+    }
+
+    @Test
+    void errorsInAnIncludedFileNameThatFileAndLine() throws Exception {
+        Path bad = write("conf/bad.yml", "jobs:\n  - name: x\n    type: pull\n");
+        Path main = write("conf/zreplj.yml", PUSH + "include: [bad.yml]\n");
+        assertEquals(bad + ":3:11: job type 'pull' is not supported by zreplj (push and sink are)", error(main));
+
+        Path dup = write("conf/dup.yml", PUSH);
+        main = write("conf/zreplj.yml", PUSH + "include: [dup.yml]\n");
+        assertEquals(dup + ":2:11: duplicate job name 'p' (first used at " + main + " line 2)", error(main));
+
+        Path nested = write("conf/nested.yml", "include: [bad.yml]\n");
+        main = write("conf/zreplj.yml", PUSH + "include: [nested.yml]\n");
+        assertEquals(nested + ":1:1: an included file must not include other files (as in zrepl)", error(main));
+
+        Path global = write("conf/global.yml", "global: {zreplj: {state_dir: /x}}\n");
+        main = write("conf/zreplj.yml", PUSH + "include: [global.yml]\n");
+        assertEquals(global + ":1:1: unknown key 'global' (allowed: jobs)", error(main));
+
+        write("conf/jobs.yaml", PUSH);
+        main = write("conf/zreplj.yml", PUSH + "include:\n  - jobs.yaml\n");
+        assertEquals(main + ":19:5: include 'jobs.yaml': included files must end with .yml (as in zrepl)",
+                error(main));
+        main = write("conf/zreplj.yml", PUSH + "include:\n  - missing.yml\n");
+        assertEquals(main + ":19:5: include 'missing.yml': " + dir.resolve("conf/missing.yml")
+                + " does not exist; give a .yml file or a directory of them", error(main));
+    }
+
+    @Test
+    void recvPropertiesStillReadWhenGiven() throws Exception {
+        Config c = load("jobs:\n  - {name: s, type: sink, root_fs: b, serve: {type: stdinserver, client_identities: "
+                + "[c]}, recv: {properties: {override: {compression: zstd}, inherit: }}}\n");
+        assertEquals(Map.of("compression", "zstd"), c.sinkJobs().get(0).recv().overrideProperties());
+    }
+
+    @Test
+    void sendSavedIsRefusedForItHasNoMeaningOnASource() throws Exception {
+        Path file = write("zreplj.yml", PUSH.replace("    snapshotting:", "    send: {compressed: true, saved: true}\n"
+                + "    snapshotting:"));
+        assertEquals(file + ":11:30: 'saved: true' sends the saved state of a partially received filesystem "
+                + "(zfs send -S), which a push from the source machine never has; remove it", error(file));
+    }
+
+    @Test
+    void commandHooksWithZreplsDefaults() throws Exception {
+        Config c = load(PUSH.replace("      interval: 10m", String.join("\n",
+                "      interval: 10m",
+                "      hooks:",
+                "        - type: command",
+                "          path: /etc/zrepl/hooks/zrepl-notify.sh",
+                "          timeout: 30s",
+                "          err_is_fatal: false",
+                "        - type: command",
+                "          path: /etc/zrepl/hooks/special-snapshot.sh",
+                "          err_is_fatal: true",
+                "          filesystems: {",
+                "            \"tank/special\": true",
+                "          }")));
+        List<SnapshotHook> hooks = c.pushJobs().get(0).snapshotting().hooks();
+        assertEquals(new SnapshotHook(Path.of("/etc/zrepl/hooks/zrepl-notify.sh"), java.time.Duration.ofSeconds(30),
+                false, new FilesystemFilter(Map.of("<", true))), hooks.get(0));
+        assertEquals(new SnapshotHook(Path.of("/etc/zrepl/hooks/special-snapshot.sh"), SnapshotHook.DEFAULT_TIMEOUT,
+                true, new FilesystemFilter(Map.of("tank/special", true))), hooks.get(1));
+    }
+
+    /** zrepl's samples/bandwidth_limit.yml and build_jobs_test.go: 54321 B max, 1024 B bucket; default 128 KiB. */
+    @Test
+    void sendBandwidthLimitAsZreplReadsIt() throws Exception {
+        Config c = load(PUSH.replace("    snapshotting:", String.join("\n",
+                "    send:",
+                "      bandwidth_limit:",
+                "        max: 54321 B",
+                "        bucket_capacity: 1024 B",
+                "    snapshotting:")));
+        assertEquals(new BandwidthLimit(54321, 1024), c.pushJobs().get(0).send().bandwidthLimit());
+        c = load(PUSH.replace("    snapshotting:", "    send: {bandwidth_limit: {max: 23.5 MiB}}\n    snapshotting:"));
+        assertEquals(new BandwidthLimit(24641536, 131072), c.pushJobs().get(0).send().bandwidthLimit());
+        c = load(PUSH.replace("    snapshotting:", "    send: {bandwidth_limit: {max: -1 B}}\n    snapshotting:"));
+        assertEquals(false, c.pushJobs().get(0).send().bandwidthLimit().limited());
+        assertEquals(BandwidthLimit.unlimited(), load(PUSH).pushJobs().get(0).send().bandwidthLimit());
+
+        Path file = write("zreplj.yml", PUSH.replace("    snapshotting:",
+                "    send: {bandwidth_limit: {max: 0 B}}\n    snapshotting:"));
+        assertEquals(file + ":11:35: 'max' is less than one byte per second; give at least 1 B (or -1 B for no limit)",
+                error(file));
+        file = write("zreplj.yml", PUSH.replace("    snapshotting:",
+                "    send: {bandwidth_limit: {max: 10 MB/s}}\n    snapshotting:"));
+        assertEquals(file + ":11:35: 'max': '10 MB/s' is not a data size: expected a number and a unit such as B, "
+                + "KiB, MiB, GiB, Kb, Mb (bits) or bit, e.g. '23.5 MiB'", error(file));
+    }
+
+    @Test
+    void recvBandwidthLimitIsReadAndWarnedAbout() throws Exception {
+        Config c = load("jobs:\n  - {name: s, type: sink, root_fs: b, serve: {type: stdinserver, client_identities: "
+                + "[c]}, recv: {bandwidth_limit: {max: 12345 B}}}\n");
+        assertEquals(1, c.warnings().size(), c.warnings().toString());
+        assertEquals(dir.resolve("zreplj.yml") + ":2:98: 'bandwidth_limit' has no effect in zreplj: each stdinserver "
+                + "process serves one SSH channel, so a job-wide receive limit cannot be kept on the box; limit the "
+                + "agent with send.bandwidth_limit", c.warnings().get(0));
+    }
+}
