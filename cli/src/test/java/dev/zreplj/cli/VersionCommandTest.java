@@ -58,9 +58,11 @@ class VersionCommandTest {
                 "zfs-fuse not available: run contrib/dev/start-zfs-fuse as root; got: " + lines.get(2));
         assertEquals("  bookmarks: no", lines.get(3));
         assertEquals("  receive without mounting (zfs recv -u): no", lines.get(7));
-        assertEquals("missing:", lines.get(12));
-        assertEquals("  - bookmarks (replication cursors fall back to holds)", lines.get(13));
-        assertEquals(22, lines.size(), out);
+        assertEquals("  compressed send (zfs send -c): no", lines.get(12));
+        assertEquals("  properties send (zfs send -p): yes", lines.get(15));
+        assertEquals("missing:", lines.get(17));
+        assertEquals("  - bookmarks (replication cursors fall back to holds)", lines.get(18));
+        assertEquals(27, lines.size(), out);
     }
 
     private static List<String> print(Zfs zfs, String notFound) {
