@@ -8,6 +8,7 @@ import dev.zreplj.config.FilesystemFilter;
 import dev.zreplj.config.SnapshotHook;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.ZfsException;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -152,8 +153,30 @@ class SnapshotHooksTest {
         assertTrue(run.output().startsWith("started\n"), run.output());
         assertTrue(tookMillis < 5000, "returned after " + tookMillis + " ms");
         long child = Long.parseLong(Files.readString(dir.resolve("child")).strip());
-        Thread.sleep(200);
-        assertTrue(ProcessHandle.of(child).map(h -> !h.isAlive()).orElse(true), "the hook's child was killed too");
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (!dead(child) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertTrue(dead(child), "the hook's child was killed too");
+    }
+
+    /**
+     * Gone, or a zombie: a killed child whose shell was killed too is reparented to a reaper that may not
+     * reap it at once, and ProcessHandle counts a zombie as alive.
+     */
+    private static boolean dead(long pid) throws IOException {
+        Path stat = Path.of("/proc/" + pid + "/stat");
+        if (!Files.exists(stat)) {
+            return true;
+        }
+        String s;
+        try {
+            s = Files.readString(stat);
+        } catch (java.nio.file.NoSuchFileException gone) {
+            return true;
+        }
+        char state = s.charAt(s.lastIndexOf(')') + 2);
+        return state == 'Z' || state == 'X';
     }
 
     @Test
