@@ -2,8 +2,6 @@ package dev.zreplj.agent;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import dev.zreplj.prune.FilesystemPruneResult;
-import dev.zreplj.prune.PruneReport;
 import dev.zreplj.replication.FilesystemResult;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
