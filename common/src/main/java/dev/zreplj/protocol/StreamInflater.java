@@ -14,6 +14,19 @@ public final class StreamInflater implements AutoCloseable {
     private final byte[] out = new byte[Wire.MAX_DATA];
 
     /** Decompresses {@code payload[0, length)} into {@link #buffer()}; returns how many bytes it holds. */
+    /**
+     * Empty when zstd's native library loads here, else why not. zstd-jni unpacks it into java.io.tmpdir,
+     * which a hardened box may mount noexec: such a box must not offer ZDATA and then fail every receive.
+     */
+    public static java.util.Optional<String> unavailable() {
+        try {
+            com.github.luben.zstd.util.Native.load();
+            return java.util.Optional.empty();
+        } catch (LinkageError | RuntimeException e) {
+            return java.util.Optional.of(String.valueOf(e.getMessage()));
+        }
+    }
+
     public int inflate(byte[] payload, int length) throws ProtocolException {
         long size = Zstd.getFrameContentSize(payload, 0, length);
         if (size < 0 || size > Wire.MAX_DATA) {

@@ -112,4 +112,9 @@ class StreamCompressionTest {
             assertTrue(e.getMessage().startsWith("the client sent a ZDATA frame"), e.getMessage());
         }
     }
+
+    @Test
+    void zstdsNativeLibraryLoadsHereSoTheBoxOffersZdata() {
+        assertEquals(java.util.Optional.empty(), StreamInflater.unavailable());
+    }
 }

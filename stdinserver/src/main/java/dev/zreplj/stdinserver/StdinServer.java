@@ -12,6 +12,7 @@ import dev.zreplj.protocol.FrameWriter;
 import dev.zreplj.protocol.Hello;
 import dev.zreplj.protocol.ProtocolException;
 import dev.zreplj.protocol.ReceiveCommand;
+import dev.zreplj.protocol.StreamInflater;
 import dev.zreplj.protocol.Wire;
 import dev.zreplj.zfs.Capabilities;
 import dev.zreplj.zfs.DatasetName;
@@ -228,7 +229,9 @@ public final class StdinServer {
     /** What the box's zfs offers the agent; empty when zfs cannot be probed (the first request will say why). */
     private List<String> advertised() {
         List<String> caps = new ArrayList<>();
-        caps.add(Wire.ZSTD_DATA);
+        StreamInflater.unavailable().ifPresentOrElse(
+                why -> log.warn("zstd is unavailable, streams arrive uncompressed: {}", why),
+                () -> caps.add(Wire.ZSTD_DATA));
         try {
             Capabilities c = zfs.capabilities();
             if (c.resumableReceive()) caps.add("resumable-receive");
