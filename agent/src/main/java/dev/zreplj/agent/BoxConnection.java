@@ -4,6 +4,7 @@ import dev.zreplj.config.Connect;
 import dev.zreplj.config.PushJob;
 import dev.zreplj.protocol.RemoteException;
 import dev.zreplj.protocol.SinkClient;
+import dev.zreplj.protocol.StreamInflater;
 import dev.zreplj.replication.Box;
 import dev.zreplj.replication.BoxChannel;
 import dev.zreplj.replication.Watchdog;
@@ -12,6 +13,7 @@ import dev.zreplj.ssh.SshTransport;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +29,8 @@ public final class BoxConnection implements Box {
 
     private final PushJob job;
     private final Watchdog watchdog;
+    /** Compress streams for a box that offers it, unless zstd's native library cannot load here. */
+    private final boolean compress;
     private SshTransport ssh;
     private final List<SshChannel> channels = new ArrayList<>();
     private final List<SinkChannel> clients = new ArrayList<>();
@@ -35,6 +39,13 @@ public final class BoxConnection implements Box {
         this.job = job;
         this.watchdog = watchdog;
         this.ssh = ssh;
+        this.compress = job.connect().streamCompression() == Connect.StreamCompression.AUTO && zstdLoads();
+    }
+
+    private static boolean zstdLoads() {
+        Optional<String> why = StreamInflater.unavailable();
+        why.ifPresent(w -> log.warn("zstd is unavailable, streams go uncompressed: {}", w));
+        return why.isEmpty();
     }
 
     /** Connects and opens the first channel (handshake done). */
@@ -65,8 +76,7 @@ public final class BoxConnection implements Box {
         while (clients.size() < n) {
             SshChannel channel = ssh.openChannel(REMOTE_COMMAND);
             channels.add(channel);
-            SinkClient client = new SinkClient(channel.stdout(), channel.stdin(), channel::abort,
-                    job.connect().streamCompression() == Connect.StreamCompression.AUTO);
+            SinkClient client = new SinkClient(channel.stdout(), channel.stdin(), channel::abort, compress);
             try {
                 watchdog.guard("HELLO", () -> {
                     client.handshake(job.name());
