@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** The {@code zreplj} command: global options, and the mapping of failures to exit status 0/1/2. */
-@Command(name = "zreplj", mixinStandardHelpOptions = false,
+@Command(name = "zreplj", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
+        versionProvider = Main.Version.class,
         description = "Replicates ZFS filesystems to a backup box over SSH.",
         subcommands = {
                 AgentCommand.class,
@@ -24,7 +25,7 @@ import picocli.CommandLine.Option;
                 TestCommand.class,
                 AuthorizedKeysCommand.class,
                 VersionCommand.class,
-                CommandLine.HelpCommand.class,
+                HelpCommand.class,
         })
 public final class Main {
     public static final Path DEFAULT_CONFIG = Path.of("/etc/zreplj/zreplj.yml");
@@ -49,8 +50,8 @@ public final class Main {
         });
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> main.report(ex));
         cl.setParameterExceptionHandler((ex, args1) -> {
-            System.err.println("zreplj: " + ex.getMessage() + " (see 'zreplj help "
-                    + ex.getCommandLine().getCommandName() + "')");
+            System.err.println("zreplj: " + ex.getMessage() + " (see '"
+                    + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
             return ExitCodes.USAGE;
         });
         return cl.execute(args);
@@ -91,5 +92,13 @@ public final class Main {
 
     boolean verbose() {
         return verbose;
+    }
+
+    /** {@code --version}: the one line scripts compare; {@code zreplj version} adds Java and the zfs found. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"zreplj " + VersionCommand.zrepljVersion()};
+        }
     }
 }
