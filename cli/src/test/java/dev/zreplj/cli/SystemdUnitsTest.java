@@ -55,7 +55,7 @@ class SystemdUnitsTest {
         String daemon = Files.readString(UNITS.resolve("zreplj-agent-daemon.service"));
         assertTrue(daemon.contains("\nSuccessExitStatus=143"), daemon);
         assertTrue(daemon.contains("\nConflicts=zreplj-agent.service"), daemon);
-        assertTrue(daemon.contains("\nExecStartPre=/usr/local/bin/zreplj --config /etc/zreplj/zreplj.yml configcheck"), daemon);
+        assertTrue(daemon.contains("\nExecStartPre=/usr/bin/zreplj --config /etc/zreplj/zreplj.yml configcheck"), daemon);
         String once = Files.readString(UNITS.resolve("zreplj-agent.service"));
         assertTrue(once.contains("\nConflicts=zreplj-agent-daemon.service"), once);
     }
@@ -67,7 +67,7 @@ class SystemdUnitsTest {
         try (Stream<Path> units = Files.list(UNITS)) {
             for (Path unit : units.sorted().toList()) {
                 Path copy = dir.resolve(unit.getFileName());
-                Files.writeString(copy, Files.readString(unit).replace("/usr/local/bin/zreplj", launcher.toString()));
+                Files.writeString(copy, Files.readString(unit).replace("/usr/bin/zreplj", launcher.toString()));
                 out.add(copy);
             }
         }
