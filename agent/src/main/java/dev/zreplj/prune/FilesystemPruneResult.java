@@ -23,6 +23,11 @@ public record FilesystemPruneResult(FilesystemPrunePlan plan, boolean dryRun, Li
 
     /** The report: what went (or would go), then what stayed grouped by why, then refusals and the error. */
     public List<String> lines() {
+        return lines(true);
+    }
+
+    /** @param kept also the "kept by" lines, which a pass would otherwise repeat for every rule every time */
+    public List<String> lines(boolean kept) {
         String head = "prune " + plan.side() + " " + plan.filesystem() + ": ";
         List<String> out = new ArrayList<>();
         if (plan.skipped() != null) {
@@ -40,14 +45,16 @@ public record FilesystemPruneResult(FilesystemPrunePlan plan, boolean dryRun, Li
                 keptBy.computeIfAbsent(why, k -> new ArrayList<>()).add(d.name());
             }
         }
-        keptBy.forEach((why, kept) -> out.add(head + "kept by " + why + ": " + names(kept)));
+        if (kept) {
+            keptBy.forEach((why, names) -> out.add(head + "kept by " + why + ": " + names(names)));
+        }
         for (DestroyResult.Refusal r : refused) {
             out.add(head + "refused by the backup box: @" + r.name() + ": " + r.reason());
         }
         if (error != null) {
             out.add(head + "failed: " + error);
         }
-        if (out.isEmpty()) {
+        if (out.isEmpty() && kept) {
             out.add(head + "no snapshots");
         }
         return out;

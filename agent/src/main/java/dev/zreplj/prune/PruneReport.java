@@ -50,12 +50,17 @@ public record PruneReport(boolean dryRun, List<FilesystemPruneResult> filesystem
     }
 
     public List<String> lines() {
+        return lines(true);
+    }
+
+    /** @param kept also why each remaining snapshot was kept; without it only what changed or failed */
+    public List<String> lines(boolean kept) {
         List<String> out = new ArrayList<>();
         if (error != null) {
             out.add("prune: failed: " + error);
         }
         for (FilesystemPruneResult f : filesystems) {
-            out.addAll(f.lines());
+            out.addAll(f.lines(kept));
         }
         if (receiverSkipped != null) {
             out.add("prune receiver: skipped: " + receiverSkipped);

@@ -82,6 +82,9 @@ public final class SshTransport implements AutoCloseable {
         Duration dial = connect.dialTimeout() != null && !connect.dialTimeout().isZero()
                 ? connect.dialTimeout() : options.connectTimeout().orElse(DEFAULT_DIAL_TIMEOUT);
         Path identity = connect.identityFile();
+        if (identity != null) {
+            IdentityFile.checkPermissions(identity, System.getProperty("user.name"));
+        }
         KeyPair key = loadKey(identity);
         KnownHosts knownHosts = new KnownHosts(connect.knownHosts() != null ? connect.knownHosts()
                 : Path.of(System.getProperty("user.home"), ".ssh", "known_hosts"));

@@ -23,6 +23,10 @@ class PruneReportTest {
                 "prune receiver tank/home: kept by the newest snapshot in common with the sender (no rule keeps it;"
                         + " never destroyed): @d",
                 "prune receiver tank/home: refused by the backup box: @a: kept by the box's keep_floor"), done.lines());
+        assertEquals(List.of(
+                "prune receiver tank/home: destroyed @b",
+                "prune receiver tank/home: refused by the backup box: @a: kept by the box's keep_floor"),
+                done.lines(false), "a pass's summary leaves out what every pass would repeat");
         PruneReport report = new PruneReport(false, List.of(done), null, null);
         assertFalse(report.failed(), "a refusal is not a failure");
         assertEquals(1, report.destroyedCount());
@@ -52,5 +56,7 @@ class PruneReportTest {
         FilesystemPrunePlan empty = new FilesystemPrunePlan(Side.SENDER, "tank/y", List.of(), null);
         assertEquals(List.of("prune sender tank/y: no snapshots"),
                 new FilesystemPruneResult(empty, false, List.of(), List.of(), null).lines());
+        assertEquals(List.of(), new FilesystemPruneResult(empty, false, List.of(), List.of(), null).lines(false));
+        assertEquals(List.of("prune receiver tank/home: failed: zfs said no"), broken.lines(false));
     }
 }

@@ -70,6 +70,7 @@ class SshTransportTest {
     @Test
     void aFileThatIsNoKeyIsRefused() throws Exception {
         Path key = Files.writeString(dir.resolve("junk"), "hello\n");
+        Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         TransportException e = assertThrows(TransportException.class, () -> SshTransport.connect(connect(key)));
         assertEquals("ssh: identity file " + key + " holds no private key zreplj can read (expected an OpenSSH "
                 + "ed25519, ecdsa or rsa private key)", e.getMessage());

@@ -54,8 +54,10 @@ final class AgentJobs {
     }
 
     /** Prints the pass's summary and records it for {@code zreplj status}; a status file that cannot be written is logged, not fatal. */
-    static void report(Config config, PushPass.Result result, PrintStream out) {
-        printSummary(result, out);
+    static void report(Config config, PushPass.Result result, Output output, PrintStream out) {
+        if (output.prints(result.failed())) {
+            printSummary(result, output == Output.DETAIL, out);
+        }
         try {
             new JobStatusStore(config.global().stateDir()).record(result, Instant.now());
         } catch (IOException e) {
@@ -64,7 +66,8 @@ final class AgentJobs {
         }
     }
 
-    static void printSummary(PushPass.Result result, PrintStream out) {
+    /** @param detail also why each snapshot was kept, which every pass would otherwise repeat */
+    static void printSummary(PushPass.Result result, boolean detail, PrintStream out) {
         StringBuilder sb = new StringBuilder();
         sb.append("job ").append(result.job()).append(": ");
         if (result.error() != null) {
@@ -89,13 +92,13 @@ final class AgentJobs {
             out.println("  " + fs.summaryLine());
         }
         if (result.prune() != null) {
-            printPrune(result.prune(), out);
+            printPrune(result.prune(), detail, out);
         }
         out.flush();
     }
 
-    static void printPrune(PruneReport prune, PrintStream out) {
-        for (String line : prune.lines()) {
+    static void printPrune(PruneReport prune, boolean detail, PrintStream out) {
+        for (String line : prune.lines(detail)) {
             out.println("  " + line);
         }
     }

@@ -42,7 +42,7 @@ final class AgentOnceCommand implements Callable<Integer> {
             Zfs zfs = AgentJobs.zfs(config);
             for (PushJob job : selected) {
                 PushPass.Result result = new PushPass(job, zfs, Clock.systemDefaultZone()).run(snapshot, false);
-                AgentJobs.report(config, result, System.out);
+                AgentJobs.report(config, result, parent.parent.output(), System.out);
                 failed |= result.failed();
             }
         }

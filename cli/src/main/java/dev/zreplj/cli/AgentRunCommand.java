@@ -45,19 +45,19 @@ final class AgentRunCommand implements Callable<Integer> {
             Zfs zfs = AgentJobs.zfs(config);
             log.info("agent: {} push job{}, checking every {} s", jobs.size(), jobs.size() == 1 ? "" : "s",
                     tick.toSeconds());
-            loop(config, jobs, zfs, tick);
+            loop(config, jobs, zfs, tick, parent.parent.output());
         }
         return ExitCodes.OK;
     }
 
-    private static void loop(Config config, List<PushJob> jobs, Zfs zfs, Duration tick) throws InterruptedException {
+    private static void loop(Config config, List<PushJob> jobs, Zfs zfs, Duration tick, Output output) throws InterruptedException {
         Map<String, Boolean> healthy = new HashMap<>();
         while (!Thread.currentThread().isInterrupted()) {
             for (PushJob job : jobs) {
                 boolean retry = !healthy.getOrDefault(job.name(), false);
                 PushPass.Result result = new PushPass(job, zfs, Clock.systemDefaultZone()).run(false, !retry);
                 if (retry || result.snapshotTaken().isPresent() || result.failed()) {
-                    AgentJobs.report(config, result, System.out);
+                    AgentJobs.report(config, result, output, System.out);
                     healthy.put(job.name(), !result.failed());
                 }
             }

@@ -1,7 +1,11 @@
 package dev.zreplj.cli;
 
 import dev.zreplj.config.Config;
+import dev.zreplj.config.PushJob;
+import dev.zreplj.ssh.IdentityFile;
+import dev.zreplj.ssh.TransportException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -29,6 +33,15 @@ final class ConfigcheckCommand implements Callable<Integer> {
             err.print("zreplj: warning: " + w + "\n");
         }
         err.flush();
+        for (PushJob job : config.pushJobs()) {
+            Path identity = job.connect().identityFile();
+            if (identity == null) continue;
+            try {
+                IdentityFile.checkPermissions(identity, System.getProperty("user.name"));
+            } catch (TransportException e) {
+                throw CliException.usage("job " + job.name() + ": " + e.getMessage());
+            }
+        }
         return ExitCodes.OK;
     }
 }

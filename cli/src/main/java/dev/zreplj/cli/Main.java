@@ -6,13 +6,15 @@ import dev.zreplj.config.Config;
 import dev.zreplj.config.ConfigException;
 import dev.zreplj.config.ConfigLoader;
 import java.nio.file.Path;
+import java.util.List;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** The {@code zreplj} command: global options, and the mapping of failures to exit status 0/1/2. */
-@Command(name = "zreplj", mixinStandardHelpOptions = false,
+@Command(name = "zreplj", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
+        versionProvider = Main.Version.class,
         description = "Replicates ZFS filesystems to a backup box over SSH.",
         subcommands = {
                 AgentCommand.class,
@@ -24,7 +26,7 @@ import picocli.CommandLine.Option;
                 TestCommand.class,
                 AuthorizedKeysCommand.class,
                 VersionCommand.class,
-                CommandLine.HelpCommand.class,
+                HelpCommand.class,
         })
 public final class Main {
     public static final Path DEFAULT_CONFIG = Path.of("/etc/zreplj/zreplj.yml");
@@ -33,8 +35,18 @@ public final class Main {
             description = "config file (default: $ZREPLJ_CONFIG, else /etc/zreplj/zreplj.yml)")
     Path config;
 
-    @Option(names = {"-v", "--verbose"}, description = "more detail, including stack traces of failures")
+    @Option(names = {"-v", "--verbose"}, scope = CommandLine.ScopeType.INHERIT,
+            description = "more detail: why each snapshot was kept, debug logs, stack traces of failures")
     boolean verbose;
+
+    @Option(names = {"-q", "--quiet"}, scope = CommandLine.ScopeType.INHERIT,
+            description = "print nothing when all went well, the summary when something failed"
+                    + " (the default when not on a terminal: cron, systemd)")
+    boolean quiet;
+
+    @Option(names = "--summary", scope = CommandLine.ScopeType.INHERIT,
+            description = "print the summary also when all went well and not on a terminal (a log file)")
+    boolean summary;
 
     public static void main(String[] args) {
         System.exit(run(args));
@@ -44,13 +56,18 @@ public final class Main {
         Main main = new Main();
         CommandLine cl = new CommandLine(main);
         cl.setExecutionStrategy(parseResult -> {
+            if (main.quiet && (main.verbose || main.summary)) {
+                List<CommandLine> parsed = parseResult.asCommandLineList();
+                throw new CommandLine.ParameterException(parsed.get(parsed.size() - 1),
+                        "--quiet cannot be combined with " + (main.verbose ? "--verbose" : "--summary"));
+            }
             main.configureLogging();
             return new CommandLine.RunLast().execute(parseResult);
         });
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> main.report(ex));
         cl.setParameterExceptionHandler((ex, args1) -> {
-            System.err.println("zreplj: " + ex.getMessage() + " (see 'zreplj help "
-                    + ex.getCommandLine().getCommandName() + "')");
+            System.err.println("zreplj: " + ex.getMessage() + " (see '"
+                    + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
             return ExitCodes.USAGE;
         });
         return cl.execute(args);
@@ -75,7 +92,11 @@ public final class Main {
 
     private void configureLogging() {
         Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        root.setLevel(verbose ? Level.DEBUG : Level.INFO);
+        root.setLevel(switch (output()) {
+            case QUIET -> Level.WARN;
+            case SUMMARY -> Level.INFO;
+            case DETAIL -> Level.DEBUG;
+        });
     }
 
     /** The config file in effect: --config, else $ZREPLJ_CONFIG, else the default. */
@@ -91,5 +112,18 @@ public final class Main {
 
     boolean verbose() {
         return verbose;
+    }
+
+    /** What a pass prints: System.console() is null unless stdin and stdout are both a terminal. */
+    Output output() {
+        return Output.of(quiet, summary, verbose, System.console() != null);
+    }
+
+    /** {@code --version}: the one line scripts compare; {@code zreplj version} adds Java and the zfs found. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"zreplj " + VersionCommand.zrepljVersion()};
+        }
     }
 }

@@ -49,7 +49,7 @@ final class PruneCommand implements Callable<Integer> {
                     + report.destroyedCount() + (dryRun ? " to destroy" : " destroyed")
                     + (report.refusedCount() == 0 ? "" : ", " + report.refusedCount() + " refused by the backup box")
                     + (report.failed() ? ", with failures" : ""));
-            AgentJobs.printPrune(report, out);
+            AgentJobs.printPrune(report, true, out);
             out.flush();
             failed |= report.failed();
         }

@@ -19,6 +19,19 @@ class ConfigcheckCommandTest {
     }
 
     @Test
+    void aPrivateKeyOthersCanReadIsRefusedAsOpenSshRefusesIt() throws Exception {
+        Path key = Files.writeString(dir.resolve("identity"), "-----BEGIN OPENSSH PRIVATE KEY-----\n");
+        Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        Path file = dir.resolve("zreplj.yml");
+        Files.writeString(file, TestConfigs.PUSH_AND_SINK.replace("/etc/zreplj/ssh/identity", key.toString()));
+        assertEquals(new CliRun(2, "", "zreplj: job laptop: ssh: identity file " + key + " is readable or writable by"
+                + " others (mode rw-r--r--); OpenSSH refuses such a key and so does zreplj: chmod 600 " + key + "\n"),
+                CliRun.of("--config", file.toString(), "configcheck"));
+        Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        assertEquals(new CliRun(0, "", ""), CliRun.of("--config", file.toString(), "configcheck"));
+    }
+
+    @Test
     void invalidConfigPrintsOneLineWithPositionAndExitsTwo() throws Exception {
         Path file = dir.resolve("zreplj.yml");
         Files.writeString(file, TestConfigs.PUSH_AND_SINK.replace("    filesystems:", "    filesytems:"));

@@ -147,14 +147,15 @@ final class EndToEnd implements PushSetup {
     }
 
     @Override
+    /** Runs the agent as a user would, with --summary: not on a terminal it would print nothing on success. */
     public Run agent(String... args) {
-        List<String> command = new ArrayList<>(List.of("--config", agentConfig.toString()));
+        List<String> command = new ArrayList<>(List.of("--config", agentConfig.toString(), "--summary"));
         command.addAll(List.of(args));
         return zreplj(command, null);
     }
 
     Process startAgent(String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(launcher.toString(), "--config", agentConfig.toString()));
+        List<String> command = new ArrayList<>(List.of(launcher.toString(), "--config", agentConfig.toString(), "--summary"));
         command.addAll(List.of(args));
         return new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("killed-agent.log").toFile()).start();

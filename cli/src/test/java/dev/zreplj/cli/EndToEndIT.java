@@ -16,6 +16,8 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.net.ServerSocket;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -115,6 +117,39 @@ class EndToEndIT extends PushSuite {
         }
     }
 
+
+    @Test
+    void underCronOrSystemdASuccessfulPassPrintsNothingAndAFailedOneItsSummary() throws Exception {
+        try (EndToEnd e = new EndToEnd(tmp, HOME_FILTER)) {
+            DatasetName home = e.pools.createFilesystem(e.src.child("home"));
+            List<String> cron = List.of("--config", e.agentConfig.toString(), "agent", "once", "--snapshot");
+            // Not on a terminal (as under cron): nothing at all when the pass went well.
+            EndToEnd.Run quiet = e.zreplj(cron, null);
+            assertEquals(new EndToEnd.Run(0, "", ""), quiet);
+            assertEquals(e.pools.snapshotNames(home), e.snapshotNames(e.jail().child(home.value())),
+                    "the silent pass did replicate");
+
+            // A failure is printed, under --quiet too: the box is gone.
+            try (ServerSocket closed = new ServerSocket(0)) {
+                Files.writeString(e.agentConfig, Files.readString(e.agentConfig)
+                        .replace("port: " + e.sshd.port(), "port: " + closed.getLocalPort()));
+            }
+            List<String> quietFlag = new ArrayList<>(List.of("--quiet"));
+            quietFlag.addAll(cron);
+            EndToEnd.Run failed = e.zreplj(quietFlag, null);
+            assertEquals(1, failed.exit(), failed::toString);
+            assertTrue(failed.stdout().startsWith("job laptop_to_box: "), failed::toString);
+            EndToEnd.assertContains(failed.stdout(), "  failed: connect: no session with the backup box: ", failed);
+            assertFalse(failed.stderr().contains(" INFO "), "--quiet logs warnings and errors only: " + failed);
+
+            // --quiet with --verbose is a usage error naming both.
+            List<String> both = new ArrayList<>(List.of("-q", "-v"));
+            both.addAll(cron);
+            EndToEnd.Run usage = e.zreplj(both, null);
+            assertEquals(2, usage.exit(), usage::toString);
+            EndToEnd.assertContains(usage.stderr(), "--quiet cannot be combined with --verbose", usage);
+        }
+    }
 
     @Test
     void agentRunSnapshotsAndReplicatesOnItsSchedule() throws Exception {

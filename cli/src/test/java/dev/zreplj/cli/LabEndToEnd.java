@@ -153,7 +153,7 @@ final class LabEndToEnd implements PushSetup {
 
     @Override
     public EndToEnd.Run agent(String... args) {
-        List<String> command = new ArrayList<>(List.of("--config", agentConfig));
+        List<String> command = new ArrayList<>(List.of("--config", agentConfig, "--summary"));
         command.addAll(List.of(args));
         return zreplj(command, null);
     }
@@ -189,7 +189,7 @@ final class LabEndToEnd implements PushSetup {
      */
     @Override
     public void killAgentWhileReceiving(String target, String... args) {
-        List<String> agentWords = new ArrayList<>(List.of(launcher, "--config", agentConfig));
+        List<String> agentWords = new ArrayList<>(List.of(launcher, "--config", agentConfig, "--summary"));
         agentWords.addAll(List.of(args));
         lab.write(dir + "/kill-agent.sh", String.join("\n",
                 "export " + JAVA_OPTS,
@@ -224,7 +224,7 @@ final class LabEndToEnd implements PushSetup {
      */
     @Override
     public Stalled stallReceiver(String target, int limitSeconds, String... args) {
-        List<String> agentWords = new ArrayList<>(List.of(launcher, "--config", agentConfig));
+        List<String> agentWords = new ArrayList<>(List.of(launcher, "--config", agentConfig, "--summary"));
         agentWords.addAll(List.of(args));
         lab.write(dir + "/stall.sh", String.join("\n",
                 "export " + JAVA_OPTS,
@@ -289,7 +289,7 @@ final class LabEndToEnd implements PushSetup {
      * guest: polling from the host is too slow to cut a stream at a chosen point.
      */
     long killAgentWhenReceived(String target, long bytes, String... args) {
-        List<String> agentWords = new ArrayList<>(List.of(launcher, "--config", agentConfig));
+        List<String> agentWords = new ArrayList<>(List.of(launcher, "--config", agentConfig, "--summary"));
         agentWords.addAll(List.of(args));
         lab.write(dir + "/kill-at.sh", String.join("\n",
                 "export " + JAVA_OPTS,

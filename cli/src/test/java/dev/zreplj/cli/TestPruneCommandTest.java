@@ -219,7 +219,7 @@ class TestPruneCommandTest {
     void missingOptionsAreUsageErrors() {
         CliRun r = run("test", "prune", "--input", "x");
         assertEquals("", r.out());
-        assertEquals("zreplj: Missing required option: '--rules=FILE' (see 'zreplj help prune')\n", r.err());
+        assertEquals("zreplj: Missing required option: '--rules=FILE' (see 'zreplj test prune --help')\n", r.err());
         assertEquals(2, r.exitCode());
     }
 }

@@ -1,0 +1,60 @@
+package dev.zreplj.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The .deb that {@code mvn package} builds, judged by Debian's own tools: lintian reports nothing, and
+ * dpkg-deb shows the paths the README and authorized_keys rely on. Needs lintian and dpkg-deb (the test
+ * run installs lintian); installing the package itself is left to a throwaway machine.
+ */
+class DebPackageIT {
+    private static Path deb() throws IOException {
+        try (Stream<Path> files = Files.list(Path.of("target"))) {
+            List<Path> debs = files.filter(p -> p.getFileName().toString().matches("zreplj_.*_all\\.deb")).toList();
+            assertEquals(1, debs.size(), "one package in target/: " + debs);
+            return debs.get(0);
+        }
+    }
+
+    private static String run(String... command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), String.join(" ", command) + ":\n" + out);
+        return out;
+    }
+
+    @Test
+    void lintianFindsNothing() throws Exception {
+        String out = run("lintian", "--fail-on", "error,warning", deb().toString());
+        List<String> tags = out.lines().filter(l -> l.matches("[EWIPXO]: .*")).toList();
+        assertEquals(List.of(), tags, out);
+    }
+
+    @Test
+    void thePackageHoldsTheStablePathsUnitsConffilesManPagesAndCompletion() throws Exception {
+        String contents = run("dpkg-deb", "--contents", deb().toString());
+        for (String path : List.of("./usr/bin/zreplj -> ../share/zreplj/bin/zreplj", "./usr/share/zreplj/bin/zreplj",
+                "./usr/share/zreplj/bin/zreplj-cds-archive", "./usr/share/zreplj/lib/zreplj-cli-",
+                "./lib/systemd/system/zreplj-agent.service", "./lib/systemd/system/zreplj-agent.timer",
+                "./lib/systemd/system/zreplj-agent-daemon.service", "./etc/zreplj/push.yml.example",
+                "./etc/zreplj/sink.yml.example", "./usr/share/man/man1/zreplj.1.gz",
+                "./usr/share/man/man1/zreplj-agent-once.1.gz", "./usr/share/bash-completion/completions/zreplj",
+                "./usr/share/doc/zreplj/copyright", "./usr/share/doc/zreplj/examples/sshd/sshd_config.d-zreplj.conf")) {
+            assertTrue(contents.contains(path), path + " missing from:\n" + contents);
+        }
+        assertTrue(!contents.contains("zreplj.jsa"), "the class-data archive is made by postinst, not shipped");
+        String control = run("dpkg-deb", "--field", deb().toString(), "Depends");
+        assertTrue(control.contains("default-jre-headless (>= 2:1.17) | java17-runtime-headless"), control);
+        String conffiles = run("dpkg-deb", "--info", deb().toString(), "conffiles");
+        assertEquals("/etc/zreplj/push.yml.example\n/etc/zreplj/sink.yml.example\n", conffiles);
+    }
+}

@@ -1,0 +1,85 @@
+package dev.zreplj.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The shipped units, judged by systemd's own tools: {@code systemd-analyze verify} accepts them, and
+ * {@code systemd-analyze security --offline} rates each agent service at an exposure of 4.0 or less
+ * (issue 13). Needs systemd-analyze (Debian's systemd package), which the test run installs.
+ */
+class SystemdUnitsTest {
+    private static final Path UNITS = Path.of("..", "contrib", "systemd");
+    private static final Pattern EXPOSURE = Pattern.compile("Overall exposure level for \\S+: (\\d+\\.\\d)");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void systemdAnalyzeVerifyAcceptsTheUnits() throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("systemd-analyze", "verify"));
+        for (Path unit : copiedUnits()) cmd.add(unit.toString());
+        Result r = run(cmd);
+        assertEquals(0, r.exit(), r.output());
+        assertEquals("", r.output().strip());
+    }
+
+    @Test
+    void theAgentServicesAreHardenedToAnExposureOfAtMostFour() throws Exception {
+        for (Path unit : copiedUnits()) {
+            if (!unit.toString().endsWith(".service")) continue;
+            Result r = run(List.of("systemd-analyze", "security", "--offline=true", unit.toString()));
+            Matcher m = EXPOSURE.matcher(r.output());
+            assertTrue(m.find(), r.output());
+            double exposure = Double.parseDouble(m.group(1));
+            assertTrue(exposure <= 4.0, unit.getFileName() + " exposure " + exposure + ":\n" + r.output());
+        }
+    }
+
+    @Test
+    void theTimerCatchesUpOnMissedRunsAndTheDaemonStopsCleanly() throws IOException {
+        String timer = Files.readString(UNITS.resolve("zreplj-agent.timer"));
+        assertTrue(timer.contains("\nOnCalendar=") && timer.contains("\nPersistent=true"), timer);
+        String daemon = Files.readString(UNITS.resolve("zreplj-agent-daemon.service"));
+        assertTrue(daemon.contains("\nSuccessExitStatus=143"), daemon);
+        assertTrue(daemon.contains("\nConflicts=zreplj-agent.service"), daemon);
+        assertTrue(daemon.contains("\nExecStartPre=/usr/bin/zreplj --config /etc/zreplj/zreplj.yml configcheck"), daemon);
+        String once = Files.readString(UNITS.resolve("zreplj-agent.service"));
+        assertTrue(once.contains("\nConflicts=zreplj-agent-daemon.service"), once);
+    }
+
+    /** The units with their ExecStart path pointing at the built launcher, which verify requires to exist. */
+    private List<Path> copiedUnits() throws IOException {
+        Path launcher = Path.of("..", "zreplj").toAbsolutePath().normalize();
+        List<Path> out = new ArrayList<>();
+        try (Stream<Path> units = Files.list(UNITS)) {
+            for (Path unit : units.sorted().toList()) {
+                Path copy = dir.resolve(unit.getFileName());
+                Files.writeString(copy, Files.readString(unit).replace("/usr/bin/zreplj", launcher.toString()));
+                out.add(copy);
+            }
+        }
+        assertEquals(3, out.size(), out.toString());
+        return out;
+    }
+
+    private record Result(int exit, String output) {}
+
+    private static Result run(List<String> cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        return new Result(p.waitFor(), out);
+    }
+}
