@@ -63,36 +63,36 @@ public final class AgentMetrics implements MultiCollector {
                 log.warn("metrics: job {}: {}", job, e.getMessage());
                 continue;
             }
-            m.add("zreplj_pass_last_attempt_timestamp_seconds", status.map(JobStatus::lastRun).orElse(0L), "job", job);
-            m.add("zreplj_pass_last_success_timestamp_seconds", totals.lastSuccess(), "job", job);
-            m.add("zreplj_passes", totals.passes(), "job", job);
-            m.add("zreplj_pass_failures", totals.failedPasses(), "job", job);
-            totals.stageFailures().forEach((stage, n) -> m.add("zreplj_stage_failures", n, "job", job, "stage", stage));
-            totals.pruned().forEach((side, n) -> m.add("zreplj_pruned_snapshots", n, "job", job, "side", side));
+            m.add("zreplj_pass_last_attempt_timestamp_seconds", status.map(JobStatus::lastRun).orElse(0L), "zreplj_job", job);
+            m.add("zreplj_pass_last_success_timestamp_seconds", totals.lastSuccess(), "zreplj_job", job);
+            m.add("zreplj_passes", totals.passes(), "zreplj_job", job);
+            m.add("zreplj_pass_failures", totals.failedPasses(), "zreplj_job", job);
+            totals.stageFailures().forEach((stage, n) -> m.add("zreplj_stage_failures", n, "zreplj_job", job, "stage", stage));
+            totals.pruned().forEach((side, n) -> m.add("zreplj_pruned_snapshots", n, "zreplj_job", job, "side", side));
             if (status.isEmpty()) {
                 continue;
             }
-            m.add("zreplj_pass_failed", status.get().failed() ? 1 : 0, "job", job);
+            m.add("zreplj_pass_failed", status.get().failed() ? 1 : 0, "zreplj_job", job);
             if (totals.passes() > 0) {
-                m.add("zreplj_pass_duration_seconds", totals.lastDurationSeconds(), "job", job);
+                m.add("zreplj_pass_duration_seconds", totals.lastDurationSeconds(), "zreplj_job", job);
             }
             for (FilesystemStatus f : status.get().filesystems()) {
                 String fs = f.filesystem();
-                m.add("zreplj_filesystem_last_attempt_timestamp_seconds", f.lastAttempt(), "job", job, "filesystem", fs);
-                m.add("zreplj_filesystem_last_success_timestamp_seconds", f.lastSuccess(), "job", job, "filesystem", fs);
+                m.add("zreplj_filesystem_last_attempt_timestamp_seconds", f.lastAttempt(), "zreplj_job", job, "filesystem", fs);
+                m.add("zreplj_filesystem_last_success_timestamp_seconds", f.lastSuccess(), "zreplj_job", job, "filesystem", fs);
                 if (f.lastSnapshot() != null) {
-                    m.add("zreplj_filesystem_last_snapshot_timestamp_seconds", f.lastSnapshot(), "job", job,
+                    m.add("zreplj_filesystem_last_snapshot_timestamp_seconds", f.lastSnapshot(), "zreplj_job", job,
                             "filesystem", fs);
                 }
-                m.add("zreplj_filesystem_failed", f.failed() ? 1 : 0, "job", job, "filesystem", fs);
+                m.add("zreplj_filesystem_failed", f.failed() ? 1 : 0, "zreplj_job", job, "filesystem", fs);
                 PassTotals.FilesystemTotals t = totals.filesystems().get(fs);
                 if (t != null) {
-                    m.add("zreplj_replicated_bytes", t.bytes(), "job", job, "filesystem", fs);
-                    m.add("zreplj_replication_steps", t.steps(), "job", job, "filesystem", fs);
+                    m.add("zreplj_replicated_bytes", t.bytes(), "zreplj_job", job, "filesystem", fs);
+                    m.add("zreplj_replication_steps", t.steps(), "zreplj_job", job, "filesystem", fs);
                     for (Map.Entry<String, Long> e : t.failures().entrySet()) {
-                        m.add("zreplj_replication_failures", e.getValue(), "job", job, "filesystem", fs, "kind", e.getKey());
+                        m.add("zreplj_replication_failures", e.getValue(), "zreplj_job", job, "filesystem", fs, "kind", e.getKey());
                     }
-                    t.snapshots().forEach((side, n) -> m.add("zreplj_snapshots", n, "job", job, "filesystem", fs,
+                    t.snapshots().forEach((side, n) -> m.add("zreplj_snapshots", n, "zreplj_job", job, "filesystem", fs,
                             "side", side));
                 }
             }

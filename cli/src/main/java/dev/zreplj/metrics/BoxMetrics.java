@@ -59,15 +59,15 @@ public final class BoxMetrics implements MultiCollector {
                     Long at = epochSeconds(e.getValue().received());
                     if (at != null) {
                         newest = Math.max(newest, at);
-                        m.add("zreplj_box_last_received_timestamp_seconds", at, "job", job.name(), "client", client,
+                        m.add("zreplj_box_last_received_timestamp_seconds", at, "zreplj_job", job.name(), "client", client,
                                 "filesystem", e.getKey());
                     }
                 }
-                m.add("zreplj_box_client_last_received_timestamp_seconds", newest, "job", job.name(), "client", client);
-                m.add("zreplj_box_client_filesystems", filesystems.size(), "job", job.name(), "client", client);
+                m.add("zreplj_box_client_last_received_timestamp_seconds", newest, "zreplj_job", job.name(), "client", client);
+                m.add("zreplj_box_client_filesystems", filesystems.size(), "zreplj_job", job.name(), "client", client);
                 totals.filesystems().forEach((fs, t) -> {
-                    m.add("zreplj_box_receives", t.receives(), "job", job.name(), "client", client, "filesystem", fs);
-                    m.add("zreplj_box_received_bytes", t.bytes(), "job", job.name(), "client", client, "filesystem", fs);
+                    m.add("zreplj_box_receives", t.receives(), "zreplj_job", job.name(), "client", client, "filesystem", fs);
+                    m.add("zreplj_box_received_bytes", t.bytes(), "zreplj_job", job.name(), "client", client, "filesystem", fs);
                 });
             }
         }

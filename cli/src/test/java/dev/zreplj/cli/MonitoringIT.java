@@ -106,27 +106,27 @@ class MonitoringIT {
             String agent = Files.readString(agentProm);
             Promtool.Result agentCheck = Promtool.checkMetrics(agent);
             assertEquals(new Promtool.Result(0, ""), agentCheck, agent);
-            String fs = "{filesystem=\"" + home + "\",job=\"" + JOB + "\"}";
+            String fs = "{filesystem=\"" + home + "\",zreplj_job=\"" + JOB + "\"}";
             double bytes = value(agent, "zreplj_replicated_bytes_total" + fs);
             assertTrue(bytes > 1 << 20, "the random MiB and the stream's overhead, not " + bytes + ":\n" + agent);
             assertEquals(1.0, value(agent, "zreplj_replication_steps_total" + fs), agent);
-            assertEquals(1.0, value(agent, "zreplj_passes_total{job=\"" + JOB + "\"}"), agent);
-            assertEquals(0.0, value(agent, "zreplj_pass_failed{job=\"" + JOB + "\"}"), agent);
+            assertEquals(1.0, value(agent, "zreplj_passes_total{zreplj_job=\"" + JOB + "\"}"), agent);
+            assertEquals(0.0, value(agent, "zreplj_pass_failed{zreplj_job=\"" + JOB + "\"}"), agent);
             double success = value(agent, "zreplj_filesystem_last_success_timestamp_seconds" + fs);
             assertTrue(success >= before && success <= after, success + " not within the pass:\n" + agent);
-            assertEquals(1.0, value(agent, "zreplj_snapshots{filesystem=\"" + home + "\",job=\"" + JOB
-                    + "\",side=\"sender\"}"), agent);
+            assertEquals(1.0, value(agent, "zreplj_snapshots{filesystem=\"" + home + "\",side=\"sender\",zreplj_job=\""
+                    + JOB + "\"}"), agent);
 
             String box = Files.readString(boxProm);
             Promtool.Result boxCheck = Promtool.checkMetrics(box);
             assertEquals(new Promtool.Result(0, ""), boxCheck, box);
             double received = value(box, "zreplj_box_client_last_received_timestamp_seconds{client=\"laptop\","
-                    + "job=\"backups\"}");
+                    + "zreplj_job=\"backups\"}");
             assertTrue(received >= before && received <= after, received + " not within the pass:\n" + box);
             assertEquals(0.0, value(box, "zreplj_box_client_last_received_timestamp_seconds{client=\"other\","
-                    + "job=\"backups\"}"), "a client that never connected is at 0:\n" + box);
+                    + "zreplj_job=\"backups\"}"), "a client that never connected is at 0:\n" + box);
             assertEquals(bytes, value(box, "zreplj_box_received_bytes_total{client=\"laptop\",filesystem=\"" + home
-                    + "\",job=\"backups\"}"), "the box counted the bytes the agent sent:\n" + box);
+                    + "\",zreplj_job=\"backups\"}"), "the box counted the bytes the agent sent:\n" + box);
 
             // The box is gone: the pass fails and says so in the textfile; the counters keep counting.
             int closed;
@@ -138,9 +138,9 @@ class MonitoringIT {
             assertEquals(1, cut.exit(), cut::toString);
             String failed = Files.readString(agentProm);
             assertEquals(new Promtool.Result(0, ""), Promtool.checkMetrics(failed), failed);
-            assertEquals(1.0, value(failed, "zreplj_pass_failed{job=\"" + JOB + "\"}"), failed);
-            assertEquals(2.0, value(failed, "zreplj_passes_total{job=\"" + JOB + "\"}"), failed);
-            assertEquals(1.0, value(failed, "zreplj_stage_failures_total{job=\"" + JOB + "\",stage=\"connect\"}"), failed);
+            assertEquals(1.0, value(failed, "zreplj_pass_failed{zreplj_job=\"" + JOB + "\"}"), failed);
+            assertEquals(2.0, value(failed, "zreplj_passes_total{zreplj_job=\"" + JOB + "\"}"), failed);
+            assertEquals(1.0, value(failed, "zreplj_stage_failures_total{stage=\"connect\",zreplj_job=\"" + JOB + "\"}"), failed);
             assertEquals(success, value(failed, "zreplj_filesystem_last_success_timestamp_seconds" + fs),
                     "the last success stays where it was:\n" + failed);
             try (var files = Files.list(agentProm.getParent())) {
@@ -183,7 +183,7 @@ class MonitoringIT {
                                 HttpResponse.BodyHandlers.ofString());
                         assertEquals(200, r.statusCode(), r::body);
                         body = r.body();
-                        if (body.contains("zreplj_passes_total{job=\"" + JOB + "\"} 2.0")) {
+                        if (body.contains("zreplj_passes_total{zreplj_job=\"" + JOB + "\"} 2.0")) {
                             break;
                         }
                     } catch (java.net.ConnectException notYet) {
@@ -196,7 +196,7 @@ class MonitoringIT {
                 agent.waitFor();
             }
             assertEquals(new Promtool.Result(0, ""), Promtool.checkMetrics(body), body);
-            assertEquals(0.0, value(body, "zreplj_pass_failed{job=\"" + JOB + "\"}"), body);
+            assertEquals(0.0, value(body, "zreplj_pass_failed{zreplj_job=\"" + JOB + "\"}"), body);
             assertContains(e.killedAgentLog(), "serving Prometheus metrics on [127.0.0.1:" + port + "]",
                     new EndToEnd.Run(0, e.killedAgentLog(), ""));
         }

@@ -78,28 +78,28 @@ class MetricsTest {
         Promtool.assertClean(text);
         long t0 = T0.getEpochSecond();
         for (String line : List.of(
-                "zreplj_pass_last_attempt_timestamp_seconds{job=\"laptop\"} " + (t0 + 600) + ".0",
-                "zreplj_pass_last_success_timestamp_seconds{job=\"laptop\"} " + t0 + ".0",
-                "zreplj_pass_last_attempt_timestamp_seconds{job=\"never_ran\"} 0.0",
-                "zreplj_pass_last_success_timestamp_seconds{job=\"never_ran\"} 0.0",
-                "zreplj_pass_failed{job=\"laptop\"} 1.0",
-                "zreplj_pass_duration_seconds{job=\"laptop\"} 3.0",
-                "zreplj_passes_total{job=\"laptop\"} 2.0",
-                "zreplj_pass_failures_total{job=\"laptop\"} 1.0",
-                "zreplj_stage_failures_total{job=\"laptop\",stage=\"replicate\"} 1.0",
-                "zreplj_pruned_snapshots_total{job=\"laptop\",side=\"sender\"} 3.0",
-                "zreplj_filesystem_last_success_timestamp_seconds{filesystem=\"rpool/home\",job=\"laptop\"} "
+                "zreplj_pass_last_attempt_timestamp_seconds{zreplj_job=\"laptop\"} " + (t0 + 600) + ".0",
+                "zreplj_pass_last_success_timestamp_seconds{zreplj_job=\"laptop\"} " + t0 + ".0",
+                "zreplj_pass_last_attempt_timestamp_seconds{zreplj_job=\"never_ran\"} 0.0",
+                "zreplj_pass_last_success_timestamp_seconds{zreplj_job=\"never_ran\"} 0.0",
+                "zreplj_pass_failed{zreplj_job=\"laptop\"} 1.0",
+                "zreplj_pass_duration_seconds{zreplj_job=\"laptop\"} 3.0",
+                "zreplj_passes_total{zreplj_job=\"laptop\"} 2.0",
+                "zreplj_pass_failures_total{zreplj_job=\"laptop\"} 1.0",
+                "zreplj_stage_failures_total{stage=\"replicate\",zreplj_job=\"laptop\"} 1.0",
+                "zreplj_pruned_snapshots_total{side=\"sender\",zreplj_job=\"laptop\"} 3.0",
+                "zreplj_filesystem_last_success_timestamp_seconds{filesystem=\"rpool/home\",zreplj_job=\"laptop\"} "
                         + (t0 + 600) + ".0",
-                "zreplj_filesystem_last_success_timestamp_seconds{filesystem=\"rpool/src\",job=\"laptop\"} " + t0 + ".0",
-                "zreplj_filesystem_failed{filesystem=\"rpool/src\",job=\"laptop\"} 1.0",
-                "zreplj_filesystem_failed{filesystem=\"rpool/home\",job=\"laptop\"} 0.0",
-                "zreplj_replicated_bytes_total{filesystem=\"rpool/home\",job=\"laptop\"} 1500.0",
-                "zreplj_replication_steps_total{filesystem=\"rpool/home\",job=\"laptop\"} 4.0",
-                "zreplj_replication_failures_total{filesystem=\"rpool/src\",job=\"laptop\",kind=\"connection_lost\"} 1.0",
-                "zreplj_snapshots{filesystem=\"rpool/home\",job=\"laptop\",side=\"sender\"} 1.0")) {
+                "zreplj_filesystem_last_success_timestamp_seconds{filesystem=\"rpool/src\",zreplj_job=\"laptop\"} " + t0 + ".0",
+                "zreplj_filesystem_failed{filesystem=\"rpool/src\",zreplj_job=\"laptop\"} 1.0",
+                "zreplj_filesystem_failed{filesystem=\"rpool/home\",zreplj_job=\"laptop\"} 0.0",
+                "zreplj_replicated_bytes_total{filesystem=\"rpool/home\",zreplj_job=\"laptop\"} 1500.0",
+                "zreplj_replication_steps_total{filesystem=\"rpool/home\",zreplj_job=\"laptop\"} 4.0",
+                "zreplj_replication_failures_total{filesystem=\"rpool/src\",kind=\"connection_lost\",zreplj_job=\"laptop\"} 1.0",
+                "zreplj_snapshots{filesystem=\"rpool/home\",side=\"sender\",zreplj_job=\"laptop\"} 1.0")) {
             assertSample(text, line);
         }
-        assertFalse(text.contains("zreplj_pass_failed{job=\"never_ran\"}"), "a job that never ran has no last pass");
+        assertFalse(text.contains("zreplj_pass_failed{zreplj_job=\"never_ran\"}"), "a job that never ran has no last pass");
         try (var files = Files.list(textfile.getParent())) {
             assertEquals(List.of(".zreplj.prom.lock", "zreplj.prom"),
                     files.map(p -> p.getFileName().toString()).sorted().toList(), "no temp file left behind");
@@ -145,14 +145,14 @@ class MetricsTest {
         Promtool.assertClean(text);
         long received = Instant.parse("2026-11-30T12:00:03Z").getEpochSecond();
         for (String line : List.of(
-                "zreplj_box_client_last_received_timestamp_seconds{client=\"laptop\",job=\"backups\"} " + received + ".0",
-                "zreplj_box_client_last_received_timestamp_seconds{client=\"desktop\",job=\"backups\"} 0.0",
-                "zreplj_box_client_filesystems{client=\"laptop\",job=\"backups\"} 2.0",
-                "zreplj_box_client_filesystems{client=\"desktop\",job=\"backups\"} 0.0",
-                "zreplj_box_last_received_timestamp_seconds{client=\"laptop\",filesystem=\"rpool/src\",job=\"backups\"} "
+                "zreplj_box_client_last_received_timestamp_seconds{client=\"laptop\",zreplj_job=\"backups\"} " + received + ".0",
+                "zreplj_box_client_last_received_timestamp_seconds{client=\"desktop\",zreplj_job=\"backups\"} 0.0",
+                "zreplj_box_client_filesystems{client=\"laptop\",zreplj_job=\"backups\"} 2.0",
+                "zreplj_box_client_filesystems{client=\"desktop\",zreplj_job=\"backups\"} 0.0",
+                "zreplj_box_last_received_timestamp_seconds{client=\"laptop\",filesystem=\"rpool/src\",zreplj_job=\"backups\"} "
                         + Instant.parse("2026-11-30T11:00:00Z").getEpochSecond() + ".0",
-                "zreplj_box_receives_total{client=\"laptop\",filesystem=\"rpool/home\",job=\"backups\"} 3.0",
-                "zreplj_box_received_bytes_total{client=\"laptop\",filesystem=\"rpool/home\",job=\"backups\"} 4096.0")) {
+                "zreplj_box_receives_total{client=\"laptop\",filesystem=\"rpool/home\",zreplj_job=\"backups\"} 3.0",
+                "zreplj_box_received_bytes_total{client=\"laptop\",filesystem=\"rpool/home\",zreplj_job=\"backups\"} 4096.0")) {
             assertSample(text, line);
         }
     }
@@ -164,14 +164,14 @@ class MetricsTest {
                 "127.0.0.1:0")), new AgentMetrics(state, List.of("laptop")))) {
             URI uri = URI.create("http://127.0.0.1:" + endpoint.ports().get(0) + "/metrics");
             String before = http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).body();
-            assertTrue(before.contains("zreplj_passes_total{job=\"laptop\"} 0.0"), before);
+            assertTrue(before.contains("zreplj_passes_total{zreplj_job=\"laptop\"} 0.0"), before);
 
             record(pass(1000, null, 1), T0, Duration.ofSeconds(2));
             HttpResponse<String> after = http.send(HttpRequest.newBuilder(uri).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(200, after.statusCode());
-            assertTrue(after.body().contains("zreplj_passes_total{job=\"laptop\"} 1.0"), after.body());
-            assertTrue(after.body().contains("zreplj_replicated_bytes_total{filesystem=\"rpool/home\",job=\"laptop\"}"
+            assertTrue(after.body().contains("zreplj_passes_total{zreplj_job=\"laptop\"} 1.0"), after.body());
+            assertTrue(after.body().contains("zreplj_replicated_bytes_total{filesystem=\"rpool/home\",zreplj_job=\"laptop\"}"
                     + " 1000.0"), after.body());
             Promtool.assertClean(after.body());
         }
