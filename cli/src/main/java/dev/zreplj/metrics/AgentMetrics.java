@@ -41,7 +41,7 @@ public final class AgentMetrics implements MultiCollector {
                 .counter("zreplj_passes", "Passes of the job.")
                 .counter("zreplj_pass_failures", "Passes of the job that failed at some stage or filesystem.")
                 .counter("zreplj_stage_failures", "Failed stages of the job's passes, by stage.")
-                .counter("zreplj_pruned_snapshots", "Snapshots destroyed by the job's pruning, by side.")
+                .counter("zreplj_pruned_snapshots", "Snapshots destroyed by the pruning of the job's passes, by side.")
                 .gauge("zreplj_filesystem_last_attempt_timestamp_seconds", "When a pass last tried the filesystem.")
                 .gauge("zreplj_filesystem_last_success_timestamp_seconds",
                         "When the filesystem was last replicated or found up to date (0: never).")
