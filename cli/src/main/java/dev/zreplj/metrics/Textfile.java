@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * The metrics file for node_exporter's textfile collector, replaced atomically (temp file in the same
@@ -33,7 +34,7 @@ public final class Textfile {
                 PrometheusTextFormatWriter.create().write(out, metrics.collect(), EscapingScheme.DEFAULT);
             }
             // node_exporter runs as its own user: the file must be readable by it.
-            Files.setPosixFilePermissions(temp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-r--r--"));
             Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         }
     }

@@ -123,7 +123,7 @@ class MetricsTest {
 
     @Test
     void promtoolRejectsWhatIsNotTheExpositionFormat() throws Exception {
-        // The check the other tests rely on does fail: a counter without _total and a duplicated series.
+        // The check the other tests rely on does fail: here on a counter without _total.
         Promtool.Result r = Promtool.checkMetrics("# HELP x_bytes A.\n# TYPE x_bytes counter\nx_bytes 1\n");
         assertNotEquals(0, r.exit(), r::toString);
     }
