@@ -5,6 +5,9 @@ import dev.zreplj.agent.JobStatusStore;
 import dev.zreplj.agent.PushPass;
 import dev.zreplj.config.Config;
 import dev.zreplj.config.PushJob;
+import dev.zreplj.metrics.AgentMetrics;
+import dev.zreplj.metrics.PassTotals;
+import dev.zreplj.metrics.Textfile;
 import dev.zreplj.prune.PruneReport;
 import dev.zreplj.replication.FilesystemResult;
 import dev.zreplj.zfs.Zfs;
@@ -12,11 +15,16 @@ import dev.zreplj.zfs.ZfsException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Instant;
-import org.slf4j.LoggerFactory;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** What {@code agent once} and {@code agent run} share: picking jobs, finding zfs, the summary. */
 final class AgentJobs {
+    private static final Logger log = LoggerFactory.getLogger(AgentJobs.class);
+
     private AgentJobs() {
     }
 
@@ -53,17 +61,39 @@ final class AgentJobs {
         }
     }
 
-    /** Prints the pass's summary and records it for {@code zreplj status}; a status file that cannot be written is logged, not fatal. */
-    static void report(Config config, PushPass.Result result, Output output, PrintStream out) {
+    /**
+     * Prints the pass's summary, records it for {@code zreplj status} and the metrics, and rewrites the
+     * metrics textfile when one is configured; a file that cannot be written is logged, not fatal.
+     */
+    static void report(Config config, PushPass.Result result, Duration took, Output output, PrintStream out) {
         if (output.prints(result.failed())) {
             printSummary(result, output == Output.DETAIL, out);
         }
+        Path state = config.global().stateDir();
+        Instant now = Instant.now();
         try {
-            new JobStatusStore(config.global().stateDir()).record(result, Instant.now());
+            new JobStatusStore(state).record(result, now);
         } catch (IOException e) {
-            LoggerFactory.getLogger(AgentJobs.class).warn("cannot write the status file for job {}: {}", result.job(),
-                    e.getMessage());
+            log.warn("cannot write the status file for job {}: {}", result.job(), e.getMessage());
         }
+        try {
+            PassTotals.record(state, result, took, now);
+        } catch (IOException e) {
+            log.warn("cannot count the pass of job {} for the metrics: {}", result.job(), e.getMessage());
+        }
+        Path textfile = config.global().metricsTextfile();
+        if (textfile != null) {
+            try {
+                Textfile.write(textfile, metrics(config));
+            } catch (IOException | RuntimeException e) {
+                log.warn("cannot write the metrics textfile {}: {}", textfile, e.getMessage());
+            }
+        }
+    }
+
+    /** Every push job's metrics, also of jobs this command did not run. */
+    static AgentMetrics metrics(Config config) {
+        return new AgentMetrics(config.global().stateDir(), config.pushJobs().stream().map(PushJob::name).toList());
     }
 
     /** @param detail also why each snapshot was kept, which every pass would otherwise repeat */

@@ -7,6 +7,7 @@ import dev.zreplj.config.PushJob;
 import dev.zreplj.config.Snapshotting;
 import dev.zreplj.zfs.Zfs;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -37,12 +38,20 @@ final class AgentOnceCommand implements Callable<Integer> {
                 }
             }
         }
+        // Not under cron (quiet): it would mail the same warning every pass; configcheck says it too.
+        if (!config.global().monitoring().isEmpty() && parent.parent.output() != Output.QUIET) {
+            System.err.println("zreplj: warning: global.monitoring is served by 'agent run' only; 'agent once' ends"
+                    + " after its pass and serves no endpoint: set global.zreplj.metrics.textfile for node_exporter's"
+                    + " textfile collector (docs/monitoring.md)");
+        }
         boolean failed = false;
         try (JobLock lock = AgentJobs.lock(config, selected)) {
             Zfs zfs = AgentJobs.zfs(config);
             for (PushJob job : selected) {
+                long started = System.nanoTime();
                 PushPass.Result result = new PushPass(job, zfs, Clock.systemDefaultZone()).run(snapshot, false);
-                AgentJobs.report(config, result, parent.parent.output(), System.out);
+                AgentJobs.report(config, result, Duration.ofNanos(System.nanoTime() - started), parent.parent.output(),
+                        System.out);
                 failed |= result.failed();
             }
         }

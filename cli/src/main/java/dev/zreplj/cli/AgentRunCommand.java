@@ -3,9 +3,12 @@ package dev.zreplj.cli;
 import dev.zreplj.agent.JobLock;
 import dev.zreplj.agent.PushPass;
 import dev.zreplj.config.Config;
+import dev.zreplj.config.PrometheusListener;
 import dev.zreplj.config.PushJob;
 import dev.zreplj.config.Snapshotting;
+import dev.zreplj.metrics.MetricsEndpoint;
 import dev.zreplj.zfs.Zfs;
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -41,7 +44,8 @@ final class AgentRunCommand implements Callable<Integer> {
                 tick = s.interval();
             }
         }
-        try (JobLock lock = AgentJobs.lock(config, jobs)) {
+        try (JobLock lock = AgentJobs.lock(config, jobs);
+             MetricsEndpoint endpoint = endpoint(config)) {
             Zfs zfs = AgentJobs.zfs(config);
             log.info("agent: {} push job{}, checking every {} s", jobs.size(), jobs.size() == 1 ? "" : "s",
                     tick.toSeconds());
@@ -50,14 +54,32 @@ final class AgentRunCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private static void loop(Config config, List<PushJob> jobs, Zfs zfs, Duration tick, Output output) throws InterruptedException {
+    /** zrepl's global.monitoring; null when none is configured. */
+    private static MetricsEndpoint endpoint(Config config) throws CliException {
+        List<PrometheusListener> listeners = config.global().monitoring();
+        if (listeners.isEmpty()) {
+            return null;
+        }
+        try {
+            MetricsEndpoint endpoint = MetricsEndpoint.start(listeners, AgentJobs.metrics(config));
+            log.info("agent: serving Prometheus metrics on {} (ports {})", listeners.stream()
+                    .map(PrometheusListener::listen).toList(), endpoint.ports());
+            return endpoint;
+        } catch (IOException e) {
+            throw CliException.failure(e.getMessage());
+        }
+    }
+
+    private static void loop(Config config, List<PushJob> jobs, Zfs zfs, Duration tick, Output output)
+            throws InterruptedException {
         Map<String, Boolean> healthy = new HashMap<>();
         while (!Thread.currentThread().isInterrupted()) {
             for (PushJob job : jobs) {
                 boolean retry = !healthy.getOrDefault(job.name(), false);
+                long started = System.nanoTime();
                 PushPass.Result result = new PushPass(job, zfs, Clock.systemDefaultZone()).run(false, !retry);
                 if (retry || result.snapshotTaken().isPresent() || result.failed()) {
-                    AgentJobs.report(config, result, output, System.out);
+                    AgentJobs.report(config, result, Duration.ofNanos(System.nanoTime() - started), output, System.out);
                     healthy.put(job.name(), !result.failed());
                 }
             }

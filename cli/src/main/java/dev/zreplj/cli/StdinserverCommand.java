@@ -1,6 +1,8 @@
 package dev.zreplj.cli;
 
 import dev.zreplj.config.Config;
+import dev.zreplj.metrics.BoxMetrics;
+import dev.zreplj.metrics.Textfile;
 import dev.zreplj.stdinserver.StdinServer;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.InvalidNameException;
@@ -11,7 +13,10 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -44,9 +49,22 @@ final class StdinserverCommand implements Callable<Integer> {
             Zfs zfs = config.global().zfsBinary() != null ? new Zfs(config.global().zfsBinary()) : Zfs.locate();
             InputStream in = new BufferedInputStream(new InterruptibleStdin(), BUFFER);
             OutputStream out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 64 << 10);
-            return new StdinServer(config, clientId, zfs, in, out, System.err).run();
+            return new StdinServer(config, clientId, zfs, in, out, System.err, () -> writeTextfile(config)).run();
         } finally {
             System.setOut(previousOut);
+        }
+    }
+
+    /** After each receive: the box's metrics for every client, when a textfile is configured. */
+    private static void writeTextfile(Config config) {
+        Path textfile = config.global().metricsTextfile();
+        if (textfile == null) {
+            return;
+        }
+        try {
+            Textfile.write(textfile, new BoxMetrics(config.global().stateDir(), config.sinkJobs()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(textfile + ": " + e.getMessage(), e);
         }
     }
 }

@@ -42,15 +42,15 @@ class ConfigcheckCommandTest {
     @Test
     void zreplKeysWithoutEffectAreWarnedOneLineEachAndTheConfigStaysValid() throws Exception {
         Path file = dir.resolve("zreplj.yml");
-        Files.writeString(file, "global:\n  monitoring:\n    - {type: prometheus, listen: ':9811'}\n"
+        Files.writeString(file, "global:\n  monitoring:\n    - {type: prometheus, listen: ':9811', listen_freebind: true}\n"
                 + TestConfigs.PUSH_AND_SINK.replace("    filesystems:", String.join("\n",
                 "    replication:",
                 "      concurrency: {steps: 4, size_estimates: 2}",
                 "    filesystems:")));
         CliRun run = CliRun.of("--config", file.toString(), "configcheck");
         String p = "zreplj: warning: " + file + ":";
-        assertEquals(new CliRun(0, "", p + "2:3: 'monitoring' has no effect in zreplj: zreplj has no Prometheus "
-                + "endpoint yet; use 'zreplj status' (monitoring-plugin exit codes) or 'zreplj status --json'\n"
+        assertEquals(new CliRun(0, "", p + "3:43: 'listen_freebind' has no effect in zreplj: the JDK cannot set IP_FREEBIND;"
+                + " start 'agent run' after the address exists (systemd: After=network-online.target)\n"
                 + p + "14:21: 'steps' has no effect in zreplj: zreplj runs one step per SSH exec channel at a time; "
                 + "set connect.channels (default 2) instead\n"
                 + p + "14:31: 'size_estimates' has no effect in zreplj: zreplj estimates each step's size just "

@@ -145,19 +145,67 @@ public final class ConfigLoader {
     private static Global readGlobal(YamlMapping g) throws ConfigException {
         g.allowOnly("logging", "monitoring", "control", "serve", "zreplj");
         warnIfSet(g, "logging", "zreplj logs to stderr (the journal under systemd); -v adds detail");
-        warnIfSet(g, "monitoring", "zreplj has no Prometheus endpoint yet; use 'zreplj status' (monitoring-plugin "
-                + "exit codes) or 'zreplj status --json'");
         warnIfSet(g, "control", "zreplj has no daemon control socket; use 'zreplj status' and 'zreplj agent once'");
         warnIfSet(g, "serve", "sshd starts 'zreplj stdinserver' directly, so no stdinserver socket directory is used");
+        List<PrometheusListener> monitoring = g.has("monitoring") ? readMonitoring(g) : List.of();
         Optional<YamlMapping> own = g.optionalMapping("zreplj");
         if (own.isEmpty()) {
-            return Global.defaults();
+            return new Global(Global.DEFAULT_STATE_DIR, null, StatusThresholds.DEFAULTS, null, monitoring);
         }
-        YamlMapping z = own.get().allowOnly("state_dir", "zfs_binary", "status");
+        YamlMapping z = own.get().allowOnly("state_dir", "zfs_binary", "status", "metrics");
         Path stateDir = z.has("state_dir") ? absolutePath(z, "state_dir") : Global.DEFAULT_STATE_DIR;
         Path zfs = z.has("zfs_binary") ? absolutePath(z, "zfs_binary") : null;
         Optional<YamlMapping> status = z.optionalMapping("status");
-        return new Global(stateDir, zfs, status.isEmpty() ? StatusThresholds.DEFAULTS : readStatus(status.get()));
+        Path textfile = null;
+        Optional<YamlMapping> metrics = z.optionalMapping("metrics");
+        if (metrics.isPresent()) {
+            YamlMapping m = metrics.get().allowOnly("textfile");
+            if (m.has("textfile")) {
+                textfile = absolutePath(m, "textfile");
+                if (!textfile.getFileName().toString().endsWith(".prom")) {
+                    throw m.source().error(m.require("textfile"), m.label("textfile") + " must end in .prom, the"
+                            + " only files node_exporter's textfile collector reads, not '" + textfile + "'");
+                }
+            }
+        }
+        return new Global(stateDir, zfs, status.isEmpty() ? StatusThresholds.DEFAULTS : readStatus(status.get()),
+                textfile, monitoring);
+    }
+
+    /** zrepl's {@code monitoring: [{type: prometheus, listen: ':9811', listen_freebind: true}]}. */
+    private static List<PrometheusListener> readMonitoring(YamlMapping g) throws ConfigException {
+        YamlSource src = g.source();
+        List<PrometheusListener> out = new ArrayList<>();
+        for (Node n : src.sequence(g.require("monitoring"), "'monitoring'")) {
+            YamlMapping m = src.mapping(n, "each monitoring entry").allowOnly("type", "listen", "listen_freebind");
+            String type = m.string("type");
+            if (!type.equals("prometheus")) {
+                throw src.error(m.require("type"), "monitoring type '" + type + "' is not supported (prometheus is)");
+            }
+            Node listenNode = m.require("listen");
+            String listen = src.nonEmptyString(listenNode, m.label("listen"));
+            int colon = listen.lastIndexOf(':');
+            String host = colon < 0 ? "" : listen.substring(0, colon);
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            int port;
+            try {
+                port = colon < 0 ? -1 : Integer.parseInt(listen.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                port = -1;
+            }
+            if (port < 0 || port > 65535) {
+                throw src.error(listenNode, m.label("listen") + " must be HOST:PORT or :PORT (e.g. ':9811',"
+                        + " '127.0.0.1:9811'), not '" + listen + "'");
+            }
+            if (m.bool("listen_freebind", false)) {
+                src.warn(m.keyNode("listen_freebind"), "'listen_freebind' has no effect in zreplj: the JDK cannot set"
+                        + " IP_FREEBIND; start 'agent run' after the address exists (systemd: After=network-online.target)");
+            }
+            out.add(new PrometheusListener(host.isEmpty() ? null : host, port, listen));
+        }
+        return out;
     }
 
     private static StatusThresholds readStatus(YamlMapping s) throws ConfigException {

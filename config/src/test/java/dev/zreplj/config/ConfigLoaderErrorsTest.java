@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -387,5 +388,32 @@ class ConfigLoaderErrorsTest {
                 new ConfigLoader().load(file).global().status());
         Files.writeString(file, "jobs: []\n");
         assertEquals(StatusThresholds.DEFAULTS, new ConfigLoader().load(file).global().status());
+    }
+
+    @Test
+    void monitoringAndMetricsTextfile() throws Exception {
+        assertEquals("3:34: 'listen' must be HOST:PORT or :PORT (e.g. ':9811', '127.0.0.1:9811'), not '9811'",
+                error("global:\n  monitoring:\n    - {type: prometheus, listen: '9811'}\njobs: []\n"));
+        assertEquals("3:34: 'listen' must be HOST:PORT or :PORT (e.g. ':9811', '127.0.0.1:9811'), not ':http'",
+                error("global:\n  monitoring:\n    - {type: prometheus, listen: ':http'}\njobs: []\n"));
+        assertEquals("3:14: monitoring type 'statsd' is not supported (prometheus is)",
+                error("global:\n  monitoring:\n    - {type: statsd, listen: ':9811'}\njobs: []\n"));
+        assertEquals("4:17: 'textfile' must end in .prom, the only files node_exporter's textfile collector reads,"
+                + " not '/var/lib/node/zreplj.txt'",
+                error("global:\n  zreplj:\n    metrics:\n      textfile: /var/lib/node/zreplj.txt\njobs: []\n"));
+        assertEquals("4:17: 'textfile' must be an absolute path, not 'zreplj.prom'",
+                error("global:\n  zreplj:\n    metrics:\n      textfile: zreplj.prom\njobs: []\n"));
+
+        Path file = dir.resolve("zreplj.yml");
+        Files.writeString(file, "global:\n  monitoring:\n    - {type: prometheus, listen: '[::1]:9811'}\n"
+                + "    - {type: prometheus, listen: ':9812'}\n  zreplj:\n    metrics:\n"
+                + "      textfile: /var/lib/prometheus/node-exporter/zreplj.prom\njobs: []\n");
+        Global g = new ConfigLoader().load(file).global();
+        assertEquals(List.of(new PrometheusListener("::1", 9811, "[::1]:9811"), new PrometheusListener(null, 9812, ":9812")),
+                g.monitoring());
+        assertEquals(Path.of("/var/lib/prometheus/node-exporter/zreplj.prom"), g.metricsTextfile());
+        Files.writeString(file, "jobs: []\n");
+        assertEquals(new Global(Global.DEFAULT_STATE_DIR, null), new ConfigLoader().load(file).global(),
+                "no textfile and no endpoint unless configured");
     }
 }

@@ -46,7 +46,8 @@ class ConfigLoaderGoodTest {
         Path file = resource("push.yml");
         Config config = new ConfigLoader().load(file);
         assertEquals(file, config.file());
-        assertEquals(new Global(Path.of("/var/lib/zreplj-test"), Path.of("/sbin/zfs")), config.global());
+        assertEquals(new Global(Path.of("/var/lib/zreplj-test"), Path.of("/sbin/zfs"), StatusThresholds.DEFAULTS, null,
+                List.of(new PrometheusListener(null, 9811, ":9811"))), config.global());
         assertEquals(2, config.jobs().size());
 
         PushJob full = (PushJob) config.job("laptop_to_backup").orElseThrow();

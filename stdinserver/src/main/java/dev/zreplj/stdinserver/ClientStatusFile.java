@@ -71,7 +71,7 @@ public final class ClientStatusFile {
         }
     }
 
-    private static LockFile lockWithin(Path lockFile) throws IOException, InterruptedException {
+    static LockFile lockWithin(Path lockFile) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + LOCK_WAIT.toNanos();
         while (true) {
             LockFile lock = LockFile.tryLock(lockFile);

@@ -40,8 +40,12 @@ final class ReceiveHandler {
     private final Placeholders placeholders;
     private final ReceiverHolds holds;
     private final BoxLog log;
+    private final Runnable received;
 
-    ReceiveHandler(Zfs zfs, Conversation conversation, Placeholders placeholders, ReceiverHolds holds, BoxLog log) {
+    /** @param received called after each receive is recorded (the box's metrics textfile) */
+    ReceiveHandler(Zfs zfs, Conversation conversation, Placeholders placeholders, ReceiverHolds holds, BoxLog log,
+                   Runnable received) {
+        this.received = received;
         this.zfs = zfs;
         this.conversation = conversation;
         this.pump = new StreamPump(conversation);
@@ -157,7 +161,7 @@ final class ReceiveHandler {
                 zfs.setProperty(target, Placeholders.PLACEHOLDER_PROPERTY, "off");
             }
             log.info("received " + received + " (" + bytes + " bytes)");
-            afterReceive(session, cmd.path(), received, versions);
+            afterReceive(session, cmd.path(), received, versions, bytes);
             conversation.send(FrameType.RESULT, new ReceiveResult(bytes, received.guid()));
         } catch (ZfsException e) {
             conversation.reply(new ErrorReply(ErrorCodes.ZFS, e.getMessage(), e.stderr()));
@@ -170,8 +174,8 @@ final class ReceiveHandler {
      * The snapshot is safely received whatever happens here; a failure to protect or record it is logged,
      * and the next receive repairs both.
      */
-    private void afterReceive(Session session, String path, ZfsVersion received, List<ZfsVersion> versions)
-            throws InterruptedException {
+    private void afterReceive(Session session, String path, ZfsVersion received, List<ZfsVersion> versions,
+                              long bytes) throws InterruptedException {
         if (session.pushJob() == null) {
             log.info("the agent named no job, so " + received + " gets no last-received hold");
         } else {
@@ -186,6 +190,16 @@ final class ReceiveHandler {
                     Instant.now());
         } catch (IOException e) {
             log.refused("cannot record the status of " + received + ": " + e.getMessage());
+        }
+        try {
+            ReceiveTotals.add(session.stateDir(), session.clientId(), path, bytes);
+        } catch (IOException e) {
+            log.refused("cannot count the receive of " + received + " for the metrics: " + e.getMessage());
+        }
+        try {
+            this.received.run();
+        } catch (RuntimeException e) {
+            log.refused("cannot write the metrics after receiving " + received + ": " + e.getMessage());
         }
     }
 

@@ -44,6 +44,7 @@ public final class StdinServer {
     private final Conversation conversation;
     private final PrintStream err;
     private final BoxLog boxLog;
+    private final Runnable received;
 
     public StdinServer(Config config, String clientId, Zfs zfs, InputStream in, OutputStream out) {
         this(config, clientId, zfs, in, out, System.err);
@@ -51,6 +52,13 @@ public final class StdinServer {
 
     public StdinServer(Config config, String clientId, Zfs zfs, InputStream in, OutputStream out,
                        PrintStream err) {
+        this(config, clientId, zfs, in, out, err, () -> { });
+    }
+
+    /** @param received called after each completed receive is recorded; what it throws goes to the box's log */
+    public StdinServer(Config config, String clientId, Zfs zfs, InputStream in, OutputStream out,
+                       PrintStream err, Runnable received) {
+        this.received = received;
         this.config = config;
         this.clientId = clientId;
         this.zfs = zfs;
@@ -143,7 +151,7 @@ public final class StdinServer {
         setUpJail(placeholders, session.jail().root());
         ReceiverHolds holds = new ReceiverHolds(zfs);
         ListHandler list = new ListHandler(zfs, conversation);
-        ReceiveHandler receive = new ReceiveHandler(zfs, conversation, placeholders, holds, boxLog);
+        ReceiveHandler receive = new ReceiveHandler(zfs, conversation, placeholders, holds, boxLog, received);
         DestroyHandler destroy = new DestroyHandler(zfs, conversation, holds, boxLog);
         while (true) {
             idle.expect("the next request", limits.idleTimeout());

@@ -1,0 +1,102 @@
+package dev.zreplj.metrics;
+
+import dev.zreplj.agent.JobStatusStore;
+import dev.zreplj.agent.JobStatusStore.FilesystemStatus;
+import dev.zreplj.agent.JobStatusStore.JobStatus;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent's metrics, read from its state files at every collection: each push job's status file (what
+ * {@code zreplj status} reads) and its counters ({@link PassTotals}). So the textfile {@code agent once}
+ * writes and the endpoint {@code agent run} serves say the same, whichever process ran the pass. A
+ * timestamp that never happened is 0, so that {@code time() - x} alerts on a job that never backed up.
+ */
+public final class AgentMetrics implements MultiCollector {
+    private static final Logger log = LoggerFactory.getLogger(AgentMetrics.class);
+
+    private final Path stateDir;
+    private final List<String> jobs;
+
+    public AgentMetrics(Path stateDir, List<String> jobs) {
+        this.stateDir = stateDir;
+        this.jobs = List.copyOf(jobs);
+    }
+
+    @Override
+    public MetricSnapshots collect() {
+        MetricFamilies m = new MetricFamilies()
+                .gauge("zreplj_pass_last_attempt_timestamp_seconds", "When the job's last pass ended (0: never ran).")
+                .gauge("zreplj_pass_last_success_timestamp_seconds",
+                        "When the job's last pass that failed nowhere ended (0: none yet).")
+                .gauge("zreplj_pass_failed", "1 when the job's last pass failed at some stage or filesystem.")
+                .gauge("zreplj_pass_duration_seconds", "How long the job's last pass took.")
+                .counter("zreplj_passes", "Passes of the job.")
+                .counter("zreplj_pass_failures", "Passes of the job that failed at some stage or filesystem.")
+                .counter("zreplj_stage_failures", "Failed stages of the job's passes, by stage.")
+                .counter("zreplj_pruned_snapshots", "Snapshots destroyed by the pruning of the job's passes, by side.")
+                .gauge("zreplj_filesystem_last_attempt_timestamp_seconds", "When a pass last tried the filesystem.")
+                .gauge("zreplj_filesystem_last_success_timestamp_seconds",
+                        "When the filesystem was last replicated or found up to date (0: never).")
+                .gauge("zreplj_filesystem_last_snapshot_timestamp_seconds", "When a pass last snapshotted the filesystem.")
+                .gauge("zreplj_filesystem_failed", "1 when the filesystem failed or conflicted in the last pass.")
+                .counter("zreplj_replicated_bytes", "Bytes of send streams the box took for the filesystem.")
+                .counter("zreplj_replication_steps", "Replication steps (snapshots sent) completed for the filesystem.")
+                .counter("zreplj_replication_failures", "Failed replication attempts of the filesystem, by kind.")
+                .gauge("zreplj_snapshots", "The filesystem's snapshots on each side after the last prune.");
+        JobStatusStore store = new JobStatusStore(stateDir);
+        for (String job : jobs) {
+            Optional<JobStatus> status;
+            PassTotals totals;
+            try {
+                status = store.read(job);
+                totals = PassTotals.read(stateDir, job);
+            } catch (IOException e) {
+                // Left out rather than guessed: the absent series is what an alert on it notices.
+                log.warn("metrics: job {}: {}", job, e.getMessage());
+                continue;
+            }
+            m.add("zreplj_pass_last_attempt_timestamp_seconds", status.map(JobStatus::lastRun).orElse(0L), "zreplj_job", job);
+            m.add("zreplj_pass_last_success_timestamp_seconds", totals.lastSuccess(), "zreplj_job", job);
+            m.add("zreplj_passes", totals.passes(), "zreplj_job", job);
+            m.add("zreplj_pass_failures", totals.failedPasses(), "zreplj_job", job);
+            totals.stageFailures().forEach((stage, n) -> m.add("zreplj_stage_failures", n, "zreplj_job", job, "stage", stage));
+            totals.pruned().forEach((side, n) -> m.add("zreplj_pruned_snapshots", n, "zreplj_job", job, "side", side));
+            if (status.isEmpty()) {
+                continue;
+            }
+            m.add("zreplj_pass_failed", status.get().failed() ? 1 : 0, "zreplj_job", job);
+            if (totals.passes() > 0) {
+                m.add("zreplj_pass_duration_seconds", totals.lastDurationSeconds(), "zreplj_job", job);
+            }
+            for (FilesystemStatus f : status.get().filesystems()) {
+                String fs = f.filesystem();
+                m.add("zreplj_filesystem_last_attempt_timestamp_seconds", f.lastAttempt(), "zreplj_job", job, "filesystem", fs);
+                m.add("zreplj_filesystem_last_success_timestamp_seconds", f.lastSuccess(), "zreplj_job", job, "filesystem", fs);
+                if (f.lastSnapshot() != null) {
+                    m.add("zreplj_filesystem_last_snapshot_timestamp_seconds", f.lastSnapshot(), "zreplj_job", job,
+                            "filesystem", fs);
+                }
+                m.add("zreplj_filesystem_failed", f.failed() ? 1 : 0, "zreplj_job", job, "filesystem", fs);
+                PassTotals.FilesystemTotals t = totals.filesystems().get(fs);
+                if (t != null) {
+                    m.add("zreplj_replicated_bytes", t.bytes(), "zreplj_job", job, "filesystem", fs);
+                    m.add("zreplj_replication_steps", t.steps(), "zreplj_job", job, "filesystem", fs);
+                    for (Map.Entry<String, Long> e : t.failures().entrySet()) {
+                        m.add("zreplj_replication_failures", e.getValue(), "zreplj_job", job, "filesystem", fs, "kind", e.getKey());
+                    }
+                    t.snapshots().forEach((side, n) -> m.add("zreplj_snapshots", n, "zreplj_job", job, "filesystem", fs,
+                            "side", side));
+                }
+            }
+        }
+        return m.snapshots();
+    }
+}

@@ -1,0 +1,41 @@
+package dev.zreplj.metrics;
+
+import io.prometheus.metrics.config.EscapingScheme;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+
+/**
+ * The metrics file for node_exporter's textfile collector, replaced atomically (temp file in the same
+ * directory, then rename) so the collector never reads half a file. Writers (passes of different jobs,
+ * concurrent stdinservers) take turns under {@code <file>.lock}, and each writes what the state files
+ * say at that moment, so the last rename is never older than the state it follows.
+ */
+public final class Textfile {
+    private Textfile() {
+    }
+
+    public static void write(Path file, MultiCollector metrics) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        try (FileChannel lock = FileChannel.open(dir.resolve("." + file.getFileName() + ".lock"),
+                StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             var held = lock.lock()) {
+            // Not *.prom: the collector must not read the temp file.
+            Path temp = dir.resolve("." + file.getFileName() + ".tmp");
+            try (OutputStream out = Files.newOutputStream(temp)) {
+                PrometheusTextFormatWriter.create().write(out, metrics.collect(), EscapingScheme.DEFAULT);
+            }
+            // node_exporter runs as its own user: the file must be readable by it.
+            Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-r--r--"));
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+}

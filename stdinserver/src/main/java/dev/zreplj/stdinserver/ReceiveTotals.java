@@ -1,0 +1,59 @@
+package dev.zreplj.stdinserver;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * {@code <state_dir>/metrics/clients/<client>.json}: per filesystem of a client, how many receives the
+ * box completed and how many stream bytes they took, for the box's Prometheus counters, which must only
+ * grow across the many short stdinserver processes. Updated under {@code <client>.lock} beside it.
+ */
+public final class ReceiveTotals {
+    private static final ObjectMapper MAPPER = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+
+    /** One client's file: {@code filesystems} by the client's own dataset name. */
+    public record ClientTotals(String client, Map<String, Totals> filesystems) {
+        public ClientTotals {
+            filesystems = new TreeMap<>(filesystems == null ? Map.of() : filesystems);
+        }
+    }
+
+    public record Totals(long receives, long bytes) {
+    }
+
+    private ReceiveTotals() {
+    }
+
+    public static Path path(Path stateDir, String client) {
+        return stateDir.resolve("metrics").resolve("clients").resolve(client + ".json");
+    }
+
+    /** The client's totals; none when the box has completed no receive of it yet. */
+    public static ClientTotals read(Path stateDir, String client) throws IOException {
+        try {
+            return MAPPER.readValue(Files.readAllBytes(path(stateDir, client)), ClientTotals.class);
+        } catch (NoSuchFileException e) {
+            return new ClientTotals(client, Map.of());
+        }
+    }
+
+    static void add(Path stateDir, String client, String path, long bytes) throws IOException, InterruptedException {
+        Path file = path(stateDir, client);
+        Files.createDirectories(file.getParent());
+        try (LockFile lock = ClientStatusFile.lockWithin(file.resolveSibling(client + ".lock"))) {
+            Map<String, Totals> filesystems = new TreeMap<>(read(stateDir, client).filesystems());
+            filesystems.merge(path, new Totals(1, bytes), (a, b) -> new Totals(a.receives() + 1, a.bytes() + bytes));
+            Path temp = file.resolveSibling("." + client + ".json.tmp");
+            Files.write(temp, MAPPER.writeValueAsBytes(new ClientTotals(client, filesystems)));
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+}
