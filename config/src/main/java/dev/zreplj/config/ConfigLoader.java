@@ -299,13 +299,6 @@ public final class ConfigLoader {
                     + "' is not known (periodic, cron and manual are)");
         }
         List<SnapshotHook> hooks = s.has("hooks") ? readHooks(src, s.require("hooks")) : List.of();
-        if (s.has("timestamp_location")) {
-            String loc = s.string("timestamp_location");
-            if (!loc.equals("UTC")) {
-                throw src.error(s.require("timestamp_location"),
-                        "zreplj names snapshots in UTC only; set 'timestamp_location' to UTC or remove it");
-            }
-        }
         Node prefixNode = s.require("prefix");
         String prefix = src.nonEmptyString(prefixNode, "'prefix'");
         validateName(src, prefixNode, prefix, "snapshot prefix");
@@ -315,16 +308,24 @@ public final class ConfigLoader {
         }
         String formatKey = s.has("utc_timestamp_format") ? "utc_timestamp_format" : "timestamp_format";
         String format = s.optionalString(formatKey).orElse(SnapshotNaming.DEFAULT_FORMAT);
+        String location = s.optionalString("timestamp_location").orElse(SnapshotNaming.DEFAULT_LOCATION);
         try {
             SnapshotNaming.of(prefix, format);
         } catch (IllegalArgumentException e) {
             throw src.error(s.get(formatKey).orElse(prefixNode), e.getMessage());
         }
+        if (s.has("timestamp_location")) {
+            try {
+                SnapshotNaming.of(prefix, format, location);
+            } catch (IllegalArgumentException e) {
+                throw src.error(s.require("timestamp_location"), e.getMessage());
+            }
+        }
         int maxUnreplicated = s.has("max_unreplicated")
                 ? (int) ranged(s, "max_unreplicated", 1, Integer.MAX_VALUE) : Snapshotting.DEFAULT_MAX_UNREPLICATED;
         if (type.equals("periodic")) {
             return new Snapshotting(Snapshotting.Type.PERIODIC, prefix, duration(s, "interval", true), null, format,
-                    maxUnreplicated, hooks);
+                    location, maxUnreplicated, hooks);
         }
         String cron = s.string("cron");
         try {
@@ -332,7 +333,7 @@ public final class ConfigLoader {
         } catch (IllegalArgumentException e) {
             throw src.error(s.require("cron"), e.getMessage());
         }
-        return new Snapshotting(Snapshotting.Type.CRON, prefix, null, cron, format, maxUnreplicated, hooks);
+        return new Snapshotting(Snapshotting.Type.CRON, prefix, null, cron, format, location, maxUnreplicated, hooks);
     }
 
     private static List<SnapshotHook> readHooks(YamlSource src, Node node) throws ConfigException {

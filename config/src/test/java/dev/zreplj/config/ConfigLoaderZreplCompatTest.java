@@ -220,6 +220,20 @@ class ConfigLoaderZreplCompatTest {
                 true, new FilesystemFilter(Map.of("tank/special", true))), hooks.get(1));
     }
 
+    /** zrepl 0.7's timestamp_formatting: UTC by default; another zone only where the format shows the offset. */
+    @Test
+    void timestampLocationAsZreplReadsIt() throws Exception {
+        assertEquals("UTC", load(PUSH).pushJobs().get(0).snapshotting().timestampLocation());
+        Config c = load(PUSH.replace("      interval: 10m", "      interval: 10m\n      timestamp_format: iso-8601\n"
+                + "      timestamp_location: Europe/Berlin"));
+        Snapshotting s = c.pushJobs().get(0).snapshotting();
+        assertEquals("Europe/Berlin", s.timestampLocation());
+        assertEquals("zrepl_2024-01-02T04:05:06.000_0100", s.naming().name(java.time.Instant.parse("2024-01-02T03:05:06Z")));
+        c = load(PUSH.replace("      interval: 10m", "      interval: 10m\n      timestamp_location: UTC"));
+        assertEquals("zrepl_20240102_030506_000",
+                c.pushJobs().get(0).snapshotting().naming().name(java.time.Instant.parse("2024-01-02T03:05:06Z")));
+    }
+
     /** zrepl's samples/bandwidth_limit.yml and build_jobs_test.go: 54321 B max, 1024 B bucket; default 128 KiB. */
     @Test
     void sendBandwidthLimitAsZreplReadsIt() throws Exception {
