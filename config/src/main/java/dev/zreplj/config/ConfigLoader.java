@@ -578,11 +578,8 @@ public final class ConfigLoader {
     private static RecvOptions readRecv(YamlMapping r) throws ConfigException {
         YamlSource src = r.source();
         r.allowOnly("properties", "placeholder", "bandwidth_limit");
-        if (r.has("bandwidth_limit")) {
-            readBandwidthLimit(r.mapping("bandwidth_limit"));
-            warnIfSet(r, "bandwidth_limit", "each stdinserver process serves one SSH channel, so a job-wide receive "
-                    + "limit cannot be kept on the box; limit the agent with send.bandwidth_limit");
-        }
+        BandwidthLimit limit = r.has("bandwidth_limit") ? readBandwidthLimit(r.mapping("bandwidth_limit"))
+                : BandwidthLimit.unlimited();
         Map<String, String> override = new LinkedHashMap<>();
         List<String> inherit = new ArrayList<>();
         if (r.has("properties")) {
@@ -616,7 +613,7 @@ public final class ConfigLoader {
                 encryption = oneOf(ph, "encryption", PLACEHOLDER_ENCRYPTION);
             }
         }
-        return new RecvOptions(override, inherit, encryption);
+        return new RecvOptions(override, inherit, encryption, limit);
     }
 
     private static String propertyName(YamlSource src, Node n) throws ConfigException {

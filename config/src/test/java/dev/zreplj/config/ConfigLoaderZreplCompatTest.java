@@ -261,12 +261,16 @@ class ConfigLoaderZreplCompatTest {
     }
 
     @Test
-    void recvBandwidthLimitIsReadAndWarnedAbout() throws Exception {
+    void recvBandwidthLimitAsZreplReadsIt() throws Exception {
         Config c = load("jobs:\n  - {name: s, type: sink, root_fs: b, serve: {type: stdinserver, client_identities: "
-                + "[c]}, recv: {bandwidth_limit: {max: 12345 B}}}\n");
-        assertEquals(1, c.warnings().size(), c.warnings().toString());
-        assertEquals(dir.resolve("zreplj.yml") + ":2:98: 'bandwidth_limit' has no effect in zreplj: each stdinserver "
-                + "process serves one SSH channel, so a job-wide receive limit cannot be kept on the box; limit the "
-                + "agent with send.bandwidth_limit", c.warnings().get(0));
+                + "[c]}, recv: {bandwidth_limit: {max: 12345 B, bucket_capacity: 2 KiB}}}\n");
+        assertEquals(List.of(), c.warnings());
+        assertEquals(new BandwidthLimit(12345, 2048), c.sinkJobs().get(0).recv().bandwidthLimit());
+        c = load("jobs:\n  - {name: s, type: sink, root_fs: b, serve: {type: stdinserver, client_identities: [c]}}\n");
+        assertEquals(BandwidthLimit.unlimited(), c.sinkJobs().get(0).recv().bandwidthLimit());
+        Path file = write("zreplj.yml", "jobs:\n  - {name: s, type: sink, root_fs: b, serve: {type: stdinserver, "
+                + "client_identities: [c]}, recv: {bandwidth_limit: {max: fast}}}\n");
+        assertEquals(file + ":2:121: 'max': 'fast' is not a data size: expected a number and a unit such as B, KiB, "
+                + "MiB, GiB, Kb, Mb (bits) or bit, e.g. '23.5 MiB'", error(file));
     }
 }
