@@ -9,6 +9,7 @@ import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.Zfs;
 import java.io.PrintWriter;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -53,8 +54,12 @@ final class ReleaseStaleCommand implements Callable<Integer> {
         if (!config.pushJobs().isEmpty()) {
             Set<String> jobs = config.pushJobs().stream().map(PushJob::name).collect(Collectors.toSet());
             Zfs zfs = AgentJobs.zfs(config);
+            List<DatasetName> sinkRoots = config.sinkJobs().stream().map(SinkJob::rootFs).toList();
             for (StaleMarks.Mark mark : StaleMarks.find(zfs, jobs, StaleMarks.pools(zfs))) {
-                failed |= !handle(out, mark.toString(), () -> StaleMarks.release(zfs, mark));
+                // below a sink's root_fs the holds are the clients', named after their jobs, not ours
+                if (sinkRoots.stream().noneMatch(r -> mark.filesystem().isSelfOrDescendantOf(r))) {
+                    failed |= !handle(out, mark.toString(), () -> StaleMarks.release(zfs, mark));
+                }
             }
         }
         if (!config.sinkJobs().isEmpty()) {

@@ -24,6 +24,7 @@ class ReleaseStaleBoxSystemTest {
     Path dir;
 
     private TestPools pools;
+    private DatasetName sink;
     private DatasetName home;
     private DatasetName other;
     private Path config;
@@ -31,7 +32,7 @@ class ReleaseStaleBoxSystemTest {
     @BeforeEach
     void setUp() throws Exception {
         pools = TestPools.open();
-        DatasetName sink = pools.createFilesystem(pools.createPool("box").child("sink"));
+        sink = pools.createFilesystem(pools.createPool("box").child("sink"));
         DatasetName jail = pools.createFilesystem(sink.child("laptop"));
         home = pools.createFilesystem(jail.child("home"));
         other = pools.createFilesystem(jail.child("other"));
@@ -80,5 +81,30 @@ class ReleaseStaleBoxSystemTest {
                 "a lone job's hold stays");
         assertEquals(new CliRun(0, "", ""), CliRun.of("--config", config.toString(), "release-stale"),
                 "a second run finds nothing");
+    }
+
+    /**
+     * A machine that is agent and box: both parts run, and the agent part leaves the sink's tree alone (the
+     * marks there are the clients', named after their jobs).
+     */
+    @Test
+    void aConfigWithPushAndSinkJobsDoesBothAndTheAgentPartSkipsTheSinksTree() throws Exception {
+        DatasetName own = pools.createFilesystem(DatasetName.of(sink.pool()).child("own"));
+        String cursor = dev.zreplj.replication.ReplicationCursor.property("gone");
+        pools.zfs("set", cursor + "=1", own.value());
+        pools.zfs("set", cursor + "=1", home.value());
+        Path both = dir.resolve("both.yml");
+        Files.writeString(both, "global:\n  zreplj:\n    state_dir: " + dir.resolve("state") + "\n    zfs_binary: "
+                + pools.zfsBinary() + "\n" + TestConfigs.PUSH_AND_SINK.replace("rpool", sink.pool())
+                .replace("backup/clients", sink.value()));
+        CliRun dry = CliRun.of("--config", both.toString(), "release-stale", "--dry-run");
+        String superseded = " (job 'Old_Job', superseded by job 'laptop')";
+        // other pools on the machine are not ours to assert on
+        String ours = dry.out().lines().filter(l -> l.contains(" " + sink.pool() + "/") || l.contains(" " + sink.pool() + "@"))
+                .collect(java.util.stream.Collectors.joining("\n", "", "\n"));
+        assertEquals("stale\tproperty " + cursor + " on " + own + " (job 'gone')\n"
+                + "stale\thold zrepl_last_received_J_Old_Job on " + home + "@s1" + superseded + "\n"
+                + "stale\tproperty zreplj:last_received_j__old___job on " + home + superseded + "\n", ours, dry::toString);
+        assertEquals(0, dry.exitCode(), dry::toString);
     }
 }
