@@ -90,6 +90,9 @@ final class ReleaseStaleCommand implements Callable<Integer> {
             out.print("released\t" + mark + "\n");
             return true;
         } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
             out.print("failed\t" + mark + ": " + e.getMessage() + "\n");
             return false;
         }
