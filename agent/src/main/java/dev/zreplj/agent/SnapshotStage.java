@@ -1,6 +1,5 @@
 package dev.zreplj.agent;
 
-import dev.zreplj.config.SnapshotNaming;
 import dev.zreplj.config.Snapshotting;
 import dev.zreplj.hooks.HookRunner;
 import dev.zreplj.hooks.SnapshotHooks;
@@ -79,7 +78,7 @@ final class SnapshotStage {
             log.info("job {}: no snapshot due", job);
             return Outcome.NONE;
         }
-        String name = SnapshotNaming.of(snapshotting.prefix(), snapshotting.timestampFormat()).name(now);
+        String name = snapshotting.naming().name(now);
         SnapshotHooks.Outcome hooked;
         try {
             hooked = new SnapshotHooks(snapshotting.hooks(), new HookRunner())

@@ -10,6 +10,7 @@ import dev.zreplj.zfs.SendStream;
 import dev.zreplj.zfs.SourceZfs;
 import dev.zreplj.zfs.ZfsException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -180,7 +181,8 @@ public final class Replicator {
         OptionalLong estimate = estimator.estimate(request);
         estimates.add(estimate);
         try (SendStream send = zfs.send(request);
-             Progress.Transfer shown = progress.begin(fs + " " + step, estimate, limiter.wrap(send.stdout()));
+             InputStream limited = limiter.wrap(send.stdout());
+             Progress.Transfer shown = progress.begin(fs + " " + step, estimate, limited);
              Watchdog.Watch watch = watchdog.watch(shown::bytes, () -> {
                  channel.abort();
                  send.kill();

@@ -42,6 +42,10 @@ class PassDriverTest {
     private final List<Duration> waits = new ArrayList<>();
 
     private PushJob job(int channels, int attempts, String sendYaml) throws Exception {
+        return job(channels, attempts, sendYaml, "");
+    }
+
+    private PushJob job(int channels, int attempts, String sendYaml, String snapshottingYaml) throws Exception {
         Path file = dir.resolve("zreplj.yml");
         Files.writeString(file, String.join("\n",
                 "jobs:",
@@ -59,6 +63,7 @@ class PassDriverTest {
                 "      type: periodic",
                 "      prefix: zrepl_",
                 "      interval: 10m",
+                snapshottingYaml,
                 "    replication:",
                 "      attempts: " + attempts,
                 "      retry_backoff: 2s",
@@ -85,6 +90,18 @@ class PassDriverTest {
     /** The guids of a filesystem's snapshots on the sender, oldest first. */
     private List<Long> guids(String fs) throws Exception {
         return zfs.listVersions(DatasetName.of(fs)).get(DatasetName.of(fs)).stream().map(ZfsVersion::guid).toList();
+    }
+
+    /** timestamp_location: the name shows the zone's time and offset; the snapshot is replicated as any other. */
+    @Test
+    void theSnapshotIsNamedInTheConfiguredZone() throws Exception {
+        zfs.filesystem("src/a", "zrepl_1");
+        PushPass.Result r = run(job(1, 1, "", "      timestamp_format: iso-8601\n      timestamp_location: Asia/Tokyo"),
+                box.opener());
+        assertFalse(r.failed(), r::toString);
+        // noon UTC is 21:00 in Tokyo (+09:00, whose '+' becomes '_')
+        assertEquals("zrepl_2026-11-30T21:00:00.000_0900", r.snapshotTaken().orElseThrow());
+        assertEquals(List.of("zrepl_2026-11-30T21:00:00.000_0900"), box.snapshots("src/a"));
     }
 
     @Test

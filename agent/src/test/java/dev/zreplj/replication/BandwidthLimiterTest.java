@@ -1,17 +1,57 @@
 package dev.zreplj.replication;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.zreplj.config.BandwidthLimit;
 import java.io.ByteArrayInputStream;
+import io.github.bucket4j.BlockingStrategy;
+import io.github.bucket4j.TimeMeter;
 import java.io.InputStream;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
-/** Only lower bounds on time: a loaded machine makes reading slower, never faster (bench/bandwidth-limit measures). */
+/**
+ * The bucket's arithmetic on a clock that only moves when the limiter waits or the test says so; on the real
+ * clock only lower bounds, and one generous upper bound (a loaded machine makes reading slower, never faster;
+ * bench/bandwidth-limit measures the real rate).
+ */
 class BandwidthLimiterTest {
+    private static final long MS = 1_000_000;
+
+    /** A clock that moves only when the limiter waits (by what it asks for, plus {@code late}) or by {@link #pass}. */
+    private static final class FakeTime implements TimeMeter, BlockingStrategy {
+        final AtomicLong nanos = new AtomicLong();
+        volatile long late;
+
+        @Override
+        public long currentTimeNanos() {
+            return nanos.get();
+        }
+
+        @Override
+        public boolean isWallClockBased() {
+            return false;
+        }
+
+        @Override
+        public void park(long waitNanos) {
+            nanos.addAndGet(waitNanos + late);
+        }
+
+        void pass(long ms) {
+            nanos.addAndGet(ms * MS);
+        }
+
+        long ms() {
+            return nanos.get() / MS;
+        }
+    }
+
     private static byte[] random(int n) {
         byte[] b = new byte[n];
         new Random(1).nextBytes(b);
@@ -67,5 +107,99 @@ class BandwidthLimiterTest {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         assertTrue(n == 400 && seconds >= 0.35, n + " bytes in " + seconds + " s at 1000 B/s");
+    }
+
+    @Test
+    void theBucketStartsFullThenPaysAtTheRate() throws Exception {
+        FakeTime t = new FakeTime();
+        BandwidthLimiter limiter = BandwidthLimiter.of(new BandwidthLimit(1000, 100), t, t);
+        limiter.pay(100);
+        assertEquals(0, t.ms(), "the first bucket is free");
+        limiter.pay(100);
+        assertEquals(100, t.ms());
+        limiter.pay(40);
+        limiter.pay(60);
+        assertEquals(200, t.ms());
+    }
+
+    @Test
+    void aPauseShorterThanTheBucketCostsNoRateALongerOneLosesTheRest() throws Exception {
+        FakeTime t = new FakeTime();
+        BandwidthLimiter limiter = BandwidthLimiter.of(new BandwidthLimit(1000, 100), t, t);
+        limiter.pay(100);
+        limiter.pay(100);
+        assertEquals(100, t.ms());
+        t.pass(60);
+        limiter.pay(100);
+        assertEquals(200, t.ms(), "60 ms paid for 60 bytes: the wait was only 40 ms");
+        t.pass(300);
+        limiter.pay(100);
+        limiter.pay(100);
+        // as zrepl's: the bucket holds 100 ms of tokens, so 200 of the 300 ms were lost
+        assertEquals(600, t.ms());
+    }
+
+    @Test
+    void aWaitThatEndsLateCostsNoRate() throws Exception {
+        FakeTime t = new FakeTime();
+        BandwidthLimiter limiter = BandwidthLimiter.of(new BandwidthLimit(1000, 100), t, t);
+        limiter.pay(100);
+        t.late = 30 * MS;
+        limiter.pay(100);
+        assertEquals(130, t.ms());
+        t.late = 0;
+        limiter.pay(100);
+        assertEquals(200, t.ms(), "the 30 ms overslept were paid for already");
+    }
+
+    @Test
+    void readsNeverAskForMoreThanTheBucketHolds() throws Exception {
+        FakeTime t = new FakeTime();
+        BandwidthLimiter limiter = BandwidthLimiter.of(new BandwidthLimit(1000, 10), t, t);
+        byte[] data = random(1000);
+        try (InputStream in = limiter.wrap(new ByteArrayInputStream(data))) {
+            assertArrayEquals(data, in.readAllBytes());
+        }
+        assertEquals(990, t.ms(), "1000 bytes at 1000 B/s with 10 free, paid 10 bytes at a time");
+        assertThrows(IllegalArgumentException.class, () -> limiter.pay(11));
+    }
+
+    @Test
+    void aFailureToReadTheSourceReachesTheConsumer() {
+        BandwidthLimiter limiter = BandwidthLimiter.of(new BandwidthLimit(1 << 20, 1 << 20));
+        InputStream failing = new InputStream() {
+            @Override
+            public int read() throws java.io.IOException {
+                throw new java.io.IOException("zfs send died");
+            }
+        };
+        java.io.IOException e = assertThrows(java.io.IOException.class, () -> limiter.wrap(failing).read(new byte[8]));
+        assertEquals("zfs send died", e.getMessage());
+    }
+
+    /**
+     * The consumer (SinkClient) fills a 1 MiB frame and then writes it; the writing must not stop the paying,
+     * or each write longer than bucket / max loses rate for good (bench/bandwidth-limit: 0.90 at 4 MiB/s).
+     */
+    @Test
+    void aConsumerThatPausesAfterEachFrameStillGetsTheRate() throws Exception {
+        byte[] data = random(2 << 20);
+        // 1 MiB/s, 64 KiB bucket (62 ms), frames of 256 KiB, 200 ms "writing" after each: paid in the
+        // consumer's thread this took 8 x (250 + 200 - 62) ms = 3.1 s; paid ahead, 2 MiB - 64 KiB at 1 MiB/s
+        BandwidthLimiter limiter = BandwidthLimiter.of(new BandwidthLimit(1 << 20, 64 << 10));
+        long start = System.nanoTime();
+        try (InputStream in = limiter.wrap(new ByteArrayInputStream(data))) {
+            byte[] frame = new byte[256 << 10];
+            for (int frames = 0; frames < 8; frames++) {
+                assertEquals(frame.length, in.readNBytes(frame, 0, frame.length));
+                assertArrayEquals(java.util.Arrays.copyOfRange(data, frames * frame.length, (frames + 1) * frame.length),
+                        frame);
+                Thread.sleep(200);
+            }
+            assertEquals(-1, in.read());
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertTrue(seconds >= 1.85 && seconds < 2.6, "2 MiB at 1 MiB/s with a 200 ms pause per 256 KiB took "
+                + seconds + " s; 2.1 s expected");
     }
 }

@@ -347,13 +347,6 @@ public final class ConfigLoader {
                     + "' is not known (periodic, cron and manual are)");
         }
         List<SnapshotHook> hooks = s.has("hooks") ? readHooks(src, s.require("hooks")) : List.of();
-        if (s.has("timestamp_location")) {
-            String loc = s.string("timestamp_location");
-            if (!loc.equals("UTC")) {
-                throw src.error(s.require("timestamp_location"),
-                        "zreplj names snapshots in UTC only; set 'timestamp_location' to UTC or remove it");
-            }
-        }
         Node prefixNode = s.require("prefix");
         String prefix = src.nonEmptyString(prefixNode, "'prefix'");
         validateName(src, prefixNode, prefix, "snapshot prefix");
@@ -363,16 +356,24 @@ public final class ConfigLoader {
         }
         String formatKey = s.has("utc_timestamp_format") ? "utc_timestamp_format" : "timestamp_format";
         String format = s.optionalString(formatKey).orElse(SnapshotNaming.DEFAULT_FORMAT);
+        String location = s.optionalString("timestamp_location").orElse(SnapshotNaming.DEFAULT_LOCATION);
         try {
             SnapshotNaming.of(prefix, format);
         } catch (IllegalArgumentException e) {
             throw src.error(s.get(formatKey).orElse(prefixNode), e.getMessage());
         }
+        if (s.has("timestamp_location")) {
+            try {
+                SnapshotNaming.of(prefix, format, location);
+            } catch (IllegalArgumentException e) {
+                throw src.error(s.require("timestamp_location"), e.getMessage());
+            }
+        }
         int maxUnreplicated = s.has("max_unreplicated")
                 ? (int) ranged(s, "max_unreplicated", 1, Integer.MAX_VALUE) : Snapshotting.DEFAULT_MAX_UNREPLICATED;
         if (type.equals("periodic")) {
             return new Snapshotting(Snapshotting.Type.PERIODIC, prefix, duration(s, "interval", true), null, format,
-                    maxUnreplicated, hooks);
+                    location, maxUnreplicated, hooks);
         }
         String cron = s.string("cron");
         try {
@@ -380,7 +381,7 @@ public final class ConfigLoader {
         } catch (IllegalArgumentException e) {
             throw src.error(s.require("cron"), e.getMessage());
         }
-        return new Snapshotting(Snapshotting.Type.CRON, prefix, null, cron, format, maxUnreplicated, hooks);
+        return new Snapshotting(Snapshotting.Type.CRON, prefix, null, cron, format, location, maxUnreplicated, hooks);
     }
 
     private static List<SnapshotHook> readHooks(YamlSource src, Node node) throws ConfigException {
@@ -625,11 +626,8 @@ public final class ConfigLoader {
     private static RecvOptions readRecv(YamlMapping r) throws ConfigException {
         YamlSource src = r.source();
         r.allowOnly("properties", "placeholder", "bandwidth_limit");
-        if (r.has("bandwidth_limit")) {
-            readBandwidthLimit(r.mapping("bandwidth_limit"));
-            warnIfSet(r, "bandwidth_limit", "each stdinserver process serves one SSH channel, so a job-wide receive "
-                    + "limit cannot be kept on the box; limit the agent with send.bandwidth_limit");
-        }
+        BandwidthLimit limit = r.has("bandwidth_limit") ? readBandwidthLimit(r.mapping("bandwidth_limit"))
+                : BandwidthLimit.unlimited();
         Map<String, String> override = new LinkedHashMap<>();
         List<String> inherit = new ArrayList<>();
         if (r.has("properties")) {
@@ -663,7 +661,7 @@ public final class ConfigLoader {
                 encryption = oneOf(ph, "encryption", PLACEHOLDER_ENCRYPTION);
             }
         }
-        return new RecvOptions(override, inherit, encryption);
+        return new RecvOptions(override, inherit, encryption, limit);
     }
 
     private static String propertyName(YamlSource src, Node n) throws ConfigException {

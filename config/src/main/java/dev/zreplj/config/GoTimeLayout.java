@@ -2,13 +2,14 @@ package dev.zreplj.config;
 
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
 import java.time.format.TextStyle;
 import java.util.Locale;
 
 /**
- * Formats a time in UTC with a Go reference-time layout ({@code Mon Jan 2 15:04:05 MST 2006}), so zrepl's
- * custom {@code timestamp_format} values produce the same names. Tokens are recognised exactly as Go's
- * {@code time.Format} does; everything else is copied literally.
+ * Formats a time in its own zone with a Go reference-time layout ({@code Mon Jan 2 15:04:05 MST 2006}), so
+ * zrepl's custom {@code timestamp_format} values produce the same names. Tokens are recognised exactly as
+ * Go's {@code time.Format} does; everything else is copied literally.
  */
 final class GoTimeLayout {
     private final String layout;
@@ -17,8 +18,9 @@ final class GoTimeLayout {
         this.layout = layout;
     }
 
-    String format(ZonedDateTime time) {
-        ZonedDateTime t = time.withZoneSameInstant(ZoneOffset.UTC);
+    private static final DateTimeFormatter ABBREVIATION = DateTimeFormatter.ofPattern("zzz", Locale.ENGLISH);
+
+    String format(ZonedDateTime t) {
         StringBuilder out = new StringBuilder();
         int i = 0;
         while (i < layout.length()) {
@@ -56,7 +58,7 @@ final class GoTimeLayout {
                     return 3;
                 }
                 if (at(i, "MST")) {
-                    out.append("UTC");
+                    out.append(t.getZone().equals(ZoneOffset.UTC) ? "UTC" : ABBREVIATION.format(t));
                     return 3;
                 }
                 return 0;
@@ -130,7 +132,7 @@ final class GoTimeLayout {
                 return 0;
             case '-':
             case 'Z':
-                return appendZone(i, out);
+                return appendZone(t, i, out);
             case '.':
             case ',':
                 return appendFraction(t, i, out);
@@ -139,15 +141,27 @@ final class GoTimeLayout {
         }
     }
 
-    /** Numeric zone tokens; in UTC the 'Z' forms print "Z" and the '-' forms a zero offset. */
-    private int appendZone(int i, StringBuilder out) {
+    /** Numeric zone tokens: the '-' forms always print the offset, the 'Z' forms print "Z" for a zero one. */
+    private int appendZone(ZonedDateTime t, int i, StringBuilder out) {
         boolean iso = layout.charAt(i) == 'Z';
         String[] shapes = {"070000", "07:00:00", "0700", "07:00", "07"};
-        String[] zeros = {"+000000", "+00:00:00", "+0000", "+00:00", "+00"};
-        for (int k = 0; k < shapes.length; k++) {
-            if (layout.startsWith(shapes[k], i + 1)) {
-                out.append(iso ? "Z" : zeros[k]);
-                return 1 + shapes[k].length();
+        for (String shape : shapes) {
+            if (layout.startsWith(shape, i + 1)) {
+                int offset = t.getOffset().getTotalSeconds();
+                if (iso && offset == 0) {
+                    out.append('Z');
+                } else {
+                    int abs = Math.abs(offset);
+                    String sep = shape.contains(":") ? ":" : "";
+                    out.append(offset < 0 ? '-' : '+').append(pad(abs / 3600, 2, '0'));
+                    if (shape.length() > 2) {
+                        out.append(sep).append(pad(abs / 60 % 60, 2, '0'));
+                    }
+                    if (shape.length() >= 6) {
+                        out.append(sep).append(pad(abs % 60, 2, '0'));
+                    }
+                }
+                return 1 + shape.length();
             }
         }
         return 0;

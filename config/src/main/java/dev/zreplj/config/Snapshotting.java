@@ -7,12 +7,13 @@ import java.util.List;
  * @param interval        for {@link Type#PERIODIC}
  * @param cron            for {@link Type#CRON} (five-field cron spec)
  * @param timestampFormat zrepl's: dense (default), human, iso-8601, unix-seconds, or a Go layout
+ * @param timestampLocation zrepl's: UTC (default), Local or an IANA zone name (see {@link SnapshotNaming})
  * @param maxUnreplicated zreplj's backlog cap: no new snapshot while a filesystem already has this many of
  *                        the job's snapshots newer than its replication cursor
  * @param hooks           zrepl's {@code hooks}, in config order
  */
 public record Snapshotting(Type type, String prefix, Duration interval, String cron, String timestampFormat,
-                           int maxUnreplicated, List<SnapshotHook> hooks) {
+                           String timestampLocation, int maxUnreplicated, List<SnapshotHook> hooks) {
     /** Weeks of 10-minute snapshots, days of minutely ones: far beyond a normal outage, long before a full pool. */
     public static final int DEFAULT_MAX_UNREPLICATED = 500;
 
@@ -25,10 +26,21 @@ public record Snapshotting(Type type, String prefix, Duration interval, String c
         }
     }
 
-    /** Without hooks. */
+    /** In UTC. */
+    public Snapshotting(Type type, String prefix, Duration interval, String cron, String timestampFormat,
+                        int maxUnreplicated, List<SnapshotHook> hooks) {
+        this(type, prefix, interval, cron, timestampFormat, SnapshotNaming.DEFAULT_LOCATION, maxUnreplicated, hooks);
+    }
+
+    /** In UTC, without hooks. */
     public Snapshotting(Type type, String prefix, Duration interval, String cron, String timestampFormat,
                         int maxUnreplicated) {
         this(type, prefix, interval, cron, timestampFormat, maxUnreplicated, List.of());
+    }
+
+    /** How this job names its snapshots; manual snapshotting names none. */
+    public SnapshotNaming naming() {
+        return SnapshotNaming.of(prefix, timestampFormat, timestampLocation);
     }
 
     /** With the default backlog cap, without hooks. */

@@ -217,8 +217,18 @@ class ConfigLoaderErrorsTest {
         assertEquals("14:7: give either 'timestamp_format' or 'utc_timestamp_format', not both",
                 error(push("interval: 10m", "interval: 10m\n      utc_timestamp_format: dense\n"
                         + "      timestamp_format: dense")));
-        assertEquals("14:27: zreplj names snapshots in UTC only; set 'timestamp_location' to UTC or remove it",
+        assertEquals("14:27: timestamp format 'dense' is always in UTC (it shows no zone offset), as in zrepl: remove "
+                        + "timestamp_location 'Local', or use 'iso-8601' or a layout with an offset such as "
+                        + "'2006-01-02_15:04:05-07:00'",
                 error(push("interval: 10m", "interval: 10m\n      timestamp_location: Local")));
+        assertEquals("15:27: timestamp_location 'Europe/Atlantis' is not a time zone: use UTC, Local or an IANA zone "
+                        + "name such as Europe/Berlin",
+                error(push("interval: 10m", "interval: 10m\n      timestamp_format: iso-8601\n"
+                        + "      timestamp_location: Europe/Atlantis")));
+        assertEquals("15:27: timestamp_location '+02:00' is not a time zone: use UTC, Local or an IANA zone "
+                        + "name such as Europe/Berlin",
+                error(push("interval: 10m", "interval: 10m\n      timestamp_format: iso-8601\n"
+                        + "      timestamp_location: \"+02:00\"")));
         assertEquals("14:22: hook type 'postgres-checkpoint' is not supported by zreplj; use a 'command' hook whose "
                 + "script runs CHECKPOINT (e.g. with psql)",
                 error(push("interval: 10m", "interval: 10m\n      hooks: [{type: postgres-checkpoint, dsn: x}]")));

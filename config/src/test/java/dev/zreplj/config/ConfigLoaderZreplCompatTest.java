@@ -220,6 +220,20 @@ class ConfigLoaderZreplCompatTest {
                 true, new FilesystemFilter(Map.of("tank/special", true))), hooks.get(1));
     }
 
+    /** zrepl 0.7's timestamp_formatting: UTC by default; another zone only where the format shows the offset. */
+    @Test
+    void timestampLocationAsZreplReadsIt() throws Exception {
+        assertEquals("UTC", load(PUSH).pushJobs().get(0).snapshotting().timestampLocation());
+        Config c = load(PUSH.replace("      interval: 10m", "      interval: 10m\n      timestamp_format: iso-8601\n"
+                + "      timestamp_location: Europe/Berlin"));
+        Snapshotting s = c.pushJobs().get(0).snapshotting();
+        assertEquals("Europe/Berlin", s.timestampLocation());
+        assertEquals("zrepl_2024-01-02T04:05:06.000_0100", s.naming().name(java.time.Instant.parse("2024-01-02T03:05:06Z")));
+        c = load(PUSH.replace("      interval: 10m", "      interval: 10m\n      timestamp_location: UTC"));
+        assertEquals("zrepl_20240102_030506_000",
+                c.pushJobs().get(0).snapshotting().naming().name(java.time.Instant.parse("2024-01-02T03:05:06Z")));
+    }
+
     /** zrepl's samples/bandwidth_limit.yml and build_jobs_test.go: 54321 B max, 1024 B bucket; default 128 KiB. */
     @Test
     void sendBandwidthLimitAsZreplReadsIt() throws Exception {
@@ -247,12 +261,16 @@ class ConfigLoaderZreplCompatTest {
     }
 
     @Test
-    void recvBandwidthLimitIsReadAndWarnedAbout() throws Exception {
+    void recvBandwidthLimitAsZreplReadsIt() throws Exception {
         Config c = load("jobs:\n  - {name: s, type: sink, root_fs: b, serve: {type: stdinserver, client_identities: "
-                + "[c]}, recv: {bandwidth_limit: {max: 12345 B}}}\n");
-        assertEquals(1, c.warnings().size(), c.warnings().toString());
-        assertEquals(dir.resolve("zreplj.yml") + ":2:98: 'bandwidth_limit' has no effect in zreplj: each stdinserver "
-                + "process serves one SSH channel, so a job-wide receive limit cannot be kept on the box; limit the "
-                + "agent with send.bandwidth_limit", c.warnings().get(0));
+                + "[c]}, recv: {bandwidth_limit: {max: 12345 B, bucket_capacity: 2 KiB}}}\n");
+        assertEquals(List.of(), c.warnings());
+        assertEquals(new BandwidthLimit(12345, 2048), c.sinkJobs().get(0).recv().bandwidthLimit());
+        c = load("jobs:\n  - {name: s, type: sink, root_fs: b, serve: {type: stdinserver, client_identities: [c]}}\n");
+        assertEquals(BandwidthLimit.unlimited(), c.sinkJobs().get(0).recv().bandwidthLimit());
+        Path file = write("zreplj.yml", "jobs:\n  - {name: s, type: sink, root_fs: b, serve: {type: stdinserver, "
+                + "client_identities: [c]}, recv: {bandwidth_limit: {max: fast}}}\n");
+        assertEquals(file + ":2:121: 'max': 'fast' is not a data size: expected a number and a unit such as B, KiB, "
+                + "MiB, GiB, Kb, Mb (bits) or bit, e.g. '23.5 MiB'", error(file));
     }
 }

@@ -79,4 +79,62 @@ class SnapshotNamingTest {
                 assertThrows(IllegalArgumentException.class, () -> SnapshotNaming.of("-x", "dense")).getMessage());
         assertThrows(IllegalArgumentException.class, () -> SnapshotNaming.of("a@b", "dense"));
     }
+
+    private static String name(String format, String location, Instant t) {
+        return SnapshotNaming.of("zrepl_", format, location).name(t);
+    }
+
+    @Test
+    void timestampLocationWritesTheTimeAndOffsetOfThatZone() {
+        // 03:02:01 UTC is 05:02:01 in Berlin (CEST, +2) and 23:02:01 the day before in New York (EDT, -4)
+        assertEquals("zrepl_2024-05-04T05:02:01.123_0200", name("iso-8601", "Europe/Berlin", T));
+        assertEquals("zrepl_2024-05-03T23:02:01.123-0400", name("iso-8601", "America/New_York", T));
+        assertEquals("zrepl_2024-05-04_08:32:01_05:30", name("2006-01-02_15:04:05-07:00", "Asia/Kolkata", T));
+        assertEquals("zrepl_2024-05-04_0832_0530", name("2006-01-02_1504-0700", "Asia/Kolkata", T));
+        assertEquals("zrepl_2024-05-04_08_05", name("2006-01-02_15-07", "Asia/Kolkata", T));
+        assertEquals("zrepl_2024-05-04T08:32:01_05:30:00", name("2006-01-02T15:04:05-07:00:00", "Asia/Kolkata", T));
+        assertEquals("zrepl_16.04_CET", name("15.04_MST", "Europe/Berlin", AFTERNOON));
+        // the 'Z' forms print Z for a zero offset, also in a zone that has one only in winter
+        assertEquals("zrepl_2024-12-25T15:04:05Z", name("2006-01-02T15:04:05Z07:00", "Europe/London", AFTERNOON));
+        assertEquals("zrepl_2024-05-04T04:02:01_01:00", name("2006-01-02T15:04:05Z07:00", "Europe/London", T));
+        assertEquals("zrepl_2024-05-04T03:02:01.123Z", name("iso-8601", "UTC", T));
+        assertEquals("zrepl_20240504_030201_000", name("dense", "", T));
+    }
+
+    @Test
+    void theOffsetKeepsNamesUniqueWhenTheClocksGoBack() {
+        // 02:30 happens twice in Berlin on 2024-10-27: first in summer time, then in winter time
+        Instant summer = Instant.parse("2024-10-27T00:30:00Z");
+        Instant winter = Instant.parse("2024-10-27T01:30:00Z");
+        assertEquals("zrepl_2024-10-27T02:30:00.000_0200", name("iso-8601", "Europe/Berlin", summer));
+        assertEquals("zrepl_2024-10-27T02:30:00.000_0100", name("iso-8601", "Europe/Berlin", winter));
+    }
+
+    @Test
+    void localIsTheMachinesZone() {
+        String zone = java.time.ZoneId.systemDefault().getId();
+        assertEquals(name("2006-01-02T15:04:05-07:00", zone, AFTERNOON), name("2006-01-02T15:04:05-07:00", "Local", AFTERNOON));
+    }
+
+    @Test
+    void formatsWithoutAnOffsetStayInUtcAsInZrepl() {
+        for (String format : new String[] {"dense", "human", "unix-seconds", "Human"}) {
+            for (String location : new String[] {"Local", "Europe/Berlin", "Etc/UTC"}) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> SnapshotNaming.of("zrepl_", format, location), format + " in " + location);
+                assertEquals("timestamp format '" + format + "' is always in UTC (it shows no zone offset), as in "
+                        + "zrepl: remove timestamp_location '" + location + "', or use 'iso-8601' or a layout with an "
+                        + "offset such as '2006-01-02_15:04:05-07:00'", e.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void unknownZonesAreRefused() {
+        for (String location : new String[] {"Mars/Olympus", "+02:00", "GMT+2", "utc", "local", "CET "}) {
+            assertEquals("timestamp_location '" + location + "' is not a time zone: use UTC, Local or an IANA zone "
+                    + "name such as Europe/Berlin", assertThrows(IllegalArgumentException.class,
+                    () -> SnapshotNaming.of("zrepl_", "iso-8601", location)).getMessage());
+        }
+    }
 }

@@ -142,7 +142,7 @@ final class ReceiveHandler {
             return;
         }
         try {
-            long bytes = pump.pump(recv, first, target);
+            long bytes = pump.pump(recv, first, target, ReceiveBandwidth.of(session.job(), session.stateDir()));
             if (bytes < 0) {
                 return;
             }

@@ -62,12 +62,13 @@ final class StreamPump {
     }
 
     /**
-     * Copies the stream into zfs recv's stdin until END. Returns the byte count, or -1 when the receive
+     * Copies the stream into zfs recv's stdin until END, at most as fast as {@code bandwidth} lets it. Returns the byte count, or -1 when the receive
      * was ended here (aborted by the client, or zfs recv exited early) and the reply has been sent.
      */
-    long pump(ZfsProcess recv, HeaderBytes first, DatasetName target) throws IOException, InterruptedException {
+    long pump(ZfsProcess recv, HeaderBytes first, DatasetName target, ReceiveBandwidth bandwidth)
+            throws IOException, InterruptedException {
         FrameReader reader = conversation.reader;
-        OutputStream stdin = recv.stdin();
+        OutputStream stdin = bandwidth.wrap(recv.stdin());
         long bytes = first.length();
         boolean ended = first.ended();
         try {

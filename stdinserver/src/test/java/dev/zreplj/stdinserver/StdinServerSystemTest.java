@@ -138,6 +138,31 @@ class StdinServerSystemTest {
         assertEquals(0, ch.exitCode(), ch.stderr());
     }
 
+    /** recv.bandwidth_limit: zfs recv gets the stream no faster than the sink job's bucket pays for it. */
+    @Test
+    void recvBandwidthLimitSlowsTheReceiveToTheRate() throws Exception {
+        SinkJob limited = new SinkJob("sink", DatasetName.of(box + "/sink"), List.of("laptop"),
+                new RecvOptions(java.util.Map.of(), List.of(), "unspecified",
+                        new dev.zreplj.config.BandwidthLimit(1 << 20, 128 << 10)), List.of());
+        Config slow = new Config(state.resolve("zreplj.yml"), new Global(state, null), List.of(limited));
+        long g1 = guid(source + "@s1");
+        byte[] full = send(source + "@s1");
+        PipedServer ch = new PipedServer(slow, zfs, "laptop");
+        ch.client.handshake();
+        long start = System.nanoTime();
+        ReceiveResult r = ch.client.receive(new ReceiveCommand(source, "s1", g1, null, false, false),
+                new ByteArrayInputStream(full));
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertEquals(new ReceiveResult(full.length, g1), r);
+        assertEquals(g1, guid(jailed(source) + "@s1"));
+        double least = (full.length - (128 << 10)) / (double) (1 << 20);
+        assertTrue(seconds >= least * 0.98, full.length + " bytes at 1 MiB/s with a 128 KiB bucket took only "
+                + seconds + " s; at least " + least + " s expected");
+        assertTrue(Files.exists(state.resolve("bandwidth").resolve("sink-1048576-131072.bucket")));
+        ch.client.close();
+        assertEquals(0, ch.exitCode(), ch.stderr());
+    }
+
     /** A filesystem holding 6 MiB of text, with snapshot @t1: a stream that compresses well. */
     private DatasetName textFilesystem() throws IOException {
         DatasetName text = pools.createFilesystem(DatasetName.of(pool).child("text"));
