@@ -22,7 +22,9 @@ import java.util.concurrent.Future;
  * one contiguous part per channel, and prints one line "bytes seconds cpu_seconds" for the transfer alone
  * (JVM start and connect excluded; OpenSSH's figures are taken from the server side for the same reason).
  *
- * <p>Arguments: host port user identity known_hosts file channels write_size_bytes
+ * <p>Arguments: host port user identity known_hosts file channels write_size_bytes [warmup_bytes]. With
+ * warmup_bytes, that much of the file is sent first on its own channel and not measured: the measured
+ * transfer then runs mostly on compiled code, which shows the data path's own cost without the JIT's.
  */
 public final class TransportBench {
     private TransportBench() {
@@ -34,11 +36,16 @@ public final class TransportBench {
         Path file = Path.of(args[5]);
         int channels = Integer.parseInt(args[6]);
         int writeSize = Integer.parseInt(args[7]);
+        long warmup = args.length > 8 ? Long.parseLong(args[8]) : 0;
         com.sun.management.OperatingSystemMXBean os =
                 (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         try (SshTransport transport = SshTransport.connect(connect);
              FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = in.size();
+            if (warmup > 0) {
+                int status = send(transport, in, 0, Math.min(warmup, size), writeSize);
+                if (status != 0) throw new IllegalStateException("forced command exited with " + status);
+            }
             ExecutorService pool = Executors.newFixedThreadPool(channels);
             long cpu0 = os.getProcessCpuTime();
             long t0 = System.nanoTime();
