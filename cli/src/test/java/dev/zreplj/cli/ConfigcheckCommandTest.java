@@ -38,8 +38,6 @@ class ConfigcheckCommandTest {
         String p = "zreplj: warning: " + file + ":";
         assertEquals(new CliRun(0, "", p + "2:3: 'monitoring' has no effect in zreplj: zreplj has no Prometheus "
                 + "endpoint yet; use 'zreplj status' (monitoring-plugin exit codes) or 'zreplj status --json'\n"
-                + p + "14:21: 'steps' has no effect in zreplj: zreplj runs one step per SSH exec channel at a time; "
-                + "set connect.channels (default 2) instead\n"
                 + p + "14:31: 'size_estimates' has no effect in zreplj: zreplj estimates each step's size just "
                 + "before sending it; remove it\n"), run);
     }
