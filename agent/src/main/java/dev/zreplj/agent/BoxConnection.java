@@ -50,7 +50,12 @@ public final class BoxConnection implements Box {
 
     /** Connects and opens the first channel (handshake done). */
     public static BoxConnection open(PushJob job, Watchdog watchdog) throws IOException {
-        BoxConnection box = new BoxConnection(job, watchdog, SshTransport.connect(job.connect()));
+        return open(job, watchdog, SshTransport.connect(job.connect()));
+    }
+
+    /** Opens the first channel (handshake done) on a session already connected; closes it on failure. */
+    static BoxConnection open(PushJob job, Watchdog watchdog, SshTransport ssh) throws IOException {
+        BoxConnection box = new BoxConnection(job, watchdog, ssh);
         try {
             box.channels(1);
             return box;

@@ -57,8 +57,18 @@ public final class PushPass {
      *                          its retries), so an idle schedule does not open SSH sessions for nothing
      */
     public Result run(boolean forceSnapshot, boolean onlyAfterSnapshot) throws InterruptedException {
-        PassDriver driver = new PassDriver(job, zfs, watchdog -> BoxConnection.open(job, watchdog), clock, Sleeper.REAL);
-        return driver.run(forceSnapshot, onlyAfterSnapshot);
+        if (onlyAfterSnapshot) {
+            // agent run's idle passes must not connect for nothing: connect only when the box is needed.
+            return new PassDriver(job, zfs, watchdog -> BoxConnection.open(job, watchdog), clock, Sleeper.REAL)
+                    .run(forceSnapshot, true);
+        }
+        EarlyConnect early = EarlyConnect.start(job.connect());
+        try {
+            return new PassDriver(job, zfs, watchdog -> BoxConnection.open(job, watchdog, early.take()), clock,
+                    Sleeper.REAL).run(forceSnapshot, false);
+        } finally {
+            early.closeUnused();
+        }
     }
 
     /** The filesystems a job's filter selects, from one listing. */

@@ -27,6 +27,7 @@ import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.apache.sshd.common.util.security.SecurityUtils;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -76,6 +77,10 @@ class SshTransportSystemTest {
         try (SshTransport transport = SshTransport.connect(sshd.connect())) {
             assertEquals("aes128-gcm@openssh.com", transport.cipher());
             assertEquals("curve25519-sha256", transport.keyExchange());
+            // ed25519 through the small net.i2p provider, the rest through the JDK: Bouncy Castle's provider
+            // cost seconds at every start, so a dependency that brings it back must fail here.
+            assertTrue(SecurityUtils.isNetI2pCryptoEdDSARegistered(), "ed25519 via net.i2p eddsa");
+            assertFalse(SecurityUtils.isBouncyCastleRegistered(), "Bouncy Castle is not on the agent's class path");
             byte[] digest = roundTrip(transport, "roundtrip " + keyType, 50 * MIB, 1);
             assertArrayEquals(expectedDigest(50 * MIB, 1), digest);
         }

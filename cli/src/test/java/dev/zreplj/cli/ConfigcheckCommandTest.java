@@ -51,8 +51,6 @@ class ConfigcheckCommandTest {
         String p = "zreplj: warning: " + file + ":";
         assertEquals(new CliRun(0, "", p + "3:43: 'listen_freebind' has no effect in zreplj: the JDK cannot set IP_FREEBIND;"
                 + " start 'agent run' after the address exists (systemd: After=network-online.target)\n"
-                + p + "14:21: 'steps' has no effect in zreplj: zreplj runs one step per SSH exec channel at a time; "
-                + "set connect.channels (default 2) instead\n"
                 + p + "14:31: 'size_estimates' has no effect in zreplj: zreplj estimates each step's size just "
                 + "before sending it; remove it\n"), run);
     }

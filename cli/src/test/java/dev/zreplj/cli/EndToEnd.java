@@ -65,6 +65,15 @@ final class EndToEnd implements PushSetup {
      * @param sinkPolicy YAML appended to the sink job, indented 4 (e.g. its {@code policy: keep_floor})
      */
     EndToEnd(Path dir, String filesystemsYaml, String jobTail, String sinkPolicy) throws IOException {
+        this(dir, filesystemsYaml, jobTail, sinkPolicy, "");
+    }
+
+    /**
+     * @param forcedCommandPrefix put before the forced command, e.g. a script that records each start and
+     *                            execs its arguments; "" for none
+     */
+    EndToEnd(Path dir, String filesystemsYaml, String jobTail, String sinkPolicy, String forcedCommandPrefix)
+            throws IOException {
         this.dir = dir;
         this.launcher = findLauncher();
         this.pools = TestPools.open();
@@ -76,7 +85,8 @@ final class EndToEnd implements PushSetup {
             sinkConfig = dir.resolve("sink.yml");
             Files.writeString(sinkConfig, sinkYaml(dir.resolve("box-state").toString(), sinkRoot, sinkPolicy));
             Path sshdDir = Files.createDirectories(dir.resolve("sshd"));
-            sshd = TestSshd.start(sshdDir, launcher + " --config " + sinkConfig + " stdinserver " + CLIENT);
+            sshd = TestSshd.start(sshdDir, forcedCommandPrefix + launcher + " --config " + sinkConfig + " stdinserver "
+                    + CLIENT);
             agentConfig = dir.resolve("agent.yml");
             Files.writeString(agentConfig, agentYaml(dir.resolve("laptop-state").toString(), sshd.port(),
                     sshd.clientKey().toString(), sshd.knownHosts().toString(), filesystemsYaml, src, jobTail));

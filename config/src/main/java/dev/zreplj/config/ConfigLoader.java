@@ -237,6 +237,10 @@ public final class ConfigLoader {
         YamlMapping p = j.mapping("pruning").allowOnly("keep_sender", "keep_receiver");
         Pruning pruning = new Pruning(readRules(p, "keep_sender", Side.SENDER),
                 readRules(p, "keep_receiver", Side.RECEIVER));
+        if (!j.mapping("connect").has("channels")) {
+            // zrepl's parallel steps: each step runs on its own channel, which is one stdinserver JVM on the box.
+            connect = connect.withChannels(replication.concurrencySteps());
+        }
         return new PushJob(name, connect, filesystems, snapshotting, send, replication, conflict, pruning);
     }
 
@@ -280,7 +284,8 @@ public final class ConfigLoader {
                         "'host_key_policy' must be strict or accept-new, not '" + v + "'");
             };
         }
-        int channels = c.has("channels") ? (int) ranged(c, "channels", 1, Integer.MAX_VALUE) : 2;
+        int channels = c.has("channels") ? (int) ranged(c, "channels", 1, Integer.MAX_VALUE)
+                : ReplicationOptions.defaults().concurrencySteps();
         Connect.StreamCompression compression = Connect.StreamCompression.AUTO;
         if (c.has("stream_compression")) {
             String v = c.string("stream_compression");
@@ -478,8 +483,6 @@ public final class ConfigLoader {
             YamlMapping c = r.mapping("concurrency").allowOnly("steps", "size_estimates");
             if (c.has("steps")) {
                 steps = (int) ranged(c, "steps", 1, 1024);
-                warnIfSet(c, "steps", "zreplj runs one step per SSH exec channel at a time; set connect.channels "
-                        + "(default 2) instead");
             }
             if (c.has("size_estimates")) {
                 ranged(c, "size_estimates", 1, 1024);

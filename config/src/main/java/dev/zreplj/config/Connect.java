@@ -9,7 +9,8 @@ import java.util.List;
  *
  * @param options    zrepl's ssh {@code -o} options ("Key=Value"); the ones zreplj understands are applied
  * @param knownHosts zreplj: known_hosts file (default ~/.ssh/known_hosts of the running user)
- * @param channels   zreplj: exec channels on the one session (default 2)
+ * @param channels   zreplj: exec channels on the one session, each one stdinserver on the box (default:
+ *                   {@code replication.concurrency.steps}, 1)
  * @param streamCompression zreplj: zstd on the send streams where it pays and the box can (default auto)
  */
 public record Connect(String host, String user, int port, Path identityFile, List<String> options,
@@ -24,6 +25,11 @@ public record Connect(String host, String user, int port, Path identityFile, Lis
                    Path knownHosts, HostKeyPolicy hostKeyPolicy, int channels) {
         this(host, user, port, identityFile, options, dialTimeout, knownHosts, hostKeyPolicy, channels,
                 StreamCompression.AUTO);
+    }
+
+    public Connect withChannels(int n) {
+        return new Connect(host, user, port, identityFile, options, dialTimeout, knownHosts, hostKeyPolicy, n,
+                streamCompression);
     }
 
     public enum HostKeyPolicy { STRICT, ACCEPT_NEW }

@@ -69,7 +69,7 @@ class ConfigLoaderGoodTest {
         PushJob minimal = (PushJob) config.job("minimal").orElseThrow();
         assertEquals(new Connect("192.0.2.7", "zrepl", 22, Path.of("/root/.ssh/id_ed25519"), List.of(),
                 Duration.ofSeconds(10), Path.of(System.getProperty("user.home"), ".ssh", "known_hosts"),
-                Connect.HostKeyPolicy.STRICT, 2, Connect.StreamCompression.AUTO), minimal.connect());
+                Connect.HostKeyPolicy.STRICT, 1, Connect.StreamCompression.AUTO), minimal.connect());
         assertEquals(new FilesystemFilter(Map.of("pool/data", true)), minimal.filesystems());
         assertEquals(new Snapshotting(Snapshotting.Type.MANUAL, null, null, null, null), minimal.snapshotting());
         assertEquals(SendOptions.defaults(), minimal.send());

@@ -273,4 +273,16 @@ class ConfigLoaderZreplCompatTest {
         assertEquals(file + ":2:121: 'max': 'fast' is not a data size: expected a number and a unit such as B, KiB, "
                 + "MiB, GiB, Kb, Mb (bits) or bit, e.g. '23.5 MiB'", error(file));
     }
+
+    /** Each step is one SSH channel and so one stdinserver JVM on the box: one unless the config asks for more. */
+    @Test
+    void concurrencyStepsSetTheChannelsUnlessConnectChannelsIs() throws Exception {
+        assertEquals(1, load(PUSH).pushJobs().get(0).connect().channels());
+        String steps = PUSH.replace("    pruning:", "    replication: {concurrency: {steps: 3}}\n    pruning:");
+        Config c = load(steps);
+        assertEquals(3, c.pushJobs().get(0).connect().channels());
+        assertEquals(List.of(), c.warnings());
+        assertEquals(2, load(steps.replace("      port: 22", "      port: 22\n      channels: 2")).pushJobs().get(0)
+                .connect().channels());
+    }
 }
