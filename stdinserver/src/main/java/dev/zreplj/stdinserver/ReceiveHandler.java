@@ -127,6 +127,7 @@ final class ReceiveHandler {
                 checkRollback(session, cmd, target);
             }
             checkPartialState(session, cmd, header, target);
+            checkProperties(header, properties);
             DatasetName jail = session.jail().root();
             Set<DatasetName> existing = new HashSet<>(zfs.listFilesystems(jail));
             placeholders.createMissingParents(jail, target, existing);
@@ -310,31 +311,39 @@ final class ReceiveHandler {
         }
     }
 
+    /**
+     * A payload can set any property, a mountpoint over the box's own paths included: received only where
+     * zfs recv -x excludes the mount properties, or, without it, when the box read every property the stream
+     * sets and none of them mounts. Checked before anything is created for the receive.
+     */
+    private void checkProperties(StreamHeader header, CompoundHeader properties) throws RemoteException,
+            ZfsException {
+        if (zfs.capabilities().recvProperties() || (header.payloadLength() == 0 && properties == null)) {
+            return;
+        }
+        if (header.payloadLength() > 0) {
+            throw new RemoteException(ErrorCodes.STREAM, "the stream carries properties (zfs send -R, -p or a"
+                    + " resume); this box's zfs cannot exclude mount properties on receive (no 'zfs recv -x'),"
+                    + " so it is refused: send without -R/-p", "");
+        }
+        List<String> mount = properties.properties().stream().filter(MOUNT_PROPERTIES::contains).toList();
+        if (!mount.isEmpty()) {
+            throw CompoundHeader.refused("it sets " + String.join(", ", mount) + ", and this box's zfs"
+                    + " cannot exclude them on receive (no 'zfs recv -x'); inherit "
+                    + (mount.size() == 1 ? "it" : "them") + " on the source or send without"
+                    + " send_properties/backup_properties");
+        }
+    }
+
     private ReceiveRequest receiveRequest(SinkJob job, ReceiveCommand cmd, StreamHeader header,
                                           CompoundHeader properties, DatasetName target, boolean overwritePlaceholder)
-            throws RemoteException, ZfsException {
+            throws ZfsException {
         Capabilities c = zfs.capabilities();
         List<String> excludes = new ArrayList<>(job.recv().inheritProperties());
-        if (header.payloadLength() > 0 || properties != null) {
-            // The payload can set any property, a mountpoint over the box's own paths included.
-            if (c.recvProperties()) {
-                for (String p : MOUNT_PROPERTIES) {
-                    if (!excludes.contains(p)) {
-                        excludes.add(p);
-                    }
-                }
-            } else if (header.payloadLength() > 0) {
-                throw new RemoteException(ErrorCodes.STREAM, "the stream carries properties (zfs send -R, -p or a"
-                        + " resume); this box's zfs cannot exclude mount properties on receive (no 'zfs recv -x'),"
-                        + " so it is refused: send without -R/-p", "");
-            } else {
-                // The box read every property the stream sets: without recv -x, safe only without these.
-                List<String> mount = properties.properties().stream().filter(MOUNT_PROPERTIES::contains).toList();
-                if (!mount.isEmpty()) {
-                    throw CompoundHeader.refused("it sets " + String.join(", ", mount) + ", and this box's zfs"
-                            + " cannot exclude them on receive (no 'zfs recv -x'); inherit "
-                            + (mount.size() == 1 ? "it" : "them") + " on the source or send without"
-                            + " send_properties/backup_properties");
+        if (c.recvProperties() && (header.payloadLength() > 0 || properties != null)) {
+            for (String p : MOUNT_PROPERTIES) {
+                if (!excludes.contains(p)) {
+                    excludes.add(p);
                 }
             }
         }
