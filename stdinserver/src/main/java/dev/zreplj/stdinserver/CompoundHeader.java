@@ -127,7 +127,7 @@ record CompoundHeader(List<String> properties) {
     private static void unknownKeys(Map<String, Value> pairs, Set<String> known, String where) throws RemoteException {
         for (String k : pairs.keySet()) {
             if (!known.contains(k)) {
-                throw refused(where + " hold '" + Printable.of(k) + "', which the box does not know");
+                throw refused("'" + Printable.of(k) + "' in " + where + " is a key the box does not know");
             }
         }
     }

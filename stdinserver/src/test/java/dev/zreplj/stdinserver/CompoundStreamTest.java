@@ -179,11 +179,11 @@ class CompoundStreamTest {
                 + " (parentfromsnap is not 0); the box receives the requested filesystem only",
                 refusal(withPayload(map("tosnap", "a", "not_recursive", true, "fss", map("0x1",
                         fs("parentfromsnap", 99L)))), "a", FULL_GUID));
-        assertEquals("the stream carries properties (zfs send -p/-b), but the stream's filesystem entry hold"
-                + " 'snapholds', which the box does not know", refusal(withPayload(map("tosnap", "a",
+        assertEquals("the stream carries properties (zfs send -p/-b), but 'snapholds' in the stream's filesystem"
+                + " entry is a key the box does not know", refusal(withPayload(map("tosnap", "a",
                 "not_recursive", true, "fss", map("0x1", fs("snapholds", map())))), "a", FULL_GUID));
-        assertEquals("the stream carries properties (zfs send -p/-b), but the stream's properties hold 'extra',"
-                + " which the box does not know", refusal(withPayload(map("tosnap", "a", "not_recursive", true,
+        assertEquals("the stream carries properties (zfs send -p/-b), but 'extra' in the stream's properties is a"
+                + " key the box does not know", refusal(withPayload(map("tosnap", "a", "not_recursive", true,
                 "extra", 1L, "fss", map("0x1", fs()))), "a", FULL_GUID));
         assertEquals("the stream carries properties (zfs send -p/-b), but its properties list 0 filesystems; the box"
                 + " receives exactly one per stream", refusal(withPayload(map("tosnap", "a", "not_recursive", true,
