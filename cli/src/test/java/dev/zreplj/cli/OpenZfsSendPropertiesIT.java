@@ -71,6 +71,28 @@ class OpenZfsSendPropertiesIT {
         }
     }
 
+    /** A raw send of an encryption root with -p: the compound stream's substream carries its own crypt payload. */
+    @Test
+    void aRawSendWithPropertiesArrivesLockedWithItsProperties() {
+        String tail = "    send: {encrypted: true, send_properties: true}\n" + EndToEnd.DEFAULT_JOB_TAIL;
+        try (LabEndToEnd e = new LabEndToEnd(OpenZfsLab.connect(), "\"SRC/secret\": true", tail)) {
+            LabPools pools = e.pools;
+            DatasetName secret = e.src.child("secret");
+            pools.createEncrypted(secret, "correct horse battery");
+            pools.zfs("set", "org.zreplj:label=secret", secret.value());
+            pools.writeRandomFile(secret, "a.bin", 256 << 10);
+
+            EndToEnd.Run run = e.agent("agent", "once", "--snapshot");
+            assertEquals(0, run.exit(), run::toString);
+            String snapshot = pools.snapshotNames(secret).get(0);
+            String copy = e.jail.child(secret.value()).value();
+            assertEquals(pools.guid(secret + "@" + snapshot), pools.guid(copy + "@" + snapshot), "the same snapshot");
+            assertEquals("unavailable", pools.get(copy, "keystatus"), "the box never had the key");
+            assertEquals("secret\treceived", valueAndSource(pools, "org.zreplj:label", copy));
+            assertMountPolicyHolds(e, pools, copy);
+        }
+    }
+
     private static void assertMountPolicyHolds(LabEndToEnd e, LabPools pools, String copy) {
         String mountpoint = valueAndSource(pools, "mountpoint", copy);
         assertTrue(mountpoint.startsWith("none\tinherited from "), "the jail's mountpoint=none holds: " + mountpoint);
