@@ -91,6 +91,7 @@ final class ReplicationAttempts {
                     box.reconnect();
                 }
                 remote = listRemote(box.first());
+                SendFlags.checkBox(sendFlags, box.capabilities());
                 boolean canResume = capabilities.resumableReceive()
                         && box.capabilities().containsAll(RESUME_CAPABILITIES);
                 replicateOnce(box, todo, versions, remote, new Sending(encryption.raw(), sendFlags, limiter, canResume),

@@ -1,6 +1,7 @@
 package dev.zreplj.agent;
 
 import dev.zreplj.config.SendOptions;
+import dev.zreplj.protocol.Wire;
 import dev.zreplj.zfs.Capabilities;
 import dev.zreplj.zfs.SendFlag;
 import dev.zreplj.zfs.ZfsException;
@@ -13,8 +14,7 @@ import java.util.Set;
 /**
  * The {@code zfs send} flags a push job's {@code send} section asks for, checked before anything is sent
  * against what the local zfs offers and what the box accepts, so a job fails with one sentence naming the
- * key rather than step by step with a zfs usage dump. Pure. {@code -p}/{@code -b} are refused for now: they
- * make a compound stream, which the box's stream check does not accept.
+ * key rather than step by step with a zfs usage dump. Pure.
  */
 public final class SendFlags {
     /** zrepl's key for each flag, as the user wrote it. */
@@ -41,7 +41,7 @@ public final class SendFlags {
 
     /**
      * @param local this machine's zfs
-     * @throws ZfsException naming every key this zfs or the box cannot honour, and what to do
+     * @throws ZfsException naming every key this zfs cannot honour, and what to do
      */
     public static Set<SendFlag> check(SendOptions send, Capabilities local) throws ZfsException {
         Set<SendFlag> flags = requested(send);
@@ -56,16 +56,24 @@ public final class SendFlags {
                     + " set but this zfs (" + local.version() + ") cannot do " + (lacking.size() == 1 ? "it" : "them")
                     + "; remove " + (lacking.size() == 1 ? "it" : "them") + " from the job's send section");
         }
-        List<String> properties = flags.stream().filter(SendFlag::carriesProperties)
-                .map(f -> "send." + KEYS.get(f)).toList();
-        if (!properties.isEmpty()) {
-            // Seen in the OpenZFS lab: with -p/-b, zfs send wraps the stream in a compound stream (a first
-            // BEGIN record with guid 0 carrying the properties), which the box's header check refuses.
-            throw new ZfsException(String.join(" and ", properties) + " make zfs send wrap the stream with the "
-                    + "properties (a compound stream), which the backup box does not accept yet; remove "
-                    + (properties.size() == 1 ? "it" : "them") + " and set properties on the box with "
-                    + "recv.properties.override");
-        }
         return flags;
+    }
+
+    /**
+     * {@code -p}/{@code -b} make zfs send wrap the stream with the properties (a compound stream), which a box
+     * without {@link Wire#SEND_PROPERTIES} (an older zreplj) refuses stream by stream.
+     *
+     * @param boxCapabilities what the box's HELLO lists
+     * @throws ZfsException naming the keys, when the box cannot take them
+     */
+    public static void checkBox(Set<SendFlag> flags, List<String> boxCapabilities) throws ZfsException {
+        List<String> properties = flags.stream().filter(SendFlag::carriesProperties)
+                .map(f -> "send." + KEYS.get(f)).sorted().toList();
+        if (!properties.isEmpty() && !boxCapabilities.contains(Wire.SEND_PROPERTIES)) {
+            throw new ZfsException(String.join(" and ", properties) + " make zfs send wrap the stream with the "
+                    + "properties (a compound stream), which this backup box does not accept (its zreplj is older); "
+                    + "update zreplj on the box, or remove " + (properties.size() == 1 ? "it" : "them")
+                    + " and set properties there with recv.properties.override");
+        }
     }
 }

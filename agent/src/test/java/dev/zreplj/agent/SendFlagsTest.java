@@ -4,10 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.zreplj.config.SendOptions;
+import dev.zreplj.protocol.Wire;
 import dev.zreplj.zfs.Capabilities;
 import dev.zreplj.zfs.SendFlag;
 import dev.zreplj.zfs.ZfsException;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -45,15 +47,30 @@ class SendFlagsTest {
     }
 
     @Test
-    void propertiesInTheStreamAreRefusedForTheBoxDoesNotTakeCompoundStreamsYet() {
+    void propertiesGoWhereTheLocalZfsHasTheFlag() throws Exception {
+        assertEquals(Set.of(SendFlag.PROPERTIES), SendFlags.check(send(true, false, false, false, false), FUSE));
+        assertEquals(EnumSet.of(SendFlag.PROPERTIES, SendFlag.BACKUP_PROPERTIES),
+                SendFlags.check(send(true, true, false, false, false), OPENZFS));
         ZfsException e = assertThrows(ZfsException.class,
-                () -> SendFlags.check(send(true, false, false, false, false), FUSE));
+                () -> SendFlags.check(send(false, true, false, false, false), FUSE));
+        assertEquals("send.backup_properties (zfs send -b) is set but this zfs (zfs-fuse) cannot do it; remove it "
+                + "from the job's send section", e.getMessage());
+    }
+
+    @Test
+    void propertiesNeedABoxThatTakesCompoundStreams() throws Exception {
+        SendFlags.checkBox(EnumSet.of(SendFlag.PROPERTIES), List.of("zstd-data", Wire.SEND_PROPERTIES));
+        SendFlags.checkBox(EnumSet.of(SendFlag.COMPRESSED), List.of());
+        ZfsException e = assertThrows(ZfsException.class,
+                () -> SendFlags.checkBox(EnumSet.of(SendFlag.PROPERTIES), List.of("zstd-data")));
         assertEquals("send.send_properties make zfs send wrap the stream with the properties (a compound stream), "
-                + "which the backup box does not accept yet; remove it and set properties on the box with "
+                + "which this backup box does not accept (its zreplj is older); update zreplj on the box, or remove "
+                + "it and set properties there with recv.properties.override", e.getMessage());
+        e = assertThrows(ZfsException.class, () -> SendFlags.checkBox(
+                EnumSet.of(SendFlag.PROPERTIES, SendFlag.BACKUP_PROPERTIES), List.of()));
+        assertEquals("send.backup_properties and send.send_properties make zfs send wrap the stream with the "
+                + "properties (a compound stream), which this backup box does not accept (its zreplj is older); "
+                + "update zreplj on the box, or remove them and set properties there with "
                 + "recv.properties.override", e.getMessage());
-        e = assertThrows(ZfsException.class, () -> SendFlags.check(send(true, true, false, false, false), OPENZFS));
-        assertEquals("send.send_properties and send.backup_properties make zfs send wrap the stream with the "
-                + "properties (a compound stream), which the backup box does not accept yet; remove them and set "
-                + "properties on the box with recv.properties.override", e.getMessage());
     }
 }

@@ -266,28 +266,70 @@ class EndToEndIT extends PushSuite {
         }
     }
 
-    /** zfs-fuse has no zfs send -c/-L/-e, and the box takes no compound (-p) stream yet: one clear line each. */
+    /** zfs-fuse has no zfs send -c/-L/-e/-b: one clear line each. */
     @Test
-    void sendFlagsThisZfsOrBoxCannotHonourFailThePassBeforeAnySend() throws Exception {
-        for (String send : List.of("compressed: true", "send_properties: true")) {
+    void sendFlagsThisZfsCannotHonourFailThePassBeforeAnySend() throws Exception {
+        for (String send : List.of("compressed: true", "backup_properties: true")) {
             Path dir = Files.createDirectories(tmp.resolve(send.substring(0, send.indexOf(':'))));
             try (EndToEnd e = new EndToEnd(dir, HOME_FILTER, "    send:\n      " + send + "\n"
                     + EndToEnd.DEFAULT_JOB_TAIL, "")) {
                 DatasetName home = e.pools.createFilesystem(e.src.child("home"));
                 EndToEnd.Run run = e.agent("agent", "once", "--snapshot");
                 assertEquals(1, run.exit(), run::toString);
-                String expected = send.startsWith("compressed")
-                        ? "send.compressed (zfs send -c) is set but this zfs (zfs-fuse) cannot do it; remove it from "
-                                + "the job's send section"
-                        : "send.send_properties make zfs send wrap the stream with the properties (a compound "
-                                + "stream), which the backup box does not accept yet; remove it and set properties on "
-                                + "the box with recv.properties.override";
-                EndToEnd.assertContains(run.stdout() + run.stderr(), expected, run);
+                String key = send.substring(0, send.indexOf(':'));
+                String flag = key.equals("compressed") ? "-c" : "-b";
+                EndToEnd.assertContains(run.stdout() + run.stderr(), "send." + key + " (zfs send " + flag + ") is set"
+                        + " but this zfs (zfs-fuse) cannot do it; remove it from the job's send section", run);
                 assertEquals(1, e.pools.snapshotNames(home).size(), "the snapshot is taken before replication");
                 assertEquals("", e.snapshotsWithGuids(e.jail), "nothing was sent");
             }
         }
     }
+
+    /**
+     * send_properties on zfs-fuse, whose zfs recv has no -x: the box reads the properties the stream sets and
+     * takes it (full, then incremental) when none of them mounts anything; the properties arrive as received
+     * ones. A source with a local mountpoint is refused, naming it, and nothing of it arrives.
+     */
+    @Test
+    void sendPropertiesArriveAsReceivedPropertiesAndAMountpointIsRefusedWithoutRecvX() throws Exception {
+        try (EndToEnd e = new EndToEnd(tmp, "\"SRC/home<\": true", "    send:\n      send_properties: true\n"
+                + EndToEnd.DEFAULT_JOB_TAIL, "")) {
+            DatasetName home = e.pools.createFilesystem(e.src.child("home"), "org.zreplj:label=src",
+                    "compression=on");
+            EndToEnd.Run run = e.agent("agent", "once", "--snapshot");
+            assertEquals(0, run.exit(), run::toString);
+            String copy = e.jail.child(home.value()).value();
+            assertEquals(expectedOnBox(e, e.snapshotsWithGuids(home)), e.snapshotsWithGuids(e.jail),
+                    "same snapshots, same guids");
+            assertEquals("src\treceived", e.pools.zfs("get", "-H", "-o", "value,source", "org.zreplj:label", copy)
+                    .strip());
+            assertEquals("on\treceived", e.pools.zfs("get", "-H", "-o", "value,source", "compression", copy).strip());
+            assertEquals("none", e.pools.get(copy, "mountpoint"), "inherited from the jail");
+            assertEquals("no", e.pools.get(copy, "mounted"));
+
+            e.pools.zfs("set", "org.zreplj:label=changed", home.value());
+            EndToEnd.Run again = e.agent("agent", "once", "--snapshot");
+            assertEquals(0, again.exit(), again::toString);
+            assertEquals(expectedOnBox(e, e.snapshotsWithGuids(home)), e.snapshotsWithGuids(e.jail),
+                    "the increment arrives too");
+            assertEquals("changed", e.pools.get(copy, "org.zreplj:label"));
+
+            DatasetName mounted = e.pools.createFilesystem(home.child("mounted"),
+                    "mountpoint=" + tmp.resolve("client-mnt"));
+            EndToEnd.Run refused = e.agent("agent", "once", "--snapshot");
+            assertEquals(1, refused.exit(), refused::toString);
+            EndToEnd.assertContains(refused.stdout() + refused.stderr(), "the stream carries properties (zfs send"
+                    + " -p/-b), but it sets mountpoint, and this box's zfs cannot exclude them on receive (no 'zfs"
+                    + " recv -x'); inherit it on the source or send without send_properties/backup_properties",
+                    refused);
+            assertFalse(e.datasets(e.jail).contains(e.jail.child(mounted.value()).value()), "nothing of it arrived");
+            assertEquals(expectedOnBox(e, e.snapshotsWithGuids(home).lines()
+                    .filter(l -> !l.contains("/mounted@")).reduce("", (a, b) -> a + b + "\n")),
+                    e.snapshotsWithGuids(e.jail), "the others still replicate");
+        }
+    }
+
     private static Path executable(Path file, String script) throws IOException {
         Files.writeString(file, script);
         Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));

@@ -15,9 +15,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * zrepl's send flags reach {@code zfs send} and show in what arrives, and the sink's
- * {@code recv.properties.override/inherit} work, on OpenZFS 2.3 in the lab guest. ({@code send_properties}
- * is refused for now: {@code zfs send -p} makes a compound stream, which the box's header check refuses; this
- * test found that.) The agent's zfs is a
+ * {@code recv.properties.override/inherit} work, on OpenZFS 2.3 in the lab guest ({@code send_properties}
+ * and {@code backup_properties}: {@link OpenZfsSendPropertiesIT}). The agent's zfs is a
  * wrapper that logs each send's arguments and keeps a copy of the stream for {@code zstream dump}.
  */
 @Tag("openzfs")

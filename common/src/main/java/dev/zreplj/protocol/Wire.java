@@ -26,6 +26,11 @@ public final class Wire {
      * client sends ZDATA only to a server that lists it, so either side may be older.
      */
     public static final String ZSTD_DATA = "zstd-data";
+    /**
+     * Server capability: it accepts the compound stream of {@code zfs send -p/-b} of one snapshot (it checks
+     * the properties payload and stops any further substream); an older box refuses every compound stream.
+     */
+    public static final String SEND_PROPERTIES = "send-properties";
 
     /** Largest DATA payload; also what the client reads from zfs send per frame. */
     public static final int MAX_DATA = 1 << 20;

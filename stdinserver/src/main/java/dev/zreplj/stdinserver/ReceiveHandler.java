@@ -48,7 +48,7 @@ final class ReceiveHandler {
         this.received = received;
         this.zfs = zfs;
         this.conversation = conversation;
-        this.pump = new StreamPump(conversation);
+        this.pump = new StreamPump(conversation, log);
         this.placeholders = placeholders;
         this.holds = holds;
         this.log = log;
@@ -108,20 +108,37 @@ final class ReceiveHandler {
             return;
         }
         ReceiveRequest request;
+        CompoundTail tail = null;
         try {
             StreamHeader header = StreamHeader.parse(first.bytes(), first.length());
+            CompoundHeader properties = null;
+            if (header.compound()) {
+                StreamPump.HeaderBytes more = pump.readMore(first, CompoundStream.prefixLength(header));
+                if (more == null) {
+                    conversation.reply(new ErrorReply(ErrorCodes.ABORTED, "the client aborted the stream into "
+                            + target, ""));
+                    return;
+                }
+                first = more;
+                CompoundStream compound = CompoundStream.check(header, first.bytes(), first.length(), cmd.snapshot(),
+                        cmd.toGuid());
+                properties = compound.properties();
+                tail = compound.tail();
+                header = compound.substream();
+            }
             checkHeader(cmd, header);
             if (cmd.rollback()) {
                 checkRollback(session, cmd, target);
             }
             checkPartialState(session, cmd, header, target);
+            checkProperties(header, properties);
             DatasetName jail = session.jail().root();
             Set<DatasetName> existing = new HashSet<>(zfs.listFilesystems(jail));
             placeholders.createMissingParents(jail, target, existing);
             // A partially received new filesystem looks like an empty placeholder; -F must not touch it.
             boolean overwritePlaceholder = cmd.fromGuid() == null && cmd.resumeToken() == null
                     && placeholders.isEmptyPlaceholder(target, existing);
-            request = receiveRequest(session.job(), cmd, header, target, overwritePlaceholder);
+            request = receiveRequest(session.job(), cmd, header, properties, target, overwritePlaceholder);
         } catch (RemoteException e) {
             log.refused("refused RECV into " + target + ": " + e.getMessage());
             conversation.refuseStream(e, first.ended());
@@ -142,7 +159,7 @@ final class ReceiveHandler {
             return;
         }
         try {
-            long bytes = pump.pump(recv, first, target, ReceiveBandwidth.of(session.job(), session.stateDir()));
+            long bytes = pump.pump(recv, first, target, tail, ReceiveBandwidth.of(session.job(), session.stateDir()));
             if (bytes < 0) {
                 return;
             }
@@ -308,17 +325,36 @@ final class ReceiveHandler {
         }
     }
 
-    private ReceiveRequest receiveRequest(SinkJob job, ReceiveCommand cmd, StreamHeader header, DatasetName target,
-                                          boolean overwritePlaceholder) throws RemoteException, ZfsException {
+    /**
+     * A payload can set any property, a mountpoint over the box's own paths included: received only where
+     * zfs recv -x excludes the mount properties, or, without it, when the box read every property the stream
+     * sets and none of them mounts. Checked before anything is created for the receive.
+     */
+    private void checkProperties(StreamHeader header, CompoundHeader properties) throws RemoteException,
+            ZfsException {
+        if (zfs.capabilities().recvProperties() || (header.payloadLength() == 0 && properties == null)) {
+            return;
+        }
+        if (header.payloadLength() > 0) {
+            throw new RemoteException(ErrorCodes.STREAM, "the stream carries properties (zfs send -R, -p or a"
+                    + " resume); this box's zfs cannot exclude mount properties on receive (no 'zfs recv -x'),"
+                    + " so it is refused: send without -R/-p", "");
+        }
+        List<String> mount = properties.properties().stream().filter(MOUNT_PROPERTIES::contains).toList();
+        if (!mount.isEmpty()) {
+            throw CompoundHeader.refused("it sets " + String.join(", ", mount) + ", and this box's zfs"
+                    + " cannot exclude them on receive (no 'zfs recv -x'); inherit "
+                    + (mount.size() == 1 ? "it" : "them") + " on the source or send without"
+                    + " send_properties/backup_properties");
+        }
+    }
+
+    private ReceiveRequest receiveRequest(SinkJob job, ReceiveCommand cmd, StreamHeader header,
+                                          CompoundHeader properties, DatasetName target, boolean overwritePlaceholder)
+            throws ZfsException {
         Capabilities c = zfs.capabilities();
         List<String> excludes = new ArrayList<>(job.recv().inheritProperties());
-        if (header.payloadLength() > 0) {
-            // The payload can set any property, a mountpoint over the box's own paths included.
-            if (!c.recvProperties()) {
-                throw new RemoteException(ErrorCodes.STREAM, "the stream carries properties (zfs send -R, -p or a"
-                        + " resume); this box's zfs cannot exclude mount properties on receive (no 'zfs recv -x'),"
-                        + " so it is refused: send without -R/-p", "");
-            }
+        if (c.recvProperties() && (header.payloadLength() > 0 || properties != null)) {
             for (String p : MOUNT_PROPERTIES) {
                 if (!excludes.contains(p)) {
                     excludes.add(p);

@@ -240,6 +240,7 @@ public final class StdinServer {
         StreamInflater.unavailable().ifPresentOrElse(
                 why -> log.warn("zstd is unavailable, streams arrive uncompressed: {}", why),
                 () -> caps.add(Wire.ZSTD_DATA));
+        caps.add(Wire.SEND_PROPERTIES);
         try {
             Capabilities c = zfs.capabilities();
             if (c.resumableReceive()) caps.add("resumable-receive");

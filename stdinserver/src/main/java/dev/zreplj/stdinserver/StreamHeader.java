@@ -16,12 +16,14 @@ import java.nio.charset.StandardCharsets;
  * {@code resuming}: the stream is {@code zfs send -t} of a resume token (feature flag
  * DMU_BACKUP_FEATURE_RESUMING, 1 << 20; its payload names where to go on).
  *
- * <p>Only what the box can check whole is accepted: one plain substream of one snapshot. A compound
- * stream ({@code send -R}) carries further BEGIN records the box never sees before zfs acts on them; a
- * clone stream ({@code DRR_FLAG_CLONE}) makes zfs look its origin up by guid across the whole pool,
- * another client's jail included. Both are refused here, as is any flag this code does not know.
+ * <p>Only what the box can check whole is accepted: one plain substream of one snapshot, or the first
+ * record of a compound stream ({@code compound}: header type DMU_COMPOUNDSTREAM, guids, flags and features
+ * 0), whose properties payload and records {@link CompoundHeader} and {@link CompoundTail} check. A clone
+ * stream ({@code DRR_FLAG_CLONE}) makes zfs look its origin up by guid across the whole pool, another
+ * client's jail included: refused here, as is any flag this code does not know.
  */
-record StreamHeader(int payloadLength, long toGuid, long fromGuid, String toName, boolean resuming) {
+record StreamHeader(int payloadLength, long toGuid, long fromGuid, String toName, boolean resuming,
+                    boolean compound, ByteOrder order) {
     static final int LENGTH = 312;
     static final long MAGIC = 0x2F5bacbacL;
     private static final long FEATURE_RESUMING = 1L << 20;
@@ -32,14 +34,24 @@ record StreamHeader(int payloadLength, long toGuid, long fromGuid, String toName
     private static final int KNOWN_FLAGS = 0xf;
 
     StreamHeader(int payloadLength, long toGuid, long fromGuid, String toName) {
-        this(payloadLength, toGuid, fromGuid, toName, false);
+        this(payloadLength, toGuid, fromGuid, toName, false, false, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    StreamHeader(int payloadLength, long toGuid, long fromGuid, String toName, boolean resuming) {
+        this(payloadLength, toGuid, fromGuid, toName, resuming, false, ByteOrder.LITTLE_ENDIAN);
     }
 
     static StreamHeader parse(byte[] bytes, int length) throws RemoteException {
-        if (length < LENGTH) {
-            throw invalid("the stream ended after " + length + " bytes, before its first record was complete");
+        return parse(bytes, 0, length);
+    }
+
+    /** The record at {@code bytes[offset]}; {@code length} counts from the array's start. */
+    static StreamHeader parse(byte[] bytes, int offset, int length) throws RemoteException {
+        if (length - offset < LENGTH) {
+            throw invalid("the stream ended after " + length + " bytes, before its "
+                    + (offset == 0 ? "first record" : "substream's first record") + " was complete");
         }
-        ByteBuffer b = ByteBuffer.wrap(bytes, 0, LENGTH).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b = ByteBuffer.wrap(bytes, offset, LENGTH).slice().order(ByteOrder.LITTLE_ENDIAN);
         if (b.getLong(8) != MAGIC) {
             b.order(ByteOrder.BIG_ENDIAN);
             if (b.getLong(8) != MAGIC) {
@@ -51,11 +63,7 @@ record StreamHeader(int payloadLength, long toGuid, long fromGuid, String toName
         }
         long versionInfo = b.getLong(16);
         int headerType = (int) (versionInfo & 3);
-        if (headerType == COMPOUNDSTREAM) {
-            throw invalid("the stream is a replication stream (zfs send -R); the box receives one snapshot per"
-                    + " stream only: send without -R");
-        }
-        if (headerType != SUBSTREAM) {
+        if (headerType != SUBSTREAM && headerType != COMPOUNDSTREAM) {
             throw invalid("the stream's header type " + headerType + " is unknown; the box cannot check it");
         }
         int flags = b.getInt(36);
@@ -68,21 +76,29 @@ record StreamHeader(int payloadLength, long toGuid, long fromGuid, String toName
                     flags & ~KNOWN_FLAGS));
         }
         int nameEnd = 56;
-        while (nameEnd < LENGTH && bytes[nameEnd] != 0) {
+        while (nameEnd < LENGTH && b.get(nameEnd) != 0) {
             nameEnd++;
         }
-        String toName = new String(bytes, 56, nameEnd - 56, StandardCharsets.UTF_8);
+        String toName = new String(bytes, offset + 56, nameEnd - 56, StandardCharsets.UTF_8);
         int at = toName.indexOf('@');
         if (at < 0 || toName.indexOf('@', at + 1) >= 0 || at == toName.length() - 1) {
             throw invalid("the stream does not name exactly one snapshot (drr_toname '" + Printable.of(toName)
                     + "')");
         }
         long toGuid = b.getLong(40);
+        if (headerType == COMPOUNDSTREAM) {
+            // Written by libzfs from a zeroed record: anything else in it is not from zfs send -p/-b.
+            if (flags != 0 || toGuid != 0 || b.getLong(48) != 0 || (versionInfo >>> 2) != 0) {
+                throw invalid("the stream's compound header carries guids, flags or features; zfs send -p/-b"
+                        + " writes none there, so the box cannot check it");
+            }
+            return new StreamHeader(b.getInt(4), 0, 0, toName, false, true, b.order());
+        }
         if (toGuid == 0) {
             throw invalid("the stream's snapshot has guid 0; the box cannot check it");
         }
         boolean resuming = ((versionInfo >>> 2) & FEATURE_RESUMING) != 0;
-        return new StreamHeader(b.getInt(4), toGuid, b.getLong(48), toName, resuming);
+        return new StreamHeader(b.getInt(4), toGuid, b.getLong(48), toName, resuming, false, b.order());
     }
 
     /** The snapshot part of drr_toname: the name zfs recv gives the received snapshot. */

@@ -5,6 +5,7 @@ import dev.zreplj.protocol.ErrorReply;
 import dev.zreplj.protocol.FrameReader;
 import dev.zreplj.protocol.FrameType;
 import dev.zreplj.protocol.ProtocolException;
+import dev.zreplj.protocol.RemoteException;
 import dev.zreplj.protocol.StreamInflater;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.ZfsException;
@@ -19,10 +20,12 @@ import java.util.Arrays;
  */
 final class StreamPump {
     private final Conversation conversation;
+    private final BoxLog log;
     private StreamInflater inflater;
 
-    StreamPump(Conversation conversation) {
+    StreamPump(Conversation conversation, BoxLog log) {
         this.conversation = conversation;
+        this.log = log;
     }
 
     /** The stream's first bytes, at least a whole DRR_BEGIN record unless the stream is shorter. */
@@ -31,10 +34,22 @@ final class StreamPump {
 
     /** Reads DATA frames until the DRR_BEGIN record is complete; null when the client aborted. */
     HeaderBytes readHeader() throws IOException, InterruptedException {
+        return readMore(new HeaderBytes(new byte[0], 0, false), StreamHeader.LENGTH);
+    }
+
+    /**
+     * Reads further DATA frames onto {@code first} until it holds at least {@code needed} bytes (a compound
+     * stream's properties and its substream's BEGIN record; the caller caps {@code needed}), or the stream
+     * ended; null when the client aborted.
+     */
+    HeaderBytes readMore(HeaderBytes first, int needed) throws IOException, InterruptedException {
         FrameReader reader = conversation.reader;
-        byte[] bytes = new byte[0];
-        int length = 0;
-        while (length < StreamHeader.LENGTH) {
+        byte[] bytes = first.bytes();
+        int length = first.length();
+        if (first.ended()) {
+            return first;
+        }
+        while (length < needed) {
             FrameType t = reader.expectFrame("DATA");
             switch (t) {
                 case DATA, ZDATA -> {
@@ -62,10 +77,11 @@ final class StreamPump {
     }
 
     /**
-     * Copies the stream into zfs recv's stdin until END, at most as fast as {@code bandwidth} lets it. Returns the byte count, or -1 when the receive
+     * Copies the stream into zfs recv's stdin until END, at most as fast as {@code bandwidth} lets it, and
+     * stops before {@code tail} sees a second substream. Returns the byte count, or -1 when the receive
      * was ended here (aborted by the client, or zfs recv exited early) and the reply has been sent.
      */
-    long pump(ZfsProcess recv, HeaderBytes first, DatasetName target, ReceiveBandwidth bandwidth)
+    long pump(ZfsProcess recv, HeaderBytes first, DatasetName target, CompoundTail tail, ReceiveBandwidth bandwidth)
             throws IOException, InterruptedException {
         FrameReader reader = conversation.reader;
         OutputStream stdin = bandwidth.wrap(recv.stdin());
@@ -84,6 +100,18 @@ final class StreamPump {
                 switch (t) {
                     case DATA, ZDATA -> {
                         int n = streamBytes(reader, recv);
+                        if (tail != null) {
+                            try {
+                                tail.accept(chunk(reader), 0, n);
+                            } catch (RemoteException refused) {
+                                // Checked before zfs recv sees a byte of it: what it received so far is the
+                                // one substream the box checked, and stopping it discards any partial state.
+                                killAndWait(recv);
+                                log.refused("refused RECV into " + target + ": " + refused.getMessage());
+                                conversation.refuseStream(refused, false);
+                                return -1;
+                            }
+                        }
                         stdin.write(chunk(reader), 0, n);
                         bytes += n;
                     }
