@@ -3,10 +3,7 @@ package dev.zreplj.agent;
 import dev.zreplj.config.PushJob;
 import dev.zreplj.prune.PruneReport;
 import dev.zreplj.replication.FilesystemResult;
-import dev.zreplj.zfs.DatasetName;
-import dev.zreplj.zfs.SourceZfs;
 import dev.zreplj.zfs.Zfs;
-import dev.zreplj.zfs.ZfsException;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
@@ -59,10 +56,5 @@ public final class PushPass {
     public Result run(boolean forceSnapshot, boolean onlyAfterSnapshot) throws InterruptedException {
         PassDriver driver = new PassDriver(job, zfs, watchdog -> BoxConnection.open(job, watchdog), clock, Sleeper.REAL);
         return driver.run(forceSnapshot, onlyAfterSnapshot);
-    }
-
-    /** The filesystems a job's filter selects, from one listing. */
-    public static List<DatasetName> selectedFilesystems(SourceZfs zfs, PushJob job) throws ZfsException {
-        return zfs.listAllFilesystems().stream().filter(job.filesystems()::accepts).toList();
     }
 }

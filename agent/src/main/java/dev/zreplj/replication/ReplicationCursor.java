@@ -65,6 +65,17 @@ public final class ReplicationCursor {
      */
     public static ReplicationCursor load(SourceZfs zfs, String job, Map<DatasetName, List<ZfsVersion>> versions)
             throws ZfsException {
+        return load(zfs, job, versions, new TreeSet<>(versions.keySet().stream().map(DatasetName::pool).toList())
+                .stream().map(DatasetName::of).toList());
+    }
+
+    /** The marks of a pass's listing: where they are properties, one {@code zfs get} per root it listed. */
+    public static ReplicationCursor load(SourceZfs zfs, String job, SenderListing listing) throws ZfsException {
+        return load(zfs, job, listing.versions(), listing.roots());
+    }
+
+    private static ReplicationCursor load(SourceZfs zfs, String job, Map<DatasetName, List<ZfsVersion>> versions,
+                                          List<DatasetName> roots) throws ZfsException {
         ReplicationCursor cursor = new ReplicationCursor(zfs, job, zfs.capabilities().bookmarks());
         versions.forEach((fs, list) -> {
             Map<Long, ZfsVersion> guids = new ConcurrentHashMap<>();
@@ -90,8 +101,8 @@ public final class ReplicationCursor {
             });
         } else {
             String property = property(job);
-            for (String pool : new TreeSet<>(versions.keySet().stream().map(DatasetName::pool).toList())) {
-                zfs.localProperty(DatasetName.of(pool), property).forEach((fs, value) -> {
+            for (DatasetName root : roots) {
+                zfs.localProperty(root, property).forEach((fs, value) -> {
                     if (versions.containsKey(fs)) {
                         List<Long> guids = parseGuids(value);
                         if (guids.isEmpty()) {
@@ -200,16 +211,16 @@ public final class ReplicationCursor {
 
     /**
      * Makes {@code to} (a snapshot the receiver has confirmed) the cursor of its filesystem and removes
-     * every other mark of this job there. Does nothing when it already is the only mark.
+     * every other mark of this job there. Does nothing, and returns false, when it already is the only mark.
      */
-    public void move(ZfsVersion to) throws ZfsException {
+    public boolean move(ZfsVersion to) throws ZfsException {
         if (to.type() != VersionType.SNAPSHOT) {
             throw new IllegalArgumentException("a replication cursor marks a snapshot, not " + to);
         }
         DatasetName fs = to.filesystem();
         List<Long> old = marks.getOrDefault(fs, List.of());
         if (old.equals(List.of(to.guid()))) {
-            return;
+            return false;
         }
         byGuid.computeIfAbsent(fs, k -> new ConcurrentHashMap<>()).put(to.guid(), to);
         if (bookmarks) {
@@ -241,6 +252,7 @@ public final class ReplicationCursor {
         }
         marks.put(fs, List.of(to.guid()));
         log.debug("{}: replication cursor of job {} at {}", fs, job, to);
+        return true;
     }
 
     /** A crash between property and hold, or a second run, finds the hold already there. */
