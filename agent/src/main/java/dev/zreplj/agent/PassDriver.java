@@ -75,7 +75,8 @@ public final class PassDriver {
         private Optional<String> taken = Optional.empty();
 
         PushPass.Result run(boolean forceSnapshot, boolean onlyAfterSnapshot) throws ZfsException, InterruptedException {
-            SenderListing listing = SenderListing.load(zfs, job.filesystems());
+            SenderListing listing = SenderListing.load(zfs, job.filesystems(),
+                    ReplicationCursor.listedProperty(zfs, job.name()));
             List<DatasetName> selected = listing.selected();
             if (selected.isEmpty()) {
                 return failed("the filesystems filter selects no filesystem (check it with 'zreplj test filesystems"

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
@@ -66,16 +67,25 @@ public final class ReplicationCursor {
     public static ReplicationCursor load(SourceZfs zfs, String job, Map<DatasetName, List<ZfsVersion>> versions)
             throws ZfsException {
         return load(zfs, job, versions, new TreeSet<>(versions.keySet().stream().map(DatasetName::pool).toList())
-                .stream().map(DatasetName::of).toList());
+                .stream().map(DatasetName::of).toList(), null);
     }
 
-    /** The marks of a pass's listing: where they are properties, one {@code zfs get} per root it listed. */
+    /**
+     * The marks of a pass's listing: where they are properties, from the listing when it read
+     * {@link #property}, else with one {@code zfs get} per root it listed.
+     */
     public static ReplicationCursor load(SourceZfs zfs, String job, SenderListing listing) throws ZfsException {
-        return load(zfs, job, listing.versions(), listing.roots());
+        return load(zfs, job, listing.versions(), listing.roots(), listing.local(property(job)).orElse(null));
+    }
+
+    /** The property a pass's listing should read for this job's cursor: none where it is a bookmark. */
+    public static String listedProperty(SourceZfs zfs, String job) throws ZfsException {
+        return zfs.capabilities().bookmarks() ? null : property(job);
     }
 
     private static ReplicationCursor load(SourceZfs zfs, String job, Map<DatasetName, List<ZfsVersion>> versions,
-                                          List<DatasetName> roots) throws ZfsException {
+                                          List<DatasetName> roots, Map<DatasetName, String> listed)
+            throws ZfsException {
         ReplicationCursor cursor = new ReplicationCursor(zfs, job, zfs.capabilities().bookmarks());
         versions.forEach((fs, list) -> {
             Map<Long, ZfsVersion> guids = new ConcurrentHashMap<>();
@@ -101,18 +111,24 @@ public final class ReplicationCursor {
             });
         } else {
             String property = property(job);
-            for (DatasetName root : roots) {
-                zfs.localProperty(root, property).forEach((fs, value) -> {
-                    if (versions.containsKey(fs)) {
-                        List<Long> guids = parseGuids(value);
-                        if (guids.isEmpty()) {
-                            log.warn("{}: ignoring property {}='{}': not a list of 16-digit hex guids", fs, property, value);
-                        } else {
-                            cursor.marks.put(fs, guids);
-                        }
-                    }
-                });
+            Map<DatasetName, String> values = new TreeMap<>();
+            if (listed != null) {
+                values.putAll(listed);
+            } else {
+                for (DatasetName root : roots) {
+                    values.putAll(zfs.localProperty(root, property));
+                }
             }
+            values.forEach((fs, value) -> {
+                if (versions.containsKey(fs)) {
+                    List<Long> guids = parseGuids(value);
+                    if (guids.isEmpty()) {
+                        log.warn("{}: ignoring property {}='{}': not a list of 16-digit hex guids", fs, property, value);
+                    } else {
+                        cursor.marks.put(fs, guids);
+                    }
+                }
+            });
         }
         return cursor;
     }

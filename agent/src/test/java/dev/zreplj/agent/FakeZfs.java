@@ -5,6 +5,7 @@ import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.SendRequest;
 import dev.zreplj.zfs.SendStream;
 import dev.zreplj.zfs.SourceZfs;
+import dev.zreplj.zfs.VersionListing;
 import dev.zreplj.zfs.VersionType;
 import dev.zreplj.zfs.ZfsException;
 import dev.zreplj.zfs.ZfsVersion;
@@ -134,6 +135,21 @@ final class FakeZfs implements SourceZfs {
             }
         });
         return out;
+    }
+
+    /** Versions and the property in one call, as on zfs-fuse. */
+    @Override
+    public synchronized VersionListing listVersions(DatasetName root, String property) throws ZfsException {
+        Map<DatasetName, List<ZfsVersion>> versions = listVersions(root);
+        calls.remove(calls.size() - 1);
+        calls.add("listVersions " + root + " with " + property);
+        Map<DatasetName, String> local = new TreeMap<>();
+        properties.forEach((fs, props) -> {
+            if (fs.isSelfOrDescendantOf(root) && props.containsKey(property)) {
+                local.put(fs, props.get(property));
+            }
+        });
+        return new VersionListing(versions, local);
     }
 
     @Override

@@ -44,7 +44,8 @@ final class PruneCommand implements Callable<Integer> {
         boolean failed = false;
         PrintStream out = System.out;
         for (PushJob job : selected) {
-            SenderListing listing = SenderListing.load(zfs, job.filesystems());
+            SenderListing listing = SenderListing.load(zfs, job.filesystems(),
+                    ReplicationCursor.listedProperty(zfs, job.name()));
             List<DatasetName> filesystems = listing.selected();
             PruneReport report = prune(job, zfs, listing);
             out.println("job " + job.name() + ": " + (dryRun ? "prune plan (dry run)" : "pruned") + ", "
