@@ -140,14 +140,28 @@ public final class Zfs implements SourceZfs {
      * listing of 1000 filesystems takes seconds.
      */
     public VersionListing listVersions(DatasetName root, String property) throws ZfsException {
+        return listVersions(root, property, true);
+    }
+
+    /**
+     * As {@link #listVersions(DatasetName, String)}, with the property's value on every filesystem (as
+     * {@link #getProperties} gives it) unless {@code localOnly}.
+     */
+    public VersionListing listVersions(DatasetName root, String property, boolean localOnly) throws ZfsException {
         validateProperty(property);
         if (capabilities().parsableList()) {
-            return new VersionListing(listVersions(root), localProperty(root, property));
+            Map<DatasetName, String> values = new java.util.TreeMap<>();
+            if (localOnly) {
+                values.putAll(localProperty(root, property));
+            } else {
+                getProperties(root, true, List.of(property)).forEach((fs, p) -> values.put(fs, p.get(property)));
+            }
+            return new VersionListing(listVersions(root), values);
         }
         String out = runOrMissing(List.of("get", "-Hp", "-r", "-o", "name,property,value,source",
                 "guid,createtxg,creation," + property, root.value()));
         return out == null ? new VersionListing(Map.of(), Map.of())
-                : ZfsOutput.versionsWithLocal(out, property, refusedLogger());
+                : ZfsOutput.versionsWithProperty(out, property, localOnly, refusedLogger());
     }
 
     /**

@@ -104,11 +104,11 @@ final class ZfsOutput {
 
     /**
      * {@code zfs get -Hp -o name,property,value,source guid,createtxg,creation,PROPERTY}: the versions, and
-     * the filesystems on which {@code property} is set locally (its value may hold tabs: the source is the
-     * last field).
+     * the property's value per filesystem, only where set locally when {@code localOnly} (a value may hold
+     * tabs: the source is the last field).
      */
-    static VersionListing versionsWithLocal(String stdout, String property, Consumer<String> refused)
-            throws ZfsException {
+    static VersionListing versionsWithProperty(String stdout, String property, boolean localOnly,
+                                               Consumer<String> refused) throws ZfsException {
         StringBuilder versions = new StringBuilder();
         StringBuilder local = new StringBuilder();
         for (String line : lines(stdout)) {
@@ -119,7 +119,7 @@ final class ZfsOutput {
             }
             String threeFields = line.substring(0, last) + "\n";
             if (f[1].equals(property)) {
-                if (line.substring(last + 1).equals("local")) {
+                if (!localOnly || line.substring(last + 1).equals("local")) {
                     local.append(threeFields);
                 }
             } else {

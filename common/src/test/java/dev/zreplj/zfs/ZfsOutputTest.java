@@ -91,11 +91,14 @@ class ZfsOutputTest {
                 "tank/a@s\tzreplj:cursor:j\t00000000000000ab\tinherited from tank/a",
                 "tank/a/b\tguid\t4\t-", "tank/a/b\tcreatetxg\t7\t-", "tank/a/b\tcreation\t400\t-",
                 "tank/a/b\tzreplj:cursor:j\t00000000000000ab\tinherited from tank/a", "");
-        VersionListing l = ZfsOutput.versionsWithLocal(out, "zreplj:cursor:j", refused::add);
+        VersionListing l = ZfsOutput.versionsWithProperty(out, "zreplj:cursor:j", true, refused::add);
         assertEquals(List.of(n("tank"), n("tank/a"), n("tank/a/b")), List.copyOf(new java.util.TreeMap<>(l.versions()).keySet()));
         assertEquals(List.of(snap("tank/a", "s", 3, 6, 300)), l.versions().get(n("tank/a")));
-        assertEquals(Map.of(n("tank/a"), "00000000000000ab"), l.local());
-        assertUnparsable(() -> ZfsOutput.versionsWithLocal("tank\tguid\t1\n", "p", refused::add),
+        assertEquals(Map.of(n("tank/a"), "00000000000000ab"), l.values());
+        assertEquals(Map.of(n("tank"), "-", n("tank/a"), "00000000000000ab", n("tank/a/b"), "00000000000000ab"),
+                ZfsOutput.versionsWithProperty(out, "zreplj:cursor:j", false, refused::add).values(),
+                "every source, as zfs get gives them");
+        assertUnparsable(() -> ZfsOutput.versionsWithProperty("tank\tguid\t1\n", "p", true, refused::add),
                 "expected name, property, value and source separated by tabs");
     }
 

@@ -310,7 +310,7 @@ class ZfsSystemTest {
 
         assertEquals(before + 1, zfs.invocations());
         assertEquals(zfs.listVersions(pool), listing.versions());
-        assertEquals(Map.of(a, "00000000000000ab"), listing.local(), "b and a@s1 inherit it");
+        assertEquals(Map.of(a, "00000000000000ab"), listing.values(), "b and a@s1 inherit it");
         assertEquals(new VersionListing(Map.of(), Map.of()), zfs.listVersions(pool.child("missing"), "zreplj:cursor:job"));
     }
 
