@@ -72,7 +72,7 @@ public final class SenderListing {
         } else {
             VersionListing l = zfs.listVersions(root, property);
             listed.putAll(l.versions());
-            local.putAll(l.local());
+            local.putAll(l.values());
         }
     }
 
