@@ -11,6 +11,7 @@ import dev.zreplj.replication.FilesystemPlan;
 import dev.zreplj.replication.FilesystemResult;
 import dev.zreplj.replication.Planner;
 import dev.zreplj.replication.ReplicationCursor;
+import dev.zreplj.replication.SenderListing;
 import dev.zreplj.replication.Watchdog;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.SourceZfs;
@@ -24,7 +25,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,16 +75,17 @@ public final class PassDriver {
         private Optional<String> taken = Optional.empty();
 
         PushPass.Result run(boolean forceSnapshot, boolean onlyAfterSnapshot) throws ZfsException, InterruptedException {
-            List<DatasetName> selected = PushPass.selectedFilesystems(zfs, job);
+            SenderListing listing = SenderListing.load(zfs, job.filesystems(),
+                    ReplicationCursor.listedProperty(zfs, job.name()));
+            List<DatasetName> selected = listing.selected();
             if (selected.isEmpty()) {
                 return failed("the filesystems filter selects no filesystem (check it with 'zreplj test filesystems"
                         + " --job " + job.name() + "')");
             }
-            Map<DatasetName, List<ZfsVersion>> versions = listVersions(selected);
-            ReplicationCursor cursor = ReplicationCursor.load(zfs, job.name(), versions);
-            snapshot(selected, versions, cursor, forceSnapshot);
+            ReplicationCursor cursor = ReplicationCursor.load(zfs, job.name(), listing);
+            snapshot(selected, listing.versions(), cursor, forceSnapshot);
             if (taken.isPresent()) {
-                versions = listVersions(selected);
+                listing = listing.refresh(zfs, selected);
             } else if (onlyAfterSnapshot && stageFailures.isEmpty()) {
                 return result(null, List.of(), null);
             }
@@ -97,10 +98,11 @@ public final class PassDriver {
                     stageFailures.add("connect: no session with the backup box: " + e.getMessage());
                     // Without the box the sender is still pruned: its guard is the local cursor.
                     return result(e.getMessage(), List.of(),
-                            prune(selected, null, "no session with the backup box: " + e.getMessage()));
+                            prune(listing, cursor, List.of(), "no session with the backup box: " + e.getMessage(), null,
+                            null));
                 }
                 try (box) {
-                    return replicateAndPrune(box, watchdog, selected, versions, cursor);
+                    return replicateAndPrune(box, watchdog, listing, cursor);
                 }
             }
         }
@@ -132,9 +134,10 @@ public final class PassDriver {
             }
         }
 
-        private PushPass.Result replicateAndPrune(Box box, Watchdog watchdog, List<DatasetName> selected,
-                                                  Map<DatasetName, List<ZfsVersion>> versions, ReplicationCursor cursor)
-                throws InterruptedException {
+        private PushPass.Result replicateAndPrune(Box box, Watchdog watchdog, SenderListing listing,
+                                                  ReplicationCursor cursor) throws InterruptedException {
+            List<DatasetName> selected = listing.selected();
+            Map<DatasetName, List<ZfsVersion>> versions = listing.versions();
             ReplicationAttempts.Outcome replicated;
             try {
                 replicated = new ReplicationAttempts(job, zfs, watchdog, sleeper).run(box, selected, versions, cursor);
@@ -143,19 +146,36 @@ public final class PassDriver {
                 String error = "planning the replication failed: " + e.getMessage();
                 log.warn("job {}: {}", job.name(), error);
                 stageFailures.add("replicate: " + error);
-                return result(error, List.of(), pruneOver(box, selected));
+                return result(error, List.of(), pruneOver(box, listing, cursor, List.of(), null));
             }
             if (replicated.boxLost() != null) {
                 stageFailures.add("replicate: the backup box became unreachable: " + replicated.boxLost());
-                return result(null, replicated.results(), prune(selected, null,
-                        "the backup box became unreachable: " + replicated.boxLost()));
+                return result(null, replicated.results(), prune(listing, cursor, moved(cursor, replicated.results()),
+                        "the backup box became unreachable: " + replicated.boxLost(), null, null));
             }
+            List<DatasetName> changed = new ArrayList<>(moved(cursor, replicated.results()));
             for (FilesystemPlan plan : replicated.plans().values()) {
-                if (plan instanceof FilesystemPlan.UpToDate) {
-                    syncCursor(cursor, plan.filesystem(), versions, replicated.remote());
+                if (plan instanceof FilesystemPlan.UpToDate
+                        && syncCursor(cursor, plan.filesystem(), versions, replicated.remote())) {
+                    changed.add(plan.filesystem());
                 }
             }
-            return result(null, replicated.results(), pruneOver(box, selected));
+            // Without a receive asked for since the replication's LIST, the box holds what that listed.
+            boolean received = replicated.plans().values().stream().anyMatch(FilesystemPlan.Replicate.class::isInstance);
+            List<RemoteFilesystem> receiver = received ? null : List.copyOf(replicated.remote().values());
+            return result(null, replicated.results(), pruneOver(box, listing, cursor, changed, receiver));
+        }
+
+        /**
+         * The filesystems whose listed versions replication changed: where the cursor is a bookmark, every
+         * filesystem that received a step got a new one. Holds (zfs-fuse's cursor) are not in the listing,
+         * and the cursor knows where it moved them.
+         */
+        private static List<DatasetName> moved(ReplicationCursor cursor, List<FilesystemResult> results) {
+            if (!cursor.usesBookmarks()) {
+                return List.of();
+            }
+            return results.stream().filter(r -> r.stepsDone() > 0).map(FilesystemResult::filesystem).toList();
         }
 
         /**
@@ -163,49 +183,52 @@ public final class PassDriver {
          * over a fresh one. A box that cannot even be reached again is a dead link: the sender is still pruned
          * under its cursor, as when the box is unreachable.
          */
-        private PruneReport pruneOver(Box box, List<DatasetName> selected) {
+        private PruneReport pruneOver(Box box, SenderListing listing, ReplicationCursor cursor,
+                                      List<DatasetName> changed, List<RemoteFilesystem> receiver) {
             BoxChannel healthy;
             try {
                 healthy = box.healthy();
             } catch (IOException e) {
                 log.warn("job {}: no channel to the backup box for pruning: {}", job.name(), e.getMessage());
-                return prune(selected, null, "the backup box stalled and a new channel failed: " + e.getMessage());
+                return prune(listing, cursor, changed, "the backup box stalled and a new channel failed: "
+                        + e.getMessage(), null, null);
             }
-            return prune(selected, healthy, null);
+            return prune(listing, cursor, changed, null, healthy, receiver);
         }
 
-        private PruneReport prune(List<DatasetName> selected, BoxChannel box, String boxUnavailable) {
-            PruneReport report = new PruneRun(job, zfs).run(selected, box, boxUnavailable, false);
+        /** Prunes from the pass's listing, listed again only where replication changed it. */
+        private PruneReport prune(SenderListing listing, ReplicationCursor cursor, List<DatasetName> changed,
+                                  String boxUnavailable, BoxChannel box, List<RemoteFilesystem> receiver) {
+            PruneReport report;
+            try {
+                report = new PruneRun(job, zfs).run(listing.refresh(zfs, changed), cursor, box, receiver,
+                        boxUnavailable, false);
+            } catch (ZfsException e) {
+                report = PruneRun.unlisted(false, e);
+            }
             report.failureLine().ifPresent(line -> stageFailures.add("prune: " + line));
             return report;
         }
 
         /**
          * An up-to-date filesystem may lack its cursor (a pass killed between receive and cursor, or a
-         * crash that left two marks): set it to the newest snapshot both sides have.
+         * crash that left two marks): set it to the newest snapshot both sides have. True when a bookmark
+         * may have been made or destroyed.
          */
-        private void syncCursor(ReplicationCursor cursor, DatasetName fs, Map<DatasetName, List<ZfsVersion>> versions,
+        private boolean syncCursor(ReplicationCursor cursor, DatasetName fs, Map<DatasetName, List<ZfsVersion>> versions,
                                 Map<String, RemoteFilesystem> remote) {
             Optional<ZfsVersion> common = Planner.newestCommon(versions.getOrDefault(fs, List.of()), remote.get(fs.value()));
             if (common.isEmpty() || common.get().type() != VersionType.SNAPSHOT) {
-                return;
+                return false;
             }
             try {
-                cursor.move(common.get());
+                return cursor.move(common.get()) && cursor.usesBookmarks();
             } catch (ZfsException e) {
                 String w = fs + ": setting the replication cursor to " + common.get() + " failed: " + e.getMessage();
                 log.warn(w);
                 warnings.add(w);
+                return cursor.usesBookmarks();
             }
-        }
-
-        /** One batched listing per pool the selected filesystems live in. */
-        private Map<DatasetName, List<ZfsVersion>> listVersions(List<DatasetName> selected) throws ZfsException {
-            Map<DatasetName, List<ZfsVersion>> all = new LinkedHashMap<>();
-            for (String pool : new TreeSet<>(selected.stream().map(DatasetName::pool).toList())) {
-                all.putAll(zfs.listVersions(DatasetName.of(pool)));
-            }
-            return all;
         }
 
         /** The pass failed as a whole, before any filesystem was looked at. */

@@ -3,10 +3,7 @@ package dev.zreplj.agent;
 import dev.zreplj.config.PushJob;
 import dev.zreplj.prune.PruneReport;
 import dev.zreplj.replication.FilesystemResult;
-import dev.zreplj.zfs.DatasetName;
-import dev.zreplj.zfs.SourceZfs;
 import dev.zreplj.zfs.Zfs;
-import dev.zreplj.zfs.ZfsException;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
@@ -69,10 +66,5 @@ public final class PushPass {
         } finally {
             early.closeUnused();
         }
-    }
-
-    /** The filesystems a job's filter selects, from one listing. */
-    public static List<DatasetName> selectedFilesystems(SourceZfs zfs, PushJob job) throws ZfsException {
-        return zfs.listAllFilesystems().stream().filter(job.filesystems()::accepts).toList();
     }
 }

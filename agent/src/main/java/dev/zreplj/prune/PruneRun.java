@@ -6,6 +6,7 @@ import dev.zreplj.protocol.DestroyTarget;
 import dev.zreplj.protocol.RemoteFilesystem;
 import dev.zreplj.replication.BoxChannel;
 import dev.zreplj.replication.ReplicationCursor;
+import dev.zreplj.replication.SenderListing;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.SourceZfs;
 import dev.zreplj.zfs.ZfsException;
@@ -52,9 +53,32 @@ public final class PruneRun {
             }
             cursor = ReplicationCursor.load(zfs, job.name(), versions);
         } catch (ZfsException e) {
-            return new PruneReport(dryRun, List.of(), "the sender could not be listed, so neither side is pruned",
-                    e.getMessage());
+            return unlisted(dryRun, e);
         }
+        return run(selected, versions, cursor, box, null, boxUnavailable, dryRun);
+    }
+
+    /**
+     * Prunes from a listing the caller already has (a pass's, listed again where it changed anything) and
+     * its cursor, which knows where the pass moved it: no listing of the sender here.
+     *
+     * @param receiver the box's listing when the caller has one that nothing changed since (no receive was
+     *                 asked for after it); null to LIST
+     */
+    public PruneReport run(SenderListing listing, ReplicationCursor cursor, BoxChannel box,
+                           List<RemoteFilesystem> receiver, String boxUnavailable, boolean dryRun) {
+        return run(listing.selected(), listing.versions(), cursor, box, receiver, boxUnavailable, dryRun);
+    }
+
+    /** The report of a prune that could not list the sender. */
+    public static PruneReport unlisted(boolean dryRun, ZfsException e) {
+        return new PruneReport(dryRun, List.of(), "the sender could not be listed, so neither side is pruned",
+                e.getMessage());
+    }
+
+    private PruneReport run(List<DatasetName> selected, Map<DatasetName, List<ZfsVersion>> versions,
+                            ReplicationCursor cursor, BoxChannel box, List<RemoteFilesystem> receiver,
+                            String boxUnavailable, boolean dryRun) {
         List<FilesystemPruneResult> results = new ArrayList<>();
         for (DatasetName fs : selected) {
             List<ZfsVersion> mine = versions.getOrDefault(fs, List.of());
@@ -65,7 +89,7 @@ public final class PruneRun {
         if (box != null) {
             try {
                 Map<String, RemoteFilesystem> remote = new HashMap<>();
-                box.list().forEach(r -> remote.put(r.path(), r));
+                (receiver != null ? receiver : box.list()).forEach(r -> remote.put(r.path(), r));
                 for (DatasetName fs : selected) {
                     RemoteFilesystem copy = remote.get(fs.value());
                     if (copy != null) {

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
@@ -65,6 +66,26 @@ public final class ReplicationCursor {
      */
     public static ReplicationCursor load(SourceZfs zfs, String job, Map<DatasetName, List<ZfsVersion>> versions)
             throws ZfsException {
+        return load(zfs, job, versions, new TreeSet<>(versions.keySet().stream().map(DatasetName::pool).toList())
+                .stream().map(DatasetName::of).toList(), null);
+    }
+
+    /**
+     * The marks of a pass's listing: where they are properties, from the listing when it read
+     * {@link #property}, else with one {@code zfs get} per root it listed.
+     */
+    public static ReplicationCursor load(SourceZfs zfs, String job, SenderListing listing) throws ZfsException {
+        return load(zfs, job, listing.versions(), listing.roots(), listing.local(property(job)).orElse(null));
+    }
+
+    /** The property a pass's listing should read for this job's cursor: none where it is a bookmark. */
+    public static String listedProperty(SourceZfs zfs, String job) throws ZfsException {
+        return zfs.capabilities().bookmarks() ? null : property(job);
+    }
+
+    private static ReplicationCursor load(SourceZfs zfs, String job, Map<DatasetName, List<ZfsVersion>> versions,
+                                          List<DatasetName> roots, Map<DatasetName, String> listed)
+            throws ZfsException {
         ReplicationCursor cursor = new ReplicationCursor(zfs, job, zfs.capabilities().bookmarks());
         versions.forEach((fs, list) -> {
             Map<Long, ZfsVersion> guids = new ConcurrentHashMap<>();
@@ -90,18 +111,24 @@ public final class ReplicationCursor {
             });
         } else {
             String property = property(job);
-            for (String pool : new TreeSet<>(versions.keySet().stream().map(DatasetName::pool).toList())) {
-                zfs.localProperty(DatasetName.of(pool), property).forEach((fs, value) -> {
-                    if (versions.containsKey(fs)) {
-                        List<Long> guids = parseGuids(value);
-                        if (guids.isEmpty()) {
-                            log.warn("{}: ignoring property {}='{}': not a list of 16-digit hex guids", fs, property, value);
-                        } else {
-                            cursor.marks.put(fs, guids);
-                        }
-                    }
-                });
+            Map<DatasetName, String> values = new TreeMap<>();
+            if (listed != null) {
+                values.putAll(listed);
+            } else {
+                for (DatasetName root : roots) {
+                    values.putAll(zfs.localProperty(root, property));
+                }
             }
+            values.forEach((fs, value) -> {
+                if (versions.containsKey(fs)) {
+                    List<Long> guids = parseGuids(value);
+                    if (guids.isEmpty()) {
+                        log.warn("{}: ignoring property {}='{}': not a list of 16-digit hex guids", fs, property, value);
+                    } else {
+                        cursor.marks.put(fs, guids);
+                    }
+                }
+            });
         }
         return cursor;
     }
@@ -200,16 +227,16 @@ public final class ReplicationCursor {
 
     /**
      * Makes {@code to} (a snapshot the receiver has confirmed) the cursor of its filesystem and removes
-     * every other mark of this job there. Does nothing when it already is the only mark.
+     * every other mark of this job there. Does nothing, and returns false, when it already is the only mark.
      */
-    public void move(ZfsVersion to) throws ZfsException {
+    public boolean move(ZfsVersion to) throws ZfsException {
         if (to.type() != VersionType.SNAPSHOT) {
             throw new IllegalArgumentException("a replication cursor marks a snapshot, not " + to);
         }
         DatasetName fs = to.filesystem();
         List<Long> old = marks.getOrDefault(fs, List.of());
         if (old.equals(List.of(to.guid()))) {
-            return;
+            return false;
         }
         byGuid.computeIfAbsent(fs, k -> new ConcurrentHashMap<>()).put(to.guid(), to);
         if (bookmarks) {
@@ -241,6 +268,7 @@ public final class ReplicationCursor {
         }
         marks.put(fs, List.of(to.guid()));
         log.debug("{}: replication cursor of job {} at {}", fs, job, to);
+        return true;
     }
 
     /** A crash between property and hold, or a second run, finds the hold already there. */

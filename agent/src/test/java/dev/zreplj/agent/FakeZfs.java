@@ -5,6 +5,7 @@ import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.SendRequest;
 import dev.zreplj.zfs.SendStream;
 import dev.zreplj.zfs.SourceZfs;
+import dev.zreplj.zfs.VersionListing;
 import dev.zreplj.zfs.VersionType;
 import dev.zreplj.zfs.ZfsException;
 import dev.zreplj.zfs.ZfsVersion;
@@ -24,11 +25,14 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * An in-memory sending machine with zfs-fuse's capabilities (cursors are holds plus a user property):
- * filesystems with snapshots, holds that keep a snapshot from being destroyed, and failures a test
- * arms per operation. Sends produce a small stream naming the snapshot.
+ * An in-memory sending machine with zfs-fuse's capabilities (cursors are holds plus a user property), or
+ * with bookmarks as OpenZFS: filesystems with snapshots, holds that keep a snapshot from being destroyed,
+ * and failures a test arms per operation. Sends produce a small stream naming the snapshot. Every call
+ * that would run a zfs process is recorded ({@link #calls()}), so a test can count them.
  */
 final class FakeZfs implements SourceZfs {
+    private final boolean bookmarks;
+    private final List<String> calls = new ArrayList<>();
     private final Map<DatasetName, List<ZfsVersion>> filesystems = new TreeMap<>();
     private final Map<DatasetName, Map<String, String>> properties = new HashMap<>();
     private final Set<String> holds = new HashSet<>();
@@ -38,6 +42,30 @@ final class FakeZfs implements SourceZfs {
     private long guid = 1000;
     private long txg = 1;
     private Instant now = Instant.parse("2026-11-30T10:00:00Z");
+
+    /** zfs-fuse's capabilities: no bookmarks. */
+    FakeZfs() {
+        this(false);
+    }
+
+    FakeZfs(boolean bookmarks) {
+        this.bookmarks = bookmarks;
+    }
+
+    /** "operation root-or-target" of every call that would run a zfs process, in order. */
+    synchronized List<String> calls() {
+        return List.copyOf(calls);
+    }
+
+    synchronized void clearCalls() {
+        calls.clear();
+    }
+
+    /** Names of the bookmarks of {@code fs}. */
+    synchronized List<String> bookmarks(String fs) {
+        return filesystems.get(DatasetName.of(fs)).stream().filter(v -> v.type() == VersionType.BOOKMARK)
+                .map(ZfsVersion::name).toList();
+    }
 
     synchronized FakeZfs filesystem(String name, String... snapshots) {
         DatasetName fs = DatasetName.of(name);
@@ -59,7 +87,8 @@ final class FakeZfs implements SourceZfs {
     }
 
     synchronized List<String> snapshots(String fs) {
-        return filesystems.get(DatasetName.of(fs)).stream().map(ZfsVersion::name).toList();
+        return filesystems.get(DatasetName.of(fs)).stream().filter(v -> v.type() == VersionType.SNAPSHOT)
+                .map(ZfsVersion::name).toList();
     }
 
     /** "fs@snap" of every send, in order. */
@@ -85,17 +114,19 @@ final class FakeZfs implements SourceZfs {
 
     @Override
     public Capabilities capabilities() {
-        return new Capabilities("fake", false, false, false, true, true, false);
+        return new Capabilities("fake", bookmarks, false, false, true, true, false);
     }
 
     @Override
     public synchronized List<DatasetName> listAllFilesystems() throws ZfsException {
+        calls.add("listAllFilesystems");
         maybeFail("listAllFilesystems", List.of("zfs", "list"));
         return List.copyOf(filesystems.keySet());
     }
 
     @Override
     public synchronized Map<DatasetName, List<ZfsVersion>> listVersions(DatasetName root) throws ZfsException {
+        calls.add("listVersions " + root);
         maybeFail("listVersions", List.of("zfs", "list", "-r", root.value()));
         Map<DatasetName, List<ZfsVersion>> out = new LinkedHashMap<>();
         filesystems.forEach((fs, versions) -> {
@@ -106,15 +137,32 @@ final class FakeZfs implements SourceZfs {
         return out;
     }
 
+    /** Versions and the property in one call, as on zfs-fuse. */
+    @Override
+    public synchronized VersionListing listVersions(DatasetName root, String property) throws ZfsException {
+        Map<DatasetName, List<ZfsVersion>> versions = listVersions(root);
+        calls.remove(calls.size() - 1);
+        calls.add("listVersions " + root + " with " + property);
+        Map<DatasetName, String> local = new TreeMap<>();
+        properties.forEach((fs, props) -> {
+            if (fs.isSelfOrDescendantOf(root) && props.containsKey(property)) {
+                local.put(fs, props.get(property));
+            }
+        });
+        return new VersionListing(versions, local);
+    }
+
     @Override
     public synchronized Map<DatasetName, Map<String, String>> getProperties(DatasetName root, boolean recursive,
                                                                           List<String> names) throws ZfsException {
+        calls.add("getProperties " + root);
         maybeFail("getProperties", List.of("zfs", "get"));
         return Map.of();
     }
 
     @Override
     public synchronized void snapshot(Collection<DatasetName> fss, String name) throws ZfsException {
+        calls.add("snapshot " + name);
         maybeFail("snapshot", List.of("zfs", "snapshot", fss.iterator().next() + "@" + name));
         for (DatasetName fs : fss) {
             add(fs, name);
@@ -123,17 +171,19 @@ final class FakeZfs implements SourceZfs {
 
     @Override
     public synchronized void destroySnapshots(DatasetName fs, Collection<String> names) throws ZfsException {
+        calls.add("destroySnapshots " + fs);
         maybeFail("destroySnapshots", List.of("zfs", "destroy", fs + "@" + String.join(",", names)));
         for (String name : names) {
             if (holds.stream().anyMatch(h -> h.endsWith(" " + fs + "@" + name))) {
                 throw new ZfsException(List.of("zfs", "destroy", fs + "@" + name), 1, "dataset is busy");
             }
         }
-        filesystems.get(fs).removeIf(v -> names.contains(v.name()));
+        filesystems.get(fs).removeIf(v -> v.type() == VersionType.SNAPSHOT && names.contains(v.name()));
     }
 
     @Override
     public synchronized SendStream send(SendRequest request) throws ZfsException {
+        calls.add("send " + request.to().fullName());
         maybeFail("send", List.of("zfs", "send", request.to().fullName()));
         sent.add(request.to().fullName());
         byte[] stream = ("stream of " + request.to().fullName()).repeat(100).getBytes(StandardCharsets.UTF_8);
@@ -159,12 +209,14 @@ final class FakeZfs implements SourceZfs {
     }
 
     @Override
-    public OptionalLong estimateSendSize(SendRequest request) {
+    public synchronized OptionalLong estimateSendSize(SendRequest request) {
+        calls.add("estimateSendSize " + request.to().fullName());
         return OptionalLong.empty();
     }
 
     @Override
     public synchronized Map<DatasetName, String> localProperty(DatasetName root, String property) {
+        calls.add("localProperty " + root);
         Map<DatasetName, String> out = new TreeMap<>();
         properties.forEach((fs, props) -> {
             if (fs.isSelfOrDescendantOf(root) && props.containsKey(property)) {
@@ -176,12 +228,14 @@ final class FakeZfs implements SourceZfs {
 
     @Override
     public synchronized void setProperty(DatasetName dataset, String property, String value) throws ZfsException {
+        calls.add("setProperty " + dataset);
         maybeFail("setProperty", List.of("zfs", "set", property + "=" + value, dataset.value()));
         properties.computeIfAbsent(dataset, k -> new HashMap<>()).put(property, value);
     }
 
     @Override
     public synchronized void hold(String tag, ZfsVersion snapshot) throws ZfsException {
+        calls.add("hold " + snapshot.fullName());
         if (!holds.add(tag + " " + snapshot.fullName())) {
             throw new ZfsException(List.of("zfs", "hold", tag, snapshot.fullName()), 1, "tag already exists on this dataset");
         }
@@ -189,16 +243,27 @@ final class FakeZfs implements SourceZfs {
 
     @Override
     public synchronized boolean releaseIfHeld(String tag, ZfsVersion snapshot) {
+        calls.add("release " + snapshot.fullName());
         return holds.remove(tag + " " + snapshot.fullName());
     }
 
     @Override
-    public void bookmark(ZfsVersion snapshot, String bookmarkName) {
-        throw new UnsupportedOperationException("this fake has no bookmarks, as zfs-fuse");
+    public synchronized void bookmark(ZfsVersion snapshot, String bookmarkName) {
+        if (!bookmarks) {
+            throw new UnsupportedOperationException("this fake has no bookmarks, as zfs-fuse");
+        }
+        calls.add("bookmark " + snapshot.fullName());
+        filesystems.get(snapshot.filesystem()).add(new ZfsVersion(snapshot.filesystem(), VersionType.BOOKMARK,
+                bookmarkName, snapshot.guid(), snapshot.createtxg(), snapshot.creation()));
     }
 
     @Override
-    public void destroyBookmark(ZfsVersion bookmark) {
-        throw new UnsupportedOperationException("this fake has no bookmarks, as zfs-fuse");
+    public synchronized void destroyBookmark(ZfsVersion bookmark) {
+        if (!bookmarks) {
+            throw new UnsupportedOperationException("this fake has no bookmarks, as zfs-fuse");
+        }
+        calls.add("destroyBookmark " + bookmark.fullName());
+        filesystems.get(bookmark.filesystem()).removeIf(v -> v.type() == VersionType.BOOKMARK
+                && v.name().equals(bookmark.name()));
     }
 }

@@ -1,14 +1,16 @@
 package dev.zreplj.cli;
 
 import dev.zreplj.agent.BoxConnection;
-import dev.zreplj.agent.PushPass;
 import dev.zreplj.config.Config;
 import dev.zreplj.config.PushJob;
 import dev.zreplj.prune.PruneReport;
 import dev.zreplj.prune.PruneRun;
+import dev.zreplj.replication.ReplicationCursor;
+import dev.zreplj.replication.SenderListing;
 import dev.zreplj.replication.Watchdog;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.Zfs;
+import dev.zreplj.zfs.ZfsException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -42,8 +44,10 @@ final class PruneCommand implements Callable<Integer> {
         boolean failed = false;
         PrintStream out = System.out;
         for (PushJob job : selected) {
-            List<DatasetName> filesystems = PushPass.selectedFilesystems(zfs, job);
-            PruneReport report = prune(job, zfs, filesystems);
+            SenderListing listing = SenderListing.load(zfs, job.filesystems(),
+                    ReplicationCursor.listedProperty(zfs, job.name()));
+            List<DatasetName> filesystems = listing.selected();
+            PruneReport report = prune(job, zfs, listing);
             out.println("job " + job.name() + ": " + (dryRun ? "prune plan (dry run)" : "pruned") + ", "
                     + filesystems.size() + " filesystem" + (filesystems.size() == 1 ? "" : "s") + ", "
                     + report.destroyedCount() + (dryRun ? " to destroy" : " destroyed")
@@ -56,14 +60,20 @@ final class PruneCommand implements Callable<Integer> {
         return failed ? ExitCodes.FAILURE : ExitCodes.OK;
     }
 
-    private PruneReport prune(PushJob job, Zfs zfs, List<DatasetName> filesystems) {
+    private PruneReport prune(PushJob job, Zfs zfs, SenderListing listing) {
+        ReplicationCursor cursor;
+        try {
+            cursor = ReplicationCursor.load(zfs, job.name(), listing);
+        } catch (ZfsException e) {
+            return PruneRun.unlisted(dryRun, e);
+        }
         try (Watchdog watchdog = Watchdog.start(job.replication().timeout())) {
             PruneRun run = new PruneRun(job, zfs);
             try (BoxConnection box = BoxConnection.open(job, watchdog)) {
                 // Closing says goodbye; a goodbye that fails does not undo the pruning.
-                return run.run(filesystems, box.first(), null, dryRun);
+                return run.run(listing, cursor, box.first(), null, null, dryRun);
             } catch (IOException e) {
-                return run.run(filesystems, null, "no session with the backup box: " + e.getMessage(), dryRun);
+                return run.run(listing, cursor, null, null, "no session with the backup box: " + e.getMessage(), dryRun);
             }
         }
     }

@@ -18,6 +18,8 @@ public interface SourceZfs {
 
     Map<DatasetName, List<ZfsVersion>> listVersions(DatasetName root) throws ZfsException;
 
+    VersionListing listVersions(DatasetName root, String localProperty) throws ZfsException;
+
     Map<DatasetName, Map<String, String>> getProperties(DatasetName root, boolean recursive, List<String> properties)
             throws ZfsException;
 

@@ -102,6 +102,35 @@ final class ZfsOutput {
         return assemble(rows, refused);
     }
 
+    /**
+     * {@code zfs get -Hp -o name,property,value,source guid,createtxg,creation,PROPERTY}: the versions, and
+     * the property's value per filesystem, only where set locally when {@code localOnly} (a value may hold
+     * tabs: the source is the last field).
+     */
+    static VersionListing versionsWithProperty(String stdout, String property, boolean localOnly,
+                                               Consumer<String> refused) throws ZfsException {
+        StringBuilder versions = new StringBuilder();
+        StringBuilder local = new StringBuilder();
+        for (String line : lines(stdout)) {
+            int last = line.lastIndexOf('\t');
+            String[] f = last < 0 ? new String[0] : line.substring(0, last).split("\t", 3);
+            if (f.length != 3) {
+                throw unparsable(line, "expected name, property, value and source separated by tabs");
+            }
+            String threeFields = line.substring(0, last) + "\n";
+            if (f[1].equals(property)) {
+                if (!localOnly || line.substring(last + 1).equals("local")) {
+                    local.append(threeFields);
+                }
+            } else {
+                versions.append(threeFields);
+            }
+        }
+        Map<DatasetName, String> values = new TreeMap<>();
+        properties(local.toString(), refused).forEach((fs, p) -> values.put(fs, p.get(property)));
+        return new VersionListing(versionsFromGet(versions.toString(), refused), values);
+    }
+
     /** {@code zfs get -Hp -o name,property,value ...}; snapshots and bookmarks are left out. */
     static Map<DatasetName, Map<String, String>> properties(String stdout, Consumer<String> refused)
             throws ZfsException {

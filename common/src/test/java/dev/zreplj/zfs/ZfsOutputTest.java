@@ -82,6 +82,27 @@ class ZfsOutputTest {
     }
 
     @Test
+    void versionsWithALocalPropertyKeepOnlyLocalValuesOfFilesystems() throws Exception {
+        String out = String.join("\n",
+                "tank\tguid\t1\t-", "tank\tcreatetxg\t1\t-", "tank\tcreation\t100\t-", "tank\tzreplj:cursor:j\t-\t-",
+                "tank/a\tguid\t2\t-", "tank/a\tcreatetxg\t5\t-", "tank/a\tcreation\t200\t-",
+                "tank/a\tzreplj:cursor:j\t00000000000000ab\tlocal",
+                "tank/a@s\tguid\t3\t-", "tank/a@s\tcreatetxg\t6\t-", "tank/a@s\tcreation\t300\t-",
+                "tank/a@s\tzreplj:cursor:j\t00000000000000ab\tinherited from tank/a",
+                "tank/a/b\tguid\t4\t-", "tank/a/b\tcreatetxg\t7\t-", "tank/a/b\tcreation\t400\t-",
+                "tank/a/b\tzreplj:cursor:j\t00000000000000ab\tinherited from tank/a", "");
+        VersionListing l = ZfsOutput.versionsWithProperty(out, "zreplj:cursor:j", true, refused::add);
+        assertEquals(List.of(n("tank"), n("tank/a"), n("tank/a/b")), List.copyOf(new java.util.TreeMap<>(l.versions()).keySet()));
+        assertEquals(List.of(snap("tank/a", "s", 3, 6, 300)), l.versions().get(n("tank/a")));
+        assertEquals(Map.of(n("tank/a"), "00000000000000ab"), l.values());
+        assertEquals(Map.of(n("tank"), "-", n("tank/a"), "00000000000000ab", n("tank/a/b"), "00000000000000ab"),
+                ZfsOutput.versionsWithProperty(out, "zreplj:cursor:j", false, refused::add).values(),
+                "every source, as zfs get gives them");
+        assertUnparsable(() -> ZfsOutput.versionsWithProperty("tank\tguid\t1\n", "p", true, refused::add),
+                "expected name, property, value and source separated by tabs");
+    }
+
+    @Test
     void emptyOutputIsEmpty() throws Exception {
         assertEquals(Map.of(), ZfsOutput.versionsFromList("", refused::add));
         assertEquals(Map.of(), ZfsOutput.versionsFromGet("\n", refused::add));

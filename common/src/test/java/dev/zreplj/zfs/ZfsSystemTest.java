@@ -296,6 +296,25 @@ class ZfsSystemTest {
     }
 
     @Test
+    void versionsWithALocalPropertyTakeOneCallOnZfsFuseAndMatchTheTwoListings() throws Exception {
+        DatasetName pool = pools.createPool("both");
+        DatasetName a = pools.createFilesystem(pool.child("a"));
+        DatasetName b = pools.createFilesystem(a.child("b"));
+        pools.snapshot(a, "s1");
+        pools.snapshot(b, "s2");
+        zfs.setProperty(a, "zreplj:cursor:job", "00000000000000ab");
+        zfs.capabilities();
+        long before = zfs.invocations();
+
+        VersionListing listing = zfs.listVersions(pool, "zreplj:cursor:job");
+
+        assertEquals(before + 1, zfs.invocations());
+        assertEquals(zfs.listVersions(pool), listing.versions());
+        assertEquals(Map.of(a, "00000000000000ab"), listing.values(), "b and a@s1 inherit it");
+        assertEquals(new VersionListing(Map.of(), Map.of()), zfs.listVersions(pool.child("missing"), "zreplj:cursor:job"));
+    }
+
+    @Test
     void hostileNamesNeverReachZfs() throws Exception {
         DatasetName pool = pools.createPool("bad");
         DatasetName fs = pools.createFilesystem(pool.child("fs"));

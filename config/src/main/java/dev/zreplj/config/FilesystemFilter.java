@@ -1,7 +1,10 @@
 package dev.zreplj.config;
 
 import dev.zreplj.zfs.DatasetName;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * zrepl's {@code filesystems} filter: keys are dataset names, a trailing {@code <} makes a key cover the
@@ -35,5 +38,31 @@ public record FilesystemFilter(Map<String, Boolean> rules) {
             }
             path = path.substring(0, slash);
         }
+    }
+
+    /**
+     * The datasets whose subtrees hold every dataset this filter can accept, none below another one, sorted:
+     * a pass lists only these, not the whole pool. Empty when any dataset of any pool can be accepted
+     * ({@code "<": true}). A dataset is accepted only by a key set to true, an exact one or a subtree one
+     * at or above it, so those keys' datasets are the roots.
+     */
+    public Optional<List<DatasetName>> roots() {
+        if (Boolean.TRUE.equals(rules.get(SUBTREE))) {
+            return Optional.empty();
+        }
+        List<DatasetName> included = rules.entrySet().stream()
+                .filter(Map.Entry::getValue)
+                .map(e -> DatasetName.of(e.getKey().endsWith(SUBTREE)
+                        ? e.getKey().substring(0, e.getKey().length() - SUBTREE.length()) : e.getKey()))
+                .sorted()
+                .toList();
+        List<DatasetName> roots = new ArrayList<>();
+        for (DatasetName d : included) {
+            // Sorted by name, an ancestor comes before its descendants.
+            if (roots.stream().noneMatch(d::isSelfOrDescendantOf)) {
+                roots.add(d);
+            }
+        }
+        return Optional.of(List.copyOf(roots));
     }
 }

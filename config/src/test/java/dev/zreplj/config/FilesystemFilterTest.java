@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.zreplj.zfs.DatasetName;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** zrepl's DatasetMapFilter semantics, including zrepl's own test cases. */
@@ -70,5 +72,38 @@ class FilesystemFilterTest {
         rules.put("a<", true);
         rules.put("a/b<", false);
         check(rules, Map.of("a", true, "a/x", true, "a/b", false, "a/b/x", false, "a/b/c", true, "a/b/c/d", true));
+    }
+
+    private static List<String> roots(Map<String, Boolean> rules) {
+        return new FilesystemFilter(rules).roots().orElseThrow().stream().map(DatasetName::value).toList();
+    }
+
+    @Test
+    void rootsAreTheIncludedKeysNoneBelowAnother() {
+        assertEquals(List.of("tank"), roots(Map.of("tank<", true, "tank/tmp<", false, "tank/home/x/1", true)));
+        assertEquals(List.of("tank/a", "tank/a-b", "zroot/home"),
+                roots(Map.of("tank/a", true, "tank/a/b<", true, "tank/a-b<", true, "zroot/home<", true,
+                        "zroot<", false)));
+        assertEquals(List.of(), roots(Map.of("tank<", false)));
+    }
+
+    @Test
+    void everyAcceptedDatasetLiesInARoot() {
+        Map<String, Boolean> rules = Map.of("tank/home<", true, "tank/home/x<", false, "tank/home/x/1", true,
+                "tank/var", true, "<", false);
+        List<DatasetName> roots = new FilesystemFilter(rules).roots().orElseThrow();
+        for (String name : List.of("tank", "tank/home", "tank/home/x", "tank/home/x/1", "tank/var", "tank/var/log",
+                "zroot", "tank/homes")) {
+            DatasetName d = DatasetName.of(name);
+            if (new FilesystemFilter(rules).accepts(d)) {
+                assertEquals(true, roots.stream().anyMatch(d::isSelfOrDescendantOf), name);
+            }
+        }
+        assertEquals(List.of("tank/home", "tank/var"), roots.stream().map(DatasetName::value).toList());
+    }
+
+    @Test
+    void allPoolsHaveNoRoots() {
+        assertEquals(Optional.empty(), new FilesystemFilter(Map.of("<", true, "tank/tmp<", false)).roots());
     }
 }

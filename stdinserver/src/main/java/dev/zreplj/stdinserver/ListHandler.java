@@ -7,15 +7,20 @@ import dev.zreplj.protocol.Listing;
 import dev.zreplj.protocol.RemoteFilesystem;
 import dev.zreplj.protocol.RemoteVersion;
 import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.VersionListing;
 import dev.zreplj.zfs.Zfs;
 import dev.zreplj.zfs.ZfsException;
 import dev.zreplj.zfs.ZfsVersion;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** LIST: every filesystem in the jail with its versions, in two zfs calls however many there are. */
+/**
+ * LIST: every filesystem in the jail with its versions, in one zfs call (zfs-fuse: the placeholder flag
+ * comes with the versions) or two (with resume tokens) however many there are.
+ */
 final class ListHandler {
     static final String RESUME_TOKEN_PROPERTY = "receive_resume_token";
 
@@ -31,11 +36,18 @@ final class ListHandler {
         Jail jail = session.jail();
         List<RemoteFilesystem> out = new ArrayList<>();
         try {
-            Map<DatasetName, List<ZfsVersion>> versions = zfs.listVersions(jail.root());
             boolean resumable = zfs.capabilities().resumableReceive();
-            List<String> props = resumable ? List.of(Placeholders.PLACEHOLDER_PROPERTY, RESUME_TOKEN_PROPERTY)
-                    : List.of(Placeholders.PLACEHOLDER_PROPERTY);
-            Map<DatasetName, Map<String, String>> properties = zfs.getProperties(jail.root(), true, props);
+            Map<DatasetName, List<ZfsVersion>> versions;
+            Map<DatasetName, Map<String, String>> properties = new HashMap<>();
+            if (resumable) {
+                versions = zfs.listVersions(jail.root());
+                properties.putAll(zfs.getProperties(jail.root(), true,
+                        List.of(Placeholders.PLACEHOLDER_PROPERTY, RESUME_TOKEN_PROPERTY)));
+            } else {
+                VersionListing listing = zfs.listVersions(jail.root(), Placeholders.PLACEHOLDER_PROPERTY, false);
+                versions = listing.versions();
+                listing.values().forEach((fs, v) -> properties.put(fs, Map.of(Placeholders.PLACEHOLDER_PROPERTY, v)));
+            }
             for (Map.Entry<DatasetName, List<ZfsVersion>> e : versions.entrySet()) {
                 if (e.getKey().equals(jail.root())) {
                     continue;

@@ -5,6 +5,7 @@ import dev.zreplj.zfs.Zfs;
 import dev.zreplj.zfs.ZfsException;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,6 +55,27 @@ final class Placeholders {
     }
 
     /**
+     * Which of {@code target}'s ancestors below {@code jail} exist (and the target itself when
+     * {@code withTarget}), asking zfs from the parent upwards until one exists: its ancestors exist too.
+     * One call where the parent exists, none where it is the jail, however many filesystems the jail holds.
+     */
+    Set<DatasetName> existingOnPath(DatasetName jail, DatasetName target, boolean withTarget) throws ZfsException {
+        Set<DatasetName> existing = new HashSet<>();
+        if (withTarget && zfs.exists(target)) {
+            existing.add(target);
+        }
+        for (Optional<DatasetName> p = target.parent(); p.isPresent() && !p.get().equals(jail); p = p.get().parent()) {
+            if (existing.contains(target) || zfs.exists(p.get())) {
+                for (Optional<DatasetName> a = p; a.isPresent() && !a.get().equals(jail); a = a.get().parent()) {
+                    existing.add(a.get());
+                }
+                break;
+            }
+        }
+        return existing;
+    }
+
+    /**
      * Creates the parents of {@code target} below {@code jail} that are not in {@code existing} (updated),
      * each with the encryption {@link PlaceholderEncryption} gives it.
      */
@@ -99,7 +121,7 @@ final class Placeholders {
         }
         String flag = zfs.getProperties(target, false, List.of(PLACEHOLDER_PROPERTY))
                 .getOrDefault(target, Map.of()).get(PLACEHOLDER_PROPERTY);
-        return "on".equals(flag) && zfs.listVersions(target).getOrDefault(target, List.of()).isEmpty();
+        return "on".equals(flag) && zfs.listOwnVersions(target).isEmpty();
     }
 
     private void create(DatasetName dataset, Map<String, String> properties) throws ZfsException {

@@ -21,7 +21,6 @@ import dev.zreplj.zfs.ZfsVersion;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -133,11 +132,11 @@ final class ReceiveHandler {
             checkPartialState(session, cmd, header, target);
             checkProperties(header, properties);
             DatasetName jail = session.jail().root();
-            Set<DatasetName> existing = new HashSet<>(zfs.listFilesystems(jail));
+            boolean fullOverPlaceholder = cmd.fromGuid() == null && cmd.resumeToken() == null;
+            Set<DatasetName> existing = placeholders.existingOnPath(jail, target, fullOverPlaceholder);
             placeholders.createMissingParents(jail, target, existing);
             // A partially received new filesystem looks like an empty placeholder; -F must not touch it.
-            boolean overwritePlaceholder = cmd.fromGuid() == null && cmd.resumeToken() == null
-                    && placeholders.isEmptyPlaceholder(target, existing);
+            boolean overwritePlaceholder = fullOverPlaceholder && placeholders.isEmptyPlaceholder(target, existing);
             request = receiveRequest(session.job(), cmd, header, properties, target, overwritePlaceholder);
         } catch (RemoteException e) {
             log.refused("refused RECV into " + target + ": " + e.getMessage());
@@ -164,7 +163,7 @@ final class ReceiveHandler {
                 return;
             }
             recv.finish();
-            List<ZfsVersion> versions = zfs.listVersions(target).getOrDefault(target, List.of());
+            List<ZfsVersion> versions = zfs.listOwnVersions(target);
             ZfsVersion received = find(versions, target, cmd.snapshot());
             try {
                 // First: the floor times this snapshot by this, not by the creation its stream claims.
@@ -279,7 +278,7 @@ final class ReceiveHandler {
         if (session.job().keepFloor().isEmpty()) {
             return;
         }
-        List<ZfsVersion> versions = zfs.listVersions(target).getOrDefault(target, List.of());
+        List<ZfsVersion> versions = zfs.listOwnVersions(target);
         List<ZfsVersion> snapshots = versions.stream().filter(v -> v.type() == VersionType.SNAPSHOT).toList();
         long baseTxg = -1;
         if (cmd.fromGuid() != null) {

@@ -480,4 +480,30 @@ class StdinServerSystemTest {
         ch.client.close();
         assertEquals(0, ch.exitCode(), ch.stderr());
     }
+
+    @Test
+    void missingParentsAtAnyDepthBecomePlaceholdersAndExistingOnesAreKept() throws Exception {
+        long g1 = guid(source + "@s1");
+        PipedServer ch = new PipedServer(config, zfs, "laptop");
+        ch.client.handshake();
+        byte[] full = send(source + "@s1");
+        String deep = pool + "/d1/d2/x";
+        assertEquals(new ReceiveResult(full.length, g1), ch.client.receive(
+                new ReceiveCommand(deep, "s1", g1, null, false, false), new ByteArrayInputStream(full)));
+        // A sibling below the parents made for the first: they exist now and stay as they are.
+        String sibling = pool + "/d1/d2/y";
+        assertEquals(new ReceiveResult(full.length, g1), ch.client.receive(
+                new ReceiveCommand(sibling, "s1", g1, null, false, false), new ByteArrayInputStream(full)));
+        assertEquals(g1, guid(jailed(deep) + "@s1"));
+        assertEquals(g1, guid(jailed(sibling) + "@s1"));
+        for (String parent : List.of(pool, pool + "/d1", pool + "/d1/d2")) {
+            assertEquals("on", property(jailed(parent), "zrepl:placeholder"), parent);
+            assertEquals("none", property(jailed(parent), "mountpoint"), parent);
+        }
+        assertEquals("off", property(jailed(deep), "zrepl:placeholder"));
+        assertEquals(List.of(pool, pool + "/d1", pool + "/d1/d2", deep, sibling),
+                ch.client.listFilesystems().stream().map(RemoteFilesystem::path).toList());
+        ch.client.close();
+        assertEquals(0, ch.exitCode(), ch.stderr());
+    }
 }
