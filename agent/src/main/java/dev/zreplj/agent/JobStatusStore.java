@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.zreplj.replication.FilesystemResult;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
@@ -101,11 +103,18 @@ public final class JobStatusStore {
 
     public Optional<JobStatus> read(String job) throws IOException {
         Path file = file(job);
-        if (!Files.exists(file)) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
             return Optional.empty();
+        } catch (AccessDeniedException e) {
+            // A monitoring user that cannot read the state directory must not be told the job never ran.
+            throw new IOException(file + ": permission denied; run 'zreplj status' as the user the agent runs as"
+                    + " (root), e.g. through sudo from the monitoring system", e);
         }
         try {
-            return Optional.of(JSON.readValue(file.toFile(), JobStatus.class));
+            return Optional.of(JSON.readValue(bytes, JobStatus.class));
         } catch (IOException e) {
             throw new IOException(file + ": unreadable status file (" + e.getMessage().lines().findFirst().orElse("")
                     + "); delete it, the next run writes a new one", e);

@@ -15,6 +15,7 @@ import dev.zreplj.status.StatusCheck;
 import dev.zreplj.status.StatusReport;
 import dev.zreplj.status.StatusText;
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -70,8 +71,9 @@ final class StatusCommand implements Callable<Integer> {
                 try {
                     sink.add(check.client(job.name(), client, ClientStatusFile.read(config.global().stateDir(), client)));
                 } catch (IOException e) {
-                    sink.add(check.unreadableClient(job.name(), client, ClientStatusFile.path(config.global().stateDir(),
-                            client) + ": unreadable status file (" + e.getMessage().lines().findFirst().orElse("") + ")"));
+                    sink.add(check.unreadableClient(job.name(), client, e instanceof AccessDeniedException ? e.getMessage()
+                            : ClientStatusFile.path(config.global().stateDir(), client) + ": unreadable status file ("
+                            + e.getMessage().lines().findFirst().orElse("") + ")"));
                 }
             }
         }

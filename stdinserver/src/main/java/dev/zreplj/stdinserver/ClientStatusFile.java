@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -50,11 +51,17 @@ public final class ClientStatusFile {
 
     /** The client's file, or null when the box has received nothing from it yet. */
     public static ClientStatus read(Path stateDir, String client) throws IOException {
+        byte[] bytes;
         try {
-            return MAPPER.readValue(Files.readAllBytes(path(stateDir, client)), ClientStatus.class);
+            bytes = Files.readAllBytes(path(stateDir, client));
         } catch (NoSuchFileException e) {
             return null;
+        } catch (AccessDeniedException e) {
+            // A monitoring user that cannot read the state directory must not be told the client never connected.
+            throw new AccessDeniedException(e.getFile(), null, "permission denied; run 'zreplj status' as the user the"
+                    + " forced command runs as, e.g. through sudo from the monitoring system");
         }
+        return MAPPER.readValue(bytes, ClientStatus.class);
     }
 
     /** Records that {@code path} of {@code client} last received {@code snapshot} at {@code when}. */
