@@ -74,10 +74,12 @@ public final class ConfigLoader {
         try {
             return new Yaml(new LoaderOptions()).compose(new StringReader(text));
         } catch (MarkedYAMLException e) {
-            Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
+            // A key without ':' is noticed on the line after it; the context mark is where that key began.
+            boolean keyWithoutColon = "could not find expected ':'".equals(e.getProblem()) && e.getContextMark() != null;
+            Mark mark = e.getProblemMark() != null && !keyWithoutColon ? e.getProblemMark() : e.getContextMark();
             String problem = e.getProblem() != null ? e.getProblem()
                     : e.getContext() != null ? e.getContext() : String.valueOf(e.getMessage());
-            String message = "YAML syntax: " + problem.replace('\n', ' ');
+            String message = "YAML syntax: " + YamlSyntax.explain(problem, e.getContext());
             throw mark == null ? new ConfigException(src.file() + ": " + message) : src.error(mark, message);
         } catch (YAMLException e) {
             throw new ConfigException(src.file() + ": YAML syntax: " + e.getMessage().replace('\n', ' '));

@@ -126,9 +126,22 @@ class ConfigLoaderErrorsTest {
 
     @Test
     void yamlSyntaxErrorsCarryTheirPosition() throws Exception {
-        assertEquals("3:1: YAML syntax: found character '\\t(TAB)' that cannot start any token. "
-                + "(Do not use \\t(TAB) for indentation)", error("jobs:\n  - name: p\n\ttype: push\n"));
-        assertEquals("2:9: YAML syntax: mapping values are not allowed here", error("jobs:\n  - a: b: c\n"));
+        assertEquals("3:1: YAML syntax: a tab in the indentation: YAML indents with spaces only",
+                error("jobs:\n  - name: p\n\ttype: push\n"));
+        assertEquals("2:9: YAML syntax: a ':' where no key can start: this line is indented deeper than the key above"
+                + " it expects, or a value contains ': ' and needs quotes", error("jobs:\n  - a: b: c\n"));
+        assertEquals("3:11: YAML syntax: a ':' where no key can start: this line is indented deeper than the key above"
+                + " it expects, or a value contains ': ' and needs quotes", error("jobs:\n  - name: p\n      type: push\n"));
+        String level = "YAML syntax: this line is indented differently from the lines at its level: keys (and list items)"
+                + " of one mapping (list) start in the same column; indent with spaces";
+        assertEquals("3:4: " + level, error("jobs:\n  - name: p\n   type: push\n"));
+        assertEquals("4:4: " + level, error("global:\n  zreplj:\n    state_dir: /x\n   foo: 1\njobs: []\n"));
+        assertEquals("3:5: YAML syntax: a key without ':' (or a line indented as if it continued the previous one):"
+                + " write 'key: value'", error("jobs:\n  - name: p\n    type push\n    x: y\n"));
+        assertEquals("3:1: YAML syntax: a quoted value is not closed: the file ends inside the quotes",
+                error("jobs:\n  - name: \"p\n"));
+        assertEquals("4:1: YAML syntax: a '{...}' or '[...]' is not closed, or its items are not separated by ','",
+                error("jobs:\n- name: p\n  filesystems: {a: true\n"));
     }
 
     @Test
