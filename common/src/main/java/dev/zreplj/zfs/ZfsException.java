@@ -10,7 +10,13 @@ public final class ZfsException extends Exception {
     private final String stderr;
 
     public ZfsException(List<String> command, int exitCode, String stderr) {
-        super("'" + String.join(" ", command) + "' failed (exit " + exitCode + "): " + firstLine(stderr));
+        this(command, exitCode, stderr, System.getProperty("user.name"));
+    }
+
+    /** @param user the account zfs ran as: a permission zfs denies to a non-root account gets the way out */
+    ZfsException(List<String> command, int exitCode, String stderr, String user) {
+        super("'" + String.join(" ", command) + "' failed (exit " + exitCode + "): " + firstLine(stderr)
+                + delegationHint(stderr, user));
         this.command = List.copyOf(command);
         this.exitCode = exitCode;
         this.stderr = stderr == null ? "" : stderr;
@@ -21,6 +27,15 @@ public final class ZfsException extends Exception {
         this.command = List.of();
         this.exitCode = -1;
         this.stderr = "";
+    }
+
+    private static String delegationHint(String stderr, String user) {
+        if (stderr == null || user == null || user.equals("root")
+                || !stderr.toLowerCase(java.util.Locale.ROOT).contains("permission denied")) {
+            return "";
+        }
+        return "; zfs ran as '" + user + "', not root: run zreplj as root, or delegate what it needs with 'zfs allow "
+                + user + " ...' (docs/troubleshooting.md lists the permissions)";
     }
 
     private static String firstLine(String s) {
