@@ -118,7 +118,8 @@ class PruneIT {
             List<String> all = new ArrayList<>(before.keySet());
             assertEquals(9, all.size(), all::toString);
 
-            EndToEnd.Run run = e.agent("agent", "once");
+            // -v: the summary then also says why each remaining snapshot was kept.
+            EndToEnd.Run run = e.agent("-v", "agent", "once");
             assertEquals(0, run.exit(), run::toString);
             assertFalse(run.stdout().contains("took snapshot"), "the hand-made snapshots are new: none is due");
 
@@ -146,6 +147,8 @@ class PruneIT {
             assertEquals(0, again.exit(), again::toString);
             assertContains(again.stdout(), home + ": up to date", again);
             assertFalse(again.stdout().contains("destroyed"), again::toString);
+            assertFalse(again.stdout().contains("kept by"), "without -v the summary leaves out what every pass repeats: "
+                    + again);
         }
     }
 
@@ -200,7 +203,7 @@ class PruneIT {
             e.pools.writeRandomFile(home, "a.bin", 64 << 10);
             snapshots(e, home, names(4, 5));
 
-            EndToEnd.Run cut = e.agent("agent", "once");
+            EndToEnd.Run cut = e.agent("-v", "agent", "once");
 
             assertEquals(1, cut.exit(), cut::toString);
             assertEquals(names(3, 5), e.pools.snapshotNames(home).stream().sorted().toList(),
