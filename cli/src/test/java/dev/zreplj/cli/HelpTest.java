@@ -14,7 +14,7 @@ class HelpTest {
     /** Every command path below the root, e.g. ["agent", "once"], found from the command tree itself. */
     private static List<List<String>> commandPaths() {
         List<List<String>> paths = new ArrayList<>();
-        collect(new CommandLine(new Main()), new ArrayList<>(), paths);
+        collect(new CommandLine(new AllCommands()), new ArrayList<>(), paths);
         return paths;
     }
 

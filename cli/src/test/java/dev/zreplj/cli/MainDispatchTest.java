@@ -1,0 +1,63 @@
+package dev.zreplj.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine.Command;
+
+/** Which command a run builds alone, and when it needs the whole tree. */
+class MainDispatchTest {
+    @Test
+    void theCommandIsTheFirstArgumentThatIsNoGlobalOption() {
+        assertEquals("stdinserver", Main.commandName("stdinserver", "laptop"));
+        assertEquals("stdinserver", Main.commandName("--config", "/etc/zreplj/zreplj.yml", "stdinserver", "laptop"));
+        assertEquals("agent", Main.commandName("-v", "--config=/x.yml", "agent", "once"));
+        assertEquals("status", Main.commandName("-q", "--summary", "status", "--json"));
+        // A config file named like a command is still the config file.
+        assertEquals("agent", Main.commandName("--config", "status", "agent", "once"));
+    }
+
+    @Test
+    void helpVersionAndNoCommandNeedTheWholeTree() {
+        assertNull(Main.commandName());
+        assertNull(Main.commandName("--config", "/x.yml"));
+        assertNull(Main.commandName("--help"));
+        assertNull(Main.commandName("-h", "agent"));
+        assertNull(Main.commandName("--version"));
+        assertNull(Main.commandName("-V"));
+        assertNull(AllCommands.named(null));
+        assertNull(AllCommands.named("help"), "help walks the whole tree");
+        assertNull(AllCommands.named("bogus"), "an unknown command's error lists every command");
+    }
+
+    @Test
+    void everyCommandButHelpIsFoundByItsName() {
+        for (Class<?> c : AllCommands.class.getAnnotation(Command.class).subcommands()) {
+            Command command = c.getAnnotation(Command.class);
+            if (command.helpCommand()) {
+                assertNull(AllCommands.named(command.name()));
+            } else {
+                assertEquals(c, AllCommands.named(command.name()));
+            }
+        }
+        assertEquals(StdinserverCommand.class, AllCommands.named("stdinserver"));
+    }
+
+    @Test
+    void aRunThatNamesItsCommandStillPrintsUsageErrorsAndHelpAsTheWholeTreeDoes() {
+        CliRun missing = CliRun.of("stdinserver");
+        assertEquals(2, missing.exitCode());
+        assertEquals("zreplj: Missing required parameter: 'CLIENT_ID' (see 'zreplj stdinserver --help')\n",
+                missing.err());
+        CliRun conflict = CliRun.of("-q", "-v", "agent", "once");
+        assertEquals(2, conflict.exitCode());
+        assertEquals("zreplj: --quiet cannot be combined with --verbose (see 'zreplj agent once --help')\n",
+                conflict.err());
+        CliRun inherited = CliRun.of("--config", "/nonexistent/zreplj.yml", "configcheck", "-q");
+        assertEquals(2, inherited.exitCode());
+        CliRun unknown = CliRun.of("bogus");
+        assertEquals(2, unknown.exitCode());
+        assertEquals("zreplj: Unmatched argument at index 0: 'bogus' (see 'zreplj --help')\n", unknown.err());
+    }
+}
