@@ -109,7 +109,7 @@ public final class FrameReader {
     }
 
     /** Decodes the current frame's JSON payload into {@code messageType}. */
-    public <T> T json(Class<T> messageType) throws ProtocolException {
+    public <T extends Record> T json(Class<T> messageType) throws ProtocolException {
         if (type == null || type.payload() != FrameType.Payload.JSON) {
             throw new IllegalStateException("current frame " + type + " carries no JSON");
         }

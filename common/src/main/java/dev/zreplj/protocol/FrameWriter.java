@@ -26,7 +26,7 @@ public final class FrameWriter {
     }
 
     /** A frame of a JSON-carrying type with {@code message} as its payload. */
-    public void control(FrameType type, Object message) throws IOException {
+    public void control(FrameType type, Record message) throws IOException {
         if (type.payload() != FrameType.Payload.JSON) {
             throw new IllegalArgumentException(type + " carries no JSON");
         }

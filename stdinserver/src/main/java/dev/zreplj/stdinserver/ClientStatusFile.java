@@ -1,9 +1,6 @@
 package dev.zreplj.stdinserver;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.zreplj.json.RecordJson;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -22,10 +19,6 @@ import java.util.TreeMap;
  * under {@code <client>.lock}.
  */
 public final class ClientStatusFile {
-    private static final ObjectMapper MAPPER = JsonMapper.builder()
-            .enable(SerializationFeature.INDENT_OUTPUT)
-            .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
-            .build();
     private static final Duration LOCK_WAIT = Duration.ofSeconds(10);
 
     /** One client's file: {@code filesystems} by the client's own dataset name (the jail-relative path). */
@@ -61,7 +54,7 @@ public final class ClientStatusFile {
             throw new AccessDeniedException(e.getFile(), null, "permission denied; run 'zreplj status' as the user the"
                     + " forced command runs as, e.g. through sudo from the monitoring system");
         }
-        return MAPPER.readValue(bytes, ClientStatus.class);
+        return RecordJson.read(bytes, 0, bytes.length, ClientStatus.class, true);
     }
 
     /** Records that {@code path} of {@code client} last received {@code snapshot} at {@code when}. */
@@ -73,7 +66,7 @@ public final class ClientStatusFile {
             Map<String, Received> filesystems = new TreeMap<>(old == null ? Map.of() : old.filesystems());
             filesystems.put(path, new Received(snapshot, Long.toUnsignedString(guid), when.toString()));
             Path temp = file.resolveSibling("." + client + ".json.tmp");
-            Files.write(temp, MAPPER.writeValueAsBytes(new ClientStatus(client, filesystems)));
+            Files.write(temp, RecordJson.write(new ClientStatus(client, filesystems), true));
             Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         }
     }

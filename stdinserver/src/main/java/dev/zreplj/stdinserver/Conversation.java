@@ -24,7 +24,7 @@ final class Conversation {
         send(FrameType.HELLO, hello);
     }
 
-    void send(FrameType type, Object message) throws IOException {
+    void send(FrameType type, Record message) throws IOException {
         writer.control(type, message);
         writer.flush();
     }

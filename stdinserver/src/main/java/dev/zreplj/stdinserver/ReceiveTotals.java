@@ -1,8 +1,6 @@
 package dev.zreplj.stdinserver;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.zreplj.json.RecordJson;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -17,7 +15,6 @@ import java.util.TreeMap;
  * grow across the many short stdinserver processes. Updated under {@code <client>.lock} beside it.
  */
 public final class ReceiveTotals {
-    private static final ObjectMapper MAPPER = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
 
     /** One client's file: {@code filesystems} by the client's own dataset name. */
     public record ClientTotals(String client, Map<String, Totals> filesystems) {
@@ -39,7 +36,8 @@ public final class ReceiveTotals {
     /** The client's totals; none when the box has completed no receive of it yet. */
     public static ClientTotals read(Path stateDir, String client) throws IOException {
         try {
-            return MAPPER.readValue(Files.readAllBytes(path(stateDir, client)), ClientTotals.class);
+            byte[] bytes = Files.readAllBytes(path(stateDir, client));
+            return RecordJson.read(bytes, 0, bytes.length, ClientTotals.class, true);
         } catch (NoSuchFileException e) {
             return new ClientTotals(client, Map.of());
         }
@@ -52,7 +50,7 @@ public final class ReceiveTotals {
             Map<String, Totals> filesystems = new TreeMap<>(read(stateDir, client).filesystems());
             filesystems.merge(path, new Totals(1, bytes), (a, b) -> new Totals(a.receives() + 1, a.bytes() + bytes));
             Path temp = file.resolveSibling("." + client + ".json.tmp");
-            Files.write(temp, MAPPER.writeValueAsBytes(new ClientTotals(client, filesystems)));
+            Files.write(temp, RecordJson.write(new ClientTotals(client, filesystems), true));
             Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         }
     }

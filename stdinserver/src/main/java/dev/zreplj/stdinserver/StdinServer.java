@@ -177,7 +177,7 @@ public final class StdinServer {
     }
 
     /** The current frame's JSON; one that does not fit is answered with ERROR {@code protocol}, then ends the process. */
-    private <T> T request(Class<T> type) throws IOException {
+    private <T extends Record> T request(Class<T> type) throws IOException {
         try {
             return reader.json(type);
         } catch (ProtocolException e) {
