@@ -55,6 +55,8 @@ public final class SshTransport implements AutoCloseable {
             BuiltinCiphers.aes128ctr.getName(), BuiltinCiphers.aes256ctr.getName());
     /** curve25519 first: about 125 ms quicker to connect than the post-quantum hybrids. */
     static final List<String> KEX_PREFERENCE = List.of("curve25519-sha256", "curve25519-sha256@libssh.org");
+    /** {@code -Dzreplj.ssh.direct-writes=false}: MINA's own nio2 writes, each completion on a pool thread. */
+    public static final String DIRECT_WRITES_PROPERTY = "zreplj.ssh.direct-writes";
     private static final Duration CHANNEL_OPEN_TIMEOUT = Duration.ofSeconds(30);
     /** Far beyond any sensible replication.timeout: only a safety net under the watchdog. */
     static final Duration WINDOW_WAIT_LIMIT = Duration.ofDays(1);
@@ -186,6 +188,11 @@ public final class SshTransport implements AutoCloseable {
         client.setKeyIdentityProvider(KeyIdentityProvider.EMPTY_KEYS_PROVIDER);
         client.setUserAuthFactories(List.of(UserAuthPublicKeyFactory.INSTANCE));
         client.setServerKeyVerifier(verifier);
+        // Packets written on the thread that sends them, without a hand-off per packet (DirectWriter); the
+        // property turns it off, for a comparison or should it ever be the suspect.
+        if (!"false".equals(System.getProperty(DIRECT_WRITES_PROPERTY))) {
+            client.setIoServiceFactoryFactory(new DirectWriteIoServiceFactoryFactory());
+        }
 
         client.setCipherFactories(choose(client.getCipherFactories(), options.ciphers(), CIPHER_PREFERENCE, "Ciphers"));
         client.setKeyExchangeFactories(choose(client.getKeyExchangeFactories(), options.kexAlgorithms(),

@@ -25,6 +25,9 @@ import java.util.concurrent.Future;
  * <p>Arguments: host port user identity known_hosts file channels write_size_bytes [warmup_bytes]. With
  * warmup_bytes, that much of the file is sent first on its own channel and not measured: the measured
  * transfer then runs mostly on compiled code, which shows the data path's own cost without the JIT's.
+ *
+ * <p>With {@code -Dbench.threads=true}, each thread's CPU over the whole JVM (from /proc, so the JIT's
+ * compiler threads and the GC are in it too) is printed to stderr at the end, the largest first.
  */
 public final class TransportBench {
     private TransportBench() {
@@ -61,10 +64,36 @@ public final class TransportBench {
             }
             long t1 = System.nanoTime();
             long cpu1 = os.getProcessCpuTime();
+            if (Boolean.getBoolean("bench.threads")) printThreadCpu(); // before the pool's threads end
             pool.shutdown();
             System.out.printf(Locale.ROOT, "%d %.3f %.3f %s%n", size, (t1 - t0) / 1e9, (cpu1 - cpu0) / 1e9,
                     transport.cipher());
         }
+    }
+
+    /** user and sys seconds of each thread of this JVM, from /proc/self/task/N/stat (clock ticks of 10 ms). */
+    private static void printThreadCpu() throws java.io.IOException {
+        List<String> rows = new ArrayList<>();
+        try (var tasks = java.nio.file.Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : tasks.toList()) {
+                String stat;
+                try {
+                    stat = java.nio.file.Files.readString(task.resolve("stat"));
+                } catch (java.nio.file.NoSuchFileException ended) {
+                    continue;
+                }
+                String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                long user = Long.parseLong(f[11]);
+                long sys = Long.parseLong(f[12]);
+                if (user + sys > 0) {
+                    rows.add(String.format(Locale.ROOT, "%07d thread %-24s %6.2f s user %6.2f s sys", user + sys, name,
+                            user / 100.0, sys / 100.0));
+                }
+            }
+        }
+        rows.sort(java.util.Comparator.reverseOrder());
+        for (String row : rows) System.err.println(row.substring(8));
     }
 
     private static int send(SshTransport transport, FileChannel in, long from, long to, int writeSize) throws Exception {
