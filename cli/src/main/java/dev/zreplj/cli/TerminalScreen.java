@@ -93,6 +93,7 @@ final class TerminalScreen implements Progress.Screen {
 
     @Override
     public synchronized void show(String text) {
+        if (text.equals(line)) return;
         line = text;
         draw();
         writer.flush();

@@ -46,6 +46,8 @@ class TerminalScreenTest {
         assertEquals("\\r\\e[K12:00:00.000 WARN  job j: a warning about something\\r\\n"
                 + "\\rjob j: connecting to root@box:22 (1 s)\\e[K", shown(screen));
         screen.reset();
+        ts.show("job j: connecting to root@box:22 (1 s)");
+        assertEquals("", shown(screen), "the same line is not sent again (four redraws a second)");
         ts.clear();
         assertEquals("\\r\\e[K", shown(screen));
         screen.reset();
