@@ -10,6 +10,7 @@ import dev.zreplj.replication.BoxChannel;
 import dev.zreplj.replication.FilesystemPlan;
 import dev.zreplj.replication.FilesystemResult;
 import dev.zreplj.replication.Planner;
+import dev.zreplj.replication.Progress;
 import dev.zreplj.replication.ReplicationCursor;
 import dev.zreplj.replication.SenderListing;
 import dev.zreplj.replication.Watchdog;
@@ -42,13 +43,25 @@ public final class PassDriver {
     private final Box.Opener opener;
     private final Clock clock;
     private final Sleeper sleeper;
+    private final Progress progress;
 
     public PassDriver(PushJob job, SourceZfs zfs, Box.Opener opener, Clock clock, Sleeper sleeper) {
+        this(job, zfs, opener, clock, sleeper, Progress.quiet());
+    }
+
+    /** @param progress shows each stage and every send (quiet unless on a terminal) */
+    public PassDriver(PushJob job, SourceZfs zfs, Box.Opener opener, Clock clock, Sleeper sleeper, Progress progress) {
         this.job = job;
         this.zfs = zfs;
         this.opener = opener;
         this.clock = clock;
         this.sleeper = sleeper;
+        this.progress = progress;
+    }
+
+    private static String connecting(PushJob job) {
+        return "job " + job.name() + ": connecting to " + job.connect().user() + "@" + job.connect().host() + ":"
+                + job.connect().port();
     }
 
     /**
@@ -75,6 +88,9 @@ public final class PassDriver {
         private Optional<String> taken = Optional.empty();
 
         PushPass.Result run(boolean forceSnapshot, boolean onlyAfterSnapshot) throws ZfsException, InterruptedException {
+            // The session is being opened beside the listing from this moment on (EarlyConnect), unless
+            // agent run's idle pass connects only after a snapshot.
+            progress.phase(onlyAfterSnapshot ? "job " + job.name() + ": listing filesystems" : connecting(job));
             SenderListing listing = SenderListing.load(zfs, job.filesystems(),
                     ReplicationCursor.listedProperty(zfs, job.name()));
             List<DatasetName> selected = listing.selected();
@@ -92,6 +108,7 @@ public final class PassDriver {
             try (Watchdog watchdog = Watchdog.start(job.replication().timeout())) {
                 Box box;
                 try {
+                    progress.phase(connecting(job));
                     box = opener.open(watchdog);
                 } catch (IOException e) {
                     log.warn("job {}: no session with the backup box: {}", job.name(), e.getMessage());
@@ -122,6 +139,8 @@ public final class PassDriver {
                 }
             }
             try {
+                progress.phase("job " + job.name() + ": snapshotting " + selected.size() + " filesystem"
+                        + (selected.size() == 1 ? "" : "s") + " if due");
                 SnapshotStage.Outcome outcome = new SnapshotStage(job.name(), job.snapshotting(), zfs, clock)
                         .takeIfDue(selected, versions, force);
                 taken = outcome.name();
@@ -140,7 +159,7 @@ public final class PassDriver {
             Map<DatasetName, List<ZfsVersion>> versions = listing.versions();
             ReplicationAttempts.Outcome replicated;
             try {
-                replicated = new ReplicationAttempts(job, zfs, watchdog, sleeper).run(box, selected, versions, cursor);
+                replicated = new ReplicationAttempts(job, zfs, watchdog, sleeper, progress).run(box, selected, versions, cursor);
             } catch (ZfsException e) {
                 // Pruning is still safe: the sender keeps what its cursor guards, the box what its rules keep.
                 String error = "planning the replication failed: " + e.getMessage();
@@ -200,6 +219,7 @@ public final class PassDriver {
         private PruneReport prune(SenderListing listing, ReplicationCursor cursor, List<DatasetName> changed,
                                   String boxUnavailable, BoxChannel box, List<RemoteFilesystem> receiver) {
             PruneReport report;
+            progress.phase("job " + job.name() + ": pruning");
             try {
                 report = new PruneRun(job, zfs).run(listing.refresh(zfs, changed), cursor, box, receiver,
                         boxUnavailable, false);

@@ -3,6 +3,7 @@ package dev.zreplj.agent;
 import dev.zreplj.config.PushJob;
 import dev.zreplj.prune.PruneReport;
 import dev.zreplj.replication.FilesystemResult;
+import dev.zreplj.replication.Progress;
 import dev.zreplj.zfs.Zfs;
 import java.time.Clock;
 import java.util.List;
@@ -17,11 +18,14 @@ public final class PushPass {
     private final PushJob job;
     private final Zfs zfs;
     private final Clock clock;
+    private final Progress progress;
 
-    public PushPass(PushJob job, Zfs zfs, Clock clock) {
+    /** @param progress the terminal's progress line, or {@link Progress#quiet()} */
+    public PushPass(PushJob job, Zfs zfs, Clock clock, Progress progress) {
         this.job = job;
         this.zfs = zfs;
         this.clock = clock;
+        this.progress = progress;
     }
 
     /**
@@ -56,13 +60,13 @@ public final class PushPass {
     public Result run(boolean forceSnapshot, boolean onlyAfterSnapshot) throws InterruptedException {
         if (onlyAfterSnapshot) {
             // agent run's idle passes must not connect for nothing: connect only when the box is needed.
-            return new PassDriver(job, zfs, watchdog -> BoxConnection.open(job, watchdog), clock, Sleeper.REAL)
+            return new PassDriver(job, zfs, watchdog -> BoxConnection.open(job, watchdog), clock, Sleeper.REAL, progress)
                     .run(forceSnapshot, true);
         }
         EarlyConnect early = EarlyConnect.start(job.connect());
         try {
             return new PassDriver(job, zfs, watchdog -> BoxConnection.open(job, watchdog, early.take()), clock,
-                    Sleeper.REAL).run(forceSnapshot, false);
+                    Sleeper.REAL, progress).run(forceSnapshot, false);
         } finally {
             early.closeUnused();
         }

@@ -57,12 +57,14 @@ final class ReplicationAttempts {
     private final SourceZfs zfs;
     private final Watchdog watchdog;
     private final Sleeper sleeper;
+    private final Progress progress;
 
-    ReplicationAttempts(PushJob job, SourceZfs zfs, Watchdog watchdog, Sleeper sleeper) {
+    ReplicationAttempts(PushJob job, SourceZfs zfs, Watchdog watchdog, Sleeper sleeper, Progress progress) {
         this.job = job;
         this.zfs = zfs;
         this.watchdog = watchdog;
         this.sleeper = sleeper;
+        this.progress = progress;
     }
 
     /** @throws ZfsException when the local zfs fails while planning (before any filesystem is sent) */
@@ -90,6 +92,7 @@ final class ReplicationAttempts {
                 if (attempt > 1) {
                     box.reconnect();
                 }
+                progress.phase("job " + job.name() + ": listing the backup box");
                 remote = listRemote(box.first());
                 SendFlags.checkBox(sendFlags, box.capabilities());
                 boolean canResume = capabilities.resumableReceive()
@@ -147,12 +150,13 @@ final class ReplicationAttempts {
             plans.put(fs, plan);
         }
         long busy = attemptPlans.stream().filter(FilesystemPlan.Replicate.class::isInstance).count();
+        progress.phase("job " + job.name() + ": replicating " + busy + " filesystem" + (busy == 1 ? "" : "s"));
         int wanted = (int) Math.max(1, Math.min(job.connect().channels(), busy));
         List<BoxChannel> channels = box.channels(wanted);
         // Receives are resumable (-s, where the box's zfs has it): a cut stream leaves partial state on the
         // box, which the next attempt resumes from the box's token or, when stale, discards first.
         List<FilesystemResult> done = new Replicator(zfs, sending.raw(), sending.flags(), sending.limiter(), true, cursor,
-                Progress.onTerminal(System.err), watchdog)
+                progress, watchdog)
                 .run(attemptPlans, channels);
         for (FilesystemResult r : done) {
             List<String> events = eventsOf(results.get(r.filesystem()));

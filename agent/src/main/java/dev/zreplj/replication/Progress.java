@@ -1,14 +1,8 @@
 package dev.zreplj.replication;
 
-import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.OptionalDouble;
 import java.util.OptionalLong;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -16,74 +10,78 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
- * One status line on an interactive terminal for the sends in flight: bytes sent, rate and, where zfs
- * estimated the stream size, percentage and ETA. Redrawn in place at most {@link #REFRESH_NANOS} apart and
- * cleared when the last send ends. Without a terminal (systemd, cron, a pipe) it prints nothing at all.
+ * What a pass is doing, for a person at a terminal: the phase before any byte moves ("connecting to …"),
+ * then the bytes of the whole pass and of each send in flight, rate and, where zfs estimated a stream's
+ * size, percentage and ETA. It draws on a {@link Screen} (a real terminal in the CLI); without one it
+ * prints nothing at all. The line is laid out by {@link ProgressLine}.
  */
-public final class Progress {
+public final class Progress implements AutoCloseable {
     /** Four redraws a second: readable, and negligible work next to a stream. */
     static final long REFRESH_NANOS = 250_000_000L;
-    private static final int DEFAULT_WIDTH = 80;
-    private static final String CLEAR_TO_EOL = "\033[K";
 
-    private final PrintStream out;
+    /** One status line at the bottom of a terminal; what else is printed goes above it. */
+    public interface Screen extends AutoCloseable {
+        /** Columns of the terminal now (it may have been resized). */
+        int width();
+
+        /** Replaces the status line by {@code line}, which fits {@link #width()}. */
+        void show(String line);
+
+        /** Removes the status line. */
+        void clear();
+
+        /** Removes the status line for good and gives the terminal back. */
+        @Override
+        void close();
+    }
+
+    private final Screen screen;
     private final LongSupplier nanoTime;
-    private final int width;
     private final boolean autoRefresh;
     private final List<Transfer> active = new ArrayList<>();
+    private final RateMeter overallMeter = new RateMeter();
+    private long finishedBytes;
+    private String phase;
+    private long phaseSince;
     private ScheduledExecutorService ticker;
     private long lastDraw;
     private boolean drawn;
+    private boolean closed;
 
-    /** Tests drive the clock and call {@link #tick()} themselves; {@code out == null} means quiet. */
-    Progress(PrintStream out, LongSupplier nanoTime, int width, boolean autoRefresh) {
-        this.out = out;
+    /** Tests drive the clock and call {@link #tick()} themselves; {@code screen == null} means quiet. */
+    Progress(Screen screen, LongSupplier nanoTime, boolean autoRefresh) {
+        this.screen = screen;
         this.nanoTime = nanoTime;
-        this.width = width;
         this.autoRefresh = autoRefresh;
     }
 
     /** Prints nothing. */
     public static Progress quiet() {
-        return new Progress(null, System::nanoTime, DEFAULT_WIDTH, false);
+        return new Progress(null, System::nanoTime, false);
     }
 
-    /** Draws on {@code stderr} when this process runs on an interactive terminal, else {@link #quiet()}. */
-    public static Progress onTerminal(PrintStream stderr) {
-        if (!interactive(System.console() != null, System.getenv("TERM"), stderrTarget())) {
-            return quiet();
-        }
-        return new Progress(stderr, System::nanoTime, width(System.getenv("COLUMNS")), true);
-    }
-
-    /**
-     * A console (stdin and stdout on a terminal, so not systemd, cron or a pipe), a TERM that can move
-     * the cursor, and stderr itself on a terminal where /proc can tell.
-     */
-    static boolean interactive(boolean console, String term, String stderrTarget) {
-        if (!console || term == null || term.isBlank() || term.equals("dumb")) return false;
-        return stderrTarget == null || stderrTarget.startsWith("/dev/pts/") || stderrTarget.startsWith("/dev/tty");
-    }
-
-    private static String stderrTarget() {
-        try {
-            return Files.readSymbolicLink(Path.of("/proc/self/fd/2")).toString();
-        } catch (IOException | UnsupportedOperationException e) {
-            return null;
-        }
-    }
-
-    static int width(String columns) {
-        try {
-            int n = columns == null ? DEFAULT_WIDTH : Integer.parseInt(columns.strip());
-            return n >= 20 ? n : DEFAULT_WIDTH;
-        } catch (NumberFormatException e) {
-            return DEFAULT_WIDTH;
-        }
+    /** Draws on {@code screen}, redrawn on a daemon thread until {@link #close()}. */
+    public static Progress on(Screen screen) {
+        return new Progress(screen, System::nanoTime, true);
     }
 
     public boolean enabled() {
-        return out != null;
+        return screen != null;
+    }
+
+    /**
+     * What the pass does while no stream runs, e.g. "job laptop: connecting to root@box:22"; shown at once,
+     * with the seconds it has taken, so a slow connect is not silence. Null shows nothing until a send.
+     */
+    public void phase(String text) {
+        if (screen == null) return;
+        synchronized (this) {
+            if (closed) return;
+            phase = text;
+            phaseSince = nanoTime.getAsLong();
+            startTicker();
+            draw(true);
+        }
     }
 
     /**
@@ -92,74 +90,94 @@ public final class Progress {
      */
     public Transfer begin(String label, OptionalLong total, InputStream stream) {
         Transfer t = new Transfer(label, total, stream);
-        if (out == null) return t;
+        if (screen == null) return t;
         synchronized (this) {
+            if (closed) return t;
+            long now = nanoTime.getAsLong();
+            long sent = finishedBytes;
+            for (Transfer other : active) sent += other.stream.count();
+            overallMeter.sample(now, sent);
             active.add(t);
-            t.meter.sample(nanoTime.getAsLong(), 0);
-            if (autoRefresh && ticker == null) {
-                ticker = Executors.newSingleThreadScheduledExecutor(r -> {
-                    Thread thread = new Thread(r, "progress");
-                    thread.setDaemon(true);
-                    return thread;
-                });
-                ticker.scheduleAtFixedRate(this::tick, REFRESH_NANOS, REFRESH_NANOS, TimeUnit.NANOSECONDS);
-            }
+            t.meter.sample(now, 0);
+            startTicker();
         }
         return t;
     }
 
+    private void startTicker() {
+        if (autoRefresh && ticker == null) {
+            ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread thread = new Thread(r, "progress");
+                thread.setDaemon(true);
+                return thread;
+            });
+            ticker.scheduleAtFixedRate(this::tick, REFRESH_NANOS, REFRESH_NANOS, TimeUnit.NANOSECONDS);
+        }
+    }
+
     /** Samples every send in flight and redraws the line, unless it was drawn less than a refresh ago. */
     synchronized void tick() {
-        if (out == null || active.isEmpty()) return;
-        long now = nanoTime.getAsLong();
-        for (Transfer t : active) {
-            t.meter.sample(now, t.stream.count());
+        if (screen == null) return;
+        draw(false);
+    }
+
+    private void draw(boolean now) {
+        if (closed) return;
+        long t = nanoTime.getAsLong();
+        long sent = finishedBytes;
+        for (Transfer tr : active) {
+            long bytes = tr.stream.count();
+            tr.meter.sample(t, bytes);
+            sent += bytes;
         }
-        if (drawn && now - lastDraw < REFRESH_NANOS) return;
-        List<String> parts = new ArrayList<>();
-        for (Transfer t : active) {
-            parts.add(describe(t.label, t.stream.count(), t.total, t.meter.bytesPerSecond(), t.secondsLeft()));
+        // The pass's rate counts while sends run, not the connect and listing before the first one.
+        if (!active.isEmpty()) overallMeter.sample(t, sent);
+        if (active.isEmpty() && phase == null) return;
+        if (!now && drawn && t - lastDraw < REFRESH_NANOS) return;
+        List<ProgressLine.Send> sends = new ArrayList<>();
+        for (Transfer tr : active) {
+            sends.add(new ProgressLine.Send(tr.label, tr.stream.count(), tr.total, tr.meter.bytesPerSecond(),
+                    tr.secondsLeft()));
         }
-        String line = String.join(" | ", parts);
-        if (line.length() > width - 1) line = line.substring(0, width - 1);
-        out.print("\r" + line + CLEAR_TO_EOL);
-        out.flush();
-        lastDraw = now;
+        ProgressLine.Overall overall = new ProgressLine.Overall(sent, overallMeter.bytesPerSecond(),
+                phase, (t - phaseSince) / 1_000_000_000L);
+        screen.show(ProgressLine.render(overall, sends, screen.width()));
+        lastDraw = t;
         drawn = true;
     }
 
     private synchronized void end(Transfer t) {
-        if (!active.remove(t) || !active.isEmpty() || !drawn) return;
-        out.print("\r" + CLEAR_TO_EOL);
-        out.flush();
-        drawn = false;
+        if (!active.remove(t)) return;
+        finishedBytes += t.stream.count();
+        long sent = finishedBytes;
+        for (Transfer other : active) sent += other.stream.count();
+        overallMeter.sample(nanoTime.getAsLong(), sent);
+        if (!drawn || closed) return;
+        if (active.isEmpty() && phase == null) {
+            screen.clear();
+            drawn = false;
+        } else {
+            draw(true);
+        }
     }
 
-    /** e.g. "pool/home full @b: 1.2 GiB of 4.0 GiB (30%), 107.1 MiB/s, ETA 0:25". */
-    static String describe(String label, long sent, OptionalLong total, OptionalDouble bytesPerSecond,
-                           OptionalLong secondsLeft) {
-        StringBuilder s = new StringBuilder(label).append(": ").append(Bytes.human(sent));
-        if (total.isPresent() && total.getAsLong() > 0) {
-            long t = total.getAsLong();
-            long percent = sent >= t ? 100 : Math.min(99, sent * 100 / t);
-            s.append(" of ").append(Bytes.human(t)).append(" (").append(percent).append("%)");
+    /** Stops redrawing and gives the screen back, before the summary is printed. */
+    @Override
+    public void close() {
+        if (screen == null) return;
+        ScheduledExecutorService stopping;
+        synchronized (this) {
+            if (closed) return;
+            closed = true;
+            stopping = ticker;
+            ticker = null;
+            phase = null;
+            drawn = false;
         }
-        if (bytesPerSecond.isPresent()) {
-            s.append(", ").append(Bytes.human(Math.round(bytesPerSecond.getAsDouble()))).append("/s");
+        if (stopping != null) stopping.shutdownNow();
+        synchronized (this) {
+            screen.close();
         }
-        if (secondsLeft.isPresent()) {
-            s.append(", ETA ").append(duration(secondsLeft.getAsLong()));
-        }
-        return s.toString();
-    }
-
-    /** M:SS below an hour, else H:MM:SS. */
-    static String duration(long seconds) {
-        long h = seconds / 3600;
-        long m = seconds / 60 % 60;
-        long sec = seconds % 60;
-        return h > 0 ? String.format(Locale.ROOT, "%d:%02d:%02d", h, m, sec)
-                : String.format(Locale.ROOT, "%d:%02d", m, sec);
     }
 
     /** One send on display; closing it takes it off the line. */
@@ -190,7 +208,7 @@ public final class Progress {
 
         @Override
         public void close() {
-            if (out != null) end(this);
+            if (screen != null) end(this);
         }
     }
 }

@@ -5,12 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.util.OptionalDouble;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -19,62 +17,44 @@ class ProgressTest {
     private static final long MS = 1_000_000L;
     private static final long MIB = 1L << 20;
 
-    @Test
-    void describesSentTotalPercentRateAndEta() {
-        assertEquals("p/fs full @b: 1.0 GiB of 4.0 GiB (25%), 100.0 MiB/s, ETA 0:31",
-                Progress.describe("p/fs full @b", 1L << 30, OptionalLong.of(4L << 30), OptionalDouble.of(100 * MIB),
-                        OptionalLong.of(31)));
-        assertEquals("p/fs @a -> @b: 512 B", Progress.describe("p/fs @a -> @b", 512, OptionalLong.empty(),
-                OptionalDouble.empty(), OptionalLong.empty()));
-        assertEquals("x: 1.5 MiB, 2.0 KiB/s", Progress.describe("x", 3 * MIB / 2, OptionalLong.empty(),
-                OptionalDouble.of(2048), OptionalLong.empty()));
+    /** What a terminal would have been told, one entry per call. */
+    private static final class Recording implements Progress.Screen {
+        final List<String> calls = new ArrayList<>();
+        int width = 200;
+
+        @Override
+        public int width() {
+            return width;
+        }
+
+        @Override
+        public void show(String line) {
+            assertTrue(line.length() < width, "wider than the terminal: " + line);
+            calls.add(line);
+        }
+
+        @Override
+        public void clear() {
+            calls.add("<clear>");
+        }
+
+        @Override
+        public void close() {
+            calls.add("<close>");
+        }
+
+        List<String> take() {
+            List<String> out = List.copyOf(calls);
+            calls.clear();
+            return out;
+        }
     }
 
     @Test
-    void percentStaysBelowHundredUntilTheEstimateIsReachedAndZeroTotalShowsNone() {
-        assertEquals("x: 1023 B of 1.0 KiB (99%)", Progress.describe("x", 1023, OptionalLong.of(1024),
-                OptionalDouble.empty(), OptionalLong.empty()));
-        assertEquals("x: 2.0 KiB of 1.0 KiB (100%)", Progress.describe("x", 2048, OptionalLong.of(1024),
-                OptionalDouble.empty(), OptionalLong.empty()));
-        assertEquals("x: 0 B", Progress.describe("x", 0, OptionalLong.of(0), OptionalDouble.empty(), OptionalLong.empty()));
-    }
-
-    @Test
-    void durations() {
-        assertEquals("0:00", Progress.duration(0));
-        assertEquals("0:59", Progress.duration(59));
-        assertEquals("1:00", Progress.duration(60));
-        assertEquals("59:59", Progress.duration(3599));
-        assertEquals("1:00:00", Progress.duration(3600));
-        assertEquals("26:03:07", Progress.duration(26 * 3600 + 187));
-    }
-
-    @Test
-    void onlyAnInteractiveTerminalGetsProgress() {
-        assertTrue(Progress.interactive(true, "xterm-256color", "/dev/pts/3"));
-        assertTrue(Progress.interactive(true, "linux", "/dev/tty1"));
-        assertTrue(Progress.interactive(true, "xterm", null));
-        assertFalse(Progress.interactive(false, "xterm", "/dev/pts/3"), "no console: systemd, cron, pipes");
-        assertFalse(Progress.interactive(true, "dumb", "/dev/pts/3"));
-        assertFalse(Progress.interactive(true, null, "/dev/pts/3"));
-        assertFalse(Progress.interactive(true, "", "/dev/pts/3"));
-        assertFalse(Progress.interactive(true, "xterm", "/tmp/agent.log"), "stderr redirected to a file");
-        assertFalse(Progress.interactive(true, "xterm", "pipe:[12345]"));
-    }
-
-    @Test
-    void widthFromColumns() {
-        assertEquals(80, Progress.width(null));
-        assertEquals(80, Progress.width("wide"));
-        assertEquals(80, Progress.width("5"));
-        assertEquals(132, Progress.width(" 132 "));
-    }
-
-    @Test
-    void drawsInPlaceAtMostFourTimesASecondWithRateAndEtaThenClears() throws IOException {
+    void drawsInPlaceAtMostFourTimesASecondWithTotalRateAndEtaThenClears() throws IOException {
         AtomicLong clock = new AtomicLong();
-        ByteArrayOutputStream screen = new ByteArrayOutputStream();
-        Progress progress = new Progress(new PrintStream(screen, true, StandardCharsets.UTF_8), clock::get, 200, false);
+        Recording screen = new Recording();
+        Progress progress = new Progress(screen, clock::get, false);
         assertTrue(progress.enabled());
         byte[] data = new byte[(int) (40 * MIB)];
         try (Progress.Transfer t = progress.begin("p/fs full @b", OptionalLong.of(data.length),
@@ -87,57 +67,83 @@ class ProgressTest {
                 progress.tick();
             }
             assertEquals(20 * MIB, t.bytes());
-            String shown = screen.toString(StandardCharsets.UTF_8);
-            assertEquals("\rp/fs full @b: 10.0 MiB of 40.0 MiB (25%), 10.0 MiB/s, ETA 0:03\033[K"
-                    + "\rp/fs full @b: 20.0 MiB of 40.0 MiB (50%), 10.0 MiB/s, ETA 0:02\033[K", shown);
+            assertEquals(List.of(
+                    "total 10.0 MiB, 10.0 MiB/s | p/fs full @b: 10.0 MiB of 40.0 MiB (25%), 10.0 MiB/s, ETA 0:03",
+                    "total 20.0 MiB, 10.0 MiB/s | p/fs full @b: 20.0 MiB of 40.0 MiB (50%), 10.0 MiB/s, ETA 0:02"),
+                    screen.take());
 
-            screen.reset();
             clock.addAndGet(100 * MS);
             progress.tick();
-            assertEquals("", screen.toString(StandardCharsets.UTF_8), "redrawn only a quarter second after the last");
+            assertEquals(List.of(), screen.take(), "redrawn only a quarter second after the last");
             clock.addAndGet(150 * MS);
             progress.tick();
-            assertEquals("\rp/fs full @b: 20.0 MiB of 40.0 MiB (50%), 8.9 MiB/s, ETA 0:03\033[K",
-                    screen.toString(StandardCharsets.UTF_8));
-            screen.reset();
+            assertEquals(List.of(
+                    "total 20.0 MiB, 8.9 MiB/s | p/fs full @b: 20.0 MiB of 40.0 MiB (50%), 8.9 MiB/s, ETA 0:03"),
+                    screen.take());
             in.readAllBytes();
-            assertEquals("\r\033[K", screen.toString(StandardCharsets.UTF_8), "cleared at the end of the stream");
-            screen.reset();
+            assertEquals(List.of("<clear>"), screen.take(), "cleared at the end of the stream, as no phase is set");
         }
-        assertEquals("", screen.toString(StandardCharsets.UTF_8), "closing after the end clears nothing more");
+        assertEquals(List.of(), screen.take(), "closing after the end clears nothing more");
+        progress.close();
+        assertEquals(List.of("<close>"), screen.take());
     }
 
     @Test
-    void concurrentSendsShareOneLineCutToTheWidth() {
+    void thePhaseShowsAtOnceWithItsSecondsAndTheTotalCarriesOverFinishedSends() throws IOException {
         AtomicLong clock = new AtomicLong();
-        ByteArrayOutputStream screen = new ByteArrayOutputStream();
-        Progress progress = new Progress(new PrintStream(screen, true, StandardCharsets.UTF_8), clock::get, 40, false);
+        Recording screen = new Recording();
+        Progress progress = new Progress(screen, clock::get, false);
+        progress.phase("job j: connecting to root@box:22");
+        assertEquals(List.of("job j: connecting to root@box:22 (0 s)"), screen.take(), "drawn before any tick");
+        clock.addAndGet(9000 * MS);
+        progress.tick();
+        assertEquals(List.of("job j: connecting to root@box:22 (9 s)"), screen.take());
+        progress.phase("job j: replicating 2 filesystems");
+        screen.take();
+        try (Progress.Transfer t = progress.begin("p/a full @s", OptionalLong.empty(),
+                new ByteArrayInputStream(new byte[(int) MIB]))) {
+            t.stream().readAllBytes();
+        }
+        assertEquals(List.of("job j: replicating 2 filesystems (0 s) | total 1.0 MiB"), screen.take(),
+                "the end of a send redraws at once: the phase again, with the pass's bytes (no rate: it took no time)");
+        clock.addAndGet(2000 * MS);
+        progress.tick();
+        assertEquals(List.of("job j: replicating 2 filesystems (2 s) | total 1.0 MiB"), screen.take());
+        progress.close();
+        progress.phase("job j: pruning");
+        progress.tick();
+        assertEquals(List.of("<close>"), screen.take(), "nothing after close");
+    }
+
+    @Test
+    void concurrentSendsShareOneLineThatFollowsTheTerminalsWidth() {
+        AtomicLong clock = new AtomicLong();
+        Recording screen = new Recording();
+        Progress progress = new Progress(screen, clock::get, false);
         Progress.Transfer a = progress.begin("p/a full @s", OptionalLong.empty(), new ByteArrayInputStream(new byte[0]));
         Progress.Transfer b = progress.begin("p/b full @s", OptionalLong.empty(), new ByteArrayInputStream(new byte[0]));
         progress.tick();
-        assertEquals("\rp/a full @s: 0 B | p/b full @s: 0 B\033[K", screen.toString(StandardCharsets.UTF_8));
-        screen.reset();
+        assertEquals(List.of("total 0 B | p/a full @s: 0 B | p/b full @s: 0 B"), screen.take());
         a.close();
-        assertEquals("", screen.toString(StandardCharsets.UTF_8), "still one send in flight");
-        Progress.Transfer c = progress.begin("p/c-with-a-much-longer-name full @s", OptionalLong.empty(),
-                new ByteArrayInputStream(new byte[0]));
+        assertEquals(List.of("total 0 B | p/b full @s: 0 B"), screen.take(), "redrawn at once without it");
+        screen.width = 30;
         clock.addAndGet(300 * MS);
         progress.tick();
-        assertEquals("\rp/b full @s: 0 B | p/c-with-a-much-long\033[K", screen.toString(StandardCharsets.UTF_8));
-        screen.reset();
+        assertEquals(List.of("total 0 B | p/b full @s: 0 B"), screen.take(), "a resize takes effect at the next draw");
         b.close();
-        c.close();
-        assertEquals("\r\033[K", screen.toString(StandardCharsets.UTF_8), "a send closed early (a failure) clears too");
+        assertEquals(List.of("<clear>"), screen.take(), "a send closed early (a failure) clears too");
     }
 
     @Test
     void quietPrintsNothingButStillPassesTheStreamThrough() throws IOException {
         Progress quiet = Progress.quiet();
         assertFalse(quiet.enabled());
+        quiet.phase("job j: connecting");
         try (Progress.Transfer t = quiet.begin("x", OptionalLong.of(3), new ByteArrayInputStream(new byte[] {1, 2, 3}))) {
             assertEquals(3, t.stream().readAllBytes().length);
             assertEquals(3, t.bytes());
         }
         quiet.tick();
+        quiet.close();
     }
 }

@@ -3,6 +3,11 @@ package dev.zreplj.ssh;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.zreplj.config.Connect;
+import java.time.Duration;
+import java.util.List;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,6 +47,19 @@ class IdentityFileTest {
             assertEquals("ssh: identity file " + key + " is readable or writable by others (mode " + mode
                     + "); OpenSSH refuses such a key and so does zreplj: chmod 600 " + key, e.getMessage());
         }
+    }
+
+    @Test
+    void theConnectRefusesSuchAKeyBeforeAnythingGoesOnTheNetwork() throws Exception {
+        Path key = key("rw-r--r--");
+        // Port 9 (discard) on a documentation address: a connect would time out, the refusal comes first.
+        Connect connect = new Connect("192.0.2.1", "root", 9, key, List.of(), Duration.ofSeconds(30),
+                dir.resolve("known_hosts"), Connect.HostKeyPolicy.STRICT, 1);
+        long started = System.nanoTime();
+        TransportException e = assertThrows(TransportException.class, () -> SshTransport.connect(connect));
+        assertEquals("ssh: identity file " + key + " is readable or writable by others (mode rw-r--r--); OpenSSH"
+                + " refuses such a key and so does zreplj: chmod 600 " + key, e.getMessage());
+        assertTrue(System.nanoTime() - started < Duration.ofSeconds(10).toNanos(), "refused before dialling");
     }
 
     @Test

@@ -5,6 +5,7 @@ import dev.zreplj.agent.PushPass;
 import dev.zreplj.config.Config;
 import dev.zreplj.config.PushJob;
 import dev.zreplj.config.Snapshotting;
+import dev.zreplj.replication.Progress;
 import dev.zreplj.zfs.Zfs;
 import java.time.Clock;
 import java.time.Duration;
@@ -49,7 +50,10 @@ final class AgentOnceCommand implements Callable<Integer> {
             Zfs zfs = AgentJobs.zfs(config);
             for (PushJob job : selected) {
                 long started = System.nanoTime();
-                PushPass.Result result = new PushPass(job, zfs, Clock.systemDefaultZone()).run(snapshot, false);
+                PushPass.Result result;
+                try (Progress progress = TerminalScreen.progress(parent.parent.output())) {
+                    result = new PushPass(job, zfs, Clock.systemDefaultZone(), progress).run(snapshot, false);
+                }
                 AgentJobs.report(config, result, Duration.ofNanos(System.nanoTime() - started), parent.parent.output(),
                         System.out);
                 failed |= result.failed();

@@ -7,6 +7,7 @@ import dev.zreplj.config.PrometheusListener;
 import dev.zreplj.config.PushJob;
 import dev.zreplj.config.Snapshotting;
 import dev.zreplj.metrics.MetricsEndpoint;
+import dev.zreplj.replication.Progress;
 import dev.zreplj.zfs.Zfs;
 import java.io.IOException;
 import java.time.Clock;
@@ -77,7 +78,10 @@ final class AgentRunCommand implements Callable<Integer> {
             for (PushJob job : jobs) {
                 boolean retry = !healthy.getOrDefault(job.name(), false);
                 long started = System.nanoTime();
-                PushPass.Result result = new PushPass(job, zfs, Clock.systemDefaultZone()).run(false, !retry);
+                PushPass.Result result;
+                try (Progress progress = TerminalScreen.progress(output)) {
+                    result = new PushPass(job, zfs, Clock.systemDefaultZone(), progress).run(false, !retry);
+                }
                 if (retry || result.snapshotTaken().isPresent() || result.failed()) {
                     AgentJobs.report(config, result, Duration.ofNanos(System.nanoTime() - started), output, System.out);
                     healthy.put(job.name(), !result.failed());

@@ -40,6 +40,25 @@ class ConfigcheckCommandTest {
     }
 
     @Test
+    void aYamlIndentationMistakeIsOneLineThatSaysWhatIsWrongAtConfigcheckAndAtAnyCommand() throws Exception {
+        Path file = dir.resolve("zreplj.yml");
+        Files.writeString(file, "jobs:\n  - name: p\n   type: push\n");
+        String line = "zreplj: " + file + ":3:4: YAML syntax: this line is indented differently from the lines at its"
+                + " level: keys (and list items) of one mapping (list) start in the same column; indent with spaces\n";
+        assertEquals(new CliRun(2, "", line), CliRun.of("--config", file.toString(), "configcheck"));
+        assertEquals(new CliRun(2, "", line), CliRun.of("--config", file.toString(), "agent", "once"));
+        assertEquals(new CliRun(2, "", line), CliRun.of("--config", file.toString(), "status"));
+
+        Files.writeString(file, "jobs:\n  - name: p\n      type: push\n");
+        assertEquals(new CliRun(2, "", "zreplj: " + file + ":3:11: YAML syntax: a ':' where no key can start: this"
+                + " line is indented deeper than the key above it expects, or a value contains ': ' and needs quotes\n"),
+                CliRun.of("--config", file.toString(), "configcheck"));
+        Files.writeString(file, "jobs:\n  - name: p\n\ttype: push\n");
+        assertEquals(new CliRun(2, "", "zreplj: " + file + ":3:1: YAML syntax: a tab in the indentation: YAML indents"
+                + " with spaces only\n"), CliRun.of("--config", file.toString(), "configcheck"));
+    }
+
+    @Test
     void zreplKeysWithoutEffectAreWarnedOneLineEachAndTheConfigStaysValid() throws Exception {
         Path file = dir.resolve("zreplj.yml");
         Files.writeString(file, "global:\n  monitoring:\n    - {type: prometheus, listen: ':9811', listen_freebind: true}\n"

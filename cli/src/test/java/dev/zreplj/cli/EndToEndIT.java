@@ -141,6 +141,8 @@ class EndToEndIT extends PushSuite {
             assertTrue(failed.stdout().startsWith("job laptop_to_box: "), failed::toString);
             EndToEnd.assertContains(failed.stdout(), "  failed: connect: no session with the backup box: ", failed);
             assertFalse(failed.stderr().contains(" INFO "), "--quiet logs warnings and errors only: " + failed);
+            assertFalse((failed.stdout() + failed.stderr()).matches("(?s).*[\r\u001b].*"),
+                    "no progress line (carriage returns, escape sequences) off a terminal: " + failed);
 
             // --quiet with --verbose is a usage error naming both.
             List<String> both = new ArrayList<>(List.of("-q", "-v"));

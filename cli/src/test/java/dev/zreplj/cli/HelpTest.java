@@ -58,7 +58,12 @@ class HelpTest {
             assertTrue(root.out().contains("  " + command + " "), command + " missing from: " + root.out());
         }
         CliRun once = CliRun.of("help", "agent", "once");
+        assertEquals(0, once.exitCode(), once.err());
+        assertEquals("", once.err());
+        assertTrue(once.out().startsWith("Usage: zreplj agent once [-hqvV] [--snapshot] [--summary] [--job=NAME]...\n"
+                + "One pass for cron/systemd timers: snapshot if due, replicate, prune, exit.\n"), once.out());
         assertTrue(once.out().contains("--snapshot") && once.out().contains("--job=NAME"), once.out());
+        assertEquals(once, CliRun.of("agent", "once", "--help"), "help PATH prints what PATH --help prints");
     }
 
     @Test
@@ -83,6 +88,23 @@ class HelpTest {
         CliRun noSubcommand = CliRun.of("agent");
         assertEquals(ExitCodes.USAGE, noSubcommand.exitCode());
         assertEquals("zreplj: Missing required subcommand (see 'zreplj agent --help')\n", noSubcommand.err());
+
+        CliRun missingParameter = CliRun.of("stdinserver");
+        assertEquals(ExitCodes.USAGE, missingParameter.exitCode());
+        assertEquals("zreplj: Missing required parameter: 'CLIENT_ID' (see 'zreplj stdinserver --help')\n",
+                missingParameter.err());
+
+        CliRun quietAndVerbose = CliRun.of("-q", "-v", "agent", "once");
+        assertEquals(ExitCodes.USAGE, quietAndVerbose.exitCode());
+        assertEquals("zreplj: --quiet cannot be combined with --verbose (see 'zreplj agent once --help')\n",
+                quietAndVerbose.err());
+        CliRun quietAndSummary = CliRun.of("agent", "once", "--quiet", "--summary");
+        assertEquals("zreplj: --quiet cannot be combined with --summary (see 'zreplj agent once --help')\n",
+                quietAndSummary.err());
+
+        CliRun oldHint = CliRun.of("help", "zreplj");
+        assertEquals(ExitCodes.USAGE, oldHint.exitCode());
+        assertEquals("zreplj: unknown command 'zreplj' (see 'zreplj --help')\n", oldHint.err());
 
         CliRun unknownHelp = CliRun.of("help", "agent", "nope");
         assertEquals(ExitCodes.USAGE, unknownHelp.exitCode());

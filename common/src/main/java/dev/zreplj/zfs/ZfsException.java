@@ -38,6 +38,19 @@ public final class ZfsException extends Exception {
                 + user + " ...' (docs/troubleshooting.md lists the permissions)";
     }
 
+    /**
+     * zfs-fuse answers a non-root account with "connect: Permission denied" before any command runs (its
+     * socket is root's), so no 'zfs allow' helps there: only root does.
+     */
+    static String unreachableHint(String output, String user) {
+        if (output == null || user == null || user.equals("root")
+                || !output.toLowerCase(java.util.Locale.ROOT).contains("permission denied")) {
+            return "";
+        }
+        return "; zfs ran as '" + user + "', not root, and could not reach the ZFS kernel module or the zfs-fuse"
+                + " daemon: run zreplj as root";
+    }
+
     private static String firstLine(String s) {
         if (s == null || s.isBlank()) return "(no output)";
         return s.strip().lines().findFirst().orElse("");

@@ -98,4 +98,16 @@ class ZfsUsageTest {
         assertEquals(List.of("properties send (zfs send -p)"), caps.features().stream()
                 .filter(Capabilities.Feature::present).map(Capabilities.Feature::name).toList());
     }
+
+    @Test
+    void aNonRootAccountThatCannotReachZfsAtAllIsToldToRunAsRoot() {
+        String fuse = "connect: Permission denied\ninternal error: failed to initialize ZFS library\n";
+        ZfsException e = assertThrows(ZfsException.class, () -> ZfsUsage.parse(fuse, "nobody"));
+        assertEquals("zfs did not print its usage when run without arguments: connect: Permission denied; zfs ran as"
+                + " 'nobody', not root, and could not reach the ZFS kernel module or the zfs-fuse daemon: run zreplj as"
+                + " root", e.getMessage());
+        ZfsException asRoot = assertThrows(ZfsException.class, () -> ZfsUsage.parse(fuse, "root"));
+        assertEquals("zfs did not print its usage when run without arguments: connect: Permission denied",
+                asRoot.getMessage());
+    }
 }
