@@ -20,6 +20,7 @@ import picocli.CommandLine.Option;
                 AgentCommand.class,
                 PruneCommand.class,
                 ReleaseStaleCommand.class,
+                BoxCommand.class,
                 StdinserverCommand.class,
                 StatusCommand.class,
                 ConfigcheckCommand.class,

@@ -306,6 +306,17 @@ public final class Zfs implements SourceZfs {
         run(args);
     }
 
+    /**
+     * {@code zfs allow -u user perm,... dataset}: delegates to a user (here the box's) what it may do on
+     * the dataset and below. zfs-fuse cannot: its {@code zfs allow} needs a Python helper it does not ship.
+     */
+    public void allow(String user, List<String> permissions, DatasetName dataset) throws ZfsException {
+        if (!user.matches("[a-z_][a-z0-9_-]{0,31}") || permissions.stream().anyMatch(p -> !p.matches("[a-z:]+"))) {
+            throw new ZfsException("refusing zfs allow for user '" + user + "' with " + permissions);
+        }
+        run(List.of("allow", "-u", user, String.join(",", permissions), dataset.value()));
+    }
+
     public void setProperty(DatasetName dataset, String property, String value) throws ZfsException {
         run(List.of("set", propertyAssignment(property, value), dataset.value()));
     }
