@@ -71,7 +71,7 @@ final class BoxSetupCommand implements Callable<Integer> {
                         + " the pool (or the parent filesystem) first");
             }
             BoxSetupPlan plan = BoxSetupPlan.of(new BoxSetupPlan.Found(root, zfs.exists(root), u,
-                    u.isRoot() || delegates(zfs), stateDir, stateDirRight(u), Files.isDirectory(u.home().resolve(".ssh"))));
+                    u.isRoot() || zfs.canDelegate(), stateDir, stateDirRight(u), Files.isDirectory(u.home().resolve(".ssh"))));
             if (!plan.problems().isEmpty()) {
                 throw CliException.failure("box setup: " + String.join("; ", plan.problems()));
             }
@@ -108,33 +108,23 @@ final class BoxSetupCommand implements Callable<Integer> {
         }
     }
 
-    /** Whether this zfs has {@code zfs allow}: zfs-fuse prints an internal error for it. */
-    private static boolean delegates(Zfs zfs) {
-        try {
-            Process p = new ProcessBuilder(zfs.binary().toString(), "allow").redirectErrorStream(true).start();
-            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            p.waitFor(30, TimeUnit.SECONDS);
-            return !output.contains("pyzfs") && !output.contains("internal error");
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
-
     private boolean stateDirRight(BoxSetupPlan.User u) {
-        try {
-            if (!Files.isDirectory(stateDir)) {
+        for (Path dir : List.of(stateDir, stateDir.resolve("metrics"), stateDir.resolve("metrics/clients"))) {
+            try {
+                if (!Files.isDirectory(dir)) {
+                    return false;
+                }
+                int uid = (Integer) Files.getAttribute(dir, "unix:uid");
+                Set<PosixFilePermission> mode = Files.getPosixFilePermissions(dir);
+                if (uid != u.uid() || !mode.contains(PosixFilePermission.OWNER_WRITE)
+                        || mode.contains(PosixFilePermission.OTHERS_WRITE)) {
+                    return false;
+                }
+            } catch (IOException e) {
                 return false;
             }
-            int uid = (Integer) Files.getAttribute(stateDir, "unix:uid");
-            Set<PosixFilePermission> mode = Files.getPosixFilePermissions(stateDir);
-            return uid == u.uid() && mode.contains(PosixFilePermission.OWNER_WRITE)
-                    && !mode.contains(PosixFilePermission.OTHERS_WRITE);
-        } catch (IOException e) {
-            return false;
         }
+        return true;
     }
 
     private static boolean isRoot() {

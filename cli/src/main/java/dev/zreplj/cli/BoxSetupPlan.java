@@ -18,10 +18,12 @@ record BoxSetupPlan(List<Step> steps, List<String> problems, List<String> notes)
      * resumable state, recv -A aborts it: destroy), destroy snapshots the client prunes, the last-received
      * holds and their release, and its user properties (zrepl:placeholder). OpenZFS asks for mount beside
      * create, receive, destroy and rollback even when nothing mounts (recv -u); canmount because received
-     * filesystems' mount properties are excluded (recv -x).
+     * filesystems' mount and share properties are excluded (recv -x canmount,sharenfs,sharesmb: without
+     * their permission zfs recv warns "cannot receive sharenfs property: permission denied" on every step).
+     * Found by running each of these as a delegated user on OpenZFS 2.3 (docs/box.md).
      */
     static final List<String> PERMISSIONS = List.of("create", "receive", "destroy", "rollback", "mount",
-            "hold", "release", "userprop", "mountpoint", "canmount");
+            "hold", "release", "userprop", "mountpoint", "canmount", "sharenfs", "sharesmb");
 
     /** Shells that run no rc file for {@code sh -c COMMAND}, which is how sshd starts the forced command. */
     static final Set<String> QUIET_SHELLS = Set.of("/bin/sh", "/usr/bin/sh", "/bin/dash", "/usr/bin/dash");
@@ -71,9 +73,12 @@ record BoxSetupPlan(List<Step> steps, List<String> problems, List<String> notes)
             steps.add(new Step(Kind.ALLOW, "allow " + u.name() + " on " + f.rootFs() + ": " + String.join(",", PERMISSIONS),
                     List.of("zfs", "allow", "-u", u.name(), String.join(",", PERMISSIONS), f.rootFs().value())));
             if (!f.stateDirRight()) {
-                steps.add(new Step(Kind.DIRECTORY, "state directory " + f.stateDir() + ": owner " + u.name() + ", mode 0750",
+                // metrics/ is the one subdirectory a root agent on the same machine writes too (docs/systemd.md).
+                steps.add(new Step(Kind.DIRECTORY, "state directory " + f.stateDir() + " and its metrics/clients: owner "
+                        + u.name() + ", mode 0750",
                         List.of("install", "-d", "-o", u.name(), "-g", String.valueOf(u.gid()), "-m", "0750",
-                                f.stateDir().toString())));
+                                f.stateDir().toString(), f.stateDir().resolve("metrics").toString(),
+                                f.stateDir().resolve("metrics/clients").toString())));
             }
         }
         if (!f.sshDirExists()) {

@@ -26,9 +26,9 @@ class BoxSetupPlanTest {
         assertEquals(List.of(), plan.problems());
         assertEquals(List.of(
                 "zfs create -o canmount=off -o mountpoint=none backup/zreplj",
-                "zfs allow -u zreplj create,receive,destroy,rollback,mount,hold,release,userprop,mountpoint,canmount"
+                "zfs allow -u zreplj create,receive,destroy,rollback,mount,hold,release,userprop,mountpoint,canmount,sharenfs,sharesmb"
                         + " backup/zreplj",
-                "install -d -o zreplj -g 997 -m 0750 /var/lib/zreplj",
+                "install -d -o zreplj -g 997 -m 0750 /var/lib/zreplj /var/lib/zreplj/metrics /var/lib/zreplj/metrics/clients",
                 "install -d -o zreplj -g 997 -m 0700 /var/lib/zreplj/.ssh"),
                 plan.steps().stream().map(s -> String.join(" ", s.command())).toList());
     }
