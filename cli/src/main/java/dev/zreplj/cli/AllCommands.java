@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
         AgentCommand.class,
         PruneCommand.class,
         ReleaseStaleCommand.class,
+        BoxCommand.class,
         StdinserverCommand.class,
         StatusCommand.class,
         ConfigcheckCommand.class,

@@ -77,6 +77,33 @@ class ZfsArgumentsTest {
         assertEquals(2, Files.readAllLines(log).size(), "refused calls never reach zfs");
     }
 
+    /**
+     * A delegated (non-root) user's zfs create on OpenZFS exits 1 after creating the filesystem because it may
+     * not mount it: that is the box's normal case, not a failure; any other exit 1 still is. zfs allow's
+     * arguments are checked before zfs sees them.
+     */
+    @Test
+    void createAsADelegatedUserAndAllowArguments(@TempDir Path dir) throws Exception {
+        Path log = dir.resolve("args");
+        Path fake = dir.resolve("zfs");
+        Files.writeString(fake, "#!/bin/sh\nprintf '%s|' \"$@\" >> " + log + "\necho >> " + log + "\n"
+                + "case \"$*\" in *mounted*) echo 'filesystem successfully created, but it may only be mounted by root' >&2;"
+                + " exit 1;; *full*) echo 'cannot create: out of space' >&2; exit 1;; esac\n");
+        Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Zfs zfs = new Zfs(fake);
+
+        zfs.create(DatasetName.of("tank/mounted"), java.util.Map.of("mountpoint", "none"));
+        ZfsException full = assertThrows(ZfsException.class, () -> zfs.create(DatasetName.of("tank/full"),
+                java.util.Map.of()));
+        assertTrue(full.getMessage().contains("out of space"), full.getMessage());
+        zfs.allow("zreplj", List.of("create", "receive"), DatasetName.of("tank/z"));
+        assertThrows(ZfsException.class, () -> zfs.allow("-x", List.of("create"), DatasetName.of("tank/z")));
+        assertThrows(ZfsException.class, () -> zfs.allow("zreplj", List.of("create,everyone"), DatasetName.of("tank/z")));
+
+        assertEquals(List.of("create|-o|mountpoint=none|tank/mounted|", "create|tank/full|",
+                "allow|-u|zreplj|create,receive|tank/z|"), Files.readAllLines(log));
+    }
+
     /** A zfs printing the given usage text and recording every other call's arguments. */
     private static Zfs recordingZfs(Path dir, String usageResource) throws Exception {
         Path usage = dir.resolve("usage.txt");

@@ -36,22 +36,30 @@ final class Placeholders {
     }
 
     /**
-     * Creates the jail and any missing ancestor as placeholders; true when it had to. They inherit their
+     * Creates the client's jail below the sink's {@code root_fs}; true when it had to. The jail inherits its
      * encryption, whatever {@code recv.placeholder.encryption} says, as zrepl's client-identity filesystem.
+     * A missing {@code root_fs} is refused, not created: it is the box operator's dataset (its properties,
+     * its {@code zfs allow} grant, its place in the pool), and making it silently on a typo would start a
+     * full re-send into the wrong place.
      */
-    boolean ensure(DatasetName jail) throws ZfsException {
+    boolean ensure(DatasetName jail) throws ZfsException, MissingRootFs {
         if (zfs.exists(jail)) {
             return false;
         }
-        List<String> parts = jail.components();
-        DatasetName current = DatasetName.of(parts.get(0));
-        for (int i = 1; i < parts.size(); i++) {
-            current = current.child(parts.get(i));
-            if (!zfs.exists(current)) {
-                create(current, PLACEHOLDER_PROPERTIES);
-            }
+        DatasetName rootFs = jail.parent().orElseThrow();
+        if (!zfs.exists(rootFs)) {
+            throw new MissingRootFs(rootFs);
         }
+        create(jail, PLACEHOLDER_PROPERTIES);
         return true;
+    }
+
+    /** The sink's root_fs does not exist on the box. */
+    static final class MissingRootFs extends Exception {
+        MissingRootFs(DatasetName rootFs) {
+            super("the sink's root_fs " + rootFs + " does not exist on the box; create it there as root with"
+                    + " `zreplj box setup " + rootFs + "`");
+        }
     }
 
     /**

@@ -262,6 +262,9 @@ public final class StdinServer {
             conversation.reply(new ErrorReply(ErrorCodes.ZFS, "cannot create the jail " + jail + ": "
                     + e.getMessage(), e.stderr()));
             throw new Exit(1, "client '" + clientId + "': cannot create the jail " + jail + ": " + e.getMessage());
+        } catch (Placeholders.MissingRootFs e) {
+            conversation.reply(new ErrorReply(ErrorCodes.ZFS, e.getMessage(), ""));
+            throw new Exit(1, "client '" + clientId + "': " + e.getMessage());
         }
     }
 

@@ -54,6 +54,8 @@ class BoxPruningSystemTest {
         pools = TestPools.open();
         DatasetName src = pools.createPool("src");
         box = pools.createPool("box").value();
+        // root_fs is the operator's (`zreplj box setup`): the box refuses to create it.
+        pools.createFilesystem(DatasetName.of(box).child("sink"), "mountpoint=none");
         source = pools.createFilesystem(src.child("a"));
         for (int i = 1; i <= 4; i++) {
             pools.writeRandomFile(source, "f" + i, 64 << 10);

@@ -75,6 +75,8 @@ class HostileClientSystemTest {
         pools = TestPools.open();
         src = pools.createPool("src");
         box = pools.createPool("box").value();
+        // root_fs is the operator's (`zreplj box setup`): the box refuses to create it.
+        pools.createFilesystem(DatasetName.of(box).child("sink"), "mountpoint=none");
         zfs = new Zfs(pools.zfsBinary());
     }
 

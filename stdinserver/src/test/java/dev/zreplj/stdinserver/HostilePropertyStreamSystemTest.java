@@ -56,6 +56,8 @@ class HostilePropertyStreamSystemTest {
         pools = TestPools.open();
         src = pools.createPool("src");
         box = pools.createPool("box").value();
+        // root_fs is the operator's (`zreplj box setup`): the box refuses to create it.
+        pools.createFilesystem(DatasetName.of(box).child("sink"), "mountpoint=none");
         zfs = new Zfs(pools.zfsBinary());
     }
 

@@ -57,6 +57,8 @@ class StdinServerSystemTest {
         DatasetName src = pools.createPool("src");
         pool = src.value();
         box = pools.createPool("box").value();
+        // root_fs is the operator's (`zreplj box setup`): the box refuses to create it.
+        pools.createFilesystem(DatasetName.of(box).child("sink"), "mountpoint=none");
         DatasetName a = pools.createFilesystem(src.child("a"));
         source = a.value();
         pools.writeRandomFile(a, "one", 3 << 20);
@@ -438,6 +440,22 @@ class StdinServerSystemTest {
         assertEquals(g1, guid(jailed(source) + "@s1"));
         retry.client.close();
         assertEquals(0, retry.exitCode(), retry.stderr());
+    }
+
+    /** A missing root_fs is the operator's to create: refused in one line naming it and the command, nothing made. */
+    @Test
+    void missingRootFsIsRefusedNotCreated() throws Exception {
+        pools.zfs("destroy", box + "/sink");
+        PipedServer ch = new PipedServer(config, zfs, "laptop");
+        ch.client.handshake();
+        RemoteException refused = assertThrows(RemoteException.class, () -> ch.client.listFilesystems());
+        String message = "the sink's root_fs " + box + "/sink does not exist on the box; create it there as root"
+                + " with `zreplj box setup " + box + "/sink`";
+        assertEquals(message, refused.getMessage());
+        assertEquals("zfs", refused.code());
+        assertEquals(1, ch.exitCode());
+        assertEquals(List.of("zreplj stdinserver: client 'laptop': " + message), ch.stderr().lines().toList(), ch.stderr());
+        assertEquals(List.of(box), boxState().lines().toList(), "neither root_fs nor the jail created");
     }
 
     @Test

@@ -1,0 +1,188 @@
+package dev.zreplj.cli;
+
+import dev.zreplj.config.Global;
+import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.InvalidNameException;
+import dev.zreplj.zfs.Zfs;
+import dev.zreplj.zfs.ZfsException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * Prepares a backup box for zreplj: its root_fs, the box user's {@code zfs allow} grant, state and .ssh
+ * directories; then prints the authorized_keys and sshd lines for that user. Safe to run again.
+ */
+@Command(name = "setup", description = "Create ROOT_FS if missing, delegate to the box user what the stdinserver "
+        + "needs on it (zfs allow), check its login, print the authorized_keys and sshd lines; run as root.")
+final class BoxSetupCommand implements Callable<Integer> {
+    @ParentCommand
+    BoxCommand box;
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "ROOT_FS", description = "the sink job's root_fs")
+    String rootFs;
+
+    @Option(names = "--user", paramLabel = "NAME", defaultValue = "zreplj",
+            description = "the user whose authorized_keys holds the forced commands (default: ${DEFAULT-VALUE}; root where zfs allow does not work)")
+    String user;
+
+    @Option(names = "--state-dir", paramLabel = "DIR",
+            description = "the sink's global.zreplj.state_dir (default: /var/lib/zreplj)")
+    Path stateDir = Global.DEFAULT_STATE_DIR;
+
+    @Option(names = "--dry-run", description = "print what would be done; change nothing")
+    boolean dryRun;
+
+    @Override
+    public Integer call() throws CliException {
+        DatasetName root;
+        try {
+            root = DatasetName.of(rootFs);
+        } catch (InvalidNameException e) {
+            throw CliException.usage("box setup: ROOT_FS: " + e.getMessage());
+        }
+        if (root.depth() < 2) {
+            throw CliException.usage("box setup: ROOT_FS " + root + " is a whole pool; name a filesystem in it,"
+                    + " e.g. " + root + "/zreplj");
+        }
+        BoxSetupPlan.User u = lookUp(user);
+        PrintWriter out = spec.commandLine().getOut();
+        try {
+            Zfs zfs = Zfs.locate();
+            if (!zfs.exists(root.parent().orElseThrow())) {
+                throw CliException.failure("box setup: " + root.parent().orElseThrow() + " does not exist: create"
+                        + " the pool (or the parent filesystem) first");
+            }
+            BoxSetupPlan plan = BoxSetupPlan.of(new BoxSetupPlan.Found(root, zfs.exists(root), u,
+                    u.isRoot() || zfs.canDelegate(), stateDir, stateDirRight(u), Files.isDirectory(u.home().resolve(".ssh"))));
+            if (!plan.problems().isEmpty()) {
+                throw CliException.failure("box setup: " + String.join("; ", plan.problems()));
+            }
+            if (!dryRun && !isRoot()) {
+                throw CliException.failure("box setup: run it as root (it creates datasets and delegates"
+                        + " permissions); --dry-run shows what it would do");
+            }
+            for (BoxSetupPlan.Step step : plan.steps()) {
+                if (dryRun) {
+                    out.println("would " + step.description() + ": " + String.join(" ", step.command()));
+                    continue;
+                }
+                run(zfs, root, step);
+                out.println(step.description());
+            }
+            if (plan.steps().isEmpty()) {
+                out.println("nothing to change: root_fs " + root + " and user " + u.name() + " are set up");
+            }
+            plan.notes().forEach(n -> out.println("note: " + n));
+        } catch (ZfsException e) {
+            throw CliException.failure("box setup: " + e.getMessage());
+        }
+        Path config = box.parent.configPath().toAbsolutePath().normalize();
+        out.print(BoxSetupPlan.snippet(u, config));
+        out.flush();
+        return ExitCodes.OK;
+    }
+
+    private void run(Zfs zfs, DatasetName root, BoxSetupPlan.Step step) throws ZfsException, CliException {
+        switch (step.kind()) {
+            case CREATE_ROOT_FS -> zfs.create(root, Map.of("canmount", "off", "mountpoint", "none"));
+            case ALLOW -> zfs.allow(user, BoxSetupPlan.PERMISSIONS, root);
+            case DIRECTORY -> exec(step.command());
+        }
+    }
+
+    private boolean stateDirRight(BoxSetupPlan.User u) {
+        for (Path dir : List.of(stateDir, stateDir.resolve("metrics"), stateDir.resolve("metrics/clients"))) {
+            try {
+                if (!Files.isDirectory(dir)) {
+                    return false;
+                }
+                int uid = (Integer) Files.getAttribute(dir, "unix:uid");
+                Set<PosixFilePermission> mode = Files.getPosixFilePermissions(dir);
+                if (uid != u.uid() || !mode.contains(PosixFilePermission.OWNER_WRITE)
+                        || mode.contains(PosixFilePermission.OTHERS_WRITE)) {
+                    return false;
+                }
+            } catch (IOException e) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isRoot() {
+        try {
+            return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0;
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
+    /** The user from the password database (getent, so NSS users count too). */
+    static BoxSetupPlan.User lookUp(String name) throws CliException {
+        if (!name.matches("[a-z_][a-z0-9_-]{0,31}")) {
+            throw CliException.usage("box setup: --user '" + name + "' is not a valid user name");
+        }
+        String line;
+        try {
+            Process p = new ProcessBuilder("getent", "passwd", name).redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            line = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            p.waitFor(30, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            throw CliException.failure("box setup: cannot run getent: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw CliException.failure("box setup: interrupted");
+        }
+        if (line.isEmpty()) {
+            throw CliException.failure("box setup: user " + name + " does not exist; the Debian package makes"
+                    + " zreplj, elsewhere: adduser --system --group --home /var/lib/zreplj --shell /bin/sh " + name);
+        }
+        return parsePasswd(line);
+    }
+
+    static BoxSetupPlan.User parsePasswd(String line) throws CliException {
+        String[] f = line.split(":", -1);
+        if (f.length != 7) {
+            throw CliException.failure("box setup: unexpected passwd entry: " + line);
+        }
+        try {
+            return new BoxSetupPlan.User(f[0], Integer.parseInt(f[2]), Integer.parseInt(f[3]), Path.of(f[5]), f[6]);
+        } catch (NumberFormatException e) {
+            throw CliException.failure("box setup: unexpected passwd entry: " + line);
+        }
+    }
+
+    private static void exec(List<String> command) throws CliException {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            if (p.waitFor() != 0) {
+                throw CliException.failure("box setup: " + String.join(" ", command) + " failed: " + output);
+            }
+        } catch (IOException e) {
+            throw CliException.failure("box setup: cannot run " + command.get(0) + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw CliException.failure("box setup: interrupted");
+        }
+    }
+}
