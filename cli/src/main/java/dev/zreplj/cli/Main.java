@@ -25,6 +25,8 @@ import picocli.CommandLine.Option;
                 ConfigcheckCommand.class,
                 TestCommand.class,
                 AuthorizedKeysCommand.class,
+                BoxCommand.class,
+                RestoreCommand.class,
                 VersionCommand.class,
                 HelpCommand.class,
         })
