@@ -95,19 +95,30 @@ public final class Restorer {
     }
 
     private SendResult receive(RestoreStep step) throws IOException, ZfsException {
-        boolean resumable = zfs.capabilities().resumableReceive();
-        ZfsProcess recv = zfs.receive(new ReceiveRequest(step.target(), step.rollback(), resumable, Map.of(), List.of()));
+        ReceiveRequest request = new ReceiveRequest(step.target(), step.rollback(),
+                zfs.capabilities().resumableReceive(), Map.of(), List.of());
         SendCommand command = new SendCommand(step.path(), step.snapshot(), step.from(), step.resumeToken());
-        AtomicReference<IOException> copyFailure = new AtomicReference<>();
+        AtomicReference<ZfsProcess> recv = new AtomicReference<>();
+        AtomicReference<Exception> copyFailure = new AtomicReference<>();
         PipedInputStream pipeIn = new PipedInputStream(1 << 20);
         SendResult result;
         try (PipedOutputStream pipeOut = new PipedOutputStream(pipeIn);
              Progress.Transfer transfer = progress.begin(step.path() + "@" + step.snapshot(), OptionalLong.empty(), pipeIn)) {
-            // The pipe lets the shared progress line count the stream; the copier feeds zfs recv.
+            // The pipe lets the shared progress line count the stream. zfs recv starts with the first bytes:
+            // a refused SEND never starts it, so it leaves nothing behind to discard.
             Thread copier = new Thread(() -> {
-                try (InputStream in = transfer.stream(); OutputStream toRecv = recv.stdin()) {
-                    in.transferTo(toRecv);
-                } catch (IOException e) {
+                try (InputStream in = transfer.stream()) {
+                    byte[] first = new byte[64 << 10];
+                    int n = in.read(first);
+                    if (n < 0) {
+                        return;
+                    }
+                    recv.set(zfs.receive(request));
+                    try (OutputStream toRecv = recv.get().stdin()) {
+                        toRecv.write(first, 0, n);
+                        in.transferTo(toRecv);
+                    }
+                } catch (IOException | ZfsException e) {
                     copyFailure.set(e);
                 }
             }, "restore-recv");
@@ -117,29 +128,40 @@ public final class Restorer {
                 pipeOut.close();
                 copier.join();
             } catch (IOException e) {
-                recv.kill();
                 pipeIn.close();
                 copier.join();
+                if (copyFailure.get() != null) {
+                    e.addSuppressed(copyFailure.get());
+                }
+                if (recv.get() != null) {
+                    // Killed, not ended: with -s zfs keeps what arrived, and the next restore resumes it.
+                    recv.get().kill();
+                    finishQuietly(recv.get()).ifPresent(e::addSuppressed);
+                }
                 throw e;
             }
         } catch (InterruptedException e) {
-            recv.kill();
+            if (recv.get() != null) {
+                recv.get().kill();
+            }
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
-        } catch (IOException e) {
-            // zfs recv's own complaint says more than a broken pipe.
-            finishQuietly(recv).ifPresent(z -> e.addSuppressed(z));
-            throw e;
+        }
+        if (recv.get() == null) {
+            if (copyFailure.get() instanceof ZfsException z) {
+                throw z;
+            }
+            throw new IOException("the box sent an empty stream for " + step.path() + "@" + step.snapshot());
         }
         try {
-            recv.finish();
+            recv.get().finish();
         } catch (InterruptedException e) {
-            recv.kill();
+            recv.get().kill();
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
         }
-        if (copyFailure.get() != null) {
-            throw copyFailure.get();
+        if (copyFailure.get() instanceof IOException io) {
+            throw io;
         }
         return result;
     }

@@ -89,6 +89,9 @@ final class RestoreCommand implements Callable<Integer> {
 
     /** zfs recv's own complaint says more than the broken pipe it caused. */
     private static String reason(Exception e) {
+        if (e instanceof RemoteException) {
+            return "the box: " + e.getMessage();
+        }
         for (Throwable s : e.getSuppressed()) {
             if (s instanceof ZfsException z) {
                 return e.getMessage() + "; local " + z.getMessage();
