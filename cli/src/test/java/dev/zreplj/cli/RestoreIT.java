@@ -76,7 +76,7 @@ class RestoreIT {
 
             // The laptop is lost: its cursor hold goes with it.
             e.pools.zfs("release", "zrepl_CURSOR_J_laptop_to_box", a + "@s2");
-            e.pools.zfs("destroy", "-r", a.value());
+            destroyBusy(e, a);
             long t0 = System.nanoTime();
             EndToEnd.Run first = e.agent("restore", "--job", "laptop_to_box", a + "@" + first1, "--to", rst.child("a").value());
             System.out.printf("restore full: %.1f s%n", (System.nanoTime() - t0) / 1e9);
@@ -183,6 +183,24 @@ class RestoreIT {
             assertTrue(raw.waitFor(60, TimeUnit.SECONDS));
             assertEquals(0, raw.exitValue());
             assertEquals(List.of(), e.datasets(rst).stream().filter(d -> d.endsWith("/c")).toList());
+        }
+    }
+
+    /** zfs-fuse under load may call a just-used mount busy for a moment: unmount first, and retry a few times. */
+    private static void destroyBusy(EndToEnd e, DatasetName fs) throws InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                if ("yes".equals(e.pools.get(fs.value(), "mounted"))) {
+                    e.pools.zfs("unmount", "-f", fs.value());
+                }
+                e.pools.zfs("destroy", "-r", fs.value());
+                return;
+            } catch (IllegalStateException busy) {
+                if (attempt == 5 || !busy.getMessage().contains("busy")) {
+                    throw busy;
+                }
+                Thread.sleep(1000);
+            }
         }
     }
 
