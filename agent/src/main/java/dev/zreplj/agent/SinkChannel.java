@@ -10,6 +10,10 @@ import dev.zreplj.replication.BoxChannel;
 import dev.zreplj.replication.Watchdog;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.function.LongSupplier;
+import dev.zreplj.protocol.SendCommand;
+import dev.zreplj.protocol.SendResult;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
@@ -51,6 +55,23 @@ public final class SinkChannel implements BoxChannel {
     @Override
     public DestroyResult destroy(String path, List<DestroyTarget> snapshots) throws IOException {
         return watchdog.guard("DESTROY " + path, () -> client.destroy(path, snapshots), client::abort);
+    }
+
+    /**
+     * Restores: the box's stream of {@code command} into {@code sink}. Watched, not guarded: a long stream
+     * is fine as long as bytes keep coming; none for the job's replication timeout cuts the channel.
+     */
+    public SendResult send(SendCommand command, OutputStream sink, LongSupplier progress) throws IOException {
+        try (Watchdog.Watch watch = watchdog.watch(progress, client::abort)) {
+            try {
+                return client.send(command, sink);
+            } catch (IOException e) {
+                if (watch.cancelled()) {
+                    throw new IOException(watch.stalledMessage(progress.getAsLong(), java.util.OptionalLong.empty()), e);
+                }
+                throw e;
+            }
+        }
     }
 
     @Override

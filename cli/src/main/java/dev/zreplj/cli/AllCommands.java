@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
         ConfigcheckCommand.class,
         TestCommand.class,
         AuthorizedKeysCommand.class,
+        RestoreCommand.class,
         VersionCommand.class,
         HelpCommand.class,
 })

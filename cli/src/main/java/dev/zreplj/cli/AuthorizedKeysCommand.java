@@ -35,6 +35,10 @@ final class AuthorizedKeysCommand implements Callable<Integer> {
     @Option(names = "--key", required = true, paramLabel = "PUBKEY_FILE", description = "the client's OpenSSH public key (.pub)")
     Path keyFile;
 
+    @Option(names = "--restore-only", description = "a recovery key: its forced command permits listing and"
+            + " restoring (HELLO, LIST, SEND) only, never receiving or destroying")
+    boolean restoreOnly;
+
     @Override
     public Integer call() throws CliException {
         try {
@@ -46,7 +50,7 @@ final class AuthorizedKeysCommand implements Callable<Integer> {
         String launcher = System.getProperty(LAUNCHER_PROPERTY, "zreplj");
         String config = parent.configPath().toAbsolutePath().normalize().toString();
         String command = shellWord(launcher, "launcher path") + " --config " + shellWord(config, "config path")
-                + " stdinserver " + clientId;
+                + " stdinserver " + (restoreOnly ? "--restore-only " : "") + clientId;
         System.out.println("command=\"" + command + "\",restrict " + key);
         return ExitCodes.OK;
     }

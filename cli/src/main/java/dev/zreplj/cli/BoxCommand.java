@@ -3,8 +3,9 @@ package dev.zreplj.cli;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "box", description = "On the backup box: set it up for its clients.",
-        subcommands = {BoxSetupCommand.class})
+@Command(name = "box", description = "The backup box: list what it holds for this client (on the agent), set it up"
+        + " for its clients (on the box).",
+        subcommands = {BoxListCommand.class, BoxSetupCommand.class})
 final class BoxCommand {
     @ParentCommand
     Main parent;

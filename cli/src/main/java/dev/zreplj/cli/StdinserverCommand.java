@@ -19,6 +19,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
@@ -32,6 +33,10 @@ final class StdinserverCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "CLIENT_ID", description = "the client this SSH key belongs to")
     String clientId;
+
+    @Option(names = "--restore-only", description = "serve only HELLO, LIST and SEND: a recovery key that cannot"
+            + " write or destroy (authorized-keys --restore-only prints it)")
+    boolean restoreOnly;
 
     @Override
     public Integer call() throws Exception {
@@ -49,7 +54,8 @@ final class StdinserverCommand implements Callable<Integer> {
             Zfs zfs = config.global().zfsBinary() != null ? new Zfs(config.global().zfsBinary()) : Zfs.locate();
             InputStream in = new BufferedInputStream(new InterruptibleStdin(), BUFFER);
             OutputStream out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 64 << 10);
-            return new StdinServer(config, clientId, zfs, in, out, System.err, () -> writeTextfile(config)).run();
+            return new StdinServer(config, clientId, zfs, in, out, System.err, () -> writeTextfile(config),
+                    restoreOnly).run();
         } finally {
             System.setOut(previousOut);
         }

@@ -63,6 +63,15 @@ class AuthorizedKeysCommandTest {
     }
 
     @Test
+    void aRestoreOnlyKeysForcedCommandCarriesTheFlagBeforeTheClient() {
+        System.setProperty(AuthorizedKeysCommand.LAUNCHER_PROPERTY, "/opt/zreplj/bin/zreplj");
+        Result r = run("--config", "/etc/zreplj/box.yml", "authorized-keys", "laptop-1", "--key", keyFile.toString(),
+                "--restore-only");
+        assertEquals(new Result(0, "command=\"/opt/zreplj/bin/zreplj --config /etc/zreplj/box.yml stdinserver"
+                + " --restore-only laptop-1\",restrict " + KEY + "\n", ""), r);
+    }
+
+    @Test
     void withoutLauncherPropertyTheCommandIsPlainZrepljAndARelativeConfigIsMadeAbsolute() {
         Result r = run("--config", "conf/z.yml", "authorized-keys", "host.example", "--key", keyFile.toString());
         String config = Path.of("conf/z.yml").toAbsolutePath().normalize().toString();

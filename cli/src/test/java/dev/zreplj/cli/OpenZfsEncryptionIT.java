@@ -4,6 +4,7 @@ import static dev.zreplj.cli.EndToEnd.assertContains;
 import static dev.zreplj.cli.openzfs.OpenZfsLab.quote;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.zreplj.cli.openzfs.LabPools;
 import dev.zreplj.cli.openzfs.OpenZfsLab;
@@ -69,6 +70,41 @@ class OpenZfsEncryptionIT {
                 assertEquals(checksums(e, fs), checksums(e, restored), "the files, restored with the original key");
             }
             assertEquals(2, checksums(e, secret).lines().count(), "a.bin and c.bin");
+
+            // Issue 15: the same through 'zreplj restore' and the forced command, then a cut restore resumed.
+            DatasetName restored = scratch.child("r");
+            EndToEnd.Run restore = e.agent("restore", "--job", "laptop_to_box", secret.value(), "--to", restored.value());
+            assertEquals(0, restore.exit(), restore::toString);
+            assertContains(restore.stdout(), "(full): ", restore);
+            assertContains(restore.stdout(), ", raw (still encrypted", restore);
+            assertEquals("aes-256-gcm", pools.get(restored.value(), "encryption"));
+            assertEquals("unavailable", pools.get(restored.value(), "keystatus"), "arrived raw, still encrypted");
+            assertEquals("no", pools.get(restored.value(), "mounted"), "never mounted by the restore");
+            assertEquals(pools.guid(secret + "@" + newest), pools.guid(restored + "@" + newest));
+            pools.zfs("load-key", "-L", "file://" + keyFile, restored.value());
+            pools.zfs("mount", restored.value());
+            assertEquals(checksums(e, secret), checksums(e, restored), "the files, restored with the original key");
+
+            pools.writeRandomFile(secret, "big.bin", 16 << 20);
+            EndToEnd.Run third = e.agent("agent", "once", "--snapshot");
+            assertEquals(0, third.exit(), third::toString);
+            String last = pools.snapshotNames(secret).get(2);
+            long full = Long.parseLong(e.lab.check("zfs send -w " + quote(e.jail.child(secret.value()) + "@" + last)
+                    + " | wc -c").strip());
+            DatasetName cut = scratch.child("cut");
+            e.killAgentWhileReceiving(cut.value(), "restore", "--job", "laptop_to_box", secret.value(), "--to", cut.value());
+            String token = pools.get(cut.value(), "receive_resume_token");
+            assertFalse(token.isEmpty() || token.equals("-"), "the cut restore left a resumable partial receive");
+            EndToEnd.Run resumed = e.agent("restore", "--job", "laptop_to_box", secret.value(), "--to", cut.value());
+            assertEquals(0, resumed.exit(), resumed::toString);
+            assertContains(resumed.stdout(), "(resumed): ", resumed);
+            long rest = Long.parseLong(resumed.stdout().replaceAll("(?s).*\\(resumed\\): (\\d+) bytes.*", "$1"));
+            System.out.println("restore cut and resumed: " + rest + " of " + full + " bytes sent after the cut");
+            assertTrue(rest > 0 && rest < full, "only the rest was sent: " + rest + " of " + full);
+            assertEquals(pools.guid(secret + "@" + last), pools.guid(cut + "@" + last));
+            pools.zfs("load-key", "-L", "file://" + keyFile, cut.value());
+            pools.zfs("mount", cut.value());
+            assertEquals(checksums(e, secret), checksums(e, cut), "the files after the resumed restore");
         }
     }
 

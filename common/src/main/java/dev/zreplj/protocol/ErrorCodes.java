@@ -18,6 +18,11 @@ public final class ErrorCodes {
     public static final String ZFS = "zfs";
     /** The client aborted the stream (its zfs send failed). */
     public static final String ABORTED = "aborted";
+    /**
+     * The request is not permitted on this channel: a restore-only key's RECV or DESTROY, or a SEND to a sink
+     * job with {@code serve.restore: false}.
+     */
+    public static final String FORBIDDEN = "forbidden";
     /** Something unexpected on the server (a local I/O error, for example). */
     public static final String INTERNAL = "internal";
 

@@ -15,7 +15,11 @@ public enum FrameType {
     /** DATA whose payload is one zstd frame; only to a server that advertised {@link Wire#ZSTD_DATA}. */
     ZDATA(0x25, Payload.RAW),
     DESTROY(0x30, Payload.JSON),
-    DESTROYED(0x31, Payload.JSON);
+    DESTROYED(0x31, Payload.JSON),
+    /** Client asks for a stream of its own backup; only to a server that advertised {@link Wire#RESTORE}. */
+    SEND(0x40, Payload.JSON),
+    /** Server: the stream of a SEND is complete (after its DATA frames). */
+    SENT(0x41, Payload.JSON);
 
     enum Payload { NONE, JSON, RAW }
 

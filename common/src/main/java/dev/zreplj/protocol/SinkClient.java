@@ -230,6 +230,41 @@ public final class SinkClient implements AutoCloseable {
     }
 
     /**
+     * Asks the box for a stream of the client's own backup (SEND) and writes it to {@code sink} (a local
+     * zfs recv's stdin). A refusal or the box's zfs failing is a RemoteException. When writing to
+     * {@code sink} fails the box is still sending: the channel is aborted (the box kills its zfs send) and
+     * that failure is thrown.
+     */
+    public SendResult send(SendCommand command, OutputStream sink) throws IOException {
+        requireHandshake();
+        if (!serverHello.capabilities().contains(Wire.RESTORE)) {
+            throw new RemoteException(ErrorCodes.FORBIDDEN, "the backup box does not offer restores: its zreplj is"
+                    + " older (no 'restore' capability, zreplj " + serverHello.software() + ") or its sink job has"
+                    + " serve.restore: false", "");
+        }
+        writer.control(FrameType.SEND, command);
+        writer.flush();
+        while (true) {
+            FrameType t = reader.expectFrame("DATA or SENT");
+            switch (t) {
+                case DATA -> {
+                    try {
+                        sink.write(reader.payload(), 0, reader.length());
+                    } catch (IOException e) {
+                        abort();
+                        throw e;
+                    }
+                }
+                case SENT -> {
+                    return reader.json(SendResult.class);
+                }
+                case ERROR -> throw reader.json(ErrorReply.class).toException();
+                default -> throw reader.unexpected("DATA, SENT or ERROR");
+            }
+        }
+    }
+
+    /**
      * Gives up on this channel from any thread: a request that makes no progress (a stalled box) is cut,
      * and the thread blocked in it gets an IOException. The channel is unusable afterwards.
      */

@@ -32,6 +32,19 @@ public final class Wire {
      */
     public static final String SEND_PROPERTIES = "send-properties";
 
+    /**
+     * Server capability: it answers SEND (a stream of the client's own backup, for {@code zreplj restore}).
+     * A capability, not a version bump: only a restoring agent sends SEND and it checks for this first, so
+     * replication between any agent and box of protocol 3 goes on unchanged; a box that forbids restores
+     * ({@code serve.restore: false}) does not list it.
+     */
+    public static final String RESTORE = "restore";
+    /**
+     * Server capability: the forced command carries {@code --restore-only}: RECV and DESTROY are refused
+     * with {@code forbidden}. Listed so that the agent can say so before it tries to replicate.
+     */
+    public static final String RESTORE_ONLY = "restore-only";
+
     /** Largest DATA payload; also what the client reads from zfs send per frame. */
     public static final int MAX_DATA = 1 << 20;
     /** Largest control frame the server accepts from a client (a command is a few hundred bytes). */

@@ -66,6 +66,77 @@ class SinkClientTest {
         assertEquals(Wire.PROTOCOL_VERSION, r.json(Hello.class).protocol());
     }
 
+    private static void restoreHello(FrameReader r, FrameWriter w) throws IOException {
+        w.writeMagic();
+        w.control(FrameType.HELLO, new Hello(Wire.PROTOCOL_VERSION, "9.9", List.of(Wire.RESTORE)));
+        w.flush();
+        r.readMagic();
+        assertEquals(FrameType.HELLO, r.next());
+    }
+
+    @Test
+    void sendWritesTheBoxsStreamToTheSinkUntilSent() throws Exception {
+        byte[] stream = new byte[(1 << 20) + 123];
+        new Random(7).nextBytes(stream);
+        SendCommand cmd = new SendCommand("tank/a", "s2", "@s1", null);
+        start((r, w) -> {
+            restoreHello(r, w);
+            assertEquals(FrameType.SEND, r.next());
+            assertEquals(cmd, r.json(SendCommand.class));
+            byte[] buf = FrameWriter.newDataBuffer();
+            System.arraycopy(stream, 0, buf, FrameWriter.DATA_OFFSET, 1 << 20);
+            w.data(buf, 1 << 20);
+            System.arraycopy(stream, 1 << 20, buf, FrameWriter.DATA_OFFSET, 123);
+            w.data(buf, 123);
+            w.control(FrameType.SENT, new SendResult(stream.length, true));
+            w.flush();
+            assertEquals(FrameType.BYE, r.next());
+        });
+        client.handshake();
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+        assertEquals(new SendResult(stream.length, true), client.send(cmd, sink));
+        assertTrue(java.util.Arrays.equals(stream, sink.toByteArray()));
+        client.close();
+    }
+
+    @Test
+    void sendToABoxWithoutTheCapabilitySendsNothingAndSaysWhy() throws Exception {
+        start((r, w) -> {
+            serverHello(r, w, Wire.PROTOCOL_VERSION);
+            assertEquals(FrameType.BYE, r.next(), "no SEND reached the box");
+        });
+        client.handshake();
+        RemoteException e = assertThrows(RemoteException.class,
+                () -> client.send(new SendCommand("tank/a", "s1", null, null), new ByteArrayOutputStream()));
+        assertEquals("forbidden", e.code());
+        assertTrue(e.getMessage().startsWith("the backup box does not offer restores"), e.getMessage());
+        client.close();
+    }
+
+    @Test
+    void aRefusalMidStreamAndAFrameOutOfPlaceEndTheSend() throws Exception {
+        start((r, w) -> {
+            restoreHello(r, w);
+            assertEquals(FrameType.SEND, r.next());
+            byte[] buf = FrameWriter.newDataBuffer();
+            w.data(buf, 10);
+            w.control(FrameType.ERROR, new ErrorReply("zfs", "zfs send failed", "I/O error"));
+            w.flush();
+            assertEquals(FrameType.SEND, r.next());
+            w.control(FrameType.RESULT, new ReceiveResult(1, 2));
+            w.flush();
+        });
+        client.handshake();
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+        RemoteException e = assertThrows(RemoteException.class,
+                () -> client.send(new SendCommand("tank/a", "s1", null, null), sink));
+        assertEquals("zfs", e.code());
+        assertEquals(10, sink.size());
+        ProtocolException p = assertThrows(ProtocolException.class,
+                () -> client.send(new SendCommand("tank/a", "s1", null, null), new ByteArrayOutputStream()));
+        assertEquals("the server sent a RESULT frame where DATA, SENT or ERROR was expected", p.getMessage());
+    }
+
     @Test
     void handshakeListAndBye() throws Exception {
         RemoteFilesystem fs = new RemoteFilesystem("tank/a", false,

@@ -578,7 +578,7 @@ public final class ConfigLoader {
         if (!type.equals("stdinserver")) {
             throw src.error(typeNode, "serve type '" + type + "' is not supported by zreplj (stdinserver is)");
         }
-        serve.allowOnly("type", "client_identities", "zreplj");
+        serve.allowOnly("type", "client_identities", "restore", "zreplj");
         List<Node> idNodes = src.sequence(serve.require("client_identities"), "'client_identities'");
         if (idNodes.isEmpty()) {
             throw src.error(serve.require("client_identities"), "'client_identities' is empty; list the clients "
@@ -615,7 +615,7 @@ public final class ConfigLoader {
             }
         }
         ServeLimits limits = serve.has("zreplj") ? readServeLimits(serve.mapping("zreplj")) : ServeLimits.defaults();
-        return new SinkJob(name, root, clients, recv, floor, limits);
+        return new SinkJob(name, root, clients, recv, floor, limits, serve.bool("restore", true));
     }
 
     private static ServeLimits readServeLimits(YamlMapping z) throws ConfigException {

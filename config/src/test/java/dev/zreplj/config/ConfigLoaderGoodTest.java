@@ -115,6 +115,19 @@ class ConfigLoaderGoodTest {
     }
 
     @Test
+    void serveRestoreIsReadAndDefaultsToTrue(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path file = dir.resolve("z.yml");
+        String sink = String.join("\n", "jobs:", "  - name: s", "    type: sink", "    root_fs: pool/sink",
+                "    serve:", "      type: stdinserver", "      client_identities: [laptop]", "%s", "");
+        Files.writeString(file, sink.formatted(""));
+        assertEquals(true, new ConfigLoader().load(file).sinkJobs().get(0).restore());
+        Files.writeString(file, sink.formatted("      restore: false"));
+        assertEquals(false, new ConfigLoader().load(file).sinkJobs().get(0).restore());
+        Files.writeString(file, sink.formatted("      restore: nope"));
+        assertThrows(ConfigException.class, () -> new ConfigLoader().load(file));
+    }
+
+    @Test
     void sinkConfig() throws Exception {
         Config config = new ConfigLoader().load(resource("sink.yml"));
         assertEquals(Global.defaults(), config.global());

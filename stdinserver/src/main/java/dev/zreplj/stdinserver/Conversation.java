@@ -29,6 +29,11 @@ final class Conversation {
         writer.flush();
     }
 
+    /** One DATA frame of a SEND reply, built in place in a {@link FrameWriter#newDataBuffer()}; flushed with SENT. */
+    void data(byte[] buffer, int length) throws IOException {
+        writer.data(buffer, length);
+    }
+
     void reply(ErrorReply error) throws IOException {
         send(FrameType.ERROR, error);
     }

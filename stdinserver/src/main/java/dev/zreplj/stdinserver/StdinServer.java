@@ -12,6 +12,8 @@ import dev.zreplj.protocol.FrameWriter;
 import dev.zreplj.protocol.Hello;
 import dev.zreplj.protocol.ProtocolException;
 import dev.zreplj.protocol.ReceiveCommand;
+import dev.zreplj.protocol.RemoteException;
+import dev.zreplj.protocol.SendCommand;
 import dev.zreplj.protocol.StreamInflater;
 import dev.zreplj.protocol.Wire;
 import dev.zreplj.zfs.Capabilities;
@@ -45,6 +47,8 @@ public final class StdinServer {
     private final PrintStream err;
     private final BoxLog boxLog;
     private final Runnable received;
+    /** The forced command's {@code --restore-only}: HELLO, LIST and SEND only (a recovery key). */
+    private final boolean restoreOnly;
 
     public StdinServer(Config config, String clientId, Zfs zfs, InputStream in, OutputStream out) {
         this(config, clientId, zfs, in, out, System.err);
@@ -58,7 +62,14 @@ public final class StdinServer {
     /** @param received called after each completed receive is recorded; what it throws goes to the box's log */
     public StdinServer(Config config, String clientId, Zfs zfs, InputStream in, OutputStream out,
                        PrintStream err, Runnable received) {
+        this(config, clientId, zfs, in, out, err, received, false);
+    }
+
+    /** @param restoreOnly refuse RECV and DESTROY ({@code forbidden}): the key may only list and restore */
+    public StdinServer(Config config, String clientId, Zfs zfs, InputStream in, OutputStream out,
+                       PrintStream err, Runnable received, boolean restoreOnly) {
         this.received = received;
+        this.restoreOnly = restoreOnly;
         this.config = config;
         this.clientId = clientId;
         this.zfs = zfs;
@@ -122,7 +133,7 @@ public final class StdinServer {
                 config.global().stateDir(), clientId), limits.maxChannels())) {
             Hello hello;
             try {
-                hello = handshake();
+                hello = handshake(job);
             } catch (IOException e) {
                 if (setupFailure != null) {
                     throw setupFailure;
@@ -153,6 +164,7 @@ public final class StdinServer {
         ListHandler list = new ListHandler(zfs, conversation);
         ReceiveHandler receive = new ReceiveHandler(zfs, conversation, placeholders, holds, boxLog, received);
         DestroyHandler destroy = new DestroyHandler(zfs, conversation, holds, boxLog);
+        SendHandler send = new SendHandler(zfs, conversation, boxLog);
         while (true) {
             idle.expect("the next request", limits.idleTimeout());
             FrameType t = reader.next();
@@ -162,18 +174,40 @@ public final class StdinServer {
             idle.expect("the rest of its " + t + " request", limits.streamTimeout());
             switch (t) {
                 case LIST -> list.handle(session);
-                case RECV -> receive.handle(session, request(ReceiveCommand.class));
-                case DESTROY -> destroy.handle(session, request(DestroyCommand.class));
+                case RECV -> {
+                    ReceiveCommand cmd = request(ReceiveCommand.class);
+                    if (restoreOnly) {
+                        conversation.refuseStream(forbidden("RECV"), false);
+                    } else {
+                        receive.handle(session, cmd);
+                    }
+                }
+                case DESTROY -> {
+                    DestroyCommand cmd = request(DestroyCommand.class);
+                    if (restoreOnly) {
+                        conversation.reply(forbidden("DESTROY"));
+                    } else {
+                        destroy.handle(session, cmd);
+                    }
+                }
+                case SEND -> send.handle(session, request(SendCommand.class));
                 case BYE -> {
                     return;
                 }
                 default -> {
-                    ProtocolException e = reader.unexpected("LIST, RECV, DESTROY or BYE");
+                    ProtocolException e = reader.unexpected("LIST, RECV, DESTROY, SEND or BYE");
                     conversation.reply(new ErrorReply(ErrorCodes.PROTOCOL, e.getMessage(), ""));
                     throw e;
                 }
             }
         }
+    }
+
+    private RemoteException forbidden(String request) {
+        String message = "this key of client '" + clientId + "' is restore-only: " + request
+                + " refused (use the client's backup key)";
+        boxLog.refused("refused " + request + ": restore-only key");
+        return new RemoteException(ErrorCodes.FORBIDDEN, message, "");
     }
 
     /** The current frame's JSON; one that does not fit is answered with ERROR {@code protocol}, then ends the process. */
@@ -201,8 +235,8 @@ public final class StdinServer {
                 + config.file());
     }
 
-    private Hello handshake() throws IOException {
-        conversation.greet(new Hello(Wire.PROTOCOL_VERSION, Wire.softwareVersion(), advertised()));
+    private Hello handshake(SinkJob job) throws IOException {
+        conversation.greet(new Hello(Wire.PROTOCOL_VERSION, Wire.softwareVersion(), advertised(job)));
         reader.readMagic();
         FrameType t = reader.expectFrame("HELLO");
         if (t != FrameType.HELLO) {
@@ -235,8 +269,10 @@ public final class StdinServer {
     }
 
     /** What the box's zfs offers the agent; empty when zfs cannot be probed (the first request will say why). */
-    private List<String> advertised() {
+    private List<String> advertised(SinkJob job) {
         List<String> caps = new ArrayList<>();
+        if (job != null && job.restore()) caps.add(Wire.RESTORE);
+        if (restoreOnly) caps.add(Wire.RESTORE_ONLY);
         StreamInflater.unavailable().ifPresentOrElse(
                 why -> log.warn("zstd is unavailable, streams arrive uncompressed: {}", why),
                 () -> caps.add(Wire.ZSTD_DATA));

@@ -1,0 +1,190 @@
+package dev.zreplj.restore;
+
+import dev.zreplj.agent.SinkChannel;
+import dev.zreplj.protocol.SendCommand;
+import dev.zreplj.protocol.SendResult;
+import dev.zreplj.replication.Progress;
+import dev.zreplj.zfs.Capabilities;
+import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.ReceiveRequest;
+import dev.zreplj.zfs.Zfs;
+import dev.zreplj.zfs.ZfsException;
+import dev.zreplj.zfs.ZfsProcess;
+import dev.zreplj.zfs.ZfsVersion;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Runs a restore's steps: each is the box's {@code zfs send} (SEND) piped into a local {@code zfs recv}
+ * that never mounts ({@code -u}, or below {@code mountpoint=none} where zfs lacks it) and keeps resumable
+ * state where zfs has {@code -s}. Afterwards the received snapshot's guid is checked against the box's.
+ * Touches nothing of the push job: no cursor, hold or bookmark on this machine is created or moved.
+ */
+public final class Restorer {
+    private final Zfs zfs;
+    private final SinkChannel box;
+    private final Progress progress;
+    private final PrintStream out;
+
+    public Restorer(Zfs zfs, SinkChannel box, Progress progress, PrintStream out) {
+        this.zfs = zfs;
+        this.box = box;
+        this.progress = progress;
+        this.out = out;
+    }
+
+    /** The local dataset as a restore sees it. */
+    public static LocalTarget local(Zfs zfs, DatasetName target) throws ZfsException {
+        Optional<String> token = zfs.resumeToken(target);
+        if (!zfs.exists(target)) {
+            return new LocalTarget(false, List.of(), token.orElse(null));
+        }
+        return new LocalTarget(true, zfs.listOwnVersions(target), token.orElse(null));
+    }
+
+    /**
+     * Why a new dataset at {@code target} would be mounted on receive: zfs has no {@code recv -u} and the
+     * parent's mountpoint is not {@code none}; null when it would not.
+     */
+    public static String mountRefusal(Zfs zfs, DatasetName target) throws ZfsException {
+        Capabilities caps = zfs.capabilities();
+        if (caps.recvNoMount()) {
+            return null;
+        }
+        Optional<DatasetName> parent = target.parent();
+        if (parent.isEmpty()) {
+            return "cannot restore into a pool's root dataset " + target + ": name a dataset below it";
+        }
+        String mountpoint = zfs.getProperties(parent.get(), false, List.of("mountpoint"))
+                .getOrDefault(parent.get(), Map.of()).get("mountpoint");
+        if ("none".equals(mountpoint)) {
+            return null;
+        }
+        return "zfs " + caps.version() + " cannot receive without mounting (no 'zfs recv -u'), and " + target
+                + " would be mounted at once below " + parent.get() + " (mountpoint " + mountpoint + "): run 'zfs set"
+                + " mountpoint=none " + parent.get() + "' (or restore below a dataset that has it), then mount the"
+                + " restored filesystem where you want it";
+    }
+
+    /** Runs every step; the first failure ends the restore (what was received stays, and resumes). */
+    public void run(List<RestoreStep> steps) throws IOException, ZfsException {
+        for (RestoreStep step : steps) {
+            switch (step.kind()) {
+                case UP_TO_DATE -> out.println("up to date: " + step.describe());
+                case CREATE -> {
+                    zfs.create(step.target(), Map.of("canmount", "off"));
+                    out.println(step.describe());
+                }
+                default -> {
+                    SendResult result = receive(step);
+                    verify(step);
+                    out.println("restored " + step.describe() + ": " + result.bytes() + " bytes"
+                            + (result.raw() ? ", raw (still encrypted: load its key with 'zfs load-key')" : ""));
+                }
+            }
+        }
+    }
+
+    private SendResult receive(RestoreStep step) throws IOException, ZfsException {
+        ReceiveRequest request = new ReceiveRequest(step.target(), step.rollback(),
+                zfs.capabilities().resumableReceive(), Map.of(), List.of());
+        SendCommand command = new SendCommand(step.path(), step.snapshot(), step.from(), step.resumeToken());
+        AtomicReference<ZfsProcess> recv = new AtomicReference<>();
+        AtomicReference<Exception> copyFailure = new AtomicReference<>();
+        PipedInputStream pipeIn = new PipedInputStream(1 << 20);
+        SendResult result;
+        try (PipedOutputStream pipeOut = new PipedOutputStream(pipeIn);
+             Progress.Transfer transfer = progress.begin(step.path() + "@" + step.snapshot(), OptionalLong.empty(), pipeIn)) {
+            // The pipe lets the shared progress line count the stream. zfs recv starts with the first bytes:
+            // a refused SEND never starts it, so it leaves nothing behind to discard.
+            Thread copier = new Thread(() -> {
+                try (InputStream in = transfer.stream()) {
+                    byte[] first = new byte[64 << 10];
+                    int n = in.read(first);
+                    if (n < 0) {
+                        return;
+                    }
+                    recv.set(zfs.receive(request));
+                    try (OutputStream toRecv = recv.get().stdin()) {
+                        toRecv.write(first, 0, n);
+                        in.transferTo(toRecv);
+                    }
+                } catch (IOException | ZfsException e) {
+                    copyFailure.set(e);
+                }
+            }, "restore-recv");
+            copier.start();
+            try {
+                result = box.send(command, pipeOut, transfer::bytes);
+                pipeOut.close();
+                copier.join();
+            } catch (IOException e) {
+                pipeIn.close();
+                copier.join();
+                if (copyFailure.get() != null) {
+                    e.addSuppressed(copyFailure.get());
+                }
+                if (recv.get() != null) {
+                    // Killed, not ended: with -s zfs keeps what arrived, and the next restore resumes it.
+                    recv.get().kill();
+                    finishQuietly(recv.get()).ifPresent(e::addSuppressed);
+                }
+                throw e;
+            }
+        } catch (InterruptedException e) {
+            if (recv.get() != null) {
+                recv.get().kill();
+            }
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+        if (recv.get() == null) {
+            if (copyFailure.get() instanceof ZfsException z) {
+                throw z;
+            }
+            throw new IOException("the box sent an empty stream for " + step.path() + "@" + step.snapshot());
+        }
+        try {
+            recv.get().finish();
+        } catch (InterruptedException e) {
+            recv.get().kill();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+        if (copyFailure.get() instanceof IOException io) {
+            throw io;
+        }
+        return result;
+    }
+
+    private static Optional<ZfsException> finishQuietly(ZfsProcess recv) {
+        try {
+            recv.finish();
+            return Optional.empty();
+        } catch (ZfsException z) {
+            return Optional.of(z);
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
+    /** The received snapshot must be the box's very snapshot: same name, same guid. */
+    private void verify(RestoreStep step) throws ZfsException {
+        List<ZfsVersion> versions = zfs.listOwnVersions(step.target());
+        boolean there = versions.stream().anyMatch(v -> v.name().equals(step.snapshot()) && v.guid() == step.guid());
+        if (!there) {
+            throw new ZfsException("after the receive " + step.target() + "@" + step.snapshot()
+                    + " is missing or has another guid than the box's; the restore is not complete");
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package dev.zreplj.cli;
+
+import dev.zreplj.agent.BoxConnection;
+import dev.zreplj.config.Config;
+import dev.zreplj.config.PushJob;
+import dev.zreplj.protocol.RemoteException;
+import dev.zreplj.replication.Progress;
+import dev.zreplj.replication.Watchdog;
+import dev.zreplj.restore.LocalTarget;
+import dev.zreplj.restore.RestorePlanner;
+import dev.zreplj.restore.RestoreRefused;
+import dev.zreplj.restore.RestoreRequest;
+import dev.zreplj.restore.RestoreStep;
+import dev.zreplj.restore.Restorer;
+import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.InvalidNameException;
+import dev.zreplj.zfs.Zfs;
+import dev.zreplj.zfs.ZfsException;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code zreplj restore}: the client's own backup back from the box through the same forced command. Needs
+ * only the push job's connect section and key (a replacement laptop), and leaves the job's state alone.
+ */
+@Command(name = "restore", description = "Receive this client's backup back from the box into a new local dataset.")
+final class RestoreCommand implements Callable<Integer> {
+    @ParentCommand
+    Main parent;
+
+    @Option(names = "--job", required = true, paramLabel = "NAME", description = "the push job whose box holds the backup")
+    String job;
+
+    @Parameters(index = "0", paramLabel = "SOURCE_FS[@SNAPSHOT]",
+            description = "the filesystem's name as on the client (as 'zreplj box list' shows it); the newest snapshot by default")
+    String source;
+
+    @Option(names = "--to", required = true, paramLabel = "LOCAL_FS", description = "the local dataset to receive into")
+    String to;
+
+    @Option(names = "-r", description = "also every filesystem below SOURCE_FS, into the same place below LOCAL_FS")
+    boolean recursive;
+
+    @Option(names = "--force", description = "receive over an existing dataset (zfs recv -F): rolls it back, destroys"
+            + " its snapshots after the common one")
+    boolean force;
+
+    @Override
+    public Integer call() throws Exception {
+        RestoreRequest request = request();
+        Config config = parent.loadConfig();
+        PushJob push = AgentJobs.select(config, List.of(job)).get(0);
+        Zfs zfs = AgentJobs.zfs(config);
+        try (Progress progress = TerminalScreen.progress(parent.output());
+             Watchdog watchdog = Watchdog.start(push.replication().timeout());
+             BoxConnection box = connect(progress, push, watchdog)) {
+            Map<DatasetName, LocalTarget> locals = new HashMap<>();
+            List<RestoreStep> steps;
+            try {
+                var listing = box.first().list();
+                for (var fs : listing) {
+                    if (fs.path().equals(request.source()) || request.recursive() && fs.path().startsWith(request.source() + "/")) {
+                        DatasetName target = fs.path().equals(request.source()) ? request.target()
+                                : request.target().child(fs.path().substring(request.source().length() + 1));
+                        locals.put(target, Restorer.local(zfs, target));
+                    }
+                }
+                steps = RestorePlanner.plan(request, listing, t -> locals.getOrDefault(t, LocalTarget.absent()),
+                        Restorer.mountRefusal(zfs, request.target()));
+            } catch (RestoreRefused e) {
+                throw CliException.failure("restore: " + e.getMessage());
+            }
+            try {
+                new Restorer(zfs, box.first(), progress, System.out).run(steps);
+            } catch (IOException | ZfsException e) {
+                throw CliException.failure("restore: " + reason(e));
+            }
+        } catch (RemoteException e) {
+            throw CliException.failure("restore: the box refused: " + e.getMessage());
+        }
+        return ExitCodes.OK;
+    }
+
+    private static BoxConnection connect(Progress progress, PushJob push, Watchdog watchdog) throws IOException {
+        progress.phase("connecting to " + push.connect().user() + "@" + push.connect().host() + ":"
+                + push.connect().port());
+        BoxConnection box = BoxConnection.open(push, watchdog);
+        progress.phase("listing the backup box");
+        return box;
+    }
+
+    /** zfs recv's own complaint says more than the broken pipe it caused. */
+    private static String reason(Exception e) {
+        if (e instanceof RemoteException) {
+            return "the box: " + e.getMessage();
+        }
+        for (Throwable s : e.getSuppressed()) {
+            if (s instanceof ZfsException z) {
+                return e.getMessage() + "; local " + z.getMessage();
+            }
+        }
+        return e.getMessage();
+    }
+
+    private RestoreRequest request() throws CliException {
+        int at = source.indexOf('@');
+        String fs = at < 0 ? source : source.substring(0, at);
+        String snapshot = at < 0 ? null : source.substring(at + 1);
+        try {
+            DatasetName.of(fs);
+            if (snapshot != null) {
+                DatasetName.validateComponent(snapshot, "snapshot name");
+            }
+        } catch (InvalidNameException e) {
+            throw CliException.usage("restore: SOURCE_FS '" + source + "': " + e.getMessage());
+        }
+        DatasetName target;
+        try {
+            target = DatasetName.of(to);
+        } catch (InvalidNameException e) {
+            throw CliException.usage("restore: --to '" + to + "': " + e.getMessage());
+        }
+        return new RestoreRequest(fs, snapshot, target, recursive, force);
+    }
+}

@@ -1,0 +1,166 @@
+package dev.zreplj.stdinserver;
+
+import dev.zreplj.protocol.ErrorCodes;
+import dev.zreplj.protocol.ErrorReply;
+import dev.zreplj.protocol.FrameType;
+import dev.zreplj.protocol.FrameWriter;
+import dev.zreplj.protocol.RemoteException;
+import dev.zreplj.protocol.SendCommand;
+import dev.zreplj.protocol.SendResult;
+import dev.zreplj.protocol.Wire;
+import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.SendRequest;
+import dev.zreplj.zfs.VersionType;
+import dev.zreplj.zfs.Zfs;
+import dev.zreplj.zfs.ZfsException;
+import dev.zreplj.zfs.ZfsProcess;
+import dev.zreplj.zfs.ZfsVersion;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * SEND: a stream of the client's own backup back to it, for {@code zreplj restore}. Every name is checked
+ * against the jail ({@link CheckedSend}) before zfs runs; the snapshot and base must exist on that very
+ * filesystem; an encrypted filesystem goes raw ({@code -w}) so it arrives still encrypted and the box never
+ * needs its key. The reply is DATA frames, then SENT, or ERROR at any point.
+ */
+final class SendHandler {
+    private final Zfs zfs;
+    private final Conversation conversation;
+    private final BoxLog log;
+
+    SendHandler(Zfs zfs, Conversation conversation, BoxLog log) {
+        this.zfs = zfs;
+        this.conversation = conversation;
+        this.log = log;
+    }
+
+    void handle(Session session, SendCommand cmd) throws IOException {
+        if (!session.job().restore()) {
+            RemoteException e = new RemoteException(ErrorCodes.FORBIDDEN, "sink job '" + session.job().name()
+                    + "' forbids restores (serve.restore: false); ask the box's admin", "");
+            log.refused("refused SEND: " + e.getMessage());
+            conversation.reply(e);
+            return;
+        }
+        CheckedSend send;
+        try {
+            send = CheckedSend.check(session.jail(), cmd);
+        } catch (RemoteException e) {
+            log.refused("refused SEND: " + e.getMessage());
+            conversation.reply(e);
+            return;
+        }
+        SendRequest request;
+        boolean raw;
+        try {
+            raw = encrypted(send.filesystem());
+            request = request(send, raw);
+        } catch (RemoteException e) {
+            conversation.reply(e);
+            return;
+        } catch (ZfsException e) {
+            conversation.reply(new ErrorReply(ErrorCodes.ZFS, e.getMessage(), e.stderr()));
+            return;
+        }
+        ZfsProcess process;
+        try {
+            process = zfs.send(request);
+        } catch (ZfsException e) {
+            conversation.reply(new ErrorReply(ErrorCodes.ZFS, e.getMessage(), e.stderr()));
+            return;
+        }
+        long bytes = pump(process);
+        try {
+            process.finish();
+        } catch (ZfsException e) {
+            conversation.reply(new ErrorReply(ErrorCodes.ZFS, e.getMessage(), e.stderr()));
+            return;
+        } catch (InterruptedException e) {
+            process.kill();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while zfs send ran", e);
+        }
+        log.info("sent " + send.filesystem() + "@" + send.snapshot() + (send.token() != null ? " (resumed)" : "")
+                + ": " + bytes + " bytes" + (raw ? ", raw" : ""));
+        conversation.send(FrameType.SENT, new SendResult(bytes, raw));
+    }
+
+    /** The stream as DATA frames; a client that went away kills zfs send and ends the process. */
+    private long pump(ZfsProcess process) throws IOException {
+        byte[] buffer = FrameWriter.newDataBuffer();
+        long total = 0;
+        try (InputStream in = process.stdout()) {
+            while (true) {
+                int n = fill(in, buffer);
+                if (n > 0) {
+                    conversation.data(buffer, n);
+                    total += n;
+                }
+                if (n < Wire.MAX_DATA) {
+                    return total;
+                }
+            }
+        } catch (IOException e) {
+            process.kill();
+            throw e;
+        }
+    }
+
+    private static int fill(InputStream in, byte[] buffer) throws IOException {
+        int off = FrameWriter.DATA_OFFSET;
+        int end = off + Wire.MAX_DATA;
+        while (off < end) {
+            int r = in.read(buffer, off, end - off);
+            if (r < 0) {
+                break;
+            }
+            off += r;
+        }
+        return off - FrameWriter.DATA_OFFSET;
+    }
+
+    private boolean encrypted(DatasetName fs) throws ZfsException {
+        if (!zfs.capabilities().rawSend()) {
+            return false;
+        }
+        Map<String, String> p = zfs.getProperties(fs, false, List.of("encryption")).getOrDefault(fs, Map.of());
+        String e = p.get("encryption");
+        return e != null && !e.equals("off") && !e.equals("-");
+    }
+
+    /** The zfs send for a checked request; the snapshot and base must be versions of that filesystem. */
+    private SendRequest request(CheckedSend send, boolean raw) throws ZfsException, RemoteException {
+        List<ZfsVersion> versions = zfs.listOwnVersions(send.filesystem());
+        ZfsVersion to = find(versions, VersionType.SNAPSHOT, send.snapshot())
+                .orElseThrow(() -> missing(send.filesystem() + "@" + send.snapshot()));
+        if (send.token() != null) {
+            if (send.token().toGuid() != to.guid()) {
+                throw new RemoteException(ErrorCodes.STREAM, "the resume token is for another snapshot named "
+                        + to.fullName() + " (guid differs); restore it afresh", "");
+            }
+            return new SendRequest(null, to, raw, send.token().text());
+        }
+        if (send.from() == null) {
+            return SendRequest.full(to, raw);
+        }
+        ZfsVersion from = find(versions, send.fromType(), send.from())
+                .orElseThrow(() -> missing(send.filesystem().value() + send.fromType().separator() + send.from()));
+        if (from.createtxg() >= to.createtxg()) {
+            throw new RemoteException(ErrorCodes.JAIL, "incremental base " + from.fullName() + " is not older than "
+                    + to.fullName(), "");
+        }
+        return SendRequest.incremental(from, to, raw);
+    }
+
+    private static Optional<ZfsVersion> find(List<ZfsVersion> versions, VersionType type, String name) {
+        return versions.stream().filter(v -> v.type() == type && v.name().equals(name)).findFirst();
+    }
+
+    private static RemoteException missing(String name) {
+        return new RemoteException(ErrorCodes.ZFS, "the box holds no " + name, "");
+    }
+}
