@@ -32,6 +32,13 @@ public final class Wire {
      */
     public static final String SEND_PROPERTIES = "send-properties";
 
+    /**
+     * Server capability: it accepts RECV_SERIES, one {@code zfs send -I} stream of several snapshots of one
+     * filesystem, and checks every substream's BEGIN against the request while zfs recv reads. A capability,
+     * not a version bump: a client sends RECV_SERIES only to a server that lists it, and a RECV is unchanged.
+     */
+    public static final String SNAPSHOT_SERIES = "snapshot-series";
+
     /** Largest DATA payload; also what the client reads from zfs send per frame. */
     public static final int MAX_DATA = 1 << 20;
     /** Largest control frame the server accepts from a client (a command is a few hundred bytes). */

@@ -7,6 +7,7 @@ import dev.zreplj.protocol.ErrorReply;
 import dev.zreplj.protocol.FrameType;
 import dev.zreplj.protocol.ReceiveCommand;
 import dev.zreplj.protocol.ReceiveResult;
+import dev.zreplj.protocol.ReceiveSeries;
 import dev.zreplj.protocol.RemoteException;
 import dev.zreplj.zfs.Capabilities;
 import dev.zreplj.zfs.DatasetName;
@@ -19,8 +20,10 @@ import dev.zreplj.zfs.ZfsException;
 import dev.zreplj.zfs.ZfsProcess;
 import dev.zreplj.zfs.ZfsVersion;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -54,9 +57,32 @@ final class ReceiveHandler {
     }
 
     void handle(Session session, ReceiveCommand cmd) throws IOException {
+        handle(session, cmd, null);
+    }
+
+    /**
+     * RECV_SERIES: a {@code zfs send -I} stream. Its request is checked whole before a byte is read, every
+     * substream's BEGIN while zfs recv reads (see {@link CompoundTail}); the snapshots that arrived before a
+     * refusal or failure count as received.
+     */
+    void handleSeries(Session session, ReceiveSeries series) throws IOException {
+        ReceiveCommand cmd = series.command();
+        try {
+            checkSeries(series);
+        } catch (RemoteException e) {
+            log.refused("refused RECV_SERIES: " + e.getMessage());
+            conversation.refuseStream(e, false);
+            return;
+        }
+        handle(session, cmd, series);
+    }
+
+    private void handle(Session session, ReceiveCommand cmd, ReceiveSeries series) throws IOException {
         DatasetName target;
         try {
-            target = session.jail().resolve(cmd.path(), List.of(cmd.snapshot() == null ? "" : cmd.snapshot()));
+            List<String> names = series == null ? List.of(cmd.snapshot() == null ? "" : cmd.snapshot())
+                    : series.snapshots().stream().map(ReceiveSeries.Snapshot::name).toList();
+            target = session.jail().resolve(cmd.path(), names);
         } catch (RemoteException e) {
             log.refused("refused RECV: " + e.getMessage());
             conversation.refuseStream(e, false);
@@ -85,7 +111,7 @@ final class ReceiveHandler {
                                 + ReceiveSlot.DEFAULT_WAIT.toMinutes() + " minutes; try again later", ""));
                         return;
                     }
-                    receiveLocked(session, cmd, target);
+                    receiveLocked(session, cmd, series, target);
                 }
             }
         } catch (InterruptedException e) {
@@ -99,8 +125,8 @@ final class ReceiveHandler {
         conversation.refuseStream(e, false);
     }
 
-    private void receiveLocked(Session session, ReceiveCommand cmd, DatasetName target) throws IOException,
-            InterruptedException {
+    private void receiveLocked(Session session, ReceiveCommand cmd, ReceiveSeries series, DatasetName target)
+            throws IOException, InterruptedException {
         StreamPump.HeaderBytes first = pump.readHeader();
         if (first == null) {
             conversation.reply(new ErrorReply(ErrorCodes.ABORTED, "the client aborted the stream into " + target, ""));
@@ -111,7 +137,19 @@ final class ReceiveHandler {
         try {
             StreamHeader header = StreamHeader.parse(first.bytes(), first.length());
             CompoundHeader properties = null;
-            if (header.compound()) {
+            if (series != null) {
+                StreamPump.HeaderBytes more = pump.readMore(first, SERIES_PREFIX);
+                if (more == null) {
+                    conversation.reply(new ErrorReply(ErrorCodes.ABORTED, "the client aborted the stream into "
+                            + target, ""));
+                    return;
+                }
+                first = more;
+                header = seriesPrefix(series, header, first);
+                tail = new CompoundTail(header.order(), new CompoundTail.Series(cmd.path(), cmd.fromGuid(),
+                        series.snapshots(), zfs.capabilities().recvProperties()));
+                tail.accept(first.bytes(), 2 * StreamHeader.LENGTH, first.length() - 2 * StreamHeader.LENGTH);
+            } else if (header.compound()) {
                 StreamPump.HeaderBytes more = pump.readMore(first, CompoundStream.prefixLength(header));
                 if (more == null) {
                     conversation.reply(new ErrorReply(ErrorCodes.ABORTED, "the client aborted the stream into "
@@ -125,7 +163,9 @@ final class ReceiveHandler {
                 tail = compound.tail();
                 header = compound.substream();
             }
-            checkHeader(cmd, header);
+            if (series == null) {
+                checkHeader(cmd, header);
+            }
             if (cmd.rollback()) {
                 checkRollback(session, cmd, target);
             }
@@ -160,14 +200,26 @@ final class ReceiveHandler {
         try {
             long bytes = pump.pump(recv, first, target, tail, ReceiveBandwidth.of(session.job(), session.stateDir()));
             if (bytes < 0) {
+                if (series != null) {
+                    recordArrived(session, cmd, series, target);
+                }
                 return;
             }
-            recv.finish();
+            try {
+                recv.finish();
+            } catch (ZfsException e) {
+                if (series != null) {
+                    recordArrived(session, cmd, series, target);
+                }
+                throw e;
+            }
             List<ZfsVersion> versions = zfs.listOwnVersions(target);
             ZfsVersion received = find(versions, target, cmd.snapshot());
+            List<Long> guids = series == null ? List.of(received.guid())
+                    : series.snapshots().stream().map(ReceiveSeries.Snapshot::guid).toList();
             try {
-                // First: the floor times this snapshot by this, not by the creation its stream claims.
-                ReceiveTimes.update(session.stateDir(), target, versions, received.guid(), Instant.now());
+                // First: the floor times these snapshots by this, not by the creation their stream claims.
+                ReceiveTimes.updateAll(session.stateDir(), target, versions, guids, Instant.now());
             } catch (IOException e) {
                 log.refused("cannot record the receive time of " + received + ": " + e.getMessage()
                         + " (the floor times it by its creation, never later than the box's clock)");
@@ -176,7 +228,8 @@ final class ReceiveHandler {
                 // The flag is a user property and so inherited from the jail: a real filesystem says "off".
                 zfs.setProperty(target, Placeholders.PLACEHOLDER_PROPERTY, "off");
             }
-            log.info("received " + received + " (" + bytes + " bytes)");
+            log.info("received " + (series == null ? "" : series.snapshots().size() + " snapshots up to ") + received
+                    + " (" + bytes + " bytes)");
             afterReceive(session, cmd.path(), received, versions, bytes);
             conversation.send(FrameType.RESULT, new ReceiveResult(bytes, received.guid()));
         } catch (ZfsException e) {
@@ -184,6 +237,95 @@ final class ReceiveHandler {
         } finally {
             recv.kill();
         }
+    }
+
+    /**
+     * After a series was refused or failed part way: the snapshots of it that zfs recv completed are received
+     * snapshots like any other (the floor's time, the last-received hold on the newest, the status).
+     */
+    private void recordArrived(Session session, ReceiveCommand cmd, ReceiveSeries series, DatasetName target)
+            throws InterruptedException {
+        try {
+            List<ZfsVersion> versions = zfs.listOwnVersions(target);
+            Set<Long> present = new HashSet<>();
+            versions.stream().filter(v -> v.type() == VersionType.SNAPSHOT).forEach(v -> present.add(v.guid()));
+            List<Long> arrived = new ArrayList<>();
+            for (ReceiveSeries.Snapshot s : series.snapshots()) {
+                if (!present.contains(s.guid())) {
+                    break;
+                }
+                arrived.add(s.guid());
+            }
+            if (arrived.isEmpty()) {
+                return;
+            }
+            ReceiveTimes.updateAll(session.stateDir(), target, versions, arrived, Instant.now());
+            ZfsVersion newest = versions.stream().filter(v -> v.type() == VersionType.SNAPSHOT
+                    && v.guid() == arrived.get(arrived.size() - 1)).findFirst().orElseThrow();
+            log.info("received " + arrived.size() + " of the " + series.snapshots().size() + " snapshots of the"
+                    + " series, up to " + newest);
+            afterReceive(session, cmd.path(), newest, versions, 0);
+        } catch (ZfsException | IOException e) {
+            log.refused("cannot record what arrived of the series into " + target + ": " + e.getMessage()
+                    + " (the next receive repairs it)");
+        }
+    }
+
+    /** The compound header and END that open a {@code zfs send -I} stream, then its first substream's BEGIN. */
+    private static final int SERIES_PREFIX = 3 * StreamHeader.LENGTH;
+
+    /**
+     * A series' request: at least one snapshot, the last being the command's, incremental (a full stream
+     * and a resume go as RECV), distinct non-zero guids.
+     */
+    private static void checkSeries(ReceiveSeries series) throws RemoteException {
+        ReceiveCommand cmd = series.command();
+        List<ReceiveSeries.Snapshot> snaps = series.snapshots();
+        if (snaps.isEmpty() || cmd.fromGuid() == null || cmd.resumeToken() != null) {
+            throw new RemoteException(ErrorCodes.STREAM, "a RECV_SERIES needs at least one snapshot, a base"
+                    + " (fromGuid) and no resume token; send a full or resumed stream as RECV", "");
+        }
+        ReceiveSeries.Snapshot last = snaps.get(snaps.size() - 1);
+        if (!last.name().equals(cmd.snapshot()) || last.guid() != cmd.toGuid()) {
+            throw new RemoteException(ErrorCodes.STREAM, "the series' last snapshot is not the command's", "");
+        }
+        Set<Long> guids = new HashSet<>();
+        guids.add(cmd.fromGuid());
+        for (ReceiveSeries.Snapshot s : snaps) {
+            if (s.guid() == 0 || !guids.add(s.guid())) {
+                throw new RemoteException(ErrorCodes.STREAM, "the series names guid "
+                        + Long.toUnsignedString(s.guid()) + " twice or as 0", "");
+            }
+        }
+    }
+
+    /**
+     * The first bytes of a series: a compound header without properties (what {@code zfs send -I} writes
+     * without -p) naming the command's filesystem and last snapshot, its END; returns the first substream's
+     * BEGIN, which the tail then checks against the series.
+     */
+    private static StreamHeader seriesPrefix(ReceiveSeries series, StreamHeader header, StreamPump.HeaderBytes first)
+            throws RemoteException {
+        ReceiveCommand cmd = series.command();
+        if (!header.compound() || header.payloadLength() != 0) {
+            throw new RemoteException(ErrorCodes.STREAM, "a zfs send -I stream starts with a compound header"
+                    + " without properties; this stream's first record is not one", "");
+        }
+        String expected = cmd.path() + "@" + cmd.snapshot();
+        if (!header.toName().equals(expected)) {
+            throw new RemoteException(ErrorCodes.STREAM, "the stream's first record names '"
+                    + Printable.of(header.toName()) + "', the request expects '" + expected + "'", "");
+        }
+        if (first.length() < SERIES_PREFIX) {
+            throw new RemoteException(ErrorCodes.STREAM, "the stream ended after " + first.length()
+                    + " bytes, before its first substream began", "");
+        }
+        if (ByteBuffer.wrap(first.bytes(), StreamHeader.LENGTH, 4).order(header.order()).getInt()
+                != CompoundTail.END) {
+            throw new RemoteException(ErrorCodes.STREAM, "the stream's compound header is not followed by an END"
+                    + " record", "");
+        }
+        return StreamHeader.parse(first.bytes(), 2 * StreamHeader.LENGTH, first.length());
     }
 
     /**

@@ -12,6 +12,7 @@ import dev.zreplj.protocol.FrameWriter;
 import dev.zreplj.protocol.Hello;
 import dev.zreplj.protocol.ProtocolException;
 import dev.zreplj.protocol.ReceiveCommand;
+import dev.zreplj.protocol.ReceiveSeries;
 import dev.zreplj.protocol.StreamInflater;
 import dev.zreplj.protocol.Wire;
 import dev.zreplj.zfs.Capabilities;
@@ -163,12 +164,13 @@ public final class StdinServer {
             switch (t) {
                 case LIST -> list.handle(session);
                 case RECV -> receive.handle(session, request(ReceiveCommand.class));
+                case RECV_SERIES -> receive.handleSeries(session, request(ReceiveSeries.class));
                 case DESTROY -> destroy.handle(session, request(DestroyCommand.class));
                 case BYE -> {
                     return;
                 }
                 default -> {
-                    ProtocolException e = reader.unexpected("LIST, RECV, DESTROY or BYE");
+                    ProtocolException e = reader.unexpected("LIST, RECV, RECV_SERIES, DESTROY or BYE");
                     conversation.reply(new ErrorReply(ErrorCodes.PROTOCOL, e.getMessage(), ""));
                     throw e;
                 }
@@ -241,6 +243,7 @@ public final class StdinServer {
                 why -> log.warn("zstd is unavailable, streams arrive uncompressed: {}", why),
                 () -> caps.add(Wire.ZSTD_DATA));
         caps.add(Wire.SEND_PROPERTIES);
+        caps.add(Wire.SNAPSHOT_SERIES);
         try {
             Capabilities c = zfs.capabilities();
             if (c.resumableReceive()) caps.add("resumable-receive");

@@ -104,9 +104,17 @@ final class StreamPump {
                             try {
                                 tail.accept(chunk(reader), 0, n);
                             } catch (RemoteException refused) {
-                                // Checked before zfs recv sees a byte of it: what it received so far is the
-                                // one substream the box checked, and stopping it discards any partial state.
-                                killAndWait(recv);
+                                int pass = tail.passable();
+                                if (pass >= 0) {
+                                    // Between two substreams of a series: zfs recv keeps the whole ones it has
+                                    // and, at the end of its input, starts nothing of the refused one.
+                                    closeAndWait(recv, stdin, chunk(reader), pass);
+                                } else {
+                                    // Checked before zfs recv sees a byte of it: what it received so far is
+                                    // the one substream the box checked, and stopping it discards any partial
+                                    // state.
+                                    killAndWait(recv);
+                                }
                                 log.refused("refused RECV into " + target + ": " + refused.getMessage());
                                 conversation.refuseStream(refused, false);
                                 return -1;
@@ -176,6 +184,21 @@ final class StreamPump {
     /** Where {@link #streamBytes} left them. */
     private byte[] chunk(FrameReader reader) {
         return reader.type() == FrameType.DATA ? reader.payload() : inflater.buffer();
+    }
+
+    private static void closeAndWait(ZfsProcess recv, OutputStream stdin, byte[] chunk, int pass)
+            throws InterruptedException {
+        try {
+            stdin.write(chunk, 0, pass);
+            stdin.close();
+        } catch (IOException exited) {
+            // zfs recv stopped reading on its own: finish() below collects it.
+        }
+        try {
+            recv.finish();
+        } catch (ZfsException expected) {
+            // Its input ended before the stream did: that failure is the point.
+        }
     }
 
     private static void killAndWait(ZfsProcess recv) throws InterruptedException {
