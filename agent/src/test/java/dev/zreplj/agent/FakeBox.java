@@ -5,6 +5,7 @@ import dev.zreplj.protocol.DestroyTarget;
 import dev.zreplj.protocol.ErrorCodes;
 import dev.zreplj.protocol.ReceiveCommand;
 import dev.zreplj.protocol.ReceiveResult;
+import dev.zreplj.protocol.ReceiveSeries;
 import dev.zreplj.protocol.RemoteException;
 import dev.zreplj.protocol.RemoteFilesystem;
 import dev.zreplj.protocol.RemoteVersion;
@@ -226,6 +227,25 @@ final class FakeBox implements Box {
                 }
                 versions.add(version(command.snapshot(), command.toGuid()));
                 log.add("recv #" + id + " " + command.path() + "@" + command.snapshot());
+                return new ReceiveResult(data.length, command.toGuid());
+            }
+        }
+
+        @Override
+        public ReceiveResult receiveSeries(ReceiveSeries series, InputStream stream) throws IOException {
+            ReceiveCommand command = series.command();
+            byte[] data = stream.readAllBytes();
+            check(receiveFaults, command.path() + "@" + command.snapshot());
+            synchronized (FakeBox.this) {
+                List<RemoteVersion> versions = jail.computeIfAbsent(command.path(), k -> new ArrayList<>());
+                if (versions.isEmpty() || versions.get(versions.size() - 1).guid() != command.fromGuid()) {
+                    throw new RemoteException(ErrorCodes.ZFS, "the stream does not apply to " + command.path(), "");
+                }
+                for (ReceiveSeries.Snapshot s : series.snapshots()) {
+                    versions.add(version(s.name(), s.guid()));
+                }
+                log.add("recv -I #" + id + " " + command.path() + "@" + series.snapshots().stream()
+                        .map(ReceiveSeries.Snapshot::name).collect(java.util.stream.Collectors.joining(",")));
                 return new ReceiveResult(data.length, command.toGuid());
             }
         }
