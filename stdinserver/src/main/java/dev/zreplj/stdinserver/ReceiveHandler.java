@@ -134,6 +134,7 @@ final class ReceiveHandler {
         }
         ReceiveRequest request;
         CompoundTail tail = null;
+        int checked = first.length();
         try {
             StreamHeader header = StreamHeader.parse(first.bytes(), first.length());
             CompoundHeader properties = null;
@@ -148,7 +149,10 @@ final class ReceiveHandler {
                 header = seriesPrefix(series, header, first);
                 tail = new CompoundTail(header.order(), new CompoundTail.Series(cmd.path(), cmd.fromGuid(),
                         series.snapshots(), zfs.capabilities().recvProperties()));
-                tail.accept(first.bytes(), 2 * StreamHeader.LENGTH, first.length() - 2 * StreamHeader.LENGTH);
+                // Only the first substream's BEGIN before zfs recv starts: the pump checks the rest of these
+                // bytes as it passes them, so what arrives does not depend on how the client framed the stream.
+                tail.accept(first.bytes(), 2 * StreamHeader.LENGTH, StreamHeader.LENGTH);
+                checked = SERIES_PREFIX;
             } else if (header.compound()) {
                 StreamPump.HeaderBytes more = pump.readMore(first, CompoundStream.prefixLength(header));
                 if (more == null) {
@@ -198,7 +202,8 @@ final class ReceiveHandler {
             return;
         }
         try {
-            long bytes = pump.pump(recv, first, target, tail, ReceiveBandwidth.of(session.job(), session.stateDir()));
+            long bytes = pump.pump(recv, first, series == null ? first.length() : checked, target, tail,
+                    ReceiveBandwidth.of(session.job(), session.stateDir()));
             if (bytes < 0) {
                 if (series != null) {
                     recordArrived(session, cmd, series, target);
