@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The replication cursor as zrepl's bookmark on OpenZFS 2.3, in the lab guest: the sender prunes the
- * replicated snapshot, and the next step goes incrementally from the bookmark.
+ * replicated snapshot, and the next step goes incrementally from the bookmark; later, a plain step from the
+ * bookmark and then one {@code zfs send -I} stream of the snapshots after it.
  */
 @Tag("openzfs")
 class OpenZfsBookmarkIT {
@@ -78,6 +79,31 @@ class OpenZfsBookmarkIT {
             assertEquals(1, holds.lines().count(), holds);
             assertTrue(holds.startsWith(onBox + "@" + b + "\tzrepl_last_received_J_" + JOB + "\t"),
                     "the box's last-received hold moved to the newest snapshot: " + holds);
+
+            // zfs sends no -I from a bookmark: with @b gone on the sender, its cursor bookmark is the base of
+            // a plain -i to the first new snapshot, and the two after it go as one zfs send -I stream.
+            pools.zfs("destroy", home + "@" + b);
+            for (String s : List.of("s1", "s2", "s3")) {
+                pools.writeRandomFile(home, s + ".bin", 32 << 10);
+                pools.zfs("snapshot", home + "@" + s);
+            }
+            e.writeAgentConfig(filter, "    pruning:\n      keep_sender:\n        - type: last_n\n          count: 3\n"
+                    + KEEP_RECEIVER);
+            EndToEnd.Run third = e.agent("agent", "once");
+            assertEquals(0, third.exit(), third::toString);
+            String cursorB = ReplicationCursor.bookmarkName(guidB, JOB);
+            assertContains(third.stderr(), home + ": sending #" + cursorB + " -> @s1", third);
+            assertContains(third.stderr(), home + ": sending @s1 => @s3 (2 snapshots in one stream)", third);
+            replicatedBytes(third, home, 3);
+            for (String s : List.of("s1", "s2", "s3")) {
+                assertEquals(pools.guid(home + "@" + s), pools.guid(onBox + "@" + s), "@" + s + " with the sender's guid");
+            }
+            long guidS3 = pools.guid(home + "@s3");
+            assertEquals(home + "#" + ReplicationCursor.bookmarkName(guidS3, JOB) + "\t" + Long.toUnsignedString(guidS3)
+                    + "\n", bookmarks(pools, home), "the cursor moved to the newest snapshot of the -I stream");
+            String moved = pools.zfs("holds", "-H", onBox + "@s2", onBox + "@s3");
+            assertEquals(1, moved.lines().count(), moved);
+            assertTrue(moved.startsWith(onBox + "@s3\tzrepl_last_received_J_" + JOB + "\t"), moved);
         }
     }
 
