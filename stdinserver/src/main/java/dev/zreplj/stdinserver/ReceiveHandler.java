@@ -20,7 +20,6 @@ import dev.zreplj.zfs.ZfsException;
 import dev.zreplj.zfs.ZfsProcess;
 import dev.zreplj.zfs.ZfsVersion;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -68,7 +67,7 @@ final class ReceiveHandler {
     void handleSeries(Session session, ReceiveSeries series) throws IOException {
         ReceiveCommand cmd = series.command();
         try {
-            checkSeries(series);
+            SeriesStream.checkRequest(series);
         } catch (RemoteException e) {
             log.refused("refused RECV_SERIES: " + e.getMessage());
             conversation.refuseStream(e, false);
@@ -139,20 +138,20 @@ final class ReceiveHandler {
             StreamHeader header = StreamHeader.parse(first.bytes(), first.length());
             CompoundHeader properties = null;
             if (series != null) {
-                StreamPump.HeaderBytes more = pump.readMore(first, SERIES_PREFIX);
+                StreamPump.HeaderBytes more = pump.readMore(first, SeriesStream.PREFIX);
                 if (more == null) {
                     conversation.reply(new ErrorReply(ErrorCodes.ABORTED, "the client aborted the stream into "
                             + target, ""));
                     return;
                 }
                 first = more;
-                header = seriesPrefix(series, header, first);
+                header = SeriesStream.firstSubstream(series, header, first.bytes(), first.length());
                 tail = new CompoundTail(header.order(), new CompoundTail.Series(cmd.path(), cmd.fromGuid(),
                         series.snapshots(), zfs.capabilities().recvProperties()));
                 // Only the first substream's BEGIN before zfs recv starts: the pump checks the rest of these
                 // bytes as it passes them, so what arrives does not depend on how the client framed the stream.
                 tail.accept(first.bytes(), 2 * StreamHeader.LENGTH, StreamHeader.LENGTH);
-                checked = SERIES_PREFIX;
+                checked = SeriesStream.PREFIX;
             } else if (header.compound()) {
                 StreamPump.HeaderBytes more = pump.readMore(first, CompoundStream.prefixLength(header));
                 if (more == null) {
@@ -274,63 +273,6 @@ final class ReceiveHandler {
             log.refused("cannot record what arrived of the series into " + target + ": " + e.getMessage()
                     + " (the next receive repairs it)");
         }
-    }
-
-    /** The compound header and END that open a {@code zfs send -I} stream, then its first substream's BEGIN. */
-    private static final int SERIES_PREFIX = 3 * StreamHeader.LENGTH;
-
-    /**
-     * A series' request: at least one snapshot, the last being the command's, incremental (a full stream
-     * and a resume go as RECV), distinct non-zero guids.
-     */
-    private static void checkSeries(ReceiveSeries series) throws RemoteException {
-        ReceiveCommand cmd = series.command();
-        List<ReceiveSeries.Snapshot> snaps = series.snapshots();
-        if (snaps.isEmpty() || cmd.fromGuid() == null || cmd.resumeToken() != null) {
-            throw new RemoteException(ErrorCodes.STREAM, "a RECV_SERIES needs at least one snapshot, a base"
-                    + " (fromGuid) and no resume token; send a full or resumed stream as RECV", "");
-        }
-        ReceiveSeries.Snapshot last = snaps.get(snaps.size() - 1);
-        if (!last.name().equals(cmd.snapshot()) || last.guid() != cmd.toGuid()) {
-            throw new RemoteException(ErrorCodes.STREAM, "the series' last snapshot is not the command's", "");
-        }
-        Set<Long> guids = new HashSet<>();
-        guids.add(cmd.fromGuid());
-        for (ReceiveSeries.Snapshot s : snaps) {
-            if (s.guid() == 0 || !guids.add(s.guid())) {
-                throw new RemoteException(ErrorCodes.STREAM, "the series names guid "
-                        + Long.toUnsignedString(s.guid()) + " twice or as 0", "");
-            }
-        }
-    }
-
-    /**
-     * The first bytes of a series: a compound header without properties (what {@code zfs send -I} writes
-     * without -p) naming the command's filesystem and last snapshot, its END; returns the first substream's
-     * BEGIN, which the tail then checks against the series.
-     */
-    private static StreamHeader seriesPrefix(ReceiveSeries series, StreamHeader header, StreamPump.HeaderBytes first)
-            throws RemoteException {
-        ReceiveCommand cmd = series.command();
-        if (!header.compound() || header.payloadLength() != 0) {
-            throw new RemoteException(ErrorCodes.STREAM, "a zfs send -I stream starts with a compound header"
-                    + " without properties; this stream's first record is not one", "");
-        }
-        String expected = cmd.path() + "@" + cmd.snapshot();
-        if (!header.toName().equals(expected)) {
-            throw new RemoteException(ErrorCodes.STREAM, "the stream's first record names '"
-                    + Printable.of(header.toName()) + "', the request expects '" + expected + "'", "");
-        }
-        if (first.length() < SERIES_PREFIX) {
-            throw new RemoteException(ErrorCodes.STREAM, "the stream ended after " + first.length()
-                    + " bytes, before its first substream began", "");
-        }
-        if (ByteBuffer.wrap(first.bytes(), StreamHeader.LENGTH, 4).order(header.order()).getInt()
-                != CompoundTail.END) {
-            throw new RemoteException(ErrorCodes.STREAM, "the stream's compound header is not followed by an END"
-                    + " record", "");
-        }
-        return StreamHeader.parse(first.bytes(), 2 * StreamHeader.LENGTH, first.length());
     }
 
     /**
