@@ -77,6 +77,8 @@ final class FakeBox implements Box {
     }
 
     /** A filesystem the box already holds, with these snapshots (oldest first) and their guids. */
+    private List<String> capabilities = List.of();
+
     synchronized void holds(String path, List<String> names, List<Long> guids) {
         List<RemoteVersion> versions = new ArrayList<>();
         for (int i = 0; i < names.size(); i++) {
@@ -110,9 +112,14 @@ final class FakeBox implements Box {
         return new RemoteVersion(name, VersionType.SNAPSHOT, guid, t, 1_700_000_000L + t);
     }
 
+    /** What the fake announces in its HELLO; nothing unless a test says so. */
+    synchronized void announce(String... capabilities) {
+        this.capabilities = List.of(capabilities);
+    }
+
     @Override
-    public List<String> capabilities() {
-        return List.of();
+    public synchronized List<String> capabilities() {
+        return capabilities;
     }
 
     @Override
