@@ -2,6 +2,7 @@ package dev.zreplj.agent;
 
 import dev.zreplj.config.PushJob;
 import dev.zreplj.protocol.RemoteFilesystem;
+import dev.zreplj.protocol.Wire;
 import dev.zreplj.replication.Box;
 import dev.zreplj.replication.BandwidthLimiter;
 import dev.zreplj.replication.BoxChannel;
@@ -97,8 +98,12 @@ final class ReplicationAttempts {
                 SendFlags.checkBox(sendFlags, box.capabilities());
                 boolean canResume = capabilities.resumableReceive()
                         && box.capabilities().containsAll(RESUME_CAPABILITIES);
-                replicateOnce(box, todo, versions, remote, new Sending(encryption.raw(), sendFlags, limiter, canResume),
-                        cursor, plans, results);
+                // A -p/-b stream of several snapshots carries their properties in one payload the box does not
+                // check per snapshot: those go one snapshot per stream, as before.
+                boolean series = capabilities.sendIntermediates() && box.capabilities().contains(Wire.SNAPSHOT_SERIES)
+                        && !sendFlags.contains(SendFlag.PROPERTIES) && !sendFlags.contains(SendFlag.BACKUP_PROPERTIES);
+                replicateOnce(box, todo, versions, remote, new Sending(encryption.raw(), sendFlags, limiter, canResume,
+                        series), cursor, plans, results);
             } catch (IOException e) {
                 boxLost = e.getMessage();
                 String why = (attempt > 1 ? "reconnecting to" : "talking to") + " the backup box failed: " + e.getMessage();
@@ -134,7 +139,8 @@ final class ReplicationAttempts {
      * @throws IOException when the channels for it cannot be opened
      */
     /** How this pass's streams are sent: raw or not, the send flags, the job's bandwidth bucket, resumable. */
-    private record Sending(boolean raw, Set<SendFlag> flags, BandwidthLimiter limiter, boolean canResume) {
+    private record Sending(boolean raw, Set<SendFlag> flags, BandwidthLimiter limiter, boolean canResume,
+                           boolean series) {
     }
 
     private void replicateOnce(Box box, List<DatasetName> todo, Map<DatasetName, List<ZfsVersion>> versions,
@@ -144,7 +150,7 @@ final class ReplicationAttempts {
         List<FilesystemPlan> attemptPlans = new ArrayList<>();
         for (DatasetName fs : todo) {
             FilesystemPlan plan = Planner.plan(fs, versions.getOrDefault(fs, List.of()), remote.get(fs.value()),
-                    policy, sending.canResume());
+                    policy, sending.canResume(), sending.series());
             log.debug("{}: plan {}", fs, plan);
             attemptPlans.add(plan);
             plans.put(fs, plan);

@@ -4,6 +4,7 @@ import dev.zreplj.protocol.DestroyResult;
 import dev.zreplj.protocol.DestroyTarget;
 import dev.zreplj.protocol.ReceiveCommand;
 import dev.zreplj.protocol.ReceiveResult;
+import dev.zreplj.protocol.ReceiveSeries;
 import dev.zreplj.protocol.RemoteFilesystem;
 import dev.zreplj.protocol.SinkClient;
 import dev.zreplj.replication.BoxChannel;
@@ -50,6 +51,11 @@ public final class SinkChannel implements BoxChannel {
     @Override
     public ReceiveResult receive(ReceiveCommand command, InputStream stream) throws IOException {
         return client.receive(command, stream);
+    }
+
+    @Override
+    public ReceiveResult receiveSeries(ReceiveSeries series, InputStream stream) throws IOException {
+        return client.receiveSeries(series, stream);
     }
 
     @Override

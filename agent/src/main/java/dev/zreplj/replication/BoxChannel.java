@@ -4,6 +4,7 @@ import dev.zreplj.protocol.DestroyResult;
 import dev.zreplj.protocol.DestroyTarget;
 import dev.zreplj.protocol.ReceiveCommand;
 import dev.zreplj.protocol.ReceiveResult;
+import dev.zreplj.protocol.ReceiveSeries;
 import dev.zreplj.protocol.RemoteFilesystem;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,6 +21,9 @@ public interface BoxChannel {
 
     /** Streams {@code stream} into the box's receive and waits for its result. */
     ReceiveResult receive(ReceiveCommand command, InputStream stream) throws IOException;
+
+    /** Streams a {@code zfs send -I} stream into the box's receive of a series and waits for its result. */
+    ReceiveResult receiveSeries(ReceiveSeries series, InputStream stream) throws IOException;
 
     /** Asks the box to destroy snapshots of one filesystem; it reports per snapshot. */
     DestroyResult destroy(String path, List<DestroyTarget> snapshots) throws IOException;

@@ -38,11 +38,21 @@ public final class Planner {
      */
     public static FilesystemPlan plan(DatasetName filesystem, List<ZfsVersion> sender, RemoteFilesystem receiver,
                                       ReplicationPolicy policy, boolean canResume) {
+        return plan(filesystem, sender, receiver, policy, canResume, false);
+    }
+
+    /**
+     * @param series both sides can carry several snapshots in one stream (this zfs has {@code send -I}, the box
+     *               announced {@code snapshot-series}): consecutive incremental steps become one, see
+     *               {@link SeriesPlanner}
+     */
+    public static FilesystemPlan plan(DatasetName filesystem, List<ZfsVersion> sender, RemoteFilesystem receiver,
+                                      ReplicationPolicy policy, boolean canResume, boolean series) {
         FilesystemPlan plan = planComplete(filesystem, sender, receiver, policy);
-        if (receiver == null || receiver.resumeToken() == null || !(plan instanceof FilesystemPlan.Replicate r)) {
-            return plan;
+        if (receiver != null && receiver.resumeToken() != null && plan instanceof FilesystemPlan.Replicate r) {
+            plan = PartialReceivePlanner.apply(r, sender, receiver.resumeToken(), canResume);
         }
-        return PartialReceivePlanner.apply(r, sender, receiver.resumeToken(), canResume);
+        return series && plan instanceof FilesystemPlan.Replicate r ? SeriesPlanner.join(r) : plan;
     }
 
     /** The plan as if the box held no partial receive. */

@@ -2,6 +2,7 @@ package dev.zreplj.replication;
 
 import dev.zreplj.protocol.ReceiveCommand;
 import dev.zreplj.protocol.ReceiveResult;
+import dev.zreplj.protocol.ReceiveSeries;
 import dev.zreplj.protocol.RemoteException;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.SendFlag;
@@ -119,7 +120,8 @@ public final class Replicator {
         for (Step step : plan.steps()) {
             try {
                 bytes += runStep(plan.filesystem(), step, channel, estimates);
-                done++;
+                // Counted per snapshot: a zfs send -I step is as many steps as snapshots for the summary.
+                done += step.snapshots().size();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return FilesystemResult.failed(plan.filesystem(), done, bytes, "interrupted during step " + step,
@@ -173,6 +175,7 @@ public final class Replicator {
         log.info("{}: sending {}", fs, step);
         SendRequest request = step.resume() != null ? new SendRequest(null, step.to(), raw, step.resume().text())
                 : step.isFull() ? SendRequest.full(step.to(), raw)
+                : step.isSeries() ? SendRequest.intermediates(step.from(), step.to(), raw)
                 : SendRequest.incremental(step.from(), step.to(), raw);
         request = request.withFlags(sendFlags);
         ReceiveCommand command = new ReceiveCommand(fs.value(), step.to().name(), step.to().guid(),
@@ -189,7 +192,10 @@ public final class Replicator {
              })) {
             ReceiveResult result;
             try {
-                result = channel.receive(command, shown.stream());
+                result = step.isSeries()
+                        ? channel.receiveSeries(new ReceiveSeries(command, step.snapshots().stream()
+                                .map(v -> new ReceiveSeries.Snapshot(v.name(), v.guid())).toList()), shown.stream())
+                        : channel.receive(command, shown.stream());
                 // A send that died mid-stream shows up as a short stream the receiver rejected; zfs send's
                 // own stderr is the better explanation, so it wins when both failed.
                 send.finish();

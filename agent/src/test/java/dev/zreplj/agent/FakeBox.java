@@ -5,6 +5,7 @@ import dev.zreplj.protocol.DestroyTarget;
 import dev.zreplj.protocol.ErrorCodes;
 import dev.zreplj.protocol.ReceiveCommand;
 import dev.zreplj.protocol.ReceiveResult;
+import dev.zreplj.protocol.ReceiveSeries;
 import dev.zreplj.protocol.RemoteException;
 import dev.zreplj.protocol.RemoteFilesystem;
 import dev.zreplj.protocol.RemoteVersion;
@@ -76,6 +77,8 @@ final class FakeBox implements Box {
     }
 
     /** A filesystem the box already holds, with these snapshots (oldest first) and their guids. */
+    private List<String> capabilities = List.of();
+
     synchronized void holds(String path, List<String> names, List<Long> guids) {
         List<RemoteVersion> versions = new ArrayList<>();
         for (int i = 0; i < names.size(); i++) {
@@ -109,9 +112,14 @@ final class FakeBox implements Box {
         return new RemoteVersion(name, VersionType.SNAPSHOT, guid, t, 1_700_000_000L + t);
     }
 
+    /** What the fake announces in its HELLO; nothing unless a test says so. */
+    synchronized void announce(String... capabilities) {
+        this.capabilities = List.of(capabilities);
+    }
+
     @Override
-    public List<String> capabilities() {
-        return List.of();
+    public synchronized List<String> capabilities() {
+        return capabilities;
     }
 
     @Override
@@ -226,6 +234,25 @@ final class FakeBox implements Box {
                 }
                 versions.add(version(command.snapshot(), command.toGuid()));
                 log.add("recv #" + id + " " + command.path() + "@" + command.snapshot());
+                return new ReceiveResult(data.length, command.toGuid());
+            }
+        }
+
+        @Override
+        public ReceiveResult receiveSeries(ReceiveSeries series, InputStream stream) throws IOException {
+            ReceiveCommand command = series.command();
+            byte[] data = stream.readAllBytes();
+            check(receiveFaults, command.path() + "@" + command.snapshot());
+            synchronized (FakeBox.this) {
+                List<RemoteVersion> versions = jail.computeIfAbsent(command.path(), k -> new ArrayList<>());
+                if (versions.isEmpty() || versions.get(versions.size() - 1).guid() != command.fromGuid()) {
+                    throw new RemoteException(ErrorCodes.ZFS, "the stream does not apply to " + command.path(), "");
+                }
+                for (ReceiveSeries.Snapshot s : series.snapshots()) {
+                    versions.add(version(s.name(), s.guid()));
+                }
+                log.add("recv -I #" + id + " " + command.path() + "@" + series.snapshots().stream()
+                        .map(ReceiveSeries.Snapshot::name).collect(java.util.stream.Collectors.joining(",")));
                 return new ReceiveResult(data.length, command.toGuid());
             }
         }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.zreplj.agent.FakeBox.Fault;
 import dev.zreplj.config.ConfigLoader;
 import dev.zreplj.config.PushJob;
+import dev.zreplj.protocol.Wire;
 import dev.zreplj.replication.Box;
 import dev.zreplj.replication.FilesystemResult;
 import dev.zreplj.replication.ReplicationCursor;
@@ -184,6 +185,42 @@ class PassDriverTest {
         assertEquals(List.of(snapshot), zfs.snapshots("src/a"));
         assertEquals(List.of("zrepl_1", "zrepl_2", snapshot), zfs.snapshots("src/b"), "src/b was not replicated: kept");
         assertNull(r.prune().receiverSkipped(), () -> String.join("\n", r.prune().lines()));
+    }
+
+    /** A box with snapshot-series gets the new snapshots of a filesystem in one -I stream; one without, one each. */
+    @Test
+    void consecutiveSnapshotsGoAsOneSeriesWhereTheBoxAnnouncesIt() throws Exception {
+        zfs.filesystem("src/a", "zrepl_1", "zrepl_2", "zrepl_3").filesystem("src/b", "zrepl_1", "zrepl_2", "zrepl_3");
+        box.holds("src/a", List.of("zrepl_1"), guids("src/a").subList(0, 1));
+        box.holds("src/b", List.of("zrepl_1"), guids("src/b").subList(0, 1));
+        box.announce(Wire.SNAPSHOT_SERIES);
+        PushPass.Result r = run(job(1, 1, ""), box.opener());
+
+        assertFalse(r.failed(), r::toString);
+        String taken = r.snapshotTaken().orElseThrow();
+        assertTrue(box.log().contains("recv -I #1 src/a@zrepl_2,zrepl_3," + taken), box.log()::toString);
+        assertTrue(box.log().contains("recv -I #1 src/b@zrepl_2,zrepl_3," + taken), box.log()::toString);
+        assertEquals(3, result(r, "src/a").stepsDone(), "the summary counts snapshots");
+        // The job's pruning kept the newest only, on both sides: the one the stream ended with.
+        assertEquals(List.of(taken), zfs.snapshots("src/a"));
+        assertEquals(guids("src/a"), box.guids("src/a"), "the box has the sender's newest, guid for guid");
+        assertEquals(guids("src/a").get(0), cursorGuid("src/a"), "the cursor is at the newest snapshot sent");
+    }
+
+    @Test
+    void withoutSnapshotSeriesEverySnapshotIsItsOwnStream() throws Exception {
+        zfs.filesystem("src/c", "zrepl_1", "zrepl_2", "zrepl_3");
+        box.holds("src/c", List.of("zrepl_1"), guids("src/c").subList(0, 1));
+        PushPass.Result r = run(job(1, 1, ""), box.opener());
+        assertFalse(r.failed(), r::toString);
+        String taken = r.snapshotTaken().orElseThrow();
+        assertEquals(List.of("recv #1 src/c@zrepl_2", "recv #1 src/c@zrepl_3", "recv #1 src/c@" + taken),
+                box.log().stream().filter(l -> l.startsWith("recv")).toList());
+    }
+
+    private long cursorGuid(String fs) throws Exception {
+        return HexFormat.of().fromHexDigitsToLong(zfs.localProperty(DatasetName.of(fs),
+                ReplicationCursor.property("laptop")).get(DatasetName.of(fs)));
     }
 
     @Test

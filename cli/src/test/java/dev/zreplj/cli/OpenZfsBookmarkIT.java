@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The replication cursor as zrepl's bookmark on OpenZFS 2.3, in the lab guest: the sender prunes the
- * replicated snapshot, and the next step goes incrementally from the bookmark.
+ * replicated snapshot, and the next step goes incrementally from the bookmark; later, a plain step from the
+ * bookmark and then one {@code zfs send -I} stream of the snapshots after it.
  */
 @Tag("openzfs")
 class OpenZfsBookmarkIT {
@@ -78,6 +79,37 @@ class OpenZfsBookmarkIT {
             assertEquals(1, holds.lines().count(), holds);
             assertTrue(holds.startsWith(onBox + "@" + b + "\tzrepl_last_received_J_" + JOB + "\t"),
                     "the box's last-received hold moved to the newest snapshot: " + holds);
+
+            // zfs sends no -I from a bookmark: with @b gone on the sender, its cursor bookmark is the base of
+            // a plain -i to the first new snapshot, and the ones after it (the pass's own snapshot last) go as
+            // one zfs send -I stream.
+            pools.zfs("destroy", home + "@" + b);
+            for (String s : List.of("s1", "s2", "s3")) {
+                pools.writeRandomFile(home, s + ".bin", 32 << 10);
+                pools.zfs("snapshot", home + "@" + s);
+            }
+            e.writeAgentConfig(filter, "    pruning:\n      keep_sender:\n        - type: last_n\n          count: 3\n"
+                    + KEEP_RECEIVER);
+            EndToEnd.Run third = e.agent("agent", "once", "--snapshot");
+            assertEquals(0, third.exit(), third::toString);
+            List<String> kept = pools.snapshotNames(home);
+            String newest = kept.get(kept.size() - 1);
+            assertEquals(List.of("s2", "s3", newest), kept, "last_n 3 on the sender");
+            String cursorB = ReplicationCursor.bookmarkName(guidB, JOB);
+            assertContains(third.stderr(), home + ": sending #" + cursorB + " -> @s1", third);
+            assertContains(third.stderr(), home + ": sending @s1 => @" + newest + " (3 snapshots in one stream)", third);
+            replicatedBytes(third, home, 4);
+            for (String s : List.of("s2", "s3", newest)) {
+                assertEquals(pools.guid(home + "@" + s), pools.guid(onBox + "@" + s), "@" + s + " with the sender's guid");
+            }
+            assertEquals(List.of(a, b, "s1", "s2", "s3", newest), pools.snapshotNames(DatasetName.of(onBox)));
+            long guidNewest = pools.guid(home + "@" + newest);
+            assertEquals(home + "#" + ReplicationCursor.bookmarkName(guidNewest, JOB) + "\t"
+                    + Long.toUnsignedString(guidNewest) + "\n", bookmarks(pools, home),
+                    "the cursor moved to the newest snapshot of the -I stream");
+            String moved = pools.zfs("holds", "-H", onBox + "@s3", onBox + "@" + newest);
+            assertEquals(1, moved.lines().count(), moved);
+            assertTrue(moved.startsWith(onBox + "@" + newest + "\tzrepl_last_received_J_" + JOB + "\t"), moved);
         }
     }
 

@@ -131,6 +131,14 @@ class RestoreIT {
                 RemoteException destroy = assertThrows(RemoteException.class,
                         () -> c.destroy(path, List.of(new DestroyTarget(first1, s1))));
                 assertEquals("forbidden", destroy.code());
+                // The other way to write: one zfs send -I stream of several snapshots.
+                RemoteException series = assertThrows(RemoteException.class, () -> c.receiveSeries(
+                        new dev.zreplj.protocol.ReceiveSeries(new ReceiveCommand(path, "s3", 1, s2, false, false),
+                                List.of(new dev.zreplj.protocol.ReceiveSeries.Snapshot("s3", 1))),
+                        new ByteArrayInputStream(new byte[1000])));
+                assertEquals("forbidden", series.code());
+                assertEquals("this key of client 'laptop' is restore-only: RECV_SERIES refused (use the client's backup"
+                        + " key)", series.getMessage());
                 for (SendCommand hostile : List.of(
                         new SendCommand("../other/secret", "s", null, null),
                         new SendCommand(e.sinkRoot.child("other/secret").value(), "s", null, null),

@@ -14,6 +14,8 @@ public enum FrameType {
     RESULT(0x24, Payload.JSON),
     /** DATA whose payload is one zstd frame; only to a server that advertised {@link Wire#ZSTD_DATA}. */
     ZDATA(0x25, Payload.RAW),
+    /** A RECV of a {@code zfs send -I} stream; only to a server that advertised {@link Wire#SNAPSHOT_SERIES}. */
+    RECV_SERIES(0x26, Payload.JSON),
     DESTROY(0x30, Payload.JSON),
     DESTROYED(0x31, Payload.JSON),
     /** Client asks for a stream of its own backup; only to a server that advertised {@link Wire#RESTORE}. */

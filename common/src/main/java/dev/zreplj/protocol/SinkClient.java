@@ -138,6 +138,16 @@ public final class SinkClient implements AutoCloseable {
      * When reading {@code stream} fails, the server is told to abort and that failure is thrown.
      */
     public ReceiveResult receive(ReceiveCommand command, InputStream stream) throws IOException {
+        return receive(FrameType.RECV, command, stream);
+    }
+
+    /** {@link #receive(ReceiveCommand, InputStream)} of a {@code zfs send -I} stream; see {@link ReceiveSeries}. */
+    public ReceiveResult receiveSeries(ReceiveSeries series, InputStream stream) throws IOException {
+        return receive(FrameType.RECV_SERIES, series, stream);
+    }
+
+    private ReceiveResult receive(FrameType frame, Record request, InputStream stream) throws IOException {
+        ReceiveCommand command = request instanceof ReceiveSeries series ? series.command() : (ReceiveCommand) request;
         requireHandshake();
         if (dataBuffer == null) {
             dataBuffer = FrameWriter.newDataBuffer();
@@ -146,7 +156,7 @@ public final class SinkClient implements AutoCloseable {
         long raw0 = compressor == null ? 0 : compressor.rawBytes();
         long wire0 = compressor == null ? 0 : compressor.wireBytes();
         try {
-            writer.control(FrameType.RECV, command);
+            writer.control(frame, request);
             boolean more = true;
             // The server answers before END only when it refuses or fails; then stop sending.
             while (more && in.available() == 0) {

@@ -44,6 +44,12 @@ public final class Wire {
      * with {@code forbidden}. Listed so that the agent can say so before it tries to replicate.
      */
     public static final String RESTORE_ONLY = "restore-only";
+    /**
+     * Server capability: it accepts RECV_SERIES, one {@code zfs send -I} stream of several snapshots of one
+     * filesystem, and checks every substream's BEGIN against the request while zfs recv reads. A capability,
+     * not a version bump: a client sends RECV_SERIES only to a server that lists it, and a RECV is unchanged.
+     */
+    public static final String SNAPSHOT_SERIES = "snapshot-series";
 
     /** Largest DATA payload; also what the client reads from zfs send per frame. */
     public static final int MAX_DATA = 1 << 20;

@@ -12,17 +12,28 @@ import java.util.stream.Collectors;
  * The last three components are what zfs-fuse (pool v23) lacks besides the headline features: several
  * snapshots in one {@code zfs snapshot}, {@code zfs destroy fs@a,b}, and {@code zfs recv -o/-x}.
  * {@code sendFlags}: which {@link SendFlag} options {@code zfs send} lists (zfs-fuse: only {@code -p}).
+ * {@code sendIntermediates}: {@code zfs send -I}, one stream of every snapshot between two (zfs-fuse and
+ * OpenZFS both list it).
  */
 public record Capabilities(String version, boolean bookmarks, boolean holdsListing, boolean resumableReceive,
                            boolean parsableList, boolean recvNoMount, boolean rawSend,
                            boolean multiSnapshot, boolean destroyList, boolean recvProperties,
-                           Set<Character> sendFlags) {
+                           Set<Character> sendFlags, boolean sendIntermediates) {
     /** Every {@link SendFlag}'s option: what OpenZFS 2.x has. */
     public static final Set<Character> ALL_SEND_FLAGS = Arrays.stream(SendFlag.values())
             .map(SendFlag::option).collect(Collectors.toUnmodifiableSet());
 
     public Capabilities {
         sendFlags = Set.copyOf(sendFlags);
+    }
+
+    /** For callers (fakes in tests) that predate the {@code -I} probe: it is assumed present. */
+    public Capabilities(String version, boolean bookmarks, boolean holdsListing, boolean resumableReceive,
+                        boolean parsableList, boolean recvNoMount, boolean rawSend,
+                        boolean multiSnapshot, boolean destroyList, boolean recvProperties,
+                        Set<Character> sendFlags) {
+        this(version, bookmarks, holdsListing, resumableReceive, parsableList, recvNoMount, rawSend,
+                multiSnapshot, destroyList, recvProperties, sendFlags, true);
     }
 
     /** For callers (fakes in tests) that predate the send flags probe: all flags are assumed present. */

@@ -510,7 +510,10 @@ public final class Zfs implements SourceZfs {
                 throw new IllegalArgumentException("incremental send from " + request.from() + " to "
                         + request.to() + ": both must be of the same filesystem");
             }
-            args.addAll(List.of("-i", request.from().fullName()));
+            if (request.intermediates() && !caps.sendIntermediates()) {
+                throw new ZfsException("zfs " + caps.version() + " has no 'zfs send -I'");
+            }
+            args.addAll(List.of(request.intermediates() ? "-I" : "-i", request.from().fullName()));
         }
         args.add(request.to().fullName());
         return args;

@@ -103,7 +103,9 @@ final class ZfsUsage {
                 forms("snapshot").stream().anyMatch(f -> f.endsWith("...")),
                 forms("destroy").stream().anyMatch(f -> f.contains("@") && f.contains("[,...]")),
                 recv.contains('o') && recv.contains('x'),
-                sendFlagsOf(send));
+                sendFlagsOf(send),
+                // zfs-fuse: "[-[iI] snapshot]", OpenZFS: "[-i|-I snapshot]"; not a letter the flag pattern reads
+                forms("send").stream().anyMatch(f -> f.contains("-I") || f.contains("[iI]")));
     }
 
     /** The {@link SendFlag} options among {@code zfs send}'s. */

@@ -66,7 +66,13 @@ class ZfsUsageTest {
         Capabilities onlyU = ZfsUsage.parse(base + "\treceive [-u] <filesystem>\n\tsend [-D] <snapshot>\n")
                 .capabilities("", null, "unknown");
         assertEquals(new Capabilities("unknown", false, false, false, false, true, false, false, false, false,
-                Set.of()), onlyU);
+                Set.of(), false), onlyU);
+        assertTrue(ZfsUsage.parse(base + "\tsend [-D] [-[iI] snapshot] <snapshot>\n").capabilities("", null, "unknown")
+                .sendIntermediates(), "zfs-fuse's way of listing -I");
+        assertTrue(ZfsUsage.parse(base + "\tsend [-D] [-i|-I snapshot] <snapshot>\n").capabilities("", null, "unknown")
+                .sendIntermediates(), "OpenZFS's way of listing -I");
+        assertFalse(ZfsUsage.parse(base + "\tsend [-D] [-i snapshot] <snapshot>\n").capabilities("", null, "unknown")
+                .sendIntermediates());
         Capabilities onlyC = ZfsUsage.parse(base + "\tsend [-Dc] <snapshot>\n").capabilities("", null, "unknown");
         assertEquals(Set.of('c'), onlyC.sendFlags(), "-D is no SendFlag");
         Capabilities sWithoutToken = ZfsUsage.parse(base + "\treceive [-s] <filesystem>\n\tsend [-w] <snapshot>\n")

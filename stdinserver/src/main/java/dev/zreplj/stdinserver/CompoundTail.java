@@ -1,19 +1,25 @@
 package dev.zreplj.stdinserver;
 
 import dev.zreplj.protocol.ErrorCodes;
+import dev.zreplj.protocol.ReceiveSeries;
 import dev.zreplj.protocol.RemoteException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.List;
 
 /**
- * Follows a compound stream's records from its substream's BEGIN on, while zfs recv reads them, so that
- * nothing but that one substream and the final END reaches zfs: zfs recv receives every further substream a
- * compound stream holds (into the same target, unchecked by the box, {@code -F} included), so a second BEGIN
- * is refused before a byte of it is passed on. Every record is a 312-byte dmu_replay_record followed by a
- * payload whose length depends on its type (OpenZFS include/sys/zfs_ioctl.h; offsets below are into the
- * record, the type's struct starting at 8): BEGIN drr_payloadlen; OBJECT drr_raw_bonuslen, else drr_bonuslen
- * rounded up to 8; WRITE drr_compressed_size when drr_compressiontype is set, else drr_logical_size; SPILL
- * drr_compressed_size when set, else drr_length; WRITE_EMBEDDED drr_psize rounded up to 8; the others none.
+ * Follows a compound stream's records from its first substream's BEGIN on, while zfs recv reads them, so that
+ * nothing but the expected substreams and the final END reaches zfs: zfs recv receives every substream a
+ * compound stream holds (into the same target, unchecked by the box, {@code -F} included), so a BEGIN that is
+ * not the next expected one is refused before a byte of it is passed on. A {@code zfs send -p/-b} stream of one
+ * snapshot holds one substream, whose BEGIN the box checked whole before zfs recv started; a {@code zfs send -I}
+ * stream ({@link Series}) holds one per snapshot, each BEGIN checked here against the request in order. Every
+ * record is a 312-byte dmu_replay_record followed by a payload whose length depends on its type (OpenZFS
+ * include/sys/zfs_ioctl.h; offsets below are into the record, the type's struct starting at 8): BEGIN
+ * drr_payloadlen; OBJECT drr_raw_bonuslen, else drr_bonuslen rounded up to 8; WRITE drr_compressed_size when
+ * drr_compressiontype is set, else drr_logical_size (zfs-fuse's drr_length, its compression byte being zeroed
+ * padding); SPILL drr_compressed_size when set, else drr_length; WRITE_EMBEDDED drr_psize rounded up to 8;
+ * FREEOBJECTS, FREE, WRITE_BYREF, OBJECT_RANGE, REDACT and END none. A type past REDACT is refused.
  */
 final class CompoundTail {
     private static final int BEGIN = 0;
@@ -26,15 +32,49 @@ final class CompoundTail {
     /** Far above zfs's largest block (16 MiB), so only nonsense is refused. */
     private static final long MAX_PAYLOAD = 64L << 20;
 
-    private enum State { SUBSTREAM_BEGIN, SUBSTREAM, FINAL_END, DONE }
+    /**
+     * What the substreams of a {@code zfs send -I} stream must be: {@code snapshots} in order, each BEGIN
+     * naming {@code dataset@name} with that guid, incremental from the one before (the first from
+     * {@code baseGuid}), a plain substream in the stream's byte order, no clone or unknown flag, no resume.
+     *
+     * @param payloads whether a BEGIN may carry a payload (a raw send's key data): only where the box's zfs can
+     *                 exclude properties, as for a single stream
+     */
+    record Series(String dataset, long baseGuid, List<ReceiveSeries.Snapshot> snapshots, boolean payloads) {
+        Series {
+            snapshots = List.copyOf(snapshots);
+        }
+    }
+
+    private enum State { SUBSTREAM_BEGIN, SUBSTREAM, BETWEEN, DONE }
 
     private final ByteBuffer record;
+    private final Series series;
+    private final String prefix;
     private long payloadLeft;
     private State state = State.SUBSTREAM_BEGIN;
+    private int completed;
+    private boolean recordStart = true;
+    private int passable = -1;
 
     /** @param order the stream's byte order (from its first record's magic) */
     CompoundTail(ByteOrder order) {
+        this(order, null, "the stream carries properties (zfs send -p/-b), but ");
+    }
+
+    /**
+     * For a {@code zfs send -I} stream; fed from its first substream's BEGIN on.
+     *
+     * @param order the stream's byte order (from its first record's magic)
+     */
+    CompoundTail(ByteOrder order, Series series) {
+        this(order, series, "the zfs send -I stream is not the one requested: ");
+    }
+
+    private CompoundTail(ByteOrder order, Series series, String prefix) {
         this.record = ByteBuffer.allocate(StreamHeader.LENGTH).order(order);
+        this.series = series;
+        this.prefix = prefix;
     }
 
     /**
@@ -46,22 +86,38 @@ final class CompoundTail {
     void accept(byte[] bytes, int offset, int length) throws RemoteException {
         int i = offset;
         int end = offset + length;
+        int recordBegan = offset;
         while (i < end) {
             if (state == State.DONE) {
+                passable = series == null ? -1 : i - offset;
                 throw refused((end - i) + " more bytes follow the stream's final END record");
+            }
+            if (recordStart) {
+                recordBegan = i;
             }
             if (payloadLeft > 0) {
                 int n = (int) Math.min(payloadLeft, end - i);
                 payloadLeft -= n;
                 i += n;
+                recordStart = payloadLeft == 0;
                 continue;
             }
             int n = Math.min(record.remaining(), end - i);
             record.put(bytes, i, n);
             i += n;
+            recordStart = false;
             if (!record.hasRemaining()) {
-                payloadLeft = next();
+                State before = state;
+                try {
+                    payloadLeft = next();
+                } catch (RemoteException e) {
+                    // After a whole substream the refused record is the next one's first: zfs recv may have
+                    // everything before it (at most a part of that record reached it from an earlier chunk).
+                    passable = series != null && before == State.BETWEEN ? recordBegan - offset : -1;
+                    throw e;
+                }
                 record.clear();
+                recordStart = payloadLeft == 0;
             }
         }
     }
@@ -71,41 +127,114 @@ final class CompoundTail {
         return state == State.DONE && record.position() == 0;
     }
 
+    /**
+     * After {@link #accept} refused a {@code zfs send -I} stream between substreams: how many bytes of that
+     * chunk, from its offset, are whole substreams zfs recv may still be given before its input is closed, so
+     * that it keeps them and starts nothing of the refused one. -1 when zfs recv must be killed instead (the
+     * refusal fell inside a substream, or the stream is not a series).
+     */
+    int passable() {
+        return passable;
+    }
+
+    /** How many substreams passed whole, their END included. */
+    int completed() {
+        return completed;
+    }
+
     private long next() throws RemoteException {
         int type = record.getInt(0);
         if (type < 0 || type > LAST_TYPE) {
             throw refused("it holds a record of unknown type " + type);
         }
+        int expected = series == null ? 1 : series.snapshots().size();
         switch (state) {
             case SUBSTREAM_BEGIN -> {
                 if (type != BEGIN) {
                     throw refused("its substream does not start with a BEGIN record");
                 }
-                state = State.SUBSTREAM;
-                return checked(Integer.toUnsignedLong(record.getInt(4)));
+                return begin();
             }
             case SUBSTREAM -> {
                 if (type == BEGIN) {
-                    throw refused("its substream holds a second BEGIN record");
+                    throw refused("its substream" + of() + " holds a second BEGIN record");
                 }
                 if (type == END) {
-                    state = State.FINAL_END;
+                    completed++;
+                    state = State.BETWEEN;
                     return 0;
                 }
                 return checked(payload(type));
             }
-            case FINAL_END -> {
+            case BETWEEN -> {
                 if (type == BEGIN) {
-                    throw refused("it holds a second substream; the box receives one snapshot per stream");
+                    if (completed >= expected) {
+                        throw refused(series == null ? "it holds a second substream; the box receives one snapshot"
+                                + " per stream" : "it holds a substream after the " + expected + " requested");
+                    }
+                    return begin();
                 }
                 if (type != END) {
-                    throw refused("a record of type " + type + " follows its substream; only the final END may");
+                    throw refused("a record of type " + type + " follows its substream; only "
+                            + (completed < expected ? "the next substream's BEGIN" : "the final END") + " may");
+                }
+                if (completed < expected) {
+                    throw refused("it ends after " + completed + " of the " + expected + " requested snapshots; @"
+                            + series.snapshots().get(completed).name() + " is missing");
                 }
                 state = State.DONE;
                 return 0;
             }
             default -> throw new IllegalStateException(state.name());
         }
+    }
+
+    /** A substream's BEGIN: checked against the series where there is one; its payload length either way. */
+    private long begin() throws RemoteException {
+        state = State.SUBSTREAM;
+        long payload = checked(Integer.toUnsignedLong(record.getInt(4)));
+        if (series == null) {
+            return payload;
+        }
+        ReceiveSeries.Snapshot want = series.snapshots().get(completed);
+        StreamHeader header;
+        try {
+            header = StreamHeader.parse(record.array(), 0, StreamHeader.LENGTH);
+        } catch (RemoteException e) {
+            throw refused("substream " + (completed + 1) + ": " + e.getMessage());
+        }
+        if (header.compound() || header.order() != record.order()) {
+            throw refused("substream " + (completed + 1) + " is not a plain substream of this stream");
+        }
+        String wantName = series.dataset() + "@" + want.name();
+        if (!header.toName().equals(wantName)) {
+            throw refused("substream " + (completed + 1) + " names '" + Printable.of(header.toName())
+                    + "', the request expects '" + wantName + "'");
+        }
+        if (header.toGuid() != want.guid()) {
+            throw refused("substream " + (completed + 1) + " (@" + want.name() + ") is of guid "
+                    + Long.toUnsignedString(header.toGuid()) + ", the request names guid "
+                    + Long.toUnsignedString(want.guid()));
+        }
+        long from = completed == 0 ? series.baseGuid() : series.snapshots().get(completed - 1).guid();
+        if (header.fromGuid() != from) {
+            throw refused("substream " + (completed + 1) + " (@" + want.name() + ") is "
+                    + (header.fromGuid() == 0 ? "a full stream" : "incremental from guid "
+                    + Long.toUnsignedString(header.fromGuid())) + ", the request expects it incremental from guid "
+                    + Long.toUnsignedString(from));
+        }
+        if (header.resuming()) {
+            throw refused("substream " + (completed + 1) + " resumes a partial receive (zfs send -t)");
+        }
+        if (payload != 0 && !series.payloads()) {
+            throw refused("substream " + (completed + 1) + " carries a payload, and this box's zfs cannot exclude"
+                    + " properties on receive (no 'zfs recv -x')");
+        }
+        return payload;
+    }
+
+    private String of() {
+        return series == null ? "" : " " + (completed + 1);
     }
 
     private long payload(int type) {
@@ -128,15 +257,14 @@ final class CompoundTail {
         return (n + 7) & ~7L;
     }
 
-    private static long checked(long payload) throws RemoteException {
+    private long checked(long payload) throws RemoteException {
         if (payload < 0 || payload > MAX_PAYLOAD) {
             throw refused("a record claims a payload of " + Long.toUnsignedString(payload) + " bytes");
         }
         return payload;
     }
 
-    private static RemoteException refused(String why) {
-        return new RemoteException(ErrorCodes.STREAM, "the stream carries properties (zfs send -p/-b), but " + why
-                + "; zfs recv was stopped", "");
+    private RemoteException refused(String why) {
+        return new RemoteException(ErrorCodes.STREAM, prefix + why + "; zfs recv was stopped", "");
     }
 }

@@ -7,6 +7,7 @@ import dev.zreplj.protocol.ErrorReply;
 import dev.zreplj.protocol.FrameType;
 import dev.zreplj.protocol.ReceiveCommand;
 import dev.zreplj.protocol.ReceiveResult;
+import dev.zreplj.protocol.ReceiveSeries;
 import dev.zreplj.protocol.RemoteException;
 import dev.zreplj.zfs.Capabilities;
 import dev.zreplj.zfs.DatasetName;
@@ -21,6 +22,7 @@ import dev.zreplj.zfs.ZfsVersion;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -54,9 +56,32 @@ final class ReceiveHandler {
     }
 
     void handle(Session session, ReceiveCommand cmd) throws IOException {
+        handle(session, cmd, null);
+    }
+
+    /**
+     * RECV_SERIES: a {@code zfs send -I} stream. Its request is checked whole before a byte is read, every
+     * substream's BEGIN while zfs recv reads (see {@link CompoundTail}); the snapshots that arrived before a
+     * refusal or failure count as received.
+     */
+    void handleSeries(Session session, ReceiveSeries series) throws IOException {
+        ReceiveCommand cmd = series.command();
+        try {
+            SeriesStream.checkRequest(series);
+        } catch (RemoteException e) {
+            log.refused("refused RECV_SERIES: " + e.getMessage());
+            conversation.refuseStream(e, false);
+            return;
+        }
+        handle(session, cmd, series);
+    }
+
+    private void handle(Session session, ReceiveCommand cmd, ReceiveSeries series) throws IOException {
         DatasetName target;
         try {
-            target = session.jail().resolve(cmd.path(), List.of(cmd.snapshot() == null ? "" : cmd.snapshot()));
+            List<String> names = series == null ? List.of(cmd.snapshot() == null ? "" : cmd.snapshot())
+                    : series.snapshots().stream().map(ReceiveSeries.Snapshot::name).toList();
+            target = session.jail().resolve(cmd.path(), names);
         } catch (RemoteException e) {
             log.refused("refused RECV: " + e.getMessage());
             conversation.refuseStream(e, false);
@@ -85,7 +110,7 @@ final class ReceiveHandler {
                                 + ReceiveSlot.DEFAULT_WAIT.toMinutes() + " minutes; try again later", ""));
                         return;
                     }
-                    receiveLocked(session, cmd, target);
+                    receiveLocked(session, cmd, series, target);
                 }
             }
         } catch (InterruptedException e) {
@@ -99,8 +124,8 @@ final class ReceiveHandler {
         conversation.refuseStream(e, false);
     }
 
-    private void receiveLocked(Session session, ReceiveCommand cmd, DatasetName target) throws IOException,
-            InterruptedException {
+    private void receiveLocked(Session session, ReceiveCommand cmd, ReceiveSeries series, DatasetName target)
+            throws IOException, InterruptedException {
         StreamPump.HeaderBytes first = pump.readHeader();
         if (first == null) {
             conversation.reply(new ErrorReply(ErrorCodes.ABORTED, "the client aborted the stream into " + target, ""));
@@ -108,10 +133,26 @@ final class ReceiveHandler {
         }
         ReceiveRequest request;
         CompoundTail tail = null;
+        int checked = first.length();
         try {
             StreamHeader header = StreamHeader.parse(first.bytes(), first.length());
             CompoundHeader properties = null;
-            if (header.compound()) {
+            if (series != null) {
+                StreamPump.HeaderBytes more = pump.readMore(first, SeriesStream.PREFIX);
+                if (more == null) {
+                    conversation.reply(new ErrorReply(ErrorCodes.ABORTED, "the client aborted the stream into "
+                            + target, ""));
+                    return;
+                }
+                first = more;
+                header = SeriesStream.firstSubstream(series, header, first.bytes(), first.length());
+                tail = new CompoundTail(header.order(), new CompoundTail.Series(cmd.path(), cmd.fromGuid(),
+                        series.snapshots(), zfs.capabilities().recvProperties()));
+                // Only the first substream's BEGIN before zfs recv starts: the pump checks the rest of these
+                // bytes as it passes them, so what arrives does not depend on how the client framed the stream.
+                tail.accept(first.bytes(), 2 * StreamHeader.LENGTH, StreamHeader.LENGTH);
+                checked = SeriesStream.PREFIX;
+            } else if (header.compound()) {
                 StreamPump.HeaderBytes more = pump.readMore(first, CompoundStream.prefixLength(header));
                 if (more == null) {
                     conversation.reply(new ErrorReply(ErrorCodes.ABORTED, "the client aborted the stream into "
@@ -125,7 +166,9 @@ final class ReceiveHandler {
                 tail = compound.tail();
                 header = compound.substream();
             }
-            checkHeader(cmd, header);
+            if (series == null) {
+                checkHeader(cmd, header);
+            }
             if (cmd.rollback()) {
                 checkRollback(session, cmd, target);
             }
@@ -158,16 +201,29 @@ final class ReceiveHandler {
             return;
         }
         try {
-            long bytes = pump.pump(recv, first, target, tail, ReceiveBandwidth.of(session.job(), session.stateDir()));
+            long bytes = pump.pump(recv, first, series == null ? first.length() : checked, target, tail,
+                    ReceiveBandwidth.of(session.job(), session.stateDir()));
             if (bytes < 0) {
+                if (series != null) {
+                    recordArrived(session, cmd, series, target);
+                }
                 return;
             }
-            recv.finish();
+            try {
+                recv.finish();
+            } catch (ZfsException e) {
+                if (series != null) {
+                    recordArrived(session, cmd, series, target);
+                }
+                throw e;
+            }
             List<ZfsVersion> versions = zfs.listOwnVersions(target);
             ZfsVersion received = find(versions, target, cmd.snapshot());
+            List<Long> guids = series == null ? List.of(received.guid())
+                    : series.snapshots().stream().map(ReceiveSeries.Snapshot::guid).toList();
             try {
-                // First: the floor times this snapshot by this, not by the creation its stream claims.
-                ReceiveTimes.update(session.stateDir(), target, versions, received.guid(), Instant.now());
+                // First: the floor times these snapshots by this, not by the creation their stream claims.
+                ReceiveTimes.updateAll(session.stateDir(), target, versions, guids, Instant.now());
             } catch (IOException e) {
                 log.refused("cannot record the receive time of " + received + ": " + e.getMessage()
                         + " (the floor times it by its creation, never later than the box's clock)");
@@ -176,13 +232,46 @@ final class ReceiveHandler {
                 // The flag is a user property and so inherited from the jail: a real filesystem says "off".
                 zfs.setProperty(target, Placeholders.PLACEHOLDER_PROPERTY, "off");
             }
-            log.info("received " + received + " (" + bytes + " bytes)");
+            log.info("received " + (series == null ? "" : series.snapshots().size() + " snapshots up to ") + received
+                    + " (" + bytes + " bytes)");
             afterReceive(session, cmd.path(), received, versions, bytes);
             conversation.send(FrameType.RESULT, new ReceiveResult(bytes, received.guid()));
         } catch (ZfsException e) {
             conversation.reply(new ErrorReply(ErrorCodes.ZFS, e.getMessage(), e.stderr()));
         } finally {
             recv.kill();
+        }
+    }
+
+    /**
+     * After a series was refused or failed part way: the snapshots of it that zfs recv completed are received
+     * snapshots like any other (the floor's time, the last-received hold on the newest, the status).
+     */
+    private void recordArrived(Session session, ReceiveCommand cmd, ReceiveSeries series, DatasetName target)
+            throws InterruptedException {
+        try {
+            List<ZfsVersion> versions = zfs.listOwnVersions(target);
+            Set<Long> present = new HashSet<>();
+            versions.stream().filter(v -> v.type() == VersionType.SNAPSHOT).forEach(v -> present.add(v.guid()));
+            List<Long> arrived = new ArrayList<>();
+            for (ReceiveSeries.Snapshot s : series.snapshots()) {
+                if (!present.contains(s.guid())) {
+                    break;
+                }
+                arrived.add(s.guid());
+            }
+            if (arrived.isEmpty()) {
+                return;
+            }
+            ReceiveTimes.updateAll(session.stateDir(), target, versions, arrived, Instant.now());
+            ZfsVersion newest = versions.stream().filter(v -> v.type() == VersionType.SNAPSHOT
+                    && v.guid() == arrived.get(arrived.size() - 1)).findFirst().orElseThrow();
+            log.info("received " + arrived.size() + " of the " + series.snapshots().size() + " snapshots of the"
+                    + " series, up to " + newest);
+            afterReceive(session, cmd.path(), newest, versions, 0);
+        } catch (ZfsException | IOException e) {
+            log.refused("cannot record what arrived of the series into " + target + ": " + e.getMessage()
+                    + " (the next receive repairs it)");
         }
     }
 

@@ -62,6 +62,15 @@ final class ReceiveTimes {
      */
     static Map<Long, Instant> update(Path stateDir, DatasetName fs, List<ZfsVersion> versions, Long received,
                                      Instant now) throws IOException {
+        return updateAll(stateDir, fs, versions, received == null ? List.of() : List.of(received), now);
+    }
+
+    /**
+     * {@link #update(Path, DatasetName, List, Long, Instant)} for the snapshots of one {@code zfs send -I}
+     * stream, {@code received} in stream order: each a nanosecond after the one before, so they stay ordered.
+     */
+    static Map<Long, Instant> updateAll(Path stateDir, DatasetName fs, List<ZfsVersion> versions, List<Long> received,
+                                        Instant now) throws IOException {
         Map<Long, Instant> old = read(stateDir, fs);
         Map<Long, Instant> times = new HashMap<>();
         Instant latest = old.values().stream().max(Instant::compareTo).orElse(Instant.EPOCH);
@@ -71,7 +80,8 @@ final class ReceiveTimes {
             if (v.type() != VersionType.SNAPSHOT || times.containsKey(v.guid())) {
                 continue;
             }
-            Instant t = received != null && v.guid() == received ? receivedAt : BoxFloor.timeOf(v, old, now);
+            int index = received.indexOf(v.guid());
+            Instant t = index >= 0 ? receivedAt.plusNanos(index) : BoxFloor.timeOf(v, old, now);
             times.put(v.guid(), t);
             sb.append(Long.toUnsignedString(v.guid())).append('\t').append(t.getEpochSecond())
                     .append(String.format(".%09d", t.getNano())).append('\n');

@@ -12,6 +12,7 @@ import dev.zreplj.protocol.FrameWriter;
 import dev.zreplj.protocol.Hello;
 import dev.zreplj.protocol.ProtocolException;
 import dev.zreplj.protocol.ReceiveCommand;
+import dev.zreplj.protocol.ReceiveSeries;
 import dev.zreplj.protocol.RemoteException;
 import dev.zreplj.protocol.SendCommand;
 import dev.zreplj.protocol.StreamInflater;
@@ -182,6 +183,14 @@ public final class StdinServer {
                         receive.handle(session, cmd);
                     }
                 }
+                case RECV_SERIES -> {
+                    ReceiveSeries series = request(ReceiveSeries.class);
+                    if (restoreOnly) {
+                        conversation.refuseStream(forbidden("RECV_SERIES"), false);
+                    } else {
+                        receive.handleSeries(session, series);
+                    }
+                }
                 case DESTROY -> {
                     DestroyCommand cmd = request(DestroyCommand.class);
                     if (restoreOnly) {
@@ -195,7 +204,7 @@ public final class StdinServer {
                     return;
                 }
                 default -> {
-                    ProtocolException e = reader.unexpected("LIST, RECV, DESTROY, SEND or BYE");
+                    ProtocolException e = reader.unexpected("LIST, RECV, RECV_SERIES, DESTROY, SEND or BYE");
                     conversation.reply(new ErrorReply(ErrorCodes.PROTOCOL, e.getMessage(), ""));
                     throw e;
                 }
@@ -277,6 +286,7 @@ public final class StdinServer {
                 why -> log.warn("zstd is unavailable, streams arrive uncompressed: {}", why),
                 () -> caps.add(Wire.ZSTD_DATA));
         caps.add(Wire.SEND_PROPERTIES);
+        caps.add(Wire.SNAPSHOT_SERIES);
         try {
             Capabilities c = zfs.capabilities();
             if (c.resumableReceive()) caps.add("resumable-receive");

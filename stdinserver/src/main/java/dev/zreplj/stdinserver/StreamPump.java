@@ -83,12 +83,26 @@ final class StreamPump {
      */
     long pump(ZfsProcess recv, HeaderBytes first, DatasetName target, CompoundTail tail, ReceiveBandwidth bandwidth)
             throws IOException, InterruptedException {
+        return pump(recv, first, first.length(), target, tail, bandwidth);
+    }
+
+    /**
+     * {@link #pump(ZfsProcess, HeaderBytes, DatasetName, CompoundTail, ReceiveBandwidth)} where only the first
+     * {@code checked} bytes of {@code first} were checked before zfs recv started: the rest goes through
+     * {@code tail} like any later DATA, so a series' whole substreams reach zfs recv however the stream was
+     * framed.
+     */
+    long pump(ZfsProcess recv, HeaderBytes first, int checked, DatasetName target, CompoundTail tail,
+              ReceiveBandwidth bandwidth) throws IOException, InterruptedException {
         FrameReader reader = conversation.reader;
         OutputStream stdin = bandwidth.wrap(recv.stdin());
         long bytes = first.length();
         boolean ended = first.ended();
         try {
-            stdin.write(first.bytes(), 0, first.length());
+            stdin.write(first.bytes(), 0, checked);
+            if (!pass(recv, stdin, tail, first.bytes(), checked, first.length() - checked, target, ended)) {
+                return -1;
+            }
             while (!ended) {
                 FrameType t = reader.next();
                 if (t == null) {
@@ -100,19 +114,9 @@ final class StreamPump {
                 switch (t) {
                     case DATA, ZDATA -> {
                         int n = streamBytes(reader, recv);
-                        if (tail != null) {
-                            try {
-                                tail.accept(chunk(reader), 0, n);
-                            } catch (RemoteException refused) {
-                                // Checked before zfs recv sees a byte of it: what it received so far is the
-                                // one substream the box checked, and stopping it discards any partial state.
-                                killAndWait(recv);
-                                log.refused("refused RECV into " + target + ": " + refused.getMessage());
-                                conversation.refuseStream(refused, false);
-                                return -1;
-                            }
+                        if (!pass(recv, stdin, tail, chunk(reader), 0, n, target, false)) {
+                            return -1;
                         }
-                        stdin.write(chunk(reader), 0, n);
                         bytes += n;
                     }
                     case END -> ended = true;
@@ -176,6 +180,51 @@ final class StreamPump {
     /** Where {@link #streamBytes} left them. */
     private byte[] chunk(FrameReader reader) {
         return reader.type() == FrameType.DATA ? reader.payload() : inflater.buffer();
+    }
+
+    /**
+     * Checks {@code n} stream bytes with {@code tail} (when there is one) and writes them to zfs recv. False
+     * when the tail refused them: zfs recv was stopped (given the whole substreams before the refusal, when it
+     * fell between two of a series) and the refusal answered.
+     */
+    private boolean pass(ZfsProcess recv, OutputStream stdin, CompoundTail tail, byte[] chunk, int offset, int n,
+                         DatasetName target, boolean ended) throws IOException, InterruptedException {
+        if (tail != null) {
+            try {
+                tail.accept(chunk, offset, n);
+            } catch (RemoteException refused) {
+                int pass = tail.passable();
+                if (pass >= 0) {
+                    // Between two substreams of a series: zfs recv keeps the whole ones it has and, at the end
+                    // of its input, starts nothing of the refused one.
+                    closeAndWait(recv, stdin, chunk, offset, pass);
+                } else {
+                    // Checked before zfs recv sees a byte of it: what it received so far is the one substream the
+                    // box checked, and stopping it discards any partial state.
+                    killAndWait(recv);
+                }
+                log.refused("refused RECV into " + target + ": " + refused.getMessage());
+                conversation.refuseStream(refused, ended);
+                return false;
+            }
+        }
+        stdin.write(chunk, offset, n);
+        return true;
+    }
+
+    private static void closeAndWait(ZfsProcess recv, OutputStream stdin, byte[] chunk, int offset, int pass)
+            throws InterruptedException {
+        try {
+            stdin.write(chunk, offset, pass);
+            stdin.close();
+        } catch (IOException exited) {
+            // zfs recv stopped reading on its own: finish() below collects it.
+        }
+        try {
+            recv.finish();
+        } catch (ZfsException expected) {
+            // Its input ended before the stream did: that failure is the point.
+        }
     }
 
     private static void killAndWait(ZfsProcess recv) throws InterruptedException {
