@@ -404,4 +404,15 @@ final class EndToEnd implements PushSetup {
             pools.close();
         }
     }
+
+    /**
+     * A raw session to the box's forced command with OpenSSH's client and {@code key}: a hostile client
+     * writes the protocol itself. Its stderr goes to {@code stderr}.
+     */
+    Process rawSession(Path key, Path stderr) throws java.io.IOException {
+        return new ProcessBuilder("ssh", "-T", "-F", "/dev/null", "-i", key.toString(),
+                "-p", String.valueOf(sshd.port()), "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
+                "-o", "UserKnownHostsFile=" + sshd.knownHosts(), "-o", "StrictHostKeyChecking=yes",
+                "root@127.0.0.1").redirectError(stderr.toFile()).start();
+    }
 }

@@ -45,10 +45,7 @@ class HostileClientIT {
     /** A raw ssh session to the box's forced command: the hostile client writes the protocol itself. */
     private Process ssh(EndToEnd e) throws IOException {
         Path err = tmp.resolve("ssh-" + (++sessions) + ".err");
-        return new ProcessBuilder("ssh", "-T", "-F", "/dev/null", "-i", e.sshd.clientKey().toString(),
-                "-p", String.valueOf(e.sshd.port()), "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
-                "-o", "UserKnownHostsFile=" + e.sshd.knownHosts(), "-o", "StrictHostKeyChecking=yes",
-                "root@127.0.0.1").redirectError(err.toFile()).start();
+        return e.rawSession(e.sshd.clientKey(), err);
     }
 
     private static String stderrOf(Path tmp, int session) throws IOException {

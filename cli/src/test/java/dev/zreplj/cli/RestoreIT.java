@@ -225,10 +225,7 @@ class RestoreIT {
     }
 
     private Process ssh(EndToEnd e, Path key) throws IOException {
-        return new ProcessBuilder("ssh", "-T", "-F", "/dev/null", "-i", key.toString(),
-                "-p", String.valueOf(e.sshd.port()), "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
-                "-o", "UserKnownHostsFile=" + e.sshd.knownHosts(), "-o", "StrictHostKeyChecking=yes",
-                "root@127.0.0.1").redirectError(tmp.resolve("ssh.err").toFile()).start();
+        return e.rawSession(key, tmp.resolve("ssh.err"));
     }
 
     private static String sha256(Path file) throws IOException, NoSuchAlgorithmException {

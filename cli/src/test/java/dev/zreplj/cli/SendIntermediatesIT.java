@@ -41,10 +41,7 @@ class SendIntermediatesIT {
 
     private Process ssh(EndToEnd e) throws IOException {
         Path err = tmp.resolve("ssh-" + (++sessions) + ".err");
-        return new ProcessBuilder("ssh", "-T", "-F", "/dev/null", "-i", e.sshd.clientKey().toString(),
-                "-p", String.valueOf(e.sshd.port()), "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
-                "-o", "UserKnownHostsFile=" + e.sshd.knownHosts(), "-o", "StrictHostKeyChecking=yes",
-                "root@127.0.0.1").redirectError(err.toFile()).start();
+        return e.rawSession(e.sshd.clientKey(), err);
     }
 
     private static byte[] send(EndToEnd e, String... args) throws IOException, InterruptedException {
