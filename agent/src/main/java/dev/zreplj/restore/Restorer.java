@@ -128,7 +128,11 @@ public final class Restorer {
                 pipeOut.close();
                 copier.join();
             } catch (IOException e) {
+                // A copier already waiting in read() does not see the reader side close (PipedInputStream
+                // checks that only on entry; with no write ever made it would wait for ever, as it did when
+                // the box refused SEND at once): the interrupt ends its wait.
                 pipeIn.close();
+                copier.interrupt();
                 copier.join();
                 if (copyFailure.get() != null) {
                     e.addSuppressed(copyFailure.get());
