@@ -236,13 +236,35 @@ class StdinServerSystemTest {
         assertTrue(ch.stderr().contains("expands to " + (Wire.MAX_DATA + 1) + " bytes"), ch.stderr());
         assertTrue(!boxState().contains(jailed(source) + "@s1"), "no partial snapshot");
         // zfs recv was stopped: nothing is left that blocks the next attempt.
-        PipedServer retry = new PipedServer(config, zfs, "laptop", true);
-        retry.client.handshake();
-        assertEquals(new ReceiveResult(full.length, g1), retry.client.receive(
-                new ReceiveCommand(source, "s1", g1, null, false, false), new ByteArrayInputStream(full)));
+        PipedServer retry = retryWhileBusy(full, g1);
         assertEquals(g1, guid(jailed(source) + "@s1"));
         retry.client.close();
         assertEquals(0, retry.exitCode(), retry.stderr());
+    }
+
+    /**
+     * The receive of {@code full} on a new channel. zfs-fuse's daemon finishes a killed {@code zfs recv} on its
+     * own time: on a loaded machine the dataset may be "busy" for a moment after the command has exited, so a
+     * few tries within 10 s; anything else, or busy for longer, fails.
+     */
+    private PipedServer retryWhileBusy(byte[] full, long guid) throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            PipedServer retry = new PipedServer(config, zfs, "laptop", true);
+            retry.client.handshake();
+            try {
+                assertEquals(new ReceiveResult(full.length, guid), retry.client.receive(
+                        new ReceiveCommand(source, "s1", guid, null, false, false), new ByteArrayInputStream(full)));
+                return retry;
+            } catch (RemoteException e) {
+                if (!e.getMessage().endsWith("dataset is busy") || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                retry.client.close();
+                retry.exitCode();
+                Thread.sleep(500);
+            }
+        }
     }
 
     @Test
