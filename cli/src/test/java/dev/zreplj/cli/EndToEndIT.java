@@ -209,13 +209,13 @@ class EndToEndIT extends PushSuite {
             assertEquals(1, full.exit(), full::toString);
             assertTrue(full.stdout().lines().anyMatch(l -> l.startsWith("  failed: snapshot: taking @zrepl_")
                     && l.contains(" of 1 filesystem failed: ") && l.endsWith("out of space")), full::toString);
-            // Both steps went to the box although the full pool refused to move the cursor after the first;
-            // the box keeps its newest, the sender what its cursor (still at zrepl_b) guards.
+            // Both snapshots went to the box as one -I stream, and the full pool refused to move the cursor
+            // after it; the box keeps its newest, the sender what its cursor (still at zrepl_b) guards.
             assertEquals(List.of("zrepl_d"), e.pools.snapshotNames(DatasetName.of(target)), full::toString);
             assertEquals(e.pools.guid(home.value() + "@zrepl_d"), e.pools.guid(target + "@zrepl_d"));
             assertEquals(List.of("zrepl_b", "zrepl_c", "zrepl_d"), e.pools.snapshotNames(home), full::toString);
-            EndToEnd.assertContains(full.stdout(), home.value() + ": failed after 2 steps: step @zrepl_c -> @zrepl_d was"
-                    + " received, but moving the replication cursor failed: ", full);
+            EndToEnd.assertContains(full.stdout(), home.value() + ": failed after 2 steps: step @zrepl_b => @zrepl_d (2"
+                    + " snapshots in one stream) was received, but moving the replication cursor failed: ", full);
             EndToEnd.assertContains(full.stdout(), "prune sender " + home.value() + ": destroyed @zrepl_a", full);
             EndToEnd.assertContains(full.stdout(), "prune receiver " + home.value() + ": destroyed @zrepl_b @zrepl_c", full);
 
