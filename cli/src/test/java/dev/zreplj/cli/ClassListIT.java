@@ -22,8 +22,11 @@ import org.junit.jupiter.api.io.TempDir;
  * The shipped class lists (cli/src/dist/lib/*.classlist, input of bin/zreplj-cds-archive) hold every class
  * the hot path loads: a class missing from its list is loaded from its jar at every start, silently, and
  * start-up creeps back up as code is added. Both JVMs of real passes (a full send, a series of two
- * snapshots as one -I stream, pruning) dump the classes they load; each must be in its side's list.
- * The dumps stay in target/classlist-dumps, where contrib/dev/regenerate-classlists merges them into the lists.
+ * snapshots as one -I stream, pruning) dump the classes they load; each of zreplj's and its libraries' must
+ * be in its side's list. The JDK's own are not checked: which of them load depends on timing (a future
+ * waited on or not, a lock contended or not), and a test must not fail on a busy machine for that; the
+ * regeneration lists them all the same. The dumps stay in target/classlist-dumps, where
+ * contrib/dev/regenerate-classlists merges them into the lists.
  */
 @Tag("system")
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
@@ -86,11 +89,17 @@ class ClassListIT {
                         + ": the JVM did not start with -XX:DumpLoadedClassList");
             }
             Set<String> loaded = classes(dumps);
+            loaded.removeIf(ClassListIT::jdk);
             loaded.removeAll(listed);
             return loaded;
         } catch (IOException ex) {
             throw new AssertionError(ex);
         }
+    }
+
+    static boolean jdk(String name) {
+        return name.startsWith("java/") || name.startsWith("javax/") || name.startsWith("jdk/")
+                || name.startsWith("sun/") || name.startsWith("com/sun/");
     }
 
     /**

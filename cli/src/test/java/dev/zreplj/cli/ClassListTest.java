@@ -1,6 +1,7 @@
 package dev.zreplj.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -42,5 +43,17 @@ class ClassListTest {
                 "com/sun/proxy/jdk/proxy1/$Proxy9",
                 ""));
         assertEquals(Set.of("java/lang/Object", "dev/zreplj/cli/Main"), ClassListIT.classes(List.of(list)));
+    }
+
+    @Test
+    void theJdksOwnClassesAreToldApartFromZrepljsAndItsLibraries() {
+        for (String c : List.of("java/lang/Object", "javax/crypto/Cipher", "jdk/internal/misc/Unsafe",
+                "sun/nio/ch/Net", "com/sun/crypto/provider/GHASH")) {
+            assertTrue(ClassListIT.jdk(c), c);
+        }
+        for (String c : List.of("dev/zreplj/cli/Main", "org/apache/sshd/client/SshClient", "picocli/CommandLine",
+                "com/fasterxml/jackson/core/JsonParser", "net/i2p/crypto/eddsa/EdDSAEngine")) {
+            assertFalse(ClassListIT.jdk(c), c);
+        }
     }
 }
