@@ -32,6 +32,8 @@ public final class BoxConnection implements Box {
     /** Compress streams for a box that offers it, unless zstd's native library cannot load here. */
     private final boolean compress;
     private SshTransport ssh;
+    /** Opened before the pass needed it (EarlyConnect), not yet handshaken; null once used or when none was. */
+    private SshChannel opened;
     private final List<SshChannel> channels = new ArrayList<>();
     private final List<SinkChannel> clients = new ArrayList<>();
 
@@ -55,7 +57,16 @@ public final class BoxConnection implements Box {
 
     /** Opens the first channel (handshake done) on a session already connected; closes it on failure. */
     static BoxConnection open(PushJob job, Watchdog watchdog, SshTransport ssh) throws IOException {
-        BoxConnection box = new BoxConnection(job, watchdog, ssh);
+        return open(job, watchdog, new EarlyConnect.Connected(ssh, null));
+    }
+
+    /**
+     * The first channel handshaken on a session already connected, on the channel already opened there if
+     * any (its stdinserver has been starting meanwhile); closes both on failure.
+     */
+    static BoxConnection open(PushJob job, Watchdog watchdog, EarlyConnect.Connected connected) throws IOException {
+        BoxConnection box = new BoxConnection(job, watchdog, connected.ssh());
+        box.opened = connected.channel();
         try {
             box.channels(1);
             return box;
@@ -79,7 +90,8 @@ public final class BoxConnection implements Box {
     @Override
     public List<BoxChannel> channels(int n) throws IOException {
         while (clients.size() < n) {
-            SshChannel channel = ssh.openChannel(REMOTE_COMMAND);
+            SshChannel channel = opened != null ? opened : ssh.openChannel(REMOTE_COMMAND);
+            opened = null;
             channels.add(channel);
             SinkClient client = new SinkClient(channel.stdout(), channel.stdin(), channel::abort, compress);
             try {
@@ -128,6 +140,10 @@ public final class BoxConnection implements Box {
     }
 
     private void closeChannels() {
+        if (opened != null) {
+            channels.add(opened);
+            opened = null;
+        }
         for (SinkChannel client : clients) {
             try {
                 client.client().close();
