@@ -49,7 +49,7 @@ public final class StdinServer {
     private final PrintStream err;
     private final BoxLog boxLog;
     private final Runnable received;
-    /** The forced command's {@code --restore-only}: HELLO, LIST and SEND only (a recovery key). */
+    /** The forced command's {@code --restore-only}: HELLO, LIST, LIST_DETAILED and SEND only (a recovery key). */
     private final boolean restoreOnly;
 
     public StdinServer(Config config, String clientId, Zfs zfs, InputStream in, OutputStream out) {
