@@ -128,6 +128,11 @@ class RestoreIT {
                 assertTrue(c.serverHello().capabilities().containsAll(List.of(Wire.RESTORE, Wire.RESTORE_ONLY)),
                         c.serverHello()::toString);
                 String path = a.value();
+                // The recovery key lists (with sizes) its own jail and nothing of the other client's.
+                List<String> listedPaths = c.listDetailed().orElseThrow().filesystems().stream()
+                        .map(dev.zreplj.protocol.DetailedFilesystem::path).toList();
+                assertTrue(listedPaths.contains(path) && listedPaths.stream().noneMatch(f -> f.contains("secret")),
+                        listedPaths::toString);
                 RemoteException recv = assertThrows(RemoteException.class, () -> c.receive(
                         new ReceiveCommand(path, "s3", 1, s2, true, false), new ByteArrayInputStream(new byte[1000])));
                 assertEquals("forbidden", recv.code());
