@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.zreplj.cli.openzfs.LabPools;
 import dev.zreplj.cli.openzfs.OpenZfsLab;
 import dev.zreplj.zfs.DatasetName;
@@ -27,7 +28,7 @@ class OpenZfsEncryptionIT {
     }
 
     @Test
-    void encryptedFilesystemReplicatesRawAndOnlyTheOriginalKeyOpensTheCopy() {
+    void encryptedFilesystemReplicatesRawAndOnlyTheOriginalKeyOpensTheCopy() throws Exception {
         try (LabEndToEnd e = new LabEndToEnd(OpenZfsLab.connect(), "\"SRC/secret<\": true", send("encrypted: true"))) {
             LabPools pools = e.pools;
             DatasetName secret = e.src.child("secret");
@@ -57,6 +58,22 @@ class OpenZfsEncryptionIT {
                         "a raw stream of one filesystem arrives as its own encryption root: " + copy);
                 assertEquals("no", pools.get(copy, "mounted"), copy);
             }
+
+            // box list on OpenZFS: the copy's encryption and its sizes as the box's zfs reports them (-t snapshot).
+            EndToEnd.Run listed = e.agent("box", "list", "--job", "laptop_to_box", "--json");
+            assertEquals(0, listed.exit(), listed::toString);
+            String secretCopy = e.jail.child(secret.value()).value();
+            JsonNode listedSecret = null;
+            for (JsonNode f : StatusCommand.JSON.readTree(listed.stdout()).get("jobs").get(0).get("filesystems")) {
+                if (f.get("path").asText().equals(secret.value())) listedSecret = f;
+            }
+            assertTrue(listedSecret != null, listed::toString);
+            assertEquals("aes-256-gcm", listedSecret.get("encryption").asText(), listed::toString);
+            assertEquals(Long.parseLong(pools.zfs("get", "-Hp", "-o", "value", "used", secretCopy).strip()),
+                    listedSecret.get("used").asLong(), listed::toString);
+            JsonNode firstVersion = listedSecret.get("versions").get(0);
+            assertEquals(Long.parseLong(pools.zfs("get", "-Hp", "-o", "value", "used",
+                    secretCopy + "@" + firstVersion.get("name").asText()).strip()), firstVersion.get("used").asLong());
 
             DatasetName scratch = pools.createPool("scratch");
             String newest = pools.snapshotNames(secret).get(1);
