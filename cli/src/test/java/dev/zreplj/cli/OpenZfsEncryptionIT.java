@@ -60,7 +60,9 @@ class OpenZfsEncryptionIT {
             }
 
             // box list on OpenZFS: the copy's encryption and its sizes as the box's zfs reports them (-t snapshot).
+            long listStarted = System.nanoTime();
             EndToEnd.Run listed = e.agent("box", "list", "--job", "laptop_to_box", "--json");
+            System.out.printf("box list: %.1f s%n", (System.nanoTime() - listStarted) / 1e9);
             assertEquals(0, listed.exit(), listed::toString);
             String secretCopy = e.jail.child(secret.value()).value();
             JsonNode listedSecret = null;
@@ -110,8 +112,10 @@ class OpenZfsEncryptionIT {
                     + " | wc -c").strip());
             DatasetName cut = scratch.child("cut");
             // Cut once the local zfs recv has read half the stream, so the rerun must prove it skips that half.
+            long cutStarted = System.nanoTime();
             long readWhenCut = e.killAgentWhenReceived(cut.value(), full / 2,
                     "restore", "--job", "laptop_to_box", secret.value(), "--to", cut.value());
+            System.out.printf("restore cut halfway: %.1f s%n", (System.nanoTime() - cutStarted) / 1e9);
             String token = pools.get(cut.value(), "receive_resume_token");
             assertFalse(token.isEmpty() || token.equals("-"), "the cut restore left a resumable partial receive");
             EndToEnd.Run resumed = e.agent("restore", "--job", "laptop_to_box", secret.value(), "--to", cut.value());
