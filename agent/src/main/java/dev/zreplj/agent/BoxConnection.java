@@ -81,6 +81,11 @@ public final class BoxConnection implements Box {
         return first().client().serverHello().capabilities();
     }
 
+    /** The box's zreplj version, from its HELLO: for messages about what an older box lacks. */
+    public String software() {
+        return first().client().serverHello().software();
+    }
+
     @Override
     public SinkChannel first() {
         return clients.get(0);

@@ -1,6 +1,7 @@
 package dev.zreplj.agent;
 
 import dev.zreplj.protocol.DestroyResult;
+import dev.zreplj.protocol.DetailedListing;
 import dev.zreplj.protocol.DestroyTarget;
 import dev.zreplj.protocol.ReceiveCommand;
 import dev.zreplj.protocol.ReceiveResult;
@@ -16,6 +17,7 @@ import java.util.function.LongSupplier;
 import dev.zreplj.protocol.SendCommand;
 import dev.zreplj.protocol.SendResult;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -46,6 +48,11 @@ public final class SinkChannel implements BoxChannel {
     @Override
     public List<RemoteFilesystem> list() throws IOException {
         return watchdog.guard("LIST", client::listFilesystems, client::abort);
+    }
+
+    /** LIST_DETAILED for {@code zreplj box list}; empty when the box is too old to offer it. */
+    public Optional<DetailedListing> listDetailed() throws IOException {
+        return watchdog.guard("LIST_DETAILED", client::listDetailed, client::abort);
     }
 
     @Override

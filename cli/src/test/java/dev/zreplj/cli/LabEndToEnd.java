@@ -283,9 +283,9 @@ final class LabEndToEnd implements PushSetup {
     }
 
     /**
-     * Starts the agent with these arguments and SIGKILLs it once the box's {@code zfs recv} into target has
-     * read at least {@code bytes} of the stream ({@code rchar} in its /proc/PID/io), then waits until that
-     * zfs recv has ended. Returns what the receive had read when the agent died. Runs as a script in the
+     * Starts the agent with these arguments and SIGKILLs it once the {@code zfs recv} into target (the box's
+     * for a push, the agent's own for a restore) has read at least {@code bytes} of the stream ({@code rchar}
+     * in its /proc/PID/io), then waits until that zfs recv has ended. Returns what the receive had read when the agent died. Runs as a script in the
      * guest: polling from the host is too slow to cut a stream at a chosen point.
      */
     long killAgentWhenReceived(String target, long bytes, String... args) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.zreplj.cli.openzfs.LabPools;
 import dev.zreplj.cli.openzfs.OpenZfsLab;
 import dev.zreplj.zfs.DatasetName;
@@ -27,7 +28,7 @@ class OpenZfsEncryptionIT {
     }
 
     @Test
-    void encryptedFilesystemReplicatesRawAndOnlyTheOriginalKeyOpensTheCopy() {
+    void encryptedFilesystemReplicatesRawAndOnlyTheOriginalKeyOpensTheCopy() throws Exception {
         try (LabEndToEnd e = new LabEndToEnd(OpenZfsLab.connect(), "\"SRC/secret<\": true", send("encrypted: true"))) {
             LabPools pools = e.pools;
             DatasetName secret = e.src.child("secret");
@@ -57,6 +58,24 @@ class OpenZfsEncryptionIT {
                         "a raw stream of one filesystem arrives as its own encryption root: " + copy);
                 assertEquals("no", pools.get(copy, "mounted"), copy);
             }
+
+            // box list on OpenZFS: the copy's encryption and its sizes as the box's zfs reports them (-t snapshot).
+            long listStarted = System.nanoTime();
+            EndToEnd.Run listed = e.agent("box", "list", "--job", "laptop_to_box", "--json");
+            System.out.printf("box list: %.1f s%n", (System.nanoTime() - listStarted) / 1e9);
+            assertEquals(0, listed.exit(), listed::toString);
+            String secretCopy = e.jail.child(secret.value()).value();
+            JsonNode listedSecret = null;
+            for (JsonNode f : StatusCommand.JSON.readTree(listed.stdout()).get("jobs").get(0).get("filesystems")) {
+                if (f.get("path").asText().equals(secret.value())) listedSecret = f;
+            }
+            assertTrue(listedSecret != null, listed::toString);
+            assertEquals("aes-256-gcm", listedSecret.get("encryption").asText(), listed::toString);
+            assertEquals(Long.parseLong(pools.zfs("get", "-Hp", "-o", "value", "used", secretCopy).strip()),
+                    listedSecret.get("used").asLong(), listed::toString);
+            JsonNode firstVersion = listedSecret.get("versions").get(0);
+            assertEquals(Long.parseLong(pools.zfs("get", "-Hp", "-o", "value", "used",
+                    secretCopy + "@" + firstVersion.get("name").asText()).strip()), firstVersion.get("used").asLong());
 
             DatasetName scratch = pools.createPool("scratch");
             String newest = pools.snapshotNames(secret).get(1);
@@ -92,15 +111,21 @@ class OpenZfsEncryptionIT {
             long full = Long.parseLong(e.lab.check("zfs send -w " + quote(e.jail.child(secret.value()) + "@" + last)
                     + " | wc -c").strip());
             DatasetName cut = scratch.child("cut");
-            e.killAgentWhileReceiving(cut.value(), "restore", "--job", "laptop_to_box", secret.value(), "--to", cut.value());
+            // Cut once the local zfs recv has read half the stream, so the rerun must prove it skips that half.
+            long cutStarted = System.nanoTime();
+            long readWhenCut = e.killAgentWhenReceived(cut.value(), full / 2,
+                    "restore", "--job", "laptop_to_box", secret.value(), "--to", cut.value());
+            System.out.printf("restore cut halfway: %.1f s%n", (System.nanoTime() - cutStarted) / 1e9);
             String token = pools.get(cut.value(), "receive_resume_token");
             assertFalse(token.isEmpty() || token.equals("-"), "the cut restore left a resumable partial receive");
             EndToEnd.Run resumed = e.agent("restore", "--job", "laptop_to_box", secret.value(), "--to", cut.value());
             assertEquals(0, resumed.exit(), resumed::toString);
             assertContains(resumed.stdout(), "(resumed): ", resumed);
             long rest = Long.parseLong(resumed.stdout().replaceAll("(?s).*\\(resumed\\): (\\d+) bytes.*", "$1"));
-            System.out.println("restore cut and resumed: " + rest + " of " + full + " bytes sent after the cut");
-            assertTrue(rest > 0 && rest < full, "only the rest was sent: " + rest + " of " + full);
+            System.out.println("restore cut after the local receive read " + readWhenCut + " bytes, resumed: "
+                    + rest + " of " + full + " bytes sent after the cut");
+            assertTrue(rest > 0 && rest <= full * 6 / 10,
+                    "a restore cut halfway sends only about the other half: " + rest + " of " + full);
             assertEquals(pools.guid(secret + "@" + last), pools.guid(cut + "@" + last));
             pools.zfs("load-key", "-L", "file://" + keyFile, cut.value());
             pools.zfs("mount", cut.value());

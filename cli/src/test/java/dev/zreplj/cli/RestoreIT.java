@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.zreplj.protocol.DestroyTarget;
 import dev.zreplj.protocol.ErrorReply;
 import dev.zreplj.protocol.FrameReader;
@@ -24,6 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -60,10 +62,13 @@ class RestoreIT {
             String boxBefore = e.snapshotsWithGuids(e.jail);
             assertTrue(boxBefore.contains(e.jail.child(a.value()) + "@s2\t" + Long.toUnsignedString(s2)), boxBefore);
 
+            long beforeList = Instant.now().getEpochSecond();
             EndToEnd.Run listed = e.agent("box", "list", "--job", "laptop_to_box", "--json");
+            long afterList = Instant.now().getEpochSecond();
             assertEquals(0, listed.exit(), listed::toString);
             assertTrue(listed.stdout().contains("\"path\" : \"" + a + "\""), listed::toString);
             assertTrue(listed.stdout().contains("\"name\" : \"s2\""), listed::toString);
+            assertBoxListIsTheBoxs(e, a, listed, beforeList, afterList);
 
             DatasetName rst = e.pools.createPool("rst");
             // zfs-fuse has no 'zfs recv -u': below a mounted parent the restore refuses rather than mount.
@@ -123,6 +128,11 @@ class RestoreIT {
                 assertTrue(c.serverHello().capabilities().containsAll(List.of(Wire.RESTORE, Wire.RESTORE_ONLY)),
                         c.serverHello()::toString);
                 String path = a.value();
+                // The recovery key lists (with sizes) its own jail and nothing of the other client's.
+                List<String> listedPaths = c.listDetailed().orElseThrow().filesystems().stream()
+                        .map(dev.zreplj.protocol.DetailedFilesystem::path).toList();
+                assertTrue(listedPaths.contains(path) && listedPaths.stream().noneMatch(f -> f.contains("secret")),
+                        listedPaths::toString);
                 RemoteException recv = assertThrows(RemoteException.class, () -> c.receive(
                         new ReceiveCommand(path, "s3", 1, s2, true, false), new ByteArrayInputStream(new byte[1000])));
                 assertEquals("forbidden", recv.code());
@@ -195,6 +205,44 @@ class RestoreIT {
     }
 
     /** zfs-fuse under load may call a just-used mount busy for a moment: unmount first, and retry a few times. */
+    /**
+     * The sizes are what the box's zfs says of its copy, the ages are the box's clock (the reply's box_clock,
+     * taken while the command ran) against the creation the box's zfs reports, and the table shows the same.
+     */
+    private static void assertBoxListIsTheBoxs(EndToEnd e, DatasetName a, EndToEnd.Run listed, long before,
+                                               long after) throws IOException {
+        String copy = e.jail.child(a.value()).value();
+        JsonNode job = StatusCommand.JSON.readTree(listed.stdout()).get("jobs").get(0);
+        long boxClock = job.get("box_clock").asLong();
+        assertTrue(boxClock >= before && boxClock <= after, "box_clock " + boxClock + " not in [" + before + ", "
+                + after + "]: " + listed);
+        assertTrue(job.get("note").isNull(), listed::toString);
+        JsonNode fs = null;
+        for (JsonNode f : job.get("filesystems")) {
+            if (f.get("path").asText().equals(a.value())) fs = f;
+        }
+        assertTrue(fs != null, listed::toString);
+        assertEquals(Long.parseLong(e.pools.getParsable(copy, "used")), fs.get("used").asLong(), listed::toString);
+        assertEquals(Long.parseLong(e.pools.getParsable(copy, "referenced")), fs.get("referenced").asLong());
+        assertTrue(fs.get("encryption").isNull(), "zfs-fuse has no encryption: unknown, not off: " + listed);
+        assertEquals(2, fs.get("versions").size(), listed::toString);
+        for (JsonNode v : fs.get("versions")) {
+            String snapshot = copy + "@" + v.get("name").asText();
+            assertEquals(Long.parseLong(e.pools.getParsable(snapshot, "used")), v.get("used").asLong(), snapshot);
+            long creation = Long.parseLong(e.pools.getParsable(snapshot, "creation"));
+            assertEquals(creation, v.get("creation").asLong(), snapshot);
+            assertEquals(boxClock - creation, v.get("age_seconds").asLong(), "the box's clock: " + snapshot);
+        }
+        EndToEnd.Run table = e.agent("box", "list", "--job", "laptop_to_box");
+        assertEquals(0, table.exit(), table::toString);
+        String row = table.stdout().lines().filter(l -> l.startsWith("  " + a + ", 2 snapshots")).findFirst()
+                .orElseThrow(() -> new AssertionError("no row for " + a + ": " + table));
+        assertTrue(row.matches(".* " + java.util.regex.Pattern.quote(BoxListing.size(fs.get("used").asLong()))
+                + " +" + java.util.regex.Pattern.quote(BoxListing.size(fs.get("referenced").asLong())) + " +- +-"),
+                row);
+        assertTrue(table.stdout().contains("  NAME ") && table.stdout().contains(" ENCRYPTION  GUID"), table::toString);
+    }
+
     private static void destroyBusy(EndToEnd e, DatasetName fs) throws InterruptedException {
         for (int attempt = 1; ; attempt++) {
             try {

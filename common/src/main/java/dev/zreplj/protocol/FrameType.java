@@ -7,6 +7,10 @@ public enum FrameType {
     BYE(0x03, Payload.NONE),
     LIST(0x10, Payload.NONE),
     LISTING(0x11, Payload.JSON),
+    /** LIST with sizes, encryption and the box's clock; only to a server that advertised {@link Wire#LIST_DETAILS}. */
+    LIST_DETAILED(0x12, Payload.NONE),
+    /** The reply to LIST_DETAILED: a {@link DetailedListing}. */
+    DETAILED_LISTING(0x13, Payload.JSON),
     RECV(0x20, Payload.JSON),
     DATA(0x21, Payload.RAW),
     END(0x22, Payload.NONE),

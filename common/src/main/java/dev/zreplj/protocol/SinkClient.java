@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -130,6 +131,27 @@ public final class SinkClient implements AutoCloseable {
             throw reader.unexpected("LISTING");
         }
         return reader.json(Listing.class).filesystems();
+    }
+
+    /**
+     * LIST_DETAILED: the jail with sizes, encryption and the box's clock; empty, with nothing sent, when the
+     * box does not offer {@link Wire#LIST_DETAILS} (an older zreplj): then only {@link #listFilesystems} works.
+     */
+    public Optional<DetailedListing> listDetailed() throws IOException {
+        requireHandshake();
+        if (!serverHello.capabilities().contains(Wire.LIST_DETAILS)) {
+            return Optional.empty();
+        }
+        writer.empty(FrameType.LIST_DETAILED);
+        writer.flush();
+        FrameType t = reader.expectFrame("DETAILED_LISTING");
+        if (t == FrameType.ERROR) {
+            throw reader.json(ErrorReply.class).toException();
+        }
+        if (t != FrameType.DETAILED_LISTING) {
+            throw reader.unexpected("DETAILED_LISTING");
+        }
+        return Optional.of(reader.json(DetailedListing.class));
     }
 
     /**

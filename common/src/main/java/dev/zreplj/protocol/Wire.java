@@ -50,6 +50,13 @@ public final class Wire {
      * not a version bump: a client sends RECV_SERIES only to a server that lists it, and a RECV is unchanged.
      */
     public static final String SNAPSHOT_SERIES = "snapshot-series";
+    /**
+     * Server capability: it answers LIST_DETAILED with sizes, encryption and its own clock. A new request, not
+     * new LISTING fields: the JSON codec requires every field, so an agent reading such fields from an older
+     * box's LISTING would fail; and a separate request keeps LIST, which every replication pass sends, free of
+     * the extra zfs call for sizes. A client sends LIST_DETAILED only to a server that lists this.
+     */
+    public static final String LIST_DETAILS = "list-details";
 
     /** Largest DATA payload; also what the client reads from zfs send per frame. */
     public static final int MAX_DATA = 1 << 20;

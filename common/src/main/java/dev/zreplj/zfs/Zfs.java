@@ -211,6 +211,28 @@ public final class Zfs implements SourceZfs {
     }
 
     /**
+     * Parsable values ({@code zfs get -Hp -r}) of the given properties of {@code root}, every filesystem below
+     * it and their snapshots, keyed by the name as zfs printed it ({@code pool/fs}, {@code pool/fs@snap}), for
+     * callers that look up names they already hold; "-" where zfs has no value. Empty when root does not exist.
+     * One call however many datasets there are.
+     */
+    public Map<String, Map<String, String>> getPropertiesWithSnapshots(DatasetName root, List<String> properties)
+            throws ZfsException {
+        if (properties.isEmpty()) {
+            throw new IllegalArgumentException("no properties requested");
+        }
+        properties.forEach(Zfs::validateProperty);
+        List<String> args = new ArrayList<>(List.of("get", "-Hp", "-r"));
+        if (probe().getHasTypes()) {
+            // OpenZFS lists bookmarks too by default; they have no space of their own.
+            args.addAll(List.of("-t", "filesystem,volume,snapshot"));
+        }
+        args.addAll(List.of("-o", "name,property,value", String.join(",", properties), root.value()));
+        String out = runOrMissing(args);
+        return out == null ? Map.of() : ZfsOutput.propertiesByName(out);
+    }
+
+    /**
      * One atomic {@code zfs snapshot fs1@name fs2@name ...}. zfs-fuse takes one snapshot argument only:
      * there, a set that is exactly a whole subtree becomes one atomic {@code zfs snapshot -r}; any other
      * set is snapshotted one filesystem at a time (not atomic; logged).

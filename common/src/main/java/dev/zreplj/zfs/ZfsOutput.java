@@ -151,6 +151,21 @@ final class ZfsOutput {
         return out;
     }
 
+    /** {@code zfs get -Hp -o name,property,value ...} of filesystems and snapshots, by name as printed; bookmarks left out. */
+    static Map<String, Map<String, String>> propertiesByName(String stdout) throws ZfsException {
+        Map<String, Map<String, String>> out = new TreeMap<>();
+        for (String line : lines(stdout)) {
+            String[] f = line.split("\t", 3);
+            if (f.length != 3) {
+                throw unparsable(line, "expected name, property and value separated by tabs");
+            }
+            if (f[0].indexOf('#') < 0) {
+                out.computeIfAbsent(f[0], k -> new LinkedHashMap<>()).put(f[1], f[2]);
+            }
+        }
+        return out;
+    }
+
     /**
      * {@code zfs holds -H}: {@code pool/fs@snap<TAB>tag<TAB>timestamp} a line. A tag or name we would not
      * pass back to zfs is reported to {@code refused} and left out.

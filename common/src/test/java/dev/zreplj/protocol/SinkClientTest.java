@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -152,6 +153,40 @@ class SinkClientTest {
         assertEquals(List.of("resumable-receive"), client.serverHello().capabilities());
         assertEquals(List.of(fs), client.listFilesystems());
         client.close();
+        client.close();
+    }
+
+    @Test
+    void detailedListingCarriesSizesEncryptionAndTheBoxsClockAndItsNullsSurviveTheWire() throws Exception {
+        DetailedFilesystem fs = new DetailedFilesystem("tank/a", true,
+                List.of(new DetailedVersion("s1", VersionType.SNAPSHOT, -5, 10, 1000, 4096L),
+                        new DetailedVersion("b1", VersionType.BOOKMARK, 6, 11, 1001, null)),
+                "1-abc", 123_456_789L, null, "aes-256-gcm");
+        DetailedFilesystem fuse = new DetailedFilesystem("tank/b", false, List.of(), null, 0L, 512L, null);
+        start((r, w) -> {
+            w.writeMagic();
+            w.control(FrameType.HELLO, new Hello(Wire.PROTOCOL_VERSION, "9.9", List.of(Wire.LIST_DETAILS)));
+            w.flush();
+            r.readMagic();
+            assertEquals(FrameType.HELLO, r.next());
+            assertEquals(FrameType.LIST_DETAILED, r.next());
+            w.control(FrameType.DETAILED_LISTING, new DetailedListing(1_800_000_000L, List.of(fs, fuse)));
+            w.flush();
+            assertEquals(FrameType.BYE, r.next());
+        });
+        client.handshake();
+        assertEquals(Optional.of(new DetailedListing(1_800_000_000L, List.of(fs, fuse))), client.listDetailed());
+        client.close();
+    }
+
+    @Test
+    void anOlderBoxGetsNoListDetailedAndTheClientKnowsToFallBack() throws Exception {
+        start((r, w) -> {
+            serverHello(r, w, Wire.PROTOCOL_VERSION);
+            assertEquals(FrameType.BYE, r.next(), "nothing but BYE reached a box without list-details");
+        });
+        client.handshake();
+        assertEquals(Optional.empty(), client.listDetailed());
         client.close();
     }
 

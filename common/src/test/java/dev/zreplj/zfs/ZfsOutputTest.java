@@ -192,4 +192,19 @@ class ZfsOutputTest {
         ZfsException e = assertThrows(ZfsException.class, call);
         assertTrue(e.getMessage().contains(expected), () -> "message was: " + e.getMessage());
     }
+
+    @Test
+    void propertiesByNameKeepsSnapshotsAndLeavesBookmarksOut() throws ZfsException {
+        String out = "tank/j\tused\t98304\n"
+                + "tank/j/a\tused\t1179648\n"
+                + "tank/j/a\treferenced\t1114112\n"
+                + "tank/j/a\tencryption\taes-256-gcm\n"
+                + "tank/j/a@s1\tused\t65536\n"
+                + "tank/j/a#b1\tused\t-\n";
+        Map<String, Map<String, String>> p = ZfsOutput.propertiesByName(out);
+        assertEquals(List.of("tank/j", "tank/j/a", "tank/j/a@s1"), List.copyOf(p.keySet()));
+        assertEquals(Map.of("used", "1179648", "referenced", "1114112", "encryption", "aes-256-gcm"), p.get("tank/j/a"));
+        assertEquals(Map.of("used", "65536"), p.get("tank/j/a@s1"));
+        assertThrows(ZfsException.class, () -> ZfsOutput.propertiesByName("tank/j used 1\n"));
+    }
 }

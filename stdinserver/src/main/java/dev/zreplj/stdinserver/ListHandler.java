@@ -1,5 +1,8 @@
 package dev.zreplj.stdinserver;
 
+import dev.zreplj.protocol.DetailedFilesystem;
+import dev.zreplj.protocol.DetailedListing;
+import dev.zreplj.protocol.DetailedVersion;
 import dev.zreplj.protocol.ErrorCodes;
 import dev.zreplj.protocol.ErrorReply;
 import dev.zreplj.protocol.FrameType;
@@ -8,10 +11,12 @@ import dev.zreplj.protocol.RemoteFilesystem;
 import dev.zreplj.protocol.RemoteVersion;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.VersionListing;
+import dev.zreplj.zfs.VersionType;
 import dev.zreplj.zfs.Zfs;
 import dev.zreplj.zfs.ZfsException;
 import dev.zreplj.zfs.ZfsVersion;
 import java.io.IOException;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -19,53 +24,107 @@ import java.util.Map;
 
 /**
  * LIST: every filesystem in the jail with its versions, in one zfs call (zfs-fuse: the placeholder flag
- * comes with the versions) or two (with resume tokens) however many there are.
+ * comes with the versions) or two (with resume tokens) however many there are. LIST_DETAILED adds one
+ * more call for sizes and encryption, and the box's clock.
  */
 final class ListHandler {
     static final String RESUME_TOKEN_PROPERTY = "receive_resume_token";
 
     private final Zfs zfs;
     private final Conversation conversation;
+    private final Clock clock;
 
-    ListHandler(Zfs zfs, Conversation conversation) {
+    ListHandler(Zfs zfs, Conversation conversation, Clock clock) {
         this.zfs = zfs;
         this.conversation = conversation;
+        this.clock = clock;
     }
 
     void handle(Session session) throws IOException {
-        Jail jail = session.jail();
-        List<RemoteFilesystem> out = new ArrayList<>();
+        List<RemoteFilesystem> out;
         try {
-            boolean resumable = zfs.capabilities().resumableReceive();
-            Map<DatasetName, List<ZfsVersion>> versions;
-            Map<DatasetName, Map<String, String>> properties = new HashMap<>();
-            if (resumable) {
-                versions = zfs.listVersions(jail.root());
-                properties.putAll(zfs.getProperties(jail.root(), true,
-                        List.of(Placeholders.PLACEHOLDER_PROPERTY, RESUME_TOKEN_PROPERTY)));
-            } else {
-                VersionListing listing = zfs.listVersions(jail.root(), Placeholders.PLACEHOLDER_PROPERTY, false);
-                versions = listing.versions();
-                listing.values().forEach((fs, v) -> properties.put(fs, Map.of(Placeholders.PLACEHOLDER_PROPERTY, v)));
-            }
-            for (Map.Entry<DatasetName, List<ZfsVersion>> e : versions.entrySet()) {
-                if (e.getKey().equals(jail.root())) {
-                    continue;
-                }
-                Map<String, String> p = properties.getOrDefault(e.getKey(), Map.of());
-                List<RemoteVersion> vs = e.getValue().stream()
-                        .map(v -> new RemoteVersion(v.name(), v.type(), v.guid(), v.createtxg(),
-                                v.creation().getEpochSecond()))
-                        .toList();
-                String token = p.get(RESUME_TOKEN_PROPERTY);
-                boolean noToken = token == null || token.isEmpty() || token.equals("-");
-                out.add(new RemoteFilesystem(jail.pathOf(e.getKey()),
-                        "on".equals(p.get(Placeholders.PLACEHOLDER_PROPERTY)), vs, noToken ? null : token));
-            }
+            out = list(session.jail());
         } catch (ZfsException e) {
             conversation.reply(new ErrorReply(ErrorCodes.ZFS, e.getMessage(), e.stderr()));
             return;
         }
         conversation.send(FrameType.LISTING, new Listing(out));
+    }
+
+    /** LIST_DETAILED: "now" is taken before zfs is asked, so no age comes out negative by the box's clock. */
+    void handleDetailed(Session session) throws IOException {
+        long now = clock.instant().getEpochSecond();
+        Jail jail = session.jail();
+        List<DetailedFilesystem> out = new ArrayList<>();
+        try {
+            List<RemoteFilesystem> filesystems = list(jail);
+            // Without raw send the box's zfs has no encryption at all (zfs-fuse): unknown, not "off".
+            boolean encryption = zfs.capabilities().rawSend();
+            List<String> properties = encryption ? List.of("used", "referenced", "encryption")
+                    : List.of("used", "referenced");
+            Map<String, Map<String, String>> values = zfs.getPropertiesWithSnapshots(jail.root(), properties);
+            for (RemoteFilesystem fs : filesystems) {
+                String name = jail.root().value() + "/" + fs.path();
+                Map<String, String> p = values.getOrDefault(name, Map.of());
+                List<DetailedVersion> versions = fs.versions().stream()
+                        .map(v -> new DetailedVersion(v.name(), v.type(), v.guid(), v.createtxg(), v.creation(),
+                                v.type() == VersionType.SNAPSHOT
+                                        ? bytes(values.getOrDefault(name + "@" + v.name(), Map.of()).get("used"))
+                                        : null))
+                        .toList();
+                String enc = p.get("encryption");
+                out.add(new DetailedFilesystem(fs.path(), fs.placeholder(), versions, fs.resumeToken(),
+                        bytes(p.get("used")), bytes(p.get("referenced")),
+                        enc == null || enc.equals("-") ? null : enc));
+            }
+        } catch (ZfsException e) {
+            conversation.reply(new ErrorReply(ErrorCodes.ZFS, e.getMessage(), e.stderr()));
+            return;
+        }
+        conversation.send(FrameType.DETAILED_LISTING, new DetailedListing(now, out));
+    }
+
+    /** zfs's parsable byte count; null for "-" or a value that is none (never a guess). */
+    private static Long bytes(String value) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            long n = Long.parseLong(value);
+            return n >= 0 ? n : null;
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private List<RemoteFilesystem> list(Jail jail) throws ZfsException {
+        List<RemoteFilesystem> out = new ArrayList<>();
+        boolean resumable = zfs.capabilities().resumableReceive();
+        Map<DatasetName, List<ZfsVersion>> versions;
+        Map<DatasetName, Map<String, String>> properties = new HashMap<>();
+        if (resumable) {
+            versions = zfs.listVersions(jail.root());
+            properties.putAll(zfs.getProperties(jail.root(), true,
+                    List.of(Placeholders.PLACEHOLDER_PROPERTY, RESUME_TOKEN_PROPERTY)));
+        } else {
+            VersionListing listing = zfs.listVersions(jail.root(), Placeholders.PLACEHOLDER_PROPERTY, false);
+            versions = listing.versions();
+            listing.values().forEach((fs, v) -> properties.put(fs, Map.of(Placeholders.PLACEHOLDER_PROPERTY, v)));
+        }
+        for (Map.Entry<DatasetName, List<ZfsVersion>> e : versions.entrySet()) {
+            if (e.getKey().equals(jail.root())) {
+                continue;
+            }
+            Map<String, String> p = properties.getOrDefault(e.getKey(), Map.of());
+            List<RemoteVersion> vs = e.getValue().stream()
+                    .map(v -> new RemoteVersion(v.name(), v.type(), v.guid(), v.createtxg(),
+                            v.creation().getEpochSecond()))
+                    .toList();
+            String token = p.get(RESUME_TOKEN_PROPERTY);
+            boolean noToken = token == null || token.isEmpty() || token.equals("-");
+            out.add(new RemoteFilesystem(jail.pathOf(e.getKey()),
+                    "on".equals(p.get(Placeholders.PLACEHOLDER_PROPERTY)), vs, noToken ? null : token));
+        }
+        return out;
     }
 }

@@ -26,6 +26,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -48,7 +49,7 @@ public final class StdinServer {
     private final PrintStream err;
     private final BoxLog boxLog;
     private final Runnable received;
-    /** The forced command's {@code --restore-only}: HELLO, LIST and SEND only (a recovery key). */
+    /** The forced command's {@code --restore-only}: HELLO, LIST, LIST_DETAILED and SEND only (a recovery key). */
     private final boolean restoreOnly;
 
     public StdinServer(Config config, String clientId, Zfs zfs, InputStream in, OutputStream out) {
@@ -162,7 +163,7 @@ public final class StdinServer {
         Placeholders placeholders = new Placeholders(zfs, job.recv().placeholderEncryption());
         setUpJail(placeholders, session.jail().root());
         ReceiverHolds holds = new ReceiverHolds(zfs);
-        ListHandler list = new ListHandler(zfs, conversation);
+        ListHandler list = new ListHandler(zfs, conversation, Clock.systemUTC());
         ReceiveHandler receive = new ReceiveHandler(zfs, conversation, placeholders, holds, boxLog, received);
         DestroyHandler destroy = new DestroyHandler(zfs, conversation, holds, boxLog);
         SendHandler send = new SendHandler(zfs, conversation, boxLog);
@@ -175,6 +176,7 @@ public final class StdinServer {
             idle.expect("the rest of its " + t + " request", limits.streamTimeout());
             switch (t) {
                 case LIST -> list.handle(session);
+                case LIST_DETAILED -> list.handleDetailed(session);
                 case RECV -> {
                     ReceiveCommand cmd = request(ReceiveCommand.class);
                     if (restoreOnly) {
@@ -204,7 +206,7 @@ public final class StdinServer {
                     return;
                 }
                 default -> {
-                    ProtocolException e = reader.unexpected("LIST, RECV, RECV_SERIES, DESTROY, SEND or BYE");
+                    ProtocolException e = reader.unexpected("LIST, LIST_DETAILED, RECV, RECV_SERIES, DESTROY, SEND or BYE");
                     conversation.reply(new ErrorReply(ErrorCodes.PROTOCOL, e.getMessage(), ""));
                     throw e;
                 }
@@ -287,6 +289,7 @@ public final class StdinServer {
                 () -> caps.add(Wire.ZSTD_DATA));
         caps.add(Wire.SEND_PROPERTIES);
         caps.add(Wire.SNAPSHOT_SERIES);
+        caps.add(Wire.LIST_DETAILS);
         try {
             Capabilities c = zfs.capabilities();
             if (c.resumableReceive()) caps.add("resumable-receive");
