@@ -18,6 +18,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Records to JSON and back on jackson-core's streaming parser and generator. Jackson's databind did this
@@ -64,7 +65,7 @@ public final class RecordJson {
      * @param skipUnknown skip fields the record does not have, else refuse them
      * @throws IOException a {@link Mismatch} or jackson-core's own parse error, each with a message for people
      */
-    public static <T extends Record> T read(byte[] bytes, int offset, int length, Class<T> type, boolean skipUnknown)
+    public static <T extends Record> @Nullable T read(byte[] bytes, int offset, int length, Class<T> type, boolean skipUnknown)
             throws IOException {
         try (JsonParser p = FACTORY.createParser(bytes, offset, length)) {
             JsonToken first = p.nextToken();
@@ -92,7 +93,7 @@ public final class RecordJson {
         }
     }
 
-    private static Object readValue(JsonParser p, Type type, String where, boolean skipUnknown) throws IOException {
+    private static @Nullable Object readValue(JsonParser p, Type type, String where, boolean skipUnknown) throws IOException {
         Class<?> raw = type instanceof ParameterizedType pt ? (Class<?>) pt.getRawType() : (Class<?>) type;
         JsonToken t = p.currentToken();
         if (t == JsonToken.VALUE_NULL) {
@@ -276,8 +277,8 @@ public final class RecordJson {
             } catch (InvocationTargetException e) {
                 Throwable cause = e.getCause();
                 // A helpful NullPointerException names our code's variables, not the field: say what it means.
-                String why = cause instanceof NullPointerException || cause.getMessage() == null ? "a value is null"
-                        : cause.getMessage();
+                String message = cause == null ? null : cause.getMessage();
+                String why = cause instanceof NullPointerException || message == null ? "a value is null" : message;
                 throw new Mismatch("invalid " + constructor.getDeclaringClass().getSimpleName() + ": " + why);
             } catch (ReflectiveOperationException e) {
                 throw new IllegalStateException(e);

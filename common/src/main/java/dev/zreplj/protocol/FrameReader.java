@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads frames from one peer. The payload buffer is reused across frames, so the data path does not
@@ -15,7 +16,7 @@ public final class FrameReader {
     private final int maxControl;
     private final byte[] header = new byte[Wire.HEADER_LENGTH];
     private byte[] buffer = new byte[8192];
-    private FrameType type;
+    private @Nullable FrameType type;
     private int length;
 
     /**
@@ -44,7 +45,7 @@ public final class FrameReader {
     }
 
     /** Reads the next frame; null when the peer closed the connection cleanly between frames. */
-    public FrameType next() throws IOException {
+    public @Nullable FrameType next() throws IOException {
         int n = readFully(header, 0, header.length);
         if (n == 0) {
             type = null;
@@ -95,7 +96,7 @@ public final class FrameReader {
         return t;
     }
 
-    public FrameType type() {
+    public @Nullable FrameType type() {
         return type;
     }
 

@@ -1,6 +1,7 @@
 package dev.zreplj.protocol;
 
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The first frame each side sends. {@code protocol} and {@code software} keep their meaning in every
@@ -10,7 +11,7 @@ import java.util.List;
  * @param job the client's push job name (hold tags on the box carry it); null for none, and always null
  *            from the server
  */
-public record Hello(int protocol, String software, List<String> capabilities, String job) {
+public record Hello(int protocol, String software, List<String> capabilities, @Nullable String job) {
     public Hello {
         capabilities = List.copyOf(capabilities);
     }

@@ -1,5 +1,7 @@
 package dev.zreplj.protocol;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Ask the server to receive one stream into {@code <jail>/<path>}. Full when {@code fromGuid} is null.
  * The server checks the stream's own header against {@code toGuid}/{@code fromGuid}.
@@ -12,10 +14,10 @@ package dev.zreplj.protocol;
  * @param discardPartial the box first discards its partial receive of the target ({@code zfs recv -A}),
  *                       which the agent found stale
  */
-public record ReceiveCommand(String path, String snapshot, long toGuid, Long fromGuid, boolean rollback,
-                             boolean resumable, String resumeToken, boolean discardPartial) {
+public record ReceiveCommand(String path, String snapshot, long toGuid, @Nullable Long fromGuid, boolean rollback,
+                             boolean resumable, @Nullable String resumeToken, boolean discardPartial) {
     /** An ordinary stream: no resume, nothing to discard. */
-    public ReceiveCommand(String path, String snapshot, long toGuid, Long fromGuid, boolean rollback,
+    public ReceiveCommand(String path, String snapshot, long toGuid, @Nullable Long fromGuid, boolean rollback,
                           boolean resumable) {
         this(path, snapshot, toGuid, fromGuid, rollback, resumable, null, false);
     }

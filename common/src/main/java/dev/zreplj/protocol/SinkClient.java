@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The agent's side of the protocol on one channel (one stdinserver process). Requests are strictly
@@ -23,10 +24,10 @@ public final class SinkClient implements AutoCloseable {
     private final FrameWriter writer;
     private final Runnable abortTransport;
     private final boolean compress;
-    private StreamCompressor compressor;
+    private @Nullable StreamCompressor compressor;
     private volatile boolean aborted;
-    private Hello serverHello;
-    private byte[] dataBuffer;
+    private @Nullable Hello serverHello;
+    private byte @Nullable [] dataBuffer;
     private boolean closed;
 
     /** Aborting closes both streams; a transport whose blocked calls that does not wake passes its own abort. */
@@ -64,7 +65,7 @@ public final class SinkClient implements AutoCloseable {
      * job's name: the box names its hold on the last received snapshot after it (refused by the box
      * unless it is a valid dataset name component); null for none.
      */
-    public void handshake(String job) throws IOException {
+    public void handshake(@Nullable String job) throws IOException {
         IOException sendFailure = null;
         try {
             writer.writeMagic();
@@ -114,8 +115,7 @@ public final class SinkClient implements AutoCloseable {
 
     /** The server's HELLO: its software version and capabilities. */
     public Hello serverHello() {
-        requireHandshake();
-        return serverHello;
+        return requireHandshake();
     }
 
     /** Every filesystem in the client's jail (placeholders included) with its versions. */
@@ -171,12 +171,15 @@ public final class SinkClient implements AutoCloseable {
     private ReceiveResult receive(FrameType frame, Record request, InputStream stream) throws IOException {
         ReceiveCommand command = request instanceof ReceiveSeries series ? series.command() : (ReceiveCommand) request;
         requireHandshake();
-        if (dataBuffer == null) {
-            dataBuffer = FrameWriter.newDataBuffer();
+        byte[] buffer = dataBuffer;
+        if (buffer == null) {
+            buffer = FrameWriter.newDataBuffer();
+            dataBuffer = buffer;
         }
+        StreamCompressor zstd = compressor;
         IOException sourceFailure = null;
-        long raw0 = compressor == null ? 0 : compressor.rawBytes();
-        long wire0 = compressor == null ? 0 : compressor.wireBytes();
+        long raw0 = zstd == null ? 0 : zstd.rawBytes();
+        long wire0 = zstd == null ? 0 : zstd.wireBytes();
         try {
             writer.control(frame, request);
             boolean more = true;
@@ -184,17 +187,17 @@ public final class SinkClient implements AutoCloseable {
             while (more && in.available() == 0) {
                 int n;
                 try {
-                    n = fill(stream, dataBuffer);
+                    n = fill(stream, buffer);
                 } catch (IOException e) {
                     sourceFailure = e;
                     break;
                 }
                 if (n > 0) {
-                    int z = compressor == null ? -1 : compressor.compress(dataBuffer, n);
-                    if (z >= 0) {
-                        writer.zdata(compressor.buffer(), z);
+                    int z = zstd == null ? -1 : zstd.compress(buffer, n);
+                    if (zstd != null && z >= 0) {
+                        writer.zdata(zstd.buffer(), z);
                     } else {
-                        writer.data(dataBuffer, n);
+                        writer.data(buffer, n);
                     }
                 }
                 more = n == Wire.MAX_DATA;
@@ -226,9 +229,9 @@ public final class SinkClient implements AutoCloseable {
         if (sourceFailure != null) {
             throw sourceFailure;
         }
-        if (compressor != null && log.isDebugEnabled()) {
+        if (zstd != null && log.isDebugEnabled()) {
             log.debug("{}@{}: {} stream bytes went as {} (zstd where it paid)", command.path(), command.snapshot(),
-                    compressor.rawBytes() - raw0, compressor.wireBytes() - wire0);
+                    zstd.rawBytes() - raw0, zstd.wireBytes() - wire0);
         }
         return result;
     }
@@ -268,10 +271,10 @@ public final class SinkClient implements AutoCloseable {
      * that failure is thrown.
      */
     public SendResult send(SendCommand command, OutputStream sink) throws IOException {
-        requireHandshake();
-        if (!serverHello.capabilities().contains(Wire.RESTORE)) {
+        Hello server = requireHandshake();
+        if (!server.capabilities().contains(Wire.RESTORE)) {
             throw new RemoteException(ErrorCodes.FORBIDDEN, "the backup box does not offer restores: its zreplj is"
-                    + " older (no 'restore' capability, zreplj " + serverHello.software() + ") or its sink job has"
+                    + " older (no 'restore' capability, zreplj " + server.software() + ") or its sink job has"
                     + " serve.restore: false", "");
         }
         writer.control(FrameType.SEND, command);
@@ -325,7 +328,7 @@ public final class SinkClient implements AutoCloseable {
         writer.flush();
     }
 
-    private RemoteException tryReadError() {
+    private @Nullable RemoteException tryReadError() {
         try {
             FrameType t = reader.next();
             return t == FrameType.ERROR ? reader.json(ErrorReply.class).toException() : null;
@@ -334,13 +337,16 @@ public final class SinkClient implements AutoCloseable {
         }
     }
 
-    private void requireHandshake() {
-        if (serverHello == null) {
+    /** The server's HELLO, once the handshake succeeded and while the channel is open. */
+    private Hello requireHandshake() {
+        Hello hello = serverHello;
+        if (hello == null) {
             throw new IllegalStateException("handshake() has not succeeded on this channel");
         }
         if (closed) {
             throw new IllegalStateException("this channel is closed");
         }
+        return hello;
     }
 
     private static void closeQuietly(InputStream in, OutputStream out) {

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /** The grid rule's bucketing: which of the matching snapshots a grid keeps. */
 final class GridFit {
@@ -22,7 +23,7 @@ final class GridFit {
      * @return the kept indices
      */
     static List<Integer> keep(List<KeepRule.GridInterval> intervals, List<PruneCandidate> candidates,
-                              List<Integer> matching, Instant clock) {
+                              List<Integer> matching, @Nullable Instant clock) {
         if (matching.isEmpty()) {
             return List.of();
         }

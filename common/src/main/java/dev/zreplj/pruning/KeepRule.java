@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One rule of a {@code keep_sender} / {@code keep_receiver} list, with zrepl's semantics (DESIGN.md,
@@ -13,7 +14,7 @@ import java.util.regex.Pattern;
 public sealed interface KeepRule {
 
     /** Keeps the {@code count} newest snapshots (by creation) whose name matches {@code regex} (null: all). */
-    record LastN(int count, Pattern regex) implements KeepRule {
+    record LastN(int count, @Nullable Pattern regex) implements KeepRule {
         public LastN {
             if (count < 1) {
                 throw new IllegalArgumentException("last_n count must be positive, got " + count);

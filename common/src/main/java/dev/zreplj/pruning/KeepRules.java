@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Applies a keep-rule list to the snapshots of one filesystem, with zrepl's semantics (docs/pruning.md).
@@ -40,7 +41,7 @@ public final class KeepRules {
      * Like {@link #keep(List, List)}, but a grid's "now" is {@code now}, not the newest matching
      * snapshot's creation: the backup box's floor, where creation times come from the client.
      */
-    public static List<Boolean> keep(List<KeepRule> rules, List<PruneCandidate> candidates, Instant now) {
+    public static List<Boolean> keep(List<KeepRule> rules, List<PruneCandidate> candidates, @Nullable Instant now) {
         requireUniqueNames(candidates);
         if (rules.isEmpty()) {
             return candidates.stream().map(c -> Boolean.TRUE).toList();
@@ -134,7 +135,7 @@ public final class KeepRules {
     }
 
     /** Indices into {@code candidates} of those the one rule keeps. */
-    static List<Integer> keptBy(KeepRule rule, List<PruneCandidate> candidates, Instant now) {
+    static List<Integer> keptBy(KeepRule rule, List<PruneCandidate> candidates, @Nullable Instant now) {
         if (rule instanceof KeepRule.LastN lastN) {
             return lastN(lastN, candidates);
         } else if (rule instanceof KeepRule.Regex regex) {

@@ -2,6 +2,7 @@ package dev.zreplj.zfs;
 
 import java.util.EnumSet;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One {@code zfs send}: full when {@code from} is null, incremental ({@code -i}) otherwise; {@code from}
@@ -10,7 +11,7 @@ import java.util.Set;
  * resume token the other fields are ignored ({@code zfs send -t}): the token carries the flags of the send
  * it resumes.
  */
-public record SendRequest(ZfsVersion from, ZfsVersion to, boolean raw, String resumeToken, Set<SendFlag> flags,
+public record SendRequest(@Nullable ZfsVersion from, ZfsVersion to, boolean raw, @Nullable String resumeToken, Set<SendFlag> flags,
                           boolean intermediates) {
     public SendRequest {
         flags = flags.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(flags));
@@ -19,11 +20,11 @@ public record SendRequest(ZfsVersion from, ZfsVersion to, boolean raw, String re
         }
     }
 
-    public SendRequest(ZfsVersion from, ZfsVersion to, boolean raw, String resumeToken, Set<SendFlag> flags) {
+    public SendRequest(@Nullable ZfsVersion from, ZfsVersion to, boolean raw, @Nullable String resumeToken, Set<SendFlag> flags) {
         this(from, to, raw, resumeToken, flags, false);
     }
 
-    public SendRequest(ZfsVersion from, ZfsVersion to, boolean raw, String resumeToken) {
+    public SendRequest(@Nullable ZfsVersion from, ZfsVersion to, boolean raw, @Nullable String resumeToken) {
         this(from, to, raw, resumeToken, Set.of());
     }
 

@@ -20,6 +20,7 @@ import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The one place that runs {@code zfs}: always with an argument array (never a shell), always with
@@ -43,7 +44,7 @@ public final class Zfs implements SourceZfs {
 
     private final Path binary;
     private final AtomicLong invocations = new AtomicLong();
-    private volatile Probe probe;
+    private volatile @Nullable Probe probe;
 
     private record Probe(Capabilities capabilities, boolean getHasTypes) {
     }
@@ -647,7 +648,7 @@ public final class Zfs implements SourceZfs {
     }
 
     /** stdout, or null when zfs says the dataset does not exist. */
-    private String runOrMissing(List<String> args) throws ZfsException {
+    private @Nullable String runOrMissing(List<String> args) throws ZfsException {
         Result r = runAny(args);
         if (r.exit() == 0) return r.stdout();
         if (ZfsOutput.isMissingDataset(r.stderr())) return null;

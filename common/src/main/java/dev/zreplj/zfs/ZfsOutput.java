@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Parsers for the tab-separated output of {@code zfs list -H} and {@code zfs get -H}. Defensive: a line
@@ -92,12 +93,15 @@ final class ZfsOutput {
         for (Map.Entry<String, Map<String, String>> e : byName.entrySet()) {
             Map<String, String> p = e.getValue();
             String described = e.getKey() + " " + p;
+            List<String> values = new ArrayList<>();
             for (String property : VERSION_PROPERTIES) {
-                if (!p.containsKey(property)) {
+                String value = p.get(property);
+                if (value == null) {
                     throw unparsable(described, "no " + property + " for " + e.getKey());
                 }
+                values.add(value);
             }
-            rows.add(row(described, e.getKey(), p.get("guid"), p.get("createtxg"), p.get("creation")));
+            rows.add(row(described, e.getKey(), values.get(0), values.get(1), values.get(2)));
         }
         return assemble(rows, refused);
     }
@@ -265,7 +269,7 @@ final class ZfsOutput {
         return out;
     }
 
-    private static DatasetName datasetName(String name, Consumer<String> refused) {
+    private static @Nullable DatasetName datasetName(String name, Consumer<String> refused) {
         try {
             return DatasetName.of(name);
         } catch (InvalidNameException e) {

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads capabilities from what {@code zfs} prints without touching any dataset: its usage text (every
@@ -88,7 +89,7 @@ final class ZfsUsage {
      * @param versionOutput what {@code zfs version} printed, null when it failed (zfs-fuse has none)
      * @param fallbackVersion the name to report when there is no {@code zfs version}
      */
-    Capabilities capabilities(String holdsOutput, String versionOutput, String fallbackVersion) {
+    Capabilities capabilities(String holdsOutput, @Nullable String versionOutput, String fallbackVersion) {
         Set<Character> recv = flags("receive");
         Set<Character> send = flags("send");
         String version = versionOutput == null || versionOutput.isBlank() ? fallbackVersion : firstLine(versionOutput);

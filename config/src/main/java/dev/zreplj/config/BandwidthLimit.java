@@ -2,6 +2,7 @@ package dev.zreplj.config;
 
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -57,7 +58,8 @@ public record BandwidthLimit(long maxBytesPerSecond, long bucketCapacityBytes) {
             }
             return n / 8;
         }
-        double bits = n * PREFIX.get(m.group(3)) * (m.group(4).equals("B") ? 8 : 1);
+        // RATE admits only the prefixes PREFIX has.
+        double bits = n * Objects.requireNonNull(PREFIX.get(m.group(3))) * (m.group(4).equals("B") ? 8 : 1);
         return bits / 8;
     }
 

@@ -21,7 +21,9 @@ final class ConfigInclude {
 
     static List<ConfigLoader.JobNode> jobs(YamlMapping top, Path configFile) throws ConfigException {
         YamlSource src = top.source();
-        Path base = configFile.toAbsolutePath().getParent();
+        Path absolute = configFile.toAbsolutePath();
+        // Only a root has no parent, and a root is no config file: its read fails with a clear message.
+        Path base = absolute.getParent() != null ? absolute.getParent() : absolute;
         List<ConfigLoader.JobNode> jobs = new ArrayList<>();
         for (Node entry : src.sequence(top.require("include"), "'include'")) {
             for (Path file : files(src, entry, base)) {

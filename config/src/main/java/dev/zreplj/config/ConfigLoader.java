@@ -82,7 +82,7 @@ public final class ConfigLoader {
             String message = "YAML syntax: " + YamlSyntax.explain(problem, e.getContext());
             throw mark == null ? new ConfigException(src.file() + ": " + message) : src.error(mark, message);
         } catch (YAMLException e) {
-            throw new ConfigException(src.file() + ": YAML syntax: " + e.getMessage().replace('\n', ' '));
+            throw new ConfigException(src.file() + ": YAML syntax: " + message(e).replace('\n', ' '));
         }
     }
 
@@ -367,13 +367,13 @@ public final class ConfigLoader {
         try {
             SnapshotNaming.of(prefix, format);
         } catch (IllegalArgumentException e) {
-            throw src.error(s.get(formatKey).orElse(prefixNode), e.getMessage());
+            throw src.error(s.get(formatKey).orElse(prefixNode), message(e));
         }
         if (s.has("timestamp_location")) {
             try {
                 SnapshotNaming.of(prefix, format, location);
             } catch (IllegalArgumentException e) {
-                throw src.error(s.require("timestamp_location"), e.getMessage());
+                throw src.error(s.require("timestamp_location"), message(e));
             }
         }
         int maxUnreplicated = s.has("max_unreplicated")
@@ -386,7 +386,7 @@ public final class ConfigLoader {
         try {
             CronSchedule.parse(cron);
         } catch (IllegalArgumentException e) {
-            throw src.error(s.require("cron"), e.getMessage());
+            throw src.error(s.require("cron"), message(e));
         }
         return new Snapshotting(Snapshotting.Type.CRON, prefix, null, cron, format, location, maxUnreplicated, hooks);
     }
@@ -690,7 +690,7 @@ public final class ConfigLoader {
         try {
             DatasetName.validateComponent(value, what);
         } catch (InvalidNameException e) {
-            throw src.error(node, e.getMessage());
+            throw src.error(node, message(e));
         }
     }
 
@@ -700,7 +700,7 @@ public final class ConfigLoader {
         try {
             DatasetName.validateIdentifier(value, what);
         } catch (InvalidNameException e) {
-            throw src.error(node, e.getMessage());
+            throw src.error(node, message(e));
         }
     }
 
@@ -744,5 +744,11 @@ public final class ConfigLoader {
             // reported below like any other unusable path
         }
         throw m.source().error(m.require(key), m.label(key) + " must be an absolute path, not '" + text + "'");
+    }
+
+    /** The exception's message for a config error; a library's exception may carry none. */
+    private static String message(Exception e) {
+        String m = e.getMessage();
+        return m != null ? m : e.getClass().getSimpleName();
     }
 }

@@ -2,6 +2,7 @@ package dev.zreplj.config;
 
 import java.nio.file.Path;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * zreplj's own global settings ({@code global.zreplj}) and zrepl's {@code global.monitoring}; zrepl's
@@ -14,7 +15,7 @@ import java.util.List;
  *                       Prometheus metrics for node_exporter's textfile collector; null: not written
  * @param monitoring     zrepl's {@code global.monitoring} Prometheus endpoints, served by {@code agent run}
  */
-public record Global(Path stateDir, Path zfsBinary, StatusThresholds status, Path metricsTextfile,
+public record Global(Path stateDir, @Nullable Path zfsBinary, StatusThresholds status, @Nullable Path metricsTextfile,
                      List<PrometheusListener> monitoring) {
     public static final Path DEFAULT_STATE_DIR = Path.of("/var/lib/zreplj");
 
@@ -22,11 +23,11 @@ public record Global(Path stateDir, Path zfsBinary, StatusThresholds status, Pat
         monitoring = List.copyOf(monitoring);
     }
 
-    public Global(Path stateDir, Path zfsBinary, StatusThresholds status) {
+    public Global(Path stateDir, @Nullable Path zfsBinary, StatusThresholds status) {
         this(stateDir, zfsBinary, status, null, List.of());
     }
 
-    public Global(Path stateDir, Path zfsBinary) {
+    public Global(Path stateDir, @Nullable Path zfsBinary) {
         this(stateDir, zfsBinary, StatusThresholds.DEFAULTS);
     }
 

@@ -1,5 +1,7 @@
 package dev.zreplj.config;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * One entry of zrepl's {@code global.monitoring: [{type: prometheus, listen: ..., listen_freebind: ...}]}.
  *
@@ -7,5 +9,5 @@ package dev.zreplj.config;
  * @param port           the TCP port
  * @param listen         the {@code listen} value as written, for messages
  */
-public record PrometheusListener(String host, int port, String listen) {
+public record PrometheusListener(@Nullable String host, int port, String listen) {
 }

@@ -7,6 +7,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Names snapshots {@code prefix + timestamp} exactly as zrepl does. The timestamp format is one of zrepl's
@@ -26,10 +27,10 @@ public final class SnapshotNaming {
 
     private final String prefix;
     private final String format;
-    private final GoTimeLayout layout;
+    private final @Nullable GoTimeLayout layout;
     private final ZoneId zone;
 
-    private SnapshotNaming(String prefix, String format, GoTimeLayout layout, ZoneId zone) {
+    private SnapshotNaming(String prefix, String format, @Nullable GoTimeLayout layout, ZoneId zone) {
         this.prefix = prefix;
         this.format = format;
         this.layout = layout;

@@ -2,6 +2,7 @@ package dev.zreplj.config;
 
 import java.time.Duration;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * @param interval        for {@link Type#PERIODIC}
@@ -12,8 +13,9 @@ import java.util.List;
  *                        the job's snapshots newer than its replication cursor
  * @param hooks           zrepl's {@code hooks}, in config order
  */
-public record Snapshotting(Type type, String prefix, Duration interval, String cron, String timestampFormat,
-                           String timestampLocation, int maxUnreplicated, List<SnapshotHook> hooks) {
+public record Snapshotting(Type type, @Nullable String prefix, @Nullable Duration interval, @Nullable String cron,
+                           @Nullable String timestampFormat, String timestampLocation, int maxUnreplicated,
+                           List<SnapshotHook> hooks) {
     /** Weeks of 10-minute snapshots, days of minutely ones: far beyond a normal outage, long before a full pool. */
     public static final int DEFAULT_MAX_UNREPLICATED = 500;
 
@@ -27,24 +29,28 @@ public record Snapshotting(Type type, String prefix, Duration interval, String c
     }
 
     /** In UTC. */
-    public Snapshotting(Type type, String prefix, Duration interval, String cron, String timestampFormat,
-                        int maxUnreplicated, List<SnapshotHook> hooks) {
+    public Snapshotting(Type type, @Nullable String prefix, @Nullable Duration interval, @Nullable String cron,
+                        @Nullable String timestampFormat, int maxUnreplicated, List<SnapshotHook> hooks) {
         this(type, prefix, interval, cron, timestampFormat, SnapshotNaming.DEFAULT_LOCATION, maxUnreplicated, hooks);
     }
 
     /** In UTC, without hooks. */
-    public Snapshotting(Type type, String prefix, Duration interval, String cron, String timestampFormat,
-                        int maxUnreplicated) {
+    public Snapshotting(Type type, @Nullable String prefix, @Nullable Duration interval, @Nullable String cron,
+                        @Nullable String timestampFormat, int maxUnreplicated) {
         this(type, prefix, interval, cron, timestampFormat, maxUnreplicated, List.of());
     }
 
     /** How this job names its snapshots; manual snapshotting names none. */
     public SnapshotNaming naming() {
+        if (prefix == null || timestampFormat == null) {
+            throw new IllegalStateException("manual snapshotting names no snapshots");
+        }
         return SnapshotNaming.of(prefix, timestampFormat, timestampLocation);
     }
 
     /** With the default backlog cap, without hooks. */
-    public Snapshotting(Type type, String prefix, Duration interval, String cron, String timestampFormat) {
+    public Snapshotting(Type type, @Nullable String prefix, @Nullable Duration interval, @Nullable String cron,
+                        @Nullable String timestampFormat) {
         this(type, prefix, interval, cron, timestampFormat, DEFAULT_MAX_UNREPLICATED);
     }
 }

@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
@@ -91,7 +92,7 @@ final class YamlMapping {
 
     /** The key's own node (for errors about the key rather than its value). */
     Node keyNode(String key) {
-        return entries.get(key).getKeyNode();
+        return Objects.requireNonNull(entries.get(key), key).getKeyNode();
     }
 
     String string(String key) throws ConfigException {
