@@ -138,8 +138,7 @@ public final class SinkClient implements AutoCloseable {
      * box does not offer {@link Wire#LIST_DETAILS} (an older zreplj): then only {@link #listFilesystems} works.
      */
     public Optional<DetailedListing> listDetailed() throws IOException {
-        requireHandshake();
-        if (!serverHello.capabilities().contains(Wire.LIST_DETAILS)) {
+        if (!requireHandshake().capabilities().contains(Wire.LIST_DETAILS)) {
             return Optional.empty();
         }
         writer.empty(FrameType.LIST_DETAILED);
