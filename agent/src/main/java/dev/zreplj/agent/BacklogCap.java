@@ -14,22 +14,26 @@ import java.util.Optional;
  * {@code max_unreplicated} of the job's snapshots newer than its cursor (all of them without one).
  */
 public final class BacklogCap {
-    private BacklogCap() {
-    }
+    private BacklogCap() {}
 
     /**
      * @param cursors per filesystem, the replication cursor if there is one
      * @return the warning for the summary when the cap is reached on some filesystem, else empty
      */
-    public static Optional<String> check(Snapshotting snapshotting, List<DatasetName> selected,
-                                         Map<DatasetName, List<ZfsVersion>> versions,
-                                         Map<DatasetName, Optional<ZfsVersion>> cursors) {
+    public static Optional<String> check(
+            Snapshotting snapshotting,
+            List<DatasetName> selected,
+            Map<DatasetName, List<ZfsVersion>> versions,
+            Map<DatasetName, Optional<ZfsVersion>> cursors) {
         DatasetName worst = null;
         long worstCount = -1;
         for (DatasetName fs : selected) {
-            long after = cursors.getOrDefault(fs, Optional.empty()).map(ZfsVersion::createtxg).orElse(Long.MIN_VALUE);
+            long after = cursors.getOrDefault(fs, Optional.empty())
+                    .map(ZfsVersion::createtxg)
+                    .orElse(Long.MIN_VALUE);
             long count = versions.getOrDefault(fs, List.of()).stream()
-                    .filter(v -> v.type() == VersionType.SNAPSHOT && v.name().startsWith(snapshotting.prefix())
+                    .filter(v -> v.type() == VersionType.SNAPSHOT
+                            && v.name().startsWith(snapshotting.prefix())
                             && v.createtxg() > after)
                     .count();
             if (count > worstCount) {

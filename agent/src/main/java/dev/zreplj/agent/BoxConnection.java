@@ -31,9 +31,11 @@ public final class BoxConnection implements Box {
     private final Watchdog watchdog;
     /** Compress streams for a box that offers it, unless zstd's native library cannot load here. */
     private final boolean compress;
+
     private SshTransport ssh;
     /** Opened before the pass needed it (EarlyConnect), not yet handshaken; null once used or when none was. */
     private SshChannel opened;
+
     private final List<SshChannel> channels = new ArrayList<>();
     private final List<SinkChannel> clients = new ArrayList<>();
 
@@ -100,10 +102,13 @@ public final class BoxConnection implements Box {
             channels.add(channel);
             SinkClient client = new SinkClient(channel.stdout(), channel.stdin(), channel::abort, compress);
             try {
-                watchdog.guard("HELLO", () -> {
-                    client.handshake(job.name());
-                    return client;
-                }, client::abort);
+                watchdog.guard(
+                        "HELLO",
+                        () -> {
+                            client.handshake(job.name());
+                            return client;
+                        },
+                        client::abort);
             } catch (RemoteException e) {
                 throw e; // the box spoke and said why
             } catch (IOException e) {

@@ -22,8 +22,7 @@ final class EarlyConnect {
      * The session and its first channel; the channel null when it could not be opened (the pass opens one
      * itself and reports why that fails).
      */
-    record Connected(SshTransport ssh, SshChannel channel) {
-    }
+    record Connected(SshTransport ssh, SshChannel channel) {}
 
     private final CompletableFuture<Connected> connecting;
     private boolean taken;
@@ -34,22 +33,24 @@ final class EarlyConnect {
 
     static EarlyConnect start(Connect connect) {
         CompletableFuture<Connected> connecting = new CompletableFuture<>();
-        Thread t = new Thread(() -> {
-            SshTransport ssh;
-            try {
-                ssh = SshTransport.connect(connect);
-            } catch (TransportException | RuntimeException e) {
-                connecting.completeExceptionally(e);
-                return;
-            }
-            SshChannel channel;
-            try {
-                channel = ssh.openChannel(BoxConnection.REMOTE_COMMAND);
-            } catch (TransportException | RuntimeException e) {
-                channel = null;
-            }
-            connecting.complete(new Connected(ssh, channel));
-        }, "ssh-connect");
+        Thread t = new Thread(
+                () -> {
+                    SshTransport ssh;
+                    try {
+                        ssh = SshTransport.connect(connect);
+                    } catch (TransportException | RuntimeException e) {
+                        connecting.completeExceptionally(e);
+                        return;
+                    }
+                    SshChannel channel;
+                    try {
+                        channel = ssh.openChannel(BoxConnection.REMOTE_COMMAND);
+                    } catch (TransportException | RuntimeException e) {
+                        channel = null;
+                    }
+                    connecting.complete(new Connected(ssh, channel));
+                },
+                "ssh-connect");
         t.setDaemon(true);
         t.start();
         return new EarlyConnect(connecting);

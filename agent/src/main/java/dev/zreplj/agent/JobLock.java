@@ -61,8 +61,8 @@ public final class JobLock implements AutoCloseable {
 
     private static FileChannel lockOne(Path file, String job) throws IOException, HeldException {
         Files.createDirectories(file.getParent());
-        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
+        FileChannel channel =
+                FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
             FileLock lock;
             try {
@@ -77,12 +77,17 @@ public final class JobLock implements AutoCloseable {
                         + "; it holds " + file + ". Wait for it to finish, or stop that process");
             }
             OptionalLong previous = pid(channel);
-            if (previous.isPresent() && previous.getAsLong() != ProcessHandle.current().pid()) {
-                log.info("job {}: taking over {} from pid {}, which is no longer running", job, file,
+            if (previous.isPresent()
+                    && previous.getAsLong() != ProcessHandle.current().pid()) {
+                log.info(
+                        "job {}: taking over {} from pid {}, which is no longer running",
+                        job,
+                        file,
                         previous.getAsLong());
             }
             channel.truncate(0);
-            channel.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
+            channel.write(
+                    ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
             channel.force(false);
             return channel;
         } catch (IOException | HeldException | RuntimeException e) {
@@ -103,7 +108,10 @@ public final class JobLock implements AutoCloseable {
     }
 
     private static String commandOf(long pid) {
-        return ProcessHandle.of(pid).flatMap(h -> h.info().commandLine()).map(c -> ", " + abbreviate(c)).orElse("");
+        return ProcessHandle.of(pid)
+                .flatMap(h -> h.info().commandLine())
+                .map(c -> ", " + abbreviate(c))
+                .orElse("");
     }
 
     private static String abbreviate(String commandLine) {

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.zreplj.replication.FilesystemResult;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -31,14 +31,27 @@ public final class JobStatusStore {
      * (a pass that failed as a whole, a file from an older zreplj). {@code lastSnapshot}: when a pass last
      * took a snapshot of the filesystem, null when none has (manual snapshotting, an older file).
      */
-    public record FilesystemStatus(String filesystem, String outcome, String message, long lastAttempt,
-                                   long lastSuccess, Long bytes, Long estimatedBytes, Long lastSnapshot) {
+    public record FilesystemStatus(
+            String filesystem,
+            String outcome,
+            String message,
+            long lastAttempt,
+            long lastSuccess,
+            Long bytes,
+            Long estimatedBytes,
+            Long lastSnapshot) {
         public FilesystemStatus(String filesystem, String outcome, String message, long lastAttempt, long lastSuccess) {
             this(filesystem, outcome, message, lastAttempt, lastSuccess, null, null, null);
         }
 
-        public FilesystemStatus(String filesystem, String outcome, String message, long lastAttempt,
-                                long lastSuccess, Long bytes, Long estimatedBytes) {
+        public FilesystemStatus(
+                String filesystem,
+                String outcome,
+                String message,
+                long lastAttempt,
+                long lastSuccess,
+                Long bytes,
+                Long estimatedBytes) {
             this(filesystem, outcome, message, lastAttempt, lastSuccess, bytes, estimatedBytes, null);
         }
 
@@ -51,8 +64,8 @@ public final class JobStatusStore {
      * {@code stageFailures}: one line per stage of the last pass that failed (snapshot, connect, replicate,
      * prune, an unexpected error); empty when none did, and in files from an older zreplj.
      */
-    public record JobStatus(String job, long lastRun, String error, List<FilesystemStatus> filesystems,
-                            List<String> stageFailures) {
+    public record JobStatus(
+            String job, long lastRun, String error, List<FilesystemStatus> filesystems, List<String> stageFailures) {
         public JobStatus {
             filesystems = filesystems == null ? List.of() : List.copyOf(filesystems);
             stageFailures = stageFailures == null ? List.of() : List.copyOf(stageFailures);
@@ -60,7 +73,9 @@ public final class JobStatusStore {
 
         /** The last pass failed at some stage, as a whole, or for one of its filesystems. */
         public boolean failed() {
-            return error != null || !stageFailures.isEmpty() || filesystems.stream().anyMatch(FilesystemStatus::failed);
+            return error != null
+                    || !stageFailures.isEmpty()
+                    || filesystems.stream().anyMatch(FilesystemStatus::failed);
         }
     }
 
@@ -82,14 +97,28 @@ public final class JobStatusStore {
         for (FilesystemResult fs : result.filesystems()) {
             FilesystemStatus before = previous.remove(fs.filesystem().value());
             long lastSuccess = !fs.failed() ? time : before == null ? 0 : before.lastSuccess();
-            filesystems.add(new FilesystemStatus(fs.filesystem().value(), fs.outcome().name(), fs.summaryLine(), time,
-                    lastSuccess, fs.bytes(), fs.estimatedBytes(), lastSnapshot(result, time, before)));
+            filesystems.add(new FilesystemStatus(
+                    fs.filesystem().value(),
+                    fs.outcome().name(),
+                    fs.summaryLine(),
+                    time,
+                    lastSuccess,
+                    fs.bytes(),
+                    fs.estimatedBytes(),
+                    lastSnapshot(result, time, before)));
         }
         if (result.error() != null) {
             // The pass failed as a whole: every filesystem keeps its history, marked with this attempt.
             for (FilesystemStatus before : previous.values()) {
-                filesystems.add(new FilesystemStatus(before.filesystem(), "FAILED", result.error(), time,
-                        before.lastSuccess(), null, null, lastSnapshot(result, time, before)));
+                filesystems.add(new FilesystemStatus(
+                        before.filesystem(),
+                        "FAILED",
+                        result.error(),
+                        time,
+                        before.lastSuccess(),
+                        null,
+                        null,
+                        lastSnapshot(result, time, before)));
             }
         }
         filesystems.sort((a, b) -> a.filesystem().compareTo(b.filesystem()));
@@ -110,14 +139,19 @@ public final class JobStatusStore {
             return Optional.empty();
         } catch (AccessDeniedException e) {
             // A monitoring user that cannot read the state directory must not be told the job never ran.
-            throw new IOException(file + ": permission denied; run 'zreplj status' as the user the agent runs as"
-                    + " (root), e.g. through sudo from the monitoring system", e);
+            throw new IOException(
+                    file + ": permission denied; run 'zreplj status' as the user the agent runs as"
+                            + " (root), e.g. through sudo from the monitoring system",
+                    e);
         }
         try {
             return Optional.of(JSON.readValue(bytes, JobStatus.class));
         } catch (IOException e) {
-            throw new IOException(file + ": unreadable status file (" + e.getMessage().lines().findFirst().orElse("")
-                    + "); delete it, the next run writes a new one", e);
+            throw new IOException(
+                    file + ": unreadable status file ("
+                            + e.getMessage().lines().findFirst().orElse("")
+                            + "); delete it, the next run writes a new one",
+                    e);
         }
     }
 
@@ -127,7 +161,8 @@ public final class JobStatusStore {
         try {
             JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), status);
             try {
-                Files.move(tmp, file(status.job()), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(
+                        tmp, file(status.job()), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, file(status.job()), StandardCopyOption.REPLACE_EXISTING);
             }

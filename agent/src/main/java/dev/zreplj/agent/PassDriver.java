@@ -60,8 +60,8 @@ public final class PassDriver {
     }
 
     private static String connecting(PushJob job) {
-        return "job " + job.name() + ": connecting to " + job.connect().user() + "@" + job.connect().host() + ":"
-                + job.connect().port();
+        return "job " + job.name() + ": connecting to " + job.connect().user() + "@"
+                + job.connect().host() + ":" + job.connect().port();
     }
 
     /**
@@ -87,12 +87,13 @@ public final class PassDriver {
         private final List<String> stageFailures = new ArrayList<>();
         private Optional<String> taken = Optional.empty();
 
-        PushPass.Result run(boolean forceSnapshot, boolean onlyAfterSnapshot) throws ZfsException, InterruptedException {
+        PushPass.Result run(boolean forceSnapshot, boolean onlyAfterSnapshot)
+                throws ZfsException, InterruptedException {
             // The session is being opened beside the listing from this moment on (EarlyConnect), unless
             // agent run's idle pass connects only after a snapshot.
             progress.phase(onlyAfterSnapshot ? "job " + job.name() + ": listing filesystems" : connecting(job));
-            SenderListing listing = SenderListing.load(zfs, job.filesystems(),
-                    ReplicationCursor.listedProperty(zfs, job.name()));
+            SenderListing listing =
+                    SenderListing.load(zfs, job.filesystems(), ReplicationCursor.listedProperty(zfs, job.name()));
             List<DatasetName> selected = listing.selected();
             if (selected.isEmpty()) {
                 return failed("the filesystems filter selects no filesystem (check it with 'zreplj test filesystems"
@@ -114,9 +115,16 @@ public final class PassDriver {
                     log.warn("job {}: no session with the backup box: {}", job.name(), e.getMessage());
                     stageFailures.add("connect: no session with the backup box: " + e.getMessage());
                     // Without the box the sender is still pruned: its guard is the local cursor.
-                    return result(e.getMessage(), List.of(),
-                            prune(listing, cursor, List.of(), "no session with the backup box: " + e.getMessage(), null,
-                            null));
+                    return result(
+                            e.getMessage(),
+                            List.of(),
+                            prune(
+                                    listing,
+                                    cursor,
+                                    List.of(),
+                                    "no session with the backup box: " + e.getMessage(),
+                                    null,
+                                    null));
                 }
                 try (box) {
                     return replicateAndPrune(box, watchdog, listing, cursor);
@@ -124,8 +132,12 @@ public final class PassDriver {
             }
         }
 
-        private void snapshot(List<DatasetName> selected, Map<DatasetName, List<ZfsVersion>> versions,
-                              ReplicationCursor cursor, boolean force) throws InterruptedException {
+        private void snapshot(
+                List<DatasetName> selected,
+                Map<DatasetName, List<ZfsVersion>> versions,
+                ReplicationCursor cursor,
+                boolean force)
+                throws InterruptedException {
             if (job.snapshotting().type() != Snapshotting.Type.MANUAL) {
                 Map<DatasetName, Optional<ZfsVersion>> cursors = new LinkedHashMap<>();
                 for (DatasetName fs : selected) {
@@ -153,13 +165,15 @@ public final class PassDriver {
             }
         }
 
-        private PushPass.Result replicateAndPrune(Box box, Watchdog watchdog, SenderListing listing,
-                                                  ReplicationCursor cursor) throws InterruptedException {
+        private PushPass.Result replicateAndPrune(
+                Box box, Watchdog watchdog, SenderListing listing, ReplicationCursor cursor)
+                throws InterruptedException {
             List<DatasetName> selected = listing.selected();
             Map<DatasetName, List<ZfsVersion>> versions = listing.versions();
             ReplicationAttempts.Outcome replicated;
             try {
-                replicated = new ReplicationAttempts(job, zfs, watchdog, sleeper, progress).run(box, selected, versions, cursor);
+                replicated = new ReplicationAttempts(job, zfs, watchdog, sleeper, progress)
+                        .run(box, selected, versions, cursor);
             } catch (ZfsException e) {
                 // Pruning is still safe: the sender keeps what its cursor guards, the box what its rules keep.
                 String error = "planning the replication failed: " + e.getMessage();
@@ -169,8 +183,16 @@ public final class PassDriver {
             }
             if (replicated.boxLost() != null) {
                 stageFailures.add("replicate: the backup box became unreachable: " + replicated.boxLost());
-                return result(null, replicated.results(), prune(listing, cursor, moved(cursor, replicated.results()),
-                        "the backup box became unreachable: " + replicated.boxLost(), null, null));
+                return result(
+                        null,
+                        replicated.results(),
+                        prune(
+                                listing,
+                                cursor,
+                                moved(cursor, replicated.results()),
+                                "the backup box became unreachable: " + replicated.boxLost(),
+                                null,
+                                null));
             }
             List<DatasetName> changed = new ArrayList<>(moved(cursor, replicated.results()));
             for (FilesystemPlan plan : replicated.plans().values()) {
@@ -180,8 +202,10 @@ public final class PassDriver {
                 }
             }
             // Without a receive asked for since the replication's LIST, the box holds what that listed.
-            boolean received = replicated.plans().values().stream().anyMatch(FilesystemPlan.Replicate.class::isInstance);
-            List<RemoteFilesystem> receiver = received ? null : List.copyOf(replicated.remote().values());
+            boolean received =
+                    replicated.plans().values().stream().anyMatch(FilesystemPlan.Replicate.class::isInstance);
+            List<RemoteFilesystem> receiver =
+                    received ? null : List.copyOf(replicated.remote().values());
             return result(null, replicated.results(), pruneOver(box, listing, cursor, changed, receiver));
         }
 
@@ -194,7 +218,10 @@ public final class PassDriver {
             if (!cursor.usesBookmarks()) {
                 return List.of();
             }
-            return results.stream().filter(r -> r.stepsDone() > 0).map(FilesystemResult::filesystem).toList();
+            return results.stream()
+                    .filter(r -> r.stepsDone() > 0)
+                    .map(FilesystemResult::filesystem)
+                    .toList();
         }
 
         /**
@@ -202,27 +229,41 @@ public final class PassDriver {
          * over a fresh one. A box that cannot even be reached again is a dead link: the sender is still pruned
          * under its cursor, as when the box is unreachable.
          */
-        private PruneReport pruneOver(Box box, SenderListing listing, ReplicationCursor cursor,
-                                      List<DatasetName> changed, List<RemoteFilesystem> receiver) {
+        private PruneReport pruneOver(
+                Box box,
+                SenderListing listing,
+                ReplicationCursor cursor,
+                List<DatasetName> changed,
+                List<RemoteFilesystem> receiver) {
             BoxChannel healthy;
             try {
                 healthy = box.healthy();
             } catch (IOException e) {
                 log.warn("job {}: no channel to the backup box for pruning: {}", job.name(), e.getMessage());
-                return prune(listing, cursor, changed, "the backup box stalled and a new channel failed: "
-                        + e.getMessage(), null, null);
+                return prune(
+                        listing,
+                        cursor,
+                        changed,
+                        "the backup box stalled and a new channel failed: " + e.getMessage(),
+                        null,
+                        null);
             }
             return prune(listing, cursor, changed, null, healthy, receiver);
         }
 
         /** Prunes from the pass's listing, listed again only where replication changed it. */
-        private PruneReport prune(SenderListing listing, ReplicationCursor cursor, List<DatasetName> changed,
-                                  String boxUnavailable, BoxChannel box, List<RemoteFilesystem> receiver) {
+        private PruneReport prune(
+                SenderListing listing,
+                ReplicationCursor cursor,
+                List<DatasetName> changed,
+                String boxUnavailable,
+                BoxChannel box,
+                List<RemoteFilesystem> receiver) {
             PruneReport report;
             progress.phase("job " + job.name() + ": pruning");
             try {
-                report = new PruneRun(job, zfs).run(listing.refresh(zfs, changed), cursor, box, receiver,
-                        boxUnavailable, false);
+                report = new PruneRun(job, zfs)
+                        .run(listing.refresh(zfs, changed), cursor, box, receiver, boxUnavailable, false);
             } catch (ZfsException e) {
                 report = PruneRun.unlisted(false, e);
             }
@@ -235,9 +276,13 @@ public final class PassDriver {
          * crash that left two marks): set it to the newest snapshot both sides have. True when a bookmark
          * may have been made or destroyed.
          */
-        private boolean syncCursor(ReplicationCursor cursor, DatasetName fs, Map<DatasetName, List<ZfsVersion>> versions,
-                                Map<String, RemoteFilesystem> remote) {
-            Optional<ZfsVersion> common = Planner.newestCommon(versions.getOrDefault(fs, List.of()), remote.get(fs.value()));
+        private boolean syncCursor(
+                ReplicationCursor cursor,
+                DatasetName fs,
+                Map<DatasetName, List<ZfsVersion>> versions,
+                Map<String, RemoteFilesystem> remote) {
+            Optional<ZfsVersion> common =
+                    Planner.newestCommon(versions.getOrDefault(fs, List.of()), remote.get(fs.value()));
             if (common.isEmpty() || common.get().type() != VersionType.SNAPSHOT) {
                 return false;
             }
@@ -258,8 +303,7 @@ public final class PassDriver {
             return result(error, List.of(), null);
         }
 
-        private PushPass.Result result(String error, List<FilesystemResult> filesystems,
-                                       PruneReport prune) {
+        private PushPass.Result result(String error, List<FilesystemResult> filesystems, PruneReport prune) {
             return new PushPass.Result(job.name(), taken, filesystems, error, warnings, prune, stageFailures);
         }
     }

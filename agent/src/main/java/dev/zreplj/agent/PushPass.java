@@ -34,8 +34,14 @@ public final class PushPass {
      * this pass (the backlog cap); {@code prune} is null when the pass did not prune; {@code stageFailures}
      * has one line per stage that failed (snapshot, connect, replicate, prune, an unexpected error).
      */
-    public record Result(String job, Optional<String> snapshotTaken, List<FilesystemResult> filesystems, String error,
-                         List<String> warnings, PruneReport prune, List<String> stageFailures) {
+    public record Result(
+            String job,
+            Optional<String> snapshotTaken,
+            List<FilesystemResult> filesystems,
+            String error,
+            List<String> warnings,
+            PruneReport prune,
+            List<String> stageFailures) {
         public Result {
             filesystems = List.copyOf(filesystems);
             warnings = List.copyOf(warnings);
@@ -47,7 +53,9 @@ public final class PushPass {
         }
 
         public boolean failed() {
-            return error != null || !stageFailures.isEmpty() || filesystems.stream().anyMatch(FilesystemResult::failed)
+            return error != null
+                    || !stageFailures.isEmpty()
+                    || filesystems.stream().anyMatch(FilesystemResult::failed)
                     || (prune != null && prune.failed());
         }
     }
@@ -60,13 +68,20 @@ public final class PushPass {
     public Result run(boolean forceSnapshot, boolean onlyAfterSnapshot) throws InterruptedException {
         if (onlyAfterSnapshot) {
             // agent run's idle passes must not connect for nothing: connect only when the box is needed.
-            return new PassDriver(job, zfs, watchdog -> BoxConnection.open(job, watchdog), clock, Sleeper.REAL, progress)
+            return new PassDriver(
+                            job, zfs, watchdog -> BoxConnection.open(job, watchdog), clock, Sleeper.REAL, progress)
                     .run(forceSnapshot, true);
         }
         EarlyConnect early = EarlyConnect.start(job.connect());
         try {
-            return new PassDriver(job, zfs, watchdog -> BoxConnection.open(job, watchdog, early.take()), clock,
-                    Sleeper.REAL, progress).run(forceSnapshot, false);
+            return new PassDriver(
+                            job,
+                            zfs,
+                            watchdog -> BoxConnection.open(job, watchdog, early.take()),
+                            clock,
+                            Sleeper.REAL,
+                            progress)
+                    .run(forceSnapshot, false);
         } finally {
             early.closeUnused();
         }

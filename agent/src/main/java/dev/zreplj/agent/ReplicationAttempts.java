@@ -3,8 +3,8 @@ package dev.zreplj.agent;
 import dev.zreplj.config.PushJob;
 import dev.zreplj.protocol.RemoteFilesystem;
 import dev.zreplj.protocol.Wire;
-import dev.zreplj.replication.Box;
 import dev.zreplj.replication.BandwidthLimiter;
+import dev.zreplj.replication.Box;
 import dev.zreplj.replication.BoxChannel;
 import dev.zreplj.replication.Failure;
 import dev.zreplj.replication.FilesystemPlan;
@@ -43,6 +43,7 @@ final class ReplicationAttempts {
     private static final Logger log = LoggerFactory.getLogger(ReplicationAttempts.class);
     /** What the box must announce before the agent resumes: resume tokens, and recv -x for the resumed payload. */
     private static final List<String> RESUME_CAPABILITIES = List.of("resumable-receive", "property-streams");
+
     private static final String ENCRYPTION = "encryption";
 
     /**
@@ -50,9 +51,11 @@ final class ReplicationAttempts {
      * @param plans   each filesystem's last plan
      * @param boxLost why the box could not be reached again for the last attempt; null when it was
      */
-    record Outcome(List<FilesystemResult> results, Map<String, RemoteFilesystem> remote,
-                   Map<DatasetName, FilesystemPlan> plans, String boxLost) {
-    }
+    record Outcome(
+            List<FilesystemResult> results,
+            Map<String, RemoteFilesystem> remote,
+            Map<DatasetName, FilesystemPlan> plans,
+            String boxLost) {}
 
     private final PushJob job;
     private final SourceZfs zfs;
@@ -69,20 +72,22 @@ final class ReplicationAttempts {
     }
 
     /** @throws ZfsException when the local zfs fails while planning (before any filesystem is sent) */
-    Outcome run(Box box, List<DatasetName> selected, Map<DatasetName, List<ZfsVersion>> versions,
-                ReplicationCursor cursor) throws ZfsException, InterruptedException {
+    Outcome run(
+            Box box, List<DatasetName> selected, Map<DatasetName, List<ZfsVersion>> versions, ReplicationCursor cursor)
+            throws ZfsException, InterruptedException {
         SendEncryption encryption = SendEncryption.of(job.send());
         Capabilities capabilities = zfs.capabilities();
         if (encryption.raw() && !capabilities.rawSend()) {
-            throw new ZfsException("send.encrypted/raw is set but this zfs (" + capabilities.version()
-                    + ") cannot send raw streams");
+            throw new ZfsException(
+                    "send.encrypted/raw is set but this zfs (" + capabilities.version() + ") cannot send raw streams");
         }
         Set<SendFlag> sendFlags = SendFlags.check(job.send(), capabilities);
         // One bucket for the whole pass: send.bandwidth_limit bounds the job, not each stream (as in zrepl).
         BandwidthLimiter limiter = BandwidthLimiter.of(job.send().bandwidthLimit());
-        Map<DatasetName, FilesystemResult> results = new LinkedHashMap<>(encryptionRefusals(selected, encryption,
-                capabilities));
-        List<DatasetName> todo = selected.stream().filter(fs -> !results.containsKey(fs)).toList();
+        Map<DatasetName, FilesystemResult> results =
+                new LinkedHashMap<>(encryptionRefusals(selected, encryption, capabilities));
+        List<DatasetName> todo =
+                selected.stream().filter(fs -> !results.containsKey(fs)).toList();
         Map<DatasetName, FilesystemPlan> plans = new LinkedHashMap<>();
         Map<String, RemoteFilesystem> remote = Map.of();
         String boxLost;
@@ -96,28 +101,47 @@ final class ReplicationAttempts {
                 progress.phase("job " + job.name() + ": listing the backup box");
                 remote = listRemote(box.first());
                 SendFlags.checkBox(sendFlags, box.capabilities());
-                boolean canResume = capabilities.resumableReceive()
-                        && box.capabilities().containsAll(RESUME_CAPABILITIES);
+                boolean canResume =
+                        capabilities.resumableReceive() && box.capabilities().containsAll(RESUME_CAPABILITIES);
                 // A -p/-b stream of several snapshots carries their properties in one payload the box does not
                 // check per snapshot: those go one snapshot per stream, as before.
-                boolean series = capabilities.sendIntermediates() && box.capabilities().contains(Wire.SNAPSHOT_SERIES)
-                        && !sendFlags.contains(SendFlag.PROPERTIES) && !sendFlags.contains(SendFlag.BACKUP_PROPERTIES);
-                replicateOnce(box, todo, versions, remote, new Sending(encryption.raw(), sendFlags, limiter, canResume,
-                        series), cursor, plans, results);
+                boolean series = capabilities.sendIntermediates()
+                        && box.capabilities().contains(Wire.SNAPSHOT_SERIES)
+                        && !sendFlags.contains(SendFlag.PROPERTIES)
+                        && !sendFlags.contains(SendFlag.BACKUP_PROPERTIES);
+                replicateOnce(
+                        box,
+                        todo,
+                        versions,
+                        remote,
+                        new Sending(encryption.raw(), sendFlags, limiter, canResume, series),
+                        cursor,
+                        plans,
+                        results);
             } catch (IOException e) {
                 boxLost = e.getMessage();
-                String why = (attempt > 1 ? "reconnecting to" : "talking to") + " the backup box failed: " + e.getMessage();
+                String why =
+                        (attempt > 1 ? "reconnecting to" : "talking to") + " the backup box failed: " + e.getMessage();
                 log.warn("job {}: {}", job.name(), why);
                 for (DatasetName fs : todo) {
-                    results.put(fs, FilesystemResult.failed(fs, 0, 0, why, -1, Failure.of(e))
-                            .withEvents(eventsOf(results.get(fs))));
+                    results.put(
+                            fs,
+                            FilesystemResult.failed(fs, 0, 0, why, -1, Failure.of(e))
+                                    .withEvents(eventsOf(results.get(fs))));
                 }
             }
-            todo = results.values().stream().filter(FilesystemResult::retryable).map(FilesystemResult::filesystem)
+            todo = results.values().stream()
+                    .filter(FilesystemResult::retryable)
+                    .map(FilesystemResult::filesystem)
                     .toList();
             if (todo.isEmpty() || attempt >= attempts) {
-                return new Outcome(results.values().stream().sorted(Comparator.comparing(FilesystemResult::filesystem))
-                        .toList(), remote, plans, boxLost);
+                return new Outcome(
+                        results.values().stream()
+                                .sorted(Comparator.comparing(FilesystemResult::filesystem))
+                                .toList(),
+                        remote,
+                        plans,
+                        boxLost);
             }
             for (DatasetName fs : todo) {
                 FilesystemResult r = results.get(fs);
@@ -127,8 +151,14 @@ final class ReplicationAttempts {
             }
             // The backoff doubles for each further attempt: 1x before the second, 2x before the third, ...
             Duration wait = job.replication().retryBackoff().multipliedBy(1L << Math.min(20, attempt - 1));
-            log.warn("job {}: {} filesystem{} failed for a passing reason; attempt {} of {} in {} s", job.name(),
-                    todo.size(), todo.size() == 1 ? "" : "s", attempt + 1, attempts, wait.toSeconds());
+            log.warn(
+                    "job {}: {} filesystem{} failed for a passing reason; attempt {} of {} in {} s",
+                    job.name(),
+                    todo.size(),
+                    todo.size() == 1 ? "" : "s",
+                    attempt + 1,
+                    attempts,
+                    wait.toSeconds());
             sleeper.sleep(wait);
         }
     }
@@ -139,30 +169,43 @@ final class ReplicationAttempts {
      * @throws IOException when the channels for it cannot be opened
      */
     /** How this pass's streams are sent: raw or not, the send flags, the job's bandwidth bucket, resumable. */
-    private record Sending(boolean raw, Set<SendFlag> flags, BandwidthLimiter limiter, boolean canResume,
-                           boolean series) {
-    }
+    private record Sending(
+            boolean raw, Set<SendFlag> flags, BandwidthLimiter limiter, boolean canResume, boolean series) {}
 
-    private void replicateOnce(Box box, List<DatasetName> todo, Map<DatasetName, List<ZfsVersion>> versions,
-                               Map<String, RemoteFilesystem> remote, Sending sending, ReplicationCursor cursor, Map<DatasetName, FilesystemPlan> plans,
-                               Map<DatasetName, FilesystemResult> results) throws IOException, InterruptedException {
+    private void replicateOnce(
+            Box box,
+            List<DatasetName> todo,
+            Map<DatasetName, List<ZfsVersion>> versions,
+            Map<String, RemoteFilesystem> remote,
+            Sending sending,
+            ReplicationCursor cursor,
+            Map<DatasetName, FilesystemPlan> plans,
+            Map<DatasetName, FilesystemResult> results)
+            throws IOException, InterruptedException {
         ReplicationPolicy policy = ReplicationPolicy.of(job.conflictResolution());
         List<FilesystemPlan> attemptPlans = new ArrayList<>();
         for (DatasetName fs : todo) {
-            FilesystemPlan plan = Planner.plan(fs, versions.getOrDefault(fs, List.of()), remote.get(fs.value()),
-                    policy, sending.canResume(), sending.series());
+            FilesystemPlan plan = Planner.plan(
+                    fs,
+                    versions.getOrDefault(fs, List.of()),
+                    remote.get(fs.value()),
+                    policy,
+                    sending.canResume(),
+                    sending.series());
             log.debug("{}: plan {}", fs, plan);
             attemptPlans.add(plan);
             plans.put(fs, plan);
         }
-        long busy = attemptPlans.stream().filter(FilesystemPlan.Replicate.class::isInstance).count();
+        long busy = attemptPlans.stream()
+                .filter(FilesystemPlan.Replicate.class::isInstance)
+                .count();
         progress.phase("job " + job.name() + ": replicating " + busy + " filesystem" + (busy == 1 ? "" : "s"));
         int wanted = (int) Math.max(1, Math.min(job.connect().channels(), busy));
         List<BoxChannel> channels = box.channels(wanted);
         // Receives are resumable (-s, where the box's zfs has it): a cut stream leaves partial state on the
         // box, which the next attempt resumes from the box's token or, when stale, discards first.
-        List<FilesystemResult> done = new Replicator(zfs, sending.raw(), sending.flags(), sending.limiter(), true, cursor,
-                progress, watchdog)
+        List<FilesystemResult> done = new Replicator(
+                        zfs, sending.raw(), sending.flags(), sending.limiter(), true, cursor, progress, watchdog)
                 .run(attemptPlans, channels);
         for (FilesystemResult r : done) {
             List<String> events = eventsOf(results.get(r.filesystem()));
@@ -192,8 +235,8 @@ final class ReplicationAttempts {
         List<String> events = new ArrayList<>(r.events());
         Step first = r.steps().get(0);
         if (first.resume() != null) {
-            events.add((result.stepsDone() > 0 ? "resumed @" : "could not resume @") + first.to().name() + " at "
-                    + first.resume().bytes() + " bytes");
+            events.add((result.stepsDone() > 0 ? "resumed @" : "could not resume @")
+                    + first.to().name() + " at " + first.resume().bytes() + " bytes");
         }
         return events;
     }
@@ -203,11 +246,12 @@ final class ReplicationAttempts {
      * that says what to set. One {@code zfs get} per pool; a zfs without raw send has no native
      * encryption either (both came with OpenZFS 0.8), so there every filesystem counts as unencrypted.
      */
-    private Map<DatasetName, FilesystemResult> encryptionRefusals(List<DatasetName> selected, SendEncryption encryption,
-                                                                  Capabilities capabilities) throws ZfsException {
+    private Map<DatasetName, FilesystemResult> encryptionRefusals(
+            List<DatasetName> selected, SendEncryption encryption, Capabilities capabilities) throws ZfsException {
         Map<DatasetName, Map<String, String>> properties = new LinkedHashMap<>();
         if (capabilities.rawSend()) {
-            for (String pool : new TreeSet<>(selected.stream().map(DatasetName::pool).toList())) {
+            for (String pool :
+                    new TreeSet<>(selected.stream().map(DatasetName::pool).toList())) {
                 properties.putAll(zfs.getProperties(DatasetName.of(pool), true, List.of(ENCRYPTION)));
             }
         }

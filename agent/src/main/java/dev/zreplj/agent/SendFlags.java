@@ -25,8 +25,7 @@ public final class SendFlags {
             SendFlag.PROPERTIES, "send_properties",
             SendFlag.BACKUP_PROPERTIES, "backup_properties");
 
-    private SendFlags() {
-    }
+    private SendFlags() {}
 
     /** The flags {@code send} turns on. */
     public static Set<SendFlag> requested(SendOptions send) {
@@ -67,8 +66,11 @@ public final class SendFlags {
      * @throws ZfsException naming the keys, when the box cannot take them
      */
     public static void checkBox(Set<SendFlag> flags, List<String> boxCapabilities) throws ZfsException {
-        List<String> properties = flags.stream().filter(SendFlag::carriesProperties)
-                .map(f -> "send." + KEYS.get(f)).sorted().toList();
+        List<String> properties = flags.stream()
+                .filter(SendFlag::carriesProperties)
+                .map(f -> "send." + KEYS.get(f))
+                .sorted()
+                .toList();
         if (!properties.isEmpty() && !boxCapabilities.contains(Wire.SEND_PROPERTIES)) {
             throw new ZfsException(String.join(" and ", properties) + " make zfs send wrap the stream with the "
                     + "properties (a compound stream), which this backup box does not accept (its zreplj is older); "

@@ -1,24 +1,24 @@
 package dev.zreplj.agent;
 
 import dev.zreplj.protocol.DestroyResult;
-import dev.zreplj.protocol.DetailedListing;
 import dev.zreplj.protocol.DestroyTarget;
+import dev.zreplj.protocol.DetailedListing;
 import dev.zreplj.protocol.ReceiveCommand;
 import dev.zreplj.protocol.ReceiveResult;
 import dev.zreplj.protocol.ReceiveSeries;
 import dev.zreplj.protocol.RemoteFilesystem;
+import dev.zreplj.protocol.SendCommand;
+import dev.zreplj.protocol.SendResult;
 import dev.zreplj.protocol.SinkClient;
 import dev.zreplj.replication.BoxChannel;
 import dev.zreplj.replication.Watchdog;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.util.function.LongSupplier;
-import dev.zreplj.protocol.SendCommand;
-import dev.zreplj.protocol.SendResult;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * A protocol channel (one stdinserver, after its handshake) as a {@link BoxChannel}: requests that wait
@@ -80,7 +80,8 @@ public final class SinkChannel implements BoxChannel {
                 return client.send(command, sink);
             } catch (IOException e) {
                 if (watch.cancelled()) {
-                    throw new IOException(watch.stalledMessage(progress.getAsLong(), java.util.OptionalLong.empty()), e);
+                    throw new IOException(
+                            watch.stalledMessage(progress.getAsLong(), java.util.OptionalLong.empty()), e);
                 }
                 throw e;
             }

@@ -12,15 +12,14 @@ import java.util.Optional;
  * prefix on each selected filesystem), as zrepl does: no state file can drift from what ZFS holds.
  */
 public final class SnapshotSchedule {
-    private SnapshotSchedule() {
-    }
+    private SnapshotSchedule() {}
 
     /**
      * @param newestPerFilesystem creation of the newest prefixed snapshot of each selected filesystem
      *                            (empty where a filesystem has none)
      */
-    public static boolean due(Snapshotting snapshotting, Collection<Optional<Instant>> newestPerFilesystem,
-                              Instant now, ZoneId zone) {
+    public static boolean due(
+            Snapshotting snapshotting, Collection<Optional<Instant>> newestPerFilesystem, Instant now, ZoneId zone) {
         if (snapshotting.type() == Snapshotting.Type.MANUAL || newestPerFilesystem.isEmpty()) {
             return false;
         }
@@ -28,11 +27,16 @@ public final class SnapshotSchedule {
             return true;
         }
         // The filesystem that is furthest behind decides: one call snapshots all of them.
-        Instant oldest = newestPerFilesystem.stream().map(Optional::get).min(Instant::compareTo).orElseThrow();
+        Instant oldest = newestPerFilesystem.stream()
+                .map(Optional::get)
+                .min(Instant::compareTo)
+                .orElseThrow();
         if (snapshotting.type() == Snapshotting.Type.PERIODIC) {
             return !oldest.plus(snapshotting.interval()).isAfter(now);
         }
-        Instant nextFire = CronSchedule.parse(snapshotting.cron()).next(oldest.atZone(zone)).toInstant();
+        Instant nextFire = CronSchedule.parse(snapshotting.cron())
+                .next(oldest.atZone(zone))
+                .toInstant();
         return !nextFire.isAfter(now);
     }
 }

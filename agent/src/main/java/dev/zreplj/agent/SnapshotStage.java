@@ -87,7 +87,8 @@ final class SnapshotStage {
             String what = "@" + name + " of " + selected.size() + " filesystem" + (selected.size() == 1 ? "" : "s");
             throw new SnapshotFailed("taking " + what + " failed: " + e.getMessage(), e);
         }
-        List<String> failures = selected.stream().filter(fs -> !hooked.snapshotted().contains(fs))
+        List<String> failures = selected.stream()
+                .filter(fs -> !hooked.snapshotted().contains(fs))
                 .map(fs -> "@" + name + " of " + fs + " not taken: a pre_snapshot hook with err_is_fatal failed")
                 .toList();
         List<DatasetName> taken = hooked.snapshotted();

@@ -96,7 +96,8 @@ public final class SnapshotHooks {
     }
 
     private enum Edge {
-        PRE("pre_snapshot"), POST("post_snapshot");
+        PRE("pre_snapshot"),
+        POST("post_snapshot");
 
         final String type;
 
@@ -108,12 +109,17 @@ public final class SnapshotHooks {
     private HookRunner.Run run(SnapshotHook hook, Edge edge, DatasetName fs, String snapshotName)
             throws InterruptedException {
         Map<String, String> env = Map.of(
-                "ZREPL_HOOKTYPE", edge.type,
-                "ZREPL_FS", fs.value(),
-                "ZREPL_SNAPNAME", snapshotName,
+                "ZREPL_HOOKTYPE",
+                edge.type,
+                "ZREPL_FS",
+                fs.value(),
+                "ZREPL_SNAPNAME",
+                snapshotName,
                 // zreplj has no dry run of snapshotting; zrepl sets "" then too
-                "ZREPL_DRYRUN", "",
-                "ZREPL_TIMEOUT", Long.toString(hook.timeout().toSeconds()));
+                "ZREPL_DRYRUN",
+                "",
+                "ZREPL_TIMEOUT",
+                Long.toString(hook.timeout().toSeconds()));
         HookRunner.Run run = runner.run(hook.path(), env, hook.timeout());
         String head = "hook " + hook.path() + " (" + edge.type + ", " + fs + "@" + snapshotName + "): "
                 + (run.ok() ? "ok" : run.error()) + " in " + run.took().toMillis() + " ms";
@@ -133,8 +139,8 @@ public final class SnapshotHooks {
     }
 
     private static String report(SnapshotHook hook, Edge edge, DatasetName fs, HookRunner.Run run, String consequence) {
-        StringBuilder sb = new StringBuilder("hook " + hook.path() + " (" + edge.type + ", " + fs + ") failed: "
-                + run.error() + consequence);
+        StringBuilder sb = new StringBuilder(
+                "hook " + hook.path() + " (" + edge.type + ", " + fs + ") failed: " + run.error() + consequence);
         List<String> lines = run.output().lines().toList();
         for (String line : lines.subList(Math.max(0, lines.size() - SUMMARY_LINES), lines.size())) {
             sb.append("\n    | ").append(line);

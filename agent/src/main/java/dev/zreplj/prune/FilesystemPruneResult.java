@@ -10,8 +10,12 @@ import java.util.Map;
  * How pruning one filesystem on one side went: the plan, what is gone, what the box refused (its
  * keep_floor, a moved snapshot: reported, not a failure), and the error that stopped it, if any.
  */
-public record FilesystemPruneResult(FilesystemPrunePlan plan, boolean dryRun, List<String> destroyed,
-                                    List<DestroyResult.Refusal> refused, String error) {
+public record FilesystemPruneResult(
+        FilesystemPrunePlan plan,
+        boolean dryRun,
+        List<String> destroyed,
+        List<DestroyResult.Refusal> refused,
+        String error) {
     public FilesystemPruneResult {
         destroyed = List.copyOf(destroyed);
         refused = List.copyOf(refused);
@@ -34,7 +38,8 @@ public record FilesystemPruneResult(FilesystemPrunePlan plan, boolean dryRun, Li
             out.add(head + "skipped: " + plan.skipped());
             return out;
         }
-        List<String> gone = dryRun ? plan.toDestroy().stream().map(Decision::name).toList() : destroyed;
+        List<String> gone =
+                dryRun ? plan.toDestroy().stream().map(Decision::name).toList() : destroyed;
         if (!gone.isEmpty()) {
             out.add(head + (dryRun ? "would destroy " : "destroyed ") + names(gone));
         }

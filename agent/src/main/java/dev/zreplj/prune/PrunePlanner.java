@@ -34,15 +34,14 @@ public final class PrunePlanner {
     static final String COMMON = "the newest snapshot in common with the sender";
     static final String NO_RULES = "the keep rules are empty, which keeps everything (as in zrepl)";
 
-    private PrunePlanner() {
-    }
+    private PrunePlanner() {}
 
     /**
      * @param versions the filesystem's snapshots (bookmarks are ignored)
      * @param cursor   the replication cursor (a snapshot or its bookmark), if any
      */
-    public static FilesystemPrunePlan sender(String filesystem, List<ZfsVersion> versions, Optional<ZfsVersion> cursor,
-                                             List<KeepRule> rules) {
+    public static FilesystemPrunePlan sender(
+            String filesystem, List<ZfsVersion> versions, Optional<ZfsVersion> cursor, List<KeepRule> rules) {
         List<ZfsVersion> snapshots = versions.stream()
                 .filter(v -> v.type() == VersionType.SNAPSHOT)
                 .sorted(Comparator.comparingLong(ZfsVersion::createtxg))
@@ -50,11 +49,17 @@ public final class PrunePlanner {
         long cursorTxg = cursor.map(ZfsVersion::createtxg).orElse(Long.MIN_VALUE);
         List<PruneCandidate> candidates = new ArrayList<>();
         for (ZfsVersion s : snapshots) {
-            candidates.add(new PruneCandidate(s.name(), s.creation(), cursor.isPresent() && s.createtxg() <= cursorTxg));
+            candidates.add(
+                    new PruneCandidate(s.name(), s.creation(), cursor.isPresent() && s.createtxg() <= cursorTxg));
         }
         if (rules.isEmpty()) {
-            return new FilesystemPrunePlan(Side.SENDER, filesystem, snapshots.stream()
-                    .map(s -> Decision.keep(s.name(), s.guid(), NO_RULES, false)).toList(), null);
+            return new FilesystemPrunePlan(
+                    Side.SENDER,
+                    filesystem,
+                    snapshots.stream()
+                            .map(s -> Decision.keep(s.name(), s.guid(), NO_RULES, false))
+                            .toList(),
+                    null);
         }
         List<Integer> why = KeepRules.explain(rules, candidates);
         List<Decision> decisions = new ArrayList<>();
@@ -79,7 +84,8 @@ public final class PrunePlanner {
      * @param sender the sender's versions of the same filesystem: snapshots and bookmarks both name a
      *               guid the next incremental send can start from
      */
-    public static FilesystemPrunePlan receiver(RemoteFilesystem receiver, List<ZfsVersion> sender, List<KeepRule> rules) {
+    public static FilesystemPrunePlan receiver(
+            RemoteFilesystem receiver, List<ZfsVersion> sender, List<KeepRule> rules) {
         List<RemoteVersion> snapshots = receiver.versions().stream()
                 .filter(v -> v.type() == VersionType.SNAPSHOT)
                 .sorted(Comparator.comparingLong(RemoteVersion::createtxg))
@@ -93,15 +99,23 @@ public final class PrunePlanner {
                 .filter(v -> senderGuids.contains(v.guid()))
                 .max(Comparator.comparingLong(RemoteVersion::createtxg));
         if (common.isEmpty()) {
-            return new FilesystemPrunePlan(Side.RECEIVER, receiver.path(), List.of(),
+            return new FilesystemPrunePlan(
+                    Side.RECEIVER,
+                    receiver.path(),
+                    List.of(),
                     "no snapshot in common with the sender; not pruned until replication works again");
         }
         List<PruneCandidate> candidates = snapshots.stream()
                 .map(v -> new PruneCandidate(v.name(), Instant.ofEpochSecond(v.creation()), null))
                 .toList();
         if (rules.isEmpty()) {
-            return new FilesystemPrunePlan(Side.RECEIVER, receiver.path(), snapshots.stream()
-                    .map(v -> Decision.keep(v.name(), v.guid(), NO_RULES, false)).toList(), null);
+            return new FilesystemPrunePlan(
+                    Side.RECEIVER,
+                    receiver.path(),
+                    snapshots.stream()
+                            .map(v -> Decision.keep(v.name(), v.guid(), NO_RULES, false))
+                            .toList(),
+                    null);
         }
         List<Integer> why = KeepRules.explain(rules, candidates);
         List<Decision> decisions = new ArrayList<>();

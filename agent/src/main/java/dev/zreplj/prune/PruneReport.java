@@ -9,8 +9,8 @@ import java.util.Optional;
  * not pruned at all (the box unreachable), null when it was; {@code error} is a failure before any
  * filesystem was looked at (listing the sender failed).
  */
-public record PruneReport(boolean dryRun, List<FilesystemPruneResult> filesystems, String receiverSkipped,
-                          String error) {
+public record PruneReport(
+        boolean dryRun, List<FilesystemPruneResult> filesystems, String receiverSkipped, String error) {
     public PruneReport {
         filesystems = List.copyOf(filesystems);
     }
@@ -29,11 +29,12 @@ public record PruneReport(boolean dryRun, List<FilesystemPruneResult> filesystem
         if (error != null) {
             parts.add("the sender could not be listed: " + error);
         }
-        List<FilesystemPruneResult> failed = filesystems.stream().filter(FilesystemPruneResult::failed).toList();
+        List<FilesystemPruneResult> failed =
+                filesystems.stream().filter(FilesystemPruneResult::failed).toList();
         if (!failed.isEmpty()) {
             FilesystemPruneResult first = failed.get(0);
-            parts.add(failed.size() + " destroy" + (failed.size() == 1 ? "" : "s") + " failed (" + first.plan().side()
-                    + " " + first.plan().filesystem() + ": " + first.error() + ")");
+            parts.add(failed.size() + " destroy" + (failed.size() == 1 ? "" : "s") + " failed ("
+                    + first.plan().side() + " " + first.plan().filesystem() + ": " + first.error() + ")");
         }
         if (receiverSkipped != null) {
             parts.add("the receiver was not pruned: " + receiverSkipped);
@@ -42,7 +43,10 @@ public record PruneReport(boolean dryRun, List<FilesystemPruneResult> filesystem
     }
 
     public int destroyedCount() {
-        return filesystems.stream().mapToInt(f -> f.dryRun() ? f.plan().toDestroy().size() : f.destroyed().size()).sum();
+        return filesystems.stream()
+                .mapToInt(f ->
+                        f.dryRun() ? f.plan().toDestroy().size() : f.destroyed().size())
+                .sum();
     }
 
     public int refusedCount() {

@@ -48,7 +48,8 @@ public final class PruneRun {
         Map<DatasetName, List<ZfsVersion>> versions = new LinkedHashMap<>();
         ReplicationCursor cursor;
         try {
-            for (String pool : new TreeSet<>(selected.stream().map(DatasetName::pool).toList())) {
+            for (String pool :
+                    new TreeSet<>(selected.stream().map(DatasetName::pool).toList())) {
                 versions.putAll(zfs.listVersions(DatasetName.of(pool)));
             }
             cursor = ReplicationCursor.load(zfs, job.name(), versions);
@@ -65,25 +66,41 @@ public final class PruneRun {
      * @param receiver the box's listing when the caller has one that nothing changed since (no receive was
      *                 asked for after it); null to LIST
      */
-    public PruneReport run(SenderListing listing, ReplicationCursor cursor, BoxChannel box,
-                           List<RemoteFilesystem> receiver, String boxUnavailable, boolean dryRun) {
+    public PruneReport run(
+            SenderListing listing,
+            ReplicationCursor cursor,
+            BoxChannel box,
+            List<RemoteFilesystem> receiver,
+            String boxUnavailable,
+            boolean dryRun) {
         return run(listing.selected(), listing.versions(), cursor, box, receiver, boxUnavailable, dryRun);
     }
 
     /** The report of a prune that could not list the sender. */
     public static PruneReport unlisted(boolean dryRun, ZfsException e) {
-        return new PruneReport(dryRun, List.of(), "the sender could not be listed, so neither side is pruned",
-                e.getMessage());
+        return new PruneReport(
+                dryRun, List.of(), "the sender could not be listed, so neither side is pruned", e.getMessage());
     }
 
-    private PruneReport run(List<DatasetName> selected, Map<DatasetName, List<ZfsVersion>> versions,
-                            ReplicationCursor cursor, BoxChannel box, List<RemoteFilesystem> receiver,
-                            String boxUnavailable, boolean dryRun) {
+    private PruneReport run(
+            List<DatasetName> selected,
+            Map<DatasetName, List<ZfsVersion>> versions,
+            ReplicationCursor cursor,
+            BoxChannel box,
+            List<RemoteFilesystem> receiver,
+            String boxUnavailable,
+            boolean dryRun) {
         List<FilesystemPruneResult> results = new ArrayList<>();
         for (DatasetName fs : selected) {
             List<ZfsVersion> mine = versions.getOrDefault(fs, List.of());
-            results.add(pruneSender(PrunePlanner.sender(fs.value(), mine, cursor.current(fs, mine),
-                    job.pruning().keepSender()), fs, dryRun));
+            results.add(pruneSender(
+                    PrunePlanner.sender(
+                            fs.value(),
+                            mine,
+                            cursor.current(fs, mine),
+                            job.pruning().keepSender()),
+                    fs,
+                    dryRun));
         }
         String receiverSkipped = box == null ? boxUnavailable : null;
         if (box != null) {
@@ -93,7 +110,9 @@ public final class PruneRun {
                 for (DatasetName fs : selected) {
                     RemoteFilesystem copy = remote.get(fs.value());
                     if (copy != null) {
-                        FilesystemPrunePlan plan = PrunePlanner.receiver(copy, versions.getOrDefault(fs, List.of()),
+                        FilesystemPrunePlan plan = PrunePlanner.receiver(
+                                copy,
+                                versions.getOrDefault(fs, List.of()),
                                 job.pruning().keepReceiver());
                         results.add(pruneReceiver(plan, box, dryRun));
                     }
@@ -122,7 +141,9 @@ public final class PruneRun {
     }
 
     private FilesystemPruneResult pruneReceiver(FilesystemPrunePlan plan, BoxChannel box, boolean dryRun) {
-        List<DestroyTarget> targets = plan.toDestroy().stream().map(d -> new DestroyTarget(d.name(), d.guid())).toList();
+        List<DestroyTarget> targets = plan.toDestroy().stream()
+                .map(d -> new DestroyTarget(d.name(), d.guid()))
+                .toList();
         if (dryRun || targets.isEmpty()) {
             return new FilesystemPruneResult(plan, dryRun, List.of(), List.of(), null);
         }

@@ -29,6 +29,7 @@ import java.util.concurrent.BlockingQueue;
 public final class BandwidthLimiter {
     /** How far reading {@code zfs send} may run ahead of the consumer: one DATA frame's worth. */
     static final int LOOKAHEAD = 1 << 20;
+
     private static final int READ_CHUNK = 64 * 1024;
 
     private final Bucket bucket;
@@ -52,8 +53,10 @@ public final class BandwidthLimiter {
             return new BandwidthLimiter(null, 0, blocking);
         }
         Bucket bucket = Bucket.builder()
-                .addLimit(Bandwidth.builder().capacity(limit.bucketCapacityBytes())
-                        .refillGreedy(Math.max(1, limit.maxBytesPerSecond()), Duration.ofSeconds(1)).build())
+                .addLimit(Bandwidth.builder()
+                        .capacity(limit.bucketCapacityBytes())
+                        .refillGreedy(Math.max(1, limit.maxBytesPerSecond()), Duration.ofSeconds(1))
+                        .build())
                 .withCustomTimePrecision(clock)
                 .build();
         // never more at once than the bucket holds, or the wait for it would never end

@@ -4,8 +4,7 @@ import java.util.Locale;
 
 /** Human-readable byte counts for reports and progress. */
 public final class Bytes {
-    private Bytes() {
-    }
+    private Bytes() {}
 
     public static String human(long bytes) {
         if (bytes < 1024) return bytes + " B";

@@ -15,7 +15,7 @@ public final class CountingInputStream extends FilterInputStream {
     private boolean ended;
 
     public CountingInputStream(InputStream in) {
-        this(in, () -> { });
+        this(in, () -> {});
     }
 
     public CountingInputStream(InputStream in, Runnable atEnd) {
@@ -30,14 +30,16 @@ public final class CountingInputStream extends FilterInputStream {
     @Override
     public int read() throws IOException {
         int b = in.read();
-        if (b >= 0) count.incrementAndGet(); else end();
+        if (b >= 0) count.incrementAndGet();
+        else end();
         return b;
     }
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
         int n = in.read(b, off, len);
-        if (n > 0) count.addAndGet(n); else if (n < 0) end();
+        if (n > 0) count.addAndGet(n);
+        else if (n < 0) end();
         return n;
     }
 
@@ -61,8 +63,7 @@ public final class CountingInputStream extends FilterInputStream {
     }
 
     @Override
-    public synchronized void mark(int readlimit) {
-    }
+    public synchronized void mark(int readlimit) {}
 
     @Override
     public synchronized void reset() throws IOException {

@@ -8,12 +8,10 @@ public sealed interface FilesystemPlan {
     DatasetName filesystem();
 
     /** The receiver has the sender's newest snapshot already. */
-    record UpToDate(DatasetName filesystem, String newest) implements FilesystemPlan {
-    }
+    record UpToDate(DatasetName filesystem, String newest) implements FilesystemPlan {}
 
     /** The sender has no snapshot yet: nothing can be sent. */
-    record NoSnapshots(DatasetName filesystem) implements FilesystemPlan {
-    }
+    record NoSnapshots(DatasetName filesystem) implements FilesystemPlan {}
 
     /** {@code events}: what planning decided that the report should say (a discarded partial receive). */
     record Replicate(DatasetName filesystem, List<Step> steps, List<String> events) implements FilesystemPlan {
@@ -29,6 +27,5 @@ public sealed interface FilesystemPlan {
     }
 
     /** The receiver diverged or the policy forbids the needed send; nothing is done to it. */
-    record Conflict(DatasetName filesystem, String reason) implements FilesystemPlan {
-    }
+    record Conflict(DatasetName filesystem, String reason) implements FilesystemPlan {}
 }

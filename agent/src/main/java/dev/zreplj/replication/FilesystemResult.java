@@ -12,9 +12,22 @@ import java.util.List;
  * @param events         what happened on the way that the user should read (a resumed or discarded
  *                       partial receive, a stalled step, earlier attempts), in order
  */
-public record FilesystemResult(DatasetName filesystem, Outcome outcome, int stepsDone, long bytes, String message,
-                               long estimatedBytes, Failure failure, List<String> events) {
-    public enum Outcome { REPLICATED, UP_TO_DATE, NO_SNAPSHOTS, CONFLICT, FAILED }
+public record FilesystemResult(
+        DatasetName filesystem,
+        Outcome outcome,
+        int stepsDone,
+        long bytes,
+        String message,
+        long estimatedBytes,
+        Failure failure,
+        List<String> events) {
+    public enum Outcome {
+        REPLICATED,
+        UP_TO_DATE,
+        NO_SNAPSHOTS,
+        CONFLICT,
+        FAILED
+    }
 
     public FilesystemResult {
         events = List.copyOf(events);
@@ -25,18 +38,26 @@ public record FilesystemResult(DatasetName filesystem, Outcome outcome, int step
 
     /** A result without estimate or events; a FAILED one counts as {@link Failure#ERROR}. */
     public FilesystemResult(DatasetName filesystem, Outcome outcome, int stepsDone, long bytes, String message) {
-        this(filesystem, outcome, stepsDone, bytes, message, -1, switch (outcome) {
-            case CONFLICT -> Failure.CONFLICT;
-            case FAILED -> Failure.ERROR;
-            default -> null;
-        }, List.of());
+        this(
+                filesystem,
+                outcome,
+                stepsDone,
+                bytes,
+                message,
+                -1,
+                switch (outcome) {
+                    case CONFLICT -> Failure.CONFLICT;
+                    case FAILED -> Failure.ERROR;
+                    default -> null;
+                },
+                List.of());
     }
 
     /** A failed filesystem: {@code stepsDone} steps went through before {@code failure}. */
-    public static FilesystemResult failed(DatasetName filesystem, int stepsDone, long bytes, String message,
-                                          long estimatedBytes, Failure failure) {
-        return new FilesystemResult(filesystem, Outcome.FAILED, stepsDone, bytes, message, estimatedBytes, failure,
-                List.of());
+    public static FilesystemResult failed(
+            DatasetName filesystem, int stepsDone, long bytes, String message, long estimatedBytes, Failure failure) {
+        return new FilesystemResult(
+                filesystem, Outcome.FAILED, stepsDone, bytes, message, estimatedBytes, failure, List.of());
     }
 
     public boolean failed() {
@@ -54,10 +75,12 @@ public record FilesystemResult(DatasetName filesystem, Outcome outcome, int step
     }
 
     public String summaryLine() {
-        String sent = Bytes.human(bytes) + (estimatedBytes < 0 ? "" : " of " + Bytes.human(estimatedBytes) + " estimated");
+        String sent =
+                Bytes.human(bytes) + (estimatedBytes < 0 ? "" : " of " + Bytes.human(estimatedBytes) + " estimated");
         String what = switch (outcome) {
-            case REPLICATED -> "replicated " + stepsDone + " step" + (stepsDone == 1 ? "" : "s") + ", "
-                    + sent + (message.isEmpty() ? "" : ", " + message);
+            case REPLICATED ->
+                "replicated " + stepsDone + " step" + (stepsDone == 1 ? "" : "s") + ", " + sent
+                        + (message.isEmpty() ? "" : ", " + message);
             case UP_TO_DATE -> "up to date (" + message + ")";
             case NO_SNAPSHOTS -> "no snapshot to send yet";
             case CONFLICT -> "conflict: " + message;

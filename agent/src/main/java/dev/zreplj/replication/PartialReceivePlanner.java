@@ -15,22 +15,23 @@ import java.util.Optional;
  * ("contains partially-complete state").
  */
 final class PartialReceivePlanner {
-    private PartialReceivePlanner() {
-    }
+    private PartialReceivePlanner() {}
 
-    static FilesystemPlan.Replicate apply(FilesystemPlan.Replicate plan, List<ZfsVersion> sender, String tokenText,
-                                          boolean canResume) {
+    static FilesystemPlan.Replicate apply(
+            FilesystemPlan.Replicate plan, List<ZfsVersion> sender, String tokenText, boolean canResume) {
         ResumeToken token;
         try {
             token = ResumeToken.decode(tokenText);
         } catch (InvalidResumeTokenException e) {
-            return discard(plan, "discarded a partial receive on the box whose token cannot be read ("
-                    + e.getMessage() + ")");
+            return discard(
+                    plan, "discarded a partial receive on the box whose token cannot be read (" + e.getMessage() + ")");
         }
         String stale = "discarded a stale partial receive of @" + token.snapshotName() + ": ";
         if (!canResume) {
-            return discard(plan, "discarded a partial receive of @" + token.snapshotName() + ": resuming needs"
-                    + " 'zfs send -t' on this machine and resumable receives the box can check");
+            return discard(
+                    plan,
+                    "discarded a partial receive of @" + token.snapshotName() + ": resuming needs"
+                            + " 'zfs send -t' on this machine and resumable receives the box can check");
         }
         Optional<ZfsVersion> resumed = sender.stream()
                 .filter(v -> v.type() == VersionType.SNAPSHOT && v.guid() == token.toGuid())
@@ -41,12 +42,16 @@ final class PartialReceivePlanner {
         Step first = plan.steps().get(0);
         long base = first.isFull() ? 0 : first.from().guid();
         if (token.fromGuid() != base) {
-            return discard(plan, stale + "it was " + (token.fromGuid() == 0 ? "a full stream" : "incremental from"
-                    + " another base") + ", the next step is " + first);
+            return discard(
+                    plan,
+                    stale + "it was " + (token.fromGuid() == 0 ? "a full stream" : "incremental from" + " another base")
+                            + ", the next step is " + first);
         }
         if (first.rollback() && !first.isFull()) {
             // The receiver must be rolled back first, which resuming cannot do.
-            return discard(plan, stale + "the receiver is rolled back to @" + first.from().name() + " first");
+            return discard(
+                    plan,
+                    stale + "the receiver is rolled back to @" + first.from().name() + " first");
         }
         ZfsVersion to = resumed.get();
         List<Step> steps = new ArrayList<>();

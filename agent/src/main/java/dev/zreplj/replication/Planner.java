@@ -20,12 +20,11 @@ import java.util.Set;
  * under the same name is a different snapshot.
  */
 public final class Planner {
-    private Planner() {
-    }
+    private Planner() {}
 
     /** {@link #plan(DatasetName, List, RemoteFilesystem, ReplicationPolicy, boolean)} where both sides can resume. */
-    public static FilesystemPlan plan(DatasetName filesystem, List<ZfsVersion> sender, RemoteFilesystem receiver,
-                                      ReplicationPolicy policy) {
+    public static FilesystemPlan plan(
+            DatasetName filesystem, List<ZfsVersion> sender, RemoteFilesystem receiver, ReplicationPolicy policy) {
         return plan(filesystem, sender, receiver, policy, true);
     }
 
@@ -36,8 +35,12 @@ public final class Planner {
      *                  check ({@code recv -x} for the resumed stream's payload); without, a partial receive
      *                  on the box is discarded instead
      */
-    public static FilesystemPlan plan(DatasetName filesystem, List<ZfsVersion> sender, RemoteFilesystem receiver,
-                                      ReplicationPolicy policy, boolean canResume) {
+    public static FilesystemPlan plan(
+            DatasetName filesystem,
+            List<ZfsVersion> sender,
+            RemoteFilesystem receiver,
+            ReplicationPolicy policy,
+            boolean canResume) {
         return plan(filesystem, sender, receiver, policy, canResume, false);
     }
 
@@ -46,8 +49,13 @@ public final class Planner {
      *               announced {@code snapshot-series}): consecutive incremental steps become one, see
      *               {@link SeriesPlanner}
      */
-    public static FilesystemPlan plan(DatasetName filesystem, List<ZfsVersion> sender, RemoteFilesystem receiver,
-                                      ReplicationPolicy policy, boolean canResume, boolean series) {
+    public static FilesystemPlan plan(
+            DatasetName filesystem,
+            List<ZfsVersion> sender,
+            RemoteFilesystem receiver,
+            ReplicationPolicy policy,
+            boolean canResume,
+            boolean series) {
         FilesystemPlan plan = planComplete(filesystem, sender, receiver, policy);
         if (receiver != null && receiver.resumeToken() != null && plan instanceof FilesystemPlan.Replicate r) {
             plan = PartialReceivePlanner.apply(r, sender, receiver.resumeToken(), canResume);
@@ -56,21 +64,24 @@ public final class Planner {
     }
 
     /** The plan as if the box held no partial receive. */
-    private static FilesystemPlan planComplete(DatasetName filesystem, List<ZfsVersion> sender,
-                                               RemoteFilesystem receiver, ReplicationPolicy policy) {
+    private static FilesystemPlan planComplete(
+            DatasetName filesystem, List<ZfsVersion> sender, RemoteFilesystem receiver, ReplicationPolicy policy) {
         List<ZfsVersion> ordered = sender.stream()
                 .sorted(Comparator.comparingLong(ZfsVersion::createtxg)
                         // at equal txg the snapshot sorts last, so the base search below prefers it
                         .thenComparing(v -> v.type() == VersionType.SNAPSHOT))
                 .toList();
-        List<ZfsVersion> snapshots = ordered.stream().filter(v -> v.type() == VersionType.SNAPSHOT).toList();
+        List<ZfsVersion> snapshots =
+                ordered.stream().filter(v -> v.type() == VersionType.SNAPSHOT).toList();
         if (snapshots.isEmpty()) {
             return new FilesystemPlan.NoSnapshots(filesystem);
         }
-        List<RemoteVersion> received = receiver == null ? List.of() : receiver.versions().stream()
-                .filter(v -> v.type() == VersionType.SNAPSHOT)
-                .sorted(Comparator.comparingLong(RemoteVersion::createtxg))
-                .toList();
+        List<RemoteVersion> received = receiver == null
+                ? List.of()
+                : receiver.versions().stream()
+                        .filter(v -> v.type() == VersionType.SNAPSHOT)
+                        .sorted(Comparator.comparingLong(RemoteVersion::createtxg))
+                        .toList();
         if (received.isEmpty()) {
             return initial(filesystem, snapshots, receiver, policy);
         }
@@ -85,8 +96,10 @@ public final class Planner {
         }
         if (base == null) {
             // Not even allow_rollback resolves this: it would mean overwriting the whole receiver copy.
-            return conflict(filesystem, "no common snapshot: the receiver has " + describe(received)
-                    + " but the sender has none of them; rename or destroy the receiver's copy to start over");
+            return conflict(
+                    filesystem,
+                    "no common snapshot: the receiver has " + describe(received)
+                            + " but the sender has none of them; rename or destroy the receiver's copy to start over");
         }
 
         RemoteVersion baseOnReceiver = receivedByGuid.get(base.guid());
@@ -96,17 +109,21 @@ public final class Planner {
         boolean rollback = false;
         if (!newerOnReceiver.isEmpty()) {
             if (!policy.allowRollback()) {
-                return conflict(filesystem, "receiver has diverged: " + describe(newerOnReceiver)
-                        + " newer than the common snapshot @" + baseOnReceiver.name()
-                        + " are not on the sender (set conflict_resolution.allow_rollback to discard them)");
+                return conflict(
+                        filesystem,
+                        "receiver has diverged: " + describe(newerOnReceiver)
+                                + " newer than the common snapshot @" + baseOnReceiver.name()
+                                + " are not on the sender (set conflict_resolution.allow_rollback to discard them)");
             }
             rollback = true;
         }
 
         long baseTxg = base.createtxg();
-        List<ZfsVersion> toSend = snapshots.stream().filter(s -> s.createtxg() > baseTxg).toList();
+        List<ZfsVersion> toSend =
+                snapshots.stream().filter(s -> s.createtxg() > baseTxg).toList();
         if (toSend.isEmpty()) {
-            return new FilesystemPlan.UpToDate(filesystem, snapshots.get(snapshots.size() - 1).name());
+            return new FilesystemPlan.UpToDate(
+                    filesystem, snapshots.get(snapshots.size() - 1).name());
         }
         List<Step> steps = new ArrayList<>();
         ZfsVersion from = base;
@@ -127,27 +144,34 @@ public final class Planner {
             return Optional.empty();
         }
         Set<Long> received = new HashSet<>();
-        receiver.versions().stream().filter(v -> v.type() == VersionType.SNAPSHOT).forEach(v -> received.add(v.guid()));
+        receiver.versions().stream()
+                .filter(v -> v.type() == VersionType.SNAPSHOT)
+                .forEach(v -> received.add(v.guid()));
         return sender.stream()
                 .filter(v -> received.contains(v.guid()))
                 .max(Comparator.comparingLong(ZfsVersion::createtxg)
                         .thenComparing(v -> v.type() == VersionType.SNAPSHOT));
     }
 
-    private static FilesystemPlan initial(DatasetName filesystem, List<ZfsVersion> snapshots,
-                                          RemoteFilesystem receiver, ReplicationPolicy policy) {
+    private static FilesystemPlan initial(
+            DatasetName filesystem, List<ZfsVersion> snapshots, RemoteFilesystem receiver, ReplicationPolicy policy) {
         // A filesystem that exists only as a partial receive was created by a receive, not by the box's admin.
         if (receiver != null && !receiver.placeholder() && receiver.resumeToken() == null) {
-            return conflict(filesystem, "the receiver has a filesystem without snapshots at this path that"
-                    + " zreplj did not create; remove it on the backup box or exclude this filesystem");
+            return conflict(
+                    filesystem,
+                    "the receiver has a filesystem without snapshots at this path that"
+                            + " zreplj did not create; remove it on the backup box or exclude this filesystem");
         }
         // Receiving a full stream over an existing placeholder needs -F; the placeholder holds no data.
         boolean overPlaceholder = receiver != null;
         return switch (policy.initialReplication()) {
-            case FAIL -> conflict(filesystem, "the receiver has no copy yet and"
-                    + " conflict_resolution.initial_replication is 'fail'");
-            case MOST_RECENT -> new FilesystemPlan.Replicate(filesystem,
-                    List.of(new Step(null, snapshots.get(snapshots.size() - 1), overPlaceholder)));
+            case FAIL ->
+                conflict(
+                        filesystem,
+                        "the receiver has no copy yet and" + " conflict_resolution.initial_replication is 'fail'");
+            case MOST_RECENT ->
+                new FilesystemPlan.Replicate(
+                        filesystem, List.of(new Step(null, snapshots.get(snapshots.size() - 1), overPlaceholder)));
             case ALL -> {
                 List<Step> steps = new ArrayList<>();
                 steps.add(new Step(null, snapshots.get(0), overPlaceholder));

@@ -136,11 +136,11 @@ public final class Progress implements AutoCloseable {
         if (!now && drawn && t - lastDraw < REFRESH_NANOS) return;
         List<ProgressLine.Send> sends = new ArrayList<>();
         for (Transfer tr : active) {
-            sends.add(new ProgressLine.Send(tr.label, tr.stream.count(), tr.total, tr.meter.bytesPerSecond(),
-                    tr.secondsLeft()));
+            sends.add(new ProgressLine.Send(
+                    tr.label, tr.stream.count(), tr.total, tr.meter.bytesPerSecond(), tr.secondsLeft()));
         }
-        ProgressLine.Overall overall = new ProgressLine.Overall(sent, overallMeter.bytesPerSecond(),
-                phase, (t - phaseSince) / 1_000_000_000L);
+        ProgressLine.Overall overall =
+                new ProgressLine.Overall(sent, overallMeter.bytesPerSecond(), phase, (t - phaseSince) / 1_000_000_000L);
         screen.show(ProgressLine.render(overall, sends, screen.width()));
         lastDraw = t;
         drawn = true;

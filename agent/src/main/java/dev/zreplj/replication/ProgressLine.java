@@ -14,19 +14,17 @@ import java.util.OptionalLong;
 public final class ProgressLine {
     /** Below this, a name says nothing any more: the line is cut instead. */
     private static final int MIN_LABEL = 8;
+
     private static final String ELLIPSIS = "...";
 
     /** The whole pass: bytes sent so far, its rate, and what it does while no send runs. */
-    public record Overall(long sent, OptionalDouble bytesPerSecond, String phase, long phaseSeconds) {
-    }
+    public record Overall(long sent, OptionalDouble bytesPerSecond, String phase, long phaseSeconds) {}
 
     /** One send in flight; {@code total} is zfs's estimate where it gave one. */
-    public record Send(String label, long sent, OptionalLong total, OptionalDouble bytesPerSecond,
-                       OptionalLong secondsLeft) {
-    }
+    public record Send(
+            String label, long sent, OptionalLong total, OptionalDouble bytesPerSecond, OptionalLong secondsLeft) {}
 
-    private ProgressLine() {
-    }
+    private ProgressLine() {}
 
     /** At most {@code width - 1} characters, so that the terminal never wraps the line. */
     public static String render(Overall overall, List<Send> sends, int width) {
@@ -87,10 +85,15 @@ public final class ProgressLine {
     static String full(Send s) {
         StringBuilder b = new StringBuilder(Bytes.human(s.sent()));
         if (hasTotal(s)) {
-            b.append(" of ").append(Bytes.human(s.total().getAsLong())).append(" (").append(percent(s)).append("%)");
+            b.append(" of ")
+                    .append(Bytes.human(s.total().getAsLong()))
+                    .append(" (")
+                    .append(percent(s))
+                    .append("%)");
         }
         if (s.bytesPerSecond().isPresent()) b.append(", ").append(rate(s.bytesPerSecond()));
-        if (s.secondsLeft().isPresent()) b.append(", ETA ").append(duration(s.secondsLeft().getAsLong()));
+        if (s.secondsLeft().isPresent())
+            b.append(", ETA ").append(duration(s.secondsLeft().getAsLong()));
         return b.toString();
     }
 
@@ -98,7 +101,8 @@ public final class ProgressLine {
     static String compact(Send s) {
         StringBuilder b = new StringBuilder(hasTotal(s) ? percent(s) + "%" : Bytes.human(s.sent()));
         if (s.bytesPerSecond().isPresent()) b.append(' ').append(rate(s.bytesPerSecond()));
-        if (s.secondsLeft().isPresent()) b.append(" ETA ").append(duration(s.secondsLeft().getAsLong()));
+        if (s.secondsLeft().isPresent())
+            b.append(" ETA ").append(duration(s.secondsLeft().getAsLong()));
         return b.toString();
     }
 
@@ -121,7 +125,8 @@ public final class ProgressLine {
         long h = seconds / 3600;
         long m = seconds / 60 % 60;
         long sec = seconds % 60;
-        return h > 0 ? String.format(Locale.ROOT, "%d:%02d:%02d", h, m, sec)
+        return h > 0
+                ? String.format(Locale.ROOT, "%d:%02d:%02d", h, m, sec)
                 : String.format(Locale.ROOT, "%d:%02d", m, sec);
     }
 }

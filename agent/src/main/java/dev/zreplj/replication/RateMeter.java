@@ -15,8 +15,7 @@ public final class RateMeter {
     /** Below this much history a rate is mostly noise: none is shown. */
     static final long MIN_SPAN_NANOS = 500_000_000L;
 
-    private record Sample(long nanos, long bytes) {
-    }
+    private record Sample(long nanos, long bytes) {}
 
     private final Deque<Sample> samples = new ArrayDeque<>();
 
@@ -49,7 +48,8 @@ public final class RateMeter {
     public OptionalLong secondsLeft(long total) {
         OptionalDouble rate = bytesPerSecond();
         Sample last = samples.peekLast();
-        if (rate.isEmpty() || last == null || rate.getAsDouble() <= 0 || last.bytes() > total) return OptionalLong.empty();
+        if (rate.isEmpty() || last == null || rate.getAsDouble() <= 0 || last.bytes() > total)
+            return OptionalLong.empty();
         return OptionalLong.of((long) Math.ceil((total - last.bytes()) / rate.getAsDouble()));
     }
 }

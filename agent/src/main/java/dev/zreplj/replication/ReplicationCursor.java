@@ -1,8 +1,8 @@
 package dev.zreplj.replication;
 
 import dev.zreplj.zfs.DatasetName;
-import dev.zreplj.zfs.VersionType;
 import dev.zreplj.zfs.SourceZfs;
+import dev.zreplj.zfs.VersionType;
 import dev.zreplj.zfs.ZfsException;
 import dev.zreplj.zfs.ZfsVersion;
 import java.nio.charset.StandardCharsets;
@@ -66,8 +66,13 @@ public final class ReplicationCursor {
      */
     public static ReplicationCursor load(SourceZfs zfs, String job, Map<DatasetName, List<ZfsVersion>> versions)
             throws ZfsException {
-        return load(zfs, job, versions, new TreeSet<>(versions.keySet().stream().map(DatasetName::pool).toList())
-                .stream().map(DatasetName::of).toList(), null);
+        return load(
+                zfs,
+                job,
+                versions,
+                new TreeSet<>(versions.keySet().stream().map(DatasetName::pool).toList())
+                        .stream().map(DatasetName::of).toList(),
+                null);
     }
 
     /**
@@ -75,7 +80,12 @@ public final class ReplicationCursor {
      * {@link #property}, else with one {@code zfs get} per root it listed.
      */
     public static ReplicationCursor load(SourceZfs zfs, String job, SenderListing listing) throws ZfsException {
-        return load(zfs, job, listing.versions(), listing.roots(), listing.local(property(job)).orElse(null));
+        return load(
+                zfs,
+                job,
+                listing.versions(),
+                listing.roots(),
+                listing.local(property(job)).orElse(null));
     }
 
     /** The property a pass's listing should read for this job's cursor: none where it is a bookmark. */
@@ -83,10 +93,15 @@ public final class ReplicationCursor {
         return zfs.capabilities().bookmarks() ? null : property(job);
     }
 
-    private static ReplicationCursor load(SourceZfs zfs, String job, Map<DatasetName, List<ZfsVersion>> versions,
-                                          List<DatasetName> roots, Map<DatasetName, String> listed)
+    private static ReplicationCursor load(
+            SourceZfs zfs,
+            String job,
+            Map<DatasetName, List<ZfsVersion>> versions,
+            List<DatasetName> roots,
+            Map<DatasetName, String> listed)
             throws ZfsException {
-        ReplicationCursor cursor = new ReplicationCursor(zfs, job, zfs.capabilities().bookmarks());
+        ReplicationCursor cursor =
+                new ReplicationCursor(zfs, job, zfs.capabilities().bookmarks());
         versions.forEach((fs, list) -> {
             Map<Long, ZfsVersion> guids = new ConcurrentHashMap<>();
             for (ZfsVersion v : list) {
@@ -123,7 +138,8 @@ public final class ReplicationCursor {
                 if (versions.containsKey(fs)) {
                     List<Long> guids = parseGuids(value);
                     if (guids.isEmpty()) {
-                        log.warn("{}: ignoring property {}='{}': not a list of 16-digit hex guids", fs, property, value);
+                        log.warn(
+                                "{}: ignoring property {}='{}': not a list of 16-digit hex guids", fs, property, value);
                     } else {
                         cursor.marks.put(fs, guids);
                     }
@@ -159,7 +175,9 @@ public final class ReplicationCursor {
             return Optional.empty();
         }
         String rest = property.substring(PROPERTY_PREFIX.length());
-        if (rest.startsWith("x") && rest.length() > 1 && rest.length() % 2 == 1
+        if (rest.startsWith("x")
+                && rest.length() > 1
+                && rest.length() % 2 == 1
                 && rest.substring(1).chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
             String decoded = new String(HexFormat.of().parseHex(rest.substring(1)), StandardCharsets.UTF_8);
             if (property(decoded).equals(property)) {
@@ -215,7 +233,8 @@ public final class ReplicationCursor {
         List<Long> guids = marks.getOrDefault(fs, List.of());
         VersionType type = bookmarks ? VersionType.BOOKMARK : VersionType.SNAPSHOT;
         return versions.stream()
-                .filter(v -> v.type() == type && guids.contains(v.guid())
+                .filter(v -> v.type() == type
+                        && guids.contains(v.guid())
                         && (!bookmarks || v.name().equals(bookmarkName(v.guid(), job))))
                 .max(Comparator.comparingLong(ZfsVersion::createtxg));
     }
@@ -245,8 +264,8 @@ public final class ReplicationCursor {
             }
             for (long guid : old) {
                 if (guid != to.guid()) {
-                    zfs.destroyBookmark(new ZfsVersion(fs, VersionType.BOOKMARK, bookmarkName(guid, job), guid, 0,
-                            Instant.EPOCH));
+                    zfs.destroyBookmark(
+                            new ZfsVersion(fs, VersionType.BOOKMARK, bookmarkName(guid, job), guid, 0, Instant.EPOCH));
                 }
             }
         } else {

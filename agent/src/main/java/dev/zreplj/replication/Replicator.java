@@ -48,8 +48,15 @@ public final class Replicator {
      * @param progress bytes/rate/ETA display (quiet unless stderr is an interactive terminal)
      * @param watchdog cancels a step without progress (its channel is aborted and not used again)
      */
-    public Replicator(SourceZfs zfs, boolean raw, Set<SendFlag> sendFlags, BandwidthLimiter limiter, boolean resumable,
-                      ReplicationCursor cursor, Progress progress, Watchdog watchdog) {
+    public Replicator(
+            SourceZfs zfs,
+            boolean raw,
+            Set<SendFlag> sendFlags,
+            BandwidthLimiter limiter,
+            boolean resumable,
+            ReplicationCursor cursor,
+            Progress progress,
+            Watchdog watchdog) {
         this.zfs = zfs;
         this.raw = raw;
         this.sendFlags = Set.copyOf(sendFlags);
@@ -61,7 +68,8 @@ public final class Replicator {
         this.estimator = new SizeEstimator(zfs);
     }
 
-    public List<FilesystemResult> run(List<FilesystemPlan> plans, List<BoxChannel> channels) throws InterruptedException {
+    public List<FilesystemResult> run(List<FilesystemPlan> plans, List<BoxChannel> channels)
+            throws InterruptedException {
         Map<DatasetName, FilesystemResult> results = new ConcurrentHashMap<>();
         List<FilesystemPlan.Replicate> work = new ArrayList<>();
         for (FilesystemPlan plan : plans) {
@@ -84,10 +92,19 @@ public final class Replicator {
         }
         // Whatever no channel could take (every channel broke) is reported, not silently dropped.
         for (FilesystemPlan.Replicate left : queue.drain()) {
-            results.put(left.filesystem(), FilesystemResult.failed(left.filesystem(), 0, 0,
-                    "not attempted: every channel to the backup box failed", -1, Failure.CONNECTION_LOST));
+            results.put(
+                    left.filesystem(),
+                    FilesystemResult.failed(
+                            left.filesystem(),
+                            0,
+                            0,
+                            "not attempted: every channel to the backup box failed",
+                            -1,
+                            Failure.CONNECTION_LOST));
         }
-        return results.values().stream().sorted(Comparator.comparing(FilesystemResult::filesystem)).toList();
+        return results.values().stream()
+                .sorted(Comparator.comparing(FilesystemResult::filesystem))
+                .toList();
     }
 
     private static FilesystemResult resultWithoutSteps(FilesystemPlan plan) {
@@ -124,8 +141,13 @@ public final class Replicator {
                 done += step.snapshots().size();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return FilesystemResult.failed(plan.filesystem(), done, bytes, "interrupted during step " + step,
-                        estimates.total(done + 1), Failure.ERROR);
+                return FilesystemResult.failed(
+                        plan.filesystem(),
+                        done,
+                        bytes,
+                        "interrupted during step " + step,
+                        estimates.total(done + 1),
+                        Failure.ERROR);
             } catch (IOException | ZfsException | RuntimeException e) {
                 // Whatever breaks one filesystem is its result: the other workers and filesystems go on.
                 Failure failure = Failure.of(e);
@@ -133,8 +155,8 @@ public final class Replicator {
                         ? "connection to the backup box lost during step " + step + ": " + e.getMessage()
                         : "step " + step + ": " + describe(failure, e);
                 log.warn("{}: {}", plan.filesystem(), message);
-                return FilesystemResult.failed(plan.filesystem(), done, bytes, message, estimates.total(done + 1),
-                        failure);
+                return FilesystemResult.failed(
+                        plan.filesystem(), done, bytes, message, estimates.total(done + 1), failure);
             }
             if (cursor != null) {
                 try {
@@ -144,18 +166,29 @@ public final class Replicator {
                     // A full pool refuses the cursor's property or bookmark. The old cursor still guards more
                     // than needed, so the next steps go on: the box gets what exists, the next pass that can
                     // sets the cursor (an up-to-date filesystem's cursor is synced).
-                    log.warn("{}: moving the replication cursor to {}: {}", plan.filesystem(), step.to(), e.getMessage());
+                    log.warn(
+                            "{}: moving the replication cursor to {}: {}",
+                            plan.filesystem(),
+                            step.to(),
+                            e.getMessage());
                     cursorFailure = "step " + step + " was received, but moving the replication cursor failed: "
                             + e.getMessage();
                 }
             }
         }
         if (cursorFailure != null) {
-            return FilesystemResult.failed(plan.filesystem(), done, bytes, cursorFailure, estimates.total(done),
-                    Failure.ZFS);
+            return FilesystemResult.failed(
+                    plan.filesystem(), done, bytes, cursorFailure, estimates.total(done), Failure.ZFS);
         }
-        return new FilesystemResult(plan.filesystem(), FilesystemResult.Outcome.REPLICATED, done, bytes, "",
-                estimates.total(done), null, List.of());
+        return new FilesystemResult(
+                plan.filesystem(),
+                FilesystemResult.Outcome.REPLICATED,
+                done,
+                bytes,
+                "",
+                estimates.total(done),
+                null,
+                List.of());
     }
 
     /** A refusal with the first line of zfs's stderr on the box; an unexpected error with its type. */
@@ -163,7 +196,10 @@ public final class Replicator {
         return switch (failure) {
             case REFUSED, BUSY -> {
                 RemoteException r = (RemoteException) e;
-                yield r.getMessage() + (r.detail().isBlank() ? "" : " (" + r.detail().strip().lines().findFirst().orElse("") + ")");
+                yield r.getMessage()
+                        + (r.detail().isBlank()
+                                ? ""
+                                : " (" + r.detail().strip().lines().findFirst().orElse("") + ")");
             }
             case ERROR -> "unexpected error: " + e;
             default -> e.getMessage();
@@ -173,28 +209,42 @@ public final class Replicator {
     private long runStep(DatasetName fs, Step step, BoxChannel channel, SizeEstimator.Tally estimates)
             throws IOException, ZfsException, InterruptedException {
         log.info("{}: sending {}", fs, step);
-        SendRequest request = step.resume() != null ? new SendRequest(null, step.to(), raw, step.resume().text())
-                : step.isFull() ? SendRequest.full(step.to(), raw)
-                : step.isSeries() ? SendRequest.intermediates(step.from(), step.to(), raw)
-                : SendRequest.incremental(step.from(), step.to(), raw);
+        SendRequest request = step.resume() != null
+                ? new SendRequest(null, step.to(), raw, step.resume().text())
+                : step.isFull()
+                        ? SendRequest.full(step.to(), raw)
+                        : step.isSeries()
+                                ? SendRequest.intermediates(step.from(), step.to(), raw)
+                                : SendRequest.incremental(step.from(), step.to(), raw);
         request = request.withFlags(sendFlags);
-        ReceiveCommand command = new ReceiveCommand(fs.value(), step.to().name(), step.to().guid(),
-                step.isFull() ? null : step.from().guid(), step.rollback(), resumable,
-                step.resume() == null ? null : step.resume().text(), step.discardPartial());
+        ReceiveCommand command = new ReceiveCommand(
+                fs.value(),
+                step.to().name(),
+                step.to().guid(),
+                step.isFull() ? null : step.from().guid(),
+                step.rollback(),
+                resumable,
+                step.resume() == null ? null : step.resume().text(),
+                step.discardPartial());
         OptionalLong estimate = estimator.estimate(request);
         estimates.add(estimate);
         try (SendStream send = zfs.send(request);
-             InputStream limited = limiter.wrap(send.stdout());
-             Progress.Transfer shown = progress.begin(fs + " " + step, estimate, limited);
-             Watchdog.Watch watch = watchdog.watch(shown::bytes, () -> {
-                 channel.abort();
-                 send.kill();
-             })) {
+                InputStream limited = limiter.wrap(send.stdout());
+                Progress.Transfer shown = progress.begin(fs + " " + step, estimate, limited);
+                Watchdog.Watch watch = watchdog.watch(shown::bytes, () -> {
+                    channel.abort();
+                    send.kill();
+                })) {
             ReceiveResult result;
             try {
                 result = step.isSeries()
-                        ? channel.receiveSeries(new ReceiveSeries(command, step.snapshots().stream()
-                                .map(v -> new ReceiveSeries.Snapshot(v.name(), v.guid())).toList()), shown.stream())
+                        ? channel.receiveSeries(
+                                new ReceiveSeries(
+                                        command,
+                                        step.snapshots().stream()
+                                                .map(v -> new ReceiveSeries.Snapshot(v.name(), v.guid()))
+                                                .toList()),
+                                shown.stream())
                         : channel.receive(command, shown.stream());
                 // A send that died mid-stream shows up as a short stream the receiver rejected; zfs send's
                 // own stderr is the better explanation, so it wins when both failed.
@@ -207,8 +257,12 @@ public final class Replicator {
                 throw e;
             }
             if (result.receivedGuid() != step.to().guid()) {
-                throw new RemoteException("guid", "the backup box received guid " + result.receivedGuid()
-                        + " for " + step.to().fullName() + " but the sender's guid is " + step.to().guid(), "");
+                throw new RemoteException(
+                        "guid",
+                        "the backup box received guid " + result.receivedGuid() + " for "
+                                + step.to().fullName() + " but the sender's guid is "
+                                + step.to().guid(),
+                        "");
             }
             return result.bytes();
         }
@@ -220,7 +274,9 @@ public final class Replicator {
         private final List<DatasetName> unfinished = new ArrayList<>();
 
         WorkQueue(List<FilesystemPlan.Replicate> work) {
-            pending = new ArrayList<>(work.stream().sorted(Comparator.comparing(FilesystemPlan::filesystem)).toList());
+            pending = new ArrayList<>(work.stream()
+                    .sorted(Comparator.comparing(FilesystemPlan::filesystem))
+                    .toList());
             pending.forEach(p -> unfinished.add(p.filesystem()));
         }
 
@@ -228,7 +284,8 @@ public final class Replicator {
             while (!pending.isEmpty()) {
                 for (int i = 0; i < pending.size(); i++) {
                     DatasetName fs = pending.get(i).filesystem();
-                    boolean ancestorBusy = unfinished.stream().anyMatch(u -> !u.equals(fs) && fs.isSelfOrDescendantOf(u));
+                    boolean ancestorBusy =
+                            unfinished.stream().anyMatch(u -> !u.equals(fs) && fs.isSelfOrDescendantOf(u));
                     if (!ancestorBusy) {
                         return pending.remove(i);
                     }

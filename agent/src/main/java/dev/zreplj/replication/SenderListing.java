@@ -29,8 +29,12 @@ public final class SenderListing {
     private final Map<DatasetName, List<ZfsVersion>> versions;
     private final Map<DatasetName, String> local;
 
-    private SenderListing(FilesystemFilter filter, String property, List<DatasetName> roots,
-                          Map<DatasetName, List<ZfsVersion>> listed, Map<DatasetName, String> local) {
+    private SenderListing(
+            FilesystemFilter filter,
+            String property,
+            List<DatasetName> roots,
+            Map<DatasetName, List<ZfsVersion>> listed,
+            Map<DatasetName, String> local) {
         this.filter = filter;
         this.property = property;
         this.roots = List.copyOf(roots);
@@ -54,8 +58,11 @@ public final class SenderListing {
      * @param property a property whose local values to read with the versions ({@link #local}); null for none
      */
     public static SenderListing load(SourceZfs zfs, FilesystemFilter filter, String property) throws ZfsException {
-        List<DatasetName> roots = filter.roots().isPresent() ? filter.roots().get()
-                : new TreeSet<>(zfs.listAllFilesystems().stream().map(fs -> DatasetName.of(fs.pool())).toList())
+        List<DatasetName> roots = filter.roots().isPresent()
+                ? filter.roots().get()
+                : new TreeSet<>(zfs.listAllFilesystems().stream()
+                                .map(fs -> DatasetName.of(fs.pool()))
+                                .toList())
                         .stream().toList();
         Map<DatasetName, List<ZfsVersion>> listed = new TreeMap<>();
         Map<DatasetName, String> local = new TreeMap<>();
@@ -65,8 +72,13 @@ public final class SenderListing {
         return new SenderListing(filter, property, roots, listed, local);
     }
 
-    private static void list(SourceZfs zfs, DatasetName root, String property, Map<DatasetName, List<ZfsVersion>> listed,
-                             Map<DatasetName, String> local) throws ZfsException {
+    private static void list(
+            SourceZfs zfs,
+            DatasetName root,
+            String property,
+            Map<DatasetName, List<ZfsVersion>> listed,
+            Map<DatasetName, String> local)
+            throws ZfsException {
         if (property == null) {
             listed.putAll(zfs.listVersions(root));
         } else {

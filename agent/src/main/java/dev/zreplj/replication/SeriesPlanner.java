@@ -13,8 +13,7 @@ import java.util.List;
  * no -I from a bookmark), never at a full or resumed one. A group of one stays a plain {@code -i} step.
  */
 final class SeriesPlanner {
-    private SeriesPlanner() {
-    }
+    private SeriesPlanner() {}
 
     static FilesystemPlan.Replicate join(FilesystemPlan.Replicate plan) {
         List<Step> out = new ArrayList<>();
@@ -36,13 +35,19 @@ final class SeriesPlanner {
     }
 
     private static boolean canStart(Step step) {
-        return !step.isFull() && step.resume() == null && !step.isSeries()
+        return !step.isFull()
+                && step.resume() == null
+                && !step.isSeries()
                 && step.from().type() == VersionType.SNAPSHOT;
     }
 
     private static boolean continues(Step last, Step next) {
-        return !next.isFull() && next.resume() == null && !next.rollback() && !next.discardPartial()
-                && !next.isSeries() && next.from().guid() == last.to().guid();
+        return !next.isFull()
+                && next.resume() == null
+                && !next.rollback()
+                && !next.discardPartial()
+                && !next.isSeries()
+                && next.from().guid() == last.to().guid();
     }
 
     private static void flush(List<Step> group, List<Step> out) {
@@ -50,9 +55,15 @@ final class SeriesPlanner {
             out.add(group.get(0));
         } else if (!group.isEmpty()) {
             Step first = group.get(0);
-            List<ZfsVersion> between = group.subList(0, group.size() - 1).stream().map(Step::to).toList();
-            out.add(new Step(first.from(), group.get(group.size() - 1).to(), first.rollback(), null,
-                    first.discardPartial(), between));
+            List<ZfsVersion> between =
+                    group.subList(0, group.size() - 1).stream().map(Step::to).toList();
+            out.add(new Step(
+                    first.from(),
+                    group.get(group.size() - 1).to(),
+                    first.rollback(),
+                    null,
+                    first.discardPartial(),
+                    between));
         }
         group.clear();
     }

@@ -24,10 +24,13 @@ import java.util.regex.Pattern;
 public final class StaleMarks {
     private static final Pattern ZREPL_HOLD = Pattern.compile("zrepl_(?:CURSOR|STEP|last_received)_J_(.+)");
 
-    private StaleMarks() {
-    }
+    private StaleMarks() {}
 
-    public enum Kind { BOOKMARK, HOLD, PROPERTY }
+    public enum Kind {
+        BOOKMARK,
+        HOLD,
+        PROPERTY
+    }
 
     /**
      * @param name     the bookmark's name, the hold's tag or the property
@@ -37,10 +40,11 @@ public final class StaleMarks {
         @Override
         public String toString() {
             return switch (kind) {
-                case BOOKMARK -> "bookmark " + version.fullName();
-                case HOLD -> "hold " + name + " on " + version.fullName();
-                case PROPERTY -> "property " + name + " on " + filesystem;
-            } + " (job '" + job + "')";
+                        case BOOKMARK -> "bookmark " + version.fullName();
+                        case HOLD -> "hold " + name + " on " + version.fullName();
+                        case PROPERTY -> "property " + name + " on " + filesystem;
+                    }
+                    + " (job '" + job + "')";
         }
     }
 
@@ -59,7 +63,8 @@ public final class StaleMarks {
             List<ZfsVersion> snapshots = new ArrayList<>();
             versions.forEach((fs, list) -> list.forEach(v -> {
                 if (v.type() == VersionType.BOOKMARK) {
-                    ReplicationCursor.bookmarkJob(v.name()).filter(j -> !jobs.contains(j))
+                    ReplicationCursor.bookmarkJob(v.name())
+                            .filter(j -> !jobs.contains(j))
                             .ifPresent(j -> marks.add(new Mark(Kind.BOOKMARK, fs, v.name(), j, v)));
                 } else {
                     snapshots.add(v);
@@ -70,7 +75,11 @@ public final class StaleMarks {
                 for (Hold h : zfs.listHolds(snapshots)) {
                     Matcher m = ZREPL_HOLD.matcher(h.tag());
                     if (m.matches() && !jobs.contains(m.group(1))) {
-                        held.add(new Mark(Kind.HOLD, h.filesystem(), h.tag(), m.group(1),
+                        held.add(new Mark(
+                                Kind.HOLD,
+                                h.filesystem(),
+                                h.tag(),
+                                m.group(1),
                                 find(versions, h.filesystem(), h.snapshot())));
                     }
                 }
@@ -78,14 +87,16 @@ public final class StaleMarks {
             List<Mark> properties = new ArrayList<>();
             for (var fs : zfs.localPropertiesBelow(DatasetName.of(pool)).entrySet()) {
                 for (var p : fs.getValue().entrySet()) {
-                    Optional<String> job = ReplicationCursor.propertyJob(p.getKey()).filter(j -> !jobs.contains(j));
+                    Optional<String> job =
+                            ReplicationCursor.propertyJob(p.getKey()).filter(j -> !jobs.contains(j));
                     if (job.isEmpty()) {
                         continue;
                     }
                     String tag = ReplicationCursor.holdTag(job.get());
                     for (long guid : ReplicationCursor.parseGuids(p.getValue())) {
                         versions.getOrDefault(fs.getKey(), List.of()).stream()
-                                .filter(v -> v.type() == VersionType.SNAPSHOT && v.guid() == guid).findFirst()
+                                .filter(v -> v.type() == VersionType.SNAPSHOT && v.guid() == guid)
+                                .findFirst()
                                 .map(v -> new Mark(Kind.HOLD, fs.getKey(), tag, job.get(), v))
                                 .filter(mark -> !held.contains(mark))
                                 .ifPresent(held::add);
@@ -110,7 +121,8 @@ public final class StaleMarks {
 
     private static ZfsVersion find(Map<DatasetName, List<ZfsVersion>> versions, DatasetName fs, String snapshot) {
         return versions.getOrDefault(fs, List.of()).stream()
-                .filter(v -> v.type() == VersionType.SNAPSHOT && v.name().equals(snapshot)).findFirst()
+                .filter(v -> v.type() == VersionType.SNAPSHOT && v.name().equals(snapshot))
+                .findFirst()
                 .orElseThrow(() -> new IllegalStateException(fs + "@" + snapshot + " is held but was not listed"));
     }
 }

@@ -15,8 +15,13 @@ import java.util.List;
  * snapshots after {@code from} and before {@code to}, oldest first, that the same stream carries
  * ({@code zfs send -I}); empty for one snapshot ({@code -i} or full).
  */
-public record Step(ZfsVersion from, ZfsVersion to, boolean rollback, ResumeToken resume, boolean discardPartial,
-                   List<ZfsVersion> between) {
+public record Step(
+        ZfsVersion from,
+        ZfsVersion to,
+        boolean rollback,
+        ResumeToken resume,
+        boolean discardPartial,
+        List<ZfsVersion> between) {
     public Step {
         between = List.copyOf(between);
         if (resume != null && (rollback || discardPartial)) {
@@ -53,7 +58,8 @@ public record Step(ZfsVersion from, ZfsVersion to, boolean rollback, ResumeToken
 
     @Override
     public String toString() {
-        return (from == null ? "full " : from.relativeName() + (between.isEmpty() ? " -> " : " => ")) + to.relativeName()
+        return (from == null ? "full " : from.relativeName() + (between.isEmpty() ? " -> " : " => "))
+                + to.relativeName()
                 + (between.isEmpty() ? "" : " (" + (between.size() + 1) + " snapshots in one stream)")
                 + (resume == null ? "" : " (resumed at " + resume.bytes() + " bytes)");
     }

@@ -36,16 +36,18 @@ public final class Watchdog implements AutoCloseable {
     public static Watchdog start(Duration timeout) {
         Watchdog w = new Watchdog(timeout, System::nanoTime);
         long poll = Math.max(MIN_POLL_NANOS, Math.min(MAX_POLL_NANOS, timeout.toNanos() / 20));
-        Thread t = new Thread(() -> {
-            try {
-                while (!Thread.currentThread().isInterrupted()) {
-                    Thread.sleep(poll / 1_000_000L, (int) (poll % 1_000_000L));
-                    w.check();
-                }
-            } catch (InterruptedException e) {
-                // closed
-            }
-        }, "watchdog");
+        Thread t = new Thread(
+                () -> {
+                    try {
+                        while (!Thread.currentThread().isInterrupted()) {
+                            Thread.sleep(poll / 1_000_000L, (int) (poll % 1_000_000L));
+                            w.check();
+                        }
+                    } catch (InterruptedException e) {
+                        // closed
+                    }
+                },
+                "watchdog");
         t.setDaemon(true);
         w.thread = t;
         t.start();
@@ -93,8 +95,9 @@ public final class Watchdog implements AutoCloseable {
     }
 
     private StalledException stalled(String request, Exception cause) {
-        return new StalledException("stalled: no reply from the backup box to " + request + " for "
-                + goDuration(timeout) + "; cancelled", cause);
+        return new StalledException(
+                "stalled: no reply from the backup box to " + request + " for " + goDuration(timeout) + "; cancelled",
+                cause);
     }
 
     /** Samples every watch once and cancels those without progress for the timeout. */
@@ -128,8 +131,10 @@ public final class Watchdog implements AutoCloseable {
         }
         long h = d.toHours();
         long m = d.toMinutesPart();
-        String s = BigDecimal.valueOf(d.toSecondsPart() * 1000L + d.toMillisPart(), 3).stripTrailingZeros()
-                .toPlainString() + "s";
+        String s =
+                BigDecimal.valueOf(d.toSecondsPart() * 1000L + d.toMillisPart(), 3)
+                                .stripTrailingZeros()
+                                .toPlainString() + "s";
         return h > 0 ? h + "h" + m + "m" + s : m > 0 ? m + "m" + s : s;
     }
 

@@ -22,19 +22,22 @@ import java.util.function.Function;
  * box (an earlier restore), and only when it has no snapshot of its own after that one.
  */
 public final class RestorePlanner {
-    private RestorePlanner() {
-    }
+    private RestorePlanner() {}
 
     /**
      * @param mountRefusal why a new top-level target would be mounted (a zfs without {@code recv -u} below a
      *                     mounted parent), null when it would not
      */
-    public static List<RestoreStep> plan(RestoreRequest request, List<RemoteFilesystem> listing,
-                                         Function<DatasetName, LocalTarget> local, String mountRefusal)
+    public static List<RestoreStep> plan(
+            RestoreRequest request,
+            List<RemoteFilesystem> listing,
+            Function<DatasetName, LocalTarget> local,
+            String mountRefusal)
             throws RestoreRefused {
         String source = request.source();
         List<RemoteFilesystem> chosen = listing.stream()
-                .filter(fs -> fs.path().equals(source) || request.recursive() && fs.path().startsWith(source + "/"))
+                .filter(fs -> fs.path().equals(source)
+                        || request.recursive() && fs.path().startsWith(source + "/"))
                 .sorted(Comparator.comparing(RemoteFilesystem::path))
                 .toList();
         if (chosen.isEmpty() || !chosen.get(0).path().equals(source)) {
@@ -44,18 +47,26 @@ public final class RestorePlanner {
         List<RestoreStep> steps = new ArrayList<>();
         for (RemoteFilesystem fs : chosen) {
             boolean top = fs.path().equals(source);
-            DatasetName target = top ? request.target() : request.target().child(fs.path().substring(source.length() + 1));
+            DatasetName target =
+                    top ? request.target() : request.target().child(fs.path().substring(source.length() + 1));
             Optional<RestoreStep> step = step(request, fs, top, target, local.apply(target), mountRefusal);
             step.ifPresent(steps::add);
         }
         return steps;
     }
 
-    private static Optional<RestoreStep> step(RestoreRequest request, RemoteFilesystem fs, boolean top,
-                                              DatasetName target, LocalTarget local, String mountRefusal)
+    private static Optional<RestoreStep> step(
+            RestoreRequest request,
+            RemoteFilesystem fs,
+            boolean top,
+            DatasetName target,
+            LocalTarget local,
+            String mountRefusal)
             throws RestoreRefused {
-        List<RemoteVersion> snapshots = fs.versions().stream().filter(v -> v.type() == VersionType.SNAPSHOT)
-                .sorted(Comparator.comparingLong(RemoteVersion::createtxg)).toList();
+        List<RemoteVersion> snapshots = fs.versions().stream()
+                .filter(v -> v.type() == VersionType.SNAPSHOT)
+                .sorted(Comparator.comparingLong(RemoteVersion::createtxg))
+                .toList();
         if (snapshots.isEmpty()) {
             if (top && !request.recursive()) {
                 throw new RestoreRefused("the box holds no snapshot of '" + fs.path() + "' (it only holds filesystems"
@@ -71,10 +82,15 @@ public final class RestorePlanner {
         if (request.snapshot() == null) {
             wanted = snapshots.get(snapshots.size() - 1);
         } else {
-            wanted = snapshots.stream().filter(v -> v.name().equals(request.snapshot())).findFirst()
+            wanted = snapshots.stream()
+                    .filter(v -> v.name().equals(request.snapshot()))
+                    .findFirst()
                     .orElseThrow(() -> new RestoreRefused("the box holds no snapshot '" + fs.path() + "@"
-                            + request.snapshot() + "'" + (top ? "" : " (a child of " + request.source()
-                            + "; restore it on its own with another snapshot)")
+                            + request.snapshot() + "'"
+                            + (top
+                                    ? ""
+                                    : " (a child of " + request.source()
+                                            + "; restore it on its own with another snapshot)")
                             + "; 'zreplj box list' shows what it holds"));
         }
         if (local.resumeToken() != null) {
@@ -82,14 +98,19 @@ public final class RestorePlanner {
         }
         if (!local.exists()) {
             refuseMount(top, mountRefusal);
-            return Optional.of(new RestoreStep(fs.path(), target, RestoreStep.Kind.FULL, wanted.name(), wanted.guid(),
-                    null, null, false));
+            return Optional.of(new RestoreStep(
+                    fs.path(), target, RestoreStep.Kind.FULL, wanted.name(), wanted.guid(), null, null, false));
         }
         return Optional.of(onExisting(request, fs, target, local, wanted));
     }
 
-    private static RestoreStep resume(RestoreRequest request, RemoteFilesystem fs, DatasetName target,
-                                      LocalTarget local, List<RemoteVersion> snapshots) throws RestoreRefused {
+    private static RestoreStep resume(
+            RestoreRequest request,
+            RemoteFilesystem fs,
+            DatasetName target,
+            LocalTarget local,
+            List<RemoteVersion> snapshots)
+            throws RestoreRefused {
         ResumeToken token;
         try {
             token = ResumeToken.decode(local.resumeToken());
@@ -99,25 +120,39 @@ public final class RestorePlanner {
         }
         String name = token.snapshotName();
         if (request.snapshot() != null && !request.snapshot().equals(name)) {
-            throw new RestoreRefused(target + " holds an interrupted restore of @" + name + ", not @" + request.snapshot()
-                    + ": run the restore again without @SNAPSHOT to finish it, or discard it with 'zfs recv -A "
-                    + target + "'");
+            throw new RestoreRefused(
+                    target + " holds an interrupted restore of @" + name + ", not @" + request.snapshot()
+                            + ": run the restore again without @SNAPSHOT to finish it, or discard it with 'zfs recv -A "
+                            + target + "'");
         }
-        RemoteVersion onBox = snapshots.stream().filter(v -> v.name().equals(name) && v.guid() == token.toGuid())
-                .findFirst().orElseThrow(() -> new RestoreRefused(target + " holds an interrupted restore of @" + name
+        RemoteVersion onBox = snapshots.stream()
+                .filter(v -> v.name().equals(name) && v.guid() == token.toGuid())
+                .findFirst()
+                .orElseThrow(() -> new RestoreRefused(target + " holds an interrupted restore of @" + name
                         + ", which the box no longer holds: discard it with 'zfs recv -A " + target
                         + "' and restore again"));
-        return new RestoreStep(fs.path(), target, RestoreStep.Kind.RESUME, onBox.name(), onBox.guid(), null,
-                local.resumeToken(), false);
+        return new RestoreStep(
+                fs.path(),
+                target,
+                RestoreStep.Kind.RESUME,
+                onBox.name(),
+                onBox.guid(),
+                null,
+                local.resumeToken(),
+                false);
     }
 
-    private static RestoreStep onExisting(RestoreRequest request, RemoteFilesystem fs, DatasetName target,
-                                          LocalTarget local, RemoteVersion wanted) throws RestoreRefused {
-        List<ZfsVersion> localSnapshots = local.versions().stream().filter(v -> v.type() == VersionType.SNAPSHOT)
-                .sorted(Comparator.comparingLong(ZfsVersion::createtxg)).toList();
-        if (!localSnapshots.isEmpty() && localSnapshots.get(localSnapshots.size() - 1).guid() == wanted.guid()) {
-            return new RestoreStep(fs.path(), target, RestoreStep.Kind.UP_TO_DATE, wanted.name(), wanted.guid(), null,
-                    null, false);
+    private static RestoreStep onExisting(
+            RestoreRequest request, RemoteFilesystem fs, DatasetName target, LocalTarget local, RemoteVersion wanted)
+            throws RestoreRefused {
+        List<ZfsVersion> localSnapshots = local.versions().stream()
+                .filter(v -> v.type() == VersionType.SNAPSHOT)
+                .sorted(Comparator.comparingLong(ZfsVersion::createtxg))
+                .toList();
+        if (!localSnapshots.isEmpty()
+                && localSnapshots.get(localSnapshots.size() - 1).guid() == wanted.guid()) {
+            return new RestoreStep(
+                    fs.path(), target, RestoreStep.Kind.UP_TO_DATE, wanted.name(), wanted.guid(), null, null, false);
         }
         Map<Long, RemoteVersion> onBox = new HashMap<>();
         fs.versions().forEach(v -> onBox.putIfAbsent(v.guid(), v));
@@ -135,11 +170,13 @@ public final class RestorePlanner {
                 throw new RestoreRefused(target + " exists and shares no snapshot with the box's " + fs.path()
                         + ": restore into a new dataset (--to), or add --force to receive over it");
             }
-            return new RestoreStep(fs.path(), target, RestoreStep.Kind.FULL, wanted.name(), wanted.guid(), null, null,
-                    true);
+            return new RestoreStep(
+                    fs.path(), target, RestoreStep.Kind.FULL, wanted.name(), wanted.guid(), null, null, true);
         }
         long baseTxg = base.createtxg();
-        List<String> newer = localSnapshots.stream().filter(v -> v.createtxg() > baseTxg).map(v -> "@" + v.name())
+        List<String> newer = localSnapshots.stream()
+                .filter(v -> v.createtxg() > baseTxg)
+                .map(v -> "@" + v.name())
                 .toList();
         if (!newer.isEmpty() && !request.force()) {
             throw new RestoreRefused(target + " has snapshots after " + base.relativeName() + " that the restore would"
@@ -147,8 +184,15 @@ public final class RestorePlanner {
                     + (newer.size() > 3 ? ", ..." : "") + "): restore into a new dataset, or add --force");
         }
         String from = (remoteBase.type() == VersionType.SNAPSHOT ? "@" : "#") + remoteBase.name();
-        return new RestoreStep(fs.path(), target, RestoreStep.Kind.INCREMENTAL, wanted.name(), wanted.guid(), from,
-                null, request.force());
+        return new RestoreStep(
+                fs.path(),
+                target,
+                RestoreStep.Kind.INCREMENTAL,
+                wanted.name(),
+                wanted.guid(),
+                from,
+                null,
+                request.force());
     }
 
     private static void refuseMount(boolean top, String mountRefusal) throws RestoreRefused {

@@ -11,5 +11,4 @@ import dev.zreplj.zfs.DatasetName;
  * @param recursive also every filesystem below {@code source}, into the same place below {@code target}
  * @param force     receive over an existing local dataset ({@code zfs recv -F}), rolling it back
  */
-public record RestoreRequest(String source, String snapshot, DatasetName target, boolean recursive, boolean force) {
-}
+public record RestoreRequest(String source, String snapshot, DatasetName target, boolean recursive, boolean force) {}

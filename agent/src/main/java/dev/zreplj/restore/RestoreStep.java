@@ -14,8 +14,15 @@ import dev.zreplj.zfs.DatasetName;
  * @param resumeToken the local partial receive's token for {@link Kind#RESUME}
  * @param rollback    receive with {@code -F} (only with --force)
  */
-public record RestoreStep(String path, DatasetName target, Kind kind, String snapshot, long guid, String from,
-                          String resumeToken, boolean rollback) {
+public record RestoreStep(
+        String path,
+        DatasetName target,
+        Kind kind,
+        String snapshot,
+        long guid,
+        String from,
+        String resumeToken,
+        boolean rollback) {
     public enum Kind {
         /** A filesystem without snapshots on the box, created empty so that its children have a parent. */
         CREATE,

@@ -65,7 +65,8 @@ public final class Restorer {
             return "cannot restore into a pool's root dataset " + target + ": name a dataset below it";
         }
         String mountpoint = zfs.getProperties(parent.get(), false, List.of("mountpoint"))
-                .getOrDefault(parent.get(), Map.of()).get("mountpoint");
+                .getOrDefault(parent.get(), Map.of())
+                .get("mountpoint");
         if ("none".equals(mountpoint)) {
             return null;
         }
@@ -95,33 +96,36 @@ public final class Restorer {
     }
 
     private SendResult receive(RestoreStep step) throws IOException, ZfsException {
-        ReceiveRequest request = new ReceiveRequest(step.target(), step.rollback(),
-                zfs.capabilities().resumableReceive(), Map.of(), List.of());
+        ReceiveRequest request = new ReceiveRequest(
+                step.target(), step.rollback(), zfs.capabilities().resumableReceive(), Map.of(), List.of());
         SendCommand command = new SendCommand(step.path(), step.snapshot(), step.from(), step.resumeToken());
         AtomicReference<ZfsProcess> recv = new AtomicReference<>();
         AtomicReference<Exception> copyFailure = new AtomicReference<>();
         PipedInputStream pipeIn = new PipedInputStream(1 << 20);
         SendResult result;
         try (PipedOutputStream pipeOut = new PipedOutputStream(pipeIn);
-             Progress.Transfer transfer = progress.begin(step.path() + "@" + step.snapshot(), OptionalLong.empty(), pipeIn)) {
+                Progress.Transfer transfer =
+                        progress.begin(step.path() + "@" + step.snapshot(), OptionalLong.empty(), pipeIn)) {
             // The pipe lets the shared progress line count the stream. zfs recv starts with the first bytes:
             // a refused SEND never starts it, so it leaves nothing behind to discard.
-            Thread copier = new Thread(() -> {
-                try (InputStream in = transfer.stream()) {
-                    byte[] first = new byte[64 << 10];
-                    int n = in.read(first);
-                    if (n < 0) {
-                        return;
-                    }
-                    recv.set(zfs.receive(request));
-                    try (OutputStream toRecv = recv.get().stdin()) {
-                        toRecv.write(first, 0, n);
-                        in.transferTo(toRecv);
-                    }
-                } catch (IOException | ZfsException e) {
-                    copyFailure.set(e);
-                }
-            }, "restore-recv");
+            Thread copier = new Thread(
+                    () -> {
+                        try (InputStream in = transfer.stream()) {
+                            byte[] first = new byte[64 << 10];
+                            int n = in.read(first);
+                            if (n < 0) {
+                                return;
+                            }
+                            recv.set(zfs.receive(request));
+                            try (OutputStream toRecv = recv.get().stdin()) {
+                                toRecv.write(first, 0, n);
+                                in.transferTo(toRecv);
+                            }
+                        } catch (IOException | ZfsException e) {
+                            copyFailure.set(e);
+                        }
+                    },
+                    "restore-recv");
             copier.start();
             try {
                 result = box.send(command, pipeOut, transfer::bytes);

@@ -26,8 +26,9 @@ final class DirectWriteIoServiceFactoryFactory extends Nio2ServiceFactoryFactory
         });
         return new Nio2ServiceFactory(manager, newExecutor(), newExecutor()) {
             @Override
-            public Nio2Session createSession(Nio2Service service, IoHandler handler, AsynchronousSocketChannel socket,
-                                             SocketAddress address) throws Throwable {
+            public Nio2Session createSession(
+                    Nio2Service service, IoHandler handler, AsynchronousSocketChannel socket, SocketAddress address)
+                    throws Throwable {
                 return new DirectWriteNio2Session(service, getFactoryManager(), handler, socket, address, waiters);
             }
 

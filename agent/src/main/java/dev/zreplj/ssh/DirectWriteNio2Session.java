@@ -26,11 +26,19 @@ import org.apache.sshd.core.CoreModuleProperties;
 final class DirectWriteNio2Session extends Nio2Session {
     private final DirectWriter writer;
 
-    DirectWriteNio2Session(Nio2Service service, PropertyResolver properties, IoHandler handler,
-                           AsynchronousSocketChannel socket, SocketAddress acceptanceAddress, Executor waiter)
+    DirectWriteNio2Session(
+            Nio2Service service,
+            PropertyResolver properties,
+            IoHandler handler,
+            AsynchronousSocketChannel socket,
+            SocketAddress acceptanceAddress,
+            Executor waiter)
             throws IOException {
         super(service, properties, handler, socket, acceptanceAddress);
-        writer = new DirectWriter(socket::write, waiter, CoreModuleProperties.NIO2_MIN_WRITE_TIMEOUT.getRequired(properties),
+        writer = new DirectWriter(
+                socket::write,
+                waiter,
+                CoreModuleProperties.NIO2_MIN_WRITE_TIMEOUT.getRequired(properties),
                 this::exceptionCaught);
     }
 

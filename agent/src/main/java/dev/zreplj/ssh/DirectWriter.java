@@ -30,8 +30,7 @@ final class DirectWriter {
         Future<Integer> write(ByteBuffer buffer);
     }
 
-    private record Pending(ByteBuffer buffer, Nio2DefaultIoWriteFuture future) {
-    }
+    private record Pending(ByteBuffer buffer, Nio2DefaultIoWriteFuture future) {}
 
     private final Socket socket;
     private final Executor waiter;
@@ -41,6 +40,7 @@ final class DirectWriter {
     private final List<Runnable> whenIdle = new ArrayList<>();
     /** Whether some thread is writing the queue; guarded by this. */
     private boolean writing;
+
     private Throwable failure;
 
     /**

@@ -57,17 +57,24 @@ final class HostKeyVerifier implements ServerKeyVerifier {
         KnownHosts.Verdict verdict = knownHosts.check(host, port, key);
         return switch (verdict.status()) {
             case MATCH -> null;
-            case REVOKED -> "host key of " + where + " (" + shown + ") is marked @revoked in "
-                    + knownHosts.file() + " line " + verdict.line() + "; refused";
-            case CHANGED -> "HOST KEY OF " + where + " HAS CHANGED: it now shows " + shown + " but "
-                    + knownHosts.file() + " line " + verdict.line() + " records another key (known types: "
-                    + String.join(", ", verdict.knownTypes()) + "); this may be a man-in-the-middle attack and is "
-                    + "refused under every host_key_policy, accept-new included; if the change is expected, remove "
-                    + "the old entry with 'ssh-keygen -R \"" + pattern + "\" -f " + knownHosts.file() + "' and add the new one";
+            case REVOKED ->
+                "host key of " + where + " (" + shown + ") is marked @revoked in " + knownHosts.file() + " line "
+                        + verdict.line() + "; refused";
+            case CHANGED ->
+                "HOST KEY OF " + where + " HAS CHANGED: it now shows " + shown + " but "
+                        + knownHosts.file() + " line " + verdict.line() + " records another key (known types: "
+                        + String.join(", ", verdict.knownTypes()) + "); this may be a man-in-the-middle attack and is "
+                        + "refused under every host_key_policy, accept-new included; if the change is expected, remove "
+                        + "the old entry with 'ssh-keygen -R \"" + pattern + "\" -f " + knownHosts.file()
+                        + "' and add the new one";
             case UNKNOWN -> {
                 if (policy == HostKeyPolicy.ACCEPT_NEW) {
                     knownHosts.add(host, port, key);
-                    LOG.warn("ssh: accepted new host key of {} ({}) and recorded it in {}", where, shown, knownHosts.file());
+                    LOG.warn(
+                            "ssh: accepted new host key of {} ({}) and recorded it in {}",
+                            where,
+                            shown,
+                            knownHosts.file());
                     yield null;
                 }
                 yield "host key of " + where + " is not known (" + shown + " is not in " + knownHosts.file()

@@ -24,7 +24,12 @@ import org.apache.sshd.common.config.keys.PublicKeyEntryResolver;
  */
 public final class KnownHosts {
     /** What the file says about a host's key. */
-    public enum Status { MATCH, UNKNOWN, CHANGED, REVOKED }
+    public enum Status {
+        MATCH,
+        UNKNOWN,
+        CHANGED,
+        REVOKED
+    }
 
     /**
      * @param knownTypes key types recorded for the host (empty when it is unknown)
@@ -36,8 +41,7 @@ public final class KnownHosts {
         }
     }
 
-    private record Entry(int line, boolean revoked, PublicKey key, String type) {
-    }
+    private record Entry(int line, boolean revoked, PublicKey key, String type) {}
 
     private final Path file;
 
@@ -86,8 +90,13 @@ public final class KnownHosts {
         Path parent = file.toAbsolutePath().getParent();
         if (parent != null) Files.createDirectories(parent);
         boolean needsNewline = Files.exists(file) && Files.size(file) > 0 && !endsWithNewline();
-        Files.writeString(file, (needsNewline ? "\n" : "") + line, StandardCharsets.UTF_8,
-                StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+        Files.writeString(
+                file,
+                (needsNewline ? "\n" : "") + line,
+                StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND,
+                StandardOpenOption.WRITE);
     }
 
     private boolean endsWithNewline() throws IOException {

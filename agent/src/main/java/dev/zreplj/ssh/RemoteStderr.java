@@ -20,6 +20,7 @@ final class RemoteStderr extends OutputStream {
     private static final Logger LOG = LoggerFactory.getLogger("dev.zreplj.ssh.remote");
     /** A remote that never sends a newline must not make us hold its output forever. */
     static final int MAX_LINE = 8192;
+
     static final int KEPT_LINES = 5;
 
     private final String prefix;

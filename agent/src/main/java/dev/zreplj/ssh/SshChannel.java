@@ -46,14 +46,16 @@ public final class SshChannel implements AutoCloseable {
             return failure;
         }
         String said = lines.isEmpty() ? "" : ": " + lines.get(lines.size() - 1);
-        String exit = status == null ? "" : " (exit " + status + (status == 127 ? ": command not found"
-                : status == 126 ? ": not executable" : "") + ")";
+        String exit = status == null
+                ? ""
+                : " (exit " + status + (status == 127 ? ": command not found" : status == 126 ? ": not executable" : "")
+                        + ")";
         String advice = status != null && (status == 127 || status == 126)
                 ? "; the command= of this key in the box's authorized_keys points at a zreplj that is not there"
-                + " (moved or upgraded?): fix the path, 'zreplj authorized-keys' on the box prints the line"
+                        + " (moved or upgraded?): fix the path, 'zreplj authorized-keys' on the box prints the line"
                 : "; see the box's log for more";
-        return new TransportException("ssh: the forced command on " + target + " failed to start" + exit + said + advice,
-                failure);
+        return new TransportException(
+                "ssh: the forced command on " + target + " failed to start" + exit + said + advice, failure);
     }
 
     /** The remote process's stdout. */
@@ -79,13 +81,13 @@ public final class SshChannel implements AutoCloseable {
 
     /** Waits for the remote process to end and returns its exit status. */
     public int waitForExit(Duration timeout) throws TransportException {
-        Set<ClientChannelEvent> events = channel.waitFor(
-                EnumSet.of(ClientChannelEvent.CLOSED, ClientChannelEvent.EXIT_STATUS), timeout);
+        Set<ClientChannelEvent> events =
+                channel.waitFor(EnumSet.of(ClientChannelEvent.CLOSED, ClientChannelEvent.EXIT_STATUS), timeout);
         Integer status = channel.getExitStatus();
         if (status != null) return status;
         if (!events.contains(ClientChannelEvent.CLOSED)) {
-            throw new TransportException("ssh: remote command on " + target + " did not end within "
-                    + timeout.toSeconds() + " s");
+            throw new TransportException(
+                    "ssh: remote command on " + target + " did not end within " + timeout.toSeconds() + " s");
         }
         String signal = channel.getExitSignal();
         throw new TransportException("ssh: remote command on " + target + " ended without an exit status"

@@ -19,9 +19,14 @@ import java.util.Optional;
  * @param connectTimeout    ConnectTimeout=N seconds, used when dial_timeout is not set
  * @param ignored           entries that were not understood, as given
  */
-public record SshOptions(boolean compression, List<String> ciphers, List<String> kexAlgorithms,
-                         Optional<Duration> keepaliveInterval, Optional<Integer> keepaliveCountMax,
-                         Optional<Duration> connectTimeout, List<String> ignored) {
+public record SshOptions(
+        boolean compression,
+        List<String> ciphers,
+        List<String> kexAlgorithms,
+        Optional<Duration> keepaliveInterval,
+        Optional<Integer> keepaliveCountMax,
+        Optional<Duration> connectTimeout,
+        List<String> ignored) {
     public SshOptions {
         ciphers = List.copyOf(ciphers);
         kexAlgorithms = List.copyOf(kexAlgorithms);
@@ -46,21 +51,25 @@ public record SshOptions(boolean compression, List<String> ciphers, List<String>
             switch (kv[0].toLowerCase(Locale.ROOT)) {
                 case "compression" -> {
                     Optional<Boolean> yes = yesNo(value);
-                    if (yes.isPresent()) compression = yes.get(); else ignored.add(option);
+                    if (yes.isPresent()) compression = yes.get();
+                    else ignored.add(option);
                 }
                 case "ciphers" -> ciphers = list(value);
                 case "kexalgorithms" -> kex = list(value);
                 case "serveraliveinterval" -> {
                     Optional<Integer> n = nonNegative(value);
-                    if (n.isPresent()) keepalive = Optional.of(Duration.ofSeconds(n.get())); else ignored.add(option);
+                    if (n.isPresent()) keepalive = Optional.of(Duration.ofSeconds(n.get()));
+                    else ignored.add(option);
                 }
                 case "serveralivecountmax" -> {
                     Optional<Integer> n = nonNegative(value).filter(i -> i > 0);
-                    if (n.isPresent()) countMax = n; else ignored.add(option);
+                    if (n.isPresent()) countMax = n;
+                    else ignored.add(option);
                 }
                 case "connecttimeout" -> {
                     Optional<Integer> n = nonNegative(value).filter(i -> i > 0);
-                    if (n.isPresent()) connectTimeout = Optional.of(Duration.ofSeconds(n.get())); else ignored.add(option);
+                    if (n.isPresent()) connectTimeout = Optional.of(Duration.ofSeconds(n.get()));
+                    else ignored.add(option);
                 }
                 default -> ignored.add(option);
             }
@@ -97,6 +106,9 @@ public record SshOptions(boolean compression, List<String> ciphers, List<String>
     }
 
     private static List<String> list(String value) {
-        return Arrays.stream(value.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+        return Arrays.stream(value.split(","))
+                .map(String::strip)
+                .filter(s -> !s.isEmpty())
+                .toList();
     }
 }

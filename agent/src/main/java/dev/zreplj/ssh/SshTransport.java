@@ -47,6 +47,7 @@ public final class SshTransport implements AutoCloseable {
 
     /** zrepl's dial_timeout default. */
     public static final Duration DEFAULT_DIAL_TIMEOUT = Duration.ofSeconds(10);
+
     public static final Duration KEEPALIVE_INTERVAL = Duration.ofSeconds(30);
     public static final int KEEPALIVE_COUNT_MAX = 3;
     /** AES-GCM runs on the JDK's intrinsics; MINA's own default would pick its far slower pure-Java chacha20. */
@@ -57,6 +58,7 @@ public final class SshTransport implements AutoCloseable {
     static final List<String> KEX_PREFERENCE = List.of("curve25519-sha256", "curve25519-sha256@libssh.org");
     /** {@code -Dzreplj.ssh.direct-writes=false}: MINA's own nio2 writes, each completion on a pool thread. */
     public static final String DIRECT_WRITES_PROPERTY = "zreplj.ssh.direct-writes";
+
     private static final Duration CHANNEL_OPEN_TIMEOUT = Duration.ofSeconds(30);
     /** Far beyond any sensible replication.timeout: only a safety net under the watchdog. */
     static final Duration WINDOW_WAIT_LIMIT = Duration.ofDays(1);
@@ -82,34 +84,42 @@ public final class SshTransport implements AutoCloseable {
             LOG.warn("ssh: connect.options entry '{}' is not supported by zreplj and is ignored", ignored);
         }
         Duration dial = connect.dialTimeout() != null && !connect.dialTimeout().isZero()
-                ? connect.dialTimeout() : options.connectTimeout().orElse(DEFAULT_DIAL_TIMEOUT);
+                ? connect.dialTimeout()
+                : options.connectTimeout().orElse(DEFAULT_DIAL_TIMEOUT);
         Path identity = connect.identityFile();
         if (identity != null) {
             IdentityFile.checkPermissions(identity, System.getProperty("user.name"));
         }
         KeyPair key = loadKey(identity);
-        KnownHosts knownHosts = new KnownHosts(connect.knownHosts() != null ? connect.knownHosts()
-                : Path.of(System.getProperty("user.home"), ".ssh", "known_hosts"));
-        HostKeyVerifier verifier = new HostKeyVerifier(knownHosts,
+        KnownHosts knownHosts = new KnownHosts(
+                connect.knownHosts() != null
+                        ? connect.knownHosts()
+                        : Path.of(System.getProperty("user.home"), ".ssh", "known_hosts"));
+        HostKeyVerifier verifier = new HostKeyVerifier(
+                knownHosts,
                 connect.hostKeyPolicy() != null ? connect.hostKeyPolicy() : Connect.HostKeyPolicy.STRICT,
-                connect.host(), port);
+                connect.host(),
+                port);
 
         SshClient client = SshClient.setUpDefaultClient();
         try {
             configure(client, options, dial, verifier, knownHosts.knownTypes(connect.host(), port));
         } catch (IOException e) {
-            throw new TransportException("ssh: cannot read known_hosts file " + knownHosts.file() + ": " + e.getMessage(), e);
+            throw new TransportException(
+                    "ssh: cannot read known_hosts file " + knownHosts.file() + ": " + e.getMessage(), e);
         }
         client.start();
-        LOG.debug("ssh: client ready in {} ms (key, security providers, client start)", (System.nanoTime() - started) / 1_000_000);
+        LOG.debug(
+                "ssh: client ready in {} ms (key, security providers, client start)",
+                (System.nanoTime() - started) / 1_000_000);
         long deadline = System.nanoTime() + dial.toNanos();
         ClientSession session = null;
         try {
             ConnectFuture connecting = client.connect(connect.user(), connect.host(), port);
             if (!connecting.await(dial)) {
                 connecting.cancel();
-                throw new TransportException("ssh: connecting to " + target + " timed out after "
-                        + seconds(dial) + " (dial_timeout); is the host reachable?");
+                throw new TransportException("ssh: connecting to " + target + " timed out after " + seconds(dial)
+                        + " (dial_timeout); is the host reachable?");
             }
             if (connecting.getException() != null) throw connectFailure(connecting.getException(), target, verifier);
             session = connecting.getSession();
@@ -117,13 +127,16 @@ public final class SshTransport implements AutoCloseable {
             AuthFuture auth = session.auth();
             Duration left = Duration.ofNanos(Math.max(deadline - System.nanoTime(), 1));
             if (!auth.await(left)) {
-                throw verifier.refusal().map(why -> new TransportException("ssh: " + why))
-                        .orElseGet(() -> new TransportException("ssh: " + target + " accepted the connection but did not "
-                                + "complete the SSH handshake within " + seconds(dial)
-                                + " (dial_timeout); is it an SSH server, and is it overloaded?"));
+                throw verifier.refusal()
+                        .map(why -> new TransportException("ssh: " + why))
+                        .orElseGet(
+                                () -> new TransportException("ssh: " + target + " accepted the connection but did not "
+                                        + "complete the SSH handshake within " + seconds(dial)
+                                        + " (dial_timeout); is it an SSH server, and is it overloaded?"));
             }
             if (!auth.isSuccess()) {
-                throw verifier.refusal().map(why -> new TransportException("ssh: " + why))
+                throw verifier.refusal()
+                        .map(why -> new TransportException("ssh: " + why))
                         .orElseGet(() -> authFailure(auth.getException(), target, identity));
             }
             SshTransport transport = new SshTransport(client, session, target);
@@ -181,8 +194,13 @@ public final class SshTransport implements AutoCloseable {
         closeQuietly(session, client);
     }
 
-    private static void configure(SshClient client, SshOptions options, Duration dial, HostKeyVerifier verifier,
-                                  List<String> knownHostKeyTypes) throws TransportException {
+    private static void configure(
+            SshClient client,
+            SshOptions options,
+            Duration dial,
+            HostKeyVerifier verifier,
+            List<String> knownHostKeyTypes)
+            throws TransportException {
         // No ~/.ssh/config, no default identities, no agent: only what the job's config says.
         client.setHostConfigEntryResolver(HostConfigEntryResolver.EMPTY);
         client.setKeyIdentityProvider(KeyIdentityProvider.EMPTY_KEYS_PROVIDER);
@@ -195,14 +213,15 @@ public final class SshTransport implements AutoCloseable {
         }
 
         client.setCipherFactories(choose(client.getCipherFactories(), options.ciphers(), CIPHER_PREFERENCE, "Ciphers"));
-        client.setKeyExchangeFactories(choose(client.getKeyExchangeFactories(), options.kexAlgorithms(),
-                KEX_PREFERENCE, "KexAlgorithms"));
+        client.setKeyExchangeFactories(
+                choose(client.getKeyExchangeFactories(), options.kexAlgorithms(), KEX_PREFERENCE, "KexAlgorithms"));
         // Ask for a host key type known_hosts already has, so a server with several keys is not refused.
-        client.setSignatureFactories(choose(client.getSignatureFactories(), List.of(),
-                signatureNames(knownHostKeyTypes), "HostKeyAlgorithms"));
-        client.setCompressionFactories(options.compression()
-                ? List.of(BuiltinCompressions.delayedZlib, BuiltinCompressions.none)
-                : List.of(BuiltinCompressions.none));
+        client.setSignatureFactories(choose(
+                client.getSignatureFactories(), List.of(), signatureNames(knownHostKeyTypes), "HostKeyAlgorithms"));
+        client.setCompressionFactories(
+                options.compression()
+                        ? List.of(BuiltinCompressions.delayedZlib, BuiltinCompressions.none)
+                        : List.of(BuiltinCompressions.none));
 
         CoreModuleProperties.IO_CONNECT_TIMEOUT.set(client, dial);
         // The replication watchdog (replication.timeout, 10m by default) decides when a channel has
@@ -212,7 +231,8 @@ public final class SshTransport implements AutoCloseable {
         if (!keepalive.isZero()) {
             CoreModuleProperties.HEARTBEAT_INTERVAL.set(client, keepalive);
             CoreModuleProperties.HEARTBEAT_REPLY_WAIT.set(client, keepalive);
-            CoreModuleProperties.HEARTBEAT_NO_REPLY_MAX.set(client, options.keepaliveCountMax().orElse(KEEPALIVE_COUNT_MAX));
+            CoreModuleProperties.HEARTBEAT_NO_REPLY_MAX.set(
+                    client, options.keepaliveCountMax().orElse(KEEPALIVE_COUNT_MAX));
         }
     }
 
@@ -229,8 +249,9 @@ public final class SshTransport implements AutoCloseable {
      * With {@code exact} (from an ssh option): just those, in that order. Otherwise all of {@code available}
      * with {@code preferred} moved to the front.
      */
-    static <T extends NamedResource> List<T> choose(Collection<? extends T> available, List<String> exact,
-                                                    List<String> preferred, String what) throws TransportException {
+    static <T extends NamedResource> List<T> choose(
+            Collection<? extends T> available, List<String> exact, List<String> preferred, String what)
+            throws TransportException {
         Map<String, T> byName = new LinkedHashMap<>();
         for (T t : available) byName.put(t.getName(), t);
         List<T> result = new ArrayList<>();
@@ -266,7 +287,8 @@ public final class SshTransport implements AutoCloseable {
                     + "zreplj runs unattended and needs a key without one (ssh-keygen -p -N '' -f " + identity + ")");
         };
         try (InputStream in = Files.newInputStream(identity)) {
-            Iterable<KeyPair> keys = SecurityUtils.loadKeyPairIdentities(null, new PathResource(identity), in, noPassphrase);
+            Iterable<KeyPair> keys =
+                    SecurityUtils.loadKeyPairIdentities(null, new PathResource(identity), in, noPassphrase);
             Iterator<KeyPair> it = keys == null ? null : keys.iterator();
             if (it == null || !it.hasNext()) {
                 throw new TransportException("ssh: identity file " + identity + " holds no private key zreplj can read "
@@ -286,10 +308,13 @@ public final class SshTransport implements AutoCloseable {
     }
 
     private static TransportException connectFailure(Throwable e, String target, HostKeyVerifier verifier) {
-        if (verifier.refusal().isPresent()) return new TransportException("ssh: " + verifier.refusal().get(), e);
+        if (verifier.refusal().isPresent())
+            return new TransportException("ssh: " + verifier.refusal().get(), e);
         if (find(e, ConnectException.class) != null) {
-            return new TransportException("ssh: cannot connect to " + target + ": connection refused; is sshd running "
-                    + "there and is the port right?", e);
+            return new TransportException(
+                    "ssh: cannot connect to " + target + ": connection refused; is sshd running "
+                            + "there and is the port right?",
+                    e);
         }
         if (find(e, UnknownHostException.class) != null || find(e, UnresolvedAddressException.class) != null) {
             return new TransportException("ssh: cannot connect to " + target + ": unknown host name", e);
@@ -301,9 +326,11 @@ public final class SshTransport implements AutoCloseable {
     }
 
     private static TransportException authFailure(Throwable e, String target, Path identity) {
-        return new TransportException("ssh: authentication to " + target + " with key " + identity + " failed: "
-                + "the server did not accept the key; is its public key (" + identity + ".pub) in the server's "
-                + "authorized_keys for that user?", e);
+        return new TransportException(
+                "ssh: authentication to " + target + " with key " + identity + " failed: "
+                        + "the server did not accept the key; is its public key (" + identity + ".pub) in the server's "
+                        + "authorized_keys for that user?",
+                e);
     }
 
     private static <X extends Throwable> X find(Throwable e, Class<X> type) {
@@ -317,7 +344,8 @@ public final class SshTransport implements AutoCloseable {
     private static String oneLine(Throwable e) {
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) root = root.getCause();
-        String message = root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
+        String message =
+                root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
         return message.replace('\n', ' ').strip();
     }
 

@@ -34,18 +34,24 @@ class BacklogCapTest {
     @Test
     void countsOnlyTheJobsSnapshotsNewerThanTheCursor() {
         List<ZfsVersion> a = new ArrayList<>(snaps(A, "zrepl_", 5));
-        a.addAll(snaps(A, "manual_", 9).stream().map(v -> new ZfsVersion(A, v.type(), v.name(), v.guid() + 50,
-                v.createtxg() + 10, v.creation())).toList());
+        a.addAll(snaps(A, "manual_", 9).stream()
+                .map(v -> new ZfsVersion(A, v.type(), v.name(), v.guid() + 50, v.createtxg() + 10, v.creation()))
+                .toList());
         Map<DatasetName, List<ZfsVersion>> versions = Map.of(A, a);
         Optional<ZfsVersion> cursorAt2 = Optional.of(a.get(1));
 
-        assertEquals(Optional.empty(), BacklogCap.check(cap(4), List.of(A), versions, Map.of(A, cursorAt2)),
+        assertEquals(
+                Optional.empty(),
+                BacklogCap.check(cap(4), List.of(A), versions, Map.of(A, cursorAt2)),
                 "3 newer than the cursor, cap 4");
         Optional<String> warning = BacklogCap.check(cap(3), List.of(A), versions, Map.of(A, cursorAt2));
-        assertEquals(Optional.of("replication has been failing: tank/a has 3 snapshots with prefix 'zrepl_' newer"
-                + " than its replication cursor (snapshotting.max_unreplicated is 3); not adding more snapshots until"
-                + " replication catches up"), warning);
-        assertTrue(BacklogCap.check(cap(5), List.of(A), versions, Map.of()).isPresent(),
+        assertEquals(
+                Optional.of("replication has been failing: tank/a has 3 snapshots with prefix 'zrepl_' newer"
+                        + " than its replication cursor (snapshotting.max_unreplicated is 3); not adding more snapshots until"
+                        + " replication catches up"),
+                warning);
+        assertTrue(
+                BacklogCap.check(cap(5), List.of(A), versions, Map.of()).isPresent(),
                 "without a cursor every prefixed snapshot counts");
         assertEquals(Optional.empty(), BacklogCap.check(cap(6), List.of(A), versions, Map.of()));
     }

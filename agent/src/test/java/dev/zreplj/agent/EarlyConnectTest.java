@@ -17,19 +17,30 @@ class EarlyConnectTest {
     Path dir;
 
     private Connect connect() {
-        return new Connect("127.0.0.1", "root", 1, dir.resolve("no-such-key"), List.of(), Duration.ofSeconds(2),
-                dir.resolve("known_hosts"), Connect.HostKeyPolicy.STRICT, 1);
+        return new Connect(
+                "127.0.0.1",
+                "root",
+                1,
+                dir.resolve("no-such-key"),
+                List.of(),
+                Duration.ofSeconds(2),
+                dir.resolve("known_hosts"),
+                Connect.HostKeyPolicy.STRICT,
+                1);
     }
 
     /** The pass sees the same one-line failure as from connecting directly, not a wrapper. */
     @Test
     void aFailedConnectIsTheSameFailureAsADirectOne() {
-        String direct = assertThrows(TransportException.class, () -> SshTransport.connect(connect())).getMessage();
+        String direct = assertThrows(TransportException.class, () -> SshTransport.connect(connect()))
+                .getMessage();
         EarlyConnect early = EarlyConnect.start(connect());
         TransportException e = assertThrows(TransportException.class, early::take);
         assertEquals(direct, e.getMessage());
-        assertEquals("ssh: identity file " + dir.resolve("no-such-key") + " does not exist; create it with "
-                + "ssh-keygen -t ed25519 -N '' -f " + dir.resolve("no-such-key"), e.getMessage());
+        assertEquals(
+                "ssh: identity file " + dir.resolve("no-such-key") + " does not exist; create it with "
+                        + "ssh-keygen -t ed25519 -N '' -f " + dir.resolve("no-such-key"),
+                e.getMessage());
         early.closeUnused();
     }
 }

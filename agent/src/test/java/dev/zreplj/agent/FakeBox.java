@@ -30,7 +30,13 @@ import java.util.TreeMap;
  */
 final class FakeBox implements Box {
     /** {@code NONE} lets a request through, to aim the next fault at a later one. */
-    enum Fault { NONE, BUSY, CHANNEL_LOST, STALL, SESSION_DIES }
+    enum Fault {
+        NONE,
+        BUSY,
+        CHANNEL_LOST,
+        STALL,
+        SESSION_DIES
+    }
 
     private final Map<String, List<RemoteVersion>> jail = new TreeMap<>();
     private final List<Channel> open = new ArrayList<>();
@@ -88,11 +94,15 @@ final class FakeBox implements Box {
     }
 
     synchronized List<String> snapshots(String path) {
-        return jail.getOrDefault(path, List.of()).stream().map(RemoteVersion::name).toList();
+        return jail.getOrDefault(path, List.of()).stream()
+                .map(RemoteVersion::name)
+                .toList();
     }
 
     synchronized List<Long> guids(String path) {
-        return jail.getOrDefault(path, List.of()).stream().map(RemoteVersion::guid).toList();
+        return jail.getOrDefault(path, List.of()).stream()
+                .map(RemoteVersion::guid)
+                .toList();
     }
 
     synchronized List<String> log() {
@@ -167,8 +177,7 @@ final class FakeBox implements Box {
     }
 
     @Override
-    public void close() {
-    }
+    public void close() {}
 
     private final class Channel implements BoxChannel {
         private final int id;
@@ -191,8 +200,8 @@ final class FakeBox implements Box {
                 }
                 log.add(fault + " #" + id + " " + what);
                 switch (fault) {
-                    case BUSY -> throw new RemoteException(ErrorCodes.BUSY, "another receive into " + what
-                            + " is running", "");
+                    case BUSY ->
+                        throw new RemoteException(ErrorCodes.BUSY, "another receive into " + what + " is running", "");
                     case CHANNEL_LOST -> {
                         lost = true;
                         throw new IOException("channel " + id + " closed by the box");
@@ -228,8 +237,10 @@ final class FakeBox implements Box {
             synchronized (FakeBox.this) {
                 List<RemoteVersion> versions = jail.computeIfAbsent(command.path(), k -> new ArrayList<>());
                 long base = command.fromGuid() == null ? -1 : command.fromGuid();
-                if (command.fromGuid() == null ? !versions.isEmpty()
-                        : versions.isEmpty() || versions.get(versions.size() - 1).guid() != base) {
+                if (command.fromGuid() == null
+                        ? !versions.isEmpty()
+                        : versions.isEmpty()
+                                || versions.get(versions.size() - 1).guid() != base) {
                     throw new RemoteException(ErrorCodes.ZFS, "the stream does not apply to " + command.path(), "");
                 }
                 versions.add(version(command.snapshot(), command.toGuid()));
@@ -251,8 +262,10 @@ final class FakeBox implements Box {
                 for (ReceiveSeries.Snapshot s : series.snapshots()) {
                     versions.add(version(s.name(), s.guid()));
                 }
-                log.add("recv -I #" + id + " " + command.path() + "@" + series.snapshots().stream()
-                        .map(ReceiveSeries.Snapshot::name).collect(java.util.stream.Collectors.joining(",")));
+                log.add("recv -I #" + id + " " + command.path() + "@"
+                        + series.snapshots().stream()
+                                .map(ReceiveSeries.Snapshot::name)
+                                .collect(java.util.stream.Collectors.joining(",")));
                 return new ReceiveResult(data.length, command.toGuid());
             }
         }

@@ -63,8 +63,10 @@ final class FakeZfs implements SourceZfs {
 
     /** Names of the bookmarks of {@code fs}. */
     synchronized List<String> bookmarks(String fs) {
-        return filesystems.get(DatasetName.of(fs)).stream().filter(v -> v.type() == VersionType.BOOKMARK)
-                .map(ZfsVersion::name).toList();
+        return filesystems.get(DatasetName.of(fs)).stream()
+                .filter(v -> v.type() == VersionType.BOOKMARK)
+                .map(ZfsVersion::name)
+                .toList();
     }
 
     synchronized FakeZfs filesystem(String name, String... snapshots) {
@@ -87,8 +89,10 @@ final class FakeZfs implements SourceZfs {
     }
 
     synchronized List<String> snapshots(String fs) {
-        return filesystems.get(DatasetName.of(fs)).stream().filter(v -> v.type() == VersionType.SNAPSHOT)
-                .map(ZfsVersion::name).toList();
+        return filesystems.get(DatasetName.of(fs)).stream()
+                .filter(v -> v.type() == VersionType.SNAPSHOT)
+                .map(ZfsVersion::name)
+                .toList();
     }
 
     /** "fs@snap" of every send, in order. */
@@ -153,8 +157,8 @@ final class FakeZfs implements SourceZfs {
     }
 
     @Override
-    public synchronized Map<DatasetName, Map<String, String>> getProperties(DatasetName root, boolean recursive,
-                                                                          List<String> names) throws ZfsException {
+    public synchronized Map<DatasetName, Map<String, String>> getProperties(
+            DatasetName root, boolean recursive, List<String> names) throws ZfsException {
         calls.add("getProperties " + root);
         maybeFail("getProperties", List.of("zfs", "get"));
         return Map.of();
@@ -195,16 +199,13 @@ final class FakeZfs implements SourceZfs {
             }
 
             @Override
-            public void finish() {
-            }
+            public void finish() {}
 
             @Override
-            public void kill() {
-            }
+            public void kill() {}
 
             @Override
-            public void close() {
-            }
+            public void close() {}
         };
     }
 
@@ -237,7 +238,8 @@ final class FakeZfs implements SourceZfs {
     public synchronized void hold(String tag, ZfsVersion snapshot) throws ZfsException {
         calls.add("hold " + snapshot.fullName());
         if (!holds.add(tag + " " + snapshot.fullName())) {
-            throw new ZfsException(List.of("zfs", "hold", tag, snapshot.fullName()), 1, "tag already exists on this dataset");
+            throw new ZfsException(
+                    List.of("zfs", "hold", tag, snapshot.fullName()), 1, "tag already exists on this dataset");
         }
     }
 
@@ -253,8 +255,15 @@ final class FakeZfs implements SourceZfs {
             throw new UnsupportedOperationException("this fake has no bookmarks, as zfs-fuse");
         }
         calls.add("bookmark " + snapshot.fullName());
-        filesystems.get(snapshot.filesystem()).add(new ZfsVersion(snapshot.filesystem(), VersionType.BOOKMARK,
-                bookmarkName, snapshot.guid(), snapshot.createtxg(), snapshot.creation()));
+        filesystems
+                .get(snapshot.filesystem())
+                .add(new ZfsVersion(
+                        snapshot.filesystem(),
+                        VersionType.BOOKMARK,
+                        bookmarkName,
+                        snapshot.guid(),
+                        snapshot.createtxg(),
+                        snapshot.creation()));
     }
 
     @Override
@@ -263,7 +272,8 @@ final class FakeZfs implements SourceZfs {
             throw new UnsupportedOperationException("this fake has no bookmarks, as zfs-fuse");
         }
         calls.add("destroyBookmark " + bookmark.fullName());
-        filesystems.get(bookmark.filesystem()).removeIf(v -> v.type() == VersionType.BOOKMARK
-                && v.name().equals(bookmark.name()));
+        filesystems
+                .get(bookmark.filesystem())
+                .removeIf(v -> v.type() == VersionType.BOOKMARK && v.name().equals(bookmark.name()));
     }
 }

@@ -19,12 +19,16 @@ class JobLockTest {
     @Test
     void aSecondPassOfTheSameJobRefusesNamingTheRunningProcess() throws Exception {
         try (JobLock first = JobLock.acquire(state, List.of("laptop"))) {
-            JobLock.HeldException e = assertThrows(JobLock.HeldException.class,
-                    () -> JobLock.acquire(state, List.of("laptop")));
-            assertTrue(e.getMessage().startsWith("job laptop: another pass is running (pid " + SELF + ", "),
+            JobLock.HeldException e =
+                    assertThrows(JobLock.HeldException.class, () -> JobLock.acquire(state, List.of("laptop")));
+            assertTrue(
+                    e.getMessage().startsWith("job laptop: another pass is running (pid " + SELF + ", "),
                     e.getMessage());
-            assertTrue(e.getMessage().endsWith("; it holds " + JobLock.file(state, "laptop")
-                    + ". Wait for it to finish, or stop that process"), e.getMessage());
+            assertTrue(
+                    e.getMessage()
+                            .endsWith("; it holds " + JobLock.file(state, "laptop")
+                                    + ". Wait for it to finish, or stop that process"),
+                    e.getMessage());
             assertEquals(SELF + "\n", Files.readString(JobLock.file(state, "laptop")));
             // Another job is not held up by it.
             JobLock.acquire(state, List.of("server")).close();
@@ -58,10 +62,12 @@ class JobLockTest {
         Path file = JobLock.file(state, "laptop");
         try (JobLock held = JobLock.acquire(state, List.of("laptop"))) {
             Files.writeString(file, "not a pid");
-            JobLock.HeldException e = assertThrows(JobLock.HeldException.class,
-                    () -> JobLock.acquire(state, List.of("laptop")));
-            assertEquals("job laptop: another pass is running; it holds " + file
-                    + ". Wait for it to finish, or stop that process", e.getMessage());
+            JobLock.HeldException e =
+                    assertThrows(JobLock.HeldException.class, () -> JobLock.acquire(state, List.of("laptop")));
+            assertEquals(
+                    "job laptop: another pass is running; it holds " + file
+                            + ". Wait for it to finish, or stop that process",
+                    e.getMessage());
         }
     }
 }

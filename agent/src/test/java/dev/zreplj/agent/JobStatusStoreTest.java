@@ -27,25 +27,49 @@ class JobStatusStoreTest {
     @Test
     void lastSuccessSurvivesLaterFailures() throws IOException {
         JobStatusStore store = new JobStatusStore(dir);
-        store.record(new PushPass.Result("j", Optional.empty(),
-                List.of(fs("p/a", Outcome.REPLICATED), fs("p/b", Outcome.UP_TO_DATE)), null), Instant.ofEpochSecond(100));
-        store.record(new PushPass.Result("j", Optional.empty(),
-                List.of(fs("p/a", Outcome.FAILED), fs("p/b", Outcome.UP_TO_DATE)), null), Instant.ofEpochSecond(200));
+        store.record(
+                new PushPass.Result(
+                        "j",
+                        Optional.empty(),
+                        List.of(fs("p/a", Outcome.REPLICATED), fs("p/b", Outcome.UP_TO_DATE)),
+                        null),
+                Instant.ofEpochSecond(100));
+        store.record(
+                new PushPass.Result(
+                        "j", Optional.empty(), List.of(fs("p/a", Outcome.FAILED), fs("p/b", Outcome.UP_TO_DATE)), null),
+                Instant.ofEpochSecond(200));
 
         JobStatusStore.JobStatus status = store.read("j").orElseThrow();
         assertEquals(200, status.lastRun());
-        assertEquals(List.of(
-                new JobStatusStore.FilesystemStatus("p/a", "FAILED", "p/a: failed after 0 steps: boom", 200, 100, 0L, -1L),
-                new JobStatusStore.FilesystemStatus("p/b", "UP_TO_DATE", "p/b: up to date (@s)", 200, 200, 0L, -1L)),
+        assertEquals(
+                List.of(
+                        new JobStatusStore.FilesystemStatus(
+                                "p/a", "FAILED", "p/a: failed after 0 steps: boom", 200, 100, 0L, -1L),
+                        new JobStatusStore.FilesystemStatus(
+                                "p/b", "UP_TO_DATE", "p/b: up to date (@s)", 200, 200, 0L, -1L)),
                 status.filesystems());
     }
 
     @Test
     void recordsTheBytesSentAndTheEstimate() throws IOException {
         JobStatusStore store = new JobStatusStore(dir);
-        store.record(new PushPass.Result("j", Optional.empty(), List.of(new FilesystemResult(DatasetName.of("p/a"),
-                Outcome.REPLICATED, 2, 5_000_000, "", 4_900_000, null, List.of())), null), Instant.ofEpochSecond(100));
-        JobStatusStore.FilesystemStatus a = store.read("j").orElseThrow().filesystems().get(0);
+        store.record(
+                new PushPass.Result(
+                        "j",
+                        Optional.empty(),
+                        List.of(new FilesystemResult(
+                                DatasetName.of("p/a"),
+                                Outcome.REPLICATED,
+                                2,
+                                5_000_000,
+                                "",
+                                4_900_000,
+                                null,
+                                List.of())),
+                        null),
+                Instant.ofEpochSecond(100));
+        JobStatusStore.FilesystemStatus a =
+                store.read("j").orElseThrow().filesystems().get(0);
         assertEquals(5_000_000L, a.bytes());
         assertEquals(4_900_000L, a.estimatedBytes());
         assertEquals("p/a: replicated 2 steps, 4.8 MiB of 4.7 MiB estimated", a.message());
@@ -54,27 +78,34 @@ class JobStatusStoreTest {
     @Test
     void aPassThatFailedAsAWholeKeepsEveryFilesystemsHistory() throws IOException {
         JobStatusStore store = new JobStatusStore(dir);
-        store.record(new PushPass.Result("j", Optional.empty(), List.of(fs("p/a", Outcome.REPLICATED)), null),
+        store.record(
+                new PushPass.Result("j", Optional.empty(), List.of(fs("p/a", Outcome.REPLICATED)), null),
                 Instant.ofEpochSecond(100));
-        store.record(new PushPass.Result("j", Optional.empty(), List.of(), "ssh: connection refused"),
+        store.record(
+                new PushPass.Result("j", Optional.empty(), List.of(), "ssh: connection refused"),
                 Instant.ofEpochSecond(300));
 
         JobStatusStore.JobStatus status = store.read("j").orElseThrow();
         assertEquals("ssh: connection refused", status.error());
-        assertEquals(List.of(new JobStatusStore.FilesystemStatus("p/a", "FAILED", "ssh: connection refused", 300, 100)),
+        assertEquals(
+                List.of(new JobStatusStore.FilesystemStatus("p/a", "FAILED", "ssh: connection refused", 300, 100)),
                 status.filesystems());
     }
 
     @Test
     void recordsEveryFailedStageOfTheLastPass() throws IOException {
         JobStatusStore store = new JobStatusStore(dir);
-        List<String> failures = List.of("snapshot: taking @zrepl_1 of 1 filesystem failed: out of space",
+        List<String> failures = List.of(
+                "snapshot: taking @zrepl_1 of 1 filesystem failed: out of space",
                 "prune: the receiver was not pruned: the box is unreachable");
-        store.record(new PushPass.Result("j", Optional.empty(), List.of(fs("p/a", Outcome.UP_TO_DATE)), null,
-                List.of(), null, failures), Instant.ofEpochSecond(100));
+        store.record(
+                new PushPass.Result(
+                        "j", Optional.empty(), List.of(fs("p/a", Outcome.UP_TO_DATE)), null, List.of(), null, failures),
+                Instant.ofEpochSecond(100));
         assertEquals(failures, store.read("j").orElseThrow().stageFailures());
 
-        store.record(new PushPass.Result("j", Optional.empty(), List.of(fs("p/a", Outcome.UP_TO_DATE)), null),
+        store.record(
+                new PushPass.Result("j", Optional.empty(), List.of(fs("p/a", Outcome.UP_TO_DATE)), null),
                 Instant.ofEpochSecond(200));
         assertEquals(List.of(), store.read("j").orElseThrow().stageFailures(), "a clean pass clears them");
     }
@@ -100,14 +131,18 @@ class JobStatusStoreTest {
     @Test
     void recordsWhenASnapshotWasTakenAndKeepsItAcrossPassesWithout() throws IOException {
         JobStatusStore store = new JobStatusStore(dir);
-        store.record(new PushPass.Result("j", Optional.of("zrepl_1"), List.of(fs("p/a", Outcome.REPLICATED)), null),
+        store.record(
+                new PushPass.Result("j", Optional.of("zrepl_1"), List.of(fs("p/a", Outcome.REPLICATED)), null),
                 Instant.ofEpochSecond(100));
-        store.record(new PushPass.Result("j", Optional.empty(), List.of(fs("p/a", Outcome.UP_TO_DATE)), null),
+        store.record(
+                new PushPass.Result("j", Optional.empty(), List.of(fs("p/a", Outcome.UP_TO_DATE)), null),
                 Instant.ofEpochSecond(200));
         assertEquals(100L, store.read("j").orElseThrow().filesystems().get(0).lastSnapshot());
-        store.record(new PushPass.Result("j", Optional.of("zrepl_2"), List.of(), "ssh: connection refused"),
+        store.record(
+                new PushPass.Result("j", Optional.of("zrepl_2"), List.of(), "ssh: connection refused"),
                 Instant.ofEpochSecond(300));
-        JobStatusStore.FilesystemStatus a = store.read("j").orElseThrow().filesystems().get(0);
+        JobStatusStore.FilesystemStatus a =
+                store.read("j").orElseThrow().filesystems().get(0);
         assertEquals(300L, a.lastSnapshot(), "the snapshot was taken although the box was unreachable");
         assertEquals(200, a.lastSuccess());
     }
@@ -115,9 +150,16 @@ class JobStatusStoreTest {
     @Test
     void aFailedPruneIsAStageFailureOfThePass() throws IOException {
         JobStatusStore store = new JobStatusStore(dir);
-        store.record(new PushPass.Result("j", Optional.empty(), List.of(fs("p/a", Outcome.UP_TO_DATE)), null, List.of(),
-                new dev.zreplj.prune.PruneReport(false, List.of(), null, "cannot list the sender"),
-                List.of("prune: cannot list the sender")), Instant.ofEpochSecond(100));
+        store.record(
+                new PushPass.Result(
+                        "j",
+                        Optional.empty(),
+                        List.of(fs("p/a", Outcome.UP_TO_DATE)),
+                        null,
+                        List.of(),
+                        new dev.zreplj.prune.PruneReport(false, List.of(), null, "cannot list the sender"),
+                        List.of("prune: cannot list the sender")),
+                Instant.ofEpochSecond(100));
         JobStatusStore.JobStatus status = store.read("j").orElseThrow();
         assertEquals(List.of("prune: cannot list the sender"), status.stageFailures());
         assertTrue(status.failed(), "every filesystem is up to date, but a failed stage is a failed pass");
@@ -127,8 +169,10 @@ class JobStatusStoreTest {
     void aFileFromBeforeStageFailuresReadsAsNone() throws IOException {
         JobStatusStore store = new JobStatusStore(dir);
         Files.createDirectories(store.file("j").getParent());
-        Files.writeString(store.file("j"), "{\"job\":\"j\",\"lastRun\":5,\"error\":null,\"filesystems\":[{\"filesystem\":"
-                + "\"p/a\",\"outcome\":\"UP_TO_DATE\",\"message\":\"m\",\"lastAttempt\":5,\"lastSuccess\":5}]}");
+        Files.writeString(
+                store.file("j"),
+                "{\"job\":\"j\",\"lastRun\":5,\"error\":null,\"filesystems\":[{\"filesystem\":"
+                        + "\"p/a\",\"outcome\":\"UP_TO_DATE\",\"message\":\"m\",\"lastAttempt\":5,\"lastSuccess\":5}]}");
         JobStatusStore.JobStatus status = store.read("j").orElseThrow();
         assertEquals(List.of(), status.stageFailures());
         assertEquals(null, status.filesystems().get(0).lastSnapshot());

@@ -33,33 +33,38 @@ class PassCostTest {
 
     private PushJob job() throws Exception {
         Path file = dir.resolve("zreplj.yml");
-        Files.writeString(file, String.join("\n",
-                "jobs:",
-                "  - name: laptop",
-                "    type: push",
-                "    connect:",
-                "      type: ssh+stdinserver",
-                "      host: box.example.org",
-                "      user: zreplj",
-                "      identity_file: /etc/zreplj/ssh/identity",
-                "      channels: 1",
-                "    filesystems: {\"tank/src<\": true, \"tank/src/skip\": false}",
-                "    snapshotting:",
-                "      type: manual",
-                "    pruning:",
-                "      keep_sender:",
-                "        - type: not_replicated",
-                "        - type: last_n",
-                "          count: 1",
-                "      keep_receiver:",
-                "        - type: last_n",
-                "          count: 1",
-                ""));
+        Files.writeString(
+                file,
+                String.join(
+                        "\n",
+                        "jobs:",
+                        "  - name: laptop",
+                        "    type: push",
+                        "    connect:",
+                        "      type: ssh+stdinserver",
+                        "      host: box.example.org",
+                        "      user: zreplj",
+                        "      identity_file: /etc/zreplj/ssh/identity",
+                        "      channels: 1",
+                        "    filesystems: {\"tank/src<\": true, \"tank/src/skip\": false}",
+                        "    snapshotting:",
+                        "      type: manual",
+                        "    pruning:",
+                        "      keep_sender:",
+                        "        - type: not_replicated",
+                        "        - type: last_n",
+                        "          count: 1",
+                        "      keep_receiver:",
+                        "        - type: last_n",
+                        "          count: 1",
+                        ""));
         return new ConfigLoader().load(file).pushJobs().get(0);
     }
 
     private static List<String> children() {
-        return IntStream.rangeClosed(1, FILESYSTEMS).mapToObj(i -> String.format("tank/src/f%02d", i)).toList();
+        return IntStream.rangeClosed(1, FILESYSTEMS)
+                .mapToObj(i -> String.format("tank/src/f%02d", i))
+                .toList();
     }
 
     /** tank/src and its children hold @zrepl_1, and so does the box; one pass sets every cursor. */
@@ -86,7 +91,7 @@ class PassCostTest {
     }
 
     private PushPass.Result run(FakeZfs zfs) throws Exception {
-        return new PassDriver(job(), zfs, box.opener(), NOON, d -> { }).run(false, false);
+        return new PassDriver(job(), zfs, box.opener(), NOON, d -> {}).run(false, false);
     }
 
     @Test
@@ -101,13 +106,16 @@ class PassCostTest {
         // One listing below the filter's root (not the pool) that reads the cursors' property too; pruning
         // reuses it and the box's listing, as nothing changed.
         assertEquals(List.of("listVersions tank/src with zreplj:cursor:laptop"), zfs.calls());
-        assertEquals(List.of("session 2", "list #1"), box.log().subList(before, box.log().size()));
+        assertEquals(
+                List.of("session 2", "list #1"),
+                box.log().subList(before, box.log().size()));
     }
 
     @Test
     void aSmallStepCostsOneSendTheCursorMoveAndOneReceivePerFilesystem() throws Exception {
         FakeZfs zfs = replicatedOnce(false);
-        List<DatasetName> all = new ArrayList<>(children().stream().map(DatasetName::of).toList());
+        List<DatasetName> all =
+                new ArrayList<>(children().stream().map(DatasetName::of).toList());
         all.add(0, DatasetName.of("tank/src"));
         zfs.snapshot(all, "zrepl_2");
         zfs.clearCalls();
@@ -119,21 +127,35 @@ class PassCostTest {
         List<String> calls = zfs.calls();
         // Per pass: the listing (with the cursors' property) and one size estimate (this zfs has none, so
         // it is not asked again).
-        assertEquals(List.of("listVersions tank/src with zreplj:cursor:laptop", "estimateSendSize tank/src@zrepl_2"),
+        assertEquals(
+                List.of("listVersions tank/src with zreplj:cursor:laptop", "estimateSendSize tank/src@zrepl_2"),
                 calls.subList(0, 2));
         for (String fs : children()) {
             // zfs-fuse's cursor: property, hold, release, property. No listing per filesystem, none for pruning.
-            assertEquals(List.of("send " + fs + "@zrepl_2", "setProperty " + fs, "hold " + fs + "@zrepl_2",
-                    "release " + fs + "@zrepl_1", "setProperty " + fs, "destroySnapshots " + fs),
-                    calls.stream().filter(c -> c.endsWith(" " + fs) || c.contains(" " + fs + "@")).toList(), fs);
+            assertEquals(
+                    List.of(
+                            "send " + fs + "@zrepl_2",
+                            "setProperty " + fs,
+                            "hold " + fs + "@zrepl_2",
+                            "release " + fs + "@zrepl_1",
+                            "setProperty " + fs,
+                            "destroySnapshots " + fs),
+                    calls.stream()
+                            .filter(c -> c.endsWith(" " + fs) || c.contains(" " + fs + "@"))
+                            .toList(),
+                    fs);
         }
         assertEquals(2 + 6 * (FILESYSTEMS + 1), calls.size(), calls::toString);
         List<String> requests = box.log().subList(before, box.log().size());
         assertEquals(List.of("session 2", "list #1"), requests.subList(0, 2));
-        assertEquals(FILESYSTEMS + 1, requests.stream().filter(l -> l.startsWith("recv #1 ")).count());
+        assertEquals(
+                FILESYSTEMS + 1,
+                requests.stream().filter(l -> l.startsWith("recv #1 ")).count());
         // The receives changed the box, so pruning lists it again: one LIST, one DESTROY per filesystem.
         assertEquals(2, requests.stream().filter(l -> l.equals("list #1")).count());
-        assertEquals(FILESYSTEMS + 1, requests.stream().filter(l -> l.startsWith("destroy #1 ")).count());
+        assertEquals(
+                FILESYSTEMS + 1,
+                requests.stream().filter(l -> l.startsWith("destroy #1 ")).count());
         assertEquals(2 + 2 * (FILESYSTEMS + 1) + 1, requests.size(), requests::toString);
         assertEquals(List.of("zrepl_2"), zfs.snapshots("tank/src/f01"));
         assertEquals(List.of("zrepl_2"), box.snapshots("tank/src/f01"));
@@ -150,9 +172,16 @@ class PassCostTest {
         assertFalse(r.failed(), r::toString);
         // The new cursor bookmark is seen by pruning: @zrepl_1 is replicated and no rule keeps it.
         assertEquals(List.of("zrepl_2"), zfs.snapshots("tank/src/f01"));
-        assertEquals(List.of("laptop"), zfs.bookmarks("tank/src/f01").stream()
-                .map(b -> b.substring(b.lastIndexOf("_J_") + 3)).toList());
-        assertEquals(2, zfs.calls().stream().filter(c -> c.equals("listVersions tank/src")).count(),
+        assertEquals(
+                List.of("laptop"),
+                zfs.bookmarks("tank/src/f01").stream()
+                        .map(b -> b.substring(b.lastIndexOf("_J_") + 3))
+                        .toList());
+        assertEquals(
+                2,
+                zfs.calls().stream()
+                        .filter(c -> c.equals("listVersions tank/src"))
+                        .count(),
                 zfs.calls()::toString);
     }
 }

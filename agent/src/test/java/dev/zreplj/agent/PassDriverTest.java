@@ -48,35 +48,38 @@ class PassDriverTest {
 
     private PushJob job(int channels, int attempts, String sendYaml, String snapshottingYaml) throws Exception {
         Path file = dir.resolve("zreplj.yml");
-        Files.writeString(file, String.join("\n",
-                "jobs:",
-                "  - name: laptop",
-                "    type: push",
-                "    connect:",
-                "      type: ssh+stdinserver",
-                "      host: box.example.org",
-                "      user: zreplj",
-                "      identity_file: /etc/zreplj/ssh/identity",
-                "      channels: " + channels,
-                "    filesystems: {\"src<\": true}",
-                sendYaml,
-                "    snapshotting:",
-                "      type: periodic",
-                "      prefix: zrepl_",
-                "      interval: 10m",
-                snapshottingYaml,
-                "    replication:",
-                "      attempts: " + attempts,
-                "      retry_backoff: 2s",
-                "    pruning:",
-                "      keep_sender:",
-                "        - type: not_replicated",
-                "        - type: last_n",
-                "          count: 1",
-                "      keep_receiver:",
-                "        - type: last_n",
-                "          count: 1",
-                ""));
+        Files.writeString(
+                file,
+                String.join(
+                        "\n",
+                        "jobs:",
+                        "  - name: laptop",
+                        "    type: push",
+                        "    connect:",
+                        "      type: ssh+stdinserver",
+                        "      host: box.example.org",
+                        "      user: zreplj",
+                        "      identity_file: /etc/zreplj/ssh/identity",
+                        "      channels: " + channels,
+                        "    filesystems: {\"src<\": true}",
+                        sendYaml,
+                        "    snapshotting:",
+                        "      type: periodic",
+                        "      prefix: zrepl_",
+                        "      interval: 10m",
+                        snapshottingYaml,
+                        "    replication:",
+                        "      attempts: " + attempts,
+                        "      retry_backoff: 2s",
+                        "    pruning:",
+                        "      keep_sender:",
+                        "        - type: not_replicated",
+                        "        - type: last_n",
+                        "          count: 1",
+                        "      keep_receiver:",
+                        "        - type: last_n",
+                        "          count: 1",
+                        ""));
         return new ConfigLoader().load(file).pushJobs().get(0);
     }
 
@@ -85,20 +88,25 @@ class PassDriverTest {
     }
 
     private FilesystemResult result(PushPass.Result r, String fs) {
-        return r.filesystems().stream().filter(f -> f.filesystem().value().equals(fs)).findFirst().orElseThrow();
+        return r.filesystems().stream()
+                .filter(f -> f.filesystem().value().equals(fs))
+                .findFirst()
+                .orElseThrow();
     }
 
     /** The guids of a filesystem's snapshots on the sender, oldest first. */
     private List<Long> guids(String fs) throws Exception {
-        return zfs.listVersions(DatasetName.of(fs)).get(DatasetName.of(fs)).stream().map(ZfsVersion::guid).toList();
+        return zfs.listVersions(DatasetName.of(fs)).get(DatasetName.of(fs)).stream()
+                .map(ZfsVersion::guid)
+                .toList();
     }
 
     /** timestamp_location: the name shows the zone's time and offset; the snapshot is replicated as any other. */
     @Test
     void theSnapshotIsNamedInTheConfiguredZone() throws Exception {
         zfs.filesystem("src/a", "zrepl_1");
-        PushPass.Result r = run(job(1, 1, "", "      timestamp_format: iso-8601\n      timestamp_location: Asia/Tokyo"),
-                box.opener());
+        PushPass.Result r = run(
+                job(1, 1, "", "      timestamp_format: iso-8601\n      timestamp_location: Asia/Tokyo"), box.opener());
         assertFalse(r.failed(), r::toString);
         // noon UTC is 21:00 in Tokyo (+09:00, whose '+' becomes '_')
         assertEquals("zrepl_2026-11-30T21:00:00.000_0900", r.snapshotTaken().orElseThrow());
@@ -118,8 +126,10 @@ class PassDriverTest {
         FilesystemResult a = result(r, "src/a");
         assertEquals(FilesystemResult.Outcome.REPLICATED, a.outcome(), a::summaryLine);
         // The first replication sends the newest snapshot only (zrepl's initial_replication: most_recent).
-        assertEquals(List.of("attempt 1 of 3 failed: step full @" + snapshot + ": another receive into src/a@" + snapshot
-                + " is running"), a.events());
+        assertEquals(
+                List.of("attempt 1 of 3 failed: step full @" + snapshot + ": another receive into src/a@" + snapshot
+                        + " is running"),
+                a.events());
         // Everything arrived guid for guid, then both sides were pruned to the newest.
         assertEquals(List.of(snapshot), box.snapshots("src/a"));
         assertEquals(guids("src/a"), box.guids("src/a"));
@@ -136,9 +146,12 @@ class PassDriverTest {
         assertEquals(2, box.sessions(), box.log()::toString);
         assertEquals(List.of(Duration.ofSeconds(2)), waits);
         String snapshot = r.snapshotTaken().orElseThrow();
-        assertEquals(List.of("attempt 1 of 3 failed: connection to the backup box lost during step full @" + snapshot
-                + ": the SSH session is closed"), result(r, "src/a").events());
-        assertEquals(List.of("attempt 1 of 3 failed: not attempted: every channel to the backup box failed"),
+        assertEquals(
+                List.of("attempt 1 of 3 failed: connection to the backup box lost during step full @" + snapshot
+                        + ": the SSH session is closed"),
+                result(r, "src/a").events());
+        assertEquals(
+                List.of("attempt 1 of 3 failed: not attempted: every channel to the backup box failed"),
                 result(r, "src/b").events());
         for (String fs : List.of("src/a", "src/b")) {
             assertEquals(FilesystemResult.Outcome.REPLICATED, result(r, fs).outcome());
@@ -154,11 +167,15 @@ class PassDriverTest {
 
         assertFalse(r.failed(), r::toString);
         assertEquals(1, box.reconnects());
-        List<String> firstAttempts = r.filesystems().stream().map(f -> f.events().get(0)).sorted().toList();
+        List<String> firstAttempts =
+                r.filesystems().stream().map(f -> f.events().get(0)).sorted().toList();
         assertEquals(3, firstAttempts.size());
-        assertEquals("attempt 1 of 2 failed: not attempted: every channel to the backup box failed",
-                firstAttempts.get(2), firstAttempts::toString);
-        assertTrue(firstAttempts.get(0).startsWith("attempt 1 of 2 failed: connection to the backup box lost"),
+        assertEquals(
+                "attempt 1 of 2 failed: not attempted: every channel to the backup box failed",
+                firstAttempts.get(2),
+                firstAttempts::toString);
+        assertTrue(
+                firstAttempts.get(0).startsWith("attempt 1 of 2 failed: connection to the backup box lost"),
                 firstAttempts::toString);
         for (String fs : List.of("src/a", "src/b", "src/c")) {
             assertEquals(guids(fs), box.guids(fs), fs);
@@ -184,7 +201,8 @@ class PassDriverTest {
         assertEquals(List.of(snapshot), box.snapshots("src/a"));
         assertEquals(List.of(snapshot), zfs.snapshots("src/a"));
         assertEquals(List.of("zrepl_1", "zrepl_2", snapshot), zfs.snapshots("src/b"), "src/b was not replicated: kept");
-        assertNull(r.prune().receiverSkipped(), () -> String.join("\n", r.prune().lines()));
+        assertNull(
+                r.prune().receiverSkipped(), () -> String.join("\n", r.prune().lines()));
     }
 
     /** A box with snapshot-series gets the new snapshots of a filesystem in one -I stream; one without, one each. */
@@ -214,32 +232,44 @@ class PassDriverTest {
         PushPass.Result r = run(job(1, 1, ""), box.opener());
         assertFalse(r.failed(), r::toString);
         String taken = r.snapshotTaken().orElseThrow();
-        assertEquals(List.of("recv #1 src/c@zrepl_2", "recv #1 src/c@zrepl_3", "recv #1 src/c@" + taken),
+        assertEquals(
+                List.of("recv #1 src/c@zrepl_2", "recv #1 src/c@zrepl_3", "recv #1 src/c@" + taken),
                 box.log().stream().filter(l -> l.startsWith("recv")).toList());
     }
 
     private long cursorGuid(String fs) throws Exception {
-        return HexFormat.of().fromHexDigitsToLong(zfs.localProperty(DatasetName.of(fs),
-                ReplicationCursor.property("laptop")).get(DatasetName.of(fs)));
+        return HexFormat.of()
+                .fromHexDigitsToLong(zfs.localProperty(DatasetName.of(fs), ReplicationCursor.property("laptop"))
+                        .get(DatasetName.of(fs)));
     }
 
     @Test
     void anUnreachableBoxStillPrunesTheSenderUnderItsCursor() throws Exception {
         zfs.filesystem("src/a", "zrepl_1", "zrepl_2", "zrepl_3");
-        ZfsVersion cursor = zfs.listVersions(DatasetName.of("src")).get(DatasetName.of("src/a")).get(1);
-        zfs.setProperty(cursor.filesystem(), ReplicationCursor.property("laptop"), HexFormat.of().toHexDigits(cursor.guid()));
+        ZfsVersion cursor = zfs.listVersions(DatasetName.of("src"))
+                .get(DatasetName.of("src/a"))
+                .get(1);
+        zfs.setProperty(
+                cursor.filesystem(),
+                ReplicationCursor.property("laptop"),
+                HexFormat.of().toHexDigits(cursor.guid()));
         zfs.hold(ReplicationCursor.holdTag("laptop"), cursor);
 
-        PushPass.Result r = run(job(1, 3, ""), FakeBox.unreachable("connect to box.example.org port 22: no route to host"));
+        PushPass.Result r =
+                run(job(1, 3, ""), FakeBox.unreachable("connect to box.example.org port 22: no route to host"));
 
         assertTrue(r.failed());
         assertEquals("connect to box.example.org port 22: no route to host", r.error());
-        assertTrue(r.stageFailures().contains("connect: no session with the backup box: connect to box.example.org"
-                + " port 22: no route to host"), r.stageFailures()::toString);
+        assertTrue(
+                r.stageFailures()
+                        .contains("connect: no session with the backup box: connect to box.example.org"
+                                + " port 22: no route to host"),
+                r.stageFailures()::toString);
         String snapshot = r.snapshotTaken().orElseThrow();
         // zrepl_1 is older than the cursor: gone. The cursor and what the box has not got stay.
         assertEquals(List.of("zrepl_2", "zrepl_3", snapshot), zfs.snapshots("src/a"));
-        assertEquals("no session with the backup box: connect to box.example.org port 22: no route to host",
+        assertEquals(
+                "no session with the backup box: connect to box.example.org port 22: no route to host",
                 r.prune().receiverSkipped());
         assertEquals(List.of(), waits, "an unreachable box is not retried within the pass");
     }
@@ -251,8 +281,10 @@ class PassDriverTest {
         PushPass.Result r = run(job(1, 3, ""), box.opener());
 
         assertTrue(r.failed());
-        assertEquals("listing the sender failed: 'zfs list -r src' failed (exit 1): cannot open 'src': pool I/O is"
-                + " currently suspended", r.error());
+        assertEquals(
+                "listing the sender failed: 'zfs list -r src' failed (exit 1): cannot open 'src': pool I/O is"
+                        + " currently suspended",
+                r.error());
         assertEquals(List.of(r.error()), r.stageFailures());
         assertEquals(List.of(), box.log(), "nothing was sent to a box with a sender that cannot be listed");
     }
@@ -265,8 +297,10 @@ class PassDriverTest {
         PushPass.Result r = run(job(1, 3, "    send:\n      encrypted: true"), box.opener());
 
         assertTrue(r.failed());
-        assertEquals(List.of("replicate: planning the replication failed: send.encrypted/raw is set but this zfs"
-                + " (fake) cannot send raw streams"), r.stageFailures());
+        assertEquals(
+                List.of("replicate: planning the replication failed: send.encrypted/raw is set but this zfs"
+                        + " (fake) cannot send raw streams"),
+                r.stageFailures());
         assertEquals(List.of(), zfs.sent());
         // Pruning ran anyway: the box keeps its newest, the sender everything the box lacks.
         assertEquals(List.of("zrepl_1"), box.snapshots("src/a"));
@@ -283,8 +317,11 @@ class PassDriverTest {
         assertEquals(Optional.empty(), r.snapshotTaken());
         assertEquals(1, r.stageFailures().size(), r.stageFailures()::toString);
         String line = r.stageFailures().get(0);
-        assertTrue(line.startsWith("snapshot: taking @zrepl_") && line.contains(" of 2 filesystems failed: ")
-                && line.endsWith("out of space"), line);
+        assertTrue(
+                line.startsWith("snapshot: taking @zrepl_")
+                        && line.contains(" of 2 filesystems failed: ")
+                        && line.endsWith("out of space"),
+                line);
         assertNull(r.error());
         // What existed was replicated, and both sides pruned to their newest.
         assertEquals(List.of("src/a@zrepl_2", "src/b@zrepl_1"), zfs.sent());

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 class SendEncryptionTest {
     /** Values zfs reports, and what zfs-fuse (no such property) yields: null or "-". */
     private static final List<String> PLAIN = Arrays.asList("off", "-", "", null);
+
     private static final List<String> ENCRYPTED = List.of("on", "aes-256-gcm", "aes-128-ccm", "aes-192-gcm");
 
     private static SendOptions send(boolean encrypted, boolean raw, boolean decrypt) {
@@ -34,9 +35,11 @@ class SendEncryptionTest {
         for (String plain : PLAIN) {
             assertEquals(Optional.empty(), e.refusal(plain), String.valueOf(plain));
         }
-        assertEquals(Optional.of("not sent: it is encrypted (encryption=aes-256-gcm) and send.encrypted is not set;"
-                + " set send.encrypted: true to send it raw (the box never sees its key or plaintext), or"
-                + " send.decrypt: true to send it decrypted (needs its key loaded here; the box stores plaintext)"),
+        assertEquals(
+                Optional.of(
+                        "not sent: it is encrypted (encryption=aes-256-gcm) and send.encrypted is not set;"
+                                + " set send.encrypted: true to send it raw (the box never sees its key or plaintext), or"
+                                + " send.decrypt: true to send it decrypted (needs its key loaded here; the box stores plaintext)"),
                 e.refusal("aes-256-gcm"));
         for (String encrypted : ENCRYPTED) {
             assertTrue(e.refusal(encrypted).orElseThrow().contains("(encryption=" + encrypted + ")"), encrypted);
@@ -52,9 +55,11 @@ class SendEncryptionTest {
                 assertEquals(Optional.empty(), e.refusal(encrypted), encrypted);
             }
             for (String plain : PLAIN) {
-                assertEquals(Optional.of("not sent: send.encrypted is true but this filesystem is not encrypted;"
-                        + " remove it from the filesystems filter, or set send.raw: true (instead of"
-                        + " send.encrypted) to send encrypted and unencrypted filesystems alike"), e.refusal(plain),
+                assertEquals(
+                        Optional.of("not sent: send.encrypted is true but this filesystem is not encrypted;"
+                                + " remove it from the filesystems filter, or set send.raw: true (instead of"
+                                + " send.encrypted) to send encrypted and unencrypted filesystems alike"),
+                        e.refusal(plain),
                         String.valueOf(plain));
             }
         }

@@ -31,9 +31,11 @@ class SnapshotHooksTest {
     /** A hook script that appends "NAME TYPE FS SNAP DRYRUN=... TIMEOUT" to the log and exits with {@code exit}. */
     private Path script(String name, String exit) throws Exception {
         Path p = dir.resolve(name);
-        Files.writeString(p, "#!/bin/sh\necho \"" + name + " $ZREPL_HOOKTYPE $ZREPL_FS $ZREPL_SNAPNAME"
-                + " dryrun=[$ZREPL_DRYRUN] timeout=$ZREPL_TIMEOUT\" >> " + dir.resolve("log") + "\n"
-                + "echo \"output of " + name + "\"\necho \"stderr of " + name + "\" >&2\nexit " + exit + "\n");
+        Files.writeString(
+                p,
+                "#!/bin/sh\necho \"" + name + " $ZREPL_HOOKTYPE $ZREPL_FS $ZREPL_SNAPNAME"
+                        + " dryrun=[$ZREPL_DRYRUN] timeout=$ZREPL_TIMEOUT\" >> " + dir.resolve("log") + "\n"
+                        + "echo \"output of " + name + "\"\necho \"stderr of " + name + "\" >&2\nexit " + exit + "\n");
         Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
         return p;
     }
@@ -54,83 +56,101 @@ class SnapshotHooksTest {
     void preInConfigOrderThenTheSnapshotThenPostInReverseWithZreplsEnvironment() throws Exception {
         List<SnapshotHook> hooks = List.of(hook(script("h1", "0"), false, ALL), hook(script("h2", "0"), true, ALL));
         List<String> order = new ArrayList<>();
-        SnapshotHooks.Outcome o = new SnapshotHooks(hooks, new HookRunner()).around(List.of(A, B), "zrepl_1",
-                fss -> {
-                    order.addAll(log());
-                    order.add("snapshot " + fss);
-                });
+        SnapshotHooks.Outcome o = new SnapshotHooks(hooks, new HookRunner()).around(List.of(A, B), "zrepl_1", fss -> {
+            order.addAll(log());
+            order.add("snapshot " + fss);
+        });
         assertEquals(List.of(A, B), o.snapshotted());
         assertEquals(List.of(), o.reports());
-        assertEquals(List.of(
-                "h1 pre_snapshot tank/a zrepl_1 dryrun=[] timeout=10",
-                "h2 pre_snapshot tank/a zrepl_1 dryrun=[] timeout=10",
-                "h1 pre_snapshot tank/b zrepl_1 dryrun=[] timeout=10",
-                "h2 pre_snapshot tank/b zrepl_1 dryrun=[] timeout=10",
-                "snapshot [tank/a, tank/b]"), order);
-        assertEquals(List.of(
-                "h2 post_snapshot tank/a zrepl_1 dryrun=[] timeout=10",
-                "h1 post_snapshot tank/a zrepl_1 dryrun=[] timeout=10",
-                "h2 post_snapshot tank/b zrepl_1 dryrun=[] timeout=10",
-                "h1 post_snapshot tank/b zrepl_1 dryrun=[] timeout=10"), log().subList(4, 8));
+        assertEquals(
+                List.of(
+                        "h1 pre_snapshot tank/a zrepl_1 dryrun=[] timeout=10",
+                        "h2 pre_snapshot tank/a zrepl_1 dryrun=[] timeout=10",
+                        "h1 pre_snapshot tank/b zrepl_1 dryrun=[] timeout=10",
+                        "h2 pre_snapshot tank/b zrepl_1 dryrun=[] timeout=10",
+                        "snapshot [tank/a, tank/b]"),
+                order);
+        assertEquals(
+                List.of(
+                        "h2 post_snapshot tank/a zrepl_1 dryrun=[] timeout=10",
+                        "h1 post_snapshot tank/a zrepl_1 dryrun=[] timeout=10",
+                        "h2 post_snapshot tank/b zrepl_1 dryrun=[] timeout=10",
+                        "h1 post_snapshot tank/b zrepl_1 dryrun=[] timeout=10"),
+                log().subList(4, 8));
     }
 
     @Test
     void aFatalPreFailureCutsOffLaterHooksSkipsThatSnapshotAndUnwindsOnlyEarlierSuccesses() throws Exception {
         Path ok = script("ok", "0");
         Path failsOnA = dir.resolve("failsOnA");
-        Files.writeString(failsOnA, "#!/bin/sh\necho \"failsOnA $ZREPL_HOOKTYPE $ZREPL_FS\" >> " + dir.resolve("log")
-                + "\n[ \"$ZREPL_FS\" = tank/a ] && [ \"$ZREPL_HOOKTYPE\" = pre_snapshot ] && { echo 'db not ready' >&2;"
-                + " exit 3; }\nexit 0\n");
+        Files.writeString(
+                failsOnA,
+                "#!/bin/sh\necho \"failsOnA $ZREPL_HOOKTYPE $ZREPL_FS\" >> " + dir.resolve("log")
+                        + "\n[ \"$ZREPL_FS\" = tank/a ] && [ \"$ZREPL_HOOKTYPE\" = pre_snapshot ] && { echo 'db not ready' >&2;"
+                        + " exit 3; }\nexit 0\n");
         Files.setPosixFilePermissions(failsOnA, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path never = script("never", "0");
         List<SnapshotHook> hooks = List.of(hook(ok, false, ALL), hook(failsOnA, true, ALL), hook(never, false, ALL));
         List<List<DatasetName>> snapshots = new ArrayList<>();
-        SnapshotHooks.Outcome o = new SnapshotHooks(hooks, new HookRunner()).around(List.of(A, B), "s",
-                snapshots::add);
+        SnapshotHooks.Outcome o = new SnapshotHooks(hooks, new HookRunner()).around(List.of(A, B), "s", snapshots::add);
         assertEquals(List.of(List.of(B)), snapshots, "tank/a is not snapshotted");
         assertEquals(List.of(B), o.snapshotted());
-        assertEquals(List.of("hook " + failsOnA + " (pre_snapshot, tank/a) failed: exit status 3; snapshot of tank/a "
-                + "skipped (err_is_fatal)\n    | db not ready"), o.reports());
+        assertEquals(
+                List.of("hook " + failsOnA + " (pre_snapshot, tank/a) failed: exit status 3; snapshot of tank/a "
+                        + "skipped (err_is_fatal)\n    | db not ready"),
+                o.reports());
         List<String> log = log().stream().map(l -> l.split(" dryrun")[0]).toList();
-        assertEquals(List.of(
-                "ok pre_snapshot tank/a s",
-                "failsOnA pre_snapshot tank/a",
-                "ok pre_snapshot tank/b s",
-                "failsOnA pre_snapshot tank/b",
-                "never pre_snapshot tank/b s",
-                "ok post_snapshot tank/a s",
-                "never post_snapshot tank/b s",
-                "failsOnA post_snapshot tank/b",
-                "ok post_snapshot tank/b s"), log);
+        assertEquals(
+                List.of(
+                        "ok pre_snapshot tank/a s",
+                        "failsOnA pre_snapshot tank/a",
+                        "ok pre_snapshot tank/b s",
+                        "failsOnA pre_snapshot tank/b",
+                        "never pre_snapshot tank/b s",
+                        "ok post_snapshot tank/a s",
+                        "never post_snapshot tank/b s",
+                        "failsOnA post_snapshot tank/b",
+                        "ok post_snapshot tank/b s"),
+                log);
     }
 
     @Test
     void aNonFatalFailureIsReportedAndItsPostRunSkippedButNothingElseChanges() throws Exception {
         List<SnapshotHook> hooks = List.of(hook(script("bad", "1"), false, ALL), hook(script("good", "0"), false, ALL));
-        SnapshotHooks.Outcome o = new SnapshotHooks(hooks, new HookRunner()).around(List.of(A), "s", fss -> { });
+        SnapshotHooks.Outcome o = new SnapshotHooks(hooks, new HookRunner()).around(List.of(A), "s", fss -> {});
         assertEquals(List.of(A), o.snapshotted());
         assertEquals(1, o.reports().size(), o.reports().toString());
-        assertTrue(o.reports().get(0).startsWith("hook " + dir.resolve("bad") + " (pre_snapshot, tank/a) failed: "
-                + "exit status 1\n"), o.reports().get(0));
-        assertTrue(o.reports().get(0).contains("    | output of bad") && o.reports().get(0).contains("    | stderr of bad"),
+        assertTrue(
+                o.reports()
+                        .get(0)
+                        .startsWith(
+                                "hook " + dir.resolve("bad") + " (pre_snapshot, tank/a) failed: " + "exit status 1\n"),
+                o.reports().get(0));
+        assertTrue(
+                o.reports().get(0).contains("    | output of bad")
+                        && o.reports().get(0).contains("    | stderr of bad"),
                 "stdout and stderr both captured: " + o.reports().get(0));
-        assertEquals(List.of("bad pre_snapshot", "good pre_snapshot", "good post_snapshot"),
+        assertEquals(
+                List.of("bad pre_snapshot", "good pre_snapshot", "good post_snapshot"),
                 log().stream().map(l -> l.substring(0, l.indexOf(" tank"))).toList());
     }
 
     @Test
     void theFilterLimitsAHookToItsFilesystems() throws Exception {
-        List<SnapshotHook> hooks = List.of(hook(script("onlyB", "0"), false, new FilesystemFilter(Map.of("tank/b", true))));
-        new SnapshotHooks(hooks, new HookRunner()).around(List.of(A, B), "s", fss -> { });
-        assertEquals(List.of("onlyB pre_snapshot tank/b", "onlyB post_snapshot tank/b"),
+        List<SnapshotHook> hooks =
+                List.of(hook(script("onlyB", "0"), false, new FilesystemFilter(Map.of("tank/b", true))));
+        new SnapshotHooks(hooks, new HookRunner()).around(List.of(A, B), "s", fss -> {});
+        assertEquals(
+                List.of("onlyB pre_snapshot tank/b", "onlyB post_snapshot tank/b"),
                 log().stream().map(l -> l.substring(0, l.indexOf(" s dryrun"))).toList());
     }
 
     @Test
     void postHooksRunAlsoWhenTheSnapshotFails() throws Exception {
         List<SnapshotHook> hooks = List.of(hook(script("unlock", "0"), false, ALL));
-        ZfsException e = assertThrows(ZfsException.class, () -> new SnapshotHooks(hooks, new HookRunner())
-                .around(List.of(A), "s", fss -> {
+        ZfsException e = assertThrows(
+                ZfsException.class,
+                () -> new SnapshotHooks(hooks, new HookRunner()).around(List.of(A), "s", fss -> {
                     throw new ZfsException("out of space");
                 }));
         assertEquals("out of space", e.getMessage());
@@ -141,8 +161,8 @@ class SnapshotHooksTest {
     @Test
     void aHookOverItsTimeoutIsKilledWithWhatItStarted() throws Exception {
         Path slow = dir.resolve("slow");
-        Files.writeString(slow, "#!/bin/sh\necho started\nsleep 60 &\necho $! > " + dir.resolve("child")
-                + "\nsleep 60\n");
+        Files.writeString(
+                slow, "#!/bin/sh\necho started\nsleep 60 &\necho $! > " + dir.resolve("child") + "\nsleep 60\n");
         Files.setPosixFilePermissions(slow, PosixFilePermissions.fromString("rwxr-xr-x"));
         long start = System.nanoTime();
         HookRunner.Run run = new HookRunner().run(slow, Map.of(), Duration.ofSeconds(1));

@@ -26,7 +26,8 @@ class PrunePlannerTest {
     private static final KeepRule NOT_REPLICATED = new KeepRule.NotReplicated(true);
 
     private static ZfsVersion snap(int i) {
-        return new ZfsVersion(FS, VersionType.SNAPSHOT, "zrepl_" + i, 1000 + i, 10L * i, Instant.ofEpochSecond(100L * i));
+        return new ZfsVersion(
+                FS, VersionType.SNAPSHOT, "zrepl_" + i, 1000 + i, 10L * i, Instant.ofEpochSecond(100L * i));
     }
 
     private static ZfsVersion bookmarkOf(ZfsVersion s) {
@@ -47,8 +48,8 @@ class PrunePlannerTest {
         FilesystemPrunePlan sender = PrunePlanner.sender(FS.value(), snaps(4), Optional.of(snap(4)), List.of());
         assertEquals(List.of(), destroyed(sender), "keep_sender: []");
         assertEquals(4, sender.decisions().size());
-        assertTrue(sender.decisions().stream().allMatch(d -> d.reason().equals(PrunePlanner.NO_RULES)
-                && !d.overridesRules()));
+        assertTrue(sender.decisions().stream()
+                .allMatch(d -> d.reason().equals(PrunePlanner.NO_RULES) && !d.overridesRules()));
         FilesystemPrunePlan receiver = PrunePlanner.receiver(receiver(snaps(5)), snaps(5), List.of());
         assertEquals(List.of(), destroyed(receiver), "keep_receiver: []");
         assertEquals(5, receiver.decisions().size());
@@ -64,18 +65,22 @@ class PrunePlannerTest {
     }
 
     private static String reason(FilesystemPrunePlan plan, String name) {
-        return plan.decisions().stream().filter(d -> d.name().equals(name)).findFirst().orElseThrow().reason();
+        return plan.decisions().stream()
+                .filter(d -> d.name().equals(name))
+                .findFirst()
+                .orElseThrow()
+                .reason();
     }
 
     @Test
     void senderDestroysWhatNoRuleKeepsAtOrBeforeTheCursor() {
-        FilesystemPrunePlan plan = PrunePlanner.sender(FS.value(), snaps(6), Optional.of(snap(5)),
-                List.of(NOT_REPLICATED, lastN(2)));
+        FilesystemPrunePlan plan =
+                PrunePlanner.sender(FS.value(), snaps(6), Optional.of(snap(5)), List.of(NOT_REPLICATED, lastN(2)));
         assertEquals(List.of("zrepl_1", "zrepl_2", "zrepl_3", "zrepl_4"), destroyed(plan));
         assertEquals("rule 1 not_replicated", reason(plan, "zrepl_5"), "the cursor snapshot is kept by the rule");
         assertEquals("rule 1 not_replicated", reason(plan, "zrepl_6"));
-        FilesystemPrunePlan second = PrunePlanner.sender(FS.value(), snaps(6), Optional.of(snap(5)),
-                List.of(lastN(3), NOT_REPLICATED));
+        FilesystemPrunePlan second =
+                PrunePlanner.sender(FS.value(), snaps(6), Optional.of(snap(5)), List.of(lastN(3), NOT_REPLICATED));
         assertEquals(List.of("zrepl_1", "zrepl_2", "zrepl_3"), destroyed(second));
         assertEquals("rule 1 last_n(count=3, regex=^zrepl_)", reason(second, "zrepl_4"));
         assertEquals("rule 1 last_n(count=3, regex=^zrepl_)", reason(second, "zrepl_6"), "the first keeping rule");
@@ -91,8 +96,12 @@ class PrunePlannerTest {
         assertEquals(PrunePlanner.UNREPLICATED, reason(plan, "zrepl_4"));
         assertEquals(PrunePlanner.UNREPLICATED, reason(plan, "zrepl_5"));
         assertEquals("rule 1 last_n(count=1, regex=^zrepl_)", reason(plan, "zrepl_6"));
-        assertEquals(List.of("zrepl_3", "zrepl_4", "zrepl_5"), plan.decisions().stream()
-                .filter(Decision::overridesRules).map(Decision::name).toList());
+        assertEquals(
+                List.of("zrepl_3", "zrepl_4", "zrepl_5"),
+                plan.decisions().stream()
+                        .filter(Decision::overridesRules)
+                        .map(Decision::name)
+                        .toList());
 
         FilesystemPrunePlan none = PrunePlanner.sender(FS.value(), snaps(4), Optional.of(snap(2)), KEEP_NONE);
         assertEquals(List.of("zrepl_1"), destroyed(none), "a rule keeping nothing still spares the cursor and newer");
@@ -123,16 +132,18 @@ class PrunePlannerTest {
         ZfsVersion mark = bookmarkOf(snap(3));
         versions.add(mark);
         FilesystemPrunePlan plan = PrunePlanner.sender(FS.value(), versions, Optional.of(mark), List.of(lastN(1)));
-        assertEquals(List.of("zrepl_1", "zrepl_2", "zrepl_3"), destroyed(plan),
+        assertEquals(
+                List.of("zrepl_1", "zrepl_2", "zrepl_3"),
+                destroyed(plan),
                 "the bookmark, not the snapshot, is the incremental base");
         assertEquals(PrunePlanner.UNREPLICATED, reason(plan, "zrepl_4"));
         assertEquals("rule 1 last_n(count=1, regex=^zrepl_)", reason(plan, "zrepl_5"));
-        FilesystemPrunePlan atCursor = PrunePlanner.sender(FS.value(), versions, Optional.of(mark),
-                List.of(NOT_REPLICATED));
+        FilesystemPrunePlan atCursor =
+                PrunePlanner.sender(FS.value(), versions, Optional.of(mark), List.of(NOT_REPLICATED));
         assertEquals(List.of("zrepl_1", "zrepl_2"), destroyed(atCursor), "keep_snapshot_at_cursor keeps it");
         assertEquals("rule 1 not_replicated", reason(atCursor, "zrepl_3"));
-        FilesystemPrunePlan notAtCursor = PrunePlanner.sender(FS.value(), versions, Optional.of(mark),
-                List.of(new KeepRule.NotReplicated(false)));
+        FilesystemPrunePlan notAtCursor = PrunePlanner.sender(
+                FS.value(), versions, Optional.of(mark), List.of(new KeepRule.NotReplicated(false)));
         assertEquals(List.of("zrepl_1", "zrepl_2", "zrepl_3"), destroyed(notAtCursor));
     }
 
@@ -149,23 +160,31 @@ class PrunePlannerTest {
             List<ZfsVersion> shuffled = new ArrayList<>(all);
             Collections.shuffle(shuffled, r);
             FilesystemPrunePlan plan = PrunePlanner.sender(FS.value(), shuffled, Optional.of(cursor), rules);
-            List<PruneCandidate> candidates = all.stream().map(s -> new PruneCandidate(s.name(), s.creation(),
-                    s.createtxg() <= cursor.createtxg())).toList();
+            List<PruneCandidate> candidates = all.stream()
+                    .map(s -> new PruneCandidate(s.name(), s.creation(), s.createtxg() <= cursor.createtxg()))
+                    .toList();
             List<Boolean> keep = KeepRules.keep(rules, candidates);
             List<String> expected = new ArrayList<>();
             for (int i = 0; i < all.size(); i++) {
-                if (!keep.get(i) && all.get(i).createtxg() < cursor.createtxg()) expected.add(all.get(i).name());
+                if (!keep.get(i) && all.get(i).createtxg() < cursor.createtxg())
+                    expected.add(all.get(i).name());
             }
             assertEquals(expected, destroyed(plan), rules + " cursor " + cursor);
         }
     }
 
     private static RemoteVersion remote(ZfsVersion s) {
-        return new RemoteVersion(s.name(), VersionType.SNAPSHOT, s.guid(), s.createtxg() + 7, s.creation().getEpochSecond());
+        return new RemoteVersion(
+                s.name(),
+                VersionType.SNAPSHOT,
+                s.guid(),
+                s.createtxg() + 7,
+                s.creation().getEpochSecond());
     }
 
     private static RemoteFilesystem receiver(List<ZfsVersion> have) {
-        return new RemoteFilesystem(FS.value(), false, have.stream().map(PrunePlannerTest::remote).toList(), null);
+        return new RemoteFilesystem(
+                FS.value(), false, have.stream().map(PrunePlannerTest::remote).toList(), null);
     }
 
     @Test
@@ -181,8 +200,8 @@ class PrunePlannerTest {
 
     @Test
     void aSenderBookmarkMakesItsSnapshotTheCommonOne() {
-        FilesystemPrunePlan plan = PrunePlanner.receiver(receiver(snaps(4)), List.of(snap(1), bookmarkOf(snap(3))),
-                KEEP_NONE);
+        FilesystemPrunePlan plan =
+                PrunePlanner.receiver(receiver(snaps(4)), List.of(snap(1), bookmarkOf(snap(3))), KEEP_NONE);
         assertEquals(List.of("zrepl_1", "zrepl_2", "zrepl_4"), destroyed(plan));
     }
 
@@ -191,16 +210,19 @@ class PrunePlannerTest {
         FilesystemPrunePlan plan = PrunePlanner.receiver(receiver(snaps(3)), List.of(snap(9)), KEEP_NONE);
         assertEquals(List.of(), plan.decisions());
         assertTrue(plan.skipped().contains("no snapshot in common"), plan.skipped());
-        assertNull(PrunePlanner.receiver(receiver(List.of()), snaps(1), KEEP_NONE).skipped(), "nothing to prune");
+        assertNull(
+                PrunePlanner.receiver(receiver(List.of()), snaps(1), KEEP_NONE).skipped(), "nothing to prune");
     }
 
     @Test
     void receiverDecisionsMatchTestPruneWithoutReplicationState() {
-        FilesystemPrunePlan plan = PrunePlanner.receiver(receiver(snaps(8)), snaps(8),
-                List.of(lastN(3), new KeepRule.Regex(Pattern.compile("_2$"), false)));
+        FilesystemPrunePlan plan = PrunePlanner.receiver(
+                receiver(snaps(8)), snaps(8), List.of(lastN(3), new KeepRule.Regex(Pattern.compile("_2$"), false)));
         List<PruneCandidate> candidates = snaps(8).stream()
-                .map(s -> new PruneCandidate(s.name(), s.creation(), null)).toList();
-        List<Boolean> keep = KeepRules.keep(List.of(lastN(3), new KeepRule.Regex(Pattern.compile("_2$"), false)), candidates);
+                .map(s -> new PruneCandidate(s.name(), s.creation(), null))
+                .toList();
+        List<Boolean> keep =
+                KeepRules.keep(List.of(lastN(3), new KeepRule.Regex(Pattern.compile("_2$"), false)), candidates);
         List<String> expected = new ArrayList<>();
         for (int i = 0; i < candidates.size(); i++) {
             if (!keep.get(i)) expected.add(candidates.get(i).name());

@@ -9,24 +9,38 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class PruneReportTest {
-    private static final FilesystemPrunePlan PLAN = new FilesystemPrunePlan(Side.RECEIVER, "tank/home", List.of(
-            Decision.destroy("a", 1), Decision.destroy("b", 2), Decision.keep("c", 3, "rule 1 last_n(count=1)", false),
-            Decision.keep("d", 4, PrunePlanner.COMMON, true)), null);
+    private static final FilesystemPrunePlan PLAN = new FilesystemPrunePlan(
+            Side.RECEIVER,
+            "tank/home",
+            List.of(
+                    Decision.destroy("a", 1),
+                    Decision.destroy("b", 2),
+                    Decision.keep("c", 3, "rule 1 last_n(count=1)", false),
+                    Decision.keep("d", 4, PrunePlanner.COMMON, true)),
+            null);
 
     @Test
     void linesSayWhatWentWhatStayedAndWhy() {
-        FilesystemPruneResult done = new FilesystemPruneResult(PLAN, false, List.of("b"),
-                List.of(new DestroyResult.Refusal("a", "kept by the box's keep_floor")), null);
-        assertEquals(List.of(
-                "prune receiver tank/home: destroyed @b",
-                "prune receiver tank/home: kept by rule 1 last_n(count=1): @c",
-                "prune receiver tank/home: kept by the newest snapshot in common with the sender (no rule keeps it;"
-                        + " never destroyed): @d",
-                "prune receiver tank/home: refused by the backup box: @a: kept by the box's keep_floor"), done.lines());
-        assertEquals(List.of(
-                "prune receiver tank/home: destroyed @b",
-                "prune receiver tank/home: refused by the backup box: @a: kept by the box's keep_floor"),
-                done.lines(false), "a pass's summary leaves out what every pass would repeat");
+        FilesystemPruneResult done = new FilesystemPruneResult(
+                PLAN,
+                false,
+                List.of("b"),
+                List.of(new DestroyResult.Refusal("a", "kept by the box's keep_floor")),
+                null);
+        assertEquals(
+                List.of(
+                        "prune receiver tank/home: destroyed @b",
+                        "prune receiver tank/home: kept by rule 1 last_n(count=1): @c",
+                        "prune receiver tank/home: kept by the newest snapshot in common with the sender (no rule keeps it;"
+                                + " never destroyed): @d",
+                        "prune receiver tank/home: refused by the backup box: @a: kept by the box's keep_floor"),
+                done.lines());
+        assertEquals(
+                List.of(
+                        "prune receiver tank/home: destroyed @b",
+                        "prune receiver tank/home: refused by the backup box: @a: kept by the box's keep_floor"),
+                done.lines(false),
+                "a pass's summary leaves out what every pass would repeat");
         PruneReport report = new PruneReport(false, List.of(done), null, null);
         assertFalse(report.failed(), "a refusal is not a failure");
         assertEquals(1, report.destroyedCount());
@@ -36,25 +50,31 @@ class PruneReportTest {
     @Test
     void dryRunSaysWouldDestroyAndCountsThePlan() {
         FilesystemPruneResult dry = new FilesystemPruneResult(PLAN, true, List.of(), List.of(), null);
-        assertEquals("prune receiver tank/home: would destroy @a @b", dry.lines().get(0));
+        assertEquals(
+                "prune receiver tank/home: would destroy @a @b", dry.lines().get(0));
         assertEquals(2, new PruneReport(true, List.of(dry), null, null).destroyedCount());
     }
 
     @Test
     void failuresSkipsAndEmptyFilesystems() {
         FilesystemPruneResult broken = new FilesystemPruneResult(PLAN, false, List.of(), List.of(), "zfs said no");
-        assertEquals("prune receiver tank/home: failed: zfs said no", broken.lines().get(broken.lines().size() - 1));
+        assertEquals(
+                "prune receiver tank/home: failed: zfs said no",
+                broken.lines().get(broken.lines().size() - 1));
         assertTrue(new PruneReport(false, List.of(broken), null, null).failed());
 
         PruneReport unreachable = new PruneReport(false, List.of(), "the backup box is unreachable: refused", null);
         assertTrue(unreachable.failed());
         assertEquals(List.of("prune receiver: skipped: the backup box is unreachable: refused"), unreachable.lines());
 
-        FilesystemPrunePlan skipped = new FilesystemPrunePlan(Side.RECEIVER, "tank/x", List.of(), "no snapshot in common");
-        assertEquals(List.of("prune receiver tank/x: skipped: no snapshot in common"),
+        FilesystemPrunePlan skipped =
+                new FilesystemPrunePlan(Side.RECEIVER, "tank/x", List.of(), "no snapshot in common");
+        assertEquals(
+                List.of("prune receiver tank/x: skipped: no snapshot in common"),
                 new FilesystemPruneResult(skipped, false, List.of(), List.of(), null).lines());
         FilesystemPrunePlan empty = new FilesystemPrunePlan(Side.SENDER, "tank/y", List.of(), null);
-        assertEquals(List.of("prune sender tank/y: no snapshots"),
+        assertEquals(
+                List.of("prune sender tank/y: no snapshots"),
                 new FilesystemPruneResult(empty, false, List.of(), List.of(), null).lines());
         assertEquals(List.of(), new FilesystemPruneResult(empty, false, List.of(), List.of(), null).lines(false));
         assertEquals(List.of("prune receiver tank/home: failed: zfs said no"), broken.lines(false));

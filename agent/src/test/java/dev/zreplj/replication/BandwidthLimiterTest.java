@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.zreplj.config.BandwidthLimit;
-import java.io.ByteArrayInputStream;
 import io.github.bucket4j.BlockingStrategy;
 import io.github.bucket4j.TimeMeter;
+import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
@@ -173,7 +173,8 @@ class BandwidthLimiterTest {
                 throw new java.io.IOException("zfs send died");
             }
         };
-        java.io.IOException e = assertThrows(java.io.IOException.class, () -> limiter.wrap(failing).read(new byte[8]));
+        java.io.IOException e = assertThrows(
+                java.io.IOException.class, () -> limiter.wrap(failing).read(new byte[8]));
         assertEquals("zfs send died", e.getMessage());
     }
 
@@ -192,14 +193,15 @@ class BandwidthLimiterTest {
             byte[] frame = new byte[256 << 10];
             for (int frames = 0; frames < 8; frames++) {
                 assertEquals(frame.length, in.readNBytes(frame, 0, frame.length));
-                assertArrayEquals(java.util.Arrays.copyOfRange(data, frames * frame.length, (frames + 1) * frame.length),
-                        frame);
+                assertArrayEquals(
+                        java.util.Arrays.copyOfRange(data, frames * frame.length, (frames + 1) * frame.length), frame);
                 Thread.sleep(200);
             }
             assertEquals(-1, in.read());
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        assertTrue(seconds >= 1.85 && seconds < 2.6, "2 MiB at 1 MiB/s with a 200 ms pause per 256 KiB took "
-                + seconds + " s; 2.1 s expected");
+        assertTrue(
+                seconds >= 1.85 && seconds < 2.6,
+                "2 MiB at 1 MiB/s with a 200 ms pause per 256 KiB took " + seconds + " s; 2.1 s expected");
     }
 }

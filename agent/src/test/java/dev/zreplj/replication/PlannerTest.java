@@ -38,11 +38,17 @@ class PlannerTest {
     }
 
     private static RemoteFilesystem receiver(ZfsVersion... versions) {
-        return new RemoteFilesystem(FS.value(), false, List.of(versions).stream().map(PlannerTest::remote).toList(), null);
+        return new RemoteFilesystem(
+                FS.value(),
+                false,
+                List.of(versions).stream().map(PlannerTest::remote).toList(),
+                null);
     }
 
     private static List<String> steps(FilesystemPlan plan) {
-        return assertInstanceOf(FilesystemPlan.Replicate.class, plan).steps().stream().map(Step::toString).toList();
+        return assertInstanceOf(FilesystemPlan.Replicate.class, plan).steps().stream()
+                .map(Step::toString)
+                .toList();
     }
 
     private final ZfsVersion a = snap("a", 11, 10);
@@ -53,8 +59,8 @@ class PlannerTest {
     @Test
     void noSenderSnapshotsMeansNothingToSend() {
         assertInstanceOf(FilesystemPlan.NoSnapshots.class, Planner.plan(FS, List.of(), null, RECENT));
-        assertInstanceOf(FilesystemPlan.NoSnapshots.class,
-                Planner.plan(FS, List.of(bookmark("x", 1, 1)), null, RECENT));
+        assertInstanceOf(
+                FilesystemPlan.NoSnapshots.class, Planner.plan(FS, List.of(bookmark("x", 1, 1)), null, RECENT));
     }
 
     @Test
@@ -70,14 +76,15 @@ class PlannerTest {
     @Test
     void initialFailIsAConflict() {
         FilesystemPlan plan = Planner.plan(FS, List.of(a), null, new ReplicationPolicy(InitialReplication.FAIL, false));
-        assertTrue(assertInstanceOf(FilesystemPlan.Conflict.class, plan).reason().contains("'fail'"));
+        assertTrue(
+                assertInstanceOf(FilesystemPlan.Conflict.class, plan).reason().contains("'fail'"));
     }
 
     @Test
     void initialOverPlaceholderReceivesWithRollbackFlag() {
         RemoteFilesystem placeholder = new RemoteFilesystem(FS.value(), true, List.of(), null);
-        FilesystemPlan.Replicate plan = assertInstanceOf(FilesystemPlan.Replicate.class,
-                Planner.plan(FS, List.of(a, b), placeholder, RECENT));
+        FilesystemPlan.Replicate plan =
+                assertInstanceOf(FilesystemPlan.Replicate.class, Planner.plan(FS, List.of(a, b), placeholder, RECENT));
         assertEquals(List.of(new Step(null, b, true)), plan.steps());
     }
 
@@ -89,7 +96,8 @@ class PlannerTest {
 
     @Test
     void incrementalFromNewestCommonSnapshot() {
-        assertEquals(List.of("@b -> @c", "@c -> @d"), steps(Planner.plan(FS, List.of(a, b, c, d), receiver(a, b), RECENT)));
+        assertEquals(
+                List.of("@b -> @c", "@c -> @d"), steps(Planner.plan(FS, List.of(a, b, c, d), receiver(a, b), RECENT)));
     }
 
     @Test
@@ -119,11 +127,18 @@ class PlannerTest {
         ZfsVersion x = snap("x", 77, 25);
         FilesystemPlan plan = Planner.plan(FS, List.of(a, b, c), receiver(a, b, x), RECENT);
         String reason = assertInstanceOf(FilesystemPlan.Conflict.class, plan).reason();
-        assertEquals("receiver has diverged: @x newer than the common snapshot @b are not on the sender"
-                + " (set conflict_resolution.allow_rollback to discard them)", reason);
+        assertEquals(
+                "receiver has diverged: @x newer than the common snapshot @b are not on the sender"
+                        + " (set conflict_resolution.allow_rollback to discard them)",
+                reason);
 
-        FilesystemPlan.Replicate allowed = assertInstanceOf(FilesystemPlan.Replicate.class,
-                Planner.plan(FS, List.of(a, b, c), receiver(a, b, x), new ReplicationPolicy(InitialReplication.MOST_RECENT, true)));
+        FilesystemPlan.Replicate allowed = assertInstanceOf(
+                FilesystemPlan.Replicate.class,
+                Planner.plan(
+                        FS,
+                        List.of(a, b, c),
+                        receiver(a, b, x),
+                        new ReplicationPolicy(InitialReplication.MOST_RECENT, true)));
         assertEquals(List.of(new Step(b, c, true)), allowed.steps());
     }
 
@@ -131,9 +146,14 @@ class PlannerTest {
     void noCommonSnapshotIsAConflictEvenWithRollback() {
         ZfsVersion foreign = snap("z", 555, 5);
         for (boolean rollback : new boolean[] {false, true}) {
-            FilesystemPlan plan = Planner.plan(FS, List.of(a, b), receiver(foreign),
+            FilesystemPlan plan = Planner.plan(
+                    FS,
+                    List.of(a, b),
+                    receiver(foreign),
                     new ReplicationPolicy(InitialReplication.MOST_RECENT, rollback));
-            assertTrue(assertInstanceOf(FilesystemPlan.Conflict.class, plan).reason().startsWith("no common snapshot"));
+            assertTrue(assertInstanceOf(FilesystemPlan.Conflict.class, plan)
+                    .reason()
+                    .startsWith("no common snapshot"));
         }
     }
 
@@ -155,8 +175,10 @@ class PlannerTest {
     void describesManyDivergedSnapshotsBriefly() {
         List<ZfsVersion> extra = new ArrayList<>(List.of(a));
         for (int i = 0; i < 6; i++) extra.add(snap("n" + i, 1000 + i, 100 + i));
-        String reason = assertInstanceOf(FilesystemPlan.Conflict.class,
-                Planner.plan(FS, List.of(a, b), receiver(extra.toArray(ZfsVersion[]::new)), RECENT)).reason();
+        String reason = assertInstanceOf(
+                        FilesystemPlan.Conflict.class,
+                        Planner.plan(FS, List.of(a, b), receiver(extra.toArray(ZfsVersion[]::new)), RECENT))
+                .reason();
         assertTrue(reason.contains("@n0, @n1, @n2 and 3 more"), reason);
     }
 
@@ -171,16 +193,20 @@ class PlannerTest {
             int have = random.nextInt(n + 1);
             List<ZfsVersion> shuffled = new ArrayList<>(sender);
             Collections.shuffle(shuffled, random);
-            RemoteFilesystem recv = have == 0 ? null : receiver(sender.subList(random.nextInt(have), have).toArray(ZfsVersion[]::new));
+            RemoteFilesystem recv = have == 0
+                    ? null
+                    : receiver(sender.subList(random.nextInt(have), have).toArray(ZfsVersion[]::new));
             FilesystemPlan plan = Planner.plan(FS, shuffled, recv, ALL);
             if (have == n) {
                 assertInstanceOf(FilesystemPlan.UpToDate.class, plan);
                 continue;
             }
-            List<Step> steps = assertInstanceOf(FilesystemPlan.Replicate.class, plan).steps();
+            List<Step> steps =
+                    assertInstanceOf(FilesystemPlan.Replicate.class, plan).steps();
             assertEquals(sender.get(n - 1), steps.get(steps.size() - 1).to());
             assertEquals(have == 0 ? null : sender.get(have - 1), steps.get(0).from());
-            for (int i = 1; i < steps.size(); i++) assertEquals(steps.get(i - 1).to(), steps.get(i).from());
+            for (int i = 1; i < steps.size(); i++)
+                assertEquals(steps.get(i - 1).to(), steps.get(i).from());
             assertEquals(have == 0 ? n : n - have, steps.size());
         }
     }
@@ -191,16 +217,23 @@ class PlannerTest {
         assertEquals(java.util.Optional.empty(), Planner.newestCommon(List.of(a, b), receiver()));
         assertEquals(java.util.Optional.of(b), Planner.newestCommon(List.of(d, a, b, c), receiver(a, b)));
         ZfsVersion cursorOfC = bookmark("zrepl_CURSOR_G_0000000000000021_J_j", 33, 30);
-        assertEquals(java.util.Optional.of(cursorOfC), Planner.newestCommon(List.of(a, cursorOfC, d), receiver(a, c)),
+        assertEquals(
+                java.util.Optional.of(cursorOfC),
+                Planner.newestCommon(List.of(a, cursorOfC, d), receiver(a, c)),
                 "a bookmark of a snapshot the receiver has counts when the snapshot itself is gone");
-        assertEquals(java.util.Optional.of(c), Planner.newestCommon(List.of(a, cursorOfC, c, d), receiver(a, c)),
+        assertEquals(
+                java.util.Optional.of(c),
+                Planner.newestCommon(List.of(a, cursorOfC, c, d), receiver(a, c)),
                 "the snapshot wins over its bookmark");
     }
 
     // --- a partial receive on the box ------------------------------------------------------------------
 
     private static RemoteFilesystem partial(boolean placeholder, String token, ZfsVersion... versions) {
-        return new RemoteFilesystem(FS.value(), placeholder, List.of(versions).stream().map(PlannerTest::remote).toList(),
+        return new RemoteFilesystem(
+                FS.value(),
+                placeholder,
+                List.of(versions).stream().map(PlannerTest::remote).toList(),
                 token);
     }
 
@@ -217,99 +250,129 @@ class PlannerTest {
         // The box created the filesystem with the cut receive; it need not say placeholder.
         for (boolean placeholder : List.of(true, false)) {
             String t = token(null, b, 104857600);
-            FilesystemPlan.Replicate plan = replicate(Planner.plan(FS, List.of(a, b, c), partial(placeholder, t), RECENT));
-            assertEquals(List.of(new Step(null, b, false, ResumeToken.decode(t), false), new Step(b, c, false)),
+            FilesystemPlan.Replicate plan =
+                    replicate(Planner.plan(FS, List.of(a, b, c), partial(placeholder, t), RECENT));
+            assertEquals(
+                    List.of(new Step(null, b, false, ResumeToken.decode(t), false), new Step(b, c, false)),
                     plan.steps());
             assertEquals(List.of("full @b (resumed at 104857600 bytes)", "@b -> @c"), steps(plan));
             assertEquals(List.of(), plan.events());
         }
         String newest = token(null, c, 5);
-        assertEquals(List.of("full @c (resumed at 5 bytes)"), steps(Planner.plan(FS, List.of(a, b, c),
-                partial(true, newest), RECENT)));
-        assertEquals(List.of("full @c (resumed at 5 bytes)"), steps(Planner.plan(FS, List.of(a, b, c),
-                partial(true, newest), ALL)), "ALL resumes the cut full stream, not the oldest snapshot");
+        assertEquals(
+                List.of("full @c (resumed at 5 bytes)"),
+                steps(Planner.plan(FS, List.of(a, b, c), partial(true, newest), RECENT)));
+        assertEquals(
+                List.of("full @c (resumed at 5 bytes)"),
+                steps(Planner.plan(FS, List.of(a, b, c), partial(true, newest), ALL)),
+                "ALL resumes the cut full stream, not the oldest snapshot");
     }
 
     @Test
     void cutIncrementalReceiveIsResumedThenTheRestFollows() throws Exception {
         String t = token(b, c, 7);
-        FilesystemPlan.Replicate plan = replicate(Planner.plan(FS, List.of(a, b, c, d), partial(false, t, a, b), RECENT));
+        FilesystemPlan.Replicate plan =
+                replicate(Planner.plan(FS, List.of(a, b, c, d), partial(false, t, a, b), RECENT));
         assertEquals(List.of(new Step(b, c, false, ResumeToken.decode(t), false), new Step(c, d, false)), plan.steps());
         assertEquals(List.of(), plan.events());
         // incremental over several snapshots at once (planned by an older pass)
-        assertEquals(List.of("@b -> @d (resumed at 9 bytes)"), steps(Planner.plan(FS, List.of(a, b, c, d),
-                partial(false, token(b, d, 9), a, b), RECENT)));
+        assertEquals(
+                List.of("@b -> @d (resumed at 9 bytes)"),
+                steps(Planner.plan(FS, List.of(a, b, c, d), partial(false, token(b, d, 9), a, b), RECENT)));
     }
 
     @Test
     void tokenForASnapshotTheSenderLostIsDiscarded() {
         ZfsVersion lost = snap("lost", 99, 25);
-        FilesystemPlan.Replicate plan = replicate(Planner.plan(FS, List.of(a, b, c), partial(false, token(b, lost, 3), a, b),
-                RECENT));
+        FilesystemPlan.Replicate plan =
+                replicate(Planner.plan(FS, List.of(a, b, c), partial(false, token(b, lost, 3), a, b), RECENT));
         assertEquals(List.of(new Step(b, c, false, null, true)), plan.steps());
         assertEquals(List.of("discarded a stale partial receive of @lost: the sender no longer has it"), plan.events());
 
-        FilesystemPlan.Replicate full = replicate(Planner.plan(FS, List.of(a, c), partial(true, token(null, b, 3)), RECENT));
+        FilesystemPlan.Replicate full =
+                replicate(Planner.plan(FS, List.of(a, c), partial(true, token(null, b, 3)), RECENT));
         assertEquals(List.of(new Step(null, c, true, null, true)), full.steps(), "over the partial filesystem: -F");
         assertEquals(List.of("discarded a stale partial receive of @b: the sender no longer has it"), full.events());
     }
 
     @Test
     void tokenFromAnotherBaseIsDiscarded() {
-        FilesystemPlan.Replicate plan = replicate(Planner.plan(FS, List.of(a, b, c), partial(false, token(a, c, 3), a, b),
-                RECENT));
+        FilesystemPlan.Replicate plan =
+                replicate(Planner.plan(FS, List.of(a, b, c), partial(false, token(a, c, 3), a, b), RECENT));
         assertEquals(List.of(new Step(b, c, false, null, true)), plan.steps());
-        assertEquals(List.of("discarded a stale partial receive of @c: it was incremental from another base, the"
-                + " next step is @b -> @c"), plan.events());
+        assertEquals(
+                List.of("discarded a stale partial receive of @c: it was incremental from another base, the"
+                        + " next step is @b -> @c"),
+                plan.events());
 
-        FilesystemPlan.Replicate fullToken = replicate(Planner.plan(FS, List.of(a, b, c),
-                partial(false, token(null, c, 3), a, b), RECENT));
+        FilesystemPlan.Replicate fullToken =
+                replicate(Planner.plan(FS, List.of(a, b, c), partial(false, token(null, c, 3), a, b), RECENT));
         assertEquals(List.of(new Step(b, c, false, null, true)), fullToken.steps());
-        assertEquals(List.of("discarded a stale partial receive of @c: it was a full stream, the next step is"
-                + " @b -> @c"), fullToken.events());
+        assertEquals(
+                List.of("discarded a stale partial receive of @c: it was a full stream, the next step is"
+                        + " @b -> @c"),
+                fullToken.events());
 
-        FilesystemPlan.Replicate incrementalOnEmpty = replicate(Planner.plan(FS, List.of(a, b, c),
-                partial(true, token(a, b, 3)), RECENT));
+        FilesystemPlan.Replicate incrementalOnEmpty =
+                replicate(Planner.plan(FS, List.of(a, b, c), partial(true, token(a, b, 3)), RECENT));
         assertEquals(List.of(new Step(null, c, true, null, true)), incrementalOnEmpty.steps());
-        assertTrue(incrementalOnEmpty.events().get(0).startsWith("discarded a stale partial receive of @b: it was"
-                + " incremental from another base"), incrementalOnEmpty.events()::toString);
+        assertTrue(
+                incrementalOnEmpty
+                        .events()
+                        .get(0)
+                        .startsWith(
+                                "discarded a stale partial receive of @b: it was" + " incremental from another base"),
+                incrementalOnEmpty.events()::toString);
     }
 
     @Test
     void tokenOnADivergedReceiverIsDiscardedBeforeTheRollback() {
         ReplicationPolicy rollback = new ReplicationPolicy(InitialReplication.MOST_RECENT, true);
         ZfsVersion foreign = snap("foreign", 77, 25);
-        FilesystemPlan.Replicate plan = replicate(Planner.plan(FS, List.of(a, b, c),
-                partial(false, token(b, c, 3), a, b, foreign), rollback));
+        FilesystemPlan.Replicate plan =
+                replicate(Planner.plan(FS, List.of(a, b, c), partial(false, token(b, c, 3), a, b, foreign), rollback));
         assertEquals(List.of(new Step(b, c, true, null, true)), plan.steps());
-        assertEquals(List.of("discarded a stale partial receive of @c: the receiver is rolled back to @b first"),
+        assertEquals(
+                List.of("discarded a stale partial receive of @c: the receiver is rolled back to @b first"),
                 plan.events());
     }
 
     @Test
     void undecodableTokenIsDiscardedWithItsReason() {
-        FilesystemPlan.Replicate plan = replicate(Planner.plan(FS, List.of(a, b, c), partial(false, "1-zz", a, b), RECENT));
+        FilesystemPlan.Replicate plan =
+                replicate(Planner.plan(FS, List.of(a, b, c), partial(false, "1-zz", a, b), RECENT));
         assertEquals(List.of(new Step(b, c, false, null, true)), plan.steps());
-        assertEquals(List.of("discarded a partial receive on the box whose token cannot be read (invalid zfs resume"
-                + " token: it is not of the form <version>-<checksum>-<length>-<hex payload>)"), plan.events());
+        assertEquals(
+                List.of("discarded a partial receive on the box whose token cannot be read (invalid zfs resume"
+                        + " token: it is not of the form <version>-<checksum>-<length>-<hex payload>)"),
+                plan.events());
     }
 
     @Test
     void withoutResumeSupportThePartialReceiveIsDiscarded() {
-        FilesystemPlan.Replicate plan = replicate(Planner.plan(FS, List.of(a, b, c), partial(false, token(b, c, 3), a, b),
-                RECENT, false));
+        FilesystemPlan.Replicate plan =
+                replicate(Planner.plan(FS, List.of(a, b, c), partial(false, token(b, c, 3), a, b), RECENT, false));
         assertEquals(List.of(new Step(b, c, false, null, true)), plan.steps());
-        assertEquals(List.of("discarded a partial receive of @c: resuming needs 'zfs send -t' on this machine and"
-                + " resumable receives the box can check"), plan.events());
+        assertEquals(
+                List.of("discarded a partial receive of @c: resuming needs 'zfs send -t' on this machine and"
+                        + " resumable receives the box can check"),
+                plan.events());
     }
 
     @Test
     void aTokenChangesNothingWhenThereIsNothingToSend() {
-        assertInstanceOf(FilesystemPlan.UpToDate.class,
+        assertInstanceOf(
+                FilesystemPlan.UpToDate.class,
                 Planner.plan(FS, List.of(a, b), partial(false, token(b, snap("x", 5, 30), 3), a, b), RECENT));
-        assertInstanceOf(FilesystemPlan.NoSnapshots.class, Planner.plan(FS, List.of(), partial(true, "garbage"), RECENT));
-        assertInstanceOf(FilesystemPlan.Conflict.class, Planner.plan(FS, List.of(a), partial(true, token(null, a, 3)),
-                new ReplicationPolicy(InitialReplication.FAIL, false)));
+        assertInstanceOf(
+                FilesystemPlan.NoSnapshots.class, Planner.plan(FS, List.of(), partial(true, "garbage"), RECENT));
+        assertInstanceOf(
+                FilesystemPlan.Conflict.class,
+                Planner.plan(
+                        FS,
+                        List.of(a),
+                        partial(true, token(null, a, 3)),
+                        new ReplicationPolicy(InitialReplication.FAIL, false)));
     }
 
     @Test

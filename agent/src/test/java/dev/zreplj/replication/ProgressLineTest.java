@@ -10,27 +10,40 @@ import org.junit.jupiter.api.Test;
 
 class ProgressLineTest {
     private static final long MIB = 1L << 20;
-    private static final ProgressLine.Overall PASS = new ProgressLine.Overall(1536 * MIB, OptionalDouble.of(80 * MIB),
-            "job laptop: replicating 2 filesystems", 3);
-    private static final ProgressLine.Send HOME = new ProgressLine.Send("tank/home/alice full @zrepl_1", 1L << 30,
-            OptionalLong.of(4L << 30), OptionalDouble.of(100 * MIB), OptionalLong.of(31));
-    private static final ProgressLine.Send VM = new ProgressLine.Send("tank/vm/win11 @zrepl_0 -> @zrepl_1", 512 * MIB,
-            OptionalLong.empty(), OptionalDouble.of(20 * MIB), OptionalLong.empty());
+    private static final ProgressLine.Overall PASS = new ProgressLine.Overall(
+            1536 * MIB, OptionalDouble.of(80 * MIB), "job laptop: replicating 2 filesystems", 3);
+    private static final ProgressLine.Send HOME = new ProgressLine.Send(
+            "tank/home/alice full @zrepl_1",
+            1L << 30,
+            OptionalLong.of(4L << 30),
+            OptionalDouble.of(100 * MIB),
+            OptionalLong.of(31));
+    private static final ProgressLine.Send VM = new ProgressLine.Send(
+            "tank/vm/win11 @zrepl_0 -> @zrepl_1",
+            512 * MIB,
+            OptionalLong.empty(),
+            OptionalDouble.of(20 * MIB),
+            OptionalLong.empty());
 
     @Test
     void wideTerminalShowsThePassAndEverySendWithSizePercentRateAndEta() {
         String line = ProgressLine.render(PASS, List.of(HOME, VM), 200);
-        assertEquals("total 1.5 GiB, 80.0 MiB/s | tank/home/alice full @zrepl_1: 1.0 GiB of 4.0 GiB (25%),"
-                + " 100.0 MiB/s, ETA 0:31 | tank/vm/win11 @zrepl_0 -> @zrepl_1: 512.0 MiB, 20.0 MiB/s", line);
+        assertEquals(
+                "total 1.5 GiB, 80.0 MiB/s | tank/home/alice full @zrepl_1: 1.0 GiB of 4.0 GiB (25%),"
+                        + " 100.0 MiB/s, ETA 0:31 | tank/vm/win11 @zrepl_0 -> @zrepl_1: 512.0 MiB, 20.0 MiB/s",
+                line);
         assertTrue(line.length() <= 199);
     }
 
     @Test
     void eightyColumnsGiveUpTheOtherSendsAndTheTotalBeforeTheNumbers() {
-        assertEquals("tank/home...@zrepl_1: 1.0 GiB of 4.0 GiB (25%), 100.0 MiB/s, ETA 0:31 | +1 more",
+        assertEquals(
+                "tank/home...@zrepl_1: 1.0 GiB of 4.0 GiB (25%), 100.0 MiB/s, ETA 0:31 | +1 more",
                 ProgressLine.render(PASS, List.of(HOME, VM), 80));
-        assertEquals("total 1.5 GiB, 80.0 MiB/s | tank/home/alice full @zrepl_1: 1.0 GiB of 4.0 GiB (25%),"
-                + " 100.0 MiB/s, ETA 0:31 | +1 more", ProgressLine.render(PASS, List.of(HOME, VM), 120));
+        assertEquals(
+                "total 1.5 GiB, 80.0 MiB/s | tank/home/alice full @zrepl_1: 1.0 GiB of 4.0 GiB (25%),"
+                        + " 100.0 MiB/s, ETA 0:31 | +1 more",
+                ProgressLine.render(PASS, List.of(HOME, VM), 120));
     }
 
     @Test
@@ -46,18 +59,23 @@ class ProgressLineTest {
 
     @Test
     void unknownSizeShowsBytesAndRateButNoPercentOrEta() {
-        assertEquals("total 512.0 MiB, 80.0 MiB/s | tank/vm/win11 @zrepl_0 -> @zrepl_1: 512.0 MiB, 20.0 MiB/s",
-                ProgressLine.render(new ProgressLine.Overall(512 * MIB, OptionalDouble.of(80 * MIB), null, 0),
-                        List.of(VM), 120));
-        assertEquals("tank/vm...repl_1: 512.0 MiB, 20.0 MiB/s",
-                ProgressLine.render(PASS, List.of(VM), 40));
+        assertEquals(
+                "total 512.0 MiB, 80.0 MiB/s | tank/vm/win11 @zrepl_0 -> @zrepl_1: 512.0 MiB, 20.0 MiB/s",
+                ProgressLine.render(
+                        new ProgressLine.Overall(512 * MIB, OptionalDouble.of(80 * MIB), null, 0), List.of(VM), 120));
+        assertEquals("tank/vm...repl_1: 512.0 MiB, 20.0 MiB/s", ProgressLine.render(PASS, List.of(VM), 40));
     }
 
     @Test
     void beforeAnyByteThePhaseWithItsSeconds() {
-        assertEquals("job laptop: connecting to root@box:22 (7 s)", ProgressLine.render(new ProgressLine.Overall(0,
-                OptionalDouble.empty(), "job laptop: connecting to root@box:22", 7), List.of(), 80));
-        assertEquals("job laptop: replicating 2 filesystems (3 s) | total 1.5 GiB, 80.0 MiB/s",
+        assertEquals(
+                "job laptop: connecting to root@box:22 (7 s)",
+                ProgressLine.render(
+                        new ProgressLine.Overall(0, OptionalDouble.empty(), "job laptop: connecting to root@box:22", 7),
+                        List.of(),
+                        80));
+        assertEquals(
+                "job laptop: replicating 2 filesystems (3 s) | total 1.5 GiB, 80.0 MiB/s",
                 ProgressLine.render(PASS, List.of(), 80));
         assertEquals("job la...ystems (3 s) | total 1.5 GiB, 80.0 MiB/s", ProgressLine.render(PASS, List.of(), 50));
     }

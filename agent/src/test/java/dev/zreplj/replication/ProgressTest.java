@@ -57,8 +57,8 @@ class ProgressTest {
         Progress progress = new Progress(screen, clock::get, false);
         assertTrue(progress.enabled());
         byte[] data = new byte[(int) (40 * MIB)];
-        try (Progress.Transfer t = progress.begin("p/fs full @b", OptionalLong.of(data.length),
-                new ByteArrayInputStream(data))) {
+        try (Progress.Transfer t =
+                progress.begin("p/fs full @b", OptionalLong.of(data.length), new ByteArrayInputStream(data))) {
             InputStream in = t.stream();
             byte[] buf = new byte[(int) MIB];
             for (int second = 1; second <= 2; second++) {
@@ -67,9 +67,10 @@ class ProgressTest {
                 progress.tick();
             }
             assertEquals(20 * MIB, t.bytes());
-            assertEquals(List.of(
-                    "total 10.0 MiB, 10.0 MiB/s | p/fs full @b: 10.0 MiB of 40.0 MiB (25%), 10.0 MiB/s, ETA 0:03",
-                    "total 20.0 MiB, 10.0 MiB/s | p/fs full @b: 20.0 MiB of 40.0 MiB (50%), 10.0 MiB/s, ETA 0:02"),
+            assertEquals(
+                    List.of(
+                            "total 10.0 MiB, 10.0 MiB/s | p/fs full @b: 10.0 MiB of 40.0 MiB (25%), 10.0 MiB/s, ETA 0:03",
+                            "total 20.0 MiB, 10.0 MiB/s | p/fs full @b: 20.0 MiB of 40.0 MiB (50%), 10.0 MiB/s, ETA 0:02"),
                     screen.take());
 
             clock.addAndGet(100 * MS);
@@ -77,8 +78,9 @@ class ProgressTest {
             assertEquals(List.of(), screen.take(), "redrawn only a quarter second after the last");
             clock.addAndGet(150 * MS);
             progress.tick();
-            assertEquals(List.of(
-                    "total 20.0 MiB, 8.9 MiB/s | p/fs full @b: 20.0 MiB of 40.0 MiB (50%), 8.9 MiB/s, ETA 0:03"),
+            assertEquals(
+                    List.of(
+                            "total 20.0 MiB, 8.9 MiB/s | p/fs full @b: 20.0 MiB of 40.0 MiB (50%), 8.9 MiB/s, ETA 0:03"),
                     screen.take());
             in.readAllBytes();
             assertEquals(List.of("<clear>"), screen.take(), "cleared at the end of the stream, as no phase is set");
@@ -100,11 +102,13 @@ class ProgressTest {
         assertEquals(List.of("job j: connecting to root@box:22 (9 s)"), screen.take());
         progress.phase("job j: replicating 2 filesystems");
         screen.take();
-        try (Progress.Transfer t = progress.begin("p/a full @s", OptionalLong.empty(),
-                new ByteArrayInputStream(new byte[(int) MIB]))) {
+        try (Progress.Transfer t =
+                progress.begin("p/a full @s", OptionalLong.empty(), new ByteArrayInputStream(new byte[(int) MIB]))) {
             t.stream().readAllBytes();
         }
-        assertEquals(List.of("job j: replicating 2 filesystems (0 s) | total 1.0 MiB"), screen.take(),
+        assertEquals(
+                List.of("job j: replicating 2 filesystems (0 s) | total 1.0 MiB"),
+                screen.take(),
                 "the end of a send redraws at once: the phase again, with the pass's bytes (no rate: it took no time)");
         clock.addAndGet(2000 * MS);
         progress.tick();
@@ -120,8 +124,10 @@ class ProgressTest {
         AtomicLong clock = new AtomicLong();
         Recording screen = new Recording();
         Progress progress = new Progress(screen, clock::get, false);
-        Progress.Transfer a = progress.begin("p/a full @s", OptionalLong.empty(), new ByteArrayInputStream(new byte[0]));
-        Progress.Transfer b = progress.begin("p/b full @s", OptionalLong.empty(), new ByteArrayInputStream(new byte[0]));
+        Progress.Transfer a =
+                progress.begin("p/a full @s", OptionalLong.empty(), new ByteArrayInputStream(new byte[0]));
+        Progress.Transfer b =
+                progress.begin("p/b full @s", OptionalLong.empty(), new ByteArrayInputStream(new byte[0]));
         progress.tick();
         assertEquals(List.of("total 0 B | p/a full @s: 0 B | p/b full @s: 0 B"), screen.take());
         a.close();
@@ -139,7 +145,8 @@ class ProgressTest {
         Progress quiet = Progress.quiet();
         assertFalse(quiet.enabled());
         quiet.phase("job j: connecting");
-        try (Progress.Transfer t = quiet.begin("x", OptionalLong.of(3), new ByteArrayInputStream(new byte[] {1, 2, 3}))) {
+        try (Progress.Transfer t =
+                quiet.begin("x", OptionalLong.of(3), new ByteArrayInputStream(new byte[] {1, 2, 3}))) {
             assertEquals(3, t.stream().readAllBytes().length);
             assertEquals(3, t.bytes());
         }

@@ -46,7 +46,10 @@ class ReplicationCursorSystemTest {
     }
 
     private ZfsVersion snap(String name) throws ZfsException {
-        return versions().stream().filter(v -> v.name().equals(name)).findFirst().orElseThrow();
+        return versions().stream()
+                .filter(v -> v.name().equals(name))
+                .findFirst()
+                .orElseThrow();
     }
 
     private ReplicationCursor load() throws ZfsException {
@@ -116,7 +119,9 @@ class ReplicationCursorSystemTest {
         assertEquals(List.of(snap("s3").guid()), cursor.marks(fs));
         assertEquals(List.of(), cursor.marks(child), "the child inherits the property but has no cursor");
         assertEquals(Optional.empty(), cursor.current(child, all.get(child)));
-        assertEquals(List.of(snap("s1").guid()), ReplicationCursor.load(zfs, "other", all).marks(fs));
+        assertEquals(
+                List.of(snap("s1").guid()),
+                ReplicationCursor.load(zfs, "other", all).marks(fs));
     }
 
     @Test

@@ -34,13 +34,17 @@ class SeriesPlannerTest {
     }
 
     private static RemoteFilesystem receiver(String token, ZfsVersion... versions) {
-        return new RemoteFilesystem(FS.value(), false, List.of(versions).stream()
-                .map(v -> new RemoteVersion(v.name(), VersionType.SNAPSHOT, v.guid(), v.createtxg() + 500, 0))
-                .toList(), token);
+        return new RemoteFilesystem(
+                FS.value(),
+                false,
+                List.of(versions).stream()
+                        .map(v -> new RemoteVersion(v.name(), VersionType.SNAPSHOT, v.guid(), v.createtxg() + 500, 0))
+                        .toList(),
+                token);
     }
 
-    private static FilesystemPlan.Replicate series(List<ZfsVersion> sender, RemoteFilesystem receiver,
-                                                   ReplicationPolicy policy) {
+    private static FilesystemPlan.Replicate series(
+            List<ZfsVersion> sender, RemoteFilesystem receiver, ReplicationPolicy policy) {
         return assertInstanceOf(FilesystemPlan.Replicate.class, Planner.plan(FS, sender, receiver, policy, true, true));
     }
 
@@ -64,19 +68,25 @@ class SeriesPlannerTest {
 
     @Test
     void oneIncrementStaysAPlainStep() {
-        assertEquals(List.of(new Step(a, b, false)), series(List.of(a, b), receiver(null, a), RECENT).steps());
+        assertEquals(
+                List.of(new Step(a, b, false)),
+                series(List.of(a, b), receiver(null, a), RECENT).steps());
     }
 
     @Test
     void withoutTheCapabilityEverySnapshotIsItsOwnStep() {
         FilesystemPlan plan = Planner.plan(FS, List.of(a, b, c), receiver(null, a), RECENT, true, false);
-        assertEquals(List.of("@a -> @b", "@b -> @c"),
-                assertInstanceOf(FilesystemPlan.Replicate.class, plan).steps().stream().map(Step::toString).toList());
+        assertEquals(
+                List.of("@a -> @b", "@b -> @c"),
+                assertInstanceOf(FilesystemPlan.Replicate.class, plan).steps().stream()
+                        .map(Step::toString)
+                        .toList());
     }
 
     @Test
     void theFullStreamGoesAloneThenTheRestAsOne() {
-        assertEquals(List.of("full @a", "@a => @d (3 snapshots in one stream)"),
+        assertEquals(
+                List.of("full @a", "@a => @d (3 snapshots in one stream)"),
                 steps(series(List.of(a, b, c, d), null, ALL)));
         assertEquals(List.of("full @d"), steps(series(List.of(a, b, c, d), null, RECENT)));
     }
@@ -102,11 +112,16 @@ class SeriesPlannerTest {
     void aResumedStepGoesAloneThenTheRestAsOne() throws Exception {
         String t = ResumeTokens.of(c.guid(), b.guid(), c.fullName(), 7);
         FilesystemPlan.Replicate plan = series(List.of(a, b, c, d, e), receiver(t, a, b), RECENT);
-        assertEquals(List.of(new Step(b, c, false, ResumeToken.decode(t), false),
-                new Step(c, e, false, null, false, List.of(d))), plan.steps());
+        assertEquals(
+                List.of(
+                        new Step(b, c, false, ResumeToken.decode(t), false),
+                        new Step(c, e, false, null, false, List.of(d))),
+                plan.steps());
         String stale = ResumeTokens.of(d.guid(), a.guid(), d.fullName(), 7);
         plan = series(List.of(a, b, c, d, e), receiver(stale, a, b), RECENT);
-        assertEquals(List.of(new Step(b, e, false, null, true, List.of(c, d))), plan.steps(),
+        assertEquals(
+                List.of(new Step(b, e, false, null, true, List.of(c, d))),
+                plan.steps(),
                 "the discard of a stale partial receive goes with the first stream");
     }
 
@@ -130,9 +145,15 @@ class SeriesPlannerTest {
                 String name = "s" + i;
                 sender.add(random.nextInt(5) == 0 ? bookmark(name, 100 + i, 10L * i) : snap(name, 100 + i, 10L * i));
             }
-            List<ZfsVersion> onBox = sender.stream().filter(v -> random.nextBoolean()).toList();
-            RemoteFilesystem receiver = random.nextInt(4) == 0 ? null
-                    : receiver(null, onBox.stream().map(v -> snap(v.name(), v.guid(), v.createtxg())).toArray(ZfsVersion[]::new));
+            List<ZfsVersion> onBox =
+                    sender.stream().filter(v -> random.nextBoolean()).toList();
+            RemoteFilesystem receiver = random.nextInt(4) == 0
+                    ? null
+                    : receiver(
+                            null,
+                            onBox.stream()
+                                    .map(v -> snap(v.name(), v.guid(), v.createtxg()))
+                                    .toArray(ZfsVersion[]::new));
             ReplicationPolicy policy = random.nextBoolean() ? ALL : ROLLBACK;
             FilesystemPlan single = Planner.plan(FS, sender, receiver, policy, true, false);
             FilesystemPlan joined = Planner.plan(FS, sender, receiver, policy, true, true);
@@ -141,8 +162,10 @@ class SeriesPlannerTest {
                 continue;
             }
             FilesystemPlan.Replicate j = assertInstanceOf(FilesystemPlan.Replicate.class, joined);
-            assertEquals(s.steps().stream().map(Step::to).toList(),
-                    j.steps().stream().flatMap(st -> st.snapshots().stream()).toList(), "round " + round);
+            assertEquals(
+                    s.steps().stream().map(Step::to).toList(),
+                    j.steps().stream().flatMap(st -> st.snapshots().stream()).toList(),
+                    "round " + round);
             assertEquals(s.steps().get(0).from(), j.steps().get(0).from());
             assertEquals(s.steps().get(0).rollback(), j.steps().get(0).rollback());
             for (int i = 1; i < j.steps().size(); i++) {

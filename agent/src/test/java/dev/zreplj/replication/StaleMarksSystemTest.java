@@ -38,7 +38,10 @@ class StaleMarksSystemTest {
     }
 
     private ZfsVersion snap(String name) throws ZfsException {
-        return zfs.listVersions(fs).get(fs).stream().filter(v -> v.name().equals(name)).findFirst().orElseThrow();
+        return zfs.listVersions(fs).get(fs).stream()
+                .filter(v -> v.name().equals(name))
+                .findFirst()
+                .orElseThrow();
     }
 
     private void moveCursor(String job, String snapshot) throws ZfsException {
@@ -56,9 +59,10 @@ class StaleMarksSystemTest {
         List<StaleMarks.Mark> stale = StaleMarks.find(zfs, Set.of("current"), pool);
         String oldProperty = ReplicationCursor.property("Old.Job");
         assertEquals("zreplj:cursor:x4f6c642e4a6f62", oldProperty, "upper case is spelled in hex");
-        assertEquals(List.of(
-                "hold zrepl_CURSOR_J_Old.Job on " + fs + "@s1 (job 'Old.Job')",
-                "property " + oldProperty + " on " + fs + " (job 'Old.Job')"),
+        assertEquals(
+                List.of(
+                        "hold zrepl_CURSOR_J_Old.Job on " + fs + "@s1 (job 'Old.Job')",
+                        "property " + oldProperty + " on " + fs + " (job 'Old.Job')"),
                 stale.stream().map(StaleMarks.Mark::toString).toList());
         assertEquals(List.of(), StaleMarks.find(zfs, Set.of("current", "Old.Job"), pool), "both jobs configured");
 
@@ -69,7 +73,9 @@ class StaleMarksSystemTest {
         assertEquals(Map.of(), zfs.localProperty(fs, oldProperty), "the Old.Job's property is gone");
         zfs.destroySnapshots(fs, List.of("s1"));
         assertEquals(List.of("s2"), pools.snapshotNames(fs));
-        assertThrows(ZfsException.class, () -> zfs.destroySnapshots(fs, List.of("s2")),
+        assertThrows(
+                ZfsException.class,
+                () -> zfs.destroySnapshots(fs, List.of("s2")),
                 "the configured job's cursor still holds its snapshot");
         assertEquals(List.of(), StaleMarks.find(zfs, Set.of("current"), pool), "a second run finds nothing");
     }

@@ -94,8 +94,9 @@ class WatchdogTest {
 
     @Test
     void stalledMessageSaysHowLongWhereAndOfWhat() {
-        Watchdog.Watch w = dog.watch(() -> 0, () -> { });
-        assertEquals("stalled: no progress for 20s at 52.3 MiB of 200.0 MiB; cancelled",
+        Watchdog.Watch w = dog.watch(() -> 0, () -> {});
+        assertEquals(
+                "stalled: no progress for 20s at 52.3 MiB of 200.0 MiB; cancelled",
                 w.stalledMessage(54_840_524L, OptionalLong.of(200L << 20)));
         assertEquals("stalled: no progress for 20s at 0 B; cancelled", w.stalledMessage(0, OptionalLong.empty()));
     }
@@ -127,20 +128,30 @@ class WatchdogTest {
     @Test
     void aReplyThatCameAsTheChannelWasCutIsStillAStall() {
         // The channel is aborted either way: the caller must not go on using it.
-        StalledException e = assertThrows(StalledException.class, () -> dog.guard("HELLO", () -> {
-            now.addAndGet(20 * SECOND);
-            dog.check();
-            return "hello";
-        }, () -> { }));
+        StalledException e = assertThrows(
+                StalledException.class,
+                () -> dog.guard(
+                        "HELLO",
+                        () -> {
+                            now.addAndGet(20 * SECOND);
+                            dog.check();
+                            return "hello";
+                        },
+                        () -> {}));
         assertEquals("stalled: no reply from the backup box to HELLO for 20s; cancelled", e.getMessage());
     }
 
     @Test
     void guardPassesOtherFailuresThrough() {
         IOException broken = new IOException("connection reset");
-        IOException thrown = assertThrows(IOException.class, () -> dog.guard("LIST", () -> {
-            throw broken;
-        }, () -> { }));
+        IOException thrown = assertThrows(
+                IOException.class,
+                () -> dog.guard(
+                        "LIST",
+                        () -> {
+                            throw broken;
+                        },
+                        () -> {}));
         assertSame(broken, thrown);
     }
 
@@ -149,19 +160,25 @@ class WatchdogTest {
         CountDownLatch aborted = new CountDownLatch(1);
         try (Watchdog real = Watchdog.start(Duration.ofMillis(200))) {
             long started = System.nanoTime();
-            StalledException e = assertThrows(StalledException.class, () -> real.guard("DESTROY pool/a", () -> {
-                // Blocked as a read from a stalled box is, until the abort tears the channel down.
-                try {
-                    if (!aborted.await(30, TimeUnit.SECONDS)) {
-                        throw new AssertionError("never aborted");
-                    }
-                } catch (InterruptedException ie) {
-                    throw new InterruptedIOException("interrupted");
-                }
-                throw new IOException("channel closed");
-            }, aborted::countDown));
+            StalledException e = assertThrows(
+                    StalledException.class,
+                    () -> real.guard(
+                            "DESTROY pool/a",
+                            () -> {
+                                // Blocked as a read from a stalled box is, until the abort tears the channel down.
+                                try {
+                                    if (!aborted.await(30, TimeUnit.SECONDS)) {
+                                        throw new AssertionError("never aborted");
+                                    }
+                                } catch (InterruptedException ie) {
+                                    throw new InterruptedIOException("interrupted");
+                                }
+                                throw new IOException("channel closed");
+                            },
+                            aborted::countDown));
             long millis = (System.nanoTime() - started) / 1_000_000;
-            assertEquals("stalled: no reply from the backup box to DESTROY pool/a for 200ms; cancelled", e.getMessage());
+            assertEquals(
+                    "stalled: no reply from the backup box to DESTROY pool/a for 200ms; cancelled", e.getMessage());
             assertTrue(millis >= 200 && millis < 5000, "cut after " + millis + " ms");
         }
     }

@@ -30,61 +30,80 @@ class RestorePlannerTest {
 
     private static final List<RemoteFilesystem> BOX = List.of(
             new RemoteFilesystem("tank", true, List.of(), null),
-            new RemoteFilesystem("tank/home", false, List.of(snap("a", 11, 10), snap("b", 12, 20), snap("c", 13, 30)), null),
+            new RemoteFilesystem(
+                    "tank/home", false, List.of(snap("a", 11, 10), snap("b", 12, 20), snap("c", 13, 30)), null),
             new RemoteFilesystem("tank/home/ann", false, List.of(snap("b", 21, 20), snap("c", 22, 30)), null),
             new RemoteFilesystem("tank/homework", false, List.of(snap("c", 31, 30)), null));
 
-    private List<RestoreStep> plan(String source, String snapshot, boolean recursive, boolean force, String mountRefusal)
+    private List<RestoreStep> plan(
+            String source, String snapshot, boolean recursive, boolean force, String mountRefusal)
             throws RestoreRefused {
-        return RestorePlanner.plan(new RestoreRequest(source, snapshot, TO, recursive, force), BOX,
-                t -> local.getOrDefault(t, LocalTarget.absent()), mountRefusal);
+        return RestorePlanner.plan(
+                new RestoreRequest(source, snapshot, TO, recursive, force),
+                BOX,
+                t -> local.getOrDefault(t, LocalTarget.absent()),
+                mountRefusal);
     }
 
     private String refused(String source, String snapshot, boolean recursive, boolean force, String mountRefusal) {
-        return assertThrows(RestoreRefused.class, () -> plan(source, snapshot, recursive, force, mountRefusal)).getMessage();
+        return assertThrows(RestoreRefused.class, () -> plan(source, snapshot, recursive, force, mountRefusal))
+                .getMessage();
     }
 
     @Test
     void aNewTargetGetsTheNewestOrTheNamedSnapshotInFull() throws RestoreRefused {
-        assertEquals(List.of(new RestoreStep("tank/home", TO, Kind.FULL, "c", 13, null, null, false)),
+        assertEquals(
+                List.of(new RestoreStep("tank/home", TO, Kind.FULL, "c", 13, null, null, false)),
                 plan("tank/home", null, false, false, null));
-        assertEquals(List.of(new RestoreStep("tank/home", TO, Kind.FULL, "a", 11, null, null, false)),
+        assertEquals(
+                List.of(new RestoreStep("tank/home", TO, Kind.FULL, "a", 11, null, null, false)),
                 plan("tank/home", "a", false, false, null));
     }
 
     @Test
     void recursiveTakesChildrenButNotSiblingsWithACommonPrefix() throws RestoreRefused {
         List<RestoreStep> steps = plan("tank/home", null, true, false, null);
-        assertEquals(List.of(TO, TO.child("ann")), steps.stream().map(RestoreStep::target).toList());
+        assertEquals(
+                List.of(TO, TO.child("ann")),
+                steps.stream().map(RestoreStep::target).toList());
         List<RestoreStep> fromPool = plan("tank", null, true, false, null);
         assertEquals(Kind.CREATE, fromPool.get(0).kind());
-        assertEquals(List.of("tank", "tank/home", "tank/home/ann", "tank/homework"),
+        assertEquals(
+                List.of("tank", "tank/home", "tank/home/ann", "tank/homework"),
                 fromPool.stream().map(RestoreStep::path).toList());
     }
 
     @Test
     void anExistingRestoreContinuesFromItsNewestSnapshotTheBoxHolds() throws RestoreRefused {
         local.put(TO, new LocalTarget(true, List.of(localSnap(TO, "a", 11, 5), localSnap(TO, "b", 12, 6)), null));
-        assertEquals(List.of(new RestoreStep("tank/home", TO, Kind.INCREMENTAL, "c", 13, "@b", null, false)),
+        assertEquals(
+                List.of(new RestoreStep("tank/home", TO, Kind.INCREMENTAL, "c", 13, "@b", null, false)),
                 plan("tank/home", null, false, false, null));
         local.put(TO, new LocalTarget(true, List.of(localSnap(TO, "c", 13, 7)), null));
-        assertEquals(Kind.UP_TO_DATE, plan("tank/home", null, false, false, null).get(0).kind());
+        assertEquals(
+                Kind.UP_TO_DATE,
+                plan("tank/home", null, false, false, null).get(0).kind());
     }
 
     @Test
     void anExistingTargetThatIsNotARestoreIsRefusedUnlessForced() throws RestoreRefused {
         local.put(TO, new LocalTarget(true, List.of(localSnap(TO, "mine", 99, 5)), null));
-        assertEquals("new/home exists and shares no snapshot with the box's tank/home: restore into a new dataset"
-                + " (--to), or add --force to receive over it", refused("tank/home", null, false, false, null));
-        assertEquals(List.of(new RestoreStep("tank/home", TO, Kind.FULL, "c", 13, null, null, true)),
+        assertEquals(
+                "new/home exists and shares no snapshot with the box's tank/home: restore into a new dataset"
+                        + " (--to), or add --force to receive over it",
+                refused("tank/home", null, false, false, null));
+        assertEquals(
+                List.of(new RestoreStep("tank/home", TO, Kind.FULL, "c", 13, null, null, true)),
                 plan("tank/home", null, false, true, null));
     }
 
     @Test
     void localSnapshotsAfterTheBaseAreNeverDestroyedWithoutForce() throws RestoreRefused {
         local.put(TO, new LocalTarget(true, List.of(localSnap(TO, "a", 11, 5), localSnap(TO, "mine", 99, 6)), null));
-        assertEquals("new/home has snapshots after @a that the restore would destroy (@mine): restore into a new"
-                + " dataset, or add --force", refused("tank/home", null, false, false, null));
+        assertEquals(
+                "new/home has snapshots after @a that the restore would destroy (@mine): restore into a new"
+                        + " dataset, or add --force",
+                refused("tank/home", null, false, false, null));
         RestoreStep forced = plan("tank/home", null, false, true, null).get(0);
         assertEquals(Kind.INCREMENTAL, forced.kind());
         assertEquals(true, forced.rollback());
@@ -94,25 +113,36 @@ class RestorePlannerTest {
     void anInterruptedRestoreResumesFromItsToken() throws RestoreRefused {
         String token = ResumeTokens.of(13, 0, "box/sink/laptop/tank/home@c", 4096);
         local.put(TO, new LocalTarget(false, List.of(), token));
-        assertEquals(List.of(new RestoreStep("tank/home", TO, Kind.RESUME, "c", 13, null, token, false)),
+        assertEquals(
+                List.of(new RestoreStep("tank/home", TO, Kind.RESUME, "c", 13, null, token, false)),
                 plan("tank/home", null, false, false, null));
-        assertEquals("new/home holds an interrupted restore of @c, not @a: run the restore again without @SNAPSHOT to"
-                + " finish it, or discard it with 'zfs recv -A new/home'", refused("tank/home", "a", false, false, null));
+        assertEquals(
+                "new/home holds an interrupted restore of @c, not @a: run the restore again without @SNAPSHOT to"
+                        + " finish it, or discard it with 'zfs recv -A new/home'",
+                refused("tank/home", "a", false, false, null));
         local.put(TO, new LocalTarget(false, List.of(), ResumeTokens.of(77, 0, "box/sink/laptop/tank/home@c", 4096)));
-        assertEquals("new/home holds an interrupted restore of @c, which the box no longer holds: discard it with"
-                + " 'zfs recv -A new/home' and restore again", refused("tank/home", null, false, false, null));
+        assertEquals(
+                "new/home holds an interrupted restore of @c, which the box no longer holds: discard it with"
+                        + " 'zfs recv -A new/home' and restore again",
+                refused("tank/home", null, false, false, null));
     }
 
     @Test
     void whatTheBoxDoesNotHoldIsRefused() {
-        assertEquals("the box holds no filesystem 'tank/nope' for this client; 'zreplj box list' shows what it holds",
+        assertEquals(
+                "the box holds no filesystem 'tank/nope' for this client; 'zreplj box list' shows what it holds",
                 refused("tank/nope", null, false, false, null));
-        assertEquals("the box holds no snapshot 'tank/home@zz'; 'zreplj box list' shows what it holds",
+        assertEquals(
+                "the box holds no snapshot 'tank/home@zz'; 'zreplj box list' shows what it holds",
                 refused("tank/home", "zz", false, false, null));
-        assertEquals("the box holds no snapshot 'tank/home/ann@a' (a child of tank/home; restore it on its own with"
-                + " another snapshot); 'zreplj box list' shows what it holds", refused("tank/home", "a", true, false, null));
-        assertEquals("the box holds no snapshot of 'tank' (it only holds filesystems below it): restore with -r, or"
-                + " name one of those", refused("tank", null, false, false, null));
+        assertEquals(
+                "the box holds no snapshot 'tank/home/ann@a' (a child of tank/home; restore it on its own with"
+                        + " another snapshot); 'zreplj box list' shows what it holds",
+                refused("tank/home", "a", true, false, null));
+        assertEquals(
+                "the box holds no snapshot of 'tank' (it only holds filesystems below it): restore with -r, or"
+                        + " name one of those",
+                refused("tank", null, false, false, null));
     }
 
     @Test

@@ -93,7 +93,9 @@ class DirectWriterTest {
             assertTrue(f.isWritten(), "written before write() returns");
         }
         assertArrayEquals(expected.toByteArray(), socket.received.toByteArray());
-        assertEquals(List.of(Thread.currentThread().getName()), socket.writers.stream().distinct().toList());
+        assertEquals(
+                List.of(Thread.currentThread().getName()),
+                socket.writers.stream().distinct().toList());
         assertTrue(waiter.tasks.isEmpty());
         assertEquals(List.of(), failures);
     }
@@ -102,7 +104,7 @@ class DirectWriterTest {
     void aFullSocketIsWaitedForByTheWaiterWhichWritesWhatQueuedMeanwhileInOrder() {
         FakeSocket socket = new FakeSocket();
         ManualExecutor waiter = new ManualExecutor();
-        DirectWriter writer = new DirectWriter(socket, waiter, Duration.ofSeconds(5), e -> { });
+        DirectWriter writer = new DirectWriter(socket, waiter, Duration.ofSeconds(5), e -> {});
         ByteArrayOutputStream expected = new ByteArrayOutputStream();
         socket.room = 150; // packet 0 and half of packet 1 fit, then the socket is full
         List<IoWriteFuture> futures = new ArrayList<>();
@@ -129,11 +131,15 @@ class DirectWriterTest {
         List<Throwable> failures = new ArrayList<>();
         ManualExecutor waiter = new ManualExecutor();
         List<CompletableFuture<Integer>> writes = new ArrayList<>();
-        DirectWriter writer = new DirectWriter(b -> {
-            CompletableFuture<Integer> f = new CompletableFuture<>();
-            writes.add(f);
-            return f;
-        }, waiter, Duration.ofSeconds(5), failures::add);
+        DirectWriter writer = new DirectWriter(
+                b -> {
+                    CompletableFuture<Integer> f = new CompletableFuture<>();
+                    writes.add(f);
+                    return f;
+                },
+                waiter,
+                Duration.ofSeconds(5),
+                failures::add);
         IoWriteFuture first = writer.write(packet(10, 1));
         IoWriteFuture second = writer.write(packet(10, 2));
         writes.get(0).completeExceptionally(broken);
@@ -149,8 +155,8 @@ class DirectWriterTest {
     void aWriteTheSocketDoesNotTakeWithinTheTimeoutFailsTheSession() {
         List<Throwable> failures = new ArrayList<>();
         ManualExecutor waiter = new ManualExecutor();
-        DirectWriter writer = new DirectWriter(b -> new CompletableFuture<>(), waiter, Duration.ofMillis(50),
-                failures::add);
+        DirectWriter writer =
+                new DirectWriter(b -> new CompletableFuture<>(), waiter, Duration.ofMillis(50), failures::add);
         IoWriteFuture stuck = writer.write(packet(10, 1));
         waiter.runAll();
         assertInstanceOf(InterruptedByTimeoutException.class, stuck.getException());
@@ -161,7 +167,7 @@ class DirectWriterTest {
     void whenIdleWaitsForTheQueueToDrain() {
         FakeSocket socket = new FakeSocket();
         ManualExecutor waiter = new ManualExecutor();
-        DirectWriter writer = new DirectWriter(socket, waiter, Duration.ofSeconds(5), e -> { });
+        DirectWriter writer = new DirectWriter(socket, waiter, Duration.ofSeconds(5), e -> {});
         List<String> events = new ArrayList<>();
         socket.room = 0;
         writer.write(packet(10, 1));

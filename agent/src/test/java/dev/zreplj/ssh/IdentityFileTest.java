@@ -6,12 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.zreplj.config.Connect;
-import java.time.Duration;
-import java.util.List;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,11 +40,15 @@ class IdentityFileTest {
 
     @Test
     void anyGroupOrOtherBitIsRefusedWithTheFix() throws Exception {
-        for (String mode : new String[] {"rw-r--r--", "rw-r-----", "rw----r--", "rw-----w-", "rw---x---", "rwxrwxrwx"}) {
+        for (String mode :
+                new String[] {"rw-r--r--", "rw-r-----", "rw----r--", "rw-----w-", "rw---x---", "rwxrwxrwx"}) {
             Path key = key(mode);
-            TransportException e = assertThrows(TransportException.class, () -> IdentityFile.checkPermissions(key, me()));
-            assertEquals("ssh: identity file " + key + " is readable or writable by others (mode " + mode
-                    + "); OpenSSH refuses such a key and so does zreplj: chmod 600 " + key, e.getMessage());
+            TransportException e =
+                    assertThrows(TransportException.class, () -> IdentityFile.checkPermissions(key, me()));
+            assertEquals(
+                    "ssh: identity file " + key + " is readable or writable by others (mode " + mode
+                            + "); OpenSSH refuses such a key and so does zreplj: chmod 600 " + key,
+                    e.getMessage());
         }
     }
 
@@ -53,12 +56,22 @@ class IdentityFileTest {
     void theConnectRefusesSuchAKeyBeforeAnythingGoesOnTheNetwork() throws Exception {
         Path key = key("rw-r--r--");
         // Port 9 (discard) on a documentation address: a connect would time out, the refusal comes first.
-        Connect connect = new Connect("192.0.2.1", "root", 9, key, List.of(), Duration.ofSeconds(30),
-                dir.resolve("known_hosts"), Connect.HostKeyPolicy.STRICT, 1);
+        Connect connect = new Connect(
+                "192.0.2.1",
+                "root",
+                9,
+                key,
+                List.of(),
+                Duration.ofSeconds(30),
+                dir.resolve("known_hosts"),
+                Connect.HostKeyPolicy.STRICT,
+                1);
         long started = System.nanoTime();
         TransportException e = assertThrows(TransportException.class, () -> SshTransport.connect(connect));
-        assertEquals("ssh: identity file " + key + " is readable or writable by others (mode rw-r--r--); OpenSSH"
-                + " refuses such a key and so does zreplj: chmod 600 " + key, e.getMessage());
+        assertEquals(
+                "ssh: identity file " + key + " is readable or writable by others (mode rw-r--r--); OpenSSH"
+                        + " refuses such a key and so does zreplj: chmod 600 " + key,
+                e.getMessage());
         assertTrue(System.nanoTime() - started < Duration.ofSeconds(10).toNanos(), "refused before dialling");
     }
 

@@ -43,7 +43,8 @@ class KnownHostsTest {
         Mac mac = Mac.getInstance("HmacSHA1");
         mac.init(new SecretKeySpec(salt, "HmacSHA1"));
         byte[] hash = mac.doFinal(host.getBytes(StandardCharsets.US_ASCII));
-        return "|1|" + Base64.getEncoder().encodeToString(salt) + "|" + Base64.getEncoder().encodeToString(hash);
+        return "|1|" + Base64.getEncoder().encodeToString(salt) + "|"
+                + Base64.getEncoder().encodeToString(hash);
     }
 
     private KnownHosts file(String... lines) throws Exception {
@@ -56,9 +57,11 @@ class KnownHostsTest {
     void plainEntryOnPort22Matches() throws Exception {
         PublicKey key = ec();
         KnownHosts kh = file("# comment", "", line("other.example,box.example", key));
-        assertEquals(new KnownHosts.Verdict(KnownHosts.Status.MATCH, Set.of("ecdsa-sha2-nistp256"), 3),
+        assertEquals(
+                new KnownHosts.Verdict(KnownHosts.Status.MATCH, Set.of("ecdsa-sha2-nistp256"), 3),
                 kh.check("box.example", 22, key));
-        assertEquals(KnownHosts.Status.UNKNOWN, kh.check("box.example", 2222, key).status());
+        assertEquals(
+                KnownHosts.Status.UNKNOWN, kh.check("box.example", 2222, key).status());
     }
 
     @Test
@@ -75,23 +78,27 @@ class KnownHostsTest {
         KnownHosts kh = file(line(hashed("box.example"), key), line(hashed("[box.example]:2222"), key));
         assertEquals(1, kh.check("box.example", 22, key).line());
         assertEquals(2, kh.check("box.example", 2222, key).line());
-        assertEquals(KnownHosts.Status.UNKNOWN, kh.check("other.example", 22, key).status());
+        assertEquals(
+                KnownHosts.Status.UNKNOWN, kh.check("other.example", 22, key).status());
     }
 
     @Test
     void anotherKeyForTheHostIsAChangedKeyWhateverItsType() throws Exception {
         PublicKey known = ec();
         KnownHosts kh = file(line("unrelated", ec()), line("box.example", known));
-        assertEquals(new KnownHosts.Verdict(KnownHosts.Status.CHANGED, Set.of("ecdsa-sha2-nistp256"), 2),
+        assertEquals(
+                new KnownHosts.Verdict(KnownHosts.Status.CHANGED, Set.of("ecdsa-sha2-nistp256"), 2),
                 kh.check("box.example", 22, ec()));
-        assertEquals(KnownHosts.Status.CHANGED, kh.check("box.example", 22, rsa()).status());
+        assertEquals(
+                KnownHosts.Status.CHANGED, kh.check("box.example", 22, rsa()).status());
     }
 
     @Test
     void oneMatchingKeyAmongSeveralIsEnough() throws Exception {
         PublicKey rsa = rsa();
         KnownHosts kh = file(line("box.example", ec()), line("box.example", rsa));
-        assertEquals(new KnownHosts.Verdict(KnownHosts.Status.MATCH, Set.of("ecdsa-sha2-nistp256", "ssh-rsa"), 2),
+        assertEquals(
+                new KnownHosts.Verdict(KnownHosts.Status.MATCH, Set.of("ecdsa-sha2-nistp256", "ssh-rsa"), 2),
                 kh.check("box.example", 22, rsa));
         assertEquals(List.of("ecdsa-sha2-nistp256", "ssh-rsa"), kh.knownTypes("box.example", 22));
     }
@@ -106,7 +113,10 @@ class KnownHostsTest {
     @Test
     void malformedLinesAndCertAuthoritiesAreSkipped() throws Exception {
         PublicKey key = ec();
-        KnownHosts kh = file("garbage", "box.example ssh-ed25519 !!!notbase64", "@cert-authority " + line("box.example", ec()),
+        KnownHosts kh = file(
+                "garbage",
+                "box.example ssh-ed25519 !!!notbase64",
+                "@cert-authority " + line("box.example", ec()),
                 line("box.example", key));
         assertEquals(4, kh.check("box.example", 22, key).line());
     }
@@ -127,7 +137,8 @@ class KnownHostsTest {
         kh.add("box.example", 22, a);
         Files.writeString(p, Files.readString(p) + "# no newline at end");
         kh.add("box.example", 2222, b);
-        assertEquals(line("box.example", a) + "\n# no newline at end\n" + line("[box.example]:2222", b) + "\n",
+        assertEquals(
+                line("box.example", a) + "\n# no newline at end\n" + line("[box.example]:2222", b) + "\n",
                 Files.readString(p));
         assertEquals(KnownHosts.Status.MATCH, kh.check("box.example", 2222, b).status());
     }

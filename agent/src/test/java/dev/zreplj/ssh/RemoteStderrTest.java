@@ -30,14 +30,16 @@ class RemoteStderrTest {
 
     @Test
     void linesSplitAcrossWritesAreJoinedAndPrefixed() {
-        assertEquals(List.of("box: one", "box: two", "box: three"), logged(b("o"), b("ne\ntw"), b("o\r\nthr"), b("ee")));
+        assertEquals(
+                List.of("box: one", "box: two", "box: three"), logged(b("o"), b("ne\ntw"), b("o\r\nthr"), b("ee")));
     }
 
     @Test
     void utf8SurvivesASplitInsideACharacter() {
         byte[] umlaut = b("zürich\n");
-        assertEquals(List.of("box: zürich"), logged(java.util.Arrays.copyOf(umlaut, 2),
-                java.util.Arrays.copyOfRange(umlaut, 2, umlaut.length)));
+        assertEquals(
+                List.of("box: zürich"),
+                logged(java.util.Arrays.copyOf(umlaut, 2), java.util.Arrays.copyOfRange(umlaut, 2, umlaut.length)));
     }
 
     @Test

@@ -13,14 +13,20 @@ class SshOptionsTest {
     @Test
     void noOptionsMeansDefaults() {
         SshOptions o = SshOptions.parse(List.of());
-        assertEquals(new SshOptions(false, List.of(), List.of(), Optional.empty(), Optional.empty(), Optional.empty(),
-                List.of()), o);
+        assertEquals(
+                new SshOptions(
+                        false, List.of(), List.of(), Optional.empty(), Optional.empty(), Optional.empty(), List.of()),
+                o);
     }
 
     @Test
     void understoodOptionsInEverySpellingSshAccepts() {
-        SshOptions o = SshOptions.parse(List.of("Compression=yes", "ciphers aes256-gcm@openssh.com, aes128-ctr",
-                "KexAlgorithms = curve25519-sha256", "ServerAliveInterval=15", "ServerAliveCountMax=5",
+        SshOptions o = SshOptions.parse(List.of(
+                "Compression=yes",
+                "ciphers aes256-gcm@openssh.com, aes128-ctr",
+                "KexAlgorithms = curve25519-sha256",
+                "ServerAliveInterval=15",
+                "ServerAliveCountMax=5",
                 "ConnectTimeout=7"));
         assertTrue(o.compression());
         assertEquals(List.of("aes256-gcm@openssh.com", "aes128-ctr"), o.ciphers());
@@ -41,8 +47,15 @@ class SshOptionsTest {
 
     @Test
     void unknownAndMalformedOptionsAreListedAsGiven() {
-        List<String> bad = List.of("ControlMaster=auto", "Compression=maybe", "ServerAliveInterval=-1",
-                "ServerAliveCountMax=0", "ConnectTimeout=soon", "Ciphers", "=x", "");
+        List<String> bad = List.of(
+                "ControlMaster=auto",
+                "Compression=maybe",
+                "ServerAliveInterval=-1",
+                "ServerAliveCountMax=0",
+                "ConnectTimeout=soon",
+                "Ciphers",
+                "=x",
+                "");
         assertEquals(bad, SshOptions.parse(bad).ignored());
     }
 }

@@ -42,6 +42,7 @@ class SshTransportSystemTest {
 
     @TempDir
     Path dir;
+
     private TestSshd sshd;
 
     @AfterEach
@@ -51,12 +52,15 @@ class SshTransportSystemTest {
 
     /** Writes a marker, says which command it was asked for, then echoes stdin back (or exits with a code). */
     private TestSshd startEcho(KeyType clientKey) throws Exception {
-        Path script = TestSshd.script(dir.resolve("echo.sh"), String.join("\n",
-                "touch " + marker(),
-                "case \"$SSH_ORIGINAL_COMMAND\" in exit*) echo \"leaving with ${SSH_ORIGINAL_COMMAND#exit}\" >&2;"
-                        + " exit \"${SSH_ORIGINAL_COMMAND#exit}\";; esac",
-                "printf 'cmd=%s\\n' \"$SSH_ORIGINAL_COMMAND\"",
-                "exec cat"));
+        Path script = TestSshd.script(
+                dir.resolve("echo.sh"),
+                String.join(
+                        "\n",
+                        "touch " + marker(),
+                        "case \"$SSH_ORIGINAL_COMMAND\" in exit*) echo \"leaving with ${SSH_ORIGINAL_COMMAND#exit}\" >&2;"
+                                + " exit \"${SSH_ORIGINAL_COMMAND#exit}\";; esac",
+                        "printf 'cmd=%s\\n' \"$SSH_ORIGINAL_COMMAND\"",
+                        "exec cat"));
         Path sshdDir = Files.createDirectory(dir.resolve("sshd"));
         sshd = TestSshd.start(sshdDir, script.toString(), clientKey, KeyType.ED25519);
         return sshd;
@@ -66,7 +70,8 @@ class SshTransportSystemTest {
         return dir.resolve("forced-command-ran");
     }
 
-    private static Connect with(Connect c, Path identity, Path knownHosts, Connect.HostKeyPolicy policy, Duration dial) {
+    private static Connect with(
+            Connect c, Path identity, Path knownHosts, Connect.HostKeyPolicy policy, Duration dial) {
         return new Connect(c.host(), c.user(), c.port(), identity, c.options(), dial, knownHosts, policy, c.channels());
     }
 
@@ -97,7 +102,8 @@ class SshTransportSystemTest {
                 results.add(pool.submit(() -> roundTrip(transport, "channel " + seed, 16 * MIB, seed)));
             }
             for (int i = 0; i < 3; i++) {
-                assertArrayEquals(expectedDigest(16 * MIB, 100 + i), results.get(i).get());
+                assertArrayEquals(
+                        expectedDigest(16 * MIB, 100 + i), results.get(i).get());
             }
         } finally {
             pool.shutdownNow();
@@ -112,14 +118,16 @@ class SshTransportSystemTest {
         appender.start();
         remote.addAppender(appender);
         try (SshTransport transport = SshTransport.connect(sshd.connect());
-             SshChannel channel = transport.openChannel("exit7")) {
+                SshChannel channel = transport.openChannel("exit7")) {
             assertEquals(7, channel.waitForExit(Duration.ofSeconds(10)));
             assertEquals(-1, channel.stdout().read());
         } finally {
             remote.detachAppender(appender);
         }
-        List<String> lines = appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
-        assertEquals(List.of("remote " + sshd.connect().user() + "@127.0.0.1:" + sshd.port() + ": leaving with 7"), lines);
+        List<String> lines =
+                appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        assertEquals(
+                List.of("remote " + sshd.connect().user() + "@127.0.0.1:" + sshd.port() + ": leaving with 7"), lines);
     }
 
     @Test
@@ -127,11 +135,15 @@ class SshTransportSystemTest {
         startEcho(KeyType.ED25519);
         Path empty = Files.createFile(dir.resolve("empty_known_hosts"));
         Connect c = with(sshd.connect(), sshd.clientKey(), empty, Connect.HostKeyPolicy.STRICT, Duration.ofSeconds(10));
-        TransportException e = assertThrows(TransportException.class, () -> SshTransport.connect(c).close());
+        TransportException e = assertThrows(
+                TransportException.class, () -> SshTransport.connect(c).close());
         String fingerprint = fingerprint(Path.of(sshd.hostKey() + ".pub"));
-        assertEquals("ssh: host key of 127.0.0.1:" + sshd.port() + " is not known (ssh-ed25519 " + fingerprint
-                + " is not in " + empty + "); check the fingerprint and add it with 'ssh-keyscan -p " + sshd.port()
-                + " 127.0.0.1 >> " + empty + "', or set connect.host_key_policy: accept-new", e.getMessage());
+        assertEquals(
+                "ssh: host key of 127.0.0.1:" + sshd.port() + " is not known (ssh-ed25519 " + fingerprint
+                        + " is not in " + empty + "); check the fingerprint and add it with 'ssh-keyscan -p "
+                        + sshd.port()
+                        + " 127.0.0.1 >> " + empty + "', or set connect.host_key_policy: accept-new",
+                e.getMessage());
         assertEquals("", Files.readString(empty));
         assertFalse(Files.exists(marker()), "forced command must not run");
     }
@@ -140,7 +152,8 @@ class SshTransportSystemTest {
     void acceptNewRecordsAnUnknownKeyAndStrictAcceptsItAfterwards() throws Exception {
         startEcho(KeyType.ED25519);
         Path file = dir.resolve("new_dir/known_hosts");
-        Connect c = with(sshd.connect(), sshd.clientKey(), file, Connect.HostKeyPolicy.ACCEPT_NEW, Duration.ofSeconds(10));
+        Connect c =
+                with(sshd.connect(), sshd.clientKey(), file, Connect.HostKeyPolicy.ACCEPT_NEW, Duration.ofSeconds(10));
         try (SshTransport transport = SshTransport.connect(c)) {
             assertArrayEquals(expectedDigest(MIB, 3), roundTrip(transport, "x", MIB, 3));
         }
@@ -154,8 +167,10 @@ class SshTransportSystemTest {
     @Test
     void hashedKnownHostsEntriesAreRecognised() throws Exception {
         startEcho(KeyType.ED25519);
-        Process p = new ProcessBuilder("ssh-keygen", "-H", "-f", sshd.knownHosts().toString())
-                .redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        "ssh-keygen", "-H", "-f", sshd.knownHosts().toString())
+                .redirectErrorStream(true)
+                .start();
         p.getInputStream().readAllBytes();
         assertEquals(0, p.waitFor());
         assertTrue(Files.readString(sshd.knownHosts()).startsWith("|1|"), "ssh-keygen -H hashed the entry");
@@ -167,16 +182,22 @@ class SshTransportSystemTest {
         startEcho(KeyType.ED25519);
         Path other = TestSshd.keygen(dir.resolve("other_host_key"), KeyType.ED25519, "impostor");
         Path file = dir.resolve("changed_known_hosts");
-        String before = "[127.0.0.1]:" + sshd.port() + " " + Files.readString(Path.of(other + ".pub")).strip() + "\n";
+        String before = "[127.0.0.1]:" + sshd.port() + " "
+                + Files.readString(Path.of(other + ".pub")).strip() + "\n";
         Files.writeString(file, before);
-        Connect c = with(sshd.connect(), sshd.clientKey(), file, Connect.HostKeyPolicy.ACCEPT_NEW, Duration.ofSeconds(10));
-        TransportException e = assertThrows(TransportException.class, () -> SshTransport.connect(c).close());
+        Connect c =
+                with(sshd.connect(), sshd.clientKey(), file, Connect.HostKeyPolicy.ACCEPT_NEW, Duration.ofSeconds(10));
+        TransportException e = assertThrows(
+                TransportException.class, () -> SshTransport.connect(c).close());
         String fingerprint = fingerprint(Path.of(sshd.hostKey() + ".pub"));
-        assertEquals("ssh: HOST KEY OF 127.0.0.1:" + sshd.port() + " HAS CHANGED: it now shows ssh-ed25519 " + fingerprint
-                + " but " + file + " line 1 records another key (known types: ssh-ed25519); this may be a "
-                + "man-in-the-middle attack and is refused under every host_key_policy, accept-new included; if the "
-                + "change is expected, remove the old entry with 'ssh-keygen -R \"[127.0.0.1]:" + sshd.port() + "\" -f "
-                + file + "' and add the new one", e.getMessage());
+        assertEquals(
+                "ssh: HOST KEY OF 127.0.0.1:" + sshd.port() + " HAS CHANGED: it now shows ssh-ed25519 " + fingerprint
+                        + " but " + file + " line 1 records another key (known types: ssh-ed25519); this may be a "
+                        + "man-in-the-middle attack and is refused under every host_key_policy, accept-new included; if the "
+                        + "change is expected, remove the old entry with 'ssh-keygen -R \"[127.0.0.1]:" + sshd.port()
+                        + "\" -f "
+                        + file + "' and add the new one",
+                e.getMessage());
         assertEquals(before, Files.readString(file), "known_hosts must be left alone");
         assertFalse(Files.exists(marker()), "forced command must not run");
     }
@@ -185,11 +206,15 @@ class SshTransportSystemTest {
     void aKeyTheServerDoesNotKnowFailsAuthenticationNamingTheKey() throws Exception {
         startEcho(KeyType.ED25519);
         Path stranger = TestSshd.keygen(dir.resolve("stranger"), KeyType.ED25519, "stranger");
-        Connect c = with(sshd.connect(), stranger, sshd.knownHosts(), Connect.HostKeyPolicy.STRICT, Duration.ofSeconds(10));
-        TransportException e = assertThrows(TransportException.class, () -> SshTransport.connect(c).close());
-        assertEquals("ssh: authentication to " + c.user() + "@127.0.0.1:" + sshd.port() + " with key " + stranger
-                + " failed: the server did not accept the key; is its public key (" + stranger
-                + ".pub) in the server's authorized_keys for that user?", e.getMessage());
+        Connect c =
+                with(sshd.connect(), stranger, sshd.knownHosts(), Connect.HostKeyPolicy.STRICT, Duration.ofSeconds(10));
+        TransportException e = assertThrows(
+                TransportException.class, () -> SshTransport.connect(c).close());
+        assertEquals(
+                "ssh: authentication to " + c.user() + "@127.0.0.1:" + sshd.port() + " with key " + stranger
+                        + " failed: the server did not accept the key; is its public key (" + stranger
+                        + ".pub) in the server's authorized_keys for that user?",
+                e.getMessage());
         assertFalse(Files.exists(marker()), "forced command must not run");
     }
 
@@ -197,16 +222,26 @@ class SshTransportSystemTest {
     void aServerThatNeverAnswersIsGivenUpOnAfterTheDialTimeout() throws Exception {
         Path key = TestSshd.keygen(dir.resolve("key"), KeyType.ED25519, "k");
         try (ServerSocket blackhole = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            Connect c = new Connect("127.0.0.1", "nobody", blackhole.getLocalPort(), key, List.of(),
-                    Duration.ofSeconds(1), dir.resolve("kh"), Connect.HostKeyPolicy.STRICT, 1);
+            Connect c = new Connect(
+                    "127.0.0.1",
+                    "nobody",
+                    blackhole.getLocalPort(),
+                    key,
+                    List.of(),
+                    Duration.ofSeconds(1),
+                    dir.resolve("kh"),
+                    Connect.HostKeyPolicy.STRICT,
+                    1);
             // The first attempt pays the JVM's one-time costs (Bouncy Castle, MINA's classes: seconds under
             // load); the second measures the dial timeout itself.
             assertThrows(TransportException.class, () -> SshTransport.connect(c).close());
             long start = System.nanoTime();
-            TransportException e = assertThrows(TransportException.class, () -> SshTransport.connect(c).close());
+            TransportException e = assertThrows(
+                    TransportException.class, () -> SshTransport.connect(c).close());
             long millis = (System.nanoTime() - start) / 1_000_000;
-            assertEquals("ssh: nobody@127.0.0.1:" + blackhole.getLocalPort() + " accepted the connection but did not "
-                    + "complete the SSH handshake within 1 s (dial_timeout); is it an SSH server, and is it overloaded?",
+            assertEquals(
+                    "ssh: nobody@127.0.0.1:" + blackhole.getLocalPort() + " accepted the connection but did not "
+                            + "complete the SSH handshake within 1 s (dial_timeout); is it an SSH server, and is it overloaded?",
                     e.getMessage());
             assertTrue(millis >= 900 && millis < 3000, "gave up after " + millis + " ms");
         }
@@ -219,11 +254,22 @@ class SshTransportSystemTest {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
         }
-        Connect c = new Connect("127.0.0.1", "nobody", port, key, List.of(), Duration.ofSeconds(5), dir.resolve("kh"),
-                Connect.HostKeyPolicy.STRICT, 1);
-        TransportException e = assertThrows(TransportException.class, () -> SshTransport.connect(c).close());
-        assertEquals("ssh: cannot connect to nobody@127.0.0.1:" + port + ": connection refused; is sshd running there "
-                + "and is the port right?", e.getMessage());
+        Connect c = new Connect(
+                "127.0.0.1",
+                "nobody",
+                port,
+                key,
+                List.of(),
+                Duration.ofSeconds(5),
+                dir.resolve("kh"),
+                Connect.HostKeyPolicy.STRICT,
+                1);
+        TransportException e = assertThrows(
+                TransportException.class, () -> SshTransport.connect(c).close());
+        assertEquals(
+                "ssh: cannot connect to nobody@127.0.0.1:" + port + ": connection refused; is sshd running there "
+                        + "and is the port right?",
+                e.getMessage());
     }
 
     /** Sends {@code size} seeded random bytes through the echo command and returns the SHA-256 of what came back. */

@@ -14,9 +14,9 @@ import dev.zreplj.zfs.Zfs;
 import dev.zreplj.zfs.ZfsException;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.time.Instant;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,8 +25,7 @@ import org.slf4j.LoggerFactory;
 final class AgentJobs {
     private static final Logger log = LoggerFactory.getLogger(AgentJobs.class);
 
-    private AgentJobs() {
-    }
+    private AgentJobs() {}
 
     static List<PushJob> select(Config config, List<String> names) throws CliException {
         List<PushJob> push = config.pushJobs();
@@ -38,7 +37,9 @@ final class AgentJobs {
                 throw CliException.usage("no push job named '" + name + "' in " + config.file());
             }
         }
-        return names.isEmpty() ? push : push.stream().filter(j -> names.contains(j.name())).toList();
+        return names.isEmpty()
+                ? push
+                : push.stream().filter(j -> names.contains(j.name())).toList();
     }
 
     static Zfs zfs(Config config) throws ZfsException {
@@ -48,14 +49,18 @@ final class AgentJobs {
     /** Every job's pass lock for as long as the command runs them; one line, exit 1, when another process has one. */
     static JobLock lock(Config config, List<PushJob> jobs) throws IOException, CliException {
         try {
-            return JobLock.acquire(config.global().stateDir(), jobs.stream().map(PushJob::name).toList());
+            return JobLock.acquire(
+                    config.global().stateDir(), jobs.stream().map(PushJob::name).toList());
         } catch (JobLock.HeldException e) {
             throw CliException.failure(e.getMessage());
         } catch (IOException e) {
-            String why = e instanceof java.nio.file.AccessDeniedException ? "permission denied"
-                    : e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
-                    : e.getMessage();
-            throw CliException.failure("cannot take the job lock under " + config.global().stateDir().resolve("jobs")
+            String why = e instanceof java.nio.file.AccessDeniedException
+                    ? "permission denied"
+                    : e instanceof java.nio.file.FileSystemException f && f.getReason() != null
+                            ? f.getReason()
+                            : e.getMessage();
+            throw CliException.failure("cannot take the job lock under "
+                    + config.global().stateDir().resolve("jobs")
                     + " (" + (e instanceof java.nio.file.FileSystemException f ? f.getFile() + ": " : "") + why
                     + "); the agent needs a writable global.zreplj.state_dir");
         }
@@ -93,7 +98,9 @@ final class AgentJobs {
 
     /** Every push job's metrics, also of jobs this command did not run. */
     static AgentMetrics metrics(Config config) {
-        return new AgentMetrics(config.global().stateDir(), config.pushJobs().stream().map(PushJob::name).toList());
+        return new AgentMetrics(
+                config.global().stateDir(),
+                config.pushJobs().stream().map(PushJob::name).toList());
     }
 
     /** @param detail also why each snapshot was kept, which every pass would otherwise repeat */
@@ -103,8 +110,11 @@ final class AgentJobs {
         if (result.error() != null) {
             sb.append("failed: ").append(result.error());
         } else {
-            long failed = result.filesystems().stream().filter(FilesystemResult::failed).count();
-            sb.append(result.filesystems().size()).append(" filesystem")
+            long failed = result.filesystems().stream()
+                    .filter(FilesystemResult::failed)
+                    .count();
+            sb.append(result.filesystems().size())
+                    .append(" filesystem")
                     .append(result.filesystems().size() == 1 ? "" : "s")
                     .append(failed == 0 && !result.failed() ? ", all ok" : ", " + failed + " failed");
         }

@@ -54,7 +54,11 @@ final class AgentOnceCommand implements Callable<Integer> {
                 try (Progress progress = TerminalScreen.progress(parent.parent.output())) {
                     result = new PushPass(job, zfs, Clock.systemDefaultZone(), progress).run(snapshot, false);
                 }
-                AgentJobs.report(config, result, Duration.ofNanos(System.nanoTime() - started), parent.parent.output(),
+                AgentJobs.report(
+                        config,
+                        result,
+                        Duration.ofNanos(System.nanoTime() - started),
+                        parent.parent.output(),
                         System.out);
                 failed |= result.failed();
             }

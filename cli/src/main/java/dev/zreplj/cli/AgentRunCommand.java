@@ -46,9 +46,12 @@ final class AgentRunCommand implements Callable<Integer> {
             }
         }
         try (JobLock lock = AgentJobs.lock(config, jobs);
-             MetricsEndpoint endpoint = endpoint(config)) {
+                MetricsEndpoint endpoint = endpoint(config)) {
             Zfs zfs = AgentJobs.zfs(config);
-            log.info("agent: {} push job{}, checking every {} s", jobs.size(), jobs.size() == 1 ? "" : "s",
+            log.info(
+                    "agent: {} push job{}, checking every {} s",
+                    jobs.size(),
+                    jobs.size() == 1 ? "" : "s",
                     tick.toSeconds());
             loop(config, jobs, zfs, tick, parent.parent.output());
         }
@@ -63,8 +66,10 @@ final class AgentRunCommand implements Callable<Integer> {
         }
         try {
             MetricsEndpoint endpoint = MetricsEndpoint.start(listeners, AgentJobs.metrics(config));
-            log.info("agent: serving Prometheus metrics on {} (ports {})", listeners.stream()
-                    .map(PrometheusListener::listen).toList(), endpoint.ports());
+            log.info(
+                    "agent: serving Prometheus metrics on {} (ports {})",
+                    listeners.stream().map(PrometheusListener::listen).toList(),
+                    endpoint.ports());
             return endpoint;
         } catch (IOException e) {
             throw CliException.failure(e.getMessage());

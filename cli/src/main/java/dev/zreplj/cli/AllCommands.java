@@ -7,20 +7,21 @@ import picocli.CommandLine.Command;
  * and bash completion are generated from. A run that names its command builds only that one from this
  * list ({@link Main#run}).
  */
-@Command(subcommands = {
-        AgentCommand.class,
-        PruneCommand.class,
-        ReleaseStaleCommand.class,
-        BoxCommand.class,
-        StdinserverCommand.class,
-        StatusCommand.class,
-        ConfigcheckCommand.class,
-        TestCommand.class,
-        AuthorizedKeysCommand.class,
-        RestoreCommand.class,
-        VersionCommand.class,
-        HelpCommand.class,
-})
+@Command(
+        subcommands = {
+            AgentCommand.class,
+            PruneCommand.class,
+            ReleaseStaleCommand.class,
+            BoxCommand.class,
+            StdinserverCommand.class,
+            StatusCommand.class,
+            ConfigcheckCommand.class,
+            TestCommand.class,
+            AuthorizedKeysCommand.class,
+            RestoreCommand.class,
+            VersionCommand.class,
+            HelpCommand.class,
+        })
 public final class AllCommands extends Main {
     /** The command class named {@code name}, except help, which needs the whole tree; null for none. */
     static Class<?> named(String name) {

@@ -29,14 +29,23 @@ final class AuthorizedKeysCommand implements Callable<Integer> {
     @ParentCommand
     Main parent;
 
-    @Parameters(index = "0", paramLabel = "CLIENT_ID", description = "the client's name; its datasets live under <root_fs>/CLIENT_ID")
+    @Parameters(
+            index = "0",
+            paramLabel = "CLIENT_ID",
+            description = "the client's name; its datasets live under <root_fs>/CLIENT_ID")
     String clientId;
 
-    @Option(names = "--key", required = true, paramLabel = "PUBKEY_FILE", description = "the client's OpenSSH public key (.pub)")
+    @Option(
+            names = "--key",
+            required = true,
+            paramLabel = "PUBKEY_FILE",
+            description = "the client's OpenSSH public key (.pub)")
     Path keyFile;
 
-    @Option(names = "--restore-only", description = "a recovery key: its forced command permits listing and"
-            + " restoring (HELLO, LIST, SEND) only, never receiving or destroying")
+    @Option(
+            names = "--restore-only",
+            description = "a recovery key: its forced command permits listing and"
+                    + " restoring (HELLO, LIST, SEND) only, never receiving or destroying")
     boolean restoreOnly;
 
     @Override
@@ -60,7 +69,9 @@ final class AuthorizedKeysCommand implements Callable<Integer> {
         List<String> lines;
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8).stream()
-                    .map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+                    .map(String::strip)
+                    .filter(l -> !l.isEmpty() && !l.startsWith("#"))
+                    .toList();
         } catch (NoSuchFileException e) {
             throw CliException.usage("authorized-keys: key file " + file + " does not exist");
         } catch (IOException e) {
@@ -74,7 +85,8 @@ final class AuthorizedKeysCommand implements Callable<Integer> {
         String problem = null;
         try {
             PublicKeyEntry entry = PublicKeyEntry.parsePublicKeyEntry(line);
-            if (entry == null || entry.resolvePublicKey(null, java.util.Map.of(), PublicKeyEntryResolver.FAILING) == null) {
+            if (entry == null
+                    || entry.resolvePublicKey(null, java.util.Map.of(), PublicKeyEntryResolver.FAILING) == null) {
                 problem = "is not an OpenSSH public key line";
             }
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
@@ -95,8 +107,9 @@ final class AuthorizedKeysCommand implements Callable<Integer> {
         for (int i = 0; i < path.length(); i++) {
             char c = path.charAt(i);
             if (c == '"' || c == '\\' || c == '\'' || c < 0x20 || c == 0x7f) {
-                throw CliException.usage("authorized-keys: the " + what + " '" + path + "' contains a quote, backslash or "
-                        + "control character that cannot be written safely into authorized_keys; move it");
+                throw CliException.usage(
+                        "authorized-keys: the " + what + " '" + path + "' contains a quote, backslash or "
+                                + "control character that cannot be written safely into authorized_keys; move it");
             }
         }
         return path.matches("[A-Za-z0-9_./:@%+=,-]+") ? path : "'" + path + "'";

@@ -3,8 +3,10 @@ package dev.zreplj.cli;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "box", description = "The backup box: list what it holds for this client (on the agent), set it up"
-        + " for its clients (on the box).",
+@Command(
+        name = "box",
+        description = "The backup box: list what it holds for this client (on the agent), set it up"
+                + " for its clients (on the box).",
         subcommands = {BoxListCommand.class, BoxSetupCommand.class})
 final class BoxCommand {
     @ParentCommand

@@ -19,7 +19,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 /** What the box holds for this client, through the same forced command as replication (LIST_DETAILED, or LIST from an older box). */
-@Command(name = "list", description = "What the backup box holds for this client: filesystems and their snapshots, their ages by the box's clock, sizes and encryption.")
+@Command(
+        name = "list",
+        description =
+                "What the backup box holds for this client: filesystems and their snapshots, their ages by the box's clock, sizes and encryption.")
 final class BoxListCommand implements Callable<Integer> {
     @ParentCommand
     BoxCommand parent;
@@ -60,13 +63,13 @@ final class BoxListCommand implements Callable<Integer> {
     private static BoxListing list(PushJob job) {
         String box = job.connect().user() + "@" + job.connect().host();
         try (Watchdog watchdog = Watchdog.start(job.replication().timeout());
-             BoxConnection connection = BoxConnection.open(job, watchdog)) {
+                BoxConnection connection = BoxConnection.open(job, watchdog)) {
             Optional<DetailedListing> detailed = connection.first().listDetailed();
             if (detailed.isPresent()) {
                 return BoxListing.detailed(job.name(), box, detailed.get());
             }
-            return BoxListing.legacy(job.name(), box, connection.first().list(), Instant.now().getEpochSecond(),
-                    connection.software());
+            return BoxListing.legacy(
+                    job.name(), box, connection.first().list(), Instant.now().getEpochSecond(), connection.software());
         } catch (IOException e) {
             return BoxListing.failed(job.name(), box, e.getMessage());
         }

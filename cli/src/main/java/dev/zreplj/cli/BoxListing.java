@@ -15,13 +15,17 @@ import java.util.List;
  */
 record BoxListing(String job, String box, Long boxClock, String note, List<Filesystem> filesystems, String error) {
     /** One snapshot or bookmark; {@code used} null for a bookmark or where the box did not say. */
-    record Version(String name, String type, long guid, long creation, long ageSeconds, Long used) {
-    }
+    record Version(String name, String type, long guid, long creation, long ageSeconds, Long used) {}
 
     /** {@code used}, {@code referenced} and {@code encryption} are null where the box did not say (encryption: its zfs has none). */
-    record Filesystem(String path, boolean placeholder, boolean partialReceive, Long used, Long referenced,
-                      String encryption, List<Version> versions) {
-    }
+    record Filesystem(
+            String path,
+            boolean placeholder,
+            boolean partialReceive,
+            Long used,
+            Long referenced,
+            String encryption,
+            List<Version> versions) {}
 
     BoxListing {
         filesystems = List.copyOf(filesystems);
@@ -32,23 +36,39 @@ record BoxListing(String job, String box, Long boxClock, String note, List<Files
         List<Filesystem> out = new ArrayList<>();
         for (DetailedFilesystem fs : listing.filesystems()) {
             List<Version> versions = fs.versions().stream()
-                    .map(v -> new Version(v.name(), type(v.type()), v.guid(), v.creation(),
-                            Math.max(0, now - v.creation()), v.used()))
+                    .map(v -> new Version(
+                            v.name(),
+                            type(v.type()),
+                            v.guid(),
+                            v.creation(),
+                            Math.max(0, now - v.creation()),
+                            v.used()))
                     .toList();
-            out.add(new Filesystem(fs.path(), fs.placeholder(), fs.resumeToken() != null, fs.used(), fs.referenced(),
-                    fs.encryption(), versions));
+            out.add(new Filesystem(
+                    fs.path(),
+                    fs.placeholder(),
+                    fs.resumeToken() != null,
+                    fs.used(),
+                    fs.referenced(),
+                    fs.encryption(),
+                    versions));
         }
         return new BoxListing(job, box, now, null, out, null);
     }
 
     /** From an older box's LIST: no sizes, no encryption, and ages by {@code localNow}, this machine's clock. */
-    static BoxListing legacy(String job, String box, List<RemoteFilesystem> filesystems, long localNow,
-                             String boxSoftware) {
+    static BoxListing legacy(
+            String job, String box, List<RemoteFilesystem> filesystems, long localNow, String boxSoftware) {
         List<Filesystem> out = new ArrayList<>();
         for (RemoteFilesystem fs : filesystems) {
             List<Version> versions = fs.versions().stream()
-                    .map(v -> new Version(v.name(), type(v.type()), v.guid(), v.creation(),
-                            Math.max(0, localNow - v.creation()), null))
+                    .map(v -> new Version(
+                            v.name(),
+                            type(v.type()),
+                            v.guid(),
+                            v.creation(),
+                            Math.max(0, localNow - v.creation()),
+                            null))
                     .toList();
             out.add(new Filesystem(fs.path(), fs.placeholder(), fs.resumeToken() != null, null, null, null, versions));
         }
@@ -74,20 +94,35 @@ record BoxListing(String job, String box, Long boxClock, String note, List<Files
         }
         boolean sizes = boxClock != null;
         List<String[]> rows = new ArrayList<>();
-        rows.add(sizes ? new String[] {"NAME", "AGE", "USED", "REFER", "ENCRYPTION", "GUID"}
-                : new String[] {"NAME", "AGE", "GUID"});
+        rows.add(
+                sizes
+                        ? new String[] {"NAME", "AGE", "USED", "REFER", "ENCRYPTION", "GUID"}
+                        : new String[] {"NAME", "AGE", "GUID"});
         for (Filesystem fs : filesystems) {
-            long snapshots = fs.versions().stream().filter(v -> v.type().equals("snapshot")).count();
+            long snapshots = fs.versions().stream()
+                    .filter(v -> v.type().equals("snapshot"))
+                    .count();
             String name = fs.path() + (fs.placeholder() ? " (placeholder)" : "")
                     + (fs.partialReceive() ? " (partial receive)" : "") + ", " + snapshots
                     + (snapshots == 1 ? " snapshot" : " snapshots");
-            rows.add(sizes ? new String[] {name, "-", size(fs.used()), size(fs.referenced()),
-                    fs.encryption() == null ? "-" : fs.encryption(), "-"} : new String[] {name, "-", "-"});
+            rows.add(
+                    sizes
+                            ? new String[] {
+                                name,
+                                "-",
+                                size(fs.used()),
+                                size(fs.referenced()),
+                                fs.encryption() == null ? "-" : fs.encryption(),
+                                "-"
+                            }
+                            : new String[] {name, "-", "-"});
             for (Version v : fs.versions()) {
                 String vname = "  " + (v.type().equals("snapshot") ? "@" : "#") + v.name();
                 String guid = Long.toUnsignedString(v.guid());
-                rows.add(sizes ? new String[] {vname, age(v.ageSeconds()), size(v.used()), "-", "-", guid}
-                        : new String[] {vname, age(v.ageSeconds()), guid});
+                rows.add(
+                        sizes
+                                ? new String[] {vname, age(v.ageSeconds()), size(v.used()), "-", "-", guid}
+                                : new String[] {vname, age(v.ageSeconds()), guid});
             }
         }
         for (String row : align(rows)) {

@@ -27,8 +27,10 @@ import picocli.CommandLine.Spec;
  * Prepares a backup box for zreplj: its root_fs, the box user's {@code zfs allow} grant, state and .ssh
  * directories; then prints the authorized_keys and sshd lines for that user. Safe to run again.
  */
-@Command(name = "setup", description = "Create ROOT_FS if missing, delegate to the box user what the stdinserver "
-        + "needs on it (zfs allow), check its login, print the authorized_keys and sshd lines; run as root.")
+@Command(
+        name = "setup",
+        description = "Create ROOT_FS if missing, delegate to the box user what the stdinserver "
+                + "needs on it (zfs allow), check its login, print the authorized_keys and sshd lines; run as root.")
 final class BoxSetupCommand implements Callable<Integer> {
     @ParentCommand
     BoxCommand box;
@@ -39,11 +41,17 @@ final class BoxSetupCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "ROOT_FS", description = "the sink job's root_fs")
     String rootFs;
 
-    @Option(names = "--user", paramLabel = "NAME", defaultValue = "zreplj",
-            description = "the user whose authorized_keys holds the forced commands (default: ${DEFAULT-VALUE}; root where zfs allow does not work)")
+    @Option(
+            names = "--user",
+            paramLabel = "NAME",
+            defaultValue = "zreplj",
+            description =
+                    "the user whose authorized_keys holds the forced commands (default: ${DEFAULT-VALUE}; root where zfs allow does not work)")
     String user;
 
-    @Option(names = "--state-dir", paramLabel = "DIR",
+    @Option(
+            names = "--state-dir",
+            paramLabel = "DIR",
             description = "the sink's global.zreplj.state_dir (default: /var/lib/zreplj)")
     Path stateDir = Global.DEFAULT_STATE_DIR;
 
@@ -70,8 +78,14 @@ final class BoxSetupCommand implements Callable<Integer> {
                 throw CliException.failure("box setup: " + root.parent().orElseThrow() + " does not exist: create"
                         + " the pool (or the parent filesystem) first");
             }
-            BoxSetupPlan plan = BoxSetupPlan.of(new BoxSetupPlan.Found(root, zfs.exists(root), u,
-                    u.isRoot() || zfs.canDelegate(), stateDir, stateDirRight(u), Files.isDirectory(u.home().resolve(".ssh"))));
+            BoxSetupPlan plan = BoxSetupPlan.of(new BoxSetupPlan.Found(
+                    root,
+                    zfs.exists(root),
+                    u,
+                    u.isRoot() || zfs.canDelegate(),
+                    stateDir,
+                    stateDirRight(u),
+                    Files.isDirectory(u.home().resolve(".ssh"))));
             if (!plan.problems().isEmpty()) {
                 throw CliException.failure("box setup: " + String.join("; ", plan.problems()));
             }
@@ -116,7 +130,8 @@ final class BoxSetupCommand implements Callable<Integer> {
                 }
                 int uid = (Integer) Files.getAttribute(dir, "unix:uid");
                 Set<PosixFilePermission> mode = Files.getPosixFilePermissions(dir);
-                if (uid != u.uid() || !mode.contains(PosixFilePermission.OWNER_WRITE)
+                if (uid != u.uid()
+                        || !mode.contains(PosixFilePermission.OWNER_WRITE)
                         || mode.contains(PosixFilePermission.OTHERS_WRITE)) {
                     return false;
                 }
@@ -142,7 +157,8 @@ final class BoxSetupCommand implements Callable<Integer> {
         }
         String line;
         try {
-            Process p = new ProcessBuilder("getent", "passwd", name).redirectError(ProcessBuilder.Redirect.DISCARD)
+            Process p = new ProcessBuilder("getent", "passwd", name)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
                     .start();
             line = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
             p.waitFor(30, TimeUnit.SECONDS);

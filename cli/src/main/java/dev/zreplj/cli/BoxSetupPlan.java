@@ -22,18 +22,32 @@ record BoxSetupPlan(List<Step> steps, List<String> problems, List<String> notes)
      * their permission zfs recv warns "cannot receive sharenfs property: permission denied" on every step).
      * Found by running each of these as a delegated user on OpenZFS 2.3 (docs/box.md).
      */
-    static final List<String> PERMISSIONS = List.of("create", "receive", "destroy", "rollback", "mount",
-            "hold", "release", "userprop", "mountpoint", "canmount", "sharenfs", "sharesmb");
+    static final List<String> PERMISSIONS = List.of(
+            "create",
+            "receive",
+            "destroy",
+            "rollback",
+            "mount",
+            "hold",
+            "release",
+            "userprop",
+            "mountpoint",
+            "canmount",
+            "sharenfs",
+            "sharesmb");
 
     /** Shells that run no rc file for {@code sh -c COMMAND}, which is how sshd starts the forced command. */
     static final Set<String> QUIET_SHELLS = Set.of("/bin/sh", "/usr/bin/sh", "/bin/dash", "/usr/bin/dash");
 
     /** What a step does; the command runs it through the zfs layer or {@code install}. */
-    enum Kind { CREATE_ROOT_FS, ALLOW, DIRECTORY }
+    enum Kind {
+        CREATE_ROOT_FS,
+        ALLOW,
+        DIRECTORY
+    }
 
     /** One change: a line for the operator and the command that makes it (printed by --dry-run). */
-    record Step(Kind kind, String description, List<String> command) {
-    }
+    record Step(Kind kind, String description, List<String> command) {}
 
     /** A user from the password database. */
     record User(String name, int uid, int gid, Path home, String shell) {
@@ -43,9 +57,14 @@ record BoxSetupPlan(List<Step> steps, List<String> problems, List<String> notes)
     }
 
     /** What the box has now. */
-    record Found(DatasetName rootFs, boolean rootFsExists, User user, boolean zfsDelegates, Path stateDir,
-                 boolean stateDirRight, boolean sshDirExists) {
-    }
+    record Found(
+            DatasetName rootFs,
+            boolean rootFsExists,
+            User user,
+            boolean zfsDelegates,
+            Path stateDir,
+            boolean stateDirRight,
+            boolean sshDirExists) {}
 
     static BoxSetupPlan of(Found f) {
         List<Step> steps = new ArrayList<>();
@@ -66,24 +85,62 @@ record BoxSetupPlan(List<Step> steps, List<String> problems, List<String> notes)
         }
         if (!f.rootFsExists()) {
             // canmount=off: root_fs holds only the clients' jails; nothing of it is ever mounted.
-            steps.add(new Step(Kind.CREATE_ROOT_FS, "create root_fs " + f.rootFs() + " (canmount=off, mountpoint=none)",
-                    List.of("zfs", "create", "-o", "canmount=off", "-o", "mountpoint=none", f.rootFs().value())));
+            steps.add(new Step(
+                    Kind.CREATE_ROOT_FS,
+                    "create root_fs " + f.rootFs() + " (canmount=off, mountpoint=none)",
+                    List.of(
+                            "zfs",
+                            "create",
+                            "-o",
+                            "canmount=off",
+                            "-o",
+                            "mountpoint=none",
+                            f.rootFs().value())));
         }
         if (!u.isRoot()) {
-            steps.add(new Step(Kind.ALLOW, "allow " + u.name() + " on " + f.rootFs() + ": " + String.join(",", PERMISSIONS),
-                    List.of("zfs", "allow", "-u", u.name(), String.join(",", PERMISSIONS), f.rootFs().value())));
+            steps.add(new Step(
+                    Kind.ALLOW,
+                    "allow " + u.name() + " on " + f.rootFs() + ": " + String.join(",", PERMISSIONS),
+                    List.of(
+                            "zfs",
+                            "allow",
+                            "-u",
+                            u.name(),
+                            String.join(",", PERMISSIONS),
+                            f.rootFs().value())));
             if (!f.stateDirRight()) {
                 // metrics/ is the one subdirectory a root agent on the same machine writes too (docs/systemd.md).
-                steps.add(new Step(Kind.DIRECTORY, "state directory " + f.stateDir() + " and its metrics/clients: owner "
-                        + u.name() + ", mode 0750",
-                        List.of("install", "-d", "-o", u.name(), "-g", String.valueOf(u.gid()), "-m", "0750",
-                                f.stateDir().toString(), f.stateDir().resolve("metrics").toString(),
+                steps.add(new Step(
+                        Kind.DIRECTORY,
+                        "state directory " + f.stateDir() + " and its metrics/clients: owner " + u.name()
+                                + ", mode 0750",
+                        List.of(
+                                "install",
+                                "-d",
+                                "-o",
+                                u.name(),
+                                "-g",
+                                String.valueOf(u.gid()),
+                                "-m",
+                                "0750",
+                                f.stateDir().toString(),
+                                f.stateDir().resolve("metrics").toString(),
                                 f.stateDir().resolve("metrics/clients").toString())));
             }
         }
         if (!f.sshDirExists()) {
-            steps.add(new Step(Kind.DIRECTORY, "create " + u.home().resolve(".ssh") + " (owner " + u.name() + ", mode 0700)",
-                    List.of("install", "-d", "-o", u.name(), "-g", String.valueOf(u.gid()), "-m", "0700",
+            steps.add(new Step(
+                    Kind.DIRECTORY,
+                    "create " + u.home().resolve(".ssh") + " (owner " + u.name() + ", mode 0700)",
+                    List.of(
+                            "install",
+                            "-d",
+                            "-o",
+                            u.name(),
+                            "-g",
+                            String.valueOf(u.gid()),
+                            "-m",
+                            "0700",
                             u.home().resolve(".ssh").toString())));
         }
         return new BoxSetupPlan(List.copyOf(steps), List.copyOf(problems), List.copyOf(notes));
@@ -92,7 +149,8 @@ record BoxSetupPlan(List<Step> steps, List<String> problems, List<String> notes)
     /** The authorized_keys and sshd_config lines that match this user, as contrib/sshd has them. */
     static String snippet(User u, Path config) {
         Path keys = u.home().resolve(".ssh/authorized_keys");
-        return String.join("\n",
+        return String.join(
+                "\n",
                 "# " + keys + ": one line per client, made here with",
                 "#   zreplj --config " + config + " authorized-keys CLIENT_ID --key CLIENT.pub >> " + keys,
                 "# /etc/ssh/sshd_config.d/zreplj.conf (then: systemctl reload ssh):",

@@ -16,8 +16,10 @@ import picocli.CommandLine.Spec;
  * Silent on success (like zrepl), so scripts and package hooks can run it; errors come from the loader.
  * A valid config whose zrepl keys zreplj does not act on gets one warning line each on stderr, still exit 0.
  */
-@Command(name = "configcheck", description = "Validate the config file; prints nothing when it is valid "
-        + "(warnings, one a line on stderr, for zrepl keys zreplj does not act on).")
+@Command(
+        name = "configcheck",
+        description = "Validate the config file; prints nothing when it is valid "
+                + "(warnings, one a line on stderr, for zrepl keys zreplj does not act on).")
 final class ConfigcheckCommand implements Callable<Integer> {
     @ParentCommand
     Main parent;

@@ -11,7 +11,9 @@ import picocli.CommandLine.Spec;
  * {@code zreplj help [COMMAND...]}: the usage of any command, also of subcommands ({@code help agent once}),
  * which picocli's own help command cannot reach because it takes one name only.
  */
-@Command(name = "help", helpCommand = true,
+@Command(
+        name = "help",
+        helpCommand = true,
         description = "Print the usage of zreplj or of a command, e.g. 'zreplj help agent once'.")
 final class HelpCommand implements Callable<Integer> {
     @Spec

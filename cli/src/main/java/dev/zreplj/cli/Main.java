@@ -16,26 +16,37 @@ import picocli.CommandLine.Option;
  * The {@code zreplj} command: global options, and the mapping of failures to exit status 0/1/2. Its
  * commands are listed on {@link AllCommands}; a run builds only the command it names (see {@link #run}).
  */
-@Command(name = "zreplj", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
+@Command(
+        name = "zreplj",
+        mixinStandardHelpOptions = true,
+        scope = CommandLine.ScopeType.INHERIT,
         versionProvider = Main.Version.class,
         description = "Replicates ZFS filesystems to a backup box over SSH.")
 public class Main {
     public static final Path DEFAULT_CONFIG = Path.of("/etc/zreplj/zreplj.yml");
 
-    @Option(names = "--config", paramLabel = "FILE",
+    @Option(
+            names = "--config",
+            paramLabel = "FILE",
             description = "config file (default: $ZREPLJ_CONFIG, else /etc/zreplj/zreplj.yml)")
     Path config;
 
-    @Option(names = {"-v", "--verbose"}, scope = CommandLine.ScopeType.INHERIT,
+    @Option(
+            names = {"-v", "--verbose"},
+            scope = CommandLine.ScopeType.INHERIT,
             description = "more detail: why each snapshot was kept, debug logs, stack traces of failures")
     boolean verbose;
 
-    @Option(names = {"-q", "--quiet"}, scope = CommandLine.ScopeType.INHERIT,
+    @Option(
+            names = {"-q", "--quiet"},
+            scope = CommandLine.ScopeType.INHERIT,
             description = "print nothing when all went well, the summary when something failed"
                     + " (the default when not on a terminal: cron, systemd)")
     boolean quiet;
 
-    @Option(names = "--summary", scope = CommandLine.ScopeType.INHERIT,
+    @Option(
+            names = "--summary",
+            scope = CommandLine.ScopeType.INHERIT,
             description = "print the summary also when all went well and not on a terminal (a log file)")
     boolean summary;
 
@@ -63,7 +74,8 @@ public class Main {
         cl.setExecutionStrategy(parseResult -> {
             if (main.quiet && (main.verbose || main.summary)) {
                 List<CommandLine> parsed = parseResult.asCommandLineList();
-                throw new CommandLine.ParameterException(parsed.get(parsed.size() - 1),
+                throw new CommandLine.ParameterException(
+                        parsed.get(parsed.size() - 1),
                         "--quiet cannot be combined with " + (main.verbose ? "--verbose" : "--summary"));
             }
             main.configureLogging();
@@ -119,11 +131,12 @@ public class Main {
 
     private void configureLogging() {
         Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        root.setLevel(switch (output()) {
-            case QUIET -> Level.WARN;
-            case SUMMARY -> Level.INFO;
-            case DETAIL -> Level.DEBUG;
-        });
+        root.setLevel(
+                switch (output()) {
+                    case QUIET -> Level.WARN;
+                    case SUMMARY -> Level.INFO;
+                    case DETAIL -> Level.DEBUG;
+                });
     }
 
     /** The config file in effect: --config, else $ZREPLJ_CONFIG, else the default. */

@@ -44,8 +44,8 @@ final class PruneCommand implements Callable<Integer> {
         boolean failed = false;
         PrintStream out = System.out;
         for (PushJob job : selected) {
-            SenderListing listing = SenderListing.load(zfs, job.filesystems(),
-                    ReplicationCursor.listedProperty(zfs, job.name()));
+            SenderListing listing =
+                    SenderListing.load(zfs, job.filesystems(), ReplicationCursor.listedProperty(zfs, job.name()));
             List<DatasetName> filesystems = listing.selected();
             PruneReport report = prune(job, zfs, listing);
             out.println("job " + job.name() + ": " + (dryRun ? "prune plan (dry run)" : "pruned") + ", "
@@ -73,7 +73,8 @@ final class PruneCommand implements Callable<Integer> {
                 // Closing says goodbye; a goodbye that fails does not undo the pruning.
                 return run.run(listing, cursor, box.first(), null, null, dryRun);
             } catch (IOException e) {
-                return run.run(listing, cursor, null, null, "no session with the backup box: " + e.getMessage(), dryRun);
+                return run.run(
+                        listing, cursor, null, null, "no session with the backup box: " + e.getMessage(), dryRun);
             }
         }
     }

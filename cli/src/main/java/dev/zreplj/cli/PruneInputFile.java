@@ -15,11 +15,9 @@ import java.util.Map;
  */
 final class PruneInputFile {
     /** One input snapshot: the name as written, and what the keep rules see. */
-    record Entry(String shownName, PruneCandidate candidate) {
-    }
+    record Entry(String shownName, PruneCandidate candidate) {}
 
-    private PruneInputFile() {
-    }
+    private PruneInputFile() {}
 
     /** @param file the name errors show */
     static List<Entry> parse(String file, String text) throws CliException {
@@ -35,8 +33,9 @@ final class PruneInputFile {
             Entry entry = entry(line, file + ":" + lineNo + ": ");
             Integer before = lineOfName.putIfAbsent(entry.candidate().name(), lineNo);
             if (before != null) {
-                throw CliException.usage(file + ":" + lineNo + ": snapshot '" + entry.candidate().name()
-                        + "' is already on line " + before + "; list each snapshot of one filesystem once");
+                throw CliException.usage(
+                        file + ":" + lineNo + ": snapshot '" + entry.candidate().name() + "' is already on line "
+                                + before + "; list each snapshot of one filesystem once");
             }
             entries.add(entry);
         }
@@ -47,7 +46,8 @@ final class PruneInputFile {
         String[] fields = line.split("\t", -1);
         if (fields.length < 2 || fields.length > 3) {
             throw CliException.usage(where + "expected NAME<TAB>CREATION with an optional <TAB>replicated or"
-                    + " <TAB>unreplicated, got " + fields.length + " tab-separated field" + (fields.length == 1 ? "" : "s"));
+                    + " <TAB>unreplicated, got " + fields.length + " tab-separated field"
+                    + (fields.length == 1 ? "" : "s"));
         }
         String shown = fields[0];
         String name = shown.substring(shown.indexOf('@') + 1);
@@ -60,8 +60,9 @@ final class PruneInputFile {
             replicated = switch (fields[2]) {
                 case "replicated" -> Boolean.TRUE;
                 case "unreplicated" -> Boolean.FALSE;
-                default -> throw CliException.usage(where + "third field must be 'replicated' or 'unreplicated', got '"
-                        + fields[2] + "'");
+                default ->
+                    throw CliException.usage(
+                            where + "third field must be 'replicated' or 'unreplicated', got '" + fields[2] + "'");
             };
         }
         return new Entry(shown, new PruneCandidate(name, creation, replicated));

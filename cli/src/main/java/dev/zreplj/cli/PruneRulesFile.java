@@ -67,7 +67,9 @@ final class PruneRulesFile {
             throw CliException.usage(file + ":1:1: the rules file is empty; expected a YAML list of keep rules");
         }
         if (!(root instanceof SequenceNode list)) {
-            throw error(root, "expected a YAML list of keep rules (keep_sender/keep_receiver syntax), e.g. '- type: last_n'");
+            throw error(
+                    root,
+                    "expected a YAML list of keep rules (keep_sender/keep_receiver syntax), e.g. '- type: last_n'");
         }
         List<KeepRule> rules = new ArrayList<>();
         for (Node item : list.getValue()) {
@@ -88,25 +90,33 @@ final class PruneRulesFile {
         String type = scalar(typeField);
         Set<String> known = KEYS.get(type);
         if (known == null) {
-            throw error(typeField.getValueNode(), "unknown keep rule type '" + type
-                    + "'; expected grid, last_n, regex or not_replicated");
+            throw error(
+                    typeField.getValueNode(),
+                    "unknown keep rule type '" + type + "'; expected grid, last_n, regex or not_replicated");
         }
         for (NodeTuple field : fields.values()) {
             String key = ((ScalarNode) field.getKeyNode()).getValue();
             if (!known.contains(key)) {
-                throw error(field.getKeyNode(), "unknown key '" + key + "' in " + type + " rule; known keys: "
-                        + KEY_LISTS.get(type));
+                throw error(
+                        field.getKeyNode(),
+                        "unknown key '" + key + "' in " + type + " rule; known keys: " + KEY_LISTS.get(type));
             }
         }
         return switch (type) {
-            case "last_n" -> new KeepRule.LastN(count(required(item, fields, "count", type)),
-                    fields.containsKey("regex") ? regex(fields.get("regex")) : null);
-            case "regex" -> new KeepRule.Regex(regex(required(item, fields, "regex", type)),
-                    fields.containsKey("negate") && bool(fields.get("negate")));
-            case "grid" -> new KeepRule.Grid(gridRegex(required(item, fields, "regex", type)),
-                    grid(required(item, fields, "grid", type)));
-            default -> new KeepRule.NotReplicated(
-                    !fields.containsKey("keep_snapshot_at_cursor") || bool(fields.get("keep_snapshot_at_cursor")));
+            case "last_n" ->
+                new KeepRule.LastN(
+                        count(required(item, fields, "count", type)),
+                        fields.containsKey("regex") ? regex(fields.get("regex")) : null);
+            case "regex" ->
+                new KeepRule.Regex(
+                        regex(required(item, fields, "regex", type)),
+                        fields.containsKey("negate") && bool(fields.get("negate")));
+            case "grid" ->
+                new KeepRule.Grid(
+                        gridRegex(required(item, fields, "regex", type)), grid(required(item, fields, "grid", type)));
+            default ->
+                new KeepRule.NotReplicated(
+                        !fields.containsKey("keep_snapshot_at_cursor") || bool(fields.get("keep_snapshot_at_cursor")));
         };
     }
 
@@ -127,8 +137,7 @@ final class PruneRulesFile {
         return fields;
     }
 
-    private NodeTuple required(Node rule, Map<String, NodeTuple> fields, String key, String type)
-            throws CliException {
+    private NodeTuple required(Node rule, Map<String, NodeTuple> fields, String key, String type) throws CliException {
         NodeTuple field = fields.get(key);
         if (field == null) {
             throw error(rule, type + " rule needs '" + key + "'");

@@ -26,8 +26,10 @@ import picocli.CommandLine.Spec;
  * root_fs, of push jobs that another job has superseded on that filesystem ({@link StaleReceiverMarks}).
  * One line each, {@code released<TAB>WHAT} or with {@code --dry-run} {@code stale<TAB>WHAT}.
  */
-@Command(name = "release-stale", description = "Release the holds and cursors of push jobs no longer in the "
-        + "config (agent) or superseded by another job (backup box); --dry-run only lists them.")
+@Command(
+        name = "release-stale",
+        description = "Release the holds and cursors of push jobs no longer in the "
+                + "config (agent) or superseded by another job (backup box); --dry-run only lists them.")
 final class ReleaseStaleCommand implements Callable<Integer> {
     @ParentCommand
     Main parent;
@@ -54,7 +56,8 @@ final class ReleaseStaleCommand implements Callable<Integer> {
         if (!config.pushJobs().isEmpty()) {
             Set<String> jobs = config.pushJobs().stream().map(PushJob::name).collect(Collectors.toSet());
             Zfs zfs = AgentJobs.zfs(config);
-            List<DatasetName> sinkRoots = config.sinkJobs().stream().map(SinkJob::rootFs).toList();
+            List<DatasetName> sinkRoots =
+                    config.sinkJobs().stream().map(SinkJob::rootFs).toList();
             for (StaleMarks.Mark mark : StaleMarks.find(zfs, jobs, StaleMarks.pools(zfs))) {
                 // below a sink's root_fs the holds are the clients', named after their jobs, not ours
                 if (sinkRoots.stream().noneMatch(r -> mark.filesystem().isSelfOrDescendantOf(r))) {
@@ -70,8 +73,11 @@ final class ReleaseStaleCommand implements Callable<Integer> {
                     continue;
                 }
                 for (StaleReceiverMarks.Mark mark : StaleReceiverMarks.find(zfs, job.rootFs())) {
-                    failed |= !handle(out, mark.toString(),
-                            () -> StaleReceiverMarks.release(zfs, config.global().stateDir(), mark));
+                    failed |= !handle(
+                            out,
+                            mark.toString(),
+                            () -> StaleReceiverMarks.release(
+                                    zfs, config.global().stateDir(), mark));
                 }
             }
         }

@@ -35,11 +35,18 @@ final class RestoreCommand implements Callable<Integer> {
     @ParentCommand
     Main parent;
 
-    @Option(names = "--job", required = true, paramLabel = "NAME", description = "the push job whose box holds the backup")
+    @Option(
+            names = "--job",
+            required = true,
+            paramLabel = "NAME",
+            description = "the push job whose box holds the backup")
     String job;
 
-    @Parameters(index = "0", paramLabel = "SOURCE_FS[@SNAPSHOT]",
-            description = "the filesystem's name as on the client (as 'zreplj box list' shows it); the newest snapshot by default")
+    @Parameters(
+            index = "0",
+            paramLabel = "SOURCE_FS[@SNAPSHOT]",
+            description =
+                    "the filesystem's name as on the client (as 'zreplj box list' shows it); the newest snapshot by default")
     String source;
 
     @Option(names = "--to", required = true, paramLabel = "LOCAL_FS", description = "the local dataset to receive into")
@@ -48,8 +55,10 @@ final class RestoreCommand implements Callable<Integer> {
     @Option(names = "-r", description = "also every filesystem below SOURCE_FS, into the same place below LOCAL_FS")
     boolean recursive;
 
-    @Option(names = "--force", description = "receive over an existing dataset (zfs recv -F): rolls it back, destroys"
-            + " its snapshots after the common one")
+    @Option(
+            names = "--force",
+            description = "receive over an existing dataset (zfs recv -F): rolls it back, destroys"
+                    + " its snapshots after the common one")
     boolean force;
 
     @Override
@@ -59,20 +68,27 @@ final class RestoreCommand implements Callable<Integer> {
         PushJob push = AgentJobs.select(config, List.of(job)).get(0);
         Zfs zfs = AgentJobs.zfs(config);
         try (Progress progress = TerminalScreen.progress(parent.output());
-             Watchdog watchdog = Watchdog.start(push.replication().timeout());
-             BoxConnection box = connect(progress, push, watchdog)) {
+                Watchdog watchdog = Watchdog.start(push.replication().timeout());
+                BoxConnection box = connect(progress, push, watchdog)) {
             Map<DatasetName, LocalTarget> locals = new HashMap<>();
             List<RestoreStep> steps;
             try {
                 var listing = box.first().list();
                 for (var fs : listing) {
-                    if (fs.path().equals(request.source()) || request.recursive() && fs.path().startsWith(request.source() + "/")) {
-                        DatasetName target = fs.path().equals(request.source()) ? request.target()
-                                : request.target().child(fs.path().substring(request.source().length() + 1));
+                    if (fs.path().equals(request.source())
+                            || request.recursive() && fs.path().startsWith(request.source() + "/")) {
+                        DatasetName target = fs.path().equals(request.source())
+                                ? request.target()
+                                : request.target()
+                                        .child(fs.path()
+                                                .substring(request.source().length() + 1));
                         locals.put(target, Restorer.local(zfs, target));
                     }
                 }
-                steps = RestorePlanner.plan(request, listing, t -> locals.getOrDefault(t, LocalTarget.absent()),
+                steps = RestorePlanner.plan(
+                        request,
+                        listing,
+                        t -> locals.getOrDefault(t, LocalTarget.absent()),
                         Restorer.mountRefusal(zfs, request.target()));
             } catch (RestoreRefused e) {
                 throw CliException.failure("restore: " + e.getMessage());
@@ -89,8 +105,8 @@ final class RestoreCommand implements Callable<Integer> {
     }
 
     private static BoxConnection connect(Progress progress, PushJob push, Watchdog watchdog) throws IOException {
-        progress.phase("connecting to " + push.connect().user() + "@" + push.connect().host() + ":"
-                + push.connect().port());
+        progress.phase("connecting to " + push.connect().user() + "@"
+                + push.connect().host() + ":" + push.connect().port());
         BoxConnection box = BoxConnection.open(push, watchdog);
         progress.phase("listing the backup box");
         return box;

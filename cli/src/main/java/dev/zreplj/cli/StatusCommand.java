@@ -10,10 +10,10 @@ import dev.zreplj.config.Durations;
 import dev.zreplj.config.PushJob;
 import dev.zreplj.config.SinkJob;
 import dev.zreplj.config.StatusThresholds;
-import dev.zreplj.stdinserver.ClientStatusFile;
 import dev.zreplj.status.StatusCheck;
 import dev.zreplj.status.StatusReport;
 import dev.zreplj.status.StatusText;
+import dev.zreplj.stdinserver.ClientStatusFile;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.time.Duration;
@@ -30,8 +30,11 @@ import picocli.CommandLine.ParentCommand;
  * the passes write, on the box each client of each sink job (also those that never connected) from the
  * files stdinserver writes, judged by this machine's clock against the warning and critical ages.
  */
-@Command(name = "status", description = "Push jobs: each filesystem's last success and snapshot; sink jobs: each"
-        + " client's last received snapshots. Exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (monitoring-plugin codes).")
+@Command(
+        name = "status",
+        description =
+                "Push jobs: each filesystem's last success and snapshot; sink jobs: each"
+                        + " client's last received snapshots. Exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (monitoring-plugin codes).")
 final class StatusCommand implements Callable<Integer> {
     static final ObjectMapper JSON = JsonMapper.builder()
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -44,12 +47,17 @@ final class StatusCommand implements Callable<Integer> {
     @Option(names = "--json", description = "machine-readable output (schema in docs/cli.md)")
     boolean json;
 
-    @Option(names = "--warn", paramLabel = "AGE", description = "WARNING when a last success or receive is this old"
-            + " (default: global.zreplj.status.warn, 25h)")
+    @Option(
+            names = "--warn",
+            paramLabel = "AGE",
+            description =
+                    "WARNING when a last success or receive is this old" + " (default: global.zreplj.status.warn, 25h)")
     String warn;
 
-    @Option(names = "--crit", paramLabel = "AGE", description = "CRITICAL when it is this old"
-            + " (default: global.zreplj.status.crit, 49h)")
+    @Option(
+            names = "--crit",
+            paramLabel = "AGE",
+            description = "CRITICAL when it is this old" + " (default: global.zreplj.status.crit, 49h)")
     String crit;
 
     @Override
@@ -69,11 +77,19 @@ final class StatusCommand implements Callable<Integer> {
         for (SinkJob job : config.sinkJobs()) {
             for (String client : job.clientIdentities()) {
                 try {
-                    sink.add(check.client(job.name(), client, ClientStatusFile.read(config.global().stateDir(), client)));
+                    sink.add(check.client(
+                            job.name(),
+                            client,
+                            ClientStatusFile.read(config.global().stateDir(), client)));
                 } catch (IOException e) {
-                    sink.add(check.unreadableClient(job.name(), client, e instanceof AccessDeniedException ? e.getMessage()
-                            : ClientStatusFile.path(config.global().stateDir(), client) + ": unreadable status file ("
-                            + e.getMessage().lines().findFirst().orElse("") + ")"));
+                    sink.add(check.unreadableClient(
+                            job.name(),
+                            client,
+                            e instanceof AccessDeniedException
+                                    ? e.getMessage()
+                                    : ClientStatusFile.path(config.global().stateDir(), client)
+                                            + ": unreadable status file ("
+                                            + e.getMessage().lines().findFirst().orElse("") + ")"));
                 }
             }
         }

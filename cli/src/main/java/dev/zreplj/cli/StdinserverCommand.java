@@ -11,11 +11,11 @@ import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -34,8 +34,10 @@ final class StdinserverCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "CLIENT_ID", description = "the client this SSH key belongs to")
     String clientId;
 
-    @Option(names = "--restore-only", description = "serve only HELLO, LIST and SEND: a recovery key that cannot"
-            + " write or destroy (authorized-keys --restore-only prints it)")
+    @Option(
+            names = "--restore-only",
+            description = "serve only HELLO, LIST and SEND: a recovery key that cannot"
+                    + " write or destroy (authorized-keys --restore-only prints it)")
     boolean restoreOnly;
 
     @Override
@@ -51,11 +53,13 @@ final class StdinserverCommand implements Callable<Integer> {
                         + " (fix the forced command in authorized_keys)");
             }
             Config config = parent.loadConfig();
-            Zfs zfs = config.global().zfsBinary() != null ? new Zfs(config.global().zfsBinary()) : Zfs.locate();
+            Zfs zfs = config.global().zfsBinary() != null
+                    ? new Zfs(config.global().zfsBinary())
+                    : Zfs.locate();
             InputStream in = new BufferedInputStream(new InterruptibleStdin(), BUFFER);
             OutputStream out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 64 << 10);
-            return new StdinServer(config, clientId, zfs, in, out, System.err, () -> writeTextfile(config),
-                    restoreOnly).run();
+            return new StdinServer(config, clientId, zfs, in, out, System.err, () -> writeTextfile(config), restoreOnly)
+                    .run();
         } finally {
             System.setOut(previousOut);
         }

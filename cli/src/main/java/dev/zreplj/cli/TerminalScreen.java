@@ -44,8 +44,7 @@ final class TerminalScreen implements Progress.Screen {
      * loading JLine at all.
      */
     static Progress progress(Output output) {
-        if (output == Output.QUIET
-                || !interactive(System.console() != null, System.getenv("TERM"), stderrTarget())) {
+        if (output == Output.QUIET || !interactive(System.console() != null, System.getenv("TERM"), stderrTarget())) {
             return Progress.quiet();
         }
         return open().map(Progress::on).orElseGet(Progress::quiet);
@@ -74,8 +73,12 @@ final class TerminalScreen implements Progress.Screen {
         Terminal terminal;
         try {
             // No signal handlers of JLine's: Ctrl-C must stay the JVM's, whose shutdown stops zfs send.
-            terminal = TerminalBuilder.builder().system(true).systemOutput(TerminalBuilder.SystemOutput.SysErr)
-                    .nativeSignals(false).dumb(false).build();
+            terminal = TerminalBuilder.builder()
+                    .system(true)
+                    .systemOutput(TerminalBuilder.SystemOutput.SysErr)
+                    .nativeSignals(false)
+                    .dumb(false)
+                    .build();
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }

@@ -15,8 +15,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 /** Prints, as zrepl does, which filesystems a push job's filter accepts. */
-@Command(name = "filesystems", description = "Which filesystems a push job's filter selects: the given names "
-        + "in order, or every filesystem zfs lists, sorted.")
+@Command(
+        name = "filesystems",
+        description = "Which filesystems a push job's filter selects: the given names "
+                + "in order, or every filesystem zfs lists, sorted.")
 final class TestFilesystemsCommand implements Callable<Integer> {
     @ParentCommand
     TestCommand parent;
@@ -30,9 +32,12 @@ final class TestFilesystemsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Config config = parent.parent.loadConfig();
-        Job found = config.job(job).orElseThrow(() -> CliException.usage("no job named '" + job + "' in "
-                + config.file() + " (jobs: " + String.join(", ", config.jobs().stream().map(Job::name).toList())
-                + ")"));
+        Job found = config.job(job)
+                .orElseThrow(() -> CliException.usage("no job named '" + job + "' in "
+                        + config.file() + " (jobs: "
+                        + String.join(
+                                ", ", config.jobs().stream().map(Job::name).toList())
+                        + ")"));
         if (!(found instanceof PushJob push)) {
             throw CliException.usage("job '" + job + "' is a sink job; only push jobs have a filesystems filter");
         }

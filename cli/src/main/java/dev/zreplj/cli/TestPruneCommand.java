@@ -30,11 +30,17 @@ final class TestPruneCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--rules", required = true, paramLabel = "FILE",
+    @Option(
+            names = "--rules",
+            required = true,
+            paramLabel = "FILE",
             description = "YAML list of keep rules (keep_sender/keep_receiver syntax)")
     Path rules;
 
-    @Option(names = "--input", required = true, paramLabel = "FILE",
+    @Option(
+            names = "--input",
+            required = true,
+            paramLabel = "FILE",
             description = "one snapshot a line: NAME<TAB>CREATION[<TAB>replicated|unreplicated]; - for stdin")
     String input;
 
@@ -42,8 +48,7 @@ final class TestPruneCommand implements Callable<Integer> {
     boolean json;
 
     /** One output line / JSON object. */
-    record Decision(String name, long creation, String action) {
-    }
+    record Decision(String name, long creation, String action) {}
 
     @Override
     public Integer call() throws Exception {
@@ -53,13 +58,14 @@ final class TestPruneCommand implements Callable<Integer> {
                 : read(Path.of(input), "input file");
         List<PruneInputFile.Entry> entries = PruneInputFile.parse(input.equals("-") ? "<stdin>" : input, inputText);
 
-        List<PruneCandidate> candidates = entries.stream().map(PruneInputFile.Entry::candidate).toList();
+        List<PruneCandidate> candidates =
+                entries.stream().map(PruneInputFile.Entry::candidate).toList();
         List<Boolean> keep = KeepRules.keep(keepRules, candidates);
         List<Decision> decisions = new ArrayList<>(entries.size());
         for (int i = 0; i < entries.size(); i++) {
             PruneInputFile.Entry e = entries.get(i);
-            decisions.add(new Decision(e.shownName(), e.candidate().creation().getEpochSecond(),
-                    keep.get(i) ? "keep" : "destroy"));
+            decisions.add(new Decision(
+                    e.shownName(), e.candidate().creation().getEpochSecond(), keep.get(i) ? "keep" : "destroy"));
         }
         print(decisions);
         return ExitCodes.OK;

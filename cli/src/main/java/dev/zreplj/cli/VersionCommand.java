@@ -14,8 +14,10 @@ import picocli.CommandLine.ParentCommand;
  * missing or does not answer: an admin runs {@code version} precisely to find out what is missing, and
  * the answer is a clear line on stdout, not a failure of the command.
  */
-@Command(name = "version", description = "Version, Java version, the zfs found and its capabilities"
-        + " (exits 0 and says so when no usable zfs is found).")
+@Command(
+        name = "version",
+        description = "Version, Java version, the zfs found and its capabilities"
+                + " (exits 0 and says so when no usable zfs is found).")
 final class VersionCommand implements Callable<Integer> {
     @ParentCommand
     Main parent;

@@ -34,7 +34,8 @@ public final class AgentMetrics implements MultiCollector {
     public MetricSnapshots collect() {
         MetricFamilies m = new MetricFamilies()
                 .gauge("zreplj_pass_last_attempt_timestamp_seconds", "When the job's last pass ended (0: never ran).")
-                .gauge("zreplj_pass_last_success_timestamp_seconds",
+                .gauge(
+                        "zreplj_pass_last_success_timestamp_seconds",
                         "When the job's last pass that failed nowhere ended (0: none yet).")
                 .gauge("zreplj_pass_failed", "1 when the job's last pass failed at some stage or filesystem.")
                 .gauge("zreplj_pass_duration_seconds", "How long the job's last pass took.")
@@ -43,9 +44,12 @@ public final class AgentMetrics implements MultiCollector {
                 .counter("zreplj_stage_failures", "Failed stages of the job's passes, by stage.")
                 .counter("zreplj_pruned_snapshots", "Snapshots destroyed by the pruning of the job's passes, by side.")
                 .gauge("zreplj_filesystem_last_attempt_timestamp_seconds", "When a pass last tried the filesystem.")
-                .gauge("zreplj_filesystem_last_success_timestamp_seconds",
+                .gauge(
+                        "zreplj_filesystem_last_success_timestamp_seconds",
                         "When the filesystem was last replicated or found up to date (0: never).")
-                .gauge("zreplj_filesystem_last_snapshot_timestamp_seconds", "When a pass last snapshotted the filesystem.")
+                .gauge(
+                        "zreplj_filesystem_last_snapshot_timestamp_seconds",
+                        "When a pass last snapshotted the filesystem.")
                 .gauge("zreplj_filesystem_failed", "1 when the filesystem failed or conflicted in the last pass.")
                 .counter("zreplj_replicated_bytes", "Bytes of send streams the box took for the filesystem.")
                 .counter("zreplj_replication_steps", "Replication steps (snapshots sent) completed for the filesystem.")
@@ -63,11 +67,16 @@ public final class AgentMetrics implements MultiCollector {
                 log.warn("metrics: job {}: {}", job, e.getMessage());
                 continue;
             }
-            m.add("zreplj_pass_last_attempt_timestamp_seconds", status.map(JobStatus::lastRun).orElse(0L), "zreplj_job", job);
+            m.add(
+                    "zreplj_pass_last_attempt_timestamp_seconds",
+                    status.map(JobStatus::lastRun).orElse(0L),
+                    "zreplj_job",
+                    job);
             m.add("zreplj_pass_last_success_timestamp_seconds", totals.lastSuccess(), "zreplj_job", job);
             m.add("zreplj_passes", totals.passes(), "zreplj_job", job);
             m.add("zreplj_pass_failures", totals.failedPasses(), "zreplj_job", job);
-            totals.stageFailures().forEach((stage, n) -> m.add("zreplj_stage_failures", n, "zreplj_job", job, "stage", stage));
+            totals.stageFailures()
+                    .forEach((stage, n) -> m.add("zreplj_stage_failures", n, "zreplj_job", job, "stage", stage));
             totals.pruned().forEach((side, n) -> m.add("zreplj_pruned_snapshots", n, "zreplj_job", job, "side", side));
             if (status.isEmpty()) {
                 continue;
@@ -78,11 +87,28 @@ public final class AgentMetrics implements MultiCollector {
             }
             for (FilesystemStatus f : status.get().filesystems()) {
                 String fs = f.filesystem();
-                m.add("zreplj_filesystem_last_attempt_timestamp_seconds", f.lastAttempt(), "zreplj_job", job, "filesystem", fs);
-                m.add("zreplj_filesystem_last_success_timestamp_seconds", f.lastSuccess(), "zreplj_job", job, "filesystem", fs);
+                m.add(
+                        "zreplj_filesystem_last_attempt_timestamp_seconds",
+                        f.lastAttempt(),
+                        "zreplj_job",
+                        job,
+                        "filesystem",
+                        fs);
+                m.add(
+                        "zreplj_filesystem_last_success_timestamp_seconds",
+                        f.lastSuccess(),
+                        "zreplj_job",
+                        job,
+                        "filesystem",
+                        fs);
                 if (f.lastSnapshot() != null) {
-                    m.add("zreplj_filesystem_last_snapshot_timestamp_seconds", f.lastSnapshot(), "zreplj_job", job,
-                            "filesystem", fs);
+                    m.add(
+                            "zreplj_filesystem_last_snapshot_timestamp_seconds",
+                            f.lastSnapshot(),
+                            "zreplj_job",
+                            job,
+                            "filesystem",
+                            fs);
                 }
                 m.add("zreplj_filesystem_failed", f.failed() ? 1 : 0, "zreplj_job", job, "filesystem", fs);
                 PassTotals.FilesystemTotals t = totals.filesystems().get(fs);
@@ -90,10 +116,19 @@ public final class AgentMetrics implements MultiCollector {
                     m.add("zreplj_replicated_bytes", t.bytes(), "zreplj_job", job, "filesystem", fs);
                     m.add("zreplj_replication_steps", t.steps(), "zreplj_job", job, "filesystem", fs);
                     for (Map.Entry<String, Long> e : t.failures().entrySet()) {
-                        m.add("zreplj_replication_failures", e.getValue(), "zreplj_job", job, "filesystem", fs, "kind", e.getKey());
+                        m.add(
+                                "zreplj_replication_failures",
+                                e.getValue(),
+                                "zreplj_job",
+                                job,
+                                "filesystem",
+                                fs,
+                                "kind",
+                                e.getKey());
                     }
-                    t.snapshots().forEach((side, n) -> m.add("zreplj_snapshots", n, "zreplj_job", job, "filesystem", fs,
-                            "side", side));
+                    t.snapshots()
+                            .forEach((side, n) ->
+                                    m.add("zreplj_snapshots", n, "zreplj_job", job, "filesystem", fs, "side", side));
                 }
             }
         }

@@ -35,13 +35,17 @@ public final class BoxMetrics implements MultiCollector {
     @Override
     public MetricSnapshots collect() {
         MetricFamilies m = new MetricFamilies()
-                .gauge("zreplj_box_client_last_received_timestamp_seconds",
+                .gauge(
+                        "zreplj_box_client_last_received_timestamp_seconds",
                         "When the box last completed a receive of the client, by its own clock (0: never).")
                 .gauge("zreplj_box_client_filesystems", "The client's filesystems the box has received.")
-                .gauge("zreplj_box_last_received_timestamp_seconds",
+                .gauge(
+                        "zreplj_box_last_received_timestamp_seconds",
                         "When the box last completed a receive into the client's filesystem, by its own clock.")
                 .counter("zreplj_box_receives", "Receives the box completed into the client's filesystem.")
-                .counter("zreplj_box_received_bytes", "Stream bytes of the box's completed receives into the filesystem.");
+                .counter(
+                        "zreplj_box_received_bytes",
+                        "Stream bytes of the box's completed receives into the filesystem.");
         for (SinkJob job : jobs) {
             for (String client : job.clientIdentities()) {
                 ClientStatus status;
@@ -59,15 +63,44 @@ public final class BoxMetrics implements MultiCollector {
                     Long at = epochSeconds(e.getValue().received());
                     if (at != null) {
                         newest = Math.max(newest, at);
-                        m.add("zreplj_box_last_received_timestamp_seconds", at, "zreplj_job", job.name(), "client", client,
-                                "filesystem", e.getKey());
+                        m.add(
+                                "zreplj_box_last_received_timestamp_seconds",
+                                at,
+                                "zreplj_job",
+                                job.name(),
+                                "client",
+                                client,
+                                "filesystem",
+                                e.getKey());
                     }
                 }
-                m.add("zreplj_box_client_last_received_timestamp_seconds", newest, "zreplj_job", job.name(), "client", client);
+                m.add(
+                        "zreplj_box_client_last_received_timestamp_seconds",
+                        newest,
+                        "zreplj_job",
+                        job.name(),
+                        "client",
+                        client);
                 m.add("zreplj_box_client_filesystems", filesystems.size(), "zreplj_job", job.name(), "client", client);
                 totals.filesystems().forEach((fs, t) -> {
-                    m.add("zreplj_box_receives", t.receives(), "zreplj_job", job.name(), "client", client, "filesystem", fs);
-                    m.add("zreplj_box_received_bytes", t.bytes(), "zreplj_job", job.name(), "client", client, "filesystem", fs);
+                    m.add(
+                            "zreplj_box_receives",
+                            t.receives(),
+                            "zreplj_job",
+                            job.name(),
+                            "client",
+                            client,
+                            "filesystem",
+                            fs);
+                    m.add(
+                            "zreplj_box_received_bytes",
+                            t.bytes(),
+                            "zreplj_job",
+                            job.name(),
+                            "client",
+                            client,
+                            "filesystem",
+                            fs);
                 });
             }
         }

@@ -18,8 +18,7 @@ import java.util.Map;
  * then only gives its labels and value.
  */
 final class MetricFamilies {
-    private record Family(String help, boolean counter, List<Object> points) {
-    }
+    private record Family(String help, boolean counter, List<Object> points) {}
 
     private final Map<String, Family> families = new LinkedHashMap<>();
 
@@ -41,9 +40,17 @@ final class MetricFamilies {
         if (f == null) {
             throw new IllegalArgumentException("undeclared metric " + name);
         }
-        f.points().add(f.counter()
-                ? CounterDataPointSnapshot.builder().value(value).labels(Labels.of(labels)).build()
-                : GaugeDataPointSnapshot.builder().value(value).labels(Labels.of(labels)).build());
+        f.points()
+                .add(
+                        f.counter()
+                                ? CounterDataPointSnapshot.builder()
+                                        .value(value)
+                                        .labels(Labels.of(labels))
+                                        .build()
+                                : GaugeDataPointSnapshot.builder()
+                                        .value(value)
+                                        .labels(Labels.of(labels))
+                                        .build());
     }
 
     /** Families without any point are left out: a box without clients has no per-client family. */

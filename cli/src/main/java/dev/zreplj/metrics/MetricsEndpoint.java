@@ -33,8 +33,10 @@ public final class MetricsEndpoint implements AutoCloseable {
                 try {
                     started.add(b.buildAndStart());
                 } catch (IOException e) {
-                    throw new IOException("global.monitoring: cannot listen on '" + l.listen() + "': " + e.getMessage()
-                            + "; is another process using the port?", e);
+                    throw new IOException(
+                            "global.monitoring: cannot listen on '" + l.listen() + "': " + e.getMessage()
+                                    + "; is another process using the port?",
+                            e);
                 }
             }
         } catch (IOException | RuntimeException e) {

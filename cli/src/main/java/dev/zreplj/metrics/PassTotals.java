@@ -29,9 +29,15 @@ import java.util.TreeMap;
  * @param stageFailures       failed stages of all passes by stage (snapshot, connect, replicate, prune, other)
  * @param pruned              snapshots destroyed by pruning, by side (sender, receiver)
  */
-public record PassTotals(String job, long passes, long failedPasses, long lastSuccess, double lastDurationSeconds,
-                         Map<String, Long> stageFailures, Map<String, Long> pruned,
-                         Map<String, FilesystemTotals> filesystems) {
+public record PassTotals(
+        String job,
+        long passes,
+        long failedPasses,
+        long lastSuccess,
+        double lastDurationSeconds,
+        Map<String, Long> stageFailures,
+        Map<String, Long> pruned,
+        Map<String, FilesystemTotals> filesystems) {
     static final ObjectMapper JSON = JsonMapper.builder()
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .enable(SerializationFeature.INDENT_OUTPUT)
@@ -76,8 +82,13 @@ public record PassTotals(String job, long passes, long failedPasses, long lastSu
             if (r.failure() != null) {
                 failures.merge(r.failure().name().toLowerCase(Locale.ROOT), 1L, Long::sum);
             }
-            fs.put(r.filesystem().value(), new FilesystemTotals(before.bytes() + Math.max(0, r.bytes()),
-                    before.steps() + r.stepsDone(), failures, before.snapshots()));
+            fs.put(
+                    r.filesystem().value(),
+                    new FilesystemTotals(
+                            before.bytes() + Math.max(0, r.bytes()),
+                            before.steps() + r.stepsDone(),
+                            failures,
+                            before.snapshots()));
         }
         Map<String, Long> prunedNow = new TreeMap<>(pruned);
         if (result.prune() != null && !result.prune().dryRun()) {
@@ -85,16 +96,26 @@ public record PassTotals(String job, long passes, long failedPasses, long lastSu
                 String side = p.plan().side().toString();
                 prunedNow.merge(side, (long) p.destroyed().size(), Long::sum);
                 if (p.plan().skipped() == null) {
-                    FilesystemTotals before = fs.getOrDefault(p.plan().filesystem(), new FilesystemTotals(0, 0, null, null));
+                    FilesystemTotals before =
+                            fs.getOrDefault(p.plan().filesystem(), new FilesystemTotals(0, 0, null, null));
                     Map<String, Long> snapshots = new TreeMap<>(before.snapshots());
-                    snapshots.put(side, (long) (p.plan().decisions().size() - p.destroyed().size()));
-                    fs.put(p.plan().filesystem(), new FilesystemTotals(before.bytes(), before.steps(), before.failures(),
-                            snapshots));
+                    snapshots.put(side, (long)
+                            (p.plan().decisions().size() - p.destroyed().size()));
+                    fs.put(
+                            p.plan().filesystem(),
+                            new FilesystemTotals(before.bytes(), before.steps(), before.failures(), snapshots));
                 }
             }
         }
-        return new PassTotals(job, passes + 1, failedPasses + (result.failed() ? 1 : 0),
-                result.failed() ? lastSuccess : now.getEpochSecond(), took.toNanos() / 1e9, stages, prunedNow, fs);
+        return new PassTotals(
+                job,
+                passes + 1,
+                failedPasses + (result.failed() ? 1 : 0),
+                result.failed() ? lastSuccess : now.getEpochSecond(),
+                took.toNanos() / 1e9,
+                stages,
+                prunedNow,
+                fs);
     }
 
     public static Path file(Path stateDir, String job) {
@@ -108,8 +129,11 @@ public record PassTotals(String job, long passes, long failedPasses, long lastSu
         } catch (NoSuchFileException e) {
             return none(job);
         } catch (IOException e) {
-            throw new IOException(file(stateDir, job) + ": unreadable metrics file (" + e.getMessage().lines()
-                    .findFirst().orElse("") + "); delete it, its counters start again from 0", e);
+            throw new IOException(
+                    file(stateDir, job) + ": unreadable metrics file ("
+                            + e.getMessage().lines().findFirst().orElse("")
+                            + "); delete it, its counters start again from 0",
+                    e);
         }
     }
 

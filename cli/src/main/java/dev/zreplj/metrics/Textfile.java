@@ -19,15 +19,16 @@ import java.nio.file.attribute.PosixFilePermissions;
  * say at that moment, so the last rename is never older than the state it follows.
  */
 public final class Textfile {
-    private Textfile() {
-    }
+    private Textfile() {}
 
     public static void write(Path file, MultiCollector metrics) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        try (FileChannel lock = FileChannel.open(dir.resolve("." + file.getFileName() + ".lock"),
-                StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             var held = lock.lock()) {
+        try (FileChannel lock = FileChannel.open(
+                        dir.resolve("." + file.getFileName() + ".lock"),
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE);
+                var held = lock.lock()) {
             // Not *.prom: the collector must not read the temp file.
             Path temp = dir.resolve("." + file.getFileName() + ".tmp");
             try (OutputStream out = Files.newOutputStream(temp)) {

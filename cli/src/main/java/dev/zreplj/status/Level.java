@@ -2,7 +2,10 @@ package dev.zreplj.status;
 
 /** Monitoring-plugin states and their exit codes. */
 public enum Level {
-    OK(0, 0), WARNING(1, 2), CRITICAL(2, 3), UNKNOWN(3, 1);
+    OK(0, 0),
+    WARNING(1, 2),
+    CRITICAL(2, 3),
+    UNKNOWN(3, 1);
 
     private final int exitCode;
     /** Which of two states a summary takes: CRITICAL over WARNING over UNKNOWN over OK (unknown is not ok). */

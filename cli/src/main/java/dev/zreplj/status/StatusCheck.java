@@ -31,8 +31,15 @@ public final class StatusCheck {
 
     public StatusReport.Job job(String name, Optional<JobStatus> file) {
         if (file.isEmpty()) {
-            return new StatusReport.Job(name, Level.CRITICAL, List.of("never run: no backup exists"), null, null, null,
-                    List.of(), List.of());
+            return new StatusReport.Job(
+                    name,
+                    Level.CRITICAL,
+                    List.of("never run: no backup exists"),
+                    null,
+                    null,
+                    null,
+                    List.of(),
+                    List.of());
         }
         JobStatus s = file.get();
         List<String> problems = new ArrayList<>();
@@ -56,8 +63,8 @@ public final class StatusCheck {
             filesystems.add(fs);
             level = level.worst(fs.status());
         }
-        return new StatusReport.Job(name, level, problems, iso(s.lastRun()), age(s.lastRun()), s.error(),
-                s.stageFailures(), filesystems);
+        return new StatusReport.Job(
+                name, level, problems, iso(s.lastRun()), age(s.lastRun()), s.error(), s.stageFailures(), filesystems);
     }
 
     public StatusReport.Job unreadableJob(String name, String why) {
@@ -82,17 +89,32 @@ public final class StatusCheck {
         if (snapshotAge != null) {
             level = level.worst(byAge("last snapshot", snapshotAge, problems));
         }
-        return new StatusReport.Filesystem(f.filesystem(), level, problems, f.outcome(), f.message(),
-                iso(f.lastAttempt()), f.lastSuccess() == 0 ? null : iso(f.lastSuccess()), successAge,
-                f.lastSnapshot() == null ? null : iso(f.lastSnapshot()), snapshotAge, f.bytes(),
+        return new StatusReport.Filesystem(
+                f.filesystem(),
+                level,
+                problems,
+                f.outcome(),
+                f.message(),
+                iso(f.lastAttempt()),
+                f.lastSuccess() == 0 ? null : iso(f.lastSuccess()),
+                successAge,
+                f.lastSnapshot() == null ? null : iso(f.lastSnapshot()),
+                snapshotAge,
+                f.bytes(),
                 f.estimatedBytes() == null || f.estimatedBytes() < 0 ? null : f.estimatedBytes()); // -1: zfs gave none
     }
 
     /** {@code status} null: the box has no file of this client, it never connected or never sent. */
     public StatusReport.Client client(String job, String client, ClientStatus status) {
         if (status == null || status.filesystems().isEmpty()) {
-            return new StatusReport.Client(job, client, Level.CRITICAL, List.of("nothing received yet: no backup exists"),
-                    null, null, List.of());
+            return new StatusReport.Client(
+                    job,
+                    client,
+                    Level.CRITICAL,
+                    List.of("nothing received yet: no backup exists"),
+                    null,
+                    null,
+                    List.of());
         }
         Level level = Level.OK;
         List<StatusReport.Received> filesystems = new ArrayList<>();
@@ -111,12 +133,24 @@ public final class StatusCheck {
                 fsLevel = byAge("last received", receivedAge, problems);
                 newest = newest == null || received.isAfter(newest) ? received : newest;
             }
-            filesystems.add(new StatusReport.Received(e.getKey(), fsLevel, problems, r.snapshot(), r.guid(),
-                    received == null ? null : received.toString(), receivedAge));
+            filesystems.add(new StatusReport.Received(
+                    e.getKey(),
+                    fsLevel,
+                    problems,
+                    r.snapshot(),
+                    r.guid(),
+                    received == null ? null : received.toString(),
+                    receivedAge));
             level = level.worst(fsLevel);
         }
-        return new StatusReport.Client(job, client, level, List.of(), newest == null ? null : newest.toString(),
-                newest == null ? null : age(newest.getEpochSecond()), filesystems);
+        return new StatusReport.Client(
+                job,
+                client,
+                level,
+                List.of(),
+                newest == null ? null : newest.toString(),
+                newest == null ? null : age(newest.getEpochSecond()),
+                filesystems);
     }
 
     public StatusReport.Client unreadableClient(String job, String client, String why) {
@@ -126,11 +160,13 @@ public final class StatusCheck {
     private Level byAge(String what, long ageSeconds, List<String> problems) {
         Duration age = Duration.ofSeconds(ageSeconds);
         if (age.compareTo(thresholds.crit()) >= 0) {
-            problems.add(what + " " + Durations.format(age) + " ago (critical from " + Durations.format(thresholds.crit()) + ")");
+            problems.add(what + " " + Durations.format(age) + " ago (critical from "
+                    + Durations.format(thresholds.crit()) + ")");
             return Level.CRITICAL;
         }
         if (age.compareTo(thresholds.warn()) >= 0) {
-            problems.add(what + " " + Durations.format(age) + " ago (warning from " + Durations.format(thresholds.warn()) + ")");
+            problems.add(what + " " + Durations.format(age) + " ago (warning from "
+                    + Durations.format(thresholds.warn()) + ")");
             return Level.WARNING;
         }
         return Level.OK;
@@ -161,8 +197,15 @@ public final class StatusCheck {
         for (StatusReport.Client c : sink) {
             level = level.worst(c.status());
         }
-        return new StatusReport(StatusReport.SCHEMA, now.toString(), level, summary(level, push, sink),
-                new StatusReport.Thresholds(thresholds.warn().toSeconds(), thresholds.crit().toSeconds()), push, sink);
+        return new StatusReport(
+                StatusReport.SCHEMA,
+                now.toString(),
+                level,
+                summary(level, push, sink),
+                new StatusReport.Thresholds(
+                        thresholds.warn().toSeconds(), thresholds.crit().toSeconds()),
+                push,
+                sink);
     }
 
     /** The first line: the state, and the worst problem first so that a notification says what is wrong. */
@@ -172,22 +215,31 @@ public final class StatusCheck {
             for (StatusReport.Job j : push) {
                 // A job's own problems (a failed pass) are warnings beside its filesystems; alone they are its state.
                 Level own = j.filesystems().isEmpty() ? j.status() : Level.WARNING;
-                j.problems().stream().filter(p -> own == wanted).forEach(p -> problems.add("job " + j.job() + ": " + p));
-                j.filesystems().stream().filter(f -> f.status() == wanted).forEach(f -> problems.add("job " + j.job()
-                        + " " + f.filesystem() + ": " + String.join(", ", f.problems())));
+                j.problems().stream()
+                        .filter(p -> own == wanted)
+                        .forEach(p -> problems.add("job " + j.job() + ": " + p));
+                j.filesystems().stream()
+                        .filter(f -> f.status() == wanted)
+                        .forEach(f -> problems.add(
+                                "job " + j.job() + " " + f.filesystem() + ": " + String.join(", ", f.problems())));
             }
             for (StatusReport.Client c : sink) {
-                c.problems().stream().filter(p -> c.status() == wanted).forEach(p -> problems.add("client " + c.client()
-                        + ": " + p));
-                c.filesystems().stream().filter(f -> f.status() == wanted).forEach(f -> problems.add("client "
-                        + c.client() + " " + f.filesystem() + ": " + String.join(", ", f.problems())));
+                c.problems().stream()
+                        .filter(p -> c.status() == wanted)
+                        .forEach(p -> problems.add("client " + c.client() + ": " + p));
+                c.filesystems().stream()
+                        .filter(f -> f.status() == wanted)
+                        .forEach(f -> problems.add("client " + c.client() + " " + f.filesystem() + ": "
+                                + String.join(", ", f.problems())));
             }
         }
         if (level == Level.UNKNOWN && problems.isEmpty()) {
             return "ZREPLJ UNKNOWN: no push or sink job in this config";
         }
         if (problems.isEmpty()) {
-            long filesystems = push.stream().mapToLong(j -> j.filesystems().size()).sum()
+            long filesystems = push.stream()
+                            .mapToLong(j -> j.filesystems().size())
+                            .sum()
                     + sink.stream().mapToLong(c -> c.filesystems().size()).sum();
             List<String> parts = new ArrayList<>();
             if (!push.isEmpty()) {

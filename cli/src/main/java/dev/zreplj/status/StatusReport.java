@@ -8,8 +8,14 @@ import java.util.List;
  * seconds by the clock of the machine that runs {@code status}, and anything unknown is null. Every
  * entry carries its own {@code status} and the {@code problems} that made it so (empty when OK).
  */
-public record StatusReport(int schema, String checked, Level status, String summary, Thresholds thresholds,
-                           List<Job> push, List<Client> sink) {
+public record StatusReport(
+        int schema,
+        String checked,
+        Level status,
+        String summary,
+        Thresholds thresholds,
+        List<Job> push,
+        List<Client> sink) {
     public static final int SCHEMA = 1;
 
     public StatusReport {
@@ -17,12 +23,18 @@ public record StatusReport(int schema, String checked, Level status, String summ
         sink = List.copyOf(sink);
     }
 
-    public record Thresholds(long warnSeconds, long critSeconds) {
-    }
+    public record Thresholds(long warnSeconds, long critSeconds) {}
 
     /** A push job on the agent; {@code lastRun} null when it never ran. */
-    public record Job(String job, Level status, List<String> problems, String lastRun, Long lastRunAgeSeconds,
-                      String error, List<String> stageFailures, List<Filesystem> filesystems) {
+    public record Job(
+            String job,
+            Level status,
+            List<String> problems,
+            String lastRun,
+            Long lastRunAgeSeconds,
+            String error,
+            List<String> stageFailures,
+            List<Filesystem> filesystems) {
         public Job {
             problems = List.copyOf(problems);
             stageFailures = List.copyOf(stageFailures);
@@ -31,17 +43,33 @@ public record StatusReport(int schema, String checked, Level status, String summ
     }
 
     /** One filesystem of a push job, as its last pass left it. */
-    public record Filesystem(String filesystem, Level status, List<String> problems, String outcome, String message,
-                             String lastAttempt, String lastSuccess, Long lastSuccessAgeSeconds, String lastSnapshot,
-                             Long lastSnapshotAgeSeconds, Long bytes, Long estimatedBytes) {
+    public record Filesystem(
+            String filesystem,
+            Level status,
+            List<String> problems,
+            String outcome,
+            String message,
+            String lastAttempt,
+            String lastSuccess,
+            Long lastSuccessAgeSeconds,
+            String lastSnapshot,
+            Long lastSnapshotAgeSeconds,
+            Long bytes,
+            Long estimatedBytes) {
         public Filesystem {
             problems = List.copyOf(problems);
         }
     }
 
     /** A client of a sink job on the box; {@code lastReceived} is its newest receive of any filesystem. */
-    public record Client(String job, String client, Level status, List<String> problems, String lastReceived,
-                         Long lastReceivedAgeSeconds, List<Received> filesystems) {
+    public record Client(
+            String job,
+            String client,
+            Level status,
+            List<String> problems,
+            String lastReceived,
+            Long lastReceivedAgeSeconds,
+            List<Received> filesystems) {
         public Client {
             problems = List.copyOf(problems);
             filesystems = List.copyOf(filesystems);
@@ -49,8 +77,14 @@ public record StatusReport(int schema, String checked, Level status, String summ
     }
 
     /** A client's filesystem on the box: its last received snapshot. */
-    public record Received(String filesystem, Level status, List<String> problems, String snapshot, String guid,
-                           String received, Long receivedAgeSeconds) {
+    public record Received(
+            String filesystem,
+            Level status,
+            List<String> problems,
+            String snapshot,
+            String guid,
+            String received,
+            Long receivedAgeSeconds) {
         public Received {
             problems = List.copyOf(problems);
         }

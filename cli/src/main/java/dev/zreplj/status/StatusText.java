@@ -12,8 +12,7 @@ import java.util.List;
  * then one line per job or client and one per filesystem.
  */
 public final class StatusText {
-    private StatusText() {
-    }
+    private StatusText() {}
 
     public static void print(StatusReport report, PrintStream out) {
         List<String> perfdata = perfdata(report);
@@ -21,33 +20,47 @@ public final class StatusText {
         for (StatusReport.Job j : report.push()) {
             StringBuilder sb = new StringBuilder("push job " + j.job() + ": " + j.status());
             if (j.lastRun() != null) {
-                sb.append(", last run ").append(j.lastRun()).append(" (").append(ago(j.lastRunAgeSeconds())).append(')');
+                sb.append(", last run ")
+                        .append(j.lastRun())
+                        .append(" (")
+                        .append(ago(j.lastRunAgeSeconds()))
+                        .append(')');
             }
             problems(sb, j.problems());
             out.println(sb);
             for (StatusReport.Filesystem f : j.filesystems()) {
                 StringBuilder line = new StringBuilder("  " + f.filesystem() + ": " + f.status() + ", "
                         + f.outcome().toLowerCase().replace('_', ' ') + sent(f) + ", "
-                        + (f.lastSuccess() == null ? "never replicated" : "last success " + ago(f.lastSuccessAgeSeconds())));
+                        + (f.lastSuccess() == null
+                                ? "never replicated"
+                                : "last success " + ago(f.lastSuccessAgeSeconds())));
                 if (f.lastSnapshot() != null) {
                     line.append(", last snapshot ").append(ago(f.lastSnapshotAgeSeconds()));
                 }
-                problems(line, f.problems().stream().filter(p -> !p.equals("never replicated")).toList());
+                problems(
+                        line,
+                        f.problems().stream()
+                                .filter(p -> !p.equals("never replicated"))
+                                .toList());
                 out.println(line);
             }
         }
         for (StatusReport.Client c : report.sink()) {
             StringBuilder sb = new StringBuilder("sink job " + c.job() + ", client " + c.client() + ": " + c.status());
             if (!c.filesystems().isEmpty()) {
-                sb.append(", ").append(c.filesystems().size()).append(" filesystem")
+                sb.append(", ")
+                        .append(c.filesystems().size())
+                        .append(" filesystem")
                         .append(c.filesystems().size() == 1 ? "" : "s");
             }
             problems(sb, c.problems());
             out.println(sb);
             for (StatusReport.Received r : c.filesystems()) {
                 StringBuilder line = new StringBuilder("  " + r.filesystem() + ": " + r.status() + ", @" + r.snapshot()
-                        + " received " + (r.received() == null ? "at an unknown time"
-                        : r.received() + " (" + ago(r.receivedAgeSeconds()) + ")"));
+                        + " received "
+                        + (r.received() == null
+                                ? "at an unknown time"
+                                : r.received() + " (" + ago(r.receivedAgeSeconds()) + ")"));
                 problems(line, r.problems());
                 out.println(line);
             }
@@ -62,7 +75,8 @@ public final class StatusText {
     }
 
     static List<String> perfdata(StatusReport report) {
-        String thresholds = ";" + report.thresholds().warnSeconds() + ";" + report.thresholds().critSeconds() + ";0";
+        String thresholds = ";" + report.thresholds().warnSeconds() + ";"
+                + report.thresholds().critSeconds() + ";0";
         List<String> out = new ArrayList<>();
         for (StatusReport.Job j : report.push()) {
             if (j.filesystems().isEmpty()) {
@@ -93,8 +107,8 @@ public final class StatusText {
         if (!f.outcome().equals("REPLICATED") || f.bytes() == null) {
             return "";
         }
-        return " " + Bytes.human(f.bytes()) + (f.estimatedBytes() == null ? "" : " of " + Bytes.human(f.estimatedBytes())
-                + " estimated");
+        return " " + Bytes.human(f.bytes())
+                + (f.estimatedBytes() == null ? "" : " of " + Bytes.human(f.estimatedBytes()) + " estimated");
     }
 
     static String ago(long seconds) {

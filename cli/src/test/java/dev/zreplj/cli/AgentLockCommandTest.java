@@ -18,12 +18,16 @@ class AgentLockCommandTest {
     void onceAndRunRefuseARunningJobWithOneLineNamingThePid() throws Exception {
         Path state = dir.resolve("state");
         Path config = dir.resolve("zreplj.yml");
-        Files.writeString(config, TestConfigs.PUSH_AND_SINK.replace("jobs:", "global:\n  zreplj:\n    state_dir: "
-                + state + "\n    zfs_binary: /nonexistent/zfs\njobs:"));
-        String expected = "zreplj: job laptop: another pass is running (pid " + ProcessHandle.current().pid();
+        Files.writeString(
+                config,
+                TestConfigs.PUSH_AND_SINK.replace(
+                        "jobs:",
+                        "global:\n  zreplj:\n    state_dir: " + state + "\n    zfs_binary: /nonexistent/zfs\njobs:"));
+        String expected = "zreplj: job laptop: another pass is running (pid "
+                + ProcessHandle.current().pid();
         try (JobLock held = JobLock.acquire(state, List.of("laptop"))) {
-            for (List<String> command : List.of(List.of("agent", "once"), List.of("agent", "once", "--job", "laptop"),
-                    List.of("agent", "run"))) {
+            for (List<String> command : List.of(
+                    List.of("agent", "once"), List.of("agent", "once", "--job", "laptop"), List.of("agent", "run"))) {
                 List<String> args = new java.util.ArrayList<>(List.of("--config", config.toString()));
                 args.addAll(command);
                 CliRun run = CliRun.of(args.toArray(String[]::new));
@@ -31,8 +35,12 @@ class AgentLockCommandTest {
                 assertEquals("", run.out(), run::toString);
                 assertEquals(1, run.err().lines().count(), run::toString);
                 assertEquals(true, run.err().startsWith(expected), run::toString);
-                assertEquals(true, run.err().endsWith("; it holds " + JobLock.file(state, "laptop")
-                        + ". Wait for it to finish, or stop that process\n"), run::toString);
+                assertEquals(
+                        true,
+                        run.err()
+                                .endsWith("; it holds " + JobLock.file(state, "laptop")
+                                        + ". Wait for it to finish, or stop that process\n"),
+                        run::toString);
             }
         }
     }
@@ -41,11 +49,19 @@ class AgentLockCommandTest {
     void aStateDirThatCannotHoldTheLockIsOneLine() throws Exception {
         Path notADir = Files.writeString(dir.resolve("file"), "");
         Path config = dir.resolve("zreplj.yml");
-        Files.writeString(config, TestConfigs.PUSH_AND_SINK.replace("jobs:", "global:\n  zreplj:\n    state_dir: "
-                + notADir + "\n    zfs_binary: /nonexistent/zfs\njobs:"));
+        Files.writeString(
+                config,
+                TestConfigs.PUSH_AND_SINK.replace(
+                        "jobs:",
+                        "global:\n  zreplj:\n    state_dir: " + notADir + "\n    zfs_binary: /nonexistent/zfs\njobs:"));
         CliRun run = CliRun.of("--config", config.toString(), "agent", "once");
-        assertEquals(new CliRun(1, "", "zreplj: cannot take the job lock under " + notADir.resolve("jobs") + " ("
-                + notADir.resolve("jobs") + ": Not a directory); the agent needs a writable global.zreplj.state_dir\n"),
+        assertEquals(
+                new CliRun(
+                        1,
+                        "",
+                        "zreplj: cannot take the job lock under " + notADir.resolve("jobs") + " ("
+                                + notADir.resolve("jobs")
+                                + ": Not a directory); the agent needs a writable global.zreplj.state_dir\n"),
                 run);
     }
 }

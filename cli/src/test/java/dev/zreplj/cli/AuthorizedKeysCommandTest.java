@@ -14,16 +14,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 class AuthorizedKeysCommandTest {
     /** A real ed25519 public key (ssh-keygen output). */
-    private static final String KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPWcwdzW8tpZKITNvFb7aCizOzZclR4n6AtqsD7oYowH "
-            + "root@laptop";
+    private static final String KEY =
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPWcwdzW8tpZKITNvFb7aCizOzZclR4n6AtqsD7oYowH " + "root@laptop";
 
     @TempDir
     Path dir;
+
     private Path keyFile;
     private String savedLauncher;
 
-    private record Result(int exit, String out, String err) {
-    }
+    private record Result(int exit, String out, String err) {}
 
     @BeforeEach
     void setUp() throws Exception {
@@ -58,69 +58,126 @@ class AuthorizedKeysCommandTest {
     void printsTheForcedCommandLineWithTheLauncherAndConfigInEffect() {
         System.setProperty(AuthorizedKeysCommand.LAUNCHER_PROPERTY, "/opt/zreplj/bin/zreplj");
         Result r = run("--config", "/etc/zreplj/box.yml", "authorized-keys", "laptop-1", "--key", keyFile.toString());
-        assertEquals(new Result(0, "command=\"/opt/zreplj/bin/zreplj --config /etc/zreplj/box.yml stdinserver laptop-1\","
-                + "restrict " + KEY + "\n", ""), r);
+        assertEquals(
+                new Result(
+                        0,
+                        "command=\"/opt/zreplj/bin/zreplj --config /etc/zreplj/box.yml stdinserver laptop-1\","
+                                + "restrict " + KEY + "\n",
+                        ""),
+                r);
     }
 
     @Test
     void aRestoreOnlyKeysForcedCommandCarriesTheFlagBeforeTheClient() {
         System.setProperty(AuthorizedKeysCommand.LAUNCHER_PROPERTY, "/opt/zreplj/bin/zreplj");
-        Result r = run("--config", "/etc/zreplj/box.yml", "authorized-keys", "laptop-1", "--key", keyFile.toString(),
+        Result r = run(
+                "--config",
+                "/etc/zreplj/box.yml",
+                "authorized-keys",
+                "laptop-1",
+                "--key",
+                keyFile.toString(),
                 "--restore-only");
-        assertEquals(new Result(0, "command=\"/opt/zreplj/bin/zreplj --config /etc/zreplj/box.yml stdinserver"
-                + " --restore-only laptop-1\",restrict " + KEY + "\n", ""), r);
+        assertEquals(
+                new Result(
+                        0,
+                        "command=\"/opt/zreplj/bin/zreplj --config /etc/zreplj/box.yml stdinserver"
+                                + " --restore-only laptop-1\",restrict " + KEY + "\n",
+                        ""),
+                r);
     }
 
     @Test
     void withoutLauncherPropertyTheCommandIsPlainZrepljAndARelativeConfigIsMadeAbsolute() {
         Result r = run("--config", "conf/z.yml", "authorized-keys", "host.example", "--key", keyFile.toString());
         String config = Path.of("conf/z.yml").toAbsolutePath().normalize().toString();
-        assertEquals(new Result(0, "command=\"zreplj --config " + config + " stdinserver host.example\",restrict " + KEY
-                + "\n", ""), r);
+        assertEquals(
+                new Result(
+                        0,
+                        "command=\"zreplj --config " + config + " stdinserver host.example\",restrict " + KEY + "\n",
+                        ""),
+                r);
     }
 
     @Test
     void pathsWithSpacesAreSingleQuotedForTheShell() {
         System.setProperty(AuthorizedKeysCommand.LAUNCHER_PROPERTY, "/opt/my tools/zreplj");
         Result r = run("--config", "/etc/z conf.yml", "authorized-keys", "c1", "--key", keyFile.toString());
-        assertEquals("command=\"'/opt/my tools/zreplj' --config '/etc/z conf.yml' stdinserver c1\",restrict " + KEY + "\n",
+        assertEquals(
+                "command=\"'/opt/my tools/zreplj' --config '/etc/z conf.yml' stdinserver c1\",restrict " + KEY + "\n",
                 r.out());
     }
 
     @Test
     void pathsWithQuotesOrBackslashesAreRefused() {
         System.setProperty(AuthorizedKeysCommand.LAUNCHER_PROPERTY, "/opt/a\"b/zreplj");
-        assertEquals(new Result(2, "", "zreplj: authorized-keys: the launcher path '/opt/a\"b/zreplj' contains a quote, "
-                + "backslash or control character that cannot be written safely into authorized_keys; move it\n"),
+        assertEquals(
+                new Result(
+                        2,
+                        "",
+                        "zreplj: authorized-keys: the launcher path '/opt/a\"b/zreplj' contains a quote, "
+                                + "backslash or control character that cannot be written safely into authorized_keys; move it\n"),
                 run("--config", "/etc/z.yml", "authorized-keys", "c1", "--key", keyFile.toString()));
         System.clearProperty(AuthorizedKeysCommand.LAUNCHER_PROPERTY);
-        assertEquals(2, run("--config", "/etc/a\\b.yml", "authorized-keys", "c1", "--key", keyFile.toString()).exit());
+        assertEquals(
+                2,
+                run("--config", "/etc/a\\b.yml", "authorized-keys", "c1", "--key", keyFile.toString())
+                        .exit());
     }
 
     @Test
     void invalidClientIdsAreUsageErrors() {
-        assertEquals(new Result(2, "", "zreplj: authorized-keys: client id 'a/b' contains '/'; allowed are letters, "
-                + "digits and _ - . :\n"), run("--config", "/c.yml", "authorized-keys", "a/b", "--key", keyFile.toString()));
-        assertEquals(new Result(2, "", "zreplj: authorized-keys: client id '..' is not allowed\n"),
+        assertEquals(
+                new Result(
+                        2,
+                        "",
+                        "zreplj: authorized-keys: client id 'a/b' contains '/'; allowed are letters, "
+                                + "digits and _ - . :\n"),
+                run("--config", "/c.yml", "authorized-keys", "a/b", "--key", keyFile.toString()));
+        assertEquals(
+                new Result(2, "", "zreplj: authorized-keys: client id '..' is not allowed\n"),
                 run("--config", "/c.yml", "authorized-keys", "..", "--key", keyFile.toString()));
-        assertEquals(2, run("--config", "/c.yml", "authorized-keys", "a\"b", "--key", keyFile.toString()).exit());
+        assertEquals(
+                2,
+                run("--config", "/c.yml", "authorized-keys", "a\"b", "--key", keyFile.toString())
+                        .exit());
     }
 
     @Test
     void theKeyFileMustHoldExactlyOnePublicKeyLine() throws Exception {
         Path two = Files.writeString(dir.resolve("two.pub"), KEY + "\n" + KEY + "\n");
-        assertEquals(new Result(2, "", "zreplj: authorized-keys: key file " + two + " must hold exactly one OpenSSH "
-                + "public key line (the client's .pub file), found 2 lines\n"),
+        assertEquals(
+                new Result(
+                        2,
+                        "",
+                        "zreplj: authorized-keys: key file " + two + " must hold exactly one OpenSSH "
+                                + "public key line (the client's .pub file), found 2 lines\n"),
                 run("--config", "/c.yml", "authorized-keys", "c1", "--key", two.toString()));
         Path priv = Files.writeString(dir.resolve("id"), "-----BEGIN OPENSSH PRIVATE KEY-----\n");
         Result r = run("--config", "/c.yml", "authorized-keys", "c1", "--key", priv.toString());
         assertEquals(2, r.exit());
         assertEquals("", r.out());
-        assertEquals(true, r.err().startsWith("zreplj: authorized-keys: key file " + priv + " is not an OpenSSH public key line"), r.err());
-        assertEquals(true, r.err().endsWith("; expected e.g. 'ssh-ed25519 AAAA... comment' (did you give the private key?)\n"), r.err());
+        assertEquals(
+                true,
+                r.err().startsWith("zreplj: authorized-keys: key file " + priv + " is not an OpenSSH public key line"),
+                r.err());
+        assertEquals(
+                true,
+                r.err().endsWith("; expected e.g. 'ssh-ed25519 AAAA... comment' (did you give the private key?)\n"),
+                r.err());
         Path withOptions = Files.writeString(dir.resolve("opt.pub"), "command=\"x\" " + KEY + "\n");
-        assertEquals(2, run("--config", "/c.yml", "authorized-keys", "c1", "--key", withOptions.toString()).exit());
-        assertEquals(new Result(2, "", "zreplj: authorized-keys: key file " + dir.resolve("none") + " does not exist\n"),
-                run("--config", "/c.yml", "authorized-keys", "c1", "--key", dir.resolve("none").toString()));
+        assertEquals(
+                2,
+                run("--config", "/c.yml", "authorized-keys", "c1", "--key", withOptions.toString())
+                        .exit());
+        assertEquals(
+                new Result(2, "", "zreplj: authorized-keys: key file " + dir.resolve("none") + " does not exist\n"),
+                run(
+                        "--config",
+                        "/c.yml",
+                        "authorized-keys",
+                        "c1",
+                        "--key",
+                        dir.resolve("none").toString()));
     }
 }

@@ -22,13 +22,21 @@ import java.util.Locale;
  * runs without a limit, to show the rate this machine manages at the moment.
  */
 public final class BandwidthLimitBench {
-    private BandwidthLimitBench() {
-    }
+    private BandwidthLimitBench() {}
 
     public static void main(String[] args) throws Exception {
         int seconds = Integer.parseInt(args[0]);
-        System.out.printf(Locale.ROOT, "%-16s %12s %12s %8s %8s %10s %10s %8s%n", "limit[/bucket]", "limit B/s", "stream B",
-                "send s", "recv s", "send B/s", "recv B/s", "send/limit");
+        System.out.printf(
+                Locale.ROOT,
+                "%-16s %12s %12s %8s %8s %10s %10s %8s%n",
+                "limit[/bucket]",
+                "limit B/s",
+                "stream B",
+                "send s",
+                "recv s",
+                "send B/s",
+                "recv B/s",
+                "send/limit");
         boolean allWithin = true;
         for (int i = 1; i < args.length; i++) {
             allWithin &= run(seconds, args[i]);
@@ -45,26 +53,35 @@ public final class BandwidthLimitBench {
 
     private static boolean run(int seconds, String spec) throws Exception {
         String limit = spec.contains("/") ? spec.substring(0, spec.indexOf('/')).strip() : spec;
-        String bucket = spec.contains("/") ? "        bucket_capacity: " + spec.substring(spec.indexOf('/') + 1).strip()
-                + "\n" : "";
+        String bucket = spec.contains("/")
+                ? "        bucket_capacity: "
+                        + spec.substring(spec.indexOf('/') + 1).strip() + "\n"
+                : "";
         long max = (long) BandwidthLimit.parseBytes(limit);
         boolean unlimited = max < 0;
         Path dir = Files.createTempDirectory("zreplj-bwlimit-bench");
-        String tail = "    send:\n      bandwidth_limit:\n        max: " + limit + "\n" + bucket
-                + EndToEnd.DEFAULT_JOB_TAIL;
+        String tail =
+                "    send:\n      bandwidth_limit:\n        max: " + limit + "\n" + bucket + EndToEnd.DEFAULT_JOB_TAIL;
         try (EndToEnd e = new EndToEnd(dir, "\"SRC/data\": true", tail, "")) {
-            String zfs = new ProcessBuilder("sh", "-c", "command -v zfs").start().inputReader().readLine();
+            String zfs = new ProcessBuilder("sh", "-c", "command -v zfs")
+                    .start()
+                    .inputReader()
+                    .readLine();
             // The agent's zfs send (the size estimate -nvP aside) and the box's zfs recv, timed.
             Path wrapper = dir.resolve("zfs-timed");
-            Files.writeString(wrapper, "#!/bin/sh\ncase \"$1 $2\" in\n  'send -nvP') ;;\n"
-                    + "  send*|recv*|receive*)\n"
-                    + "    s=$(date +%s.%N); \"" + zfs + "\" \"$@\"; rc=$?; e=$(date +%s.%N)\n"
-                    + "    echo \"$s $e\" >> " + dir + "/$1.times; exit $rc ;;\n"
-                    + "esac\nexec \"" + zfs + "\" \"$@\"\n");
+            Files.writeString(
+                    wrapper,
+                    "#!/bin/sh\ncase \"$1 $2\" in\n  'send -nvP') ;;\n"
+                            + "  send*|recv*|receive*)\n"
+                            + "    s=$(date +%s.%N); \"" + zfs + "\" \"$@\"; rc=$?; e=$(date +%s.%N)\n"
+                            + "    echo \"$s $e\" >> " + dir + "/$1.times; exit $rc ;;\n"
+                            + "esac\nexec \"" + zfs + "\" \"$@\"\n");
             Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
             for (Path config : List.of(e.sinkConfig, e.agentConfig)) {
-                Files.writeString(config, Files.readString(config)
-                        .replace("  zreplj:\n", "  zreplj:\n    zfs_binary: " + wrapper + "\n"));
+                Files.writeString(
+                        config,
+                        Files.readString(config)
+                                .replace("  zreplj:\n", "  zreplj:\n    zfs_binary: " + wrapper + "\n"));
             }
 
             DatasetName data = e.createFilesystem(e.src.child("data"));
@@ -87,8 +104,16 @@ public final class BandwidthLimitBench {
             double recvSeconds = lastDuration(dir.resolve("recv.times"));
             double rate = streamBytes / sendSeconds;
             double ratio = unlimited ? 1 : rate / max;
-            System.out.printf(Locale.ROOT, "%-16s %12d %12d %8.2f %8.2f %10.0f %10.0f %8s%n", spec, max, streamBytes,
-                    sendSeconds, recvSeconds, rate, streamBytes / recvSeconds,
+            System.out.printf(
+                    Locale.ROOT,
+                    "%-16s %12d %12d %8.2f %8.2f %10.0f %10.0f %8s%n",
+                    spec,
+                    max,
+                    streamBytes,
+                    sendSeconds,
+                    recvSeconds,
+                    rate,
+                    streamBytes / recvSeconds,
                     unlimited ? "-" : String.format(Locale.ROOT, "%.3f", ratio));
             return ratio >= 0.9 && ratio <= 1.1;
         }

@@ -40,28 +40,57 @@ class BoxListingTest {
     }
 
     private static DetailedListing detailed() {
-        return new DetailedListing(BOX_NOW, List.of(
-                new DetailedFilesystem("rpool", true, List.of(), null, 98_304L, 98_304L, "off"),
-                new DetailedFilesystem("rpool/home", false, List.of(
-                        new DetailedVersion("zrepl_1", VersionType.SNAPSHOT, -1, 10, BOX_NOW - 2 * 86_400, 3L << 19),
-                        new DetailedVersion("zrepl_2", VersionType.SNAPSHOT, 7, 12, BOX_NOW - 3 * 3600 - 12 * 60, 0L),
-                        new DetailedVersion("cursor", VersionType.BOOKMARK, 7, 12, BOX_NOW - 3 * 3600 - 12 * 60, null),
-                        new DetailedVersion("future", VersionType.SNAPSHOT, 9, 13, BOX_NOW + 60, 512L)),
-                        "1-token", 12L << 20, 11L << 20, null)));
+        return new DetailedListing(
+                BOX_NOW,
+                List.of(
+                        new DetailedFilesystem("rpool", true, List.of(), null, 98_304L, 98_304L, "off"),
+                        new DetailedFilesystem(
+                                "rpool/home",
+                                false,
+                                List.of(
+                                        new DetailedVersion(
+                                                "zrepl_1",
+                                                VersionType.SNAPSHOT,
+                                                -1,
+                                                10,
+                                                BOX_NOW - 2 * 86_400,
+                                                3L << 19),
+                                        new DetailedVersion(
+                                                "zrepl_2",
+                                                VersionType.SNAPSHOT,
+                                                7,
+                                                12,
+                                                BOX_NOW - 3 * 3600 - 12 * 60,
+                                                0L),
+                                        new DetailedVersion(
+                                                "cursor",
+                                                VersionType.BOOKMARK,
+                                                7,
+                                                12,
+                                                BOX_NOW - 3 * 3600 - 12 * 60,
+                                                null),
+                                        new DetailedVersion("future", VersionType.SNAPSHOT, 9, 13, BOX_NOW + 60, 512L)),
+                                "1-token",
+                                12L << 20,
+                                11L << 20,
+                                null)));
     }
 
     @Test
     void theTableIsAlignedWithTheBoxsAgesAndHumanSizes() {
-        List<String> lines = BoxListing.detailed("laptop", "root@box", detailed()).lines();
-        assertEquals(List.of(
-                "job laptop (root@box)",
-                "  NAME                                         AGE      USED     REFER  ENCRYPTION  GUID",
-                "  rpool (placeholder), 0 snapshots               -  96.0 KiB  96.0 KiB  off         -",
-                "  rpool/home (partial receive), 3 snapshots      -  12.0 MiB  11.0 MiB  -           -",
-                "    @zrepl_1                                    2d   1.5 MiB         -  -           18446744073709551615",
-                "    @zrepl_2                                 3h12m       0 B         -  -           7",
-                "    #cursor                                  3h12m         -         -  -           7",
-                "    @future                                     0s     512 B         -  -           9"), lines);
+        List<String> lines =
+                BoxListing.detailed("laptop", "root@box", detailed()).lines();
+        assertEquals(
+                List.of(
+                        "job laptop (root@box)",
+                        "  NAME                                         AGE      USED     REFER  ENCRYPTION  GUID",
+                        "  rpool (placeholder), 0 snapshots               -  96.0 KiB  96.0 KiB  off         -",
+                        "  rpool/home (partial receive), 3 snapshots      -  12.0 MiB  11.0 MiB  -           -",
+                        "    @zrepl_1                                    2d   1.5 MiB         -  -           18446744073709551615",
+                        "    @zrepl_2                                 3h12m       0 B         -  -           7",
+                        "    #cursor                                  3h12m         -         -  -           7",
+                        "    @future                                     0s     512 B         -  -           9"),
+                lines);
     }
 
     @Test
@@ -86,18 +115,20 @@ class BoxListingTest {
 
     @Test
     void anOlderBoxGetsTheOldColumnsAndOneNoteNotAnError() {
-        RemoteFilesystem fs = new RemoteFilesystem("rpool/home", false,
-                List.of(new RemoteVersion("zrepl_1", VersionType.SNAPSHOT, 5, 10, 1000)), null);
+        RemoteFilesystem fs = new RemoteFilesystem(
+                "rpool/home", false, List.of(new RemoteVersion("zrepl_1", VersionType.SNAPSHOT, 5, 10, 1000)), null);
         BoxListing l = BoxListing.legacy("laptop", "root@box", List.of(fs), 1000 + 90, "0.0.9");
         assertNull(l.error());
         assertNull(l.boxClock());
         assertNull(l.filesystems().get(0).used());
-        assertEquals(List.of(
-                "job laptop (root@box)",
-                "  NAME                    AGE  GUID",
-                "  rpool/home, 1 snapshot    -  -",
-                "    @zrepl_1               1m  5",
-                "  note: the box's zreplj 0.0.9 lists no sizes or encryption (no 'list-details'): ages by this"
-                        + " machine's clock; update zreplj on the box for more"), l.lines());
+        assertEquals(
+                List.of(
+                        "job laptop (root@box)",
+                        "  NAME                    AGE  GUID",
+                        "  rpool/home, 1 snapshot    -  -",
+                        "    @zrepl_1               1m  5",
+                        "  note: the box's zreplj 0.0.9 lists no sizes or encryption (no 'list-details'): ages by this"
+                                + " machine's clock; update zreplj on the box for more"),
+                l.lines());
     }
 }

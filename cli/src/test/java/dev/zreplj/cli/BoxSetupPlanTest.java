@@ -11,10 +11,10 @@ import org.junit.jupiter.api.Test;
 
 class BoxSetupPlanTest {
     private static final DatasetName ROOT = DatasetName.of("backup/zreplj");
-    private static final BoxSetupPlan.User BOX = new BoxSetupPlan.User("zreplj", 998, 997, Path.of("/var/lib/zreplj"),
-            "/bin/sh");
-    private static final BoxSetupPlan.User ROOT_USER = new BoxSetupPlan.User("root", 0, 0, Path.of("/root"),
-            "/bin/bash");
+    private static final BoxSetupPlan.User BOX =
+            new BoxSetupPlan.User("zreplj", 998, 997, Path.of("/var/lib/zreplj"), "/bin/sh");
+    private static final BoxSetupPlan.User ROOT_USER =
+            new BoxSetupPlan.User("root", 0, 0, Path.of("/root"), "/bin/bash");
 
     private static BoxSetupPlan.Found fresh(BoxSetupPlan.User u, boolean delegates) {
         return new BoxSetupPlan.Found(ROOT, false, u, delegates, Path.of("/var/lib/zreplj"), false, false);
@@ -24,28 +24,32 @@ class BoxSetupPlanTest {
     void aFreshOpenZfsBoxGetsRootFsGrantStateAndSshDirectories() {
         BoxSetupPlan plan = BoxSetupPlan.of(fresh(BOX, true));
         assertEquals(List.of(), plan.problems());
-        assertEquals(List.of(
-                "zfs create -o canmount=off -o mountpoint=none backup/zreplj",
-                "zfs allow -u zreplj create,receive,destroy,rollback,mount,hold,release,userprop,mountpoint,canmount,sharenfs,sharesmb"
-                        + " backup/zreplj",
-                "install -d -o zreplj -g 997 -m 0750 /var/lib/zreplj /var/lib/zreplj/metrics /var/lib/zreplj/metrics/clients",
-                "install -d -o zreplj -g 997 -m 0700 /var/lib/zreplj/.ssh"),
+        assertEquals(
+                List.of(
+                        "zfs create -o canmount=off -o mountpoint=none backup/zreplj",
+                        "zfs allow -u zreplj create,receive,destroy,rollback,mount,hold,release,userprop,mountpoint,canmount,sharenfs,sharesmb"
+                                + " backup/zreplj",
+                        "install -d -o zreplj -g 997 -m 0750 /var/lib/zreplj /var/lib/zreplj/metrics /var/lib/zreplj/metrics/clients",
+                        "install -d -o zreplj -g 997 -m 0700 /var/lib/zreplj/.ssh"),
                 plan.steps().stream().map(s -> String.join(" ", s.command())).toList());
     }
 
     @Test
     void aSecondRunOnlyRenewsTheGrant() {
         // zfs allow adds to what is delegated, so repeating it is harmless and repairs a grant someone narrowed.
-        BoxSetupPlan plan = BoxSetupPlan.of(new BoxSetupPlan.Found(ROOT, true, BOX, true, Path.of("/var/lib/zreplj"),
-                true, true));
-        assertEquals(List.of(BoxSetupPlan.Kind.ALLOW), plan.steps().stream().map(BoxSetupPlan.Step::kind).toList());
+        BoxSetupPlan plan =
+                BoxSetupPlan.of(new BoxSetupPlan.Found(ROOT, true, BOX, true, Path.of("/var/lib/zreplj"), true, true));
+        assertEquals(
+                List.of(BoxSetupPlan.Kind.ALLOW),
+                plan.steps().stream().map(BoxSetupPlan.Step::kind).toList());
     }
 
     @Test
     void rootNeedsNoGrantAndIsWarnedAboutItsRcFiles() {
         BoxSetupPlan plan = BoxSetupPlan.of(fresh(ROOT_USER, false));
         assertEquals(List.of(), plan.problems());
-        assertEquals(List.of(BoxSetupPlan.Kind.CREATE_ROOT_FS, BoxSetupPlan.Kind.DIRECTORY),
+        assertEquals(
+                List.of(BoxSetupPlan.Kind.CREATE_ROOT_FS, BoxSetupPlan.Kind.DIRECTORY),
                 plan.steps().stream().map(BoxSetupPlan.Step::kind).toList());
         assertEquals(1, plan.notes().size());
         assertTrue(plan.notes().get(0).startsWith("root's shell /bin/bash reads its rc files"), plan.notes()::toString);
@@ -55,19 +59,25 @@ class BoxSetupPlanTest {
     void aUserWhoseShellRunsRcFilesOrWhereZfsCannotDelegateIsRefused() {
         BoxSetupPlan.User bash = new BoxSetupPlan.User("zreplj", 998, 997, Path.of("/var/lib/zreplj"), "/bin/bash");
         BoxSetupPlan plan = BoxSetupPlan.of(fresh(bash, false));
-        assertEquals(List.of(
-                "the login shell of zreplj is /bin/bash, which runs rc files (or refuses) for every channel sshd"
-                        + " starts; give it /bin/sh: usermod -s /bin/sh zreplj",
-                "this zfs cannot delegate permissions (zfs allow; zfs-fuse cannot), so the box must run as root:"
-                        + " zreplj box setup --user root backup/zreplj"), plan.problems());
+        assertEquals(
+                List.of(
+                        "the login shell of zreplj is /bin/bash, which runs rc files (or refuses) for every channel sshd"
+                                + " starts; give it /bin/sh: usermod -s /bin/sh zreplj",
+                        "this zfs cannot delegate permissions (zfs allow; zfs-fuse cannot), so the box must run as root:"
+                                + " zreplj box setup --user root backup/zreplj"),
+                plan.problems());
     }
 
     @Test
     void theSshdSnippetIsTheOneInContrib() throws Exception {
         Path contrib = Path.of("..", "contrib", "sshd", "sshd_config.d-zreplj.conf");
-        List<String> shipped = Files.readAllLines(contrib).stream().filter(l -> !l.strip().startsWith("#")).toList();
-        List<String> printed = BoxSetupPlan.snippet(BOX, Path.of("/etc/zreplj/zreplj.yml")).lines()
-                .filter(l -> !l.startsWith("#")).toList();
+        List<String> shipped = Files.readAllLines(contrib).stream()
+                .filter(l -> !l.strip().startsWith("#"))
+                .toList();
+        List<String> printed = BoxSetupPlan.snippet(BOX, Path.of("/etc/zreplj/zreplj.yml"))
+                .lines()
+                .filter(l -> !l.startsWith("#"))
+                .toList();
         assertEquals(shipped, printed);
     }
 

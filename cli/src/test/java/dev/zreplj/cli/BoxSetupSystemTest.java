@@ -27,33 +27,48 @@ class BoxSetupSystemTest {
 
             CliRun dry = CliRun.of("--config", config, "box", "setup", "--user", "root", "--dry-run", root.value());
             assertEquals(0, dry.exitCode(), dry::toString);
-            assertTrue(dry.out().startsWith("would create root_fs " + root + " (canmount=off, mountpoint=none): zfs"
-                    + " create -o canmount=off -o mountpoint=none " + root + "\n"), dry::toString);
-            assertEquals("", pools.zfs("list", "-H", "-o", "name", "-r", root.pool()).replace(root.pool() + "\n", ""),
+            assertTrue(
+                    dry.out()
+                            .startsWith("would create root_fs " + root + " (canmount=off, mountpoint=none): zfs"
+                                    + " create -o canmount=off -o mountpoint=none " + root + "\n"),
+                    dry::toString);
+            assertEquals(
+                    "",
+                    pools.zfs("list", "-H", "-o", "name", "-r", root.pool()).replace(root.pool() + "\n", ""),
                     "--dry-run changed nothing");
 
             CliRun first = CliRun.of("--config", config, "box", "setup", "--user", "root", root.value());
             assertEquals(0, first.exitCode(), first::toString);
-            assertTrue(first.out().startsWith("create root_fs " + root + " (canmount=off, mountpoint=none)\n"),
+            assertTrue(
+                    first.out().startsWith("create root_fs " + root + " (canmount=off, mountpoint=none)\n"),
                     first::toString);
             assertTrue(first.out().contains("\nMatch User root\n"), first::toString);
-            assertTrue(first.out().contains("zreplj --config " + config + " authorized-keys CLIENT_ID --key"
-                    + " CLIENT.pub >> /root/.ssh/authorized_keys\n"), first::toString);
-            assertEquals("off\tnone\tno", pools.zfs("get", "-H", "-o", "value", "canmount,mountpoint,mounted",
-                    root.value()).strip().replace('\n', '\t'));
+            assertTrue(
+                    first.out()
+                            .contains("zreplj --config " + config + " authorized-keys CLIENT_ID --key"
+                                    + " CLIENT.pub >> /root/.ssh/authorized_keys\n"),
+                    first::toString);
+            assertEquals(
+                    "off\tnone\tno",
+                    pools.zfs("get", "-H", "-o", "value", "canmount,mountpoint,mounted", root.value())
+                            .strip()
+                            .replace('\n', '\t'));
 
             CliRun again = CliRun.of("--config", config, "box", "setup", "--user", "root", root.value());
             assertEquals(0, again.exitCode(), again::toString);
-            assertTrue(again.out().startsWith("nothing to change: root_fs " + root + " and user root are set up\n"),
+            assertTrue(
+                    again.out().startsWith("nothing to change: root_fs " + root + " and user root are set up\n"),
                     again::toString);
 
             // A system user that exists everywhere Debian is: zfs-fuse cannot delegate to it.
             CliRun daemon = CliRun.of("--config", config, "box", "setup", "--user", "daemon", root.value());
             assertEquals(1, daemon.exitCode(), daemon::toString);
-            assertEquals("zreplj: box setup: the login shell of daemon is /usr/sbin/nologin, which runs rc files (or"
-                    + " refuses) for every channel sshd starts; give it /bin/sh: usermod -s /bin/sh daemon; this zfs"
-                    + " cannot delegate permissions (zfs allow; zfs-fuse cannot), so the box must run as root: zreplj"
-                    + " box setup --user root " + root + "\n", daemon.err());
+            assertEquals(
+                    "zreplj: box setup: the login shell of daemon is /usr/sbin/nologin, which runs rc files (or"
+                            + " refuses) for every channel sshd starts; give it /bin/sh: usermod -s /bin/sh daemon; this zfs"
+                            + " cannot delegate permissions (zfs allow; zfs-fuse cannot), so the box must run as root: zreplj"
+                            + " box setup --user root " + root + "\n",
+                    daemon.err());
         }
     }
 }

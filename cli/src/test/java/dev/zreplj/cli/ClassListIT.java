@@ -7,7 +7,6 @@ import dev.zreplj.zfs.DatasetName;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -48,8 +47,12 @@ class ClassListIT {
         }
         Files.createDirectories(DUMPS);
         String dump = "-XX:DumpLoadedClassList=" + DUMPS.toAbsolutePath();
-        try (EndToEnd e = new EndToEnd(Files.createDirectories(tmp.resolve("e2e")), PushSuite.HOME_FILTER,
-                EndToEnd.DEFAULT_JOB_TAIL, "", "env ZREPLJ_JAVA_OPTS=" + dump + "/box-%p ")) {
+        try (EndToEnd e = new EndToEnd(
+                Files.createDirectories(tmp.resolve("e2e")),
+                PushSuite.HOME_FILTER,
+                EndToEnd.DEFAULT_JOB_TAIL,
+                "",
+                "env ZREPLJ_JAVA_OPTS=" + dump + "/box-%p ")) {
             DatasetName home = e.createFilesystem(e.src().child("home"));
             e.writeRandomFile(home, "a.bin", 256 << 10);
             agentOnce(e, dump + "/agent-%p");
@@ -57,18 +60,29 @@ class ClassListIT {
             e.pools.snapshot(home, "zrepl_20260101_000000_000");
             e.writeRandomFile(home, "c.bin", 64 << 10);
             agentOnce(e, dump + "/agent-%p");
-            assertEquals(PushSuite.expectedOnBox(e, e.snapshotsWithGuids(home)), e.snapshotsWithGuids(e.jail()),
+            assertEquals(
+                    PushSuite.expectedOnBox(e, e.snapshotsWithGuids(home)),
+                    e.snapshotsWithGuids(e.jail()),
                     "the passes replicated (same guids on the box)");
         }
-        assertTrue(missing("agent-", "zreplj").isEmpty() && missing("box-", "stdinserver").isEmpty(),
+        assertTrue(
+                missing("agent-", "zreplj").isEmpty()
+                        && missing("box-", "stdinserver").isEmpty(),
                 () -> "classes loaded on a pass but not in their class list, so not in the AppCDS archive: agent "
                         + missing("agent-", "zreplj") + ", box " + missing("box-", "stdinserver")
                         + "; run contrib/dev/regenerate-classlists");
     }
 
     private void agentOnce(EndToEnd e, String javaOpts) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(e.launcher.toString(), "--config", e.agentConfig.toString(), "--summary",
-                "agent", "once", "--snapshot").redirectErrorStream(true)
+        ProcessBuilder pb = new ProcessBuilder(
+                        e.launcher.toString(),
+                        "--config",
+                        e.agentConfig.toString(),
+                        "--summary",
+                        "agent",
+                        "once",
+                        "--snapshot")
+                .redirectErrorStream(true)
                 .redirectOutput(tmp.resolve("agent.log").toFile());
         pb.environment().put("ZREPLJ_JAVA_OPTS", javaOpts);
         Process p = pb.start();
@@ -82,7 +96,8 @@ class ClassListIT {
             Set<String> listed = classes(List.of(LISTS.resolve(name + ".classlist")));
             List<Path> dumps;
             try (Stream<Path> s = Files.list(DUMPS)) {
-                dumps = s.filter(p -> p.getFileName().toString().startsWith(prefix)).toList();
+                dumps = s.filter(p -> p.getFileName().toString().startsWith(prefix))
+                        .toList();
             }
             if (dumps.isEmpty()) {
                 throw new AssertionError("no " + prefix + "* class dump in " + DUMPS.toAbsolutePath()
@@ -98,8 +113,11 @@ class ClassListIT {
     }
 
     static boolean jdk(String name) {
-        return name.startsWith("java/") || name.startsWith("javax/") || name.startsWith("jdk/")
-                || name.startsWith("sun/") || name.startsWith("com/sun/");
+        return name.startsWith("java/")
+                || name.startsWith("javax/")
+                || name.startsWith("jdk/")
+                || name.startsWith("sun/")
+                || name.startsWith("com/sun/");
     }
 
     /**

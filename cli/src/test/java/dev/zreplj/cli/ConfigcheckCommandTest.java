@@ -24,8 +24,13 @@ class ConfigcheckCommandTest {
         Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
         Path file = dir.resolve("zreplj.yml");
         Files.writeString(file, TestConfigs.PUSH_AND_SINK.replace("/etc/zreplj/ssh/identity", key.toString()));
-        assertEquals(new CliRun(2, "", "zreplj: job laptop: ssh: identity file " + key + " is readable or writable by"
-                + " others (mode rw-r--r--); OpenSSH refuses such a key and so does zreplj: chmod 600 " + key + "\n"),
+        assertEquals(
+                new CliRun(
+                        2,
+                        "",
+                        "zreplj: job laptop: ssh: identity file " + key + " is readable or writable by"
+                                + " others (mode rw-r--r--); OpenSSH refuses such a key and so does zreplj: chmod 600 "
+                                + key + "\n"),
                 CliRun.of("--config", file.toString(), "configcheck"));
         Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         assertEquals(new CliRun(0, "", ""), CliRun.of("--config", file.toString(), "configcheck"));
@@ -35,8 +40,12 @@ class ConfigcheckCommandTest {
     void invalidConfigPrintsOneLineWithPositionAndExitsTwo() throws Exception {
         Path file = dir.resolve("zreplj.yml");
         Files.writeString(file, TestConfigs.PUSH_AND_SINK.replace("    filesystems:", "    filesytems:"));
-        assertEquals(new CliRun(2, "", "zreplj: " + file + ":10:5: unknown key 'filesytems' (did you mean "
-                + "'filesystems'?)\n"), CliRun.of("--config", file.toString(), "configcheck"));
+        assertEquals(
+                new CliRun(
+                        2,
+                        "",
+                        "zreplj: " + file + ":10:5: unknown key 'filesytems' (did you mean " + "'filesystems'?)\n"),
+                CliRun.of("--config", file.toString(), "configcheck"));
     }
 
     @Test
@@ -50,34 +59,55 @@ class ConfigcheckCommandTest {
         assertEquals(new CliRun(2, "", line), CliRun.of("--config", file.toString(), "status"));
 
         Files.writeString(file, "jobs:\n  - name: p\n      type: push\n");
-        assertEquals(new CliRun(2, "", "zreplj: " + file + ":3:11: YAML syntax: a ':' where no key can start: this"
-                + " line is indented deeper than the key above it expects, or a value contains ': ' and needs quotes\n"),
+        assertEquals(
+                new CliRun(
+                        2,
+                        "",
+                        "zreplj: " + file + ":3:11: YAML syntax: a ':' where no key can start: this"
+                                + " line is indented deeper than the key above it expects, or a value contains ': ' and needs quotes\n"),
                 CliRun.of("--config", file.toString(), "configcheck"));
         Files.writeString(file, "jobs:\n  - name: p\n\ttype: push\n");
-        assertEquals(new CliRun(2, "", "zreplj: " + file + ":3:1: YAML syntax: a tab in the indentation: YAML indents"
-                + " with spaces only\n"), CliRun.of("--config", file.toString(), "configcheck"));
+        assertEquals(
+                new CliRun(
+                        2,
+                        "",
+                        "zreplj: " + file + ":3:1: YAML syntax: a tab in the indentation: YAML indents"
+                                + " with spaces only\n"),
+                CliRun.of("--config", file.toString(), "configcheck"));
     }
 
     @Test
     void zreplKeysWithoutEffectAreWarnedOneLineEachAndTheConfigStaysValid() throws Exception {
         Path file = dir.resolve("zreplj.yml");
-        Files.writeString(file, "global:\n  monitoring:\n    - {type: prometheus, listen: ':9811', listen_freebind: true}\n"
-                + TestConfigs.PUSH_AND_SINK.replace("    filesystems:", String.join("\n",
-                "    replication:",
-                "      concurrency: {steps: 4, size_estimates: 2}",
-                "    filesystems:")));
+        Files.writeString(
+                file,
+                "global:\n  monitoring:\n    - {type: prometheus, listen: ':9811', listen_freebind: true}\n"
+                        + TestConfigs.PUSH_AND_SINK.replace(
+                                "    filesystems:",
+                                String.join(
+                                        "\n",
+                                        "    replication:",
+                                        "      concurrency: {steps: 4, size_estimates: 2}",
+                                        "    filesystems:")));
         CliRun run = CliRun.of("--config", file.toString(), "configcheck");
         String p = "zreplj: warning: " + file + ":";
-        assertEquals(new CliRun(0, "", p + "3:43: 'listen_freebind' has no effect in zreplj: the JDK cannot set IP_FREEBIND;"
-                + " start 'agent run' after the address exists (systemd: After=network-online.target)\n"
-                + p + "14:31: 'size_estimates' has no effect in zreplj: zreplj estimates each step's size just "
-                + "before sending it; remove it\n"), run);
+        assertEquals(
+                new CliRun(
+                        0,
+                        "",
+                        p + "3:43: 'listen_freebind' has no effect in zreplj: the JDK cannot set IP_FREEBIND;"
+                                + " start 'agent run' after the address exists (systemd: After=network-online.target)\n"
+                                + p
+                                + "14:31: 'size_estimates' has no effect in zreplj: zreplj estimates each step's size just "
+                                + "before sending it; remove it\n"),
+                run);
     }
 
     @Test
     void missingConfigFileExitsTwo() {
         Path file = dir.resolve("nope.yml");
-        assertEquals(new CliRun(2, "", "zreplj: " + file + ": cannot read: no such file\n"),
+        assertEquals(
+                new CliRun(2, "", "zreplj: " + file + ": cannot read: no such file\n"),
                 CliRun.of("--config", file.toString(), "configcheck"));
     }
 }

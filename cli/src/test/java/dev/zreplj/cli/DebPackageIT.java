@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 class DebPackageIT {
     private static Path deb() throws IOException {
         try (Stream<Path> files = Files.list(Path.of("target"))) {
-            List<Path> debs = files.filter(p -> p.getFileName().toString().matches("zreplj_.*_all\\.deb")).toList();
+            List<Path> debs = files.filter(p -> p.getFileName().toString().matches("zreplj_.*_all\\.deb"))
+                    .toList();
             assertEquals(1, debs.size(), "one package in target/: " + debs);
             return debs.get(0);
         }
@@ -42,13 +43,21 @@ class DebPackageIT {
     @Test
     void thePackageHoldsTheStablePathsUnitsConffilesManPagesAndCompletion() throws Exception {
         String contents = run("dpkg-deb", "--contents", deb().toString());
-        for (String path : List.of("./usr/bin/zreplj -> ../share/zreplj/bin/zreplj", "./usr/share/zreplj/bin/zreplj",
-                "./usr/share/zreplj/bin/zreplj-cds-archive", "./usr/share/zreplj/lib/zreplj-cli-",
-                "./lib/systemd/system/zreplj-agent.service", "./lib/systemd/system/zreplj-agent.timer",
-                "./lib/systemd/system/zreplj-agent-daemon.service", "./etc/zreplj/push.yml.example",
-                "./etc/zreplj/sink.yml.example", "./usr/share/man/man1/zreplj.1.gz",
-                "./usr/share/man/man1/zreplj-agent-once.1.gz", "./usr/share/bash-completion/completions/zreplj",
-                "./usr/share/doc/zreplj/copyright", "./usr/share/doc/zreplj/examples/sshd/sshd_config.d-zreplj.conf")) {
+        for (String path : List.of(
+                "./usr/bin/zreplj -> ../share/zreplj/bin/zreplj",
+                "./usr/share/zreplj/bin/zreplj",
+                "./usr/share/zreplj/bin/zreplj-cds-archive",
+                "./usr/share/zreplj/lib/zreplj-cli-",
+                "./lib/systemd/system/zreplj-agent.service",
+                "./lib/systemd/system/zreplj-agent.timer",
+                "./lib/systemd/system/zreplj-agent-daemon.service",
+                "./etc/zreplj/push.yml.example",
+                "./etc/zreplj/sink.yml.example",
+                "./usr/share/man/man1/zreplj.1.gz",
+                "./usr/share/man/man1/zreplj-agent-once.1.gz",
+                "./usr/share/bash-completion/completions/zreplj",
+                "./usr/share/doc/zreplj/copyright",
+                "./usr/share/doc/zreplj/examples/sshd/sshd_config.d-zreplj.conf")) {
             assertTrue(contents.contains(path), path + " missing from:\n" + contents);
         }
         assertTrue(!contents.contains(".jsa"), "the class-data archives are made by postinst, not shipped");

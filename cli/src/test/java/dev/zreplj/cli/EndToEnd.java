@@ -45,7 +45,8 @@ final class EndToEnd implements PushSetup {
     }
 
     /** The push job's pruning section (and anything after it) when a test does not give its own. */
-    static final String DEFAULT_JOB_TAIL = String.join("\n",
+    static final String DEFAULT_JOB_TAIL = String.join(
+            "\n",
             "    pruning:",
             "      keep_sender:",
             "        - type: not_replicated",
@@ -85,11 +86,19 @@ final class EndToEnd implements PushSetup {
             sinkConfig = dir.resolve("sink.yml");
             Files.writeString(sinkConfig, sinkYaml(dir.resolve("box-state").toString(), sinkRoot, sinkPolicy));
             Path sshdDir = Files.createDirectories(dir.resolve("sshd"));
-            sshd = TestSshd.start(sshdDir, forcedCommandPrefix + launcher + " --config " + sinkConfig + " stdinserver "
-                    + CLIENT);
+            sshd = TestSshd.start(
+                    sshdDir, forcedCommandPrefix + launcher + " --config " + sinkConfig + " stdinserver " + CLIENT);
             agentConfig = dir.resolve("agent.yml");
-            Files.writeString(agentConfig, agentYaml(dir.resolve("laptop-state").toString(), sshd.port(),
-                    sshd.clientKey().toString(), sshd.knownHosts().toString(), filesystemsYaml, src, jobTail));
+            Files.writeString(
+                    agentConfig,
+                    agentYaml(
+                            dir.resolve("laptop-state").toString(),
+                            sshd.port(),
+                            sshd.clientKey().toString(),
+                            sshd.knownHosts().toString(),
+                            filesystemsYaml,
+                            src,
+                            jobTail));
         } catch (RuntimeException | IOException e) {
             pools.close();
             throw e;
@@ -102,18 +111,20 @@ final class EndToEnd implements PushSetup {
      * @param sinkPolicy YAML appended to the sink job, indented 4 (e.g. its {@code policy: keep_floor})
      */
     static String sinkYaml(String stateDir, DatasetName sinkRoot, String sinkPolicy) {
-        return String.join("\n",
-                "global:",
-                "  zreplj:",
-                "    state_dir: " + stateDir,
-                "jobs:",
-                "  - name: backups",
-                "    type: sink",
-                "    root_fs: " + sinkRoot,
-                "    serve:",
-                "      type: stdinserver",
-                "      client_identities: [" + CLIENT + ", other]",
-                "") + sinkPolicy;
+        return String.join(
+                        "\n",
+                        "global:",
+                        "  zreplj:",
+                        "    state_dir: " + stateDir,
+                        "jobs:",
+                        "  - name: backups",
+                        "    type: sink",
+                        "    root_fs: " + sinkRoot,
+                        "    serve:",
+                        "      type: stdinserver",
+                        "      client_identities: [" + CLIENT + ", other]",
+                        "")
+                + sinkPolicy;
     }
 
     /**
@@ -121,35 +132,44 @@ final class EndToEnd implements PushSetup {
      *
      * @param jobTail YAML after the push job's snapshotting section, indented 4 (pruning, conflict_resolution)
      */
-    static String agentYaml(String stateDir, int port, String identityFile, String knownHosts, String filesystemsYaml,
-            DatasetName src, String jobTail) {
-        return String.join("\n",
-                "global:",
-                "  zreplj:",
-                "    state_dir: " + stateDir,
-                "jobs:",
-                "  - name: laptop_to_box",
-                "    type: push",
-                "    connect:",
-                "      type: ssh+stdinserver",
-                "      host: 127.0.0.1",
-                "      port: " + port,
-                "      user: root",
-                "      identity_file: " + identityFile,
-                "      known_hosts: " + knownHosts,
-                "    filesystems:",
-                filesystemsYaml.replace("SRC", src.value()).indent(6).stripTrailing(),
-                "    snapshotting:",
-                "      type: periodic",
-                "      prefix: zrepl_",
-                "      interval: 10m",
-                "") + jobTail;
+    static String agentYaml(
+            String stateDir,
+            int port,
+            String identityFile,
+            String knownHosts,
+            String filesystemsYaml,
+            DatasetName src,
+            String jobTail) {
+        return String.join(
+                        "\n",
+                        "global:",
+                        "  zreplj:",
+                        "    state_dir: " + stateDir,
+                        "jobs:",
+                        "  - name: laptop_to_box",
+                        "    type: push",
+                        "    connect:",
+                        "      type: ssh+stdinserver",
+                        "      host: 127.0.0.1",
+                        "      port: " + port,
+                        "      user: root",
+                        "      identity_file: " + identityFile,
+                        "      known_hosts: " + knownHosts,
+                        "    filesystems:",
+                        filesystemsYaml.replace("SRC", src.value()).indent(6).stripTrailing(),
+                        "    snapshotting:",
+                        "      type: periodic",
+                        "      prefix: zrepl_",
+                        "      interval: 10m",
+                        "")
+                + jobTail;
     }
 
     static Path findLauncher() throws IOException {
         Path dist = Path.of("target", "zreplj");
         try (Stream<Path> s = Files.list(dist)) {
-            Path home = s.filter(p -> p.getFileName().toString().startsWith("zreplj-")).findFirst()
+            Path home = s.filter(p -> p.getFileName().toString().startsWith("zreplj-"))
+                    .findFirst()
                     .orElseThrow(() -> new IllegalStateException("no distribution under " + dist.toAbsolutePath()
                             + ": the end-to-end tests run after 'mvn package'"));
             return home.resolve("bin/zreplj").toAbsolutePath();
@@ -165,10 +185,13 @@ final class EndToEnd implements PushSetup {
     }
 
     Process startAgent(String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(launcher.toString(), "--config", agentConfig.toString(), "--summary"));
+        List<String> command =
+                new ArrayList<>(List.of(launcher.toString(), "--config", agentConfig.toString(), "--summary"));
         command.addAll(List.of(args));
-        return new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("killed-agent.log").toFile()).start();
+        return new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("killed-agent.log").toFile())
+                .start();
     }
 
     @Override
@@ -189,7 +212,8 @@ final class EndToEnd implements PushSetup {
             var err = readAsync(p.getErrorStream());
             if (!p.waitFor(180, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                throw new AssertionError("zreplj " + args + " did not finish within 180 s; stderr so far:\n" + err.text());
+                throw new AssertionError(
+                        "zreplj " + args + " did not finish within 180 s; stderr so far:\n" + err.text());
             }
             feeder.join();
             return new Run(p.exitValue(), out.text(), err.text());
@@ -234,7 +258,8 @@ final class EndToEnd implements PushSetup {
     @Override
     public String snapshotsWithGuids(DatasetName root) {
         // zfs-fuse has neither `list -p` nor `get -t`: take every dataset's guid and keep the snapshots.
-        return pools.zfs("get", "-Hp", "-r", "-o", "name,value", "guid", root.value()).lines()
+        return pools.zfs("get", "-Hp", "-r", "-o", "name,value", "guid", root.value())
+                .lines()
                 .filter(l -> l.contains("@"))
                 .sorted()
                 .map(l -> l + "\n")
@@ -243,7 +268,9 @@ final class EndToEnd implements PushSetup {
 
     @Override
     public List<String> datasets(DatasetName root) {
-        return pools.zfs("list", "-H", "-r", "-o", "name", "-s", "name", root.value()).lines().toList();
+        return pools.zfs("list", "-H", "-r", "-o", "name", "-s", "name", root.value())
+                .lines()
+                .toList();
     }
 
     @Override
@@ -301,8 +328,10 @@ final class EndToEnd implements PushSetup {
     @Override
     public void pinImpostorHostKey() throws IOException {
         Path impostor = TestSshd.keygen(dir.resolve("impostor"), TestSshd.KeyType.ED25519, "impostor");
-        Files.writeString(sshd.knownHosts(), "[127.0.0.1]:" + sshd.port() + " "
-                + Files.readString(Path.of(impostor + ".pub")).strip() + "\n");
+        Files.writeString(
+                sshd.knownHosts(),
+                "[127.0.0.1]:" + sshd.port() + " "
+                        + Files.readString(Path.of(impostor + ".pub")).strip() + "\n");
     }
 
     @Override
@@ -333,8 +362,10 @@ final class EndToEnd implements PushSetup {
             stopped = server.get().pid();
             signal("STOP", stopped);
             long stoppedAt = System.nanoTime();
-            assertTrue(agent.waitFor(limitSeconds, TimeUnit.SECONDS), () -> "the agent still runs " + limitSeconds
-                    + " s after its stdinserver was stopped: " + killedAgentLog());
+            assertTrue(
+                    agent.waitFor(limitSeconds, TimeUnit.SECONDS),
+                    () -> "the agent still runs " + limitSeconds + " s after its stdinserver was stopped: "
+                            + killedAgentLog());
             return new Stalled(agent.exitValue(), killedAgentLog(), (System.nanoTime() - stoppedAt) / 1e9);
         } finally {
             agent.destroyForcibly().waitFor();
@@ -344,7 +375,8 @@ final class EndToEnd implements PushSetup {
     /** The stdinserver serving a zfs receive into target: the receive's parent (the launcher execs java). */
     private static Optional<ProcessHandle> receiveParent(String target) {
         return ProcessHandle.allProcesses()
-                .filter(p -> p.info().commandLine().map(c -> isReceive(c, target)).orElse(false))
+                .filter(p ->
+                        p.info().commandLine().map(c -> isReceive(c, target)).orElse(false))
                 .findFirst()
                 .flatMap(ProcessHandle::parent);
     }
@@ -359,7 +391,9 @@ final class EndToEnd implements PushSetup {
 
     private static void signal(String name, long pid) {
         try {
-            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid)).inheritIO().start();
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid))
+                    .inheritIO()
+                    .start();
             if (kill.waitFor() != 0) {
                 throw new AssertionError("kill -" + name + " " + pid + " failed");
             }
@@ -374,7 +408,8 @@ final class EndToEnd implements PushSetup {
     @Override
     public boolean receiving(String target) {
         return ProcessHandle.allProcesses()
-                .anyMatch(p -> p.info().commandLine().map(c -> isReceive(c, target)).orElse(false));
+                .anyMatch(p ->
+                        p.info().commandLine().map(c -> isReceive(c, target)).orElse(false));
     }
 
     /** Whether a process command line is a zfs receive into {@code target}. */
@@ -410,9 +445,25 @@ final class EndToEnd implements PushSetup {
      * writes the protocol itself. Its stderr goes to {@code stderr}.
      */
     Process rawSession(Path key, Path stderr) throws java.io.IOException {
-        return new ProcessBuilder("ssh", "-T", "-F", "/dev/null", "-i", key.toString(),
-                "-p", String.valueOf(sshd.port()), "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
-                "-o", "UserKnownHostsFile=" + sshd.knownHosts(), "-o", "StrictHostKeyChecking=yes",
-                "root@127.0.0.1").redirectError(stderr.toFile()).start();
+        return new ProcessBuilder(
+                        "ssh",
+                        "-T",
+                        "-F",
+                        "/dev/null",
+                        "-i",
+                        key.toString(),
+                        "-p",
+                        String.valueOf(sshd.port()),
+                        "-o",
+                        "IdentitiesOnly=yes",
+                        "-o",
+                        "BatchMode=yes",
+                        "-o",
+                        "UserKnownHostsFile=" + sshd.knownHosts(),
+                        "-o",
+                        "StrictHostKeyChecking=yes",
+                        "root@127.0.0.1")
+                .redirectError(stderr.toFile())
+                .start();
     }
 }

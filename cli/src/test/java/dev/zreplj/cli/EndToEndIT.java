@@ -14,9 +14,9 @@ import dev.zreplj.ssh.SshTransport;
 import dev.zreplj.zfs.DatasetName;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Tag;
@@ -72,14 +72,17 @@ class EndToEndIT extends PushSuite {
         try (EndToEnd e = open(tmp, HOME_FILTER)) {
             List<String> before = e.datasets(e.dst);
             try (SshTransport ssh = SshTransport.connect(e.sshd.connect());
-                 SshChannel channel = ssh.openChannel("zreplj stdinserver")) {
+                    SshChannel channel = ssh.openChannel("zreplj stdinserver")) {
                 SinkClient client = new SinkClient(channel.stdout(), channel.stdin());
                 client.handshake();
-                for (String path : List.of("../other/x", "/" + e.dst.value(), e.src.value() + "/../../other",
-                        "a@b", "-x", "a//b")) {
-                    RemoteException refused = assertThrows(RemoteException.class, () -> client.receive(
-                            new ReceiveCommand(path, "s1", 1L, null, false, false),
-                            new ByteArrayInputStream(new byte[4096])), path);
+                for (String path : List.of(
+                        "../other/x", "/" + e.dst.value(), e.src.value() + "/../../other", "a@b", "-x", "a//b")) {
+                    RemoteException refused = assertThrows(
+                            RemoteException.class,
+                            () -> client.receive(
+                                    new ReceiveCommand(path, "s1", 1L, null, false, false),
+                                    new ByteArrayInputStream(new byte[4096])),
+                            path);
                     assertEquals("jail", refused.code(), path + ": " + refused.getMessage());
                 }
                 client.close();
@@ -107,7 +110,8 @@ class EndToEndIT extends PushSuite {
             String txg = e.pools.getParsable(home.value() + name, "createtxg");
             for (DatasetName fs : List.of(docs, cache)) {
                 assertEquals(taken, e.pools.snapshotNames(fs));
-                assertEquals(txg, e.pools.getParsable(fs.value() + name, "createtxg"), fs + " snapshotted in the same txg");
+                assertEquals(
+                        txg, e.pools.getParsable(fs.value() + name, "createtxg"), fs + " snapshotted in the same txg");
             }
 
             EndToEnd.Run again = e.agent("agent", "once");
@@ -117,7 +121,6 @@ class EndToEndIT extends PushSuite {
         }
     }
 
-
     @Test
     void underCronOrSystemdASuccessfulPassPrintsNothingAndAFailedOneItsSummary() throws Exception {
         try (EndToEnd e = new EndToEnd(tmp, HOME_FILTER)) {
@@ -126,13 +129,17 @@ class EndToEndIT extends PushSuite {
             // Not on a terminal (as under cron): nothing at all when the pass went well.
             EndToEnd.Run quiet = e.zreplj(cron, null);
             assertEquals(new EndToEnd.Run(0, "", ""), quiet);
-            assertEquals(e.pools.snapshotNames(home), e.snapshotNames(e.jail().child(home.value())),
+            assertEquals(
+                    e.pools.snapshotNames(home),
+                    e.snapshotNames(e.jail().child(home.value())),
                     "the silent pass did replicate");
 
             // A failure is printed, under --quiet too: the box is gone.
             try (ServerSocket closed = new ServerSocket(0)) {
-                Files.writeString(e.agentConfig, Files.readString(e.agentConfig)
-                        .replace("port: " + e.sshd.port(), "port: " + closed.getLocalPort()));
+                Files.writeString(
+                        e.agentConfig,
+                        Files.readString(e.agentConfig)
+                                .replace("port: " + e.sshd.port(), "port: " + closed.getLocalPort()));
             }
             List<String> quietFlag = new ArrayList<>(List.of("--quiet"));
             quietFlag.addAll(cron);
@@ -141,7 +148,8 @@ class EndToEndIT extends PushSuite {
             assertTrue(failed.stdout().startsWith("job laptop_to_box: "), failed::toString);
             EndToEnd.assertContains(failed.stdout(), "  failed: connect: no session with the backup box: ", failed);
             assertFalse(failed.stderr().contains(" INFO "), "--quiet logs warnings and errors only: " + failed);
-            assertFalse((failed.stdout() + failed.stderr()).matches("(?s).*[\r\u001b].*"),
+            assertFalse(
+                    (failed.stdout() + failed.stderr()).matches("(?s).*[\r\u001b].*"),
                     "no progress line (carriage returns, escape sequences) off a terminal: " + failed);
 
             // --quiet with --verbose is a usage error naming both.
@@ -164,8 +172,10 @@ class EndToEndIT extends PushSuite {
                 while (!e.datasets(e.sinkRoot).contains(e.jail.value())
                         || e.snapshotsWithGuids(e.jail).lines().count() < 3) {
                     assertTrue(agent.isAlive(), () -> "agent run ended: " + e.killedAgentLog());
-                    assertTrue(System.nanoTime() < deadline, () -> "fewer than 3 snapshots on the box after 150 s: "
-                            + e.datasets(e.sinkRoot) + e.killedAgentLog());
+                    assertTrue(
+                            System.nanoTime() < deadline,
+                            () -> "fewer than 3 snapshots on the box after 150 s: " + e.datasets(e.sinkRoot)
+                                    + e.killedAgentLog());
                     Thread.sleep(500);
                 }
             } finally {
@@ -207,17 +217,26 @@ class EndToEndIT extends PushSuite {
             EndToEnd.Run full = e.agent("agent", "once", "--snapshot");
 
             assertEquals(1, full.exit(), full::toString);
-            assertTrue(full.stdout().lines().anyMatch(l -> l.startsWith("  failed: snapshot: taking @zrepl_")
-                    && l.contains(" of 1 filesystem failed: ") && l.endsWith("out of space")), full::toString);
+            assertTrue(
+                    full.stdout()
+                            .lines()
+                            .anyMatch(l -> l.startsWith("  failed: snapshot: taking @zrepl_")
+                                    && l.contains(" of 1 filesystem failed: ")
+                                    && l.endsWith("out of space")),
+                    full::toString);
             // Both snapshots went to the box as one -I stream, and the full pool refused to move the cursor
             // after it; the box keeps its newest, the sender what its cursor (still at zrepl_b) guards.
             assertEquals(List.of("zrepl_d"), e.pools.snapshotNames(DatasetName.of(target)), full::toString);
             assertEquals(e.pools.guid(home.value() + "@zrepl_d"), e.pools.guid(target + "@zrepl_d"));
             assertEquals(List.of("zrepl_b", "zrepl_c", "zrepl_d"), e.pools.snapshotNames(home), full::toString);
-            EndToEnd.assertContains(full.stdout(), home.value() + ": failed after 2 steps: step @zrepl_b => @zrepl_d (2"
-                    + " snapshots in one stream) was received, but moving the replication cursor failed: ", full);
+            EndToEnd.assertContains(
+                    full.stdout(),
+                    home.value() + ": failed after 2 steps: step @zrepl_b => @zrepl_d (2"
+                            + " snapshots in one stream) was received, but moving the replication cursor failed: ",
+                    full);
             EndToEnd.assertContains(full.stdout(), "prune sender " + home.value() + ": destroyed @zrepl_a", full);
-            EndToEnd.assertContains(full.stdout(), "prune receiver " + home.value() + ": destroyed @zrepl_b @zrepl_c", full);
+            EndToEnd.assertContains(
+                    full.stdout(), "prune receiver " + home.value() + ": destroyed @zrepl_b @zrepl_c", full);
 
             EndToEnd.Run status = e.agent("status");
             assertNotEquals(0, status.exit(), status::toString);
@@ -239,8 +258,9 @@ class EndToEndIT extends PushSuite {
         }
         long deadline = System.nanoTime() + 60_000_000_000L;
         while (!e.pools.getParsable(fs.value(), "available").equals("0")) {
-            assertTrue(System.nanoTime() < deadline, "the pool did not fill: available "
-                    + e.pools.getParsable(fs.value(), "available"));
+            assertTrue(
+                    System.nanoTime() < deadline,
+                    "the pool did not fill: available " + e.pools.getParsable(fs.value(), "available"));
             Thread.sleep(500);
         }
     }
@@ -248,10 +268,9 @@ class EndToEndIT extends PushSuite {
     /** ZFS and zrepl allow spaces in dataset and snapshot names; so does zreplj, on both sides. */
     @Test
     void namesWithSpacesReplicateWithTheirGuids() throws Exception {
-        try (EndToEnd e = new EndToEnd(tmp, "\"SRC/my home<\": true",
-                EndToEnd.DEFAULT_JOB_TAIL, "")) {
-            Files.writeString(e.agentConfig, Files.readString(e.agentConfig).replace("prefix: zrepl_",
-                    "prefix: \"auto snap_\""));
+        try (EndToEnd e = new EndToEnd(tmp, "\"SRC/my home<\": true", EndToEnd.DEFAULT_JOB_TAIL, "")) {
+            Files.writeString(
+                    e.agentConfig, Files.readString(e.agentConfig).replace("prefix: zrepl_", "prefix: \"auto snap_\""));
             DatasetName home = e.pools.createFilesystem(e.src.child("my home"));
             DatasetName docs = e.pools.createFilesystem(home.child("my docs"));
             e.pools.writeRandomFile(docs, "a.bin", 256 << 10);
@@ -263,7 +282,9 @@ class EndToEndIT extends PushSuite {
             assertEquals(expectedOnBox(e, source), e.snapshotsWithGuids(e.jail), "same snapshots, same guids");
             EndToEnd.Run again = e.agent("agent", "once", "--snapshot");
             assertEquals(0, again.exit(), again::toString);
-            assertEquals(expectedOnBox(e, e.snapshotsWithGuids(home)), e.snapshotsWithGuids(e.jail),
+            assertEquals(
+                    expectedOnBox(e, e.snapshotsWithGuids(home)),
+                    e.snapshotsWithGuids(e.jail),
                     "the increment arrives too");
         }
     }
@@ -273,15 +294,18 @@ class EndToEndIT extends PushSuite {
     void sendFlagsThisZfsCannotHonourFailThePassBeforeAnySend() throws Exception {
         for (String send : List.of("compressed: true", "backup_properties: true")) {
             Path dir = Files.createDirectories(tmp.resolve(send.substring(0, send.indexOf(':'))));
-            try (EndToEnd e = new EndToEnd(dir, HOME_FILTER, "    send:\n      " + send + "\n"
-                    + EndToEnd.DEFAULT_JOB_TAIL, "")) {
+            try (EndToEnd e =
+                    new EndToEnd(dir, HOME_FILTER, "    send:\n      " + send + "\n" + EndToEnd.DEFAULT_JOB_TAIL, "")) {
                 DatasetName home = e.pools.createFilesystem(e.src.child("home"));
                 EndToEnd.Run run = e.agent("agent", "once", "--snapshot");
                 assertEquals(1, run.exit(), run::toString);
                 String key = send.substring(0, send.indexOf(':'));
                 String flag = key.equals("compressed") ? "-c" : "-b";
-                EndToEnd.assertContains(run.stdout() + run.stderr(), "send." + key + " (zfs send " + flag + ") is set"
-                        + " but this zfs (zfs-fuse) cannot do it; remove it from the job's send section", run);
+                EndToEnd.assertContains(
+                        run.stdout() + run.stderr(),
+                        "send." + key + " (zfs send " + flag + ") is set"
+                                + " but this zfs (zfs-fuse) cannot do it; remove it from the job's send section",
+                        run);
                 assertEquals(1, e.pools.snapshotNames(home).size(), "the snapshot is taken before replication");
                 assertEquals("", e.snapshotsWithGuids(e.jail), "nothing was sent");
             }
@@ -295,40 +319,62 @@ class EndToEndIT extends PushSuite {
      */
     @Test
     void sendPropertiesArriveAsReceivedPropertiesAndAMountpointIsRefusedWithoutRecvX() throws Exception {
-        try (EndToEnd e = new EndToEnd(tmp, "\"SRC/home<\": true", "    send:\n      send_properties: true\n"
-                + EndToEnd.DEFAULT_JOB_TAIL, "")) {
-            DatasetName home = e.pools.createFilesystem(e.src.child("home"), "org.zreplj:label=src",
-                    "compression=on");
+        try (EndToEnd e = new EndToEnd(
+                tmp,
+                "\"SRC/home<\": true",
+                "    send:\n      send_properties: true\n" + EndToEnd.DEFAULT_JOB_TAIL,
+                "")) {
+            DatasetName home = e.pools.createFilesystem(e.src.child("home"), "org.zreplj:label=src", "compression=on");
             EndToEnd.Run run = e.agent("agent", "once", "--snapshot");
             assertEquals(0, run.exit(), run::toString);
             String copy = e.jail.child(home.value()).value();
-            assertEquals(expectedOnBox(e, e.snapshotsWithGuids(home)), e.snapshotsWithGuids(e.jail),
+            assertEquals(
+                    expectedOnBox(e, e.snapshotsWithGuids(home)),
+                    e.snapshotsWithGuids(e.jail),
                     "same snapshots, same guids");
-            assertEquals("src\treceived", e.pools.zfs("get", "-H", "-o", "value,source", "org.zreplj:label", copy)
-                    .strip());
-            assertEquals("on\treceived", e.pools.zfs("get", "-H", "-o", "value,source", "compression", copy).strip());
+            assertEquals(
+                    "src\treceived",
+                    e.pools
+                            .zfs("get", "-H", "-o", "value,source", "org.zreplj:label", copy)
+                            .strip());
+            assertEquals(
+                    "on\treceived",
+                    e.pools
+                            .zfs("get", "-H", "-o", "value,source", "compression", copy)
+                            .strip());
             assertEquals("none", e.pools.get(copy, "mountpoint"), "inherited from the jail");
             assertEquals("no", e.pools.get(copy, "mounted"));
 
             e.pools.zfs("set", "org.zreplj:label=changed", home.value());
             EndToEnd.Run again = e.agent("agent", "once", "--snapshot");
             assertEquals(0, again.exit(), again::toString);
-            assertEquals(expectedOnBox(e, e.snapshotsWithGuids(home)), e.snapshotsWithGuids(e.jail),
+            assertEquals(
+                    expectedOnBox(e, e.snapshotsWithGuids(home)),
+                    e.snapshotsWithGuids(e.jail),
                     "the increment arrives too");
             assertEquals("changed", e.pools.get(copy, "org.zreplj:label"));
 
-            DatasetName mounted = e.pools.createFilesystem(home.child("mounted"),
-                    "mountpoint=" + tmp.resolve("client-mnt"));
+            DatasetName mounted =
+                    e.pools.createFilesystem(home.child("mounted"), "mountpoint=" + tmp.resolve("client-mnt"));
             EndToEnd.Run refused = e.agent("agent", "once", "--snapshot");
             assertEquals(1, refused.exit(), refused::toString);
-            EndToEnd.assertContains(refused.stdout() + refused.stderr(), "the stream carries properties (zfs send"
-                    + " -p/-b), but it sets mountpoint, and this box's zfs cannot exclude them on receive (no 'zfs"
-                    + " recv -x'); inherit it on the source or send without send_properties/backup_properties",
+            EndToEnd.assertContains(
+                    refused.stdout() + refused.stderr(),
+                    "the stream carries properties (zfs send"
+                            + " -p/-b), but it sets mountpoint, and this box's zfs cannot exclude them on receive (no 'zfs"
+                            + " recv -x'); inherit it on the source or send without send_properties/backup_properties",
                     refused);
-            assertFalse(e.datasets(e.jail).contains(e.jail.child(mounted.value()).value()), "nothing of it arrived");
-            assertEquals(expectedOnBox(e, e.snapshotsWithGuids(home).lines()
-                    .filter(l -> !l.contains("/mounted@")).reduce("", (a, b) -> a + b + "\n")),
-                    e.snapshotsWithGuids(e.jail), "the others still replicate");
+            assertFalse(
+                    e.datasets(e.jail).contains(e.jail.child(mounted.value()).value()), "nothing of it arrived");
+            assertEquals(
+                    expectedOnBox(
+                            e,
+                            e.snapshotsWithGuids(home)
+                                    .lines()
+                                    .filter(l -> !l.contains("/mounted@"))
+                                    .reduce("", (a, b) -> a + b + "\n")),
+                    e.snapshotsWithGuids(e.jail),
+                    "the others still replicate");
         }
     }
 
@@ -349,13 +395,20 @@ class EndToEndIT extends PushSuite {
             DatasetName home = e.pools.createFilesystem(e.src.child("home"));
             DatasetName db = e.pools.createFilesystem(home.child("db"));
             Path log = tmp.resolve("hooks.log");
-            Path record = executable(tmp.resolve("record.sh"), "#!/bin/sh\necho \"record $ZREPL_HOOKTYPE $ZREPL_FS"
-                    + " $ZREPL_SNAPNAME dryrun=[$ZREPL_DRYRUN] timeout=$ZREPL_TIMEOUT\" >> " + log + "\n");
-            Path dbBusy = executable(tmp.resolve("db-busy.sh"), "#!/bin/sh\necho \"dbbusy $ZREPL_HOOKTYPE $ZREPL_FS\" >> "
-                    + log + "\necho 'database is busy' >&2\nexit 4\n");
-            Path slow = executable(tmp.resolve("slow.sh"), "#!/bin/sh\necho \"slow $ZREPL_HOOKTYPE $ZREPL_FS\" >> "
-                    + log + "\necho 'waiting forever'\nsleep 120\n");
-            String hooks = String.join("\n",
+            Path record = executable(
+                    tmp.resolve("record.sh"),
+                    "#!/bin/sh\necho \"record $ZREPL_HOOKTYPE $ZREPL_FS"
+                            + " $ZREPL_SNAPNAME dryrun=[$ZREPL_DRYRUN] timeout=$ZREPL_TIMEOUT\" >> " + log + "\n");
+            Path dbBusy = executable(
+                    tmp.resolve("db-busy.sh"),
+                    "#!/bin/sh\necho \"dbbusy $ZREPL_HOOKTYPE $ZREPL_FS\" >> " + log
+                            + "\necho 'database is busy' >&2\nexit 4\n");
+            Path slow = executable(
+                    tmp.resolve("slow.sh"),
+                    "#!/bin/sh\necho \"slow $ZREPL_HOOKTYPE $ZREPL_FS\" >> " + log
+                            + "\necho 'waiting forever'\nsleep 120\n");
+            String hooks = String.join(
+                    "\n",
                     "      interval: 10m",
                     "      hooks:",
                     "        - type: command",
@@ -382,22 +435,34 @@ class EndToEndIT extends PushSuite {
             assertEquals(1, homeSnaps.size(), homeSnaps::toString);
             String snap = homeSnaps.get(0);
             assertEquals(List.of(), e.pools.snapshotNames(db), "the fatal pre hook kept db out of the snapshot");
-            EndToEnd.assertContains(run.stdout(), "  failed: snapshot: @" + snap + " of " + db
-                    + " not taken: a pre_snapshot hook with err_is_fatal failed\n", run);
-            assertEquals(List.of(
-                    "record pre_snapshot " + home + " " + snap + " dryrun=[] timeout=20",
-                    "slow pre_snapshot " + home,
-                    "record pre_snapshot " + db + " " + snap + " dryrun=[] timeout=20",
-                    "dbbusy pre_snapshot " + db,
-                    "record post_snapshot " + home + " " + snap + " dryrun=[] timeout=20",
-                    "record post_snapshot " + db + " " + snap + " dryrun=[] timeout=20"), Files.readAllLines(log),
-                    "slow failed (killed), so no post run for it; db's post runs only for record, which succeeded");
-            EndToEnd.assertContains(run.stdout(), "  warning: hook " + slow + " (pre_snapshot, " + home
-                    + ") failed: killed after its timeout of 2 s\n    | waiting forever\n", run);
-            EndToEnd.assertContains(run.stdout(), "  warning: hook " + dbBusy + " (pre_snapshot, " + db
-                    + ") failed: exit status 4; snapshot of " + db + " skipped (err_is_fatal)\n    | database is busy\n",
+            EndToEnd.assertContains(
+                    run.stdout(),
+                    "  failed: snapshot: @" + snap + " of " + db
+                            + " not taken: a pre_snapshot hook with err_is_fatal failed\n",
                     run);
-            assertEquals(expectedOnBox(e, e.snapshotsWithGuids(home)), e.snapshotsWithGuids(e.jail),
+            assertEquals(
+                    List.of(
+                            "record pre_snapshot " + home + " " + snap + " dryrun=[] timeout=20",
+                            "slow pre_snapshot " + home,
+                            "record pre_snapshot " + db + " " + snap + " dryrun=[] timeout=20",
+                            "dbbusy pre_snapshot " + db,
+                            "record post_snapshot " + home + " " + snap + " dryrun=[] timeout=20",
+                            "record post_snapshot " + db + " " + snap + " dryrun=[] timeout=20"),
+                    Files.readAllLines(log),
+                    "slow failed (killed), so no post run for it; db's post runs only for record, which succeeded");
+            EndToEnd.assertContains(
+                    run.stdout(),
+                    "  warning: hook " + slow + " (pre_snapshot, " + home
+                            + ") failed: killed after its timeout of 2 s\n    | waiting forever\n",
+                    run);
+            EndToEnd.assertContains(
+                    run.stdout(),
+                    "  warning: hook " + dbBusy + " (pre_snapshot, " + db + ") failed: exit status 4; snapshot of " + db
+                            + " skipped (err_is_fatal)\n    | database is busy\n",
+                    run);
+            assertEquals(
+                    expectedOnBox(e, e.snapshotsWithGuids(home)),
+                    e.snapshotsWithGuids(e.jail),
                     "what was snapshotted is replicated");
         }
     }

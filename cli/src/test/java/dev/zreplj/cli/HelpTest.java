@@ -60,15 +60,19 @@ class HelpTest {
         CliRun once = CliRun.of("help", "agent", "once");
         assertEquals(0, once.exitCode(), once.err());
         assertEquals("", once.err());
-        assertTrue(once.out().startsWith("Usage: zreplj agent once [-hqvV] [--snapshot] [--summary] [--job=NAME]...\n"
-                + "One pass for cron/systemd timers: snapshot if due, replicate, prune, exit.\n"), once.out());
+        assertTrue(
+                once.out()
+                        .startsWith("Usage: zreplj agent once [-hqvV] [--snapshot] [--summary] [--job=NAME]...\n"
+                                + "One pass for cron/systemd timers: snapshot if due, replicate, prune, exit.\n"),
+                once.out());
         assertTrue(once.out().contains("--snapshot") && once.out().contains("--job=NAME"), once.out());
         assertEquals(once, CliRun.of("agent", "once", "--help"), "help PATH prints what PATH --help prints");
     }
 
     @Test
     void versionIsOneLineOnEveryLevel() {
-        for (String[] args : List.of(new String[] {"--version"}, new String[] {"-V"}, new String[] {"agent", "once", "--version"})) {
+        for (String[] args :
+                List.of(new String[] {"--version"}, new String[] {"-V"}, new String[] {"agent", "once", "--version"})) {
             CliRun r = CliRun.of(args);
             assertEquals(0, r.exitCode());
             assertTrue(r.out().matches("zreplj \\S+\n"), r.out());
@@ -91,15 +95,18 @@ class HelpTest {
 
         CliRun missingParameter = CliRun.of("stdinserver");
         assertEquals(ExitCodes.USAGE, missingParameter.exitCode());
-        assertEquals("zreplj: Missing required parameter: 'CLIENT_ID' (see 'zreplj stdinserver --help')\n",
+        assertEquals(
+                "zreplj: Missing required parameter: 'CLIENT_ID' (see 'zreplj stdinserver --help')\n",
                 missingParameter.err());
 
         CliRun quietAndVerbose = CliRun.of("-q", "-v", "agent", "once");
         assertEquals(ExitCodes.USAGE, quietAndVerbose.exitCode());
-        assertEquals("zreplj: --quiet cannot be combined with --verbose (see 'zreplj agent once --help')\n",
+        assertEquals(
+                "zreplj: --quiet cannot be combined with --verbose (see 'zreplj agent once --help')\n",
                 quietAndVerbose.err());
         CliRun quietAndSummary = CliRun.of("agent", "once", "--quiet", "--summary");
-        assertEquals("zreplj: --quiet cannot be combined with --summary (see 'zreplj agent once --help')\n",
+        assertEquals(
+                "zreplj: --quiet cannot be combined with --summary (see 'zreplj agent once --help')\n",
                 quietAndSummary.err());
 
         CliRun oldHint = CliRun.of("help", "zreplj");

@@ -35,20 +35,33 @@ class HonestEdgesIT {
         try (EndToEnd e = new EndToEnd(tmp, PushSuite.HOME_FILTER)) {
             DatasetName home = e.pools.createFilesystem(e.src.child("home"));
             String moved = tmp.resolve("zreplj-0.0.9/bin/zreplj").toString();
-            try (TestSshd upgraded = TestSshd.start(Files.createDirectories(tmp.resolve("sshd-upgraded")),
+            try (TestSshd upgraded = TestSshd.start(
+                    Files.createDirectories(tmp.resolve("sshd-upgraded")),
                     moved + " --config " + e.sinkConfig + " stdinserver " + EndToEnd.CLIENT)) {
-                Files.writeString(e.agentConfig, Files.readString(e.agentConfig)
-                        .replace("port: " + e.sshd.port(), "port: " + upgraded.port())
-                        .replace(e.sshd.clientKey().toString(), upgraded.clientKey().toString())
-                        .replace(e.sshd.knownHosts().toString(), upgraded.knownHosts().toString()));
+                Files.writeString(
+                        e.agentConfig,
+                        Files.readString(e.agentConfig)
+                                .replace("port: " + e.sshd.port(), "port: " + upgraded.port())
+                                .replace(
+                                        e.sshd.clientKey().toString(),
+                                        upgraded.clientKey().toString())
+                                .replace(
+                                        e.sshd.knownHosts().toString(),
+                                        upgraded.knownHosts().toString()));
 
                 EndToEnd.Run run = e.agent("agent", "once", "--snapshot");
 
                 assertEquals(1, run.exit(), run::toString);
-                assertContains(run.stdout(), "job " + JOB + ": failed: ssh: the forced command on root@127.0.0.1:"
-                        + upgraded.port() + " failed to start (exit 127: command not found): ", run);
-                assertContains(run.stdout(), moved + ": No such file or directory; the command= of this key in the"
-                        + " box's authorized_keys points at a zreplj that is not there", run);
+                assertContains(
+                        run.stdout(),
+                        "job " + JOB + ": failed: ssh: the forced command on root@127.0.0.1:" + upgraded.port()
+                                + " failed to start (exit 127: command not found): ",
+                        run);
+                assertContains(
+                        run.stdout(),
+                        moved + ": No such file or directory; the command= of this key in the"
+                                + " box's authorized_keys points at a zreplj that is not there",
+                        run);
                 assertFalse(run.stdout().contains("before the handshake"), run::toString);
                 assertEquals("", e.snapshotsWithGuids(e.dst), "nothing reached the box");
                 assertEquals(1, e.pools.snapshotNames(home).size(), "the snapshot was still taken");
@@ -70,8 +83,13 @@ class HonestEdgesIT {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
                 Optional<ProcessHandle> server;
                 while ((server = ProcessHandle.allProcesses()
-                        .filter(p -> p.info().commandLine().map(c -> EndToEnd.isReceive(c, target)).orElse(false))
-                        .findFirst().flatMap(ProcessHandle::parent)).isEmpty()) {
+                                .filter(p -> p.info()
+                                        .commandLine()
+                                        .map(c -> EndToEnd.isReceive(c, target))
+                                        .orElse(false))
+                                .findFirst()
+                                .flatMap(ProcessHandle::parent))
+                        .isEmpty()) {
                     assertTrue(first.isAlive(), () -> "the first pass ended before its receive: " + e.killedAgentLog());
                     assertTrue(System.nanoTime() < deadline, "no zfs recv into " + target + " within 120 s");
                     Thread.sleep(5);
@@ -87,10 +105,16 @@ class HonestEdgesIT {
 
                 assertEquals(1, second.exit(), second::toString);
                 assertEquals("", second.stdout(), second::toString);
-                assertTrue(second.stderr().startsWith("zreplj: job " + JOB + ": another pass is running (pid "
-                        + first.pid() + ", "), second::toString);
-                assertTrue(second.stderr().endsWith("; it holds " + lock + ". Wait for it to finish, or stop that"
-                        + " process\n"), second::toString);
+                assertTrue(
+                        second.stderr()
+                                .startsWith(
+                                        "zreplj: job " + JOB + ": another pass is running (pid " + first.pid() + ", "),
+                        second::toString);
+                assertTrue(
+                        second.stderr()
+                                .endsWith(
+                                        "; it holds " + lock + ". Wait for it to finish, or stop that" + " process\n"),
+                        second::toString);
                 assertEquals(1, second.stderr().lines().count(), second::toString);
                 assertTrue(seconds < 30, "refused after " + seconds + " s: a JVM start, no waiting");
                 assertTrue(first.isAlive(), "the first pass is still running");
@@ -103,7 +127,9 @@ class HonestEdgesIT {
             assertEquals(0, first.exitValue(), e::killedAgentLog);
             String source = e.snapshotsWithGuids(home);
             assertEquals(1, source.lines().count(), source);
-            assertEquals(PushSuite.expectedOnBox(e, source), e.snapshotsWithGuids(e.jail.child(e.src.value())),
+            assertEquals(
+                    PushSuite.expectedOnBox(e, source),
+                    e.snapshotsWithGuids(e.jail.child(e.src.value())),
                     "the box has the snapshot with the sender's guid");
 
             EndToEnd.Run third = e.agent("agent", "once");
@@ -117,34 +143,43 @@ class HonestEdgesIT {
             DatasetName home = e.pools.createFilesystem(e.src.child("home"));
             EndToEnd.Run never = e.agent("status");
             assertEquals(2, never.exit(), never::toString);
-            assertTrue(never.stdout().startsWith("ZREPLJ CRITICAL: job " + JOB + ": never run: no backup exists |"),
+            assertTrue(
+                    never.stdout().startsWith("ZREPLJ CRITICAL: job " + JOB + ": never run: no backup exists |"),
                     never::toString);
 
             EndToEnd.Run pass = e.agent("agent", "once", "--snapshot");
             assertEquals(0, pass.exit(), pass::toString);
             EndToEnd.Run fresh = e.agent("status");
             assertEquals(0, fresh.exit(), fresh::toString);
-            assertTrue(fresh.stdout().startsWith("ZREPLJ OK: 1 job, 1 filesystem backed up within 1d1h | '"
-                    + JOB + ":" + home + "'="), fresh::toString);
+            assertTrue(
+                    fresh.stdout()
+                            .startsWith("ZREPLJ OK: 1 job, 1 filesystem backed up within 1d1h | '" + JOB + ":" + home
+                                    + "'="),
+                    fresh::toString);
 
             Thread.sleep(2100);
             EndToEnd.Run warn = e.agent("status", "--warn", "2s", "--crit", "1h");
             assertEquals(1, warn.exit(), warn::toString);
-            assertTrue(warn.stdout().startsWith("ZREPLJ WARNING: job " + JOB + " " + home + ": last success "),
+            assertTrue(
+                    warn.stdout().startsWith("ZREPLJ WARNING: job " + JOB + " " + home + ": last success "),
                     warn::toString);
             EndToEnd.Run crit = e.agent("status", "--warn", "1s", "--crit", "2s");
             assertEquals(2, crit.exit(), crit::toString);
-            assertTrue(crit.stdout().startsWith("ZREPLJ CRITICAL: job " + JOB + " " + home + ": last success "),
+            assertTrue(
+                    crit.stdout().startsWith("ZREPLJ CRITICAL: job " + JOB + " " + home + ": last success "),
                     crit::toString);
 
             // The box, by its own clock: the laptop is fresh, "other" never connected.
             EndToEnd.Run box = e.zreplj(java.util.List.of("--config", e.sinkConfig.toString(), "status"), null);
             assertEquals(2, box.exit(), box::toString);
-            assertTrue(box.stdout().startsWith("ZREPLJ CRITICAL: client other: nothing received yet: no backup exists |"),
+            assertTrue(
+                    box.stdout().startsWith("ZREPLJ CRITICAL: client other: nothing received yet: no backup exists |"),
                     box::toString);
             assertContains(box.stdout(), "sink job backups, client laptop: OK, ", box);
-            EndToEnd.Run boxStale = e.zreplj(java.util.List.of("--config", e.sinkConfig.toString(), "status",
-                    "--json", "--warn", "1s", "--crit", "1h"), null);
+            EndToEnd.Run boxStale = e.zreplj(
+                    java.util.List.of(
+                            "--config", e.sinkConfig.toString(), "status", "--json", "--warn", "1s", "--crit", "1h"),
+                    null);
             assertEquals(2, boxStale.exit(), boxStale::toString);
             assertContains(boxStale.stdout(), "\"status\" : \"WARNING\"", boxStale);
 
@@ -152,19 +187,26 @@ class HonestEdgesIT {
             try (ServerSocket s = new ServerSocket(0)) {
                 closed = s.getLocalPort();
             }
-            Files.writeString(e.agentConfig, Files.readString(e.agentConfig)
-                    .replace("port: " + e.sshd.port(), "port: " + closed));
+            Files.writeString(
+                    e.agentConfig,
+                    Files.readString(e.agentConfig).replace("port: " + e.sshd.port(), "port: " + closed));
             EndToEnd.Run cut = e.agent("agent", "once", "--snapshot");
             assertEquals(1, cut.exit(), cut::toString);
             EndToEnd.Run failing = e.agent("status");
             assertEquals(1, failing.exit(), failing::toString);
-            assertTrue(failing.stdout().startsWith("ZREPLJ WARNING: job " + JOB + ": last pass failed: connect: no session with the backup box: ssh: cannot connect"
-                    + " to root@127.0.0.1:" + closed + ": connection refused"), failing::toString);
+            assertTrue(
+                    failing.stdout()
+                            .startsWith("ZREPLJ WARNING: job " + JOB
+                                    + ": last pass failed: connect: no session with the backup box: ssh: cannot connect"
+                                    + " to root@127.0.0.1:" + closed + ": connection refused"),
+                    failing::toString);
         }
     }
 
     private static void signal(String name, long pid) throws IOException, InterruptedException {
-        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid)).inheritIO().start();
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid))
+                .inheritIO()
+                .start();
         assertEquals(0, kill.waitFor(), "kill -" + name + " " + pid);
     }
 }

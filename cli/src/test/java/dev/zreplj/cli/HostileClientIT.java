@@ -59,7 +59,8 @@ class HostileClientIT {
 
     private static byte[] send(EndToEnd e, String snapshot) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(e.pools.zfsBinary().toString(), "send", snapshot)
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
         byte[] out = p.getInputStream().readAllBytes();
         assertEquals(0, p.waitFor());
         return out;
@@ -104,21 +105,30 @@ class HostileClientIT {
             assertEquals(1, stalled.exitValue(), stderrOf(tmp, 1));
             assertTrue(seconds >= 2.5, "closed after " + seconds + " s");
             assertNull(r.next(), "no reply: the channel just ends");
-            assertTrue(stderrOf(tmp, 1).contains("zreplj stdinserver: client 'laptop': the client sent nothing for 3s"
-                    + " while the box waited for the rest of its RECV request; closing the channel"), stderrOf(tmp, 1));
+            assertTrue(
+                    stderrOf(tmp, 1)
+                            .contains("zreplj stdinserver: client 'laptop': the client sent nothing for 3s"
+                                    + " while the box waited for the rest of its RECV request; closing the channel"),
+                    stderrOf(tmp, 1));
             assertFalse(e.receiving(target), "zfs recv was stopped");
             String log = boxLog(e);
-            assertTrue(log.lines().anyMatch(l -> l.contains(" WARN client 'laptop' [pid ")
-                    && l.endsWith("the client sent nothing for 3s while the box waited for the rest of its RECV"
-                    + " request; closing the channel")), log);
+            assertTrue(
+                    log.lines()
+                            .anyMatch(l -> l.contains(" WARN client 'laptop' [pid ")
+                                    && l.endsWith(
+                                            "the client sent nothing for 3s while the box waited for the rest of its RECV"
+                                                    + " request; closing the channel")),
+                    log);
             stalled.getOutputStream().close();
 
             Process retry = ssh(e);
             try (SinkClient client = new SinkClient(retry.getInputStream(), retry.getOutputStream())) {
                 client.handshake();
-                assertEquals(new ReceiveResult(full.length, guid), client.receive(
-                        new ReceiveCommand(a.value(), "zrepl_1", guid, null, false, false),
-                        new ByteArrayInputStream(full)));
+                assertEquals(
+                        new ReceiveResult(full.length, guid),
+                        client.receive(
+                                new ReceiveCommand(a.value(), "zrepl_1", guid, null, false, false),
+                                new ByteArrayInputStream(full)));
             }
             assertTrue(retry.waitFor(60, TimeUnit.SECONDS));
             assertEquals(0, retry.exitValue(), stderrOf(tmp, 2));
@@ -151,8 +161,10 @@ class HostileClientIT {
             assertEquals(FrameType.ERROR, r.next());
             ErrorReply busy = r.json(ErrorReply.class);
             assertEquals("busy", busy.code());
-            assertEquals("client 'laptop' already has its maximum of 2 channels open on the box"
-                    + " (serve.zreplj.max_channels of sink job 'backups'); close some or raise the cap", busy.message());
+            assertEquals(
+                    "client 'laptop' already has its maximum of 2 channels open on the box"
+                            + " (serve.zreplj.max_channels of sink job 'backups'); close some or raise the cap",
+                    busy.message());
             assertTrue(third.waitFor(60, TimeUnit.SECONDS));
             assertEquals(1, third.exitValue());
 

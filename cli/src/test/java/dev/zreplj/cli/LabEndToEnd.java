@@ -25,6 +25,7 @@ final class LabEndToEnd implements PushSetup {
      * runs this short (a JVM start 9.4 -> 6.7 s). Does not change what zreplj does.
      */
     static final String JAVA_OPTS = "ZREPLJ_JAVA_OPTS=-XX:TieredStopAtLevel=1";
+
     static final String LAB_DIAL_TIMEOUT = "60s";
 
     final OpenZfsLab lab;
@@ -59,8 +60,11 @@ final class LabEndToEnd implements PushSetup {
             jail = sinkRoot.child(EndToEnd.CLIENT);
             sinkConfig = dir + "/sink.yml";
             lab.write(sinkConfig, EndToEnd.sinkYaml(dir + "/box-state", sinkRoot, ""));
-            started = LabSshd.start(lab, dir + "/sshd", launcher + " --config " + sinkConfig + " stdinserver "
-                    + EndToEnd.CLIENT, List.of(JAVA_OPTS));
+            started = LabSshd.start(
+                    lab,
+                    dir + "/sshd",
+                    launcher + " --config " + sinkConfig + " stdinserver " + EndToEnd.CLIENT,
+                    List.of(JAVA_OPTS));
             sshd = started;
             agentConfig = dir + "/agent.yml";
             writeAgentConfig(filesystemsYaml, jobTail);
@@ -78,8 +82,8 @@ final class LabEndToEnd implements PushSetup {
     void writeAgentConfig(String filesystemsYaml, String jobTail) {
         // Under TCG on a loaded host the guest's sshd has taken more than the default 10 s to finish a
         // handshake (seen at load 10 on 2 cores); the agent would then report the box unreachable.
-        String yaml = EndToEnd.agentYaml(dir + "/laptop-state", sshd.port(), sshd.clientKey(), sshd.knownHosts(),
-                filesystemsYaml, src, jobTail);
+        String yaml = EndToEnd.agentYaml(
+                dir + "/laptop-state", sshd.port(), sshd.clientKey(), sshd.knownHosts(), filesystemsYaml, src, jobTail);
         String port = "\n      port: " + sshd.port() + "\n";
         if (!yaml.contains(port)) {
             throw new IllegalStateException("the agent config has no '" + port.strip() + "' line:\n" + yaml);
@@ -162,7 +166,9 @@ final class LabEndToEnd implements PushSetup {
     public EndToEnd.Run zreplj(List<String> args, byte[] stdin) {
         List<String> words = new ArrayList<>(List.of(launcher));
         words.addAll(args);
-        OpenZfsLab.Result r = lab.sh("cd " + quote(dir) + " && export " + JAVA_OPTS + " && " + command(words), stdin,
+        OpenZfsLab.Result r = lab.sh(
+                "cd " + quote(dir) + " && export " + JAVA_OPTS + " && " + command(words),
+                stdin,
                 OpenZfsLab.DEFAULT_TIMEOUT);
         return new EndToEnd.Run(r.exit(), r.stdout(), r.stderr());
     }
@@ -191,28 +197,31 @@ final class LabEndToEnd implements PushSetup {
     public void killAgentWhileReceiving(String target, String... args) {
         List<String> agentWords = new ArrayList<>(List.of(launcher, "--config", agentConfig, "--summary"));
         agentWords.addAll(List.of(args));
-        lab.write(dir + "/kill-agent.sh", String.join("\n",
-                "export " + JAVA_OPTS,
-                "receiving() {",
-                "  ps -eo args= | { while IFS= read -r l; do",
-                "    case $l in *' recv '*|*' receive '*) case $l in *\"$1\"*) exit 0 ;; esac ;; esac",
-                "  done; exit 1; }",
-                "}",
-                command(agentWords) + " > killed-agent.log 2>&1 &",
-                "pid=$!",
-                "end=$(($(date +%s) + 300))",
-                "until receiving \"$1\"; do",
-                "  kill -0 $pid 2>/dev/null || { echo 'agent ended before the stream started:'; cat killed-agent.log; exit 3; } >&2",
-                "  [ $(date +%s) -lt $end ] || { echo \"no zfs recv into $1 within 300 s\" >&2; kill -KILL $pid; exit 4; }",
-                "  sleep 0.05",
-                "done",
-                "sleep 0.15",
-                "kill -KILL $pid",
-                "wait $pid 2>/dev/null",
-                "exit 0",
-                ""));
-        OpenZfsLab.Result r = lab.sh("cd " + quote(dir) + " && sh kill-agent.sh " + quote(target), null,
-                OpenZfsLab.DEFAULT_TIMEOUT);
+        lab.write(
+                dir + "/kill-agent.sh",
+                String.join(
+                        "\n",
+                        "export " + JAVA_OPTS,
+                        "receiving() {",
+                        "  ps -eo args= | { while IFS= read -r l; do",
+                        "    case $l in *' recv '*|*' receive '*) case $l in *\"$1\"*) exit 0 ;; esac ;; esac",
+                        "  done; exit 1; }",
+                        "}",
+                        command(agentWords) + " > killed-agent.log 2>&1 &",
+                        "pid=$!",
+                        "end=$(($(date +%s) + 300))",
+                        "until receiving \"$1\"; do",
+                        "  kill -0 $pid 2>/dev/null || { echo 'agent ended before the stream started:'; cat killed-agent.log; exit 3; } >&2",
+                        "  [ $(date +%s) -lt $end ] || { echo \"no zfs recv into $1 within 300 s\" >&2; kill -KILL $pid; exit 4; }",
+                        "  sleep 0.05",
+                        "done",
+                        "sleep 0.15",
+                        "kill -KILL $pid",
+                        "wait $pid 2>/dev/null",
+                        "exit 0",
+                        ""));
+        OpenZfsLab.Result r =
+                lab.sh("cd " + quote(dir) + " && sh kill-agent.sh " + quote(target), null, OpenZfsLab.DEFAULT_TIMEOUT);
         if (r.exit() != 0) {
             throw new AssertionError(r.stderr().strip());
         }
@@ -226,38 +235,43 @@ final class LabEndToEnd implements PushSetup {
     public Stalled stallReceiver(String target, int limitSeconds, String... args) {
         List<String> agentWords = new ArrayList<>(List.of(launcher, "--config", agentConfig, "--summary"));
         agentWords.addAll(List.of(args));
-        lab.write(dir + "/stall.sh", String.join("\n",
-                "export " + JAVA_OPTS,
-                "server() {",
-                "  ps -eo ppid=,args= | { while read -r ppid l; do",
-                "    case $l in *' recv '*|*' receive '*) case $l in *\"$1\"*) echo $ppid; exit 0 ;; esac ;; esac",
-                "  done; }",
-                "}",
-                command(agentWords) + " > stalled-agent.log 2>&1 &",
-                "pid=$!",
-                "end=$(($(date +%s) + 300))",
-                "until parent=$(server \"$1\") && [ -n \"$parent\" ]; do",
-                "  kill -0 $pid 2>/dev/null || { echo 'agent ended before the stream started:'; cat stalled-agent.log; exit 3; } >&2",
-                "  [ $(date +%s) -lt $end ] || { echo \"no zfs recv into $1 within 300 s\" >&2; kill -KILL $pid; exit 4; }",
-                "  sleep 0.05",
-                "done",
-                "echo $parent > stopped.pid",
-                "kill -STOP $parent",
-                "t0=$(date +%s.%N)",
-                "end=$(($(date +%s) + $2))",
-                "while kill -0 $pid 2>/dev/null; do",
-                "  [ $(date +%s) -lt $end ] || { echo \"the agent still runs $2 s after its stdinserver was stopped:\";"
-                        + " cat stalled-agent.log; kill -KILL $pid; exit 5; } >&2",
-                "  sleep 0.05",
-                "done",
-                "t1=$(date +%s.%N)",
-                "wait $pid",
-                "rc=$?",
-                "echo \"$rc $(echo \"$t0 $t1\" | awk '{printf \"%.2f\", $2 - $1}') $parent\"",
-                "cat stalled-agent.log",
-                ""));
+        lab.write(
+                dir + "/stall.sh",
+                String.join(
+                        "\n",
+                        "export " + JAVA_OPTS,
+                        "server() {",
+                        "  ps -eo ppid=,args= | { while read -r ppid l; do",
+                        "    case $l in *' recv '*|*' receive '*) case $l in *\"$1\"*) echo $ppid; exit 0 ;; esac ;; esac",
+                        "  done; }",
+                        "}",
+                        command(agentWords) + " > stalled-agent.log 2>&1 &",
+                        "pid=$!",
+                        "end=$(($(date +%s) + 300))",
+                        "until parent=$(server \"$1\") && [ -n \"$parent\" ]; do",
+                        "  kill -0 $pid 2>/dev/null || { echo 'agent ended before the stream started:'; cat stalled-agent.log; exit 3; } >&2",
+                        "  [ $(date +%s) -lt $end ] || { echo \"no zfs recv into $1 within 300 s\" >&2; kill -KILL $pid; exit 4; }",
+                        "  sleep 0.05",
+                        "done",
+                        "echo $parent > stopped.pid",
+                        "kill -STOP $parent",
+                        "t0=$(date +%s.%N)",
+                        "end=$(($(date +%s) + $2))",
+                        "while kill -0 $pid 2>/dev/null; do",
+                        "  [ $(date +%s) -lt $end ] || { echo \"the agent still runs $2 s after its stdinserver was stopped:\";"
+                                + " cat stalled-agent.log; kill -KILL $pid; exit 5; } >&2",
+                        "  sleep 0.05",
+                        "done",
+                        "t1=$(date +%s.%N)",
+                        "wait $pid",
+                        "rc=$?",
+                        "echo \"$rc $(echo \"$t0 $t1\" | awk '{printf \"%.2f\", $2 - $1}') $parent\"",
+                        "cat stalled-agent.log",
+                        ""));
         // The script's own bounds: 300 s for the receive to start, then limitSeconds for the agent to exit.
-        OpenZfsLab.Result r = lab.sh("cd " + quote(dir) + " && sh stall.sh " + quote(target) + " " + limitSeconds, null,
+        OpenZfsLab.Result r = lab.sh(
+                "cd " + quote(dir) + " && sh stall.sh " + quote(target) + " " + limitSeconds,
+                null,
                 Duration.ofSeconds(300 + limitSeconds + 60));
         stopped = readStopped();
         if (r.exit() != 0) {
@@ -269,7 +283,8 @@ final class LabEndToEnd implements PushSetup {
     }
 
     private long readStopped() {
-        String pid = lab.check("cat " + quote(dir + "/stopped.pid") + " 2>/dev/null || true").strip();
+        String pid = lab.check("cat " + quote(dir + "/stopped.pid") + " 2>/dev/null || true")
+                .strip();
         return pid.isEmpty() ? 0 : Long.parseLong(pid);
     }
 
@@ -291,34 +306,39 @@ final class LabEndToEnd implements PushSetup {
     long killAgentWhenReceived(String target, long bytes, String... args) {
         List<String> agentWords = new ArrayList<>(List.of(launcher, "--config", agentConfig, "--summary"));
         agentWords.addAll(List.of(args));
-        lab.write(dir + "/kill-at.sh", String.join("\n",
-                "export " + JAVA_OPTS,
-                "recv_pid() {",
-                "  ps -eo pid=,args= | while read -r p l; do",
-                "    case \" $l \" in *' recv '*|*' receive '*) case $l in *\"$1\"*) echo $p; break ;; esac ;; esac",
-                "  done",
-                "}",
-                command(agentWords) + " > killed-agent.log 2>&1 &",
-                "pid=$!",
-                "end=$(($(date +%s) + 600))",
-                "read_bytes=0",
-                "while :; do",
-                "  kill -0 $pid 2>/dev/null || { echo 'agent ended before the receive read enough:'; cat killed-agent.log; exit 3; } >&2",
-                "  [ $(date +%s) -lt $end ] || { echo \"zfs recv into $1 did not read $2 bytes within 600 s\" >&2; kill -KILL $pid; exit 4; }",
-                "  r=$(recv_pid \"$1\")",
-                "  if [ -n \"$r\" ]; then",
-                "    read_bytes=$(awk '/^rchar:/ {print $2}' /proc/$r/io 2>/dev/null || echo 0)",
-                "    [ \"${read_bytes:-0}\" -ge \"$2\" ] && break",
-                "  fi",
-                "  sleep 0.05",
-                "done",
-                "kill -KILL $pid",
-                "wait $pid 2>/dev/null",
-                "while [ -n \"$(recv_pid \"$1\")\" ] && [ $(date +%s) -lt $end ]; do sleep 0.2; done",
-                "[ -z \"$(recv_pid \"$1\")\" ] || { echo \"zfs recv into $1 still running after the agent died\" >&2; exit 5; }",
-                "echo $read_bytes",
-                ""));
-        OpenZfsLab.Result r = lab.sh("cd " + quote(dir) + " && sh kill-at.sh " + quote(target) + " " + bytes, null,
+        lab.write(
+                dir + "/kill-at.sh",
+                String.join(
+                        "\n",
+                        "export " + JAVA_OPTS,
+                        "recv_pid() {",
+                        "  ps -eo pid=,args= | while read -r p l; do",
+                        "    case \" $l \" in *' recv '*|*' receive '*) case $l in *\"$1\"*) echo $p; break ;; esac ;; esac",
+                        "  done",
+                        "}",
+                        command(agentWords) + " > killed-agent.log 2>&1 &",
+                        "pid=$!",
+                        "end=$(($(date +%s) + 600))",
+                        "read_bytes=0",
+                        "while :; do",
+                        "  kill -0 $pid 2>/dev/null || { echo 'agent ended before the receive read enough:'; cat killed-agent.log; exit 3; } >&2",
+                        "  [ $(date +%s) -lt $end ] || { echo \"zfs recv into $1 did not read $2 bytes within 600 s\" >&2; kill -KILL $pid; exit 4; }",
+                        "  r=$(recv_pid \"$1\")",
+                        "  if [ -n \"$r\" ]; then",
+                        "    read_bytes=$(awk '/^rchar:/ {print $2}' /proc/$r/io 2>/dev/null || echo 0)",
+                        "    [ \"${read_bytes:-0}\" -ge \"$2\" ] && break",
+                        "  fi",
+                        "  sleep 0.05",
+                        "done",
+                        "kill -KILL $pid",
+                        "wait $pid 2>/dev/null",
+                        "while [ -n \"$(recv_pid \"$1\")\" ] && [ $(date +%s) -lt $end ]; do sleep 0.2; done",
+                        "[ -z \"$(recv_pid \"$1\")\" ] || { echo \"zfs recv into $1 still running after the agent died\" >&2; exit 5; }",
+                        "echo $read_bytes",
+                        ""));
+        OpenZfsLab.Result r = lab.sh(
+                "cd " + quote(dir) + " && sh kill-at.sh " + quote(target) + " " + bytes,
+                null,
                 OpenZfsLab.DEFAULT_TIMEOUT);
         if (r.exit() != 0) {
             throw new AssertionError(r.stderr().strip());

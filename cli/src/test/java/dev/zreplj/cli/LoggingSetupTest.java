@@ -27,8 +27,11 @@ class LoggingSetupTest {
         ConsoleAppender<?> stderr = assertInstanceOf(ConsoleAppender.class, root.getAppender("STDERR"));
         assertEquals("System.err", stderr.getTarget());
         assertEquals("%d{HH:mm:ss.SSS} %-5level %msg%n", ((PatternLayoutEncoder) stderr.getEncoder()).getPattern());
-        assertEquals(1, java.util.stream.StreamSupport.stream(
-                java.util.Spliterators.spliteratorUnknownSize(root.iteratorForAppenders(), 0), false).count());
+        assertEquals(
+                1,
+                java.util.stream.StreamSupport.stream(
+                                java.util.Spliterators.spliteratorUnknownSize(root.iteratorForAppenders(), 0), false)
+                        .count());
         assertEquals(Level.ERROR, context.getLogger("org.apache.sshd").getLevel());
     }
 }

@@ -48,12 +48,12 @@ class MainDispatchTest {
     void aRunThatNamesItsCommandStillPrintsUsageErrorsAndHelpAsTheWholeTreeDoes() {
         CliRun missing = CliRun.of("stdinserver");
         assertEquals(2, missing.exitCode());
-        assertEquals("zreplj: Missing required parameter: 'CLIENT_ID' (see 'zreplj stdinserver --help')\n",
-                missing.err());
+        assertEquals(
+                "zreplj: Missing required parameter: 'CLIENT_ID' (see 'zreplj stdinserver --help')\n", missing.err());
         CliRun conflict = CliRun.of("-q", "-v", "agent", "once");
         assertEquals(2, conflict.exitCode());
-        assertEquals("zreplj: --quiet cannot be combined with --verbose (see 'zreplj agent once --help')\n",
-                conflict.err());
+        assertEquals(
+                "zreplj: --quiet cannot be combined with --verbose (see 'zreplj agent once --help')\n", conflict.err());
         CliRun inherited = CliRun.of("--config", "/nonexistent/zreplj.yml", "configcheck", "-q");
         assertEquals(2, inherited.exitCode());
         CliRun unknown = CliRun.of("bogus");

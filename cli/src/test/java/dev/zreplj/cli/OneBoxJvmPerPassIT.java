@@ -25,7 +25,8 @@ class OneBoxJvmPerPassIT {
     Path tmp;
 
     /** Keeps one snapshot on the box, so the second pass must destroy there: DESTROY shares the channel too. */
-    private static final String KEEP_ONE_ON_THE_BOX = String.join("\n",
+    private static final String KEEP_ONE_ON_THE_BOX = String.join(
+            "\n",
             "    pruning:",
             "      keep_sender:",
             "        - type: not_replicated",
@@ -40,8 +41,11 @@ class OneBoxJvmPerPassIT {
     void aPassStartsOneStdinserverUnlessConcurrencyAsksForMore() throws Exception {
         Path starts = tmp.resolve("stdinserver-starts");
         Path counting = TestSshd.script(tmp.resolve("count-starts"), "echo $$ >> " + starts + "\nexec \"$@\"");
-        try (EndToEnd e = new EndToEnd(Files.createDirectories(tmp.resolve("e2e")), PushSuite.HOME_FILTER,
-                KEEP_ONE_ON_THE_BOX, "",
+        try (EndToEnd e = new EndToEnd(
+                Files.createDirectories(tmp.resolve("e2e")),
+                PushSuite.HOME_FILTER,
+                KEEP_ONE_ON_THE_BOX,
+                "",
                 counting + " ")) {
             DatasetName home = e.createFilesystem(e.src().child("home"));
             DatasetName docs = e.createFilesystem(home.child("docs"));
@@ -62,8 +66,10 @@ class OneBoxJvmPerPassIT {
                 assertEquals(2, sent.size(), sent::toString);
                 DatasetName onBox = e.jail().child(fs.value());
                 assertEquals(List.of(sent.get(1)), e.snapshotNames(onBox), onBox + " keeps only the newest (last_n 1)");
-                assertEquals(e.get(fs.value() + "@" + sent.get(1), "guid"),
-                        e.get(onBox.value() + "@" + sent.get(1), "guid"), fs + ": same guid on the box");
+                assertEquals(
+                        e.get(fs.value() + "@" + sent.get(1), "guid"),
+                        e.get(onBox.value() + "@" + sent.get(1), "guid"),
+                        fs + ": same guid on the box");
             }
 
             EndToEnd.Run idle = e.agent("agent", "once");
@@ -74,12 +80,16 @@ class OneBoxJvmPerPassIT {
             EndToEnd.Run parallel = e.agent("agent", "once", "--snapshot");
             assertEquals(0, parallel.exit(), parallel::toString);
             assertEquals(5, startsOf(starts), () -> "steps: 2 with 3 filesystems to send: " + parallel);
-            assertTrue(e.snapshotNames(e.jail().child(photos.value())).contains(e.snapshotNames(photos).get(2)),
+            assertTrue(
+                    e.snapshotNames(e.jail().child(photos.value()))
+                            .contains(e.snapshotNames(photos).get(2)),
                     parallel::toString);
         }
     }
 
     private static long startsOf(Path starts) throws IOException {
-        return Files.exists(starts) ? Files.readAllLines(starts).stream().filter(l -> !l.isBlank()).count() : 0;
+        return Files.exists(starts)
+                ? Files.readAllLines(starts).stream().filter(l -> !l.isBlank()).count()
+                : 0;
     }
 }

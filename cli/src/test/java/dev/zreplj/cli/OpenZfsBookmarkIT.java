@@ -23,17 +23,16 @@ import org.junit.jupiter.api.Test;
 @Tag("openzfs")
 class OpenZfsBookmarkIT {
     private static final String JOB = "laptop_to_box";
-    private static final String KEEP_RECEIVER = String.join("\n",
-            "      keep_receiver:",
-            "        - type: last_n",
-            "          count: 100",
-            "");
+    private static final String KEEP_RECEIVER =
+            String.join("\n", "      keep_receiver:", "        - type: last_n", "          count: 100", "");
     private static final Pattern REPLICATED = Pattern.compile(": replicated (\\d+) steps?, ([0-9.]+) (B|KiB|MiB|GiB)");
 
     @Test
     void senderPrunesTheReplicatedSnapshotAndTheNextStepGoesFromTheCursorBookmark() {
         String filter = "\"SRC/home\": true";
-        try (LabEndToEnd e = new LabEndToEnd(OpenZfsLab.connect(), filter,
+        try (LabEndToEnd e = new LabEndToEnd(
+                OpenZfsLab.connect(),
+                filter,
                 "    pruning:\n      keep_sender:\n        - type: regex\n          regex: \"^keep-none$\"\n"
                         + KEEP_RECEIVER)) {
             LabPools pools = e.pools;
@@ -48,15 +47,21 @@ class OpenZfsBookmarkIT {
             assertEquals(1, boxSnapshots.size(), boxSnapshots::toString);
             String a = boxSnapshots.get(0);
             long guidA = pools.guid(onBox + "@" + a);
-            assertEquals(List.of(), pools.snapshotNames(home), "a keep_sender rule matching nothing destroyed @" + a + " on the sender");
+            assertEquals(
+                    List.of(),
+                    pools.snapshotNames(home),
+                    "a keep_sender rule matching nothing destroyed @" + a + " on the sender");
             String cursorA = ReplicationCursor.bookmarkName(guidA, JOB);
-            assertEquals(home + "#" + cursorA + "\t" + Long.toUnsignedString(guidA) + "\n", bookmarks(pools, home),
+            assertEquals(
+                    home + "#" + cursorA + "\t" + Long.toUnsignedString(guidA) + "\n",
+                    bookmarks(pools, home),
                     "the cursor bookmark stays, with the guid the box has");
 
             pools.writeRandomFile(home, "small.bin", 64 << 10);
             // From now on the sender keeps its newest snapshot, so its holds can be checked as well.
-            e.writeAgentConfig(filter, "    pruning:\n      keep_sender:\n        - type: last_n\n          count: 1\n"
-                    + KEEP_RECEIVER);
+            e.writeAgentConfig(
+                    filter,
+                    "    pruning:\n      keep_sender:\n        - type: last_n\n          count: 1\n" + KEEP_RECEIVER);
             EndToEnd.Run second = e.agent("agent", "once", "--snapshot");
             assertEquals(0, second.exit(), second::toString);
             long increment = replicatedBytes(second, home, 1);
@@ -64,20 +69,25 @@ class OpenZfsBookmarkIT {
             assertEquals(1, senderSnapshots.size(), senderSnapshots::toString);
             String b = senderSnapshots.get(0);
             assertContains(second.stderr(), home + ": sending #" + cursorA + " -> @" + b, second);
-            assertTrue(increment < 1 << 20 && full >= 16 << 20, "the step from the bookmark sent " + increment
-                    + " bytes, the full send " + full);
+            assertTrue(
+                    increment < 1 << 20 && full >= 16 << 20,
+                    "the step from the bookmark sent " + increment + " bytes, the full send " + full);
             System.out.printf(Locale.ROOT, "bookmark step: %d bytes; full send: %d bytes%n", increment, full);
 
             long guidB = pools.guid(home + "@" + b);
             assertEquals(List.of(a, b), pools.snapshotNames(DatasetName.of(onBox)));
             assertEquals(guidB, pools.guid(onBox + "@" + b), "the box has @" + b + " with the sender's guid");
             assertEquals(guidA, pools.guid(onBox + "@" + a));
-            assertEquals(home + "#" + ReplicationCursor.bookmarkName(guidB, JOB) + "\t" + Long.toUnsignedString(guidB)
-                    + "\n", bookmarks(pools, home), "exactly the new cursor: the old one is gone");
+            assertEquals(
+                    home + "#" + ReplicationCursor.bookmarkName(guidB, JOB) + "\t" + Long.toUnsignedString(guidB)
+                            + "\n",
+                    bookmarks(pools, home),
+                    "exactly the new cursor: the old one is gone");
             assertEquals("", pools.zfs("holds", "-H", home + "@" + b), "the sender holds nothing with bookmarks");
             String holds = pools.zfs("holds", "-H", onBox + "@" + a, onBox + "@" + b);
             assertEquals(1, holds.lines().count(), holds);
-            assertTrue(holds.startsWith(onBox + "@" + b + "\tzrepl_last_received_J_" + JOB + "\t"),
+            assertTrue(
+                    holds.startsWith(onBox + "@" + b + "\tzrepl_last_received_J_" + JOB + "\t"),
                     "the box's last-received hold moved to the newest snapshot: " + holds);
 
             // zfs sends no -I from a bookmark: with @b gone on the sender, its cursor bookmark is the base of
@@ -88,8 +98,9 @@ class OpenZfsBookmarkIT {
                 pools.writeRandomFile(home, s + ".bin", 32 << 10);
                 pools.zfs("snapshot", home + "@" + s);
             }
-            e.writeAgentConfig(filter, "    pruning:\n      keep_sender:\n        - type: last_n\n          count: 3\n"
-                    + KEEP_RECEIVER);
+            e.writeAgentConfig(
+                    filter,
+                    "    pruning:\n      keep_sender:\n        - type: last_n\n          count: 3\n" + KEEP_RECEIVER);
             EndToEnd.Run third = e.agent("agent", "once", "--snapshot");
             assertEquals(0, third.exit(), third::toString);
             List<String> kept = pools.snapshotNames(home);
@@ -97,15 +108,19 @@ class OpenZfsBookmarkIT {
             assertEquals(List.of("s2", "s3", newest), kept, "last_n 3 on the sender");
             String cursorB = ReplicationCursor.bookmarkName(guidB, JOB);
             assertContains(third.stderr(), home + ": sending #" + cursorB + " -> @s1", third);
-            assertContains(third.stderr(), home + ": sending @s1 => @" + newest + " (3 snapshots in one stream)", third);
+            assertContains(
+                    third.stderr(), home + ": sending @s1 => @" + newest + " (3 snapshots in one stream)", third);
             replicatedBytes(third, home, 4);
             for (String s : List.of("s2", "s3", newest)) {
-                assertEquals(pools.guid(home + "@" + s), pools.guid(onBox + "@" + s), "@" + s + " with the sender's guid");
+                assertEquals(
+                        pools.guid(home + "@" + s), pools.guid(onBox + "@" + s), "@" + s + " with the sender's guid");
             }
             assertEquals(List.of(a, b, "s1", "s2", "s3", newest), pools.snapshotNames(DatasetName.of(onBox)));
             long guidNewest = pools.guid(home + "@" + newest);
-            assertEquals(home + "#" + ReplicationCursor.bookmarkName(guidNewest, JOB) + "\t"
-                    + Long.toUnsignedString(guidNewest) + "\n", bookmarks(pools, home),
+            assertEquals(
+                    home + "#" + ReplicationCursor.bookmarkName(guidNewest, JOB) + "\t"
+                            + Long.toUnsignedString(guidNewest) + "\n",
+                    bookmarks(pools, home),
                     "the cursor moved to the newest snapshot of the -I stream");
             String moved = pools.zfs("holds", "-H", onBox + "@s3", onBox + "@" + newest);
             assertEquals(1, moved.lines().count(), moved);
@@ -119,9 +134,12 @@ class OpenZfsBookmarkIT {
 
     /** The exact-enough byte count of the report line "FS: replicated N steps, X.Y UNIT". */
     private static long replicatedBytes(EndToEnd.Run run, DatasetName fs, int steps) {
-        Matcher m = REPLICATED.matcher(run.stdout().lines()
-                .filter(l -> l.strip().startsWith(fs.value() + ": replicated")).findFirst()
-                .orElseThrow(() -> new AssertionError("no 'replicated' line for " + fs + ":\n" + run)).strip());
+        Matcher m = REPLICATED.matcher(run.stdout()
+                .lines()
+                .filter(l -> l.strip().startsWith(fs.value() + ": replicated"))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no 'replicated' line for " + fs + ":\n" + run))
+                .strip());
         assertTrue(m.find(), run::toString);
         assertEquals(steps, Integer.parseInt(m.group(1)), run::toString);
         int shift = switch (m.group(3)) {

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("openzfs")
 class OpenZfsBoxUserIT {
-    private static final String TAIL = String.join("\n",
+    private static final String TAIL = String.join(
+            "\n",
             "    pruning:",
             "      keep_sender:",
             "        - type: not_replicated",
@@ -38,21 +39,49 @@ class OpenZfsBoxUserIT {
             String state = e.dir + "/box-state-user";
             DatasetName root = e.dst.child("boxes");
             // The user reads its authorized_keys (sshd reads it as the user), the config and the launcher.
-            e.lab.check("useradd -r -M -d " + quote(home) + " -s /bin/sh -p '*' " + user + " && chmod 755 "
-                    + quote(e.dir) + " " + quote(e.dir + "/sshd") + " && chmod 644 " + quote(e.dir + "/sshd/authorized_keys"));
+            e.lab.check(
+                    "useradd -r -M -d " + quote(home) + " -s /bin/sh -p '*' " + user + " && chmod 755 " + quote(e.dir)
+                            + " " + quote(e.dir + "/sshd") + " && chmod 644 " + quote(e.dir + "/sshd/authorized_keys"));
             try {
-                EndToEnd.Run setup = e.zreplj(List.of("--config", e.sinkConfig, "box", "setup", "--user", user,
-                        "--state-dir", state, root.value()), null);
+                EndToEnd.Run setup = e.zreplj(
+                        List.of(
+                                "--config",
+                                e.sinkConfig,
+                                "box",
+                                "setup",
+                                "--user",
+                                user,
+                                "--state-dir",
+                                state,
+                                root.value()),
+                        null);
                 assertEquals(0, setup.exit(), setup::toString);
-                assertTrue(setup.stdout().startsWith(String.join("\n",
-                        "create root_fs " + root + " (canmount=off, mountpoint=none)",
-                        "allow " + user + " on " + root + ": create,receive,destroy,rollback,mount,hold,release,userprop,"
-                                + "mountpoint,canmount,sharenfs,sharesmb",
-                        "state directory " + state + " and its metrics/clients: owner " + user + ", mode 0750",
-                        "create " + home + "/.ssh (owner " + user + ", mode 0700)", "")), setup::toString);
+                assertTrue(
+                        setup.stdout()
+                                .startsWith(String.join(
+                                        "\n",
+                                        "create root_fs " + root + " (canmount=off, mountpoint=none)",
+                                        "allow " + user + " on " + root
+                                                + ": create,receive,destroy,rollback,mount,hold,release,userprop,"
+                                                + "mountpoint,canmount,sharenfs,sharesmb",
+                                        "state directory " + state + " and its metrics/clients: owner " + user
+                                                + ", mode 0750",
+                                        "create " + home + "/.ssh (owner " + user + ", mode 0700)",
+                                        "")),
+                        setup::toString);
                 assertTrue(setup.stdout().contains("\nMatch User " + user + "\n"), setup::toString);
-                EndToEnd.Run again = e.zreplj(List.of("--config", e.sinkConfig, "box", "setup", "--user", user,
-                        "--state-dir", state, root.value()), null);
+                EndToEnd.Run again = e.zreplj(
+                        List.of(
+                                "--config",
+                                e.sinkConfig,
+                                "box",
+                                "setup",
+                                "--user",
+                                user,
+                                "--state-dir",
+                                state,
+                                root.value()),
+                        null);
                 assertEquals(0, again.exit(), again::toString);
                 assertTrue(again.stdout().startsWith("allow " + user + " on " + root + ": "), again::toString);
 
@@ -70,13 +99,18 @@ class OpenZfsBoxUserIT {
 
                 List<String> sent = pools.snapshotNames(fs);
                 assertEquals(1, sent.size(), sent::toString);
-                assertEquals(pools.guid(fs + "@" + sent.get(0)), pools.guid(onBox + "@" + sent.get(0)),
+                assertEquals(
+                        pools.guid(fs + "@" + sent.get(0)),
+                        pools.guid(onBox + "@" + sent.get(0)),
                         "the newest snapshot arrived with its guid");
                 assertEquals(List.of(sent.get(0)), pools.snapshotNames(onBox), "the box pruned the older one");
                 assertEquals("no", pools.get(onBox.value(), "mounted"));
-                assertEquals(user + "\n", e.lab.check("stat -c %U " + quote(state + "/clients/" + EndToEnd.CLIENT
-                        + ".json")), "the stdinserver ran as the box user");
-                assertTrue(pools.zfs("holds", "-H", onBox + "@" + sent.get(0)).contains("zrepl_last_received_J_"),
+                assertEquals(
+                        user + "\n",
+                        e.lab.check("stat -c %U " + quote(state + "/clients/" + EndToEnd.CLIENT + ".json")),
+                        "the stdinserver ran as the box user");
+                assertTrue(
+                        pools.zfs("holds", "-H", onBox + "@" + sent.get(0)).contains("zrepl_last_received_J_"),
                         "the last-received hold moved to the newest snapshot");
             } finally {
                 // the last stdinserver may still be exiting after the agent returned

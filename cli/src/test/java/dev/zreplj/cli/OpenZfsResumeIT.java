@@ -35,7 +35,9 @@ class OpenZfsResumeIT {
             assertEquals(1, snapshots.size(), snapshots::toString);
             String snapshot = snapshots.get(0);
             long fullSize = streamSize(e, home.value() + "@" + snapshot);
-            String tokenText = e.pools.zfs("get", "-H", "-o", "value", "receive_resume_token", target).strip();
+            String tokenText = e.pools
+                    .zfs("get", "-H", "-o", "value", "receive_resume_token", target)
+                    .strip();
             ResumeToken token = ResumeToken.decode(tokenText);
             assertEquals(e.pools.guid(home.value() + "@" + snapshot), token.toGuid());
             assertEquals(0, token.fromGuid());
@@ -47,14 +49,17 @@ class OpenZfsResumeIT {
             assertContains(next.stdout(), home.value() + ": replicated 1 step, ", next);
             assertContains(next.stdout(), "resumed @" + snapshot + " at " + token.bytes() + " bytes", next);
             long secondRun = sentBytes(next.stdout(), home.value());
-            System.out.printf("resume acceptance: full stream %d bytes; the box's recv had read %d bytes when the"
+            System.out.printf(
+                    "resume acceptance: full stream %d bytes; the box's recv had read %d bytes when the"
                             + " agent was killed, its resume token says %d bytes received; the second run sent %d bytes"
-                            + " (%.1f%% of the full stream)%n", fullSize, readWhenKilled, token.bytes(), secondRun,
-                    100.0 * secondRun / fullSize);
+                            + " (%.1f%% of the full stream)%n",
+                    fullSize, readWhenKilled, token.bytes(), secondRun, 100.0 * secondRun / fullSize);
             assertTrue(secondRun < fullSize * 7 / 10, "second run sent " + secondRun + " of " + fullSize + " bytes");
             assertTrue(secondRun > 0, next::toString);
 
-            assertEquals(PushSuite.expectedOnBox(e, e.snapshotsWithGuids(home)), e.snapshotsWithGuids(e.jail()),
+            assertEquals(
+                    PushSuite.expectedOnBox(e, e.snapshotsWithGuids(home)),
+                    e.snapshotsWithGuids(e.jail()),
                     "the box's snapshot has the sender's guid");
             assertEquals("-", e.get(target, "receive_resume_token"), "no partial receive left");
             assertEquals("no", e.get(target, "mounted"));
@@ -70,10 +75,12 @@ class OpenZfsResumeIT {
 
             long started = System.nanoTime();
             e.killAgentWhenReceived(target, 3L << 20, "agent", "once", "--snapshot");
-            System.out.printf("stale token: first run cut after %d s%n", (System.nanoTime() - started) / 1_000_000_000L);
+            System.out.printf(
+                    "stale token: first run cut after %d s%n", (System.nanoTime() - started) / 1_000_000_000L);
             String old = e.snapshotNames(home).get(0);
-            ResumeToken token = ResumeToken.decode(
-                    e.pools.zfs("get", "-H", "-o", "value", "receive_resume_token", target).strip());
+            ResumeToken token = ResumeToken.decode(e.pools
+                    .zfs("get", "-H", "-o", "value", "receive_resume_token", target)
+                    .strip());
             assertEquals(home.value() + "@" + old, token.toName());
             e.pools.zfs("destroy", home.value() + "@" + old);
             // with the job's prefix, so that no new snapshot is due on the next run
@@ -81,14 +88,18 @@ class OpenZfsResumeIT {
 
             started = System.nanoTime();
             EndToEnd.Run next = e.agent("agent", "once");
-            System.out.printf("stale token: second run took %d s:%n%s", (System.nanoTime() - started) / 1_000_000_000L,
-                    next);
+            System.out.printf(
+                    "stale token: second run took %d s:%n%s", (System.nanoTime() - started) / 1_000_000_000L, next);
             assertEquals(0, next.exit(), next::toString);
-            assertContains(next.stdout(), "discarded a stale partial receive of @" + old
-                    + ": the sender no longer has it", next);
+            assertContains(
+                    next.stdout(),
+                    "discarded a stale partial receive of @" + old + ": the sender no longer has it",
+                    next);
             assertContains(next.stdout(), home.value() + ": replicated 1 step, ", next);
             assertEquals(List.of("zrepl_fresh"), e.snapshotNames(home));
-            assertEquals(PushSuite.expectedOnBox(e, e.snapshotsWithGuids(home)), e.snapshotsWithGuids(e.jail()),
+            assertEquals(
+                    PushSuite.expectedOnBox(e, e.snapshotsWithGuids(home)),
+                    e.snapshotsWithGuids(e.jail()),
                     "a full send of the new snapshot, same guid");
             assertEquals("-", e.get(target, "receive_resume_token"));
         }
@@ -103,7 +114,10 @@ class OpenZfsResumeIT {
 
     /** The bytes the report line of {@code fs} gives, back from its one-decimal binary unit. */
     private static long sentBytes(String report, String fs) {
-        String line = report.lines().filter(l -> l.strip().startsWith(fs + ": ")).findFirst().orElseThrow();
+        String line = report.lines()
+                .filter(l -> l.strip().startsWith(fs + ": "))
+                .findFirst()
+                .orElseThrow();
         Matcher m = SENT.matcher(line);
         assertTrue(m.find(), line);
         double value = Double.parseDouble(m.group(2));

@@ -19,12 +19,8 @@ import org.junit.jupiter.api.Test;
 @Tag("openzfs")
 class OpenZfsRollbackIT {
     private static final String JOB = "laptop_to_box";
-    private static final String FLOOR = String.join("\n",
-            "    policy:",
-            "      keep_floor:",
-            "        - type: regex",
-            "          regex: \"^zrepl_\"",
-            "");
+    private static final String FLOOR = String.join(
+            "\n", "    policy:", "      keep_floor:", "        - type: regex", "          regex: \"^zrepl_\"", "");
 
     @Test
     void aRollbackThatWouldDestroyAFloorKeptSnapshotIsRefusedAndTheSnapshotStays() {
@@ -55,14 +51,21 @@ class OpenZfsRollbackIT {
             pools.writeRandomFile(home, "three.bin", 1 << 20);
             EndToEnd.Run third = e.agent("agent", "once", "--snapshot");
             assertNotEquals(0, third.exit(), third::toString);
-            assertContains(third.stdout() + third.stderr(), "the rollback (zfs recv -F) would destroy " + onBox + "@"
-                    + b + ", kept by the box's keep_floor; refused", third);
+            assertContains(
+                    third.stdout() + third.stderr(),
+                    "the rollback (zfs recv -F) would destroy " + onBox + "@" + b
+                            + ", kept by the box's keep_floor; refused",
+                    third);
 
             assertEquals(List.of(a, b), pools.snapshotNames(DatasetName.of(onBox)), "the floor-kept snapshot stays");
             assertEquals(guidB, pools.guid(onBox + "@" + b));
             String log = e.lab.read(e.dir + "/box-state/log/stdinserver.log");
-            assertTrue(log.lines().anyMatch(l -> l.contains(" WARN client 'laptop' [pid ") && l.contains(
-                    "refused RECV into " + onBox + ": the rollback (zfs recv -F) would destroy")), log);
+            assertTrue(
+                    log.lines()
+                            .anyMatch(l -> l.contains(" WARN client 'laptop' [pid ")
+                                    && l.contains("refused RECV into " + onBox
+                                            + ": the rollback (zfs recv -F) would destroy")),
+                    log);
         }
     }
 }

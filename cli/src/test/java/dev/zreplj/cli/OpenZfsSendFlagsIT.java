@@ -23,40 +23,47 @@ import org.junit.jupiter.api.Test;
 class OpenZfsSendFlagsIT {
     /** DMU_BACKUP_FEATURE_* bits of the stream's BEGIN record (include/sys/zfs_ioctl.h). */
     private static final long EMBED_DATA = 1L << 16;
+
     private static final long LARGE_BLOCKS = 1L << 19;
     private static final long COMPRESSED = 1L << 22;
 
     @Test
     void compressedLargeBlocksAndEmbeddedReachZfsSendAndTheBoxAndRecvOverridesApply() {
-        String tail = "    send: {compressed: true, large_blocks: true, embedded_data: true}\n"
-                + EndToEnd.DEFAULT_JOB_TAIL;
+        String tail =
+                "    send: {compressed: true, large_blocks: true, embedded_data: true}\n" + EndToEnd.DEFAULT_JOB_TAIL;
         try (LabEndToEnd e = new LabEndToEnd(OpenZfsLab.connect(), "\"SRC/data\": true", tail)) {
             LabPools pools = e.pools;
             String dir = pools.workDir();
             String zfs = e.lab.check("command -v zfs").strip();
-            e.lab.write(dir + "/zfs-recording", String.join("\n",
-                    "#!/bin/bash",
-                    "if [ \"$1\" = send ] && [ \"$2\" != -nvP ]; then",
-                    "  echo \"$*\" >> " + dir + "/send.args",
-                    "  set -o pipefail",
-                    "  " + zfs + " \"$@\" | tee " + dir + "/stream.$$",
-                    "  exit $?",
-                    "fi",
-                    "exec " + zfs + " \"$@\"",
-                    ""));
+            e.lab.write(
+                    dir + "/zfs-recording",
+                    String.join(
+                            "\n",
+                            "#!/bin/bash",
+                            "if [ \"$1\" = send ] && [ \"$2\" != -nvP ]; then",
+                            "  echo \"$*\" >> " + dir + "/send.args",
+                            "  set -o pipefail",
+                            "  " + zfs + " \"$@\" | tee " + dir + "/stream.$$",
+                            "  exit $?",
+                            "fi",
+                            "exec " + zfs + " \"$@\"",
+                            ""));
             e.lab.check("chmod +x " + quote(dir + "/zfs-recording"));
             e.replaceInAgentConfig("  zreplj:\n", "  zreplj:\n    zfs_binary: " + dir + "/zfs-recording\n");
             // The box keeps its own compression off (inherit), so only blocks sent compressed stay compressed.
             pools.zfs("set", "compression=off", e.sinkRoot.value());
-            e.writeSinkConfig(e.sinkRoot, String.join("\n",
-                    "    recv:",
-                    "      properties:",
-                    "        override: {\"org.zreplj:label\": box}",
-                    "        inherit: [compression]",
-                    ""));
+            e.writeSinkConfig(
+                    e.sinkRoot,
+                    String.join(
+                            "\n",
+                            "    recv:",
+                            "      properties:",
+                            "        override: {\"org.zreplj:label\": box}",
+                            "        inherit: [compression]",
+                            ""));
 
-            DatasetName data = pools.createFilesystem(e.src.child("data"), "compression=lz4", "recordsize=1M",
-                    "org.zreplj:label=src");
+            DatasetName data = pools.createFilesystem(
+                    e.src.child("data"), "compression=lz4", "recordsize=1M", "org.zreplj:label=src");
             String mnt = pools.get(data.value(), "mountpoint");
             // 8 MiB of text that lz4 shrinks well, in 1 MiB records; and a tiny file, stored embedded
             e.lab.check("yes 'zreplj sends this line compressed, in large blocks' | head -c 8388608 > "
@@ -72,7 +79,9 @@ class OpenZfsSendFlagsIT {
             Matcher features = Pattern.compile("features = ([0-9a-f]+)").matcher(dump);
             assertTrue(features.find(), dump);
             long flags = Long.parseLong(features.group(1), 16);
-            assertEquals(EMBED_DATA | LARGE_BLOCKS | COMPRESSED, flags & (EMBED_DATA | LARGE_BLOCKS | COMPRESSED),
+            assertEquals(
+                    EMBED_DATA | LARGE_BLOCKS | COMPRESSED,
+                    flags & (EMBED_DATA | LARGE_BLOCKS | COMPRESSED),
                     "stream features " + Long.toHexString(flags) + ":\n" + dump);
 
             String copy = e.jail.child(data.value()).value();
@@ -81,7 +90,10 @@ class OpenZfsSendFlagsIT {
             double ratio = Double.parseDouble(pools.get(copy, "compressratio").replace("x", ""));
             assertTrue(ratio >= 2.0, "blocks arrived compressed although the copy's compression is off: " + ratio);
             assertEquals("box", pools.get(copy, "org.zreplj:label"), "recv.properties.override");
-            assertEquals("active", e.lab.check("zpool get -H -o value feature@large_blocks " + e.dst).strip(),
+            assertEquals(
+                    "active",
+                    e.lab.check("zpool get -H -o value feature@large_blocks " + e.dst)
+                            .strip(),
                     "1 MiB blocks arrived as such (-L)");
             assertEquals("no", pools.get(copy, "mounted"));
         }

@@ -28,8 +28,13 @@ class OpenZfsSendPropertiesIT {
         try (LabEndToEnd e = new LabEndToEnd(OpenZfsLab.connect(), "\"SRC/data\": true", tail)) {
             LabPools pools = e.pools;
             String mnt = pools.workDir() + "/client-mnt";
-            DatasetName data = pools.createFilesystem(e.src.child("data"), "compression=zstd", "recordsize=64K",
-                    "org.zreplj:label=src", "mountpoint=" + mnt, "canmount=on");
+            DatasetName data = pools.createFilesystem(
+                    e.src.child("data"),
+                    "compression=zstd",
+                    "recordsize=64K",
+                    "org.zreplj:label=src",
+                    "mountpoint=" + mnt,
+                    "canmount=on");
             pools.writeRandomFile(data, "file", 256 << 10);
 
             EndToEnd.Run run = e.agent("agent", "once", "--snapshot");
@@ -57,12 +62,13 @@ class OpenZfsSendPropertiesIT {
                     + OpenZfsLab.quote(restored.value()));
             pools.zfs("set", "org.zreplj:local=here", restored.value());
             assertEquals("changed\treceived", valueAndSource(pools, "org.zreplj:label", restored.value()));
-            e.writeAgentConfig("\"SRC/restored\": true", "    send: {backup_properties: true}\n"
-                    + EndToEnd.DEFAULT_JOB_TAIL);
+            e.writeAgentConfig(
+                    "\"SRC/restored\": true", "    send: {backup_properties: true}\n" + EndToEnd.DEFAULT_JOB_TAIL);
             EndToEnd.Run backup = e.agent("agent", "once", "--snapshot");
             assertEquals(0, backup.exit(), backup::toString);
             String restoredCopy = e.jail.child(restored.value()).value();
-            String newest = pools.snapshotNames(restored).get(pools.snapshotNames(restored).size() - 1);
+            String newest = pools.snapshotNames(restored)
+                    .get(pools.snapshotNames(restored).size() - 1);
             assertEquals(pools.guid(restored + "@" + newest), pools.guid(restoredCopy + "@" + newest));
             assertEquals("changed\treceived", valueAndSource(pools, "org.zreplj:label", restoredCopy));
             assertEquals("zstd\treceived", valueAndSource(pools, "compression", restoredCopy));
@@ -96,8 +102,11 @@ class OpenZfsSendPropertiesIT {
     private static void assertMountPolicyHolds(LabEndToEnd e, LabPools pools, String copy) {
         String mountpoint = valueAndSource(pools, "mountpoint", copy);
         assertTrue(mountpoint.startsWith("none\tinherited from "), "the jail's mountpoint=none holds: " + mountpoint);
-        assertEquals("", pools.zfs("get", "-H", "-o", "value", "-s", "received", "mountpoint,canmount,sharenfs,sharesmb",
-                copy).strip(), "no mount property was received");
+        assertEquals(
+                "",
+                pools.zfs("get", "-H", "-o", "value", "-s", "received", "mountpoint,canmount,sharenfs,sharesmb", copy)
+                        .strip(),
+                "no mount property was received");
         assertEquals("no", pools.get(copy, "mounted"));
     }
 }

@@ -28,6 +28,8 @@ class OutputTest {
     @Test
     void quietAndVerboseTogetherAreAUsageError() {
         CliRun r = CliRun.of("-q", "--verbose", "version");
-        assertEquals(new CliRun(2, "", "zreplj: --quiet cannot be combined with --verbose (see 'zreplj version --help')\n"), r);
+        assertEquals(
+                new CliRun(2, "", "zreplj: --quiet cannot be combined with --verbose (see 'zreplj version --help')\n"),
+                r);
     }
 }

@@ -36,7 +36,8 @@ class PruneIT {
     Path tmp;
 
     private static String tail(String keepSender, String keepReceiver, String initial) {
-        return String.join("\n",
+        return String.join(
+                "\n",
                 "    conflict_resolution:",
                 "      initial_replication: " + initial,
                 "    pruning:",
@@ -64,7 +65,9 @@ class PruneIT {
     /** Snapshot name (after '@') to its creation in unix seconds, for the filesystem itself only. */
     private static Map<String, Long> creations(EndToEnd e, DatasetName fs) {
         Map<String, Long> out = new TreeMap<>();
-        e.pools.zfs("get", "-Hp", "-r", "-o", "name,value", "creation", fs.value()).lines()
+        e.pools
+                .zfs("get", "-Hp", "-r", "-o", "name,value", "creation", fs.value())
+                .lines()
                 .filter(l -> l.startsWith(fs.value() + "@"))
                 .forEach(l -> {
                     String[] f = l.split("\t");
@@ -88,14 +91,21 @@ class PruneIT {
         StringBuilder input = new StringBuilder();
         creation.entrySet().stream()
                 .sorted(Map.Entry.<String, Long>comparingByValue().thenComparing(Map.Entry.comparingByKey()))
-                .forEach(en -> input.append(en.getKey()).append('\t').append(en.getValue())
-                        .append(state.containsKey(en.getKey()) ? "\t" + state.get(en.getKey()) : "").append('\n'));
+                .forEach(en -> input.append(en.getKey())
+                        .append('\t')
+                        .append(en.getValue())
+                        .append(state.containsKey(en.getKey()) ? "\t" + state.get(en.getKey()) : "")
+                        .append('\n'));
         Path inputFile = Files.writeString(tmp.resolve("input-" + System.nanoTime() + ".txt"), input);
-        EndToEnd.Run run = e.zreplj(List.of("test", "prune", "--rules", rulesFile.toString(), "--input",
-                inputFile.toString()), null);
+        EndToEnd.Run run = e.zreplj(
+                List.of("test", "prune", "--rules", rulesFile.toString(), "--input", inputFile.toString()), null);
         assertEquals(0, run.exit(), run::toString);
-        List<String> destroyed = run.stdout().lines().filter(l -> l.startsWith("destroy\t")).map(l -> l.substring(8))
-                .sorted().toList();
+        List<String> destroyed = run.stdout()
+                .lines()
+                .filter(l -> l.startsWith("destroy\t"))
+                .map(l -> l.substring(8))
+                .sorted()
+                .toList();
         assertEquals(creation.size(), run.stdout().lines().count(), () -> "one line per input line:\n" + input + run);
         return destroyed;
     }
@@ -131,15 +141,25 @@ class PruneIT {
             assertEquals(List.of("manual_a", "zrepl_01", "zrepl_02", "zrepl_03", "zrepl_04", "zrepl_05"), senderGone);
             assertEquals(List.of("zrepl_01", "zrepl_02", "zrepl_03"), receiverGone);
 
-            assertEquals(minus(all, senderGone), e.pools.snapshotNames(home).stream().sorted().toList());
-            assertEquals(minus(all, receiverGone), e.pools.snapshotNames(onBox(e, home)).stream().sorted().toList());
+            assertEquals(
+                    minus(all, senderGone),
+                    e.pools.snapshotNames(home).stream().sorted().toList());
+            assertEquals(
+                    minus(all, receiverGone),
+                    e.pools.snapshotNames(onBox(e, home)).stream().sorted().toList());
             assertEquals(String.format("%016x", e.pools.guid(home + "@zrepl_08")), cursorProperty(e, home));
 
             String out = run.stdout();
-            assertContains(out, "prune sender " + home + ": destroyed @zrepl_01 @zrepl_02 @zrepl_03 @zrepl_04"
-                    + " @manual_a @zrepl_05\n", run);
-            assertContains(out, "prune sender " + home + ": kept by rule 2 last_n(count=3, regex=^zrepl_): @zrepl_06"
-                    + " @zrepl_07 @zrepl_08\n", run);
+            assertContains(
+                    out,
+                    "prune sender " + home + ": destroyed @zrepl_01 @zrepl_02 @zrepl_03 @zrepl_04"
+                            + " @manual_a @zrepl_05\n",
+                    run);
+            assertContains(
+                    out,
+                    "prune sender " + home + ": kept by rule 2 last_n(count=3, regex=^zrepl_): @zrepl_06"
+                            + " @zrepl_07 @zrepl_08\n",
+                    run);
             assertContains(out, "prune receiver " + home + ": destroyed @zrepl_01 @zrepl_02 @zrepl_03\n", run);
             assertContains(out, "prune receiver " + home + ": kept by rule 2 regex(^manual_): @manual_a\n", run);
 
@@ -147,15 +167,16 @@ class PruneIT {
             assertEquals(0, again.exit(), again::toString);
             assertContains(again.stdout(), home + ": up to date", again);
             assertFalse(again.stdout().contains("destroyed"), again::toString);
-            assertFalse(again.stdout().contains("kept by"), "without -v the summary leaves out what every pass repeats: "
-                    + again);
+            assertFalse(
+                    again.stdout().contains("kept by"),
+                    "without -v the summary leaves out what every pass repeats: " + again);
         }
     }
 
     @Test
     void dryRunPrintsThePlanAndChangesNothing() throws Exception {
-        try (EndToEnd e = new EndToEnd(tmp, HOME_FILTER, tail("- type: last_n\n  count: 100",
-                "- type: last_n\n  count: 100", "all"), "")) {
+        try (EndToEnd e = new EndToEnd(
+                tmp, HOME_FILTER, tail("- type: last_n\n  count: 100", "- type: last_n\n  count: 100", "all"), "")) {
             DatasetName home = e.pools.createFilesystem(e.src.child("home"));
             snapshots(e, home, names(1, 5));
             EndToEnd.Run first = e.agent("agent", "once");
@@ -170,8 +191,10 @@ class PruneIT {
 
             assertEquals(0, dry.exit(), dry::toString);
             assertContains(dry.stdout(), "job " + JOB + ": prune plan (dry run), 1 filesystem, 6 to destroy", dry);
-            assertContains(dry.stdout(), "prune sender " + home + ": would destroy @zrepl_01 @zrepl_02 @zrepl_03\n", dry);
-            assertContains(dry.stdout(), "prune receiver " + home + ": would destroy @zrepl_01 @zrepl_02 @zrepl_03\n", dry);
+            assertContains(
+                    dry.stdout(), "prune sender " + home + ": would destroy @zrepl_01 @zrepl_02 @zrepl_03\n", dry);
+            assertContains(
+                    dry.stdout(), "prune receiver " + home + ": would destroy @zrepl_01 @zrepl_02 @zrepl_03\n", dry);
             assertEquals(source, e.snapshotsWithGuids(home), "dry run: nothing destroyed on the sender");
             assertEquals(box, e.snapshotsWithGuids(onBox(e, home)), "dry run: nothing destroyed on the box");
             assertEquals(cursor, cursorProperty(e, home));
@@ -179,15 +202,18 @@ class PruneIT {
             EndToEnd.Run real = e.agent("prune", "--job", JOB);
             assertEquals(0, real.exit(), real::toString);
             assertContains(real.stdout(), "job " + JOB + ": pruned, 1 filesystem, 6 destroyed", real);
-            assertEquals(names(4, 5), e.pools.snapshotNames(home).stream().sorted().toList());
-            assertEquals(names(4, 5), e.pools.snapshotNames(onBox(e, home)).stream().sorted().toList());
+            assertEquals(
+                    names(4, 5), e.pools.snapshotNames(home).stream().sorted().toList());
+            assertEquals(
+                    names(4, 5),
+                    e.pools.snapshotNames(onBox(e, home)).stream().sorted().toList());
         }
     }
 
     @Test
     void receiverUnreachableNeverCostsAnUnreplicatedSnapshotAndTheIncrementalContinues() throws Exception {
-        try (EndToEnd e = new EndToEnd(tmp, HOME_FILTER, tail("- type: last_n\n  count: 1",
-                "- type: last_n\n  count: 100", "all"), "")) {
+        try (EndToEnd e = new EndToEnd(
+                tmp, HOME_FILTER, tail("- type: last_n\n  count: 1", "- type: last_n\n  count: 100", "all"), "")) {
             DatasetName home = e.pools.createFilesystem(e.src.child("home"));
             snapshots(e, home, names(1, 3));
             EndToEnd.Run first = e.agent("agent", "once");
@@ -206,14 +232,25 @@ class PruneIT {
             EndToEnd.Run cut = e.agent("-v", "agent", "once");
 
             assertEquals(1, cut.exit(), cut::toString);
-            assertEquals(names(3, 5), e.pools.snapshotNames(home).stream().sorted().toList(),
+            assertEquals(
+                    names(3, 5),
+                    e.pools.snapshotNames(home).stream().sorted().toList(),
                     "last_n 1 alone would keep only zrepl_05");
-            assertContains(cut.stdout(), "prune sender " + home + ": kept by the replication cursor (no rule keeps it;"
-                    + " never destroyed): @zrepl_03\n", cut);
-            assertContains(cut.stdout(), "prune sender " + home + ": kept by not replicated yet (no rule keeps it;"
-                    + " never destroyed): @zrepl_04\n", cut);
-            assertContains(cut.stdout(), "prune receiver: skipped: no session with the backup box: ssh: cannot connect to"
-                    + " root@127.0.0.1:" + closed + ": connection refused; is sshd running there", cut);
+            assertContains(
+                    cut.stdout(),
+                    "prune sender " + home + ": kept by the replication cursor (no rule keeps it;"
+                            + " never destroyed): @zrepl_03\n",
+                    cut);
+            assertContains(
+                    cut.stdout(),
+                    "prune sender " + home + ": kept by not replicated yet (no rule keeps it;"
+                            + " never destroyed): @zrepl_04\n",
+                    cut);
+            assertContains(
+                    cut.stdout(),
+                    "prune receiver: skipped: no session with the backup box: ssh: cannot connect to"
+                            + " root@127.0.0.1:" + closed + ": connection refused; is sshd running there",
+                    cut);
 
             Files.writeString(e.agentConfig, config);
             EndToEnd.Run back = e.agent("agent", "once");
@@ -222,37 +259,54 @@ class PruneIT {
             assertContains(back.stdout(), home + ": replicated 2 steps,", back);
             assertFalse(back.stdout().contains("full"), "no full send: " + back);
             assertEquals(names(5, 5), e.pools.snapshotNames(home));
-            assertEquals(names(1, 5), e.pools.snapshotNames(onBox(e, home)).stream().sorted().toList());
+            assertEquals(
+                    names(1, 5),
+                    e.pools.snapshotNames(onBox(e, home)).stream().sorted().toList());
             assertEquals(String.format("%016x", e.pools.guid(home + "@zrepl_05")), cursorProperty(e, home));
         }
     }
 
     @Test
     void aDestroyBelowTheBoxsFloorIsRefusedAndReportedByName() throws Exception {
-        String floor = String.join("\n", "    policy:", "      keep_floor:", "        - type: regex",
-                "          regex: \"^zrepl_0[12]$\"", "");
-        try (EndToEnd e = new EndToEnd(tmp, HOME_FILTER, tail("- type: not_replicated",
-                "- type: last_n\n  count: 1", "all"), floor)) {
+        String floor = String.join(
+                "\n",
+                "    policy:",
+                "      keep_floor:",
+                "        - type: regex",
+                "          regex: \"^zrepl_0[12]$\"",
+                "");
+        try (EndToEnd e = new EndToEnd(
+                tmp, HOME_FILTER, tail("- type: not_replicated", "- type: last_n\n  count: 1", "all"), floor)) {
             DatasetName home = e.pools.createFilesystem(e.src.child("home"));
             snapshots(e, home, names(1, 4));
 
             EndToEnd.Run run = e.agent("agent", "once");
 
             assertEquals(0, run.exit(), "refusals by the floor are the box's policy, not failures: " + run);
-            assertEquals(List.of("zrepl_01", "zrepl_02", "zrepl_04"),
+            assertEquals(
+                    List.of("zrepl_01", "zrepl_02", "zrepl_04"),
                     e.pools.snapshotNames(onBox(e, home)).stream().sorted().toList());
             assertContains(run.stdout(), "prune receiver " + home + ": destroyed @zrepl_03\n", run);
-            assertContains(run.stdout(), "prune receiver " + home + ": refused by the backup box: @zrepl_01: kept by"
-                    + " the box's keep_floor\n", run);
-            assertContains(run.stdout(), "prune receiver " + home + ": refused by the backup box: @zrepl_02: kept by"
-                    + " the box's keep_floor\n", run);
+            assertContains(
+                    run.stdout(),
+                    "prune receiver " + home + ": refused by the backup box: @zrepl_01: kept by"
+                            + " the box's keep_floor\n",
+                    run);
+            assertContains(
+                    run.stdout(),
+                    "prune receiver " + home + ": refused by the backup box: @zrepl_02: kept by"
+                            + " the box's keep_floor\n",
+                    run);
         }
     }
 
     @Test
     void aPruneKilledMidwayLeavesBothSidesConsistentAndTheNextRunFinishesIt() throws Exception {
-        try (EndToEnd e = new EndToEnd(tmp, HOME_FILTER, tail("- type: last_n\n  count: 1",
-                "- type: last_n\n  count: 100", "most_recent"), "")) {
+        try (EndToEnd e = new EndToEnd(
+                tmp,
+                HOME_FILTER,
+                tail("- type: last_n\n  count: 1", "- type: last_n\n  count: 100", "most_recent"),
+                "")) {
             DatasetName home = e.pools.createFilesystem(e.src.child("home"));
             List<String> all = names(1, 60);
             snapshots(e, home, all);
@@ -261,8 +315,10 @@ class PruneIT {
             long deadline = System.nanoTime() + 120_000_000_000L;
             int left;
             do {
-                assertTrue(agent.isAlive(), "the agent finished before it could be killed mid-prune; see "
-                        + e.dir.resolve("killed-agent.log"));
+                assertTrue(
+                        agent.isAlive(),
+                        "the agent finished before it could be killed mid-prune; see "
+                                + e.dir.resolve("killed-agent.log"));
                 assertTrue(System.nanoTime() < deadline, "pruning did not start within 120 s");
                 left = e.pools.snapshotNames(home).size();
             } while (left == all.size());
@@ -286,19 +342,29 @@ class PruneIT {
             assertContains(next.stdout(), home + ": up to date", next);
             assertEquals(List.of("zrepl_60"), e.pools.snapshotNames(home), next::toString);
             assertEquals(List.of("zrepl_60"), e.pools.snapshotNames(onBox(e, home)));
-            assertEquals(all.subList(0, 59).stream().filter(afterKill::contains).map(n -> "@" + n)
-                    .collect(Collectors.joining(" ")), destroyedIn(next.stdout(), home));
+            assertEquals(
+                    all.subList(0, 59).stream()
+                            .filter(afterKill::contains)
+                            .map(n -> "@" + n)
+                            .collect(Collectors.joining(" ")),
+                    destroyedIn(next.stdout(), home));
         }
     }
 
     private static boolean destroying(DatasetName fs) {
-        return ProcessHandle.allProcesses().anyMatch(p -> p.info().commandLine()
-                .map(c -> c.contains(" destroy ") && c.contains(fs + "@")).orElse(false));
+        return ProcessHandle.allProcesses()
+                .anyMatch(p -> p.info()
+                        .commandLine()
+                        .map(c -> c.contains(" destroy ") && c.contains(fs + "@"))
+                        .orElse(false));
     }
 
     private static String destroyedIn(String stdout, DatasetName fs) {
         String prefix = "  prune sender " + fs + ": destroyed ";
-        return stdout.lines().filter(l -> l.startsWith(prefix)).map(l -> l.substring(prefix.length()))
-                .findFirst().orElse("");
+        return stdout.lines()
+                .filter(l -> l.startsWith(prefix))
+                .map(l -> l.substring(prefix.length()))
+                .findFirst()
+                .orElse("");
     }
 }

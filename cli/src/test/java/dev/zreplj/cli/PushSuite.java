@@ -49,7 +49,8 @@ abstract class PushSuite {
 
     /** The source listing as it must look on the box: every name moved into the client's jail. */
     static String expectedOnBox(PushSetup e, String sourceListing) {
-        return sourceListing.lines()
+        return sourceListing
+                .lines()
                 .map(l -> e.jail().value() + "/" + l)
                 .collect(Collectors.joining("\n", "", sourceListing.isEmpty() ? "" : "\n"));
     }
@@ -70,13 +71,23 @@ abstract class PushSuite {
 
             String source = e.snapshotsWithGuids(home);
             assertEquals(2, source.lines().count(), "one snapshot on home and one on docs:\n" + source);
-            assertEquals(1, source.lines().map(l -> l.substring(l.indexOf('@'), l.indexOf('\t'))).distinct().count(),
+            assertEquals(
+                    1,
+                    source.lines()
+                            .map(l -> l.substring(l.indexOf('@'), l.indexOf('\t')))
+                            .distinct()
+                            .count(),
                     "both snapshots carry the same name:\n" + source);
             assertEquals(List.of(), e.snapshotNames(cache), "a filtered filesystem is not snapshotted");
             assertEquals(List.of(), e.snapshotNames(other), "a filtered filesystem is not snapshotted");
             assertEquals(expectedOnBox(e, source), e.snapshotsWithGuids(e.jail()), "same snapshots, same guids");
-            assertEquals(List.of(e.jail().value(), e.jail().child(e.src().value()).value(),
-                    e.jail().child(home.value()).value(), e.jail().child(docs.value()).value()), e.datasets(e.jail()),
+            assertEquals(
+                    List.of(
+                            e.jail().value(),
+                            e.jail().child(e.src().value()).value(),
+                            e.jail().child(home.value()).value(),
+                            e.jail().child(docs.value()).value()),
+                    e.datasets(e.jail()),
                     "children replicated, filtered ones not");
             assertEquals("no", e.get(e.jail().child(home.value()).value(), "mounted"), "never mounted on the box");
             assertEquals("on", e.get(e.jail().child(e.src().value()).value(), "zrepl:placeholder"));
@@ -107,7 +118,10 @@ abstract class PushSuite {
 
             EndToEnd.Run run = e.agent("agent", "once", "--snapshot");
             assertEquals(1, run.exit(), run::toString);
-            assertTrue(run.stdout().toLowerCase().contains("host key") || run.stderr().toLowerCase().contains("host key"), run::toString);
+            assertTrue(
+                    run.stdout().toLowerCase().contains("host key")
+                            || run.stderr().toLowerCase().contains("host key"),
+                    run::toString);
             assertEquals(List.of(e.sinkRoot().value()), e.datasets(e.sinkRoot()), "the forced command never ran");
         }
     }
@@ -165,7 +179,8 @@ abstract class PushSuite {
 
     @Test
     void stalledReceiverIsCutByTheWatchdogAndPruningStillRuns() throws Exception {
-        String tail = String.join("\n",
+        String tail = String.join(
+                "\n",
                 "    replication:",
                 "      timeout: 10m",
                 "      attempts: 1",
@@ -198,21 +213,26 @@ abstract class PushSuite {
             }
             String target = e.jail().child(home.value()).value();
             try {
-                PushSetup.Stalled stalled = e.stallReceiver(target, timeout + margin + 60,
-                        "agent", "once", "--snapshot");
-                System.out.printf("stalled receiver: the agent exited %.1f s after its stdinserver was stopped"
-                        + " (replication.timeout %d s, margin %d s, a healthy run %.1f s)%n",
+                PushSetup.Stalled stalled =
+                        e.stallReceiver(target, timeout + margin + 60, "agent", "once", "--snapshot");
+                System.out.printf(
+                        "stalled receiver: the agent exited %.1f s after its stdinserver was stopped"
+                                + " (replication.timeout %d s, margin %d s, a healthy run %.1f s)%n",
                         stalled.secondsFromStopToExit(), timeout, margin, healthy);
                 System.out.print(stalled.output());
                 assertEquals(1, stalled.exit(), stalled::toString);
                 assertTrue(stalled.secondsFromStopToExit() >= timeout - 0.5, "cut before the timeout: " + stalled);
                 assertTrue(stalled.secondsFromStopToExit() <= timeout + margin, stalled::toString);
-                assertTrue(stalled.output().contains(home.value() + ": failed after 0 steps: step ")
-                        && stalled.output().contains(": stalled: no progress for "
-                                + (timeout < 60 ? "" : timeout / 60 + "m") + timeout % 60 + "s at ")
-                        && stalled.output().contains("; cancelled"), stalled::toString);
-                assertFalse(stalled.output().contains("prune receiver: skipped"), "the receiver is pruned over a"
-                        + " fresh channel: " + stalled);
+                assertTrue(
+                        stalled.output().contains(home.value() + ": failed after 0 steps: step ")
+                                && stalled.output()
+                                        .contains(": stalled: no progress for "
+                                                + (timeout < 60 ? "" : timeout / 60 + "m") + timeout % 60 + "s at ")
+                                && stalled.output().contains("; cancelled"),
+                        stalled::toString);
+                assertFalse(
+                        stalled.output().contains("prune receiver: skipped"),
+                        "the receiver is pruned over a" + " fresh channel: " + stalled);
                 List<String> after = e.snapshotNames(home);
                 assertEquals(2, after.size(), "the oldest replicated snapshot is pruned, nothing else: " + after);
                 assertEquals(replicated.get(1), after.get(0), "the cursor snapshot stays: " + after);

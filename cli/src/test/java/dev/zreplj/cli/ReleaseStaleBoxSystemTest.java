@@ -49,9 +49,11 @@ class ReleaseStaleBoxSystemTest {
         pools.zfs("hold", "zrepl_last_received_J_Old_Job", other + "@s1");
         pools.zfs("set", "zreplj:last_received_j__old___job=s1", other.value());
         config = dir.resolve("zreplj.yml");
-        Files.writeString(config, "global:\n  zreplj:\n    state_dir: " + dir.resolve("state") + "\n    zfs_binary: "
-                + pools.zfsBinary() + "\njobs:\n  - name: box\n    type: sink\n    root_fs: " + sink
-                + "\n    serve: {type: stdinserver, client_identities: [laptop]}\n");
+        Files.writeString(
+                config,
+                "global:\n  zreplj:\n    state_dir: " + dir.resolve("state") + "\n    zfs_binary: "
+                        + pools.zfsBinary() + "\njobs:\n  - name: box\n    type: sink\n    root_fs: " + sink
+                        + "\n    serve: {type: stdinserver, client_identities: [laptop]}\n");
     }
 
     @AfterEach
@@ -61,7 +63,8 @@ class ReleaseStaleBoxSystemTest {
 
     @Test
     void theSupersededJobsHoldIsListedThenReleasedAndItsSnapshotCanGo() {
-        String hold = "hold zrepl_last_received_J_Old_Job on " + home + "@s1 (job 'Old_Job', superseded by job 'laptop')";
+        String hold =
+                "hold zrepl_last_received_J_Old_Job on " + home + "@s1 (job 'Old_Job', superseded by job 'laptop')";
         String property = "property zreplj:last_received_j__old___job on " + home
                 + " (job 'Old_Job', superseded by job 'laptop')";
         assertThrows(IllegalStateException.class, () -> pools.zfs("destroy", home + "@s1"), "held: dataset is busy");
@@ -75,11 +78,14 @@ class ReleaseStaleBoxSystemTest {
         assertEquals("-", pools.get(home.value(), "zreplj:last_received_j__old___job"));
         pools.zfs("destroy", home + "@s1");
         assertEquals(List.of("s2", "s3"), pools.snapshotNames(home));
-        assertThrows(IllegalStateException.class, () -> pools.zfs("destroy", home + "@s3"),
+        assertThrows(
+                IllegalStateException.class,
+                () -> pools.zfs("destroy", home + "@s3"),
                 "the current job still holds the newest snapshot");
-        assertThrows(IllegalStateException.class, () -> pools.zfs("destroy", other + "@s1"),
-                "a lone job's hold stays");
-        assertEquals(new CliRun(0, "", ""), CliRun.of("--config", config.toString(), "release-stale"),
+        assertThrows(IllegalStateException.class, () -> pools.zfs("destroy", other + "@s1"), "a lone job's hold stays");
+        assertEquals(
+                new CliRun(0, "", ""),
+                CliRun.of("--config", config.toString(), "release-stale"),
                 "a second run finds nothing");
     }
 
@@ -94,17 +100,26 @@ class ReleaseStaleBoxSystemTest {
         pools.zfs("set", cursor + "=1", own.value());
         pools.zfs("set", cursor + "=1", home.value());
         Path both = dir.resolve("both.yml");
-        Files.writeString(both, "global:\n  zreplj:\n    state_dir: " + dir.resolve("state") + "\n    zfs_binary: "
-                + pools.zfsBinary() + "\n" + TestConfigs.PUSH_AND_SINK.replace("rpool", sink.pool())
-                .replace("backup/clients", sink.value()));
+        Files.writeString(
+                both,
+                "global:\n  zreplj:\n    state_dir: " + dir.resolve("state") + "\n    zfs_binary: "
+                        + pools.zfsBinary() + "\n"
+                        + TestConfigs.PUSH_AND_SINK
+                                .replace("rpool", sink.pool())
+                                .replace("backup/clients", sink.value()));
         CliRun dry = CliRun.of("--config", both.toString(), "release-stale", "--dry-run");
         String superseded = " (job 'Old_Job', superseded by job 'laptop')";
         // other pools on the machine are not ours to assert on
-        String ours = dry.out().lines().filter(l -> l.contains(" " + sink.pool() + "/") || l.contains(" " + sink.pool() + "@"))
+        String ours = dry.out()
+                .lines()
+                .filter(l -> l.contains(" " + sink.pool() + "/") || l.contains(" " + sink.pool() + "@"))
                 .collect(java.util.stream.Collectors.joining("\n", "", "\n"));
-        assertEquals("stale\tproperty " + cursor + " on " + own + " (job 'gone')\n"
-                + "stale\thold zrepl_last_received_J_Old_Job on " + home + "@s1" + superseded + "\n"
-                + "stale\tproperty zreplj:last_received_j__old___job on " + home + superseded + "\n", ours, dry::toString);
+        assertEquals(
+                "stale\tproperty " + cursor + " on " + own + " (job 'gone')\n"
+                        + "stale\thold zrepl_last_received_J_Old_Job on " + home + "@s1" + superseded + "\n"
+                        + "stale\tproperty zreplj:last_received_j__old___job on " + home + superseded + "\n",
+                ours,
+                dry::toString);
         assertEquals(0, dry.exitCode(), dry::toString);
     }
 }

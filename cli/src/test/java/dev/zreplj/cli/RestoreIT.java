@@ -72,10 +72,18 @@ class RestoreIT {
 
             DatasetName rst = e.pools.createPool("rst");
             // zfs-fuse has no 'zfs recv -u': below a mounted parent the restore refuses rather than mount.
-            EndToEnd.Run mounted = e.agent("restore", "--job", "laptop_to_box", a + "@" + first1, "--to", rst.child("a").value());
+            EndToEnd.Run mounted = e.agent(
+                    "restore",
+                    "--job",
+                    "laptop_to_box",
+                    a + "@" + first1,
+                    "--to",
+                    rst.child("a").value());
             assertEquals(1, mounted.exit(), mounted::toString);
-            assertTrue(mounted.stderr().contains("cannot receive without mounting (no 'zfs recv -u')")
-                    && mounted.stderr().contains("'zfs set mountpoint=none " + rst + "'"), mounted::toString);
+            assertTrue(
+                    mounted.stderr().contains("cannot receive without mounting (no 'zfs recv -u')")
+                            && mounted.stderr().contains("'zfs set mountpoint=none " + rst + "'"),
+                    mounted::toString);
             assertEquals(List.of(rst.value()), e.datasets(rst));
             e.pools.zfs("set", "mountpoint=none", rst.value());
 
@@ -83,17 +91,34 @@ class RestoreIT {
             e.pools.zfs("release", "zrepl_CURSOR_J_laptop_to_box", a + "@s2");
             destroyBusy(e, a);
             long t0 = System.nanoTime();
-            EndToEnd.Run first = e.agent("restore", "--job", "laptop_to_box", a + "@" + first1, "--to", rst.child("a").value());
+            EndToEnd.Run first = e.agent(
+                    "restore",
+                    "--job",
+                    "laptop_to_box",
+                    a + "@" + first1,
+                    "--to",
+                    rst.child("a").value());
             System.out.printf("restore full: %.1f s%n", (System.nanoTime() - t0) / 1e9);
             assertEquals(0, first.exit(), first::toString);
-            assertTrue(first.stdout().contains("restored " + a + "@" + first1 + " -> " + rst.child("a") + " (full)"), first::toString);
+            assertTrue(
+                    first.stdout().contains("restored " + a + "@" + first1 + " -> " + rst.child("a") + " (full)"),
+                    first::toString);
             assertEquals(s1, e.pools.guid(rst.child("a") + "@" + first1));
             assertEquals("no", e.pools.get(rst.child("a").value(), "mounted"));
 
-            EndToEnd.Run incremental = e.agent("restore", "--job", "laptop_to_box", a.value(), "--to", rst.child("a").value());
+            EndToEnd.Run incremental = e.agent(
+                    "restore",
+                    "--job",
+                    "laptop_to_box",
+                    a.value(),
+                    "--to",
+                    rst.child("a").value());
             assertEquals(0, incremental.exit(), incremental::toString);
-            assertTrue(incremental.stdout().contains("restored " + a + "@s2 -> " + rst.child("a")
-                    + " (incremental from @"), incremental::toString);
+            assertTrue(
+                    incremental
+                            .stdout()
+                            .contains("restored " + a + "@s2 -> " + rst.child("a") + " (incremental from @"),
+                    incremental::toString);
             assertEquals(s2, e.pools.guid(rst.child("a") + "@s2"));
 
             // An existing dataset that is no restore of this backup is refused, with or without a base.
@@ -102,11 +127,21 @@ class RestoreIT {
             String localBefore = e.snapshotsWithGuids(rst) + e.datasets(rst);
             EndToEnd.Run existing = e.agent("restore", "--job", "laptop_to_box", a.value(), "--to", other.value());
             assertEquals(1, existing.exit(), existing::toString);
-            assertEquals("zreplj: restore: " + other + " exists and shares no snapshot with the box's " + a
-                    + ": restore into a new dataset (--to), or add --force to receive over it\n", existing.stderr());
-            EndToEnd.Run unknown = e.agent("restore", "--job", "laptop_to_box", "nosuch/fs", "--to", rst.child("x").value());
+            assertEquals(
+                    "zreplj: restore: " + other + " exists and shares no snapshot with the box's " + a
+                            + ": restore into a new dataset (--to), or add --force to receive over it\n",
+                    existing.stderr());
+            EndToEnd.Run unknown = e.agent(
+                    "restore",
+                    "--job",
+                    "laptop_to_box",
+                    "nosuch/fs",
+                    "--to",
+                    rst.child("x").value());
             assertEquals(1, unknown.exit(), unknown::toString);
-            assertTrue(unknown.stderr().contains("the box holds no filesystem 'nosuch/fs' for this client"), unknown::toString);
+            assertTrue(
+                    unknown.stderr().contains("the box holds no filesystem 'nosuch/fs' for this client"),
+                    unknown::toString);
             assertEquals(localBefore, e.snapshotsWithGuids(rst) + e.datasets(rst));
 
             mountAndCompare(e, rst.child("a"), "one", sum1, "two", sum2);
@@ -116,47 +151,75 @@ class RestoreIT {
             DatasetName secret = e.pools.createFilesystem(otherClient.child("secret"), "mountpoint=none");
             e.pools.snapshot(secret, "s");
             Path recovery = TestSshd.keygen(tmp.resolve("recovery"), TestSshd.KeyType.ED25519, "recovery");
-            EndToEnd.Run line = e.zreplj(List.of("--config", e.sinkConfigPath(), "authorized-keys", EndToEnd.CLIENT,
-                    "--key", recovery + ".pub", "--restore-only"), null);
+            EndToEnd.Run line = e.zreplj(
+                    List.of(
+                            "--config",
+                            e.sinkConfigPath(),
+                            "authorized-keys",
+                            EndToEnd.CLIENT,
+                            "--key",
+                            recovery + ".pub",
+                            "--restore-only"),
+                    null);
             assertEquals(0, line.exit(), line::toString);
-            assertTrue(line.stdout().contains(" stdinserver --restore-only laptop\",restrict ssh-ed25519 "), line::toString);
-            Files.writeString(e.sshd.dir().resolve("authorized_keys"), line.stdout(), java.nio.file.StandardOpenOption.APPEND);
+            assertTrue(
+                    line.stdout().contains(" stdinserver --restore-only laptop\",restrict ssh-ed25519 "),
+                    line::toString);
+            Files.writeString(
+                    e.sshd.dir().resolve("authorized_keys"), line.stdout(), java.nio.file.StandardOpenOption.APPEND);
             String boxNow = e.snapshotsWithGuids(e.sinkRoot);
             Process p = ssh(e, recovery);
             try (SinkClient c = new SinkClient(p.getInputStream(), p.getOutputStream())) {
                 c.handshake("laptop_to_box");
-                assertTrue(c.serverHello().capabilities().containsAll(List.of(Wire.RESTORE, Wire.RESTORE_ONLY)),
+                assertTrue(
+                        c.serverHello().capabilities().containsAll(List.of(Wire.RESTORE, Wire.RESTORE_ONLY)),
                         c.serverHello()::toString);
                 String path = a.value();
                 // The recovery key lists (with sizes) its own jail and nothing of the other client's.
                 List<String> listedPaths = c.listDetailed().orElseThrow().filesystems().stream()
-                        .map(dev.zreplj.protocol.DetailedFilesystem::path).toList();
-                assertTrue(listedPaths.contains(path) && listedPaths.stream().noneMatch(f -> f.contains("secret")),
+                        .map(dev.zreplj.protocol.DetailedFilesystem::path)
+                        .toList();
+                assertTrue(
+                        listedPaths.contains(path) && listedPaths.stream().noneMatch(f -> f.contains("secret")),
                         listedPaths::toString);
-                RemoteException recv = assertThrows(RemoteException.class, () -> c.receive(
-                        new ReceiveCommand(path, "s3", 1, s2, true, false), new ByteArrayInputStream(new byte[1000])));
+                RemoteException recv = assertThrows(
+                        RemoteException.class,
+                        () -> c.receive(
+                                new ReceiveCommand(path, "s3", 1, s2, true, false),
+                                new ByteArrayInputStream(new byte[1000])));
                 assertEquals("forbidden", recv.code());
-                assertEquals("this key of client 'laptop' is restore-only: RECV refused (use the client's backup key)",
+                assertEquals(
+                        "this key of client 'laptop' is restore-only: RECV refused (use the client's backup key)",
                         recv.getMessage());
-                RemoteException destroy = assertThrows(RemoteException.class,
-                        () -> c.destroy(path, List.of(new DestroyTarget(first1, s1))));
+                RemoteException destroy = assertThrows(
+                        RemoteException.class, () -> c.destroy(path, List.of(new DestroyTarget(first1, s1))));
                 assertEquals("forbidden", destroy.code());
                 // The other way to write: one zfs send -I stream of several snapshots.
-                RemoteException series = assertThrows(RemoteException.class, () -> c.receiveSeries(
-                        new dev.zreplj.protocol.ReceiveSeries(new ReceiveCommand(path, "s3", 1, s2, false, false),
-                                List.of(new dev.zreplj.protocol.ReceiveSeries.Snapshot("s3", 1))),
-                        new ByteArrayInputStream(new byte[1000])));
+                RemoteException series = assertThrows(
+                        RemoteException.class,
+                        () -> c.receiveSeries(
+                                new dev.zreplj.protocol.ReceiveSeries(
+                                        new ReceiveCommand(path, "s3", 1, s2, false, false),
+                                        List.of(new dev.zreplj.protocol.ReceiveSeries.Snapshot("s3", 1))),
+                                new ByteArrayInputStream(new byte[1000])));
                 assertEquals("forbidden", series.code());
-                assertEquals("this key of client 'laptop' is restore-only: RECV_SERIES refused (use the client's backup"
-                        + " key)", series.getMessage());
+                assertEquals(
+                        "this key of client 'laptop' is restore-only: RECV_SERIES refused (use the client's backup"
+                                + " key)",
+                        series.getMessage());
                 for (SendCommand hostile : List.of(
                         new SendCommand("../other/secret", "s", null, null),
                         new SendCommand(e.sinkRoot.child("other/secret").value(), "s", null, null),
                         new SendCommand(path, "s2", "@../../other/secret@s", null),
-                        new SendCommand(path, "s2", null, dev.zreplj.zfs.testing.ResumeTokens.of(
-                                e.pools.guid(secret + "@s"), 0, secret + "@s", 0)))) {
+                        new SendCommand(
+                                path,
+                                "s2",
+                                null,
+                                dev.zreplj.zfs.testing.ResumeTokens.of(
+                                        e.pools.guid(secret + "@s"), 0, secret + "@s", 0)))) {
                     ByteArrayOutputStream sink = new ByteArrayOutputStream();
-                    RemoteException refused = assertThrows(RemoteException.class, () -> c.send(hostile, sink), hostile::toString);
+                    RemoteException refused =
+                            assertThrows(RemoteException.class, () -> c.send(hostile, sink), hostile::toString);
                     assertTrue(List.of("jail", "zfs").contains(refused.code()), refused::getMessage);
                     assertEquals(0, sink.size(), hostile::toString);
                 }
@@ -169,16 +232,29 @@ class RestoreIT {
 
             // A replacement laptop holding only the recovery key restores with it.
             e.replaceInAgentConfig("identity_file: " + e.sshd.clientKey(), "identity_file: " + recovery);
-            EndToEnd.Run withRecovery = e.agent("restore", "--job", "laptop_to_box", a.value(), "--to",
+            EndToEnd.Run withRecovery = e.agent(
+                    "restore",
+                    "--job",
+                    "laptop_to_box",
+                    a.value(),
+                    "--to",
                     rst.child("b").value());
             assertEquals(0, withRecovery.exit(), withRecovery::toString);
             assertEquals(s2, e.pools.guid(rst.child("b") + "@s2"));
 
             // serve.restore: false: no capability, the agent says so, and the box refuses a SEND sent anyway.
             Path sinkConfig = Path.of(e.sinkConfigPath());
-            Files.writeString(sinkConfig, Files.readString(sinkConfig).replace("      type: stdinserver\n",
-                    "      type: stdinserver\n      restore: false\n"));
-            EndToEnd.Run off = e.agent("restore", "--job", "laptop_to_box", a.value(), "--to", rst.child("c").value());
+            Files.writeString(
+                    sinkConfig,
+                    Files.readString(sinkConfig)
+                            .replace("      type: stdinserver\n", "      type: stdinserver\n      restore: false\n"));
+            EndToEnd.Run off = e.agent(
+                    "restore",
+                    "--job",
+                    "laptop_to_box",
+                    a.value(),
+                    "--to",
+                    rst.child("c").value());
             assertEquals(1, off.exit(), off::toString);
             assertTrue(off.stderr().contains("the backup box does not offer restores"), off::toString);
             Process raw = ssh(e, recovery);
@@ -191,16 +267,22 @@ class RestoreIT {
             FrameReader r = new FrameReader(raw.getInputStream(), "server", Wire.MAX_CONTROL_FROM_SERVER);
             r.readMagic();
             assertEquals(FrameType.HELLO, r.next());
-            assertEquals(List.of(Wire.RESTORE_ONLY), r.json(Hello.class).capabilities().stream()
-                    .filter(c -> c.startsWith("restore")).toList());
+            assertEquals(
+                    List.of(Wire.RESTORE_ONLY),
+                    r.json(Hello.class).capabilities().stream()
+                            .filter(c -> c.startsWith("restore"))
+                            .toList());
             assertEquals(FrameType.ERROR, r.next());
             ErrorReply forbidden = r.json(ErrorReply.class);
             assertEquals("forbidden", forbidden.code());
-            assertEquals("sink job 'backups' forbids restores (serve.restore: false); ask the box's admin",
+            assertEquals(
+                    "sink job 'backups' forbids restores (serve.restore: false); ask the box's admin",
                     forbidden.message());
             assertTrue(raw.waitFor(60, TimeUnit.SECONDS));
             assertEquals(0, raw.exitValue());
-            assertEquals(List.of(), e.datasets(rst).stream().filter(d -> d.endsWith("/c")).toList());
+            assertEquals(
+                    List.of(),
+                    e.datasets(rst).stream().filter(d -> d.endsWith("/c")).toList());
         }
     }
 
@@ -209,36 +291,52 @@ class RestoreIT {
      * The sizes are what the box's zfs says of its copy, the ages are the box's clock (the reply's box_clock,
      * taken while the command ran) against the creation the box's zfs reports, and the table shows the same.
      */
-    private static void assertBoxListIsTheBoxs(EndToEnd e, DatasetName a, EndToEnd.Run listed, long before,
-                                               long after) throws IOException {
+    private static void assertBoxListIsTheBoxs(EndToEnd e, DatasetName a, EndToEnd.Run listed, long before, long after)
+            throws IOException {
         String copy = e.jail.child(a.value()).value();
         JsonNode job = StatusCommand.JSON.readTree(listed.stdout()).get("jobs").get(0);
         long boxClock = job.get("box_clock").asLong();
-        assertTrue(boxClock >= before && boxClock <= after, "box_clock " + boxClock + " not in [" + before + ", "
-                + after + "]: " + listed);
+        assertTrue(
+                boxClock >= before && boxClock <= after,
+                "box_clock " + boxClock + " not in [" + before + ", " + after + "]: " + listed);
         assertTrue(job.get("note").isNull(), listed::toString);
         JsonNode fs = null;
         for (JsonNode f : job.get("filesystems")) {
             if (f.get("path").asText().equals(a.value())) fs = f;
         }
         assertTrue(fs != null, listed::toString);
-        assertEquals(Long.parseLong(e.pools.getParsable(copy, "used")), fs.get("used").asLong(), listed::toString);
-        assertEquals(Long.parseLong(e.pools.getParsable(copy, "referenced")), fs.get("referenced").asLong());
+        assertEquals(
+                Long.parseLong(e.pools.getParsable(copy, "used")),
+                fs.get("used").asLong(),
+                listed::toString);
+        assertEquals(
+                Long.parseLong(e.pools.getParsable(copy, "referenced")),
+                fs.get("referenced").asLong());
         assertTrue(fs.get("encryption").isNull(), "zfs-fuse has no encryption: unknown, not off: " + listed);
         assertEquals(2, fs.get("versions").size(), listed::toString);
         for (JsonNode v : fs.get("versions")) {
             String snapshot = copy + "@" + v.get("name").asText();
-            assertEquals(Long.parseLong(e.pools.getParsable(snapshot, "used")), v.get("used").asLong(), snapshot);
+            assertEquals(
+                    Long.parseLong(e.pools.getParsable(snapshot, "used")),
+                    v.get("used").asLong(),
+                    snapshot);
             long creation = Long.parseLong(e.pools.getParsable(snapshot, "creation"));
             assertEquals(creation, v.get("creation").asLong(), snapshot);
             assertEquals(boxClock - creation, v.get("age_seconds").asLong(), "the box's clock: " + snapshot);
         }
         EndToEnd.Run table = e.agent("box", "list", "--job", "laptop_to_box");
         assertEquals(0, table.exit(), table::toString);
-        String row = table.stdout().lines().filter(l -> l.startsWith("  " + a + ", 2 snapshots")).findFirst()
+        String row = table.stdout()
+                .lines()
+                .filter(l -> l.startsWith("  " + a + ", 2 snapshots"))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("no row for " + a + ": " + table));
-        assertTrue(row.matches(".* " + java.util.regex.Pattern.quote(BoxListing.size(fs.get("used").asLong()))
-                + " +" + java.util.regex.Pattern.quote(BoxListing.size(fs.get("referenced").asLong())) + " +- +-"),
+        assertTrue(
+                row.matches(".* "
+                        + java.util.regex.Pattern.quote(
+                                BoxListing.size(fs.get("used").asLong())) + " +"
+                        + java.util.regex.Pattern.quote(
+                                BoxListing.size(fs.get("referenced").asLong())) + " +- +-"),
                 row);
         assertTrue(table.stdout().contains("  NAME ") && table.stdout().contains(" ENCRYPTION  GUID"), table::toString);
     }

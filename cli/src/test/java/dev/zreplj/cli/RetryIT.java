@@ -28,19 +28,19 @@ class RetryIT {
 
     @Test
     void aFilesystemTheBoxWasBusyWithIsRetriedAfterTheBackoff() throws Exception {
-        String tail = String.join("\n",
-                "    replication:",
-                "      attempts: 3",
-                "      retry_backoff: 2s",
-                "") + EndToEnd.DEFAULT_JOB_TAIL;
+        String tail = String.join("\n", "    replication:", "      attempts: 3", "      retry_backoff: 2s", "")
+                + EndToEnd.DEFAULT_JOB_TAIL;
         try (EndToEnd e = new EndToEnd(tmp, PushSuite.HOME_FILTER, tail, "")) {
             DatasetName home = e.createFilesystem(e.src().child("home"));
             e.writeRandomFile(home, "a.bin", 1 << 20);
             DatasetName target = e.jail().child(home.value());
-            Path lockFile = tmp.resolve("box-state").resolve("locks").resolve(target.value().replace("/", "%2F") + ".lock");
+            Path lockFile = tmp.resolve("box-state")
+                    .resolve("locks")
+                    .resolve(target.value().replace("/", "%2F") + ".lock");
             Files.createDirectories(lockFile.getParent());
             Process agent;
-            try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            try (FileChannel channel =
+                    FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
                 FileLock lock = channel.tryLock();
                 assertNotNull(lock, "the test holds the box's lock of " + target);
                 agent = e.startAgent("agent", "once", "--snapshot");
@@ -57,8 +57,10 @@ class RetryIT {
             assertEquals(0, agent.exitValue(), log);
             String snapshot = e.snapshotNames(home).get(0);
             assertTrue(log.contains(home.value() + ": replicated 1 step, "), log);
-            assertTrue(log.contains("[attempt 1 of 3 failed: step full @" + snapshot + ": another receive into " + target
-                    + " is running]"), log);
+            assertTrue(
+                    log.contains("[attempt 1 of 3 failed: step full @" + snapshot + ": another receive into " + target
+                            + " is running]"),
+                    log);
             assertEquals(PushSuite.expectedOnBox(e, e.snapshotsWithGuids(home)), e.snapshotsWithGuids(e.jail()));
             assertEquals(List.of(snapshot), e.snapshotNames(target));
         }

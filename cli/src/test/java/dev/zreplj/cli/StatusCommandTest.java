@@ -29,15 +29,23 @@ class StatusCommandTest {
 
     @Test
     void printsEachFilesystemWithWhatItSentAndItsLag() {
-        JobStatusStore.JobStatus laptop = new JobStatusStore.JobStatus("laptop", 1000, null, List.of(
-                new JobStatusStore.FilesystemStatus("rpool/home", "UP_TO_DATE", "rpool/home: up to date (@s)", 1000, 1000),
-                new JobStatusStore.FilesystemStatus("rpool/photos", "REPLICATED", "", 1000, 1000, 3L << 20, 3_000_000L),
-                new JobStatusStore.FilesystemStatus("rpool/src", "REPLICATED", "", 1000, 1000, 2048L, -1L),
-                new JobStatusStore.FilesystemStatus("rpool/vm", "FAILED", "rpool/vm: failed after 0 steps: disk full", 1000, 0)),
+        JobStatusStore.JobStatus laptop = new JobStatusStore.JobStatus(
+                "laptop",
+                1000,
+                null,
+                List.of(
+                        new JobStatusStore.FilesystemStatus(
+                                "rpool/home", "UP_TO_DATE", "rpool/home: up to date (@s)", 1000, 1000),
+                        new JobStatusStore.FilesystemStatus(
+                                "rpool/photos", "REPLICATED", "", 1000, 1000, 3L << 20, 3_000_000L),
+                        new JobStatusStore.FilesystemStatus("rpool/src", "REPLICATED", "", 1000, 1000, 2048L, -1L),
+                        new JobStatusStore.FilesystemStatus(
+                                "rpool/vm", "FAILED", "rpool/vm: failed after 0 steps: disk full", 1000, 0)),
                 List.of());
         StatusCheck check = new StatusCheck(StatusThresholds.DEFAULTS, Instant.ofEpochSecond(1000 + 3 * 3600 + 120));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        StatusText.print(check.report(List.of(check.job("laptop", Optional.of(laptop))), List.of()),
+        StatusText.print(
+                check.report(List.of(check.job("laptop", Optional.of(laptop))), List.of()),
                 new PrintStream(out, true, StandardCharsets.UTF_8));
         assertEquals("""
                 ZREPLJ CRITICAL: job laptop rpool/vm: last attempt failed: rpool/vm: failed after 0 steps: disk full, never replicated | 'laptop:rpool/home'=10920s;90000;176400;0 'laptop:rpool/photos'=10920s;90000;176400;0 'laptop:rpool/src'=10920s;90000;176400;0 'laptop:rpool/vm'=U;90000;176400;0
@@ -57,30 +65,44 @@ class StatusCommandTest {
     void exitCodesFollowTheMonitoringPluginContract() throws Exception {
         Path config = dir.resolve("zreplj.yml");
         Path state = dir.resolve("state");
-        Files.writeString(config, TestConfigs.PUSH_AND_SINK.replace("jobs:", "global:\n  zreplj:\n    state_dir: "
-                + state + "\njobs:"));
+        Files.writeString(
+                config,
+                TestConfigs.PUSH_AND_SINK.replace("jobs:", "global:\n  zreplj:\n    state_dir: " + state + "\njobs:"));
         JobStatusStore store = new JobStatusStore(state);
 
         CliRun never = CliRun.of("--config", config.toString(), "status");
         assertEquals(2, never.exitCode(), never::toString);
-        assertEquals("ZREPLJ CRITICAL: job laptop: never run: no backup exists (and 1 more) | 'laptop'=U;90000;176400;0"
-                + " 'box/laptop'=U;90000;176400;0\n"
-                + "push job laptop: CRITICAL -- never run: no backup exists\n"
-                + "sink job box, client laptop: CRITICAL -- nothing received yet: no backup exists\n", never.out());
+        assertEquals(
+                "ZREPLJ CRITICAL: job laptop: never run: no backup exists (and 1 more) | 'laptop'=U;90000;176400;0"
+                        + " 'box/laptop'=U;90000;176400;0\n"
+                        + "push job laptop: CRITICAL -- never run: no backup exists\n"
+                        + "sink job box, client laptop: CRITICAL -- nothing received yet: no backup exists\n",
+                never.out());
 
         Files.createDirectories(state.resolve("clients"));
-        Files.writeString(state.resolve("clients/laptop.json"), "{\"client\":\"laptop\",\"filesystems\":{\"rpool/home\":"
-                + "{\"snapshot\":\"zrepl_1\",\"guid\":\"1\",\"received\":\"" + Instant.now() + "\"}}}");
-        store.record(new PushPass.Result("laptop", Optional.of("zrepl_1"), List.of(new FilesystemResult(
-                DatasetName.of("rpool/home"), Outcome.REPLICATED, 1, 10, "")), null), Instant.now());
+        Files.writeString(
+                state.resolve("clients/laptop.json"),
+                "{\"client\":\"laptop\",\"filesystems\":{\"rpool/home\":"
+                        + "{\"snapshot\":\"zrepl_1\",\"guid\":\"1\",\"received\":\"" + Instant.now() + "\"}}}");
+        store.record(
+                new PushPass.Result(
+                        "laptop",
+                        Optional.of("zrepl_1"),
+                        List.of(new FilesystemResult(DatasetName.of("rpool/home"), Outcome.REPLICATED, 1, 10, "")),
+                        null),
+                Instant.now());
         CliRun ok = CliRun.of("--config", config.toString(), "status");
         assertEquals(0, ok.exitCode(), ok::toString);
-        assertTrue(ok.out().startsWith("ZREPLJ OK: 1 job, 1 client, 2 filesystems backed up within 1d1h | "), ok::toString);
+        assertTrue(
+                ok.out().startsWith("ZREPLJ OK: 1 job, 1 client, 2 filesystems backed up within 1d1h | "),
+                ok::toString);
 
-        store.record(new PushPass.Result("laptop", Optional.empty(), List.of(), "ssh: connection refused"), Instant.now());
+        store.record(
+                new PushPass.Result("laptop", Optional.empty(), List.of(), "ssh: connection refused"), Instant.now());
         CliRun failing = CliRun.of("--config", config.toString(), "status");
         assertEquals(1, failing.exitCode(), failing::toString);
-        assertTrue(failing.out().startsWith("ZREPLJ WARNING: job laptop: last pass failed: ssh: connection refused"),
+        assertTrue(
+                failing.out().startsWith("ZREPLJ WARNING: job laptop: last pass failed: ssh: connection refused"),
                 failing::toString);
 
         Thread.sleep(1100);
@@ -88,25 +110,44 @@ class StatusCommandTest {
         assertEquals(2, crit.exitCode(), crit::toString);
 
         CliRun bad = CliRun.of("--config", config.toString(), "status", "--warn", "2d", "--crit", "1d");
-        assertEquals(new CliRun(2, "", "zreplj: status: the warning age must be positive and not above the critical"
-                + " age (warn 2d, crit 1d); give both --warn and --crit, warn below crit\n"), bad);
+        assertEquals(
+                new CliRun(
+                        2,
+                        "",
+                        "zreplj: status: the warning age must be positive and not above the critical"
+                                + " age (warn 2d, crit 1d); give both --warn and --crit, warn below crit\n"),
+                bad);
 
         Files.writeString(store.file("laptop"), "{ not json");
         CliRun unknown = CliRun.of("--config", config.toString(), "status");
         assertEquals(3, unknown.exitCode(), unknown::toString);
-        assertTrue(unknown.out().startsWith("ZREPLJ UNKNOWN: job laptop: " + store.file("laptop")
-                + ": unreadable status file"), unknown::toString);
+        assertTrue(
+                unknown.out()
+                        .startsWith("ZREPLJ UNKNOWN: job laptop: " + store.file("laptop") + ": unreadable status file"),
+                unknown::toString);
     }
 
     @Test
     void staleWarnAndCritByTheConfiguredAges() throws Exception {
         Path config = dir.resolve("zreplj.yml");
         Path state = dir.resolve("state");
-        Files.writeString(config, TestConfigs.PUSH_AND_SINK.replace("jobs:", "global:\n  zreplj:\n    state_dir: "
-                + state + "\n    status:\n      warn: 1h\n      crit: 3h\njobs:").replaceFirst("(?s)  - name: box.*", ""));
-        new JobStatusStore(state).record(new PushPass.Result("laptop", Optional.of("zrepl_1"), List.of(
-                new FilesystemResult(DatasetName.of("rpool/home"), Outcome.UP_TO_DATE, 0, 0, "@zrepl_1")), null),
-                Instant.now().minus(Duration.ofHours(2)));
+        Files.writeString(
+                config,
+                TestConfigs.PUSH_AND_SINK
+                        .replace(
+                                "jobs:",
+                                "global:\n  zreplj:\n    state_dir: " + state
+                                        + "\n    status:\n      warn: 1h\n      crit: 3h\njobs:")
+                        .replaceFirst("(?s)  - name: box.*", ""));
+        new JobStatusStore(state)
+                .record(
+                        new PushPass.Result(
+                                "laptop",
+                                Optional.of("zrepl_1"),
+                                List.of(new FilesystemResult(
+                                        DatasetName.of("rpool/home"), Outcome.UP_TO_DATE, 0, 0, "@zrepl_1")),
+                                null),
+                        Instant.now().minus(Duration.ofHours(2)));
         CliRun warn = CliRun.of("--config", config.toString(), "status");
         assertEquals(1, warn.exitCode(), warn::toString);
         assertTrue(warn.out().startsWith("ZREPLJ WARNING: job laptop rpool/home: last success 2h"), warn::toString);

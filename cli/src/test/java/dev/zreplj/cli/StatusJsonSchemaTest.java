@@ -6,10 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.zreplj.agent.JobStatusStore.FilesystemStatus;
 import dev.zreplj.agent.JobStatusStore.JobStatus;
 import dev.zreplj.config.StatusThresholds;
-import dev.zreplj.stdinserver.ClientStatusFile.ClientStatus;
-import dev.zreplj.stdinserver.ClientStatusFile.Received;
 import dev.zreplj.status.StatusCheck;
 import dev.zreplj.status.StatusReport;
+import dev.zreplj.stdinserver.ClientStatusFile.ClientStatus;
+import dev.zreplj.stdinserver.ClientStatusFile.Received;
 import java.time.Instant;
 import java.util.Iterator;
 import java.util.List;
@@ -83,16 +83,41 @@ class StatusJsonSchemaTest {
         long now = 1_800_000_000L;
         StatusCheck check = new StatusCheck(StatusThresholds.DEFAULTS, Instant.ofEpochSecond(now));
         // Every field appears at least once with a value and once as null, where it may be null.
-        StatusReport report = check.report(List.of(
-                check.job("laptop", Optional.of(new JobStatus("laptop", now - 60, "ssh: connection refused", List.of(
-                        new FilesystemStatus("rpool/a", "REPLICATED", "rpool/a: replicated", now - 60, now - 60, 10L, 9L,
-                                now - 60),
-                        new FilesystemStatus("rpool/b", "FAILED", "rpool/b: failed", now - 60, 0)),
-                        List.of("prune: 1 filesystem failed")))),
-                check.job("never", Optional.empty())),
-                List.of(check.client("box", "laptop", new ClientStatus("laptop", Map.of(
-                                "rpool/a", new Received("zrepl_1", "18446744073709551615", "2027-01-15T07:59:00Z"),
-                                "rpool/b", new Received("zrepl_1", "1", "garbage")))),
+        StatusReport report = check.report(
+                List.of(
+                        check.job(
+                                "laptop",
+                                Optional.of(new JobStatus(
+                                        "laptop",
+                                        now - 60,
+                                        "ssh: connection refused",
+                                        List.of(
+                                                new FilesystemStatus(
+                                                        "rpool/a",
+                                                        "REPLICATED",
+                                                        "rpool/a: replicated",
+                                                        now - 60,
+                                                        now - 60,
+                                                        10L,
+                                                        9L,
+                                                        now - 60),
+                                                new FilesystemStatus(
+                                                        "rpool/b", "FAILED", "rpool/b: failed", now - 60, 0)),
+                                        List.of("prune: 1 filesystem failed")))),
+                        check.job("never", Optional.empty())),
+                List.of(
+                        check.client(
+                                "box",
+                                "laptop",
+                                new ClientStatus(
+                                        "laptop",
+                                        Map.of(
+                                                "rpool/a",
+                                                        new Received(
+                                                                "zrepl_1",
+                                                                "18446744073709551615",
+                                                                "2027-01-15T07:59:00Z"),
+                                                "rpool/b", new Received("zrepl_1", "1", "garbage")))),
                         check.client("box", "desktop", null)));
         JsonNode json = StatusCommand.JSON.readTree(StatusCommand.JSON.writeValueAsString(report));
         Map<String, String> seen = new TreeMap<>();
@@ -122,7 +147,8 @@ class StatusJsonSchemaTest {
         if (node.isArray()) return "array";
         if (!node.isTextual()) return node.getNodeType().toString();
         String text = node.asText();
-        if (path.endsWith("status") && List.of("OK", "WARNING", "CRITICAL", "UNKNOWN").contains(text)) return "state";
+        if (path.endsWith("status")
+                && List.of("OK", "WARNING", "CRITICAL", "UNKNOWN").contains(text)) return "state";
         if (text.matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ")) return "iso";
         return "string";
     }

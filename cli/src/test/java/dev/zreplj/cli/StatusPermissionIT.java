@@ -35,19 +35,31 @@ class StatusPermissionIT {
         Files.writeString(state.resolve("clients/laptop.json"), "{}");
         Files.setPosixFilePermissions(state, PosixFilePermissions.fromString("rwx------"));
         Path config = dir.resolve("zreplj.yml");
-        Files.writeString(config, TestConfigs.PUSH_AND_SINK.replace("jobs:", "global:\n  zreplj:\n    state_dir: "
-                + state + "\njobs:"));
+        Files.writeString(
+                config,
+                TestConfigs.PUSH_AND_SINK.replace("jobs:", "global:\n  zreplj:\n    state_dir: " + state + "\njobs:"));
         Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-r--r--"));
 
-        List<String> command = List.of("runuser", "-u", "nobody", "--", EndToEnd.findLauncher().toString(), "--config",
-                config.toString(), "status");
+        List<String> command = List.of(
+                "runuser",
+                "-u",
+                "nobody",
+                "--",
+                EndToEnd.findLauncher().toString(),
+                "--config",
+                config.toString(),
+                "status");
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(3, p.waitFor(), out);
-        assertTrue(out.contains(state.resolve("jobs/laptop.json") + ": permission denied; run 'zreplj status' as the"
-                + " user the agent runs as (root), e.g. through sudo from the monitoring system"), out);
-        assertTrue(out.contains(state.resolve("clients/laptop.json") + ": permission denied; run 'zreplj status' as"
-                + " the user the forced command runs as, e.g. through sudo from the monitoring system"), out);
+        assertTrue(
+                out.contains(state.resolve("jobs/laptop.json") + ": permission denied; run 'zreplj status' as the"
+                        + " user the agent runs as (root), e.g. through sudo from the monitoring system"),
+                out);
+        assertTrue(
+                out.contains(state.resolve("clients/laptop.json") + ": permission denied; run 'zreplj status' as"
+                        + " the user the forced command runs as, e.g. through sudo from the monitoring system"),
+                out);
         assertFalse(out.contains("delete it"), out);
         assertFalse(out.toLowerCase().contains("never"), out);
     }
@@ -57,13 +69,18 @@ class StatusPermissionIT {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path state = Files.createDirectories(dir.resolve("state"));
         Path config = dir.resolve("zreplj.yml");
-        Files.writeString(config, TestConfigs.PUSH_AND_SINK.replace("jobs:", "global:\n  zreplj:\n    state_dir: "
-                + state + "\njobs:"));
+        Files.writeString(
+                config,
+                TestConfigs.PUSH_AND_SINK.replace("jobs:", "global:\n  zreplj:\n    state_dir: " + state + "\njobs:"));
         Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-r--r--"));
 
         Run lock = asNobody(config, "agent", "once");
-        assertEquals(new Run(1, "", "zreplj: cannot take the job lock under " + state.resolve("jobs") + " ("
-                + state.resolve("jobs") + ": permission denied); the agent needs a writable global.zreplj.state_dir\n"),
+        assertEquals(
+                new Run(
+                        1,
+                        "",
+                        "zreplj: cannot take the job lock under " + state.resolve("jobs") + " (" + state.resolve("jobs")
+                                + ": permission denied); the agent needs a writable global.zreplj.state_dir\n"),
                 lock);
 
         Files.setPosixFilePermissions(state, PosixFilePermissions.fromString("rwxrwxrwx"));
@@ -76,12 +93,11 @@ class StatusPermissionIT {
         assertTrue(zfs.err().endsWith(" WARN  job laptop: " + why + "\n"), zfs::toString);
     }
 
-    private record Run(int exit, String out, String err) {
-    }
+    private record Run(int exit, String out, String err) {}
 
     private static Run asNobody(Path config, String... args) throws Exception {
-        List<String> command = new java.util.ArrayList<>(List.of("runuser", "-u", "nobody", "--",
-                EndToEnd.findLauncher().toString(), "--config", config.toString()));
+        List<String> command = new java.util.ArrayList<>(List.of(
+                "runuser", "-u", "nobody", "--", EndToEnd.findLauncher().toString(), "--config", config.toString()));
         command.addAll(List.of(args));
         Path err = Files.createTempFile("nobody", ".err");
         try {

@@ -37,8 +37,9 @@ class StdinserverCommandTest {
     void invalidClientIdIsAUsageErrorBeforeAnythingElse() {
         int code = Main.run("--config", "/nonexistent/zreplj.yml", "stdinserver", "../other");
         assertEquals(2, code);
-        assertEquals("zreplj: stdinserver: invalid CLIENT_ID: CLIENT_ID '../other' contains '/'; allowed are"
-                + " letters, digits and _ - . : (fix the forced command in authorized_keys)\n",
+        assertEquals(
+                "zreplj: stdinserver: invalid CLIENT_ID: CLIENT_ID '../other' contains '/'; allowed are"
+                        + " letters, digits and _ - . : (fix the forced command in authorized_keys)\n",
                 err.toString(StandardCharsets.UTF_8));
         assertEquals(0, out.size(), "stdout belongs to the protocol");
         assertSame(testOut, System.out, "System.out is restored");

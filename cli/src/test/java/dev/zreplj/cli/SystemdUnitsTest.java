@@ -55,7 +55,8 @@ class SystemdUnitsTest {
         String daemon = Files.readString(UNITS.resolve("zreplj-agent-daemon.service"));
         assertTrue(daemon.contains("\nSuccessExitStatus=143"), daemon);
         assertTrue(daemon.contains("\nConflicts=zreplj-agent.service"), daemon);
-        assertTrue(daemon.contains("\nExecStartPre=/usr/bin/zreplj --config /etc/zreplj/zreplj.yml configcheck"), daemon);
+        assertTrue(
+                daemon.contains("\nExecStartPre=/usr/bin/zreplj --config /etc/zreplj/zreplj.yml configcheck"), daemon);
         String once = Files.readString(UNITS.resolve("zreplj-agent.service"));
         assertTrue(once.contains("\nConflicts=zreplj-agent-daemon.service"), once);
     }

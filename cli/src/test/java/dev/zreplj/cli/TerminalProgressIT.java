@@ -31,14 +31,20 @@ class TerminalProgressIT {
     @Test
     void theLineFollowsTheRealWidthAndLogLinesAndTheSummaryGoAboveIt() throws Exception {
         Path config = dir.resolve("zreplj.yml");
-        Files.writeString(config, TestConfigs.PUSH_AND_SINK
-                .replace("jobs:", "global:\n  zreplj:\n    state_dir: " + dir.resolve("state") + "\njobs:")
-                .replace("host: backup.example.org", "host: 127.0.0.1\n      port: 1")
-                .replace("user: zreplj", "user: " + USER)
-                .replace("\"rpool<\": true", "\"zrepljnosuchpool" + ProcessHandle.current().pid() + "<\": true"));
+        Files.writeString(
+                config,
+                TestConfigs.PUSH_AND_SINK
+                        .replace("jobs:", "global:\n  zreplj:\n    state_dir: " + dir.resolve("state") + "\njobs:")
+                        .replace("host: backup.example.org", "host: 127.0.0.1\n      port: 1")
+                        .replace("user: zreplj", "user: " + USER)
+                        .replace(
+                                "\"rpool<\": true",
+                                "\"zrepljnosuchpool" + ProcessHandle.current().pid() + "<\": true"));
         String command = "stty cols 60 rows 20; unset COLUMNS; TERM=xterm " + EndToEnd.findLauncher() + " --config "
                 + config + " agent once";
-        Process p = new ProcessBuilder(List.of("script", "-qfec", command, "/dev/null")).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(List.of("script", "-qfec", command, "/dev/null"))
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(1, p.waitFor(), out);
 
@@ -46,19 +52,24 @@ class TerminalProgressIT {
         assertTrue(drawn.find(), "no progress line on a terminal: " + out);
         String first = drawn.group(1);
         assertEquals(59, first.length(), "one column short of the terminal's 60: " + first);
-        assertEquals("job laptop: connecting to...ed-shortening@127.0.0.1:1 (0 s)", first,
+        assertEquals(
+                "job laptop: connecting to...ed-shortening@127.0.0.1:1 (0 s)",
+                first,
                 "the middle of the phase gives way, not its seconds");
         String summary = "job laptop: failed: the filesystems filter selects no filesystem";
         int at = out.indexOf(summary);
         assertTrue(at > 0 && out.startsWith("\r\033[K", at - 4), "the line is erased before the summary: " + out);
         int warn = out.indexOf(" WARN  job laptop: the filesystems filter selects no filesystem");
         int lineStart = warn - "HH:mm:ss.SSS".length();
-        assertTrue(warn > 0 && out.startsWith("\r\033[K", lineStart - 4),
+        assertTrue(
+                warn > 0 && out.startsWith("\r\033[K", lineStart - 4),
                 "the log line is printed on an erased line, not through the progress line: " + out);
         assertTrue(DRAWN.matcher(out.substring(warn)).find(), "the line is drawn again below the log line: " + out);
 
-        Process plain = new ProcessBuilder(EndToEnd.findLauncher().toString(), "--config", config.toString(), "agent",
-                "once").redirectErrorStream(true).start();
+        Process plain = new ProcessBuilder(
+                        EndToEnd.findLauncher().toString(), "--config", config.toString(), "agent", "once")
+                .redirectErrorStream(true)
+                .start();
         String off = new String(plain.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(1, plain.waitFor(), off);
         assertTrue(off.contains(summary), off);

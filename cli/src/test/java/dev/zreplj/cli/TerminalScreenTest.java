@@ -21,13 +21,21 @@ class TerminalScreenTest {
         // An input that never ends: JLine's external terminal closes itself at the end of its input. The exec
         // provider's terminal over streams writes at once; the JNI one would pump through a pty of its own.
         PipedInputStream keyboard = new PipedInputStream(new PipedOutputStream());
-        return TerminalBuilder.builder().system(false).provider("exec").type("xterm").encoding(StandardCharsets.UTF_8)
-                .streams(keyboard, screen).size(new Size(columns, 24)).build();
+        return TerminalBuilder.builder()
+                .system(false)
+                .provider("exec")
+                .type("xterm")
+                .encoding(StandardCharsets.UTF_8)
+                .streams(keyboard, screen)
+                .size(new Size(columns, 24))
+                .build();
     }
 
     /** What the terminal received, its control characters made visible. */
     private static String shown(ByteArrayOutputStream screen) {
-        return screen.toString(StandardCharsets.UTF_8).replace("\r", "\\r").replace("\n", "\\n")
+        return screen.toString(StandardCharsets.UTF_8)
+                .replace("\r", "\\r")
+                .replace("\n", "\\n")
                 .replace("\033", "\\e");
     }
 
@@ -39,12 +47,16 @@ class TerminalScreenTest {
         ts.show("job j: connecting to root@box:22 (1 s)");
         PrintStream err = new PrintStream(new TerminalScreen.Above(ts), true, StandardCharsets.UTF_8);
         err.print("12:00:00.000 WARN  job j: a warning");
-        assertEquals("\\rjob j: connecting to root@box:22 (1 s)\\e[K", shown(screen),
+        assertEquals(
+                "\\rjob j: connecting to root@box:22 (1 s)\\e[K",
+                shown(screen),
                 "half a line is held back: nothing is printed through the progress line");
         screen.reset();
         err.println(" about something");
-        assertEquals("\\r\\e[K12:00:00.000 WARN  job j: a warning about something\\r\\n"
-                + "\\rjob j: connecting to root@box:22 (1 s)\\e[K", shown(screen));
+        assertEquals(
+                "\\r\\e[K12:00:00.000 WARN  job j: a warning about something\\r\\n"
+                        + "\\rjob j: connecting to root@box:22 (1 s)\\e[K",
+                shown(screen));
         screen.reset();
         ts.show("job j: connecting to root@box:22 (1 s)");
         assertEquals("", shown(screen), "the same line is not sent again (four redraws a second)");

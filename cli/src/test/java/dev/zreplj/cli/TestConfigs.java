@@ -35,6 +35,5 @@ final class TestConfigs {
                   client_identities: [laptop]
             """;
 
-    private TestConfigs() {
-    }
+    private TestConfigs() {}
 }

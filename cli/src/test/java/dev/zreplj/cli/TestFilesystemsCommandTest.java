@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 class TestFilesystemsCommandTest {
     @TempDir
     Path dir;
+
     Path config;
 
     @BeforeEach
@@ -31,7 +32,8 @@ class TestFilesystemsCommandTest {
 
     @Test
     void printsVerdictsInInputOrder() {
-        assertEquals(new CliRun(0, """
+        assertEquals(
+                new CliRun(0, """
                 REJECT\tzroot
                 ACCEPT\trpool/tmp/keep
                 REJECT\trpool/tmp
@@ -39,36 +41,66 @@ class TestFilesystemsCommandTest {
                 REJECT\trpool/tmp/keep/below
                 ACCEPT\trpool/home/user
                 REJECT\trpoolx
-                """, ""), run("--job", "laptop", "--input", "zroot", "--input", "rpool/tmp/keep",
-                "--input", "rpool/tmp", "--input", "rpool", "--input", "rpool/tmp/keep/below",
-                "--input", "rpool/home/user", "--input", "rpoolx"));
+                """, ""),
+                run(
+                        "--job",
+                        "laptop",
+                        "--input",
+                        "zroot",
+                        "--input",
+                        "rpool/tmp/keep",
+                        "--input",
+                        "rpool/tmp",
+                        "--input",
+                        "rpool",
+                        "--input",
+                        "rpool/tmp/keep/below",
+                        "--input",
+                        "rpool/home/user",
+                        "--input",
+                        "rpoolx"));
     }
 
     @Test
     void unknownJob() {
-        assertEquals(new CliRun(2, "", "zreplj: no job named 'desktop' in " + config + " (jobs: laptop, box)\n"),
+        assertEquals(
+                new CliRun(2, "", "zreplj: no job named 'desktop' in " + config + " (jobs: laptop, box)\n"),
                 run("--job", "desktop", "--input", "rpool"));
     }
 
     @Test
     void sinkJob() {
-        assertEquals(new CliRun(2, "", "zreplj: job 'box' is a sink job; only push jobs have a filesystems filter\n"),
+        assertEquals(
+                new CliRun(2, "", "zreplj: job 'box' is a sink job; only push jobs have a filesystems filter\n"),
                 run("--job", "box", "--input", "rpool"));
     }
 
     @Test
     void invalidInputNameIsRejectedBeforeAnyOutput() {
-        assertEquals(new CliRun(2, "", "zreplj: --input 'rpool/a;b': dataset name component 'a;b' contains ';'; "
-                + "allowed are letters, digits, spaces and _ - . :\n"),
+        assertEquals(
+                new CliRun(
+                        2,
+                        "",
+                        "zreplj: --input 'rpool/a;b': dataset name component 'a;b' contains ';'; "
+                                + "allowed are letters, digits, spaces and _ - . :\n"),
                 run("--job", "laptop", "--input", "rpool", "--input", "rpool/a;b"));
-        assertEquals(new CliRun(2, "", "zreplj: --input '-rpool': dataset name component '-rpool' must not start "
-                + "with '-'\n"), run("--job", "laptop", "--input=-rpool"));
+        assertEquals(
+                new CliRun(
+                        2,
+                        "",
+                        "zreplj: --input '-rpool': dataset name component '-rpool' must not start " + "with '-'\n"),
+                run("--job", "laptop", "--input=-rpool"));
     }
 
     @Test
     void invalidConfigIsAConfigError() throws Exception {
         Files.writeString(config, "jobs: [{name: x, type: pull}]\n");
-        assertEquals(new CliRun(2, "", "zreplj: " + config + ":1:24: job type 'pull' is not supported by zreplj "
-                + "(push and sink are)\n"), run("--job", "x", "--input", "rpool"));
+        assertEquals(
+                new CliRun(
+                        2,
+                        "",
+                        "zreplj: " + config + ":1:24: job type 'pull' is not supported by zreplj "
+                                + "(push and sink are)\n"),
+                run("--job", "x", "--input", "rpool"));
     }
 }

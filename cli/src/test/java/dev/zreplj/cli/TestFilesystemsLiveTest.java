@@ -34,15 +34,21 @@ class TestFilesystemsLiveTest {
 
             assertEquals(0, run.exitCode(), run::toString);
             // Only this test's pool: other pools on the machine are not ours to assert on.
-            String ours = run.out().lines().filter(l -> l.endsWith("\t" + pool) || l.contains("\t" + pool + "/"))
+            String ours = run.out()
+                    .lines()
+                    .filter(l -> l.endsWith("\t" + pool) || l.contains("\t" + pool + "/"))
                     .collect(Collectors.joining("\n", "", "\n"));
-            assertEquals(String.join("\n",
-                    "ACCEPT\t" + pool,
-                    "ACCEPT\t" + pool + "/home",
-                    "REJECT\t" + pool + "/tmp",
-                    "ACCEPT\t" + pool + "/tmp/keep",
-                    "REJECT\t" + pool + "/tmp/other",
-                    ""), ours, "filter:\n" + filter);
+            assertEquals(
+                    String.join(
+                            "\n",
+                            "ACCEPT\t" + pool,
+                            "ACCEPT\t" + pool + "/home",
+                            "REJECT\t" + pool + "/tmp",
+                            "ACCEPT\t" + pool + "/tmp/keep",
+                            "REJECT\t" + pool + "/tmp/other",
+                            ""),
+                    ours,
+                    "filter:\n" + filter);
         }
     }
 }

@@ -2,11 +2,7 @@ package dev.zreplj.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -98,7 +94,8 @@ class TestPruneCommandTest {
 
     @Test
     void docsExample() throws IOException {
-        CliRun r = prune("- type: last_n\n  count: 1\n  regex: \"^zrepl_\"\n",
+        CliRun r = prune(
+                "- type: last_n\n  count: 1\n  regex: \"^zrepl_\"\n",
                 "zrepl_1\t1000\nzrepl_2\t2000\tunreplicated\nmanual_x\t500\n");
         assertEquals("destroy\tzrepl_1\nkeep\tzrepl_2\ndestroy\tmanual_x\n", r.out());
         assertEquals(0, r.exitCode());
@@ -108,8 +105,10 @@ class TestPruneCommandTest {
     void jsonOutput() throws IOException {
         CliRun r = prune("- type: last_n\n  count: 1\n", "a\t1\nb\t2\tunreplicated\n", "--json");
         assertEquals("", r.err());
-        assertEquals("[{\"name\":\"a\",\"creation\":1,\"action\":\"destroy\"},"
-                + "{\"name\":\"b\",\"creation\":2,\"action\":\"keep\"}]\n", r.out());
+        assertEquals(
+                "[{\"name\":\"a\",\"creation\":1,\"action\":\"destroy\"},"
+                        + "{\"name\":\"b\",\"creation\":2,\"action\":\"keep\"}]\n",
+                r.out());
         assertEquals(0, r.exitCode());
     }
 
@@ -138,34 +137,42 @@ class TestPruneCommandTest {
 
     @Test
     void inputFromStdin() throws IOException {
-        CliRun r = runWithStdin("x\t5\ny\t6\n".getBytes(StandardCharsets.UTF_8),
-                "test", "prune", "--rules", file("r.yml", "- type: regex\n  regex: y\n"), "--input", "-");
+        CliRun r = runWithStdin(
+                "x\t5\ny\t6\n".getBytes(StandardCharsets.UTF_8),
+                "test",
+                "prune",
+                "--rules",
+                file("r.yml", "- type: regex\n  regex: y\n"),
+                "--input",
+                "-");
         assertEquals("destroy\tx\nkeep\ty\n", r.out());
         assertEquals(0, r.exitCode());
     }
 
     @ParameterizedTest
-    @CsvSource(delimiterString = " => ", value = {
-            "'- type: last_n\n  count: 0\n' => 2:10: count must be positive, got 0",
-            "'- type: last_n\n  count: ten\n' => 2:10: count must be a whole number, got 'ten'",
-            "'- type: last_n\n  regex: a\n' => 1:3: last_n rule needs 'count'",
-            "'- type: last_n\n  count: 1\n  cout: 2\n' => 3:3: unknown key 'cout' in last_n rule; known keys: type, count, regex",
-            "'- type: last_n\n  count: 1\n  count: 2\n' => 3:3: duplicate key 'count'",
-            "'- type: lastn\n  count: 1\n' => 1:9: unknown keep rule type 'lastn'; expected grid, last_n, regex or not_replicated",
-            "'- count: 1\n' => 1:3: keep rule has no 'type'; expected grid, last_n, regex or not_replicated",
-            "'- last_n\n' => 1:3: a keep rule must be a mapping with a 'type', e.g. '- type: last_n'",
-            "'type: last_n\n' => 1:1: expected a YAML list of keep rules (keep_sender/keep_receiver syntax), e.g. '- type: last_n'",
-            "'' => 1:1: the rules file is empty; expected a YAML list of keep rules",
-            "'- type: regex\n  regex: \"(\"\n' => 2:10: invalid regex '(': Unclosed group",
-            "'- type: regex\n  regex: [a]\n' => 2:10: 'regex' must be a single value, not a list or mapping",
-            "'- type: regex\n  regex: a\n  negate: maybe\n' => 3:11: 'negate' must be true or false, got 'maybe'",
-            "'- type: regex\n  regex: a\n  negate: \"true\"\n' => 3:11: 'negate' must be true or false, got 'true'",
-            "'- type: grid\n  regex: \"^z\"\n  grid: 1x1h | 24y1h\n' => 3:9: grid interval '24y1h': expected COUNTxDURATION with optional (keep=N) or (keep=all), e.g. 24x1h or 1x1h(keep=all)",
-            "'- type: grid\n  grid: 1x1h\n' => 1:3: grid rule needs 'regex'",
-            "'- type: grid\n  grid: 1x1h\n  regex: \"\"\n' => 3:10: grid regex must not be empty; use '.*' for all snapshots",
-            "'- type: not_replicated\n  keep_snapshot_at_cursor: 1\n' => 2:28: 'keep_snapshot_at_cursor' must be true or false, got '1'",
-            "'- type: regex\n  regex: \"a\n' => 3:1: found unexpected end of stream",
-    })
+    @CsvSource(
+            delimiterString = " => ",
+            value = {
+                "'- type: last_n\n  count: 0\n' => 2:10: count must be positive, got 0",
+                "'- type: last_n\n  count: ten\n' => 2:10: count must be a whole number, got 'ten'",
+                "'- type: last_n\n  regex: a\n' => 1:3: last_n rule needs 'count'",
+                "'- type: last_n\n  count: 1\n  cout: 2\n' => 3:3: unknown key 'cout' in last_n rule; known keys: type, count, regex",
+                "'- type: last_n\n  count: 1\n  count: 2\n' => 3:3: duplicate key 'count'",
+                "'- type: lastn\n  count: 1\n' => 1:9: unknown keep rule type 'lastn'; expected grid, last_n, regex or not_replicated",
+                "'- count: 1\n' => 1:3: keep rule has no 'type'; expected grid, last_n, regex or not_replicated",
+                "'- last_n\n' => 1:3: a keep rule must be a mapping with a 'type', e.g. '- type: last_n'",
+                "'type: last_n\n' => 1:1: expected a YAML list of keep rules (keep_sender/keep_receiver syntax), e.g. '- type: last_n'",
+                "'' => 1:1: the rules file is empty; expected a YAML list of keep rules",
+                "'- type: regex\n  regex: \"(\"\n' => 2:10: invalid regex '(': Unclosed group",
+                "'- type: regex\n  regex: [a]\n' => 2:10: 'regex' must be a single value, not a list or mapping",
+                "'- type: regex\n  regex: a\n  negate: maybe\n' => 3:11: 'negate' must be true or false, got 'maybe'",
+                "'- type: regex\n  regex: a\n  negate: \"true\"\n' => 3:11: 'negate' must be true or false, got 'true'",
+                "'- type: grid\n  regex: \"^z\"\n  grid: 1x1h | 24y1h\n' => 3:9: grid interval '24y1h': expected COUNTxDURATION with optional (keep=N) or (keep=all), e.g. 24x1h or 1x1h(keep=all)",
+                "'- type: grid\n  grid: 1x1h\n' => 1:3: grid rule needs 'regex'",
+                "'- type: grid\n  grid: 1x1h\n  regex: \"\"\n' => 3:10: grid regex must not be empty; use '.*' for all snapshots",
+                "'- type: not_replicated\n  keep_snapshot_at_cursor: 1\n' => 2:28: 'keep_snapshot_at_cursor' must be true or false, got '1'",
+                "'- type: regex\n  regex: \"a\n' => 3:1: found unexpected end of stream",
+            })
     void badRulesFileNamesFileLineAndColumn(String rules, String message) throws IOException {
         CliRun r = prune(rules, "a\t1\n");
         assertEquals("", r.out());
@@ -174,18 +181,20 @@ class TestPruneCommandTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiterString = " => ", value = {
-            "'a 1\n' => 1: expected NAME<TAB>CREATION with an optional <TAB>replicated or <TAB>unreplicated, got 1 tab-separated field",
-            "'a\t1\tunreplicated\textra\n' => 1: expected NAME<TAB>CREATION with an optional <TAB>replicated or <TAB>unreplicated, got 4 tab-separated fields",
-            "'ok\t1\n\n#c\n\t5\n' => 4: empty snapshot name",
-            "'pool/fs@\t5\n' => 1: empty snapshot name",
-            "'a\t-1\n' => 1: creation '-1' is not unix seconds (a whole number, 0 or more)",
-            "'a\t1.5\n' => 1: creation '1.5' is not unix seconds (a whole number, 0 or more)",
-            "'a\t\n' => 1: creation '' is not unix seconds (a whole number, 0 or more)",
-            "'a\t99999999999999999999\n' => 1: creation '99999999999999999999' is not unix seconds (a whole number, 0 or more)",
-            "'a\t1\tyes\n' => 1: third field must be 'replicated' or 'unreplicated', got 'yes'",
-            "'a\t1\nb\t2\np/fs@a\t3\n' => 3: snapshot 'a' is already on line 1; list each snapshot of one filesystem once",
-    })
+    @CsvSource(
+            delimiterString = " => ",
+            value = {
+                "'a 1\n' => 1: expected NAME<TAB>CREATION with an optional <TAB>replicated or <TAB>unreplicated, got 1 tab-separated field",
+                "'a\t1\tunreplicated\textra\n' => 1: expected NAME<TAB>CREATION with an optional <TAB>replicated or <TAB>unreplicated, got 4 tab-separated fields",
+                "'ok\t1\n\n#c\n\t5\n' => 4: empty snapshot name",
+                "'pool/fs@\t5\n' => 1: empty snapshot name",
+                "'a\t-1\n' => 1: creation '-1' is not unix seconds (a whole number, 0 or more)",
+                "'a\t1.5\n' => 1: creation '1.5' is not unix seconds (a whole number, 0 or more)",
+                "'a\t\n' => 1: creation '' is not unix seconds (a whole number, 0 or more)",
+                "'a\t99999999999999999999\n' => 1: creation '99999999999999999999' is not unix seconds (a whole number, 0 or more)",
+                "'a\t1\tyes\n' => 1: third field must be 'replicated' or 'unreplicated', got 'yes'",
+                "'a\t1\nb\t2\np/fs@a\t3\n' => 3: snapshot 'a' is already on line 1; list each snapshot of one filesystem once",
+            })
     void badInputNamesFileAndLine(String input, String message) throws IOException {
         CliRun r = prune("- type: last_n\n  count: 1\n", input);
         assertEquals("", r.out());
@@ -201,7 +210,13 @@ class TestPruneCommandTest {
         assertEquals(2, r.exitCode());
 
         String rules = file("r.yml", "[]");
-        r = run("test", "prune", "--rules", rules, "--input", dir.resolve("nope.txt").toString());
+        r = run(
+                "test",
+                "prune",
+                "--rules",
+                rules,
+                "--input",
+                dir.resolve("nope.txt").toString());
         assertEquals("zreplj: cannot read input file " + dir.resolve("nope.txt") + ": no such file\n", r.err());
         assertEquals(2, r.exitCode());
     }

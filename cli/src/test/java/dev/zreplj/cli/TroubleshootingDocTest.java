@@ -30,10 +30,10 @@ class TroubleshootingDocTest {
     void yamlSyntaxMessages() throws Exception {
         Path file = dir.resolve("zreplj.yml");
         String[][] cases = {
-                {"jobs:\n  - name: p\n   type: push\n", "3:4"},
-                {"jobs:\n  - name: p\n      type: push\n", "3:11"},
-                {"jobs:\n  - name: p\n    type push\n    x: y\n", "3:5"},
-                {"jobs:\n  - name: p\n\ttype: push\n", "3:1"},
+            {"jobs:\n  - name: p\n   type: push\n", "3:4"},
+            {"jobs:\n  - name: p\n      type: push\n", "3:11"},
+            {"jobs:\n  - name: p\n    type push\n    x: y\n", "3:5"},
+            {"jobs:\n  - name: p\n\ttype: push\n", "3:1"},
         };
         for (String[] c : cases) {
             Files.writeString(file, c[0]);

@@ -16,10 +16,13 @@ class VersionCommandTest {
 
     @Test
     void withoutZfsStillPrintsVersionsAndWhy() {
-        List<String> lines = print(null, "zfs not found on PATH nor in /sbin, /usr/sbin, /usr/local/sbin: install OpenZFS");
-        assertEquals(List.of("zreplj 1.2.3",
-                "java " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")",
-                "zfs: not found (zfs not found on PATH nor in /sbin, /usr/sbin, /usr/local/sbin: install OpenZFS)"),
+        List<String> lines =
+                print(null, "zfs not found on PATH nor in /sbin, /usr/sbin, /usr/local/sbin: install OpenZFS");
+        assertEquals(
+                List.of(
+                        "zreplj 1.2.3",
+                        "java " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")",
+                        "zfs: not found (zfs not found on PATH nor in /sbin, /usr/sbin, /usr/local/sbin: install OpenZFS)"),
                 lines);
     }
 
@@ -27,7 +30,8 @@ class VersionCommandTest {
     void aZfsThatCannotRunIsReportedNotThrown() {
         List<String> lines = print(new Zfs(Path.of("/nonexistent/zfs")), null);
         assertEquals(3, lines.size());
-        assertTrue(lines.get(2).startsWith("zfs /nonexistent/zfs: does not answer (cannot run '/nonexistent/zfs'"),
+        assertTrue(
+                lines.get(2).startsWith("zfs /nonexistent/zfs: does not answer (cannot run '/nonexistent/zfs'"),
                 lines.get(2));
     }
 
@@ -54,7 +58,8 @@ class VersionCommandTest {
         List<String> lines = out.lines().toList();
         assertEquals("zreplj dev", lines.get(0));
         assertTrue(lines.get(1).startsWith("java " + System.getProperty("java.version") + " ("), lines.get(1));
-        assertTrue(lines.get(2).matches("zfs /\\S*/zfs \\(zfs-fuse\\)"),
+        assertTrue(
+                lines.get(2).matches("zfs /\\S*/zfs \\(zfs-fuse\\)"),
                 "zfs-fuse not available: run contrib/dev/start-zfs-fuse as root; got: " + lines.get(2));
         assertEquals("  bookmarks: no", lines.get(3));
         assertEquals("  receive without mounting (zfs recv -u): no", lines.get(7));

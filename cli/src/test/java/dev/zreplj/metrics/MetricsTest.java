@@ -46,20 +46,29 @@ class MetricsTest {
     Path state;
 
     private static PushPass.Result pass(long homeBytes, Failure srcFailure, int destroyed) {
-        FilesystemResult home = new FilesystemResult(DatasetName.of("rpool/home"), Outcome.REPLICATED, 2, homeBytes, "",
-                homeBytes, null, List.of());
+        FilesystemResult home = new FilesystemResult(
+                DatasetName.of("rpool/home"), Outcome.REPLICATED, 2, homeBytes, "", homeBytes, null, List.of());
         FilesystemResult src = srcFailure == null
                 ? new FilesystemResult(DatasetName.of("rpool/src"), Outcome.UP_TO_DATE, 0, 0, "@zrepl_1")
                 : FilesystemResult.failed(DatasetName.of("rpool/src"), 0, 0, "link lost", -1, srcFailure);
-        List<Decision> decisions = List.of(new Decision("zrepl_1", 1, true, "no rule keeps it", false),
+        List<Decision> decisions = List.of(
+                new Decision("zrepl_1", 1, true, "no rule keeps it", false),
                 new Decision("zrepl_2", 2, destroyed > 1, "no rule keeps it", false),
                 new Decision("zrepl_3", 3, false, "last_n 1", false));
         List<String> gone = destroyed > 1 ? List.of("zrepl_1", "zrepl_2") : List.of("zrepl_1");
-        PruneReport prune = new PruneReport(false, List.of(
-                new FilesystemPruneResult(new FilesystemPrunePlan(Side.SENDER, "rpool/home", decisions, null), false,
-                        gone, List.<DestroyResult.Refusal>of(), null)), null, null);
+        PruneReport prune = new PruneReport(
+                false,
+                List.of(new FilesystemPruneResult(
+                        new FilesystemPrunePlan(Side.SENDER, "rpool/home", decisions, null),
+                        false,
+                        gone,
+                        List.<DestroyResult.Refusal>of(),
+                        null)),
+                null,
+                null);
         List<String> stages = srcFailure == null ? List.of() : List.of("replicate: 1 filesystem failed");
-        return new PushPass.Result("laptop", Optional.of("zrepl_3"), List.of(home, src), null, List.of(), prune, stages);
+        return new PushPass.Result(
+                "laptop", Optional.of("zrepl_3"), List.of(home, src), null, List.of(), prune, stages);
     }
 
     private void record(PushPass.Result result, Instant at, Duration took) throws Exception {
@@ -90,7 +99,8 @@ class MetricsTest {
                 "zreplj_pruned_snapshots_total{side=\"sender\",zreplj_job=\"laptop\"} 3.0",
                 "zreplj_filesystem_last_success_timestamp_seconds{filesystem=\"rpool/home\",zreplj_job=\"laptop\"} "
                         + (t0 + 600) + ".0",
-                "zreplj_filesystem_last_success_timestamp_seconds{filesystem=\"rpool/src\",zreplj_job=\"laptop\"} " + t0 + ".0",
+                "zreplj_filesystem_last_success_timestamp_seconds{filesystem=\"rpool/src\",zreplj_job=\"laptop\"} " + t0
+                        + ".0",
                 "zreplj_filesystem_failed{filesystem=\"rpool/src\",zreplj_job=\"laptop\"} 1.0",
                 "zreplj_filesystem_failed{filesystem=\"rpool/home\",zreplj_job=\"laptop\"} 0.0",
                 "zreplj_replicated_bytes_total{filesystem=\"rpool/home\",zreplj_job=\"laptop\"} 1500.0",
@@ -99,13 +109,18 @@ class MetricsTest {
                 "zreplj_snapshots{filesystem=\"rpool/home\",side=\"sender\",zreplj_job=\"laptop\"} 1.0")) {
             assertSample(text, line);
         }
-        assertFalse(text.contains("zreplj_pass_failed{zreplj_job=\"never_ran\"}"), "a job that never ran has no last pass");
+        assertFalse(
+                text.contains("zreplj_pass_failed{zreplj_job=\"never_ran\"}"), "a job that never ran has no last pass");
         try (var files = Files.list(textfile.getParent())) {
-            assertEquals(List.of(".zreplj.prom.lock", "zreplj.prom"),
-                    files.map(p -> p.getFileName().toString()).sorted().toList(), "no temp file left behind");
+            assertEquals(
+                    List.of(".zreplj.prom.lock", "zreplj.prom"),
+                    files.map(p -> p.getFileName().toString()).sorted().toList(),
+                    "no temp file left behind");
         }
-        assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(
-                Files.getPosixFilePermissions(textfile)), "node_exporter's user can read it");
+        assertEquals(
+                "rw-r--r--",
+                java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(textfile)),
+                "node_exporter's user can read it");
     }
 
     /**
@@ -117,8 +132,10 @@ class MetricsTest {
         String series = expected.substring(0, space + 1);
         List<String> found = text.lines().filter(l -> l.startsWith(series)).toList();
         assertEquals(1, found.size(), () -> "one line of '" + series + "' in\n" + text);
-        assertEquals(Double.parseDouble(expected.substring(space + 1)),
-                Double.parseDouble(found.get(0).substring(series.length())), expected);
+        assertEquals(
+                Double.parseDouble(expected.substring(space + 1)),
+                Double.parseDouble(found.get(0).substring(series.length())),
+                expected);
     }
 
     @Test
@@ -131,21 +148,29 @@ class MetricsTest {
     @Test
     void boxMetricsListEveryClientAndNeverConnectedOnesAtZero() throws Exception {
         Files.createDirectories(state.resolve("clients"));
-        Files.writeString(state.resolve("clients/laptop.json"), "{\"client\":\"laptop\",\"filesystems\":{"
-                + "\"rpool/home\":{\"snapshot\":\"zrepl_1\",\"guid\":\"1\",\"received\":\"2026-11-30T12:00:03Z\"},"
-                + "\"rpool/src\":{\"snapshot\":\"zrepl_1\",\"guid\":\"2\",\"received\":\"2026-11-30T11:00:00Z\"}}}");
+        Files.writeString(
+                state.resolve("clients/laptop.json"),
+                "{\"client\":\"laptop\",\"filesystems\":{"
+                        + "\"rpool/home\":{\"snapshot\":\"zrepl_1\",\"guid\":\"1\",\"received\":\"2026-11-30T12:00:03Z\"},"
+                        + "\"rpool/src\":{\"snapshot\":\"zrepl_1\",\"guid\":\"2\",\"received\":\"2026-11-30T11:00:00Z\"}}}");
         Files.createDirectories(state.resolve("metrics/clients"));
-        Files.writeString(state.resolve("metrics/clients/laptop.json"), "{\"client\":\"laptop\",\"filesystems\":{"
-                + "\"rpool/home\":{\"receives\":3,\"bytes\":4096}}}");
-        SinkJob sink = new SinkJob("backups", DatasetName.of("dst/sink"), List.of("laptop", "desktop"),
-                dev.zreplj.config.RecvOptions.defaults(), List.of());
+        Files.writeString(
+                state.resolve("metrics/clients/laptop.json"),
+                "{\"client\":\"laptop\",\"filesystems\":{" + "\"rpool/home\":{\"receives\":3,\"bytes\":4096}}}");
+        SinkJob sink = new SinkJob(
+                "backups",
+                DatasetName.of("dst/sink"),
+                List.of("laptop", "desktop"),
+                dev.zreplj.config.RecvOptions.defaults(),
+                List.of());
         Path textfile = state.resolve("box.prom");
         Textfile.write(textfile, new BoxMetrics(state, List.of(sink)));
         String text = Files.readString(textfile);
         Promtool.assertClean(text);
         long received = Instant.parse("2026-11-30T12:00:03Z").getEpochSecond();
         for (String line : List.of(
-                "zreplj_box_client_last_received_timestamp_seconds{client=\"laptop\",zreplj_job=\"backups\"} " + received + ".0",
+                "zreplj_box_client_last_received_timestamp_seconds{client=\"laptop\",zreplj_job=\"backups\"} "
+                        + received + ".0",
                 "zreplj_box_client_last_received_timestamp_seconds{client=\"desktop\",zreplj_job=\"backups\"} 0.0",
                 "zreplj_box_client_filesystems{client=\"laptop\",zreplj_job=\"backups\"} 2.0",
                 "zreplj_box_client_filesystems{client=\"desktop\",zreplj_job=\"backups\"} 0.0",
@@ -160,19 +185,24 @@ class MetricsTest {
     @Test
     void theEndpointServesWhatTheStateFilesSayAtEachScrape() throws Exception {
         HttpClient http = HttpClient.newHttpClient();
-        try (MetricsEndpoint endpoint = MetricsEndpoint.start(List.of(new PrometheusListener("127.0.0.1", 0,
-                "127.0.0.1:0")), new AgentMetrics(state, List.of("laptop")))) {
+        try (MetricsEndpoint endpoint = MetricsEndpoint.start(
+                List.of(new PrometheusListener("127.0.0.1", 0, "127.0.0.1:0")),
+                new AgentMetrics(state, List.of("laptop")))) {
             URI uri = URI.create("http://127.0.0.1:" + endpoint.ports().get(0) + "/metrics");
-            String before = http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).body();
+            String before = http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString())
+                    .body();
             assertTrue(before.contains("zreplj_passes_total{zreplj_job=\"laptop\"} 0.0"), before);
 
             record(pass(1000, null, 1), T0, Duration.ofSeconds(2));
-            HttpResponse<String> after = http.send(HttpRequest.newBuilder(uri).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> after =
+                    http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, after.statusCode());
             assertTrue(after.body().contains("zreplj_passes_total{zreplj_job=\"laptop\"} 1.0"), after.body());
-            assertTrue(after.body().contains("zreplj_replicated_bytes_total{filesystem=\"rpool/home\",zreplj_job=\"laptop\"}"
-                    + " 1000.0"), after.body());
+            assertTrue(
+                    after.body()
+                            .contains("zreplj_replicated_bytes_total{filesystem=\"rpool/home\",zreplj_job=\"laptop\"}"
+                                    + " 1000.0"),
+                    after.body());
             Promtool.assertClean(after.body());
         }
     }
@@ -181,10 +211,14 @@ class MetricsTest {
     void aPortInUseIsOneClearError() throws Exception {
         try (var taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             String listen = "127.0.0.1:" + taken.getLocalPort();
-            java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
-                    () -> MetricsEndpoint.start(List.of(new PrometheusListener("127.0.0.1", taken.getLocalPort(),
-                            listen)), new AgentMetrics(state, List.of())));
-            assertTrue(e.getMessage().startsWith("global.monitoring: cannot listen on '" + listen + "': "), e.getMessage());
+            java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    java.io.IOException.class,
+                    () -> MetricsEndpoint.start(
+                            List.of(new PrometheusListener("127.0.0.1", taken.getLocalPort(), listen)),
+                            new AgentMetrics(state, List.of())));
+            assertTrue(
+                    e.getMessage().startsWith("global.monitoring: cannot listen on '" + listen + "': "),
+                    e.getMessage());
         }
     }
 

@@ -14,11 +14,9 @@ import java.util.concurrent.TimeUnit;
 public final class Promtool {
     static final Path BINARY = Path.of("/usr/bin/promtool");
 
-    private Promtool() {
-    }
+    private Promtool() {}
 
-    public record Result(int exit, String output) {
-    }
+    public record Result(int exit, String output) {}
 
     /** {@code promtool check metrics} on the exposition text (its stdin); exit 0 and no lint line when clean. */
     public static Result checkMetrics(String exposition) throws IOException, InterruptedException {
@@ -26,8 +24,10 @@ public final class Promtool {
     }
 
     public static Result run(List<String> args, String stdin, Path dir) throws IOException, InterruptedException {
-        assertTrue(Files.isExecutable(BINARY), BINARY + " is missing: apt-get install prometheus (contrib/dev/run-tests"
-                + " does); the metrics tests need it");
+        assertTrue(
+                Files.isExecutable(BINARY),
+                BINARY + " is missing: apt-get install prometheus (contrib/dev/run-tests"
+                        + " does); the metrics tests need it");
         List<String> command = new java.util.ArrayList<>(List.of(BINARY.toString()));
         command.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);

@@ -21,16 +21,23 @@ import org.junit.jupiter.api.Test;
 class StatusCheckTest {
     private static final long NOW = 1_800_000_000L;
     private static final long HOUR = 3600;
-    private final StatusCheck check = new StatusCheck(new StatusThresholds(Duration.ofHours(1), Duration.ofHours(2)),
-            Instant.ofEpochSecond(NOW));
+    private final StatusCheck check =
+            new StatusCheck(new StatusThresholds(Duration.ofHours(1), Duration.ofHours(2)), Instant.ofEpochSecond(NOW));
 
     private static JobStatus job(String error, List<String> stages, FilesystemStatus... filesystems) {
         return new JobStatus("laptop", NOW - 60, error, List.of(filesystems), stages);
     }
 
     private static FilesystemStatus fs(String outcome, long successAgo, Long snapshotAgo) {
-        return new FilesystemStatus("rpool/home", outcome, "rpool/home: " + outcome.toLowerCase(), NOW - 60,
-                successAgo < 0 ? 0 : NOW - successAgo, null, null, snapshotAgo == null ? null : NOW - snapshotAgo);
+        return new FilesystemStatus(
+                "rpool/home",
+                outcome,
+                "rpool/home: " + outcome.toLowerCase(),
+                NOW - 60,
+                successAgo < 0 ? 0 : NOW - successAgo,
+                null,
+                null,
+                snapshotAgo == null ? null : NOW - snapshotAgo);
     }
 
     private StatusReport agent(JobStatus status) {
@@ -42,8 +49,14 @@ class StatusCheckTest {
     }
 
     private static ClientStatus received(long ago) {
-        return new ClientStatus("laptop", Map.of("rpool/home",
-                new Received("zrepl_1", "123", Instant.ofEpochSecond(NOW - ago).toString())));
+        return new ClientStatus(
+                "laptop",
+                Map.of(
+                        "rpool/home",
+                        new Received(
+                                "zrepl_1",
+                                "123",
+                                Instant.ofEpochSecond(NOW - ago).toString())));
     }
 
     @Test
@@ -64,7 +77,8 @@ class StatusCheckTest {
         StatusReport crit = agent(job(null, List.of(), fs("UP_TO_DATE", 2 * HOUR + 5, 60L)));
         assertEquals(Level.CRITICAL, crit.status());
         assertEquals(2, crit.status().exitCode());
-        assertEquals("ZREPLJ CRITICAL: job laptop rpool/home: last success 2h5s ago (critical from 2h)", crit.summary());
+        assertEquals(
+                "ZREPLJ CRITICAL: job laptop rpool/home: last success 2h5s ago (critical from 2h)", crit.summary());
     }
 
     @Test
@@ -81,7 +95,8 @@ class StatusCheckTest {
         assertEquals("ZREPLJ CRITICAL: job laptop: never run: no backup exists", r.summary());
         StatusReport noFilesystem = agent(job("ssh: connection refused", List.of()));
         assertEquals(Level.CRITICAL, noFilesystem.status());
-        assertEquals("ZREPLJ CRITICAL: job laptop: last pass failed: ssh: connection refused (and 1 more)",
+        assertEquals(
+                "ZREPLJ CRITICAL: job laptop: last pass failed: ssh: connection refused (and 1 more)",
                 noFilesystem.summary());
         StatusReport never = agent(job(null, List.of(), fs("FAILED", -1, null)));
         assertEquals(Level.CRITICAL, never.status());
@@ -91,8 +106,8 @@ class StatusCheckTest {
     void agentFailingIsAWarningWhileTheBackupIsFresh() {
         StatusReport error = agent(job("ssh: connection refused", List.of(), fs("FAILED", 60, 60L)));
         assertEquals(Level.WARNING, error.status());
-        assertEquals("ZREPLJ WARNING: job laptop: last pass failed: ssh: connection refused (and 1 more)",
-                error.summary());
+        assertEquals(
+                "ZREPLJ WARNING: job laptop: last pass failed: ssh: connection refused (and 1 more)", error.summary());
 
         StatusReport stage = agent(job(null, List.of("snapshot: out of space"), fs("UP_TO_DATE", 60, 60L)));
         assertEquals(Level.WARNING, stage.status());
@@ -100,7 +115,8 @@ class StatusCheckTest {
 
         StatusReport filesystem = agent(job(null, List.of(), fs("CONFLICT", 60, null)));
         assertEquals(Level.WARNING, filesystem.status());
-        assertEquals("ZREPLJ WARNING: job laptop rpool/home: last attempt conflict: rpool/home: conflict",
+        assertEquals(
+                "ZREPLJ WARNING: job laptop rpool/home: last attempt conflict: rpool/home: conflict",
                 filesystem.summary());
 
         StatusReport staleAndFailing = agent(job(null, List.of(), fs("FAILED", 3 * HOUR, null)));
@@ -109,12 +125,12 @@ class StatusCheckTest {
 
     @Test
     void unreadableFilesAreUnknownButNeverHideACriticalOne() {
-        StatusReport unknown = check.report(List.of(check.unreadableJob("laptop", "/s/jobs/laptop.json: unreadable")),
-                List.of());
+        StatusReport unknown =
+                check.report(List.of(check.unreadableJob("laptop", "/s/jobs/laptop.json: unreadable")), List.of());
         assertEquals(Level.UNKNOWN, unknown.status());
         assertEquals(3, unknown.status().exitCode());
-        StatusReport both = check.report(List.of(check.unreadableJob("a", "unreadable"), check.job("b", Optional.empty())),
-                List.of());
+        StatusReport both = check.report(
+                List.of(check.unreadableJob("a", "unreadable"), check.job("b", Optional.empty())), List.of());
         assertEquals(Level.CRITICAL, both.status());
         assertEquals(Level.UNKNOWN, check.report(List.of(), List.of()).status());
     }
@@ -125,8 +141,10 @@ class StatusCheckTest {
         assertEquals(Level.WARNING, box(received(HOUR + 1)).status());
         StatusReport crit = box(received(2 * HOUR));
         assertEquals(Level.CRITICAL, crit.status());
-        assertEquals("ZREPLJ CRITICAL: client laptop rpool/home: last received 2h ago (critical from 2h)", crit.summary());
-        assertEquals(Level.OK, box(received(-600)).status(), "a receive time ahead of the clock is age 0, not negative");
+        assertEquals(
+                "ZREPLJ CRITICAL: client laptop rpool/home: last received 2h ago (critical from 2h)", crit.summary());
+        assertEquals(
+                Level.OK, box(received(-600)).status(), "a receive time ahead of the clock is age 0, not negative");
         assertEquals(0L, box(received(-600)).sink().get(0).filesystems().get(0).receivedAgeSeconds());
     }
 
@@ -136,13 +154,16 @@ class StatusCheckTest {
         assertEquals(Level.CRITICAL, r.status());
         assertEquals("ZREPLJ CRITICAL: client laptop: nothing received yet: no backup exists", r.summary());
         assertEquals(Level.CRITICAL, box(new ClientStatus("laptop", Map.of())).status());
-        assertEquals(Level.UNKNOWN, box(new ClientStatus("laptop", Map.of("rpool/home",
-                new Received("zrepl_1", "1", "yesterday")))).status());
+        assertEquals(
+                Level.UNKNOWN,
+                box(new ClientStatus("laptop", Map.of("rpool/home", new Received("zrepl_1", "1", "yesterday"))))
+                        .status());
     }
 
     @Test
     void textHasTheSummaryWithPerfdataThenDetail() {
-        StatusReport r = check.report(List.of(
+        StatusReport r = check.report(
+                List.of(
                         check.job("laptop", Optional.of(job(null, List.of(), fs("UP_TO_DATE", 90 * 60, 90 * 60L)))),
                         check.job("other", Optional.empty())),
                 List.of(check.client("box", "laptop", received(60)), check.client("box", "desktop", null)));
@@ -161,8 +182,10 @@ class StatusCheckTest {
 
     @Test
     void noEstimateIsNullNotTheStoresMinusOne() {
-        StatusReport r = agent(job(null, List.of(), new FilesystemStatus("rpool/home", "REPLICATED", "m", NOW - 60,
-                NOW - 60, 2048L, -1L, null)));
+        StatusReport r = agent(job(
+                null,
+                List.of(),
+                new FilesystemStatus("rpool/home", "REPLICATED", "m", NOW - 60, NOW - 60, 2048L, -1L, null)));
         StatusReport.Filesystem f = r.push().get(0).filesystems().get(0);
         assertEquals(2048L, f.bytes());
         assertEquals(null, f.estimatedBytes());

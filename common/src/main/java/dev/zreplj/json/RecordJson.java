@@ -42,8 +42,7 @@ public final class RecordJson {
         }
     };
 
-    private RecordJson() {
-    }
+    private RecordJson() {}
 
     /** The value as compact JSON, or indented as a file for people to read. */
     public static byte[] write(Record value, boolean indent) {
@@ -65,8 +64,8 @@ public final class RecordJson {
      * @param skipUnknown skip fields the record does not have, else refuse them
      * @throws IOException a {@link Mismatch} or jackson-core's own parse error, each with a message for people
      */
-    public static <T extends Record> @Nullable T read(byte[] bytes, int offset, int length, Class<T> type, boolean skipUnknown)
-            throws IOException {
+    public static <T extends Record> @Nullable T read(
+            byte[] bytes, int offset, int length, Class<T> type, boolean skipUnknown) throws IOException {
         try (JsonParser p = FACTORY.createParser(bytes, offset, length)) {
             JsonToken first = p.nextToken();
             if (first == null) {
@@ -93,7 +92,8 @@ public final class RecordJson {
         }
     }
 
-    private static @Nullable Object readValue(JsonParser p, Type type, String where, boolean skipUnknown) throws IOException {
+    private static @Nullable Object readValue(JsonParser p, Type type, String where, boolean skipUnknown)
+            throws IOException {
         Class<?> raw = type instanceof ParameterizedType pt ? (Class<?>) pt.getRawType() : (Class<?>) type;
         JsonToken t = p.currentToken();
         if (t == JsonToken.VALUE_NULL) {
@@ -102,8 +102,8 @@ public final class RecordJson {
             }
             if (raw == List.class || raw == Map.class) {
                 // No message has an optional list or map; an empty one says "none".
-                throw new Mismatch("'" + where + "' must be " + (raw == List.class ? "an array" : "an object")
-                        + ", not null");
+                throw new Mismatch(
+                        "'" + where + "' must be " + (raw == List.class ? "an array" : "an object") + ", not null");
             }
             return null;
         }

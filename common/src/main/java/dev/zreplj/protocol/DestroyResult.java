@@ -9,6 +9,5 @@ public record DestroyResult(List<String> destroyed, List<Refusal> refused) {
         refused = List.copyOf(refused);
     }
 
-    public record Refusal(String name, String reason) {
-    }
+    public record Refusal(String name, String reason) {}
 }

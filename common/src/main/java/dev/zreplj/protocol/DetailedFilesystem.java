@@ -7,8 +7,14 @@ import java.util.List;
  * {@code used} and {@code referenced} bytes (null when zfs did not report them, e.g. it was created meanwhile)
  * and its {@code encryption} property (null where the box's zfs has no encryption, as zfs-fuse).
  */
-public record DetailedFilesystem(String path, boolean placeholder, List<DetailedVersion> versions,
-                                 String resumeToken, Long used, Long referenced, String encryption) {
+public record DetailedFilesystem(
+        String path,
+        boolean placeholder,
+        List<DetailedVersion> versions,
+        String resumeToken,
+        Long used,
+        Long referenced,
+        String encryption) {
     public DetailedFilesystem {
         versions = List.copyOf(versions);
     }

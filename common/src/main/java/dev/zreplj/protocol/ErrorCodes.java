@@ -26,6 +26,5 @@ public final class ErrorCodes {
     /** Something unexpected on the server (a local I/O error, for example). */
     public static final String INTERNAL = "internal";
 
-    private ErrorCodes() {
-    }
+    private ErrorCodes() {}
 }

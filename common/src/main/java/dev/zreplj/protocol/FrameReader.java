@@ -53,15 +53,17 @@ public final class FrameReader {
             return null;
         }
         if (n < header.length) {
-            throw new ProtocolException("the " + peer + " closed the connection inside a frame header ("
-                    + n + " of " + header.length + " bytes)");
+            throw new ProtocolException("the " + peer + " closed the connection inside a frame header (" + n + " of "
+                    + header.length + " bytes)");
         }
         FrameType t = FrameType.of(header[0]);
         if (t == null) {
-            throw new ProtocolException(String.format("the %s sent an unknown frame type 0x%02x", peer,
-                    header[0] & 0xff));
+            throw new ProtocolException(
+                    String.format("the %s sent an unknown frame type 0x%02x", peer, header[0] & 0xff));
         }
-        long len = ((header[1] & 0xffL) << 24) | ((header[2] & 0xff) << 16) | ((header[3] & 0xff) << 8)
+        long len = ((header[1] & 0xffL) << 24)
+                | ((header[2] & 0xff) << 16)
+                | ((header[3] & 0xff) << 8)
                 | (header[4] & 0xff);
         long limit = switch (t.payload()) {
             case NONE -> 0;
@@ -69,8 +71,8 @@ public final class FrameReader {
             case RAW -> Wire.MAX_DATA;
         };
         if (len > limit) {
-            throw new ProtocolException("the " + peer + " sent a " + t + " frame of " + len
-                    + " bytes; the limit is " + limit);
+            throw new ProtocolException(
+                    "the " + peer + " sent a " + t + " frame of " + len + " bytes; the limit is " + limit);
         }
         int size = (int) len;
         if (buffer.length < size) {
@@ -78,8 +80,8 @@ public final class FrameReader {
         }
         int got = readFully(buffer, 0, size);
         if (got < size) {
-            throw new ProtocolException("the " + peer + " closed the connection inside a " + t + " frame ("
-                    + got + " of " + size + " bytes)");
+            throw new ProtocolException("the " + peer + " closed the connection inside a " + t + " frame (" + got
+                    + " of " + size + " bytes)");
         }
         type = t;
         length = size;
@@ -90,8 +92,7 @@ public final class FrameReader {
     public FrameType expectFrame(String expected) throws IOException {
         FrameType t = next();
         if (t == null) {
-            throw new ProtocolException("the " + peer + " closed the connection while " + expected
-                    + " was expected");
+            throw new ProtocolException("the " + peer + " closed the connection while " + expected + " was expected");
         }
         return t;
     }
@@ -135,8 +136,7 @@ public final class FrameReader {
 
     /** An error for a frame that is valid on its own but not allowed at this point of the conversation. */
     public ProtocolException unexpected(String expected) {
-        return new ProtocolException("the " + peer + " sent a " + type + " frame where " + expected
-                + " was expected");
+        return new ProtocolException("the " + peer + " sent a " + type + " frame where " + expected + " was expected");
     }
 
     private int readFully(byte[] b, int off, int len) throws IOException {

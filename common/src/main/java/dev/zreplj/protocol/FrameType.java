@@ -27,7 +27,11 @@ public enum FrameType {
     /** Server: the stream of a SEND is complete (after its DATA frames). */
     SENT(0x41, Payload.JSON);
 
-    enum Payload { NONE, JSON, RAW }
+    enum Payload {
+        NONE,
+        JSON,
+        RAW
+    }
 
     private static final FrameType[] BY_CODE = new FrameType[256];
 

@@ -11,7 +11,11 @@ import org.jspecify.annotations.Nullable;
  * @param job the client's push job name (hold tags on the box carry it); null for none, and always null
  *            from the server
  */
-public record Hello(int protocol, String software, List<String> capabilities, @Nullable String job) {
+public record Hello(
+        int protocol,
+        String software,
+        List<String> capabilities,
+        @Nullable String job) {
     public Hello {
         capabilities = List.copyOf(capabilities);
     }
@@ -22,6 +26,5 @@ public record Hello(int protocol, String software, List<String> capabilities, @N
     }
 
     /** The part of a HELLO every protocol version shares; read first, so the rest is only read when it fits. */
-    record Version(int protocol, String software) {
-    }
+    record Version(int protocol, String software) {}
 }

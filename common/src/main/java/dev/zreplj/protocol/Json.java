@@ -10,8 +10,7 @@ import java.io.IOException;
  * break an older peer).
  */
 final class Json {
-    private Json() {
-    }
+    private Json() {}
 
     static byte[] encode(Record message) {
         return RecordJson.write(message, false);

@@ -14,11 +14,18 @@ import org.jspecify.annotations.Nullable;
  * @param discardPartial the box first discards its partial receive of the target ({@code zfs recv -A}),
  *                       which the agent found stale
  */
-public record ReceiveCommand(String path, String snapshot, long toGuid, @Nullable Long fromGuid, boolean rollback,
-                             boolean resumable, @Nullable String resumeToken, boolean discardPartial) {
+public record ReceiveCommand(
+        String path,
+        String snapshot,
+        long toGuid,
+        @Nullable Long fromGuid,
+        boolean rollback,
+        boolean resumable,
+        @Nullable String resumeToken,
+        boolean discardPartial) {
     /** An ordinary stream: no resume, nothing to discard. */
-    public ReceiveCommand(String path, String snapshot, long toGuid, @Nullable Long fromGuid, boolean rollback,
-                          boolean resumable) {
+    public ReceiveCommand(
+            String path, String snapshot, long toGuid, @Nullable Long fromGuid, boolean rollback, boolean resumable) {
         this(path, snapshot, toGuid, fromGuid, rollback, resumable, null, false);
     }
 }

@@ -16,6 +16,5 @@ public record ReceiveSeries(ReceiveCommand command, List<Snapshot> snapshots) {
     }
 
     /** One snapshot the stream carries: its name (the part after '@') and its guid. */
-    public record Snapshot(String name, long guid) {
-    }
+    public record Snapshot(String name, long guid) {}
 }

@@ -16,6 +16,11 @@ public final class RemoteException extends java.io.IOException {
         this.detail = detail == null ? "" : detail;
     }
 
-    public String code() { return code; }
-    public String detail() { return detail; }
+    public String code() {
+        return code;
+    }
+
+    public String detail() {
+        return detail;
+    }
 }

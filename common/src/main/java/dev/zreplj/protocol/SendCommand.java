@@ -6,5 +6,4 @@ package dev.zreplj.protocol;
  * filesystem. With {@code resumeToken} (the client's own partial receive's token) the server resumes that
  * send ({@code zfs send -t}) after checking that the token names this very snapshot inside the jail.
  */
-public record SendCommand(String path, String snapshot, String from, String resumeToken) {
-}
+public record SendCommand(String path, String snapshot, String from, String resumeToken) {}

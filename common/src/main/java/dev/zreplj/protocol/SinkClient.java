@@ -6,9 +6,9 @@ import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The agent's side of the protocol on one channel (one stdinserver process). Requests are strictly
@@ -18,6 +18,7 @@ import org.jspecify.annotations.Nullable;
 public final class SinkClient implements AutoCloseable {
     /** Targets per DESTROY frame: at most ~300 bytes of JSON each, so a batch stays far below the 1 MiB limit. */
     static final int DESTROY_BATCH = 2000;
+
     private static final Logger log = LoggerFactory.getLogger(SinkClient.class);
     private final InputStream in;
     private final FrameReader reader;
@@ -96,9 +97,11 @@ public final class SinkClient implements AutoCloseable {
             throw sendFailure;
         }
         if (hello.protocol() != Wire.PROTOCOL_VERSION) {
-            throw new RemoteException(ErrorCodes.VERSION, "protocol mismatch: this agent speaks zreplj protocol "
-                    + Wire.PROTOCOL_VERSION + " (zreplj " + Wire.softwareVersion() + "), the backup box speaks "
-                    + hello.protocol() + " (zreplj " + hello.software() + "); install matching zreplj versions",
+            throw new RemoteException(
+                    ErrorCodes.VERSION,
+                    "protocol mismatch: this agent speaks zreplj protocol "
+                            + Wire.PROTOCOL_VERSION + " (zreplj " + Wire.softwareVersion() + "), the backup box speaks "
+                            + hello.protocol() + " (zreplj " + hello.software() + "); install matching zreplj versions",
                     "");
         }
         serverHello = hello;
@@ -229,8 +232,12 @@ public final class SinkClient implements AutoCloseable {
             throw sourceFailure;
         }
         if (zstd != null && log.isDebugEnabled()) {
-            log.debug("{}@{}: {} stream bytes went as {} (zstd where it paid)", command.path(), command.snapshot(),
-                    zstd.rawBytes() - raw0, zstd.wireBytes() - wire0);
+            log.debug(
+                    "{}@{}: {} stream bytes went as {} (zstd where it paid)",
+                    command.path(),
+                    command.snapshot(),
+                    zstd.rawBytes() - raw0,
+                    zstd.wireBytes() - wire0);
         }
         return result;
     }
@@ -272,9 +279,12 @@ public final class SinkClient implements AutoCloseable {
     public SendResult send(SendCommand command, OutputStream sink) throws IOException {
         Hello server = requireHandshake();
         if (!server.capabilities().contains(Wire.RESTORE)) {
-            throw new RemoteException(ErrorCodes.FORBIDDEN, "the backup box does not offer restores: its zreplj is"
-                    + " older (no 'restore' capability, zreplj " + server.software() + ") or its sink job has"
-                    + " serve.restore: false", "");
+            throw new RemoteException(
+                    ErrorCodes.FORBIDDEN,
+                    "the backup box does not offer restores: its zreplj is"
+                            + " older (no 'restore' capability, zreplj " + server.software() + ") or its sink job has"
+                            + " serve.restore: false",
+                    "");
         }
         writer.control(FrameType.SEND, command);
         writer.flush();

@@ -31,8 +31,9 @@ public final class StreamInflater implements AutoCloseable {
         long size = Zstd.getFrameContentSize(payload, 0, length);
         if (size < 0 || size > Wire.MAX_DATA) {
             throw new ProtocolException("the client sent a ZDATA frame that "
-                    + (size < 0 ? "is no zstd frame stating its size" : "expands to " + size + " bytes; the limit is "
-                    + Wire.MAX_DATA));
+                    + (size < 0
+                            ? "is no zstd frame stating its size"
+                            : "expands to " + size + " bytes; the limit is " + Wire.MAX_DATA));
         }
         int n;
         try {

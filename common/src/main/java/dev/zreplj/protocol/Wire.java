@@ -65,8 +65,7 @@ public final class Wire {
     /** Largest control frame the client accepts (a listing of thousands of snapshots). */
     public static final int MAX_CONTROL_FROM_SERVER = 64 << 20;
 
-    private Wire() {
-    }
+    private Wire() {}
 
     /** The running zreplj's version, from the jar manifest; "dev" when run from class directories. */
     public static String softwareVersion() {

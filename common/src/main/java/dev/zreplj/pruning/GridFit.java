@@ -9,8 +9,7 @@ import org.jspecify.annotations.Nullable;
 
 /** The grid rule's bucketing: which of the matching snapshots a grid keeps. */
 final class GridFit {
-    private GridFit() {
-    }
+    private GridFit() {}
 
     /**
      * "now" is the newest matching snapshot's creation. Interval i covers {@code (start_i, end_i]}, with
@@ -22,13 +21,20 @@ final class GridFit {
      *                 clock, which no client can move); null for zrepl's newest matching creation
      * @return the kept indices
      */
-    static List<Integer> keep(List<KeepRule.GridInterval> intervals, List<PruneCandidate> candidates,
-                              List<Integer> matching, @Nullable Instant clock) {
+    static List<Integer> keep(
+            List<KeepRule.GridInterval> intervals,
+            List<PruneCandidate> candidates,
+            List<Integer> matching,
+            @Nullable Instant clock) {
         if (matching.isEmpty()) {
             return List.of();
         }
-        Instant now = clock != null ? clock : matching.stream().map(i -> candidates.get(i).creation())
-                .max(Comparator.naturalOrder()).orElseThrow();
+        Instant now = clock != null
+                ? clock
+                : matching.stream()
+                        .map(i -> candidates.get(i).creation())
+                        .max(Comparator.naturalOrder())
+                        .orElseThrow();
         Instant[] starts = starts(now, intervals);
         List<List<Integer>> buckets = new ArrayList<>(intervals.size());
         for (int b = 0; b < intervals.size(); b++) {

@@ -23,11 +23,10 @@ public final class GridSpec {
     // zrepl's durations and keep counts go through Go's strconv, which takes a leading '+'.
     private static final Pattern DURATION = Pattern.compile("\\+?(\\d+)\\s*([smhdw])");
     private static final Pattern KEEP = Pattern.compile("\\s*keep\\s*=\\s*(\\S+)\\s*");
-    private static final String FORMAT_HINT = "expected COUNTxDURATION with optional (keep=N) or (keep=all),"
-            + " e.g. 24x1h or 1x1h(keep=all)";
+    private static final String FORMAT_HINT =
+            "expected COUNTxDURATION with optional (keep=N) or (keep=all)," + " e.g. 24x1h or 1x1h(keep=all)";
 
-    private GridSpec() {
-    }
+    private GridSpec() {}
 
     /** @throws IllegalArgumentException with a one-line message naming the bad part */
     public static List<KeepRule.GridInterval> parse(String spec) {
@@ -50,8 +49,10 @@ public final class GridSpec {
             // zrepl: shorter intervals after longer ones are almost surely a mistake, unless everything
             // before was keep=all (e.g. "1x1h(keep=all) | 6x10m" is not refused).
             if (length.compareTo(previousLength) < 0 && !allPreviousKeepAll) {
-                throw bad(shown, "interval length " + describe(length) + " is shorter than the one before it ("
-                        + describe(previousLength) + "); lengths must not decrease");
+                throw bad(
+                        shown,
+                        "interval length " + describe(length) + " is shorter than the one before it ("
+                                + describe(previousLength) + "); lengths must not decrease");
             }
             if (intervals.size() + count > MAX_INTERVALS) {
                 throw bad(shown, "the grid would have more than " + MAX_INTERVALS + " intervals; use longer ones");

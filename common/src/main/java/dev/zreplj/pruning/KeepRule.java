@@ -42,8 +42,7 @@ public sealed interface KeepRule {
     }
 
     /** Keeps what the receiver has not got yet, plus the newest replicated one unless told otherwise. */
-    record NotReplicated(boolean keepSnapshotAtCursor) implements KeepRule {
-    }
+    record NotReplicated(boolean keepSnapshotAtCursor) implements KeepRule {}
 
     /** One interval of a grid; {@code keep} is {@link #KEEP_ALL} for {@code keep=all}. */
     record GridInterval(Duration length, int keep) {

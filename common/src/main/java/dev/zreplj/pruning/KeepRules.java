@@ -23,8 +23,7 @@ public final class KeepRules {
             .thenComparing(PruneCandidate::name)
             .reversed();
 
-    private KeepRules() {
-    }
+    private KeepRules() {}
 
     /**
      * For each candidate, in input order, whether some rule keeps it; a snapshot no rule keeps is
@@ -97,7 +96,9 @@ public final class KeepRules {
         } else if (rule instanceof KeepRule.Grid grid) {
             return "grid(" + describeGrid(grid.intervals()) + ", regex=" + grid.regex() + ")";
         } else if (rule instanceof KeepRule.NotReplicated notReplicated) {
-            return notReplicated.keepSnapshotAtCursor() ? "not_replicated" : "not_replicated(keep_snapshot_at_cursor=false)";
+            return notReplicated.keepSnapshotAtCursor()
+                    ? "not_replicated"
+                    : "not_replicated(keep_snapshot_at_cursor=false)";
         }
         throw new IllegalStateException("unknown keep rule " + rule.getClass().getName());
     }
@@ -149,9 +150,8 @@ public final class KeepRules {
     }
 
     private static List<Integer> lastN(KeepRule.LastN rule, List<PruneCandidate> candidates) {
-        List<Integer> matching = rule.regex() == null
-                ? allIndices(candidates)
-                : matching(candidates, rule.regex(), false);
+        List<Integer> matching =
+                rule.regex() == null ? allIndices(candidates) : matching(candidates, rule.regex(), false);
         matching.sort(Comparator.comparing(candidates::get, NEWEST_FIRST));
         return matching.subList(0, Math.min(rule.count(), matching.size()));
     }
@@ -172,7 +172,8 @@ public final class KeepRules {
         List<Integer> kept = new ArrayList<>();
         for (int i = 0; i < candidates.size(); i++) {
             PruneCandidate c = candidates.get(i);
-            boolean atCursor = rule.keepSnapshotAtCursor() && Boolean.TRUE.equals(c.replicated())
+            boolean atCursor = rule.keepSnapshotAtCursor()
+                    && Boolean.TRUE.equals(c.replicated())
                     && c.creation().equals(newestReplicated);
             if (!Boolean.TRUE.equals(c.replicated()) || atCursor) {
                 kept.add(i);
@@ -204,8 +205,8 @@ public final class KeepRules {
         for (int i = 0; i < candidates.size(); i++) {
             Integer before = seen.putIfAbsent(candidates.get(i).name(), i);
             if (before != null) {
-                throw new IllegalArgumentException("snapshot '" + candidates.get(i).name()
-                        + "' appears twice (candidates " + before + " and " + i + ")");
+                throw new IllegalArgumentException("snapshot '"
+                        + candidates.get(i).name() + "' appears twice (candidates " + before + " and " + i + ")");
             }
         }
     }

@@ -15,40 +15,91 @@ import java.util.stream.Collectors;
  * {@code sendIntermediates}: {@code zfs send -I}, one stream of every snapshot between two (zfs-fuse and
  * OpenZFS both list it).
  */
-public record Capabilities(String version, boolean bookmarks, boolean holdsListing, boolean resumableReceive,
-                           boolean parsableList, boolean recvNoMount, boolean rawSend,
-                           boolean multiSnapshot, boolean destroyList, boolean recvProperties,
-                           Set<Character> sendFlags, boolean sendIntermediates) {
+public record Capabilities(
+        String version,
+        boolean bookmarks,
+        boolean holdsListing,
+        boolean resumableReceive,
+        boolean parsableList,
+        boolean recvNoMount,
+        boolean rawSend,
+        boolean multiSnapshot,
+        boolean destroyList,
+        boolean recvProperties,
+        Set<Character> sendFlags,
+        boolean sendIntermediates) {
     /** Every {@link SendFlag}'s option: what OpenZFS 2.x has. */
-    public static final Set<Character> ALL_SEND_FLAGS = Arrays.stream(SendFlag.values())
-            .map(SendFlag::option).collect(Collectors.toUnmodifiableSet());
+    public static final Set<Character> ALL_SEND_FLAGS =
+            Arrays.stream(SendFlag.values()).map(SendFlag::option).collect(Collectors.toUnmodifiableSet());
 
     public Capabilities {
         sendFlags = Set.copyOf(sendFlags);
     }
 
     /** For callers (fakes in tests) that predate the {@code -I} probe: it is assumed present. */
-    public Capabilities(String version, boolean bookmarks, boolean holdsListing, boolean resumableReceive,
-                        boolean parsableList, boolean recvNoMount, boolean rawSend,
-                        boolean multiSnapshot, boolean destroyList, boolean recvProperties,
-                        Set<Character> sendFlags) {
-        this(version, bookmarks, holdsListing, resumableReceive, parsableList, recvNoMount, rawSend,
-                multiSnapshot, destroyList, recvProperties, sendFlags, true);
+    public Capabilities(
+            String version,
+            boolean bookmarks,
+            boolean holdsListing,
+            boolean resumableReceive,
+            boolean parsableList,
+            boolean recvNoMount,
+            boolean rawSend,
+            boolean multiSnapshot,
+            boolean destroyList,
+            boolean recvProperties,
+            Set<Character> sendFlags) {
+        this(
+                version,
+                bookmarks,
+                holdsListing,
+                resumableReceive,
+                parsableList,
+                recvNoMount,
+                rawSend,
+                multiSnapshot,
+                destroyList,
+                recvProperties,
+                sendFlags,
+                true);
     }
 
     /** For callers (fakes in tests) that predate the send flags probe: all flags are assumed present. */
-    public Capabilities(String version, boolean bookmarks, boolean holdsListing, boolean resumableReceive,
-                        boolean parsableList, boolean recvNoMount, boolean rawSend,
-                        boolean multiSnapshot, boolean destroyList, boolean recvProperties) {
-        this(version, bookmarks, holdsListing, resumableReceive, parsableList, recvNoMount, rawSend,
-                multiSnapshot, destroyList, recvProperties, ALL_SEND_FLAGS);
+    public Capabilities(
+            String version,
+            boolean bookmarks,
+            boolean holdsListing,
+            boolean resumableReceive,
+            boolean parsableList,
+            boolean recvNoMount,
+            boolean rawSend,
+            boolean multiSnapshot,
+            boolean destroyList,
+            boolean recvProperties) {
+        this(
+                version,
+                bookmarks,
+                holdsListing,
+                resumableReceive,
+                parsableList,
+                recvNoMount,
+                rawSend,
+                multiSnapshot,
+                destroyList,
+                recvProperties,
+                ALL_SEND_FLAGS);
     }
 
     /** For callers (fakes in tests) that predate the last four probes: they are assumed present. */
-    public Capabilities(String version, boolean bookmarks, boolean holdsListing, boolean resumableReceive,
-                        boolean parsableList, boolean recvNoMount, boolean rawSend) {
-        this(version, bookmarks, holdsListing, resumableReceive, parsableList, recvNoMount, rawSend,
-                true, true, true);
+    public Capabilities(
+            String version,
+            boolean bookmarks,
+            boolean holdsListing,
+            boolean resumableReceive,
+            boolean parsableList,
+            boolean recvNoMount,
+            boolean rawSend) {
+        this(version, bookmarks, holdsListing, resumableReceive, parsableList, recvNoMount, rawSend, true, true, true);
     }
 
     /** Each capability with its yes/no, in a fixed order, for {@code zreplj version}. */
@@ -76,16 +127,17 @@ public record Capabilities(String version, boolean bookmarks, boolean holdsListi
         if (!holdsListing) out.add("'zfs holds' listing");
         if (!resumableReceive) out.add("resumable receive (an interrupted step restarts from its beginning)");
         if (!parsableList) out.add("'zfs list -p' (falls back to 'zfs get -Hp')");
-        if (!recvNoMount) out.add("'zfs recv -u' (received filesystems stay unmounted only because the sink's"
-                + " root has mountpoint=none, which they inherit)");
+        if (!recvNoMount)
+            out.add("'zfs recv -u' (received filesystems stay unmounted only because the sink's"
+                    + " root has mountpoint=none, which they inherit)");
         if (!rawSend) out.add("raw send of encrypted datasets");
-        if (!multiSnapshot) out.add("several snapshots in one 'zfs snapshot' (atomic only for a whole subtree,"
-                + " via 'zfs snapshot -r')");
+        if (!multiSnapshot)
+            out.add("several snapshots in one 'zfs snapshot' (atomic only for a whole subtree,"
+                    + " via 'zfs snapshot -r')");
         if (!destroyList) out.add("'zfs destroy fs@a,b' (one call per snapshot)");
         if (!recvProperties) out.add("'zfs recv -o/-x' (property overrides are dropped with a warning)");
         return out;
     }
 
-    public record Feature(String name, boolean present) {
-    }
+    public record Feature(String name, boolean present) {}
 }

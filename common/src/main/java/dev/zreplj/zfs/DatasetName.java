@@ -51,8 +51,14 @@ public record DatasetName(String value) implements Comparable<DatasetName> {
         }
         for (int i = 0; i < component.length(); i++) {
             char c = component.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || c == '_' || c == '-' || c == '.' || c == ':' || (spaces && c == ' ');
+            boolean ok = (c >= 'a' && c <= 'z')
+                    || (c >= 'A' && c <= 'Z')
+                    || (c >= '0' && c <= '9')
+                    || c == '_'
+                    || c == '-'
+                    || c == '.'
+                    || c == ':'
+                    || (spaces && c == ' ');
             if (!ok) {
                 throw new InvalidNameException(what + " '" + printable(component) + "' contains '" + printable(c)
                         + "'; allowed are letters, digits" + (spaces ? ", spaces" : "") + " and _ - . :");
@@ -68,8 +74,8 @@ public record DatasetName(String value) implements Comparable<DatasetName> {
             throw new InvalidNameException("dataset name is empty");
         }
         if (value.length() > MAX_LENGTH) {
-            throw new InvalidNameException("dataset name '" + value.substring(0, 40) + "...' is longer than "
-                    + MAX_LENGTH + " characters");
+            throw new InvalidNameException(
+                    "dataset name '" + value.substring(0, 40) + "...' is longer than " + MAX_LENGTH + " characters");
         }
         if (value.indexOf('@') >= 0 || value.indexOf('#') >= 0) {
             throw new InvalidNameException("dataset name '" + value + "' must not contain '@' or '#'");

@@ -8,8 +8,12 @@ import java.util.Map;
  * caller decides rollback ({@code -F}), resumability ({@code -s}), and property overrides/excludes,
  * which are dropped with a logged warning where the zfs lacks {@code -o}/{@code -x}.
  */
-public record ReceiveRequest(DatasetName target, boolean rollback, boolean resumable,
-                             Map<String, String> overrideProperties, List<String> excludeProperties) {
+public record ReceiveRequest(
+        DatasetName target,
+        boolean rollback,
+        boolean resumable,
+        Map<String, String> overrideProperties,
+        List<String> excludeProperties) {
     public ReceiveRequest {
         overrideProperties = Map.copyOf(overrideProperties);
         excludeProperties = List.copyOf(excludeProperties);

@@ -28,17 +28,20 @@ import java.util.zip.Inflater;
  * @param compressed the stream was a compressed ({@code send -c}) one
  * @param text       the token as zfs printed it, for {@code zfs send -t}
  */
-public record ResumeToken(long toGuid, long fromGuid, String toName, long bytes, boolean raw, boolean compressed,
-                          String text) {
-    private static final Pattern FORMAT = Pattern.compile("(\\d+)-([0-9a-fA-F]{1,16})-([0-9a-fA-F]{1,16})-([0-9a-fA-F]*)");
+public record ResumeToken(
+        long toGuid, long fromGuid, String toName, long bytes, boolean raw, boolean compressed, String text) {
+    private static final Pattern FORMAT =
+            Pattern.compile("(\\d+)-([0-9a-fA-F]{1,16})-([0-9a-fA-F]{1,16})-([0-9a-fA-F]*)");
     /** A token's nvlist holds a handful of pairs; anything near this is not a token. */
     private static final int MAX_PACKED = 1 << 20;
+
     private static final int NV_ENCODE_NATIVE = 0;
     private static final int NV_LITTLE_ENDIAN = 1;
     /** Encoding, endianness, two reserved bytes, then nvl_version and nvl_nvflag (int32 each). */
     private static final int HEADER = 12;
     /** nvp_size int32, nvp_name_sz int16, nvp_reserve int16, nvp_value_elem int32, nvp_type int32. */
     private static final int PAIR_HEADER = 16;
+
     private static final int DATA_TYPE_BOOLEAN = 1;
     private static final int DATA_TYPE_UINT64 = 8;
     private static final int DATA_TYPE_STRING = 9;
@@ -164,7 +167,7 @@ public record ResumeToken(long toGuid, long fromGuid, String toName, long bytes,
                     case "toguid" -> toGuid = value;
                     case "fromguid" -> fromGuid = value;
                     case "bytes" -> bytes = value;
-                    default -> { }
+                    default -> {}
                 }
             } else if (type == DATA_TYPE_STRING && count == 1 && name.equals("toname")) {
                 int nul = valueAt;

@@ -11,8 +11,13 @@ import org.jspecify.annotations.Nullable;
  * resume token the other fields are ignored ({@code zfs send -t}): the token carries the flags of the send
  * it resumes.
  */
-public record SendRequest(@Nullable ZfsVersion from, ZfsVersion to, boolean raw, @Nullable String resumeToken, Set<SendFlag> flags,
-                          boolean intermediates) {
+public record SendRequest(
+        @Nullable ZfsVersion from,
+        ZfsVersion to,
+        boolean raw,
+        @Nullable String resumeToken,
+        Set<SendFlag> flags,
+        boolean intermediates) {
     public SendRequest {
         flags = flags.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(flags));
         if (intermediates && (from == null || from.type() != VersionType.SNAPSHOT || resumeToken != null)) {
@@ -20,7 +25,8 @@ public record SendRequest(@Nullable ZfsVersion from, ZfsVersion to, boolean raw,
         }
     }
 
-    public SendRequest(@Nullable ZfsVersion from, ZfsVersion to, boolean raw, @Nullable String resumeToken, Set<SendFlag> flags) {
+    public SendRequest(
+            @Nullable ZfsVersion from, ZfsVersion to, boolean raw, @Nullable String resumeToken, Set<SendFlag> flags) {
         this(from, to, raw, resumeToken, flags, false);
     }
 

@@ -8,19 +8,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.List;
 import java.util.LinkedHashMap;
-import java.util.SortedSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The one place that runs {@code zfs}: always with an argument array (never a shell), always with
@@ -38,6 +38,7 @@ public final class Zfs implements SourceZfs {
     static final int MAX_DESTROY_ARGUMENT = 4000;
     /** Total length of snapshot names per {@code zfs holds} call, far below ARG_MAX. */
     static final int MAX_HOLDS_ARGUMENTS = 100_000;
+
     private static final String NO_SUCH_TAG = "no such tag on this dataset";
     private static final Pattern PROPERTY = Pattern.compile("[a-z][a-z0-9_.:-]*");
     private static final Pattern RESUME_TOKEN = Pattern.compile("[0-9a-zA-Z-]+");
@@ -46,8 +47,7 @@ public final class Zfs implements SourceZfs {
     private final AtomicLong invocations = new AtomicLong();
     private volatile @Nullable Probe probe;
 
-    private record Probe(Capabilities capabilities, boolean getHasTypes) {
-    }
+    private record Probe(Capabilities capabilities, boolean getHasTypes) {}
 
     public Zfs(Path binary) {
         this.binary = binary;
@@ -72,8 +72,8 @@ public final class Zfs implements SourceZfs {
                 return candidate;
             }
         }
-        throw new ZfsException("zfs not found on PATH nor in /sbin, /usr/sbin, /usr/local/sbin:"
-                + " install OpenZFS (or zfs-fuse)");
+        throw new ZfsException(
+                "zfs not found on PATH nor in /sbin, /usr/sbin, /usr/local/sbin:" + " install OpenZFS (or zfs-fuse)");
     }
 
     public Path binary() {
@@ -100,7 +100,8 @@ public final class Zfs implements SourceZfs {
                     String holds = runAny(List.of("holds")).output();
                     Result version = runAny(List.of("version"));
                     String fallback = Files.isExecutable(binary.resolveSibling("zfs-fuse")) ? "zfs-fuse" : "unknown";
-                    p = new Probe(usage.capabilities(holds, version.exit() == 0 ? version.stdout() : null, fallback),
+                    p = new Probe(
+                            usage.capabilities(holds, version.exit() == 0 ? version.stdout() : null, fallback),
                             usage.getHasTypes());
                     probe = p;
                     log.debug("zfs {} capabilities: {}", binary, p.capabilities());
@@ -159,9 +160,16 @@ public final class Zfs implements SourceZfs {
             }
             return new VersionListing(listVersions(root), values);
         }
-        String out = runOrMissing(List.of("get", "-Hp", "-r", "-o", "name,property,value,source",
-                "guid,createtxg,creation," + property, root.value()));
-        return out == null ? new VersionListing(Map.of(), Map.of())
+        String out = runOrMissing(List.of(
+                "get",
+                "-Hp",
+                "-r",
+                "-o",
+                "name,property,value,source",
+                "guid,createtxg,creation," + property,
+                root.value()));
+        return out == null
+                ? new VersionListing(Map.of(), Map.of())
                 : ZfsOutput.versionsWithProperty(out, property, localOnly, refusedLogger());
     }
 
@@ -193,8 +201,8 @@ public final class Zfs implements SourceZfs {
     }
 
     /** Parsable values ({@code zfs get -Hp}) of the given properties; "-" for unset. Empty when root does not exist. */
-    public Map<DatasetName, Map<String, String>> getProperties(DatasetName root, boolean recursive,
-                                                              List<String> properties) throws ZfsException {
+    public Map<DatasetName, Map<String, String>> getProperties(
+            DatasetName root, boolean recursive, List<String> properties) throws ZfsException {
         if (properties.isEmpty()) {
             throw new IllegalArgumentException("no properties requested");
         }
@@ -255,10 +263,12 @@ public final class Zfs implements SourceZfs {
         }
         // Without multi-snapshot, `snapshot -r` is the only atomic form: one call per maximal subtree
         // that is selected as a whole, single calls for the rest.
-        for (Map.Entry<DatasetName, Boolean> group : snapshotGroups(set, listAllFilesystems()).entrySet()) {
-            run(group.getValue()
-                    ? List.of("snapshot", "-r", group.getKey().value() + "@" + snapshotName)
-                    : List.of("snapshot", group.getKey().value() + "@" + snapshotName));
+        for (Map.Entry<DatasetName, Boolean> group :
+                snapshotGroups(set, listAllFilesystems()).entrySet()) {
+            run(
+                    group.getValue()
+                            ? List.of("snapshot", "-r", group.getKey().value() + "@" + snapshotName)
+                            : List.of("snapshot", group.getKey().value() + "@" + snapshotName));
         }
     }
 
@@ -273,7 +283,8 @@ public final class Zfs implements SourceZfs {
             if (covering != null && fs.isSelfOrDescendantOf(covering)) {
                 continue;
             }
-            boolean wholeSubtree = all.stream().filter(d -> d.isSelfOrDescendantOf(fs)).allMatch(selected::contains);
+            boolean wholeSubtree =
+                    all.stream().filter(d -> d.isSelfOrDescendantOf(fs)).allMatch(selected::contains);
             boolean hasChildren = all.stream().anyMatch(d -> !d.equals(fs) && d.isSelfOrDescendantOf(fs));
             groups.put(fs, wholeSubtree && hasChildren);
             covering = wholeSubtree ? fs : null;
@@ -368,8 +379,8 @@ public final class Zfs implements SourceZfs {
      * one invocation. Empty when root does not exist.
      */
     public Map<DatasetName, Map<String, String>> localPropertiesBelow(DatasetName root) throws ZfsException {
-        String out = runOrMissing(List.of("get", "-Hp", "-r", "-s", "local", "-o", "name,property,value", "all",
-                root.value()));
+        String out = runOrMissing(
+                List.of("get", "-Hp", "-r", "-s", "local", "-o", "name,property,value", "all", root.value()));
         return out == null ? Map.of() : ZfsOutput.properties(out, refusedLogger());
     }
 
@@ -387,7 +398,8 @@ public final class Zfs implements SourceZfs {
     public void bookmark(ZfsVersion snapshot, String bookmarkName) throws ZfsException {
         DatasetName.validateComponent(bookmarkName, "bookmark name");
         checkFullLength(snapshot.filesystem(), bookmarkName);
-        run(List.of("bookmark", snapshotArgument(snapshot), snapshot.filesystem().value() + "#" + bookmarkName));
+        run(List.of(
+                "bookmark", snapshotArgument(snapshot), snapshot.filesystem().value() + "#" + bookmarkName));
     }
 
     /** {@code zfs destroy fs#name}. */
@@ -405,8 +417,8 @@ public final class Zfs implements SourceZfs {
      */
     public Map<DatasetName, String> localProperty(DatasetName root, String property) throws ZfsException {
         validateProperty(property);
-        String out = runOrMissing(List.of("get", "-Hp", "-r", "-s", "local", "-o", "name,property,value",
-                property, root.value()));
+        String out = runOrMissing(
+                List.of("get", "-Hp", "-r", "-s", "local", "-o", "name,property,value", property, root.value()));
         Map<DatasetName, String> values = new java.util.TreeMap<>();
         if (out != null) {
             ZfsOutput.properties(out, refusedLogger()).forEach((fs, props) -> {
@@ -490,7 +502,10 @@ public final class Zfs implements SourceZfs {
         args.addAll(sendArguments(request));
         Result r = runAny(args);
         if (r.exit() != 0) {
-            log.debug("zfs send -nvP gives no estimate (exit {}): {}", r.exit(), r.stderr().strip());
+            log.debug(
+                    "zfs send -nvP gives no estimate (exit {}): {}",
+                    r.exit(),
+                    r.stderr().strip());
             return OptionalLong.empty();
         }
         // OpenZFS prints the estimate on stdout (2.x) or stderr (0.7/0.8).
@@ -530,13 +545,14 @@ public final class Zfs implements SourceZfs {
         }
         if (request.from() != null) {
             if (!request.from().filesystem().equals(request.to().filesystem())) {
-                throw new IllegalArgumentException("incremental send from " + request.from() + " to "
-                        + request.to() + ": both must be of the same filesystem");
+                throw new IllegalArgumentException("incremental send from " + request.from() + " to " + request.to()
+                        + ": both must be of the same filesystem");
             }
             if (request.intermediates() && !caps.sendIntermediates()) {
                 throw new ZfsException("zfs " + caps.version() + " has no 'zfs send -I'");
             }
-            args.addAll(List.of(request.intermediates() ? "-I" : "-i", request.from().fullName()));
+            args.addAll(List.of(
+                    request.intermediates() ? "-I" : "-i", request.from().fullName()));
         }
         args.add(request.to().fullName());
         return args;
@@ -562,7 +578,8 @@ public final class Zfs implements SourceZfs {
                 log.debug("zfs {} has no resumable receive; receiving {} without -s", caps.version(), request.target());
             }
         }
-        if (!request.overrideProperties().isEmpty() || !request.excludeProperties().isEmpty()) {
+        if (!request.overrideProperties().isEmpty()
+                || !request.excludeProperties().isEmpty()) {
             if (caps.recvProperties()) {
                 request.overrideProperties().forEach((k, v) -> args.addAll(List.of("-o", propertyAssignment(k, v))));
                 for (String p : request.excludeProperties()) {
@@ -570,8 +587,12 @@ public final class Zfs implements SourceZfs {
                     args.addAll(List.of("-x", p));
                 }
             } else {
-                log.warn("zfs {} has no 'zfs recv -o/-x': ignoring property overrides {} and excludes {} for {}",
-                        caps.version(), request.overrideProperties(), request.excludeProperties(), request.target());
+                log.warn(
+                        "zfs {} has no 'zfs recv -o/-x': ignoring property overrides {} and excludes {} for {}",
+                        caps.version(),
+                        request.overrideProperties(),
+                        request.excludeProperties(),
+                        request.target());
             }
         }
         args.add(request.target().value());
@@ -585,7 +606,8 @@ public final class Zfs implements SourceZfs {
     public void abortPartialReceive(DatasetName target) throws ZfsException {
         Capabilities caps = capabilities();
         if (!caps.resumableReceive()) {
-            throw new ZfsException("zfs " + caps.version() + " keeps no partial receives to discard (no 'zfs recv -A')");
+            throw new ZfsException(
+                    "zfs " + caps.version() + " keeps no partial receives to discard (no 'zfs recv -A')");
         }
         run(List.of("recv", "-A", target.value()));
     }
@@ -680,7 +702,8 @@ public final class Zfs implements SourceZfs {
     static String propertyAssignment(String property, String value) {
         validateProperty(property);
         if (value == null || value.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
-            throw new InvalidNameException("value of property '" + property + "' is missing or contains control characters");
+            throw new InvalidNameException(
+                    "value of property '" + property + "' is missing or contains control characters");
         }
         return property + "=" + value;
     }

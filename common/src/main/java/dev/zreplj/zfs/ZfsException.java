@@ -30,7 +30,9 @@ public final class ZfsException extends Exception {
     }
 
     private static String delegationHint(String stderr, String user) {
-        if (stderr == null || user == null || user.equals("root")
+        if (stderr == null
+                || user == null
+                || user.equals("root")
                 || !stderr.toLowerCase(java.util.Locale.ROOT).contains("permission denied")) {
             return "";
         }
@@ -43,7 +45,9 @@ public final class ZfsException extends Exception {
      * socket is root's), so no 'zfs allow' helps there: only root does.
      */
     static String unreachableHint(String output, String user) {
-        if (output == null || user == null || user.equals("root")
+        if (output == null
+                || user == null
+                || user.equals("root")
                 || !output.toLowerCase(java.util.Locale.ROOT).contains("permission denied")) {
             return "";
         }
@@ -56,7 +60,15 @@ public final class ZfsException extends Exception {
         return s.strip().lines().findFirst().orElse("");
     }
 
-    public List<String> command() { return command; }
-    public int exitCode() { return exitCode; }
-    public String stderr() { return stderr; }
+    public List<String> command() {
+        return command;
+    }
+
+    public int exitCode() {
+        return exitCode;
+    }
+
+    public String stderr() {
+        return stderr;
+    }
 }

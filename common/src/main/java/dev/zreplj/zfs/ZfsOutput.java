@@ -24,8 +24,7 @@ final class ZfsOutput {
     private static final Comparator<ZfsVersion> VERSION_ORDER =
             Comparator.comparingLong(ZfsVersion::createtxg).thenComparing(ZfsVersion::type);
 
-    private ZfsOutput() {
-    }
+    private ZfsOutput() {}
 
     /** True when zfs's stderr says the named dataset (or pool) does not exist. */
     /** The {@code size\t<bytes>} line of {@code zfs send -nvP}; empty when there is none. */
@@ -111,8 +110,8 @@ final class ZfsOutput {
      * the property's value per filesystem, only where set locally when {@code localOnly} (a value may hold
      * tabs: the source is the last field).
      */
-    static VersionListing versionsWithProperty(String stdout, String property, boolean localOnly,
-                                               Consumer<String> refused) throws ZfsException {
+    static VersionListing versionsWithProperty(
+            String stdout, String property, boolean localOnly, Consumer<String> refused) throws ZfsException {
         StringBuilder versions = new StringBuilder();
         StringBuilder local = new StringBuilder();
         for (String line : lines(stdout)) {
@@ -213,14 +212,13 @@ final class ZfsOutput {
         return out;
     }
 
-    private record Row(String line, String name, long guid, long createtxg, long creation) {
-    }
+    private record Row(String line, String name, long guid, long createtxg, long creation) {}
 
     private static Row row(String line, String name, String guid, String createtxg, String creation)
             throws ZfsException {
         try {
-            return new Row(line, name, Long.parseUnsignedLong(guid), Long.parseLong(createtxg),
-                    Long.parseLong(creation));
+            return new Row(
+                    line, name, Long.parseUnsignedLong(guid), Long.parseLong(createtxg), Long.parseLong(creation));
         } catch (NumberFormatException e) {
             throw unparsable(line, "guid, createtxg and creation must be numbers (is this 'zfs get -p' output?)");
         }
@@ -250,8 +248,8 @@ final class ZfsOutput {
             }
             ZfsVersion v;
             try {
-                v = new ZfsVersion(fs, type, r.name.substring(sep + 1), r.guid, r.createtxg,
-                        Instant.ofEpochSecond(r.creation));
+                v = new ZfsVersion(
+                        fs, type, r.name.substring(sep + 1), r.guid, r.createtxg, Instant.ofEpochSecond(r.creation));
             } catch (InvalidNameException e) {
                 refused.accept(r.name + ": " + e.getMessage());
                 continue;

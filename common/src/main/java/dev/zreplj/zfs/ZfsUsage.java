@@ -32,8 +32,8 @@ final class ZfsUsage {
     /** @param user the account zfs ran as: one that zfs cannot even reach /dev/zfs or zfs-fuse with is told why */
     static ZfsUsage parse(String usage, String user) throws ZfsException {
         if (!usage.contains("usage:")) {
-            throw new ZfsException("zfs did not print its usage when run without arguments: "
-                    + firstLine(usage) + ZfsException.unreachableHint(usage, user));
+            throw new ZfsException("zfs did not print its usage when run without arguments: " + firstLine(usage)
+                    + ZfsException.unreachableHint(usage, user));
         }
         Map<String, List<String>> forms = new HashMap<>();
         String current = null;

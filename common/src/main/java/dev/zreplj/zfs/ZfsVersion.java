@@ -3,8 +3,8 @@ package dev.zreplj.zfs;
 import java.time.Instant;
 
 /** A snapshot or bookmark of a filesystem: the unit replication and pruning reason about. */
-public record ZfsVersion(DatasetName filesystem, VersionType type, String name, long guid, long createtxg,
-                         Instant creation) {
+public record ZfsVersion(
+        DatasetName filesystem, VersionType type, String name, long guid, long createtxg, Instant creation) {
     public ZfsVersion {
         DatasetName.validateComponent(name, type == VersionType.SNAPSHOT ? "snapshot name" : "bookmark name");
     }

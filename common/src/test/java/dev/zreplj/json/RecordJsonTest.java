@@ -17,10 +17,12 @@ import org.junit.jupiter.api.Test;
 
 /** Round trips, byte-compatibility with what databind wrote, and one exact refusal per kind of hostile JSON. */
 class RecordJsonTest {
-    enum Kind { SNAPSHOT, BOOKMARK }
-
-    record Version(String name, Kind type, long guid, Integer count, boolean flag) {
+    enum Kind {
+        SNAPSHOT,
+        BOOKMARK
     }
+
+    record Version(String name, Kind type, long guid, Integer count, boolean flag) {}
 
     record Fs(String path, List<Version> versions, Long from) {
         Fs {
@@ -54,15 +56,26 @@ class RecordJsonTest {
 
     @Test
     void recordsRoundTripWithNullsEnumsListsAndMaps() throws IOException {
-        Fs fs = new Fs("tank/a", List.of(new Version("s1", Kind.SNAPSHOT, -5L, null, true),
-                new Version("b1", Kind.BOOKMARK, Long.MAX_VALUE, 7, false)), null);
+        Fs fs = new Fs(
+                "tank/a",
+                List.of(
+                        new Version("s1", Kind.SNAPSHOT, -5L, null, true),
+                        new Version("b1", Kind.BOOKMARK, Long.MAX_VALUE, 7, false)),
+                null);
         String json = new String(RecordJson.write(fs, false), StandardCharsets.UTF_8);
-        assertEquals("{\"path\":\"tank/a\",\"versions\":[{\"name\":\"s1\",\"type\":\"SNAPSHOT\",\"guid\":-5,\"count\":null,"
-                + "\"flag\":true},{\"name\":\"b1\",\"type\":\"BOOKMARK\",\"guid\":9223372036854775807,\"count\":7,"
-                + "\"flag\":false}],\"from\":null}", json);
+        assertEquals(
+                "{\"path\":\"tank/a\",\"versions\":[{\"name\":\"s1\",\"type\":\"SNAPSHOT\",\"guid\":-5,\"count\":null,"
+                        + "\"flag\":true},{\"name\":\"b1\",\"type\":\"BOOKMARK\",\"guid\":9223372036854775807,\"count\":7,"
+                        + "\"flag\":false}],\"from\":null}",
+                json);
         assertEquals(fs, read(json, Fs.class));
-        Status status = new Status("laptop", Map.of("b", new Version("s", Kind.SNAPSHOT, 1, 2, true),
-                "a", new Version("t", Kind.BOOKMARK, 3, null, false)));
+        Status status = new Status(
+                "laptop",
+                Map.of(
+                        "b",
+                        new Version("s", Kind.SNAPSHOT, 1, 2, true),
+                        "a",
+                        new Version("t", Kind.BOOKMARK, 3, null, false)));
         assertEquals(status, read(new String(RecordJson.write(status, true), StandardCharsets.UTF_8), Status.class));
     }
 
@@ -71,19 +84,24 @@ class RecordJsonTest {
         Status status = new Status("laptop", Map.of("tank/a", new Version("s", Kind.SNAPSHOT, 1, null, true)));
         Fs fs = new Fs("p", List.of(new Version("s", Kind.BOOKMARK, 2, 3, false)), 4L);
         JsonMapper compact = JsonMapper.builder().build();
-        JsonMapper indented = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+        JsonMapper indented =
+                JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
         assertEquals(compact.writeValueAsString(fs), new String(RecordJson.write(fs, false), StandardCharsets.UTF_8));
-        assertEquals(indented.writeValueAsString(status),
+        assertEquals(
+                indented.writeValueAsString(status),
                 new String(RecordJson.write(status, true), StandardCharsets.UTF_8));
     }
 
     @Test
     void unknownFieldsAreSkippedOrRefusedAsAsked() throws IOException {
-        assertEquals(new Required("x"), read("{\"later\":{\"a\":[1,{\"b\":2}]},\"code\":\"x\",\"more\":null}",
-                Required.class));
+        assertEquals(
+                new Required("x"),
+                read("{\"later\":{\"a\":[1,{\"b\":2}]},\"code\":\"x\",\"more\":null}", Required.class));
         byte[] b = "{\"code\":\"x\",\"later\":1}".getBytes(StandardCharsets.UTF_8);
-        assertEquals("unknown field 'later'", assertThrows(IOException.class,
-                () -> RecordJson.read(b, 0, b.length, Required.class, false)).getMessage());
+        assertEquals(
+                "unknown field 'later'",
+                assertThrows(IOException.class, () -> RecordJson.read(b, 0, b.length, Required.class, false))
+                        .getMessage());
     }
 
     @Test
@@ -96,33 +114,62 @@ class RecordJsonTest {
     void eachKindOfMisfitIsRefusedInOneLine() {
         String v = "{\"name\":\"s\",\"type\":\"SNAPSHOT\",\"guid\":1,\"count\":null,\"flag\":true}";
         assertEquals("missing field 'flag'", refusal(v.replace(",\"flag\":true", ""), Version.class));
-        assertEquals("field 'guid' given twice", refusal(v.replace("\"guid\":1", "\"guid\":1,\"guid\":2"), Version.class));
-        assertEquals("null for the number or flag 'guid'", refusal(v.replace("\"guid\":1", "\"guid\":null"), Version.class));
-        assertEquals("null for the number or flag 'flag'", refusal(v.replace("\"flag\":true", "\"flag\":null"), Version.class));
-        assertEquals("'guid' must be an integer, not a string", refusal(v.replace("\"guid\":1", "\"guid\":\"1\""), Version.class));
-        assertEquals("'guid' must be an integer, not a fraction", refusal(v.replace("\"guid\":1", "\"guid\":1.0"), Version.class));
-        assertEquals("'guid' must be an integer, not true or false", refusal(v.replace("\"guid\":1", "\"guid\":true"), Version.class));
-        assertEquals("'count' must be an integer, not a string", refusal(v.replace("\"count\":null", "\"count\":\"7\""), Version.class));
-        assertEquals("'name' must be a string, not an integer", refusal(v.replace("\"name\":\"s\"", "\"name\":5"), Version.class));
-        assertEquals("'name' must be a string, not true or false", refusal(v.replace("\"name\":\"s\"", "\"name\":false"), Version.class));
-        assertEquals("'name' must be a string, not an object", refusal(v.replace("\"name\":\"s\"", "\"name\":{}"), Version.class));
-        assertEquals("'flag' must be true or false, not an integer", refusal(v.replace("\"flag\":true", "\"flag\":1"), Version.class));
-        assertEquals("'flag' must be true or false, not a string", refusal(v.replace("\"flag\":true", "\"flag\":\"true\""), Version.class));
+        assertEquals(
+                "field 'guid' given twice", refusal(v.replace("\"guid\":1", "\"guid\":1,\"guid\":2"), Version.class));
+        assertEquals(
+                "null for the number or flag 'guid'", refusal(v.replace("\"guid\":1", "\"guid\":null"), Version.class));
+        assertEquals(
+                "null for the number or flag 'flag'",
+                refusal(v.replace("\"flag\":true", "\"flag\":null"), Version.class));
+        assertEquals(
+                "'guid' must be an integer, not a string",
+                refusal(v.replace("\"guid\":1", "\"guid\":\"1\""), Version.class));
+        assertEquals(
+                "'guid' must be an integer, not a fraction",
+                refusal(v.replace("\"guid\":1", "\"guid\":1.0"), Version.class));
+        assertEquals(
+                "'guid' must be an integer, not true or false",
+                refusal(v.replace("\"guid\":1", "\"guid\":true"), Version.class));
+        assertEquals(
+                "'count' must be an integer, not a string",
+                refusal(v.replace("\"count\":null", "\"count\":\"7\""), Version.class));
+        assertEquals(
+                "'name' must be a string, not an integer",
+                refusal(v.replace("\"name\":\"s\"", "\"name\":5"), Version.class));
+        assertEquals(
+                "'name' must be a string, not true or false",
+                refusal(v.replace("\"name\":\"s\"", "\"name\":false"), Version.class));
+        assertEquals(
+                "'name' must be a string, not an object",
+                refusal(v.replace("\"name\":\"s\"", "\"name\":{}"), Version.class));
+        assertEquals(
+                "'flag' must be true or false, not an integer",
+                refusal(v.replace("\"flag\":true", "\"flag\":1"), Version.class));
+        assertEquals(
+                "'flag' must be true or false, not a string",
+                refusal(v.replace("\"flag\":true", "\"flag\":\"true\""), Version.class));
         assertEquals("'type' has no value \"CLONE\"", refusal(v.replace("SNAPSHOT", "CLONE"), Version.class));
         assertEquals("'type' must be a string, not an integer", refusal(v.replace("\"SNAPSHOT\"", "0"), Version.class));
-        assertEquals("'Version' must be an object, not an array", refusal("[\"s\",\"SNAPSHOT\",1,null,true]", Version.class));
-        assertEquals("'versions' must be an array, not an object",
+        assertEquals(
+                "'Version' must be an object, not an array",
+                refusal("[\"s\",\"SNAPSHOT\",1,null,true]", Version.class));
+        assertEquals(
+                "'versions' must be an array, not an object",
                 refusal("{\"path\":\"p\",\"versions\":" + v + ",\"from\":null}", Fs.class));
-        assertEquals("'versions' must be an array, not null",
+        assertEquals(
+                "'versions' must be an array, not null",
                 refusal("{\"path\":\"p\",\"versions\":null,\"from\":null}", Fs.class));
-        assertEquals("'filesystems' must be an object, not null",
+        assertEquals(
+                "'filesystems' must be an object, not null",
                 refusal("{\"client\":\"c\",\"filesystems\":null}", Status.class));
-        assertEquals("invalid Fs: a value is null",
-                refusal("{\"path\":\"p\",\"versions\":[null],\"from\":null}", Fs.class));
-        assertEquals("'versions[1]' must be an object, not a string",
+        assertEquals(
+                "invalid Fs: a value is null", refusal("{\"path\":\"p\",\"versions\":[null],\"from\":null}", Fs.class));
+        assertEquals(
+                "'versions[1]' must be an object, not a string",
                 refusal("{\"path\":\"p\",\"versions\":[" + v + ",\"x\"],\"from\":null}", Fs.class));
         assertEquals("invalid Required: code is required", refusal("{\"code\":null}", Required.class));
-        assertEquals("'filesystems' has \"a\" twice",
+        assertEquals(
+                "'filesystems' has \"a\" twice",
                 refusal("{\"client\":\"c\",\"filesystems\":{\"a\":" + v + ",\"a\":" + v + "}}", Status.class));
         assertEquals("unexpected { after the value", refusal("{\"code\":\"x\"}{}", Required.class));
         assertEquals("no JSON value", refusal("", Required.class));

@@ -76,34 +76,42 @@ class FrameCodecTest {
 
         Listing listing = new Listing(List.of(
                 new RemoteFilesystem("tank", true, List.of(), null),
-                new RemoteFilesystem("tank/home", false, List.of(
-                        new RemoteVersion("s1", VersionType.SNAPSHOT, -1L, 17, 1_700_000_000L),
-                        new RemoteVersion("b1", VersionType.BOOKMARK, 42L, 18, 1_700_000_100L)),
+                new RemoteFilesystem(
+                        "tank/home",
+                        false,
+                        List.of(
+                                new RemoteVersion("s1", VersionType.SNAPSHOT, -1L, 17, 1_700_000_000L),
+                                new RemoteVersion("b1", VersionType.BOOKMARK, 42L, 18, 1_700_000_100L)),
                         "1-abc-def")));
         assertEquals(listing, roundTrip(FrameType.LISTING, listing, Listing.class));
 
         Hello withJob = new Hello(Wire.PROTOCOL_VERSION, "0.2.0", List.of(), "laptop_push");
         assertEquals(withJob, roundTrip(FrameType.HELLO, withJob, Hello.class));
 
-        DestroyCommand destroy = new DestroyCommand("tank/home", List.of(new DestroyTarget("zrepl_1", -7L),
-                new DestroyTarget("zrepl_2", Long.MAX_VALUE)));
+        DestroyCommand destroy = new DestroyCommand(
+                "tank/home", List.of(new DestroyTarget("zrepl_1", -7L), new DestroyTarget("zrepl_2", Long.MAX_VALUE)));
         assertEquals(destroy, roundTrip(FrameType.DESTROY, destroy, DestroyCommand.class));
-        DestroyResult destroyed = new DestroyResult(List.of("zrepl_1"),
-                List.of(new DestroyResult.Refusal("zrepl_2", "kept by the box's keep_floor")));
+        DestroyResult destroyed = new DestroyResult(
+                List.of("zrepl_1"), List.of(new DestroyResult.Refusal("zrepl_2", "kept by the box's keep_floor")));
         assertEquals(destroyed, roundTrip(FrameType.DESTROYED, destroyed, DestroyResult.class));
     }
 
     @Test
     void destroyWireFormatIsTheDocumentedOne() throws IOException {
-        FrameReader r = serverSideReader(frame(0x30, json("{\"path\":\"tank/a\",\"snapshots\":"
-                + "[{\"name\":\"s1\",\"guid\":-1},{\"name\":\"s2\",\"guid\":5}]}")));
+        FrameReader r = serverSideReader(frame(
+                0x30,
+                json("{\"path\":\"tank/a\",\"snapshots\":"
+                        + "[{\"name\":\"s1\",\"guid\":-1},{\"name\":\"s2\",\"guid\":5}]}")));
         assertEquals(FrameType.DESTROY, r.next());
-        assertEquals(new DestroyCommand("tank/a", List.of(new DestroyTarget("s1", -1), new DestroyTarget("s2", 5))),
+        assertEquals(
+                new DestroyCommand("tank/a", List.of(new DestroyTarget("s1", -1), new DestroyTarget("s2", 5))),
                 r.json(DestroyCommand.class));
-        FrameReader c = clientSideReader(frame(0x31, json("{\"destroyed\":[\"s1\"],"
-                + "\"refused\":[{\"name\":\"s2\",\"reason\":\"no such snapshot\"}]}")));
+        FrameReader c = clientSideReader(frame(
+                0x31,
+                json("{\"destroyed\":[\"s1\"]," + "\"refused\":[{\"name\":\"s2\",\"reason\":\"no such snapshot\"}]}")));
         assertEquals(FrameType.DESTROYED, c.next());
-        assertEquals(new DestroyResult(List.of("s1"), List.of(new DestroyResult.Refusal("s2", "no such snapshot"))),
+        assertEquals(
+                new DestroyResult(List.of("s1"), List.of(new DestroyResult.Refusal("s2", "no such snapshot"))),
                 c.json(DestroyResult.class));
     }
 
@@ -117,42 +125,54 @@ class FrameCodecTest {
 
     @Test
     void malformedDestroyFramesDoNotFit() {
-        assertEquals("DESTROY frame does not fit its message: missing field 'snapshots'",
+        assertEquals(
+                "DESTROY frame does not fit its message: missing field 'snapshots'",
                 badDestroy("{\"path\":\"a\"}").getMessage());
-        assertEquals("DESTROY frame carries JSON null instead of an object", badDestroy("null").getMessage());
-        assertStartsWith("DESTROY frame does not fit its message: ",
+        assertEquals(
+                "DESTROY frame carries JSON null instead of an object",
+                badDestroy("null").getMessage());
+        assertStartsWith(
+                "DESTROY frame does not fit its message: ",
                 badDestroy("{\"path\":\"a\",\"snapshots\":null}").getMessage());
-        assertStartsWith("DESTROY frame does not fit its message: ",
+        assertStartsWith(
+                "DESTROY frame does not fit its message: ",
                 badDestroy("{\"path\":\"a\",\"snapshots\":[null]}").getMessage());
-        assertStartsWith("DESTROY frame does not fit its message: ",
+        assertStartsWith(
+                "DESTROY frame does not fit its message: ",
                 badDestroy("{\"path\":\"a\",\"snapshots\":[{\"name\":\"s\"}]}").getMessage());
-        assertStartsWith("DESTROY frame does not fit its message: ",
-                badDestroy("{\"path\":\"a\",\"snapshots\":[{\"name\":\"s\",\"guid\":null}]}").getMessage());
-        assertStartsWith("DESTROY frame does not fit its message: ",
-                badDestroy("{\"path\":\"a\",\"snapshots\":[{\"name\":\"s\",\"guid\":\"1\"}]}").getMessage());
-        assertStartsWith("DESTROY frame does not fit its message: ",
-                badDestroy("{\"path\":\"a\",\"snapshots\":{\"name\":\"s\",\"guid\":1}}").getMessage());
-        assertStartsWith("DESTROY frame does not fit its message: ",
+        assertStartsWith(
+                "DESTROY frame does not fit its message: ",
+                badDestroy("{\"path\":\"a\",\"snapshots\":[{\"name\":\"s\",\"guid\":null}]}")
+                        .getMessage());
+        assertStartsWith(
+                "DESTROY frame does not fit its message: ",
+                badDestroy("{\"path\":\"a\",\"snapshots\":[{\"name\":\"s\",\"guid\":\"1\"}]}")
+                        .getMessage());
+        assertStartsWith(
+                "DESTROY frame does not fit its message: ",
+                badDestroy("{\"path\":\"a\",\"snapshots\":{\"name\":\"s\",\"guid\":1}}")
+                        .getMessage());
+        assertStartsWith(
+                "DESTROY frame does not fit its message: ",
                 badDestroy("[\"a\",[]]").getMessage());
     }
 
     @Test
     void helloOfAnotherVersionIsReadForItsVersionOnly() throws IOException {
         // A version 1 HELLO has no "job"; a future one may have anything else besides protocol and software.
-        FrameReader r = serverSideReader(frame(0x01, json("{\"protocol\":1,\"software\":\"0.1.0\","
-                + "\"capabilities\":[]}")));
+        FrameReader r =
+                serverSideReader(frame(0x01, json("{\"protocol\":1,\"software\":\"0.1.0\"," + "\"capabilities\":[]}")));
         r.next();
         assertEquals(new Hello(1, "0.1.0", List.of()), r.hello());
-        FrameReader future = serverSideReader(frame(0x01, json("{\"protocol\":99,\"software\":\"9.0.0\","
-                + "\"capabilities\":{\"new\":true}}")));
+        FrameReader future = serverSideReader(
+                frame(0x01, json("{\"protocol\":99,\"software\":\"9.0.0\"," + "\"capabilities\":{\"new\":true}}")));
         future.next();
         assertEquals(new Hello(99, "9.0.0", List.of()), future.hello());
-        FrameReader same = serverSideReader(frame(0x01, json("{\"protocol\":" + Wire.PROTOCOL_VERSION
-                + ",\"software\":\"x\",\"capabilities\":[]}")));
+        FrameReader same = serverSideReader(frame(
+                0x01, json("{\"protocol\":" + Wire.PROTOCOL_VERSION + ",\"software\":\"x\",\"capabilities\":[]}")));
         same.next();
         ProtocolException missingJob = assertThrows(ProtocolException.class, same::hello);
-        assertEquals("HELLO frame does not fit its message: missing field 'job'",
-                missingJob.getMessage());
+        assertEquals("HELLO frame does not fit its message: missing field 'job'", missingJob.getMessage());
     }
 
     @Test
@@ -210,36 +230,44 @@ class FrameCodecTest {
     @Test
     void writerRefusesAControlMessageBeyondThePeersLimit() {
         FrameWriter w = new FrameWriter(new ByteArrayOutputStream(), 100);
-        ProtocolException e = assertThrows(ProtocolException.class,
-                () -> w.control(FrameType.ERROR, new ErrorReply("zfs", "x".repeat(200), "")));
+        ProtocolException e = assertThrows(
+                ProtocolException.class, () -> w.control(FrameType.ERROR, new ErrorReply("zfs", "x".repeat(200), "")));
         assertEquals("ERROR message of 239 bytes exceeds the protocol limit of 100 bytes", e.getMessage());
     }
 
     @Test
     void garbageInsteadOfMagicIsNamed() {
         byte[] banner = json("This account is currently not available.\n");
-        ProtocolException e = assertThrows(ProtocolException.class, () -> clientSideReader(banner).readMagic());
-        assertEquals("the server does not speak the zreplj protocol: it sent 'This acc' instead of the protocol"
-                + " greeting", e.getMessage());
+        ProtocolException e = assertThrows(
+                ProtocolException.class, () -> clientSideReader(banner).readMagic());
+        assertEquals(
+                "the server does not speak the zreplj protocol: it sent 'This acc' instead of the protocol"
+                        + " greeting",
+                e.getMessage());
     }
 
     @Test
     void shortGarbageThenEofIsNamed() {
         byte[] bytes = {'s', 'h', ':', '\n'};
-        ProtocolException e = assertThrows(ProtocolException.class, () -> serverSideReader(bytes).readMagic());
-        assertEquals("the client does not speak the zreplj protocol: it sent 'sh:\\x0a' and closed the connection"
-                + " instead of the protocol greeting", e.getMessage());
+        ProtocolException e = assertThrows(
+                ProtocolException.class, () -> serverSideReader(bytes).readMagic());
+        assertEquals(
+                "the client does not speak the zreplj protocol: it sent 'sh:\\x0a' and closed the connection"
+                        + " instead of the protocol greeting",
+                e.getMessage());
     }
 
     @Test
     void eofBeforeMagic() {
-        ProtocolException e = assertThrows(ProtocolException.class, () -> clientSideReader(new byte[0]).readMagic());
+        ProtocolException e = assertThrows(
+                ProtocolException.class, () -> clientSideReader(new byte[0]).readMagic());
         assertEquals("the server closed the connection before the handshake", e.getMessage());
     }
 
     @Test
     void truncatedHeader() {
-        ProtocolException e = assertThrows(ProtocolException.class,
+        ProtocolException e = assertThrows(
+                ProtocolException.class,
                 () -> serverSideReader(new byte[] {0x20, 0, 0}).next());
         assertEquals("the client closed the connection inside a frame header (3 of 5 bytes)", e.getMessage());
     }
@@ -247,16 +275,19 @@ class FrameCodecTest {
     @Test
     void truncatedPayload() {
         byte[] f = frame(0x20, 100, json("{\"path\":"));
-        ProtocolException e = assertThrows(ProtocolException.class, () -> serverSideReader(f).next());
+        ProtocolException e =
+                assertThrows(ProtocolException.class, () -> serverSideReader(f).next());
         assertEquals("the client closed the connection inside a RECV frame (8 of 100 bytes)", e.getMessage());
     }
 
     @Test
     void unknownFrameType() {
-        ProtocolException e = assertThrows(ProtocolException.class,
+        ProtocolException e = assertThrows(
+                ProtocolException.class,
                 () -> serverSideReader(frame(0x7f, new byte[0])).next());
         assertEquals("the client sent an unknown frame type 0x7f", e.getMessage());
-        ProtocolException high = assertThrows(ProtocolException.class,
+        ProtocolException high = assertThrows(
+                ProtocolException.class,
                 () -> serverSideReader(frame(0xff, new byte[0])).next());
         assertEquals("the client sent an unknown frame type 0xff", high.getMessage());
     }
@@ -264,7 +295,8 @@ class FrameCodecTest {
     @Test
     void oversizedControlFromClientIsRefusedBeforeReadingIt() {
         byte[] f = frame(0x20, Wire.MAX_CONTROL_FROM_CLIENT + 1, new byte[0]);
-        ProtocolException e = assertThrows(ProtocolException.class, () -> serverSideReader(f).next());
+        ProtocolException e =
+                assertThrows(ProtocolException.class, () -> serverSideReader(f).next());
         assertEquals("the client sent a RECV frame of 1048577 bytes; the limit is 1048576", e.getMessage());
     }
 
@@ -279,23 +311,28 @@ class FrameCodecTest {
         assertEquals(List.of(), r.json(Listing.class).filesystems());
 
         byte[] tooBig = frame(0x11, Wire.MAX_CONTROL_FROM_SERVER + 1L, new byte[0]);
-        ProtocolException e = assertThrows(ProtocolException.class, () -> clientSideReader(tooBig).next());
+        ProtocolException e = assertThrows(
+                ProtocolException.class, () -> clientSideReader(tooBig).next());
         assertEquals("the server sent a LISTING frame of 67108865 bytes; the limit is 67108864", e.getMessage());
     }
 
     @Test
     void oversizedDataAndNegativeLengths() {
-        ProtocolException data = assertThrows(ProtocolException.class,
-                () -> serverSideReader(frame(0x21, Wire.MAX_DATA + 1L, new byte[0])).next());
+        ProtocolException data = assertThrows(
+                ProtocolException.class,
+                () -> serverSideReader(frame(0x21, Wire.MAX_DATA + 1L, new byte[0]))
+                        .next());
         assertEquals("the client sent a DATA frame of 1048577 bytes; the limit is 1048576", data.getMessage());
-        ProtocolException huge = assertThrows(ProtocolException.class,
+        ProtocolException huge = assertThrows(
+                ProtocolException.class,
                 () -> serverSideReader(frame(0x20, 0xffffffffL, new byte[0])).next());
         assertEquals("the client sent a RECV frame of 4294967295 bytes; the limit is 1048576", huge.getMessage());
     }
 
     @Test
     void payloadOnAnEmptyFrameType() {
-        ProtocolException e = assertThrows(ProtocolException.class,
+        ProtocolException e = assertThrows(
+                ProtocolException.class,
                 () -> serverSideReader(frame(0x03, new byte[] {1})).next());
         assertEquals("the client sent a BYE frame of 1 bytes; the limit is 0", e.getMessage());
     }
@@ -312,32 +349,52 @@ class FrameCodecTest {
     void jsonThatDoesNotFit() {
         String ok = "\"snapshot\":\"s\",\"toGuid\":1,\"fromGuid\":null,\"rollback\":false,\"resumable\":false,"
                 + "\"resumeToken\":null,\"discardPartial\":false";
-        assertEquals("RECV frame does not fit its message: missing field 'path'",
+        assertEquals(
+                "RECV frame does not fit its message: missing field 'path'",
                 badRecv("{" + ok + "}").getMessage());
-        assertEquals("RECV frame carries JSON null instead of an object", badRecv("null").getMessage());
-        assertStartsWith("RECV frame does not fit its message: Unrecognized token 'hello'", badRecv("hello").getMessage());
+        assertEquals(
+                "RECV frame carries JSON null instead of an object",
+                badRecv("null").getMessage());
+        assertStartsWith(
+                "RECV frame does not fit its message: Unrecognized token 'hello'",
+                badRecv("hello").getMessage());
         assertStartsWith("RECV frame does not fit its message: ", badRecv("").getMessage());
-        assertStartsWith("RECV frame does not fit its message: ", badRecv("{\"path\":\"a\"," + ok).getMessage());
-        assertStartsWith("RECV frame does not fit its message: ",
+        assertStartsWith(
+                "RECV frame does not fit its message: ",
+                badRecv("{\"path\":\"a\"," + ok).getMessage());
+        assertStartsWith(
+                "RECV frame does not fit its message: ",
                 badRecv("[\"a\",\"s\",1,null,false,false,null,false]").getMessage());
         // A version 2 agent's RECV: the fields version 3 added are missing, not silently defaulted.
-        assertEquals("RECV frame does not fit its message: missing field 'resumeToken'",
-                badRecv("{\"path\":\"a\"," + ok.substring(0, ok.indexOf(",\"resumeToken\"")) + "}").getMessage());
-        assertStartsWith("RECV frame does not fit its message: ",
+        assertEquals(
+                "RECV frame does not fit its message: missing field 'resumeToken'",
+                badRecv("{\"path\":\"a\"," + ok.substring(0, ok.indexOf(",\"resumeToken\"")) + "}")
+                        .getMessage());
+        assertStartsWith(
+                "RECV frame does not fit its message: ",
                 badRecv("{\"path\":\"a\"," + ok.replace("\"discardPartial\":false", "\"discardPartial\":null") + "}")
                         .getMessage());
-        assertStartsWith("RECV frame does not fit its message: ",
-                badRecv("{\"path\":\"a\"," + ok.replace("\"toGuid\":1", "\"toGuid\":\"1\"") + "}").getMessage());
-        assertStartsWith("RECV frame does not fit its message: ",
-                badRecv("{\"path\":\"a\"," + ok.replace("\"toGuid\":1", "\"toGuid\":null") + "}").getMessage());
-        assertStartsWith("RECV frame does not fit its message: ",
-                badRecv("{\"path\":\"a\"," + ok.replace("\"toGuid\":1", "\"toGuid\":1.5") + "}").getMessage());
-        assertStartsWith("RECV frame does not fit its message: ",
+        assertStartsWith(
+                "RECV frame does not fit its message: ",
+                badRecv("{\"path\":\"a\"," + ok.replace("\"toGuid\":1", "\"toGuid\":\"1\"") + "}")
+                        .getMessage());
+        assertStartsWith(
+                "RECV frame does not fit its message: ",
+                badRecv("{\"path\":\"a\"," + ok.replace("\"toGuid\":1", "\"toGuid\":null") + "}")
+                        .getMessage());
+        assertStartsWith(
+                "RECV frame does not fit its message: ",
+                badRecv("{\"path\":\"a\"," + ok.replace("\"toGuid\":1", "\"toGuid\":1.5") + "}")
+                        .getMessage());
+        assertStartsWith(
+                "RECV frame does not fit its message: ",
                 badRecv("{\"path\":\"a\"," + ok.replace("\"toGuid\":1", "\"toGuid\":18446744073709551616") + "}")
                         .getMessage());
-        assertStartsWith("RECV frame does not fit its message: ",
+        assertStartsWith(
+                "RECV frame does not fit its message: ",
                 badRecv("{\"path\":\"a\"," + ok + "} {}").getMessage());
-        assertStartsWith("RECV frame does not fit its message: ",
+        assertStartsWith(
+                "RECV frame does not fit its message: ",
                 badRecv("{\"path\":[1]," + ok + "}").getMessage());
     }
 
@@ -346,23 +403,36 @@ class FrameCodecTest {
         String ok = "\"toGuid\":1,\"fromGuid\":null,\"rollback\":false,\"resumable\":false,"
                 + "\"resumeToken\":null,\"discardPartial\":false";
         for (String path : List.of("1", "-7", "1.5", "true", "{}")) {
-            assertStartsWith("RECV frame does not fit its message: ",
-                    badRecv("{\"path\":" + path + ",\"snapshot\":\"s\"," + ok + "}").getMessage());
-            assertStartsWith("RECV frame does not fit its message: ",
-                    badRecv("{\"path\":\"a\",\"snapshot\":" + path + "," + ok + "}").getMessage());
+            assertStartsWith(
+                    "RECV frame does not fit its message: ",
+                    badRecv("{\"path\":" + path + ",\"snapshot\":\"s\"," + ok + "}")
+                            .getMessage());
+            assertStartsWith(
+                    "RECV frame does not fit its message: ",
+                    badRecv("{\"path\":\"a\",\"snapshot\":" + path + "," + ok + "}")
+                            .getMessage());
         }
-        assertStartsWith("RECV frame does not fit its message: ", badRecv("{\"path\":\"a\",\"snapshot\":\"s\","
-                + ok.replace("\"resumeToken\":null", "\"resumeToken\":5") + "}").getMessage());
-        assertStartsWith("DESTROY frame does not fit its message: ",
-                badDestroy("{\"path\":\"a\",\"snapshots\":[{\"name\":12,\"guid\":1}]}").getMessage());
-        FrameReader hello = serverSideReader(frame(0x01, json("{\"protocol\":" + Wire.PROTOCOL_VERSION
-                + ",\"software\":\"x\",\"capabilities\":[1],\"job\":\"j\"}")));
+        assertStartsWith(
+                "RECV frame does not fit its message: ",
+                badRecv("{\"path\":\"a\",\"snapshot\":\"s\"," + ok.replace("\"resumeToken\":null", "\"resumeToken\":5")
+                                + "}")
+                        .getMessage());
+        assertStartsWith(
+                "DESTROY frame does not fit its message: ",
+                badDestroy("{\"path\":\"a\",\"snapshots\":[{\"name\":12,\"guid\":1}]}")
+                        .getMessage());
+        FrameReader hello = serverSideReader(frame(
+                0x01,
+                json("{\"protocol\":" + Wire.PROTOCOL_VERSION
+                        + ",\"software\":\"x\",\"capabilities\":[1],\"job\":\"j\"}")));
         assertThrows(ProtocolException.class, () -> {
             hello.next();
             hello.hello();
         });
-        FrameReader job = serverSideReader(frame(0x01, json("{\"protocol\":" + Wire.PROTOCOL_VERSION
-                + ",\"software\":\"x\",\"capabilities\":[],\"job\":42}")));
+        FrameReader job = serverSideReader(frame(
+                0x01,
+                json("{\"protocol\":" + Wire.PROTOCOL_VERSION
+                        + ",\"software\":\"x\",\"capabilities\":[],\"job\":42}")));
         assertThrows(ProtocolException.class, () -> {
             job.next();
             job.hello();
@@ -377,9 +447,11 @@ class FrameCodecTest {
 
     @Test
     void unknownJsonFieldsAreIgnoredForForwardCompatibility() throws IOException {
-        FrameReader r = serverSideReader(frame(0x20, json("{\"path\":\"a\",\"snapshot\":\"s\",\"toGuid\":1,"
-                + "\"fromGuid\":2,\"rollback\":true,\"resumable\":false,\"resumeToken\":null,\"discardPartial\":false,"
-                + "\"later\":{\"x\":1}}")));
+        FrameReader r = serverSideReader(frame(
+                0x20,
+                json("{\"path\":\"a\",\"snapshot\":\"s\",\"toGuid\":1,"
+                        + "\"fromGuid\":2,\"rollback\":true,\"resumable\":false,\"resumeToken\":null,\"discardPartial\":false,"
+                        + "\"later\":{\"x\":1}}")));
         r.next();
         assertEquals(new ReceiveCommand("a", "s", 1, 2L, true, false), r.json(ReceiveCommand.class));
     }
@@ -387,8 +459,10 @@ class FrameCodecTest {
     @Test
     void nullListInAListingDoesNotFit() {
         ProtocolException e = assertThrows(ProtocolException.class, () -> {
-            FrameReader r = clientSideReader(frame(0x11, json("{\"filesystems\":[{\"path\":\"a\","
-                    + "\"placeholder\":false,\"versions\":null,\"resumeToken\":null}]}")));
+            FrameReader r = clientSideReader(frame(
+                    0x11,
+                    json("{\"filesystems\":[{\"path\":\"a\","
+                            + "\"placeholder\":false,\"versions\":null,\"resumeToken\":null}]}")));
             r.next();
             r.json(Listing.class);
         });
@@ -398,9 +472,11 @@ class FrameCodecTest {
     @Test
     void unknownVersionTypeDoesNotFit() {
         ProtocolException e = assertThrows(ProtocolException.class, () -> {
-            FrameReader r = clientSideReader(frame(0x11, json("{\"filesystems\":[{\"path\":\"a\",\"placeholder\":false,"
-                    + "\"versions\":[{\"name\":\"s\",\"type\":\"CLONE\",\"guid\":1,\"createtxg\":2,\"creation\":3}],"
-                    + "\"resumeToken\":null}]}")));
+            FrameReader r = clientSideReader(frame(
+                    0x11,
+                    json("{\"filesystems\":[{\"path\":\"a\",\"placeholder\":false,"
+                            + "\"versions\":[{\"name\":\"s\",\"type\":\"CLONE\",\"guid\":1,\"createtxg\":2,\"creation\":3}],"
+                            + "\"resumeToken\":null}]}")));
             r.next();
             r.json(Listing.class);
         });

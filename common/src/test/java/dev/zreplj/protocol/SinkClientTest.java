@@ -38,9 +38,10 @@ class SinkClientTest {
         PipedOutputStream toServer = new PipedOutputStream(serverIn);
         PipedInputStream clientIn = new PipedInputStream(1 << 20);
         PipedOutputStream toClient = new PipedOutputStream(clientIn);
-        client = compress ? new SinkClient(clientIn, toServer, () -> { }, true) : new SinkClient(clientIn, toServer);
+        client = compress ? new SinkClient(clientIn, toServer, () -> {}, true) : new SinkClient(clientIn, toServer);
         server = CompletableFuture.runAsync(() -> {
-            try (toClient; serverIn) {
+            try (toClient;
+                    serverIn) {
                 FrameReader r = new FrameReader(serverIn, "client", Wire.MAX_CONTROL_FROM_CLIENT);
                 FrameWriter w = new FrameWriter(toClient, Wire.MAX_CONTROL_FROM_SERVER);
                 script.run(r, w);
@@ -107,7 +108,8 @@ class SinkClientTest {
             assertEquals(FrameType.BYE, r.next(), "no SEND reached the box");
         });
         client.handshake();
-        RemoteException e = assertThrows(RemoteException.class,
+        RemoteException e = assertThrows(
+                RemoteException.class,
                 () -> client.send(new SendCommand("tank/a", "s1", null, null), new ByteArrayOutputStream()));
         assertEquals("forbidden", e.code());
         assertTrue(e.getMessage().startsWith("the backup box does not offer restores"), e.getMessage());
@@ -129,19 +131,20 @@ class SinkClientTest {
         });
         client.handshake();
         ByteArrayOutputStream sink = new ByteArrayOutputStream();
-        RemoteException e = assertThrows(RemoteException.class,
-                () -> client.send(new SendCommand("tank/a", "s1", null, null), sink));
+        RemoteException e = assertThrows(
+                RemoteException.class, () -> client.send(new SendCommand("tank/a", "s1", null, null), sink));
         assertEquals("zfs", e.code());
         assertEquals(10, sink.size());
-        ProtocolException p = assertThrows(ProtocolException.class,
+        ProtocolException p = assertThrows(
+                ProtocolException.class,
                 () -> client.send(new SendCommand("tank/a", "s1", null, null), new ByteArrayOutputStream()));
         assertEquals("the server sent a RESULT frame where DATA, SENT or ERROR was expected", p.getMessage());
     }
 
     @Test
     void handshakeListAndBye() throws Exception {
-        RemoteFilesystem fs = new RemoteFilesystem("tank/a", false,
-                List.of(new RemoteVersion("s1", VersionType.SNAPSHOT, 5, 10, 1000)), null);
+        RemoteFilesystem fs = new RemoteFilesystem(
+                "tank/a", false, List.of(new RemoteVersion("s1", VersionType.SNAPSHOT, 5, 10, 1000)), null);
         start((r, w) -> {
             serverHello(r, w, Wire.PROTOCOL_VERSION);
             assertEquals(FrameType.LIST, r.next());
@@ -158,10 +161,16 @@ class SinkClientTest {
 
     @Test
     void detailedListingCarriesSizesEncryptionAndTheBoxsClockAndItsNullsSurviveTheWire() throws Exception {
-        DetailedFilesystem fs = new DetailedFilesystem("tank/a", true,
-                List.of(new DetailedVersion("s1", VersionType.SNAPSHOT, -5, 10, 1000, 4096L),
+        DetailedFilesystem fs = new DetailedFilesystem(
+                "tank/a",
+                true,
+                List.of(
+                        new DetailedVersion("s1", VersionType.SNAPSHOT, -5, 10, 1000, 4096L),
                         new DetailedVersion("b1", VersionType.BOOKMARK, 6, 11, 1001, null)),
-                "1-abc", 123_456_789L, null, "aes-256-gcm");
+                "1-abc",
+                123_456_789L,
+                null,
+                "aes-256-gcm");
         DetailedFilesystem fuse = new DetailedFilesystem("tank/b", false, List.of(), null, 0L, 512L, null);
         start((r, w) -> {
             w.writeMagic();
@@ -195,8 +204,10 @@ class SinkClientTest {
         start((r, w) -> serverHello(r, w, 99));
         RemoteException e = assertThrows(RemoteException.class, () -> client.handshake());
         assertEquals("version", e.code());
-        assertEquals("protocol mismatch: this agent speaks zreplj protocol 3 (zreplj dev), the backup box speaks 99"
-                + " (zreplj 9.9); install matching zreplj versions", e.getMessage());
+        assertEquals(
+                "protocol mismatch: this agent speaks zreplj protocol 3 (zreplj dev), the backup box speaks 99"
+                        + " (zreplj 9.9); install matching zreplj versions",
+                e.getMessage());
     }
 
     @Test
@@ -223,11 +234,15 @@ class SinkClientTest {
             assertEquals(FrameType.DESTROY, r.next());
             DestroyCommand first = r.json(DestroyCommand.class);
             assertEquals(new DestroyCommand("tank/a", targets.subList(0, SinkClient.DESTROY_BATCH)), first);
-            w.control(FrameType.DESTROYED, new DestroyResult(List.of("s0", "s1"),
-                    List.of(new DestroyResult.Refusal("s2", "kept by the box's keep_floor"))));
+            w.control(
+                    FrameType.DESTROYED,
+                    new DestroyResult(
+                            List.of("s0", "s1"),
+                            List.of(new DestroyResult.Refusal("s2", "kept by the box's keep_floor"))));
             w.flush();
             assertEquals(FrameType.DESTROY, r.next());
-            assertEquals(new DestroyCommand("tank/a", List.of(targets.get(SinkClient.DESTROY_BATCH))),
+            assertEquals(
+                    new DestroyCommand("tank/a", List.of(targets.get(SinkClient.DESTROY_BATCH))),
                     r.json(DestroyCommand.class));
             w.control(FrameType.DESTROYED, new DestroyResult(List.of("s" + SinkClient.DESTROY_BATCH), List.of()));
             w.flush();
@@ -235,12 +250,14 @@ class SinkClientTest {
             w.control(FrameType.ERROR, new ErrorReply("jail", "dataset path '../x' is invalid", ""));
         });
         client.handshake();
-        assertEquals(new DestroyResult(List.of("s0", "s1", "s" + SinkClient.DESTROY_BATCH),
-                List.of(new DestroyResult.Refusal("s2", "kept by the box's keep_floor"))),
+        assertEquals(
+                new DestroyResult(
+                        List.of("s0", "s1", "s" + SinkClient.DESTROY_BATCH),
+                        List.of(new DestroyResult.Refusal("s2", "kept by the box's keep_floor"))),
                 client.destroy("tank/a", targets));
         assertEquals(new DestroyResult(List.of(), List.of()), client.destroy("tank/a", List.of()));
-        RemoteException e = assertThrows(RemoteException.class,
-                () -> client.destroy("../x", List.of(new DestroyTarget("s", 1))));
+        RemoteException e =
+                assertThrows(RemoteException.class, () -> client.destroy("../x", List.of(new DestroyTarget("s", 1))));
         assertEquals("jail", e.code());
     }
 
@@ -394,8 +411,10 @@ class SinkClientTest {
             w.control(FrameType.ERROR, new ErrorReply("stream", "the stream ended after 0 bytes", ""));
         });
         client.handshake();
-        RemoteException e = assertThrows(RemoteException.class, () -> client.receive(
-                new ReceiveCommand("a", "s", 1, null, false, false), new ByteArrayInputStream(new byte[0])));
+        RemoteException e = assertThrows(
+                RemoteException.class,
+                () -> client.receive(
+                        new ReceiveCommand("a", "s", 1, null, false, false), new ByteArrayInputStream(new byte[0])));
         assertEquals("stream", e.code());
     }
 
@@ -418,8 +437,12 @@ class SinkClientTest {
             serverHello(r, w, Wire.PROTOCOL_VERSION);
             assertEquals(FrameType.RECV, r.next());
             assertEquals(FrameType.DATA, r.next());
-            w.control(FrameType.ERROR, new ErrorReply("zfs", "'zfs recv' failed (exit 1): cannot receive",
-                    "cannot receive incremental stream: destination has been modified\n"));
+            w.control(
+                    FrameType.ERROR,
+                    new ErrorReply(
+                            "zfs",
+                            "'zfs recv' failed (exit 1): cannot receive",
+                            "cannot receive incremental stream: destination has been modified\n"));
             w.flush();
             FrameType t;
             do {
@@ -429,7 +452,8 @@ class SinkClientTest {
             assertEquals(FrameType.BYE, r.next());
         });
         client.handshake();
-        RemoteException e = assertThrows(RemoteException.class,
+        RemoteException e = assertThrows(
+                RemoteException.class,
                 () -> client.receive(new ReceiveCommand("a", "s", 1, null, false, false), new Endless()));
         assertEquals("zfs", e.code());
         assertEquals("cannot receive incremental stream: destination has been modified\n", e.detail());
@@ -462,8 +486,8 @@ class SinkClientTest {
                 return len;
             }
         };
-        IOException e = assertThrows(IOException.class,
-                () -> client.receive(new ReceiveCommand("a", "s", 1, null, false, false), failing));
+        IOException e = assertThrows(
+                IOException.class, () -> client.receive(new ReceiveCommand("a", "s", 1, null, false, false), failing));
         assertEquals("zfs send died", e.getMessage());
         assertEquals("aborted", ((RemoteException) e.getSuppressed()[0]).code());
     }
@@ -491,7 +515,8 @@ class SinkClientTest {
             client.abort();
         });
         try {
-            assertThrows(IOException.class,
+            assertThrows(
+                    IOException.class,
                     () -> client.receive(new ReceiveCommand("a", "s", 1, null, false, false), stream));
             aborter.get(10, TimeUnit.SECONDS);
             assertTrue(client.aborted());
@@ -526,7 +551,8 @@ class SinkClientTest {
             w.control(FrameType.ERROR, new ErrorReply("internal", "disk on fire", ""));
         });
         client.handshake();
-        RemoteException e = assertThrows(RemoteException.class,
+        RemoteException e = assertThrows(
+                RemoteException.class,
                 () -> client.receive(new ReceiveCommand("a", "s", 1, null, false, false), new Endless()));
         assertEquals("disk on fire", e.getMessage());
     }

@@ -15,8 +15,28 @@ import org.junit.jupiter.api.Test;
 /** StreamCompressor (agent) and StreamInflater (box) without any transport. */
 class StreamCompressionTest {
     static byte[] text(int size, long seed) {
-        String[] words = {"zfs", "send", "receive", "snapshot", "the", "backup", "box", "agent", "stream", "of",
-            "filesystem", "guid", "hold", "bookmark", "pool", "and", "with", "for", "replication", "cursor"};
+        String[] words = {
+            "zfs",
+            "send",
+            "receive",
+            "snapshot",
+            "the",
+            "backup",
+            "box",
+            "agent",
+            "stream",
+            "of",
+            "filesystem",
+            "guid",
+            "hold",
+            "bookmark",
+            "pool",
+            "and",
+            "with",
+            "for",
+            "replication",
+            "cursor"
+        };
         Random random = new Random(seed);
         StringBuilder sb = new StringBuilder(size + 16);
         while (sb.length() < size) {
@@ -35,7 +55,8 @@ class StreamCompressionTest {
     @Test
     void textRoundTripsThroughOneZdataFrameAndShrinks() throws Exception {
         byte[] data = text(Wire.MAX_DATA, 1);
-        try (StreamCompressor c = new StreamCompressor(); StreamInflater in = new StreamInflater()) {
+        try (StreamCompressor c = new StreamCompressor();
+                StreamInflater in = new StreamInflater()) {
             int z = c.compress(chunk(data), data.length);
             assertTrue(z > 0 && z < data.length / 3, "compressed to " + z);
             byte[] payload = Arrays.copyOfRange(c.buffer(), FrameWriter.DATA_OFFSET, FrameWriter.DATA_OFFSET + z);
@@ -85,8 +106,10 @@ class StreamCompressionTest {
         byte[] bomb = Zstd.compress(new byte[Wire.MAX_DATA + 1]);
         try (StreamInflater in = new StreamInflater()) {
             ProtocolException e = assertThrows(ProtocolException.class, () -> in.inflate(bomb, bomb.length));
-            assertEquals("the client sent a ZDATA frame that expands to " + (Wire.MAX_DATA + 1)
-                    + " bytes; the limit is " + Wire.MAX_DATA, e.getMessage());
+            assertEquals(
+                    "the client sent a ZDATA frame that expands to " + (Wire.MAX_DATA + 1) + " bytes; the limit is "
+                            + Wire.MAX_DATA,
+                    e.getMessage());
         }
     }
 
@@ -99,7 +122,8 @@ class StreamCompressionTest {
         System.arraycopy(b, 0, both, a.length, b.length);
         try (StreamInflater in = new StreamInflater()) {
             ProtocolException e = assertThrows(ProtocolException.class, () -> in.inflate(both, both.length));
-            assertTrue(e.getMessage().startsWith("the client sent a ZDATA frame that does not decompress"),
+            assertTrue(
+                    e.getMessage().startsWith("the client sent a ZDATA frame that does not decompress"),
                     e.getMessage());
         }
     }

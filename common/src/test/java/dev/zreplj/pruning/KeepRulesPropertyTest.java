@@ -77,7 +77,8 @@ class KeepRulesPropertyTest {
             List<PruneCandidate> in = randomCandidates(r);
             int n = 1 + r.nextInt(12);
             Set<String> kept = keptNames(List.of(new KeepRule.LastN(n, A)), in);
-            List<PruneCandidate> matching = in.stream().filter(c -> c.name().startsWith("a")).toList();
+            List<PruneCandidate> matching =
+                    in.stream().filter(c -> c.name().startsWith("a")).toList();
             assertEquals(Math.min(n, matching.size()), kept.size());
             for (PruneCandidate k : in) {
                 if (!kept.contains(k.name())) continue;
@@ -104,10 +105,14 @@ class KeepRulesPropertyTest {
 
     /** Age-based model: interval b holds ages in [sum of lengths before b, sum including b). */
     private static Set<String> naiveGrid(List<GridInterval> grid, List<PruneCandidate> in) {
-        List<PruneCandidate> matching = in.stream().filter(c -> c.name().startsWith("a")).toList();
+        List<PruneCandidate> matching =
+                in.stream().filter(c -> c.name().startsWith("a")).toList();
         Set<String> kept = new HashSet<>();
         if (matching.isEmpty()) return kept;
-        long now = matching.stream().mapToLong(c -> c.creation().getEpochSecond()).max().orElseThrow();
+        long now = matching.stream()
+                .mapToLong(c -> c.creation().getEpochSecond())
+                .max()
+                .orElseThrow();
         Map<Integer, List<PruneCandidate>> buckets = new HashMap<>();
         for (PruneCandidate c : matching) {
             long age = now - c.creation().getEpochSecond();
@@ -142,7 +147,8 @@ class KeepRulesPropertyTest {
             int maxKept = 0;
             for (GridInterval g : grid) {
                 maxKept = g.keep() == GridInterval.KEEP_ALL || maxKept == Integer.MAX_VALUE
-                        ? Integer.MAX_VALUE : maxKept + g.keep();
+                        ? Integer.MAX_VALUE
+                        : maxKept + g.keep();
             }
             assertTrue(kept.size() <= maxKept);
             boolean anyMatching = in.stream().anyMatch(c -> c.name().startsWith("a"));
@@ -211,11 +217,14 @@ class KeepRulesPropertyTest {
             for (int i = 0; i < in.size(); i++) {
                 assertEquals(keep.get(i), why.get(i) >= 0, rules + " on " + in.get(i));
                 for (int earlier = 0; earlier < Math.max(0, why.get(i)); earlier++) {
-                    assertTrue(!keptNames(List.of(rules.get(earlier)), in).contains(in.get(i).name()),
+                    assertTrue(
+                            !keptNames(List.of(rules.get(earlier)), in)
+                                    .contains(in.get(i).name()),
                             "rule " + earlier + " keeps " + in.get(i) + " but explain says " + why.get(i));
                 }
                 if (why.get(i) >= 0) {
-                    assertTrue(keptNames(List.of(rules.get(why.get(i))), in).contains(in.get(i).name()));
+                    assertTrue(keptNames(List.of(rules.get(why.get(i))), in)
+                            .contains(in.get(i).name()));
                 }
             }
         }

@@ -48,7 +48,8 @@ class KeepRulesTest {
 
         @Test
         void keptIfAnyRuleKeeps() {
-            assertEquals(List.of("foo_123", "foo_456", "bar_123"),
+            assertEquals(
+                    List.of("foo_123", "foo_456", "bar_123"),
                     kept(List.of(regex("foo_", false), regex("bar_", false)), s1));
         }
 
@@ -66,10 +67,16 @@ class KeepRulesTest {
         @Test
         void lastNPlusGridPlusNotReplicated() {
             List<PruneCandidate> in = List.of(
-                    at("zrepl_1", 0, true), at("zrepl_2", H, true), at("zrepl_3", 2 * H, true),
-                    at("zrepl_4", 3 * H, false), at("manual_x", 30 * M, true), at("other", 4 * H, true));
+                    at("zrepl_1", 0, true),
+                    at("zrepl_2", H, true),
+                    at("zrepl_3", 2 * H, true),
+                    at("zrepl_4", 3 * H, false),
+                    at("manual_x", 30 * M, true),
+                    at("other", 4 * H, true));
             List<KeepRule> rules = List.of(
-                    grid("^zrepl_", "2x1h"), regex("^manual_", false), new KeepRule.NotReplicated(true),
+                    grid("^zrepl_", "2x1h"),
+                    regex("^manual_", false),
+                    new KeepRule.NotReplicated(true),
                     lastN(1, "^other$"));
             // grid: now = 3h; (2h,3h] holds zrepl_4, (1h,2h] holds zrepl_3; zrepl_2 at 1h is older
             assertEquals(List.of("zrepl_3", "zrepl_4", "manual_x", "other"), kept(rules, in));
@@ -78,8 +85,8 @@ class KeepRulesTest {
         @Test
         void duplicateNamesAreRefused() {
             List<PruneCandidate> in = List.of(at("a", 0), at("b", 1), at("a", 2));
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> KeepRules.keep(List.of(lastN(1, null)), in));
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> KeepRules.keep(List.of(lastN(1, null)), in));
             assertEquals("snapshot 'a' appears twice (candidates 0 and 2)", e.getMessage());
         }
     }
@@ -87,8 +94,8 @@ class KeepRulesTest {
     @Nested
     class LastN {
         // zrepl keep_last_n_test.go, minutes after an origin
-        private final List<PruneCandidate> s1 = List.of(
-                at("1", 10 * M), at("2", 20 * M), at("3", 15 * M), at("4", 30 * M), at("5", 30 * M));
+        private final List<PruneCandidate> s1 =
+                List.of(at("1", 10 * M), at("2", 20 * M), at("3", 15 * M), at("4", 30 * M), at("5", 30 * M));
 
         @Test
         void keepsTheNNewest() {
@@ -122,8 +129,13 @@ class KeepRulesTest {
 
         @Test
         void regexCountsOnlyMatching() {
-            List<PruneCandidate> in = List.of(at("a1", 10 * M), at("b1", 11 * M), at("a2", 20 * M),
-                    at("b2", 21 * M), at("a3", 30 * M), at("b3", 31 * M));
+            List<PruneCandidate> in = List.of(
+                    at("a1", 10 * M),
+                    at("b1", 11 * M),
+                    at("a2", 20 * M),
+                    at("b2", 21 * M),
+                    at("a3", 30 * M),
+                    at("b3", 31 * M));
             assertEquals(List.of("a2", "b2", "a3", "b3"), kept(List.of(lastN(2, "^a"), lastN(2, "^b")), in));
             assertEquals(List.of("a3"), kept(lastN(1, "^a"), in));
         }
@@ -183,8 +195,8 @@ class KeepRulesTest {
 
         @Test
         void withCursorAlsoKeepsNewestReplicated() {
-            List<PruneCandidate> in = List.of(at("1", 0, true), at("2", 10, false), at("3", 5, true),
-                    at("4", 20, false));
+            List<PruneCandidate> in =
+                    List.of(at("1", 0, true), at("2", 10, false), at("3", 5, true), at("4", 20, false));
             assertEquals(List.of("2", "3", "4"), kept(new KeepRule.NotReplicated(true), in));
         }
 
@@ -242,8 +254,8 @@ class KeepRulesTest {
         void intervalsIncludeTheirNewerEdgeOnly() {
             // 3x10m from now: (-10m,0], (-20m,-10m], (-30m,-20m]; e30 lies on the last interval's older
             // edge, so outside the grid
-            List<PruneCandidate> in = List.of(at("now", 0), at("e10", -10 * M), at("e20", -20 * M),
-                    at("e30", -30 * M), at("e29", -29 * M - 59));
+            List<PruneCandidate> in = List.of(
+                    at("now", 0), at("e10", -10 * M), at("e20", -20 * M), at("e30", -30 * M), at("e29", -29 * M - 59));
             assertEquals(List.of("now", "e10", "e29"), kept(grid(".", "3x10m"), in));
         }
 
@@ -256,8 +268,13 @@ class KeepRulesTest {
 
         @Test
         void eachIntervalKeepsItsOldest() {
-            List<PruneCandidate> in = List.of(at("n", 0), at("n1", -1 * M), at("n2", -2 * M),
-                    at("o1", -11 * M), at("o2", -12 * M), at("o3", -19 * M));
+            List<PruneCandidate> in = List.of(
+                    at("n", 0),
+                    at("n1", -1 * M),
+                    at("n2", -2 * M),
+                    at("o1", -11 * M),
+                    at("o2", -12 * M),
+                    at("o3", -19 * M));
             assertEquals(List.of("n2", "o3"), kept(grid(".", "2x10m"), in));
             assertEquals(List.of("n1", "n2", "o2", "o3"), kept(grid(".", "2x10m(keep=2)"), in));
             assertEquals(List.of("n", "n1", "n2", "o1", "o2", "o3"), kept(grid(".", "2x10m(keep=all)"), in));
@@ -279,8 +296,8 @@ class KeepRulesTest {
         @Test
         void onlyMatchingSnapshotsTakePartAndDefineNow() {
             // "manual" is newer than every zrepl_ one but does not move the grid's now
-            List<PruneCandidate> in = List.of(at("manual", 10 * H), at("zrepl_new", 0), at("zrepl_b", -30 * M),
-                    at("zrepl_old", -90 * M));
+            List<PruneCandidate> in =
+                    List.of(at("manual", 10 * H), at("zrepl_new", 0), at("zrepl_b", -30 * M), at("zrepl_old", -90 * M));
             assertEquals(List.of("zrepl_b", "zrepl_old"), kept(grid("^zrepl_", "2x1h"), in));
         }
 
@@ -308,10 +325,14 @@ class KeepRulesTest {
 
         @Test
         void hugeGridNearTheStartOfTimeDoesNotOverflow() {
-            KeepRule.Grid g = new KeepRule.Grid(Pattern.compile(""),
-                    List.of(new KeepRule.GridInterval(Duration.ofSeconds(Long.MAX_VALUE / 2), KeepRule.GridInterval.KEEP_ALL),
+            KeepRule.Grid g = new KeepRule.Grid(
+                    Pattern.compile(""),
+                    List.of(
+                            new KeepRule.GridInterval(
+                                    Duration.ofSeconds(Long.MAX_VALUE / 2), KeepRule.GridInterval.KEEP_ALL),
                             new KeepRule.GridInterval(Duration.ofSeconds(Long.MAX_VALUE / 2), 1)));
-            List<PruneCandidate> in = List.of(new PruneCandidate("a", java.time.Instant.MIN.plusSeconds(10), null),
+            List<PruneCandidate> in = List.of(
+                    new PruneCandidate("a", java.time.Instant.MIN.plusSeconds(10), null),
                     new PruneCandidate("b", java.time.Instant.MIN.plusSeconds(20), null));
             assertEquals(List.of("a", "b"), kept(g, in));
         }
@@ -328,22 +349,22 @@ class KeepRulesTest {
         @Test
         void firstKeepingRuleOrMinusOne() {
             List<PruneCandidate> in = List.of(at("foo_1", 0), at("foo_2", 1), at("bar_1", 2), at("baz", 3));
-            assertEquals(List.of(1, 0, 1, -1),
-                    KeepRules.explain(List.of(lastN(1, "^foo_"), regex("_1$", false)), in));
+            assertEquals(List.of(1, 0, 1, -1), KeepRules.explain(List.of(lastN(1, "^foo_"), regex("_1$", false)), in));
             assertEquals(List.of(-1, -1, -1, -1), KeepRules.explain(List.of(regex("^none$", false)), in));
         }
 
         @Test
         void anEmptyListHasNoRuleToNameSoItIsRefusedRatherThanReadAsDestroyAll() {
             List<PruneCandidate> in = List.of(at("a", 0));
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> KeepRules.explain(List.of(), in));
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> KeepRules.explain(List.of(), in));
             assertEquals("an empty keep rule list keeps everything; there is no rule to name", e.getMessage());
         }
 
         @Test
         void duplicateNamesAreRefusedAsByKeep() {
-            assertThrows(IllegalArgumentException.class,
+            assertThrows(
+                    IllegalArgumentException.class,
                     () -> KeepRules.explain(List.of(), List.of(at("a", 0), at("a", 1))));
         }
 
@@ -353,11 +374,13 @@ class KeepRulesTest {
             assertEquals("last_n(count=3)", KeepRules.describe(lastN(3, null)));
             assertEquals("regex(^manual_)", KeepRules.describe(regex("^manual_", false)));
             assertEquals("regex(negate, ^x)", KeepRules.describe(regex("^x", true)));
-            assertEquals("grid(1x1h(keep=all) | 24x1h | 2x1d(keep=3) | 1x8d | 3x2w, regex=^zrepl_)",
+            assertEquals(
+                    "grid(1x1h(keep=all) | 24x1h | 2x1d(keep=3) | 1x8d | 3x2w, regex=^zrepl_)",
                     KeepRules.describe(grid("^zrepl_", "1x1h(keep=all) | 24x1h | 2x1d(keep=3) | 1x8d | 3x14d")));
             assertEquals("grid(1x90s | 1x2m, regex=.*)", KeepRules.describe(grid(".*", "1x90s | 1x120s")));
             assertEquals("not_replicated", KeepRules.describe(new KeepRule.NotReplicated(true)));
-            assertEquals("not_replicated(keep_snapshot_at_cursor=false)",
+            assertEquals(
+                    "not_replicated(keep_snapshot_at_cursor=false)",
                     KeepRules.describe(new KeepRule.NotReplicated(false)));
         }
     }

@@ -9,8 +9,7 @@ import java.util.regex.Pattern;
 final class Snaps {
     static final Instant T0 = Instant.ofEpochSecond(1_700_000_000L);
 
-    private Snaps() {
-    }
+    private Snaps() {}
 
     static PruneCandidate at(String name, long secondsAfterT0) {
         return new PruneCandidate(name, T0.plusSeconds(secondsAfterT0), null);

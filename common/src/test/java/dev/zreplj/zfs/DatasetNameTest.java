@@ -14,9 +14,31 @@ import org.junit.jupiter.params.provider.ValueSource;
 class DatasetNameTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"tank", "t", "Tank", "tank/a", "tank/a/b/c", "tank/a-b", "tank/a_b", "tank/a.b",
-            "tank/a:b", "tank/0", "tank/a.", "tank/..a", "tank/a..b", "tank/...", "z9/x", "tank/_",
-            "tank/a-", "tank/a-b-", "tank/.hidden", "tank/a b", "tank/my docs/x  y", "my pool/a"})
+    @ValueSource(
+            strings = {
+                "tank",
+                "t",
+                "Tank",
+                "tank/a",
+                "tank/a/b/c",
+                "tank/a-b",
+                "tank/a_b",
+                "tank/a.b",
+                "tank/a:b",
+                "tank/0",
+                "tank/a.",
+                "tank/..a",
+                "tank/a..b",
+                "tank/...",
+                "z9/x",
+                "tank/_",
+                "tank/a-",
+                "tank/a-b-",
+                "tank/.hidden",
+                "tank/a b",
+                "tank/my docs/x  y",
+                "my pool/a"
+            })
     void acceptsValidNames(String name) {
         assertEquals(name, DatasetName.of(name).value());
     }
@@ -76,10 +98,10 @@ class DatasetNameTest {
     @Test
     void componentValidation() {
         DatasetName.validateComponent("zrepl_20240101_000000_000", "snapshot name");
-        InvalidNameException e = assertThrows(InvalidNameException.class,
-                () -> DatasetName.validateComponent("a/b", "snapshot name"));
-        assertEquals("snapshot name 'a/b' contains '/'; allowed are letters, digits, spaces and _ - . :",
-                e.getMessage());
+        InvalidNameException e =
+                assertThrows(InvalidNameException.class, () -> DatasetName.validateComponent("a/b", "snapshot name"));
+        assertEquals(
+                "snapshot name 'a/b' contains '/'; allowed are letters, digits, spaces and _ - . :", e.getMessage());
         DatasetName.validateComponent("zrepl_Jan 2_2006", "snapshot name");
         e = assertThrows(InvalidNameException.class, () -> DatasetName.validateComponent("", "hold tag"));
         assertEquals("hold tag is empty", e.getMessage());
@@ -93,9 +115,10 @@ class DatasetNameTest {
     @Test
     void identifiersAreComponentsWithoutSpaces() {
         DatasetName.validateIdentifier("web-01.example.org", "client identity");
-        InvalidNameException e = assertThrows(InvalidNameException.class,
-                () -> DatasetName.validateIdentifier("my laptop", "client identity"));
-        assertEquals("client identity 'my laptop' contains ' '; allowed are letters, digits and _ - . :", e.getMessage());
+        InvalidNameException e = assertThrows(
+                InvalidNameException.class, () -> DatasetName.validateIdentifier("my laptop", "client identity"));
+        assertEquals(
+                "client identity 'my laptop' contains ' '; allowed are letters, digits and _ - . :", e.getMessage());
         e = assertThrows(InvalidNameException.class, () -> DatasetName.validateIdentifier("a\nb", "job name"));
         assertEquals("job name 'a\\x0ab' contains '\\x0a'; allowed are letters, digits and _ - . :", e.getMessage());
         assertThrows(InvalidNameException.class, () -> DatasetName.validateIdentifier("-x", "job name"));
@@ -129,21 +152,27 @@ class DatasetNameTest {
         assertFalse(DatasetName.of("tank").isSelfOrDescendantOf(root));
         assertEquals("", DatasetName.of("tank/a").relativeTo(root));
         assertEquals("b/c", DatasetName.of("tank/a/b/c").relativeTo(root));
-        assertThrows(IllegalArgumentException.class, () -> DatasetName.of("tank/ab").relativeTo(root));
+        assertThrows(
+                IllegalArgumentException.class, () -> DatasetName.of("tank/ab").relativeTo(root));
     }
 
     @Test
     void ordersByName() {
-        List<DatasetName> names = new java.util.ArrayList<>(List.of(DatasetName.of("tank/b"), DatasetName.of("tank"),
-                DatasetName.of("tank/a/z"), DatasetName.of("tank/a")));
+        List<DatasetName> names = new java.util.ArrayList<>(List.of(
+                DatasetName.of("tank/b"),
+                DatasetName.of("tank"),
+                DatasetName.of("tank/a/z"),
+                DatasetName.of("tank/a")));
         names.sort(null);
-        assertEquals(List.of("tank", "tank/a", "tank/a/z", "tank/b"), names.stream().map(DatasetName::value).toList());
+        assertEquals(
+                List.of("tank", "tank/a", "tank/a/z", "tank/b"),
+                names.stream().map(DatasetName::value).toList());
         assertEquals(DatasetName.of("tank/a"), DatasetName.of("tank/a"));
     }
 
     private static void assertRefused(String name, String reason) {
-        InvalidNameException e = assertThrows(InvalidNameException.class, () -> DatasetName.of(name),
-                () -> "accepted " + name);
+        InvalidNameException e =
+                assertThrows(InvalidNameException.class, () -> DatasetName.of(name), () -> "accepted " + name);
         assertTrue(e.getMessage().contains(reason), () -> "'" + name + "': message was: " + e.getMessage());
     }
 }

@@ -7,13 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.zip.Inflater;
 import java.util.zip.Deflater;
+import java.util.zip.Inflater;
 import org.junit.jupiter.api.Test;
 
 class ResumeTokenTest {
@@ -109,53 +109,63 @@ class ResumeTokenTest {
 
     @Test
     void refusesMalformedTokensWithOneClearLine() {
-        byte[] good = new Nvlist().uint64("toguid", 1).string("toname", "p/f@s").uint64("bytes", 9).end();
+        byte[] good = new Nvlist()
+                .uint64("toguid", 1)
+                .string("toname", "p/f@s")
+                .uint64("bytes", 9)
+                .end();
         String compressedHex = FULL.substring(FULL.lastIndexOf('-') + 1);
         String middle = FULL.substring(0, 60) + (FULL.charAt(60) == '0' ? '1' : '0') + FULL.substring(61);
         String[][] cases = {
-                {null, "it is empty"},
-                {"", "it is empty"},
-                {"hello", "not of the form"},
-                {"1-abc-12", "not of the form"},
-                {"1-abc-12-zz", "not of the form"},
-                {"1-abc-12-ab cd", "not of the form"},
-                {FULL + "\n", "not of the form"},
-                {"2" + FULL.substring(1), "version 2 is not 1"},
-                {"1-0-b8-", "payload has 0 hex digits"},
-                {FULL + "0", "not a positive even number"},
-                {"1-0-0-00", "uncompressed length 0 is out of range"},
-                {"1-0-ffffffff-00", "out of range"},
-                // a byte changed or cut off: the checksum no longer matches
-                {middle, "checksum does not match"},
-                {FULL.substring(0, FULL.length() - 8), "checksum does not match"},
-                {"1-b296981a1-b8-" + compressedHex.substring(2), "checksum does not match"},
-                // the checksum covers whole 32-bit words only (101 bytes here): zlib's own check catches the tail
-                {FULL.substring(0, FULL.length() - 2) + "67", "not zlib data"},
-                // intact checksum, but the payload lies about its length or is no zlib
-                {withChecksum(deflate(good), good.length + 1), "does not decompress to the " + (good.length + 1)},
-                {withChecksum(deflate(good), good.length - 1), "does not decompress to the " + (good.length - 1)},
-                {withChecksum(new byte[] {1, 2, 3, 4, 5, 6, 7, 8}, 20), "not zlib data"},
-                {token(new byte[] {1, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0}), "not in the native encoding"},
-                {token(new byte[] {0, 1, 0, 0, 0, 0}), "not in the native encoding"},
-                {token(new byte[] {0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0}), "ends without its end mark"},
-                {token(Arrays.copyOf(good, good.length - 4)), "ends without its end mark"},
-                {token(Arrays.copyOf(good, 30)), "impossible size 32 at offset 12"},
-                {token(withInt(good, 12, 4)), "impossible size 4 at offset 12"},
-                {token(withInt(good, 12, 20)), "impossible size 20 at offset 12"},
-                {token(withInt(good, 12, 100_000)), "impossible size 100000 at offset 12"},
-                {token(withInt(good, 12, -8)), "impossible size -8 at offset 12"},
-                {token(withShort(good, 16, 0)), "bad name at offset 12"},
-                {token(withShort(good, 16, 6)), "bad name at offset 12"},
-                {token(withShort(good, 16, 30)), "bad name at offset 12"},
-                {token(new Nvlist().uint64("toguid", 1).pair("toname", 9, 1, "p/f@s12!".getBytes(StandardCharsets.UTF_8))
-                        .uint64("bytes", 9).end()), "toname is not terminated"},
-                {token(new Nvlist().string("toname", "p/f@s").uint64("bytes", 9).end()), "lacks toguid"},
-                {token(new Nvlist().uint64("toguid", 1).uint64("bytes", 9).end()), "lacks toname"},
-                {token(new Nvlist().uint64("toguid", 1).string("toname", "p/f@s").end()), "lacks bytes"},
+            {null, "it is empty"},
+            {"", "it is empty"},
+            {"hello", "not of the form"},
+            {"1-abc-12", "not of the form"},
+            {"1-abc-12-zz", "not of the form"},
+            {"1-abc-12-ab cd", "not of the form"},
+            {FULL + "\n", "not of the form"},
+            {"2" + FULL.substring(1), "version 2 is not 1"},
+            {"1-0-b8-", "payload has 0 hex digits"},
+            {FULL + "0", "not a positive even number"},
+            {"1-0-0-00", "uncompressed length 0 is out of range"},
+            {"1-0-ffffffff-00", "out of range"},
+            // a byte changed or cut off: the checksum no longer matches
+            {middle, "checksum does not match"},
+            {FULL.substring(0, FULL.length() - 8), "checksum does not match"},
+            {"1-b296981a1-b8-" + compressedHex.substring(2), "checksum does not match"},
+            // the checksum covers whole 32-bit words only (101 bytes here): zlib's own check catches the tail
+            {FULL.substring(0, FULL.length() - 2) + "67", "not zlib data"},
+            // intact checksum, but the payload lies about its length or is no zlib
+            {withChecksum(deflate(good), good.length + 1), "does not decompress to the " + (good.length + 1)},
+            {withChecksum(deflate(good), good.length - 1), "does not decompress to the " + (good.length - 1)},
+            {withChecksum(new byte[] {1, 2, 3, 4, 5, 6, 7, 8}, 20), "not zlib data"},
+            {token(new byte[] {1, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0}), "not in the native encoding"},
+            {token(new byte[] {0, 1, 0, 0, 0, 0}), "not in the native encoding"},
+            {token(new byte[] {0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0}), "ends without its end mark"},
+            {token(Arrays.copyOf(good, good.length - 4)), "ends without its end mark"},
+            {token(Arrays.copyOf(good, 30)), "impossible size 32 at offset 12"},
+            {token(withInt(good, 12, 4)), "impossible size 4 at offset 12"},
+            {token(withInt(good, 12, 20)), "impossible size 20 at offset 12"},
+            {token(withInt(good, 12, 100_000)), "impossible size 100000 at offset 12"},
+            {token(withInt(good, 12, -8)), "impossible size -8 at offset 12"},
+            {token(withShort(good, 16, 0)), "bad name at offset 12"},
+            {token(withShort(good, 16, 6)), "bad name at offset 12"},
+            {token(withShort(good, 16, 30)), "bad name at offset 12"},
+            {
+                token(new Nvlist()
+                        .uint64("toguid", 1)
+                        .pair("toname", 9, 1, "p/f@s12!".getBytes(StandardCharsets.UTF_8))
+                        .uint64("bytes", 9)
+                        .end()),
+                "toname is not terminated"
+            },
+            {token(new Nvlist().string("toname", "p/f@s").uint64("bytes", 9).end()), "lacks toguid"},
+            {token(new Nvlist().uint64("toguid", 1).uint64("bytes", 9).end()), "lacks toname"},
+            {token(new Nvlist().uint64("toguid", 1).string("toname", "p/f@s").end()), "lacks bytes"},
         };
         for (String[] c : cases) {
-            InvalidResumeTokenException e = assertThrows(InvalidResumeTokenException.class,
-                    () -> ResumeToken.decode(c[0]), () -> "accepted: " + c[0]);
+            InvalidResumeTokenException e = assertThrows(
+                    InvalidResumeTokenException.class, () -> ResumeToken.decode(c[0]), () -> "accepted: " + c[0]);
             assertTrue(e.getMessage().startsWith("invalid zfs resume token: "), e.getMessage());
             assertTrue(e.getMessage().contains(c[1]), () -> "for " + c[0] + ": " + e.getMessage());
             assertEquals(1, e.getMessage().lines().count(), e.getMessage());
@@ -165,23 +175,36 @@ class ResumeTokenTest {
     @Test
     void theBuilderHereWritesWhatZfsWrites() throws Exception {
         // Guards the malformed cases above: the test's own encoding must be byte for byte zfs's.
-        byte[] built = new Nvlist().uint64("object", 2).uint64("offset", 0x2a0000).uint64("bytes", 0x2c24d0)
-                .uint64("toguid", 0x7dc8835cc86c2afbL).string("toname", "tokas/data@one").end();
+        byte[] built = new Nvlist()
+                .uint64("object", 2)
+                .uint64("offset", 0x2a0000)
+                .uint64("bytes", 0x2c24d0)
+                .uint64("toguid", 0x7dc8835cc86c2afbL)
+                .string("toname", "tokas/data@one")
+                .end();
         assertEquals(HexFormat.of().formatHex(inflate(FULL)), HexFormat.of().formatHex(built));
     }
 
     @Test
     void theSharedTestEncoderWritesWhatZfsWrites() throws Exception {
-        String built = dev.zreplj.zfs.testing.ResumeTokens.of(0xa4433f5f9a38a924L, 0x7dc8835cc86c2afbL,
-                "tokas/data@two", 0x2c24b8);
-        assertEquals(ResumeToken.decode(INCREMENTAL).toGuid(), ResumeToken.decode(built).toGuid());
+        String built = dev.zreplj.zfs.testing.ResumeTokens.of(
+                0xa4433f5f9a38a924L, 0x7dc8835cc86c2afbL, "tokas/data@two", 0x2c24b8);
+        assertEquals(
+                ResumeToken.decode(INCREMENTAL).toGuid(),
+                ResumeToken.decode(built).toGuid());
         byte[] expected = inflate(INCREMENTAL);
         byte[] actual = inflate(built);
         // equal but for object/offset, which the encoder fixes at 2/0 (zfs had 3/0x2a0000)
         assertEquals(expected.length, actual.length);
-        assertEquals(ResumeToken.decode(INCREMENTAL).fromGuid(), ResumeToken.decode(built).fromGuid());
-        assertEquals(ResumeToken.decode(INCREMENTAL).bytes(), ResumeToken.decode(built).bytes());
-        assertEquals(ResumeToken.decode(INCREMENTAL).toName(), ResumeToken.decode(built).toName());
+        assertEquals(
+                ResumeToken.decode(INCREMENTAL).fromGuid(),
+                ResumeToken.decode(built).fromGuid());
+        assertEquals(
+                ResumeToken.decode(INCREMENTAL).bytes(),
+                ResumeToken.decode(built).bytes());
+        assertEquals(
+                ResumeToken.decode(INCREMENTAL).toName(),
+                ResumeToken.decode(built).toName());
     }
 
     // --- building tokens -------------------------------------------------------------------------------
@@ -266,7 +289,11 @@ class ResumeTokenTest {
             byte[] n = (name + "\0").getBytes(StandardCharsets.UTF_8);
             int size = 16 + align8(n.length) + align8(value.length);
             ByteBuffer b = ByteBuffer.allocate(size).order(order);
-            b.putInt(size).putShort((short) n.length).putShort((short) 0).putInt(count).putInt(type);
+            b.putInt(size)
+                    .putShort((short) n.length)
+                    .putShort((short) 0)
+                    .putInt(count)
+                    .putInt(type);
             b.put(n).position(16 + align8(n.length));
             b.put(value);
             out.writeBytes(b.array());

@@ -10,8 +10,8 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 class SnapshotGroupsTest {
-    private static final List<DatasetName> ALL = names("p", "p/home", "p/home/cache", "p/home/docs", "p/home/docs/old",
-            "p/tmp", "p/vm");
+    private static final List<DatasetName> ALL =
+            names("p", "p/home", "p/home/cache", "p/home/docs", "p/home/docs/old", "p/tmp", "p/vm");
 
     private static List<DatasetName> names(String... n) {
         return Arrays.stream(n).map(DatasetName::of).toList();
@@ -25,13 +25,14 @@ class SnapshotGroupsTest {
 
     @Test
     void wholeTreeIsOneRecursiveCall() {
-        assertEquals(Map.of("p", true), groups("p", "p/home", "p/home/cache", "p/home/docs", "p/home/docs/old", "p/tmp", "p/vm"));
+        assertEquals(
+                Map.of("p", true),
+                groups("p", "p/home", "p/home/cache", "p/home/docs", "p/home/docs/old", "p/tmp", "p/vm"));
     }
 
     @Test
     void excludedChildSplitsTheParentButKeepsWholeSubtreesRecursive() {
-        assertEquals(Map.of("p/home", false, "p/home/docs", true),
-                groups("p/home", "p/home/docs", "p/home/docs/old"));
+        assertEquals(Map.of("p/home", false, "p/home/docs", true), groups("p/home", "p/home/docs", "p/home/docs/old"));
     }
 
     @Test
@@ -42,7 +43,8 @@ class SnapshotGroupsTest {
     @Test
     void aGapInsideASubtreeIsNotCovered() {
         // p/home/docs/old is selected but p/home/docs is not: each selected one alone.
-        assertEquals(Map.of("p/home", false, "p/home/cache", false, "p/home/docs/old", false),
+        assertEquals(
+                Map.of("p/home", false, "p/home/cache", false, "p/home/docs/old", false),
                 groups("p/home", "p/home/cache", "p/home/docs/old"));
     }
 }

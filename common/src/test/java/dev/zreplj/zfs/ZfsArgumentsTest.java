@@ -19,16 +19,25 @@ class ZfsArgumentsTest {
         assertEquals(List.of("tank/a@s1,s2,s3"), Zfs.destroyArguments(fs, List.of("s1", "s2", "s3"), 100));
         // "tank/a@s1,s2" is 12 characters: a limit of 12 fits two names, the third starts a new argument.
         assertEquals(List.of("tank/a@s1,s2", "tank/a@s3"), Zfs.destroyArguments(fs, List.of("s1", "s2", "s3"), 12));
-        assertEquals(List.of("tank/a@s1", "tank/a@s2", "tank/a@s3"),
+        assertEquals(
+                List.of("tank/a@s1", "tank/a@s2", "tank/a@s3"),
                 Zfs.destroyArguments(fs, List.of("s1", "s2", "s3"), 11));
-        assertEquals(List.of("tank/a@s1", "tank/a@s2"), Zfs.destroyArguments(fs, List.of("s1", "s2"), 1),
+        assertEquals(
+                List.of("tank/a@s1", "tank/a@s2"),
+                Zfs.destroyArguments(fs, List.of("s1", "s2"), 1),
                 "one name per argument even when the limit is absurdly small");
         assertEquals(List.of(), Zfs.destroyArguments(fs, List.of(), 100));
-        List<String> many = java.util.stream.IntStream.range(0, 2000).mapToObj(i -> "zrepl_" + i).toList();
+        List<String> many = java.util.stream.IntStream.range(0, 2000)
+                .mapToObj(i -> "zrepl_" + i)
+                .toList();
         List<String> args = Zfs.destroyArguments(fs, many, Zfs.MAX_DESTROY_ARGUMENT);
         assertTrue(args.size() > 1);
         assertTrue(args.stream().allMatch(a -> a.length() <= Zfs.MAX_DESTROY_ARGUMENT));
-        assertEquals(many, args.stream().flatMap(a -> List.of(a.substring("tank/a@".length()).split(",")).stream()).toList());
+        assertEquals(
+                many,
+                args.stream()
+                        .flatMap(a -> List.of(a.substring("tank/a@".length()).split(",")).stream())
+                        .toList());
     }
 
     @Test
@@ -46,8 +55,8 @@ class ZfsArgumentsTest {
     @Test
     void locateSearchesPathThenSystemDirs(@TempDir Path dir) throws Exception {
         Path bin = Files.createDirectory(dir.resolve("bin"));
-        Path fake = Files.createFile(bin.resolve("zfs"), PosixFilePermissions.asFileAttribute(
-                PosixFilePermissions.fromString("rwxr-xr-x")));
+        Path fake = Files.createFile(
+                bin.resolve("zfs"), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
         assertEquals(fake, Zfs.find(dir + "/empty:" + bin));
         Files.createFile(dir.resolve("zfs"));
         assertEquals(fake, Zfs.find(dir + ":" + bin), "a non-executable zfs is skipped");
@@ -63,16 +72,20 @@ class ZfsArgumentsTest {
         Zfs zfs = new Zfs(fake);
         DatasetName fs = DatasetName.of("tank/a-b");
         ZfsVersion snap = new ZfsVersion(fs, VersionType.SNAPSHOT, "zrepl_1", 0xabcL, 5, java.time.Instant.EPOCH);
-        ZfsVersion mark = new ZfsVersion(fs, VersionType.BOOKMARK, "zrepl_CURSOR_G_0000000000000abc_J_job", 0xabcL, 5,
-                java.time.Instant.EPOCH);
+        ZfsVersion mark = new ZfsVersion(
+                fs, VersionType.BOOKMARK, "zrepl_CURSOR_G_0000000000000abc_J_job", 0xabcL, 5, java.time.Instant.EPOCH);
 
         zfs.bookmark(snap, "zrepl_CURSOR_G_0000000000000abc_J_job");
         zfs.destroyBookmark(mark);
 
-        assertEquals(List.of("bookmark|tank/a-b@zrepl_1|tank/a-b#zrepl_CURSOR_G_0000000000000abc_J_job|",
-                "destroy|tank/a-b#zrepl_CURSOR_G_0000000000000abc_J_job|"), Files.readAllLines(log));
+        assertEquals(
+                List.of(
+                        "bookmark|tank/a-b@zrepl_1|tank/a-b#zrepl_CURSOR_G_0000000000000abc_J_job|",
+                        "destroy|tank/a-b#zrepl_CURSOR_G_0000000000000abc_J_job|"),
+                Files.readAllLines(log));
         assertThrows(IllegalArgumentException.class, () -> zfs.destroyBookmark(snap), "never a snapshot");
-        assertThrows(IllegalArgumentException.class, () -> zfs.bookmark(mark, "x"), "bookmarks are made from snapshots");
+        assertThrows(
+                IllegalArgumentException.class, () -> zfs.bookmark(mark, "x"), "bookmarks are made from snapshots");
         assertThrows(InvalidNameException.class, () -> zfs.bookmark(snap, "-x y@z"));
         assertEquals(2, Files.readAllLines(log).size(), "refused calls never reach zfs");
     }
@@ -86,22 +99,29 @@ class ZfsArgumentsTest {
     void createAsADelegatedUserAndAllowArguments(@TempDir Path dir) throws Exception {
         Path log = dir.resolve("args");
         Path fake = dir.resolve("zfs");
-        Files.writeString(fake, "#!/bin/sh\nprintf '%s|' \"$@\" >> " + log + "\necho >> " + log + "\n"
-                + "case \"$*\" in *mounted*) echo 'filesystem successfully created, but it may only be mounted by root' >&2;"
-                + " exit 1;; *full*) echo 'cannot create: out of space' >&2; exit 1;; esac\n");
+        Files.writeString(
+                fake,
+                "#!/bin/sh\nprintf '%s|' \"$@\" >> " + log + "\necho >> " + log + "\n"
+                        + "case \"$*\" in *mounted*) echo 'filesystem successfully created, but it may only be mounted by root' >&2;"
+                        + " exit 1;; *full*) echo 'cannot create: out of space' >&2; exit 1;; esac\n");
         Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwxr-xr-x"));
         Zfs zfs = new Zfs(fake);
 
         zfs.create(DatasetName.of("tank/mounted"), java.util.Map.of("mountpoint", "none"));
-        ZfsException full = assertThrows(ZfsException.class, () -> zfs.create(DatasetName.of("tank/full"),
-                java.util.Map.of()));
+        ZfsException full =
+                assertThrows(ZfsException.class, () -> zfs.create(DatasetName.of("tank/full"), java.util.Map.of()));
         assertTrue(full.getMessage().contains("out of space"), full.getMessage());
         zfs.allow("zreplj", List.of("create", "receive"), DatasetName.of("tank/z"));
         assertThrows(ZfsException.class, () -> zfs.allow("-x", List.of("create"), DatasetName.of("tank/z")));
-        assertThrows(ZfsException.class, () -> zfs.allow("zreplj", List.of("create,everyone"), DatasetName.of("tank/z")));
+        assertThrows(
+                ZfsException.class, () -> zfs.allow("zreplj", List.of("create,everyone"), DatasetName.of("tank/z")));
 
-        assertEquals(List.of("create|-o|mountpoint=none|tank/mounted|", "create|tank/full|",
-                "allow|-u|zreplj|create,receive|tank/z|"), Files.readAllLines(log));
+        assertEquals(
+                List.of(
+                        "create|-o|mountpoint=none|tank/mounted|",
+                        "create|tank/full|",
+                        "allow|-u|zreplj|create,receive|tank/z|"),
+                Files.readAllLines(log));
     }
 
     /** A zfs printing the given usage text and recording every other call's arguments. */
@@ -111,9 +131,11 @@ class ZfsArgumentsTest {
             Files.write(usage, in.readAllBytes());
         }
         Path fake = dir.resolve("zfs");
-        Files.writeString(fake, "#!/bin/sh\nif [ $# -eq 0 ]; then cat " + usage + " >&2; exit 2; fi\n"
-                + "case \"$1\" in holds|version) exit 1;; esac\n"
-                + "printf '%s|' \"$@\" >> " + dir.resolve("args") + "\necho >> " + dir.resolve("args") + "\n");
+        Files.writeString(
+                fake,
+                "#!/bin/sh\nif [ $# -eq 0 ]; then cat " + usage + " >&2; exit 2; fi\n"
+                        + "case \"$1\" in holds|version) exit 1;; esac\n"
+                        + "printf '%s|' \"$@\" >> " + dir.resolve("args") + "\necho >> " + dir.resolve("args") + "\n");
         Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwxr-xr-x"));
         return new Zfs(fake);
     }
@@ -134,16 +156,21 @@ class ZfsArgumentsTest {
         try (ZfsProcess p = zfs.send(new SendRequest(null, s2, false, "1-abc-def", all))) {
             p.finish();
         }
-        assertEquals(List.of("send|-w|-c|-L|-e|-p|-b|-i|tank/my docs@s1|tank/my docs@s 2|",
-                "send|-c|tank/my docs@s1|", "send|-t|1-abc-def|"), Files.readAllLines(dir.resolve("args")));
+        assertEquals(
+                List.of(
+                        "send|-w|-c|-L|-e|-p|-b|-i|tank/my docs@s1|tank/my docs@s 2|",
+                        "send|-c|tank/my docs@s1|",
+                        "send|-t|1-abc-def|"),
+                Files.readAllLines(dir.resolve("args")));
     }
 
     @Test
     void aSendFlagThisZfsLacksIsRefusedBeforeZfsRuns(@TempDir Path dir) throws Exception {
         Zfs zfs = recordingZfs(dir, "usage-zfs-fuse.txt");
-        ZfsVersion s1 = new ZfsVersion(DatasetName.of("tank/a"), VersionType.SNAPSHOT, "s1", 1, 1,
-                java.time.Instant.EPOCH);
-        ZfsException e = assertThrows(ZfsException.class,
+        ZfsVersion s1 =
+                new ZfsVersion(DatasetName.of("tank/a"), VersionType.SNAPSHOT, "s1", 1, 1, java.time.Instant.EPOCH);
+        ZfsException e = assertThrows(
+                ZfsException.class,
                 () -> zfs.send(SendRequest.full(s1, false).withFlags(java.util.Set.of(SendFlag.LARGE_BLOCKS))));
         assertEquals("zfs unknown has no 'zfs send -L'", e.getMessage());
         try (ZfsProcess p = zfs.send(SendRequest.full(s1, false).withFlags(java.util.Set.of(SendFlag.PROPERTIES)))) {

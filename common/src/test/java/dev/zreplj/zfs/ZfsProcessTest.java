@@ -26,20 +26,23 @@ class ZfsProcessTest {
 
     @Test
     void failureCarriesExitAndStderr() throws Exception {
-        ZfsProcess p = ZfsProcess.start(List.of("/bin/sh", "-c", "echo out; echo 'cannot open x: dataset does not exist' >&2; exit 3"));
+        ZfsProcess p = ZfsProcess.start(
+                List.of("/bin/sh", "-c", "echo out; echo 'cannot open x: dataset does not exist' >&2; exit 3"));
         assertEquals("out\n", new String(p.stdout().readAllBytes(), StandardCharsets.UTF_8));
         ZfsException e = assertThrows(ZfsException.class, p::finish);
         assertEquals(3, e.exitCode());
         assertEquals("cannot open x: dataset does not exist\n", e.stderr());
-        assertEquals("'/bin/sh -c echo out; echo 'cannot open x: dataset does not exist' >&2; exit 3' failed (exit 3):"
-                + " cannot open x: dataset does not exist", e.getMessage());
+        assertEquals(
+                "'/bin/sh -c echo out; echo 'cannot open x: dataset does not exist' >&2; exit 3' failed (exit 3):"
+                        + " cannot open x: dataset does not exist",
+                e.getMessage());
     }
 
     @Test
     void stderrIsBoundedToTheLast64KiB() throws Exception {
         // 200 000 bytes of 'a' then a final line: only the tail survives, and the process never blocks.
-        ZfsProcess p = ZfsProcess.start(List.of("/bin/sh", "-c",
-                "head -c 200000 /dev/zero | tr '\\0' a >&2; echo END >&2; exit 1"));
+        ZfsProcess p = ZfsProcess.start(
+                List.of("/bin/sh", "-c", "head -c 200000 /dev/zero | tr '\\0' a >&2; echo END >&2; exit 1"));
         ZfsException e = assertThrows(ZfsException.class, p::finish);
         assertEquals(ZfsProcess.STDERR_LIMIT, e.stderr().length());
         assertTrue(e.stderr().endsWith("aEND\n"));
@@ -63,7 +66,8 @@ class ZfsProcessTest {
         assertTrue((System.nanoTime() - start) / 1_000_000 < 10_000, "kill must not wait for the process");
         ZfsException e = assertThrows(ZfsException.class, p::finish);
         assertFalse(e.exitCode() == 0);
-        assertTrue((System.nanoTime() - start) / 1_000_000 < 10_000,
+        assertTrue(
+                (System.nanoTime() - start) / 1_000_000 < 10_000,
                 "kill reaches the grandchild that holds stderr, so finish does not wait for its 60 s");
     }
 
@@ -72,9 +76,12 @@ class ZfsProcessTest {
         // zfs exits, but something it started keeps the stderr pipe open for 60 s. The process exits only
         // once the drainer has read its first line, so the drainer is blocked reading the pipe, not racing
         // the JDK's own drain at exit.
-        ZfsProcess p = ZfsProcess.start(List.of("/bin/sh", "-c", "echo early >&2; sleep 60 & echo $!; read go; exit 0"));
-        long grandchild = Long.parseLong(new java.io.BufferedReader(new java.io.InputStreamReader(p.stdout(),
-                StandardCharsets.UTF_8)).readLine().trim());
+        ZfsProcess p =
+                ZfsProcess.start(List.of("/bin/sh", "-c", "echo early >&2; sleep 60 & echo $!; read go; exit 0"));
+        long grandchild = Long.parseLong(
+                new java.io.BufferedReader(new java.io.InputStreamReader(p.stdout(), StandardCharsets.UTF_8))
+                        .readLine()
+                        .trim());
         try {
             long deadline = System.nanoTime() + 10_000_000_000L;
             while (!p.stderr().equals("early\n")) {

@@ -34,8 +34,20 @@ class ZfsSystemTest {
     @Test
     void zfsFuseCapabilitiesAreProbedOnceAndExact() throws Exception {
         Capabilities caps = zfs.capabilities();
-        assertEquals(new Capabilities("zfs-fuse", false, false, false, false, false, false, false, false, false,
-                java.util.Set.of('p')), caps);
+        assertEquals(
+                new Capabilities(
+                        "zfs-fuse",
+                        false,
+                        false,
+                        false,
+                        false,
+                        false,
+                        false,
+                        false,
+                        false,
+                        false,
+                        java.util.Set.of('p')),
+                caps);
         long calls = zfs.invocations();
         assertEquals(3, calls, "usage, holds and version probes");
         assertEquals(caps, zfs.capabilities());
@@ -48,7 +60,8 @@ class ZfsSystemTest {
         assertEquals(java.util.Optional.empty(), zfs.resumeToken(pool));
         long calls = zfs.invocations();
         ZfsException e = assertThrows(ZfsException.class, () -> zfs.abortPartialReceive(pool));
-        assertEquals("zfs " + zfs.capabilities().version() + " keeps no partial receives to discard (no 'zfs recv -A')",
+        assertEquals(
+                "zfs " + zfs.capabilities().version() + " keeps no partial receives to discard (no 'zfs recv -A')",
                 e.getMessage());
         assertEquals(calls, zfs.invocations(), "refused before running zfs");
     }
@@ -79,12 +92,17 @@ class ZfsSystemTest {
                 String full = v.fullName();
                 assertEquals(pools.guid(full), v.guid(), full);
                 assertEquals(Long.parseLong(pools.getParsable(full, "createtxg")), v.createtxg(), full);
-                assertEquals(Long.parseLong(pools.getParsable(full, "creation")), v.creation().getEpochSecond(), full);
+                assertEquals(
+                        Long.parseLong(pools.getParsable(full, "creation")),
+                        v.creation().getEpochSecond(),
+                        full);
             }
         }
         assertTrue(versions.get(a).get(0).createtxg() < versions.get(a).get(1).createtxg());
-        assertEquals(Map.of(a, versions.get(a), b, versions.get(b)), Map.of(a, zfs.listVersions(a).get(a),
-                b, zfs.listVersions(a).get(b)), "listing a subtree gives the same versions");
+        assertEquals(
+                Map.of(a, versions.get(a), b, versions.get(b)),
+                Map.of(a, zfs.listVersions(a).get(a), b, zfs.listVersions(a).get(b)),
+                "listing a subtree gives the same versions");
         assertEquals(List.of(a, b), List.copyOf(zfs.listVersions(a).keySet()));
     }
 
@@ -133,7 +151,8 @@ class ZfsSystemTest {
 
         zfs.snapshot(List.of(y, root, x), "atomic");
 
-        Map<String, String> txgs = pools.getParsable("createtxg", List.of(root + "@atomic", x + "@atomic", y + "@atomic"));
+        Map<String, String> txgs =
+                pools.getParsable("createtxg", List.of(root + "@atomic", x + "@atomic", y + "@atomic"));
         assertEquals(3, txgs.size());
         assertEquals(1, txgs.values().stream().distinct().count(), "equal createtxg: " + txgs);
     }
@@ -169,8 +188,10 @@ class ZfsSystemTest {
         ZfsVersion s2 = versions.get(fs).get(1);
 
         pipe(zfs.send(SendRequest.full(s1, true)), zfs.receive(ReceiveRequest.plain(target)));
-        assertEquals("no", pools.get(target.value(), "mounted"), "a full receive below mountpoint=none stays unmounted");
-        pipe(zfs.send(SendRequest.incremental(s1, s2, false)),
+        assertEquals(
+                "no", pools.get(target.value(), "mounted"), "a full receive below mountpoint=none stays unmounted");
+        pipe(
+                zfs.send(SendRequest.incremental(s1, s2, false)),
                 zfs.receive(new ReceiveRequest(target, true, true, Map.of("compression", "on"), List.of("atime"))));
 
         List<ZfsVersion> received = zfs.listVersions(target).get(target);
@@ -288,7 +309,9 @@ class ZfsSystemTest {
 
         Map<DatasetName, String> values = zfs.localProperty(pool, "zreplj:cursor:job");
 
-        assertEquals(Map.of(a, "00000000000000ab", c, "00000000000000cd"), values,
+        assertEquals(
+                Map.of(a, "00000000000000ab", c, "00000000000000cd"),
+                values,
                 "b and a@s1 inherit the value but do not carry it themselves");
         assertEquals(before + 1, zfs.invocations());
         assertEquals(Map.of(), zfs.localProperty(pool.child("missing"), "zreplj:cursor:job"));
@@ -311,7 +334,8 @@ class ZfsSystemTest {
         assertEquals(before + 1, zfs.invocations());
         assertEquals(zfs.listVersions(pool), listing.versions());
         assertEquals(Map.of(a, "00000000000000ab"), listing.values(), "b and a@s1 inherit it");
-        assertEquals(new VersionListing(Map.of(), Map.of()), zfs.listVersions(pool.child("missing"), "zreplj:cursor:job"));
+        assertEquals(
+                new VersionListing(Map.of(), Map.of()), zfs.listVersions(pool.child("missing"), "zreplj:cursor:job"));
     }
 
     @Test
@@ -358,7 +382,8 @@ class ZfsSystemTest {
     }
 
     private static void pipe(ZfsProcess send, ZfsProcess recv) throws Exception {
-        try (send; recv) {
+        try (send;
+                recv) {
             send.stdout().transferTo(recv.stdin());
             recv.stdin().close();
             send.finish();

@@ -26,8 +26,10 @@ class ZfsUsageTest {
     void zfsFuseLacksEverythingModern() throws Exception {
         ZfsUsage usage = ZfsUsage.parse(resource("usage-zfs-fuse.txt"));
         Capabilities caps = usage.capabilities(resource("holds-zfs-fuse.txt"), ZFS_FUSE_VERSION_FAILS, "zfs-fuse");
-        assertEquals(new Capabilities("zfs-fuse", false, false, false, false, false, false, false, false, false,
-                Set.of('p')), caps);
+        assertEquals(
+                new Capabilities(
+                        "zfs-fuse", false, false, false, false, false, false, false, false, false, Set.of('p')),
+                caps);
         assertFalse(usage.getHasTypes());
         assertTrue(usage.has("holds"), "zfs-fuse lists 'holds' although it cannot run it");
         assertEquals(Set.of('v', 'n', 'F', 'd'), usage.flags("receive"));
@@ -39,8 +41,20 @@ class ZfsUsageTest {
     void openZfsHasEverything() throws Exception {
         ZfsUsage usage = ZfsUsage.parse(resource("usage-openzfs-2.3.txt"));
         Capabilities caps = usage.capabilities(OPENZFS_HOLDS, "zfs-2.3.1-1\nzfs-kmod-2.3.1-1\n", "unknown");
-        assertEquals(new Capabilities("zfs-2.3.1-1", true, true, true, true, true, true, true, true, true,
-                Set.of('c', 'L', 'e', 'p', 'b')), caps);
+        assertEquals(
+                new Capabilities(
+                        "zfs-2.3.1-1",
+                        true,
+                        true,
+                        true,
+                        true,
+                        true,
+                        true,
+                        true,
+                        true,
+                        true,
+                        Set.of('c', 'L', 'e', 'p', 'b')),
+                caps);
         assertTrue(caps.missing().isEmpty());
         assertTrue(usage.getHasTypes());
         assertEquals(Set.of('v', 'M', 'n', 's', 'F', 'h', 'u', 'o', 'x', 'd', 'e', 'A'), usage.flags("receive"));
@@ -54,8 +68,10 @@ class ZfsUsageTest {
     @Test
     void continuationLinesBelongToTheirCommand() throws Exception {
         ZfsUsage usage = ZfsUsage.parse(resource("usage-openzfs-2.3.txt"));
-        assertEquals("list [-Hp] [-r|-d max] [-o property[,...]] [-s property]... [-S property]... [-t type[,...]]"
-                + " [filesystem|volume|snapshot] ...", usage.forms("list").get(0));
+        assertEquals(
+                "list [-Hp] [-r|-d max] [-o property[,...]] [-s property]... [-S property]... [-t type[,...]]"
+                        + " [filesystem|volume|snapshot] ...",
+                usage.forms("list").get(0));
         assertEquals(3, usage.forms("receive").size());
         assertEquals(5, usage.forms("send").size());
     }
@@ -65,13 +81,22 @@ class ZfsUsageTest {
         String base = "usage: zfs command args ...\n";
         Capabilities onlyU = ZfsUsage.parse(base + "\treceive [-u] <filesystem>\n\tsend [-D] <snapshot>\n")
                 .capabilities("", null, "unknown");
-        assertEquals(new Capabilities("unknown", false, false, false, false, true, false, false, false, false,
-                Set.of(), false), onlyU);
-        assertTrue(ZfsUsage.parse(base + "\tsend [-D] [-[iI] snapshot] <snapshot>\n").capabilities("", null, "unknown")
-                .sendIntermediates(), "zfs-fuse's way of listing -I");
-        assertTrue(ZfsUsage.parse(base + "\tsend [-D] [-i|-I snapshot] <snapshot>\n").capabilities("", null, "unknown")
-                .sendIntermediates(), "OpenZFS's way of listing -I");
-        assertFalse(ZfsUsage.parse(base + "\tsend [-D] [-i snapshot] <snapshot>\n").capabilities("", null, "unknown")
+        assertEquals(
+                new Capabilities(
+                        "unknown", false, false, false, false, true, false, false, false, false, Set.of(), false),
+                onlyU);
+        assertTrue(
+                ZfsUsage.parse(base + "\tsend [-D] [-[iI] snapshot] <snapshot>\n")
+                        .capabilities("", null, "unknown")
+                        .sendIntermediates(),
+                "zfs-fuse's way of listing -I");
+        assertTrue(
+                ZfsUsage.parse(base + "\tsend [-D] [-i|-I snapshot] <snapshot>\n")
+                        .capabilities("", null, "unknown")
+                        .sendIntermediates(),
+                "OpenZFS's way of listing -I");
+        assertFalse(ZfsUsage.parse(base + "\tsend [-D] [-i snapshot] <snapshot>\n")
+                .capabilities("", null, "unknown")
                 .sendIntermediates());
         Capabilities onlyC = ZfsUsage.parse(base + "\tsend [-Dc] <snapshot>\n").capabilities("", null, "unknown");
         assertEquals(Set.of('c'), onlyC.sendFlags(), "-D is no SendFlag");
@@ -79,8 +104,8 @@ class ZfsUsageTest {
                 .capabilities("", null, "unknown");
         assertFalse(sWithoutToken.resumableReceive(), "resuming needs both recv -s and send -t");
         assertTrue(sWithoutToken.rawSend());
-        Capabilities holdsWithUsage = ZfsUsage.parse(base + "\tholds [-r] <snapshot> ...\n")
-                .capabilities("usage:\n\tholds", null, "unknown");
+        Capabilities holdsWithUsage =
+                ZfsUsage.parse(base + "\tholds [-r] <snapshot> ...\n").capabilities("usage:\n\tholds", null, "unknown");
         assertTrue(holdsWithUsage.holdsListing());
         Capabilities blankVersion = ZfsUsage.parse(base).capabilities("", "  \n", "zfs-fuse");
         assertEquals("zfs-fuse", blankVersion.version());
@@ -89,8 +114,8 @@ class ZfsUsageTest {
     @Test
     void refusesSomethingThatIsNotZfs() {
         ZfsException e = assertThrows(ZfsException.class, () -> ZfsUsage.parse("bash: zfs: command not found\n"));
-        assertEquals("zfs did not print its usage when run without arguments: bash: zfs: command not found",
-                e.getMessage());
+        assertEquals(
+                "zfs did not print its usage when run without arguments: bash: zfs: command not found", e.getMessage());
     }
 
     @Test
@@ -101,19 +126,26 @@ class ZfsUsageTest {
         assertTrue(caps.missing().get(0).startsWith("bookmarks"));
         assertTrue(caps.missing().contains("'zfs destroy fs@a,b' (one call per snapshot)"));
         assertEquals(14, caps.features().size());
-        assertEquals(List.of("properties send (zfs send -p)"), caps.features().stream()
-                .filter(Capabilities.Feature::present).map(Capabilities.Feature::name).toList());
+        assertEquals(
+                List.of("properties send (zfs send -p)"),
+                caps.features().stream()
+                        .filter(Capabilities.Feature::present)
+                        .map(Capabilities.Feature::name)
+                        .toList());
     }
 
     @Test
     void aNonRootAccountThatCannotReachZfsAtAllIsToldToRunAsRoot() {
         String fuse = "connect: Permission denied\ninternal error: failed to initialize ZFS library\n";
         ZfsException e = assertThrows(ZfsException.class, () -> ZfsUsage.parse(fuse, "nobody"));
-        assertEquals("zfs did not print its usage when run without arguments: connect: Permission denied; zfs ran as"
-                + " 'nobody', not root, and could not reach the ZFS kernel module or the zfs-fuse daemon: run zreplj as"
-                + " root", e.getMessage());
+        assertEquals(
+                "zfs did not print its usage when run without arguments: connect: Permission denied; zfs ran as"
+                        + " 'nobody', not root, and could not reach the ZFS kernel module or the zfs-fuse daemon: run zreplj as"
+                        + " root",
+                e.getMessage());
         ZfsException asRoot = assertThrows(ZfsException.class, () -> ZfsUsage.parse(fuse, "root"));
-        assertEquals("zfs did not print its usage when run without arguments: connect: Permission denied",
+        assertEquals(
+                "zfs did not print its usage when run without arguments: connect: Permission denied",
                 asRoot.getMessage());
     }
 }

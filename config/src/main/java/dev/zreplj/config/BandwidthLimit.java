@@ -17,8 +17,8 @@ public record BandwidthLimit(long maxBytesPerSecond, long bucketCapacityBytes) {
 
     // zrepl's datasizeunit: a number, optional space, then "bit" or an SI/IEC prefix with b (bits) or B (bytes).
     private static final Pattern RATE = Pattern.compile("([-0-9.]*)\\s*(bit|(|K|Ki|M|Mi|G|Gi|T|Ti)([bB]))");
-    private static final Map<String, Double> PREFIX = Map.of("", 1d, "K", 1e3, "M", 1e6, "G", 1e9, "T", 1e12,
-            "Ki", 0x1p10, "Mi", 0x1p20, "Gi", 0x1p30, "Ti", 0x1p40);
+    private static final Map<String, Double> PREFIX = Map.of(
+            "", 1d, "K", 1e3, "M", 1e6, "G", 1e9, "T", 1e12, "Ki", 0x1p10, "Mi", 0x1p20, "Gi", 0x1p30, "Ti", 0x1p40);
 
     public BandwidthLimit {
         if (bucketCapacityBytes <= 0) {
@@ -59,14 +59,16 @@ public record BandwidthLimit(long maxBytesPerSecond, long bucketCapacityBytes) {
             return n / 8;
         }
         // RATE admits only the prefixes PREFIX has.
-        double bits = n * Objects.requireNonNull(PREFIX.get(m.group(3))) * (m.group(4).equals("B") ? 8 : 1);
+        double bits =
+                n * Objects.requireNonNull(PREFIX.get(m.group(3))) * (m.group(4).equals("B") ? 8 : 1);
         return bits / 8;
     }
 
     /** For messages: the limit as zrepl users write it. */
     @Override
     public String toString() {
-        return limited() ? String.format(Locale.ROOT, "%d B/s, bucket %d B", maxBytesPerSecond, bucketCapacityBytes)
+        return limited()
+                ? String.format(Locale.ROOT, "%d B/s, bucket %d B", maxBytesPerSecond, bucketCapacityBytes)
                 : "unlimited";
     }
 }

@@ -25,10 +25,16 @@ public record Config(Path file, Global global, List<Job> jobs, List<String> warn
     }
 
     public List<PushJob> pushJobs() {
-        return jobs.stream().filter(PushJob.class::isInstance).map(PushJob.class::cast).toList();
+        return jobs.stream()
+                .filter(PushJob.class::isInstance)
+                .map(PushJob.class::cast)
+                .toList();
     }
 
     public List<SinkJob> sinkJobs() {
-        return jobs.stream().filter(SinkJob.class::isInstance).map(SinkJob.class::cast).toList();
+        return jobs.stream()
+                .filter(SinkJob.class::isInstance)
+                .map(SinkJob.class::cast)
+                .toList();
     }
 }

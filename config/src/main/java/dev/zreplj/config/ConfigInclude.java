@@ -16,8 +16,7 @@ import org.yaml.snakeyaml.nodes.Node;
  * its jobs keep their own file name in every error.
  */
 final class ConfigInclude {
-    private ConfigInclude() {
-    }
+    private ConfigInclude() {}
 
     static List<ConfigLoader.JobNode> jobs(YamlMapping top, Path configFile) throws ConfigException {
         YamlSource src = top.source();
@@ -58,8 +57,11 @@ final class ConfigInclude {
             }
             return List.of(path);
         }
-        throw src.error(entry, "include '" + text + "': " + path + (Files.exists(path)
-                ? " is not a file or directory" : " does not exist") + "; give a .yml file or a directory of them");
+        throw src.error(
+                entry,
+                "include '" + text + "': " + path
+                        + (Files.exists(path) ? " is not a file or directory" : " does not exist")
+                        + "; give a .yml file or a directory of them");
     }
 
     private static List<ConfigLoader.JobNode> jobsOf(Path file, List<String> warnings) throws ConfigException {

@@ -40,12 +40,15 @@ public final class ConfigLoader {
     private static final List<String> PROTECTION_LEVELS =
             List.of("guarantee_resumability", "guarantee_incremental_replication", "guarantee_nothing");
     private static final List<String> PLACEHOLDER_ENCRYPTION = List.of("unspecified", "inherit", "off");
-    private static final Pattern PROPERTY_NAME =
-            Pattern.compile("[a-z][a-z0-9_]*|[a-z0-9_.:-]*:[a-z0-9_.:-]*");
+    private static final Pattern PROPERTY_NAME = Pattern.compile("[a-z][a-z0-9_]*|[a-z0-9_.:-]*:[a-z0-9_.:-]*");
     private static final Pattern SSH_OPTION = Pattern.compile("([A-Za-z][A-Za-z0-9]*)\\s*[= ]\\s*(\\S.*)");
     private static final Pattern HOST_OR_USER = Pattern.compile("[^\\s-][^\\s]*");
 
-    private enum Side { SENDER, RECEIVER, FLOOR }
+    private enum Side {
+        SENDER,
+        RECEIVER,
+        FLOOR
+    }
 
     public Config load(Path file) throws ConfigException {
         YamlSource src = new YamlSource(file.toString());
@@ -75,14 +78,17 @@ public final class ConfigLoader {
             return new Yaml(new LoaderOptions()).compose(new StringReader(text));
         } catch (MarkedYAMLException e) {
             // A key without ':' is noticed on the line after it; the context mark is where that key began.
-            boolean keyWithoutColon = "could not find expected ':'".equals(e.getProblem()) && e.getContextMark() != null;
+            boolean keyWithoutColon =
+                    "could not find expected ':'".equals(e.getProblem()) && e.getContextMark() != null;
             Mark mark = e.getProblemMark() != null && !keyWithoutColon ? e.getProblemMark() : e.getContextMark();
-            String problem = e.getProblem() != null ? e.getProblem()
+            String problem = e.getProblem() != null
+                    ? e.getProblem()
                     : e.getContext() != null ? e.getContext() : String.valueOf(e.getMessage());
             String message = "YAML syntax: " + YamlSyntax.explain(problem, e.getContext());
             throw mark == null ? new ConfigException(src.file() + ": " + message) : src.error(mark, message);
         } catch (YAMLException e) {
-            throw new ConfigException(src.file() + ": YAML syntax: " + message(e).replace('\n', ' '));
+            throw new ConfigException(
+                    src.file() + ": YAML syntax: " + message(e).replace('\n', ' '));
         }
     }
 
@@ -108,14 +114,19 @@ public final class ConfigLoader {
             String name = jsrc.nonEmptyString(nameNode, "the job name");
             validateIdentifier(jsrc, nameNode, name, "job name");
             if (name.startsWith("_")) {
-                throw jsrc.error(nameNode, "job name '" + name + "' starts with '_', which zrepl reserves for internal "
-                        + "jobs; rename the job");
+                throw jsrc.error(
+                        nameNode,
+                        "job name '" + name + "' starts with '_', which zrepl reserves for internal "
+                                + "jobs; rename the job");
             }
             JobNode first = names.putIfAbsent(name, new JobNode(jsrc, nameNode));
             if (first != null) {
-                throw jsrc.error(nameNode, "duplicate job name '" + name + "' (first used at "
-                        + (first.src() == jsrc ? "" : first.src().file() + " ") + "line " + YamlSource.line(first.node())
-                        + ")");
+                throw jsrc.error(
+                        nameNode,
+                        "duplicate job name '" + name + "' (first used at "
+                                + (first.src() == jsrc ? "" : first.src().file() + " ") + "line "
+                                + YamlSource.line(first.node())
+                                + ")");
             }
             YamlMapping job = j.as("job '" + name + "'");
             Node typeNode = job.require("type");
@@ -126,9 +137,10 @@ public final class ConfigLoader {
                 default -> {
                     String hint = YamlMapping.nearest(type, List.of("push", "sink"))
                             .filter(n -> !ZREPL_ONLY_JOB_TYPES.contains(type))
-                            .map(n -> "; did you mean '" + n + "'?").orElse("");
-                    throw jsrc.error(typeNode, "job type '" + type + "' is not supported by zreplj (push and sink are)"
-                            + hint);
+                            .map(n -> "; did you mean '" + n + "'?")
+                            .orElse("");
+                    throw jsrc.error(
+                            typeNode, "job type '" + type + "' is not supported by zreplj (push and sink are)" + hint);
                 }
             }
         }
@@ -136,8 +148,7 @@ public final class ConfigLoader {
     }
 
     /** One entry of a 'jobs' list and the file it is written in (the main config or an included one). */
-    record JobNode(YamlSource src, Node node) {
-    }
+    record JobNode(YamlSource src, Node node) {}
 
     /** Parses one YAML file of the config (the main one or an included one) into its node tree. */
     static Node composeFile(YamlSource src, Path file) throws ConfigException {
@@ -165,13 +176,21 @@ public final class ConfigLoader {
             if (m.has("textfile")) {
                 textfile = absolutePath(m, "textfile");
                 if (!textfile.getFileName().toString().endsWith(".prom")) {
-                    throw m.source().error(m.require("textfile"), m.label("textfile") + " must end in .prom, the"
-                            + " only files node_exporter's textfile collector reads, not '" + textfile + "'");
+                    throw m.source()
+                            .error(
+                                    m.require("textfile"),
+                                    m.label("textfile") + " must end in .prom, the"
+                                            + " only files node_exporter's textfile collector reads, not '" + textfile
+                                            + "'");
                 }
             }
         }
-        return new Global(stateDir, zfs, status.isEmpty() ? StatusThresholds.DEFAULTS : readStatus(status.get()),
-                textfile, monitoring);
+        return new Global(
+                stateDir,
+                zfs,
+                status.isEmpty() ? StatusThresholds.DEFAULTS : readStatus(status.get()),
+                textfile,
+                monitoring);
     }
 
     /** zrepl's {@code monitoring: [{type: prometheus, listen: ':9811', listen_freebind: true}]}. */
@@ -198,12 +217,16 @@ public final class ConfigLoader {
                 port = -1;
             }
             if (port < 0 || port > 65535) {
-                throw src.error(listenNode, m.label("listen") + " must be HOST:PORT or :PORT (e.g. ':9811',"
-                        + " '127.0.0.1:9811'), not '" + listen + "'");
+                throw src.error(
+                        listenNode,
+                        m.label("listen") + " must be HOST:PORT or :PORT (e.g. ':9811'," + " '127.0.0.1:9811'), not '"
+                                + listen + "'");
             }
             if (m.bool("listen_freebind", false)) {
-                src.warn(m.keyNode("listen_freebind"), "'listen_freebind' has no effect in zreplj: the JDK cannot set"
-                        + " IP_FREEBIND; start 'agent run' after the address exists (systemd: After=network-online.target)");
+                src.warn(
+                        m.keyNode("listen_freebind"),
+                        "'listen_freebind' has no effect in zreplj: the JDK cannot set"
+                                + " IP_FREEBIND; start 'agent run' after the address exists (systemd: After=network-online.target)");
             }
             out.add(new PrometheusListener(host.isEmpty() ? null : host, port, listen));
         }
@@ -225,20 +248,30 @@ public final class ConfigLoader {
     // ---- push ----
 
     private PushJob readPush(YamlMapping j, String name) throws ConfigException {
-        j.allowOnly("name", "type", "connect", "filesystems", "snapshotting", "send", "replication",
-                "conflict_resolution", "pruning", "debug");
+        j.allowOnly(
+                "name",
+                "type",
+                "connect",
+                "filesystems",
+                "snapshotting",
+                "send",
+                "replication",
+                "conflict_resolution",
+                "pruning",
+                "debug");
         warnIfSet(j, "debug", "zreplj ignores it; use -v for detail");
         Connect connect = readConnect(j.mapping("connect"));
         FilesystemFilter filesystems = readFilter(j.source(), j.require("filesystems"));
         Snapshotting snapshotting = readSnapshotting(j.mapping("snapshotting"));
         SendOptions send = j.has("send") ? readSend(j.mapping("send")) : SendOptions.defaults();
-        ReplicationOptions replication = j.has("replication")
-                ? readReplication(j.mapping("replication")) : ReplicationOptions.defaults();
+        ReplicationOptions replication =
+                j.has("replication") ? readReplication(j.mapping("replication")) : ReplicationOptions.defaults();
         ConflictResolution conflict = j.has("conflict_resolution")
-                ? readConflict(j.mapping("conflict_resolution")) : ConflictResolution.defaults();
+                ? readConflict(j.mapping("conflict_resolution"))
+                : ConflictResolution.defaults();
         YamlMapping p = j.mapping("pruning").allowOnly("keep_sender", "keep_receiver");
-        Pruning pruning = new Pruning(readRules(p, "keep_sender", Side.SENDER),
-                readRules(p, "keep_receiver", Side.RECEIVER));
+        Pruning pruning =
+                new Pruning(readRules(p, "keep_sender", Side.SENDER), readRules(p, "keep_receiver", Side.RECEIVER));
         if (!j.mapping("connect").has("channels")) {
             // zrepl's parallel steps: each step runs on its own channel, which is one stdinserver JVM on the box.
             connect = connect.withChannels(replication.concurrencySteps());
@@ -253,8 +286,19 @@ public final class ConfigLoader {
         if (!type.equals("ssh+stdinserver")) {
             throw src.error(typeNode, "connect type '" + type + "' is not supported by zreplj (ssh+stdinserver is)");
         }
-        c.allowOnly("type", "host", "user", "port", "identity_file", "options", "dial_timeout",
-                "transport_open_command", "ssh_command", "known_hosts", "host_key_policy", "channels",
+        c.allowOnly(
+                "type",
+                "host",
+                "user",
+                "port",
+                "identity_file",
+                "options",
+                "dial_timeout",
+                "transport_open_command",
+                "ssh_command",
+                "known_hosts",
+                "host_key_policy",
+                "channels",
                 "stream_compression");
         for (String unused : List.of("transport_open_command", "ssh_command")) {
             warnIfSet(c, unused, "zrepl ignores it too; zreplj connects with its own SSH client (see 'options')");
@@ -266,7 +310,8 @@ public final class ConfigLoader {
         List<String> options = new ArrayList<>();
         if (c.has("options")) {
             for (Node o : src.sequence(c.require("options"), "'options'")) {
-                var m = SSH_OPTION.matcher(src.nonEmptyString(o, "each ssh option").strip());
+                var m = SSH_OPTION.matcher(
+                        src.nonEmptyString(o, "each ssh option").strip());
                 if (!m.matches()) {
                     throw src.error(o, "ssh option '" + src.string(o, "") + "' is not of the form Key=Value");
                 }
@@ -274,7 +319,8 @@ public final class ConfigLoader {
             }
         }
         Duration dialTimeout = c.has("dial_timeout") ? duration(c, "dial_timeout", false) : Duration.ofSeconds(10);
-        Path knownHosts = c.has("known_hosts") ? absolutePath(c, "known_hosts")
+        Path knownHosts = c.has("known_hosts")
+                ? absolutePath(c, "known_hosts")
                 : Path.of(System.getProperty("user.home"), ".ssh", "known_hosts");
         Connect.HostKeyPolicy policy = Connect.HostKeyPolicy.STRICT;
         if (c.has("host_key_policy")) {
@@ -282,11 +328,14 @@ public final class ConfigLoader {
             policy = switch (v) {
                 case "strict" -> Connect.HostKeyPolicy.STRICT;
                 case "accept-new" -> Connect.HostKeyPolicy.ACCEPT_NEW;
-                default -> throw src.error(c.require("host_key_policy"),
-                        "'host_key_policy' must be strict or accept-new, not '" + v + "'");
+                default ->
+                    throw src.error(
+                            c.require("host_key_policy"),
+                            "'host_key_policy' must be strict or accept-new, not '" + v + "'");
             };
         }
-        int channels = c.has("channels") ? (int) ranged(c, "channels", 1, Integer.MAX_VALUE)
+        int channels = c.has("channels")
+                ? (int) ranged(c, "channels", 1, Integer.MAX_VALUE)
                 : ReplicationOptions.defaults().concurrencySteps();
         Connect.StreamCompression compression = Connect.StreamCompression.AUTO;
         if (c.has("stream_compression")) {
@@ -294,19 +343,20 @@ public final class ConfigLoader {
             compression = switch (v) {
                 case "auto" -> Connect.StreamCompression.AUTO;
                 case "off" -> Connect.StreamCompression.OFF;
-                default -> throw src.error(c.require("stream_compression"),
-                        "'stream_compression' must be auto or off, not '" + v + "'");
+                default ->
+                    throw src.error(
+                            c.require("stream_compression"),
+                            "'stream_compression' must be auto or off, not '" + v + "'");
             };
         }
-        return new Connect(host, user, port, identity, options, dialTimeout, knownHosts, policy, channels,
-                compression);
+        return new Connect(host, user, port, identity, options, dialTimeout, knownHosts, policy, channels, compression);
     }
 
     private static String hostOrUser(YamlMapping c, String key) throws ConfigException {
         String v = c.string(key);
         if (!HOST_OR_USER.matcher(v).matches()) {
-            throw c.source().error(c.require(key), c.label(key) + " '" + v
-                    + "' must not contain spaces or start with '-'");
+            throw c.source()
+                    .error(c.require(key), c.label(key) + " '" + v + "' must not contain spaces or start with '-'");
         }
         return v;
     }
@@ -343,22 +393,40 @@ public final class ConfigLoader {
         switch (type) {
             case "manual" -> {
                 s.allowOnly("type");
-                return new Snapshotting(Snapshotting.Type.MANUAL, null, null, null, null,
-                        Snapshotting.DEFAULT_MAX_UNREPLICATED);
+                return new Snapshotting(
+                        Snapshotting.Type.MANUAL, null, null, null, null, Snapshotting.DEFAULT_MAX_UNREPLICATED);
             }
-            case "periodic" -> s.allowOnly("type", "prefix", "interval", "timestamp_format", "utc_timestamp_format",
-                    "timestamp_location", "hooks", "max_unreplicated");
-            case "cron" -> s.allowOnly("type", "prefix", "cron", "timestamp_format", "utc_timestamp_format",
-                    "timestamp_location", "hooks", "max_unreplicated");
-            default -> throw src.error(typeNode, "snapshotting type '" + type
-                    + "' is not known (periodic, cron and manual are)");
+            case "periodic" ->
+                s.allowOnly(
+                        "type",
+                        "prefix",
+                        "interval",
+                        "timestamp_format",
+                        "utc_timestamp_format",
+                        "timestamp_location",
+                        "hooks",
+                        "max_unreplicated");
+            case "cron" ->
+                s.allowOnly(
+                        "type",
+                        "prefix",
+                        "cron",
+                        "timestamp_format",
+                        "utc_timestamp_format",
+                        "timestamp_location",
+                        "hooks",
+                        "max_unreplicated");
+            default ->
+                throw src.error(
+                        typeNode, "snapshotting type '" + type + "' is not known (periodic, cron and manual are)");
         }
         List<SnapshotHook> hooks = s.has("hooks") ? readHooks(src, s.require("hooks")) : List.of();
         Node prefixNode = s.require("prefix");
         String prefix = src.nonEmptyString(prefixNode, "'prefix'");
         validateName(src, prefixNode, prefix, "snapshot prefix");
         if (s.has("timestamp_format") && s.has("utc_timestamp_format")) {
-            throw src.error(s.keyNode("utc_timestamp_format"),
+            throw src.error(
+                    s.keyNode("utc_timestamp_format"),
                     "give either 'timestamp_format' or 'utc_timestamp_format', not both");
         }
         String formatKey = s.has("utc_timestamp_format") ? "utc_timestamp_format" : "timestamp_format";
@@ -377,10 +445,18 @@ public final class ConfigLoader {
             }
         }
         int maxUnreplicated = s.has("max_unreplicated")
-                ? (int) ranged(s, "max_unreplicated", 1, Integer.MAX_VALUE) : Snapshotting.DEFAULT_MAX_UNREPLICATED;
+                ? (int) ranged(s, "max_unreplicated", 1, Integer.MAX_VALUE)
+                : Snapshotting.DEFAULT_MAX_UNREPLICATED;
         if (type.equals("periodic")) {
-            return new Snapshotting(Snapshotting.Type.PERIODIC, prefix, duration(s, "interval", true), null, format,
-                    location, maxUnreplicated, hooks);
+            return new Snapshotting(
+                    Snapshotting.Type.PERIODIC,
+                    prefix,
+                    duration(s, "interval", true),
+                    null,
+                    format,
+                    location,
+                    maxUnreplicated,
+                    hooks);
         }
         String cron = s.string("cron");
         try {
@@ -399,17 +475,28 @@ public final class ConfigLoader {
             String type = src.nonEmptyString(typeNode, "the hook type");
             switch (type) {
                 case "command" -> h.allowOnly("type", "path", "timeout", "err_is_fatal", "filesystems");
-                case "postgres-checkpoint" -> throw src.error(typeNode, "hook type 'postgres-checkpoint' is not "
-                        + "supported by zreplj; use a 'command' hook whose script runs CHECKPOINT (e.g. with psql)");
-                case "mysql-lock-tables" -> throw src.error(typeNode, "hook type 'mysql-lock-tables' is not supported "
-                        + "by zreplj: it must hold a connection open across the snapshot; stop writes or use a "
-                        + "'command' hook pair (pre: lock via a helper that keeps its session, post: release it)");
-                default -> throw src.error(typeNode, "unknown hook type '" + type + "'" + YamlMapping.suggestion(type,
-                        List.of("command", "postgres-checkpoint", "mysql-lock-tables")));
+                case "postgres-checkpoint" ->
+                    throw src.error(
+                            typeNode,
+                            "hook type 'postgres-checkpoint' is not "
+                                    + "supported by zreplj; use a 'command' hook whose script runs CHECKPOINT (e.g. with psql)");
+                case "mysql-lock-tables" ->
+                    throw src.error(
+                            typeNode,
+                            "hook type 'mysql-lock-tables' is not supported "
+                                    + "by zreplj: it must hold a connection open across the snapshot; stop writes or use a "
+                                    + "'command' hook pair (pre: lock via a helper that keeps its session, post: release it)");
+                default ->
+                    throw src.error(
+                            typeNode,
+                            "unknown hook type '" + type + "'"
+                                    + YamlMapping.suggestion(
+                                            type, List.of("command", "postgres-checkpoint", "mysql-lock-tables")));
             }
             Path path = absolutePath(h, "path");
             Duration timeout = h.has("timeout") ? duration(h, "timeout", true) : SnapshotHook.DEFAULT_TIMEOUT;
-            FilesystemFilter filter = h.has("filesystems") ? readFilter(src, h.require("filesystems"))
+            FilesystemFilter filter = h.has("filesystems")
+                    ? readFilter(src, h.require("filesystems"))
                     : new FilesystemFilter(Map.of(FilesystemFilter.SUBTREE, true));
             hooks.add(new SnapshotHook(path, timeout, h.bool("err_is_fatal", false), filter));
         }
@@ -417,24 +504,47 @@ public final class ConfigLoader {
     }
 
     private static SendOptions readSend(YamlMapping s) throws ConfigException {
-        s.allowOnly("encrypted", "raw", "send_properties", "backup_properties", "large_blocks", "compressed",
-                "embedded_data", "saved", "bandwidth_limit", "decrypt");
-        BandwidthLimit limit = s.has("bandwidth_limit") ? readBandwidthLimit(s.mapping("bandwidth_limit"))
+        s.allowOnly(
+                "encrypted",
+                "raw",
+                "send_properties",
+                "backup_properties",
+                "large_blocks",
+                "compressed",
+                "embedded_data",
+                "saved",
+                "bandwidth_limit",
+                "decrypt");
+        BandwidthLimit limit = s.has("bandwidth_limit")
+                ? readBandwidthLimit(s.mapping("bandwidth_limit"))
                 : BandwidthLimit.unlimited();
         boolean decrypt = s.bool("decrypt", false);
         for (String rawKey : List.of("encrypted", "raw")) {
             if (decrypt && s.bool(rawKey, false)) {
-                throw s.source().error(s.keyNode("decrypt"), "'decrypt: true' sends decrypted, '" + rawKey
-                        + ": true' sends raw; set only one of them");
+                throw s.source()
+                        .error(
+                                s.keyNode("decrypt"),
+                                "'decrypt: true' sends decrypted, '" + rawKey
+                                        + ": true' sends raw; set only one of them");
             }
         }
         if (s.bool("saved", false)) {
-            throw s.source().error(s.keyNode("saved"), "'saved: true' sends the saved state of a partially received "
-                    + "filesystem (zfs send -S), which a push from the source machine never has; remove it");
+            throw s.source()
+                    .error(
+                            s.keyNode("saved"),
+                            "'saved: true' sends the saved state of a partially received "
+                                    + "filesystem (zfs send -S), which a push from the source machine never has; remove it");
         }
-        return new SendOptions(s.bool("encrypted", false), s.bool("raw", false), s.bool("send_properties", false),
-                s.bool("backup_properties", false), s.bool("large_blocks", false), s.bool("compressed", false),
-                s.bool("embedded_data", false), decrypt, limit);
+        return new SendOptions(
+                s.bool("encrypted", false),
+                s.bool("raw", false),
+                s.bool("send_properties", false),
+                s.bool("backup_properties", false),
+                s.bool("large_blocks", false),
+                s.bool("compressed", false),
+                s.bool("embedded_data", false),
+                decrypt,
+                limit);
     }
 
     private static BandwidthLimit readBandwidthLimit(YamlMapping b) throws ConfigException {
@@ -443,8 +553,11 @@ public final class ConfigLoader {
         if (b.has("max")) {
             double bytes = dataSize(b, "max");
             if (bytes >= 0 && bytes < 1) {
-                throw b.source().error(b.require("max"), "'max' is less than one byte per second; give at least 1 B "
-                        + "(or -1 B for no limit)");
+                throw b.source()
+                        .error(
+                                b.require("max"),
+                                "'max' is less than one byte per second; give at least 1 B "
+                                        + "(or -1 B for no limit)");
             }
             max = bytes < 0 ? -1 : (long) bytes;
         }
@@ -471,8 +584,11 @@ public final class ConfigLoader {
     private static ReplicationOptions readReplication(YamlMapping r) throws ConfigException {
         r.allowOnly("protection", "concurrency", "timeout", "attempts", "retry_backoff");
         if (r.has("protection")) {
-            warnIfSet(r, "protection", "zreplj always protects the incremental base (its replication cursor, a "
-                    + "bookmark or hold) and resumes a cut step from the box's resume token where zfs can; remove it");
+            warnIfSet(
+                    r,
+                    "protection",
+                    "zreplj always protects the incremental base (its replication cursor, a "
+                            + "bookmark or hold) and resumes a cut step from the box's resume token where zfs can; remove it");
             YamlMapping p = r.mapping("protection").allowOnly("initial", "incremental");
             for (String key : List.of("initial", "incremental")) {
                 if (p.has(key)) {
@@ -500,7 +616,8 @@ public final class ConfigLoader {
 
     private static ConflictResolution readConflict(YamlMapping c) throws ConfigException {
         c.allowOnly("initial_replication", "allow_rollback");
-        ConflictResolution.InitialReplication initial = ConflictResolution.defaults().initialReplication();
+        ConflictResolution.InitialReplication initial =
+                ConflictResolution.defaults().initialReplication();
         if (c.has("initial_replication")) {
             String v = oneOf(c, "initial_replication", List.of("most_recent", "all", "fail"));
             initial = ConflictResolution.InitialReplication.valueOf(v.toUpperCase(Locale.ROOT));
@@ -517,42 +634,49 @@ public final class ConfigLoader {
             YamlMapping r = src.mapping(n, "each keep rule");
             Node typeNode = r.require("type");
             String type = src.nonEmptyString(typeNode, "the keep rule type");
-            rules.add(switch (type) {
-                case "not_replicated" -> {
-                    r.allowOnly("type", "keep_snapshot_at_cursor");
-                    if (side != Side.SENDER) {
-                        throw src.error(typeNode, "keep rule 'not_replicated' is allowed only in keep_sender");
-                    }
-                    yield new KeepRule.NotReplicated(r.bool("keep_snapshot_at_cursor", true));
-                }
-                case "last_n" -> {
-                    if (side == Side.FLOOR) {
-                        // The client chooses what it sends: N junk snapshots would be the N a count keeps.
-                        throw src.error(typeNode, "keep rule 'last_n' is not allowed in keep_floor: a client can send"
-                                + " junk snapshots that a count keeps instead of the real ones; use a grid rule (the box"
-                                + " times it by its own receive clock)");
-                    }
-                    r.allowOnly("type", "count", "regex");
-                    int count = (int) ranged(r, "count", 1, Integer.MAX_VALUE);
-                    yield new KeepRule.LastN(count, r.has("regex") ? regex(r) : null);
-                }
-                case "grid" -> {
-                    r.allowOnly("type", "grid", "regex");
-                    Pattern regex = regex(r);
-                    String spec = r.string("grid");
-                    try {
-                        yield new KeepRule.Grid(regex, GridSpec.parse(spec));
-                    } catch (IllegalArgumentException e) {
-                        throw src.error(r.require("grid"), "invalid grid '" + spec + "': " + e.getMessage());
-                    }
-                }
-                case "regex" -> {
-                    r.allowOnly("type", "regex", "negate");
-                    yield new KeepRule.Regex(regex(r), r.bool("negate", false));
-                }
-                default -> throw src.error(typeNode, "unknown keep rule type '" + type + "'" + YamlMapping.suggestion(
-                        type, List.of("not_replicated", "last_n", "grid", "regex")));
-            });
+            rules.add(
+                    switch (type) {
+                        case "not_replicated" -> {
+                            r.allowOnly("type", "keep_snapshot_at_cursor");
+                            if (side != Side.SENDER) {
+                                throw src.error(typeNode, "keep rule 'not_replicated' is allowed only in keep_sender");
+                            }
+                            yield new KeepRule.NotReplicated(r.bool("keep_snapshot_at_cursor", true));
+                        }
+                        case "last_n" -> {
+                            if (side == Side.FLOOR) {
+                                // The client chooses what it sends: N junk snapshots would be the N a count keeps.
+                                throw src.error(
+                                        typeNode,
+                                        "keep rule 'last_n' is not allowed in keep_floor: a client can send"
+                                                + " junk snapshots that a count keeps instead of the real ones; use a grid rule (the box"
+                                                + " times it by its own receive clock)");
+                            }
+                            r.allowOnly("type", "count", "regex");
+                            int count = (int) ranged(r, "count", 1, Integer.MAX_VALUE);
+                            yield new KeepRule.LastN(count, r.has("regex") ? regex(r) : null);
+                        }
+                        case "grid" -> {
+                            r.allowOnly("type", "grid", "regex");
+                            Pattern regex = regex(r);
+                            String spec = r.string("grid");
+                            try {
+                                yield new KeepRule.Grid(regex, GridSpec.parse(spec));
+                            } catch (IllegalArgumentException e) {
+                                throw src.error(r.require("grid"), "invalid grid '" + spec + "': " + e.getMessage());
+                            }
+                        }
+                        case "regex" -> {
+                            r.allowOnly("type", "regex", "negate");
+                            yield new KeepRule.Regex(regex(r), r.bool("negate", false));
+                        }
+                        default ->
+                            throw src.error(
+                                    typeNode,
+                                    "unknown keep rule type '" + type + "'"
+                                            + YamlMapping.suggestion(
+                                                    type, List.of("not_replicated", "last_n", "grid", "regex")));
+                    });
         }
         return rules;
     }
@@ -581,8 +705,9 @@ public final class ConfigLoader {
         serve.allowOnly("type", "client_identities", "restore", "zreplj");
         List<Node> idNodes = src.sequence(serve.require("client_identities"), "'client_identities'");
         if (idNodes.isEmpty()) {
-            throw src.error(serve.require("client_identities"), "'client_identities' is empty; list the clients "
-                    + "this sink serves");
+            throw src.error(
+                    serve.require("client_identities"),
+                    "'client_identities' is empty; list the clients " + "this sink serves");
         }
         List<String> clients = new ArrayList<>();
         for (Node idNode : idNodes) {
@@ -590,8 +715,10 @@ public final class ConfigLoader {
             validateIdentifier(src, idNode, id, "client identity");
             String owner = clientOwners.putIfAbsent(id, name);
             if (owner != null) {
-                throw src.error(idNode, "client identity '" + id + "' is already served by "
-                        + (owner.equals(name) ? "this job" : "sink job '" + owner + "'"));
+                throw src.error(
+                        idNode,
+                        "client identity '" + id + "' is already served by "
+                                + (owner.equals(name) ? "this job" : "sink job '" + owner + "'"));
             }
             clients.add(id);
         }
@@ -631,7 +758,8 @@ public final class ConfigLoader {
     private static RecvOptions readRecv(YamlMapping r) throws ConfigException {
         YamlSource src = r.source();
         r.allowOnly("properties", "placeholder", "bandwidth_limit");
-        BandwidthLimit limit = r.has("bandwidth_limit") ? readBandwidthLimit(r.mapping("bandwidth_limit"))
+        BandwidthLimit limit = r.has("bandwidth_limit")
+                ? readBandwidthLimit(r.mapping("bandwidth_limit"))
                 : BandwidthLimit.unlimited();
         Map<String, String> override = new LinkedHashMap<>();
         List<String> inherit = new ArrayList<>();
@@ -652,8 +780,10 @@ public final class ConfigLoader {
                     String prop = propertyName(src, t.getKeyNode());
                     Node other = seen.get(prop);
                     if (other != null) {
-                        throw src.error(t.getKeyNode(), "property '" + prop + "' is both inherited (line "
-                                + YamlSource.line(other) + ") and overridden");
+                        throw src.error(
+                                t.getKeyNode(),
+                                "property '" + prop + "' is both inherited (line " + YamlSource.line(other)
+                                        + ") and overridden");
                     }
                     override.put(prop, src.string(t.getValueNode(), "the value of property '" + prop + "'"));
                 }
@@ -708,8 +838,12 @@ public final class ConfigLoader {
         Node n = m.require(key);
         long v = m.source().integer(n, m.label(key));
         if (v < min || v > max) {
-            throw m.source().error(n, m.label(key) + " must be " + (max == Integer.MAX_VALUE
-                    ? "at least " + min : "between " + min + " and " + max) + ", not " + v);
+            throw m.source()
+                    .error(
+                            n,
+                            m.label(key) + " must be "
+                                    + (max == Integer.MAX_VALUE ? "at least " + min : "between " + min + " and " + max)
+                                    + ", not " + v);
         }
         return v;
     }
@@ -727,8 +861,10 @@ public final class ConfigLoader {
     private static String oneOf(YamlMapping m, String key, List<String> allowed) throws ConfigException {
         String v = m.string(key);
         if (!allowed.contains(v)) {
-            throw m.source().error(m.require(key), m.label(key) + " must be one of " + String.join(", ", allowed)
-                    + ", not '" + v + "'");
+            throw m.source()
+                    .error(
+                            m.require(key),
+                            m.label(key) + " must be one of " + String.join(", ", allowed) + ", not '" + v + "'");
         }
         return v;
     }

@@ -13,30 +13,61 @@ import java.util.List;
  *                   {@code replication.concurrency.steps}, 1)
  * @param streamCompression zreplj: zstd on the send streams where it pays and the box can (default auto)
  */
-public record Connect(String host, String user, int port, Path identityFile, List<String> options,
-                      Duration dialTimeout, Path knownHosts, HostKeyPolicy hostKeyPolicy, int channels,
-                      StreamCompression streamCompression) {
+public record Connect(
+        String host,
+        String user,
+        int port,
+        Path identityFile,
+        List<String> options,
+        Duration dialTimeout,
+        Path knownHosts,
+        HostKeyPolicy hostKeyPolicy,
+        int channels,
+        StreamCompression streamCompression) {
     public Connect {
         options = List.copyOf(options);
     }
 
     /** With the default stream compression. */
-    public Connect(String host, String user, int port, Path identityFile, List<String> options, Duration dialTimeout,
-                   Path knownHosts, HostKeyPolicy hostKeyPolicy, int channels) {
-        this(host, user, port, identityFile, options, dialTimeout, knownHosts, hostKeyPolicy, channels,
+    public Connect(
+            String host,
+            String user,
+            int port,
+            Path identityFile,
+            List<String> options,
+            Duration dialTimeout,
+            Path knownHosts,
+            HostKeyPolicy hostKeyPolicy,
+            int channels) {
+        this(
+                host,
+                user,
+                port,
+                identityFile,
+                options,
+                dialTimeout,
+                knownHosts,
+                hostKeyPolicy,
+                channels,
                 StreamCompression.AUTO);
     }
 
     public Connect withChannels(int n) {
-        return new Connect(host, user, port, identityFile, options, dialTimeout, knownHosts, hostKeyPolicy, n,
-                streamCompression);
+        return new Connect(
+                host, user, port, identityFile, options, dialTimeout, knownHosts, hostKeyPolicy, n, streamCompression);
     }
 
-    public enum HostKeyPolicy { STRICT, ACCEPT_NEW }
+    public enum HostKeyPolicy {
+        STRICT,
+        ACCEPT_NEW
+    }
 
     /**
      * AUTO: zstd-compress each chunk of a send stream that shrinks by at least an eighth, when the box
      * advertises it (incompressible streams are probed now and then, not compressed); OFF: never.
      */
-    public enum StreamCompression { AUTO, OFF }
+    public enum StreamCompression {
+        AUTO,
+        OFF
+    }
 }

@@ -78,8 +78,9 @@ public final class CronSchedule {
             f = Arrays.copyOfRange(f, 1, 6);
         }
         if (f.length != 5) {
-            throw new IllegalArgumentException("cron spec '" + spec + "' has " + (text.isBlank() ? 0 : f.length)
-                    + " fields; zreplj takes 5 (minute hour day-of-month month day-of-week), or 6 with seconds 0 first");
+            throw new IllegalArgumentException(
+                    "cron spec '" + spec + "' has " + (text.isBlank() ? 0 : f.length)
+                            + " fields; zreplj takes 5 (minute hour day-of-month month day-of-week), or 6 with seconds 0 first");
         }
         CronSchedule schedule = new CronSchedule(spec, f);
         if (schedule.domRestricted && !schedule.dowRestricted && !schedule.dayOfMonthCanOccur()) {
@@ -171,7 +172,8 @@ public final class CronSchedule {
             return byName + (names.size() == 12 ? 1 : 0);
         }
         if (!text.matches("[0-9]{1,4}")) {
-            throw new IllegalArgumentException("cron " + what + " field: '" + item + "' is not a number, range or step");
+            throw new IllegalArgumentException(
+                    "cron " + what + " field: '" + item + "' is not a number, range or step");
         }
         int v = Integer.parseInt(text);
         if (v < min || v > max) {

@@ -12,8 +12,7 @@ public final class Durations {
     private static final Pattern WHOLE = Pattern.compile("(?:[0-9]+(?:ms|s|m|h|d|w))+");
     private static final Pattern PART = Pattern.compile("([0-9]+)(ms|s|m|h|d|w)");
 
-    private Durations() {
-    }
+    private Durations() {}
 
     /** @throws IllegalArgumentException with a one-line message when {@code text} is not a duration */
     public static Duration parse(String text) {

@@ -52,8 +52,10 @@ public record FilesystemFilter(Map<String, Boolean> rules) {
         }
         List<DatasetName> included = rules.entrySet().stream()
                 .filter(Map.Entry::getValue)
-                .map(e -> DatasetName.of(e.getKey().endsWith(SUBTREE)
-                        ? e.getKey().substring(0, e.getKey().length() - SUBTREE.length()) : e.getKey()))
+                .map(e -> DatasetName.of(
+                        e.getKey().endsWith(SUBTREE)
+                                ? e.getKey().substring(0, e.getKey().length() - SUBTREE.length())
+                                : e.getKey()))
                 .sorted()
                 .toList();
         List<DatasetName> roots = new ArrayList<>();

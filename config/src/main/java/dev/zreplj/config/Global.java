@@ -15,8 +15,12 @@ import org.jspecify.annotations.Nullable;
  *                       Prometheus metrics for node_exporter's textfile collector; null: not written
  * @param monitoring     zrepl's {@code global.monitoring} Prometheus endpoints, served by {@code agent run}
  */
-public record Global(Path stateDir, @Nullable Path zfsBinary, StatusThresholds status, @Nullable Path metricsTextfile,
-                     List<PrometheusListener> monitoring) {
+public record Global(
+        Path stateDir,
+        @Nullable Path zfsBinary,
+        StatusThresholds status,
+        @Nullable Path metricsTextfile,
+        List<PrometheusListener> monitoring) {
     public static final Path DEFAULT_STATE_DIR = Path.of("/var/lib/zreplj");
 
     public Global {

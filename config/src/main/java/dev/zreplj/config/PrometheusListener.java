@@ -9,5 +9,4 @@ import org.jspecify.annotations.Nullable;
  * @param port           the TCP port
  * @param listen         the {@code listen} value as written, for messages
  */
-public record PrometheusListener(@Nullable String host, int port, String listen) {
-}
+public record PrometheusListener(@Nullable String host, int port, String listen) {}

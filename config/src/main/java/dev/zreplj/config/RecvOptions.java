@@ -7,8 +7,11 @@ import java.util.Map;
  * zrepl's sink {@code recv}: property overrides/inherits, {@code placeholder.encryption} and
  * {@code bandwidth_limit} (one bucket for the sink job's receives).
  */
-public record RecvOptions(Map<String, String> overrideProperties, List<String> inheritProperties,
-                          String placeholderEncryption, BandwidthLimit bandwidthLimit) {
+public record RecvOptions(
+        Map<String, String> overrideProperties,
+        List<String> inheritProperties,
+        String placeholderEncryption,
+        BandwidthLimit bandwidthLimit) {
     public RecvOptions {
         overrideProperties = Map.copyOf(overrideProperties);
         inheritProperties = List.copyOf(inheritProperties);
@@ -16,8 +19,8 @@ public record RecvOptions(Map<String, String> overrideProperties, List<String> i
     }
 
     /** Without a bandwidth limit. */
-    public RecvOptions(Map<String, String> overrideProperties, List<String> inheritProperties,
-                       String placeholderEncryption) {
+    public RecvOptions(
+            Map<String, String> overrideProperties, List<String> inheritProperties, String placeholderEncryption) {
         this(overrideProperties, inheritProperties, placeholderEncryption, BandwidthLimit.unlimited());
     }
 

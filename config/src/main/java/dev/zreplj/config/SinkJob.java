@@ -11,22 +11,38 @@ import java.util.List;
  * @param limits    zreplj's {@code serve.zreplj}: timeouts and per-client caps
  * @param restore   {@code serve.restore}: whether clients may have their own backups sent back (default true)
  */
-public record SinkJob(String name, DatasetName rootFs, List<String> clientIdentities, RecvOptions recv,
-                      List<KeepRule> keepFloor, ServeLimits limits, boolean restore) implements Job {
+public record SinkJob(
+        String name,
+        DatasetName rootFs,
+        List<String> clientIdentities,
+        RecvOptions recv,
+        List<KeepRule> keepFloor,
+        ServeLimits limits,
+        boolean restore)
+        implements Job {
     public SinkJob {
         clientIdentities = List.copyOf(clientIdentities);
         keepFloor = List.copyOf(keepFloor);
     }
 
     /** Restores allowed. */
-    public SinkJob(String name, DatasetName rootFs, List<String> clientIdentities, RecvOptions recv,
-                   List<KeepRule> keepFloor, ServeLimits limits) {
+    public SinkJob(
+            String name,
+            DatasetName rootFs,
+            List<String> clientIdentities,
+            RecvOptions recv,
+            List<KeepRule> keepFloor,
+            ServeLimits limits) {
         this(name, rootFs, clientIdentities, recv, keepFloor, limits, true);
     }
 
     /** With the default {@link ServeLimits}. */
-    public SinkJob(String name, DatasetName rootFs, List<String> clientIdentities, RecvOptions recv,
-                   List<KeepRule> keepFloor) {
+    public SinkJob(
+            String name,
+            DatasetName rootFs,
+            List<String> clientIdentities,
+            RecvOptions recv,
+            List<KeepRule> keepFloor) {
         this(name, rootFs, clientIdentities, recv, keepFloor, ServeLimits.defaults());
     }
 

@@ -13,13 +13,23 @@ import org.jspecify.annotations.Nullable;
  *                        the job's snapshots newer than its replication cursor
  * @param hooks           zrepl's {@code hooks}, in config order
  */
-public record Snapshotting(Type type, @Nullable String prefix, @Nullable Duration interval, @Nullable String cron,
-                           @Nullable String timestampFormat, String timestampLocation, int maxUnreplicated,
-                           List<SnapshotHook> hooks) {
+public record Snapshotting(
+        Type type,
+        @Nullable String prefix,
+        @Nullable Duration interval,
+        @Nullable String cron,
+        @Nullable String timestampFormat,
+        String timestampLocation,
+        int maxUnreplicated,
+        List<SnapshotHook> hooks) {
     /** Weeks of 10-minute snapshots, days of minutely ones: far beyond a normal outage, long before a full pool. */
     public static final int DEFAULT_MAX_UNREPLICATED = 500;
 
-    public enum Type { PERIODIC, CRON, MANUAL }
+    public enum Type {
+        PERIODIC,
+        CRON,
+        MANUAL
+    }
 
     public Snapshotting {
         hooks = List.copyOf(hooks);
@@ -29,14 +39,25 @@ public record Snapshotting(Type type, @Nullable String prefix, @Nullable Duratio
     }
 
     /** In UTC. */
-    public Snapshotting(Type type, @Nullable String prefix, @Nullable Duration interval, @Nullable String cron,
-                        @Nullable String timestampFormat, int maxUnreplicated, List<SnapshotHook> hooks) {
+    public Snapshotting(
+            Type type,
+            @Nullable String prefix,
+            @Nullable Duration interval,
+            @Nullable String cron,
+            @Nullable String timestampFormat,
+            int maxUnreplicated,
+            List<SnapshotHook> hooks) {
         this(type, prefix, interval, cron, timestampFormat, SnapshotNaming.DEFAULT_LOCATION, maxUnreplicated, hooks);
     }
 
     /** In UTC, without hooks. */
-    public Snapshotting(Type type, @Nullable String prefix, @Nullable Duration interval, @Nullable String cron,
-                        @Nullable String timestampFormat, int maxUnreplicated) {
+    public Snapshotting(
+            Type type,
+            @Nullable String prefix,
+            @Nullable Duration interval,
+            @Nullable String cron,
+            @Nullable String timestampFormat,
+            int maxUnreplicated) {
         this(type, prefix, interval, cron, timestampFormat, maxUnreplicated, List.of());
     }
 
@@ -49,8 +70,12 @@ public record Snapshotting(Type type, @Nullable String prefix, @Nullable Duratio
     }
 
     /** With the default backlog cap, without hooks. */
-    public Snapshotting(Type type, @Nullable String prefix, @Nullable Duration interval, @Nullable String cron,
-                        @Nullable String timestampFormat) {
+    public Snapshotting(
+            Type type,
+            @Nullable String prefix,
+            @Nullable Duration interval,
+            @Nullable String cron,
+            @Nullable String timestampFormat) {
         this(type, prefix, interval, cron, timestampFormat, DEFAULT_MAX_UNREPLICATED);
     }
 }

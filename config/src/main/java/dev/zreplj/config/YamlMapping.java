@@ -33,8 +33,10 @@ final class YamlMapping {
             }
             NodeTuple first = entries.putIfAbsent(k.getValue(), t);
             if (first != null) {
-                throw src.error(key, "duplicate key '" + k.getValue() + "' in " + what + " (first at line "
-                        + YamlSource.line(first.getKeyNode()) + ")");
+                throw src.error(
+                        key,
+                        "duplicate key '" + k.getValue() + "' in " + what + " (first at line "
+                                + YamlSource.line(first.getKeyNode()) + ")");
             }
         }
     }
@@ -128,7 +130,8 @@ final class YamlMapping {
     }
 
     static String suggestion(String key, List<String> allowed) {
-        return nearest(key, allowed).map(n -> " (did you mean '" + n + "'?)")
+        return nearest(key, allowed)
+                .map(n -> " (did you mean '" + n + "'?)")
                 .orElse(" (allowed: " + String.join(", ", allowed) + ")");
     }
 

@@ -101,7 +101,9 @@ final class YamlSource {
     }
 
     long integer(Node node, String what) throws ConfigException {
-        if (node instanceof ScalarNode s && s.getTag().equals(Tag.INT) && DECIMAL.matcher(s.getValue()).matches()) {
+        if (node instanceof ScalarNode s
+                && s.getTag().equals(Tag.INT)
+                && DECIMAL.matcher(s.getValue()).matches()) {
             try {
                 return Long.parseLong(s.getValue().replace("_", ""));
             } catch (NumberFormatException e) {

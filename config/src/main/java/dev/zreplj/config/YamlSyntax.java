@@ -6,8 +6,7 @@ package dev.zreplj.config;
  * is almost always indentation. Problems without a plainer reading keep SnakeYAML's text.
  */
 final class YamlSyntax {
-    private YamlSyntax() {
-    }
+    private YamlSyntax() {}
 
     /** @param problem SnakeYAML's problem text; @param context its context text, or null */
     static String explain(String problem, String context) {

@@ -81,25 +81,31 @@ class ConfigLoaderErrorsTest {
 
     @Test
     void unknownKeysNameTheKeyAndSuggest() throws Exception {
-        assertEquals("9:5: unknown key 'filesytems' (did you mean 'filesystems'?)",
+        assertEquals(
+                "9:5: unknown key 'filesytems' (did you mean 'filesystems'?)",
                 error(push("    filesystems:", "    filesytems:")));
         assertEquals("6:7: unknown key 'hots' (did you mean 'host'?)", error(push("      host: h", "      hots: h")));
-        assertEquals("9:5: unknown key 'zzz' (allowed: name, type, connect, filesystems, snapshotting, send, "
+        assertEquals(
+                "9:5: unknown key 'zzz' (allowed: name, type, connect, filesystems, snapshotting, send, "
                         + "replication, conflict_resolution, pruning, debug)",
                 error(push("    filesystems: {\"pool<\": true}", "    zzz: 1\n    filesystems: {\"pool<\": true}")));
         assertEquals("1:1: unknown key 'job' (did you mean 'jobs'?)", error("job: []\n"));
-        assertEquals("3:5: unknown key 'statedir' (did you mean 'state_dir'?)",
+        assertEquals(
+                "3:5: unknown key 'statedir' (did you mean 'state_dir'?)",
                 error("global:\n  zreplj:\n    statedir: /x\njobs: []\n"));
     }
 
     @Test
     void missingRequiredKeysPointAtTheirMapping() throws Exception {
-        assertEquals("2:5: missing required key 'filesystems' in job 'p'",
+        assertEquals(
+                "2:5: missing required key 'filesystems' in job 'p'",
                 error(push("    filesystems: {\"pool<\": true}\n", "")));
         assertEquals("5:7: missing required key 'host' in 'connect'", error(push("      host: h\n", "")));
-        assertEquals("2:5: missing required key 'pruning' in job 'p'",
+        assertEquals(
+                "2:5: missing required key 'pruning' in job 'p'",
                 error(PUSH.substring(0, PUSH.indexOf("    pruning:"))));
-        assertEquals("15:7: missing required key 'keep_receiver' in 'pruning'",
+        assertEquals(
+                "15:7: missing required key 'keep_receiver' in 'pruning'",
                 error(push("      keep_receiver: [{type: last_n, count: 5}]\n", "")));
         assertEquals("1:1: missing required key 'jobs' in the config file", error("global: {}\n"));
         assertEquals("2:5: missing required key 'root_fs' in job 's'", error(sink("    root_fs: backup/zreplj\n", "")));
@@ -114,8 +120,8 @@ class ConfigLoaderErrorsTest {
         assertEquals("1:1: the config file must be a mapping (key: value), not 'jobs'", error("jobs\n"));
         assertEquals("1:7: 'jobs' must be a list, not a mapping", error("jobs: {a: 1}\n"));
         assertEquals("2:5: each job must be a mapping (key: value), not 'p'", error("jobs:\n  - p\n"));
-        ConfigException e = assertThrows(ConfigException.class,
-                () -> new ConfigLoader().load(dir.resolve("missing.yml")));
+        ConfigException e =
+                assertThrows(ConfigException.class, () -> new ConfigLoader().load(dir.resolve("missing.yml")));
         assertEquals(dir.resolve("missing.yml") + ": cannot read: no such file", e.getMessage());
         e = assertThrows(ConfigException.class, () -> new ConfigLoader().load(dir));
         assertTrue(e.getMessage().startsWith(dir + ": cannot read: "), e.getMessage());
@@ -126,39 +132,53 @@ class ConfigLoaderErrorsTest {
 
     @Test
     void yamlSyntaxErrorsCarryTheirPosition() throws Exception {
-        assertEquals("3:1: YAML syntax: a tab in the indentation: YAML indents with spaces only",
+        assertEquals(
+                "3:1: YAML syntax: a tab in the indentation: YAML indents with spaces only",
                 error("jobs:\n  - name: p\n\ttype: push\n"));
-        assertEquals("2:9: YAML syntax: a ':' where no key can start: this line is indented deeper than the key above"
-                + " it expects, or a value contains ': ' and needs quotes", error("jobs:\n  - a: b: c\n"));
-        assertEquals("3:11: YAML syntax: a ':' where no key can start: this line is indented deeper than the key above"
-                + " it expects, or a value contains ': ' and needs quotes", error("jobs:\n  - name: p\n      type: push\n"));
-        String level = "YAML syntax: this line is indented differently from the lines at its level: keys (and list items)"
-                + " of one mapping (list) start in the same column; indent with spaces";
+        assertEquals(
+                "2:9: YAML syntax: a ':' where no key can start: this line is indented deeper than the key above"
+                        + " it expects, or a value contains ': ' and needs quotes",
+                error("jobs:\n  - a: b: c\n"));
+        assertEquals(
+                "3:11: YAML syntax: a ':' where no key can start: this line is indented deeper than the key above"
+                        + " it expects, or a value contains ': ' and needs quotes",
+                error("jobs:\n  - name: p\n      type: push\n"));
+        String level =
+                "YAML syntax: this line is indented differently from the lines at its level: keys (and list items)"
+                        + " of one mapping (list) start in the same column; indent with spaces";
         assertEquals("3:4: " + level, error("jobs:\n  - name: p\n   type: push\n"));
         assertEquals("4:4: " + level, error("global:\n  zreplj:\n    state_dir: /x\n   foo: 1\njobs: []\n"));
-        assertEquals("3:5: YAML syntax: a key without ':' (or a line indented as if it continued the previous one):"
-                + " write 'key: value'", error("jobs:\n  - name: p\n    type push\n    x: y\n"));
-        assertEquals("3:1: YAML syntax: a quoted value is not closed: the file ends inside the quotes",
+        assertEquals(
+                "3:5: YAML syntax: a key without ':' (or a line indented as if it continued the previous one):"
+                        + " write 'key: value'",
+                error("jobs:\n  - name: p\n    type push\n    x: y\n"));
+        assertEquals(
+                "3:1: YAML syntax: a quoted value is not closed: the file ends inside the quotes",
                 error("jobs:\n  - name: \"p\n"));
-        assertEquals("4:1: YAML syntax: a '{...}' or '[...]' is not closed, or its items are not separated by ','",
+        assertEquals(
+                "4:1: YAML syntax: a '{...}' or '[...]' is not closed, or its items are not separated by ','",
                 error("jobs:\n- name: p\n  filesystems: {a: true\n"));
     }
 
     @Test
     void duplicateKeysNameTheFirst() throws Exception {
-        assertEquals("4:5: duplicate key 'type' in each job (first at line 2)",
+        assertEquals(
+                "4:5: duplicate key 'type' in each job (first at line 2)",
                 error("jobs:\n  - type: push\n    name: p\n    type: sink\n"));
     }
 
     @Test
     void jobTypesAndNames() throws Exception {
         for (String type : new String[] {"pull", "source", "snap"}) {
-            assertEquals("3:11: job type '" + type + "' is not supported by zreplj (push and sink are)",
+            assertEquals(
+                    "3:11: job type '" + type + "' is not supported by zreplj (push and sink are)",
                     error(push("    type: push", "    type: " + type)));
         }
-        assertEquals("3:11: job type 'pusj' is not supported by zreplj (push and sink are); did you mean 'push'?",
+        assertEquals(
+                "3:11: job type 'pusj' is not supported by zreplj (push and sink are); did you mean 'push'?",
                 error(push("    type: push", "    type: pusj")));
-        assertEquals("2:11: job name 'a b' contains ' '; allowed are letters, digits and _ - . :",
+        assertEquals(
+                "2:11: job name 'a b' contains ' '; allowed are letters, digits and _ - . :",
                 error(push("  - name: p", "  - name: a b")));
         assertEquals("2:11: the job name must be a string, not a list", error(push("  - name: p", "  - name: []")));
         String twice = PUSH + PUSH.substring("jobs:\n".length());
@@ -167,109 +187,151 @@ class ConfigLoaderErrorsTest {
 
     @Test
     void connect() throws Exception {
-        assertEquals("5:13: connect type 'tcp' is not supported by zreplj (ssh+stdinserver is)",
+        assertEquals(
+                "5:13: connect type 'tcp' is not supported by zreplj (ssh+stdinserver is)",
                 error(push("      type: ssh+stdinserver", "      type: tcp")));
-        assertEquals("8:22: 'identity_file' must be an absolute path, not 'id'",
+        assertEquals(
+                "8:22: 'identity_file' must be an absolute path, not 'id'",
                 error(push("identity_file: /id", "identity_file: id")));
-        assertEquals("9:13: 'port' must be a whole number, not 'ssh'",
+        assertEquals(
+                "9:13: 'port' must be a whole number, not 'ssh'",
                 error(push("      identity_file: /id", "      identity_file: /id\n      port: ssh")));
-        assertEquals("9:13: 'port' must be between 1 and 65535, not 70000",
+        assertEquals(
+                "9:13: 'port' must be between 1 and 65535, not 70000",
                 error(push("      identity_file: /id", "      identity_file: /id\n      port: 70000")));
-        assertEquals("9:17: 'channels' must be at least 1, not 0",
+        assertEquals(
+                "9:17: 'channels' must be at least 1, not 0",
                 error(push("      identity_file: /id", "      identity_file: /id\n      channels: 0")));
-        assertEquals("9:24: 'host_key_policy' must be strict or accept-new, not 'yolo'",
+        assertEquals(
+                "9:24: 'host_key_policy' must be strict or accept-new, not 'yolo'",
                 error(push("      identity_file: /id", "      identity_file: /id\n      host_key_policy: yolo")));
-        assertEquals("9:27: 'stream_compression' must be auto or off, not 'gzip'",
+        assertEquals(
+                "9:27: 'stream_compression' must be auto or off, not 'gzip'",
                 error(push("      identity_file: /id", "      identity_file: /id\n      stream_compression: gzip")));
-        assertEquals("9:21: 'dial_timeout': invalid duration '10 parsecs' (expected a number and a unit ms, s, m, "
+        assertEquals(
+                "9:21: 'dial_timeout': invalid duration '10 parsecs' (expected a number and a unit ms, s, m, "
                         + "h, d or w, e.g. 10m, 1h30m, 14d)",
                 error(push("      identity_file: /id", "      identity_file: /id\n      dial_timeout: 10 parsecs")));
-        assertEquals("9:17: ssh option 'Compression' is not of the form Key=Value",
+        assertEquals(
+                "9:17: ssh option 'Compression' is not of the form Key=Value",
                 error(push("      identity_file: /id", "      identity_file: /id\n      options: [Compression]")));
-        assertEquals("6:13: 'host' '-oProxyCommand=x' must not contain spaces or start with '-'",
+        assertEquals(
+                "6:13: 'host' '-oProxyCommand=x' must not contain spaces or start with '-'",
                 error(push("      host: h", "      host: -oProxyCommand=x")));
     }
 
     @Test
     void filesystemsFilter() throws Exception {
-        assertEquals("9:19: filesystems key 'pool/a;b': dataset name component 'a;b' contains ';'; allowed are "
+        assertEquals(
+                "9:19: filesystems key 'pool/a;b': dataset name component 'a;b' contains ';'; allowed are "
                         + "letters, digits, spaces and _ - . :",
                 error(push("{\"pool<\": true}", "{\"pool/a;b\": true}")));
-        assertEquals("9:19: filesystems key 'pool/a ': dataset name component 'a ' must not start or end with a space",
+        assertEquals(
+                "9:19: filesystems key 'pool/a ': dataset name component 'a ' must not start or end with a space",
                 error(push("{\"pool<\": true}", "{\"pool/a \": true}")));
-        assertEquals("9:19: filesystems key 'a<b<': '<' is allowed only once, at the end",
+        assertEquals(
+                "9:19: filesystems key 'a<b<': '<' is allowed only once, at the end",
                 error(push("{\"pool<\": true}", "{\"a<b<\": true}")));
-        assertEquals("9:19: filesystems key 'pool/<': dataset name 'pool/' has an empty component",
+        assertEquals(
+                "9:19: filesystems key 'pool/<': dataset name 'pool/' has an empty component",
                 error(push("{\"pool<\": true}", "{\"pool/<\": true}")));
-        assertEquals("9:28: the value of filesystems key 'pool<' must be true or false, not 'ok'",
+        assertEquals(
+                "9:28: the value of filesystems key 'pool<' must be true or false, not 'ok'",
                 error(push("{\"pool<\": true}", "{\"pool<\": ok}")));
-        assertEquals("9:18: 'filesystems' is empty, so the job would select nothing",
+        assertEquals(
+                "9:18: 'filesystems' is empty, so the job would select nothing",
                 error(push("{\"pool<\": true}", "{}")));
-        assertEquals("9:18: 'filesystems' must be a mapping (key: value), not a list",
+        assertEquals(
+                "9:18: 'filesystems' must be a mapping (key: value), not a list",
                 error(push("{\"pool<\": true}", "[pool]")));
     }
 
     @Test
     void snapshotting() throws Exception {
-        assertEquals("11:13: snapshotting type 'hourly' is not known (periodic, cron and manual are)",
+        assertEquals(
+                "11:13: snapshotting type 'hourly' is not known (periodic, cron and manual are)",
                 error(push("      type: periodic", "      type: hourly")));
-        assertEquals("13:17: 'interval': invalid duration '10x' (expected a number and a unit ms, s, m, h, d or w, "
-                + "e.g. 10m, 1h30m, 14d)", error(push("interval: 10m", "interval: 10x")));
-        assertEquals("13:17: 'interval': duration '0s' must be greater than zero",
+        assertEquals(
+                "13:17: 'interval': invalid duration '10x' (expected a number and a unit ms, s, m, h, d or w, "
+                        + "e.g. 10m, 1h30m, 14d)",
+                error(push("interval: 10m", "interval: 10x")));
+        assertEquals(
+                "13:17: 'interval': duration '0s' must be greater than zero",
                 error(push("interval: 10m", "interval: 0s")));
-        assertEquals("12:15: snapshot prefix '-bad' must not start with '-'",
+        assertEquals(
+                "12:15: snapshot prefix '-bad' must not start with '-'",
                 error(push("prefix: zrepl_", "prefix: \"-bad\"")));
-        assertEquals("12:15: snapshot prefix 'a@b' contains '@'; allowed are letters, digits, spaces and _ - . :",
+        assertEquals(
+                "12:15: snapshot prefix 'a@b' contains '@'; allowed are letters, digits, spaces and _ - . :",
                 error(push("prefix: zrepl_", "prefix: a@b")));
-        assertEquals("14:25: snapshot name from timestamp format '2006,01' 'zrepl_2006,11' contains ','; allowed "
+        assertEquals(
+                "14:25: snapshot name from timestamp format '2006,01' 'zrepl_2006,11' contains ','; allowed "
                         + "are letters, digits, spaces and _ - . :",
                 error(push("interval: 10m", "interval: 10m\n      timestamp_format: \"2006,01\"")));
-        assertEquals("14:25: timestamp format 'nothing' contains no time field, so every snapshot would be named "
+        assertEquals(
+                "14:25: timestamp format 'nothing' contains no time field, so every snapshot would be named "
                         + "'zrepl_nothing'",
                 error(push("interval: 10m", "interval: 10m\n      timestamp_format: nothing")));
-        assertEquals("14:7: give either 'timestamp_format' or 'utc_timestamp_format', not both",
-                error(push("interval: 10m", "interval: 10m\n      utc_timestamp_format: dense\n"
-                        + "      timestamp_format: dense")));
-        assertEquals("14:27: timestamp format 'dense' is always in UTC (it shows no zone offset), as in zrepl: remove "
+        assertEquals(
+                "14:7: give either 'timestamp_format' or 'utc_timestamp_format', not both",
+                error(push(
+                        "interval: 10m",
+                        "interval: 10m\n      utc_timestamp_format: dense\n" + "      timestamp_format: dense")));
+        assertEquals(
+                "14:27: timestamp format 'dense' is always in UTC (it shows no zone offset), as in zrepl: remove "
                         + "timestamp_location 'Local', or use 'iso-8601' or a layout with an offset such as "
                         + "'2006-01-02_15:04:05-07:00'",
                 error(push("interval: 10m", "interval: 10m\n      timestamp_location: Local")));
-        assertEquals("15:27: timestamp_location 'Europe/Atlantis' is not a time zone: use UTC, Local or an IANA zone "
+        assertEquals(
+                "15:27: timestamp_location 'Europe/Atlantis' is not a time zone: use UTC, Local or an IANA zone "
                         + "name such as Europe/Berlin",
-                error(push("interval: 10m", "interval: 10m\n      timestamp_format: iso-8601\n"
-                        + "      timestamp_location: Europe/Atlantis")));
-        assertEquals("15:27: timestamp_location '+02:00' is not a time zone: use UTC, Local or an IANA zone "
+                error(push(
+                        "interval: 10m",
+                        "interval: 10m\n      timestamp_format: iso-8601\n"
+                                + "      timestamp_location: Europe/Atlantis")));
+        assertEquals(
+                "15:27: timestamp_location '+02:00' is not a time zone: use UTC, Local or an IANA zone "
                         + "name such as Europe/Berlin",
-                error(push("interval: 10m", "interval: 10m\n      timestamp_format: iso-8601\n"
-                        + "      timestamp_location: \"+02:00\"")));
-        assertEquals("14:22: hook type 'postgres-checkpoint' is not supported by zreplj; use a 'command' hook whose "
-                + "script runs CHECKPOINT (e.g. with psql)",
+                error(push(
+                        "interval: 10m",
+                        "interval: 10m\n      timestamp_format: iso-8601\n" + "      timestamp_location: \"+02:00\"")));
+        assertEquals(
+                "14:22: hook type 'postgres-checkpoint' is not supported by zreplj; use a 'command' hook whose "
+                        + "script runs CHECKPOINT (e.g. with psql)",
                 error(push("interval: 10m", "interval: 10m\n      hooks: [{type: postgres-checkpoint, dsn: x}]")));
-        assertEquals("14:22: hook type 'mysql-lock-tables' is not supported by zreplj: it must hold a connection open "
-                + "across the snapshot; stop writes or use a 'command' hook pair (pre: lock via a helper that keeps "
-                + "its session, post: release it)",
+        assertEquals(
+                "14:22: hook type 'mysql-lock-tables' is not supported by zreplj: it must hold a connection open "
+                        + "across the snapshot; stop writes or use a 'command' hook pair (pre: lock via a helper that keeps "
+                        + "its session, post: release it)",
                 error(push("interval: 10m", "interval: 10m\n      hooks: [{type: mysql-lock-tables, dsn: x}]")));
-        assertEquals("14:37: 'path' must be an absolute path, not 'hook.sh'",
+        assertEquals(
+                "14:37: 'path' must be an absolute path, not 'hook.sh'",
                 error(push("interval: 10m", "interval: 10m\n      hooks: [{type: command, path: hook.sh}]")));
-        assertEquals("14:50: 'timeout': duration '0s' must be greater than zero", error(push("interval: 10m",
-                "interval: 10m\n      hooks: [{type: command, path: /h, timeout: 0s}]")));
-        assertEquals("14:41: unknown key 'args' (allowed: type, path, timeout, err_is_fatal, filesystems)",
+        assertEquals(
+                "14:50: 'timeout': duration '0s' must be greater than zero",
+                error(push("interval: 10m", "interval: 10m\n      hooks: [{type: command, path: /h, timeout: 0s}]")));
+        assertEquals(
+                "14:41: unknown key 'args' (allowed: type, path, timeout, err_is_fatal, filesystems)",
                 error(push("interval: 10m", "interval: 10m\n      hooks: [{type: command, path: /h, args: [x]}]")));
         assertEquals("12:7: unknown key 'prefix' (allowed: type)", error(push("type: periodic", "type: manual")));
     }
 
     @Test
     void maxUnreplicated() throws Exception {
-        assertEquals("14:25: 'max_unreplicated' must be at least 1, not 0",
+        assertEquals(
+                "14:25: 'max_unreplicated' must be at least 1, not 0",
                 error(push("interval: 10m", "interval: 10m\n      max_unreplicated: 0")));
-        assertEquals("14:25: 'max_unreplicated' must be at least 1, not -5",
+        assertEquals(
+                "14:25: 'max_unreplicated' must be at least 1, not -5",
                 error(push("interval: 10m", "interval: 10m\n      max_unreplicated: -5")));
         String notANumber = error(push("interval: 10m", "interval: 10m\n      max_unreplicated: many"));
         assertTrue(notANumber.startsWith("14:25: ") && notANumber.contains("max_unreplicated"), notANumber);
         String tooBig = error(push("interval: 10m", "interval: 10m\n      max_unreplicated: 99999999999"));
         assertTrue(tooBig.startsWith("14:25: ") && tooBig.contains("max_unreplicated"), tooBig);
-        assertEquals("12:7: unknown key 'max_unreplicated' (allowed: type)",
-                error(PUSH.replace("      type: periodic\n      prefix: zrepl_\n      interval: 10m\n",
+        assertEquals(
+                "12:7: unknown key 'max_unreplicated' (allowed: type)",
+                error(PUSH.replace(
+                        "      type: periodic\n      prefix: zrepl_\n      interval: 10m\n",
                         "      type: manual\n      max_unreplicated: 3\n")));
     }
 
@@ -277,64 +339,83 @@ class ConfigLoaderErrorsTest {
     void cron() throws Exception {
         String cron = push("      type: periodic", "      type: cron").replace("interval: 10m", "cron: \"%s\"");
         assertEquals("13:13: cron minute 61 is out of range 0-59", error(cron.formatted("61 * * * *")));
-        assertEquals("13:13: cron spec '0 0 * * * * *' has 7 fields; zreplj takes 5 (minute hour day-of-month month "
-                + "day-of-week), or 6 with seconds 0 first", error(cron.formatted("0 0 * * * * *")));
-        assertEquals("13:13: cron spec '0 0 30 feb *' never fires: no such day in those months",
+        assertEquals(
+                "13:13: cron spec '0 0 * * * * *' has 7 fields; zreplj takes 5 (minute hour day-of-month month "
+                        + "day-of-week), or 6 with seconds 0 first",
+                error(cron.formatted("0 0 * * * * *")));
+        assertEquals(
+                "13:13: cron spec '0 0 30 feb *' never fires: no such day in those months",
                 error(cron.formatted("0 0 30 feb *")));
         assertEquals("13:13: cron hour field: 'x' is not a number, range or step", error(cron.formatted("0 x * * *")));
-        assertEquals("11:7: missing required key 'cron' in 'snapshotting'",
+        assertEquals(
+                "11:7: missing required key 'cron' in 'snapshotting'",
                 error(push("      type: periodic", "      type: cron").replace("      interval: 10m\n", "")));
-        assertEquals("13:7: unknown key 'interval' (allowed: type, prefix, cron, timestamp_format, "
+        assertEquals(
+                "13:7: unknown key 'interval' (allowed: type, prefix, cron, timestamp_format, "
                         + "utc_timestamp_format, timestamp_location, hooks, max_unreplicated)",
                 error(push("      type: periodic", "      type: cron")));
     }
 
     @Test
     void keepRules() throws Exception {
-        assertEquals("16:45: 'count' must be at least 1, not 0",
-                error(push("count: 5}", "count: 0}")));
-        assertEquals("16:30: keep rule 'not_replicated' is allowed only in keep_sender",
+        assertEquals("16:45: 'count' must be at least 1, not 0", error(push("count: 5}", "count: 0}")));
+        assertEquals(
+                "16:30: keep rule 'not_replicated' is allowed only in keep_sender",
                 error(push("{type: last_n, count: 5}", "{type: not_replicated}")));
-        assertEquals("16:44: invalid regex '(': Unclosed group",
+        assertEquals(
+                "16:44: invalid regex '(': Unclosed group",
                 error(push("{type: last_n, count: 5}", "{type: regex, regex: \"(\"}")));
-        assertEquals("16:30: unknown keep rule type 'lastn' (did you mean 'last_n'?)",
+        assertEquals(
+                "16:30: unknown keep rule type 'lastn' (did you mean 'last_n'?)",
                 error(push("{type: last_n, count: 5}", "{type: lastn, count: 5}")));
-        assertEquals("16:38: unknown key 'cont' (did you mean 'count'?)",
-                error(push("count: 5}", "cont: 5}")));
-        assertEquals("16:23: each keep rule must be a mapping (key: value), not 'last_n'",
+        assertEquals("16:38: unknown key 'cont' (did you mean 'count'?)", error(push("count: 5}", "cont: 5}")));
+        assertEquals(
+                "16:23: each keep rule must be a mapping (key: value), not 'last_n'",
                 error(push("{type: last_n, count: 5}", "last_n")));
         assertEquals("16:21: 'keep_receiver' must be a list, not empty", error(push("[{type: last_n, count: 5}]", "")));
         // The grid parser lives in the pruning code; whatever it rejects is reported at the grid's position.
         String grid = error(push("{type: last_n, count: 5}", "{type: grid, grid: \"1x1x\", regex: \"^z\"}"));
         assertTrue(grid.startsWith("16:42: invalid grid '1x1x': "), grid);
-        assertEquals("16:57: invalid regex '[': Unclosed character class",
+        assertEquals(
+                "16:57: invalid regex '[': Unclosed character class",
                 error(push("{type: last_n, count: 5}", "{type: grid, grid: \"1x1h\", regex: \"[\"}")));
     }
 
     @Test
     void sinkJobs() throws Exception {
-        assertEquals("4:14: 'root_fs': dataset name 'backup//x' has an empty component",
+        assertEquals(
+                "4:14: 'root_fs': dataset name 'backup//x' has an empty component",
                 error(sink("root_fs: backup/zreplj", "root_fs: backup//x")));
-        assertEquals("7:27: client identity 'a/b' contains '/'; allowed are letters, digits and _ - . :",
+        assertEquals(
+                "7:27: client identity 'a/b' contains '/'; allowed are letters, digits and _ - . :",
                 error(sink("[laptop]", "[a/b]")));
-        assertEquals("7:35: client identity 'laptop' is already served by this job",
+        assertEquals(
+                "7:35: client identity 'laptop' is already served by this job",
                 error(sink("[laptop]", "[laptop, laptop]")));
-        assertEquals("7:26: 'client_identities' is empty; list the clients this sink serves", error(sink("[laptop]", "[]")));
-        assertEquals("6:13: serve type 'tcp' is not supported by zreplj (stdinserver is)",
+        assertEquals(
+                "7:26: 'client_identities' is empty; list the clients this sink serves", error(sink("[laptop]", "[]")));
+        assertEquals(
+                "6:13: serve type 'tcp' is not supported by zreplj (stdinserver is)",
                 error(sink("      type: stdinserver", "      type: tcp")));
         String two = SINK + SINK.substring("jobs:\n".length()).replace("name: s", "name: t");
         assertEquals("13:27: client identity 'laptop' is already served by sink job 's'", error(two));
-        assertEquals("8:34: keep rule 'not_replicated' is allowed only in keep_sender",
+        assertEquals(
+                "8:34: keep rule 'not_replicated' is allowed only in keep_sender",
                 error(SINK + "    policy: {keep_floor: [{type: not_replicated}]}\n"));
-        assertEquals("9:54: property 'mountpoint' is both inherited (line 9) and overridden",
+        assertEquals(
+                "9:54: property 'mountpoint' is both inherited (line 9) and overridden",
                 error(SINK + "    recv:\n      properties: {inherit: [mountpoint], override: {mountpoint: /x}}\n"));
-        assertEquals("9:30: 'Bad Prop' is not a ZFS property name",
+        assertEquals(
+                "9:30: 'Bad Prop' is not a ZFS property name",
                 error(SINK + "    recv:\n      properties: {inherit: [\"Bad Prop\"]}\n"));
-        assertEquals("9:33: 'encryption' must be one of unspecified, inherit, off, not 'on'",
+        assertEquals(
+                "9:33: 'encryption' must be one of unspecified, inherit, off, not 'on'",
                 error(SINK + "    recv:\n      placeholder: {encryption: on}\n"));
-        assertEquals("9:42: 'bucket_capacity' must be at least 1 B",
+        assertEquals(
+                "9:42: 'bucket_capacity' must be at least 1 B",
                 error(SINK + "    recv:\n      bandwidth_limit: {bucket_capacity: 0 B}\n"));
-        assertEquals("8:34: keep rule 'last_n' is not allowed in keep_floor: a client can send junk snapshots that a"
+        assertEquals(
+                "8:34: keep rule 'last_n' is not allowed in keep_floor: a client can send junk snapshots that a"
                         + " count keeps instead of the real ones; use a grid rule (the box times it by its own receive"
                         + " clock)",
                 error(SINK + "    policy: {keep_floor: [{type: last_n, count: 3}]}\n"));
@@ -343,18 +424,24 @@ class ConfigLoaderErrorsTest {
     @Test
     void sinkServeLimits() throws Exception {
         String serve = "      client_identities: [laptop]\n";
-        assertEquals("8:30: 'idle_timeout': duration '0s' must be greater than zero",
+        assertEquals(
+                "8:30: 'idle_timeout': duration '0s' must be greater than zero",
                 error(SINK.replace(serve, serve + "      zreplj: {idle_timeout: 0s}\n")));
-        assertEquals("8:32: 'stream_timeout': invalid duration 'soon' (expected a number and a unit ms, s, m, h, d or w,"
+        assertEquals(
+                "8:32: 'stream_timeout': invalid duration 'soon' (expected a number and a unit ms, s, m, h, d or w,"
                         + " e.g. 10m, 1h30m, 14d)",
                 error(SINK.replace(serve, serve + "      zreplj: {stream_timeout: soon}\n")));
-        assertEquals("8:30: 'max_receives' must be between 1 and 4, not 5",
+        assertEquals(
+                "8:30: 'max_receives' must be between 1 and 4, not 5",
                 error(SINK.replace(serve, serve + "      zreplj: {max_receives: 5}\n")));
-        assertEquals("8:30: 'max_channels' must be between 1 and 1000, not 0",
+        assertEquals(
+                "8:30: 'max_channels' must be between 1 and 1000, not 0",
                 error(SINK.replace(serve, serve + "      zreplj: {max_channels: 0}\n")));
-        assertEquals("8:16: unknown key 'max_channel' (did you mean 'max_channels'?)",
+        assertEquals(
+                "8:16: unknown key 'max_channel' (did you mean 'max_channels'?)",
                 error(SINK.replace(serve, serve + "      zreplj: {max_channel: 3}\n")));
-        assertEquals("8:30: 'max_receives' must be a whole number, not 'two'",
+        assertEquals(
+                "8:30: 'max_receives' must be a whole number, not 'two'",
                 error(SINK.replace(serve, serve + "      zreplj: {max_receives: two}\n")));
     }
 
@@ -362,44 +449,56 @@ class ConfigLoaderErrorsTest {
     void pushOptions() throws Exception {
         String withSend = push("    pruning:", "    send: {encrypted: maybe}\n    pruning:");
         assertEquals("14:23: 'encrypted' must be true or false, not 'maybe'", error(withSend));
-        assertEquals("14:29: 'decrypt: true' sends decrypted, 'encrypted: true' sends raw; set only one of them",
+        assertEquals(
+                "14:29: 'decrypt: true' sends decrypted, 'encrypted: true' sends raw; set only one of them",
                 error(push("    pruning:", "    send: {encrypted: true, decrypt: true}\n    pruning:")));
-        assertEquals("14:23: 'decrypt: true' sends decrypted, 'raw: true' sends raw; set only one of them",
+        assertEquals(
+                "14:23: 'decrypt: true' sends decrypted, 'raw: true' sends raw; set only one of them",
                 error(push("    pruning:", "    send: {raw: true, decrypt: true}\n    pruning:")));
-        assertEquals("14:21: 'decrypt' must be true or false, not 'yes please'",
+        assertEquals(
+                "14:21: 'decrypt' must be true or false, not 'yes please'",
                 error(push("    pruning:", "    send: {decrypt: yes please}\n    pruning:")));
-        assertEquals("14:48: 'initial_replication' must be one of most_recent, all, fail, not 'newest'",
+        assertEquals(
+                "14:48: 'initial_replication' must be one of most_recent, all, fail, not 'newest'",
                 error(push("    pruning:", "    conflict_resolution: {initial_replication: newest}\n    pruning:")));
-        assertEquals("14:40: 'steps' must be between 1 and 1024, not 0",
+        assertEquals(
+                "14:40: 'steps' must be between 1 and 1024, not 0",
                 error(push("    pruning:", "    replication: {concurrency: {steps: 0}}\n    pruning:")));
-        assertEquals("14:28: 'timeout': duration '0m' must be greater than zero",
+        assertEquals(
+                "14:28: 'timeout': duration '0m' must be greater than zero",
                 error(push("    pruning:", "    replication: {timeout: 0m}\n    pruning:")));
-        assertEquals("14:29: 'attempts' must be between 1 and 100, not 0",
+        assertEquals(
+                "14:29: 'attempts' must be between 1 and 100, not 0",
                 error(push("    pruning:", "    replication: {attempts: 0}\n    pruning:")));
-        assertEquals("14:34: 'retry_backoff': invalid duration 'soon' (expected a number and a unit ms, s, m, h, d or w, e.g. 10m, 1h30m, 14d)",
+        assertEquals(
+                "14:34: 'retry_backoff': invalid duration 'soon' (expected a number and a unit ms, s, m, h, d or w, e.g. 10m, 1h30m, 14d)",
                 error(push("    pruning:", "    replication: {retry_backoff: soon}\n    pruning:")));
-        assertEquals("14:41: 'initial' must be one of guarantee_resumability, guarantee_incremental_replication, "
+        assertEquals(
+                "14:41: 'initial' must be one of guarantee_resumability, guarantee_incremental_replication, "
                         + "guarantee_nothing, not 'best'",
                 error(push("    pruning:", "    replication: {protection: {initial: best}}\n    pruning:")));
     }
 
     @Test
     void globals() throws Exception {
-        assertEquals("3:16: 'state_dir' must be an absolute path, not 'var/lib'",
+        assertEquals(
+                "3:16: 'state_dir' must be an absolute path, not 'var/lib'",
                 error("global:\n  zreplj:\n    state_dir: var/lib\njobs: []\n"));
-        assertEquals("2:3: unknown key 'loging' (did you mean 'logging'?)",
-                error("global:\n  loging: []\njobs: []\n"));
+        assertEquals("2:3: unknown key 'loging' (did you mean 'logging'?)", error("global:\n  loging: []\njobs: []\n"));
     }
 
     @Test
     void statusThresholds() throws Exception {
-        assertEquals("5:13: global.zreplj.status.crit: the warning age must be positive and not above the critical age (warn 2d, crit 1d)",
+        assertEquals(
+                "5:13: global.zreplj.status.crit: the warning age must be positive and not above the critical age (warn 2d, crit 1d)",
                 error("global:\n  zreplj:\n    status:\n      warn: 2d\n      crit: 1d\njobs: []\n"));
-        assertEquals("4:13: global.zreplj.status.warn: the warning age must be positive and not above the critical age (warn 3d, crit 2d1h)",
+        assertEquals(
+                "4:13: global.zreplj.status.warn: the warning age must be positive and not above the critical age (warn 3d, crit 2d1h)",
                 error("global:\n  zreplj:\n    status:\n      warn: 3d\njobs: []\n"));
         assertTrue(error("global:\n  zreplj:\n    status:\n      crit: soon\njobs: []\n")
                 .startsWith("4:13: 'crit': invalid duration 'soon'"));
-        assertEquals("4:7: unknown key 'critical' (allowed: warn, crit)",
+        assertEquals(
+                "4:7: unknown key 'critical' (allowed: warn, crit)",
                 error("global:\n  zreplj:\n    status:\n      critical: 1d\njobs: []\n"));
     }
 
@@ -407,36 +506,49 @@ class ConfigLoaderErrorsTest {
     void statusThresholdsDefaultAndOverride() throws Exception {
         Path file = dir.resolve("zreplj.yml");
         Files.writeString(file, "global:\n  zreplj:\n    status:\n      warn: 2h\njobs: []\n");
-        assertEquals(new StatusThresholds(java.time.Duration.ofHours(2), java.time.Duration.ofHours(49)),
+        assertEquals(
+                new StatusThresholds(java.time.Duration.ofHours(2), java.time.Duration.ofHours(49)),
                 new ConfigLoader().load(file).global().status());
         Files.writeString(file, "jobs: []\n");
-        assertEquals(StatusThresholds.DEFAULTS, new ConfigLoader().load(file).global().status());
+        assertEquals(
+                StatusThresholds.DEFAULTS,
+                new ConfigLoader().load(file).global().status());
     }
 
     @Test
     void monitoringAndMetricsTextfile() throws Exception {
-        assertEquals("3:34: 'listen' must be HOST:PORT or :PORT (e.g. ':9811', '127.0.0.1:9811'), not '9811'",
+        assertEquals(
+                "3:34: 'listen' must be HOST:PORT or :PORT (e.g. ':9811', '127.0.0.1:9811'), not '9811'",
                 error("global:\n  monitoring:\n    - {type: prometheus, listen: '9811'}\njobs: []\n"));
-        assertEquals("3:34: 'listen' must be HOST:PORT or :PORT (e.g. ':9811', '127.0.0.1:9811'), not ':http'",
+        assertEquals(
+                "3:34: 'listen' must be HOST:PORT or :PORT (e.g. ':9811', '127.0.0.1:9811'), not ':http'",
                 error("global:\n  monitoring:\n    - {type: prometheus, listen: ':http'}\njobs: []\n"));
-        assertEquals("3:14: monitoring type 'statsd' is not supported (prometheus is)",
+        assertEquals(
+                "3:14: monitoring type 'statsd' is not supported (prometheus is)",
                 error("global:\n  monitoring:\n    - {type: statsd, listen: ':9811'}\njobs: []\n"));
-        assertEquals("4:17: 'textfile' must end in .prom, the only files node_exporter's textfile collector reads,"
-                + " not '/var/lib/node/zreplj.txt'",
+        assertEquals(
+                "4:17: 'textfile' must end in .prom, the only files node_exporter's textfile collector reads,"
+                        + " not '/var/lib/node/zreplj.txt'",
                 error("global:\n  zreplj:\n    metrics:\n      textfile: /var/lib/node/zreplj.txt\njobs: []\n"));
-        assertEquals("4:17: 'textfile' must be an absolute path, not 'zreplj.prom'",
+        assertEquals(
+                "4:17: 'textfile' must be an absolute path, not 'zreplj.prom'",
                 error("global:\n  zreplj:\n    metrics:\n      textfile: zreplj.prom\njobs: []\n"));
 
         Path file = dir.resolve("zreplj.yml");
-        Files.writeString(file, "global:\n  monitoring:\n    - {type: prometheus, listen: '[::1]:9811'}\n"
-                + "    - {type: prometheus, listen: ':9812'}\n  zreplj:\n    metrics:\n"
-                + "      textfile: /var/lib/prometheus/node-exporter/zreplj.prom\njobs: []\n");
+        Files.writeString(
+                file,
+                "global:\n  monitoring:\n    - {type: prometheus, listen: '[::1]:9811'}\n"
+                        + "    - {type: prometheus, listen: ':9812'}\n  zreplj:\n    metrics:\n"
+                        + "      textfile: /var/lib/prometheus/node-exporter/zreplj.prom\njobs: []\n");
         Global g = new ConfigLoader().load(file).global();
-        assertEquals(List.of(new PrometheusListener("::1", 9811, "[::1]:9811"), new PrometheusListener(null, 9812, ":9812")),
+        assertEquals(
+                List.of(new PrometheusListener("::1", 9811, "[::1]:9811"), new PrometheusListener(null, 9812, ":9812")),
                 g.monitoring());
         assertEquals(Path.of("/var/lib/prometheus/node-exporter/zreplj.prom"), g.metricsTextfile());
         Files.writeString(file, "jobs: []\n");
-        assertEquals(new Global(Global.DEFAULT_STATE_DIR, null), new ConfigLoader().load(file).global(),
+        assertEquals(
+                new Global(Global.DEFAULT_STATE_DIR, null),
+                new ConfigLoader().load(file).global(),
                 "no textfile and no endpoint unless configured");
     }
 }

@@ -54,12 +54,14 @@ class ConfigLoaderZreplCompatTest {
     }
 
     private String error(Path file) {
-        return assertThrows(ConfigException.class, () -> new ConfigLoader().load(file)).getMessage();
+        return assertThrows(ConfigException.class, () -> new ConfigLoader().load(file))
+                .getMessage();
     }
 
     @Test
     void emptyOptionalMappingsMeanTheirDefaultsAsYamlNull() throws Exception {
-        String sink = String.join("\n",
+        String sink = String.join(
+                "\n",
                 "  - name: s",
                 "    type: sink",
                 "    root_fs: backup",
@@ -73,11 +75,16 @@ class ConfigLoaderZreplCompatTest {
                 "  logging:",
                 "  zreplj:",
                 "");
-        Config c = load(PUSH.replace("    snapshotting:", String.join("\n",
-                "    send:",
-                "    replication:",
-                "    conflict_resolution:",
-                "    snapshotting:")).replace("      interval: 10m", "      interval: 10m\n      hooks:") + sink);
+        Config c = load(PUSH.replace(
+                                "    snapshotting:",
+                                String.join(
+                                        "\n",
+                                        "    send:",
+                                        "    replication:",
+                                        "    conflict_resolution:",
+                                        "    snapshotting:"))
+                        .replace("      interval: 10m", "      interval: 10m\n      hooks:")
+                + sink);
         PushJob p = c.pushJobs().get(0);
         assertEquals(SendOptions.defaults(), p.send());
         assertEquals(ReplicationOptions.defaults(), p.replication());
@@ -85,8 +92,9 @@ class ConfigLoaderZreplCompatTest {
         assertEquals(RecvOptions.defaults(), c.sinkJobs().get(0).recv());
         assertEquals(Global.defaults(), c.global());
 
-        Config bare = load(PUSH + "    # recv left empty\n  - {name: s, type: sink, root_fs: b, serve: {type: stdinserver, "
-                + "client_identities: [c]}, recv: {properties: }}\n");
+        Config bare =
+                load(PUSH + "    # recv left empty\n  - {name: s, type: sink, root_fs: b, serve: {type: stdinserver, "
+                        + "client_identities: [c]}, recv: {properties: }}\n");
         assertEquals(RecvOptions.defaults(), bare.sinkJobs().get(0).recv());
     }
 
@@ -98,9 +106,12 @@ class ConfigLoaderZreplCompatTest {
 
     @Test
     void gridSpecsWithPlusSignsAndKeepMinusOne() throws Exception {
-        Config c = load(PUSH.replace("keep_receiver: [{type: last_n, count: 5}]",
-                "keep_receiver: [{type: grid, regex: \"^zrepl_\", grid: \"1x1h(keep=-1) | 24x+1h | 14x1d(keep=+1)\"}]"));
-        assertEquals("grid(^zrepl_, " + GridSpec.parse("1x1h(keep=all) | 24x1h | 14x1d") + ");",
+        Config c = load(
+                PUSH.replace(
+                        "keep_receiver: [{type: last_n, count: 5}]",
+                        "keep_receiver: [{type: grid, regex: \"^zrepl_\", grid: \"1x1h(keep=-1) | 24x+1h | 14x1d(keep=+1)\"}]"));
+        assertEquals(
+                "grid(^zrepl_, " + GridSpec.parse("1x1h(keep=all) | 24x1h | 14x1d") + ");",
                 rules(c.pushJobs().get(0).pruning().keepReceiver()));
     }
 
@@ -124,18 +135,23 @@ class ConfigLoaderZreplCompatTest {
     @Test
     void jobNamesStartingWithUnderscoreAreReservedAsInZrepl() throws Exception {
         Path file = write("zreplj.yml", PUSH.replace("name: p", "name: _internal_job"));
-        assertEquals(file + ":2:11: job name '_internal_job' starts with '_', which zrepl reserves for internal "
-                + "jobs; rename the job", error(file));
+        assertEquals(
+                file + ":2:11: job name '_internal_job' starts with '_', which zrepl reserves for internal "
+                        + "jobs; rename the job",
+                error(file));
     }
 
     @Test
     void jobNamesAndClientIdentitiesHaveNoSpaces() throws Exception {
         Path file = write("zreplj.yml", PUSH.replace("name: p", "name: \"my job\""));
-        assertEquals(file + ":2:11: job name 'my job' contains ' '; allowed are letters, digits and _ - . :",
-                error(file));
-        file = write("zreplj.yml", "jobs:\n  - {name: s, type: sink, root_fs: b, serve: {type: stdinserver, "
-                + "client_identities: [\"my laptop\"]}}\n");
-        assertEquals(file + ":2:86: client identity 'my laptop' contains ' '; allowed are letters, digits and _ - . :",
+        assertEquals(
+                file + ":2:11: job name 'my job' contains ' '; allowed are letters, digits and _ - . :", error(file));
+        file = write(
+                "zreplj.yml",
+                "jobs:\n  - {name: s, type: sink, root_fs: b, serve: {type: stdinserver, "
+                        + "client_identities: [\"my laptop\"]}}\n");
+        assertEquals(
+                file + ":2:86: client identity 'my laptop' contains ' '; allowed are letters, digits and _ - . :",
                 error(file));
     }
 
@@ -144,16 +160,23 @@ class ConfigLoaderZreplCompatTest {
         write("conf/jobs.d/b.yml", PUSH.replace("name: p", "name: b"));
         write("conf/jobs.d/a.yml", PUSH.replace("name: p", "name: a"));
         write("conf/jobs.d/ignored.yaml", "this is not read");
-        write("conf/one.yml", "jobs:\n  - {name: s, type: sink, root_fs: b, serve: {type: stdinserver, "
-                + "client_identities: [c]}}\n");
+        write(
+                "conf/one.yml",
+                "jobs:\n  - {name: s, type: sink, root_fs: b, serve: {type: stdinserver, "
+                        + "client_identities: [c]}}\n");
         Path main = write("conf/zreplj.yml", PUSH + "include:\n  - one.yml\n  - ./jobs.d\n");
         Config c = new ConfigLoader().load(main);
-        assertEquals(List.of("p", "s", "a", "b"), c.jobs().stream().map(Job::name).toList());
+        assertEquals(
+                List.of("p", "s", "a", "b"), c.jobs().stream().map(Job::name).toList());
 
         Path only = write("conf/only-include.yml", "include: [jobs.d]\n");
-        assertEquals(List.of("a", "b"), new ConfigLoader().load(only).jobs().stream().map(Job::name).toList());
+        assertEquals(
+                List.of("a", "b"),
+                new ConfigLoader().load(only).jobs().stream().map(Job::name).toList());
         Path absolute = write("elsewhere/z.yml", "include: [\"" + dir.resolve("conf/one.yml") + "\"]\n");
-        assertEquals(List.of("s"), new ConfigLoader().load(absolute).jobs().stream().map(Job::name).toList());
+        assertEquals(
+                List.of("s"),
+                new ConfigLoader().load(absolute).jobs().stream().map(Job::name).toList());
     }
 
     @Test
@@ -176,11 +199,12 @@ class ConfigLoaderZreplCompatTest {
 
         write("conf/jobs.yaml", PUSH);
         main = write("conf/zreplj.yml", PUSH + "include:\n  - jobs.yaml\n");
-        assertEquals(main + ":19:5: include 'jobs.yaml': included files must end with .yml (as in zrepl)",
-                error(main));
+        assertEquals(main + ":19:5: include 'jobs.yaml': included files must end with .yml (as in zrepl)", error(main));
         main = write("conf/zreplj.yml", PUSH + "include:\n  - missing.yml\n");
-        assertEquals(main + ":19:5: include 'missing.yml': " + dir.resolve("conf/missing.yml")
-                + " does not exist; give a .yml file or a directory of them", error(main));
+        assertEquals(
+                main + ":19:5: include 'missing.yml': " + dir.resolve("conf/missing.yml")
+                        + " does not exist; give a .yml file or a directory of them",
+                error(main));
     }
 
     @Test
@@ -192,72 +216,101 @@ class ConfigLoaderZreplCompatTest {
 
     @Test
     void sendSavedIsRefusedForItHasNoMeaningOnASource() throws Exception {
-        Path file = write("zreplj.yml", PUSH.replace("    snapshotting:", "    send: {compressed: true, saved: true}\n"
-                + "    snapshotting:"));
-        assertEquals(file + ":11:30: 'saved: true' sends the saved state of a partially received filesystem "
-                + "(zfs send -S), which a push from the source machine never has; remove it", error(file));
+        Path file = write(
+                "zreplj.yml",
+                PUSH.replace("    snapshotting:", "    send: {compressed: true, saved: true}\n" + "    snapshotting:"));
+        assertEquals(
+                file + ":11:30: 'saved: true' sends the saved state of a partially received filesystem "
+                        + "(zfs send -S), which a push from the source machine never has; remove it",
+                error(file));
     }
 
     @Test
     void commandHooksWithZreplsDefaults() throws Exception {
-        Config c = load(PUSH.replace("      interval: 10m", String.join("\n",
+        Config c = load(PUSH.replace(
                 "      interval: 10m",
-                "      hooks:",
-                "        - type: command",
-                "          path: /etc/zrepl/hooks/zrepl-notify.sh",
-                "          timeout: 30s",
-                "          err_is_fatal: false",
-                "        - type: command",
-                "          path: /etc/zrepl/hooks/special-snapshot.sh",
-                "          err_is_fatal: true",
-                "          filesystems: {",
-                "            \"tank/special\": true",
-                "          }")));
+                String.join(
+                        "\n",
+                        "      interval: 10m",
+                        "      hooks:",
+                        "        - type: command",
+                        "          path: /etc/zrepl/hooks/zrepl-notify.sh",
+                        "          timeout: 30s",
+                        "          err_is_fatal: false",
+                        "        - type: command",
+                        "          path: /etc/zrepl/hooks/special-snapshot.sh",
+                        "          err_is_fatal: true",
+                        "          filesystems: {",
+                        "            \"tank/special\": true",
+                        "          }")));
         List<SnapshotHook> hooks = c.pushJobs().get(0).snapshotting().hooks();
-        assertEquals(new SnapshotHook(Path.of("/etc/zrepl/hooks/zrepl-notify.sh"), java.time.Duration.ofSeconds(30),
-                false, new FilesystemFilter(Map.of("<", true))), hooks.get(0));
-        assertEquals(new SnapshotHook(Path.of("/etc/zrepl/hooks/special-snapshot.sh"), SnapshotHook.DEFAULT_TIMEOUT,
-                true, new FilesystemFilter(Map.of("tank/special", true))), hooks.get(1));
+        assertEquals(
+                new SnapshotHook(
+                        Path.of("/etc/zrepl/hooks/zrepl-notify.sh"),
+                        java.time.Duration.ofSeconds(30),
+                        false,
+                        new FilesystemFilter(Map.of("<", true))),
+                hooks.get(0));
+        assertEquals(
+                new SnapshotHook(
+                        Path.of("/etc/zrepl/hooks/special-snapshot.sh"),
+                        SnapshotHook.DEFAULT_TIMEOUT,
+                        true,
+                        new FilesystemFilter(Map.of("tank/special", true))),
+                hooks.get(1));
     }
 
     /** zrepl 0.7's timestamp_formatting: UTC by default; another zone only where the format shows the offset. */
     @Test
     void timestampLocationAsZreplReadsIt() throws Exception {
         assertEquals("UTC", load(PUSH).pushJobs().get(0).snapshotting().timestampLocation());
-        Config c = load(PUSH.replace("      interval: 10m", "      interval: 10m\n      timestamp_format: iso-8601\n"
-                + "      timestamp_location: Europe/Berlin"));
+        Config c = load(PUSH.replace(
+                "      interval: 10m",
+                "      interval: 10m\n      timestamp_format: iso-8601\n" + "      timestamp_location: Europe/Berlin"));
         Snapshotting s = c.pushJobs().get(0).snapshotting();
         assertEquals("Europe/Berlin", s.timestampLocation());
-        assertEquals("zrepl_2024-01-02T04:05:06.000_0100", s.naming().name(java.time.Instant.parse("2024-01-02T03:05:06Z")));
+        assertEquals(
+                "zrepl_2024-01-02T04:05:06.000_0100", s.naming().name(java.time.Instant.parse("2024-01-02T03:05:06Z")));
         c = load(PUSH.replace("      interval: 10m", "      interval: 10m\n      timestamp_location: UTC"));
-        assertEquals("zrepl_20240102_030506_000",
+        assertEquals(
+                "zrepl_20240102_030506_000",
                 c.pushJobs().get(0).snapshotting().naming().name(java.time.Instant.parse("2024-01-02T03:05:06Z")));
     }
 
     /** zrepl's samples/bandwidth_limit.yml and build_jobs_test.go: 54321 B max, 1024 B bucket; default 128 KiB. */
     @Test
     void sendBandwidthLimitAsZreplReadsIt() throws Exception {
-        Config c = load(PUSH.replace("    snapshotting:", String.join("\n",
-                "    send:",
-                "      bandwidth_limit:",
-                "        max: 54321 B",
-                "        bucket_capacity: 1024 B",
-                "    snapshotting:")));
+        Config c = load(PUSH.replace(
+                "    snapshotting:",
+                String.join(
+                        "\n",
+                        "    send:",
+                        "      bandwidth_limit:",
+                        "        max: 54321 B",
+                        "        bucket_capacity: 1024 B",
+                        "    snapshotting:")));
         assertEquals(new BandwidthLimit(54321, 1024), c.pushJobs().get(0).send().bandwidthLimit());
         c = load(PUSH.replace("    snapshotting:", "    send: {bandwidth_limit: {max: 23.5 MiB}}\n    snapshotting:"));
-        assertEquals(new BandwidthLimit(24641536, 131072), c.pushJobs().get(0).send().bandwidthLimit());
+        assertEquals(
+                new BandwidthLimit(24641536, 131072), c.pushJobs().get(0).send().bandwidthLimit());
         c = load(PUSH.replace("    snapshotting:", "    send: {bandwidth_limit: {max: -1 B}}\n    snapshotting:"));
         assertEquals(false, c.pushJobs().get(0).send().bandwidthLimit().limited());
-        assertEquals(BandwidthLimit.unlimited(), load(PUSH).pushJobs().get(0).send().bandwidthLimit());
+        assertEquals(
+                BandwidthLimit.unlimited(), load(PUSH).pushJobs().get(0).send().bandwidthLimit());
 
-        Path file = write("zreplj.yml", PUSH.replace("    snapshotting:",
-                "    send: {bandwidth_limit: {max: 0 B}}\n    snapshotting:"));
-        assertEquals(file + ":11:35: 'max' is less than one byte per second; give at least 1 B (or -1 B for no limit)",
+        Path file = write(
+                "zreplj.yml",
+                PUSH.replace("    snapshotting:", "    send: {bandwidth_limit: {max: 0 B}}\n    snapshotting:"));
+        assertEquals(
+                file + ":11:35: 'max' is less than one byte per second; give at least 1 B (or -1 B for no limit)",
                 error(file));
-        file = write("zreplj.yml", PUSH.replace("    snapshotting:",
-                "    send: {bandwidth_limit: {max: 10 MB/s}}\n    snapshotting:"));
-        assertEquals(file + ":11:35: 'max': '10 MB/s' is not a data size: expected a number and a unit such as B, "
-                + "KiB, MiB, GiB, Kb, Mb (bits) or bit, e.g. '23.5 MiB'", error(file));
+        file = write(
+                "zreplj.yml",
+                PUSH.replace("    snapshotting:", "    send: {bandwidth_limit: {max: 10 MB/s}}\n    snapshotting:"));
+        assertEquals(
+                file + ":11:35: 'max': '10 MB/s' is not a data size: expected a number and a unit such as B, "
+                        + "KiB, MiB, GiB, Kb, Mb (bits) or bit, e.g. '23.5 MiB'",
+                error(file));
     }
 
     @Test
@@ -268,10 +321,14 @@ class ConfigLoaderZreplCompatTest {
         assertEquals(new BandwidthLimit(12345, 2048), c.sinkJobs().get(0).recv().bandwidthLimit());
         c = load("jobs:\n  - {name: s, type: sink, root_fs: b, serve: {type: stdinserver, client_identities: [c]}}\n");
         assertEquals(BandwidthLimit.unlimited(), c.sinkJobs().get(0).recv().bandwidthLimit());
-        Path file = write("zreplj.yml", "jobs:\n  - {name: s, type: sink, root_fs: b, serve: {type: stdinserver, "
-                + "client_identities: [c]}, recv: {bandwidth_limit: {max: fast}}}\n");
-        assertEquals(file + ":2:121: 'max': 'fast' is not a data size: expected a number and a unit such as B, KiB, "
-                + "MiB, GiB, Kb, Mb (bits) or bit, e.g. '23.5 MiB'", error(file));
+        Path file = write(
+                "zreplj.yml",
+                "jobs:\n  - {name: s, type: sink, root_fs: b, serve: {type: stdinserver, "
+                        + "client_identities: [c]}, recv: {bandwidth_limit: {max: fast}}}\n");
+        assertEquals(
+                file + ":2:121: 'max': 'fast' is not a data size: expected a number and a unit such as B, KiB, "
+                        + "MiB, GiB, Kb, Mb (bits) or bit, e.g. '23.5 MiB'",
+                error(file));
     }
 
     /** Each step is one SSH channel and so one stdinserver JVM on the box: one unless the config asks for more. */
@@ -282,7 +339,12 @@ class ConfigLoaderZreplCompatTest {
         Config c = load(steps);
         assertEquals(3, c.pushJobs().get(0).connect().channels());
         assertEquals(List.of(), c.warnings());
-        assertEquals(2, load(steps.replace("      port: 22", "      port: 22\n      channels: 2")).pushJobs().get(0)
-                .connect().channels());
+        assertEquals(
+                2,
+                load(steps.replace("      port: 22", "      port: 22\n      channels: 2"))
+                        .pushJobs()
+                        .get(0)
+                        .connect()
+                        .channels());
     }
 }

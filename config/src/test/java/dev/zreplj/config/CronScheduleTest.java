@@ -73,7 +73,8 @@ class CronScheduleTest {
         ZoneId berlin = ZoneId.of("Europe/Berlin");
         ZonedDateTime before = ZonedDateTime.of(2024, 3, 31, 1, 30, 0, 0, berlin);
         // 02:30 does not exist that night; the next existing match is a day later
-        assertEquals(ZonedDateTime.of(2024, 4, 1, 2, 30, 0, 0, berlin),
+        assertEquals(
+                ZonedDateTime.of(2024, 4, 1, 2, 30, 0, 0, berlin),
                 CronSchedule.parse("30 2 * * *").next(before));
     }
 
@@ -81,41 +82,73 @@ class CronScheduleTest {
     @Test
     void zreplsCronDialect() {
         ZonedDateTime t = ZonedDateTime.parse("2024-05-04T10:17:30Z");
-        assertEquals(CronSchedule.parse("0 3 * * *").next(t), CronSchedule.parse("0 0 3 * * *").next(t));
-        assertEquals(CronSchedule.parse("0 3 * * *").next(t), CronSchedule.parse("0 3 ? * *").next(t));
-        assertEquals(CronSchedule.parse("0 3 1 * *").next(t), CronSchedule.parse("0 3 1 * ?").next(t),
+        assertEquals(
+                CronSchedule.parse("0 3 * * *").next(t),
+                CronSchedule.parse("0 0 3 * * *").next(t));
+        assertEquals(
+                CronSchedule.parse("0 3 * * *").next(t),
+                CronSchedule.parse("0 3 ? * *").next(t));
+        assertEquals(
+                CronSchedule.parse("0 3 1 * *").next(t),
+                CronSchedule.parse("0 3 1 * ?").next(t),
                 "'?' in day-of-week leaves it unrestricted, so day-of-month alone decides");
-        assertEquals(CronSchedule.parse("15 * * * *").next(t), CronSchedule.parse("CRON_TZ=UTC 15 * * * *").next(t));
-        assertEquals(CronSchedule.parse("15 * * * *").next(t), CronSchedule.parse("TZ=Etc/UTC 0 15 * * * ?").next(t));
+        assertEquals(
+                CronSchedule.parse("15 * * * *").next(t),
+                CronSchedule.parse("CRON_TZ=UTC 15 * * * *").next(t));
+        assertEquals(
+                CronSchedule.parse("15 * * * *").next(t),
+                CronSchedule.parse("TZ=Etc/UTC 0 15 * * * ?").next(t));
     }
 
     @Test
     void invalidSpecs() {
-        assertEquals("cron spec '* * * *' has 4 fields; zreplj takes 5 (minute hour day-of-month month day-of-week), "
+        assertEquals(
+                "cron spec '* * * *' has 4 fields; zreplj takes 5 (minute hour day-of-month month day-of-week), "
                         + "or 6 with seconds 0 first",
-                assertThrows(IllegalArgumentException.class, () -> CronSchedule.parse("* * * *")).getMessage());
-        assertEquals("cron spec '' has 0 fields; zreplj takes 5 (minute hour day-of-month month day-of-week), "
+                assertThrows(IllegalArgumentException.class, () -> CronSchedule.parse("* * * *"))
+                        .getMessage());
+        assertEquals(
+                "cron spec '' has 0 fields; zreplj takes 5 (minute hour day-of-month month day-of-week), "
                         + "or 6 with seconds 0 first",
-                assertThrows(IllegalArgumentException.class, () -> CronSchedule.parse("")).getMessage());
-        assertEquals("cron spec '30 0 3 * * *': seconds field '30': zreplj schedules at whole minutes; use 0 or drop "
-                + "the seconds field", assertThrows(IllegalArgumentException.class,
-                () -> CronSchedule.parse("30 0 3 * * *")).getMessage());
-        assertEquals("cron spec '@daily': descriptors like @daily are refused by zrepl's cron parser and by zreplj; "
-                + "write the fields, e.g. '0 0 * * *' for @daily, '0 * * * *' for @hourly",
-                assertThrows(IllegalArgumentException.class, () -> CronSchedule.parse("@daily")).getMessage());
-        assertEquals("cron spec 'CRON_TZ=Europe/Berlin 0 3 * * *': zreplj runs cron schedules in UTC only; remove "
-                + "the CRON_TZ= prefix or set it to UTC", assertThrows(IllegalArgumentException.class,
-                () -> CronSchedule.parse("CRON_TZ=Europe/Berlin 0 3 * * *")).getMessage());
-        assertEquals("cron hour 24 is out of range 0-23",
-                assertThrows(IllegalArgumentException.class, () -> CronSchedule.parse("0 24 * * *")).getMessage());
-        assertEquals("cron minute range '30-10' runs backwards",
-                assertThrows(IllegalArgumentException.class, () -> CronSchedule.parse("30-10 * * * *")).getMessage());
-        assertEquals("cron minute step 0 is out of range 1-60",
-                assertThrows(IllegalArgumentException.class, () -> CronSchedule.parse("*/0 * * * *")).getMessage());
-        assertEquals("cron day-of-month 0 is out of range 1-31",
-                assertThrows(IllegalArgumentException.class, () -> CronSchedule.parse("0 0 0 * *")).getMessage());
-        assertEquals("cron spec '0 0 31 4,6 *' never fires: no such day in those months",
-                assertThrows(IllegalArgumentException.class, () -> CronSchedule.parse("0 0 31 4,6 *")).getMessage());
+                assertThrows(IllegalArgumentException.class, () -> CronSchedule.parse(""))
+                        .getMessage());
+        assertEquals(
+                "cron spec '30 0 3 * * *': seconds field '30': zreplj schedules at whole minutes; use 0 or drop "
+                        + "the seconds field",
+                assertThrows(IllegalArgumentException.class, () -> CronSchedule.parse("30 0 3 * * *"))
+                        .getMessage());
+        assertEquals(
+                "cron spec '@daily': descriptors like @daily are refused by zrepl's cron parser and by zreplj; "
+                        + "write the fields, e.g. '0 0 * * *' for @daily, '0 * * * *' for @hourly",
+                assertThrows(IllegalArgumentException.class, () -> CronSchedule.parse("@daily"))
+                        .getMessage());
+        assertEquals(
+                "cron spec 'CRON_TZ=Europe/Berlin 0 3 * * *': zreplj runs cron schedules in UTC only; remove "
+                        + "the CRON_TZ= prefix or set it to UTC",
+                assertThrows(
+                                IllegalArgumentException.class,
+                                () -> CronSchedule.parse("CRON_TZ=Europe/Berlin 0 3 * * *"))
+                        .getMessage());
+        assertEquals(
+                "cron hour 24 is out of range 0-23",
+                assertThrows(IllegalArgumentException.class, () -> CronSchedule.parse("0 24 * * *"))
+                        .getMessage());
+        assertEquals(
+                "cron minute range '30-10' runs backwards",
+                assertThrows(IllegalArgumentException.class, () -> CronSchedule.parse("30-10 * * * *"))
+                        .getMessage());
+        assertEquals(
+                "cron minute step 0 is out of range 1-60",
+                assertThrows(IllegalArgumentException.class, () -> CronSchedule.parse("*/0 * * * *"))
+                        .getMessage());
+        assertEquals(
+                "cron day-of-month 0 is out of range 1-31",
+                assertThrows(IllegalArgumentException.class, () -> CronSchedule.parse("0 0 0 * *"))
+                        .getMessage());
+        assertEquals(
+                "cron spec '0 0 31 4,6 *' never fires: no such day in those months",
+                assertThrows(IllegalArgumentException.class, () -> CronSchedule.parse("0 0 31 4,6 *"))
+                        .getMessage());
         assertThrows(IllegalArgumentException.class, () -> CronSchedule.parse("0 0 * * funday"));
         assertThrows(IllegalArgumentException.class, () -> CronSchedule.parse("1,,2 * * * *"));
     }

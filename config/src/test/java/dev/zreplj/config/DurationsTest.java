@@ -25,10 +25,14 @@ class DurationsTest {
         for (String bad : new String[] {"", "10", "m", "10 m", "1.5h", "-1s", "10y", "1h 30m", "1H"}) {
             assertThrows(IllegalArgumentException.class, () -> Durations.parse(bad), bad);
         }
-        assertEquals("duration '0m' must be greater than zero",
-                assertThrows(IllegalArgumentException.class, () -> Durations.parsePositive("0m")).getMessage());
-        assertEquals("duration '99999999999999999999s' is too large", assertThrows(IllegalArgumentException.class,
-                () -> Durations.parse("99999999999999999999s")).getMessage());
+        assertEquals(
+                "duration '0m' must be greater than zero",
+                assertThrows(IllegalArgumentException.class, () -> Durations.parsePositive("0m"))
+                        .getMessage());
+        assertEquals(
+                "duration '99999999999999999999s' is too large",
+                assertThrows(IllegalArgumentException.class, () -> Durations.parse("99999999999999999999s"))
+                        .getMessage());
     }
 
     @Test

@@ -26,17 +26,36 @@ class FilesystemFilterTest {
 
     @Test
     void moreSpecificPathHasPrecedence() {
-        check(Map.of("tank<", true, "tank/tmp<", false, "tank/home/x<", false, "tank/home/x/1", true),
-                Map.of("zroot", false, "tank", true, "tank/tmp", false, "tank/tmp/foo", false,
-                        "tank/home/x", false, "tank/home/y", true, "tank/home/x/1", true, "tank/home/x/2", false,
-                        "tank/home/x/1/deeper", false));
+        check(
+                Map.of("tank<", true, "tank/tmp<", false, "tank/home/x<", false, "tank/home/x/1", true),
+                Map.of(
+                        "zroot",
+                        false,
+                        "tank",
+                        true,
+                        "tank/tmp",
+                        false,
+                        "tank/tmp/foo",
+                        false,
+                        "tank/home/x",
+                        false,
+                        "tank/home/y",
+                        true,
+                        "tank/home/x/1",
+                        true,
+                        "tank/home/x/2",
+                        false,
+                        "tank/home/x/1/deeper",
+                        false));
     }
 
     @Test
     void exactKeyBeatsSubtreeKeyOfTheSameName() {
-        check(Map.of("tank/home/bob", true, "tank/home/bob<", false),
+        check(
+                Map.of("tank/home/bob", true, "tank/home/bob<", false),
                 Map.of("tank/home/bob", true, "tank/home/bob/downloads", false, "tank/home", false));
-        check(Map.of("tank/home/bob", false, "tank/home/bob<", true),
+        check(
+                Map.of("tank/home/bob", false, "tank/home/bob<", true),
                 Map.of("tank/home/bob", false, "tank/home/bob/downloads", true));
     }
 
@@ -47,22 +66,34 @@ class FilesystemFilterTest {
 
     @Test
     void subtreeMatchesWholeComponentsOnly() {
-        check(Map.of("tank/foo<", true), Map.of("tank/foo", true, "tank/foo/x", true, "tank/foobar", false,
-                "tank/fo", false, "tank", false));
+        check(
+                Map.of("tank/foo<", true),
+                Map.of("tank/foo", true, "tank/foo/x", true, "tank/foobar", false, "tank/fo", false, "tank", false));
     }
 
     @Test
     void bareSubtreeKeyCoversEverything() {
         check(Map.of("<", true, "tmp", false), Map.of("tmp", false, "tmp/x", true, "rpool", true, "a/b/c", true));
-        check(Map.of("<", false, "rpool/keep<", true),
+        check(
+                Map.of("<", false, "rpool/keep<", true),
                 Map.of("rpool", false, "rpool/keep", true, "rpool/keep/x", true, "rpool/other", false));
     }
 
     @Test
     void zreplDocumentationExample() {
-        check(Map.of("tank<", true, "tank/foo<", false, "tank/foo/bar", true),
-                Map.of("tank/foo/bar/loo", false, "tank/bar", true, "tank/foo/bar", true, "zroot", false,
-                        "tank/var/log", true));
+        check(
+                Map.of("tank<", true, "tank/foo<", false, "tank/foo/bar", true),
+                Map.of(
+                        "tank/foo/bar/loo",
+                        false,
+                        "tank/bar",
+                        true,
+                        "tank/foo/bar",
+                        true,
+                        "zroot",
+                        false,
+                        "tank/var/log",
+                        true));
     }
 
     @Test
@@ -75,31 +106,42 @@ class FilesystemFilterTest {
     }
 
     private static List<String> roots(Map<String, Boolean> rules) {
-        return new FilesystemFilter(rules).roots().orElseThrow().stream().map(DatasetName::value).toList();
+        return new FilesystemFilter(rules)
+                .roots().orElseThrow().stream().map(DatasetName::value).toList();
     }
 
     @Test
     void rootsAreTheIncludedKeysNoneBelowAnother() {
         assertEquals(List.of("tank"), roots(Map.of("tank<", true, "tank/tmp<", false, "tank/home/x/1", true)));
-        assertEquals(List.of("tank/a", "tank/a-b", "zroot/home"),
-                roots(Map.of("tank/a", true, "tank/a/b<", true, "tank/a-b<", true, "zroot/home<", true,
-                        "zroot<", false)));
+        assertEquals(
+                List.of("tank/a", "tank/a-b", "zroot/home"),
+                roots(Map.of(
+                        "tank/a", true, "tank/a/b<", true, "tank/a-b<", true, "zroot/home<", true, "zroot<", false)));
         assertEquals(List.of(), roots(Map.of("tank<", false)));
     }
 
     @Test
     void everyAcceptedDatasetLiesInARoot() {
-        Map<String, Boolean> rules = Map.of("tank/home<", true, "tank/home/x<", false, "tank/home/x/1", true,
-                "tank/var", true, "<", false);
+        Map<String, Boolean> rules =
+                Map.of("tank/home<", true, "tank/home/x<", false, "tank/home/x/1", true, "tank/var", true, "<", false);
         List<DatasetName> roots = new FilesystemFilter(rules).roots().orElseThrow();
-        for (String name : List.of("tank", "tank/home", "tank/home/x", "tank/home/x/1", "tank/var", "tank/var/log",
-                "zroot", "tank/homes")) {
+        for (String name : List.of(
+                "tank",
+                "tank/home",
+                "tank/home/x",
+                "tank/home/x/1",
+                "tank/var",
+                "tank/var/log",
+                "zroot",
+                "tank/homes")) {
             DatasetName d = DatasetName.of(name);
             if (new FilesystemFilter(rules).accepts(d)) {
                 assertEquals(true, roots.stream().anyMatch(d::isSelfOrDescendantOf), name);
             }
         }
-        assertEquals(List.of("tank/home", "tank/var"), roots.stream().map(DatasetName::value).toList());
+        assertEquals(
+                List.of("tank/home", "tank/var"),
+                roots.stream().map(DatasetName::value).toList());
     }
 
     @Test

@@ -54,29 +54,40 @@ class SnapshotNamingTest {
 
     @Test
     void rejectsLayoutsThatMakeBadNames() {
-        assertEquals("snapshot name from timestamp format '2006/01/02' 'zrepl_2006/11/12' contains '/'; "
+        assertEquals(
+                "snapshot name from timestamp format '2006/01/02' 'zrepl_2006/11/12' contains '/'; "
                         + "allowed are letters, digits, spaces and _ - . :",
                 assertThrows(IllegalArgumentException.class, () -> SnapshotNaming.of("zrepl_", "2006/01/02"))
                         .getMessage());
         // a space at the end is invisible in logs; zreplj refuses it though ZFS would take it
-        assertEquals("snapshot name from timestamp format '2006-01-02 ' 'zrepl_2006-11-12 ' must not start or end "
-                + "with a space", assertThrows(IllegalArgumentException.class,
-                () -> SnapshotNaming.of("zrepl_", "2006-01-02 ")).getMessage());
+        assertEquals(
+                "snapshot name from timestamp format '2006-01-02 ' 'zrepl_2006-11-12 ' must not start or end "
+                        + "with a space",
+                assertThrows(IllegalArgumentException.class, () -> SnapshotNaming.of("zrepl_", "2006-01-02 "))
+                        .getMessage());
         // Go reads ",000" as a fraction too, but ZFS names cannot hold the comma
         assertThrows(IllegalArgumentException.class, () -> SnapshotNaming.of("zrepl_", "15,000"));
-        assertEquals("timestamp format 'static' contains no time field, so every snapshot would be named "
-                + "'zrepl_static'", assertThrows(IllegalArgumentException.class,
-                () -> SnapshotNaming.of("zrepl_", "static")).getMessage());
-        assertEquals("timestamp format is empty",
-                assertThrows(IllegalArgumentException.class, () -> SnapshotNaming.of("zrepl_", "")).getMessage());
+        assertEquals(
+                "timestamp format 'static' contains no time field, so every snapshot would be named "
+                        + "'zrepl_static'",
+                assertThrows(IllegalArgumentException.class, () -> SnapshotNaming.of("zrepl_", "static"))
+                        .getMessage());
+        assertEquals(
+                "timestamp format is empty",
+                assertThrows(IllegalArgumentException.class, () -> SnapshotNaming.of("zrepl_", ""))
+                        .getMessage());
     }
 
     @Test
     void rejectsBadPrefixes() {
-        assertEquals("snapshot prefix is empty",
-                assertThrows(IllegalArgumentException.class, () -> SnapshotNaming.of("", "dense")).getMessage());
-        assertEquals("snapshot prefix '-x' must not start with '-'",
-                assertThrows(IllegalArgumentException.class, () -> SnapshotNaming.of("-x", "dense")).getMessage());
+        assertEquals(
+                "snapshot prefix is empty",
+                assertThrows(IllegalArgumentException.class, () -> SnapshotNaming.of("", "dense"))
+                        .getMessage());
+        assertEquals(
+                "snapshot prefix '-x' must not start with '-'",
+                assertThrows(IllegalArgumentException.class, () -> SnapshotNaming.of("-x", "dense"))
+                        .getMessage());
         assertThrows(IllegalArgumentException.class, () -> SnapshotNaming.of("a@b", "dense"));
     }
 
@@ -113,18 +124,25 @@ class SnapshotNamingTest {
     @Test
     void localIsTheMachinesZone() {
         String zone = java.time.ZoneId.systemDefault().getId();
-        assertEquals(name("2006-01-02T15:04:05-07:00", zone, AFTERNOON), name("2006-01-02T15:04:05-07:00", "Local", AFTERNOON));
+        assertEquals(
+                name("2006-01-02T15:04:05-07:00", zone, AFTERNOON),
+                name("2006-01-02T15:04:05-07:00", "Local", AFTERNOON));
     }
 
     @Test
     void formatsWithoutAnOffsetStayInUtcAsInZrepl() {
         for (String format : new String[] {"dense", "human", "unix-seconds", "Human"}) {
             for (String location : new String[] {"Local", "Europe/Berlin", "Etc/UTC"}) {
-                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                        () -> SnapshotNaming.of("zrepl_", format, location), format + " in " + location);
-                assertEquals("timestamp format '" + format + "' is always in UTC (it shows no zone offset), as in "
-                        + "zrepl: remove timestamp_location '" + location + "', or use 'iso-8601' or a layout with an "
-                        + "offset such as '2006-01-02_15:04:05-07:00'", e.getMessage());
+                IllegalArgumentException e = assertThrows(
+                        IllegalArgumentException.class,
+                        () -> SnapshotNaming.of("zrepl_", format, location),
+                        format + " in " + location);
+                assertEquals(
+                        "timestamp format '" + format + "' is always in UTC (it shows no zone offset), as in "
+                                + "zrepl: remove timestamp_location '" + location
+                                + "', or use 'iso-8601' or a layout with an "
+                                + "offset such as '2006-01-02_15:04:05-07:00'",
+                        e.getMessage());
             }
         }
     }
@@ -132,9 +150,13 @@ class SnapshotNamingTest {
     @Test
     void unknownZonesAreRefused() {
         for (String location : new String[] {"Mars/Olympus", "+02:00", "GMT+2", "utc", "local", "CET "}) {
-            assertEquals("timestamp_location '" + location + "' is not a time zone: use UTC, Local or an IANA zone "
-                    + "name such as Europe/Berlin", assertThrows(IllegalArgumentException.class,
-                    () -> SnapshotNaming.of("zrepl_", "iso-8601", location)).getMessage());
+            assertEquals(
+                    "timestamp_location '" + location + "' is not a time zone: use UTC, Local or an IANA zone "
+                            + "name such as Europe/Berlin",
+                    assertThrows(
+                                    IllegalArgumentException.class,
+                                    () -> SnapshotNaming.of("zrepl_", "iso-8601", location))
+                            .getMessage());
         }
     }
 }

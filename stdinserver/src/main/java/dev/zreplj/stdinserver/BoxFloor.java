@@ -48,9 +48,14 @@ record BoxFloor(List<KeepRule> rules, Map<Long, Instant> received, Instant now) 
             // `keep_floor: []` into a rule keeping everything, so only "no floor" arrives empty here.)
             return Set.of();
         }
-        List<ZfsVersion> snapshots = versions.stream().filter(v -> v.type() == VersionType.SNAPSHOT).toList();
-        List<Boolean> keep = KeepRules.keep(rules, snapshots.stream()
-                .map(v -> new PruneCandidate(v.name(), timeOf(v, received, now), null)).toList(), now);
+        List<ZfsVersion> snapshots =
+                versions.stream().filter(v -> v.type() == VersionType.SNAPSHOT).toList();
+        List<Boolean> keep = KeepRules.keep(
+                rules,
+                snapshots.stream()
+                        .map(v -> new PruneCandidate(v.name(), timeOf(v, received, now), null))
+                        .toList(),
+                now);
         Set<String> kept = new HashSet<>();
         for (int i = 0; i < snapshots.size(); i++) {
             if (keep.get(i)) {

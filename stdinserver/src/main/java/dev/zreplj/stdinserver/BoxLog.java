@@ -65,12 +65,12 @@ final class BoxLog {
     }
 
     private void write(String level, String text) {
-        String line = Instant.now() + " " + level + " client '" + clientId + "' [pid " + ProcessHandle.current().pid()
-                + "]: " + text + "\n";
+        String line = Instant.now() + " " + level + " client '" + clientId + "' [pid "
+                + ProcessHandle.current().pid() + "]: " + text + "\n";
         try {
             Files.createDirectories(file.getParent());
-            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.APPEND)) {
+            try (FileChannel ch = FileChannel.open(
+                    file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
                 ch.write(ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8)));
             }
         } catch (IOException e) {

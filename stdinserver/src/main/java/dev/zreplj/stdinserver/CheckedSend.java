@@ -30,14 +30,16 @@ record CheckedSend(DatasetName filesystem, String snapshot, VersionType fromType
         VersionType fromType = null;
         String from = null;
         if (cmd.from() != null) {
-            if (cmd.from().length() < 2 || (cmd.from().charAt(0) != '@' && cmd.from().charAt(0) != '#')) {
+            if (cmd.from().length() < 2
+                    || (cmd.from().charAt(0) != '@' && cmd.from().charAt(0) != '#')) {
                 throw refused("incremental base '" + Printable.of(shorten(cmd.from()))
                         + "' is not '@snapshot' or '#bookmark' of the same filesystem");
             }
             fromType = cmd.from().charAt(0) == '@' ? VersionType.SNAPSHOT : VersionType.BOOKMARK;
             from = cmd.from().substring(1);
             try {
-                DatasetName.validateComponent(from, fromType == VersionType.SNAPSHOT ? "snapshot name" : "bookmark name");
+                DatasetName.validateComponent(
+                        from, fromType == VersionType.SNAPSHOT ? "snapshot name" : "bookmark name");
             } catch (InvalidNameException e) {
                 throw refused("incremental base: " + e.getMessage());
             }

@@ -32,11 +32,9 @@ public final class ClientStatusFile {
      * @param guid     unsigned decimal, as {@code zfs get guid} prints it
      * @param received when the receive finished, ISO-8601 UTC
      */
-    public record Received(String snapshot, String guid, String received) {
-    }
+    public record Received(String snapshot, String guid, String received) {}
 
-    private ClientStatusFile() {
-    }
+    private ClientStatusFile() {}
 
     public static Path path(Path stateDir, String client) {
         return stateDir.resolve("clients").resolve(client + ".json");
@@ -51,8 +49,11 @@ public final class ClientStatusFile {
             return null;
         } catch (AccessDeniedException e) {
             // A monitoring user that cannot read the state directory must not be told the client never connected.
-            throw new AccessDeniedException(e.getFile(), null, "permission denied; run 'zreplj status' as the user the"
-                    + " forced command runs as, e.g. through sudo from the monitoring system");
+            throw new AccessDeniedException(
+                    e.getFile(),
+                    null,
+                    "permission denied; run 'zreplj status' as the user the"
+                            + " forced command runs as, e.g. through sudo from the monitoring system");
         }
         return RecordJson.read(bytes, 0, bytes.length, ClientStatus.class, true);
     }

@@ -28,8 +28,8 @@ record CompoundHeader(List<String> properties) {
     static final int MAX_PAYLOAD = 4 << 20;
 
     private static final Set<String> TOP_KEYS = Set.of("tosnap", "fromsnap", "not_recursive", "raw", "fss");
-    private static final Set<String> FS_KEYS = Set.of("name", "parentfromsnap", "props", "snaps", "snapprops",
-            "is_encroot");
+    private static final Set<String> FS_KEYS =
+            Set.of("name", "parentfromsnap", "props", "snaps", "snapprops", "is_encroot");
 
     /**
      * @param toName the compound BEGIN record's drr_toname
@@ -89,7 +89,8 @@ record CompoundHeader(List<String> properties) {
         if (f.containsKey("is_encroot") && !(f.get("is_encroot") instanceof Flag)) {
             throw refused("its 'is_encroot' entry is not a flag");
         }
-        if (!(f.get("snaps") instanceof Nested snaps) || !(snaps.pairs().get(snapshot) instanceof U64 guid)
+        if (!(f.get("snaps") instanceof Nested snaps)
+                || !(snaps.pairs().get(snapshot) instanceof U64 guid)
                 || guid.value() != toGuid) {
             throw refused("its properties do not list snapshot '" + snapshot + "' with guid "
                     + Long.toUnsignedString(toGuid));
@@ -137,7 +138,6 @@ record CompoundHeader(List<String> properties) {
     }
 
     static RemoteException refused(String why) {
-        return new RemoteException(ErrorCodes.STREAM, "the stream carries properties (zfs send -p/-b), but " + why,
-                "");
+        return new RemoteException(ErrorCodes.STREAM, "the stream carries properties (zfs send -p/-b), but " + why, "");
     }
 }

@@ -38,8 +38,8 @@ record CompoundStream(StreamHeader substream, CompoundHeader properties, Compoun
             throw CompoundHeader.refused("the stream ends after " + length + " bytes, before its properties and"
                     + " its substream's first record are complete");
         }
-        CompoundHeader properties = CompoundHeader.check(compound.toName(), bytes, StreamHeader.LENGTH, payload,
-                snapshot, toGuid);
+        CompoundHeader properties =
+                CompoundHeader.check(compound.toName(), bytes, StreamHeader.LENGTH, payload, snapshot, toGuid);
         int end = StreamHeader.LENGTH + payload;
         if (ByteBuffer.wrap(bytes, end, 4).order(compound.order()).getInt() != CompoundTail.END) {
             throw CompoundHeader.refused("its properties are not followed by an END record");

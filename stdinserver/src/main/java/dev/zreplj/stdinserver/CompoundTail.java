@@ -46,7 +46,12 @@ final class CompoundTail {
         }
     }
 
-    private enum State { SUBSTREAM_BEGIN, SUBSTREAM, BETWEEN, DONE }
+    private enum State {
+        SUBSTREAM_BEGIN,
+        SUBSTREAM,
+        BETWEEN,
+        DONE
+    }
 
     private final ByteBuffer record;
     private final Series series;
@@ -169,8 +174,10 @@ final class CompoundTail {
             case BETWEEN -> {
                 if (type == BEGIN) {
                     if (completed >= expected) {
-                        throw refused(series == null ? "it holds a second substream; the box receives one snapshot"
-                                + " per stream" : "it holds a substream after the " + expected + " requested");
+                        throw refused(
+                                series == null
+                                        ? "it holds a second substream; the box receives one snapshot" + " per stream"
+                                        : "it holds a substream after the " + expected + " requested");
                     }
                     return begin();
                 }
@@ -216,11 +223,15 @@ final class CompoundTail {
                     + Long.toUnsignedString(header.toGuid()) + ", the request names guid "
                     + Long.toUnsignedString(want.guid()));
         }
-        long from = completed == 0 ? series.baseGuid() : series.snapshots().get(completed - 1).guid();
+        long from = completed == 0
+                ? series.baseGuid()
+                : series.snapshots().get(completed - 1).guid();
         if (header.fromGuid() != from) {
             throw refused("substream " + (completed + 1) + " (@" + want.name() + ") is "
-                    + (header.fromGuid() == 0 ? "a full stream" : "incremental from guid "
-                    + Long.toUnsignedString(header.fromGuid())) + ", the request expects it incremental from guid "
+                    + (header.fromGuid() == 0
+                            ? "a full stream"
+                            : "incremental from guid " + Long.toUnsignedString(header.fromGuid()))
+                    + ", the request expects it incremental from guid "
                     + Long.toUnsignedString(from));
         }
         if (header.resuming()) {

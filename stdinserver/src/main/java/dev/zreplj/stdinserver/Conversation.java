@@ -54,8 +54,7 @@ final class Conversation {
         while (true) {
             FrameType t = reader.expectFrame("END");
             switch (t) {
-                case DATA, ZDATA -> {
-                }
+                case DATA, ZDATA -> {}
                 case END, ABORT -> {
                     return;
                 }

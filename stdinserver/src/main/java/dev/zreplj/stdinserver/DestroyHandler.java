@@ -40,7 +40,10 @@ final class DestroyHandler {
     void handle(Session session, DestroyCommand cmd) throws IOException {
         DatasetName target;
         try {
-            target = session.jail().resolve(cmd.path(), cmd.snapshots().stream().map(DestroyTarget::name).toList());
+            target = session.jail()
+                    .resolve(
+                            cmd.path(),
+                            cmd.snapshots().stream().map(DestroyTarget::name).toList());
         } catch (RemoteException e) {
             log.refused("refused DESTROY: " + e.getMessage());
             conversation.reply(e);
@@ -48,8 +51,8 @@ final class DestroyHandler {
         }
         try (DatasetLock lock = DatasetLock.tryAcquire(session.stateDir(), target)) {
             if (lock == null) {
-                RemoteException busy = new RemoteException(ErrorCodes.BUSY, "a receive or destroy of " + target
-                        + " is running", "");
+                RemoteException busy =
+                        new RemoteException(ErrorCodes.BUSY, "a receive or destroy of " + target + " is running", "");
                 log.refused("refused DESTROY: " + busy.getMessage());
                 conversation.reply(busy);
                 return;
@@ -70,10 +73,15 @@ final class DestroyHandler {
         List<ZfsVersion> versions = zfs.listVersions(target).getOrDefault(target, List.of());
         Set<String> wanted = new HashSet<>();
         targets.forEach(t -> wanted.add(t.name()));
-        List<ZfsVersion> candidates = versions.stream().filter(v -> wanted.contains(v.name())).toList();
+        List<ZfsVersion> candidates =
+                versions.stream().filter(v -> wanted.contains(v.name())).toList();
         Instant now = Instant.now();
-        BoxFloor floor = session.job().keepFloor().isEmpty() ? BoxFloor.none() : new BoxFloor(session.job().keepFloor(),
-                ReceiveTimes.update(session.stateDir(), target, versions, null, now), now);
+        BoxFloor floor = session.job().keepFloor().isEmpty()
+                ? BoxFloor.none()
+                : new BoxFloor(
+                        session.job().keepFloor(),
+                        ReceiveTimes.update(session.stateDir(), target, versions, null, now),
+                        now);
         DestroyPlan plan = DestroyPlan.decide(versions, targets, floor, holds.held(target, candidates));
         for (String name : plan.keptByFloor()) {
             log.failure("refused to destroy " + target + "@" + name + ": " + DestroyPlan.KEPT_BY_FLOOR);

@@ -37,8 +37,8 @@ record DestroyPlan(List<String> destroy, List<Refusal> refused, List<String> kep
      * @param versions all current versions of the filesystem (bookmarks are ignored)
      * @param held     names of snapshots carrying a last-received hold
      */
-    static DestroyPlan decide(List<ZfsVersion> versions, List<DestroyTarget> targets, BoxFloor floor,
-                              Set<String> held) {
+    static DestroyPlan decide(
+            List<ZfsVersion> versions, List<DestroyTarget> targets, BoxFloor floor, Set<String> held) {
         Set<String> floorKeeps = floor.keeps(versions);
         Map<String, ZfsVersion> byName = new HashMap<>();
         for (ZfsVersion v : versions) {

@@ -46,8 +46,8 @@ final class FileBuckets extends AbstractLockBasedProxyManager<Path> {
             public void begin(Optional<Long> timeout) {
                 try {
                     Files.createDirectories(file.getParent());
-                    channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                            StandardOpenOption.WRITE);
+                    channel = FileChannel.open(
+                            file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
                 } catch (IOException e) {
                     throw new UncheckedIOException("cannot open the bandwidth bucket " + file, e);
                 }

@@ -99,8 +99,9 @@ final class IdleInput extends InputStream {
     }
 
     private synchronized ProtocolException timedOut() {
-        return new ProtocolException("the client sent nothing for " + Duration.ofNanos(limitNanos).toString()
-                .substring(2).toLowerCase() + " while the box waited for " + awaited + "; closing the channel");
+        return new ProtocolException("the client sent nothing for "
+                + Duration.ofNanos(limitNanos).toString().substring(2).toLowerCase() + " while the box waited for "
+                + awaited + "; closing the channel");
     }
 
     private void watch() {

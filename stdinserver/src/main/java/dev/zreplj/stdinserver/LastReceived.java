@@ -19,15 +19,14 @@ final class LastReceived {
     /** Keeps tag and escaped property name far below ZFS's 255 characters. */
     static final int MAX_JOB_LENGTH = 100;
 
-    private LastReceived() {
-    }
+    private LastReceived() {}
 
     /** A job name a client may send: a dataset name component of at most {@link #MAX_JOB_LENGTH} characters. */
     static void validateJob(String job) {
         DatasetName.validateIdentifier(job, "job name");
         if (job.length() > MAX_JOB_LENGTH) {
-            throw new InvalidNameException("job name '" + job.substring(0, 20) + "...' is longer than "
-                    + MAX_JOB_LENGTH + " characters");
+            throw new InvalidNameException(
+                    "job name '" + job.substring(0, 20) + "...' is longer than " + MAX_JOB_LENGTH + " characters");
         }
     }
 

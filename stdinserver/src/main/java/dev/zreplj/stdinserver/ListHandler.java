@@ -60,21 +60,32 @@ final class ListHandler {
             List<RemoteFilesystem> filesystems = list(jail);
             // Without raw send the box's zfs has no encryption at all (zfs-fuse): unknown, not "off".
             boolean encryption = zfs.capabilities().rawSend();
-            List<String> properties = encryption ? List.of("used", "referenced", "encryption")
-                    : List.of("used", "referenced");
+            List<String> properties =
+                    encryption ? List.of("used", "referenced", "encryption") : List.of("used", "referenced");
             Map<String, Map<String, String>> values = zfs.getPropertiesWithSnapshots(jail.root(), properties);
             for (RemoteFilesystem fs : filesystems) {
                 String name = jail.root().value() + "/" + fs.path();
                 Map<String, String> p = values.getOrDefault(name, Map.of());
                 List<DetailedVersion> versions = fs.versions().stream()
-                        .map(v -> new DetailedVersion(v.name(), v.type(), v.guid(), v.createtxg(), v.creation(),
+                        .map(v -> new DetailedVersion(
+                                v.name(),
+                                v.type(),
+                                v.guid(),
+                                v.createtxg(),
+                                v.creation(),
                                 v.type() == VersionType.SNAPSHOT
-                                        ? bytes(values.getOrDefault(name + "@" + v.name(), Map.of()).get("used"))
+                                        ? bytes(values.getOrDefault(name + "@" + v.name(), Map.of())
+                                                .get("used"))
                                         : null))
                         .toList();
                 String enc = p.get("encryption");
-                out.add(new DetailedFilesystem(fs.path(), fs.placeholder(), versions, fs.resumeToken(),
-                        bytes(p.get("used")), bytes(p.get("referenced")),
+                out.add(new DetailedFilesystem(
+                        fs.path(),
+                        fs.placeholder(),
+                        versions,
+                        fs.resumeToken(),
+                        bytes(p.get("used")),
+                        bytes(p.get("referenced")),
                         enc == null || enc.equals("-") ? null : enc));
             }
         } catch (ZfsException e) {
@@ -104,8 +115,8 @@ final class ListHandler {
         Map<DatasetName, Map<String, String>> properties = new HashMap<>();
         if (resumable) {
             versions = zfs.listVersions(jail.root());
-            properties.putAll(zfs.getProperties(jail.root(), true,
-                    List.of(Placeholders.PLACEHOLDER_PROPERTY, RESUME_TOKEN_PROPERTY)));
+            properties.putAll(zfs.getProperties(
+                    jail.root(), true, List.of(Placeholders.PLACEHOLDER_PROPERTY, RESUME_TOKEN_PROPERTY)));
         } else {
             VersionListing listing = zfs.listVersions(jail.root(), Placeholders.PLACEHOLDER_PROPERTY, false);
             versions = listing.versions();
@@ -117,13 +128,20 @@ final class ListHandler {
             }
             Map<String, String> p = properties.getOrDefault(e.getKey(), Map.of());
             List<RemoteVersion> vs = e.getValue().stream()
-                    .map(v -> new RemoteVersion(v.name(), v.type(), v.guid(), v.createtxg(),
+                    .map(v -> new RemoteVersion(
+                            v.name(),
+                            v.type(),
+                            v.guid(),
+                            v.createtxg(),
                             v.creation().getEpochSecond()))
                     .toList();
             String token = p.get(RESUME_TOKEN_PROPERTY);
             boolean noToken = token == null || token.isEmpty() || token.equals("-");
-            out.add(new RemoteFilesystem(jail.pathOf(e.getKey()),
-                    "on".equals(p.get(Placeholders.PLACEHOLDER_PROPERTY)), vs, noToken ? null : token));
+            out.add(new RemoteFilesystem(
+                    jail.pathOf(e.getKey()),
+                    "on".equals(p.get(Placeholders.PLACEHOLDER_PROPERTY)),
+                    vs,
+                    noToken ? null : token));
         }
         return out;
     }

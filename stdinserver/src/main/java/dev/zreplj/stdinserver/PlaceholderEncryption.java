@@ -18,8 +18,7 @@ final class PlaceholderEncryption {
     static final String INHERIT = "inherit";
     static final String OFF = "off";
 
-    private PlaceholderEncryption() {
-    }
+    private PlaceholderEncryption() {}
 
     /** Create {@code placeholder} with these properties, and its encryption is then {@code encryption}. */
     record Create(Map<String, String> properties, String encryption) {
@@ -33,8 +32,13 @@ final class PlaceholderEncryption {
      *                         (zfs-fuse), which counts as off and sets no encryption property
      * @throws Refused where the setting leaves open what the placeholder should be
      */
-    static Create decide(String setting, DatasetName placeholder, DatasetName parent, String parentEncryption,
-                         Map<String, String> baseProperties) throws Refused {
+    static Create decide(
+            String setting,
+            DatasetName placeholder,
+            DatasetName parent,
+            String parentEncryption,
+            Map<String, String> baseProperties)
+            throws Refused {
         Map<String, String> properties = new LinkedHashMap<>(baseProperties);
         boolean parentEncrypted = isEncrypted(parentEncryption);
         switch (setting) {

@@ -72,9 +72,13 @@ final class Placeholders {
         if (withTarget && zfs.exists(target)) {
             existing.add(target);
         }
-        for (Optional<DatasetName> p = target.parent(); p.isPresent() && !p.get().equals(jail); p = p.get().parent()) {
+        for (Optional<DatasetName> p = target.parent();
+                p.isPresent() && !p.get().equals(jail);
+                p = p.get().parent()) {
             if (existing.contains(target) || zfs.exists(p.get())) {
-                for (Optional<DatasetName> a = p; a.isPresent() && !a.get().equals(jail); a = a.get().parent()) {
+                for (Optional<DatasetName> a = p;
+                        a.isPresent() && !a.get().equals(jail);
+                        a = a.get().parent()) {
                     existing.add(a.get());
                 }
                 break;
@@ -90,7 +94,8 @@ final class Placeholders {
     void createMissingParents(DatasetName jail, DatasetName target, Set<DatasetName> existing)
             throws ZfsException, PlaceholderEncryption.Refused {
         List<DatasetName> missing = new ArrayList<>();
-        for (Optional<DatasetName> p = target.parent(); p.isPresent() && !p.get().equals(jail);
+        for (Optional<DatasetName> p = target.parent();
+                p.isPresent() && !p.get().equals(jail);
                 p = p.get().parent()) {
             if (!existing.contains(p.get())) {
                 missing.add(0, p.get());
@@ -102,8 +107,8 @@ final class Placeholders {
         DatasetName parent = missing.get(0).parent().orElseThrow();
         String parentEncryption = encryption(parent);
         for (DatasetName m : missing) {
-            PlaceholderEncryption.Create create = PlaceholderEncryption.decide(encryptionSetting, m, parent,
-                    parentEncryption, PLACEHOLDER_PROPERTIES);
+            PlaceholderEncryption.Create create = PlaceholderEncryption.decide(
+                    encryptionSetting, m, parent, parentEncryption, PLACEHOLDER_PROPERTIES);
             create(m, create.properties());
             existing.add(m);
             parent = m;
@@ -116,7 +121,9 @@ final class Placeholders {
         if (!zfs.capabilities().rawSend()) {
             return null;
         }
-        return zfs.getProperties(dataset, false, List.of(ENCRYPTION)).getOrDefault(dataset, Map.of()).get(ENCRYPTION);
+        return zfs.getProperties(dataset, false, List.of(ENCRYPTION))
+                .getOrDefault(dataset, Map.of())
+                .get(ENCRYPTION);
     }
 
     /**
@@ -128,7 +135,8 @@ final class Placeholders {
             return false;
         }
         String flag = zfs.getProperties(target, false, List.of(PLACEHOLDER_PROPERTY))
-                .getOrDefault(target, Map.of()).get(PLACEHOLDER_PROPERTY);
+                .getOrDefault(target, Map.of())
+                .get(PLACEHOLDER_PROPERTY);
         return "on".equals(flag) && zfs.listOwnVersions(target).isEmpty();
     }
 

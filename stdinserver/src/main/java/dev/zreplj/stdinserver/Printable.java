@@ -7,8 +7,7 @@ package dev.zreplj.stdinserver;
  * refusal, is not escaped twice).
  */
 final class Printable {
-    private Printable() {
-    }
+    private Printable() {}
 
     static String of(String s) {
         if (s == null) {

@@ -34,7 +34,10 @@ final class ReceiveBandwidth {
 
     static ReceiveBandwidth of(SinkJob job, Path stateDir) {
         BandwidthLimit limit = job.recv().bandwidthLimit();
-        return of(limit, limit.limited() ? new FileBuckets() : null, file(stateDir, job.name(), limit),
+        return of(
+                limit,
+                limit.limited() ? new FileBuckets() : null,
+                file(stateDir, job.name(), limit),
                 BlockingStrategy.PARKING);
     }
 
@@ -44,8 +47,10 @@ final class ReceiveBandwidth {
             return new ReceiveBandwidth(null, 0, blocking);
         }
         BucketConfiguration configuration = BucketConfiguration.builder()
-                .addLimit(Bandwidth.builder().capacity(limit.bucketCapacityBytes())
-                        .refillGreedy(Math.max(1, limit.maxBytesPerSecond()), Duration.ofSeconds(1)).build())
+                .addLimit(Bandwidth.builder()
+                        .capacity(limit.bucketCapacityBytes())
+                        .refillGreedy(Math.max(1, limit.maxBytesPerSecond()), Duration.ofSeconds(1))
+                        .build())
                 .build();
         // never more at once than the bucket holds, or the wait for it would never end
         int piece = (int) Math.min(64 * 1024, limit.bucketCapacityBytes());
@@ -54,29 +59,31 @@ final class ReceiveBandwidth {
 
     static Path file(Path stateDir, String job, BandwidthLimit limit) {
         // job names are letters, digits and _ - . : only, so they make file names as they are
-        return stateDir.resolve("bandwidth").resolve(job + "-" + limit.maxBytesPerSecond() + "-"
-                + limit.bucketCapacityBytes() + ".bucket");
+        return stateDir.resolve("bandwidth")
+                .resolve(job + "-" + limit.maxBytesPerSecond() + "-" + limit.bucketCapacityBytes() + ".bucket");
     }
 
     /** {@code out} itself when unlimited; else it takes every byte only once the bucket has paid for it. */
     OutputStream wrap(OutputStream out) {
-        return bucket == null ? out : new FilterOutputStream(out) {
-            @Override
-            public void write(int b) throws IOException {
-                pay(1);
-                out.write(b);
-            }
+        return bucket == null
+                ? out
+                : new FilterOutputStream(out) {
+                    @Override
+                    public void write(int b) throws IOException {
+                        pay(1);
+                        out.write(b);
+                    }
 
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                for (int done = 0; done < len; ) {
-                    int n = Math.min(piece, len - done);
-                    pay(n);
-                    out.write(b, off + done, n);
-                    done += n;
-                }
-            }
-        };
+                    @Override
+                    public void write(byte[] b, int off, int len) throws IOException {
+                        for (int done = 0; done < len; ) {
+                            int n = Math.min(piece, len - done);
+                            pay(n);
+                            out.write(b, off + done, n);
+                            done += n;
+                        }
+                    }
+                };
     }
 
     private void pay(int n) throws IOException {

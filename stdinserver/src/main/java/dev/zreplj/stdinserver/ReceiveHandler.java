@@ -44,8 +44,13 @@ final class ReceiveHandler {
     private final Runnable received;
 
     /** @param received called after each receive is recorded (the box's metrics textfile) */
-    ReceiveHandler(Zfs zfs, Conversation conversation, Placeholders placeholders, ReceiverHolds holds, BoxLog log,
-                   Runnable received) {
+    ReceiveHandler(
+            Zfs zfs,
+            Conversation conversation,
+            Placeholders placeholders,
+            ReceiverHolds holds,
+            BoxLog log,
+            Runnable received) {
         this.received = received;
         this.zfs = zfs;
         this.conversation = conversation;
@@ -79,8 +84,11 @@ final class ReceiveHandler {
     private void handle(Session session, ReceiveCommand cmd, ReceiveSeries series) throws IOException {
         DatasetName target;
         try {
-            List<String> names = series == null ? List.of(cmd.snapshot() == null ? "" : cmd.snapshot())
-                    : series.snapshots().stream().map(ReceiveSeries.Snapshot::name).toList();
+            List<String> names = series == null
+                    ? List.of(cmd.snapshot() == null ? "" : cmd.snapshot())
+                    : series.snapshots().stream()
+                            .map(ReceiveSeries.Snapshot::name)
+                            .toList();
             target = session.jail().resolve(cmd.path(), names);
         } catch (RemoteException e) {
             log.refused("refused RECV: " + e.getMessage());
@@ -94,20 +102,30 @@ final class ReceiveHandler {
             }
             // The client's own cap first: its waiting receives must not sit on the box's slots meanwhile.
             int mine = session.job().limits().maxReceives();
-            try (ReceiveSlot own = ReceiveSlot.acquire(ReceiveSlot.clientReceives(session.stateDir(),
-                    session.clientId()), mine, ReceiveSlot.DEFAULT_WAIT)) {
+            try (ReceiveSlot own = ReceiveSlot.acquire(
+                    ReceiveSlot.clientReceives(session.stateDir(), session.clientId()),
+                    mine,
+                    ReceiveSlot.DEFAULT_WAIT)) {
                 if (own == null) {
-                    refuse(new RemoteException(ErrorCodes.BUSY, "this client has been running its maximum of " + mine
-                            + " concurrent receives (serve.zreplj.max_receives) for "
-                            + ReceiveSlot.DEFAULT_WAIT.toMinutes() + " minutes; try again later", ""));
+                    refuse(new RemoteException(
+                            ErrorCodes.BUSY,
+                            "this client has been running its maximum of " + mine
+                                    + " concurrent receives (serve.zreplj.max_receives) for "
+                                    + ReceiveSlot.DEFAULT_WAIT.toMinutes() + " minutes; try again later",
+                            ""));
                     return;
                 }
-                try (ReceiveSlot slot = ReceiveSlot.acquire(ReceiveSlot.boxReceives(session.stateDir()),
-                        ServeLimits.BOX_RECEIVES, ReceiveSlot.DEFAULT_WAIT)) {
+                try (ReceiveSlot slot = ReceiveSlot.acquire(
+                        ReceiveSlot.boxReceives(session.stateDir()),
+                        ServeLimits.BOX_RECEIVES,
+                        ReceiveSlot.DEFAULT_WAIT)) {
                     if (slot == null) {
-                        refuse(new RemoteException(ErrorCodes.BUSY, "the box has been running its maximum of "
-                                + ServeLimits.BOX_RECEIVES + " concurrent receives for "
-                                + ReceiveSlot.DEFAULT_WAIT.toMinutes() + " minutes; try again later", ""));
+                        refuse(new RemoteException(
+                                ErrorCodes.BUSY,
+                                "the box has been running its maximum of "
+                                        + ServeLimits.BOX_RECEIVES + " concurrent receives for "
+                                        + ReceiveSlot.DEFAULT_WAIT.toMinutes() + " minutes; try again later",
+                                ""));
                         return;
                     }
                     receiveLocked(session, cmd, series, target);
@@ -140,14 +158,19 @@ final class ReceiveHandler {
             if (series != null) {
                 StreamPump.HeaderBytes more = pump.readMore(first, SeriesStream.PREFIX);
                 if (more == null) {
-                    conversation.reply(new ErrorReply(ErrorCodes.ABORTED, "the client aborted the stream into "
-                            + target, ""));
+                    conversation.reply(
+                            new ErrorReply(ErrorCodes.ABORTED, "the client aborted the stream into " + target, ""));
                     return;
                 }
                 first = more;
                 header = SeriesStream.firstSubstream(series, header, first.bytes(), first.length());
-                tail = new CompoundTail(header.order(), new CompoundTail.Series(cmd.path(), cmd.fromGuid(),
-                        series.snapshots(), zfs.capabilities().recvProperties()));
+                tail = new CompoundTail(
+                        header.order(),
+                        new CompoundTail.Series(
+                                cmd.path(),
+                                cmd.fromGuid(),
+                                series.snapshots(),
+                                zfs.capabilities().recvProperties()));
                 // Only the first substream's BEGIN before zfs recv starts: the pump checks the rest of these
                 // bytes as it passes them, so what arrives does not depend on how the client framed the stream.
                 tail.accept(first.bytes(), 2 * StreamHeader.LENGTH, StreamHeader.LENGTH);
@@ -155,13 +178,13 @@ final class ReceiveHandler {
             } else if (header.compound()) {
                 StreamPump.HeaderBytes more = pump.readMore(first, CompoundStream.prefixLength(header));
                 if (more == null) {
-                    conversation.reply(new ErrorReply(ErrorCodes.ABORTED, "the client aborted the stream into "
-                            + target, ""));
+                    conversation.reply(
+                            new ErrorReply(ErrorCodes.ABORTED, "the client aborted the stream into " + target, ""));
                     return;
                 }
                 first = more;
-                CompoundStream compound = CompoundStream.check(header, first.bytes(), first.length(), cmd.snapshot(),
-                        cmd.toGuid());
+                CompoundStream compound =
+                        CompoundStream.check(header, first.bytes(), first.length(), cmd.snapshot(), cmd.toGuid());
                 properties = compound.properties();
                 tail = compound.tail();
                 header = compound.substream();
@@ -201,7 +224,12 @@ final class ReceiveHandler {
             return;
         }
         try {
-            long bytes = pump.pump(recv, first, series == null ? first.length() : checked, target, tail,
+            long bytes = pump.pump(
+                    recv,
+                    first,
+                    series == null ? first.length() : checked,
+                    target,
+                    tail,
                     ReceiveBandwidth.of(session.job(), session.stateDir()));
             if (bytes < 0) {
                 if (series != null) {
@@ -219,8 +247,11 @@ final class ReceiveHandler {
             }
             List<ZfsVersion> versions = zfs.listOwnVersions(target);
             ZfsVersion received = find(versions, target, cmd.snapshot());
-            List<Long> guids = series == null ? List.of(received.guid())
-                    : series.snapshots().stream().map(ReceiveSeries.Snapshot::guid).toList();
+            List<Long> guids = series == null
+                    ? List.of(received.guid())
+                    : series.snapshots().stream()
+                            .map(ReceiveSeries.Snapshot::guid)
+                            .toList();
             try {
                 // First: the floor times these snapshots by this, not by the creation their stream claims.
                 ReceiveTimes.updateAll(session.stateDir(), target, versions, guids, Instant.now());
@@ -264,10 +295,12 @@ final class ReceiveHandler {
                 return;
             }
             ReceiveTimes.updateAll(session.stateDir(), target, versions, arrived, Instant.now());
-            ZfsVersion newest = versions.stream().filter(v -> v.type() == VersionType.SNAPSHOT
-                    && v.guid() == arrived.get(arrived.size() - 1)).findFirst().orElseThrow();
-            log.info("received " + arrived.size() + " of the " + series.snapshots().size() + " snapshots of the"
-                    + " series, up to " + newest);
+            ZfsVersion newest = versions.stream()
+                    .filter(v -> v.type() == VersionType.SNAPSHOT && v.guid() == arrived.get(arrived.size() - 1))
+                    .findFirst()
+                    .orElseThrow();
+            log.info("received " + arrived.size() + " of the "
+                    + series.snapshots().size() + " snapshots of the" + " series, up to " + newest);
             afterReceive(session, cmd.path(), newest, versions, 0);
         } catch (ZfsException | IOException e) {
             log.refused("cannot record what arrived of the series into " + target + ": " + e.getMessage()
@@ -279,8 +312,8 @@ final class ReceiveHandler {
      * The snapshot is safely received whatever happens here; a failure to protect or record it is logged,
      * and the next receive repairs both.
      */
-    private void afterReceive(Session session, String path, ZfsVersion received, List<ZfsVersion> versions,
-                              long bytes) throws InterruptedException {
+    private void afterReceive(Session session, String path, ZfsVersion received, List<ZfsVersion> versions, long bytes)
+            throws InterruptedException {
         if (session.pushJob() == null) {
             log.info("the agent named no job, so " + received + " gets no last-received hold");
         } else {
@@ -291,8 +324,8 @@ final class ReceiveHandler {
             }
         }
         try {
-            ClientStatusFile.record(session.stateDir(), session.clientId(), path, received.name(), received.guid(),
-                    Instant.now());
+            ClientStatusFile.record(
+                    session.stateDir(), session.clientId(), path, received.name(), received.guid(), Instant.now());
         } catch (IOException e) {
             log.refused("cannot record the status of " + received + ": " + e.getMessage());
         }
@@ -317,8 +350,11 @@ final class ReceiveHandler {
             throws RemoteException, ZfsException {
         if (cmd.resumeToken() == null) {
             if (header.resuming()) {
-                throw new RemoteException(ErrorCodes.STREAM, "the stream resumes a partial receive (zfs send -t),"
-                        + " but the command does not name the resume token", "");
+                throw new RemoteException(
+                        ErrorCodes.STREAM,
+                        "the stream resumes a partial receive (zfs send -t),"
+                                + " but the command does not name the resume token",
+                        "");
             }
             if (cmd.discardPartial() && zfs.resumeToken(target).isPresent()) {
                 zfs.abortPartialReceive(target);
@@ -327,20 +363,28 @@ final class ReceiveHandler {
             return;
         }
         if (cmd.discardPartial()) {
-            throw new RemoteException(ErrorCodes.STREAM, "the command both resumes and discards the partial receive"
-                    + " of " + target, "");
+            throw new RemoteException(
+                    ErrorCodes.STREAM,
+                    "the command both resumes and discards the partial receive" + " of " + target,
+                    "");
         }
         if (!header.resuming()) {
-            throw new RemoteException(ErrorCodes.STREAM, "the command resumes a partial receive, but the stream is"
-                    + " not a resumed one (zfs send -t)", "");
+            throw new RemoteException(
+                    ErrorCodes.STREAM,
+                    "the command resumes a partial receive, but the stream is" + " not a resumed one (zfs send -t)",
+                    "");
         }
         Optional<String> own = zfs.resumeToken(target);
         if (own.isEmpty()) {
-            throw new RemoteException(ErrorCodes.STREAM, "nothing to resume: " + target + " has no partial receive", "");
+            throw new RemoteException(
+                    ErrorCodes.STREAM, "nothing to resume: " + target + " has no partial receive", "");
         }
         if (!own.get().equals(cmd.resumeToken())) {
-            throw new RemoteException(ErrorCodes.STREAM, "the resume token is not the one of the partial receive of "
-                    + target + " (it changed since LIST); list again", "");
+            throw new RemoteException(
+                    ErrorCodes.STREAM,
+                    "the resume token is not the one of the partial receive of " + target
+                            + " (it changed since LIST); list again",
+                    "");
         }
         ResumeToken token;
         try {
@@ -350,11 +394,17 @@ final class ReceiveHandler {
         }
         long from = cmd.fromGuid() == null ? 0 : cmd.fromGuid();
         if (token.toGuid() != cmd.toGuid() || token.fromGuid() != from) {
-            throw new RemoteException(ErrorCodes.STREAM, "the partial receive of " + target + " is of guid "
-                    + Long.toUnsignedString(token.toGuid()) + (token.fromGuid() == 0 ? " (full)" : " from guid "
-                    + Long.toUnsignedString(token.fromGuid())) + ", the command resumes guid "
-                    + Long.toUnsignedString(cmd.toGuid()) + (from == 0 ? " (full)" : " from guid "
-                    + Long.toUnsignedString(from)), "");
+            throw new RemoteException(
+                    ErrorCodes.STREAM,
+                    "the partial receive of " + target + " is of guid "
+                            + Long.toUnsignedString(token.toGuid())
+                            + (token.fromGuid() == 0
+                                    ? " (full)"
+                                    : " from guid " + Long.toUnsignedString(token.fromGuid()))
+                            + ", the command resumes guid "
+                            + Long.toUnsignedString(cmd.toGuid())
+                            + (from == 0 ? " (full)" : " from guid " + Long.toUnsignedString(from)),
+                    "");
         }
     }
 
@@ -362,13 +412,14 @@ final class ReceiveHandler {
      * {@code zfs recv -F} destroys the target's snapshots newer than the stream's base (OpenZFS), or all of
      * them for a full stream over an existing filesystem: refused when the floor keeps any of them.
      */
-    private void checkRollback(Session session, ReceiveCommand cmd, DatasetName target) throws RemoteException,
-            ZfsException, IOException {
+    private void checkRollback(Session session, ReceiveCommand cmd, DatasetName target)
+            throws RemoteException, ZfsException, IOException {
         if (session.job().keepFloor().isEmpty()) {
             return;
         }
         List<ZfsVersion> versions = zfs.listOwnVersions(target);
-        List<ZfsVersion> snapshots = versions.stream().filter(v -> v.type() == VersionType.SNAPSHOT).toList();
+        List<ZfsVersion> snapshots =
+                versions.stream().filter(v -> v.type() == VersionType.SNAPSHOT).toList();
         long baseTxg = -1;
         if (cmd.fromGuid() != null) {
             for (ZfsVersion v : snapshots) {
@@ -378,38 +429,53 @@ final class ReceiveHandler {
             }
         }
         long after = baseTxg;
-        List<ZfsVersion> doomed = snapshots.stream().filter(v -> v.createtxg() > after).toList();
+        List<ZfsVersion> doomed =
+                snapshots.stream().filter(v -> v.createtxg() > after).toList();
         if (doomed.isEmpty()) {
             return;
         }
         Instant now = Instant.now();
-        BoxFloor floor = new BoxFloor(session.job().keepFloor(),
-                ReceiveTimes.update(session.stateDir(), target, versions, null, now), now);
+        BoxFloor floor = new BoxFloor(
+                session.job().keepFloor(), ReceiveTimes.update(session.stateDir(), target, versions, null, now), now);
         Set<String> kept = floor.keeps(versions);
-        List<String> hit = doomed.stream().map(ZfsVersion::name).filter(kept::contains).toList();
+        List<String> hit =
+                doomed.stream().map(ZfsVersion::name).filter(kept::contains).toList();
         if (!hit.isEmpty()) {
-            throw new RemoteException(ErrorCodes.STREAM, "the rollback (zfs recv -F) would destroy " + target + "@"
-                    + String.join(", @", hit) + ", " + DestroyPlan.KEPT_BY_FLOOR + "; refused", "");
+            throw new RemoteException(
+                    ErrorCodes.STREAM,
+                    "the rollback (zfs recv -F) would destroy " + target + "@" + String.join(", @", hit) + ", "
+                            + DestroyPlan.KEPT_BY_FLOOR + "; refused",
+                    "");
         }
     }
 
     private static void checkHeader(ReceiveCommand cmd, StreamHeader header) throws RemoteException {
         if (header.toGuid() != cmd.toGuid()) {
-            throw new RemoteException(ErrorCodes.STREAM, "the stream is of the snapshot with guid "
-                    + Long.toUnsignedString(header.toGuid()) + ", the command names guid "
-                    + Long.toUnsignedString(cmd.toGuid()), "");
+            throw new RemoteException(
+                    ErrorCodes.STREAM,
+                    "the stream is of the snapshot with guid "
+                            + Long.toUnsignedString(header.toGuid()) + ", the command names guid "
+                            + Long.toUnsignedString(cmd.toGuid()),
+                    "");
         }
         long from = cmd.fromGuid() == null ? 0 : cmd.fromGuid();
         if (header.fromGuid() != from) {
-            throw new RemoteException(ErrorCodes.STREAM, "the stream is "
-                    + (header.fromGuid() == 0 ? "a full stream" : "incremental from guid "
-                    + Long.toUnsignedString(header.fromGuid())) + ", the command asks for "
-                    + (from == 0 ? "a full stream" : "an incremental from guid " + Long.toUnsignedString(from)), "");
+            throw new RemoteException(
+                    ErrorCodes.STREAM,
+                    "the stream is "
+                            + (header.fromGuid() == 0
+                                    ? "a full stream"
+                                    : "incremental from guid " + Long.toUnsignedString(header.fromGuid()))
+                            + ", the command asks for "
+                            + (from == 0 ? "a full stream" : "an incremental from guid " + Long.toUnsignedString(from)),
+                    "");
         }
         String snapshot = header.snapshotName();
         if (!snapshot.equals(cmd.snapshot())) {
-            throw new RemoteException(ErrorCodes.STREAM, "the stream carries snapshot '" + snapshot
-                    + "', the command names '" + cmd.snapshot() + "'", "");
+            throw new RemoteException(
+                    ErrorCodes.STREAM,
+                    "the stream carries snapshot '" + snapshot + "', the command names '" + cmd.snapshot() + "'",
+                    "");
         }
     }
 
@@ -418,17 +484,21 @@ final class ReceiveHandler {
      * zfs recv -x excludes the mount properties, or, without it, when the box read every property the stream
      * sets and none of them mounts. Checked before anything is created for the receive.
      */
-    private void checkProperties(StreamHeader header, CompoundHeader properties) throws RemoteException,
-            ZfsException {
+    private void checkProperties(StreamHeader header, CompoundHeader properties) throws RemoteException, ZfsException {
         if (zfs.capabilities().recvProperties() || (header.payloadLength() == 0 && properties == null)) {
             return;
         }
         if (header.payloadLength() > 0) {
-            throw new RemoteException(ErrorCodes.STREAM, "the stream carries properties (zfs send -R, -p or a"
-                    + " resume); this box's zfs cannot exclude mount properties on receive (no 'zfs recv -x'),"
-                    + " so it is refused: send without -R/-p", "");
+            throw new RemoteException(
+                    ErrorCodes.STREAM,
+                    "the stream carries properties (zfs send -R, -p or a"
+                            + " resume); this box's zfs cannot exclude mount properties on receive (no 'zfs recv -x'),"
+                            + " so it is refused: send without -R/-p",
+                    "");
         }
-        List<String> mount = properties.properties().stream().filter(MOUNT_PROPERTIES::contains).toList();
+        List<String> mount = properties.properties().stream()
+                .filter(MOUNT_PROPERTIES::contains)
+                .toList();
         if (!mount.isEmpty()) {
             throw CompoundHeader.refused("it sets " + String.join(", ", mount) + ", and this box's zfs"
                     + " cannot exclude them on receive (no 'zfs recv -x'); inherit "
@@ -437,8 +507,13 @@ final class ReceiveHandler {
         }
     }
 
-    private ReceiveRequest receiveRequest(SinkJob job, ReceiveCommand cmd, StreamHeader header,
-                                          CompoundHeader properties, DatasetName target, boolean overwritePlaceholder)
+    private ReceiveRequest receiveRequest(
+            SinkJob job,
+            ReceiveCommand cmd,
+            StreamHeader header,
+            CompoundHeader properties,
+            DatasetName target,
+            boolean overwritePlaceholder)
             throws ZfsException {
         Capabilities c = zfs.capabilities();
         List<String> excludes = new ArrayList<>(job.recv().inheritProperties());
@@ -449,12 +524,15 @@ final class ReceiveHandler {
                 }
             }
         }
-        return new ReceiveRequest(target, cmd.rollback() || overwritePlaceholder,
-                cmd.resumable() && c.resumableReceive(), job.recv().overrideProperties(), excludes);
+        return new ReceiveRequest(
+                target,
+                cmd.rollback() || overwritePlaceholder,
+                cmd.resumable() && c.resumableReceive(),
+                job.recv().overrideProperties(),
+                excludes);
     }
 
-    private static ZfsVersion find(List<ZfsVersion> versions, DatasetName target, String snapshot)
-            throws ZfsException {
+    private static ZfsVersion find(List<ZfsVersion> versions, DatasetName target, String snapshot) throws ZfsException {
         for (ZfsVersion v : versions) {
             if (v.type() == VersionType.SNAPSHOT && v.name().equals(snapshot)) {
                 return v;

@@ -12,6 +12,7 @@ import java.time.Duration;
 final class ReceiveSlot implements AutoCloseable {
     /** How long a receive waits for a free slot before it is refused as busy. */
     static final Duration DEFAULT_WAIT = Duration.ofMinutes(10);
+
     private static final long POLL_MILLIS = 200;
 
     private final LockFile file;

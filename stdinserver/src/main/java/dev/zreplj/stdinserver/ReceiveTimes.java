@@ -23,8 +23,7 @@ import java.util.Map;
  * {@link DatasetLock}; replaced atomically (temp file, then rename).
  */
 final class ReceiveTimes {
-    private ReceiveTimes() {
-    }
+    private ReceiveTimes() {}
 
     static Path path(Path stateDir, DatasetName fs) {
         return stateDir.resolve("received").resolve(fs.value().replace("/", "%2F"));
@@ -43,8 +42,9 @@ final class ReceiveTimes {
             int tab = line.indexOf('\t');
             try {
                 String[] time = line.substring(tab + 1).split("\\.", 2);
-                times.put(Long.parseUnsignedLong(line.substring(0, tab)), Instant.ofEpochSecond(Long.parseLong(time[0]),
-                        time.length > 1 ? Long.parseLong(time[1]) : 0));
+                times.put(
+                        Long.parseUnsignedLong(line.substring(0, tab)),
+                        Instant.ofEpochSecond(Long.parseLong(time[0]), time.length > 1 ? Long.parseLong(time[1]) : 0));
             } catch (RuntimeException malformed) {
                 // Only the box writes this file; a torn line cannot occur (rename), so this is a hand edit.
             }
@@ -60,8 +60,8 @@ final class ReceiveTimes {
      * recorded times) gets {@link BoxFloor#timeOf}'s stand-in, fixed from then on; guids no longer there
      * are dropped. Returns the times as written.
      */
-    static Map<Long, Instant> update(Path stateDir, DatasetName fs, List<ZfsVersion> versions, Long received,
-                                     Instant now) throws IOException {
+    static Map<Long, Instant> update(
+            Path stateDir, DatasetName fs, List<ZfsVersion> versions, Long received, Instant now) throws IOException {
         return updateAll(stateDir, fs, versions, received == null ? List.of() : List.of(received), now);
     }
 
@@ -69,8 +69,9 @@ final class ReceiveTimes {
      * {@link #update(Path, DatasetName, List, Long, Instant)} for the snapshots of one {@code zfs send -I}
      * stream, {@code received} in stream order: each a nanosecond after the one before, so they stay ordered.
      */
-    static Map<Long, Instant> updateAll(Path stateDir, DatasetName fs, List<ZfsVersion> versions, List<Long> received,
-                                        Instant now) throws IOException {
+    static Map<Long, Instant> updateAll(
+            Path stateDir, DatasetName fs, List<ZfsVersion> versions, List<Long> received, Instant now)
+            throws IOException {
         Map<Long, Instant> old = read(stateDir, fs);
         Map<Long, Instant> times = new HashMap<>();
         Instant latest = old.values().stream().max(Instant::compareTo).orElse(Instant.EPOCH);
@@ -83,8 +84,11 @@ final class ReceiveTimes {
             int index = received.indexOf(v.guid());
             Instant t = index >= 0 ? receivedAt.plusNanos(index) : BoxFloor.timeOf(v, old, now);
             times.put(v.guid(), t);
-            sb.append(Long.toUnsignedString(v.guid())).append('\t').append(t.getEpochSecond())
-                    .append(String.format(".%09d", t.getNano())).append('\n');
+            sb.append(Long.toUnsignedString(v.guid()))
+                    .append('\t')
+                    .append(t.getEpochSecond())
+                    .append(String.format(".%09d", t.getNano()))
+                    .append('\n');
         }
         if (!times.equals(old)) {
             Path file = path(stateDir, fs);

@@ -23,11 +23,9 @@ public final class ReceiveTotals {
         }
     }
 
-    public record Totals(long receives, long bytes) {
-    }
+    public record Totals(long receives, long bytes) {}
 
-    private ReceiveTotals() {
-    }
+    private ReceiveTotals() {}
 
     public static Path path(Path stateDir, String client) {
         return stateDir.resolve("metrics").resolve("clients").resolve(client + ".json");
@@ -47,7 +45,8 @@ public final class ReceiveTotals {
         Path file = path(stateDir, client);
         Files.createDirectories(file.getParent());
         try (LockFile lock = ClientStatusFile.lockWithin(file.resolveSibling(client + ".lock"))) {
-            Map<String, Totals> filesystems = new TreeMap<>(read(stateDir, client).filesystems());
+            Map<String, Totals> filesystems =
+                    new TreeMap<>(read(stateDir, client).filesystems());
             filesystems.merge(path, new Totals(1, bytes), (a, b) -> new Totals(a.receives() + 1, a.bytes() + bytes));
             Path temp = file.resolveSibling("." + client + ".json.tmp");
             Files.write(temp, RecordJson.write(new ClientTotals(client, filesystems), true));

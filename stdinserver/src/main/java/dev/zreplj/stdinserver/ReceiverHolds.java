@@ -39,7 +39,8 @@ final class ReceiverHolds {
         DatasetName fs = received.filesystem();
         String tag = LastReceived.tag(job);
         String property = LastReceived.property(job);
-        Set<String> recorded = new LinkedHashSet<>(LastReceived.names(zfs.localProperties(fs).get(property)));
+        Set<String> recorded =
+                new LinkedHashSet<>(LastReceived.names(zfs.localProperties(fs).get(property)));
         if (recorded.add(received.name())) {
             zfs.setProperty(fs, property, LastReceived.value(recorded));
         }
@@ -64,7 +65,10 @@ final class ReceiverHolds {
                     log.debug("released {} from {}", tag, v);
                 }
             } catch (ZfsException e) {
-                log.warn("cannot release hold {} from {} (will retry after the next receive): {}", tag, v,
+                log.warn(
+                        "cannot release hold {} from {} (will retry after the next receive): {}",
+                        tag,
+                        v,
                         e.getMessage());
                 remaining.add(v.name());
             }

@@ -40,8 +40,11 @@ final class SendHandler {
 
     void handle(Session session, SendCommand cmd) throws IOException {
         if (!session.job().restore()) {
-            RemoteException e = new RemoteException(ErrorCodes.FORBIDDEN, "sink job '" + session.job().name()
-                    + "' forbids restores (serve.restore: false); ask the box's admin", "");
+            RemoteException e = new RemoteException(
+                    ErrorCodes.FORBIDDEN,
+                    "sink job '" + session.job().name()
+                            + "' forbids restores (serve.restore: false); ask the box's admin",
+                    "");
             log.refused("refused SEND: " + e.getMessage());
             conversation.reply(e);
             return;
@@ -84,8 +87,8 @@ final class SendHandler {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while zfs send ran", e);
         }
-        log.info("sent " + send.filesystem() + "@" + send.snapshot() + (send.token() != null ? " (resumed)" : "")
-                + ": " + bytes + " bytes" + (raw ? ", raw" : ""));
+        log.info("sent " + send.filesystem() + "@" + send.snapshot() + (send.token() != null ? " (resumed)" : "") + ": "
+                + bytes + " bytes" + (raw ? ", raw" : ""));
         conversation.send(FrameType.SENT, new SendResult(bytes, raw));
     }
 
@@ -127,7 +130,8 @@ final class SendHandler {
         if (!zfs.capabilities().rawSend()) {
             return false;
         }
-        Map<String, String> p = zfs.getProperties(fs, false, List.of("encryption")).getOrDefault(fs, Map.of());
+        Map<String, String> p =
+                zfs.getProperties(fs, false, List.of("encryption")).getOrDefault(fs, Map.of());
         String e = p.get("encryption");
         return e != null && !e.equals("off") && !e.equals("-");
     }
@@ -139,8 +143,11 @@ final class SendHandler {
                 .orElseThrow(() -> missing(send.filesystem() + "@" + send.snapshot()));
         if (send.token() != null) {
             if (send.token().toGuid() != to.guid()) {
-                throw new RemoteException(ErrorCodes.STREAM, "the resume token is for another snapshot named "
-                        + to.fullName() + " (guid differs); restore it afresh", "");
+                throw new RemoteException(
+                        ErrorCodes.STREAM,
+                        "the resume token is for another snapshot named " + to.fullName()
+                                + " (guid differs); restore it afresh",
+                        "");
             }
             return new SendRequest(null, to, raw, send.token().text());
         }
@@ -148,16 +155,19 @@ final class SendHandler {
             return SendRequest.full(to, raw);
         }
         ZfsVersion from = find(versions, send.fromType(), send.from())
-                .orElseThrow(() -> missing(send.filesystem().value() + send.fromType().separator() + send.from()));
+                .orElseThrow(() ->
+                        missing(send.filesystem().value() + send.fromType().separator() + send.from()));
         if (from.createtxg() >= to.createtxg()) {
-            throw new RemoteException(ErrorCodes.JAIL, "incremental base " + from.fullName() + " is not older than "
-                    + to.fullName(), "");
+            throw new RemoteException(
+                    ErrorCodes.JAIL, "incremental base " + from.fullName() + " is not older than " + to.fullName(), "");
         }
         return SendRequest.incremental(from, to, raw);
     }
 
     private static Optional<ZfsVersion> find(List<ZfsVersion> versions, VersionType type, String name) {
-        return versions.stream().filter(v -> v.type() == type && v.name().equals(name)).findFirst();
+        return versions.stream()
+                .filter(v -> v.type() == type && v.name().equals(name))
+                .findFirst();
     }
 
     private static RemoteException missing(String name) {

@@ -18,8 +18,7 @@ final class SeriesStream {
     /** The compound header and END that open a {@code zfs send -I} stream, then its first substream's BEGIN. */
     static final int PREFIX = 3 * StreamHeader.LENGTH;
 
-    private SeriesStream() {
-    }
+    private SeriesStream() {}
 
     /**
      * A series' request: at least one snapshot, the last being the command's, incremental (a full stream
@@ -29,8 +28,11 @@ final class SeriesStream {
         ReceiveCommand cmd = series.command();
         List<ReceiveSeries.Snapshot> snaps = series.snapshots();
         if (snaps.isEmpty() || cmd.fromGuid() == null || cmd.resumeToken() != null) {
-            throw new RemoteException(ErrorCodes.STREAM, "a RECV_SERIES needs at least one snapshot, a base"
-                    + " (fromGuid) and no resume token; send a full or resumed stream as RECV", "");
+            throw new RemoteException(
+                    ErrorCodes.STREAM,
+                    "a RECV_SERIES needs at least one snapshot, a base"
+                            + " (fromGuid) and no resume token; send a full or resumed stream as RECV",
+                    "");
         }
         ReceiveSeries.Snapshot last = snaps.get(snaps.size() - 1);
         if (!last.name().equals(cmd.snapshot()) || last.guid() != cmd.toGuid()) {
@@ -40,8 +42,10 @@ final class SeriesStream {
         guids.add(cmd.fromGuid());
         for (ReceiveSeries.Snapshot s : snaps) {
             if (s.guid() == 0 || !guids.add(s.guid())) {
-                throw new RemoteException(ErrorCodes.STREAM, "the series names guid "
-                        + Long.toUnsignedString(s.guid()) + " twice or as 0", "");
+                throw new RemoteException(
+                        ErrorCodes.STREAM,
+                        "the series names guid " + Long.toUnsignedString(s.guid()) + " twice or as 0",
+                        "");
             }
         }
     }
@@ -55,22 +59,29 @@ final class SeriesStream {
             throws RemoteException {
         ReceiveCommand cmd = series.command();
         if (!header.compound() || header.payloadLength() != 0) {
-            throw new RemoteException(ErrorCodes.STREAM, "a zfs send -I stream starts with a compound header"
-                    + " without properties; this stream's first record is not one", "");
+            throw new RemoteException(
+                    ErrorCodes.STREAM,
+                    "a zfs send -I stream starts with a compound header"
+                            + " without properties; this stream's first record is not one",
+                    "");
         }
         String expected = cmd.path() + "@" + cmd.snapshot();
         if (!header.toName().equals(expected)) {
-            throw new RemoteException(ErrorCodes.STREAM, "the stream's first record names '"
-                    + Printable.of(header.toName()) + "', the request expects '" + expected + "'", "");
+            throw new RemoteException(
+                    ErrorCodes.STREAM,
+                    "the stream's first record names '" + Printable.of(header.toName()) + "', the request expects '"
+                            + expected + "'",
+                    "");
         }
         if (length < PREFIX) {
-            throw new RemoteException(ErrorCodes.STREAM, "the stream ended after " + length
-                    + " bytes, before its first substream began", "");
+            throw new RemoteException(
+                    ErrorCodes.STREAM,
+                    "the stream ended after " + length + " bytes, before its first substream began",
+                    "");
         }
-        if (ByteBuffer.wrap(bytes, StreamHeader.LENGTH, 4).order(header.order()).getInt()
-                != CompoundTail.END) {
-            throw new RemoteException(ErrorCodes.STREAM, "the stream's compound header is not followed by an END"
-                    + " record", "");
+        if (ByteBuffer.wrap(bytes, StreamHeader.LENGTH, 4).order(header.order()).getInt() != CompoundTail.END) {
+            throw new RemoteException(
+                    ErrorCodes.STREAM, "the stream's compound header is not followed by an END" + " record", "");
         }
         return StreamHeader.parse(bytes, 2 * StreamHeader.LENGTH, length);
     }

@@ -7,5 +7,4 @@ import java.nio.file.Path;
  * What one stdinserver process serves: the client (from the forced command), its sink job and jail, and
  * the push job the client named in its HELLO (null when it named none).
  */
-record Session(String clientId, SinkJob job, Jail jail, String pushJob, Path stateDir) {
-}
+record Session(String clientId, SinkJob job, Jail jail, String pushJob, Path stateDir) {}

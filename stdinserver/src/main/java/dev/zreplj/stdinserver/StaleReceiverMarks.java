@@ -25,10 +25,12 @@ import java.util.TreeMap;
  * superseded. The newest received snapshot keeps its hold, so every next incremental base stays protected.
  */
 public final class StaleReceiverMarks {
-    private StaleReceiverMarks() {
-    }
+    private StaleReceiverMarks() {}
 
-    public enum Kind { HOLD, PROPERTY }
+    public enum Kind {
+        HOLD,
+        PROPERTY
+    }
 
     /**
      * @param name    the hold's tag or the property
@@ -39,9 +41,10 @@ public final class StaleReceiverMarks {
         @Override
         public String toString() {
             return switch (kind) {
-                case HOLD -> "hold " + name + " on " + version.fullName();
-                case PROPERTY -> "property " + name + " on " + filesystem;
-            } + " (job '" + job + "', superseded by job '" + by + "')";
+                        case HOLD -> "hold " + name + " on " + version.fullName();
+                        case PROPERTY -> "property " + name + " on " + filesystem;
+                    }
+                    + " (job '" + job + "', superseded by job '" + by + "')";
         }
     }
 
@@ -51,8 +54,8 @@ public final class StaleReceiverMarks {
      */
     static Map<String, String> superseded(Map<String, List<ZfsVersion>> held) {
         Map<String, Long> newest = new TreeMap<>();
-        held.forEach((job, versions) -> versions.stream().mapToLong(ZfsVersion::createtxg).max()
-                .ifPresent(txg -> newest.put(job, txg)));
+        held.forEach((job, versions) ->
+                versions.stream().mapToLong(ZfsVersion::createtxg).max().ifPresent(txg -> newest.put(job, txg)));
         Optional<Map.Entry<String, Long>> top = newest.entrySet().stream()
                 .max(Comparator.comparingLong(Map.Entry<String, Long>::getValue)
                         .thenComparing(Map.Entry::getKey, Comparator.reverseOrder()));
@@ -82,21 +85,25 @@ public final class StaleReceiverMarks {
                 }
             }
         }
-        List<ZfsVersion> snapshots = versions.values().stream().flatMap(List::stream)
-                .filter(v -> v.type() == VersionType.SNAPSHOT).toList();
+        List<ZfsVersion> snapshots = versions.values().stream()
+                .flatMap(List::stream)
+                .filter(v -> v.type() == VersionType.SNAPSHOT)
+                .toList();
         if (zfs.capabilities().holdsListing() && !snapshots.isEmpty()) {
             // also what no property records: holds zrepl's sink put here before the switch
             for (Hold h : zfs.listHolds(snapshots)) {
                 if (h.tag().startsWith(LastReceived.TAG_PREFIX)) {
-                    snapshot(versions, h.filesystem(), h.snapshot()).ifPresent(v -> add(held, h.filesystem(),
-                            h.tag().substring(LastReceived.TAG_PREFIX.length()), v));
+                    snapshot(versions, h.filesystem(), h.snapshot())
+                            .ifPresent(v ->
+                                    add(held, h.filesystem(), h.tag().substring(LastReceived.TAG_PREFIX.length()), v));
                 }
             }
         }
         List<Mark> marks = new ArrayList<>();
         held.forEach((fs, jobs) -> superseded(jobs).forEach((job, by) -> {
             // holds first: a property is removed only after the holds it records
-            jobs.get(job).stream().sorted(Comparator.comparingLong(ZfsVersion::createtxg))
+            jobs.get(job).stream()
+                    .sorted(Comparator.comparingLong(ZfsVersion::createtxg))
                     .forEach(v -> marks.add(new Mark(Kind.HOLD, fs, LastReceived.tag(job), job, v, by)));
             String property = properties.getOrDefault(fs, Map.of()).get(job);
             if (property != null) {
@@ -122,18 +129,20 @@ public final class StaleReceiverMarks {
         }
     }
 
-    private static void add(Map<DatasetName, Map<String, List<ZfsVersion>>> held, DatasetName fs, String job,
-                            ZfsVersion v) {
-        List<ZfsVersion> list = held.computeIfAbsent(fs, k -> new TreeMap<>()).computeIfAbsent(job, k -> new ArrayList<>());
+    private static void add(
+            Map<DatasetName, Map<String, List<ZfsVersion>>> held, DatasetName fs, String job, ZfsVersion v) {
+        List<ZfsVersion> list =
+                held.computeIfAbsent(fs, k -> new TreeMap<>()).computeIfAbsent(job, k -> new ArrayList<>());
         if (!list.contains(v)) {
             list.add(v);
         }
     }
 
-    private static Optional<ZfsVersion> snapshot(Map<DatasetName, List<ZfsVersion>> versions, DatasetName fs,
-                                                 String name) {
+    private static Optional<ZfsVersion> snapshot(
+            Map<DatasetName, List<ZfsVersion>> versions, DatasetName fs, String name) {
         return versions.getOrDefault(fs, List.of()).stream()
-                .filter(v -> v.type() == VersionType.SNAPSHOT && v.name().equals(name)).findFirst();
+                .filter(v -> v.type() == VersionType.SNAPSHOT && v.name().equals(name))
+                .findFirst();
     }
 
     /** The job of a last-received property ({@link LastReceived#property}'s escaping undone), or empty. */
@@ -157,7 +166,8 @@ public final class StaleReceiverMarks {
                 return Optional.empty();
             }
         }
-        return job.isEmpty() || !LastReceived.property(job.toString()).equals(property) ? Optional.empty()
+        return job.isEmpty() || !LastReceived.property(job.toString()).equals(property)
+                ? Optional.empty()
                 : Optional.of(job.toString());
     }
 }

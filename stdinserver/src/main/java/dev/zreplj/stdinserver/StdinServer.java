@@ -56,20 +56,32 @@ public final class StdinServer {
         this(config, clientId, zfs, in, out, System.err);
     }
 
-    public StdinServer(Config config, String clientId, Zfs zfs, InputStream in, OutputStream out,
-                       PrintStream err) {
-        this(config, clientId, zfs, in, out, err, () -> { });
+    public StdinServer(Config config, String clientId, Zfs zfs, InputStream in, OutputStream out, PrintStream err) {
+        this(config, clientId, zfs, in, out, err, () -> {});
     }
 
     /** @param received called after each completed receive is recorded; what it throws goes to the box's log */
-    public StdinServer(Config config, String clientId, Zfs zfs, InputStream in, OutputStream out,
-                       PrintStream err, Runnable received) {
+    public StdinServer(
+            Config config,
+            String clientId,
+            Zfs zfs,
+            InputStream in,
+            OutputStream out,
+            PrintStream err,
+            Runnable received) {
         this(config, clientId, zfs, in, out, err, received, false);
     }
 
     /** @param restoreOnly refuse RECV and DESTROY ({@code forbidden}): the key may only list and restore */
-    public StdinServer(Config config, String clientId, Zfs zfs, InputStream in, OutputStream out,
-                       PrintStream err, Runnable received, boolean restoreOnly) {
+    public StdinServer(
+            Config config,
+            String clientId,
+            Zfs zfs,
+            InputStream in,
+            OutputStream out,
+            PrintStream err,
+            Runnable received,
+            boolean restoreOnly) {
         this.received = received;
         this.restoreOnly = restoreOnly;
         this.config = config;
@@ -131,8 +143,10 @@ public final class StdinServer {
         ServeLimits limits = job == null ? ServeLimits.defaults() : job.limits();
         idle.expect("the handshake", limits.streamTimeout());
         // Taken before the handshake and held to the end: the OS releases it when the process dies.
-        try (ReceiveSlot channel = job == null ? null : ReceiveSlot.tryAcquire(ReceiveSlot.clientChannels(
-                config.global().stateDir(), clientId), limits.maxChannels())) {
+        try (ReceiveSlot channel = job == null
+                ? null
+                : ReceiveSlot.tryAcquire(
+                        ReceiveSlot.clientChannels(config.global().stateDir(), clientId), limits.maxChannels())) {
             Hello hello;
             try {
                 hello = handshake(job);
@@ -158,7 +172,11 @@ public final class StdinServer {
     }
 
     private void serve(SinkJob job, ServeLimits limits, Hello hello) throws Exit, IOException {
-        Session session = new Session(clientId, job, new Jail(job.jail(clientId)), pushJob(hello),
+        Session session = new Session(
+                clientId,
+                job,
+                new Jail(job.jail(clientId)),
+                pushJob(hello),
                 config.global().stateDir());
         Placeholders placeholders = new Placeholders(zfs, job.recv().placeholderEncryption());
         setUpJail(placeholders, session.jail().root());
@@ -206,7 +224,8 @@ public final class StdinServer {
                     return;
                 }
                 default -> {
-                    ProtocolException e = reader.unexpected("LIST, LIST_DETAILED, RECV, RECV_SERIES, DESTROY, SEND or BYE");
+                    ProtocolException e =
+                            reader.unexpected("LIST, LIST_DETAILED, RECV, RECV_SERIES, DESTROY, SEND or BYE");
                     conversation.reply(new ErrorReply(ErrorCodes.PROTOCOL, e.getMessage(), ""));
                     throw e;
                 }
@@ -242,8 +261,10 @@ public final class StdinServer {
                 return job;
             }
         }
-        throw new Exit(1, "client '" + clientId + "' is not listed in any sink job's serve.client_identities in "
-                + config.file());
+        throw new Exit(
+                1,
+                "client '" + clientId + "' is not listed in any sink job's serve.client_identities in "
+                        + config.file());
     }
 
     private Hello handshake(SinkJob job) throws IOException {
@@ -284,9 +305,10 @@ public final class StdinServer {
         List<String> caps = new ArrayList<>();
         if (job != null && job.restore()) caps.add(Wire.RESTORE);
         if (restoreOnly) caps.add(Wire.RESTORE_ONLY);
-        StreamInflater.unavailable().ifPresentOrElse(
-                why -> log.warn("zstd is unavailable, streams arrive uncompressed: {}", why),
-                () -> caps.add(Wire.ZSTD_DATA));
+        StreamInflater.unavailable()
+                .ifPresentOrElse(
+                        why -> log.warn("zstd is unavailable, streams arrive uncompressed: {}", why),
+                        () -> caps.add(Wire.ZSTD_DATA));
         caps.add(Wire.SEND_PROPERTIES);
         caps.add(Wire.SNAPSHOT_SERIES);
         caps.add(Wire.LIST_DETAILS);
@@ -308,13 +330,12 @@ public final class StdinServer {
                 boxLog.info("created jail " + jail);
             }
         } catch (ZfsException e) {
-            conversation.reply(new ErrorReply(ErrorCodes.ZFS, "cannot create the jail " + jail + ": "
-                    + e.getMessage(), e.stderr()));
+            conversation.reply(new ErrorReply(
+                    ErrorCodes.ZFS, "cannot create the jail " + jail + ": " + e.getMessage(), e.stderr()));
             throw new Exit(1, "client '" + clientId + "': cannot create the jail " + jail + ": " + e.getMessage());
         } catch (Placeholders.MissingRootFs e) {
             conversation.reply(new ErrorReply(ErrorCodes.ZFS, e.getMessage(), ""));
             throw new Exit(1, "client '" + clientId + "': " + e.getMessage());
         }
     }
-
 }

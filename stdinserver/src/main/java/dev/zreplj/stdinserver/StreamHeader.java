@@ -22,8 +22,14 @@ import java.nio.charset.StandardCharsets;
  * stream ({@code DRR_FLAG_CLONE}) makes zfs look its origin up by guid across the whole pool, another
  * client's jail included: refused here, as is any flag this code does not know.
  */
-record StreamHeader(int payloadLength, long toGuid, long fromGuid, String toName, boolean resuming,
-                    boolean compound, ByteOrder order) {
+record StreamHeader(
+        int payloadLength,
+        long toGuid,
+        long fromGuid,
+        String toName,
+        boolean resuming,
+        boolean compound,
+        ByteOrder order) {
     static final int LENGTH = 312;
     static final long MAGIC = 0x2F5bacbacL;
     private static final long FEATURE_RESUMING = 1L << 20;
@@ -72,8 +78,8 @@ record StreamHeader(int payloadLength, long toGuid, long fromGuid, String toName
                     + " pool); the box refuses clones: send the clone as a full stream");
         }
         if ((flags & ~KNOWN_FLAGS) != 0) {
-            throw invalid(String.format("the stream's header carries unknown flags 0x%x; the box cannot check it",
-                    flags & ~KNOWN_FLAGS));
+            throw invalid(String.format(
+                    "the stream's header carries unknown flags 0x%x; the box cannot check it", flags & ~KNOWN_FLAGS));
         }
         int nameEnd = 56;
         while (nameEnd < LENGTH && b.get(nameEnd) != 0) {
@@ -82,8 +88,7 @@ record StreamHeader(int payloadLength, long toGuid, long fromGuid, String toName
         String toName = new String(bytes, offset + 56, nameEnd - 56, StandardCharsets.UTF_8);
         int at = toName.indexOf('@');
         if (at < 0 || toName.indexOf('@', at + 1) >= 0 || at == toName.length() - 1) {
-            throw invalid("the stream does not name exactly one snapshot (drr_toname '" + Printable.of(toName)
-                    + "')");
+            throw invalid("the stream does not name exactly one snapshot (drr_toname '" + Printable.of(toName) + "')");
         }
         long toGuid = b.getLong(40);
         if (headerType == COMPOUNDSTREAM) {

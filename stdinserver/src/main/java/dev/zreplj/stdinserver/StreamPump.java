@@ -29,8 +29,7 @@ final class StreamPump {
     }
 
     /** The stream's first bytes, at least a whole DRR_BEGIN record unless the stream is shorter. */
-    record HeaderBytes(byte[] bytes, int length, boolean ended) {
-    }
+    record HeaderBytes(byte[] bytes, int length, boolean ended) {}
 
     /** Reads DATA frames until the DRR_BEGIN record is complete; null when the client aborted. */
     HeaderBytes readHeader() throws IOException, InterruptedException {
@@ -92,8 +91,14 @@ final class StreamPump {
      * {@code tail} like any later DATA, so a series' whole substreams reach zfs recv however the stream was
      * framed.
      */
-    long pump(ZfsProcess recv, HeaderBytes first, int checked, DatasetName target, CompoundTail tail,
-              ReceiveBandwidth bandwidth) throws IOException, InterruptedException {
+    long pump(
+            ZfsProcess recv,
+            HeaderBytes first,
+            int checked,
+            DatasetName target,
+            CompoundTail tail,
+            ReceiveBandwidth bandwidth)
+            throws IOException, InterruptedException {
         FrameReader reader = conversation.reader;
         OutputStream stdin = bandwidth.wrap(recv.stdin());
         long bytes = first.length();
@@ -122,8 +127,10 @@ final class StreamPump {
                     case END -> ended = true;
                     case ABORT -> {
                         killAndWait(recv);
-                        conversation.reply(new ErrorReply(ErrorCodes.ABORTED, "the client aborted the stream into "
-                                + target + "; zfs recv was stopped", ""));
+                        conversation.reply(new ErrorReply(
+                                ErrorCodes.ABORTED,
+                                "the client aborted the stream into " + target + "; zfs recv was stopped",
+                                ""));
                         return -1;
                     }
                     default -> {
@@ -142,8 +149,8 @@ final class StreamPump {
             // zfs recv stopped reading, so it has exited or is about to: its stderr says why.
             try {
                 recv.finish();
-                conversation.reply(new ErrorReply(ErrorCodes.ZFS, "zfs recv into " + target
-                        + " stopped reading the stream", ""));
+                conversation.reply(
+                        new ErrorReply(ErrorCodes.ZFS, "zfs recv into " + target + " stopped reading the stream", ""));
             } catch (ZfsException e) {
                 conversation.reply(new ErrorReply(ErrorCodes.ZFS, e.getMessage(), e.stderr()));
             }
@@ -187,8 +194,16 @@ final class StreamPump {
      * when the tail refused them: zfs recv was stopped (given the whole substreams before the refusal, when it
      * fell between two of a series) and the refusal answered.
      */
-    private boolean pass(ZfsProcess recv, OutputStream stdin, CompoundTail tail, byte[] chunk, int offset, int n,
-                         DatasetName target, boolean ended) throws IOException, InterruptedException {
+    private boolean pass(
+            ZfsProcess recv,
+            OutputStream stdin,
+            CompoundTail tail,
+            byte[] chunk,
+            int offset,
+            int n,
+            DatasetName target,
+            boolean ended)
+            throws IOException, InterruptedException {
         if (tail != null) {
             try {
                 tail.accept(chunk, offset, n);

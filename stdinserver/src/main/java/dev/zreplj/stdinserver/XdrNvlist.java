@@ -24,6 +24,7 @@ final class XdrNvlist {
     static final int MAX_DEPTH = 6;
     /** zfs's own caps: ZFS_MAX_DATASET_NAME_LEN and ZAP_MAXVALUELEN-ish property values. */
     static final int MAX_NAME = 256;
+
     static final int MAX_STRING = 8192;
     static final int MAX_PAIRS = 200_000;
 
@@ -34,17 +35,13 @@ final class XdrNvlist {
     private static final int TYPE_NVLIST = 19;
 
     /** One value; {@link Flag} is DATA_TYPE_BOOLEAN, which is present or absent and has no value. */
-    sealed interface Value permits Flag, U64, Str, Nested {
-    }
+    sealed interface Value permits Flag, U64, Str, Nested {}
 
-    record Flag() implements Value {
-    }
+    record Flag() implements Value {}
 
-    record U64(long value) implements Value {
-    }
+    record U64(long value) implements Value {}
 
-    record Str(String value) implements Value {
-    }
+    record Str(String value) implements Value {}
 
     record Nested(Map<String, Value> pairs) implements Value {
         Nested {
@@ -133,8 +130,9 @@ final class XdrNvlist {
                     expectElements(name, elements, 1);
                     yield new Nested(list(depth + 1));
                 }
-                default -> throw new Invalid("'" + Printable.of(name) + "' has data type " + type
-                        + ", which a send stream's properties never use");
+                default ->
+                    throw new Invalid("'" + Printable.of(name) + "' has data type " + type
+                            + ", which a send stream's properties never use");
             };
             if (b.position() - start != encodedSize) {
                 throw new Invalid("the pair '" + Printable.of(name) + "' says it is " + encodedSize
@@ -158,8 +156,8 @@ final class XdrNvlist {
     private String string(String what, int cap) throws Invalid {
         int length = integer(what);
         if (length < 0 || length > cap) {
-            throw new Invalid("the " + what + " is " + Integer.toUnsignedString(length) + " bytes long, over the cap of "
-                    + cap);
+            throw new Invalid(
+                    "the " + what + " is " + Integer.toUnsignedString(length) + " bytes long, over the cap of " + cap);
         }
         int padded = (length + 3) & ~3;
         need(padded, what);
@@ -167,8 +165,12 @@ final class XdrNvlist {
         b.get(raw);
         b.position(b.position() + padded - length);
         try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(raw)).toString();
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(raw))
+                    .toString();
         } catch (CharacterCodingException e) {
             throw new Invalid("the " + what + " is not UTF-8");
         }

@@ -20,8 +20,8 @@ class BoxFloorTest {
     private static final Instant NOW = Instant.parse("2026-11-30T12:00:00Z");
     private static final Instant YEAR_2100 = Instant.parse("2100-01-01T00:00:00Z");
     /** The sample sink's floor (contrib/config/sink.yml). */
-    private static final List<KeepRule> GRID = List.of(
-            new KeepRule.Grid(Pattern.compile("^zrepl_"), GridSpec.parse("7x1d | 4x7d")));
+    private static final List<KeepRule> GRID =
+            List.of(new KeepRule.Grid(Pattern.compile("^zrepl_"), GridSpec.parse("7x1d | 4x7d")));
 
     private static ZfsVersion snap(String name, long guid, Instant creation) {
         return new ZfsVersion(FS, VersionType.SNAPSHOT, name, guid, guid, creation);
@@ -49,8 +49,9 @@ class BoxFloorTest {
         Set<String> kept = new BoxFloor(GRID, received, NOW).keeps(versions);
         // 7 daily intervals keep d0..d6 (the junk shares d0's day and is newer, so d0 is that day's oldest),
         // the first weekly one keeps its oldest, d9.
-        assertEquals(Set.of("zrepl_d0", "zrepl_d1", "zrepl_d2", "zrepl_d3", "zrepl_d4", "zrepl_d5", "zrepl_d6",
-                "zrepl_d9"), kept);
+        assertEquals(
+                Set.of("zrepl_d0", "zrepl_d1", "zrepl_d2", "zrepl_d3", "zrepl_d4", "zrepl_d5", "zrepl_d6", "zrepl_d9"),
+                kept);
         // Anchored at the stream's creation (zrepl's "now"), the same rule would keep only the junk.
         Set<String> byCreation = new BoxFloor(GRID, Map.of(), YEAR_2100).keeps(versions);
         assertEquals(Set.of("zrepl_junk"), byCreation);

@@ -72,8 +72,8 @@ class BoxPruningSystemTest {
     }
 
     private Config config(List<KeepRule> floor) {
-        SinkJob sink = new SinkJob("sink", DatasetName.of(box + "/sink"), List.of("laptop"), RecvOptions.defaults(),
-                floor);
+        SinkJob sink =
+                new SinkJob("sink", DatasetName.of(box + "/sink"), List.of("laptop"), RecvOptions.defaults(), floor);
         return new Config(state.resolve("zreplj.yml"), new Global(state, null), List.of(sink));
     }
 
@@ -88,7 +88,9 @@ class BoxPruningSystemTest {
     private byte[] send(String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(pools.zfsBinary().toString(), "send"));
         command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process p = new ProcessBuilder(command)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
         byte[] out = p.getInputStream().readAllBytes();
         assertEquals(0, p.waitFor(), command + " failed");
         return out;
@@ -100,7 +102,8 @@ class BoxPruningSystemTest {
             String snap = source + "@s" + i;
             byte[] stream = i == 1 ? send(snap) : send("-i", "@s" + (i - 1), snap);
             Long fromGuid = i == 1 ? null : guid(source + "@s" + (i - 1));
-            client.receive(new ReceiveCommand(source.value(), "s" + i, guid(snap), fromGuid, false, false),
+            client.receive(
+                    new ReceiveCommand(source.value(), "s" + i, guid(snap), fromGuid, false, false),
                     new ByteArrayInputStream(stream));
         }
     }
@@ -140,15 +143,22 @@ class BoxPruningSystemTest {
         ch.client.handshake("push");
         receive(ch.client, 0, 4);
         DestroyResult r = ch.client.destroy(source.value(), List.of(target("s1"), target("s2"), target("s3")));
-        assertEquals(new DestroyResult(List.of("s1"), List.of(new Refusal("s2", "kept by the box's keep_floor"),
-                new Refusal("s3", "kept by the box's keep_floor"))), r);
+        assertEquals(
+                new DestroyResult(
+                        List.of("s1"),
+                        List.of(
+                                new Refusal("s2", "kept by the box's keep_floor"),
+                                new Refusal("s3", "kept by the box's keep_floor"))),
+                r);
         assertEquals(List.of("s2", "s3", "s4"), boxSnapshots());
         ch.client.close();
         assertEquals(0, ch.exitCode(), ch.stderr());
-        assertEquals("zreplj stdinserver: client 'laptop': refused to destroy " + jailed("s2")
-                + ": kept by the box's keep_floor\n"
-                + "zreplj stdinserver: client 'laptop': refused to destroy " + jailed("s3")
-                + ": kept by the box's keep_floor\n", ch.stderr());
+        assertEquals(
+                "zreplj stdinserver: client 'laptop': refused to destroy " + jailed("s2")
+                        + ": kept by the box's keep_floor\n"
+                        + "zreplj stdinserver: client 'laptop': refused to destroy " + jailed("s3")
+                        + ": kept by the box's keep_floor\n",
+                ch.stderr());
     }
 
     @Test
@@ -156,15 +166,21 @@ class BoxPruningSystemTest {
         PipedServer ch = new PipedServer(config(List.of()), zfs, "laptop");
         ch.client.handshake("push");
         receive(ch.client, 0, 2);
-        DestroyResult r = ch.client.destroy(source.value(), List.of(new DestroyTarget("s1", guid(jailed("s1")) + 1),
-                new DestroyTarget("s9", 1), target("s2")));
-        assertEquals(new DestroyResult(List.of(), List.of(
-                new Refusal("s1", "guid mismatch: a different snapshot has this name"),
-                new Refusal("s9", "no such snapshot"),
-                new Refusal("s2", "it is the last received snapshot (incremental base)"))), r);
+        DestroyResult r = ch.client.destroy(
+                source.value(),
+                List.of(new DestroyTarget("s1", guid(jailed("s1")) + 1), new DestroyTarget("s9", 1), target("s2")));
+        assertEquals(
+                new DestroyResult(
+                        List.of(),
+                        List.of(
+                                new Refusal("s1", "guid mismatch: a different snapshot has this name"),
+                                new Refusal("s9", "no such snapshot"),
+                                new Refusal("s2", "it is the last received snapshot (incremental base)"))),
+                r);
         assertEquals(List.of("s1", "s2"), boxSnapshots());
         // The hold itself protects it from zfs too.
-        IllegalStateException held = assertThrows(IllegalStateException.class, () -> pools.zfs("destroy", jailed("s2")));
+        IllegalStateException held =
+                assertThrows(IllegalStateException.class, () -> pools.zfs("destroy", jailed("s2")));
         assertTrue(held.getMessage().contains("dataset is busy"), held.getMessage());
         ch.client.close();
         assertEquals(0, ch.exitCode(), ch.stderr());
@@ -178,14 +194,16 @@ class BoxPruningSystemTest {
         String before = boxState();
         long calls = zfs.invocations();
         DestroyTarget s1 = target("s1");
-        for (String path : List.of("../desktop/x", "/" + box + "/sink/laptop/" + source, "a/../..",
-                source + "@s1", "-r", "")) {
+        for (String path :
+                List.of("../desktop/x", "/" + box + "/sink/laptop/" + source, "a/../..", source + "@s1", "-r", "")) {
             RemoteException e = assertThrows(RemoteException.class, () -> ch.client.destroy(path, List.of(s1)), path);
             assertEquals("jail", e.code(), path);
         }
         for (String snapshot : List.of("s1@x", "-r", "a/b", "", "s1,s2", "s1 ", "s\t1")) {
-            RemoteException e = assertThrows(RemoteException.class, () -> ch.client.destroy(source.value(),
-                    List.of(new DestroyTarget(snapshot, s1.guid()))), snapshot);
+            RemoteException e = assertThrows(
+                    RemoteException.class,
+                    () -> ch.client.destroy(source.value(), List.of(new DestroyTarget(snapshot, s1.guid()))),
+                    snapshot);
             assertEquals("jail", e.code(), snapshot);
         }
         assertEquals(calls, zfs.invocations(), "no zfs call for a refused request");
@@ -212,13 +230,13 @@ class BoxPruningSystemTest {
         ch.client.handshake("push");
         receive(ch.client, 0, 2);
         try (DatasetLock receiving = lockAsAReceiveWould()) {
-            RemoteException e = assertThrows(RemoteException.class,
-                    () -> ch.client.destroy(source.value(), List.of(target("s1"))));
+            RemoteException e =
+                    assertThrows(RemoteException.class, () -> ch.client.destroy(source.value(), List.of(target("s1"))));
             assertEquals("busy", e.code());
             assertEquals("a receive or destroy of " + jailed("") + " is running", e.getMessage());
         }
-        assertEquals(new DestroyResult(List.of("s1"), List.of()),
-                ch.client.destroy(source.value(), List.of(target("s1"))));
+        assertEquals(
+                new DestroyResult(List.of("s1"), List.of()), ch.client.destroy(source.value(), List.of(target("s1"))));
         ch.client.close();
         assertEquals(0, ch.exitCode(), ch.stderr());
     }
@@ -254,7 +272,8 @@ class BoxPruningSystemTest {
         receive(ch.client, 2, 3);
         assertEquals(List.of("0", "0", "1"), List.of(userrefs("s1"), userrefs("s2"), userrefs("s3")));
         assertEquals("s3", pools.get(jailed(""), PROPERTY));
-        assertEquals(new DestroyResult(List.of("s1", "s2"), List.of()),
+        assertEquals(
+                new DestroyResult(List.of("s1", "s2"), List.of()),
                 ch.client.destroy(source.value(), List.of(target("s1"), target("s2"))));
         ch.client.close();
         assertEquals(0, ch.exitCode(), ch.stderr());
@@ -278,9 +297,11 @@ class BoxPruningSystemTest {
         assertTrue(at.isAfter(before) && at.isBefore(after), r.received());
         // Without a job the agent asked for no hold.
         assertEquals(List.of("0", "0"), List.of(userrefs("s1"), userrefs("s2")));
-        assertEquals(Map.of(), zfs.localProperties(DatasetName.of(jailed(""))).entrySet().stream()
-                .filter(e -> e.getKey().startsWith("zreplj:")).collect(java.util.stream.Collectors.toMap(
-                        Map.Entry::getKey, Map.Entry::getValue)));
+        assertEquals(
+                Map.of(),
+                zfs.localProperties(DatasetName.of(jailed(""))).entrySet().stream()
+                        .filter(e -> e.getKey().startsWith("zreplj:"))
+                        .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)));
         ch.client.close();
         assertEquals(0, ch.exitCode(), ch.stderr());
     }

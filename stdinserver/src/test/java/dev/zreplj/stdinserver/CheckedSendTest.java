@@ -33,12 +33,17 @@ class CheckedSendTest {
         CheckedSend mark = CheckedSend.check(jail, new SendCommand("tank/home", "s2", "#b1", null));
         assertEquals(VersionType.BOOKMARK, mark.fromType());
         String token = ResumeTokens.of(42, 0, "backup/sink/laptop/tank/home@s2", 1000);
-        assertEquals(42, CheckedSend.check(jail, new SendCommand("tank/home", "s2", null, token)).token().toGuid());
+        assertEquals(
+                42,
+                CheckedSend.check(jail, new SendCommand("tank/home", "s2", null, token))
+                        .token()
+                        .toGuid());
     }
 
     @Test
     void namesOutsideTheJailAreRefused() {
-        assertEquals("dataset path '../other/x' is invalid: dataset name component '..' is not allowed",
+        assertEquals(
+                "dataset path '../other/x' is invalid: dataset name component '..' is not allowed",
                 refused(new SendCommand("../other/x", "s", null, null)));
         assertEquals("no dataset path given", refused(new SendCommand(null, "s", null, null)));
         assertEquals("no snapshot given", refused(new SendCommand("tank", null, null, null)));
@@ -51,7 +56,8 @@ class CheckedSendTest {
 
     @Test
     void theBaseIsASnapshotOrBookmarkNameOfTheSameFilesystem() {
-        assertEquals("incremental base 'other/x@s' is not '@snapshot' or '#bookmark' of the same filesystem",
+        assertEquals(
+                "incremental base 'other/x@s' is not '@snapshot' or '#bookmark' of the same filesystem",
                 refused(new SendCommand("tank", "s2", "other/x@s", null)));
         refused(new SendCommand("tank", "s2", "@..", null));
         refused(new SendCommand("tank", "s2", "@", null));
@@ -64,15 +70,18 @@ class CheckedSendTest {
     @Test
     void aResumeTokenMustNameExactlyTheRequestedSnapshotInTheJail() {
         String other = ResumeTokens.of(42, 0, "backup/sink/other/tank/home@s2", 1000);
-        assertEquals("the resume token is for backup/sink/other/tank/home@s2, not for tank/home@s2 in the jail"
-                + " backup/sink/laptop", refused(new SendCommand("tank/home", "s2", null, other)));
-        refused(new SendCommand("tank/home", "s1", null,
-                ResumeTokens.of(42, 0, "backup/sink/laptop/tank/home@s2", 1000)));
-        refused(new SendCommand("tank/home", "s2", null,
-                ResumeTokens.of(42, 0, "backup/sink/laptop/tank/home/child@s2", 1000)));
-        assertEquals("a resumed send takes its base from the token; name no incremental base with it",
-                refused(new SendCommand("tank/home", "s2", "@s1",
-                        ResumeTokens.of(42, 0, "backup/sink/laptop/tank/home@s2", 1000))));
+        assertEquals(
+                "the resume token is for backup/sink/other/tank/home@s2, not for tank/home@s2 in the jail"
+                        + " backup/sink/laptop",
+                refused(new SendCommand("tank/home", "s2", null, other)));
+        refused(new SendCommand(
+                "tank/home", "s1", null, ResumeTokens.of(42, 0, "backup/sink/laptop/tank/home@s2", 1000)));
+        refused(new SendCommand(
+                "tank/home", "s2", null, ResumeTokens.of(42, 0, "backup/sink/laptop/tank/home/child@s2", 1000)));
+        assertEquals(
+                "a resumed send takes its base from the token; name no incremental base with it",
+                refused(new SendCommand(
+                        "tank/home", "s2", "@s1", ResumeTokens.of(42, 0, "backup/sink/laptop/tank/home@s2", 1000))));
         refused(new SendCommand("tank/home", "s2", null, "1-2-3-zz"));
         refused(new SendCommand("tank/home", "s2", null, "1-abc-10-00; rm -rf /"));
         refused(new SendCommand("tank/home", "s2", null, ""));

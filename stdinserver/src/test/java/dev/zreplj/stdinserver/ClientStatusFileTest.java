@@ -21,15 +21,24 @@ class ClientStatusFileTest {
         ClientStatusFile.record(state, "laptop", "tank/a", "s1", -1L, Instant.parse("2024-01-01T00:00:00Z"));
         ClientStatusFile.record(state, "laptop", "tank/b", "x1", 5L, Instant.parse("2024-01-01T00:01:00Z"));
         ClientStatusFile.record(state, "laptop", "tank/a", "s2", 7L, Instant.parse("2024-01-01T00:02:00Z"));
-        assertEquals(new ClientStatusFile.ClientStatus("laptop", Map.of(
-                "tank/a", new ClientStatusFile.Received("s2", "7", "2024-01-01T00:02:00Z"),
-                "tank/b", new ClientStatusFile.Received("x1", "5", "2024-01-01T00:01:00Z"))),
+        assertEquals(
+                new ClientStatusFile.ClientStatus(
+                        "laptop",
+                        Map.of(
+                                "tank/a", new ClientStatusFile.Received("s2", "7", "2024-01-01T00:02:00Z"),
+                                "tank/b", new ClientStatusFile.Received("x1", "5", "2024-01-01T00:01:00Z"))),
                 ClientStatusFile.read(state, "laptop"));
         ClientStatusFile.record(state, "laptop", "tank/c", "c", -1L, Instant.parse("2024-01-01T00:03:00Z"));
-        assertEquals("18446744073709551615",
-                ClientStatusFile.read(state, "laptop").filesystems().get("tank/c").guid(), "guid as zfs prints it");
+        assertEquals(
+                "18446744073709551615",
+                ClientStatusFile.read(state, "laptop")
+                        .filesystems()
+                        .get("tank/c")
+                        .guid(),
+                "guid as zfs prints it");
         try (var files = Files.list(state.resolve("clients"))) {
-            assertEquals(List.of("laptop.json", "laptop.lock"),
+            assertEquals(
+                    List.of("laptop.json", "laptop.lock"),
                     files.map(p -> p.getFileName().toString()).sorted().toList());
         }
     }

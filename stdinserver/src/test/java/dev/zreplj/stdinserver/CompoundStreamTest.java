@@ -33,8 +33,8 @@ class CompoundStreamTest {
     private static final int PAYLOAD = 668;
 
     static byte[] stream(String name) {
-        try (InputStream in = new GZIPInputStream(CompoundStreamTest.class.getResourceAsStream(
-                "/streams/" + name + ".zstream.gz"))) {
+        try (InputStream in =
+                new GZIPInputStream(CompoundStreamTest.class.getResourceAsStream("/streams/" + name + ".zstream.gz"))) {
             return in.readAllBytes();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -55,21 +55,27 @@ class CompoundStreamTest {
     }
 
     private static String refusal(byte[] s, String snapshot, long toGuid) {
-        return assertThrows(RemoteException.class, () -> receive(s, snapshot, toGuid)).getMessage();
+        return assertThrows(RemoteException.class, () -> receive(s, snapshot, toGuid))
+                .getMessage();
     }
 
     @Test
     void openZfsPropertyStreamsPass() throws RemoteException {
         CompoundStream full = receive(stream("openzfs-full-p"), "a", FULL_GUID);
-        assertEquals(List.of("compression", "org.zreplj:label", "recordsize", "mountpoint"),
+        assertEquals(
+                List.of("compression", "org.zreplj:label", "recordsize", "mountpoint"),
                 full.properties().properties());
-        assertEquals(new StreamHeader(0, FULL_GUID, 0, "propscap398/fs@a", false, false, ByteOrder.LITTLE_ENDIAN),
+        assertEquals(
+                new StreamHeader(0, FULL_GUID, 0, "propscap398/fs@a", false, false, ByteOrder.LITTLE_ENDIAN),
                 full.substream());
         CompoundStream incremental = receive(stream("openzfs-incremental-p"), "b", INCREMENTAL_GUID);
         assertEquals(FULL_GUID, incremental.substream().fromGuid());
-        assertEquals(List.of(), receive(stream("openzfs-full-b"), "a", FULL_GUID).properties().properties());
+        assertEquals(
+                List.of(),
+                receive(stream("openzfs-full-b"), "a", FULL_GUID).properties().properties());
         CompoundStream raw = receive(stream("openzfs-raw-p"), "a", 0x743529cae9044929L);
-        assertEquals(List.of("org.zreplj:label", "keylocation"), raw.properties().properties());
+        assertEquals(
+                List.of("org.zreplj:label", "keylocation"), raw.properties().properties());
         assertEquals(1028, raw.substream().payloadLength(), "the raw substream's own crypt payload");
         receive(stream("openzfs-full-p-cLe"), "a", Long.parseUnsignedLong("7788517546431191849"));
     }
@@ -77,27 +83,35 @@ class CompoundStreamTest {
     @Test
     void zfsFusePropertyStreamsPass() throws RemoteException {
         CompoundStream full = receive(stream("zfs-fuse-full-p"), "a", 0xd476eee579bc85d2L);
-        assertEquals(List.of("org.x:label", "compression", "mountpoint"), full.properties().properties());
+        assertEquals(
+                List.of("org.x:label", "compression", "mountpoint"),
+                full.properties().properties());
         receive(stream("zfs-fuse-incremental-p"), "b", 0x9e7e9f192fb790e4L);
     }
 
     @Test
     void replicationAndCloneStreamsAreRefused() {
-        assertEquals("the stream carries properties (zfs send -p/-b), but it is a replication stream (zfs send -R);"
-                + " the box receives one filesystem per stream only: send without -R",
+        assertEquals(
+                "the stream carries properties (zfs send -p/-b), but it is a replication stream (zfs send -R);"
+                        + " the box receives one filesystem per stream only: send without -R",
                 refusal(stream("openzfs-full-R"), "a", FULL_GUID));
-        assertEquals("the stream carries properties (zfs send -p/-b), but it is the stream of a clone (its"
-                + " properties name an origin); the box refuses clones: send the clone without"
-                + " send_properties/backup_properties",
+        assertEquals(
+                "the stream carries properties (zfs send -p/-b), but it is the stream of a clone (its"
+                        + " properties name an origin); the box refuses clones: send the clone without"
+                        + " send_properties/backup_properties",
                 refusal(stream("openzfs-clone-p"), "c", 0x5d896f56959b1aa7L));
     }
 
     @Test
     void theStreamMustBeOfTheCommandsSnapshot() {
-        assertEquals("the stream carries properties (zfs send -p/-b), but its properties are of snapshot 'a', the"
-                + " command names 'b'", refusal(stream("openzfs-full-p"), "b", FULL_GUID));
-        assertEquals("the stream carries properties (zfs send -p/-b), but its properties do not list snapshot 'a'"
-                + " with guid 7", refusal(stream("openzfs-full-p"), "a", 7));
+        assertEquals(
+                "the stream carries properties (zfs send -p/-b), but its properties are of snapshot 'a', the"
+                        + " command names 'b'",
+                refusal(stream("openzfs-full-p"), "b", FULL_GUID));
+        assertEquals(
+                "the stream carries properties (zfs send -p/-b), but its properties do not list snapshot 'a'"
+                        + " with guid 7",
+                refusal(stream("openzfs-full-p"), "a", 7));
     }
 
     /** A second substream (an incremental of the same filesystem) spliced in before the final END. */
@@ -109,8 +123,9 @@ class CompoundStreamTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.write(full, 0, full.length - StreamHeader.LENGTH);
         out.write(incremental, secondStart, incremental.length - secondStart);
-        assertEquals("the stream carries properties (zfs send -p/-b), but it holds a second substream; the box"
-                + " receives one snapshot per stream; zfs recv was stopped",
+        assertEquals(
+                "the stream carries properties (zfs send -p/-b), but it holds a second substream; the box"
+                        + " receives one snapshot per stream; zfs recv was stopped",
                 refusal(out.toByteArray(), "a", FULL_GUID));
     }
 
@@ -118,28 +133,36 @@ class CompoundStreamTest {
     void bytesAfterTheFinalEndAreRefused() {
         byte[] full = stream("openzfs-full-p");
         byte[] longer = Arrays.copyOf(full, full.length + 8);
-        assertEquals("the stream carries properties (zfs send -p/-b), but 8 more bytes follow the stream's final"
-                + " END record; zfs recv was stopped", refusal(longer, "a", FULL_GUID));
+        assertEquals(
+                "the stream carries properties (zfs send -p/-b), but 8 more bytes follow the stream's final"
+                        + " END record; zfs recv was stopped",
+                refusal(longer, "a", FULL_GUID));
         byte[] other = Arrays.copyOf(full, full.length);
         ByteBuffer.wrap(other).order(ByteOrder.LITTLE_ENDIAN).putInt(full.length - StreamHeader.LENGTH, 4);
-        assertEquals("the stream carries properties (zfs send -p/-b), but a record of type 4 follows its substream;"
-                + " only the final END may; zfs recv was stopped", refusal(other, "a", FULL_GUID));
+        assertEquals(
+                "the stream carries properties (zfs send -p/-b), but a record of type 4 follows its substream;"
+                        + " only the final END may; zfs recv was stopped",
+                refusal(other, "a", FULL_GUID));
     }
 
     @Test
     void aTruncatedOrOversizedPropertiesPayloadIsRefused() {
         byte[] full = stream("openzfs-full-p");
-        assertEquals("the stream carries properties (zfs send -p/-b), but the stream ends after 700 bytes, before its"
-                + " properties and its substream's first record are complete",
+        assertEquals(
+                "the stream carries properties (zfs send -p/-b), but the stream ends after 700 bytes, before its"
+                        + " properties and its substream's first record are complete",
                 refusal(Arrays.copyOf(full, 700), "a", FULL_GUID));
         byte[] huge = Arrays.copyOf(full, full.length);
         ByteBuffer.wrap(huge).order(ByteOrder.LITTLE_ENDIAN).putInt(4, 5 << 20);
-        assertEquals("the stream carries properties (zfs send -p/-b), but its properties payload of 5242880 bytes is"
-                + " over the box's cap of 4194304", refusal(huge, "a", FULL_GUID));
+        assertEquals(
+                "the stream carries properties (zfs send -p/-b), but its properties payload of 5242880 bytes is"
+                        + " over the box's cap of 4194304",
+                refusal(huge, "a", FULL_GUID));
         byte[] shorter = Arrays.copyOf(full, full.length);
         ByteBuffer.wrap(shorter).order(ByteOrder.LITTLE_ENDIAN).putInt(4, PAYLOAD - 16);
-        assertTrue(refusal(shorter, "a", FULL_GUID).startsWith("the stream carries properties (zfs send -p/-b), but"
-                + " its properties payload is not one the box can read: "));
+        assertTrue(refusal(shorter, "a", FULL_GUID)
+                .startsWith("the stream carries properties (zfs send -p/-b), but"
+                        + " its properties payload is not one the box can read: "));
     }
 
     /** The real stream with its properties payload replaced. */
@@ -156,8 +179,17 @@ class CompoundStreamTest {
     }
 
     private static Map<String, Object> fs(Object... extra) {
-        Map<String, Object> fs = map("name", "tank/home", "parentfromsnap", 0L, "props", map("org.x:label", "v"),
-                "snaps", map("a", FULL_GUID), "snapprops", map("a", map()));
+        Map<String, Object> fs = map(
+                "name",
+                "tank/home",
+                "parentfromsnap",
+                0L,
+                "props",
+                map("org.x:label", "v"),
+                "snaps",
+                map("a", FULL_GUID),
+                "snapprops",
+                map("a", map()));
         for (int i = 0; i < extra.length; i += 2) {
             fs.put((String) extra[i], extra[i + 1]);
         }
@@ -166,31 +198,63 @@ class CompoundStreamTest {
 
     @Test
     void aHandBuiltHeaderLikeZfsSendsPasses() throws RemoteException {
-        assertEquals(List.of("org.x:label"), receive(withPayload(map("tosnap", "a", "not_recursive", true,
-                "fss", map("0x1", fs()))), "a", FULL_GUID).properties().properties());
+        assertEquals(
+                List.of("org.x:label"),
+                receive(withPayload(map("tosnap", "a", "not_recursive", true, "fss", map("0x1", fs()))), "a", FULL_GUID)
+                        .properties()
+                        .properties());
     }
 
     @Test
     void aSecondFilesystemAChildOrUnknownKeysAreRefused() {
-        assertEquals("the stream carries properties (zfs send -p/-b), but its properties list 2 filesystems; the box"
-                + " receives exactly one per stream", refusal(withPayload(map("tosnap", "a", "not_recursive", true,
-                "fss", map("0x1", fs(), "0x2", fs("name", "tank/other")))), "a", FULL_GUID));
-        assertEquals("the stream carries properties (zfs send -p/-b), but its filesystem entry is a child's"
-                + " (parentfromsnap is not 0); the box receives the requested filesystem only",
-                refusal(withPayload(map("tosnap", "a", "not_recursive", true, "fss", map("0x1",
-                        fs("parentfromsnap", 99L)))), "a", FULL_GUID));
-        assertEquals("the stream carries properties (zfs send -p/-b), but 'snapholds' in the stream's filesystem"
-                + " entry is a key the box does not know", refusal(withPayload(map("tosnap", "a",
-                "not_recursive", true, "fss", map("0x1", fs("snapholds", map())))), "a", FULL_GUID));
-        assertEquals("the stream carries properties (zfs send -p/-b), but 'extra' in the stream's properties is a"
-                + " key the box does not know", refusal(withPayload(map("tosnap", "a", "not_recursive", true,
-                "extra", 1L, "fss", map("0x1", fs()))), "a", FULL_GUID));
-        assertEquals("the stream carries properties (zfs send -p/-b), but its properties list 0 filesystems; the box"
-                + " receives exactly one per stream", refusal(withPayload(map("tosnap", "a", "not_recursive", true,
-                "fss", map())), "a", FULL_GUID));
-        assertEquals("the stream carries properties (zfs send -p/-b), but its property 'x' is neither a number nor a"
-                + " string", refusal(withPayload(map("tosnap", "a", "not_recursive", true, "fss", map("0x1",
-                fs("props", map("x", map()))))), "a", FULL_GUID));
+        assertEquals(
+                "the stream carries properties (zfs send -p/-b), but its properties list 2 filesystems; the box"
+                        + " receives exactly one per stream",
+                refusal(
+                        withPayload(map(
+                                "tosnap",
+                                "a",
+                                "not_recursive",
+                                true,
+                                "fss",
+                                map("0x1", fs(), "0x2", fs("name", "tank/other")))),
+                        "a",
+                        FULL_GUID));
+        assertEquals(
+                "the stream carries properties (zfs send -p/-b), but its filesystem entry is a child's"
+                        + " (parentfromsnap is not 0); the box receives the requested filesystem only",
+                refusal(
+                        withPayload(map(
+                                "tosnap", "a", "not_recursive", true, "fss", map("0x1", fs("parentfromsnap", 99L)))),
+                        "a",
+                        FULL_GUID));
+        assertEquals(
+                "the stream carries properties (zfs send -p/-b), but 'snapholds' in the stream's filesystem"
+                        + " entry is a key the box does not know",
+                refusal(
+                        withPayload(
+                                map("tosnap", "a", "not_recursive", true, "fss", map("0x1", fs("snapholds", map())))),
+                        "a",
+                        FULL_GUID));
+        assertEquals(
+                "the stream carries properties (zfs send -p/-b), but 'extra' in the stream's properties is a"
+                        + " key the box does not know",
+                refusal(
+                        withPayload(map("tosnap", "a", "not_recursive", true, "extra", 1L, "fss", map("0x1", fs()))),
+                        "a",
+                        FULL_GUID));
+        assertEquals(
+                "the stream carries properties (zfs send -p/-b), but its properties list 0 filesystems; the box"
+                        + " receives exactly one per stream",
+                refusal(withPayload(map("tosnap", "a", "not_recursive", true, "fss", map())), "a", FULL_GUID));
+        assertEquals(
+                "the stream carries properties (zfs send -p/-b), but its property 'x' is neither a number nor a"
+                        + " string",
+                refusal(
+                        withPayload(map(
+                                "tosnap", "a", "not_recursive", true, "fss", map("0x1", fs("props", map("x", map()))))),
+                        "a",
+                        FULL_GUID));
     }
 
     @Test
@@ -198,8 +262,10 @@ class CompoundStreamTest {
         byte[] full = stream("openzfs-full-p");
         ByteBuffer.wrap(full).order(ByteOrder.LITTLE_ENDIAN).putLong(40, FULL_GUID);
         RemoteException e = assertThrows(RemoteException.class, () -> StreamHeader.parse(full, full.length));
-        assertEquals("the stream's compound header carries guids, flags or features; zfs send -p/-b writes none"
-                + " there, so the box cannot check it", e.getMessage());
+        assertEquals(
+                "the stream's compound header carries guids, flags or features; zfs send -p/-b writes none"
+                        + " there, so the box cannot check it",
+                e.getMessage());
     }
 
     @Test

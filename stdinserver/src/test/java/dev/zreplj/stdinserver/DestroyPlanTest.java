@@ -58,15 +58,16 @@ class DestroyPlanTest {
         List<KeepRule> floor = List.of(new KeepRule.LastN(2, null));
         DestroyPlan p = DestroyPlan.decide(versions(5), List.of(t(5), t(3), t(4)), floor(floor), Set.of());
         assertEquals(List.of("s3"), p.destroy());
-        assertEquals(List.of(new Refusal("s5", DestroyPlan.KEPT_BY_FLOOR), new Refusal("s4", DestroyPlan.KEPT_BY_FLOOR)),
+        assertEquals(
+                List.of(new Refusal("s5", DestroyPlan.KEPT_BY_FLOOR), new Refusal("s4", DestroyPlan.KEPT_BY_FLOOR)),
                 p.refused());
         assertEquals(List.of("s5", "s4"), p.keptByFloor());
     }
 
     @Test
     void severalFloorRulesKeepTheUnion() {
-        List<KeepRule> floor = List.of(new KeepRule.LastN(1, null),
-                new KeepRule.Regex(Pattern.compile("^s[12]$"), false));
+        List<KeepRule> floor =
+                List.of(new KeepRule.LastN(1, null), new KeepRule.Regex(Pattern.compile("^s[12]$"), false));
         DestroyPlan p = DestroyPlan.decide(versions(4), List.of(t(1), t(2), t(3), t(4)), floor(floor), Set.of());
         assertEquals(List.of("s3"), p.destroy());
         assertEquals(List.of("s1", "s2", "s4"), p.keptByFloor());
@@ -75,12 +76,18 @@ class DestroyPlanTest {
     @Test
     void unknownNameAndOtherGuidAreRefusedBeforeTheFloorIsConsulted() {
         List<KeepRule> floor = List.of(new KeepRule.LastN(5, null));
-        DestroyPlan p = DestroyPlan.decide(versions(3), List.of(new DestroyTarget("s9", 109),
-                new DestroyTarget("s2", 999), new DestroyTarget("b1", 101)), floor(floor), Set.of());
+        DestroyPlan p = DestroyPlan.decide(
+                versions(3),
+                List.of(new DestroyTarget("s9", 109), new DestroyTarget("s2", 999), new DestroyTarget("b1", 101)),
+                floor(floor),
+                Set.of());
         assertEquals(List.of(), p.destroy());
-        assertEquals(List.of(new Refusal("s9", DestroyPlan.NO_SUCH_SNAPSHOT),
-                new Refusal("s2", DestroyPlan.GUID_MISMATCH),
-                new Refusal("b1", DestroyPlan.NO_SUCH_SNAPSHOT)), p.refused());
+        assertEquals(
+                List.of(
+                        new Refusal("s9", DestroyPlan.NO_SUCH_SNAPSHOT),
+                        new Refusal("s2", DestroyPlan.GUID_MISMATCH),
+                        new Refusal("b1", DestroyPlan.NO_SUCH_SNAPSHOT)),
+                p.refused());
         assertEquals(List.of(), p.keptByFloor());
     }
 
@@ -93,18 +100,21 @@ class DestroyPlanTest {
 
     @Test
     void theFloorReasonWinsOverTheHoldAndRepeatsAreRefused() {
-        DestroyPlan p = DestroyPlan.decide(versions(3), List.of(t(3), t(1), t(1)),
-                floor(List.of(new KeepRule.LastN(1, null))), Set.of("s3"));
+        DestroyPlan p = DestroyPlan.decide(
+                versions(3), List.of(t(3), t(1), t(1)), floor(List.of(new KeepRule.LastN(1, null))), Set.of("s3"));
         assertEquals(List.of("s1"), p.destroy());
-        assertEquals(List.of(new Refusal("s3", DestroyPlan.KEPT_BY_FLOOR), new Refusal("s1", DestroyPlan.NAMED_TWICE)),
+        assertEquals(
+                List.of(new Refusal("s3", DestroyPlan.KEPT_BY_FLOOR), new Refusal("s1", DestroyPlan.NAMED_TWICE)),
                 p.refused());
     }
 
     @Test
     void anEmptyRequestOrFilesystemPlansNothing() {
-        assertEquals(new DestroyPlan(List.of(), List.of(), List.of()),
+        assertEquals(
+                new DestroyPlan(List.of(), List.of(), List.of()),
                 DestroyPlan.decide(versions(3), List.of(), floor(List.of(new KeepRule.LastN(1, null))), Set.of()));
-        assertEquals(new DestroyPlan(List.of(), List.of(new Refusal("s1", DestroyPlan.NO_SUCH_SNAPSHOT)), List.of()),
+        assertEquals(
+                new DestroyPlan(List.of(), List.of(new Refusal("s1", DestroyPlan.NO_SUCH_SNAPSHOT)), List.of()),
                 DestroyPlan.decide(List.of(), List.of(t(1)), floor(List.of(new KeepRule.LastN(1, null))), Set.of()));
     }
 }

@@ -60,6 +60,7 @@ class HostileClientSystemTest {
     private static final List<KeepRule> FLOOR = List.of(
             new KeepRule.Grid(Pattern.compile("^zrepl_"), GridSpec.parse("7x1d | 4x7d")),
             new KeepRule.Regex(Pattern.compile("^keep_"), false));
+
     private static final long YEAR_2100 = 4102444800L;
 
     @TempDir
@@ -88,8 +89,13 @@ class HostileClientSystemTest {
     }
 
     private Config config(ServeLimits limits) {
-        SinkJob sink = new SinkJob("sink", DatasetName.of(box + "/sink"),
-                List.of("laptop", "desktop", "c1", "c2", "c3", "c4", "c5"), RecvOptions.defaults(), FLOOR, limits);
+        SinkJob sink = new SinkJob(
+                "sink",
+                DatasetName.of(box + "/sink"),
+                List.of("laptop", "desktop", "c1", "c2", "c3", "c4", "c5"),
+                RecvOptions.defaults(),
+                FLOOR,
+                limits);
         return new Config(state.resolve("zreplj.yml"), new Global(state, null), List.of(sink));
     }
 
@@ -111,7 +117,9 @@ class HostileClientSystemTest {
     private byte[] send(String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(pools.zfsBinary().toString(), "send"));
         command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process p = new ProcessBuilder(command)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
         byte[] out = p.getInputStream().readAllBytes();
         assertEquals(0, p.waitFor(), command + " failed");
         return out;
@@ -130,10 +138,11 @@ class HostileClientSystemTest {
         return Files.exists(log) ? Files.readAllLines(log, StandardCharsets.UTF_8) : List.of();
     }
 
-    private static ReceiveResult receive(PipedServer ch, String path, String snapshot, long toGuid, Long fromGuid,
-                                         byte[] stream) throws IOException {
-        return ch.client.receive(new ReceiveCommand(path, snapshot, toGuid, fromGuid, false, false),
-                new ByteArrayInputStream(stream));
+    private static ReceiveResult receive(
+            PipedServer ch, String path, String snapshot, long toGuid, Long fromGuid, byte[] stream)
+            throws IOException {
+        return ch.client.receive(
+                new ReceiveCommand(path, snapshot, toGuid, fromGuid, false, false), new ByteArrayInputStream(stream));
     }
 
     /** Issue 12.1: zfs would find a clone's origin by guid anywhere in the pool, another client's jail included. */
@@ -157,8 +166,8 @@ class HostileClientSystemTest {
         laptop.client.handshake();
         assertEquals(List.of(), laptop.client.listFilesystems(), "the jail is set up");
         String before = boxState();
-        RemoteException e = assertThrows(RemoteException.class,
-                () -> receive(laptop, "c", "x", pools.guid(cloneSnap), victimGuid, clone));
+        RemoteException e = assertThrows(
+                RemoteException.class, () -> receive(laptop, "c", "x", pools.guid(cloneSnap), victimGuid, clone));
         assertEquals("stream", e.code());
         assertTrue(e.getMessage().startsWith("the stream is a clone stream"), e.getMessage());
         assertEquals(before, boxState(), "nothing received, no clone of the victim's snapshot");
@@ -182,18 +191,24 @@ class HostileClientSystemTest {
         receive(ch, a.value(), "zrepl_1", pools.guid(s1), null, send(s1));
         receive(ch, a.value(), "zrepl_2", pools.guid(s2), pools.guid(s1), send("-i", s1, s2));
         receive(ch, a.value(), "zrepl_3", pools.guid(junk), pools.guid(s2), future);
-        assertEquals(String.valueOf(YEAR_2100), pools.getParsable(jailed("laptop", a.value()) + "@zrepl_3", "creation"),
+        assertEquals(
+                String.valueOf(YEAR_2100),
+                pools.getParsable(jailed("laptop", a.value()) + "@zrepl_3", "creation"),
                 "the box holds a snapshot its stream dated 2100");
 
-        DestroyResult r = ch.client.destroy(a.value(), List.of(new DestroyTarget("zrepl_1", pools.guid(s1)),
-                new DestroyTarget("zrepl_2", pools.guid(s2))));
+        DestroyResult r = ch.client.destroy(
+                a.value(),
+                List.of(new DestroyTarget("zrepl_1", pools.guid(s1)), new DestroyTarget("zrepl_2", pools.guid(s2))));
         // All three arrived today by the box's clock: the day's interval keeps its oldest, zrepl_1.
-        assertEquals(new DestroyResult(List.of("zrepl_2"), List.of(new Refusal("zrepl_1", DestroyPlan.KEPT_BY_FLOOR))), r);
+        assertEquals(
+                new DestroyResult(List.of("zrepl_2"), List.of(new Refusal("zrepl_1", DestroyPlan.KEPT_BY_FLOOR))), r);
         assertEquals(pools.guid(s1), pools.guid(jailed("laptop", a.value()) + "@zrepl_1"));
         ch.client.close();
         assertEquals(0, ch.exitCode(), ch.stderr());
-        assertTrue(Files.readString(ReceiveTimes.path(state, DatasetName.of(jailed("laptop", a.value()))))
-                .contains(Long.toUnsignedString(pools.guid(junk)) + "\t"), "the box recorded its own receive time");
+        assertTrue(
+                Files.readString(ReceiveTimes.path(state, DatasetName.of(jailed("laptop", a.value()))))
+                        .contains(Long.toUnsignedString(pools.guid(junk)) + "\t"),
+                "the box recorded its own receive time");
     }
 
     /**
@@ -203,12 +218,14 @@ class HostileClientSystemTest {
     @Test
     void aJunkFloodCannotPushRealSnapshotsOutOfTheFloor() throws Exception {
         Path yml = state.resolve("sink.yml");
-        Files.writeString(yml, "jobs:\n  - name: s\n    type: sink\n    root_fs: " + box + "/sink\n    serve:\n"
-                + "      type: stdinserver\n      client_identities: [laptop]\n"
-                + "    policy: {keep_floor: [{type: last_n, count: 2}]}\n");
+        Files.writeString(
+                yml,
+                "jobs:\n  - name: s\n    type: sink\n    root_fs: " + box + "/sink\n    serve:\n"
+                        + "      type: stdinserver\n      client_identities: [laptop]\n"
+                        + "    policy: {keep_floor: [{type: last_n, count: 2}]}\n");
         ConfigException refused = assertThrows(ConfigException.class, () -> new ConfigLoader().load(yml));
-        assertTrue(refused.getMessage().contains("keep rule 'last_n' is not allowed in keep_floor"),
-                refused.getMessage());
+        assertTrue(
+                refused.getMessage().contains("keep rule 'last_n' is not allowed in keep_floor"), refused.getMessage());
 
         DatasetName a = filesystem("a");
         String real = snapshot(a, "zrepl_real");
@@ -249,30 +266,39 @@ class HostileClientSystemTest {
             stalled.add(ch);
         }
         Path slots = ReceiveSlot.boxReceives(state);
-        waitUntil(() -> {
-            ReceiveSlot free = ReceiveSlot.tryAcquire(slots, ServeLimits.BOX_RECEIVES);
-            if (free != null) {
-                free.close();
-            }
-            return free == null;
-        }, "the stallers hold all slots");
+        waitUntil(
+                () -> {
+                    ReceiveSlot free = ReceiveSlot.tryAcquire(slots, ServeLimits.BOX_RECEIVES);
+                    if (free != null) {
+                        free.close();
+                    }
+                    return free == null;
+                },
+                "the stallers hold all slots");
 
         long start = System.nanoTime();
         PipedServer fifth = new PipedServer(config(limits), zfs, "c5");
         fifth.client.handshake();
-        assertEquals(new ReceiveResult(full.length, pools.guid(s1)), receive(fifth, a.value(), "zrepl_1", pools.guid(s1),
-                null, full));
+        assertEquals(
+                new ReceiveResult(full.length, pools.guid(s1)),
+                receive(fifth, a.value(), "zrepl_1", pools.guid(s1), null, full));
         long waited = System.nanoTime() - start;
         assertTrue(waited < TimeUnit.SECONDS.toNanos(60), "received after " + waited / 1_000_000 + " ms");
         fifth.client.close();
         assertEquals(0, fifth.exitCode(), fifth.stderr());
         for (PipedServer ch : stalled) {
             assertEquals(1, ch.exitCode());
-            assertTrue(ch.stderr().contains("the client sent nothing for 3s while the box waited for the rest of its"
-                    + " RECV request; closing the channel"), ch.stderr());
+            assertTrue(
+                    ch.stderr()
+                            .contains("the client sent nothing for 3s while the box waited for the rest of its"
+                                    + " RECV request; closing the channel"),
+                    ch.stderr());
         }
         assertFalse(boxState().contains(jailed("c1", a.value()) + "@"), "nothing half received");
-        assertEquals(4, boxLog().stream().filter(l -> l.contains("sent nothing for 3s")).count(), boxLog().toString());
+        assertEquals(
+                4,
+                boxLog().stream().filter(l -> l.contains("sent nothing for 3s")).count(),
+                boxLog().toString());
     }
 
     /** One client cannot hold more than its share: channels and receive slots are capped per client. */
@@ -286,8 +312,10 @@ class HostileClientSystemTest {
         PipedServer three = new PipedServer(config(limits), zfs, "laptop");
         ErrorReply busy = refusedAfterHello(three.toServer, three.fromServer);
         assertEquals("busy", busy.code());
-        assertEquals("client 'laptop' already has its maximum of 2 channels open on the box (serve.zreplj.max_channels"
-                + " of sink job 'sink'); close some or raise the cap", busy.message());
+        assertEquals(
+                "client 'laptop' already has its maximum of 2 channels open on the box (serve.zreplj.max_channels"
+                        + " of sink job 'sink'); close some or raise the cap",
+                busy.message());
         assertEquals(1, three.exitCode());
         PipedServer other = new PipedServer(config(limits), zfs, "desktop");
         other.client.handshake();
@@ -311,11 +339,11 @@ class HostileClientSystemTest {
         String forged = "x\n2026-11-30T12:00:00Z WARN client 'desktop' [pid 1]: destroyed everything\r";
         PipedServer ch = new PipedServer(config(), zfs, "laptop");
         ch.client.handshake();
-        RemoteException jail = assertThrows(RemoteException.class,
-                () -> receive(ch, forged, "zrepl_1", pools.guid(s1), null, send(s1)));
+        RemoteException jail = assertThrows(
+                RemoteException.class, () -> receive(ch, forged, "zrepl_1", pools.guid(s1), null, send(s1)));
         assertEquals("jail", jail.code());
-        RemoteException snap = assertThrows(RemoteException.class, () -> ch.client.destroy(a.value(),
-                List.of(new DestroyTarget(forged, 1))));
+        RemoteException snap = assertThrows(
+                RemoteException.class, () -> ch.client.destroy(a.value(), List.of(new DestroyTarget(forged, 1))));
         assertEquals("jail", snap.code());
         ch.client.close();
         assertEquals(0, ch.exitCode(), ch.stderr());
@@ -327,12 +355,16 @@ class HostileClientSystemTest {
         assertFalse(job.stderr().contains("\r") || job.stderr().strip().contains("\n"), job.stderr());
 
         List<String> lines = boxLog();
-        assertEquals(3, lines.stream().filter(l -> l.contains("destroyed everything")).count(), lines.toString());
+        assertEquals(
+                3,
+                lines.stream().filter(l -> l.contains("destroyed everything")).count(),
+                lines.toString());
         for (String line : lines) {
             assertTrue(line.matches("^\\S+Z (INFO|WARN) client 'laptop' \\[pid \\d+\\]: .*"), line);
             assertFalse(line.contains("\r"), line);
         }
-        assertTrue(lines.stream().anyMatch(l -> l.contains("x\\x0a2026-11-30T12:00:00Z WARN client 'desktop'")),
+        assertTrue(
+                lines.stream().anyMatch(l -> l.contains("x\\x0a2026-11-30T12:00:00Z WARN client 'desktop'")),
                 lines.toString());
     }
 
@@ -347,24 +379,32 @@ class HostileClientSystemTest {
         assertTrue(payload > 0, "send -R carries its property payload");
         byte[] stripped = new byte[replication.length - payload];
         System.arraycopy(replication, 0, stripped, 0, StreamHeader.LENGTH);
-        System.arraycopy(replication, StreamHeader.LENGTH + payload, stripped, StreamHeader.LENGTH,
+        System.arraycopy(
+                replication,
+                StreamHeader.LENGTH + payload,
+                stripped,
+                StreamHeader.LENGTH,
                 replication.length - StreamHeader.LENGTH - payload);
         ByteBuffer.wrap(stripped).order(ByteOrder.LITTLE_ENDIAN).putInt(4, 0);
         long toGuid = b.getLong(40);
         PipedServer ch = new PipedServer(config(), zfs, "laptop");
         ch.client.handshake();
         // With its payload the box reads it and sees -R; without, there is nothing it could check.
-        List<String> why = List.of("it is a replication stream (zfs send -R)",
-                "its properties payload is not one the box can read");
+        List<String> why = List.of(
+                "it is a replication stream (zfs send -R)", "its properties payload is not one the box can read");
         for (int i = 0; i < 2; i++) {
             byte[] stream = i == 0 ? replication : stripped;
-            RemoteException e = assertThrows(RemoteException.class,
+            RemoteException e = assertThrows(
+                    RemoteException.class,
                     () -> receive(ch, a.value(), "zrepl_1", toGuid == 0 ? pools.guid(s1) : toGuid, null, stream));
             assertEquals("stream", e.code());
-            assertTrue(e.getMessage().startsWith("the stream carries properties (zfs send -p/-b), but " + why.get(i)),
+            assertTrue(
+                    e.getMessage().startsWith("the stream carries properties (zfs send -p/-b), but " + why.get(i)),
                     e.getMessage());
         }
-        assertEquals(List.of(box, box + "/sink", box + "/sink/laptop"), boxState().lines().toList(),
+        assertEquals(
+                List.of(box, box + "/sink", box + "/sink/laptop"),
+                boxState().lines().toList(),
                 "nothing but the jail");
         ch.client.close();
         assertEquals(0, ch.exitCode(), ch.stderr());
@@ -382,7 +422,7 @@ class HostileClientSystemTest {
             w.writeMagic();
             w.control(FrameType.HELLO, new Hello(Wire.PROTOCOL_VERSION, "test", List.of()));
             byte[] json = (recv + ",\"toGuid\":" + pools.guid(s1) + ",\"fromGuid\":null,\"rollback\":false,"
-                    + "\"resumable\":false,\"resumeToken\":null,\"discardPartial\":false}")
+                            + "\"resumable\":false,\"resumeToken\":null,\"discardPartial\":false}")
                     .getBytes(StandardCharsets.UTF_8);
             ch.toServer.write(new byte[] {0x20, 0, 0, (byte) (json.length >> 8), (byte) json.length});
             ch.toServer.write(json);
@@ -419,12 +459,16 @@ class HostileClientSystemTest {
         receive(ch, a.value(), "zrepl_1", pools.guid(s1), null, send(s1));
         receive(ch, a.value(), "keep_2", pools.guid(kept), pools.guid(s1), send("-i", s1, kept));
         String before = boxState();
-        RemoteException e = assertThrows(RemoteException.class, () -> ch.client.receive(
-                new ReceiveCommand(a.value(), "zrepl_3", pools.guid(s3), pools.guid(s1), true, false),
-                new ByteArrayInputStream(send("-i", s1, s3))));
+        RemoteException e = assertThrows(
+                RemoteException.class,
+                () -> ch.client.receive(
+                        new ReceiveCommand(a.value(), "zrepl_3", pools.guid(s3), pools.guid(s1), true, false),
+                        new ByteArrayInputStream(send("-i", s1, s3))));
         assertEquals("stream", e.code());
-        assertEquals("the rollback (zfs recv -F) would destroy " + jailed("laptop", a.value()) + "@keep_2, kept by the"
-                + " box's keep_floor; refused", e.getMessage());
+        assertEquals(
+                "the rollback (zfs recv -F) would destroy " + jailed("laptop", a.value()) + "@keep_2, kept by the"
+                        + " box's keep_floor; refused",
+                e.getMessage());
         assertEquals(before, boxState());
         ch.client.close();
         assertEquals(0, ch.exitCode(), ch.stderr());

@@ -69,15 +69,22 @@ class HostilePropertyStreamSystemTest {
     }
 
     private Config config() {
-        SinkJob sink = new SinkJob("sink", DatasetName.of(box + "/sink"), List.of("laptop"), RecvOptions.defaults(),
-                List.of(), ServeLimits.defaults());
+        SinkJob sink = new SinkJob(
+                "sink",
+                DatasetName.of(box + "/sink"),
+                List.of("laptop"),
+                RecvOptions.defaults(),
+                List.of(),
+                ServeLimits.defaults());
         return new Config(state.resolve("zreplj.yml"), new Global(state, null), List.of(sink));
     }
 
     private byte[] send(String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(pools.zfsBinary().toString(), "send"));
         command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process p = new ProcessBuilder(command)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
         byte[] out = p.getInputStream().readAllBytes();
         assertEquals(0, p.waitFor(), command + " failed");
         return out;
@@ -96,10 +103,11 @@ class HostilePropertyStreamSystemTest {
         return Files.exists(log) ? Files.readAllLines(log, StandardCharsets.UTF_8) : List.of();
     }
 
-    private static ReceiveResult receive(PipedServer ch, String path, String snapshot, long toGuid, Long fromGuid,
-                                         byte[] stream) throws IOException {
-        return ch.client.receive(new ReceiveCommand(path, snapshot, toGuid, fromGuid, false, false),
-                new ByteArrayInputStream(stream));
+    private static ReceiveResult receive(
+            PipedServer ch, String path, String snapshot, long toGuid, Long fromGuid, byte[] stream)
+            throws IOException {
+        return ch.client.receive(
+                new ReceiveCommand(path, snapshot, toGuid, fromGuid, false, false), new ByteArrayInputStream(stream));
     }
 
     /** Receives {@code stream}, expects ERROR stream starting with {@code why}, and a box left as it was. */
@@ -108,10 +116,11 @@ class HostilePropertyStreamSystemTest {
         ch.client.handshake();
         assertEquals(List.of(), ch.client.listFilesystems(), "the jail is set up");
         String before = boxState();
-        RemoteException e = assertThrows(RemoteException.class,
-                () -> receive(ch, fs.value(), snapshot, toGuid, null, stream));
+        RemoteException e =
+                assertThrows(RemoteException.class, () -> receive(ch, fs.value(), snapshot, toGuid, null, stream));
         assertEquals("stream", e.code());
-        assertTrue(e.getMessage().startsWith("the stream carries properties (zfs send -p/-b), but " + why),
+        assertTrue(
+                e.getMessage().startsWith("the stream carries properties (zfs send -p/-b), but " + why),
                 e.getMessage());
         assertEquals(before, boxState(), "nothing received");
         assertTrue(boxLog().stream().anyMatch(l -> l.contains("client 'laptop'") && l.contains(why)), "logged");
@@ -129,8 +138,14 @@ class HostilePropertyStreamSystemTest {
         ReceiveResult r = receive(ch, a.value(), "zrepl_1", pools.guid(s1), null, send("-p", s1));
         assertEquals(pools.guid(s1), r.receivedGuid());
         String copy = box + "/sink/laptop/" + a.value();
-        assertEquals("src\treceived", pools.zfs("get", "-H", "-o", "value,source", "org.zreplj:label", copy).strip());
-        assertEquals("on\treceived", pools.zfs("get", "-H", "-o", "value,source", "compression", copy).strip());
+        assertEquals(
+                "src\treceived",
+                pools.zfs("get", "-H", "-o", "value,source", "org.zreplj:label", copy)
+                        .strip());
+        assertEquals(
+                "on\treceived",
+                pools.zfs("get", "-H", "-o", "value,source", "compression", copy)
+                        .strip());
         assertEquals("none", pools.get(copy, "mountpoint"));
         pools.writeRandomFile(a, "more", 64 << 10);
         String s2 = pools.snapshot(a, "zrepl_2");
@@ -146,8 +161,12 @@ class HostilePropertyStreamSystemTest {
     void aMountpointIsRefusedWhereZfsCannotExcludeIt() throws Exception {
         DatasetName a = pools.createFilesystem(src.child("a"), "mountpoint=" + state.resolve("client-mnt"));
         String s1 = pools.snapshot(a, "zrepl_1");
-        refused(a, "zrepl_1", pools.guid(s1), send("-p", s1), "it sets mountpoint, and this box's zfs cannot"
-                + " exclude them on receive (no 'zfs recv -x')");
+        refused(
+                a,
+                "zrepl_1",
+                pools.guid(s1),
+                send("-p", s1),
+                "it sets mountpoint, and this box's zfs cannot" + " exclude them on receive (no 'zfs recv -x')");
         assertEquals(jailOnly(), boxState().lines().toList());
     }
 
@@ -159,14 +178,62 @@ class HostilePropertyStreamSystemTest {
         long guid = pools.guid(s1);
         byte[] real = send("-p", s1);
         Object fs = map("name", "x", "parentfromsnap", 0L, "props", map(), "snaps", map("zrepl_1", guid));
-        refused(a, "zrepl_1", guid, withPayload(real, map("tosnap", "zrepl_1", "not_recursive", true,
-                "fss", map("0x1", fs, "0x2", fs))), "its properties list 2 filesystems");
-        refused(a, "zrepl_1", guid, withPayload(real, map("tosnap", "zrepl_1", "not_recursive", true,
-                "fss", map("0x2", map("name", "x/child", "parentfromsnap", 7L, "props", map(),
-                        "snaps", map("zrepl_1", guid))))), "its filesystem entry is a child's");
-        refused(a, "zrepl_1", guid, withPayload(real, map("tosnap", "zrepl_1", "not_recursive", true,
-                "fss", map("0x2", map("name", "x", "origin", 5L, "parentfromsnap", 0L, "props", map(),
-                        "snaps", map("zrepl_1", guid))))), "it is the stream of a clone");
+        refused(
+                a,
+                "zrepl_1",
+                guid,
+                withPayload(real, map("tosnap", "zrepl_1", "not_recursive", true, "fss", map("0x1", fs, "0x2", fs))),
+                "its properties list 2 filesystems");
+        refused(
+                a,
+                "zrepl_1",
+                guid,
+                withPayload(
+                        real,
+                        map(
+                                "tosnap",
+                                "zrepl_1",
+                                "not_recursive",
+                                true,
+                                "fss",
+                                map(
+                                        "0x2",
+                                        map(
+                                                "name",
+                                                "x/child",
+                                                "parentfromsnap",
+                                                7L,
+                                                "props",
+                                                map(),
+                                                "snaps",
+                                                map("zrepl_1", guid))))),
+                "its filesystem entry is a child's");
+        refused(
+                a,
+                "zrepl_1",
+                guid,
+                withPayload(
+                        real,
+                        map(
+                                "tosnap",
+                                "zrepl_1",
+                                "not_recursive",
+                                true,
+                                "fss",
+                                map(
+                                        "0x2",
+                                        map(
+                                                "name",
+                                                "x",
+                                                "origin",
+                                                5L,
+                                                "parentfromsnap",
+                                                0L,
+                                                "props",
+                                                map(),
+                                                "snaps",
+                                                map("zrepl_1", guid))))),
+                "it is the stream of a clone");
         assertEquals(jailOnly(), boxState().lines().toList());
     }
 
@@ -192,15 +259,22 @@ class HostilePropertyStreamSystemTest {
 
         PipedServer ch = new PipedServer(config(), zfs, "laptop");
         ch.client.handshake();
-        RemoteException e = assertThrows(RemoteException.class,
+        RemoteException e = assertThrows(
+                RemoteException.class,
                 () -> receive(ch, a.value(), "zrepl_1", pools.guid(s1), null, spliced.toByteArray()));
         assertEquals("stream", e.code());
-        assertEquals("the stream carries properties (zfs send -p/-b), but it holds a second substream; the box"
-                + " receives one snapshot per stream; zfs recv was stopped", e.getMessage());
+        assertEquals(
+                "the stream carries properties (zfs send -p/-b), but it holds a second substream; the box"
+                        + " receives one snapshot per stream; zfs recv was stopped",
+                e.getMessage());
         assertFalse(boxState().contains("@zrepl_2"), "the smuggled snapshot never arrived:\n" + boxState());
         assertTrue(boxLog().stream().anyMatch(l -> l.contains("client 'laptop'") && l.contains("second substream")));
-        assertEquals(List.of(), ch.client.listFilesystems().stream()
-                .filter(f -> f.versions().stream().anyMatch(v -> v.name().equals("zrepl_2"))).toList());
+        assertEquals(
+                List.of(),
+                ch.client.listFilesystems().stream()
+                        .filter(f ->
+                                f.versions().stream().anyMatch(v -> v.name().equals("zrepl_2")))
+                        .toList());
         ch.client.close();
         assertEquals(0, ch.exitCode(), ch.stderr());
     }

@@ -25,8 +25,10 @@ class IdleInputTest {
         long start = System.nanoTime();
         ProtocolException e = assertThrows(ProtocolException.class, () -> in.read(new byte[10], 0, 10));
         long waited = System.nanoTime() - start;
-        assertEquals("the client sent nothing for 0.3s while the box waited for the rest of its RECV request;"
-                + " closing the channel", e.getMessage());
+        assertEquals(
+                "the client sent nothing for 0.3s while the box waited for the rest of its RECV request;"
+                        + " closing the channel",
+                e.getMessage());
         assertTrue(waited >= TimeUnit.MILLISECONDS.toNanos(300), "waited " + waited);
         assertFalse(Thread.currentThread().isInterrupted(), "the interrupt does not leak to the caller");
         client.write(8);

@@ -27,25 +27,35 @@ class JailTest {
     @Test
     void theBoxsOwnPoolNameStaysInsideTheJail() throws RemoteException {
         // A sender's pool may be called like the box's; it still names a dataset below the jail.
-        assertEquals(DatasetName.of("backup/sink/laptop/backup/sink/otherclient"), jail.resolve("backup/sink/otherclient"));
+        assertEquals(
+                DatasetName.of("backup/sink/laptop/backup/sink/otherclient"), jail.resolve("backup/sink/otherclient"));
     }
 
     @Test
     void escapesAreRefused() {
-        assertEquals("dataset path '../x' is invalid: dataset name component '..' is not allowed",
+        assertEquals(
+                "dataset path '../x' is invalid: dataset name component '..' is not allowed",
                 refused("../x").getMessage());
-        assertEquals("dataset path 'otherclient/..' is invalid: dataset name component '..' is not allowed",
+        assertEquals(
+                "dataset path 'otherclient/..' is invalid: dataset name component '..' is not allowed",
                 refused("otherclient/..").getMessage());
-        assertEquals("dataset path 'tank/../../otherclient' is invalid: dataset name component '..' is not allowed",
+        assertEquals(
+                "dataset path 'tank/../../otherclient' is invalid: dataset name component '..' is not allowed",
                 refused("tank/../../otherclient").getMessage());
-        assertEquals("dataset path '/backup/sink/otherclient' is invalid: dataset name '/backup/sink/otherclient'"
-                + " has an empty component", refused("/backup/sink/otherclient").getMessage());
-        assertEquals("dataset path 'tank/home@snap' is invalid: dataset name 'tank/home@snap' must not contain '@' or"
-                + " '#'", refused("tank/home@snap").getMessage());
-        assertEquals("dataset path 'tank#b' is invalid: dataset name 'tank#b' must not contain '@' or '#'",
+        assertEquals(
+                "dataset path '/backup/sink/otherclient' is invalid: dataset name '/backup/sink/otherclient'"
+                        + " has an empty component",
+                refused("/backup/sink/otherclient").getMessage());
+        assertEquals(
+                "dataset path 'tank/home@snap' is invalid: dataset name 'tank/home@snap' must not contain '@' or"
+                        + " '#'",
+                refused("tank/home@snap").getMessage());
+        assertEquals(
+                "dataset path 'tank#b' is invalid: dataset name 'tank#b' must not contain '@' or '#'",
                 refused("tank#b").getMessage());
         assertEquals("no dataset path given", refused(null).getMessage());
-        assertEquals("dataset path '' is invalid: dataset name is empty", refused("").getMessage());
+        assertEquals(
+                "dataset path '' is invalid: dataset name is empty", refused("").getMessage());
         refused(".");
         refused("tank/./x");
         refused("tank//x");
@@ -60,8 +70,10 @@ class JailTest {
 
     @Test
     void controlCharactersAreShownEscaped() {
-        assertEquals("dataset path 'a\\x0ab' is invalid: dataset name component 'a\\x0ab' contains '\\x0a'; allowed"
-                + " are letters, digits, spaces and _ - . :", refused("a\nb").getMessage());
+        assertEquals(
+                "dataset path 'a\\x0ab' is invalid: dataset name component 'a\\x0ab' contains '\\x0a'; allowed"
+                        + " are letters, digits, spaces and _ - . :",
+                refused("a\nb").getMessage());
     }
 
     @Test
@@ -85,19 +97,20 @@ class JailTest {
     void snapshotRequestsCheckEverySnapshotNameAndTheFullLength() throws Exception {
         Jail jail = new Jail(DatasetName.of("backup/sink/laptop"));
         assertEquals(DatasetName.of("backup/sink/laptop/tank/a"), jail.resolve("tank/a", List.of("s1", "s2")));
-        assertEquals(DatasetName.of("backup/sink/laptop/tank/my docs"), jail.resolve("tank/my docs", List.of("s 1")),
+        assertEquals(
+                DatasetName.of("backup/sink/laptop/tank/my docs"),
+                jail.resolve("tank/my docs", List.of("s 1")),
                 "spaces inside names, as ZFS and zrepl allow them");
         for (String bad : List.of("", "a@b", "a/b", "-x", "..", "a ", " a", "a\tb")) {
-            RemoteException e = assertThrows(RemoteException.class,
-                    () -> jail.resolve("tank/a", List.of("s1", bad)), bad);
+            RemoteException e =
+                    assertThrows(RemoteException.class, () -> jail.resolve("tank/a", List.of("s1", bad)), bad);
             assertEquals("jail", e.code(), bad);
         }
         String longName = "s".repeat(255 - "backup/sink/laptop/tank/a@".length());
         jail.resolve("tank/a", List.of(longName));
-        RemoteException tooLong = assertThrows(RemoteException.class,
-                () -> jail.resolve("tank/a", List.of(longName + "s")));
+        RemoteException tooLong =
+                assertThrows(RemoteException.class, () -> jail.resolve("tank/a", List.of(longName + "s")));
         assertEquals("jail", tooLong.code());
-        assertThrows(RemoteException.class,
-                () -> jail.resolve("../desktop/a", List.of("s1")));
+        assertThrows(RemoteException.class, () -> jail.resolve("../desktop/a", List.of("s1")));
     }
 }

@@ -17,6 +17,7 @@ final class PipedServer {
     final PipedOutputStream toServer;
     /** Bytes the client has written towards the server (what would cross the link). */
     final java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+
     final PipedInputStream fromServer;
     final SinkClient client;
     final ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -39,18 +40,26 @@ final class PipedServer {
                 sent.addAndGet(len);
             }
         };
-        client = compress ? new SinkClient(fromServer, counted, () -> { }, true) : new SinkClient(fromServer, counted);
-        Thread t = new Thread(() -> {
-            int code = new StdinServer(config, clientId, zfs, serverIn, serverOut,
-                    new PrintStream(err, true, StandardCharsets.UTF_8)).run();
-            try {
-                serverOut.close();
-                serverIn.close();
-            } catch (IOException ignored) {
-                // pipes only
-            }
-            exit.complete(code);
-        }, "stdinserver-" + clientId);
+        client = compress ? new SinkClient(fromServer, counted, () -> {}, true) : new SinkClient(fromServer, counted);
+        Thread t = new Thread(
+                () -> {
+                    int code = new StdinServer(
+                                    config,
+                                    clientId,
+                                    zfs,
+                                    serverIn,
+                                    serverOut,
+                                    new PrintStream(err, true, StandardCharsets.UTF_8))
+                            .run();
+                    try {
+                        serverOut.close();
+                        serverIn.close();
+                    } catch (IOException ignored) {
+                        // pipes only
+                    }
+                    exit.complete(code);
+                },
+                "stdinserver-" + clientId);
         t.setDaemon(true);
         t.start();
     }

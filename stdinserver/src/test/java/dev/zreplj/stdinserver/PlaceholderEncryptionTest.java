@@ -64,13 +64,16 @@ class PlaceholderEncryptionTest {
     @Test
     void unspecifiedRefusesBelowAnEncryptedParentSayingWhatToSet() {
         for (String parent : ENCRYPTED_PARENTS) {
-            PlaceholderEncryption.Refused e = assertThrows(PlaceholderEncryption.Refused.class,
-                    () -> decide("unspecified", parent));
-            assertEquals("cannot create the placeholder box/sink/laptop/tank/home: its parent box/sink/laptop/tank"
-                    + " is encrypted (encryption=" + parent + ") and the sink job's recv.placeholder.encryption is"
-                    + " unspecified; set it to 'inherit' (the placeholder and what is received decrypted below it"
-                    + " are encrypted with box/sink/laptop/tank's key, which must be loaded) or 'off' (the"
-                    + " placeholder is not encrypted)", e.getMessage());
+            PlaceholderEncryption.Refused e =
+                    assertThrows(PlaceholderEncryption.Refused.class, () -> decide("unspecified", parent));
+            assertEquals(
+                    "cannot create the placeholder box/sink/laptop/tank/home: its parent box/sink/laptop/tank"
+                            + " is encrypted (encryption=" + parent
+                            + ") and the sink job's recv.placeholder.encryption is"
+                            + " unspecified; set it to 'inherit' (the placeholder and what is received decrypted below it"
+                            + " are encrypted with box/sink/laptop/tank's key, which must be loaded) or 'off' (the"
+                            + " placeholder is not encrypted)",
+                    e.getMessage());
         }
     }
 

@@ -101,6 +101,9 @@ class ReceiveBandwidthTest {
     void unlimitedIsTheStreamItself() {
         OutputStream out = OutputStream.nullOutputStream();
         FakeTime t = new FakeTime();
-        assertSame(out, ReceiveBandwidth.of(BandwidthLimit.unlimited(), null, dir.resolve("x"), t).wrap(out));
+        assertSame(
+                out,
+                ReceiveBandwidth.of(BandwidthLimit.unlimited(), null, dir.resolve("x"), t)
+                        .wrap(out));
     }
 }

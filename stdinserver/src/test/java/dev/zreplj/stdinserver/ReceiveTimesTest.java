@@ -33,7 +33,8 @@ class ReceiveTimesTest {
         Map<Long, Instant> times = ReceiveTimes.update(state, FS, List.of(old, future, fresh), 3L, NOW);
         assertEquals(Map.of(1L, old.creation(), -2L, NOW, 3L, NOW), times);
         assertEquals(times, ReceiveTimes.read(state, FS));
-        assertTrue(Files.readString(ReceiveTimes.path(state, FS)).contains("18446744073709551614\t1796040000.500000000\n"),
+        assertTrue(
+                Files.readString(ReceiveTimes.path(state, FS)).contains("18446744073709551614\t1796040000.500000000\n"),
                 "guids unsigned, times to the nanosecond");
 
         // Later evaluations keep what was recorded, and drop what is gone.
@@ -48,7 +49,8 @@ class ReceiveTimesTest {
         ReceiveTimes.update(state, FS, List.of(a), 1L, NOW);
         Map<Long, Instant> times = ReceiveTimes.update(state, FS, List.of(a, b), 2L, NOW.minusSeconds(5));
         assertEquals(NOW.plusNanos(1), times.get(2L), "a clock that went back still orders b after a");
-        assertEquals(Path.of("received", "box%2Fsink%2Flaptop%2Ftank%2Fa"), state.relativize(ReceiveTimes.path(state, FS)));
+        assertEquals(
+                Path.of("received", "box%2Fsink%2Flaptop%2Ftank%2Fa"), state.relativize(ReceiveTimes.path(state, FS)));
     }
 
     @Test

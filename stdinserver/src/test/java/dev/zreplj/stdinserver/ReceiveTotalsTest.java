@@ -20,13 +20,19 @@ class ReceiveTotalsTest {
         ReceiveTotals.add(state, "laptop", "tank/b", 7);
         ReceiveTotals.add(state, "laptop", "tank/a", 50);
         ReceiveTotals.add(state, "desktop", "tank/a", 1);
-        assertEquals(new ReceiveTotals.ClientTotals("laptop", Map.of("tank/a", new ReceiveTotals.Totals(2, 150),
-                "tank/b", new ReceiveTotals.Totals(1, 7))), ReceiveTotals.read(state, "laptop"));
-        assertEquals(new ReceiveTotals.ClientTotals("desktop", Map.of("tank/a", new ReceiveTotals.Totals(1, 1))),
+        assertEquals(
+                new ReceiveTotals.ClientTotals(
+                        "laptop",
+                        Map.of("tank/a", new ReceiveTotals.Totals(2, 150), "tank/b", new ReceiveTotals.Totals(1, 7))),
+                ReceiveTotals.read(state, "laptop"));
+        assertEquals(
+                new ReceiveTotals.ClientTotals("desktop", Map.of("tank/a", new ReceiveTotals.Totals(1, 1))),
                 ReceiveTotals.read(state, "desktop"));
         try (var files = Files.list(state.resolve("metrics/clients"))) {
-            assertEquals(List.of("desktop.json", "desktop.lock", "laptop.json", "laptop.lock"),
-                    files.map(p -> p.getFileName().toString()).sorted().toList(), "no temp file left behind");
+            assertEquals(
+                    List.of("desktop.json", "desktop.lock", "laptop.json", "laptop.lock"),
+                    files.map(p -> p.getFileName().toString()).sorted().toList(),
+                    "no temp file left behind");
         }
     }
 }

@@ -24,8 +24,8 @@ import org.junit.jupiter.api.Test;
 class SeriesTailTest {
     private static final String FS = "tank/home";
     private static final long BASE = 100;
-    private static final List<Snapshot> SNAPS = List.of(new Snapshot("s1", 101), new Snapshot("s2", 102),
-            new Snapshot("s3", 103));
+    private static final List<Snapshot> SNAPS =
+            List.of(new Snapshot("s1", 101), new Snapshot("s2", 102), new Snapshot("s3", 103));
     private static final int PREFIX = 2 * StreamHeader.LENGTH;
 
     /** One dmu_replay_record of {@code type}, little-endian, with {@code set} filling the rest. */
@@ -140,7 +140,8 @@ class SeriesTailTest {
         assertTrue(first.compound());
         assertEquals(0, first.payloadLength(), "-I without -p: a compound header without properties");
         assertEquals("sendiexp/a@s3", first.toName());
-        List<Snapshot> snaps = List.of(new Snapshot("s2", 0xe8b3014e68155f9bL), new Snapshot("s3", 0xb60831b9a83c16b3L));
+        List<Snapshot> snaps =
+                List.of(new Snapshot("s2", 0xe8b3014e68155f9bL), new Snapshot("s3", 0xb60831b9a83c16b3L));
         CompoundTail t = feed(tail("sendiexp/a", 0x1897d425a560ad2dL, snaps, false), s, PREFIX, 65536);
         assertTrue(t.complete());
         assertEquals(2, t.completed());
@@ -150,25 +151,48 @@ class SeriesTailTest {
     @Test
     void openZfsSubstreamsAreWalkedRecordByRecord() throws RemoteException {
         byte[] cle = CompoundStreamTest.stream("openzfs-full-p-cLe");
-        CompoundTail t = feed(tail("propscapb531/fs", 0, List.of(new Snapshot("a",
-                Long.parseUnsignedLong("7788517546431191849"))), false), cle, 2 * StreamHeader.LENGTH + 668, 4000);
+        CompoundTail t = feed(
+                tail(
+                        "propscapb531/fs",
+                        0,
+                        List.of(new Snapshot("a", Long.parseUnsignedLong("7788517546431191849"))),
+                        false),
+                cle,
+                2 * StreamHeader.LENGTH + 668,
+                4000);
         assertTrue(t.complete());
         byte[] raw = CompoundStreamTest.stream("openzfs-raw-p");
-        t = feed(tail("propscap398/enc", 0, List.of(new Snapshot("a", 0x743529cae9044929L)), true), raw,
-                2 * StreamHeader.LENGTH + 652, 4000);
+        t = feed(
+                tail("propscap398/enc", 0, List.of(new Snapshot("a", 0x743529cae9044929L)), true),
+                raw,
+                2 * StreamHeader.LENGTH + 652,
+                4000);
         assertTrue(t.complete(), "the raw BEGIN's crypt payload, OBJECT_RANGE and raw WRITEs");
-        assertEquals("the zfs send -I stream is not the one requested: substream 1 carries a payload, and this box's"
-                + " zfs cannot exclude properties on receive (no 'zfs recv -x'); zfs recv was stopped",
-                assertThrows(RemoteException.class, () -> feed(tail("propscap398/enc", 0, List.of(new Snapshot("a",
-                        0x743529cae9044929L)), false), raw, 2 * StreamHeader.LENGTH + 652, 4000)).getMessage());
+        assertEquals(
+                "the zfs send -I stream is not the one requested: substream 1 carries a payload, and this box's"
+                        + " zfs cannot exclude properties on receive (no 'zfs recv -x'); zfs recv was stopped",
+                assertThrows(
+                                RemoteException.class,
+                                () -> feed(
+                                        tail(
+                                                "propscap398/enc",
+                                                0,
+                                                List.of(new Snapshot("a", 0x743529cae9044929L)),
+                                                false),
+                                        raw,
+                                        2 * StreamHeader.LENGTH + 652,
+                                        4000))
+                        .getMessage());
     }
 
     @Test
     void aSubstreamOfAnotherDatasetIsRefused() {
         List<ByteBuffer> begins = honestBegins();
         begins.set(1, begin(1, 0, 102, 101, "tank/other@s2", 0));
-        assertEquals("the zfs send -I stream is not the one requested: substream 2 names 'tank/other@s2', the request"
-                + " expects 'tank/home@s2'; zfs recv was stopped", refusal(series(begins)));
+        assertEquals(
+                "the zfs send -I stream is not the one requested: substream 2 names 'tank/other@s2', the request"
+                        + " expects 'tank/home@s2'; zfs recv was stopped",
+                refusal(series(begins)));
         begins.set(1, begin(1, 0, 102, 101, "backup/clients/laptop2/tank/home@s2", 0));
         assertTrue(refusal(series(begins)).contains("substream 2 names 'backup/clients/laptop2/tank/home@s2'"));
     }
@@ -178,20 +202,25 @@ class SeriesTailTest {
         List<ByteBuffer> begins = honestBegins();
         begins.set(1, sub(SNAPS.get(2), 101));
         begins.set(2, sub(SNAPS.get(1), 103));
-        assertEquals("the zfs send -I stream is not the one requested: substream 2 names 'tank/home@s3', the request"
-                + " expects 'tank/home@s2'; zfs recv was stopped", refusal(series(begins)));
+        assertEquals(
+                "the zfs send -I stream is not the one requested: substream 2 names 'tank/home@s3', the request"
+                        + " expects 'tank/home@s2'; zfs recv was stopped",
+                refusal(series(begins)));
         begins = honestBegins();
         begins.set(1, begin(1, 0, 103, 101, FS + "@s2", 0));
-        assertEquals("the zfs send -I stream is not the one requested: substream 2 (@s2) is of guid 103, the request"
-                + " names guid 102; zfs recv was stopped", refusal(series(begins)));
+        assertEquals(
+                "the zfs send -I stream is not the one requested: substream 2 (@s2) is of guid 103, the request"
+                        + " names guid 102; zfs recv was stopped",
+                refusal(series(begins)));
     }
 
     @Test
     void aSubstreamFromAnotherBaseIsRefused() {
         List<ByteBuffer> begins = honestBegins();
         begins.set(2, sub(SNAPS.get(2), BASE));
-        assertEquals("the zfs send -I stream is not the one requested: substream 3 (@s3) is incremental from guid"
-                + " 100, the request expects it incremental from guid 102; zfs recv was stopped",
+        assertEquals(
+                "the zfs send -I stream is not the one requested: substream 3 (@s3) is incremental from guid"
+                        + " 100, the request expects it incremental from guid 102; zfs recv was stopped",
                 refusal(series(begins)));
         begins.set(2, sub(SNAPS.get(2), 0));
         assertTrue(refusal(series(begins)).contains("substream 3 (@s3) is a full stream"));
@@ -201,16 +230,20 @@ class SeriesTailTest {
     void anExtraSnapshotIsRefused() {
         List<ByteBuffer> begins = honestBegins();
         begins.add(sub(new Snapshot("s4", 104), 103));
-        assertEquals("the zfs send -I stream is not the one requested: it holds a substream after the 3 requested;"
-                + " zfs recv was stopped", refusal(series(begins)));
+        assertEquals(
+                "the zfs send -I stream is not the one requested: it holds a substream after the 3 requested;"
+                        + " zfs recv was stopped",
+                refusal(series(begins)));
     }
 
     @Test
     void aMissingSnapshotIsRefused() {
         List<ByteBuffer> begins = honestBegins();
         begins.remove(2);
-        assertEquals("the zfs send -I stream is not the one requested: it ends after 2 of the 3 requested snapshots;"
-                + " @s3 is missing; zfs recv was stopped", refusal(series(begins)));
+        assertEquals(
+                "the zfs send -I stream is not the one requested: it ends after 2 of the 3 requested snapshots;"
+                        + " @s3 is missing; zfs recv was stopped",
+                refusal(series(begins)));
     }
 
     @Test
@@ -242,8 +275,10 @@ class SeriesTailTest {
         byte[] s = Arrays.copyOf(honest, honest.length + 100);
         CompoundTail t = tail(FS, BASE, SNAPS, false);
         RemoteException e = assertThrows(RemoteException.class, () -> t.accept(s, PREFIX, s.length - PREFIX));
-        assertEquals("the zfs send -I stream is not the one requested: 100 more bytes follow the stream's final END"
-                + " record; zfs recv was stopped", e.getMessage());
+        assertEquals(
+                "the zfs send -I stream is not the one requested: 100 more bytes follow the stream's final END"
+                        + " record; zfs recv was stopped",
+                e.getMessage());
         assertEquals(honest.length - PREFIX, t.passable(), "everything up to the final END reaches zfs recv");
         assertEquals(3, t.completed());
     }
@@ -283,10 +318,13 @@ class SeriesTailTest {
         byte[] full = CompoundStreamTest.stream("openzfs-full-p");
         byte[] s = Arrays.copyOf(full, full.length + 10);
         CompoundTail t = new CompoundTail(ByteOrder.LITTLE_ENDIAN);
-        RemoteException e = assertThrows(RemoteException.class, () -> t.accept(s, 980 + StreamHeader.LENGTH,
-                s.length - 980 - StreamHeader.LENGTH));
-        assertEquals("the stream carries properties (zfs send -p/-b), but 10 more bytes follow the stream's final"
-                + " END record; zfs recv was stopped", e.getMessage());
+        RemoteException e = assertThrows(
+                RemoteException.class,
+                () -> t.accept(s, 980 + StreamHeader.LENGTH, s.length - 980 - StreamHeader.LENGTH));
+        assertEquals(
+                "the stream carries properties (zfs send -p/-b), but 10 more bytes follow the stream's final"
+                        + " END record; zfs recv was stopped",
+                e.getMessage());
         assertEquals(-1, t.passable(), "a -p stream is killed as before");
     }
 }

@@ -20,19 +20,29 @@ class StaleReceiverMarksTest {
 
     @Test
     void aJobWhoseNewestHeldSnapshotIsOlderThanAnothersIsSuperseded() {
-        assertEquals(Map.of("old", "new"), StaleReceiverMarks.superseded(Map.of(
-                "old", List.of(snap(1)), "new", List.of(snap(2)))));
+        assertEquals(
+                Map.of("old", "new"),
+                StaleReceiverMarks.superseded(Map.of("old", List.of(snap(1)), "new", List.of(snap(2)))));
         // a crashed move left two holds of the old job; both go
-        assertEquals(Map.of("old", "new", "older", "new"), StaleReceiverMarks.superseded(Map.of(
-                "old", List.of(snap(3), snap(1)), "older", List.of(snap(2)), "new", List.of(snap(1), snap(4)))));
+        assertEquals(
+                Map.of("old", "new", "older", "new"),
+                StaleReceiverMarks.superseded(Map.of(
+                        "old",
+                        List.of(snap(3), snap(1)),
+                        "older",
+                        List.of(snap(2)),
+                        "new",
+                        List.of(snap(1), snap(4)))));
     }
 
     @Test
     void theJobsHoldingTheNewestSnapshotAndLoneJobsStay() {
         assertEquals(Map.of(), StaleReceiverMarks.superseded(Map.of("only", List.of(snap(1), snap(5)))));
         assertEquals(Map.of(), StaleReceiverMarks.superseded(Map.of("a", List.of(snap(5)), "b", List.of(snap(5)))));
-        assertEquals(Map.of("c", "a"), StaleReceiverMarks.superseded(Map.of(
-                "a", List.of(snap(5)), "b", List.of(snap(5)), "c", List.of(snap(4)))));
+        assertEquals(
+                Map.of("c", "a"),
+                StaleReceiverMarks.superseded(
+                        Map.of("a", List.of(snap(5)), "b", List.of(snap(5)), "c", List.of(snap(4)))));
         assertEquals(Map.of(), StaleReceiverMarks.superseded(Map.of()));
         assertEquals(Map.of(), StaleReceiverMarks.superseded(Map.of("empty", List.of())));
     }

@@ -33,15 +33,21 @@ class StdinServerSetupTest {
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     private Config config() {
-        SinkJob sink = new SinkJob("sink", DatasetName.of("backup/sink"), List.of("laptop", "server1"),
-                RecvOptions.defaults(), List.of());
+        SinkJob sink = new SinkJob(
+                "sink", DatasetName.of("backup/sink"), List.of("laptop", "server1"), RecvOptions.defaults(), List.of());
         return new Config(Path.of("/etc/zreplj/zreplj.yml"), new Global(state, null), List.of(sink));
     }
 
     private int run(String clientId, byte[] stdin) {
         Zfs noZfs = new Zfs(Path.of("/nonexistent/zfs"));
-        return new StdinServer(config(), clientId, noZfs, new ByteArrayInputStream(stdin), out,
-                new PrintStream(err, true, StandardCharsets.UTF_8)).run();
+        return new StdinServer(
+                        config(),
+                        clientId,
+                        noZfs,
+                        new ByteArrayInputStream(stdin),
+                        out,
+                        new PrintStream(err, true, StandardCharsets.UTF_8))
+                .run();
     }
 
     private static byte[] clientHello(int protocol) throws IOException {
@@ -54,8 +60,8 @@ class StdinServerSetupTest {
 
     /** The server's output as a client reads it: greeting, then the error it sent. */
     private ErrorReply serverError() throws IOException {
-        FrameReader r = new FrameReader(new ByteArrayInputStream(out.toByteArray()), "server",
-                Wire.MAX_CONTROL_FROM_SERVER);
+        FrameReader r =
+                new FrameReader(new ByteArrayInputStream(out.toByteArray()), "server", Wire.MAX_CONTROL_FROM_SERVER);
         r.readMagic();
         assertEquals(FrameType.HELLO, r.next());
         assertEquals(Wire.PROTOCOL_VERSION, r.json(Hello.class).protocol());
@@ -74,8 +80,10 @@ class StdinServerSetupTest {
     @Test
     void invalidClientIdExitsTwoAndTellsTheClient() throws IOException {
         assertEquals(2, run("../x", clientHello(Wire.PROTOCOL_VERSION)));
-        assertEquals("zreplj stdinserver: invalid CLIENT_ID: CLIENT_ID '../x' contains '/'; allowed are letters,"
-                + " digits and _ - . : (fix the forced command in authorized_keys)", stderr());
+        assertEquals(
+                "zreplj stdinserver: invalid CLIENT_ID: CLIENT_ID '../x' contains '/'; allowed are letters,"
+                        + " digits and _ - . : (fix the forced command in authorized_keys)",
+                stderr());
         assertEquals("client", serverError().code());
     }
 
@@ -91,23 +99,28 @@ class StdinServerSetupTest {
     @Test
     void garbageOnStdinExitsOneWithOneLine() {
         assertEquals(1, run("laptop", "SSH-2.0-OpenSSH_9.2\r\nls -la\n".getBytes(StandardCharsets.US_ASCII)));
-        assertEquals("zreplj stdinserver: client 'laptop': the client does not speak the zreplj protocol: it sent"
-                + " 'SSH-2.0-' instead of the protocol greeting", stderr());
+        assertEquals(
+                "zreplj stdinserver: client 'laptop': the client does not speak the zreplj protocol: it sent"
+                        + " 'SSH-2.0-' instead of the protocol greeting",
+                stderr());
     }
 
     @Test
     void emptyStdinExitsOne() {
         assertEquals(1, run("laptop", new byte[0]));
-        assertEquals("zreplj stdinserver: client 'laptop': the client closed the connection before the handshake",
-                stderr());
+        assertEquals(
+                "zreplj stdinserver: client 'laptop': the client closed the connection before the handshake", stderr());
     }
 
     @Test
     void truncatedHelloExitsOne() throws IOException {
         byte[] hello = clientHello(Wire.PROTOCOL_VERSION);
         assertEquals(1, run("laptop", java.util.Arrays.copyOf(hello, hello.length - 3)));
-        assertEquals(true, stderr().startsWith("zreplj stdinserver: client 'laptop': the client closed the"
-                + " connection inside a HELLO frame ("), err.toString(StandardCharsets.UTF_8));
+        assertEquals(
+                true,
+                stderr().startsWith("zreplj stdinserver: client 'laptop': the client closed the"
+                        + " connection inside a HELLO frame ("),
+                err.toString(StandardCharsets.UTF_8));
     }
 
     @Test

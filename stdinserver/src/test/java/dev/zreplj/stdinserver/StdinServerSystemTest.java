@@ -65,8 +65,8 @@ class StdinServerSystemTest {
         pools.snapshot(a, "s1");
         pools.writeRandomFile(a, "two", 2 << 20);
         pools.snapshot(a, "s2");
-        SinkJob sink = new SinkJob("sink", DatasetName.of(box + "/sink"), List.of("laptop", "desktop"),
-                RecvOptions.defaults(), List.of());
+        SinkJob sink = new SinkJob(
+                "sink", DatasetName.of(box + "/sink"), List.of("laptop", "desktop"), RecvOptions.defaults(), List.of());
         config = new Config(state.resolve("zreplj.yml"), new Global(state, null), List.of(sink));
         zfs = new Zfs(pools.zfsBinary());
     }
@@ -87,9 +87,12 @@ class StdinServerSystemTest {
     }
 
     private byte[] send(String... args) throws IOException, InterruptedException {
-        List<String> command = new java.util.ArrayList<>(List.of(pools.zfsBinary().toString(), "send"));
+        List<String> command =
+                new java.util.ArrayList<>(List.of(pools.zfsBinary().toString(), "send"));
         command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process p = new ProcessBuilder(command)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
         byte[] out = p.getInputStream().readAllBytes();
         assertEquals(0, p.waitFor(), command + " failed");
         return out;
@@ -112,22 +115,27 @@ class StdinServerSystemTest {
         ch.client.handshake();
         byte[] full = send(source + "@s1");
         assertTrue(full.length > 2 * Wire.MAX_DATA, "the stream spans several DATA frames");
-        ReceiveResult r1 = ch.client.receive(new ReceiveCommand(source, "s1", g1, null, false, false),
-                new ByteArrayInputStream(full));
+        ReceiveResult r1 = ch.client.receive(
+                new ReceiveCommand(source, "s1", g1, null, false, false), new ByteArrayInputStream(full));
         assertEquals(new ReceiveResult(full.length, g1), r1);
         assertEquals(g1, guid(jailed(source) + "@s1"));
 
         byte[] incremental = send("-i", "@s1", source + "@s2");
-        ReceiveResult r2 = ch.client.receive(new ReceiveCommand(source, "s2", g2, g1, false, false),
-                new ByteArrayInputStream(incremental));
+        ReceiveResult r2 = ch.client.receive(
+                new ReceiveCommand(source, "s2", g2, g1, false, false), new ByteArrayInputStream(incremental));
         assertEquals(new ReceiveResult(incremental.length, g2), r2);
         assertEquals(g2, guid(jailed(source) + "@s2"));
 
         List<RemoteFilesystem> listing = ch.client.listFilesystems();
-        assertEquals(List.of(pool, source), listing.stream().map(RemoteFilesystem::path).toList());
-        assertEquals(List.of(true, false), listing.stream().map(RemoteFilesystem::placeholder).toList());
+        assertEquals(
+                List.of(pool, source),
+                listing.stream().map(RemoteFilesystem::path).toList());
+        assertEquals(
+                List.of(true, false),
+                listing.stream().map(RemoteFilesystem::placeholder).toList());
         RemoteFilesystem a = listing.get(1);
-        assertEquals(List.of("s1", "s2"), a.versions().stream().map(v -> v.name()).toList());
+        assertEquals(
+                List.of("s1", "s2"), a.versions().stream().map(v -> v.name()).toList());
         assertEquals(List.of(g1, g2), a.versions().stream().map(v -> v.guid()).toList());
 
         // Nothing received is mounted, nor can it be: the jail and placeholders have no mountpoint.
@@ -143,23 +151,32 @@ class StdinServerSystemTest {
     /** recv.bandwidth_limit: zfs recv gets the stream no faster than the sink job's bucket pays for it. */
     @Test
     void recvBandwidthLimitSlowsTheReceiveToTheRate() throws Exception {
-        SinkJob limited = new SinkJob("sink", DatasetName.of(box + "/sink"), List.of("laptop"),
-                new RecvOptions(java.util.Map.of(), List.of(), "unspecified",
-                        new dev.zreplj.config.BandwidthLimit(1 << 20, 128 << 10)), List.of());
+        SinkJob limited = new SinkJob(
+                "sink",
+                DatasetName.of(box + "/sink"),
+                List.of("laptop"),
+                new RecvOptions(
+                        java.util.Map.of(),
+                        List.of(),
+                        "unspecified",
+                        new dev.zreplj.config.BandwidthLimit(1 << 20, 128 << 10)),
+                List.of());
         Config slow = new Config(state.resolve("zreplj.yml"), new Global(state, null), List.of(limited));
         long g1 = guid(source + "@s1");
         byte[] full = send(source + "@s1");
         PipedServer ch = new PipedServer(slow, zfs, "laptop");
         ch.client.handshake();
         long start = System.nanoTime();
-        ReceiveResult r = ch.client.receive(new ReceiveCommand(source, "s1", g1, null, false, false),
-                new ByteArrayInputStream(full));
+        ReceiveResult r = ch.client.receive(
+                new ReceiveCommand(source, "s1", g1, null, false, false), new ByteArrayInputStream(full));
         double seconds = (System.nanoTime() - start) / 1e9;
         assertEquals(new ReceiveResult(full.length, g1), r);
         assertEquals(g1, guid(jailed(source) + "@s1"));
         double least = (full.length - (128 << 10)) / (double) (1 << 20);
-        assertTrue(seconds >= least * 0.98, full.length + " bytes at 1 MiB/s with a 128 KiB bucket took only "
-                + seconds + " s; at least " + least + " s expected");
+        assertTrue(
+                seconds >= least * 0.98,
+                full.length + " bytes at 1 MiB/s with a 128 KiB bucket took only " + seconds + " s; at least " + least
+                        + " s expected");
         assertTrue(Files.exists(state.resolve("bandwidth").resolve("sink-1048576-131072.bucket")));
         ch.client.close();
         assertEquals(0, ch.exitCode(), ch.stderr());
@@ -185,11 +202,16 @@ class StdinServerSystemTest {
         byte[] full = send(text.value() + "@t1");
         PipedServer ch = new PipedServer(config, zfs, "laptop", true);
         ch.client.handshake();
-        RemoteException e = assertThrows(RemoteException.class, () -> ch.client.receive(
-                new ReceiveCommand(text.value(), "t1", g + 1, null, false, false), new ByteArrayInputStream(full)));
+        RemoteException e = assertThrows(
+                RemoteException.class,
+                () -> ch.client.receive(
+                        new ReceiveCommand(text.value(), "t1", g + 1, null, false, false),
+                        new ByteArrayInputStream(full)));
         assertEquals("stream", e.code());
-        assertEquals(new ReceiveResult(full.length, g), ch.client.receive(
-                new ReceiveCommand(text.value(), "t1", g, null, false, false), new ByteArrayInputStream(full)));
+        assertEquals(
+                new ReceiveResult(full.length, g),
+                ch.client.receive(
+                        new ReceiveCommand(text.value(), "t1", g, null, false, false), new ByteArrayInputStream(full)));
         assertEquals(g, guid(jailed(text.value()) + "@t1"));
         ch.client.close();
         assertEquals(0, ch.exitCode(), ch.stderr());
@@ -206,8 +228,8 @@ class StdinServerSystemTest {
         assertTrue(ch.client.serverHello().capabilities().contains(Wire.ZSTD_DATA));
         assertTrue(ch.client.compressing());
         long before = ch.sent.get();
-        ReceiveResult r = ch.client.receive(new ReceiveCommand(text.value(), "t1", g, null, false, false),
-                new ByteArrayInputStream(full));
+        ReceiveResult r = ch.client.receive(
+                new ReceiveCommand(text.value(), "t1", g, null, false, false), new ByteArrayInputStream(full));
         long onWire = ch.sent.get() - before;
         assertEquals(new ReceiveResult(full.length, g), r);
         assertEquals(g, guid(jailed(text.value()) + "@t1"));
@@ -253,8 +275,11 @@ class StdinServerSystemTest {
             PipedServer retry = new PipedServer(config, zfs, "laptop", true);
             retry.client.handshake();
             try {
-                assertEquals(new ReceiveResult(full.length, guid), retry.client.receive(
-                        new ReceiveCommand(source, "s1", guid, null, false, false), new ByteArrayInputStream(full)));
+                assertEquals(
+                        new ReceiveResult(full.length, guid),
+                        retry.client.receive(
+                                new ReceiveCommand(source, "s1", guid, null, false, false),
+                                new ByteArrayInputStream(full)));
                 return retry;
             } catch (RemoteException e) {
                 if (!e.getMessage().endsWith("dataset is busy") || System.nanoTime() > deadline) {
@@ -273,13 +298,21 @@ class StdinServerSystemTest {
         long g2 = guid(source + "@s2");
         PipedServer ch = new PipedServer(config, zfs, "laptop");
         ch.client.handshake();
-        RemoteException e = assertThrows(RemoteException.class, () -> ch.client.receive(
-                new ReceiveCommand(source, "s2", g2, null, false, false),
-                new ByteArrayInputStream(send(source + "@s1"))));
+        RemoteException e = assertThrows(
+                RemoteException.class,
+                () -> ch.client.receive(
+                        new ReceiveCommand(source, "s2", g2, null, false, false),
+                        new ByteArrayInputStream(send(source + "@s1"))));
         assertEquals("stream", e.code());
-        assertEquals("the stream is of the snapshot with guid " + Long.toUnsignedString(g1)
-                + ", the command names guid " + Long.toUnsignedString(g2), e.getMessage());
-        assertEquals(List.of(), ch.client.listFilesystems().stream().filter(f -> f.path().equals(source)).toList());
+        assertEquals(
+                "the stream is of the snapshot with guid " + Long.toUnsignedString(g1) + ", the command names guid "
+                        + Long.toUnsignedString(g2),
+                e.getMessage());
+        assertEquals(
+                List.of(),
+                ch.client.listFilesystems().stream()
+                        .filter(f -> f.path().equals(source))
+                        .toList());
         ch.client.close();
         assertEquals(0, ch.exitCode(), ch.stderr());
     }
@@ -293,37 +326,52 @@ class StdinServerSystemTest {
         long g1 = guid(source + "@s1");
         byte[] full = send(source + "@s1");
         byte[] resuming = full.clone();
-        resuming[18] |= 0x40; // drr_versioninfo: DMU_BACKUP_FEATURE_RESUMING (1 << 20, stored from bit 2), little-endian
+        resuming[18] |=
+                0x40; // drr_versioninfo: DMU_BACKUP_FEATURE_RESUMING (1 << 20, stored from bit 2), little-endian
         String token = "1-ab-c0-789c00";
         PipedServer ch = new PipedServer(config, zfs, "laptop");
         ch.client.handshake();
 
-        RemoteException notResumed = assertThrows(RemoteException.class, () -> ch.client.receive(
-                new ReceiveCommand(source, "s1", g1, null, false, true, token, false), new ByteArrayInputStream(full)));
+        RemoteException notResumed = assertThrows(
+                RemoteException.class,
+                () -> ch.client.receive(
+                        new ReceiveCommand(source, "s1", g1, null, false, true, token, false),
+                        new ByteArrayInputStream(full)));
         assertEquals("stream", notResumed.code());
-        assertEquals("the command resumes a partial receive, but the stream is not a resumed one (zfs send -t)",
+        assertEquals(
+                "the command resumes a partial receive, but the stream is not a resumed one (zfs send -t)",
                 notResumed.getMessage());
 
-        RemoteException unnamed = assertThrows(RemoteException.class, () -> ch.client.receive(
-                new ReceiveCommand(source, "s1", g1, null, false, true), new ByteArrayInputStream(resuming)));
-        assertEquals("the stream resumes a partial receive (zfs send -t), but the command does not name the resume"
-                + " token", unnamed.getMessage());
+        RemoteException unnamed = assertThrows(
+                RemoteException.class,
+                () -> ch.client.receive(
+                        new ReceiveCommand(source, "s1", g1, null, false, true), new ByteArrayInputStream(resuming)));
+        assertEquals(
+                "the stream resumes a partial receive (zfs send -t), but the command does not name the resume"
+                        + " token",
+                unnamed.getMessage());
 
-        RemoteException nothing = assertThrows(RemoteException.class, () -> ch.client.receive(
-                new ReceiveCommand(source, "s1", g1, null, false, true, token, false),
-                new ByteArrayInputStream(resuming)));
+        RemoteException nothing = assertThrows(
+                RemoteException.class,
+                () -> ch.client.receive(
+                        new ReceiveCommand(source, "s1", g1, null, false, true, token, false),
+                        new ByteArrayInputStream(resuming)));
         assertEquals("nothing to resume: " + jailed(source) + " has no partial receive", nothing.getMessage());
 
-        RemoteException both = assertThrows(RemoteException.class, () -> ch.client.receive(
-                new ReceiveCommand(source, "s1", g1, null, false, true, token, true),
-                new ByteArrayInputStream(resuming)));
-        assertEquals("the command both resumes and discards the partial receive of " + jailed(source),
-                both.getMessage());
-        assertEquals(List.of(box, box + "/sink", box + "/sink/laptop"), boxState().lines().toList(),
+        RemoteException both = assertThrows(
+                RemoteException.class,
+                () -> ch.client.receive(
+                        new ReceiveCommand(source, "s1", g1, null, false, true, token, true),
+                        new ByteArrayInputStream(resuming)));
+        assertEquals(
+                "the command both resumes and discards the partial receive of " + jailed(source), both.getMessage());
+        assertEquals(
+                List.of(box, box + "/sink", box + "/sink/laptop"),
+                boxState().lines().toList(),
                 "nothing refused changed the box but for the jail");
 
-        ReceiveResult r = ch.client.receive(new ReceiveCommand(source, "s1", g1, null, false, true, null, true),
-                new ByteArrayInputStream(full));
+        ReceiveResult r = ch.client.receive(
+                new ReceiveCommand(source, "s1", g1, null, false, true, null, true), new ByteArrayInputStream(full));
         assertEquals(new ReceiveResult(full.length, g1), r, "no partial receive to discard: an ordinary receive");
         assertEquals(g1, guid(jailed(source) + "@s1"));
         ch.client.close();
@@ -368,8 +416,8 @@ class StdinServerSystemTest {
         // thread that last wrote has ended before the next write comes from another thread.
         Thread t = new Thread(() -> {
             try {
-                ReceiveResult received = first.client.receive(new ReceiveCommand(source, "s1", g1, null, false, false),
-                        slow);
+                ReceiveResult received =
+                        first.client.receive(new ReceiveCommand(source, "s1", g1, null, false, false), slow);
                 first.client.close();
                 firstResult.complete(received);
             } catch (Throwable ex) {
@@ -386,8 +434,10 @@ class StdinServerSystemTest {
 
         PipedServer second = new PipedServer(config, zfs, "laptop");
         second.client.handshake();
-        RemoteException busy = assertThrows(RemoteException.class, () -> second.client.receive(
-                new ReceiveCommand(source, "s1", g1, null, false, false), new ByteArrayInputStream(full)));
+        RemoteException busy = assertThrows(
+                RemoteException.class,
+                () -> second.client.receive(
+                        new ReceiveCommand(source, "s1", g1, null, false, false), new ByteArrayInputStream(full)));
         assertEquals("busy", busy.code());
         assertEquals("another receive into " + jailed(source) + " is running", busy.getMessage());
         second.client.close();
@@ -406,14 +456,24 @@ class StdinServerSystemTest {
         ch.client.handshake();
         assertEquals(List.of(), ch.client.listFilesystems(), "the server has set up the jail");
         String before = boxState();
-        for (String path : List.of("../desktop/x", "/" + box + "/sink/desktop/x", "desktop/../..", pool + "@s1",
-                "-o", "x/../../desktop")) {
-            RemoteException e = assertThrows(RemoteException.class, () -> ch.client.receive(
-                    new ReceiveCommand(path, "s1", g1, null, false, false), new ByteArrayInputStream(full)), path);
+        for (String path : List.of(
+                "../desktop/x",
+                "/" + box + "/sink/desktop/x",
+                "desktop/../..",
+                pool + "@s1",
+                "-o",
+                "x/../../desktop")) {
+            RemoteException e = assertThrows(
+                    RemoteException.class,
+                    () -> ch.client.receive(
+                            new ReceiveCommand(path, "s1", g1, null, false, false), new ByteArrayInputStream(full)),
+                    path);
             assertEquals("jail", e.code(), path);
         }
-        RemoteException badSnapshot = assertThrows(RemoteException.class, () -> ch.client.receive(
-                new ReceiveCommand(source, "s1@x", g1, null, false, false), new ByteArrayInputStream(full)));
+        RemoteException badSnapshot = assertThrows(
+                RemoteException.class,
+                () -> ch.client.receive(
+                        new ReceiveCommand(source, "s1@x", g1, null, false, false), new ByteArrayInputStream(full)));
         assertEquals("jail", badSnapshot.code());
         assertEquals(before, boxState());
         assertTrue(ch.client.listFilesystems().isEmpty(), "the channel is still usable");
@@ -429,8 +489,10 @@ class StdinServerSystemTest {
         ch.toServer.write("Last login: Mon Jan 1\nroot@box:~# ".getBytes(StandardCharsets.US_ASCII));
         ch.toServer.close();
         assertEquals(1, ch.exitCode());
-        assertEquals("zreplj stdinserver: client 'laptop': the client does not speak the zreplj protocol: it sent"
-                + " 'Last log' instead of the protocol greeting\n", ch.stderr());
+        assertEquals(
+                "zreplj stdinserver: client 'laptop': the client does not speak the zreplj protocol: it sent"
+                        + " 'Last log' instead of the protocol greeting\n",
+                ch.stderr());
         assertEquals(before, boxState());
     }
 
@@ -451,14 +513,18 @@ class StdinServerSystemTest {
         Thread.sleep(500); // let zfs recv start and take the partial stream
         dying.toServer.close();
         assertEquals(1, dying.exitCode());
-        assertEquals("zreplj stdinserver: client 'laptop': the client closed the connection in the middle of the"
-                + " stream into " + jailed(source) + "; zfs recv was stopped\n", dying.stderr());
+        assertEquals(
+                "zreplj stdinserver: client 'laptop': the client closed the connection in the middle of the"
+                        + " stream into " + jailed(source) + "; zfs recv was stopped\n",
+                dying.stderr());
         assertTrue(!boxState().contains(jailed(source) + "@s1"), "no partial snapshot");
 
         PipedServer retry = new PipedServer(config, zfs, "laptop");
         retry.client.handshake();
-        assertEquals(new ReceiveResult(full.length, g1), retry.client.receive(
-                new ReceiveCommand(source, "s1", g1, null, false, false), new ByteArrayInputStream(full)));
+        assertEquals(
+                new ReceiveResult(full.length, g1),
+                retry.client.receive(
+                        new ReceiveCommand(source, "s1", g1, null, false, false), new ByteArrayInputStream(full)));
         assertEquals(g1, guid(jailed(source) + "@s1"));
         retry.client.close();
         assertEquals(0, retry.exitCode(), retry.stderr());
@@ -476,7 +542,10 @@ class StdinServerSystemTest {
         assertEquals(message, refused.getMessage());
         assertEquals("zfs", refused.code());
         assertEquals(1, ch.exitCode());
-        assertEquals(List.of("zreplj stdinserver: client 'laptop': " + message), ch.stderr().lines().toList(), ch.stderr());
+        assertEquals(
+                List.of("zreplj stdinserver: client 'laptop': " + message),
+                ch.stderr().lines().toList(),
+                ch.stderr());
         assertEquals(List.of(box), boxState().lines().toList(), "neither root_fs nor the jail created");
     }
 
@@ -485,7 +554,8 @@ class StdinServerSystemTest {
         long g1 = guid(source + "@s1");
         PipedServer laptop = new PipedServer(config, zfs, "laptop");
         laptop.client.handshake();
-        laptop.client.receive(new ReceiveCommand(source, "s1", g1, null, false, false),
+        laptop.client.receive(
+                new ReceiveCommand(source, "s1", g1, null, false, false),
                 new ByteArrayInputStream(send(source + "@s1")));
         laptop.client.close();
         assertEquals(0, laptop.exitCode(), laptop.stderr());
@@ -503,20 +573,25 @@ class StdinServerSystemTest {
         long ga = guid(source + "@s1");
         PipedServer ch = new PipedServer(config, zfs, "laptop");
         ch.client.handshake();
-        ch.client.receive(new ReceiveCommand(source, "s1", ga, null, false, false),
+        ch.client.receive(
+                new ReceiveCommand(source, "s1", ga, null, false, false),
                 new ByteArrayInputStream(send(source + "@s1")));
         assertEquals("on", property(jailed(pool), "zrepl:placeholder"));
 
         String root = pools.snapshot(DatasetName.of(pool), "r1");
         long gr = guid(root);
         byte[] stream = send(root);
-        assertEquals(new ReceiveResult(stream.length, gr), ch.client.receive(
-                new ReceiveCommand(pool, "r1", gr, null, false, false), new ByteArrayInputStream(stream)));
+        assertEquals(
+                new ReceiveResult(stream.length, gr),
+                ch.client.receive(
+                        new ReceiveCommand(pool, "r1", gr, null, false, false), new ByteArrayInputStream(stream)));
         assertEquals(gr, guid(jailed(pool) + "@r1"));
         assertEquals("off", property(jailed(pool), "zrepl:placeholder"));
         assertEquals(ga, guid(jailed(source) + "@s1"), "the child received before is still there");
         List<RemoteFilesystem> listing = ch.client.listFilesystems();
-        assertEquals(List.of(false, false), listing.stream().map(RemoteFilesystem::placeholder).toList());
+        assertEquals(
+                List.of(false, false),
+                listing.stream().map(RemoteFilesystem::placeholder).toList());
         ch.client.close();
         assertEquals(0, ch.exitCode(), ch.stderr());
     }
@@ -528,12 +603,16 @@ class StdinServerSystemTest {
         ch.client.handshake();
         byte[] full = send(source + "@s1");
         String deep = pool + "/d1/d2/x";
-        assertEquals(new ReceiveResult(full.length, g1), ch.client.receive(
-                new ReceiveCommand(deep, "s1", g1, null, false, false), new ByteArrayInputStream(full)));
+        assertEquals(
+                new ReceiveResult(full.length, g1),
+                ch.client.receive(
+                        new ReceiveCommand(deep, "s1", g1, null, false, false), new ByteArrayInputStream(full)));
         // A sibling below the parents made for the first: they exist now and stay as they are.
         String sibling = pool + "/d1/d2/y";
-        assertEquals(new ReceiveResult(full.length, g1), ch.client.receive(
-                new ReceiveCommand(sibling, "s1", g1, null, false, false), new ByteArrayInputStream(full)));
+        assertEquals(
+                new ReceiveResult(full.length, g1),
+                ch.client.receive(
+                        new ReceiveCommand(sibling, "s1", g1, null, false, false), new ByteArrayInputStream(full)));
         assertEquals(g1, guid(jailed(deep) + "@s1"));
         assertEquals(g1, guid(jailed(sibling) + "@s1"));
         for (String parent : List.of(pool, pool + "/d1", pool + "/d1/d2")) {
@@ -541,7 +620,8 @@ class StdinServerSystemTest {
             assertEquals("none", property(jailed(parent), "mountpoint"), parent);
         }
         assertEquals("off", property(jailed(deep), "zrepl:placeholder"));
-        assertEquals(List.of(pool, pool + "/d1", pool + "/d1/d2", deep, sibling),
+        assertEquals(
+                List.of(pool, pool + "/d1", pool + "/d1/d2", deep, sibling),
                 ch.client.listFilesystems().stream().map(RemoteFilesystem::path).toList());
         ch.client.close();
         assertEquals(0, ch.exitCode(), ch.stderr());

@@ -1,7 +1,7 @@
 package dev.zreplj.stdinserver;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -39,9 +39,11 @@ class StreamHeaderTest {
     void realZfsFuseBytes() throws RemoteException {
         // The first 64 bytes of a real `zfs send pool/a@s2 -i @s1` from zfs-fuse, x86-64.
         byte[] b = new byte[312];
-        int[] head = {0, 0, 0, 0, 0, 0, 0, 0, 0xac, 0xcb, 0xba, 0xf5, 2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0x83, 0xb8,
-                4, 0x6b, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0x27, 0x7e, 0x9c, 0x32, 0x7c, 0xbc, 0xea, 0x70, 0x75, 0xf6,
-                0x55, 0x27, 7, 0xb9, 0xbf, 0xa0, 'p', 'o', 'o', 'l', '/', 'a', '@', 's', '2'};
+        int[] head = {
+            0, 0, 0, 0, 0, 0, 0, 0, 0xac, 0xcb, 0xba, 0xf5, 2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0x83, 0xb8, 4, 0x6b, 0,
+            0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0x27, 0x7e, 0x9c, 0x32, 0x7c, 0xbc, 0xea, 0x70, 0x75, 0xf6, 0x55, 0x27, 7,
+            0xb9, 0xbf, 0xa0, 'p', 'o', 'o', 'l', '/', 'a', '@', 's', '2'
+        };
         for (int i = 0; i < head.length; i++) {
             b[i] = (byte) head[i];
         }
@@ -56,36 +58,44 @@ class StreamHeaderTest {
     void realOpenZfsResumedStream() throws RemoteException {
         // The first 72 bytes of 'zfs send -t TOKEN' on OpenZFS 2.3.2 (lab guest), a full stream cut at
         // 3000000 bytes: versioninfo 0x400011 carries DMU_BACKUP_FEATURE_RESUMING, payload 0x60 bytes.
-        int[] head = {0, 0, 0, 0, 0x60, 0, 0, 0, 0xac, 0xcb, 0xba, 0xf5, 2, 0, 0, 0, 0x11, 0, 0x40, 0, 0, 0, 0, 0,
-                0x9f, 0xdd, 4, 0x6b, 0, 0, 0, 0, 2, 0, 0, 0, 0x0c, 0, 0, 0, 0x4e, 0xd7, 0x84, 0x90, 0x3d, 0x99, 0xcd,
-                0x98, 0, 0, 0, 0, 0, 0, 0, 0, 't', 'o', 'k', 'a', 's', '/', 'd', 'a', 't', 'a', '@', 'o', 'n', 'e'};
+        int[] head = {
+            0, 0, 0, 0, 0x60, 0, 0, 0, 0xac, 0xcb, 0xba, 0xf5, 2, 0, 0, 0, 0x11, 0, 0x40, 0, 0, 0, 0, 0, 0x9f, 0xdd, 4,
+            0x6b, 0, 0, 0, 0, 2, 0, 0, 0, 0x0c, 0, 0, 0, 0x4e, 0xd7, 0x84, 0x90, 0x3d, 0x99, 0xcd, 0x98, 0, 0, 0, 0, 0,
+            0, 0, 0, 't', 'o', 'k', 'a', 's', '/', 'd', 'a', 't', 'a', '@', 'o', 'n', 'e'
+        };
         byte[] b = new byte[312];
         for (int i = 0; i < head.length; i++) {
             b[i] = (byte) head[i];
         }
-        assertEquals(new StreamHeader(0x60, 0x98cd993d9084d74eL, 0, "tokas/data@one", true), StreamHeader.parse(b, 312));
+        assertEquals(
+                new StreamHeader(0x60, 0x98cd993d9084d74eL, 0, "tokas/data@one", true), StreamHeader.parse(b, 312));
         b[18] = 0; // the same stream unresumed
-        assertEquals(new StreamHeader(0x60, 0x98cd993d9084d74eL, 0, "tokas/data@one", false), StreamHeader.parse(b, 312));
+        assertEquals(
+                new StreamHeader(0x60, 0x98cd993d9084d74eL, 0, "tokas/data@one", false), StreamHeader.parse(b, 312));
     }
 
     @Test
     void bigEndianIncrementalWithPayload() throws RemoteException {
         byte[] b = begin(ByteOrder.BIG_ENDIAN, 520, 7, 9, "tank/x@b");
-        assertEquals(new StreamHeader(520, 7, 9, "tank/x@b", false, false, ByteOrder.BIG_ENDIAN),
+        assertEquals(
+                new StreamHeader(520, 7, 9, "tank/x@b", false, false, ByteOrder.BIG_ENDIAN),
                 StreamHeader.parse(b, 400));
     }
 
     @Test
     void aNameWithoutExactlyOneSnapshotIsRefused() {
         for (String name : new String[] {"tank", "tank@", "tank@a@b", ""}) {
-            RemoteException e = assertThrows(RemoteException.class,
+            RemoteException e = assertThrows(
+                    RemoteException.class,
                     () -> StreamHeader.parse(begin(ByteOrder.LITTLE_ENDIAN, 0, 1, 0, name), 312));
             assertEquals("stream", e.code());
             assertEquals("the stream does not name exactly one snapshot (drr_toname '" + name + "')", e.getMessage());
         }
-        RemoteException e = assertThrows(RemoteException.class,
+        RemoteException e = assertThrows(
+                RemoteException.class,
                 () -> StreamHeader.parse(begin(ByteOrder.LITTLE_ENDIAN, 0, 1, 0, "tank\nclient 'x': forged"), 312));
-        assertEquals("the stream does not name exactly one snapshot (drr_toname 'tank\\x0aclient 'x': forged')",
+        assertEquals(
+                "the stream does not name exactly one snapshot (drr_toname 'tank\\x0aclient 'x': forged')",
                 e.getMessage());
     }
 
@@ -116,12 +126,15 @@ class StreamHeaderTest {
             b[16] = 0x12; // DMU_COMPOUNDSTREAM, and a feature flag
             RemoteException e = assertThrows(RemoteException.class, () -> StreamHeader.parse(b, 312));
             assertEquals("stream", e.code());
-            assertEquals("the stream's compound header carries guids, flags or features; zfs send -p/-b writes none"
-                    + " there, so the box cannot check it", e.getMessage());
+            assertEquals(
+                    "the stream's compound header carries guids, flags or features; zfs send -p/-b writes none"
+                            + " there, so the box cannot check it",
+                    e.getMessage());
         }
         byte[] clean = begin(ByteOrder.BIG_ENDIAN, 668, 0, 0, "pool/a@s2");
         clean[16 + 7] = 2; // DMU_COMPOUNDSTREAM, big-endian, no features
-        assertEquals(new StreamHeader(668, 0, 0, "pool/a@s2", false, true, ByteOrder.BIG_ENDIAN),
+        assertEquals(
+                new StreamHeader(668, 0, 0, "pool/a@s2", false, true, ByteOrder.BIG_ENDIAN),
                 StreamHeader.parse(clean, 312));
         byte[] b = begin(ByteOrder.LITTLE_ENDIAN, 0, 7, 0, "pool/a@s2");
         b[16] = 0x13;
@@ -131,15 +144,15 @@ class StreamHeaderTest {
 
     @Test
     void guidZeroIsRefused() {
-        RemoteException e = assertThrows(RemoteException.class,
-                () -> StreamHeader.parse(begin(ByteOrder.LITTLE_ENDIAN, 0, 0, 0, "t@s"), 312));
+        RemoteException e = assertThrows(
+                RemoteException.class, () -> StreamHeader.parse(begin(ByteOrder.LITTLE_ENDIAN, 0, 0, 0, "t@s"), 312));
         assertEquals("the stream's snapshot has guid 0; the box cannot check it", e.getMessage());
     }
 
     @Test
     void shortStream() {
-        RemoteException e = assertThrows(RemoteException.class,
-                () -> StreamHeader.parse(begin(ByteOrder.LITTLE_ENDIAN, 0, 1, 0, "t@s"), 311));
+        RemoteException e = assertThrows(
+                RemoteException.class, () -> StreamHeader.parse(begin(ByteOrder.LITTLE_ENDIAN, 0, 1, 0, "t@s"), 311));
         assertEquals("stream", e.code());
         assertEquals("the stream ended after 311 bytes, before its first record was complete", e.getMessage());
     }

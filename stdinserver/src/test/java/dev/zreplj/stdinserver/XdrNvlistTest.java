@@ -90,8 +90,13 @@ class XdrNvlistTest {
 
     @Test
     void readsFlagsNumbersStringsAndNestedLists() throws Exception {
-        Map<String, Value> got = parse(encode(map("tosnap", "zrepl_1", "not_recursive", true,
-                "fss", map("0x12", map("name", "tank/home", "parentfromsnap", 0L, "props", map("compression", 15L))))));
+        Map<String, Value> got = parse(encode(map(
+                "tosnap",
+                "zrepl_1",
+                "not_recursive",
+                true,
+                "fss",
+                map("0x12", map("name", "tank/home", "parentfromsnap", 0L, "props", map("compression", 15L))))));
         assertEquals(new Str("zrepl_1"), got.get("tosnap"));
         assertEquals(new Flag(), got.get("not_recursive"));
         Nested fs = (Nested) ((Nested) got.get("fss")).pairs().get("0x12");
@@ -112,15 +117,16 @@ class XdrNvlistTest {
             deep = map("n", deep);
         }
         parse(encode(deep));
-        XdrNvlist.Invalid e = assertThrows(XdrNvlist.Invalid.class, () -> parse(encode(map("n", map("n",
-                map("n", map("n", map("n", map("n", map("leaf", 1L))))))))));
+        XdrNvlist.Invalid e = assertThrows(
+                XdrNvlist.Invalid.class,
+                () -> parse(encode(map("n", map("n", map("n", map("n", map("n", map("n", map("leaf", 1L))))))))));
         assertEquals("the nvlist nests deeper than 6 levels", e.getMessage());
     }
 
     @Test
     void stringsAndNamesAreCapped() {
-        XdrNvlist.Invalid e = assertThrows(XdrNvlist.Invalid.class,
-                () -> parse(encode(map("p", "x".repeat(XdrNvlist.MAX_STRING + 1)))));
+        XdrNvlist.Invalid e = assertThrows(
+                XdrNvlist.Invalid.class, () -> parse(encode(map("p", "x".repeat(XdrNvlist.MAX_STRING + 1)))));
         assertEquals("the value of 'p' is 8193 bytes long, over the cap of 8192", e.getMessage());
         e = assertThrows(XdrNvlist.Invalid.class, () -> parse(encode(map("n".repeat(257), 1L))));
         assertEquals("the pair name is 257 bytes long, over the cap of 256", e.getMessage());

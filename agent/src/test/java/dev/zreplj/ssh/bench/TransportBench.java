@@ -30,12 +30,19 @@ import java.util.concurrent.Future;
  * compiler threads and the GC are in it too) is printed to stderr at the end, the largest first.
  */
 public final class TransportBench {
-    private TransportBench() {
-    }
+    private TransportBench() {}
 
     public static void main(String[] args) throws Exception {
-        Connect connect = new Connect(args[0], args[2], Integer.parseInt(args[1]), Path.of(args[3]), List.of(),
-                Duration.ofSeconds(30), Path.of(args[4]), Connect.HostKeyPolicy.STRICT, Integer.parseInt(args[6]));
+        Connect connect = new Connect(
+                args[0],
+                args[2],
+                Integer.parseInt(args[1]),
+                Path.of(args[3]),
+                List.of(),
+                Duration.ofSeconds(30),
+                Path.of(args[4]),
+                Connect.HostKeyPolicy.STRICT,
+                Integer.parseInt(args[6]));
         Path file = Path.of(args[5]);
         int channels = Integer.parseInt(args[6]);
         int writeSize = Integer.parseInt(args[7]);
@@ -43,7 +50,7 @@ public final class TransportBench {
         com.sun.management.OperatingSystemMXBean os =
                 (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         try (SshTransport transport = SshTransport.connect(connect);
-             FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+                FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = in.size();
             if (warmup > 0) {
                 int status = send(transport, in, 0, Math.min(warmup, size), writeSize);
@@ -66,8 +73,8 @@ public final class TransportBench {
             long cpu1 = os.getProcessCpuTime();
             if (Boolean.getBoolean("bench.threads")) printThreadCpu(); // before the pool's threads end
             pool.shutdown();
-            System.out.printf(Locale.ROOT, "%d %.3f %.3f %s%n", size, (t1 - t0) / 1e9, (cpu1 - cpu0) / 1e9,
-                    transport.cipher());
+            System.out.printf(
+                    Locale.ROOT, "%d %.3f %.3f %s%n", size, (t1 - t0) / 1e9, (cpu1 - cpu0) / 1e9, transport.cipher());
         }
     }
 
@@ -87,8 +94,13 @@ public final class TransportBench {
                 long user = Long.parseLong(f[11]);
                 long sys = Long.parseLong(f[12]);
                 if (user + sys > 0) {
-                    rows.add(String.format(Locale.ROOT, "%07d thread %-24s %6.2f s user %6.2f s sys", user + sys, name,
-                            user / 100.0, sys / 100.0));
+                    rows.add(String.format(
+                            Locale.ROOT,
+                            "%07d thread %-24s %6.2f s user %6.2f s sys",
+                            user + sys,
+                            name,
+                            user / 100.0,
+                            sys / 100.0));
                 }
             }
         }
@@ -96,7 +108,8 @@ public final class TransportBench {
         for (String row : rows) System.err.println(row.substring(8));
     }
 
-    private static int send(SshTransport transport, FileChannel in, long from, long to, int writeSize) throws Exception {
+    private static int send(SshTransport transport, FileChannel in, long from, long to, int writeSize)
+            throws Exception {
         try (SshChannel channel = transport.openChannel("bench")) {
             byte[] buf = new byte[writeSize];
             ByteBuffer bb = ByteBuffer.wrap(buf);

@@ -26,7 +26,9 @@ public final class TestSshd implements AutoCloseable {
 
     /** Key types for client and host keys, as ssh-keygen names them. */
     public enum KeyType {
-        ED25519("ed25519"), ECDSA("ecdsa"), RSA("rsa");
+        ED25519("ed25519"),
+        ECDSA("ecdsa"),
+        RSA("rsa");
 
         final String keygenName;
 
@@ -64,8 +66,8 @@ public final class TestSshd implements AutoCloseable {
      */
     public static TestSshd start(Path dir, String forcedCommand, KeyType clientKeyType, KeyType hostKeyType) {
         if (!Files.isExecutable(SSHD)) {
-            throw new IllegalStateException("openssh-server not installed: apt-get install openssh-server ("
-                    + SSHD + " is missing)");
+            throw new IllegalStateException(
+                    "openssh-server not installed: apt-get install openssh-server (" + SSHD + " is missing)");
         }
         if (forcedCommand.indexOf('"') >= 0 || forcedCommand.indexOf('\n') >= 0) {
             throw new IllegalArgumentException("forced command must not contain '\"' or a newline: " + forcedCommand);
@@ -80,24 +82,29 @@ public final class TestSshd implements AutoCloseable {
             Files.writeString(authorizedKeys, "command=\"" + forcedCommand + "\",restrict " + clientPub + "\n");
             int port = freePort();
             Path knownHosts = dir.resolve("known_hosts");
-            Files.writeString(knownHosts, "[127.0.0.1]:" + port + " "
-                    + Files.readString(Path.of(hostKey + ".pub")).strip() + "\n");
+            Files.writeString(
+                    knownHosts,
+                    "[127.0.0.1]:" + port + " "
+                            + Files.readString(Path.of(hostKey + ".pub")).strip() + "\n");
             Path config = dir.resolve("sshd_config");
-            Files.writeString(config, String.join("\n",
-                    "Port " + port,
-                    "ListenAddress 127.0.0.1",
-                    "HostKey " + hostKey,
-                    "PidFile " + dir.resolve("sshd.pid"),
-                    "AuthorizedKeysFile " + authorizedKeys,
-                    // the test directory lives under /tmp, whose permissions StrictModes would reject
-                    "StrictModes no",
-                    "UsePAM no",
-                    "PubkeyAuthentication yes",
-                    "PasswordAuthentication no",
-                    "KbdInteractiveAuthentication no",
-                    "PermitRootLogin prohibit-password",
-                    "LogLevel VERBOSE",
-                    "") );
+            Files.writeString(
+                    config,
+                    String.join(
+                            "\n",
+                            "Port " + port,
+                            "ListenAddress 127.0.0.1",
+                            "HostKey " + hostKey,
+                            "PidFile " + dir.resolve("sshd.pid"),
+                            "AuthorizedKeysFile " + authorizedKeys,
+                            // the test directory lives under /tmp, whose permissions StrictModes would reject
+                            "StrictModes no",
+                            "UsePAM no",
+                            "PubkeyAuthentication yes",
+                            "PasswordAuthentication no",
+                            "KbdInteractiveAuthentication no",
+                            "PermitRootLogin prohibit-password",
+                            "LogLevel VERBOSE",
+                            ""));
             Path log = dir.resolve("sshd.log");
             Process process = new ProcessBuilder(SSHD.toString(), "-D", "-e", "-f", config.toString())
                     .redirectErrorStream(true)
@@ -113,8 +120,8 @@ public final class TestSshd implements AutoCloseable {
 
     /** Generates an unencrypted key pair at {@code path} (and path.pub). */
     public static Path keygen(Path path, KeyType type, String comment) throws IOException {
-        List<String> command = new ArrayList<>(List.of("ssh-keygen", "-q", "-t", type.keygenName, "-N", "", "-C", comment,
-                "-f", path.toString()));
+        List<String> command = new ArrayList<>(
+                List.of("ssh-keygen", "-q", "-t", type.keygenName, "-N", "", "-C", comment, "-f", path.toString()));
         if (type == KeyType.RSA) command.addAll(List.of("-b", "3072"));
         run(command);
         return path;
@@ -129,8 +136,16 @@ public final class TestSshd implements AutoCloseable {
 
     /** Connect settings for the agent: this server, the client key, its own known_hosts, strict policy. */
     public Connect connect() {
-        return new Connect("127.0.0.1", System.getProperty("user.name"), port, clientKey, List.of(),
-                Duration.ofSeconds(10), knownHosts, Connect.HostKeyPolicy.STRICT, 2);
+        return new Connect(
+                "127.0.0.1",
+                System.getProperty("user.name"),
+                port,
+                clientKey,
+                List.of(),
+                Duration.ofSeconds(10),
+                knownHosts,
+                Connect.HostKeyPolicy.STRICT,
+                2);
     }
 
     public int port() {
@@ -183,8 +198,8 @@ public final class TestSshd implements AutoCloseable {
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
-                throw new IllegalStateException("test sshd exited with status " + process.exitValue()
-                        + " on start; its log:\n" + log());
+                throw new IllegalStateException(
+                        "test sshd exited with status " + process.exitValue() + " on start; its log:\n" + log());
             }
             try (Socket s = new Socket()) {
                 s.connect(new InetSocketAddress("127.0.0.1", port), 500);
@@ -218,7 +233,8 @@ public final class TestSshd implements AutoCloseable {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         try {
             if (p.waitFor() != 0) {
-                throw new IOException(String.join(" ", command) + " failed (exit " + p.exitValue() + "): " + out.strip());
+                throw new IOException(
+                        String.join(" ", command) + " failed (exit " + p.exitValue() + "): " + out.strip());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

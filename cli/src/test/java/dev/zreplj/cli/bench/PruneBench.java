@@ -7,8 +7,8 @@ import dev.zreplj.config.PushJob;
 import dev.zreplj.protocol.SinkClient;
 import dev.zreplj.prune.PruneReport;
 import dev.zreplj.prune.PruneRun;
-import dev.zreplj.replication.Watchdog;
 import dev.zreplj.replication.ReplicationCursor;
+import dev.zreplj.replication.Watchdog;
 import dev.zreplj.stdinserver.StdinServer;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.Zfs;
@@ -38,13 +38,22 @@ public final class PruneBench {
     private static final String JOB = "bench";
     private static final String CLIENT = "laptop";
 
-    private PruneBench() {
-    }
+    private PruneBench() {}
 
     public static void main(String[] args) throws Exception {
         int filesystems = Integer.parseInt(args[0]);
-        System.out.printf(Locale.ROOT, "%-11s %8s %9s %8s %9s %9s %9s %9s %9s%n", "size", "snapshots", "setup s",
-                "plan s", "plan zfs", "plan box", "prune s", "prune zfs", "prune box");
+        System.out.printf(
+                Locale.ROOT,
+                "%-11s %8s %9s %8s %9s %9s %9s %9s %9s%n",
+                "size",
+                "snapshots",
+                "setup s",
+                "plan s",
+                "plan zfs",
+                "plan box",
+                "prune s",
+                "prune zfs",
+                "prune box");
         for (int i = 1; i < args.length; i++) {
             run(filesystems, Integer.parseInt(args[i]));
         }
@@ -67,20 +76,25 @@ public final class PruneBench {
             Zfs agentZfs = new Zfs(pools.zfsBinary());
             Zfs boxZfs = new Zfs(pools.zfsBinary());
 
-            try (Box box = Box.start(config, boxZfs); Watchdog watchdog = Watchdog.start(job.replication().timeout())) {
+            try (Box box = Box.start(config, boxZfs);
+                    Watchdog watchdog = Watchdog.start(job.replication().timeout())) {
                 // The first snapshot reaches the box by one recursive send: the common snapshot of every
                 // filesystem. The box's copies of the later ones are its own (same names, other guids).
                 pools.zfs("snapshot", "-r", parent + "@zrepl_000");
-                DatasetName jailSrc = pools.createFilesystem(sinkRoot.child(CLIENT).child(src.value()));
-                shell(pools.zfsBinary() + " send -R " + parent + "@zrepl_000 | " + pools.zfsBinary()
-                        + " recv -d " + jailSrc);
+                DatasetName jailSrc =
+                        pools.createFilesystem(sinkRoot.child(CLIENT).child(src.value()));
+                shell(pools.zfsBinary() + " send -R " + parent + "@zrepl_000 | " + pools.zfsBinary() + " recv -d "
+                        + jailSrc);
                 DatasetName boxParent = sinkRoot.child(CLIENT).child(parent.value());
                 for (int s = 1; s <= snapshots; s++) {
                     String name = String.format("zrepl_%03d", s);
                     Process a = new ProcessBuilder(pools.zfsBinary().toString(), "snapshot", "-r", parent + "@" + name)
-                            .inheritIO().start();
-                    Process b = new ProcessBuilder(pools.zfsBinary().toString(), "snapshot", "-r", boxParent + "@" + name)
-                            .inheritIO().start();
+                            .inheritIO()
+                            .start();
+                    Process b = new ProcessBuilder(
+                                    pools.zfsBinary().toString(), "snapshot", "-r", boxParent + "@" + name)
+                            .inheritIO()
+                            .start();
                     if (a.waitFor() != 0 || b.waitFor() != 0) {
                         throw new IllegalStateException("zfs snapshot -r @" + name + " failed");
                     }
@@ -89,8 +103,11 @@ public final class PruneBench {
                 String newest = String.format("zrepl_%03d", snapshots);
                 pools.zfs("hold", "-r", ReplicationCursor.holdTag(JOB), parent + "@" + newest);
                 for (DatasetName fs : children) {
-                    pools.zfs("set", ReplicationCursor.property(JOB) + "=" + String.format("%016x",
-                            pools.guid(fs + "@" + newest)), fs.value());
+                    pools.zfs(
+                            "set",
+                            ReplicationCursor.property(JOB) + "="
+                                    + String.format("%016x", pools.guid(fs + "@" + newest)),
+                            fs.value());
                 }
                 double setup = seconds(setupStart);
 
@@ -99,7 +116,8 @@ public final class PruneBench {
                 long agentProbe = agentZfs.invocations() - a0;
                 long b0 = boxZfs.invocations();
                 long t0 = System.nanoTime();
-                PruneReport plan = new PruneRun(job, agentZfs).run(children, new SinkChannel(box.client, watchdog), null, true);
+                PruneReport plan =
+                        new PruneRun(job, agentZfs).run(children, new SinkChannel(box.client, watchdog), null, true);
                 double planSeconds = seconds(t0);
                 long planAgent = agentZfs.invocations() - a0 - agentProbe;
                 long planBox = boxZfs.invocations() - b0;
@@ -108,12 +126,22 @@ public final class PruneBench {
                 long a1 = agentZfs.invocations();
                 long b1 = boxZfs.invocations();
                 long t1 = System.nanoTime();
-                PruneReport done = new PruneRun(job, agentZfs).run(children, new SinkChannel(box.client, watchdog), null, false);
+                PruneReport done =
+                        new PruneRun(job, agentZfs).run(children, new SinkChannel(box.client, watchdog), null, false);
                 double pruneSeconds = seconds(t1);
                 check(done, 4L * filesystems, "prune");
-                System.out.printf(Locale.ROOT, "%-11s %8d %9.1f %8.2f %9d %9d %9.2f %9d %9d%n",
-                        filesystems + "x" + snapshots, 2L * filesystems * (snapshots + 1), setup, planSeconds,
-                        planAgent, planBox, pruneSeconds, agentZfs.invocations() - a1, boxZfs.invocations() - b1);
+                System.out.printf(
+                        Locale.ROOT,
+                        "%-11s %8d %9.1f %8.2f %9d %9d %9.2f %9d %9d%n",
+                        filesystems + "x" + snapshots,
+                        2L * filesystems * (snapshots + 1),
+                        setup,
+                        planSeconds,
+                        planAgent,
+                        planBox,
+                        pruneSeconds,
+                        agentZfs.invocations() - a1,
+                        boxZfs.invocations() - b1);
             }
         }
     }
@@ -127,26 +155,29 @@ public final class PruneBench {
 
     private static Config configs(Path dir, DatasetName src, DatasetName sinkRoot) throws Exception {
         Path file = dir.resolve("bench.yml");
-        Files.writeString(file, String.join("\n",
-                "jobs:",
-                "  - name: " + JOB,
-                "    type: push",
-                "    connect: {type: ssh+stdinserver, host: 127.0.0.1, user: root, identity_file: /nonexistent}",
-                "    filesystems: {\"" + src + "/p<\": true, \"" + src + "/p\": false}",
-                "    snapshotting: {type: manual}",
-                "    pruning:",
-                "      keep_sender:",
-                "        - {type: regex, regex: \"^zrepl_00[12]$\", negate: true}",
-                "      keep_receiver:",
-                "        - {type: regex, regex: \"^zrepl_00[12]$\", negate: true}",
-                "  - name: box",
-                "    type: sink",
-                "    root_fs: " + sinkRoot,
-                "    serve: {type: stdinserver, client_identities: [" + CLIENT + "]}",
-                "global:",
-                "  zreplj:",
-                "    state_dir: " + dir.resolve("state"),
-                ""));
+        Files.writeString(
+                file,
+                String.join(
+                        "\n",
+                        "jobs:",
+                        "  - name: " + JOB,
+                        "    type: push",
+                        "    connect: {type: ssh+stdinserver, host: 127.0.0.1, user: root, identity_file: /nonexistent}",
+                        "    filesystems: {\"" + src + "/p<\": true, \"" + src + "/p\": false}",
+                        "    snapshotting: {type: manual}",
+                        "    pruning:",
+                        "      keep_sender:",
+                        "        - {type: regex, regex: \"^zrepl_00[12]$\", negate: true}",
+                        "      keep_receiver:",
+                        "        - {type: regex, regex: \"^zrepl_00[12]$\", negate: true}",
+                        "  - name: box",
+                        "    type: sink",
+                        "    root_fs: " + sinkRoot,
+                        "    serve: {type: stdinserver, client_identities: [" + CLIENT + "]}",
+                        "global:",
+                        "  zreplj:",
+                        "    state_dir: " + dir.resolve("state"),
+                        ""));
         return new ConfigLoader().load(file);
     }
 
@@ -176,14 +207,16 @@ public final class PruneBench {
             PipedOutputStream toServer = new PipedOutputStream(serverIn);
             PipedInputStream clientIn = new PipedInputStream(1 << 20);
             PipedOutputStream toClient = new PipedOutputStream(clientIn);
-            Thread server = new Thread(() -> {
-                new StdinServer(config, CLIENT, zfs, serverIn, toClient).run();
-                try {
-                    toClient.close();
-                } catch (IOException ignored) {
-                    // the client is gone already
-                }
-            }, "stdinserver");
+            Thread server = new Thread(
+                    () -> {
+                        new StdinServer(config, CLIENT, zfs, serverIn, toClient).run();
+                        try {
+                            toClient.close();
+                        } catch (IOException ignored) {
+                            // the client is gone already
+                        }
+                    },
+                    "stdinserver");
             server.start();
             SinkClient client = new SinkClient(new BufferedInputStream(clientIn), new BufferedOutputStream(toServer));
             client.handshake(JOB);

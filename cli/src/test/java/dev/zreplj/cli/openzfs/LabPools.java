@@ -53,8 +53,8 @@ public final class LabPools implements AutoCloseable {
         }
         String name = prefix + suffix;
         String file = dir + "/vdev/" + name + ".img";
-        lab.check("truncate -s " + POOL_SIZE + " " + file + " && zpool create -o ashift=12 -O atime=off -m "
-                + dir + "/mnt/" + name + " " + name + " " + file);
+        lab.check("truncate -s " + POOL_SIZE + " " + file + " && zpool create -o ashift=12 -O atime=off -m " + dir
+                + "/mnt/" + name + " " + name + " " + file);
         created.add(name);
         return DatasetName.of(name);
     }
@@ -100,7 +100,8 @@ public final class LabPools implements AutoCloseable {
     }
 
     public long guid(String datasetOrSnapshot) {
-        return Long.parseUnsignedLong(zfs("get", "-Hp", "-o", "value", "guid", datasetOrSnapshot).strip());
+        return Long.parseUnsignedLong(
+                zfs("get", "-Hp", "-o", "value", "guid", datasetOrSnapshot).strip());
     }
 
     /** A property value as {@code zfs get -H -o value} prints it. */
@@ -122,7 +123,8 @@ public final class LabPools implements AutoCloseable {
 
     /** Names and exact guids of every snapshot below a dataset, "name\tguid" per line, sorted by name. */
     public String snapshotsWithGuids(DatasetName root) {
-        return zfs("list", "-Hp", "-r", "-t", "snapshot", "-o", "name,guid", root.value()).lines()
+        return zfs("list", "-Hp", "-r", "-t", "snapshot", "-o", "name,guid", root.value())
+                .lines()
                 .sorted()
                 .map(l -> l + "\n")
                 .collect(Collectors.joining());
@@ -130,7 +132,9 @@ public final class LabPools implements AutoCloseable {
 
     /** Every filesystem below (and including) a dataset, sorted by name. */
     public List<String> datasets(DatasetName root) {
-        return zfs("list", "-H", "-r", "-o", "name", "-s", "name", root.value()).lines().toList();
+        return zfs("list", "-H", "-r", "-o", "name", "-s", "name", root.value())
+                .lines()
+                .toList();
     }
 
     /**
@@ -139,8 +143,11 @@ public final class LabPools implements AutoCloseable {
      * token. Returns the receive's outcome.
      */
     public OpenZfsLab.Result sendCut(String snapshot, String sendFlags, long bytes, DatasetName target) {
-        return lab.sh("zfs send " + sendFlags + " " + quote(snapshot) + " | head -c " + bytes
-                + " | zfs recv -s -u " + quote(target.value()), null, OpenZfsLab.DEFAULT_TIMEOUT);
+        return lab.sh(
+                "zfs send " + sendFlags + " " + quote(snapshot) + " | head -c " + bytes + " | zfs recv -s -u "
+                        + quote(target.value()),
+                null,
+                OpenZfsLab.DEFAULT_TIMEOUT);
     }
 
     /** Runs zfs with the given arguments in the guest; returns stdout; fails with zfs's stderr. */

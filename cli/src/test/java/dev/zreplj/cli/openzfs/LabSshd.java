@@ -35,12 +35,14 @@ public final class LabSshd implements AutoCloseable {
         }
         String d = quote(dir);
         // sshd picks no port itself: ask the kernel for a free one, then bind it at once.
-        String out = lab.check(String.join("\n",
+        String out = lab.check(String.join(
+                "\n",
                 "set -e",
                 "mkdir -p " + d + " && cd " + d,
                 "ssh-keygen -q -t ed25519 -N '' -C lab-sink-host -f host_key",
                 "ssh-keygen -q -t ed25519 -N '' -C lab-agent -f client_key",
-                "printf 'command=\"%s\",restrict %s\\n' " + quote(forcedCommand) + " \"$(cat client_key.pub)\" > authorized_keys",
+                "printf 'command=\"%s\",restrict %s\\n' " + quote(forcedCommand)
+                        + " \"$(cat client_key.pub)\" > authorized_keys",
                 "port=$(python3 -c 'import socket; s = socket.socket(); s.bind((\"127.0.0.1\", 0)); print(s.getsockname()[1])')",
                 "echo \"[127.0.0.1]:$port $(cut -d' ' -f1-2 host_key.pub)\" > known_hosts",
                 "cat > sshd_config <<EOF",
@@ -82,7 +84,8 @@ public final class LabSshd implements AutoCloseable {
     }
 
     public String log() {
-        return lab.sh("cat " + quote(dir + "/sshd.log"), null, OpenZfsLab.DEFAULT_TIMEOUT).stdout();
+        return lab.sh("cat " + quote(dir + "/sshd.log"), null, OpenZfsLab.DEFAULT_TIMEOUT)
+                .stdout();
     }
 
     /** Ends the listener and its per-connection children (found by parent pid, never by name). */

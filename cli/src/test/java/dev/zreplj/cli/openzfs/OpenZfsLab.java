@@ -24,6 +24,7 @@ public final class OpenZfsLab {
             "OpenZFS lab not running: bash contrib/zfs-lab/build && bash contrib/zfs-lab/start";
     /** TCG emulation makes everything slow; a JVM start alone takes seconds. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(600);
+
     private static final String DIST_ROOT = "/opt/zreplj-test";
 
     /** Outcome of one command in the guest. */
@@ -109,7 +110,8 @@ public final class OpenZfsLab {
     public void write(String path, byte[] content) {
         Result r = sh("mkdir -p " + quote(parent(path)) + " && cat > " + quote(path), content, DEFAULT_TIMEOUT);
         if (r.exit() != 0) {
-            throw new IllegalStateException("cannot write " + path + " in the OpenZFS lab: " + r.stderr().strip());
+            throw new IllegalStateException("cannot write " + path + " in the OpenZFS lab: "
+                    + r.stderr().strip());
         }
     }
 
@@ -128,8 +130,8 @@ public final class OpenZfsLab {
      */
     public String installDistribution(Path tarGz) {
         if (!Files.isReadable(tarGz)) {
-            throw new IllegalStateException("no distribution at " + tarGz.toAbsolutePath()
-                    + ": the OpenZFS tests run after 'mvn package'");
+            throw new IllegalStateException(
+                    "no distribution at " + tarGz.toAbsolutePath() + ": the OpenZFS tests run after 'mvn package'");
         }
         try {
             byte[] tar = Files.readAllBytes(tarGz);
@@ -137,10 +139,11 @@ public final class OpenZfsLab {
             String find = "ls -d " + dir + "/zreplj-*/bin/zreplj 2>/dev/null | head -n 1";
             String existing = check(find).strip();
             if (!existing.isEmpty()) return existing;
-            Result r = sh("rm -rf " + DIST_ROOT + " && mkdir -p " + dir + " && tar -xzf - -C " + dir, tar,
-                    DEFAULT_TIMEOUT);
+            Result r = sh(
+                    "rm -rf " + DIST_ROOT + " && mkdir -p " + dir + " && tar -xzf - -C " + dir, tar, DEFAULT_TIMEOUT);
             if (r.exit() != 0) {
-                throw new IllegalStateException("cannot unpack the distribution in the OpenZFS lab: " + r.stderr().strip());
+                throw new IllegalStateException("cannot unpack the distribution in the OpenZFS lab: "
+                        + r.stderr().strip());
             }
             String launcher = check(find).strip();
             if (launcher.isEmpty()) {

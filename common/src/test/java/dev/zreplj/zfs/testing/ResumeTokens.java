@@ -9,8 +9,7 @@ import java.util.zip.Deflater;
 
 /** Resume tokens as OpenZFS writes them (checked against real ones in ResumeTokenTest), for tests elsewhere. */
 public final class ResumeTokens {
-    private ResumeTokens() {
-    }
+    private ResumeTokens() {}
 
     /** A token for {@code toName} (full when {@code fromGuid} is 0) with {@code bytes} received. */
     public static String of(long toGuid, long fromGuid, String toName, long bytes) {
@@ -42,7 +41,15 @@ public final class ResumeTokens {
     }
 
     private static void uint64(ByteArrayOutputStream out, String name, long value) {
-        pair(out, name, 8, 1, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(value).array());
+        pair(
+                out,
+                name,
+                8,
+                1,
+                ByteBuffer.allocate(8)
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .putLong(value)
+                        .array());
     }
 
     private static void pair(ByteArrayOutputStream out, String name, int type, int count, byte[] value) {
@@ -50,7 +57,11 @@ public final class ResumeTokens {
         int nameSpace = (n.length + 7) & ~7;
         int size = 16 + nameSpace + ((value.length + 7) & ~7);
         ByteBuffer b = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
-        b.putInt(size).putShort((short) n.length).putShort((short) 0).putInt(count).putInt(type);
+        b.putInt(size)
+                .putShort((short) n.length)
+                .putShort((short) 0)
+                .putInt(count)
+                .putInt(type);
         b.put(n).position(16 + nameSpace);
         b.put(value);
         out.writeBytes(b.array());

@@ -185,8 +185,8 @@ public final class TestPools implements AutoCloseable {
         created.clear();
         if (!failures.isEmpty()) {
             // A pool still imported keeps using its file and mountpoint: leave the dir for a human.
-            throw new IllegalStateException("could not destroy test pools (files left in " + dir + "): "
-                    + String.join("; ", failures));
+            throw new IllegalStateException(
+                    "could not destroy test pools (files left in " + dir + "): " + String.join("; ", failures));
         }
         try (Stream<Path> paths = Files.walk(dir)) {
             paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -218,20 +218,20 @@ public final class TestPools implements AutoCloseable {
     private static String run(List<String> command) {
         Result r = exec(command);
         if (r.exit != 0) {
-            throw new IllegalStateException("'" + String.join(" ", command) + "' failed (exit " + r.exit + "): "
-                    + r.stderr.strip());
+            throw new IllegalStateException(
+                    "'" + String.join(" ", command) + "' failed (exit " + r.exit + "): " + r.stderr.strip());
         }
         return r.stdout;
     }
 
-    private record Result(int exit, String stdout, String stderr) {
-    }
+    private record Result(int exit, String stdout, String stderr) {}
 
     private static Result exec(List<String> command) {
         try {
             Path err = Files.createTempFile("zreplj-zfs", ".err");
             try {
-                Process p = new ProcessBuilder(command).redirectError(err.toFile()).start();
+                Process p =
+                        new ProcessBuilder(command).redirectError(err.toFile()).start();
                 p.getOutputStream().close();
                 String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
                 if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
