@@ -63,7 +63,7 @@ final class EarlyConnect {
             return connecting.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            connecting.thenAccept(c -> c.ssh().close());
+            var unused = connecting.thenAccept(c -> c.ssh().close());
             throw new InterruptedIOException("interrupted while connecting to the backup box");
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() instanceof CompletionException c ? c.getCause() : e.getCause();
@@ -77,7 +77,7 @@ final class EarlyConnect {
     /** Closes the session if the pass did not take it (nothing to replicate, or the pass failed before). */
     void closeUnused() {
         if (!taken) {
-            connecting.thenAccept(c -> c.ssh().close());
+            var unused = connecting.thenAccept(c -> c.ssh().close());
         }
     }
 }

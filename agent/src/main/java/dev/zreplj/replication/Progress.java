@@ -111,7 +111,7 @@ public final class Progress implements AutoCloseable {
                 thread.setDaemon(true);
                 return thread;
             });
-            ticker.scheduleAtFixedRate(this::tick, REFRESH_NANOS, REFRESH_NANOS, TimeUnit.NANOSECONDS);
+            var unused = ticker.scheduleAtFixedRate(this::tick, REFRESH_NANOS, REFRESH_NANOS, TimeUnit.NANOSECONDS);
         }
     }
 

@@ -37,7 +37,7 @@ public final class RestorePlanner {
         String source = request.source();
         List<RemoteFilesystem> chosen = listing.stream()
                 .filter(fs -> fs.path().equals(source)
-                        || request.recursive() && fs.path().startsWith(source + "/"))
+                        || (request.recursive() && fs.path().startsWith(source + "/")))
                 .sorted(Comparator.comparing(RemoteFilesystem::path))
                 .toList();
         if (chosen.isEmpty() || !chosen.get(0).path().equals(source)) {

@@ -20,6 +20,8 @@ import java.util.concurrent.Future;
 import org.apache.sshd.common.io.IoWriteFuture;
 import org.junit.jupiter.api.Test;
 
+@SuppressWarnings(
+        "ByteBufferBackingArray") // the tests' buffers come from ByteBuffer.allocate(): the array is the buffer
 class DirectWriterTest {
     /**
      * A socket that takes up to {@code room} bytes at once (a completed write, on the caller's thread); with

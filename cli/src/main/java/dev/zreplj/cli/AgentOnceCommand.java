@@ -9,6 +9,7 @@ import dev.zreplj.replication.Progress;
 import dev.zreplj.zfs.Zfs;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -52,7 +53,8 @@ final class AgentOnceCommand implements Callable<Integer> {
                 long started = System.nanoTime();
                 PushPass.Result result;
                 try (Progress progress = TerminalScreen.progress(parent.parent.output())) {
-                    result = new PushPass(job, zfs, Clock.systemDefaultZone(), progress).run(snapshot, false);
+                    result =
+                            new PushPass(job, zfs, Clock.system(ZoneId.systemDefault()), progress).run(snapshot, false);
                 }
                 AgentJobs.report(
                         config,

@@ -12,6 +12,7 @@ import dev.zreplj.zfs.Zfs;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -85,7 +86,7 @@ final class AgentRunCommand implements Callable<Integer> {
                 long started = System.nanoTime();
                 PushPass.Result result;
                 try (Progress progress = TerminalScreen.progress(output)) {
-                    result = new PushPass(job, zfs, Clock.systemDefaultZone(), progress).run(false, !retry);
+                    result = new PushPass(job, zfs, Clock.system(ZoneId.systemDefault()), progress).run(false, !retry);
                 }
                 if (retry || result.snapshotTaken().isPresent() || result.failed()) {
                     AgentJobs.report(config, result, Duration.ofNanos(System.nanoTime() - started), output, System.out);

@@ -155,6 +155,9 @@ public class Main {
     }
 
     /** What a pass prints: System.console() is null unless stdin and stdout are both a terminal. */
+    // zreplj runs on Java 17 to 21, where System.console() is null unless stdin and stdout are a terminal
+    // (Java 22 returns a console regardless; there Console.isTerminal() would say it).
+    @SuppressWarnings("SystemConsoleNull")
     Output output() {
         return Output.of(quiet, summary, verbose, System.console() != null);
     }

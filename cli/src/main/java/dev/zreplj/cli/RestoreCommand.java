@@ -76,7 +76,7 @@ final class RestoreCommand implements Callable<Integer> {
                 var listing = box.first().list();
                 for (var fs : listing) {
                     if (fs.path().equals(request.source())
-                            || request.recursive() && fs.path().startsWith(request.source() + "/")) {
+                            || (request.recursive() && fs.path().startsWith(request.source() + "/"))) {
                         DatasetName target = fs.path().equals(request.source())
                                 ? request.target()
                                 : request.target()

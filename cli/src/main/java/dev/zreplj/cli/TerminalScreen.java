@@ -43,6 +43,9 @@ final class TerminalScreen implements Progress.Screen {
      * stderr; otherwise (cron, systemd, a pipe, a file, {@code -q}) one that prints nothing, without
      * loading JLine at all.
      */
+    // zreplj runs on Java 17 to 21, where System.console() is null unless stdin and stdout are a terminal
+    // (Java 22 returns a console regardless; there Console.isTerminal() would say it).
+    @SuppressWarnings("SystemConsoleNull")
     static Progress progress(Output output) {
         if (output == Output.QUIET || !interactive(System.console() != null, System.getenv("TERM"), stderrTarget())) {
             return Progress.quiet();

@@ -34,6 +34,14 @@ final class MetricFamilies {
         return this;
     }
 
+    /**
+     * A count, byte total or epoch second: exact as a double below 2^53 (about 9 PB, or 285 million years),
+     * which none of them reaches.
+     */
+    void add(String name, long value, String... labels) {
+        add(name, (double) value, labels);
+    }
+
     /** @param labels name, value, name, value, ... */
     void add(String name, double value, String... labels) {
         Family f = families.get(name);

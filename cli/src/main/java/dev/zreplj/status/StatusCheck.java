@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -75,7 +76,7 @@ public final class StatusCheck {
         List<String> problems = new ArrayList<>();
         Level level = Level.OK;
         if (f.failed()) {
-            problems.add("last attempt " + f.outcome().toLowerCase() + ": " + f.message());
+            problems.add("last attempt " + f.outcome().toLowerCase(Locale.ROOT) + ": " + f.message());
             level = Level.WARNING;
         }
         Long successAge = f.lastSuccess() == 0 ? null : age(f.lastSuccess());

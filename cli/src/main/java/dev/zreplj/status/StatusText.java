@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * {@code zreplj status} for people and monitoring plugins: the summary line with perfdata (each
@@ -30,7 +31,7 @@ public final class StatusText {
             out.println(sb);
             for (StatusReport.Filesystem f : j.filesystems()) {
                 StringBuilder line = new StringBuilder("  " + f.filesystem() + ": " + f.status() + ", "
-                        + f.outcome().toLowerCase().replace('_', ' ') + sent(f) + ", "
+                        + f.outcome().toLowerCase(Locale.ROOT).replace('_', ' ') + sent(f) + ", "
                         + (f.lastSuccess() == null
                                 ? "never replicated"
                                 : "last success " + ago(f.lastSuccessAgeSeconds())));

@@ -45,7 +45,7 @@ class OpenZfsSendPropertiesIT {
             assertEquals("src\treceived", valueAndSource(pools, "org.zreplj:label", copy));
             assertEquals("zstd\treceived", valueAndSource(pools, "compression", copy));
             assertEquals("64K\treceived", valueAndSource(pools, "recordsize", copy));
-            assertMountPolicyHolds(e, pools, copy);
+            assertMountPolicyHolds(pools, copy);
 
             // An incremental carries the properties again: a change on the source arrives.
             pools.zfs("set", "org.zreplj:label=changed", data.value());
@@ -53,7 +53,7 @@ class OpenZfsSendPropertiesIT {
             assertEquals(0, again.exit(), again::toString);
             assertEquals(2, pools.snapshotNames(DatasetName.of(copy)).size(), "the increment arrived");
             assertEquals("changed\treceived", valueAndSource(pools, "org.zreplj:label", copy));
-            assertMountPolicyHolds(e, pools, copy);
+            assertMountPolicyHolds(pools, copy);
 
             // -b sends what the source itself received, not what was set on it locally.
             DatasetName restored = e.src.child("restored");
@@ -73,7 +73,7 @@ class OpenZfsSendPropertiesIT {
             assertEquals("changed\treceived", valueAndSource(pools, "org.zreplj:label", restoredCopy));
             assertEquals("zstd\treceived", valueAndSource(pools, "compression", restoredCopy));
             assertEquals("-\t-", valueAndSource(pools, "org.zreplj:local", restoredCopy), "a local one stays home");
-            assertMountPolicyHolds(e, pools, restoredCopy);
+            assertMountPolicyHolds(pools, restoredCopy);
         }
     }
 
@@ -95,11 +95,11 @@ class OpenZfsSendPropertiesIT {
             assertEquals(pools.guid(secret + "@" + snapshot), pools.guid(copy + "@" + snapshot), "the same snapshot");
             assertEquals("unavailable", pools.get(copy, "keystatus"), "the box never had the key");
             assertEquals("secret\treceived", valueAndSource(pools, "org.zreplj:label", copy));
-            assertMountPolicyHolds(e, pools, copy);
+            assertMountPolicyHolds(pools, copy);
         }
     }
 
-    private static void assertMountPolicyHolds(LabEndToEnd e, LabPools pools, String copy) {
+    private static void assertMountPolicyHolds(LabPools pools, String copy) {
         String mountpoint = valueAndSource(pools, "mountpoint", copy);
         assertTrue(mountpoint.startsWith("none\tinherited from "), "the jail's mountpoint=none holds: " + mountpoint);
         assertEquals(

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -119,8 +120,8 @@ abstract class PushSuite {
             EndToEnd.Run run = e.agent("agent", "once", "--snapshot");
             assertEquals(1, run.exit(), run::toString);
             assertTrue(
-                    run.stdout().toLowerCase().contains("host key")
-                            || run.stderr().toLowerCase().contains("host key"),
+                    run.stdout().toLowerCase(Locale.ROOT).contains("host key")
+                            || run.stderr().toLowerCase(Locale.ROOT).contains("host key"),
                     run::toString);
             assertEquals(List.of(e.sinkRoot().value()), e.datasets(e.sinkRoot()), "the forced command never ran");
         }

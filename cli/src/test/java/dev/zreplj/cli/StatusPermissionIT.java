@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,7 +62,7 @@ class StatusPermissionIT {
                         + " the user the forced command runs as, e.g. through sudo from the monitoring system"),
                 out);
         assertFalse(out.contains("delete it"), out);
-        assertFalse(out.toLowerCase().contains("never"), out);
+        assertFalse(out.toLowerCase(Locale.ROOT).contains("never"), out);
     }
 
     @Test

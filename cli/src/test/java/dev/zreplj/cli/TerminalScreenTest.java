@@ -80,6 +80,7 @@ class TerminalScreenTest {
     }
 
     @Test
+    @SuppressWarnings("SystemConsoleNull") // Java 17 to 21: null without a terminal, as zreplj relies on
     void notOnAnInteractiveTerminalOrQuietThereIsNoDisplayAndNoByteOfIt() throws Exception {
         // Under mvn, as under cron or systemd, there is no console: the display must be the quiet one.
         assertFalse(System.console() != null, "this test needs to run without a terminal");

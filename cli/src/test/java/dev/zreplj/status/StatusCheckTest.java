@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -32,7 +33,7 @@ class StatusCheckTest {
         return new FilesystemStatus(
                 "rpool/home",
                 outcome,
-                "rpool/home: " + outcome.toLowerCase(),
+                "rpool/home: " + outcome.toLowerCase(Locale.ROOT),
                 NOW - 60,
                 successAgo < 0 ? 0 : NOW - successAgo,
                 null,

@@ -86,6 +86,7 @@ public final class Zfs implements SourceZfs {
     }
 
     /** Probed on first use with three side-effect-free calls ({@code zfs}, {@code zfs holds}, {@code zfs version}). */
+    @Override
     public Capabilities capabilities() throws ZfsException {
         return probe().capabilities();
     }
@@ -118,6 +119,7 @@ public final class Zfs implements SourceZfs {
     }
 
     /** Every filesystem/volume of every imported pool, sorted by name. */
+    @Override
     public List<DatasetName> listAllFilesystems() throws ZfsException {
         return ZfsOutput.names(run(List.of("list", "-H", "-t", "filesystem,volume", "-o", "name")), refusedLogger());
     }
@@ -132,6 +134,7 @@ public final class Zfs implements SourceZfs {
      * by createtxg, then snapshots before bookmarks. Empty map when root does not exist.
      * One {@code zfs} invocation (after the capability probe), however many datasets there are.
      */
+    @Override
     public Map<DatasetName, List<ZfsVersion>> listVersions(DatasetName root) throws ZfsException {
         return listVersions(root, List.of("-r"));
     }
@@ -141,6 +144,7 @@ public final class Zfs implements SourceZfs {
      * {@code zfs get} anyway (zfs-fuse, no {@code list -p}) both come from one call: there a recursive
      * listing of 1000 filesystems takes seconds.
      */
+    @Override
     public VersionListing listVersions(DatasetName root, String property) throws ZfsException {
         return listVersions(root, property, true);
     }
@@ -201,6 +205,7 @@ public final class Zfs implements SourceZfs {
     }
 
     /** Parsable values ({@code zfs get -Hp}) of the given properties; "-" for unset. Empty when root does not exist. */
+    @Override
     public Map<DatasetName, Map<String, String>> getProperties(
             DatasetName root, boolean recursive, List<String> properties) throws ZfsException {
         if (properties.isEmpty()) {
@@ -246,6 +251,7 @@ public final class Zfs implements SourceZfs {
      * there, a set that is exactly a whole subtree becomes one atomic {@code zfs snapshot -r}; any other
      * set is snapshotted one filesystem at a time (not atomic; logged).
      */
+    @Override
     public void snapshot(Collection<DatasetName> filesystems, String snapshotName) throws ZfsException {
         DatasetName.validateComponent(snapshotName, "snapshot name");
         TreeSet<DatasetName> set = new TreeSet<>(filesystems);
@@ -293,6 +299,7 @@ public final class Zfs implements SourceZfs {
     }
 
     /** {@code zfs destroy fs@a,b,c} in one call per filesystem (batched when the argument gets long); one call per snapshot where zfs lacks the list form. */
+    @Override
     public void destroySnapshots(DatasetName filesystem, Collection<String> snapshotNames) throws ZfsException {
         List<String> names = new ArrayList<>(new TreeSet<>(snapshotNames));
         for (String name : names) {
@@ -364,6 +371,7 @@ public final class Zfs implements SourceZfs {
         return !r.stderr().contains("pyzfs") && !r.stdout().contains("pyzfs");
     }
 
+    @Override
     public void setProperty(DatasetName dataset, String property, String value) throws ZfsException {
         run(List.of("set", propertyAssignment(property, value), dataset.value()));
     }
@@ -384,6 +392,7 @@ public final class Zfs implements SourceZfs {
         return out == null ? Map.of() : ZfsOutput.properties(out, refusedLogger());
     }
 
+    @Override
     public void hold(String tag, ZfsVersion snapshot) throws ZfsException {
         run(List.of("hold", validTag(tag), snapshotArgument(snapshot)));
     }
@@ -395,6 +404,7 @@ public final class Zfs implements SourceZfs {
     // --- replication cursors: bookmarks where zfs has them, else a hold plus a user property ---------
 
     /** {@code zfs bookmark fs@snap fs#name}; only where {@link Capabilities#bookmarks()} (not zfs-fuse). */
+    @Override
     public void bookmark(ZfsVersion snapshot, String bookmarkName) throws ZfsException {
         DatasetName.validateComponent(bookmarkName, "bookmark name");
         checkFullLength(snapshot.filesystem(), bookmarkName);
@@ -403,6 +413,7 @@ public final class Zfs implements SourceZfs {
     }
 
     /** {@code zfs destroy fs#name}. */
+    @Override
     public void destroyBookmark(ZfsVersion bookmark) throws ZfsException {
         if (bookmark.type() != VersionType.BOOKMARK) {
             throw new IllegalArgumentException("not a bookmark: " + bookmark);
@@ -415,6 +426,7 @@ public final class Zfs implements SourceZfs {
      * inherited and default values are left out (a user property is inherited by children and
      * snapshots, which must not look as if they carried it). One invocation. Empty when root does not exist.
      */
+    @Override
     public Map<DatasetName, String> localProperty(DatasetName root, String property) throws ZfsException {
         validateProperty(property);
         String out = runOrMissing(
@@ -435,6 +447,7 @@ public final class Zfs implements SourceZfs {
      * Releases {@code tag} from the snapshot; false (and nothing changed) when the snapshot does not carry
      * it, or no longer exists: a release that is already done is no failure for a caller cleaning up.
      */
+    @Override
     public boolean releaseIfHeld(String tag, ZfsVersion snapshot) throws ZfsException {
         Result r = runAny(List.of("release", validTag(tag), snapshotArgument(snapshot)));
         if (r.exit() == 0) return true;
@@ -486,6 +499,7 @@ public final class Zfs implements SourceZfs {
      * Starts {@code zfs send}; the stream is the process's stdout. {@code raw} becomes {@code -w} where
      * zfs has it; a zfs without {@code -w} has no native encryption, so a plain stream is the same data.
      */
+    @Override
     public ZfsProcess send(SendRequest request) throws ZfsException {
         List<String> args = new ArrayList<>(List.of("send"));
         args.addAll(sendArguments(request));
@@ -497,6 +511,7 @@ public final class Zfs implements SourceZfs {
      * where zfs has no dry run (zfs-fuse: "invalid option 'n'") or prints no {@code size} line; never fails
      * because of the estimate itself.
      */
+    @Override
     public OptionalLong estimateSendSize(SendRequest request) throws ZfsException {
         List<String> args = new ArrayList<>(List.of("send", "-nvP"));
         args.addAll(sendArguments(request));

@@ -51,6 +51,7 @@ public final class ZfsProcess implements SendStream {
         return process.getOutputStream();
     }
 
+    @Override
     public InputStream stdout() {
         return process.getInputStream();
     }
@@ -61,6 +62,7 @@ public final class ZfsProcess implements SendStream {
     }
 
     /** Waits for exit; throws with zfs's stderr when the exit status is non-zero. */
+    @Override
     public void finish() throws ZfsException, InterruptedException {
         int exit = process.waitFor();
         // Bounded: past the grace the drainer (a daemon thread) is left to end with the pipe's last holder,
@@ -72,6 +74,7 @@ public final class ZfsProcess implements SendStream {
     }
 
     /** Kills the process (used when the other side of a stream failed). Idempotent. */
+    @Override
     public void kill() {
         if (!process.isAlive()) {
             return;

@@ -527,6 +527,7 @@ class SinkClientTest {
     }
 
     /** Endless, and says how much was taken from it (past the 4 MiB pipe, the writer blocks). */
+    @SuppressWarnings("NonAtomicVolatileUpdate") // only the client's writing thread adds; the test reads
     static final class CountingEndless extends InputStream {
         volatile long read;
 

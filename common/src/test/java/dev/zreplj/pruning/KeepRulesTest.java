@@ -246,7 +246,7 @@ class KeepRulesTest {
 
         private void addAges(List<PruneCandidate> in, String names, long bucketStartAge) {
             for (int i = 0; i < names.length(); i++) {
-                in.add(at(names.substring(i, i + 1), -(bucketStartAge + (i + 1) * 15 * M)));
+                in.add(at(names.substring(i, i + 1), -(bucketStartAge + (i + 1) * 15L * M)));
             }
         }
 

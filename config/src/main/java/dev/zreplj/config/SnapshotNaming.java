@@ -50,7 +50,7 @@ public final class SnapshotNaming {
         DatasetName.validateComponent(prefix, "snapshot prefix");
         ZoneId zone = zone(timestampLocation);
         String lower = timestampFormat.toLowerCase(Locale.ROOT);
-        if (zone != ZoneOffset.UTC
+        if (!zone.equals(ZoneOffset.UTC)
                 && (lower.equals("dense") || lower.equals("human") || lower.equals("unix-seconds"))) {
             throw new IllegalArgumentException("timestamp format '" + timestampFormat + "' is always in UTC (it shows "
                     + "no zone offset), as in zrepl: remove timestamp_location '" + timestampLocation + "', or use "

@@ -4,6 +4,7 @@ import dev.zreplj.protocol.ProtocolException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
+import java.util.Locale;
 
 /**
  * The client's input with a bound on every wait: a read that has been blocked for longer than the current
@@ -100,7 +101,8 @@ final class IdleInput extends InputStream {
 
     private synchronized ProtocolException timedOut() {
         return new ProtocolException("the client sent nothing for "
-                + Duration.ofNanos(limitNanos).toString().substring(2).toLowerCase() + " while the box waited for "
+                + Duration.ofNanos(limitNanos).toString().substring(2).toLowerCase(Locale.ROOT)
+                + " while the box waited for "
                 + awaited + "; closing the channel");
     }
 

@@ -18,7 +18,7 @@ final class Printable {
             char c = s.charAt(i);
             if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) {
                 sb.append(String.format("\\x%02x", (int) c));
-            } else if (c == '\u2028' || c == '\u2029' || Character.isSurrogate(c) && !validPair(s, i)) {
+            } else if (c == '\u2028' || c == '\u2029' || (Character.isSurrogate(c) && !validPair(s, i))) {
                 sb.append(String.format("\\u%04x", (int) c));
             } else {
                 sb.append(c);

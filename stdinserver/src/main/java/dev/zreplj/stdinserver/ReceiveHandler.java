@@ -195,7 +195,7 @@ final class ReceiveHandler {
             if (cmd.rollback()) {
                 checkRollback(session, cmd, target);
             }
-            checkPartialState(session, cmd, header, target);
+            checkPartialState(cmd, header, target);
             checkProperties(header, properties);
             DatasetName jail = session.jail().root();
             boolean fullOverPlaceholder = cmd.fromGuid() == null && cmd.resumeToken() == null;
@@ -346,7 +346,7 @@ final class ReceiveHandler {
      * the same snapshot and base as the command, and the stream says it resumes); a discard removes the
      * target's partial state ({@code zfs recv -A}, on the jailed target only) before the stream is received.
      */
-    private void checkPartialState(Session session, ReceiveCommand cmd, StreamHeader header, DatasetName target)
+    private void checkPartialState(ReceiveCommand cmd, StreamHeader header, DatasetName target)
             throws RemoteException, ZfsException {
         if (cmd.resumeToken() == null) {
             if (header.resuming()) {

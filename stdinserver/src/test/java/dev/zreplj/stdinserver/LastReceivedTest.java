@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.zreplj.zfs.InvalidNameException;
 import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 
 class LastReceivedTest {
@@ -23,7 +24,7 @@ class LastReceivedTest {
         assertNotEquals(LastReceived.property("a_b"), LastReceived.property("aB"));
         assertNotEquals(LastReceived.property("ab"), LastReceived.property("aB"));
         String p = LastReceived.property("X".repeat(LastReceived.MAX_JOB_LENGTH));
-        assertEquals(p.toLowerCase(), p);
+        assertEquals(p.toLowerCase(Locale.ROOT), p);
         assertEquals(true, p.length() < 255);
     }
 

@@ -21,6 +21,8 @@ import org.junit.jupiter.api.Test;
  * real streams of zfs-fuse ({@code -I} of three snapshots) and OpenZFS 2.3 (compressed, embedded and raw
  * substreams), and synthetic hostile ones, each fed from its first substream's BEGIN as the box does.
  */
+@SuppressWarnings(
+        "ByteBufferBackingArray") // the tests' buffers come from ByteBuffer.allocate(): the array is the buffer
 class SeriesTailTest {
     private static final String FS = "tank/home";
     private static final long BASE = 100;
