@@ -11,6 +11,8 @@ public enum FrameType {
     LIST_DETAILED(0x12, Payload.NONE),
     /** The reply to LIST_DETAILED: a {@link DetailedListing}. */
     DETAILED_LISTING(0x13, Payload.JSON),
+    /** LIST below the job's roots ({@link ListRoots}), answered by LISTING; only to a server with {@link Wire#LIST_ROOTS}. */
+    LIST_ROOTS(0x14, Payload.JSON),
     RECV(0x20, Payload.JSON),
     DATA(0x21, Payload.RAW),
     END(0x22, Payload.NONE),

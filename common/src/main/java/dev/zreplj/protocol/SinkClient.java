@@ -123,8 +123,24 @@ public final class SinkClient implements AutoCloseable {
 
     /** Every filesystem in the client's jail (placeholders included) with its versions. */
     public List<RemoteFilesystem> listFilesystems() throws IOException {
-        requireHandshake();
-        writer.empty(FrameType.LIST);
+        return listFilesystems(List.of());
+    }
+
+    /**
+     * The filesystems in the client's jail at and below {@code roots} (sender-side names), with their
+     * versions; every filesystem in the jail when {@code roots} is empty, has more than
+     * {@link Wire#MAX_LIST_ROOTS} entries or the box does not offer {@link Wire#LIST_ROOTS}: a superset is
+     * always a correct answer, as the caller looks up only its own filesystems.
+     */
+    public List<RemoteFilesystem> listFilesystems(List<String> roots) throws IOException {
+        Hello hello = requireHandshake();
+        if (!roots.isEmpty()
+                && roots.size() <= Wire.MAX_LIST_ROOTS
+                && hello.capabilities().contains(Wire.LIST_ROOTS)) {
+            writer.control(FrameType.LIST_ROOTS, new ListRoots(roots));
+        } else {
+            writer.empty(FrameType.LIST);
+        }
         writer.flush();
         FrameType t = reader.expectFrame("LISTING");
         if (t == FrameType.ERROR) {

@@ -57,6 +57,14 @@ public final class Wire {
      * the extra zfs call for sizes. A client sends LIST_DETAILED only to a server that lists this.
      */
     public static final String LIST_DETAILS = "list-details";
+    /**
+     * Server capability: it answers LIST_ROOTS, a LIST of only the filesystems at and below the roots the
+     * client names (its job's filter roots), so that a job over one filesystem does not wait for the box to
+     * list every filesystem the client has there. A client sends LIST_ROOTS only to a server that lists this.
+     */
+    public static final String LIST_ROOTS = "list-roots";
+    /** Most roots one LIST_ROOTS may name; a job with more asks for the whole jail with LIST. */
+    public static final int MAX_LIST_ROOTS = 256;
 
     /** Largest DATA payload; also what the client reads from zfs send per frame. */
     public static final int MAX_DATA = 1 << 20;

@@ -199,6 +199,57 @@ class SinkClientTest {
         client.close();
     }
 
+    /**
+     * LIST_ROOTS goes only to a box that offers list-roots, with 1 to MAX_LIST_ROOTS roots; otherwise the
+     * client asks for the whole jail with LIST (a superset, which the caller filters).
+     */
+    @Test
+    void listRootsGoesOnlyToABoxThatOffersItWithinItsLimit() throws Exception {
+        RemoteFilesystem fs = new RemoteFilesystem("tank/a", false, List.of(), null);
+        List<String> many = new java.util.ArrayList<>();
+        for (int i = 0; i <= Wire.MAX_LIST_ROOTS; i++) {
+            many.add("tank/f" + i);
+        }
+        start((r, w) -> {
+            w.writeMagic();
+            w.control(FrameType.HELLO, new Hello(Wire.PROTOCOL_VERSION, "9.9", List.of(Wire.LIST_ROOTS)));
+            w.flush();
+            r.readMagic();
+            assertEquals(FrameType.HELLO, r.next());
+            assertEquals(FrameType.LIST_ROOTS, r.next());
+            assertEquals(new ListRoots(List.of("tank/a", "tank/b")), r.json(ListRoots.class));
+            w.control(FrameType.LISTING, new Listing(List.of(fs)));
+            w.flush();
+            assertEquals(FrameType.LIST, r.next(), "no roots: the whole jail");
+            w.control(FrameType.LISTING, new Listing(List.of(fs)));
+            w.flush();
+            assertEquals(FrameType.LIST, r.next(), "more roots than a LIST_ROOTS may name: the whole jail");
+            w.control(FrameType.LISTING, new Listing(List.of(fs)));
+            w.flush();
+            assertEquals(FrameType.BYE, r.next());
+        });
+        client.handshake();
+        assertEquals(List.of(fs), client.listFilesystems(List.of("tank/a", "tank/b")));
+        assertEquals(List.of(fs), client.listFilesystems(List.of()));
+        assertEquals(List.of(fs), client.listFilesystems(many));
+        client.close();
+    }
+
+    @Test
+    void anOlderBoxIsAskedWithListForTheSameRoots() throws Exception {
+        RemoteFilesystem fs = new RemoteFilesystem("tank/a", false, List.of(), null);
+        start((r, w) -> {
+            serverHello(r, w, Wire.PROTOCOL_VERSION);
+            assertEquals(FrameType.LIST, r.next(), "a box without list-roots gets LIST");
+            w.control(FrameType.LISTING, new Listing(List.of(fs)));
+            w.flush();
+            assertEquals(FrameType.BYE, r.next());
+        });
+        client.handshake();
+        assertEquals(List.of(fs), client.listFilesystems(List.of("tank/a")));
+        client.close();
+    }
+
     @Test
     void versionMismatchNamesBoth() throws Exception {
         start((r, w) -> serverHello(r, w, 99));

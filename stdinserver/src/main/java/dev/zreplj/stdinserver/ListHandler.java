@@ -6,9 +6,12 @@ import dev.zreplj.protocol.DetailedVersion;
 import dev.zreplj.protocol.ErrorCodes;
 import dev.zreplj.protocol.ErrorReply;
 import dev.zreplj.protocol.FrameType;
+import dev.zreplj.protocol.ListRoots;
 import dev.zreplj.protocol.Listing;
+import dev.zreplj.protocol.RemoteException;
 import dev.zreplj.protocol.RemoteFilesystem;
 import dev.zreplj.protocol.RemoteVersion;
+import dev.zreplj.protocol.Wire;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.VersionListing;
 import dev.zreplj.zfs.VersionType;
@@ -21,10 +24,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 
 /**
  * LIST: every filesystem in the jail with its versions, in one zfs call (zfs-fuse: the placeholder flag
- * comes with the versions) or two (with resume tokens) however many there are. LIST_DETAILED adds one
+ * comes with the versions) or two (with resume tokens) however many there are; LIST_ROOTS the same below
+ * each root the client names. LIST_DETAILED adds one
  * more call for sizes and encryption, and the box's clock.
  */
 final class ListHandler {
@@ -33,17 +38,62 @@ final class ListHandler {
     private final Zfs zfs;
     private final Conversation conversation;
     private final Clock clock;
+    private final BoxLog log;
 
-    ListHandler(Zfs zfs, Conversation conversation, Clock clock) {
+    ListHandler(Zfs zfs, Conversation conversation, Clock clock, BoxLog log) {
         this.zfs = zfs;
         this.conversation = conversation;
         this.clock = clock;
+        this.log = log;
     }
 
     void handle(Session session) throws IOException {
         List<RemoteFilesystem> out;
         try {
-            out = list(session.jail());
+            out = list(session.jail(), session.jail().root());
+        } catch (ZfsException e) {
+            conversation.reply(new ErrorReply(ErrorCodes.ZFS, e.getMessage(), e.stderr()));
+            return;
+        }
+        conversation.send(FrameType.LISTING, new Listing(out));
+    }
+
+    /**
+     * LIST_ROOTS: as LIST, but only at and below the roots the client names. Each root is checked as a
+     * RECV's path is (a dataset name on its own, strictly inside the jail) and all are refused, nothing
+     * listed, if one is not; a root below another is listed once; a root the box does not have lists nothing.
+     */
+    void handleRoots(Session session, ListRoots request) throws IOException {
+        Jail jail = session.jail();
+        List<DatasetName> roots = new ArrayList<>();
+        try {
+            if (request.roots().isEmpty() || request.roots().size() > Wire.MAX_LIST_ROOTS) {
+                throw new RemoteException(
+                        ErrorCodes.PROTOCOL,
+                        "LIST_ROOTS names " + request.roots().size() + " roots; 1 to " + Wire.MAX_LIST_ROOTS
+                                + " are allowed (send LIST for the whole jail)",
+                        "");
+            }
+            for (String root : request.roots()) {
+                roots.add(jail.resolve(root));
+            }
+        } catch (RemoteException e) {
+            log.refused("refused LIST_ROOTS: " + e.getMessage());
+            conversation.reply(e);
+            return;
+        }
+        // Sorted by name, an ancestor comes before its descendants: each filesystem is listed once.
+        List<DatasetName> outermost = new ArrayList<>();
+        for (DatasetName root : new TreeSet<>(roots)) {
+            if (outermost.stream().noneMatch(root::isSelfOrDescendantOf)) {
+                outermost.add(root);
+            }
+        }
+        List<RemoteFilesystem> out = new ArrayList<>();
+        try {
+            for (DatasetName root : outermost) {
+                out.addAll(list(jail, root));
+            }
         } catch (ZfsException e) {
             conversation.reply(new ErrorReply(ErrorCodes.ZFS, e.getMessage(), e.stderr()));
             return;
@@ -57,7 +107,7 @@ final class ListHandler {
         Jail jail = session.jail();
         List<DetailedFilesystem> out = new ArrayList<>();
         try {
-            List<RemoteFilesystem> filesystems = list(jail);
+            List<RemoteFilesystem> filesystems = list(jail, jail.root());
             // Without raw send the box's zfs has no encryption at all (zfs-fuse): unknown, not "off".
             boolean encryption = zfs.capabilities().rawSend();
             List<String> properties =
@@ -108,17 +158,18 @@ final class ListHandler {
         }
     }
 
-    private List<RemoteFilesystem> list(Jail jail) throws ZfsException {
+    /** The filesystems at and below {@code from} (the jail's root itself left out) with their versions. */
+    private List<RemoteFilesystem> list(Jail jail, DatasetName from) throws ZfsException {
         List<RemoteFilesystem> out = new ArrayList<>();
         boolean resumable = zfs.capabilities().resumableReceive();
         Map<DatasetName, List<ZfsVersion>> versions;
         Map<DatasetName, Map<String, String>> properties = new HashMap<>();
         if (resumable) {
-            versions = zfs.listVersions(jail.root());
-            properties.putAll(zfs.getProperties(
-                    jail.root(), true, List.of(Placeholders.PLACEHOLDER_PROPERTY, RESUME_TOKEN_PROPERTY)));
+            versions = zfs.listVersions(from);
+            properties.putAll(
+                    zfs.getProperties(from, true, List.of(Placeholders.PLACEHOLDER_PROPERTY, RESUME_TOKEN_PROPERTY)));
         } else {
-            VersionListing listing = zfs.listVersions(jail.root(), Placeholders.PLACEHOLDER_PROPERTY, false);
+            VersionListing listing = zfs.listVersions(from, Placeholders.PLACEHOLDER_PROPERTY, false);
             versions = listing.versions();
             listing.values().forEach((fs, v) -> properties.put(fs, Map.of(Placeholders.PLACEHOLDER_PROPERTY, v)));
         }

@@ -10,6 +10,7 @@ import dev.zreplj.protocol.FrameReader;
 import dev.zreplj.protocol.FrameType;
 import dev.zreplj.protocol.FrameWriter;
 import dev.zreplj.protocol.Hello;
+import dev.zreplj.protocol.ListRoots;
 import dev.zreplj.protocol.ProtocolException;
 import dev.zreplj.protocol.ReceiveCommand;
 import dev.zreplj.protocol.ReceiveSeries;
@@ -181,7 +182,7 @@ public final class StdinServer {
         Placeholders placeholders = new Placeholders(zfs, job.recv().placeholderEncryption());
         setUpJail(placeholders, session.jail().root());
         ReceiverHolds holds = new ReceiverHolds(zfs);
-        ListHandler list = new ListHandler(zfs, conversation, Clock.systemUTC());
+        ListHandler list = new ListHandler(zfs, conversation, Clock.systemUTC(), boxLog);
         ReceiveHandler receive = new ReceiveHandler(zfs, conversation, placeholders, holds, boxLog, received);
         DestroyHandler destroy = new DestroyHandler(zfs, conversation, holds, boxLog);
         SendHandler send = new SendHandler(zfs, conversation, boxLog);
@@ -194,6 +195,7 @@ public final class StdinServer {
             idle.expect("the rest of its " + t + " request", limits.streamTimeout());
             switch (t) {
                 case LIST -> list.handle(session);
+                case LIST_ROOTS -> list.handleRoots(session, request(ListRoots.class));
                 case LIST_DETAILED -> list.handleDetailed(session);
                 case RECV -> {
                     ReceiveCommand cmd = request(ReceiveCommand.class);
@@ -224,8 +226,8 @@ public final class StdinServer {
                     return;
                 }
                 default -> {
-                    ProtocolException e =
-                            reader.unexpected("LIST, LIST_DETAILED, RECV, RECV_SERIES, DESTROY, SEND or BYE");
+                    ProtocolException e = reader.unexpected(
+                            "LIST, LIST_ROOTS, LIST_DETAILED, RECV, RECV_SERIES, DESTROY, SEND or BYE");
                     conversation.reply(new ErrorReply(ErrorCodes.PROTOCOL, e.getMessage(), ""));
                     throw e;
                 }
@@ -312,6 +314,7 @@ public final class StdinServer {
         caps.add(Wire.SEND_PROPERTIES);
         caps.add(Wire.SNAPSHOT_SERIES);
         caps.add(Wire.LIST_DETAILS);
+        caps.add(Wire.LIST_ROOTS);
         try {
             Capabilities c = zfs.capabilities();
             if (c.resumableReceive()) caps.add("resumable-receive");

@@ -20,9 +20,11 @@ import dev.zreplj.protocol.FrameReader;
 import dev.zreplj.protocol.FrameType;
 import dev.zreplj.protocol.FrameWriter;
 import dev.zreplj.protocol.Hello;
+import dev.zreplj.protocol.ListRoots;
 import dev.zreplj.protocol.ReceiveCommand;
 import dev.zreplj.protocol.ReceiveResult;
 import dev.zreplj.protocol.RemoteException;
+import dev.zreplj.protocol.RemoteFilesystem;
 import dev.zreplj.protocol.Wire;
 import dev.zreplj.pruning.GridSpec;
 import dev.zreplj.pruning.KeepRule;
@@ -514,6 +516,89 @@ class HostileClientSystemTest {
         }
         b.putLong(end + 8, a0).putLong(end + 16, a1).putLong(end + 24, a2).putLong(end + 32, a3);
         return s;
+    }
+
+    /**
+     * LIST_ROOTS (issue 11: a job over one filesystem must not wait for the box to list the client's whole jail)
+     * lists only below the roots a client names, and each root is checked like a RECV's path: a path that
+     * would leave the jail, a malformed one, none or too many are refused with one line and nothing listed.
+     */
+    @Test
+    void listRootsListsOnlyBelowItsRootsAndRefusesRootsOutsideTheJail() throws Exception {
+        DatasetName a = filesystem("a");
+        DatasetName b = filesystem("b");
+        DatasetName c = pools.createFilesystem(b.child("c"));
+        PipedServer desktop = new PipedServer(config(), zfs, "desktop");
+        desktop.client.handshake();
+        String other = snapshot(a, "zrepl_0");
+        receive(desktop, a.value(), "zrepl_0", pools.guid(other), null, send(other));
+        desktop.client.close();
+        assertEquals(0, desktop.exitCode(), desktop.stderr());
+        PipedServer laptop = new PipedServer(config(), zfs, "laptop");
+        laptop.client.handshake();
+        for (DatasetName fs : List.of(a, b, c)) {
+            String snap = snapshot(fs, "zrepl_1");
+            receive(laptop, fs.value(), "zrepl_1", pools.guid(snap), null, send(snap));
+        }
+        assertTrue(laptop.client.serverHello().capabilities().contains(Wire.LIST_ROOTS));
+        assertEquals(List.of(a.value()), paths(laptop.client.listFilesystems(List.of(a.value()))));
+        assertEquals(
+                List.of(b.value(), c.value()),
+                paths(laptop.client.listFilesystems(List.of(c.value(), b.value()))),
+                "a root below another is listed once");
+        assertEquals(
+                List.of(),
+                paths(laptop.client.listFilesystems(List.of(src.child("gone").value()))));
+        assertEquals(
+                List.of(src.value(), a.value(), b.value(), c.value()),
+                paths(laptop.client.listFilesystems()),
+                "LIST: the whole jail, the placeholder for the pool included");
+        laptop.client.close();
+        assertEquals(0, laptop.exitCode(), laptop.stderr());
+
+        String before = boxState();
+        List<String> tooMany = new ArrayList<>();
+        for (int i = 0; i <= Wire.MAX_LIST_ROOTS; i++) {
+            tooMany.add(a.value() + "/f" + i);
+        }
+        record Hostile(List<String> roots, String code, String message) {}
+        for (Hostile h : List.of(
+                new Hostile(List.of("../desktop"), "jail", "dataset path '../desktop' is invalid: "),
+                new Hostile(
+                        List.of(a.value(), "x/../../desktop"), "jail", "dataset path 'x/../../desktop' is invalid: "),
+                new Hostile(
+                        List.of(a.value() + "@zrepl_1"),
+                        "jail",
+                        "dataset path '" + a.value() + "@zrepl_1' is invalid: "),
+                new Hostile(List.of("/" + a.value()), "jail", "dataset path '/" + a.value() + "' is invalid: "),
+                new Hostile(List.of(""), "jail", "dataset path '' is invalid: "),
+                new Hostile(List.of(), "protocol", "LIST_ROOTS names 0 roots; 1 to 256 are allowed"),
+                new Hostile(tooMany, "protocol", "LIST_ROOTS names 257 roots; 1 to 256 are allowed"))) {
+            PipedServer ch = new PipedServer(config(), zfs, "laptop");
+            FrameWriter w = new FrameWriter(ch.toServer, Wire.MAX_CONTROL_FROM_CLIENT);
+            w.writeMagic();
+            w.control(FrameType.HELLO, new Hello(Wire.PROTOCOL_VERSION, "test", List.of()));
+            w.control(FrameType.LIST_ROOTS, new ListRoots(h.roots()));
+            w.empty(FrameType.BYE);
+            w.flush();
+            FrameReader r = new FrameReader(ch.fromServer, "server", Wire.MAX_CONTROL_FROM_SERVER);
+            r.readMagic();
+            assertEquals(FrameType.HELLO, r.next());
+            assertEquals(FrameType.ERROR, r.next(), h.toString());
+            ErrorReply error = r.json(ErrorReply.class);
+            assertEquals(h.code(), error.code(), error.message());
+            assertTrue(error.message().startsWith(h.message()), error.message());
+            assertEquals(0, ch.exitCode(), "a refused LIST_ROOTS ends nothing but itself: " + ch.stderr());
+        }
+        assertEquals(before, boxState(), "nothing created or destroyed");
+        assertEquals(
+                7,
+                boxLog().stream().filter(l -> l.contains("refused LIST_ROOTS")).count(),
+                String.join("\n", boxLog()));
+    }
+
+    private static List<String> paths(List<RemoteFilesystem> listing) {
+        return listing.stream().map(RemoteFilesystem::path).toList();
     }
 
     private interface Check {
