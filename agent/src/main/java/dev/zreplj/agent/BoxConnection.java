@@ -33,20 +33,26 @@ public final class BoxConnection implements Box {
     private final boolean compress;
 
     private SshTransport ssh;
-    /** Opened before the pass needed it (EarlyConnect), not yet handshaken; null once used or when none was. */
+    /** Opened before the pass needed it (EarlyConnect); null once used or when none was. */
     private SshChannel opened;
+    /** What the early handshake and LIST on {@link #opened} gave; null with it. */
+    private EarlyConnect.Greeting greeting;
 
     private final List<SshChannel> channels = new ArrayList<>();
     private final List<SinkChannel> clients = new ArrayList<>();
 
-    private BoxConnection(PushJob job, Watchdog watchdog, SshTransport ssh) {
+    private BoxConnection(PushJob job, Watchdog watchdog, SshTransport ssh, boolean compress) {
         this.job = job;
         this.watchdog = watchdog;
         this.ssh = ssh;
-        this.compress = job.connect().streamCompression() == Connect.StreamCompression.AUTO && zstdLoads();
+        this.compress = compress;
     }
 
-    private static boolean zstdLoads() {
+    /** Whether this job's streams are to go zstd-compressed: asked for, and zstd's native library loads here. */
+    static boolean compression(PushJob job) {
+        if (job.connect().streamCompression() != Connect.StreamCompression.AUTO) {
+            return false;
+        }
         Optional<String> why = StreamInflater.unavailable();
         why.ifPresent(w -> log.warn("zstd is unavailable, streams go uncompressed: {}", w));
         return why.isEmpty();
@@ -59,16 +65,19 @@ public final class BoxConnection implements Box {
 
     /** Opens the first channel (handshake done) on a session already connected; closes it on failure. */
     static BoxConnection open(PushJob job, Watchdog watchdog, SshTransport ssh) throws IOException {
-        return open(job, watchdog, new EarlyConnect.Connected(ssh, null));
+        return open(job, watchdog, new EarlyConnect.Connected(ssh, null, null), compression(job));
     }
 
     /**
      * The first channel handshaken on a session already connected, on the channel already opened there if
-     * any (its stdinserver has been starting meanwhile); closes both on failure.
+     * any (its stdinserver has been starting meanwhile) with what its early handshake and LIST gave; closes
+     * both on failure.
      */
-    static BoxConnection open(PushJob job, Watchdog watchdog, EarlyConnect.Connected connected) throws IOException {
-        BoxConnection box = new BoxConnection(job, watchdog, connected.ssh());
+    static BoxConnection open(PushJob job, Watchdog watchdog, EarlyConnect.Connected connected, boolean compress)
+            throws IOException {
+        BoxConnection box = new BoxConnection(job, watchdog, connected.ssh(), compress);
         box.opened = connected.channel();
+        box.greeting = connected.greeting();
         try {
             box.channels(1);
             return box;
@@ -98,25 +107,37 @@ public final class BoxConnection implements Box {
     public List<BoxChannel> channels(int n) throws IOException {
         while (clients.size() < n) {
             SshChannel channel = opened != null ? opened : ssh.openChannel(REMOTE_COMMAND);
+            EarlyConnect.Greeting early = opened != null ? greeting : null;
             opened = null;
+            greeting = null;
             channels.add(channel);
-            SinkClient client = new SinkClient(channel.stdout(), channel.stdin(), channel::abort, compress);
+            SinkClient client;
             try {
-                watchdog.guard(
-                        "HELLO",
-                        () -> {
-                            client.handshake(job.name());
-                            return client;
-                        },
-                        client::abort);
+                client = early != null ? early.client() : handshake(channel);
+                if (early != null && early.handshakeFailure() != null) {
+                    throw early.handshakeFailure();
+                }
             } catch (RemoteException e) {
                 throw e; // the box spoke and said why
             } catch (IOException e) {
                 throw channel.startFailure(e);
             }
-            clients.add(new SinkChannel(client, watchdog, channel::ended));
+            SinkChannel.EarlyList list =
+                    early == null ? null : new SinkChannel.EarlyList(early.listing(), early.listFailure());
+            clients.add(new SinkChannel(client, watchdog, channel::ended, list, SinkChannel.listRoots(job)));
         }
         return List.<BoxChannel>copyOf(clients);
+    }
+
+    private SinkClient handshake(SshChannel channel) throws IOException {
+        SinkClient client = new SinkClient(channel.stdout(), channel.stdin(), channel::abort, compress);
+        return watchdog.guard(
+                "HELLO",
+                () -> {
+                    client.handshake(job.name());
+                    return client;
+                },
+                client::abort);
     }
 
     /** A channel the watchdog has not cut; a fresh one when every open one was cut (a stalled step). */
@@ -153,6 +174,7 @@ public final class BoxConnection implements Box {
         if (opened != null) {
             channels.add(opened);
             opened = null;
+            greeting = null;
         }
         for (SinkChannel client : clients) {
             try {

@@ -72,12 +72,14 @@ public final class PushPass {
                             job, zfs, watchdog -> BoxConnection.open(job, watchdog), clock, Sleeper.REAL, progress)
                     .run(forceSnapshot, true);
         }
-        EarlyConnect early = EarlyConnect.start(job.connect());
+        boolean compress = BoxConnection.compression(job);
+        EarlyConnect early = EarlyConnect.start(
+                job.connect(), job.name(), job.replication().timeout(), compress, SinkChannel.listRoots(job));
         try {
             return new PassDriver(
                             job,
                             zfs,
-                            watchdog -> BoxConnection.open(job, watchdog, early.take()),
+                            watchdog -> BoxConnection.open(job, watchdog, early.take(), compress),
                             clock,
                             Sleeper.REAL,
                             progress)

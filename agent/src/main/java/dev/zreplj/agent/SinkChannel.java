@@ -1,5 +1,6 @@
 package dev.zreplj.agent;
 
+import dev.zreplj.config.PushJob;
 import dev.zreplj.protocol.DestroyResult;
 import dev.zreplj.protocol.DestroyTarget;
 import dev.zreplj.protocol.DetailedListing;
@@ -12,11 +13,13 @@ import dev.zreplj.protocol.SendResult;
 import dev.zreplj.protocol.SinkClient;
 import dev.zreplj.replication.BoxChannel;
 import dev.zreplj.replication.Watchdog;
+import dev.zreplj.zfs.DatasetName;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
@@ -26,19 +29,47 @@ import java.util.function.LongSupplier;
  * watched by the replicator, which knows its byte count.
  */
 public final class SinkChannel implements BoxChannel {
+    /**
+     * A LIST asked for on this channel before the pass wanted it (EarlyConnect), while the sender was being
+     * listed: its answer or its failure.
+     */
+    record EarlyList(List<RemoteFilesystem> listing, IOException failure) {}
+
     private final SinkClient client;
     private final Watchdog watchdog;
     private final BooleanSupplier ended;
+    /**
+     * Handed out by the first {@link #list} and dropped by any other request first: the box changes only
+     * through this session's requests, and the pass opens no other channel before its first LIST, so until
+     * then the early answer is what a LIST would say now.
+     */
+    private final AtomicReference<EarlyList> early;
+    /** What LIST asks for: the job's filter roots (sender-side names), empty for the whole jail. */
+    private final List<String> roots;
 
-    /** @param ended whether the box's side of the channel has ended (the stdinserver exited) */
-    public SinkChannel(SinkClient client, Watchdog watchdog, BooleanSupplier ended) {
+    /**
+     * @param ended whether the box's side of the channel has ended (the stdinserver exited)
+     * @param early a LIST already done on this channel (for the same roots), null for none
+     * @param roots what {@link #list} asks for: the job's filter roots, empty for the whole jail
+     */
+    SinkChannel(SinkClient client, Watchdog watchdog, BooleanSupplier ended, EarlyList early, List<String> roots) {
         this.client = client;
         this.watchdog = watchdog;
         this.ended = ended;
+        this.early = new AtomicReference<>(early);
+        this.roots = List.copyOf(roots);
     }
 
     public SinkChannel(SinkClient client, Watchdog watchdog) {
-        this(client, watchdog, () -> false);
+        this(client, watchdog, () -> false, null, List.of());
+    }
+
+    /** The roots a job's LIST asks the box for: its filter's roots, or none (the whole jail) for {@code "<": true}. */
+    static List<String> listRoots(PushJob job) {
+        return job.filesystems()
+                .roots()
+                .map(r -> r.stream().map(DatasetName::value).toList())
+                .orElse(List.of());
     }
 
     SinkClient client() {
@@ -47,26 +78,37 @@ public final class SinkChannel implements BoxChannel {
 
     @Override
     public List<RemoteFilesystem> list() throws IOException {
-        return watchdog.guard("LIST", client::listFilesystems, client::abort);
+        EarlyList answered = early.getAndSet(null);
+        if (answered != null) {
+            if (answered.failure() != null) {
+                throw answered.failure();
+            }
+            return answered.listing();
+        }
+        return watchdog.guard("LIST", () -> client.listFilesystems(roots), client::abort);
     }
 
     /** LIST_DETAILED for {@code zreplj box list}; empty when the box is too old to offer it. */
     public Optional<DetailedListing> listDetailed() throws IOException {
+        early.set(null);
         return watchdog.guard("LIST_DETAILED", client::listDetailed, client::abort);
     }
 
     @Override
     public ReceiveResult receive(ReceiveCommand command, InputStream stream) throws IOException {
+        early.set(null);
         return client.receive(command, stream);
     }
 
     @Override
     public ReceiveResult receiveSeries(ReceiveSeries series, InputStream stream) throws IOException {
+        early.set(null);
         return client.receiveSeries(series, stream);
     }
 
     @Override
     public DestroyResult destroy(String path, List<DestroyTarget> snapshots) throws IOException {
+        early.set(null);
         return watchdog.guard("DESTROY " + path, () -> client.destroy(path, snapshots), client::abort);
     }
 
@@ -75,6 +117,7 @@ public final class SinkChannel implements BoxChannel {
      * is fine as long as bytes keep coming; none for the job's replication timeout cuts the channel.
      */
     public SendResult send(SendCommand command, OutputStream sink, LongSupplier progress) throws IOException {
+        early.set(null);
         try (Watchdog.Watch watch = watchdog.watch(progress, client::abort)) {
             try {
                 return client.send(command, sink);

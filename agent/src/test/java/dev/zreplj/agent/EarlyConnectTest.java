@@ -34,7 +34,7 @@ class EarlyConnectTest {
     void aFailedConnectIsTheSameFailureAsADirectOne() {
         String direct = assertThrows(TransportException.class, () -> SshTransport.connect(connect()))
                 .getMessage();
-        EarlyConnect early = EarlyConnect.start(connect());
+        EarlyConnect early = EarlyConnect.start(connect(), "job", Duration.ofSeconds(2), false, List.of());
         TransportException e = assertThrows(TransportException.class, early::take);
         assertEquals(direct, e.getMessage());
         assertEquals(
