@@ -217,6 +217,15 @@ class ContainerFaultsIT {
         assertTrue(pass.output().contains(laptop.home.value() + ": failed"), pass::toString);
     }
 
+    /** The link went (cut, or the box's sshd ended): the step says so, not that the box stalled. */
+    private static void assertConnectionLost(Laptop laptop, Pass pass) {
+        assertTrue(
+                pass.output()
+                        .contains(laptop.home.value()
+                                + ": failed after 0 steps: connection to the backup box lost during step "),
+                pass::toString);
+    }
+
     /** Waits until no zfs recv runs in the box: the box's side of the cut pass has ended. */
     private static void settle(BoxContainer box) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -238,6 +247,7 @@ class ContainerFaultsIT {
             });
             try {
                 assertFaultedPass(laptop, pass);
+                assertConnectionLost(laptop, pass);
             } finally {
                 box.connect(network);
             }
@@ -281,6 +291,7 @@ class ContainerFaultsIT {
                 box.restart();
             });
             assertFaultedPass(laptop, pass);
+            assertConnectionLost(laptop, pass);
             box.awaitSsh(Duration.ofSeconds(30));
             nextPassCompletes(laptop, box, before[0], before[1]);
         }
