@@ -248,6 +248,12 @@ class ContainerFaultsIT {
             try {
                 assertFaultedPass(laptop, pass);
                 assertConnectionLost(laptop, pass);
+                // pruning tried a new session (refused while the link is cut), not a channel on the dead one
+                assertTrue(
+                        pass.output()
+                                .contains("prune receiver: skipped: every channel to the backup box was cut and a new"
+                                        + " one failed: ssh: cannot connect to root@127.0.0.1:" + box.port()),
+                        pass::toString);
             } finally {
                 box.connect(network);
             }
