@@ -140,13 +140,21 @@ public final class BoxConnection implements Box {
                 client::abort);
     }
 
-    /** A channel the watchdog has not cut; a fresh one when every open one was cut (a stalled step). */
+    /**
+     * A channel the watchdog has not cut; a fresh one when every open one was cut (a stalled step), on a
+     * new session when the session itself died (the link was lost or the box restarted): no channel opens
+     * on a session being closed.
+     */
     @Override
     public BoxChannel healthy() throws IOException {
         for (BoxChannel client : clients) {
             if (!client.aborted()) {
                 return client;
             }
+        }
+        if (!ssh.isOpen()) {
+            reconnect();
+            return first();
         }
         channels(clients.size() + 1);
         return clients.get(clients.size() - 1);

@@ -244,7 +244,7 @@ public final class PassDriver {
                         listing,
                         cursor,
                         changed,
-                        "the backup box stalled and a new channel failed: " + e.getMessage(),
+                        "every channel to the backup box was cut and a new one failed: " + e.getMessage(),
                         null,
                         null);
             }
