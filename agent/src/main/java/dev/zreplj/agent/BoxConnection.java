@@ -106,7 +106,7 @@ public final class BoxConnection implements Box {
     @Override
     public List<BoxChannel> channels(int n) throws IOException {
         while (clients.size() < n) {
-            SshChannel channel = opened != null ? opened : ssh.openChannel(REMOTE_COMMAND);
+            SshChannel channel = opened != null ? opened : ssh.openChannel(REMOTE_COMMAND, watchdog.timeout());
             EarlyConnect.Greeting early = opened != null ? greeting : null;
             opened = null;
             greeting = null;

@@ -65,7 +65,7 @@ final class EarlyConnect {
                     }
                     SshChannel channel;
                     try {
-                        channel = ssh.openChannel(BoxConnection.REMOTE_COMMAND);
+                        channel = ssh.openChannel(BoxConnection.REMOTE_COMMAND, timeout);
                     } catch (TransportException | RuntimeException e) {
                         connecting.complete(new Connected(ssh, null, null));
                         return;

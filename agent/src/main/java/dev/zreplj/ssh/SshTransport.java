@@ -25,6 +25,7 @@ import org.apache.sshd.client.channel.ChannelExec;
 import org.apache.sshd.client.config.hosts.HostConfigEntryResolver;
 import org.apache.sshd.client.future.AuthFuture;
 import org.apache.sshd.client.future.ConnectFuture;
+import org.apache.sshd.client.future.OpenFuture;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.NamedResource;
 import org.apache.sshd.common.cipher.BuiltinCiphers;
@@ -153,13 +154,32 @@ public final class SshTransport implements AutoCloseable {
 
     /** Starts {@code command} on the server (the forced command sees it as SSH_ORIGINAL_COMMAND). */
     public SshChannel openChannel(String command) throws TransportException {
+        return openChannel(command, CHANNEL_OPEN_TIMEOUT);
+    }
+
+    /**
+     * {@link #openChannel(String)}, waiting at most {@code timeout} for the server to open the channel: a pass
+     * gives it its replication timeout, so that a box that still holds the TCP connection but answers nothing
+     * (frozen) ends the pass within that bound, as an unanswered request does.
+     */
+    public SshChannel openChannel(String command, Duration timeout) throws TransportException {
         try {
             ChannelExec channel = session.createExecChannel(command);
             RemoteStderr stderr = new RemoteStderr("remote " + connectTarget() + ": ");
             channel.setErr(stderr);
             channel.setRedirectErrorStream(false);
-            if (!channel.open().verify(CHANNEL_OPEN_TIMEOUT).isOpened()) {
-                throw new TransportException("ssh: " + target + " did not open a channel for '" + command + "'");
+            OpenFuture opening = channel.open();
+            if (!opening.await(timeout)) {
+                channel.close(true);
+                throw new TransportException("ssh: " + target + " did not open a channel for '" + command + "' within "
+                        + timeout.toSeconds() + "s; cancelled");
+            }
+            if (!opening.isOpened()) {
+                Throwable why = opening.getException();
+                throw new TransportException(
+                        "ssh: " + target + " did not open a channel for '" + command + "'"
+                                + (why == null ? "" : ": " + oneLine(why)),
+                        why);
             }
             return new SshChannel(channel, target, stderr);
         } catch (TransportException e) {

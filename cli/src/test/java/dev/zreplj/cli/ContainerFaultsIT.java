@@ -32,10 +32,9 @@ class ContainerFaultsIT {
     private static final int TIMEOUT = 5;
     /**
      * What a faulted pass may take beyond the timeout: on a box that does not answer, opening a channel
-     * for pruning waits SshTransport's fixed 30 s (not replication.timeout); 15 s more for JVM starts on
-     * a loaded machine.
+     * for pruning waits one more replication.timeout; 15 s more for JVM starts on a loaded machine.
      */
-    private static final int MARGIN = 45;
+    private static final int MARGIN = TIMEOUT + 15;
 
     private static final long POOL_BYTES = 128L << 20;
     /** The stream is held to 1 MiB/s so that a fault lands mid-stream: 4 MiB take 4 s. */
@@ -281,6 +280,13 @@ class ContainerFaultsIT {
             assertFaultedPass(laptop, pass);
             assertTrue(pass.output().contains(": stalled: no progress for " + TIMEOUT + "s at "), pass::toString);
             assertTrue(pass.seconds() >= TIMEOUT, pass::toString);
+            // The pruning channel waits replication.timeout too, not a fixed 30 s.
+            assertTrue(
+                    pass.output()
+                            .contains("prune receiver: skipped: every channel to the backup box was cut and a new one"
+                                    + " failed: ssh: root@127.0.0.1:" + box.port() + " did not open a channel for"
+                                    + " 'zreplj stdinserver' within " + TIMEOUT + "s; cancelled"),
+                    pass::toString);
             settle(box);
             nextPassCompletes(laptop, box, before[0], before[1]);
         }
