@@ -88,6 +88,15 @@ public final class SinkChannel implements BoxChannel {
         return watchdog.guard("LIST", () -> client.listFilesystems(roots), client::abort);
     }
 
+    /**
+     * Every filesystem the client has on the box, whatever the job's filter selects now: what restore and
+     * {@code box list} show, as a filesystem the filter no longer selects is still there to restore.
+     */
+    public List<RemoteFilesystem> listJail() throws IOException {
+        early.set(null);
+        return watchdog.guard("LIST", client::listFilesystems, client::abort);
+    }
+
     /** LIST_DETAILED for {@code zreplj box list}; empty when the box is too old to offer it. */
     public Optional<DetailedListing> listDetailed() throws IOException {
         early.set(null);

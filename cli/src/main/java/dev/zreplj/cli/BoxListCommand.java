@@ -69,7 +69,11 @@ final class BoxListCommand implements Callable<Integer> {
                 return BoxListing.detailed(job.name(), box, detailed.get());
             }
             return BoxListing.legacy(
-                    job.name(), box, connection.first().list(), Instant.now().getEpochSecond(), connection.software());
+                    job.name(),
+                    box,
+                    connection.first().listJail(),
+                    Instant.now().getEpochSecond(),
+                    connection.software());
         } catch (IOException e) {
             return BoxListing.failed(job.name(), box, e.getMessage());
         }

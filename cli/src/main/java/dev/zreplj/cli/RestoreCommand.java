@@ -73,7 +73,7 @@ final class RestoreCommand implements Callable<Integer> {
             Map<DatasetName, LocalTarget> locals = new HashMap<>();
             List<RestoreStep> steps;
             try {
-                var listing = box.first().list();
+                var listing = box.first().listJail();
                 for (var fs : listing) {
                     if (fs.path().equals(request.source())
                             || (request.recursive() && fs.path().startsWith(request.source() + "/"))) {

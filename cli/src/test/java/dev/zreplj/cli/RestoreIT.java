@@ -120,6 +120,19 @@ class RestoreIT {
                             .contains("restored " + a + "@s2 -> " + rst.child("a") + " (incremental from @"),
                     incremental::toString);
             assertEquals(s2, e.pools.guid(rst.child("a") + "@s2"));
+            // The job's filter was narrowed since: the box still holds a, and restore still finds it (the
+            // pass's LIST asks only below the filter's roots; restore asks for the whole jail).
+            e.replaceInAgentConfig("\"" + e.src + "<\": true", "\"" + e.src.child("nothing") + "<\": true");
+            EndToEnd.Run outside = e.agent(
+                    "restore",
+                    "--job",
+                    "laptop_to_box",
+                    a.value(),
+                    "--to",
+                    rst.child("a2").value());
+            assertEquals(0, outside.exit(), outside::toString);
+            assertEquals(s2, e.pools.guid(rst.child("a2") + "@s2"));
+            e.replaceInAgentConfig("\"" + e.src.child("nothing") + "<\": true", "\"" + e.src + "<\": true");
 
             // An existing dataset that is no restore of this backup is refused, with or without a base.
             DatasetName other = e.pools.createFilesystem(rst.child("mine"));
