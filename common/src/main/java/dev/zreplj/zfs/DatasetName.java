@@ -1,7 +1,10 @@
 package dev.zreplj.zfs;
 
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.TreeSet;
 
 /**
  * A validated ZFS filesystem or volume name ({@code pool/a/b}). Every name that reaches {@code zfs}
@@ -129,6 +132,21 @@ public record DatasetName(String value) implements Comparable<DatasetName> {
     /** True when this is {@code other} itself or lies below it. */
     public boolean isSelfOrDescendantOf(DatasetName other) {
         return value.equals(other.value) || value.startsWith(other.value + "/");
+    }
+
+    /**
+     * {@code names} without those at or below another one, sorted: the roots whose recursive listings cover
+     * them all, each dataset once.
+     */
+    public static List<DatasetName> outermost(Collection<DatasetName> names) {
+        List<DatasetName> roots = new ArrayList<>();
+        // Sorted by name, an ancestor comes before its descendants.
+        for (DatasetName d : new TreeSet<>(names)) {
+            if (roots.stream().noneMatch(d::isSelfOrDescendantOf)) {
+                roots.add(d);
+            }
+        }
+        return List.copyOf(roots);
     }
 
     /** The path below {@code ancestor} ("" for the ancestor itself). */

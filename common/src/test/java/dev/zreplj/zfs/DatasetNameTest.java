@@ -43,6 +43,19 @@ class DatasetNameTest {
         assertEquals(name, DatasetName.of(name).value());
     }
 
+    /** "tank/a-b" sorts between "tank/a" and "tank/a/c" ('-' < '/'): still neither hides nor is hidden wrongly. */
+    @Test
+    void outermostKeepsOnlyNamesNotBelowAnotherSortedAndOnce() {
+        List<DatasetName> names =
+                List.of("tank/a/c", "tank/a-b", "tank/a", "pool", "pool/x", "tank/a", "tank/ab").stream()
+                        .map(DatasetName::of)
+                        .toList();
+        assertEquals(
+                List.of("pool", "tank/a", "tank/a-b", "tank/ab"),
+                DatasetName.outermost(names).stream().map(DatasetName::value).toList());
+        assertEquals(List.of(), DatasetName.outermost(List.of()));
+    }
+
     @Test
     void refusesWithAClearReason() {
         assertRefused("", "dataset name is empty");

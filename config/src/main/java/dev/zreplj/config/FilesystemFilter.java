@@ -1,7 +1,6 @@
 package dev.zreplj.config;
 
 import dev.zreplj.zfs.DatasetName;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -50,21 +49,12 @@ public record FilesystemFilter(Map<String, Boolean> rules) {
         if (Boolean.TRUE.equals(rules.get(SUBTREE))) {
             return Optional.empty();
         }
-        List<DatasetName> included = rules.entrySet().stream()
+        return Optional.of(DatasetName.outermost(rules.entrySet().stream()
                 .filter(Map.Entry::getValue)
                 .map(e -> DatasetName.of(
                         e.getKey().endsWith(SUBTREE)
                                 ? e.getKey().substring(0, e.getKey().length() - SUBTREE.length())
                                 : e.getKey()))
-                .sorted()
-                .toList();
-        List<DatasetName> roots = new ArrayList<>();
-        for (DatasetName d : included) {
-            // Sorted by name, an ancestor comes before its descendants.
-            if (roots.stream().noneMatch(d::isSelfOrDescendantOf)) {
-                roots.add(d);
-            }
-        }
-        return Optional.of(List.copyOf(roots));
+                .toList()));
     }
 }

@@ -24,7 +24,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 
 /**
  * LIST: every filesystem in the jail with its versions, in one zfs call (zfs-fuse: the placeholder flag
@@ -82,16 +81,9 @@ final class ListHandler {
             conversation.reply(e);
             return;
         }
-        // Sorted by name, an ancestor comes before its descendants: each filesystem is listed once.
-        List<DatasetName> outermost = new ArrayList<>();
-        for (DatasetName root : new TreeSet<>(roots)) {
-            if (outermost.stream().noneMatch(root::isSelfOrDescendantOf)) {
-                outermost.add(root);
-            }
-        }
         List<RemoteFilesystem> out = new ArrayList<>();
         try {
-            for (DatasetName root : outermost) {
+            for (DatasetName root : DatasetName.outermost(roots)) {
                 out.addAll(list(jail, root));
             }
         } catch (ZfsException e) {
