@@ -94,6 +94,7 @@ ZL_CONSOLE_SOCK=$ZFS_LAB_RUN_DIR/console.sock
 ZL_CONSOLE_LOG=$ZFS_LAB_RUN_DIR/console.log
 ZL_QEMU_LOG=$ZFS_LAB_RUN_DIR/qemu.log
 ZL_SSH_CONFIG=$ZFS_LAB_RUN_DIR/ssh_config
+ZL_MUX_SOCK=$ZFS_LAB_RUN_DIR/mux.sock
 ZL_STATE=$ZFS_LAB_RUN_DIR/state.env
 
 # True if the PID is a live process (zombies count as gone: the sandbox's init may reap late).

@@ -136,24 +136,38 @@ public final class OpenZfsLab {
         try {
             byte[] tar = Files.readAllBytes(tarGz);
             String dir = DIST_ROOT + "/" + sha256(tar).substring(0, 16);
+            // Test classes run concurrently in phase 2: the first unpacks and makes the archive under a lock
+            // in the guest, the others wait for it; the marker says both are complete.
             String find = "ls -d " + dir + "/zreplj-*/bin/zreplj 2>/dev/null | head -n 1";
-            String existing = check(find).strip();
+            String ready = "[ -e " + dir + "/.installed ] && " + find;
+            String existing = sh(ready, null, DEFAULT_TIMEOUT).stdout().strip();
             if (!existing.isEmpty()) return existing;
-            Result r = sh(
-                    "rm -rf " + DIST_ROOT + " && mkdir -p " + dir + " && tar -xzf - -C " + dir, tar, DEFAULT_TIMEOUT);
-            if (r.exit() != 0) {
-                throw new IllegalStateException("cannot unpack the distribution in the OpenZFS lab: "
-                        + r.stderr().strip());
-            }
-            String launcher = check(find).strip();
-            if (launcher.isEmpty()) {
-                throw new IllegalStateException(tarGz + " has no zreplj-*/bin/zreplj");
-            }
             // As the quickstart advises users: under TCG a JVM start takes seconds, the archive about
             // halves it (measured in the guest: 'zreplj version' 90 -> 35-42 s on a loaded host), and
             // the lab tests start a few hundred JVMs.
-            check(quote(launcher + "-cds-archive"));
-            return launcher;
+            Result r = sh(
+                    String.join(
+                            "\n",
+                            "set -e",
+                            "exec 9>/run/zreplj-test-install.lock",
+                            "flock 9",
+                            "if [ -e " + dir + "/.installed ]; then cat >/dev/null; else",
+                            "  rm -rf " + DIST_ROOT + " && mkdir -p " + dir + " && tar -xzf - -C " + dir,
+                            "  l=$(" + find + ")",
+                            "  [ -n \"$l\" ] || { echo 'the distribution has no zreplj-*/bin/zreplj' >&2; exit 1; }",
+                            "  \"$l-cds-archive\"",
+                            "  touch " + dir + "/.installed",
+                            "fi",
+                            find),
+                    tar,
+                    DEFAULT_TIMEOUT);
+            if (r.exit() != 0) {
+                throw new IllegalStateException("cannot install the distribution " + tarGz + " in the OpenZFS lab: "
+                        + r.stderr().strip());
+            }
+            // The archive tool may print; the launcher's path is the script's last line.
+            String[] lines = r.stdout().strip().split("\n");
+            return lines[lines.length - 1].strip();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + tarGz + ": " + e.getMessage(), e);
         }
