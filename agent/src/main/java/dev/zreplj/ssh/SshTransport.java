@@ -28,11 +28,14 @@ import org.apache.sshd.client.future.ConnectFuture;
 import org.apache.sshd.client.future.OpenFuture;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.NamedResource;
+import org.apache.sshd.common.SshConstants;
+import org.apache.sshd.common.SshException;
 import org.apache.sshd.common.cipher.BuiltinCiphers;
 import org.apache.sshd.common.compression.BuiltinCompressions;
 import org.apache.sshd.common.config.keys.FilePasswordProvider;
 import org.apache.sshd.common.kex.KexProposalOption;
 import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
+import org.apache.sshd.common.session.helpers.MissingAttachedSessionException;
 import org.apache.sshd.common.util.io.resource.PathResource;
 import org.apache.sshd.common.util.security.SecurityUtils;
 import org.apache.sshd.core.CoreModuleProperties;
@@ -185,6 +188,13 @@ public final class SshTransport implements AutoCloseable {
         } catch (TransportException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
+            if (!isOpen()) {
+                // MINA's own words here name its channel and session objects; what happened is simpler.
+                throw new TransportException(
+                        "ssh: the connection to " + target + " closed while starting '" + command
+                                + "' (the backup box or the link went away)",
+                        e);
+            }
             throw new TransportException("ssh: cannot start '" + command + "' on " + target + ": " + oneLine(e), e);
         }
     }
@@ -327,9 +337,17 @@ public final class SshTransport implements AutoCloseable {
         }
     }
 
-    private static TransportException connectFailure(Throwable e, String target, HostKeyVerifier verifier) {
+    static TransportException connectFailure(Throwable e, String target, HostKeyVerifier verifier) {
         if (verifier.refusal().isPresent())
             return new TransportException("ssh: " + verifier.refusal().get(), e);
+        if (find(e, MissingAttachedSessionException.class) != null) {
+            // The TCP connection closed before the SSH session was set up (a box restarting, a proxy
+            // whose target went away); MINA's message names its I/O session object.
+            return new TransportException(
+                    "ssh: the connection to " + target + " closed during the SSH handshake (the backup box or "
+                            + "the link went away)",
+                    e);
+        }
         if (find(e, ConnectException.class) != null) {
             return new TransportException(
                     "ssh: cannot connect to " + target + ": connection refused; is sshd running "
@@ -345,7 +363,21 @@ public final class SshTransport implements AutoCloseable {
         return new TransportException("ssh: connection to " + target + " failed: " + oneLine(e), e);
     }
 
-    private static TransportException authFailure(Throwable e, String target, Path identity) {
+    /**
+     * Blames the key only when the server refused it (MINA ran out of methods after the server's
+     * USERAUTH_FAILURE); a connection that closed during authentication (a box restarting, a link cut)
+     * says so, or the admin would go looking for a key problem that is not there.
+     */
+    static TransportException authFailure(Throwable e, String target, Path identity) {
+        SshException ssh = e == null ? null : find(e, SshException.class);
+        if (e != null
+                && (ssh == null
+                        || ssh.getDisconnectCode() != SshConstants.SSH2_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE)) {
+            return new TransportException(
+                    "ssh: the connection to " + target + " closed during authentication (the backup box or the link "
+                            + "went away): " + oneLine(e),
+                    e);
+        }
         return new TransportException(
                 "ssh: authentication to " + target + " with key " + identity + " failed: "
                         + "the server did not accept the key; is its public key (" + identity + ".pub) in the server's "

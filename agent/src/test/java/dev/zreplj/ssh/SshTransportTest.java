@@ -9,6 +9,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.apache.sshd.common.NamedResource;
+import org.apache.sshd.common.SshConstants;
+import org.apache.sshd.common.SshException;
+import org.apache.sshd.common.session.helpers.MissingAttachedSessionException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,6 +46,36 @@ class SshTransportTest {
         TransportException e = assertThrows(
                 TransportException.class, () -> SshTransport.choose(AVAILABLE, List.of("zz"), List.of(), "Ciphers"));
         assertEquals("ssh: none of Ciphers=zz is supported; supported are a,b,c,d", e.getMessage());
+    }
+
+    @Test
+    void onlyARefusedKeyIsBlamedOnTheKeyAConnectionThatClosedSaysSo() {
+        Path id = Path.of("/k/id");
+        String keyBlamed = "ssh: authentication to u@h:22 with key /k/id failed: the server did not accept the key; "
+                + "is its public key (/k/id.pub) in the server's authorized_keys for that user?";
+        SshException refused = new SshException(
+                SshConstants.SSH2_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE,
+                "No more authentication methods available");
+        assertEquals(keyBlamed, SshTransport.authFailure(refused, "u@h:22", id).getMessage());
+        assertEquals(keyBlamed, SshTransport.authFailure(null, "u@h:22", id).getMessage());
+        assertEquals(
+                "ssh: the connection to u@h:22 closed during authentication (the backup box or the link went away): "
+                        + "Session is being closed",
+                SshTransport.authFailure(new SshException("Session is being closed"), "u@h:22", id)
+                        .getMessage());
+    }
+
+    @Test
+    void aConnectionThatClosesBeforeItsSessionIsSetUpSaysSoWithoutMinasObjects() {
+        HostKeyVerifier verifier =
+                new HostKeyVerifier(new KnownHosts(dir.resolve("kh")), Connect.HostKeyPolicy.STRICT, "h", 22);
+        TransportException e = SshTransport.connectFailure(
+                new MissingAttachedSessionException("No session attached to DirectWriteNioNSession[local=/1.2.3.4:5]"),
+                "u@h:22",
+                verifier);
+        assertEquals(
+                "ssh: the connection to u@h:22 closed during the SSH handshake (the backup box or the link went away)",
+                e.getMessage());
     }
 
     private Connect connect(Path identity) {

@@ -3,16 +3,9 @@ package dev.zreplj.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.zreplj.ssh.testing.TestSshd;
-import dev.zreplj.zfs.DatasetName;
-import dev.zreplj.zfs.testing.TestPools;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -45,108 +38,8 @@ class ContainerFaultsIT {
     @TempDir
     Path tmp;
 
-    /** The host side: a source pool with SRC/home, the laptop's key, the agent through the launcher. */
-    private static final class Laptop implements AutoCloseable {
-        final Path dir;
-        final TestPools pools = TestPools.open();
-        final DatasetName src;
-        final DatasetName home;
-        final Path key;
-        final Path launcher;
-
-        Laptop(Path dir) throws IOException {
-            this.dir = Files.createDirectories(dir);
-            try {
-                launcher = EndToEnd.findLauncher();
-                src = pools.createPool("src");
-                home = pools.createFilesystem(src.child("home"));
-                key = TestSshd.keygen(dir.resolve("laptop_id"), TestSshd.KeyType.ED25519, "laptop");
-            } catch (IOException | RuntimeException e) {
-                pools.close();
-                throw e;
-            }
-        }
-
-        Path pub() {
-            return Path.of(key + ".pub");
-        }
-
-        /** A config with one push job per box, named laptop_to_box, laptop_to_box2, ... */
-        Path config(String name, String jobTail, BoxContainer... boxes) throws IOException {
-            StringBuilder yaml = new StringBuilder();
-            for (int i = 0; i < boxes.length; i++) {
-                String one = EndToEnd.agentYaml(
-                        dir.resolve("agent-state").toString(),
-                        boxes[i].port(),
-                        key.toString(),
-                        boxes[i].knownHosts().toString(),
-                        PushSuite.HOME_FILTER,
-                        src,
-                        jobTail + EndToEnd.DEFAULT_JOB_TAIL);
-                if (i == 0) {
-                    yaml.append(one);
-                } else {
-                    // the next job, with its own name and snapshot prefix
-                    yaml.append(one.substring(one.indexOf("jobs:\n") + "jobs:\n".length())
-                            .replace("name: laptop_to_box", "name: laptop_to_box" + (i + 1))
-                            .replace("prefix: zrepl_", "prefix: box" + (i + 1) + "_"));
-                }
-            }
-            Path file = dir.resolve(name + ".yml");
-            Files.writeString(file, yaml.toString());
-            return file;
-        }
-
-        Process start(Path config, Path log, String... args) throws IOException {
-            List<String> command =
-                    new ArrayList<>(List.of(launcher.toString(), "--config", config.toString(), "--summary"));
-            command.addAll(List.of(args));
-            return new ProcessBuilder(command)
-                    .redirectErrorStream(true)
-                    .redirectOutput(log.toFile())
-                    .start();
-        }
-
-        /** A pass to its end, bounded: its exit, output and seconds. */
-        Pass run(Path config, String name, int limitSeconds, String... args) throws IOException, InterruptedException {
-            Path log = dir.resolve(name + ".log");
-            long t0 = System.nanoTime();
-            Process p = start(config, log, args);
-            return finish(p, log, t0, limitSeconds);
-        }
-
-        static Pass finish(Process p, Path log, long t0, int limitSeconds) throws InterruptedException {
-            if (!p.waitFor(limitSeconds, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor();
-                throw new AssertionError("the pass still ran after " + limitSeconds + " s:\n" + BoxContainer.read(log));
-            }
-            return new Pass(p.exitValue(), BoxContainer.read(log), (System.nanoTime() - t0) / 1e9);
-        }
-
-        String snapshotsWithGuids() {
-            return pools.zfs("get", "-Hp", "-r", "-o", "name,value", "guid", home.value())
-                    .lines()
-                    .filter(l -> l.contains("@"))
-                    .sorted()
-                    .map(l -> l + "\n")
-                    .collect(Collectors.joining());
-        }
-
-        @Override
-        public void close() {
-            pools.close();
-        }
-    }
-
-    record Pass(int exit, String output, double seconds) {
-        @Override
-        public String toString() {
-            return String.format("exit %d after %.1f s:%n%s", exit, seconds, output);
-        }
-    }
-
     /** The source's snapshot lines as the box names them: the jail's copy with the same guids. */
-    private static String onBox(Laptop laptop, String sourceLines) {
+    private static String onBox(ContainerLaptop laptop, String sourceLines) {
         return sourceLines.replace(laptop.home.value() + "@", BoxContainer.JAIL.child(laptop.home.value()) + "@");
     }
 
@@ -161,10 +54,11 @@ class ContainerFaultsIT {
      * A first full push (healthy), then 4 MiB more and a faulted pass with {@code --snapshot}: returns
      * the faulted pass after {@code fault} ran once the box receives. Checks that the first push arrived.
      */
-    private static Pass faultedPass(Laptop laptop, BoxContainer box, String fault, Fault inject) throws Exception {
+    private static ContainerLaptop.Pass faultedPass(
+            ContainerLaptop laptop, BoxContainer box, String fault, Fault inject) throws Exception {
         Path healthy = laptop.config("healthy", "", box);
         laptop.pools.writeRandomFile(laptop.home, "a.bin", 1 << 20);
-        Pass first = laptop.run(healthy, "first", 120, "agent", "once", "--snapshot");
+        ContainerLaptop.Pass first = laptop.run(healthy, "first", 120, "agent", "once", "--snapshot");
         assertEquals(0, first.exit(), first::toString);
         assertHolds(
                 "the first push",
@@ -180,7 +74,7 @@ class ContainerFaultsIT {
         Thread.sleep(500);
         long faultAt = System.nanoTime();
         inject.inject();
-        Pass pass = Laptop.finish(agent, log, t0, TIMEOUT + MARGIN + 60);
+        ContainerLaptop.Pass pass = ContainerLaptop.finish(agent, log, t0, TIMEOUT + MARGIN + 60);
         double fromFault = (System.nanoTime() - faultAt) / 1e9;
         System.out.printf(
                 "%s: the faulted pass ended %.1f s after the fault (whole pass %.1f s); its output:%n%s",
@@ -198,12 +92,12 @@ class ContainerFaultsIT {
     }
 
     /** The next pass on the healthy config completes, and the box holds every source snapshot with its guid. */
-    private static void nextPassCompletes(Laptop laptop, BoxContainer box, String sourceBefore, String boxBefore)
-            throws Exception {
+    private static void nextPassCompletes(
+            ContainerLaptop laptop, BoxContainer box, String sourceBefore, String boxBefore) throws Exception {
         String source = laptop.snapshotsWithGuids();
         assertHolds("the source", sourceBefore, source);
         assertHolds("the box", boxBefore, box.snapshotsWithGuids(BoxContainer.JAIL));
-        Pass next = laptop.run(laptop.dir.resolve("healthy.yml"), "next", 120, "agent", "once");
+        ContainerLaptop.Pass next = laptop.run(laptop.dir.resolve("healthy.yml"), "next", 120, "agent", "once");
         System.out.printf("the next pass: exit %d after %.1f s%n", next.exit(), next.seconds());
         assertEquals(0, next.exit(), next::toString);
         assertTrue(next.output().contains(laptop.home.value() + ": replicated 1 step,"), next::toString);
@@ -211,13 +105,13 @@ class ContainerFaultsIT {
         assertHolds("the box after the next pass", onBox(laptop, source), box.snapshotsWithGuids(BoxContainer.JAIL));
     }
 
-    private static void assertFaultedPass(Laptop laptop, Pass pass) {
+    private static void assertFaultedPass(ContainerLaptop laptop, ContainerLaptop.Pass pass) {
         assertEquals(1, pass.exit(), pass::toString);
         assertTrue(pass.output().contains(laptop.home.value() + ": failed"), pass::toString);
     }
 
     /** The link went (cut, or the box's sshd ended): the step says so, not that the box stalled. */
-    private static void assertConnectionLost(Laptop laptop, Pass pass) {
+    private static void assertConnectionLost(ContainerLaptop laptop, ContainerLaptop.Pass pass) {
         assertTrue(
                 pass.output()
                         .contains(laptop.home.value()
@@ -236,11 +130,11 @@ class ContainerFaultsIT {
 
     @Test
     void theLinkCutMidStreamFailsThePassAndTheNextPassSendsAgain() throws Exception {
-        try (Laptop laptop = new Laptop(tmp.resolve("laptop"));
+        try (ContainerLaptop laptop = new ContainerLaptop(tmp.resolve("laptop"));
                 BoxContainer box = new BoxContainer(tmp.resolve("box"), laptop.pub(), POOL_BYTES)) {
             String network = box.networkName();
             String[] before = new String[2];
-            Pass pass = faultedPass(laptop, box, "link cut", () -> {
+            ContainerLaptop.Pass pass = faultedPass(laptop, box, "link cut", () -> {
                 before[0] = laptop.snapshotsWithGuids();
                 box.disconnect();
             });
@@ -264,10 +158,10 @@ class ContainerFaultsIT {
 
     @Test
     void theBoxFrozenPastTheTimeoutIsCutAndTheNextPassSendsAgain() throws Exception {
-        try (Laptop laptop = new Laptop(tmp.resolve("laptop"));
+        try (ContainerLaptop laptop = new ContainerLaptop(tmp.resolve("laptop"));
                 BoxContainer box = new BoxContainer(tmp.resolve("box"), laptop.pub(), POOL_BYTES)) {
             String[] before = new String[2];
-            Pass pass;
+            ContainerLaptop.Pass pass;
             try {
                 pass = faultedPass(laptop, box, "box frozen", () -> {
                     before[0] = laptop.snapshotsWithGuids();
@@ -294,10 +188,10 @@ class ContainerFaultsIT {
 
     @Test
     void theBoxRestartedMidStreamComesBackAndTheNextPassSendsAgain() throws Exception {
-        try (Laptop laptop = new Laptop(tmp.resolve("laptop"));
+        try (ContainerLaptop laptop = new ContainerLaptop(tmp.resolve("laptop"));
                 BoxContainer box = new BoxContainer(tmp.resolve("box"), laptop.pub(), POOL_BYTES)) {
             String[] before = new String[2];
-            Pass pass = faultedPass(laptop, box, "box restarted", () -> {
+            ContainerLaptop.Pass pass = faultedPass(laptop, box, "box restarted", () -> {
                 before[0] = laptop.snapshotsWithGuids();
                 before[1] = box.snapshotsWithGuids(BoxContainer.JAIL);
                 box.restart();
@@ -311,11 +205,11 @@ class ContainerFaultsIT {
 
     @Test
     void theBoxsPoolFullFailsThePassAndTheNextPassSendsOnceThereIsRoom() throws Exception {
-        try (Laptop laptop = new Laptop(tmp.resolve("laptop"));
+        try (ContainerLaptop laptop = new ContainerLaptop(tmp.resolve("laptop"));
                 BoxContainer box = new BoxContainer(tmp.resolve("box"), laptop.pub(), POOL_BYTES)) {
             Path healthy = laptop.config("healthy", "", box);
             laptop.pools.writeRandomFile(laptop.home, "a.bin", 1 << 20);
-            Pass first = laptop.run(healthy, "first", 120, "agent", "once", "--snapshot");
+            ContainerLaptop.Pass first = laptop.run(healthy, "first", 120, "agent", "once", "--snapshot");
             assertEquals(0, first.exit(), first::toString);
             // fill what the pool has left: dd ends with "No space left on device", which is the point
             box.execResult("dd", "if=/dev/urandom", "of=/boxpool/fill", "bs=1M");
@@ -323,7 +217,7 @@ class ContainerFaultsIT {
             laptop.pools.writeRandomFile(laptop.home, "b.bin", 8 << 20);
             String sourceBefore = laptop.snapshotsWithGuids();
             String boxBefore = box.snapshotsWithGuids(BoxContainer.JAIL);
-            Pass pass = laptop.run(
+            ContainerLaptop.Pass pass = laptop.run(
                     laptop.config("faulty", FAULTY, box), "full", TIMEOUT + MARGIN + 60, "agent", "once", "--snapshot");
             System.out.printf("pool full: the pass exit %d after %.1f s%n", pass.exit(), pass.seconds());
             assertFaultedPass(laptop, pass);
@@ -337,12 +231,12 @@ class ContainerFaultsIT {
 
     @Test
     void twoBoxesForOneAgentAndOneFrozenTheOtherStillGetsItsBackup() throws Exception {
-        try (Laptop laptop = new Laptop(tmp.resolve("laptop"));
+        try (ContainerLaptop laptop = new ContainerLaptop(tmp.resolve("laptop"));
                 BoxContainer box1 = new BoxContainer(tmp.resolve("box1"), laptop.pub(), POOL_BYTES);
                 BoxContainer box2 = new BoxContainer(tmp.resolve("box2"), laptop.pub(), POOL_BYTES)) {
             Path both = laptop.config("healthy", "", box1, box2);
             laptop.pools.writeRandomFile(laptop.home, "a.bin", 1 << 20);
-            Pass first = laptop.run(both, "first", 180, "agent", "once", "--snapshot");
+            ContainerLaptop.Pass first = laptop.run(both, "first", 180, "agent", "once", "--snapshot");
             System.out.printf("two boxes: the first pass exit %d after %.1f s%n", first.exit(), first.seconds());
             assertEquals(0, first.exit(), first::toString);
             String source = laptop.snapshotsWithGuids();
@@ -361,7 +255,7 @@ class ContainerFaultsIT {
             // box 2 frozen: box 1's job still completes, the pass fails for box 2 within its timeout
             laptop.pools.writeRandomFile(laptop.home, "b.bin", 1 << 20);
             Path faulty = laptop.config("faulty", FAULTY, box1, box2);
-            Pass pass;
+            ContainerLaptop.Pass pass;
             box2.pause();
             try {
                 pass = laptop.run(faulty, "frozen2", TIMEOUT + MARGIN + 60, "agent", "once", "--snapshot");
@@ -382,7 +276,7 @@ class ContainerFaultsIT {
             assertHolds("box 1", onBox(laptop, newest1 + "\n"), box1.snapshotsWithGuids(BoxContainer.JAIL));
             assertHolds("box 2", box2Snapshots, box2.snapshotsWithGuids(BoxContainer.JAIL));
 
-            Pass next = laptop.run(both, "next", 180, "agent", "once");
+            ContainerLaptop.Pass next = laptop.run(both, "next", 180, "agent", "once");
             System.out.printf("two boxes: the next pass exit %d after %.1f s%n", next.exit(), next.seconds());
             assertEquals(0, next.exit(), next::toString);
             String finalSource = laptop.snapshotsWithGuids();
