@@ -1,9 +1,9 @@
 package dev.zreplj.agent;
 
-import dev.zreplj.config.Connect;
 import dev.zreplj.config.PushJob;
 import dev.zreplj.protocol.RemoteException;
 import dev.zreplj.protocol.SinkClient;
+import dev.zreplj.protocol.StreamCompression;
 import dev.zreplj.protocol.StreamInflater;
 import dev.zreplj.replication.Box;
 import dev.zreplj.replication.BoxChannel;
@@ -30,7 +30,7 @@ public final class BoxConnection implements Box {
     private final PushJob job;
     private final Watchdog watchdog;
     /** Compress streams for a box that offers it, unless zstd's native library cannot load here. */
-    private final boolean compress;
+    private final StreamCompression compression;
 
     private SshTransport ssh;
     /** Opened before the pass needed it (EarlyConnect); null once used or when none was. */
@@ -41,21 +41,22 @@ public final class BoxConnection implements Box {
     private final List<SshChannel> channels = new ArrayList<>();
     private final List<SinkChannel> clients = new ArrayList<>();
 
-    private BoxConnection(PushJob job, Watchdog watchdog, SshTransport ssh, boolean compress) {
+    private BoxConnection(PushJob job, Watchdog watchdog, SshTransport ssh, StreamCompression compression) {
         this.job = job;
         this.watchdog = watchdog;
         this.ssh = ssh;
-        this.compress = compress;
+        this.compression = compression;
     }
 
-    /** Whether this job's streams are to go zstd-compressed: asked for, and zstd's native library loads here. */
-    static boolean compression(PushJob job) {
-        if (job.connect().streamCompression() != Connect.StreamCompression.AUTO) {
-            return false;
+    /** How this job's streams are to go: as asked for, and OFF when zstd's native library does not load here. */
+    static StreamCompression compression(PushJob job) {
+        StreamCompression asked = job.connect().streamCompression();
+        if (asked == StreamCompression.OFF) {
+            return asked;
         }
         Optional<String> why = StreamInflater.unavailable();
         why.ifPresent(w -> log.warn("zstd is unavailable, streams go uncompressed: {}", w));
-        return why.isEmpty();
+        return why.isEmpty() ? asked : StreamCompression.OFF;
     }
 
     /** Connects and opens the first channel (handshake done). */
@@ -73,9 +74,10 @@ public final class BoxConnection implements Box {
      * any (its stdinserver has been starting meanwhile) with what its early handshake and LIST gave; closes
      * both on failure.
      */
-    static BoxConnection open(PushJob job, Watchdog watchdog, EarlyConnect.Connected connected, boolean compress)
+    static BoxConnection open(
+            PushJob job, Watchdog watchdog, EarlyConnect.Connected connected, StreamCompression compression)
             throws IOException {
-        BoxConnection box = new BoxConnection(job, watchdog, connected.ssh(), compress);
+        BoxConnection box = new BoxConnection(job, watchdog, connected.ssh(), compression);
         box.opened = connected.channel();
         box.greeting = connected.greeting();
         try {
@@ -130,7 +132,7 @@ public final class BoxConnection implements Box {
     }
 
     private SinkClient handshake(SshChannel channel) throws IOException {
-        SinkClient client = new SinkClient(channel.stdout(), channel.stdin(), channel::abort, compress);
+        SinkClient client = new SinkClient(channel.stdout(), channel.stdin(), channel::abort, compression);
         return watchdog.guard(
                 "HELLO",
                 () -> {

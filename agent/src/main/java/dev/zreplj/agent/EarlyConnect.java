@@ -3,6 +3,7 @@ package dev.zreplj.agent;
 import dev.zreplj.config.Connect;
 import dev.zreplj.protocol.RemoteFilesystem;
 import dev.zreplj.protocol.SinkClient;
+import dev.zreplj.protocol.StreamCompression;
 import dev.zreplj.replication.Watchdog;
 import dev.zreplj.ssh.SshChannel;
 import dev.zreplj.ssh.SshTransport;
@@ -49,10 +50,11 @@ final class EarlyConnect {
     /**
      * @param job      the push job's name, sent in the HELLO
      * @param timeout  the job's replication timeout: the longest the handshake and the LIST may each wait
-     * @param compress whether to ask for zstd streams (as {@link BoxConnection#compression})
+     * @param compression how streams are to go (as {@link BoxConnection#compression})
      * @param roots    what the LIST asks for (as {@link SinkChannel#listRoots})
      */
-    static EarlyConnect start(Connect connect, String job, Duration timeout, boolean compress, List<String> roots) {
+    static EarlyConnect start(
+            Connect connect, String job, Duration timeout, StreamCompression compression, List<String> roots) {
         CompletableFuture<Connected> connecting = new CompletableFuture<>();
         Thread t = new Thread(
                 () -> {
@@ -72,7 +74,7 @@ final class EarlyConnect {
                     }
                     Greeting greeting;
                     try {
-                        greeting = greet(channel, job, timeout, compress, roots);
+                        greeting = greet(channel, job, timeout, compression, roots);
                     } catch (RuntimeException e) {
                         // A bug, not the box: the pass opens a channel of its own and sees the same.
                         channel.abort();
@@ -88,8 +90,8 @@ final class EarlyConnect {
     }
 
     private static Greeting greet(
-            SshChannel channel, String job, Duration timeout, boolean compress, List<String> roots) {
-        SinkClient client = new SinkClient(channel.stdout(), channel.stdin(), channel::abort, compress);
+            SshChannel channel, String job, Duration timeout, StreamCompression compression, List<String> roots) {
+        SinkClient client = new SinkClient(channel.stdout(), channel.stdin(), channel::abort, compression);
         try (Watchdog watchdog = Watchdog.start(timeout)) {
             try {
                 watchdog.guard(

@@ -1,6 +1,7 @@
 package dev.zreplj.agent;
 
 import dev.zreplj.config.PushJob;
+import dev.zreplj.protocol.StreamCompression;
 import dev.zreplj.prune.PruneReport;
 import dev.zreplj.replication.FilesystemResult;
 import dev.zreplj.replication.Progress;
@@ -72,14 +73,14 @@ public final class PushPass {
                             job, zfs, watchdog -> BoxConnection.open(job, watchdog), clock, Sleeper.REAL, progress)
                     .run(forceSnapshot, true);
         }
-        boolean compress = BoxConnection.compression(job);
+        StreamCompression compression = BoxConnection.compression(job);
         EarlyConnect early = EarlyConnect.start(
-                job.connect(), job.name(), job.replication().timeout(), compress, SinkChannel.listRoots(job));
+                job.connect(), job.name(), job.replication().timeout(), compression, SinkChannel.listRoots(job));
         try {
             return new PassDriver(
                             job,
                             zfs,
-                            watchdog -> BoxConnection.open(job, watchdog, early.take(), compress),
+                            watchdog -> BoxConnection.open(job, watchdog, early.take(), compression),
                             clock,
                             Sleeper.REAL,
                             progress)

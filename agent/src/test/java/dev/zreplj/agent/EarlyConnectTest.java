@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.zreplj.config.Connect;
+import dev.zreplj.protocol.StreamCompression;
 import dev.zreplj.ssh.SshTransport;
 import dev.zreplj.ssh.TransportException;
 import java.nio.file.Path;
@@ -34,7 +35,8 @@ class EarlyConnectTest {
     void aFailedConnectIsTheSameFailureAsADirectOne() {
         String direct = assertThrows(TransportException.class, () -> SshTransport.connect(connect()))
                 .getMessage();
-        EarlyConnect early = EarlyConnect.start(connect(), "job", Duration.ofSeconds(2), false, List.of());
+        EarlyConnect early =
+                EarlyConnect.start(connect(), "job", Duration.ofSeconds(2), StreamCompression.OFF, List.of());
         TransportException e = assertThrows(TransportException.class, early::take);
         assertEquals(direct, e.getMessage());
         assertEquals(

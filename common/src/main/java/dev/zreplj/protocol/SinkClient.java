@@ -24,7 +24,7 @@ public final class SinkClient implements AutoCloseable {
     private final FrameReader reader;
     private final FrameWriter writer;
     private final Runnable abortTransport;
-    private final boolean compress;
+    private final StreamCompression compression;
     private @Nullable StreamCompressor compressor;
     private volatile boolean aborted;
     private @Nullable Hello serverHello;
@@ -41,16 +41,17 @@ public final class SinkClient implements AutoCloseable {
      *                       writing on it wakes with an IOException (see {@link #abort()})
      */
     public SinkClient(InputStream fromServer, OutputStream toServer, Runnable abortTransport) {
-        this(fromServer, toServer, abortTransport, false);
+        this(fromServer, toServer, abortTransport, StreamCompression.OFF);
     }
 
     /**
-     * @param compress send streams zstd-compressed (ZDATA) where that pays, if the server advertises
-     *                 {@link Wire#ZSTD_DATA}; an older server gets plain DATA
+     * @param compression whether streams go zstd-compressed (ZDATA) where that pays, if the server
+     *                    advertises {@link Wire#ZSTD_DATA}; an older server gets plain DATA
      */
-    public SinkClient(InputStream fromServer, OutputStream toServer, Runnable abortTransport, boolean compress) {
+    public SinkClient(
+            InputStream fromServer, OutputStream toServer, Runnable abortTransport, StreamCompression compression) {
         this.abortTransport = abortTransport;
-        this.compress = compress;
+        this.compression = compression;
         this.in = fromServer;
         this.reader = new FrameReader(fromServer, "server", Wire.MAX_CONTROL_FROM_SERVER);
         this.writer = new FrameWriter(toServer, Wire.MAX_CONTROL_FROM_CLIENT);
@@ -105,8 +106,8 @@ public final class SinkClient implements AutoCloseable {
                     "");
         }
         serverHello = hello;
-        if (compress && hello.capabilities().contains(Wire.ZSTD_DATA)) {
-            compressor = new StreamCompressor();
+        if (compression != StreamCompression.OFF && hello.capabilities().contains(Wire.ZSTD_DATA)) {
+            compressor = new StreamCompressor(compression);
         }
     }
 
@@ -204,6 +205,7 @@ public final class SinkClient implements AutoCloseable {
             // The server answers before END only when it refuses or fails; then stop sending.
             while (more && in.available() == 0) {
                 int n;
+                long t0 = System.nanoTime();
                 try {
                     n = fill(stream, buffer);
                 } catch (IOException e) {
@@ -216,6 +218,9 @@ public final class SinkClient implements AutoCloseable {
                         writer.zdata(zstd.buffer(), z);
                     } else {
                         writer.data(buffer, n);
+                    }
+                    if (zstd != null) {
+                        zstd.sent(n, System.nanoTime() - t0);
                     }
                 }
                 more = n == Wire.MAX_DATA;

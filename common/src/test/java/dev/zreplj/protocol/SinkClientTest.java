@@ -38,7 +38,9 @@ class SinkClientTest {
         PipedOutputStream toServer = new PipedOutputStream(serverIn);
         PipedInputStream clientIn = new PipedInputStream(1 << 20);
         PipedOutputStream toClient = new PipedOutputStream(clientIn);
-        client = compress ? new SinkClient(clientIn, toServer, () -> {}, true) : new SinkClient(clientIn, toServer);
+        client = compress
+                ? new SinkClient(clientIn, toServer, () -> {}, StreamCompression.ON)
+                : new SinkClient(clientIn, toServer);
         server = CompletableFuture.runAsync(() -> {
             try (toClient;
                     serverIn) {

@@ -55,7 +55,7 @@ class StreamCompressionTest {
     @Test
     void textRoundTripsThroughOneZdataFrameAndShrinks() throws Exception {
         byte[] data = text(Wire.MAX_DATA, 1);
-        try (StreamCompressor c = new StreamCompressor();
+        try (StreamCompressor c = new StreamCompressor(StreamCompression.ON);
                 StreamInflater in = new StreamInflater()) {
             int z = c.compress(chunk(data), data.length);
             assertTrue(z > 0 && z < data.length / 3, "compressed to " + z);
@@ -73,7 +73,7 @@ class StreamCompressionTest {
         byte[] random = new byte[Wire.MAX_DATA];
         new Random(2).nextBytes(random);
         byte[] text = text(Wire.MAX_DATA, 3);
-        try (StreamCompressor c = new StreamCompressor()) {
+        try (StreamCompressor c = new StreamCompressor(StreamCompression.ON)) {
             assertEquals(-1, c.compress(chunk(random), random.length));
             // Text right after a miss is not tried: the compressor skips a run of chunks...
             for (int i = 0; i < StreamCompressor.SKIP_AFTER_MISS; i++) {
@@ -83,6 +83,38 @@ class StreamCompressionTest {
             assertTrue(c.compress(chunk(text), text.length) > 0);
             assertEquals((StreamCompressor.SKIP_AFTER_MISS + 2L) * Wire.MAX_DATA, c.rawBytes());
         }
+    }
+
+    @Test
+    void autoStopsCompressingTextWhenThePlainWayMeasuresFaster() {
+        byte[] text = text(Wire.MAX_DATA, 4);
+        byte[] b = chunk(text);
+        try (StreamCompressor c = new StreamCompressor(StreamCompression.AUTO)) {
+            // Compressed chunks take 10 ms each, plain ones 5 ms: a CPU-bound sender.
+            int zstd = 0;
+            int chunks = 0;
+            while (chunks < 1000) {
+                int z = c.compress(b, text.length);
+                c.sent(text.length, z >= 0 ? 10_000_000L : 5_000_000L);
+                chunks++;
+                if (z >= 0) {
+                    zstd++;
+                } else if (zstd > 0) {
+                    break;
+                }
+            }
+            // Warm-up and the measured zstd window, 50 chunks (0.5 s) each, went compressed; then plain.
+            assertEquals(100, zstd);
+            assertEquals(101, chunks);
+            assertEquals(-1, c.compress(b, text.length));
+        }
+        try (StreamCompressor on = new StreamCompressor(StreamCompression.ON)) {
+            for (int i = 0; i < 200; i++) {
+                assertTrue(on.compress(b, text.length) > 0, "chunk " + i);
+                on.sent(text.length, 10_000_000L);
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> new StreamCompressor(StreamCompression.OFF));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.zreplj.config;
 
+import dev.zreplj.protocol.StreamCompression;
 import dev.zreplj.pruning.GridSpec;
 import dev.zreplj.pruning.KeepRule;
 import dev.zreplj.zfs.DatasetName;
@@ -337,16 +338,17 @@ public final class ConfigLoader {
         int channels = c.has("channels")
                 ? (int) ranged(c, "channels", 1, Integer.MAX_VALUE)
                 : ReplicationOptions.defaults().concurrencySteps();
-        Connect.StreamCompression compression = Connect.StreamCompression.AUTO;
+        StreamCompression compression = StreamCompression.AUTO;
         if (c.has("stream_compression")) {
             String v = c.string("stream_compression");
             compression = switch (v) {
-                case "auto" -> Connect.StreamCompression.AUTO;
-                case "off" -> Connect.StreamCompression.OFF;
+                case "auto" -> StreamCompression.AUTO;
+                case "on" -> StreamCompression.ON;
+                case "off" -> StreamCompression.OFF;
                 default ->
                     throw src.error(
                             c.require("stream_compression"),
-                            "'stream_compression' must be auto or off, not '" + v + "'");
+                            "'stream_compression' must be auto, on or off, not '" + v + "'");
             };
         }
         return new Connect(host, user, port, identity, options, dialTimeout, knownHosts, policy, channels, compression);

@@ -1,5 +1,6 @@
 package dev.zreplj.config;
 
+import dev.zreplj.protocol.StreamCompression;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -11,7 +12,7 @@ import java.util.List;
  * @param knownHosts zreplj: known_hosts file (default ~/.ssh/known_hosts of the running user)
  * @param channels   zreplj: exec channels on the one session, each one stdinserver on the box (default:
  *                   {@code replication.concurrency.steps}, 1)
- * @param streamCompression zreplj: zstd on the send streams where it pays and the box can (default auto)
+ * @param streamCompression zreplj: zstd on the send streams (default auto: while it makes them faster)
  */
 public record Connect(
         String host,
@@ -60,14 +61,5 @@ public record Connect(
     public enum HostKeyPolicy {
         STRICT,
         ACCEPT_NEW
-    }
-
-    /**
-     * AUTO: zstd-compress each chunk of a send stream that shrinks by at least an eighth, when the box
-     * advertises it (incompressible streams are probed now and then, not compressed); OFF: never.
-     */
-    public enum StreamCompression {
-        AUTO,
-        OFF
     }
 }

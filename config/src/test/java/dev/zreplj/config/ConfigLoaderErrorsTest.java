@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.zreplj.protocol.StreamCompression;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,6 +69,21 @@ class ConfigLoaderErrorsTest {
     private static String sink(String line, String replacement) {
         assertTrue(SINK.contains(line), line);
         return SINK.replace(line, replacement);
+    }
+
+    @Test
+    void streamCompressionTakesItsThreeWordsUnquotedThoughYamlReadsOnAndOffAsBooleans() throws Exception {
+        Path file = dir.resolve("ok.yml");
+        for (StreamCompression mode : StreamCompression.values()) {
+            String word = mode.name().toLowerCase(java.util.Locale.ROOT);
+            Files.writeString(
+                    file,
+                    push("      identity_file: /id", "      identity_file: /id\n      stream_compression: " + word));
+            assertEquals(
+                    mode,
+                    new ConfigLoader().load(file).pushJobs().get(0).connect().streamCompression(),
+                    word);
+        }
     }
 
     @Test
@@ -206,7 +222,7 @@ class ConfigLoaderErrorsTest {
                 "9:24: 'host_key_policy' must be strict or accept-new, not 'yolo'",
                 error(push("      identity_file: /id", "      identity_file: /id\n      host_key_policy: yolo")));
         assertEquals(
-                "9:27: 'stream_compression' must be auto or off, not 'gzip'",
+                "9:27: 'stream_compression' must be auto, on or off, not 'gzip'",
                 error(push("      identity_file: /id", "      identity_file: /id\n      stream_compression: gzip")));
         assertEquals(
                 "9:21: 'dial_timeout': invalid duration '10 parsecs' (expected a number and a unit ms, s, m, "

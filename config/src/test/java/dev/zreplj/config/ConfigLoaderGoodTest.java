@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.zreplj.protocol.StreamCompression;
 import dev.zreplj.pruning.GridSpec;
 import dev.zreplj.pruning.KeepRule;
 import dev.zreplj.zfs.DatasetName;
@@ -80,7 +81,7 @@ class ConfigLoaderGoodTest {
                         Path.of("/etc/zreplj/ssh/known_hosts"),
                         Connect.HostKeyPolicy.ACCEPT_NEW,
                         4,
-                        Connect.StreamCompression.OFF),
+                        StreamCompression.OFF),
                 full.connect());
         assertEquals(
                 new FilesystemFilter(Map.of("<", true, "tank/tmp<", false, "tank/tmp/keep", true)), full.filesystems());
@@ -110,7 +111,7 @@ class ConfigLoaderGoodTest {
                         Path.of(System.getProperty("user.home"), ".ssh", "known_hosts"),
                         Connect.HostKeyPolicy.STRICT,
                         1,
-                        Connect.StreamCompression.AUTO),
+                        StreamCompression.AUTO),
                 minimal.connect());
         assertEquals(new FilesystemFilter(Map.of("pool/data", true)), minimal.filesystems());
         assertEquals(new Snapshotting(Snapshotting.Type.MANUAL, null, null, null, null), minimal.snapshotting());

@@ -2,6 +2,7 @@ package dev.zreplj.stdinserver;
 
 import dev.zreplj.config.Config;
 import dev.zreplj.protocol.SinkClient;
+import dev.zreplj.protocol.StreamCompression;
 import dev.zreplj.zfs.Zfs;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -40,7 +41,9 @@ final class PipedServer {
                 sent.addAndGet(len);
             }
         };
-        client = compress ? new SinkClient(fromServer, counted, () -> {}, true) : new SinkClient(fromServer, counted);
+        client = compress
+                ? new SinkClient(fromServer, counted, () -> {}, StreamCompression.ON)
+                : new SinkClient(fromServer, counted);
         Thread t = new Thread(
                 () -> {
                     int code = new StdinServer(
