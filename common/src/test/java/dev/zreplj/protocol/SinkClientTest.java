@@ -30,17 +30,17 @@ class SinkClientTest {
 
     private SinkClient client;
     private CompletableFuture<Void> server;
-    /** Whether {@link #start} makes a client that compresses where the server allows it. */
-    private boolean compress;
+    /** How the client {@link #start} makes compresses where the server allows it. */
+    private StreamCompression compression = StreamCompression.OFF;
 
     private void start(Script script) throws IOException {
         PipedInputStream serverIn = new PipedInputStream(4 << 20);
         PipedOutputStream toServer = new PipedOutputStream(serverIn);
         PipedInputStream clientIn = new PipedInputStream(1 << 20);
         PipedOutputStream toClient = new PipedOutputStream(clientIn);
-        client = compress
-                ? new SinkClient(clientIn, toServer, () -> {}, StreamCompression.ON)
-                : new SinkClient(clientIn, toServer);
+        client = compression == StreamCompression.OFF
+                ? new SinkClient(clientIn, toServer)
+                : new SinkClient(clientIn, toServer, () -> {}, compression);
         server = CompletableFuture.runAsync(() -> {
             try (toClient;
                     serverIn) {
@@ -395,7 +395,7 @@ class SinkClientTest {
 
     @Test
     void compressingClientSendsZdataWhereItPaysToAServerThatTakesIt() throws Exception {
-        compress = true;
+        compression = StreamCompression.ON;
         byte[] stream = mixedStream();
         ReceiveCommand cmd = new ReceiveCommand("tank/a", "s2", 7, null, false, false);
         start((r, w) -> {
@@ -418,7 +418,7 @@ class SinkClientTest {
 
     @Test
     void compressingClientSendsOnlyDataToAServerWithoutTheCapability() throws Exception {
-        compress = true;
+        compression = StreamCompression.ON;
         byte[] stream = mixedStream();
         ReceiveCommand cmd = new ReceiveCommand("tank/a", "s2", 7, null, false, false);
         start((r, w) -> {
@@ -432,6 +432,64 @@ class SinkClientTest {
         client.handshake();
         assertTrue(!client.compressing());
         assertEquals(new ReceiveResult(stream.length, 7), client.receive(cmd, new ByteArrayInputStream(stream)));
+    }
+
+    /**
+     * auto measures the sending loop: when zfs send is the limit (here a source that takes 40 ms per MiB)
+     * both ways go at its pace, and after the warm-up and one window each way the plain way is kept.
+     */
+    @Test
+    void autoClientGoesPlainWhenTheSourceIsTheLimit() throws Exception {
+        compression = StreamCompression.AUTO;
+        int chunks = 100;
+        byte[] text = StreamCompressionTest.text(Wire.MAX_DATA, 9);
+        InputStream slowSource = new InputStream() {
+            private long sent;
+
+            @Override
+            public int read() {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (sent == (long) chunks * text.length) return -1;
+                int at = (int) (sent % text.length);
+                if (at == 0) {
+                    try {
+                        Thread.sleep(40);
+                    } catch (InterruptedException e) {
+                        throw new java.io.InterruptedIOException();
+                    }
+                }
+                int n = Math.min(len, text.length - at);
+                System.arraycopy(text, at, b, off, n);
+                sent += n;
+                return n;
+            }
+        };
+        ReceiveCommand cmd = new ReceiveCommand("tank/a", "s2", 7, null, false, false);
+        start((r, w) -> {
+            w.writeMagic();
+            w.control(FrameType.HELLO, new Hello(Wire.PROTOCOL_VERSION, "9.9", List.of(Wire.ZSTD_DATA)));
+            w.flush();
+            r.readMagic();
+            assertEquals(FrameType.HELLO, r.next());
+            assertEquals(FrameType.RECV, r.next());
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            List<FrameType> types = readStream(r, got);
+            assertEquals(chunks, types.size());
+            assertEquals((long) chunks * text.length, got.size());
+            // Warm-up and the zstd window (each 0.5 s, about 13 chunks) compressed, then plain for good.
+            int firstPlain = types.indexOf(FrameType.DATA);
+            assertTrue(firstPlain >= 2 * 10 && firstPlain <= 2 * 14, types::toString);
+            assertTrue(types.subList(0, firstPlain).stream().allMatch(t -> t == FrameType.ZDATA), types::toString);
+            assertTrue(types.subList(firstPlain, chunks).stream().allMatch(t -> t == FrameType.DATA), types::toString);
+            w.control(FrameType.RESULT, new ReceiveResult(got.size(), 7));
+        });
+        client.handshake();
+        assertTrue(client.compressing());
+        assertEquals(new ReceiveResult((long) chunks * text.length, 7), client.receive(cmd, slowSource));
     }
 
     @Test
