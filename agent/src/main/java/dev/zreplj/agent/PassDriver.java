@@ -37,6 +37,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class PassDriver {
     private static final Logger log = LoggerFactory.getLogger(PassDriver.class);
+    /** Why the receiver was not pruned, when the pass's connect or replicate line already says it in full. */
+    static final String SKIPPED_NO_SESSION = "no session with the backup box (see the connect failure)";
+
+    static final String SKIPPED_BOX_LOST = "the backup box became unreachable (see the replicate failure)";
 
     private final PushJob job;
     private final SourceZfs zfs;
@@ -112,19 +116,13 @@ public final class PassDriver {
                     progress.phase(connecting(job));
                     box = opener.open(watchdog);
                 } catch (IOException e) {
-                    log.warn("job {}: no session with the backup box: {}", job.name(), e.getMessage());
-                    stageFailures.add("connect: no session with the backup box: " + e.getMessage());
-                    // Without the box the sender is still pruned: its guard is the local cursor.
+                    String error = "connect: no session with the backup box: " + e.getMessage();
+                    log.warn("job {}: {}", job.name(), error);
+                    stageFailures.add(error);
+                    // Without the box the sender is still pruned: its guard is the local cursor. The
+                    // transport's words are on the pass's own line already; the prune line points there.
                     return result(
-                            e.getMessage(),
-                            List.of(),
-                            prune(
-                                    listing,
-                                    cursor,
-                                    List.of(),
-                                    "no session with the backup box: " + e.getMessage(),
-                                    null,
-                                    null));
+                            error, List.of(), prune(listing, cursor, List.of(), SKIPPED_NO_SESSION, true, null, null));
                 }
                 try (box) {
                     return replicateAndPrune(box, watchdog, listing, cursor);
@@ -176,9 +174,9 @@ public final class PassDriver {
                         .run(box, selected, versions, cursor);
             } catch (ZfsException e) {
                 // Pruning is still safe: the sender keeps what its cursor guards, the box what its rules keep.
-                String error = "planning the replication failed: " + e.getMessage();
+                String error = "replicate: planning the replication failed: " + e.getMessage();
                 log.warn("job {}: {}", job.name(), error);
-                stageFailures.add("replicate: " + error);
+                stageFailures.add(error);
                 return result(error, List.of(), pruneOver(box, listing, cursor, List.of(), null));
             }
             if (replicated.boxLost() != null) {
@@ -190,7 +188,8 @@ public final class PassDriver {
                                 listing,
                                 cursor,
                                 moved(cursor, replicated.results()),
-                                "the backup box became unreachable: " + replicated.boxLost(),
+                                SKIPPED_BOX_LOST,
+                                true,
                                 null,
                                 null));
             }
@@ -245,10 +244,11 @@ public final class PassDriver {
                         cursor,
                         changed,
                         "every channel to the backup box was cut and a new one failed: " + e.getMessage(),
+                        false,
                         null,
                         null);
             }
-            return prune(listing, cursor, changed, null, healthy, receiver);
+            return prune(listing, cursor, changed, null, false, healthy, receiver);
         }
 
         /** Prunes from the pass's listing, listed again only where replication changed it. */
@@ -257,6 +257,7 @@ public final class PassDriver {
                 ReplicationCursor cursor,
                 List<DatasetName> changed,
                 String boxUnavailable,
+                boolean unavailableReported,
                 BoxChannel box,
                 List<RemoteFilesystem> receiver) {
             PruneReport report;
@@ -267,7 +268,8 @@ public final class PassDriver {
             } catch (ZfsException e) {
                 report = PruneRun.unlisted(false, e);
             }
-            report.failureLine().ifPresent(line -> stageFailures.add("prune: " + line));
+            // A box that an earlier stage already reported as gone is that stage's failure, not pruning's.
+            report.failureLine(!unavailableReported).ifPresent(line -> stageFailures.add("prune: " + line));
             return report;
         }
 

@@ -23,8 +23,12 @@ public record PruneReport(
         return error != null || receiverSkipped != null || filesystems.stream().anyMatch(FilesystemPruneResult::failed);
     }
 
-    /** One line saying what failed, for the pass's stage failures; empty when nothing did. */
-    public Optional<String> failureLine() {
+    /**
+     * One line saying what failed, for the pass's stage failures; empty when nothing did.
+     *
+     * @param withSkip also the receiver not pruned; false when the pass reported the box gone already
+     */
+    public Optional<String> failureLine(boolean withSkip) {
         List<String> parts = new ArrayList<>();
         if (error != null) {
             parts.add("the sender could not be listed: " + error);
@@ -36,7 +40,7 @@ public record PruneReport(
             parts.add(failed.size() + " destroy" + (failed.size() == 1 ? "" : "s") + " failed ("
                     + first.plan().side() + " " + first.plan().filesystem() + ": " + first.error() + ")");
         }
-        if (receiverSkipped != null) {
+        if (receiverSkipped != null && withSkip) {
             parts.add("the receiver was not pruned: " + receiverSkipped);
         }
         return parts.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", parts));

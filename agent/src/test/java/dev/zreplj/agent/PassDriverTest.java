@@ -259,18 +259,18 @@ class PassDriverTest {
                 run(job(1, 3, ""), FakeBox.unreachable("connect to box.example.org port 22: no route to host"));
 
         assertTrue(r.failed());
-        assertEquals("connect to box.example.org port 22: no route to host", r.error());
-        assertTrue(
-                r.stageFailures()
-                        .contains("connect: no session with the backup box: connect to box.example.org"
-                                + " port 22: no route to host"),
-                r.stageFailures()::toString);
+        String connect =
+                "connect: no session with the backup box: connect to box.example.org port 22: no route to host";
+        assertEquals(connect, r.error());
+        // One stage failed: the receiver left unpruned is its consequence, not a second failure to report.
+        assertEquals(List.of(connect), r.stageFailures());
         String snapshot = r.snapshotTaken().orElseThrow();
         // zrepl_1 is older than the cursor: gone. The cursor and what the box has not got stay.
         assertEquals(List.of("zrepl_2", "zrepl_3", snapshot), zfs.snapshots("src/a"));
         assertEquals(
-                "no session with the backup box: connect to box.example.org port 22: no route to host",
+                "no session with the backup box (see the connect failure)",
                 r.prune().receiverSkipped());
+        assertTrue(r.prune().failed(), "the prune itself stays incomplete");
         assertEquals(List.of(), waits, "an unreachable box is not retried within the pass");
     }
 
@@ -287,6 +287,24 @@ class PassDriverTest {
                 r.error());
         assertEquals(List.of(r.error()), r.stageFailures());
         assertEquals(List.of(), box.log(), "nothing was sent to a box with a sender that cannot be listed");
+    }
+
+    @Test
+    void aBoxLostForTheLastAttemptIsOneReplicateFailureAndTheSkippedPrunePointsToIt() throws Exception {
+        zfs.filesystem("src/a", "zrepl_1");
+        box.failLists(Fault.SESSION_DIES);
+        PushPass.Result r = run(job(1, 1, ""), box.opener());
+
+        assertTrue(r.failed());
+        assertEquals(1, r.stageFailures().size(), r.stageFailures()::toString);
+        assertTrue(
+                r.stageFailures().get(0).startsWith("replicate: the backup box became unreachable: "),
+                r.stageFailures()::toString);
+        assertEquals(
+                List.of("prune receiver: skipped: the backup box became unreachable (see the replicate failure)"),
+                r.prune().lines(false).stream()
+                        .filter(l -> l.startsWith("prune receiver"))
+                        .toList());
     }
 
     @Test

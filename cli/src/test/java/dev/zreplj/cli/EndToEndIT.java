@@ -145,8 +145,19 @@ class EndToEndIT extends PushSuite {
             quietFlag.addAll(cron);
             EndToEnd.Run failed = e.zreplj(quietFlag, null);
             assertEquals(1, failed.exit(), failed::toString);
-            assertTrue(failed.stdout().startsWith("job laptop_to_box: "), failed::toString);
-            EndToEnd.assertContains(failed.stdout(), "  failed: connect: no session with the backup box: ", failed);
+            // The reason once, on the job's line (docs/troubleshooting.md); the prune line points to it.
+            assertTrue(
+                    failed.stdout()
+                            .startsWith("job laptop_to_box: failed: connect: no session with the backup box: ssh: "),
+                    failed::toString);
+            EndToEnd.assertContains(
+                    failed.stdout(),
+                    "  prune receiver: skipped: no session with the backup box (see the connect failure)\n",
+                    failed);
+            assertEquals(
+                    1,
+                    failed.stdout().split("no session with the backup box: ", -1).length - 1,
+                    () -> "the transport's reason once: " + failed);
             assertFalse(failed.stderr().contains(" INFO "), "--quiet logs warnings and errors only: " + failed);
             assertFalse(
                     (failed.stdout() + failed.stderr()).matches("(?s).*[\r\u001b].*"),
