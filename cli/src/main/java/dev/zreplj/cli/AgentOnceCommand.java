@@ -40,7 +40,7 @@ final class AgentOnceCommand implements Callable<Integer> {
                 }
             }
         }
-        // Not under cron (quiet): it would mail the same warning every pass; configcheck says it too.
+        // Not under cron (quiet): it would mail the same warning every pass (docs/cli.md says so).
         if (!config.global().monitoring().isEmpty() && parent.parent.output() != Output.QUIET) {
             System.err.println("zreplj: warning: global.monitoring is served by 'agent run' only; 'agent once' ends"
                     + " after its pass and serves no endpoint: set global.zreplj.metrics.textfile for node_exporter's"

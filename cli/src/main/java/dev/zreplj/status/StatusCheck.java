@@ -140,7 +140,7 @@ public final class StatusCheck {
                     problems,
                     r.snapshot(),
                     r.guid(),
-                    received == null ? null : received.toString(),
+                    received == null ? null : iso(received.getEpochSecond()),
                     receivedAge));
             level = level.worst(fsLevel);
         }
@@ -149,7 +149,7 @@ public final class StatusCheck {
                 client,
                 level,
                 List.of(),
-                newest == null ? null : newest.toString(),
+                newest == null ? null : iso(newest.getEpochSecond()),
                 newest == null ? null : age(newest.getEpochSecond()),
                 filesystems);
     }
@@ -178,6 +178,7 @@ public final class StatusCheck {
         return Math.max(0, now.getEpochSecond() - epochSecond);
     }
 
+    /** Whole seconds, as docs/cli.md shows them: the box records receive times (and the clock reads) finer. */
     private static String iso(long epochSecond) {
         return Instant.ofEpochSecond(epochSecond).toString();
     }
@@ -200,7 +201,7 @@ public final class StatusCheck {
         }
         return new StatusReport(
                 StatusReport.SCHEMA,
-                now.toString(),
+                iso(now.getEpochSecond()),
                 level,
                 summary(level, push, sink),
                 new StatusReport.Thresholds(

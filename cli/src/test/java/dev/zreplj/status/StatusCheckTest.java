@@ -150,6 +150,26 @@ class StatusCheckTest {
     }
 
     @Test
+    void timestampsAreWholeSecondsAsDocumented() {
+        // docs/cli.md: "Timestamps are ISO-8601 UTC strings (2026-11-30T12:00:00Z)". The box records its
+        // receive times and status runs at the clock's full precision; neither may leak nanoseconds.
+        Instant now = Instant.ofEpochSecond(NOW, 545_480_510);
+        StatusCheck precise = new StatusCheck(new StatusThresholds(Duration.ofHours(1), Duration.ofHours(2)), now);
+        String at = Instant.ofEpochSecond(NOW - 60, 123_456_789).toString();
+        StatusReport r = precise.report(
+                List.of(),
+                List.of(precise.client(
+                        "box",
+                        "laptop",
+                        new ClientStatus("laptop", Map.of("rpool/home", new Received("zrepl_1", "1", at))))));
+        assertEquals(Instant.ofEpochSecond(NOW).toString(), r.checked());
+        String whole = Instant.ofEpochSecond(NOW - 60).toString();
+        assertEquals(whole, r.sink().get(0).lastReceived());
+        assertEquals(whole, r.sink().get(0).filesystems().get(0).received());
+        assertEquals(60L, r.sink().get(0).filesystems().get(0).receivedAgeSeconds());
+    }
+
+    @Test
     void boxClientThatNeverConnectedIsCritical() {
         StatusReport r = box(null);
         assertEquals(Level.CRITICAL, r.status());

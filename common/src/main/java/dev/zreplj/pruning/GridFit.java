@@ -14,7 +14,8 @@ final class GridFit {
     /**
      * "now" is the newest matching snapshot's creation. Interval i covers {@code (start_i, end_i]}, with
      * {@code end_0 = now} and {@code end_(i+1) = start_i}; each interval keeps its {@code keep} oldest
-     * members (ties: smaller name is older), all with keep=all. Older than the last interval: not kept.
+     * members (ties: smaller name is older), all with keep=all. Older than the last interval: not kept;
+     * newer than now (possible only with a given {@code clock}): kept.
      *
      * @param matching indices into {@code candidates} of the snapshots matching the grid's regex
      * @param clock    "now" when the caller knows it better than the snapshots do (the backup box's own
@@ -40,14 +41,20 @@ final class GridFit {
         for (int b = 0; b < intervals.size(); b++) {
             buckets.add(new ArrayList<>());
         }
+        List<Integer> kept = new ArrayList<>();
         for (int i : matching) {
+            if (candidates.get(i).creation().isAfter(now)) {
+                // Newer than now (only with a given clock, e.g. the box's set back): kept, as in zrepl's grid,
+                // rather than competing with the snapshots of the first interval for its places.
+                kept.add(i);
+                continue;
+            }
             int bucket = bucketOf(candidates.get(i).creation(), starts);
             if (bucket >= 0) {
                 buckets.get(bucket).add(i);
             }
         }
         Comparator<Integer> oldestFirst = Comparator.comparing(candidates::get, KeepRules.NEWEST_FIRST.reversed());
-        List<Integer> kept = new ArrayList<>();
         for (int b = 0; b < buckets.size(); b++) {
             List<Integer> members = buckets.get(b);
             int keep = intervals.get(b).keep();
@@ -72,7 +79,7 @@ final class GridFit {
         return starts;
     }
 
-    /** Index of the interval holding {@code creation} (never newer than now), or -1 if older than all. */
+    /** Index of the interval holding {@code creation} (not newer than now), or -1 if older than all. */
     private static int bucketOf(Instant creation, Instant[] starts) {
         // starts descend; the holding interval is the first whose start lies before creation.
         int lo = 0;

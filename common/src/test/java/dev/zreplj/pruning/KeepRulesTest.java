@@ -338,6 +338,19 @@ class KeepRulesTest {
         }
 
         @Test
+        void snapshotsNewerThanAGivenNowAreKept() {
+            // DESIGN.md: "snapshots newer than now are kept". With zrepl's now (the newest matching snapshot)
+            // there are none; the box's floor gives its own clock, and a clock set back leaves snapshots
+            // received "after" it. They must not compete for the first interval's single place.
+            List<PruneCandidate> in = List.of(at("old", -10 * M), at("future1", 10 * M), at("future2", 20 * M));
+            assertEquals(List.of(true, true, true), KeepRules.keep(List.of(grid(".", "1x1h")), in, Snaps.T0));
+            // Older than the grid is still not kept, whatever the clock.
+            assertEquals(
+                    List.of(false, true),
+                    KeepRules.keep(List.of(grid(".", "1x1h")), List.of(at("ancient", -2 * H), at("f", H)), Snaps.T0));
+        }
+
+        @Test
         void regexIsRequired() {
             assertThrows(NullPointerException.class, () -> new KeepRule.Grid(null, GridSpec.parse("1x1h")));
             assertThrows(IllegalArgumentException.class, () -> new KeepRule.Grid(Pattern.compile(""), List.of()));

@@ -331,6 +331,37 @@ class ConfigLoaderZreplCompatTest {
                 error(file));
     }
 
+    /**
+     * docs/config.md: a zrepl setting zreplj reads but does not act on is never swallowed; configcheck warns.
+     * An ssh -o option MINA cannot honour is such a setting (zrepl hands it to ssh).
+     */
+    @Test
+    void sshOptionsZrepljDoesNotActOnAreWarnedAtLoad() throws Exception {
+        Path file = write(
+                "zreplj.yml",
+                PUSH.replace(
+                        "      port: 22",
+                        "      port: 22\n      options: [\"Compression=yes\", \"ServerAliveInterval 15\","
+                                + " \"StrictHostKeyChecking=no\", \"ciphers=aes256-gcm@openssh.com\"]"));
+        Config c = new ConfigLoader().load(file);
+        assertEquals(
+                List.of(file + ":9:62: 'StrictHostKeyChecking' in 'options' has no effect in zreplj: it honours only"
+                        + " Compression, Ciphers, KexAlgorithms, ServerAliveInterval and ServerAliveCountMax; remove"
+                        + " it (host keys: connect.known_hosts, connect.host_key_policy)"),
+                c.warnings());
+        // ConnectTimeout loses to dial_timeout, whose default is 10s; only dial_timeout: 0s hands it over.
+        String timeout = PUSH.replace("      port: 22", "      port: 22\n      options: [ConnectTimeout=5]");
+        assertEquals(
+                List.of(dir.resolve("zreplj.yml") + ":9:17: 'ConnectTimeout' in 'options' has no effect in zreplj:"
+                        + " dial_timeout (default 10s) is the connect timeout; set that instead"),
+                load(timeout).warnings());
+        assertEquals(
+                List.of(),
+                load(timeout.replace("      port: 22", "      port: 22\n      dial_timeout: 0s"))
+                        .warnings());
+        assertEquals(List.of(), load(PUSH).warnings());
+    }
+
     /** Each step is one SSH channel and so one stdinserver JVM on the box: one unless the config asks for more. */
     @Test
     void concurrencyStepsSetTheChannelsUnlessConnectChannelsIs() throws Exception {

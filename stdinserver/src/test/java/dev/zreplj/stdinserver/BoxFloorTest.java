@@ -58,6 +58,20 @@ class BoxFloorTest {
     }
 
     @Test
+    void aSnapshotReceivedAfterTheBoxsClockIsKept() {
+        // The box's clock was set back an hour after it received zrepl_late: its receive time is "newer than
+        // now", which a grid keeps (DESIGN.md), instead of losing the first day's one place to zrepl_d0.
+        List<ZfsVersion> versions = new java.util.ArrayList<>(daily());
+        versions.add(snap("zrepl_late", 500, NOW.minusSeconds(30)));
+        Map<Long, Instant> received = new java.util.HashMap<>();
+        versions.forEach(v -> received.put(v.guid(), v.creation()));
+        received.put(500L, NOW.plusSeconds(1800));
+        Set<String> kept = new BoxFloor(GRID, received, NOW).keeps(versions);
+        assertEquals(true, kept.contains("zrepl_late"), kept.toString());
+        assertEquals(true, kept.contains("zrepl_d0"), kept.toString());
+    }
+
+    @Test
     void theBoxsReceiveTimeCountsNotTheCreation() {
         // Snapshots the client dated 1970: by creation the grid would drop them all; received today they stay.
         List<ZfsVersion> versions = List.of(snap("zrepl_a", 1, Instant.EPOCH), snap("zrepl_b", 2, Instant.EPOCH));
