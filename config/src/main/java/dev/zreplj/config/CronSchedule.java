@@ -1,18 +1,23 @@
 package dev.zreplj.config;
 
+import java.time.DateTimeException;
 import java.time.LocalDate;
 import java.time.Month;
+import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * A five-field cron spec ({@code minute hour day-of-month month day-of-week}) with {@code *}, lists,
  * ranges, steps and English month/weekday names. As in cron, when both day fields are restricted a day
- * matches if either does. Day-of-week 0 and 7 are Sunday.
+ * matches if either does. Day-of-week 0 and 7 are Sunday. The fields are read in the zone a
+ * {@code CRON_TZ=}/{@code TZ=} prefix names, else in the zone of the time given to {@link #next} (the
+ * agent's local zone, as zrepl's robfig/cron does).
  */
 public final class CronSchedule {
     private static final List<String> MONTHS =
@@ -22,6 +27,7 @@ public final class CronSchedule {
     private static final int SEARCH_YEARS = 9;
 
     private final String spec;
+    private final Optional<ZoneId> zone;
     private final BitSet minutes;
     private final BitSet hours;
     private final BitSet daysOfMonth;
@@ -30,8 +36,9 @@ public final class CronSchedule {
     private final boolean domRestricted;
     private final boolean dowRestricted;
 
-    private CronSchedule(String spec, String[] f) {
+    private CronSchedule(String spec, Optional<ZoneId> zone, String[] f) {
         this.spec = spec;
+        this.zone = zone;
         minutes = field(f[0], "minute", 0, 59, List.of());
         hours = field(f[1], "hour", 0, 23, List.of());
         daysOfMonth = field(f[2], "day-of-month", 1, 31, List.of());
@@ -59,13 +66,11 @@ public final class CronSchedule {
                     + "zrepl's cron parser and by zreplj; write the fields, e.g. '0 0 * * *' for @daily, "
                     + "'0 * * * *' for @hourly");
         }
+        Optional<ZoneId> zone = Optional.empty();
         if (text.startsWith("TZ=") || text.startsWith("CRON_TZ=")) {
             int space = text.indexOf(' ');
-            String zone = text.substring(text.indexOf('=') + 1, space < 0 ? text.length() : space);
-            if (!zone.equals("UTC") && !zone.equals("Etc/UTC")) {
-                throw new IllegalArgumentException("cron spec '" + spec + "': zreplj runs cron schedules in UTC "
-                        + "only; remove the " + text.substring(0, text.indexOf('=')) + "= prefix or set it to UTC");
-            }
+            String name = text.substring(text.indexOf('=') + 1, space < 0 ? text.length() : space);
+            zone = zone(spec, text.substring(0, text.indexOf('=')), name);
             text = space < 0 ? "" : text.substring(space + 1).strip();
         }
         String[] f = text.split("\\s+");
@@ -82,21 +87,44 @@ public final class CronSchedule {
                     "cron spec '" + spec + "' has " + (text.isBlank() ? 0 : f.length)
                             + " fields; zreplj takes 5 (minute hour day-of-month month day-of-week), or 6 with seconds 0 first");
         }
-        CronSchedule schedule = new CronSchedule(spec, f);
+        CronSchedule schedule = new CronSchedule(spec, zone, f);
         if (schedule.domRestricted && !schedule.dowRestricted && !schedule.dayOfMonthCanOccur()) {
             throw new IllegalArgumentException("cron spec '" + spec + "' never fires: no such day in those months");
         }
         return schedule;
     }
 
+    /** As Go's time.LoadLocation, which zrepl's parser uses: an IANA name, UTC, or Local (the agent's zone). */
+    private static Optional<ZoneId> zone(String spec, String prefix, String name) {
+        if (name.equals("Local")) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(ZoneId.of(name));
+        } catch (DateTimeException e) {
+            throw new IllegalArgumentException("cron spec '" + spec + "': unknown time zone '" + name + "' in its "
+                    + prefix + "= prefix; name one such as UTC or Europe/Berlin, or drop the prefix for the local"
+                    + " time zone");
+        }
+    }
+
     public String spec() {
         return spec;
     }
 
-    /** The first time strictly after {@code after} (at a whole minute) that the spec matches. */
+    /** The zone of a CRON_TZ=/TZ= prefix; empty: the zone of the time given to {@link #next}. */
+    public Optional<ZoneId> zone() {
+        return zone;
+    }
+
+    /**
+     * The first time strictly after {@code after} (at a whole minute) that the spec matches, in the spec's
+     * own zone if it names one, else in {@code after}'s zone.
+     */
     public ZonedDateTime next(ZonedDateTime after) {
-        ZonedDateTime t = after.truncatedTo(ChronoUnit.MINUTES).plusMinutes(1);
-        ZonedDateTime limit = after.plusYears(SEARCH_YEARS);
+        ZonedDateTime from = zone.map(after::withZoneSameInstant).orElse(after);
+        ZonedDateTime t = from.truncatedTo(ChronoUnit.MINUTES).plusMinutes(1);
+        ZonedDateTime limit = from.plusYears(SEARCH_YEARS);
         while (t.isBefore(limit)) {
             if (!months.get(t.getMonthValue())) {
                 t = t.toLocalDate().withDayOfMonth(1).plusMonths(1).atStartOfDay(t.getZone());

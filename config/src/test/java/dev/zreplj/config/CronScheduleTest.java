@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class CronScheduleTest {
@@ -93,11 +94,45 @@ class CronScheduleTest {
                 CronSchedule.parse("0 3 1 * ?").next(t),
                 "'?' in day-of-week leaves it unrestricted, so day-of-month alone decides");
         assertEquals(
-                CronSchedule.parse("15 * * * *").next(t),
-                CronSchedule.parse("CRON_TZ=UTC 15 * * * *").next(t));
+                CronSchedule.parse("15 * * * *").next(t).toInstant(),
+                CronSchedule.parse("CRON_TZ=UTC 15 * * * *").next(t).toInstant());
         assertEquals(
-                CronSchedule.parse("15 * * * *").next(t),
-                CronSchedule.parse("TZ=Etc/UTC 0 15 * * * ?").next(t));
+                CronSchedule.parse("15 * * * *").next(t).toInstant(),
+                CronSchedule.parse("TZ=Etc/UTC 0 15 * * * ?").next(t).toInstant());
+    }
+
+    /**
+     * As robfig/cron in zrepl: without a prefix the fields are local time (the zone of the time given, the
+     * agent's clock); CRON_TZ=/TZ= names the zone they are read in, whatever the agent's zone is.
+     */
+    @Test
+    void theFieldsAreReadInThePrefixsZoneElseInTheLocalZone() {
+        ZoneId berlin = ZoneId.of("Europe/Berlin");
+        ZonedDateTime localMidnight = ZonedDateTime.of(2024, 5, 4, 0, 0, 0, 0, berlin); // 22:00 UTC the day before
+        assertEquals(
+                ZonedDateTime.of(2024, 5, 4, 3, 0, 0, 0, berlin).toInstant(),
+                CronSchedule.parse("0 3 * * *").next(localMidnight).toInstant());
+        assertEquals(
+                ZonedDateTime.parse("2024-05-04T03:00:00Z").toInstant(),
+                CronSchedule.parse("CRON_TZ=UTC 0 3 * * *").next(localMidnight).toInstant());
+        assertEquals(
+                ZonedDateTime.parse("2024-05-04T03:00:00Z").toInstant(),
+                CronSchedule.parse("TZ=Etc/UTC 0 0 3 * * *").next(localMidnight).toInstant());
+        assertEquals(
+                ZonedDateTime.of(2024, 5, 4, 3, 0, 0, 0, ZoneId.of("America/New_York"))
+                        .toInstant(),
+                CronSchedule.parse("CRON_TZ=America/New_York 0 3 * * *")
+                        .next(localMidnight)
+                        .toInstant());
+        assertEquals(
+                ZonedDateTime.of(2024, 5, 4, 3, 0, 0, 0, berlin).toInstant(),
+                CronSchedule.parse("CRON_TZ=Local 0 3 * * *")
+                        .next(localMidnight)
+                        .toInstant());
+        assertEquals(
+                Optional.of(ZoneId.of("UTC")),
+                CronSchedule.parse("CRON_TZ=UTC 0 3 * * *").zone());
+        assertEquals(Optional.empty(), CronSchedule.parse("0 3 * * *").zone());
     }
 
     @Test
@@ -123,11 +158,9 @@ class CronScheduleTest {
                 assertThrows(IllegalArgumentException.class, () -> CronSchedule.parse("@daily"))
                         .getMessage());
         assertEquals(
-                "cron spec 'CRON_TZ=Europe/Berlin 0 3 * * *': zreplj runs cron schedules in UTC only; remove "
-                        + "the CRON_TZ= prefix or set it to UTC",
-                assertThrows(
-                                IllegalArgumentException.class,
-                                () -> CronSchedule.parse("CRON_TZ=Europe/Berlin 0 3 * * *"))
+                "cron spec 'CRON_TZ=Mars/Olympus 0 3 * * *': unknown time zone 'Mars/Olympus' in its CRON_TZ= prefix;"
+                        + " name one such as UTC or Europe/Berlin, or drop the prefix for the local time zone",
+                assertThrows(IllegalArgumentException.class, () -> CronSchedule.parse("CRON_TZ=Mars/Olympus 0 3 * * *"))
                         .getMessage());
         assertEquals(
                 "cron hour 24 is out of range 0-23",

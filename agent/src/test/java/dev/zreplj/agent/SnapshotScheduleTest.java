@@ -1,0 +1,36 @@
+package dev.zreplj.agent;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.zreplj.config.Snapshotting;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class SnapshotScheduleTest {
+    private static final ZoneId BERLIN = ZoneId.of("Europe/Berlin");
+    /** The newest snapshot: 00:30 UTC, 02:30 in Berlin (summer time). */
+    private static final List<Optional<Instant>> NEWEST = List.of(Optional.of(Instant.parse("2024-05-04T00:30:00Z")));
+
+    private static Snapshotting cron(String spec) {
+        return new Snapshotting(Snapshotting.Type.CRON, "zrepl_", null, spec, null, "UTC", 500, List.of());
+    }
+
+    @Test
+    void aCronSpecWithoutPrefixFiresInTheAgentsLocalZone() {
+        // 03:00 Berlin is 01:00 UTC.
+        assertFalse(SnapshotSchedule.due(cron("0 3 * * *"), NEWEST, Instant.parse("2024-05-04T00:59:00Z"), BERLIN));
+        assertTrue(SnapshotSchedule.due(cron("0 3 * * *"), NEWEST, Instant.parse("2024-05-04T01:00:00Z"), BERLIN));
+    }
+
+    @Test
+    void aCronTzPrefixNamesTheZoneWhateverTheAgentsIs() {
+        Snapshotting utc = cron("CRON_TZ=UTC 0 3 * * *");
+        assertFalse(SnapshotSchedule.due(utc, NEWEST, Instant.parse("2024-05-04T01:00:00Z"), BERLIN));
+        assertFalse(SnapshotSchedule.due(utc, NEWEST, Instant.parse("2024-05-04T02:59:00Z"), BERLIN));
+        assertTrue(SnapshotSchedule.due(utc, NEWEST, Instant.parse("2024-05-04T03:00:00Z"), BERLIN));
+    }
+}
