@@ -54,8 +54,9 @@ class HonestEdgesIT {
                 assertEquals(1, run.exit(), run::toString);
                 assertContains(
                         run.stdout(),
-                        "job " + JOB + ": failed: ssh: the forced command on root@127.0.0.1:" + upgraded.port()
-                                + " failed to start (exit 127: command not found): ",
+                        "job " + JOB
+                                + ": failed: connect: no session with the backup box: ssh: the forced command on root@127.0.0.1:"
+                                + upgraded.port() + " failed to start (exit 127: command not found): ",
                         run);
                 assertContains(
                         run.stdout(),

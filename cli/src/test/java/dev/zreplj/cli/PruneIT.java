@@ -246,10 +246,15 @@ class PruneIT {
                     "prune sender " + home + ": kept by not replicated yet (no rule keeps it;"
                             + " never destroyed): @zrepl_04\n",
                     cut);
+            // The transport's words once, on the job's line; the prune line points there.
             assertContains(
                     cut.stdout(),
-                    "prune receiver: skipped: no session with the backup box: ssh: cannot connect to"
+                    "job laptop_to_box: failed: connect: no session with the backup box: ssh: cannot connect to"
                             + " root@127.0.0.1:" + closed + ": connection refused; is sshd running there",
+                    cut);
+            assertContains(
+                    cut.stdout(),
+                    "  prune receiver: skipped: no session with the backup box (see the connect failure)\n",
                     cut);
 
             Files.writeString(e.agentConfig, config);
