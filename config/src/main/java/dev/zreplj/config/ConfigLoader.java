@@ -1,6 +1,7 @@
 package dev.zreplj.config;
 
 import dev.zreplj.protocol.StreamCompression;
+import dev.zreplj.pruning.GoRegex;
 import dev.zreplj.pruning.GridSpec;
 import dev.zreplj.pruning.KeepRule;
 import dev.zreplj.zfs.DatasetName;
@@ -708,7 +709,7 @@ public final class ConfigLoader {
     private static Pattern regex(YamlMapping r) throws ConfigException {
         String text = r.string("regex");
         try {
-            return Pattern.compile(text);
+            return GoRegex.compile(text);
         } catch (PatternSyntaxException e) {
             throw r.source().error(r.require("regex"), "invalid regex '" + text + "': " + e.getDescription());
         }
