@@ -560,6 +560,16 @@ public final class ConfigLoader {
                             "'saved: true' sends the saved state of a partially received "
                                     + "filesystem (zfs send -S), which a push from the source machine never has; remove it");
         }
+        if (s.bool("raw", false) && !s.bool("encrypted", false)) {
+            // zrepl refuses an encrypted filesystem then ("policy mandates raw+unencrypted sends"); zreplj
+            // sends it raw, which keeps it encrypted: deliberate, but a zrepl user should hear of it.
+            s.source()
+                    .warn(
+                            s.keyNode("raw"),
+                            "'raw: true' without 'encrypted: true' sends encrypted filesystems too in zreplj (raw, so"
+                                    + " the box never sees their key or plaintext), where zrepl refuses them; remove"
+                                    + " them from 'filesystems' if they must not reach the box");
+        }
         return new SendOptions(
                 s.bool("encrypted", false),
                 s.bool("raw", false),

@@ -138,6 +138,21 @@ class ConfigLoaderZreplCompatTest {
     }
 
     @Test
+    void rawWithoutEncryptedIsWarnedAboutBecauseZreplRefusesEncryptedFilesystemsThen() throws Exception {
+        // zrepl internal/zfs/zfs.go ZFSSendArgsUnvalidated.Validate: with raw and without encrypted, an
+        // encrypted filesystem is refused ("policy mandates raw+unencrypted sends"); zreplj sends it raw.
+        String raw = PUSH.replace("    pruning:", "    send: {raw: true}\n    pruning:");
+        assertEquals(
+                List.of(dir.resolve("zreplj.yml") + ":15:12: 'raw: true' without 'encrypted: true' sends encrypted"
+                        + " filesystems too in zreplj (raw, so the box never sees their key or plaintext), where zrepl"
+                        + " refuses them; remove them from 'filesystems' if they must not reach the box"),
+                load(raw).warnings());
+        assertEquals(
+                List.of(),
+                load(raw.replace("{raw: true}", "{raw: true, encrypted: true}")).warnings());
+    }
+
+    @Test
     void namesWithSpacesAsZfsAllowsThem() throws Exception {
         Config c = load(PUSH.replace("{\"pool<\": true}", "{\"pool/my docs<\": true, \"pool/my docs/tmp\": false}")
                 .replace("prefix: zrepl_", "prefix: \"auto snap_\""));
