@@ -16,21 +16,24 @@ public final class SnapshotSchedule {
 
     /**
      * @param newestPerFilesystem creation of the newest prefixed snapshot of each selected filesystem
-     *                            (empty where a filesystem has none)
+     *                            (empty where a filesystem has none; such a one counts only when all are)
      */
     public static boolean due(
             Snapshotting snapshotting, Collection<Optional<Instant>> newestPerFilesystem, Instant now, ZoneId zone) {
         if (snapshotting.type() == Snapshotting.Type.MANUAL || newestPerFilesystem.isEmpty()) {
             return false;
         }
-        if (newestPerFilesystem.stream().anyMatch(Optional::isEmpty)) {
+        // The filesystem that is furthest behind decides: one call snapshots all of them. As in zrepl's sync
+        // point (snapper/periodic.go findSyncPoint), filesystems without a prefixed snapshot do not take part
+        // while another has one: a new one waits for the next snapshot of the others, and one that never
+        // gets a snapshot (a fatal pre_snapshot hook) does not make one due at every check. Only when no
+        // filesystem has one is a snapshot due at once.
+        Optional<Instant> oldestOrNone =
+                newestPerFilesystem.stream().flatMap(Optional::stream).min(Instant::compareTo);
+        if (oldestOrNone.isEmpty()) {
             return true;
         }
-        // The filesystem that is furthest behind decides: one call snapshots all of them.
-        Instant oldest = newestPerFilesystem.stream()
-                .map(Optional::get)
-                .min(Instant::compareTo)
-                .orElseThrow();
+        Instant oldest = oldestOrNone.get();
         if (snapshotting.type() == Snapshotting.Type.PERIODIC) {
             return !oldest.plus(snapshotting.interval()).isAfter(now);
         }

@@ -33,4 +33,37 @@ class SnapshotScheduleTest {
         assertFalse(SnapshotSchedule.due(utc, NEWEST, Instant.parse("2024-05-04T02:59:00Z"), BERLIN));
         assertTrue(SnapshotSchedule.due(utc, NEWEST, Instant.parse("2024-05-04T03:00:00Z"), BERLIN));
     }
+
+    private static Snapshotting periodic(String interval) {
+        return new Snapshotting(
+                Snapshotting.Type.PERIODIC,
+                "zrepl_",
+                dev.zreplj.config.Durations.parse(interval),
+                null,
+                null,
+                "UTC",
+                500,
+                List.of());
+    }
+
+    @Test
+    void aFilesystemWithoutPrefixedSnapshotWaitsForTheSyncPointOfTheOthers() {
+        // zrepl internal/daemon/snapper/periodic.go findSyncPoint and docs/configuration/snapshotting.rst: a
+        // filesystem without snapshots by the snapshotter has lower priority than those with, and is
+        // snapshotted at the next sync point (newest prefixed snapshot + interval), not at once. Otherwise
+        // one filesystem that never gets one (a fatal pre_snapshot hook) snapshots all others every check.
+        Instant newest = Instant.parse("2024-05-04T10:00:00Z");
+        List<Optional<Instant>> oneNew = List.of(Optional.of(newest), Optional.empty());
+        assertFalse(SnapshotSchedule.due(periodic("1h"), oneNew, newest.plusSeconds(60), BERLIN));
+        assertTrue(SnapshotSchedule.due(periodic("1h"), oneNew, newest.plusSeconds(3600), BERLIN));
+        assertFalse(SnapshotSchedule.due(cron("0 * * * *"), oneNew, newest.plusSeconds(60), BERLIN));
+        assertTrue(SnapshotSchedule.due(cron("0 * * * *"), oneNew, newest.plusSeconds(3600), BERLIN));
+    }
+
+    @Test
+    void withoutAnyPrefixedSnapshotOneIsDueAtOnce() {
+        // zrepl findSyncPoint: when no filesystem has one, the sync point is now.
+        List<Optional<Instant>> none = List.of(Optional.empty(), Optional.empty());
+        assertTrue(SnapshotSchedule.due(periodic("1h"), none, Instant.parse("2024-05-04T10:00:00Z"), BERLIN));
+    }
 }

@@ -1,5 +1,6 @@
 package dev.zreplj.cli;
 
+import dev.zreplj.pruning.GoRegex;
 import dev.zreplj.pruning.GridSpec;
 import dev.zreplj.pruning.KeepRule;
 import java.io.StringReader;
@@ -177,7 +178,7 @@ final class PruneRulesFile {
     private Pattern regex(NodeTuple field) throws CliException {
         String text = scalar(field);
         try {
-            return Pattern.compile(text);
+            return GoRegex.compile(text);
         } catch (PatternSyntaxException e) {
             throw error(field.getValueNode(), "invalid regex '" + text + "': " + e.getDescription());
         }

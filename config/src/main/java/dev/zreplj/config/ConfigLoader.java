@@ -1,6 +1,7 @@
 package dev.zreplj.config;
 
 import dev.zreplj.protocol.StreamCompression;
+import dev.zreplj.pruning.GoRegex;
 import dev.zreplj.pruning.GridSpec;
 import dev.zreplj.pruning.KeepRule;
 import dev.zreplj.zfs.DatasetName;
@@ -559,6 +560,16 @@ public final class ConfigLoader {
                             "'saved: true' sends the saved state of a partially received "
                                     + "filesystem (zfs send -S), which a push from the source machine never has; remove it");
         }
+        if (s.bool("raw", false) && !s.bool("encrypted", false)) {
+            // zrepl refuses an encrypted filesystem then ("policy mandates raw+unencrypted sends"); zreplj
+            // sends it raw, which keeps it encrypted: deliberate, but a zrepl user should hear of it.
+            s.source()
+                    .warn(
+                            s.keyNode("raw"),
+                            "'raw: true' without 'encrypted: true' sends encrypted filesystems too in zreplj (raw, so"
+                                    + " the box never sees their key or plaintext), where zrepl refuses them; remove"
+                                    + " them from 'filesystems' if they must not reach the box");
+        }
         return new SendOptions(
                 s.bool("encrypted", false),
                 s.bool("raw", false),
@@ -708,7 +719,7 @@ public final class ConfigLoader {
     private static Pattern regex(YamlMapping r) throws ConfigException {
         String text = r.string("regex");
         try {
-            return Pattern.compile(text);
+            return GoRegex.compile(text);
         } catch (PatternSyntaxException e) {
             throw r.source().error(r.require("regex"), "invalid regex '" + text + "': " + e.getDescription());
         }

@@ -5,10 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.zreplj.pruning.GridSpec;
+import dev.zreplj.pruning.KeepRules;
+import dev.zreplj.pruning.PruneCandidate;
 import dev.zreplj.zfs.DatasetName;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -113,6 +116,40 @@ class ConfigLoaderZreplCompatTest {
         assertEquals(
                 "grid(^zrepl_, " + GridSpec.parse("1x1h(keep=all) | 24x1h | 14x1d") + ");",
                 rules(c.pushJobs().get(0).pruning().keepReceiver()));
+    }
+
+    @Test
+    void keepRuleRegexesAreGoRegexps() throws Exception {
+        // zrepl docs/configuration/prune.rst: keep-rule regexes are Go regexps, where [[:digit:]] is a class
+        // of digits (java.util.regex alone would read it as the letters ':', 'd', 'i', 'g', 't').
+        Config c = load(PUSH.replace(
+                "keep_receiver: [{type: last_n, count: 5}]",
+                "keep_receiver: [{type: regex, regex: \"^zrepl_[[:digit:]]+_[[:digit:]]+\"},"
+                        + " {type: last_n, count: 1, regex: \"^manual_[[:alpha:]]+$\"},"
+                        + " {type: grid, grid: 1x1h, regex: \"^hourly[[:^alpha:]]\"}]"));
+        var candidates = List.of(
+                new PruneCandidate("zrepl_20240101_120000_000", Instant.ofEpochSecond(10), null),
+                new PruneCandidate("zrepl_digit_tt", Instant.ofEpochSecond(11), null),
+                new PruneCandidate("manual_before", Instant.ofEpochSecond(12), null),
+                new PruneCandidate("hourly_1", Instant.ofEpochSecond(13), null));
+        assertEquals(
+                List.of(true, false, true, true),
+                KeepRules.keep(c.pushJobs().get(0).pruning().keepReceiver(), candidates));
+    }
+
+    @Test
+    void rawWithoutEncryptedIsWarnedAboutBecauseZreplRefusesEncryptedFilesystemsThen() throws Exception {
+        // zrepl internal/zfs/zfs.go ZFSSendArgsUnvalidated.Validate: with raw and without encrypted, an
+        // encrypted filesystem is refused ("policy mandates raw+unencrypted sends"); zreplj sends it raw.
+        String raw = PUSH.replace("    pruning:", "    send: {raw: true}\n    pruning:");
+        assertEquals(
+                List.of(dir.resolve("zreplj.yml") + ":15:12: 'raw: true' without 'encrypted: true' sends encrypted"
+                        + " filesystems too in zreplj (raw, so the box never sees their key or plaintext), where zrepl"
+                        + " refuses them; remove them from 'filesystems' if they must not reach the box"),
+                load(raw).warnings());
+        assertEquals(
+                List.of(),
+                load(raw.replace("{raw: true}", "{raw: true, encrypted: true}")).warnings());
     }
 
     @Test
