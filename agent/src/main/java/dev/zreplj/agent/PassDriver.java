@@ -136,8 +136,8 @@ public final class PassDriver {
                 ReplicationCursor cursor,
                 boolean force)
                 throws InterruptedException {
+            Map<DatasetName, Optional<ZfsVersion>> cursors = new LinkedHashMap<>();
             if (job.snapshotting().type() != Snapshotting.Type.MANUAL) {
-                Map<DatasetName, Optional<ZfsVersion>> cursors = new LinkedHashMap<>();
                 for (DatasetName fs : selected) {
                     cursors.put(fs, cursor.current(fs, versions.getOrDefault(fs, List.of())));
                 }
@@ -152,7 +152,7 @@ public final class PassDriver {
                 progress.phase("job " + job.name() + ": snapshotting " + selected.size() + " filesystem"
                         + (selected.size() == 1 ? "" : "s") + " if due");
                 SnapshotStage.Outcome outcome = new SnapshotStage(job.name(), job.snapshotting(), zfs, clock)
-                        .takeIfDue(selected, versions, force);
+                        .takeIfDue(selected, versions, cursors, force);
                 taken = outcome.name();
                 warnings.addAll(outcome.warnings());
                 outcome.failures().forEach(f -> stageFailures.add("snapshot: " + f));

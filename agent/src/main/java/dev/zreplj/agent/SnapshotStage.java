@@ -60,18 +60,32 @@ final class SnapshotStage {
         static final Outcome NONE = new Outcome(Optional.empty(), List.of(), List.of());
     }
 
-    /** @param force take one even if none is due */
-    Outcome takeIfDue(List<DatasetName> selected, Map<DatasetName, List<ZfsVersion>> versions, boolean force)
+    /**
+     * @param cursors each filesystem's replication cursor, where it has one
+     * @param force take one even if none is due
+     */
+    Outcome takeIfDue(
+            List<DatasetName> selected,
+            Map<DatasetName, List<ZfsVersion>> versions,
+            Map<DatasetName, Optional<ZfsVersion>> cursors,
+            boolean force)
             throws SnapshotFailed, InterruptedException {
         if (snapshotting.type() == Snapshotting.Type.MANUAL) {
             return Outcome.NONE;
         }
         List<Optional<Instant>> newest = new ArrayList<>();
         for (DatasetName fs : selected) {
-            newest.add(versions.getOrDefault(fs, List.of()).stream()
+            Optional<Instant> snapshot = versions.getOrDefault(fs, List.of()).stream()
                     .filter(v -> v.type() == VersionType.SNAPSHOT && v.name().startsWith(snapshotting.prefix()))
                     .map(ZfsVersion::creation)
-                    .max(Instant::compareTo));
+                    .max(Instant::compareTo);
+            // Rules that prune every snapshot once replicated (not_replicated with keep_snapshot_at_cursor:
+            // false, the cursor a bookmark) leave none with the prefix: the cursor's creation is then when the
+            // last one was taken, or every check would take another at once.
+            newest.add(
+                    snapshot.isPresent()
+                            ? snapshot
+                            : cursors.getOrDefault(fs, Optional.empty()).map(ZfsVersion::creation));
         }
         Instant now = clock.instant();
         if (!force && !SnapshotSchedule.due(snapshotting, newest, now, clock.getZone())) {

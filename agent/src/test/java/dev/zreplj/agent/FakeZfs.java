@@ -12,6 +12,7 @@ import dev.zreplj.zfs.ZfsVersion;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -42,6 +43,7 @@ final class FakeZfs implements SourceZfs {
     private long guid = 1000;
     private long txg = 1;
     private Instant now = Instant.parse("2026-11-30T10:00:00Z");
+    private Clock clock; // null: ten minutes after the previous snapshot
 
     /** zfs-fuse's capabilities: no bookmarks. */
     FakeZfs() {
@@ -100,8 +102,13 @@ final class FakeZfs implements SourceZfs {
         return List.copyOf(sent);
     }
 
+    /** Snapshots taken from now on are created at this clock's time, as zfs does, not ten minutes apart. */
+    synchronized void createdBy(Clock clock) {
+        this.clock = clock;
+    }
+
     private void add(DatasetName fs, String name) {
-        now = now.plusSeconds(600);
+        now = clock != null ? clock.instant() : now.plusSeconds(600);
         filesystems.get(fs).add(new ZfsVersion(fs, VersionType.SNAPSHOT, name, guid++, txg++, now));
     }
 

@@ -307,6 +307,48 @@ class PassDriverTest {
                         .toList());
     }
 
+    /**
+     * Rules that destroy every snapshot once it is replicated leave none with the prefix; the cursor bookmark
+     * says when the last was taken, so the next is due an interval later, not at every check.
+     */
+    @Test
+    void withEverySnapshotPrunedAfterReplicationTheCursorBookmarkTimesTheNext() throws Exception {
+        FakeZfs openzfs = new FakeZfs(true);
+        openzfs.filesystem("src/a");
+        Path file = dir.resolve("prune-all.yml");
+        Files.writeString(
+                file,
+                String.join(
+                        "\n",
+                        "jobs:",
+                        "  - name: laptop",
+                        "    type: push",
+                        "    connect: {type: ssh+stdinserver, host: box.example.org, user: zreplj,"
+                                + " identity_file: /etc/zreplj/ssh/identity}",
+                        "    filesystems: {\"src<\": true}",
+                        "    snapshotting: {type: periodic, prefix: zrepl_, interval: 10m}",
+                        "    pruning:",
+                        "      keep_sender: [{type: not_replicated, keep_snapshot_at_cursor: false}]",
+                        "      keep_receiver: [{type: last_n, count: 5}]",
+                        ""));
+        PushJob job = new ConfigLoader().load(file).pushJobs().get(0);
+        openzfs.createdBy(NOON);
+        PushPass.Result first = new PassDriver(job, openzfs, box.opener(), NOON, waits::add).run(false, false);
+        assertFalse(first.failed(), first::toString);
+        assertEquals(List.of(), openzfs.snapshots("src/a"), "replicated, then pruned by the rules");
+        assertEquals(1, openzfs.bookmarks("src/a").size(), openzfs.bookmarks("src/a")::toString);
+
+        Clock later = Clock.offset(NOON, Duration.ofMinutes(1));
+        PushPass.Result second = new PassDriver(job, openzfs, box.opener(), later, waits::add).run(false, false);
+        assertFalse(second.failed(), second::toString);
+        assertEquals(Optional.empty(), second.snapshotTaken(), "one minute after the last of a 10m interval");
+
+        Clock due = Clock.offset(NOON, Duration.ofMinutes(10));
+        openzfs.createdBy(due);
+        PushPass.Result third = new PassDriver(job, openzfs, box.opener(), due, waits::add).run(false, false);
+        assertEquals(Optional.of("zrepl_20261130_121000_000"), third.snapshotTaken(), third::toString);
+    }
+
     @Test
     void aZfsErrorWhilePlanningTheReplicationStillPrunesBothSides() throws Exception {
         zfs.filesystem("src/a", "zrepl_1", "zrepl_2");
