@@ -1,6 +1,7 @@
 package dev.zreplj.ssh;
 
 import dev.zreplj.config.Connect;
+import dev.zreplj.config.SshOptions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;

@@ -44,10 +44,6 @@ public final class ConfigLoader {
     private static final List<String> PLACEHOLDER_ENCRYPTION = List.of("unspecified", "inherit", "off");
     private static final Pattern PROPERTY_NAME = Pattern.compile("[a-z][a-z0-9_]*|[a-z0-9_.:-]*:[a-z0-9_.:-]*");
     private static final Pattern SSH_OPTION = Pattern.compile("([A-Za-z][A-Za-z0-9]*)\\s*[= ]\\s*(\\S.*)");
-    /** The ssh -o keys the agent's SSH client applies (agent's SshOptions), lowercase; ConnectTimeout aside. */
-    private static final List<String> SSH_OPTIONS_HONOURED =
-            List.of("compression", "ciphers", "kexalgorithms", "serveraliveinterval", "serveralivecountmax");
-
     private static final Pattern HOST_OR_USER = Pattern.compile("[^\\s-][^\\s]*");
 
     private enum Side {
@@ -329,18 +325,17 @@ public final class ConfigLoader {
         Duration dialTimeout = c.has("dial_timeout") ? duration(c, "dial_timeout", false) : Duration.ofSeconds(10);
         for (int i = 0; i < options.size(); i++) {
             String key = options.get(i).substring(0, options.get(i).indexOf('='));
-            String lower = key.toLowerCase(Locale.ROOT);
-            if (lower.equals("connecttimeout") && !dialTimeout.isZero()) {
+            Optional<SshOptions.Problem> problem =
+                    SshOptions.problem(src.string(optionNodes.get(i), "").strip());
+            if (problem.isPresent() && problem.get().error()) {
+                throw src.error(optionNodes.get(i), problem.get().message());
+            } else if (problem.isPresent()) {
+                src.warn(optionNodes.get(i), problem.get().message());
+            } else if (key.toLowerCase(Locale.ROOT).equals("connecttimeout") && !dialTimeout.isZero()) {
                 src.warn(
                         optionNodes.get(i),
                         "'" + key + "' in 'options' has no effect in zreplj: dial_timeout (default 10s) is the"
                                 + " connect timeout; set that instead");
-            } else if (!SSH_OPTIONS_HONOURED.contains(lower) && !lower.equals("connecttimeout")) {
-                src.warn(
-                        optionNodes.get(i),
-                        "'" + key + "' in 'options' has no effect in zreplj: it honours only Compression, Ciphers,"
-                                + " KexAlgorithms, ServerAliveInterval and ServerAliveCountMax; remove it"
-                                + " (host keys: connect.known_hosts, connect.host_key_policy)");
             }
         }
         Path knownHosts = c.has("known_hosts")

@@ -383,9 +383,25 @@ class ConfigLoaderZreplCompatTest {
         Config c = new ConfigLoader().load(file);
         assertEquals(
                 List.of(file + ":9:62: 'StrictHostKeyChecking' in 'options' has no effect in zreplj: it honours only"
-                        + " Compression, Ciphers, KexAlgorithms, ServerAliveInterval and ServerAliveCountMax; remove"
-                        + " it (host keys: connect.known_hosts, connect.host_key_policy)"),
+                        + " Compression, Ciphers, KexAlgorithms, ServerAliveInterval, ServerAliveCountMax and"
+                        + " ConnectTimeout; remove it (host keys: connect.known_hosts, connect.host_key_policy)"),
                 c.warnings());
+        // A value ssh refuses too is an error at load, not a connection that fails at every pass.
+        String maybe = PUSH.replace("      port: 22", "      port: 22\n      options: [Compression=maybe]");
+        assertEquals(
+                dir.resolve("zreplj.yml") + ":9:17: ssh option 'Compression=maybe': Compression takes yes or no",
+                assertThrows(ConfigException.class, () -> load(maybe)).getMessage());
+        String negative = PUSH.replace("      port: 22", "      port: 22\n      options: [\"ServerAliveInterval -3\"]");
+        assertEquals(
+                dir.resolve("zreplj.yml") + ":9:17: ssh option 'ServerAliveInterval -3': ServerAliveInterval takes a"
+                        + " number of seconds",
+                assertThrows(ConfigException.class, () -> load(negative)).getMessage());
+        // ssh takes ServerAliveCountMax=0; zreplj needs at least one, so it says that it ignores it.
+        assertEquals(
+                List.of(dir.resolve("zreplj.yml") + ":9:17: 'ServerAliveCountMax=0' in 'options' has no effect in"
+                        + " zreplj; remove it"),
+                load(PUSH.replace("      port: 22", "      port: 22\n      options: [ServerAliveCountMax=0]"))
+                        .warnings());
         // ConnectTimeout loses to dial_timeout, whose default is 10s; only dial_timeout: 0s hands it over.
         String timeout = PUSH.replace("      port: 22", "      port: 22\n      options: [ConnectTimeout=5]");
         assertEquals(

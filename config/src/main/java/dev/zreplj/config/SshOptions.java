@@ -1,11 +1,13 @@
-package dev.zreplj.ssh;
+package dev.zreplj.config;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The part of zrepl's {@code connect.options} (ssh {@code -o Key=Value}) that zreplj can honour with MINA.
@@ -32,6 +34,46 @@ public record SshOptions(
         kexAlgorithms = List.copyOf(kexAlgorithms);
         ignored = List.copyOf(ignored);
     }
+
+    /** What each key zreplj honours takes, by lowercase key; the keys it honours are these. */
+    private static final Map<String, String> TAKES = Map.of(
+            "compression", "yes or no",
+            "ciphers", "a list of cipher names",
+            "kexalgorithms", "a list of key exchange names",
+            "serveraliveinterval", "a number of seconds",
+            "serveralivecountmax", "a count",
+            "connecttimeout", "a number of seconds");
+
+    /**
+     * Why zreplj cannot use one {@code Key=Value} option as given; empty when it is used.
+     *
+     * @return an error where ssh would refuse the value too, else a warning (a key zreplj does not honour, a
+     *     value without effect)
+     */
+    public static Optional<Problem> problem(String option) {
+        if (parse(List.of(option)).ignored().isEmpty()) {
+            return Optional.empty();
+        }
+        String[] kv = split(option);
+        String key = kv == null ? option.strip() : kv[0];
+        String takes = TAKES.get(key.toLowerCase(Locale.ROOT));
+        if (takes == null) {
+            return Optional.of(new Problem(
+                    false,
+                    "'" + key + "' in 'options' has no effect in zreplj: it honours"
+                            + " only Compression, Ciphers, KexAlgorithms, ServerAliveInterval, ServerAliveCountMax and"
+                            + " ConnectTimeout; remove it (host keys: connect.known_hosts, connect.host_key_policy)"));
+        }
+        if (kv != null && nonNegative(kv[1]).isPresent()) {
+            // 0 where zreplj needs at least 1 (ServerAliveCountMax, ConnectTimeout): ssh takes it, zreplj ignores it.
+            return Optional.of(new Problem(
+                    false, "'" + option.strip() + "' in 'options' has no effect in zreplj;" + " remove it"));
+        }
+        return Optional.of(new Problem(true, "ssh option '" + option.strip() + "': " + key + " takes " + takes));
+    }
+
+    /** @param error ssh would refuse it too: the connection could never be made as configured */
+    public record Problem(boolean error, String message) {}
 
     public static SshOptions parse(List<String> options) {
         boolean compression = false;
@@ -78,7 +120,7 @@ public record SshOptions(
     }
 
     /** "Key=Value", "Key Value" or "Key = Value" as ssh accepts them; null when there is no value. */
-    private static String[] split(String option) {
+    private static String @Nullable [] split(String option) {
         String s = option.strip();
         int i = 0;
         while (i < s.length() && s.charAt(i) != '=' && !Character.isWhitespace(s.charAt(i))) i++;

@@ -1,4 +1,4 @@
-package dev.zreplj.ssh;
+package dev.zreplj.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
