@@ -47,6 +47,16 @@ class PassDriverTest {
     }
 
     private PushJob job(int channels, int attempts, String sendYaml, String snapshottingYaml) throws Exception {
+        return job(
+                channels,
+                attempts,
+                sendYaml,
+                snapshottingYaml,
+                String.join("\n", "        - type: not_replicated", "        - type: last_n", "          count: 1"));
+    }
+
+    private PushJob job(int channels, int attempts, String sendYaml, String snapshottingYaml, String keepSender)
+            throws Exception {
         Path file = dir.resolve("zreplj.yml");
         Files.writeString(
                 file,
@@ -73,9 +83,7 @@ class PassDriverTest {
                         "      retry_backoff: 2s",
                         "    pruning:",
                         "      keep_sender:",
-                        "        - type: not_replicated",
-                        "        - type: last_n",
-                        "          count: 1",
+                        keepSender,
                         "      keep_receiver:",
                         "        - type: last_n",
                         "          count: 1",
@@ -315,23 +323,7 @@ class PassDriverTest {
     void withEverySnapshotPrunedAfterReplicationTheCursorBookmarkTimesTheNext() throws Exception {
         FakeZfs openzfs = new FakeZfs(true);
         openzfs.filesystem("src/a");
-        Path file = dir.resolve("prune-all.yml");
-        Files.writeString(
-                file,
-                String.join(
-                        "\n",
-                        "jobs:",
-                        "  - name: laptop",
-                        "    type: push",
-                        "    connect: {type: ssh+stdinserver, host: box.example.org, user: zreplj,"
-                                + " identity_file: /etc/zreplj/ssh/identity}",
-                        "    filesystems: {\"src<\": true}",
-                        "    snapshotting: {type: periodic, prefix: zrepl_, interval: 10m}",
-                        "    pruning:",
-                        "      keep_sender: [{type: not_replicated, keep_snapshot_at_cursor: false}]",
-                        "      keep_receiver: [{type: last_n, count: 5}]",
-                        ""));
-        PushJob job = new ConfigLoader().load(file).pushJobs().get(0);
+        PushJob job = job(1, 1, "", "", "        - type: not_replicated\n          keep_snapshot_at_cursor: false");
         openzfs.createdBy(NOON);
         PushPass.Result first = new PassDriver(job, openzfs, box.opener(), NOON, waits::add).run(false, false);
         assertFalse(first.failed(), first::toString);
