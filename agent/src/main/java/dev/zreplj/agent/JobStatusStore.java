@@ -96,7 +96,7 @@ public final class JobStatusStore {
         List<FilesystemStatus> filesystems = new ArrayList<>();
         for (FilesystemResult fs : result.filesystems()) {
             FilesystemStatus before = previous.remove(fs.filesystem().value());
-            long lastSuccess = !fs.failed() ? time : before == null ? 0 : before.lastSuccess();
+            long lastSuccess = succeeded(fs) ? time : before == null ? 0 : before.lastSuccess();
             filesystems.add(new FilesystemStatus(
                     fs.filesystem().value(),
                     fs.outcome().name(),
@@ -123,6 +123,16 @@ public final class JobStatusStore {
         }
         filesystems.sort((a, b) -> a.filesystem().compareTo(b.filesystem()));
         write(new JobStatus(result.job(), time, result.error(), filesystems, result.stageFailures()));
+    }
+
+    /**
+     * The box holds this filesystem's newest snapshot. A filesystem without any snapshot (new, not yet
+     * snapshotted, or manual snapshotting and none taken) has nothing on the box this pass could vouch for:
+     * it keeps its earlier last success, and one never replicated stays at 0 ("never replicated").
+     */
+    private static boolean succeeded(FilesystemResult fs) {
+        return fs.outcome() == FilesystemResult.Outcome.REPLICATED
+                || fs.outcome() == FilesystemResult.Outcome.UP_TO_DATE;
     }
 
     /** A pass snapshots every filesystem it selected at once; without a snapshot the last one stands. */

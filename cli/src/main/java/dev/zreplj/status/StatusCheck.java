@@ -81,7 +81,11 @@ public final class StatusCheck {
         }
         Long successAge = f.lastSuccess() == 0 ? null : age(f.lastSuccess());
         if (successAge == null) {
-            problems.add("never replicated");
+            problems.add(
+                    f.outcome().equals("NO_SNAPSHOTS")
+                            ? "never replicated: it has no snapshot yet (the next due snapshot includes it;"
+                                    + " 'zreplj agent once --snapshot' takes one now)"
+                            : "never replicated");
             level = Level.CRITICAL;
         } else {
             level = level.worst(byAge("last success", successAge, problems));

@@ -104,6 +104,16 @@ class StatusCheckTest {
     }
 
     @Test
+    void aFilesystemWithoutAnySnapshotIsNoBackup() {
+        StatusReport r = agent(job(null, List.of(), fs("NO_SNAPSHOTS", -1, null)));
+        assertEquals(Level.CRITICAL, r.status());
+        assertEquals(
+                "ZREPLJ CRITICAL: job laptop rpool/home: never replicated: it has no snapshot yet (the next due"
+                        + " snapshot includes it; 'zreplj agent once --snapshot' takes one now)",
+                r.summary());
+    }
+
+    @Test
     void agentFailingIsAWarningWhileTheBackupIsFresh() {
         StatusReport error = agent(job("ssh: connection refused", List.of(), fs("FAILED", 60, 60L)));
         assertEquals(Level.WARNING, error.status());
