@@ -22,6 +22,12 @@ import java.util.Optional;
  * what makes it CRITICAL, so a laptop that missed one pass off the network does not page anyone.
  */
 public final class StatusCheck {
+    /** How far ahead of the clock a recorded time may lie and still count as age 0 (NTP's steps, a slow RTC). */
+    static final Duration MAX_AHEAD = Duration.ofMinutes(15);
+
+    private static final String AGENT_AHEAD = ", then run 'zreplj agent once'";
+    private static final String BOX_AHEAD = "; the client's next receive records a time by the right clock";
+
     private final StatusThresholds thresholds;
     private final Instant now;
 
@@ -88,11 +94,11 @@ public final class StatusCheck {
                             : "never replicated");
             level = Level.CRITICAL;
         } else {
-            level = level.worst(byAge("last success", successAge, problems));
+            level = level.worst(judge("last success", f.lastSuccess(), successAge, AGENT_AHEAD, problems));
         }
         Long snapshotAge = f.lastSnapshot() == null ? null : age(f.lastSnapshot());
         if (snapshotAge != null) {
-            level = level.worst(byAge("last snapshot", snapshotAge, problems));
+            level = level.worst(judge("last snapshot", f.lastSnapshot(), snapshotAge, AGENT_AHEAD, problems));
         }
         return new StatusReport.Filesystem(
                 f.filesystem(),
@@ -135,7 +141,7 @@ public final class StatusCheck {
                 fsLevel = Level.UNKNOWN;
             } else {
                 receivedAge = age(received.getEpochSecond());
-                fsLevel = byAge("last received", receivedAge, problems);
+                fsLevel = judge("last received", received.getEpochSecond(), receivedAge, BOX_AHEAD, problems);
                 newest = newest == null || received.isAfter(newest) ? received : newest;
             }
             filesystems.add(new StatusReport.Received(
@@ -162,6 +168,23 @@ public final class StatusCheck {
         return new StatusReport.Client(job, client, Level.UNKNOWN, List.of(why), null, null, List.of());
     }
 
+    /**
+     * By age, unless the time lies further ahead of this clock than a clock's step adjustment explains: then
+     * the clock was set back (or ran ahead when the time was recorded) and the true age is unknown. Age 0
+     * would say OK until the clock catches up, however long nothing has been backed up (a clock set back
+     * also stops the snapshots, which wait for the newest one's future creation).
+     */
+    private Level judge(String what, long epochSecond, long ageSeconds, String fix, List<String> problems) {
+        long ahead = epochSecond - now.getEpochSecond();
+        if (ahead > MAX_AHEAD.toSeconds()) {
+            problems.add(what + " recorded at " + iso(epochSecond) + ", " + Durations.format(Duration.ofSeconds(ahead))
+                    + " ahead of this machine's clock: the clock was set back, or ran ahead when it was recorded;"
+                    + " its age is unknown: check the clock (timedatectl)" + fix);
+            return Level.UNKNOWN;
+        }
+        return byAge(what, ageSeconds, problems);
+    }
+
     private Level byAge(String what, long ageSeconds, List<String> problems) {
         Duration age = Duration.ofSeconds(ageSeconds);
         if (age.compareTo(thresholds.crit()) >= 0) {
@@ -177,7 +200,10 @@ public final class StatusCheck {
         return Level.OK;
     }
 
-    /** Ages by this machine's clock; a time in the future (a clock set back) counts as age 0, never negative. */
+    /**
+     * Ages by this machine's clock, never negative: a time a little in the future counts as age 0; one
+     * further ahead than {@link #MAX_AHEAD} is also UNKNOWN ({@link #judge}).
+     */
     private long age(long epochSecond) {
         return Math.max(0, now.getEpochSecond() - epochSecond);
     }

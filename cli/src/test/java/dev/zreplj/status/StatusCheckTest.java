@@ -160,6 +160,38 @@ class StatusCheckTest {
     }
 
     @Test
+    void aTimeFarAheadOfTheClockIsNoFreshBackup() {
+        // The clock was set back (or ran days ahead during a pass): a recorded time in the future has no
+        // age this clock can tell. Counting it as age 0 said OK for as long as the clock took to catch up,
+        // however long the agent had been dead or snapshots had not been taken.
+        long ahead = NOW + 3 * 24 * HOUR;
+        StatusReport success = agent(job(
+                null,
+                List.of(),
+                new FilesystemStatus("rpool/home", "UP_TO_DATE", "m", ahead, ahead, null, null, NOW - 60)));
+        assertEquals(Level.UNKNOWN, success.status());
+        assertEquals(
+                "ZREPLJ UNKNOWN: job laptop rpool/home: last success recorded at "
+                        + Instant.ofEpochSecond(ahead) + ", 3d ahead of this machine's clock: the clock was set back,"
+                        + " or ran ahead when it was recorded; its age is unknown: check the clock (timedatectl),"
+                        + " then run 'zreplj agent once'",
+                success.summary());
+        assertEquals(0L, success.push().get(0).filesystems().get(0).lastSuccessAgeSeconds(), "never negative");
+
+        StatusReport snapshot = agent(job(null, List.of(), fs("UP_TO_DATE", 60, -30 * 24 * HOUR)));
+        assertEquals(Level.UNKNOWN, snapshot.status(), "no snapshot is due before the clock reaches it again");
+
+        StatusReport box = box(received(-2 * 24 * HOUR));
+        assertEquals(Level.UNKNOWN, box.status());
+        assertEquals(
+                "ZREPLJ UNKNOWN: client laptop rpool/home: last received recorded at "
+                        + Instant.ofEpochSecond(NOW + 2 * 24 * HOUR) + ", 2d ahead of this machine's clock: the clock"
+                        + " was set back, or ran ahead when it was recorded; its age is unknown: check the clock"
+                        + " (timedatectl); the client's next receive records a time by the right clock",
+                box.summary());
+    }
+
+    @Test
     void timestampsAreWholeSecondsAsDocumented() {
         // docs/cli.md: "Timestamps are ISO-8601 UTC strings (2026-11-30T12:00:00Z)". The box records its
         // receive times and status runs at the clock's full precision; neither may leak nanoseconds.
