@@ -105,7 +105,7 @@ public final class JobStatusStore {
                     lastSuccess,
                     fs.bytes(),
                     fs.estimatedBytes(),
-                    lastSnapshot(result, time, before)));
+                    lastSnapshot(result, time, before, fs.filesystem().value())));
         }
         if (result.error() != null) {
             // The pass failed as a whole: every filesystem keeps its history, marked with this attempt.
@@ -118,7 +118,7 @@ public final class JobStatusStore {
                         before.lastSuccess(),
                         null,
                         null,
-                        lastSnapshot(result, time, before)));
+                        lastSnapshot(result, time, before, before.filesystem())));
             }
         }
         filesystems.sort((a, b) -> a.filesystem().compareTo(b.filesystem()));
@@ -135,9 +135,14 @@ public final class JobStatusStore {
                 || fs.outcome() == FilesystemResult.Outcome.UP_TO_DATE;
     }
 
-    /** A pass snapshots every filesystem it selected at once; without a snapshot the last one stands. */
-    private static Long lastSnapshot(PushPass.Result result, long time, FilesystemStatus before) {
-        return result.snapshotTaken().isPresent() ? Long.valueOf(time) : before == null ? null : before.lastSnapshot();
+    /**
+     * A pass snapshots every filesystem it selected at once, except those a fatal pre_snapshot hook kept
+     * out; without a snapshot the last one stands (so a filesystem the hook keeps out pass after pass ages).
+     */
+    private static Long lastSnapshot(PushPass.Result result, long time, FilesystemStatus before, String fs) {
+        return result.snapshotTaken().isPresent() && !result.notSnapshotted().contains(fs)
+                ? Long.valueOf(time)
+                : before == null ? null : before.lastSnapshot();
     }
 
     public Optional<JobStatus> read(String job) throws IOException {

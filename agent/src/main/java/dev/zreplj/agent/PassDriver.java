@@ -90,6 +90,8 @@ public final class PassDriver {
         private final List<String> warnings = new ArrayList<>();
         private final List<String> stageFailures = new ArrayList<>();
         private Optional<String> taken = Optional.empty();
+        /** The filesystems a fatal pre_snapshot hook kept out of {@link #taken}. */
+        private List<String> notSnapshotted = List.of();
 
         PushPass.Result run(boolean forceSnapshot, boolean onlyAfterSnapshot)
                 throws ZfsException, InterruptedException {
@@ -154,6 +156,7 @@ public final class PassDriver {
                 SnapshotStage.Outcome outcome = new SnapshotStage(job.name(), job.snapshotting(), zfs, clock)
                         .takeIfDue(selected, versions, cursors, force);
                 taken = outcome.name();
+                notSnapshotted = outcome.left().stream().map(DatasetName::value).toList();
                 warnings.addAll(outcome.warnings());
                 outcome.failures().forEach(f -> stageFailures.add("snapshot: " + f));
             } catch (SnapshotStage.SnapshotFailed e) {
@@ -306,7 +309,8 @@ public final class PassDriver {
         }
 
         private PushPass.Result result(String error, List<FilesystemResult> filesystems, PruneReport prune) {
-            return new PushPass.Result(job.name(), taken, filesystems, error, warnings, prune, stageFailures);
+            return new PushPass.Result(
+                    job.name(), taken, filesystems, error, warnings, prune, stageFailures, notSnapshotted);
         }
     }
 }

@@ -33,7 +33,8 @@ public final class PushPass {
      * The outcome of a pass. {@code error} is set when replication failed as a whole (no connection, the
      * sender could not be listed); {@code warnings} are things the user must know that are not failures of
      * this pass (the backlog cap); {@code prune} is null when the pass did not prune; {@code stageFailures}
-     * has one line per stage that failed (snapshot, connect, replicate, prune, an unexpected error).
+     * has one line per stage that failed (snapshot, connect, replicate, prune, an unexpected error);
+     * {@code notSnapshotted} the filesystems {@code snapshotTaken} left out (a fatal pre_snapshot hook).
      */
     public record Result(
             String job,
@@ -42,11 +43,25 @@ public final class PushPass {
             String error,
             List<String> warnings,
             PruneReport prune,
-            List<String> stageFailures) {
+            List<String> stageFailures,
+            List<String> notSnapshotted) {
         public Result {
             filesystems = List.copyOf(filesystems);
             warnings = List.copyOf(warnings);
             stageFailures = List.copyOf(stageFailures);
+            notSnapshotted = List.copyOf(notSnapshotted);
+        }
+
+        /** A result whose snapshot, if one was taken, left no filesystem out. */
+        public Result(
+                String job,
+                Optional<String> snapshotTaken,
+                List<FilesystemResult> filesystems,
+                String error,
+                List<String> warnings,
+                PruneReport prune,
+                List<String> stageFailures) {
+            this(job, snapshotTaken, filesystems, error, warnings, prune, stageFailures, List.of());
         }
 
         public Result(String job, Optional<String> snapshotTaken, List<FilesystemResult> filesystems, String error) {
