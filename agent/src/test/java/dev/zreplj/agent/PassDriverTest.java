@@ -463,4 +463,28 @@ class PassDriverTest {
         assertEquals("src/b", b.filesystem());
         assertEquals(100L, b.lastSnapshot(), "src/b got none: its last snapshot is the earlier pass's");
     }
+
+    /** How old the backed-up data is: the creation of the newest snapshot the box holds, recorded for status. */
+    @Test
+    void theNewestSnapshotOnTheBoxIsRecordedWithItsCreation() throws Exception {
+        zfs.filesystem("src/a", "zrepl_1");
+        PushPass.Result r = run(job(1, 1, ""), box.opener());
+        assertFalse(r.failed(), r::toString);
+        long newest = zfs.listVersions(DatasetName.of("src/a")).get(DatasetName.of("src/a")).stream()
+                .mapToLong(v -> v.creation().getEpochSecond())
+                .max()
+                .orElseThrow();
+        assertEquals(java.util.Map.of("src/a", newest), r.newestOnBox());
+
+        JobStatusStore store = new JobStatusStore(dir.resolve("state"));
+        store.record(r, NOON.instant());
+        assertEquals(
+                newest, store.read("laptop").orElseThrow().filesystems().get(0).newestOnBox());
+        // A later pass that cannot reach the box keeps what the box was last found to hold.
+        store.record(
+                new PushPass.Result("laptop", Optional.empty(), List.of(), "connect: no route to host"),
+                NOON.instant().plusSeconds(600));
+        assertEquals(
+                newest, store.read("laptop").orElseThrow().filesystems().get(0).newestOnBox());
+    }
 }

@@ -100,6 +100,20 @@ public final class StatusCheck {
         if (snapshotAge != null) {
             level = level.worst(judge("last snapshot", f.lastSnapshot(), snapshotAge, AGENT_AHEAD, problems));
         }
+        if (f.newestOnBox() != null && successAge != null) {
+            // A fresh success only says the box has the newest snapshot there is; the data is as old as that
+            // snapshot (manual snapshotting whose tool died, snapshots that stopped for any other reason).
+            List<String> stale = new ArrayList<>();
+            Level data = judge(
+                    "newest snapshot on the box created", f.newestOnBox(), age(f.newestOnBox()), AGENT_AHEAD, stale);
+            if (data.worse(level)) {
+                level = data;
+                stale.forEach(p -> problems.add(
+                        data == Level.UNKNOWN || f.failed()
+                                ? p
+                                : p + "; no newer snapshot exists: is whatever takes the snapshots still running?"));
+            }
+        }
         return new StatusReport.Filesystem(
                 f.filesystem(),
                 level,

@@ -104,6 +104,27 @@ class StatusCheckTest {
     }
 
     @Test
+    void upToDateWithAnOldSnapshotIsAStaleBackup() {
+        // Manual snapshotting: the tool that takes the snapshots died three days ago. Every pass finds the box
+        // up to date with the newest snapshot there is, so the last success is fresh; the backup is not.
+        StatusReport r = agent(job(
+                null,
+                List.of(),
+                new FilesystemStatus(
+                        "rpool/home", "UP_TO_DATE", "m", NOW - 60, NOW - 60, 0L, -1L, null, NOW - 3 * 24 * HOUR)));
+        assertEquals(Level.CRITICAL, r.status());
+        assertEquals(
+                "ZREPLJ CRITICAL: job laptop rpool/home: newest snapshot on the box created 3d ago (critical from 2h);"
+                        + " no newer snapshot exists: is whatever takes the snapshots still running?",
+                r.summary());
+        StatusReport fresh = agent(job(
+                null,
+                List.of(),
+                new FilesystemStatus("rpool/home", "UP_TO_DATE", "m", NOW - 60, NOW - 60, 0L, -1L, null, NOW - 600)));
+        assertEquals(Level.OK, fresh.status());
+    }
+
+    @Test
     void aFilesystemWithoutAnySnapshotIsNoBackup() {
         StatusReport r = agent(job(null, List.of(), fs("NO_SNAPSHOTS", -1, null)));
         assertEquals(Level.CRITICAL, r.status());
