@@ -30,6 +30,8 @@ public final class JobStatusStore {
      * {@code estimatedBytes} are the last attempt's (estimate -1 when zfs gave none); null where unknown
      * (a pass that failed as a whole, a file from an older zreplj). {@code lastSnapshot}: when a pass last
      * took a snapshot of the filesystem, null when none has (manual snapshotting, an older file).
+     * {@code newestOnBox}: the creation of the newest snapshot the box was last found to hold (replicated or
+     * up to date), how old the backed-up data is; null when unknown (never replicated, an older file).
      */
     public record FilesystemStatus(
             String filesystem,
@@ -39,9 +41,22 @@ public final class JobStatusStore {
             long lastSuccess,
             Long bytes,
             Long estimatedBytes,
-            Long lastSnapshot) {
+            Long lastSnapshot,
+            Long newestOnBox) {
         public FilesystemStatus(String filesystem, String outcome, String message, long lastAttempt, long lastSuccess) {
-            this(filesystem, outcome, message, lastAttempt, lastSuccess, null, null, null);
+            this(filesystem, outcome, message, lastAttempt, lastSuccess, null, null, null, null);
+        }
+
+        public FilesystemStatus(
+                String filesystem,
+                String outcome,
+                String message,
+                long lastAttempt,
+                long lastSuccess,
+                Long bytes,
+                Long estimatedBytes,
+                Long lastSnapshot) {
+            this(filesystem, outcome, message, lastAttempt, lastSuccess, bytes, estimatedBytes, lastSnapshot, null);
         }
 
         public FilesystemStatus(
@@ -52,7 +67,7 @@ public final class JobStatusStore {
                 long lastSuccess,
                 Long bytes,
                 Long estimatedBytes) {
-            this(filesystem, outcome, message, lastAttempt, lastSuccess, bytes, estimatedBytes, null);
+            this(filesystem, outcome, message, lastAttempt, lastSuccess, bytes, estimatedBytes, null, null);
         }
 
         public boolean failed() {
@@ -96,7 +111,7 @@ public final class JobStatusStore {
         List<FilesystemStatus> filesystems = new ArrayList<>();
         for (FilesystemResult fs : result.filesystems()) {
             FilesystemStatus before = previous.remove(fs.filesystem().value());
-            long lastSuccess = !fs.failed() ? time : before == null ? 0 : before.lastSuccess();
+            long lastSuccess = succeeded(fs) ? time : before == null ? 0 : before.lastSuccess();
             filesystems.add(new FilesystemStatus(
                     fs.filesystem().value(),
                     fs.outcome().name(),
@@ -105,7 +120,8 @@ public final class JobStatusStore {
                     lastSuccess,
                     fs.bytes(),
                     fs.estimatedBytes(),
-                    lastSnapshot(result, time, before)));
+                    lastSnapshot(result, time, before, fs.filesystem().value()),
+                    newestOnBox(result, before, fs.filesystem().value())));
         }
         if (result.error() != null) {
             // The pass failed as a whole: every filesystem keeps its history, marked with this attempt.
@@ -118,16 +134,37 @@ public final class JobStatusStore {
                         before.lastSuccess(),
                         null,
                         null,
-                        lastSnapshot(result, time, before)));
+                        lastSnapshot(result, time, before, before.filesystem()),
+                        before.newestOnBox()));
             }
         }
         filesystems.sort((a, b) -> a.filesystem().compareTo(b.filesystem()));
         write(new JobStatus(result.job(), time, result.error(), filesystems, result.stageFailures()));
     }
 
-    /** A pass snapshots every filesystem it selected at once; without a snapshot the last one stands. */
-    private static Long lastSnapshot(PushPass.Result result, long time, FilesystemStatus before) {
-        return result.snapshotTaken().isPresent() ? Long.valueOf(time) : before == null ? null : before.lastSnapshot();
+    /**
+     * The box holds this filesystem's newest snapshot. A filesystem without any snapshot (new, not yet
+     * snapshotted, or manual snapshotting and none taken) has nothing on the box this pass could vouch for:
+     * it keeps its earlier last success, and one never replicated stays at 0 ("never replicated").
+     */
+    private static boolean succeeded(FilesystemResult fs) {
+        return fs.outcome() == FilesystemResult.Outcome.REPLICATED
+                || fs.outcome() == FilesystemResult.Outcome.UP_TO_DATE;
+    }
+
+    /**
+     * A pass snapshots every filesystem it selected at once, except those a fatal pre_snapshot hook kept
+     * out; without a snapshot the last one stands (so a filesystem the hook keeps out pass after pass ages).
+     */
+    private static Long lastSnapshot(PushPass.Result result, long time, FilesystemStatus before, String fs) {
+        return result.snapshotTaken().isPresent() && !result.notSnapshotted().contains(fs)
+                ? Long.valueOf(time)
+                : before == null ? null : before.lastSnapshot();
+    }
+
+    private static Long newestOnBox(PushPass.Result result, FilesystemStatus before, String fs) {
+        Long now = result.newestOnBox().get(fs);
+        return now != null ? now : before == null ? null : before.newestOnBox();
     }
 
     public Optional<JobStatus> read(String job) throws IOException {

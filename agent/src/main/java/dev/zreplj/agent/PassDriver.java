@@ -90,6 +90,10 @@ public final class PassDriver {
         private final List<String> warnings = new ArrayList<>();
         private final List<String> stageFailures = new ArrayList<>();
         private Optional<String> taken = Optional.empty();
+        /** The filesystems a fatal pre_snapshot hook kept out of {@link #taken}. */
+        private List<String> notSnapshotted = List.of();
+        /** For each filesystem replicated or found up to date, its newest snapshot's creation. */
+        private final Map<String, Long> newestOnBox = new LinkedHashMap<>();
 
         PushPass.Result run(boolean forceSnapshot, boolean onlyAfterSnapshot)
                 throws ZfsException, InterruptedException {
@@ -154,6 +158,7 @@ public final class PassDriver {
                 SnapshotStage.Outcome outcome = new SnapshotStage(job.name(), job.snapshotting(), zfs, clock)
                         .takeIfDue(selected, versions, cursors, force);
                 taken = outcome.name();
+                notSnapshotted = outcome.left().stream().map(DatasetName::value).toList();
                 warnings.addAll(outcome.warnings());
                 outcome.failures().forEach(f -> stageFailures.add("snapshot: " + f));
             } catch (SnapshotStage.SnapshotFailed e) {
@@ -178,6 +183,17 @@ public final class PassDriver {
                 log.warn("job {}: {}", job.name(), error);
                 stageFailures.add(error);
                 return result(error, List.of(), pruneOver(box, listing, cursor, List.of(), null));
+            }
+            for (FilesystemResult r : replicated.results()) {
+                if (r.outcome() == FilesystemResult.Outcome.REPLICATED
+                        || r.outcome() == FilesystemResult.Outcome.UP_TO_DATE) {
+                    // Replication sends up to the newest snapshot; up to date, the box has it already.
+                    versions.getOrDefault(r.filesystem(), List.of()).stream()
+                            .filter(v -> v.type() == VersionType.SNAPSHOT)
+                            .map(v -> v.creation().getEpochSecond())
+                            .max(Long::compare)
+                            .ifPresent(c -> newestOnBox.put(r.filesystem().value(), c));
+                }
             }
             if (replicated.boxLost() != null) {
                 stageFailures.add("replicate: the backup box became unreachable: " + replicated.boxLost());
@@ -306,7 +322,8 @@ public final class PassDriver {
         }
 
         private PushPass.Result result(String error, List<FilesystemResult> filesystems, PruneReport prune) {
-            return new PushPass.Result(job.name(), taken, filesystems, error, warnings, prune, stageFailures);
+            return new PushPass.Result(
+                    job.name(), taken, filesystems, error, warnings, prune, stageFailures, notSnapshotted, newestOnBox);
         }
     }
 }

@@ -8,6 +8,7 @@ import dev.zreplj.replication.Progress;
 import dev.zreplj.zfs.Zfs;
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -33,7 +34,10 @@ public final class PushPass {
      * The outcome of a pass. {@code error} is set when replication failed as a whole (no connection, the
      * sender could not be listed); {@code warnings} are things the user must know that are not failures of
      * this pass (the backlog cap); {@code prune} is null when the pass did not prune; {@code stageFailures}
-     * has one line per stage that failed (snapshot, connect, replicate, prune, an unexpected error).
+     * has one line per stage that failed (snapshot, connect, replicate, prune, an unexpected error);
+     * {@code notSnapshotted} the filesystems {@code snapshotTaken} left out (a fatal pre_snapshot hook);
+     * {@code newestOnBox}, for each filesystem replicated or found up to date, the creation (unix seconds)
+     * of its newest snapshot, which the box now holds: how old the backup's data is.
      */
     public record Result(
             String job,
@@ -42,11 +46,27 @@ public final class PushPass {
             String error,
             List<String> warnings,
             PruneReport prune,
-            List<String> stageFailures) {
+            List<String> stageFailures,
+            List<String> notSnapshotted,
+            Map<String, Long> newestOnBox) {
         public Result {
             filesystems = List.copyOf(filesystems);
             warnings = List.copyOf(warnings);
             stageFailures = List.copyOf(stageFailures);
+            notSnapshotted = List.copyOf(notSnapshotted);
+            newestOnBox = Map.copyOf(newestOnBox);
+        }
+
+        /** A result whose snapshot, if one was taken, left no filesystem out. */
+        public Result(
+                String job,
+                Optional<String> snapshotTaken,
+                List<FilesystemResult> filesystems,
+                String error,
+                List<String> warnings,
+                PruneReport prune,
+                List<String> stageFailures) {
+            this(job, snapshotTaken, filesystems, error, warnings, prune, stageFailures, List.of(), Map.of());
         }
 
         public Result(String job, Optional<String> snapshotTaken, List<FilesystemResult> filesystems, String error) {

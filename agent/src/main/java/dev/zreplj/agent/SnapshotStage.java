@@ -49,15 +49,16 @@ final class SnapshotStage {
      * What the stage did: {@code name} of the snapshot taken (empty when none was due, snapshotting is
      * manual, or every filesystem was kept out by a fatal hook); {@code warnings}, every failed hook run with
      * its output; {@code failures}, each filesystem whose snapshot a fatal pre_snapshot hook prevented (a
-     * failure of the pass, as a failed {@code zfs snapshot} is).
+     * failure of the pass, as a failed {@code zfs snapshot} is); {@code left} those filesystems.
      */
-    record Outcome(Optional<String> name, List<String> warnings, List<String> failures) {
+    record Outcome(Optional<String> name, List<String> warnings, List<String> failures, List<DatasetName> left) {
         Outcome {
             warnings = List.copyOf(warnings);
             failures = List.copyOf(failures);
+            left = List.copyOf(left);
         }
 
-        static final Outcome NONE = new Outcome(Optional.empty(), List.of(), List.of());
+        static final Outcome NONE = new Outcome(Optional.empty(), List.of(), List.of(), List.of());
     }
 
     /**
@@ -101,15 +102,17 @@ final class SnapshotStage {
             String what = "@" + name + " of " + selected.size() + " filesystem" + (selected.size() == 1 ? "" : "s");
             throw new SnapshotFailed("taking " + what + " failed: " + e.getMessage(), e);
         }
-        List<String> failures = selected.stream()
+        List<DatasetName> left = selected.stream()
                 .filter(fs -> !hooked.snapshotted().contains(fs))
+                .toList();
+        List<String> failures = left.stream()
                 .map(fs -> "@" + name + " of " + fs + " not taken: a pre_snapshot hook with err_is_fatal failed")
                 .toList();
         List<DatasetName> taken = hooked.snapshotted();
         if (taken.isEmpty()) {
-            return new Outcome(Optional.empty(), hooked.reports(), failures);
+            return new Outcome(Optional.empty(), hooked.reports(), failures, left);
         }
         log.info("job {}: took @{} of {} filesystem{}", job, name, taken.size(), taken.size() == 1 ? "" : "s");
-        return new Outcome(Optional.of(name), hooked.reports(), failures);
+        return new Outcome(Optional.of(name), hooked.reports(), failures, left);
     }
 }

@@ -178,4 +178,27 @@ class JobStatusStoreTest {
         assertEquals(null, status.filesystems().get(0).lastSnapshot());
         assertEquals(false, status.failed());
     }
+
+    @Test
+    void aFilesystemWithoutASnapshotIsNoSuccess() throws IOException {
+        // A new filesystem the filter selects, not snapshotted yet (or manual snapshotting and none taken):
+        // nothing of it is on the box, so its last success must not read as "now".
+        JobStatusStore store = new JobStatusStore(dir);
+        store.record(
+                new PushPass.Result(
+                        "j",
+                        Optional.empty(),
+                        List.of(fs("p/a", Outcome.UP_TO_DATE), fs("p/new", Outcome.NO_SNAPSHOTS)),
+                        null),
+                Instant.ofEpochSecond(100));
+        JobStatusStore.JobStatus status = store.read("j").orElseThrow();
+        assertEquals(100, status.filesystems().get(0).lastSuccess());
+        assertEquals(0, status.filesystems().get(1).lastSuccess(), "p/new was never replicated");
+
+        // One replicated earlier whose sender snapshots are all gone keeps the time of its real last success.
+        store.record(
+                new PushPass.Result("j", Optional.empty(), List.of(fs("p/a", Outcome.NO_SNAPSHOTS)), null),
+                Instant.ofEpochSecond(200));
+        assertEquals(100, store.read("j").orElseThrow().filesystems().get(0).lastSuccess());
+    }
 }

@@ -410,4 +410,73 @@ class PassDriverTest {
         assertEquals(List.of(snapshot), zfs.snapshots("src/a"), "pruned under a cursor at the newest");
         assertFalse(r.failed(), r::toString);
     }
+
+    /**
+     * A fatal pre_snapshot hook keeps one filesystem out of the snapshot every pass: its backup stops
+     * advancing. The status must not record a fresh snapshot of it, or its age never turns CRITICAL.
+     */
+    @Test
+    void aFilesystemAFatalHookKeptOutOfTheSnapshotGetsNoFreshLastSnapshot() throws Exception {
+        zfs.filesystem("src/a", "zrepl_1").filesystem("src/b", "zrepl_1");
+        Path hook = dir.resolve("busy.sh");
+        Files.writeString(hook, "#!/bin/sh\nexit 4\n");
+        hook.toFile().setExecutable(true);
+        PushJob job = job(
+                1,
+                1,
+                "",
+                String.join(
+                        "\n",
+                        "      hooks:",
+                        "        - type: command",
+                        "          path: " + hook,
+                        "          err_is_fatal: true",
+                        "          filesystems: {\"src/b\": true}"));
+        JobStatusStore store = new JobStatusStore(dir.resolve("state"));
+        store.record(
+                new PushPass.Result(
+                        "laptop",
+                        Optional.of("zrepl_1"),
+                        List.of(
+                                new FilesystemResult(
+                                        DatasetName.of("src/a"), FilesystemResult.Outcome.REPLICATED, 1, 0, ""),
+                                new FilesystemResult(
+                                        DatasetName.of("src/b"), FilesystemResult.Outcome.REPLICATED, 1, 0, "")),
+                        null),
+                Instant.ofEpochSecond(100));
+        store.record(run(job, box.opener()), NOON.instant());
+
+        JobStatusStore.JobStatus status = store.read("laptop").orElseThrow();
+        assertTrue(status.failed());
+        JobStatusStore.FilesystemStatus a = status.filesystems().get(0);
+        JobStatusStore.FilesystemStatus b = status.filesystems().get(1);
+        assertEquals("src/a", a.filesystem());
+        assertEquals(NOON.instant().getEpochSecond(), a.lastSnapshot(), "src/a got the snapshot");
+        assertEquals("src/b", b.filesystem());
+        assertEquals(100L, b.lastSnapshot(), "src/b got none: its last snapshot is the earlier pass's");
+    }
+
+    /** How old the backed-up data is: the creation of the newest snapshot the box holds, recorded for status. */
+    @Test
+    void theNewestSnapshotOnTheBoxIsRecordedWithItsCreation() throws Exception {
+        zfs.filesystem("src/a", "zrepl_1");
+        PushPass.Result r = run(job(1, 1, ""), box.opener());
+        assertFalse(r.failed(), r::toString);
+        long newest = zfs.listVersions(DatasetName.of("src/a")).get(DatasetName.of("src/a")).stream()
+                .mapToLong(v -> v.creation().getEpochSecond())
+                .max()
+                .orElseThrow();
+        assertEquals(java.util.Map.of("src/a", newest), r.newestOnBox());
+
+        JobStatusStore store = new JobStatusStore(dir.resolve("state"));
+        store.record(r, NOON.instant());
+        assertEquals(
+                newest, store.read("laptop").orElseThrow().filesystems().get(0).newestOnBox());
+        // A later pass that cannot reach the box keeps what the box was last found to hold.
+        store.record(
+                new PushPass.Result("laptop", Optional.empty(), List.of(), "connect: no route to host"),
+                NOON.instant().plusSeconds(600));
+        assertEquals(
+                newest, store.read("laptop").orElseThrow().filesystems().get(0).newestOnBox());
+    }
 }

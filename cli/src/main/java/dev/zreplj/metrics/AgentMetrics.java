@@ -50,6 +50,9 @@ public final class AgentMetrics implements MultiCollector {
                 .gauge(
                         "zreplj_filesystem_last_snapshot_timestamp_seconds",
                         "When a pass last snapshotted the filesystem.")
+                .gauge(
+                        "zreplj_filesystem_newest_snapshot_timestamp_seconds",
+                        "Creation of the newest snapshot of the filesystem the box was last found to hold.")
                 .gauge("zreplj_filesystem_failed", "1 when the filesystem failed or conflicted in the last pass.")
                 .counter("zreplj_replicated_bytes", "Bytes of send streams the box took for the filesystem.")
                 .counter("zreplj_replication_steps", "Replication steps (snapshots sent) completed for the filesystem.")
@@ -105,6 +108,15 @@ public final class AgentMetrics implements MultiCollector {
                     m.add(
                             "zreplj_filesystem_last_snapshot_timestamp_seconds",
                             f.lastSnapshot(),
+                            "zreplj_job",
+                            job,
+                            "filesystem",
+                            fs);
+                }
+                if (f.newestOnBox() != null) {
+                    m.add(
+                            "zreplj_filesystem_newest_snapshot_timestamp_seconds",
+                            f.newestOnBox(),
                             "zreplj_job",
                             job,
                             "filesystem",

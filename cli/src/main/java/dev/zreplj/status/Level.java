@@ -20,6 +20,11 @@ public enum Level {
         return exitCode;
     }
 
+    /** Ranks above {@code other} in {@link #worst}. */
+    public boolean worse(Level other) {
+        return rank > other.rank;
+    }
+
     public Level worst(Level other) {
         return other.rank > rank ? other : this;
     }

@@ -22,6 +22,12 @@ import java.util.Optional;
  * what makes it CRITICAL, so a laptop that missed one pass off the network does not page anyone.
  */
 public final class StatusCheck {
+    /** How far ahead of the clock a recorded time may lie and still count as age 0 (NTP's steps, a slow RTC). */
+    static final Duration MAX_AHEAD = Duration.ofMinutes(15);
+
+    private static final String AGENT_AHEAD = ", then run 'zreplj agent once'";
+    private static final String BOX_AHEAD = "; the client's next receive records a time by the right clock";
+
     private final StatusThresholds thresholds;
     private final Instant now;
 
@@ -81,14 +87,32 @@ public final class StatusCheck {
         }
         Long successAge = f.lastSuccess() == 0 ? null : age(f.lastSuccess());
         if (successAge == null) {
-            problems.add("never replicated");
+            problems.add(
+                    f.outcome().equals("NO_SNAPSHOTS")
+                            ? "never replicated: it has no snapshot yet (the next due snapshot includes it;"
+                                    + " 'zreplj agent once --snapshot' takes one now)"
+                            : "never replicated");
             level = Level.CRITICAL;
         } else {
-            level = level.worst(byAge("last success", successAge, problems));
+            level = level.worst(judge("last success", f.lastSuccess(), successAge, AGENT_AHEAD, problems));
         }
         Long snapshotAge = f.lastSnapshot() == null ? null : age(f.lastSnapshot());
         if (snapshotAge != null) {
-            level = level.worst(byAge("last snapshot", snapshotAge, problems));
+            level = level.worst(judge("last snapshot", f.lastSnapshot(), snapshotAge, AGENT_AHEAD, problems));
+        }
+        if (f.newestOnBox() != null && successAge != null) {
+            // A fresh success only says the box has the newest snapshot there is; the data is as old as that
+            // snapshot (manual snapshotting whose tool died, snapshots that stopped for any other reason).
+            List<String> stale = new ArrayList<>();
+            Level data = judge(
+                    "newest snapshot on the box created", f.newestOnBox(), age(f.newestOnBox()), AGENT_AHEAD, stale);
+            if (data.worse(level)) {
+                level = data;
+                stale.forEach(p -> problems.add(
+                        data == Level.UNKNOWN || f.failed()
+                                ? p
+                                : p + "; no newer snapshot exists: is whatever takes the snapshots still running?"));
+            }
         }
         return new StatusReport.Filesystem(
                 f.filesystem(),
@@ -131,7 +155,7 @@ public final class StatusCheck {
                 fsLevel = Level.UNKNOWN;
             } else {
                 receivedAge = age(received.getEpochSecond());
-                fsLevel = byAge("last received", receivedAge, problems);
+                fsLevel = judge("last received", received.getEpochSecond(), receivedAge, BOX_AHEAD, problems);
                 newest = newest == null || received.isAfter(newest) ? received : newest;
             }
             filesystems.add(new StatusReport.Received(
@@ -158,6 +182,23 @@ public final class StatusCheck {
         return new StatusReport.Client(job, client, Level.UNKNOWN, List.of(why), null, null, List.of());
     }
 
+    /**
+     * By age, unless the time lies further ahead of this clock than a clock's step adjustment explains: then
+     * the clock was set back (or ran ahead when the time was recorded) and the true age is unknown. Age 0
+     * would say OK until the clock catches up, however long nothing has been backed up (a clock set back
+     * also stops the snapshots, which wait for the newest one's future creation).
+     */
+    private Level judge(String what, long epochSecond, long ageSeconds, String fix, List<String> problems) {
+        long ahead = epochSecond - now.getEpochSecond();
+        if (ahead > MAX_AHEAD.toSeconds()) {
+            problems.add(what + " recorded at " + iso(epochSecond) + ", " + Durations.format(Duration.ofSeconds(ahead))
+                    + " ahead of this machine's clock: the clock was set back, or ran ahead when it was recorded;"
+                    + " its age is unknown: check the clock (timedatectl)" + fix);
+            return Level.UNKNOWN;
+        }
+        return byAge(what, ageSeconds, problems);
+    }
+
     private Level byAge(String what, long ageSeconds, List<String> problems) {
         Duration age = Duration.ofSeconds(ageSeconds);
         if (age.compareTo(thresholds.crit()) >= 0) {
@@ -173,7 +214,10 @@ public final class StatusCheck {
         return Level.OK;
     }
 
-    /** Ages by this machine's clock; a time in the future (a clock set back) counts as age 0, never negative. */
+    /**
+     * Ages by this machine's clock, never negative: a time a little in the future counts as age 0; one
+     * further ahead than {@link #MAX_AHEAD} is also UNKNOWN ({@link #judge}).
+     */
     private long age(long epochSecond) {
         return Math.max(0, now.getEpochSecond() - epochSecond);
     }

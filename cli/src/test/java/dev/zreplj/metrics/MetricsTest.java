@@ -124,6 +124,40 @@ class MetricsTest {
     }
 
     /**
+     * Up to date with a snapshot three days old (manual snapshotting whose tool died): the last success
+     * is fresh, so the age of the backed-up data needs its own series for an alert to see it.
+     */
+    @Test
+    void theNewestSnapshotOnTheBoxHasItsOwnTimestamp() throws Exception {
+        long created = T0.minus(Duration.ofDays(3)).getEpochSecond();
+        record(
+                new PushPass.Result(
+                        "laptop",
+                        Optional.empty(),
+                        List.of(new FilesystemResult(DatasetName.of("rpool/src"), Outcome.UP_TO_DATE, 0, 0, "@old")),
+                        null,
+                        List.of(),
+                        null,
+                        List.of(),
+                        List.of(),
+                        java.util.Map.of("rpool/src", created)),
+                T0,
+                Duration.ofSeconds(1));
+        Path textfile = state.resolve("node-exporter/zreplj.prom");
+        Textfile.write(textfile, new AgentMetrics(state, List.of("laptop")));
+        String text = Files.readString(textfile);
+        Promtool.assertClean(text);
+        assertSample(
+                text,
+                "zreplj_filesystem_last_success_timestamp_seconds{filesystem=\"rpool/src\",zreplj_job=\"laptop\"} "
+                        + T0.getEpochSecond() + ".0");
+        assertSample(
+                text,
+                "zreplj_filesystem_newest_snapshot_timestamp_seconds{filesystem=\"rpool/src\",zreplj_job=\"laptop\"} "
+                        + created + ".0");
+    }
+
+    /**
      * {@code expected} is "SERIES VALUE"; the writer prints doubles as Java does (1.7960406E9), so the
      * value is compared as a number.
      */

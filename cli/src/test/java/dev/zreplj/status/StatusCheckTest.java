@@ -104,6 +104,37 @@ class StatusCheckTest {
     }
 
     @Test
+    void upToDateWithAnOldSnapshotIsAStaleBackup() {
+        // Manual snapshotting: the tool that takes the snapshots died three days ago. Every pass finds the box
+        // up to date with the newest snapshot there is, so the last success is fresh; the backup is not.
+        StatusReport r = agent(job(
+                null,
+                List.of(),
+                new FilesystemStatus(
+                        "rpool/home", "UP_TO_DATE", "m", NOW - 60, NOW - 60, 0L, -1L, null, NOW - 3 * 24 * HOUR)));
+        assertEquals(Level.CRITICAL, r.status());
+        assertEquals(
+                "ZREPLJ CRITICAL: job laptop rpool/home: newest snapshot on the box created 3d ago (critical from 2h);"
+                        + " no newer snapshot exists: is whatever takes the snapshots still running?",
+                r.summary());
+        StatusReport fresh = agent(job(
+                null,
+                List.of(),
+                new FilesystemStatus("rpool/home", "UP_TO_DATE", "m", NOW - 60, NOW - 60, 0L, -1L, null, NOW - 600)));
+        assertEquals(Level.OK, fresh.status());
+    }
+
+    @Test
+    void aFilesystemWithoutAnySnapshotIsNoBackup() {
+        StatusReport r = agent(job(null, List.of(), fs("NO_SNAPSHOTS", -1, null)));
+        assertEquals(Level.CRITICAL, r.status());
+        assertEquals(
+                "ZREPLJ CRITICAL: job laptop rpool/home: never replicated: it has no snapshot yet (the next due"
+                        + " snapshot includes it; 'zreplj agent once --snapshot' takes one now)",
+                r.summary());
+    }
+
+    @Test
     void agentFailingIsAWarningWhileTheBackupIsFresh() {
         StatusReport error = agent(job("ssh: connection refused", List.of(), fs("FAILED", 60, 60L)));
         assertEquals(Level.WARNING, error.status());
@@ -147,6 +178,38 @@ class StatusCheckTest {
         assertEquals(
                 Level.OK, box(received(-600)).status(), "a receive time ahead of the clock is age 0, not negative");
         assertEquals(0L, box(received(-600)).sink().get(0).filesystems().get(0).receivedAgeSeconds());
+    }
+
+    @Test
+    void aTimeFarAheadOfTheClockIsNoFreshBackup() {
+        // The clock was set back (or ran days ahead during a pass): a recorded time in the future has no
+        // age this clock can tell. Counting it as age 0 said OK for as long as the clock took to catch up,
+        // however long the agent had been dead or snapshots had not been taken.
+        long ahead = NOW + 3 * 24 * HOUR;
+        StatusReport success = agent(job(
+                null,
+                List.of(),
+                new FilesystemStatus("rpool/home", "UP_TO_DATE", "m", ahead, ahead, null, null, NOW - 60)));
+        assertEquals(Level.UNKNOWN, success.status());
+        assertEquals(
+                "ZREPLJ UNKNOWN: job laptop rpool/home: last success recorded at "
+                        + Instant.ofEpochSecond(ahead) + ", 3d ahead of this machine's clock: the clock was set back,"
+                        + " or ran ahead when it was recorded; its age is unknown: check the clock (timedatectl),"
+                        + " then run 'zreplj agent once'",
+                success.summary());
+        assertEquals(0L, success.push().get(0).filesystems().get(0).lastSuccessAgeSeconds(), "never negative");
+
+        StatusReport snapshot = agent(job(null, List.of(), fs("UP_TO_DATE", 60, -30 * 24 * HOUR)));
+        assertEquals(Level.UNKNOWN, snapshot.status(), "no snapshot is due before the clock reaches it again");
+
+        StatusReport box = box(received(-2 * 24 * HOUR));
+        assertEquals(Level.UNKNOWN, box.status());
+        assertEquals(
+                "ZREPLJ UNKNOWN: client laptop rpool/home: last received recorded at "
+                        + Instant.ofEpochSecond(NOW + 2 * 24 * HOUR) + ", 2d ahead of this machine's clock: the clock"
+                        + " was set back, or ran ahead when it was recorded; its age is unknown: check the clock"
+                        + " (timedatectl); the client's next receive records a time by the right clock",
+                box.summary());
     }
 
     @Test
