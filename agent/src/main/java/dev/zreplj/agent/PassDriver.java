@@ -111,7 +111,7 @@ public final class PassDriver {
             snapshot(selected, listing.versions(), cursor, forceSnapshot);
             if (taken.isPresent()) {
                 listing = listing.refresh(zfs, selected);
-            } else if (onlyAfterSnapshot && stageFailures.isEmpty()) {
+            } else if (onlyAfterSnapshot && stageFailures.isEmpty() && !unreplicated(listing, cursor)) {
                 return result(null, List.of(), null);
             }
             try (Watchdog watchdog = Watchdog.start(job.replication().timeout())) {
@@ -132,6 +132,24 @@ public final class PassDriver {
                     return replicateAndPrune(box, watchdog, listing, cursor);
                 }
             }
+        }
+
+        /**
+         * Whether a selected filesystem has a snapshot newer than its cursor (any, without one): agent run's
+         * idle check replicates it though it took none itself (snapshotting: manual, a snapshot made by hand).
+         */
+        private static boolean unreplicated(SenderListing listing, ReplicationCursor cursor) {
+            for (DatasetName fs : listing.selected()) {
+                List<ZfsVersion> versions = listing.versions().getOrDefault(fs, List.of());
+                long after =
+                        cursor.current(fs, versions).map(ZfsVersion::createtxg).orElse(Long.MIN_VALUE);
+                for (ZfsVersion v : versions) {
+                    if (v.type() == VersionType.SNAPSHOT && v.createtxg() > after) {
+                        return true;
+                    }
+                }
+            }
+            return false;
         }
 
         private void snapshot(

@@ -316,6 +316,33 @@ class PassDriverTest {
     }
 
     /**
+     * agent run's idle check connects only when there is something to send: a snapshot of its own, or one
+     * newer than the cursor that something else made (snapshotting: manual, a snapshot made by hand).
+     */
+    @Test
+    void anIdleCheckReplicatesASnapshotItDidNotTakeAndOtherwiseStaysOffline() throws Exception {
+        zfs.filesystem("src/a");
+        zfs.createdBy(NOON);
+        PushJob job = job(1, 1, "", "");
+        PushPass.Result first = new PassDriver(job, zfs, box.opener(), NOON, waits::add).run(false, false);
+        assertFalse(first.failed(), first::toString);
+        int sessions = box.sessions();
+
+        Clock later = Clock.offset(NOON, Duration.ofMinutes(1));
+        PushPass.Result idle = new PassDriver(job, zfs, box.opener(), later, waits::add).run(false, true);
+        assertEquals(List.of(), idle.filesystems(), "nothing new: no pass");
+        assertEquals(sessions, box.sessions(), "and no connection");
+
+        zfs.snapshot(List.of(DatasetName.of("src/a")), "by_hand");
+        PushPass.Result handMade = new PassDriver(job, zfs, box.opener(), later, waits::add).run(false, true);
+        assertEquals(Optional.empty(), handMade.snapshotTaken());
+        assertEquals(
+                FilesystemResult.Outcome.REPLICATED, result(handMade, "src/a").outcome(), handMade::toString);
+        List<Long> sender = guids("src/a");
+        assertEquals(List.of(sender.get(sender.size() - 1)), box.guids("src/a"), "@by_hand on the box (last_n 1)");
+    }
+
+    /**
      * Rules that destroy every snapshot once it is replicated leave none with the prefix; the cursor bookmark
      * says when the last was taken, so the next is due an interval later, not at every check.
      */
