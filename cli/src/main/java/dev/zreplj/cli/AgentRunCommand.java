@@ -88,7 +88,8 @@ final class AgentRunCommand implements Callable<Integer> {
                 try (Progress progress = TerminalScreen.progress(output)) {
                     result = new PushPass(job, zfs, Clock.system(ZoneId.systemDefault()), progress).run(false, !retry);
                 }
-                if (retry || result.snapshotTaken().isPresent() || result.failed()) {
+                // An idle check that found nothing to send has no filesystems: nothing to report.
+                if (retry || result.failed() || !result.filesystems().isEmpty()) {
                     AgentJobs.report(config, result, Duration.ofNanos(System.nanoTime() - started), output, System.out);
                     healthy.put(job.name(), !result.failed());
                 }
