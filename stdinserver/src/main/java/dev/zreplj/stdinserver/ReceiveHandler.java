@@ -216,8 +216,12 @@ final class ReceiveHandler {
             conversation.refuseStream(new RemoteException(ErrorCodes.ZFS, e.getMessage(), ""), first.ended());
             return;
         }
+        // A series that fails part way counts only what it added: a guid or name the client names may be an old
+        // snapshot's, whose receive time (the floor's) and hold must not move.
+        List<ZfsVersion> before;
         ZfsProcess recv;
         try {
+            before = series == null ? List.of() : zfs.listOwnVersions(target);
             recv = zfs.receive(request);
         } catch (ZfsException e) {
             conversation.refuseStream(new RemoteException(ErrorCodes.ZFS, e.getMessage(), e.stderr()), first.ended());
@@ -233,7 +237,7 @@ final class ReceiveHandler {
                     ReceiveBandwidth.of(session.job(), session.stateDir()));
             if (bytes < 0) {
                 if (series != null) {
-                    recordArrived(session, cmd, series, target);
+                    recordArrived(session, cmd, series, target, before);
                 }
                 return;
             }
@@ -241,7 +245,7 @@ final class ReceiveHandler {
                 recv.finish();
             } catch (ZfsException e) {
                 if (series != null) {
-                    recordArrived(session, cmd, series, target);
+                    recordArrived(session, cmd, series, target, before);
                 }
                 throw e;
             }
@@ -278,15 +282,26 @@ final class ReceiveHandler {
      * After a series was refused or failed part way: the snapshots of it that zfs recv completed are received
      * snapshots like any other (the floor's time, the last-received hold on the newest, the status).
      */
-    private void recordArrived(Session session, ReceiveCommand cmd, ReceiveSeries series, DatasetName target)
+    private void recordArrived(
+            Session session, ReceiveCommand cmd, ReceiveSeries series, DatasetName target, List<ZfsVersion> before)
             throws InterruptedException {
         try {
             List<ZfsVersion> versions = zfs.listOwnVersions(target);
-            Set<Long> present = new HashSet<>();
-            versions.stream().filter(v -> v.type() == VersionType.SNAPSHOT).forEach(v -> present.add(v.guid()));
+            Set<String> present = new HashSet<>();
+            versions.stream()
+                    .filter(v -> v.type() == VersionType.SNAPSHOT)
+                    .forEach(v -> present.add(v.name() + "@" + v.guid()));
+            Set<String> old = new HashSet<>();
+            before.stream().filter(v -> v.type() == VersionType.SNAPSHOT).forEach(v -> {
+                old.add(v.name());
+                old.add("@" + v.guid());
+            });
             List<Long> arrived = new ArrayList<>();
             for (ReceiveSeries.Snapshot s : series.snapshots()) {
-                if (!present.contains(s.guid())) {
+                // Only a snapshot this receive created: its name and guid, neither there before.
+                if (!present.contains(s.name() + "@" + s.guid())
+                        || old.contains(s.name())
+                        || old.contains("@" + s.guid())) {
                     break;
                 }
                 arrived.add(s.guid());

@@ -477,6 +477,60 @@ class HostileClientSystemTest {
     }
 
     /**
+     * A refused or failed RECV_SERIES counted every requested guid present on the box as "arrived", so a series
+     * naming the guid of an old snapshot gave that snapshot the box's current clock as its receive time: the
+     * floor then saw it received today, behind the day's first snapshot, and let the client destroy it.
+     */
+    @Test
+    void aRefusedSeriesCannotMoveAnOldSnapshotsReceiveTime() throws Exception {
+        DatasetName a = filesystem("a");
+        String s1 = snapshot(a, "zrepl_1");
+        String s2 = snapshot(a, "zrepl_2");
+        String j1 = snapshot(a, "junk1");
+        String j2 = snapshot(a, "junk2");
+        String j3 = snapshot(a, "junk3");
+        PipedServer ch = new PipedServer(config(), zfs, "laptop");
+        ch.client.handshake("push");
+        receive(ch, a.value(), "zrepl_1", pools.guid(s1), null, send(s1));
+        receive(ch, a.value(), "zrepl_2", pools.guid(s2), pools.guid(s1), send("-i", s1, s2));
+        DatasetName target = DatasetName.of(jailed("laptop", a.value()));
+        long old1 = pools.guid(target + "@zrepl_1");
+        // zrepl_1 arrived ten days ago, zrepl_2 an hour ago (by the box's clock).
+        long now = java.time.Instant.now().getEpochSecond();
+        Files.writeString(
+                ReceiveTimes.path(state, target),
+                Long.toUnsignedString(old1) + "\t" + (now - 10 * 86400) + ".000000000\n"
+                        + Long.toUnsignedString(pools.guid(target + "@zrepl_2")) + "\t" + (now - 3600)
+                        + ".000000000\n");
+        java.util.Map<Long, java.time.Instant> before = ReceiveTimes.read(state, target);
+
+        // A series whose second snapshot claims zrepl_1's guid: refused at that substream, after junk1 arrived.
+        RemoteException e = assertThrows(
+                RemoteException.class,
+                () -> ch.client.receiveSeries(
+                        new dev.zreplj.protocol.ReceiveSeries(
+                                new ReceiveCommand(a.value(), "junk2", old1, pools.guid(s2), false, false),
+                                List.of(
+                                        new dev.zreplj.protocol.ReceiveSeries.Snapshot("junk1", pools.guid(j1)),
+                                        new dev.zreplj.protocol.ReceiveSeries.Snapshot("junk2", old1))),
+                        new ByteArrayInputStream(send("-I", s2, j2))));
+        assertEquals("stream", e.code(), e.getMessage());
+
+        // Another receive (after the server finished the series) takes the last-received hold onwards.
+        receive(ch, a.value(), "junk3", pools.guid(j3), pools.guid(j1), send("-i", j1, j3));
+        assertEquals(before.get(old1), ReceiveTimes.read(state, target).get(old1), "zrepl_1's receive time moved");
+        assertTrue(
+                boxLog().stream()
+                        .anyMatch(l ->
+                                l.endsWith("received 1 of the 2 snapshots of the series, up to " + target + "@junk1")),
+                boxLog().toString());
+        DestroyResult r = ch.client.destroy(a.value(), List.of(new DestroyTarget("zrepl_1", old1)));
+        assertEquals(new DestroyResult(List.of(), List.of(new Refusal("zrepl_1", DestroyPlan.KEPT_BY_FLOOR))), r);
+        ch.client.close();
+        assertEquals(0, ch.exitCode(), ch.stderr());
+    }
+
+    /**
      * The ERROR a server sends right after its HELLO, read without sending a request first: the server exits
      * after it, and a request written then could meet a closed pipe instead.
      */
