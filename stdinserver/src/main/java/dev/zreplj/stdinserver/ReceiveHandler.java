@@ -150,6 +150,7 @@ final class ReceiveHandler {
             return;
         }
         ReceiveRequest request;
+        List<ZfsVersion> before;
         CompoundTail tail = null;
         int checked = first.length();
         try {
@@ -192,8 +193,11 @@ final class ReceiveHandler {
             if (series == null) {
                 checkHeader(cmd, header);
             }
+            // What the target holds before zfs recv: a snapshot this receive creates is one not among these.
+            before = zfs.listOwnVersions(target);
+            checkNewGuids(cmd, series, before);
             if (cmd.rollback()) {
-                checkRollback(session, cmd, target);
+                checkRollback(session, target, cmd.fromGuid(), before);
             }
             checkPartialState(cmd, header, target);
             checkProperties(header, properties);
@@ -216,12 +220,8 @@ final class ReceiveHandler {
             conversation.refuseStream(new RemoteException(ErrorCodes.ZFS, e.getMessage(), ""), first.ended());
             return;
         }
-        // A series that fails part way counts only what it added: a guid or name the client names may be an old
-        // snapshot's, whose receive time (the floor's) and hold must not move.
-        List<ZfsVersion> before;
         ZfsProcess recv;
         try {
-            before = series == null ? List.of() : zfs.listOwnVersions(target);
             recv = zfs.receive(request);
         } catch (ZfsException e) {
             conversation.refuseStream(new RemoteException(ErrorCodes.ZFS, e.getMessage(), e.stderr()), first.ended());
@@ -427,18 +427,17 @@ final class ReceiveHandler {
      * {@code zfs recv -F} destroys the target's snapshots newer than the stream's base (OpenZFS), or all of
      * them for a full stream over an existing filesystem: refused when the floor keeps any of them.
      */
-    private void checkRollback(Session session, ReceiveCommand cmd, DatasetName target)
-            throws RemoteException, ZfsException, IOException {
+    private void checkRollback(Session session, DatasetName target, Long fromGuid, List<ZfsVersion> versions)
+            throws RemoteException, IOException {
         if (session.job().keepFloor().isEmpty()) {
             return;
         }
-        List<ZfsVersion> versions = zfs.listOwnVersions(target);
         List<ZfsVersion> snapshots =
                 versions.stream().filter(v -> v.type() == VersionType.SNAPSHOT).toList();
         long baseTxg = -1;
-        if (cmd.fromGuid() != null) {
+        if (fromGuid != null) {
             for (ZfsVersion v : snapshots) {
-                if (v.guid() == cmd.fromGuid()) {
+                if (v.guid() == fromGuid) {
                     baseTxg = v.createtxg();
                 }
             }
@@ -461,6 +460,27 @@ final class ReceiveHandler {
                     "the rollback (zfs recv -F) would destroy " + target + "@" + String.join(", @", hit) + ", "
                             + DestroyPlan.KEPT_BY_FLOOR + "; refused",
                     "");
+        }
+    }
+
+    /**
+     * zfs recv does not stop a snapshot from taking the guid of another snapshot of the same filesystem, and
+     * the box keys its receive times (the floor's) by guid: a new snapshot with an old one's guid would give the
+     * old one today's time, or share its time. Refused before zfs recv runs.
+     */
+    private static void checkNewGuids(ReceiveCommand cmd, ReceiveSeries series, List<ZfsVersion> existing)
+            throws RemoteException {
+        List<Long> guids = series == null
+                ? List.of(cmd.toGuid())
+                : series.snapshots().stream().map(ReceiveSeries.Snapshot::guid).toList();
+        for (ZfsVersion v : existing) {
+            if (v.type() == VersionType.SNAPSHOT && guids.contains(v.guid())) {
+                throw new RemoteException(
+                        ErrorCodes.STREAM,
+                        "the stream's snapshot guid " + Long.toUnsignedString(v.guid()) + " is already the guid of "
+                                + v.fullName() + "; refused",
+                        "");
+            }
         }
     }
 
