@@ -333,6 +333,23 @@ class HostileClientSystemTest {
         assertEquals(0, two.exitCode(), two.stderr());
     }
 
+    /**
+     * Channels beyond the cap that never send their HELLO each kept a stdinserver (a JVM) alive for the whole
+     * stream timeout, so a client opening many silent channels multiplied the box's processes far past its cap.
+     */
+    @Test
+    void silentChannelsBeyondTheCapEndLongBeforeTheStreamTimeout() throws Exception {
+        ServeLimits limits = new ServeLimits(Duration.ofHours(1), Duration.ofMinutes(5), 1, 2);
+        PipedServer one = new PipedServer(config(limits), zfs, "laptop");
+        one.client.handshake();
+        long start = System.nanoTime();
+        PipedServer silent = new PipedServer(config(limits), zfs, "laptop");
+        assertEquals(1, silent.exit.get(60, TimeUnit.SECONDS));
+        assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(Duration.ofSeconds(20)) < 0);
+        one.client.close();
+        assertEquals(0, one.exitCode(), one.stderr());
+    }
+
     /** Issue 12.5: a client-chosen name with a newline forged a log line attributed to another client. */
     @Test
     void aForgedLogLineStaysOnItsOwnLineAttributedToItsClient() throws Exception {
