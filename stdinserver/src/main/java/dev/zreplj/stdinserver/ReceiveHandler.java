@@ -220,6 +220,21 @@ final class ReceiveHandler {
             conversation.refuseStream(new RemoteException(ErrorCodes.ZFS, e.getMessage(), ""), first.ended());
             return;
         }
+        List<Long> pending = series == null
+                ? List.of(cmd.toGuid())
+                : series.snapshots().stream().map(ReceiveSeries.Snapshot::guid).toList();
+        try {
+            ReceiveTimes.reserve(session.stateDir(), target, before, pending, Instant.now());
+        } catch (IOException e) {
+            RemoteException refused = new RemoteException(
+                    ErrorCodes.INTERNAL,
+                    "cannot record the receive time of " + target + "@" + cmd.snapshot() + " on the box ("
+                            + e.getMessage() + "); refused: the box receives no snapshot it cannot time",
+                    "");
+            log.refused("refused RECV into " + target + ": " + refused.getMessage());
+            conversation.refuseStream(refused, first.ended());
+            return;
+        }
         ZfsProcess recv;
         try {
             recv = zfs.receive(request);

@@ -583,6 +583,49 @@ class HostileClientSystemTest {
         assertEquals(0, ch.exitCode(), ch.stderr());
     }
 
+    /**
+     * When the box could not record a receive time (its state directory's disk full, which a client can bring
+     * about through the box's log), the snapshot was received all the same and the floor later timed it by the
+     * creation its stream claims: a back-dated snapshot then took an old interval's slot from the real one.
+     */
+    @Test
+    void aSnapshotTheBoxCannotTimeIsNotReceived() throws Exception {
+        DatasetName a = filesystem("a");
+        String s1 = snapshot(a, "zrepl_1");
+        String s2 = snapshot(a, "zrepl_2");
+        String junk = snapshot(a, "zrepl_0");
+        PipedServer ch = new PipedServer(config(), zfs, "laptop");
+        ch.client.handshake("push");
+        receive(ch, a.value(), "zrepl_1", pools.guid(s1), null, send(s1));
+        receive(ch, a.value(), "zrepl_2", pools.guid(s2), pools.guid(s1), send("-i", s1, s2));
+        DatasetName target = DatasetName.of(jailed("laptop", a.value()));
+        long old1 = pools.guid(target + "@zrepl_1");
+        long now = java.time.Instant.now().getEpochSecond();
+        String times = Long.toUnsignedString(old1) + "\t" + (now - 10 * 86400) + ".000000000\n"
+                + Long.toUnsignedString(pools.guid(target + "@zrepl_2")) + "\t" + (now - 3600) + ".000000000\n";
+        Path file = ReceiveTimes.path(state, target);
+        // The box cannot write its receive times for a while.
+        Files.delete(file);
+        Files.createDirectories(file.resolve("full"));
+        byte[] backdated = withCreation(send("-i", s2, junk), now - 11 * 86400);
+        String pool = boxState();
+        RemoteException e = assertThrows(
+                RemoteException.class,
+                () -> receive(ch, a.value(), "zrepl_0", pools.guid(junk), pools.guid(s2), backdated));
+        assertEquals("internal", e.code(), e.getMessage());
+        assertTrue(
+                e.getMessage().startsWith("cannot record the receive time of " + target + "@zrepl_0"), e.getMessage());
+        assertEquals(pool, boxState(), "nothing received");
+        // Space again: the floor still sees zrepl_1 first in its interval.
+        Files.delete(file.resolve("full"));
+        Files.delete(file);
+        Files.writeString(file, times);
+        DestroyResult r = ch.client.destroy(a.value(), List.of(new DestroyTarget("zrepl_1", old1)));
+        assertEquals(new DestroyResult(List.of(), List.of(new Refusal("zrepl_1", DestroyPlan.KEPT_BY_FLOOR))), r);
+        ch.client.close();
+        assertEquals(0, ch.exitCode(), ch.stderr());
+    }
+
     /** A copy of a zfs-fuse stream whose snapshot guid (BEGIN's drr_toguid, and END's where it is) is {@code guid}. */
     static byte[] withToGuid(byte[] stream, long was, long guid) {
         byte[] s = Arrays.copyOf(stream, stream.length);
