@@ -350,6 +350,47 @@ class HostileClientSystemTest {
         assertEquals(0, one.exitCode(), one.stderr());
     }
 
+    /**
+     * Every refused request was a line in the box's log, and a refusal costs the client one small frame: one
+     * channel grew the log by megabytes a second, filling the state directory's disk (where the floor's receive
+     * times live). A client's refusals now share a daily budget across its processes.
+     */
+    @Test
+    void aFloodOfRefusedRequestsCannotFillTheBoxsLog() throws Exception {
+        PipedServer ch = new PipedServer(config(), zfs, "laptop");
+        ch.client.handshake();
+        Thread replies = new Thread(() -> {
+            try {
+                ch.fromServer.transferTo(java.io.OutputStream.nullOutputStream());
+            } catch (IOException closed) {
+                // the server is gone
+            }
+        });
+        replies.setDaemon(true);
+        replies.start();
+        FrameWriter w = new FrameWriter(ch.toServer, Wire.MAX_CONTROL_FROM_CLIENT);
+        int requests = (int) BoxLog.BUDGET + 2000;
+        for (int i = 0; i < requests; i++) {
+            w.control(FrameType.RECV, new ReceiveCommand("no/such/" + i + "!", "s", 1, null, false, false));
+            w.empty(FrameType.END);
+        }
+        w.empty(FrameType.BYE);
+        w.flush();
+        assertEquals(0, ch.exitCode(), ch.stderr());
+        List<String> lines = boxLog();
+        assertTrue(lines.size() <= BoxLog.BUDGET + 2, lines.size() + " lines");
+        assertTrue(lines.get(lines.size() - 1)
+                .endsWith("over its log budget of 10000 refusals a day: further"
+                        + " refusals and failures of this channel are not logged here"));
+        // Another client's refusals are its own.
+        PipedServer other = new PipedServer(config(), zfs, "desktop");
+        other.client.handshake();
+        assertThrows(RemoteException.class, () -> other.client.destroy("x!", List.of(new DestroyTarget("s", 1))));
+        other.client.close();
+        assertEquals(0, other.exitCode(), other.stderr());
+        assertTrue(boxLog().get(boxLog().size() - 1).contains("client 'desktop'"), boxLog().toString());
+    }
+
     /** Issue 12.5: a client-chosen name with a newline forged a log line attributed to another client. */
     @Test
     void aForgedLogLineStaysOnItsOwnLineAttributedToItsClient() throws Exception {
