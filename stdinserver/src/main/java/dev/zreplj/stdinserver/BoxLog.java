@@ -37,6 +37,8 @@ final class BoxLog {
     private static final Logger log = LoggerFactory.getLogger(BoxLog.class);
     /** Refusal and failure lines a client may write in a day (a refilling bucket). */
     static final long BUDGET = 10_000;
+    /** The longest message a line holds; the rest is cut off, saying how much. */
+    static final int MAX_TEXT = 2000;
     /** One store per process, so its threads take turns on the bucket files (tests run servers in one JVM). */
     private static FileBuckets buckets;
 
@@ -145,7 +147,11 @@ final class BoxLog {
         return buckets;
     }
 
-    private void write(String level, String text) {
+    private void write(String level, String full) {
+        // A client's name can be a whole request frame long (a refused name is quoted in the refusal).
+        String text = full.length() <= MAX_TEXT
+                ? full
+                : full.substring(0, MAX_TEXT) + "... (" + (full.length() - MAX_TEXT) + " more characters)";
         String line = Instant.now() + " " + level + " client '" + clientId + "' [pid "
                 + ProcessHandle.current().pid() + "]: " + text + "\n";
         try {

@@ -371,7 +371,17 @@ class HostileClientSystemTest {
         FrameWriter w = new FrameWriter(ch.toServer, Wire.MAX_CONTROL_FROM_CLIENT);
         int requests = (int) BoxLog.BUDGET + 2000;
         for (int i = 0; i < requests; i++) {
-            w.control(FrameType.RECV, new ReceiveCommand("no/such/" + i + "!", "s", 1, null, false, false));
+            // Some with a snapshot name as long as a frame allows, quoted whole in the refusal.
+            boolean longName = i % 1000 == 0;
+            w.control(
+                    FrameType.RECV,
+                    new ReceiveCommand(
+                            longName ? "a" : "no/such/" + i + "!",
+                            longName ? "s".repeat(900_000) + "!" : "s",
+                            1,
+                            null,
+                            false,
+                            false));
             w.empty(FrameType.END);
         }
         w.empty(FrameType.BYE);
@@ -379,6 +389,7 @@ class HostileClientSystemTest {
         assertEquals(0, ch.exitCode(), ch.stderr());
         List<String> lines = boxLog();
         assertTrue(lines.size() <= BoxLog.BUDGET + 2, lines.size() + " lines");
+        assertTrue(Files.size(BoxLog.path(state)) < 5_000_000, Files.size(BoxLog.path(state)) + " bytes");
         assertTrue(lines.get(lines.size() - 1)
                 .endsWith("over its log budget of 10000 refusals a day: further"
                         + " refusals and failures of this channel are not logged here"));
