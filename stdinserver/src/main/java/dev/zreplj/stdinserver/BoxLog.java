@@ -1,13 +1,20 @@
 package dev.zreplj.stdinserver;
 
+import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.InvalidNameException;
+import io.github.bucket4j.Bandwidth;
+import io.github.bucket4j.Bucket;
+import io.github.bucket4j.BucketConfiguration;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,19 +26,44 @@ import org.slf4j.LoggerFactory;
  * message that could end a line or fake an escape written as an escape ({@link Printable}), so a client
  * cannot forge a line attributed to another. Every stdinserver process appends whole lines with one
  * {@code O_APPEND} write each, so concurrent processes do not interleave within a line.
+ *
+ * <p>A refusal costs a client one cheap request, and each is a line here: so the refusals and failures of one
+ * client share a budget across all its processes ({@code <state_dir>/log-budget/<client>.bucket}, {@link
+ * #BUDGET} lines, refilled over a day); past it, a process writes one line saying so and no more refusals,
+ * and a hostile client cannot fill the disk of the state directory (whose receive times the floor needs).
+ * Receives and destroys (real work) are always logged.
  */
 final class BoxLog {
     private static final Logger log = LoggerFactory.getLogger(BoxLog.class);
+    /** Refusal and failure lines a client may write in a day (a refilling bucket). */
+    static final long BUDGET = 10_000;
+    /** The longest message a line holds; the rest is cut off, saying how much. */
+    static final int MAX_TEXT = 2000;
+    /** One store per process, so its threads take turns on the bucket files (tests run servers in one JVM). */
+    private static FileBuckets buckets;
 
     private final Path file;
     private final String clientId;
     private final PrintStream err;
+    private final Path budgetFile;
+    private final long budget;
+    private Bucket bucket;
+    private boolean overBudget;
 
     /** @param err the forced command's stderr (the client's): refusals are repeated there, so it knows why */
     BoxLog(Path stateDir, String clientId, PrintStream err) {
+        this(stateDir, clientId, err, BUDGET);
+    }
+
+    /** @param budget refusal and failure lines the client may write in a day */
+    BoxLog(Path stateDir, String clientId, PrintStream err, long budget) {
         this.file = path(stateDir);
         this.clientId = Printable.of(clientId);
         this.err = err;
+        // An invalid CLIENT_ID (the forced command's, refused at once) makes no file name: it has no budget.
+        this.budgetFile =
+                validIdentifier(clientId) ? stateDir.resolve("log-budget").resolve(clientId + ".bucket") : null;
+        this.budget = budget;
     }
 
     static Path path(Path stateDir) {
@@ -49,22 +81,77 @@ final class BoxLog {
     void refused(String message) {
         String text = Printable.of(message);
         log.warn("client {}: {}", clientId, text);
-        write("WARN", text);
+        budgeted(text);
     }
 
     /** A failure that ends the process, or a keep_floor refusal: the box's log, and one line on the client's stderr. */
     void failure(String message) {
         String text = Printable.of(message);
         err.println("zreplj stdinserver: client '" + clientId + "': " + text);
-        write("WARN", text);
+        budgeted(text);
     }
 
     /** A failure the client has already been told in its own words: into the box's log only. */
     void record(String message) {
-        write("WARN", Printable.of(message));
+        budgeted(Printable.of(message));
     }
 
-    private void write(String level, String text) {
+    /** A refusal or failure line, when the client's budget has one left; once per process, a line that it has not. */
+    private void budgeted(String text) {
+        if (take()) {
+            write("WARN", text);
+        } else if (!overBudget) {
+            overBudget = true;
+            write(
+                    "WARN",
+                    "over its log budget of " + budget + " refusals a day: further refusals and failures of"
+                            + " this channel are not logged here");
+        }
+    }
+
+    private static boolean validIdentifier(String clientId) {
+        try {
+            DatasetName.validateIdentifier(clientId, "CLIENT_ID");
+            return true;
+        } catch (InvalidNameException e) {
+            return false;
+        }
+    }
+
+    private boolean take() {
+        if (budgetFile == null) {
+            return true;
+        }
+        try {
+            if (bucket == null) {
+                BucketConfiguration configuration = BucketConfiguration.builder()
+                        .addLimit(Bandwidth.builder()
+                                .capacity(budget)
+                                .refillGreedy(budget, Duration.ofDays(1))
+                                .build())
+                        .build();
+                bucket = store().builder().build(budgetFile, () -> configuration);
+            }
+            return bucket.tryConsume(1);
+        } catch (UncheckedIOException | IllegalArgumentException e) {
+            // Without its budget file the box still logs: a line too many beats a refusal unaccounted for.
+            log.warn("cannot read the log budget {}: {}", budgetFile, Printable.of(e.getMessage()));
+            return true;
+        }
+    }
+
+    private static synchronized FileBuckets store() {
+        if (buckets == null) {
+            buckets = new FileBuckets();
+        }
+        return buckets;
+    }
+
+    private void write(String level, String full) {
+        // A client's name can be a whole request frame long (a refused name is quoted in the refusal).
+        String text = full.length() <= MAX_TEXT
+                ? full
+                : full.substring(0, MAX_TEXT) + "... (" + (full.length() - MAX_TEXT) + " more characters)";
         String line = Instant.now() + " " + level + " client '" + clientId + "' [pid "
                 + ProcessHandle.current().pid() + "]: " + text + "\n";
         try {

@@ -49,7 +49,7 @@ final class FileBuckets extends AbstractLockBasedProxyManager<Path> {
                     channel = FileChannel.open(
                             file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
                 } catch (IOException e) {
-                    throw new UncheckedIOException("cannot open the bandwidth bucket " + file, e);
+                    throw new UncheckedIOException("cannot open the token bucket " + file, e);
                 }
             }
 
@@ -65,7 +65,7 @@ final class FileBuckets extends AbstractLockBasedProxyManager<Path> {
                     }
                     return buffer.capacity() == 0 ? null : buffer.array();
                 } catch (IOException e) {
-                    throw new UncheckedIOException("cannot read the bandwidth bucket " + file, e);
+                    throw new UncheckedIOException("cannot read the token bucket " + file, e);
                 }
             }
 
@@ -83,7 +83,7 @@ final class FileBuckets extends AbstractLockBasedProxyManager<Path> {
                         channel.write(buffer, buffer.position());
                     }
                 } catch (IOException e) {
-                    throw new UncheckedIOException("cannot write the bandwidth bucket " + file, e);
+                    throw new UncheckedIOException("cannot write the token bucket " + file, e);
                 }
             }
 

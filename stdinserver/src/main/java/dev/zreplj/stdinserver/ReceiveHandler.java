@@ -150,6 +150,7 @@ final class ReceiveHandler {
             return;
         }
         ReceiveRequest request;
+        List<ZfsVersion> before;
         CompoundTail tail = null;
         int checked = first.length();
         try {
@@ -192,8 +193,11 @@ final class ReceiveHandler {
             if (series == null) {
                 checkHeader(cmd, header);
             }
+            // What the target holds before zfs recv: a snapshot this receive creates is one not among these.
+            before = zfs.listOwnVersions(target);
+            checkNewGuids(cmd, series, before);
             if (cmd.rollback()) {
-                checkRollback(session, cmd, target);
+                checkRollback(session, target, cmd.fromGuid(), before);
             }
             checkPartialState(cmd, header, target);
             checkProperties(header, properties);
@@ -216,6 +220,21 @@ final class ReceiveHandler {
             conversation.refuseStream(new RemoteException(ErrorCodes.ZFS, e.getMessage(), ""), first.ended());
             return;
         }
+        List<Long> pending = series == null
+                ? List.of(cmd.toGuid())
+                : series.snapshots().stream().map(ReceiveSeries.Snapshot::guid).toList();
+        try {
+            ReceiveTimes.reserve(session.stateDir(), target, before, pending, Instant.now());
+        } catch (IOException e) {
+            RemoteException refused = new RemoteException(
+                    ErrorCodes.INTERNAL,
+                    "cannot record the receive time of " + target + "@" + cmd.snapshot() + " on the box ("
+                            + e.getMessage() + "); refused: the box receives no snapshot it cannot time",
+                    "");
+            log.refused("refused RECV into " + target + ": " + refused.getMessage());
+            conversation.refuseStream(refused, first.ended());
+            return;
+        }
         ZfsProcess recv;
         try {
             recv = zfs.receive(request);
@@ -233,7 +252,7 @@ final class ReceiveHandler {
                     ReceiveBandwidth.of(session.job(), session.stateDir()));
             if (bytes < 0) {
                 if (series != null) {
-                    recordArrived(session, cmd, series, target);
+                    recordArrived(session, cmd, series, target, before);
                 }
                 return;
             }
@@ -241,7 +260,7 @@ final class ReceiveHandler {
                 recv.finish();
             } catch (ZfsException e) {
                 if (series != null) {
-                    recordArrived(session, cmd, series, target);
+                    recordArrived(session, cmd, series, target, before);
                 }
                 throw e;
             }
@@ -278,15 +297,26 @@ final class ReceiveHandler {
      * After a series was refused or failed part way: the snapshots of it that zfs recv completed are received
      * snapshots like any other (the floor's time, the last-received hold on the newest, the status).
      */
-    private void recordArrived(Session session, ReceiveCommand cmd, ReceiveSeries series, DatasetName target)
+    private void recordArrived(
+            Session session, ReceiveCommand cmd, ReceiveSeries series, DatasetName target, List<ZfsVersion> before)
             throws InterruptedException {
         try {
             List<ZfsVersion> versions = zfs.listOwnVersions(target);
-            Set<Long> present = new HashSet<>();
-            versions.stream().filter(v -> v.type() == VersionType.SNAPSHOT).forEach(v -> present.add(v.guid()));
+            Set<String> present = new HashSet<>();
+            versions.stream()
+                    .filter(v -> v.type() == VersionType.SNAPSHOT)
+                    .forEach(v -> present.add(v.name() + "@" + v.guid()));
+            Set<String> old = new HashSet<>();
+            before.stream().filter(v -> v.type() == VersionType.SNAPSHOT).forEach(v -> {
+                old.add(v.name());
+                old.add("@" + v.guid());
+            });
             List<Long> arrived = new ArrayList<>();
             for (ReceiveSeries.Snapshot s : series.snapshots()) {
-                if (!present.contains(s.guid())) {
+                // Only a snapshot this receive created: its name and guid, neither there before.
+                if (!present.contains(s.name() + "@" + s.guid())
+                        || old.contains(s.name())
+                        || old.contains("@" + s.guid())) {
                     break;
                 }
                 arrived.add(s.guid());
@@ -412,18 +442,17 @@ final class ReceiveHandler {
      * {@code zfs recv -F} destroys the target's snapshots newer than the stream's base (OpenZFS), or all of
      * them for a full stream over an existing filesystem: refused when the floor keeps any of them.
      */
-    private void checkRollback(Session session, ReceiveCommand cmd, DatasetName target)
-            throws RemoteException, ZfsException, IOException {
+    private void checkRollback(Session session, DatasetName target, Long fromGuid, List<ZfsVersion> versions)
+            throws RemoteException, IOException {
         if (session.job().keepFloor().isEmpty()) {
             return;
         }
-        List<ZfsVersion> versions = zfs.listOwnVersions(target);
         List<ZfsVersion> snapshots =
                 versions.stream().filter(v -> v.type() == VersionType.SNAPSHOT).toList();
         long baseTxg = -1;
-        if (cmd.fromGuid() != null) {
+        if (fromGuid != null) {
             for (ZfsVersion v : snapshots) {
-                if (v.guid() == cmd.fromGuid()) {
+                if (v.guid() == fromGuid) {
                     baseTxg = v.createtxg();
                 }
             }
@@ -446,6 +475,27 @@ final class ReceiveHandler {
                     "the rollback (zfs recv -F) would destroy " + target + "@" + String.join(", @", hit) + ", "
                             + DestroyPlan.KEPT_BY_FLOOR + "; refused",
                     "");
+        }
+    }
+
+    /**
+     * zfs recv does not stop a snapshot from taking the guid of another snapshot of the same filesystem, and
+     * the box keys its receive times (the floor's) by guid: a new snapshot with an old one's guid would give the
+     * old one today's time, or share its time. Refused before zfs recv runs.
+     */
+    private static void checkNewGuids(ReceiveCommand cmd, ReceiveSeries series, List<ZfsVersion> existing)
+            throws RemoteException {
+        List<Long> guids = series == null
+                ? List.of(cmd.toGuid())
+                : series.snapshots().stream().map(ReceiveSeries.Snapshot::guid).toList();
+        for (ZfsVersion v : existing) {
+            if (v.type() == VersionType.SNAPSHOT && guids.contains(v.guid())) {
+                throw new RemoteException(
+                        ErrorCodes.STREAM,
+                        "the stream's snapshot guid " + Long.toUnsignedString(v.guid()) + " is already the guid of "
+                                + v.fullName() + "; refused",
+                        "");
+            }
         }
     }
 

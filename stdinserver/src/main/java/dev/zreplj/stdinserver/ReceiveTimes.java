@@ -72,6 +72,28 @@ final class ReceiveTimes {
     static Map<Long, Instant> updateAll(
             Path stateDir, DatasetName fs, List<ZfsVersion> versions, List<Long> received, Instant now)
             throws IOException {
+        return write(stateDir, fs, versions, received, List.of(), now);
+    }
+
+    /**
+     * Written before zfs recv runs, for the snapshots it is about to create ({@code pending}, in stream order):
+     * the times they get, by the box's clock, should the record after the receive fail. A box that cannot write
+     * this must not receive: the floor would later time such a snapshot by the creation its stream claims.
+     * Entries for snapshots that never arrive are dropped by the next update.
+     */
+    static void reserve(Path stateDir, DatasetName fs, List<ZfsVersion> versions, List<Long> pending, Instant now)
+            throws IOException {
+        write(stateDir, fs, versions, List.of(), pending, now);
+    }
+
+    private static Map<Long, Instant> write(
+            Path stateDir,
+            DatasetName fs,
+            List<ZfsVersion> versions,
+            List<Long> received,
+            List<Long> pending,
+            Instant now)
+            throws IOException {
         Map<Long, Instant> old = read(stateDir, fs);
         Map<Long, Instant> times = new HashMap<>();
         Instant latest = old.values().stream().max(Instant::compareTo).orElse(Instant.EPOCH);
@@ -85,6 +107,19 @@ final class ReceiveTimes {
             Instant t = index >= 0 ? receivedAt.plusNanos(index) : BoxFloor.timeOf(v, old, now);
             times.put(v.guid(), t);
             sb.append(Long.toUnsignedString(v.guid()))
+                    .append('\t')
+                    .append(t.getEpochSecond())
+                    .append(String.format(".%09d", t.getNano()))
+                    .append('\n');
+        }
+        for (int i = 0; i < pending.size(); i++) {
+            Long guid = pending.get(i);
+            if (times.containsKey(guid)) {
+                continue;
+            }
+            Instant t = receivedAt.plusNanos(i);
+            times.put(guid, t);
+            sb.append(Long.toUnsignedString(guid))
                     .append('\t')
                     .append(t.getEpochSecond())
                     .append(String.format(".%09d", t.getNano()))

@@ -28,6 +28,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -40,6 +41,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class StdinServer {
     private static final Logger log = LoggerFactory.getLogger(StdinServer.class);
+    /** How long a process that cannot serve the client (over its channel cap, unknown) waits for its HELLO. */
+    static final Duration REFUSAL_HANDSHAKE = Duration.ofSeconds(10);
 
     private final Config config;
     private final String clientId;
@@ -142,12 +145,18 @@ public final class StdinServer {
             setupFailure = e;
         }
         ServeLimits limits = job == null ? ServeLimits.defaults() : job.limits();
-        idle.expect("the handshake", limits.streamTimeout());
         // Taken before the handshake and held to the end: the OS releases it when the process dies.
         try (ReceiveSlot channel = job == null
                 ? null
                 : ReceiveSlot.tryAcquire(
                         ReceiveSlot.clientChannels(config.global().stateDir(), clientId), limits.maxChannels())) {
+            // A process that will only refuse waits briefly for the HELLO it answers: channels a client opens
+            // beyond its cap and leaves silent must not each live (a JVM) for the whole stream timeout.
+            idle.expect(
+                    "the handshake",
+                    channel == null && REFUSAL_HANDSHAKE.compareTo(limits.streamTimeout()) < 0
+                            ? REFUSAL_HANDSHAKE
+                            : limits.streamTimeout());
             Hello hello;
             try {
                 hello = handshake(job);

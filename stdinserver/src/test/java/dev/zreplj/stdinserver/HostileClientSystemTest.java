@@ -333,6 +333,75 @@ class HostileClientSystemTest {
         assertEquals(0, two.exitCode(), two.stderr());
     }
 
+    /**
+     * Channels beyond the cap that never send their HELLO each kept a stdinserver (a JVM) alive for the whole
+     * stream timeout, so a client opening many silent channels multiplied the box's processes far past its cap.
+     */
+    @Test
+    void silentChannelsBeyondTheCapEndLongBeforeTheStreamTimeout() throws Exception {
+        ServeLimits limits = new ServeLimits(Duration.ofHours(1), Duration.ofMinutes(5), 1, 2);
+        PipedServer one = new PipedServer(config(limits), zfs, "laptop");
+        one.client.handshake();
+        long start = System.nanoTime();
+        PipedServer silent = new PipedServer(config(limits), zfs, "laptop");
+        assertEquals(1, silent.exit.get(60, TimeUnit.SECONDS));
+        assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(Duration.ofSeconds(20)) < 0);
+        one.client.close();
+        assertEquals(0, one.exitCode(), one.stderr());
+    }
+
+    /**
+     * Every refused request was a line in the box's log, and a refusal costs the client one small frame: one
+     * channel grew the log by megabytes a second, filling the state directory's disk (where the floor's receive
+     * times live). A client's refusals now share a daily budget across its processes.
+     */
+    @Test
+    void aFloodOfRefusedRequestsCannotFillTheBoxsLog() throws Exception {
+        PipedServer ch = new PipedServer(config(), zfs, "laptop");
+        ch.client.handshake();
+        Thread replies = new Thread(() -> {
+            try {
+                ch.fromServer.transferTo(java.io.OutputStream.nullOutputStream());
+            } catch (IOException closed) {
+                // the server is gone
+            }
+        });
+        replies.setDaemon(true);
+        replies.start();
+        FrameWriter w = new FrameWriter(ch.toServer, Wire.MAX_CONTROL_FROM_CLIENT);
+        int requests = (int) BoxLog.BUDGET + 2000;
+        for (int i = 0; i < requests; i++) {
+            // Some with a snapshot name as long as a frame allows, quoted whole in the refusal.
+            boolean longName = i % 1000 == 0;
+            w.control(
+                    FrameType.RECV,
+                    new ReceiveCommand(
+                            longName ? "a" : "no/such/" + i + "!",
+                            longName ? "s".repeat(900_000) + "!" : "s",
+                            1,
+                            null,
+                            false,
+                            false));
+            w.empty(FrameType.END);
+        }
+        w.empty(FrameType.BYE);
+        w.flush();
+        assertEquals(0, ch.exitCode(), ch.stderr());
+        List<String> lines = boxLog();
+        assertTrue(lines.size() <= BoxLog.BUDGET + 2, lines.size() + " lines");
+        assertTrue(Files.size(BoxLog.path(state)) < 5_000_000, Files.size(BoxLog.path(state)) + " bytes");
+        assertTrue(lines.get(lines.size() - 1)
+                .endsWith("over its log budget of 10000 refusals a day: further"
+                        + " refusals and failures of this channel are not logged here"));
+        // Another client's refusals are its own.
+        PipedServer other = new PipedServer(config(), zfs, "desktop");
+        other.client.handshake();
+        assertThrows(RemoteException.class, () -> other.client.destroy("x!", List.of(new DestroyTarget("s", 1))));
+        other.client.close();
+        assertEquals(0, other.exitCode(), other.stderr());
+        assertTrue(boxLog().get(boxLog().size() - 1).contains("client 'desktop'"), boxLog().toString());
+    }
+
     /** Issue 12.5: a client-chosen name with a newline forged a log line attributed to another client. */
     @Test
     void aForgedLogLineStaysOnItsOwnLineAttributedToItsClient() throws Exception {
@@ -474,6 +543,152 @@ class HostileClientSystemTest {
         assertEquals(before, boxState());
         ch.client.close();
         assertEquals(0, ch.exitCode(), ch.stderr());
+    }
+
+    /**
+     * A refused or failed RECV_SERIES counted every requested guid present on the box as "arrived", so a series
+     * naming the guid of an old snapshot gave that snapshot the box's current clock as its receive time: the
+     * floor then saw it received today, behind the day's first snapshot, and let the client destroy it.
+     */
+    @Test
+    void aRefusedSeriesCannotMoveAnOldSnapshotsReceiveTime() throws Exception {
+        DatasetName a = filesystem("a");
+        String s1 = snapshot(a, "zrepl_1");
+        String s2 = snapshot(a, "zrepl_2");
+        String j1 = snapshot(a, "junk1");
+        String j2 = snapshot(a, "junk2");
+        PipedServer ch = new PipedServer(config(), zfs, "laptop");
+        ch.client.handshake("push");
+        receive(ch, a.value(), "zrepl_1", pools.guid(s1), null, send(s1));
+        receive(ch, a.value(), "zrepl_2", pools.guid(s2), pools.guid(s1), send("-i", s1, s2));
+        DatasetName target = DatasetName.of(jailed("laptop", a.value()));
+        long old1 = pools.guid(target + "@zrepl_1");
+        // zrepl_1 arrived ten days ago, zrepl_2 an hour ago (by the box's clock).
+        long now = java.time.Instant.now().getEpochSecond();
+        Files.writeString(
+                ReceiveTimes.path(state, target),
+                Long.toUnsignedString(old1) + "\t" + (now - 10 * 86400) + ".000000000\n"
+                        + Long.toUnsignedString(pools.guid(target + "@zrepl_2")) + "\t" + (now - 3600)
+                        + ".000000000\n");
+        java.util.Map<Long, java.time.Instant> before = ReceiveTimes.read(state, target);
+
+        // A series whose second snapshot claims zrepl_1's guid: refused at that substream, after junk1 arrived.
+        RemoteException e = assertThrows(
+                RemoteException.class,
+                () -> ch.client.receiveSeries(
+                        new dev.zreplj.protocol.ReceiveSeries(
+                                new ReceiveCommand(a.value(), "junk2", old1, pools.guid(s2), false, false),
+                                List.of(
+                                        new dev.zreplj.protocol.ReceiveSeries.Snapshot("junk1", pools.guid(j1)),
+                                        new dev.zreplj.protocol.ReceiveSeries.Snapshot("junk2", old1))),
+                        new ByteArrayInputStream(send("-I", s2, j2))));
+        assertEquals("stream", e.code(), e.getMessage());
+
+        // The next request is served after the server finished with the series.
+        ch.client.listFilesystems();
+        assertEquals(before.get(old1), ReceiveTimes.read(state, target).get(old1), "zrepl_1's receive time moved");
+        DestroyResult r = ch.client.destroy(a.value(), List.of(new DestroyTarget("zrepl_1", old1)));
+        assertEquals(new DestroyResult(List.of(), List.of(new Refusal("zrepl_1", DestroyPlan.KEPT_BY_FLOOR))), r);
+        ch.client.close();
+        assertEquals(0, ch.exitCode(), ch.stderr());
+    }
+
+    /**
+     * The floor's receive times are kept by guid, and a stream's guid is the client's to choose: a snapshot
+     * received with an old snapshot's guid gave that old snapshot the box's current clock as its receive time,
+     * so the floor saw it received today, behind the day's first snapshot, and let the client destroy it.
+     */
+    @Test
+    void aStreamReusingAnOldSnapshotsGuidCannotMoveItsReceiveTime() throws Exception {
+        DatasetName a = filesystem("a");
+        String s1 = snapshot(a, "zrepl_1");
+        String s2 = snapshot(a, "zrepl_2");
+        String j1 = snapshot(a, "junk1");
+        PipedServer ch = new PipedServer(config(), zfs, "laptop");
+        ch.client.handshake("push");
+        receive(ch, a.value(), "zrepl_1", pools.guid(s1), null, send(s1));
+        receive(ch, a.value(), "zrepl_2", pools.guid(s2), pools.guid(s1), send("-i", s1, s2));
+        DatasetName target = DatasetName.of(jailed("laptop", a.value()));
+        long old1 = pools.guid(target + "@zrepl_1");
+        long now = java.time.Instant.now().getEpochSecond();
+        Files.writeString(
+                ReceiveTimes.path(state, target),
+                Long.toUnsignedString(old1) + "\t" + (now - 10 * 86400) + ".000000000\n"
+                        + Long.toUnsignedString(pools.guid(target + "@zrepl_2")) + "\t" + (now - 3600)
+                        + ".000000000\n");
+        java.util.Map<Long, java.time.Instant> before = ReceiveTimes.read(state, target);
+
+        byte[] forged = withToGuid(send("-i", s2, j1), pools.guid(j1), old1);
+        String pool = boxState();
+        RemoteException refused = assertThrows(
+                RemoteException.class, () -> receive(ch, a.value(), "junk1", old1, pools.guid(s2), forged));
+        assertEquals("stream", refused.code(), refused.getMessage());
+        assertEquals(
+                "the stream's snapshot guid " + Long.toUnsignedString(old1) + " is already the guid of " + target
+                        + "@zrepl_1; refused",
+                refused.getMessage());
+        assertEquals(pool, boxState(), "nothing received");
+        assertEquals(before.get(old1), ReceiveTimes.read(state, target).get(old1), "zrepl_1's receive time moved");
+        DestroyResult r = ch.client.destroy(a.value(), List.of(new DestroyTarget("zrepl_1", old1)));
+        assertEquals(new DestroyResult(List.of(), List.of(new Refusal("zrepl_1", DestroyPlan.KEPT_BY_FLOOR))), r);
+        ch.client.close();
+        assertEquals(0, ch.exitCode(), ch.stderr());
+    }
+
+    /**
+     * When the box could not record a receive time (its state directory's disk full, which a client can bring
+     * about through the box's log), the snapshot was received all the same and the floor later timed it by the
+     * creation its stream claims: a back-dated snapshot then took an old interval's slot from the real one.
+     */
+    @Test
+    void aSnapshotTheBoxCannotTimeIsNotReceived() throws Exception {
+        DatasetName a = filesystem("a");
+        String s1 = snapshot(a, "zrepl_1");
+        String s2 = snapshot(a, "zrepl_2");
+        String junk = snapshot(a, "zrepl_0");
+        PipedServer ch = new PipedServer(config(), zfs, "laptop");
+        ch.client.handshake("push");
+        receive(ch, a.value(), "zrepl_1", pools.guid(s1), null, send(s1));
+        receive(ch, a.value(), "zrepl_2", pools.guid(s2), pools.guid(s1), send("-i", s1, s2));
+        DatasetName target = DatasetName.of(jailed("laptop", a.value()));
+        long old1 = pools.guid(target + "@zrepl_1");
+        long now = java.time.Instant.now().getEpochSecond();
+        String times = Long.toUnsignedString(old1) + "\t" + (now - 10 * 86400) + ".000000000\n"
+                + Long.toUnsignedString(pools.guid(target + "@zrepl_2")) + "\t" + (now - 3600) + ".000000000\n";
+        Path file = ReceiveTimes.path(state, target);
+        // The box cannot write its receive times for a while.
+        Files.delete(file);
+        Files.createDirectories(file.resolve("full"));
+        byte[] backdated = withCreation(send("-i", s2, junk), now - 11 * 86400);
+        String pool = boxState();
+        RemoteException e = assertThrows(
+                RemoteException.class,
+                () -> receive(ch, a.value(), "zrepl_0", pools.guid(junk), pools.guid(s2), backdated));
+        assertEquals("internal", e.code(), e.getMessage());
+        assertTrue(
+                e.getMessage().startsWith("cannot record the receive time of " + target + "@zrepl_0"), e.getMessage());
+        assertEquals(pool, boxState(), "nothing received");
+        // Space again: the floor still sees zrepl_1 first in its interval.
+        Files.delete(file.resolve("full"));
+        Files.delete(file);
+        Files.writeString(file, times);
+        DestroyResult r = ch.client.destroy(a.value(), List.of(new DestroyTarget("zrepl_1", old1)));
+        assertEquals(new DestroyResult(List.of(), List.of(new Refusal("zrepl_1", DestroyPlan.KEPT_BY_FLOOR))), r);
+        ch.client.close();
+        assertEquals(0, ch.exitCode(), ch.stderr());
+    }
+
+    /** A copy of a zfs-fuse stream whose snapshot guid (BEGIN's drr_toguid, and END's where it is) is {@code guid}. */
+    static byte[] withToGuid(byte[] stream, long was, long guid) {
+        byte[] s = Arrays.copyOf(stream, stream.length);
+        ByteBuffer b = ByteBuffer.wrap(s).order(ByteOrder.LITTLE_ENDIAN);
+        assertEquals(was, b.getLong(40));
+        b.putLong(40, guid);
+        int end = s.length - StreamHeader.LENGTH;
+        if (b.getLong(end + 40) == was) {
+            b.putLong(end + 40, guid);
+        }
+        return withCreation(s, b.getLong(24));
     }
 
     /**
