@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +31,7 @@ public final class SinkClient implements AutoCloseable {
     private @Nullable Hello serverHello;
     private byte @Nullable [] dataBuffer;
     private boolean closed;
+    private final LongSupplier nanoTime;
 
     /** Aborting closes both streams; a transport whose blocked calls that does not wake passes its own abort. */
     public SinkClient(InputStream fromServer, OutputStream toServer) {
@@ -50,6 +52,17 @@ public final class SinkClient implements AutoCloseable {
      */
     public SinkClient(
             InputStream fromServer, OutputStream toServer, Runnable abortTransport, StreamCompression compression) {
+        this(fromServer, toServer, abortTransport, compression, System::nanoTime);
+    }
+
+    /** @param nanoTime the clock that times each chunk for {@link StreamCompression#AUTO}'s choice */
+    SinkClient(
+            InputStream fromServer,
+            OutputStream toServer,
+            Runnable abortTransport,
+            StreamCompression compression,
+            LongSupplier nanoTime) {
+        this.nanoTime = nanoTime;
         this.abortTransport = abortTransport;
         this.compression = compression;
         this.in = fromServer;
@@ -205,7 +218,7 @@ public final class SinkClient implements AutoCloseable {
             // The server answers before END only when it refuses or fails; then stop sending.
             while (more && in.available() == 0) {
                 int n;
-                long t0 = System.nanoTime();
+                long t0 = nanoTime.getAsLong();
                 try {
                     n = fill(stream, buffer);
                 } catch (IOException e) {
@@ -220,7 +233,7 @@ public final class SinkClient implements AutoCloseable {
                         writer.data(buffer, n);
                     }
                     if (zstd != null) {
-                        zstd.sent(n, System.nanoTime() - t0);
+                        zstd.sent(n, nanoTime.getAsLong() - t0);
                     }
                 }
                 more = n == Wire.MAX_DATA;
