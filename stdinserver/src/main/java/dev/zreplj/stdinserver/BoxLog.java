@@ -39,8 +39,6 @@ final class BoxLog {
     static final long BUDGET = 10_000;
     /** The longest message a line holds; the rest is cut off, saying how much. */
     static final int MAX_TEXT = 2000;
-    /** One store per process, so its threads take turns on the bucket files (tests run servers in one JVM). */
-    private static FileBuckets buckets;
 
     private final Path file;
     private final String clientId;
@@ -130,7 +128,7 @@ final class BoxLog {
                                 .refillGreedy(budget, Duration.ofDays(1))
                                 .build())
                         .build();
-                bucket = store().builder().build(budgetFile, () -> configuration);
+                bucket = new FileBuckets().builder().build(budgetFile, () -> configuration);
             }
             return bucket.tryConsume(1);
         } catch (UncheckedIOException | IllegalArgumentException e) {
@@ -138,13 +136,6 @@ final class BoxLog {
             log.warn("cannot read the log budget {}: {}", budgetFile, Printable.of(e.getMessage()));
             return true;
         }
-    }
-
-    private static synchronized FileBuckets store() {
-        if (buckets == null) {
-            buckets = new FileBuckets();
-        }
-        return buckets;
     }
 
     private void write(String level, String full) {

@@ -23,8 +23,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * clock (milliseconds), the one clock all processes share.
  */
 final class FileBuckets extends AbstractLockBasedProxyManager<Path> {
-    /** A file lock belongs to the process, so threads of one process take turns here first. */
-    private final ReentrantLock inProcess = new ReentrantLock();
+    /**
+     * A file lock belongs to the process, so every store of the process (the box log's, the receive
+     * bandwidth's, other servers' in one test JVM) takes turns here first.
+     */
+    private static final ReentrantLock IN_PROCESS = new ReentrantLock();
 
     FileBuckets() {
         super(ClientSideConfig.getDefault());
@@ -55,7 +58,7 @@ final class FileBuckets extends AbstractLockBasedProxyManager<Path> {
 
             @Override
             public byte[] lockAndGet(Optional<Long> timeout) {
-                inProcess.lock();
+                IN_PROCESS.lock();
                 locked = true;
                 try {
                     lock = channel.lock();
@@ -99,7 +102,7 @@ final class FileBuckets extends AbstractLockBasedProxyManager<Path> {
                 } finally {
                     if (locked) {
                         locked = false;
-                        inProcess.unlock();
+                        IN_PROCESS.unlock();
                     }
                 }
             }
