@@ -370,6 +370,7 @@ class HostileClientSystemTest {
         replies.start();
         FrameWriter w = new FrameWriter(ch.toServer, Wire.MAX_CONTROL_FROM_CLIENT);
         int requests = (int) BoxLog.BUDGET + 2000;
+        long started = System.nanoTime();
         for (int i = 0; i < requests; i++) {
             // Some with a snapshot name as long as a frame allows, quoted whole in the refusal.
             boolean longName = i % 1000 == 0;
@@ -387,8 +388,13 @@ class HostileClientSystemTest {
         w.empty(FrameType.BYE);
         w.flush();
         assertEquals(0, ch.exitCode(), ch.stderr());
+        // The budget refills over a day (a line per 8.6 s): on a slow machine the flood itself earns a few.
+        long refilled = (System.nanoTime() - started)
+                        * BoxLog.BUDGET
+                        / java.time.Duration.ofDays(1).toNanos()
+                + 1;
         List<String> lines = boxLog();
-        assertTrue(lines.size() <= BoxLog.BUDGET + 2, lines.size() + " lines");
+        assertTrue(lines.size() <= BoxLog.BUDGET + 2 + refilled, lines.size() + " lines, " + refilled + " refilled");
         assertTrue(Files.size(BoxLog.path(state)) < 5_000_000, Files.size(BoxLog.path(state)) + " bytes");
         assertTrue(lines.get(lines.size() - 1)
                 .endsWith("over its log budget of 10000 refusals a day: further"
@@ -559,17 +565,9 @@ class HostileClientSystemTest {
         String j2 = snapshot(a, "junk2");
         PipedServer ch = new PipedServer(config(), zfs, "laptop");
         ch.client.handshake("push");
-        receive(ch, a.value(), "zrepl_1", pools.guid(s1), null, send(s1));
-        receive(ch, a.value(), "zrepl_2", pools.guid(s2), pools.guid(s1), send("-i", s1, s2));
         DatasetName target = DatasetName.of(jailed("laptop", a.value()));
+        receivedTenDaysAndAnHourAgo(ch, a, s1, s2);
         long old1 = pools.guid(target + "@zrepl_1");
-        // zrepl_1 arrived ten days ago, zrepl_2 an hour ago (by the box's clock).
-        long now = java.time.Instant.now().getEpochSecond();
-        Files.writeString(
-                ReceiveTimes.path(state, target),
-                Long.toUnsignedString(old1) + "\t" + (now - 10 * 86400) + ".000000000\n"
-                        + Long.toUnsignedString(pools.guid(target + "@zrepl_2")) + "\t" + (now - 3600)
-                        + ".000000000\n");
         java.util.Map<Long, java.time.Instant> before = ReceiveTimes.read(state, target);
 
         // A series whose second snapshot claims zrepl_1's guid: refused at that substream, after junk1 arrived.
@@ -606,16 +604,9 @@ class HostileClientSystemTest {
         String j1 = snapshot(a, "junk1");
         PipedServer ch = new PipedServer(config(), zfs, "laptop");
         ch.client.handshake("push");
-        receive(ch, a.value(), "zrepl_1", pools.guid(s1), null, send(s1));
-        receive(ch, a.value(), "zrepl_2", pools.guid(s2), pools.guid(s1), send("-i", s1, s2));
         DatasetName target = DatasetName.of(jailed("laptop", a.value()));
+        receivedTenDaysAndAnHourAgo(ch, a, s1, s2);
         long old1 = pools.guid(target + "@zrepl_1");
-        long now = java.time.Instant.now().getEpochSecond();
-        Files.writeString(
-                ReceiveTimes.path(state, target),
-                Long.toUnsignedString(old1) + "\t" + (now - 10 * 86400) + ".000000000\n"
-                        + Long.toUnsignedString(pools.guid(target + "@zrepl_2")) + "\t" + (now - 3600)
-                        + ".000000000\n");
         java.util.Map<Long, java.time.Instant> before = ReceiveTimes.read(state, target);
 
         byte[] forged = withToGuid(send("-i", s2, j1), pools.guid(j1), old1);
@@ -648,13 +639,10 @@ class HostileClientSystemTest {
         String junk = snapshot(a, "zrepl_0");
         PipedServer ch = new PipedServer(config(), zfs, "laptop");
         ch.client.handshake("push");
-        receive(ch, a.value(), "zrepl_1", pools.guid(s1), null, send(s1));
-        receive(ch, a.value(), "zrepl_2", pools.guid(s2), pools.guid(s1), send("-i", s1, s2));
         DatasetName target = DatasetName.of(jailed("laptop", a.value()));
+        String times = receivedTenDaysAndAnHourAgo(ch, a, s1, s2);
         long old1 = pools.guid(target + "@zrepl_1");
         long now = java.time.Instant.now().getEpochSecond();
-        String times = Long.toUnsignedString(old1) + "\t" + (now - 10 * 86400) + ".000000000\n"
-                + Long.toUnsignedString(pools.guid(target + "@zrepl_2")) + "\t" + (now - 3600) + ".000000000\n";
         Path file = ReceiveTimes.path(state, target);
         // The box cannot write its receive times for a while.
         Files.delete(file);
@@ -676,6 +664,22 @@ class HostileClientSystemTest {
         assertEquals(new DestroyResult(List.of(), List.of(new Refusal("zrepl_1", DestroyPlan.KEPT_BY_FLOOR))), r);
         ch.client.close();
         assertEquals(0, ch.exitCode(), ch.stderr());
+    }
+
+    /**
+     * Receives {@code s1} and {@code s2} of {@code a} as zrepl_1 and zrepl_2 and sets their receive times (the
+     * box's clock, which the floor uses) to ten days and an hour ago; returns the times file's text.
+     */
+    private String receivedTenDaysAndAnHourAgo(PipedServer ch, DatasetName a, String s1, String s2) throws Exception {
+        receive(ch, a.value(), "zrepl_1", pools.guid(s1), null, send(s1));
+        receive(ch, a.value(), "zrepl_2", pools.guid(s2), pools.guid(s1), send("-i", s1, s2));
+        DatasetName target = DatasetName.of(jailed("laptop", a.value()));
+        long now = java.time.Instant.now().getEpochSecond();
+        String times = Long.toUnsignedString(pools.guid(target + "@zrepl_1")) + "\t" + (now - 10 * 86400)
+                + ".000000000\n" + Long.toUnsignedString(pools.guid(target + "@zrepl_2")) + "\t" + (now - 3600)
+                + ".000000000\n";
+        Files.writeString(ReceiveTimes.path(state, target), times);
+        return times;
     }
 
     /** A copy of a zfs-fuse stream whose snapshot guid (BEGIN's drr_toguid, and END's where it is) is {@code guid}. */
