@@ -83,14 +83,36 @@ class ContainerSoakIT {
             process = laptop.start(config, log, "agent", "run");
         }
 
+        /** A laptop that crashes: the agent and the zfs processes it started end at once. */
         void kill() throws InterruptedException {
+            List<ProcessHandle> children = process.descendants().toList();
             process.destroyForcibly().waitFor();
+            children.forEach(ProcessHandle::destroyForcibly);
+            awaitExit(children);
         }
 
+        /**
+         * As systemd stops the unit (KillMode=control-group): the agent and what it started get SIGTERM; an
+         * orphaned zfs send of a stopped agent would otherwise hold its snapshot busy for the next pass.
+         */
         void stop() throws InterruptedException {
+            List<ProcessHandle> children = process.descendants().toList();
             process.destroy();
+            children.forEach(ProcessHandle::destroy);
             if (!process.waitFor(30, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor();
+            }
+            children.forEach(ProcessHandle::destroyForcibly);
+            awaitExit(children);
+        }
+
+        private static void awaitExit(List<ProcessHandle> processes) throws InterruptedException {
+            for (ProcessHandle p : processes) {
+                try {
+                    p.onExit().get(30, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    throw new AssertionError("pid " + p.pid() + " of the agent did not end: " + e, e);
+                }
             }
         }
 
