@@ -44,11 +44,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The agent's one SSH session to the backup box, with any number of concurrent exec channels on it.
- * Host keys are checked against known_hosts; only public-key auth with the configured identity is tried.
+ * {@link SshTransport} on Apache MINA SSHD's client, in the agent's JVM. Host keys are checked against known_hosts
+ * ({@link HostKeyVerifier}); only public-key auth with the configured identity is tried.
  */
-public final class SshTransport implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(SshTransport.class);
+public final class MinaTransport implements SshTransport {
+    private static final Logger LOG = LoggerFactory.getLogger(MinaTransport.class);
 
     /** zrepl's dial_timeout default. */
     public static final Duration DEFAULT_DIAL_TIMEOUT = Duration.ofSeconds(10);
@@ -64,7 +64,6 @@ public final class SshTransport implements AutoCloseable {
     /** {@code -Dzreplj.ssh.direct-writes=false}: MINA's own nio2 writes, each completion on a pool thread. */
     public static final String DIRECT_WRITES_PROPERTY = "zreplj.ssh.direct-writes";
 
-    private static final Duration CHANNEL_OPEN_TIMEOUT = Duration.ofSeconds(30);
     /** Far beyond any sensible replication.timeout: only a safety net under the watchdog. */
     static final Duration WINDOW_WAIT_LIMIT = Duration.ofDays(1);
 
@@ -72,14 +71,14 @@ public final class SshTransport implements AutoCloseable {
     private final ClientSession session;
     private final String target;
 
-    private SshTransport(SshClient client, ClientSession session, String target) {
+    private MinaTransport(SshClient client, ClientSession session, String target) {
         this.client = client;
         this.session = session;
         this.target = target;
     }
 
     /** Connects and authenticates within the dial timeout, or fails with one clear line. */
-    public static SshTransport connect(Connect connect) throws TransportException {
+    public static MinaTransport connect(Connect connect) throws TransportException {
         long started = System.nanoTime();
         int port = connect.port() > 0 ? connect.port() : 22;
         String target = connect.user() + "@" + connect.host() + ":" + port;
@@ -144,7 +143,7 @@ public final class SshTransport implements AutoCloseable {
                         .map(why -> new TransportException("ssh: " + why))
                         .orElseGet(() -> authFailure(auth.getException(), target, identity));
             }
-            SshTransport transport = new SshTransport(client, session, target);
+            MinaTransport transport = new MinaTransport(client, session, target);
             LOG.debug("ssh: connected to {} (kex {}, cipher {})", target, transport.keyExchange(), transport.cipher());
             return transport;
         } catch (TransportException e) {
@@ -156,16 +155,7 @@ public final class SshTransport implements AutoCloseable {
         }
     }
 
-    /** Starts {@code command} on the server (the forced command sees it as SSH_ORIGINAL_COMMAND). */
-    public SshChannel openChannel(String command) throws TransportException {
-        return openChannel(command, CHANNEL_OPEN_TIMEOUT);
-    }
-
-    /**
-     * {@link #openChannel(String)}, waiting at most {@code timeout} for the server to open the channel: a pass
-     * gives it its replication timeout, so that a box that still holds the TCP connection but answers nothing
-     * (frozen) ends the pass within that bound, as an unanswered request does.
-     */
+    @Override
     public SshChannel openChannel(String command, Duration timeout) throws TransportException {
         try {
             ChannelExec channel = session.createExecChannel(command);
@@ -185,7 +175,7 @@ public final class SshTransport implements AutoCloseable {
                                 + (why == null ? "" : ": " + oneLine(why)),
                         why);
             }
-            return new SshChannel(channel, target, stderr);
+            return new MinaChannel(channel, target, stderr);
         } catch (TransportException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
@@ -200,12 +190,12 @@ public final class SshTransport implements AutoCloseable {
         }
     }
 
-    /** Whether the session still stands (a broken link or a server that hung up closes it). */
+    @Override
     public boolean isOpen() {
         return session.isOpen() && !session.isClosing();
     }
 
-    /** user@host:port, for messages. */
+    @Override
     public String connectTarget() {
         return target;
     }

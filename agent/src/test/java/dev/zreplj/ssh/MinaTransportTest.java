@@ -15,7 +15,7 @@ import org.apache.sshd.common.session.helpers.MissingAttachedSessionException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class SshTransportTest {
+class MinaTransportTest {
     @TempDir
     Path dir;
 
@@ -32,19 +32,19 @@ class SshTransportTest {
     void preferredNamesMoveToTheFrontAndTheRestKeepTheirOrder() throws Exception {
         assertEquals(
                 List.of("c", "a", "b", "d"),
-                names(SshTransport.choose(AVAILABLE, List.of(), List.of("c", "x", "a"), "X")));
+                names(MinaTransport.choose(AVAILABLE, List.of(), List.of("c", "x", "a"), "X")));
     }
 
     @Test
     void anExactListKeepsOnlyThoseThatExist() throws Exception {
         assertEquals(
-                List.of("d", "b"), names(SshTransport.choose(AVAILABLE, List.of("d", "zz", "b"), List.of("a"), "X")));
+                List.of("d", "b"), names(MinaTransport.choose(AVAILABLE, List.of("d", "zz", "b"), List.of("a"), "X")));
     }
 
     @Test
     void anExactListWithNothingSupportedIsAnError() {
         TransportException e = assertThrows(
-                TransportException.class, () -> SshTransport.choose(AVAILABLE, List.of("zz"), List.of(), "Ciphers"));
+                TransportException.class, () -> MinaTransport.choose(AVAILABLE, List.of("zz"), List.of(), "Ciphers"));
         assertEquals("ssh: none of Ciphers=zz is supported; supported are a,b,c,d", e.getMessage());
     }
 
@@ -56,12 +56,12 @@ class SshTransportTest {
         SshException refused = new SshException(
                 SshConstants.SSH2_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE,
                 "No more authentication methods available");
-        assertEquals(keyBlamed, SshTransport.authFailure(refused, "u@h:22", id).getMessage());
-        assertEquals(keyBlamed, SshTransport.authFailure(null, "u@h:22", id).getMessage());
+        assertEquals(keyBlamed, MinaTransport.authFailure(refused, "u@h:22", id).getMessage());
+        assertEquals(keyBlamed, MinaTransport.authFailure(null, "u@h:22", id).getMessage());
         assertEquals(
                 "ssh: the connection to u@h:22 closed during authentication (the backup box or the link went away): "
                         + "Session is being closed",
-                SshTransport.authFailure(new SshException("Session is being closed"), "u@h:22", id)
+                MinaTransport.authFailure(new SshException("Session is being closed"), "u@h:22", id)
                         .getMessage());
     }
 
@@ -69,7 +69,7 @@ class SshTransportTest {
     void aConnectionThatClosesBeforeItsSessionIsSetUpSaysSoWithoutMinasObjects() {
         HostKeyVerifier verifier =
                 new HostKeyVerifier(new KnownHosts(dir.resolve("kh")), Connect.HostKeyPolicy.STRICT, "h", 22);
-        TransportException e = SshTransport.connectFailure(
+        TransportException e = MinaTransport.connectFailure(
                 new MissingAttachedSessionException("No session attached to DirectWriteNioNSession[local=/1.2.3.4:5]"),
                 "u@h:22",
                 verifier);
@@ -94,7 +94,7 @@ class SshTransportTest {
     @Test
     void missingIdentityFileSaysHowToCreateOne() {
         Path key = dir.resolve("nokey");
-        TransportException e = assertThrows(TransportException.class, () -> SshTransport.connect(connect(key)));
+        TransportException e = assertThrows(TransportException.class, () -> MinaTransport.connect(connect(key)));
         assertEquals(
                 "ssh: identity file " + key + " does not exist; create it with ssh-keygen -t ed25519 -N '' -f " + key,
                 e.getMessage());
@@ -108,7 +108,7 @@ class SshTransportTest {
                 .start();
         p.getInputStream().readAllBytes();
         assertEquals(0, p.waitFor(), "ssh-keygen (openssh-client) is needed for this test");
-        TransportException e = assertThrows(TransportException.class, () -> SshTransport.connect(connect(key)));
+        TransportException e = assertThrows(TransportException.class, () -> MinaTransport.connect(connect(key)));
         assertEquals(
                 "ssh: identity file " + key + " is protected by a passphrase; zreplj runs unattended and needs "
                         + "a key without one (ssh-keygen -p -N '' -f " + key + ")",
@@ -119,7 +119,7 @@ class SshTransportTest {
     void aFileThatIsNoKeyIsRefused() throws Exception {
         Path key = Files.writeString(dir.resolve("junk"), "hello\n");
         Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-        TransportException e = assertThrows(TransportException.class, () -> SshTransport.connect(connect(key)));
+        TransportException e = assertThrows(TransportException.class, () -> MinaTransport.connect(connect(key)));
         assertEquals(
                 "ssh: identity file " + key + " holds no private key zreplj can read (expected an OpenSSH "
                         + "ed25519, ecdsa or rsa private key)",

@@ -72,14 +72,39 @@ class SshTransportSystemTest {
 
     private static Connect with(
             Connect c, Path identity, Path knownHosts, Connect.HostKeyPolicy policy, Duration dial) {
-        return new Connect(c.host(), c.user(), c.port(), identity, c.options(), dial, knownHosts, policy, c.channels());
+        return new Connect(
+                c.host(),
+                c.user(),
+                c.port(),
+                identity,
+                c.options(),
+                dial,
+                knownHosts,
+                policy,
+                c.channels(),
+                c.streamCompression(),
+                c.sshClient());
+    }
+
+    private Connect connect(Connect.SshClient client) {
+        return sshd.connect().withSshClient(client);
+    }
+
+    @Test
+    void bytesRoundTripExactlyThroughOpenSsh() throws Exception {
+        startEcho(KeyType.ED25519);
+        try (SshTransport transport = SshTransport.connect(connect(Connect.SshClient.OPENSSH))) {
+            assertTrue(
+                    transport instanceof OpenSshTransport, transport.getClass().getName());
+            assertArrayEquals(expectedDigest(50 * MIB, 1), roundTrip(transport, "roundtrip openssh", 50 * MIB, 1));
+        }
     }
 
     @ParameterizedTest
     @EnumSource(KeyType.class)
     void bytesRoundTripExactlyWithEveryKeyType(KeyType keyType) throws Exception {
         startEcho(keyType);
-        try (SshTransport transport = SshTransport.connect(sshd.connect())) {
+        try (MinaTransport transport = MinaTransport.connect(sshd.connect())) {
             assertEquals("aes128-gcm@openssh.com", transport.cipher());
             assertEquals("curve25519-sha256", transport.keyExchange());
             // ed25519 through the small net.i2p provider, the rest through the JDK: Bouncy Castle's provider
@@ -91,11 +116,12 @@ class SshTransportSystemTest {
         }
     }
 
-    @Test
-    void severalChannelsRunConcurrentlyOnOneSession() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Connect.SshClient.class)
+    void severalChannelsRunConcurrentlyOnOneSession(Connect.SshClient client) throws Exception {
         startEcho(KeyType.ED25519);
         ExecutorService pool = Executors.newFixedThreadPool(3);
-        try (SshTransport transport = SshTransport.connect(sshd.connect())) {
+        try (SshTransport transport = SshTransport.connect(connect(client))) {
             List<Future<byte[]>> results = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 int seed = 100 + i;
@@ -110,14 +136,15 @@ class SshTransportSystemTest {
         }
     }
 
-    @Test
-    void exitStatusIsReportedAndStderrGoesToTheLogLineByLine() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Connect.SshClient.class)
+    void exitStatusIsReportedAndStderrGoesToTheLogLineByLine(Connect.SshClient client) throws Exception {
         startEcho(KeyType.ED25519);
         Logger remote = (Logger) LoggerFactory.getLogger("dev.zreplj.ssh.remote");
         ListAppender<ILoggingEvent> appender = new ListAppender<>();
         appender.start();
         remote.addAppender(appender);
-        try (SshTransport transport = SshTransport.connect(sshd.connect());
+        try (SshTransport transport = SshTransport.connect(connect(client));
                 SshChannel channel = transport.openChannel("exit7")) {
             assertEquals(7, channel.waitForExit(Duration.ofSeconds(10)));
             assertEquals(-1, channel.stdout().read());
@@ -148,12 +175,13 @@ class SshTransportSystemTest {
         assertFalse(Files.exists(marker()), "forced command must not run");
     }
 
-    @Test
-    void acceptNewRecordsAnUnknownKeyAndStrictAcceptsItAfterwards() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Connect.SshClient.class)
+    void acceptNewRecordsAnUnknownKeyAndStrictAcceptsItAfterwards(Connect.SshClient client) throws Exception {
         startEcho(KeyType.ED25519);
         Path file = dir.resolve("new_dir/known_hosts");
         Connect c =
-                with(sshd.connect(), sshd.clientKey(), file, Connect.HostKeyPolicy.ACCEPT_NEW, Duration.ofSeconds(10));
+                with(connect(client), sshd.clientKey(), file, Connect.HostKeyPolicy.ACCEPT_NEW, Duration.ofSeconds(10));
         try (SshTransport transport = SshTransport.connect(c)) {
             assertArrayEquals(expectedDigest(MIB, 3), roundTrip(transport, "x", MIB, 3));
         }
@@ -164,8 +192,9 @@ class SshTransportSystemTest {
         SshTransport.connect(strict).close();
     }
 
-    @Test
-    void hashedKnownHostsEntriesAreRecognised() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Connect.SshClient.class)
+    void hashedKnownHostsEntriesAreRecognised(Connect.SshClient client) throws Exception {
         startEcho(KeyType.ED25519);
         Process p = new ProcessBuilder(
                         "ssh-keygen", "-H", "-f", sshd.knownHosts().toString())
@@ -174,7 +203,7 @@ class SshTransportSystemTest {
         p.getInputStream().readAllBytes();
         assertEquals(0, p.waitFor());
         assertTrue(Files.readString(sshd.knownHosts()).startsWith("|1|"), "ssh-keygen -H hashed the entry");
-        SshTransport.connect(sshd.connect()).close();
+        SshTransport.connect(connect(client)).close();
     }
 
     @Test
@@ -203,11 +232,129 @@ class SshTransportSystemTest {
     }
 
     @Test
-    void aKeyTheServerDoesNotKnowFailsAuthenticationNamingTheKey() throws Exception {
+    void openSshRefusesAnUnknownHostKeyBeforeAnyCommandRunsWhateverTheOptionsSay() throws Exception {
+        startEcho(KeyType.ED25519);
+        Path empty = Files.createFile(dir.resolve("empty_known_hosts"));
+        Connect base = with(
+                connect(Connect.SshClient.OPENSSH),
+                sshd.clientKey(),
+                empty,
+                Connect.HostKeyPolicy.STRICT,
+                Duration.ofSeconds(10));
+        // What a zrepl config may carry: ssh takes the first value of each option, and zreplj's come first.
+        Connect c = new Connect(
+                base.host(),
+                base.user(),
+                base.port(),
+                base.identityFile(),
+                List.of("StrictHostKeyChecking=no", "UserKnownHostsFile=/dev/null"),
+                base.dialTimeout(),
+                base.knownHosts(),
+                base.hostKeyPolicy(),
+                base.channels(),
+                base.streamCompression(),
+                base.sshClient());
+        TransportException e = assertThrows(
+                TransportException.class, () -> SshTransport.connect(c).close());
+        assertEquals(
+                "ssh: host key of 127.0.0.1:" + sshd.port() + " is not known (not in " + empty + "); check the "
+                        + "fingerprint and add it with 'ssh-keyscan -p " + sshd.port() + " 127.0.0.1 >> " + empty
+                        + "', or set connect.host_key_policy: accept-new",
+                e.getMessage());
+        assertEquals("", Files.readString(empty));
+        assertFalse(Files.exists(marker()), "forced command must not run");
+    }
+
+    @Test
+    void openSshRefusesAChangedHostKeyEvenWithAcceptNew() throws Exception {
+        startEcho(KeyType.ED25519);
+        Path other = TestSshd.keygen(dir.resolve("other_host_key"), KeyType.ED25519, "impostor");
+        Path file = dir.resolve("changed_known_hosts");
+        String before = "[127.0.0.1]:" + sshd.port() + " "
+                + Files.readString(Path.of(other + ".pub")).strip() + "\n";
+        Files.writeString(file, before);
+        Connect c = with(
+                connect(Connect.SshClient.OPENSSH),
+                sshd.clientKey(),
+                file,
+                Connect.HostKeyPolicy.ACCEPT_NEW,
+                Duration.ofSeconds(10));
+        TransportException e = assertThrows(
+                TransportException.class, () -> SshTransport.connect(c).close());
+        assertEquals(
+                "ssh: HOST KEY OF 127.0.0.1:" + sshd.port() + " HAS CHANGED: " + file + " records another key; this "
+                        + "may be a man-in-the-middle attack and is refused under every host_key_policy, accept-new "
+                        + "included; if the change is expected, remove the old entry with 'ssh-keygen -R \"[127.0.0.1]:"
+                        + sshd.port() + "\" -f " + file + "' and add the new one",
+                e.getMessage());
+        assertEquals(before, Files.readString(file), "known_hosts must be left alone");
+        assertFalse(Files.exists(marker()), "forced command must not run");
+    }
+
+    @Test
+    void openSshRefusesAKeyWithAPassphraseSayingSo() throws Exception {
+        startEcho(KeyType.ED25519);
+        Path locked = dir.resolve("locked");
+        Process p = new ProcessBuilder("ssh-keygen", "-q", "-t", "ed25519", "-N", "secret", "-f", locked.toString())
+                .redirectErrorStream(true)
+                .start();
+        p.getInputStream().readAllBytes();
+        assertEquals(0, p.waitFor());
+        Connect c = with(
+                connect(Connect.SshClient.OPENSSH),
+                locked,
+                sshd.knownHosts(),
+                Connect.HostKeyPolicy.STRICT,
+                Duration.ofSeconds(10));
+        TransportException e = assertThrows(
+                TransportException.class, () -> SshTransport.connect(c).close());
+        assertEquals(
+                "ssh: identity file " + locked + " is protected by a passphrase; zreplj runs unattended and needs a "
+                        + "key without one (ssh-keygen -p -N '' -f " + locked + ")",
+                e.getMessage());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Connect.SshClient.class)
+    void abortWakesAWriterBlockedOnARemoteThatDoesNotRead(Connect.SshClient client) throws Exception {
+        Path script = TestSshd.script(dir.resolve("sleep.sh"), "exec sleep 60");
+        sshd = TestSshd.start(
+                Files.createDirectory(dir.resolve("sshd")), script.toString(), KeyType.ED25519, KeyType.ED25519);
+        try (SshTransport transport = SshTransport.connect(connect(client))) {
+            SshChannel channel = transport.openChannel("sleep");
+            ExecutorService pool = Executors.newSingleThreadExecutor();
+            try {
+                Future<Exception> writer = pool.submit(() -> {
+                    try {
+                        byte[] chunk = new byte[MIB];
+                        for (int i = 0; i < 256; i++) channel.stdin().write(chunk);
+                        return null;
+                    } catch (Exception e) {
+                        return e;
+                    }
+                });
+                Thread.sleep(1000);
+                assertFalse(
+                        writer.isDone(),
+                        "256 MiB cannot fit into the pipes and windows of a remote that reads nothing");
+                channel.abort();
+                Exception woken = writer.get(10, java.util.concurrent.TimeUnit.SECONDS);
+                assertTrue(woken instanceof java.io.IOException, "writer woke with " + woken);
+                assertTrue(channel.ended() || channel.waitForExit(Duration.ofSeconds(10)) != 0);
+                assertTrue(transport.isOpen(), "aborting one channel leaves the session standing");
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Connect.SshClient.class)
+    void aKeyTheServerDoesNotKnowFailsAuthenticationNamingTheKey(Connect.SshClient client) throws Exception {
         startEcho(KeyType.ED25519);
         Path stranger = TestSshd.keygen(dir.resolve("stranger"), KeyType.ED25519, "stranger");
-        Connect c =
-                with(sshd.connect(), stranger, sshd.knownHosts(), Connect.HostKeyPolicy.STRICT, Duration.ofSeconds(10));
+        Connect c = with(
+                connect(client), stranger, sshd.knownHosts(), Connect.HostKeyPolicy.STRICT, Duration.ofSeconds(10));
         TransportException e = assertThrows(
                 TransportException.class, () -> SshTransport.connect(c).close());
         assertEquals(
@@ -218,20 +365,22 @@ class SshTransportSystemTest {
         assertFalse(Files.exists(marker()), "forced command must not run");
     }
 
-    @Test
-    void aServerThatNeverAnswersIsGivenUpOnAfterTheDialTimeout() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Connect.SshClient.class)
+    void aServerThatNeverAnswersIsGivenUpOnAfterTheDialTimeout(Connect.SshClient client) throws Exception {
         Path key = TestSshd.keygen(dir.resolve("key"), KeyType.ED25519, "k");
         try (ServerSocket blackhole = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             Connect c = new Connect(
-                    "127.0.0.1",
-                    "nobody",
-                    blackhole.getLocalPort(),
-                    key,
-                    List.of(),
-                    Duration.ofSeconds(1),
-                    dir.resolve("kh"),
-                    Connect.HostKeyPolicy.STRICT,
-                    1);
+                            "127.0.0.1",
+                            "nobody",
+                            blackhole.getLocalPort(),
+                            key,
+                            List.of(),
+                            Duration.ofSeconds(1),
+                            dir.resolve("kh"),
+                            Connect.HostKeyPolicy.STRICT,
+                            1)
+                    .withSshClient(client);
             // The first attempt pays the JVM's one-time costs (Bouncy Castle, MINA's classes: seconds under
             // load); the second measures the dial timeout itself.
             assertThrows(TransportException.class, () -> SshTransport.connect(c).close());
@@ -247,23 +396,25 @@ class SshTransportSystemTest {
         }
     }
 
-    @Test
-    void nothingListeningIsConnectionRefused() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Connect.SshClient.class)
+    void nothingListeningIsConnectionRefused(Connect.SshClient client) throws Exception {
         Path key = TestSshd.keygen(dir.resolve("key"), KeyType.ED25519, "k");
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
         }
         Connect c = new Connect(
-                "127.0.0.1",
-                "nobody",
-                port,
-                key,
-                List.of(),
-                Duration.ofSeconds(5),
-                dir.resolve("kh"),
-                Connect.HostKeyPolicy.STRICT,
-                1);
+                        "127.0.0.1",
+                        "nobody",
+                        port,
+                        key,
+                        List.of(),
+                        Duration.ofSeconds(5),
+                        dir.resolve("kh"),
+                        Connect.HostKeyPolicy.STRICT,
+                        1)
+                .withSshClient(client);
         TransportException e = assertThrows(
                 TransportException.class, () -> SshTransport.connect(c).close());
         assertEquals(

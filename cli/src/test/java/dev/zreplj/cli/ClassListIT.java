@@ -60,6 +60,10 @@ class ClassListIT {
             e.pools.snapshot(home, "zrepl_20260101_000000_000");
             e.writeRandomFile(home, "c.bin", 64 << 10);
             agentOnce(e, dump + "/agent-%p");
+            // The other SSH client's classes are archived too.
+            e.replaceInAgentConfig("      known_hosts: ", "      ssh_client: openssh\n      known_hosts: ");
+            e.writeRandomFile(home, "d.bin", 64 << 10);
+            agentOnce(e, dump + "/agent-%p");
             assertEquals(
                     PushSuite.expectedOnBox(e, e.snapshotsWithGuids(home)),
                     e.snapshotsWithGuids(e.jail()),

@@ -301,9 +301,21 @@ public final class ConfigLoader {
                 "known_hosts",
                 "host_key_policy",
                 "channels",
-                "stream_compression");
+                "stream_compression",
+                "ssh_client");
         for (String unused : List.of("transport_open_command", "ssh_command")) {
-            warnIfSet(c, unused, "zrepl ignores it too; zreplj connects with its own SSH client (see 'options')");
+            warnIfSet(c, unused, "zrepl ignores it too; zreplj connects with the client 'ssh_client' names");
+        }
+        Connect.SshClient client = Connect.SshClient.BUILTIN;
+        if (c.has("ssh_client")) {
+            String v = c.string("ssh_client");
+            client = switch (v) {
+                case "builtin" -> Connect.SshClient.BUILTIN;
+                case "openssh" -> Connect.SshClient.OPENSSH;
+                default ->
+                    throw src.error(
+                            c.require("ssh_client"), "'ssh_client' must be builtin or openssh, not '" + v + "'");
+            };
         }
         String host = hostOrUser(c, "host");
         String user = hostOrUser(c, "user");
@@ -325,8 +337,10 @@ public final class ConfigLoader {
         Duration dialTimeout = c.has("dial_timeout") ? duration(c, "dial_timeout", false) : Duration.ofSeconds(10);
         for (int i = 0; i < options.size(); i++) {
             String key = options.get(i).substring(0, options.get(i).indexOf('='));
-            Optional<SshOptions.Problem> problem =
-                    SshOptions.problem(src.string(optionNodes.get(i), "").strip());
+            String option = src.string(optionNodes.get(i), "").strip();
+            Optional<SshOptions.Problem> problem = client == Connect.SshClient.OPENSSH
+                    ? SshOptions.openSshProblem(option)
+                    : SshOptions.problem(option);
             if (problem.isPresent() && problem.get().error()) {
                 throw src.error(optionNodes.get(i), problem.get().message());
             } else if (problem.isPresent()) {
@@ -369,7 +383,8 @@ public final class ConfigLoader {
                             "'stream_compression' must be auto, on or off, not '" + v + "'");
             };
         }
-        return new Connect(host, user, port, identity, options, dialTimeout, knownHosts, policy, channels, compression);
+        return new Connect(
+                host, user, port, identity, options, dialTimeout, knownHosts, policy, channels, compression, client);
     }
 
     private static String hostOrUser(YamlMapping c, String key) throws ConfigException {

@@ -13,6 +13,7 @@ import java.util.List;
  * @param channels   zreplj: exec channels on the one session, each one stdinserver on the box (default:
  *                   {@code replication.concurrency.steps}, 1)
  * @param streamCompression zreplj: zstd on the send streams (default auto: while it makes them faster)
+ * @param sshClient  zreplj: which SSH client carries the session (default builtin)
  */
 public record Connect(
         String host,
@@ -24,7 +25,8 @@ public record Connect(
         Path knownHosts,
         HostKeyPolicy hostKeyPolicy,
         int channels,
-        StreamCompression streamCompression) {
+        StreamCompression streamCompression,
+        SshClient sshClient) {
     public Connect {
         options = List.copyOf(options);
     }
@@ -50,12 +52,47 @@ public record Connect(
                 knownHosts,
                 hostKeyPolicy,
                 channels,
-                StreamCompression.AUTO);
+                StreamCompression.AUTO,
+                SshClient.BUILTIN);
     }
 
     public Connect withChannels(int n) {
         return new Connect(
-                host, user, port, identityFile, options, dialTimeout, knownHosts, hostKeyPolicy, n, streamCompression);
+                host,
+                user,
+                port,
+                identityFile,
+                options,
+                dialTimeout,
+                knownHosts,
+                hostKeyPolicy,
+                n,
+                streamCompression,
+                sshClient);
+    }
+
+    public Connect withSshClient(SshClient client) {
+        return new Connect(
+                host,
+                user,
+                port,
+                identityFile,
+                options,
+                dialTimeout,
+                knownHosts,
+                hostKeyPolicy,
+                channels,
+                streamCompression,
+                client);
+    }
+
+    /**
+     * {@code BUILTIN}: Apache MINA SSHD in the agent's JVM. {@code OPENSSH}: the system's {@code ssh} as a
+     * ControlMaster, one {@code ssh -S} per channel; the bytes then cost what they cost OpenSSH.
+     */
+    public enum SshClient {
+        BUILTIN,
+        OPENSSH
     }
 
     public enum HostKeyPolicy {

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -70,6 +71,56 @@ public record SshOptions(
                     false, "'" + option.strip() + "' in 'options' has no effect in zreplj;" + " remove it"));
         }
         return Optional.of(new Problem(true, "ssh option '" + option.strip() + "': " + key + " takes " + takes));
+    }
+
+    /**
+     * Options zreplj gives OpenSSH's {@code ssh} itself under {@code ssh_client: openssh}, ahead of the job's own:
+     * ssh takes the first value it is given for each, so the job's cannot loosen the host key check, change
+     * the key, or take over the control socket. Lowercase.
+     */
+    public static final Set<String> OPENSSH_FIXED = Set.of(
+            "stricthostkeychecking",
+            "userknownhostsfile",
+            "globalknownhostsfile",
+            "updatehostkeys",
+            "knownhostscommand",
+            "identityfile",
+            "identitiesonly",
+            "identityagent",
+            "certificatefile",
+            "batchmode",
+            "passwordauthentication",
+            "kbdinteractiveauthentication",
+            "controlmaster",
+            "controlpath",
+            "controlpersist",
+            "user",
+            "port",
+            "hostname",
+            "requesttty",
+            "remotecommand",
+            "sessiontype",
+            "stdinnull",
+            "forkafterauthentication",
+            "exitonforwardfailure",
+            "clearallforwardings");
+
+    /**
+     * Under {@code ssh_client: openssh} every option goes to {@code ssh -o} as zrepl passes it, except those
+     * zreplj fixes ({@link #OPENSSH_FIXED}): a warning for those, nothing for the rest (ssh itself judges their
+     * values when it connects).
+     */
+    public static Optional<Problem> openSshProblem(String option) {
+        String[] kv = split(option);
+        String key = kv == null ? option.strip() : kv[0];
+        if (!OPENSSH_FIXED.contains(key.toLowerCase(Locale.ROOT))) {
+            return Optional.empty();
+        }
+        return Optional.of(new Problem(
+                false,
+                "'" + key + "' in 'options' has no effect: zreplj sets it for ssh itself (host keys: "
+                        + "connect.known_hosts, connect.host_key_policy; key: connect.identity_file; timeout: "
+                        + "connect.dial_timeout); remove it"));
     }
 
     /** @param error ssh would refuse it too: the connection could never be made as configured */

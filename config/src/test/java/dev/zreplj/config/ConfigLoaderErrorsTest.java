@@ -222,6 +222,9 @@ class ConfigLoaderErrorsTest {
                 "9:24: 'host_key_policy' must be strict or accept-new, not 'yolo'",
                 error(push("      identity_file: /id", "      identity_file: /id\n      host_key_policy: yolo")));
         assertEquals(
+                "9:19: 'ssh_client' must be builtin or openssh, not 'putty'",
+                error(push("      identity_file: /id", "      identity_file: /id\n      ssh_client: putty")));
+        assertEquals(
                 "9:27: 'stream_compression' must be auto, on or off, not 'gzip'",
                 error(push("      identity_file: /id", "      identity_file: /id\n      stream_compression: gzip")));
         assertEquals(

@@ -81,7 +81,8 @@ class ConfigLoaderGoodTest {
                         Path.of("/etc/zreplj/ssh/known_hosts"),
                         Connect.HostKeyPolicy.ACCEPT_NEW,
                         4,
-                        StreamCompression.OFF),
+                        StreamCompression.OFF,
+                        Connect.SshClient.OPENSSH),
                 full.connect());
         assertEquals(
                 new FilesystemFilter(Map.of("<", true, "tank/tmp<", false, "tank/tmp/keep", true)), full.filesystems());
@@ -111,7 +112,8 @@ class ConfigLoaderGoodTest {
                         Path.of(System.getProperty("user.home"), ".ssh", "known_hosts"),
                         Connect.HostKeyPolicy.STRICT,
                         1,
-                        StreamCompression.AUTO),
+                        StreamCompression.AUTO,
+                        Connect.SshClient.BUILTIN),
                 minimal.connect());
         assertEquals(new FilesystemFilter(Map.of("pool/data", true)), minimal.filesystems());
         assertEquals(new Snapshotting(Snapshotting.Type.MANUAL, null, null, null, null), minimal.snapshotting());

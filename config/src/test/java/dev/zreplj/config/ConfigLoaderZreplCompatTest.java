@@ -369,6 +369,31 @@ class ConfigLoaderZreplCompatTest {
     }
 
     /**
+     * With ssh_client: openssh the options go to ssh as zrepl hands them over, values unjudged (ssh judges them);
+     * only those zreplj sets itself for its promises are warned about, as having no effect.
+     */
+    @Test
+    void underOpenSshEveryOptionPassesButThoseZrepljSetsItself() throws Exception {
+        Path file = write(
+                "zreplj.yml",
+                PUSH.replace(
+                        "      port: 22",
+                        "      port: 22\n      ssh_client: openssh\n      options: [\"Compression=yes\", \"ProxyJump=gw\","
+                                + " \"StrictHostKeyChecking=no\", \"IdentityFile /tmp/other\"]"));
+        Config c = new ConfigLoader().load(file);
+        String fixed = "' in 'options' has no effect: zreplj sets it for ssh itself (host keys: connect.known_hosts,"
+                + " connect.host_key_policy; key: connect.identity_file; timeout: connect.dial_timeout); remove it";
+        assertEquals(
+                List.of(file + ":10:52: 'StrictHostKeyChecking" + fixed, file + ":10:80: 'IdentityFile" + fixed),
+                c.warnings());
+        PushJob job = (PushJob) c.jobs().get(0);
+        assertEquals(Connect.SshClient.OPENSSH, job.connect().sshClient());
+        assertEquals(
+                List.of("Compression=yes", "ProxyJump=gw", "StrictHostKeyChecking=no", "IdentityFile=/tmp/other"),
+                job.connect().options());
+    }
+
+    /**
      * docs/config.md: a zrepl setting zreplj reads but does not act on is never swallowed; configcheck warns.
      * An ssh -o option MINA cannot honour is such a setting (zrepl hands it to ssh).
      */

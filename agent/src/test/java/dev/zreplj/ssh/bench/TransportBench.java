@@ -1,6 +1,7 @@
 package dev.zreplj.ssh.bench;
 
 import dev.zreplj.config.Connect;
+import dev.zreplj.ssh.MinaTransport;
 import dev.zreplj.ssh.SshChannel;
 import dev.zreplj.ssh.SshTransport;
 import java.io.OutputStream;
@@ -49,7 +50,7 @@ public final class TransportBench {
         long warmup = args.length > 8 ? Long.parseLong(args[8]) : 0;
         com.sun.management.OperatingSystemMXBean os =
                 (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-        try (SshTransport transport = SshTransport.connect(connect);
+        try (MinaTransport transport = MinaTransport.connect(connect);
                 FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = in.size();
             if (warmup > 0) {

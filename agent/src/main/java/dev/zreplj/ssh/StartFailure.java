@@ -1,0 +1,32 @@
+package dev.zreplj.ssh;
+
+import java.io.IOException;
+import java.util.List;
+
+/** {@link SshChannel#startFailure}'s wording, the same whichever client carried the channel. */
+final class StartFailure {
+    private StartFailure() {}
+
+    /**
+     * @param ended  the remote process has ended (or its channel closed)
+     * @param status its exit status, null when none was reported
+     * @param lines  its last stderr lines, oldest first
+     */
+    static IOException explain(String target, boolean ended, Integer status, List<String> lines, IOException failure) {
+        // Still running (a stalled HELLO), or ended well and silent: nothing the box said explains it.
+        if (!ended || (status != null && status == 0) || (status == null && lines.isEmpty())) {
+            return failure;
+        }
+        String said = lines.isEmpty() ? "" : ": " + lines.get(lines.size() - 1);
+        String exit = status == null
+                ? ""
+                : " (exit " + status + (status == 127 ? ": command not found" : status == 126 ? ": not executable" : "")
+                        + ")";
+        String advice = status != null && (status == 127 || status == 126)
+                ? "; the command= of this key in the box's authorized_keys points at a zreplj that is not there"
+                        + " (moved or upgraded?): fix the path, 'zreplj authorized-keys' on the box prints the line"
+                : "; see the box's log for more";
+        return new TransportException(
+                "ssh: the forced command on " + target + " failed to start" + exit + said + advice, failure);
+    }
+}

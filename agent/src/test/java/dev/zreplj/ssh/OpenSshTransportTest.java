@@ -1,0 +1,165 @@
+package dev.zreplj.ssh;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.zreplj.config.Connect;
+import dev.zreplj.protocol.StreamCompression;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class OpenSshTransportTest {
+    @TempDir
+    Path dir;
+
+    private static final Path ID = Path.of("/etc/zreplj/id");
+    private static final Path KH = Path.of("/etc/zreplj/known hosts");
+
+    private static Connect connect(List<String> options) {
+        return new Connect(
+                "box",
+                "zrepl",
+                2222,
+                ID,
+                options,
+                Duration.ofSeconds(10),
+                KH,
+                Connect.HostKeyPolicy.STRICT,
+                1,
+                StreamCompression.AUTO,
+                Connect.SshClient.OPENSSH);
+    }
+
+    private static List<String> args(List<String> options, Connect.HostKeyPolicy policy) {
+        return OpenSshTransport.commonArguments(
+                connect(options), 2222, Duration.ofMillis(2500), ID, KH, policy, Path.of("/tmp/zreplj-ssh-x"));
+    }
+
+    @Test
+    void theSecurityOptionsComeFirstAndTheJobsCannotReplaceThem() {
+        List<String> a = args(
+                List.of(
+                        "StrictHostKeyChecking=no",
+                        "userknownhostsfile /dev/null",
+                        "Compression=yes",
+                        "Ciphers=aes256-ctr"),
+                Connect.HostKeyPolicy.STRICT);
+        assertEquals(List.of("ssh", "-F", "/dev/null", "-T"), a.subList(0, 4));
+        assertTrue(a.contains("StrictHostKeyChecking=yes"), a::toString);
+        assertTrue(a.contains("UserKnownHostsFile=\"/etc/zreplj/known hosts\""), a::toString);
+        assertTrue(a.contains("IdentityFile=/etc/zreplj/id"), a::toString);
+        assertTrue(a.contains("IdentitiesOnly=yes") && a.contains("IdentityAgent=none") && a.contains("BatchMode=yes"));
+        assertTrue(a.contains("ConnectTimeout=3"), "the dial timeout, rounded up: " + a);
+        assertFalse(a.contains("StrictHostKeyChecking=no"), a::toString);
+        assertFalse(a.contains("userknownhostsfile /dev/null"), a::toString);
+        // The job's tunables pass, ahead of zreplj's defaults for them (ssh keeps the first value).
+        assertTrue(
+                a.indexOf("Ciphers=aes256-ctr") < a.indexOf("Ciphers=^aes128-gcm@openssh.com,aes256-gcm@openssh.com"));
+        assertTrue(a.indexOf("StrictHostKeyChecking=yes") < a.indexOf("Compression=yes"));
+        assertTrue(args(List.of(), Connect.HostKeyPolicy.ACCEPT_NEW).contains("StrictHostKeyChecking=accept-new"));
+    }
+
+    @Test
+    void sshsOwnWordsBecomeTheLineToActOn() {
+        Path id = Path.of("/k");
+        Path kh = Path.of("/kh");
+        Duration dial = Duration.ofSeconds(10);
+        assertEquals(
+                "ssh: authentication to u@box:22 with key /k failed: the server did not accept the key; is its public"
+                        + " key (/k.pub) in the server's authorized_keys for that user?",
+                OpenSshTransport.failure(List.of("u@box: Permission denied (publickey)."), "u@box:22", id, kh, dial)
+                        .getMessage());
+        assertEquals(
+                "ssh: host key of box:22 is not known (not in /kh); check the fingerprint and add it with"
+                        + " 'ssh-keyscan box >> /kh', or set connect.host_key_policy: accept-new",
+                OpenSshTransport.failure(
+                                List.of(
+                                        "No ED25519 host key is known for box and you have requested strict checking.",
+                                        "Host key verification failed."),
+                                "u@box:22",
+                                id,
+                                kh,
+                                dial)
+                        .getMessage());
+        assertEquals(
+                "ssh: cannot connect to u@box:2222: connection refused; is sshd running there and is the port right?",
+                OpenSshTransport.failure(
+                                List.of("ssh: connect to host box port 2222: Connection refused"),
+                                "u@box:2222",
+                                id,
+                                kh,
+                                dial)
+                        .getMessage());
+        assertEquals(
+                "ssh: cannot connect to u@nowhere:22: unknown host name",
+                OpenSshTransport.failure(
+                                List.of("ssh: Could not resolve hostname nowhere: Name or service not known"),
+                                "u@nowhere:22",
+                                id,
+                                kh,
+                                dial)
+                        .getMessage());
+        assertEquals(
+                "ssh: connection to u@box:22 failed: command-line line 0: Bad configuration option: nosuchoption",
+                OpenSshTransport.failure(
+                                List.of("command-line line 0: Bad configuration option: nosuchoption"),
+                                "u@box:22",
+                                id,
+                                kh,
+                                dial)
+                        .getMessage());
+    }
+
+    @Test
+    void aKeyWithAPassphraseIsToldApartFromOneWithout() throws Exception {
+        assertFalse(OpenSshTransport.encrypted(keygen("open", "")));
+        assertTrue(OpenSshTransport.encrypted(keygen("locked", "secret")));
+        assertTrue(OpenSshTransport.encrypted(
+                "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nAAAA\n"));
+        assertFalse(OpenSshTransport.encrypted("not a key at all"));
+    }
+
+    private String keygen(String name, String passphrase) throws Exception {
+        Path key = dir.resolve(name);
+        Process p = new ProcessBuilder("ssh-keygen", "-q", "-t", "ed25519", "-N", passphrase, "-f", key.toString())
+                .redirectErrorStream(true)
+                .start();
+        p.getInputStream().readAllBytes();
+        assertEquals(0, p.waitFor());
+        return Files.readString(key);
+    }
+
+    @Test
+    void theMastersWrapperStopsItWhenTheAgentsEndOfThePipeCloses() throws Exception {
+        Path pidFile = dir.resolve("pid");
+        // Stands in for ssh: records its pid, then runs until stopped.
+        Process wrapper = new ProcessBuilder(
+                        "/bin/sh",
+                        "-c",
+                        OpenSshTransport.MASTER_WRAPPER,
+                        "sh",
+                        "/bin/sh",
+                        "-c",
+                        "echo $$ > " + pidFile + "; exec sleep 300")
+                .start();
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!(Files.exists(pidFile) && !Files.readString(pidFile).isBlank()) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        Path child = Path.of("/proc", Files.readString(pidFile).strip());
+        assertTrue(Files.exists(child), "the child runs");
+        Thread.sleep(200);
+        assertTrue(wrapper.isAlive(), "the wrapper lasts as long as its child");
+        // What the kernel does to the pipe when the agent's JVM exits or is killed.
+        wrapper.getOutputStream().close();
+        assertTrue(wrapper.waitFor(10, TimeUnit.SECONDS), "the wrapper ended with its child");
+        assertEquals(143, wrapper.exitValue(), "the child's status: ended by SIGTERM");
+        assertFalse(Files.exists(child), "the child is gone");
+    }
+}
