@@ -104,6 +104,12 @@ final class OpenSshTransport implements SshTransport {
         } catch (IOException e) {
             throw new TransportException("ssh: cannot prepare the OpenSSH client: " + e.getMessage(), e);
         }
+        String ssh = System.getProperty(SSH_PROPERTY, "ssh");
+        if (!runnable(ssh)) {
+            deleteQuietly(controlDir);
+            throw new TransportException("ssh: connect.ssh_client is openssh but there is no '" + ssh + "' to run"
+                    + (ssh.contains("/") ? "" : " on PATH") + "; install openssh-client or set ssh_client: builtin");
+        }
         List<String> common = commonArguments(connect, port, dial, identity, knownHosts, policy, controlDir);
         List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", MASTER_WRAPPER, "sh"));
         command.addAll(common);
@@ -117,10 +123,7 @@ final class OpenSshTransport implements SshTransport {
                     .start();
         } catch (IOException e) {
             deleteQuietly(controlDir);
-            throw new TransportException(
-                    "ssh: cannot run OpenSSH's ssh for connect.ssh_client: openssh (" + e.getMessage()
-                            + "); install openssh-client or set ssh_client: builtin",
-                    e);
+            throw new TransportException("ssh: cannot start /bin/sh to run ssh: " + e.getMessage(), e);
         }
         Thread pump = pump(master.getErrorStream(), stderr, "ssh-master-stderr");
         OpenSshTransport transport =
@@ -176,6 +179,16 @@ final class OpenSshTransport implements SshTransport {
         option(a, "ServerAliveInterval", Long.toString(MinaTransport.KEEPALIVE_INTERVAL.toSeconds()));
         option(a, "ServerAliveCountMax", Integer.toString(MinaTransport.KEEPALIVE_COUNT_MAX));
         return List.copyOf(a);
+    }
+
+    /** An executable file at {@code command}, or (a bare name) in a directory of PATH. */
+    static boolean runnable(String command) {
+        if (command.contains("/")) return Files.isExecutable(Path.of(command));
+        String path = System.getenv("PATH");
+        for (String d : (path == null ? "/usr/bin:/bin" : path).split(":")) {
+            if (!d.isEmpty() && Files.isExecutable(Path.of(d, command))) return true;
+        }
+        return false;
     }
 
     private static void option(List<String> args, String key, String value) {

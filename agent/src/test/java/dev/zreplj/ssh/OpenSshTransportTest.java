@@ -136,6 +136,40 @@ class OpenSshTransportTest {
     }
 
     @Test
+    void aMissingSshIsNamedWithWhatToInstall() throws Exception {
+        Path key = dir.resolve("key");
+        Files.writeString(key, keygen("k", ""));
+        String before = System.getProperty(OpenSshTransport.SSH_PROPERTY);
+        System.setProperty(
+                OpenSshTransport.SSH_PROPERTY, dir.resolve("no-such-ssh").toString());
+        try {
+            Connect c = new Connect(
+                    "box",
+                    "zrepl",
+                    22,
+                    dir.resolve("k"),
+                    List.of(),
+                    Duration.ofSeconds(5),
+                    dir.resolve("known_hosts"),
+                    Connect.HostKeyPolicy.STRICT,
+                    1,
+                    StreamCompression.AUTO,
+                    Connect.SshClient.OPENSSH);
+            TransportException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    TransportException.class, () -> SshTransport.connect(c).close());
+            assertEquals(
+                    "ssh: connect.ssh_client is openssh but there is no '" + dir.resolve("no-such-ssh")
+                            + "' to run; install openssh-client or set ssh_client: builtin",
+                    e.getMessage());
+            assertTrue(OpenSshTransport.runnable("sh"), "a bare name is looked up on PATH");
+            assertFalse(OpenSshTransport.runnable("no-such-command-zreplj"));
+        } finally {
+            if (before == null) System.clearProperty(OpenSshTransport.SSH_PROPERTY);
+            else System.setProperty(OpenSshTransport.SSH_PROPERTY, before);
+        }
+    }
+
+    @Test
     void theMastersWrapperStopsItWhenTheAgentsEndOfThePipeCloses() throws Exception {
         Path pidFile = dir.resolve("pid");
         // Stands in for ssh: records its pid, then runs until stopped.
