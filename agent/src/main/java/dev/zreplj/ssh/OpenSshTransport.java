@@ -86,6 +86,11 @@ final class OpenSshTransport implements SshTransport {
         if (identity == null) {
             throw new TransportException("ssh: connect.identity_file is not set; point it at the agent's private key");
         }
+        String ssh = System.getProperty(SSH_PROPERTY, "ssh");
+        if (!runnable(ssh)) {
+            throw new TransportException("ssh: connect.ssh_client is openssh but there is no '" + ssh + "' to run"
+                    + (ssh.contains("/") ? "" : " on PATH") + "; install openssh-client or set ssh_client: builtin");
+        }
         IdentityFile.checkPermissions(identity, System.getProperty("user.name"));
         checkKey(identity);
         Path knownHosts = connect.knownHosts() != null
@@ -104,13 +109,7 @@ final class OpenSshTransport implements SshTransport {
         } catch (IOException e) {
             throw new TransportException("ssh: cannot prepare the OpenSSH client: " + e.getMessage(), e);
         }
-        String ssh = System.getProperty(SSH_PROPERTY, "ssh");
-        if (!runnable(ssh)) {
-            deleteQuietly(controlDir);
-            throw new TransportException("ssh: connect.ssh_client is openssh but there is no '" + ssh + "' to run"
-                    + (ssh.contains("/") ? "" : " on PATH") + "; install openssh-client or set ssh_client: builtin");
-        }
-        List<String> common = commonArguments(connect, port, dial, identity, knownHosts, policy, controlDir);
+        List<String> common = commonArguments(ssh, connect, port, dial, identity, knownHosts, policy, controlDir);
         List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", MASTER_WRAPPER, "sh"));
         command.addAll(common);
         command.addAll(List.of("-M", "-N", "-o", "ControlPersist=no", "--", connect.host()));
@@ -142,6 +141,7 @@ final class OpenSshTransport implements SshTransport {
      * the first value of each), then the job's {@code options}, then zreplj's defaults for the tunables.
      */
     static List<String> commonArguments(
+            String ssh,
             Connect connect,
             int port,
             Duration dial,
@@ -149,7 +149,7 @@ final class OpenSshTransport implements SshTransport {
             Path knownHosts,
             Connect.HostKeyPolicy policy,
             Path controlDir) {
-        List<String> a = new ArrayList<>(List.of(System.getProperty(SSH_PROPERTY, "ssh"), "-F", "/dev/null", "-T"));
+        List<String> a = new ArrayList<>(List.of(ssh, "-F", "/dev/null", "-T"));
         option(a, "BatchMode", "yes");
         option(a, "StrictHostKeyChecking", policy == Connect.HostKeyPolicy.ACCEPT_NEW ? "accept-new" : "yes");
         option(a, "UserKnownHostsFile", quoted(knownHosts.toString()));
@@ -167,7 +167,7 @@ final class OpenSshTransport implements SshTransport {
         option(a, "User", connect.user());
         option(a, "Port", Integer.toString(port));
         for (String o : connect.options()) {
-            if (!SshOptions.OPENSSH_FIXED.contains(key(o))) {
+            if (!SshOptions.OPENSSH_FIXED.contains(SshOptions.key(o).toLowerCase(Locale.ROOT))) {
                 a.add("-o");
                 a.add(o);
             }
@@ -199,13 +199,6 @@ final class OpenSshTransport implements SshTransport {
     /** A path with spaces stays one value in ssh's own option parsing. */
     private static String quoted(String path) {
         return path.indexOf(' ') >= 0 || path.indexOf('\t') >= 0 ? "\"" + path + "\"" : path;
-    }
-
-    private static String key(String option) {
-        String s = option.strip();
-        int i = 0;
-        while (i < s.length() && s.charAt(i) != '=' && !Character.isWhitespace(s.charAt(i))) i++;
-        return s.substring(0, i).toLowerCase(Locale.ROOT);
     }
 
     /**

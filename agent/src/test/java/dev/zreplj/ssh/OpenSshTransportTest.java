@@ -38,7 +38,7 @@ class OpenSshTransportTest {
 
     private static List<String> args(List<String> options, Connect.HostKeyPolicy policy) {
         return OpenSshTransport.commonArguments(
-                connect(options), 2222, Duration.ofMillis(2500), ID, KH, policy, Path.of("/tmp/zreplj-ssh-x"));
+                "ssh", connect(options), 2222, Duration.ofMillis(2500), ID, KH, policy, Path.of("/tmp/zreplj-ssh-x"));
     }
 
     @Test

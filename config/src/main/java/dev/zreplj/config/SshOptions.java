@@ -59,11 +59,14 @@ public record SshOptions(
         String key = kv == null ? option.strip() : kv[0];
         String takes = TAKES.get(key.toLowerCase(Locale.ROOT));
         if (takes == null) {
+            String honoured = "'" + key + "' in 'options' has no effect in zreplj: it honours"
+                    + " only Compression, Ciphers, KexAlgorithms, ServerAliveInterval, ServerAliveCountMax and"
+                    + " ConnectTimeout; ";
             return Optional.of(new Problem(
                     false,
-                    "'" + key + "' in 'options' has no effect in zreplj: it honours"
-                            + " only Compression, Ciphers, KexAlgorithms, ServerAliveInterval, ServerAliveCountMax and"
-                            + " ConnectTimeout; remove it (host keys: connect.known_hosts, connect.host_key_policy)"));
+                    OPENSSH_FIXED.contains(key.toLowerCase(Locale.ROOT))
+                            ? honoured + "remove it (host keys: connect.known_hosts, connect.host_key_policy)"
+                            : honoured + "remove it, or set connect.ssh_client: openssh, which hands it to ssh"));
         }
         if (kv != null && nonNegative(kv[1]).isPresent()) {
             // 0 where zreplj needs at least 1 (ServerAliveCountMax, ConnectTimeout): ssh takes it, zreplj ignores it.
@@ -111,8 +114,7 @@ public record SshOptions(
      * values when it connects).
      */
     public static Optional<Problem> openSshProblem(String option) {
-        String[] kv = split(option);
-        String key = kv == null ? option.strip() : kv[0];
+        String key = key(option);
         if (!OPENSSH_FIXED.contains(key.toLowerCase(Locale.ROOT))) {
             return Optional.empty();
         }
@@ -168,6 +170,12 @@ public record SshOptions(
             }
         }
         return new SshOptions(compression, ciphers, kex, keepalive, countMax, connectTimeout, ignored);
+    }
+
+    /** The key of an option as ssh reads it ("Key=Value", "Key Value"), in the case given. */
+    public static String key(String option) {
+        String[] kv = split(option);
+        return kv == null ? option.strip() : kv[0];
     }
 
     /** "Key=Value", "Key Value" or "Key = Value" as ssh accepts them; null when there is no value. */

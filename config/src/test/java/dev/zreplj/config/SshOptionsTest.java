@@ -11,6 +11,21 @@ import org.junit.jupiter.api.Test;
 
 class SshOptionsTest {
     @Test
+    void anOptionTheBuiltInClientIgnoresPointsAtOpenSshUnlessZrepljSetsItThereToo() {
+        String honours = "in 'options' has no effect in zreplj: it honours only Compression, Ciphers, KexAlgorithms,"
+                + " ServerAliveInterval, ServerAliveCountMax and ConnectTimeout; ";
+        assertEquals(
+                "'ProxyJump' " + honours + "remove it, or set connect.ssh_client: openssh, which hands it to ssh",
+                SshOptions.problem("ProxyJump=gw").orElseThrow().message());
+        assertEquals(
+                "'UserKnownHostsFile' " + honours
+                        + "remove it (host keys: connect.known_hosts, connect.host_key_policy)",
+                SshOptions.problem("UserKnownHostsFile /dev/null").orElseThrow().message());
+        assertEquals(java.util.Optional.empty(), SshOptions.openSshProblem("ProxyJump=gw"));
+        assertEquals("StrictHostKeyChecking", SshOptions.key(" StrictHostKeyChecking no"));
+    }
+
+    @Test
     void noOptionsMeansDefaults() {
         SshOptions o = SshOptions.parse(List.of());
         assertEquals(
