@@ -181,6 +181,54 @@ final class OpenSshTransport implements SshTransport {
         return List.copyOf(a);
     }
 
+    /**
+     * What would fail at every connect, found without connecting: no {@code ssh} to run, or options ssh
+     * refuses ({@code ssh -G} reads them as a connect would and prints the result, or why not).
+     */
+    static void check(Connect connect) throws TransportException {
+        String ssh = System.getProperty(SSH_PROPERTY, "ssh");
+        if (!runnable(ssh)) {
+            throw new TransportException("ssh: connect.ssh_client is openssh but there is no '" + ssh + "' to run"
+                    + (ssh.contains("/") ? "" : " on PATH") + "; install openssh-client or set ssh_client: builtin");
+        }
+        int port = connect.port() > 0 ? connect.port() : 22;
+        List<String> command = new ArrayList<>(commonArguments(
+                ssh,
+                connect,
+                port,
+                DEFAULT_DIAL_TIMEOUT,
+                connect.identityFile() != null ? connect.identityFile() : Path.of("/dev/null"),
+                connect.knownHosts() != null ? connect.knownHosts() : Path.of("/dev/null"),
+                connect.hostKeyPolicy() != null ? connect.hostKeyPolicy() : Connect.HostKeyPolicy.STRICT,
+                Path.of("/nonexistent")));
+        command.addAll(List.of("-G", "--", connect.host()));
+        String err;
+        int exit;
+        try {
+            Process p = new ProcessBuilder(command)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .start();
+            err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return; // ssh -G does not connect; a hang is not the config's fault
+            }
+            exit = p.exitValue();
+        } catch (IOException e) {
+            throw new TransportException("ssh: cannot run " + ssh + " -G: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TransportException("ssh: interrupted while checking the connect settings with " + ssh + " -G");
+        }
+        if (exit != 0) {
+            String last = err.isEmpty()
+                    ? "exit " + exit
+                    : err.lines().reduce((a, b) -> b).orElse(err);
+            throw new TransportException("ssh: ssh refuses this job's connect settings: " + last);
+        }
+    }
+
     /** An executable file at {@code command}, or (a bare name) in a directory of PATH. */
     static boolean runnable(String command) {
         if (command.contains("/")) return Files.isExecutable(Path.of(command));

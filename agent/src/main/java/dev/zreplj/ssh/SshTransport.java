@@ -20,6 +20,17 @@ public interface SshTransport extends AutoCloseable {
                 : MinaTransport.connect(connect);
     }
 
+    /**
+     * For {@code configcheck}: what would fail at every connect with the job's SSH client, found without
+     * connecting (the OpenSSH client runs {@code ssh -G}); nothing to check for the built-in one, whose
+     * options the config loader judges.
+     */
+    static void check(Connect connect) throws TransportException {
+        if (connect.sshClient() == Connect.SshClient.OPENSSH) {
+            OpenSshTransport.check(connect);
+        }
+    }
+
     /** Starts {@code command} on the server (the forced command sees it as SSH_ORIGINAL_COMMAND). */
     default SshChannel openChannel(String command) throws TransportException {
         return openChannel(command, CHANNEL_OPEN_TIMEOUT);

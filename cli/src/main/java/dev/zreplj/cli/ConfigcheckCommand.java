@@ -3,6 +3,7 @@ package dev.zreplj.cli;
 import dev.zreplj.config.Config;
 import dev.zreplj.config.PushJob;
 import dev.zreplj.ssh.IdentityFile;
+import dev.zreplj.ssh.SshTransport;
 import dev.zreplj.ssh.TransportException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -37,9 +38,9 @@ final class ConfigcheckCommand implements Callable<Integer> {
         err.flush();
         for (PushJob job : config.pushJobs()) {
             Path identity = job.connect().identityFile();
-            if (identity == null) continue;
             try {
-                IdentityFile.checkPermissions(identity, System.getProperty("user.name"));
+                if (identity != null) IdentityFile.checkPermissions(identity, System.getProperty("user.name"));
+                SshTransport.check(job.connect());
             } catch (TransportException e) {
                 throw CliException.usage("job " + job.name() + ": " + e.getMessage());
             }

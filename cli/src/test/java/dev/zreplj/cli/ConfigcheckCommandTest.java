@@ -37,6 +37,24 @@ class ConfigcheckCommandTest {
     }
 
     @Test
+    void underOpenSshAnOptionSshRefusesFailsConfigcheckNotEveryPass() throws Exception {
+        Path file = dir.resolve("zreplj.yml");
+        String openssh = TestConfigs.PUSH_AND_SINK.replace(
+                "      identity_file: /etc/zreplj/ssh/identity",
+                "      identity_file: /etc/zreplj/ssh/identity\n      ssh_client: openssh\n      options: [%s]");
+        Files.writeString(file, openssh.formatted("\"ProxyJump=gw.example.org\""));
+        assertEquals(new CliRun(0, "", ""), CliRun.of("--config", file.toString(), "configcheck"));
+        Files.writeString(file, openssh.formatted("\"NoSuchOption=1\""));
+        assertEquals(
+                new CliRun(
+                        2,
+                        "",
+                        "zreplj: job laptop: ssh: ssh refuses this job's connect settings: command-line: line 0: Bad"
+                                + " configuration option: nosuchoption\n"),
+                CliRun.of("--config", file.toString(), "configcheck"));
+    }
+
+    @Test
     void invalidConfigPrintsOneLineWithPositionAndExitsTwo() throws Exception {
         Path file = dir.resolve("zreplj.yml");
         Files.writeString(file, TestConfigs.PUSH_AND_SINK.replace("    filesystems:", "    filesytems:"));
