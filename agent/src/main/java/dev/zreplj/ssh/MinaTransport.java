@@ -50,11 +50,6 @@ import org.slf4j.LoggerFactory;
 public final class MinaTransport implements SshTransport {
     private static final Logger LOG = LoggerFactory.getLogger(MinaTransport.class);
 
-    /** zrepl's dial_timeout default. */
-    public static final Duration DEFAULT_DIAL_TIMEOUT = Duration.ofSeconds(10);
-
-    public static final Duration KEEPALIVE_INTERVAL = Duration.ofSeconds(30);
-    public static final int KEEPALIVE_COUNT_MAX = 3;
     /** AES-GCM runs on the JDK's intrinsics; MINA's own default would pick its far slower pure-Java chacha20. */
     static final List<String> CIPHER_PREFERENCE = List.of(
             BuiltinCiphers.aes128gcm.getName(), BuiltinCiphers.aes256gcm.getName(),
@@ -87,9 +82,7 @@ public final class MinaTransport implements SshTransport {
         for (String ignored : options.ignored()) {
             LOG.warn("ssh: connect.options entry '{}' is not supported by zreplj and is ignored", ignored);
         }
-        Duration dial = connect.dialTimeout() != null && !connect.dialTimeout().isZero()
-                ? connect.dialTimeout()
-                : options.connectTimeout().orElse(DEFAULT_DIAL_TIMEOUT);
+        Duration dial = SshTransport.dialTimeout(connect, options);
         Path identity = connect.identityFile();
         if (identity != null) {
             IdentityFile.checkPermissions(identity, System.getProperty("user.name"));

@@ -37,8 +37,6 @@ final class OpenSshTransport implements SshTransport {
     /** The {@code ssh} to run; a test or an unusual install may point it elsewhere. */
     static final String SSH_PROPERTY = "zreplj.ssh.openssh-command";
 
-    private static final Duration DEFAULT_DIAL_TIMEOUT = Duration.ofSeconds(10);
-
     /**
      * Runs the master ({@code "$@"}) so that it ends with the agent: a reader waits on the pipe the agent holds
      * open as the wrapper's stdin and stops the master when it closes, as it does when the agent exits,
@@ -79,18 +77,12 @@ final class OpenSshTransport implements SshTransport {
         int port = connect.port() > 0 ? connect.port() : 22;
         String target = connect.user() + "@" + connect.host() + ":" + port;
         SshOptions options = SshOptions.parse(connect.options());
-        Duration dial = connect.dialTimeout() != null && !connect.dialTimeout().isZero()
-                ? connect.dialTimeout()
-                : options.connectTimeout().orElse(DEFAULT_DIAL_TIMEOUT);
+        Duration dial = SshTransport.dialTimeout(connect, options);
         Path identity = connect.identityFile();
         if (identity == null) {
             throw new TransportException("ssh: connect.identity_file is not set; point it at the agent's private key");
         }
-        String ssh = System.getProperty(SSH_PROPERTY, "ssh");
-        if (!runnable(ssh)) {
-            throw new TransportException("ssh: connect.ssh_client is openssh but there is no '" + ssh + "' to run"
-                    + (ssh.contains("/") ? "" : " on PATH") + "; install openssh-client or set ssh_client: builtin");
-        }
+        String ssh = sshCommand();
         IdentityFile.checkPermissions(identity, System.getProperty("user.name"));
         checkKey(identity);
         Path knownHosts = connect.knownHosts() != null
@@ -176,8 +168,8 @@ final class OpenSshTransport implements SshTransport {
         option(a, "Ciphers", "^aes128-gcm@openssh.com,aes256-gcm@openssh.com");
         // curve25519 first: about 125 ms quicker to connect than the post-quantum hybrid.
         option(a, "KexAlgorithms", "^curve25519-sha256,curve25519-sha256@libssh.org");
-        option(a, "ServerAliveInterval", Long.toString(MinaTransport.KEEPALIVE_INTERVAL.toSeconds()));
-        option(a, "ServerAliveCountMax", Integer.toString(MinaTransport.KEEPALIVE_COUNT_MAX));
+        option(a, "ServerAliveInterval", Long.toString(KEEPALIVE_INTERVAL.toSeconds()));
+        option(a, "ServerAliveCountMax", Integer.toString(KEEPALIVE_COUNT_MAX));
         return List.copyOf(a);
     }
 
@@ -186,11 +178,7 @@ final class OpenSshTransport implements SshTransport {
      * refuses ({@code ssh -G} reads them as a connect would and prints the result, or why not).
      */
     static void check(Connect connect) throws TransportException {
-        String ssh = System.getProperty(SSH_PROPERTY, "ssh");
-        if (!runnable(ssh)) {
-            throw new TransportException("ssh: connect.ssh_client is openssh but there is no '" + ssh + "' to run"
-                    + (ssh.contains("/") ? "" : " on PATH") + "; install openssh-client or set ssh_client: builtin");
-        }
+        String ssh = sshCommand();
         int port = connect.port() > 0 ? connect.port() : 22;
         List<String> command = new ArrayList<>(commonArguments(
                 ssh,
@@ -227,6 +215,16 @@ final class OpenSshTransport implements SshTransport {
                     : err.lines().reduce((a, b) -> b).orElse(err);
             throw new TransportException("ssh: ssh refuses this job's connect settings: " + last);
         }
+    }
+
+    /** The ssh to run (PATH's, or the one {@link #SSH_PROPERTY} names), or why there is none. */
+    private static String sshCommand() throws TransportException {
+        String ssh = System.getProperty(SSH_PROPERTY, "ssh");
+        if (!runnable(ssh)) {
+            throw new TransportException("ssh: connect.ssh_client is openssh but there is no '" + ssh + "' to run"
+                    + (ssh.contains("/") ? "" : " on PATH") + "; install openssh-client or set ssh_client: builtin");
+        }
+        return ssh;
     }
 
     /** An executable file at {@code command}, or (a bare name) in a directory of PATH. */

@@ -1,6 +1,7 @@
 package dev.zreplj.ssh;
 
 import dev.zreplj.config.Connect;
+import dev.zreplj.config.SshOptions;
 import java.time.Duration;
 
 /**
@@ -10,6 +11,12 @@ import java.time.Duration;
  * Either checks host keys against the job's known_hosts and authenticates only with its identity file.
  */
 public interface SshTransport extends AutoCloseable {
+    /** zrepl's dial_timeout default. */
+    Duration DEFAULT_DIAL_TIMEOUT = Duration.ofSeconds(10);
+
+    Duration KEEPALIVE_INTERVAL = Duration.ofSeconds(30);
+    int KEEPALIVE_COUNT_MAX = 3;
+
     /** How long the box may take to open a channel when the caller gives no bound. */
     Duration CHANNEL_OPEN_TIMEOUT = Duration.ofSeconds(30);
 
@@ -18,6 +25,13 @@ public interface SshTransport extends AutoCloseable {
         return connect.sshClient() == Connect.SshClient.OPENSSH
                 ? OpenSshTransport.connect(connect)
                 : MinaTransport.connect(connect);
+    }
+
+    /** The connect timeout: dial_timeout, else (dial_timeout 0) the options' ConnectTimeout, else the default. */
+    static Duration dialTimeout(Connect connect, SshOptions options) {
+        return connect.dialTimeout() != null && !connect.dialTimeout().isZero()
+                ? connect.dialTimeout()
+                : options.connectTimeout().orElse(DEFAULT_DIAL_TIMEOUT);
     }
 
     /**
