@@ -49,6 +49,13 @@ record CompoundStream(StreamHeader substream, CompoundHeader properties, Compoun
         if (substream.compound() || substream.order() != compound.order()) {
             throw CompoundHeader.refused("its substream is not a plain one");
         }
+        if (!substream.toName().equals(compound.toName())) {
+            // zfs recv puts a package's substream at the target plus what its name has beyond the first
+            // record's filesystem: another name would land it in a filesystem the box never checked.
+            throw CompoundHeader.refused("its substream names '" + Printable.of(substream.toName())
+                    + "', its first record '" + Printable.of(compound.toName()) + "'; zfs would receive it into"
+                    + " another filesystem than the one the command names");
+        }
         CompoundTail tail = new CompoundTail(compound.order());
         tail.accept(bytes, start, length - start);
         return new CompoundStream(substream, properties, tail);

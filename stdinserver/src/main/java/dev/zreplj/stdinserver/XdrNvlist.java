@@ -100,6 +100,12 @@ final class XdrNvlist {
             if (encodedSize == 0 && decodedSize == 0) {
                 return out;
             }
+            if (encodedSize <= 0 || decodedSize <= 0) {
+                // libnvpair ends a list where the decoded size alone is 0: with the pairs behind it read here
+                // but not by zfs, what the box checks (not_recursive, say) would not be what zfs acts on.
+                throw new Invalid("a pair's sizes (encoded " + encodedSize + ", decoded " + decodedSize
+                        + ") are neither a pair nor the list's end marker");
+            }
             if (++pairs > MAX_PAIRS) {
                 throw new Invalid("the nvlist has more than " + MAX_PAIRS + " pairs");
             }

@@ -14,6 +14,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -87,6 +88,28 @@ class CompoundStreamTest {
                 List.of("org.x:label", "compression", "mountpoint"),
                 full.properties().properties());
         receive(stream("zfs-fuse-incremental-p"), "b", 0x9e7e9f192fb790e4L);
+    }
+
+    /**
+     * zfs recv receives a package's substream into the target plus the part of the substream's name beyond
+     * the first record's filesystem: a substream naming a child (or a sibling sharing the prefix) would land
+     * where the box checked nothing, its guid, rollback, time and hold all done for the named target.
+     */
+    @Test
+    void aSubstreamNamingAnotherFilesystemIsRefused() {
+        byte[] original = stream("openzfs-full-p");
+        int nameAt = StreamHeader.LENGTH + PAYLOAD + StreamHeader.LENGTH + 56;
+        for (String name : List.of("propscap398/fs/home@a", "propscap398/fs2@a", "other/fs@a")) {
+            byte[] s = original.clone();
+            Arrays.fill(s, nameAt, nameAt + 256, (byte) 0);
+            byte[] b = name.getBytes(StandardCharsets.UTF_8);
+            System.arraycopy(b, 0, s, nameAt, b.length);
+            assertEquals(
+                    "the stream carries properties (zfs send -p/-b), but its substream names '" + name
+                            + "', its first record 'propscap398/fs@a'; zfs would receive it into another filesystem"
+                            + " than the one the command names",
+                    refusal(s, "a", FULL_GUID));
+        }
     }
 
     @Test

@@ -110,6 +110,27 @@ class XdrNvlistTest {
         assertEquals("'x' has data type 5, which a send stream's properties never use", e.getMessage());
     }
 
+    /**
+     * libnvpair ends a list at a pair whose decoded size alone is 0. A hostile header that put not_recursive
+     * behind such a marker showed the box a non-recursive stream while zfs read a replication (-R) one, whose
+     * recv -F destroys the target's snapshots the stream does not name.
+     */
+    @Test
+    void aPairWithOneSizeZeroIsRefusedNotReadPast() {
+        byte[] b = encode(map("fromsnap", "a", "not_recursive", true));
+        int second = 12 + ByteBuffer.wrap(b, 12, 4).getInt(); // header, version, flags, then the first pair
+        byte[] decodedZero = b.clone();
+        ByteBuffer.wrap(decodedZero).putInt(second + 4, 0);
+        XdrNvlist.Invalid e = assertThrows(XdrNvlist.Invalid.class, () -> parse(decodedZero));
+        assertEquals(
+                "a pair's sizes (encoded " + ByteBuffer.wrap(b, second, 4).getInt()
+                        + ", decoded 0) are neither a pair nor the list's end marker",
+                e.getMessage());
+        byte[] encodedZero = b.clone();
+        ByteBuffer.wrap(encodedZero).putInt(second, 0);
+        assertThrows(XdrNvlist.Invalid.class, () -> parse(encodedZero));
+    }
+
     @Test
     void nestingIsCapped() throws Exception {
         Map<String, Object> deep = map("leaf", 1L);
