@@ -3,6 +3,8 @@ package dev.zreplj.zfs;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.DataFormatException;
@@ -45,6 +47,8 @@ public record ResumeToken(
     private static final int DATA_TYPE_BOOLEAN = 1;
     private static final int DATA_TYPE_UINT64 = 8;
     private static final int DATA_TYPE_STRING = 9;
+    private static final int DATA_TYPE_NVLIST = 19;
+    private static final int DATA_TYPE_NVLIST_ARRAY = 20;
 
     /** The snapshot part of {@link #toName}. */
     public String snapshotName() {
@@ -142,6 +146,7 @@ public record ResumeToken(
         boolean raw = false;
         boolean compressed = false;
         int at = HEADER;
+        Set<String> names = new HashSet<>();
         while (true) {
             if (at + 4 > packed.length) {
                 throw invalid("its nvlist ends without its end mark");
@@ -161,6 +166,15 @@ public record ResumeToken(
                 throw invalid("its nvlist has a pair with a bad name at offset " + at);
             }
             String name = new String(packed, at + PAIR_HEADER, nameSize - 1, StandardCharsets.UTF_8);
+            // A nested list's pairs follow its pair inline, beyond the size skipped here, and a name given twice
+            // is looked up by zfs in its own way: either would let zfs see another toguid or toname than this
+            // check did. zfs's tokens have neither.
+            if (type == DATA_TYPE_NVLIST || type == DATA_TYPE_NVLIST_ARRAY) {
+                throw invalid("its nvlist nests another list at offset " + at + ", which zfs's tokens never do");
+            }
+            if (!names.add(name)) {
+                throw invalid("its nvlist names a pair twice (at offset " + at + ")");
+            }
             if (type == DATA_TYPE_UINT64 && count == 1 && valueAt + 8 <= at + size) {
                 long value = in.getLong(valueAt);
                 switch (name) {

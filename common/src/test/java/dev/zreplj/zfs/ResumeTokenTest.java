@@ -84,14 +84,15 @@ class ResumeTokenTest {
 
     @Test
     void skipsPairsOfTypesItDoesNotKnow() throws Exception {
+        // Scalars and arrays only: a nested list, whose pairs follow it inline, and a name given twice are
+        // refused (aNestedListOrANameGivenTwiceIsRefused).
         for (ByteOrder order : List.of(ByteOrder.LITTLE_ENDIAN, ByteOrder.BIG_ENDIAN)) {
             byte[] packed = new Nvlist(order)
                     .pair("redact_snaps", 17 /* uint64 array */, 3, new Nvlist(order).longs(1, 2, 3))
                     .uint64("toguid", 42)
-                    .pair("nested", 19 /* nvlist */, 1, new byte[40])
                     .string("toname", "pool/fs@s")
                     .pair("b", 21 /* boolean_value */, 1, new byte[8])
-                    .pair("bytes", 7 /* int64, not the uint64 zfs writes */, 1, new Nvlist(order).longs(5))
+                    .pair("size", 7 /* int64 */, 1, new Nvlist(order).longs(5))
                     .uint64("bytes", 1000)
                     .uint64("fromguid", -5)
                     .flag("rawok")
@@ -170,6 +171,40 @@ class ResumeTokenTest {
             assertTrue(e.getMessage().contains(c[1]), () -> "for " + c[0] + ": " + e.getMessage());
             assertEquals(1, e.getMessage().lines().count(), e.getMessage());
         }
+    }
+
+    /**
+     * A nested list's pairs follow its pair inline: skipped by the pair's size, they were read here as top-level
+     * ones, so a token could show the box its own toguid and toname while zfs send -t, which nests properly,
+     * used the victim's toguid after the nested list. Refused, as is a name given twice.
+     */
+    @Test
+    void aNestedListOrANameGivenTwiceIsRefused() {
+        byte[] inner = new Nvlist()
+                .uint64("toguid", 0x7dc8835cc86c2afbL)
+                .string("toname", "tokas/data@one")
+                .uint64("bytes", 1)
+                .end();
+        byte[] nested = new Nvlist()
+                .pair("x", 19, 1, new byte[24]) // the nvlist_t itself; its pairs follow
+                .raw(Arrays.copyOfRange(inner, 4, inner.length))
+                .uint64("toguid", 0x1111111111111111L)
+                .string("toname", "victim/data@one")
+                .uint64("bytes", 1)
+                .end();
+        InvalidResumeTokenException e =
+                assertThrows(InvalidResumeTokenException.class, () -> ResumeToken.decode(token(nested)));
+        assertEquals(
+                "invalid zfs resume token: its nvlist nests another list at offset 12, which zfs's tokens never do",
+                e.getMessage());
+        byte[] twice = new Nvlist()
+                .uint64("toguid", 0x7dc8835cc86c2afbL)
+                .string("toname", "tokas/data@one")
+                .uint64("bytes", 1)
+                .uint64("toguid", 0x1111111111111111L)
+                .end();
+        e = assertThrows(InvalidResumeTokenException.class, () -> ResumeToken.decode(token(twice)));
+        assertTrue(e.getMessage().startsWith("invalid zfs resume token: its nvlist names a pair twice"), e::getMessage);
     }
 
     @Test
@@ -297,6 +332,12 @@ class ResumeTokenTest {
             b.put(n).position(16 + align8(n.length));
             b.put(value);
             out.writeBytes(b.array());
+            return this;
+        }
+
+        /** Bytes as they are, e.g. a nested list's pairs after its pair. */
+        Nvlist raw(byte[] bytes) {
+            out.writeBytes(bytes);
             return this;
         }
 
