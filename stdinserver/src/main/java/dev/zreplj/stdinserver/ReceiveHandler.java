@@ -128,7 +128,9 @@ final class ReceiveHandler {
                                 ""));
                         return;
                     }
-                    receiveLocked(session, cmd, series, target);
+                    if (!receiveLocked(session, cmd, series, target)) {
+                        lock.forgetIfAbsent(zfs);
+                    }
                 }
             }
         } catch (InterruptedException e) {
@@ -142,12 +144,13 @@ final class ReceiveHandler {
         conversation.refuseStream(e, false);
     }
 
-    private void receiveLocked(Session session, ReceiveCommand cmd, ReceiveSeries series, DatasetName target)
+    /** Whether the snapshot was received (RESULT sent); false after any refusal or failure. */
+    private boolean receiveLocked(Session session, ReceiveCommand cmd, ReceiveSeries series, DatasetName target)
             throws IOException, InterruptedException {
         StreamPump.HeaderBytes first = pump.readHeader();
         if (first == null) {
             conversation.reply(new ErrorReply(ErrorCodes.ABORTED, "the client aborted the stream into " + target, ""));
-            return;
+            return false;
         }
         ReceiveRequest request;
         List<ZfsVersion> before;
@@ -161,7 +164,7 @@ final class ReceiveHandler {
                 if (more == null) {
                     conversation.reply(
                             new ErrorReply(ErrorCodes.ABORTED, "the client aborted the stream into " + target, ""));
-                    return;
+                    return false;
                 }
                 first = more;
                 header = SeriesStream.firstSubstream(series, header, first.bytes(), first.length());
@@ -181,7 +184,7 @@ final class ReceiveHandler {
                 if (more == null) {
                     conversation.reply(
                             new ErrorReply(ErrorCodes.ABORTED, "the client aborted the stream into " + target, ""));
-                    return;
+                    return false;
                 }
                 first = more;
                 CompoundStream compound =
@@ -211,14 +214,14 @@ final class ReceiveHandler {
         } catch (RemoteException e) {
             log.refused("refused RECV into " + target + ": " + e.getMessage());
             conversation.refuseStream(e, first.ended());
-            return;
+            return false;
         } catch (ZfsException e) {
             conversation.refuseStream(new RemoteException(ErrorCodes.ZFS, e.getMessage(), e.stderr()), first.ended());
-            return;
+            return false;
         } catch (PlaceholderEncryption.Refused e) {
             log.refused("refused RECV into " + target + ": " + e.getMessage());
             conversation.refuseStream(new RemoteException(ErrorCodes.ZFS, e.getMessage(), ""), first.ended());
-            return;
+            return false;
         }
         List<Long> pending = series == null
                 ? List.of(cmd.toGuid())
@@ -233,14 +236,14 @@ final class ReceiveHandler {
                     "");
             log.refused("refused RECV into " + target + ": " + refused.getMessage());
             conversation.refuseStream(refused, first.ended());
-            return;
+            return false;
         }
         ZfsProcess recv;
         try {
             recv = zfs.receive(request);
         } catch (ZfsException e) {
             conversation.refuseStream(new RemoteException(ErrorCodes.ZFS, e.getMessage(), e.stderr()), first.ended());
-            return;
+            return false;
         }
         try {
             long bytes = pump.pump(
@@ -254,7 +257,7 @@ final class ReceiveHandler {
                 if (series != null) {
                     recordArrived(session, cmd, series, target, before);
                 }
-                return;
+                return false;
             }
             try {
                 recv.finish();
@@ -286,8 +289,10 @@ final class ReceiveHandler {
                     + " (" + bytes + " bytes)");
             afterReceive(session, cmd.path(), received, versions, bytes);
             conversation.send(FrameType.RESULT, new ReceiveResult(bytes, received.guid()));
+            return true;
         } catch (ZfsException e) {
             conversation.reply(new ErrorReply(ErrorCodes.ZFS, e.getMessage(), e.stderr()));
+            return false;
         } finally {
             recv.kill();
         }
