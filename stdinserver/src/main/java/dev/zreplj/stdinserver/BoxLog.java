@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * client share a budget across all its processes ({@code <state_dir>/log-budget/<client>.bucket}, {@link
  * #BUDGET} lines, refilled over a day); past it, a process writes one line saying so and no more refusals,
  * and a hostile client cannot fill the disk of the state directory (whose receive times the floor needs).
- * Receives and destroys (real work) are always logged.
+ * Receives and destroys (real work) are always logged; a SEND served shares the budget ({@link #served}).
  */
 final class BoxLog {
     private static final Logger log = LoggerFactory.getLogger(BoxLog.class);
@@ -75,29 +75,39 @@ final class BoxLog {
         write("INFO", text);
     }
 
+    /**
+     * A SEND served: real work, but a client can ask for the same small one without end, so its lines share the
+     * daily budget of the refusals (an honest restore uses a few hundred at most).
+     */
+    void served(String message) {
+        String text = Printable.of(message);
+        log.info("client {}: {}", clientId, text);
+        budgeted("INFO", text);
+    }
+
     /** A refused request (the client got its ERROR reply): into the box's log, and the process's log on stderr. */
     void refused(String message) {
         String text = Printable.of(message);
         log.warn("client {}: {}", clientId, text);
-        budgeted(text);
+        budgeted("WARN", text);
     }
 
     /** A failure that ends the process, or a keep_floor refusal: the box's log, and one line on the client's stderr. */
     void failure(String message) {
         String text = Printable.of(message);
         err.println("zreplj stdinserver: client '" + clientId + "': " + text);
-        budgeted(text);
+        budgeted("WARN", text);
     }
 
     /** A failure the client has already been told in its own words: into the box's log only. */
     void record(String message) {
-        budgeted(Printable.of(message));
+        budgeted("WARN", Printable.of(message));
     }
 
     /** A refusal or failure line, when the client's budget has one left; once per process, a line that it has not. */
-    private void budgeted(String text) {
+    private void budgeted(String level, String text) {
         if (take()) {
-            write("WARN", text);
+            write(level, text);
         } else if (!overBudget) {
             overBudget = true;
             write(

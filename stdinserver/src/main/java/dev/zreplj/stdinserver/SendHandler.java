@@ -87,8 +87,8 @@ final class SendHandler {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while zfs send ran", e);
         }
-        log.info("sent " + send.filesystem() + "@" + send.snapshot() + (send.token() != null ? " (resumed)" : "") + ": "
-                + bytes + " bytes" + (raw ? ", raw" : ""));
+        log.served("sent " + send.filesystem() + "@" + send.snapshot() + (send.token() != null ? " (resumed)" : "")
+                + ": " + bytes + " bytes" + (raw ? ", raw" : ""));
         conversation.send(FrameType.SENT, new SendResult(bytes, raw));
     }
 
