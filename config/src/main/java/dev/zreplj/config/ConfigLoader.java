@@ -146,6 +146,14 @@ public final class ConfigLoader {
                 }
             }
         }
+        if (!global.monitoring().isEmpty() && jobs.stream().noneMatch(j -> j instanceof PushJob)) {
+            // zrepl's box serves metrics from its daemon; zreplj's box runs no daemon, and a config without a push
+            // job is never 'agent run'. Copied over from zrepl, the endpoint would simply never listen.
+            src.warn(
+                    top.mapping("global").keyNode("monitoring"),
+                    "'monitoring' has no effect in this config: only 'zreplj agent run' serves metrics, and it runs"
+                            + " push jobs; on the box set global.zreplj.metrics.textfile for node_exporter instead");
+        }
         return new Config(file, global, jobs, src.warnings());
     }
 

@@ -153,6 +153,22 @@ class ConfigLoaderZreplCompatTest {
     }
 
     @Test
+    void aBoxConfigsMonitoringIsWarnedAboutBecauseNothingServesIt() throws Exception {
+        // A zrepl box's daemon serves global.monitoring; zreplj's box runs no daemon, so copied over it would
+        // never listen. With a push job in the same file, 'agent run' serves it and nothing is said.
+        String monitoring = "global:\n  monitoring:\n    - {type: prometheus, listen: ':9811'}\n";
+        String sink =
+                "jobs:\n  - {name: s, type: sink, root_fs: backup, serve: {type: stdinserver, client_identities: [c]}}\n";
+        assertEquals(
+                List.of(dir.resolve("zreplj.yml") + ":2:3: 'monitoring' has no effect in this config: only"
+                        + " 'zreplj agent run' serves metrics, and it runs push jobs; on the box set"
+                        + " global.zreplj.metrics.textfile for node_exporter instead"),
+                load(monitoring + sink).warnings());
+        assertEquals(List.of(), load(PUSH + monitoring).warnings());
+        assertEquals(List.of(), load(sink).warnings());
+    }
+
+    @Test
     void namesWithSpacesAsZfsAllowsThem() throws Exception {
         Config c = load(PUSH.replace("{\"pool<\": true}", "{\"pool/my docs<\": true, \"pool/my docs/tmp\": false}")
                 .replace("prefix: zrepl_", "prefix: \"auto snap_\""));
