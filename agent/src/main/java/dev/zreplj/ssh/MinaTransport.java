@@ -20,6 +20,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.auth.pubkey.UserAuthPublicKeyFactory;
 import org.apache.sshd.client.channel.ChannelExec;
@@ -260,36 +261,88 @@ public final class MinaTransport implements SshTransport {
     }
 
     /**
-     * With {@code exact} (from an ssh option): just those, in that order. Otherwise all of {@code available}
-     * with {@code preferred} moved to the front.
+     * The algorithms to offer for an ssh option's list ({@code spec}, as {@code Ciphers} or {@code KexAlgorithms}
+     * give it), read as OpenSSH reads it: a plain list is just those, in that order; {@code +} appends to the
+     * default, {@code ^} moves to its front, {@code -} removes (the only form with {@code *} and {@code ?}
+     * patterns). The default is all of {@code available} with {@code preferred} first; the built-in client has
+     * nothing beyond it for {@code +} to add. As for ssh, a name it does not know, outside a {@code -} list, is an
+     * error, and so is a list that leaves nothing.
      */
     static <T extends NamedResource> List<T> choose(
-            Collection<? extends T> available, List<String> exact, List<String> preferred, String what)
+            Collection<? extends T> available, List<String> spec, List<String> preferred, String what)
             throws TransportException {
         Map<String, T> byName = new LinkedHashMap<>();
-        for (T t : available) byName.put(t.getName(), t);
-        List<T> result = new ArrayList<>();
-        if (!exact.isEmpty()) {
-            for (String name : exact) {
-                T t = byName.get(name);
-                if (t != null) {
-                    result.add(t);
-                } else {
-                    LOG.warn("ssh: {} entry '{}' is not supported and is ignored", what, name);
-                }
-            }
-            if (result.isEmpty()) {
-                throw new TransportException("ssh: none of " + what + "=" + String.join(",", exact)
-                        + " is supported; supported are " + String.join(",", byName.keySet()));
-            }
-            return result;
-        }
         for (String name : preferred) {
-            T t = byName.remove(name);
-            if (t != null) result.add(t);
+            for (T t : available) {
+                if (t.getName().equals(name)) byName.put(name, t);
+            }
         }
-        result.addAll(byName.values());
+        for (T t : available) byName.putIfAbsent(t.getName(), t);
+        if (spec.isEmpty()) {
+            return new ArrayList<>(byName.values());
+        }
+        char mode = spec.get(0).charAt(0);
+        List<String> names = new ArrayList<>(spec);
+        if (mode == '+' || mode == '-' || mode == '^') {
+            names.set(0, names.get(0).substring(1));
+        } else {
+            mode = ' ';
+        }
+        String given = what + "=" + String.join(",", spec);
+        if (mode == '-') {
+            List<T> kept = new ArrayList<>();
+            for (T t : byName.values()) {
+                if (names.stream().noneMatch(pattern -> glob(pattern, t.getName()))) kept.add(t);
+            }
+            if (kept.isEmpty()) {
+                throw new TransportException("ssh: " + given + " removes every algorithm the built-in client has ("
+                        + String.join(",", byName.keySet()) + ")");
+            }
+            return kept;
+        }
+        List<T> listed = new ArrayList<>();
+        for (String name : names) {
+            T t = byName.get(name);
+            if (t == null) {
+                throw new TransportException("ssh: " + given + ": '" + name + "' is not supported by the built-in"
+                        + " client; supported are " + String.join(",", byName.keySet())
+                        + " (or set connect.ssh_client: openssh)");
+            }
+            if (!listed.contains(t)) listed.add(t);
+        }
+        if (mode == ' ') {
+            return listed;
+        }
+        List<T> result = new ArrayList<>(mode == '^' ? listed : List.of());
+        for (T t : byName.values()) {
+            if (!result.contains(t)) result.add(t);
+        }
         return result;
+    }
+
+    /** ssh's pattern match: {@code *} any run of characters, {@code ?} any one. */
+    static boolean glob(String pattern, String name) {
+        StringBuilder regex = new StringBuilder();
+        for (char c : pattern.toCharArray()) {
+            if (c == '*') regex.append(".*");
+            else if (c == '?') regex.append('.');
+            else regex.append(Pattern.quote(String.valueOf(c)));
+        }
+        return name.matches(regex.toString());
+    }
+
+    /**
+     * configcheck's look at the options only a client can judge: the {@code Ciphers} and {@code KexAlgorithms}
+     * lists against the algorithms this client has, without connecting.
+     */
+    static void check(Connect connect) throws TransportException {
+        SshOptions options = SshOptions.parse(connect.options());
+        if (options.ciphers().isEmpty() && options.kexAlgorithms().isEmpty()) {
+            return;
+        }
+        SshClient client = SshClient.setUpDefaultClient();
+        choose(client.getCipherFactories(), options.ciphers(), CIPHER_PREFERENCE, "Ciphers");
+        choose(client.getKeyExchangeFactories(), options.kexAlgorithms(), KEX_PREFERENCE, "KexAlgorithms");
     }
 
     private static KeyPair loadKey(Path identity) throws TransportException {

@@ -36,12 +36,14 @@ public interface SshTransport extends AutoCloseable {
 
     /**
      * For {@code configcheck}: what would fail at every connect with the job's SSH client, found without
-     * connecting (the OpenSSH client runs {@code ssh -G}); nothing to check for the built-in one, whose
-     * options the config loader judges.
+     * connecting: the OpenSSH client runs {@code ssh -G}; the built-in one judges the {@code Ciphers} and
+     * {@code KexAlgorithms} lists against what it has (the config loader judges the rest of its options).
      */
     static void check(Connect connect) throws TransportException {
         if (connect.sshClient() == Connect.SshClient.OPENSSH) {
             OpenSshTransport.check(connect);
+        } else {
+            MinaTransport.check(connect);
         }
     }
 

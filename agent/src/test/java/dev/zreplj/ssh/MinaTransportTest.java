@@ -36,16 +36,42 @@ class MinaTransportTest {
     }
 
     @Test
-    void anExactListKeepsOnlyThoseThatExist() throws Exception {
-        assertEquals(
-                List.of("d", "b"), names(MinaTransport.choose(AVAILABLE, List.of("d", "zz", "b"), List.of("a"), "X")));
+    void aPlainListIsJustThoseInThatOrder() throws Exception {
+        assertEquals(List.of("d", "b"), names(MinaTransport.choose(AVAILABLE, List.of("d", "b"), List.of("a"), "X")));
     }
 
+    /** OpenSSH's list syntax (ssh_config(5), Ciphers): +append, ^front, -remove with patterns. */
     @Test
-    void anExactListWithNothingSupportedIsAnError() {
-        TransportException e = assertThrows(
-                TransportException.class, () -> MinaTransport.choose(AVAILABLE, List.of("zz"), List.of(), "Ciphers"));
-        assertEquals("ssh: none of Ciphers=zz is supported; supported are a,b,c,d", e.getMessage());
+    void plusCaretAndMinusChangeTheDefaultAsOpenSshDoes() throws Exception {
+        assertEquals(
+                List.of("c", "a", "b", "d"), names(MinaTransport.choose(AVAILABLE, List.of("+b"), List.of("c"), "X")));
+        assertEquals(
+                List.of("d", "b", "c", "a"),
+                names(MinaTransport.choose(AVAILABLE, List.of("^d", "b"), List.of("c"), "X")));
+        assertEquals(
+                List.of("c", "d"), names(MinaTransport.choose(AVAILABLE, List.of("-a", "b", "zz"), List.of("c"), "X")));
+        List<Named> real =
+                List.of(new Named("aes128-cbc"), new Named("aes256-cbc"), new Named("aes128-gcm@openssh.com"));
+        assertEquals(
+                List.of("aes128-gcm@openssh.com"),
+                names(MinaTransport.choose(real, List.of("-*-cbc"), List.of(), "X")));
+        assertEquals(List.of("aes256-cbc"), names(MinaTransport.choose(real, List.of("-a?s128*"), List.of(), "X")));
+    }
+
+    /** ssh refuses a name it does not know ("Bad SSH2 cipher spec") in every form but a '-' list. */
+    @Test
+    void aNameTheClientDoesNotHaveIsAnErrorAsInSsh() {
+        for (List<String> spec : List.of(List.of("zz"), List.of("d", "zz"), List.of("+zz"), List.of("^b", "zz"))) {
+            TransportException e = assertThrows(
+                    TransportException.class, () -> MinaTransport.choose(AVAILABLE, spec, List.of(), "Ciphers"));
+            assertEquals(
+                    "ssh: Ciphers=" + String.join(",", spec) + ": 'zz' is not supported by the built-in client;"
+                            + " supported are a,b,c,d (or set connect.ssh_client: openssh)",
+                    e.getMessage());
+        }
+        TransportException all = assertThrows(
+                TransportException.class, () -> MinaTransport.choose(AVAILABLE, List.of("-*"), List.of(), "Ciphers"));
+        assertEquals("ssh: Ciphers=-* removes every algorithm the built-in client has (a,b,c,d)", all.getMessage());
     }
 
     @Test

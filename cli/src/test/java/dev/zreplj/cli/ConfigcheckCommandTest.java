@@ -1,6 +1,7 @@
 package dev.zreplj.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,6 +53,29 @@ class ConfigcheckCommandTest {
                         "zreplj: job laptop: ssh: ssh refuses this job's connect settings: command-line: line 0: Bad"
                                 + " configuration option: nosuchoption\n"),
                 CliRun.of("--config", file.toString(), "configcheck"));
+    }
+
+    /**
+     * The built-in client reads Ciphers and KexAlgorithms as ssh does (+, ^, - lists); a name it does not have
+     * would fail every connect, so configcheck refuses it, as ssh -G refuses an unknown cipher.
+     */
+    @Test
+    void underTheBuiltInClientAnAlgorithmItDoesNotHaveFailsConfigcheck() throws Exception {
+        Path file = dir.resolve("zreplj.yml");
+        String builtin = TestConfigs.PUSH_AND_SINK.replace(
+                "      identity_file: /etc/zreplj/ssh/identity",
+                "      identity_file: /etc/zreplj/ssh/identity\n      options: [%s]");
+        Files.writeString(file, builtin.formatted("\"KexAlgorithms=+curve25519-sha256\", \"Ciphers=-*-cbc,*-ctr\""));
+        assertEquals(new CliRun(0, "", ""), CliRun.of("--config", file.toString(), "configcheck"));
+        Files.writeString(file, builtin.formatted("\"Ciphers=aes128-gmc@openssh.com\""));
+        CliRun typo = CliRun.of("--config", file.toString(), "configcheck");
+        assertEquals(2, typo.exitCode(), typo::toString);
+        assertTrue(
+                typo.err()
+                        .startsWith("zreplj: job laptop: ssh: Ciphers=aes128-gmc@openssh.com: 'aes128-gmc@openssh.com'"
+                                + " is not supported by the built-in client; supported are aes128-gcm@openssh.com,"),
+                typo::toString);
+        assertTrue(typo.err().endsWith(" (or set connect.ssh_client: openssh)\n"), typo::toString);
     }
 
     @Test

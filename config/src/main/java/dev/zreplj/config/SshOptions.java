@@ -86,6 +86,8 @@ public record SshOptions(
             "userknownhostsfile",
             "globalknownhostsfile",
             "updatehostkeys",
+            "checkhostip",
+            "hashknownhosts",
             "knownhostscommand",
             "identityfile",
             "identitiesonly",
