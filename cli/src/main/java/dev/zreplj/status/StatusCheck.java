@@ -61,7 +61,7 @@ public final class StatusCheck {
             level = Level.WARNING;
         }
         if (s.filesystems().isEmpty()) {
-            problems.add("no filesystem replicated yet");
+            problems.add("no filesystem replicated yet: no backup exists");
             level = Level.CRITICAL;
         }
         List<StatusReport.Filesystem> filesystems = new ArrayList<>();

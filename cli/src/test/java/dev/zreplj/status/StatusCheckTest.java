@@ -1,6 +1,7 @@
 package dev.zreplj.status;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.zreplj.agent.JobStatusStore.FilesystemStatus;
 import dev.zreplj.agent.JobStatusStore.JobStatus;
@@ -80,6 +81,20 @@ class StatusCheckTest {
         assertEquals(2, crit.status().exitCode());
         assertEquals(
                 "ZREPLJ CRITICAL: job laptop rpool/home: last success 2h5s ago (critical from 2h)", crit.summary());
+    }
+
+    /** docs/cli.md: a job whose status file lists no filesystem (its first pass failed) is "no backup exists". */
+    @Test
+    void aJobWhoseFirstPassFailedSaysNoBackupExists() {
+        StatusReport r = agent(job(null, List.of("connect: no session with the backup box: ssh: refused")));
+        assertEquals(Level.CRITICAL, r.status());
+        assertEquals(
+                "ZREPLJ CRITICAL: job laptop: last pass failed: connect: no session with the backup box: ssh: refused"
+                        + " (and 1 more)",
+                r.summary());
+        assertTrue(
+                r.push().get(0).problems().contains("no filesystem replicated yet: no backup exists"),
+                () -> r.push().get(0).problems().toString());
     }
 
     @Test

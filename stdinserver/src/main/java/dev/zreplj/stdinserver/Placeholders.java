@@ -58,7 +58,7 @@ final class Placeholders {
     static final class MissingRootFs extends Exception {
         MissingRootFs(DatasetName rootFs) {
             super("the sink's root_fs " + rootFs + " does not exist on the box; create it there as root with"
-                    + " `zreplj box setup " + rootFs + "`");
+                    + " 'zreplj box setup " + rootFs + "'");
         }
     }
 

@@ -538,7 +538,7 @@ class StdinServerSystemTest {
         ch.client.handshake();
         RemoteException refused = assertThrows(RemoteException.class, () -> ch.client.listFilesystems());
         String message = "the sink's root_fs " + box + "/sink does not exist on the box; create it there as root"
-                + " with `zreplj box setup " + box + "/sink`";
+                + " with 'zreplj box setup " + box + "/sink'";
         assertEquals(message, refused.getMessage());
         assertEquals("zfs", refused.code());
         assertEquals(1, ch.exitCode());
