@@ -99,6 +99,39 @@ class OpenZfsSendPropertiesIT {
         }
     }
 
+    /**
+     * The shipped contrib/config/sink.yml overrides canmount. zfs recv refuses a name given to both -o and -x
+     * ("property 'canmount' specified multiple times"), so the box must not also exclude what an override
+     * sets: before, every stream that carried properties failed on such a box.
+     */
+    @Test
+    void aSinkOverrideOfAMountPropertyStillTakesStreamsWithProperties() {
+        String tail = "    send: {send_properties: true}\n" + EndToEnd.DEFAULT_JOB_TAIL;
+        try (LabEndToEnd e = new LabEndToEnd(OpenZfsLab.connect(), "\"SRC/data\": true", tail)) {
+            LabPools pools = e.pools;
+            e.writeSinkConfig(
+                    e.sinkRoot(), "    recv:\n      properties:\n        override:\n          canmount: \"off\"\n");
+            DatasetName data = pools.createFilesystem(
+                    e.src.child("data"),
+                    "org.zreplj:label=src",
+                    "mountpoint=" + pools.workDir() + "/override-mnt",
+                    "canmount=on");
+            pools.writeRandomFile(data, "file", 64 << 10);
+
+            EndToEnd.Run run = e.agent("agent", "once", "--snapshot");
+            assertEquals(0, run.exit(), run::toString);
+            String snapshot = pools.snapshotNames(data).get(0);
+            String copy = e.jail.child(data.value()).value();
+            assertEquals(pools.guid(data + "@" + snapshot), pools.guid(copy + "@" + snapshot), "the same snapshot");
+            assertEquals("src\treceived", valueAndSource(pools, "org.zreplj:label", copy));
+            assertEquals("off\tlocal", valueAndSource(pools, "canmount", copy), "the box's override");
+            String mountpoint = valueAndSource(pools, "mountpoint", copy);
+            assertTrue(
+                    mountpoint.startsWith("none\tinherited from "), "the jail's mountpoint=none holds: " + mountpoint);
+            assertEquals("no", pools.get(copy, "mounted"));
+        }
+    }
+
     private static void assertMountPolicyHolds(LabPools pools, String copy) {
         String mountpoint = valueAndSource(pools, "mountpoint", copy);
         assertTrue(mountpoint.startsWith("none\tinherited from "), "the jail's mountpoint=none holds: " + mountpoint);

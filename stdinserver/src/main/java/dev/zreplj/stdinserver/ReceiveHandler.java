@@ -574,7 +574,9 @@ final class ReceiveHandler {
         List<String> excludes = new ArrayList<>(job.recv().inheritProperties());
         if (c.recvProperties() && (header.payloadLength() > 0 || properties != null)) {
             for (String p : MOUNT_PROPERTIES) {
-                if (!excludes.contains(p)) {
+                // An override already decides the property, and zfs recv refuses a name given to both -o and
+                // -x ("specified multiple times"): every receive that carries properties would fail.
+                if (!excludes.contains(p) && !job.recv().overrideProperties().containsKey(p)) {
                     excludes.add(p);
                 }
             }
