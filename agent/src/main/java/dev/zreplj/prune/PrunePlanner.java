@@ -49,8 +49,11 @@ public final class PrunePlanner {
         long cursorTxg = cursor.map(ZfsVersion::createtxg).orElse(Long.MIN_VALUE);
         List<PruneCandidate> candidates = new ArrayList<>();
         for (ZfsVersion s : snapshots) {
-            candidates.add(
-                    new PruneCandidate(s.name(), s.creation(), cursor.isPresent() && s.createtxg() <= cursorTxg));
+            candidates.add(new PruneCandidate(
+                    s.name(),
+                    s.creation(),
+                    cursor.isPresent() && s.createtxg() <= cursorTxg,
+                    cursor.isPresent() && s.guid() == cursor.get().guid()));
         }
         if (rules.isEmpty()) {
             return new FilesystemPrunePlan(

@@ -126,6 +126,23 @@ class PrunePlannerTest {
         assertEquals(4, plan.decisions().size(), "four snapshots, the bookmark is not one");
     }
 
+    /**
+     * zrepl's not_replicated keeps the snapshot whose guid the cursor names. With the clock set back after
+     * zrepl_2 was taken, the cursor's zrepl_3 is older by creation than zrepl_2: keeping the newest
+     * replicated by creation destroyed the cursor's snapshot and kept zrepl_2.
+     */
+    @Test
+    void notReplicatedKeepsTheSnapshotTheCursorBookmarkNamesWhenTheClockWentBack() {
+        ZfsVersion one = snap(1);
+        ZfsVersion two = new ZfsVersion(FS, VersionType.SNAPSHOT, "zrepl_2", 1002, 20, Instant.ofEpochSecond(2000));
+        ZfsVersion three = new ZfsVersion(FS, VersionType.SNAPSHOT, "zrepl_3", 1003, 30, Instant.ofEpochSecond(1500));
+        ZfsVersion mark = bookmarkOf(three);
+        FilesystemPrunePlan plan = PrunePlanner.sender(
+                FS.value(), List.of(one, two, three, mark), Optional.of(mark), List.of(NOT_REPLICATED));
+        assertEquals(List.of("zrepl_1", "zrepl_2"), destroyed(plan));
+        assertEquals("rule 1 not_replicated", reason(plan, "zrepl_3"));
+    }
+
     @Test
     void aCursorBookmarkLetsTheRulesDestroyTheSnapshotItMarksButNothingNewer() {
         List<ZfsVersion> versions = new ArrayList<>(snaps(5));

@@ -158,10 +158,22 @@ public final class KeepRules {
 
     /**
      * Unknown ({@code replicated == null}) counts as not replicated: destroying a snapshot the receiver
-     * may lack is the one mistake pruning must not make. The cursor snapshot is the newest replicated
-     * one; snapshots tied with it in creation are all kept, as any of them may be the cursor.
+     * may lack is the one mistake pruning must not make. The cursor snapshot is the one the cursor names,
+     * as in zrepl (by guid: a clock set back between two snapshots makes the newest by creation another
+     * one); without that knowledge (a {@code test prune} input), the newest replicated one, and snapshots
+     * tied with it in creation are all kept, as any of them may be the cursor.
      */
     private static List<Integer> notReplicated(KeepRule.NotReplicated rule, List<PruneCandidate> candidates) {
+        if (candidates.stream().anyMatch(PruneCandidate::atCursor)) {
+            List<Integer> kept = new ArrayList<>();
+            for (int i = 0; i < candidates.size(); i++) {
+                PruneCandidate c = candidates.get(i);
+                if (!Boolean.TRUE.equals(c.replicated()) || (rule.keepSnapshotAtCursor() && c.atCursor())) {
+                    kept.add(i);
+                }
+            }
+            return kept;
+        }
         Instant newestReplicated = null;
         for (PruneCandidate c : candidates) {
             if (Boolean.TRUE.equals(c.replicated())

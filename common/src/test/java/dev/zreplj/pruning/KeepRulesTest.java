@@ -220,6 +220,19 @@ class KeepRulesTest {
             assertEquals(List.of("u1", "r2", "u2"), kept(new KeepRule.NotReplicated(true), in));
         }
 
+        /**
+         * zrepl (pruner.go) keeps the snapshot whose guid the cursor names. With the clock set back between
+         * two snapshots, the newest by creation is another one: that one went, the cursor's stayed.
+         */
+        @Test
+        void theCursorsSnapshotIsTheOneItNamesNotTheNewestByCreation() {
+            PruneCandidate earlierTxgLaterClock = at("a", 2000, true);
+            PruneCandidate cursor = new PruneCandidate("b", at("b", 1500, true).creation(), true, true);
+            List<PruneCandidate> in = List.of(earlierTxgLaterClock, cursor, at("c", 1600, false));
+            assertEquals(List.of("b", "c"), kept(new KeepRule.NotReplicated(true), in));
+            assertEquals(List.of("c"), kept(new KeepRule.NotReplicated(false), in));
+        }
+
         @Test
         void nothingReplicatedKeepsAll() {
             List<PruneCandidate> in = List.of(at("a", 0, false), at("b", 1, false));
