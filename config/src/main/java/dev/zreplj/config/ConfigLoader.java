@@ -707,7 +707,11 @@ public final class ConfigLoader {
                             }
                             r.allowOnly("type", "count", "regex");
                             int count = (int) ranged(r, "count", 1, Integer.MAX_VALUE);
-                            yield new KeepRule.LastN(count, r.has("regex") ? regex(r) : null);
+                            // zrepl: the regex is optional, and an empty one (keep_last_n_test.go) matches every name.
+                            boolean filtered = r.has("regex")
+                                    && !src.string(r.require("regex"), r.label("regex"))
+                                            .isEmpty();
+                            yield new KeepRule.LastN(count, filtered ? regex(r) : null);
                         }
                         case "grid" -> {
                             r.allowOnly("type", "grid", "regex");

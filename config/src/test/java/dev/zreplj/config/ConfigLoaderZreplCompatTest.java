@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.zreplj.pruning.GridSpec;
+import dev.zreplj.pruning.KeepRule;
 import dev.zreplj.pruning.KeepRules;
 import dev.zreplj.pruning.PruneCandidate;
 import dev.zreplj.zfs.DatasetName;
@@ -116,6 +117,16 @@ class ConfigLoaderZreplCompatTest {
         assertEquals(
                 "grid(^zrepl_, " + GridSpec.parse("1x1h(keep=all) | 24x1h | 14x1d") + ");",
                 rules(c.pushJobs().get(0).pruning().keepReceiver()));
+    }
+
+    @Test
+    void anEmptyLastNRegexMatchesEveryNameAsInZrepl() throws Exception {
+        // zrepl internal/pruning/keep_last_n_test.go (emptyRegexAllowed): the regex is optional and "" matches all.
+        Config c = load(PUSH.replace(
+                "keep_receiver: [{type: last_n, count: 5}]", "keep_receiver: [{type: last_n, count: 2, regex: \"\"}]"));
+        assertEquals(
+                List.of(new KeepRule.LastN(2, null)),
+                c.pushJobs().get(0).pruning().keepReceiver());
     }
 
     @Test
