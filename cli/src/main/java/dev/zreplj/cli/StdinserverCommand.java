@@ -65,9 +65,23 @@ final class StdinserverCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * The box's metrics file: the configured textfile, or beside it {@code NAME-box.prom} when the config
+     * also has push jobs. Each side replaces its whole file, so on a machine that is both agent and box one
+     * file would lose the box's series at every pass (and its client alerts could never fire).
+     */
+    static Path boxTextfile(Config config) {
+        Path textfile = config.global().metricsTextfile();
+        if (textfile == null || config.pushJobs().isEmpty()) {
+            return textfile;
+        }
+        String name = textfile.getFileName().toString();
+        return textfile.resolveSibling(name.substring(0, name.length() - ".prom".length()) + "-box.prom");
+    }
+
     /** After each receive: the box's metrics for every client, when a textfile is configured. */
     private static void writeTextfile(Config config) {
-        Path textfile = config.global().metricsTextfile();
+        Path textfile = boxTextfile(config);
         if (textfile == null) {
             return;
         }

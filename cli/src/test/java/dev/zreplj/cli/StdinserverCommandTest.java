@@ -4,12 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.zreplj.config.ConfigLoader;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class StdinserverCommandTest {
     private PrintStream savedOut;
@@ -31,6 +35,27 @@ class StdinserverCommandTest {
     void restore() {
         System.setOut(savedOut);
         System.setErr(savedErr);
+    }
+
+    /**
+     * Agent and box each replace their whole textfile; on one machine with both kinds of jobs the box's
+     * series were gone after every pass, so its client alerts could never fire. The box writes beside it.
+     */
+    @Test
+    void onAMachineThatIsAgentAndBoxTheBoxWritesItsOwnTextfile(@TempDir Path dir) throws Exception {
+        String metrics = "global:\n  zreplj:\n    metrics:\n      textfile: /var/lib/node/zreplj.prom\n";
+        Path both = dir.resolve("both.yml");
+        Files.writeString(both, metrics + TestConfigs.PUSH_AND_SINK);
+        assertEquals(
+                Path.of("/var/lib/node/zreplj-box.prom"),
+                StdinserverCommand.boxTextfile(new ConfigLoader().load(both)));
+        Path boxOnly = dir.resolve("box.yml");
+        Files.writeString(
+                boxOnly,
+                metrics + "jobs:\n  - {name: box, type: sink, root_fs: backup/clients,"
+                        + " serve: {type: stdinserver, client_identities: [laptop]}}\n");
+        assertEquals(
+                Path.of("/var/lib/node/zreplj.prom"), StdinserverCommand.boxTextfile(new ConfigLoader().load(boxOnly)));
     }
 
     @Test
