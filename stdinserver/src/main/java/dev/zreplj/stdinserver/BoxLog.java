@@ -112,7 +112,7 @@ final class BoxLog {
             overBudget = true;
             write(
                     "WARN",
-                    "over its log budget of " + budget + " refusals a day: further refusals and failures of"
+                    "over its log budget of " + budget + " lines a day: further refusals, failures and sends of"
                             + " this channel are not logged here");
         }
     }
