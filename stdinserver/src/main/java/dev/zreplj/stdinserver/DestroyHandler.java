@@ -61,12 +61,8 @@ final class DestroyHandler {
             try {
                 result = destroyLocked(session, cmd.snapshots(), target);
             } catch (ZfsException e) {
-                lock.forgetIfAbsent(zfs);
                 conversation.reply(new ErrorReply(ErrorCodes.ZFS, e.getMessage(), e.stderr()));
                 return;
-            }
-            if (result.destroyed().isEmpty()) {
-                lock.forgetIfAbsent(zfs);
             }
             conversation.send(FrameType.DESTROYED, result);
         }

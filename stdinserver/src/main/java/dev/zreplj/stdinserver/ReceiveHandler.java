@@ -128,9 +128,7 @@ final class ReceiveHandler {
                                 ""));
                         return;
                     }
-                    if (!receiveLocked(session, cmd, series, target)) {
-                        lock.forgetIfAbsent(zfs);
-                    }
+                    receiveLocked(session, cmd, series, target);
                 }
             }
         } catch (InterruptedException e) {
@@ -144,13 +142,12 @@ final class ReceiveHandler {
         conversation.refuseStream(e, false);
     }
 
-    /** Whether the snapshot was received (RESULT sent); false after any refusal or failure. */
-    private boolean receiveLocked(Session session, ReceiveCommand cmd, ReceiveSeries series, DatasetName target)
+    private void receiveLocked(Session session, ReceiveCommand cmd, ReceiveSeries series, DatasetName target)
             throws IOException, InterruptedException {
         StreamPump.HeaderBytes first = pump.readHeader();
         if (first == null) {
             conversation.reply(new ErrorReply(ErrorCodes.ABORTED, "the client aborted the stream into " + target, ""));
-            return false;
+            return;
         }
         ReceiveRequest request;
         List<ZfsVersion> before;
@@ -164,7 +161,7 @@ final class ReceiveHandler {
                 if (more == null) {
                     conversation.reply(
                             new ErrorReply(ErrorCodes.ABORTED, "the client aborted the stream into " + target, ""));
-                    return false;
+                    return;
                 }
                 first = more;
                 header = SeriesStream.firstSubstream(series, header, first.bytes(), first.length());
@@ -184,7 +181,7 @@ final class ReceiveHandler {
                 if (more == null) {
                     conversation.reply(
                             new ErrorReply(ErrorCodes.ABORTED, "the client aborted the stream into " + target, ""));
-                    return false;
+                    return;
                 }
                 first = more;
                 CompoundStream compound =
@@ -214,14 +211,14 @@ final class ReceiveHandler {
         } catch (RemoteException e) {
             log.refused("refused RECV into " + target + ": " + e.getMessage());
             conversation.refuseStream(e, first.ended());
-            return false;
+            return;
         } catch (ZfsException e) {
             conversation.refuseStream(new RemoteException(ErrorCodes.ZFS, e.getMessage(), e.stderr()), first.ended());
-            return false;
+            return;
         } catch (PlaceholderEncryption.Refused e) {
             log.refused("refused RECV into " + target + ": " + e.getMessage());
             conversation.refuseStream(new RemoteException(ErrorCodes.ZFS, e.getMessage(), ""), first.ended());
-            return false;
+            return;
         }
         List<Long> pending = series == null
                 ? List.of(cmd.toGuid())
@@ -236,14 +233,14 @@ final class ReceiveHandler {
                     "");
             log.refused("refused RECV into " + target + ": " + refused.getMessage());
             conversation.refuseStream(refused, first.ended());
-            return false;
+            return;
         }
         ZfsProcess recv;
         try {
             recv = zfs.receive(request);
         } catch (ZfsException e) {
             conversation.refuseStream(new RemoteException(ErrorCodes.ZFS, e.getMessage(), e.stderr()), first.ended());
-            return false;
+            return;
         }
         try {
             long bytes = pump.pump(
@@ -257,7 +254,7 @@ final class ReceiveHandler {
                 if (series != null) {
                     recordArrived(session, cmd, series, target, before);
                 }
-                return false;
+                return;
             }
             try {
                 recv.finish();
@@ -289,10 +286,8 @@ final class ReceiveHandler {
                     + " (" + bytes + " bytes)");
             afterReceive(session, cmd.path(), received, versions, bytes);
             conversation.send(FrameType.RESULT, new ReceiveResult(bytes, received.guid()));
-            return true;
         } catch (ZfsException e) {
             conversation.reply(new ErrorReply(ErrorCodes.ZFS, e.getMessage(), e.stderr()));
-            return false;
         } finally {
             recv.kill();
         }
