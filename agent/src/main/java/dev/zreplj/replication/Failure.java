@@ -13,7 +13,7 @@ import java.io.IOException;
 public enum Failure {
     /** The channel or session to the box broke. */
     CONNECTION_LOST(true),
-    /** The box is receiving into the same dataset for someone else. */
+    /** The box is receiving into the same dataset for someone else, or repaired the target and asks again. */
     BUSY(true),
     /** The watchdog cut work that made no progress. */
     STALLED(true),
@@ -43,7 +43,7 @@ public enum Failure {
             return STALLED;
         }
         if (e instanceof RemoteException r) {
-            return ErrorCodes.BUSY.equals(r.code()) ? BUSY : REFUSED;
+            return ErrorCodes.BUSY.equals(r.code()) || ErrorCodes.RETRY.equals(r.code()) ? BUSY : REFUSED;
         }
         if (e instanceof ZfsException) {
             return ZFS;

@@ -65,4 +65,40 @@ class RetryIT {
             assertEquals(List.of(snapshot), e.snapshotNames(target));
         }
     }
+
+    /**
+     * The box's copy was written into after its newest snapshot (an admin mounted it to look): zfs refuses every
+     * incremental stream into it. The box rolls it back to that snapshot and asks again; the pass's second
+     * attempt lands the snapshot and the pass is ok, with the first attempt's reason in the report.
+     */
+    @Test
+    void aBoxCopyWrittenIntoSinceItsNewestSnapshotIsRolledBackAndTheRetryLandsTheSnapshot() throws Exception {
+        String tail = String.join("\n", "    replication:", "      attempts: 2", "      retry_backoff: 1s", "")
+                + EndToEnd.DEFAULT_JOB_TAIL;
+        try (EndToEnd e = new EndToEnd(tmp, PushSuite.HOME_FILTER, tail, "")) {
+            DatasetName home = e.createFilesystem(e.src().child("home"));
+            e.writeRandomFile(home, "a.bin", 1 << 20);
+            EndToEnd.Run first = e.agent("agent", "once", "--snapshot");
+            assertEquals(0, first.exit(), first.toString());
+            DatasetName target = e.jail().child(home.value());
+            String base = e.snapshotNames(target).get(0);
+            e.pools.zfs("set", "mountpoint=" + tmp.resolve("browsed"), target.value());
+            e.pools.writeRandomFile(target, "written-on-the-box.bin", 4096);
+            e.pools.zfs("inherit", "mountpoint", target.value());
+
+            e.writeRandomFile(home, "b.bin", 1 << 20);
+            Thread.sleep(1100); // the next snapshot's name (to the second) differs from the first one's
+            EndToEnd.Run second = e.agent("agent", "once", "--snapshot");
+            assertEquals(0, second.exit(), second.toString());
+            String log = second.stdout() + second.stderr();
+            assertTrue(log.contains("[attempt 1 of 2 failed: step @" + base + " -> @"), log);
+            assertTrue(
+                    log.contains(target + " had changed since its newest snapshot @" + base
+                            + " (zfs: has been modified since most recent snapshot); the box rolled it back to that"
+                            + " snapshot, destroying none, and takes the stream again]"),
+                    log);
+            assertEquals(PushSuite.expectedOnBox(e, e.snapshotsWithGuids(home)), e.snapshotsWithGuids(e.jail()));
+            assertEquals(2, e.snapshotNames(target).size());
+        }
+    }
 }

@@ -12,6 +12,11 @@ public final class ErrorCodes {
     public static final String JAIL = "jail";
     /** Another receive into the same dataset is running. */
     public static final String BUSY = "busy";
+    /**
+     * The box repaired the target so that the same request can now succeed (it rolled back a copy that changed
+     * since its newest snapshot): send it again.
+     */
+    public static final String RETRY = "retry";
     /** The stream's header does not match the command, or carries what this box refuses. */
     public static final String STREAM = "stream";
     /** zfs failed; the detail is its stderr. */

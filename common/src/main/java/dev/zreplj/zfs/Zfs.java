@@ -618,6 +618,15 @@ public final class Zfs implements SourceZfs {
      * {@code zfs recv -A}: discards the partial receive state of {@code target} (a partially received new
      * filesystem disappears with it). Needs resumable receive; a zfs without it keeps no partial state.
      */
+    /**
+     * {@code zfs rollback fs@snapshot} without {@code -r}: discards what changed in the filesystem since
+     * its newest snapshot; zfs refuses it (and changes nothing) when {@code snapshot} is not the newest.
+     */
+    public void rollbackToNewest(DatasetName filesystem, String snapshot) throws ZfsException {
+        DatasetName.validateComponent(snapshot, "snapshot name");
+        run(List.of("rollback", filesystem.value() + "@" + snapshot));
+    }
+
     public void abortPartialReceive(DatasetName target) throws ZfsException {
         Capabilities caps = capabilities();
         if (!caps.resumableReceive()) {

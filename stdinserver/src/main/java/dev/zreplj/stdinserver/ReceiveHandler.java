@@ -22,6 +22,7 @@ import dev.zreplj.zfs.ZfsVersion;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -249,7 +250,8 @@ final class ReceiveHandler {
                     series == null ? first.length() : checked,
                     target,
                     tail,
-                    ReceiveBandwidth.of(session.job(), session.stateDir()));
+                    ReceiveBandwidth.of(session.job(), session.stateDir()),
+                    e -> failureReply(cmd, target, e));
             if (bytes < 0) {
                 if (series != null) {
                     recordArrived(session, cmd, series, target, before);
@@ -287,9 +289,51 @@ final class ReceiveHandler {
             afterReceive(session, cmd.path(), received, versions, bytes);
             conversation.send(FrameType.RESULT, new ReceiveResult(bytes, received.guid()));
         } catch (ZfsException e) {
-            conversation.reply(new ErrorReply(ErrorCodes.ZFS, e.getMessage(), e.stderr()));
+            conversation.reply(failureReply(cmd, target, e));
         } finally {
             recv.kill();
+        }
+    }
+
+    private ErrorReply failureReply(ReceiveCommand cmd, DatasetName target, ZfsException e)
+            throws InterruptedException {
+        return rollBackModifiedCopy(cmd, target, e)
+                .map(line -> new ErrorReply(ErrorCodes.RETRY, line, ""))
+                .orElseGet(() -> new ErrorReply(ErrorCodes.ZFS, e.getMessage(), e.stderr()));
+    }
+
+    /**
+     * zfs refuses every incremental stream into a copy that changed since its newest snapshot ("has been
+     * modified since most recent snapshot"): a mounted copy someone browsed (atime) or wrote into, or a receive
+     * cut after its data (zfs-fuse after a crash, OpenZFS after a dropped link). Nothing the client sends can
+     * get past that, so the box rolls the head back to that snapshot, which is the stream's base: no snapshot
+     * or bookmark is destroyed, only what was written into the copy since. Returns the line for the client,
+     * which sends the stream again; empty when this is not that case or the rollback failed.
+     */
+    private Optional<String> rollBackModifiedCopy(ReceiveCommand cmd, DatasetName target, ZfsException e)
+            throws InterruptedException {
+        if (cmd.fromGuid() == null
+                || !e.stderr().replaceAll("\\s+", " ").contains("has been modified since most recent snapshot")) {
+            return Optional.empty();
+        }
+        try {
+            Optional<ZfsVersion> newest = zfs.listOwnVersions(target).stream()
+                    .filter(v -> v.type() == VersionType.SNAPSHOT)
+                    .max(Comparator.comparingLong(ZfsVersion::createtxg));
+            if (newest.isEmpty() || newest.get().guid() != cmd.fromGuid()) {
+                return Optional.empty();
+            }
+            zfs.rollbackToNewest(target, newest.get().name());
+            String line = target + " had changed since its newest snapshot @"
+                    + newest.get().name()
+                    + " (zfs: has been modified since most recent snapshot); the box rolled it back to"
+                    + " that snapshot, destroying none, and takes the stream again";
+            log.refused(line);
+            return Optional.of(line);
+        } catch (ZfsException r) {
+            log.refused("cannot roll back " + target + ", which zfs says was modified since its newest snapshot: "
+                    + r.getMessage());
+            return Optional.empty();
         }
     }
 

@@ -75,21 +75,19 @@ final class StreamPump {
         return new HeaderBytes(bytes, length, false);
     }
 
-    /**
-     * Copies the stream into zfs recv's stdin until END, at most as fast as {@code bandwidth} lets it, and
-     * stops before {@code tail} sees a second substream. Returns the byte count, or -1 when the receive
-     * was ended here (aborted by the client, or zfs recv exited early) and the reply has been sent.
-     */
-    long pump(ZfsProcess recv, HeaderBytes first, DatasetName target, CompoundTail tail, ReceiveBandwidth bandwidth)
-            throws IOException, InterruptedException {
-        return pump(recv, first, first.length(), target, tail, bandwidth);
+    /** What the client is told when zfs recv fails before it took the whole stream. */
+    @FunctionalInterface
+    interface FailureReply {
+        ErrorReply of(ZfsException e) throws InterruptedException;
     }
 
     /**
-     * {@link #pump(ZfsProcess, HeaderBytes, DatasetName, CompoundTail, ReceiveBandwidth)} where only the first
-     * {@code checked} bytes of {@code first} were checked before zfs recv started: the rest goes through
-     * {@code tail} like any later DATA, so a series' whole substreams reach zfs recv however the stream was
-     * framed.
+     * Copies the stream into zfs recv's stdin until END, at most as fast as {@code bandwidth} lets it, and
+     * stops before {@code tail} sees a second substream. Only the first {@code checked} bytes of {@code first}
+     * were checked before zfs recv started: the rest goes through {@code tail} like any later DATA, so a
+     * series' whole substreams reach zfs recv however the stream was framed. Returns the byte count, or -1
+     * when the receive was ended here (aborted by the client, or zfs recv exited early: {@code failed} makes
+     * that reply) and the reply has been sent.
      */
     long pump(
             ZfsProcess recv,
@@ -97,7 +95,8 @@ final class StreamPump {
             int checked,
             DatasetName target,
             CompoundTail tail,
-            ReceiveBandwidth bandwidth)
+            ReceiveBandwidth bandwidth,
+            FailureReply failed)
             throws IOException, InterruptedException {
         FrameReader reader = conversation.reader;
         OutputStream stdin = bandwidth.wrap(recv.stdin());
@@ -152,7 +151,7 @@ final class StreamPump {
                 conversation.reply(
                         new ErrorReply(ErrorCodes.ZFS, "zfs recv into " + target + " stopped reading the stream", ""));
             } catch (ZfsException e) {
-                conversation.reply(new ErrorReply(ErrorCodes.ZFS, e.getMessage(), e.stderr()));
+                conversation.reply(failed.of(e));
             }
             if (!ended) {
                 conversation.drain();

@@ -530,6 +530,54 @@ class StdinServerSystemTest {
         assertEquals(0, retry.exitCode(), retry.stderr());
     }
 
+    /**
+     * A copy written into since its newest snapshot (an admin who mounted it) refuses every incremental stream
+     * in zfs: the box rolls it back to that snapshot, destroying none, and asks for the stream again, which then
+     * arrives.
+     */
+    @Test
+    void aCopyModifiedSinceItsNewestSnapshotIsRolledBackAndTheStreamTakenAgain() throws Exception {
+        long g1 = guid(source + "@s1");
+        long g2 = guid(source + "@s2");
+        PipedServer ch = new PipedServer(config, zfs, "laptop");
+        ch.client.handshake();
+        byte[] full = send(source + "@s1");
+        ch.client.receive(new ReceiveCommand(source, "s1", g1, null, false, false), new ByteArrayInputStream(full));
+        Path mount = state.resolve("mounted-copy");
+        pools.zfs("set", "mountpoint=" + mount, jailed(source));
+        pools.writeRandomFile(DatasetName.of(jailed(source)), "written-on-the-box", 4096);
+        pools.zfs("inherit", "mountpoint", jailed(source));
+        assertEquals("no", property(jailed(source), "mounted"));
+
+        byte[] incremental = send("-i", "@s1", source + "@s2");
+        RemoteException e = assertThrows(
+                RemoteException.class,
+                () -> ch.client.receive(
+                        new ReceiveCommand(source, "s2", g2, g1, false, false), new ByteArrayInputStream(incremental)));
+        assertEquals("retry", e.code(), e.getMessage() + " | " + e.detail());
+        assertEquals(
+                jailed(source) + " had changed since its newest snapshot @s1 (zfs: has been modified since most"
+                        + " recent snapshot); the box rolled it back to that snapshot, destroying none, and takes"
+                        + " the stream again",
+                e.getMessage());
+        assertEquals(
+                jailed(source) + "@s1\n",
+                pools.zfs("list", "-H", "-t", "snapshot", "-o", "name", "-r", jailed(source)));
+        assertEquals(g1, guid(jailed(source) + "@s1"));
+
+        assertEquals(
+                new ReceiveResult(incremental.length, g2),
+                ch.client.receive(
+                        new ReceiveCommand(source, "s2", g2, g1, false, false), new ByteArrayInputStream(incremental)));
+        assertEquals(g2, guid(jailed(source) + "@s2"));
+        pools.zfs("set", "mountpoint=" + mount, jailed(source));
+        assertTrue(!Files.exists(mount.resolve("written-on-the-box")), "the box's own write was rolled back");
+        assertTrue(Files.exists(mount.resolve("two")), "the received s2 is what the copy holds");
+        pools.zfs("inherit", "mountpoint", jailed(source));
+        ch.client.close();
+        assertEquals(0, ch.exitCode(), ch.stderr());
+    }
+
     /** A missing root_fs is the operator's to create: refused in one line naming it and the command, nothing made. */
     @Test
     void missingRootFsIsRefusedNotCreated() throws Exception {
