@@ -19,9 +19,22 @@ import java.nio.file.attribute.PosixFilePermissions;
  * say at that moment, so the last rename is never older than the state it follows.
  */
 public final class Textfile {
+    /**
+     * The file lock is the process's, and a second channel of this process would find it "overlapping" and on
+     * closing drop it for every other process: threads of one process (channels of the box JVM) take turns
+     * here first.
+     */
+    private static final Object IN_PROCESS = new Object();
+
     private Textfile() {}
 
     public static void write(Path file, MultiCollector metrics) throws IOException {
+        synchronized (IN_PROCESS) {
+            writeLocked(file, metrics);
+        }
+    }
+
+    private static void writeLocked(Path file, MultiCollector metrics) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         try (FileChannel lock = FileChannel.open(

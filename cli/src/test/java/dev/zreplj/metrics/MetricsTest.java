@@ -76,6 +76,30 @@ class MetricsTest {
         PassTotals.record(state, result, took, at);
     }
 
+    /** Channels of one box JVM write at once: each write waits its turn instead of failing ("overlapping"). */
+    @Test
+    void threadsOfOneProcessWritingTheTextfileAtOnceAllSucceed() throws Exception {
+        record(pass(1000, null, 1), T0, Duration.ofMillis(1500));
+        Path textfile = state.resolve("node-exporter/zreplj.prom");
+        AgentMetrics metrics = new AgentMetrics(state, List.of("laptop"));
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<Object>> writes = new java.util.ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                writes.add(pool.submit(() -> {
+                    Textfile.write(textfile, metrics);
+                    return null;
+                }));
+            }
+            for (var w : writes) {
+                w.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        Promtool.assertClean(Files.readString(textfile));
+    }
+
     @Test
     void agentCountersAddUpAcrossPassesAndTheTextfilePassesPromtool() throws Exception {
         record(pass(1000, null, 1), T0, Duration.ofMillis(1500));
