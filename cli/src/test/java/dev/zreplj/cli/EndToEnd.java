@@ -309,6 +309,11 @@ final class EndToEnd implements PushSetup {
     }
 
     @Override
+    public String zfs(String... args) {
+        return pools.zfs(args);
+    }
+
+    @Override
     public List<String> snapshotNames(DatasetName fs) {
         return pools.snapshotNames(fs);
     }

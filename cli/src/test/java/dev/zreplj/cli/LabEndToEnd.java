@@ -136,6 +136,11 @@ final class LabEndToEnd implements PushSetup {
     }
 
     @Override
+    public String zfs(String... args) {
+        return pools.zfs(args);
+    }
+
+    @Override
     public List<String> snapshotNames(DatasetName fs) {
         return pools.snapshotNames(fs);
     }

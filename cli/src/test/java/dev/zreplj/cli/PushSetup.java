@@ -30,6 +30,9 @@ interface PushSetup extends AutoCloseable {
 
     void writeRandomFile(DatasetName fs, String fileName, int bytes);
 
+    /** zfs with these arguments on the machine of the pools (one for both here); its stdout. */
+    String zfs(String... args);
+
     /** Snapshot names (after '@') of exactly this filesystem, in creation order. */
     List<String> snapshotNames(DatasetName fs);
 

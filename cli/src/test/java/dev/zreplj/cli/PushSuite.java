@@ -56,6 +56,42 @@ abstract class PushSuite {
                 .collect(Collectors.joining("\n", "", sourceListing.isEmpty() ? "" : "\n"));
     }
 
+    /**
+     * conflict_resolution.allow_rollback: the laptop was rolled back and took a new snapshot, so the box holds
+     * one the laptop no longer has. With allow_rollback the box's copy is received over (zfs recv -F): its
+     * newer snapshot goes, although it carries the last-received hold, and the new one lands with its guid.
+     */
+    @Test
+    void aDivergedSourceIsReceivedOverWhenAllowRollbackSaysSo() throws Exception {
+        String tail = EndToEnd.DEFAULT_JOB_TAIL + "    conflict_resolution:\n      allow_rollback: true\n";
+        try (PushSetup e = open(tmp, HOME_FILTER, tail)) {
+            DatasetName home = e.createFilesystem(e.src().child("home"));
+            DatasetName onBox = e.jail().child(home.value());
+            e.writeRandomFile(home, "one.bin", 1 << 20);
+            EndToEnd.Run first = e.agent("agent", "once", "--snapshot");
+            assertEquals(0, first.exit(), first::toString);
+            e.writeRandomFile(home, "two.bin", 1 << 20);
+            EndToEnd.Run second = e.agent("agent", "once", "--snapshot");
+            assertEquals(0, second.exit(), second::toString);
+            List<String> received = e.snapshotNames(onBox);
+            assertEquals(2, received.size(), received::toString);
+
+            // Where zfs has no bookmarks the agent holds its cursor snapshot: whoever rolls back releases it first.
+            String cursor = home + "@" + received.get(1);
+            if (!"0".equals(e.get(cursor, "userrefs"))) {
+                e.zfs("release", "zrepl_CURSOR_J_laptop_to_box", cursor);
+            }
+            e.zfs("rollback", "-r", home + "@" + received.get(0));
+            e.writeRandomFile(home, "three.bin", 1 << 20);
+            EndToEnd.Run third = e.agent("agent", "once", "--snapshot");
+            assertEquals(0, third.exit(), third::toString);
+            String source = e.snapshotsWithGuids(home);
+            assertEquals(2, source.lines().count(), source);
+            assertEquals(expectedOnBox(e, source), e.snapshotsWithGuids(e.jail()), "the box follows the laptop");
+            assertFalse(e.snapshotNames(onBox).contains(received.get(1)), "the diverged snapshot is gone");
+        }
+    }
+
     @Test
     void replicatesSelectedFilesystemsThenOnlyTheIncrementThenNothing() throws Exception {
         try (PushSetup e = open(tmp, HOME_FILTER)) {

@@ -619,12 +619,18 @@ public final class Zfs implements SourceZfs {
      * filesystem disappears with it). Needs resumable receive; a zfs without it keeps no partial state.
      */
     /**
-     * {@code zfs rollback fs@snapshot} without {@code -r}: discards what changed in the filesystem since
-     * its newest snapshot; zfs refuses it (and changes nothing) when {@code snapshot} is not the newest.
+     * {@code zfs rollback fs@snapshot}: discards what changed in the filesystem since that snapshot. Without
+     * {@code destroyingLater} zfs refuses it (and changes nothing) unless the snapshot is the newest; with it
+     * ({@code -r}) zfs destroys the later snapshots, and refuses when one of them is held.
      */
-    public void rollbackToNewest(DatasetName filesystem, String snapshot) throws ZfsException {
+    public void rollback(DatasetName filesystem, String snapshot, boolean destroyingLater) throws ZfsException {
         DatasetName.validateComponent(snapshot, "snapshot name");
-        run(List.of("rollback", filesystem.value() + "@" + snapshot));
+        List<String> args = new ArrayList<>(List.of("rollback"));
+        if (destroyingLater) {
+            args.add("-r");
+        }
+        args.add(filesystem.value() + "@" + snapshot);
+        run(args);
     }
 
     public void abortPartialReceive(DatasetName target) throws ZfsException {

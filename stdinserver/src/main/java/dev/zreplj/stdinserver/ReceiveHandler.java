@@ -198,7 +198,7 @@ final class ReceiveHandler {
             before = zfs.listOwnVersions(target);
             checkNewGuids(cmd, series, before);
             if (cmd.rollback()) {
-                checkRollback(session, target, cmd.fromGuid(), before);
+                checkRollback(session, target, newerThanBase(before, cmd.fromGuid()), before);
             }
             checkPartialState(cmd, header, target);
             checkProperties(header, properties);
@@ -238,6 +238,9 @@ final class ReceiveHandler {
         }
         ZfsProcess recv;
         try {
+            if (cmd.rollback()) {
+                rollBackToBase(session, target, cmd.fromGuid(), before);
+            }
             recv = zfs.receive(request);
         } catch (ZfsException e) {
             conversation.refuseStream(new RemoteException(ErrorCodes.ZFS, e.getMessage(), e.stderr()), first.ended());
@@ -295,6 +298,26 @@ final class ReceiveHandler {
         }
     }
 
+    /**
+     * A rollback the client asked for and the floor allowed (checked above): the box rolls the target back to
+     * the stream's base itself, destroying the later snapshots, rather than leave it to {@code zfs recv -F}.
+     * zfs-fuse's -F does not roll an incremental target back past its newest snapshot, and no zfs rolls back
+     * past a held snapshot, and the newest received one carries the box's own last-received hold: the client's
+     * allowed rollback failed on every box. Those holds are released first; anyone else's still stops it.
+     */
+    private void rollBackToBase(Session session, DatasetName target, Long fromGuid, List<ZfsVersion> versions)
+            throws ZfsException {
+        Optional<ZfsVersion> base = base(versions, fromGuid);
+        List<ZfsVersion> doomed = newerThanBase(versions, fromGuid);
+        if (base.isEmpty() || doomed.isEmpty()) {
+            return;
+        }
+        holds.releaseAll(session.pushJob(), doomed);
+        zfs.rollback(target, base.get().name(), true);
+        log.info("rolled " + target + " back to @" + base.get().name() + " as the client asked, destroying @"
+                + String.join(", @", doomed.stream().map(ZfsVersion::name).toList()));
+    }
+
     private ErrorReply failureReply(ReceiveCommand cmd, DatasetName target, ZfsException e)
             throws InterruptedException {
         return rollBackModifiedCopy(cmd, target, e)
@@ -323,7 +346,7 @@ final class ReceiveHandler {
             if (newest.isEmpty() || newest.get().guid() != cmd.fromGuid()) {
                 return Optional.empty();
             }
-            zfs.rollbackToNewest(target, newest.get().name());
+            zfs.rollback(target, newest.get().name(), false);
             String line = target + " had changed since its newest snapshot @"
                     + newest.get().name()
                     + " (zfs: has been modified since most recent snapshot); the box rolled it back to"
@@ -486,25 +509,23 @@ final class ReceiveHandler {
      * {@code zfs recv -F} destroys the target's snapshots newer than the stream's base (OpenZFS), or all of
      * them for a full stream over an existing filesystem: refused when the floor keeps any of them.
      */
-    private void checkRollback(Session session, DatasetName target, Long fromGuid, List<ZfsVersion> versions)
-            throws RemoteException, IOException {
-        if (session.job().keepFloor().isEmpty()) {
-            return;
-        }
+    /** The snapshots a rollback to the stream's base destroys: all of them for a full stream or an unknown base. */
+    private static List<ZfsVersion> newerThanBase(List<ZfsVersion> versions, Long fromGuid) {
         List<ZfsVersion> snapshots =
                 versions.stream().filter(v -> v.type() == VersionType.SNAPSHOT).toList();
-        long baseTxg = -1;
-        if (fromGuid != null) {
-            for (ZfsVersion v : snapshots) {
-                if (v.guid() == fromGuid) {
-                    baseTxg = v.createtxg();
-                }
-            }
-        }
-        long after = baseTxg;
-        List<ZfsVersion> doomed =
-                snapshots.stream().filter(v -> v.createtxg() > after).toList();
-        if (doomed.isEmpty()) {
+        long baseTxg = base(versions, fromGuid).map(ZfsVersion::createtxg).orElse(-1L);
+        return snapshots.stream().filter(v -> v.createtxg() > baseTxg).toList();
+    }
+
+    private static Optional<ZfsVersion> base(List<ZfsVersion> versions, Long fromGuid) {
+        return versions.stream()
+                .filter(v -> v.type() == VersionType.SNAPSHOT && fromGuid != null && v.guid() == fromGuid)
+                .findFirst();
+    }
+
+    private void checkRollback(Session session, DatasetName target, List<ZfsVersion> doomed, List<ZfsVersion> versions)
+            throws RemoteException, IOException {
+        if (session.job().keepFloor().isEmpty() || doomed.isEmpty()) {
             return;
         }
         Instant now = Instant.now();

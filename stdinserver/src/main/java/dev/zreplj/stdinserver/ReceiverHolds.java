@@ -101,6 +101,29 @@ final class ReceiverHolds {
         return out;
     }
 
+    /**
+     * Releases the last-received holds from {@code snapshots} (a rollback the box's floor allowed is about to
+     * destroy them): every job's where zfs lists holds, else {@code job}'s (none when null). Their property
+     * entries go with the snapshots' names at the next move.
+     */
+    void releaseAll(String job, List<ZfsVersion> snapshots) throws ZfsException {
+        if (zfs.capabilities().holdsListing()) {
+            for (Hold h : zfs.listHolds(snapshots)) {
+                if (h.tag().startsWith(LastReceived.TAG_PREFIX)) {
+                    for (ZfsVersion v : snapshots) {
+                        if (v.filesystem().equals(h.filesystem()) && v.name().equals(h.snapshot())) {
+                            zfs.releaseIfHeld(h.tag(), v);
+                        }
+                    }
+                }
+            }
+        } else if (job != null) {
+            for (ZfsVersion v : snapshots) {
+                zfs.releaseIfHeld(LastReceived.tag(job), v);
+            }
+        }
+    }
+
     private static List<ZfsVersion> snapshots(Collection<ZfsVersion> versions) {
         return versions.stream().filter(v -> v.type() == VersionType.SNAPSHOT).toList();
     }
