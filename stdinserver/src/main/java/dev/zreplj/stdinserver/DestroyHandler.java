@@ -76,7 +76,8 @@ final class DestroyHandler {
         List<ZfsVersion> candidates =
                 versions.stream().filter(v -> wanted.contains(v.name())).toList();
         Instant now = Instant.now();
-        BoxFloor floor = session.job().keepFloor().isEmpty()
+        // No snapshot (or no such filesystem): nothing to time, and no file left for a name a client made up.
+        BoxFloor floor = session.job().keepFloor().isEmpty() || versions.isEmpty()
                 ? BoxFloor.none()
                 : new BoxFloor(
                         session.job().keepFloor(),

@@ -7,72 +7,103 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * An OS lock on a file, shared by every stdinserver process on the box. The OS drops it when the process
- * dies, so a killed process never leaves a stale lock behind.
+ * An OS lock on a file, or on one byte of it, shared by every stdinserver process on the box. The OS drops
+ * it when the process dies, so a killed process never leaves a stale lock behind.
+ *
+ * <p>These locks belong to the process, and closing any descriptor of a file drops every lock the process
+ * holds on it: a channel that opened a file only to find it taken by another channel of the same box JVM
+ * would free it for every other process. So a lock file is open once per process while the process holds a
+ * lock in it, and the process keeps its own record of what it holds. This is the box's only static mutable
+ * state, because what it mirrors is the process's.
  */
 final class LockFile implements AutoCloseable {
-    /**
-     * The files this process holds locked. The OS keeps these locks per process, and closing any descriptor of a
-     * locked file drops every lock the process has on it: a channel that opened the file only to find it
-     * taken by another channel of the same box JVM would free it for every other process. So a file this
-     * process holds is never opened a second time. This is the one static mutable state of the box, because
-     * what it mirrors is the process's.
-     */
-    private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
+    private static final Object TABLE = new Object();
+    /** Guarded by TABLE: each file the process holds a lock in, with the positions it holds (-1: the whole). */
+    private static final Map<Path, Open> OPEN = new HashMap<>();
 
-    private final Path key;
-    private final FileChannel channel;
+    private static final class Open {
+        final FileChannel channel;
+        final Set<Long> held = new HashSet<>();
+
+        Open(FileChannel channel) {
+            this.channel = channel;
+        }
+    }
+
+    private final Path file;
+    private final long position;
     private final FileLock lock;
 
-    private LockFile(Path key, FileChannel channel, FileLock lock) {
-        this.key = key;
-        this.channel = channel;
+    private LockFile(Path file, long position, FileLock lock) {
+        this.file = file;
+        this.position = position;
         this.lock = lock;
     }
 
     /** The lock on {@code file} (created with its directory if missing), or null while someone else holds it. */
     static LockFile tryLock(Path file) throws IOException {
+        return tryLock(file, -1);
+    }
+
+    /**
+     * The lock on the byte at {@code position} of {@code file} (0 .. Long.MAX_VALUE - 1; the file stays empty),
+     * or null while someone else holds it: many locks in one file, where a file each would leave one behind
+     * for every name a client ever made up.
+     */
+    static LockFile tryLock(Path file, long position) throws IOException {
         Files.createDirectories(file.getParent());
-        Path key = file.getParent().toRealPath().resolve(file.getFileName());
-        if (!HELD.add(key)) {
-            return null;
-        }
-        FileChannel channel = null;
-        try {
-            channel = FileChannel.open(key, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock lock = channel.tryLock();
+        Path real = file.getParent().toRealPath().resolve(file.getFileName());
+        synchronized (TABLE) {
+            Open open = OPEN.get(real);
+            if (open != null && open.held.contains(position)) {
+                return null;
+            }
+            if (open == null) {
+                open = new Open(FileChannel.open(real, StandardOpenOption.CREATE, StandardOpenOption.WRITE));
+                OPEN.put(real, open);
+            }
+            FileLock lock;
+            try {
+                lock = position < 0 ? open.channel.tryLock() : open.channel.tryLock(position, 1, false);
+            } catch (OverlappingFileLockException e) {
+                // Only through a path this table does not know as this one (a hard link): taken all the same.
+                lock = null;
+            } catch (IOException | RuntimeException e) {
+                closeIfUnused(real, open);
+                throw e;
+            }
             if (lock == null) {
-                channel.close();
-                HELD.remove(key);
+                closeIfUnused(real, open);
                 return null;
             }
-            return new LockFile(key, channel, lock);
-        } catch (IOException | RuntimeException e) {
-            if (channel != null) {
-                channel.close();
-            }
-            HELD.remove(key);
-            if (e instanceof OverlappingFileLockException) {
-                // Only through a path HELD does not know as this one (a hard link): taken all the same.
-                return null;
-            }
-            throw e;
+            open.held.add(position);
+            return new LockFile(real, position, lock);
+        }
+    }
+
+    /** With no lock of this process left in the file, closing it drops none. */
+    private static void closeIfUnused(Path file, Open open) throws IOException {
+        if (open.held.isEmpty()) {
+            OPEN.remove(file);
+            open.channel.close();
         }
     }
 
     @Override
     public void close() throws IOException {
-        try {
-            lock.release();
-        } finally {
+        synchronized (TABLE) {
+            Open open = OPEN.get(file);
             try {
-                channel.close();
+                lock.release();
             } finally {
-                HELD.remove(key);
+                open.held.remove(position);
+                closeIfUnused(file, open);
             }
         }
     }

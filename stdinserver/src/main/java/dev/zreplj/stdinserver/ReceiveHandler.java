@@ -20,6 +20,7 @@ import dev.zreplj.zfs.ZfsException;
 import dev.zreplj.zfs.ZfsProcess;
 import dev.zreplj.zfs.ZfsVersion;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -244,8 +245,10 @@ final class ReceiveHandler {
             recv = zfs.receive(request);
         } catch (ZfsException e) {
             conversation.refuseStream(new RemoteException(ErrorCodes.ZFS, e.getMessage(), e.stderr()), first.ended());
+            forgetIfAbsent(session, target, before);
             return;
         }
+        boolean done = false;
         try {
             long bytes = pump.pump(
                     recv,
@@ -291,10 +294,32 @@ final class ReceiveHandler {
                     + " (" + bytes + " bytes)");
             afterReceive(session, cmd.path(), received, versions, bytes);
             conversation.send(FrameType.RESULT, new ReceiveResult(bytes, received.guid()));
+            done = true;
         } catch (ZfsException e) {
             conversation.reply(failureReply(cmd, target, e));
         } finally {
             recv.kill();
+            if (!done) {
+                forgetIfAbsent(session, target, before);
+            }
+        }
+    }
+
+    /**
+     * A receive into a new filesystem that created nothing leaves no receive-time file for the name: a client
+     * could otherwise make names up until the state directory runs out of inodes.
+     */
+    private void forgetIfAbsent(Session session, DatasetName target, List<ZfsVersion> before)
+            throws InterruptedException {
+        if (!before.isEmpty()) {
+            return;
+        }
+        try {
+            if (!zfs.exists(target)) {
+                Files.deleteIfExists(ReceiveTimes.path(session.stateDir(), target));
+            }
+        } catch (ZfsException | IOException e) {
+            log.refused("cannot remove the receive times of " + target + ", which was not created: " + e.getMessage());
         }
     }
 

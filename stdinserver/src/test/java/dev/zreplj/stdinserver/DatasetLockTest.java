@@ -1,14 +1,16 @@
 package dev.zreplj.stdinserver;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.zreplj.zfs.DatasetName;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,12 +31,30 @@ class DatasetLockTest {
         try (DatasetLock again = DatasetLock.tryAcquire(state, a)) {
             assertNotNull(again);
         }
-        assertTrue(Files.exists(state.resolve("locks").resolve("backup%2Fsink%2Fc%2Ftank%2Fa.lock")));
+    }
+
+    /** A client that names made-up filesystems without end leaves one file, of no size, not one per name. */
+    @Test
+    void manyNamesShareOneEmptyFile() throws IOException {
+        for (int i = 0; i < 1000; i++) {
+            try (DatasetLock lock = DatasetLock.tryAcquire(state, DatasetName.of("backup/sink/c/made-up-" + i))) {
+                assertNotNull(lock);
+            }
+        }
+        try (Stream<Path> files = Files.list(state.resolve("locks"))) {
+            assertEquals(List.of(DatasetLock.path(state)), files.toList());
+        }
+        assertEquals(0, Files.size(DatasetLock.path(state)));
     }
 
     @Test
-    void fileNamesAreUnambiguous() {
-        assertEquals("a%2Fb.lock", DatasetLock.fileName(DatasetName.of("a/b")));
-        assertEquals("a_b.lock", DatasetLock.fileName(DatasetName.of("a_b")));
+    void positionsAreStableDistinctAndWithinTheFileLockRange() {
+        long a = DatasetLock.position(DatasetName.of("a/b"));
+        assertEquals(a, DatasetLock.position(DatasetName.of("a/b")));
+        assertNotEquals(a, DatasetLock.position(DatasetName.of("a_b")));
+        for (int i = 0; i < 1000; i++) {
+            long p = DatasetLock.position(DatasetName.of("pool/fs" + i));
+            assertEquals(true, p >= 0 && p < Long.MAX_VALUE, "position " + p);
+        }
     }
 }

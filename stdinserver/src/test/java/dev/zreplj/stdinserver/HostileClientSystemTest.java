@@ -565,6 +565,43 @@ class HostileClientSystemTest {
     }
 
     /**
+     * A client naming made-up filesystems without end (cheap DESTROYs, RECVs that fail) left a lock file and a
+     * receive-time file behind for every name, until the state directory ran out of inodes.
+     */
+    @Test
+    void madeUpNamesLeaveNoFileBehindOnTheBox() throws Exception {
+        DatasetName a = filesystem("a");
+        String s1 = snapshot(a, "zrepl_1");
+        byte[] full = send(s1);
+        byte[] truncated = Arrays.copyOf(full, full.length / 2);
+        PipedServer ch = new PipedServer(config(), zfs, "laptop");
+        ch.client.handshake();
+        for (int i = 0; i < 30; i++) {
+            DestroyResult r = ch.client.destroy("made-up-" + i, List.of(new DestroyTarget("zrepl_1", 1)));
+            assertEquals(List.of(), r.destroyed());
+        }
+        for (int i = 0; i < 10; i++) {
+            String path = "made-up-recv-" + i;
+            RemoteException e = assertThrows(
+                    RemoteException.class, () -> receive(ch, path, "zrepl_1", pools.guid(s1), null, truncated));
+            assertEquals("zfs", e.code(), e.getMessage());
+        }
+        ch.client.close();
+        assertEquals(0, ch.exitCode(), ch.stderr());
+        assertTrue(!boxState().contains("made-up"), boxState());
+        List<String> left;
+        try (var files = Files.walk(state)) {
+            left = files.map(f -> state.relativize(f).toString())
+                    .filter(f -> f.contains("made-up"))
+                    .toList();
+        }
+        assertEquals(List.of(), left, "files the made-up names left in the state directory");
+        try (var locks = Files.list(state.resolve("locks"))) {
+            assertEquals(List.of(DatasetLock.path(state)), locks.toList());
+        }
+    }
+
+    /**
      * A refused or failed RECV_SERIES counted every requested guid present on the box as "arrived", so a series
      * naming the guid of an old snapshot gave that snapshot the box's current clock as its receive time: the
      * floor then saw it received today, behind the day's first snapshot, and let the client destroy it.

@@ -425,7 +425,7 @@ class StdinServerSystemTest {
             }
         });
         t.start();
-        Path lockFile = state.resolve("locks").resolve(jailed(source).replace("/", "%2F") + ".lock");
+        Path lockFile = DatasetLock.path(state);
         for (int i = 0; i < 200 && !Files.exists(lockFile); i++) {
             Thread.sleep(50);
         }
