@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.slf4j.LoggerFactory;
 
 /**
  * The agent's memory of its last passes, for {@code zreplj status}: one JSON file per job under
@@ -107,7 +108,18 @@ public final class JobStatusStore {
     public void record(PushPass.Result result, Instant now) throws IOException {
         long time = now.getEpochSecond();
         Map<String, FilesystemStatus> previous = new HashMap<>();
-        read(result.job()).ifPresent(s -> s.filesystems().forEach(f -> previous.put(f.filesystem(), f)));
+        Optional<JobStatus> last;
+        try {
+            last = read(result.job());
+        } catch (DamagedFile e) {
+            // Replaced, not kept failing at every pass: the history is lost, the status is true from now on.
+            LoggerFactory.getLogger(JobStatusStore.class)
+                    .warn(
+                            "{}: damaged; replaced by this pass's status, its earlier history is lost",
+                            file(result.job()));
+            last = Optional.empty();
+        }
+        last.ifPresent(s -> s.filesystems().forEach(f -> previous.put(f.filesystem(), f)));
         List<FilesystemStatus> filesystems = new ArrayList<>();
         for (FilesystemResult fs : result.filesystems()) {
             FilesystemStatus before = previous.remove(fs.filesystem().value());
@@ -184,11 +196,18 @@ public final class JobStatusStore {
         try {
             return Optional.of(JSON.readValue(bytes, JobStatus.class));
         } catch (IOException e) {
-            throw new IOException(
+            throw new DamagedFile(
                     file + ": unreadable status file ("
                             + e.getMessage().lines().findFirst().orElse("")
-                            + "); delete it, the next run writes a new one",
+                            + "); the next pass replaces it",
                     e);
+        }
+    }
+
+    /** A status file that can be read but holds no status (truncated, overwritten): the next pass replaces it. */
+    static final class DamagedFile extends IOException {
+        DamagedFile(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 

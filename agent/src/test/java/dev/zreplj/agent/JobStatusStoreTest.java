@@ -128,6 +128,20 @@ class JobStatusStoreTest {
         assertTrue(e.getMessage().startsWith(store.file("bad") + ": unreadable status file"), e.getMessage());
     }
 
+    /** A damaged file failed every later pass's record, freezing status and metrics: the next pass replaces it. */
+    @Test
+    void aDamagedFileIsReplacedByTheNextPass() throws IOException {
+        JobStatusStore store = new JobStatusStore(dir);
+        Files.createDirectories(store.file("j").getParent());
+        Files.writeString(store.file("j"), "");
+        store.record(
+                new PushPass.Result("j", Optional.empty(), List.of(fs("p/a", Outcome.REPLICATED)), null),
+                Instant.ofEpochSecond(300));
+        JobStatusStore.JobStatus status = store.read("j").orElseThrow();
+        assertEquals(300, status.lastRun());
+        assertEquals(300, status.filesystems().get(0).lastSuccess());
+    }
+
     @Test
     void recordsWhenASnapshotWasTakenAndKeepsItAcrossPassesWithout() throws IOException {
         JobStatusStore store = new JobStatusStore(dir);

@@ -60,90 +60,110 @@ public final class AgentMetrics implements MultiCollector {
                 .gauge("zreplj_snapshots", "The filesystem's snapshots on each side after the last prune.");
         JobStatusStore store = new JobStatusStore(stateDir);
         for (String job : jobs) {
+            // Each file gives what it can: an unreadable one leaves out its own series, not the job's others.
+            // Left out rather than guessed (a damaged status is not "never ran"): the absent series is what
+            // an alert on it notices. The next pass replaces a damaged file.
             Optional<JobStatus> status;
-            PassTotals totals;
             try {
                 status = store.read(job);
+            } catch (IOException e) {
+                log.warn("metrics: job {}: {}", job, e.getMessage());
+                status = null;
+            }
+            PassTotals totals;
+            try {
                 totals = PassTotals.read(stateDir, job);
             } catch (IOException e) {
-                // Left out rather than guessed: the absent series is what an alert on it notices.
                 log.warn("metrics: job {}: {}", job, e.getMessage());
-                continue;
+                totals = null;
             }
-            m.add(
-                    "zreplj_pass_last_attempt_timestamp_seconds",
-                    status.map(JobStatus::lastRun).orElse(0L),
-                    "zreplj_job",
-                    job);
-            m.add("zreplj_pass_last_success_timestamp_seconds", totals.lastSuccess(), "zreplj_job", job);
-            m.add("zreplj_passes", totals.passes(), "zreplj_job", job);
-            m.add("zreplj_pass_failures", totals.failedPasses(), "zreplj_job", job);
-            totals.stageFailures()
-                    .forEach((stage, n) -> m.add("zreplj_stage_failures", n, "zreplj_job", job, "stage", stage));
-            totals.pruned().forEach((side, n) -> m.add("zreplj_pruned_snapshots", n, "zreplj_job", job, "side", side));
-            if (status.isEmpty()) {
-                continue;
-            }
-            m.add("zreplj_pass_failed", status.get().failed() ? 1 : 0, "zreplj_job", job);
-            if (totals.passes() > 0) {
-                m.add("zreplj_pass_duration_seconds", totals.lastDurationSeconds(), "zreplj_job", job);
-            }
-            for (FilesystemStatus f : status.get().filesystems()) {
-                String fs = f.filesystem();
+            if (status != null) {
                 m.add(
-                        "zreplj_filesystem_last_attempt_timestamp_seconds",
-                        f.lastAttempt(),
+                        "zreplj_pass_last_attempt_timestamp_seconds",
+                        status.map(JobStatus::lastRun).orElse(0L),
                         "zreplj_job",
-                        job,
-                        "filesystem",
-                        fs);
-                m.add(
-                        "zreplj_filesystem_last_success_timestamp_seconds",
-                        f.lastSuccess(),
-                        "zreplj_job",
-                        job,
-                        "filesystem",
-                        fs);
-                if (f.lastSnapshot() != null) {
-                    m.add(
-                            "zreplj_filesystem_last_snapshot_timestamp_seconds",
-                            f.lastSnapshot(),
-                            "zreplj_job",
-                            job,
-                            "filesystem",
-                            fs);
+                        job);
+                if (status.isPresent()) {
+                    addStatus(m, job, status.get(), totals);
                 }
-                if (f.newestOnBox() != null) {
-                    m.add(
-                            "zreplj_filesystem_newest_snapshot_timestamp_seconds",
-                            f.newestOnBox(),
-                            "zreplj_job",
-                            job,
-                            "filesystem",
-                            fs);
-                }
-                m.add("zreplj_filesystem_failed", f.failed() ? 1 : 0, "zreplj_job", job, "filesystem", fs);
-                PassTotals.FilesystemTotals t = totals.filesystems().get(fs);
-                if (t != null) {
-                    m.add("zreplj_replicated_bytes", t.bytes(), "zreplj_job", job, "filesystem", fs);
-                    m.add("zreplj_replication_steps", t.steps(), "zreplj_job", job, "filesystem", fs);
-                    for (Map.Entry<String, Long> e : t.failures().entrySet()) {
-                        m.add(
-                                "zreplj_replication_failures",
-                                e.getValue(),
-                                "zreplj_job",
-                                job,
-                                "filesystem",
-                                fs,
-                                "kind",
-                                e.getKey());
-                    }
-                    t.snapshots()
-                            .forEach((side, n) ->
-                                    m.add("zreplj_snapshots", n, "zreplj_job", job, "filesystem", fs, "side", side));
-                }
+            }
+            if (totals != null) {
+                addTotals(m, job, totals);
             }
         }
         return m.snapshots();
+    }
+
+    private static void addTotals(MetricFamilies m, String job, PassTotals totals) {
+        m.add("zreplj_pass_last_success_timestamp_seconds", totals.lastSuccess(), "zreplj_job", job);
+        m.add("zreplj_passes", totals.passes(), "zreplj_job", job);
+        m.add("zreplj_pass_failures", totals.failedPasses(), "zreplj_job", job);
+        totals.stageFailures()
+                .forEach((stage, n) -> m.add("zreplj_stage_failures", n, "zreplj_job", job, "stage", stage));
+        totals.pruned().forEach((side, n) -> m.add("zreplj_pruned_snapshots", n, "zreplj_job", job, "side", side));
+    }
+
+    /** The status file's series; with {@code totals} null (its file damaged) without the counters. */
+    private static void addStatus(MetricFamilies m, String job, JobStatus status, PassTotals totals) {
+        m.add("zreplj_pass_failed", status.failed() ? 1 : 0, "zreplj_job", job);
+        if (totals != null && totals.passes() > 0) {
+            m.add("zreplj_pass_duration_seconds", totals.lastDurationSeconds(), "zreplj_job", job);
+        }
+        for (FilesystemStatus f : status.filesystems()) {
+            String fs = f.filesystem();
+            m.add(
+                    "zreplj_filesystem_last_attempt_timestamp_seconds",
+                    f.lastAttempt(),
+                    "zreplj_job",
+                    job,
+                    "filesystem",
+                    fs);
+            m.add(
+                    "zreplj_filesystem_last_success_timestamp_seconds",
+                    f.lastSuccess(),
+                    "zreplj_job",
+                    job,
+                    "filesystem",
+                    fs);
+            if (f.lastSnapshot() != null) {
+                m.add(
+                        "zreplj_filesystem_last_snapshot_timestamp_seconds",
+                        f.lastSnapshot(),
+                        "zreplj_job",
+                        job,
+                        "filesystem",
+                        fs);
+            }
+            if (f.newestOnBox() != null) {
+                m.add(
+                        "zreplj_filesystem_newest_snapshot_timestamp_seconds",
+                        f.newestOnBox(),
+                        "zreplj_job",
+                        job,
+                        "filesystem",
+                        fs);
+            }
+            m.add("zreplj_filesystem_failed", f.failed() ? 1 : 0, "zreplj_job", job, "filesystem", fs);
+            PassTotals.FilesystemTotals t =
+                    totals == null ? null : totals.filesystems().get(fs);
+            if (t != null) {
+                m.add("zreplj_replicated_bytes", t.bytes(), "zreplj_job", job, "filesystem", fs);
+                m.add("zreplj_replication_steps", t.steps(), "zreplj_job", job, "filesystem", fs);
+                for (Map.Entry<String, Long> e : t.failures().entrySet()) {
+                    m.add(
+                            "zreplj_replication_failures",
+                            e.getValue(),
+                            "zreplj_job",
+                            job,
+                            "filesystem",
+                            fs,
+                            "kind",
+                            e.getKey());
+                }
+                t.snapshots()
+                        .forEach((side, n) ->
+                                m.add("zreplj_snapshots", n, "zreplj_job", job, "filesystem", fs, "side", side));
+            }
+        }
     }
 }

@@ -48,13 +48,24 @@ public final class BoxMetrics implements MultiCollector {
                         "Stream bytes of the box's completed receives into the filesystem.");
         for (SinkJob job : jobs) {
             for (String client : job.clientIdentities()) {
-                ClientStatus status;
+                // Each file gives what it can: an unreadable one leaves out its own series, not the client's others.
                 ReceiveTotals.ClientTotals totals;
                 try {
-                    status = ClientStatusFile.read(stateDir, client);
                     totals = ReceiveTotals.read(stateDir, client);
                 } catch (IOException e) {
                     log.warn("metrics: client {}: {}", client, e.getMessage());
+                    totals = new ReceiveTotals.ClientTotals(client, Map.of());
+                }
+                ClientStatus status;
+                try {
+                    status = ClientStatusFile.read(stateDir, client);
+                } catch (IOException e) {
+                    log.warn(
+                            "metrics: client {}: {}: {} (the next receive replaces it)",
+                            client,
+                            ClientStatusFile.path(stateDir, client),
+                            e.getMessage());
+                    addTotals(m, job, client, totals);
                     continue;
                 }
                 Map<String, Received> filesystems = status == null ? Map.of() : status.filesystems();
@@ -82,29 +93,17 @@ public final class BoxMetrics implements MultiCollector {
                         "client",
                         client);
                 m.add("zreplj_box_client_filesystems", filesystems.size(), "zreplj_job", job.name(), "client", client);
-                totals.filesystems().forEach((fs, t) -> {
-                    m.add(
-                            "zreplj_box_receives",
-                            t.receives(),
-                            "zreplj_job",
-                            job.name(),
-                            "client",
-                            client,
-                            "filesystem",
-                            fs);
-                    m.add(
-                            "zreplj_box_received_bytes",
-                            t.bytes(),
-                            "zreplj_job",
-                            job.name(),
-                            "client",
-                            client,
-                            "filesystem",
-                            fs);
-                });
+                addTotals(m, job, client, totals);
             }
         }
         return m.snapshots();
+    }
+
+    private static void addTotals(MetricFamilies m, SinkJob job, String client, ReceiveTotals.ClientTotals totals) {
+        totals.filesystems().forEach((fs, t) -> {
+            m.add("zreplj_box_receives", t.receives(), "zreplj_job", job.name(), "client", client, "filesystem", fs);
+            m.add("zreplj_box_received_bytes", t.bytes(), "zreplj_job", job.name(), "client", client, "filesystem", fs);
+        });
     }
 
     private static Long epochSeconds(String iso) {

@@ -1,5 +1,6 @@
 package dev.zreplj.metrics;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -18,6 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.slf4j.LoggerFactory;
 
 /**
  * A push job's counters since its first pass, in {@code <state_dir>/metrics/<job>.json}: Prometheus
@@ -128,18 +130,35 @@ public record PassTotals(
             return JSON.readValue(Files.readAllBytes(file(stateDir, job)), PassTotals.class);
         } catch (NoSuchFileException e) {
             return none(job);
-        } catch (IOException e) {
-            throw new IOException(
+        } catch (JsonProcessingException e) {
+            throw new DamagedFile(
                     file(stateDir, job) + ": unreadable metrics file ("
                             + e.getMessage().lines().findFirst().orElse("")
-                            + "); delete it, its counters start again from 0",
+                            + "); the next pass replaces it, its counters start again from 0",
                     e);
         }
     }
 
-    /** Adds one pass to the job's file; the caller holds the job's lock. */
+    /** A counters file that can be read but holds no counters (truncated, overwritten). */
+    static final class DamagedFile extends IOException {
+        DamagedFile(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * Adds one pass to the job's file; the caller holds the job's lock. A damaged file is replaced, its counters
+     * starting again from 0 (Prometheus takes that as a counter reset), rather than fail every pass from then on.
+     */
     public static void record(Path stateDir, PushPass.Result result, Duration took, Instant now) throws IOException {
-        PassTotals next = read(stateDir, result.job()).add(result, took, now);
+        PassTotals before;
+        try {
+            before = read(stateDir, result.job());
+        } catch (DamagedFile e) {
+            LoggerFactory.getLogger(PassTotals.class).warn("{}", e.getMessage());
+            before = none(result.job());
+        }
+        PassTotals next = before.add(result, took, now);
         Path file = file(stateDir, result.job());
         Files.createDirectories(file.getParent());
         Path temp = file.resolveSibling("." + result.job() + ".json.tmp");

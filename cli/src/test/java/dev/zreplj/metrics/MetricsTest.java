@@ -185,6 +185,14 @@ class MetricsTest {
      * {@code expected} is "SERIES VALUE"; the writer prints doubles as Java does (1.7960406E9), so the
      * value is compared as a number.
      */
+    private String textOf(AgentMetrics metrics) throws Exception {
+        Path textfile = state.resolve("node-exporter/zreplj.prom");
+        Textfile.write(textfile, metrics);
+        String text = Files.readString(textfile);
+        Promtool.assertClean(text);
+        return text;
+    }
+
     private static void assertSample(String text, String expected) {
         int space = expected.lastIndexOf(' ');
         String series = expected.substring(0, space + 1);
@@ -201,6 +209,63 @@ class MetricsTest {
         // The check the other tests rely on does fail: here on a counter without _total.
         Promtool.Result r = Promtool.checkMetrics("# HELP x_bytes A.\n# TYPE x_bytes counter\nx_bytes 1\n");
         assertNotEquals(0, r.exit(), r::toString);
+    }
+
+    /**
+     * A damaged state file left the whole job (or client) out of the metrics, and every later pass failed on it:
+     * now each file gives its own series, and the next pass or receive replaces the damaged one.
+     */
+    @Test
+    void aDamagedStateFileLeavesOutOnlyItsOwnSeriesAndTheNextPassReplacesIt() throws Exception {
+        record(pass(1000, null, 1), T0, Duration.ofMillis(1500));
+        Path status = new JobStatusStore(state).file("laptop");
+        Files.writeString(status, "{\"job\":\"laptop\",\"lastRu");
+        String text = textOf(new AgentMetrics(state, List.of("laptop")));
+        assertSample(text, "zreplj_passes_total{zreplj_job=\"laptop\"} 1.0");
+        assertFalse(text.contains("zreplj_pass_last_attempt_timestamp_seconds{"), "not guessed as never ran: " + text);
+        assertFalse(text.contains("zreplj_filesystem_last_success_timestamp_seconds{"), text);
+
+        Path totals = PassTotals.file(state, "laptop");
+        Files.writeString(totals, "");
+        record(pass(500, null, 1), T0.plusSeconds(600), Duration.ofSeconds(1));
+        text = textOf(new AgentMetrics(state, List.of("laptop")));
+        assertSample(text, "zreplj_passes_total{zreplj_job=\"laptop\"} 1.0");
+        assertSample(
+                text,
+                "zreplj_filesystem_last_success_timestamp_seconds{filesystem=\"rpool/home\",zreplj_job=\"laptop\"} "
+                        + T0.plusSeconds(600).getEpochSecond() + ".0");
+
+        Files.writeString(totals, "[");
+        text = textOf(new AgentMetrics(state, List.of("laptop")));
+        assertFalse(text.contains("zreplj_passes_total{"), text);
+        assertSample(
+                text,
+                "zreplj_pass_last_attempt_timestamp_seconds{zreplj_job=\"laptop\"} "
+                        + T0.plusSeconds(600).getEpochSecond() + ".0");
+    }
+
+    @Test
+    void aDamagedClientStatusFileLeavesTheBoxsCountersOfThatClient() throws Exception {
+        Files.createDirectories(state.resolve("clients"));
+        Files.writeString(state.resolve("clients/laptop.json"), "{\"client\":");
+        Files.createDirectories(state.resolve("metrics/clients"));
+        Files.writeString(
+                state.resolve("metrics/clients/laptop.json"),
+                "{\"client\":\"laptop\",\"filesystems\":{\"rpool/home\":{\"receives\":3,\"bytes\":4096}}}");
+        SinkJob sink = new SinkJob(
+                "backups",
+                DatasetName.of("dst/sink"),
+                List.of("laptop"),
+                dev.zreplj.config.RecvOptions.defaults(),
+                List.of());
+        Path textfile = state.resolve("box.prom");
+        Textfile.write(textfile, new BoxMetrics(state, List.of(sink)));
+        String text = Files.readString(textfile);
+        Promtool.assertClean(text);
+        assertSample(
+                text,
+                "zreplj_box_receives_total{client=\"laptop\",filesystem=\"rpool/home\",zreplj_job=\"backups\"} 3.0");
+        assertFalse(text.contains("zreplj_box_client_last_received_timestamp_seconds{"), "not guessed as 0: " + text);
     }
 
     @Test

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.TreeMap;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code <state_dir>/clients/<client>.json}: per filesystem of a client, the last snapshot the box
@@ -63,12 +64,31 @@ public final class ClientStatusFile {
             throws IOException, InterruptedException {
         Path file = path(stateDir, client);
         try (LockFile lock = lockWithin(file.resolveSibling(client + ".lock"))) {
-            ClientStatus old = read(stateDir, client);
+            ClientStatus old = readOrReplace(stateDir, client);
             Map<String, Received> filesystems = new TreeMap<>(old == null ? Map.of() : old.filesystems());
             filesystems.put(path, new Received(snapshot, Long.toUnsignedString(guid), when.toString()));
             Path temp = file.resolveSibling("." + client + ".json.tmp");
             Files.write(temp, RecordJson.write(new ClientStatus(client, filesystems), true));
             Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /**
+     * The file to update, or null (start again) when it is damaged: replaced rather than failing every receive
+     * from then on, which would freeze the client's status and metrics at their last good state.
+     */
+    static ClientStatus readOrReplace(Path stateDir, String client) throws IOException {
+        try {
+            return read(stateDir, client);
+        } catch (AccessDeniedException e) {
+            throw e;
+        } catch (IOException e) {
+            LoggerFactory.getLogger(ClientStatusFile.class)
+                    .warn(
+                            "{}: damaged ({}); replaced, the other filesystems' entries are lost",
+                            path(stateDir, client),
+                            e.getMessage());
+            return null;
         }
     }
 

@@ -2,12 +2,14 @@ package dev.zreplj.stdinserver;
 
 import dev.zreplj.json.RecordJson;
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import java.util.TreeMap;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code <state_dir>/metrics/clients/<client>.json}: per filesystem of a client, how many receives the
@@ -45,8 +47,18 @@ public final class ReceiveTotals {
         Path file = path(stateDir, client);
         Files.createDirectories(file.getParent());
         try (LockFile lock = ClientStatusFile.lockWithin(file.resolveSibling(client + ".lock"))) {
-            Map<String, Totals> filesystems =
-                    new TreeMap<>(read(stateDir, client).filesystems());
+            ClientTotals before;
+            try {
+                before = read(stateDir, client);
+            } catch (AccessDeniedException e) {
+                throw e;
+            } catch (IOException e) {
+                // Replaced, not failing every receive from then on; the counters start again (a counter reset).
+                LoggerFactory.getLogger(ReceiveTotals.class)
+                        .warn("{}: damaged ({}); replaced, its counters start again from 0", file, e.getMessage());
+                before = new ClientTotals(client, Map.of());
+            }
+            Map<String, Totals> filesystems = new TreeMap<>(before.filesystems());
             filesystems.merge(path, new Totals(1, bytes), (a, b) -> new Totals(a.receives() + 1, a.bytes() + bytes));
             Path temp = file.resolveSibling("." + client + ".json.tmp");
             Files.write(temp, RecordJson.write(new ClientTotals(client, filesystems), true));

@@ -42,4 +42,22 @@ class ClientStatusFileTest {
                     files.map(p -> p.getFileName().toString()).sorted().toList());
         }
     }
+
+    /** A damaged file failed every later receive's record, freezing the client's status: it is replaced. */
+    @Test
+    void aDamagedFileIsReplacedByTheNextReceive() throws Exception {
+        java.nio.file.Files.createDirectories(
+                ClientStatusFile.path(state, "laptop").getParent());
+        java.nio.file.Files.writeString(ClientStatusFile.path(state, "laptop"), "garbage");
+        ClientStatusFile.record(state, "laptop", "tank/a", "s2", 7L, Instant.parse("2024-01-01T00:02:00Z"));
+        assertEquals(
+                java.util.Set.of("tank/a"),
+                ClientStatusFile.read(state, "laptop").filesystems().keySet());
+        assertEquals(
+                "s2",
+                ClientStatusFile.read(state, "laptop")
+                        .filesystems()
+                        .get("tank/a")
+                        .snapshot());
+    }
 }

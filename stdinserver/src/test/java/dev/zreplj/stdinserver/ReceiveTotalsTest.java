@@ -35,4 +35,15 @@ class ReceiveTotalsTest {
                     "no temp file left behind");
         }
     }
+
+    /** A damaged file failed every later receive's count: it is replaced, the counters starting again. */
+    @Test
+    void aDamagedFileIsReplacedByTheNextReceive() throws Exception {
+        Files.createDirectories(ReceiveTotals.path(state, "laptop").getParent());
+        Files.writeString(ReceiveTotals.path(state, "laptop"), "{\"client\":\"laptop\",\"filesys");
+        ReceiveTotals.add(state, "laptop", "tank/a", 100);
+        assertEquals(
+                new ReceiveTotals.ClientTotals("laptop", Map.of("tank/a", new ReceiveTotals.Totals(1, 100))),
+                ReceiveTotals.read(state, "laptop"));
+    }
 }
