@@ -239,7 +239,8 @@ final class ReceiveHandler {
         }
         ZfsProcess recv;
         try {
-            if (cmd.rollback()) {
+            // A resume continues the partial receive the box holds; rolling the target back would discard it.
+            if (cmd.rollback() && cmd.resumeToken() == null) {
                 rollBackToBase(session, target, cmd.fromGuid(), before);
             }
             recv = zfs.receive(request);
