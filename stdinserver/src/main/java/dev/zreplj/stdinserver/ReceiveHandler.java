@@ -531,10 +531,6 @@ final class ReceiveHandler {
         }
     }
 
-    /**
-     * {@code zfs recv -F} destroys the target's snapshots newer than the stream's base (OpenZFS), or all of
-     * them for a full stream over an existing filesystem: refused when the floor keeps any of them.
-     */
     /** The snapshots a rollback to the stream's base destroys: all of them for a full stream or an unknown base. */
     private static List<ZfsVersion> newerThanBase(List<ZfsVersion> versions, Long fromGuid) {
         List<ZfsVersion> snapshots =
@@ -549,6 +545,10 @@ final class ReceiveHandler {
                 .findFirst();
     }
 
+    /**
+     * {@code zfs recv -F} destroys the target's snapshots newer than the stream's base (OpenZFS), or all of
+     * them for a full stream over an existing filesystem: refused when the floor keeps any of them.
+     */
     private void checkRollback(Session session, DatasetName target, List<ZfsVersion> doomed, List<ZfsVersion> versions)
             throws RemoteException, IOException {
         if (session.job().keepFloor().isEmpty() || doomed.isEmpty()) {
