@@ -185,6 +185,21 @@ class MetricsTest {
      * {@code expected} is "SERIES VALUE"; the writer prints doubles as Java does (1.7960406E9), so the
      * value is compared as a number.
      */
+    /** The box's textfile for the sink job "backups" serving these clients, checked by promtool. */
+    private String boxText(String... clients) throws Exception {
+        SinkJob sink = new SinkJob(
+                "backups",
+                DatasetName.of("dst/sink"),
+                List.of(clients),
+                dev.zreplj.config.RecvOptions.defaults(),
+                List.of());
+        Path textfile = state.resolve("box.prom");
+        Textfile.write(textfile, new BoxMetrics(state, List.of(sink)));
+        String text = Files.readString(textfile);
+        Promtool.assertClean(text);
+        return text;
+    }
+
     private String textOf(AgentMetrics metrics) throws Exception {
         Path textfile = state.resolve("node-exporter/zreplj.prom");
         Textfile.write(textfile, metrics);
@@ -252,16 +267,7 @@ class MetricsTest {
         Files.writeString(
                 state.resolve("metrics/clients/laptop.json"),
                 "{\"client\":\"laptop\",\"filesystems\":{\"rpool/home\":{\"receives\":3,\"bytes\":4096}}}");
-        SinkJob sink = new SinkJob(
-                "backups",
-                DatasetName.of("dst/sink"),
-                List.of("laptop"),
-                dev.zreplj.config.RecvOptions.defaults(),
-                List.of());
-        Path textfile = state.resolve("box.prom");
-        Textfile.write(textfile, new BoxMetrics(state, List.of(sink)));
-        String text = Files.readString(textfile);
-        Promtool.assertClean(text);
+        String text = boxText("laptop");
         assertSample(
                 text,
                 "zreplj_box_receives_total{client=\"laptop\",filesystem=\"rpool/home\",zreplj_job=\"backups\"} 3.0");
@@ -280,16 +286,7 @@ class MetricsTest {
         Files.writeString(
                 state.resolve("metrics/clients/laptop.json"),
                 "{\"client\":\"laptop\",\"filesystems\":{" + "\"rpool/home\":{\"receives\":3,\"bytes\":4096}}}");
-        SinkJob sink = new SinkJob(
-                "backups",
-                DatasetName.of("dst/sink"),
-                List.of("laptop", "desktop"),
-                dev.zreplj.config.RecvOptions.defaults(),
-                List.of());
-        Path textfile = state.resolve("box.prom");
-        Textfile.write(textfile, new BoxMetrics(state, List.of(sink)));
-        String text = Files.readString(textfile);
-        Promtool.assertClean(text);
+        String text = boxText("laptop", "desktop");
         long received = Instant.parse("2026-11-30T12:00:03Z").getEpochSecond();
         for (String line : List.of(
                 "zreplj_box_client_last_received_timestamp_seconds{client=\"laptop\",zreplj_job=\"backups\"} "
