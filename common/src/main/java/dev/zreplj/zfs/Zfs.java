@@ -615,10 +615,6 @@ public final class Zfs implements SourceZfs {
     }
 
     /**
-     * {@code zfs recv -A}: discards the partial receive state of {@code target} (a partially received new
-     * filesystem disappears with it). Needs resumable receive; a zfs without it keeps no partial state.
-     */
-    /**
      * {@code zfs rollback fs@snapshot}: discards what changed in the filesystem since that snapshot. Without
      * {@code destroyingLater} zfs refuses it (and changes nothing) unless the snapshot is the newest; with it
      * ({@code -r}) zfs destroys the later snapshots, and refuses when one of them is held.
@@ -633,6 +629,10 @@ public final class Zfs implements SourceZfs {
         run(args);
     }
 
+    /**
+     * {@code zfs recv -A}: discards the partial receive state of {@code target} (a partially received new
+     * filesystem disappears with it). Needs resumable receive; a zfs without it keeps no partial state.
+     */
     public void abortPartialReceive(DatasetName target) throws ZfsException {
         Capabilities caps = capabilities();
         if (!caps.resumableReceive()) {
