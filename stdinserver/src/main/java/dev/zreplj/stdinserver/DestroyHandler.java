@@ -76,8 +76,7 @@ final class DestroyHandler {
         List<ZfsVersion> candidates =
                 versions.stream().filter(v -> wanted.contains(v.name())).toList();
         Instant now = Instant.now();
-        // No snapshot (or no such filesystem): nothing to time, and no file left for a name a client made up.
-        BoxFloor floor = session.job().keepFloor().isEmpty() || versions.isEmpty()
+        BoxFloor floor = session.job().keepFloor().isEmpty()
                 ? BoxFloor.none()
                 : new BoxFloor(
                         session.job().keepFloor(),
