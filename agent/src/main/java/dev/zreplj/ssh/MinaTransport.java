@@ -20,6 +20,8 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.regex.Pattern;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.auth.pubkey.UserAuthPublicKeyFactory;
@@ -85,10 +87,24 @@ public final class MinaTransport implements SshTransport {
         }
         Duration dial = SshTransport.dialTimeout(connect, options);
         Path identity = connect.identityFile();
-        if (identity != null) {
-            IdentityFile.checkPermissions(identity, System.getProperty("user.name"));
+        if (identity == null) {
+            throw new TransportException("ssh: connect.identity_file is not set; point it at the agent's private key");
         }
-        KeyPair key = loadKey(identity);
+        IdentityFile.checkPermissions(identity, System.getProperty("user.name"));
+        // Reading the key (on first use the EdDSA curve tables are built, about 0.2 s cold) runs beside starting
+        // the client, the TCP connect and the key exchange; only auth needs it.
+        CompletableFuture<KeyPair> key = new CompletableFuture<>();
+        Thread keyReader = new Thread(
+                () -> {
+                    try {
+                        key.complete(loadKey(identity));
+                    } catch (TransportException | RuntimeException e) {
+                        key.completeExceptionally(e);
+                    }
+                },
+                "zreplj-ssh-key");
+        keyReader.setDaemon(true);
+        keyReader.start();
         KnownHosts knownHosts = new KnownHosts(
                 connect.knownHosts() != null
                         ? connect.knownHosts()
@@ -103,6 +119,7 @@ public final class MinaTransport implements SshTransport {
         try {
             configure(client, options, dial, verifier, knownHosts.knownTypes(connect.host(), port));
         } catch (IOException e) {
+            keyFailure(key);
             throw new TransportException(
                     "ssh: cannot read known_hosts file " + knownHosts.file() + ": " + e.getMessage(), e);
         }
@@ -121,7 +138,7 @@ public final class MinaTransport implements SshTransport {
             }
             if (connecting.getException() != null) throw connectFailure(connecting.getException(), target, verifier);
             session = connecting.getSession();
-            session.addPublicKeyIdentity(key);
+            session.addPublicKeyIdentity(loaded(key));
             AuthFuture auth = session.auth();
             Duration left = Duration.ofNanos(Math.max(deadline - System.nanoTime(), 1));
             if (!auth.await(left)) {
@@ -142,11 +159,31 @@ public final class MinaTransport implements SshTransport {
             return transport;
         } catch (TransportException e) {
             closeQuietly(session, client);
+            keyFailure(key);
             throw e;
         } catch (IOException | RuntimeException e) {
             closeQuietly(session, client);
+            keyFailure(key);
             throw connectFailure(e, target, verifier);
         }
+    }
+
+    private static KeyPair loaded(CompletableFuture<KeyPair> key) throws TransportException {
+        try {
+            return key.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof TransportException t) throw t;
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            throw e;
+        }
+    }
+
+    /**
+     * Throws the key's failure when reading it failed: a connect that fails as well (a host that is down, a
+     * changed host key) gets the same answer as when the key was read first, the one the user can fix here.
+     */
+    private static void keyFailure(CompletableFuture<KeyPair> key) throws TransportException {
+        loaded(key);
     }
 
     @Override
@@ -346,9 +383,6 @@ public final class MinaTransport implements SshTransport {
     }
 
     private static KeyPair loadKey(Path identity) throws TransportException {
-        if (identity == null) {
-            throw new TransportException("ssh: connect.identity_file is not set; point it at the agent's private key");
-        }
         FilePasswordProvider noPassphrase = (session, resource, retry) -> {
             throw new TransportException("ssh: identity file " + identity + " is protected by a passphrase; "
                     + "zreplj runs unattended and needs a key without one (ssh-keygen -p -N '' -f " + identity + ")");
