@@ -214,17 +214,23 @@ public final class SinkClient implements AutoCloseable {
         long wire0 = zstd == null ? 0 : zstd.wireBytes();
         try {
             writer.control(frame, request);
+            // Now, not with the first DATA: the box asks zfs about the target while zfs send starts.
+            writer.flush();
             boolean more = true;
+            // The first frame goes with the first bytes zfs send writes (its BEGIN record): the box checks the
+            // header and starts zfs recv meanwhile, instead of after a full chunk.
+            int least = 1;
             // The server answers before END only when it refuses or fails; then stop sending.
             while (more && in.available() == 0) {
                 int n;
                 long t0 = nanoTime.getAsLong();
                 try {
-                    n = fill(stream, buffer);
+                    n = fill(stream, buffer, least);
                 } catch (IOException e) {
                     sourceFailure = e;
                     break;
                 }
+                least = Wire.MAX_DATA;
                 if (n > 0) {
                     int z = zstd == null ? -1 : zstd.compress(buffer, n);
                     if (zstd != null && z >= 0) {
@@ -236,7 +242,7 @@ public final class SinkClient implements AutoCloseable {
                         zstd.sent(n, nanoTime.getAsLong() - t0);
                     }
                 }
-                more = n == Wire.MAX_DATA;
+                more = n > 0;
             }
             writer.empty(sourceFailure == null ? FrameType.END : FrameType.ABORT);
             writer.flush();
@@ -405,11 +411,15 @@ public final class SinkClient implements AutoCloseable {
         }
     }
 
-    /** Reads until the chunk is full or the stream ends: big frames keep the per-frame cost negligible. */
-    private static int fill(InputStream stream, byte[] buffer) throws IOException {
+    /**
+     * Reads until the chunk holds at least {@code least} bytes or the stream ends (0: it had ended), taking
+     * what each read gives up to a full chunk: big frames keep the per-frame cost negligible.
+     */
+    private static int fill(InputStream stream, byte[] buffer, int least) throws IOException {
         int off = FrameWriter.DATA_OFFSET;
         int end = FrameWriter.DATA_OFFSET + Wire.MAX_DATA;
-        while (off < end) {
+        int enough = FrameWriter.DATA_OFFSET + least;
+        while (off < enough) {
             int r = stream.read(buffer, off, end - off);
             if (r < 0) {
                 break;

@@ -368,6 +368,44 @@ class SinkClientTest {
         assertEquals(new ReceiveResult(stream.length, 7), client.receive(cmd, new ByteArrayInputStream(stream)));
     }
 
+    /**
+     * The box checks the stream's header and starts zfs recv on the first bytes, and asks zfs about the target
+     * on the RECV: neither may wait for zfs send to fill a chunk. Here the source gives nothing until the
+     * server has the RECV, then only its 312-byte BEGIN record until the server has that as a frame.
+     */
+    @Test
+    @Timeout(20)
+    void theRecvAndTheStreamsFirstBytesGoWithoutWaitingForAFullChunk() throws Exception {
+        byte[] begin = new byte[312];
+        byte[] rest = new byte[2 * Wire.MAX_DATA + 5];
+        new Random(3).nextBytes(begin);
+        new Random(4).nextBytes(rest);
+        PipedInputStream source = new PipedInputStream(4 << 20);
+        PipedOutputStream zfsSend = new PipedOutputStream(source);
+        ReceiveCommand cmd = new ReceiveCommand("tank/a", "s2", 7, 5L, false, true);
+        start((r, w) -> {
+            serverHello(r, w, Wire.PROTOCOL_VERSION);
+            assertEquals(FrameType.RECV, r.next());
+            assertEquals(cmd, r.json(ReceiveCommand.class));
+            zfsSend.write(begin);
+            zfsSend.flush();
+            assertEquals(FrameType.DATA, r.next());
+            assertEquals(begin.length, r.length());
+            assertTrue(java.util.Arrays.equals(begin, java.util.Arrays.copyOf(r.payload(), r.length())));
+            zfsSend.write(rest);
+            zfsSend.close();
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            while (r.next() == FrameType.DATA) {
+                got.write(r.payload(), 0, r.length());
+            }
+            assertEquals(FrameType.END, r.type());
+            assertTrue(java.util.Arrays.equals(rest, got.toByteArray()));
+            w.control(FrameType.RESULT, new ReceiveResult(begin.length + rest.length, 7));
+        });
+        client.handshake();
+        assertEquals(new ReceiveResult(begin.length + rest.length, 7), client.receive(cmd, source));
+    }
+
     /** A stream of text, random data, text: what compresses goes as ZDATA, the rest as DATA. */
     private static byte[] mixedStream() {
         byte[] random = new byte[Wire.MAX_DATA];
