@@ -97,9 +97,17 @@ public final class Zfs implements SourceZfs {
             synchronized (this) {
                 p = probe;
                 if (p == null) {
-                    ZfsUsage usage = ZfsUsage.parse(runAny(List.of()).output());
-                    String holds = runAny(List.of("holds")).output();
-                    Result version = runAny(List.of("version"));
+                    // The three run at once: on the box they are on the way to the first LIST answer.
+                    ZfsUsage usage;
+                    String holds;
+                    Result version;
+                    try (ZfsProcess usageCall = start(List.of());
+                            ZfsProcess holdsCall = start(List.of("holds"));
+                            ZfsProcess versionCall = start(List.of("version"))) {
+                        usage = ZfsUsage.parse(collect(usageCall).output());
+                        holds = collect(holdsCall).output();
+                        version = collect(versionCall);
+                    }
                     String fallback = Files.isExecutable(binary.resolveSibling("zfs-fuse")) ? "zfs-fuse" : "unknown";
                     p = new Probe(
                             usage.capabilities(holds, version.exit() == 0 ? version.stdout() : null, fallback),
@@ -671,7 +679,11 @@ public final class Zfs implements SourceZfs {
     }
 
     private Result runAny(List<String> args) throws ZfsException {
-        ZfsProcess p = start(args);
+        return collect(start(args));
+    }
+
+    /** Its output and exit status once it ended; its stdout must fit a pipe while another call is read first. */
+    private Result collect(ZfsProcess p) throws ZfsException {
         try (p) {
             p.stdin().close();
             String stdout = readAll(p.stdout());
