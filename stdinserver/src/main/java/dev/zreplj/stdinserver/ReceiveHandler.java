@@ -28,6 +28,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 
 /**
  * RECV: checks the request and the stream's header, receives under the dataset's lock and a global
@@ -146,6 +150,14 @@ final class ReceiveHandler {
 
     private void receiveLocked(Session session, ReceiveCommand cmd, ReceiveSeries series, DatasetName target)
             throws IOException, InterruptedException {
+        // What the checks below ask zfs about the target runs while the stream's first bytes are on their way:
+        // the dataset lock is held, so nothing changes it meanwhile (a sibling receive may create a common
+        // parent, which createMissingParents tolerates).
+        DatasetName jail = session.jail().root();
+        boolean fullOverPlaceholder = cmd.fromGuid() == null && cmd.resumeToken() == null;
+        Future<List<ZfsVersion>> listing = ahead("zreplj-versions", () -> zfs.listOwnVersions(target));
+        Future<Set<DatasetName>> onPath =
+                ahead("zreplj-parents", () -> placeholders.existingOnPath(jail, target, fullOverPlaceholder));
         StreamPump.HeaderBytes first = pump.readHeader();
         if (first == null) {
             conversation.reply(new ErrorReply(ErrorCodes.ABORTED, "the client aborted the stream into " + target, ""));
@@ -196,16 +208,14 @@ final class ReceiveHandler {
                 checkHeader(cmd, header);
             }
             // What the target holds before zfs recv: a snapshot this receive creates is one not among these.
-            before = zfs.listOwnVersions(target);
+            before = result(listing);
             checkNewGuids(cmd, series, before);
             if (cmd.rollback()) {
                 checkRollback(session, target, newerThanBase(before, cmd.fromGuid()), before);
             }
             checkPartialState(cmd, header, target);
             checkProperties(header, properties);
-            DatasetName jail = session.jail().root();
-            boolean fullOverPlaceholder = cmd.fromGuid() == null && cmd.resumeToken() == null;
-            Set<DatasetName> existing = placeholders.existingOnPath(jail, target, fullOverPlaceholder);
+            Set<DatasetName> existing = result(onPath);
             placeholders.createMissingParents(jail, target, existing);
             // A partially received new filesystem looks like an empty placeholder; -F must not touch it.
             boolean overwritePlaceholder = fullOverPlaceholder && placeholders.isEmptyPlaceholder(target, existing);
@@ -303,6 +313,26 @@ final class ReceiveHandler {
             if (!done) {
                 forgetIfAbsent(session, target, before);
             }
+        }
+    }
+
+    /** Runs a zfs query on its own thread; {@link #result} waits for it. */
+    private static <T> Future<T> ahead(String name, Callable<T> query) {
+        FutureTask<T> task = new FutureTask<>(query);
+        Thread t = new Thread(task, name);
+        t.setDaemon(true);
+        t.start();
+        return task;
+    }
+
+    private static <T> T result(Future<T> query) throws ZfsException, InterruptedException {
+        try {
+            return query.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof ZfsException z) throw z;
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error r) throw r;
+            throw new IllegalStateException(e.getCause());
         }
     }
 
