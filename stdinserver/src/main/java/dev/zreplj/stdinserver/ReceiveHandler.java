@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -158,6 +159,10 @@ final class ReceiveHandler {
         Future<List<ZfsVersion>> listing = ahead("zreplj-versions", () -> zfs.listOwnVersions(target));
         Future<Set<DatasetName>> onPath =
                 ahead("zreplj-parents", () -> placeholders.existingOnPath(jail, target, fullOverPlaceholder));
+        // The last-received record moved after the receive; an incremental's target exists now. Only a
+        // change under this dataset lock could make it stale, and none below touches local properties.
+        Future<Map<String, String>> localProperties =
+                cmd.fromGuid() == null ? null : ahead("zreplj-properties", () -> zfs.localProperties(target));
         StreamPump.HeaderBytes first = pump.readHeader();
         if (first == null) {
             conversation.reply(new ErrorReply(ErrorCodes.ABORTED, "the client aborted the stream into " + target, ""));
@@ -303,7 +308,7 @@ final class ReceiveHandler {
             }
             log.info("received " + (series == null ? "" : series.snapshots().size() + " snapshots up to ") + received
                     + " (" + bytes + " bytes)");
-            afterReceive(session, cmd.path(), received, versions, bytes);
+            afterReceive(session, cmd.path(), received, versions, bytes, localProperties);
             conversation.send(FrameType.RESULT, new ReceiveResult(bytes, received.guid()));
             done = true;
         } catch (ZfsException e) {
@@ -454,7 +459,7 @@ final class ReceiveHandler {
                     .orElseThrow();
             log.info("received " + arrived.size() + " of the "
                     + series.snapshots().size() + " snapshots of the" + " series, up to " + newest);
-            afterReceive(session, cmd.path(), newest, versions, 0);
+            afterReceive(session, cmd.path(), newest, versions, 0, null);
         } catch (ZfsException | IOException e) {
             log.refused("cannot record what arrived of the series into " + target + ": " + e.getMessage()
                     + " (the next receive repairs it)");
@@ -465,13 +470,24 @@ final class ReceiveHandler {
      * The snapshot is safely received whatever happens here; a failure to protect or record it is logged,
      * and the next receive repairs both.
      */
-    private void afterReceive(Session session, String path, ZfsVersion received, List<ZfsVersion> versions, long bytes)
+    /** @param properties the target's local properties as asked before the receive; null: ask now */
+    private void afterReceive(
+            Session session,
+            String path,
+            ZfsVersion received,
+            List<ZfsVersion> versions,
+            long bytes,
+            Future<Map<String, String>> properties)
             throws InterruptedException {
         if (session.pushJob() == null) {
             log.info("the agent named no job, so " + received + " gets no last-received hold");
         } else {
             try {
-                holds.moveTo(session.pushJob(), received, versions);
+                holds.moveTo(
+                        session.pushJob(),
+                        received,
+                        versions,
+                        properties == null ? zfs.localProperties(received.filesystem()) : result(properties));
             } catch (ZfsException e) {
                 log.refused("cannot move the last-received hold to " + received + ": " + e.getMessage());
             }

@@ -33,14 +33,14 @@ final class ReceiverHolds {
     /**
      * Holds {@code received} for {@code job} and releases that job's hold from every other snapshot of the
      * filesystem ({@code versions}: all of its versions, the received one included). A hold that cannot
-     * be released stays recorded, to be tried again next time.
+     * be released stays recorded, to be tried again next time. {@code localProperties}: the filesystem's.
      */
-    void moveTo(String job, ZfsVersion received, List<ZfsVersion> versions) throws ZfsException {
+    void moveTo(String job, ZfsVersion received, List<ZfsVersion> versions, Map<String, String> localProperties)
+            throws ZfsException {
         DatasetName fs = received.filesystem();
         String tag = LastReceived.tag(job);
         String property = LastReceived.property(job);
-        Set<String> recorded =
-                new LinkedHashSet<>(LastReceived.names(zfs.localProperties(fs).get(property)));
+        Set<String> recorded = new LinkedHashSet<>(LastReceived.names(localProperties.get(property)));
         if (recorded.add(received.name())) {
             zfs.setProperty(fs, property, LastReceived.value(recorded));
         }
