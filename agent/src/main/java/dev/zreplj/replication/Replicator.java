@@ -118,142 +118,77 @@ public final class Replicator {
     }
 
     private void work(WorkQueue queue, BoxChannel channel, Map<DatasetName, FilesystemResult> results) {
-        // A filesystem's last cursor move (four zfs calls where there are no bookmarks) runs beside the next
-        // filesystem's transfer on this channel: small steps were one zfs call after the other. Its result
-        // waits for the move, and so does the pass (this worker joins it before it ends).
-        Thread moving = null;
-        try {
-            FilesystemPlan.Replicate plan;
-            while ((plan = queue.take()) != null) {
-                Transferred t = transfer(plan, channel);
-                queue.done(plan.filesystem());
-                awaitUninterruptibly(moving);
-                moving = null;
-                if (t.last() == null) {
-                    results.put(t.filesystem(), t.result(t.cursorFailure()));
-                } else {
-                    moving = new Thread(
-                            () -> results.put(t.filesystem(), t.result(moveCursor(t.filesystem(), t.last()))),
-                            "cursor-" + Thread.currentThread().getName());
-                    moving.start();
-                }
-                if (channel.aborted() || t.failure() == Failure.CONNECTION_LOST) {
-                    return;
-                }
+        FilesystemPlan.Replicate plan;
+        while ((plan = queue.take()) != null) {
+            FilesystemResult result = replicate(plan, channel);
+            results.put(plan.filesystem(), result);
+            queue.done(plan.filesystem());
+            if (channel.aborted() || result.failure() == Failure.CONNECTION_LOST) {
+                return;
             }
-        } finally {
-            awaitUninterruptibly(moving);
         }
     }
 
-    /** A cursor move is a few local zfs calls: waited for even when interrupted, so that its result is in. */
-    private static void awaitUninterruptibly(Thread t) {
-        if (t == null) {
-            return;
-        }
-        boolean interrupted = false;
-        while (true) {
-            try {
-                t.join();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /**
-     * A filesystem's steps as far as they went. {@code failed} is its result when a step failed; else
-     * {@code last} is the step whose cursor move is still to do (null without a cursor), and
-     * {@code cursorFailure} what the moves so far left to report.
-     */
-    private record Transferred(
-            DatasetName filesystem,
-            int done,
-            long bytes,
-            long estimated,
-            Step last,
-            String cursorFailure,
-            FilesystemResult failed) {
-        Failure failure() {
-            return failed == null ? null : failed.failure();
-        }
-
-        /** The filesystem's result once the last move said {@code lastMoveFailure} (null: moved). */
-        FilesystemResult result(String lastMoveFailure) {
-            if (failed != null) {
-                return failed;
-            }
-            if (lastMoveFailure != null) {
-                return FilesystemResult.failed(filesystem, done, bytes, lastMoveFailure, estimated, Failure.ZFS);
-            }
-            return new FilesystemResult(
-                    filesystem, FilesystemResult.Outcome.REPLICATED, done, bytes, "", estimated, null, List.of());
-        }
-    }
-
-    /** Every step of {@code plan}; the cursor moved after each but the last, which the caller moves. */
-    private Transferred transfer(FilesystemPlan.Replicate plan, BoxChannel channel) {
-        DatasetName fs = plan.filesystem();
+    private FilesystemResult replicate(FilesystemPlan.Replicate plan, BoxChannel channel) {
         int done = 0;
         long bytes = 0;
         SizeEstimator.Tally estimates = new SizeEstimator.Tally();
         String cursorFailure = null;
-        List<Step> steps = plan.steps();
-        for (int i = 0; i < steps.size(); i++) {
-            Step step = steps.get(i);
+        for (Step step : plan.steps()) {
             try {
-                bytes += runStep(fs, step, channel, estimates);
+                bytes += runStep(plan.filesystem(), step, channel, estimates);
                 // Counted per snapshot: a zfs send -I step is as many steps as snapshots for the summary.
                 done += step.snapshots().size();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return failed(
-                        fs,
-                        FilesystemResult.failed(
-                                fs,
-                                done,
-                                bytes,
-                                "interrupted during step " + step,
-                                estimates.total(done + 1),
-                                Failure.ERROR));
+                return FilesystemResult.failed(
+                        plan.filesystem(),
+                        done,
+                        bytes,
+                        "interrupted during step " + step,
+                        estimates.total(done + 1),
+                        Failure.ERROR);
             } catch (IOException | ZfsException | RuntimeException e) {
                 // Whatever breaks one filesystem is its result: the other workers and filesystems go on.
                 Failure failure = Failure.of(e);
                 String message = failure == Failure.CONNECTION_LOST
                         ? "connection to the backup box lost during step " + step + ": " + e.getMessage()
                         : "step " + step + ": " + describe(failure, e);
-                log.warn("{}: {}", fs, message);
-                return failed(
-                        fs, FilesystemResult.failed(fs, done, bytes, message, estimates.total(done + 1), failure));
+                log.warn("{}: {}", plan.filesystem(), message);
+                return FilesystemResult.failed(
+                        plan.filesystem(), done, bytes, message, estimates.total(done + 1), failure);
             }
-            if (cursor != null && i < steps.size() - 1) {
-                cursorFailure = moveCursor(fs, step);
+            if (cursor != null) {
+                try {
+                    cursor.move(step.to());
+                    cursorFailure = null;
+                } catch (ZfsException e) {
+                    // A full pool refuses the cursor's property or bookmark. The old cursor still guards more
+                    // than needed, so the next steps go on: the box gets what exists, the next pass that can
+                    // sets the cursor (an up-to-date filesystem's cursor is synced).
+                    log.warn(
+                            "{}: moving the replication cursor to {}: {}",
+                            plan.filesystem(),
+                            step.to(),
+                            e.getMessage());
+                    cursorFailure = "step " + step + " was received, but moving the replication cursor failed: "
+                            + e.getMessage();
+                }
             }
         }
-        Step last = cursor == null || steps.isEmpty() ? null : steps.get(steps.size() - 1);
-        return new Transferred(fs, done, bytes, estimates.total(done), last, cursorFailure, null);
-    }
-
-    private static Transferred failed(DatasetName fs, FilesystemResult result) {
-        return new Transferred(fs, 0, 0, 0, null, null, result);
-    }
-
-    /** Null when the cursor is at {@code step}'s snapshot now, else what the filesystem's result says. */
-    private String moveCursor(DatasetName fs, Step step) {
-        try {
-            cursor.move(step.to());
-            return null;
-        } catch (ZfsException e) {
-            // A full pool refuses the cursor's property or bookmark. The old cursor still guards more than
-            // needed, so the next steps go on: the box gets what exists, the next pass that can sets the
-            // cursor (an up-to-date filesystem's cursor is synced).
-            log.warn("{}: moving the replication cursor to {}: {}", fs, step.to(), e.getMessage());
-            return "step " + step + " was received, but moving the replication cursor failed: " + e.getMessage();
+        if (cursorFailure != null) {
+            return FilesystemResult.failed(
+                    plan.filesystem(), done, bytes, cursorFailure, estimates.total(done), Failure.ZFS);
         }
+        return new FilesystemResult(
+                plan.filesystem(),
+                FilesystemResult.Outcome.REPLICATED,
+                done,
+                bytes,
+                "",
+                estimates.total(done),
+                null,
+                List.of());
     }
 
     /** A refusal with the first line of zfs's stderr on the box; an unexpected error with its type. */

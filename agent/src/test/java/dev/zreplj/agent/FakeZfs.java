@@ -24,7 +24,6 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.Consumer;
 
 /**
  * An in-memory sending machine with zfs-fuse's capabilities (cursors are holds plus a user property), or
@@ -45,7 +44,6 @@ final class FakeZfs implements SourceZfs {
     private long txg = 1;
     private Instant now = Instant.parse("2026-11-30T10:00:00Z");
     private Clock clock; // null: ten minutes after the previous snapshot
-    private volatile Consumer<ZfsVersion> beforeHold = v -> {};
 
     /** zfs-fuse's capabilities: no bookmarks. */
     FakeZfs() {
@@ -243,20 +241,12 @@ final class FakeZfs implements SourceZfs {
         properties.computeIfAbsent(dataset, k -> new HashMap<>()).put(property, value);
     }
 
-    /** Runs before a hold, outside the fake's lock: a test can make a hold wait for another thread's call. */
-    void beforeHold(Consumer<ZfsVersion> hook) {
-        beforeHold = hook;
-    }
-
     @Override
-    public void hold(String tag, ZfsVersion snapshot) throws ZfsException {
-        beforeHold.accept(snapshot);
-        synchronized (this) {
-            calls.add("hold " + snapshot.fullName());
-            if (!holds.add(tag + " " + snapshot.fullName())) {
-                throw new ZfsException(
-                        List.of("zfs", "hold", tag, snapshot.fullName()), 1, "tag already exists on this dataset");
-            }
+    public synchronized void hold(String tag, ZfsVersion snapshot) throws ZfsException {
+        calls.add("hold " + snapshot.fullName());
+        if (!holds.add(tag + " " + snapshot.fullName())) {
+            throw new ZfsException(
+                    List.of("zfs", "hold", tag, snapshot.fullName()), 1, "tag already exists on this dataset");
         }
     }
 

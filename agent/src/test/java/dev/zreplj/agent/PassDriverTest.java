@@ -233,37 +233,6 @@ class PassDriverTest {
         assertEquals(guids("src/a").get(0), cursorGuid("src/a"), "the cursor is at the newest snapshot sent");
     }
 
-    /**
-     * A filesystem's last cursor move (set, hold, release, set on a zfs without bookmarks) runs beside the next
-     * filesystem's transfer, and the pass's result still waits for it. Here src/a's cursor hold waits until
-     * src/b has been sent; one after the other, it would wait in vain (5 s) and come first.
-     */
-    @Test
-    void theLastCursorMoveOfAFilesystemRunsBesideTheNextTransfer() throws Exception {
-        zfs.filesystem("src/a", "zrepl_1").filesystem("src/b", "zrepl_1");
-        box.holds("src/a", List.of("zrepl_1"), guids("src/a"));
-        box.holds("src/b", List.of("zrepl_1"), guids("src/b"));
-        zfs.beforeHold(v -> {
-            if (v.filesystem().value().equals("src/a") && !v.name().equals("zrepl_1")) {
-                long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-                while (zfs.calls().stream().noneMatch(c -> c.startsWith("send src/b@")) && System.nanoTime() < until) {
-                    Thread.onSpinWait();
-                }
-            }
-        });
-        PushPass.Result r = run(job(1, 1, ""), box.opener());
-
-        assertFalse(r.failed(), r::toString);
-        String taken = r.snapshotTaken().orElseThrow();
-        List<String> calls = zfs.calls();
-        assertTrue(
-                calls.indexOf("send src/b@" + taken) < calls.indexOf("hold src/a@" + taken),
-                () -> "src/a's cursor hold came before src/b was sent: " + calls);
-        assertEquals(FilesystemResult.Outcome.REPLICATED, result(r, "src/a").outcome());
-        assertEquals(newestGuid("src/a"), cursorGuid("src/a"), "src/a's cursor is at the snapshot sent");
-        assertEquals(newestGuid("src/b"), cursorGuid("src/b"));
-    }
-
     @Test
     void withoutSnapshotSeriesEverySnapshotIsItsOwnStream() throws Exception {
         zfs.filesystem("src/c", "zrepl_1", "zrepl_2", "zrepl_3");
@@ -274,11 +243,6 @@ class PassDriverTest {
         assertEquals(
                 List.of("recv #1 src/c@zrepl_2", "recv #1 src/c@zrepl_3", "recv #1 src/c@" + taken),
                 box.log().stream().filter(l -> l.startsWith("recv")).toList());
-    }
-
-    private long newestGuid(String fs) throws Exception {
-        List<Long> all = guids(fs);
-        return all.get(all.size() - 1);
     }
 
     private long cursorGuid(String fs) throws Exception {
