@@ -159,8 +159,8 @@ final class ReceiveHandler {
         Future<List<ZfsVersion>> listing = ahead("zreplj-versions", () -> zfs.listOwnVersions(target));
         Future<Set<DatasetName>> onPath =
                 ahead("zreplj-parents", () -> placeholders.existingOnPath(jail, target, fullOverPlaceholder));
-        // The last-received record moved after the receive; an incremental's target exists now. Only a
-        // change under this dataset lock could make it stale, and none below touches local properties.
+        // The last-received record, which afterReceive moves: an incremental's target exists already, and
+        // what sets the record (a receive, DESTROY, the stale-mark cleanup) takes the dataset lock held here.
         Future<Map<String, String>> localProperties =
                 cmd.fromGuid() == null ? null : ahead("zreplj-properties", () -> zfs.localProperties(target));
         StreamPump.HeaderBytes first = pump.readHeader();
@@ -469,8 +469,9 @@ final class ReceiveHandler {
     /**
      * The snapshot is safely received whatever happens here; a failure to protect or record it is logged,
      * and the next receive repairs both.
+     *
+     * @param properties the target's local properties as asked before the receive; null: ask now
      */
-    /** @param properties the target's local properties as asked before the receive; null: ask now */
     private void afterReceive(
             Session session,
             String path,
