@@ -183,7 +183,7 @@ public final class Progress implements AutoCloseable {
     /** One send on display; closing it takes it off the line. */
     public final class Transfer implements AutoCloseable {
         private final String label;
-        private final OptionalLong total;
+        private volatile OptionalLong total;
         private final CountingInputStream stream;
         private final RateMeter meter = new RateMeter();
 
@@ -200,6 +200,11 @@ public final class Progress implements AutoCloseable {
 
         public long bytes() {
             return stream.count();
+        }
+
+        /** zfs's estimate of the stream's size, when it comes after the stream has started. */
+        public void estimated(OptionalLong size) {
+            total = size;
         }
 
         private OptionalLong secondsLeft() {

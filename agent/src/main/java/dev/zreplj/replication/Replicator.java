@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -226,15 +227,31 @@ public final class Replicator {
                 resumable,
                 step.resume() == null ? null : step.resume().text(),
                 step.discardPartial());
-        OptionalLong estimate = estimator.estimate(request);
-        estimates.add(estimate);
+        CompletableFuture<OptionalLong> estimate = estimator.start(request);
+        try {
+            return transfer(fs, step, request, command, channel, estimate);
+        } finally {
+            // Counted for every step attempted, as when it was asked first; zfs answers it in tens of ms.
+            estimates.add(estimate.join());
+        }
+    }
+
+    private long transfer(
+            DatasetName fs,
+            Step step,
+            SendRequest request,
+            ReceiveCommand command,
+            BoxChannel channel,
+            CompletableFuture<OptionalLong> estimate)
+            throws IOException, ZfsException, InterruptedException {
         try (SendStream send = zfs.send(request);
                 InputStream limited = limiter.wrap(send.stdout());
-                Progress.Transfer shown = progress.begin(fs + " " + step, estimate, limited);
+                Progress.Transfer shown = progress.begin(fs + " " + step, OptionalLong.empty(), limited);
                 Watchdog.Watch watch = watchdog.watch(shown::bytes, () -> {
                     channel.abort();
                     send.kill();
                 })) {
+            var unused = estimate.thenAccept(shown::estimated);
             ReceiveResult result;
             try {
                 result = step.isSeries()
@@ -252,7 +269,8 @@ public final class Replicator {
             } catch (IOException | ZfsException e) {
                 send.kill();
                 if (watch.cancelled()) {
-                    throw new StalledException(watch.stalledMessage(shown.bytes(), estimate), e);
+                    throw new StalledException(
+                            watch.stalledMessage(shown.bytes(), estimate.getNow(OptionalLong.empty())), e);
                 }
                 throw e;
             }

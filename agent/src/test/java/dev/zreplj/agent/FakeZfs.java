@@ -24,6 +24,8 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * An in-memory sending machine with zfs-fuse's capabilities (cursors are holds plus a user property), or
@@ -34,6 +36,8 @@ import java.util.TreeMap;
 final class FakeZfs implements SourceZfs {
     private final boolean bookmarks;
     private final List<String> calls = new ArrayList<>();
+    private OptionalLong estimate = OptionalLong.empty();
+    private CountDownLatch sendStarted;
     private final Map<DatasetName, List<ZfsVersion>> filesystems = new TreeMap<>();
     private final Map<DatasetName, Map<String, String>> properties = new HashMap<>();
     private final Set<String> holds = new HashSet<>();
@@ -195,6 +199,7 @@ final class FakeZfs implements SourceZfs {
     @Override
     public synchronized SendStream send(SendRequest request) throws ZfsException {
         calls.add("send " + request.to().fullName());
+        if (sendStarted != null) sendStarted.countDown();
         maybeFail("send", List.of("zfs", "send", request.to().fullName()));
         sent.add(request.to().fullName());
         byte[] stream = ("stream of " + request.to().fullName()).repeat(100).getBytes(StandardCharsets.UTF_8);
@@ -217,9 +222,32 @@ final class FakeZfs implements SourceZfs {
     }
 
     @Override
-    public synchronized OptionalLong estimateSendSize(SendRequest request) {
-        calls.add("estimateSendSize " + request.to().fullName());
-        return OptionalLong.empty();
+    public OptionalLong estimateSendSize(SendRequest request) throws ZfsException {
+        CountDownLatch gate;
+        synchronized (this) {
+            calls.add("estimateSendSize " + request.to().fullName());
+            if (estimate.isEmpty()) return OptionalLong.empty();
+            gate = sendStarted;
+        }
+        // Outside the lock: a send may start meanwhile.
+        try {
+            if (gate != null && !gate.await(5, TimeUnit.SECONDS)) {
+                throw new ZfsException("the estimate was asked for and answered before any send started");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ZfsException("interrupted");
+        }
+        return estimate;
+    }
+
+    /**
+     * zfs estimates each stream at {@code bytes}; with {@code onlyOnceSending} it answers only once a send has
+     * started (and fails after 5 s without one), as a slow estimate would be.
+     */
+    synchronized void estimates(long bytes, boolean onlyOnceSending) {
+        estimate = OptionalLong.of(bytes);
+        sendStarted = onlyOnceSending ? new CountDownLatch(1) : null;
     }
 
     @Override

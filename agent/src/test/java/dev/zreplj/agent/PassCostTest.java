@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.zreplj.config.ConfigLoader;
 import dev.zreplj.config.PushJob;
+import dev.zreplj.replication.FilesystemResult;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.ZfsVersion;
 import java.nio.file.Files;
@@ -14,6 +15,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -126,10 +128,13 @@ class PassCostTest {
         assertFalse(r.failed(), r::toString);
         List<String> calls = zfs.calls();
         // Per pass: the listing (with the cursors' property) and one size estimate (this zfs has none, so
-        // it is not asked again).
+        // it is not asked again), asked beside the first send.
+        assertEquals(List.of("listVersions tank/src with zreplj:cursor:laptop"), calls.subList(0, 1));
         assertEquals(
-                List.of("listVersions tank/src with zreplj:cursor:laptop", "estimateSendSize tank/src@zrepl_2"),
-                calls.subList(0, 2));
+                List.of("estimateSendSize tank/src@zrepl_2"),
+                calls.stream().filter(c -> c.startsWith("estimateSendSize ")).toList());
+        assertEquals(
+                Set.of("estimateSendSize tank/src@zrepl_2", "send tank/src@zrepl_2"), Set.copyOf(calls.subList(1, 3)));
         for (String fs : children()) {
             // zfs-fuse's cursor: property, hold, release, property. No listing per filesystem, none for pruning.
             assertEquals(
@@ -158,6 +163,27 @@ class PassCostTest {
                 requests.stream().filter(l -> l.startsWith("destroy #1 ")).count());
         assertEquals(2 + 2 * (FILESYSTEMS + 1) + 1, requests.size(), requests::toString);
         assertEquals(List.of("zrepl_2"), zfs.snapshots("tank/src/f01"));
+        assertEquals(List.of("zrepl_2"), box.snapshots("tank/src/f01"));
+    }
+
+    @Test
+    void theSizeEstimateIsAskedBesideTheSendNotBeforeIt() throws Exception {
+        FakeZfs zfs = replicatedOnce(false);
+        zfs.snapshot(List.of(DatasetName.of("tank/src/f01")), "zrepl_2");
+        // Answered only once the send runs: asked first and waited for, as before, it would time out.
+        zfs.estimates(4096, true);
+        zfs.clearCalls();
+
+        PushPass.Result r = run(zfs);
+
+        assertFalse(r.failed(), r::toString);
+        FilesystemResult f01 = r.filesystems().stream()
+                .filter(f -> f.filesystem().equals(DatasetName.of("tank/src/f01")))
+                .findFirst()
+                .orElseThrow();
+        assertEquals(1, f01.stepsDone(), f01::toString);
+        // The report still carries the estimate, taken when the step is done.
+        assertEquals(4096, f01.estimatedBytes(), f01::toString);
         assertEquals(List.of("zrepl_2"), box.snapshots("tank/src/f01"));
     }
 
