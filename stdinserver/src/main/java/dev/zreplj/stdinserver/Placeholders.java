@@ -63,19 +63,16 @@ final class Placeholders {
     }
 
     /**
-     * Which of {@code target}'s ancestors below {@code jail} exist (and the target itself when
-     * {@code withTarget}), asking zfs from the parent upwards until one exists: its ancestors exist too.
-     * One call where the parent exists, none where it is the jail, however many filesystems the jail holds.
+     * Which of {@code target}'s ancestors below {@code jail} exist, asking zfs from the parent upwards until
+     * one exists: its ancestors exist too. One call where the parent exists, none where it is the jail,
+     * however many filesystems the jail holds.
      */
-    Set<DatasetName> existingOnPath(DatasetName jail, DatasetName target, boolean withTarget) throws ZfsException {
+    Set<DatasetName> existingAncestors(DatasetName jail, DatasetName target) throws ZfsException {
         Set<DatasetName> existing = new HashSet<>();
-        if (withTarget && zfs.exists(target)) {
-            existing.add(target);
-        }
         for (Optional<DatasetName> p = target.parent();
                 p.isPresent() && !p.get().equals(jail);
                 p = p.get().parent()) {
-            if (existing.contains(target) || zfs.exists(p.get())) {
+            if (zfs.exists(p.get())) {
                 for (Optional<DatasetName> a = p;
                         a.isPresent() && !a.get().equals(jail);
                         a = a.get().parent()) {

@@ -157,8 +157,10 @@ final class ReceiveHandler {
         DatasetName jail = session.jail().root();
         boolean fullOverPlaceholder = cmd.fromGuid() == null && cmd.resumeToken() == null;
         Future<List<ZfsVersion>> listing = ahead("zreplj-versions", () -> zfs.listOwnVersions(target));
-        Future<Set<DatasetName>> onPath =
-                ahead("zreplj-parents", () -> placeholders.existingOnPath(jail, target, fullOverPlaceholder));
+        // A full stream's target is asked beside its parents, not before them: for a new filesystem (the
+        // usual full send) both calls are needed, and one after the other they stood before zfs recv.
+        Future<Boolean> targetExists = fullOverPlaceholder ? ahead("zreplj-target", () -> zfs.exists(target)) : null;
+        Future<Set<DatasetName>> onPath = ahead("zreplj-parents", () -> placeholders.existingAncestors(jail, target));
         // The last-received record, which afterReceive moves: an incremental's target exists already, and
         // what sets the record (a receive, DESTROY, the stale-mark cleanup) takes the dataset lock held here.
         Future<Map<String, String>> localProperties =
@@ -220,7 +222,10 @@ final class ReceiveHandler {
             }
             checkPartialState(cmd, header, target);
             checkProperties(header, properties);
-            Set<DatasetName> existing = result(onPath);
+            Set<DatasetName> existing = new HashSet<>(result(onPath));
+            if (targetExists != null && result(targetExists)) {
+                existing.add(target);
+            }
             placeholders.createMissingParents(jail, target, existing);
             // A partially received new filesystem looks like an empty placeholder; -F must not touch it.
             boolean overwritePlaceholder = fullOverPlaceholder && placeholders.isEmptyPlaceholder(target, existing);
