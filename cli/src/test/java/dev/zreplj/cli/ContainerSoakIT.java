@@ -12,10 +12,14 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -228,7 +232,7 @@ class ContainerSoakIT {
 
             // The faults have stopped: one more pass must bring the box up to date.
             ContainerLaptop.Pass last = laptop.run(config, "final", 120, "agent", "once");
-            assertEquals(0, last.exit(), () -> "the pass after the soak: " + last);
+            assertEquals(0, last.exit(), () -> "the pass after the soak: " + last + afterSoak(laptop, agent, last));
             sampler.interrupt();
             sampler.join();
             sample(laptop, seen);
@@ -254,6 +258,45 @@ class ContainerSoakIT {
             assertEquals(expected, actual, "the box holds the newest " + KEEP_RECEIVER + " of every snapshot taken");
             assertTrue(passes.size() - failed.size() > 0, "no pass succeeded during the soak");
         }
+    }
+
+    /**
+     * What a failed final pass needs to be understood once the temporary directory is gone: the source's
+     * cursor property and snapshots, and every agent log line that names a snapshot the pass could not
+     * destroy (a hold nobody records keeps it "busy" for good), with the run it came from.
+     */
+    private static String afterSoak(ContainerLaptop laptop, Agent agent, ContainerLaptop.Pass last) {
+        StringBuilder out = new StringBuilder();
+        try {
+            out.append("\nsource snapshots:\n").append(laptop.snapshotsWithGuids());
+            out.append("source cursor property: ")
+                    .append(laptop.pools.zfs(
+                            "get", "-H", "-o", "value", "zreplj:cursor:laptop_to_box", laptop.home.value()));
+        } catch (RuntimeException e) {
+            out.append("\n(the source could not be read: ")
+                    .append(e.getMessage())
+                    .append(")\n");
+        }
+        Matcher busy = Pattern.compile("cannot destroy '[^@']+@([^']+)': dataset is busy")
+                .matcher(last.output());
+        Set<String> names = new TreeSet<>();
+        while (busy.find()) names.add(busy.group(1));
+        for (String name : names) {
+            out.append("agent log lines naming @").append(name).append(":\n");
+            for (int i = 0; i < agent.logs.size(); i++) {
+                int run = i;
+                BoxContainer.read(agent.logs.get(i))
+                        .lines()
+                        .filter(l -> l.contains("@" + name) && !l.startsWith("  prune"))
+                        .limit(40)
+                        .forEach(l -> out.append("  run ")
+                                .append(run)
+                                .append(": ")
+                                .append(l)
+                                .append('\n'));
+            }
+        }
+        return out.toString();
     }
 
     private static Fault pick(Random random) {
