@@ -88,8 +88,8 @@ public final class Progress implements AutoCloseable {
      * Starts showing a send named {@code label}; read the stream through {@link Transfer#stream()}. The
      * line is cleared at the stream's end already, before the box's report of the receive is logged.
      */
-    public Transfer begin(String label, OptionalLong total, InputStream stream) {
-        Transfer t = new Transfer(label, total, stream);
+    public Transfer begin(String label, InputStream stream) {
+        Transfer t = new Transfer(label, stream);
         if (screen == null) return t;
         synchronized (this) {
             if (closed) return t;
@@ -183,13 +183,12 @@ public final class Progress implements AutoCloseable {
     /** One send on display; closing it takes it off the line. */
     public final class Transfer implements AutoCloseable {
         private final String label;
-        private volatile OptionalLong total;
+        private volatile OptionalLong total = OptionalLong.empty();
         private final CountingInputStream stream;
         private final RateMeter meter = new RateMeter();
 
-        private Transfer(String label, OptionalLong total, InputStream stream) {
+        private Transfer(String label, InputStream stream) {
             this.label = label;
-            this.total = total;
             this.stream = new CountingInputStream(stream, this::close);
         }
 
@@ -202,7 +201,7 @@ public final class Progress implements AutoCloseable {
             return stream.count();
         }
 
-        /** zfs's estimate of the stream's size, when it comes after the stream has started. */
+        /** zfs's estimate of the stream's size; it comes while the stream runs (until then: no percentage). */
         public void estimated(OptionalLong size) {
             total = size;
         }

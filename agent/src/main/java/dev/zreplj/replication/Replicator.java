@@ -246,7 +246,7 @@ public final class Replicator {
             throws IOException, ZfsException, InterruptedException {
         try (SendStream send = zfs.send(request);
                 InputStream limited = limiter.wrap(send.stdout());
-                Progress.Transfer shown = progress.begin(fs + " " + step, OptionalLong.empty(), limited);
+                Progress.Transfer shown = progress.begin(fs + " " + step, limited);
                 Watchdog.Watch watch = watchdog.watch(shown::bytes, () -> {
                     channel.abort();
                     send.kill();

@@ -20,7 +20,6 @@ import java.io.PrintStream;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -104,8 +103,7 @@ public final class Restorer {
         PipedInputStream pipeIn = new PipedInputStream(1 << 20);
         SendResult result;
         try (PipedOutputStream pipeOut = new PipedOutputStream(pipeIn);
-                Progress.Transfer transfer =
-                        progress.begin(step.path() + "@" + step.snapshot(), OptionalLong.empty(), pipeIn)) {
+                Progress.Transfer transfer = progress.begin(step.path() + "@" + step.snapshot(), pipeIn)) {
             // The pipe lets the shared progress line count the stream. zfs recv starts with the first bytes:
             // a refused SEND never starts it, so it leaves nothing behind to discard.
             Thread copier = new Thread(

@@ -57,8 +57,8 @@ class ProgressTest {
         Progress progress = new Progress(screen, clock::get, false);
         assertTrue(progress.enabled());
         byte[] data = new byte[(int) (40 * MIB)];
-        try (Progress.Transfer t =
-                progress.begin("p/fs full @b", OptionalLong.of(data.length), new ByteArrayInputStream(data))) {
+        try (Progress.Transfer t = progress.begin("p/fs full @b", new ByteArrayInputStream(data))) {
+            t.estimated(OptionalLong.of(data.length));
             InputStream in = t.stream();
             byte[] buf = new byte[(int) MIB];
             for (int second = 1; second <= 2; second++) {
@@ -102,8 +102,7 @@ class ProgressTest {
         assertEquals(List.of("job j: connecting to root@box:22 (9 s)"), screen.take());
         progress.phase("job j: replicating 2 filesystems");
         screen.take();
-        try (Progress.Transfer t =
-                progress.begin("p/a full @s", OptionalLong.empty(), new ByteArrayInputStream(new byte[(int) MIB]))) {
+        try (Progress.Transfer t = progress.begin("p/a full @s", new ByteArrayInputStream(new byte[(int) MIB]))) {
             t.stream().readAllBytes();
         }
         assertEquals(
@@ -124,10 +123,8 @@ class ProgressTest {
         AtomicLong clock = new AtomicLong();
         Recording screen = new Recording();
         Progress progress = new Progress(screen, clock::get, false);
-        Progress.Transfer a =
-                progress.begin("p/a full @s", OptionalLong.empty(), new ByteArrayInputStream(new byte[0]));
-        Progress.Transfer b =
-                progress.begin("p/b full @s", OptionalLong.empty(), new ByteArrayInputStream(new byte[0]));
+        Progress.Transfer a = progress.begin("p/a full @s", new ByteArrayInputStream(new byte[0]));
+        Progress.Transfer b = progress.begin("p/b full @s", new ByteArrayInputStream(new byte[0]));
         progress.tick();
         assertEquals(List.of("total 0 B | p/a full @s: 0 B | p/b full @s: 0 B"), screen.take());
         a.close();
@@ -145,8 +142,7 @@ class ProgressTest {
         Progress quiet = Progress.quiet();
         assertFalse(quiet.enabled());
         quiet.phase("job j: connecting");
-        try (Progress.Transfer t =
-                quiet.begin("x", OptionalLong.of(3), new ByteArrayInputStream(new byte[] {1, 2, 3}))) {
+        try (Progress.Transfer t = quiet.begin("x", new ByteArrayInputStream(new byte[] {1, 2, 3}))) {
             assertEquals(3, t.stream().readAllBytes().length);
             assertEquals(3, t.bytes());
         }
