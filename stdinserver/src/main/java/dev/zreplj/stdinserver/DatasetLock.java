@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 
 /**
  * One receive or destroy per dataset across every stdinserver process on the box: a {@link LockFile} lock on
@@ -20,10 +21,32 @@ final class DatasetLock implements AutoCloseable {
         this.file = file;
     }
 
+    /**
+     * How long a receive or destroy waits for the dataset's lock: a receive keeps it after its RESULT while it
+     * moves its hold and records itself, and a request on another channel (pruning after the pass's last step)
+     * must not be refused for that. A receive or destroy that is really running takes longer than this.
+     */
+    static final Duration WAIT = Duration.ofSeconds(10);
+
+    private static final long POLL_MILLIS = 20;
+
     /** The lock, or null when another receive or destroy of the dataset holds it. */
     static DatasetLock tryAcquire(Path stateDir, DatasetName dataset) throws IOException {
         LockFile file = LockFile.tryLock(path(stateDir), position(dataset));
         return file == null ? null : new DatasetLock(file);
+    }
+
+    /** The lock, or null when another receive or destroy of the dataset held it all of {@code wait}. */
+    static DatasetLock acquire(Path stateDir, DatasetName dataset, Duration wait)
+            throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (true) {
+            DatasetLock lock = tryAcquire(stateDir, dataset);
+            if (lock != null || System.nanoTime() - deadline >= 0) {
+                return lock;
+            }
+            Thread.sleep(POLL_MILLIS);
+        }
     }
 
     static Path path(Path stateDir) {

@@ -49,7 +49,7 @@ final class DestroyHandler {
             conversation.reply(e);
             return;
         }
-        try (DatasetLock lock = DatasetLock.tryAcquire(session.stateDir(), target)) {
+        try (DatasetLock lock = DatasetLock.acquire(session.stateDir(), target, DatasetLock.WAIT)) {
             if (lock == null) {
                 RemoteException busy =
                         new RemoteException(ErrorCodes.BUSY, "a receive or destroy of " + target + " is running", "");
@@ -65,6 +65,9 @@ final class DestroyHandler {
                 return;
             }
             conversation.send(FrameType.DESTROYED, result);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting to destroy snapshots of " + target);
         }
     }
 

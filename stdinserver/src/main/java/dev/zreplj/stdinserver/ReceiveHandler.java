@@ -102,7 +102,7 @@ final class ReceiveHandler {
             conversation.refuseStream(e, false);
             return;
         }
-        try (DatasetLock lock = DatasetLock.tryAcquire(session.stateDir(), target)) {
+        try (DatasetLock lock = DatasetLock.acquire(session.stateDir(), target, DatasetLock.WAIT)) {
             if (lock == null) {
                 refuse(new RemoteException(ErrorCodes.BUSY, "another receive into " + target + " is running", ""));
                 return;
@@ -293,29 +293,16 @@ final class ReceiveHandler {
                 }
                 throw e;
             }
-            List<ZfsVersion> versions = zfs.listOwnVersions(target);
-            ZfsVersion received = find(versions, target, cmd.snapshot());
-            List<Long> guids = series == null
-                    ? List.of(received.guid())
-                    : series.snapshots().stream()
-                            .map(ReceiveSeries.Snapshot::guid)
-                            .toList();
-            try {
-                // First: the floor times these snapshots by this, not by the creation their stream claims.
-                ReceiveTimes.updateAll(session.stateDir(), target, versions, guids, Instant.now());
-            } catch (IOException e) {
-                log.refused("cannot record the receive time of " + received + ": " + e.getMessage()
-                        + " (the floor times it by its creation, never later than the box's clock)");
-            }
             if (cmd.fromGuid() == null) {
                 // The flag is a user property and so inherited from the jail: a real filesystem says "off".
                 zfs.setProperty(target, Placeholders.PLACEHOLDER_PROPERTY, "off");
             }
-            log.info("received " + (series == null ? "" : series.snapshots().size() + " snapshots up to ") + received
-                    + " (" + bytes + " bytes)");
-            afterReceive(session, cmd.path(), received, versions, bytes, localProperties);
-            conversation.send(FrameType.RESULT, new ReceiveResult(bytes, received.guid()));
+            // zfs recv succeeded, so the target has the stream's last snapshot, whose guid the header check found
+            // to be the command's. The reply goes now: the agent moves its cursor while the box records the
+            // receive below, under the dataset lock and before it reads the next request.
+            conversation.send(FrameType.RESULT, new ReceiveResult(bytes, cmd.toGuid()));
             done = true;
+            recordReceived(session, cmd, series, target, bytes, localProperties);
         } catch (ZfsException e) {
             conversation.reply(failureReply(cmd, target, e));
         } finally {
@@ -424,6 +411,42 @@ final class ReceiveHandler {
                     + r.getMessage());
             return Optional.empty();
         }
+    }
+
+    /**
+     * Times, holds and records a receive that has succeeded and been answered: a failure here is logged, and
+     * the next receive repairs what it left.
+     */
+    private void recordReceived(
+            Session session,
+            ReceiveCommand cmd,
+            ReceiveSeries series,
+            DatasetName target,
+            long bytes,
+            Future<Map<String, String>> localProperties)
+            throws InterruptedException {
+        List<ZfsVersion> versions;
+        ZfsVersion received;
+        try {
+            versions = zfs.listOwnVersions(target);
+            received = find(versions, target, cmd.snapshot());
+        } catch (ZfsException e) {
+            log.refused("received into " + target + ", but cannot list it to record the receive: " + e.getMessage());
+            return;
+        }
+        List<Long> guids = series == null
+                ? List.of(received.guid())
+                : series.snapshots().stream().map(ReceiveSeries.Snapshot::guid).toList();
+        try {
+            // First: the floor times these snapshots by this, not by the creation their stream claims.
+            ReceiveTimes.updateAll(session.stateDir(), target, versions, guids, Instant.now());
+        } catch (IOException e) {
+            log.refused("cannot record the receive time of " + received + ": " + e.getMessage()
+                    + " (the floor times it by its creation, never later than the box's clock)");
+        }
+        log.info("received " + (series == null ? "" : series.snapshots().size() + " snapshots up to ") + received + " ("
+                + bytes + " bytes)");
+        afterReceive(session, cmd.path(), received, versions, bytes, localProperties);
     }
 
     /**

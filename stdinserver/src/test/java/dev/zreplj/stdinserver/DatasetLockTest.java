@@ -4,11 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.zreplj.zfs.DatasetName;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -31,6 +33,35 @@ class DatasetLockTest {
         try (DatasetLock again = DatasetLock.tryAcquire(state, a)) {
             assertNotNull(again);
         }
+    }
+
+    /**
+     * A receive keeps its lock after its RESULT while it moves its hold: a destroy on another channel waits for
+     * that instead of being refused busy, and is refused only when the holder keeps it all of the wait.
+     */
+    @Test
+    void acquireWaitsForAHolderThatLetsGoAndGivesUpAfterTheWait() throws Exception {
+        DatasetName a = DatasetName.of("backup/sink/c/tank/a");
+        DatasetLock holder = DatasetLock.tryAcquire(state, a);
+        assertNotNull(holder);
+        long t0 = System.nanoTime();
+        assertNull(DatasetLock.acquire(state, a, Duration.ofMillis(300)), "held all of the wait");
+        long waited = System.nanoTime() - t0;
+        assertTrue(waited >= Duration.ofMillis(300).toNanos(), "gave up after " + waited / 1_000_000 + " ms");
+
+        Thread release = new Thread(() -> {
+            try {
+                Thread.sleep(300);
+                holder.close();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        release.start();
+        try (DatasetLock lock = DatasetLock.acquire(state, a, Duration.ofSeconds(30))) {
+            assertNotNull(lock, "taken once the holder let go");
+        }
+        release.join();
     }
 
     /** A client that names made-up filesystems without end leaves one file, of no size, not one per name. */
