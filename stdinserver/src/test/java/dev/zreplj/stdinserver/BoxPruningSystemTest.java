@@ -98,6 +98,13 @@ class BoxPruningSystemTest {
 
     /** Receives s{from+1}..s{to} (from 0: starting with a full stream). */
     private void receive(SinkClient client, int from, int to) throws Exception {
+        receiveUnsettled(client, from, to);
+        // The box moves its hold after RESULT, before it reads the next request: one more request waits for it.
+        client.listFilesystems();
+    }
+
+    /** As {@link #receive}, returning at the last RESULT, while the box may still be recording that receive. */
+    private void receiveUnsettled(SinkClient client, int from, int to) throws Exception {
         for (int i = from + 1; i <= to; i++) {
             String snap = source + "@s" + i;
             byte[] stream = i == 1 ? send(snap) : send("-i", "@s" + (i - 1), snap);
@@ -106,8 +113,6 @@ class BoxPruningSystemTest {
                     new ReceiveCommand(source.value(), "s" + i, guid(snap), fromGuid, false, false),
                     new ByteArrayInputStream(stream));
         }
-        // The box moves its hold after RESULT, before it reads the next request: one more request waits for it.
-        client.listFilesystems();
     }
 
     private DestroyTarget target(String snapshot) {
@@ -260,6 +265,50 @@ class BoxPruningSystemTest {
         assertEquals("0", userrefs("s3"));
         ch.client.close();
         assertEquals(0, ch.exitCode(), ch.stderr());
+    }
+
+    /**
+     * The box records a receive (hold, property, status) after its RESULT, beside the next request: a DESTROY of
+     * the new incremental base sent at once on another channel waits for that and is refused, not let through
+     * before the hold is there.
+     */
+    @Test
+    void aDestroyRightAfterAReceiveWaitsForItsHold() throws Exception {
+        PipedServer ch = new PipedServer(config(List.of()), zfs, "laptop");
+        ch.client.handshake("push");
+        receive(ch.client, 0, 1);
+        PipedServer other = new PipedServer(config(List.of()), zfs, "laptop");
+        other.client.handshake("push");
+        receiveUnsettled(ch.client, 1, 2);
+        assertEquals(
+                new DestroyResult(
+                        List.of("s1"),
+                        List.of(new Refusal("s2", "it is the last received snapshot (incremental base)"))),
+                other.client.destroy(source.value(), List.of(target("s1"), target("s2"))));
+        assertEquals(List.of("s2"), boxSnapshots());
+        assertEquals("1", userrefs("s2"));
+        other.client.close();
+        assertEquals(0, other.exitCode(), other.stderr());
+        ch.client.close();
+        assertEquals(0, ch.exitCode(), ch.stderr());
+    }
+
+    /** A client that leaves right after its RESULT (no BYE) still finds the receive recorded: the process waits. */
+    @Test
+    void theLastReceiveIsRecordedBeforeTheServerEndsWithoutBye() throws Exception {
+        PipedServer ch = new PipedServer(config(List.of()), zfs, "laptop");
+        ch.client.handshake("push");
+        receiveUnsettled(ch.client, 0, 2);
+        ch.toServer.close();
+        assertEquals(1, ch.exitCode(), ch.stderr());
+        assertEquals(List.of("0", "1"), List.of(userrefs("s1"), userrefs("s2")));
+        assertEquals("s2", pools.get(jailed(""), PROPERTY));
+        assertEquals(
+                "s2",
+                ClientStatusFile.read(state, "laptop")
+                        .filesystems()
+                        .get(source.value())
+                        .snapshot());
     }
 
     @Test
