@@ -9,14 +9,17 @@ import dev.zreplj.replication.ReplicationCursor;
 import dev.zreplj.replication.SenderListing;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.SourceZfs;
+import dev.zreplj.zfs.VersionType;
 import dev.zreplj.zfs.ZfsException;
 import dev.zreplj.zfs.ZfsVersion;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -134,10 +137,52 @@ public final class PruneRun {
             log.info("{}: pruned {} snapshot{} on the sender", fs, names.size(), names.size() == 1 ? "" : "s");
             return new FilesystemPruneResult(plan, false, names, List.of(), null);
         } catch (ZfsException e) {
-            // Where zfs destroys one snapshot a call, some may be gone: the next run's listing tells.
             log.warn("{}: pruning the sender: {}", fs, e.getMessage());
-            return new FilesystemPruneResult(plan, false, List.of(), List.of(), e.getMessage());
+            if (names.size() == 1) {
+                return new FilesystemPruneResult(plan, false, List.of(), List.of(), e.getMessage());
+            }
+            return destroyEach(plan, fs, names, e);
         }
+    }
+
+    /**
+     * After a destroy of several snapshots failed: OpenZFS destroys none of a list when it refuses one (a held
+     * snapshot is "busy"), and zfs-fuse, one snapshot a call, stops at it. So one snapshot that a hold keeps (a
+     * renamed job's, an admin's) would keep every other the rules let go, pass after pass, until the pool is full.
+     * Whatever is still there is destroyed one call each; the filesystem's prune fails naming each refused one.
+     */
+    private FilesystemPruneResult destroyEach(
+            FilesystemPrunePlan plan, DatasetName fs, List<String> names, ZfsException first) {
+        Set<String> existing = new HashSet<>();
+        try {
+            zfs.listVersions(fs).getOrDefault(fs, List.of()).stream()
+                    .filter(v -> v.type() == VersionType.SNAPSHOT)
+                    .forEach(v -> existing.add(v.name()));
+        } catch (ZfsException e) {
+            return new FilesystemPruneResult(plan, false, List.of(), List.of(), first.getMessage());
+        }
+        List<String> gone = new ArrayList<>();
+        List<String> refused = new ArrayList<>();
+        for (String name : names) {
+            if (!existing.contains(name)) {
+                gone.add(name);
+                continue;
+            }
+            try {
+                zfs.destroySnapshots(fs, List.of(name));
+                gone.add(name);
+            } catch (ZfsException e) {
+                refused.add("@" + name + ": " + e.getMessage());
+            }
+        }
+        log.info(
+                "{}: pruned {} snapshot{} on the sender one by one; {} refused",
+                fs,
+                gone.size(),
+                gone.size() == 1 ? "" : "s",
+                refused.size());
+        return new FilesystemPruneResult(
+                plan, false, gone, List.of(), refused.isEmpty() ? null : String.join("; ", refused));
     }
 
     private FilesystemPruneResult pruneReceiver(FilesystemPrunePlan plan, BoxChannel box, boolean dryRun) {

@@ -9,6 +9,8 @@ import dev.zreplj.agent.FakeBox.Fault;
 import dev.zreplj.config.ConfigLoader;
 import dev.zreplj.config.PushJob;
 import dev.zreplj.protocol.Wire;
+import dev.zreplj.prune.FilesystemPruneResult;
+import dev.zreplj.prune.Side;
 import dev.zreplj.replication.Box;
 import dev.zreplj.replication.FilesystemResult;
 import dev.zreplj.replication.ReplicationCursor;
@@ -280,6 +282,36 @@ class PassDriverTest {
                 r.prune().receiverSkipped());
         assertTrue(r.prune().failed(), "the prune itself stays incomplete");
         assertEquals(List.of(), waits, "an unreachable box is not retried within the pass");
+    }
+
+    /**
+     * One held snapshot (a renamed job's hold, an admin's) made zfs refuse the whole destroy list, so every other
+     * snapshot the rules let go stayed too, pass after pass: the others go now, and the prune fails naming it.
+     */
+    @Test
+    void aHeldSnapshotDoesNotKeepTheOthersTheRulesLetGo() throws Exception {
+        zfs.filesystem("src/a", "zrepl_1", "zrepl_2", "zrepl_3", "zrepl_4");
+        List<ZfsVersion> versions = zfs.listVersions(DatasetName.of("src")).get(DatasetName.of("src/a"));
+        ZfsVersion cursor = versions.get(3);
+        zfs.setProperty(
+                cursor.filesystem(),
+                ReplicationCursor.property("laptop"),
+                HexFormat.of().toHexDigits(cursor.guid()));
+        zfs.hold(ReplicationCursor.holdTag("laptop"), cursor);
+        zfs.hold("admin", versions.get(1));
+
+        PushPass.Result r =
+                run(job(1, 3, ""), FakeBox.unreachable("connect to box.example.org port 22: no route to host"));
+
+        String snapshot = r.snapshotTaken().orElseThrow();
+        assertEquals(List.of("zrepl_2", "zrepl_4", snapshot), zfs.snapshots("src/a"));
+        FilesystemPruneResult sender = r.prune().filesystems().stream()
+                .filter(f -> f.plan().side() == Side.SENDER)
+                .findFirst()
+                .orElseThrow();
+        assertEquals(List.of("zrepl_1", "zrepl_3"), sender.destroyed());
+        assertEquals("@zrepl_2: 'zfs destroy src/a@zrepl_2' failed (exit 1): dataset is busy", sender.error());
+        assertTrue(r.prune().failed(), "the prune is incomplete while zrepl_2 stays");
     }
 
     @Test
