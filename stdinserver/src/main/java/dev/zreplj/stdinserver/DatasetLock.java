@@ -39,14 +39,7 @@ final class DatasetLock implements AutoCloseable {
     /** The lock, or null when another receive or destroy of the dataset held it all of {@code wait}. */
     static DatasetLock acquire(Path stateDir, DatasetName dataset, Duration wait)
             throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + wait.toNanos();
-        while (true) {
-            DatasetLock lock = tryAcquire(stateDir, dataset);
-            if (lock != null || System.nanoTime() - deadline >= 0) {
-                return lock;
-            }
-            Thread.sleep(POLL_MILLIS);
-        }
+        return LockFile.retry(wait, POLL_MILLIS, () -> tryAcquire(stateDir, dataset));
     }
 
     static Path path(Path stateDir) {

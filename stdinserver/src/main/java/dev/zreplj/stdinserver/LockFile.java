@@ -7,6 +7,7 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -105,6 +106,24 @@ final class LockFile implements AutoCloseable {
                 open.held.remove(position);
                 closeIfUnused(file, open);
             }
+        }
+    }
+
+    /** One try at a lock: the lock, or null when another holder has it. */
+    @FunctionalInterface
+    interface Attempt<T> {
+        T once() throws IOException;
+    }
+
+    /** Tries {@code attempt} every {@code pollMillis} until it gives a lock; null when {@code wait} passed first. */
+    static <T> T retry(Duration wait, long pollMillis, Attempt<T> attempt) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (true) {
+            T lock = attempt.once();
+            if (lock != null || System.nanoTime() - deadline >= 0) {
+                return lock;
+            }
+            Thread.sleep(pollMillis);
         }
     }
 }

@@ -242,9 +242,7 @@ final class ReceiveHandler {
             conversation.refuseStream(new RemoteException(ErrorCodes.ZFS, e.getMessage(), ""), first.ended());
             return;
         }
-        List<Long> pending = series == null
-                ? List.of(cmd.toGuid())
-                : series.snapshots().stream().map(ReceiveSeries.Snapshot::guid).toList();
+        List<Long> pending = guids(cmd, series);
         try {
             ReceiveTimes.reserve(session.stateDir(), target, before, pending, Instant.now());
         } catch (IOException e) {
@@ -434,12 +432,9 @@ final class ReceiveHandler {
             log.refused("received into " + target + ", but cannot list it to record the receive: " + e.getMessage());
             return;
         }
-        List<Long> guids = series == null
-                ? List.of(received.guid())
-                : series.snapshots().stream().map(ReceiveSeries.Snapshot::guid).toList();
         try {
             // First: the floor times these snapshots by this, not by the creation their stream claims.
-            ReceiveTimes.updateAll(session.stateDir(), target, versions, guids, Instant.now());
+            ReceiveTimes.updateAll(session.stateDir(), target, versions, guids(cmd, series), Instant.now());
         } catch (IOException e) {
             log.refused("cannot record the receive time of " + received + ": " + e.getMessage()
                     + " (the floor times it by its creation, never later than the box's clock)");
@@ -447,6 +442,13 @@ final class ReceiveHandler {
         log.info("received " + (series == null ? "" : series.snapshots().size() + " snapshots up to ") + received + " ("
                 + bytes + " bytes)");
         afterReceive(session, cmd.path(), received, versions, bytes, localProperties);
+    }
+
+    /** The guids a receive brings: the command's, or each of a series' (its last is the command's). */
+    private static List<Long> guids(ReceiveCommand cmd, ReceiveSeries series) {
+        return series == null
+                ? List.of(cmd.toGuid())
+                : series.snapshots().stream().map(ReceiveSeries.Snapshot::guid).toList();
     }
 
     /**

@@ -47,14 +47,7 @@ final class ReceiveSlot implements AutoCloseable {
 
     /** Waits up to {@code maxWait} for a free slot; null when none came free. */
     static ReceiveSlot acquire(Path dir, int slots, Duration maxWait) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + maxWait.toNanos();
-        while (true) {
-            ReceiveSlot slot = tryAcquire(dir, slots);
-            if (slot != null || System.nanoTime() - deadline >= 0) {
-                return slot;
-            }
-            Thread.sleep(POLL_MILLIS);
-        }
+        return LockFile.retry(maxWait, POLL_MILLIS, () -> tryAcquire(dir, slots));
     }
 
     @Override
