@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -91,6 +92,31 @@ public final class ZfsProcess implements SendStream {
             Thread.currentThread().interrupt();
         }
         descendants.forEach(ProcessHandle::destroyForcibly);
+    }
+
+    /**
+     * Ends a {@code zfs recv} whose stream is given up: its input ends first, so zfs aborts the receive itself
+     * and exits once it has, and only one still running after {@code grace} is killed. Killed first, the
+     * zfs-fuse client left its daemon still reading the stream (the JVM holds the pipe's write end until the
+     * reaper closes it), and a receive into the same target a moment later found it "busy".
+     */
+    public void endInput(Duration grace) throws InterruptedException {
+        // On its own thread: closing flushes what the stream still buffers, which blocks while zfs reads
+        // nothing; the kill below then ends that write.
+        Thread closer = new Thread(
+                () -> {
+                    try {
+                        process.getOutputStream().close();
+                    } catch (IOException e) {
+                        // Already closed, or zfs is gone: either way its input has ended.
+                    }
+                },
+                "zreplj-end-input");
+        closer.setDaemon(true);
+        closer.start();
+        if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+            kill();
+        }
     }
 
     @Override

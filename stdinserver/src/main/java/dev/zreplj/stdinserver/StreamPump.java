@@ -12,6 +12,7 @@ import dev.zreplj.zfs.ZfsException;
 import dev.zreplj.zfs.ZfsProcess;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.time.Duration;
 import java.util.Arrays;
 
 /**
@@ -241,8 +242,11 @@ final class StreamPump {
         }
     }
 
+    /** zfs has this long to abort the receive after its input ended before it is killed. */
+    private static final Duration ABORT_GRACE = Duration.ofSeconds(10);
+
     private static void killAndWait(ZfsProcess recv) throws InterruptedException {
-        recv.kill();
+        recv.endInput(ABORT_GRACE);
         try {
             recv.finish();
         } catch (ZfsException expected) {
