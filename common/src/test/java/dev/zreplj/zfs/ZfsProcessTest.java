@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -55,6 +56,27 @@ class ZfsProcessTest {
         p.stdin().close();
         p.finish();
         assertEquals("stream", p.stderr());
+    }
+
+    /**
+     * A given-up receive: the process sees the end of its input and ends on its own (what zfs recv does after
+     * aborting), bytes still buffered for it included; only one that ignores its input is killed after the grace.
+     */
+    @Test
+    void endInputLetsAReaderEndByItselfAndKillsOneThatDoesNot() throws Exception {
+        ZfsProcess reader = ZfsProcess.start(List.of("/bin/sh", "-c", "cat >&2; echo eof >&2; exit 3"));
+        reader.stdin().write("partial".getBytes(StandardCharsets.UTF_8));
+        reader.endInput(Duration.ofSeconds(30));
+        ZfsException ended = assertThrows(ZfsException.class, reader::finish);
+        assertEquals(3, ended.exitCode(), "it exited by itself after its input ended, not killed");
+        assertEquals("partial" + "eof\n", reader.stderr());
+
+        ZfsProcess deaf = ZfsProcess.start(List.of("/bin/sh", "-c", "trap '' TERM; sleep 60"));
+        long start = System.nanoTime();
+        deaf.endInput(Duration.ofMillis(300));
+        assertThrows(ZfsException.class, deaf::finish);
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(ms >= 300 && ms < 10_000, "killed after the grace, not after its 60 s: " + ms + " ms");
     }
 
     @Test

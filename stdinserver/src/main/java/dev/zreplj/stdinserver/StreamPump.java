@@ -20,6 +20,9 @@ import java.util.Arrays;
  * frame is decompressed here, where frames become stream bytes, so everything after sees only the stream.
  */
 final class StreamPump {
+    /** zfs has this long to abort the receive after its input ended before it is killed. */
+    private static final Duration ABORT_GRACE = Duration.ofSeconds(10);
+
     private final Conversation conversation;
     private final BoxLog log;
     private StreamInflater inflater;
@@ -112,7 +115,7 @@ final class StreamPump {
                 FrameType t = reader.next();
                 if (t == null) {
                     // Killing zfs recv makes ZFS discard the partial receive (or keep resumable state with -s).
-                    killAndWait(recv);
+                    stopAndWait(recv);
                     throw new ProtocolException("the client closed the connection in the middle of the stream into "
                             + target + "; zfs recv was stopped");
                 }
@@ -126,7 +129,7 @@ final class StreamPump {
                     }
                     case END -> ended = true;
                     case ABORT -> {
-                        killAndWait(recv);
+                        stopAndWait(recv);
                         conversation.reply(new ErrorReply(
                                 ErrorCodes.ABORTED,
                                 "the client aborted the stream into " + target + "; zfs recv was stopped",
@@ -134,7 +137,7 @@ final class StreamPump {
                         return -1;
                     }
                     default -> {
-                        killAndWait(recv);
+                        stopAndWait(recv);
                         ProtocolException e = reader.unexpected("DATA, END or ABORT");
                         conversation.reply(new ErrorReply(ErrorCodes.PROTOCOL, e.getMessage(), ""));
                         throw e;
@@ -177,7 +180,7 @@ final class StreamPump {
             return inflater.inflate(reader.payload(), reader.length());
         } catch (ProtocolException e) {
             if (recv != null) {
-                killAndWait(recv);
+                stopAndWait(recv);
             }
             conversation.reply(new ErrorReply(ErrorCodes.PROTOCOL, e.getMessage(), ""));
             throw e;
@@ -216,7 +219,7 @@ final class StreamPump {
                 } else {
                     // Checked before zfs recv sees a byte of it: what it received so far is the one substream the
                     // box checked, and stopping it discards any partial state.
-                    killAndWait(recv);
+                    stopAndWait(recv);
                 }
                 log.refused("refused RECV into " + target + ": " + refused.getMessage());
                 conversation.refuseStream(refused, ended);
@@ -242,10 +245,7 @@ final class StreamPump {
         }
     }
 
-    /** zfs has this long to abort the receive after its input ended before it is killed. */
-    private static final Duration ABORT_GRACE = Duration.ofSeconds(10);
-
-    private static void killAndWait(ZfsProcess recv) throws InterruptedException {
+    private static void stopAndWait(ZfsProcess recv) throws InterruptedException {
         recv.endInput(ABORT_GRACE);
         try {
             recv.finish();
