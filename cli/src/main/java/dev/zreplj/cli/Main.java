@@ -7,6 +7,7 @@ import dev.zreplj.config.ConfigException;
 import dev.zreplj.config.ConfigLoader;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -56,11 +57,15 @@ public class Main {
 
     /**
      * Picocli inspects every command class by reflection when it builds a tree: for the whole tree about
-     * 0.3 s of CPU on each start, the box's forced command included, which runs once per pass. So a run
-     * that names a command builds the root and that command only; help, version, an unknown or missing
-     * command build the whole tree, whose listing and errors need every command.
+     * 0.3 s of CPU on each start. So a run that names a command builds the root and that command only;
+     * help, version, an unknown or missing command build the whole tree, whose listing and errors need every
+     * command. The box's forced command, which runs at least once per pass, builds none ({@link ForcedCommand}).
      */
     public static int run(String... args) {
+        Optional<ForcedCommand> forced = ForcedCommand.parse(args);
+        if (forced.isPresent()) {
+            return forced.get().run();
+        }
         Class<?> named = AllCommands.named(commandName(args));
         Main main = named == null ? new AllCommands() : new Main();
         CommandLine cl = new CommandLine(main);
@@ -112,7 +117,7 @@ public class Main {
         return null;
     }
 
-    private int report(Exception ex) {
+    int report(Exception ex) {
         int code = ExitCodes.FAILURE;
         String message = ex.getMessage();
         if (ex instanceof CliException ce) {
@@ -129,7 +134,7 @@ public class Main {
         return code;
     }
 
-    private void configureLogging() {
+    void configureLogging() {
         Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         root.setLevel(
                 switch (output()) {
