@@ -31,6 +31,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -313,10 +316,22 @@ public final class StdinServer {
 
     /** What the box's zfs offers the agent; empty when zfs cannot be probed (the first request will say why). */
     private List<String> advertised(SinkJob job) {
+        // zstd-jni unpacks its native library into tmpdir and loads it, about 40 ms that the box's greeting
+        // waited for before the zfs probes began; now it runs while they wait on zfs.
+        FutureTask<Optional<String>> zstd = new FutureTask<>(StreamInflater::unavailable);
+        Thread loader = new Thread(zstd, "zreplj-zstd");
+        loader.setDaemon(true);
+        loader.start();
+        Capabilities zfsCaps = null;
+        try {
+            zfsCaps = zfs.capabilities();
+        } catch (ZfsException e) {
+            log.warn("cannot probe zfs capabilities: {}", e.getMessage());
+        }
         List<String> caps = new ArrayList<>();
         if (job != null && job.restore()) caps.add(Wire.RESTORE);
         if (restoreOnly) caps.add(Wire.RESTORE_ONLY);
-        StreamInflater.unavailable()
+        unavailable(zstd)
                 .ifPresentOrElse(
                         why -> log.warn("zstd is unavailable, streams arrive uncompressed: {}", why),
                         () -> caps.add(Wire.ZSTD_DATA));
@@ -324,16 +339,25 @@ public final class StdinServer {
         caps.add(Wire.SNAPSHOT_SERIES);
         caps.add(Wire.LIST_DETAILS);
         caps.add(Wire.LIST_ROOTS);
-        try {
-            Capabilities c = zfs.capabilities();
-            if (c.resumableReceive()) caps.add("resumable-receive");
-            if (c.bookmarks()) caps.add("bookmarks");
+        if (zfsCaps != null) {
+            if (zfsCaps.resumableReceive()) caps.add("resumable-receive");
+            if (zfsCaps.bookmarks()) caps.add("bookmarks");
             // Without 'zfs recv -x' mount properties cannot be excluded: such a box refuses property streams.
-            if (c.recvProperties()) caps.add("property-streams");
-        } catch (ZfsException e) {
-            log.warn("cannot probe zfs capabilities: {}", e.getMessage());
+            if (zfsCaps.recvProperties()) caps.add("property-streams");
         }
         return caps;
+    }
+
+    /** The loader's answer; an interrupt or an error it did not catch counts as unavailable. */
+    private static Optional<String> unavailable(FutureTask<Optional<String>> zstd) {
+        try {
+            return zstd.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.of("interrupted while loading it");
+        } catch (ExecutionException e) {
+            return Optional.of(String.valueOf(e.getCause()));
+        }
     }
 
     private void setUpJail(Placeholders placeholders, DatasetName jail) throws Exit, IOException {
