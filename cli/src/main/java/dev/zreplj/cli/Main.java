@@ -59,12 +59,17 @@ public class Main {
      * Picocli inspects every command class by reflection when it builds a tree: for the whole tree about
      * 0.3 s of CPU on each start. So a run that names a command builds the root and that command only;
      * help, version, an unknown or missing command build the whole tree, whose listing and errors need every
-     * command. The box's forced command, which runs at least once per pass, builds none ({@link ForcedCommand}).
+     * command. The box's forced command and {@code agent once}, which run at every pass, build none
+     * ({@link ForcedCommand}, {@link AgentOnceLine}).
      */
     public static int run(String... args) {
         Optional<ForcedCommand> forced = ForcedCommand.parse(args);
         if (forced.isPresent()) {
             return forced.get().run();
+        }
+        Optional<AgentOnceLine> pass = AgentOnceLine.parse(args);
+        if (pass.isPresent()) {
+            return pass.get().run();
         }
         Class<?> named = AllCommands.named(commandName(args));
         Main main = named == null ? new AllCommands() : new Main();
