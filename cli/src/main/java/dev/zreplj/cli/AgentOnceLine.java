@@ -96,24 +96,19 @@ record AgentOnceLine(
         return !word.isEmpty() && !word.startsWith("-") && !RESERVED.contains(word);
     }
 
-    /** As picocli would run it: logging set up for the options, failures reported and mapped to the exit status. */
+    /** As picocli would run it. */
     int run() {
         Main main = new Main();
         main.config = config;
         main.verbose = verbose;
         main.quiet = quiet;
         main.summary = summary;
-        main.configureLogging();
         AgentCommand agent = new AgentCommand();
         agent.parent = main;
         AgentOnceCommand once = new AgentOnceCommand();
         once.parent = agent;
         once.jobs = new ArrayList<>(jobs);
         once.snapshot = snapshot;
-        try {
-            return once.call();
-        } catch (Exception e) {
-            return main.report(e);
-        }
+        return main.execute(once);
     }
 }

@@ -38,19 +38,14 @@ record ForcedCommand(Path config, boolean restoreOnly, String clientId) {
         return Optional.of(new ForcedCommand(config, restoreOnly, args[i]));
     }
 
-    /** As picocli would run it: logging set up for no global option, failures reported and mapped to the exit status. */
+    /** As picocli would run it (no global option given). */
     int run() {
         Main main = new Main();
         main.config = config;
-        main.configureLogging();
         StdinserverCommand command = new StdinserverCommand();
         command.parent = main;
         command.clientId = clientId;
         command.restoreOnly = restoreOnly;
-        try {
-            return command.call();
-        } catch (Exception e) {
-            return main.report(e);
-        }
+        return main.execute(command);
     }
 }

@@ -8,6 +8,7 @@ import dev.zreplj.config.ConfigLoader;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -122,7 +123,17 @@ public class Main {
         return null;
     }
 
-    int report(Exception ex) {
+    /** A command built without picocli, run as picocli runs one: logging set up, failures reported as exit status. */
+    int execute(Callable<Integer> command) {
+        configureLogging();
+        try {
+            return command.call();
+        } catch (Exception e) {
+            return report(e);
+        }
+    }
+
+    private int report(Exception ex) {
         int code = ExitCodes.FAILURE;
         String message = ex.getMessage();
         if (ex instanceof CliException ce) {
@@ -139,7 +150,7 @@ public class Main {
         return code;
     }
 
-    void configureLogging() {
+    private void configureLogging() {
         Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         root.setLevel(
                 switch (output()) {
