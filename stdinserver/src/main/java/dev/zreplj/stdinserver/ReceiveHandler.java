@@ -311,8 +311,8 @@ final class ReceiveHandler {
         }
     }
 
-    /** Runs a zfs query on its own thread; {@link #result} waits for it. */
-    private static <T> Future<T> ahead(String name, Callable<T> query) {
+    /** Runs a query (zfs's, or the box's zstd check) on its own thread; {@link #result} waits for a zfs one. */
+    static <T> Future<T> ahead(String name, Callable<T> query) {
         FutureTask<T> task = new FutureTask<>(query);
         Thread t = new Thread(task, name);
         t.setDaemon(true);

@@ -33,7 +33,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.FutureTask;
+import java.util.concurrent.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -318,10 +318,7 @@ public final class StdinServer {
     private List<String> advertised(SinkJob job) {
         // zstd-jni unpacks its native library into tmpdir and loads it, about 40 ms that the box's greeting
         // waited for before the zfs probes began; now it runs while they wait on zfs.
-        FutureTask<Optional<String>> zstd = new FutureTask<>(StreamInflater::unavailable);
-        Thread loader = new Thread(zstd, "zreplj-zstd");
-        loader.setDaemon(true);
-        loader.start();
+        Future<Optional<String>> zstd = ReceiveHandler.ahead("zreplj-zstd", StreamInflater::unavailable);
         Capabilities zfsCaps = null;
         try {
             zfsCaps = zfs.capabilities();
@@ -349,7 +346,7 @@ public final class StdinServer {
     }
 
     /** The loader's answer; an interrupt or an error it did not catch counts as unavailable. */
-    private static Optional<String> unavailable(FutureTask<Optional<String>> zstd) {
+    private static Optional<String> unavailable(Future<Optional<String>> zstd) {
         try {
             return zstd.get();
         } catch (InterruptedException e) {
