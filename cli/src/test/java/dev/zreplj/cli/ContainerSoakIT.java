@@ -232,7 +232,10 @@ class ContainerSoakIT {
 
             // The faults have stopped: one more pass must bring the box up to date.
             ContainerLaptop.Pass last = laptop.run(config, "final", 120, "agent", "once");
-            assertEquals(0, last.exit(), () -> "the pass after the soak: " + last + afterSoak(laptop, agent, last));
+            assertEquals(
+                    0,
+                    last.exit(),
+                    () -> "the pass after the soak (seed " + seed + "): " + last + afterSoak(laptop, agent, last));
             sampler.interrupt();
             sampler.join();
             sample(laptop, seen);
@@ -255,7 +258,10 @@ class ContainerSoakIT {
                     expected.lines().count(),
                     lost);
             reasons.forEach((r, n) -> System.out.printf("soak: %4d x %s%n", n, r));
-            assertEquals(expected, actual, "the box holds the newest " + KEEP_RECEIVER + " of every snapshot taken");
+            assertEquals(
+                    expected,
+                    actual,
+                    "the box holds the newest " + KEEP_RECEIVER + " of every snapshot taken (seed " + seed + ")");
             assertTrue(passes.size() - failed.size() > 0, "no pass succeeded during the soak");
         }
     }
