@@ -16,6 +16,8 @@ import java.util.concurrent.TimeUnit;
 public final class ZfsProcess implements SendStream {
     static final int STDERR_LIMIT = 64 * 1024;
     private static final long KILL_GRACE_MILLIS = 2000;
+    /** How long a process whose output was closed may take to end on its own before it is killed. */
+    static final long OUTPUT_GRACE_MILLIS = 1000;
     /**
      * How long stderr may stay open after zfs exited. A grandchild that inherited the pipe (a helper zfs
      * forked, or one our kill did not reach) would otherwise hold {@link #finish()} for as long as it lives.
@@ -74,7 +76,14 @@ public final class ZfsProcess implements SendStream {
         }
     }
 
-    /** Kills the process (used when the other side of a stream failed). Idempotent. */
+    /**
+     * Stops the process (used when the other side of a stream failed). Idempotent. Its output is closed first,
+     * so that a {@code zfs send} fails its next write with EPIPE and ends itself; only one still running after
+     * {@link #OUTPUT_GRACE_MILLIS} is sent SIGTERM, and SIGKILL after {@link #KILL_GRACE_MILLIS}. Signalled
+     * while its daemon was blocked writing a full pipe, the zfs-fuse client left the daemon holding the sent
+     * snapshots: "dataset is busy" to every destroy until the daemon restarts. Closing the reader first does
+     * not (stop 14's trials by hand), and OpenZFS's send ends the same way on EPIPE.
+     */
     @Override
     public void kill() {
         if (!process.isAlive()) {
@@ -82,6 +91,19 @@ public final class ZfsProcess implements SendStream {
         }
         // Taken before the kill: once zfs is gone its children are re-parented and out of our reach.
         List<ProcessHandle> descendants = process.descendants().toList();
+        try {
+            process.getInputStream().close();
+        } catch (IOException e) {
+            // Already closed: the process's next write fails all the same.
+        }
+        try {
+            if (process.waitFor(OUTPUT_GRACE_MILLIS, TimeUnit.MILLISECONDS)) {
+                descendants.forEach(ProcessHandle::destroyForcibly);
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         process.destroy();
         try {
             if (!process.waitFor(KILL_GRACE_MILLIS, TimeUnit.MILLISECONDS)) {

@@ -6,9 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** ZfsProcess with ordinary commands standing in for zfs: the mechanics do not depend on the binary. */
 class ZfsProcessTest {
@@ -77,6 +80,31 @@ class ZfsProcessTest {
         assertThrows(ZfsException.class, deaf::finish);
         long ms = (System.nanoTime() - start) / 1_000_000;
         assertTrue(ms >= 300 && ms < 10_000, "killed after the grace, not after its 60 s: " + ms + " ms");
+    }
+
+    /**
+     * A given-up send: its output is closed before any signal, so a writer ends by itself on its failed write
+     * and never sees SIGTERM. A zfs-fuse client signalled while its daemon wrote a full pipe left the sent
+     * snapshots busy until the daemon restarted. (The JDK's own destroy() closes the streams too, but only
+     * after the signal: this writer, which ignores SIGPIPE as a daemon does, then records the SIGTERM.)
+     */
+    @Test
+    void killClosesTheOutputBeforeAnySignalSoThatAWriterEndsByItself(@TempDir Path tmp) throws Exception {
+        Path mark = tmp.resolve("signalled");
+        ZfsProcess writer = ZfsProcess.start(List.of(
+                "/bin/sh",
+                "-c",
+                "trap '' PIPE; trap 'touch " + mark + "; exit 0' TERM;"
+                        + " while :; do echo 0123456789abcdef || exit 3; done"));
+        assertEquals(4096, writer.stdout().readNBytes(4096).length);
+        Thread.sleep(200); // the pipe fills: the writer is blocked in its write, as a send behind a stalled link
+        long start = System.nanoTime();
+        writer.kill();
+        ZfsException ended = assertThrows(ZfsException.class, writer::finish);
+        assertFalse(Files.exists(mark), "SIGTERM came before the output was closed");
+        assertEquals(3, ended.exitCode(), "it ended by itself on the failed write");
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(ms < 1000, "it ended at once, not after a grace: " + ms + " ms");
     }
 
     @Test

@@ -367,6 +367,31 @@ class ZfsSystemTest {
         assertEquals(List.of("s"), pools.snapshotNames(fs));
     }
 
+    /**
+     * A send given up while zfs-fuse's daemon is blocked on a full pipe (the link stalled, the box went away):
+     * after kill() every snapshot of the series can still be destroyed. Signalled before its pipe was closed,
+     * the zfs-fuse client left its daemon holding them, "dataset is busy" until the daemon restarted: a sender
+     * that could never prune them again (the soak's final pass failed on it, stops 14 and 16).
+     */
+    @Test
+    void aSendGivenUpBehindAFullPipeLeavesNoSnapshotBusy() throws Exception {
+        DatasetName pool = pools.createPool("cut");
+        DatasetName fs = pools.createFilesystem(pool.child("fs"));
+        for (int i = 1; i <= 4; i++) {
+            pools.writeRandomFile(fs, "f" + i, 4 << 20);
+            pools.snapshot(fs, "s" + i);
+        }
+        List<ZfsVersion> versions = zfs.listVersions(fs).get(fs);
+        ZfsProcess send = zfs.send(SendRequest.intermediates(versions.get(0), versions.get(3), false));
+        assertEquals(100_000, send.stdout().readNBytes(100_000).length);
+        Thread.sleep(1000); // nobody reads: the pipe fills and the daemon blocks in its write
+        send.kill();
+        assertThrows(ZfsException.class, send::finish);
+
+        zfs.destroySnapshots(fs, List.of("s1", "s2", "s3", "s4"));
+        assertEquals(List.of(), pools.snapshotNames(fs), "every snapshot of the given-up send destroyed");
+    }
+
     private interface ZfsCall {
         void run() throws Exception;
     }
