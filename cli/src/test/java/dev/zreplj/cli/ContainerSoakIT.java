@@ -287,6 +287,8 @@ class ContainerSoakIT {
                 .matcher(last.output());
         Set<String> names = new TreeSet<>();
         while (busy.find()) names.add(busy.group(1));
+        // What made the first of them busy: the send that names it is usually a series (@a => @b) around it.
+        names.stream().findFirst().ifPresent(first -> out.append(beforeFirstBusy(agent, first)));
         for (String name : names) {
             out.append("agent log lines naming @").append(name).append(":\n");
             for (int i = 0; i < agent.logs.size(); i++) {
@@ -303,6 +305,24 @@ class ContainerSoakIT {
             }
         }
         return out.toString();
+    }
+
+    /** The 30 agent log lines before the first refusal to destroy {@code @name} as busy, with their run. */
+    private static String beforeFirstBusy(Agent agent, String name) {
+        String busy = "@" + name + "': dataset is busy";
+        for (int i = 0; i < agent.logs.size(); i++) {
+            List<String> lines = BoxContainer.read(agent.logs.get(i)).lines().toList();
+            for (int j = 0; j < lines.size(); j++) {
+                if (lines.get(j).contains(busy)) {
+                    StringBuilder out = new StringBuilder("agent log before @" + name + " was first busy:\n");
+                    for (String l : lines.subList(Math.max(0, j - 30), j + 1)) {
+                        out.append("  run ").append(i).append(": ").append(l).append('\n');
+                    }
+                    return out.toString();
+                }
+            }
+        }
+        return "";
     }
 
     private static Fault pick(Random random) {
