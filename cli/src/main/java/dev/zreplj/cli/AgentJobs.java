@@ -10,8 +10,6 @@ import dev.zreplj.metrics.PassTotals;
 import dev.zreplj.metrics.Textfile;
 import dev.zreplj.prune.PruneReport;
 import dev.zreplj.replication.FilesystemResult;
-import dev.zreplj.zfs.Zfs;
-import dev.zreplj.zfs.ZfsException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -21,7 +19,7 @@ import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** What {@code agent once} and {@code agent run} share: picking jobs, finding zfs, the summary. */
+/** What {@code agent once} and {@code agent run} share: picking jobs, the summary. */
 final class AgentJobs {
     private static final Logger log = LoggerFactory.getLogger(AgentJobs.class);
 
@@ -40,10 +38,6 @@ final class AgentJobs {
         return names.isEmpty()
                 ? push
                 : push.stream().filter(j -> names.contains(j.name())).toList();
-    }
-
-    static Zfs zfs(Config config) throws ZfsException {
-        return config.global().zfsBinary() != null ? new Zfs(config.global().zfsBinary()) : Zfs.locate();
     }
 
     /** Every job's pass lock for as long as the command runs them; one line, exit 1, when another process has one. */

@@ -48,7 +48,7 @@ final class AgentOnceCommand implements Callable<Integer> {
         }
         boolean failed = false;
         try (JobLock lock = AgentJobs.lock(config, selected)) {
-            Zfs zfs = AgentJobs.zfs(config);
+            Zfs zfs = LocalZfs.of(config);
             for (PushJob job : selected) {
                 long started = System.nanoTime();
                 PushPass.Result result;

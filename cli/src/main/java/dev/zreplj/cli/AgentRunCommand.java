@@ -48,7 +48,7 @@ final class AgentRunCommand implements Callable<Integer> {
         }
         try (JobLock lock = AgentJobs.lock(config, jobs);
                 MetricsEndpoint endpoint = endpoint(config)) {
-            Zfs zfs = AgentJobs.zfs(config);
+            Zfs zfs = LocalZfs.of(config);
             log.info(
                     "agent: {} push job{}, checking every {} s",
                     jobs.size(),

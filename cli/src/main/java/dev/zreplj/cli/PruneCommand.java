@@ -40,7 +40,7 @@ final class PruneCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Config config = parent.loadConfig();
         List<PushJob> selected = AgentJobs.select(config, jobs);
-        Zfs zfs = AgentJobs.zfs(config);
+        Zfs zfs = LocalZfs.of(config);
         boolean failed = false;
         PrintStream out = System.out;
         for (PushJob job : selected) {

@@ -55,7 +55,7 @@ final class ReleaseStaleCommand implements Callable<Integer> {
         boolean failed = false;
         if (!config.pushJobs().isEmpty()) {
             Set<String> jobs = config.pushJobs().stream().map(PushJob::name).collect(Collectors.toSet());
-            Zfs zfs = AgentJobs.zfs(config);
+            Zfs zfs = LocalZfs.of(config);
             List<DatasetName> sinkRoots =
                     config.sinkJobs().stream().map(SinkJob::rootFs).toList();
             for (StaleMarks.Mark mark : StaleMarks.find(zfs, jobs, StaleMarks.pools(zfs))) {
@@ -66,7 +66,7 @@ final class ReleaseStaleCommand implements Callable<Integer> {
             }
         }
         if (!config.sinkJobs().isEmpty()) {
-            Zfs zfs = AgentJobs.zfs(config);
+            Zfs zfs = LocalZfs.of(config);
             Set<DatasetName> existing = new HashSet<>(zfs.listAllFilesystems());
             for (SinkJob job : config.sinkJobs()) {
                 if (!existing.contains(job.rootFs())) {

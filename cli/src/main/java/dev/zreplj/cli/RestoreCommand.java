@@ -66,7 +66,7 @@ final class RestoreCommand implements Callable<Integer> {
         RestoreRequest request = request();
         Config config = parent.loadConfig();
         PushJob push = AgentJobs.select(config, List.of(job)).get(0);
-        Zfs zfs = AgentJobs.zfs(config);
+        Zfs zfs = LocalZfs.of(config);
         try (Progress progress = TerminalScreen.progress(parent.output());
                 Watchdog watchdog = Watchdog.start(push.replication().timeout());
                 BoxConnection box = connect(progress, push, watchdog)) {

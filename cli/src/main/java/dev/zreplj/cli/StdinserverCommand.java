@@ -53,9 +53,7 @@ final class StdinserverCommand implements Callable<Integer> {
                         + " (fix the forced command in authorized_keys)");
             }
             Config config = parent.loadConfig();
-            Zfs zfs = config.global().zfsBinary() != null
-                    ? new Zfs(config.global().zfsBinary())
-                    : Zfs.locate();
+            Zfs zfs = LocalZfs.of(config);
             InputStream in = new BufferedInputStream(new InterruptibleStdin(), BUFFER);
             OutputStream out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 64 << 10);
             return new StdinServer(config, clientId, zfs, in, out, System.err, () -> writeTextfile(config), restoreOnly)

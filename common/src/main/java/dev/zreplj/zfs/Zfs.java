@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -49,8 +50,19 @@ public final class Zfs implements SourceZfs {
 
     private record Probe(Capabilities capabilities, boolean getHasTypes) {}
 
+    private final @Nullable ProbeCache probeCache;
+
     public Zfs(Path binary) {
+        this(binary, null);
+    }
+
+    /**
+     * @param probeCache a file (in the state directory) that keeps the capability probe's answers between runs
+     *     while the zfs they came from is unchanged; null: probe every time
+     */
+    public Zfs(Path binary, @Nullable Path probeCache) {
         this.binary = binary;
+        this.probeCache = probeCache == null ? null : new ProbeCache(probeCache);
     }
 
     /** Finds {@code zfs} on PATH or in /sbin, /usr/sbin, /usr/local/sbin (sshd's forced commands get a thin PATH). */
@@ -85,7 +97,10 @@ public final class Zfs implements SourceZfs {
         return invocations.get();
     }
 
-    /** Probed on first use with three side-effect-free calls ({@code zfs}, {@code zfs holds}, {@code zfs version}). */
+    /**
+     * Probed on first use with three side-effect-free calls ({@code zfs}, {@code zfs holds}, {@code zfs version}),
+     * or read from the probe cache when it holds their answers for this very zfs ({@link ProbeCache}).
+     */
     @Override
     public Capabilities capabilities() throws ZfsException {
         return probe().capabilities();
@@ -97,27 +112,45 @@ public final class Zfs implements SourceZfs {
             synchronized (this) {
                 p = probe;
                 if (p == null) {
-                    // The three run at once: on the box they are on the way to the first LIST answer.
-                    ZfsUsage usage;
-                    String holds;
-                    Result version;
-                    try (ZfsProcess usageCall = start(List.of());
-                            ZfsProcess holdsCall = start(List.of("holds"));
-                            ZfsProcess versionCall = start(List.of("version"))) {
-                        usage = ZfsUsage.parse(collect(usageCall).output());
-                        holds = collect(holdsCall).output();
-                        version = collect(versionCall);
-                    }
+                    ProbeCache cache = probeCache;
+                    String key = cache == null ? null : ProbeCache.key(binary);
+                    ProbeCache.Answers cached = cache == null || key == null
+                            ? null
+                            : cache.read(key, Instant.now()).orElse(null);
+                    ProbeCache.Answers answers = cached != null ? cached : askProbe();
+                    ZfsUsage usage = ZfsUsage.parse(answers.usage());
                     String fallback = Files.isExecutable(binary.resolveSibling("zfs-fuse")) ? "zfs-fuse" : "unknown";
                     p = new Probe(
-                            usage.capabilities(holds, version.exit() == 0 ? version.stdout() : null, fallback),
+                            usage.capabilities(
+                                    answers.holds(),
+                                    answers.versionExit() == 0 ? answers.versionStdout() : null,
+                                    fallback),
                             usage.getHasTypes());
+                    if (cached == null && cache != null && key != null) {
+                        cache.write(key, answers);
+                    }
                     probe = p;
-                    log.debug("zfs {} capabilities: {}", binary, p.capabilities());
+                    log.debug(
+                            "zfs {} capabilities{}: {}",
+                            binary,
+                            cached != null && cache != null ? " (as probed before, " + cache.file() + ")" : "",
+                            p.capabilities());
                 }
             }
         }
         return p;
+    }
+
+    /** The three calls run at once: on the box they are on the way to the first LIST answer. */
+    private ProbeCache.Answers askProbe() throws ZfsException {
+        try (ZfsProcess usageCall = start(List.of());
+                ZfsProcess holdsCall = start(List.of("holds"));
+                ZfsProcess versionCall = start(List.of("version"))) {
+            String usage = collect(usageCall).output();
+            String holds = collect(holdsCall).output();
+            Result version = collect(versionCall);
+            return new ProbeCache.Answers(usage, holds, version.exit(), version.stdout());
+        }
     }
 
     /** {@code root} and every filesystem/volume below it, sorted by name; empty when root does not exist. */

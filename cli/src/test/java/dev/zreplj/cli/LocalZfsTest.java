@@ -1,0 +1,44 @@
+package dev.zreplj.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.zreplj.config.ConfigLoader;
+import dev.zreplj.zfs.Zfs;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LocalZfsTest {
+
+    /** Every pass and every stdinserver process gets its zfs here: the probe is kept in the configured state dir. */
+    @Test
+    void theConfiguredZfsKeepsItsProbeInTheStateDirectory(@TempDir Path dir) throws Exception {
+        Path calls = dir.resolve("calls");
+        Path fake = dir.resolve("zfs");
+        Files.writeString(
+                fake,
+                "#!/bin/sh\necho \"$*\" >> " + calls + "\n"
+                        + "[ -z \"$1\" ] && { printf 'usage: zfs command args ...\\n\\tholds [-r] <snapshot> ...\\n' >&2;"
+                        + " exit 2; }\nexit 1\n");
+        Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path state = Files.createDirectory(dir.resolve("state"));
+        Path config = dir.resolve("zreplj.yml");
+        Files.writeString(
+                config,
+                "global:\n  zreplj:\n    state_dir: " + state + "\n    zfs_binary: " + fake + "\n"
+                        + "jobs:\n  - {name: box, type: sink, root_fs: backup/clients,"
+                        + " serve: {type: stdinserver, client_identities: [laptop]}}\n");
+
+        Zfs first = LocalZfs.of(new ConfigLoader().load(config));
+        assertEquals(fake, first.binary());
+        first.capabilities();
+        assertEquals(3, Files.readAllLines(calls).size());
+        assertTrue(Files.isRegularFile(state.resolve("zfs-probe")));
+
+        LocalZfs.of(new ConfigLoader().load(config)).capabilities();
+        assertEquals(3, Files.readAllLines(calls).size(), "the next process asks zfs nothing to learn what it can do");
+    }
+}
