@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
  * One {@code zfs send -nvP} per step, for the progress display and the report. It runs beside the step's
  * {@code zfs send}, not before it: the estimate is read-only and only shown, and waiting for it put one zfs
  * call between each step and its first byte. A zfs that cannot estimate (zfs-fuse has no {@code send -n}) is
- * asked once per pass, not once per step.
+ * not asked at all ({@link dev.zreplj.zfs.Zfs#estimateSendSize} answers at once), and one that fails is asked once
+ * per pass, not once per step.
  */
 final class SizeEstimator {
     private static final Logger log = LoggerFactory.getLogger(SizeEstimator.class);

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
@@ -48,7 +49,8 @@ public final class Zfs implements SourceZfs {
     private final AtomicLong invocations = new AtomicLong();
     private volatile @Nullable Probe probe;
 
-    private record Probe(Capabilities capabilities, boolean getHasTypes) {}
+    /** @param sendEstimates whether {@code zfs send} lists {@code -n}, {@code -v} and {@code -P} (zfs-fuse: none) */
+    private record Probe(Capabilities capabilities, boolean getHasTypes, boolean sendEstimates) {}
 
     private final @Nullable ProbeCache probeCache;
 
@@ -125,7 +127,8 @@ public final class Zfs implements SourceZfs {
                                     answers.holds(),
                                     answers.versionExit() == 0 ? answers.versionStdout() : null,
                                     fallback),
-                            usage.getHasTypes());
+                            usage.getHasTypes(),
+                            usage.flags("send").containsAll(Set.of('n', 'v', 'P')));
                     if (cached == null && cache != null && key != null) {
                         cache.write(key, answers);
                     }
@@ -554,6 +557,10 @@ public final class Zfs implements SourceZfs {
      */
     @Override
     public OptionalLong estimateSendSize(SendRequest request) throws ZfsException {
+        if (!probe().sendEstimates()) {
+            // Asking would only start a zfs that refuses the option, beside the step's own send.
+            return OptionalLong.empty();
+        }
         List<String> args = new ArrayList<>(List.of("send", "-nvP"));
         args.addAll(sendArguments(request));
         Result r = runAny(args);

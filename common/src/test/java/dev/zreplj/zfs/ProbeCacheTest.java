@@ -23,8 +23,12 @@ class ProbeCacheTest {
      * shows which runs probed.
      */
     private static Path fakeZfs(Path dir, Path calls) throws Exception {
+        return fakeZfs(dir, calls, "usage-openzfs-2.3.txt");
+    }
+
+    static Path fakeZfs(Path dir, Path calls, String usageResource) throws Exception {
         Path usage = dir.resolve("usage.txt");
-        Files.writeString(usage, ZfsUsageTest.resource("usage-openzfs-2.3.txt"));
+        Files.writeString(usage, ZfsUsageTest.resource(usageResource));
         Path fake = dir.resolve("zfs");
         Files.writeString(
                 fake,
@@ -34,6 +38,7 @@ class ProbeCacheTest {
                         + "  holds) printf 'missing snapshot argument\\nusage:\\n\\tholds [-rHp] <snapshot> ...\\n' >&2;"
                         + " exit 2 ;;\n"
                         + "  version) printf 'zfs-2.3.1-1\\nzfs-kmod-2.3.1-1\\n'; exit 0 ;;\n"
+                        + "  send) printf 'full\\ttank/a@s1\\t4096\\nsize\\t4096\\n'; exit 0 ;;\n"
                         + "esac\nexit 1\n");
         Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwxr-xr-x"));
         return fake;

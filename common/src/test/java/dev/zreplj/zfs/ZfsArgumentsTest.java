@@ -178,4 +178,24 @@ class ZfsArgumentsTest {
         }
         assertEquals(List.of("send|-p|tank/a@s1|"), Files.readAllLines(dir.resolve("args")));
     }
+
+    /** zfs-fuse's send has no -n: a dry run for the progress estimate is not even started there. */
+    @Test
+    void aSendEstimateIsAskedOnlyOfAZfsWhoseSendListsADryRun(@TempDir Path dir) throws Exception {
+        ZfsVersion s1 =
+                new ZfsVersion(DatasetName.of("tank/a"), VersionType.SNAPSHOT, "s1", 1, 1, java.time.Instant.EPOCH);
+        SendRequest full = SendRequest.full(s1, false);
+
+        Path fuseDir = java.nio.file.Files.createDirectory(dir.resolve("fuse"));
+        Path fuseCalls = fuseDir.resolve("calls");
+        Zfs fuse = new Zfs(ProbeCacheTest.fakeZfs(fuseDir, fuseCalls, "usage-zfs-fuse.txt"));
+        assertEquals(java.util.OptionalLong.empty(), fuse.estimateSendSize(full));
+        assertEquals(List.of("", "holds", "version"), Files.readAllLines(fuseCalls), "the probe, and no send -nvP");
+
+        Path openDir = java.nio.file.Files.createDirectory(dir.resolve("openzfs"));
+        Path openCalls = openDir.resolve("calls");
+        Zfs openzfs = new Zfs(ProbeCacheTest.fakeZfs(openDir, openCalls, "usage-openzfs-2.3.txt"));
+        assertEquals(java.util.OptionalLong.of(4096), openzfs.estimateSendSize(full));
+        assertEquals("send -nvP tank/a@s1", Files.readAllLines(openCalls).get(3));
+    }
 }
