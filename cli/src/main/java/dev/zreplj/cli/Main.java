@@ -64,6 +64,7 @@ public class Main {
      * ({@link ForcedCommand}, {@link AgentOnceLine}).
      */
     public static int run(String... args) {
+        SpawnMechanism.apply();
         Optional<ForcedCommand> forced = ForcedCommand.parse(args);
         if (forced.isPresent()) {
             return forced.get().run();
