@@ -62,6 +62,17 @@ final class Placeholders {
         }
     }
 
+    /** Every dataset between {@code jail} (excluded) and {@code target} (excluded). */
+    static Set<DatasetName> ancestorsBelow(DatasetName jail, DatasetName target) {
+        Set<DatasetName> out = new HashSet<>();
+        for (Optional<DatasetName> p = target.parent();
+                p.isPresent() && !p.get().equals(jail);
+                p = p.get().parent()) {
+            out.add(p.get());
+        }
+        return out;
+    }
+
     /**
      * Which of {@code target}'s ancestors below {@code jail} exist, asking zfs from the parent upwards until
      * one exists: its ancestors exist too. One call where the parent exists, none where it is the jail,

@@ -160,7 +160,12 @@ final class ReceiveHandler {
         // A full stream's target is asked beside its parents, not before them: for a new filesystem (the
         // usual full send) both calls are needed, and one after the other they stood before zfs recv.
         Future<Boolean> targetExists = fullOverPlaceholder ? ahead("zreplj-target", () -> zfs.exists(target)) : null;
-        Future<Set<DatasetName>> onPath = ahead("zreplj-parents", () -> placeholders.existingAncestors(jail, target));
+        // An incremental's target holds its base, so its parents exist: asking zfs was one more process per step
+        // (on a busy box, starting processes is most of a small step's CPU). Should the target have no snapshot
+        // (the stream will fail), they are asked after all, below.
+        Future<Set<DatasetName>> onPath = cmd.fromGuid() != null
+                ? null
+                : ahead("zreplj-parents", () -> placeholders.existingAncestors(jail, target));
         // The last-received record, which afterReceive moves: an incremental's target exists already, and
         // what sets the record (a receive, DESTROY, the stale-mark cleanup) takes the dataset lock held here.
         Future<Map<String, String>> localProperties =
@@ -222,7 +227,12 @@ final class ReceiveHandler {
             }
             checkPartialState(cmd, header, target);
             checkProperties(header, properties);
-            Set<DatasetName> existing = new HashSet<>(result(onPath));
+            Set<DatasetName> existing = new HashSet<>(
+                    onPath != null
+                            ? result(onPath)
+                            : hasSnapshot(before)
+                                    ? Placeholders.ancestorsBelow(jail, target)
+                                    : placeholders.existingAncestors(jail, target));
             if (targetExists != null && result(targetExists)) {
                 existing.add(target);
             }
@@ -309,6 +319,15 @@ final class ReceiveHandler {
                 forgetIfAbsent(session, target, before);
             }
         }
+    }
+
+    private static boolean hasSnapshot(List<ZfsVersion> versions) {
+        for (ZfsVersion v : versions) {
+            if (v.type() == VersionType.SNAPSHOT) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Runs a query (zfs's, or the box's zstd check) on its own thread; {@link #result} waits for a zfs one. */

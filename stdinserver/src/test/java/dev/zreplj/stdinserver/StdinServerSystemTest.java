@@ -148,6 +148,40 @@ class StdinServerSystemTest {
         assertEquals(0, ch.exitCode(), ch.stderr());
     }
 
+    /** An incremental's target holds its base, so the box does not ask zfs whether its parents exist. */
+    @Test
+    void anIncrementalStartsNoZfsToFindTheTargetsParents(@TempDir Path dir) throws Exception {
+        Path calls = dir.resolve("calls");
+        Path logging = dir.resolve("zfs");
+        Files.writeString(logging, "#!/bin/sh\necho \"$*\" >> " + calls + "\nexec " + pools.zfsBinary() + " \"$@\"\n");
+        Files.setPosixFilePermissions(logging, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        long g1 = guid(source + "@s1");
+        long g2 = guid(source + "@s2");
+        PipedServer ch = new PipedServer(config, new Zfs(logging), "laptop");
+        ch.client.handshake();
+        ch.client.receive(
+                new ReceiveCommand(source, "s1", g1, null, false, false),
+                new ByteArrayInputStream(send(source + "@s1")));
+        String parent =
+                "list -H -o name " + jailed(source).substring(0, jailed(source).lastIndexOf('/'));
+        ch.client.listFilesystems(); // the full receive's record is done once the next request is answered
+        assertTrue(Files.readAllLines(calls).contains(parent), "a full receive into a new filesystem asks");
+        int before = Files.readAllLines(calls).size();
+
+        ReceiveResult r2 = ch.client.receive(
+                new ReceiveCommand(source, "s2", g2, g1, false, false),
+                new ByteArrayInputStream(send("-i", "@s1", source + "@s2")));
+        assertEquals(g2, r2.receivedGuid());
+        ch.client.listFilesystems();
+        List<String> incremental = Files.readAllLines(calls)
+                .subList(before, Files.readAllLines(calls).size());
+        assertTrue(incremental.stream().anyMatch(c -> c.startsWith("recv ")), incremental.toString());
+        assertTrue(incremental.stream().noneMatch(c -> c.startsWith("list -H -o name ")), incremental.toString());
+        assertEquals(g2, guid(jailed(source) + "@s2"));
+        ch.client.close();
+        assertEquals(0, ch.exitCode(), ch.stderr());
+    }
+
     /** recv.bandwidth_limit: zfs recv gets the stream no faster than the sink job's bucket pays for it. */
     @Test
     void recvBandwidthLimitSlowsTheReceiveToTheRate() throws Exception {
