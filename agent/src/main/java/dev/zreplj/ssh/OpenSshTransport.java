@@ -41,10 +41,12 @@ final class OpenSshTransport implements SshTransport {
      * Runs the master ({@code "$@"}) so that it ends with the agent: a reader waits on the pipe the agent holds
      * open as the wrapper's stdin and stops the master when it closes, as it does when the agent exits,
      * crashes or is killed. A master of a dead agent would otherwise hold its session to the box forever
-     * (cron gives no cgroup to clean up). The wrapper ends with the master and exits with its status.
+     * (cron gives no cgroup to clean up). The wrapper ends with the master and exits with its status. Its first
+     * argument is the control directory, removed when the master has ended, with a socket a killed master left:
+     * after a crash of the agent nothing remains in /tmp (the agent removes it itself when it closes).
      */
-    static final String MASTER_WRAPPER =
-            "exec 3<&0 </dev/null; \"$@\" & p=$!; { read -r _ <&3; kill $p 2>/dev/null; } & wait $p";
+    static final String MASTER_WRAPPER = "d=$1; shift; exec 3<&0 </dev/null; \"$@\" & p=$!;"
+            + " { read -r _ <&3; kill $p 2>/dev/null; } & wait $p; s=$?; rm -f \"$d/s\"; rmdir \"$d\" 2>/dev/null; exit $s";
 
     private static final Duration POLL = Duration.ofMillis(5);
 
@@ -102,7 +104,7 @@ final class OpenSshTransport implements SshTransport {
             throw new TransportException("ssh: cannot prepare the OpenSSH client: " + e.getMessage(), e);
         }
         List<String> common = commonArguments(ssh, connect, port, dial, identity, knownHosts, policy, controlDir);
-        List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", MASTER_WRAPPER, "sh"));
+        List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", MASTER_WRAPPER, "sh", controlDir.toString()));
         command.addAll(common);
         command.addAll(List.of("-M", "-N", "-o", "ControlPersist=no", "--", connect.host()));
         LOG.debug("ssh: starting {}", String.join(" ", command));

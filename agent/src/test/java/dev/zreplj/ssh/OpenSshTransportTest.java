@@ -172,12 +172,16 @@ class OpenSshTransportTest {
     @Test
     void theMastersWrapperStopsItWhenTheAgentsEndOfThePipeCloses() throws Exception {
         Path pidFile = dir.resolve("pid");
+        Path control = Files.createDirectory(dir.resolve("zreplj-ssh-test"));
+        // A master killed with SIGKILL leaves its socket behind; this stands in for it.
+        Files.createFile(control.resolve("s"));
         // Stands in for ssh: records its pid, then runs until stopped.
         Process wrapper = new ProcessBuilder(
                         "/bin/sh",
                         "-c",
                         OpenSshTransport.MASTER_WRAPPER,
                         "sh",
+                        control.toString(),
                         "/bin/sh",
                         "-c",
                         "echo $$ > " + pidFile + "; exec sleep 300")
@@ -190,10 +194,35 @@ class OpenSshTransportTest {
         assertTrue(Files.exists(child), "the child runs");
         Thread.sleep(200);
         assertTrue(wrapper.isAlive(), "the wrapper lasts as long as its child");
+        assertTrue(Files.exists(control.resolve("s")), "the control directory stays while the master runs");
         // What the kernel does to the pipe when the agent's JVM exits or is killed.
         wrapper.getOutputStream().close();
         assertTrue(wrapper.waitFor(10, TimeUnit.SECONDS), "the wrapper ended with its child");
         assertEquals(143, wrapper.exitValue(), "the child's status: ended by SIGTERM");
         assertFalse(Files.exists(child), "the child is gone");
+        assertFalse(Files.exists(control), "the control directory is gone, the socket left in it with it");
+    }
+
+    @Test
+    void theMastersWrapperLeavesAControlDirectoryThatIsNotEmptyButForItsSocket() throws Exception {
+        // rmdir, not rm -r: whatever else the directory holds is not the wrapper's to remove.
+        Path control = Files.createDirectory(dir.resolve("zreplj-ssh-other"));
+        Files.createFile(control.resolve("s"));
+        Files.writeString(control.resolve("other"), "x");
+        Process wrapper = new ProcessBuilder(
+                        "/bin/sh",
+                        "-c",
+                        OpenSshTransport.MASTER_WRAPPER,
+                        "sh",
+                        control.toString(),
+                        "/bin/sh",
+                        "-c",
+                        "exit 3")
+                .start();
+        wrapper.getOutputStream().close();
+        assertTrue(wrapper.waitFor(10, TimeUnit.SECONDS));
+        assertEquals(3, wrapper.exitValue(), "the master's own status");
+        assertFalse(Files.exists(control.resolve("s")));
+        assertTrue(Files.exists(control.resolve("other")));
     }
 }
