@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.zreplj.config.Connect;
 import dev.zreplj.protocol.StreamCompression;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -176,16 +177,7 @@ class OpenSshTransportTest {
         // A master killed with SIGKILL leaves its socket behind; this stands in for it.
         Files.createFile(control.resolve("s"));
         // Stands in for ssh: records its pid, then runs until stopped.
-        Process wrapper = new ProcessBuilder(
-                        "/bin/sh",
-                        "-c",
-                        OpenSshTransport.MASTER_WRAPPER,
-                        "sh",
-                        control.toString(),
-                        "/bin/sh",
-                        "-c",
-                        "echo $$ > " + pidFile + "; exec sleep 300")
-                .start();
+        Process wrapper = startWrapper(control, "echo $$ > " + pidFile + "; exec sleep 300");
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (!(Files.exists(pidFile) && !Files.readString(pidFile).isBlank()) && System.nanoTime() < deadline) {
             Thread.sleep(10);
@@ -209,7 +201,17 @@ class OpenSshTransportTest {
         Path control = Files.createDirectory(dir.resolve("zreplj-ssh-other"));
         Files.createFile(control.resolve("s"));
         Files.writeString(control.resolve("other"), "x");
-        Process wrapper = new ProcessBuilder(
+        Process wrapper = startWrapper(control, "exit 3");
+        wrapper.getOutputStream().close();
+        assertTrue(wrapper.waitFor(10, TimeUnit.SECONDS));
+        assertEquals(3, wrapper.exitValue(), "the master's own status");
+        assertFalse(Files.exists(control.resolve("s")));
+        assertTrue(Files.exists(control.resolve("other")));
+    }
+
+    /** The master's wrapper with {@code control} as its directory, running a shell script in ssh's place. */
+    private static Process startWrapper(Path control, String master) throws IOException {
+        return new ProcessBuilder(
                         "/bin/sh",
                         "-c",
                         OpenSshTransport.MASTER_WRAPPER,
@@ -217,12 +219,7 @@ class OpenSshTransportTest {
                         control.toString(),
                         "/bin/sh",
                         "-c",
-                        "exit 3")
+                        master)
                 .start();
-        wrapper.getOutputStream().close();
-        assertTrue(wrapper.waitFor(10, TimeUnit.SECONDS));
-        assertEquals(3, wrapper.exitValue(), "the master's own status");
-        assertFalse(Files.exists(control.resolve("s")));
-        assertTrue(Files.exists(control.resolve("other")));
     }
 }
