@@ -81,6 +81,7 @@ final class AgentRunCommand implements Callable<Integer> {
             throws InterruptedException {
         Map<String, Boolean> healthy = new HashMap<>();
         while (!Thread.currentThread().isInterrupted()) {
+            boolean worked = false;
             for (PushJob job : jobs) {
                 boolean retry = !healthy.getOrDefault(job.name(), false);
                 long started = System.nanoTime();
@@ -92,7 +93,16 @@ final class AgentRunCommand implements Callable<Integer> {
                 if (retry || result.failed() || !result.filesystems().isEmpty()) {
                     AgentJobs.report(config, result, Duration.ofNanos(System.nanoTime() - started), output, System.out);
                     healthy.put(job.name(), !result.failed());
+                    worked = true;
                 }
+            }
+            if (worked) {
+                // A pass leaves a few MB in the old generation (its session, listings, buffers that outlived a young
+                // collection), and the serial collector compacts that only once the old generation is full: up to
+                // the whole heap, about 240 MB, before the first full collection. In bench/compare's warm workload
+                // the RSS grew 4-6 MB with every pass. Collecting here, while the agent only waits, keeps the old
+                // generation at what the next pass needs; it costs tens of milliseconds per pass that did work.
+                System.gc();
             }
             Thread.sleep(tick.toMillis());
         }
