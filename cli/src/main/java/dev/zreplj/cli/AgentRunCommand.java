@@ -101,7 +101,7 @@ final class AgentRunCommand implements Callable<Integer> {
                 // collection), and the serial collector compacts that only once the old generation is full: up to
                 // the whole heap, about 240 MB, before the first full collection. In bench/compare's warm workload
                 // the RSS grew 4-6 MB with every pass. Collecting here, while the agent only waits, keeps the old
-                // generation at what the next pass needs; it costs tens of milliseconds per pass that did work.
+                // generation at what the next pass needs; the collection marks only the few MB the JVM still holds.
                 System.gc();
             }
             Thread.sleep(tick.toMillis());
