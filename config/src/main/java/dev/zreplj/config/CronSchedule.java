@@ -14,8 +14,10 @@ import java.util.Optional;
 
 /**
  * A five-field cron spec ({@code minute hour day-of-month month day-of-week}) with {@code *}, lists,
- * ranges, steps and English month/weekday names. As in cron, when both day fields are restricted a day
- * matches if either does. Day-of-week 0 and 7 are Sunday. The fields are read in the zone a
+ * ranges, steps and English month/weekday names. As in robfig/cron (zrepl's parser), when both day fields
+ * are restricted a day matches if either does, and a day field counts as unrestricted only when one of its
+ * items is {@code *} or {@code ?} without a step above 1: {@code *}{@code /2} restricts. Day-of-week 0 and 7
+ * are Sunday (robfig/cron refuses 7; an {@code N/step} runs to 6, Saturday, as there). The fields are read in the zone a
  * {@code CRON_TZ=}/{@code TZ=} prefix names, else in the zone of the time given to {@link #next} (the
  * agent's local zone, as zrepl's robfig/cron does).
  */
@@ -49,8 +51,24 @@ public final class CronSchedule {
             dow.clear(7);
         }
         daysOfWeek = dow;
-        domRestricted = !f[2].startsWith("*") && !f[2].startsWith("?");
-        dowRestricted = !f[4].startsWith("*") && !f[4].startsWith("?");
+        domRestricted = !unrestricted(f[2]);
+        dowRestricted = !unrestricted(f[4]);
+    }
+
+    /**
+     * robfig/cron's star bit: some item of the list is {@code *} or {@code ?} with no step, or step 1. It
+     * decides whether the two day fields combine with AND (one is unrestricted) or OR (both are restricted).
+     */
+    private static boolean unrestricted(String text) {
+        for (String item : text.split(",", -1)) {
+            int slash = item.indexOf('/');
+            String range = slash < 0 ? item : item.substring(0, slash);
+            if ((range.equals("*") || range.equals("?"))
+                    && (slash < 0 || item.substring(slash + 1).matches("0*1"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -167,7 +185,11 @@ public final class CronSchedule {
             int slash = item.indexOf('/');
             if (slash >= 0) {
                 range = item.substring(0, slash);
-                step = number(item.substring(slash + 1), what + " step", item, 1, max - min + 1, List.of());
+                // Any positive step, as robfig/cron: one larger than the range selects only its start.
+                step = number(item.substring(slash + 1), what + " step", item, 0, 9999, List.of());
+                if (step == 0) {
+                    throw new IllegalArgumentException("cron " + what + " step in '" + item + "' must be at least 1");
+                }
             }
             int from;
             int to;
@@ -184,7 +206,9 @@ public final class CronSchedule {
                     }
                 } else {
                     from = number(range, what, item, min, max, names);
-                    to = slash >= 0 ? max : from;
+                    // N/step runs to the field's end; for the day of week that is 6, Saturday, in
+                    // robfig/cron, not 7 (which would add Sunday).
+                    to = slash >= 0 ? (max == 7 ? 6 : max) : from;
                 }
             }
             for (int v = from; v <= to; v += step) {

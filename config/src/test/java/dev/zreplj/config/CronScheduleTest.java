@@ -62,6 +62,44 @@ class CronScheduleTest {
         assertEquals("2024-01-15T00:00", next("0 0 15 * sun", "2024-01-14T00:00"));
         // with one day field '*', both must hold
         assertEquals("2024-01-07T00:00", next("0 0 */1 * sun", "2024-01-01T00:00"));
+        assertEquals("2024-01-07T00:00", next("0 0 * * sun", "2024-01-01T00:00"));
+        assertEquals("2024-01-14T00:00", next("0 0 ?,15 * sun", "2024-01-08T00:00"));
+        assertEquals("2024-01-14T00:00", next("0 0 15,* * sun", "2024-01-08T00:00"));
+    }
+
+    @Test
+    void aSteppedStarRestrictsItsDayFieldAsInRobfigCron() {
+        // robfig/cron (zrepl's parser) keeps the star bit only for '*' or '?' without a step above 1, so
+        // '*/2' is a restricted field and the two day fields combine with OR: every odd day, and every Monday.
+        // 2024-06-01 is a Saturday.
+        CronSchedule s = CronSchedule.parse("0 3 */2 * 1");
+        java.util.List<String> fires = new java.util.ArrayList<>();
+        ZonedDateTime t = at("2024-06-01T03:00");
+        for (int i = 0; i < 6; i++) {
+            t = s.next(t);
+            fires.add(t.toLocalDate().toString());
+        }
+        assertEquals(
+                java.util.List.of("2024-06-03", "2024-06-05", "2024-06-07", "2024-06-09", "2024-06-10", "2024-06-11"),
+                fires);
+        // the first of the month, or every second day of the week from Sunday (Sun, Tue, Thu, Sat)
+        assertEquals("2024-08-01T00:00", next("0 0 1 * */2", "2024-07-31T00:00"));
+        assertEquals("2024-07-02T00:00", next("0 0 1 * */2", "2024-07-01T00:00")); // a Tuesday
+        assertEquals("2024-07-04T00:00", next("0 0 1 * */2", "2024-07-02T00:00")); // Wednesday skipped
+    }
+
+    @Test
+    void aDayOfWeekStepFromADayEndsOnSaturday() {
+        // '1/2' is Mon, Wed, Fri in robfig/cron: the range runs to 6, and 7 (Sunday) is not in it.
+        // 2024-01-05 is a Friday.
+        assertEquals("2024-01-08T00:00", next("0 0 * * 1/2", "2024-01-05T00:00"));
+        assertEquals("2024-01-06T00:00", next("0 0 * * 0/2", "2024-01-05T00:00")); // Sun, Tue, Thu, Sat
+    }
+
+    @Test
+    void aStepLargerThanItsRangeSelectsItsStart() {
+        assertEquals("2024-01-01T01:00", next("*/90 * * * *", "2024-01-01T00:00"));
+        assertEquals("2024-01-01T00:07", next("7/100 * * * *", "2024-01-01T00:00"));
     }
 
     @Test
@@ -171,7 +209,7 @@ class CronScheduleTest {
                 assertThrows(IllegalArgumentException.class, () -> CronSchedule.parse("30-10 * * * *"))
                         .getMessage());
         assertEquals(
-                "cron minute step 0 is out of range 1-60",
+                "cron minute step in '*/0' must be at least 1",
                 assertThrows(IllegalArgumentException.class, () -> CronSchedule.parse("*/0 * * * *"))
                         .getMessage());
         assertEquals(
