@@ -2,6 +2,7 @@ package dev.zreplj.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.zreplj.config.ConfigLoader;
 import dev.zreplj.pruning.KeepRule;
 import dev.zreplj.pruning.KeepRules;
 import dev.zreplj.pruning.PruneCandidate;
@@ -52,7 +53,8 @@ final class TestPruneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<KeepRule> keepRules = PruneRulesFile.parse(rules.toString(), read(rules, "rules file"));
+        // The config's own reading of keep_sender, so that test prune accepts and refuses what configcheck does.
+        List<KeepRule> keepRules = new ConfigLoader().loadKeepRules(rules.toString(), read(rules, "rules file"));
         String inputText = input.equals("-")
                 ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
                 : read(Path.of(input), "input file");

@@ -153,31 +153,45 @@ class TestPruneCommandTest {
     @CsvSource(
             delimiterString = " => ",
             value = {
-                "'- type: last_n\n  count: 0\n' => 2:10: count must be positive, got 0",
-                "'- type: last_n\n  count: ten\n' => 2:10: count must be a whole number, got 'ten'",
-                "'- type: last_n\n  regex: a\n' => 1:3: last_n rule needs 'count'",
-                "'- type: last_n\n  count: 1\n  cout: 2\n' => 3:3: unknown key 'cout' in last_n rule; known keys: type, count, regex",
-                "'- type: last_n\n  count: 1\n  count: 2\n' => 3:3: duplicate key 'count'",
-                "'- type: lastn\n  count: 1\n' => 1:9: unknown keep rule type 'lastn'; expected grid, last_n, regex or not_replicated",
-                "'- count: 1\n' => 1:3: keep rule has no 'type'; expected grid, last_n, regex or not_replicated",
-                "'- last_n\n' => 1:3: a keep rule must be a mapping with a 'type', e.g. '- type: last_n'",
+                "'- type: last_n\n  count: 0\n' => 2:10: 'count' must be at least 1, not 0",
+                "'- type: last_n\n  count: ten\n' => 2:10: 'count' must be a whole number, not 'ten'",
+                "'- type: last_n\n  regex: a\n' => 1:3: missing required key 'count' in each keep rule",
+                "'- type: last_n\n  count: 1\n  cout: 2\n' => 3:3: unknown key 'cout' (did you mean 'count'?)",
+                "'- type: last_n\n  count: 1\n  count: 2\n' => 3:3: duplicate key 'count' in each keep rule (first at line 2)",
+                "'- type: lastn\n  count: 1\n' => 1:9: unknown keep rule type 'lastn' (did you mean 'last_n'?)",
+                "'- count: 1\n' => 1:3: missing required key 'type' in each keep rule",
+                "'- last_n\n' => 1:3: each keep rule must be a mapping (key: value), not 'last_n'",
                 "'type: last_n\n' => 1:1: expected a YAML list of keep rules (keep_sender/keep_receiver syntax), e.g. '- type: last_n'",
                 "'' => 1:1: the rules file is empty; expected a YAML list of keep rules",
                 "'- type: regex\n  regex: \"(\"\n' => 2:10: invalid regex '(': Unclosed group",
-                "'- type: regex\n  regex: [a]\n' => 2:10: 'regex' must be a single value, not a list or mapping",
-                "'- type: regex\n  regex: a\n  negate: maybe\n' => 3:11: 'negate' must be true or false, got 'maybe'",
-                "'- type: regex\n  regex: a\n  negate: \"true\"\n' => 3:11: 'negate' must be true or false, got 'true'",
-                "'- type: grid\n  regex: \"^z\"\n  grid: 1x1h | 24y1h\n' => 3:9: grid interval '24y1h': expected COUNTxDURATION with optional (keep=N) or (keep=all), e.g. 24x1h or 1x1h(keep=all)",
-                "'- type: grid\n  grid: 1x1h\n' => 1:3: grid rule needs 'regex'",
-                "'- type: grid\n  grid: 1x1h\n  regex: \"\"\n' => 3:10: grid regex must not be empty; use '.*' for all snapshots",
-                "'- type: not_replicated\n  keep_snapshot_at_cursor: 1\n' => 2:28: 'keep_snapshot_at_cursor' must be true or false, got '1'",
-                "'- type: regex\n  regex: \"a\n' => 3:1: found unexpected end of stream",
+                "'- type: regex\n  regex: [a]\n' => 2:10: 'regex' must be a string, not a list",
+                "'- type: regex\n  regex: a\n  negate: maybe\n' => 3:11: 'negate' must be true or false, not 'maybe'",
+                "'- type: regex\n  regex: a\n  negate: \"true\"\n' => 3:11: 'negate' must be true or false, not 'true'",
+                "'- type: grid\n  regex: \"^z\"\n  grid: 1x1h | 24y1h\n' => 3:9: invalid grid '1x1h | 24y1h': grid interval '24y1h': expected COUNTxDURATION with optional (keep=N) or (keep=all), e.g. 24x1h or 1x1h(keep=all)",
+                "'- type: grid\n  grid: 1x1h\n' => 1:3: missing required key 'regex' in each keep rule",
+                "'- type: grid\n  grid: 1x1h\n  regex: \"\"\n' => 3:10: 'regex' must not be empty; use '.*' for all snapshots",
+                "'- type: not_replicated\n  keep_snapshot_at_cursor: 1\n' => 2:28: 'keep_snapshot_at_cursor' must be true or false, not '1'",
+                "'- type: last_n\n  count: \"1\"\n' => 2:10: 'count' must be a whole number, not '1'",
+                "'- type: regex\n  regex: \"a\n' => 3:1: YAML syntax: a quoted value is not closed: the file ends inside the quotes",
             })
     void badRulesFileNamesFileLineAndColumn(String rules, String message) throws IOException {
         CliRun r = prune(rules, "a\t1\n");
         assertEquals("", r.out());
         assertEquals("zreplj: " + dir.resolve("rules.yml") + ":" + message + "\n", r.err());
         assertEquals(2, r.exitCode());
+    }
+
+    @Test
+    void regexRulesTakeWhatZreplCompiles() throws IOException {
+        // zrepl compiles any regex a regex or last_n rule gives: "" matches every name, " " those with a space.
+        assertEquals("keep\ta\nkeep\tb c\n", prune("- type: regex\n  regex: \"\"\n", "a\t1\nb c\t2\n").out());
+        assertEquals("keep\ta\ndestroy\tb c\n", prune("- type: regex\n  regex: \" \"\n  negate: true\n", "a\t1\nb c\t2\n").out());
+        assertEquals(
+                "destroy\ta\ndestroy\tb c\nkeep\td e\n",
+                prune("- type: last_n\n  count: 1\n  regex: \" \"\n", "a\t1\nb c\t2\nd e\t3\n").out());
+        CliRun grid = prune("- type: grid\n  grid: 1x1h\n  regex: \" \"\n", "a b\t3600\nc\t7200\n");
+        assertEquals("keep\ta b\ndestroy\tc\n", grid.out());
+        assertEquals(0, grid.exitCode());
     }
 
     @ParameterizedTest

@@ -32,6 +32,7 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.SequenceNode;
 
 /**
  * Reads zrepl-schema YAML (push and sink jobs) into {@link Config}. Works on the YAML node tree rather than
@@ -680,10 +681,33 @@ public final class ConfigLoader {
 
     // ---- keep rules ----
 
+    /**
+     * A YAML list of keep rules on its own ({@code test prune --rules}), read exactly as {@code keep_sender}
+     * is in a config; errors are {@code FILE:LINE:COLUMN: message} as configcheck's.
+     *
+     * @param file the name errors show
+     */
+    public List<KeepRule> loadKeepRules(String file, String text) throws ConfigException {
+        YamlSource src = new YamlSource(file);
+        Node root = compose(src, text);
+        if (root == null) {
+            throw new ConfigException(file + ":1:1: the rules file is empty; expected a YAML list of keep rules");
+        }
+        if (!(root instanceof SequenceNode)) {
+            throw src.error(
+                    root,
+                    "expected a YAML list of keep rules (keep_sender/keep_receiver syntax), e.g. '- type: last_n'");
+        }
+        return readRules(src, root, "the rules file", Side.SENDER);
+    }
+
     private List<KeepRule> readRules(YamlMapping parent, String key, Side side) throws ConfigException {
-        YamlSource src = parent.source();
+        return readRules(parent.source(), parent.require(key), parent.label(key), side);
+    }
+
+    private List<KeepRule> readRules(YamlSource src, Node list, String what, Side side) throws ConfigException {
         List<KeepRule> rules = new ArrayList<>();
-        for (Node n : src.sequence(parent.require(key), parent.label(key))) {
+        for (Node n : src.sequence(list, what)) {
             YamlMapping r = src.mapping(n, "each keep rule");
             Node typeNode = r.require("type");
             String type = src.nonEmptyString(typeNode, "the keep rule type");
@@ -711,11 +735,12 @@ public final class ConfigLoader {
                             boolean filtered = r.has("regex")
                                     && !src.string(r.require("regex"), r.label("regex"))
                                             .isEmpty();
-                            yield new KeepRule.LastN(count, filtered ? regex(r) : null);
+                            yield new KeepRule.LastN(count, filtered ? regex(r, true) : null);
                         }
                         case "grid" -> {
                             r.allowOnly("type", "grid", "regex");
-                            Pattern regex = regex(r);
+                            // zrepl's keep_grid.go refuses only the empty string: a grid over every snapshot says '.*'.
+                            Pattern regex = regex(r, false);
                             String spec = r.string("grid");
                             try {
                                 yield new KeepRule.Grid(regex, GridSpec.parse(spec));
@@ -725,7 +750,8 @@ public final class ConfigLoader {
                         }
                         case "regex" -> {
                             r.allowOnly("type", "regex", "negate");
-                            yield new KeepRule.Regex(regex(r), r.bool("negate", false));
+                            // zrepl compiles whatever it is given: "" matches every name, " " those with a space.
+                            yield new KeepRule.Regex(regex(r, true), r.bool("negate", false));
                         }
                         default ->
                             throw src.error(
@@ -738,8 +764,13 @@ public final class ConfigLoader {
         return rules;
     }
 
-    private static Pattern regex(YamlMapping r) throws ConfigException {
-        String text = r.string("regex");
+    /** The rule's {@code regex} as Go compiles it; blank ones are patterns too, the empty one only if allowed. */
+    private static Pattern regex(YamlMapping r, boolean emptyAllowed) throws ConfigException {
+        Node node = r.require("regex");
+        String text = r.source().string(node, r.label("regex"));
+        if (text.isEmpty() && !emptyAllowed) {
+            throw r.source().error(node, r.label("regex") + " must not be empty; use '.*' for all snapshots");
+        }
         try {
             return GoRegex.compile(text);
         } catch (PatternSyntaxException e) {

@@ -130,6 +130,29 @@ class ConfigLoaderZreplCompatTest {
     }
 
     @Test
+    void blankKeepRuleRegexesArePatternsAsInZrepl() throws Exception {
+        // zrepl's keep_regex.go compiles whatever the rule gives ("" matches every name); keep_grid.go refuses
+        // only the empty string; last_n compiles a non-empty one. " " is a pattern: names with a space.
+        Config c = load(PUSH.replace(
+                "keep_receiver: [{type: last_n, count: 5}]",
+                "keep_receiver: [{type: regex, regex: \"\", negate: true}, {type: last_n, count: 1, regex: \" \"},"
+                        + " {type: grid, grid: 1x1h, regex: \" \"}]"));
+        var candidates = List.of(
+                new PruneCandidate("a b", Instant.ofEpochSecond(3600), null),
+                new PruneCandidate("c", Instant.ofEpochSecond(7200), null));
+        List<KeepRule> rules = c.pushJobs().get(0).pruning().keepReceiver();
+        assertEquals(3, rules.size());
+        assertEquals(List.of(false, false), KeepRules.keep(List.of(rules.get(0)), candidates));
+        assertEquals(List.of(true, false), KeepRules.keep(List.of(rules.get(1)), candidates));
+        assertEquals(List.of(true, false), KeepRules.keep(List.of(rules.get(2)), candidates));
+        assertEquals(
+                dir.resolve("zreplj.yml") + ":17:55: 'regex' must not be empty; use '.*' for all snapshots",
+                error(write("zreplj.yml", PUSH.replace(
+                        "keep_receiver: [{type: last_n, count: 5}]",
+                        "keep_receiver: [{type: grid, grid: 1x1h, regex: \"\"}]"))));
+    }
+
+    @Test
     void keepRuleRegexesAreGoRegexps() throws Exception {
         // zrepl docs/configuration/prune.rst: keep-rule regexes are Go regexps, where [[:digit:]] is a class
         // of digits (java.util.regex alone would read it as the letters ':', 'd', 'i', 'g', 't').
