@@ -107,6 +107,16 @@ public final class ConfigLoader {
         if (top.has("include")) {
             jobNodes.addAll(ConfigInclude.jobs(top, file));
         }
+        if (jobNodes.isEmpty()) {
+            // zrepl loads it too, but neither side of zreplj can do anything with it: agent commands refuse to
+            // run without a push job, and every client's forced command fails without a sink job.
+            src.warn(
+                    top.keyNode(top.has("include") ? "include" : "jobs"),
+                    top.has("include")
+                            ? "no jobs: 'include' gave none (it reads a directory's *.yml files, not *.yaml) and there is"
+                                    + " no 'jobs' list; add a push job (agent) or a sink job (backup box)"
+                            : "no jobs: the list is empty; add a push job (agent) or a sink job (backup box)");
+        }
         List<Job> jobs = new ArrayList<>();
         Map<String, JobNode> names = new HashMap<>();
         Map<String, String> clientOwners = new HashMap<>();

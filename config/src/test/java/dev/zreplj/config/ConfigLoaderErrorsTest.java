@@ -522,6 +522,22 @@ class ConfigLoaderErrorsTest {
     }
 
     @Test
+    void aConfigWithoutJobsLoadsButIsWarnedAbout() throws Exception {
+        Path file = dir.resolve("zreplj.yml");
+        Files.writeString(file, "jobs: []\n");
+        assertEquals(
+                List.of(file + ":1:1: no jobs: the list is empty; add a push job (agent) or a sink job (backup box)"),
+                new ConfigLoader().load(file).warnings());
+        Path conf = Files.createDirectories(dir.resolve("conf.d"));
+        Files.writeString(conf.resolve("laptop.yaml"), "jobs: []\n");
+        Files.writeString(file, "include: [conf.d]\n");
+        assertEquals(
+                List.of(file + ":1:1: no jobs: 'include' gave none (it reads a directory's *.yml files, not *.yaml)"
+                        + " and there is no 'jobs' list; add a push job (agent) or a sink job (backup box)"),
+                new ConfigLoader().load(file).warnings());
+    }
+
+    @Test
     void statusThresholdsDefaultAndOverride() throws Exception {
         Path file = dir.resolve("zreplj.yml");
         Files.writeString(file, "global:\n  zreplj:\n    status:\n      warn: 2h\njobs: []\n");
