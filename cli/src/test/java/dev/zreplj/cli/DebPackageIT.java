@@ -54,7 +54,8 @@ class DebPackageIT {
                 "./etc/zreplj/push.yml.example",
                 "./etc/zreplj/sink.yml.example",
                 "./usr/share/man/man1/zreplj.1.gz",
-                "./usr/share/man/man1/zreplj-agent-once.1.gz",
+                "./usr/share/man/man1/zreplj-agent-once.1.gz", // the units' Documentation=
+                "./usr/share/man/man1/zreplj-agent-run.1.gz",
                 "./usr/share/bash-completion/completions/zreplj",
                 "./usr/share/doc/zreplj/copyright",
                 "./usr/share/doc/zreplj/examples/sshd/sshd_config.d-zreplj.conf")) {

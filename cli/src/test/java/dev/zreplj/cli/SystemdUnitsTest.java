@@ -29,7 +29,8 @@ class SystemdUnitsTest {
 
     @Test
     void systemdAnalyzeVerifyAcceptsTheUnits() throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("systemd-analyze", "verify"));
+        // --man=no: the units name the man pages the package installs (DebPackageIT), not installed here.
+        List<String> cmd = new ArrayList<>(List.of("systemd-analyze", "verify", "--man=no"));
         for (Path unit : copiedUnits()) cmd.add(unit.toString());
         Result r = run(cmd);
         assertEquals(0, r.exit(), r.output());
@@ -55,10 +56,24 @@ class SystemdUnitsTest {
         String daemon = Files.readString(UNITS.resolve("zreplj-agent-daemon.service"));
         assertTrue(daemon.contains("\nSuccessExitStatus=143"), daemon);
         assertTrue(daemon.contains("\nConflicts=zreplj-agent.service"), daemon);
-        assertTrue(
-                daemon.contains("\nExecStartPre=/usr/bin/zreplj --config /etc/zreplj/zreplj.yml configcheck"), daemon);
+        // A broken config: agent run exits 2 (below), which must stop the restarts. systemd restarts a
+        // unit whose ExecStartPre fails, whatever RestartPreventExitStatus says, so no check may sit there.
+        assertTrue(daemon.contains("\nRestart=on-failure") && daemon.contains("\nRestartPreventExitStatus=2\n"), daemon);
+        for (String line : daemon.split("\n")) {
+            assertTrue(!line.startsWith("ExecStartPre=") || line.equals("ExecStartPre=+/bin/mkdir -p /var/lib/zreplj"), line);
+        }
         String once = Files.readString(UNITS.resolve("zreplj-agent.service"));
         assertTrue(once.contains("\nConflicts=zreplj-agent-daemon.service"), once);
+    }
+
+    @Test
+    void aBrokenConfigMakesAgentRunExitWithTheStatusTheDaemonDoesNotRestart() throws IOException {
+        Path config = dir.resolve("zreplj.yml");
+        Files.writeString(config, "jobs:\n  - name: laptop\n    type: pushh\n");
+        CliRun run = CliRun.of("--config", config.toString(), "agent", "run");
+        assertEquals(2, run.exitCode(), run::toString);
+        assertTrue(run.err().startsWith("zreplj: " + config + ":3:11: "), run::toString);
+        assertEquals(1, run.err().lines().count(), run::toString);
     }
 
     /** The units with their ExecStart path pointing at the built launcher, which verify requires to exist. */
