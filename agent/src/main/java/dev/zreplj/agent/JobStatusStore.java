@@ -193,8 +193,9 @@ public final class JobStatusStore {
                             + " (root), e.g. through sudo from the monitoring system",
                     e);
         }
+        JobStatus status;
         try {
-            return Optional.of(JSON.readValue(bytes, JobStatus.class));
+            status = JSON.readValue(bytes, JobStatus.class);
         } catch (IOException e) {
             throw new DamagedFile(
                     file + ": unreadable status file ("
@@ -202,6 +203,27 @@ public final class JobStatusStore {
                             + "); the next pass replaces it",
                     e);
         }
+        String incomplete = incomplete(status);
+        if (incomplete != null) {
+            throw new DamagedFile(file + ": unreadable status file (" + incomplete + "); the next pass replaces it", null);
+        }
+        return Optional.of(status);
+    }
+
+    /**
+     * What a parsed file lacks of what every pass writes, or null when it is whole: a null there would
+     * otherwise fail the status check as a bug (exit 1) instead of reading as UNKNOWN.
+     */
+    private static String incomplete(JobStatus status) {
+        if (status == null || status.job() == null) {
+            return "no job status in it";
+        }
+        for (FilesystemStatus fs : status.filesystems()) {
+            if (fs == null || fs.filesystem() == null || fs.outcome() == null) {
+                return "a filesystem entry without its name or outcome";
+            }
+        }
+        return null;
     }
 
     /** A status file that can be read but holds no status (truncated, overwritten): the next pass replaces it. */

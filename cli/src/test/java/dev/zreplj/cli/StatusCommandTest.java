@@ -125,6 +125,37 @@ class StatusCommandTest {
                 unknown.out()
                         .startsWith("ZREPLJ UNKNOWN: job laptop: " + store.file("laptop") + ": unreadable status file"),
                 unknown::toString);
+
+        // JSON that parses but lacks what every pass or receive writes: UNKNOWN too, never a crash (exit 1,
+        // which a monitoring system reads as WARNING and which would hide a CRITICAL of another job).
+        for (String job : List.of(
+                "null",
+                "{\"job\":\"laptop\",\"lastRun\":1,\"filesystems\":[{\"filesystem\":\"rpool/home\",\"lastSuccess\":1}]}",
+                "{\"job\":\"laptop\",\"lastRun\":1,\"filesystems\":[null]}")) {
+            Files.writeString(store.file("laptop"), job);
+            CliRun r = CliRun.of("--config", config.toString(), "status");
+            assertEquals(3, r.exitCode(), r::toString);
+            assertTrue(
+                    r.out().startsWith("ZREPLJ UNKNOWN: job laptop: " + store.file("laptop") + ": unreadable status file ("),
+                    r::toString);
+        }
+        store.record(
+                new PushPass.Result(
+                        "laptop",
+                        Optional.of("zrepl_1"),
+                        List.of(new FilesystemResult(DatasetName.of("rpool/home"), Outcome.REPLICATED, 1, 10, "")),
+                        null),
+                Instant.now());
+        for (String client : List.of(
+                "null",
+                "{\"client\":\"laptop\",\"filesystems\":{\"rpool/home\":null}}",
+                "{\"client\":\"laptop\",\"filesystems\":{\"rpool/home\":{\"snapshot\":\"s\",\"guid\":\"1\",\"received\":null}}}")) {
+            Files.writeString(state.resolve("clients/laptop.json"), client);
+            CliRun r = CliRun.of("--config", config.toString(), "status");
+            assertEquals(3, r.exitCode(), r::toString);
+            assertTrue(r.out().startsWith("ZREPLJ UNKNOWN: client laptop: "), r::toString);
+            assertTrue(r.out().contains(": unreadable status file ("), r::toString);
+        }
     }
 
     @Test

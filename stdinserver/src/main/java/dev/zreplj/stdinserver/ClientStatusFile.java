@@ -25,7 +25,7 @@ public final class ClientStatusFile {
     /** One client's file: {@code filesystems} by the client's own dataset name (the jail-relative path). */
     public record ClientStatus(String client, Map<String, Received> filesystems) {
         public ClientStatus {
-            filesystems = new TreeMap<>(filesystems);
+            filesystems = new TreeMap<>(filesystems == null ? Map.of() : filesystems);
         }
     }
 
@@ -56,7 +56,19 @@ public final class ClientStatusFile {
                     "permission denied; run 'zreplj status' as the user the"
                             + " forced command runs as, e.g. through sudo from the monitoring system");
         }
-        return RecordJson.read(bytes, 0, bytes.length, ClientStatus.class, true);
+        ClientStatus status = RecordJson.read(bytes, 0, bytes.length, ClientStatus.class, true);
+        // Parsed is not yet whole: a null where the box always writes a value would pass for "nothing received"
+        // or fail later as a bug; status must say UNKNOWN instead, and the next receive replaces the file.
+        if (status == null || status.client() == null) {
+            throw new IOException("no client status in it");
+        }
+        for (Map.Entry<String, Received> e : status.filesystems().entrySet()) {
+            Received r = e.getValue();
+            if (r == null || r.snapshot() == null || r.guid() == null || r.received() == null) {
+                throw new IOException("the entry of '" + e.getKey() + "' lacks its snapshot, guid or time");
+            }
+        }
+        return status;
     }
 
     /** Records that {@code path} of {@code client} last received {@code snapshot} at {@code when}. */
