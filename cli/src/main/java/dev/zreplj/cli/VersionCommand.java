@@ -1,9 +1,12 @@
 package dev.zreplj.cli;
 
+import dev.zreplj.config.ConfigException;
 import dev.zreplj.zfs.Capabilities;
 import dev.zreplj.zfs.Zfs;
 import dev.zreplj.zfs.ZfsException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -27,12 +30,31 @@ final class VersionCommand implements Callable<Integer> {
         Zfs zfs = null;
         String notFound = null;
         try {
-            zfs = Zfs.locate();
+            Path configured = configuredZfs();
+            zfs = configured != null ? new Zfs(configured) : Zfs.locate();
         } catch (ZfsException e) {
             notFound = e.getMessage();
         }
         print(System.out, zrepljVersion(), zfs, notFound);
         return ExitCodes.OK;
+    }
+
+    /**
+     * The config's {@code global.zreplj.zfs_binary}, which every other command runs: the capabilities shown
+     * must be that zfs's. Null without a config file or the key; a config that does not load is said on
+     * stderr and otherwise ignored, as version must answer whatever else is broken.
+     */
+    private Path configuredZfs() {
+        Path file = parent.configPath();
+        if (!Files.exists(file)) {
+            return null;
+        }
+        try {
+            return parent.loadConfig().global().zfsBinary();
+        } catch (ConfigException e) {
+            System.err.println("zreplj: the config is not read, so the zfs below is the one on PATH: " + e.getMessage());
+            return null;
+        }
     }
 
     /** From the jar manifest's Implementation-Version; "dev" when run from classes. */

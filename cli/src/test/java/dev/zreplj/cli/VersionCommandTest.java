@@ -36,6 +36,30 @@ class VersionCommandTest {
     }
 
     @Test
+    void theConfiguredZfsBinaryIsTheOneDescribed(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        // global.zreplj.zfs_binary is the zfs every other command runs; version must describe that one.
+        Path config = dir.resolve("zreplj.yml");
+        java.nio.file.Files.writeString(
+                config,
+                TestConfigs.PUSH_AND_SINK.replace(
+                        "jobs:", "global:\n  zreplj:\n    zfs_binary: /nonexistent/zfs\njobs:"));
+        CliRun run = CliRun.of("--config", config.toString(), "version");
+        assertEquals(0, run.exitCode(), run::toString);
+        assertTrue(
+                run.out().lines().toList().get(2).startsWith("zfs /nonexistent/zfs: does not answer"), run::toString);
+        assertEquals("", run.err(), run::toString);
+
+        java.nio.file.Files.writeString(config, "jobs: nope\n");
+        CliRun broken = CliRun.of("--config", config.toString(), "version");
+        assertEquals(0, broken.exitCode(), broken::toString);
+        assertTrue(broken.out().startsWith("zreplj "), broken::toString);
+        assertEquals(
+                "zreplj: the config is not read, so the zfs below is the one on PATH: " + config
+                        + ":1:7: 'jobs' must be a list, not 'nope'\n",
+                broken.err());
+    }
+
+    @Test
     void versionFromClassesIsDev() {
         assertEquals("dev", VersionCommand.zrepljVersion());
     }
