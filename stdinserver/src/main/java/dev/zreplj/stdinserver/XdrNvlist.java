@@ -170,6 +170,13 @@ final class XdrNvlist {
         byte[] raw = new byte[length];
         b.get(raw);
         b.position(b.position() + padded - length);
+        for (byte x : raw) {
+            if (x == 0) {
+                // libnvpair hands zfs C strings, which end at the first zero byte: a name "mountpoint\0x" is
+                // mountpoint to zfs but not to a check that compares all of it. No honest stream has one.
+                throw new Invalid("the " + what + " holds a zero byte, where zfs would cut it short");
+            }
+        }
         try {
             return StandardCharsets.UTF_8
                     .newDecoder()

@@ -131,6 +131,21 @@ class XdrNvlistTest {
         assertThrows(XdrNvlist.Invalid.class, () -> parse(encodedZero));
     }
 
+    /**
+     * zfs reads names and values as C strings, cut at the first zero byte: "mountpoint\0" is mountpoint to zfs.
+     * A box that compared the whole name let a property stream set mountpoint (zfs-fuse mounts what it
+     * receives, having no recv -u or -x), so every string with a zero byte is refused.
+     */
+    @Test
+    void aZeroByteInANameOrValueIsRefused() {
+        XdrNvlist.Invalid e = assertThrows(
+                XdrNvlist.Invalid.class,
+                () -> parse(encode(map("props", map("mountpoint\0", "/usr/local/sbin")))));
+        assertEquals("the pair name holds a zero byte, where zfs would cut it short", e.getMessage());
+        e = assertThrows(XdrNvlist.Invalid.class, () -> parse(encode(map("tosnap", "a\0b"))));
+        assertEquals("the value of 'tosnap' holds a zero byte, where zfs would cut it short", e.getMessage());
+    }
+
     @Test
     void nestingIsCapped() throws Exception {
         Map<String, Object> deep = map("leaf", 1L);
