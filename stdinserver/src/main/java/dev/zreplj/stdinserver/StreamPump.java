@@ -58,7 +58,9 @@ final class StreamPump {
                 case DATA, ZDATA -> {
                     int n = streamBytes(reader, null);
                     if (bytes.length < length + n) {
-                        bytes = Arrays.copyOf(bytes, length + n);
+                        // Doubling: growing to the exact size copied the whole prefix for every frame, and a
+                        // client sending a 4 MiB header in 1-byte frames held a receive slot for minutes of CPU.
+                        bytes = Arrays.copyOf(bytes, Math.max(length + n, 2 * bytes.length));
                     }
                     System.arraycopy(chunk(reader), 0, bytes, length, n);
                     length += n;
