@@ -7,6 +7,7 @@ import dev.zreplj.stdinserver.XdrNvlist.Nested;
 import dev.zreplj.stdinserver.XdrNvlist.Str;
 import dev.zreplj.stdinserver.XdrNvlist.U64;
 import dev.zreplj.stdinserver.XdrNvlist.Value;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -22,8 +23,15 @@ import java.util.Set;
  * these keys, and the box only lets through what it understands.
  *
  * @param properties the names of the filesystem properties the stream sets
+ * @param fromSnap   the {@code fromsnap} entry, null when there is none
+ * @param snapshots  the {@code snaps} entry: snapshot name to guid, as the sender listed them
  */
-record CompoundHeader(List<String> properties) {
+record CompoundHeader(List<String> properties, String fromSnap, Map<String, Long> snapshots) {
+    CompoundHeader {
+        properties = List.copyOf(properties);
+        snapshots = Map.copyOf(snapshots);
+    }
+
     /** The cap on the payload the box reads into memory before zfs recv starts: about 40,000 snapshots. */
     static final int MAX_PAYLOAD = 4 << 20;
 
@@ -95,10 +103,12 @@ record CompoundHeader(List<String> properties) {
             throw refused("its properties do not list snapshot '" + snapshot + "' with guid "
                     + Long.toUnsignedString(toGuid));
         }
-        for (Value v : snaps.pairs().values()) {
-            if (!(v instanceof U64)) {
+        Map<String, Long> snapshots = new LinkedHashMap<>();
+        for (Map.Entry<String, Value> e : snaps.pairs().entrySet()) {
+            if (!(e.getValue() instanceof U64 g)) {
                 throw refused("its snapshot list holds something other than guids");
             }
+            snapshots.put(e.getKey(), g.value());
         }
         if (!(f.get("props") instanceof Nested props)) {
             throw refused("its filesystem entry has no properties ('props')");
@@ -114,7 +124,10 @@ record CompoundHeader(List<String> properties) {
         } else if (f.containsKey("snapprops")) {
             throw refused("its 'snapprops' entry is not an nvlist");
         }
-        return new CompoundHeader(List.copyOf(props.pairs().keySet()));
+        return new CompoundHeader(
+                List.copyOf(props.pairs().keySet()),
+                top.get("fromsnap") instanceof Str from ? from.value() : null,
+                snapshots);
     }
 
     private static void scalars(Nested list, String what) throws RemoteException {

@@ -30,7 +30,8 @@ record CompoundStream(StreamHeader substream, CompoundHeader properties, Compoun
      * @param compound the stream's first record, {@link StreamHeader#compound()}
      * @param bytes    the stream's first {@code length} bytes
      */
-    static CompoundStream check(StreamHeader compound, byte[] bytes, int length, String snapshot, long toGuid)
+    static CompoundStream check(
+            StreamHeader compound, byte[] bytes, int length, String snapshot, long toGuid, CompoundTail.Layout layout)
             throws RemoteException {
         int payload = compound.payloadLength();
         int needed = prefixLength(compound);
@@ -56,7 +57,7 @@ record CompoundStream(StreamHeader substream, CompoundHeader properties, Compoun
                     + "', its first record '" + Printable.of(compound.toName()) + "'; zfs would receive it into"
                     + " another filesystem than the one the command names");
         }
-        CompoundTail tail = new CompoundTail(compound.order());
+        CompoundTail tail = new CompoundTail(compound.order(), layout);
         tail.accept(bytes, start, length - start);
         return new CompoundStream(substream, properties, tail);
     }

@@ -3,6 +3,8 @@ package dev.zreplj.stdinserver;
 import dev.zreplj.protocol.ErrorCodes;
 import dev.zreplj.protocol.ReceiveSeries;
 import dev.zreplj.protocol.RemoteException;
+import dev.zreplj.zfs.Capabilities;
+import dev.zreplj.zfs.SendFlag;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
@@ -17,9 +19,10 @@ import java.util.List;
  * record is a 312-byte dmu_replay_record followed by a payload whose length depends on its type (OpenZFS
  * include/sys/zfs_ioctl.h; offsets below are into the record, the type's struct starting at 8): BEGIN
  * drr_payloadlen; OBJECT drr_raw_bonuslen, else drr_bonuslen rounded up to 8; WRITE drr_compressed_size when
- * drr_compressiontype is set, else drr_logical_size (zfs-fuse's drr_length, its compression byte being zeroed
- * padding); SPILL drr_compressed_size when set, else drr_length; WRITE_EMBEDDED drr_psize rounded up to 8;
- * FREEOBJECTS, FREE, WRITE_BYREF, OBJECT_RANGE, REDACT and END none. A type past REDACT is refused.
+ * drr_compressiontype is set, else drr_logical_size; SPILL drr_compressed_size when set, else drr_length;
+ * WRITE_EMBEDDED drr_psize rounded up to 8; FREEOBJECTS, FREE, WRITE_BYREF, OBJECT_RANGE, REDACT and END none.
+ * A type past REDACT is refused. zfs-fuse's records ({@link Layout}) have padding where OpenZFS has
+ * drr_raw_bonuslen and drr_compressiontype, and it reads drr_bonuslen and drr_length whatever that padding holds.
  */
 final class CompoundTail {
     private static final int BEGIN = 0;
@@ -31,6 +34,23 @@ final class CompoundTail {
     private static final int LAST_TYPE = 10; // DRR_REDACT
     /** Far above zfs's largest block (16 MiB), so only nonsense is refused. */
     private static final long MAX_PAYLOAD = 64L << 20;
+
+    /**
+     * Which of OpenZFS's conditional record fields the box's zfs reads: with a field it lacks, the box must
+     * read the payload length as that zfs does, or a client could put a large length into padding the box
+     * trusts, and the bytes it then waves through as one record's data would be, to zfs, a second substream.
+     *
+     * @param compressedWrites WRITE records may be compressed (drr_compressiontype, drr_compressed_size): a zfs
+     *                         with {@code zfs send -c}; zfs-fuse's are padding there
+     * @param rawObjects       OBJECT records may carry a raw bonus (drr_raw_bonuslen): a zfs with raw sends
+     */
+    record Layout(boolean compressedWrites, boolean rawObjects) {
+        static final Layout OPENZFS = new Layout(true, true);
+
+        static Layout of(Capabilities zfs) {
+            return new Layout(zfs.sendFlags().contains(SendFlag.COMPRESSED.option()), zfs.rawSend());
+        }
+    }
 
     /**
      * What the substreams of a {@code zfs send -I} stream must be: {@code snapshots} in order, each BEGIN
@@ -54,6 +74,7 @@ final class CompoundTail {
     }
 
     private final ByteBuffer record;
+    private final Layout layout;
     private final Series series;
     private final String prefix;
     private long payloadLeft;
@@ -62,22 +83,27 @@ final class CompoundTail {
     private boolean recordStart = true;
     private int passable = -1;
 
-    /** @param order the stream's byte order (from its first record's magic) */
-    CompoundTail(ByteOrder order) {
-        this(order, null, "the stream carries properties (zfs send -p/-b), but ");
+    /**
+     * @param order  the stream's byte order (from its first record's magic)
+     * @param layout how the box's zfs reads record lengths
+     */
+    CompoundTail(ByteOrder order, Layout layout) {
+        this(order, layout, null, "the stream carries properties (zfs send -p/-b), but ");
     }
 
     /**
      * For a {@code zfs send -I} stream; fed from its first substream's BEGIN on.
      *
-     * @param order the stream's byte order (from its first record's magic)
+     * @param order  the stream's byte order (from its first record's magic)
+     * @param layout how the box's zfs reads record lengths
      */
-    CompoundTail(ByteOrder order, Series series) {
-        this(order, series, "the zfs send -I stream is not the one requested: ");
+    CompoundTail(ByteOrder order, Layout layout, Series series) {
+        this(order, layout, series, "the zfs send -I stream is not the one requested: ");
     }
 
-    private CompoundTail(ByteOrder order, Series series, String prefix) {
+    private CompoundTail(ByteOrder order, Layout layout, Series series, String prefix) {
         this.record = ByteBuffer.allocate(StreamHeader.LENGTH).order(order);
+        this.layout = layout;
         this.series = series;
         this.prefix = prefix;
     }
@@ -251,10 +277,13 @@ final class CompoundTail {
     private long payload(int type) {
         return switch (type) {
             case OBJECT -> {
-                long raw = Integer.toUnsignedLong(record.getInt(8 + 28));
+                long raw = layout.rawObjects() ? Integer.toUnsignedLong(record.getInt(8 + 28)) : 0;
                 yield raw != 0 ? raw : roundUp8(Integer.toUnsignedLong(record.getInt(8 + 20)));
             }
-            case WRITE -> record.get(8 + 42) != 0 ? record.getLong(8 + 88) : record.getLong(8 + 24);
+            case WRITE ->
+                layout.compressedWrites() && record.get(8 + 42) != 0
+                        ? record.getLong(8 + 88)
+                        : record.getLong(8 + 24);
             case SPILL -> {
                 long compressed = record.getLong(8 + 32);
                 yield compressed != 0 ? compressed : record.getLong(8 + 8);

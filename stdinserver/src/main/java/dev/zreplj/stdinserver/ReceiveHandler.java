@@ -193,6 +193,7 @@ final class ReceiveHandler {
                 header = SeriesStream.firstSubstream(series, header, first.bytes(), first.length());
                 tail = new CompoundTail(
                         header.order(),
+                        CompoundTail.Layout.of(zfs.capabilities()),
                         new CompoundTail.Series(
                                 cmd.path(),
                                 cmd.fromGuid(),
@@ -211,7 +212,13 @@ final class ReceiveHandler {
                 }
                 first = more;
                 CompoundStream compound =
-                        CompoundStream.check(header, first.bytes(), first.length(), cmd.snapshot(), cmd.toGuid());
+                        CompoundStream.check(
+                        header,
+                        first.bytes(),
+                        first.length(),
+                        cmd.snapshot(),
+                        cmd.toGuid(),
+                        CompoundTail.Layout.of(zfs.capabilities()));
                 properties = compound.properties();
                 tail = compound.tail();
                 header = compound.substream();
@@ -222,6 +229,7 @@ final class ReceiveHandler {
             // What the target holds before zfs recv: a snapshot this receive creates is one not among these.
             before = result(listing);
             checkNewGuids(cmd, series, before);
+            checkListedSnapshots(cmd, properties, before);
             if (cmd.rollback()) {
                 checkRollback(session, target, newerThanBase(before, cmd.fromGuid()), before);
             }
@@ -686,6 +694,39 @@ final class ReceiveHandler {
         }
     }
 
+    /**
+     * An incremental property stream (zfs send -p/-b -i) makes zfs-fuse's zfs recv reconcile the target with the
+     * stream's snapshot list before it receives, as OpenZFS does only for -R: it renames every target snapshot
+     * the list names by its guid under another name, and with -F destroys every one the list leaves out (and the
+     * target itself when the list shares no guid with it). A renamed snapshot no longer matches the floor's
+     * regex; a destroyed one is gone whatever the floor said. So the list must name each of the target's
+     * snapshots it lists by guid as the target does, its fromsnap must be the command's base, and such a stream
+     * goes without -F ({@link #receiveRequest}): the box rolls back to the base itself where asked.
+     */
+    static void checkListedSnapshots(ReceiveCommand cmd, CompoundHeader properties, List<ZfsVersion> existing)
+            throws RemoteException {
+        if (properties == null) {
+            return;
+        }
+        for (Map.Entry<String, Long> listed : properties.snapshots().entrySet()) {
+            for (ZfsVersion v : existing) {
+                if (v.type() == VersionType.SNAPSHOT && v.guid() == listed.getValue()
+                        && !v.name().equals(listed.getKey())) {
+                    throw CompoundHeader.refused("its snapshot list names the box's " + v.fullName() + " (guid "
+                            + Long.toUnsignedString(v.guid()) + ") '" + Printable.of(listed.getKey())
+                            + "', and zfs recv would rename it so");
+                }
+            }
+        }
+        if (properties.fromSnap() != null) {
+            Optional<ZfsVersion> base = base(existing, cmd.fromGuid());
+            if (base.isEmpty() || !base.get().name().equals(properties.fromSnap())) {
+                throw CompoundHeader.refused("its properties name '" + Printable.of(properties.fromSnap())
+                        + "' as the base, which is not the snapshot the command's base guid names on the box");
+            }
+        }
+    }
+
     private static void checkHeader(ReceiveCommand cmd, StreamHeader header) throws RemoteException {
         if (header.toGuid() != cmd.toGuid()) {
             throw new RemoteException(
@@ -763,9 +804,12 @@ final class ReceiveHandler {
                 }
             }
         }
+        // Never -F for an incremental property stream: zfs-fuse's -F would destroy every target snapshot its list
+        // leaves out (checkListedSnapshots). The box has already rolled back to the base itself where asked.
+        boolean incrementalProperties = properties != null && properties.fromSnap() != null;
         return new ReceiveRequest(
                 target,
-                cmd.rollback() || overwritePlaceholder,
+                (cmd.rollback() && !incrementalProperties) || overwritePlaceholder,
                 cmd.resumable() && c.resumableReceive(),
                 job.recv().overrideProperties(),
                 excludes);

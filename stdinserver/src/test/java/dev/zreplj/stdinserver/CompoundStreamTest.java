@@ -47,7 +47,7 @@ class CompoundStreamTest {
         StreamHeader first = StreamHeader.parse(s, s.length);
         assertTrue(first.compound());
         int prefix = Math.min(s.length, CompoundStream.prefixLength(first));
-        CompoundStream c = CompoundStream.check(first, s, prefix, snapshot, toGuid);
+        CompoundStream c = CompoundStream.check(first, s, prefix, snapshot, toGuid, CompoundTail.Layout.OPENZFS);
         for (int i = prefix; i < s.length; i += 1000) {
             c.tail().accept(s, i, Math.min(1000, s.length - i));
         }
@@ -296,7 +296,7 @@ class CompoundStreamTest {
         byte[] full = stream("openzfs-full-p");
         StreamHeader first = StreamHeader.parse(full, full.length);
         int prefix = CompoundStream.prefixLength(first);
-        CompoundStream c = CompoundStream.check(first, full, prefix, "a", FULL_GUID);
+        CompoundStream c = CompoundStream.check(first, full, prefix, "a", FULL_GUID, CompoundTail.Layout.OPENZFS);
         c.tail().accept(full, prefix, full.length - prefix - 100);
         assertFalse(c.tail().complete());
     }

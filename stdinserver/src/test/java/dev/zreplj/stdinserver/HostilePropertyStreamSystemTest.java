@@ -156,6 +156,39 @@ class HostilePropertyStreamSystemTest {
         assertEquals(0, ch.exitCode(), ch.stderr());
     }
 
+    /**
+     * zfs-fuse's zfs recv -F of an incremental property stream destroys every target snapshot the stream's list
+     * leaves out: a snapshot the sender has pruned but the box keeps went with an honest agent's rollback. The
+     * box sends such a stream without -F (it rolls back to the base itself where asked).
+     */
+    @Test
+    void aRollbackWithAnIncrementalPropertyStreamKeepsWhatTheSenderPruned() throws Exception {
+        DatasetName a = pools.createFilesystem(src.child("a"));
+        pools.writeRandomFile(a, "data", 64 << 10);
+        String s1 = pools.snapshot(a, "zrepl_1");
+        pools.writeRandomFile(a, "more", 64 << 10);
+        String s2 = pools.snapshot(a, "zrepl_2");
+        PipedServer ch = new PipedServer(config(), zfs, "laptop");
+        ch.client.handshake();
+        receive(ch, a.value(), "zrepl_1", pools.guid(s1), null, send("-p", s1));
+        receive(ch, a.value(), "zrepl_2", pools.guid(s2), pools.guid(s1), send("-p", "-i", s1, s2));
+        pools.zfs("destroy", s1);
+        pools.writeRandomFile(a, "again", 64 << 10);
+        String s3 = pools.snapshot(a, "zrepl_3");
+        ReceiveResult r = ch.client.receive(
+                new ReceiveCommand(a.value(), "zrepl_3", pools.guid(s3), pools.guid(s2), true, false),
+                new ByteArrayInputStream(send("-p", "-i", s2, s3)));
+        assertEquals(pools.guid(s3), r.receivedGuid());
+        String copy = box + "/sink/laptop/" + a.value();
+        assertEquals(
+                List.of(copy + "@zrepl_1", copy + "@zrepl_2", copy + "@zrepl_3"),
+                pools.zfs("list", "-H", "-t", "snapshot", "-o", "name", "-s", "createtxg", "-r", copy)
+                        .lines()
+                        .toList());
+        ch.client.close();
+        assertEquals(0, ch.exitCode(), ch.stderr());
+    }
+
     /** zfs-fuse mounts what it receives with a mountpoint (no recv -u, no -x): the box must not let it. */
     @Test
     void aMountpointIsRefusedWhereZfsCannotExcludeIt() throws Exception {

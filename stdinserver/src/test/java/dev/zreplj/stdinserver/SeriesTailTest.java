@@ -109,7 +109,7 @@ class SeriesTailTest {
     }
 
     private static CompoundTail tail(String fs, long base, List<Snapshot> snaps, boolean payloads) {
-        return new CompoundTail(ByteOrder.LITTLE_ENDIAN, new CompoundTail.Series(fs, base, snaps, payloads));
+        return new CompoundTail(ByteOrder.LITTLE_ENDIAN, CompoundTail.Layout.OPENZFS, new CompoundTail.Series(fs, base, snaps, payloads));
     }
 
     /** Feeds {@code s} from {@code start} in chunks of {@code chunk} bytes; the tail at the end. */
@@ -147,6 +147,58 @@ class SeriesTailTest {
         CompoundTail t = feed(tail("sendiexp/a", 0x1897d425a560ad2dL, snaps, false), s, PREFIX, 65536);
         assertTrue(t.complete());
         assertEquals(2, t.completed());
+    }
+
+    /**
+     * zfs-fuse reads a WRITE's length from drr_length and an OBJECT's from drr_bonuslen whatever the bytes
+     * where OpenZFS has drr_compressiontype, drr_compressed_size and drr_raw_bonuslen (padding to zfs-fuse).
+     * A client that set them made an OpenZFS-minded box take an END and a second BEGIN for one WRITE's data,
+     * while zfs-fuse received that hidden substream unchecked. With zfs-fuse's layout the box sees it.
+     */
+    @Test
+    void onZfsFuseTheRecordLengthsAreZfsFusesSoNoSubstreamHidesInPadding() throws RemoteException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(begin(2, 0, 0, 0, FS + "@s3", 0).array());
+        out.writeBytes(record(5).array());
+        out.writeBytes(sub(SNAPS.get(0), BASE).array());
+        ByteBuffer write = record(3);
+        write.putLong(8 + 24, 8); // drr_length: what zfs-fuse reads
+        write.put(8 + 42, (byte) 1); // zfs-fuse's drr_pad2[0]
+        write.putLong(8 + 88, 8 + 2L * StreamHeader.LENGTH); // past the end of zfs-fuse's drr_write
+        out.writeBytes(write.array());
+        out.writeBytes(new byte[8]);
+        out.writeBytes(record(5).array());
+        out.writeBytes(begin(1, 0, 999, 101, "tank/other@evil", 0).array());
+        out.writeBytes(record(5).array());
+        byte[] s = out.toByteArray();
+        CompoundTail.Layout zfsFuse = new CompoundTail.Layout(false, false);
+        RemoteException e = assertThrows(
+                RemoteException.class,
+                () -> feed(
+                        new CompoundTail(
+                                ByteOrder.LITTLE_ENDIAN, zfsFuse, new CompoundTail.Series(FS, BASE, SNAPS, false)),
+                        s,
+                        PREFIX,
+                        977));
+        assertTrue(e.getMessage().contains("substream 2 names 'tank/other@evil'"), e.getMessage());
+        // zfs-fuse's own -I stream still passes with its layout
+        byte[] real = CompoundStreamTest.stream("zfs-fuse-I-3");
+        List<Snapshot> snaps =
+                List.of(new Snapshot("s2", 0xe8b3014e68155f9bL), new Snapshot("s3", 0xb60831b9a83c16b3L));
+        CompoundTail t = feed(
+                new CompoundTail(
+                        ByteOrder.LITTLE_ENDIAN,
+                        zfsFuse,
+                        new CompoundTail.Series("sendiexp/a", 0x1897d425a560ad2dL, snaps, false)),
+                real,
+                PREFIX,
+                65536);
+        assertTrue(t.complete());
+        assertEquals(
+                new CompoundTail.Layout(false, false),
+                CompoundTail.Layout.of(new dev.zreplj.zfs.Capabilities(
+                        "zfs-fuse", false, false, false, false, false, false, false, false, false,
+                        java.util.Set.of('p'))));
     }
 
     /** OpenZFS 2.3's compressed, embedded and raw records, in the substreams of the captured -p streams. */
@@ -319,7 +371,7 @@ class SeriesTailTest {
     void aSinglePropertiesStreamKeepsItsOwnWording() {
         byte[] full = CompoundStreamTest.stream("openzfs-full-p");
         byte[] s = Arrays.copyOf(full, full.length + 10);
-        CompoundTail t = new CompoundTail(ByteOrder.LITTLE_ENDIAN);
+        CompoundTail t = new CompoundTail(ByteOrder.LITTLE_ENDIAN, CompoundTail.Layout.OPENZFS);
         RemoteException e = assertThrows(
                 RemoteException.class,
                 () -> t.accept(s, 980 + StreamHeader.LENGTH, s.length - 980 - StreamHeader.LENGTH));
