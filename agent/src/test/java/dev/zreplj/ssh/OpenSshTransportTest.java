@@ -202,8 +202,10 @@ class OpenSshTransportTest {
         Files.createFile(control.resolve("s"));
         Files.writeString(control.resolve("other"), "x");
         Process wrapper = startWrapper(control, "exit 3");
-        wrapper.getOutputStream().close();
+        // The master ends by itself here; the agent's end of the pipe stays open until then. Closing it first
+        // raced the master: the wrapper's reader killed it before it exited (status 143, not 3).
         assertTrue(wrapper.waitFor(10, TimeUnit.SECONDS));
+        wrapper.getOutputStream().close();
         assertEquals(3, wrapper.exitValue(), "the master's own status");
         assertFalse(Files.exists(control.resolve("s")));
         assertTrue(Files.exists(control.resolve("other")));
