@@ -205,7 +205,8 @@ public final class JobStatusStore {
         }
         String incomplete = incomplete(status);
         if (incomplete != null) {
-            throw new DamagedFile(file + ": unreadable status file (" + incomplete + "); the next pass replaces it", null);
+            throw new DamagedFile(
+                    file + ": unreadable status file (" + incomplete + "); the next pass replaces it", null);
         }
         return Optional.of(status);
     }

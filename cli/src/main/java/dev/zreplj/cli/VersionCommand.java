@@ -52,7 +52,8 @@ final class VersionCommand implements Callable<Integer> {
         try {
             return parent.loadConfig().global().zfsBinary();
         } catch (ConfigException e) {
-            System.err.println("zreplj: the config is not read, so the zfs below is the one on PATH: " + e.getMessage());
+            System.err.println(
+                    "zreplj: the config is not read, so the zfs below is the one on PATH: " + e.getMessage());
             return null;
         }
     }

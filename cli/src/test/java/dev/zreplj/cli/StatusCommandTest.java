@@ -136,7 +136,9 @@ class StatusCommandTest {
             CliRun r = CliRun.of("--config", config.toString(), "status");
             assertEquals(3, r.exitCode(), r::toString);
             assertTrue(
-                    r.out().startsWith("ZREPLJ UNKNOWN: job laptop: " + store.file("laptop") + ": unreadable status file ("),
+                    r.out()
+                            .startsWith("ZREPLJ UNKNOWN: job laptop: " + store.file("laptop")
+                                    + ": unreadable status file ("),
                     r::toString);
         }
         store.record(

@@ -58,9 +58,12 @@ class SystemdUnitsTest {
         assertTrue(daemon.contains("\nConflicts=zreplj-agent.service"), daemon);
         // A broken config: agent run exits 2 (below), which must stop the restarts. systemd restarts a
         // unit whose ExecStartPre fails, whatever RestartPreventExitStatus says, so no check may sit there.
-        assertTrue(daemon.contains("\nRestart=on-failure") && daemon.contains("\nRestartPreventExitStatus=2\n"), daemon);
+        assertTrue(
+                daemon.contains("\nRestart=on-failure") && daemon.contains("\nRestartPreventExitStatus=2\n"), daemon);
         for (String line : daemon.split("\n")) {
-            assertTrue(!line.startsWith("ExecStartPre=") || line.equals("ExecStartPre=+/bin/mkdir -p /var/lib/zreplj"), line);
+            assertTrue(
+                    !line.startsWith("ExecStartPre=") || line.equals("ExecStartPre=+/bin/mkdir -p /var/lib/zreplj"),
+                    line);
         }
         String once = Files.readString(UNITS.resolve("zreplj-agent.service"));
         assertTrue(once.contains("\nConflicts=zreplj-agent-daemon.service"), once);

@@ -184,11 +184,17 @@ class TestPruneCommandTest {
     @Test
     void regexRulesTakeWhatZreplCompiles() throws IOException {
         // zrepl compiles any regex a regex or last_n rule gives: "" matches every name, " " those with a space.
-        assertEquals("keep\ta\nkeep\tb c\n", prune("- type: regex\n  regex: \"\"\n", "a\t1\nb c\t2\n").out());
-        assertEquals("keep\ta\ndestroy\tb c\n", prune("- type: regex\n  regex: \" \"\n  negate: true\n", "a\t1\nb c\t2\n").out());
+        assertEquals(
+                "keep\ta\nkeep\tb c\n",
+                prune("- type: regex\n  regex: \"\"\n", "a\t1\nb c\t2\n").out());
+        assertEquals(
+                "keep\ta\ndestroy\tb c\n",
+                prune("- type: regex\n  regex: \" \"\n  negate: true\n", "a\t1\nb c\t2\n")
+                        .out());
         assertEquals(
                 "destroy\ta\ndestroy\tb c\nkeep\td e\n",
-                prune("- type: last_n\n  count: 1\n  regex: \" \"\n", "a\t1\nb c\t2\nd e\t3\n").out());
+                prune("- type: last_n\n  count: 1\n  regex: \" \"\n", "a\t1\nb c\t2\nd e\t3\n")
+                        .out());
         CliRun grid = prune("- type: grid\n  grid: 1x1h\n  regex: \" \"\n", "a b\t3600\nc\t7200\n");
         assertEquals("keep\ta b\ndestroy\tc\n", grid.out());
         assertEquals(0, grid.exitCode());

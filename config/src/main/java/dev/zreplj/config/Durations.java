@@ -18,6 +18,7 @@ public final class Durations {
     /** A number (Go allows a fraction) and its unit; zrepl's interval syntax allows space between them. */
     private static final Pattern PART =
             Pattern.compile("([0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)\\s*(ns|us|\u00b5s|\u03bcs|ms|s|m|h|d|w)");
+
     private static final Pattern WHOLE = Pattern.compile(
             "\\+?(?:(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)\\s*(?:ns|us|\u00b5s|\u03bcs|ms|s|m|h|d|w))+|\\+?0");
 
@@ -47,8 +48,7 @@ public final class Durations {
         }
         try {
             // Go truncates a fraction of a nanosecond; so does this.
-            BigInteger[] secondsAndNanos =
-                    nanos.toBigInteger().divideAndRemainder(BigInteger.valueOf(1_000_000_000L));
+            BigInteger[] secondsAndNanos = nanos.toBigInteger().divideAndRemainder(BigInteger.valueOf(1_000_000_000L));
             return Duration.ofSeconds(secondsAndNanos[0].longValueExact(), secondsAndNanos[1].longValue());
         } catch (ArithmeticException e) {
             throw new IllegalArgumentException("duration '" + text + "' is too large");

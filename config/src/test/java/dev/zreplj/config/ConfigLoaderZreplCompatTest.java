@@ -147,9 +147,11 @@ class ConfigLoaderZreplCompatTest {
         assertEquals(List.of(true, false), KeepRules.keep(List.of(rules.get(2)), candidates));
         assertEquals(
                 dir.resolve("zreplj.yml") + ":17:55: 'regex' must not be empty; use '.*' for all snapshots",
-                error(write("zreplj.yml", PUSH.replace(
-                        "keep_receiver: [{type: last_n, count: 5}]",
-                        "keep_receiver: [{type: grid, grid: 1x1h, regex: \"\"}]"))));
+                error(write(
+                        "zreplj.yml",
+                        PUSH.replace(
+                                "keep_receiver: [{type: last_n, count: 5}]",
+                                "keep_receiver: [{type: grid, grid: 1x1h, regex: \"\"}]"))));
     }
 
     @Test

@@ -45,7 +45,9 @@ class DurationsTest {
 
     @Test
     void rejects() {
-        for (String bad : new String[] {"", "10", "m", "-1s", "-10m", "10y", "1h 30m", "1H", "1.5", ".s", "1..5s", "00", "+", "1 0m x"}) {
+        for (String bad : new String[] {
+            "", "10", "m", "-1s", "-10m", "10y", "1h 30m", "1H", "1.5", ".s", "1..5s", "00", "+", "1 0m x"
+        }) {
             assertThrows(IllegalArgumentException.class, () -> Durations.parse(bad), bad);
         }
         assertEquals(

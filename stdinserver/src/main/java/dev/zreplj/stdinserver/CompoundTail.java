@@ -281,9 +281,7 @@ final class CompoundTail {
                 yield raw != 0 ? raw : roundUp8(Integer.toUnsignedLong(record.getInt(8 + 20)));
             }
             case WRITE ->
-                layout.compressedWrites() && record.get(8 + 42) != 0
-                        ? record.getLong(8 + 88)
-                        : record.getLong(8 + 24);
+                layout.compressedWrites() && record.get(8 + 42) != 0 ? record.getLong(8 + 88) : record.getLong(8 + 24);
             case SPILL -> {
                 long compressed = record.getLong(8 + 32);
                 yield compressed != 0 ? compressed : record.getLong(8 + 8);

@@ -211,8 +211,7 @@ final class ReceiveHandler {
                     return;
                 }
                 first = more;
-                CompoundStream compound =
-                        CompoundStream.check(
+                CompoundStream compound = CompoundStream.check(
                         header,
                         first.bytes(),
                         first.length(),
@@ -710,7 +709,8 @@ final class ReceiveHandler {
         }
         for (Map.Entry<String, Long> listed : properties.snapshots().entrySet()) {
             for (ZfsVersion v : existing) {
-                if (v.type() == VersionType.SNAPSHOT && v.guid() == listed.getValue()
+                if (v.type() == VersionType.SNAPSHOT
+                        && v.guid() == listed.getValue()
                         && !v.name().equals(listed.getKey())) {
                     throw CompoundHeader.refused("its snapshot list names the box's " + v.fullName() + " (guid "
                             + Long.toUnsignedString(v.guid()) + ") '" + Printable.of(listed.getKey())

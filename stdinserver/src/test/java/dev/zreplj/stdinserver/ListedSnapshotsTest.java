@@ -23,8 +23,7 @@ class ListedSnapshotsTest {
     private static final List<ZfsVersion> EXISTING = List.of(
             new ZfsVersion(TARGET, VersionType.SNAPSHOT, "precious", 11, 10, Instant.EPOCH),
             new ZfsVersion(TARGET, VersionType.SNAPSHOT, "base", 12, 20, Instant.EPOCH));
-    private static final ReceiveCommand INCREMENTAL =
-            new ReceiveCommand("tank/home", "new", 13, 12L, true, false);
+    private static final ReceiveCommand INCREMENTAL = new ReceiveCommand("tank/home", "new", 13, 12L, true, false);
 
     private static CompoundHeader header(String fromSnap, Map<String, Long> snaps) {
         return new CompoundHeader(List.of("compression"), fromSnap, snaps);
@@ -50,8 +49,8 @@ class ListedSnapshotsTest {
                 () -> ReceiveHandler.checkListedSnapshots(
                         INCREMENTAL, header("base", Map.of("junk_1", 11L, "base", 12L, "new", 13L)), EXISTING));
         assertEquals(
-                "the stream carries properties (zfs send -p/-b), but its snapshot list names the box's "
-                        + TARGET + "@precious (guid 11) 'junk_1', and zfs recv would rename it so",
+                "the stream carries properties (zfs send -p/-b), but its snapshot list names the box's " + TARGET
+                        + "@precious (guid 11) 'junk_1', and zfs recv would rename it so",
                 e.getMessage());
     }
 

@@ -109,7 +109,10 @@ class SeriesTailTest {
     }
 
     private static CompoundTail tail(String fs, long base, List<Snapshot> snaps, boolean payloads) {
-        return new CompoundTail(ByteOrder.LITTLE_ENDIAN, CompoundTail.Layout.OPENZFS, new CompoundTail.Series(fs, base, snaps, payloads));
+        return new CompoundTail(
+                ByteOrder.LITTLE_ENDIAN,
+                CompoundTail.Layout.OPENZFS,
+                new CompoundTail.Series(fs, base, snaps, payloads));
     }
 
     /** Feeds {@code s} from {@code start} in chunks of {@code chunk} bytes; the tail at the end. */
@@ -197,7 +200,16 @@ class SeriesTailTest {
         assertEquals(
                 new CompoundTail.Layout(false, false),
                 CompoundTail.Layout.of(new dev.zreplj.zfs.Capabilities(
-                        "zfs-fuse", false, false, false, false, false, false, false, false, false,
+                        "zfs-fuse",
+                        false,
+                        false,
+                        false,
+                        false,
+                        false,
+                        false,
+                        false,
+                        false,
+                        false,
                         java.util.Set.of('p'))));
     }
 

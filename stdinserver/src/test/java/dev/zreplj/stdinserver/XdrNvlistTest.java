@@ -139,8 +139,7 @@ class XdrNvlistTest {
     @Test
     void aZeroByteInANameOrValueIsRefused() {
         XdrNvlist.Invalid e = assertThrows(
-                XdrNvlist.Invalid.class,
-                () -> parse(encode(map("props", map("mountpoint\0", "/usr/local/sbin")))));
+                XdrNvlist.Invalid.class, () -> parse(encode(map("props", map("mountpoint\0", "/usr/local/sbin")))));
         assertEquals("the pair name holds a zero byte, where zfs would cut it short", e.getMessage());
         e = assertThrows(XdrNvlist.Invalid.class, () -> parse(encode(map("tosnap", "a\0b"))));
         assertEquals("the value of 'tosnap' holds a zero byte, where zfs would cut it short", e.getMessage());
