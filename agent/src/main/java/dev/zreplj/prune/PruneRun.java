@@ -197,7 +197,17 @@ public final class PruneRun {
             for (DestroyResult.Refusal r : result.refused()) {
                 log.warn("{}: the backup box refused to destroy @{}: {}", plan.filesystem(), r.name(), r.reason());
             }
-            return new FilesystemPruneResult(plan, false, result.destroyed(), result.refused(), null);
+            // The box's policy refusing is pruning working; its zfs failing (an admin's hold, a clone, an I/O
+            // error) is a failed prune, as the same failure on the sender is: snapshots pile up on the box.
+            String failed = result.failed().isEmpty()
+                    ? null
+                    : "the backup box's zfs did not destroy "
+                            + String.join(
+                                    "; ",
+                                    result.failed().stream()
+                                            .map(f -> "@" + f.name() + " (" + f.reason() + ")")
+                                            .toList());
+            return new FilesystemPruneResult(plan, false, result.destroyed(), result.refused(), failed);
         } catch (IOException e) {
             log.warn("{}: pruning the receiver: {}", plan.filesystem(), e.getMessage());
             return new FilesystemPruneResult(plan, false, List.of(), List.of(), e.getMessage());

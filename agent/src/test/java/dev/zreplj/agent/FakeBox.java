@@ -43,6 +43,9 @@ final class FakeBox implements Box {
     private final List<String> log = new ArrayList<>();
     private final Deque<Fault> receiveFaults = new ArrayDeque<>();
     private final Deque<Fault> listFaults = new ArrayDeque<>();
+    /** Snapshot names the box's zfs will not destroy (an admin's hold there): reported as failed. */
+    private final java.util.Set<String> undestroyable = new java.util.HashSet<>();
+
     private int nextChannel = 1;
     private int sessions;
     private int reconnects;
@@ -71,6 +74,10 @@ final class FakeBox implements Box {
 
     synchronized void failReceives(Fault... faults) {
         receiveFaults.addAll(List.of(faults));
+    }
+
+    synchronized void undestroyable(String name) {
+        undestroyable.add(name);
     }
 
     synchronized void failLists(Fault... faults) {
@@ -274,10 +281,19 @@ final class FakeBox implements Box {
         public DestroyResult destroy(String path, List<DestroyTarget> snapshots) throws IOException {
             check(new ArrayDeque<>(), "DESTROY");
             synchronized (FakeBox.this) {
-                List<String> names = snapshots.stream().map(DestroyTarget::name).toList();
+                List<String> names = snapshots.stream()
+                        .map(DestroyTarget::name)
+                        .filter(n -> !undestroyable.contains(n))
+                        .toList();
+                List<DestroyResult.Refusal> failed = snapshots.stream()
+                        .map(DestroyTarget::name)
+                        .filter(undestroyable::contains)
+                        .map(n -> new DestroyResult.Refusal(
+                                n, "'zfs destroy " + path + "@" + n + "' failed (exit 1): dataset is busy"))
+                        .toList();
                 jail.get(path).removeIf(v -> names.contains(v.name()));
                 log.add("destroy #" + id + " " + path + "@" + String.join(",", names));
-                return new DestroyResult(names, List.of());
+                return new DestroyResult(names, List.of(), failed);
             }
         }
 

@@ -314,6 +314,33 @@ class PassDriverTest {
         assertTrue(r.prune().failed(), "the prune is incomplete while zrepl_2 stays");
     }
 
+    /**
+     * The box's zfs refusing a destroy (an admin's hold there) is not the box's policy at work: the pass fails
+     * its prune, as the same failure on the sender does, rather than say ok while snapshots pile up there.
+     */
+    @Test
+    void aSnapshotTheBoxsZfsWillNotDestroyFailsThePrune() throws Exception {
+        zfs.filesystem("src/a", "zrepl_1", "zrepl_2", "zrepl_3");
+        box.holds("src/a", List.of("zrepl_1"), guids("src/a").subList(0, 1));
+        box.announce(Wire.SNAPSHOT_SERIES);
+        box.undestroyable("zrepl_2");
+        PushPass.Result r = run(job(1, 1, ""), box.opener());
+
+        String taken = r.snapshotTaken().orElseThrow();
+        assertEquals(List.of("zrepl_2", taken), box.snapshots("src/a"));
+        FilesystemPruneResult receiver = r.prune().filesystems().stream()
+                .filter(f -> f.plan().side() == Side.RECEIVER)
+                .findFirst()
+                .orElseThrow();
+        assertEquals(List.of("zrepl_1", "zrepl_3"), receiver.destroyed());
+        assertEquals(
+                "the backup box's zfs did not destroy @zrepl_2 ('zfs destroy src/a@zrepl_2' failed (exit 1): dataset"
+                        + " is busy)",
+                receiver.error());
+        assertTrue(r.prune().failed());
+        assertTrue(r.failed(), r::toString);
+    }
+
     @Test
     void aZfsErrorWhileListingTheSenderFailsThePassWithZfsMessage() throws Exception {
         zfs.filesystem("src/a", "zrepl_1");

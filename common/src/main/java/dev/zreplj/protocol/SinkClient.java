@@ -84,7 +84,9 @@ public final class SinkClient implements AutoCloseable {
         IOException sendFailure = null;
         try {
             writer.writeMagic();
-            writer.control(FrameType.HELLO, new Hello(Wire.PROTOCOL_VERSION, Wire.softwareVersion(), List.of(), job));
+            writer.control(
+                    FrameType.HELLO,
+                    new Hello(Wire.PROTOCOL_VERSION, Wire.softwareVersion(), List.of(Wire.DESTROY_FAILED), job));
             writer.flush();
         } catch (IOException e) {
             // A server that refuses us may already be gone; what it sent first says why.
@@ -289,9 +291,10 @@ public final class SinkClient implements AutoCloseable {
      * the frame limit.
      */
     public DestroyResult destroy(String path, List<DestroyTarget> snapshots) throws IOException {
-        requireHandshake();
+        boolean withFailed = requireHandshake().capabilities().contains(Wire.DESTROY_FAILED);
         List<String> destroyed = new ArrayList<>();
         List<DestroyResult.Refusal> refused = new ArrayList<>();
+        List<DestroyResult.Refusal> failed = new ArrayList<>();
         for (int from = 0; from < snapshots.size(); from += DESTROY_BATCH) {
             List<DestroyTarget> batch = snapshots.subList(from, Math.min(snapshots.size(), from + DESTROY_BATCH));
             writer.control(FrameType.DESTROY, new DestroyCommand(path, batch));
@@ -303,11 +306,18 @@ public final class SinkClient implements AutoCloseable {
             if (t != FrameType.DESTROYED) {
                 throw reader.unexpected("DESTROYED");
             }
-            DestroyResult r = reader.json(DestroyResult.class);
+            DestroyResult r;
+            if (withFailed) {
+                r = reader.json(DestroyResult.class);
+            } else {
+                DestroyResult.WithoutFailed old = reader.json(DestroyResult.WithoutFailed.class);
+                r = new DestroyResult(old.destroyed(), old.refused());
+            }
             destroyed.addAll(r.destroyed());
             refused.addAll(r.refused());
+            failed.addAll(r.failed());
         }
-        return new DestroyResult(destroyed, refused);
+        return new DestroyResult(destroyed, refused, failed);
     }
 
     /**

@@ -51,6 +51,14 @@ public final class Wire {
      */
     public static final String SNAPSHOT_SERIES = "snapshot-series";
     /**
+     * Both sides: a client lists it in its HELLO to say it reads a DESTROYED reply's {@code failed} list, a server
+     * to say it sends one to such a client. There the snapshots the box's zfs would not destroy (an admin's hold,
+     * a clone of it, an I/O error) are kept apart from the box's policy refusals, so that the agent reports them
+     * as a failed prune. Not a version bump: without it on both sides DESTROYED is as before, with zfs's
+     * failures among the refusals.
+     */
+    public static final String DESTROY_FAILED = "destroy-failed";
+    /**
      * Server capability: it answers LIST_DETAILED with sizes, encryption and its own clock. A new request, not
      * new LISTING fields: the JSON codec requires every field, so an agent reading such fields from an older
      * box's LISTING would fail; and a separate request keeps LIST, which every replication pass sends, free of

@@ -106,13 +106,27 @@ class FrameCodecTest {
         assertEquals(
                 new DestroyCommand("tank/a", List.of(new DestroyTarget("s1", -1), new DestroyTarget("s2", 5))),
                 r.json(DestroyCommand.class));
+        // Between peers that both list destroy-failed: zfs's failures apart from the box's refusals.
         FrameReader c = clientSideReader(frame(
                 0x31,
-                json("{\"destroyed\":[\"s1\"]," + "\"refused\":[{\"name\":\"s2\",\"reason\":\"no such snapshot\"}]}")));
+                json("{\"destroyed\":[\"s1\"]," + "\"refused\":[{\"name\":\"s2\",\"reason\":\"no such snapshot\"}],"
+                        + "\"failed\":[{\"name\":\"s3\",\"reason\":\"dataset is busy\"}]}")));
         assertEquals(FrameType.DESTROYED, c.next());
         assertEquals(
-                new DestroyResult(List.of("s1"), List.of(new DestroyResult.Refusal("s2", "no such snapshot"))),
+                new DestroyResult(
+                        List.of("s1"),
+                        List.of(new DestroyResult.Refusal("s2", "no such snapshot")),
+                        List.of(new DestroyResult.Refusal("s3", "dataset is busy"))),
                 c.json(DestroyResult.class));
+        // Otherwise the shape before it, with zfs's failures among the refusals.
+        FrameReader old = clientSideReader(frame(
+                0x31,
+                json("{\"destroyed\":[\"s1\"]," + "\"refused\":[{\"name\":\"s2\",\"reason\":\"no such snapshot\"}]}")));
+        assertEquals(FrameType.DESTROYED, old.next());
+        assertEquals(
+                new DestroyResult.WithoutFailed(
+                        List.of("s1"), List.of(new DestroyResult.Refusal("s2", "no such snapshot"))),
+                old.json(DestroyResult.WithoutFailed.class));
     }
 
     private static ProtocolException badDestroy(String payload) {

@@ -64,7 +64,11 @@ final class DestroyHandler {
                 conversation.reply(new ErrorReply(ErrorCodes.ZFS, e.getMessage(), e.stderr()));
                 return;
             }
-            conversation.send(FrameType.DESTROYED, result);
+            if (session.destroyFailed()) {
+                conversation.send(FrameType.DESTROYED, result);
+            } else {
+                conversation.send(FrameType.DESTROYED, result.withoutFailed());
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while waiting to destroy snapshots of " + target);
@@ -89,17 +93,20 @@ final class DestroyHandler {
         for (String name : plan.keptByFloor()) {
             log.failure("refused to destroy " + target + "@" + name + ": " + DestroyPlan.KEPT_BY_FLOOR);
         }
-        List<Refusal> refused = new ArrayList<>(plan.refused());
-        Set<String> gone = destroy(target, plan.destroy(), refused);
+        List<Refusal> failed = new ArrayList<>();
+        Set<String> gone = destroy(target, plan.destroy(), failed);
         List<String> destroyed = plan.destroy().stream().filter(gone::contains).toList();
         if (!destroyed.isEmpty()) {
             log.info("destroyed " + destroyed.size() + " snapshots of " + target + ": " + destroyed);
         }
-        return new DestroyResult(destroyed, refused);
+        for (Refusal f : failed) {
+            log.failure("zfs did not destroy " + target + "@" + f.name() + ": " + f.reason());
+        }
+        return new DestroyResult(destroyed, plan.refused(), failed);
     }
 
-    /** Destroys {@code names}; returns those gone, and adds a refusal for each zfs would not destroy. */
-    private Set<String> destroy(DatasetName fs, List<String> names, List<Refusal> refused) throws ZfsException {
+    /** Destroys {@code names}; returns those gone, and adds to {@code failed} each zfs would not destroy. */
+    private Set<String> destroy(DatasetName fs, List<String> names, List<Refusal> failed) throws ZfsException {
         Set<String> gone = new HashSet<>();
         List<String> left = names;
         if (zfs.capabilities().destroyList() && names.size() > 1) {
@@ -126,7 +133,7 @@ final class DestroyHandler {
                 zfs.destroySnapshots(fs, List.of(name));
                 gone.add(name);
             } catch (ZfsException e) {
-                refused.add(new Refusal(name, e.getMessage()));
+                failed.add(new Refusal(name, e.getMessage()));
             }
         }
         return gone;

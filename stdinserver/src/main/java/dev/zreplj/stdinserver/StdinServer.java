@@ -190,7 +190,8 @@ public final class StdinServer {
                 job,
                 new Jail(job.jail(clientId)),
                 pushJob(hello),
-                config.global().stateDir());
+                config.global().stateDir(),
+                hello.capabilities().contains(Wire.DESTROY_FAILED));
         Placeholders placeholders = new Placeholders(zfs, job.recv().placeholderEncryption());
         setUpJail(placeholders, session.jail().root());
         ReceiverHolds holds = new ReceiverHolds(zfs);
@@ -334,6 +335,7 @@ public final class StdinServer {
                         () -> caps.add(Wire.ZSTD_DATA));
         caps.add(Wire.SEND_PROPERTIES);
         caps.add(Wire.SNAPSHOT_SERIES);
+        caps.add(Wire.DESTROY_FAILED);
         caps.add(Wire.LIST_DETAILS);
         caps.add(Wire.LIST_ROOTS);
         if (zfsCaps != null) {

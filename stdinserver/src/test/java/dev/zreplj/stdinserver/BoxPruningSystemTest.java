@@ -9,18 +9,25 @@ import dev.zreplj.config.Config;
 import dev.zreplj.config.Global;
 import dev.zreplj.config.RecvOptions;
 import dev.zreplj.config.SinkJob;
+import dev.zreplj.protocol.DestroyCommand;
 import dev.zreplj.protocol.DestroyResult;
 import dev.zreplj.protocol.DestroyResult.Refusal;
 import dev.zreplj.protocol.DestroyTarget;
+import dev.zreplj.protocol.FrameReader;
+import dev.zreplj.protocol.FrameType;
+import dev.zreplj.protocol.FrameWriter;
+import dev.zreplj.protocol.Hello;
 import dev.zreplj.protocol.ReceiveCommand;
 import dev.zreplj.protocol.RemoteException;
 import dev.zreplj.protocol.SinkClient;
+import dev.zreplj.protocol.Wire;
 import dev.zreplj.pruning.KeepRule;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.Zfs;
 import dev.zreplj.zfs.testing.TestPools;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -142,6 +149,50 @@ class BoxPruningSystemTest {
         ch.client.close();
         assertEquals(0, ch.exitCode(), ch.stderr());
         assertEquals("", ch.stderr());
+    }
+
+    /**
+     * A snapshot the box's zfs will not destroy (here an admin's own hold) is no policy refusal: the reply
+     * lists it as failed, for the agent to report a failed prune. To a client without the destroy-failed
+     * capability (an older agent) it goes among the refusals, in the reply's old shape.
+     */
+    @Test
+    void aSnapshotZfsWillNotDestroyIsAFailureNotARefusal() throws Exception {
+        PipedServer ch = new PipedServer(config(List.of()), zfs, "laptop");
+        ch.client.handshake("push");
+        receive(ch.client, 0, 4);
+        pools.zfs("hold", "admin", jailed("s1"));
+        try {
+            DestroyResult r = ch.client.destroy(source.value(), List.of(target("s2"), target("s1")));
+            assertEquals(List.of("s2"), r.destroyed());
+            assertEquals(List.of(), r.refused());
+            assertEquals(1, r.failed().size(), r.toString());
+            assertEquals("s1", r.failed().get(0).name());
+            assertTrue(r.failed().get(0).reason().contains("dataset is busy"), r.toString());
+            assertEquals(List.of("s1", "s3", "s4"), boxSnapshots());
+            ch.client.close();
+            assertEquals(0, ch.exitCode(), ch.stderr());
+
+            // An older agent: its HELLO lists no destroy-failed, and the reply has no 'failed' field.
+            PipedServer old = new PipedServer(config(List.of()), zfs, "laptop");
+            FrameWriter w = new FrameWriter(old.toServer, Wire.MAX_CONTROL_FROM_CLIENT);
+            w.writeMagic();
+            w.control(FrameType.HELLO, new Hello(Wire.PROTOCOL_VERSION, "0.0.1", List.of(), "push"));
+            w.control(FrameType.DESTROY, new DestroyCommand(source.value(), List.of(target("s1"))));
+            w.flush();
+            FrameReader in = new FrameReader(old.fromServer, "server", Wire.MAX_CONTROL_FROM_SERVER);
+            in.readMagic();
+            assertEquals(FrameType.HELLO, in.expectFrame("HELLO"));
+            assertEquals(FrameType.DESTROYED, in.expectFrame("DESTROYED"));
+            String reply = new String(in.payload(), 0, in.length(), StandardCharsets.UTF_8);
+            assertTrue(reply.contains("\"refused\":[{\"name\":\"s1\""), reply);
+            assertTrue(!reply.contains("\"failed\""), reply);
+            w.empty(FrameType.BYE);
+            w.flush();
+            assertEquals(0, old.exitCode(), old.stderr());
+        } finally {
+            pools.zfs("release", "admin", jailed("s1"));
+        }
     }
 
     @Test
