@@ -170,20 +170,14 @@ public final class PassDriver {
                     return;
                 }
             }
-            try {
-                progress.phase("job " + job.name() + ": snapshotting " + selected.size() + " filesystem"
-                        + (selected.size() == 1 ? "" : "s") + " if due");
-                SnapshotStage.Outcome outcome = new SnapshotStage(job.name(), job.snapshotting(), zfs, clock)
-                        .takeIfDue(selected, versions, cursors, force);
-                taken = outcome.name();
-                notSnapshotted = outcome.left().stream().map(DatasetName::value).toList();
-                warnings.addAll(outcome.warnings());
-                outcome.failures().forEach(f -> stageFailures.add("snapshot: " + f));
-            } catch (SnapshotStage.SnapshotFailed e) {
-                // What exists is still replicated and both sides pruned, which may free the space it lacked.
-                log.warn("job {}: {}", job.name(), e.getMessage());
-                stageFailures.add("snapshot: " + e.getMessage());
-            }
+            progress.phase("job " + job.name() + ": snapshotting " + selected.size() + " filesystem"
+                    + (selected.size() == 1 ? "" : "s") + " if due");
+            SnapshotStage.Outcome outcome = new SnapshotStage(job.name(), job.snapshotting(), zfs, clock)
+                    .takeIfDue(selected, versions, cursors, force);
+            taken = outcome.name();
+            notSnapshotted = outcome.left().stream().map(DatasetName::value).toList();
+            warnings.addAll(outcome.warnings());
+            outcome.failures().forEach(f -> stageFailures.add("snapshot: " + f));
         }
 
         private PushPass.Result replicateAndPrune(

@@ -6,7 +6,6 @@ import dev.zreplj.hooks.SnapshotHooks;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.SourceZfs;
 import dev.zreplj.zfs.VersionType;
-import dev.zreplj.zfs.ZfsException;
 import dev.zreplj.zfs.ZfsVersion;
 import java.time.Clock;
 import java.time.Instant;
@@ -36,20 +35,12 @@ final class SnapshotStage {
         this.clock = clock;
     }
 
-    /** A snapshot that is due but failed. */
-    static final class SnapshotFailed extends Exception {
-        private static final long serialVersionUID = 1L;
-
-        SnapshotFailed(String message, ZfsException cause) {
-            super(message, cause);
-        }
-    }
-
     /**
      * What the stage did: {@code name} of the snapshot taken (empty when none was due, snapshotting is
-     * manual, or every filesystem was kept out by a fatal hook); {@code warnings}, every failed hook run with
-     * its output; {@code failures}, each filesystem whose snapshot a fatal pre_snapshot hook prevented (a
-     * failure of the pass, as a failed {@code zfs snapshot} is); {@code left} those filesystems.
+     * manual, every filesystem was kept out by a fatal hook, or {@code zfs snapshot} failed); {@code warnings},
+     * every failed hook run with its output; {@code failures}, each filesystem whose snapshot a fatal
+     * pre_snapshot hook prevented and a failed {@code zfs snapshot} (failures of the pass); {@code left} the
+     * filesystems the hooks kept out.
      */
     record Outcome(Optional<String> name, List<String> warnings, List<String> failures, List<DatasetName> left) {
         Outcome {
@@ -70,7 +61,7 @@ final class SnapshotStage {
             Map<DatasetName, List<ZfsVersion>> versions,
             Map<DatasetName, Optional<ZfsVersion>> cursors,
             boolean force)
-            throws SnapshotFailed, InterruptedException {
+            throws InterruptedException {
         if (snapshotting.type() == Snapshotting.Type.MANUAL) {
             return Outcome.NONE;
         }
@@ -94,20 +85,23 @@ final class SnapshotStage {
             return Outcome.NONE;
         }
         String name = snapshotting.naming().name(now);
-        SnapshotHooks.Outcome hooked;
-        try {
-            hooked = new SnapshotHooks(snapshotting.hooks(), new HookRunner())
-                    .around(selected, name, filesystems -> zfs.snapshot(filesystems, name));
-        } catch (ZfsException e) {
-            String what = "@" + name + " of " + selected.size() + " filesystem" + (selected.size() == 1 ? "" : "s");
-            throw new SnapshotFailed("taking " + what + " failed: " + e.getMessage(), e);
-        }
+        SnapshotHooks.Outcome hooked = new SnapshotHooks(snapshotting.hooks(), new HookRunner())
+                .around(selected, name, filesystems -> zfs.snapshot(filesystems, name));
         List<DatasetName> left = selected.stream()
                 .filter(fs -> !hooked.snapshotted().contains(fs))
                 .toList();
-        List<String> failures = left.stream()
+        List<String> failures = new ArrayList<>(left.stream()
                 .map(fs -> "@" + name + " of " + fs + " not taken: a pre_snapshot hook with err_is_fatal failed")
-                .toList();
+                .toList());
+        if (hooked.failure() != null) {
+            // What exists is still replicated and both sides pruned, which may free the space it lacked.
+            int tried = hooked.snapshotted().size();
+            String line = "taking @" + name + " of " + tried + " filesystem" + (tried == 1 ? "" : "s") + " failed: "
+                    + hooked.failure().getMessage();
+            log.warn("job {}: {}", job, line);
+            failures.add(line);
+            return new Outcome(Optional.empty(), hooked.reports(), failures, left);
+        }
         List<DatasetName> taken = hooked.snapshotted();
         if (taken.isEmpty()) {
             return new Outcome(Optional.empty(), hooked.reports(), failures, left);

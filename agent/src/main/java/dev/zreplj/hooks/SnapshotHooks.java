@@ -40,9 +40,11 @@ public final class SnapshotHooks {
 
     /**
      * @param snapshotted the filesystems that were given to the snapshot (all but those a fatal pre-hook kept out)
-     * @param reports     one line each (with the run's output below it) for every failed run, for the summary
+     * @param reports     one line each (with the run's output below it) for every failed run, for the summary,
+     *                    also when the snapshot itself failed
+     * @param failure     why the snapshot of {@code snapshotted} failed; null when it was taken (or none was tried)
      */
-    public record Outcome(List<DatasetName> snapshotted, List<String> reports) {
+    public record Outcome(List<DatasetName> snapshotted, List<String> reports, ZfsException failure) {
         public Outcome {
             snapshotted = List.copyOf(snapshotted);
             reports = List.copyOf(reports);
@@ -50,7 +52,7 @@ public final class SnapshotHooks {
     }
 
     public Outcome around(List<DatasetName> filesystems, String snapshotName, Snapshotter snapshotter)
-            throws ZfsException, InterruptedException {
+            throws InterruptedException {
         List<String> reports = new ArrayList<>();
         Map<DatasetName, List<SnapshotHook>> toUnwind = new LinkedHashMap<>();
         List<DatasetName> proceed = new ArrayList<>();
@@ -77,10 +79,14 @@ public final class SnapshotHooks {
                 proceed.add(fs);
             }
         }
+        ZfsException failure = null;
         try {
             if (!proceed.isEmpty()) {
                 snapshotter.snapshot(proceed);
             }
+        } catch (ZfsException e) {
+            // Returned, not thrown: the hooks' reports of this pass belong in its summary all the same.
+            failure = e;
         } finally {
             for (Map.Entry<DatasetName, List<SnapshotHook>> e : toUnwind.entrySet()) {
                 List<SnapshotHook> stack = e.getValue();
@@ -92,7 +98,7 @@ public final class SnapshotHooks {
                 }
             }
         }
-        return new Outcome(proceed, reports);
+        return new Outcome(proceed, reports, failure);
     }
 
     private enum Edge {

@@ -469,6 +469,40 @@ class PassDriverTest {
         assertTrue(r.filesystems().stream().noneMatch(FilesystemResult::failed), r.filesystems()::toString);
     }
 
+    /**
+     * A failed zfs snapshot dropped the pass's hook reports: a fatal pre_snapshot hook that kept src/b out was
+     * neither a warning nor a failure of the pass, and the line counted src/b among the filesystems tried.
+     */
+    @Test
+    void aFailedSnapshotKeepsTheHooksReportsAndCountsOnlyWhatItTried() throws Exception {
+        zfs.filesystem("src/a", "zrepl_1").filesystem("src/b", "zrepl_1");
+        zfs.fail("snapshot", "cannot create snapshot 'src/a@zrepl_20261130_120000_000': out of space");
+        Path hook = dir.resolve("refuse-b");
+        Files.writeString(hook, "#!/bin/sh\necho b is busy\nexit 3\n");
+        Files.setPosixFilePermissions(hook, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        String hooks = String.join(
+                "\n",
+                "      hooks:",
+                "        - type: command",
+                "          path: " + hook,
+                "          err_is_fatal: true",
+                "          filesystems: {\"src/b\": true}");
+        PushPass.Result r = run(job(1, 1, "", hooks), box.opener());
+
+        assertTrue(r.failed());
+        assertEquals(2, r.stageFailures().size(), r.stageFailures()::toString);
+        assertTrue(r.stageFailures().get(0).startsWith("snapshot: @zrepl_"), r.stageFailures()::toString);
+        assertTrue(
+                r.stageFailures().get(0).endsWith(" of src/b not taken: a pre_snapshot hook with err_is_fatal failed"),
+                r.stageFailures()::toString);
+        assertTrue(
+                r.stageFailures().get(1).contains(" of 1 filesystem failed: ")
+                        && r.stageFailures().get(1).endsWith("out of space"),
+                r.stageFailures()::toString);
+        assertEquals(1, r.warnings().size(), r.warnings()::toString);
+        assertTrue(r.warnings().get(0).contains("b is busy"), r.warnings()::toString);
+    }
+
     @Test
     void anUnexpectedErrorIsAFailedResultWithItsMessageNotAnException() throws Exception {
         zfs.filesystem("src/a", "zrepl_1");
