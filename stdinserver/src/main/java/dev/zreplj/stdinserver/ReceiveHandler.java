@@ -24,6 +24,7 @@ import java.nio.file.Files;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -707,15 +708,19 @@ final class ReceiveHandler {
         if (properties == null) {
             return;
         }
+        // By guid, once: the client's list may hold tens of thousands of names, the target as many snapshots.
+        Map<Long, ZfsVersion> byGuid = new HashMap<>();
+        for (ZfsVersion v : existing) {
+            if (v.type() == VersionType.SNAPSHOT) {
+                byGuid.put(v.guid(), v);
+            }
+        }
         for (Map.Entry<String, Long> listed : properties.snapshots().entrySet()) {
-            for (ZfsVersion v : existing) {
-                if (v.type() == VersionType.SNAPSHOT
-                        && v.guid() == listed.getValue()
-                        && !v.name().equals(listed.getKey())) {
-                    throw CompoundHeader.refused("its snapshot list names the box's " + v.fullName() + " (guid "
-                            + Long.toUnsignedString(v.guid()) + ") '" + Printable.of(listed.getKey())
-                            + "', and zfs recv would rename it so");
-                }
+            ZfsVersion v = byGuid.get(listed.getValue());
+            if (v != null && !v.name().equals(listed.getKey())) {
+                throw CompoundHeader.refused("its snapshot list names the box's " + v.fullName() + " (guid "
+                        + Long.toUnsignedString(v.guid()) + ") '" + Printable.of(listed.getKey())
+                        + "', and zfs recv would rename it so");
             }
         }
         if (properties.fromSnap() != null) {
