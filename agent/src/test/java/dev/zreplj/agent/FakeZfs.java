@@ -129,7 +129,19 @@ final class FakeZfs implements SourceZfs {
 
     @Override
     public Capabilities capabilities() {
-        return new Capabilities("fake", bookmarks, false, false, true, true, false);
+        return new Capabilities(
+                "fake",
+                bookmarks,
+                false,
+                false,
+                true,
+                true,
+                false,
+                true,
+                true,
+                true,
+                Capabilities.ALL_SEND_FLAGS,
+                true);
     }
 
     @Override

@@ -8,15 +8,15 @@ import dev.zreplj.protocol.Wire;
 import dev.zreplj.zfs.Capabilities;
 import dev.zreplj.zfs.SendFlag;
 import dev.zreplj.zfs.ZfsException;
+import dev.zreplj.zfs.testing.ZfsKinds;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class SendFlagsTest {
-    private static final Capabilities OPENZFS = new Capabilities("zfs-2.3.1", true, true, true, true, true, true);
-    private static final Capabilities FUSE =
-            new Capabilities("zfs-fuse", false, false, false, false, false, false, false, false, false, Set.of('p'));
+    private static final Capabilities OPENZFS = ZfsKinds.openZfs("zfs-2.3.1");
+    private static final Capabilities FUSE = ZfsKinds.ZFS_FUSE;
 
     /** encrypted, raw, send_properties, backup_properties, large_blocks, compressed, embedded_data, decrypt */
     private static SendOptions send(
