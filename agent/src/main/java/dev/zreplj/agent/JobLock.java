@@ -118,19 +118,31 @@ public final class JobLock implements AutoCloseable {
         return commandLine.length() <= 120 ? commandLine : commandLine.substring(0, 117) + "...";
     }
 
-    /** Releases every lock; closing the channel drops the OS lock. */
+    /**
+     * Releases every lock; closing the channel drops the OS lock. The pid is cleared first, while the lock is
+     * still held, so that only a pass that died leaves one behind and the next pass says it took over.
+     */
     @Override
     public void close() throws IOException {
         IOException failure = null;
         for (FileChannel channel : channels) {
-            try {
-                channel.close();
+            try (channel) {
+                clearPid(channel);
             } catch (IOException e) {
                 failure = e;
             }
         }
         if (failure != null) {
             throw failure;
+        }
+    }
+
+    private static void clearPid(FileChannel channel) {
+        try {
+            channel.truncate(0);
+        } catch (IOException e) {
+            // Costs only a wrong "taking over" line at the next pass; the lock itself is released either way.
+            log.debug("cannot clear the pid from a job lock file: {}", e.getMessage());
         }
     }
 }

@@ -49,6 +49,14 @@ class JobLockTest {
     }
 
     @Test
+    void aPassThatEndsLeavesNoPid() throws Exception {
+        // A pid left behind would make the next pass log that it took the job over from a dead process.
+        JobLock.acquire(state, List.of("laptop", "server")).close();
+        assertEquals("", Files.readString(JobLock.file(state, "laptop")));
+        assertEquals("", Files.readString(JobLock.file(state, "server")));
+    }
+
+    @Test
     void allOrNone() throws Exception {
         try (JobLock held = JobLock.acquire(state, List.of("b"))) {
             assertThrows(JobLock.HeldException.class, () -> JobLock.acquire(state, List.of("a", "b")));
