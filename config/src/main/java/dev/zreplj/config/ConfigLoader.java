@@ -41,7 +41,7 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 public final class ConfigLoader {
     private static final List<String> ZREPL_ONLY_JOB_TYPES = List.of("pull", "source", "snap");
     private static final List<String> PROTECTION_LEVELS =
-            List.of("guarantee_resumability", "guarantee_incremental_replication", "guarantee_nothing");
+            List.of("guarantee_resumability", "guarantee_incremental", "guarantee_nothing");
     private static final List<String> PLACEHOLDER_ENCRYPTION = List.of("unspecified", "inherit", "off");
     private static final Pattern PROPERTY_NAME = Pattern.compile("[a-z][a-z0-9_]*|[a-z0-9_.:-]*:[a-z0-9_.:-]*");
     private static final Pattern SSH_OPTION = Pattern.compile("([A-Za-z][A-Za-z0-9]*)\\s*[= ]\\s*(\\S.*)");

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
+import org.yaml.snakeyaml.DumperOptions.ScalarStyle;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
@@ -96,6 +97,18 @@ final class YamlSource {
         if (node instanceof ScalarNode s && s.getTag().equals(Tag.BOOL)) {
             String v = s.getValue().toLowerCase(Locale.ROOT);
             return v.equals("true") || v.equals("yes") || v.equals("on");
+        }
+        // zrepl's go-yaml v2 also reads a plain y, Y, n or N as a boolean (YAML 1.1); SnakeYAML reads a string.
+        if (node instanceof ScalarNode s && s.getScalarStyle() == ScalarStyle.PLAIN && s.getTag().equals(Tag.STR)) {
+            switch (s.getValue()) {
+                case "y", "Y" -> {
+                    return true;
+                }
+                case "n", "N" -> {
+                    return false;
+                }
+                default -> {}
+            }
         }
         throw error(node, what + " must be true or false, not " + describe(node));
     }

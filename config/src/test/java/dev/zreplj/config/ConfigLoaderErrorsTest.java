@@ -493,7 +493,7 @@ class ConfigLoaderErrorsTest {
                 "14:34: 'retry_backoff': invalid duration 'soon' (expected a number and a unit ms, s, m, h, d or w, e.g. 10m, 1h30m, 14d)",
                 error(push("    pruning:", "    replication: {retry_backoff: soon}\n    pruning:")));
         assertEquals(
-                "14:41: 'initial' must be one of guarantee_resumability, guarantee_incremental_replication, "
+                "14:41: 'initial' must be one of guarantee_resumability, guarantee_incremental, "
                         + "guarantee_nothing, not 'best'",
                 error(push("    pruning:", "    replication: {protection: {initial: best}}\n    pruning:")));
     }

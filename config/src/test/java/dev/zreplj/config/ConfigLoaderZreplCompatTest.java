@@ -205,6 +205,20 @@ class ConfigLoaderZreplCompatTest {
     }
 
     @Test
+    void plainYAndNAreBooleansAsInZreplsYamlParser() throws Exception {
+        Config c = load(PUSH.replace("{\"pool<\": true}", "{\"pool<\": y, \"pool/tmp\": N}")
+                .replace("    pruning:", "    send: {send_properties: Y}\n    pruning:"));
+        FilesystemFilter f = c.pushJobs().get(0).filesystems();
+        assertEquals(true, f.accepts(DatasetName.of("pool/a")));
+        assertEquals(false, f.accepts(DatasetName.of("pool/tmp")));
+        assertEquals(true, c.pushJobs().get(0).send().sendProperties());
+        // Quoted, it is a string in go-yaml too.
+        assertEquals(
+                dir.resolve("zreplj.yml") + ":10:28: the value of filesystems key 'pool<' must be true or false, not 'y'",
+                error(write("zreplj.yml", PUSH.replace("{\"pool<\": true}", "{\"pool<\": \"y\"}"))));
+    }
+
+    @Test
     void namesWithSpacesAsZfsAllowsThem() throws Exception {
         Config c = load(PUSH.replace("{\"pool<\": true}", "{\"pool/my docs<\": true, \"pool/my docs/tmp\": false}")
                 .replace("prefix: zrepl_", "prefix: \"auto snap_\""));
