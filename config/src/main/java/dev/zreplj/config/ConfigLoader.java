@@ -120,6 +120,7 @@ public final class ConfigLoader {
         List<Job> jobs = new ArrayList<>();
         Map<String, JobNode> names = new HashMap<>();
         Map<String, String> clientOwners = new HashMap<>();
+        List<Jail> jails = new ArrayList<>();
         for (JobNode jn : jobNodes) {
             YamlSource jsrc = jn.src();
             YamlMapping j = jsrc.mapping(jn.node(), "each job");
@@ -146,7 +147,7 @@ public final class ConfigLoader {
             String type = jsrc.nonEmptyString(typeNode, "the job type");
             switch (type) {
                 case "push" -> jobs.add(readPush(job, name));
-                case "sink" -> jobs.add(readSink(job, name, clientOwners));
+                case "sink" -> jobs.add(readSink(job, name, clientOwners, jails));
                 default -> {
                     String hint = YamlMapping.nearest(type, List.of("push", "sink"))
                             .filter(n -> !ZREPL_ONLY_JOB_TYPES.contains(type))
@@ -170,6 +171,9 @@ public final class ConfigLoader {
 
     /** One entry of a 'jobs' list and the file it is written in (the main config or an included one). */
     record JobNode(YamlSource src, Node node) {}
+
+    /** A client's part of the box, {@code <root_fs>/<client>}, and the sink job that serves it. */
+    private record Jail(DatasetName path, String client, String job) {}
 
     /** Parses one YAML file of the config (the main one or an included one) into its node tree. */
     static Node composeFile(YamlSource src, Path file) throws ConfigException {
@@ -790,7 +794,8 @@ public final class ConfigLoader {
 
     // ---- sink ----
 
-    private SinkJob readSink(YamlMapping j, String name, Map<String, String> clientOwners) throws ConfigException {
+    private SinkJob readSink(YamlMapping j, String name, Map<String, String> clientOwners, List<Jail> jails)
+            throws ConfigException {
         YamlSource src = j.source();
         j.allowOnly("name", "type", "serve", "root_fs", "recv", "policy", "debug");
         warnIfSet(j, "debug", "zreplj ignores it; use -v for detail");
@@ -826,6 +831,26 @@ public final class ConfigLoader {
             root = DatasetName.of(src.nonEmptyString(rootNode, "'root_fs'"));
         } catch (InvalidNameException e) {
             throw src.error(rootNode, "'root_fs': " + e.getMessage());
+        }
+        // A client's jail is all the box checks its requests against: one that holds another client's jail would
+        // let that client list, restore and destroy the other's backups as its own.
+        for (String client : clients) {
+            Jail mine = new Jail(root.child(client), client, name);
+            for (Jail other : jails) {
+                boolean mineInside = mine.path().isSelfOrDescendantOf(other.path());
+                if (mineInside || other.path().isSelfOrDescendantOf(mine.path())) {
+                    Jail inner = mineInside ? mine : other;
+                    Jail outer = mineInside ? other : mine;
+                    throw src.error(
+                            rootNode,
+                            "client '" + inner.client() + "' of sink job '" + inner.job() + "' would keep its backups"
+                                    + " in " + inner.path() + ", inside client '" + outer.client() + "''s part "
+                                    + outer.path() + " (sink job '" + outer.job() + "'), which could then read and"
+                                    + " destroy them; give the sink jobs root_fs datasets outside each other's client"
+                                    + " datasets");
+                }
+            }
+            jails.add(mine);
         }
         RecvOptions recv = j.has("recv") ? readRecv(j.mapping("recv")) : RecvOptions.defaults();
         List<KeepRule> floor = List.of();

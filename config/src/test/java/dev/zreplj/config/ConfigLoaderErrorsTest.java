@@ -61,6 +61,12 @@ class ConfigLoaderErrorsTest {
         return e.getMessage().substring(prefix.length());
     }
 
+    private void load(String yaml) throws Exception {
+        Path file = dir.resolve("zreplj.yml");
+        Files.writeString(file, yaml);
+        new ConfigLoader().load(file);
+    }
+
     private static String push(String line, String replacement) {
         assertTrue(PUSH.contains(line), line);
         return PUSH.replace(line, replacement);
@@ -438,6 +444,27 @@ class ConfigLoaderErrorsTest {
                         + " count keeps instead of the real ones; use a grid rule (the box times it by its own receive"
                         + " clock)",
                 error(SINK + "    policy: {keep_floor: [{type: last_n, count: 3}]}\n"));
+    }
+
+    @Test
+    void noClientsJailHoldsAnothersAcrossSinkJobs() throws Exception {
+        String t = SINK.substring("jobs:\n".length()).replace("name: s", "name: t").replace("[laptop]", "[phone]");
+        String tail = " which could then read and destroy them; give the sink jobs root_fs datasets outside each"
+                + " other's client datasets";
+        assertEquals(
+                "10:14: client 'phone' of sink job 't' would keep its backups in backup/zreplj/laptop/phone, inside"
+                        + " client 'laptop''s part backup/zreplj/laptop (sink job 's'),"
+                        + tail,
+                error(SINK + t.replace("root_fs: backup/zreplj", "root_fs: backup/zreplj/laptop")));
+        // The job holding the other's jail comes second: the error is at the job that makes the overlap.
+        assertEquals(
+                "10:14: client 'laptop' of sink job 's' would keep its backups in backup/zreplj/phone/x/laptop,"
+                        + " inside client 'phone''s part backup/zreplj/phone (sink job 't'),"
+                        + tail,
+                error(SINK.replace("root_fs: backup/zreplj", "root_fs: backup/zreplj/phone/x") + t));
+        // Jails side by side are fine: the same root_fs, or one root_fs below another beside its client datasets.
+        load(SINK + t);
+        load(SINK + t.replace("root_fs: backup/zreplj", "root_fs: backup/zreplj/other"));
     }
 
     @Test
