@@ -69,7 +69,16 @@ final class HostKeyVerifier implements ServerKeyVerifier {
                         + "' and add the new one";
             case UNKNOWN -> {
                 if (policy == HostKeyPolicy.ACCEPT_NEW) {
-                    knownHosts.add(host, port, key);
+                    try {
+                        knownHosts.add(host, port, key);
+                    } catch (IOException e) {
+                        // Accepting a key it cannot record would accept whatever key the next pass is shown.
+                        yield "host key of " + where + " (" + shown + ") is not known and host_key_policy accept-new"
+                                + " cannot record it: cannot write " + knownHosts.file() + ": " + e.getMessage()
+                                + "; set connect.known_hosts to a file the agent may write (the systemd units allow"
+                                + " /etc/zreplj/ssh), or add the key with 'ssh-keyscan -p " + port + " " + host + " >> "
+                                + knownHosts.file() + "' after checking its fingerprint";
+                    }
                     LOG.warn(
                             "ssh: accepted new host key of {} ({}) and recorded it in {}",
                             where,
