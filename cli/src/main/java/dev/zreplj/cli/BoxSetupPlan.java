@@ -108,25 +108,24 @@ record BoxSetupPlan(List<Step> steps, List<String> problems, List<String> notes)
                             u.name(),
                             String.join(",", PERMISSIONS),
                             f.rootFs().value())));
-            if (!f.stateDirRight()) {
-                // metrics/ is the one subdirectory a root agent on the same machine writes too (docs/systemd.md).
-                steps.add(new Step(
-                        Kind.DIRECTORY,
-                        "state directory " + f.stateDir() + " and its metrics/clients: owner " + u.name()
-                                + ", mode 0750",
-                        List.of(
-                                "install",
-                                "-d",
-                                "-o",
-                                u.name(),
-                                "-g",
-                                String.valueOf(u.gid()),
-                                "-m",
-                                "0750",
-                                f.stateDir().toString(),
-                                f.stateDir().resolve("metrics").toString(),
-                                f.stateDir().resolve("metrics/clients").toString())));
-            }
+        }
+        if (!f.stateDirRight()) {
+            // metrics/ is the one subdirectory a root agent on the same machine writes too (docs/systemd.md).
+            steps.add(new Step(
+                    Kind.DIRECTORY,
+                    "state directory " + f.stateDir() + " and its metrics/clients: owner " + u.name() + ", mode 0750",
+                    List.of(
+                            "install",
+                            "-d",
+                            "-o",
+                            u.name(),
+                            "-g",
+                            String.valueOf(u.gid()),
+                            "-m",
+                            "0750",
+                            f.stateDir().toString(),
+                            f.stateDir().resolve("metrics").toString(),
+                            f.stateDir().resolve("metrics/clients").toString())));
         }
         if (!f.sshDirExists()) {
             steps.add(new Step(

@@ -49,8 +49,11 @@ class BoxSetupPlanTest {
         BoxSetupPlan plan = BoxSetupPlan.of(fresh(ROOT_USER, false));
         assertEquals(List.of(), plan.problems());
         assertEquals(
-                List.of(BoxSetupPlan.Kind.CREATE_ROOT_FS, BoxSetupPlan.Kind.DIRECTORY),
-                plan.steps().stream().map(BoxSetupPlan.Step::kind).toList());
+                List.of(
+                        "zfs create -o canmount=off -o mountpoint=none backup/zreplj",
+                        "install -d -o root -g 0 -m 0750 /var/lib/zreplj /var/lib/zreplj/metrics /var/lib/zreplj/metrics/clients",
+                        "install -d -o root -g 0 -m 0700 /root/.ssh"),
+                plan.steps().stream().map(s -> String.join(" ", s.command())).toList());
         assertEquals(1, plan.notes().size());
         assertTrue(plan.notes().get(0).startsWith("root's shell /bin/bash reads its rc files"), plan.notes()::toString);
     }

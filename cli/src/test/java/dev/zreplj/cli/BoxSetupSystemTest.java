@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.testing.TestPools;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,12 +22,23 @@ class BoxSetupSystemTest {
     Path dir;
 
     @Test
-    void createsRootFsOnceAndRefusesANonRootUserOnZfsFuse() {
+    void createsRootFsOnceAndRefusesANonRootUserOnZfsFuse() throws Exception {
         try (TestPools pools = TestPools.open()) {
             DatasetName root = pools.createPool("setup").child("zreplj");
             String config = dir.resolve("zreplj.yml").toString();
+            String state = dir.resolve("state").toString();
 
-            CliRun dry = CliRun.of("--config", config, "box", "setup", "--user", "root", "--dry-run", root.value());
+            CliRun dry = CliRun.of(
+                    "--config",
+                    config,
+                    "box",
+                    "setup",
+                    "--user",
+                    "root",
+                    "--state-dir",
+                    state,
+                    "--dry-run",
+                    root.value());
             assertEquals(0, dry.exitCode(), dry::toString);
             assertTrue(
                     dry.out()
@@ -37,12 +50,21 @@ class BoxSetupSystemTest {
                     pools.zfs("list", "-H", "-o", "name", "-r", root.pool()).replace(root.pool() + "\n", ""),
                     "--dry-run changed nothing");
 
-            CliRun first = CliRun.of("--config", config, "box", "setup", "--user", "root", root.value());
+            CliRun first =
+                    CliRun.of("--config", config, "box", "setup", "--user", "root", "--state-dir", state, root.value());
             assertEquals(0, first.exitCode(), first::toString);
             assertTrue(
                     first.out().startsWith("create root_fs " + root + " (canmount=off, mountpoint=none)\n"),
                     first::toString);
             assertTrue(first.out().contains("\nMatch User root\n"), first::toString);
+            assertTrue(
+                    first.out()
+                            .contains(
+                                    "\nstate directory " + state + " and its metrics/clients: owner root, mode 0750\n"),
+                    first::toString);
+            assertEquals(
+                    "rwxr-x---",
+                    PosixFilePermissions.toString(Files.getPosixFilePermissions(Path.of(state, "metrics", "clients"))));
             assertTrue(
                     first.out()
                             .contains("zreplj --config " + config + " authorized-keys CLIENT_ID --key"
@@ -54,7 +76,8 @@ class BoxSetupSystemTest {
                             .strip()
                             .replace('\n', '\t'));
 
-            CliRun again = CliRun.of("--config", config, "box", "setup", "--user", "root", root.value());
+            CliRun again =
+                    CliRun.of("--config", config, "box", "setup", "--user", "root", "--state-dir", state, root.value());
             assertEquals(0, again.exitCode(), again::toString);
             assertTrue(
                     again.out().startsWith("nothing to change: root_fs " + root + " and user root are set up\n"),

@@ -99,7 +99,9 @@ final class YamlSource {
             return v.equals("true") || v.equals("yes") || v.equals("on");
         }
         // zrepl's go-yaml v2 also reads a plain y, Y, n or N as a boolean (YAML 1.1); SnakeYAML reads a string.
-        if (node instanceof ScalarNode s && s.getScalarStyle() == ScalarStyle.PLAIN && s.getTag().equals(Tag.STR)) {
+        if (node instanceof ScalarNode s
+                && s.getScalarStyle() == ScalarStyle.PLAIN
+                && s.getTag().equals(Tag.STR)) {
             switch (s.getValue()) {
                 case "y", "Y" -> {
                     return true;

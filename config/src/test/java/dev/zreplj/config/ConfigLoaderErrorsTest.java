@@ -448,7 +448,8 @@ class ConfigLoaderErrorsTest {
 
     @Test
     void noClientsJailHoldsAnothersAcrossSinkJobs() throws Exception {
-        String t = SINK.substring("jobs:\n".length()).replace("name: s", "name: t").replace("[laptop]", "[phone]");
+        String t =
+                SINK.substring("jobs:\n".length()).replace("name: s", "name: t").replace("[laptop]", "[phone]");
         String tail = " which could then read and destroy them; give the sink jobs root_fs datasets outside each"
                 + " other's client datasets";
         assertEquals(

@@ -214,7 +214,8 @@ class ConfigLoaderZreplCompatTest {
         assertEquals(true, c.pushJobs().get(0).send().sendProperties());
         // Quoted, it is a string in go-yaml too.
         assertEquals(
-                dir.resolve("zreplj.yml") + ":10:28: the value of filesystems key 'pool<' must be true or false, not 'y'",
+                dir.resolve("zreplj.yml")
+                        + ":10:28: the value of filesystems key 'pool<' must be true or false, not 'y'",
                 error(write("zreplj.yml", PUSH.replace("{\"pool<\": true}", "{\"pool<\": \"y\"}"))));
     }
 
