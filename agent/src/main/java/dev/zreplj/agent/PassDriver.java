@@ -92,6 +92,8 @@ public final class PassDriver {
         private Optional<String> taken = Optional.empty();
         /** The filesystems a fatal pre_snapshot hook kept out of {@link #taken}. */
         private List<String> notSnapshotted = List.of();
+        /** A failed result for each dataset the filter names that the sender does not have. */
+        private final List<FilesystemResult> missing = new ArrayList<>();
         /** For each filesystem replicated or found up to date, its newest snapshot's creation. */
         private final Map<String, Long> newestOnBox = new LinkedHashMap<>();
 
@@ -103,6 +105,14 @@ public final class PassDriver {
             SenderListing listing =
                     SenderListing.load(zfs, job.filesystems(), ReplicationCursor.listedProperty(zfs, job.name()));
             List<DatasetName> selected = listing.selected();
+            for (DatasetName fs : listing.missing()) {
+                // Without this the filesystem would drop out of the pass and its status unnoticed (an external
+                // pool not imported), while the pass said "all ok" about the rest.
+                String why = "does not exist on the sender, though the filesystems filter names it (a pool not"
+                        + " imported, a dataset renamed or destroyed); import the pool, or take it out of the filter";
+                log.warn("job {}: {} {}", job.name(), fs, why);
+                missing.add(new FilesystemResult(fs, FilesystemResult.Outcome.FAILED, 0, 0, why));
+            }
             if (selected.isEmpty()) {
                 return failed("the filesystems filter selects no filesystem (check it with 'zreplj test filesystems"
                         + " --job " + job.name() + "')");
@@ -334,8 +344,10 @@ public final class PassDriver {
         }
 
         private PushPass.Result result(String error, List<FilesystemResult> filesystems, PruneReport prune) {
+            List<FilesystemResult> all = new ArrayList<>(filesystems);
+            all.addAll(missing);
             return new PushPass.Result(
-                    job.name(), taken, filesystems, error, warnings, prune, stageFailures, notSnapshotted, newestOnBox);
+                    job.name(), taken, all, error, warnings, prune, stageFailures, notSnapshotted, newestOnBox);
         }
     }
 }

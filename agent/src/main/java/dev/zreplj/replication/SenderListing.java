@@ -28,16 +28,19 @@ public final class SenderListing {
     private final List<DatasetName> selected;
     private final Map<DatasetName, List<ZfsVersion>> versions;
     private final Map<DatasetName, String> local;
+    private final List<DatasetName> missing;
 
     private SenderListing(
             FilesystemFilter filter,
             String property,
             List<DatasetName> roots,
             Map<DatasetName, List<ZfsVersion>> listed,
-            Map<DatasetName, String> local) {
+            Map<DatasetName, String> local,
+            List<DatasetName> missing) {
         this.filter = filter;
         this.property = property;
         this.roots = List.copyOf(roots);
+        this.missing = List.copyOf(missing);
         Map<DatasetName, List<ZfsVersion>> mine = new TreeMap<>();
         listed.forEach((fs, v) -> {
             if (filter.accepts(fs)) {
@@ -69,7 +72,11 @@ public final class SenderListing {
         for (DatasetName root : roots) {
             list(zfs, root, property, listed, local);
         }
-        return new SenderListing(filter, property, roots, listed, local);
+        // A dataset with anything listed at or below it exists (zfs has no child without its parent).
+        List<DatasetName> missing = filter.named().stream()
+                .filter(fs -> listed.keySet().stream().noneMatch(l -> l.isSelfOrDescendantOf(fs)))
+                .toList();
+        return new SenderListing(filter, property, roots, listed, local, missing);
     }
 
     private static void list(
@@ -112,12 +119,20 @@ public final class SenderListing {
         for (DatasetName root : stale) {
             list(zfs, root, property, listed, kept);
         }
-        return new SenderListing(filter, property, roots, listed, kept);
+        return new SenderListing(filter, property, roots, listed, kept, missing);
     }
 
     /** The roots listed: no one below another. */
     public List<DatasetName> roots() {
         return roots;
+    }
+
+    /**
+     * The datasets the filter names ({@link FilesystemFilter#named()}) that the sender does not have, sorted;
+     * as the first listing found them (a refresh lists only where this pass changed something).
+     */
+    public List<DatasetName> missing() {
+        return missing;
     }
 
     /** The filesystems the filter accepts, sorted by name. */

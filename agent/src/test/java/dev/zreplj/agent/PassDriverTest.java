@@ -124,6 +124,29 @@ class PassDriverTest {
     }
 
     @Test
+    void aFilesystemTheFilterNamesButTheSenderLacksFailsWhileTheRestIsReplicated() throws Exception {
+        zfs.filesystem("src/a", "zrepl_1");
+        job(1, 1, "");
+        Path file = dir.resolve("zreplj.yml");
+        Files.writeString(
+                file,
+                Files.readString(file)
+                        .replace("{\"src<\": true}", "{\"src<\": true, \"ext/vm<\": true, \"src/gone\": true}"));
+        PushPass.Result r = run(new ConfigLoader().load(file).pushJobs().get(0), box.opener());
+
+        assertTrue(r.failed(), r::toString);
+        assertEquals(FilesystemResult.Outcome.REPLICATED, result(r, "src/a").outcome());
+        assertEquals(
+                "ext/vm: failed after 0 steps: does not exist on the sender, though the filesystems filter names it (a"
+                        + " pool not imported, a dataset renamed or destroyed); import the pool, or take it out of the"
+                        + " filter",
+                result(r, "ext/vm").summaryLine());
+        assertEquals(FilesystemResult.Outcome.FAILED, result(r, "src/gone").outcome());
+        assertEquals(3, r.filesystems().size(), r::toString);
+        assertEquals(List.of(), r.stageFailures());
+    }
+
+    @Test
     void theBoxBusyIsRetriedAfterTheBackoffOverAReconnectedBox() throws Exception {
         zfs.filesystem("src/a", "zrepl_1");
         box.failReceives(Fault.BUSY);

@@ -40,6 +40,22 @@ public record FilesystemFilter(Map<String, Boolean> rules) {
     }
 
     /**
+     * The datasets the filter names to be backed up: each key set to true, exact or subtree, but not {@code "<"}
+     * alone. Sorted. Such a dataset missing on the sender (a pool not imported, a dataset renamed) is a backup
+     * that does not happen, not an empty selection.
+     */
+    public List<DatasetName> named() {
+        return rules.entrySet().stream()
+                .filter(e -> e.getValue() && !e.getKey().equals(SUBTREE))
+                .map(e -> DatasetName.of(
+                        e.getKey().endsWith(SUBTREE)
+                                ? e.getKey().substring(0, e.getKey().length() - SUBTREE.length())
+                                : e.getKey()))
+                .sorted()
+                .toList();
+    }
+
+    /**
      * The datasets whose subtrees hold every dataset this filter can accept, none below another one, sorted:
      * a pass lists only these, not the whole pool. Empty when any dataset of any pool can be accepted
      * ({@code "<": true}). A dataset is accepted only by a key set to true, an exact one or a subtree one
@@ -49,12 +65,6 @@ public record FilesystemFilter(Map<String, Boolean> rules) {
         if (Boolean.TRUE.equals(rules.get(SUBTREE))) {
             return Optional.empty();
         }
-        return Optional.of(DatasetName.outermost(rules.entrySet().stream()
-                .filter(Map.Entry::getValue)
-                .map(e -> DatasetName.of(
-                        e.getKey().endsWith(SUBTREE)
-                                ? e.getKey().substring(0, e.getKey().length() - SUBTREE.length())
-                                : e.getKey()))
-                .toList()));
+        return Optional.of(DatasetName.outermost(named()));
     }
 }

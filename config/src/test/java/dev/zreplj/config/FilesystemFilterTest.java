@@ -145,6 +145,15 @@ class FilesystemFilterTest {
     }
 
     @Test
+    void namedAreTheIncludedKeysEvenBelowAnother() {
+        assertEquals(
+                List.of("pool/a", "pool/a/keep", "tank"),
+                new FilesystemFilter(Map.of("pool/a<", true, "pool/a/tmp<", false, "pool/a/keep", true, "tank", true))
+                        .named().stream().map(DatasetName::value).toList());
+        assertEquals(List.of(), new FilesystemFilter(Map.of("<", true, "tank/tmp<", false)).named());
+    }
+
+    @Test
     void allPoolsHaveNoRoots() {
         assertEquals(Optional.empty(), new FilesystemFilter(Map.of("<", true, "tank/tmp<", false)).roots());
     }
