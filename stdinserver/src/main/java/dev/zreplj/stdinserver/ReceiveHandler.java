@@ -229,6 +229,7 @@ final class ReceiveHandler {
             // What the target holds before zfs recv: a snapshot this receive creates is one not among these.
             before = result(listing);
             checkNewGuids(cmd, series, before);
+            checkBase(cmd, target, before);
             checkListedSnapshots(cmd, properties, before);
             if (cmd.rollback()) {
                 checkRollback(session, target, newerThanBase(before, cmd.fromGuid()), before);
@@ -692,6 +693,24 @@ final class ReceiveHandler {
                         "");
             }
         }
+    }
+
+    /**
+     * An incremental's base must be a snapshot of the target: zfs-fuse's zfs recv of an incremental into a
+     * filesystem that does not exist looks the base up by guid across the whole pool and receives into whichever
+     * filesystem holds it, another client's or the box's own, outside the jail the target names.
+     */
+    private static void checkBase(ReceiveCommand cmd, DatasetName target, List<ZfsVersion> existing)
+            throws RemoteException {
+        if (cmd.fromGuid() == null || base(existing, cmd.fromGuid()).isPresent()) {
+            return;
+        }
+        throw new RemoteException(
+                ErrorCodes.STREAM,
+                "the stream is an incremental from guid " + Long.toUnsignedString(cmd.fromGuid()) + ", which is not a"
+                        + " snapshot of " + target + " on the box; an incremental is received only onto the box's copy"
+                        + " of its base",
+                "");
     }
 
     /**

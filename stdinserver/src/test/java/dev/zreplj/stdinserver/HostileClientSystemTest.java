@@ -180,6 +180,41 @@ class HostileClientSystemTest {
         assertFalse(boxState().contains("@zrepl_1"));
     }
 
+    /**
+     * zfs-fuse's zfs recv of an incremental into a filesystem that does not exist looks the base up by guid
+     * across the pool and receives into whichever filesystem holds it: another client's, or the box's own.
+     */
+    @Test
+    void anIncrementalOntoAnotherClientsSnapshotIsRefusedBeforeZfsRecv() throws Exception {
+        DatasetName v = filesystem("v");
+        String victimSnap = snapshot(v, "zrepl_1");
+        long victimGuid = pools.guid(victimSnap);
+        PipedServer desktop = new PipedServer(config(), zfs, "desktop");
+        desktop.client.handshake();
+        receive(desktop, v.value(), "zrepl_1", victimGuid, null, send(victimSnap));
+        desktop.client.close();
+        assertEquals(0, desktop.exitCode(), desktop.stderr());
+
+        String next = snapshot(v, "zrepl_2");
+        byte[] incremental = send("-i", victimSnap, next);
+        PipedServer laptop = new PipedServer(config(), zfs, "laptop");
+        laptop.client.handshake();
+        assertEquals(List.of(), laptop.client.listFilesystems(), "the jail is set up");
+        String before = boxState();
+        RemoteException e = assertThrows(
+                RemoteException.class,
+                () -> receive(laptop, "x", "zrepl_2", pools.guid(next), victimGuid, incremental));
+        assertEquals("stream", e.code());
+        assertEquals(
+                "the stream is an incremental from guid " + Long.toUnsignedString(victimGuid) + ", which is not a"
+                        + " snapshot of " + jailed("laptop", "x") + " on the box; an incremental is received only onto"
+                        + " the box's copy of its base",
+                e.getMessage());
+        assertEquals(before, boxState(), "nothing received, the victim's filesystem untouched");
+        laptop.client.close();
+        assertEquals(0, laptop.exitCode(), laptop.stderr());
+    }
+
     /** Issue 12.2: a snapshot dated 2100 anchored the grid's "now" in 2100, leaving every real snapshot outside it. */
     @Test
     void aFutureDatedSnapshotDoesNotMoveTheFloor() throws Exception {
