@@ -16,6 +16,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.channels.Channels;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -55,7 +56,10 @@ final class StdinserverCommand implements Callable<Integer> {
             Config config = parent.loadConfig();
             Zfs zfs = LocalZfs.of(config);
             InputStream in = new BufferedInputStream(new InterruptibleStdin(), BUFFER);
-            OutputStream out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 64 << 10);
+            // Through a FileChannel, so that a write blocked on a client that reads nothing wakes when the
+            // stdinserver's write watchdog interrupts the thread, as stdin's read does.
+            OutputStream out = new BufferedOutputStream(
+                    Channels.newOutputStream(new FileOutputStream(FileDescriptor.out).getChannel()), 64 << 10);
             return new StdinServer(config, clientId, zfs, in, out, System.err, () -> writeTextfile(config), restoreOnly)
                     .run();
         } finally {

@@ -317,9 +317,19 @@ final class ReceiveHandler {
             // zfs recv succeeded, so the target has the stream's last snapshot, whose guid the header check found
             // to be the command's. The reply goes now: the agent moves its cursor while the box records the
             // receive below, under the dataset lock and before it reads the next request.
-            conversation.send(FrameType.RESULT, new ReceiveResult(bytes, cmd.toGuid()));
             done = true;
+            IOException unsent = null;
+            try {
+                conversation.send(FrameType.RESULT, new ReceiveResult(bytes, cmd.toGuid()));
+            } catch (IOException e) {
+                // The snapshot is on the box whether or not the client hears of it: its receive time (which the
+                // floor trusts over its creation) and the last-received hold must be recorded all the same.
+                unsent = e;
+            }
             recordReceived(session, cmd, series, target, bytes, localProperties);
+            if (unsent != null) {
+                throw unsent;
+            }
         } catch (ZfsException e) {
             conversation.reply(failureReply(cmd, target, e));
         } finally {

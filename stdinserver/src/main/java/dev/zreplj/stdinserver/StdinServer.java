@@ -51,6 +51,7 @@ public final class StdinServer {
     private final String clientId;
     private final Zfs zfs;
     private final IdleInput idle;
+    private final IdleOutput output;
     private final FrameReader reader;
     private final Conversation conversation;
     private final PrintStream err;
@@ -97,7 +98,8 @@ public final class StdinServer {
         // Until the client's sink job is known, its handshake is bounded by the default stream timeout.
         this.idle = new IdleInput(in, ServeLimits.defaults().streamTimeout());
         this.reader = new FrameReader(idle, "client", Wire.MAX_CONTROL_FROM_CLIENT);
-        this.conversation = new Conversation(reader, new FrameWriter(out, Wire.MAX_CONTROL_FROM_SERVER));
+        this.output = new IdleOutput(out, ServeLimits.defaults().streamTimeout());
+        this.conversation = new Conversation(reader, new FrameWriter(output, Wire.MAX_CONTROL_FROM_SERVER));
         this.err = err;
         this.boxLog = new BoxLog(config.global().stateDir(), clientId, err);
     }
@@ -136,6 +138,7 @@ public final class StdinServer {
             return 1;
         } finally {
             idle.stop();
+            output.stop();
         }
     }
 
@@ -148,6 +151,7 @@ public final class StdinServer {
             setupFailure = e;
         }
         ServeLimits limits = job == null ? ServeLimits.defaults() : job.limits();
+        output.limit(limits.streamTimeout());
         // Taken before the handshake and held to the end: the OS releases it when the process dies.
         try (ReceiveSlot channel = job == null
                 ? null

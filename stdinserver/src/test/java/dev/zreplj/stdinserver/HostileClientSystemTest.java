@@ -282,6 +282,59 @@ class HostileClientSystemTest {
         assertEquals(0, ch.exitCode(), ch.stderr());
     }
 
+    /**
+     * A client that reads nothing while the box writes its RECV's reply held a receive slot, its client slot and the
+     * dataset's lock for good: the box's writes had no bound.
+     */
+    @Test
+    void aClientThatReadsNothingLosesItsReceivesSlotsAfterTheStreamTimeout() throws Exception {
+        ServeLimits limits = new ServeLimits(Duration.ofHours(1), Duration.ofSeconds(3), 8, 2);
+        DatasetName a = filesystem("a");
+        String s1 = snapshot(a, "zrepl_1");
+        // Less room than a RESULT frame: the reply waits for the client to read it.
+        PipedServer ch = new PipedServer(config(limits), zfs, "laptop", false, 32);
+        ch.client.handshake();
+        receive(ch, a.value(), "zrepl_1", pools.guid(s1), null, send(s1));
+        String s2 = snapshot(a, "zrepl_2");
+        byte[] incremental = send("-i", s1, s2);
+        FrameWriter w = new FrameWriter(ch.toServer, Wire.MAX_CONTROL_FROM_CLIENT);
+        w.control(
+                FrameType.RECV, new ReceiveCommand(a.value(), "zrepl_2", pools.guid(s2), pools.guid(s1), false, false));
+        byte[] chunk = FrameWriter.newDataBuffer();
+        for (int off = 0; off < incremental.length; off += Wire.MAX_DATA) {
+            int n = Math.min(Wire.MAX_DATA, incremental.length - off);
+            System.arraycopy(incremental, off, chunk, FrameWriter.DATA_OFFSET, n);
+            w.data(chunk, n);
+        }
+        w.empty(FrameType.END);
+        w.flush();
+
+        assertEquals(1, ch.exitCode(), ch.stderr());
+        assertTrue(
+                ch.stderr()
+                        .contains("the client read nothing for 3s while the box was writing its reply; closing the"
+                                + " channel"),
+                ch.stderr());
+        // The snapshot arrived, and the box recorded it although the client never heard.
+        assertEquals(pools.guid(s2), pools.guid(jailed("laptop", a.value()) + "@zrepl_2"));
+        assertEquals(
+                "zrepl_2",
+                ClientStatusFile.read(state, "laptop")
+                        .filesystems()
+                        .get(a.value())
+                        .snapshot());
+        // The dataset's lock and the slots are free: the next channel receives at once.
+        PipedServer next = new PipedServer(config(limits), zfs, "laptop");
+        next.client.handshake();
+        String s3 = snapshot(a, "zrepl_3");
+        byte[] third = send("-i", s2, s3);
+        assertEquals(
+                new ReceiveResult(third.length, pools.guid(s3)),
+                receive(next, a.value(), "zrepl_3", pools.guid(s3), pools.guid(s2), third));
+        next.client.close();
+        assertEquals(0, next.exitCode(), next.stderr());
+    }
+
     /** Issue 12.4: four receivers that stall after the stream's header held all four box-wide slots for good. */
     @Test
     void fourStalledReceiversDoNotStopAFifthClient() throws Exception {

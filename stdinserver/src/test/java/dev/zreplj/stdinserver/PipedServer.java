@@ -30,9 +30,14 @@ final class PipedServer {
 
     /** @param compress the client compresses streams (ZDATA) where it pays */
     PipedServer(Config config, Zfs zfs, String clientId, boolean compress) throws IOException {
+        this(config, zfs, clientId, compress, 2 << 20);
+    }
+
+    /** @param replyPipe how many bytes the server may write that the client has not read yet */
+    PipedServer(Config config, Zfs zfs, String clientId, boolean compress, int replyPipe) throws IOException {
         PipedInputStream serverIn = new PipedInputStream(2 << 20);
         toServer = new PipedOutputStream(serverIn);
-        fromServer = new PipedInputStream(2 << 20);
+        fromServer = new PipedInputStream(replyPipe);
         PipedOutputStream serverOut = new PipedOutputStream(fromServer);
         java.io.OutputStream counted = new java.io.FilterOutputStream(toServer) {
             @Override
