@@ -9,13 +9,17 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
 /**
- * {@code <state_dir>/received/<dataset with / as %2F>}: the box's own clock reading for each snapshot of
+ * {@code <state_dir>/received/<dataset with / as %2F>} ({@code sha256-<hex of the name>} where that is too long
+ * for a file name): the box's own clock reading for each snapshot of
  * a filesystem, one line {@code GUID<TAB>UNIX_SECONDS.NANOSECONDS}, keyed by guid. The floor is evaluated on these,
  * never on a snapshot's creation, which the client's stream sets. They live in the state directory rather
  * than in a zfs user property because a stream with a properties payload can set user properties, and
@@ -25,8 +29,23 @@ import java.util.Map;
 final class ReceiveTimes {
     private ReceiveTimes() {}
 
+    /** A file name's limit (NAME_MAX) less the temporary file's dot and ".tmp". */
+    private static final int MAX_NAME_BYTES = 255 - 5;
+
     static Path path(Path stateDir, DatasetName fs) {
-        return stateDir.resolve("received").resolve(fs.value().replace("/", "%2F"));
+        String name = fs.value().replace("/", "%2F");
+        if (name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
+            // A name zfs allows (up to 255 characters) can exceed a file name's 255 bytes once each '/' is three.
+            try {
+                name = "sha256-"
+                        + HexFormat.of()
+                                .formatHex(MessageDigest.getInstance("SHA-256")
+                                        .digest(fs.value().getBytes(StandardCharsets.UTF_8)));
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("every Java runtime has SHA-256", e);
+            }
+        }
+        return stateDir.resolve("received").resolve(name);
     }
 
     /** The recorded times by guid; empty when nothing is recorded. A malformed line is not a time: skipped. */

@@ -43,6 +43,22 @@ class ReceiveTimesTest {
     }
 
     @Test
+    void aNameTooLongForAFileNameIsKeptUnderItsHash() throws Exception {
+        // 143 characters, which a dataset name may have; with each of its 66 slashes as %2F, 275 bytes.
+        DatasetName deep = DatasetName.of("box/sink/laptop/" + "p/".repeat(63) + "x");
+        ZfsVersion s = new ZfsVersion(deep, VersionType.SNAPSHOT, "s", 7, 7, NOW);
+        assertEquals(Map.of(7L, NOW), ReceiveTimes.update(state, deep, List.of(s), 7L, NOW));
+        assertEquals(Map.of(7L, NOW), ReceiveTimes.read(state, deep));
+        assertTrue(ReceiveTimes.path(state, deep).getFileName().toString().matches("sha256-[0-9a-f]{64}"));
+        // Names that fit keep their readable file, as every file written before.
+        assertEquals(
+                "box%2Fsink%2Flaptop%2Fp%2Fx",
+                ReceiveTimes.path(state, DatasetName.of("box/sink/laptop/p/x"))
+                        .getFileName()
+                        .toString());
+    }
+
+    @Test
     void receivesOfOneFilesystemAreStrictlyOrderedWhateverTheClockSays() throws Exception {
         ZfsVersion a = snap("a", 1, NOW);
         ZfsVersion b = snap("b", 2, NOW);
