@@ -111,38 +111,32 @@ record BoxSetupPlan(List<Step> steps, List<String> problems, List<String> notes)
         }
         if (!f.stateDirRight()) {
             // metrics/ is the one subdirectory a root agent on the same machine writes too (docs/systemd.md).
-            steps.add(new Step(
-                    Kind.DIRECTORY,
+            steps.add(directories(
                     "state directory " + f.stateDir() + " and its metrics/clients: owner " + u.name() + ", mode 0750",
-                    List.of(
-                            "install",
-                            "-d",
-                            "-o",
-                            u.name(),
-                            "-g",
-                            String.valueOf(u.gid()),
-                            "-m",
-                            "0750",
-                            f.stateDir().toString(),
-                            f.stateDir().resolve("metrics").toString(),
-                            f.stateDir().resolve("metrics/clients").toString())));
+                    u,
+                    "0750",
+                    f.stateDir(),
+                    f.stateDir().resolve("metrics"),
+                    f.stateDir().resolve("metrics/clients")));
         }
         if (!f.sshDirExists()) {
-            steps.add(new Step(
-                    Kind.DIRECTORY,
+            steps.add(directories(
                     "create " + u.home().resolve(".ssh") + " (owner " + u.name() + ", mode 0700)",
-                    List.of(
-                            "install",
-                            "-d",
-                            "-o",
-                            u.name(),
-                            "-g",
-                            String.valueOf(u.gid()),
-                            "-m",
-                            "0700",
-                            u.home().resolve(".ssh").toString())));
+                    u,
+                    "0700",
+                    u.home().resolve(".ssh")));
         }
         return new BoxSetupPlan(List.copyOf(steps), List.copyOf(problems), List.copyOf(notes));
+    }
+
+    /** {@code install -d}: the directories, owned by {@code u} with {@code mode}. */
+    private static Step directories(String description, User u, String mode, Path... dirs) {
+        List<String> command =
+                new ArrayList<>(List.of("install", "-d", "-o", u.name(), "-g", String.valueOf(u.gid()), "-m", mode));
+        for (Path dir : dirs) {
+            command.add(dir.toString());
+        }
+        return new Step(Kind.DIRECTORY, description, List.copyOf(command));
     }
 
     /** The authorized_keys and sshd_config lines that match this user, as contrib/sshd has them. */
