@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.zreplj.config.Connect.HostKeyPolicy;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPairGenerator;
 import java.security.PublicKey;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.junit.jupiter.api.Test;
@@ -17,18 +16,12 @@ class HostKeyVerifierTest {
     @TempDir
     Path dir;
 
-    private static PublicKey ec() throws Exception {
-        KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-        g.initialize(256);
-        return g.generateKeyPair().getPublic();
-    }
-
     @Test
     void acceptNewRefusesAKeyItCannotRecordAndSaysWhy() throws Exception {
         // Reads as an empty known_hosts, cannot be written (its directory is a dangling symlink); root ignores modes.
         Files.createSymbolicLink(dir.resolve("gone"), dir.resolve("nowhere"));
         Path file = dir.resolve("gone/known_hosts");
-        PublicKey key = ec();
+        PublicKey key = KnownHostsTest.ec();
         HostKeyVerifier verifier = new HostKeyVerifier(new KnownHosts(file), HostKeyPolicy.ACCEPT_NEW, "box", 2222);
         assertFalse(verifier.verifyServerKey(null, null, key));
         String why = verifier.refusal().orElseThrow();
@@ -49,7 +42,7 @@ class HostKeyVerifierTest {
     void acceptNewRecordsAnUnknownKey() throws Exception {
         Path file = dir.resolve("known_hosts");
         HostKeyVerifier verifier = new HostKeyVerifier(new KnownHosts(file), HostKeyPolicy.ACCEPT_NEW, "box", 22);
-        assertTrue(verifier.verifyServerKey(null, null, ec()));
+        assertTrue(verifier.verifyServerKey(null, null, KnownHostsTest.ec()));
         assertEquals(1, Files.readAllLines(file).size());
     }
 }

@@ -20,7 +20,7 @@ class KnownHostsTest {
     @TempDir
     Path dir;
 
-    private static PublicKey ec() throws Exception {
+    static PublicKey ec() throws Exception {
         KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
         g.initialize(256);
         return g.generateKeyPair().getPublic();

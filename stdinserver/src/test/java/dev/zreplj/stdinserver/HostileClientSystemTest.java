@@ -147,17 +147,28 @@ class HostileClientSystemTest {
                 new ReceiveCommand(path, snapshot, toGuid, fromGuid, false, false), new ByteArrayInputStream(stream));
     }
 
+    /** The victim, client desktop, has sent {@code snapshot} of {@code fs} in full. */
+    private void receivedFromTheVictim(DatasetName fs, String snapshot) throws Exception {
+        PipedServer desktop = new PipedServer(config(), zfs, "desktop");
+        desktop.client.handshake();
+        receive(
+                desktop,
+                fs.value(),
+                snapshot.substring(snapshot.indexOf('@') + 1),
+                pools.guid(snapshot),
+                null,
+                send(snapshot));
+        desktop.client.close();
+        assertEquals(0, desktop.exitCode(), desktop.stderr());
+    }
+
     /** Issue 12.1: zfs would find a clone's origin by guid anywhere in the pool, another client's jail included. */
     @Test
     void aCloneOfAnotherClientsSnapshotIsRefusedBeforeZfsRecv() throws Exception {
         DatasetName v = filesystem("v");
         String victimSnap = snapshot(v, "zrepl_1");
         long victimGuid = pools.guid(victimSnap);
-        PipedServer desktop = new PipedServer(config(), zfs, "desktop");
-        desktop.client.handshake();
-        receive(desktop, v.value(), "zrepl_1", victimGuid, null, send(victimSnap));
-        desktop.client.close();
-        assertEquals(0, desktop.exitCode(), desktop.stderr());
+        receivedFromTheVictim(v, victimSnap);
 
         // The attacker's own clone of a snapshot with the victim's guid: its stream names that guid as origin.
         pools.zfs("clone", victimSnap, src.child("c").value());
@@ -189,11 +200,7 @@ class HostileClientSystemTest {
         DatasetName v = filesystem("v");
         String victimSnap = snapshot(v, "zrepl_1");
         long victimGuid = pools.guid(victimSnap);
-        PipedServer desktop = new PipedServer(config(), zfs, "desktop");
-        desktop.client.handshake();
-        receive(desktop, v.value(), "zrepl_1", victimGuid, null, send(victimSnap));
-        desktop.client.close();
-        assertEquals(0, desktop.exitCode(), desktop.stderr());
+        receivedFromTheVictim(v, victimSnap);
 
         String next = snapshot(v, "zrepl_2");
         byte[] incremental = send("-i", victimSnap, next);
