@@ -15,6 +15,7 @@ import dev.zreplj.replication.ReplicationCursor;
 import dev.zreplj.replication.SenderListing;
 import dev.zreplj.replication.Watchdog;
 import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.RefusedName;
 import dev.zreplj.zfs.SourceZfs;
 import dev.zreplj.zfs.VersionType;
 import dev.zreplj.zfs.ZfsException;
@@ -112,6 +113,14 @@ public final class PassDriver {
                         + " imported, a dataset renamed or destroyed); import the pool, or take it out of the filter";
                 log.warn("job {}: {} {}", job.name(), fs, why);
                 missing.add(new FilesystemResult(fs, FilesystemResult.Outcome.FAILED, 0, 0, why));
+            }
+            for (RefusedName r : listing.refused()) {
+                // Not a filesystem result: it is keyed by a name zreplj refuses. A stage failure all the same,
+                // so that the pass does not say "all ok" while a filesystem the job selects is not backed up.
+                String error = "filesystems: '" + r.name() + "' is selected by the filter but cannot be replicated: "
+                        + r.reason() + "; rename it (zfs rename) or exclude it in the filter";
+                log.warn("job {}: {}", job.name(), error);
+                stageFailures.add(error);
             }
             if (selected.isEmpty()) {
                 return failed("the filesystems filter selects no filesystem (check it with 'zreplj test filesystems"

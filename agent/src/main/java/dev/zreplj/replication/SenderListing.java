@@ -2,10 +2,12 @@ package dev.zreplj.replication;
 
 import dev.zreplj.config.FilesystemFilter;
 import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.RefusedName;
 import dev.zreplj.zfs.SourceZfs;
 import dev.zreplj.zfs.VersionListing;
 import dev.zreplj.zfs.ZfsException;
 import dev.zreplj.zfs.ZfsVersion;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
@@ -29,6 +31,7 @@ public final class SenderListing {
     private final Map<DatasetName, List<ZfsVersion>> versions;
     private final Map<DatasetName, String> local;
     private final List<DatasetName> missing;
+    private final List<RefusedName> refused;
 
     private SenderListing(
             FilesystemFilter filter,
@@ -36,11 +39,13 @@ public final class SenderListing {
             List<DatasetName> roots,
             Map<DatasetName, List<ZfsVersion>> listed,
             Map<DatasetName, String> local,
-            List<DatasetName> missing) {
+            List<DatasetName> missing,
+            List<RefusedName> refused) {
         this.filter = filter;
         this.property = property;
         this.roots = List.copyOf(roots);
         this.missing = List.copyOf(missing);
+        this.refused = List.copyOf(refused);
         Map<DatasetName, List<ZfsVersion>> mine = new TreeMap<>();
         listed.forEach((fs, v) -> {
             if (filter.accepts(fs)) {
@@ -69,30 +74,36 @@ public final class SenderListing {
                         .stream().toList();
         Map<DatasetName, List<ZfsVersion>> listed = new TreeMap<>();
         Map<DatasetName, String> local = new TreeMap<>();
+        List<RefusedName> refused = new ArrayList<>();
         for (DatasetName root : roots) {
-            list(zfs, root, property, listed, local);
+            refused.addAll(list(zfs, root, property, listed, local));
         }
         // A dataset with anything listed at or below it exists (zfs has no child without its parent).
         List<DatasetName> missing = filter.named().stream()
                 .filter(fs -> listed.keySet().stream().noneMatch(l -> l.isSelfOrDescendantOf(fs)))
                 .toList();
-        return new SenderListing(filter, property, roots, listed, local, missing);
+        return new SenderListing(
+                filter,
+                property,
+                roots,
+                listed,
+                local,
+                missing,
+                refused.stream().filter(r -> filter.accepts(r.name())).toList());
     }
 
-    private static void list(
+    /** Lists below one root into {@code listed} and {@code local}; returns the filesystems refused by name. */
+    private static List<RefusedName> list(
             SourceZfs zfs,
             DatasetName root,
             String property,
             Map<DatasetName, List<ZfsVersion>> listed,
             Map<DatasetName, String> local)
             throws ZfsException {
-        if (property == null) {
-            listed.putAll(zfs.listVersions(root));
-        } else {
-            VersionListing l = zfs.listVersions(root, property);
-            listed.putAll(l.versions());
-            local.putAll(l.values());
-        }
+        VersionListing l = zfs.listVersions(root, property);
+        listed.putAll(l.versions());
+        local.putAll(l.values());
+        return l.refused();
     }
 
     /**
@@ -119,7 +130,7 @@ public final class SenderListing {
         for (DatasetName root : stale) {
             list(zfs, root, property, listed, kept);
         }
-        return new SenderListing(filter, property, roots, listed, kept, missing);
+        return new SenderListing(filter, property, roots, listed, kept, missing, refused);
     }
 
     /** The roots listed: no one below another. */
@@ -133,6 +144,14 @@ public final class SenderListing {
      */
     public List<DatasetName> missing() {
         return missing;
+    }
+
+    /**
+     * The filesystems the filter accepts that zfs has but zreplj refuses by name ({@code pool/-x}), sorted; as
+     * the first listing found them. Not in {@link #selected}: the pass cannot send them, and must say so.
+     */
+    public List<RefusedName> refused() {
+        return refused;
     }
 
     /** The filesystems the filter accepts, sorted by name. */

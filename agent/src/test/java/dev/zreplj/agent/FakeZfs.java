@@ -2,6 +2,7 @@ package dev.zreplj.agent;
 
 import dev.zreplj.zfs.Capabilities;
 import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.RefusedName;
 import dev.zreplj.zfs.SendRequest;
 import dev.zreplj.zfs.SendStream;
 import dev.zreplj.zfs.SourceZfs;
@@ -44,6 +45,7 @@ final class FakeZfs implements SourceZfs {
     private final Map<String, String> failing = new HashMap<>();
     private final Map<String, RuntimeException> breaking = new HashMap<>();
     private final List<String> sent = new ArrayList<>();
+    private final List<RefusedName> refused = new ArrayList<>();
     private long guid = 1000;
     private long txg = 1;
     private Instant now = Instant.parse("2026-11-30T10:00:00Z");
@@ -164,19 +166,30 @@ final class FakeZfs implements SourceZfs {
         return out;
     }
 
-    /** Versions and the property in one call, as on zfs-fuse. */
+    /** Versions and the property (where not null) in one call, as on zfs-fuse. */
     @Override
     public synchronized VersionListing listVersions(DatasetName root, String property) throws ZfsException {
         Map<DatasetName, List<ZfsVersion>> versions = listVersions(root);
-        calls.remove(calls.size() - 1);
-        calls.add("listVersions " + root + " with " + property);
         Map<DatasetName, String> local = new TreeMap<>();
-        properties.forEach((fs, props) -> {
-            if (fs.isSelfOrDescendantOf(root) && props.containsKey(property)) {
-                local.put(fs, props.get(property));
-            }
-        });
-        return new VersionListing(versions, local);
+        if (property != null) {
+            calls.remove(calls.size() - 1);
+            calls.add("listVersions " + root + " with " + property);
+            properties.forEach((fs, props) -> {
+                if (fs.isSelfOrDescendantOf(root) && props.containsKey(property)) {
+                    local.put(fs, props.get(property));
+                }
+            });
+        }
+        List<RefusedName> below = refused.stream()
+                .filter(r -> r.name().startsWith(root.value() + "/"))
+                .toList();
+        return new VersionListing(versions, local, below);
+    }
+
+    /** A filesystem below an existing one that zfs would list but whose name zreplj refuses. */
+    synchronized FakeZfs refusedFilesystem(String name, String reason) {
+        refused.add(new RefusedName(name, reason));
+        return this;
     }
 
     @Override

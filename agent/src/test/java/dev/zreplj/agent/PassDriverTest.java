@@ -147,6 +147,24 @@ class PassDriverTest {
     }
 
     @Test
+    void aSelectedFilesystemWhoseNameZreplJRefusesFailsThePassWhileTheRestIsReplicated() throws Exception {
+        zfs.filesystem("src/a", "zrepl_1")
+                .filesystem("other/b", "zrepl_1")
+                .refusedFilesystem("src/-x", "dataset name component '-x' must not start with '-'")
+                .refusedFilesystem("other/-y", "dataset name component '-y' must not start with '-'");
+        PushPass.Result r = run(job(1, 1, ""), box.opener());
+
+        assertTrue(r.failed(), r::toString);
+        assertEquals(FilesystemResult.Outcome.REPLICATED, result(r, "src/a").outcome());
+        // Only what the filter selects: other/-y is outside the job's "src<".
+        assertEquals(
+                List.of("filesystems: 'src/-x' is selected by the filter but cannot be replicated: dataset name"
+                        + " component '-x' must not start with '-'; rename it (zfs rename) or exclude it in the"
+                        + " filter"),
+                r.stageFailures());
+    }
+
+    @Test
     void theBoxBusyIsRetriedAfterTheBackoffOverAReconnectedBox() throws Exception {
         zfs.filesystem("src/a", "zrepl_1");
         box.failReceives(Fault.BUSY);

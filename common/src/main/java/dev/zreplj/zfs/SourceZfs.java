@@ -4,6 +4,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The zfs operations a push pass runs on the sending machine: listing, snapshots, send, the replication
@@ -18,7 +19,7 @@ public interface SourceZfs {
 
     Map<DatasetName, List<ZfsVersion>> listVersions(DatasetName root) throws ZfsException;
 
-    VersionListing listVersions(DatasetName root, String localProperty) throws ZfsException;
+    VersionListing listVersions(DatasetName root, @Nullable String localProperty) throws ZfsException;
 
     Map<DatasetName, Map<String, String>> getProperties(DatasetName root, boolean recursive, List<String> properties)
             throws ZfsException;

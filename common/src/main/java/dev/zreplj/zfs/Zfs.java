@@ -180,16 +180,16 @@ public final class Zfs implements SourceZfs {
      */
     @Override
     public Map<DatasetName, List<ZfsVersion>> listVersions(DatasetName root) throws ZfsException {
-        return listVersions(root, List.of("-r"));
+        return listVersions(root, List.of("-r"), refusedLogger());
     }
 
     /**
-     * {@link #listVersions(DatasetName)} and {@link #localProperty} of one root. Where zfs lists with
-     * {@code zfs get} anyway (zfs-fuse, no {@code list -p}) both come from one call: there a recursive
-     * listing of 1000 filesystems takes seconds.
+     * {@link #listVersions(DatasetName)} and {@link #localProperty} of one root (no property when it is null),
+     * with the filesystems left out for their names. Where zfs lists with {@code zfs get} anyway (zfs-fuse, no
+     * {@code list -p}) both come from one call: there a recursive listing of 1000 filesystems takes seconds.
      */
     @Override
-    public VersionListing listVersions(DatasetName root, String property) throws ZfsException {
+    public VersionListing listVersions(DatasetName root, @Nullable String property) throws ZfsException {
         return listVersions(root, property, true);
     }
 
@@ -197,16 +197,22 @@ public final class Zfs implements SourceZfs {
      * As {@link #listVersions(DatasetName, String)}, with the property's value on every filesystem (as
      * {@link #getProperties} gives it) unless {@code localOnly}.
      */
-    public VersionListing listVersions(DatasetName root, String property, boolean localOnly) throws ZfsException {
-        validateProperty(property);
-        if (capabilities().parsableList()) {
+    public VersionListing listVersions(DatasetName root, @Nullable String property, boolean localOnly)
+            throws ZfsException {
+        if (property != null) {
+            validateProperty(property);
+        }
+        if (property == null || capabilities().parsableList()) {
+            List<RefusedName> refused = new ArrayList<>();
+            Map<DatasetName, List<ZfsVersion>> versions =
+                    listVersions(root, List.of("-r"), refusedVersionLogger().andThen(refused::add));
             Map<DatasetName, String> values = new java.util.TreeMap<>();
-            if (localOnly) {
+            if (property != null && localOnly) {
                 values.putAll(localProperty(root, property));
-            } else {
+            } else if (property != null) {
                 getProperties(root, true, List.of(property)).forEach((fs, p) -> values.put(fs, p.get(property)));
             }
-            return new VersionListing(listVersions(root), values);
+            return new VersionListing(versions, values, refused);
         }
         String out = runOrMissing(List.of(
                 "get",
@@ -217,8 +223,8 @@ public final class Zfs implements SourceZfs {
                 "guid,createtxg,creation," + property,
                 root.value()));
         return out == null
-                ? new VersionListing(Map.of(), Map.of())
-                : ZfsOutput.versionsWithProperty(out, property, localOnly, refusedLogger());
+                ? new VersionListing(Map.of(), Map.of(), List.of())
+                : ZfsOutput.versionsWithProperty(out, property, localOnly, refusedVersionLogger());
     }
 
     /**
@@ -227,10 +233,11 @@ public final class Zfs implements SourceZfs {
      * children costs what one without does.
      */
     public List<ZfsVersion> listOwnVersions(DatasetName filesystem) throws ZfsException {
-        return listVersions(filesystem, List.of("-d", "1")).getOrDefault(filesystem, List.of());
+        return listVersions(filesystem, List.of("-d", "1"), refusedLogger()).getOrDefault(filesystem, List.of());
     }
 
-    private Map<DatasetName, List<ZfsVersion>> listVersions(DatasetName root, List<String> depth) throws ZfsException {
+    private Map<DatasetName, List<ZfsVersion>> listVersions(
+            DatasetName root, List<String> depth, Consumer<RefusedName> refused) throws ZfsException {
         Capabilities caps = capabilities();
         if (caps.parsableList()) {
             String types = caps.bookmarks() ? "filesystem,volume,snapshot,bookmark" : "filesystem,volume,snapshot";
@@ -238,14 +245,14 @@ public final class Zfs implements SourceZfs {
             args.addAll(depth);
             args.addAll(List.of("-t", types, "-o", "name,guid,createtxg,creation", root.value()));
             String out = runOrMissing(args);
-            return out == null ? Map.of() : ZfsOutput.versionsFromList(out, refusedLogger());
+            return out == null ? Map.of() : ZfsOutput.versionsFromList(out, refused);
         }
         // zfs-fuse: no 'list -p' and no 'get -t', but 'get -r' covers filesystems and snapshots at once.
         List<String> args = new ArrayList<>(List.of("get", "-Hp"));
         args.addAll(depth);
         args.addAll(List.of("-o", "name,property,value", "guid,createtxg,creation", root.value()));
         String out = runOrMissing(args);
-        return out == null ? Map.of() : ZfsOutput.versionsFromGet(out, refusedLogger());
+        return out == null ? Map.of() : ZfsOutput.versionsFromGet(out, refused);
     }
 
     /** Parsable values ({@code zfs get -Hp}) of the given properties; "-" for unset. Empty when root does not exist. */
@@ -809,7 +816,17 @@ public final class Zfs implements SourceZfs {
         }
     }
 
-    private static Consumer<String> refusedLogger() {
-        return why -> log.warn("skipping a dataset zreplj does not handle: {}", why);
+    /** For listings that return the refused filesystems to their caller, who reports them where they matter. */
+    private static Consumer<RefusedName> refusedVersionLogger() {
+        Consumer<RefusedName> log = refusedLogger();
+        return r -> {
+            if (!r.isFilesystem()) {
+                log.accept(r);
+            }
+        };
+    }
+
+    private static Consumer<RefusedName> refusedLogger() {
+        return r -> log.warn("skipping a dataset zreplj does not handle: {}: {}", r.name(), r.reason());
     }
 }

@@ -43,7 +43,7 @@ final class ZfsOutput {
     }
 
     /** One name a line ({@code zfs list -H -o name}), sorted. */
-    static List<DatasetName> names(String stdout, Consumer<String> refused) {
+    static List<DatasetName> names(String stdout, Consumer<RefusedName> refused) {
         List<DatasetName> out = new ArrayList<>();
         for (String line : lines(stdout)) {
             DatasetName name = datasetName(line, refused);
@@ -59,7 +59,7 @@ final class ZfsOutput {
      * {@code zfs list -Hp -o name,guid,createtxg,creation} over filesystems, snapshots and bookmarks:
      * every filesystem becomes a key, every snapshot/bookmark an entry of its filesystem.
      */
-    static Map<DatasetName, List<ZfsVersion>> versionsFromList(String stdout, Consumer<String> refused)
+    static Map<DatasetName, List<ZfsVersion>> versionsFromList(String stdout, Consumer<RefusedName> refused)
             throws ZfsException {
         List<Row> rows = new ArrayList<>();
         for (String line : lines(stdout)) {
@@ -73,7 +73,7 @@ final class ZfsOutput {
     }
 
     /** {@code zfs get -Hp -o name,property,value guid,createtxg,creation}: three lines per dataset. */
-    static Map<DatasetName, List<ZfsVersion>> versionsFromGet(String stdout, Consumer<String> refused)
+    static Map<DatasetName, List<ZfsVersion>> versionsFromGet(String stdout, Consumer<RefusedName> refused)
             throws ZfsException {
         Map<String, Map<String, String>> byName = new LinkedHashMap<>();
         for (String line : lines(stdout)) {
@@ -111,7 +111,7 @@ final class ZfsOutput {
      * tabs: the source is the last field).
      */
     static VersionListing versionsWithProperty(
-            String stdout, String property, boolean localOnly, Consumer<String> refused) throws ZfsException {
+            String stdout, String property, boolean localOnly, Consumer<RefusedName> refused) throws ZfsException {
         StringBuilder versions = new StringBuilder();
         StringBuilder local = new StringBuilder();
         for (String line : lines(stdout)) {
@@ -130,12 +130,14 @@ final class ZfsOutput {
             }
         }
         Map<DatasetName, String> values = new TreeMap<>();
-        properties(local.toString(), refused).forEach((fs, p) -> values.put(fs, p.get(property)));
-        return new VersionListing(versionsFromGet(versions.toString(), refused), values);
+        List<RefusedName> names = new ArrayList<>();
+        Consumer<RefusedName> both = refused.andThen(names::add);
+        properties(local.toString(), both).forEach((fs, p) -> values.put(fs, p.get(property)));
+        return new VersionListing(versionsFromGet(versions.toString(), both), values, names);
     }
 
     /** {@code zfs get -Hp -o name,property,value ...}; snapshots and bookmarks are left out. */
-    static Map<DatasetName, Map<String, String>> properties(String stdout, Consumer<String> refused)
+    static Map<DatasetName, Map<String, String>> properties(String stdout, Consumer<RefusedName> refused)
             throws ZfsException {
         Map<DatasetName, Map<String, String>> out = new TreeMap<>();
         for (String line : lines(stdout)) {
@@ -173,7 +175,7 @@ final class ZfsOutput {
      * {@code zfs holds -H}: {@code pool/fs@snap<TAB>tag<TAB>timestamp} a line. A tag or name we would not
      * pass back to zfs is reported to {@code refused} and left out.
      */
-    static List<Hold> holds(String stdout, Consumer<String> refused) throws ZfsException {
+    static List<Hold> holds(String stdout, Consumer<RefusedName> refused) throws ZfsException {
         List<Hold> out = new ArrayList<>();
         for (String line : lines(stdout)) {
             String[] f = line.split("\t", -1);
@@ -191,7 +193,7 @@ final class ZfsOutput {
             try {
                 out.add(new Hold(fs, f[0].substring(at + 1), f[1]));
             } catch (InvalidNameException e) {
-                refused.accept(f[0] + ": " + e.getMessage());
+                refused.accept(new RefusedName(f[0], e.reason()));
             }
         }
         return out;
@@ -224,7 +226,7 @@ final class ZfsOutput {
         }
     }
 
-    private static Map<DatasetName, List<ZfsVersion>> assemble(List<Row> rows, Consumer<String> refused)
+    private static Map<DatasetName, List<ZfsVersion>> assemble(List<Row> rows, Consumer<RefusedName> refused)
             throws ZfsException {
         Map<DatasetName, List<ZfsVersion>> out = new TreeMap<>();
         List<Row> versions = new ArrayList<>();
@@ -251,7 +253,7 @@ final class ZfsOutput {
                 v = new ZfsVersion(
                         fs, type, r.name.substring(sep + 1), r.guid, r.createtxg, Instant.ofEpochSecond(r.creation));
             } catch (InvalidNameException e) {
-                refused.accept(r.name + ": " + e.getMessage());
+                refused.accept(new RefusedName(r.name, e.reason()));
                 continue;
             }
             List<ZfsVersion> list = out.get(fs);
@@ -267,11 +269,11 @@ final class ZfsOutput {
         return out;
     }
 
-    private static @Nullable DatasetName datasetName(String name, Consumer<String> refused) {
+    private static @Nullable DatasetName datasetName(String name, Consumer<RefusedName> refused) {
         try {
             return DatasetName.of(name);
         } catch (InvalidNameException e) {
-            refused.accept(e.getMessage());
+            refused.accept(new RefusedName(name, e.reason()));
             return null;
         }
     }

@@ -11,7 +11,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ZfsOutputTest {
-    private final List<String> refused = new ArrayList<>();
+    private final List<RefusedName> refused = new ArrayList<>();
 
     private static DatasetName n(String s) {
         return DatasetName.of(s);
@@ -106,8 +106,20 @@ class ZfsOutputTest {
                 "tank/a/b\tcreatetxg\t7\t-",
                 "tank/a/b\tcreation\t400\t-",
                 "tank/a/b\tzreplj:cursor:j\t00000000000000ab\tinherited from tank/a",
+                "tank/-x\tguid\t5\t-",
+                "tank/-x\tcreatetxg\t8\t-",
+                "tank/-x\tcreation\t500\t-",
+                "tank/-x\tzreplj:cursor:j\t00000000000000ab\tlocal",
+                "tank/-x@s\tguid\t6\t-",
+                "tank/-x@s\tcreatetxg\t9\t-",
+                "tank/-x@s\tcreation\t600\t-",
+                "tank/-x@s\tzreplj:cursor:j\t00000000000000ab\tinherited from tank/-x",
                 "");
         VersionListing l = ZfsOutput.versionsWithProperty(out, "zreplj:cursor:j", true, refused::add);
+        // A filesystem zreplj refuses by name is left out, and named once however many lines it had.
+        assertEquals(
+                List.of("tank/-x"), l.refused().stream().map(RefusedName::name).toList());
+        assertTrue(l.refused().get(0).reason().contains("must not start with '-'"), l.refused()::toString);
         assertEquals(
                 List.of(n("tank"), n("tank/a"), n("tank/a/b")),
                 List.copyOf(new java.util.TreeMap<>(l.versions()).keySet()));
@@ -169,8 +181,12 @@ class ZfsOutputTest {
         assertEquals(List.of(n("tank"), n("tank/ok")), List.copyOf(v.keySet()));
         assertEquals(
                 List.of(snap("tank/ok", "good", 6, 6, 6), snap("tank/ok", "my snap", 7, 7, 7)), v.get(n("tank/ok")));
-        assertEquals(3, refused.size(), refused.toString());
-        assertTrue(refused.get(0).contains("'my data ' must not start or end with a space"), refused.get(0));
+        assertEquals(
+                List.of("tank/my data ", "tank/my data ", "tank/ok@bad,name"),
+                refused.stream().map(RefusedName::name).toList());
+        assertTrue(
+                refused.get(0).reason().contains("'my data ' must not start or end with a space"),
+                refused.get(0)::toString);
 
         assertEquals(
                 List.of(n("a"), n("a/b"), n("a/c d"), n("b")),
@@ -204,7 +220,9 @@ class ZfsOutputTest {
                         new Hold(n("tank/a"), "s1", "other"),
                         new Hold(n("tank/my data"), "s p", "my tag")),
                 ZfsOutput.holds(out, refused::add));
-        assertEquals(2, refused.size(), refused.toString());
+        assertEquals(
+                List.of("tank/a@s2", "tank/my;data"),
+                refused.stream().map(RefusedName::name).toList());
         assertEquals(List.of(), ZfsOutput.holds("", refused::add));
         assertUnparsable(
                 () -> ZfsOutput.holds("tank/a@s1\ttag\n", refused::add), "expected snapshot, tag and timestamp");

@@ -323,7 +323,26 @@ class ZfsSystemTest {
         assertEquals(zfs.listVersions(pool), listing.versions());
         assertEquals(Map.of(a, "00000000000000ab"), listing.values(), "b and a@s1 inherit it");
         assertEquals(
-                new VersionListing(Map.of(), Map.of()), zfs.listVersions(pool.child("missing"), "zreplj:cursor:job"));
+                new VersionListing(Map.of(), Map.of(), List.of()),
+                zfs.listVersions(pool.child("missing"), "zreplj:cursor:job"));
+    }
+
+    @Test
+    void aFilesystemZfsAllowsButZreplJRefusesIsLeftOutAndReportedByEitherListing() throws Exception {
+        DatasetName pool = pools.createPool("odd");
+        DatasetName a = pools.createFilesystem(pool.child("a"));
+        pools.zfs("create", pool.value() + "/-x");
+        pools.zfs("snapshot", pool.value() + "/-x@s1");
+        pools.snapshot(a, "s1");
+
+        for (String property : java.util.Arrays.asList("zreplj:cursor:job", null)) {
+            VersionListing listing = zfs.listVersions(pool, property);
+            assertEquals(List.of(pool, a), List.copyOf(listing.versions().keySet()), String.valueOf(property));
+            assertEquals(
+                    List.of(pool.value() + "/-x"),
+                    listing.refused().stream().map(RefusedName::name).toList(),
+                    String.valueOf(property));
+        }
     }
 
     @Test

@@ -19,12 +19,20 @@ public record FilesystemFilter(Map<String, Boolean> rules) {
     }
 
     public boolean accepts(DatasetName dataset) {
-        Boolean exact = rules.get(dataset.value());
+        return accepts(dataset.value());
+    }
+
+    /**
+     * As {@link #accepts(DatasetName)}, for a name zfs listed that zreplj refuses (a component starting with
+     * '-'): whether the job would back it up if it could.
+     */
+    public boolean accepts(String dataset) {
+        Boolean exact = rules.get(dataset);
         if (exact != null) {
             return exact;
         }
         // Walk from the dataset up to the root: the first subtree key found is the longest one.
-        String path = dataset.value();
+        String path = dataset;
         while (true) {
             Boolean subtree = rules.get(path + SUBTREE);
             if (subtree != null) {
