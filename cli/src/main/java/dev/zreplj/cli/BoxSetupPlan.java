@@ -139,9 +139,28 @@ record BoxSetupPlan(List<Step> steps, List<String> problems, List<String> notes)
         return new Step(Kind.DIRECTORY, description, List.copyOf(command));
     }
 
-    /** The authorized_keys and sshd_config lines that match this user, as contrib/sshd has them. */
+    /**
+     * The authorized_keys and sshd_config lines that match this user, as contrib/sshd has them. For root only
+     * what the agent needs (channels, a dead link noticed): the rest of the block would take password logins,
+     * TTYs and forwarding from the admin's own root logins, and each key line's {@code restrict} already
+     * takes them from the client.
+     */
     static String snippet(User u, Path config) {
         Path keys = u.home().resolve(".ssh/authorized_keys");
+        if (u.isRoot()) {
+            return String.join(
+                    "\n",
+                    "# " + keys + ": one line per client, made here with",
+                    "#   zreplj --config " + config + " authorized-keys CLIENT_ID --key CLIENT.pub >> " + keys,
+                    "# /etc/ssh/sshd_config.d/zreplj.conf (then: systemctl reload ssh). Not contrib/sshd's whole block:",
+                    "# for root it would also bind the admin's own logins (no TTY, no forwarding); each key line's",
+                    "# 'restrict' and forced command confine the client.",
+                    "Match User root",
+                    "    MaxSessions 16",
+                    "    ClientAliveInterval 30",
+                    "    ClientAliveCountMax 4",
+                    "");
+        }
         return String.join(
                 "\n",
                 "# " + keys + ": one line per client, made here with",

@@ -85,6 +85,22 @@ class BoxSetupPlanTest {
     }
 
     @Test
+    void forRootTheSshdSnippetLeavesTheAdminsOwnLoginsAlone() {
+        BoxSetupPlan.User root = new BoxSetupPlan.User("root", 0, 0, Path.of("/root"), "/bin/bash");
+        List<String> printed = BoxSetupPlan.snippet(root, Path.of("/etc/zreplj/zreplj.yml"))
+                .lines()
+                .filter(l -> !l.startsWith("#"))
+                .toList();
+        assertEquals(
+                List.of(
+                        "Match User root",
+                        "    MaxSessions 16",
+                        "    ClientAliveInterval 30",
+                        "    ClientAliveCountMax 4"),
+                printed);
+    }
+
+    @Test
     void passwdEntriesParse() throws Exception {
         assertEquals(BOX, BoxSetupCommand.parsePasswd("zreplj:x:998:997:zreplj backup box:/var/lib/zreplj:/bin/sh"));
     }
