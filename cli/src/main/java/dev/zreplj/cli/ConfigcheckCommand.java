@@ -42,7 +42,9 @@ final class ConfigcheckCommand implements Callable<Integer> {
                 if (identity != null) IdentityFile.checkPermissions(identity, System.getProperty("user.name"));
                 SshTransport.check(job.connect());
             } catch (TransportException e) {
-                throw CliException.usage("job " + job.name() + ": " + e.getMessage());
+                // At the connect block: the config loader's errors carry FILE:LINE:COLUMN, and so do these.
+                throw CliException.usage(
+                        config.connectOrigin(job.name()) + ": job " + job.name() + ": " + e.getMessage());
             }
         }
         return ExitCodes.OK;

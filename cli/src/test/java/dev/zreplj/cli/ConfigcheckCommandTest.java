@@ -29,7 +29,8 @@ class ConfigcheckCommandTest {
                 new CliRun(
                         2,
                         "",
-                        "zreplj: job laptop: ssh: identity file " + key + " is readable or writable by"
+                        "zreplj: " + file + ":4:5: job laptop: ssh: identity file " + key
+                                + " is readable or writable by"
                                 + " others (mode rw-r--r--); OpenSSH refuses such a key and so does zreplj: chmod 600 "
                                 + key + "\n"),
                 CliRun.of("--config", file.toString(), "configcheck"));
@@ -50,7 +51,8 @@ class ConfigcheckCommandTest {
                 new CliRun(
                         2,
                         "",
-                        "zreplj: job laptop: ssh: ssh refuses this job's connect settings: command-line: line 0: Bad"
+                        "zreplj: " + file + ":4:5: job laptop: ssh: ssh refuses this job's connect settings:"
+                                + " command-line: line 0: Bad"
                                 + " configuration option: nosuchoption\n"),
                 CliRun.of("--config", file.toString(), "configcheck"));
     }
@@ -72,7 +74,8 @@ class ConfigcheckCommandTest {
         assertEquals(2, typo.exitCode(), typo::toString);
         assertTrue(
                 typo.err()
-                        .startsWith("zreplj: job laptop: ssh: Ciphers=aes128-gmc@openssh.com: 'aes128-gmc@openssh.com'"
+                        .startsWith("zreplj: " + file + ":4:5: job laptop: ssh: Ciphers=aes128-gmc@openssh.com:"
+                                + " 'aes128-gmc@openssh.com'"
                                 + " is not supported by the built-in client; supported are aes128-gcm@openssh.com,"),
                 typo::toString);
         assertTrue(typo.err().endsWith(" (or set connect.ssh_client: openssh)\n"), typo::toString);

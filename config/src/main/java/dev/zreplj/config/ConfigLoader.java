@@ -121,6 +121,7 @@ public final class ConfigLoader {
         Map<String, JobNode> names = new HashMap<>();
         Map<String, String> clientOwners = new HashMap<>();
         List<Jail> jails = new ArrayList<>();
+        Map<String, String> connectOrigins = new HashMap<>();
         for (JobNode jn : jobNodes) {
             YamlSource jsrc = jn.src();
             YamlMapping j = jsrc.mapping(jn.node(), "each job");
@@ -146,7 +147,10 @@ public final class ConfigLoader {
             Node typeNode = job.require("type");
             String type = jsrc.nonEmptyString(typeNode, "the job type");
             switch (type) {
-                case "push" -> jobs.add(readPush(job, name));
+                case "push" -> {
+                    jobs.add(readPush(job, name));
+                    connectOrigins.put(name, jsrc.position(job.keyNode("connect")));
+                }
                 case "sink" -> jobs.add(readSink(job, name, clientOwners, jails));
                 default -> {
                     String hint = YamlMapping.nearest(type, List.of("push", "sink"))
@@ -166,7 +170,7 @@ public final class ConfigLoader {
                     "'monitoring' has no effect in this config: only 'zreplj agent run' serves metrics, and it runs"
                             + " push jobs; on the box set global.zreplj.metrics.textfile for node_exporter instead");
         }
-        return new Config(file, global, jobs, src.warnings());
+        return new Config(file, global, jobs, src.warnings(), connectOrigins);
     }
 
     /** One entry of a 'jobs' list and the file it is written in (the main config or an included one). */

@@ -31,8 +31,16 @@ final class YamlSource {
 
     /** Records that {@code node}'s key is read but has no effect in zreplj; {@code message} says what to do. */
     void warn(Node node, String message) {
-        Mark mark = node.getStartMark();
-        warnings.add(file + ":" + (mark.getLine() + 1) + ":" + (mark.getColumn() + 1) + ": " + message);
+        warnings.add(position(node.getStartMark()) + ": " + message);
+    }
+
+    /** {@code FILE:LINE:COLUMN} of where {@code node} starts, as errors and warnings begin. */
+    String position(Node node) {
+        return position(node.getStartMark());
+    }
+
+    private String position(Mark mark) {
+        return file + ":" + (mark.getLine() + 1) + ":" + (mark.getColumn() + 1);
     }
 
     List<String> warnings() {
@@ -48,7 +56,7 @@ final class YamlSource {
     }
 
     ConfigException error(Mark mark, String message) {
-        return new ConfigException(file + ":" + (mark.getLine() + 1) + ":" + (mark.getColumn() + 1) + ": " + message);
+        return new ConfigException(position(mark) + ": " + message);
     }
 
     static int line(Node node) {
