@@ -71,7 +71,14 @@ public final class StatusCheck {
             level = level.worst(fs.status());
         }
         return new StatusReport.Job(
-                name, level, problems, iso(s.lastRun()), age(s.lastRun()), s.error(), s.stageFailures(), filesystems);
+                name,
+                level,
+                problems,
+                iso(s.lastRun()),
+                knownAge(s.lastRun()),
+                s.error(),
+                s.stageFailures(),
+                filesystems);
     }
 
     public StatusReport.Job unreadableJob(String name, String why) {
@@ -122,9 +129,9 @@ public final class StatusCheck {
                 f.message(),
                 iso(f.lastAttempt()),
                 f.lastSuccess() == 0 ? null : iso(f.lastSuccess()),
-                successAge,
+                successAge == null ? null : knownAge(f.lastSuccess()),
                 f.lastSnapshot() == null ? null : iso(f.lastSnapshot()),
-                snapshotAge,
+                snapshotAge == null ? null : knownAge(f.lastSnapshot()),
                 f.bytes(),
                 f.estimatedBytes() == null || f.estimatedBytes() < 0 ? null : f.estimatedBytes()); // -1: zfs gave none
     }
@@ -165,7 +172,7 @@ public final class StatusCheck {
                     r.snapshot(),
                     r.guid(),
                     received == null ? null : iso(received.getEpochSecond()),
-                    receivedAge));
+                    received == null ? null : knownAge(received.getEpochSecond())));
             level = level.worst(fsLevel);
         }
         return new StatusReport.Client(
@@ -174,7 +181,7 @@ public final class StatusCheck {
                 level,
                 List.of(),
                 newest == null ? null : iso(newest.getEpochSecond()),
-                newest == null ? null : age(newest.getEpochSecond()),
+                newest == null ? null : knownAge(newest.getEpochSecond()),
                 filesystems);
     }
 
@@ -220,6 +227,14 @@ public final class StatusCheck {
      */
     private long age(long epochSecond) {
         return Math.max(0, now.getEpochSecond() - epochSecond);
+    }
+
+    /**
+     * The age as reported (JSON, perfdata, text): null, unknown, for a time further ahead than {@link #MAX_AHEAD},
+     * as {@link #judge} calls it; not 0, which would read as a fresh backup to whatever graphs or alerts on it.
+     */
+    private Long knownAge(long epochSecond) {
+        return epochSecond - now.getEpochSecond() > MAX_AHEAD.toSeconds() ? null : age(epochSecond);
     }
 
     /** Whole seconds, as docs/cli.md shows them: the box records receive times (and the clock reads) finer. */

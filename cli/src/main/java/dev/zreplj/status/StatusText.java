@@ -112,7 +112,9 @@ public final class StatusText {
                 + (f.estimatedBytes() == null ? "" : " of " + Bytes.human(f.estimatedBytes()) + " estimated");
     }
 
-    static String ago(long seconds) {
+    /** {@code seconds} null: a time ahead of this clock, whose age is unknown (the problems say why). */
+    static String ago(Long seconds) {
+        if (seconds == null) return "age unknown";
         Duration d = Duration.ofSeconds(seconds);
         if (d.toMinutes() < 1) return d.toSeconds() + "s ago";
         if (d.toHours() < 1) return d.toMinutes() + "m ago";

@@ -1,6 +1,7 @@
 package dev.zreplj.status;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.zreplj.agent.JobStatusStore.FilesystemStatus;
@@ -212,13 +213,20 @@ class StatusCheckTest {
                         + " or ran ahead when it was recorded; its age is unknown: check the clock (timedatectl),"
                         + " then run 'zreplj agent once'",
                 success.summary());
-        assertEquals(0L, success.push().get(0).filesystems().get(0).lastSuccessAgeSeconds(), "never negative");
+        // docs/cli.md: "whatever is unknown is null, never a sentinel"; 0 would read as a fresh backup to a graph
+        // of the JSON or the perfdata ('=U', not '=0s').
+        assertNull(success.push().get(0).filesystems().get(0).lastSuccessAgeSeconds());
+        assertTrue(
+                StatusText.perfdata(success).contains("'laptop:rpool/home'=U;3600;7200;0"),
+                () -> StatusText.perfdata(success).toString());
 
         StatusReport snapshot = agent(job(null, List.of(), fs("UP_TO_DATE", 60, -30 * 24 * HOUR)));
         assertEquals(Level.UNKNOWN, snapshot.status(), "no snapshot is due before the clock reaches it again");
 
         StatusReport box = box(received(-2 * 24 * HOUR));
         assertEquals(Level.UNKNOWN, box.status());
+        assertNull(box.sink().get(0).filesystems().get(0).receivedAgeSeconds());
+        assertNull(box.sink().get(0).lastReceivedAgeSeconds());
         assertEquals(
                 "ZREPLJ UNKNOWN: client laptop rpool/home: last received recorded at "
                         + Instant.ofEpochSecond(NOW + 2 * 24 * HOUR) + ", 2d ahead of this machine's clock: the clock"
