@@ -10,16 +10,25 @@ import dev.zreplj.config.Durations;
 import dev.zreplj.config.PushJob;
 import dev.zreplj.config.SinkJob;
 import dev.zreplj.config.StatusThresholds;
+import dev.zreplj.status.BoxCopies;
 import dev.zreplj.status.StatusCheck;
 import dev.zreplj.status.StatusReport;
 import dev.zreplj.status.StatusText;
 import dev.zreplj.stdinserver.ClientStatusFile;
+import dev.zreplj.stdinserver.ClientStatusFile.ClientStatus;
+import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.VersionType;
+import dev.zreplj.zfs.ZfsException;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -77,10 +86,8 @@ final class StatusCommand implements Callable<Integer> {
         for (SinkJob job : config.sinkJobs()) {
             for (String client : job.clientIdentities()) {
                 try {
-                    sink.add(check.client(
-                            job.name(),
-                            client,
-                            ClientStatusFile.read(config.global().stateDir(), client)));
+                    ClientStatus status = ClientStatusFile.read(config.global().stateDir(), client);
+                    sink.add(check.client(job.name(), client, status, copies(config, job, client, status)));
                 } catch (IOException e) {
                     sink.add(check.unreadableClient(
                             job.name(),
@@ -100,6 +107,31 @@ final class StatusCommand implements Callable<Integer> {
             StatusText.print(report, System.out);
         }
         return report.status().exitCode();
+    }
+
+    /**
+     * What the box's zfs holds in the client's jail: one listing per client that has received anything. Unknown
+     * (and the client UNKNOWN) when zfs cannot be run, rather than OK on the status file's word alone.
+     */
+    private static BoxCopies copies(Config config, SinkJob job, String client, ClientStatus status) {
+        if (status == null || status.filesystems().isEmpty()) {
+            return new BoxCopies(Map.of(), null);
+        }
+        DatasetName jail = job.rootFs().child(client);
+        Map<String, Set<String>> guids = new HashMap<>();
+        try {
+            LocalZfs.of(config).listVersions(jail).forEach((fs, versions) -> {
+                if (fs.equals(jail)) return;
+                String path = fs.value().substring(jail.value().length() + 1);
+                Set<String> set = guids.computeIfAbsent(path, k -> new HashSet<>());
+                versions.stream()
+                        .filter(v -> v.type() == VersionType.SNAPSHOT)
+                        .forEach(v -> set.add(Long.toUnsignedString(v.guid())));
+            });
+        } catch (ZfsException e) {
+            return BoxCopies.unreadable(e.getMessage().lines().findFirst().orElse("zfs failed"));
+        }
+        return new BoxCopies(guids, null);
     }
 
     private StatusThresholds thresholds(StatusThresholds configured) throws CliException {

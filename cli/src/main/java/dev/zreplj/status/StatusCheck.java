@@ -136,8 +136,11 @@ public final class StatusCheck {
                 f.estimatedBytes() == null || f.estimatedBytes() < 0 ? null : f.estimatedBytes()); // -1: zfs gave none
     }
 
-    /** {@code status} null: the box has no file of this client, it never connected or never sent. */
-    public StatusReport.Client client(String job, String client, ClientStatus status) {
+    /**
+     * {@code status} null: the box has no file of this client, it never connected or never sent. {@code copies}:
+     * what the box's zfs holds in the client's jail; a recorded snapshot no longer there is no backup.
+     */
+    public StatusReport.Client client(String job, String client, ClientStatus status, BoxCopies copies) {
         if (status == null || status.filesystems().isEmpty()) {
             return new StatusReport.Client(
                     job,
@@ -164,6 +167,16 @@ public final class StatusCheck {
                 receivedAge = age(received.getEpochSecond());
                 fsLevel = judge("last received", received.getEpochSecond(), receivedAge, BOX_AHEAD, problems);
                 newest = newest == null || received.isAfter(newest) ? received : newest;
+            }
+            if (copies.unreadable() != null) {
+                problems.add("cannot check that the box still holds @" + r.snapshot() + ": " + copies.unreadable());
+                fsLevel = fsLevel.worst(Level.UNKNOWN);
+            } else if (!copies.holds(e.getKey(), r.guid())) {
+                problems.add("@" + r.snapshot() + " (guid " + r.guid() + "), received "
+                        + (received == null ? r.received() : iso(received.getEpochSecond()))
+                        + ", is no longer on the box: destroyed or rolled back there since; the client's next pass"
+                        + " sends what is missing");
+                fsLevel = Level.CRITICAL;
             }
             filesystems.add(new StatusReport.Received(
                     e.getKey(),

@@ -65,9 +65,27 @@ class StatusCommandTest {
     void exitCodesFollowTheMonitoringPluginContract() throws Exception {
         Path config = dir.resolve("zreplj.yml");
         Path state = dir.resolve("state");
+        // The box's zfs as zfs-fuse answers (usage, then 'get -Hp'): the jail holds rpool/home@zrepl_1, guid 1.
+        Path holds = dir.resolve("holds");
+        Files.writeString(holds, "1");
+        Path zfs = dir.resolve("zfs");
+        Files.writeString(
+                zfs,
+                "#!/bin/sh\n"
+                        + "[ -z \"$1\" ] && { printf 'usage: zfs command args ...\\n\\tholds [-r] <snapshot> ...\\n' >&2;"
+                        + " exit 2; }\n"
+                        + "[ \"$1\" = get ] || exit 1\n"
+                        + "for d in backup/clients/laptop backup/clients/laptop/rpool backup/clients/laptop/rpool/home;"
+                        + " do printf '%s\\tguid\\t9\\n%s\\tcreatetxg\\t1\\n%s\\tcreation\\t1\\n' $d $d $d; done\n"
+                        + "s=backup/clients/laptop/rpool/home@zrepl_1\n"
+                        + "printf '%s\\tguid\\t%s\\n%s\\tcreatetxg\\t2\\n%s\\tcreation\\t2\\n' $s $(cat " + holds
+                        + ") $s $s\n");
+        Files.setPosixFilePermissions(zfs, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.writeString(
                 config,
-                TestConfigs.PUSH_AND_SINK.replace("jobs:", "global:\n  zreplj:\n    state_dir: " + state + "\njobs:"));
+                TestConfigs.PUSH_AND_SINK.replace(
+                        "jobs:",
+                        "global:\n  zreplj:\n    state_dir: " + state + "\n    zfs_binary: " + zfs + "\njobs:"));
         JobStatusStore store = new JobStatusStore(state);
 
         CliRun never = CliRun.of("--config", config.toString(), "status");
@@ -96,6 +114,14 @@ class StatusCommandTest {
         assertTrue(
                 ok.out().startsWith("ZREPLJ OK: 1 job, 1 client, 2 filesystems backed up within 1d1h | "),
                 ok::toString);
+        // The box's copy destroyed (or rolled back and received anew) since: the file alone no longer says OK.
+        Files.writeString(holds, "2");
+        CliRun gone = CliRun.of("--config", config.toString(), "status");
+        assertEquals(2, gone.exitCode(), gone::toString);
+        assertTrue(
+                gone.out().startsWith("ZREPLJ CRITICAL: client laptop rpool/home: @zrepl_1 (guid 1), received "),
+                gone::toString);
+        Files.writeString(holds, "1");
 
         store.record(
                 new PushPass.Result("laptop", Optional.empty(), List.of(), "ssh: connection refused"), Instant.now());

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.zreplj.agent.JobStatusStore.FilesystemStatus;
 import dev.zreplj.agent.JobStatusStore.JobStatus;
 import dev.zreplj.config.StatusThresholds;
+import dev.zreplj.status.BoxCopies;
 import dev.zreplj.status.StatusCheck;
 import dev.zreplj.status.StatusReport;
 import dev.zreplj.stdinserver.ClientStatusFile.ClientStatus;
@@ -117,8 +118,15 @@ class StatusJsonSchemaTest {
                                                                 "zrepl_1",
                                                                 "18446744073709551615",
                                                                 "2027-01-15T07:59:00Z"),
-                                                "rpool/b", new Received("zrepl_1", "1", "garbage")))),
-                        check.client("box", "desktop", null)));
+                                                "rpool/b", new Received("zrepl_1", "1", "garbage"))),
+                                new BoxCopies(
+                                        Map.of(
+                                                "rpool/a",
+                                                java.util.Set.of("18446744073709551615"),
+                                                "rpool/b",
+                                                java.util.Set.of("1")),
+                                        null)),
+                        check.client("box", "desktop", null, new BoxCopies(Map.of(), null))));
         JsonNode json = StatusCommand.JSON.readTree(StatusCommand.JSON.writeValueAsString(report));
         Map<String, String> seen = new TreeMap<>();
         walk("", json, seen);

@@ -48,7 +48,45 @@ class StatusCheckTest {
     }
 
     private StatusReport box(ClientStatus status) {
-        return check.report(List.of(), List.of(check.client("box", "laptop", status)));
+        return check.report(List.of(), List.of(check.client("box", "laptop", status, held(status))));
+    }
+
+    /** The box's zfs holding every snapshot the status file records. */
+    static BoxCopies held(ClientStatus status) {
+        Map<String, java.util.Set<String>> guids = new java.util.HashMap<>();
+        if (status != null) status.filesystems().forEach((path, r) -> guids.put(path, java.util.Set.of(r.guid())));
+        return new BoxCopies(guids, null);
+    }
+
+    @Test
+    void aReceivedSnapshotTheBoxNoLongerHoldsIsNoBackup() {
+        ClientStatus status = received(60);
+        StatusReport gone =
+                check.report(List.of(), List.of(check.client("box", "laptop", status, new BoxCopies(Map.of(), null))));
+        assertEquals(Level.CRITICAL, gone.status());
+        assertTrue(
+                gone.summary()
+                        .startsWith("ZREPLJ CRITICAL: client laptop rpool/home: @zrepl_1 (guid 123), received "
+                                + Instant.ofEpochSecond(NOW - 60) + ", is no longer"),
+                gone::summary);
+        assertTrue(
+                gone.summary()
+                        .endsWith(", is no longer on the box: destroyed or rolled back there since; the"
+                                + " client's next pass sends what is missing"),
+                gone::summary);
+        StatusReport otherGuid = check.report(
+                List.of(),
+                List.of(check.client(
+                        "box", "laptop", status, new BoxCopies(Map.of("rpool/home", java.util.Set.of("2")), null))));
+        assertEquals(Level.CRITICAL, otherGuid.status(), "a snapshot of that name received again is another one");
+        StatusReport unknown = check.report(
+                List.of(),
+                List.of(check.client("box", "laptop", status, BoxCopies.unreadable("connect: Permission denied"))));
+        assertEquals(Level.UNKNOWN, unknown.status());
+        assertEquals(
+                "ZREPLJ UNKNOWN: client laptop rpool/home: cannot check that the box still holds @zrepl_1:"
+                        + " connect: Permission denied",
+                unknown.summary());
     }
 
     private static ClientStatus received(long ago) {
@@ -247,7 +285,8 @@ class StatusCheckTest {
                 List.of(precise.client(
                         "box",
                         "laptop",
-                        new ClientStatus("laptop", Map.of("rpool/home", new Received("zrepl_1", "1", at))))));
+                        new ClientStatus("laptop", Map.of("rpool/home", new Received("zrepl_1", "1", at))),
+                        new BoxCopies(Map.of("rpool/home", java.util.Set.of("1")), null))));
         assertEquals(Instant.ofEpochSecond(NOW).toString(), r.checked());
         String whole = Instant.ofEpochSecond(NOW - 60).toString();
         assertEquals(whole, r.sink().get(0).lastReceived());
@@ -273,7 +312,9 @@ class StatusCheckTest {
                 List.of(
                         check.job("laptop", Optional.of(job(null, List.of(), fs("UP_TO_DATE", 90 * 60, 90 * 60L)))),
                         check.job("other", Optional.empty())),
-                List.of(check.client("box", "laptop", received(60)), check.client("box", "desktop", null)));
+                List.of(
+                        check.client("box", "laptop", received(60), held(received(60))),
+                        check.client("box", "desktop", null, held(null))));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         StatusText.print(r, new PrintStream(out, true, StandardCharsets.UTF_8));
         assertEquals("""
