@@ -13,9 +13,11 @@ import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -136,7 +138,25 @@ public final class JobStatusStore {
                     newestOnBox(result, before, fs.filesystem().value())));
         }
         if (result.error() != null) {
-            // The pass failed as a whole: every filesystem keeps its history, marked with this attempt.
+            // The pass failed as a whole: every filesystem keeps its history, marked with this attempt; one the
+            // listing selected for the first time enters as never replicated, not left out of the status (and
+            // the metrics) until a pass gets through.
+            Set<String> recorded = new HashSet<>(previous.keySet());
+            filesystems.forEach(f -> recorded.add(f.filesystem()));
+            for (String fs : result.selected()) {
+                if (!recorded.contains(fs)) {
+                    filesystems.add(new FilesystemStatus(
+                            fs,
+                            "FAILED",
+                            result.error(),
+                            time,
+                            0,
+                            null,
+                            null,
+                            lastSnapshot(result, time, null, fs),
+                            null));
+                }
+            }
             for (FilesystemStatus before : previous.values()) {
                 filesystems.add(new FilesystemStatus(
                         before.filesystem(),

@@ -95,6 +95,8 @@ public final class PassDriver {
         private List<String> notSnapshotted = List.of();
         /** A failed result for each dataset the filter names that the sender does not have. */
         private final List<FilesystemResult> missing = new ArrayList<>();
+        /** What the listing selected, for the status of a pass that fails as a whole. */
+        private List<String> selectedNames = List.of();
         /** For each filesystem replicated or found up to date, its newest snapshot's creation. */
         private final Map<String, Long> newestOnBox = new LinkedHashMap<>();
 
@@ -106,6 +108,7 @@ public final class PassDriver {
             SenderListing listing =
                     SenderListing.load(zfs, job.filesystems(), ReplicationCursor.listedProperty(zfs, job.name()));
             List<DatasetName> selected = listing.selected();
+            selectedNames = selected.stream().map(DatasetName::value).toList();
             for (DatasetName fs : listing.missing()) {
                 // Without this the filesystem would drop out of the pass and its status unnoticed (an external
                 // pool not imported), while the pass said "all ok" about the rest.
@@ -356,7 +359,16 @@ public final class PassDriver {
             List<FilesystemResult> all = new ArrayList<>(filesystems);
             all.addAll(missing);
             return new PushPass.Result(
-                    job.name(), taken, all, error, warnings, prune, stageFailures, notSnapshotted, newestOnBox);
+                    job.name(),
+                    taken,
+                    all,
+                    error,
+                    warnings,
+                    prune,
+                    stageFailures,
+                    notSnapshotted,
+                    newestOnBox,
+                    selectedNames);
         }
     }
 }

@@ -37,7 +37,9 @@ public final class PushPass {
      * has one line per stage that failed (snapshot, connect, replicate, prune, an unexpected error);
      * {@code notSnapshotted} the filesystems {@code snapshotTaken} left out (a fatal pre_snapshot hook);
      * {@code newestOnBox}, for each filesystem replicated or found up to date, the creation (unix seconds)
-     * of its newest snapshot, which the box now holds: how old the backup's data is.
+     * of its newest snapshot, which the box now holds: how old the backup's data is; {@code selected} the
+     * filesystems the pass's listing selected (empty when it did not get that far), so that a pass that fails
+     * as a whole still leaves a new one in the status, as never replicated.
      */
     public record Result(
             String job,
@@ -48,13 +50,15 @@ public final class PushPass {
             PruneReport prune,
             List<String> stageFailures,
             List<String> notSnapshotted,
-            Map<String, Long> newestOnBox) {
+            Map<String, Long> newestOnBox,
+            List<String> selected) {
         public Result {
             filesystems = List.copyOf(filesystems);
             warnings = List.copyOf(warnings);
             stageFailures = List.copyOf(stageFailures);
             notSnapshotted = List.copyOf(notSnapshotted);
             newestOnBox = Map.copyOf(newestOnBox);
+            selected = List.copyOf(selected);
         }
 
         /** A result whose snapshot, if one was taken, left no filesystem out. */
@@ -66,7 +70,17 @@ public final class PushPass {
                 List<String> warnings,
                 PruneReport prune,
                 List<String> stageFailures) {
-            this(job, snapshotTaken, filesystems, error, warnings, prune, stageFailures, List.of(), Map.of());
+            this(
+                    job,
+                    snapshotTaken,
+                    filesystems,
+                    error,
+                    warnings,
+                    prune,
+                    stageFailures,
+                    List.of(),
+                    Map.of(),
+                    List.of());
         }
 
         public Result(String job, Optional<String> snapshotTaken, List<FilesystemResult> filesystems, String error) {

@@ -93,6 +93,34 @@ class JobStatusStoreTest {
     }
 
     @Test
+    void aFilesystemNewToTheFilterEntersTheStatusAsNeverReplicatedEvenWhenThePassFailsAsAWhole() throws IOException {
+        JobStatusStore store = new JobStatusStore(dir);
+        store.record(
+                new PushPass.Result("j", Optional.empty(), List.of(fs("p/a", Outcome.REPLICATED)), null),
+                Instant.ofEpochSecond(100));
+        store.record(
+                new PushPass.Result(
+                        "j",
+                        Optional.of("zrepl_2"),
+                        List.of(),
+                        "connect: no session with the backup box: ssh: connection refused",
+                        List.of(),
+                        null,
+                        List.of("connect: no session with the backup box: ssh: connection refused"),
+                        List.of(),
+                        java.util.Map.of(),
+                        List.of("p/a", "p/new")),
+                Instant.ofEpochSecond(300));
+
+        String error = "connect: no session with the backup box: ssh: connection refused";
+        assertEquals(
+                List.of(
+                        new JobStatusStore.FilesystemStatus("p/a", "FAILED", error, 300, 100, null, null, 300L, null),
+                        new JobStatusStore.FilesystemStatus("p/new", "FAILED", error, 300, 0, null, null, 300L, null)),
+                store.read("j").orElseThrow().filesystems());
+    }
+
+    @Test
     void recordsEveryFailedStageOfTheLastPass() throws IOException {
         JobStatusStore store = new JobStatusStore(dir);
         List<String> failures = List.of(

@@ -315,6 +315,7 @@ class PassDriverTest {
         assertEquals(connect, r.error());
         // One stage failed: the receiver left unpruned is its consequence, not a second failure to report.
         assertEquals(List.of(connect), r.stageFailures());
+        assertEquals(List.of("src/a"), r.selected(), "what the status keeps for a pass that failed as a whole");
         String snapshot = r.snapshotTaken().orElseThrow();
         // zrepl_1 is older than the cursor: gone. The cursor and what the box has not got stay.
         assertEquals(List.of("zrepl_2", "zrepl_3", snapshot), zfs.snapshots("src/a"));

@@ -164,7 +164,8 @@ class MetricsTest {
                         null,
                         List.of(),
                         List.of(),
-                        java.util.Map.of("rpool/src", created)),
+                        java.util.Map.of("rpool/src", created),
+                        List.of("rpool/src")),
                 T0,
                 Duration.ofSeconds(1));
         Path textfile = state.resolve("node-exporter/zreplj.prom");
