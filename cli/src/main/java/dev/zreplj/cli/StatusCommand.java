@@ -10,7 +10,9 @@ import dev.zreplj.config.Durations;
 import dev.zreplj.config.PushJob;
 import dev.zreplj.config.SinkJob;
 import dev.zreplj.config.StatusThresholds;
+import dev.zreplj.replication.SenderListing;
 import dev.zreplj.status.BoxCopies;
+import dev.zreplj.status.SenderSelection;
 import dev.zreplj.status.StatusCheck;
 import dev.zreplj.status.StatusReport;
 import dev.zreplj.status.StatusText;
@@ -77,7 +79,7 @@ final class StatusCommand implements Callable<Integer> {
         List<StatusReport.Job> push = new ArrayList<>();
         for (PushJob job : config.pushJobs()) {
             try {
-                push.add(check.job(job.name(), store.read(job.name())));
+                push.add(check.job(job.name(), store.read(job.name()), selection(config, job)));
             } catch (IOException e) {
                 push.add(check.unreadableJob(job.name(), e.getMessage()));
             }
@@ -107,6 +109,22 @@ final class StatusCommand implements Callable<Integer> {
             StatusText.print(report, System.out);
         }
         return report.status().exitCode();
+    }
+
+    /**
+     * What the job's filter selects on this machine: the listing a pass starts with. Unknown (and the job
+     * UNKNOWN) when zfs cannot be run, rather than OK about filesystems the status file never heard of.
+     */
+    private static SenderSelection selection(Config config, PushJob job) {
+        try {
+            return new SenderSelection(
+                    SenderListing.load(LocalZfs.of(config), job.filesystems(), null).selected().stream()
+                            .map(DatasetName::value)
+                            .toList(),
+                    null);
+        } catch (ZfsException e) {
+            return SenderSelection.unreadable(e.getMessage().lines().findFirst().orElse("zfs failed"));
+        }
     }
 
     /**

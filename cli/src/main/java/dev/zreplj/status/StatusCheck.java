@@ -36,7 +36,11 @@ public final class StatusCheck {
         this.now = now;
     }
 
-    public StatusReport.Job job(String name, Optional<JobStatus> file) {
+    /**
+     * {@code selection}: what the job's filter selects on this machine now; a selected filesystem no pass has
+     * recorded has no backup.
+     */
+    public StatusReport.Job job(String name, Optional<JobStatus> file, SenderSelection selection) {
         if (file.isEmpty()) {
             return new StatusReport.Job(
                     name,
@@ -63,6 +67,18 @@ public final class StatusCheck {
         if (s.filesystems().isEmpty()) {
             problems.add("no filesystem replicated yet: no backup exists");
             level = Level.CRITICAL;
+        }
+        if (selection.unreadable() != null) {
+            problems.add("cannot list the sender to check that every filesystem the filter selects has a backup: "
+                    + selection.unreadable());
+            level = level.worst(Level.UNKNOWN);
+        }
+        for (String fs : selection.filesystems()) {
+            if (s.filesystems().stream().noneMatch(f -> f.filesystem().equals(fs))) {
+                problems.add(fs + ": never replicated: the filter selects it, but no pass has recorded it (agent run"
+                        + " reads the config when it starts: restart it after changing the filter)");
+                level = Level.CRITICAL;
+            }
         }
         List<StatusReport.Filesystem> filesystems = new ArrayList<>();
         for (FilesystemStatus f : s.filesystems()) {

@@ -8,6 +8,7 @@ import dev.zreplj.agent.PushPass;
 import dev.zreplj.config.StatusThresholds;
 import dev.zreplj.replication.FilesystemResult;
 import dev.zreplj.replication.FilesystemResult.Outcome;
+import dev.zreplj.status.SenderSelection;
 import dev.zreplj.status.StatusCheck;
 import dev.zreplj.status.StatusText;
 import dev.zreplj.zfs.DatasetName;
@@ -45,7 +46,16 @@ class StatusCommandTest {
         StatusCheck check = new StatusCheck(StatusThresholds.DEFAULTS, Instant.ofEpochSecond(1000 + 3 * 3600 + 120));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         StatusText.print(
-                check.report(List.of(check.job("laptop", Optional.of(laptop))), List.of()),
+                check.report(
+                        List.of(check.job(
+                                "laptop",
+                                Optional.of(laptop),
+                                new SenderSelection(
+                                        laptop.filesystems().stream()
+                                                .map(JobStatusStore.FilesystemStatus::filesystem)
+                                                .toList(),
+                                        null))),
+                        List.of()),
                 new PrintStream(out, true, StandardCharsets.UTF_8));
         assertEquals("""
                 ZREPLJ CRITICAL: job laptop rpool/vm: last attempt failed: rpool/vm: failed after 0 steps: disk full, never replicated | 'laptop:rpool/home'=10920s;90000;176400;0 'laptop:rpool/photos'=10920s;90000;176400;0 'laptop:rpool/src'=10920s;90000;176400;0 'laptop:rpool/vm'=U;90000;176400;0
@@ -75,8 +85,10 @@ class StatusCommandTest {
                         + "[ -z \"$1\" ] && { printf 'usage: zfs command args ...\\n\\tholds [-r] <snapshot> ...\\n' >&2;"
                         + " exit 2; }\n"
                         + "[ \"$1\" = get ] || exit 1\n"
-                        + "for d in backup/clients/laptop backup/clients/laptop/rpool backup/clients/laptop/rpool/home;"
-                        + " do printf '%s\\tguid\\t9\\n%s\\tcreatetxg\\t1\\n%s\\tcreation\\t1\\n' $d $d $d; done\n"
+                        + "for d in backup/clients/laptop backup/clients/laptop/rpool backup/clients/laptop/rpool/home"
+                        + " rpool rpool/home; do case $d in \"$7\"*)"
+                        + " printf '%s\\tguid\\t9\\n%s\\tcreatetxg\\t1\\n%s\\tcreation\\t1\\n' $d $d $d;; esac; done\n"
+                        + "[ \"$7\" = rpool ] && exit 0\n"
                         + "s=backup/clients/laptop/rpool/home@zrepl_1\n"
                         + "printf '%s\\tguid\\t%s\\n%s\\tcreatetxg\\t2\\n%s\\tcreation\\t2\\n' $s $(cat " + holds
                         + ") $s $s\n");
@@ -106,13 +118,15 @@ class StatusCommandTest {
                 new PushPass.Result(
                         "laptop",
                         Optional.of("zrepl_1"),
-                        List.of(new FilesystemResult(DatasetName.of("rpool/home"), Outcome.REPLICATED, 1, 10, "")),
+                        List.of(
+                                new FilesystemResult(DatasetName.of("rpool"), Outcome.REPLICATED, 1, 10, ""),
+                                new FilesystemResult(DatasetName.of("rpool/home"), Outcome.REPLICATED, 1, 10, "")),
                         null),
                 Instant.now());
         CliRun ok = CliRun.of("--config", config.toString(), "status");
         assertEquals(0, ok.exitCode(), ok::toString);
         assertTrue(
-                ok.out().startsWith("ZREPLJ OK: 1 job, 1 client, 2 filesystems backed up within 1d1h | "),
+                ok.out().startsWith("ZREPLJ OK: 1 job, 1 client, 3 filesystems backed up within 1d1h | "),
                 ok::toString);
         // The box's copy destroyed (or rolled back and received anew) since: the file alone no longer says OK.
         Files.writeString(holds, "2");
@@ -171,7 +185,9 @@ class StatusCommandTest {
                 new PushPass.Result(
                         "laptop",
                         Optional.of("zrepl_1"),
-                        List.of(new FilesystemResult(DatasetName.of("rpool/home"), Outcome.REPLICATED, 1, 10, "")),
+                        List.of(
+                                new FilesystemResult(DatasetName.of("rpool"), Outcome.REPLICATED, 1, 10, ""),
+                                new FilesystemResult(DatasetName.of("rpool/home"), Outcome.REPLICATED, 1, 10, "")),
                         null),
                 Instant.now());
         for (String client : List.of(

@@ -7,6 +7,7 @@ import dev.zreplj.agent.JobStatusStore.FilesystemStatus;
 import dev.zreplj.agent.JobStatusStore.JobStatus;
 import dev.zreplj.config.StatusThresholds;
 import dev.zreplj.status.BoxCopies;
+import dev.zreplj.status.SenderSelection;
 import dev.zreplj.status.StatusCheck;
 import dev.zreplj.status.StatusReport;
 import dev.zreplj.stdinserver.ClientStatusFile.ClientStatus;
@@ -104,8 +105,9 @@ class StatusJsonSchemaTest {
                                                         now - 60),
                                                 new FilesystemStatus(
                                                         "rpool/b", "FAILED", "rpool/b: failed", now - 60, 0)),
-                                        List.of("prune: 1 filesystem failed")))),
-                        check.job("never", Optional.empty())),
+                                        List.of("prune: 1 filesystem failed"))),
+                                new SenderSelection(List.of("rpool/a", "rpool/b"), null)),
+                        check.job("never", Optional.empty(), new SenderSelection(List.of(), null))),
                 List.of(
                         check.client(
                                 "box",

@@ -44,7 +44,18 @@ class StatusCheckTest {
     }
 
     private StatusReport agent(JobStatus status) {
-        return check.report(List.of(check.job("laptop", Optional.ofNullable(status))), List.of());
+        return check.report(List.of(check.job("laptop", Optional.ofNullable(status), recorded(status))), List.of());
+    }
+
+    /** The sender selecting just what the status file records: nothing new to the filter. */
+    static SenderSelection recorded(JobStatus status) {
+        return new SenderSelection(
+                status == null
+                        ? List.of()
+                        : status.filesystems().stream()
+                                .map(FilesystemStatus::filesystem)
+                                .toList(),
+                null);
     }
 
     private StatusReport box(ClientStatus status) {
@@ -56,6 +67,30 @@ class StatusCheckTest {
         Map<String, java.util.Set<String>> guids = new java.util.HashMap<>();
         if (status != null) status.filesystems().forEach((path, r) -> guids.put(path, java.util.Set.of(r.guid())));
         return new BoxCopies(guids, null);
+    }
+
+    @Test
+    void aFilesystemTheFilterSelectsThatNoPassRecordedIsNoBackup() {
+        // An agent run started before the filter changed: its passes succeed and never see rpool/new.
+        JobStatus status = job(null, List.of(), fs("UP_TO_DATE", 60, 60L));
+        StatusReport r = check.report(
+                List.of(check.job(
+                        "laptop", Optional.of(status), new SenderSelection(List.of("rpool/home", "rpool/new"), null))),
+                List.of());
+        assertEquals(Level.CRITICAL, r.status());
+        assertEquals(
+                "ZREPLJ CRITICAL: job laptop: rpool/new: never replicated: the filter selects it, but no pass has"
+                        + " recorded it (agent run reads the config when it starts: restart it after changing the"
+                        + " filter)",
+                r.summary());
+        StatusReport unknown = check.report(
+                List.of(check.job("laptop", Optional.of(status), SenderSelection.unreadable("permission denied"))),
+                List.of());
+        assertEquals(Level.UNKNOWN, unknown.status());
+        assertEquals(
+                "ZREPLJ UNKNOWN: job laptop: cannot list the sender to check that every filesystem the filter selects"
+                        + " has a backup: permission denied",
+                unknown.summary());
     }
 
     @Test
@@ -216,7 +251,8 @@ class StatusCheckTest {
         assertEquals(Level.UNKNOWN, unknown.status());
         assertEquals(3, unknown.status().exitCode());
         StatusReport both = check.report(
-                List.of(check.unreadableJob("a", "unreadable"), check.job("b", Optional.empty())), List.of());
+                List.of(check.unreadableJob("a", "unreadable"), check.job("b", Optional.empty(), recorded(null))),
+                List.of());
         assertEquals(Level.CRITICAL, both.status());
         assertEquals(Level.UNKNOWN, check.report(List.of(), List.of()).status());
     }
@@ -310,8 +346,11 @@ class StatusCheckTest {
     void textHasTheSummaryWithPerfdataThenDetail() {
         StatusReport r = check.report(
                 List.of(
-                        check.job("laptop", Optional.of(job(null, List.of(), fs("UP_TO_DATE", 90 * 60, 90 * 60L)))),
-                        check.job("other", Optional.empty())),
+                        check.job(
+                                "laptop",
+                                Optional.of(job(null, List.of(), fs("UP_TO_DATE", 90 * 60, 90 * 60L))),
+                                recorded(job(null, List.of(), fs("UP_TO_DATE", 90 * 60, 90 * 60L)))),
+                        check.job("other", Optional.empty(), recorded(null))),
                 List.of(
                         check.client("box", "laptop", received(60), held(received(60))),
                         check.client("box", "desktop", null, held(null))));
