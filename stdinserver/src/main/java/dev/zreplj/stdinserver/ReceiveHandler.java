@@ -288,14 +288,25 @@ final class ReceiveHandler {
         }
         boolean done = false;
         try {
-            long bytes = pump.pump(
-                    recv,
-                    first,
-                    series == null ? first.length() : checked,
-                    target,
-                    tail,
-                    ReceiveBandwidth.of(session.job(), session.stateDir()),
-                    e -> failureReply(cmd, target, e));
+            long bytes;
+            try {
+                bytes = pump.pump(
+                        recv,
+                        first,
+                        series == null ? first.length() : checked,
+                        target,
+                        tail,
+                        ReceiveBandwidth.of(session.job(), session.stateDir()),
+                        e -> failureReply(cmd, target, e));
+            } catch (IOException gone) {
+                // The client went away inside the stream (killed, its link cut, stalled): what of a series zfs recv
+                // completed before that is on the box, and is recorded as after a failed series.
+                if (series != null) {
+                    recv.kill();
+                    recordArrived(session, cmd, series, target, before);
+                }
+                throw gone;
+            }
             if (bytes < 0) {
                 if (series != null) {
                     recordArrived(session, cmd, series, target, before);

@@ -697,6 +697,57 @@ class HostileClientSystemTest {
     }
 
     /**
+     * docs/protocol.md: the snapshots of a series that arrived count as received "on success as after a refused or
+     * failed series". A client gone inside the stream (its agent killed, its link cut) left the completed ones on
+     * the box without their receive time, hold or status entry: the status understated what the box held, and
+     * the floor would time them by the creation their stream claims.
+     */
+    @Test
+    void theSnapshotsOfASeriesThatArrivedBeforeTheClientWentAwayAreRecorded() throws Exception {
+        DatasetName a = filesystem("a");
+        String s1 = snapshot(a, "zrepl_1");
+        PipedServer ch = new PipedServer(config(), zfs, "laptop");
+        ch.client.handshake("push");
+        receive(ch, a.value(), "zrepl_1", pools.guid(s1), null, send(s1));
+        String s2 = snapshot(a, "zrepl_2");
+        String s3 = snapshot(a, "zrepl_3");
+        byte[] series = send("-I", s1, s3);
+        FrameWriter w = new FrameWriter(ch.toServer, Wire.MAX_CONTROL_FROM_CLIENT);
+        w.control(
+                FrameType.RECV_SERIES,
+                new dev.zreplj.protocol.ReceiveSeries(
+                        new ReceiveCommand(a.value(), "zrepl_3", pools.guid(s3), pools.guid(s1), false, false),
+                        List.of(
+                                new dev.zreplj.protocol.ReceiveSeries.Snapshot("zrepl_2", pools.guid(s2)),
+                                new dev.zreplj.protocol.ReceiveSeries.Snapshot("zrepl_3", pools.guid(s3)))));
+        // All of zrepl_2's substream and half of zrepl_3's (as long as its own -i stream); then the connection
+        // ends inside the stream, no END frame.
+        byte[] chunk = FrameWriter.newDataBuffer();
+        int length = series.length - send("-i", s2, s3).length / 2;
+        for (int off = 0; off < length; off += Wire.MAX_DATA) {
+            int n = Math.min(Wire.MAX_DATA, length - off);
+            System.arraycopy(series, off, chunk, FrameWriter.DATA_OFFSET, n);
+            w.data(chunk, n);
+        }
+        w.flush();
+        ch.toServer.close();
+
+        assertEquals(1, ch.exitCode(), ch.stderr());
+        DatasetName target = DatasetName.of(jailed("laptop", a.value()));
+        assertEquals(pools.guid(s2), pools.guid(target + "@zrepl_2"));
+        assertEquals(List.of("zrepl_1", "zrepl_2"), pools.snapshotNames(target));
+        assertEquals(
+                "zrepl_2",
+                ClientStatusFile.read(state, "laptop")
+                        .filesystems()
+                        .get(a.value())
+                        .snapshot(),
+                ch.stderr());
+        java.util.Map<Long, java.time.Instant> times = ReceiveTimes.read(state, target);
+        assertTrue(times.containsKey(pools.guid(target + "@zrepl_2")), times::toString);
+    }
+
+    /**
      * A refused or failed RECV_SERIES counted every requested guid present on the box as "arrived", so a series
      * naming the guid of an old snapshot gave that snapshot the box's current clock as its receive time: the
      * floor then saw it received today, behind the day's first snapshot, and let the client destroy it.
