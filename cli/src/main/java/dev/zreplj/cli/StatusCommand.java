@@ -81,7 +81,10 @@ final class StatusCommand implements Callable<Integer> {
             try {
                 push.add(check.job(job.name(), store.read(job.name()), selection(config, job)));
             } catch (IOException e) {
-                push.add(check.unreadableJob(job.name(), e.getMessage()));
+                // A damaged file's message names it; the system's own ("Is a directory") does not.
+                String why = String.valueOf(e.getMessage());
+                String file = store.file(job.name()).toString();
+                push.add(check.unreadableJob(job.name(), why.contains(file) ? why : file + ": " + why));
             }
         }
         List<StatusReport.Client> sink = new ArrayList<>();

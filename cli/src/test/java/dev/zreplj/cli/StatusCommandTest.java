@@ -181,6 +181,14 @@ class StatusCommandTest {
                                     + ": unreadable status file ("),
                     r::toString);
         }
+        Files.delete(store.file("laptop"));
+        Files.createDirectory(store.file("laptop"));
+        CliRun directory = CliRun.of("--config", config.toString(), "status");
+        assertEquals(3, directory.exitCode(), directory::toString);
+        assertTrue(
+                directory.out().startsWith("ZREPLJ UNKNOWN: job laptop: " + store.file("laptop") + ": "),
+                directory::toString);
+        Files.delete(store.file("laptop"));
         store.record(
                 new PushPass.Result(
                         "laptop",
