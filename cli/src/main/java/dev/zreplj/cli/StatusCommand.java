@@ -10,7 +10,6 @@ import dev.zreplj.config.Durations;
 import dev.zreplj.config.PushJob;
 import dev.zreplj.config.SinkJob;
 import dev.zreplj.config.StatusThresholds;
-import dev.zreplj.replication.SenderListing;
 import dev.zreplj.status.BoxCopies;
 import dev.zreplj.status.SenderSelection;
 import dev.zreplj.status.StatusCheck;
@@ -20,6 +19,7 @@ import dev.zreplj.stdinserver.ClientStatusFile;
 import dev.zreplj.stdinserver.ClientStatusFile.ClientStatus;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.VersionType;
+import dev.zreplj.zfs.Zfs;
 import dev.zreplj.zfs.ZfsException;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
@@ -30,6 +30,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -120,9 +121,22 @@ final class StatusCommand implements Callable<Integer> {
      */
     private static SenderSelection selection(Config config, PushJob job) {
         try {
+            // Names only, below the filter's roots: a monitoring check, not a pass, need not list every snapshot.
+            Zfs zfs = LocalZfs.of(config);
+            List<DatasetName> listed = new ArrayList<>();
+            Optional<List<DatasetName>> roots = job.filesystems().roots();
+            if (roots.isPresent()) {
+                for (DatasetName root : roots.get()) {
+                    listed.addAll(zfs.listFilesystems(root));
+                }
+            } else {
+                listed.addAll(zfs.listAllFilesystems());
+            }
             return new SenderSelection(
-                    SenderListing.load(LocalZfs.of(config), job.filesystems(), null).selected().stream()
+                    listed.stream()
+                            .filter(job.filesystems()::accepts)
                             .map(DatasetName::value)
+                            .distinct()
                             .toList(),
                     null);
         } catch (ZfsException e) {

@@ -75,7 +75,8 @@ class StatusCommandTest {
     void exitCodesFollowTheMonitoringPluginContract() throws Exception {
         Path config = dir.resolve("zreplj.yml");
         Path state = dir.resolve("state");
-        // The box's zfs as zfs-fuse answers (usage, then 'get -Hp'): the jail holds rpool/home@zrepl_1, guid 1.
+        // zfs as zfs-fuse answers (usage; 'list' of names, 'get -Hp' of versions): the sender has rpool and
+        // rpool/home, the box's jail rpool/home@zrepl_1, guid 1.
         Path holds = dir.resolve("holds");
         Files.writeString(holds, "1");
         Path zfs = dir.resolve("zfs");
@@ -84,11 +85,11 @@ class StatusCommandTest {
                 "#!/bin/sh\n"
                         + "[ -z \"$1\" ] && { printf 'usage: zfs command args ...\\n\\tholds [-r] <snapshot> ...\\n' >&2;"
                         + " exit 2; }\n"
+                        + "eval \"root=\\${$#}\"\n"
+                        + "[ \"$1 $root\" = 'list rpool' ] && { printf 'rpool\\nrpool/home\\n'; exit 0; }\n"
                         + "[ \"$1\" = get ] || exit 1\n"
-                        + "for d in backup/clients/laptop backup/clients/laptop/rpool backup/clients/laptop/rpool/home"
-                        + " rpool rpool/home; do case $d in \"$7\"*)"
-                        + " printf '%s\\tguid\\t9\\n%s\\tcreatetxg\\t1\\n%s\\tcreation\\t1\\n' $d $d $d;; esac; done\n"
-                        + "[ \"$7\" = rpool ] && exit 0\n"
+                        + "for d in backup/clients/laptop backup/clients/laptop/rpool backup/clients/laptop/rpool/home;"
+                        + " do printf '%s\\tguid\\t9\\n%s\\tcreatetxg\\t1\\n%s\\tcreation\\t1\\n' $d $d $d; done\n"
                         + "s=backup/clients/laptop/rpool/home@zrepl_1\n"
                         + "printf '%s\\tguid\\t%s\\n%s\\tcreatetxg\\t2\\n%s\\tcreation\\t2\\n' $s $(cat " + holds
                         + ") $s $s\n");
