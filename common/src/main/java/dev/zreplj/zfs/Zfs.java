@@ -554,7 +554,10 @@ public final class Zfs implements SourceZfs {
     public ZfsProcess send(SendRequest request) throws ZfsException {
         List<String> args = new ArrayList<>(List.of("send"));
         args.addAll(sendArguments(request));
-        return start(args);
+        List<String> command = command(args);
+        log.debug("zfs: {}", String.join(" ", command));
+        invocations.incrementAndGet();
+        return ZfsProcess.startSend(command);
     }
 
     /**

@@ -3,10 +3,16 @@ package dev.zreplj.zfs;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A running {@code zfs} command, usually {@code send} or {@code recv}. stderr is drained in the
@@ -23,25 +29,71 @@ public final class ZfsProcess implements SendStream {
      * forked, or one our kill did not reach) would otherwise hold {@link #finish()} for as long as it lives.
      */
     static final long STDERR_GRACE_MILLIS = 2000;
+    /** How long a JVM told to stop waits for each running send to end after its output is closed. */
+    static final long SHUTDOWN_GRACE_MILLIS = 5000;
 
     private final List<String> command;
     private final Process process;
     private final TailBuffer stderr = new TailBuffer(STDERR_LIMIT);
-    private final Thread drainer;
+    /** Drains stderr's pipe; null where stderr goes to {@link #stderrFile}. */
+    private final @Nullable Thread drainer;
+    /** An unlinked file that holds stderr (a send's); null where stderr is a pipe. */
+    private final @Nullable FileChannel stderrFile;
+    /** A send's: ends it cleanly when the JVM is told to stop; null for other commands. */
+    private final @Nullable Thread onShutdown;
 
-    private ZfsProcess(List<String> command, Process process) {
+    private ZfsProcess(
+            List<String> command, Process process, @Nullable FileChannel stderrFile, @Nullable Thread onShutdown) {
         this.command = List.copyOf(command);
         this.process = process;
-        this.drainer = new Thread(this::drainStderr, "zfs-stderr-" + process.pid());
-        this.drainer.setDaemon(true);
-        this.drainer.start();
+        this.stderrFile = stderrFile;
+        this.onShutdown = onShutdown;
+        if (stderrFile == null) {
+            Thread t = new Thread(this::drainStderr, "zfs-stderr-" + process.pid());
+            t.setDaemon(true);
+            t.start();
+            this.drainer = t;
+        } else {
+            this.drainer = null;
+        }
     }
 
     /** Starts {@code command} (an argument array, never through a shell). */
     static ZfsProcess start(List<String> command) throws ZfsException {
         try {
-            return new ZfsProcess(command, new ProcessBuilder(command).start());
+            return new ZfsProcess(command, new ProcessBuilder(command).start(), null, null);
         } catch (IOException e) {
+            throw new ZfsException("cannot run '" + String.join(" ", command) + "': " + e.getMessage());
+        }
+    }
+
+    /**
+     * Starts a {@code zfs send} whose stderr is a file, not a pipe to this JVM: zfs-fuse's {@code send -I} holds
+     * the snapshots it sends and releases them only when it ends normally. When the JVM died mid-stream (killed,
+     * OOM, {@code systemctl stop}), the client's "Broken pipe" line went to a pipe nobody read, SIGPIPE killed it
+     * before it released them, and every later destroy of those snapshots failed "dataset is busy" until the pool
+     * was imported again. The file is unlinked once both ends have it open, so nothing is left behind either way.
+     */
+    static ZfsProcess startSend(List<String> command) throws ZfsException {
+        Path file = null;
+        try {
+            file = Files.createTempFile("zreplj-zfs-send-", ".stderr");
+            Process p = new ProcessBuilder(command).redirectError(file.toFile()).start();
+            FileChannel err = FileChannel.open(file, StandardOpenOption.READ);
+            Files.delete(file);
+            // SIGTERM to the JVM alone (the units' KillMode=mixed): the send ends the way that releases its
+            // holds, its output closed, before the JVM is gone and systemd SIGKILLs what is left.
+            Thread hook = new Thread(() -> endOnShutdown(p), "zreplj-zfs-send-" + p.pid());
+            Runtime.getRuntime().addShutdownHook(hook);
+            return new ZfsProcess(command, p, err, hook);
+        } catch (IOException e) {
+            if (file != null) {
+                try {
+                    Files.deleteIfExists(file);
+                } catch (IOException ignored) {
+                    // In the temporary directory: the system's cleanup takes it.
+                }
+            }
             throw new ZfsException("cannot run '" + String.join(" ", command) + "': " + e.getMessage());
         }
     }
@@ -61,7 +113,21 @@ public final class ZfsProcess implements SendStream {
 
     /** What zfs wrote to stderr so far (the last 64 KiB). */
     public String stderr() {
-        return stderr.text();
+        FileChannel file = stderrFile;
+        if (file == null) {
+            return stderr.text();
+        }
+        try {
+            long size = file.size();
+            long from = Math.max(0, size - STDERR_LIMIT);
+            ByteBuffer tail = ByteBuffer.allocate((int) (size - from));
+            while (tail.hasRemaining() && file.read(tail, from + tail.position()) > 0) {
+                // positional reads until the tail is in
+            }
+            return new String(tail.array(), 0, tail.position(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "(zfs's stderr unreadable: " + e.getMessage() + ")";
+        }
     }
 
     /** Waits for exit; throws with zfs's stderr when the exit status is non-zero. */
@@ -70,9 +136,12 @@ public final class ZfsProcess implements SendStream {
         int exit = process.waitFor();
         // Bounded: past the grace the drainer (a daemon thread) is left to end with the pipe's last holder,
         // and what it read so far is the message.
-        drainer.join(STDERR_GRACE_MILLIS);
+        Thread t = drainer;
+        if (t != null) {
+            t.join(STDERR_GRACE_MILLIS);
+        }
         if (exit != 0) {
-            throw new ZfsException(command, exit, stderr.text());
+            throw new ZfsException(command, exit, stderr());
         }
     }
 
@@ -141,9 +210,38 @@ public final class ZfsProcess implements SendStream {
         }
     }
 
+    /** Closes a send's output and waits a little for it to end on EPIPE; never signals it (see {@link #kill}). */
+    private static void endOnShutdown(Process p) {
+        if (!p.isAlive()) {
+            return;
+        }
+        try {
+            p.getInputStream().close();
+            p.waitFor(SHUTDOWN_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (IOException | InterruptedException e) {
+            // The JVM is going anyway; what was not released is the unit's final SIGKILL's to decide.
+        }
+    }
+
     @Override
     public void close() {
         kill();
+        Thread hook = onShutdown;
+        if (hook != null) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // The hook runs (or ran) anyway; the send is over.
+            }
+        }
+        FileChannel file = stderrFile;
+        if (file != null) {
+            try {
+                file.close();
+            } catch (IOException e) {
+                // Unlinked already: closing only frees the descriptor.
+            }
+        }
     }
 
     private void drainStderr() {

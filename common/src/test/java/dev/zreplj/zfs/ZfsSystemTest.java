@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.zreplj.zfs.testing.TestPools;
 import dev.zreplj.zfs.testing.ZfsKinds;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -397,6 +398,80 @@ class ZfsSystemTest {
 
         zfs.destroySnapshots(fs, List.of("s1", "s2", "s3", "s4"));
         assertEquals(List.of(), pools.snapshotNames(fs), "every snapshot of the given-up send destroyed");
+    }
+
+    /**
+     * zfs-fuse's {@code zfs send -I} holds the snapshots it sends and releases them when it ends. When the agent's
+     * JVM died mid-stream (killed, OOM), the zfs client's "Broken pipe" line went to a stderr pipe nobody read any
+     * more, SIGPIPE killed it before it released them, and every later destroy of those snapshots failed "dataset
+     * is busy" until the pool was imported again (the interrupted-passes audit, by hand).
+     */
+    @Test
+    void aSendWhoseJvmDiesLeavesNoSnapshotHeld() throws Exception {
+        DatasetName fs = threeSnapshots("die");
+        Process child = sendThenDie(fs, "halt");
+        String out = new String(child.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(9, child.waitFor(), out);
+        assertTrue(out.contains("reading"), out);
+        assertNothingHeld(fs);
+    }
+
+    /**
+     * systemctl stop under the units' KillMode=mixed: SIGTERM to the JVM alone, then SIGKILL to whatever of the
+     * unit is left once it is gone. The send must have ended, its holds released, before the JVM exits.
+     */
+    @Test
+    void aSendWhoseJvmIsToldToStopLeavesNoSnapshotHeld() throws Exception {
+        DatasetName fs = threeSnapshots("term");
+        Process child = sendThenDie(fs, "wait");
+        java.io.BufferedReader lines = new java.io.BufferedReader(
+                new java.io.InputStreamReader(child.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals("reading", lines.readLine());
+        List<ProcessHandle> rest = child.descendants().toList();
+        child.destroy();
+        assertEquals(143, child.waitFor());
+        rest.forEach(ProcessHandle::destroyForcibly);
+        assertNothingHeld(fs);
+    }
+
+    private DatasetName threeSnapshots(String poolSuffix) {
+        DatasetName pool = pools.createPool(poolSuffix);
+        DatasetName fs = pools.createFilesystem(pool.child("fs"));
+        for (int i = 1; i <= 3; i++) {
+            pools.writeRandomFile(fs, "f" + i, 4 << 20);
+            pools.snapshot(fs, "s" + i);
+        }
+        return fs;
+    }
+
+    private Process sendThenDie(DatasetName fs, String mode) throws java.io.IOException {
+        return new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        SendThenDie.class.getName(),
+                        pools.zfsBinary().toString(),
+                        fs.value(),
+                        "s1",
+                        "s3",
+                        mode)
+                .redirectErrorStream(true)
+                .start();
+    }
+
+    private void assertNothingHeld(DatasetName fs) throws Exception {
+        // The zfs client ends on its own once the daemon's write fails; give it that moment.
+        List<String> held = List.of();
+        for (int i = 0; i < 50; i++) {
+            held = java.util.stream.Stream.of("s1", "s2", "s3")
+                    .filter(s -> !pools.get(fs + "@" + s, "userrefs").equals("0"))
+                    .toList();
+            if (held.isEmpty()) break;
+            Thread.sleep(200);
+        }
+        assertEquals(List.of(), held, "snapshots still held by the dead JVM's zfs send");
+        zfs.destroySnapshots(fs, List.of("s1", "s2", "s3"));
+        assertEquals(List.of(), pools.snapshotNames(fs));
     }
 
     private interface ZfsCall {
