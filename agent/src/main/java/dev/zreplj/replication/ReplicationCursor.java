@@ -169,22 +169,30 @@ public final class ReplicationCursor {
         return m.matches() ? Optional.of(m.group(2)) : Optional.empty();
     }
 
-    /** The job a {@link #property} names, for any job; empty for any other property. */
-    public static Optional<String> propertyJob(String property) {
+    /**
+     * The jobs a {@link #property} can belong to, for any job; empty for any other property. Usually one; two
+     * where a plain name is also another's hex spelling ({@code x41} is job {@code x41}'s and job {@code A}'s):
+     * the property is stale only when neither job is in the config.
+     */
+    public static List<String> propertyJobs(String property) {
         if (!property.startsWith(PROPERTY_PREFIX)) {
-            return Optional.empty();
+            return List.of();
         }
         String rest = property.substring(PROPERTY_PREFIX.length());
+        List<String> jobs = new ArrayList<>();
+        if (PROPERTY_SAFE.matcher(rest).matches()) {
+            jobs.add(rest);
+        }
         if (rest.startsWith("x")
                 && rest.length() > 1
                 && rest.length() % 2 == 1
                 && rest.substring(1).chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
             String decoded = new String(HexFormat.of().parseHex(rest.substring(1)), StandardCharsets.UTF_8);
-            if (property(decoded).equals(property)) {
-                return Optional.of(decoded);
+            if (property(decoded).equals(property) && !decoded.equals(rest)) {
+                jobs.add(decoded);
             }
         }
-        return rest.isEmpty() ? Optional.empty() : Optional.of(rest);
+        return List.copyOf(jobs);
     }
 
     /** The hold tag that protects the cursor snapshot where there are no bookmarks. */

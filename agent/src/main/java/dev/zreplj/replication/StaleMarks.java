@@ -9,7 +9,6 @@ import dev.zreplj.zfs.ZfsVersion;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -87,21 +86,24 @@ public final class StaleMarks {
             List<Mark> properties = new ArrayList<>();
             for (var fs : zfs.localPropertiesBelow(DatasetName.of(pool)).entrySet()) {
                 for (var p : fs.getValue().entrySet()) {
-                    Optional<String> job =
-                            ReplicationCursor.propertyJob(p.getKey()).filter(j -> !jobs.contains(j));
-                    if (job.isEmpty()) {
+                    List<String> owners = ReplicationCursor.propertyJobs(p.getKey());
+                    // Stale only when no job it can belong to is configured: 'x41' is job x41's as much as job A's.
+                    if (owners.isEmpty() || owners.stream().anyMatch(jobs::contains)) {
                         continue;
                     }
-                    String tag = ReplicationCursor.holdTag(job.get());
+                    // The hex spelling's job where there are two: zreplj writes it for every name outside [a-z0-9_.:-],
+                    // and a plain job name that is also valid hex after an 'x' is rare.
+                    String job = owners.get(owners.size() - 1);
+                    String tag = ReplicationCursor.holdTag(job);
                     for (long guid : ReplicationCursor.parseGuids(p.getValue())) {
                         versions.getOrDefault(fs.getKey(), List.of()).stream()
                                 .filter(v -> v.type() == VersionType.SNAPSHOT && v.guid() == guid)
                                 .findFirst()
-                                .map(v -> new Mark(Kind.HOLD, fs.getKey(), tag, job.get(), v))
+                                .map(v -> new Mark(Kind.HOLD, fs.getKey(), tag, job, v))
                                 .filter(mark -> !held.contains(mark))
                                 .ifPresent(held::add);
                     }
-                    properties.add(new Mark(Kind.PROPERTY, fs.getKey(), p.getKey(), job.get(), null));
+                    properties.add(new Mark(Kind.PROPERTY, fs.getKey(), p.getKey(), job, null));
                 }
             }
             marks.addAll(held);

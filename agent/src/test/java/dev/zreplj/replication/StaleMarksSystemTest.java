@@ -49,6 +49,26 @@ class StaleMarksSystemTest {
         ReplicationCursor.load(zfs, job, versions).move(snap(snapshot));
     }
 
+    /**
+     * Job x41's cursor property is also job A's hex spelling: release-stale read it back as A's, found A not
+     * configured, removed live job x41's cursor and left its hold unrecorded (the pruning audit, zfs-fuse).
+     */
+    @Test
+    void aConfiguredJobWhoseNameIsAnothersHexSpellingKeepsItsCursor() throws Exception {
+        moveCursor("x41", "s1");
+        Set<String> pool = Set.of(fs.pool());
+        assertEquals(List.of(), StaleMarks.find(zfs, Set.of("x41"), pool));
+        assertEquals(List.of(), StaleMarks.find(zfs, Set.of("A"), pool), "A's property is spelled the same");
+        assertEquals(
+                List.of(
+                        "hold zrepl_CURSOR_J_A on " + fs + "@s1 (job 'A')",
+                        "property zreplj:cursor:x41 on " + fs + " (job 'A')"),
+                StaleMarks.find(zfs, Set.of("other"), pool).stream()
+                        .map(StaleMarks.Mark::toString)
+                        .toList(),
+                "stale when neither job is configured");
+    }
+
     @Test
     void theOldJobsHoldAndPropertyAreFoundReleasedAndTheSnapshotCanGo() throws Exception {
         moveCursor("Old.Job", "s1");
