@@ -77,10 +77,18 @@ final class StatusCommand implements Callable<Integer> {
         Config config = parent.loadConfig();
         StatusCheck check = new StatusCheck(thresholds(config.global().status()), Instant.now());
         JobStatusStore store = new JobStatusStore(config.global().stateDir());
+        // One zfs (and one probe) for every job and client of the run; null, with why, where none can be found.
+        Zfs zfs = null;
+        String noZfs = null;
+        try {
+            zfs = LocalZfs.of(config);
+        } catch (ZfsException e) {
+            noZfs = firstLine(e);
+        }
         List<StatusReport.Job> push = new ArrayList<>();
         for (PushJob job : config.pushJobs()) {
             try {
-                push.add(check.job(job.name(), store.read(job.name()), selection(config, job)));
+                push.add(check.job(job.name(), store.read(job.name()), selection(zfs, noZfs, job)));
             } catch (IOException e) {
                 // A damaged file's message names it; the system's own ("Is a directory") does not.
                 String why = String.valueOf(e.getMessage());
@@ -93,7 +101,7 @@ final class StatusCommand implements Callable<Integer> {
             for (String client : job.clientIdentities()) {
                 try {
                     ClientStatus status = ClientStatusFile.read(config.global().stateDir(), client);
-                    sink.add(check.client(job.name(), client, status, copies(config, job, client, status)));
+                    sink.add(check.client(job.name(), client, status, copies(zfs, noZfs, job, client, status)));
                 } catch (IOException e) {
                     sink.add(check.unreadableClient(
                             job.name(),
@@ -119,10 +127,12 @@ final class StatusCommand implements Callable<Integer> {
      * What the job's filter selects on this machine: the listing a pass starts with. Unknown (and the job
      * UNKNOWN) when zfs cannot be run, rather than OK about filesystems the status file never heard of.
      */
-    private static SenderSelection selection(Config config, PushJob job) {
+    private static SenderSelection selection(Zfs zfs, String noZfs, PushJob job) {
+        if (zfs == null) {
+            return SenderSelection.unreadable(noZfs);
+        }
         try {
             // Names only, below the filter's roots: a monitoring check, not a pass, need not list every snapshot.
-            Zfs zfs = LocalZfs.of(config);
             List<DatasetName> listed = new ArrayList<>();
             Optional<List<DatasetName>> roots = job.filesystems().roots();
             if (roots.isPresent()) {
@@ -140,7 +150,7 @@ final class StatusCommand implements Callable<Integer> {
                             .toList(),
                     null);
         } catch (ZfsException e) {
-            return SenderSelection.unreadable(e.getMessage().lines().findFirst().orElse("zfs failed"));
+            return SenderSelection.unreadable(firstLine(e));
         }
     }
 
@@ -148,14 +158,17 @@ final class StatusCommand implements Callable<Integer> {
      * What the box's zfs holds in the client's jail: one listing per client that has received anything. Unknown
      * (and the client UNKNOWN) when zfs cannot be run, rather than OK on the status file's word alone.
      */
-    private static BoxCopies copies(Config config, SinkJob job, String client, ClientStatus status) {
+    private static BoxCopies copies(Zfs zfs, String noZfs, SinkJob job, String client, ClientStatus status) {
         if (status == null || status.filesystems().isEmpty()) {
             return new BoxCopies(Map.of(), null);
+        }
+        if (zfs == null) {
+            return BoxCopies.unreadable(noZfs);
         }
         DatasetName jail = job.rootFs().child(client);
         Map<String, Set<String>> guids = new HashMap<>();
         try {
-            LocalZfs.of(config).listVersions(jail).forEach((fs, versions) -> {
+            zfs.listVersions(jail).forEach((fs, versions) -> {
                 if (fs.equals(jail)) return;
                 String path = fs.value().substring(jail.value().length() + 1);
                 Set<String> set = guids.computeIfAbsent(path, k -> new HashSet<>());
@@ -164,9 +177,13 @@ final class StatusCommand implements Callable<Integer> {
                         .forEach(v -> set.add(Long.toUnsignedString(v.guid())));
             });
         } catch (ZfsException e) {
-            return BoxCopies.unreadable(e.getMessage().lines().findFirst().orElse("zfs failed"));
+            return BoxCopies.unreadable(firstLine(e));
         }
         return new BoxCopies(guids, null);
+    }
+
+    private static String firstLine(ZfsException e) {
+        return String.valueOf(e.getMessage()).lines().findFirst().orElse("zfs failed");
     }
 
     private StatusThresholds thresholds(StatusThresholds configured) throws CliException {

@@ -67,6 +67,19 @@ class StatusCommandTest {
                 """, out.toString(StandardCharsets.UTF_8));
     }
 
+    /** A pass that replicated both filesystems the fake sender has (rpool and rpool/home), now. */
+    private static void recordBothReplicated(JobStatusStore store) throws Exception {
+        store.record(
+                new PushPass.Result(
+                        "laptop",
+                        Optional.of("zrepl_1"),
+                        List.of(
+                                new FilesystemResult(DatasetName.of("rpool"), Outcome.REPLICATED, 1, 10, ""),
+                                new FilesystemResult(DatasetName.of("rpool/home"), Outcome.REPLICATED, 1, 10, "")),
+                        null),
+                Instant.now());
+    }
+
     /**
      * The exit codes are the monitoring-plugin ones of DESIGN.md's contract (0 OK, 1 WARNING, 2 CRITICAL,
      * 3 UNKNOWN); before they were 0 and 1 only, and a job never run said 0.
@@ -115,15 +128,7 @@ class StatusCommandTest {
                 state.resolve("clients/laptop.json"),
                 "{\"client\":\"laptop\",\"filesystems\":{\"rpool/home\":"
                         + "{\"snapshot\":\"zrepl_1\",\"guid\":\"1\",\"received\":\"" + Instant.now() + "\"}}}");
-        store.record(
-                new PushPass.Result(
-                        "laptop",
-                        Optional.of("zrepl_1"),
-                        List.of(
-                                new FilesystemResult(DatasetName.of("rpool"), Outcome.REPLICATED, 1, 10, ""),
-                                new FilesystemResult(DatasetName.of("rpool/home"), Outcome.REPLICATED, 1, 10, "")),
-                        null),
-                Instant.now());
+        recordBothReplicated(store);
         CliRun ok = CliRun.of("--config", config.toString(), "status");
         assertEquals(0, ok.exitCode(), ok::toString);
         assertTrue(
@@ -190,15 +195,7 @@ class StatusCommandTest {
                 directory.out().startsWith("ZREPLJ UNKNOWN: job laptop: " + store.file("laptop") + ": "),
                 directory::toString);
         Files.delete(store.file("laptop"));
-        store.record(
-                new PushPass.Result(
-                        "laptop",
-                        Optional.of("zrepl_1"),
-                        List.of(
-                                new FilesystemResult(DatasetName.of("rpool"), Outcome.REPLICATED, 1, 10, ""),
-                                new FilesystemResult(DatasetName.of("rpool/home"), Outcome.REPLICATED, 1, 10, "")),
-                        null),
-                Instant.now());
+        recordBothReplicated(store);
         for (String client : List.of(
                 "null",
                 "{\"client\":\"laptop\",\"filesystems\":{\"rpool/home\":null}}",
