@@ -22,6 +22,17 @@ public enum FrameType {
     ZDATA(0x25, Payload.RAW),
     /** A RECV of a {@code zfs send -I} stream; only to a server that advertised {@link Wire#SNAPSHOT_SERIES}. */
     RECV_SERIES(0x26, Payload.JSON),
+    /**
+     * A RECV whose stream follows unframed once the server answers READY; only to a server that advertised
+     * {@link Wire#RAW_STREAM}. Its payload is a {@link ReceiveCommand}.
+     */
+    RECV_RAW(0x27, Payload.JSON),
+    /** RECV_SERIES with its stream unframed after READY, as {@link #RECV_RAW}; a {@link ReceiveSeries}. */
+    RECV_SERIES_RAW(0x28, Payload.JSON),
+    /** Server: the RECV_RAW or RECV_SERIES_RAW passed its checks; the stream's bytes may come now. */
+    READY(0x29, Payload.NONE),
+    /** Server, during an unframed stream: how many of its bytes arrived so far ({@link StreamProgress}). */
+    PROGRESS(0x2a, Payload.JSON),
     DESTROY(0x30, Payload.JSON),
     DESTROYED(0x31, Payload.JSON),
     /** Client asks for a stream of its own backup; only to a server that advertised {@link Wire#RESTORE}. */

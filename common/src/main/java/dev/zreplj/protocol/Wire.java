@@ -71,6 +71,15 @@ public final class Wire {
      * list every filesystem the client has there. A client sends LIST_ROOTS only to a server that lists this.
      */
     public static final String LIST_ROOTS = "list-roots";
+    /**
+     * Server capability: it accepts RECV_RAW and RECV_SERIES_RAW, whose zfs send stream follows unframed after
+     * the server's READY and ends where the stream's own records say (its final DRR_END): the agent can then
+     * hand zfs send's output to the SSH channel without passing the bytes through its JVM. Any failure after
+     * READY ends the channel (the server cannot find the end of a stream it stopped reading), so the client
+     * opens another for what follows. A capability, not a version bump: a client sends them only to a server
+     * that lists this, and RECV is unchanged.
+     */
+    public static final String RAW_STREAM = "raw-stream";
     /** Most roots one LIST_ROOTS may name; a job with more asks for the whole jail with LIST. */
     public static final int MAX_LIST_ROOTS = 256;
 
