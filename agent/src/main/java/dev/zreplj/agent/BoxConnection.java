@@ -106,7 +106,7 @@ public final class BoxConnection implements Box {
 
     /** At least {@code n} channels (opening more as needed), all handshaken; returns them all. */
     @Override
-    public List<BoxChannel> channels(int n) throws IOException {
+    public synchronized List<BoxChannel> channels(int n) throws IOException {
         while (clients.size() < n) {
             SshChannel channel = opened != null ? opened : ssh.openChannel(REMOTE_COMMAND, watchdog.timeout());
             EarlyConnect.Greeting early = opened != null ? greeting : null;
@@ -126,7 +126,13 @@ public final class BoxConnection implements Box {
             }
             SinkChannel.EarlyList list =
                     early == null ? null : new SinkChannel.EarlyList(early.listing(), early.listFailure());
-            clients.add(new SinkChannel(client, watchdog, channel::ended, list, SinkChannel.listRoots(job)));
+            clients.add(new SinkChannel(
+                    client,
+                    watchdog,
+                    channel::ended,
+                    list,
+                    SinkChannel.listRoots(job),
+                    channel.fifo().orElse(null)));
         }
         return List.<BoxChannel>copyOf(clients);
     }
@@ -148,7 +154,13 @@ public final class BoxConnection implements Box {
      * on a session being closed.
      */
     @Override
-    public BoxChannel healthy() throws IOException {
+    public synchronized BoxChannel another() throws IOException {
+        channels(clients.size() + 1);
+        return clients.get(clients.size() - 1);
+    }
+
+    @Override
+    public synchronized BoxChannel healthy() throws IOException {
         for (BoxChannel client : clients) {
             if (!client.aborted()) {
                 return client;

@@ -206,7 +206,7 @@ final class ReplicationAttempts {
         // box, which the next attempt resumes from the box's token or, when stale, discards first.
         List<FilesystemResult> done = new Replicator(
                         zfs, sending.raw(), sending.flags(), sending.limiter(), true, cursor, progress, watchdog)
-                .run(attemptPlans, channels);
+                .run(attemptPlans, channels, box::another);
         for (FilesystemResult r : done) {
             List<String> events = eventsOf(results.get(r.filesystem()));
             events.addAll(attemptEvents(plans.get(r.filesystem()), r));

@@ -12,7 +12,9 @@ import dev.zreplj.protocol.SendCommand;
 import dev.zreplj.protocol.SendResult;
 import dev.zreplj.protocol.SinkClient;
 import dev.zreplj.replication.BoxChannel;
+import dev.zreplj.replication.RawInput;
 import dev.zreplj.replication.Watchdog;
+import dev.zreplj.ssh.ChannelFifo;
 import dev.zreplj.zfs.DatasetName;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,6 +23,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -46,13 +49,23 @@ public final class SinkChannel implements BoxChannel {
     private final AtomicReference<EarlyList> early;
     /** What LIST asks for: the job's filter roots (sender-side names), empty for the whole jail. */
     private final List<String> roots;
+    /** The channel's stdin as a FIFO a zfs send can write into; null when it is not one. */
+    private final ChannelFifo fifo;
 
     /**
      * @param ended whether the box's side of the channel has ended (the stdinserver exited)
      * @param early a LIST already done on this channel (for the same roots), null for none
      * @param roots what {@link #list} asks for: the job's filter roots, empty for the whole jail
+     * @param fifo  the channel's stdin as a FIFO (streams may then go unframed), null for none
      */
-    SinkChannel(SinkClient client, Watchdog watchdog, BooleanSupplier ended, EarlyList early, List<String> roots) {
+    SinkChannel(
+            SinkClient client,
+            Watchdog watchdog,
+            BooleanSupplier ended,
+            EarlyList early,
+            List<String> roots,
+            ChannelFifo fifo) {
+        this.fifo = fifo;
         this.client = client;
         this.watchdog = watchdog;
         this.ended = ended;
@@ -61,7 +74,7 @@ public final class SinkChannel implements BoxChannel {
     }
 
     public SinkChannel(SinkClient client, Watchdog watchdog) {
-        this(client, watchdog, () -> false, null, List.of());
+        this(client, watchdog, () -> false, null, List.of(), null);
     }
 
     /** The roots a job's LIST asks the box for: its filter's roots, or none (the whole jail) for {@code "<": true}. */
@@ -113,6 +126,23 @@ public final class SinkChannel implements BoxChannel {
     public ReceiveResult receiveSeries(ReceiveSeries series, InputStream stream) throws IOException {
         early.set(null);
         return client.receiveSeries(series, stream);
+    }
+
+    @Override
+    public Optional<RawInput> rawInput() {
+        if (fifo == null || !client.rawStreams()) {
+            return Optional.empty();
+        }
+        return Optional.of((zfs, request) -> fifo.writer(path -> zfs.send(request, path)));
+    }
+
+    @Override
+    public ReceiveResult receiveRaw(Record request, SinkClient.RawSender sender, LongConsumer progress)
+            throws IOException {
+        early.set(null);
+        return request instanceof ReceiveSeries series
+                ? client.receiveSeriesRaw(series, sender, progress)
+                : client.receiveRaw((ReceiveCommand) request, sender, progress);
     }
 
     @Override

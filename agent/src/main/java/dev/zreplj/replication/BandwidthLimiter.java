@@ -75,6 +75,11 @@ public final class BandwidthLimiter {
         bucket.asBlocking().consume(n, blocking);
     }
 
+    /** Whether no limit applies: the stream need not pass through this JVM to be paced. */
+    public boolean unlimited() {
+        return bucket == null;
+    }
+
     /** {@code in} itself when unlimited; else a stream to close when done with it, which stops its reader thread. */
     public InputStream wrap(InputStream in) {
         return bucket == null ? in : new Ahead(in);

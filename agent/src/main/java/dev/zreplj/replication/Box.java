@@ -18,6 +18,9 @@ public interface Box extends AutoCloseable {
     /** At least {@code n} channels, opening more as needed; returns them all. */
     List<BoxChannel> channels(int n) throws IOException;
 
+    /** One more channel, for a worker whose own a failed step ended; safe to call from any worker's thread. */
+    BoxChannel another() throws IOException;
+
     /** A channel nobody cut; a fresh one when every open one was cut (a stalled step). */
     BoxChannel healthy() throws IOException;
 

@@ -6,9 +6,12 @@ import dev.zreplj.protocol.ReceiveCommand;
 import dev.zreplj.protocol.ReceiveResult;
 import dev.zreplj.protocol.ReceiveSeries;
 import dev.zreplj.protocol.RemoteFilesystem;
+import dev.zreplj.protocol.SinkClient;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.LongConsumer;
 
 /**
  * One channel to the box: requests run one at a time. A request the box does not answer in time fails
@@ -24,6 +27,26 @@ public interface BoxChannel {
 
     /** Streams a {@code zfs send -I} stream into the box's receive of a series and waits for its result. */
     ReceiveResult receiveSeries(ReceiveSeries series, InputStream stream) throws IOException;
+
+    /**
+     * Where a {@code zfs send} can write a stream into this channel itself, the box reading it unframed
+     * (RECV_RAW): the channel's stdin is a FIFO (ssh_client: openssh), the box offers it and no stream goes
+     * compressed. Empty when streams go in frames through {@link #receive}.
+     */
+    default Optional<RawInput> rawInput() {
+        return Optional.empty();
+    }
+
+    /**
+     * A receive through {@link #rawInput()}: {@code request} is a {@link ReceiveCommand} or, for a {@code zfs
+     * send -I} stream, a {@link ReceiveSeries}; {@code sender} starts the stream once the box is ready, and the
+     * box's count of the bytes that arrived goes to {@code progress}. A failure after the stream started leaves
+     * the channel {@link #aborted()}.
+     */
+    default ReceiveResult receiveRaw(Record request, SinkClient.RawSender sender, LongConsumer progress)
+            throws IOException {
+        throw new UnsupportedOperationException("this channel takes streams only in frames");
+    }
 
     /** Asks the box to destroy snapshots of one filesystem; it reports per snapshot. */
     DestroyResult destroy(String path, List<DestroyTarget> snapshots) throws IOException;

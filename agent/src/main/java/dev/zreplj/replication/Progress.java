@@ -7,6 +7,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
@@ -89,13 +90,24 @@ public final class Progress implements AutoCloseable {
      * line is cleared at the stream's end already, before the box's report of the receive is logged.
      */
     public Transfer begin(String label, InputStream stream) {
-        Transfer t = new Transfer(label, stream);
+        return show(new Transfer(label, stream));
+    }
+
+    /**
+     * Starts showing a send whose bytes do not pass through this JVM (zfs send writes into the channel): its
+     * count is what {@link Transfer#report} is told, the box's count of what arrived.
+     */
+    public Transfer begin(String label) {
+        return show(new Transfer(label, null));
+    }
+
+    private Transfer show(Transfer t) {
         if (screen == null) return t;
         synchronized (this) {
             if (closed) return t;
             long now = nanoTime.getAsLong();
             long sent = finishedBytes;
-            for (Transfer other : active) sent += other.stream.count();
+            for (Transfer other : active) sent += other.bytes();
             overallMeter.sample(now, sent);
             active.add(t);
             t.meter.sample(now, 0);
@@ -126,7 +138,7 @@ public final class Progress implements AutoCloseable {
         long t = nanoTime.getAsLong();
         long sent = finishedBytes;
         for (Transfer tr : active) {
-            long bytes = tr.stream.count();
+            long bytes = tr.bytes();
             tr.meter.sample(t, bytes);
             sent += bytes;
         }
@@ -136,8 +148,8 @@ public final class Progress implements AutoCloseable {
         if (!now && drawn && t - lastDraw < REFRESH_NANOS) return;
         List<ProgressLine.Send> sends = new ArrayList<>();
         for (Transfer tr : active) {
-            sends.add(new ProgressLine.Send(
-                    tr.label, tr.stream.count(), tr.total, tr.meter.bytesPerSecond(), tr.secondsLeft()));
+            sends.add(
+                    new ProgressLine.Send(tr.label, tr.bytes(), tr.total, tr.meter.bytesPerSecond(), tr.secondsLeft()));
         }
         ProgressLine.Overall overall =
                 new ProgressLine.Overall(sent, overallMeter.bytesPerSecond(), phase, (t - phaseSince) / 1_000_000_000L);
@@ -148,9 +160,9 @@ public final class Progress implements AutoCloseable {
 
     private synchronized void end(Transfer t) {
         if (!active.remove(t)) return;
-        finishedBytes += t.stream.count();
+        finishedBytes += t.bytes();
         long sent = finishedBytes;
-        for (Transfer other : active) sent += other.stream.count();
+        for (Transfer other : active) sent += other.bytes();
         overallMeter.sample(nanoTime.getAsLong(), sent);
         if (!drawn || closed) return;
         if (active.isEmpty() && phase == null) {
@@ -184,21 +196,32 @@ public final class Progress implements AutoCloseable {
     public final class Transfer implements AutoCloseable {
         private final String label;
         private volatile OptionalLong total = OptionalLong.empty();
+        /** The stream read through this JVM, counted; null for a stream that goes around it. */
         private final CountingInputStream stream;
+
+        private final AtomicLong reported = new AtomicLong();
         private final RateMeter meter = new RateMeter();
 
-        private Transfer(String label, InputStream stream) {
+        private Transfer(String label, InputStream in) {
             this.label = label;
-            this.stream = new CountingInputStream(stream, this::close);
+            this.stream = in == null ? null : new CountingInputStream(in, this::close);
         }
 
         /** The send stream, counted. */
         public InputStream stream() {
+            if (stream == null) {
+                throw new IllegalStateException(label + ": the stream does not pass through the agent");
+            }
             return stream;
         }
 
         public long bytes() {
-            return stream.count();
+            return stream == null ? reported.get() : stream.count();
+        }
+
+        /** For a send begun without a stream: how many of its bytes have arrived so far. */
+        public void report(long bytes) {
+            reported.set(bytes);
         }
 
         /** zfs's estimate of the stream's size; it comes while the stream runs (until then: no percentage). */

@@ -16,10 +16,12 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,7 +71,23 @@ public final class Replicator {
         this.estimator = new SizeEstimator(zfs);
     }
 
+    /** Opens one more channel, for a worker whose channel a failed step ended. */
+    @FunctionalInterface
+    public interface MoreChannels {
+        BoxChannel another() throws IOException;
+    }
+
     public List<FilesystemResult> run(List<FilesystemPlan> plans, List<BoxChannel> channels)
+            throws InterruptedException {
+        return run(plans, channels, null);
+    }
+
+    /**
+     * @param more where a worker gets a new channel when a step that failed for another reason than the link or
+     *             a stall ended its own (an unframed stream the box stopped reading, see {@link RawInput}); null
+     *             to stop that worker instead
+     */
+    public List<FilesystemResult> run(List<FilesystemPlan> plans, List<BoxChannel> channels, MoreChannels more)
             throws InterruptedException {
         Map<DatasetName, FilesystemResult> results = new ConcurrentHashMap<>();
         List<FilesystemPlan.Replicate> work = new ArrayList<>();
@@ -84,7 +102,7 @@ public final class Replicator {
         List<Thread> workers = new ArrayList<>();
         for (int i = 0; i < channels.size(); i++) {
             BoxChannel channel = channels.get(i);
-            Thread t = new Thread(() -> work(queue, channel, results), "replication-" + i);
+            Thread t = new Thread(() -> work(queue, channel, results, more), "replication-" + i);
             t.start();
             workers.add(t);
         }
@@ -118,14 +136,30 @@ public final class Replicator {
         return new FilesystemResult(plan.filesystem(), FilesystemResult.Outcome.NO_SNAPSHOTS, 0, 0, "");
     }
 
-    private void work(WorkQueue queue, BoxChannel channel, Map<DatasetName, FilesystemResult> results) {
+    private void work(
+            WorkQueue queue, BoxChannel first, Map<DatasetName, FilesystemResult> results, MoreChannels more) {
+        BoxChannel channel = first;
         FilesystemPlan.Replicate plan;
         while ((plan = queue.take()) != null) {
             FilesystemResult result = replicate(plan, channel);
             results.put(plan.filesystem(), result);
             queue.done(plan.filesystem());
-            if (channel.aborted() || result.failure() == Failure.CONNECTION_LOST) {
+            if (result.failure() == Failure.CONNECTION_LOST) {
                 return;
+            }
+            if (channel.aborted()) {
+                // A stalled channel is the watchdog's to report and the next attempt's to retry. Any other failure
+                // that ended the channel (the box stops reading an unframed stream that failed, as it cannot find
+                // its end) was this filesystem's alone: the others go on over a new channel.
+                if (more == null || result.failure() == Failure.STALLED) {
+                    return;
+                }
+                try {
+                    channel = more.another();
+                } catch (IOException e) {
+                    log.warn("a new channel to the backup box failed: {}", e.getMessage());
+                    return;
+                }
             }
         }
     }
@@ -209,7 +243,6 @@ public final class Replicator {
 
     private long runStep(DatasetName fs, Step step, BoxChannel channel, SizeEstimator.Tally estimates)
             throws IOException, ZfsException, InterruptedException {
-        log.info("{}: sending {}", fs, step);
         SendRequest request = step.resume() != null
                 ? new SendRequest(null, step.to(), raw, step.resume().text())
                 : step.isFull()
@@ -228,19 +261,127 @@ public final class Replicator {
                 step.resume() == null ? null : step.resume().text(),
                 step.discardPartial());
         CompletableFuture<OptionalLong> estimate = estimator.start(request);
+        Record receive = step.isSeries() ? series(command, step) : command;
         try {
-            return transfer(fs, step, request, command, channel, estimate);
+            Optional<RawInput> raw = limiter.unlimited() ? channel.rawInput() : Optional.empty();
+            log.info("{}: sending {}{}", fs, step, raw.isPresent() ? " (zfs send straight into the channel)" : "");
+            if (raw.isPresent()) {
+                return transferRaw(fs, step, request, receive, channel, raw.get(), estimate);
+            }
+            return transfer(fs, step, request, receive, channel, estimate);
         } finally {
             // Counted for every step attempted, as when it was asked first; zfs answers it in tens of ms.
             estimates.add(estimate.join());
         }
     }
 
+    private static ReceiveSeries series(ReceiveCommand command, Step step) {
+        return new ReceiveSeries(
+                command,
+                step.snapshots().stream()
+                        .map(v -> new ReceiveSeries.Snapshot(v.name(), v.guid()))
+                        .toList());
+    }
+
+    /**
+     * A step whose stream zfs send writes into the channel itself (RECV_RAW): the agent sees only the box's
+     * PROGRESS counts, which its progress line and watchdog follow. A send that fails aborts the channel, so that
+     * the box stops waiting for the rest of its stream, and its own stderr is the step's failure.
+     */
+    private long transferRaw(
+            DatasetName fs,
+            Step step,
+            SendRequest request,
+            Record receive,
+            BoxChannel channel,
+            RawInput input,
+            CompletableFuture<OptionalLong> estimate)
+            throws IOException, ZfsException, InterruptedException {
+        AtomicReference<SendStream> sending = new AtomicReference<>();
+        try (Progress.Transfer shown = progress.begin(fs + " " + step);
+                Watchdog.Watch watch = watchdog.watch(shown::bytes, () -> {
+                    channel.abort();
+                    SendStream s = sending.get();
+                    if (s != null) s.kill();
+                })) {
+            var unused = estimate.thenAccept(shown::estimated);
+            ReceiveResult result;
+            try {
+                result = channel.receiveRaw(
+                        receive,
+                        () -> {
+                            SendStream s;
+                            try {
+                                s = input.send(zfs, request);
+                            } catch (ZfsException e) {
+                                throw new SendFailed(e);
+                            }
+                            sending.set(s);
+                            var unusedWatch = s.exited().thenAccept(status -> {
+                                if (status != 0) channel.abort();
+                            });
+                        },
+                        shown::report);
+                SendStream s = sending.get();
+                if (s != null) s.finish();
+            } catch (SendFailed e) {
+                throw e.zfs;
+            } catch (IOException | ZfsException e) {
+                SendStream s = sending.get();
+                if (s != null) {
+                    // A send that ended by itself, before it was killed here, failed first: its stderr says why.
+                    boolean failedFirst = s.exited().isDone() && s.exited().join() != 0;
+                    s.kill();
+                    if (failedFirst && !(e instanceof ZfsException)) {
+                        try {
+                            s.finish();
+                        } catch (ZfsException own) {
+                            own.addSuppressed(e);
+                            throw own;
+                        }
+                    }
+                }
+                if (watch.cancelled()) {
+                    throw new StalledException(
+                            watch.stalledMessage(shown.bytes(), estimate.getNow(OptionalLong.empty())), e);
+                }
+                throw e;
+            } finally {
+                SendStream s = sending.get();
+                if (s != null) s.close();
+            }
+            return checked(step, result);
+        }
+    }
+
+    /** zfs send could not be started on a channel the box was ready on; carried through the channel's sender. */
+    private static final class SendFailed extends IOException {
+        private static final long serialVersionUID = 1L;
+        private final transient ZfsException zfs;
+
+        SendFailed(ZfsException zfs) {
+            super(zfs.getMessage(), zfs);
+            this.zfs = zfs;
+        }
+    }
+
+    private static long checked(Step step, ReceiveResult result) throws RemoteException {
+        if (result.receivedGuid() != step.to().guid()) {
+            throw new RemoteException(
+                    "guid",
+                    "the backup box received guid " + result.receivedGuid() + " for "
+                            + step.to().fullName() + " but the sender's guid is "
+                            + step.to().guid(),
+                    "");
+        }
+        return result.bytes();
+    }
+
     private long transfer(
             DatasetName fs,
             Step step,
             SendRequest request,
-            ReceiveCommand command,
+            Record receive,
             BoxChannel channel,
             CompletableFuture<OptionalLong> estimate)
             throws IOException, ZfsException, InterruptedException {
@@ -254,15 +395,9 @@ public final class Replicator {
             var unused = estimate.thenAccept(shown::estimated);
             ReceiveResult result;
             try {
-                result = step.isSeries()
-                        ? channel.receiveSeries(
-                                new ReceiveSeries(
-                                        command,
-                                        step.snapshots().stream()
-                                                .map(v -> new ReceiveSeries.Snapshot(v.name(), v.guid()))
-                                                .toList()),
-                                shown.stream())
-                        : channel.receive(command, shown.stream());
+                result = receive instanceof ReceiveSeries series
+                        ? channel.receiveSeries(series, shown.stream())
+                        : channel.receive((ReceiveCommand) receive, shown.stream());
                 // A send that died mid-stream shows up as a short stream the receiver rejected; zfs send's
                 // own stderr is the better explanation, so it wins when both failed.
                 send.finish();
@@ -274,15 +409,7 @@ public final class Replicator {
                 }
                 throw e;
             }
-            if (result.receivedGuid() != step.to().guid()) {
-                throw new RemoteException(
-                        "guid",
-                        "the backup box received guid " + result.receivedGuid() + " for "
-                                + step.to().fullName() + " but the sender's guid is "
-                                + step.to().guid(),
-                        "");
-            }
-            return result.bytes();
+            return checked(step, result);
         }
     }
 

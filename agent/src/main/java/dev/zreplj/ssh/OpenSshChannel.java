@@ -1,9 +1,11 @@
 package dev.zreplj.ssh;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 
@@ -18,12 +20,19 @@ final class OpenSshChannel implements SshChannel {
     private final String target;
     private final RemoteStderr stderr;
     private final Thread stderrPump;
+    /** The channel's stdin as a FIFO zfs send can write into; null when it is a pipe. */
+    private final ChannelFifo fifo;
 
-    OpenSshChannel(Process process, String target, RemoteStderr stderr, Thread stderrPump) {
+    private final OutputStream stdin;
+
+    /** @param fifo the channel's stdin when it is a FIFO ({@code process} reads it), else null */
+    OpenSshChannel(Process process, String target, RemoteStderr stderr, Thread stderrPump, ChannelFifo fifo) {
         this.process = process;
         this.target = target;
         this.stderr = stderr;
         this.stderrPump = stderrPump;
+        this.fifo = fifo;
+        this.stdin = fifo == null ? process.getOutputStream() : new BufferedOutputStream(fifo.output());
     }
 
     @Override
@@ -47,7 +56,12 @@ final class OpenSshChannel implements SshChannel {
 
     @Override
     public OutputStream stdin() {
-        return process.getOutputStream();
+        return stdin;
+    }
+
+    @Override
+    public Optional<ChannelFifo> fifo() {
+        return Optional.ofNullable(fifo);
     }
 
     @Override
@@ -87,7 +101,7 @@ final class OpenSshChannel implements SshChannel {
     @Override
     public void close() throws IOException {
         try {
-            process.getOutputStream().close();
+            stdin.close();
         } catch (IOException e) {
             // Already gone: nothing to say goodbye to.
         }
@@ -97,5 +111,6 @@ final class OpenSshChannel implements SshChannel {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
         }
+        if (fifo != null) fifo.delete();
     }
 }

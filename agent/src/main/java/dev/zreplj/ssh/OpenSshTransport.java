@@ -16,6 +16,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +39,12 @@ final class OpenSshTransport implements SshTransport {
     static final String SSH_PROPERTY = "zreplj.ssh.openssh-command";
 
     /**
+     * Whether a channel's stdin is a FIFO that {@code zfs send} can write a stream into directly (RECV_RAW);
+     * {@code -Dzreplj.ssh.openssh-handoff=false} keeps every stream in frames through the agent, for comparison.
+     */
+    private static final boolean HANDOFF = !"false".equals(System.getProperty("zreplj.ssh.openssh-handoff"));
+
+    /**
      * Runs the master ({@code "$@"}) so that it ends with the agent: a reader waits on the pipe the agent holds
      * open as the wrapper's stdin and stops the master when it closes, as it does when the agent exits,
      * crashes or is killed. A master of a dead agent would otherwise hold its session to the box forever
@@ -46,7 +53,7 @@ final class OpenSshTransport implements SshTransport {
      * after a crash of the agent nothing remains in /tmp (the agent removes it itself when it closes).
      */
     static final String MASTER_WRAPPER = "d=$1; shift; exec 3<&0 </dev/null; \"$@\" & p=$!;"
-            + " { read -r _ <&3; kill $p 2>/dev/null; } & wait $p; s=$?; rm -f \"$d/s\"; rmdir \"$d\" 2>/dev/null; exit $s";
+            + " { read -r _ <&3; kill $p 2>/dev/null; } & wait $p; s=$?; rm -f \"$d\"/s \"$d\"/c[0-9]*; rmdir \"$d\" 2>/dev/null; exit $s";
 
     private static final Duration POLL = Duration.ofMillis(5);
 
@@ -57,6 +64,8 @@ final class OpenSshTransport implements SshTransport {
     private final String target;
     private final RemoteStderr masterStderr;
     private final Thread masterPump;
+    /** Numbers the channels' FIFOs. */
+    private final AtomicInteger channels = new AtomicInteger();
 
     private OpenSshTransport(
             Process master,
@@ -385,16 +394,47 @@ final class OpenSshTransport implements SshTransport {
         List<String> args = new ArrayList<>(common);
         // Only the master's socket: should it be gone, ssh would otherwise connect on its own.
         args.addAll(List.of("-o", "ControlMaster=no", "-o", "LogLevel=ERROR", "--", host, command));
+        Path fifo = HANDOFF ? fifo() : null;
         Process process;
+        ChannelFifo input = null;
         try {
-            process = new ProcessBuilder(args).start();
+            if (fifo != null) {
+                input = ChannelFifo.open(fifo, new ProcessBuilder(args));
+                process = input.reader();
+            } else {
+                process = new ProcessBuilder(args).start();
+            }
         } catch (IOException e) {
+            if (fifo != null) deleteQuietly(fifo);
             throw new TransportException("ssh: cannot start '" + command + "' on " + target + ": " + e.getMessage(), e);
         }
         RemoteStderr stderr = new RemoteStderr("remote " + target + ": ");
         Thread pump = pump(process.getErrorStream(), stderr, "ssh-channel-stderr");
         // The master opens the channel on its own; a box that never does is caught by the handshake's watchdog.
-        return new OpenSshChannel(process, target, stderr, pump);
+        return new OpenSshChannel(process, target, stderr, pump, input);
+    }
+
+    /**
+     * A new FIFO in the control directory (mode 0700, so no other user can write into a stream through it) for
+     * a channel's stdin; null when none can be made, and the channel then gets a pipe as before.
+     */
+    private Path fifo() {
+        Path fifo = controlDir.resolve("c" + channels.incrementAndGet());
+        try {
+            Process mkfifo = new ProcessBuilder("mkfifo", "-m", "600", fifo.toString())
+                    .redirectErrorStream(true)
+                    .start();
+            String out = new String(mkfifo.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            if (mkfifo.waitFor() == 0) {
+                return fifo;
+            }
+            LOG.debug("mkfifo {}: {}; the channel's stream goes through the agent", fifo, out);
+        } catch (IOException e) {
+            LOG.debug("mkfifo {}: {}; the channel's stream goes through the agent", fifo, e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return null;
     }
 
     @Override

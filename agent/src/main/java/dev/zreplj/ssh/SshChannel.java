@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
@@ -27,6 +28,14 @@ public interface SshChannel extends AutoCloseable {
 
     /** The remote process's stdin; closing it sends EOF. */
     OutputStream stdin();
+
+    /**
+     * The channel's stdin as a FIFO another process can write a stream into between two frames (OpenSSH's
+     * {@code ssh -S} reads it); empty where the bytes must go through {@link #stdin()}.
+     */
+    default Optional<ChannelFifo> fifo() {
+        return Optional.empty();
+    }
 
     /** The exit status, once the remote process has reported one. */
     OptionalInt exitStatus();

@@ -35,7 +35,9 @@ final class FakeBox implements Box {
         BUSY,
         CHANNEL_LOST,
         STALL,
-        SESSION_DIES
+        SESSION_DIES,
+        /** The box refuses the stream and ends the channel, as it does for an unframed one (RECV_RAW). */
+        REFUSED_ENDS_CHANNEL
     }
 
     private final Map<String, List<RemoteVersion>> jail = new TreeMap<>();
@@ -156,6 +158,12 @@ final class FakeBox implements Box {
     }
 
     @Override
+    public synchronized BoxChannel another() throws IOException {
+        channels(open.size() + 1);
+        return open.get(open.size() - 1);
+    }
+
+    @Override
     public synchronized BoxChannel healthy() throws IOException {
         for (Channel c : open) {
             if (!c.aborted) {
@@ -216,6 +224,10 @@ final class FakeBox implements Box {
                     case STALL -> {
                         aborted = true;
                         throw new StalledException("stalled: no progress for 10m0s at 0 B; cancelled", null);
+                    }
+                    case REFUSED_ENDS_CHANNEL -> {
+                        aborted = true;
+                        throw new RemoteException(ErrorCodes.STREAM, "the stream names another snapshot", "");
                     }
                     case SESSION_DIES -> {
                         sessionDead = true;

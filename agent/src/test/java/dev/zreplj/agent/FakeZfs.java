@@ -13,6 +13,7 @@ import dev.zreplj.zfs.ZfsVersion;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,6 +26,7 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -236,6 +238,11 @@ final class FakeZfs implements SourceZfs {
             }
 
             @Override
+            public CompletableFuture<Integer> exited() {
+                return CompletableFuture.completedFuture(0);
+            }
+
+            @Override
             public void finish() {}
 
             @Override
@@ -244,6 +251,12 @@ final class FakeZfs implements SourceZfs {
             @Override
             public void close() {}
         };
+    }
+
+    /** The fake box's channels take streams only in frames: nothing asks for a send into a FIFO. */
+    @Override
+    public SendStream send(SendRequest request, Path output) {
+        throw new UnsupportedOperationException("FakeZfs sends only to a pipe");
     }
 
     @Override

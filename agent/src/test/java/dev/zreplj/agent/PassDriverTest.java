@@ -234,6 +234,27 @@ class PassDriverTest {
     }
 
     @Test
+    void aStepWhoseFailureEndedItsChannelLeavesTheRestToANewChannelInTheSameAttempt() throws Exception {
+        zfs.filesystem("src/a", "zrepl_1").filesystem("src/b", "zrepl_1").filesystem("src/c", "zrepl_1");
+        box.failReceives(Fault.REFUSED_ENDS_CHANNEL);
+        PushPass.Result r = run(job(1, 3, ""), box.opener());
+
+        assertTrue(r.failed(), r::toString);
+        FilesystemResult a = result(r, "src/a");
+        assertEquals(FilesystemResult.Outcome.FAILED, a.outcome(), a::summaryLine);
+        assertTrue(a.message().endsWith("the stream names another snapshot"), a::summaryLine);
+        // Not retried (a refusal), and the others went on over channel 2 at once: no reconnect, no backoff.
+        assertEquals(0, box.reconnects(), box.log()::toString);
+        assertEquals(List.of(), waits);
+        for (String fs : List.of("src/b", "src/c")) {
+            assertEquals(FilesystemResult.Outcome.REPLICATED, result(r, fs).outcome(), fs);
+            assertEquals(List.of(), result(r, fs).events(), fs);
+            assertEquals(guids(fs), box.guids(fs), fs);
+            assertTrue(box.log().stream().anyMatch(l -> l.startsWith("recv #2 " + fs + "@")), box.log()::toString);
+        }
+    }
+
+    @Test
     void aStalledStepIsReportedAndPruningUsesAFreshChannel() throws Exception {
         zfs.filesystem("src/a", "zrepl_1", "zrepl_2").filesystem("src/b", "zrepl_1", "zrepl_2");
         box.holds("src/a", List.of("zrepl_1", "zrepl_2"), guids("src/a"));

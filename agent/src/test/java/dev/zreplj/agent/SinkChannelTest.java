@@ -91,7 +91,7 @@ class SinkChannelTest {
             assertEquals(FrameType.BYE, r.next());
         });
         SinkChannel channel = new SinkChannel(
-                client, watchdog, () -> false, new SinkChannel.EarlyList(List.of(EARLY), null), List.of("tank"));
+                client, watchdog, () -> false, new SinkChannel.EarlyList(List.of(EARLY), null), List.of("tank"), null);
         assertEquals(List.of(EARLY), channel.list());
         assertEquals(List.of(LATER), channel.list());
         client.close();
@@ -102,7 +102,7 @@ class SinkChannelTest {
         start((r, w) -> assertEquals(FrameType.BYE, r.next()));
         IOException failure = new IOException("LIST: no reply from the backup box in 10s");
         SinkChannel channel = new SinkChannel(
-                client, watchdog, () -> false, new SinkChannel.EarlyList(null, failure), List.of("tank"));
+                client, watchdog, () -> false, new SinkChannel.EarlyList(null, failure), List.of("tank"), null);
         assertSame(failure, assertThrows(IOException.class, channel::list));
         client.close();
     }
@@ -117,7 +117,7 @@ class SinkChannelTest {
             assertEquals(FrameType.BYE, r.next());
         });
         SinkChannel channel = new SinkChannel(
-                client, watchdog, () -> false, new SinkChannel.EarlyList(List.of(EARLY), null), List.of("tank"));
+                client, watchdog, () -> false, new SinkChannel.EarlyList(List.of(EARLY), null), List.of("tank"), null);
         channel.destroy("tank/early", List.of(new DestroyTarget("s1", 1L)));
         assertEquals(List.of(LATER), channel.list(), "the box may have changed: asked again");
         client.close();

@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -282,6 +283,80 @@ public final class SinkClient implements AutoCloseable {
                     zstd.wireBytes() - wire0);
         }
         return result;
+    }
+
+    /** The sending side of an unframed receive: what writes the stream into the channel. */
+    @FunctionalInterface
+    public interface RawSender {
+        /**
+         * Starts the stream (a zfs send writing into the channel's stdin); called once the server is READY, with
+         * this client's frames flushed.
+         */
+        void start() throws IOException;
+    }
+
+    /**
+     * Whether this channel's streams may go unframed (RECV_RAW): the server offers it, and none of its streams
+     * goes compressed (frames are where zstd happens).
+     */
+    public boolean rawStreams() {
+        return requireHandshake().capabilities().contains(Wire.RAW_STREAM) && compressor == null;
+    }
+
+    /**
+     * A receive whose stream goes unframed: sends RECV_RAW and, once the server is READY, lets {@code sender}
+     * write the stream into the channel, while the server's PROGRESS counts go to {@code progress}, until its
+     * RESULT. A refusal before READY is a RemoteException and the channel stays usable. Any failure after it
+     * aborts the channel (the server ends the conversation, as it cannot find the stream's end), which also ends
+     * the sender's output: use another channel for what follows.
+     */
+    public ReceiveResult receiveRaw(ReceiveCommand command, RawSender sender, LongConsumer progress)
+            throws IOException {
+        return receiveRaw(FrameType.RECV_RAW, command, sender, progress);
+    }
+
+    /** {@link #receiveRaw(ReceiveCommand, RawSender, LongConsumer)} of a {@code zfs send -I} stream. */
+    public ReceiveResult receiveSeriesRaw(ReceiveSeries series, RawSender sender, LongConsumer progress)
+            throws IOException {
+        return receiveRaw(FrameType.RECV_SERIES_RAW, series, sender, progress);
+    }
+
+    private ReceiveResult receiveRaw(FrameType frame, Record request, RawSender sender, LongConsumer progress)
+            throws IOException {
+        if (!rawStreams()) {
+            throw new IllegalStateException("the server does not take unframed streams on this channel");
+        }
+        writer.control(frame, request);
+        writer.flush();
+        FrameType t = reader.expectFrame("READY");
+        if (t == FrameType.ERROR) {
+            throw reader.json(ErrorReply.class).toException();
+        }
+        if (t != FrameType.READY) {
+            throw reader.unexpected("READY or ERROR");
+        }
+        boolean received = false;
+        try {
+            sender.start();
+            while (true) {
+                t = reader.expectFrame("RESULT");
+                switch (t) {
+                    case PROGRESS ->
+                        progress.accept(reader.json(StreamProgress.class).bytes());
+                    case RESULT -> {
+                        ReceiveResult result = reader.json(ReceiveResult.class);
+                        received = true;
+                        return result;
+                    }
+                    case ERROR -> throw reader.json(ErrorReply.class).toException();
+                    default -> throw reader.unexpected("PROGRESS, RESULT or ERROR");
+                }
+            }
+        } finally {
+            if (!received) {
+                abort();
+            }
+        }
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.zreplj.zfs;
 
+import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +30,9 @@ public interface SourceZfs {
     void destroySnapshots(DatasetName filesystem, Collection<String> snapshotNames) throws ZfsException;
 
     SendStream send(SendRequest request) throws ZfsException;
+
+    /** {@link #send(SendRequest)} writing the stream into {@code output}, a FIFO another process reads. */
+    SendStream send(SendRequest request, Path output) throws ZfsException;
 
     OptionalLong estimateSendSize(SendRequest request) throws ZfsException;
 

@@ -552,12 +552,21 @@ public final class Zfs implements SourceZfs {
      */
     @Override
     public ZfsProcess send(SendRequest request) throws ZfsException {
+        return startSend(request, null);
+    }
+
+    @Override
+    public ZfsProcess send(SendRequest request, Path output) throws ZfsException {
+        return startSend(request, output);
+    }
+
+    private ZfsProcess startSend(SendRequest request, @Nullable Path output) throws ZfsException {
         List<String> args = new ArrayList<>(List.of("send"));
         args.addAll(sendArguments(request));
         List<String> command = command(args);
-        log.debug("zfs: {}", String.join(" ", command));
+        log.debug("zfs: {}{}", String.join(" ", command), output == null ? "" : " > " + output);
         invocations.incrementAndGet();
-        return ZfsProcess.startSend(command);
+        return ZfsProcess.startSend(command, output);
     }
 
     /**

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
@@ -75,10 +76,22 @@ public final class ZfsProcess implements SendStream {
      * was imported again. The file is unlinked once both ends have it open, so nothing is left behind either way.
      */
     static ZfsProcess startSend(List<String> command) throws ZfsException {
+        return startSend(command, null);
+    }
+
+    /**
+     * {@link #startSend(List)} with the stream written to {@code output} (a FIFO another process reads)
+     * instead of a pipe to this JVM, or to the pipe when null.
+     */
+    static ZfsProcess startSend(List<String> command, @Nullable Path output) throws ZfsException {
         Path file = null;
         try {
             file = Files.createTempFile("zreplj-zfs-send-", ".stderr");
-            Process p = new ProcessBuilder(command).redirectError(file.toFile()).start();
+            ProcessBuilder builder = new ProcessBuilder(command).redirectError(file.toFile());
+            if (output != null) {
+                builder.redirectOutput(output.toFile());
+            }
+            Process p = builder.start();
             FileChannel err = FileChannel.open(file, StandardOpenOption.READ);
             Files.delete(file);
             // SIGTERM to the JVM alone (the units' KillMode=mixed): the send ends the way that releases its
@@ -128,6 +141,11 @@ public final class ZfsProcess implements SendStream {
         } catch (IOException e) {
             return "(zfs's stderr unreadable: " + e.getMessage() + ")";
         }
+    }
+
+    @Override
+    public CompletableFuture<Integer> exited() {
+        return process.onExit().thenApply(Process::exitValue);
     }
 
     /** Waits for exit; throws with zfs's stderr when the exit status is non-zero. */

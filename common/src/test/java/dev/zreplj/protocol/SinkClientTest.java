@@ -37,9 +37,12 @@ class SinkClientTest {
     /** The clock that times the client's chunks: real time unless a test moves its own. */
     private LongSupplier nanoTime = System::nanoTime;
 
+    /** The client's stream to the server, where a raw receive's sender writes too (as zfs send into the FIFO). */
+    private PipedOutputStream toServer;
+
     private void start(Script script) throws IOException {
         PipedInputStream serverIn = new PipedInputStream(4 << 20);
-        PipedOutputStream toServer = new PipedOutputStream(serverIn);
+        toServer = new PipedOutputStream(serverIn);
         PipedInputStream clientIn = new PipedInputStream(1 << 20);
         PipedOutputStream toClient = new PipedOutputStream(clientIn);
         client = compression == StreamCompression.OFF
@@ -732,5 +735,127 @@ class SinkClientTest {
         client.handshake();
         ProtocolException e = assertThrows(ProtocolException.class, () -> client.listFilesystems());
         assertEquals("the server sent a RESULT frame where LISTING was expected", e.getMessage());
+    }
+
+    private static void rawHello(FrameReader r, FrameWriter w, String... more) throws IOException {
+        w.writeMagic();
+        List<String> caps = new java.util.ArrayList<>(List.of(Wire.RAW_STREAM));
+        caps.addAll(List.of(more));
+        w.control(FrameType.HELLO, new Hello(Wire.PROTOCOL_VERSION, "9.9", caps));
+        w.flush();
+        r.readMagic();
+        assertEquals(FrameType.HELLO, r.next());
+    }
+
+    /** The raw bytes a sender wrote after READY, read from the server's side without frames. */
+    private static byte[] readRaw(PipedInputStream in, int n) throws IOException {
+        return in.readNBytes(n);
+    }
+
+    private PipedInputStream rawServerIn;
+
+    private void startRaw(Script script) throws IOException {
+        PipedInputStream serverIn = new PipedInputStream(4 << 20);
+        rawServerIn = serverIn;
+        toServer = new PipedOutputStream(serverIn);
+        PipedInputStream clientIn = new PipedInputStream(1 << 20);
+        PipedOutputStream toClient = new PipedOutputStream(clientIn);
+        client = new SinkClient(clientIn, toServer, () -> {}, compression, nanoTime);
+        server = CompletableFuture.runAsync(() -> {
+            try (toClient;
+                    serverIn) {
+                script.run(
+                        new FrameReader(serverIn, "client", Wire.MAX_CONTROL_FROM_CLIENT),
+                        new FrameWriter(toClient, Wire.MAX_CONTROL_FROM_SERVER));
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+    }
+
+    @Test
+    void aRawReceiveStartsTheSenderOnReadyCountsProgressAndKeepsTheConversation() throws Exception {
+        ReceiveCommand cmd = new ReceiveCommand("tank/a", "s2", 7, 5L, false, true);
+        byte[] stream = new byte[5000];
+        new Random(3).nextBytes(stream);
+        startRaw((r, w) -> {
+            rawHello(r, w);
+            assertEquals(FrameType.RECV_RAW, r.next());
+            assertEquals(cmd, r.json(ReceiveCommand.class));
+            assertEquals(0, rawServerIn.available(), "nothing of the stream before READY");
+            w.empty(FrameType.READY);
+            w.flush();
+            assertTrue(java.util.Arrays.equals(stream, readRaw(rawServerIn, stream.length)));
+            w.control(FrameType.PROGRESS, new StreamProgress(2000));
+            w.control(FrameType.PROGRESS, new StreamProgress(5000));
+            w.control(FrameType.RESULT, new ReceiveResult(5000, 7));
+            w.flush();
+            assertEquals(FrameType.BYE, r.next());
+        });
+        client.handshake();
+        assertTrue(client.rawStreams());
+        List<Long> progress = new java.util.concurrent.CopyOnWriteArrayList<>();
+        AtomicLong starts = new AtomicLong();
+        ReceiveResult result = client.receiveRaw(
+                cmd,
+                () -> {
+                    starts.incrementAndGet();
+                    toServer.write(stream);
+                    toServer.flush();
+                },
+                progress::add);
+        assertEquals(new ReceiveResult(5000, 7), result);
+        assertEquals(1, starts.get());
+        assertEquals(List.of(2000L, 5000L), progress);
+        assertTrue(!client.aborted());
+        client.close();
+    }
+
+    @Test
+    void aRawReceiveRefusedBeforeReadyNeverStartsTheSenderAndTheChannelGoesOn() throws Exception {
+        ReceiveCommand cmd = new ReceiveCommand("../a", "s2", 7, null, false, true);
+        startRaw((r, w) -> {
+            rawHello(r, w);
+            assertEquals(FrameType.RECV_RAW, r.next());
+            w.control(FrameType.ERROR, new ErrorReply(ErrorCodes.JAIL, "outside the jail", ""));
+            w.flush();
+            assertEquals(FrameType.BYE, r.next());
+        });
+        client.handshake();
+        AtomicLong starts = new AtomicLong();
+        RemoteException e =
+                assertThrows(RemoteException.class, () -> client.receiveRaw(cmd, starts::incrementAndGet, b -> {}));
+        assertEquals("outside the jail", e.getMessage());
+        assertEquals(0, starts.get());
+        assertTrue(!client.aborted());
+        client.close();
+    }
+
+    @Test
+    void aRawReceiveThatFailsAfterReadyAbortsTheChannel() throws Exception {
+        ReceiveCommand cmd = new ReceiveCommand("tank/a", "s2", 7, 5L, false, true);
+        startRaw((r, w) -> {
+            rawHello(r, w);
+            assertEquals(FrameType.RECV_RAW, r.next());
+            w.empty(FrameType.READY);
+            w.control(FrameType.ERROR, new ErrorReply(ErrorCodes.STREAM, "the stream names another snapshot", ""));
+            w.flush();
+        });
+        client.handshake();
+        RemoteException e = assertThrows(RemoteException.class, () -> client.receiveRaw(cmd, () -> {}, b -> {}));
+        assertEquals("the stream names another snapshot", e.getMessage());
+        assertTrue(client.aborted(), "the box ends the conversation after a failure past READY");
+    }
+
+    @Test
+    void streamsThatMayGoCompressedStayInFrames() throws Exception {
+        compression = StreamCompression.ON;
+        startRaw((r, w) -> {
+            rawHello(r, w, Wire.ZSTD_DATA);
+            assertEquals(FrameType.BYE, r.next());
+        });
+        client.handshake();
+        assertTrue(!client.rawStreams(), "zstd happens in frames");
+        client.close();
     }
 }
