@@ -20,6 +20,12 @@ public final class ChannelFifo {
     private final Path path;
     private final Process reader;
     private final OutputStream out;
+    /**
+     * Ends ssh when the JVM is told to stop (SIGTERM, the units' KillMode=mixed) while a zfs send may be writing
+     * into the FIFO: its reader gone, the send fails with EPIPE and releases its holds (see ZfsProcess.kill), before
+     * the unit's final SIGKILL would find it blocked in a full FIFO, which leaves zfs-fuse holding the snapshots.
+     */
+    private final Thread onShutdown;
 
     /** How a writer is started on the FIFO, e.g. {@code zfs send} with its stdout redirected to {@code fifo}. */
     @FunctionalInterface
@@ -31,6 +37,8 @@ public final class ChannelFifo {
         this.path = path;
         this.reader = reader;
         this.out = out;
+        this.onShutdown = new Thread(reader::destroyForcibly, "zreplj-channel-fifo-" + reader.pid());
+        Runtime.getRuntime().addShutdownHook(onShutdown);
     }
 
     /** Starts {@code ssh} reading the FIFO at {@code path} as its stdin and opens the agent's write end. */
@@ -70,8 +78,16 @@ public final class ChannelFifo {
         }
     }
 
-    /** Removes the FIFO from the control directory (ssh and writers keep what they opened). */
+    /**
+     * Removes the FIFO from the control directory (ssh and writers keep what they opened), once the channel is
+     * closed.
+     */
     void delete() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(onShutdown);
+        } catch (IllegalStateException shuttingDown) {
+            // The hook runs (or ran) anyway.
+        }
         try {
             Files.deleteIfExists(path);
         } catch (IOException e) {
