@@ -21,6 +21,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -298,6 +299,10 @@ public final class Replicator {
             CompletableFuture<OptionalLong> estimate)
             throws IOException, ZfsException, InterruptedException {
         AtomicReference<SendStream> sending = new AtomicReference<>();
+        // Set when zfs send exited non-zero while its channel still stood: then its failure came first, and
+        // the channel's end (this agent's abort) is its consequence. A send that ends on EPIPE because the
+        // channel died is the channel's failure.
+        AtomicBoolean sendFailedFirst = new AtomicBoolean();
         try (Progress.Transfer shown = progress.begin(fs + " " + step);
                 Watchdog.Watch watch = watchdog.watch(shown::bytes, () -> {
                     channel.abort();
@@ -318,7 +323,10 @@ public final class Replicator {
                             }
                             sending.set(s);
                             var unusedWatch = s.exited().thenAccept(status -> {
-                                if (status != 0) channel.abort();
+                                if (status != 0 && !channel.aborted()) {
+                                    sendFailedFirst.set(true);
+                                    channel.abort();
+                                }
                             });
                         },
                         shown::report);
@@ -329,10 +337,8 @@ public final class Replicator {
             } catch (IOException | ZfsException e) {
                 SendStream s = sending.get();
                 if (s != null) {
-                    // A send that ended by itself, before it was killed here, failed first: its stderr says why.
-                    boolean failedFirst = s.exited().isDone() && s.exited().join() != 0;
                     s.kill();
-                    if (failedFirst && !(e instanceof ZfsException)) {
+                    if (sendFailedFirst.get() && !(e instanceof RemoteException)) {
                         try {
                             s.finish();
                         } catch (ZfsException own) {
