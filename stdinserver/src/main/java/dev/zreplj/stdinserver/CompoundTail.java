@@ -23,6 +23,10 @@ import java.util.List;
  * WRITE_EMBEDDED drr_psize rounded up to 8; FREEOBJECTS, FREE, WRITE_BYREF, OBJECT_RANGE, REDACT and END none.
  * A type past REDACT is refused. zfs-fuse's records ({@link Layout}) have padding where OpenZFS has
  * drr_raw_bonuslen and drr_compressiontype, and it reads drr_bonuslen and drr_length whatever that padding holds.
+ *
+ * <p>An unframed stream (RECV_RAW) has nothing but these records to say where it ends, so the box reads it as
+ * far as {@link #wanted()} says and no further: a compound stream up to its final END, and a plain stream
+ * through a {@link #plain} tail, fed from its BEGIN on, up to the END that closes its one substream.
  */
 final class CompoundTail {
     private static final int BEGIN = 0;
@@ -77,6 +81,7 @@ final class CompoundTail {
     private final Layout layout;
     private final Series series;
     private final String prefix;
+    private final boolean plain;
     private long payloadLeft;
     private State state = State.SUBSTREAM_BEGIN;
     private int completed;
@@ -88,7 +93,7 @@ final class CompoundTail {
      * @param layout how the box's zfs reads record lengths
      */
     CompoundTail(ByteOrder order, Layout layout) {
-        this(order, layout, null, "the stream carries properties (zfs send -p/-b), but ");
+        this(order, layout, null, "the stream carries properties (zfs send -p/-b), but ", false);
     }
 
     /**
@@ -98,14 +103,26 @@ final class CompoundTail {
      * @param layout how the box's zfs reads record lengths
      */
     CompoundTail(ByteOrder order, Layout layout, Series series) {
-        this(order, layout, series, "the zfs send -I stream is not the one requested: ");
+        this(order, layout, series, "the zfs send -I stream is not the one requested: ", false);
     }
 
-    private CompoundTail(ByteOrder order, Layout layout, Series series, String prefix) {
+    /**
+     * For a plain stream, one substream without a compound header: fed from its BEGIN on, it ends with the
+     * END that closes that substream.
+     *
+     * @param order  the stream's byte order (from its first record's magic)
+     * @param layout how the box's zfs reads record lengths
+     */
+    static CompoundTail plain(ByteOrder order, Layout layout) {
+        return new CompoundTail(order, layout, null, "the stream is refused: ", true);
+    }
+
+    private CompoundTail(ByteOrder order, Layout layout, Series series, String prefix, boolean plain) {
         this.record = ByteBuffer.allocate(StreamHeader.LENGTH).order(order);
         this.layout = layout;
         this.series = series;
         this.prefix = prefix;
+        this.plain = plain;
     }
 
     /**
@@ -159,6 +176,23 @@ final class CompoundTail {
     }
 
     /**
+     * How many of the next stream bytes are sure to belong to the stream: the rest of the current record (its
+     * 312 bytes, or its payload), 0 once it is {@link #complete()}. Where a record ends, what follows is known
+     * only once its own header has been accepted.
+     */
+    long wanted() {
+        if (payloadLeft > 0) {
+            return payloadLeft;
+        }
+        return state == State.DONE ? 0 : record.remaining();
+    }
+
+    /** Whether {@link #wanted()} is the rest of a record's 312-byte header, not of a payload. */
+    boolean inHeader() {
+        return payloadLeft == 0 && state != State.DONE;
+    }
+
+    /**
      * After {@link #accept} refused a {@code zfs send -I} stream between substreams: how many bytes of that
      * chunk, from its offset, are whole substreams zfs recv may still be given before its input is closed, so
      * that it keeps them and starts nothing of the refused one. -1 when zfs recv must be killed instead (the
@@ -192,7 +226,7 @@ final class CompoundTail {
                 }
                 if (type == END) {
                     completed++;
-                    state = State.BETWEEN;
+                    state = plain ? State.DONE : State.BETWEEN;
                     return 0;
                 }
                 return checked(payload(type));

@@ -25,20 +25,20 @@ import org.junit.jupiter.api.Test;
 @SuppressWarnings(
         "ByteBufferBackingArray") // the tests' buffers come from ByteBuffer.allocate(): the array is the buffer
 class SeriesTailTest {
-    private static final String FS = "tank/home";
-    private static final long BASE = 100;
-    private static final List<Snapshot> SNAPS =
+    static final String FS = "tank/home";
+    static final long BASE = 100;
+    static final List<Snapshot> SNAPS =
             List.of(new Snapshot("s1", 101), new Snapshot("s2", 102), new Snapshot("s3", 103));
     private static final int PREFIX = 2 * StreamHeader.LENGTH;
 
     /** One dmu_replay_record of {@code type}, little-endian, with {@code set} filling the rest. */
-    private static ByteBuffer record(int type) {
+    static ByteBuffer record(int type) {
         ByteBuffer b = ByteBuffer.allocate(StreamHeader.LENGTH).order(ByteOrder.LITTLE_ENDIAN);
         b.putInt(0, type);
         return b;
     }
 
-    private static ByteBuffer begin(int headerType, int flags, long to, long from, String name, int payload) {
+    static ByteBuffer begin(int headerType, int flags, long to, long from, String name, int payload) {
         ByteBuffer b = record(0);
         b.putInt(4, payload);
         b.putLong(8, StreamHeader.MAGIC);
@@ -53,7 +53,7 @@ class SeriesTailTest {
     }
 
     /** A substream with one of each record that carries a payload, as OpenZFS 2.3 lays them out. */
-    private static void substream(ByteArrayOutputStream out, ByteBuffer begin) {
+    static void substream(ByteArrayOutputStream out, ByteBuffer begin) {
         out.writeBytes(begin.array());
         ByteBuffer object = record(1);
         object.putInt(8 + 20, 13); // bonuslen 13: 16 bytes of payload
@@ -88,7 +88,7 @@ class SeriesTailTest {
     }
 
     /** The honest stream of {@code snaps}: compound header, END, one substream each, final END. */
-    private static byte[] series(List<ByteBuffer> begins) {
+    static byte[] series(List<ByteBuffer> begins) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(begin(2, 0, 0, 0, FS + "@s3", 0).array());
         out.writeBytes(record(5).array());
@@ -99,7 +99,7 @@ class SeriesTailTest {
         return out.toByteArray();
     }
 
-    private static List<ByteBuffer> honestBegins() {
+    static List<ByteBuffer> honestBegins() {
         List<ByteBuffer> begins = new ArrayList<>();
         long from = BASE;
         for (Snapshot s : SNAPS) {
