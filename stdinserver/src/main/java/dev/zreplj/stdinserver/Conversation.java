@@ -7,14 +7,22 @@ import dev.zreplj.protocol.FrameWriter;
 import dev.zreplj.protocol.Hello;
 import dev.zreplj.protocol.RemoteException;
 import java.io.IOException;
+import java.io.InputStream;
 
 /** The server's end of the frames: replies are flushed at once, since the client waits for each. */
 final class Conversation {
     final FrameReader reader;
+    /**
+     * What {@code reader} reads from, for an unframed stream between two frames (RECV_RAW): the reader reads no
+     * byte ahead of the frame it returns, so none of the stream is lost to it.
+     */
+    final InputStream input;
+
     private final FrameWriter writer;
 
-    Conversation(FrameReader reader, FrameWriter writer) {
+    Conversation(FrameReader reader, InputStream input, FrameWriter writer) {
         this.reader = reader;
+        this.input = input;
         this.writer = writer;
     }
 
@@ -26,6 +34,12 @@ final class Conversation {
 
     void send(FrameType type, Record message) throws IOException {
         writer.control(type, message);
+        writer.flush();
+    }
+
+    /** A frame without payload (READY). */
+    void send(FrameType type) throws IOException {
+        writer.empty(type);
         writer.flush();
     }
 

@@ -37,7 +37,9 @@ import java.util.concurrent.FutureTask;
 
 /**
  * RECV: checks the request and the stream's header, receives under the dataset's lock and a global
- * receive slot, then moves the last-received hold forward and records the client's status.
+ * receive slot, then moves the last-received hold forward and records the client's status. RECV_RAW and
+ * RECV_SERIES_RAW are the same with the stream unframed: their {@link StreamPump#raw} pump decides how a
+ * refusal is answered.
  */
 final class ReceiveHandler {
     /** Excluded from a stream that carries properties, so a client cannot mount over the box's paths. */
@@ -45,7 +47,9 @@ final class ReceiveHandler {
 
     private final Zfs zfs;
     private final Conversation conversation;
-    private final StreamPump pump;
+    /** Every framed RECV's: it keeps its zstd inflater from one to the next. */
+    private final StreamPump framed;
+
     private final Placeholders placeholders;
     private final ReceiverHolds holds;
     private final BoxLog log;
@@ -62,14 +66,28 @@ final class ReceiveHandler {
         this.received = received;
         this.zfs = zfs;
         this.conversation = conversation;
-        this.pump = new StreamPump(conversation, log);
+        this.framed = new StreamPump(conversation, log);
         this.placeholders = placeholders;
         this.holds = holds;
         this.log = log;
     }
 
     void handle(Session session, ReceiveCommand cmd) throws IOException {
-        handle(session, cmd, null);
+        handle(session, cmd, null, framed);
+    }
+
+    /** RECV_RAW: as RECV, its stream unframed after READY. */
+    void handleRaw(Session session, ReceiveCommand cmd) throws IOException {
+        handle(session, cmd, null, StreamPump.raw(conversation, log));
+    }
+
+    void handleSeries(Session session, ReceiveSeries series) throws IOException {
+        handleSeries(session, series, framed);
+    }
+
+    /** RECV_SERIES_RAW: as RECV_SERIES, its stream unframed after READY. */
+    void handleSeriesRaw(Session session, ReceiveSeries series) throws IOException {
+        handleSeries(session, series, StreamPump.raw(conversation, log));
     }
 
     /**
@@ -77,19 +95,19 @@ final class ReceiveHandler {
      * substream's BEGIN while zfs recv reads (see {@link CompoundTail}); the snapshots that arrived before a
      * refusal or failure count as received.
      */
-    void handleSeries(Session session, ReceiveSeries series) throws IOException {
+    private void handleSeries(Session session, ReceiveSeries series, StreamPump pump) throws IOException {
         ReceiveCommand cmd = series.command();
         try {
             SeriesStream.checkRequest(series);
         } catch (RemoteException e) {
             log.refused("refused RECV_SERIES: " + e.getMessage());
-            conversation.refuseStream(e, false);
+            pump.refuseRequest(e);
             return;
         }
-        handle(session, cmd, series);
+        handle(session, cmd, series, pump);
     }
 
-    private void handle(Session session, ReceiveCommand cmd, ReceiveSeries series) throws IOException {
+    private void handle(Session session, ReceiveCommand cmd, ReceiveSeries series, StreamPump pump) throws IOException {
         DatasetName target;
         try {
             List<String> names = series == null
@@ -100,12 +118,14 @@ final class ReceiveHandler {
             target = session.jail().resolve(cmd.path(), names);
         } catch (RemoteException e) {
             log.refused("refused RECV: " + e.getMessage());
-            conversation.refuseStream(e, false);
+            pump.refuseRequest(e);
             return;
         }
         try (DatasetLock lock = DatasetLock.acquire(session.stateDir(), target, DatasetLock.WAIT)) {
             if (lock == null) {
-                refuse(new RemoteException(ErrorCodes.BUSY, "another receive into " + target + " is running", ""));
+                refuse(
+                        pump,
+                        new RemoteException(ErrorCodes.BUSY, "another receive into " + target + " is running", ""));
                 return;
             }
             // The client's own cap first: its waiting receives must not sit on the box's slots meanwhile.
@@ -115,12 +135,14 @@ final class ReceiveHandler {
                     mine,
                     ReceiveSlot.DEFAULT_WAIT)) {
                 if (own == null) {
-                    refuse(new RemoteException(
-                            ErrorCodes.BUSY,
-                            "this client has been running its maximum of " + mine
-                                    + " concurrent receives (serve.zreplj.max_receives) for "
-                                    + ReceiveSlot.DEFAULT_WAIT.toMinutes() + " minutes; try again later",
-                            ""));
+                    refuse(
+                            pump,
+                            new RemoteException(
+                                    ErrorCodes.BUSY,
+                                    "this client has been running its maximum of " + mine
+                                            + " concurrent receives (serve.zreplj.max_receives) for "
+                                            + ReceiveSlot.DEFAULT_WAIT.toMinutes() + " minutes; try again later",
+                                    ""));
                     return;
                 }
                 try (ReceiveSlot slot = ReceiveSlot.acquire(
@@ -128,15 +150,17 @@ final class ReceiveHandler {
                         ServeLimits.BOX_RECEIVES,
                         ReceiveSlot.DEFAULT_WAIT)) {
                     if (slot == null) {
-                        refuse(new RemoteException(
-                                ErrorCodes.BUSY,
-                                "the box has been running its maximum of "
-                                        + ServeLimits.BOX_RECEIVES + " concurrent receives for "
-                                        + ReceiveSlot.DEFAULT_WAIT.toMinutes() + " minutes; try again later",
-                                ""));
+                        refuse(
+                                pump,
+                                new RemoteException(
+                                        ErrorCodes.BUSY,
+                                        "the box has been running its maximum of "
+                                                + ServeLimits.BOX_RECEIVES + " concurrent receives for "
+                                                + ReceiveSlot.DEFAULT_WAIT.toMinutes() + " minutes; try again later",
+                                        ""));
                         return;
                     }
-                    receiveLocked(session, cmd, series, target);
+                    receiveLocked(session, cmd, series, target, pump);
                 }
             }
         } catch (InterruptedException e) {
@@ -145,12 +169,13 @@ final class ReceiveHandler {
         }
     }
 
-    private void refuse(RemoteException e) throws IOException {
+    private void refuse(StreamPump pump, RemoteException e) throws IOException {
         log.refused("refused RECV: " + e.getMessage());
-        conversation.refuseStream(e, false);
+        pump.refuseRequest(e);
     }
 
-    private void receiveLocked(Session session, ReceiveCommand cmd, ReceiveSeries series, DatasetName target)
+    private void receiveLocked(
+            Session session, ReceiveCommand cmd, ReceiveSeries series, DatasetName target, StreamPump pump)
             throws IOException, InterruptedException {
         // What the checks below ask zfs about the target runs while the stream's first bytes are on their way:
         // the dataset lock is held, so nothing changes it meanwhile (a sibling receive may create a common
@@ -222,6 +247,10 @@ final class ReceiveHandler {
                 properties = compound.properties();
                 tail = compound.tail();
                 header = compound.substream();
+            } else if (pump.raw()) {
+                // Unframed, a plain stream's records are all that says where it ends: it is walked too.
+                tail = CompoundTail.plain(header.order(), CompoundTail.Layout.of(zfs.capabilities()));
+                tail.accept(first.bytes(), 0, first.length());
             }
             if (series == null) {
                 checkHeader(cmd, header);
@@ -251,14 +280,14 @@ final class ReceiveHandler {
             request = receiveRequest(session.job(), cmd, header, properties, target, overwritePlaceholder);
         } catch (RemoteException e) {
             log.refused("refused RECV into " + target + ": " + e.getMessage());
-            conversation.refuseStream(e, first.ended());
+            pump.refuseStream(e, first.ended());
             return;
         } catch (ZfsException e) {
-            conversation.refuseStream(new RemoteException(ErrorCodes.ZFS, e.getMessage(), e.stderr()), first.ended());
+            pump.refuseStream(new RemoteException(ErrorCodes.ZFS, e.getMessage(), e.stderr()), first.ended());
             return;
         } catch (PlaceholderEncryption.Refused e) {
             log.refused("refused RECV into " + target + ": " + e.getMessage());
-            conversation.refuseStream(new RemoteException(ErrorCodes.ZFS, e.getMessage(), ""), first.ended());
+            pump.refuseStream(new RemoteException(ErrorCodes.ZFS, e.getMessage(), ""), first.ended());
             return;
         }
         List<Long> pending = guids(cmd, series);
@@ -271,7 +300,7 @@ final class ReceiveHandler {
                             + e.getMessage() + "); refused: the box receives no snapshot it cannot time",
                     "");
             log.refused("refused RECV into " + target + ": " + refused.getMessage());
-            conversation.refuseStream(refused, first.ended());
+            pump.refuseStream(refused, first.ended());
             return;
         }
         ZfsProcess recv;
@@ -282,8 +311,12 @@ final class ReceiveHandler {
             }
             recv = zfs.receive(request);
         } catch (ZfsException e) {
-            conversation.refuseStream(new RemoteException(ErrorCodes.ZFS, e.getMessage(), e.stderr()), first.ended());
-            forgetIfAbsent(session, target, before);
+            try {
+                pump.refuseStream(new RemoteException(ErrorCodes.ZFS, e.getMessage(), e.stderr()), first.ended());
+            } finally {
+                // Also when a raw stream's refusal ends the conversation.
+                forgetIfAbsent(session, target, before);
+            }
             return;
         }
         boolean done = false;
@@ -342,7 +375,7 @@ final class ReceiveHandler {
                 throw unsent;
             }
         } catch (ZfsException e) {
-            conversation.reply(failureReply(cmd, target, e));
+            pump.failed(failureReply(cmd, target, e));
         } finally {
             recv.kill();
             if (!done) {

@@ -99,7 +99,7 @@ public final class StdinServer {
         this.idle = new IdleInput(in, ServeLimits.defaults().streamTimeout());
         this.reader = new FrameReader(idle, "client", Wire.MAX_CONTROL_FROM_CLIENT);
         this.output = new IdleOutput(out, ServeLimits.defaults().streamTimeout());
-        this.conversation = new Conversation(reader, new FrameWriter(output, Wire.MAX_CONTROL_FROM_SERVER));
+        this.conversation = new Conversation(reader, idle, new FrameWriter(output, Wire.MAX_CONTROL_FROM_SERVER));
         this.err = err;
         this.boxLog = new BoxLog(config.global().stateDir(), clientId, err);
     }
@@ -230,6 +230,23 @@ public final class StdinServer {
                         receive.handleSeries(session, series);
                     }
                 }
+                // A raw request's client waits for READY before it sends its stream: a refusal skips nothing.
+                case RECV_RAW -> {
+                    ReceiveCommand cmd = request(ReceiveCommand.class);
+                    if (restoreOnly) {
+                        conversation.reply(forbidden("RECV_RAW"));
+                    } else {
+                        receive.handleRaw(session, cmd);
+                    }
+                }
+                case RECV_SERIES_RAW -> {
+                    ReceiveSeries series = request(ReceiveSeries.class);
+                    if (restoreOnly) {
+                        conversation.reply(forbidden("RECV_SERIES_RAW"));
+                    } else {
+                        receive.handleSeriesRaw(session, series);
+                    }
+                }
                 case DESTROY -> {
                     DestroyCommand cmd = request(DestroyCommand.class);
                     if (restoreOnly) {
@@ -244,7 +261,8 @@ public final class StdinServer {
                 }
                 default -> {
                     ProtocolException e = reader.unexpected(
-                            "LIST, LIST_ROOTS, LIST_DETAILED, RECV, RECV_SERIES, DESTROY, SEND or BYE");
+                            "LIST, LIST_ROOTS, LIST_DETAILED, RECV, RECV_SERIES, RECV_RAW, RECV_SERIES_RAW, DESTROY,"
+                                    + " SEND or BYE");
                     conversation.reply(new ErrorReply(ErrorCodes.PROTOCOL, e.getMessage(), ""));
                     throw e;
                 }
@@ -342,6 +360,8 @@ public final class StdinServer {
         caps.add(Wire.DESTROY_FAILED);
         caps.add(Wire.LIST_DETAILS);
         caps.add(Wire.LIST_ROOTS);
+        // Its records are walked in the layout of the box's zfs, whichever that is (CompoundTail.Layout).
+        caps.add(Wire.RAW_STREAM);
         if (zfsCaps != null) {
             if (zfsCaps.resumableReceive()) caps.add("resumable-receive");
             if (zfsCaps.bookmarks()) caps.add("bookmarks");

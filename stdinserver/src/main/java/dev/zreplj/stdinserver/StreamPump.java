@@ -7,9 +7,11 @@ import dev.zreplj.protocol.FrameType;
 import dev.zreplj.protocol.ProtocolException;
 import dev.zreplj.protocol.RemoteException;
 import dev.zreplj.protocol.StreamInflater;
+import dev.zreplj.protocol.StreamProgress;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.ZfsException;
 import dev.zreplj.zfs.ZfsProcess;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Duration;
@@ -18,25 +20,114 @@ import java.util.Arrays;
 /**
  * Moves a RECV's DATA frames: first the stream's header for checking, then the rest into zfs recv. A ZDATA
  * frame is decompressed here, where frames become stream bytes, so everything after sees only the stream.
+ *
+ * <p>A raw pump ({@link #raw}) moves one RECV_RAW's unframed stream instead, as far as its records go
+ * ({@link RawStream}). It differs where the framed one would skip the rest of a stream: a raw request refused
+ * before READY has sent nothing to skip, and after READY nothing tells where the rest of a stream that is no
+ * longer followed ends, so every refusal or failure then ends the conversation ({@link Abandoned}).
  */
 final class StreamPump {
     /** zfs has this long to abort the receive after its input ended before it is killed. */
     private static final Duration ABORT_GRACE = Duration.ofSeconds(10);
+    /** The most of a raw stream read before it is passed on; a payload is read in pieces of at most this. */
+    private static final int RAW_CHUNK = 1 << 20;
+    /** A raw stream's PROGRESS comes at most this often. */
+    private static final long PROGRESS_NANOS = Duration.ofSeconds(1).toNanos();
 
     private final Conversation conversation;
     private final BoxLog log;
+    private final RawStream raw;
     private StreamInflater inflater;
 
     StreamPump(Conversation conversation, BoxLog log) {
+        this(conversation, log, null);
+    }
+
+    private StreamPump(Conversation conversation, BoxLog log, RawStream raw) {
         this.conversation = conversation;
         this.log = log;
+        this.raw = raw;
+    }
+
+    /** For one RECV_RAW or RECV_SERIES_RAW: its stream follows READY on the conversation's input. */
+    static StreamPump raw(Conversation conversation, BoxLog log) {
+        return new StreamPump(conversation, log, new RawStream(conversation.input));
+    }
+
+    /** Whether this pump reads an unframed stream: nothing but its records says where it ends. */
+    boolean raw() {
+        return raw != null;
+    }
+
+    /**
+     * Answers a request refused before its stream's first byte was read: a framed one's frames are skipped, so
+     * that the channel stays usable; a raw one's client waits for READY and has sent nothing.
+     */
+    void refuseRequest(RemoteException e) throws IOException {
+        if (raw == null) {
+            conversation.refuseStream(e, false);
+        } else {
+            conversation.reply(e);
+        }
+    }
+
+    /**
+     * Answers a stream refused after its first bytes were read: a framed one's rest is skipped (unless it has
+     * {@code ended}); a raw one ends the conversation.
+     *
+     * @throws Abandoned for a raw stream, after the reply
+     */
+    void refuseStream(RemoteException e, boolean ended) throws IOException {
+        if (raw == null) {
+            conversation.refuseStream(e, ended);
+        } else {
+            throw abandon(new ErrorReply(e.code(), e.getMessage(), e.detail()));
+        }
+    }
+
+    /**
+     * Answers a receive that failed after its whole stream was read (zfs recv failed): a framed conversation
+     * goes on; a raw one ends, as after any failure past READY, which is what its client expects.
+     *
+     * @throws Abandoned for a raw stream, after the reply
+     */
+    void failed(ErrorReply reply) throws IOException {
+        if (raw == null) {
+            conversation.reply(reply);
+        } else {
+            throw abandon(reply);
+        }
+    }
+
+    /**
+     * Thrown after the reply to a raw stream the box stopped following: the conversation cannot go on, since the
+     * rest of that stream would be read as frames. The process then exits 1.
+     */
+    static final class Abandoned extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        Abandoned(String why) {
+            super("stopped reading an unframed stream after replying '" + why + "'; the channel ends, since where"
+                    + " the rest of that stream ends is unknown");
+        }
+    }
+
+    private Abandoned abandon(ErrorReply reply) throws IOException {
+        conversation.reply(reply);
+        return new Abandoned(reply.message());
     }
 
     /** The stream's first bytes, at least a whole DRR_BEGIN record unless the stream is shorter. */
     record HeaderBytes(byte[] bytes, int length, boolean ended) {}
 
-    /** Reads DATA frames until the DRR_BEGIN record is complete; null when the client aborted. */
+    /**
+     * Reads DATA frames until the DRR_BEGIN record is complete; null when the client aborted. A raw stream's
+     * client is told READY first: the request passed every check made before the stream.
+     */
     HeaderBytes readHeader() throws IOException, InterruptedException {
+        if (raw != null) {
+            conversation.send(FrameType.READY);
+        }
         return readMore(new HeaderBytes(new byte[0], 0, false), StreamHeader.LENGTH);
     }
 
@@ -46,6 +137,9 @@ final class StreamPump {
      * ended; null when the client aborted.
      */
     HeaderBytes readMore(HeaderBytes first, int needed) throws IOException, InterruptedException {
+        if (raw != null) {
+            return readRaw(first, needed);
+        }
         FrameReader reader = conversation.reader;
         byte[] bytes = first.bytes();
         int length = first.length();
@@ -104,6 +198,9 @@ final class StreamPump {
             ReceiveBandwidth bandwidth,
             FailureReply failed)
             throws IOException, InterruptedException {
+        if (raw != null) {
+            return pumpRaw(recv, first, checked, target, tail, bandwidth, failed);
+        }
         FrameReader reader = conversation.reader;
         OutputStream stdin = bandwidth.wrap(recv.stdin());
         long bytes = first.length();
@@ -213,23 +310,162 @@ final class StreamPump {
             try {
                 tail.accept(chunk, offset, n);
             } catch (RemoteException refused) {
-                int pass = tail.passable();
-                if (pass >= 0) {
-                    // Between two substreams of a series: zfs recv keeps the whole ones it has and, at the end
-                    // of its input, starts nothing of the refused one.
-                    closeAndWait(recv, stdin, chunk, offset, pass);
-                } else {
-                    // Checked before zfs recv sees a byte of it: what it received so far is the one substream the
-                    // box checked, and stopping it discards any partial state.
-                    stopAndWait(recv);
-                }
-                log.refused("refused RECV into " + target + ": " + refused.getMessage());
+                stopRefused(recv, stdin, chunk, offset, tail.passable(), target, refused);
                 conversation.refuseStream(refused, ended);
                 return false;
             }
         }
         stdin.write(chunk, offset, n);
         return true;
+    }
+
+    /**
+     * Stops zfs recv after the tail refused the stream, giving it first the {@code pass} bytes of {@code chunk}
+     * from {@code offset} that are whole substreams of a series (-1: none, it is stopped at once).
+     */
+    private void stopRefused(
+            ZfsProcess recv,
+            OutputStream stdin,
+            byte[] chunk,
+            int offset,
+            int pass,
+            DatasetName target,
+            RemoteException refused)
+            throws InterruptedException {
+        if (pass >= 0) {
+            // Between two substreams of a series: zfs recv keeps the whole ones it has and, at the end
+            // of its input, starts nothing of the refused one.
+            closeAndWait(recv, stdin, chunk, offset, pass);
+        } else {
+            // Checked before zfs recv sees a byte of it: what it received so far is the one substream the
+            // box checked, and stopping it discards any partial state.
+            stopAndWait(recv);
+        }
+        log.refused("refused RECV into " + target + ": " + refused.getMessage());
+    }
+
+    /** {@link #readMore} of a raw stream: exactly up to {@code needed}, which the caller knows lies within it. */
+    private HeaderBytes readRaw(HeaderBytes first, int needed) throws IOException {
+        if (first.length() >= needed) {
+            return first;
+        }
+        byte[] bytes = Arrays.copyOf(first.bytes(), needed);
+        try {
+            raw.readFully(bytes, first.length(), needed - first.length());
+        } catch (IOException e) {
+            throw inputFailed(
+                    e,
+                    "the client closed the connection after " + raw.read() + " bytes of the unframed stream, before"
+                            + " its first records were complete");
+        }
+        return new HeaderBytes(bytes, needed, false);
+    }
+
+    /**
+     * {@link #pump} of a raw stream: as far as {@code tail} (a plain one for a plain stream) follows its records,
+     * which it checks before zfs recv gets them; PROGRESS between reads. Never returns -1: every failure after
+     * READY ends the conversation.
+     */
+    private long pumpRaw(
+            ZfsProcess recv,
+            HeaderBytes first,
+            int checked,
+            DatasetName target,
+            CompoundTail tail,
+            ReceiveBandwidth bandwidth,
+            FailureReply failed)
+            throws IOException, InterruptedException {
+        OutputStream stdin = bandwidth.wrap(recv.stdin());
+        write(recv, stdin, first.bytes(), 0, checked, target, failed);
+        try {
+            tail.accept(first.bytes(), checked, first.length() - checked);
+        } catch (RemoteException refused) {
+            stopRefused(recv, stdin, first.bytes(), checked, tail.passable(), target, refused);
+            throw abandon(new ErrorReply(refused.code(), refused.getMessage(), refused.detail()));
+        }
+        write(recv, stdin, first.bytes(), checked, first.length() - checked, target, failed);
+        long bytes = first.length();
+        byte[] buffer = new byte[RAW_CHUNK];
+        long reported = 0;
+        long reportedAt = System.nanoTime();
+        while (!tail.complete()) {
+            int n;
+            try {
+                n = raw.fill(tail, buffer);
+            } catch (RawStream.Refused r) {
+                RemoteException refused = r.reason();
+                stopRefused(recv, stdin, buffer, 0, r.passable(), target, refused);
+                throw abandon(new ErrorReply(refused.code(), refused.getMessage(), refused.detail()));
+            } catch (IOException e) {
+                // Killing zfs recv makes ZFS discard the partial receive (or keep resumable state with -s).
+                stopAndWait(recv);
+                throw inputFailed(
+                        e,
+                        "the client closed the connection in the middle of the stream into " + target + " (after "
+                                + raw.read() + " bytes); zfs recv was stopped");
+            }
+            write(recv, stdin, buffer, 0, n, target, failed);
+            bytes += n;
+            long now = System.nanoTime();
+            if (bytes > reported && now - reportedAt >= PROGRESS_NANOS) {
+                // The agent no longer sees the bytes: this is its progress line and its watchdog's sign of life.
+                conversation.send(FrameType.PROGRESS, new StreamProgress(bytes));
+                reported = bytes;
+                reportedAt = now;
+            }
+        }
+        try {
+            stdin.close();
+        } catch (IOException brokenPipe) {
+            throw stoppedReading(recv, target, failed);
+        }
+        return bytes;
+    }
+
+    /** Writes stream bytes into zfs recv; when it stopped reading them, replies why and ends the conversation. */
+    private void write(
+            ZfsProcess recv,
+            OutputStream stdin,
+            byte[] bytes,
+            int offset,
+            int n,
+            DatasetName target,
+            FailureReply failed)
+            throws IOException, InterruptedException {
+        try {
+            stdin.write(bytes, offset, n);
+        } catch (IOException brokenPipe) {
+            throw stoppedReading(recv, target, failed);
+        }
+    }
+
+    /** zfs recv stopped reading, so it has exited or is about to: its stderr says why. */
+    private Abandoned stoppedReading(ZfsProcess recv, DatasetName target, FailureReply failed)
+            throws IOException, InterruptedException {
+        ErrorReply reply;
+        try {
+            recv.finish();
+            reply = new ErrorReply(ErrorCodes.ZFS, "zfs recv into " + target + " stopped reading the stream", "");
+        } catch (ZfsException e) {
+            reply = failed.of(e);
+        }
+        return abandon(reply);
+    }
+
+    /**
+     * The client's input failed inside a raw stream (it ended, or stalled past the stream timeout): it is told,
+     * should it still listen, and the conversation ends.
+     *
+     * @param closed the message when the input ended
+     */
+    private IOException inputFailed(IOException e, String closed) {
+        IOException failure = e instanceof EOFException ? new ProtocolException(closed) : e;
+        try {
+            conversation.reply(new ErrorReply(ErrorCodes.PROTOCOL, failure.getMessage(), ""));
+        } catch (IOException gone) {
+            failure.addSuppressed(gone);
+        }
+        return failure;
     }
 
     private static void closeAndWait(ZfsProcess recv, OutputStream stdin, byte[] chunk, int offset, int pass)
