@@ -337,6 +337,42 @@ class RawStreamSystemTest {
         }
     }
 
+    /** A series cut inside its second substream: the first arrived whole and is recorded as received. */
+    @Test
+    void theSnapshotsOfASeriesThatArrivedBeforeTheCutAreRecorded() throws Exception {
+        DatasetName a = filesystem("a");
+        String s1 = snapshot(a, "zrepl_1");
+        PipedServer ch = new PipedServer(config(), zfs, "laptop");
+        ch.client.handshake("push");
+        Raw raw = new Raw(ch);
+        byte[] full = send(s1);
+        raw.receive(
+                FrameType.RECV_RAW, new ReceiveCommand(a.value(), "zrepl_1", pools.guid(s1), null, false, false), full);
+        String s2 = snapshot(a, "zrepl_2");
+        String s3 = snapshot(a, "zrepl_3");
+        byte[] series = send("-I", s1, s3);
+        assertNull(raw.request(
+                FrameType.RECV_SERIES_RAW,
+                new ReceiveSeries(
+                        new ReceiveCommand(a.value(), "zrepl_3", pools.guid(s3), pools.guid(s1), false, false),
+                        List.of(
+                                new ReceiveSeries.Snapshot("zrepl_2", pools.guid(s2)),
+                                new ReceiveSeries.Snapshot("zrepl_3", pools.guid(s3))))));
+        assertTrue(raw.write(series, 0, series.length - send("-i", s2, s3).length / 2));
+        ch.toServer.close();
+        assertEquals(1, ch.exitCode(), ch.stderr());
+        DatasetName target = jailed(a);
+        assertEquals(List.of("zrepl_1", "zrepl_2"), pools.snapshotNames(target));
+        assertEquals(
+                "zrepl_2",
+                ClientStatusFile.read(state, "laptop")
+                        .filesystems()
+                        .get(a.value())
+                        .snapshot(),
+                ch.stderr());
+        assertTrue(ReceiveTimes.read(state, target).containsKey(pools.guid(target + "@zrepl_2")));
+    }
+
     /** Refused before READY: the client has sent nothing of the stream, and the conversation goes on. */
     @Test
     void aRequestRefusedBeforeReadyLeavesTheConversationUsable() throws Exception {
