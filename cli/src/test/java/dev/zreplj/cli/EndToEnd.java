@@ -386,6 +386,22 @@ final class EndToEnd implements PushSetup {
                 .flatMap(ProcessHandle::parent);
     }
 
+    /**
+     * SIGSTOPs the stdinserver receiving into {@code target} once {@code agent} has started that receive, so that
+     * the stream backs up into the agent's side; {@link #continueStopped} lets it go on.
+     */
+    void stopReceiver(String target, Process agent) throws InterruptedException {
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        Optional<ProcessHandle> server;
+        while ((server = receiveParent(target)).isEmpty()) {
+            assertTrue(agent.isAlive(), () -> "agent ended before the stream started: " + killedAgentLog());
+            assertTrue(System.nanoTime() < deadline, "no zfs recv into " + target + " within 120 s");
+            Thread.sleep(5);
+        }
+        stopped = server.get().pid();
+        signal("STOP", stopped);
+    }
+
     @Override
     public void continueStopped() {
         if (stopped > 0) {
