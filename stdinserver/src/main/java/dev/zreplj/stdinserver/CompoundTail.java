@@ -19,7 +19,8 @@ import java.util.List;
  * record is a 312-byte dmu_replay_record followed by a payload whose length depends on its type (OpenZFS
  * include/sys/zfs_ioctl.h; offsets below are into the record, the type's struct starting at 8): BEGIN
  * drr_payloadlen; OBJECT drr_raw_bonuslen, else drr_bonuslen rounded up to 8; WRITE drr_compressed_size when
- * drr_compressiontype is set, else drr_logical_size; SPILL drr_compressed_size when set, else drr_length;
+ * drr_compressiontype is set, else drr_logical_size; SPILL drr_compressed_size when set (a zfs with raw sends),
+ * else drr_length;
  * WRITE_EMBEDDED drr_psize rounded up to 8; FREEOBJECTS, FREE, WRITE_BYREF, OBJECT_RANGE, REDACT and END none.
  * A type past REDACT is refused. zfs-fuse's records ({@link Layout}) have padding where OpenZFS has
  * drr_raw_bonuslen and drr_compressiontype, and it reads drr_bonuslen and drr_length whatever that padding holds.
@@ -317,7 +318,9 @@ final class CompoundTail {
             case WRITE ->
                 layout.compressedWrites() && record.get(8 + 42) != 0 ? record.getLong(8 + 88) : record.getLong(8 + 24);
             case SPILL -> {
-                long compressed = record.getLong(8 + 32);
+                // drr_compressed_size came with raw sends (OpenZFS 0.8); before that (0.7, with send -c) the same
+                // bytes are drr_pad, and that zfs reads drr_length whatever they hold.
+                long compressed = layout.rawObjects() ? record.getLong(8 + 32) : 0;
                 yield compressed != 0 ? compressed : record.getLong(8 + 8);
             }
             case WRITE_EMBEDDED -> roundUp8(Integer.toUnsignedLong(record.getInt(8 + 44)));

@@ -307,6 +307,30 @@ class RawStreamTest {
     }
 
     /**
+     * OpenZFS 0.7 (send -c, no raw sends) has drr_pad where 0.8 put a spill record's drr_compressed_size, and reads
+     * drr_length: a client's large value there must not make the box wave the next records through as payload,
+     * which zfs would read as the substream's END and a second, unchecked BEGIN.
+     */
+    @Test
+    void aSpillRecordsPaddingIsNoLengthOnAZfsWithoutRawSends() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(SeriesTailTest.begin(1, 0, 101, 0, "tank/home@s1", 0).array());
+        ByteBuffer spill = SeriesTailTest.record(7);
+        spill.putLong(8 + 8, 16); // drr_length
+        spill.putLong(8 + 32, 100_000); // 0.7's drr_pad[1], 0.8's drr_compressed_size
+        out.writeBytes(spill.array());
+        out.writeBytes(new byte[16]);
+        out.writeBytes(SeriesTailTest.record(5).array());
+        byte[] stream = out.toByteArray();
+        for (int most : READS) {
+            Input in = new Input(stream, most);
+            assertArrayEquals(stream, plain(in, new CompoundTail.Layout(true, false)), "reads of " + most);
+            assertArrayEquals(NEXT, in.unread());
+        }
+        assertThrows(EOFException.class, () -> plain(new Input(stream, 4096), CompoundTail.Layout.OPENZFS));
+    }
+
+    /**
      * A series refused at a substream's BEGIN: zfs recv may have exactly the whole substreams before it, counted
      * from the start of the buffer the refused piece was read into.
      */
