@@ -357,15 +357,7 @@ final class EndToEnd implements PushSetup {
             throws IOException, InterruptedException {
         Process agent = startAgent(args);
         try {
-            long deadline = System.nanoTime() + 120_000_000_000L;
-            Optional<ProcessHandle> server;
-            while ((server = receiveParent(target)).isEmpty()) {
-                assertTrue(agent.isAlive(), () -> "agent ended before the stream started: " + killedAgentLog());
-                assertTrue(System.nanoTime() < deadline, "no zfs recv into " + target + " within 120 s");
-                Thread.sleep(5);
-            }
-            stopped = server.get().pid();
-            signal("STOP", stopped);
+            stopReceiver(target, agent);
             long stoppedAt = System.nanoTime();
             assertTrue(
                     agent.waitFor(limitSeconds, TimeUnit.SECONDS),
