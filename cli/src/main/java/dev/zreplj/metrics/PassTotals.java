@@ -1,11 +1,7 @@
 package dev.zreplj.metrics;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.zreplj.agent.PushPass;
+import dev.zreplj.json.RecordJson;
 import dev.zreplj.prune.FilesystemPruneResult;
 import dev.zreplj.replication.FilesystemResult;
 import java.io.IOException;
@@ -40,10 +36,6 @@ public record PassTotals(
         Map<String, Long> stageFailures,
         Map<String, Long> pruned,
         Map<String, FilesystemTotals> filesystems) {
-    static final ObjectMapper JSON = JsonMapper.builder()
-            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-            .enable(SerializationFeature.INDENT_OUTPUT)
-            .build();
     private static final Set<String> STAGES = Set.of("snapshot", "connect", "replicate", "prune");
 
     public PassTotals {
@@ -126,23 +118,34 @@ public record PassTotals(
 
     /** The job's totals, or none when it never ran (or ran before zreplj kept them). */
     public static PassTotals read(Path stateDir, String job) throws IOException {
+        byte[] bytes;
         try {
-            return JSON.readValue(Files.readAllBytes(file(stateDir, job)), PassTotals.class);
+            bytes = Files.readAllBytes(file(stateDir, job));
         } catch (NoSuchFileException e) {
             return none(job);
-        } catch (JsonProcessingException e) {
-            throw new DamagedFile(
-                    file(stateDir, job) + ": unreadable metrics file ("
-                            + e.getMessage().lines().findFirst().orElse("")
-                            + "); the next pass replaces it, its counters start again from 0",
-                    e);
         }
+        PassTotals totals;
+        try {
+            // Not databind: its first use cost about 0.2 s of CPU in every `agent once` (bench/RESULTS.md).
+            totals = RecordJson.readState(bytes, PassTotals.class, RecordJson.Names.SNAKE_CASE);
+        } catch (IOException e) {
+            throw damaged(stateDir, job, e.getMessage().lines().findFirst().orElse(""));
+        }
+        if (totals == null || totals.job() == null) {
+            throw damaged(stateDir, job, "no counters in it");
+        }
+        return totals;
+    }
+
+    private static DamagedFile damaged(Path stateDir, String job, String why) {
+        return new DamagedFile(file(stateDir, job) + ": unreadable metrics file (" + why
+                + "); the next pass replaces it, its counters start again from 0");
     }
 
     /** A counters file that can be read but holds no counters (truncated, overwritten). */
     static final class DamagedFile extends IOException {
-        DamagedFile(String message, Throwable cause) {
-            super(message, cause);
+        DamagedFile(String message) {
+            super(message);
         }
     }
 
@@ -162,7 +165,7 @@ public record PassTotals(
         Path file = file(stateDir, result.job());
         Files.createDirectories(file.getParent());
         Path temp = file.resolveSibling("." + result.job() + ".json.tmp");
-        Files.write(temp, JSON.writeValueAsBytes(next));
+        Files.write(temp, RecordJson.write(next, true, RecordJson.Names.SNAKE_CASE));
         Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 }

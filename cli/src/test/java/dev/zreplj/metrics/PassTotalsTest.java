@@ -1,7 +1,12 @@
 package dev.zreplj.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.zreplj.agent.PushPass;
 import dev.zreplj.prune.Decision;
 import dev.zreplj.prune.FilesystemPrunePlan;
@@ -12,6 +17,8 @@ import dev.zreplj.replication.Failure;
 import dev.zreplj.replication.FilesystemResult;
 import dev.zreplj.replication.FilesystemResult.Outcome;
 import dev.zreplj.zfs.DatasetName;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -104,5 +111,85 @@ class PassTotalsTest {
                 Map.of("receiver", 1L),
                 t.filesystems().get("rpool/home").snapshots(),
                 "one left after the real prune; the skipped one did not look");
+    }
+
+    /** Counters as zreplj wrote them with databind (before 2026-12-04) count on, and the file keeps its form. */
+    @Test
+    void countersADatabindZreplJWroteCountOnInTheSameForm() throws Exception {
+        Path file = PassTotals.file(state, "laptop");
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, """
+                {
+                  "job" : "laptop",
+                  "passes" : 24,
+                  "failed_passes" : 1,
+                  "last_success" : 1796414234,
+                  "last_duration_seconds" : 18.534346807,
+                  "stage_failures" : {
+                    "connect" : 1
+                  },
+                  "pruned" : {
+                    "receiver" : 0,
+                    "sender" : 2
+                  },
+                  "filesystems" : {
+                    "rpool/home" : {
+                      "bytes" : 24755070936,
+                      "steps" : 23,
+                      "failures" : { },
+                      "snapshots" : {
+                        "receiver" : 1,
+                        "sender" : 1
+                      }
+                    }
+                  }
+                }""");
+        PassTotals before = PassTotals.read(state, "laptop");
+        assertEquals(
+                new PassTotals(
+                        "laptop",
+                        24,
+                        1,
+                        1796414234,
+                        18.534346807,
+                        Map.of("connect", 1L),
+                        Map.of("receiver", 0L, "sender", 2L),
+                        Map.of(
+                                "rpool/home",
+                                new PassTotals.FilesystemTotals(
+                                        24755070936L, 23, Map.of(), Map.of("receiver", 1L, "sender", 1L)))),
+                before);
+        PassTotals.record(
+                state,
+                new PushPass.Result(
+                        "laptop",
+                        Optional.empty(),
+                        List.of(new FilesystemResult(DatasetName.of("rpool/home"), Outcome.REPLICATED, 1, 10, "")),
+                        null),
+                Duration.ofMillis(1500),
+                T0);
+        PassTotals after = PassTotals.read(state, "laptop");
+        assertEquals(25, after.passes());
+        assertEquals(24755070946L, after.filesystems().get("rpool/home").bytes());
+        JsonMapper databind = JsonMapper.builder()
+                .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+                .enable(SerializationFeature.INDENT_OUTPUT)
+                .build();
+        assertEquals(databind.writeValueAsString(after), Files.readString(file));
+    }
+
+    @Test
+    void aFileWithoutCountersIsDamagedAndTheNextPassStartsAgain() throws Exception {
+        Path file = PassTotals.file(state, "laptop");
+        Files.createDirectories(file.getParent());
+        for (String text : List.of("null", "{}", "{\"job\" : \"laptop\", \"passes\" : \"many\"}", "{\"job\"")) {
+            Files.writeString(file, text);
+            IOException e = assertThrows(IOException.class, () -> PassTotals.read(state, "laptop"), text);
+            assertTrue(e.getMessage().startsWith(file + ": unreadable metrics file ("), e.getMessage());
+            assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+        }
+        PassTotals.record(
+                state, new PushPass.Result("laptop", Optional.empty(), List.of(), null), Duration.ofSeconds(1), T0);
+        assertEquals(1, PassTotals.read(state, "laptop").passes());
     }
 }

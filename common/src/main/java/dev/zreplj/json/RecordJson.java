@@ -29,33 +29,70 @@ import org.jspecify.annotations.Nullable;
  * type is not primitive), numbers only as integers that fit, text only as strings, enums by name, no
  * duplicate fields, nothing after the value. Fields a record does not have are skipped, so that a later
  * addition announced by a capability does not break an older peer ({@link #read} with {@code skipUnknown}).
- * Types: String, int, long, boolean and their boxes, enums, {@code List<T>}, {@code Map<String, T>} and
+ * Types: String, int, long, double, boolean and their boxes, enums, {@code List<T>}, {@code Map<String, T>} and
  * records of these.
+ *
+ * <p>The agent's own state files ({@link #readState}) are read as databind read them, so that the files an older
+ * zreplj wrote still read: a missing field takes its type's empty value, an unknown one is skipped.
  */
 public final class RecordJson {
     private static final JsonFactory FACTORY = new JsonFactory();
-    /** Per record class: its components and canonical constructor, looked up once. */
-    private static final ClassValue<Shape> SHAPES = new ClassValue<>() {
+    /** Per record class: its components and canonical constructor, looked up once, for each spelling of names. */
+    private static final ClassValue<Shape> DECLARED_SHAPES = new ClassValue<>() {
         @Override
         protected Shape computeValue(Class<?> type) {
-            return Shape.of(type);
+            return Shape.of(type, Names.DECLARED);
         }
     };
+
+    private static final ClassValue<Shape> SNAKE_CASE_SHAPES = new ClassValue<>() {
+        @Override
+        protected Shape computeValue(Class<?> type) {
+            return Shape.of(type, Names.SNAKE_CASE);
+        }
+    };
+
+    /** How a record component is named in JSON. */
+    public enum Names {
+        /** As declared: {@code lastDurationSeconds}. */
+        DECLARED,
+        /** As databind's SNAKE_CASE naming spelled it: {@code last_duration_seconds}. */
+        SNAKE_CASE
+    }
+
+    /** What a read accepts beyond a whole, exact match. */
+    private record Mode(boolean skipUnknown, boolean defaultMissing, Names names) {}
 
     private RecordJson() {}
 
     /** The value as compact JSON, or indented as a file for people to read. */
     public static byte[] write(Record value, boolean indent) {
+        return write(value, indent, Names.DECLARED);
+    }
+
+    /** {@link #write(Record, boolean)} with the components named as {@code names} spells them. */
+    public static byte[] write(Record value, boolean indent, Names names) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         try (JsonGenerator g = FACTORY.createGenerator(out)) {
             if (indent) {
                 g.useDefaultPrettyPrinter();
             }
-            writeValue(g, value);
+            writeValue(g, value, names);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return out.toByteArray();
+    }
+
+    /**
+     * A state file this zreplj or an older or newer one wrote: a field the record has and the file lacks (an older
+     * zreplj's) takes its type's empty value (null; 0 or false for a number or flag), a field the record lacks (a
+     * newer zreplj's, after a downgrade) is skipped. Everything else is as strict as {@link #read}. Null for the JSON
+     * literal {@code null}.
+     */
+    public static <T extends Record> @Nullable T readState(byte[] bytes, Class<T> type, Names names)
+            throws IOException {
+        return read(bytes, 0, bytes.length, type, new Mode(true, true, names));
     }
 
     /**
@@ -66,6 +103,11 @@ public final class RecordJson {
      */
     public static <T extends Record> @Nullable T read(
             byte[] bytes, int offset, int length, Class<T> type, boolean skipUnknown) throws IOException {
+        return read(bytes, offset, length, type, new Mode(skipUnknown, false, Names.DECLARED));
+    }
+
+    private static <T extends Record> @Nullable T read(byte[] bytes, int offset, int length, Class<T> type, Mode mode)
+            throws IOException {
         try (JsonParser p = FACTORY.createParser(bytes, offset, length)) {
             JsonToken first = p.nextToken();
             if (first == null) {
@@ -74,7 +116,7 @@ public final class RecordJson {
             if (first == JsonToken.VALUE_NULL) {
                 return null;
             }
-            T value = type.cast(readValue(p, type, type.getSimpleName(), skipUnknown));
+            T value = type.cast(readValue(p, type, type.getSimpleName(), mode));
             JsonToken after = p.nextToken();
             if (after != null) {
                 throw new Mismatch("unexpected " + after.asString() + " after the value");
@@ -92,8 +134,7 @@ public final class RecordJson {
         }
     }
 
-    private static @Nullable Object readValue(JsonParser p, Type type, String where, boolean skipUnknown)
-            throws IOException {
+    private static @Nullable Object readValue(JsonParser p, Type type, String where, Mode mode) throws IOException {
         Class<?> raw = type instanceof ParameterizedType pt ? (Class<?>) pt.getRawType() : (Class<?>) type;
         JsonToken t = p.currentToken();
         if (t == JsonToken.VALUE_NULL) {
@@ -119,6 +160,12 @@ public final class RecordJson {
             expect(t, JsonToken.VALUE_NUMBER_INT, where, "an integer");
             return p.getIntValue();
         }
+        if (raw == double.class || raw == Double.class) {
+            if (t != JsonToken.VALUE_NUMBER_INT && t != JsonToken.VALUE_NUMBER_FLOAT) {
+                throw new Mismatch("'" + where + "' must be a number, not " + describe(t));
+            }
+            return p.getDoubleValue();
+        }
         if (raw == boolean.class || raw == Boolean.class) {
             if (t != JsonToken.VALUE_TRUE && t != JsonToken.VALUE_FALSE) {
                 throw new Mismatch("'" + where + "' must be true or false, not " + describe(t));
@@ -140,7 +187,7 @@ public final class RecordJson {
             Type element = typeArgument(type, 0);
             List<Object> list = new ArrayList<>();
             while (p.nextToken() != JsonToken.END_ARRAY) {
-                list.add(readValue(p, element, where + "[" + list.size() + "]", skipUnknown));
+                list.add(readValue(p, element, where + "[" + list.size() + "]", mode));
             }
             return Collections.unmodifiableList(list);
         }
@@ -154,18 +201,22 @@ public final class RecordJson {
                 if (map.containsKey(key)) {
                     throw new Mismatch("'" + where + "' has \"" + abbreviate(key) + "\" twice");
                 }
-                map.put(key, readValue(p, valueType, where + "." + key, skipUnknown));
+                map.put(key, readValue(p, valueType, where + "." + key, mode));
             }
             return Collections.unmodifiableMap(map);
         }
         if (raw.isRecord()) {
             expect(t, JsonToken.START_OBJECT, where, "an object");
-            return SHAPES.get(raw).read(p, skipUnknown);
+            return shape(raw, mode.names()).read(p, mode);
         }
         throw new IllegalStateException("RecordJson cannot map " + type + " of " + where);
     }
 
-    private static void writeValue(JsonGenerator g, Object v) throws IOException {
+    private static Shape shape(Class<?> type, Names names) {
+        return (names == Names.DECLARED ? DECLARED_SHAPES : SNAKE_CASE_SHAPES).get(type);
+    }
+
+    private static void writeValue(JsonGenerator g, @Nullable Object v, Names names) throws IOException {
         if (v == null) {
             g.writeNull();
         } else if (v instanceof String s) {
@@ -174,6 +225,8 @@ public final class RecordJson {
             g.writeNumber(l);
         } else if (v instanceof Integer i) {
             g.writeNumber(i);
+        } else if (v instanceof Double d) {
+            g.writeNumber(d);
         } else if (v instanceof Boolean b) {
             g.writeBoolean(b);
         } else if (v instanceof Enum<?> e) {
@@ -181,18 +234,18 @@ public final class RecordJson {
         } else if (v instanceof List<?> list) {
             g.writeStartArray();
             for (Object element : list) {
-                writeValue(g, element);
+                writeValue(g, element, names);
             }
             g.writeEndArray();
         } else if (v instanceof Map<?, ?> map) {
             g.writeStartObject();
             for (Map.Entry<?, ?> e : map.entrySet()) {
                 g.writeFieldName((String) e.getKey());
-                writeValue(g, e.getValue());
+                writeValue(g, e.getValue(), names);
             }
             g.writeEndObject();
         } else if (v instanceof Record r) {
-            SHAPES.get(r.getClass()).write(g, r);
+            shape(r.getClass(), names).write(g, r, names);
         } else {
             throw new IllegalStateException("RecordJson cannot map " + v.getClass());
         }
@@ -228,26 +281,28 @@ public final class RecordJson {
     }
 
     /** Accessible also for records that are not public (a message's nested part), as databind made them. */
-    private record Shape(RecordComponent[] components, Method[] accessors, Constructor<?> constructor) {
-        static Shape of(Class<?> type) {
+    private record Shape(RecordComponent[] components, String[] names, Method[] accessors, Constructor<?> constructor) {
+        static Shape of(Class<?> type, Names spelling) {
             RecordComponent[] components = type.getRecordComponents();
             Class<?>[] types = new Class<?>[components.length];
+            String[] names = new String[components.length];
             Method[] accessors = new Method[components.length];
             for (int i = 0; i < components.length; i++) {
                 types[i] = components[i].getType();
+                names[i] = spelling == Names.SNAKE_CASE ? snakeCase(components[i].getName()) : components[i].getName();
                 accessors[i] = components[i].getAccessor();
                 accessors[i].setAccessible(true);
             }
             try {
                 Constructor<?> constructor = type.getDeclaredConstructor(types);
                 constructor.setAccessible(true);
-                return new Shape(components, accessors, constructor);
+                return new Shape(components, names, accessors, constructor);
             } catch (NoSuchMethodException e) {
                 throw new IllegalStateException(type + " has no canonical constructor", e);
             }
         }
 
-        Object read(JsonParser p, boolean skipUnknown) throws IOException {
+        Object read(JsonParser p, Mode mode) throws IOException {
             Object[] values = new Object[components.length];
             boolean[] seen = new boolean[components.length];
             while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -255,7 +310,7 @@ public final class RecordJson {
                 int i = indexOf(name);
                 p.nextToken();
                 if (i < 0) {
-                    if (!skipUnknown) {
+                    if (!mode.skipUnknown()) {
                         throw new Mismatch("unknown field '" + abbreviate(name) + "'");
                     }
                     p.skipChildren();
@@ -265,11 +320,14 @@ public final class RecordJson {
                     throw new Mismatch("field '" + name + "' given twice");
                 }
                 seen[i] = true;
-                values[i] = readValue(p, components[i].getGenericType(), name, skipUnknown);
+                values[i] = readValue(p, components[i].getGenericType(), name, mode);
             }
             for (int i = 0; i < components.length; i++) {
                 if (!seen[i]) {
-                    throw new Mismatch("missing field '" + components[i].getName() + "'");
+                    if (!mode.defaultMissing()) {
+                        throw new Mismatch("missing field '" + names[i] + "'");
+                    }
+                    values[i] = empty(components[i].getType());
                 }
             }
             try {
@@ -285,12 +343,12 @@ public final class RecordJson {
             }
         }
 
-        void write(JsonGenerator g, Record r) throws IOException {
+        void write(JsonGenerator g, Record r, Names spelling) throws IOException {
             g.writeStartObject();
             for (int i = 0; i < components.length; i++) {
-                g.writeFieldName(components[i].getName());
+                g.writeFieldName(names[i]);
                 try {
-                    writeValue(g, accessors[i].invoke(r));
+                    writeValue(g, accessors[i].invoke(r), spelling);
                 } catch (ReflectiveOperationException e) {
                     throw new IllegalStateException(e);
                 }
@@ -299,12 +357,45 @@ public final class RecordJson {
         }
 
         private int indexOf(String name) {
-            for (int i = 0; i < components.length; i++) {
-                if (components[i].getName().equals(name)) {
+            for (int i = 0; i < names.length; i++) {
+                if (names[i].equals(name)) {
                     return i;
                 }
             }
             return -1;
         }
+
+        /** What databind gave a component its file lacks. */
+        private static @Nullable Object empty(Class<?> type) {
+            if (type == long.class) return 0L;
+            if (type == int.class) return 0;
+            if (type == double.class) return 0.0;
+            if (type == boolean.class) return false;
+            return null;
+        }
+    }
+
+    /**
+     * databind's SNAKE_CASE: an underscore before each capital that does not follow another, then lower case
+     * ({@code lastDurationSeconds} is {@code last_duration_seconds}, {@code URLValue} is {@code urlvalue}); a
+     * leading underscore dropped.
+     */
+    static String snakeCase(String name) {
+        StringBuilder out = new StringBuilder(name.length() + 4);
+        boolean previousUpper = false;
+        for (int i = name.startsWith("_") ? 1 : 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (Character.isUpperCase(c)) {
+                if (!previousUpper && out.length() > 0 && out.charAt(out.length() - 1) != '_') {
+                    out.append('_');
+                }
+                out.append(Character.toLowerCase(c));
+                previousUpper = true;
+            } else {
+                out.append(c);
+                previousUpper = false;
+            }
+        }
+        return out.toString();
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
@@ -43,6 +44,10 @@ class RecordJsonTest {
             }
         }
     }
+
+    /** The shape of the agent's state files: snake_case names, a fraction, a field an older zreplj did not write. */
+    record Totals(
+            String job, long failedPasses, double lastDurationSeconds, Map<String, Long> stageFailures, Long newest) {}
 
     private static <T extends Record> T read(String json, Class<T> type) throws IOException {
         byte[] b = json.getBytes(StandardCharsets.UTF_8);
@@ -90,6 +95,63 @@ class RecordJsonTest {
         assertEquals(
                 indented.writeValueAsString(status),
                 new String(RecordJson.write(status, true), StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The agent's state files were databind's (SNAKE_CASE and INDENT_OUTPUT for the metrics counters): what zreplj
+     * writes now reads there, what databind wrote reads here, and a file of an older or newer zreplj reads as databind
+     * read it (a field it lacks empty, one of a newer version skipped).
+     */
+    @Test
+    void stateFilesAreWhatDatabindWroteAndReadAsItReadThem() throws IOException {
+        JsonMapper snake = JsonMapper.builder()
+                .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+                .enable(SerializationFeature.INDENT_OUTPUT)
+                .build();
+        Totals totals = new Totals("laptop", 2, 18.534346807, new TreeMap<>(Map.of("connect", 1L, "prune", 3L)), null);
+        byte[] ours = RecordJson.write(totals, true, RecordJson.Names.SNAKE_CASE);
+        assertEquals(snake.writeValueAsString(totals), new String(ours, StandardCharsets.UTF_8));
+        assertEquals(totals, snake.readValue(ours, Totals.class));
+        assertEquals(
+                totals,
+                RecordJson.readState(snake.writeValueAsBytes(totals), Totals.class, RecordJson.Names.SNAKE_CASE));
+
+        String older = "{\"job\":\"laptop\",\"failed_passes\":2,\"stage_failures\":{}}";
+        Totals expected = new Totals("laptop", 2, 0.0, Map.of(), null);
+        assertEquals(expected, snake.readValue(older, Totals.class));
+        assertEquals(
+                expected,
+                RecordJson.readState(
+                        older.getBytes(StandardCharsets.UTF_8), Totals.class, RecordJson.Names.SNAKE_CASE));
+        byte[] newer = "{\"job\":\"laptop\",\"later\":[1,{}],\"failed_passes\":2,\"last_duration_seconds\":7}"
+                .getBytes(StandardCharsets.UTF_8);
+        assertEquals(
+                new Totals("laptop", 2, 7.0, null, null),
+                RecordJson.readState(newer, Totals.class, RecordJson.Names.SNAKE_CASE));
+        // What is there must still fit.
+        byte[] wrong = "{\"job\":\"laptop\",\"failed_passes\":\"2\"}".getBytes(StandardCharsets.UTF_8);
+        assertEquals(
+                "'failed_passes' must be an integer, not a string",
+                assertThrows(
+                                IOException.class,
+                                () -> RecordJson.readState(wrong, Totals.class, RecordJson.Names.SNAKE_CASE))
+                        .getMessage());
+        byte[] fraction = "{\"job\":\"laptop\",\"last_duration_seconds\":true}".getBytes(StandardCharsets.UTF_8);
+        assertEquals(
+                "'last_duration_seconds' must be a number, not true or false",
+                assertThrows(
+                                IOException.class,
+                                () -> RecordJson.readState(fraction, Totals.class, RecordJson.Names.SNAKE_CASE))
+                        .getMessage());
+    }
+
+    @Test
+    void snakeCaseIsDatabindsSpelling() {
+        var databind = new PropertyNamingStrategies.SnakeCaseStrategy();
+        for (String name :
+                List.of("job", "lastDurationSeconds", "URLValue", "aB", "x1Y2", "_lead", "already_snake", "aBC")) {
+            assertEquals(databind.translate(name), RecordJson.snakeCase(name), name);
+        }
     }
 
     @Test
