@@ -12,6 +12,7 @@ import dev.zreplj.zfs.SourceZfs;
 import dev.zreplj.zfs.ZfsException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -21,7 +22,6 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -299,10 +299,7 @@ public final class Replicator {
             CompletableFuture<OptionalLong> estimate)
             throws IOException, ZfsException, InterruptedException {
         AtomicReference<SendStream> sending = new AtomicReference<>();
-        // Set when zfs send exited non-zero while its channel still stood: then its failure came first, and
-        // the channel's end (this agent's abort) is its consequence. A send that ends on EPIPE because the
-        // channel died is the channel's failure.
-        AtomicBoolean sendFailedFirst = new AtomicBoolean();
+        SendFailure sendFailure = new SendFailure(channel);
         try (Progress.Transfer shown = progress.begin(fs + " " + step);
                 Watchdog.Watch watch = watchdog.watch(shown::bytes, () -> {
                     channel.abort();
@@ -322,12 +319,7 @@ public final class Replicator {
                                 throw new SendFailed(e);
                             }
                             sending.set(s);
-                            var unusedWatch = s.exited().thenAccept(status -> {
-                                if (status != 0 && !channel.aborted()) {
-                                    sendFailedFirst.set(true);
-                                    channel.abort();
-                                }
-                            });
+                            var unusedWatch = s.exited().thenAccept(sendFailure::exited);
                         },
                         shown::report);
                 SendStream s = sending.get();
@@ -338,7 +330,7 @@ public final class Replicator {
                 SendStream s = sending.get();
                 if (s != null) {
                     s.kill();
-                    if (sendFailedFirst.get() && !(e instanceof RemoteException)) {
+                    if (sendFailure.zfsFirst() && !(e instanceof RemoteException)) {
                         try {
                             s.finish();
                         } catch (ZfsException own) {
@@ -353,10 +345,67 @@ public final class Replicator {
                 }
                 throw e;
             } finally {
+                sendFailure.stepOver();
                 SendStream s = sending.get();
                 if (s != null) s.close();
             }
             return checked(step, result);
+        }
+    }
+
+    /**
+     * Whose failure a zfs send writing into the channel itself was, when it exited non-zero. One whose channel died
+     * (the link lost, the box gone) ends on EPIPE, and the channel shows its own end a moment later: that is the
+     * channel's failure, retried as a lost connection, whichever of the two the agent saw first. One that failed
+     * while its channel still stands is zfs's own: the channel is aborted, so that the box stops waiting for the
+     * rest of the stream, and zfs's stderr is the step's failure.
+     */
+    private static final class SendFailure {
+        /** How long a channel that died may take to show it after its zfs send saw EPIPE. */
+        static final Duration CHANNEL_END_GRACE = Duration.ofSeconds(2);
+
+        private final BoxChannel channel;
+        private boolean stepOver;
+        private boolean zfsFirst;
+
+        SendFailure(BoxChannel channel) {
+            this.channel = channel;
+        }
+
+        /** zfs send's exit; judged on a thread of its own, as the waiting must not hold up the process reaper. */
+        void exited(int status) {
+            if (status == 0 || channel.aborted()) {
+                return;
+            }
+            Thread judge = new Thread(this::judge, "zfs-send-exit");
+            judge.setDaemon(true);
+            judge.start();
+        }
+
+        private void judge() {
+            long deadline = System.nanoTime() + CHANNEL_END_GRACE.toNanos();
+            try {
+                while (!channel.aborted() && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
+            synchronized (this) {
+                // Not once the step is over: the channel may carry the next one by now.
+                if (!stepOver && !channel.aborted()) {
+                    zfsFirst = true;
+                    channel.abort();
+                }
+            }
+        }
+
+        synchronized boolean zfsFirst() {
+            return zfsFirst;
+        }
+
+        synchronized void stepOver() {
+            stepOver = true;
         }
     }
 

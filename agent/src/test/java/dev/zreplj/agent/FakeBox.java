@@ -9,18 +9,23 @@ import dev.zreplj.protocol.ReceiveSeries;
 import dev.zreplj.protocol.RemoteException;
 import dev.zreplj.protocol.RemoteFilesystem;
 import dev.zreplj.protocol.RemoteVersion;
+import dev.zreplj.protocol.SinkClient;
 import dev.zreplj.replication.Box;
 import dev.zreplj.replication.BoxChannel;
+import dev.zreplj.replication.RawInput;
 import dev.zreplj.replication.StalledException;
 import dev.zreplj.zfs.VersionType;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.LongConsumer;
 
 /**
  * An in-memory backup box: the client's jail (filesystems and their snapshots), channels with ids, and
@@ -37,7 +42,17 @@ final class FakeBox implements Box {
         STALL,
         SESSION_DIES,
         /** The box refuses the stream and ends the channel, as it does for an unframed one (RECV_RAW). */
-        REFUSED_ENDS_CHANNEL
+        REFUSED_ENDS_CHANNEL,
+        /**
+         * An unframed stream whose zfs send fails while the channel stands: the box waits for the rest until the
+         * agent aborts the channel.
+         */
+        SEND_FAILS,
+        /**
+         * The link dies under an unframed stream: its zfs send ends on EPIPE first, the channel shows its end a
+         * moment later.
+         */
+        LINK_LOST_UNDER_SEND
     }
 
     private final Map<String, List<RemoteVersion>> jail = new TreeMap<>();
@@ -48,6 +63,7 @@ final class FakeBox implements Box {
     /** Snapshot names the box's zfs will not destroy (an admin's hold there): reported as failed. */
     private final java.util.Set<String> undestroyable = new java.util.HashSet<>();
 
+    private boolean rawStreams;
     private int nextChannel = 1;
     private int sessions;
     private int reconnects;
@@ -80,6 +96,12 @@ final class FakeBox implements Box {
 
     synchronized void undestroyable(String name) {
         undestroyable.add(name);
+    }
+
+    /** Channels take streams unframed, written into them by zfs send itself (RECV_RAW). */
+    synchronized FakeBox rawStreams() {
+        rawStreams = true;
+        return this;
     }
 
     synchronized void failLists(Fault... faults) {
@@ -197,7 +219,9 @@ final class FakeBox implements Box {
     private final class Channel implements BoxChannel {
         private final int id;
         private volatile boolean aborted;
-        private boolean lost;
+        private volatile boolean lost;
+        /** The send writing into this channel, once a raw receive started it. */
+        private volatile FakeZfs.FifoSend sending;
 
         Channel(int id) {
             this.id = id;
@@ -250,9 +274,72 @@ final class FakeBox implements Box {
         }
 
         @Override
+        public Optional<RawInput> rawInput() {
+            if (!rawStreams) {
+                return Optional.empty();
+            }
+            return Optional.of((zfs, request) -> {
+                FakeZfs.FifoSend send = (FakeZfs.FifoSend) zfs.send(request, Path.of("c" + id));
+                sending = send;
+                return send;
+            });
+        }
+
+        @Override
+        public ReceiveResult receiveRaw(Record request, SinkClient.RawSender sender, LongConsumer progress)
+                throws IOException {
+            ReceiveCommand command =
+                    request instanceof ReceiveSeries series ? series.command() : (ReceiveCommand) request;
+            String what = command.path() + "@" + command.snapshot();
+            Fault after;
+            synchronized (FakeBox.this) {
+                Fault next = receiveFaults.peek();
+                after = next == Fault.SEND_FAILS || next == Fault.LINK_LOST_UNDER_SEND ? receiveFaults.poll() : null;
+                if (after != null) {
+                    log.add(after + " #" + id + " " + what);
+                }
+            }
+            if (after == null) {
+                check(receiveFaults, what);
+            }
+            sender.start();
+            FakeZfs.FifoSend send = sending;
+            if (after == Fault.SEND_FAILS) {
+                send.exit(1, "cannot send " + what + ": I/O error");
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                while (!aborted && System.nanoTime() < deadline) {
+                    sleep(10);
+                }
+                throw new IOException("channel " + id + " aborted");
+            }
+            if (after == Fault.LINK_LOST_UNDER_SEND) {
+                send.exit(1, "warning: cannot send '" + what + "': Broken pipe");
+                sleep(200);
+                lost = true;
+                throw new IOException("the server closed the connection while RESULT was expected");
+            }
+            send.exit(0, "");
+            progress.accept(1000);
+            return request instanceof ReceiveSeries series ? land(series, 1000) : land(command, 1000);
+        }
+
+        private void sleep(long millis) throws IOException {
+            try {
+                Thread.sleep(millis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted");
+            }
+        }
+
+        @Override
         public ReceiveResult receive(ReceiveCommand command, InputStream stream) throws IOException {
             byte[] data = stream.readAllBytes();
             check(receiveFaults, command.path() + "@" + command.snapshot());
+            return land(command, data.length);
+        }
+
+        private ReceiveResult land(ReceiveCommand command, long bytes) throws RemoteException {
             synchronized (FakeBox.this) {
                 List<RemoteVersion> versions = jail.computeIfAbsent(command.path(), k -> new ArrayList<>());
                 long base = command.fromGuid() == null ? -1 : command.fromGuid();
@@ -264,7 +351,7 @@ final class FakeBox implements Box {
                 }
                 versions.add(version(command.snapshot(), command.toGuid()));
                 log.add("recv #" + id + " " + command.path() + "@" + command.snapshot());
-                return new ReceiveResult(data.length, command.toGuid());
+                return new ReceiveResult(bytes, command.toGuid());
             }
         }
 
@@ -273,6 +360,11 @@ final class FakeBox implements Box {
             ReceiveCommand command = series.command();
             byte[] data = stream.readAllBytes();
             check(receiveFaults, command.path() + "@" + command.snapshot());
+            return land(series, data.length);
+        }
+
+        private ReceiveResult land(ReceiveSeries series, long bytes) throws RemoteException {
+            ReceiveCommand command = series.command();
             synchronized (FakeBox.this) {
                 List<RemoteVersion> versions = jail.computeIfAbsent(command.path(), k -> new ArrayList<>());
                 if (versions.isEmpty() || versions.get(versions.size() - 1).guid() != command.fromGuid()) {
@@ -285,7 +377,7 @@ final class FakeBox implements Box {
                         + series.snapshots().stream()
                                 .map(ReceiveSeries.Snapshot::name)
                                 .collect(java.util.stream.Collectors.joining(",")));
-                return new ReceiveResult(data.length, command.toGuid());
+                return new ReceiveResult(bytes, command.toGuid());
             }
         }
 
@@ -316,7 +408,7 @@ final class FakeBox implements Box {
 
         @Override
         public boolean aborted() {
-            return aborted;
+            return aborted || lost;
         }
     }
 }

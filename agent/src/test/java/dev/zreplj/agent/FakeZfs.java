@@ -253,10 +253,64 @@ final class FakeZfs implements SourceZfs {
         };
     }
 
-    /** The fake box's channels take streams only in frames: nothing asks for a send into a FIFO. */
+    /** A send into a channel's FIFO: its stream goes to the fake box unseen; the box ends it as ssh and zfs would. */
     @Override
-    public SendStream send(SendRequest request, Path output) {
-        throw new UnsupportedOperationException("FakeZfs sends only to a pipe");
+    public synchronized SendStream send(SendRequest request, Path output) throws ZfsException {
+        calls.add("send " + request.to().fullName() + " > " + output);
+        if (sendStarted != null) sendStarted.countDown();
+        maybeFail("send", List.of("zfs", "send", request.to().fullName()));
+        sent.add(request.to().fullName());
+        return new FifoSend(List.of("zfs", "send", request.to().fullName()));
+    }
+
+    /** A {@code zfs send} writing into a FIFO: it ends when {@link #exit} says, as the stream's reader decides. */
+    static final class FifoSend implements SendStream {
+        private final List<String> command;
+        private final CompletableFuture<Integer> exited = new CompletableFuture<>();
+        private volatile String stderr = "";
+
+        FifoSend(List<String> command) {
+            this.command = command;
+        }
+
+        /** The send ends with this status and stderr (the first end counts, as a process exits once). */
+        synchronized void exit(int status, String stderr) {
+            if (!exited.isDone()) {
+                this.stderr = stderr;
+                exited.complete(status);
+            }
+        }
+
+        @Override
+        public InputStream stdout() {
+            throw new IllegalStateException("a send into a FIFO has no stdout for the agent");
+        }
+
+        @Override
+        public CompletableFuture<Integer> exited() {
+            return exited;
+        }
+
+        @Override
+        public void finish() throws ZfsException, InterruptedException {
+            int status;
+            try {
+                status = exited.get(10, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                throw new IllegalStateException("the fake send never ended", e);
+            }
+            if (status != 0) {
+                throw new ZfsException(command, status, stderr);
+            }
+        }
+
+        @Override
+        public void kill() {
+            exit(143, "");
+        }
+
+        @Override
+        public void close() {}
     }
 
     @Override

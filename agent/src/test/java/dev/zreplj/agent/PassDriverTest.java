@@ -12,6 +12,7 @@ import dev.zreplj.protocol.Wire;
 import dev.zreplj.prune.FilesystemPruneResult;
 import dev.zreplj.prune.Side;
 import dev.zreplj.replication.Box;
+import dev.zreplj.replication.Failure;
 import dev.zreplj.replication.FilesystemResult;
 import dev.zreplj.replication.ReplicationCursor;
 import dev.zreplj.zfs.DatasetName;
@@ -252,6 +253,45 @@ class PassDriverTest {
             assertEquals(guids(fs), box.guids(fs), fs);
             assertTrue(box.log().stream().anyMatch(l -> l.startsWith("recv #2 " + fs + "@")), box.log()::toString);
         }
+    }
+
+    /** A stream zfs send writes into the channel itself (RECV_RAW), and zfs send fails: zfs's own words, no retry. */
+    @Test
+    void aSendIntoTheChannelThatFailsWhileTheChannelStandsIsZfssFailureAndTheRestGoesOn() throws Exception {
+        zfs.filesystem("src/a", "zrepl_1").filesystem("src/b", "zrepl_1");
+        box.rawStreams().failReceives(Fault.SEND_FAILS);
+        PushPass.Result r = run(job(1, 3, ""), box.opener());
+
+        assertTrue(r.failed(), r::toString);
+        FilesystemResult a = result(r, "src/a");
+        assertEquals(FilesystemResult.Outcome.FAILED, a.outcome(), a::summaryLine);
+        assertEquals(Failure.ZFS, a.failure(), a::summaryLine);
+        assertTrue(a.message().endsWith(": I/O error"), a::summaryLine);
+        assertEquals(List.of(), waits);
+        FilesystemResult b = result(r, "src/b");
+        assertEquals(FilesystemResult.Outcome.REPLICATED, b.outcome(), b::summaryLine);
+        assertEquals(guids("src/b"), box.guids("src/b"));
+        assertTrue(box.log().stream().anyMatch(l -> l.startsWith("recv #2 src/b@")), box.log()::toString);
+    }
+
+    /**
+     * The link dies under a stream zfs send writes into the channel: the send ends on EPIPE before the channel shows
+     * its end, and still it is a lost connection, retried in the pass, not zfs's failure.
+     */
+    @Test
+    void aLinkLostUnderASendIntoTheChannelIsALostConnectionThatIsRetried() throws Exception {
+        zfs.filesystem("src/a", "zrepl_1");
+        box.rawStreams().failReceives(Fault.LINK_LOST_UNDER_SEND);
+        PushPass.Result r = run(job(1, 2, ""), box.opener());
+
+        assertFalse(r.failed(), r::toString);
+        FilesystemResult a = result(r, "src/a");
+        assertEquals(FilesystemResult.Outcome.REPLICATED, a.outcome(), a::summaryLine);
+        assertEquals(1, a.events().size(), a.events()::toString);
+        assertTrue(
+                a.events().get(0).startsWith("attempt 1 of 2 failed: connection to the backup box lost"),
+                a.events()::toString);
+        assertEquals(guids("src/a"), box.guids("src/a"));
     }
 
     @Test

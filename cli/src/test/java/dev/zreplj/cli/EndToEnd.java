@@ -394,6 +394,21 @@ final class EndToEnd implements PushSetup {
         signal("STOP", stopped);
     }
 
+    /**
+     * Kills the sshd process serving the stdinserver {@link #stopReceiver} stopped, as a link that dies would end
+     * it: the agent's ssh sees its connection close in the middle of the stream.
+     */
+    void cutLinkOfStopped() {
+        Optional<ProcessHandle> p = ProcessHandle.of(stopped).flatMap(ProcessHandle::parent);
+        while (p.isPresent() && !p.get().info().command().orElse("").endsWith("/sshd")) {
+            p = p.get().parent();
+        }
+        signal(
+                "KILL",
+                p.orElseThrow(() -> new AssertionError("no sshd above stdinserver " + stopped))
+                        .pid());
+    }
+
     @Override
     public void continueStopped() {
         if (stopped > 0) {

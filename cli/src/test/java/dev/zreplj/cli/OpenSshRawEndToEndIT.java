@@ -1,6 +1,7 @@
 package dev.zreplj.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -99,6 +100,31 @@ class OpenSshRawEndToEndIT extends PushSuite {
 
             EndToEnd.Run next = e.agent("agent", "once");
             assertEquals(0, next.exit(), next::toString);
+            assertEquals(expectedOnBox(e, e.snapshotsWithGuids(home)), e.snapshotsWithGuids(e.jail()));
+        }
+    }
+
+    /**
+     * The link dies in the middle of a stream zfs send writes into the channel (the box's sshd session killed while
+     * its stdinserver is held still): zfs send ends on EPIPE and the channel with it, which is a lost connection,
+     * retried in the same pass, not zfs's failure.
+     */
+    @Test
+    void aLinkLostMidStreamIsALostConnectionAndTheRetryLandsTheSnapshot() throws Exception {
+        try (EndToEnd e = open(tmp, HOME_FILTER, EndToEnd.DEFAULT_JOB_TAIL)) {
+            DatasetName home = e.createFilesystem(e.src().child("home"));
+            e.writeRandomFile(home, "a.bin", 8 << 20);
+            String target = e.jail().child(home.value()).value();
+            Process agent = e.startAgent("agent", "once", "--snapshot");
+            e.stopReceiver(target, agent);
+            Thread.sleep(500);
+            e.cutLinkOfStopped();
+            e.continueStopped();
+            assertTrue(agent.waitFor(120, TimeUnit.SECONDS), e::killedAgentLog);
+            String log = e.killedAgentLog();
+            assertEquals(0, agent.exitValue(), log);
+            assertTrue(log.contains("connection to the backup box lost"), log);
+            assertFalse(log.contains("failed (exit"), log);
             assertEquals(expectedOnBox(e, e.snapshotsWithGuids(home)), e.snapshotsWithGuids(e.jail()));
         }
     }
