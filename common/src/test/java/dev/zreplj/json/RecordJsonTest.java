@@ -129,20 +129,18 @@ class RecordJsonTest {
                 new Totals("laptop", 2, 7.0, null, null),
                 RecordJson.readState(newer, Totals.class, RecordJson.Names.SNAKE_CASE));
         // What is there must still fit.
-        byte[] wrong = "{\"job\":\"laptop\",\"failed_passes\":\"2\"}".getBytes(StandardCharsets.UTF_8);
         assertEquals(
                 "'failed_passes' must be an integer, not a string",
-                assertThrows(
-                                IOException.class,
-                                () -> RecordJson.readState(wrong, Totals.class, RecordJson.Names.SNAKE_CASE))
-                        .getMessage());
-        byte[] fraction = "{\"job\":\"laptop\",\"last_duration_seconds\":true}".getBytes(StandardCharsets.UTF_8);
+                stateRefusal("{\"job\":\"laptop\",\"failed_passes\":\"2\"}"));
         assertEquals(
                 "'last_duration_seconds' must be a number, not true or false",
-                assertThrows(
-                                IOException.class,
-                                () -> RecordJson.readState(fraction, Totals.class, RecordJson.Names.SNAKE_CASE))
-                        .getMessage());
+                stateRefusal("{\"job\":\"laptop\",\"last_duration_seconds\":true}"));
+    }
+
+    private static String stateRefusal(String json) {
+        byte[] b = json.getBytes(StandardCharsets.UTF_8);
+        return assertThrows(IOException.class, () -> RecordJson.readState(b, Totals.class, RecordJson.Names.SNAKE_CASE))
+                .getMessage();
     }
 
     @Test
