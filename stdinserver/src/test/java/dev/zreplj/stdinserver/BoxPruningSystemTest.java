@@ -26,11 +26,9 @@ import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.Zfs;
 import dev.zreplj.zfs.testing.TestPools;
 import java.io.ByteArrayInputStream;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -92,17 +90,6 @@ class BoxPruningSystemTest {
         return pools.guid(snapshot);
     }
 
-    private byte[] send(String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(pools.zfsBinary().toString(), "send"));
-        command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command)
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        byte[] out = p.getInputStream().readAllBytes();
-        assertEquals(0, p.waitFor(), command + " failed");
-        return out;
-    }
-
     /** Receives s{from+1}..s{to} (from 0: starting with a full stream). */
     private void receive(SinkClient client, int from, int to) throws Exception {
         receiveUnsettled(client, from, to);
@@ -114,7 +101,7 @@ class BoxPruningSystemTest {
     private void receiveUnsettled(SinkClient client, int from, int to) throws Exception {
         for (int i = from + 1; i <= to; i++) {
             String snap = source + "@s" + i;
-            byte[] stream = i == 1 ? send(snap) : send("-i", "@s" + (i - 1), snap);
+            byte[] stream = i == 1 ? pools.send(snap) : pools.send("-i", "@s" + (i - 1), snap);
             Long fromGuid = i == 1 ? null : guid(source + "@s" + (i - 1));
             client.receive(
                     new ReceiveCommand(source.value(), "s" + i, guid(snap), fromGuid, false, false),

@@ -116,17 +116,6 @@ class HostileClientSystemTest {
         return pools.snapshot(fs, name);
     }
 
-    private byte[] send(String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(pools.zfsBinary().toString(), "send"));
-        command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command)
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        byte[] out = p.getInputStream().readAllBytes();
-        assertEquals(0, p.waitFor(), command + " failed");
-        return out;
-    }
-
     private String boxState() {
         return pools.zfs("list", "-H", "-r", "-t", "all", "-o", "name", box);
     }
@@ -157,7 +146,7 @@ class HostileClientSystemTest {
                 snapshot.substring(snapshot.indexOf('@') + 1),
                 pools.guid(snapshot),
                 null,
-                send(snapshot));
+                pools.send(snapshot));
         desktop.client.close();
         assertEquals(0, desktop.exitCode(), desktop.stderr());
     }
@@ -173,7 +162,7 @@ class HostileClientSystemTest {
         // The attacker's own clone of a snapshot with the victim's guid: its stream names that guid as origin.
         pools.zfs("clone", victimSnap, src.child("c").value());
         String cloneSnap = snapshot(src.child("c"), "x");
-        byte[] clone = send("-i", victimSnap, cloneSnap);
+        byte[] clone = pools.send("-i", victimSnap, cloneSnap);
         assertEquals(1, clone[36] & 1, "zfs send made a clone stream (DRR_FLAG_CLONE)");
         PipedServer laptop = new PipedServer(config(), zfs, "laptop");
         laptop.client.handshake();
@@ -203,7 +192,7 @@ class HostileClientSystemTest {
         receivedFromTheVictim(v, victimSnap);
 
         String next = snapshot(v, "zrepl_2");
-        byte[] incremental = send("-i", victimSnap, next);
+        byte[] incremental = pools.send("-i", victimSnap, next);
         PipedServer laptop = new PipedServer(config(), zfs, "laptop");
         laptop.client.handshake();
         assertEquals(List.of(), laptop.client.listFilesystems(), "the jail is set up");
@@ -229,11 +218,11 @@ class HostileClientSystemTest {
         String s1 = snapshot(a, "zrepl_1");
         String s2 = snapshot(a, "zrepl_2");
         String junk = snapshot(a, "zrepl_3");
-        byte[] future = withCreation(send("-i", s2, junk), YEAR_2100);
+        byte[] future = withCreation(pools.send("-i", s2, junk), YEAR_2100);
         PipedServer ch = new PipedServer(config(), zfs, "laptop");
         ch.client.handshake();
-        receive(ch, a.value(), "zrepl_1", pools.guid(s1), null, send(s1));
-        receive(ch, a.value(), "zrepl_2", pools.guid(s2), pools.guid(s1), send("-i", s1, s2));
+        receive(ch, a.value(), "zrepl_1", pools.guid(s1), null, pools.send(s1));
+        receive(ch, a.value(), "zrepl_2", pools.guid(s2), pools.guid(s1), pools.send("-i", s1, s2));
         receive(ch, a.value(), "zrepl_3", pools.guid(junk), pools.guid(s2), future);
         assertEquals(
                 String.valueOf(YEAR_2100),
@@ -275,11 +264,11 @@ class HostileClientSystemTest {
         String real = snapshot(a, "zrepl_real");
         PipedServer ch = new PipedServer(config(), zfs, "laptop");
         ch.client.handshake();
-        receive(ch, a.value(), "zrepl_real", pools.guid(real), null, send(real));
+        receive(ch, a.value(), "zrepl_real", pools.guid(real), null, pools.send(real));
         String base = real;
         for (int i = 1; i <= 3; i++) {
             String j = snapshot(a, "zrepl_junk" + i);
-            receive(ch, a.value(), "zrepl_junk" + i, pools.guid(j), pools.guid(base), send("-i", base, j));
+            receive(ch, a.value(), "zrepl_junk" + i, pools.guid(j), pools.guid(base), pools.send("-i", base, j));
             base = j;
         }
         DestroyResult r = ch.client.destroy(a.value(), List.of(new DestroyTarget("zrepl_real", pools.guid(real))));
@@ -301,9 +290,9 @@ class HostileClientSystemTest {
         // Less room than a RESULT frame: the reply waits for the client to read it.
         PipedServer ch = new PipedServer(config(limits), zfs, "laptop", false, 32);
         ch.client.handshake();
-        receive(ch, a.value(), "zrepl_1", pools.guid(s1), null, send(s1));
+        receive(ch, a.value(), "zrepl_1", pools.guid(s1), null, pools.send(s1));
         String s2 = snapshot(a, "zrepl_2");
-        byte[] incremental = send("-i", s1, s2);
+        byte[] incremental = pools.send("-i", s1, s2);
         FrameWriter w = new FrameWriter(ch.toServer, Wire.MAX_CONTROL_FROM_CLIENT);
         w.control(
                 FrameType.RECV, new ReceiveCommand(a.value(), "zrepl_2", pools.guid(s2), pools.guid(s1), false, false));
@@ -334,7 +323,7 @@ class HostileClientSystemTest {
         PipedServer next = new PipedServer(config(limits), zfs, "laptop");
         next.client.handshake();
         String s3 = snapshot(a, "zrepl_3");
-        byte[] third = send("-i", s2, s3);
+        byte[] third = pools.send("-i", s2, s3);
         assertEquals(
                 new ReceiveResult(third.length, pools.guid(s3)),
                 receive(next, a.value(), "zrepl_3", pools.guid(s3), pools.guid(s2), third));
@@ -348,7 +337,7 @@ class HostileClientSystemTest {
         ServeLimits limits = new ServeLimits(Duration.ofHours(1), Duration.ofSeconds(3), 8, 2);
         DatasetName a = filesystem("a");
         String s1 = snapshot(a, "zrepl_1");
-        byte[] full = send(s1);
+        byte[] full = pools.send(s1);
         List<PipedServer> stalled = new ArrayList<>();
         for (String client : List.of("c1", "c2", "c3", "c4")) {
             PipedServer ch = new PipedServer(config(limits), zfs, client);
@@ -521,7 +510,7 @@ class HostileClientSystemTest {
         PipedServer ch = new PipedServer(config(), zfs, "laptop");
         ch.client.handshake();
         RemoteException jail = assertThrows(
-                RemoteException.class, () -> receive(ch, forged, "zrepl_1", pools.guid(s1), null, send(s1)));
+                RemoteException.class, () -> receive(ch, forged, "zrepl_1", pools.guid(s1), null, pools.send(s1)));
         assertEquals("jail", jail.code());
         RemoteException snap = assertThrows(
                 RemoteException.class, () -> ch.client.destroy(a.value(), List.of(new DestroyTarget(forged, 1))));
@@ -554,7 +543,7 @@ class HostileClientSystemTest {
     void aReplicationStreamIsRefusedWithOrWithoutItsPayload() throws Exception {
         DatasetName a = filesystem("a");
         String s1 = snapshot(a, "zrepl_1");
-        byte[] replication = send("-R", s1);
+        byte[] replication = pools.send("-R", s1);
         ByteBuffer b = ByteBuffer.wrap(replication).order(ByteOrder.LITTLE_ENDIAN);
         int payload = b.getInt(4);
         assertTrue(payload > 0, "send -R carries its property payload");
@@ -596,7 +585,7 @@ class HostileClientSystemTest {
     void wrongJsonTypesAreAProtocolError() throws Exception {
         DatasetName a = filesystem("a");
         String s1 = snapshot(a, "zrepl_1");
-        byte[] full = send(s1);
+        byte[] full = pools.send(s1);
         for (String recv : List.of("{\"path\":123,\"snapshot\":\"zrepl_1\"", "{\"path\":\"a\",\"snapshot\":1")) {
             PipedServer ch = new PipedServer(config(), zfs, "laptop");
             FrameWriter w = new FrameWriter(ch.toServer, Wire.MAX_CONTROL_FROM_CLIENT);
@@ -641,14 +630,14 @@ class HostileClientSystemTest {
         String s3 = snapshot(a, "zrepl_3");
         PipedServer ch = new PipedServer(config(), zfs, "laptop");
         ch.client.handshake();
-        receive(ch, a.value(), "zrepl_1", pools.guid(s1), null, send(s1));
-        receive(ch, a.value(), "keep_2", pools.guid(kept), pools.guid(s1), send("-i", s1, kept));
+        receive(ch, a.value(), "zrepl_1", pools.guid(s1), null, pools.send(s1));
+        receive(ch, a.value(), "keep_2", pools.guid(kept), pools.guid(s1), pools.send("-i", s1, kept));
         String before = boxState();
         RemoteException e = assertThrows(
                 RemoteException.class,
                 () -> ch.client.receive(
                         new ReceiveCommand(a.value(), "zrepl_3", pools.guid(s3), pools.guid(s1), true, false),
-                        new ByteArrayInputStream(send("-i", s1, s3))));
+                        new ByteArrayInputStream(pools.send("-i", s1, s3))));
         assertEquals("stream", e.code());
         assertEquals(
                 "the rollback (zfs recv -F) would destroy " + jailed("laptop", a.value()) + "@keep_2, kept by the"
@@ -667,7 +656,7 @@ class HostileClientSystemTest {
     void madeUpNamesLeaveNoFileBehindOnTheBox() throws Exception {
         DatasetName a = filesystem("a");
         String s1 = snapshot(a, "zrepl_1");
-        byte[] full = send(s1);
+        byte[] full = pools.send(s1);
         byte[] truncated = Arrays.copyOf(full, full.length / 2);
         PipedServer ch = new PipedServer(config(), zfs, "laptop");
         ch.client.handshake();
@@ -708,10 +697,10 @@ class HostileClientSystemTest {
         String s1 = snapshot(a, "zrepl_1");
         PipedServer ch = new PipedServer(config(), zfs, "laptop");
         ch.client.handshake("push");
-        receive(ch, a.value(), "zrepl_1", pools.guid(s1), null, send(s1));
+        receive(ch, a.value(), "zrepl_1", pools.guid(s1), null, pools.send(s1));
         String s2 = snapshot(a, "zrepl_2");
         String s3 = snapshot(a, "zrepl_3");
-        byte[] series = send("-I", s1, s3);
+        byte[] series = pools.send("-I", s1, s3);
         FrameWriter w = new FrameWriter(ch.toServer, Wire.MAX_CONTROL_FROM_CLIENT);
         w.control(
                 FrameType.RECV_SERIES,
@@ -723,7 +712,7 @@ class HostileClientSystemTest {
         // All of zrepl_2's substream and half of zrepl_3's (as long as its own -i stream); then the connection
         // ends inside the stream, no END frame.
         byte[] chunk = FrameWriter.newDataBuffer();
-        int length = series.length - send("-i", s2, s3).length / 2;
+        int length = series.length - pools.send("-i", s2, s3).length / 2;
         for (int off = 0; off < length; off += Wire.MAX_DATA) {
             int n = Math.min(Wire.MAX_DATA, length - off);
             System.arraycopy(series, off, chunk, FrameWriter.DATA_OFFSET, n);
@@ -775,7 +764,7 @@ class HostileClientSystemTest {
                                 List.of(
                                         new dev.zreplj.protocol.ReceiveSeries.Snapshot("junk1", pools.guid(j1)),
                                         new dev.zreplj.protocol.ReceiveSeries.Snapshot("junk2", old1))),
-                        new ByteArrayInputStream(send("-I", s2, j2))));
+                        new ByteArrayInputStream(pools.send("-I", s2, j2))));
         assertEquals("stream", e.code(), e.getMessage());
 
         // The next request is served after the server finished with the series.
@@ -805,7 +794,7 @@ class HostileClientSystemTest {
         long old1 = pools.guid(target + "@zrepl_1");
         java.util.Map<Long, java.time.Instant> before = ReceiveTimes.read(state, target);
 
-        byte[] forged = withToGuid(send("-i", s2, j1), pools.guid(j1), old1);
+        byte[] forged = withToGuid(pools.send("-i", s2, j1), pools.guid(j1), old1);
         String pool = boxState();
         RemoteException refused = assertThrows(
                 RemoteException.class, () -> receive(ch, a.value(), "junk1", old1, pools.guid(s2), forged));
@@ -843,7 +832,7 @@ class HostileClientSystemTest {
         // The box cannot write its receive times for a while.
         Files.delete(file);
         Files.createDirectories(file.resolve("full"));
-        byte[] backdated = withCreation(send("-i", s2, junk), now - 11 * 86400);
+        byte[] backdated = withCreation(pools.send("-i", s2, junk), now - 11 * 86400);
         String pool = boxState();
         RemoteException e = assertThrows(
                 RemoteException.class,
@@ -867,8 +856,8 @@ class HostileClientSystemTest {
      * box's clock, which the floor uses) to ten days and an hour ago; returns the times file's text.
      */
     private String receivedTenDaysAndAnHourAgo(PipedServer ch, DatasetName a, String s1, String s2) throws Exception {
-        receive(ch, a.value(), "zrepl_1", pools.guid(s1), null, send(s1));
-        receive(ch, a.value(), "zrepl_2", pools.guid(s2), pools.guid(s1), send("-i", s1, s2));
+        receive(ch, a.value(), "zrepl_1", pools.guid(s1), null, pools.send(s1));
+        receive(ch, a.value(), "zrepl_2", pools.guid(s2), pools.guid(s1), pools.send("-i", s1, s2));
         DatasetName target = DatasetName.of(jailed("laptop", a.value()));
         long now = java.time.Instant.now().getEpochSecond();
         String times = Long.toUnsignedString(pools.guid(target + "@zrepl_1")) + "\t" + (now - 10 * 86400)
@@ -946,14 +935,14 @@ class HostileClientSystemTest {
         PipedServer desktop = new PipedServer(config(), zfs, "desktop");
         desktop.client.handshake();
         String other = snapshot(a, "zrepl_0");
-        receive(desktop, a.value(), "zrepl_0", pools.guid(other), null, send(other));
+        receive(desktop, a.value(), "zrepl_0", pools.guid(other), null, pools.send(other));
         desktop.client.close();
         assertEquals(0, desktop.exitCode(), desktop.stderr());
         PipedServer laptop = new PipedServer(config(), zfs, "laptop");
         laptop.client.handshake();
         for (DatasetName fs : List.of(a, b, c)) {
             String snap = snapshot(fs, "zrepl_1");
-            receive(laptop, fs.value(), "zrepl_1", pools.guid(snap), null, send(snap));
+            receive(laptop, fs.value(), "zrepl_1", pools.guid(snap), null, pools.send(snap));
         }
         assertTrue(laptop.client.serverHello().capabilities().contains(Wire.LIST_ROOTS));
         assertEquals(List.of(a.value()), paths(laptop.client.listFilesystems(List.of(a.value()))));

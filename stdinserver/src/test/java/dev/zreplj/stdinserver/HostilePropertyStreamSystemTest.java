@@ -26,7 +26,6 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -79,17 +78,6 @@ class HostilePropertyStreamSystemTest {
         return new Config(state.resolve("zreplj.yml"), new Global(state, null), List.of(sink));
     }
 
-    private byte[] send(String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(pools.zfsBinary().toString(), "send"));
-        command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command)
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        byte[] out = p.getInputStream().readAllBytes();
-        assertEquals(0, p.waitFor(), command + " failed");
-        return out;
-    }
-
     private String boxState() {
         return pools.zfs("list", "-H", "-r", "-t", "all", "-o", "name", box);
     }
@@ -135,7 +123,7 @@ class HostilePropertyStreamSystemTest {
         String s1 = pools.snapshot(a, "zrepl_1");
         PipedServer ch = new PipedServer(config(), zfs, "laptop");
         ch.client.handshake();
-        ReceiveResult r = receive(ch, a.value(), "zrepl_1", pools.guid(s1), null, send("-p", s1));
+        ReceiveResult r = receive(ch, a.value(), "zrepl_1", pools.guid(s1), null, pools.send("-p", s1));
         assertEquals(pools.guid(s1), r.receivedGuid());
         String copy = box + "/sink/laptop/" + a.value();
         assertEquals(
@@ -150,7 +138,7 @@ class HostilePropertyStreamSystemTest {
         pools.writeRandomFile(a, "more", 64 << 10);
         String s2 = pools.snapshot(a, "zrepl_2");
         pools.zfs("set", "org.zreplj:label=changed", a.value());
-        receive(ch, a.value(), "zrepl_2", pools.guid(s2), pools.guid(s1), send("-p", "-i", s1, s2));
+        receive(ch, a.value(), "zrepl_2", pools.guid(s2), pools.guid(s1), pools.send("-p", "-i", s1, s2));
         assertEquals("changed", pools.get(copy, "org.zreplj:label"));
         ch.client.close();
         assertEquals(0, ch.exitCode(), ch.stderr());
@@ -170,14 +158,14 @@ class HostilePropertyStreamSystemTest {
         String s2 = pools.snapshot(a, "zrepl_2");
         PipedServer ch = new PipedServer(config(), zfs, "laptop");
         ch.client.handshake();
-        receive(ch, a.value(), "zrepl_1", pools.guid(s1), null, send("-p", s1));
-        receive(ch, a.value(), "zrepl_2", pools.guid(s2), pools.guid(s1), send("-p", "-i", s1, s2));
+        receive(ch, a.value(), "zrepl_1", pools.guid(s1), null, pools.send("-p", s1));
+        receive(ch, a.value(), "zrepl_2", pools.guid(s2), pools.guid(s1), pools.send("-p", "-i", s1, s2));
         pools.zfs("destroy", s1);
         pools.writeRandomFile(a, "again", 64 << 10);
         String s3 = pools.snapshot(a, "zrepl_3");
         ReceiveResult r = ch.client.receive(
                 new ReceiveCommand(a.value(), "zrepl_3", pools.guid(s3), pools.guid(s2), true, false),
-                new ByteArrayInputStream(send("-p", "-i", s2, s3)));
+                new ByteArrayInputStream(pools.send("-p", "-i", s2, s3)));
         assertEquals(pools.guid(s3), r.receivedGuid());
         String copy = box + "/sink/laptop/" + a.value();
         assertEquals(
@@ -198,7 +186,7 @@ class HostilePropertyStreamSystemTest {
                 a,
                 "zrepl_1",
                 pools.guid(s1),
-                send("-p", s1),
+                pools.send("-p", s1),
                 "it sets mountpoint, and this box's zfs cannot" + " exclude them on receive (no 'zfs recv -x')");
         assertEquals(jailOnly(), boxState().lines().toList());
     }
@@ -209,7 +197,7 @@ class HostilePropertyStreamSystemTest {
         DatasetName a = pools.createFilesystem(src.child("a"));
         String s1 = pools.snapshot(a, "zrepl_1");
         long guid = pools.guid(s1);
-        byte[] real = send("-p", s1);
+        byte[] real = pools.send("-p", s1);
         Object fs = map("name", "x", "parentfromsnap", 0L, "props", map(), "snaps", map("zrepl_1", guid));
         refused(
                 a,
@@ -282,8 +270,8 @@ class HostilePropertyStreamSystemTest {
         String s1 = pools.snapshot(a, "zrepl_1");
         pools.writeRandomFile(a, "more", 64 << 10);
         String s2 = pools.snapshot(a, "zrepl_2");
-        byte[] first = send("-p", s1);
-        byte[] second = send("-i", s1, s2);
+        byte[] first = pools.send("-p", s1);
+        byte[] second = pools.send("-i", s1, s2);
         ByteArrayOutputStream spliced = new ByteArrayOutputStream();
         spliced.write(first, 0, first.length - StreamHeader.LENGTH);
         spliced.writeBytes(second);
@@ -317,7 +305,7 @@ class HostilePropertyStreamSystemTest {
         DatasetName a = pools.createFilesystem(src.child("a"));
         String s1 = pools.snapshot(a, "zrepl_1");
         long guid = pools.guid(s1);
-        byte[] real = send("-p", s1);
+        byte[] real = pools.send("-p", s1);
         byte[] huge = Arrays.copyOf(real, real.length);
         ByteBuffer.wrap(huge).order(ByteOrder.LITTLE_ENDIAN).putInt(4, 64 << 20);
         refused(a, "zrepl_1", guid, huge, "its properties payload of 67108864 bytes is over the box's cap of 4194304");

@@ -92,17 +92,6 @@ class RawStreamSystemTest {
         return pools.snapshot(fs, name);
     }
 
-    private byte[] send(String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(pools.zfsBinary().toString(), "send"));
-        command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command)
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        byte[] out = p.getInputStream().readAllBytes();
-        assertEquals(0, p.waitFor(), command + " failed");
-        return out;
-    }
-
     private String boxState() {
         return pools.zfs("list", "-H", "-r", "-t", "all", "-o", "name", box);
     }
@@ -198,7 +187,7 @@ class RawStreamSystemTest {
     void aFullAndAnIncrementalStreamThenListOnOneConversation() throws Exception {
         DatasetName a = filesystem("a");
         String s1 = snapshot(a, "zrepl_1");
-        byte[] full = send(s1);
+        byte[] full = pools.send(s1);
         PipedServer ch = new PipedServer(config(), zfs, "laptop");
         ch.client.handshake("push");
         assertTrue(ch.client.serverHello().capabilities().contains(Wire.RAW_STREAM));
@@ -209,7 +198,7 @@ class RawStreamSystemTest {
         assertEquals(new ReceiveResult(full.length, pools.guid(s1)), first, ch.stderr());
 
         String s2 = snapshot(a, "zrepl_2");
-        byte[] incremental = send("-i", s1, s2);
+        byte[] incremental = pools.send("-i", s1, s2);
         assertNull(raw.request(
                 FrameType.RECV_RAW,
                 new ReceiveCommand(a.value(), "zrepl_2", pools.guid(s2), pools.guid(s1), false, false)));
@@ -247,7 +236,7 @@ class RawStreamSystemTest {
         PipedServer ch = new PipedServer(config(), zfs, "laptop");
         ch.client.handshake("push");
         Raw raw = new Raw(ch);
-        byte[] full = send(s1);
+        byte[] full = pools.send(s1);
         assertEquals(
                 new ReceiveResult(full.length, pools.guid(s1)),
                 raw.receive(
@@ -256,7 +245,7 @@ class RawStreamSystemTest {
                         full));
         String s2 = snapshot(a, "zrepl_2");
         String s3 = snapshot(a, "zrepl_3");
-        byte[] series = send("-I", s1, s3);
+        byte[] series = pools.send("-I", s1, s3);
         Record result = raw.receive(
                 FrameType.RECV_SERIES_RAW,
                 new ReceiveSeries(
@@ -288,7 +277,7 @@ class RawStreamSystemTest {
         Record reply = raw.receive(
                 FrameType.RECV_RAW,
                 new ReceiveCommand(a.value(), "zrepl_1", pools.guid(s1) + 1, null, false, false),
-                send(s1));
+                pools.send(s1));
         ErrorReply error = (ErrorReply) reply;
         assertEquals("stream", error.code(), error.message());
         assertTrue(error.message().startsWith("the stream is of the snapshot with guid"), error.message());
@@ -303,12 +292,12 @@ class RawStreamSystemTest {
     void aStreamCutByTheClientLeavesNothing() throws Exception {
         DatasetName a = filesystem("a");
         String s1 = snapshot(a, "zrepl_1");
-        byte[] full = send(s1);
+        byte[] full = pools.send(s1);
         for (boolean incremental : new boolean[] {false, true}) {
             PipedServer ch = new PipedServer(config(), zfs, "laptop");
             ch.client.handshake("push");
             String s2 = incremental ? snapshot(a, "zrepl_2") : null;
-            byte[] stream = incremental ? send("-i", s1, s2) : full;
+            byte[] stream = incremental ? pools.send("-i", s1, s2) : full;
             ReceiveCommand cmd = incremental
                     ? new ReceiveCommand(a.value(), "zrepl_2", pools.guid(s2), pools.guid(s1), false, false)
                     : new ReceiveCommand(a.value(), "zrepl_1", pools.guid(s1), null, false, false);
@@ -345,12 +334,12 @@ class RawStreamSystemTest {
         PipedServer ch = new PipedServer(config(), zfs, "laptop");
         ch.client.handshake("push");
         Raw raw = new Raw(ch);
-        byte[] full = send(s1);
+        byte[] full = pools.send(s1);
         raw.receive(
                 FrameType.RECV_RAW, new ReceiveCommand(a.value(), "zrepl_1", pools.guid(s1), null, false, false), full);
         String s2 = snapshot(a, "zrepl_2");
         String s3 = snapshot(a, "zrepl_3");
-        byte[] series = send("-I", s1, s3);
+        byte[] series = pools.send("-I", s1, s3);
         assertNull(raw.request(
                 FrameType.RECV_SERIES_RAW,
                 new ReceiveSeries(
@@ -358,7 +347,7 @@ class RawStreamSystemTest {
                         List.of(
                                 new ReceiveSeries.Snapshot("zrepl_2", pools.guid(s2)),
                                 new ReceiveSeries.Snapshot("zrepl_3", pools.guid(s3))))));
-        assertTrue(raw.write(series, 0, series.length - send("-i", s2, s3).length / 2));
+        assertTrue(raw.write(series, 0, series.length - pools.send("-i", s2, s3).length / 2));
         ch.toServer.close();
         assertEquals(1, ch.exitCode(), ch.stderr());
         DatasetName target = jailed(a);
@@ -390,7 +379,7 @@ class RawStreamSystemTest {
                         new ReceiveCommand(a.value(), "zrepl_1", pools.guid(s1), null, false, false), List.of()));
         assertEquals("stream", error.code(), error.message());
         assertEquals(List.of(), ch.client.listFilesystems());
-        byte[] full = send(s1);
+        byte[] full = pools.send(s1);
         assertEquals(
                 new ReceiveResult(full.length, pools.guid(s1)),
                 raw.receive(
@@ -409,7 +398,7 @@ class RawStreamSystemTest {
     void anUnknownRecordInAPlainStreamIsRefused() throws Exception {
         DatasetName a = filesystem("a");
         String s1 = snapshot(a, "zrepl_1");
-        byte[] full = send(s1);
+        byte[] full = pools.send(s1);
         // The record after BEGIN becomes one of an unknown type.
         byte[] hostile = Arrays.copyOf(full, full.length);
         ByteBuffer.wrap(hostile).order(ByteOrder.LITTLE_ENDIAN).putInt(StreamHeader.LENGTH, 77);

@@ -86,18 +86,6 @@ class StdinServerSystemTest {
         return pools.get(dataset, property);
     }
 
-    private byte[] send(String... args) throws IOException, InterruptedException {
-        List<String> command =
-                new java.util.ArrayList<>(List.of(pools.zfsBinary().toString(), "send"));
-        command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command)
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        byte[] out = p.getInputStream().readAllBytes();
-        assertEquals(0, p.waitFor(), command + " failed");
-        return out;
-    }
-
     /** Every dataset and snapshot of the box pool: what a refused request must not change. */
     private String boxState() {
         return pools.zfs("list", "-H", "-r", "-t", "all", "-o", "name", box);
@@ -113,14 +101,14 @@ class StdinServerSystemTest {
         long g2 = guid(source + "@s2");
         PipedServer ch = new PipedServer(config, zfs, "laptop");
         ch.client.handshake();
-        byte[] full = send(source + "@s1");
+        byte[] full = pools.send(source + "@s1");
         assertTrue(full.length > 2 * Wire.MAX_DATA, "the stream spans several DATA frames");
         ReceiveResult r1 = ch.client.receive(
                 new ReceiveCommand(source, "s1", g1, null, false, false), new ByteArrayInputStream(full));
         assertEquals(new ReceiveResult(full.length, g1), r1);
         assertEquals(g1, guid(jailed(source) + "@s1"));
 
-        byte[] incremental = send("-i", "@s1", source + "@s2");
+        byte[] incremental = pools.send("-i", "@s1", source + "@s2");
         ReceiveResult r2 = ch.client.receive(
                 new ReceiveCommand(source, "s2", g2, g1, false, false), new ByteArrayInputStream(incremental));
         assertEquals(new ReceiveResult(incremental.length, g2), r2);
@@ -161,7 +149,7 @@ class StdinServerSystemTest {
         ch.client.handshake();
         ch.client.receive(
                 new ReceiveCommand(source, "s1", g1, null, false, false),
-                new ByteArrayInputStream(send(source + "@s1")));
+                new ByteArrayInputStream(pools.send(source + "@s1")));
         String parent =
                 "list -H -o name " + jailed(source).substring(0, jailed(source).lastIndexOf('/'));
         ch.client.listFilesystems(); // the full receive's record is done once the next request is answered
@@ -170,7 +158,7 @@ class StdinServerSystemTest {
 
         ReceiveResult r2 = ch.client.receive(
                 new ReceiveCommand(source, "s2", g2, g1, false, false),
-                new ByteArrayInputStream(send("-i", "@s1", source + "@s2")));
+                new ByteArrayInputStream(pools.send("-i", "@s1", source + "@s2")));
         assertEquals(g2, r2.receivedGuid());
         ch.client.listFilesystems();
         List<String> incremental = Files.readAllLines(calls)
@@ -197,7 +185,7 @@ class StdinServerSystemTest {
                 List.of());
         Config slow = new Config(state.resolve("zreplj.yml"), new Global(state, null), List.of(limited));
         long g1 = guid(source + "@s1");
-        byte[] full = send(source + "@s1");
+        byte[] full = pools.send(source + "@s1");
         PipedServer ch = new PipedServer(slow, zfs, "laptop");
         ch.client.handshake();
         long start = System.nanoTime();
@@ -233,7 +221,7 @@ class StdinServerSystemTest {
     void refusedCompressedStreamIsDrainedAndTheChannelStaysUsable() throws Exception {
         DatasetName text = textFilesystem();
         long g = guid(text.value() + "@t1");
-        byte[] full = send(text.value() + "@t1");
+        byte[] full = pools.send(text.value() + "@t1");
         PipedServer ch = new PipedServer(config, zfs, "laptop", true);
         ch.client.handshake();
         RemoteException e = assertThrows(
@@ -256,7 +244,7 @@ class StdinServerSystemTest {
         DatasetName text = textFilesystem();
         String snapshot = text.value() + "@t1";
         long g = guid(snapshot);
-        byte[] full = send(snapshot);
+        byte[] full = pools.send(snapshot);
         PipedServer ch = new PipedServer(config, zfs, "laptop", true);
         ch.client.handshake();
         assertTrue(ch.client.serverHello().capabilities().contains(Wire.ZSTD_DATA));
@@ -275,7 +263,7 @@ class StdinServerSystemTest {
     @Test
     void zdataThatDoesNotDecompressIsAProtocolErrorAndNothingIsReceived() throws Exception {
         long g1 = guid(source + "@s1");
-        byte[] full = send(source + "@s1");
+        byte[] full = pools.send(source + "@s1");
         PipedServer ch = new PipedServer(config, zfs, "laptop");
         ch.client.handshake();
         // A hand-made client: the real one never sends a broken frame.
@@ -336,7 +324,7 @@ class StdinServerSystemTest {
                 RemoteException.class,
                 () -> ch.client.receive(
                         new ReceiveCommand(source, "s2", g2, null, false, false),
-                        new ByteArrayInputStream(send(source + "@s1"))));
+                        new ByteArrayInputStream(pools.send(source + "@s1"))));
         assertEquals("stream", e.code());
         assertEquals(
                 "the stream is of the snapshot with guid " + Long.toUnsignedString(g1) + ", the command names guid "
@@ -358,7 +346,7 @@ class StdinServerSystemTest {
     @Test
     void resumeClaimsAreCheckedAgainstTheStreamAndTheBoxsOwnPartialReceive() throws Exception {
         long g1 = guid(source + "@s1");
-        byte[] full = send(source + "@s1");
+        byte[] full = pools.send(source + "@s1");
         byte[] resuming = full.clone();
         resuming[18] |=
                 0x40; // drr_versioninfo: DMU_BACKUP_FEATURE_RESUMING (1 << 20, stored from bit 2), little-endian
@@ -415,7 +403,7 @@ class StdinServerSystemTest {
     @Test
     void secondConcurrentReceiveIntoTheSameDatasetIsBusy() throws Exception {
         long g1 = guid(source + "@s1");
-        byte[] full = send(source + "@s1");
+        byte[] full = pools.send(source + "@s1");
         CountDownLatch release = new CountDownLatch(1);
         InputStream slow = new InputStream() {
             private int pos;
@@ -485,7 +473,7 @@ class StdinServerSystemTest {
     @Test
     void jailEscapesAreRefusedWithNoChangeToThePool() throws Exception {
         long g1 = guid(source + "@s1");
-        byte[] full = send(source + "@s1");
+        byte[] full = pools.send(source + "@s1");
         PipedServer ch = new PipedServer(config, zfs, "laptop");
         ch.client.handshake();
         assertEquals(List.of(), ch.client.listFilesystems(), "the server has set up the jail");
@@ -533,7 +521,7 @@ class StdinServerSystemTest {
     @Test
     void clientKilledMidStreamLeavesNothingThatBlocksARetry() throws Exception {
         long g1 = guid(source + "@s1");
-        byte[] full = send(source + "@s1");
+        byte[] full = pools.send(source + "@s1");
         PipedServer dying = new PipedServer(config, zfs, "laptop");
         FrameWriter w = new FrameWriter(dying.toServer, Wire.MAX_CONTROL_FROM_CLIENT);
         w.writeMagic();
@@ -575,7 +563,7 @@ class StdinServerSystemTest {
         long g2 = guid(source + "@s2");
         PipedServer ch = new PipedServer(config, zfs, "laptop");
         ch.client.handshake();
-        byte[] full = send(source + "@s1");
+        byte[] full = pools.send(source + "@s1");
         ch.client.receive(new ReceiveCommand(source, "s1", g1, null, false, false), new ByteArrayInputStream(full));
         Path mount = state.resolve("mounted-copy");
         pools.zfs("set", "mountpoint=" + mount, jailed(source));
@@ -583,7 +571,7 @@ class StdinServerSystemTest {
         pools.zfs("inherit", "mountpoint", jailed(source));
         assertEquals("no", property(jailed(source), "mounted"));
 
-        byte[] incremental = send("-i", "@s1", source + "@s2");
+        byte[] incremental = pools.send("-i", "@s1", source + "@s2");
         RemoteException e = assertThrows(
                 RemoteException.class,
                 () -> ch.client.receive(
@@ -638,7 +626,7 @@ class StdinServerSystemTest {
         laptop.client.handshake();
         laptop.client.receive(
                 new ReceiveCommand(source, "s1", g1, null, false, false),
-                new ByteArrayInputStream(send(source + "@s1")));
+                new ByteArrayInputStream(pools.send(source + "@s1")));
         laptop.client.close();
         assertEquals(0, laptop.exitCode(), laptop.stderr());
 
@@ -657,12 +645,12 @@ class StdinServerSystemTest {
         ch.client.handshake();
         ch.client.receive(
                 new ReceiveCommand(source, "s1", ga, null, false, false),
-                new ByteArrayInputStream(send(source + "@s1")));
+                new ByteArrayInputStream(pools.send(source + "@s1")));
         assertEquals("on", property(jailed(pool), "zrepl:placeholder"));
 
         String root = pools.snapshot(DatasetName.of(pool), "r1");
         long gr = guid(root);
-        byte[] stream = send(root);
+        byte[] stream = pools.send(root);
         assertEquals(
                 new ReceiveResult(stream.length, gr),
                 ch.client.receive(
@@ -683,7 +671,7 @@ class StdinServerSystemTest {
         long g1 = guid(source + "@s1");
         PipedServer ch = new PipedServer(config, zfs, "laptop");
         ch.client.handshake();
-        byte[] full = send(source + "@s1");
+        byte[] full = pools.send(source + "@s1");
         String deep = pool + "/d1/d2/x";
         assertEquals(
                 new ReceiveResult(full.length, g1),

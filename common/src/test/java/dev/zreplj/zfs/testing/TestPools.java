@@ -215,7 +215,20 @@ public final class TestPools implements AutoCloseable {
         }
     }
 
+    /** The stream {@code zfs send ARGS} writes (full, incremental, -I); fails with zfs's stderr on a non-zero exit. */
+    public byte[] send(String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(zfs.toString());
+        command.add("send");
+        command.addAll(List.of(args));
+        return output(command);
+    }
+
     private static String run(List<String> command) {
+        return new String(output(command), StandardCharsets.UTF_8);
+    }
+
+    private static byte[] output(List<String> command) {
         Result r = exec(command);
         if (r.exit != 0) {
             throw new IllegalStateException(
@@ -224,7 +237,7 @@ public final class TestPools implements AutoCloseable {
         return r.stdout;
     }
 
-    private record Result(int exit, String stdout, String stderr) {}
+    private record Result(int exit, byte[] stdout, String stderr) {}
 
     private static Result exec(List<String> command) {
         try {
@@ -233,7 +246,7 @@ public final class TestPools implements AutoCloseable {
                 Process p =
                         new ProcessBuilder(command).redirectError(err.toFile()).start();
                 p.getOutputStream().close();
-                String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                byte[] stdout = p.getInputStream().readAllBytes();
                 if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                     p.destroyForcibly();
                     return new Result(-1, stdout, "timed out after " + TIMEOUT_SECONDS + " s");
@@ -243,10 +256,10 @@ public final class TestPools implements AutoCloseable {
                 Files.deleteIfExists(err);
             }
         } catch (IOException e) {
-            return new Result(-1, "", e.getMessage());
+            return new Result(-1, new byte[0], e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new Result(-1, "", "interrupted");
+            return new Result(-1, new byte[0], "interrupted");
         }
     }
 
