@@ -289,21 +289,25 @@ class RawStreamTest {
         out.writeBytes(new byte[8]);
         out.writeBytes(SeriesTailTest.record(5).array());
         byte[] zfsFuse = out.toByteArray();
-        for (int most : READS) {
-            Input in = new Input(zfsFuse, most);
-            assertArrayEquals(zfsFuse, plain(in, new CompoundTail.Layout(false, false)), "reads of " + most);
-            assertArrayEquals(NEXT, in.unread());
-        }
-        assertThrows(EOFException.class, () -> plain(new Input(zfsFuse, 4096), CompoundTail.Layout.OPENZFS));
+        readsExactly(zfsFuse, new CompoundTail.Layout(false, false), CompoundTail.Layout.OPENZFS);
 
         // OpenZFS's compressed WRITE (1000 bytes for 128 KiB) and embedded, spill and OBJECT_RANGE records.
         byte[] openZfs = plainStream();
+        readsExactly(openZfs, CompoundTail.Layout.OPENZFS, new CompoundTail.Layout(false, false));
+    }
+
+    /**
+     * Under {@code layout} the walk reads {@code stream} exactly to its end at every read size, leaving the next
+     * frame's bytes unread; under {@code wrong} it reads records' lengths where there are none and runs past the end.
+     */
+    private static void readsExactly(byte[] stream, CompoundTail.Layout layout, CompoundTail.Layout wrong)
+            throws Exception {
         for (int most : READS) {
-            Input in = new Input(openZfs, most);
-            assertArrayEquals(openZfs, plain(in, CompoundTail.Layout.OPENZFS), "reads of " + most);
+            Input in = new Input(stream, most);
+            assertArrayEquals(stream, plain(in, layout), "reads of " + most);
             assertArrayEquals(NEXT, in.unread());
         }
-        assertThrows(EOFException.class, () -> plain(new Input(openZfs, 4096), new CompoundTail.Layout(false, false)));
+        assertThrows(EOFException.class, () -> plain(new Input(stream, 4096), wrong));
     }
 
     /**
@@ -322,12 +326,7 @@ class RawStreamTest {
         out.writeBytes(new byte[16]);
         out.writeBytes(SeriesTailTest.record(5).array());
         byte[] stream = out.toByteArray();
-        for (int most : READS) {
-            Input in = new Input(stream, most);
-            assertArrayEquals(stream, plain(in, new CompoundTail.Layout(true, false)), "reads of " + most);
-            assertArrayEquals(NEXT, in.unread());
-        }
-        assertThrows(EOFException.class, () -> plain(new Input(stream, 4096), CompoundTail.Layout.OPENZFS));
+        readsExactly(stream, new CompoundTail.Layout(true, false), CompoundTail.Layout.OPENZFS);
     }
 
     /**
