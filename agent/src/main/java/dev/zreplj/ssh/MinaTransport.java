@@ -258,6 +258,7 @@ public final class MinaTransport implements SshTransport {
         client.setKeyIdentityProvider(KeyIdentityProvider.EMPTY_KEYS_PROVIDER);
         client.setUserAuthFactories(List.of(UserAuthPublicKeyFactory.INSTANCE));
         client.setServerKeyVerifier(verifier);
+        client.setRandomFactory(KeystreamRandom.FACTORY);
         // Packets written on the thread that sends them, without a hand-off per packet (DirectWriter); the
         // property turns it off, for a comparison or should it ever be the suspect.
         if (!"false".equals(System.getProperty(DIRECT_WRITES_PROPERTY))) {
