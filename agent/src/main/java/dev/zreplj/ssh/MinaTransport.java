@@ -83,7 +83,9 @@ public final class MinaTransport implements SshTransport {
         LOG.debug("ssh: connecting to {}", target);
         SshOptions options = SshOptions.parse(connect.options());
         for (String ignored : options.ignored()) {
-            LOG.warn("ssh: connect.options entry '{}' is not supported by zreplj and is ignored", ignored);
+            LOG.warn(
+                    "ssh: connect.options entry '{}' has no effect and is ignored ('zreplj configcheck' says why)",
+                    ignored);
         }
         Duration dial = SshTransport.dialTimeout(connect, options);
         Path identity = connect.identityFile();

@@ -350,6 +350,7 @@ public final class ConfigLoader {
         Path identity = absolutePath(c, "identity_file");
         List<String> options = new ArrayList<>();
         List<Node> optionNodes = new ArrayList<>();
+        List<String> asGiven = new ArrayList<>();
         if (c.has("options")) {
             for (Node o : src.sequence(c.require("options"), "'options'")) {
                 var m = SSH_OPTION.matcher(
@@ -359,15 +360,17 @@ public final class ConfigLoader {
                 }
                 options.add(m.group(1) + "=" + m.group(2));
                 optionNodes.add(o);
+                asGiven.add(src.string(o, "").strip());
             }
         }
         Duration dialTimeout = c.has("dial_timeout") ? duration(c, "dial_timeout", false) : Duration.ofSeconds(10);
         for (int i = 0; i < options.size(); i++) {
+            int at = i;
             String key = options.get(i).substring(0, options.get(i).indexOf('='));
-            String option = src.string(optionNodes.get(i), "").strip();
+            String option = asGiven.get(i);
             Optional<SshOptions.Problem> problem = client == Connect.SshClient.OPENSSH
                     ? SshOptions.openSshProblem(option)
-                    : SshOptions.problem(option);
+                    : SshOptions.problem(option).or(() -> SshOptions.repeatProblem(asGiven, at));
             if (problem.isPresent() && problem.get().error()) {
                 throw src.error(optionNodes.get(i), problem.get().message());
             } else if (problem.isPresent()) {

@@ -3,6 +3,7 @@ package dev.zreplj.config;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -12,7 +13,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The part of zrepl's {@code connect.options} (ssh {@code -o Key=Value}) that zreplj can honour with MINA.
- * Anything else is listed in {@link #ignored()} so the transport can warn about it once.
+ * Anything else is listed in {@link #ignored()} so the transport can warn about it once, as is an option
+ * given again: ssh takes the first value of each.
  *
  * @param compression       Compression=yes: zlib@openssh.com (OpenSSH 9 refuses plain zlib)
  * @param ciphers           Ciphers=a,b: exactly these, in this order (empty: zreplj's own order)
@@ -20,7 +22,7 @@ import org.jspecify.annotations.Nullable;
  * @param keepaliveInterval ServerAliveInterval=N seconds (0 turns keepalive off)
  * @param keepaliveCountMax ServerAliveCountMax=N: unanswered keepalives before the link counts as dead
  * @param connectTimeout    ConnectTimeout=N seconds, used when dial_timeout is not set
- * @param ignored           entries that were not understood, as given
+ * @param ignored           entries that were not understood or repeat an earlier key, as given
  */
 public record SshOptions(
         boolean compression,
@@ -138,6 +140,7 @@ public record SshOptions(
         Optional<Integer> countMax = Optional.empty();
         Optional<Duration> connectTimeout = Optional.empty();
         List<String> ignored = new ArrayList<>();
+        Set<String> given = new HashSet<>();
         for (String option : options) {
             String[] kv = split(option);
             if (kv == null) {
@@ -145,7 +148,13 @@ public record SshOptions(
                 continue;
             }
             String value = kv[1];
-            switch (kv[0].toLowerCase(Locale.ROOT)) {
+            String key = kv[0].toLowerCase(Locale.ROOT);
+            if (TAKES.containsKey(key) && !given.add(key)) {
+                // ssh uses the first value it obtains for each option; a later one changes nothing.
+                ignored.add(option);
+                continue;
+            }
+            switch (key) {
                 case "compression" -> {
                     Optional<Boolean> yes = yesNo(value);
                     if (yes.isPresent()) compression = yes.get();
@@ -172,6 +181,27 @@ public record SshOptions(
             }
         }
         return new SshOptions(compression, ciphers, kex, keepalive, countMax, connectTimeout, ignored);
+    }
+
+    /**
+     * Why the option at {@code index} has no effect because an earlier one sets the same key (ssh takes the
+     * first value of each option); empty when it is the first, or a key zreplj does not honour anyway.
+     */
+    public static Optional<Problem> repeatProblem(List<String> options, int index) {
+        String key = key(options.get(index));
+        if (!TAKES.containsKey(key.toLowerCase(Locale.ROOT))) {
+            return Optional.empty();
+        }
+        for (int i = 0; i < index; i++) {
+            if (key(options.get(i)).equalsIgnoreCase(key)) {
+                return Optional.of(new Problem(
+                        false,
+                        "'" + options.get(index).strip() + "' in 'options' has no effect: '"
+                                + options.get(i).strip() + "' comes first, and ssh takes the first value of"
+                                + " each option; remove one"));
+            }
+        }
+        return Optional.empty();
     }
 
     /** The key of an option as ssh reads it ("Key=Value", "Key Value"), in the case given. */

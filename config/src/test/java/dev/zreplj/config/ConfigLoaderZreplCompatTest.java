@@ -494,6 +494,15 @@ class ConfigLoaderZreplCompatTest {
                         + " zreplj; remove it"),
                 load(PUSH.replace("      port: 22", "      port: 22\n      options: [ServerAliveCountMax=0]"))
                         .warnings());
+        // ssh takes the first value of each option: a second Ciphers (even one ssh would refuse) changes nothing.
+        assertEquals(
+                List.of(
+                        dir.resolve("zreplj.yml") + ":9:37: 'ciphers bogus' in 'options' has no effect:"
+                                + " 'Ciphers=aes128-ctr' comes first, and ssh takes the first value of each option; remove one"),
+                load(PUSH.replace(
+                                "      port: 22",
+                                "      port: 22\n      options: [Ciphers=aes128-ctr, \"ciphers bogus\"]"))
+                        .warnings());
         // ConnectTimeout loses to dial_timeout, whose default is 10s; only dial_timeout: 0s hands it over.
         String timeout = PUSH.replace("      port: 22", "      port: 22\n      options: [ConnectTimeout=5]");
         assertEquals(

@@ -60,6 +60,29 @@ class SshOptionsTest {
         assertEquals(List.of(), o.ignored());
     }
 
+    /** ssh_config(5): "the first obtained value will be used"; ssh -o Compression=yes -o Compression=no compresses. */
+    @Test
+    void theFirstValueOfAnOptionCountsAsInSsh() {
+        SshOptions o = SshOptions.parse(List.of(
+                "Compression=yes",
+                "Ciphers=aes128-ctr",
+                "compression no",
+                "CIPHERS=aes256-ctr",
+                "ServerAliveInterval=15",
+                "ServerAliveInterval=60"));
+        assertTrue(o.compression());
+        assertEquals(List.of("aes128-ctr"), o.ciphers());
+        assertEquals(Optional.of(Duration.ofSeconds(15)), o.keepaliveInterval());
+        assertEquals(List.of("compression no", "CIPHERS=aes256-ctr", "ServerAliveInterval=60"), o.ignored());
+        assertEquals(Optional.empty(), SshOptions.repeatProblem(List.of("Ciphers=a", "ControlMaster=no"), 1));
+        assertEquals(
+                "'ServerAliveInterval=60' in 'options' has no effect: 'ServerAliveInterval=15' comes first, and ssh"
+                        + " takes the first value of each option; remove one",
+                SshOptions.repeatProblem(List.of("ServerAliveInterval=15", "ServerAliveInterval=60"), 1)
+                        .orElseThrow()
+                        .message());
+    }
+
     @Test
     void unknownAndMalformedOptionsAreListedAsGiven() {
         List<String> bad = List.of(
