@@ -46,6 +46,7 @@ public final class StatusCheck {
                     name,
                     Level.CRITICAL,
                     List.of("never run: no backup exists"),
+                    Level.CRITICAL,
                     null,
                     null,
                     null,
@@ -53,33 +54,41 @@ public final class StatusCheck {
                     List.of());
         }
         JobStatus s = file.get();
-        List<String> problems = new ArrayList<>();
-        Level level = Level.OK;
+        List<Problem> own = new ArrayList<>();
+        // A failed pass is a warning beside filesystems that have a backup; with none recorded it is why no
+        // backup exists, and leads that critical problem.
+        Level failedPass = s.filesystems().isEmpty() ? Level.CRITICAL : Level.WARNING;
         if (s.error() != null && s.stageFailures().isEmpty()) {
             // A file from before stage failures; newer passes name the error as a stage failure too.
-            problems.add("last pass failed: " + s.error());
-            level = Level.WARNING;
+            own.add(new Problem(failedPass, "last pass failed: " + s.error()));
         }
         for (String stage : s.stageFailures()) {
-            problems.add("last pass failed: " + stage);
-            level = Level.WARNING;
+            own.add(new Problem(failedPass, "last pass failed: " + stage));
         }
         if (s.filesystems().isEmpty()) {
-            problems.add("no filesystem replicated yet: no backup exists");
-            level = Level.CRITICAL;
+            own.add(new Problem(Level.CRITICAL, "no filesystem replicated yet: no backup exists"));
         }
         if (selection.unreadable() != null) {
-            problems.add("cannot list the sender to check that every filesystem the filter selects has a backup: "
-                    + selection.unreadable());
-            level = level.worst(Level.UNKNOWN);
+            own.add(new Problem(
+                    Level.UNKNOWN,
+                    "cannot list the sender to check that every filesystem the filter selects has a backup: "
+                            + selection.unreadable()));
         }
         for (String fs : selection.filesystems()) {
             if (s.filesystems().stream().noneMatch(f -> f.filesystem().equals(fs))) {
-                problems.add(fs + ": never replicated: the filter selects it, but no pass has recorded it (agent run"
-                        + " reads the config when it starts: restart it after changing the filter)");
-                level = Level.CRITICAL;
+                own.add(new Problem(
+                        Level.CRITICAL,
+                        fs + ": never replicated: the filter selects it, but no pass has recorded it (agent run"
+                                + " reads the config when it starts: restart it after changing the filter)"));
             }
         }
+        // Worst first, each level in the order found: the summary's first line names the job's worst problem.
+        List<Problem> sorted = new ArrayList<>();
+        for (Level wanted : List.of(Level.CRITICAL, Level.WARNING, Level.UNKNOWN)) {
+            own.stream().filter(p -> p.level() == wanted).forEach(sorted::add);
+        }
+        Level ownLevel = sorted.isEmpty() ? Level.OK : sorted.get(0).level();
+        Level level = ownLevel;
         List<StatusReport.Filesystem> filesystems = new ArrayList<>();
         for (FilesystemStatus f : s.filesystems()) {
             StatusReport.Filesystem fs = filesystem(f);
@@ -89,7 +98,8 @@ public final class StatusCheck {
         return new StatusReport.Job(
                 name,
                 level,
-                problems,
+                sorted.stream().map(Problem::text).toList(),
+                ownLevel,
                 iso(s.lastRun()),
                 knownAge(s.lastRun()),
                 s.error(),
@@ -97,8 +107,12 @@ public final class StatusCheck {
                 filesystems);
     }
 
+    /** One of a job's own problems (not a filesystem's), with the state it alone would give. */
+    private record Problem(Level level, String text) {}
+
     public StatusReport.Job unreadableJob(String name, String why) {
-        return new StatusReport.Job(name, Level.UNKNOWN, List.of(why), null, null, null, List.of(), List.of());
+        return new StatusReport.Job(
+                name, Level.UNKNOWN, List.of(why), Level.UNKNOWN, null, null, null, List.of(), List.of());
     }
 
     private StatusReport.Filesystem filesystem(FilesystemStatus f) {
@@ -303,10 +317,9 @@ public final class StatusCheck {
         List<String> problems = new ArrayList<>();
         for (Level wanted : List.of(Level.CRITICAL, Level.WARNING, Level.UNKNOWN)) {
             for (StatusReport.Job j : push) {
-                // A job's own problems (a failed pass) are warnings beside its filesystems; alone they are its state.
-                Level own = j.filesystems().isEmpty() ? j.status() : Level.WARNING;
+                // The job's own problems come worst first, filed under the worst of them.
                 j.problems().stream()
-                        .filter(p -> own == wanted)
+                        .filter(p -> j.ownStatus() == wanted)
                         .forEach(p -> problems.add("job " + j.job() + ": " + p));
                 j.filesystems().stream()
                         .filter(f -> f.status() == wanted)

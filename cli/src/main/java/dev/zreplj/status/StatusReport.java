@@ -1,5 +1,6 @@
 package dev.zreplj.status;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.util.List;
 
 /**
@@ -25,11 +26,16 @@ public record StatusReport(
 
     public record Thresholds(long warnSeconds, long critSeconds) {}
 
-    /** A push job on the agent; {@code lastRun} null when it never ran. */
+    /**
+     * A push job on the agent; {@code lastRun} null when it never ran. {@code problems} are the job's own (a
+     * failed pass, a selected filesystem no pass recorded), worst first; {@code ownStatus}, not printed, the
+     * worst of them alone (OK when none), which the summary files them under.
+     */
     public record Job(
             String job,
             Level status,
             List<String> problems,
+            @JsonIgnore Level ownStatus,
             String lastRun,
             Long lastRunAgeSeconds,
             String error,

@@ -93,6 +93,33 @@ class StatusCheckTest {
                 unknown.summary());
     }
 
+    /** docs/cli.md: "The first line is the state, the worst problem (and how many more)". */
+    @Test
+    void theFirstLineNamesTheWorstProblemWhereverItIs() {
+        // A failed snapshot stage (WARNING) found before a filesystem no pass recorded (CRITICAL): that one leads.
+        JobStatus status = job(null, List.of("snapshot: zfs snapshot: out of space"), fs("UP_TO_DATE", 60, 60L));
+        StatusReport r = check.report(
+                List.of(check.job(
+                        "laptop", Optional.of(status), new SenderSelection(List.of("rpool/home", "rpool/new"), null))),
+                List.of());
+        assertEquals(Level.CRITICAL, r.status());
+        String neverReplicated = "rpool/new: never replicated: the filter selects it, but no pass has recorded it"
+                + " (agent run reads the config when it starts: restart it after changing the filter)";
+        assertEquals("ZREPLJ CRITICAL: job laptop: " + neverReplicated + " (and 1 more)", r.summary());
+        assertEquals(
+                List.of(neverReplicated, "last pass failed: snapshot: zfs snapshot: out of space"),
+                r.push().get(0).problems());
+        // A filesystem's failed attempt (WARNING) leads a sender that cannot be listed (UNKNOWN ranks below it).
+        JobStatus failing = job(null, List.of(), fs("FAILED", 60, 60L));
+        StatusReport w = check.report(
+                List.of(check.job("laptop", Optional.of(failing), SenderSelection.unreadable("permission denied"))),
+                List.of());
+        assertEquals(Level.WARNING, w.status());
+        assertEquals(
+                "ZREPLJ WARNING: job laptop rpool/home: last attempt failed: rpool/home: failed (and 1 more)",
+                w.summary());
+    }
+
     @Test
     void aReceivedSnapshotTheBoxNoLongerHoldsIsNoBackup() {
         ClientStatus status = received(60);
