@@ -22,8 +22,10 @@ import org.apache.sshd.common.random.RandomFactory;
  * authenticated with the packet; OpenSSH fills it from a ChaCha20 keystream (arc4random) the same way.
  */
 final class KeystreamRandom extends AbstractRandom {
+    private static final String NAME = "zreplj-aes-ctr";
+
     /** One generator per SSH session, as MINA asks for one per client. */
-    static final RandomFactory FACTORY = new AbstractRandomFactory("zreplj-aes-ctr") {
+    static final RandomFactory FACTORY = new AbstractRandomFactory(NAME) {
         @Override
         public boolean isSupported() {
             return true;
@@ -60,7 +62,7 @@ final class KeystreamRandom extends AbstractRandom {
 
     @Override
     public String getName() {
-        return "zreplj-aes-ctr";
+        return NAME;
     }
 
     @Override
