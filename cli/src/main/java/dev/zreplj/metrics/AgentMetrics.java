@@ -84,31 +84,59 @@ public final class AgentMetrics implements MultiCollector {
                         "zreplj_job",
                         job);
                 if (status.isPresent()) {
-                    addStatus(m, job, status.get(), totals);
+                    addStatus(m, job, status.get());
                 }
             }
             if (totals != null) {
-                addTotals(m, job, totals);
+                // The filesystems the status names; all the counters file has when the status is damaged or absent.
+                List<String> filesystems = status != null && status.isPresent()
+                        ? status.get().filesystems().stream()
+                                .map(FilesystemStatus::filesystem)
+                                .toList()
+                        : List.copyOf(totals.filesystems().keySet());
+                addTotals(m, job, totals, filesystems);
             }
         }
         return m.snapshots();
     }
 
-    private static void addTotals(MetricFamilies m, String job, PassTotals totals) {
+    private static void addTotals(MetricFamilies m, String job, PassTotals totals, List<String> filesystems) {
+        if (totals.passes() > 0) {
+            m.add("zreplj_pass_duration_seconds", totals.lastDurationSeconds(), "zreplj_job", job);
+        }
         m.add("zreplj_pass_last_success_timestamp_seconds", totals.lastSuccess(), "zreplj_job", job);
         m.add("zreplj_passes", totals.passes(), "zreplj_job", job);
         m.add("zreplj_pass_failures", totals.failedPasses(), "zreplj_job", job);
         totals.stageFailures()
                 .forEach((stage, n) -> m.add("zreplj_stage_failures", n, "zreplj_job", job, "stage", stage));
         totals.pruned().forEach((side, n) -> m.add("zreplj_pruned_snapshots", n, "zreplj_job", job, "side", side));
+        for (String fs : filesystems) {
+            PassTotals.FilesystemTotals t = totals.filesystems().get(fs);
+            if (t == null) {
+                continue;
+            }
+            m.add("zreplj_replicated_bytes", t.bytes(), "zreplj_job", job, "filesystem", fs);
+            m.add("zreplj_replication_steps", t.steps(), "zreplj_job", job, "filesystem", fs);
+            for (Map.Entry<String, Long> e : t.failures().entrySet()) {
+                m.add(
+                        "zreplj_replication_failures",
+                        e.getValue(),
+                        "zreplj_job",
+                        job,
+                        "filesystem",
+                        fs,
+                        "kind",
+                        e.getKey());
+            }
+            t.snapshots()
+                    .forEach((side, n) ->
+                            m.add("zreplj_snapshots", n, "zreplj_job", job, "filesystem", fs, "side", side));
+        }
     }
 
-    /** The status file's series; with {@code totals} null (its file damaged) without the counters. */
-    private static void addStatus(MetricFamilies m, String job, JobStatus status, PassTotals totals) {
+    /** The status file's series: the job's last pass and each filesystem's gauges (the counters are addTotals'). */
+    private static void addStatus(MetricFamilies m, String job, JobStatus status) {
         m.add("zreplj_pass_failed", status.failed() ? 1 : 0, "zreplj_job", job);
-        if (totals != null && totals.passes() > 0) {
-            m.add("zreplj_pass_duration_seconds", totals.lastDurationSeconds(), "zreplj_job", job);
-        }
         for (FilesystemStatus f : status.filesystems()) {
             String fs = f.filesystem();
             m.add(
@@ -144,26 +172,6 @@ public final class AgentMetrics implements MultiCollector {
                         fs);
             }
             m.add("zreplj_filesystem_failed", f.failed() ? 1 : 0, "zreplj_job", job, "filesystem", fs);
-            PassTotals.FilesystemTotals t =
-                    totals == null ? null : totals.filesystems().get(fs);
-            if (t != null) {
-                m.add("zreplj_replicated_bytes", t.bytes(), "zreplj_job", job, "filesystem", fs);
-                m.add("zreplj_replication_steps", t.steps(), "zreplj_job", job, "filesystem", fs);
-                for (Map.Entry<String, Long> e : t.failures().entrySet()) {
-                    m.add(
-                            "zreplj_replication_failures",
-                            e.getValue(),
-                            "zreplj_job",
-                            job,
-                            "filesystem",
-                            fs,
-                            "kind",
-                            e.getKey());
-                }
-                t.snapshots()
-                        .forEach((side, n) ->
-                                m.add("zreplj_snapshots", n, "zreplj_job", job, "filesystem", fs, "side", side));
-            }
         }
     }
 }

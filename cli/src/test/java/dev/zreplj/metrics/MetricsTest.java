@@ -240,6 +240,10 @@ class MetricsTest {
         assertSample(text, "zreplj_passes_total{zreplj_job=\"laptop\"} 1.0");
         assertFalse(text.contains("zreplj_pass_last_attempt_timestamp_seconds{"), "not guessed as never ran: " + text);
         assertFalse(text.contains("zreplj_filesystem_last_success_timestamp_seconds{"), text);
+        // docs/monitoring.md: a damaged status file drops its series "but not its counters", per filesystem too.
+        assertSample(text, "zreplj_replicated_bytes_total{filesystem=\"rpool/home\",zreplj_job=\"laptop\"} 1000.0");
+        assertSample(text, "zreplj_replication_steps_total{filesystem=\"rpool/home\",zreplj_job=\"laptop\"} 2.0");
+        assertSample(text, "zreplj_pass_duration_seconds{zreplj_job=\"laptop\"} 1.5");
 
         Path totals = PassTotals.file(state, "laptop");
         Files.writeString(totals, "");
