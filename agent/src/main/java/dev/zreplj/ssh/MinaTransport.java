@@ -248,7 +248,7 @@ public final class MinaTransport implements SshTransport {
         closeQuietly(session, client);
     }
 
-    private static void configure(
+    static void configure(
             SshClient client,
             SshOptions options,
             Duration dial,

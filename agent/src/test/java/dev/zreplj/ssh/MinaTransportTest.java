@@ -1,13 +1,16 @@
 package dev.zreplj.ssh;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.zreplj.config.Connect;
+import dev.zreplj.config.SshOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.apache.sshd.client.SshClient;
 import org.apache.sshd.common.NamedResource;
 import org.apache.sshd.common.SshConstants;
 import org.apache.sshd.common.SshException;
@@ -27,6 +30,20 @@ class MinaTransportTest {
 
     private static final List<Named> AVAILABLE =
             List.of(new Named("a"), new Named("b"), new Named("c"), new Named("d"));
+
+    /** Each packet's padding from the AES-CTR keystream, not a NativePRNG step per packet (bench/RESULTS.md). */
+    @Test
+    void sessionsTakeTheirRandomBytesFromTheKeystream() throws Exception {
+        SshClient client = SshClient.setUpDefaultClient();
+        MinaTransport.configure(
+                client,
+                SshOptions.parse(List.of()),
+                Duration.ofSeconds(10),
+                new HostKeyVerifier(
+                        new KnownHosts(dir.resolve("known_hosts")), Connect.HostKeyPolicy.STRICT, "box", 22),
+                List.of());
+        assertSame(KeystreamRandom.FACTORY, client.getRandomFactory());
+    }
 
     @Test
     void preferredNamesMoveToTheFrontAndTheRestKeepTheirOrder() throws Exception {
