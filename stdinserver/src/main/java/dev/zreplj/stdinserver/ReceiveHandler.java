@@ -332,26 +332,21 @@ final class ReceiveHandler {
                         ReceiveBandwidth.of(session.job(), session.stateDir()),
                         e -> failureReply(cmd, target, e));
             } catch (IOException gone) {
-                // The client went away inside the stream (killed, its link cut, stalled): what of a series zfs recv
-                // completed before that is on the box, and is recorded as after a failed series.
-                if (series != null) {
-                    recv.kill();
-                    recordArrived(session, cmd, series, target, before);
-                }
+                // The client went away inside the stream (killed, its link cut, stalled): what zfs recv completed
+                // before that is on the box (a series' first substreams, a whole stream without its END frame).
+                StreamPump.stopAndWait(recv);
+                recordArrived(session, cmd, series, target, before, pump.read(), gone.getMessage());
                 throw gone;
             }
             if (bytes < 0) {
-                if (series != null) {
-                    recordArrived(session, cmd, series, target, before);
-                }
+                recordArrived(session, cmd, series, target, before, pump.read(), pump.stopped());
                 return;
             }
             try {
                 recv.finish();
             } catch (ZfsException e) {
-                if (series != null) {
-                    recordArrived(session, cmd, series, target, before);
-                }
+                // zfs recv can fail after it committed the snapshot (a property it could not set).
+                recordArrived(session, cmd, series, target, before, bytes, "zfs recv failed: " + e.getMessage());
                 throw e;
             }
             if (cmd.fromGuid() == null) {
@@ -534,12 +529,25 @@ final class ReceiveHandler {
     }
 
     /**
-     * After a series was refused or failed part way: the snapshots of it that zfs recv completed are received
-     * snapshots like any other (the floor's time, the last-received hold on the newest, the status).
+     * After a receive that ended without RESULT (refused or failed part way, aborted, the client gone): what zfs
+     * recv completed all the same is received like any other snapshot (the floor's time, the last-received hold,
+     * the placeholder flag, the status, the log). zfs commits a stream once it has read its END record, whatever
+     * the client sends after it (ABORT, bytes past the end) or whether it stays; a series commits substream by
+     * substream.
+     *
+     * @param why how the receive ended, for the log
      */
     private void recordArrived(
-            Session session, ReceiveCommand cmd, ReceiveSeries series, DatasetName target, List<ZfsVersion> before)
+            Session session,
+            ReceiveCommand cmd,
+            ReceiveSeries series,
+            DatasetName target,
+            List<ZfsVersion> before,
+            long bytes,
+            String why)
             throws InterruptedException {
+        List<ReceiveSeries.Snapshot> expected =
+                series != null ? series.snapshots() : List.of(new ReceiveSeries.Snapshot(cmd.snapshot(), cmd.toGuid()));
         try {
             List<ZfsVersion> versions = zfs.listOwnVersions(target);
             Set<String> present = new HashSet<>();
@@ -552,7 +560,7 @@ final class ReceiveHandler {
                 old.add("@" + v.guid());
             });
             List<Long> arrived = new ArrayList<>();
-            for (ReceiveSeries.Snapshot s : series.snapshots()) {
+            for (ReceiveSeries.Snapshot s : expected) {
                 // Only a snapshot this receive created: its name and guid, neither there before.
                 if (!present.contains(s.name() + "@" + s.guid())
                         || old.contains(s.name())
@@ -569,11 +577,17 @@ final class ReceiveHandler {
                     .filter(v -> v.type() == VersionType.SNAPSHOT && v.guid() == arrived.get(arrived.size() - 1))
                     .findFirst()
                     .orElseThrow();
-            log.info("received " + arrived.size() + " of the "
-                    + series.snapshots().size() + " snapshots of the" + " series, up to " + newest);
-            afterReceive(session, cmd.path(), newest, versions, 0, null);
+            if (cmd.fromGuid() == null) {
+                zfs.setProperty(target, Placeholders.PLACEHOLDER_PROPERTY, "off");
+            }
+            log.info("received "
+                    + (series == null
+                            ? ""
+                            : arrived.size() + " of the " + expected.size() + " snapshots of the series," + " up to ")
+                    + newest + " (" + bytes + " bytes read), though the receive did not end normally: " + why);
+            afterReceive(session, cmd.path(), newest, versions, bytes, null);
         } catch (ZfsException | IOException e) {
-            log.refused("cannot record what arrived of the series into " + target + ": " + e.getMessage()
+            log.refused("cannot record what arrived of the stream into " + target + ": " + e.getMessage()
                     + " (the next receive repairs it)");
         }
     }

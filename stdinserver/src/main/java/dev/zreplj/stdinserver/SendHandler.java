@@ -63,6 +63,7 @@ final class SendHandler {
             raw = encrypted(send.filesystem());
             request = request(send, raw);
         } catch (RemoteException e) {
+            log.refused("refused SEND: " + e.getMessage());
             conversation.reply(e);
             return;
         } catch (ZfsException e) {

@@ -38,6 +38,10 @@ final class StreamPump {
     private final BoxLog log;
     private final RawStream raw;
     private StreamInflater inflater;
+    /** Stream bytes read from the client so far. */
+    private long read;
+    /** Why {@link #pump} returned -1. */
+    private String stopped = "";
 
     StreamPump(Conversation conversation, BoxLog log) {
         this(conversation, log, null);
@@ -203,7 +207,7 @@ final class StreamPump {
         }
         FrameReader reader = conversation.reader;
         OutputStream stdin = bandwidth.wrap(recv.stdin());
-        long bytes = first.length();
+        read = first.length();
         boolean ended = first.ended();
         try {
             stdin.write(first.bytes(), 0, checked);
@@ -221,13 +225,14 @@ final class StreamPump {
                 switch (t) {
                     case DATA, ZDATA -> {
                         int n = streamBytes(reader, recv);
+                        read += n;
                         if (!pass(recv, stdin, tail, chunk(reader), 0, n, target, false)) {
                             return -1;
                         }
-                        bytes += n;
                     }
                     case END -> ended = true;
                     case ABORT -> {
+                        stopped = "the client aborted the stream";
                         stopAndWait(recv);
                         conversation.reply(new ErrorReply(
                                 ErrorCodes.ABORTED,
@@ -244,11 +249,12 @@ final class StreamPump {
                 }
             }
             stdin.close();
-            return bytes;
+            return read;
         } catch (ProtocolException e) {
             throw e;
         } catch (IOException brokenPipe) {
             // zfs recv stopped reading, so it has exited or is about to: its stderr says why.
+            stopped = "zfs recv stopped reading the stream before the client's END";
             try {
                 recv.finish();
                 conversation.reply(
@@ -310,6 +316,7 @@ final class StreamPump {
             try {
                 tail.accept(chunk, offset, n);
             } catch (RemoteException refused) {
+                stopped = "refused: " + refused.getMessage();
                 stopRefused(recv, stdin, chunk, offset, tail.passable(), target, refused);
                 conversation.refuseStream(refused, ended);
                 return false;
@@ -384,7 +391,7 @@ final class StreamPump {
             throw abandon(new ErrorReply(refused.code(), refused.getMessage(), refused.detail()));
         }
         write(recv, stdin, first.bytes(), checked, first.length() - checked, target, failed);
-        long bytes = first.length();
+        read = first.length();
         byte[] buffer = new byte[RAW_CHUNK];
         long reported = 0;
         long reportedAt = System.nanoTime();
@@ -404,13 +411,13 @@ final class StreamPump {
                         "the client closed the connection in the middle of the stream into " + target + " (after "
                                 + raw.read() + " bytes); zfs recv was stopped");
             }
+            read += n;
             write(recv, stdin, buffer, 0, n, target, failed);
-            bytes += n;
             long now = System.nanoTime();
-            if (bytes > reported && now - reportedAt >= PROGRESS_NANOS) {
+            if (read > reported && now - reportedAt >= PROGRESS_NANOS) {
                 // The agent no longer sees the bytes: this is its progress line and its watchdog's sign of life.
-                conversation.send(FrameType.PROGRESS, new StreamProgress(bytes));
-                reported = bytes;
+                conversation.send(FrameType.PROGRESS, new StreamProgress(read));
+                reported = read;
                 reportedAt = now;
             }
         }
@@ -419,7 +426,7 @@ final class StreamPump {
         } catch (IOException brokenPipe) {
             throw stoppedReading(recv, target, failed);
         }
-        return bytes;
+        return read;
     }
 
     /** Writes stream bytes into zfs recv; when it stopped reading them, replies why and ends the conversation. */
@@ -483,7 +490,21 @@ final class StreamPump {
         }
     }
 
-    private static void stopAndWait(ZfsProcess recv) throws InterruptedException {
+    /** The stream bytes read from the client, also when the receive ended early. */
+    long read() {
+        return read;
+    }
+
+    /** Why the last {@link #pump} returned -1. */
+    String stopped() {
+        return stopped;
+    }
+
+    /**
+     * Ends zfs recv's input and waits for it to exit (killed past {@link #ABORT_GRACE}): an incomplete stream is
+     * discarded (or kept as resumable state with -s), a complete one is committed.
+     */
+    static void stopAndWait(ZfsProcess recv) throws InterruptedException {
         recv.endInput(ABORT_GRACE);
         try {
             recv.finish();

@@ -737,6 +737,137 @@ class HostileClientSystemTest {
     }
 
     /**
+     * zfs commits a stream once it has read the END record, whatever the client sends after it. A client that
+     * sent the whole stream and then ABORT (its zfs send failing at exit, a hostile client) left the snapshot
+     * on the box with no log line, no receive time of its own, no last-received hold, no status entry, and a
+     * full stream's target still flagged a placeholder.
+     */
+    @Test
+    void aWholeStreamTheClientThenAbortsIsLoggedAndRecorded() throws Exception {
+        DatasetName a = filesystem("a");
+        String s1 = snapshot(a, "zrepl_1");
+        PipedServer ch = new PipedServer(config(), zfs, "laptop");
+        ch.client.handshake("push");
+        ErrorReply error = framedReceive(
+                ch,
+                new ReceiveCommand(a.value(), "zrepl_1", pools.guid(s1), null, false, false),
+                pools.send(s1),
+                new byte[0],
+                FrameType.ABORT);
+        assertEquals("aborted", error.code(), error.message());
+        ch.client.close();
+        assertEquals(0, ch.exitCode(), ch.stderr());
+
+        DatasetName target = DatasetName.of(jailed("laptop", a.value()));
+        assertArrived(target, "zrepl_1", pools.guid(s1), "the client aborted the stream");
+        assertEquals(
+                "off",
+                pools.zfs("get", "-H", "-o", "value", "zrepl:placeholder", target.value())
+                        .strip());
+    }
+
+    /**
+     * A plain framed stream is not followed record by record on the box: zfs recv ends at its END record and
+     * the box's next write fails. Bytes after that end made the box answer "stopped reading the stream" and
+     * record nothing of the snapshot zfs had received.
+     */
+    @Test
+    void aStreamWithBytesAfterItsEndIsLoggedAndRecorded() throws Exception {
+        DatasetName a = filesystem("a");
+        String s1 = snapshot(a, "zrepl_1");
+        String s2 = snapshot(a, "zrepl_2");
+        PipedServer ch = new PipedServer(config(), zfs, "laptop");
+        ch.client.handshake("push");
+        receive(ch, a.value(), "zrepl_1", pools.guid(s1), null, pools.send(s1));
+        // More than a pipe holds, so that the box's write into zfs recv fails after zfs recv exits.
+        ErrorReply error = framedReceive(
+                ch,
+                new ReceiveCommand(a.value(), "zrepl_2", pools.guid(s2), pools.guid(s1), false, false),
+                pools.send("-i", s1, s2),
+                new byte[4 << 20],
+                FrameType.END);
+        assertEquals("zfs", error.code(), error.message());
+        ch.client.close();
+        assertEquals(0, ch.exitCode(), ch.stderr());
+
+        DatasetName target = DatasetName.of(jailed("laptop", a.value()));
+        assertArrived(target, "zrepl_2", pools.guid(s2), "zfs recv stopped reading the stream before the client's END");
+        // zfs-fuse has no `zfs holds`: its one hold is the last-received one.
+        assertEquals(
+                List.of("0", "1"),
+                List.of(
+                        pools.getParsable(target + "@zrepl_1", "userrefs"),
+                        pools.getParsable(target + "@zrepl_2", "userrefs")),
+                "the last-received hold moved to the snapshot that arrived");
+    }
+
+    /** Every refusal is logged (docs/box.md); a SEND refused after its names were checked was answered only. */
+    @Test
+    void aSendRefusedAfterItsNameChecksIsLogged() throws Exception {
+        DatasetName a = filesystem("a");
+        String s1 = snapshot(a, "zrepl_1");
+        String s2 = snapshot(a, "zrepl_2");
+        PipedServer ch = new PipedServer(config(), zfs, "laptop");
+        ch.client.handshake("push");
+        receive(ch, a.value(), "zrepl_1", pools.guid(s1), null, pools.send(s1));
+        receive(ch, a.value(), "zrepl_2", pools.guid(s2), pools.guid(s1), pools.send("-i", s1, s2));
+        RemoteException e = assertThrows(
+                RemoteException.class,
+                () -> ch.client.send(
+                        new dev.zreplj.protocol.SendCommand(a.value(), "zrepl_1", "@zrepl_2", null),
+                        java.io.OutputStream.nullOutputStream()));
+        String target = jailed("laptop", a.value());
+        assertEquals("jail", e.code(), e.getMessage());
+        assertEquals(
+                "incremental base " + target + "@zrepl_2 is not older than " + target + "@zrepl_1", e.getMessage());
+        ch.client.close();
+        assertEquals(0, ch.exitCode(), ch.stderr());
+        assertTrue(
+                boxLog().stream().anyMatch(l -> l.endsWith("refused SEND: " + e.getMessage())),
+                String.join("\n", boxLog()));
+    }
+
+    /**
+     * Sends {@code cmd} as a RECV with {@code stream} and then {@code trailing} as DATA frames, then {@code last};
+     * returns the box's ERROR reply.
+     */
+    private static ErrorReply framedReceive(
+            PipedServer ch, ReceiveCommand cmd, byte[] stream, byte[] trailing, FrameType last) throws IOException {
+        FrameWriter w = new FrameWriter(ch.toServer, Wire.MAX_CONTROL_FROM_CLIENT);
+        w.control(FrameType.RECV, cmd);
+        byte[] chunk = FrameWriter.newDataBuffer();
+        for (byte[] part : List.of(stream, trailing)) {
+            for (int off = 0; off < part.length; off += Wire.MAX_DATA) {
+                int n = Math.min(Wire.MAX_DATA, part.length - off);
+                System.arraycopy(part, off, chunk, FrameWriter.DATA_OFFSET, n);
+                w.data(chunk, n);
+            }
+        }
+        w.empty(last);
+        w.flush();
+        FrameReader r = new FrameReader(ch.fromServer, "server", Wire.MAX_CONTROL_FROM_SERVER);
+        assertEquals(FrameType.ERROR, r.next());
+        return r.json(ErrorReply.class);
+    }
+
+    /** The box holds {@code snapshot} with {@code guid} and has recorded and logged its receive. */
+    private void assertArrived(DatasetName target, String snapshot, long guid, String why) throws Exception {
+        assertEquals(guid, pools.guid(target + "@" + snapshot));
+        assertEquals(
+                snapshot,
+                ClientStatusFile.read(state, "laptop")
+                        .filesystems()
+                        .get(target.value().substring(jailed("laptop", "").length()))
+                        .snapshot());
+        assertTrue(ReceiveTimes.read(state, target).containsKey(guid), ReceiveTimes.read(state, target)::toString);
+        assertTrue(
+                boxLog().stream()
+                        .anyMatch(l -> l.contains("received " + target + "@" + snapshot + " (")
+                                && l.endsWith("though the receive did not end normally: " + why)),
+                String.join("\n", boxLog()));
+    }
+
+    /**
      * A refused or failed RECV_SERIES counted every requested guid present on the box as "arrived", so a series
      * naming the guid of an old snapshot gave that snapshot the box's current clock as its receive time: the
      * floor then saw it received today, behind the day's first snapshot, and let the client destroy it.
