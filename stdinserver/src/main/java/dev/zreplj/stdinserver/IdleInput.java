@@ -14,9 +14,32 @@ final class IdleInput extends InputStream {
         this.bound = new WaitBound("stdinserver-idle-watchdog", "sent nothing", "waited for", "the handshake", limit);
     }
 
+    /** What the bound becomes once a byte arrived ({@link #expect(String, Duration, String, Duration)}); null: none. */
+    private String rest;
+
+    private Duration restLimit;
+
     /** From now on a read waits at most {@code limit} for {@code what} (for the message). */
     void expect(String what, Duration limit) {
         bound.expect(what, limit);
+        rest = null;
+    }
+
+    /**
+     * As {@link #expect(String, Duration)} until the first byte arrives, then every read waits at most {@code
+     * restLimit} for {@code rest}: a request may come after a long pause, but once begun it must come whole.
+     */
+    void expect(String what, Duration limit, String rest, Duration restLimit) {
+        bound.expect(what, limit);
+        this.rest = rest;
+        this.restLimit = restLimit;
+    }
+
+    private void arrived() {
+        if (rest != null) {
+            bound.expect(rest, restLimit);
+            rest = null;
+        }
     }
 
     /** Stops the watchdog; the stream itself stays open. */
@@ -28,7 +51,11 @@ final class IdleInput extends InputStream {
     public int read() throws IOException {
         bound.begin();
         try {
-            return in.read();
+            int b = in.read();
+            if (b >= 0) {
+                arrived();
+            }
+            return b;
         } catch (IOException e) {
             throw bound.cutOr(e);
         } finally {
@@ -40,7 +67,11 @@ final class IdleInput extends InputStream {
     public int read(byte[] b, int off, int len) throws IOException {
         bound.begin();
         try {
-            return in.read(b, off, len);
+            int n = in.read(b, off, len);
+            if (n > 0) {
+                arrived();
+            }
+            return n;
         } catch (IOException e) {
             throw bound.cutOr(e);
         } finally {

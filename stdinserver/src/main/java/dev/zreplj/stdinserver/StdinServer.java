@@ -204,7 +204,7 @@ public final class StdinServer {
         DestroyHandler destroy = new DestroyHandler(zfs, conversation, holds, boxLog);
         SendHandler send = new SendHandler(zfs, conversation, boxLog);
         while (true) {
-            idle.expect("the next request", limits.idleTimeout());
+            idle.expect("the next request", limits.idleTimeout(), "the rest of its request", limits.streamTimeout());
             FrameType t = reader.next();
             if (t == null) {
                 throw new ProtocolException("the client closed the connection without BYE");

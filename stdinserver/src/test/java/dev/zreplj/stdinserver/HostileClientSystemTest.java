@@ -435,6 +435,25 @@ class HostileClientSystemTest {
     }
 
     /**
+     * A request frame was read whole under the idle timeout: a client that sent a frame's first byte and then
+     * nothing held its channel for an hour, where docs/box.md bounds every wait within a request by the stream
+     * timeout.
+     */
+    @Test
+    void aRequestBegunAndNotFinishedEndsAfterTheStreamTimeout() throws Exception {
+        ServeLimits limits = new ServeLimits(Duration.ofHours(1), Duration.ofSeconds(1), 8, 2);
+        PipedServer ch = new PipedServer(config(limits), zfs, "laptop");
+        ch.client.handshake();
+        ch.toServer.write(0x20); // RECV
+        ch.toServer.flush();
+        assertEquals(1, ch.exit.get(30, TimeUnit.SECONDS));
+        assertTrue(
+                ch.stderr()
+                        .contains("the client sent nothing for 1s while the box waited for the rest of its request;"),
+                ch.stderr());
+    }
+
+    /**
      * Every refused request was a line in the box's log, and a refusal costs the client one small frame: one
      * channel grew the log by megabytes a second, filling the state directory's disk (where the floor's receive
      * times live). A client's refusals now share a daily budget across its processes.

@@ -58,4 +58,33 @@ class IdleInputTest {
         writer.join();
         in.close();
     }
+
+    /** A request may come after the idle limit's pause; once its first byte is there, the rest is a stream wait. */
+    @Test
+    void aRequestBegunMustComeWholeWithinTheShorterLimit() throws Exception {
+        PipedOutputStream client = new PipedOutputStream();
+        IdleInput in = new IdleInput(new PipedInputStream(client), Duration.ofMillis(300));
+        in.expect("the next request", Duration.ofSeconds(20), "the rest of its request", Duration.ofMillis(300));
+        Thread writer = new Thread(() -> {
+            try {
+                Thread.sleep(700);
+                client.write(0x20);
+                // Alive, or the pipe says "Write end dead" instead of waiting.
+                Thread.sleep(20_000);
+            } catch (Exception ignored) {
+                // the test fails below
+            }
+        });
+        writer.setDaemon(true);
+        writer.start();
+        assertEquals(0x20, in.read(), "the first byte within the longer limit");
+        long start = System.nanoTime();
+        ProtocolException e = assertThrows(ProtocolException.class, () -> in.read(new byte[4], 0, 4));
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10), "cut by the shorter limit");
+        assertEquals(
+                "the client sent nothing for 0.3s while the box waited for the rest of its request; closing the"
+                        + " channel",
+                e.getMessage());
+        in.close();
+    }
 }
