@@ -18,12 +18,12 @@ record CompoundStream(StreamHeader substream, CompoundHeader properties, Compoun
 
     /** How many bytes {@link #check} needs; the payload length is checked against its cap first. */
     static int prefixLength(StreamHeader compound) throws RemoteException {
-        int payload = compound.payloadLength();
-        if (payload < 0 || payload > CompoundHeader.MAX_PAYLOAD) {
-            throw CompoundHeader.refused("its properties payload of " + Integer.toUnsignedString(payload)
-                    + " bytes is over the box's cap of " + CompoundHeader.MAX_PAYLOAD);
+        long payload = compound.payloadLength();
+        if (payload > CompoundHeader.MAX_PAYLOAD) {
+            throw CompoundHeader.refused("its properties payload of " + payload + " bytes is over the box's cap of "
+                    + CompoundHeader.MAX_PAYLOAD);
         }
-        return 3 * StreamHeader.LENGTH + payload;
+        return 3 * StreamHeader.LENGTH + (int) payload;
     }
 
     /**
@@ -33,8 +33,8 @@ record CompoundStream(StreamHeader substream, CompoundHeader properties, Compoun
     static CompoundStream check(
             StreamHeader compound, byte[] bytes, int length, String snapshot, long toGuid, CompoundTail.Layout layout)
             throws RemoteException {
-        int payload = compound.payloadLength();
         int needed = prefixLength(compound);
+        int payload = needed - 3 * StreamHeader.LENGTH;
         if (length < needed) {
             throw CompoundHeader.refused("the stream ends after " + length + " bytes, before its properties and"
                     + " its substream's first record are complete");

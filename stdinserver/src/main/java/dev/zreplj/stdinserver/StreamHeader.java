@@ -14,7 +14,9 @@ import java.nio.charset.StandardCharsets;
  * drr_creation_time u64 @24, drr_type u32 @32, drr_flags u32 @36, drr_toguid u64 @40, drr_fromguid u64 @48,
  * drr_toname char[256] @56; 312 bytes.
  * {@code resuming}: the stream is {@code zfs send -t} of a resume token (feature flag
- * DMU_BACKUP_FEATURE_RESUMING, 1 << 20; its payload names where to go on).
+ * DMU_BACKUP_FEATURE_RESUMING, 1 << 20; its payload names where to go on). {@code payloadLength} is the
+ * unsigned drr_payloadlen: read as a signed int, one of 2^31 or more was negative and passed every {@code > 0}
+ * check as "no payload".
  *
  * <p>Only what the box can check whole is accepted: one plain substream of one snapshot, or the first
  * record of a compound stream ({@code compound}: header type DMU_COMPOUNDSTREAM, guids, flags and features
@@ -23,7 +25,7 @@ import java.nio.charset.StandardCharsets;
  * client's jail included: refused here, as is any flag this code does not know.
  */
 record StreamHeader(
-        int payloadLength,
+        long payloadLength,
         long toGuid,
         long fromGuid,
         String toName,
@@ -39,11 +41,11 @@ record StreamHeader(
     /** CLONE, CI_DATA, FREERECORDS, SPILL_BLOCK: every drr_flags bit OpenZFS 2.3 defines. */
     private static final int KNOWN_FLAGS = 0xf;
 
-    StreamHeader(int payloadLength, long toGuid, long fromGuid, String toName) {
+    StreamHeader(long payloadLength, long toGuid, long fromGuid, String toName) {
         this(payloadLength, toGuid, fromGuid, toName, false, false, ByteOrder.LITTLE_ENDIAN);
     }
 
-    StreamHeader(int payloadLength, long toGuid, long fromGuid, String toName, boolean resuming) {
+    StreamHeader(long payloadLength, long toGuid, long fromGuid, String toName, boolean resuming) {
         this(payloadLength, toGuid, fromGuid, toName, resuming, false, ByteOrder.LITTLE_ENDIAN);
     }
 
@@ -97,13 +99,14 @@ record StreamHeader(
                 throw invalid("the stream's compound header carries guids, flags or features; zfs send -p/-b"
                         + " writes none there, so the box cannot check it");
             }
-            return new StreamHeader(b.getInt(4), 0, 0, toName, false, true, b.order());
+            return new StreamHeader(Integer.toUnsignedLong(b.getInt(4)), 0, 0, toName, false, true, b.order());
         }
         if (toGuid == 0) {
             throw invalid("the stream's snapshot has guid 0; the box cannot check it");
         }
         boolean resuming = ((versionInfo >>> 2) & FEATURE_RESUMING) != 0;
-        return new StreamHeader(b.getInt(4), toGuid, b.getLong(48), toName, resuming, false, b.order());
+        return new StreamHeader(
+                Integer.toUnsignedLong(b.getInt(4)), toGuid, b.getLong(48), toName, resuming, false, b.order());
     }
 
     /** The snapshot part of drr_toname: the name zfs recv gives the received snapshot. */

@@ -181,6 +181,11 @@ class CompoundStreamTest {
                 "the stream carries properties (zfs send -p/-b), but its properties payload of 5242880 bytes is"
                         + " over the box's cap of 4194304",
                 refusal(huge, "a", FULL_GUID));
+        ByteBuffer.wrap(huge).order(ByteOrder.LITTLE_ENDIAN).putInt(4, 0xfffffff0);
+        assertEquals(
+                "the stream carries properties (zfs send -p/-b), but its properties payload of 4294967280 bytes is"
+                        + " over the box's cap of 4194304",
+                refusal(huge, "a", FULL_GUID));
         byte[] shorter = Arrays.copyOf(full, full.length);
         ByteBuffer.wrap(shorter).order(ByteOrder.LITTLE_ENDIAN).putInt(4, PAYLOAD - 16);
         assertTrue(refusal(shorter, "a", FULL_GUID)

@@ -82,6 +82,22 @@ class StreamHeaderTest {
                 StreamHeader.parse(b, 400));
     }
 
+    /**
+     * drr_payloadlen is a u32: read as an int, 2^31 and more were negative, so a plain stream announcing such a
+     * payload passed the box's "carries properties" checks as one without.
+     */
+    @Test
+    void thePayloadLengthIsUnsigned() throws RemoteException {
+        for (ByteOrder order : new ByteOrder[] {ByteOrder.LITTLE_ENDIAN, ByteOrder.BIG_ENDIAN}) {
+            assertEquals(
+                    1L << 31,
+                    StreamHeader.parse(begin(order, 1 << 31, 7, 0, "t@s"), 312).payloadLength());
+            assertEquals(
+                    0xffffffffL,
+                    StreamHeader.parse(begin(order, -1, 7, 0, "t@s"), 312).payloadLength());
+        }
+    }
+
     @Test
     void aNameWithoutExactlyOneSnapshotIsRefused() {
         for (String name : new String[] {"tank", "tank@", "tank@a@b", ""}) {
