@@ -37,23 +37,32 @@ public final class ProgressLine {
         Send first = sends.get(0);
         String more = sends.size() > 1 ? " | +" + (sends.size() - 1) + " more" : "";
         String all = total(overall) + " | ";
-        List<String[]> candidates = new ArrayList<>();
         StringBuilder rest = new StringBuilder();
         for (Send s : sends.subList(1, sends.size())) {
             rest.append(" | ").append(s.label()).append(": ").append(full(s));
         }
-        candidates.add(new String[] {all, first.label(), ": " + full(first) + rest});
-        candidates.add(new String[] {all, first.label(), ": " + full(first) + more});
-        candidates.add(new String[] {"", first.label(), ": " + full(first) + more});
-        candidates.add(new String[] {"", first.label(), ": " + compact(first) + more});
-        candidates.add(new String[] {"", first.label(), ": " + compact(first)});
-        for (String[] c : candidates) {
+        // Whole name: the other sends give way, then the total.
+        List<String[]> whole = new ArrayList<>();
+        whole.add(new String[] {all, first.label(), ": " + full(first) + rest});
+        whole.add(new String[] {all, first.label(), ": " + full(first) + more});
+        whole.add(new String[] {"", first.label(), ": " + full(first) + more});
+        for (String[] c : whole) {
+            if (room - c[0].length() - c[2].length() >= c[1].length()) {
+                return fit(c[0], c[1], c[2], room);
+            }
+        }
+        // Then the name is shortened in its middle, and only where that is not enough the numbers are compacted.
+        List<String[]> shortened = new ArrayList<>();
+        shortened.add(whole.get(2));
+        shortened.add(new String[] {"", first.label(), ": " + compact(first) + more});
+        shortened.add(new String[] {"", first.label(), ": " + compact(first)});
+        for (String[] c : shortened) {
             int labelRoom = room - c[0].length() - c[2].length();
             if (labelRoom >= Math.min(c[1].length(), MIN_LABEL)) {
                 return fit(c[0], c[1], c[2], room);
             }
         }
-        String[] last = candidates.get(candidates.size() - 1);
+        String[] last = shortened.get(shortened.size() - 1);
         return (last[0] + last[1] + last[2]).substring(0, room);
     }
 

@@ -46,6 +46,17 @@ class ProgressLineTest {
                 ProgressLine.render(PASS, List.of(HOME, VM), 120));
     }
 
+    /** docs/cli.md: the other sends give way first, then the total, then the middle of the name. */
+    @Test
+    void theTotalGivesWayBeforeTheNameIsShortened() {
+        assertEquals(
+                "tank/home/alice full @zrepl_1: 1.0 GiB of 4.0 GiB (25%), 100.0 MiB/s, ETA 0:31 | +1 more",
+                ProgressLine.render(PASS, List.of(HOME, VM), 112));
+        assertEquals(
+                "tank/home/alice full @zrepl_1: 1.0 GiB of 4.0 GiB (25%), 100.0 MiB/s, ETA 0:31",
+                ProgressLine.render(PASS, List.of(HOME), 100));
+    }
+
     @Test
     void fortyColumnsKeepPercentRateAndEtaAndShortenTheNameInItsMiddle() {
         assertEquals("tank/...epl_1: 25% 100.0 MiB/s ETA 0:31", ProgressLine.render(PASS, List.of(HOME, VM), 40));
