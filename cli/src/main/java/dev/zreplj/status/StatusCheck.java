@@ -51,6 +51,7 @@ public final class StatusCheck {
                     null,
                     null,
                     List.of(),
+                    List.of(),
                     List.of());
         }
         JobStatus s = file.get();
@@ -74,8 +75,10 @@ public final class StatusCheck {
                     "cannot list the sender to check that every filesystem the filter selects has a backup: "
                             + selection.unreadable()));
         }
+        List<String> unrecorded = new ArrayList<>();
         for (String fs : selection.filesystems()) {
             if (s.filesystems().stream().noneMatch(f -> f.filesystem().equals(fs))) {
+                unrecorded.add(fs);
                 own.add(new Problem(
                         Level.CRITICAL,
                         fs + ": never replicated: the filter selects it, but no pass has recorded it (agent run"
@@ -104,7 +107,8 @@ public final class StatusCheck {
                 knownAge(s.lastRun()),
                 s.error(),
                 s.stageFailures(),
-                filesystems);
+                filesystems,
+                unrecorded);
     }
 
     /** One of a job's own problems (not a filesystem's), with the state it alone would give. */
@@ -112,7 +116,7 @@ public final class StatusCheck {
 
     public StatusReport.Job unreadableJob(String name, String why) {
         return new StatusReport.Job(
-                name, Level.UNKNOWN, List.of(why), Level.UNKNOWN, null, null, null, List.of(), List.of());
+                name, Level.UNKNOWN, List.of(why), Level.UNKNOWN, null, null, null, List.of(), List.of(), List.of());
     }
 
     private StatusReport.Filesystem filesystem(FilesystemStatus f) {

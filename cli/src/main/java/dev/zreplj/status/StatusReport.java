@@ -29,7 +29,8 @@ public record StatusReport(
     /**
      * A push job on the agent; {@code lastRun} null when it never ran. {@code problems} are the job's own (a
      * failed pass, a selected filesystem no pass recorded), worst first; {@code ownStatus}, not printed, the
-     * worst of them alone (OK when none), which the summary files them under.
+     * worst of them alone (OK when none), which the summary files them under; {@code unrecorded}, not printed
+     * either, the selected filesystems no pass recorded, which have no backup (perfdata {@code U}).
      */
     public record Job(
             String job,
@@ -40,11 +41,13 @@ public record StatusReport(
             Long lastRunAgeSeconds,
             String error,
             List<String> stageFailures,
-            List<Filesystem> filesystems) {
+            List<Filesystem> filesystems,
+            @JsonIgnore List<String> unrecorded) {
         public Job {
             problems = List.copyOf(problems);
             stageFailures = List.copyOf(stageFailures);
             filesystems = List.copyOf(filesystems);
+            unrecorded = List.copyOf(unrecorded);
         }
     }
 

@@ -80,11 +80,14 @@ public final class StatusText {
                 + report.thresholds().critSeconds() + ";0";
         List<String> out = new ArrayList<>();
         for (StatusReport.Job j : report.push()) {
-            if (j.filesystems().isEmpty()) {
+            if (j.filesystems().isEmpty() && j.unrecorded().isEmpty()) {
                 out.add("'" + j.job() + "'=U" + thresholds);
             }
             for (StatusReport.Filesystem f : j.filesystems()) {
                 out.add("'" + j.job() + ":" + f.filesystem() + "'=" + seconds(f.lastSuccessAgeSeconds()) + thresholds);
+            }
+            for (String fs : j.unrecorded()) {
+                out.add("'" + j.job() + ":" + fs + "'=U" + thresholds);
             }
         }
         for (StatusReport.Client c : report.sink()) {

@@ -136,6 +136,51 @@ class StatusJsonSchemaTest {
         assertEquals(1, json.get("schema").asInt());
     }
 
+    /**
+     * docs/cli.md's example is what {@code status --json} writes for its case (a pass whose connect failed, after
+     * one that replicated at 06:00): it showed a combination the code never makes.
+     */
+    @Test
+    void theDocumentedExampleIsWhatStatusWrites() throws Exception {
+        String doc = java.nio.file.Files.readString(java.nio.file.Path.of("..", "docs", "cli.md"));
+        int section = doc.indexOf("### `status --json` (schema 1)");
+        int start = doc.indexOf("```json\n", section) + "```json\n".length();
+        JsonNode documented = StatusCommand.JSON.readTree(doc.substring(start, doc.indexOf("```", start)));
+
+        Instant now = Instant.parse("2026-11-30T13:30:00Z");
+        long pass = Instant.parse("2026-11-30T12:00:00Z").getEpochSecond();
+        long before = Instant.parse("2026-11-30T06:00:00Z").getEpochSecond();
+        String error = "connect: no session with the backup box: ssh: cannot connect to ...";
+        StatusCheck check = new StatusCheck(StatusThresholds.DEFAULTS, now);
+        StatusReport report = check.report(
+                List.of(check.job(
+                        "laptop",
+                        Optional.of(new JobStatus(
+                                "laptop",
+                                pass,
+                                error,
+                                List.of(new FilesystemStatus(
+                                        "rpool/home", "FAILED", error, pass, before, null, null, pass, before)),
+                                List.of(error))),
+                        new SenderSelection(List.of("rpool/home"), null))),
+                List.of(check.client(
+                        "box",
+                        "laptop",
+                        new ClientStatus(
+                                "laptop",
+                                Map.of(
+                                        "rpool/home",
+                                        new Received(
+                                                "zrepl_20261130_060000_000",
+                                                "12345678901234567890",
+                                                "2026-11-30T06:00:03Z"))),
+                        new BoxCopies(Map.of("rpool/home", java.util.Set.of("12345678901234567890")), null))));
+        JsonNode written = StatusCommand.JSON.readTree(StatusCommand.JSON.writeValueAsString(report));
+        assertEquals(
+                StatusCommand.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(written),
+                StatusCommand.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(documented));
+    }
+
     private static void walk(String path, JsonNode node, Map<String, String> seen) {
         if (!path.isEmpty()) {
             seen.merge(path, type(path, node), StatusJsonSchemaTest::union);

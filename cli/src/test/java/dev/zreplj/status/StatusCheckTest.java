@@ -83,6 +83,10 @@ class StatusCheckTest {
                         + " recorded it (agent run reads the config when it starts: restart it after changing the"
                         + " filter)",
                 r.summary());
+        // docs/cli.md's perfdata: per filesystem, U when there is no success; rpool/new had no entry at all.
+        assertEquals(
+                List.of("'laptop:rpool/home'=60s;3600;7200;0", "'laptop:rpool/new'=U;3600;7200;0"),
+                StatusText.perfdata(r));
         StatusReport unknown = check.report(
                 List.of(check.job("laptop", Optional.of(status), SenderSelection.unreadable("permission denied"))),
                 List.of());
