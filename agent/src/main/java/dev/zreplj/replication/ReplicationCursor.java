@@ -1,11 +1,11 @@
 package dev.zreplj.replication;
 
+import dev.zreplj.zfs.CursorProperty;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.SourceZfs;
 import dev.zreplj.zfs.VersionType;
 import dev.zreplj.zfs.ZfsException;
 import dev.zreplj.zfs.ZfsVersion;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -42,9 +42,7 @@ import org.slf4j.LoggerFactory;
 public final class ReplicationCursor {
     private static final Logger log = LoggerFactory.getLogger(ReplicationCursor.class);
     private static final String BOOKMARK_PREFIX = "zrepl_CURSOR_G_";
-    private static final String PROPERTY_PREFIX = "zreplj:cursor:";
     private static final Pattern BOOKMARK = Pattern.compile("zrepl_CURSOR_G_([0-9a-f]{16})_J_(.+)");
-    private static final Pattern PROPERTY_SAFE = Pattern.compile("[a-z0-9_.:-]+");
 
     private final SourceZfs zfs;
     private final String job;
@@ -85,12 +83,12 @@ public final class ReplicationCursor {
                 job,
                 listing.versions(),
                 listing.roots(),
-                listing.local(property(job)).orElse(null));
+                listing.local(CursorProperty.of(job)).orElse(null));
     }
 
     /** The property a pass's listing should read for this job's cursor: none where it is a bookmark. */
     public static String listedProperty(SourceZfs zfs, String job) throws ZfsException {
-        return zfs.capabilities().bookmarks() ? null : property(job);
+        return zfs.capabilities().bookmarks() ? null : CursorProperty.of(job);
     }
 
     private static ReplicationCursor load(
@@ -125,7 +123,7 @@ public final class ReplicationCursor {
                 }
             });
         } else {
-            String property = property(job);
+            String property = CursorProperty.of(job);
             Map<DatasetName, String> values = new TreeMap<>();
             if (listed != null) {
                 values.putAll(listed);
@@ -169,46 +167,9 @@ public final class ReplicationCursor {
         return m.matches() ? Optional.of(m.group(2)) : Optional.empty();
     }
 
-    /**
-     * The jobs a {@link #property} can belong to, for any job; empty for any other property. Usually one; two
-     * where a plain name is also another's hex spelling ({@code x41} is job {@code x41}'s and job {@code A}'s):
-     * the property is stale only when neither job is in the config.
-     */
-    public static List<String> propertyJobs(String property) {
-        if (!property.startsWith(PROPERTY_PREFIX)) {
-            return List.of();
-        }
-        String rest = property.substring(PROPERTY_PREFIX.length());
-        List<String> jobs = new ArrayList<>();
-        if (PROPERTY_SAFE.matcher(rest).matches()) {
-            jobs.add(rest);
-        }
-        if (rest.startsWith("x")
-                && rest.length() > 1
-                && rest.length() % 2 == 1
-                && rest.substring(1).chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
-            String decoded = new String(HexFormat.of().parseHex(rest.substring(1)), StandardCharsets.UTF_8);
-            if (property(decoded).equals(property) && !decoded.equals(rest)) {
-                jobs.add(decoded);
-            }
-        }
-        return List.copyOf(jobs);
-    }
-
     /** The hold tag that protects the cursor snapshot where there are no bookmarks. */
     public static String holdTag(String job) {
         return "zrepl_CURSOR_J_" + job;
-    }
-
-    /**
-     * The user property naming the held snapshots' guids. Property names are lowercase: a job name
-     * with other characters is spelled in hex after an {@code x}, so two jobs never share one.
-     */
-    public static String property(String job) {
-        if (PROPERTY_SAFE.matcher(job).matches()) {
-            return PROPERTY_PREFIX + job;
-        }
-        return PROPERTY_PREFIX + "x" + HexFormat.of().formatHex(job.getBytes(StandardCharsets.UTF_8));
     }
 
     static List<Long> parseGuids(String value) {
@@ -277,7 +238,7 @@ public final class ReplicationCursor {
                 }
             }
         } else {
-            String property = property(job);
+            String property = CursorProperty.of(job);
             Set<Long> all = new LinkedHashSet<>(old);
             all.add(to.guid());
             if (!all.equals(new LinkedHashSet<>(old))) {

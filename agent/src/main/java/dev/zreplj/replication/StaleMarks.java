@@ -1,5 +1,6 @@
 package dev.zreplj.replication;
 
+import dev.zreplj.zfs.CursorProperty;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.Hold;
 import dev.zreplj.zfs.VersionType;
@@ -86,7 +87,7 @@ public final class StaleMarks {
             List<Mark> properties = new ArrayList<>();
             for (var fs : zfs.localPropertiesBelow(DatasetName.of(pool)).entrySet()) {
                 for (var p : fs.getValue().entrySet()) {
-                    List<String> owners = ReplicationCursor.propertyJobs(p.getKey());
+                    List<String> owners = CursorProperty.jobs(p.getKey());
                     // Stale only when no job it can belong to is configured: 'x41' is job x41's as much as job A's.
                     if (owners.isEmpty() || owners.stream().anyMatch(jobs::contains)) {
                         continue;

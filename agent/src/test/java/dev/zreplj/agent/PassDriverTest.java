@@ -15,6 +15,7 @@ import dev.zreplj.replication.Box;
 import dev.zreplj.replication.Failure;
 import dev.zreplj.replication.FilesystemResult;
 import dev.zreplj.replication.ReplicationCursor;
+import dev.zreplj.zfs.CursorProperty;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.ZfsVersion;
 import java.nio.file.Files;
@@ -351,7 +352,7 @@ class PassDriverTest {
 
     private long cursorGuid(String fs) throws Exception {
         return HexFormat.of()
-                .fromHexDigitsToLong(zfs.localProperty(DatasetName.of(fs), ReplicationCursor.property("laptop"))
+                .fromHexDigitsToLong(zfs.localProperty(DatasetName.of(fs), CursorProperty.of("laptop"))
                         .get(DatasetName.of(fs)));
     }
 
@@ -362,9 +363,7 @@ class PassDriverTest {
                 .get(DatasetName.of("src/a"))
                 .get(1);
         zfs.setProperty(
-                cursor.filesystem(),
-                ReplicationCursor.property("laptop"),
-                HexFormat.of().toHexDigits(cursor.guid()));
+                cursor.filesystem(), CursorProperty.of("laptop"), HexFormat.of().toHexDigits(cursor.guid()));
         zfs.hold(ReplicationCursor.holdTag("laptop"), cursor);
 
         PushPass.Result r =
@@ -397,9 +396,7 @@ class PassDriverTest {
         List<ZfsVersion> versions = zfs.listVersions(DatasetName.of("src")).get(DatasetName.of("src/a"));
         ZfsVersion cursor = versions.get(3);
         zfs.setProperty(
-                cursor.filesystem(),
-                ReplicationCursor.property("laptop"),
-                HexFormat.of().toHexDigits(cursor.guid()));
+                cursor.filesystem(), CursorProperty.of("laptop"), HexFormat.of().toHexDigits(cursor.guid()));
         zfs.hold(ReplicationCursor.holdTag("laptop"), cursor);
         zfs.hold("admin", versions.get(1));
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.zreplj.zfs.CursorProperty;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.Zfs;
 import dev.zreplj.zfs.ZfsException;
@@ -68,7 +69,7 @@ class ReplicationCursorSystemTest {
         ReplicationCursor reread = load();
         assertEquals(Optional.of(snap("s2")), reread.current(fs, versions()));
         assertEquals(List.of(snap("s2").guid()), reread.marks(fs));
-        assertEquals(String.format("%016x", snap("s2").guid()), pools.get(fs.value(), ReplicationCursor.property(JOB)));
+        assertEquals(String.format("%016x", snap("s2").guid()), pools.get(fs.value(), CursorProperty.of(JOB)));
         ZfsException busy = assertThrows(ZfsException.class, () -> zfs.destroySnapshots(fs, List.of("s2")));
         assertTrue(busy.getMessage().contains("busy"), busy.getMessage());
         zfs.destroySnapshots(fs, List.of("s1"));
@@ -80,7 +81,7 @@ class ReplicationCursorSystemTest {
         load().move(snap("s1"));
         // A crash after the new guid was recorded and held, before the old hold was released.
         String both = String.format("%016x,%016x", snap("s1").guid(), snap("s2").guid());
-        pools.zfs("set", ReplicationCursor.property(JOB) + "=" + both, fs.value());
+        pools.zfs("set", CursorProperty.of(JOB) + "=" + both, fs.value());
         pools.zfs("hold", ReplicationCursor.holdTag(JOB), fs + "@s2");
 
         ReplicationCursor afterCrash = load();
@@ -98,7 +99,7 @@ class ReplicationCursorSystemTest {
     void aCrashBeforeHoldingIsFinishedByTheNextMove() throws Exception {
         load().move(snap("s1"));
         String both = String.format("%016x,%016x", snap("s1").guid(), snap("s3").guid());
-        pools.zfs("set", ReplicationCursor.property(JOB) + "=" + both, fs.value());
+        pools.zfs("set", CursorProperty.of(JOB) + "=" + both, fs.value());
 
         load().move(snap("s3"));
 

@@ -1,7 +1,6 @@
 package dev.zreplj.replication;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -44,12 +43,9 @@ class ReplicationCursorTest {
     }
 
     @Test
-    void holdTagAndPropertyNames() {
+    void holdTagNames() {
         assertEquals("zrepl_CURSOR_J_laptop_to_box", ReplicationCursor.holdTag("laptop_to_box"));
-        assertEquals("zreplj:cursor:laptop_to_box", ReplicationCursor.property("laptop_to_box"));
-        assertEquals("zreplj:cursor:a.b:c-d", ReplicationCursor.property("a.b:c-d"));
-        assertEquals("zreplj:cursor:x4a6f62", ReplicationCursor.property("Job"), "uppercase cannot be a property name");
-        assertEquals("zreplj:cursor:job", ReplicationCursor.property("job"), "differs from Job's");
+        assertEquals("zrepl_CURSOR_J_Job", ReplicationCursor.holdTag("Job"));
     }
 
     @Test
@@ -65,26 +61,13 @@ class ReplicationCursorTest {
     }
 
     @Test
-    void theJobOfAnyCursorBookmarkOrPropertyIsReadBackForReleaseStale() {
+    void theJobOfAnyCursorBookmarkIsReadBackForReleaseStale() {
         for (String job : List.of("laptop_to_box", "Old.Job", "xab", "x", "a:b-c.d")) {
-            assertTrue(
-                    ReplicationCursor.propertyJobs(ReplicationCursor.property(job))
-                            .contains(job),
-                    job);
             assertEquals(
                     java.util.Optional.of(job),
                     ReplicationCursor.bookmarkJob(ReplicationCursor.bookmarkName(0x1234L, job)),
                     job);
         }
-        // A plain name that is also another's hex spelling belongs to either: job x41's, or job A's.
-        assertEquals(List.of("x41", "A"), ReplicationCursor.propertyJobs(ReplicationCursor.property("x41")));
-        assertEquals(List.of("x41", "A"), ReplicationCursor.propertyJobs(ReplicationCursor.property("A")));
-        assertEquals(List.of("laptop"), ReplicationCursor.propertyJobs("zreplj:cursor:laptop"));
-        assertEquals(
-                List.of("x4f6c642e4a6f62", "Old.Job"),
-                ReplicationCursor.propertyJobs(ReplicationCursor.property("Old.Job")));
-        assertEquals(List.of(), ReplicationCursor.propertyJobs("zreplj:last_received_j_x"));
-        assertEquals(List.of(), ReplicationCursor.propertyJobs("zreplj:cursor:"));
         assertEquals(java.util.Optional.empty(), ReplicationCursor.bookmarkJob("zrepl_CURSOR_G_12_J_x"));
         assertEquals(java.util.Optional.empty(), ReplicationCursor.bookmarkJob("mine"));
     }

@@ -3,6 +3,7 @@ package dev.zreplj.replication;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.zreplj.zfs.CursorProperty;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.Zfs;
 import dev.zreplj.zfs.ZfsException;
@@ -77,7 +78,7 @@ class StaleMarksSystemTest {
         assertThrows(ZfsException.class, () -> zfs.destroySnapshots(fs, List.of("s1")), "held: dataset is busy");
 
         List<StaleMarks.Mark> stale = StaleMarks.find(zfs, Set.of("current"), pool);
-        String oldProperty = ReplicationCursor.property("Old.Job");
+        String oldProperty = CursorProperty.of("Old.Job");
         assertEquals("zreplj:cursor:x4f6c642e4a6f62", oldProperty, "upper case is spelled in hex");
         assertEquals(
                 List.of(

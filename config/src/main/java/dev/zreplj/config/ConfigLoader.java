@@ -4,6 +4,7 @@ import dev.zreplj.protocol.StreamCompression;
 import dev.zreplj.pruning.GoRegex;
 import dev.zreplj.pruning.GridSpec;
 import dev.zreplj.pruning.KeepRule;
+import dev.zreplj.zfs.CursorProperty;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.InvalidNameException;
 import java.io.IOException;
@@ -22,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -122,6 +124,7 @@ public final class ConfigLoader {
         Map<String, String> clientOwners = new HashMap<>();
         List<Jail> jails = new ArrayList<>();
         Map<String, String> connectOrigins = new HashMap<>();
+        Map<String, String> cursorProperties = new HashMap<>();
         for (JobNode jn : jobNodes) {
             YamlSource jsrc = jn.src();
             YamlMapping j = jsrc.mapping(jn.node(), "each job");
@@ -148,6 +151,7 @@ public final class ConfigLoader {
             String type = jsrc.nonEmptyString(typeNode, "the job type");
             switch (type) {
                 case "push" -> {
+                    checkCursorProperty(jsrc, nameNode, name, cursorProperties, names);
                     jobs.add(readPush(job, name));
                     connectOrigins.put(name, jsrc.position(job.keyNode("connect")));
                 }
@@ -955,6 +959,34 @@ public final class ConfigLoader {
     }
 
     /** Job names and client identities end up in hold tags, bookmarks and the forced command: no spaces. */
+    /**
+     * Two push jobs on one machine must not share the zfs user property that tracks their cursor holds
+     * (zfs-fuse): its spelling of a name that is not lowercase is hex after an 'x', which a plain name can
+     * also be, and one job would then overwrite the other's guids and lose track of its holds.
+     */
+    private static void checkCursorProperty(
+            YamlSource src,
+            Node nameNode,
+            String name,
+            Map<String, String> cursorProperties,
+            Map<String, JobNode> names)
+            throws ConfigException {
+        String property = CursorProperty.of(name);
+        String other = cursorProperties.putIfAbsent(property, name);
+        if (other != null) {
+            JobNode first = Objects.requireNonNull(names.get(other), "every job name is in names");
+            String hexSpelled = property.endsWith(":" + name) ? other : name;
+            throw src.error(
+                    nameNode,
+                    "push jobs '" + name + "' and '" + other + "' ("
+                            + (first.src() == src ? "" : first.src().file() + " ") + "line "
+                            + YamlSource.line(first.node())
+                            + ") would share the cursor property " + property
+                            + " (property names are lowercase, so '" + hexSpelled
+                            + "' is spelled in hex); rename one of them");
+        }
+    }
+
     private static void validateIdentifier(YamlSource src, Node node, String value, String what)
             throws ConfigException {
         try {

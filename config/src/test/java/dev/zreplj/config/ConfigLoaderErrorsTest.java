@@ -205,6 +205,15 @@ class ConfigLoaderErrorsTest {
         assertEquals("2:11: the job name must be a string, not a list", error(push("  - name: p", "  - name: []")));
         String twice = PUSH + PUSH.substring("jobs:\n".length());
         assertEquals("17:11: duplicate job name 'p' (first used at line 2)", error(twice));
+        // Job names differ, but their cursor property (lowercase, so 'A' is spelled in hex) would be one.
+        String upper = push("  - name: p", "  - name: A");
+        String hexLike = push("  - name: p", "  - name: x41").substring("jobs:\n".length());
+        assertEquals(
+                "17:11: push jobs 'x41' and 'A' (line 2) would share the cursor property zreplj:cursor:x41 "
+                        + "(property names are lowercase, so 'A' is spelled in hex); rename one of them",
+                error(upper + hexLike));
+        String lower = push("  - name: p", "  - name: a");
+        load(lower + hexLike); // 'a' is spelled plain: no collision
     }
 
     @Test
