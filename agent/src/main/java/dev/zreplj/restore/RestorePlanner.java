@@ -158,7 +158,9 @@ public final class RestorePlanner {
         fs.versions().forEach(v -> onBox.putIfAbsent(v.guid(), v));
         ZfsVersion base = null;
         RemoteVersion remoteBase = null;
-        for (ZfsVersion v : local.versions()) {
+        // Only a snapshot: zfs recv -i needs the base as a snapshot of the target, and a bookmark the target
+        // keeps (the original dataset's cursor) would make the receive fail.
+        for (ZfsVersion v : localSnapshots) {
             RemoteVersion r = onBox.get(v.guid());
             if (r != null && r.createtxg() < wanted.createtxg() && (base == null || v.createtxg() > base.createtxg())) {
                 base = v;

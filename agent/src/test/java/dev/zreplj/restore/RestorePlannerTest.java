@@ -86,6 +86,21 @@ class RestorePlannerTest {
     }
 
     @Test
+    void aLocalBookmarkIsNeverTheBaseSinceZfsRecvNeedsTheSnapshot() throws RestoreRefused {
+        // Restoring onto the original dataset: its cursor bookmark #b outlived snapshot @b.
+        ZfsVersion bookmark = new ZfsVersion(TO, VersionType.BOOKMARK, "b", 12, 6, Instant.EPOCH);
+        local.put(TO, new LocalTarget(true, List.of(localSnap(TO, "a", 11, 5), bookmark), null));
+        assertEquals(
+                List.of(new RestoreStep("tank/home", TO, Kind.INCREMENTAL, "c", 13, "@a", null, false)),
+                plan("tank/home", null, false, false, null));
+        local.put(TO, new LocalTarget(true, List.of(bookmark), null));
+        assertEquals(
+                "new/home exists and shares no snapshot with the box's tank/home: restore into a new dataset"
+                        + " (--to), or add --force to receive over it",
+                refused("tank/home", null, false, false, null));
+    }
+
+    @Test
     void anExistingTargetThatIsNotARestoreIsRefusedUnlessForced() throws RestoreRefused {
         local.put(TO, new LocalTarget(true, List.of(localSnap(TO, "mine", 99, 5)), null));
         assertEquals(
