@@ -15,7 +15,8 @@ record BoxSetupPlan(List<Step> steps, List<String> problems, List<String> notes)
     /**
      * What the stdinserver does below root_fs, as zfs-allow(8) names it: create the jail and placeholders
      * (create, with mountpoint=none set at creation: mountpoint), receive (-F rolls back, -s keeps a
-     * resumable state, recv -A aborts it: destroy), destroy snapshots the client prunes, the last-received
+     * resumable state, recv -A aborts it: destroy), send (the way back: a restore's
+     * zfs send of what the box holds), destroy snapshots the client prunes, the last-received
      * holds and their release, and its user properties (zrepl:placeholder). OpenZFS asks for mount beside
      * create, receive, destroy and rollback even when nothing mounts (recv -u); canmount because received
      * filesystems' mount and share properties are excluded (recv -x canmount,sharenfs,sharesmb: without
@@ -25,6 +26,7 @@ record BoxSetupPlan(List<Step> steps, List<String> problems, List<String> notes)
     static final List<String> PERMISSIONS = List.of(
             "create",
             "receive",
+            "send",
             "destroy",
             "rollback",
             "mount",

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The backup box as a non-root user on OpenZFS 2.3 (zfs-fuse cannot delegate): {@code zreplj box setup}
  * makes root_fs and grants the user what the stdinserver needs, and sshd then runs every stdinserver as that
- * user through a full push, an incremental one and the box's pruning (destroy, hold moved).
+ * user through a full push, an incremental one, the box's pruning (destroy, hold moved) and a restore.
  */
 @Tag("openzfs")
 class OpenZfsBoxUserIT {
@@ -62,7 +62,7 @@ class OpenZfsBoxUserIT {
                                         "\n",
                                         "create root_fs " + root + " (canmount=off, mountpoint=none)",
                                         "allow " + user + " on " + root
-                                                + ": create,receive,destroy,rollback,mount,hold,release,userprop,"
+                                                + ": create,receive,send,destroy,rollback,mount,hold,release,userprop,"
                                                 + "mountpoint,canmount,sharenfs,sharesmb",
                                         "state directory " + state + " and its metrics/clients: owner " + user
                                                 + ", mode 0750",
@@ -112,6 +112,16 @@ class OpenZfsBoxUserIT {
                 assertTrue(
                         pools.zfs("holds", "-H", onBox + "@" + sent.get(0)).contains("zrepl_last_received_J_"),
                         "the last-received hold moved to the newest snapshot");
+
+                // The way back: the box user sends what it holds (zfs allow's 'send').
+                DatasetName restored = e.src.child("restored");
+                EndToEnd.Run restore =
+                        e.agent("restore", "--job", "laptop_to_box", fs.value(), "--to", restored.value());
+                assertEquals(0, restore.exit(), restore::toString);
+                assertEquals(
+                        pools.guid(fs + "@" + sent.get(0)),
+                        pools.guid(restored + "@" + sent.get(0)),
+                        "restored from the box, which sent it as the box user");
             } finally {
                 // the last stdinserver may still be exiting after the agent returned
                 e.lab.check("i=0; until userdel " + user + " 2>/dev/null; do i=$((i+1)); [ $i -lt 100 ] || exit 1;"

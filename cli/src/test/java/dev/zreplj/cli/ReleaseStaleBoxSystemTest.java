@@ -96,7 +96,7 @@ class ReleaseStaleBoxSystemTest {
     @Test
     void aConfigWithPushAndSinkJobsDoesBothAndTheAgentPartSkipsTheSinksTree() throws Exception {
         DatasetName own = pools.createFilesystem(DatasetName.of(sink.pool()).child("own"));
-        String cursor = dev.zreplj.replication.ReplicationCursor.property("gone");
+        String cursor = dev.zreplj.zfs.CursorProperty.of("gone");
         pools.zfs("set", cursor + "=1", own.value());
         pools.zfs("set", cursor + "=1", home.value());
         Path both = dir.resolve("both.yml");

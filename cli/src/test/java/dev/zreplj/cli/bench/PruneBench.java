@@ -10,6 +10,7 @@ import dev.zreplj.prune.PruneRun;
 import dev.zreplj.replication.ReplicationCursor;
 import dev.zreplj.replication.Watchdog;
 import dev.zreplj.stdinserver.StdinServer;
+import dev.zreplj.zfs.CursorProperty;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.Zfs;
 import dev.zreplj.zfs.testing.TestPools;
@@ -105,8 +106,7 @@ public final class PruneBench {
                 for (DatasetName fs : children) {
                     pools.zfs(
                             "set",
-                            ReplicationCursor.property(JOB) + "="
-                                    + String.format("%016x", pools.guid(fs + "@" + newest)),
+                            CursorProperty.of(JOB) + "=" + String.format("%016x", pools.guid(fs + "@" + newest)),
                             fs.value());
                 }
                 double setup = seconds(setupStart);
