@@ -166,6 +166,8 @@ public final class Restorer {
         }
         try {
             recv.get().finish();
+        } catch (ZfsException e) {
+            throw explained(step, e);
         } catch (InterruptedException e) {
             recv.get().kill();
             Thread.currentThread().interrupt();
@@ -175,6 +177,24 @@ public final class Restorer {
             throw io;
         }
         return result;
+    }
+
+    /**
+     * zfs refuses an incremental receive into a dataset changed since its newest snapshot: an earlier restore
+     * that was mounted and written to, or only read with atime on. Rolling it back would discard those changes,
+     * so that takes --force; the user needs to hear which and why, not zfs's line alone.
+     */
+    static ZfsException explained(RestoreStep step, ZfsException e) {
+        if (step.kind() != RestoreStep.Kind.INCREMENTAL
+                || step.rollback()
+                || !e.stderr().replaceAll("\\s+", " ").contains("has been modified since most recent snapshot")) {
+            return e;
+        }
+        ZfsException explained = new ZfsException(step.target() + " was changed since its newest snapshot (written to,"
+                + " or read while mounted with atime on), so zfs refuses the incremental restore; to keep those"
+                + " changes restore into a new dataset (--to), or add --force to roll them back and restore");
+        explained.initCause(e);
+        return explained;
     }
 
     private static Optional<ZfsException> finishQuietly(ZfsProcess recv) {
