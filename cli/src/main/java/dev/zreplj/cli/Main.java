@@ -93,13 +93,29 @@ public class Main {
             main.configureLogging();
             return new CommandLine.RunLast().execute(parseResult);
         });
-        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> main.report(ex));
+        // status is a monitoring plugin: whatever keeps it from judging (a bad option, the config, a crash) is
+        // UNKNOWN (3) with a line on stdout, which is what the monitoring system shows; 2 would read CRITICAL.
+        boolean plugin = named == StatusCommand.class;
+        cl.setExecutionExceptionHandler(
+                (ex, commandLine, parseResult) -> plugin(plugin, main.report(ex), ex.getMessage()));
         cl.setParameterExceptionHandler((ex, args1) -> {
             System.err.println("zreplj: " + ex.getMessage() + " (see '"
                     + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
-            return ExitCodes.USAGE;
+            return plugin(plugin, ExitCodes.USAGE, ex.getMessage());
         });
         return cl.execute(args);
+    }
+
+    private static int plugin(boolean plugin, int code, String message) {
+        if (!plugin || code == ExitCodes.OK) {
+            return code;
+        }
+        System.out.println("ZREPLJ UNKNOWN: "
+                + (message == null
+                        ? "status failed"
+                        : message.lines().findFirst().orElse("")));
+        System.out.flush();
+        return dev.zreplj.status.Level.UNKNOWN.exitCode();
     }
 
     /**

@@ -155,14 +155,18 @@ class StatusCommandTest {
         CliRun crit = CliRun.of("--config", config.toString(), "status", "--warn", "1s", "--crit", "1s");
         assertEquals(2, crit.exitCode(), crit::toString);
 
+        // What keeps the check from judging is UNKNOWN with a line on stdout (what the monitoring system
+        // shows), never 2, which it would show as CRITICAL.
         CliRun bad = CliRun.of("--config", config.toString(), "status", "--warn", "2d", "--crit", "1d");
-        assertEquals(
-                new CliRun(
-                        2,
-                        "",
-                        "zreplj: status: the warning age must be positive and not above the critical"
-                                + " age (warn 2d, crit 1d); give both --warn and --crit, warn below crit\n"),
-                bad);
+        String why = "status: the warning age must be positive and not above the critical"
+                + " age (warn 2d, crit 1d); give both --warn and --crit, warn below crit";
+        assertEquals(new CliRun(3, "ZREPLJ UNKNOWN: " + why + "\n", "zreplj: " + why + "\n"), bad);
+        CliRun option = CliRun.of("--config", config.toString(), "status", "--bogus");
+        assertEquals(3, option.exitCode(), option::toString);
+        assertTrue(option.out().startsWith("ZREPLJ UNKNOWN: Unknown option: '--bogus'"), option::toString);
+        CliRun noConfig = CliRun.of("--config", config + ".missing", "status");
+        assertEquals(3, noConfig.exitCode(), noConfig::toString);
+        assertTrue(noConfig.out().startsWith("ZREPLJ UNKNOWN: " + config + ".missing"), noConfig::toString);
 
         Files.writeString(store.file("laptop"), "{ not json");
         CliRun unknown = CliRun.of("--config", config.toString(), "status");
