@@ -17,6 +17,8 @@ import java.util.regex.PatternSyntaxException;
  *       an error, as in Go.
  *   <li>Inside brackets {@code [} and {@code &} are plain characters in Go (Java nests and intersects), and
  *       a {@code ]} right after {@code [} or {@code [^} is a literal.
+ *   <li>A {@code {} that does not start a repeat ({@code {n}}, {@code {n,}}, {@code {n,m}}) is a literal in Go
+ *       ({@code ^a{}, {@code x{,3}}); Java refuses the pattern.
  *   <li>Go's named groups {@code (?P<name>re)} and {@code (?<name>re)} (names may contain {@code _}, which
  *       Java's may not) become plain groups: RE2 has no back-references, so the name never matters.
  * </ul>
@@ -43,6 +45,8 @@ public final class GoRegex {
             Map.entry("xdigit", "p{XDigit}"));
 
     private static final Pattern NAMED_GROUP = Pattern.compile("\\(\\?P?<[A-Za-z0-9_]+>");
+    /** Go's repeat {n}, {n,} or {n,m}; its parser takes no leading zero ("01"), and any other '{' is a literal. */
+    private static final Pattern REPEAT = Pattern.compile("\\{(0|[1-9][0-9]*)(,(0|[1-9][0-9]*)?)?}");
 
     private GoRegex() {}
 
@@ -61,6 +65,15 @@ public final class GoRegex {
                 i = copyEscape(re, i, out);
             } else if (c == '[') {
                 i = translateClass(re, i, out);
+            } else if (c == '{') {
+                Matcher m = REPEAT.matcher(re).region(i, re.length());
+                if (m.lookingAt()) {
+                    out.append(re, i, m.end());
+                    i = m.end();
+                } else {
+                    out.append("\\{");
+                    i++;
+                }
             } else if (c == '(') {
                 Matcher m = NAMED_GROUP.matcher(re).region(i, re.length());
                 if (m.lookingAt()) {

@@ -90,6 +90,19 @@ class GoRegexTest {
     }
 
     @Test
+    void aBraceThatStartsNoRepeatIsALiteralAsInGo() {
+        // Go's regexp/syntax parser: "If the repeat cannot be parsed, { is a literal."
+        assertTrue(finds("^a{$", "a{"));
+        assertTrue(finds("^x{,3}$", "x{,3}"));
+        assertTrue(finds("^x{a}$", "x{a}"));
+        assertTrue(finds("^x{01}$", "x{01}"), "Go reads no leading zero in a repeat count");
+        assertTrue(finds("^x{2,}$", "xxx"));
+        assertTrue(finds("^x{1,2}$", "xx"));
+        assertFalse(finds("^x{2}$", "x{2}"));
+        assertEquals("[0-9]{8}_\\{x}", GoRegex.toJava("[0-9]{8}_{x}"));
+    }
+
+    @Test
     void escapesInsideClassesStayEscapes() {
         assertTrue(finds("^[\\]]$", "]"));
         assertTrue(finds("^[\\d_]+$", "1_2"));
