@@ -140,11 +140,7 @@ public final class ConfigLoader {
             JobNode first = names.putIfAbsent(name, new JobNode(jsrc, nameNode));
             if (first != null) {
                 throw jsrc.error(
-                        nameNode,
-                        "duplicate job name '" + name + "' (first used at "
-                                + (first.src() == jsrc ? "" : first.src().file() + " ") + "line "
-                                + YamlSource.line(first.node())
-                                + ")");
+                        nameNode, "duplicate job name '" + name + "' (first used at " + where(first, jsrc) + ")");
             }
             YamlMapping job = j.as("job '" + name + "'");
             Node typeNode = job.require("type");
@@ -958,7 +954,6 @@ public final class ConfigLoader {
         }
     }
 
-    /** Job names and client identities end up in hold tags, bookmarks and the forced command: no spaces. */
     /**
      * Two push jobs on one machine must not share the zfs user property that tracks their cursor holds
      * (zfs-fuse): its spelling of a name that is not lowercase is hex after an 'x', which a plain name can
@@ -978,15 +973,19 @@ public final class ConfigLoader {
             String hexSpelled = property.endsWith(":" + name) ? other : name;
             throw src.error(
                     nameNode,
-                    "push jobs '" + name + "' and '" + other + "' ("
-                            + (first.src() == src ? "" : first.src().file() + " ") + "line "
-                            + YamlSource.line(first.node())
+                    "push jobs '" + name + "' and '" + other + "' (" + where(first, src)
                             + ") would share the cursor property " + property
                             + " (property names are lowercase, so '" + hexSpelled
                             + "' is spelled in hex); rename one of them");
         }
     }
 
+    /** Where an earlier job name stands, as an error found in {@code current} names it: its line, and its file if another. */
+    private static String where(JobNode first, YamlSource current) {
+        return (first.src() == current ? "" : first.src().file() + " ") + "line " + YamlSource.line(first.node());
+    }
+
+    /** Job names and client identities end up in hold tags, bookmarks and the forced command: no spaces. */
     private static void validateIdentifier(YamlSource src, Node node, String value, String what)
             throws ConfigException {
         try {
