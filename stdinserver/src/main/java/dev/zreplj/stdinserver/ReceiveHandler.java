@@ -612,6 +612,7 @@ final class ReceiveHandler {
             try {
                 holds.moveTo(
                         session.pushJob(),
+                        session.job().name(),
                         received,
                         versions,
                         properties == null ? zfs.localProperties(received.filesystem()) : result(properties));

@@ -32,13 +32,22 @@ final class ReceiverHolds {
 
     /**
      * Holds {@code received} for {@code job} and releases that job's hold from every other snapshot of the
-     * filesystem ({@code versions}: all of its versions, the received one included). A hold that cannot
-     * be released stays recorded, to be tried again next time. {@code localProperties}: the filesystem's.
+     * filesystem ({@code versions}: all of its versions, the received one included). Where zfs lists holds,
+     * zrepl's hold of the same filesystem is taken over as well: zrepl tags it with the sink job's name
+     * ({@code sinkJob}), zreplj with the push job's, so after a switch from zrepl the snapshot zrepl last
+     * received would otherwise stay held, and refused to pruning, for ever. A hold that cannot be released
+     * stays recorded, to be tried again next time. {@code localProperties}: the filesystem's.
      */
-    void moveTo(String job, ZfsVersion received, List<ZfsVersion> versions, Map<String, String> localProperties)
+    void moveTo(
+            String job,
+            String sinkJob,
+            ZfsVersion received,
+            List<ZfsVersion> versions,
+            Map<String, String> localProperties)
             throws ZfsException {
         DatasetName fs = received.filesystem();
         String tag = LastReceived.tag(job);
+        String zreplTag = LastReceived.tag(sinkJob);
         String property = LastReceived.property(job);
         Set<String> recorded = new LinkedHashSet<>(LastReceived.names(localProperties.get(property)));
         if (recorded.add(received.name())) {
@@ -46,35 +55,48 @@ final class ReceiverHolds {
         }
         zfs.hold(tag, received);
         Set<String> stale = new LinkedHashSet<>(recorded);
+        Set<String> zreplHeld = new HashSet<>();
         if (zfs.capabilities().holdsListing()) {
             // Also what the property cannot know: holds zrepl itself put on this box before the switch.
             for (Hold h : zfs.listHolds(snapshots(versions))) {
                 if (h.tag().equals(tag)) {
                     stale.add(h.snapshot());
+                } else if (h.tag().equals(zreplTag)) {
+                    zreplHeld.add(h.snapshot());
                 }
             }
         }
         stale.remove(received.name());
+        zreplHeld.remove(received.name());
         Set<String> remaining = new LinkedHashSet<>(List.of(received.name()));
         for (ZfsVersion v : snapshots(versions)) {
-            if (!stale.contains(v.name())) {
-                continue;
-            }
-            try {
-                if (zfs.releaseIfHeld(tag, v)) {
-                    log.debug("released {} from {}", tag, v);
-                }
-            } catch (ZfsException e) {
-                log.warn(
-                        "cannot release hold {} from {} (will retry after the next receive): {}",
-                        tag,
-                        v,
-                        e.getMessage());
+            if (stale.contains(v.name()) && !release(tag, v)) {
                 remaining.add(v.name());
+            }
+            if (zreplHeld.contains(v.name()) && release(zreplTag, v)) {
+                log.info(
+                        "took over zrepl's last-received hold: released {} from {}, {} holds {}",
+                        zreplTag,
+                        v,
+                        tag,
+                        received);
             }
         }
         if (!remaining.equals(recorded)) {
             zfs.setProperty(fs, property, LastReceived.value(remaining));
+        }
+    }
+
+    /** False when zfs refused; a hold zfs reports absent counts as released. */
+    private boolean release(String tag, ZfsVersion v) {
+        try {
+            if (zfs.releaseIfHeld(tag, v)) {
+                log.debug("released {} from {}", tag, v);
+            }
+            return true;
+        } catch (ZfsException e) {
+            log.warn("cannot release hold {} from {} (will retry after the next receive): {}", tag, v, e.getMessage());
+            return false;
         }
     }
 
