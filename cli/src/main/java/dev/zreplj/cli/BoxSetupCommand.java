@@ -1,5 +1,6 @@
 package dev.zreplj.cli;
 
+import dev.zreplj.config.ConfigException;
 import dev.zreplj.config.Global;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.InvalidNameException;
@@ -52,14 +53,14 @@ final class BoxSetupCommand implements Callable<Integer> {
     @Option(
             names = "--state-dir",
             paramLabel = "DIR",
-            description = "the sink's global.zreplj.state_dir (default: /var/lib/zreplj)")
-    Path stateDir = Global.DEFAULT_STATE_DIR;
+            description = "the sink's global.zreplj.state_dir (default: the config's, else /var/lib/zreplj)")
+    Path stateDir; // null: the config's, else the default
 
     @Option(names = "--dry-run", description = "print what would be done; change nothing")
     boolean dryRun;
 
     @Override
-    public Integer call() throws CliException {
+    public Integer call() throws CliException, ConfigException {
         DatasetName root;
         try {
             root = DatasetName.of(rootFs);
@@ -72,8 +73,13 @@ final class BoxSetupCommand implements Callable<Integer> {
         }
         BoxSetupPlan.User u = lookUp(user);
         PrintWriter out = spec.commandLine().getOut();
+        // The stdinserver will run with the config's state directory and zfs, so those are what to prepare;
+        // before the config is written there is only the flag and the defaults.
+        Path config = box.parent.configPath().toAbsolutePath().normalize();
+        Global global = Files.exists(config) ? box.parent.loadConfig().global() : null;
+        Path state = stateDir != null ? stateDir : global != null ? global.stateDir() : Global.DEFAULT_STATE_DIR;
         try {
-            Zfs zfs = Zfs.locate();
+            Zfs zfs = global != null && global.zfsBinary() != null ? new Zfs(global.zfsBinary()) : Zfs.locate();
             if (!zfs.exists(root.parent().orElseThrow())) {
                 throw CliException.failure("box setup: " + root.parent().orElseThrow() + " does not exist: create"
                         + " the pool (or the parent filesystem) first");
@@ -83,8 +89,8 @@ final class BoxSetupCommand implements Callable<Integer> {
                     zfs.exists(root),
                     u,
                     u.isRoot() || zfs.canDelegate(),
-                    stateDir,
-                    stateDirRight(u),
+                    state,
+                    stateDirRight(state, u),
                     Files.isDirectory(u.home().resolve(".ssh"))));
             if (!plan.problems().isEmpty()) {
                 throw CliException.failure("box setup: " + String.join("; ", plan.problems()));
@@ -108,7 +114,6 @@ final class BoxSetupCommand implements Callable<Integer> {
         } catch (ZfsException e) {
             throw CliException.failure("box setup: " + e.getMessage());
         }
-        Path config = box.parent.configPath().toAbsolutePath().normalize();
         out.print(BoxSetupPlan.snippet(u, config));
         out.flush();
         return ExitCodes.OK;
@@ -122,8 +127,8 @@ final class BoxSetupCommand implements Callable<Integer> {
         }
     }
 
-    private boolean stateDirRight(BoxSetupPlan.User u) {
-        for (Path dir : List.of(stateDir, stateDir.resolve("metrics"), stateDir.resolve("metrics/clients"))) {
+    private static boolean stateDirRight(Path state, BoxSetupPlan.User u) {
+        for (Path dir : List.of(state, state.resolve("metrics"), state.resolve("metrics/clients"))) {
             try {
                 if (!Files.isDirectory(dir)) {
                     return false;

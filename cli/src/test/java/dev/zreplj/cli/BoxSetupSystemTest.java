@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.Zfs;
 import dev.zreplj.zfs.testing.TestPools;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -92,6 +93,72 @@ class BoxSetupSystemTest {
                             + " cannot delegate permissions (zfs allow; zfs-fuse cannot), so the box must run as root: zreplj"
                             + " box setup --user root " + root + "\n",
                     daemon.err());
+        }
+    }
+
+    /** What the stdinserver will use is what setup prepares: the config's state_dir and zfs_binary. */
+    @Test
+    void takesStateDirAndZfsBinaryFromTheConfig() throws Exception {
+        try (TestPools pools = TestPools.open()) {
+            DatasetName root = pools.createPool("setupcfg").child("zreplj");
+            Path state = dir.resolve("configured-state");
+            Path calls = dir.resolve("zfs-calls");
+            Path wrapper = dir.resolve("zfs-wrapper");
+            Files.writeString(
+                    wrapper,
+                    "#!/bin/sh\necho \"$*\" >> " + calls + "\nexec "
+                            + Zfs.locate().binary() + " \"$@\"\n");
+            Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Path config = dir.resolve("zreplj.yml");
+            Files.writeString(
+                    config,
+                    String.join(
+                            "\n",
+                            "global:",
+                            "  zreplj:",
+                            "    state_dir: " + state,
+                            "    zfs_binary: " + wrapper,
+                            "jobs:",
+                            "  - name: backups",
+                            "    type: sink",
+                            "    root_fs: " + root,
+                            "    serve:",
+                            "      type: stdinserver",
+                            "      client_identities: [laptop]",
+                            ""));
+
+            CliRun setup = CliRun.of("--config", config.toString(), "box", "setup", "--user", "root", root.value());
+            assertEquals(0, setup.exitCode(), setup::toString);
+            assertTrue(
+                    setup.out()
+                            .contains(
+                                    "\nstate directory " + state + " and its metrics/clients: owner root, mode 0750\n"),
+                    setup::toString);
+            assertTrue(Files.isDirectory(state.resolve("metrics/clients")), setup::toString);
+            assertTrue(
+                    Files.readAllLines(calls).stream().anyMatch(l -> l.startsWith("create ") && l.endsWith(" " + root)),
+                    "the configured zfs_binary created root_fs: " + Files.readString(calls));
+
+            // The flag still wins over the config.
+            Path flagged = dir.resolve("flagged-state");
+            CliRun flag = CliRun.of(
+                    "--config",
+                    config.toString(),
+                    "box",
+                    "setup",
+                    "--user",
+                    "root",
+                    "--state-dir",
+                    flagged.toString(),
+                    root.value());
+            assertEquals(0, flag.exitCode(), flag::toString);
+            assertTrue(Files.isDirectory(flagged.resolve("metrics/clients")), flag::toString);
+
+            // A config it cannot read is what the stdinserver would refuse too: said before anything changes.
+            Files.writeString(config, "jobs: [\n");
+            CliRun broken = CliRun.of("--config", config.toString(), "box", "setup", "--user", "root", root.value());
+            assertEquals(2, broken.exitCode(), broken::toString);
+            assertTrue(broken.err().startsWith("zreplj: " + config), broken::toString);
         }
     }
 }
