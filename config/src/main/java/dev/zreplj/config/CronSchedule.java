@@ -112,12 +112,18 @@ public final class CronSchedule {
         return schedule;
     }
 
-    /** As Go's time.LoadLocation, which zrepl's parser uses: an IANA name, UTC, or Local (the agent's zone). */
+    /**
+     * As Go's time.LoadLocation, which zrepl's parser uses: an IANA name, UTC, or Local (the agent's zone).
+     * Offsets such as "+02:00" or "GMT-5", which ZoneId.of would take, name no zone file there.
+     */
     private static Optional<ZoneId> zone(String spec, String prefix, String name) {
         if (name.equals("Local")) {
             return Optional.empty();
         }
         try {
+            if (!ZoneId.getAvailableZoneIds().contains(name)) {
+                throw new DateTimeException(name);
+            }
             return Optional.of(ZoneId.of(name));
         } catch (DateTimeException e) {
             throw new IllegalArgumentException("cron spec '" + spec + "': unknown time zone '" + name + "' in its "

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -200,6 +201,19 @@ class CronScheduleTest {
                         + " name one such as UTC or Europe/Berlin, or drop the prefix for the local time zone",
                 assertThrows(IllegalArgumentException.class, () -> CronSchedule.parse("CRON_TZ=Mars/Olympus 0 3 * * *"))
                         .getMessage());
+        // Go's time.LoadLocation reads zone files only: offsets that java.time would take are no zone there.
+        for (String offset : List.of("+02:00", "GMT-5", "UTC+1", "Z")) {
+            assertEquals(
+                    "cron spec 'TZ=" + offset + " 0 3 * * *': unknown time zone '" + offset + "' in its TZ= prefix;"
+                            + " name one such as UTC or Europe/Berlin, or drop the prefix for the local time zone",
+                    assertThrows(
+                                    IllegalArgumentException.class,
+                                    () -> CronSchedule.parse("TZ=" + offset + " 0 3 * * *"))
+                            .getMessage());
+        }
+        assertEquals(
+                ZoneId.of("Etc/GMT-5"),
+                CronSchedule.parse("TZ=Etc/GMT-5 0 3 * * *").zone().orElseThrow());
         assertEquals(
                 "cron hour 24 is out of range 0-23",
                 assertThrows(IllegalArgumentException.class, () -> CronSchedule.parse("0 24 * * *"))
