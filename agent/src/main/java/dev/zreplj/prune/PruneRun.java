@@ -139,7 +139,8 @@ public final class PruneRun {
         } catch (ZfsException e) {
             log.warn("{}: pruning the sender: {}", fs, e.getMessage());
             if (names.size() == 1) {
-                return new FilesystemPruneResult(plan, false, List.of(), List.of(), e.getMessage());
+                return new FilesystemPruneResult(
+                        plan, false, List.of(), List.of(), "@" + names.get(0) + ": " + e.getMessage());
             }
             return destroyEach(plan, fs, names, e);
         }

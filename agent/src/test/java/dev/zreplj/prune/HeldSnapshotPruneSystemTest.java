@@ -47,31 +47,7 @@ class HeldSnapshotPruneSystemTest {
 
     @Test
     void anAdminsHoldKeepsItsSnapshotAndNoOther() throws Exception {
-        Path file = dir.resolve("zreplj.yml");
-        Files.writeString(
-                file,
-                String.join(
-                        "\n",
-                        "jobs:",
-                        "  - name: laptop",
-                        "    type: push",
-                        "    connect:",
-                        "      type: ssh+stdinserver",
-                        "      host: box.example.org",
-                        "      user: zreplj",
-                        "      identity_file: /etc/zreplj/ssh/identity",
-                        "    filesystems: {\"" + fs + "\": true}",
-                        "    snapshotting:",
-                        "      type: manual",
-                        "    pruning:",
-                        "      keep_sender:",
-                        "        - type: last_n",
-                        "          count: 1",
-                        "      keep_receiver:",
-                        "        - type: last_n",
-                        "          count: 1",
-                        ""));
-        PushJob job = new ConfigLoader().load(file).pushJobs().get(0);
+        PushJob job = job(1);
         // The cursor where a replication left it: without one the sender destroys nothing.
         Map<DatasetName, List<ZfsVersion>> versions = zfs.listVersions(fs);
         ReplicationCursor.load(zfs, "laptop", versions)
@@ -93,5 +69,58 @@ class HeldSnapshotPruneSystemTest {
                 sender.error());
         assertTrue(report.failed(), "the prune is incomplete while zrepl_2 stays");
         pools.zfs("release", "admin", fs + "@zrepl_2");
+    }
+
+    /** One snapshot to destroy, refused: the same "@NAME: " line as when one of several is (docs/pruning.md). */
+    @Test
+    void aSingleHeldSnapshotIsNamedInTheFailure() throws Exception {
+        PushJob job = job(3);
+        Map<DatasetName, List<ZfsVersion>> versions = zfs.listVersions(fs);
+        ReplicationCursor.load(zfs, "laptop", versions)
+                .move(versions.get(fs).stream()
+                        .filter(v -> v.name().equals("zrepl_4"))
+                        .findFirst()
+                        .orElseThrow());
+        pools.zfs("hold", "admin", fs + "@zrepl_1");
+
+        PruneReport report = new PruneRun(job, zfs).run(List.of(fs), null, "no box in this test", false);
+
+        assertEquals(List.of("zrepl_1", "zrepl_2", "zrepl_3", "zrepl_4"), pools.snapshotNames(fs));
+        FilesystemPruneResult sender = report.filesystems().get(0);
+        assertEquals(List.of(), sender.destroyed());
+        assertEquals(
+                "@zrepl_1: '" + pools.zfsBinary() + " destroy " + fs + "@zrepl_1' failed (exit 1): cannot destroy '"
+                        + fs + "@zrepl_1': dataset is busy",
+                sender.error());
+        assertTrue(report.failed());
+        pools.zfs("release", "admin", fs + "@zrepl_1");
+    }
+
+    private PushJob job(int keep) throws Exception {
+        Path file = dir.resolve("zreplj.yml");
+        Files.writeString(
+                file,
+                String.join(
+                        "\n",
+                        "jobs:",
+                        "  - name: laptop",
+                        "    type: push",
+                        "    connect:",
+                        "      type: ssh+stdinserver",
+                        "      host: box.example.org",
+                        "      user: zreplj",
+                        "      identity_file: /etc/zreplj/ssh/identity",
+                        "    filesystems: {\"" + fs + "\": true}",
+                        "    snapshotting:",
+                        "      type: manual",
+                        "    pruning:",
+                        "      keep_sender:",
+                        "        - type: last_n",
+                        "          count: " + keep,
+                        "      keep_receiver:",
+                        "        - type: last_n",
+                        "          count: 1",
+                        ""));
+        return new ConfigLoader().load(file).pushJobs().get(0);
     }
 }
