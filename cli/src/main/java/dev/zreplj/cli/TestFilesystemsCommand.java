@@ -5,11 +5,14 @@ import dev.zreplj.config.Job;
 import dev.zreplj.config.PushJob;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.InvalidNameException;
+import dev.zreplj.zfs.RefusedName;
 import dev.zreplj.zfs.Zfs;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -41,13 +44,35 @@ final class TestFilesystemsCommand implements Callable<Integer> {
         if (!(found instanceof PushJob push)) {
             throw CliException.usage("job '" + job + "' is a sink job; only push jobs have a filesystems filter");
         }
-        List<DatasetName> names = inputs.isEmpty() ? live(config) : parseInputs();
         PrintStream out = System.out;
-        for (DatasetName name : names) {
-            out.println((push.filesystems().accepts(name) ? "ACCEPT" : "REJECT") + "\t" + name);
+        if (!inputs.isEmpty()) {
+            for (DatasetName name : parseInputs()) {
+                out.println(line(push, name));
+            }
+        } else {
+            // Sorted by name, the names zreplj refuses among them: the filter may select one, and then every
+            // pass fails on it, so it belongs in the answer, not only in a log line.
+            TreeMap<String, String> lines = new TreeMap<>();
+            List<RefusedName> refused = new ArrayList<>();
+            for (DatasetName name : live(config, refused::add)) {
+                lines.put(name.value(), line(push, name));
+            }
+            for (RefusedName r : refused) {
+                lines.put(
+                        r.name(),
+                        push.filesystems().accepts(r.name())
+                                ? "ACCEPT\t" + r.name() + "\tbut zreplj cannot replicate it: " + r.reason()
+                                        + "; a pass fails on it: rename it (zfs rename) or exclude it in the filter"
+                                : "REJECT\t" + r.name());
+            }
+            lines.values().forEach(out::println);
         }
         out.flush();
         return ExitCodes.OK;
+    }
+
+    private static String line(PushJob push, DatasetName name) {
+        return (push.filesystems().accepts(name) ? "ACCEPT" : "REJECT") + "\t" + name;
     }
 
     private List<DatasetName> parseInputs() throws CliException {
@@ -62,8 +87,8 @@ final class TestFilesystemsCommand implements Callable<Integer> {
         return names;
     }
 
-    private static List<DatasetName> live(Config config) throws Exception {
+    private static List<DatasetName> live(Config config, Consumer<RefusedName> refused) throws Exception {
         Zfs zfs = config.global().zfsBinary() != null ? new Zfs(config.global().zfsBinary()) : Zfs.locate();
-        return zfs.listAllFilesystems();
+        return zfs.listAllFilesystems(refused);
     }
 }

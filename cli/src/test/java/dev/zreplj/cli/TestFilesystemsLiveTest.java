@@ -25,6 +25,9 @@ class TestFilesystemsLiveTest {
             DatasetName tmp = pools.createFilesystem(pool.child("tmp"));
             pools.createFilesystem(tmp.child("keep"));
             pools.createFilesystem(tmp.child("other"));
+            // Names zfs takes and zreplj refuses (a leading '-' reads as an option in zfs's arguments).
+            pools.zfs("create", pool + "/-old");
+            pools.zfs("create", tmp + "/-scratch");
             Path config = dir.resolve("zreplj.yml");
             // pool< accepts, pool/tmp< rejects, the exact pool/tmp/keep accepts again
             Files.writeString(config, TestConfigs.PUSH_AND_SINK.replace("rpool", pool.value()));
@@ -42,8 +45,12 @@ class TestFilesystemsLiveTest {
                     String.join(
                             "\n",
                             "ACCEPT\t" + pool,
+                            "ACCEPT\t" + pool + "/-old\tbut zreplj cannot replicate it: dataset name component"
+                                    + " '-old' must not start with '-'; a pass fails on it: rename it (zfs rename) or"
+                                    + " exclude it in the filter",
                             "ACCEPT\t" + pool + "/home",
                             "REJECT\t" + pool + "/tmp",
+                            "REJECT\t" + pool + "/tmp/-scratch",
                             "ACCEPT\t" + pool + "/tmp/keep",
                             "REJECT\t" + pool + "/tmp/other",
                             ""),

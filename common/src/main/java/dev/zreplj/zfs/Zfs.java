@@ -165,7 +165,12 @@ public final class Zfs implements SourceZfs {
     /** Every filesystem/volume of every imported pool, sorted by name. */
     @Override
     public List<DatasetName> listAllFilesystems() throws ZfsException {
-        return ZfsOutput.names(run(List.of("list", "-H", "-t", "filesystem,volume", "-o", "name")), refusedLogger());
+        return listAllFilesystems(refusedLogger());
+    }
+
+    /** As {@link #listAllFilesystems()}, the names zreplj refuses handed to {@code refused} rather than logged. */
+    public List<DatasetName> listAllFilesystems(Consumer<RefusedName> refused) throws ZfsException {
+        return ZfsOutput.names(run(List.of("list", "-H", "-t", "filesystem,volume", "-o", "name")), refused);
     }
 
     public boolean exists(DatasetName dataset) throws ZfsException {
