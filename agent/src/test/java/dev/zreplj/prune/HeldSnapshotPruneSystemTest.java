@@ -48,13 +48,7 @@ class HeldSnapshotPruneSystemTest {
     @Test
     void anAdminsHoldKeepsItsSnapshotAndNoOther() throws Exception {
         PushJob job = job(1);
-        // The cursor where a replication left it: without one the sender destroys nothing.
-        Map<DatasetName, List<ZfsVersion>> versions = zfs.listVersions(fs);
-        ReplicationCursor.load(zfs, "laptop", versions)
-                .move(versions.get(fs).stream()
-                        .filter(v -> v.name().equals("zrepl_4"))
-                        .findFirst()
-                        .orElseThrow());
+        replicatedUpToTheNewest();
         pools.zfs("hold", "admin", fs + "@zrepl_2");
 
         PruneReport report = new PruneRun(job, zfs).run(List.of(fs), null, "no box in this test", false);
@@ -75,12 +69,7 @@ class HeldSnapshotPruneSystemTest {
     @Test
     void aSingleHeldSnapshotIsNamedInTheFailure() throws Exception {
         PushJob job = job(3);
-        Map<DatasetName, List<ZfsVersion>> versions = zfs.listVersions(fs);
-        ReplicationCursor.load(zfs, "laptop", versions)
-                .move(versions.get(fs).stream()
-                        .filter(v -> v.name().equals("zrepl_4"))
-                        .findFirst()
-                        .orElseThrow());
+        replicatedUpToTheNewest();
         pools.zfs("hold", "admin", fs + "@zrepl_1");
 
         PruneReport report = new PruneRun(job, zfs).run(List.of(fs), null, "no box in this test", false);
@@ -94,6 +83,16 @@ class HeldSnapshotPruneSystemTest {
                 sender.error());
         assertTrue(report.failed());
         pools.zfs("release", "admin", fs + "@zrepl_1");
+    }
+
+    /** The cursor where a replication left it: without one the sender destroys nothing. */
+    private void replicatedUpToTheNewest() throws Exception {
+        Map<DatasetName, List<ZfsVersion>> versions = zfs.listVersions(fs);
+        ReplicationCursor.load(zfs, "laptop", versions)
+                .move(versions.get(fs).stream()
+                        .filter(v -> v.name().equals("zrepl_4"))
+                        .findFirst()
+                        .orElseThrow());
     }
 
     private PushJob job(int keep) throws Exception {
