@@ -77,9 +77,16 @@ final class ReplicationAttempts {
             throws ZfsException, InterruptedException {
         SendEncryption encryption = SendEncryption.of(job.send());
         Capabilities capabilities = zfs.capabilities();
-        if (encryption.raw() && !capabilities.rawSend()) {
-            throw new ZfsException(
-                    "send.encrypted/raw is set but this zfs (" + capabilities.version() + ") cannot send raw streams");
+        // A zfs without raw send has no native encryption either (zfs-fuse): every filesystem is unencrypted,
+        // and zfs send -w of an unencrypted one is a plain stream, so send.raw sends them as they are and
+        // send.encrypted refuses each (encryptionRefusals), as on a zfs with encryption.
+        boolean raw = encryption.raw() && capabilities.rawSend();
+        if (encryption.raw() && !raw) {
+            log.info(
+                    "job {}: this zfs ({}) has no native encryption: every filesystem is unencrypted and goes as a"
+                            + " plain stream, which is what zfs send -w sends for an unencrypted one",
+                    job.name(),
+                    capabilities.version());
         }
         Set<SendFlag> sendFlags = SendFlags.check(job.send(), capabilities);
         // One bucket for the whole pass: send.bandwidth_limit bounds the job, not each stream (as in zrepl).
@@ -114,7 +121,7 @@ final class ReplicationAttempts {
                         todo,
                         versions,
                         remote,
-                        new Sending(encryption.raw(), sendFlags, limiter, canResume, series),
+                        new Sending(raw, sendFlags, limiter, canResume, series),
                         cursor,
                         plans,
                         results);

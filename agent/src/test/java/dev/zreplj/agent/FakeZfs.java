@@ -38,6 +38,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class FakeZfs implements SourceZfs {
     private final boolean bookmarks;
+    private boolean rawSend;
     private final List<String> calls = new ArrayList<>();
     private OptionalLong estimate = OptionalLong.empty();
     private CountDownLatch sendStarted;
@@ -60,6 +61,12 @@ final class FakeZfs implements SourceZfs {
 
     FakeZfs(boolean bookmarks) {
         this.bookmarks = bookmarks;
+    }
+
+    /** This zfs can send raw streams (native encryption), as OpenZFS 0.8 and later. */
+    synchronized FakeZfs withRawSend() {
+        rawSend = true;
+        return this;
     }
 
     /** "operation root-or-target" of every call that would run a zfs process, in order. */
@@ -86,6 +93,13 @@ final class FakeZfs implements SourceZfs {
             add(fs, s);
         }
         return this;
+    }
+
+    /** As zfs-fuse's zfs answers {@code zfs send -w}. */
+    private void refuseRaw(SendRequest request) throws ZfsException {
+        if (request.raw() && !rawSend) {
+            throw new ZfsException(List.of("zfs", "send", "-w", request.to().fullName()), 2, "invalid option 'w'");
+        }
     }
 
     /** The next {@code operation} (a method name of {@link SourceZfs}) fails with zfs's {@code stderr}. */
@@ -132,7 +146,7 @@ final class FakeZfs implements SourceZfs {
     }
 
     @Override
-    public Capabilities capabilities() {
+    public synchronized Capabilities capabilities() {
         return new Capabilities(
                 "fake",
                 bookmarks,
@@ -140,7 +154,7 @@ final class FakeZfs implements SourceZfs {
                 false,
                 true,
                 true,
-                false,
+                rawSend,
                 true,
                 true,
                 true,
@@ -226,6 +240,7 @@ final class FakeZfs implements SourceZfs {
     @Override
     public synchronized SendStream send(SendRequest request) throws ZfsException {
         calls.add("send " + request.to().fullName());
+        refuseRaw(request);
         if (sendStarted != null) sendStarted.countDown();
         maybeFail("send", List.of("zfs", "send", request.to().fullName()));
         sent.add(request.to().fullName());
@@ -257,6 +272,7 @@ final class FakeZfs implements SourceZfs {
     @Override
     public synchronized SendStream send(SendRequest request, Path output) throws ZfsException {
         calls.add("send " + request.to().fullName() + " > " + output);
+        refuseRaw(request);
         if (sendStarted != null) sendStarted.countDown();
         maybeFail("send", List.of("zfs", "send", request.to().fullName()));
         sent.add(request.to().fullName());

@@ -529,20 +529,55 @@ class PassDriverTest {
 
     @Test
     void aZfsErrorWhilePlanningTheReplicationStillPrunesBothSides() throws Exception {
-        zfs.filesystem("src/a", "zrepl_1", "zrepl_2");
+        zfs.withRawSend().filesystem("src/a", "zrepl_1", "zrepl_2");
         box.holds("src/a", List.of("zrepl_1"), List.of(guids("src/a").get(0)));
-        // send.encrypted needs raw sends, which this zfs (as zfs-fuse) cannot do: a zfs error at planning.
+        // send.encrypted reads every filesystem's encryption first: a zfs error at planning.
+        zfs.fail("getProperties", "cannot open 'src': pool I/O is currently suspended");
         PushPass.Result r = run(job(1, 3, "    send:\n      encrypted: true"), box.opener());
 
         assertTrue(r.failed());
         assertEquals(
-                List.of("replicate: planning the replication failed: send.encrypted/raw is set but this zfs"
-                        + " (fake) cannot send raw streams"),
+                List.of("replicate: planning the replication failed: 'zfs get' failed (exit 1): cannot open 'src':"
+                        + " pool I/O is currently suspended"),
                 r.stageFailures());
         assertEquals(List.of(), zfs.sent());
         // Pruning ran anyway: the box keeps its newest, the sender everything the box lacks.
         assertEquals(List.of("zrepl_1"), box.snapshots("src/a"));
         assertTrue(r.prune() != null && !r.prune().failed(), () -> String.valueOf(r.prune()));
+    }
+
+    /**
+     * docs/config.md: a zfs without native encryption (zfs-fuse) counts every filesystem as unencrypted, so
+     * send.raw sends each as it is (what zfs send -w sends for an unencrypted one) and send.encrypted
+     * refuses each on its own line; neither is one job-level failure.
+     */
+    @Test
+    void withoutNativeEncryptionSendRawSendsPlainStreams() throws Exception {
+        zfs.filesystem("src/a", "zrepl_1").filesystem("src/b", "zrepl_1");
+        PushPass.Result r = run(job(1, 1, "    send:\n      raw: true"), box.opener());
+
+        assertFalse(r.failed(), r::toString);
+        assertEquals(List.of(), r.stageFailures());
+        assertEquals(FilesystemResult.Outcome.REPLICATED, result(r, "src/a").outcome());
+        assertEquals(FilesystemResult.Outcome.REPLICATED, result(r, "src/b").outcome());
+        assertEquals(guids("src/b"), box.guids("src/b"));
+    }
+
+    @Test
+    void withoutNativeEncryptionSendEncryptedRefusesEachFilesystem() throws Exception {
+        zfs.filesystem("src/a", "zrepl_1").filesystem("src/b", "zrepl_1");
+        PushPass.Result r = run(job(1, 1, "    send:\n      encrypted: true"), box.opener());
+
+        assertTrue(r.failed());
+        assertEquals(List.of(), r.stageFailures(), "no job-level failure");
+        assertEquals(List.of(), zfs.sent());
+        for (String fs : List.of("src/a", "src/b")) {
+            FilesystemResult f = result(r, fs);
+            assertEquals(FilesystemResult.Outcome.FAILED, f.outcome(), f::summaryLine);
+            assertTrue(
+                    f.message().startsWith("not sent: send.encrypted is true but this filesystem is not encrypted"),
+                    f::summaryLine);
+        }
     }
 
     @Test
