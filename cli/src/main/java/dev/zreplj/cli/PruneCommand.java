@@ -44,10 +44,17 @@ final class PruneCommand implements Callable<Integer> {
         boolean failed = false;
         PrintStream out = System.out;
         for (PushJob job : selected) {
-            SenderListing listing =
-                    SenderListing.load(zfs, job.filesystems(), ReplicationCursor.listedProperty(zfs, job.name()));
-            List<DatasetName> filesystems = listing.selected();
-            PruneReport report = prune(job, zfs, listing);
+            List<DatasetName> filesystems = List.of();
+            PruneReport report;
+            try {
+                SenderListing listing =
+                        SenderListing.load(zfs, job.filesystems(), ReplicationCursor.listedProperty(zfs, job.name()));
+                filesystems = listing.selected();
+                report = prune(job, zfs, listing);
+            } catch (ZfsException e) {
+                // This job's failure, reported as such; the next job is pruned all the same.
+                report = PruneRun.unlisted(dryRun, e);
+            }
             out.println("job " + job.name() + ": " + (dryRun ? "prune plan (dry run)" : "pruned") + ", "
                     + filesystems.size() + " filesystem" + (filesystems.size() == 1 ? "" : "s") + ", "
                     + report.destroyedCount() + (dryRun ? " to destroy" : " destroyed")
