@@ -77,13 +77,28 @@ public final class JobStatusStore {
 
     /**
      * {@code stageFailures}: one line per stage of the last pass that failed (snapshot, connect, replicate,
-     * prune, an unexpected error); empty when none did, and in files from an older zreplj.
+     * prune, an unexpected error); empty when none did, and in files from an older zreplj. {@code lastSuccess}:
+     * unix seconds of the last pass that failed nowhere, 0 when none did; null in files from an older zreplj.
      */
     public record JobStatus(
-            String job, long lastRun, String error, List<FilesystemStatus> filesystems, List<String> stageFailures) {
+            String job,
+            long lastRun,
+            String error,
+            List<FilesystemStatus> filesystems,
+            List<String> stageFailures,
+            Long lastSuccess) {
         public JobStatus {
             filesystems = filesystems == null ? List.of() : List.copyOf(filesystems);
             stageFailures = stageFailures == null ? List.of() : List.copyOf(stageFailures);
+        }
+
+        public JobStatus(
+                String job,
+                long lastRun,
+                String error,
+                List<FilesystemStatus> filesystems,
+                List<String> stageFailures) {
+            this(job, lastRun, error, filesystems, stageFailures, null);
         }
 
         /** The last pass failed at some stage, as a whole, or for one of its filesystems. */
@@ -108,9 +123,11 @@ public final class JobStatusStore {
         long time = now.getEpochSecond();
         Map<String, FilesystemStatus> previous = new HashMap<>();
         Optional<JobStatus> last;
+        boolean damaged = false;
         try {
             last = read(result.job());
         } catch (DamagedFile e) {
+            damaged = true;
             // Replaced, not kept failing at every pass: the history is lost, the status is true from now on.
             LoggerFactory.getLogger(JobStatusStore.class)
                     .warn(
@@ -168,7 +185,12 @@ public final class JobStatusStore {
             }
         }
         filesystems.sort((a, b) -> a.filesystem().compareTo(b.filesystem()));
-        write(new JobStatus(result.job(), time, result.error(), filesystems, result.stageFailures()));
+        // Kept here, with the history it belongs to, so that deleting <state_dir>/metrics resets the counters only.
+        // Unknown (null) after a damaged file or one from an older zreplj, until a pass succeeds.
+        Long lastSuccess = !result.failed()
+                ? Long.valueOf(time)
+                : last.isEmpty() ? (damaged ? null : 0L) : last.get().lastSuccess();
+        write(new JobStatus(result.job(), time, result.error(), filesystems, result.stageFailures(), lastSuccess));
     }
 
     /**

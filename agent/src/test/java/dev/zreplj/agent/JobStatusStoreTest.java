@@ -1,6 +1,7 @@
 package dev.zreplj.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -48,6 +49,19 @@ class JobStatusStoreTest {
                         new JobStatusStore.FilesystemStatus(
                                 "p/b", "UP_TO_DATE", "p/b: up to date (@s)", 200, 200, 0L, -1L)),
                 status.filesystems());
+        assertEquals(100L, status.lastSuccess(), "the job's last pass that failed nowhere");
+    }
+
+    @Test
+    void aJobThatNeverSucceededHasLastSuccessZeroAndADamagedFileUnknown() throws IOException {
+        JobStatusStore store = new JobStatusStore(dir);
+        PushPass.Result failed = new PushPass.Result("j", Optional.empty(), List.of(fs("p/a", Outcome.FAILED)), null);
+        store.record(failed, Instant.ofEpochSecond(100));
+        assertEquals(0L, store.read("j").orElseThrow().lastSuccess(), "never");
+
+        java.nio.file.Files.writeString(store.file("j"), "{");
+        store.record(failed, Instant.ofEpochSecond(200));
+        assertNull(store.read("j").orElseThrow().lastSuccess(), "the history is lost: unknown, not never");
     }
 
     @Test

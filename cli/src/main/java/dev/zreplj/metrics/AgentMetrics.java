@@ -87,6 +87,16 @@ public final class AgentMetrics implements MultiCollector {
                     addStatus(m, job, status.get());
                 }
             }
+            // The status file's (kept with the job's history); the counters file's where the status has none
+            // (unreadable, or written by an older zreplj).
+            Long lastSuccess =
+                    status != null && status.isPresent() ? status.get().lastSuccess() : null;
+            if (lastSuccess == null && totals != null) {
+                lastSuccess = totals.lastSuccess();
+            }
+            if (lastSuccess != null) {
+                m.add("zreplj_pass_last_success_timestamp_seconds", lastSuccess, "zreplj_job", job);
+            }
             if (totals != null) {
                 // The filesystems the status names; all the counters file has when the status is damaged or absent.
                 List<String> filesystems = status != null && status.isPresent()
@@ -104,7 +114,6 @@ public final class AgentMetrics implements MultiCollector {
         if (totals.passes() > 0) {
             m.add("zreplj_pass_duration_seconds", totals.lastDurationSeconds(), "zreplj_job", job);
         }
-        m.add("zreplj_pass_last_success_timestamp_seconds", totals.lastSuccess(), "zreplj_job", job);
         m.add("zreplj_passes", totals.passes(), "zreplj_job", job);
         m.add("zreplj_pass_failures", totals.failedPasses(), "zreplj_job", job);
         totals.stageFailures()

@@ -244,6 +244,9 @@ class MetricsTest {
         assertSample(text, "zreplj_replicated_bytes_total{filesystem=\"rpool/home\",zreplj_job=\"laptop\"} 1000.0");
         assertSample(text, "zreplj_replication_steps_total{filesystem=\"rpool/home\",zreplj_job=\"laptop\"} 2.0");
         assertSample(text, "zreplj_pass_duration_seconds{zreplj_job=\"laptop\"} 1.5");
+        assertSample(
+                text,
+                "zreplj_pass_last_success_timestamp_seconds{zreplj_job=\"laptop\"} " + T0.getEpochSecond() + ".0");
 
         Path totals = PassTotals.file(state, "laptop");
         Files.writeString(totals, "");
@@ -260,8 +263,54 @@ class MetricsTest {
         assertFalse(text.contains("zreplj_passes_total{"), text);
         assertSample(
                 text,
+                "zreplj_pass_last_success_timestamp_seconds{zreplj_job=\"laptop\"} "
+                        + T0.plusSeconds(600).getEpochSecond() + ".0");
+        assertSample(
+                text,
                 "zreplj_pass_last_attempt_timestamp_seconds{zreplj_job=\"laptop\"} "
                         + T0.plusSeconds(600).getEpochSecond() + ".0");
+    }
+
+    /**
+     * docs/monitoring.md: deleting {@code <state_dir>/metrics} starts the counters at 0 again. The last success is
+     * not a counter: it stays what the job's status says, not 0 ("never"), which would fire every freshness alert.
+     */
+    @Test
+    void deletingTheCountersKeepsTheLastSuccess() throws Exception {
+        record(pass(1000, null, 1), T0, Duration.ofMillis(1500));
+        record(pass(500, Failure.CONNECTION_LOST, 2), T0.plusSeconds(600), Duration.ofSeconds(3));
+        Files.delete(PassTotals.file(state, "laptop"));
+        Files.delete(PassTotals.file(state, "laptop").getParent());
+
+        String text = textOf(new AgentMetrics(state, List.of("laptop")));
+        assertSample(text, "zreplj_passes_total{zreplj_job=\"laptop\"} 0.0");
+        assertSample(
+                text,
+                "zreplj_pass_last_success_timestamp_seconds{zreplj_job=\"laptop\"} " + T0.getEpochSecond() + ".0");
+
+        record(pass(500, Failure.CONNECTION_LOST, 2), T0.plusSeconds(1200), Duration.ofSeconds(3));
+        text = textOf(new AgentMetrics(state, List.of("laptop")));
+        assertSample(text, "zreplj_passes_total{zreplj_job=\"laptop\"} 1.0");
+        assertSample(
+                text,
+                "zreplj_pass_last_success_timestamp_seconds{zreplj_job=\"laptop\"} " + T0.getEpochSecond() + ".0");
+    }
+
+    /** A status file from an older zreplj has no last success: the counters file's is used. */
+    @Test
+    void anOlderStatusFileWithoutTheLastSuccessFallsBackToTheCountersFile() throws Exception {
+        record(pass(1000, null, 1), T0, Duration.ofMillis(1500));
+        Path status = new JobStatusStore(state).file("laptop");
+        // the job's own field is the file's last; the filesystems' lastSuccess stay
+        String older = Files.readString(status).replaceFirst(",\\s*\"lastSuccess\"\\s*:\\s*\\d+\\s*}\\s*$", "\n}\n");
+        assertNotEquals(Files.readString(status), older, "the job's lastSuccess was found and removed");
+        Files.writeString(status, older);
+        record(pass(500, Failure.CONNECTION_LOST, 2), T0.plusSeconds(600), Duration.ofSeconds(3));
+
+        String text = textOf(new AgentMetrics(state, List.of("laptop")));
+        assertSample(
+                text,
+                "zreplj_pass_last_success_timestamp_seconds{zreplj_job=\"laptop\"} " + T0.getEpochSecond() + ".0");
     }
 
     @Test
