@@ -167,8 +167,8 @@ public final class ConfigLoader {
             // job is never 'agent run'. Copied over from zrepl, the endpoint would simply never listen.
             src.warn(
                     top.mapping("global").keyNode("monitoring"),
-                    "'monitoring' has no effect in this config: only 'zreplj agent run' serves metrics, and it runs"
-                            + " push jobs; on the box set global.zreplj.metrics.textfile for node_exporter instead");
+                    "'monitoring' has no effect in zreplj: only 'zreplj agent run' serves metrics, and it runs push"
+                            + " jobs, which this config has none of; on the box set global.zreplj.metrics.textfile for node_exporter instead");
         }
         return new Config(file, global, jobs, src.warnings(), connectOrigins);
     }

@@ -73,7 +73,8 @@ public record SshOptions(
         if (kv != null && nonNegative(kv[1]).isPresent()) {
             // 0 where zreplj needs at least 1 (ServerAliveCountMax, ConnectTimeout): ssh takes it, zreplj ignores it.
             return Optional.of(new Problem(
-                    false, "'" + option.strip() + "' in 'options' has no effect in zreplj;" + " remove it"));
+                    false,
+                    "'" + option.strip() + "' in 'options' has no effect in zreplj: it takes 1 or more; remove it"));
         }
         return Optional.of(new Problem(true, "ssh option '" + option.strip() + "': " + key + " takes " + takes));
     }
@@ -124,7 +125,7 @@ public record SshOptions(
         }
         return Optional.of(new Problem(
                 false,
-                "'" + key + "' in 'options' has no effect: zreplj sets it for ssh itself (host keys: "
+                "'" + key + "' in 'options' has no effect in zreplj: it sets it for ssh itself (host keys: "
                         + "connect.known_hosts, connect.host_key_policy; key: connect.identity_file; timeout: "
                         + "connect.dial_timeout); remove it"));
     }
@@ -196,7 +197,7 @@ public record SshOptions(
             if (key(options.get(i)).equalsIgnoreCase(key)) {
                 return Optional.of(new Problem(
                         false,
-                        "'" + options.get(index).strip() + "' in 'options' has no effect: '"
+                        "'" + options.get(index).strip() + "' in 'options' has no effect in zreplj: '"
                                 + options.get(i).strip() + "' comes first, and ssh takes the first value of"
                                 + " each option; remove one"));
             }

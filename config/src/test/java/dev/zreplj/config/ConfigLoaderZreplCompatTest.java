@@ -196,8 +196,8 @@ class ConfigLoaderZreplCompatTest {
         String sink =
                 "jobs:\n  - {name: s, type: sink, root_fs: backup, serve: {type: stdinserver, client_identities: [c]}}\n";
         assertEquals(
-                List.of(dir.resolve("zreplj.yml") + ":2:3: 'monitoring' has no effect in this config: only"
-                        + " 'zreplj agent run' serves metrics, and it runs push jobs; on the box set"
+                List.of(dir.resolve("zreplj.yml") + ":2:3: 'monitoring' has no effect in zreplj: only"
+                        + " 'zreplj agent run' serves metrics, and it runs push jobs, which this config has none of; on the box set"
                         + " global.zreplj.metrics.textfile for node_exporter instead"),
                 load(monitoring + sink).warnings());
         assertEquals(List.of(), load(PUSH + monitoring).warnings());
@@ -448,8 +448,9 @@ class ConfigLoaderZreplCompatTest {
                         "      port: 22\n      ssh_client: openssh\n      options: [\"Compression=yes\", \"ProxyJump=gw\","
                                 + " \"StrictHostKeyChecking=no\", \"IdentityFile /tmp/other\"]"));
         Config c = new ConfigLoader().load(file);
-        String fixed = "' in 'options' has no effect: zreplj sets it for ssh itself (host keys: connect.known_hosts,"
-                + " connect.host_key_policy; key: connect.identity_file; timeout: connect.dial_timeout); remove it";
+        String fixed =
+                "' in 'options' has no effect in zreplj: it sets it for ssh itself (host keys: connect.known_hosts,"
+                        + " connect.host_key_policy; key: connect.identity_file; timeout: connect.dial_timeout); remove it";
         assertEquals(
                 List.of(file + ":10:52: 'StrictHostKeyChecking" + fixed, file + ":10:80: 'IdentityFile" + fixed),
                 c.warnings());
@@ -491,13 +492,13 @@ class ConfigLoaderZreplCompatTest {
         // ssh takes ServerAliveCountMax=0; zreplj needs at least one, so it says that it ignores it.
         assertEquals(
                 List.of(dir.resolve("zreplj.yml") + ":9:17: 'ServerAliveCountMax=0' in 'options' has no effect in"
-                        + " zreplj; remove it"),
+                        + " zreplj: it takes 1 or more; remove it"),
                 load(PUSH.replace("      port: 22", "      port: 22\n      options: [ServerAliveCountMax=0]"))
                         .warnings());
         // ssh takes the first value of each option: a second Ciphers (even one ssh would refuse) changes nothing.
         assertEquals(
                 List.of(
-                        dir.resolve("zreplj.yml") + ":9:37: 'ciphers bogus' in 'options' has no effect:"
+                        dir.resolve("zreplj.yml") + ":9:37: 'ciphers bogus' in 'options' has no effect in zreplj:"
                                 + " 'Ciphers=aes128-ctr' comes first, and ssh takes the first value of each option; remove one"),
                 load(PUSH.replace(
                                 "      port: 22",

@@ -76,7 +76,7 @@ class SshOptionsTest {
         assertEquals(List.of("compression no", "CIPHERS=aes256-ctr", "ServerAliveInterval=60"), o.ignored());
         assertEquals(Optional.empty(), SshOptions.repeatProblem(List.of("Ciphers=a", "ControlMaster=no"), 1));
         assertEquals(
-                "'ServerAliveInterval=60' in 'options' has no effect: 'ServerAliveInterval=15' comes first, and ssh"
+                "'ServerAliveInterval=60' in 'options' has no effect in zreplj: 'ServerAliveInterval=15' comes first, and ssh"
                         + " takes the first value of each option; remove one",
                 SshOptions.repeatProblem(List.of("ServerAliveInterval=15", "ServerAliveInterval=60"), 1)
                         .orElseThrow()
