@@ -121,7 +121,7 @@ public final class PassDriver {
                 // Not a filesystem result: it is keyed by a name zreplj refuses. A stage failure all the same,
                 // so that the pass does not say "all ok" while a filesystem the job selects is not backed up.
                 String error = "filesystems: '" + r.name() + "' is selected by the filter but cannot be replicated: "
-                        + r.reason() + "; rename it (zfs rename) or exclude it in the filter";
+                        + r.reason() + "; " + RefusedName.ADVICE;
                 log.warn("job {}: {}", job.name(), error);
                 stageFailures.add(error);
             }

@@ -62,7 +62,7 @@ final class TestFilesystemsCommand implements Callable<Integer> {
                         r.name(),
                         push.filesystems().accepts(r.name())
                                 ? "ACCEPT\t" + r.name() + "\tbut zreplj cannot replicate it: " + r.reason()
-                                        + "; a pass fails on it: rename it (zfs rename) or exclude it in the filter"
+                                        + "; a pass fails on it: " + RefusedName.ADVICE
                                 : "REJECT\t" + r.name());
             }
             lines.values().forEach(out::println);

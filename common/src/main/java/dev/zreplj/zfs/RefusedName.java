@@ -9,6 +9,9 @@ package dev.zreplj.zfs;
  * @param reason why zreplj refuses it
  */
 public record RefusedName(String name, String reason) {
+    /** What to do about a refused name that a job's filter selects. */
+    public static final String ADVICE = "rename it (zfs rename) or exclude it in the filter";
+
     /** True for a filesystem or volume, false for a snapshot or bookmark. */
     public boolean isFilesystem() {
         return name.indexOf('@') < 0 && name.indexOf('#') < 0;
