@@ -324,6 +324,39 @@ class EndToEndIT extends PushSuite {
     }
 
     /**
+     * zfs-fuse has no native encryption (docs/config.md): every filesystem is unencrypted, so send.raw sends it
+     * as a plain stream and send.encrypted refuses it on its own line; neither fails the job as a whole.
+     */
+    @Test
+    void sendRawAndEncryptedOnAZfsWithoutEncryptionDecidePerFilesystem() throws Exception {
+        Path raw = Files.createDirectories(tmp.resolve("raw"));
+        try (EndToEnd e =
+                new EndToEnd(raw, HOME_FILTER, "    send:\n      raw: true\n" + EndToEnd.DEFAULT_JOB_TAIL, "")) {
+            DatasetName home = e.pools.createFilesystem(e.src.child("home"));
+            e.pools.writeRandomFile(home, "one.bin", 1 << 20);
+            EndToEnd.Run run = e.agent("agent", "once", "--snapshot");
+            assertEquals(0, run.exit(), run::toString);
+            String source = e.snapshotsWithGuids(home);
+            assertEquals(1, source.lines().count(), source);
+            assertEquals(expectedOnBox(e, source), e.snapshotsWithGuids(e.jail), "same snapshot, same guid");
+        }
+        Path encrypted = Files.createDirectories(tmp.resolve("encrypted"));
+        try (EndToEnd e = new EndToEnd(
+                encrypted, HOME_FILTER, "    send:\n      encrypted: true\n" + EndToEnd.DEFAULT_JOB_TAIL, "")) {
+            DatasetName home = e.pools.createFilesystem(e.src.child("home"));
+            EndToEnd.Run run = e.agent("agent", "once", "--snapshot");
+            assertEquals(1, run.exit(), run::toString);
+            EndToEnd.assertContains(
+                    run.stdout(),
+                    home + ": failed after 0 steps: not sent: send.encrypted is true but this filesystem is not"
+                            + " encrypted",
+                    run);
+            assertFalse(run.stdout().contains("planning the replication failed"), run::toString);
+            assertEquals("", e.snapshotsWithGuids(e.jail), "nothing was sent");
+        }
+    }
+
+    /**
      * send_properties on zfs-fuse, whose zfs recv has no -x: the box reads the properties the stream sets and
      * takes it (full, then incremental) when none of them mounts anything; the properties arrive as received
      * ones. A source with a local mountpoint is refused, naming it, and nothing of it arrives.
