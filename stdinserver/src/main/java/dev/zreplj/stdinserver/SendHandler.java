@@ -9,6 +9,7 @@ import dev.zreplj.protocol.SendCommand;
 import dev.zreplj.protocol.SendResult;
 import dev.zreplj.protocol.Wire;
 import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.ResumeToken;
 import dev.zreplj.zfs.SendRequest;
 import dev.zreplj.zfs.VersionType;
 import dev.zreplj.zfs.Zfs;
@@ -143,13 +144,7 @@ final class SendHandler {
         ZfsVersion to = find(versions, VersionType.SNAPSHOT, send.snapshot())
                 .orElseThrow(() -> missing(send.filesystem() + "@" + send.snapshot()));
         if (send.token() != null) {
-            if (send.token().toGuid() != to.guid()) {
-                throw new RemoteException(
-                        ErrorCodes.STREAM,
-                        "the resume token is for another snapshot named " + to.fullName()
-                                + " (guid differs); restore it afresh",
-                        "");
-            }
+            checkToken(send.token(), to, raw);
             return new SendRequest(null, to, raw, send.token().text());
         }
         if (send.from() == null) {
@@ -163,6 +158,32 @@ final class SendHandler {
                     ErrorCodes.JAIL, "incremental base " + from.fullName() + " is not older than " + to.fullName(), "");
         }
         return SendRequest.incremental(from, to, raw);
+    }
+
+    /**
+     * {@code zfs send -t} takes its flags from the token, not from the command line: a token the client made
+     * without {@code rawok} would have the box send an encrypted filesystem decrypted (its key is loaded where
+     * plain streams were received below an encrypted root_fs). So the token must be for {@code to} and, for an
+     * encrypted filesystem, for a raw stream.
+     *
+     * @param raw whether the box sends this filesystem raw (it is encrypted)
+     */
+    static void checkToken(ResumeToken token, ZfsVersion to, boolean raw) throws RemoteException {
+        if (token.toGuid() != to.guid()) {
+            throw new RemoteException(
+                    ErrorCodes.STREAM,
+                    "the resume token is for another snapshot named " + to.fullName() + " (guid differs); restore it"
+                            + " afresh",
+                    "");
+        }
+        if (raw && !token.raw()) {
+            throw new RemoteException(
+                    ErrorCodes.STREAM,
+                    "the resume token is for a stream that is not raw, but " + to.fullName() + " is encrypted and"
+                            + " leaves the box only raw (zfs send -w); discard the partial receive (zfs receive -A)"
+                            + " and restore it afresh",
+                    "");
+        }
     }
 
     private static Optional<ZfsVersion> find(List<ZfsVersion> versions, VersionType type, String name) {

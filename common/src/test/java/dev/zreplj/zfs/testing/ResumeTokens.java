@@ -13,6 +13,11 @@ public final class ResumeTokens {
 
     /** A token for {@code toName} (full when {@code fromGuid} is 0) with {@code bytes} received. */
     public static String of(long toGuid, long fromGuid, String toName, long bytes) {
+        return of(toGuid, fromGuid, toName, bytes, false);
+    }
+
+    /** The same, with {@code rawok} (a raw stream's token, as zfs send -w leaves it) when {@code raw}. */
+    public static String of(long toGuid, long fromGuid, String toName, long bytes, boolean raw) {
         ByteArrayOutputStream nv = new ByteArrayOutputStream();
         nv.writeBytes(new byte[] {0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0});
         if (fromGuid != 0) {
@@ -23,6 +28,9 @@ public final class ResumeTokens {
         uint64(nv, "bytes", bytes);
         uint64(nv, "toguid", toGuid);
         pair(nv, "toname", 9, 1, (toName + "\0").getBytes(StandardCharsets.UTF_8));
+        if (raw) {
+            pair(nv, "rawok", 1, 0, new byte[0]); // DATA_TYPE_BOOLEAN: a flag, no value
+        }
         nv.writeBytes(new byte[4]);
         byte[] packed = nv.toByteArray();
         Deflater d = new Deflater();

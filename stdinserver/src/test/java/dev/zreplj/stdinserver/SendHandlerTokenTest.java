@@ -1,0 +1,57 @@
+package dev.zreplj.stdinserver;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.zreplj.protocol.ErrorCodes;
+import dev.zreplj.protocol.RemoteException;
+import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.ResumeToken;
+import dev.zreplj.zfs.VersionType;
+import dev.zreplj.zfs.ZfsVersion;
+import dev.zreplj.zfs.testing.ResumeTokens;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A SEND's resume token is the client's: zfs send -t takes the stream's flags from it, so the box checks that it
+ * is for the snapshot asked for and, for an encrypted filesystem, for a raw stream.
+ */
+class SendHandlerTokenTest {
+    private static final ZfsVersion TO = new ZfsVersion(
+            DatasetName.of("box/sink/laptop/tank/home"), VersionType.SNAPSHOT, "zrepl_2", 42, 7, Instant.EPOCH);
+
+    private static ResumeToken token(long guid, boolean raw) throws Exception {
+        return ResumeToken.decode(ResumeTokens.of(guid, 0, TO.fullName(), 4096, raw));
+    }
+
+    @Test
+    void aTokenWithoutRawokForAnEncryptedFilesystemIsRefused() throws Exception {
+        RemoteException e =
+                assertThrows(RemoteException.class, () -> SendHandler.checkToken(token(42, false), TO, true));
+        assertEquals(ErrorCodes.STREAM, e.code());
+        assertTrue(
+                e.getMessage()
+                        .startsWith("the resume token is for a stream that is not raw, but"
+                                + " box/sink/laptop/tank/home@zrepl_2 is encrypted and leaves the box only raw"),
+                e::getMessage);
+    }
+
+    @Test
+    void aRawTokenForAnEncryptedFilesystemAndAnyTokenForAPlainOneAreTaken() throws Exception {
+        assertTrue(token(42, true).raw());
+        assertDoesNotThrow(() -> SendHandler.checkToken(token(42, true), TO, true));
+        assertDoesNotThrow(() -> SendHandler.checkToken(token(42, false), TO, false));
+        assertDoesNotThrow(() -> SendHandler.checkToken(token(42, true), TO, false));
+    }
+
+    @Test
+    void aTokenForAnotherSnapshotIsRefused() throws Exception {
+        RemoteException e =
+                assertThrows(RemoteException.class, () -> SendHandler.checkToken(token(43, true), TO, true));
+        assertEquals(ErrorCodes.STREAM, e.code());
+        assertTrue(e.getMessage().contains("(guid differs)"), e::getMessage);
+    }
+}
