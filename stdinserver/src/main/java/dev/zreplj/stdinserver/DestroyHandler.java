@@ -63,6 +63,10 @@ final class DestroyHandler {
             } catch (ZfsException e) {
                 conversation.reply(new ErrorReply(ErrorCodes.ZFS, e.getMessage(), e.stderr()));
                 return;
+            } catch (RemoteException e) {
+                log.failure("refused DESTROY in " + target + ": " + e.getMessage());
+                conversation.reply(e);
+                return;
             }
             if (session.destroyFailed()) {
                 conversation.send(FrameType.DESTROYED, result);
@@ -76,7 +80,7 @@ final class DestroyHandler {
     }
 
     private DestroyResult destroyLocked(Session session, List<DestroyTarget> targets, DatasetName target)
-            throws ZfsException, IOException {
+            throws ZfsException, RemoteException {
         List<ZfsVersion> versions = zfs.listVersions(target).getOrDefault(target, List.of());
         Set<String> wanted = new HashSet<>();
         targets.forEach(t -> wanted.add(t.name()));
@@ -87,7 +91,7 @@ final class DestroyHandler {
                 ? BoxFloor.none()
                 : new BoxFloor(
                         session.job().keepFloor(),
-                        ReceiveTimes.update(session.stateDir(), target, versions, null, now),
+                        ReceiveTimes.forFloor(session.stateDir(), target, versions, now),
                         now);
         DestroyPlan plan = DestroyPlan.decide(versions, targets, floor, holds.held(target, candidates));
         for (String name : plan.keptByFloor()) {

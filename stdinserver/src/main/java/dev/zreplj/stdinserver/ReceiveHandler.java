@@ -724,13 +724,13 @@ final class ReceiveHandler {
      * them for a full stream over an existing filesystem: refused when the floor keeps any of them.
      */
     private void checkRollback(Session session, DatasetName target, List<ZfsVersion> doomed, List<ZfsVersion> versions)
-            throws RemoteException, IOException {
+            throws RemoteException {
         if (session.job().keepFloor().isEmpty() || doomed.isEmpty()) {
             return;
         }
         Instant now = Instant.now();
         BoxFloor floor = new BoxFloor(
-                session.job().keepFloor(), ReceiveTimes.update(session.stateDir(), target, versions, null, now), now);
+                session.job().keepFloor(), ReceiveTimes.forFloor(session.stateDir(), target, versions, now), now);
         Set<String> kept = floor.keeps(versions);
         List<String> hit =
                 doomed.stream().map(ZfsVersion::name).filter(kept::contains).toList();

@@ -1,5 +1,7 @@
 package dev.zreplj.stdinserver;
 
+import dev.zreplj.protocol.ErrorCodes;
+import dev.zreplj.protocol.RemoteException;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.VersionType;
 import dev.zreplj.zfs.ZfsVersion;
@@ -92,6 +94,23 @@ final class ReceiveTimes {
             Path stateDir, DatasetName fs, List<ZfsVersion> versions, List<Long> received, Instant now)
             throws IOException {
         return write(stateDir, fs, versions, received, List.of(), now);
+    }
+
+    /**
+     * {@link #update} for a keep floor's check: a box that cannot read or write the times cannot tell what the
+     * floor keeps, so the request is refused ({@code internal}) rather than answered as if nothing were kept.
+     */
+    static Map<Long, Instant> forFloor(Path stateDir, DatasetName fs, List<ZfsVersion> versions, Instant now)
+            throws RemoteException {
+        try {
+            return update(stateDir, fs, versions, null, now);
+        } catch (IOException e) {
+            throw new RemoteException(
+                    ErrorCodes.INTERNAL,
+                    "cannot read the receive times of " + fs + " on the box (" + e.getMessage() + "); refused: the"
+                            + " box's keep_floor cannot be checked without them",
+                    "");
+        }
     }
 
     /**

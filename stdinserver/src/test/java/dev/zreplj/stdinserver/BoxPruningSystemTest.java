@@ -27,6 +27,7 @@ import dev.zreplj.zfs.Zfs;
 import dev.zreplj.zfs.testing.TestPools;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -204,6 +205,46 @@ class BoxPruningSystemTest {
                         + "zreplj stdinserver: client 'laptop': refused to destroy " + jailed("s3")
                         + ": kept by the box's keep_floor\n",
                 ch.stderr());
+    }
+
+    /**
+     * docs/box.md: a box that cannot keep its receive times refuses (internal). With a keep floor, DESTROY and a
+     * rollback RECV need them to know what the floor keeps: each is refused with one ERROR, nothing is destroyed
+     * and the channel goes on (before, the IOException ended the process without a reply).
+     */
+    @Test
+    void aFloorWhoseReceiveTimesCannotBeReadRefusesDestroyAndRollbackAndKeepsTheChannel() throws Exception {
+        PipedServer ch = new PipedServer(config(List.of(new KeepRule.LastN(1, null))), zfs, "laptop");
+        ch.client.handshake("push");
+        receive(ch.client, 0, 4);
+        List<DestroyTarget> destroy = List.of(target("s1"));
+        long s2 = guid(jailed("s2"));
+        Path times = ReceiveTimes.path(state, DatasetName.of(jailed("")));
+        Files.deleteIfExists(times);
+        Files.createDirectories(times.resolve("in-the-way"));
+
+        RemoteException refused = assertThrows(RemoteException.class, () -> ch.client.destroy(source.value(), destroy));
+        assertEquals("internal", refused.code());
+        assertTrue(
+                refused.getMessage().startsWith("cannot read the receive times of " + jailed("") + " on the box ("),
+                refused::getMessage);
+
+        // The laptop rolled back to @s2 and took @s5: receiving it over the box's @s3 and @s4 needs the floor.
+        pools.zfs("rollback", "-r", source + "@s2");
+        pools.snapshot(source, "s5");
+        byte[] stream = pools.send("-i", "@s2", source + "@s5");
+        RemoteException rollback = assertThrows(
+                RemoteException.class,
+                () -> ch.client.receive(
+                        new ReceiveCommand(source.value(), "s5", guid(source + "@s5"), s2, true, false),
+                        new ByteArrayInputStream(stream)));
+        assertEquals("internal", rollback.code());
+        assertTrue(rollback.getMessage().contains("keep_floor cannot be checked"), rollback::getMessage);
+
+        assertEquals(List.of("s1", "s2", "s3", "s4"), boxSnapshots(), "nothing destroyed");
+        ch.client.listFilesystems();
+        ch.client.close();
+        assertEquals(0, ch.exitCode(), ch.stderr());
     }
 
     @Test
