@@ -705,6 +705,47 @@ class HostileClientSystemTest {
     }
 
     /**
+     * JSON nulls where a RECV_SERIES needs a command or a snapshot's name are refused by name (protocol, jail),
+     * not answered as an internal error (a NullPointerException), and nothing is received.
+     */
+    @Test
+    void nullsInARecvSeriesAreRefusedByName() throws Exception {
+        DatasetName a = filesystem("a");
+        String s1 = snapshot(a, "zrepl_1");
+        String command = "{\"path\":\"" + a.value() + "\",\"snapshot\":\"zrepl_2\",\"toGuid\":7,\"fromGuid\":"
+                + pools.guid(s1) + ",\"rollback\":false,\"resumable\":false,\"resumeToken\":null,"
+                + "\"discardPartial\":false}";
+        java.util.Map<String, String> cases = new java.util.LinkedHashMap<>();
+        cases.put("{\"command\":null,\"snapshots\":[{\"name\":\"zrepl_2\",\"guid\":7}]}", "protocol");
+        cases.put("{\"command\":" + command + ",\"snapshots\":[{\"name\":null,\"guid\":7}]}", "jail");
+        cases.put("{\"command\":" + command + ",\"snapshots\":[null]}", "protocol");
+        for (java.util.Map.Entry<String, String> c : cases.entrySet()) {
+            PipedServer ch = new PipedServer(config(), zfs, "laptop");
+            FrameWriter w = new FrameWriter(ch.toServer, Wire.MAX_CONTROL_FROM_CLIENT);
+            w.writeMagic();
+            w.control(FrameType.HELLO, new Hello(Wire.PROTOCOL_VERSION, "test", List.of()));
+            byte[] json = c.getKey().getBytes(StandardCharsets.UTF_8);
+            ch.toServer.write(new byte[] {0x26, 0, 0, (byte) (json.length >> 8), (byte) json.length});
+            ch.toServer.write(json);
+            try {
+                w.empty(FrameType.END);
+                w.flush();
+            } catch (IOException closed) {
+                // A refusal that ends the channel may close it before END is written.
+            }
+            FrameReader r = new FrameReader(ch.fromServer, "server", Wire.MAX_CONTROL_FROM_SERVER);
+            r.readMagic();
+            assertEquals(FrameType.HELLO, r.next());
+            assertEquals(FrameType.ERROR, r.next(), c.getKey());
+            ErrorReply error = r.json(ErrorReply.class);
+            assertEquals(c.getValue(), error.code(), c.getKey() + ": " + error.message());
+            ch.toServer.close();
+            ch.exitCode();
+        }
+        assertFalse(boxState().contains("@zrepl_2"), boxState());
+    }
+
+    /**
      * docs/protocol.md: the snapshots of a series that arrived count as received "on success as after a refused or
      * failed series". A client gone inside the stream (its agent killed, its link cut) left the completed ones on
      * the box without their receive time, hold or status entry: the status understated what the box held, and
