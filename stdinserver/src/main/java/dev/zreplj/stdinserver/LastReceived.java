@@ -5,6 +5,7 @@ import dev.zreplj.zfs.InvalidNameException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Names of the receiver's protection of its last received snapshot, per push job: zrepl's hold tag
@@ -46,6 +47,32 @@ final class LastReceived {
             }
         }
         return sb.toString();
+    }
+
+    /** The job of a last-received property ({@link #property}'s escaping undone), or empty. */
+    static Optional<String> jobOf(String property) {
+        if (!property.startsWith(PROPERTY_PREFIX)) {
+            return Optional.empty();
+        }
+        String escaped = property.substring(PROPERTY_PREFIX.length());
+        StringBuilder job = new StringBuilder();
+        for (int i = 0; i < escaped.length(); i++) {
+            char c = escaped.charAt(i);
+            if (c != '_') {
+                job.append(c);
+            } else if (i + 1 < escaped.length() && escaped.charAt(i + 1) == '_') {
+                job.append('_');
+                i++;
+            } else if (i + 1 < escaped.length() && escaped.charAt(i + 1) >= 'a' && escaped.charAt(i + 1) <= 'z') {
+                job.append(Character.toUpperCase(escaped.charAt(i + 1)));
+                i++;
+            } else {
+                return Optional.empty();
+            }
+        }
+        return job.isEmpty() || !property(job.toString()).equals(property)
+                ? Optional.empty()
+                : Optional.of(job.toString());
     }
 
     /** The snapshot names a property value records; a name we would not pass to zfs is left out. */

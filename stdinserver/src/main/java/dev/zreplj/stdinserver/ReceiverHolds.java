@@ -7,11 +7,13 @@ import dev.zreplj.zfs.Zfs;
 import dev.zreplj.zfs.ZfsException;
 import dev.zreplj.zfs.ZfsVersion;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -125,8 +127,10 @@ final class ReceiverHolds {
 
     /**
      * Releases the last-received holds from {@code snapshots} (a rollback the box's floor allowed is about to
-     * destroy them): every job's where zfs lists holds, else {@code job}'s (none when null). Their property
-     * entries go with the snapshots' names at the next move.
+     * destroy them): every job's. Where zfs lists holds, those it lists; else {@code job}'s (none when null) and
+     * every job's whose property records the snapshot (another push job of the client, a job renamed), since a
+     * hold zfs-fuse cannot list would still stop the rollback. Their property entries go with the snapshots'
+     * names at the next move.
      */
     void releaseAll(String job, List<ZfsVersion> snapshots) throws ZfsException {
         if (zfs.capabilities().holdsListing()) {
@@ -139,9 +143,26 @@ final class ReceiverHolds {
                     }
                 }
             }
-        } else if (job != null) {
+        } else {
+            Map<DatasetName, Map<String, String>> properties = new HashMap<>();
             for (ZfsVersion v : snapshots) {
-                zfs.releaseIfHeld(LastReceived.tag(job), v);
+                Set<String> jobs = new TreeSet<>();
+                if (job != null) {
+                    jobs.add(job);
+                }
+                Map<String, String> local = properties.get(v.filesystem());
+                if (local == null) {
+                    local = zfs.localProperties(v.filesystem());
+                    properties.put(v.filesystem(), local);
+                }
+                local.forEach((property, value) -> {
+                    if (LastReceived.names(value).contains(v.name())) {
+                        LastReceived.jobOf(property).ifPresent(jobs::add);
+                    }
+                });
+                for (String j : jobs) {
+                    zfs.releaseIfHeld(LastReceived.tag(j), v);
+                }
             }
         }
     }

@@ -75,7 +75,7 @@ public final class StaleReceiverMarks {
         Map<DatasetName, Map<String, String>> properties = new TreeMap<>();
         for (var fs : zfs.localPropertiesBelow(root).entrySet()) {
             for (var p : fs.getValue().entrySet()) {
-                Optional<String> job = job(p.getKey());
+                Optional<String> job = LastReceived.jobOf(p.getKey());
                 if (job.isEmpty()) {
                     continue;
                 }
@@ -143,31 +143,5 @@ public final class StaleReceiverMarks {
         return versions.getOrDefault(fs, List.of()).stream()
                 .filter(v -> v.type() == VersionType.SNAPSHOT && v.name().equals(name))
                 .findFirst();
-    }
-
-    /** The job of a last-received property ({@link LastReceived#property}'s escaping undone), or empty. */
-    static Optional<String> job(String property) {
-        if (!property.startsWith(LastReceived.PROPERTY_PREFIX)) {
-            return Optional.empty();
-        }
-        String escaped = property.substring(LastReceived.PROPERTY_PREFIX.length());
-        StringBuilder job = new StringBuilder();
-        for (int i = 0; i < escaped.length(); i++) {
-            char c = escaped.charAt(i);
-            if (c != '_') {
-                job.append(c);
-            } else if (i + 1 < escaped.length() && escaped.charAt(i + 1) == '_') {
-                job.append('_');
-                i++;
-            } else if (i + 1 < escaped.length() && escaped.charAt(i + 1) >= 'a' && escaped.charAt(i + 1) <= 'z') {
-                job.append(Character.toUpperCase(escaped.charAt(i + 1)));
-                i++;
-            } else {
-                return Optional.empty();
-            }
-        }
-        return job.isEmpty() || !LastReceived.property(job.toString()).equals(property)
-                ? Optional.empty()
-                : Optional.of(job.toString());
     }
 }

@@ -247,6 +247,38 @@ class BoxPruningSystemTest {
         assertEquals(0, ch.exitCode(), ch.stderr());
     }
 
+    /**
+     * allow_rollback on zfs-fuse, which cannot list holds: the snapshots the rollback destroys carry the box's
+     * hold of another push job of the client (here one since renamed), recorded in its property. docs/box.md:
+     * the box releases its last-received holds on them; it released only the current job's, and zfs rollback -r
+     * then failed on every pass.
+     */
+    @Test
+    void aRollbackReleasesEveryJobsLastReceivedHoldOnWhatItDestroys() throws Exception {
+        PipedServer old = new PipedServer(config(List.of()), zfs, "laptop");
+        old.client.handshake("old");
+        receive(old.client, 0, 2);
+        old.client.close();
+        assertEquals(0, old.exitCode(), old.stderr());
+        PipedServer ch = new PipedServer(config(List.of()), zfs, "laptop");
+        ch.client.handshake("new");
+        receive(ch.client, 2, 3);
+        assertEquals("1", userrefs("s2"), "job old's hold");
+        assertEquals("1", userrefs("s3"), "job new's hold");
+
+        long s1 = guid(source + "@s1");
+        pools.zfs("rollback", "-r", source + "@s1");
+        pools.snapshot(source, "s5");
+        ch.client.receive(
+                new ReceiveCommand(source.value(), "s5", guid(source + "@s5"), s1, true, false),
+                new ByteArrayInputStream(pools.send("-i", "@s1", source + "@s5")));
+
+        assertEquals(List.of("s1", "s5"), boxSnapshots());
+        assertEquals(guid(source + "@s5"), guid(jailed("s5")));
+        ch.client.close();
+        assertEquals(0, ch.exitCode(), ch.stderr());
+    }
+
     @Test
     void unknownNamesAndOtherGuidsAreRefusedAndTheLastReceivedIsKept() throws Exception {
         PipedServer ch = new PipedServer(config(List.of()), zfs, "laptop");

@@ -50,12 +50,12 @@ class StaleReceiverMarksTest {
     @Test
     void propertyNamesGiveBackTheirJob() {
         for (String job : List.of("push", "laptop_push", "LaptopPush", "a-b.c:1", "Old_Job", "__x")) {
-            assertEquals(Optional.of(job), StaleReceiverMarks.job(LastReceived.property(job)), job);
+            assertEquals(Optional.of(job), LastReceived.jobOf(LastReceived.property(job)), job);
         }
-        assertEquals(Optional.empty(), StaleReceiverMarks.job("zreplj:cursor:abc"));
-        assertEquals(Optional.empty(), StaleReceiverMarks.job("zreplj:last_received_j_"));
-        assertEquals(Optional.empty(), StaleReceiverMarks.job("zreplj:last_received_j_a_"));
-        assertEquals(Optional.empty(), StaleReceiverMarks.job("zreplj:last_received_j_a_1"));
-        assertEquals(Optional.empty(), StaleReceiverMarks.job("zreplj:last_received_j_Ab"), "not lowercase");
+        assertEquals(Optional.empty(), LastReceived.jobOf("zreplj:cursor:abc"));
+        assertEquals(Optional.empty(), LastReceived.jobOf("zreplj:last_received_j_"));
+        assertEquals(Optional.empty(), LastReceived.jobOf("zreplj:last_received_j_a_"));
+        assertEquals(Optional.empty(), LastReceived.jobOf("zreplj:last_received_j_a_1"));
+        assertEquals(Optional.empty(), LastReceived.jobOf("zreplj:last_received_j_Ab"), "not lowercase");
     }
 }
