@@ -22,10 +22,14 @@ final class StartFailure {
                 ? ""
                 : " (exit " + status + (status == 127 ? ": command not found" : status == 126 ? ": not executable" : "")
                         + ")";
+        // zreplj exits 2 for a config or command-line error, before it has a log to write to.
         String advice = status != null && (status == 127 || status == 126)
                 ? "; the command= of this key in the box's authorized_keys points at a zreplj that is not there"
                         + " (moved or upgraded?): fix the path, 'zreplj authorized-keys' on the box prints the line"
-                : "; see the box's log for more";
+                : status != null && status == 2
+                        ? "; the box's zreplj refused its own config or command line: fix it there ('zreplj"
+                                + " configcheck' on the box)"
+                        : "; see the box's log for more";
         return new TransportException(
                 "ssh: the forced command on " + target + " failed to start" + exit + said + advice, failure);
     }

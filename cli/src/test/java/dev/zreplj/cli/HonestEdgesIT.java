@@ -30,6 +30,43 @@ class HonestEdgesIT {
     @TempDir
     Path tmp;
 
+    /**
+     * docs/troubleshooting.md: what the agent prints when the box refuses the client (not in client_identities)
+     * and when the box's config does not load; the row quoted a line neither case prints.
+     */
+    @Test
+    void aBoxThatRefusesTheClientOrCannotLoadItsConfigSaysWhyOnTheJobsLine() throws Exception {
+        try (EndToEnd e = new EndToEnd(tmp, PushSuite.HOME_FILTER)) {
+            e.pools.createFilesystem(e.src.child("home"));
+            String sink = Files.readString(e.sinkConfig);
+            Files.writeString(
+                    e.sinkConfig,
+                    sink.replace("client_identities: [" + EndToEnd.CLIENT + ", other]", "client_identities: [other]"));
+            EndToEnd.Run unlisted = e.agent("agent", "once", "--snapshot");
+            assertEquals(1, unlisted.exit(), unlisted::toString);
+            assertContains(
+                    unlisted.stdout(),
+                    "talking to the backup box failed: client '" + EndToEnd.CLIENT + "' is not listed in any sink"
+                            + " job's serve.client_identities in " + e.sinkConfig,
+                    unlisted);
+
+            Files.writeString(e.sinkConfig, sink.replace("client_identities:", "client_identitis:"));
+            EndToEnd.Run broken = e.agent("agent", "once");
+            assertEquals(1, broken.exit(), broken::toString);
+            assertContains(
+                    broken.stdout(),
+                    "job " + JOB + ": failed: connect: no session with the backup box: ssh: the forced command on"
+                            + " root@127.0.0.1:" + e.sshd.port() + " failed to start (exit 2): zreplj: " + e.sinkConfig
+                            + ":",
+                    broken);
+            assertContains(
+                    broken.stdout(),
+                    "unknown key 'client_identitis' (did you mean 'client_identities'?); the box's zreplj refused its"
+                            + " own config or command line: fix it there ('zreplj configcheck' on the box)",
+                    broken);
+        }
+    }
+
     @Test
     void aForcedCommandWhoseBinaryIsGoneIsReportedWithTheBoxsOwnLine() throws Exception {
         try (EndToEnd e = new EndToEnd(tmp, PushSuite.HOME_FILTER)) {
