@@ -10,11 +10,10 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -90,8 +89,9 @@ final class BoxSetupCommand implements Callable<Integer> {
                     u,
                     u.isRoot() || zfs.canDelegate(),
                     state,
-                    stateDirRight(state, u),
-                    Files.isDirectory(u.home().resolve(".ssh"))));
+                    ownedWithMode(u, "rwxr-x---", state, state.resolve("metrics"), state.resolve("metrics/clients")),
+                    ownedWithMode(u, "rwx------", u.home().resolve(".ssh")),
+                    zfs.binary().toString()));
             if (!plan.problems().isEmpty()) {
                 throw CliException.failure("box setup: " + String.join("; ", plan.problems()));
             }
@@ -127,17 +127,19 @@ final class BoxSetupCommand implements Callable<Integer> {
         }
     }
 
-    private static boolean stateDirRight(Path state, BoxSetupPlan.User u) {
-        for (Path dir : List.of(state, state.resolve("metrics"), state.resolve("metrics/clients"))) {
+    /**
+     * Every one of {@code dirs} is a directory of {@code u} (owner and group) with exactly {@code mode}: a mode
+     * looser than the documented one (a 0755 or group-writable state directory on a box that already received)
+     * is set again, not kept.
+     */
+    private static boolean ownedWithMode(BoxSetupPlan.User u, String mode, Path... dirs) {
+        for (Path dir : dirs) {
             try {
-                if (!Files.isDirectory(dir)) {
-                    return false;
-                }
-                int uid = (Integer) Files.getAttribute(dir, "unix:uid");
-                Set<PosixFilePermission> mode = Files.getPosixFilePermissions(dir);
-                if (uid != u.uid()
-                        || !mode.contains(PosixFilePermission.OWNER_WRITE)
-                        || mode.contains(PosixFilePermission.OTHERS_WRITE)) {
+                if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
+                        || (Integer) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS) != u.uid()
+                        || (Integer) Files.getAttribute(dir, "unix:gid", LinkOption.NOFOLLOW_LINKS) != u.gid()
+                        || (Integer) Files.getAttribute(dir, "unix:mode", LinkOption.NOFOLLOW_LINKS) % 010000
+                                != Integer.parseInt(toOctal(mode), 8)) {
                     return false;
                 }
             } catch (IOException e) {
@@ -145,6 +147,17 @@ final class BoxSetupCommand implements Callable<Integer> {
             }
         }
         return true;
+    }
+
+    /** "rwxr-x---" as "750". */
+    private static String toOctal(String mode) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < 9; i += 3) {
+            out.append((mode.charAt(i) == 'r' ? 4 : 0)
+                    + (mode.charAt(i + 1) == 'w' ? 2 : 0)
+                    + (mode.charAt(i + 2) == 'x' ? 1 : 0));
+        }
+        return out.toString();
     }
 
     private static boolean isRoot() {

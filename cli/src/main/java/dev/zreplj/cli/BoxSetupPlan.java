@@ -66,7 +66,8 @@ record BoxSetupPlan(List<Step> steps, List<String> problems, List<String> notes)
             boolean zfsDelegates,
             Path stateDir,
             boolean stateDirRight,
-            boolean sshDirExists) {}
+            boolean sshDirRight,
+            String zfs) {}
 
     static BoxSetupPlan of(Found f) {
         List<Step> steps = new ArrayList<>();
@@ -91,7 +92,7 @@ record BoxSetupPlan(List<Step> steps, List<String> problems, List<String> notes)
                     Kind.CREATE_ROOT_FS,
                     "create root_fs " + f.rootFs() + " (canmount=off, mountpoint=none)",
                     List.of(
-                            "zfs",
+                            f.zfs(),
                             "create",
                             "-o",
                             "canmount=off",
@@ -104,7 +105,7 @@ record BoxSetupPlan(List<Step> steps, List<String> problems, List<String> notes)
                     Kind.ALLOW,
                     "allow " + u.name() + " on " + f.rootFs() + ": " + String.join(",", PERMISSIONS),
                     List.of(
-                            "zfs",
+                            f.zfs(),
                             "allow",
                             "-u",
                             u.name(),
@@ -121,9 +122,9 @@ record BoxSetupPlan(List<Step> steps, List<String> problems, List<String> notes)
                     f.stateDir().resolve("metrics"),
                     f.stateDir().resolve("metrics/clients")));
         }
-        if (!f.sshDirExists()) {
+        if (!f.sshDirRight()) {
             steps.add(directories(
-                    "create " + u.home().resolve(".ssh") + " (owner " + u.name() + ", mode 0700)",
+                    u.home().resolve(".ssh") + ": owner " + u.name() + ", mode 0700",
                     u,
                     "0700",
                     u.home().resolve(".ssh")));

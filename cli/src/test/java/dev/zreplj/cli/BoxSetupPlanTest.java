@@ -17,7 +17,7 @@ class BoxSetupPlanTest {
             new BoxSetupPlan.User("root", 0, 0, Path.of("/root"), "/bin/bash");
 
     private static BoxSetupPlan.Found fresh(BoxSetupPlan.User u, boolean delegates) {
-        return new BoxSetupPlan.Found(ROOT, false, u, delegates, Path.of("/var/lib/zreplj"), false, false);
+        return new BoxSetupPlan.Found(ROOT, false, u, delegates, Path.of("/var/lib/zreplj"), false, false, "zfs");
     }
 
     @Test
@@ -37,8 +37,8 @@ class BoxSetupPlanTest {
     @Test
     void aSecondRunOnlyRenewsTheGrant() {
         // zfs allow adds to what is delegated, so repeating it is harmless and repairs a grant someone narrowed.
-        BoxSetupPlan plan =
-                BoxSetupPlan.of(new BoxSetupPlan.Found(ROOT, true, BOX, true, Path.of("/var/lib/zreplj"), true, true));
+        BoxSetupPlan plan = BoxSetupPlan.of(
+                new BoxSetupPlan.Found(ROOT, true, BOX, true, Path.of("/var/lib/zreplj"), true, true, "zfs"));
         assertEquals(
                 List.of(BoxSetupPlan.Kind.ALLOW),
                 plan.steps().stream().map(BoxSetupPlan.Step::kind).toList());

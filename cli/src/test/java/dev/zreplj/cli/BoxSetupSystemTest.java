@@ -9,6 +9,7 @@ import dev.zreplj.zfs.testing.TestPools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,8 +44,9 @@ class BoxSetupSystemTest {
             assertEquals(0, dry.exitCode(), dry::toString);
             assertTrue(
                     dry.out()
-                            .startsWith("would create root_fs " + root + " (canmount=off, mountpoint=none): zfs"
-                                    + " create -o canmount=off -o mountpoint=none " + root + "\n"),
+                            .startsWith("would create root_fs " + root + " (canmount=off, mountpoint=none): "
+                                    + Zfs.locate().binary() + " create -o canmount=off -o mountpoint=none " + root
+                                    + "\n"),
                     dry::toString);
             assertEquals(
                     "",
@@ -97,6 +99,42 @@ class BoxSetupSystemTest {
     }
 
     /** What the stdinserver will use is what setup prepares: the config's state_dir and zfs_binary. */
+    /**
+     * docs/cli.md: box setup makes the state directory (with metrics/clients) the box user's with mode 0750, and
+     * its ~/.ssh 0700. Directories that exist with a looser mode (the first receive made metrics/clients, an
+     * admin's chmod) are set again, not taken as they are.
+     */
+    @Test
+    void looserModesOfExistingDirectoriesAreSetAgain() throws Exception {
+        try (TestPools pools = TestPools.open()) {
+            DatasetName root = pools.createPool("setupmode").child("zreplj");
+            Path state = dir.resolve("loose-state");
+            Files.createDirectories(state.resolve("metrics/clients"));
+            for (Path d : List.of(state, state.resolve("metrics"), state.resolve("metrics/clients"))) {
+                Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwxrwxr-x"));
+            }
+            CliRun run = CliRun.of(
+                    "--config",
+                    dir.resolve("none.yml").toString(),
+                    "box",
+                    "setup",
+                    "--user",
+                    "root",
+                    "--state-dir",
+                    state.toString(),
+                    root.value());
+            assertEquals(0, run.exitCode(), run::toString);
+            assertTrue(
+                    run.out()
+                            .contains("state directory " + state + " and its metrics/clients: owner root, mode 0750\n"),
+                    run::toString);
+            for (Path d : List.of(state, state.resolve("metrics"), state.resolve("metrics/clients"))) {
+                assertEquals(
+                        "rwxr-x---", PosixFilePermissions.toString(Files.getPosixFilePermissions(d)), d.toString());
+            }
+        }
+    }
+
     @Test
     void takesStateDirAndZfsBinaryFromTheConfig() throws Exception {
         try (TestPools pools = TestPools.open()) {
@@ -126,6 +164,15 @@ class BoxSetupSystemTest {
                             "      type: stdinserver",
                             "      client_identities: [laptop]",
                             ""));
+
+            // --dry-run names the zfs the real run runs (docs/cli.md: the config's zfs_binary).
+            CliRun dry = CliRun.of(
+                    "--config", config.toString(), "box", "setup", "--user", "root", "--dry-run", root.value());
+            assertTrue(
+                    dry.out()
+                            .startsWith("would create root_fs " + root + " (canmount=off, mountpoint=none): " + wrapper
+                                    + " create "),
+                    dry::toString);
 
             CliRun setup = CliRun.of("--config", config.toString(), "box", "setup", "--user", "root", root.value());
             assertEquals(0, setup.exitCode(), setup::toString);
