@@ -2,6 +2,7 @@ package dev.zreplj.agent;
 
 import dev.zreplj.config.CronSchedule;
 import dev.zreplj.config.Snapshotting;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.Collection;
@@ -23,23 +24,39 @@ public final class SnapshotSchedule {
         if (snapshotting.type() == Snapshotting.Type.MANUAL || newestPerFilesystem.isEmpty()) {
             return false;
         }
-        // The filesystem that is furthest behind decides: one call snapshots all of them. As in zrepl's sync
-        // point (snapper/periodic.go findSyncPoint), filesystems without a prefixed snapshot do not take part
-        // while another has one: a new one waits for the next snapshot of the others, and one that never
-        // gets a snapshot (a fatal pre_snapshot hook) does not make one due at every check. Only when no
-        // filesystem has one is a snapshot due at once.
-        Optional<Instant> oldestOrNone =
-                newestPerFilesystem.stream().flatMap(Optional::stream).min(Instant::compareTo);
-        if (oldestOrNone.isEmpty()) {
+        // The job's last snapshot decides: one call snapshots all selected filesystems under one name, so the
+        // newest prefixed snapshot of any of them is the job's last tick, and the next is due an interval after
+        // it, as zrepl's snapshotter ticks an interval after the last (snapper/periodic.go). A filesystem that
+        // stayed behind (a fatal pre_snapshot hook kept it out, its pool was full) or that has none yet gets one
+        // at that next tick; were it to decide, every check until then would snapshot all the others. Only when
+        // no filesystem has one is a snapshot due at once (zrepl's findSyncPoint).
+        Optional<Instant> lastOrNone =
+                newestPerFilesystem.stream().flatMap(Optional::stream).max(Instant::compareTo);
+        if (lastOrNone.isEmpty()) {
             return true;
         }
-        Instant oldest = oldestOrNone.get();
+        Instant last = lastOrNone.get();
         if (snapshotting.type() == Snapshotting.Type.PERIODIC) {
-            return !oldest.plus(snapshotting.interval()).isAfter(now);
+            return !last.plus(snapshotting.interval())
+                    .minus(slack(snapshotting.interval()))
+                    .isAfter(now);
         }
-        Instant nextFire = CronSchedule.parse(snapshotting.cron())
-                .next(oldest.atZone(zone))
-                .toInstant();
+        Instant nextFire =
+                CronSchedule.parse(snapshotting.cron()).next(last.atZone(zone)).toInstant();
         return !nextFire.isAfter(now);
     }
+
+    /**
+     * How much earlier than a full interval a periodic snapshot counts as due. A timer or cron job that runs
+     * at the interval's own period (zreplj-agent.timer: every 10 minutes) finds the last snapshot a little less
+     * than an interval old whenever this run started a second sooner after its firing than the last: without
+     * slack it would skip that slot and the snapshots come 20 minutes apart. A tenth of the interval, at most
+     * 30 s, is far below any timer period and so never makes a run early enough to take two in one slot.
+     */
+    static Duration slack(Duration interval) {
+        Duration tenth = interval.dividedBy(10);
+        return tenth.compareTo(MAX_SLACK) < 0 ? tenth : MAX_SLACK;
+    }
+
+    private static final Duration MAX_SLACK = Duration.ofSeconds(30);
 }

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,13 +72,12 @@ final class SnapshotStage {
                     .filter(v -> v.type() == VersionType.SNAPSHOT && v.name().startsWith(snapshotting.prefix()))
                     .map(ZfsVersion::creation)
                     .max(Instant::compareTo);
-            // Rules that prune every snapshot once replicated (not_replicated with keep_snapshot_at_cursor:
-            // false, the cursor a bookmark) leave none with the prefix: the cursor's creation is then when the
-            // last one was taken, or every check would take another at once.
-            newest.add(
-                    snapshot.isPresent()
-                            ? snapshot
-                            : cursors.getOrDefault(fs, Optional.empty()).map(ZfsVersion::creation));
+            // Rules that prune snapshots once replicated (not_replicated with keep_snapshot_at_cursor: false, the
+            // cursor a bookmark) may leave none with the prefix, or only older ones: the cursor's creation then
+            // says when the last was taken, or every check would take another at once.
+            Optional<Instant> cursor =
+                    cursors.getOrDefault(fs, Optional.empty()).map(ZfsVersion::creation);
+            newest.add(Stream.of(snapshot, cursor).flatMap(Optional::stream).max(Instant::compareTo));
         }
         Instant now = clock.instant();
         if (!force && !SnapshotSchedule.due(snapshotting, newest, now, clock.getZone())) {

@@ -711,6 +711,73 @@ class PassDriverTest {
         assertEquals(100L, b.lastSnapshot(), "src/b got none: its last snapshot is the earlier pass's");
     }
 
+    /**
+     * A filesystem a fatal hook keeps out stays behind; the next snapshot is still due an interval after the
+     * job's last one (zrepl's snapshotter ticks an interval after the last), not at every check because that
+     * filesystem's newest is old: that took a snapshot of all the others at every pass.
+     */
+    @Test
+    void aFilesystemLeftBehindByAFatalHookDoesNotMakeEveryCheckDue() throws Exception {
+        zfs.filesystem("src/a", "zrepl_1").filesystem("src/b", "zrepl_1");
+        Path hook = dir.resolve("busy.sh");
+        Files.writeString(hook, "#!/bin/sh\nexit 4\n");
+        hook.toFile().setExecutable(true);
+        PushJob job = job(
+                1,
+                1,
+                "",
+                String.join(
+                        "\n",
+                        "      hooks:",
+                        "        - type: command",
+                        "          path: " + hook,
+                        "          err_is_fatal: true",
+                        "          filesystems: {\"src/b\": true}"));
+        zfs.createdBy(NOON);
+        PushPass.Result first = new PassDriver(job, zfs, box.opener(), NOON, waits::add).run(false, false);
+        assertEquals(Optional.of("zrepl_20261130_120000_000"), first.snapshotTaken(), first::toString);
+
+        Clock later = Clock.offset(NOON, Duration.ofMinutes(1));
+        zfs.createdBy(later);
+        PushPass.Result second = new PassDriver(job, zfs, box.opener(), later, waits::add).run(false, false);
+        assertEquals(Optional.empty(), second.snapshotTaken(), "one minute after the job's last of a 10m interval");
+        assertEquals(List.of("zrepl_20261130_120000_000"), zfs.snapshots("src/a"), "no second one (last_n 1)");
+
+        Clock due = Clock.offset(NOON, Duration.ofMinutes(10));
+        zfs.createdBy(due);
+        PushPass.Result third = new PassDriver(job, zfs, box.opener(), due, waits::add).run(false, false);
+        assertEquals(Optional.of("zrepl_20261130_121000_000"), third.snapshotTaken(), third::toString);
+    }
+
+    /**
+     * Rules that destroy the newest snapshot once replicated but keep an older one (here a hand-made one a regex
+     * keeps): the cursor bookmark says when the last was taken, so the next is due an interval later.
+     */
+    @Test
+    void anOlderKeptSnapshotDoesNotTimeTheNextWhenTheCursorIsNewer() throws Exception {
+        FakeZfs openzfs = new FakeZfs(true);
+        openzfs.filesystem("src/a", "zrepl_kept");
+        PushJob job = job(
+                1,
+                1,
+                "",
+                "",
+                String.join(
+                        "\n",
+                        "        - type: not_replicated",
+                        "          keep_snapshot_at_cursor: false",
+                        "        - type: regex",
+                        "          regex: \"^zrepl_kept$\""));
+        openzfs.createdBy(NOON);
+        PushPass.Result first = new PassDriver(job, openzfs, box.opener(), NOON, waits::add).run(false, false);
+        assertFalse(first.failed(), first::toString);
+        assertEquals(List.of("zrepl_kept"), openzfs.snapshots("src/a"), "the new one replicated, then pruned");
+
+        Clock later = Clock.offset(NOON, Duration.ofMinutes(1));
+        PushPass.Result second = new PassDriver(job, openzfs, box.opener(), later, waits::add).run(false, false);
+        assertEquals(Optional.empty(), second.snapshotTaken(), second::toString);
+    }
+
     /** How old the backed-up data is: the creation of the newest snapshot the box holds, recorded for status. */
     @Test
     void theNewestSnapshotOnTheBoxIsRecordedWithItsCreation() throws Exception {

@@ -1,5 +1,6 @@
 package dev.zreplj.agent;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -65,5 +66,33 @@ class SnapshotScheduleTest {
         // zrepl findSyncPoint: when no filesystem has one, the sync point is now.
         List<Optional<Instant>> none = List.of(Optional.empty(), Optional.empty());
         assertTrue(SnapshotSchedule.due(periodic("1h"), none, Instant.parse("2024-05-04T10:00:00Z"), BERLIN));
+    }
+
+    /** One filesystem left behind (a fatal hook, a full pool) does not make every check due: the job's last does. */
+    @Test
+    void theJobsLastSnapshotDecidesNotTheFilesystemFurthestBehind() {
+        Instant last = Instant.parse("2024-05-04T10:00:00Z");
+        List<Optional<Instant>> oneBehind = List.of(Optional.of(last), Optional.of(last.minusSeconds(600)));
+        assertFalse(SnapshotSchedule.due(periodic("10m"), oneBehind, last.plusSeconds(60), BERLIN));
+        assertTrue(SnapshotSchedule.due(periodic("10m"), oneBehind, last.plusSeconds(600), BERLIN));
+        List<Optional<Instant>> hourBehind = List.of(Optional.of(last), Optional.of(last.minusSeconds(3600)));
+        assertFalse(SnapshotSchedule.due(cron("0 * * * *"), hourBehind, last.plusSeconds(60), BERLIN));
+        assertTrue(SnapshotSchedule.due(cron("0 * * * *"), hourBehind, last.plusSeconds(3600), BERLIN));
+    }
+
+    /**
+     * zreplj-agent.timer fires every 10 minutes with up to 30 s of random delay: a run that starts a few seconds
+     * sooner after its firing than the last finds the last snapshot just under 10 minutes old. It is due (a tenth
+     * of the interval, at most 30 s, of slack), or every other slot would be skipped.
+     */
+    @Test
+    void aPeriodicSnapshotIsDueATenthOfTheIntervalAtMost30SecondsEarly() {
+        Instant last = Instant.parse("2024-05-04T10:00:25Z");
+        List<Optional<Instant>> newest = List.of(Optional.of(last));
+        assertTrue(SnapshotSchedule.due(periodic("10m"), newest, Instant.parse("2024-05-04T10:10:05Z"), BERLIN));
+        assertTrue(SnapshotSchedule.due(periodic("10m"), newest, Instant.parse("2024-05-04T10:09:55Z"), BERLIN));
+        assertFalse(SnapshotSchedule.due(periodic("10m"), newest, Instant.parse("2024-05-04T10:09:54Z"), BERLIN));
+        assertEquals(java.time.Duration.ofSeconds(6), SnapshotSchedule.slack(java.time.Duration.ofMinutes(1)));
+        assertEquals(java.time.Duration.ofSeconds(30), SnapshotSchedule.slack(java.time.Duration.ofHours(1)));
     }
 }
