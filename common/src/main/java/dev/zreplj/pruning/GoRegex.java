@@ -19,6 +19,8 @@ import java.util.regex.PatternSyntaxException;
  *       a {@code ]} right after {@code [} or {@code [^} is a literal.
  *   <li>A {@code {} that does not start a repeat ({@code {n}}, {@code {n,}}, {@code {n,m}}) is a literal in Go
  *       ({@code ^a{}, {@code x{,3}}); Java refuses the pattern.
+ *   <li>Go's Unicode classes {@code \p{Greek}}, {@code \p{Nd}}, {@code \p{^L}} become Java's {@code \p{IsGreek}},
+ *       {@code \p{IsNd}}, {@code \P{IsL}} (Java knows scripts only with "Is"), and {@code \x{4a}} stays whole.
  *   <li>Go's named groups {@code (?P<name>re)} and {@code (?<name>re)} (names may contain {@code _}, which
  *       Java's may not) become plain groups: RE2 has no back-references, so the name never matters.
  * </ul>
@@ -102,6 +104,29 @@ public final class GoRegex {
             int stop = end < 0 ? re.length() : end + 2;
             out.append(re, i, stop);
             return stop;
+        }
+        char e = re.charAt(i + 1);
+        if ((e == 'p' || e == 'P' || e == 'x') && i + 2 < re.length() && re.charAt(i + 2) == '{') {
+            // \p{Greek}, \P{Nd}, \x{4a}: copied whole, or the brace would be taken for a literal '{' below.
+            int close = re.indexOf('}', i + 3);
+            if (close < 0) {
+                throw new PatternSyntaxException("missing '}' after \\" + e + "{", re, i);
+            }
+            String name = re.substring(i + 3, close);
+            if (e == 'x') {
+                out.append(re, i, close + 1);
+            } else {
+                // Go's names are Unicode categories (L, Nd) and scripts (Greek, Han); Java takes both after "Is",
+                // scripts only so. Go's \p{^Greek} is the negation, Java's \P.
+                boolean negated = name.startsWith("^");
+                char kind = negated == (e == 'p') ? 'P' : 'p';
+                out.append('\\')
+                        .append(kind)
+                        .append("{Is")
+                        .append(negated ? name.substring(1) : name)
+                        .append('}');
+            }
+            return close + 1;
         }
         out.append(re, i, i + 2);
         return i + 2;

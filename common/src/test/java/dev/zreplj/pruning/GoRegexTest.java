@@ -108,4 +108,18 @@ class GoRegexTest {
         assertTrue(finds("^[\\d_]+$", "1_2"));
         assertTrue(finds("^[a\\-z]$", "-"));
     }
+
+    /** Go's \\p{..}, \\P{..} and \\x{..} outside brackets were split at the brace and refused by Java. */
+    @Test
+    void unicodeClassesAndHexEscapesWithBracesAreGos() {
+        assertTrue(finds("^manual_\\p{L}", "manual_x"));
+        assertFalse(finds("^manual_\\p{L}", "manual_1"));
+        assertTrue(finds("^zrepl_\\p{Nd}{8}_", "zrepl_20240101_"));
+        assertTrue(finds("^\\p{Greek}+$", "αβγ"));
+        assertFalse(finds("^\\p{^Greek}+$", "αβγ"));
+        assertTrue(finds("^\\P{Nd}$", "x"));
+        assertTrue(finds("^[\\p{Greek}x]+$", "αx"));
+        assertTrue(finds("^\\x{4a}$", "J"));
+        assertThrows(PatternSyntaxException.class, () -> GoRegex.compile("^\\p{Nd"));
+    }
 }
