@@ -351,7 +351,21 @@ final class ReceiveHandler {
             }
             if (cmd.fromGuid() == null) {
                 // The flag is a user property and so inherited from the jail: a real filesystem says "off".
-                zfs.setProperty(target, Placeholders.PLACEHOLDER_PROPERTY, "off");
+                try {
+                    zfs.setProperty(target, Placeholders.PLACEHOLDER_PROPERTY, "off");
+                } catch (ZfsException e) {
+                    // The snapshot is committed all the same: logged, timed and held as received.
+                    recordArrived(
+                            session,
+                            cmd,
+                            series,
+                            target,
+                            before,
+                            bytes,
+                            "zfs recv committed it, but clearing " + Placeholders.PLACEHOLDER_PROPERTY + " failed: "
+                                    + e.getMessage());
+                    throw e;
+                }
             }
             // zfs recv succeeded, so the target has the stream's last snapshot, whose guid the header check found
             // to be the command's. The reply goes now: the agent moves its cursor while the box records the
@@ -578,7 +592,13 @@ final class ReceiveHandler {
                     .findFirst()
                     .orElseThrow();
             if (cmd.fromGuid() == null) {
-                zfs.setProperty(target, Placeholders.PLACEHOLDER_PROPERTY, "off");
+                try {
+                    zfs.setProperty(target, Placeholders.PLACEHOLDER_PROPERTY, "off");
+                } catch (ZfsException e) {
+                    // Still a placeholder by its flag; what arrived is recorded all the same.
+                    log.refused("cannot clear " + Placeholders.PLACEHOLDER_PROPERTY + " on " + target + ": "
+                            + e.getMessage());
+                }
             }
             log.info("received "
                     + (series == null

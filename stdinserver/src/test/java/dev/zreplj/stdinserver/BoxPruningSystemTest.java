@@ -279,6 +279,44 @@ class BoxPruningSystemTest {
         assertEquals(0, ch.exitCode(), ch.stderr());
     }
 
+    /**
+     * docs/box.md: a receive zfs committed is logged, timed and held even when the request then fails. Clearing
+     * the placeholder flag after a full receive can fail (a box user without userprop): the snapshot was on the
+     * box with no log line, no receive time and no last-received hold.
+     */
+    @Test
+    void aCommittedReceiveWhosePlaceholderFlagCannotBeClearedIsStillRecorded() throws Exception {
+        Path wrapper = state.resolve("zfs-no-userprop");
+        Files.writeString(
+                wrapper,
+                "#!/bin/sh\ncase \"$*\" in \"set zrepl:placeholder=off \"*) echo \"cannot set property: permission"
+                        + " denied\" >&2; exit 1;; esac\nexec " + pools.zfsBinary() + " \"$@\"\n");
+        Files.setPosixFilePermissions(wrapper, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        PipedServer ch = new PipedServer(config(List.of()), new Zfs(wrapper), "laptop");
+        ch.client.handshake("push");
+        String s1 = source + "@s1";
+        RemoteException failed = assertThrows(
+                RemoteException.class,
+                () -> ch.client.receive(
+                        new ReceiveCommand(source.value(), "s1", guid(s1), null, false, false),
+                        new ByteArrayInputStream(pools.send(s1))));
+        assertEquals("zfs", failed.code(), failed::getMessage);
+        ch.client.listFilesystems();
+        ch.client.close();
+        ch.exitCode();
+
+        assertEquals(List.of("s1"), boxSnapshots());
+        assertEquals("1", userrefs("s1"), "the last-received hold");
+        assertTrue(
+                ReceiveTimes.read(state, DatasetName.of(jailed(""))).containsKey(guid(jailed("s1"))),
+                "the receive time");
+        String log = Files.readString(state.resolve("log/stdinserver.log"));
+        assertTrue(
+                log.contains("though the receive did not end normally: zfs recv committed it, but clearing"
+                        + " zrepl:placeholder failed"),
+                log);
+    }
+
     @Test
     void unknownNamesAndOtherGuidsAreRefusedAndTheLastReceivedIsKept() throws Exception {
         PipedServer ch = new PipedServer(config(List.of()), zfs, "laptop");
