@@ -282,7 +282,11 @@ public final class StdinServer {
         try {
             return reader.json(type);
         } catch (ProtocolException e) {
-            conversation.reply(new ErrorReply(ErrorCodes.PROTOCOL, e.getMessage(), ""));
+            try {
+                conversation.reply(new ErrorReply(ErrorCodes.PROTOCOL, e.getMessage(), ""));
+            } catch (IOException gone) {
+                // The client closed the connection: the reason below is for the box's log.
+            }
             throw e;
         }
     }
@@ -307,11 +311,22 @@ public final class StdinServer {
     private Hello handshake(SinkJob job) throws IOException {
         conversation.greet(new Hello(Wire.PROTOCOL_VERSION, Wire.softwareVersion(), advertised(job)));
         reader.readMagic();
-        FrameType t = reader.expectFrame("HELLO");
-        if (t != FrameType.HELLO) {
-            throw reader.unexpected("HELLO");
+        Hello hello;
+        try {
+            FrameType t = reader.expectFrame("HELLO");
+            if (t != FrameType.HELLO) {
+                throw reader.unexpected("HELLO");
+            }
+            hello = reader.hello();
+        } catch (ProtocolException e) {
+            // docs/box.md: a malformed request is answered ERROR protocol; the client reads why before we stop.
+            try {
+                conversation.reply(new ErrorReply(ErrorCodes.PROTOCOL, e.getMessage(), ""));
+            } catch (IOException gone) {
+                // The client closed the connection: the reason below is for the box's log.
+            }
+            throw e;
         }
-        Hello hello = reader.hello();
         if (hello.protocol() != Wire.PROTOCOL_VERSION) {
             String message = "protocol mismatch: the backup box speaks zreplj protocol " + Wire.PROTOCOL_VERSION
                     + " (zreplj " + Wire.softwareVersion() + "), the agent speaks " + hello.protocol() + " (zreplj "

@@ -704,6 +704,29 @@ class HostileClientSystemTest {
         }
     }
 
+    /** A HELLO that does not fit its message, or another frame first, is answered ERROR protocol before the end. */
+    @Test
+    void aMalformedOrMissingHelloIsAnsweredWithAProtocolError() throws Exception {
+        for (String first : List.of("hello", "recv")) {
+            PipedServer ch = new PipedServer(config(), zfs, "laptop");
+            FrameWriter w = new FrameWriter(ch.toServer, Wire.MAX_CONTROL_FROM_CLIENT);
+            w.writeMagic();
+            byte[] json = (first.equals("hello") ? "{\"protocol\":\"one\"}" : "{\"path\":\"a\"}")
+                    .getBytes(StandardCharsets.UTF_8);
+            byte type = first.equals("hello") ? (byte) 0x01 : (byte) 0x20; // HELLO, RECV
+            ch.toServer.write(new byte[] {type, 0, 0, (byte) (json.length >> 8), (byte) json.length});
+            ch.toServer.write(json);
+            ch.toServer.flush();
+            FrameReader r = new FrameReader(ch.fromServer, "server", Wire.MAX_CONTROL_FROM_SERVER);
+            r.readMagic();
+            assertEquals(FrameType.HELLO, r.next());
+            assertEquals(FrameType.ERROR, r.next(), first);
+            ErrorReply error = r.json(ErrorReply.class);
+            assertEquals("protocol", error.code(), first + ": " + error.message());
+            assertEquals(1, ch.exitCode());
+        }
+    }
+
     /**
      * JSON nulls where a RECV_SERIES needs a command or a snapshot's name are refused by name (protocol, jail),
      * not answered as an internal error (a NullPointerException), and nothing is received.
