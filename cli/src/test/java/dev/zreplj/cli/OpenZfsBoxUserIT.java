@@ -66,7 +66,7 @@ class OpenZfsBoxUserIT {
                                                 + "mountpoint,canmount,sharenfs,sharesmb",
                                         "state directory " + state + " and its metrics/clients: owner " + user
                                                 + ", mode 0750",
-                                        "create " + home + "/.ssh (owner " + user + ", mode 0700)",
+                                        home + "/.ssh: owner " + user + ", mode 0700",
                                         "")),
                         setup::toString);
                 assertTrue(setup.stdout().contains("\nMatch User " + user + "\n"), setup::toString);
