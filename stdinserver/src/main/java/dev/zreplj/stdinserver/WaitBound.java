@@ -35,10 +35,15 @@ final class WaitBound {
         watchdog.start();
     }
 
-    /** From now on a wait lasts at most {@code limit} while the box does {@code what} (for the message). */
+    /**
+     * From now on a wait lasts at most {@code limit} while the box does {@code what} (for the message). A wait in
+     * progress counts from now: IdleInput switches to the shorter limit when a request's first byte has arrived,
+     * inside the read that waited for it, and the watchdog must not measure that read's long wait against it.
+     */
     synchronized void expect(String what, Duration limit) {
         doing = what;
         limitNanos = limit.toNanos();
+        since = System.nanoTime();
     }
 
     /** Stops the watchdog; the pipe itself stays open. */
