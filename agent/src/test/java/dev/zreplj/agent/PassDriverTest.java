@@ -666,17 +666,12 @@ class PassDriverTest {
         assertFalse(r.failed(), r::toString);
     }
 
-    /**
-     * A fatal pre_snapshot hook keeps one filesystem out of the snapshot every pass: its backup stops
-     * advancing. The status must not record a fresh snapshot of it, or its age never turns CRITICAL.
-     */
-    @Test
-    void aFilesystemAFatalHookKeptOutOfTheSnapshotGetsNoFreshLastSnapshot() throws Exception {
-        zfs.filesystem("src/a", "zrepl_1").filesystem("src/b", "zrepl_1");
+    /** A job whose pre_snapshot hook on src/b fails with err_is_fatal: src/b gets no snapshot. */
+    private PushJob jobWithAFailingFatalHookOnSrcB() throws Exception {
         Path hook = dir.resolve("busy.sh");
         Files.writeString(hook, "#!/bin/sh\nexit 4\n");
         hook.toFile().setExecutable(true);
-        PushJob job = job(
+        return job(
                 1,
                 1,
                 "",
@@ -687,6 +682,16 @@ class PassDriverTest {
                         "          path: " + hook,
                         "          err_is_fatal: true",
                         "          filesystems: {\"src/b\": true}"));
+    }
+
+    /**
+     * A fatal pre_snapshot hook keeps one filesystem out of the snapshot every pass: its backup stops
+     * advancing. The status must not record a fresh snapshot of it, or its age never turns CRITICAL.
+     */
+    @Test
+    void aFilesystemAFatalHookKeptOutOfTheSnapshotGetsNoFreshLastSnapshot() throws Exception {
+        zfs.filesystem("src/a", "zrepl_1").filesystem("src/b", "zrepl_1");
+        PushJob job = jobWithAFailingFatalHookOnSrcB();
         JobStatusStore store = new JobStatusStore(dir.resolve("state"));
         store.record(
                 new PushPass.Result(
@@ -719,20 +724,7 @@ class PassDriverTest {
     @Test
     void aFilesystemLeftBehindByAFatalHookDoesNotMakeEveryCheckDue() throws Exception {
         zfs.filesystem("src/a", "zrepl_1").filesystem("src/b", "zrepl_1");
-        Path hook = dir.resolve("busy.sh");
-        Files.writeString(hook, "#!/bin/sh\nexit 4\n");
-        hook.toFile().setExecutable(true);
-        PushJob job = job(
-                1,
-                1,
-                "",
-                String.join(
-                        "\n",
-                        "      hooks:",
-                        "        - type: command",
-                        "          path: " + hook,
-                        "          err_is_fatal: true",
-                        "          filesystems: {\"src/b\": true}"));
+        PushJob job = jobWithAFailingFatalHookOnSrcB();
         zfs.createdBy(NOON);
         PushPass.Result first = new PassDriver(job, zfs, box.opener(), NOON, waits::add).run(false, false);
         assertEquals(Optional.of("zrepl_20261130_120000_000"), first.snapshotTaken(), first::toString);
