@@ -46,9 +46,7 @@ final class TestFilesystemsCommand implements Callable<Integer> {
         }
         PrintStream out = System.out;
         if (!inputs.isEmpty()) {
-            for (DatasetName name : parseInputs()) {
-                out.println(line(push, name));
-            }
+            parseInputs(push).forEach(out::println);
         } else {
             // Sorted by name, the names zreplj refuses among them: the filter may select one, and then every
             // pass fails on it, so it belongs in the answer, not only in a log line.
@@ -58,12 +56,7 @@ final class TestFilesystemsCommand implements Callable<Integer> {
                 lines.put(name.value(), line(push, name));
             }
             for (RefusedName r : refused) {
-                lines.put(
-                        r.name(),
-                        push.filesystems().accepts(r.name())
-                                ? "ACCEPT\t" + r.name() + "\tbut zreplj cannot replicate it: " + r.reason()
-                                        + "; a pass fails on it: " + RefusedName.ADVICE
-                                : "REJECT\t" + r.name());
+                lines.put(r.name(), line(push, r));
             }
             lines.values().forEach(out::println);
         }
@@ -75,16 +68,51 @@ final class TestFilesystemsCommand implements Callable<Integer> {
         return (push.filesystems().accepts(name) ? "ACCEPT" : "REJECT") + "\t" + name;
     }
 
-    private List<DatasetName> parseInputs() throws CliException {
-        List<DatasetName> names = new ArrayList<>();
+    private static String line(PushJob push, RefusedName r) {
+        return push.filesystems().accepts(r.name())
+                ? "ACCEPT\t" + r.name() + "\tbut zreplj cannot replicate it: " + r.reason() + "; a pass fails on it: "
+                        + RefusedName.ADVICE
+                : "REJECT\t" + r.name();
+    }
+
+    /**
+     * Every input's line, or a usage error for the first name zfs itself could not have. A name zfs allows and
+     * zreplj refuses ({@code tank/-old}) gets the line the listing gives it, since a pass would meet it so.
+     */
+    private List<String> parseInputs(PushJob push) throws CliException {
+        List<String> lines = new ArrayList<>();
         for (String input : inputs) {
             try {
-                names.add(DatasetName.of(input));
+                lines.add(line(push, DatasetName.of(input)));
             } catch (InvalidNameException e) {
-                throw CliException.usage("--input '" + input + "': " + e.getMessage());
+                if (!zfsAllows(input)) {
+                    throw CliException.usage("--input '" + input + "': " + e.getMessage());
+                }
+                lines.add(line(push, new RefusedName(input, e.getMessage())));
             }
         }
-        return names;
+        return lines;
+    }
+
+    /** ZFS's own name rules, laxer than {@link DatasetName}: a leading '-', '.' or a space at an end is allowed. */
+    private static boolean zfsAllows(String name) {
+        if (name.isEmpty() || name.length() > DatasetName.MAX_LENGTH || !asciiLetter(name.charAt(0))) {
+            return false;
+        }
+        for (String part : name.split("/", -1)) {
+            if (part.isEmpty() || !part.chars().allMatch(TestFilesystemsCommand::zfsNameChar)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean asciiLetter(int c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    }
+
+    private static boolean zfsNameChar(int c) {
+        return asciiLetter(c) || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.' || c == ':' || c == ' ';
     }
 
     private static List<DatasetName> live(Config config, Consumer<RefusedName> refused) throws Exception {

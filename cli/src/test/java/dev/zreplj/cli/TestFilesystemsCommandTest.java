@@ -93,6 +93,18 @@ class TestFilesystemsCommandTest {
     }
 
     @Test
+    void aNameZfsAllowsAndZreplRefusesGetsTheListingsLine() {
+        assertEquals(
+                new CliRun(0, """
+                ACCEPT\trpool/-old\tbut zreplj cannot replicate it: dataset name component '-old' must not \
+                start with '-'; a pass fails on it: rename it (zfs rename) or exclude it in the filter
+                REJECT\trpool/tmp/-x
+                ACCEPT\trpool
+                """, ""),
+                run("--job", "laptop", "--input", "rpool/-old", "--input", "rpool/tmp/-x", "--input", "rpool"));
+    }
+
+    @Test
     void invalidConfigIsAConfigError() throws Exception {
         Files.writeString(config, "jobs: [{name: x, type: pull}]\n");
         assertEquals(
