@@ -151,7 +151,17 @@ public final class JobStatusStore {
                     lastSnapshot(result, time, before, fs.filesystem().value()),
                     newestOnBox(result, before, fs.filesystem().value())));
         }
-        if (result.error() != null) {
+        if (result.error() == null) {
+            // A selected filesystem without a result this pass (agent run's idle check, which reports only a
+            // filesystem the filter names and the sender lacks) keeps its entry as the last pass left it;
+            // dropping it would turn its history into "never replicated". One no longer selected drops out.
+            Set<String> selected = new HashSet<>(result.selected());
+            for (FilesystemStatus before : previous.values()) {
+                if (selected.contains(before.filesystem())) {
+                    filesystems.add(before);
+                }
+            }
+        } else {
             // The pass failed as a whole: every filesystem keeps its history, marked with this attempt; one the
             // listing selected for the first time enters as never replicated, not left out of the status (and
             // the metrics) until a pass gets through.
@@ -205,10 +215,13 @@ public final class JobStatusStore {
 
     /**
      * A pass snapshots every filesystem it selected at once, except those a fatal pre_snapshot hook kept
-     * out; without a snapshot the last one stands (so a filesystem the hook keeps out pass after pass ages).
+     * out; without a snapshot the last one stands (so a filesystem the hook keeps out pass after pass ages, as
+     * does one the filter names and the sender lacks).
      */
     private static Long lastSnapshot(PushPass.Result result, long time, FilesystemStatus before, String fs) {
-        return result.snapshotTaken().isPresent() && !result.notSnapshotted().contains(fs)
+        return result.snapshotTaken().isPresent()
+                        && result.selected().contains(fs)
+                        && !result.notSnapshotted().contains(fs)
                 ? Long.valueOf(time)
                 : before == null ? null : before.lastSnapshot();
     }

@@ -61,7 +61,7 @@ public final class PushPass {
             selected = List.copyOf(selected);
         }
 
-        /** A result whose snapshot, if one was taken, left no filesystem out. */
+        /** A result whose snapshot, if one was taken, left none of its filesystems (all selected) out. */
         public Result(
                 String job,
                 Optional<String> snapshotTaken,
@@ -80,7 +80,7 @@ public final class PushPass {
                     stageFailures,
                     List.of(),
                     Map.of(),
-                    List.of());
+                    filesystems.stream().map(f -> f.filesystem().value()).toList());
         }
 
         public Result(String job, Optional<String> snapshotTaken, List<FilesystemResult> filesystems, String error) {

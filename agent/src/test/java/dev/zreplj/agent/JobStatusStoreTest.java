@@ -195,12 +195,98 @@ class JobStatusStoreTest {
                 Instant.ofEpochSecond(200));
         assertEquals(100L, store.read("j").orElseThrow().filesystems().get(0).lastSnapshot());
         store.record(
-                new PushPass.Result("j", Optional.of("zrepl_2"), List.of(), "ssh: connection refused"),
+                new PushPass.Result(
+                        "j",
+                        Optional.of("zrepl_2"),
+                        List.of(),
+                        "ssh: connection refused",
+                        List.of(),
+                        null,
+                        List.of("ssh: connection refused"),
+                        List.of(),
+                        java.util.Map.of(),
+                        List.of("p/a")),
                 Instant.ofEpochSecond(300));
         JobStatusStore.FilesystemStatus a =
                 store.read("j").orElseThrow().filesystems().get(0);
         assertEquals(300L, a.lastSnapshot(), "the snapshot was taken although the box was unreachable");
         assertEquals(200, a.lastSuccess());
+    }
+
+    /** As the driver makes it: the filesystems the listing selected, and those with a result. */
+    private static PushPass.Result pass(
+            Optional<String> snapshot, List<FilesystemResult> filesystems, List<String> selected) {
+        return new PushPass.Result(
+                "j", snapshot, filesystems, null, List.of(), null, List.of(), List.of(), java.util.Map.of(), selected);
+    }
+
+    @Test
+    void anIdleCheckThatReportsOnlyAMissingFilesystemKeepsTheOthersAsTheyWere() throws IOException {
+        JobStatusStore store = new JobStatusStore(dir);
+        store.record(
+                pass(
+                        Optional.of("zrepl_1"),
+                        List.of(fs("p/a", Outcome.REPLICATED), fs("p/b", Outcome.UP_TO_DATE)),
+                        List.of("p/a", "p/b")),
+                Instant.ofEpochSecond(100));
+        // agent run's check: nothing due, nothing unreplicated; the USB pool the filter names is not imported.
+        store.record(
+                pass(Optional.empty(), List.of(fs("usb/backup", Outcome.FAILED)), List.of("p/a", "p/b")),
+                Instant.ofEpochSecond(160));
+
+        JobStatusStore.JobStatus status = store.read("j").orElseThrow();
+        assertEquals(
+                List.of(
+                        new JobStatusStore.FilesystemStatus(
+                                "p/a", "REPLICATED", "p/a: replicated 0 steps, 0 B, @s", 100, 100, 0L, -1L, 100L, null),
+                        new JobStatusStore.FilesystemStatus(
+                                "p/b", "UP_TO_DATE", "p/b: up to date (@s)", 100, 100, 0L, -1L, 100L, null),
+                        new JobStatusStore.FilesystemStatus(
+                                "usb/backup",
+                                "FAILED",
+                                "usb/backup: failed after 0 steps: boom",
+                                160,
+                                0,
+                                0L,
+                                -1L,
+                                null,
+                                null)),
+                status.filesystems());
+        assertEquals(100L, status.lastSuccess());
+    }
+
+    @Test
+    void aFilesystemNoLongerSelectedDropsOut() throws IOException {
+        JobStatusStore store = new JobStatusStore(dir);
+        store.record(
+                pass(
+                        Optional.empty(),
+                        List.of(fs("p/a", Outcome.REPLICATED), fs("p/b", Outcome.UP_TO_DATE)),
+                        List.of("p/a", "p/b")),
+                Instant.ofEpochSecond(100));
+        store.record(
+                pass(Optional.empty(), List.of(fs("p/a", Outcome.UP_TO_DATE)), List.of("p/a")),
+                Instant.ofEpochSecond(200));
+        assertEquals(
+                List.of("p/a"),
+                store.read("j").orElseThrow().filesystems().stream()
+                        .map(JobStatusStore.FilesystemStatus::filesystem)
+                        .toList());
+    }
+
+    @Test
+    void aFilesystemTheSenderLacksGetsNoSnapshotTime() throws IOException {
+        JobStatusStore store = new JobStatusStore(dir);
+        store.record(
+                pass(
+                        Optional.of("zrepl_1"),
+                        List.of(fs("p/a", Outcome.REPLICATED), fs("usb/backup", Outcome.FAILED)),
+                        List.of("p/a")),
+                Instant.ofEpochSecond(100));
+        List<JobStatusStore.FilesystemStatus> status =
+                store.read("j").orElseThrow().filesystems();
+        assertEquals(100L, status.get(0).lastSnapshot());
+        assertNull(status.get(1).lastSnapshot(), "usb/backup was not snapshotted: its pool is not imported");
     }
 
     @Test
