@@ -7,6 +7,7 @@ import dev.zreplj.prune.PruneReport;
 import dev.zreplj.prune.PruneRun;
 import dev.zreplj.replication.Box;
 import dev.zreplj.replication.BoxChannel;
+import dev.zreplj.replication.Failure;
 import dev.zreplj.replication.FilesystemPlan;
 import dev.zreplj.replication.FilesystemResult;
 import dev.zreplj.replication.Planner;
@@ -23,10 +24,12 @@ import dev.zreplj.zfs.ZfsVersion;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -133,6 +136,16 @@ public final class PassDriver {
             snapshot(selected, listing.versions(), cursor, forceSnapshot);
             if (taken.isPresent()) {
                 listing = listing.refresh(zfs, selected);
+                Set<DatasetName> still = new HashSet<>(listing.selected());
+                for (DatasetName fs : selected) {
+                    if (!still.contains(fs)) {
+                        // Else it would leave the pass without a result while the pass said "all ok".
+                        String why = "disappeared from the sender during the pass (after the snapshot): a pool"
+                                + " exported, a dataset renamed or destroyed meanwhile";
+                        log.warn("job {}: {} {}", job.name(), fs, why);
+                        missing.add(new FilesystemResult(fs, FilesystemResult.Outcome.FAILED, 0, 0, why));
+                    }
+                }
             } else if (onlyAfterSnapshot && stageFailures.isEmpty() && !unreplicated(listing, cursor)) {
                 return result(null, List.of(), null);
             }
@@ -244,9 +257,10 @@ public final class PassDriver {
                                 null));
             }
             List<DatasetName> changed = new ArrayList<>(moved(cursor, replicated.results()));
+            Map<DatasetName, String> cursorFailures = new LinkedHashMap<>();
             for (FilesystemPlan plan : replicated.plans().values()) {
                 if (plan instanceof FilesystemPlan.UpToDate
-                        && syncCursor(cursor, plan.filesystem(), versions, replicated.remote())) {
+                        && syncCursor(cursor, plan.filesystem(), versions, replicated.remote(), cursorFailures)) {
                     changed.add(plan.filesystem());
                 }
             }
@@ -255,7 +269,28 @@ public final class PassDriver {
                     replicated.plans().values().stream().anyMatch(FilesystemPlan.Replicate.class::isInstance);
             List<RemoteFilesystem> receiver =
                     received ? null : List.copyOf(replicated.remote().values());
-            return result(null, replicated.results(), pruneOver(box, listing, cursor, changed, receiver));
+            return result(
+                    null,
+                    withCursorFailures(replicated.results(), cursorFailures),
+                    pruneOver(box, listing, cursor, changed, receiver));
+        }
+
+        /**
+         * An up-to-date filesystem whose cursor could not be set failed, as a replicated one does (Replicator):
+         * without a cursor its sender keeps every snapshot, the backlog cap stops snapshots, and agent run's
+         * idle check connects every time; "all ok" would hide that until then.
+         */
+        private static List<FilesystemResult> withCursorFailures(
+                List<FilesystemResult> results, Map<DatasetName, String> cursorFailures) {
+            if (cursorFailures.isEmpty()) {
+                return results;
+            }
+            List<FilesystemResult> out = new ArrayList<>();
+            for (FilesystemResult r : results) {
+                String failure = cursorFailures.get(r.filesystem());
+                out.add(failure == null ? r : FilesystemResult.failed(r.filesystem(), 0, 0, failure, 0, Failure.ZFS));
+            }
+            return out;
         }
 
         /**
@@ -332,7 +367,8 @@ public final class PassDriver {
                 ReplicationCursor cursor,
                 DatasetName fs,
                 Map<DatasetName, List<ZfsVersion>> versions,
-                Map<String, RemoteFilesystem> remote) {
+                Map<String, RemoteFilesystem> remote,
+                Map<DatasetName, String> failures) {
             Optional<ZfsVersion> common =
                     Planner.newestCommon(versions.getOrDefault(fs, List.of()), remote.get(fs.value()));
             if (common.isEmpty() || common.get().type() != VersionType.SNAPSHOT) {
@@ -341,9 +377,10 @@ public final class PassDriver {
             try {
                 return cursor.move(common.get()) && cursor.usesBookmarks();
             } catch (ZfsException e) {
-                String w = fs + ": setting the replication cursor to " + common.get() + " failed: " + e.getMessage();
-                log.warn(w);
-                warnings.add(w);
+                String failure = "up to date on the box, but setting the replication cursor to " + common.get()
+                        + " failed: " + e.getMessage();
+                log.warn("{}: {}", fs, failure);
+                failures.put(fs, failure);
                 return cursor.usesBookmarks();
             }
         }

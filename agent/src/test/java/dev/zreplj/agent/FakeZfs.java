@@ -223,6 +223,17 @@ final class FakeZfs implements SourceZfs {
         for (DatasetName fs : fss) {
             add(fs, name);
         }
+        if (vanishing != null) {
+            filesystems.remove(vanishing);
+            vanishing = null;
+        }
+    }
+
+    private DatasetName vanishing;
+
+    /** {@code fs} is gone right after the next snapshot (its pool exported meanwhile). */
+    synchronized void vanishAfterTheNextSnapshot(String fs) {
+        vanishing = DatasetName.of(fs);
     }
 
     @Override

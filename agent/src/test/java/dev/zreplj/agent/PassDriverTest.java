@@ -666,6 +666,52 @@ class PassDriverTest {
         assertFalse(r.failed(), r::toString);
     }
 
+    /**
+     * A cursor that cannot be set on an up-to-date filesystem fails it, as on a replicated one: the sender would
+     * keep every snapshot and the pass said "all ok".
+     */
+    @Test
+    void anUpToDateFilesystemWhoseCursorCannotBeSetFails() throws Exception {
+        zfs.filesystem("src/a");
+        zfs.createdBy(NOON);
+        PushJob job = job(1, 1, "", "");
+        zfs.fail("setProperty", "cannot set property for 'src/a': permission denied");
+        PushPass.Result first = new PassDriver(job, zfs, box.opener(), NOON, waits::add).run(false, false);
+        assertEquals(FilesystemResult.Outcome.FAILED, result(first, "src/a").outcome(), first::toString);
+
+        zfs.fail("setProperty", "cannot set property for 'src/a': permission denied");
+        Clock later = Clock.offset(NOON, Duration.ofMinutes(1));
+        PushPass.Result next = new PassDriver(job, zfs, box.opener(), later, waits::add).run(false, false);
+        assertEquals(Optional.empty(), next.snapshotTaken());
+        FilesystemResult a = result(next, "src/a");
+        assertEquals(FilesystemResult.Outcome.FAILED, a.outcome(), a::summaryLine);
+        assertEquals(
+                "src/a: failed after 0 steps: up to date on the box, but setting the replication cursor to src/a@"
+                        + first.snapshotTaken().orElseThrow()
+                        + " failed: 'zfs set zreplj:cursor:laptop=00000000000003e8 src/a' failed (exit 1): cannot set property for 'src/a': permission denied",
+                a.summaryLine());
+        assertTrue(next.failed());
+
+        PushPass.Result third = new PassDriver(job, zfs, box.opener(), later, waits::add).run(false, false);
+        assertEquals(FilesystemResult.Outcome.UP_TO_DATE, result(third, "src/a").outcome(), third::toString);
+        assertFalse(third.failed(), third::toString);
+    }
+
+    @Test
+    void aFilesystemGoneBetweenTheSnapshotAndTheReplicationFailsThePass() throws Exception {
+        zfs.filesystem("src/a");
+        zfs.filesystem("src/b");
+        zfs.createdBy(NOON);
+        zfs.vanishAfterTheNextSnapshot("src/b");
+        PushPass.Result r = run(job(1, 1, ""), box.opener());
+
+        assertEquals(FilesystemResult.Outcome.REPLICATED, result(r, "src/a").outcome(), r::toString);
+        FilesystemResult b = result(r, "src/b");
+        assertEquals(FilesystemResult.Outcome.FAILED, b.outcome());
+        assertTrue(b.summaryLine().contains("disappeared from the sender during the pass"), b::summaryLine);
+        assertTrue(r.failed());
+    }
+
     /** A job whose pre_snapshot hook on src/b fails with err_is_fatal: src/b gets no snapshot. */
     private PushJob jobWithAFailingFatalHookOnSrcB() throws Exception {
         Path hook = dir.resolve("busy.sh");
