@@ -11,7 +11,6 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
@@ -156,7 +155,7 @@ final class BoxLog {
         String line = Instant.now() + " " + level + " client '" + clientId + "' [pid "
                 + ProcessHandle.current().pid() + "]: " + text + "\n";
         try {
-            Files.createDirectories(file.getParent());
+            LockFile.createDirectories(file.getParent());
             try (FileChannel ch = FileChannel.open(
                     file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
                 ch.write(ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8)));

@@ -48,7 +48,7 @@ final class FileBuckets extends AbstractLockBasedProxyManager<Path> {
             @Override
             public void begin(Optional<Long> timeout) {
                 try {
-                    Files.createDirectories(file.getParent());
+                    LockFile.createDirectories(file.getParent());
                     channel = FileChannel.open(
                             file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
                 } catch (IOException e) {

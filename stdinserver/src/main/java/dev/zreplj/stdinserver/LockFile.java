@@ -7,6 +7,9 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -47,6 +50,17 @@ final class LockFile implements AutoCloseable {
         this.lock = lock;
     }
 
+    private static final FileAttribute<Set<PosixFilePermission>> BOX_USERS_ALONE =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-x---"));
+
+    /**
+     * Creates the missing directories of the box's state 0750, as docs/monitoring.md and box setup promise,
+     * whatever umask sshd gave the forced command: the client status files in them are written plainly.
+     */
+    static void createDirectories(Path dir) throws IOException {
+        Files.createDirectories(dir, BOX_USERS_ALONE);
+    }
+
     /** The lock on {@code file} (created with its directory if missing), or null while someone else holds it. */
     static LockFile tryLock(Path file) throws IOException {
         return tryLock(file, -1);
@@ -58,7 +72,7 @@ final class LockFile implements AutoCloseable {
      * for every name a client ever made up.
      */
     static LockFile tryLock(Path file, long position) throws IOException {
-        Files.createDirectories(file.getParent());
+        createDirectories(file.getParent());
         Path real = file.getParent().toRealPath().resolve(file.getFileName());
         synchronized (TABLE) {
             Open open = OPEN.get(real);

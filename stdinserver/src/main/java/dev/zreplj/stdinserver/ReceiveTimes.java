@@ -165,7 +165,7 @@ final class ReceiveTimes {
         }
         if (!times.equals(old)) {
             Path file = path(stateDir, fs);
-            Files.createDirectories(file.getParent());
+            LockFile.createDirectories(file.getParent());
             Path temp = file.resolveSibling("." + file.getFileName() + ".tmp");
             Files.writeString(temp, sb, StandardCharsets.US_ASCII);
             Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

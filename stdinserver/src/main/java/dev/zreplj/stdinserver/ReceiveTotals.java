@@ -45,7 +45,7 @@ public final class ReceiveTotals {
 
     static void add(Path stateDir, String client, String path, long bytes) throws IOException, InterruptedException {
         Path file = path(stateDir, client);
-        Files.createDirectories(file.getParent());
+        LockFile.createDirectories(file.getParent());
         try (LockFile lock = ClientStatusFile.lockWithin(file.resolveSibling(client + ".lock"))) {
             ClientTotals before;
             try {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +15,22 @@ import org.junit.jupiter.api.io.TempDir;
 class ClientStatusFileTest {
     @TempDir
     Path state;
+
+    /** docs/monitoring.md: clients/ is the box user's, mode 0750, whatever umask sshd gave the forced command. */
+    @Test
+    void theDirectoriesItMakesAreClosedToOthers() throws Exception {
+        Path deeper = state.resolve("moved/state");
+        ClientStatusFile.record(deeper, "laptop", "tank/a", "s1", 1L, Instant.parse("2024-01-01T00:00:00Z"));
+        for (Path dir : List.of(deeper.getParent(), deeper, deeper.resolve("clients"))) {
+            // Exactly 0750 under the usual umask 022; a stricter umask may take more, never give more.
+            String mode = PosixFilePermissions.toString(Files.getPosixFilePermissions(dir));
+            assertEquals("rwx", mode.substring(0, 3), dir::toString);
+            assertEquals(
+                    "----",
+                    mode.substring(4, 5) + mode.substring(6),
+                    dir + ": no group write, nothing for others: " + mode);
+        }
+    }
 
     @Test
     void eachFilesystemKeepsItsLastReceiveAndNothingElseIsLeftBehind() throws Exception {
