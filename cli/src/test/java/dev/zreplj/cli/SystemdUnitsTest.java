@@ -70,6 +70,8 @@ class SystemdUnitsTest {
         }
         String once = Files.readString(UNITS.resolve("zreplj-agent.service"));
         assertTrue(once.contains("\nConflicts=zreplj-agent-daemon.service"), once);
+        // Starting the daemon stops a running pass (Conflicts=): a clean stop, not a failed unit.
+        assertTrue(once.contains("\nSuccessExitStatus=143"), once);
     }
 
     @Test
