@@ -142,7 +142,20 @@ public final class Replicator {
         BoxChannel channel = first;
         FilesystemPlan.Replicate plan;
         while ((plan = queue.take()) != null) {
-            FilesystemResult result = replicate(plan, channel);
+            FilesystemResult result;
+            try {
+                result = replicate(plan, channel);
+            } catch (Error e) {
+                // A worker that died without a result dropped its filesystem from a pass that said "all ok", and
+                // without done() left the workers waiting for its children forever (the job's lock held). This
+                // channel's state is unknown after it: the worker ends, the others go on.
+                log.error("{}: unexpected error: {}", plan.filesystem(), e.toString());
+                results.put(
+                        plan.filesystem(),
+                        FilesystemResult.failed(plan.filesystem(), 0, 0, "unexpected error: " + e, -1, Failure.ERROR));
+                queue.done(plan.filesystem());
+                return;
+            }
             results.put(plan.filesystem(), result);
             queue.done(plan.filesystem());
             if (result.failure() == Failure.CONNECTION_LOST) {

@@ -46,7 +46,7 @@ final class FakeZfs implements SourceZfs {
     private final Map<DatasetName, Map<String, String>> properties = new HashMap<>();
     private final Set<String> holds = new HashSet<>();
     private final Map<String, String> failing = new HashMap<>();
-    private final Map<String, RuntimeException> breaking = new HashMap<>();
+    private final Map<String, Throwable> breaking = new HashMap<>();
     private final List<String> sent = new ArrayList<>();
     private final List<RefusedName> refused = new ArrayList<>();
     private long guid = 1000;
@@ -112,6 +112,11 @@ final class FakeZfs implements SourceZfs {
         breaking.put(operation, bug);
     }
 
+    /** The next {@code operation} throws {@code error}, as the JVM would (out of memory). */
+    synchronized void breakNext(String operation, Error error) {
+        breaking.put(operation, error);
+    }
+
     synchronized List<String> snapshots(String fs) {
         return filesystems.get(DatasetName.of(fs)).stream()
                 .filter(v -> v.type() == VersionType.SNAPSHOT)
@@ -135,9 +140,12 @@ final class FakeZfs implements SourceZfs {
     }
 
     private void maybeFail(String operation, List<String> command) throws ZfsException {
-        RuntimeException bug = breaking.remove(operation);
-        if (bug != null) {
-            throw bug;
+        Throwable bug = breaking.remove(operation);
+        if (bug instanceof RuntimeException e) {
+            throw e;
+        }
+        if (bug instanceof Error e) {
+            throw e;
         }
         String stderr = failing.remove(operation);
         if (stderr != null) {

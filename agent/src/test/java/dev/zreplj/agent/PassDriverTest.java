@@ -29,6 +29,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -647,6 +648,24 @@ class PassDriverTest {
         assertTrue(r.failed());
         assertEquals("unexpected error: java.lang.IllegalStateException: a bug", r.error());
         assertEquals(List.of(r.error()), r.stageFailures());
+    }
+
+    /** An Error in a worker (out of memory) fails its filesystem; its children are still replicated. */
+    @Test
+    @Timeout(60) // before, the worker waiting for src/a's children hung the pass forever
+    void anErrorInAWorkerFailsItsFilesystemAndTheChildrenStillGo() throws Exception {
+        zfs.filesystem("src/a");
+        zfs.filesystem("src/a/b");
+        zfs.breakNext("send", new OutOfMemoryError("Java heap space"));
+        PushPass.Result r = run(job(2, 1, ""), box.opener());
+
+        FilesystemResult a = result(r, "src/a");
+        assertEquals(FilesystemResult.Outcome.FAILED, a.outcome());
+        assertEquals(
+                "src/a: failed after 0 steps: unexpected error: java.lang.OutOfMemoryError: Java heap space",
+                a.summaryLine());
+        assertEquals(FilesystemResult.Outcome.REPLICATED, result(r, "src/a/b").outcome(), r::toString);
+        assertTrue(r.failed());
     }
 
     @Test
