@@ -255,6 +255,17 @@ class OpenZfsEncryptionIT {
                     pools.snapshotsWithGuids(jail.child(e.src.value())),
                     "the sender's snapshot with its guid");
 
+            // Restored, b comes back as it was sent: plain, not under the box's key, which the client lacks.
+            DatasetName restored = pools.createPool("scratch").child("b");
+            EndToEnd.Run restore = e.agent("restore", "--job", "laptop_to_box", b.value(), "--to", restored.value());
+            assertEquals(0, restore.exit(), restore::toString);
+            assertFalse(restore.stdout().contains("raw"), restore::toString);
+            assertEquals("off", pools.get(restored.value(), "encryption"), "arrived plain, as it was sent");
+            String snapshot = pools.snapshotNames(b).get(0);
+            assertEquals(pools.guid(b + "@" + snapshot), pools.guid(restored + "@" + snapshot));
+            pools.zfs("mount", restored.value());
+            assertEquals(checksums(e, b), checksums(e, restored), "the files, restored without any key");
+
             DatasetName c = pools.createFilesystem(
                     pools.createFilesystem(e.src.child("x")).child("c"));
             e.writeSinkConfig(root, "    recv:\n      placeholder:\n        encryption: \"off\"\n");

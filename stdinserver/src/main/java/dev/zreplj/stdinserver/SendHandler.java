@@ -9,6 +9,7 @@ import dev.zreplj.protocol.SendCommand;
 import dev.zreplj.protocol.SendResult;
 import dev.zreplj.protocol.Wire;
 import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.InvalidNameException;
 import dev.zreplj.zfs.ResumeToken;
 import dev.zreplj.zfs.SendRequest;
 import dev.zreplj.zfs.VersionType;
@@ -61,7 +62,7 @@ final class SendHandler {
         SendRequest request;
         boolean raw;
         try {
-            raw = encrypted(send.filesystem());
+            raw = sentRaw(session.jail().root(), send.filesystem());
             request = request(send, raw);
         } catch (RemoteException e) {
             log.refused("refused SEND: " + e.getMessage());
@@ -128,14 +129,36 @@ final class SendHandler {
         return off - FrameWriter.DATA_OFFSET;
     }
 
-    private boolean encrypted(DatasetName fs) throws ZfsException {
+    private boolean sentRaw(DatasetName jail, DatasetName fs) throws ZfsException {
         if (!zfs.capabilities().rawSend()) {
             return false;
         }
-        Map<String, String> p =
-                zfs.getProperties(fs, false, List.of("encryption")).getOrDefault(fs, Map.of());
-        String e = p.get("encryption");
-        return e != null && !e.equals("off") && !e.equals("-");
+        Map<String, String> p = zfs.getProperties(fs, false, List.of("encryption", "encryptionroot"))
+                .getOrDefault(fs, Map.of());
+        return sentRaw(jail, p.get("encryption"), p.get("encryptionroot"));
+    }
+
+    /**
+     * Raw where the filesystem arrived raw: encrypted under a key of its own below the jail, the client's,
+     * which the box never has. One the box encrypts with its own key (below an encrypted root_fs, the jail
+     * and its placeholders inheriting it) arrived as a plain stream and goes back as one: raw, the client
+     * would get its data encrypted with a key only the box has. Its data is the client's own, and the jail
+     * keeps every other client's out of reach. An encrypted one whose root is neither goes raw.
+     */
+    static boolean sentRaw(DatasetName jail, String encryption, String encryptionRoot) {
+        if (encryption == null || encryption.equals("off") || encryption.equals("-")) {
+            return false;
+        }
+        if (encryptionRoot == null || encryptionRoot.isEmpty() || encryptionRoot.equals("-")) {
+            return true;
+        }
+        DatasetName root;
+        try {
+            root = DatasetName.of(encryptionRoot);
+        } catch (InvalidNameException e) {
+            return true;
+        }
+        return !jail.isSelfOrDescendantOf(root);
     }
 
     /** The zfs send for a checked request; the snapshot and base must be versions of that filesystem. */
@@ -166,7 +189,7 @@ final class SendHandler {
      * plain streams were received below an encrypted root_fs). So the token must be for {@code to} and, for an
      * encrypted filesystem, for a raw stream.
      *
-     * @param raw whether the box sends this filesystem raw (it is encrypted)
+     * @param raw whether the box sends this filesystem raw (it arrived raw, encrypted with the client's key)
      */
     static void checkToken(ResumeToken token, ZfsVersion to, boolean raw) throws RemoteException {
         if (token.toGuid() != to.guid()) {
@@ -179,8 +202,8 @@ final class SendHandler {
         if (raw && !token.raw()) {
             throw new RemoteException(
                     ErrorCodes.STREAM,
-                    "the resume token is for a stream that is not raw, but " + to.fullName() + " is encrypted and"
-                            + " leaves the box only raw (zfs send -w); discard the partial receive (zfs receive -A)"
+                    "the resume token is for a stream that is not raw, but " + to.fullName() + " arrived raw"
+                            + " (encrypted with the client's key) and leaves the box only so (zfs send -w); discard the partial receive (zfs receive -A)"
                             + " and restore it afresh",
                     "");
         }

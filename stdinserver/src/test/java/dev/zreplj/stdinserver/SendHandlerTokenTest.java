@@ -35,7 +35,8 @@ class SendHandlerTokenTest {
         assertTrue(
                 e.getMessage()
                         .startsWith("the resume token is for a stream that is not raw, but"
-                                + " box/sink/laptop/tank/home@zrepl_2 is encrypted and leaves the box only raw"),
+                                + " box/sink/laptop/tank/home@zrepl_2 arrived raw (encrypted with the client's key)"
+                                + " and leaves the box only so (zfs send -w)"),
                 e::getMessage);
     }
 
