@@ -5,17 +5,12 @@ import dev.zreplj.agent.PushPass;
 import dev.zreplj.config.Config;
 import dev.zreplj.config.PrometheusListener;
 import dev.zreplj.config.PushJob;
-import dev.zreplj.config.Snapshotting;
 import dev.zreplj.metrics.MetricsEndpoint;
-import dev.zreplj.replication.Progress;
 import dev.zreplj.zfs.Zfs;
 import java.io.IOException;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.ZoneId;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,13 +18,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * The long-running agent: every tick it takes each job's snapshot when due, then replicates and prunes;
- * a job whose last pass failed is retried every tick until it succeeds.
+ * The long-running agent: each job, on its own (JobLoops), takes its snapshot when due at every check, then
+ * replicates and prunes; a job whose last pass failed is retried at every check until it succeeds.
  */
 @Command(name = "run", description = "Long-running: periodic snapshots, replication and pruning for every push job.")
 final class AgentRunCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(AgentRunCommand.class);
-    private static final Duration MAX_TICK = Duration.ofMinutes(1);
 
     @ParentCommand
     AgentCommand parent;
@@ -39,22 +33,16 @@ final class AgentRunCommand implements Callable<Integer> {
         Config config = parent.parent.loadConfig();
         config.warnings().forEach(w -> log.warn("config: {}", w));
         List<PushJob> jobs = AgentJobs.select(config, List.of());
-        Duration tick = MAX_TICK;
-        for (PushJob job : jobs) {
-            Snapshotting s = job.snapshotting();
-            if (s.type() == Snapshotting.Type.PERIODIC && s.interval().compareTo(tick) < 0) {
-                tick = s.interval();
-            }
-        }
         try (JobLock lock = AgentJobs.lock(config, jobs);
                 MetricsEndpoint endpoint = endpoint(config)) {
             Zfs zfs = LocalZfs.of(config);
-            log.info(
-                    "agent: {} push job{}, checking every {} s",
-                    jobs.size(),
-                    jobs.size() == 1 ? "" : "s",
-                    tick.toSeconds());
-            loop(config, jobs, zfs, tick, parent.parent.output());
+            for (PushJob job : jobs) {
+                log.info(
+                        "agent: job {} checks every {} s",
+                        job.name(),
+                        JobLoops.tick(job).toSeconds());
+            }
+            loop(config, jobs, zfs, parent.parent.output());
         }
         return ExitCodes.OK;
     }
@@ -77,34 +65,19 @@ final class AgentRunCommand implements Callable<Integer> {
         }
     }
 
-    private static void loop(Config config, List<PushJob> jobs, Zfs zfs, Duration tick, Output output)
-            throws InterruptedException {
-        Map<String, Boolean> healthy = new HashMap<>();
-        while (!Thread.currentThread().isInterrupted()) {
-            boolean worked = false;
-            for (PushJob job : jobs) {
-                boolean retry = !healthy.getOrDefault(job.name(), false);
-                long started = System.nanoTime();
-                PushPass.Result result;
-                try (Progress progress = TerminalScreen.progress(output)) {
-                    result = new PushPass(job, zfs, Clock.system(ZoneId.systemDefault()), progress).run(false, !retry);
-                }
-                // An idle check that found nothing to send has no filesystems: nothing to report.
-                if (retry || result.failed() || !result.filesystems().isEmpty()) {
-                    AgentJobs.report(config, result, Duration.ofNanos(System.nanoTime() - started), output, System.out);
-                    healthy.put(job.name(), !result.failed());
-                    worked = true;
-                }
-            }
-            if (worked) {
-                // A pass leaves a few MB in the old generation (its session, listings, buffers that outlived a young
-                // collection), and the serial collector compacts that only once the old generation is full: up to
-                // the whole heap, about 240 MB, before the first full collection. In bench/compare's warm workload
-                // the RSS grew 4-6 MB with every pass. Collecting here, while the agent only waits, keeps the old
-                // generation at what the next pass needs; the collection marks only the few MB the JVM still holds.
-                System.gc();
-            }
-            Thread.sleep(tick.toMillis());
-        }
+    private static void loop(Config config, List<PushJob> jobs, Zfs zfs, Output output) throws Exception {
+        new JobLoops(
+                        (job, idle, progress) ->
+                                new PushPass(job, zfs, Clock.system(ZoneId.systemDefault()), progress).run(false, idle),
+                        (result, took) -> AgentJobs.report(config, result, took, output, System.out),
+                        () -> TerminalScreen.progress(output),
+                        // A pass leaves a few MB in the old generation (its session, listings, buffers that outlived
+                        // a young collection), and the serial collector compacts that only once the old generation
+                        // is full: up to the whole heap, about 240 MB, before the first full collection. In
+                        // bench/compare's warm workload the RSS grew 4-6 MB with every pass. Collecting here, while
+                        // the agent only waits, keeps the old generation at what the next pass needs; the
+                        // collection marks only the few MB the JVM still holds.
+                        System::gc)
+                .run(jobs);
     }
 }

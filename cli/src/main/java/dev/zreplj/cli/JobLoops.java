@@ -1,0 +1,127 @@
+package dev.zreplj.cli;
+
+import dev.zreplj.agent.PushPass;
+import dev.zreplj.config.PushJob;
+import dev.zreplj.config.Snapshotting;
+import dev.zreplj.replication.Progress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletionService;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * agent run's schedule: each job checks on a thread of its own, as zrepl runs its jobs, so that one job's
+ * long first send or stalled step does not hold back another's snapshots and checks. A job checks every
+ * minute (or every interval, if shorter), counted from the start of its last check; a check that ran longer
+ * is followed at once by the next. A job whose last pass failed is retried at every check until it succeeds.
+ */
+final class JobLoops {
+    static final Duration MAX_TICK = Duration.ofMinutes(1);
+
+    /** One pass of a job: a full one ({@code idle} false) or agent run's idle check. */
+    interface Passes {
+        PushPass.Result run(PushJob job, boolean idle, Progress progress) throws InterruptedException;
+    }
+
+    /** What becomes of a pass worth reporting (a retried or failed one, or one that did something). */
+    interface Reports {
+        void report(PushPass.Result result, Duration took);
+    }
+
+    private final Passes passes;
+    private final Reports reports;
+    private final Supplier<Progress> progress;
+    private final Runnable whileIdle;
+    /** The one progress line a terminal has belongs to one pass at a time; the others draw none. */
+    private final Semaphore screen = new Semaphore(1);
+
+    private final AtomicInteger running = new AtomicInteger();
+
+    /**
+     * @param progress a progress display for a pass (TerminalScreen's for the output mode)
+     * @param whileIdle run after a pass that was reported, when no other pass is running
+     */
+    JobLoops(Passes passes, Reports reports, Supplier<Progress> progress, Runnable whileIdle) {
+        this.passes = passes;
+        this.reports = reports;
+        this.progress = progress;
+        this.whileIdle = whileIdle;
+    }
+
+    static Duration tick(PushJob job) {
+        Snapshotting s = job.snapshotting();
+        return s.type() == Snapshotting.Type.PERIODIC && s.interval().compareTo(MAX_TICK) < 0 ? s.interval() : MAX_TICK;
+    }
+
+    /** Runs every job's checks until interrupted; a job's loop that fails ends all (the exception is thrown). */
+    void run(List<PushJob> jobs) throws Exception {
+        AtomicInteger n = new AtomicInteger();
+        ExecutorService pool =
+                Executors.newFixedThreadPool(jobs.size(), r -> new Thread(r, "job-" + n.getAndIncrement()));
+        try {
+            CompletionService<Void> loops = new ExecutorCompletionService<>(pool);
+            for (PushJob job : jobs) {
+                loops.submit(() -> {
+                    loop(job);
+                    return null;
+                });
+            }
+            try {
+                // A loop ends only by an exception (or an interrupt, which ends them all).
+                loops.take().get();
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof Exception cause) {
+                    throw cause;
+                }
+                throw e;
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private void loop(PushJob job) throws InterruptedException {
+        long tick = tick(job).toNanos();
+        boolean healthy = false;
+        long next = System.nanoTime();
+        while (!Thread.currentThread().isInterrupted()) {
+            boolean retry = !healthy;
+            long started = System.nanoTime();
+            PushPass.Result result;
+            boolean drawn = screen.tryAcquire();
+            running.incrementAndGet();
+            try (Progress p = drawn ? progress.get() : Progress.quiet()) {
+                result = passes.run(job, !retry, p);
+            } finally {
+                running.decrementAndGet();
+                if (drawn) {
+                    screen.release();
+                }
+            }
+            // An idle check that found nothing to send has no filesystems: nothing to report.
+            if (retry || result.failed() || !result.filesystems().isEmpty()) {
+                synchronized (this) {
+                    // One at a time: the summaries on stdout, the status and counters files, the textfile.
+                    reports.report(result, Duration.ofNanos(System.nanoTime() - started));
+                }
+                healthy = !result.failed();
+                if (running.get() == 0) {
+                    whileIdle.run();
+                }
+            }
+            next += tick;
+            long wait = next - System.nanoTime();
+            if (wait <= 0) {
+                next = System.nanoTime();
+            } else {
+                Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+            }
+        }
+    }
+}

@@ -1,0 +1,141 @@
+package dev.zreplj.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.zreplj.agent.PushPass;
+import dev.zreplj.config.ConfigLoader;
+import dev.zreplj.config.PushJob;
+import dev.zreplj.replication.Progress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+class JobLoopsTest {
+    @TempDir
+    Path dir;
+
+    private List<PushJob> jobs(String... names) throws Exception {
+        StringBuilder yaml = new StringBuilder("jobs:\n");
+        for (String name : names) {
+            yaml.append("""
+                      - name: %s
+                        type: push
+                        connect:
+                          type: ssh+stdinserver
+                          host: backup.example.org
+                          user: zreplj
+                          identity_file: /etc/zreplj/ssh/identity
+                        filesystems: {"rpool/%s<": true}
+                        snapshotting:
+                          type: periodic
+                          prefix: zrepl_
+                          interval: 1s
+                        pruning:
+                          keep_sender:
+                            - type: not_replicated
+                          keep_receiver:
+                            - type: last_n
+                              count: 24
+                    """.formatted(name, name));
+        }
+        Path file = dir.resolve("zreplj.yml");
+        Files.writeString(file, yaml.toString());
+        return new ConfigLoader().load(file).pushJobs();
+    }
+
+    private static PushPass.Result nothing(PushJob job) {
+        return new PushPass.Result(job.name(), Optional.empty(), List.of(), null);
+    }
+
+    /** zrepl runs its jobs independently; a first send of days in one job must not stop another's schedule. */
+    @Test
+    @Timeout(30)
+    void aLongPassOfOneJobDoesNotHoldBackTheOthersChecks() throws Exception {
+        CountDownLatch slowStarted = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Map<String, AtomicInteger> checks = new ConcurrentHashMap<>();
+        CountDownLatch fastChecked = new CountDownLatch(3);
+        JobLoops loops = new JobLoops(
+                (job, idle, progress) -> {
+                    checks.computeIfAbsent(job.name(), k -> new AtomicInteger()).incrementAndGet();
+                    if (job.name().equals("slow")) {
+                        slowStarted.countDown();
+                        release.await();
+                    } else {
+                        fastChecked.countDown();
+                    }
+                    return nothing(job);
+                },
+                (result, took) -> {},
+                Progress::quiet,
+                () -> {});
+        AtomicReference<Exception> ended = new AtomicReference<>();
+        Thread agent = new Thread(() -> {
+            try {
+                loops.run(jobs("slow", "fast"));
+            } catch (Exception e) {
+                ended.set(e);
+            }
+        });
+        agent.start();
+        try {
+            assertTrue(slowStarted.await(10, TimeUnit.SECONDS));
+            assertTrue(
+                    fastChecked.await(10, TimeUnit.SECONDS),
+                    "job fast checked " + checks.get("fast") + " times while slow's pass ran");
+            assertEquals(1, checks.get("slow").get());
+        } finally {
+            release.countDown();
+            agent.interrupt();
+            agent.join(10_000);
+        }
+        assertTrue(ended.get() instanceof InterruptedException, () -> String.valueOf(ended.get()));
+    }
+
+    @Test
+    @Timeout(30)
+    void aJobWhoseLoopFailsEndsTheAgentWithItsException() throws Exception {
+        JobLoops loops = new JobLoops(
+                (job, idle, progress) -> {
+                    if (job.name().equals("broken")) {
+                        throw new IllegalStateException("a bug");
+                    }
+                    return nothing(job);
+                },
+                (result, took) -> {},
+                Progress::quiet,
+                () -> {});
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> loops.run(jobs("fine", "broken")));
+        assertEquals("a bug", e.getMessage());
+    }
+
+    @Test
+    void aJobChecksEveryMinuteOrEveryIntervalIfShorter() throws Exception {
+        assertEquals(Duration.ofSeconds(1), JobLoops.tick(jobs("a").get(0)));
+        assertEquals(
+                JobLoops.MAX_TICK,
+                JobLoops.tick(new ConfigLoader()
+                        .load(writeConfig(TestConfigs.PUSH_AND_SINK))
+                        .pushJobs()
+                        .get(0)));
+    }
+
+    private Path writeConfig(String yaml) throws Exception {
+        Path file = dir.resolve("other.yml");
+        Files.writeString(file, yaml);
+        return file;
+    }
+}
