@@ -7,7 +7,7 @@ import picocli.CommandLine.ParentCommand;
         name = "box",
         description = "The backup box: list what it holds for this client (on the agent), set it up"
                 + " for its clients (on the box).",
-        subcommands = {BoxListCommand.class, BoxSetupCommand.class})
+        subcommands = {BoxListCommand.class, BoxSetupCommand.class, BoxForgetCommand.class})
 final class BoxCommand {
     @ParentCommand
     Main parent;

@@ -79,10 +79,34 @@ public final class ClientStatusFile {
             ClientStatus old = readOrReplace(stateDir, client);
             Map<String, Received> filesystems = new TreeMap<>(old == null ? Map.of() : old.filesystems());
             filesystems.put(path, new Received(snapshot, Long.toUnsignedString(guid), when.toString()));
-            Path temp = file.resolveSibling("." + client + ".json.tmp");
-            Files.write(temp, RecordJson.write(new ClientStatus(client, filesystems), true));
-            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            write(file, new ClientStatus(client, filesystems));
         }
+    }
+
+    /**
+     * Removes {@code path}'s entry, under the lock receives take: a filesystem the client no longer pushes
+     * would otherwise age into CRITICAL in {@code zreplj status} for good ({@code box forget}).
+     *
+     * @return whether it had one
+     */
+    public static boolean forget(Path stateDir, String client, String path) throws IOException, InterruptedException {
+        Path file = path(stateDir, client);
+        try (LockFile lock = lockWithin(file.resolveSibling(client + ".lock"))) {
+            ClientStatus old = read(stateDir, client);
+            if (old == null || !old.filesystems().containsKey(path)) {
+                return false;
+            }
+            Map<String, Received> filesystems = new TreeMap<>(old.filesystems());
+            filesystems.remove(path);
+            write(file, new ClientStatus(client, filesystems));
+            return true;
+        }
+    }
+
+    private static void write(Path file, ClientStatus status) throws IOException {
+        Path temp = file.resolveSibling("." + status.client() + ".json.tmp");
+        Files.write(temp, RecordJson.write(status, true));
+        Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     /**

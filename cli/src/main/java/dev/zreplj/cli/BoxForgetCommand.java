@@ -1,0 +1,52 @@
+package dev.zreplj.cli;
+
+import dev.zreplj.config.Config;
+import dev.zreplj.stdinserver.ClientStatusFile;
+import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.InvalidNameException;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * The box's record of a client's filesystem, removed: one the client no longer pushes (taken out of its
+ * filter, destroyed) would age into CRITICAL in {@code zreplj status} and the box's metrics for good. The
+ * backup itself is left as it is.
+ */
+@Command(
+        name = "forget",
+        description = "On the backup box: stop judging a client's filesystem in status and metrics (one it no"
+                + " longer pushes). Its backup on the box is left as it is.")
+final class BoxForgetCommand implements Callable<Integer> {
+    @ParentCommand
+    BoxCommand parent;
+
+    @Parameters(index = "0", paramLabel = "CLIENT_ID", description = "the client, as in client_identities")
+    String client;
+
+    @Parameters(index = "1", paramLabel = "FILESYSTEM", description = "its name on the client, as status shows it")
+    String filesystem;
+
+    @Override
+    public Integer call() throws Exception {
+        Config config = parent.parent.loadConfig();
+        if (config.sinkJobs().isEmpty()) {
+            throw CliException.usage("box forget: " + config.file() + " has no sink job: run it on the backup box");
+        }
+        try {
+            DatasetName.validateIdentifier(client, "client identity");
+            DatasetName.of(filesystem);
+        } catch (InvalidNameException e) {
+            throw CliException.usage("box forget: " + e.getMessage());
+        }
+        if (!ClientStatusFile.forget(config.global().stateDir(), client, filesystem)) {
+            throw CliException.failure("box forget: client " + client + " has no recorded filesystem " + filesystem
+                    + " in " + ClientStatusFile.path(config.global().stateDir(), client)
+                    + " ('zreplj status' lists what is recorded)");
+        }
+        System.out.println("forgot " + client + " " + filesystem + ": no longer in status or the box's metrics until"
+                + " the client sends it again; its backup on the box is left as it is");
+        return ExitCodes.OK;
+    }
+}
