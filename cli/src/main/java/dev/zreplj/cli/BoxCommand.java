@@ -6,7 +6,7 @@ import picocli.CommandLine.ParentCommand;
 @Command(
         name = "box",
         description = "The backup box: list what it holds for this client (on the agent), set it up"
-                + " for its clients (on the box).",
+                + " for its clients and forget a filesystem a client no longer pushes (on the box).",
         subcommands = {BoxListCommand.class, BoxSetupCommand.class, BoxForgetCommand.class})
 final class BoxCommand {
     @ParentCommand
