@@ -134,6 +134,7 @@ final class ReplicationAttempts {
                     results.put(
                             fs,
                             FilesystemResult.failed(fs, 0, 0, why, -1, Failure.of(e))
+                                    .after(results.get(fs))
                                     .withEvents(eventsOf(results.get(fs))));
                 }
             }
@@ -218,7 +219,7 @@ final class ReplicationAttempts {
             List<String> events = eventsOf(results.get(r.filesystem()));
             events.addAll(attemptEvents(plans.get(r.filesystem()), r));
             events.addAll(r.events());
-            results.put(r.filesystem(), r.withEvents(events));
+            results.put(r.filesystem(), r.after(results.get(r.filesystem())).withEvents(events));
         }
     }
 

@@ -69,6 +69,26 @@ public record FilesystemResult(
         return failure != null && failure.isTransient();
     }
 
+    /**
+     * This attempt's result with what an earlier attempt of the same pass got onto the box counted in: its steps
+     * and bytes were received all the same. The estimate becomes unknown, since the earlier one covered the step
+     * it failed in, which this attempt sent again.
+     */
+    public FilesystemResult after(FilesystemResult earlier) {
+        if (earlier == null || (earlier.stepsDone == 0 && earlier.bytes == 0)) {
+            return this;
+        }
+        return new FilesystemResult(
+                filesystem,
+                outcome,
+                stepsDone + earlier.stepsDone,
+                bytes + earlier.bytes,
+                message,
+                -1,
+                failure,
+                events);
+    }
+
     /** This result with {@code events} instead of its own. */
     public FilesystemResult withEvents(List<String> replaced) {
         return new FilesystemResult(filesystem, outcome, stepsDone, bytes, message, estimatedBytes, failure, replaced);

@@ -213,6 +213,21 @@ class PassDriverTest {
         }
     }
 
+    /** The steps an attempt got onto the box before its session died count in the pass's result (and metrics). */
+    @Test
+    void stepsOfAnEarlierAttemptCountInThePasssResult() throws Exception {
+        zfs.filesystem("src/a", "zrepl_1", "zrepl_2", "zrepl_3");
+        box.holds("src/a", List.of("zrepl_1"), List.of(guids("src/a").get(0)));
+        box.failReceives(Fault.NONE, Fault.NONE, Fault.SESSION_DIES);
+        PushPass.Result r = run(job(1, 3, ""), box.opener());
+
+        FilesystemResult a = result(r, "src/a");
+        assertEquals(FilesystemResult.Outcome.REPLICATED, a.outcome(), a::summaryLine);
+        assertEquals(3, a.stepsDone(), a::summaryLine);
+        assertTrue(a.summaryLine().startsWith("src/a: replicated 3 steps, "), a::summaryLine);
+        assertEquals(guids("src/a"), box.guids("src/a"));
+    }
+
     @Test
     void whenEveryChannelIsLostTheRestIsReportedAndRetried() throws Exception {
         zfs.filesystem("src/a", "zrepl_1").filesystem("src/b", "zrepl_1").filesystem("src/c", "zrepl_1");
