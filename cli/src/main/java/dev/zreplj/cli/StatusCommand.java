@@ -18,6 +18,7 @@ import dev.zreplj.status.StatusText;
 import dev.zreplj.stdinserver.ClientStatusFile;
 import dev.zreplj.stdinserver.ClientStatusFile.ClientStatus;
 import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.RefusedName;
 import dev.zreplj.zfs.VersionType;
 import dev.zreplj.zfs.Zfs;
 import dev.zreplj.zfs.ZfsException;
@@ -32,7 +33,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -134,13 +137,19 @@ final class StatusCommand implements Callable<Integer> {
         try {
             // Names only, below the filter's roots: a monitoring check, not a pass, need not list every snapshot.
             List<DatasetName> listed = new ArrayList<>();
+            Map<String, String> refused = new TreeMap<>();
+            Consumer<RefusedName> selectedRefused = r -> {
+                if (r.isFilesystem() && job.filesystems().accepts(r.name())) {
+                    refused.put(r.name(), r.reason());
+                }
+            };
             Optional<List<DatasetName>> roots = job.filesystems().roots();
             if (roots.isPresent()) {
                 for (DatasetName root : roots.get()) {
-                    listed.addAll(zfs.listFilesystems(root));
+                    listed.addAll(zfs.listFilesystems(root, selectedRefused));
                 }
             } else {
-                listed.addAll(zfs.listAllFilesystems());
+                listed.addAll(zfs.listAllFilesystems(selectedRefused));
             }
             return new SenderSelection(
                     listed.stream()
@@ -148,7 +157,8 @@ final class StatusCommand implements Callable<Integer> {
                             .map(DatasetName::value)
                             .distinct()
                             .toList(),
-                    null);
+                    null,
+                    refused);
         } catch (ZfsException e) {
             return SenderSelection.unreadable(firstLine(e));
         }

@@ -1,6 +1,7 @@
 package dev.zreplj.status;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * What a push job's filter selects on this machine now, for {@code status} to check that each of those
@@ -9,10 +10,16 @@ import java.util.List;
  *
  * @param filesystems the selected filesystems' names
  * @param unreadable why zfs could not be listed, or null
+ * @param refused selected names zreplj refuses ({@code tank/-old}), with why: no pass can ever back them up
  */
-public record SenderSelection(List<String> filesystems, String unreadable) {
+public record SenderSelection(List<String> filesystems, String unreadable, Map<String, String> refused) {
     public SenderSelection {
         filesystems = List.copyOf(filesystems);
+        refused = Map.copyOf(refused);
+    }
+
+    public SenderSelection(List<String> filesystems, String unreadable) {
+        this(filesystems, unreadable, Map.of());
     }
 
     public static SenderSelection unreadable(String why) {

@@ -6,6 +6,7 @@ import dev.zreplj.config.Durations;
 import dev.zreplj.config.StatusThresholds;
 import dev.zreplj.stdinserver.ClientStatusFile.ClientStatus;
 import dev.zreplj.stdinserver.ClientStatusFile.Received;
+import dev.zreplj.zfs.RefusedName;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * Judges the status files by age, at one instant: a push job or a client is OK only when a backup of
@@ -85,6 +87,11 @@ public final class StatusCheck {
                                 + " reads the config when it starts: restart it after changing the filter)"));
             }
         }
+        new TreeMap<>(selection.refused())
+                .forEach((fs, why) -> own.add(new Problem(
+                        Level.CRITICAL,
+                        fs + ": never replicated: the filter selects it, but zreplj cannot replicate it: " + why + "; "
+                                + RefusedName.ADVICE)));
         // Worst first, each level in the order found: the summary's first line names the job's worst problem.
         List<Problem> sorted = new ArrayList<>();
         for (Level wanted : List.of(Level.CRITICAL, Level.WARNING, Level.UNKNOWN)) {

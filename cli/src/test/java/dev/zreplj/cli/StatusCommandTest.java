@@ -80,6 +80,40 @@ class StatusCommandTest {
                 Instant.now());
     }
 
+    /** The sender's listing shows rpool/-old, which the filter selects and no pass can replicate. */
+    @Test
+    void aSelectedNameZreplJRefusesIsCritical() throws Exception {
+        Path config = dir.resolve("zreplj.yml");
+        Path state = dir.resolve("state");
+        Path zfs = dir.resolve("zfs");
+        Files.writeString(
+                zfs,
+                "#!/bin/sh\n"
+                        + "[ -z \"$1\" ] && { printf 'usage: zfs command args ...\\n\\tholds [-r] <snapshot> ...\\n' >&2;"
+                        + " exit 2; }\n"
+                        + "[ \"$1\" = list ] && { printf 'rpool\\nrpool/-old\\nrpool/home\\n'; exit 0; }\n"
+                        + "exit 1\n");
+        Files.setPosixFilePermissions(zfs, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.writeString(
+                config,
+                TestConfigs.PUSH_AND_SINK
+                        .substring(0, TestConfigs.PUSH_AND_SINK.indexOf("  - name: box"))
+                        .replace(
+                                "jobs:",
+                                "global:\n  zreplj:\n    state_dir: " + state + "\n    zfs_binary: " + zfs
+                                        + "\njobs:"));
+        recordBothReplicated(new JobStatusStore(state));
+
+        CliRun run = CliRun.of("--config", config.toString(), "status");
+        assertEquals(2, run.exitCode(), run::toString);
+        assertTrue(
+                run.out()
+                        .startsWith("ZREPLJ CRITICAL: job laptop: rpool/-old: never replicated: the filter selects it,"
+                                + " but zreplj cannot replicate it: dataset name component '-old' must not start with"
+                                + " '-'; rename it (zfs rename) or exclude it in the filter |"),
+                run::toString);
+    }
+
     /**
      * The exit codes are the monitoring-plugin ones of DESIGN.md's contract (0 OK, 1 WARNING, 2 CRITICAL,
      * 3 UNKNOWN); before they were 0 and 1 only, and a job never run said 0.

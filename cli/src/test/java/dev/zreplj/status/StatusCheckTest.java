@@ -97,6 +97,30 @@ class StatusCheckTest {
                 unknown.summary());
     }
 
+    /** A selected name zreplj refuses fails every pass as a stage: never backed up, it is CRITICAL, not WARNING. */
+    @Test
+    void aSelectedFilesystemWhoseNameZreplJRefusesIsNoBackup() {
+        JobStatus status = job(
+                null,
+                List.of("filesystems: 'rpool/-old' is selected by the filter but cannot be replicated: ..."),
+                fs("UP_TO_DATE", 60, 60L));
+        StatusReport r = check.report(
+                List.of(check.job(
+                        "laptop",
+                        Optional.of(status),
+                        new SenderSelection(
+                                List.of("rpool/home"),
+                                null,
+                                Map.of("rpool/-old", "dataset name component '-old' must not start with '-'")))),
+                List.of());
+        assertEquals(Level.CRITICAL, r.status());
+        assertEquals(
+                "ZREPLJ CRITICAL: job laptop: rpool/-old: never replicated: the filter selects it, but zreplj cannot"
+                        + " replicate it: dataset name component '-old' must not start with '-'; rename it (zfs"
+                        + " rename) or exclude it in the filter (and 1 more)",
+                r.summary());
+    }
+
     /** docs/cli.md: "The first line is the state, the worst problem (and how many more)". */
     @Test
     void theFirstLineNamesTheWorstProblemWhereverItIs() {

@@ -158,8 +158,13 @@ public final class Zfs implements SourceZfs {
 
     /** {@code root} and every filesystem/volume below it, sorted by name; empty when root does not exist. */
     public List<DatasetName> listFilesystems(DatasetName root) throws ZfsException {
+        return listFilesystems(root, refusedLogger());
+    }
+
+    /** As {@link #listFilesystems(DatasetName)}, the names zreplj refuses handed to {@code refused}, not logged. */
+    public List<DatasetName> listFilesystems(DatasetName root, Consumer<RefusedName> refused) throws ZfsException {
         String out = runOrMissing(List.of("list", "-H", "-r", "-t", "filesystem,volume", "-o", "name", root.value()));
-        return out == null ? List.of() : ZfsOutput.names(out, refusedLogger());
+        return out == null ? List.of() : ZfsOutput.names(out, refused);
     }
 
     /** Every filesystem/volume of every imported pool, sorted by name. */
