@@ -80,20 +80,26 @@ class StatusCommandTest {
                 Instant.now());
     }
 
-    /** The sender's listing shows rpool/-old, which the filter selects and no pass can replicate. */
-    @Test
-    void aSelectedNameZreplJRefusesIsCritical() throws Exception {
-        Path config = dir.resolve("zreplj.yml");
-        Path state = dir.resolve("state");
+    /** A zfs that answers its usage as zfs-fuse does (holds listed), then runs {@code body} on its arguments. */
+    private Path fakeZfs(String body) throws Exception {
         Path zfs = dir.resolve("zfs");
         Files.writeString(
                 zfs,
                 "#!/bin/sh\n"
                         + "[ -z \"$1\" ] && { printf 'usage: zfs command args ...\\n\\tholds [-r] <snapshot> ...\\n' >&2;"
                         + " exit 2; }\n"
-                        + "[ \"$1\" = list ] && { printf 'rpool\\nrpool/-old\\nrpool/home\\n'; exit 0; }\n"
-                        + "exit 1\n");
+                        + body);
         Files.setPosixFilePermissions(zfs, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        return zfs;
+    }
+
+    /** The sender's listing shows rpool/-old, which the filter selects and no pass can replicate. */
+    @Test
+    void aSelectedNameZreplJRefusesIsCritical() throws Exception {
+        Path config = dir.resolve("zreplj.yml");
+        Path state = dir.resolve("state");
+        Path zfs =
+                fakeZfs("[ \"$1\" = list ] && { printf 'rpool\\nrpool/-old\\nrpool/home\\n'; exit 0; }\n" + "exit 1\n");
         Files.writeString(
                 config,
                 TestConfigs.PUSH_AND_SINK
@@ -126,21 +132,14 @@ class StatusCommandTest {
         // rpool/home, the box's jail rpool/home@zrepl_1, guid 1.
         Path holds = dir.resolve("holds");
         Files.writeString(holds, "1");
-        Path zfs = dir.resolve("zfs");
-        Files.writeString(
-                zfs,
-                "#!/bin/sh\n"
-                        + "[ -z \"$1\" ] && { printf 'usage: zfs command args ...\\n\\tholds [-r] <snapshot> ...\\n' >&2;"
-                        + " exit 2; }\n"
-                        + "eval \"root=\\${$#}\"\n"
-                        + "[ \"$1 $root\" = 'list rpool' ] && { printf 'rpool\\nrpool/home\\n'; exit 0; }\n"
-                        + "[ \"$1\" = get ] || exit 1\n"
-                        + "for d in backup/clients/laptop backup/clients/laptop/rpool backup/clients/laptop/rpool/home;"
-                        + " do printf '%s\\tguid\\t9\\n%s\\tcreatetxg\\t1\\n%s\\tcreation\\t1\\n' $d $d $d; done\n"
-                        + "s=backup/clients/laptop/rpool/home@zrepl_1\n"
-                        + "printf '%s\\tguid\\t%s\\n%s\\tcreatetxg\\t2\\n%s\\tcreation\\t2\\n' $s $(cat " + holds
-                        + ") $s $s\n");
-        Files.setPosixFilePermissions(zfs, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path zfs = fakeZfs("eval \"root=\\${$#}\"\n"
+                + "[ \"$1 $root\" = 'list rpool' ] && { printf 'rpool\\nrpool/home\\n'; exit 0; }\n"
+                + "[ \"$1\" = get ] || exit 1\n"
+                + "for d in backup/clients/laptop backup/clients/laptop/rpool backup/clients/laptop/rpool/home;"
+                + " do printf '%s\\tguid\\t9\\n%s\\tcreatetxg\\t1\\n%s\\tcreation\\t1\\n' $d $d $d; done\n"
+                + "s=backup/clients/laptop/rpool/home@zrepl_1\n"
+                + "printf '%s\\tguid\\t%s\\n%s\\tcreatetxg\\t2\\n%s\\tcreation\\t2\\n' $s $(cat " + holds
+                + ") $s $s\n");
         Files.writeString(
                 config,
                 TestConfigs.PUSH_AND_SINK.replace(
