@@ -62,8 +62,9 @@ final class SendHandler {
         SendRequest request;
         boolean raw;
         try {
-            raw = sentRaw(session.jail().root(), send.filesystem());
-            request = request(send, raw);
+            Map<String, String> encryption = encryption(send.filesystem());
+            raw = sentRaw(session.jail().root(), encryption.get("encryption"), encryption.get("encryptionroot"));
+            request = request(send, raw, encrypted(encryption.get("encryption")));
         } catch (RemoteException e) {
             log.refused("refused SEND: " + e.getMessage());
             conversation.reply(e);
@@ -129,13 +130,17 @@ final class SendHandler {
         return off - FrameWriter.DATA_OFFSET;
     }
 
-    private boolean sentRaw(DatasetName jail, DatasetName fs) throws ZfsException {
+    /** The filesystem's encryption and encryptionroot; none where zfs has no encryption (zfs-fuse). */
+    private Map<String, String> encryption(DatasetName fs) throws ZfsException {
         if (!zfs.capabilities().rawSend()) {
-            return false;
+            return Map.of();
         }
-        Map<String, String> p = zfs.getProperties(fs, false, List.of("encryption", "encryptionroot"))
+        return zfs.getProperties(fs, false, List.of("encryption", "encryptionroot"))
                 .getOrDefault(fs, Map.of());
-        return sentRaw(jail, p.get("encryption"), p.get("encryptionroot"));
+    }
+
+    static boolean encrypted(String encryption) {
+        return encryption != null && !encryption.equals("off") && !encryption.equals("-");
     }
 
     /**
@@ -146,7 +151,7 @@ final class SendHandler {
      * keeps every other client's out of reach. An encrypted one whose root is neither goes raw.
      */
     static boolean sentRaw(DatasetName jail, String encryption, String encryptionRoot) {
-        if (encryption == null || encryption.equals("off") || encryption.equals("-")) {
+        if (!encrypted(encryption)) {
             return false;
         }
         if (encryptionRoot == null || encryptionRoot.isEmpty() || encryptionRoot.equals("-")) {
@@ -162,12 +167,12 @@ final class SendHandler {
     }
 
     /** The zfs send for a checked request; the snapshot and base must be versions of that filesystem. */
-    private SendRequest request(CheckedSend send, boolean raw) throws ZfsException, RemoteException {
+    private SendRequest request(CheckedSend send, boolean raw, boolean encrypted) throws ZfsException, RemoteException {
         List<ZfsVersion> versions = zfs.listOwnVersions(send.filesystem());
         ZfsVersion to = find(versions, VersionType.SNAPSHOT, send.snapshot())
                 .orElseThrow(() -> missing(send.filesystem() + "@" + send.snapshot()));
         if (send.token() != null) {
-            checkToken(send.token(), to, raw);
+            checkToken(send.token(), to, raw, encrypted);
             return new SendRequest(null, to, raw, send.token().text());
         }
         if (send.from() == null) {
@@ -186,12 +191,15 @@ final class SendHandler {
     /**
      * {@code zfs send -t} takes its flags from the token, not from the command line: a token the client made
      * without {@code rawok} would have the box send an encrypted filesystem decrypted (its key is loaded where
-     * plain streams were received below an encrypted root_fs). So the token must be for {@code to} and, for an
-     * encrypted filesystem, for a raw stream.
+     * plain streams were received below an encrypted root_fs). So the token must be for {@code to}, for a
+     * raw stream where the filesystem arrived raw, and not for one where the box encrypts it with its own key:
+     * raw, that stream would carry the box's wrapped master key with its passphrase's salt and iterations, for
+     * an offline guess at the box's passphrase.
      *
      * @param raw whether the box sends this filesystem raw (it arrived raw, encrypted with the client's key)
+     * @param encrypted whether it is encrypted at all (with the client's key or the box's)
      */
-    static void checkToken(ResumeToken token, ZfsVersion to, boolean raw) throws RemoteException {
+    static void checkToken(ResumeToken token, ZfsVersion to, boolean raw, boolean encrypted) throws RemoteException {
         if (token.toGuid() != to.guid()) {
             throw new RemoteException(
                     ErrorCodes.STREAM,
@@ -205,6 +213,14 @@ final class SendHandler {
                     "the resume token is for a stream that is not raw, but " + to.fullName() + " arrived raw"
                             + " (encrypted with the client's key) and leaves the box only so (zfs send -w); discard the partial receive (zfs receive -A)"
                             + " and restore it afresh",
+                    "");
+        }
+        if (!raw && encrypted && token.raw()) {
+            throw new RemoteException(
+                    ErrorCodes.STREAM,
+                    "the resume token is for a raw stream, but " + to.fullName() + " is encrypted with the box's own"
+                            + " key and leaves the box only plain, as it arrived; discard the partial receive (zfs"
+                            + " receive -A) and restore it afresh",
                     "");
         }
     }

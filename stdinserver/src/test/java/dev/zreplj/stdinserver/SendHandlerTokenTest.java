@@ -30,7 +30,7 @@ class SendHandlerTokenTest {
     @Test
     void aTokenWithoutRawokForAnEncryptedFilesystemIsRefused() throws Exception {
         RemoteException e =
-                assertThrows(RemoteException.class, () -> SendHandler.checkToken(token(42, false), TO, true));
+                assertThrows(RemoteException.class, () -> SendHandler.checkToken(token(42, false), TO, true, true));
         assertEquals(ErrorCodes.STREAM, e.code());
         assertTrue(
                 e.getMessage()
@@ -43,15 +43,30 @@ class SendHandlerTokenTest {
     @Test
     void aRawTokenForAnEncryptedFilesystemAndAnyTokenForAPlainOneAreTaken() throws Exception {
         assertTrue(token(42, true).raw());
-        assertDoesNotThrow(() -> SendHandler.checkToken(token(42, true), TO, true));
-        assertDoesNotThrow(() -> SendHandler.checkToken(token(42, false), TO, false));
-        assertDoesNotThrow(() -> SendHandler.checkToken(token(42, true), TO, false));
+        assertDoesNotThrow(() -> SendHandler.checkToken(token(42, true), TO, true, true));
+        assertDoesNotThrow(() -> SendHandler.checkToken(token(42, false), TO, false, false));
+        assertDoesNotThrow(() -> SendHandler.checkToken(token(42, true), TO, false, false));
+        assertDoesNotThrow(
+                () -> SendHandler.checkToken(token(42, false), TO, false, true), "the box's key: a plain stream");
+    }
+
+    /** Raw, a filesystem under the box's own key would leave with the box's wrapped key, salt and iterations. */
+    @Test
+    void aRawTokenForAFilesystemUnderTheBoxsKeyIsRefused() throws Exception {
+        RemoteException e =
+                assertThrows(RemoteException.class, () -> SendHandler.checkToken(token(42, true), TO, false, true));
+        assertEquals(ErrorCodes.STREAM, e.code());
+        assertEquals(
+                "the resume token is for a raw stream, but box/sink/laptop/tank/home@zrepl_2 is encrypted with the"
+                        + " box's own key and leaves the box only plain, as it arrived; discard the partial receive"
+                        + " (zfs receive -A) and restore it afresh",
+                e.getMessage());
     }
 
     @Test
     void aTokenForAnotherSnapshotIsRefused() throws Exception {
         RemoteException e =
-                assertThrows(RemoteException.class, () -> SendHandler.checkToken(token(43, true), TO, true));
+                assertThrows(RemoteException.class, () -> SendHandler.checkToken(token(43, true), TO, true, true));
         assertEquals(ErrorCodes.STREAM, e.code());
         assertTrue(e.getMessage().contains("(guid differs)"), e::getMessage);
     }
