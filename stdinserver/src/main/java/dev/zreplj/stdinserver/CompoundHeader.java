@@ -7,6 +7,8 @@ import dev.zreplj.stdinserver.XdrNvlist.Nested;
 import dev.zreplj.stdinserver.XdrNvlist.Str;
 import dev.zreplj.stdinserver.XdrNvlist.U64;
 import dev.zreplj.stdinserver.XdrNvlist.Value;
+import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.InvalidNameException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -107,6 +109,18 @@ record CompoundHeader(List<String> properties, String fromSnap, Map<String, Long
         for (Map.Entry<String, Value> e : snaps.pairs().entrySet()) {
             if (!(e.getValue() instanceof U64 g)) {
                 throw refused("its snapshot list holds something other than guids");
+            }
+            // zfs recv names each received snapshot by this list, the first name of a guid winning: a name the box
+            // refuses (a trailing space) would hide the snapshot from every listing, and with its receive time
+            // gone, a second name for the guid would let its forged creation time steer the keep floor.
+            try {
+                DatasetName.validateComponent(e.getKey(), "snapshot name");
+            } catch (InvalidNameException bad) {
+                throw refused("its snapshot list names '" + Printable.of(e.getKey()) + "', which the box does not"
+                        + " take: " + bad.getMessage());
+            }
+            if (snapshots.containsValue(g.value())) {
+                throw refused("its snapshot list names guid " + Long.toUnsignedString(g.value()) + " twice");
             }
             snapshots.put(e.getKey(), g.value());
         }

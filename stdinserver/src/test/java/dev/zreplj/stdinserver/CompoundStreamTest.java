@@ -285,6 +285,41 @@ class CompoundStreamTest {
                         FULL_GUID));
     }
 
+    /**
+     * zfs recv names received snapshots by the list, the first name of a guid winning: a trailing space hid a
+     * snapshot from every listing, a second name for the guid renamed it later, and its forged creation time then
+     * steered the keep floor (zfs-fuse, found by an audit of what a stolen client key can do).
+     */
+    @Test
+    void aSnapshotListWithANameTheBoxRefusesOrAGuidTwiceIsRefused() {
+        assertEquals(
+                "the stream carries properties (zfs send -p/-b), but its snapshot list names 'a ', which the box"
+                        + " does not take: snapshot name 'a ' must not start or end with a space",
+                refusal(
+                        withPayload(map(
+                                "tosnap",
+                                "a",
+                                "not_recursive",
+                                true,
+                                "fss",
+                                map("0x1", fs("snaps", map("a ", FULL_GUID, "a", FULL_GUID))))),
+                        "a",
+                        FULL_GUID));
+        assertEquals(
+                "the stream carries properties (zfs send -p/-b), but its snapshot list names guid "
+                        + Long.toUnsignedString(FULL_GUID) + " twice",
+                refusal(
+                        withPayload(map(
+                                "tosnap",
+                                "a",
+                                "not_recursive",
+                                true,
+                                "fss",
+                                map("0x1", fs("snaps", map("zrepl_forged", FULL_GUID, "a", FULL_GUID))))),
+                        "a",
+                        FULL_GUID));
+    }
+
     @Test
     void aCompoundHeaderWithGuidsOrFlagsIsRefused() {
         byte[] full = stream("openzfs-full-p");
