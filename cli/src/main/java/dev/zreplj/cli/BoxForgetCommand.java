@@ -11,7 +11,7 @@ import picocli.CommandLine.ParentCommand;
 
 /**
  * The box's record of a client's filesystem, removed: one the client no longer pushes (taken out of its
- * filter, destroyed) would age into CRITICAL in {@code zreplj status} and the box's metrics for good. The
+ * filter, destroyed) would age into CRITICAL in {@code zreplj status} and the box's last-received metrics for good. The
  * backup itself is left as it is.
  */
 @Command(
@@ -45,8 +45,9 @@ final class BoxForgetCommand implements Callable<Integer> {
                     + " in " + ClientStatusFile.path(config.global().stateDir(), client)
                     + " ('zreplj status' lists what is recorded)");
         }
-        System.out.println("forgot " + client + " " + filesystem + ": no longer in status or the box's metrics until"
-                + " the client sends it again; its backup on the box is left as it is");
+        System.out.println("forgot " + client + " " + filesystem + ": no longer judged by status nor in the box's"
+                + " last-received metrics until the client sends it again (its counters stay); its backup on the box"
+                + " is left as it is");
         return ExitCodes.OK;
     }
 }

@@ -48,8 +48,9 @@ class BoxForgetCommandTest {
         assertEquals(
                 new CliRun(
                         0,
-                        "forgot laptop rpool/old: no longer in status or the box's metrics until the client sends it"
-                                + " again; its backup on the box is left as it is\n",
+                        "forgot laptop rpool/old: no longer judged by status nor in the box's last-received metrics"
+                                + " until the client sends it again (its counters stay); its backup on the box is left"
+                                + " as it is\n",
                         ""),
                 run);
         assertEquals(
