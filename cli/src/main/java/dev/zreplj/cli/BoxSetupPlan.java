@@ -20,7 +20,9 @@ record BoxSetupPlan(List<Step> steps, List<String> problems, List<String> notes)
      * holds and their release, and its user properties (zrepl:placeholder). OpenZFS asks for mount beside
      * create, receive, destroy and rollback even when nothing mounts (recv -u); canmount because received
      * filesystems' mount and share properties are excluded (recv -x canmount,sharenfs,sharesmb: without
-     * their permission zfs recv warns "cannot receive sharenfs property: permission denied" on every step).
+     * their permission zfs recv warns "cannot receive sharenfs property: permission denied" on every step);
+     * volmode because a received volume gets volmode=none (recv -o: without it zfs recv only warns and the
+     * volume becomes a block device on the box, which the stdinserver then reports as a failed receive).
      * Found by running each of these as a delegated user on OpenZFS 2.3 (docs/box.md).
      */
     static final List<String> PERMISSIONS = List.of(
@@ -36,7 +38,8 @@ record BoxSetupPlan(List<Step> steps, List<String> problems, List<String> notes)
             "mountpoint",
             "canmount",
             "sharenfs",
-            "sharesmb");
+            "sharesmb",
+            "volmode");
 
     /** Shells that run no rc file for {@code sh -c COMMAND}, which is how sshd starts the forced command. */
     static final Set<String> QUIET_SHELLS = Set.of("/bin/sh", "/usr/bin/sh", "/bin/dash", "/usr/bin/dash");

@@ -27,7 +27,7 @@ class BoxSetupPlanTest {
         assertEquals(
                 List.of(
                         "zfs create -o canmount=off -o mountpoint=none backup/zreplj",
-                        "zfs allow -u zreplj create,receive,send,destroy,rollback,mount,hold,release,userprop,mountpoint,canmount,sharenfs,sharesmb"
+                        "zfs allow -u zreplj create,receive,send,destroy,rollback,mount,hold,release,userprop,mountpoint,canmount,sharenfs,sharesmb,volmode"
                                 + " backup/zreplj",
                         "install -d -o zreplj -g 997 -m 0750 /var/lib/zreplj /var/lib/zreplj/metrics /var/lib/zreplj/metrics/clients",
                         "install -d -o zreplj -g 997 -m 0700 /var/lib/zreplj/.ssh"),

@@ -63,7 +63,7 @@ class OpenZfsBoxUserIT {
                                         "create root_fs " + root + " (canmount=off, mountpoint=none)",
                                         "allow " + user + " on " + root
                                                 + ": create,receive,send,destroy,rollback,mount,hold,release,userprop,"
-                                                + "mountpoint,canmount,sharenfs,sharesmb",
+                                                + "mountpoint,canmount,sharenfs,sharesmb,volmode",
                                         "state directory " + state + " and its metrics/clients: owner " + user
                                                 + ", mode 0750",
                                         home + "/.ssh: owner " + user + ", mode 0700",

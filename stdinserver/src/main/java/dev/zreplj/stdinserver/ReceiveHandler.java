@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -44,6 +45,11 @@ import java.util.concurrent.FutureTask;
 final class ReceiveHandler {
     /** Excluded from a stream that carries properties, so a client cannot mount over the box's paths. */
     static final List<String> MOUNT_PROPERTIES = List.of("mountpoint", "canmount", "sharenfs", "sharesmb");
+    /**
+     * A received volume with {@code volmode=none} has no block device on the box: otherwise the client's bytes
+     * reach udev, the kernel's partition scanner and LVM/mdadm auto-activation as {@code /dev/zvol/...}.
+     */
+    static final String VOLMODE = "volmode";
 
     private final Zfs zfs;
     private final Conversation conversation;
@@ -203,6 +209,7 @@ final class ReceiveHandler {
         }
         ReceiveRequest request;
         List<ZfsVersion> before;
+        StreamHeader received;
         CompoundTail tail = null;
         int checked = first.length();
         try {
@@ -278,6 +285,7 @@ final class ReceiveHandler {
             // A partially received new filesystem looks like an empty placeholder; -F must not touch it.
             boolean overwritePlaceholder = fullOverPlaceholder && placeholders.isEmptyPlaceholder(target, existing);
             request = receiveRequest(session.job(), cmd, header, properties, target, overwritePlaceholder);
+            received = header;
         } catch (RemoteException e) {
             log.refused("refused RECV into " + target + ": " + e.getMessage());
             pump.refuseStream(e, first.ended());
@@ -366,6 +374,12 @@ final class ReceiveHandler {
                                     + e.getMessage());
                     throw e;
                 }
+            }
+            try {
+                checkVolumeHidden(session, received, target);
+            } catch (ZfsException e) {
+                recordArrived(session, cmd, series, target, before, bytes, e.getMessage());
+                throw e;
             }
             // zfs recv succeeded, so the target has the stream's last snapshot, whose guid the header check found
             // to be the command's. The reply goes now: the agent moves its cursor while the box records the
@@ -924,8 +938,47 @@ final class ReceiveHandler {
                 target,
                 (cmd.rollback() && !incrementalProperties) || overwritePlaceholder,
                 cmd.resumable() && c.resumableReceive(),
-                job.recv().overrideProperties(),
+                overrides(job, header, c),
                 excludes);
+    }
+
+    /** The sink's overrides, and volmode=none for a volume unless the sink itself decides volmode. */
+    private static Map<String, String> overrides(SinkJob job, StreamHeader header, Capabilities c) {
+        if (!hidesVolume(job, header, c)) {
+            return job.recv().overrideProperties();
+        }
+        Map<String, String> out = new LinkedHashMap<>(job.recv().overrideProperties());
+        out.put(VOLMODE, "none");
+        return out;
+    }
+
+    /**
+     * Whether the box gives this stream's volume {@code volmode=none}: on a zfs with {@code recv -o} (OpenZFS;
+     * zfs-fuse makes no device nodes), unless the sink's {@code recv.properties} names volmode (zfs recv
+     * refuses a name given twice, and the operator has then chosen).
+     */
+    private static boolean hidesVolume(SinkJob job, StreamHeader header, Capabilities c) {
+        return header.volume()
+                && c.recvProperties()
+                && !job.recv().overrideProperties().containsKey(VOLMODE)
+                && !job.recv().inheritProperties().contains(VOLMODE);
+    }
+
+    /**
+     * zfs recv only warns when it may not set {@code -o volmode} (a delegated box user without the volmode
+     * permission) and exposes the volume: the box says so as a failed receive, the snapshot kept.
+     */
+    private void checkVolumeHidden(Session session, StreamHeader header, DatasetName target) throws ZfsException {
+        if (!hidesVolume(session.job(), header, zfs.capabilities())) {
+            return;
+        }
+        String volmode = zfs.localProperties(target).get(VOLMODE);
+        if (!"none".equals(volmode)) {
+            throw new ZfsException("zfs recv could not set volmode=none on the received volume " + target
+                    + ", so it is a block device on the box (" + VOLMODE + " " + (volmode == null ? "not set" : volmode)
+                    + "); the box user lacks the volmode permission: run 'zreplj box setup' for the sink's root_fs"
+                    + " again as root");
+        }
     }
 
     private static ZfsVersion find(List<ZfsVersion> versions, DatasetName target, String snapshot) throws ZfsException {

@@ -31,7 +31,8 @@ record StreamHeader(
         String toName,
         boolean resuming,
         boolean compound,
-        ByteOrder order) {
+        ByteOrder order,
+        boolean volume) {
     static final int LENGTH = 312;
     static final long MAGIC = 0x2F5bacbacL;
     private static final long FEATURE_RESUMING = 1L << 20;
@@ -40,6 +41,8 @@ record StreamHeader(
     static final int FLAG_CLONE = 1;
     /** CLONE, CI_DATA, FREERECORDS, SPILL_BLOCK: every drr_flags bit OpenZFS 2.3 defines. */
     private static final int KNOWN_FLAGS = 0xf;
+    /** drr_type's objset type of a volume (DMU_OST_ZVOL); a filesystem is DMU_OST_ZFS (2). */
+    private static final int OBJSET_VOLUME = 3;
 
     StreamHeader(long payloadLength, long toGuid, long fromGuid, String toName) {
         this(payloadLength, toGuid, fromGuid, toName, false, false, ByteOrder.LITTLE_ENDIAN);
@@ -47,6 +50,18 @@ record StreamHeader(
 
     StreamHeader(long payloadLength, long toGuid, long fromGuid, String toName, boolean resuming) {
         this(payloadLength, toGuid, fromGuid, toName, resuming, false, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** A filesystem's stream (or a compound stream's first record). */
+    StreamHeader(
+            long payloadLength,
+            long toGuid,
+            long fromGuid,
+            String toName,
+            boolean resuming,
+            boolean compound,
+            ByteOrder order) {
+        this(payloadLength, toGuid, fromGuid, toName, resuming, compound, order, false);
     }
 
     static StreamHeader parse(byte[] bytes, int length) throws RemoteException {
@@ -106,7 +121,14 @@ record StreamHeader(
         }
         boolean resuming = ((versionInfo >>> 2) & FEATURE_RESUMING) != 0;
         return new StreamHeader(
-                Integer.toUnsignedLong(b.getInt(4)), toGuid, b.getLong(48), toName, resuming, false, b.order());
+                Integer.toUnsignedLong(b.getInt(4)),
+                toGuid,
+                b.getLong(48),
+                toName,
+                resuming,
+                false,
+                b.order(),
+                b.getInt(32) == OBJSET_VOLUME);
     }
 
     /** The snapshot part of drr_toname: the name zfs recv gives the received snapshot. */

@@ -36,6 +36,15 @@ class StreamHeaderTest {
     }
 
     @Test
+    void aVolumesStreamSaysSoInItsObjsetType() throws RemoteException {
+        byte[] fs = begin(ByteOrder.BIG_ENDIAN, 0, 7, 0, "tank/fs@s1");
+        assertEquals(false, StreamHeader.parse(fs, 312).volume(), "DMU_OST_ZFS");
+        byte[] vol = begin(ByteOrder.BIG_ENDIAN, 0, 7, 0, "tank/vol@s1");
+        ByteBuffer.wrap(vol).order(ByteOrder.BIG_ENDIAN).putInt(32, 3);
+        assertEquals(true, StreamHeader.parse(vol, 312).volume(), "DMU_OST_ZVOL");
+    }
+
+    @Test
     void realZfsFuseBytes() throws RemoteException {
         // The first 64 bytes of a real `zfs send pool/a@s2 -i @s1` from zfs-fuse, x86-64.
         byte[] b = new byte[312];
