@@ -94,16 +94,28 @@ public final class PruneRun {
             String boxUnavailable,
             boolean dryRun) {
         List<FilesystemPruneResult> results = new ArrayList<>();
+        Map<DatasetName, FilesystemPrunePlan> senderPlans = new LinkedHashMap<>();
         for (DatasetName fs : selected) {
             List<ZfsVersion> mine = versions.getOrDefault(fs, List.of());
-            results.add(pruneSender(
+            senderPlans.put(
+                    fs,
                     PrunePlanner.sender(
                             fs.value(),
                             mine,
                             cursor.current(fs, mine),
-                            job.pruning().keepSender()),
-                    fs,
-                    dryRun));
+                            job.pruning().keepSender()));
+        }
+        Map<String, Long> now = null;
+        String unchecked = null;
+        if (!dryRun) {
+            try {
+                now = currentGuids(senderPlans);
+            } catch (ZfsException e) {
+                unchecked = "cannot check the snapshots to destroy before destroying them: " + e.getMessage();
+            }
+        }
+        for (Map.Entry<DatasetName, FilesystemPrunePlan> e : senderPlans.entrySet()) {
+            results.add(pruneSender(e.getValue(), e.getKey(), dryRun, now, unchecked));
         }
         String receiverSkipped = box == null ? boxUnavailable : null;
         if (box != null) {
@@ -127,10 +139,45 @@ public final class PruneRun {
         return new PruneReport(dryRun, results, receiverSkipped, null);
     }
 
-    private FilesystemPruneResult pruneSender(FilesystemPrunePlan plan, DatasetName fs, boolean dryRun) {
-        List<String> names = plan.toDestroy().stream().map(Decision::name).toList();
-        if (dryRun || names.isEmpty()) {
+    /**
+     * What the snapshots the plans destroy are now, in one {@code zfs get} for all filesystems: the plans come
+     * from the pass's listing, taken before a replication that may have run for hours, and zfs destroys by
+     * name. A snapshot destroyed and taken again under the same name meanwhile (a script's fixed-name
+     * rotation, a rename) is another snapshot, which no rule decided on and the box may not have.
+     */
+    private Map<String, Long> currentGuids(Map<DatasetName, FilesystemPrunePlan> plans) throws ZfsException {
+        List<String> snapshots = new ArrayList<>();
+        plans.forEach((fs, plan) -> plan.toDestroy().forEach(d -> snapshots.add(fs.value() + "@" + d.name())));
+        return snapshots.isEmpty() ? Map.of() : zfs.snapshotGuids(snapshots);
+    }
+
+    private FilesystemPruneResult pruneSender(
+            FilesystemPrunePlan plan, DatasetName fs, boolean dryRun, Map<String, Long> now, String unchecked) {
+        if (dryRun || plan.toDestroy().isEmpty()) {
             return new FilesystemPruneResult(plan, dryRun, List.of(), List.of(), null);
+        }
+        if (unchecked != null) {
+            return new FilesystemPruneResult(plan, false, List.of(), List.of(), unchecked);
+        }
+        List<String> names = new ArrayList<>();
+        for (Decision d : plan.toDestroy()) {
+            Long guid = now.get(fs.value() + "@" + d.name());
+            if (guid == null) {
+                log.debug("{}@{}: gone before pruning destroyed it", fs, d.name());
+            } else if (guid != d.guid()) {
+                log.warn(
+                        "{}@{} is another snapshot than the pass listed (guid {} now, {} then), so it is not destroyed;"
+                                + " the next pass decides on it",
+                        fs,
+                        d.name(),
+                        Long.toUnsignedString(guid),
+                        Long.toUnsignedString(d.guid()));
+            } else {
+                names.add(d.name());
+            }
+        }
+        if (names.isEmpty()) {
+            return new FilesystemPruneResult(plan, false, List.of(), List.of(), null);
         }
         try {
             zfs.destroySnapshots(fs, names);

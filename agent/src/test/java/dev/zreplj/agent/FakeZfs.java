@@ -47,6 +47,7 @@ final class FakeZfs implements SourceZfs {
     private final Set<String> holds = new HashSet<>();
     private final Map<String, String> failing = new HashMap<>();
     private final Map<String, Throwable> breaking = new HashMap<>();
+    private final Map<String, Runnable> duringSend = new HashMap<>();
     private final List<String> sent = new ArrayList<>();
     private final List<RefusedName> refused = new ArrayList<>();
     private long guid = 1000;
@@ -245,6 +246,31 @@ final class FakeZfs implements SourceZfs {
     }
 
     @Override
+    public synchronized Map<String, Long> snapshotGuids(Collection<String> snapshots) throws ZfsException {
+        calls.add("snapshotGuids " + snapshots.size());
+        maybeFail("snapshotGuids", List.of("zfs", "get", "guid"));
+        Map<String, Long> out = new HashMap<>();
+        filesystems.forEach((fs, versions) -> versions.stream()
+                .filter(v -> v.type() == VersionType.SNAPSHOT && snapshots.contains(v.fullName()))
+                .forEach(v -> out.put(v.fullName(), v.guid())));
+        return out;
+    }
+
+    /** Runs {@code action} (once) when {@code snapshot} (fs@name) is sent: what happens on the sender meanwhile. */
+    synchronized void duringSendOf(String snapshot, Runnable action) {
+        duringSend.put(snapshot, action);
+    }
+
+    /** {@code zfs destroy fs@name; zfs snapshot fs@name}, as a script rotating a fixed-name snapshot does. */
+    synchronized void retake(String fs, String name) {
+        DatasetName f = DatasetName.of(fs);
+        filesystems
+                .get(f)
+                .removeIf(v -> v.type() == VersionType.SNAPSHOT && v.name().equals(name));
+        add(f, name);
+    }
+
+    @Override
     public synchronized void destroySnapshots(DatasetName fs, Collection<String> names) throws ZfsException {
         calls.add("destroySnapshots " + fs);
         maybeFail("destroySnapshots", List.of("zfs", "destroy", fs + "@" + String.join(",", names)));
@@ -261,6 +287,8 @@ final class FakeZfs implements SourceZfs {
         calls.add("send " + request.to().fullName());
         refuseRaw(request);
         if (sendStarted != null) sendStarted.countDown();
+        Runnable during = duringSend.remove(request.to().fullName());
+        if (during != null) during.run();
         maybeFail("send", List.of("zfs", "send", request.to().fullName()));
         sent.add(request.to().fullName());
         byte[] stream = ("stream of " + request.to().fullName()).repeat(100).getBytes(StandardCharsets.UTF_8);

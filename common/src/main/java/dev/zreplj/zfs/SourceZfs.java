@@ -29,6 +29,12 @@ public interface SourceZfs {
 
     void destroySnapshots(DatasetName filesystem, Collection<String> snapshotNames) throws ZfsException;
 
+    /**
+     * The guids the given snapshots ({@code fs@name}) have now; one that does not exist is absent. Lets a
+     * destroy planned from an earlier listing check that each name is still the snapshot it decided on.
+     */
+    Map<String, Long> snapshotGuids(Collection<String> snapshots) throws ZfsException;
+
     SendStream send(SendRequest request) throws ZfsException;
 
     /** {@link #send(SendRequest)} writing the stream into {@code output}, a FIFO another process reads. */

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -378,6 +379,63 @@ public final class Zfs implements SourceZfs {
         }
         for (String argument : destroyArguments(filesystem, names, MAX_DESTROY_ARGUMENT)) {
             run(List.of("destroy", argument));
+        }
+    }
+
+    /**
+     * {@code zfs get -Hp -o name,value guid} with the snapshots as arguments, one call per
+     * {@value #MAX_HOLDS_ARGUMENTS} characters of names. zfs names each one that does not exist on stderr
+     * and goes on: those are absent from the answer; any other complaint fails it.
+     */
+    @Override
+    public Map<String, Long> snapshotGuids(Collection<String> snapshots) throws ZfsException {
+        Map<String, Long> out = new HashMap<>();
+        List<String> args = null;
+        int length = 0;
+        for (String snapshot : new TreeSet<>(snapshots)) {
+            int at = snapshot.indexOf('@');
+            if (at < 0) {
+                throw new IllegalArgumentException("not a snapshot name: " + snapshot);
+            }
+            DatasetName.of(snapshot.substring(0, at));
+            DatasetName.validateComponent(snapshot.substring(at + 1), "snapshot name");
+            if (args != null && length + snapshot.length() + 1 > MAX_HOLDS_ARGUMENTS) {
+                guids(args, out);
+                args = null;
+            }
+            if (args == null) {
+                args = new ArrayList<>(List.of("get", "-Hp", "-o", "name,value", "guid"));
+                length = 0;
+            }
+            args.add(snapshot);
+            length += snapshot.length() + 1;
+        }
+        if (args != null) {
+            guids(args, out);
+        }
+        return out;
+    }
+
+    private void guids(List<String> args, Map<String, Long> out) throws ZfsException {
+        Result r = runAny(args);
+        if (r.exit() != 0) {
+            for (String line : r.stderr().split("\n")) {
+                if (!line.isBlank() && !ZfsOutput.isMissingDataset(line)) {
+                    throw new ZfsException(command(args), r.exit(), r.stderr());
+                }
+            }
+        }
+        for (String line : r.stdout().split("\n")) {
+            int tab = line.lastIndexOf('\t');
+            if (tab > 0) {
+                try {
+                    out.put(
+                            line.substring(0, tab),
+                            Long.parseUnsignedLong(line.substring(tab + 1).strip()));
+                } catch (NumberFormatException e) {
+                    throw new ZfsException(command(args), r.exit(), "unexpected guid in: " + line);
+                }
+            }
         }
     }
 

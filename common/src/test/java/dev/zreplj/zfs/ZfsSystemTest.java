@@ -44,6 +44,19 @@ class ZfsSystemTest {
     }
 
     @Test
+    void snapshotGuidsAnswersWhatExistsAndLeavesOutWhatDoesNot() throws Exception {
+        DatasetName pool = pools.createPool("guids");
+        DatasetName a = pools.createFilesystem(pool.child("a"));
+        pools.snapshot(a, "s1");
+        pools.snapshot(pool, "top");
+        String s1 = a + "@s1";
+        String top = pool + "@top";
+        assertEquals(
+                java.util.Map.of(s1, pools.guid(s1), top, pools.guid(top)),
+                zfs.snapshotGuids(List.of(s1, a + "@gone", top, pool + "/nofs@x")));
+    }
+
+    @Test
     void zfsFuseKeepsNoPartialReceives() throws Exception {
         DatasetName pool = pools.createPool("part");
         assertEquals(java.util.Optional.empty(), zfs.resumeToken(pool));
