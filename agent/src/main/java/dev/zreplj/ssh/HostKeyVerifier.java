@@ -6,7 +6,6 @@ import java.net.SocketAddress;
 import java.security.PublicKey;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.sshd.client.config.hosts.KnownHostHashValue;
 import org.apache.sshd.client.keyverifier.ServerKeyVerifier;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.config.keys.KeyUtils;
@@ -53,7 +52,7 @@ final class HostKeyVerifier implements ServerKeyVerifier {
     private String judge(PublicKey key) throws IOException {
         String shown = KeyUtils.getKeyType(key) + " " + KeyUtils.getFingerPrint(key);
         String where = host + ":" + port;
-        String pattern = KnownHostHashValue.createHostPattern(host, port);
+        String pattern = KnownHosts.lookupName(host, port);
         KnownHosts.Verdict verdict = knownHosts.check(host, port, key);
         return switch (verdict.status()) {
             case MATCH -> null;
@@ -67,6 +66,11 @@ final class HostKeyVerifier implements ServerKeyVerifier {
                         + "refused under every host_key_policy, accept-new included; if the change is expected, remove "
                         + "the old entry with 'ssh-keygen -R \"" + pattern + "\" -f " + knownHosts.file()
                         + "' and add the new one";
+            case CERTIFICATE ->
+                "host key of " + where + " (" + shown + ") is to be checked against the @cert-authority line "
+                        + verdict.line() + " of " + knownHosts.file() + ", and the built-in ssh client does not check"
+                        + " host certificates; refused under every host_key_policy: set connect.ssh_client: openssh,"
+                        + " or add the host's own key to " + knownHosts.file();
             case UNKNOWN -> {
                 if (policy == HostKeyPolicy.ACCEPT_NEW) {
                     try {

@@ -303,6 +303,11 @@ final class OpenSshTransport implements SshTransport {
                     + " host_key_policy, accept-new included; if the change is expected, remove the old entry with"
                     + " 'ssh-keygen -R \"" + entryName + "\" -f " + knownHosts + "' and add the new one");
         }
+        // Only the master's last lines are kept, so the banner may be gone: "TYPE host key for HOST was revoked".
+        if (all.contains("REVOKED HOST KEY DETECTED") || all.contains(" was revoked and you have requested strict")) {
+            return new TransportException("ssh: host key of " + hostPort + " is marked @revoked in " + knownHosts
+                    + "; refused under every host_key_policy");
+        }
         if (all.contains("Host key verification failed")
                 || (all.contains("No ") && all.contains("host key is known"))) {
             return new TransportException("ssh: host key of " + hostPort + " is not known (not in " + knownHosts

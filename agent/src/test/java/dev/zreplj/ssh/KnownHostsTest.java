@@ -121,6 +121,91 @@ class KnownHostsTest {
         assertEquals(4, kh.check("box.example", 22, key).line());
     }
 
+    /** OpenSSH looks "[host]:port" up against every pattern: sshd(8)'s "@revoked * KEY" covers every port. */
+    @Test
+    void aRevokedWildcardCoversEveryPort() throws Exception {
+        PublicKey key = ec();
+        KnownHosts kh = file(line("[box.example]:2222", key), "@revoked " + line("*", key));
+        assertEquals(
+                new KnownHosts.Verdict(KnownHosts.Status.REVOKED, Set.of(), 2), kh.check("box.example", 2222, key));
+        assertEquals(
+                KnownHosts.Status.MATCH,
+                file(line("*", key)).check("box.example", 2222, key).status());
+        // As for ssh: "*.example" ends where "[box.example]:2222" does not; the bracketed form covers the port.
+        KnownHosts domain = file(line("*.example", key));
+        assertEquals(
+                KnownHosts.Status.MATCH, domain.check("box.example", 22, key).status());
+        assertEquals(
+                KnownHosts.Status.UNKNOWN,
+                domain.check("box.example", 2222, key).status());
+        assertEquals(
+                KnownHosts.Status.MATCH,
+                file(line("[*.example]:2222", key))
+                        .check("box.example", 2222, key)
+                        .status());
+    }
+
+    /** Lines ssh reads (ssh-keygen -F finds them) are read here too, whatever the blanks between fields. */
+    @Test
+    void anyRunOfBlanksSeparatesTheFields() throws Exception {
+        PublicKey key = ec();
+        String[] parts = PublicKeyEntry.toString(key).split(" ");
+        KnownHosts kh = file("box.example  " + parts[0] + "  \t" + parts[1] + "   a comment\r");
+        assertEquals(KnownHosts.Status.MATCH, kh.check("box.example", 22, key).status());
+        KnownHosts revoked = file(line("box.example", key), "@revoked\t*  " + parts[0] + "  " + parts[1]);
+        assertEquals(
+                KnownHosts.Status.REVOKED, revoked.check("box.example", 22, key).status());
+    }
+
+    /** A host named by a line this client cannot read is known: another key is refused, never taken as new. */
+    @Test
+    void anUnreadableLineNamingTheHostMakesItKnown() throws Exception {
+        KnownHosts kh = file("box.example ssh-ed25519 !!!notbase64", "box.example,bücher.example ssh-future AAAA");
+        assertEquals(
+                KnownHosts.Status.CHANGED, kh.check("box.example", 22, ec()).status());
+        assertEquals(List.of(), kh.knownTypes("box.example", 22));
+    }
+
+    @Test
+    void theHostIsLookedUpLowercasedAsSshDoes() throws Exception {
+        PublicKey key = ec();
+        KnownHosts kh = file(line(hashed("box.example"), key), line(hashed("[box.example]:2222"), key));
+        assertEquals(KnownHosts.Status.MATCH, kh.check("Box.Example", 22, key).status());
+        assertEquals(KnownHosts.Status.MATCH, kh.check("BOX.example", 2222, key).status());
+        assertEquals(
+                KnownHosts.Status.MATCH,
+                file(line("BOX.example", key)).check("box.EXAMPLE", 22, key).status());
+    }
+
+    @Test
+    void aNegatedPatternExcludesTheWholeLine() throws Exception {
+        PublicKey key = ec();
+        KnownHosts kh = file(line("*.example,!box.example", key));
+        assertEquals(KnownHosts.Status.UNKNOWN, kh.check("box.example", 22, key).status());
+        assertEquals(KnownHosts.Status.MATCH, kh.check("other.example", 22, key).status());
+        assertEquals(
+                KnownHosts.Status.MATCH,
+                file(line("b?x.example", key)).check("box.example", 22, key).status());
+    }
+
+    @Test
+    void aCommentInAnotherEncodingDoesNotStopTheFile() throws Exception {
+        PublicKey key = ec();
+        Path p = dir.resolve("latin1");
+        Files.write(p, ("# caf\u00e9\n" + line("box.example", key) + "\n").getBytes(StandardCharsets.ISO_8859_1));
+        assertEquals(
+                KnownHosts.Status.MATCH,
+                new KnownHosts(p).check("box.example", 22, key).status());
+    }
+
+    /** Host certificates are not checked here, so a host only a @cert-authority names is not taken as new. */
+    @Test
+    void aHostOnlyACertAuthorityNamesIsRefused() throws Exception {
+        KnownHosts kh = file("@cert-authority " + line("*.example", ec()));
+        assertEquals(
+                new KnownHosts.Verdict(KnownHosts.Status.CERTIFICATE, Set.of(), 1), kh.check("box.example", 22, ec()));
+    }
+
     @Test
     void missingFileKnowsNothing() throws Exception {
         KnownHosts kh = new KnownHosts(dir.resolve("absent"));

@@ -88,6 +88,22 @@ class OpenSshTransportTest {
                                 kh,
                                 dial)
                         .getMessage());
+        // ssh 9.2's last five lines (what RemoteStderr keeps) for a key under an @revoked line; they read as
+        // "not known ... add it" before.
+        assertEquals(
+                "ssh: host key of box:2222 is marked @revoked in /kh; refused under every host_key_policy",
+                OpenSshTransport.failure(
+                                List.of(
+                                        "This could mean that a stolen key is being used to",
+                                        "impersonate this host.",
+                                        "ECDSA host key for [box]:2222 was revoked and you have requested strict"
+                                                + " checking.",
+                                        "Host key verification failed."),
+                                "u@box:2222",
+                                id,
+                                kh,
+                                dial)
+                        .getMessage());
         assertEquals(
                 "ssh: cannot connect to u@box:2222: connection refused; is sshd running there and is the port right?",
                 OpenSshTransport.failure(

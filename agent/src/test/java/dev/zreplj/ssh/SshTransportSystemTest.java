@@ -206,6 +206,24 @@ class SshTransportSystemTest {
         SshTransport.connect(connect(client)).close();
     }
 
+    /** sshd(8)'s "@revoked * KEY" covers every host and port: the box here listens on a port other than 22. */
+    @ParameterizedTest
+    @EnumSource(Connect.SshClient.class)
+    void aKeyRevokedForEveryHostIsRefusedOnAnyPort(Connect.SshClient client) throws Exception {
+        startEcho(KeyType.ED25519);
+        Path file = dir.resolve("revoked_known_hosts");
+        String key = Files.readString(Path.of(sshd.hostKey() + ".pub")).strip();
+        String before = "[127.0.0.1]:" + sshd.port() + " " + key + "\n@revoked * " + key + "\n";
+        Files.writeString(file, before);
+        Connect c =
+                with(connect(client), sshd.clientKey(), file, Connect.HostKeyPolicy.ACCEPT_NEW, Duration.ofSeconds(10));
+        TransportException e = assertThrows(
+                TransportException.class, () -> SshTransport.connect(c).close());
+        assertTrue(e.getMessage().contains("is marked @revoked in " + file), e.getMessage());
+        assertEquals(before, Files.readString(file), "known_hosts must be left alone");
+        assertFalse(Files.exists(marker()), "forced command must not run");
+    }
+
     @Test
     void changedHostKeyIsRefusedEvenWithAcceptNewAndBeforeAnyCommandRuns() throws Exception {
         startEcho(KeyType.ED25519);
