@@ -70,6 +70,30 @@ class StaleMarksSystemTest {
                 "stale when neither job is configured");
     }
 
+    /**
+     * A box on this machine with its own config: its jail is a placeholder, and the marks below it are named
+     * after the clients' jobs. The agent's release-stale released them (found by OpenZfsReleaseStaleIT, where
+     * it released the box's last-received hold).
+     */
+    @Test
+    void marksBelowAPlaceholderAreAReceiversAndLeftAlone() throws Exception {
+        DatasetName jail = pools.createFilesystem(
+                DatasetName.of(fs.pool()).child("sink"), "zrepl:placeholder=on", "mountpoint=none");
+        DatasetName copy = pools.createFilesystem(jail.child("home"), "zrepl:placeholder=off");
+        pools.snapshot(copy, "r1");
+        pools.zfs("hold", "zrepl_CURSOR_J_laptop", copy + "@r1");
+        pools.zfs("set", "zreplj:cursor:laptop=" + Long.toHexString(pools.guid(copy + "@r1")), copy.value());
+        moveCursor("gone", "s1");
+        assertEquals(
+                List.of(
+                        "hold zrepl_CURSOR_J_gone on " + fs + "@s1 (job 'gone')",
+                        "property zreplj:cursor:gone on " + fs + " (job 'gone')"),
+                StaleMarks.find(zfs, Set.of("current"), Set.of(fs.pool())).stream()
+                        .map(StaleMarks.Mark::toString)
+                        .toList());
+        pools.zfs("release", "zrepl_CURSOR_J_laptop", copy + "@r1");
+    }
+
     @Test
     void theOldJobsHoldAndPropertyAreFoundReleasedAndTheSnapshotCanGo() throws Exception {
         moveCursor("Old.Job", "s1");

@@ -61,7 +61,11 @@ final class ReleaseStaleCommand implements Callable<Integer> {
             for (StaleMarks.Mark mark : StaleMarks.find(zfs, jobs, StaleMarks.pools(zfs))) {
                 // below a sink's root_fs the holds are the clients', named after their jobs, not ours
                 if (sinkRoots.stream().noneMatch(r -> mark.filesystem().isSelfOrDescendantOf(r))) {
-                    failed |= !handle(out, mark.toString(), () -> StaleMarks.release(zfs, mark));
+                    if (mark.kept() != null) {
+                        out.print("kept\t" + mark + ": " + mark.kept() + "\n");
+                    } else {
+                        failed |= !handle(out, mark.toString(), () -> StaleMarks.release(zfs, mark));
+                    }
                 }
             }
         }
