@@ -9,6 +9,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -39,13 +41,15 @@ public record SshOptions(
     }
 
     /** What each key zreplj honours takes, by lowercase key; the keys it honours are these. */
+    private static final Pattern TIME_PART = Pattern.compile("(\\d+)([sSmMhHdDwW]?)");
+
     private static final Map<String, String> TAKES = Map.of(
             "compression", "yes or no",
             "ciphers", "a list of cipher names",
             "kexalgorithms", "a list of key exchange names",
-            "serveraliveinterval", "a number of seconds",
+            "serveraliveinterval", "a time (seconds, or with units as ssh reads them: 30s, 1m, 1h30m)",
             "serveralivecountmax", "a count",
-            "connecttimeout", "a number of seconds");
+            "connecttimeout", "a time (seconds, or with units as ssh reads them: 30s, 1m, 1h30m)");
 
     /**
      * Why zreplj cannot use one {@code Key=Value} option as given; empty when it is used.
@@ -70,7 +74,8 @@ public record SshOptions(
                             ? honoured + "remove it (host keys: connect.known_hosts, connect.host_key_policy)"
                             : honoured + "remove it, or set connect.ssh_client: openssh, which hands it to ssh"));
         }
-        if (kv != null && nonNegative(kv[1]).isPresent()) {
+        boolean time = key.equalsIgnoreCase("serveraliveinterval") || key.equalsIgnoreCase("connecttimeout");
+        if (kv != null && (time ? seconds(kv[1]) : nonNegative(kv[1])).isPresent()) {
             // 0 where zreplj needs at least 1 (ServerAliveCountMax, ConnectTimeout): ssh takes it, zreplj ignores it.
             return Optional.of(new Problem(
                     false,
@@ -164,7 +169,7 @@ public record SshOptions(
                 case "ciphers" -> ciphers = list(value);
                 case "kexalgorithms" -> kex = list(value);
                 case "serveraliveinterval" -> {
-                    Optional<Integer> n = nonNegative(value);
+                    Optional<Integer> n = seconds(value);
                     if (n.isPresent()) keepalive = Optional.of(Duration.ofSeconds(n.get()));
                     else ignored.add(option);
                 }
@@ -174,7 +179,7 @@ public record SshOptions(
                     else ignored.add(option);
                 }
                 case "connecttimeout" -> {
-                    Optional<Integer> n = nonNegative(value).filter(i -> i > 0);
+                    Optional<Integer> n = seconds(value).filter(i -> i > 0);
                     if (n.isPresent()) connectTimeout = Optional.of(Duration.ofSeconds(n.get()));
                     else ignored.add(option);
                 }
@@ -228,6 +233,38 @@ public record SshOptions(
             case "no" -> Optional.of(false);
             default -> Optional.empty();
         };
+    }
+
+    /**
+     * OpenSSH's time format (sshd_config(5), "TIME FORMATS"), which ssh reads for ServerAliveInterval and
+     * ConnectTimeout: a number of seconds, or a sequence of numbers each with a unit (s, m, h, d, w, either
+     * case; none is seconds), summed: {@code 90}, {@code 1m30s}, {@code 2h}.
+     */
+    static Optional<Integer> seconds(String value) {
+        Matcher m = TIME_PART.matcher(value);
+        long total = 0;
+        int at = 0;
+        while (at < value.length() && m.find(at) && m.start() == at) {
+            long n;
+            try {
+                n = Long.parseLong(m.group(1));
+            } catch (NumberFormatException e) {
+                return Optional.empty();
+            }
+            long unit = switch (m.group(2).toLowerCase(Locale.ROOT)) {
+                case "m" -> 60;
+                case "h" -> 3600;
+                case "d" -> 86400;
+                case "w" -> 604800;
+                default -> 1;
+            };
+            total += n * unit;
+            if (n > Integer.MAX_VALUE || total > Integer.MAX_VALUE) {
+                return Optional.empty();
+            }
+            at = m.end();
+        }
+        return at == value.length() && !value.isEmpty() ? Optional.of((int) total) : Optional.empty();
     }
 
     private static Optional<Integer> nonNegative(String value) {

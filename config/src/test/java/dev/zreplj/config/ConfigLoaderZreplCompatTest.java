@@ -487,7 +487,7 @@ class ConfigLoaderZreplCompatTest {
         String negative = PUSH.replace("      port: 22", "      port: 22\n      options: [\"ServerAliveInterval -3\"]");
         assertEquals(
                 dir.resolve("zreplj.yml") + ":9:17: ssh option 'ServerAliveInterval -3': ServerAliveInterval takes a"
-                        + " number of seconds",
+                        + " time (seconds, or with units as ssh reads them: 30s, 1m, 1h30m)",
                 assertThrows(ConfigException.class, () -> load(negative)).getMessage());
         // ssh takes ServerAliveCountMax=0; zreplj needs at least one, so it says that it ignores it.
         assertEquals(

@@ -25,6 +25,27 @@ class SshOptionsTest {
         assertEquals("StrictHostKeyChecking", SshOptions.key(" StrictHostKeyChecking no"));
     }
 
+    /** ssh reads these two in its time format: `ssh -G -o ServerAliveInterval=1m` prints 60. */
+    @Test
+    void timesTakeSshsUnits() {
+        assertEquals(java.util.Optional.of(60), SshOptions.seconds("1m"));
+        assertEquals(java.util.Optional.of(5430), SshOptions.seconds("1h30m30"));
+        assertEquals(java.util.Optional.of(90), SshOptions.seconds("90"));
+        assertEquals(java.util.Optional.of(1209600), SshOptions.seconds("2W"));
+        for (String bad : List.of("", "m", "1x", "-3", "1m-", "99999999999", "4000w")) {
+            assertEquals(java.util.Optional.empty(), SshOptions.seconds(bad), bad);
+        }
+        SshOptions o = SshOptions.parse(List.of("ServerAliveInterval=1m", "ConnectTimeout 30s"));
+        assertEquals(List.of(), o.ignored());
+        assertEquals(java.util.Optional.of(java.time.Duration.ofMinutes(1)), o.keepaliveInterval());
+        assertEquals(java.util.Optional.of(java.time.Duration.ofSeconds(30)), o.connectTimeout());
+        assertEquals(java.util.Optional.empty(), SshOptions.problem("ServerAliveInterval=1m"));
+        assertEquals(
+                "ssh option 'ConnectTimeout=soon': ConnectTimeout takes a time (seconds, or with units as ssh reads"
+                        + " them: 30s, 1m, 1h30m)",
+                SshOptions.problem("ConnectTimeout=soon").orElseThrow().message());
+    }
+
     @Test
     void noOptionsMeansDefaults() {
         SshOptions o = SshOptions.parse(List.of());
