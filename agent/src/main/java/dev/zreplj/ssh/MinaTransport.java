@@ -8,6 +8,7 @@ import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.UnknownHostException;
 import java.nio.channels.UnresolvedAddressException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -386,9 +387,11 @@ public final class MinaTransport implements SshTransport {
     }
 
     private static KeyPair loadKey(Path identity) throws TransportException {
+        TransportException locked = new TransportException("ssh: identity file " + identity + " is protected by a"
+                + " passphrase; zreplj runs unattended and needs a key without one (ssh-keygen -p -N '' -f " + identity
+                + ")");
         FilePasswordProvider noPassphrase = (session, resource, retry) -> {
-            throw new TransportException("ssh: identity file " + identity + " is protected by a passphrase; "
-                    + "zreplj runs unattended and needs a key without one (ssh-keygen -p -N '' -f " + identity + ")");
+            throw locked;
         };
         try (InputStream in = Files.newInputStream(identity)) {
             Iterable<KeyPair> keys =
@@ -407,7 +410,17 @@ public final class MinaTransport implements SshTransport {
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
             TransportException passphrase = find(e, TransportException.class);
             if (passphrase != null) throw passphrase;
+            // A PKCS#8-encrypted key fails before any passphrase is asked for ("BouncyCastle not registered").
+            if (encryptedOnDisk(identity)) throw locked;
             throw new TransportException("ssh: cannot read identity file " + identity + ": " + oneLine(e), e);
+        }
+    }
+
+    private static boolean encryptedOnDisk(Path identity) {
+        try {
+            return OpenSshTransport.encrypted(Files.readString(identity, StandardCharsets.ISO_8859_1));
+        } catch (IOException e) {
+            return false;
         }
     }
 

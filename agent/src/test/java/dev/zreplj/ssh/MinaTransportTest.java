@@ -9,6 +9,7 @@ import dev.zreplj.config.SshOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.common.NamedResource;
@@ -17,6 +18,8 @@ import org.apache.sshd.common.SshException;
 import org.apache.sshd.common.session.helpers.MissingAttachedSessionException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class MinaTransportTest {
     @TempDir
@@ -143,12 +146,15 @@ class MinaTransportTest {
                 e.getMessage());
     }
 
-    @Test
-    void passphraseProtectedKeyIsRefusedWithAHint() throws Exception {
+    /** OpenSSH's own format, and PKCS#8 (ssh-keygen -m PKCS8), which read "BouncyCastle not registered" before. */
+    @ParameterizedTest
+    @ValueSource(strings = {"RFC4716", "PKCS8"})
+    void passphraseProtectedKeyIsRefusedWithAHint(String format) throws Exception {
         Path key = dir.resolve("locked");
-        Process p = new ProcessBuilder("ssh-keygen", "-q", "-t", "ed25519", "-N", "secret", "-f", key.toString())
-                .redirectErrorStream(true)
-                .start();
+        List<String> keygen =
+                new ArrayList<>(List.of("ssh-keygen", "-q", "-t", "ecdsa", "-N", "secret", "-f", key.toString()));
+        if (format.equals("PKCS8")) keygen.addAll(List.of("-m", "PKCS8"));
+        Process p = new ProcessBuilder(keygen).redirectErrorStream(true).start();
         p.getInputStream().readAllBytes();
         assertEquals(0, p.waitFor(), "ssh-keygen (openssh-client) is needed for this test");
         TransportException e = assertThrows(TransportException.class, () -> MinaTransport.connect(connect(key)));
