@@ -32,6 +32,7 @@ public final class PrunePlanner {
     static final String UNREPLICATED = "not replicated yet";
     static final String NO_CURSOR = "no replication cursor yet";
     static final String COMMON = "the newest snapshot in common with the sender";
+    static final String BOX_BASE = "the newest snapshot the backup box also has (the next incremental base)";
     static final String NO_RULES = "the keep rules are empty, which keeps everything (as in zrepl)";
 
     private PrunePlanner() {}
@@ -42,6 +43,27 @@ public final class PrunePlanner {
      */
     public static FilesystemPrunePlan sender(
             String filesystem, List<ZfsVersion> versions, Optional<ZfsVersion> cursor, List<KeepRule> rules) {
+        return sender(filesystem, versions, cursor, rules, Optional.empty());
+    }
+
+    /**
+     * @param receiver the guids of the box's copy, where its listing is at hand: the newest version in common
+     *                 with it is the next incremental base, so a snapshot that is that base (no bookmark of its guid
+     *                 stands in for it) is never destroyed, though the cursor is newer (the box's copy was rolled
+     *                 back, or lost snapshots the cursor says it got)
+     */
+    public static FilesystemPrunePlan sender(
+            String filesystem,
+            List<ZfsVersion> versions,
+            Optional<ZfsVersion> cursor,
+            List<KeepRule> rules,
+            Optional<Set<Long>> receiver) {
+        long boxBase = receiver.flatMap(guids -> versions.stream()
+                        .filter(v -> guids.contains(v.guid()))
+                        .max(Comparator.comparingLong(ZfsVersion::createtxg)))
+                .filter(v -> versions.stream().noneMatch(b -> b.type() == VersionType.BOOKMARK && b.guid() == v.guid()))
+                .map(ZfsVersion::guid)
+                .orElse(0L);
         List<ZfsVersion> snapshots = versions.stream()
                 .filter(v -> v.type() == VersionType.SNAPSHOT)
                 .sorted(Comparator.comparingLong(ZfsVersion::createtxg))
@@ -76,6 +98,8 @@ public final class PrunePlanner {
                 decisions.add(Decision.keep(s.name(), s.guid(), CURSOR, true));
             } else if (s.createtxg() > cursorTxg) {
                 decisions.add(Decision.keep(s.name(), s.guid(), UNREPLICATED, true));
+            } else if (boxBase != 0 && s.guid() == boxBase) {
+                decisions.add(Decision.keep(s.name(), s.guid(), BOX_BASE, true));
             } else {
                 decisions.add(Decision.destroy(s.name(), s.guid()));
             }

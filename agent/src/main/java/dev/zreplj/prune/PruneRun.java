@@ -19,6 +19,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import org.slf4j.Logger;
@@ -79,6 +80,12 @@ public final class PruneRun {
         return run(listing.selected(), listing.versions(), cursor, box, receiver, boxUnavailable, dryRun);
     }
 
+    private static Set<Long> guids(RemoteFilesystem copy) {
+        Set<Long> out = new HashSet<>();
+        if (copy != null) copy.versions().forEach(v -> out.add(v.guid()));
+        return out;
+    }
+
     /** The report of a prune that could not list the sender. */
     public static PruneReport unlisted(boolean dryRun, ZfsException e) {
         return new PruneReport(
@@ -94,16 +101,31 @@ public final class PruneRun {
             String boxUnavailable,
             boolean dryRun) {
         List<FilesystemPruneResult> results = new ArrayList<>();
+        // The box's listing first: the sender keeps the newest snapshot the box still has, whatever the cursor says.
+        Map<String, RemoteFilesystem> remote = null;
+        String receiverSkipped = box == null ? boxUnavailable : null;
+        if (box != null) {
+            try {
+                Map<String, RemoteFilesystem> listed = new HashMap<>();
+                (receiver != null ? receiver : box.list()).forEach(r -> listed.put(r.path(), r));
+                remote = listed;
+            } catch (IOException e) {
+                receiverSkipped = "listing the backup box failed: " + e.getMessage();
+            }
+        }
         Map<DatasetName, FilesystemPrunePlan> senderPlans = new LinkedHashMap<>();
         for (DatasetName fs : selected) {
             List<ZfsVersion> mine = versions.getOrDefault(fs, List.of());
+            Optional<Set<Long>> boxGuids =
+                    remote == null ? Optional.empty() : Optional.of(guids(remote.get(fs.value())));
             senderPlans.put(
                     fs,
                     PrunePlanner.sender(
                             fs.value(),
                             mine,
                             cursor.current(fs, mine),
-                            job.pruning().keepSender()));
+                            job.pruning().keepSender(),
+                            boxGuids));
         }
         Map<String, Long> now = null;
         String unchecked = null;
@@ -117,23 +139,16 @@ public final class PruneRun {
         for (Map.Entry<DatasetName, FilesystemPrunePlan> e : senderPlans.entrySet()) {
             results.add(pruneSender(e.getValue(), e.getKey(), dryRun, now, unchecked));
         }
-        String receiverSkipped = box == null ? boxUnavailable : null;
-        if (box != null) {
-            try {
-                Map<String, RemoteFilesystem> remote = new HashMap<>();
-                (receiver != null ? receiver : box.list()).forEach(r -> remote.put(r.path(), r));
-                for (DatasetName fs : selected) {
-                    RemoteFilesystem copy = remote.get(fs.value());
-                    if (copy != null) {
-                        FilesystemPrunePlan plan = PrunePlanner.receiver(
-                                copy,
-                                versions.getOrDefault(fs, List.of()),
-                                job.pruning().keepReceiver());
-                        results.add(pruneReceiver(plan, box, dryRun));
-                    }
+        if (remote != null) {
+            for (DatasetName fs : selected) {
+                RemoteFilesystem copy = remote.get(fs.value());
+                if (copy != null) {
+                    FilesystemPrunePlan plan = PrunePlanner.receiver(
+                            copy,
+                            versions.getOrDefault(fs, List.of()),
+                            job.pruning().keepReceiver());
+                    results.add(pruneReceiver(plan, box, dryRun));
                 }
-            } catch (IOException e) {
-                receiverSkipped = "listing the backup box failed: " + e.getMessage();
             }
         }
         return new PruneReport(dryRun, results, receiverSkipped, null);

@@ -18,6 +18,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
@@ -54,6 +55,43 @@ class PrunePlannerTest {
         assertEquals(List.of(), destroyed(receiver), "keep_receiver: []");
         assertEquals(5, receiver.decisions().size());
         assertEquals(PrunePlanner.NO_RULES, reason(receiver, "zrepl_1"));
+    }
+
+    /**
+     * The box's copy was rolled back to zrepl_1 (or lost zrepl_2 and zrepl_3) while the cursor says zrepl_3: the
+     * sender keeps zrepl_1, the only incremental base left, where the box's listing is at hand (the audit's
+     * case: without it, last_n 1 destroyed zrepl_1 and zrepl_2 and the next pass needed a full send).
+     */
+    @Test
+    void theNewestSnapshotTheBoxStillHasStaysOnTheSender() {
+        List<ZfsVersion> versions = snaps(3);
+        FilesystemPrunePlan known = PrunePlanner.sender(
+                FS.value(), versions, Optional.of(snap(3)), List.of(lastN(1)), Optional.of(Set.of(snap(1).guid())));
+        assertEquals(List.of("zrepl_2"), destroyed(known));
+        assertEquals(PrunePlanner.BOX_BASE, reason(known, "zrepl_1"));
+        FilesystemPrunePlan unknown =
+                PrunePlanner.sender(FS.value(), versions, Optional.of(snap(3)), List.of(lastN(1)), Optional.empty());
+        assertEquals(List.of("zrepl_1", "zrepl_2"), destroyed(unknown), "no listing of the box: the cursor decides");
+        // A bookmark of that guid is the base as well: the snapshot may go.
+        List<ZfsVersion> marked = new ArrayList<>(versions);
+        marked.add(bookmarkOf(snap(1)));
+        assertEquals(
+                List.of("zrepl_1", "zrepl_2"),
+                destroyed(PrunePlanner.sender(
+                        FS.value(),
+                        marked,
+                        Optional.of(snap(3)),
+                        List.of(lastN(1)),
+                        Optional.of(Set.of(snap(1).guid())))));
+        // The usual case, the box at the cursor: nothing more is kept than without the listing.
+        assertEquals(
+                destroyed(unknown),
+                destroyed(PrunePlanner.sender(
+                        FS.value(),
+                        versions,
+                        Optional.of(snap(3)),
+                        List.of(lastN(1)),
+                        Optional.of(Set.of(snap(3).guid(), snap(1).guid())))));
     }
 
     private static KeepRule lastN(int n) {
