@@ -8,6 +8,7 @@ import dev.zreplj.zfs.SourceZfs;
 import dev.zreplj.zfs.VersionType;
 import dev.zreplj.zfs.ZfsVersion;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +24,8 @@ import org.slf4j.LoggerFactory;
  */
 final class SnapshotStage {
     private static final Logger log = LoggerFactory.getLogger(SnapshotStage.class);
+    /** zfs stamps a snapshot with this machine's clock: later than a minute from now, it was wrong then. */
+    private static final Duration FUTURE_TOLERANCE = Duration.ofMinutes(1);
 
     private final String job;
     private final Snapshotting snapshotting;
@@ -67,17 +70,45 @@ final class SnapshotStage {
             return Outcome.NONE;
         }
         List<Optional<Instant>> newest = new ArrayList<>();
+        // A snapshot taken while the clock was ahead (no NTP yet, a wrong RTC) would keep every later one from
+        // coming due until the clock caught up with it, silently; zrepl refuses it and retries an interval later.
+        Instant future = clock.instant().plus(FUTURE_TOLERANCE);
+        List<String> fromTheFuture = new ArrayList<>();
         for (DatasetName fs : selected) {
             Optional<Instant> snapshot = versions.getOrDefault(fs, List.of()).stream()
                     .filter(v -> v.type() == VersionType.SNAPSHOT && v.name().startsWith(snapshotting.prefix()))
+                    .filter(v -> {
+                        boolean ahead = v.creation().isAfter(future);
+                        if (ahead) fromTheFuture.add(v.fullName() + " (" + v.creation() + ")");
+                        return !ahead;
+                    })
                     .map(ZfsVersion::creation)
                     .max(Instant::compareTo);
             // Rules that prune snapshots once replicated (not_replicated with keep_snapshot_at_cursor: false, the
             // cursor a bookmark) may leave none with the prefix, or only older ones: the cursor's creation then
-            // says when the last was taken, or every check would take another at once.
-            Optional<Instant> cursor =
-                    cursors.getOrDefault(fs, Optional.empty()).map(ZfsVersion::creation);
+            // says when the last was taken, or every check would take another at once. Not when the cursor is a
+            // snapshot without the prefix that still exists (another tool's, which zreplj replicates too): its
+            // snapshots every 15 minutes would keep an hourly schedule from ever coming due.
+            List<ZfsVersion> mine = versions.getOrDefault(fs, List.of());
+            Optional<Instant> cursor = cursors.getOrDefault(fs, Optional.empty())
+                    .filter(c -> mine.stream()
+                            .noneMatch(v -> v.type() == VersionType.SNAPSHOT
+                                    && v.guid() == c.guid()
+                                    && !v.name().startsWith(snapshotting.prefix())))
+                    .map(ZfsVersion::creation)
+                    .filter(c -> !c.isAfter(future));
             newest.add(Stream.of(snapshot, cursor).flatMap(Optional::stream).max(Instant::compareTo));
+        }
+        if (!fromTheFuture.isEmpty()) {
+            log.warn(
+                    "job {}: {} created after now by this machine's clock, so the schedule ignores {}: {}; was the"
+                            + " clock ahead? destroy or rename {} if it is wrong",
+                    job,
+                    fromTheFuture.size() == 1 ? "a snapshot was" : fromTheFuture.size() + " snapshots were",
+                    fromTheFuture.size() == 1 ? "it" : "them",
+                    String.join(", ", fromTheFuture.subList(0, Math.min(3, fromTheFuture.size())))
+                            + (fromTheFuture.size() > 3 ? ", ..." : ""),
+                    fromTheFuture.size() == 1 ? "it" : "them");
         }
         Instant now = clock.instant();
         if (!force && !SnapshotSchedule.due(snapshotting, newest, now, clock.getZone())) {

@@ -1,0 +1,62 @@
+package dev.zreplj.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.zreplj.config.Durations;
+import dev.zreplj.config.Snapshotting;
+import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.VersionType;
+import dev.zreplj.zfs.ZfsVersion;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** When a periodic snapshot is due: what counts as the job's last snapshot (zrepl counts only its prefix). */
+class SnapshotStageTest {
+    private static final DatasetName FS = DatasetName.of("pool/data");
+    private static final Instant T0 = Instant.parse("2026-01-01T10:00:00Z");
+    private static final ZfsVersion OURS =
+            new ZfsVersion(FS, VersionType.SNAPSHOT, "zrepl_20260101_100000_000", 1, 10, T0);
+
+    private static Snapshotting hourly() {
+        return new Snapshotting(
+                Snapshotting.Type.PERIODIC, "zrepl_", Durations.parse("1h"), null, "dense", "UTC", 500, List.of());
+    }
+
+    private static Optional<String> taken(List<ZfsVersion> versions, Optional<ZfsVersion> cursor, Instant now)
+            throws Exception {
+        FakeZfs zfs = new FakeZfs().filesystem(FS.value());
+        SnapshotStage stage = new SnapshotStage("j", hourly(), zfs, Clock.fixed(now, ZoneOffset.UTC));
+        return stage.takeIfDue(List.of(FS), Map.of(FS, versions), Map.of(FS, cursor), false)
+                .name();
+    }
+
+    /**
+     * Another tool's snapshot every 15 minutes, replicated too, became the cursor: its creation counted as
+     * the job's last snapshot, so an hourly schedule never came due (the snapshotting audit).
+     */
+    @Test
+    void anotherToolsSnapshotAtTheCursorDoesNotPostponeTheSchedule() throws Exception {
+        ZfsVersion auto = new ZfsVersion(FS, VersionType.SNAPSHOT, "autosnap_frequent", 2, 20, T0.plusSeconds(3300));
+        Instant now = T0.plusSeconds(3900);
+        assertEquals(Optional.of("zrepl_20260101_110500_000"), taken(List.of(OURS, auto), Optional.of(auto), now));
+        // The cursor of a pruned zrepl_ snapshot (a bookmark, no snapshot left) still counts, as before.
+        ZfsVersion mark = new ZfsVersion(FS, VersionType.BOOKMARK, "zrepl_CURSOR_G_3_J_j", 3, 30, T0.plusSeconds(3300));
+        assertEquals(Optional.empty(), taken(List.of(OURS, mark), Optional.of(mark), now));
+    }
+
+    /** Taken while the clock was a year ahead: ignored, so the schedule goes on from the snapshots before it. */
+    @Test
+    void aSnapshotFromTheFutureDoesNotStopTheSchedule() throws Exception {
+        ZfsVersion ahead = new ZfsVersion(
+                FS, VersionType.SNAPSHOT, "zrepl_20270101_100000_000", 2, 20, T0.plusSeconds(365L * 86400));
+        assertEquals(
+                Optional.of("zrepl_20260101_110500_000"),
+                taken(List.of(OURS, ahead), Optional.of(OURS), T0.plusSeconds(3900)));
+        assertEquals(Optional.empty(), taken(List.of(OURS, ahead), Optional.of(OURS), T0.plusSeconds(1800)));
+    }
+}
