@@ -54,6 +54,17 @@ public final class SnapshotHooks {
     public Outcome around(List<DatasetName> filesystems, String snapshotName, Snapshotter snapshotter)
             throws InterruptedException {
         List<String> reports = new ArrayList<>();
+        for (int i = 0; i < hooks.size(); i++) {
+            SnapshotHook hook = hooks.get(i);
+            if (filesystems.stream().noneMatch(fs -> hook.filesystems().accepts(fs))) {
+                // As zrepl: a typo in a hook's filter would otherwise leave it never running, silently.
+                log.warn(
+                        "snapshot hook {} ({}) matches none of the {} filesystems snapshotted; it does not run",
+                        i + 1,
+                        hook.path(),
+                        filesystems.size());
+            }
+        }
         Map<DatasetName, List<SnapshotHook>> toUnwind = new LinkedHashMap<>();
         List<DatasetName> proceed = new ArrayList<>();
         for (DatasetName fs : filesystems) {

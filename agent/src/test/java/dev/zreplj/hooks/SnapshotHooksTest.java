@@ -144,6 +144,33 @@ class SnapshotHooksTest {
                 log().stream().map(l -> l.substring(0, l.indexOf(" s dryrun"))).toList());
     }
 
+    /** As zrepl's "hook did not match any snapshotted filesystems": a typo in a filter is said, not silent. */
+    @Test
+    void aHookWhoseFilterMatchesNoneIsWarnedAbout() throws Exception {
+        Path typo = script("typo", "0");
+        List<SnapshotHook> hooks = List.of(
+                hook(script("fine", "0"), false, ALL),
+                hook(typo, false, new FilesystemFilter(Map.of("tank/speical", true))));
+        ch.qos.logback.classic.Logger logger =
+                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(SnapshotHooks.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
+                new ch.qos.logback.core.read.ListAppender<>();
+        appender.start();
+        logger.addAppender(appender);
+        try {
+            new SnapshotHooks(hooks, new HookRunner()).around(List.of(A, B), "s", fss -> {});
+        } finally {
+            logger.detachAppender(appender);
+        }
+        assertEquals(
+                List.of("snapshot hook 2 (" + typo
+                        + ") matches none of the 2 filesystems snapshotted; it does not run"),
+                appender.list.stream()
+                        .filter(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN)
+                        .map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                        .toList());
+    }
+
     @Test
     void postHooksRunAlsoWhenTheSnapshotFails() throws Exception {
         List<SnapshotHook> hooks = List.of(hook(script("unlock", "0"), false, ALL));

@@ -22,7 +22,7 @@ public record Snapshotting(
         String timestampLocation,
         int maxUnreplicated,
         List<SnapshotHook> hooks) {
-    /** Weeks of 10-minute snapshots, days of minutely ones: far beyond a normal outage, long before a full pool. */
+    /** 3.5 days of 10-minute snapshots, 8 hours of minutely ones: beyond a normal outage, long before a full pool. */
     public static final int DEFAULT_MAX_UNREPLICATED = 500;
 
     public enum Type {
