@@ -129,6 +129,11 @@ final class SnapshotStage {
             int tried = hooked.snapshotted().size();
             String line = "taking @" + name + " of " + tried + " filesystem" + (tried == 1 ? "" : "s") + " failed: "
                     + hooked.failure().getMessage();
+            if (String.valueOf(hooked.failure().getMessage()).contains("already exists")) {
+                // A timestamp_format coarser than the schedule names two snapshots alike (zfs's words say no more).
+                line += "; a snapshot named @" + name + " exists already: if timestamp_format counts coarser than"
+                        + " the schedule takes snapshots (a day for hourly ones), use a finer one (dense has seconds)";
+            }
             log.warn("job {}: {}", job, line);
             failures.add(line);
             return new Outcome(Optional.empty(), hooked.reports(), failures, left);

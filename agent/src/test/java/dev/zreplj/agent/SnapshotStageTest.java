@@ -1,6 +1,7 @@
 package dev.zreplj.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.zreplj.config.Durations;
 import dev.zreplj.config.Snapshotting;
@@ -47,6 +48,23 @@ class SnapshotStageTest {
         // The cursor of a pruned zrepl_ snapshot (a bookmark, no snapshot left) still counts, as before.
         ZfsVersion mark = new ZfsVersion(FS, VersionType.BOOKMARK, "zrepl_CURSOR_G_3_J_j", 3, 30, T0.plusSeconds(3300));
         assertEquals(Optional.empty(), taken(List.of(OURS, mark), Optional.of(mark), now));
+    }
+
+    /** A timestamp_format coarser than the schedule: zfs says only "dataset already exists". */
+    @Test
+    void aNameTakenAlreadyPointsAtTheTimestampFormat() throws Exception {
+        FakeZfs zfs = new FakeZfs().filesystem(FS.value());
+        zfs.fail("snapshot", "cannot create snapshot 'pool/data@zrepl_2026-01-01': dataset already exists");
+        SnapshotStage stage = new SnapshotStage("j", hourly(), zfs, Clock.fixed(T0.plusSeconds(3900), ZoneOffset.UTC));
+        SnapshotStage.Outcome out =
+                stage.takeIfDue(List.of(FS), Map.of(FS, List.of(OURS)), Map.of(FS, Optional.of(OURS)), false);
+        assertEquals(1, out.failures().size(), out::toString);
+        assertTrue(
+                out.failures()
+                        .get(0)
+                        .endsWith("exists already: if timestamp_format counts coarser than the schedule"
+                                + " takes snapshots (a day for hourly ones), use a finer one (dense has seconds)"),
+                out.failures().get(0));
     }
 
     /** Taken while the clock was a year ahead: ignored, so the schedule goes on from the snapshots before it. */
