@@ -125,6 +125,25 @@ public final class Planner {
             return new FilesystemPlan.UpToDate(
                     filesystem, snapshots.get(snapshots.size() - 1).name());
         }
+        // A name the box already gives another snapshot (one destroyed and taken again on the sender after the box
+        // got it; the first may live on as the cursor's bookmark): zfs recv would refuse that step on every pass.
+        Map<String, RemoteVersion> stays = new HashMap<>();
+        for (RemoteVersion v : received) {
+            if (!(rollback && newerOnReceiver.contains(v))) {
+                stays.put(v.name(), v);
+            }
+        }
+        for (ZfsVersion to : toSend) {
+            RemoteVersion same = stays.get(to.name());
+            if (same != null && same.guid() != to.guid()) {
+                return conflict(
+                        filesystem,
+                        "the receiver's @" + to.name() + " is another snapshot than the sender's (a snapshot of that"
+                                + " name was taken again after the box got the first), so it cannot be sent; rename"
+                                + " the sender's (zfs rename " + filesystem + "@" + to.name() + " " + filesystem
+                                + "@NEWNAME)");
+            }
+        }
         List<Step> steps = new ArrayList<>();
         ZfsVersion from = base;
         for (ZfsVersion to : toSend) {

@@ -164,6 +164,37 @@ class PlannerTest {
         assertEquals(List.of("#b -> @c"), steps(Planner.plan(FS, List.of(a, bm, c), receiver(a, b), RECENT)));
     }
 
+    /**
+     * @b was replicated, pruned down to the cursor bookmark, and a new @b taken: the step #b -> @b would be
+     * refused by zfs recv on every pass ("already exists"); it is a conflict that says what to do.
+     */
+    @Test
+    void aNameTheBoxGivesAnotherSnapshotIsAConflict() {
+        ZfsVersion cursor = bookmark("zrepl_CURSOR_G_16_J_j", 22, 20);
+        ZfsVersion again = snap("b", 99, 40);
+        String reason = assertInstanceOf(
+                        FilesystemPlan.Conflict.class, Planner.plan(FS, List.of(cursor, again), receiver(a, b), RECENT))
+                .reason();
+        assertEquals(
+                "the receiver's @b is another snapshot than the sender's (a snapshot of that name was taken again"
+                        + " after the box got the first), so it cannot be sent; rename the sender's (zfs rename"
+                        + " tank/home@b tank/home@NEWNAME)",
+                reason);
+        // One the rollback destroys on the box is no obstacle.
+        ZfsVersion x = snap("x", 77, 25);
+        ZfsVersion newX = snap("x", 78, 50);
+        assertEquals(
+                List.of(new Step(b, newX, true)),
+                assertInstanceOf(
+                                FilesystemPlan.Replicate.class,
+                                Planner.plan(
+                                        FS,
+                                        List.of(a, b, newX),
+                                        receiver(a, b, x),
+                                        new ReplicationPolicy(InitialReplication.MOST_RECENT, true)))
+                        .steps());
+    }
+
     @Test
     void snapshotPreferredOverBookmarkOfSameGuid() {
         ZfsVersion bm = bookmark("b", 22, 20);
