@@ -7,6 +7,7 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -61,8 +62,14 @@ public final class JobLock implements AutoCloseable {
 
     private static FileChannel lockOne(Path file, String job) throws IOException, HeldException {
         Files.createDirectories(file.getParent());
-        FileChannel channel =
-                FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        // Not through a symlink: the state directory may belong to the box's user (one machine, both roles), and a
+        // root agent must not create or open a file wherever a link planted there points.
+        FileChannel channel = FileChannel.open(
+                file,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.READ,
+                StandardOpenOption.WRITE,
+                LinkOption.NOFOLLOW_LINKS);
         try {
             FileLock lock;
             try {

@@ -48,6 +48,17 @@ class JobLockTest {
         }
     }
 
+    /** A root agent in a state directory the box's user may own: no lock is taken through a planted link. */
+    @Test
+    void aLinkAtTheLockIsNotFollowed() throws Exception {
+        Path victim = Files.writeString(state.resolve("victim"), "precious\n");
+        Path file = JobLock.file(state, "laptop");
+        Files.createDirectories(file.getParent());
+        Files.createSymbolicLink(file, victim);
+        assertThrows(java.io.IOException.class, () -> JobLock.acquire(state, List.of("laptop")));
+        assertEquals("precious\n", Files.readString(victim));
+    }
+
     @Test
     void aPassThatEndsLeavesNoPid() throws Exception {
         // A pid left behind would make the next pass log that it took the job over from a dead process.

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
@@ -164,8 +165,14 @@ public record PassTotals(
         PassTotals next = before.add(result, took, now);
         Path file = file(stateDir, result.job());
         Files.createDirectories(file.getParent());
-        Path temp = file.resolveSibling("." + result.job() + ".json.tmp");
-        Files.write(temp, RecordJson.write(next, true, RecordJson.Names.SNAKE_CASE));
-        Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        // A fresh name (O_EXCL), never a fixed one a link planted in a directory the box's user may own points away.
+        Path temp = Files.createTempFile(file.getParent(), "." + result.job() + ".json", ".tmp");
+        try {
+            Files.write(temp, RecordJson.write(next, true, RecordJson.Names.SNAKE_CASE));
+            Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-r--r--"));
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
     }
 }

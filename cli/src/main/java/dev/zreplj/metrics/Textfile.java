@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -37,19 +38,26 @@ public final class Textfile {
     private static void writeLocked(Path file, MultiCollector metrics) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
+        // The agent (root) and the box's stdinserver may share this directory, which the box's user may own: no file
+        // is opened through a link planted there, and the temp file has a fresh name (O_EXCL).
         try (FileChannel lock = FileChannel.open(
                         dir.resolve("." + file.getFileName() + ".lock"),
                         StandardOpenOption.CREATE,
-                        StandardOpenOption.WRITE);
+                        StandardOpenOption.WRITE,
+                        LinkOption.NOFOLLOW_LINKS);
                 var held = lock.lock()) {
             // Not *.prom: the collector must not read the temp file.
-            Path temp = dir.resolve("." + file.getFileName() + ".tmp");
-            try (OutputStream out = Files.newOutputStream(temp)) {
-                PrometheusTextFormatWriter.create().write(out, metrics.collect(), EscapingScheme.DEFAULT);
+            Path temp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+            try {
+                try (OutputStream out = Files.newOutputStream(temp, LinkOption.NOFOLLOW_LINKS)) {
+                    PrometheusTextFormatWriter.create().write(out, metrics.collect(), EscapingScheme.DEFAULT);
+                }
+                // node_exporter runs as its own user: the file must be readable by it.
+                Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-r--r--"));
+                Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } finally {
+                Files.deleteIfExists(temp);
             }
-            // node_exporter runs as its own user: the file must be readable by it.
-            Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-r--r--"));
-            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         }
     }
 }

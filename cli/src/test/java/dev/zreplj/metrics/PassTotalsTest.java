@@ -20,6 +20,7 @@ import dev.zreplj.zfs.DatasetName;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -34,6 +35,39 @@ class PassTotalsTest {
 
     @TempDir
     Path state;
+
+    /**
+     * The state directory may be the box user's (one machine, both roles): a link planted at the old fixed temp
+     * name, or at the text file's lock, must not make the root agent write through it (the packaging audit).
+     */
+    @Test
+    void linksPlantedInTheMetricsDirectoryAreNotWrittenThrough() throws Exception {
+        Path victim = Files.writeString(state.resolve("victim"), "precious\n");
+        Files.setPosixFilePermissions(victim, PosixFilePermissions.fromString("rw-------"));
+        Path metrics = PassTotals.file(state, "laptop").getParent();
+        Files.createDirectories(metrics);
+        Files.createSymbolicLink(metrics.resolve(".laptop.json.tmp"), victim);
+        PushPass.Result ok = new PushPass.Result(
+                "laptop",
+                Optional.empty(),
+                List.of(new FilesystemResult(DatasetName.of("rpool/home"), Outcome.REPLICATED, 1, 10, "")),
+                null);
+        PassTotals.record(state, ok, Duration.ofSeconds(4), T0);
+        assertEquals(1, PassTotals.read(state, "laptop").passes());
+
+        Path textfile = metrics.resolve("zreplj.prom");
+        Files.createSymbolicLink(metrics.resolve(".zreplj.prom.tmp"), victim);
+        Textfile.write(textfile, new AgentMetrics(state, List.of("laptop")));
+        assertTrue(Files.readString(textfile).contains("zreplj_"), "the text file was written");
+        Files.delete(metrics.resolve(".zreplj.prom.lock"));
+        Files.createSymbolicLink(metrics.resolve(".zreplj.prom.lock"), victim);
+        assertThrows(IOException.class, () -> Textfile.write(textfile, new AgentMetrics(state, List.of("laptop"))));
+        assertEquals("precious\n", Files.readString(victim), "nothing written through a link");
+        assertEquals(
+                "rw-------",
+                PosixFilePermissions.toString(Files.getPosixFilePermissions(victim)),
+                "nor its mode changed (it was made world-readable through the link)");
+    }
 
     @Test
     void aFailedPassKeepsTheLastSuccessAndCountsItsStagesAndKinds() throws Exception {
