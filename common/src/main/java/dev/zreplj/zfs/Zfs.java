@@ -389,9 +389,7 @@ public final class Zfs implements SourceZfs {
      */
     @Override
     public Map<String, Long> snapshotGuids(Collection<String> snapshots) throws ZfsException {
-        Map<String, Long> out = new HashMap<>();
-        List<String> args = null;
-        int length = 0;
+        List<String> names = new ArrayList<>();
         for (String snapshot : new TreeSet<>(snapshots)) {
             int at = snapshot.indexOf('@');
             if (at < 0) {
@@ -399,19 +397,38 @@ public final class Zfs implements SourceZfs {
             }
             DatasetName.of(snapshot.substring(0, at));
             DatasetName.validateComponent(snapshot.substring(at + 1), "snapshot name");
-            if (args != null && length + snapshot.length() + 1 > MAX_HOLDS_ARGUMENTS) {
-                guids(args, out);
+            names.add(snapshot);
+        }
+        Map<String, Long> out = new HashMap<>();
+        for (List<String> args : calls(List.of("get", "-Hp", "-o", "name,value", "guid"), names)) {
+            guids(args, out);
+        }
+        return out;
+    }
+
+    /**
+     * {@code prefix} followed by the names, as few calls as keep each call's names within
+     * {@value #MAX_HOLDS_ARGUMENTS} characters (at least one name each): for commands that take
+     * snapshots as arguments rather than a filesystem to recurse into.
+     */
+    static List<List<String>> calls(List<String> prefix, List<String> names) {
+        List<List<String>> out = new ArrayList<>();
+        List<String> args = null;
+        int length = 0;
+        for (String name : names) {
+            if (args != null && length + name.length() + 1 > MAX_HOLDS_ARGUMENTS) {
+                out.add(args);
                 args = null;
             }
             if (args == null) {
-                args = new ArrayList<>(List.of("get", "-Hp", "-o", "name,value", "guid"));
+                args = new ArrayList<>(prefix);
                 length = 0;
             }
-            args.add(snapshot);
-            length += snapshot.length() + 1;
+            args.add(name);
+            length += name.length() + 1;
         }
         if (args != null) {
-            guids(args, out);
+            out.add(args);
         }
         return out;
     }
@@ -584,22 +601,8 @@ public final class Zfs implements SourceZfs {
             throw new ZfsException("zfs " + capabilities().version() + " cannot list holds (no 'zfs holds')");
         }
         List<Hold> out = new ArrayList<>();
-        List<String> args = null;
-        int length = 0;
-        for (ZfsVersion v : snapshots) {
-            String name = snapshotArgument(v);
-            if (args != null && length + name.length() + 1 > MAX_HOLDS_ARGUMENTS) {
-                out.addAll(ZfsOutput.holds(run(args), refusedLogger()));
-                args = null;
-            }
-            if (args == null) {
-                args = new ArrayList<>(List.of("holds", "-H"));
-                length = 0;
-            }
-            args.add(name);
-            length += name.length() + 1;
-        }
-        if (args != null) {
+        List<String> names = snapshots.stream().map(Zfs::snapshotArgument).toList();
+        for (List<String> args : calls(List.of("holds", "-H"), names)) {
             out.addAll(ZfsOutput.holds(run(args), refusedLogger()));
         }
         return out;

@@ -14,6 +14,23 @@ import org.junit.jupiter.api.io.TempDir;
 class ZfsArgumentsTest {
 
     @Test
+    void snapshotArgumentsAreSplitIntoCallsOfBoundedLengthKeepingEveryName() {
+        assertEquals(List.of(), Zfs.calls(List.of("holds", "-H"), List.of()));
+        assertEquals(
+                List.of(List.of("holds", "-H", "p/a@1", "p/b@2")),
+                Zfs.calls(List.of("holds", "-H"), List.of("p/a@1", "p/b@2")));
+        String name = "p/" + "x".repeat(40_000) + "@s";
+        List<String> names = List.of(name + "1", name + "2", name + "3", "p/y".repeat(60_000) + "@too-long-alone");
+        List<List<String>> calls = Zfs.calls(List.of("get", "guid"), names);
+        // Two names of about 40 000 characters fit the limit of 100 000, a third does not; a name longer
+        // than the limit still gets a call of its own.
+        assertEquals(3, calls.size());
+        assertEquals(List.of("get", "guid", names.get(0), names.get(1)), calls.get(0));
+        assertEquals(List.of("get", "guid", names.get(2)), calls.get(1));
+        assertEquals(List.of("get", "guid", names.get(3)), calls.get(2));
+    }
+
+    @Test
     void destroyArgumentsSplitAtTheLimitAndKeepEveryName() {
         DatasetName fs = DatasetName.of("tank/a");
         assertEquals(List.of("tank/a@s1,s2,s3"), Zfs.destroyArguments(fs, List.of("s1", "s2", "s3"), 100));
