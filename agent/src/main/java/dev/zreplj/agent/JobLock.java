@@ -1,5 +1,6 @@
 package dev.zreplj.agent;
 
+import dev.zreplj.files.StateFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -7,9 +8,7 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
@@ -64,12 +63,7 @@ public final class JobLock implements AutoCloseable {
         Files.createDirectories(file.getParent());
         // Not through a symlink: the state directory may belong to the box's user (one machine, both roles), and a
         // root agent must not create or open a file wherever a link planted there points.
-        FileChannel channel = FileChannel.open(
-                file,
-                StandardOpenOption.CREATE,
-                StandardOpenOption.READ,
-                StandardOpenOption.WRITE,
-                LinkOption.NOFOLLOW_LINKS);
+        FileChannel channel = StateFiles.openLock(file);
         try {
             FileLock lock;
             try {

@@ -1,14 +1,14 @@
 package dev.zreplj.agent;
 
+import dev.zreplj.files.StateFiles;
 import dev.zreplj.json.RecordJson;
 import dev.zreplj.replication.FilesystemResult;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -289,17 +289,7 @@ public final class JobStatusStore {
 
     private void write(JobStatus status) throws IOException {
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, status.job(), ".tmp");
-        try {
-            Files.write(tmp, RecordJson.write(status, true));
-            try {
-                Files.move(
-                        tmp, file(status.job()), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file(status.job()), StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        StateFiles.replace(
+                file(status.job()), RecordJson.write(status, true), PosixFilePermissions.fromString("rw-------"));
     }
 }

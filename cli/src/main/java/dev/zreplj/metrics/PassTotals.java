@@ -1,6 +1,7 @@
 package dev.zreplj.metrics;
 
 import dev.zreplj.agent.PushPass;
+import dev.zreplj.files.StateFiles;
 import dev.zreplj.json.RecordJson;
 import dev.zreplj.prune.FilesystemPruneResult;
 import dev.zreplj.replication.FilesystemResult;
@@ -8,7 +9,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
@@ -165,14 +165,9 @@ public record PassTotals(
         PassTotals next = before.add(result, took, now);
         Path file = file(stateDir, result.job());
         Files.createDirectories(file.getParent());
-        // A fresh name (O_EXCL), never a fixed one a link planted in a directory the box's user may own points away.
-        Path temp = Files.createTempFile(file.getParent(), "." + result.job() + ".json", ".tmp");
-        try {
-            Files.write(temp, RecordJson.write(next, true, RecordJson.Names.SNAKE_CASE));
-            Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-r--r--"));
-            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(temp);
-        }
+        StateFiles.replace(
+                file,
+                RecordJson.write(next, true, RecordJson.Names.SNAKE_CASE),
+                PosixFilePermissions.fromString("rw-r--r--"));
     }
 }

@@ -1,16 +1,14 @@
 package dev.zreplj.metrics;
 
+import dev.zreplj.files.StateFiles;
 import io.prometheus.metrics.config.EscapingScheme;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.MultiCollector;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 
 /**
@@ -40,24 +38,12 @@ public final class Textfile {
         Files.createDirectories(dir);
         // The agent (root) and the box's stdinserver may share this directory, which the box's user may own: no file
         // is opened through a link planted there, and the temp file has a fresh name (O_EXCL).
-        try (FileChannel lock = FileChannel.open(
-                        dir.resolve("." + file.getFileName() + ".lock"),
-                        StandardOpenOption.CREATE,
-                        StandardOpenOption.WRITE,
-                        LinkOption.NOFOLLOW_LINKS);
+        try (FileChannel lock = StateFiles.openLock(dir.resolve("." + file.getFileName() + ".lock"));
                 var held = lock.lock()) {
-            // Not *.prom: the collector must not read the temp file.
-            Path temp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-            try {
-                try (OutputStream out = Files.newOutputStream(temp, LinkOption.NOFOLLOW_LINKS)) {
-                    PrometheusTextFormatWriter.create().write(out, metrics.collect(), EscapingScheme.DEFAULT);
-                }
-                // node_exporter runs as its own user: the file must be readable by it.
-                Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-r--r--"));
-                Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } finally {
-                Files.deleteIfExists(temp);
-            }
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            PrometheusTextFormatWriter.create().write(out, metrics.collect(), EscapingScheme.DEFAULT);
+            // node_exporter runs as its own user: the file must be readable by it.
+            StateFiles.replace(file, out.toByteArray(), PosixFilePermissions.fromString("rw-r--r--"));
         }
     }
 }

@@ -1,12 +1,12 @@
 package dev.zreplj.zfs;
 
+import dev.zreplj.files.StateFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
@@ -125,26 +125,11 @@ final class ProbeCache {
                         encode(Integer.toString(answers.versionExit())),
                         encode(answers.versionStdout()))
                 + "\n";
-        Path tmp = null;
         try {
-            tmp = Files.createTempFile(dir, ".zfs-probe", ".tmp");
-            Files.writeString(tmp, text, StandardCharsets.US_ASCII);
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-            tmp = null;
+            StateFiles.replace(
+                    file, text.getBytes(StandardCharsets.US_ASCII), PosixFilePermissions.fromString("rw-------"));
         } catch (IOException e) {
             log.debug("cannot write the zfs probe cache {}: {}", file, e.getMessage());
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // best effort: a leftover temporary file is harmless
-                }
-            }
         }
     }
 

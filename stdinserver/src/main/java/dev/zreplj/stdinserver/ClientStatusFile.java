@@ -1,12 +1,12 @@
 package dev.zreplj.stdinserver;
 
+import dev.zreplj.files.StateFiles;
 import dev.zreplj.json.RecordJson;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -104,9 +104,7 @@ public final class ClientStatusFile {
     }
 
     private static void write(Path file, ClientStatus status) throws IOException {
-        Path temp = file.resolveSibling("." + status.client() + ".json.tmp");
-        Files.write(temp, RecordJson.write(status, true));
-        Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        StateFiles.replace(file, RecordJson.write(status, true), LockFile.BOX_FILE);
     }
 
     /**

@@ -1,13 +1,11 @@
 package dev.zreplj.stdinserver;
 
+import dev.zreplj.files.StateFiles;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
@@ -50,15 +48,17 @@ final class LockFile implements AutoCloseable {
         this.lock = lock;
     }
 
-    private static final FileAttribute<Set<PosixFilePermission>> BOX_USERS_ALONE =
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-x---"));
+    private static final Set<PosixFilePermission> BOX_USERS_ALONE = PosixFilePermissions.fromString("rwxr-x---");
+
+    /** The mode of the box's state files: its directories' (no one else lists them), less execute. */
+    static final Set<PosixFilePermission> BOX_FILE = PosixFilePermissions.fromString("rw-r-----");
 
     /**
      * Creates the missing directories of the box's state 0750, as docs/monitoring.md and box setup promise,
      * whatever umask sshd gave the forced command: the client status files in them are written plainly.
      */
     static void createDirectories(Path dir) throws IOException {
-        Files.createDirectories(dir, BOX_USERS_ALONE);
+        StateFiles.createDirectories(dir, BOX_USERS_ALONE);
     }
 
     /** The lock on {@code file} (created with its directory if missing), or null while someone else holds it. */
@@ -80,7 +80,7 @@ final class LockFile implements AutoCloseable {
                 return null;
             }
             if (open == null) {
-                open = new Open(FileChannel.open(real, StandardOpenOption.CREATE, StandardOpenOption.WRITE));
+                open = new Open(StateFiles.openLock(real));
                 OPEN.put(real, open);
             }
             FileLock lock;

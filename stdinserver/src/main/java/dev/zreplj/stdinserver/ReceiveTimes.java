@@ -1,5 +1,6 @@
 package dev.zreplj.stdinserver;
 
+import dev.zreplj.files.StateFiles;
 import dev.zreplj.protocol.ErrorCodes;
 import dev.zreplj.protocol.RemoteException;
 import dev.zreplj.zfs.DatasetName;
@@ -10,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
@@ -166,9 +166,7 @@ final class ReceiveTimes {
         if (!times.equals(old)) {
             Path file = path(stateDir, fs);
             LockFile.createDirectories(file.getParent());
-            Path temp = file.resolveSibling("." + file.getFileName() + ".tmp");
-            Files.writeString(temp, sb, StandardCharsets.US_ASCII);
-            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            StateFiles.replace(file, sb.toString().getBytes(StandardCharsets.US_ASCII), LockFile.BOX_FILE);
         }
         return times;
     }

@@ -1,12 +1,12 @@
 package dev.zreplj.stdinserver;
 
+import dev.zreplj.files.StateFiles;
 import dev.zreplj.json.RecordJson;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import java.util.TreeMap;
 import org.slf4j.LoggerFactory;
@@ -60,9 +60,7 @@ public final class ReceiveTotals {
             }
             Map<String, Totals> filesystems = new TreeMap<>(before.filesystems());
             filesystems.merge(path, new Totals(1, bytes), (a, b) -> new Totals(a.receives() + 1, a.bytes() + bytes));
-            Path temp = file.resolveSibling("." + client + ".json.tmp");
-            Files.write(temp, RecordJson.write(new ClientTotals(client, filesystems), true));
-            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            StateFiles.replace(file, RecordJson.write(new ClientTotals(client, filesystems), true), LockFile.BOX_FILE);
         }
     }
 }

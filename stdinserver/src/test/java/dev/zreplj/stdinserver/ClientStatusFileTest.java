@@ -2,6 +2,7 @@ package dev.zreplj.stdinserver;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +31,25 @@ class ClientStatusFileTest {
                     mode.substring(4, 5) + mode.substring(6),
                     dir + ": no group write, nothing for others: " + mode);
         }
+    }
+
+    /** box forget runs as root in clients/, which the box user owns and may plant links in. */
+    @Test
+    void nothingIsWrittenThroughALinkPlantedInClients() throws Exception {
+        ClientStatusFile.record(state, "laptop", "tank/a", "s1", 1L, Instant.parse("2024-01-01T00:00:00Z"));
+        ClientStatusFile.record(state, "laptop", "tank/b", "s1", 2L, Instant.parse("2024-01-01T00:00:00Z"));
+        Path victim = Files.writeString(state.resolve("victim"), "precious\n");
+        Files.createSymbolicLink(state.resolve("clients/.laptop.json.tmp"), victim);
+        assertEquals(true, ClientStatusFile.forget(state, "laptop", "tank/a"));
+        assertEquals("precious\n", Files.readString(victim));
+        assertEquals(
+                Map.of("tank/b", new ClientStatusFile.Received("s1", "2", "2024-01-01T00:00:00Z")),
+                ClientStatusFile.read(state, "laptop").filesystems());
+
+        Files.delete(state.resolve("clients/laptop.lock"));
+        Files.createSymbolicLink(state.resolve("clients/laptop.lock"), state.resolve("created-by-root"));
+        assertThrows(java.io.IOException.class, () -> ClientStatusFile.forget(state, "laptop", "tank/b"));
+        assertEquals(false, Files.exists(state.resolve("created-by-root")));
     }
 
     @Test

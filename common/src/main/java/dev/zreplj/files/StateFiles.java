@@ -1,0 +1,134 @@
+package dev.zreplj.files;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+
+/**
+ * Files in directories another user may own: the state directory is the box user's (postinst), and on a
+ * machine with both roles the root agent, {@code box forget} and {@code release-stale} write there too.
+ * Nothing is opened through a link planted in such a directory, a temp file never has a name known in
+ * advance, and what root creates there goes to the directory's owner and group, so the box user can
+ * still lock and rewrite it at its next receive.
+ */
+public final class StateFiles {
+    private static final Set<PosixFilePermission> LOCK_MODE = PosixFilePermissions.fromString("rw-rw----");
+
+    private StateFiles() {}
+
+    /**
+     * Replaces {@code file} with {@code content} atomically (a reader sees the old file or the new one):
+     * written to a fresh temp name beside it (O_EXCL, not followed if swapped for a link), given {@code mode}
+     * and the directory's owner, then renamed over it.
+     */
+    public static void replace(Path file, byte[] content, Set<PosixFilePermission> mode) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        // Not the final name's suffix: a collector reading *.prom or *.json must not read the temp file.
+        Path temp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+        try {
+            try (OutputStream out = Files.newOutputStream(
+                    temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS)) {
+                out.write(content);
+            }
+            view(temp).setPermissions(mode);
+            giveToOwnerOf(dir, temp);
+            try {
+                Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    /**
+     * Opens {@code file} for reading and writing, to lock: never through a link; one this call creates is
+     * {@code rw-rw----} and its directory's owner's.
+     */
+    public static FileChannel openLock(Path file) throws IOException {
+        while (true) {
+            try {
+                return FileChannel.open(
+                        file, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+            } catch (NoSuchFileException missing) {
+                try {
+                    FileChannel created = FileChannel.open(
+                            file,
+                            StandardOpenOption.CREATE_NEW,
+                            StandardOpenOption.READ,
+                            StandardOpenOption.WRITE,
+                            LinkOption.NOFOLLOW_LINKS);
+                    try {
+                        view(file).setPermissions(LOCK_MODE);
+                        giveToOwnerOf(file.toAbsolutePath().getParent(), file);
+                    } catch (IOException | RuntimeException e) {
+                        created.close();
+                        throw e;
+                    }
+                    return created;
+                } catch (FileAlreadyExistsException raced) {
+                    // Another process created it in between: open that one.
+                }
+            }
+        }
+    }
+
+    /** Creates the missing directories of {@code dir} with {@code mode}, each its parent's owner's. */
+    public static void createDirectories(Path dir, Set<PosixFilePermission> mode) throws IOException {
+        Path absolute = dir.toAbsolutePath();
+        if (Files.isDirectory(absolute)) {
+            return;
+        }
+        Path parent = absolute.getParent();
+        if (parent != null) {
+            createDirectories(parent, mode);
+        }
+        try {
+            Files.createDirectory(absolute, PosixFilePermissions.asFileAttribute(mode));
+        } catch (FileAlreadyExistsException e) {
+            if (!Files.isDirectory(absolute)) {
+                throw e;
+            }
+            return;
+        }
+        // The umask may have taken bits the mode asks for.
+        view(absolute).setPermissions(mode);
+        if (parent != null) {
+            giveToOwnerOf(parent, absolute);
+        }
+    }
+
+    private static PosixFileAttributeView view(Path path) {
+        return Files.getFileAttributeView(path, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /** Only root can give a file away; anyone else keeps it, as before. */
+    private static void giveToOwnerOf(Path dir, Path created) throws IOException {
+        PosixFileAttributes d = Files.readAttributes(dir, PosixFileAttributes.class);
+        PosixFileAttributes c = Files.readAttributes(created, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        if (d.owner().equals(c.owner()) && d.group().equals(c.group())) {
+            return;
+        }
+        try {
+            view(created).setOwner(d.owner());
+            view(created).setGroup(d.group());
+        } catch (FileSystemException notRoot) {
+            // A user writing into a directory it may write to but does not own: the file stays its own.
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package dev.zreplj.files;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.nio.file.attribute.UserPrincipalLookupService;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Runs as root in CI (as the zfs tests do): giving files away is what only root can do. */
+class StateFilesTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void replaceWritesAWholeNewFileAndNeverThroughALinkAtTheName() throws Exception {
+        Path victim = Files.writeString(dir.resolve("victim"), "precious\n");
+        Path file = dir.resolve("laptop.json");
+        Files.createSymbolicLink(file, victim);
+        StateFiles.replace(file, "{}\n".getBytes(), PosixFilePermissions.fromString("rw-r-----"));
+        assertEquals("{}\n", Files.readString(file));
+        assertFalse(Files.isSymbolicLink(file), "the link was replaced, not followed");
+        assertEquals("precious\n", Files.readString(victim));
+        assertEquals("rw-r-----", mode(file));
+        try (Stream<Path> files = Files.list(dir)) {
+            assertEquals(2, files.count(), "no temp file left behind");
+        }
+    }
+
+    @Test
+    void aLockIsNeverOpenedThroughALink() throws Exception {
+        Path victim = dir.resolve("created-through-the-link");
+        Files.createSymbolicLink(dir.resolve("c.lock"), victim);
+        assertThrows(IOException.class, () -> StateFiles.openLock(dir.resolve("c.lock")));
+        assertFalse(Files.exists(victim, LinkOption.NOFOLLOW_LINKS), "a dangling link's target was not created");
+
+        try (FileChannel lock = StateFiles.openLock(dir.resolve("d.lock"))) {
+            assertEquals("rw-rw----", mode(dir.resolve("d.lock")));
+        }
+        try (FileChannel again = StateFiles.openLock(dir.resolve("d.lock"))) {
+            assertEquals(0, again.size(), "an existing lock file opens as it is");
+        }
+    }
+
+    @Test
+    void whatRootCreatesInAnotherUsersDirectoryBecomesThatUsers() throws Exception {
+        UserPrincipalLookupService users = dir.getFileSystem().getUserPrincipalLookupService();
+        UserPrincipal nobody = users.lookupPrincipalByName("nobody");
+        GroupPrincipal nogroup = users.lookupPrincipalByGroupName("nogroup");
+        Path box = Files.createDirectory(dir.resolve("state"));
+        Files.setOwner(box, nobody);
+        Files.getFileAttributeView(box, java.nio.file.attribute.PosixFileAttributeView.class)
+                .setGroup(nogroup);
+
+        StateFiles.replace(box.resolve("laptop.json"), "{}".getBytes(), PosixFilePermissions.fromString("rw-r-----"));
+        StateFiles.openLock(box.resolve("laptop.lock")).close();
+        StateFiles.createDirectories(box.resolve("clients/sub"), PosixFilePermissions.fromString("rwxr-x---"));
+        for (Path p : new Path[] {
+            box.resolve("laptop.json"), box.resolve("laptop.lock"), box.resolve("clients"), box.resolve("clients/sub")
+        }) {
+            PosixFileAttributes a = Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            assertEquals(nobody, a.owner(), p + "'s owner (the box user could not lock or rewrite it otherwise)");
+            assertEquals(nogroup, a.group(), p + "'s group");
+        }
+        assertEquals("rwxr-x---", mode(box.resolve("clients")), "whatever the umask");
+    }
+
+    private static String mode(Path p) throws IOException {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
+    }
+}
