@@ -86,6 +86,24 @@ class ZfsOutputTest {
         assertEquals(List.of(), v.get(n("tank/empty")));
     }
 
+    /** A client's stream sets a received snapshot's creation: one past Instant's range failed the whole listing. */
+    @Test
+    void aCreationTimeBeyondAnyCalendarListsAsTheLatestTime() throws Exception {
+        String out = """
+                tank	111	1	1795467900
+                tank/data	222	5	1795467940
+                tank/data@ok	7	10	1795467949
+                tank/data@forged	8	11	40000000000000000
+                """;
+        List<ZfsVersion> v = ZfsOutput.versionsFromList(out, refused::add).get(n("tank/data"));
+        assertEquals(
+                List.of(
+                        snap("tank/data", "ok", 7, 10, 1795467949),
+                        snap("tank/data", "forged", 8, 11, 253_402_300_799L)),
+                v);
+        assertEquals(java.time.Instant.parse("9999-12-31T23:59:59Z"), v.get(1).creation());
+    }
+
     @Test
     void versionsWithALocalPropertyKeepOnlyLocalValuesOfFilesystems() throws Exception {
         String out = String.join(

@@ -245,6 +245,35 @@ class HostileClientSystemTest {
     }
 
     /**
+     * zfs recv gives the snapshot its stream's creation; one past Instant's range failed every listing of the
+     * jail (LIST, DESTROY, SEND: the client's replication, pruning and restores) and the box's status for all.
+     */
+    @Test
+    void aCreationPastAnyCalendarIsRefusedAndTheJailStillLists() throws Exception {
+        DatasetName a = filesystem("a");
+        String s1 = snapshot(a, "zrepl_1");
+        String s2 = snapshot(a, "zrepl_2");
+        byte[] forged = withCreation(pools.send("-i", s1, s2), 40_000_000_000_000_000L);
+        PipedServer ch = new PipedServer(config(), zfs, "laptop");
+        ch.client.handshake();
+        receive(ch, a.value(), "zrepl_1", pools.guid(s1), null, pools.send(s1));
+        RemoteException e = assertThrows(
+                RemoteException.class, () -> receive(ch, a.value(), "zrepl_2", pools.guid(s2), pools.guid(s1), forged));
+        assertEquals("stream", e.code(), e.getMessage());
+        assertTrue(e.getMessage().contains("past the year 9999"), e.getMessage());
+        assertEquals(
+                List.of("zrepl_1"),
+                ch.client.listFilesystems().stream()
+                        .filter(f -> f.path().equals(a.value()))
+                        .flatMap(f -> f.versions().stream())
+                        .map(v -> v.name())
+                        .toList(),
+                "nothing received, and the jail lists");
+        ch.client.close();
+        assertEquals(0, ch.exitCode(), ch.stderr());
+    }
+
+    /**
      * Issue 12.3: with a last_n floor, N junk snapshots were the N it kept. Such a floor is refused at load; the
      * grid, on the box's receive clock, keeps the real snapshot however much junk follows it.
      */

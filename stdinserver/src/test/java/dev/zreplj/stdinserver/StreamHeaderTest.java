@@ -35,6 +35,20 @@ class StreamHeaderTest {
         assertEquals("s1", StreamHeader.parse(b, 312).snapshotName());
     }
 
+    /** zfs recv gives the snapshot the stream's creation time; one past any calendar wedged every listing. */
+    @Test
+    void aCreationTimePastTheYear9999IsRefused() throws RemoteException {
+        byte[] b = begin(ByteOrder.LITTLE_ENDIAN, 0, 7, 0, "pool/a@s1");
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putLong(24, StreamHeader.LATEST_CREATION);
+        assertEquals(7, StreamHeader.parse(b, 312).toGuid(), "9999-12-31T23:59:59Z is still a time");
+        for (long forged : new long[] {StreamHeader.LATEST_CREATION + 1, 40_000_000_000_000_000L, -1L}) {
+            ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putLong(24, forged);
+            RemoteException e = assertThrows(RemoteException.class, () -> StreamHeader.parse(b, 312));
+            assertEquals("stream", e.code());
+            assertTrue(e.getMessage().contains("past the year 9999"), e.getMessage());
+        }
+    }
+
     @Test
     void aVolumesStreamSaysSoInItsObjsetType() throws RemoteException {
         byte[] fs = begin(ByteOrder.BIG_ENDIAN, 0, 7, 0, "tank/fs@s1");
