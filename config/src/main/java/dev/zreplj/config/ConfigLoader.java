@@ -32,6 +32,7 @@ import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.SequenceNode;
@@ -560,9 +561,21 @@ public final class ConfigLoader {
             }
             Path path = absolutePath(h, "path");
             Duration timeout = h.has("timeout") ? duration(h, "timeout", true) : SnapshotHook.DEFAULT_TIMEOUT;
-            FilesystemFilter filter = h.has("filesystems")
-                    ? readFilter(src, h.require("filesystems"))
-                    : new FilesystemFilter(Map.of(FilesystemFilter.SUBTREE, true));
+            FilesystemFilter filter;
+            if (!h.entries().containsKey("filesystems")) {
+                filter = new FilesystemFilter(Map.of(FilesystemFilter.SUBTREE, true));
+            } else if (YamlMapping.isNull(h.require("filesystems"))
+                    || (h.require("filesystems") instanceof MappingNode m
+                            && m.getValue().isEmpty())) {
+                // zrepl reads an empty filter (null too: a nil map) as matching nothing, so the hook never runs;
+                // the default, all filesystems, applies only where the key is left out.
+                throw src.error(
+                        h.keyNode("filesystems"),
+                        "the hook's 'filesystems' is empty, so it would run for no filesystem (zrepl never runs"
+                                + " it); name the filesystems it is for, or remove the key to run it for all");
+            } else {
+                filter = readFilter(src, h.require("filesystems"));
+            }
             hooks.add(new SnapshotHook(path, timeout, h.bool("err_is_fatal", false), filter));
         }
         return hooks;

@@ -107,6 +107,14 @@ final class YamlMapping {
     }
 
     boolean bool(String key, boolean defaultValue) throws ConfigException {
+        NodeTuple given = entries.get(key);
+        if (defaultValue && given != null && isNull(given.getValueNode())) {
+            // zrepl gives a key written with no value Go's zero value, false, not the default it has when left out.
+            throw src.error(
+                    given.getKeyNode(),
+                    label(key) + " is empty: zrepl reads that as false, not as its default true; write true or"
+                            + " false, or remove the key");
+        }
         Optional<Node> n = get(key);
         return n.isEmpty() ? defaultValue : src.bool(n.get(), label(key));
     }

@@ -127,6 +127,15 @@ final class YamlSource {
         if (node instanceof ScalarNode s
                 && s.getTag().equals(Tag.INT)
                 && DECIMAL.matcher(s.getValue()).matches()) {
+            String digits = s.getValue().replace("_", "").replaceFirst("^[-+]", "");
+            if (digits.length() > 1 && digits.startsWith("0")) {
+                // zrepl's YAML reads a leading zero as octal (010 is 8): taking it as decimal would mean another
+                // number.
+                throw error(
+                        node,
+                        what + " " + s.getValue() + " starts with 0, which zrepl reads as an octal number;"
+                                + " write it without the leading zero");
+            }
             try {
                 return Long.parseLong(s.getValue().replace("_", ""));
             } catch (NumberFormatException e) {

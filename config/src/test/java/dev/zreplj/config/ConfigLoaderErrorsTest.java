@@ -390,6 +390,32 @@ class ConfigLoaderErrorsTest {
                 error(push("      type: periodic", "      type: cron")));
     }
 
+    /**
+     * zrepl gives a key written without a value Go's zero value, not its default (yaml-config applies a default
+     * only to a key left out): where that zero means the opposite of zreplj's reading, the key is refused.
+     */
+    @Test
+    void emptyValuesThatZreplReadsAsFalseOrNothingAreRefused() throws Exception {
+        assertEquals(
+                "15:44: 'keep_snapshot_at_cursor' is empty: zrepl reads that as false, not as its default true;"
+                        + " write true or false, or remove the key",
+                error(push("[{type: not_replicated}]", "[{type: not_replicated, keep_snapshot_at_cursor: }]")));
+        for (String empty : List.of("filesystems: ", "filesystems: {}")) {
+            assertEquals(
+                    "14:41: the hook's 'filesystems' is empty, so it would run for no filesystem (zrepl never runs"
+                            + " it); name the filesystems it is for, or remove the key to run it for all",
+                    error(push(
+                            "interval: 10m", "interval: 10m\n      hooks: [{type: command, path: /h, " + empty + "}]")),
+                    empty);
+        }
+        load(push("interval: 10m", "interval: 10m\n      hooks: [{type: command, path: /h}]"));
+        assertEquals(
+                "16:45: 'count' 010 starts with 0, which zrepl reads as an octal number; write it without the"
+                        + " leading zero",
+                error(push("count: 5}", "count: 010}")));
+        load(push("count: 5}", "count: 0_5}".replace("0_5", "5_0")));
+    }
+
     @Test
     void keepRules() throws Exception {
         assertEquals("16:45: 'count' must be at least 1, not 0", error(push("count: 5}", "count: 0}")));
