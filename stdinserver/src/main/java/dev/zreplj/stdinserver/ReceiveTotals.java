@@ -37,7 +37,15 @@ public final class ReceiveTotals {
     public static ClientTotals read(Path stateDir, String client) throws IOException {
         try {
             byte[] bytes = Files.readAllBytes(path(stateDir, client));
-            return RecordJson.read(bytes, 0, bytes.length, ClientTotals.class, true);
+            ClientTotals totals = RecordJson.read(bytes, 0, bytes.length, ClientTotals.class, true);
+            // A JSON null parses: as a whole or as an entry it is damage, not a bug every later receive and every
+            // client's metrics would trip over.
+            if (totals == null
+                    || totals.client() == null
+                    || totals.filesystems().containsValue(null)) {
+                throw new IOException(path(stateDir, client) + ": no client totals in it");
+            }
+            return totals;
         } catch (NoSuchFileException e) {
             return new ClientTotals(client, Map.of());
         }

@@ -1,6 +1,7 @@
 package dev.zreplj.stdinserver;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,10 +41,17 @@ class ReceiveTotalsTest {
     @Test
     void aDamagedFileIsReplacedByTheNextReceive() throws Exception {
         Files.createDirectories(ReceiveTotals.path(state, "laptop").getParent());
-        Files.writeString(ReceiveTotals.path(state, "laptop"), "{\"client\":\"laptop\",\"filesys");
-        ReceiveTotals.add(state, "laptop", "tank/a", 100);
-        assertEquals(
-                new ReceiveTotals.ClientTotals("laptop", Map.of("tank/a", new ReceiveTotals.Totals(1, 100))),
-                ReceiveTotals.read(state, "laptop"));
+        for (String damaged : List.of(
+                "{\"client\":\"laptop\",\"filesys",
+                "null",
+                "{\"client\":\"laptop\",\"filesystems\":{\"tank/b\":null}}")) {
+            Files.writeString(ReceiveTotals.path(state, "laptop"), damaged);
+            assertThrows(java.io.IOException.class, () -> ReceiveTotals.read(state, "laptop"), damaged);
+            ReceiveTotals.add(state, "laptop", "tank/a", 100);
+            assertEquals(
+                    new ReceiveTotals.ClientTotals("laptop", Map.of("tank/a", new ReceiveTotals.Totals(1, 100))),
+                    ReceiveTotals.read(state, "laptop"),
+                    damaged);
+        }
     }
 }
