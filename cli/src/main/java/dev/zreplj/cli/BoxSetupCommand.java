@@ -1,7 +1,9 @@
 package dev.zreplj.cli;
 
+import dev.zreplj.config.Config;
 import dev.zreplj.config.ConfigException;
 import dev.zreplj.config.Global;
+import dev.zreplj.config.SinkJob;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.InvalidNameException;
 import dev.zreplj.zfs.Zfs;
@@ -12,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -75,7 +78,8 @@ final class BoxSetupCommand implements Callable<Integer> {
         // The stdinserver will run with the config's state directory and zfs, so those are what to prepare;
         // before the config is written there is only the flag and the defaults.
         Path config = box.parent.configPath().toAbsolutePath().normalize();
-        Global global = Files.exists(config) ? box.parent.loadConfig().global() : null;
+        Config loaded = Files.exists(config) ? box.parent.loadConfig() : null;
+        Global global = loaded != null ? loaded.global() : null;
         Path state = stateDir != null ? stateDir : global != null ? global.stateDir() : Global.DEFAULT_STATE_DIR;
         try {
             Zfs zfs = global != null && global.zfsBinary() != null ? new Zfs(global.zfsBinary()) : Zfs.locate();
@@ -83,7 +87,7 @@ final class BoxSetupCommand implements Callable<Integer> {
                 throw CliException.failure("box setup: " + root.parent().orElseThrow() + " does not exist: create"
                         + " the pool (or the parent filesystem) first");
             }
-            BoxSetupPlan plan = BoxSetupPlan.of(new BoxSetupPlan.Found(
+            BoxSetupPlan.Found found = new BoxSetupPlan.Found(
                     root,
                     zfs.exists(root),
                     u,
@@ -91,7 +95,9 @@ final class BoxSetupCommand implements Callable<Integer> {
                     state,
                     ownedWithMode(u, "rwxr-x---", state, state.resolve("metrics"), state.resolve("metrics/clients")),
                     ownedWithMode(u, "rwx------", u.home().resolve(".ssh")),
-                    zfs.binary().toString()));
+                    zfs.binary().toString(),
+                    loaded == null ? List.of() : recvProperties(loaded, root));
+            BoxSetupPlan plan = BoxSetupPlan.of(found);
             if (!plan.problems().isEmpty()) {
                 throw CliException.failure("box setup: " + String.join("; ", plan.problems()));
             }
@@ -104,7 +110,7 @@ final class BoxSetupCommand implements Callable<Integer> {
                     out.println("would " + step.description() + ": " + String.join(" ", step.command()));
                     continue;
                 }
-                run(zfs, root, step);
+                run(zfs, root, step, BoxSetupPlan.permissions(found));
                 out.println(step.description());
             }
             if (plan.steps().isEmpty()) {
@@ -119,10 +125,23 @@ final class BoxSetupCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private void run(Zfs zfs, DatasetName root, BoxSetupPlan.Step step) throws ZfsException, CliException {
+    /** The properties the config's sink jobs at {@code root} set or inherit on what they receive. */
+    private static List<String> recvProperties(Config config, DatasetName root) {
+        List<String> out = new ArrayList<>();
+        for (SinkJob job : config.sinkJobs()) {
+            if (job.rootFs().equals(root)) {
+                out.addAll(job.recv().overrideProperties().keySet());
+                out.addAll(job.recv().inheritProperties());
+            }
+        }
+        return out;
+    }
+
+    private void run(Zfs zfs, DatasetName root, BoxSetupPlan.Step step, List<String> permissions)
+            throws ZfsException, CliException {
         switch (step.kind()) {
             case CREATE_ROOT_FS -> zfs.create(root, Map.of("canmount", "off", "mountpoint", "none"));
-            case ALLOW -> zfs.allow(user, BoxSetupPlan.PERMISSIONS, root);
+            case ALLOW -> zfs.allow(user, permissions, root);
             case DIRECTORY -> exec(step.command());
         }
     }

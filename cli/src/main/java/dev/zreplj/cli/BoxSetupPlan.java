@@ -70,7 +70,28 @@ record BoxSetupPlan(List<Step> steps, List<String> problems, List<String> notes)
             Path stateDir,
             boolean stateDirRight,
             boolean sshDirRight,
-            String zfs) {}
+            String zfs,
+            List<String> recvProperties) {
+        Found {
+            recvProperties = List.copyOf(recvProperties);
+        }
+    }
+
+    /**
+     * {@link #PERMISSIONS} and the native properties the sink jobs' {@code recv.properties} override or
+     * inherit: without their permission zfs recv only warns and receives the stream's value, so a migrated
+     * {@code override: {readonly: "on"}} left the copies writable. User properties (with a colon) need
+     * {@code userprop} only.
+     */
+    static List<String> permissions(Found f) {
+        List<String> out = new ArrayList<>(PERMISSIONS);
+        for (String p : f.recvProperties()) {
+            if (p.indexOf(':') < 0 && !out.contains(p)) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
 
     static BoxSetupPlan of(Found f) {
         List<Step> steps = new ArrayList<>();
@@ -106,13 +127,13 @@ record BoxSetupPlan(List<Step> steps, List<String> problems, List<String> notes)
         if (!u.isRoot()) {
             steps.add(new Step(
                     Kind.ALLOW,
-                    "allow " + u.name() + " on " + f.rootFs() + ": " + String.join(",", PERMISSIONS),
+                    "allow " + u.name() + " on " + f.rootFs() + ": " + String.join(",", permissions(f)),
                     List.of(
                             f.zfs(),
                             "allow",
                             "-u",
                             u.name(),
-                            String.join(",", PERMISSIONS),
+                            String.join(",", permissions(f)),
                             f.rootFs().value())));
         }
         if (!f.stateDirRight()) {

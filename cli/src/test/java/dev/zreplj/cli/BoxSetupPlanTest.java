@@ -17,7 +17,8 @@ class BoxSetupPlanTest {
             new BoxSetupPlan.User("root", 0, 0, Path.of("/root"), "/bin/bash");
 
     private static BoxSetupPlan.Found fresh(BoxSetupPlan.User u, boolean delegates) {
-        return new BoxSetupPlan.Found(ROOT, false, u, delegates, Path.of("/var/lib/zreplj"), false, false, "zfs");
+        return new BoxSetupPlan.Found(
+                ROOT, false, u, delegates, Path.of("/var/lib/zreplj"), false, false, "zfs", List.of());
     }
 
     @Test
@@ -34,11 +35,34 @@ class BoxSetupPlanTest {
                 plan.steps().stream().map(s -> String.join(" ", s.command())).toList());
     }
 
+    /** zfs recv only warns where the box user may not set a property recv.properties overrides or inherits. */
+    @Test
+    void theSinksRecvPropertiesAreGrantedToo() {
+        BoxSetupPlan.Found f = new BoxSetupPlan.Found(
+                ROOT,
+                true,
+                BOX,
+                true,
+                Path.of("/var/lib/zreplj"),
+                true,
+                true,
+                "zfs",
+                List.of("readonly", "special_small_blocks", "com.example:note", "canmount"));
+        assertEquals(
+                List.of(
+                        "zfs allow -u zreplj create,receive,send,destroy,rollback,mount,hold,release,userprop,mountpoint,"
+                                + "canmount,sharenfs,sharesmb,volmode,readonly,special_small_blocks backup/zreplj"),
+                BoxSetupPlan.of(f).steps().stream()
+                        .map(s -> String.join(" ", s.command()))
+                        .toList(),
+                "native properties added once; a user property needs userprop only");
+    }
+
     @Test
     void aSecondRunOnlyRenewsTheGrant() {
         // zfs allow adds to what is delegated, so repeating it is harmless and repairs a grant someone narrowed.
-        BoxSetupPlan plan = BoxSetupPlan.of(
-                new BoxSetupPlan.Found(ROOT, true, BOX, true, Path.of("/var/lib/zreplj"), true, true, "zfs"));
+        BoxSetupPlan plan = BoxSetupPlan.of(new BoxSetupPlan.Found(
+                ROOT, true, BOX, true, Path.of("/var/lib/zreplj"), true, true, "zfs", List.of()));
         assertEquals(
                 List.of(BoxSetupPlan.Kind.ALLOW),
                 plan.steps().stream().map(BoxSetupPlan.Step::kind).toList());

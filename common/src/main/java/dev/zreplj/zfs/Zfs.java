@@ -495,7 +495,7 @@ public final class Zfs implements SourceZfs {
      * the dataset and below. zfs-fuse cannot: its {@code zfs allow} needs a Python helper it does not ship.
      */
     public void allow(String user, List<String> permissions, DatasetName dataset) throws ZfsException {
-        if (!user.matches("[a-z_][a-z0-9_-]{0,31}") || permissions.stream().anyMatch(p -> !p.matches("[a-z:]+"))) {
+        if (!user.matches("[a-z_][a-z0-9_-]{0,31}") || permissions.stream().anyMatch(p -> !p.matches("[a-z_:]+"))) {
             throw new ZfsException("refusing zfs allow for user '" + user + "' with " + permissions);
         }
         run(List.of("allow", "-u", user, String.join(",", permissions), dataset.value()));
