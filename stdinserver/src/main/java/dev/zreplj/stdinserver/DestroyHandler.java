@@ -81,7 +81,7 @@ final class DestroyHandler {
 
     private DestroyResult destroyLocked(Session session, List<DestroyTarget> targets, DatasetName target)
             throws ZfsException, RemoteException {
-        List<ZfsVersion> versions = zfs.listVersions(target).getOrDefault(target, List.of());
+        List<ZfsVersion> versions = zfs.listOwnVersions(target);
         Set<String> wanted = new HashSet<>();
         targets.forEach(t -> wanted.add(t.name()));
         List<ZfsVersion> candidates =
@@ -121,7 +121,7 @@ final class DestroyHandler {
             } catch (ZfsException e) {
                 // One snapshot zfs refuses fails the whole list: find out which, one by one.
                 Set<String> existing = new HashSet<>();
-                zfs.listVersions(fs).getOrDefault(fs, List.of()).forEach(v -> existing.add(v.name()));
+                zfs.listOwnVersions(fs).forEach(v -> existing.add(v.name()));
                 left = new ArrayList<>();
                 for (String name : names) {
                     if (existing.contains(name)) {
