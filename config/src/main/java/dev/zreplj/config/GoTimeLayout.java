@@ -1,10 +1,17 @@
 package dev.zreplj.config;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.TextStyle;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Formats a time in its own zone with a Go reference-time layout ({@code Mon Jan 2 15:04:05 MST 2006}), so
@@ -58,7 +65,7 @@ final class GoTimeLayout {
                     return 3;
                 }
                 if (at(i, "MST")) {
-                    out.append(t.getZone().equals(ZoneOffset.UTC) ? "UTC" : ABBREVIATION.format(t));
+                    out.append(t.getZone().equals(ZoneOffset.UTC) ? "UTC" : abbreviation(t));
                     return 3;
                 }
                 return 0;
@@ -198,6 +205,49 @@ final class GoTimeLayout {
     private boolean lowerAt(int i) {
         return i < layout.length() && layout.charAt(i) >= 'a' && layout.charAt(i) <= 'z';
     }
+
+    /**
+     * The zone's abbreviation as Go prints it: from the system's tzdata, where many zones have a numeric one
+     * ({@code +04} in Asia/Dubai, {@code -03} in America/Sao_Paulo) and Java's names differ ({@code GST},
+     * {@code BRT}). Taken from the POSIX TZ string that ends a TZif file (v2 and later), the standard or the
+     * daylight name by whether {@code t} is in daylight time: right for the present, when snapshots are
+     * named. Java's name where the zone has no such file.
+     */
+    static String abbreviation(ZonedDateTime t) {
+        return abbreviation(t, Path.of("/usr/share/zoneinfo"));
+    }
+
+    static String abbreviation(ZonedDateTime t, Path zoneinfo) {
+        String id = t.getZone().getId();
+        Path file = id.matches("[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*") ? zoneinfo.resolve(id) : null;
+        if (file != null && !Files.isRegularFile(file) && t.getZone().equals(ZoneId.systemDefault())) {
+            file = Path.of("/etc/localtime");
+        }
+        try {
+            byte[] bytes = file == null ? new byte[0] : Files.readAllBytes(file);
+            int end = bytes.length - 1;
+            int start = end - 1;
+            while (start >= 0 && bytes[start] != '\n') {
+                start--;
+            }
+            if (end > 0 && bytes[end] == '\n' && start >= 0) {
+                Matcher m = POSIX_TZ.matcher(new String(bytes, start + 1, end - start - 1, StandardCharsets.US_ASCII));
+                if (m.lookingAt()) {
+                    String name = m.group(2) != null && t.getZone().getRules().isDaylightSavings(t.toInstant())
+                            ? m.group(2)
+                            : m.group(1);
+                    return name.startsWith("<") ? name.substring(1, name.length() - 1) : name;
+                }
+            }
+        } catch (IOException e) {
+            // No tzdata to read: Java's name, as before.
+        }
+        return ABBREVIATION.format(t);
+    }
+
+    /** A POSIX TZ string's standard name, its offset, and the daylight name if any ({@code CET-1CEST,M3...}). */
+    private static final Pattern POSIX_TZ = Pattern.compile(
+            "(<[A-Za-z0-9+-]+>|[A-Za-z]{3,})[+-]?[0-9]{1,3}(?::[0-9]{1,2}){0,2}(<[A-Za-z0-9+-]+>|[A-Za-z]{3,})?");
 
     private static int hour12(ZonedDateTime t) {
         int h = t.getHour() % 12;
