@@ -3,6 +3,7 @@ package dev.zreplj.cli;
 import dev.zreplj.config.Config;
 import dev.zreplj.metrics.BoxMetrics;
 import dev.zreplj.metrics.Textfile;
+import dev.zreplj.stdinserver.SheddingOutput;
 import dev.zreplj.stdinserver.StdinServer;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.InvalidNameException;
@@ -17,7 +18,9 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -28,6 +31,10 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "stdinserver", description = "Forced command on the backup box: serves one client over stdin/stdout.")
 final class StdinserverCommand implements Callable<Integer> {
     private static final int BUFFER = 1 << 20;
+    /** A pipe's worth of log lines; more, unread by the client, are dropped (the box's log keeps them). */
+    private static final int STDERR_QUEUE = 64 << 10;
+    /** How long the last lines (why the process failed) may wait for the client at the end. */
+    private static final Duration STDERR_DRAIN = Duration.ofSeconds(2);
 
     @ParentCommand
     Main parent;
@@ -43,9 +50,14 @@ final class StdinserverCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        // stdout carries only protocol: anything printed by mistake goes to stderr instead.
+        // stdout carries only protocol: anything printed by mistake goes to stderr instead. stderr is the client's
+        // channel too, which a client can stop reading: no log line may wait on it (SheddingOutput).
         PrintStream previousOut = System.out;
-        System.setOut(System.err);
+        PrintStream previousErr = System.err;
+        SheddingOutput stderr = new SheddingOutput(new FileOutputStream(FileDescriptor.err), STDERR_QUEUE);
+        PrintStream err = new PrintStream(stderr, true, StandardCharsets.UTF_8);
+        System.setErr(err);
+        System.setOut(err);
         try {
             try {
                 DatasetName.validateIdentifier(clientId, "CLIENT_ID");
@@ -63,7 +75,10 @@ final class StdinserverCommand implements Callable<Integer> {
             return new StdinServer(config, clientId, zfs, in, out, System.err, () -> writeTextfile(config), restoreOnly)
                     .run();
         } finally {
+            err.flush();
+            stderr.drain(STDERR_DRAIN);
             System.setOut(previousOut);
+            System.setErr(previousErr);
         }
     }
 
