@@ -108,7 +108,8 @@ class SnapshotNamingTest {
         // Go prints the tzdata abbreviation, numeric in many zones (zrepl: 16:00__04); Java's names are GST, BRT.
         assertEquals("zrepl_19.04__04", name("15.04_MST", "Asia/Dubai", AFTERNOON));
         assertEquals("zrepl_12.04_-03", name("15.04_MST", "America/Sao_Paulo", AFTERNOON));
-        assertEquals("zrepl_17.04_CEST", name("15.04_MST", "Europe/Berlin", AFTERNOON.plus(java.time.Duration.ofDays(180))));
+        assertEquals(
+                "zrepl_17.04_CEST", name("15.04_MST", "Europe/Berlin", AFTERNOON.plus(java.time.Duration.ofDays(180))));
         // the 'Z' forms print Z for a zero offset, also in a zone that has one only in winter
         assertEquals("zrepl_2024-12-25T15:04:05Z", name("2006-01-02T15:04:05Z07:00", "Europe/London", AFTERNOON));
         assertEquals("zrepl_2024-05-04T04:02:01_01:00", name("2006-01-02T15:04:05Z07:00", "Europe/London", T));
