@@ -1,6 +1,7 @@
 package dev.zreplj.stdinserver;
 
 import dev.zreplj.protocol.ErrorCodes;
+import dev.zreplj.protocol.Printable;
 import dev.zreplj.protocol.RemoteException;
 import dev.zreplj.stdinserver.XdrNvlist.Flag;
 import dev.zreplj.stdinserver.XdrNvlist.Nested;

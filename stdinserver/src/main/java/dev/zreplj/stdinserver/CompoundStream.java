@@ -1,6 +1,8 @@
 package dev.zreplj.stdinserver;
 
+import dev.zreplj.protocol.Printable;
 import dev.zreplj.protocol.RemoteException;
+import dev.zreplj.protocol.StreamHeader;
 import java.nio.ByteBuffer;
 
 /**

@@ -1,8 +1,10 @@
 package dev.zreplj.stdinserver;
 
 import dev.zreplj.protocol.ErrorCodes;
+import dev.zreplj.protocol.Printable;
 import dev.zreplj.protocol.ReceiveSeries;
 import dev.zreplj.protocol.RemoteException;
+import dev.zreplj.protocol.StreamHeader;
 import dev.zreplj.zfs.Capabilities;
 import dev.zreplj.zfs.SendFlag;
 import java.nio.ByteBuffer;

@@ -1,6 +1,7 @@
 package dev.zreplj.stdinserver;
 
 import dev.zreplj.protocol.RemoteException;
+import dev.zreplj.protocol.StreamHeader;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,9 +1,11 @@
 package dev.zreplj.stdinserver;
 
 import dev.zreplj.protocol.ErrorCodes;
+import dev.zreplj.protocol.Printable;
 import dev.zreplj.protocol.ReceiveCommand;
 import dev.zreplj.protocol.ReceiveSeries;
 import dev.zreplj.protocol.RemoteException;
+import dev.zreplj.protocol.StreamHeader;
 import java.nio.ByteBuffer;
 import java.util.HashSet;
 import java.util.List;

@@ -11,6 +11,7 @@ import dev.zreplj.protocol.FrameType;
 import dev.zreplj.protocol.FrameWriter;
 import dev.zreplj.protocol.Hello;
 import dev.zreplj.protocol.ListRoots;
+import dev.zreplj.protocol.Printable;
 import dev.zreplj.protocol.ProtocolException;
 import dev.zreplj.protocol.ReceiveCommand;
 import dev.zreplj.protocol.ReceiveSeries;

@@ -6,6 +6,7 @@ import dev.zreplj.protocol.FrameReader;
 import dev.zreplj.protocol.FrameType;
 import dev.zreplj.protocol.ProtocolException;
 import dev.zreplj.protocol.RemoteException;
+import dev.zreplj.protocol.StreamHeader;
 import dev.zreplj.protocol.StreamInflater;
 import dev.zreplj.protocol.StreamProgress;
 import dev.zreplj.zfs.DatasetName;

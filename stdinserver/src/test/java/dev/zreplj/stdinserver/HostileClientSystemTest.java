@@ -25,6 +25,7 @@ import dev.zreplj.protocol.ReceiveCommand;
 import dev.zreplj.protocol.ReceiveResult;
 import dev.zreplj.protocol.RemoteException;
 import dev.zreplj.protocol.RemoteFilesystem;
+import dev.zreplj.protocol.StreamHeader;
 import dev.zreplj.protocol.Wire;
 import dev.zreplj.pruning.GridSpec;
 import dev.zreplj.pruning.KeepRule;

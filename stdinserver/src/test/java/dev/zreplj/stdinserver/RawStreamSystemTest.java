@@ -19,6 +19,7 @@ import dev.zreplj.protocol.ReceiveResult;
 import dev.zreplj.protocol.ReceiveSeries;
 import dev.zreplj.protocol.RemoteFilesystem;
 import dev.zreplj.protocol.RemoteVersion;
+import dev.zreplj.protocol.StreamHeader;
 import dev.zreplj.protocol.StreamProgress;
 import dev.zreplj.protocol.Wire;
 import dev.zreplj.zfs.DatasetName;

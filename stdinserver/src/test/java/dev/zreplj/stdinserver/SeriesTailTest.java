@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.zreplj.protocol.ReceiveSeries.Snapshot;
 import dev.zreplj.protocol.RemoteException;
+import dev.zreplj.protocol.StreamHeader;
 import dev.zreplj.zfs.testing.ZfsKinds;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;

@@ -1,7 +1,5 @@
-package dev.zreplj.stdinserver;
+package dev.zreplj.protocol;
 
-import dev.zreplj.protocol.ErrorCodes;
-import dev.zreplj.protocol.RemoteException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -20,11 +18,11 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>Only what the box can check whole is accepted: one plain substream of one snapshot, or the first
  * record of a compound stream ({@code compound}: header type DMU_COMPOUNDSTREAM, guids, flags and features
- * 0), whose properties payload and records {@link CompoundHeader} and {@link CompoundTail} check. A clone
+ * 0), whose properties payload and records the box's CompoundHeader and CompoundTail check. A clone
  * stream ({@code DRR_FLAG_CLONE}) makes zfs look its origin up by guid across the whole pool, another
  * client's jail included: refused here, as is any flag this code does not know.
  */
-record StreamHeader(
+public record StreamHeader(
         long payloadLength,
         long toGuid,
         long fromGuid,
@@ -33,12 +31,12 @@ record StreamHeader(
         boolean compound,
         ByteOrder order,
         boolean volume) {
-    static final int LENGTH = 312;
-    static final long MAGIC = 0x2F5bacbacL;
+    public static final int LENGTH = 312;
+    public static final long MAGIC = 0x2F5bacbacL;
     private static final long FEATURE_RESUMING = 1L << 20;
     private static final int SUBSTREAM = 1;
     private static final int COMPOUNDSTREAM = 2;
-    static final int FLAG_CLONE = 1;
+    public static final int FLAG_CLONE = 1;
     /** CLONE, CI_DATA, FREERECORDS, SPILL_BLOCK: every drr_flags bit OpenZFS 2.3 defines. */
     private static final int KNOWN_FLAGS = 0xf;
     /**
@@ -49,16 +47,16 @@ record StreamHeader(
     /** drr_type's objset type of a volume (DMU_OST_ZVOL); a filesystem is DMU_OST_ZFS (2). */
     private static final int OBJSET_VOLUME = 3;
 
-    StreamHeader(long payloadLength, long toGuid, long fromGuid, String toName) {
+    public StreamHeader(long payloadLength, long toGuid, long fromGuid, String toName) {
         this(payloadLength, toGuid, fromGuid, toName, false, false, ByteOrder.LITTLE_ENDIAN);
     }
 
-    StreamHeader(long payloadLength, long toGuid, long fromGuid, String toName, boolean resuming) {
+    public StreamHeader(long payloadLength, long toGuid, long fromGuid, String toName, boolean resuming) {
         this(payloadLength, toGuid, fromGuid, toName, resuming, false, ByteOrder.LITTLE_ENDIAN);
     }
 
     /** A filesystem's stream (or a compound stream's first record). */
-    StreamHeader(
+    public StreamHeader(
             long payloadLength,
             long toGuid,
             long fromGuid,
@@ -69,12 +67,12 @@ record StreamHeader(
         this(payloadLength, toGuid, fromGuid, toName, resuming, compound, order, false);
     }
 
-    static StreamHeader parse(byte[] bytes, int length) throws RemoteException {
+    public static StreamHeader parse(byte[] bytes, int length) throws RemoteException {
         return parse(bytes, 0, length);
     }
 
     /** The record at {@code bytes[offset]}; {@code length} counts from the array's start. */
-    static StreamHeader parse(byte[] bytes, int offset, int length) throws RemoteException {
+    public static StreamHeader parse(byte[] bytes, int offset, int length) throws RemoteException {
         if (length - offset < LENGTH) {
             throw invalid("the stream ended after " + length + " bytes, before its "
                     + (offset == 0 ? "first record" : "substream's first record") + " was complete");
@@ -142,7 +140,7 @@ record StreamHeader(
     }
 
     /** The snapshot part of drr_toname: the name zfs recv gives the received snapshot. */
-    String snapshotName() {
+    public String snapshotName() {
         return toName.substring(toName.indexOf('@') + 1);
     }
 

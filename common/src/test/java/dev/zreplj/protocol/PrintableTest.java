@@ -1,4 +1,4 @@
-package dev.zreplj.stdinserver;
+package dev.zreplj.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,4 +1,4 @@
-package dev.zreplj.stdinserver;
+package dev.zreplj.protocol;
 
 /**
  * Client-chosen text made safe for one log line: control characters (CR and LF among them), DEL, C1
@@ -6,10 +6,10 @@ package dev.zreplj.stdinserver;
  * client cannot end a line (a backslash stays as it is: text the box escaped before, such as a name in a
  * refusal, is not escaped twice).
  */
-final class Printable {
+public final class Printable {
     private Printable() {}
 
-    static String of(String s) {
+    public static String of(String s) {
         if (s == null) {
             return "null";
         }
