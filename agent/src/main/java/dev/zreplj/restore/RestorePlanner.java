@@ -76,7 +76,8 @@ public final class RestorePlanner {
                 return Optional.empty();
             }
             refuseMount(top, mountRefusal);
-            return Optional.of(new RestoreStep(fs.path(), target, RestoreStep.Kind.CREATE, null, 0, null, null, false));
+            return Optional.of(
+                    new RestoreStep(fs.path(), target, RestoreStep.Kind.CREATE, null, 0, null, 0, null, false));
         }
         RemoteVersion wanted;
         if (request.snapshot() == null) {
@@ -99,7 +100,7 @@ public final class RestorePlanner {
         if (!local.exists()) {
             refuseMount(top, mountRefusal);
             return Optional.of(new RestoreStep(
-                    fs.path(), target, RestoreStep.Kind.FULL, wanted.name(), wanted.guid(), null, null, false));
+                    fs.path(), target, RestoreStep.Kind.FULL, wanted.name(), wanted.guid(), null, 0, null, false));
         }
         return Optional.of(onExisting(request, fs, target, local, wanted));
     }
@@ -138,6 +139,7 @@ public final class RestorePlanner {
                 onBox.name(),
                 onBox.guid(),
                 null,
+                token.fromGuid(),
                 local.resumeToken(),
                 false);
     }
@@ -152,7 +154,7 @@ public final class RestorePlanner {
         if (!localSnapshots.isEmpty()
                 && localSnapshots.get(localSnapshots.size() - 1).guid() == wanted.guid()) {
             return new RestoreStep(
-                    fs.path(), target, RestoreStep.Kind.UP_TO_DATE, wanted.name(), wanted.guid(), null, null, false);
+                    fs.path(), target, RestoreStep.Kind.UP_TO_DATE, wanted.name(), wanted.guid(), null, 0, null, false);
         }
         Map<Long, RemoteVersion> onBox = new HashMap<>();
         fs.versions().forEach(v -> onBox.putIfAbsent(v.guid(), v));
@@ -173,7 +175,7 @@ public final class RestorePlanner {
                         + ": restore into a new dataset (--to), or add --force to receive over it");
             }
             return new RestoreStep(
-                    fs.path(), target, RestoreStep.Kind.FULL, wanted.name(), wanted.guid(), null, null, true);
+                    fs.path(), target, RestoreStep.Kind.FULL, wanted.name(), wanted.guid(), null, 0, null, true);
         }
         long baseTxg = base.createtxg();
         List<String> newer = localSnapshots.stream()
@@ -193,6 +195,7 @@ public final class RestorePlanner {
                 wanted.name(),
                 wanted.guid(),
                 from,
+                remoteBase.guid(),
                 null,
                 request.force());
     }

@@ -11,6 +11,8 @@ import dev.zreplj.zfs.DatasetName;
  * @param snapshot    the snapshot to receive (null for {@link Kind#CREATE})
  * @param guid        that snapshot's guid on the box (0 for {@link Kind#CREATE})
  * @param from        the incremental base as {@code @name} or {@code #name} on the box, null otherwise
+ * @param fromGuid    the guid of the stream's base: {@code from}'s, or a resumed incremental's; 0 for a full
+ *                    stream. The box's stream must name exactly this base before zfs recv sees it.
  * @param resumeToken the local partial receive's token for {@link Kind#RESUME}
  * @param rollback    receive with {@code -F} (only with --force)
  */
@@ -21,6 +23,7 @@ public record RestoreStep(
         String snapshot,
         long guid,
         String from,
+        long fromGuid,
         String resumeToken,
         boolean rollback) {
     public enum Kind {

@@ -3,6 +3,7 @@ package dev.zreplj.restore;
 import dev.zreplj.agent.SinkChannel;
 import dev.zreplj.protocol.SendCommand;
 import dev.zreplj.protocol.SendResult;
+import dev.zreplj.protocol.StreamHeader;
 import dev.zreplj.replication.Progress;
 import dev.zreplj.zfs.Capabilities;
 import dev.zreplj.zfs.DatasetName;
@@ -21,20 +22,28 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
 
 /**
- * Runs a restore's steps: each is the box's {@code zfs send} (SEND) piped into a local {@code zfs recv}
- * that never mounts ({@code -u}, or below {@code mountpoint=none} where zfs lacks it) and keeps resumable
- * state where zfs has {@code -s}. Afterwards the received snapshot's guid is checked against the box's.
+ * Runs a restore's steps: each is the box's {@code zfs send} (SEND), its first record checked
+ * ({@link RestoreStream}), piped into a local {@code zfs recv} that never mounts ({@code -u}, or below
+ * {@code mountpoint=none} where zfs lacks it), takes no mount or share property from the stream ({@code -x}
+ * where zfs has it) and keeps resumable state where zfs has {@code -s}. Afterwards the received snapshot's guid is checked against the box's.
  * Touches nothing of the push job: no cursor, hold or bookmark on this machine is created or moved.
  */
 public final class Restorer {
     private final Zfs zfs;
-    private final SinkChannel box;
+    private final Box box;
     private final Progress progress;
     private final PrintStream out;
 
-    public Restorer(Zfs zfs, SinkChannel box, Progress progress, PrintStream out) {
+    /** The box's side of a restore: SEND's stream written into {@code sink}; {@link SinkChannel#send}. */
+    @FunctionalInterface
+    public interface Box {
+        SendResult send(SendCommand command, OutputStream sink, LongSupplier progress) throws IOException;
+    }
+
+    public Restorer(Zfs zfs, Box box, Progress progress, PrintStream out) {
         this.zfs = zfs;
         this.box = box;
         this.progress = progress;
@@ -81,7 +90,7 @@ public final class Restorer {
     }
 
     /** Runs every step; the first failure ends the restore (what was received stays, and resumes). */
-    public void run(List<RestoreStep> steps) throws IOException, ZfsException {
+    public void run(List<RestoreStep> steps) throws IOException, ZfsException, RestoreRefused {
         for (RestoreStep step : steps) {
             switch (step.kind()) {
                 case UP_TO_DATE -> out.println("up to date: " + step.describe());
@@ -99,9 +108,15 @@ public final class Restorer {
         }
     }
 
-    private SendResult receive(RestoreStep step) throws IOException, ZfsException {
+    SendResult receive(RestoreStep step) throws IOException, ZfsException, RestoreRefused {
+        Capabilities caps = zfs.capabilities();
+        boolean exclude = caps.recvProperties();
         ReceiveRequest request = new ReceiveRequest(
-                step.target(), step.rollback(), zfs.capabilities().resumableReceive(), Map.of(), List.of());
+                step.target(),
+                step.rollback(),
+                caps.resumableReceive(),
+                Map.of(),
+                exclude ? RestoreStream.EXCLUDED_PROPERTIES : List.of());
         SendCommand command = new SendCommand(step.path(), step.snapshot(), step.from(), step.resumeToken());
         AtomicReference<ZfsProcess> recv = new AtomicReference<>();
         AtomicReference<Exception> copyFailure = new AtomicReference<>();
@@ -109,22 +124,24 @@ public final class Restorer {
         SendResult result;
         try (PipedOutputStream pipeOut = new PipedOutputStream(pipeIn);
                 Progress.Transfer transfer = progress.begin(step.path() + "@" + step.snapshot(), pipeIn)) {
-            // The pipe lets the shared progress line count the stream. zfs recv starts with the first bytes:
-            // a refused SEND never starts it, so it leaves nothing behind to discard.
+            // The pipe lets the shared progress line count the stream. zfs recv starts only after the stream's
+            // first record passed RestoreStream's check: a refused SEND or stream never starts it, so it
+            // leaves nothing behind to discard. A refusal closes the pipe, which ends the box's send.
             Thread copier = new Thread(
                     () -> {
                         try (InputStream in = transfer.stream()) {
-                            byte[] first = new byte[64 << 10];
-                            int n = in.read(first);
-                            if (n < 0) {
+                            byte[] first = new byte[StreamHeader.LENGTH];
+                            int n = in.readNBytes(first, 0, first.length);
+                            if (n == 0) {
                                 return;
                             }
+                            RestoreStream.check(step, first, n, exclude);
                             recv.set(zfs.receive(request));
                             try (OutputStream toRecv = recv.get().stdin()) {
                                 toRecv.write(first, 0, n);
                                 in.transferTo(toRecv);
                             }
-                        } catch (IOException | ZfsException e) {
+                        } catch (IOException | ZfsException | RestoreRefused e) {
                             copyFailure.set(e);
                         }
                     },
@@ -141,6 +158,11 @@ public final class Restorer {
                 pipeIn.close();
                 copier.interrupt();
                 copier.join();
+                if (copyFailure.get() instanceof RestoreRefused refused) {
+                    // The box's send failed because the refusal closed the pipe: the refusal is the news.
+                    refused.addSuppressed(e);
+                    throw refused;
+                }
                 if (copyFailure.get() != null) {
                     e.addSuppressed(copyFailure.get());
                 }
@@ -157,6 +179,9 @@ public final class Restorer {
             }
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
+        }
+        if (copyFailure.get() instanceof RestoreRefused refused) {
+            throw refused;
         }
         if (recv.get() == null) {
             if (copyFailure.get() instanceof ZfsException z) {

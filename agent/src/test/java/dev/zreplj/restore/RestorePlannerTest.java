@@ -53,10 +53,10 @@ class RestorePlannerTest {
     @Test
     void aNewTargetGetsTheNewestOrTheNamedSnapshotInFull() throws RestoreRefused {
         assertEquals(
-                List.of(new RestoreStep("tank/home", TO, Kind.FULL, "c", 13, null, null, false)),
+                List.of(new RestoreStep("tank/home", TO, Kind.FULL, "c", 13, null, 0, null, false)),
                 plan("tank/home", null, false, false, null));
         assertEquals(
-                List.of(new RestoreStep("tank/home", TO, Kind.FULL, "a", 11, null, null, false)),
+                List.of(new RestoreStep("tank/home", TO, Kind.FULL, "a", 11, null, 0, null, false)),
                 plan("tank/home", "a", false, false, null));
     }
 
@@ -77,7 +77,7 @@ class RestorePlannerTest {
     void anExistingRestoreContinuesFromItsNewestSnapshotTheBoxHolds() throws RestoreRefused {
         local.put(TO, new LocalTarget(true, List.of(localSnap(TO, "a", 11, 5), localSnap(TO, "b", 12, 6)), null));
         assertEquals(
-                List.of(new RestoreStep("tank/home", TO, Kind.INCREMENTAL, "c", 13, "@b", null, false)),
+                List.of(new RestoreStep("tank/home", TO, Kind.INCREMENTAL, "c", 13, "@b", 12, null, false)),
                 plan("tank/home", null, false, false, null));
         local.put(TO, new LocalTarget(true, List.of(localSnap(TO, "c", 13, 7)), null));
         assertEquals(
@@ -91,7 +91,7 @@ class RestorePlannerTest {
         ZfsVersion bookmark = new ZfsVersion(TO, VersionType.BOOKMARK, "b", 12, 6, Instant.EPOCH);
         local.put(TO, new LocalTarget(true, List.of(localSnap(TO, "a", 11, 5), bookmark), null));
         assertEquals(
-                List.of(new RestoreStep("tank/home", TO, Kind.INCREMENTAL, "c", 13, "@a", null, false)),
+                List.of(new RestoreStep("tank/home", TO, Kind.INCREMENTAL, "c", 13, "@a", 11, null, false)),
                 plan("tank/home", null, false, false, null));
         local.put(TO, new LocalTarget(true, List.of(bookmark), null));
         assertEquals(
@@ -108,7 +108,7 @@ class RestorePlannerTest {
                         + " (--to), or add --force to receive over it",
                 refused("tank/home", null, false, false, null));
         assertEquals(
-                List.of(new RestoreStep("tank/home", TO, Kind.FULL, "c", 13, null, null, true)),
+                List.of(new RestoreStep("tank/home", TO, Kind.FULL, "c", 13, null, 0, null, true)),
                 plan("tank/home", null, false, true, null));
     }
 
@@ -129,7 +129,7 @@ class RestorePlannerTest {
         String token = ResumeTokens.of(13, 0, "box/sink/laptop/tank/home@c", 4096);
         local.put(TO, new LocalTarget(false, List.of(), token));
         assertEquals(
-                List.of(new RestoreStep("tank/home", TO, Kind.RESUME, "c", 13, null, token, false)),
+                List.of(new RestoreStep("tank/home", TO, Kind.RESUME, "c", 13, null, 0, token, false)),
                 plan("tank/home", null, false, false, null));
         assertEquals(
                 "new/home holds an interrupted restore of @c, not @a: run the restore again without @SNAPSHOT to"

@@ -94,9 +94,11 @@ final class RestoreCommand implements Callable<Integer> {
                 throw CliException.failure("restore: " + e.getMessage());
             }
             try {
-                new Restorer(zfs, box.first(), progress, System.out).run(steps);
+                new Restorer(zfs, box.first()::send, progress, System.out).run(steps);
             } catch (IOException | ZfsException e) {
                 throw CliException.failure("restore: " + reason(e));
+            } catch (RestoreRefused e) {
+                throw CliException.failure("restore: " + e.getMessage());
             }
         } catch (RemoteException e) {
             throw CliException.failure("restore: the box refused: " + e.getMessage());
