@@ -89,6 +89,11 @@ public final class SinkChannel implements BoxChannel {
         return client;
     }
 
+    /** Whether the box's HELLO listed {@code capability}. */
+    public boolean offers(String capability) {
+        return client.serverHello().capabilities().contains(capability);
+    }
+
     @Override
     public List<RemoteFilesystem> list() throws IOException {
         EarlyList answered = early.getAndSet(null);

@@ -27,12 +27,15 @@ public final class RestorePlanner {
     /**
      * @param mountRefusal why a new top-level target would be mounted (a zfs without {@code recv -u} below a
      *                     mounted parent), null when it would not
+     * @param boxResumes   whether the box can resume a send from a resume token (its HELLO lists
+     *                     {@code resumable-receive}); a zfs-fuse box cannot
      */
     public static List<RestoreStep> plan(
             RestoreRequest request,
             List<RemoteFilesystem> listing,
             Function<DatasetName, LocalTarget> local,
-            String mountRefusal)
+            String mountRefusal,
+            boolean boxResumes)
             throws RestoreRefused {
         String source = request.source();
         List<RemoteFilesystem> chosen = listing.stream()
@@ -49,7 +52,7 @@ public final class RestorePlanner {
             boolean top = fs.path().equals(source);
             DatasetName target =
                     top ? request.target() : request.target().child(fs.path().substring(source.length() + 1));
-            Optional<RestoreStep> step = step(request, fs, top, target, local.apply(target), mountRefusal);
+            Optional<RestoreStep> step = step(request, fs, top, target, local.apply(target), mountRefusal, boxResumes);
             step.ifPresent(steps::add);
         }
         return steps;
@@ -61,7 +64,8 @@ public final class RestorePlanner {
             boolean top,
             DatasetName target,
             LocalTarget local,
-            String mountRefusal)
+            String mountRefusal,
+            boolean boxResumes)
             throws RestoreRefused {
         List<RemoteVersion> snapshots = fs.versions().stream()
                 .filter(v -> v.type() == VersionType.SNAPSHOT)
@@ -95,6 +99,12 @@ public final class RestorePlanner {
                             + "; 'zreplj box list' shows what it holds"));
         }
         if (local.resumeToken() != null) {
+            if (!boxResumes) {
+                // Every rerun would plan a resume the box refuses: only discarding the partial state goes on.
+                throw new RestoreRefused(target + " holds an interrupted restore, and the box cannot resume sending"
+                        + " it (its zfs has no resumable receive): discard it with 'zfs recv -A " + target
+                        + "' and restore again");
+            }
             return Optional.of(resume(request, fs, target, local, snapshots));
         }
         if (!local.exists()) {

@@ -28,12 +28,14 @@ import java.util.function.LongSupplier;
  * Runs a restore's steps: each is the box's {@code zfs send} (SEND), its first record checked
  * ({@link RestoreStream}), piped into a local {@code zfs recv} that never mounts ({@code -u}, or below
  * {@code mountpoint=none} where zfs lacks it), takes no mount or share property from the stream ({@code -x}
- * where zfs has it) and keeps resumable state where zfs has {@code -s}. Afterwards the received snapshot's guid is checked against the box's.
+ * where zfs has it) and keeps resumable state where zfs has {@code -s} and the box can resume sending.
+ * Afterwards the received snapshot's guid is checked against the box's.
  * Touches nothing of the push job: no cursor, hold or bookmark on this machine is created or moved.
  */
 public final class Restorer {
     private final Zfs zfs;
     private final Box box;
+    private final boolean boxResumes;
     private final Progress progress;
     private final PrintStream out;
 
@@ -43,9 +45,15 @@ public final class Restorer {
         SendResult send(SendCommand command, OutputStream sink, LongSupplier progress) throws IOException;
     }
 
-    public Restorer(Zfs zfs, Box box, Progress progress, PrintStream out) {
+    /**
+     * @param boxResumes whether the box can resume a send ({@code resumable-receive} in its HELLO): only then
+     *                   does the receive keep partial state ({@code -s}), since a token no box will resume from
+     *                   would only stand in the way of the next restore
+     */
+    public Restorer(Zfs zfs, Box box, boolean boxResumes, Progress progress, PrintStream out) {
         this.zfs = zfs;
         this.box = box;
+        this.boxResumes = boxResumes;
         this.progress = progress;
         this.out = out;
     }
@@ -114,7 +122,7 @@ public final class Restorer {
         ReceiveRequest request = new ReceiveRequest(
                 step.target(),
                 step.rollback(),
-                caps.resumableReceive(),
+                caps.resumableReceive() && boxResumes,
                 Map.of(),
                 exclude ? RestoreStream.EXCLUDED_PROPERTIES : List.of());
         SendCommand command = new SendCommand(step.path(), step.snapshot(), step.from(), step.resumeToken());

@@ -35,6 +35,8 @@ class RestorePlannerTest {
             new RemoteFilesystem("tank/home/ann", false, List.of(snap("b", 21, 20), snap("c", 22, 30)), null),
             new RemoteFilesystem("tank/homework", false, List.of(snap("c", 31, 30)), null));
 
+    private boolean boxResumes = true;
+
     private List<RestoreStep> plan(
             String source, String snapshot, boolean recursive, boolean force, String mountRefusal)
             throws RestoreRefused {
@@ -42,7 +44,8 @@ class RestorePlannerTest {
                 new RestoreRequest(source, snapshot, TO, recursive, force),
                 BOX,
                 t -> local.getOrDefault(t, LocalTarget.absent()),
-                mountRefusal);
+                mountRefusal,
+                boxResumes);
     }
 
     private String refused(String source, String snapshot, boolean recursive, boolean force, String mountRefusal) {
@@ -139,6 +142,18 @@ class RestorePlannerTest {
         assertEquals(
                 "new/home holds an interrupted restore of @c, which the box no longer holds: discard it with"
                         + " 'zfs recv -A new/home' and restore again",
+                refused("tank/home", null, false, false, null));
+    }
+
+    @Test
+    void anInterruptedRestoreFromABoxThatCannotResumeIsToBeDiscarded() {
+        // Cut by an older zreplj that received with -s from a zfs-fuse box: every rerun would plan a resume
+        // the box refuses.
+        boxResumes = false;
+        local.put(TO, new LocalTarget(false, List.of(), ResumeTokens.of(13, 0, "box/sink/laptop/tank/home@c", 4096)));
+        assertEquals(
+                "new/home holds an interrupted restore, and the box cannot resume sending it (its zfs has no"
+                        + " resumable receive): discard it with 'zfs recv -A new/home' and restore again",
                 refused("tank/home", null, false, false, null));
     }
 

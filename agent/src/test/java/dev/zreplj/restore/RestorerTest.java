@@ -103,7 +103,11 @@ class RestorerTest {
     }
 
     private static Restorer restorer(Zfs zfs, Restorer.Box box) {
-        return new Restorer(zfs, box, Progress.quiet(), new PrintStream(new ByteArrayOutputStream()));
+        return restorer(zfs, box, true);
+    }
+
+    private static Restorer restorer(Zfs zfs, Restorer.Box box, boolean boxResumes) {
+        return new Restorer(zfs, box, boxResumes, Progress.quiet(), new PrintStream(new ByteArrayOutputStream()));
     }
 
     @Test
@@ -127,5 +131,13 @@ class RestorerTest {
         RestoreStep full = new RestoreStep("tank/home", TO, RestoreStep.Kind.FULL, "c", 13, null, 0, null, false);
         restorer(zfs, box(RestoreStreamTest.plain(13, 0), 1000)).receive(full);
         assertEquals(List.of("recv|-u|-s|-x|mountpoint|-x|canmount|-x|sharenfs|-x|sharesmb|new/home|"), receives());
+    }
+
+    @Test
+    void fromABoxThatCannotResumeTheReceiveKeepsNoPartialState() throws Exception {
+        Zfs zfs = fakeZfs("cat >/dev/null");
+        RestoreStep full = new RestoreStep("tank/home", TO, RestoreStep.Kind.FULL, "c", 13, null, 0, null, false);
+        restorer(zfs, box(RestoreStreamTest.plain(13, 0), 1000), false).receive(full);
+        assertEquals(List.of("recv|-u|-x|mountpoint|-x|canmount|-x|sharenfs|-x|sharesmb|new/home|"), receives());
     }
 }

@@ -4,6 +4,7 @@ import dev.zreplj.agent.BoxConnection;
 import dev.zreplj.config.Config;
 import dev.zreplj.config.PushJob;
 import dev.zreplj.protocol.RemoteException;
+import dev.zreplj.protocol.Wire;
 import dev.zreplj.replication.Progress;
 import dev.zreplj.replication.Watchdog;
 import dev.zreplj.restore.LocalTarget;
@@ -71,6 +72,7 @@ final class RestoreCommand implements Callable<Integer> {
                 Watchdog watchdog = Watchdog.start(push.replication().timeout());
                 BoxConnection box = connect(progress, push, watchdog)) {
             Map<DatasetName, LocalTarget> locals = new HashMap<>();
+            boolean boxResumes = box.first().offers(Wire.RESUMABLE_RECEIVE);
             List<RestoreStep> steps;
             try {
                 var listing = box.first().listJail();
@@ -89,12 +91,13 @@ final class RestoreCommand implements Callable<Integer> {
                         request,
                         listing,
                         t -> locals.getOrDefault(t, LocalTarget.absent()),
-                        Restorer.mountRefusal(zfs, request.target()));
+                        Restorer.mountRefusal(zfs, request.target()),
+                        boxResumes);
             } catch (RestoreRefused e) {
                 throw CliException.failure("restore: " + e.getMessage());
             }
             try {
-                new Restorer(zfs, box.first()::send, progress, System.out).run(steps);
+                new Restorer(zfs, box.first()::send, boxResumes, progress, System.out).run(steps);
             } catch (IOException | ZfsException e) {
                 throw CliException.failure("restore: " + reason(e));
             } catch (RestoreRefused e) {

@@ -45,6 +45,11 @@ public final class Wire {
      */
     public static final String RESTORE_ONLY = "restore-only";
     /**
+     * Server capability: its zfs has {@code recv -s} and resume tokens, and so {@code send -t}: a restore keeps
+     * its local partial state only against a box that can resume sending it.
+     */
+    public static final String RESUMABLE_RECEIVE = "resumable-receive";
+    /**
      * Server capability: it accepts RECV_SERIES, one {@code zfs send -I} stream of several snapshots of one
      * filesystem, and checks every substream's BEGIN against the request while zfs recv reads. A capability,
      * not a version bump: a client sends RECV_SERIES only to a server that lists it, and a RECV is unchanged.
