@@ -12,6 +12,7 @@ import dev.zreplj.zfs.Zfs;
 import dev.zreplj.zfs.ZfsException;
 import dev.zreplj.zfs.ZfsProcess;
 import dev.zreplj.zfs.ZfsVersion;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -21,6 +22,7 @@ import java.io.PrintStream;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 
@@ -128,6 +130,7 @@ public final class Restorer {
         SendCommand command = new SendCommand(step.path(), step.snapshot(), step.from(), step.resumeToken());
         AtomicReference<ZfsProcess> recv = new AtomicReference<>();
         AtomicReference<Exception> copyFailure = new AtomicReference<>();
+        AtomicBoolean recvStopped = new AtomicBoolean();
         PipedInputStream pipeIn = new PipedInputStream(1 << 20);
         SendResult result;
         try (PipedOutputStream pipeOut = new PipedOutputStream(pipeIn);
@@ -138,16 +141,17 @@ public final class Restorer {
             Thread copier = new Thread(
                     () -> {
                         try (InputStream in = transfer.stream()) {
-                            byte[] first = new byte[StreamHeader.LENGTH];
-                            int n = in.readNBytes(first, 0, first.length);
+                            byte[] buffer = new byte[64 << 10];
+                            int n = in.readNBytes(buffer, 0, StreamHeader.LENGTH);
                             if (n == 0) {
                                 return;
                             }
-                            RestoreStream.check(step, first, n, exclude);
+                            RestoreStream.check(step, buffer, n, exclude);
                             recv.set(zfs.receive(request));
-                            try (OutputStream toRecv = recv.get().stdin()) {
-                                toRecv.write(first, 0, n);
-                                in.transferTo(toRecv);
+                            try (OutputStream toRecv = new Watched(recv.get().stdin(), recvStopped)) {
+                                for (; n >= 0; n = in.read(buffer)) {
+                                    toRecv.write(buffer, 0, n);
+                                }
                             }
                         } catch (IOException | ZfsException | RestoreRefused e) {
                             copyFailure.set(e);
@@ -177,7 +181,15 @@ public final class Restorer {
                 if (recv.get() != null) {
                     // Killed, not ended: with -s zfs keeps what arrived, and the next restore resumes it.
                     recv.get().kill();
-                    finishQuietly(recv.get()).ifPresent(e::addSuppressed);
+                    Optional<ZfsException> failed = finishQuietly(recv.get());
+                    if (recvStopped.get() && failed.isPresent()) {
+                        // zfs recv gave up first (a changed target, no space) and the box's send then failed
+                        // on the closed pipe: zfs's reason is the news, not the broken pipe it caused.
+                        ZfsException explained = explained(step, failed.get());
+                        explained.addSuppressed(e);
+                        throw explained;
+                    }
+                    failed.ifPresent(e::addSuppressed);
                 }
                 throw e;
             }
@@ -228,6 +240,36 @@ public final class Restorer {
                 + " changes restore into a new dataset (--to), or add --force to roll them back and restore");
         explained.initCause(e);
         return explained;
+    }
+
+    /** zfs recv's stdin, noting when a write fails: zfs has stopped reading (exited, or is exiting). */
+    private static final class Watched extends FilterOutputStream {
+        private final AtomicBoolean failed;
+
+        Watched(OutputStream out, AtomicBoolean failed) {
+            super(out);
+            this.failed = failed;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            try {
+                out.write(b, off, len);
+            } catch (IOException e) {
+                failed.set(true);
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                out.close();
+            } catch (IOException e) {
+                failed.set(true);
+                throw e;
+            }
+        }
     }
 
     private static Optional<ZfsException> finishQuietly(ZfsProcess recv) {

@@ -140,4 +140,24 @@ class RestorerTest {
         restorer(zfs, box(RestoreStreamTest.plain(13, 0), 1000), false).receive(full);
         assertEquals(List.of("recv|-u|-x|mountpoint|-x|canmount|-x|sharenfs|-x|sharesmb|new/home|"), receives());
     }
+
+    @Test
+    void aLargeIncrementalIntoAChangedRestoreSaysWhyNotThatThePipeBroke() throws Exception {
+        // zfs recv reads the start of the stream, refuses it and exits while the box is still sending: the box's
+        // send then fails on the closed pipe, and that must not be what the user reads.
+        Zfs zfs = fakeZfs("head -c 65536 >/dev/null; echo 'cannot receive incremental stream: destination new/home"
+                + " has been modified' >&2; echo 'since most recent snapshot' >&2; exit 1");
+        RestoreStep step =
+                new RestoreStep("tank/home", TO, RestoreStep.Kind.INCREMENTAL, "c", 13, "@b", 12, null, false);
+        ZfsException e = assertThrows(
+                ZfsException.class,
+                () -> restorer(zfs, box(RestoreStreamTest.plain(13, 12), LARGE)).receive(step));
+        assertTrue(e.getMessage().startsWith("new/home was changed since its newest snapshot"), e.getMessage());
+        ZfsException full = assertThrows(
+                ZfsException.class,
+                () -> restorer(zfs, box(RestoreStreamTest.plain(13, 0), LARGE))
+                        .receive(new RestoreStep(
+                                "tank/home", TO, RestoreStep.Kind.FULL, "c", 13, null, 0, null, false)));
+        assertTrue(full.getMessage().contains("has been modified"), "zfs's own reason: " + full.getMessage());
+    }
 }
