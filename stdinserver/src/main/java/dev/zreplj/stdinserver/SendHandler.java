@@ -181,11 +181,22 @@ final class SendHandler {
         ZfsVersion from = find(versions, send.fromType(), send.from())
                 .orElseThrow(() ->
                         missing(send.filesystem().value() + send.fromType().separator() + send.from()));
+        checkBase(from, to);
+        return SendRequest.incremental(from, to, raw);
+    }
+
+    /**
+     * The base must be older than the snapshot. Both names passed the jail checks and exist, so this is
+     * {@code stream} (the stream asked for does not fit the box's versions), as RECV's unknown base is and as
+     * docs/protocol.md says; an older client reads any code as a refusal and prints its message.
+     */
+    static void checkBase(ZfsVersion from, ZfsVersion to) throws RemoteException {
         if (from.createtxg() >= to.createtxg()) {
             throw new RemoteException(
-                    ErrorCodes.JAIL, "incremental base " + from.fullName() + " is not older than " + to.fullName(), "");
+                    ErrorCodes.STREAM,
+                    "incremental base " + from.fullName() + " is not older than " + to.fullName(),
+                    "");
         }
-        return SendRequest.incremental(from, to, raw);
     }
 
     /**

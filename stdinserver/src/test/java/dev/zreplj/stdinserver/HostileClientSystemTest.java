@@ -930,7 +930,7 @@ class HostileClientSystemTest {
                         new dev.zreplj.protocol.SendCommand(a.value(), "zrepl_1", "@zrepl_2", null),
                         java.io.OutputStream.nullOutputStream()));
         String target = jailed("laptop", a.value());
-        assertEquals("jail", e.code(), e.getMessage());
+        assertEquals("stream", e.code(), e.getMessage());
         assertEquals(
                 "incremental base " + target + "@zrepl_2 is not older than " + target + "@zrepl_1", e.getMessage());
         ch.client.close();

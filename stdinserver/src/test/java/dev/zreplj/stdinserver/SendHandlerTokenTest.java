@@ -70,4 +70,17 @@ class SendHandlerTokenTest {
         assertEquals(ErrorCodes.STREAM, e.code());
         assertTrue(e.getMessage().contains("(guid differs)"), e::getMessage);
     }
+
+    /** docs/protocol.md: a base that is not older is refused with {@code stream}, as a token that does not fit. */
+    @Test
+    void aBaseThatIsNotOlderIsAStreamRefusal() {
+        ZfsVersion newer = new ZfsVersion(TO.filesystem(), VersionType.SNAPSHOT, "zrepl_3", 43, 8, Instant.EPOCH);
+        RemoteException e = assertThrows(RemoteException.class, () -> SendHandler.checkBase(newer, TO));
+        assertEquals(ErrorCodes.STREAM, e.code());
+        assertEquals(
+                "incremental base box/sink/laptop/tank/home@zrepl_3 is not older than box/sink/laptop/tank/home@zrepl_2",
+                e.getMessage());
+        assertThrows(RemoteException.class, () -> SendHandler.checkBase(TO, TO));
+        assertDoesNotThrow(() -> SendHandler.checkBase(TO, newer));
+    }
 }
