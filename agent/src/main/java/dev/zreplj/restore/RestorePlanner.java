@@ -166,6 +166,13 @@ public final class RestorePlanner {
             return new RestoreStep(
                     fs.path(), target, RestoreStep.Kind.UP_TO_DATE, wanted.name(), wanted.guid(), null, 0, null, false);
         }
+        Optional<ZfsVersion> already =
+                localSnapshots.stream().filter(v -> v.guid() == wanted.guid()).findFirst();
+        if (already.isPresent()) {
+            // No stream can bring a dataset to a snapshot it already has (zfs recv refuses one that exists);
+            // only a rollback can, and it destroys the newer local snapshots.
+            return rollback(request, fs, target, localSnapshots, already.get(), wanted);
+        }
         Map<Long, RemoteVersion> onBox = new HashMap<>();
         fs.versions().forEach(v -> onBox.putIfAbsent(v.guid(), v));
         ZfsVersion base = null;
@@ -208,6 +215,29 @@ public final class RestorePlanner {
                 remoteBase.guid(),
                 null,
                 request.force());
+    }
+
+    private static RestoreStep rollback(
+            RestoreRequest request,
+            RemoteFilesystem fs,
+            DatasetName target,
+            List<ZfsVersion> localSnapshots,
+            ZfsVersion already,
+            RemoteVersion wanted)
+            throws RestoreRefused {
+        List<String> newer = localSnapshots.stream()
+                .filter(v -> v.createtxg() > already.createtxg())
+                .map(v -> "@" + v.name())
+                .toList();
+        if (!request.force()) {
+            throw new RestoreRefused(target + " already has " + already.relativeName() + "; " + newer.size()
+                    + " newer local snapshot" + (newer.size() == 1 ? "" : "s") + " ("
+                    + String.join(", ", newer.subList(0, Math.min(3, newer.size())))
+                    + (newer.size() > 3 ? ", ..." : "") + "): restore into a new dataset, or add --force to roll "
+                    + target + " back to " + already.relativeName() + " (destroying them)");
+        }
+        return new RestoreStep(
+                fs.path(), target, RestoreStep.Kind.ROLLBACK, already.name(), wanted.guid(), null, 0, null, true);
     }
 
     private static void refuseMount(boolean top, String mountRefusal) throws RestoreRefused {

@@ -34,7 +34,12 @@ public record RestoreStep(
         /** Continues an interrupted receive from the local token. */
         RESUME,
         /** The target's newest snapshot is already the one asked for. */
-        UP_TO_DATE
+        UP_TO_DATE,
+        /**
+         * The target already has the snapshot asked for, with newer ones of its own (--force only): rolled back
+         * to it, no stream; {@code snapshot} is the local snapshot's name.
+         */
+        ROLLBACK
     }
 
     public String describe() {
@@ -44,6 +49,7 @@ public record RestoreStep(
             case INCREMENTAL -> path + "@" + snapshot + " -> " + target + " (incremental from " + from + ")";
             case RESUME -> path + "@" + snapshot + " -> " + target + " (resumed)";
             case UP_TO_DATE -> target + ": already at " + path + "@" + snapshot;
+            case ROLLBACK -> target + ": rolled back to @" + snapshot + " (already restored from " + path + ")";
         };
     }
 }

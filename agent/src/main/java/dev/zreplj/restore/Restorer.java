@@ -104,6 +104,10 @@ public final class Restorer {
         for (RestoreStep step : steps) {
             switch (step.kind()) {
                 case UP_TO_DATE -> out.println("up to date: " + step.describe());
+                case ROLLBACK -> {
+                    zfs.rollback(step.target(), step.snapshot(), true);
+                    out.println(step.describe());
+                }
                 case CREATE -> {
                     zfs.create(step.target(), Map.of("canmount", "off"));
                     out.println(step.describe());

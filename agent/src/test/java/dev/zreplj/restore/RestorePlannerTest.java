@@ -128,6 +128,27 @@ class RestorePlannerTest {
     }
 
     @Test
+    void aTargetThatAlreadyHasTheSnapshotUnderNewerOnesIsRolledBackOnlyWithForce() throws RestoreRefused {
+        // An earlier restore of @b, then snapshots of its own; @b is what the box calls "b", guid 12.
+        local.put(
+                TO,
+                new LocalTarget(
+                        true,
+                        List.of(
+                                localSnap(TO, "b", 12, 5),
+                                localSnap(TO, "mine1", 98, 6),
+                                localSnap(TO, "mine2", 99, 7)),
+                        null));
+        assertEquals(
+                "new/home already has @b; 2 newer local snapshots (@mine1, @mine2): restore into a new dataset, or"
+                        + " add --force to roll new/home back to @b (destroying them)",
+                refused("tank/home", "b", false, false, null));
+        assertEquals(
+                List.of(new RestoreStep("tank/home", TO, Kind.ROLLBACK, "b", 12, null, 0, null, true)),
+                plan("tank/home", "b", false, true, null));
+    }
+
+    @Test
     void anInterruptedRestoreResumesFromItsToken() throws RestoreRefused {
         String token = ResumeTokens.of(13, 0, "box/sink/laptop/tank/home@c", 4096);
         local.put(TO, new LocalTarget(false, List.of(), token));

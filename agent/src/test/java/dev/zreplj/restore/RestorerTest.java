@@ -160,4 +160,20 @@ class RestorerTest {
                                 "tank/home", TO, RestoreStep.Kind.FULL, "c", 13, null, 0, null, false)));
         assertTrue(full.getMessage().contains("has been modified"), "zfs's own reason: " + full.getMessage());
     }
+
+    @Test
+    void aRollbackStepRollsTheTargetBackWithoutAStream() throws Exception {
+        Zfs zfs = fakeZfs("exit 1");
+        Restorer.Box none = (command, sink, progress) -> {
+            throw new AssertionError("no SEND for a rollback");
+        };
+        restorer(zfs, none)
+                .run(List.of(
+                        new RestoreStep("tank/home", TO, RestoreStep.Kind.ROLLBACK, "b", 12, null, 0, null, true)));
+        assertEquals(
+                List.of("rollback|-r|new/home@b|"),
+                Files.readAllLines(dir.resolve("args")).stream()
+                        .filter(l -> l.startsWith("rollback|"))
+                        .toList());
+    }
 }
