@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
 final class ReplicationAttempts {
     private static final Logger log = LoggerFactory.getLogger(ReplicationAttempts.class);
     /** What the box must announce before the agent resumes: resume tokens, and recv -x for the resumed payload. */
-    private static final List<String> RESUME_CAPABILITIES = List.of("resumable-receive", "property-streams");
+    private static final List<String> RESUME_CAPABILITIES = List.of(Wire.RESUMABLE_RECEIVE, "property-streams");
 
     private static final String ENCRYPTION = "encryption";
 

@@ -104,7 +104,7 @@ public record StreamHeader(
         long creation = b.getLong(24);
         if (Long.compareUnsigned(creation, LATEST_CREATION) > 0) {
             throw invalid("the stream's snapshot claims a creation time " + Long.toUnsignedString(creation)
-                    + " seconds after 1970, past the year 9999; the box stores no such time");
+                    + " seconds after 1970, past the year 9999, a time no listing can hold");
         }
         int nameEnd = 56;
         while (nameEnd < LENGTH && b.get(nameEnd) != 0) {

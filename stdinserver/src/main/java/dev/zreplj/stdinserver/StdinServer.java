@@ -379,7 +379,7 @@ public final class StdinServer {
         // Its records are walked in the layout of the box's zfs, whichever that is (CompoundTail.Layout).
         caps.add(Wire.RAW_STREAM);
         if (zfsCaps != null) {
-            if (zfsCaps.resumableReceive()) caps.add("resumable-receive");
+            if (zfsCaps.resumableReceive()) caps.add(Wire.RESUMABLE_RECEIVE);
             if (zfsCaps.bookmarks()) caps.add("bookmarks");
             // Without 'zfs recv -x' mount properties cannot be excluded: such a box refuses property streams.
             if (zfsCaps.recvProperties()) caps.add("property-streams");
