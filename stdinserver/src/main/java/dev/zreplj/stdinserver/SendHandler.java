@@ -173,6 +173,7 @@ final class SendHandler {
                 .orElseThrow(() -> missing(send.filesystem() + "@" + send.snapshot()));
         if (send.token() != null) {
             checkToken(send.token(), to, raw, encrypted);
+            checkTokenBase(send.token(), versions, to);
             return new SendRequest(null, to, raw, send.token().text());
         }
         if (send.from() == null) {
@@ -232,6 +233,26 @@ final class SendHandler {
                     "the resume token is for a raw stream, but " + to.fullName() + " is encrypted with the box's own"
                             + " key and leaves the box only plain, as it arrived; discard the partial receive (zfs"
                             + " receive -A) and restore it afresh",
+                    "");
+        }
+    }
+
+    /**
+     * A resumed incremental's base is the token's too, and zfs send -t looks it up by guid, not only among this
+     * filesystem's versions: it must be an older snapshot or bookmark of the filesystem asked for, as a SEND's
+     * {@code from} must be.
+     */
+    static void checkTokenBase(ResumeToken token, List<ZfsVersion> versions, ZfsVersion to) throws RemoteException {
+        if (token.fromGuid() == 0) {
+            return;
+        }
+        boolean own = versions.stream().anyMatch(v -> v.guid() == token.fromGuid() && v.createtxg() < to.createtxg());
+        if (!own) {
+            throw new RemoteException(
+                    ErrorCodes.STREAM,
+                    "the resume token's incremental base (guid " + Long.toUnsignedString(token.fromGuid())
+                            + ") is no older snapshot or bookmark of " + to.filesystem() + "; discard the partial"
+                            + " receive (zfs receive -A) and restore it afresh",
                     "");
         }
     }

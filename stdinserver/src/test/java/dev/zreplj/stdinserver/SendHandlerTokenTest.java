@@ -83,4 +83,21 @@ class SendHandlerTokenTest {
         assertThrows(RemoteException.class, () -> SendHandler.checkBase(TO, TO));
         assertDoesNotThrow(() -> SendHandler.checkBase(TO, newer));
     }
+
+    @Test
+    void aResumedIncrementalsBaseMustBeAnOlderVersionOfTheSameFilesystem() throws Exception {
+        ZfsVersion base = new ZfsVersion(TO.filesystem(), VersionType.BOOKMARK, "zrepl_1", 41, 5, Instant.EPOCH);
+        ZfsVersion newer = new ZfsVersion(TO.filesystem(), VersionType.SNAPSHOT, "zrepl_3", 43, 9, Instant.EPOCH);
+        java.util.List<ZfsVersion> versions = java.util.List.of(base, TO, newer);
+        ResumeToken full = ResumeToken.decode(ResumeTokens.of(42, 0, TO.fullName(), 4096, false));
+        assertDoesNotThrow(() -> SendHandler.checkTokenBase(full, versions, TO));
+        ResumeToken fromBase = ResumeToken.decode(ResumeTokens.of(42, 41, TO.fullName(), 4096, false));
+        assertDoesNotThrow(() -> SendHandler.checkTokenBase(fromBase, versions, TO));
+        for (long foreign : new long[] {43, 99}) {
+            ResumeToken t = ResumeToken.decode(ResumeTokens.of(42, foreign, TO.fullName(), 4096, false));
+            RemoteException e = assertThrows(RemoteException.class, () -> SendHandler.checkTokenBase(t, versions, TO));
+            assertEquals(ErrorCodes.STREAM, e.code());
+            assertTrue(e.getMessage().contains("no older snapshot or bookmark of " + TO.filesystem()), e.getMessage());
+        }
+    }
 }
