@@ -89,6 +89,11 @@ public final class SinkChannel implements BoxChannel {
         return client;
     }
 
+    /** {@link SinkClient#requireRestore}. */
+    public void requireRestore() throws IOException {
+        client.requireRestore();
+    }
+
     /** Whether the box's HELLO listed {@code capability}. */
     public boolean offers(String capability) {
         return client.serverHello().capabilities().contains(capability);

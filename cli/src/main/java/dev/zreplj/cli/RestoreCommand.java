@@ -71,6 +71,8 @@ final class RestoreCommand implements Callable<Integer> {
         try (Progress progress = TerminalScreen.progress(parent.output());
                 Watchdog watchdog = Watchdog.start(push.replication().timeout());
                 BoxConnection box = connect(progress, push, watchdog)) {
+            // Before the plan creates anything here: a box that serves no restores is the whole answer.
+            box.first().requireRestore();
             Map<DatasetName, LocalTarget> locals = new HashMap<>();
             boolean boxResumes = box.first().offers(Wire.RESUMABLE_RECEIVE);
             List<RestoreStep> steps;

@@ -270,6 +270,18 @@ class RestoreIT {
                     rst.child("c").value());
             assertEquals(1, off.exit(), off::toString);
             assertTrue(off.stderr().contains("the backup box does not offer restores"), off::toString);
+            List<String> restoredBefore = e.datasets(rst);
+            EndToEnd.Run offTree = e.agent(
+                    "restore",
+                    "--job",
+                    "laptop_to_box",
+                    "-r",
+                    e.src.value(),
+                    "--to",
+                    rst.child("d").value());
+            assertEquals(1, offTree.exit(), offTree::toString);
+            assertTrue(offTree.stderr().contains("the backup box does not offer restores"), offTree::toString);
+            assertEquals(restoredBefore, e.datasets(rst), "refused before anything was created here");
             Process raw = ssh(e, recovery);
             FrameWriter w = new FrameWriter(raw.getOutputStream(), Wire.MAX_CONTROL_FROM_CLIENT);
             w.writeMagic();

@@ -395,13 +395,8 @@ public final class SinkClient implements AutoCloseable {
         return new DestroyResult(destroyed, refused, failed);
     }
 
-    /**
-     * Asks the box for a stream of the client's own backup (SEND) and writes it to {@code sink} (a local
-     * zfs recv's stdin). A refusal or the box's zfs failing is a RemoteException. When writing to
-     * {@code sink} fails the box is still sending: the channel is aborted (the box kills its zfs send) and
-     * that failure is thrown.
-     */
-    public SendResult send(SendCommand command, OutputStream sink) throws IOException {
+    /** Refuses ({@code forbidden}) unless the box's HELLO offers restores: before a restore creates anything. */
+    public void requireRestore() throws IOException {
         Hello server = requireHandshake();
         if (!server.capabilities().contains(Wire.RESTORE)) {
             throw new RemoteException(
@@ -411,6 +406,16 @@ public final class SinkClient implements AutoCloseable {
                             + " serve.restore: false",
                     "");
         }
+    }
+
+    /**
+     * Asks the box for a stream of the client's own backup (SEND) and writes it to {@code sink} (a local
+     * zfs recv's stdin). A refusal or the box's zfs failing is a RemoteException. When writing to
+     * {@code sink} fails the box is still sending: the channel is aborted (the box kills its zfs send) and
+     * that failure is thrown.
+     */
+    public SendResult send(SendCommand command, OutputStream sink) throws IOException {
+        requireRestore();
         writer.control(FrameType.SEND, command);
         writer.flush();
         while (true) {
