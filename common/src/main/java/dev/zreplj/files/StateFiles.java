@@ -16,6 +16,7 @@ import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -119,11 +120,13 @@ public final class StateFiles {
 
     /** Only root can give a file away; anyone else keeps it, as before. */
     private static void giveToOwnerOf(Path dir, Path created) throws IOException {
-        PosixFileAttributes d = Files.readAttributes(dir, PosixFileAttributes.class);
-        PosixFileAttributes c = Files.readAttributes(created, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        if (d.owner().equals(c.owner()) && d.group().equals(c.group())) {
+        // By number first: the usual case (the box user writing its own directory) then costs no user lookup.
+        Map<String, Object> dn = Files.readAttributes(dir, "unix:uid,gid");
+        Map<String, Object> cn = Files.readAttributes(created, "unix:uid,gid", LinkOption.NOFOLLOW_LINKS);
+        if (dn.equals(cn)) {
             return;
         }
+        PosixFileAttributes d = Files.readAttributes(dir, PosixFileAttributes.class);
         try {
             view(created).setOwner(d.owner());
             view(created).setGroup(d.group());
