@@ -8,6 +8,7 @@ import dev.zreplj.replication.Progress;
 import dev.zreplj.zfs.Capabilities;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.ReceiveRequest;
+import dev.zreplj.zfs.VersionType;
 import dev.zreplj.zfs.Zfs;
 import dev.zreplj.zfs.ZfsException;
 import dev.zreplj.zfs.ZfsProcess;
@@ -151,6 +152,9 @@ public final class Restorer {
                                 return;
                             }
                             RestoreStream.check(step, buffer, n, exclude);
+                            if (step.kind() == RestoreStep.Kind.INCREMENTAL && step.rollback()) {
+                                rollBackToBase(step);
+                            }
                             recv.set(zfs.receive(request));
                             try (OutputStream toRecv = new Watched(recv.get().stdin(), recvStopped)) {
                                 for (; n >= 0; n = in.read(buffer)) {
@@ -244,6 +248,21 @@ public final class Restorer {
                 + " changes restore into a new dataset (--to), or add --force to roll them back and restore");
         explained.initCause(e);
         return explained;
+    }
+
+    /**
+     * --force over a target with snapshots of its own after the base: rolled back to the base before the
+     * receive, as docs/restore.md says. zfs-fuse's {@code recv -F} does not roll an incremental target back past
+     * its newest snapshot (the box rolls back itself for the same reason), so it refused; done only once the
+     * box's stream was checked, so a refused stream destroys nothing here.
+     */
+    private void rollBackToBase(RestoreStep step) throws ZfsException {
+        for (ZfsVersion v : zfs.listOwnVersions(step.target())) {
+            if (v.type() == VersionType.SNAPSHOT && v.guid() == step.fromGuid()) {
+                zfs.rollback(step.target(), v.name(), true);
+                return;
+            }
+        }
     }
 
     /** zfs recv's stdin, noting when a write fails: zfs has stopped reading (exited, or is exiting). */

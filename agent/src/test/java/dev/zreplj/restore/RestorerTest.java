@@ -65,6 +65,11 @@ class RestorerTest {
      * {@code recv} (a shell command) for {@code zfs recv}.
      */
     private Zfs fakeZfs(String recv) throws Exception {
+        return fakeZfs(recv, "");
+    }
+
+    /** @param list what {@code zfs list} prints (tab-separated name, guid, createtxg, creation lines) */
+    private Zfs fakeZfs(String recv, String list) throws Exception {
         Path usage = dir.resolve("usage.txt");
         try (var in = RestorerTest.class.getResourceAsStream("/dev/zreplj/zfs/usage-openzfs-2.3.txt")) {
             Files.write(usage, in.readAllBytes());
@@ -76,7 +81,7 @@ class RestorerTest {
                 "#!/bin/sh\nif [ $# -eq 0 ]; then cat " + usage + " >&2; exit 2; fi\n"
                         + "case \"$1\" in holds|version) exit 1;; esac\n"
                         + "printf '%s|' \"$@\" >> " + args + "\necho >> " + args + "\n"
-                        + "case \"$1\" in recv) " + recv + ";; esac\n");
+                        + "case \"$1\" in recv) " + recv + ";; list) printf '" + list + "';; esac\n");
         Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwxr-xr-x"));
         return new Zfs(fake);
     }
@@ -175,5 +180,23 @@ class RestorerTest {
                 Files.readAllLines(dir.resolve("args")).stream()
                         .filter(l -> l.startsWith("rollback|"))
                         .toList());
+    }
+
+    /** zfs-fuse's recv -F does not roll an incremental target back past its newest snapshot: --force does it. */
+    @Test
+    void aForcedIncrementalRollsTheTargetBackToItsBaseFirst() throws Exception {
+        Zfs zfs = fakeZfs(
+                "cat >/dev/null", "new/home\\t1\\t1\\t1\\nnew/home@b\\t12\\t5\\t100\\nnew/home@mine\\t50\\t6\\t101\\n");
+        RestoreStep step =
+                new RestoreStep("tank/home", TO, RestoreStep.Kind.INCREMENTAL, "c", 13, "@b", 12, null, true);
+        restorer(zfs, box(RestoreStreamTest.plain(13, 12), 1000)).receive(step);
+        List<String> calls = Files.readAllLines(dir.resolve("args")).stream()
+                .filter(l -> l.startsWith("rollback|") || l.startsWith("recv|"))
+                .toList();
+        assertEquals(
+                List.of(
+                        "rollback|-r|new/home@b|",
+                        "recv|-u|-F|-s|-x|mountpoint|-x|canmount|-x|sharenfs|-x|sharesmb|new/home|"),
+                calls);
     }
 }
