@@ -159,6 +159,29 @@ class RestoreIT {
 
             mountAndCompare(e, rst.child("a"), "one", sum1, "two", sum2);
 
+            // --force over a restore with a snapshot of its own after the base: rolled back to the base, then
+            // received (zfs-fuse's recv -F kept the local snapshot and put the received one after it).
+            EndToEnd.Run older = e.agent(
+                    "restore",
+                    "--job",
+                    "laptop_to_box",
+                    a + "@" + first1,
+                    "--to",
+                    rst.child("f").value());
+            assertEquals(0, older.exit(), older::toString);
+            e.pools.snapshot(rst.child("f"), "mine");
+            EndToEnd.Run forced = e.agent(
+                    "restore",
+                    "--job",
+                    "laptop_to_box",
+                    a.value(),
+                    "--to",
+                    rst.child("f").value(),
+                    "--force");
+            assertEquals(0, forced.exit(), forced::toString);
+            assertEquals(List.of(first1, "s2"), e.pools.snapshotNames(rst.child("f")));
+            assertEquals(s2, e.pools.guid(rst.child("f") + "@s2"));
+
             // A recovery key: authorized-keys --restore-only, then the box's own checks on hostile SENDs.
             DatasetName otherClient = e.pools.createFilesystem(e.sinkRoot.child("other"));
             DatasetName secret = e.pools.createFilesystem(otherClient.child("secret"), "mountpoint=none");
