@@ -25,8 +25,9 @@ public final class RestorePlanner {
     private RestorePlanner() {}
 
     /**
-     * @param mountRefusal why a new top-level target would be mounted (a zfs without {@code recv -u} below a
-     *                     mounted parent), null when it would not
+     * @param mountRefusal why a new target would be mounted (a zfs without {@code recv -u} below a mounted
+     *                     parent), null when it would not: asked of every target that does not exist yet, the
+     *                     filesystems below the top included (docs/restore.md: never mounted)
      * @param boxResumes   whether the box can resume a send from a resume token (its HELLO lists
      *                     {@code resumable-receive}); a zfs-fuse box cannot
      */
@@ -34,7 +35,7 @@ public final class RestorePlanner {
             RestoreRequest request,
             List<RemoteFilesystem> listing,
             Function<DatasetName, LocalTarget> local,
-            String mountRefusal,
+            Function<DatasetName, String> mountRefusal,
             boolean boxResumes)
             throws RestoreRefused {
         String source = request.source();
@@ -64,7 +65,7 @@ public final class RestorePlanner {
             boolean top,
             DatasetName target,
             LocalTarget local,
-            String mountRefusal,
+            Function<DatasetName, String> mountRefusal,
             boolean boxResumes)
             throws RestoreRefused {
         List<RemoteVersion> snapshots = fs.versions().stream()
@@ -79,7 +80,7 @@ public final class RestorePlanner {
             if (local.exists()) {
                 return Optional.empty();
             }
-            refuseMount(top, mountRefusal);
+            refuseMount(target, mountRefusal);
             return Optional.of(
                     new RestoreStep(fs.path(), target, RestoreStep.Kind.CREATE, null, 0, null, 0, null, false));
         }
@@ -108,7 +109,7 @@ public final class RestorePlanner {
             return Optional.of(resume(request, fs, target, local, snapshots));
         }
         if (!local.exists()) {
-            refuseMount(top, mountRefusal);
+            refuseMount(target, mountRefusal);
             return Optional.of(new RestoreStep(
                     fs.path(), target, RestoreStep.Kind.FULL, wanted.name(), wanted.guid(), null, 0, null, false));
         }
@@ -240,9 +241,11 @@ public final class RestorePlanner {
                 fs.path(), target, RestoreStep.Kind.ROLLBACK, already.name(), wanted.guid(), null, 0, null, true);
     }
 
-    private static void refuseMount(boolean top, String mountRefusal) throws RestoreRefused {
-        if (top && mountRefusal != null) {
-            throw new RestoreRefused(mountRefusal);
+    private static void refuseMount(DatasetName target, Function<DatasetName, String> mountRefusal)
+            throws RestoreRefused {
+        String why = mountRefusal.apply(target);
+        if (why != null) {
+            throw new RestoreRefused(why);
         }
     }
 }

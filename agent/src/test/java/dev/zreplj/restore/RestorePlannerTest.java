@@ -44,7 +44,7 @@ class RestorePlannerTest {
                 new RestoreRequest(source, snapshot, TO, recursive, force),
                 BOX,
                 t -> local.getOrDefault(t, LocalTarget.absent()),
-                mountRefusal,
+                t -> mountRefusal,
                 boxResumes);
     }
 
@@ -199,5 +199,21 @@ class RestorePlannerTest {
     @Test
     void aNewTopLevelTargetThatWouldBeMountedIsRefused() {
         assertEquals("would mount", refused("tank/home", null, false, false, "would mount"));
+    }
+
+    /** A child new below a restored filesystem the user gave a mountpoint: asked too (it was only the top). */
+    @Test
+    void aNewChildThatWouldBeMountedIsRefusedToo() {
+        local.put(TO, new LocalTarget(true, List.of(localSnap(TO, "c", 13, 5)), null));
+        DatasetName ann = TO.child("ann");
+        RestoreRefused e = assertThrows(
+                RestoreRefused.class,
+                () -> RestorePlanner.plan(
+                        new RestoreRequest("tank/home", null, TO, true, false),
+                        BOX,
+                        t -> local.getOrDefault(t, LocalTarget.absent()),
+                        t -> t.equals(ann) ? ann + " would be mounted at once" : null,
+                        boxResumes));
+        assertEquals(ann + " would be mounted at once", e.getMessage());
     }
 }

@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -89,11 +90,26 @@ final class RestoreCommand implements Callable<Integer> {
                         locals.put(target, Restorer.local(zfs, target));
                     }
                 }
+                // Asked of each new target: one below a parent this restore creates inherits that parent's
+                // mountpoint, which the top's own check made safe; one below an existing dataset may not.
+                Map<DatasetName, String> mountRefusals = new HashMap<>();
+                for (Map.Entry<DatasetName, LocalTarget> t : locals.entrySet()) {
+                    Optional<DatasetName> parent = t.getKey().parent();
+                    boolean parentIsNew = parent.isPresent()
+                            && locals.containsKey(parent.get())
+                            && !locals.get(parent.get()).exists();
+                    if (!t.getValue().exists() && !parentIsNew) {
+                        String why = Restorer.mountRefusal(zfs, t.getKey());
+                        if (why != null) {
+                            mountRefusals.put(t.getKey(), why);
+                        }
+                    }
+                }
                 steps = RestorePlanner.plan(
                         request,
                         listing,
                         t -> locals.getOrDefault(t, LocalTarget.absent()),
-                        Restorer.mountRefusal(zfs, request.target()),
+                        mountRefusals::get,
                         boxResumes);
             } catch (RestoreRefused e) {
                 throw CliException.failure("restore: " + e.getMessage());
