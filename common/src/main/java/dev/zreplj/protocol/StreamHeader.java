@@ -1,5 +1,6 @@
 package dev.zreplj.protocol;
 
+import dev.zreplj.zfs.ZfsVersion;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -39,11 +40,6 @@ public record StreamHeader(
     public static final int FLAG_CLONE = 1;
     /** CLONE, CI_DATA, FREERECORDS, SPILL_BLOCK: every drr_flags bit OpenZFS 2.3 defines. */
     private static final int KNOWN_FLAGS = 0xf;
-    /**
-     * 9999-12-31T23:59:59Z: zfs recv gives the snapshot the stream's drr_creation_time, and a later one is
-     * no time anything can hold (Java's Instant ends in the year 1000000000): every listing of it failed.
-     */
-    static final long LATEST_CREATION = 253_402_300_799L;
     /** drr_type's objset type of a volume (DMU_OST_ZVOL); a filesystem is DMU_OST_ZFS (2). */
     private static final int OBJSET_VOLUME = 3;
 
@@ -102,7 +98,7 @@ public record StreamHeader(
                     "the stream's header carries unknown flags 0x%x; the box cannot check it", flags & ~KNOWN_FLAGS));
         }
         long creation = b.getLong(24);
-        if (Long.compareUnsigned(creation, LATEST_CREATION) > 0) {
+        if (Long.compareUnsigned(creation, ZfsVersion.LATEST_CREATION) > 0) {
             throw invalid("the stream's snapshot claims a creation time " + Long.toUnsignedString(creation)
                     + " seconds after 1970, past the year 9999, a time no listing can hold");
         }

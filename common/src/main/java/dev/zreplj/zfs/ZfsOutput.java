@@ -20,9 +20,6 @@ import org.jspecify.annotations.Nullable;
 final class ZfsOutput {
     static final String MISSING_DATASET = "dataset does not exist";
 
-    /** 9999-12-31T23:59:59Z. */
-    static final long LATEST_CREATION = 253_402_300_799L;
-
     private static final List<String> VERSION_PROPERTIES = List.of("guid", "createtxg", "creation");
     private static final Comparator<ZfsVersion> VERSION_ORDER =
             Comparator.comparingLong(ZfsVersion::createtxg).thenComparing(ZfsVersion::type);
@@ -261,7 +258,7 @@ final class ZfsOutput {
                         r.createtxg,
                         // A received snapshot has the time its stream claims; past Instant's range it would fail
                         // every listing of its pool (a box's whole jail), so it counts as the latest time there is.
-                        Instant.ofEpochSecond(Math.min(r.creation, LATEST_CREATION)));
+                        Instant.ofEpochSecond(Math.min(r.creation, ZfsVersion.LATEST_CREATION)));
             } catch (InvalidNameException e) {
                 refused.accept(new RefusedName(r.name, e.reason()));
                 continue;

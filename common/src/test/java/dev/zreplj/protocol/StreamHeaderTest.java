@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.zreplj.zfs.ZfsVersion;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -38,9 +39,9 @@ class StreamHeaderTest {
     @Test
     void aCreationTimePastTheYear9999IsRefused() throws RemoteException {
         byte[] b = begin(ByteOrder.LITTLE_ENDIAN, 0, 7, 0, "pool/a@s1");
-        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putLong(24, StreamHeader.LATEST_CREATION);
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putLong(24, ZfsVersion.LATEST_CREATION);
         assertEquals(7, StreamHeader.parse(b, 312).toGuid(), "9999-12-31T23:59:59Z is still a time");
-        for (long forged : new long[] {StreamHeader.LATEST_CREATION + 1, 40_000_000_000_000_000L, -1L}) {
+        for (long forged : new long[] {ZfsVersion.LATEST_CREATION + 1, 40_000_000_000_000_000L, -1L}) {
             ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putLong(24, forged);
             RemoteException e = assertThrows(RemoteException.class, () -> StreamHeader.parse(b, 312));
             assertEquals("stream", e.code());
