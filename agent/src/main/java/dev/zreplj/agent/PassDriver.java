@@ -52,19 +52,32 @@ public final class PassDriver {
     private final Clock clock;
     private final Sleeper sleeper;
     private final Progress progress;
+    private final Set<DatasetName> recorded;
 
     public PassDriver(PushJob job, SourceZfs zfs, Box.Opener opener, Clock clock, Sleeper sleeper) {
-        this(job, zfs, opener, clock, sleeper, Progress.quiet());
+        this(job, zfs, opener, clock, sleeper, Progress.quiet(), Set.of());
     }
 
-    /** @param progress shows each stage and every send (quiet unless on a terminal) */
-    public PassDriver(PushJob job, SourceZfs zfs, Box.Opener opener, Clock clock, Sleeper sleeper, Progress progress) {
+    /**
+     * @param progress shows each stage and every send (quiet unless on a terminal)
+     * @param recorded the filesystems earlier passes of the job recorded in its status, so that one the
+     *                 listing cannot see any more fails the pass instead of dropping out of it unnoticed
+     */
+    public PassDriver(
+            PushJob job,
+            SourceZfs zfs,
+            Box.Opener opener,
+            Clock clock,
+            Sleeper sleeper,
+            Progress progress,
+            Set<DatasetName> recorded) {
         this.job = job;
         this.zfs = zfs;
         this.opener = opener;
         this.clock = clock;
         this.sleeper = sleeper;
         this.progress = progress;
+        this.recorded = Set.copyOf(recorded);
     }
 
     private static String connecting(PushJob job) {
@@ -119,6 +132,19 @@ public final class PassDriver {
                         + " imported, a dataset renamed or destroyed); import the pool, or take it out of the filter";
                 log.warn("job {}: {} {}", job.name(), fs, why);
                 missing.add(new FilesystemResult(fs, FilesystemResult.Outcome.FAILED, 0, 0, why));
+            }
+            Set<DatasetName> reported = new HashSet<>(listing.missing());
+            for (DatasetName fs : recorded) {
+                // Earlier passes backed it up and the filter still selects it, but the listing did not look
+                // where it is: with "<": true the roots are the pools zfs lists, so a pool not imported would
+                // drop its filesystems out of the pass, the status and the metrics without a word.
+                if (job.filesystems().accepts(fs) && !listing.covers(fs) && reported.add(fs)) {
+                    String why = "was backed up by earlier passes and the filter still selects it, but the sender"
+                            + " has neither it nor a dataset above it (pool '" + fs.pool() + "' not imported, a"
+                            + " dataset renamed or destroyed); import the pool, or take it out of the filter";
+                    log.warn("job {}: {} {}", job.name(), fs, why);
+                    missing.add(new FilesystemResult(fs, FilesystemResult.Outcome.FAILED, 0, 0, why));
+                }
             }
             for (RefusedName r : listing.refused()) {
                 // Not a filesystem result: it is keyed by a name zreplj refuses. A stage failure all the same,

@@ -5,11 +5,13 @@ import dev.zreplj.protocol.StreamCompression;
 import dev.zreplj.prune.PruneReport;
 import dev.zreplj.replication.FilesystemResult;
 import dev.zreplj.replication.Progress;
+import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.Zfs;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * One pass of a push job as the agent runs it: the local zfs, the box over SSH, the system clock and real
@@ -21,13 +23,18 @@ public final class PushPass {
     private final Zfs zfs;
     private final Clock clock;
     private final Progress progress;
+    private final Set<DatasetName> recorded;
 
-    /** @param progress the terminal's progress line, or {@link Progress#quiet()} */
-    public PushPass(PushJob job, Zfs zfs, Clock clock, Progress progress) {
+    /**
+     * @param progress the terminal's progress line, or {@link Progress#quiet()}
+     * @param recorded the filesystems the job's status file holds from earlier passes
+     */
+    public PushPass(PushJob job, Zfs zfs, Clock clock, Progress progress, Set<DatasetName> recorded) {
         this.job = job;
         this.zfs = zfs;
         this.clock = clock;
         this.progress = progress;
+        this.recorded = Set.copyOf(recorded);
     }
 
     /**
@@ -104,7 +111,13 @@ public final class PushPass {
         if (onlyAfterSnapshot) {
             // agent run's idle passes must not connect for nothing: connect only when the box is needed.
             return new PassDriver(
-                            job, zfs, watchdog -> BoxConnection.open(job, watchdog), clock, Sleeper.REAL, progress)
+                            job,
+                            zfs,
+                            watchdog -> BoxConnection.open(job, watchdog),
+                            clock,
+                            Sleeper.REAL,
+                            progress,
+                            recorded)
                     .run(forceSnapshot, true);
         }
         StreamCompression compression = BoxConnection.compression(job);
@@ -117,7 +130,8 @@ public final class PushPass {
                             watchdog -> BoxConnection.open(job, watchdog, early.take(), compression),
                             clock,
                             Sleeper.REAL,
-                            progress)
+                            progress,
+                            recorded)
                     .run(forceSnapshot, false);
         } finally {
             early.closeUnused();

@@ -139,6 +139,15 @@ public final class SenderListing {
     }
 
     /**
+     * Whether this listing looked where {@code fs} would be: below a root that exists. A filesystem it covers
+     * and does not list is gone from the sender; one it does not cover is in a pool that was not found (not
+     * imported, when the roots are the pools) or below a named root that is {@link #missing}.
+     */
+    public boolean covers(DatasetName fs) {
+        return roots.stream().filter(r -> !missing.contains(r)).anyMatch(fs::isSelfOrDescendantOf);
+    }
+
+    /**
      * The datasets the filter names ({@link FilesystemFilter#named()}) that the sender does not have, sorted;
      * as the first listing found them (a refresh lists only where this pass changed something).
      */

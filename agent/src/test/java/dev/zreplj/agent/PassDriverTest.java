@@ -14,6 +14,7 @@ import dev.zreplj.prune.Side;
 import dev.zreplj.replication.Box;
 import dev.zreplj.replication.Failure;
 import dev.zreplj.replication.FilesystemResult;
+import dev.zreplj.replication.Progress;
 import dev.zreplj.replication.ReplicationCursor;
 import dev.zreplj.zfs.CursorProperty;
 import dev.zreplj.zfs.DatasetName;
@@ -25,9 +26,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -147,6 +150,85 @@ class PassDriverTest {
         assertEquals(FilesystemResult.Outcome.FAILED, result(r, "src/gone").outcome());
         assertEquals(3, r.filesystems().size(), r::toString);
         assertEquals(List.of(), r.stageFailures());
+    }
+
+    private PushJob jobWithFilter(String filter) throws Exception {
+        job(1, 1, "");
+        Path file = dir.resolve("zreplj.yml");
+        Files.writeString(file, Files.readString(file).replace("{\"src<\": true}", filter));
+        return new ConfigLoader().load(file).pushJobs().get(0);
+    }
+
+    private PushPass.Result runRecorded(PushJob job, String... recorded) {
+        try {
+            return new PassDriver(
+                            job,
+                            zfs,
+                            box.opener(),
+                            NOON,
+                            waits::add,
+                            Progress.quiet(),
+                            Arrays.stream(recorded).map(DatasetName::of).collect(Collectors.toSet()))
+                    .run(false, false);
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /**
+     * With "<": true the roots are the pools zfs lists: a pool not imported was simply not there, and its
+     * filesystems, backed up by earlier passes, dropped out of the pass, the status and the metrics while the
+     * pass said ok. One destroyed in a pool that was listed does drop out.
+     */
+    @Test
+    void aCatchAllFilterFailsForTheRecordedFilesystemsOfAPoolNotImported() throws Exception {
+        zfs.filesystem("src/a", "zrepl_1");
+        PushPass.Result r = runRecorded(jobWithFilter("{\"<\": true}"), "src/a", "src/old", "ext/vm", "ext/vm/disk");
+
+        assertTrue(r.failed(), r::toString);
+        assertEquals(FilesystemResult.Outcome.REPLICATED, result(r, "src/a").outcome());
+        assertEquals(
+                "ext/vm/disk: failed after 0 steps: was backed up by earlier passes and the filter still selects"
+                        + " it, but the sender has neither it nor a dataset above it (pool 'ext' not imported, a"
+                        + " dataset renamed or destroyed); import the pool, or take it out of the filter",
+                result(r, "ext/vm/disk").summaryLine());
+        assertEquals(FilesystemResult.Outcome.FAILED, result(r, "ext/vm").outcome());
+        assertEquals(
+                List.of("ext/vm", "ext/vm/disk", "src/a"),
+                r.filesystems().stream()
+                        .map(f -> f.filesystem().value())
+                        .sorted()
+                        .toList(),
+                "src/old was destroyed in a pool the pass listed: it drops out");
+    }
+
+    @Test
+    void aPoolTheFilterNoLongerSelectsIsNotLookedFor() throws Exception {
+        zfs.filesystem("src/a", "zrepl_1");
+        PushPass.Result r = runRecorded(jobWithFilter("{\"<\": true, \"ext<\": false}"), "src/a", "ext/vm");
+
+        assertFalse(r.failed(), r::toString);
+        assertEquals(
+                List.of("src/a"),
+                r.filesystems().stream().map(f -> f.filesystem().value()).toList());
+    }
+
+    /** The named root that is missing fails once, with its own words; what earlier passes sent below it, too. */
+    @Test
+    void belowAMissingNamedRootTheRecordedFilesystemsFailOnceEach() throws Exception {
+        zfs.filesystem("src/a", "zrepl_1");
+        PushPass.Result r =
+                runRecorded(jobWithFilter("{\"src<\": true, \"ext/vm<\": true}"), "src/a", "ext/vm", "ext/vm/disk");
+
+        assertTrue(r.failed(), r::toString);
+        assertEquals(
+                List.of("ext/vm", "ext/vm/disk", "src/a"),
+                r.filesystems().stream()
+                        .map(f -> f.filesystem().value())
+                        .sorted()
+                        .toList());
+        assertTrue(result(r, "ext/vm").summaryLine().contains("though the filesystems filter names it"), r::toString);
+        assertTrue(result(r, "ext/vm/disk").summaryLine().contains("backed up by earlier passes"), r::toString);
     }
 
     @Test

@@ -10,12 +10,17 @@ import dev.zreplj.metrics.PassTotals;
 import dev.zreplj.metrics.Textfile;
 import dev.zreplj.prune.PruneReport;
 import dev.zreplj.replication.FilesystemResult;
+import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.InvalidNameException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,6 +63,29 @@ final class AgentJobs {
                     + " (" + (e instanceof java.nio.file.FileSystemException f ? f.getFile() + ": " : "") + why
                     + "); the agent needs a writable global.zreplj.state_dir");
         }
+    }
+
+    /**
+     * The filesystems the job's status file holds from earlier passes; none when it has no readable one
+     * (the pass replaces a damaged file, and says so, when it records).
+     */
+    static Set<DatasetName> recorded(Config config, PushJob job) {
+        Optional<JobStatusStore.JobStatus> status;
+        try {
+            status = new JobStatusStore(config.global().stateDir()).read(job.name());
+        } catch (IOException e) {
+            return Set.of();
+        }
+        Set<DatasetName> names = new HashSet<>();
+        for (JobStatusStore.FilesystemStatus fs :
+                status.map(JobStatusStore.JobStatus::filesystems).orElse(List.of())) {
+            try {
+                names.add(DatasetName.of(fs.filesystem()));
+            } catch (InvalidNameException e) {
+                // Not written by a pass (every name it records was listed and checked); nothing to look for.
+            }
+        }
+        return names;
     }
 
     /**

@@ -53,8 +53,13 @@ final class AgentOnceCommand implements Callable<Integer> {
                 long started = System.nanoTime();
                 PushPass.Result result;
                 try (Progress progress = TerminalScreen.progress(parent.parent.output())) {
-                    result =
-                            new PushPass(job, zfs, Clock.system(ZoneId.systemDefault()), progress).run(snapshot, false);
+                    result = new PushPass(
+                                    job,
+                                    zfs,
+                                    Clock.system(ZoneId.systemDefault()),
+                                    progress,
+                                    AgentJobs.recorded(config, job))
+                            .run(snapshot, false);
                 }
                 AgentJobs.report(
                         config,

@@ -67,8 +67,13 @@ final class AgentRunCommand implements Callable<Integer> {
 
     private static void loop(Config config, List<PushJob> jobs, Zfs zfs, Output output) throws Exception {
         new JobLoops(
-                        (job, idle, progress) ->
-                                new PushPass(job, zfs, Clock.system(ZoneId.systemDefault()), progress).run(false, idle),
+                        (job, idle, progress) -> new PushPass(
+                                        job,
+                                        zfs,
+                                        Clock.system(ZoneId.systemDefault()),
+                                        progress,
+                                        AgentJobs.recorded(config, job))
+                                .run(false, idle),
                         (result, took) -> AgentJobs.report(config, result, took, output, System.out),
                         () -> TerminalScreen.progress(output),
                         // A pass leaves a few MB in the old generation (its session, listings, buffers that outlived
