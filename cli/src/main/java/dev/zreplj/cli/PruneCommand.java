@@ -1,6 +1,7 @@
 package dev.zreplj.cli;
 
 import dev.zreplj.agent.BoxConnection;
+import dev.zreplj.agent.JobLock;
 import dev.zreplj.config.Config;
 import dev.zreplj.config.PushJob;
 import dev.zreplj.prune.PruneReport;
@@ -40,6 +41,17 @@ final class PruneCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Config config = parent.loadConfig();
         List<PushJob> selected = AgentJobs.select(config, jobs);
+        if (dryRun) {
+            return prune(config, selected);
+        }
+        // A pass prunes with the same rules, from its own listing; two at once destroy from stale listings
+        // and fail on each other's destroys. A dry run changes nothing and may watch a running pass.
+        try (JobLock lock = AgentJobs.lock(config, selected)) {
+            return prune(config, selected);
+        }
+    }
+
+    private int prune(Config config, List<PushJob> selected) throws ZfsException {
         Zfs zfs = LocalZfs.of(config);
         boolean failed = false;
         PrintStream out = System.out;

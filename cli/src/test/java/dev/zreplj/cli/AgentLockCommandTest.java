@@ -15,7 +15,7 @@ class AgentLockCommandTest {
     Path dir;
 
     @Test
-    void onceAndRunRefuseARunningJobWithOneLineNamingThePid() throws Exception {
+    void onceRunAndPruneRefuseARunningJobWithOneLineNamingThePid() throws Exception {
         Path state = dir.resolve("state");
         Path config = dir.resolve("zreplj.yml");
         Files.writeString(
@@ -27,7 +27,11 @@ class AgentLockCommandTest {
                 + ProcessHandle.current().pid();
         try (JobLock held = JobLock.acquire(state, List.of("laptop"))) {
             for (List<String> command : List.of(
-                    List.of("agent", "once"), List.of("agent", "once", "--job", "laptop"), List.of("agent", "run"))) {
+                    List.of("agent", "once"),
+                    List.of("agent", "once", "--job", "laptop"),
+                    List.of("agent", "run"),
+                    List.of("prune"),
+                    List.of("prune", "--job", "laptop"))) {
                 List<String> args = new java.util.ArrayList<>(List.of("--config", config.toString()));
                 args.addAll(command);
                 CliRun run = CliRun.of(args.toArray(String[]::new));
@@ -42,6 +46,10 @@ class AgentLockCommandTest {
                                         + ". Wait for it to finish, or stop that process\n"),
                         run::toString);
             }
+            // A dry run changes nothing: it may look while a pass runs (here it gets as far as zfs).
+            CliRun dry = CliRun.of("--config", config.toString(), "prune", "--dry-run");
+            assertEquals(false, dry.err().contains("another pass is running"), dry::toString);
+            assertEquals(true, dry.out().contains("job laptop: prune plan (dry run)"), dry::toString);
         }
     }
 
