@@ -7,6 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -31,6 +33,16 @@ public final class HookRunner {
         }
     }
 
+    private final Set<Process> running = ConcurrentHashMap.newKeySet();
+
+    /** Kills every run in progress with what it started (the agent is stopping); each ends as a failed run. */
+    public void killRunning() {
+        for (Process p : running) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
+    }
+
     public Run run(Path command, Map<String, String> env, Duration timeout) throws InterruptedException {
         long start = System.nanoTime();
         ProcessBuilder pb = new ProcessBuilder(command.toString()).redirectErrorStream(true);
@@ -42,6 +54,15 @@ public final class HookRunner {
         } catch (IOException e) {
             return new Run(-1, "cannot run: " + e.getMessage(), "", since(start));
         }
+        running.add(p);
+        try {
+            return wait(p, command, timeout, start);
+        } finally {
+            running.remove(p);
+        }
+    }
+
+    private Run wait(Process p, Path command, Duration timeout, long start) throws InterruptedException {
         Tail tail = new Tail(p.getInputStream());
         Thread reader = new Thread(tail::drain, "hook output " + command.getFileName());
         reader.setDaemon(true);

@@ -3,6 +3,7 @@ package dev.zreplj.hooks;
 import dev.zreplj.config.SnapshotHook;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.ZfsException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,10 +27,39 @@ public final class SnapshotHooks {
 
     private final List<SnapshotHook> hooks;
     private final HookRunner runner;
+    private final StopHooks stopHooks;
 
     public SnapshotHooks(List<SnapshotHook> hooks, HookRunner runner) {
+        this(hooks, runner, StopHooks.JVM);
+    }
+
+    SnapshotHooks(List<SnapshotHook> hooks, HookRunner runner, StopHooks stopHooks) {
         this.hooks = List.copyOf(hooks);
         this.runner = runner;
+        this.stopHooks = stopHooks;
+    }
+
+    /** Where the unwinding on stop is registered: the JVM's shutdown hooks, or a test that stops by hand. */
+    interface StopHooks {
+        void add(Thread hook);
+
+        void remove(Thread hook);
+
+        StopHooks JVM = new StopHooks() {
+            @Override
+            public void add(Thread hook) {
+                Runtime.getRuntime().addShutdownHook(hook);
+            }
+
+            @Override
+            public void remove(Thread hook) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // The hook runs (or ran) what the pass did not.
+                }
+            }
+        };
     }
 
     /** Takes the snapshot of the filesystems it is given. */
@@ -65,51 +95,183 @@ public final class SnapshotHooks {
                         filesystems.size());
             }
         }
-        Map<DatasetName, List<SnapshotHook>> toUnwind = new LinkedHashMap<>();
+        Unwind unwind = new Unwind(snapshotName);
+        // The JVM runs its shutdown hooks and halts: on SIGTERM (systemctl stop, a shutdown) the unwinding
+        // below never ran, and a freeze or a stopped service a pre-snapshot run left stayed in force.
+        Thread onStop = new Thread(unwind::stop, "zreplj-hooks-unwind");
+        stopHooks.add(onStop);
         List<DatasetName> proceed = new ArrayList<>();
-        for (DatasetName fs : filesystems) {
-            List<SnapshotHook> succeeded = new ArrayList<>();
-            boolean skip = false;
-            for (SnapshotHook hook : hooks) {
-                if (!hook.filesystems().accepts(fs)) {
-                    continue;
-                }
-                HookRunner.Run run = run(hook, Edge.PRE, fs, snapshotName);
-                if (run.ok()) {
-                    succeeded.add(hook);
-                } else if (hook.errIsFatal()) {
-                    reports.add(report(hook, Edge.PRE, fs, run, "; snapshot of " + fs + " skipped (err_is_fatal)"));
-                    skip = true;
-                    break;
-                } else {
-                    reports.add(report(hook, Edge.PRE, fs, run, ""));
-                }
-            }
-            toUnwind.put(fs, succeeded);
-            if (!skip) {
-                proceed.add(fs);
-            }
-        }
         ZfsException failure = null;
         try {
-            if (!proceed.isEmpty()) {
-                snapshotter.snapshot(proceed);
-            }
-        } catch (ZfsException e) {
-            // Returned, not thrown: the hooks' reports of this pass belong in its summary all the same.
-            failure = e;
-        } finally {
-            for (Map.Entry<DatasetName, List<SnapshotHook>> e : toUnwind.entrySet()) {
-                List<SnapshotHook> stack = e.getValue();
-                for (int i = stack.size() - 1; i >= 0; i--) {
-                    HookRunner.Run run = run(stack.get(i), Edge.POST, e.getKey(), snapshotName);
-                    if (!run.ok()) {
-                        reports.add(report(stack.get(i), Edge.POST, e.getKey(), run, ""));
+            for (DatasetName fs : filesystems) {
+                boolean skip = false;
+                for (SnapshotHook hook : hooks) {
+                    if (!hook.filesystems().accepts(fs)) {
+                        continue;
                     }
+                    HookRunner.Run run = run(hook, Edge.PRE, fs, snapshotName);
+                    if (run.ok()) {
+                        unwind.owe(fs, hook);
+                    }
+                    if (unwind.stopping()) {
+                        // Killed by stop(), or ended by itself meanwhile: owed its post run only if it succeeded.
+                        throw unwind.stopped();
+                    }
+                    if (!run.ok() && hook.errIsFatal()) {
+                        reports.add(report(hook, Edge.PRE, fs, run, "; snapshot of " + fs + " skipped (err_is_fatal)"));
+                        skip = true;
+                        break;
+                    } else if (!run.ok()) {
+                        reports.add(report(hook, Edge.PRE, fs, run, ""));
+                    }
+                }
+                if (!skip) {
+                    proceed.add(fs);
+                }
+            }
+            if (!unwind.beginSnapshot()) {
+                throw unwind.stopped();
+            }
+            try {
+                if (!proceed.isEmpty()) {
+                    snapshotter.snapshot(proceed);
+                }
+            } catch (ZfsException e) {
+                // Returned, not thrown: the hooks' reports of this pass belong in its summary all the same.
+                failure = e;
+            } finally {
+                unwind.endSnapshot();
+            }
+        } finally {
+            unwind.run(reports, null);
+            stopHooks.remove(onStop);
+        }
+        return new Outcome(proceed, reports, failure);
+    }
+
+    /**
+     * The post-snapshot runs owed: for each filesystem, the hooks whose pre-snapshot run succeeded, run
+     * last-first. Each is taken once, by the pass or, when the agent is stopped mid-way, by the JVM's
+     * shutdown ({@link #stop}), which first kills a pre-snapshot run in progress and lets a snapshot or a post
+     * run in progress end.
+     */
+    private final class Unwind {
+        /** How long stop() waits for the pass's snapshot or post run in progress. */
+        private static final Duration IN_FLIGHT_WAIT = Duration.ofSeconds(60);
+
+        private final String snapshotName;
+        private final Map<DatasetName, List<SnapshotHook>> owed = new LinkedHashMap<>();
+        private boolean stopping;
+        /** Until the snapshot begins (or is given up): what runs meanwhile is a pre-snapshot run. */
+        private boolean prePhase = true;
+
+        private int inFlight;
+
+        Unwind(String snapshotName) {
+            this.snapshotName = snapshotName;
+        }
+
+        synchronized void owe(DatasetName fs, SnapshotHook hook) {
+            owed.computeIfAbsent(fs, k -> new ArrayList<>()).add(hook);
+        }
+
+        synchronized boolean stopping() {
+            return stopping;
+        }
+
+        InterruptedException stopped() {
+            return new InterruptedException("the agent is stopping; the snapshot @" + snapshotName + " was not taken");
+        }
+
+        /** False when the agent is stopping: no snapshot then, the post runs follow at once. */
+        synchronized boolean beginSnapshot() {
+            prePhase = false;
+            if (stopping) {
+                return false;
+            }
+            inFlight++;
+            return true;
+        }
+
+        synchronized void endSnapshot() {
+            inFlight--;
+            notifyAll();
+        }
+
+        /**
+         * The next post run owed, counted in flight until {@link #done}; null when none is left. One at a time,
+         * and none while the snapshot is taken: a thaw must not overtake the unlock before it, nor the snapshot.
+         * Past {@code deadline} (stop()'s bound, a nanoTime; null for none) it no longer waits for them.
+         */
+        private synchronized Map.Entry<DatasetName, SnapshotHook> take(Long deadline) throws InterruptedException {
+            prePhase = false;
+            awaitIdle(deadline);
+            for (Map.Entry<DatasetName, List<SnapshotHook>> e : owed.entrySet()) {
+                List<SnapshotHook> stack = e.getValue();
+                if (!stack.isEmpty()) {
+                    inFlight++;
+                    return Map.entry(e.getKey(), stack.remove(stack.size() - 1));
+                }
+            }
+            return null;
+        }
+
+        private synchronized void awaitIdle(Long deadline) throws InterruptedException {
+            while (inFlight > 0) {
+                if (deadline == null) {
+                    wait();
+                } else {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        return;
+                    }
+                    wait(Math.max(1, left / 1_000_000));
                 }
             }
         }
-        return new Outcome(proceed, reports, failure);
+
+        private synchronized void done() {
+            inFlight--;
+            notifyAll();
+        }
+
+        /** Runs the post runs owed that no other thread took; a failed one is added to {@code reports}. */
+        void run(List<String> reports, Long deadline) throws InterruptedException {
+            for (Map.Entry<DatasetName, SnapshotHook> next; (next = take(deadline)) != null; ) {
+                try {
+                    HookRunner.Run run =
+                            SnapshotHooks.this.run(next.getValue(), Edge.POST, next.getKey(), snapshotName);
+                    if (!run.ok()) {
+                        reports.add(report(next.getValue(), Edge.POST, next.getKey(), run, ""));
+                    }
+                } finally {
+                    done();
+                }
+            }
+        }
+
+        /** The JVM's shutdown: no more pre runs or snapshot; the post runs owed run before it halts. */
+        void stop() {
+            synchronized (this) {
+                stopping = true;
+                if (prePhase) {
+                    // A pre-snapshot run in progress (under the lock, so no post run can have begun): killed,
+                    // it failed, and its post run is not owed.
+                    runner.killRunning();
+                }
+            }
+            log.warn(
+                    "the agent is stopping during the snapshot hooks of @{}: running the post_snapshot hooks owed",
+                    snapshotName);
+            long deadline = System.nanoTime() + IN_FLIGHT_WAIT.toNanos();
+            try {
+                run(new ArrayList<>(), deadline);
+                // The pass's own last post run: the JVM halts when this returns, cutting it off.
+                awaitIdle(deadline);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     private enum Edge {

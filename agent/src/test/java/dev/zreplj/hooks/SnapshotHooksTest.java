@@ -1,6 +1,7 @@
 package dev.zreplj.hooks;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.zreplj.config.FilesystemFilter;
@@ -15,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -221,6 +223,101 @@ class SnapshotHooksTest {
         }
         char state = s.charAt(s.lastIndexOf(')') + 2);
         return state == 'Z' || state == 'X';
+    }
+
+    /** Stands in for the JVM's shutdown hooks: the test runs the registered one when it stops the agent. */
+    private static final class ManualStop implements SnapshotHooks.StopHooks {
+        final AtomicReference<Thread> registered = new AtomicReference<>();
+        final AtomicReference<Thread> removed = new AtomicReference<>();
+
+        @Override
+        public void add(Thread hook) {
+            registered.set(hook);
+        }
+
+        @Override
+        public void remove(Thread hook) {
+            removed.set(hook);
+        }
+    }
+
+    /** A hook that logs its run, then (pre_snapshot only) sleeps with a child of its own until killed. */
+    private Path slowPre(String name) throws Exception {
+        Path p = dir.resolve(name);
+        Files.writeString(
+                p,
+                "#!/bin/sh\necho \"" + name + " $ZREPL_HOOKTYPE $ZREPL_FS\" >> " + dir.resolve("log") + "\n"
+                        + "[ \"$ZREPL_HOOKTYPE\" = pre_snapshot ] || exit 0\n"
+                        + "sleep 60 &\necho $! > " + dir.resolve("child") + "\nwait\n");
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return p;
+    }
+
+    /**
+     * SIGTERM (systemctl stop) while a pre-snapshot run is in progress: the JVM runs its shutdown hooks and
+     * halts, so the post-snapshot runs owed must come from there. The run in progress is killed with its
+     * child, no snapshot is taken, and the hooks whose pre runs succeeded get their post runs, last first.
+     */
+    @Test
+    void stoppingDuringAPreRunKillsItAndRunsThePostRunsOwed() throws Exception {
+        List<SnapshotHook> hooks = List.of(
+                hook(script("freeze", "0"), false, ALL),
+                hook(script("lock", "0"), false, ALL),
+                hook(slowPre("slow"), false, ALL));
+        ManualStop stop = new ManualStop();
+        List<String> snapshots = new ArrayList<>();
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        Thread pass = new Thread(() -> {
+            try {
+                new SnapshotHooks(hooks, new HookRunner(), stop).around(List.of(A), "zrepl_1", fss -> {
+                    snapshots.add("snapshot " + fss);
+                });
+            } catch (Throwable t) {
+                thrown.set(t);
+            }
+        });
+        pass.start();
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!Files.exists(dir.resolve("child")) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertTrue(Files.exists(dir.resolve("child")), "the slow pre run started: " + log());
+        long start = System.nanoTime();
+        Thread onStop = stop.registered.get();
+        onStop.start();
+        onStop.join(10_000);
+        assertFalse(onStop.isAlive(), "the shutdown hook returned");
+        assertTrue((System.nanoTime() - start) / 1_000_000 < 5000, "stopped within 5 s");
+        pass.join(10_000);
+
+        assertEquals(List.of(), snapshots, "no snapshot once the agent is stopping");
+        assertTrue(thrown.get() instanceof InterruptedException, String.valueOf(thrown.get()));
+        assertEquals(
+                List.of(
+                        "freeze pre_snapshot tank/a zrepl_1 dryrun=[] timeout=10",
+                        "lock pre_snapshot tank/a zrepl_1 dryrun=[] timeout=10",
+                        "slow pre_snapshot tank/a",
+                        "lock post_snapshot tank/a zrepl_1 dryrun=[] timeout=10",
+                        "freeze post_snapshot tank/a zrepl_1 dryrun=[] timeout=10"),
+                log(),
+                "each post run once, none for the killed one");
+        long child = Long.parseLong(Files.readString(dir.resolve("child")).strip());
+        long until = System.nanoTime() + 5_000_000_000L;
+        while (!dead(child) && System.nanoTime() < until) {
+            Thread.sleep(50);
+        }
+        assertTrue(dead(child), "the killed run's child was killed too");
+        assertEquals(onStop, stop.removed.get());
+    }
+
+    /** Without a stop, the shutdown hook is registered for the hooks' time only, and the pass unwinds itself. */
+    @Test
+    void anUninterruptedRunUnregistersItsShutdownHook() throws Exception {
+        ManualStop stop = new ManualStop();
+        new SnapshotHooks(List.of(hook(script("h1", "0"), false, ALL)), new HookRunner(), stop)
+                .around(List.of(A), "zrepl_1", fss -> {});
+        assertEquals(stop.registered.get(), stop.removed.get());
+        assertEquals(2, log().size(), log()::toString);
     }
 
     @Test
