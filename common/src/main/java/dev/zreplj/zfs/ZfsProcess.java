@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -87,7 +88,7 @@ public final class ZfsProcess implements SendStream {
         Path file = null;
         try {
             file = Files.createTempFile("zreplj-zfs-send-", ".stderr");
-            ProcessBuilder builder = new ProcessBuilder(command).redirectError(file.toFile());
+            ProcessBuilder builder = new ProcessBuilder(inSessionOfItsOwn(command)).redirectError(file.toFile());
             if (output != null) {
                 builder.redirectOutput(output.toFile());
             }
@@ -109,6 +110,18 @@ public final class ZfsProcess implements SendStream {
             }
             throw new ZfsException("cannot run '" + String.join(" ", command) + "': " + e.getMessage());
         }
+    }
+
+    /**
+     * {@code command} run by {@code setsid}: Ctrl-C on a terminal (and its hangup) signals the whole foreground
+     * process group, and a zfs send in it died by SIGINT before releasing the holds zfs-fuse's {@code send -I}
+     * puts on what it sends. Outside that group only the JVM is signalled, and ends the send as on SIGTERM
+     * (its output closed). {@code -w}: should setsid have to fork, its exit status is still the send's.
+     */
+    private static List<String> inSessionOfItsOwn(List<String> command) {
+        List<String> wrapped = new ArrayList<>(List.of("setsid", "-w"));
+        wrapped.addAll(command);
+        return wrapped;
     }
 
     public List<String> command() {

@@ -447,6 +447,31 @@ class ZfsSystemTest {
         assertNothingHeld(fs);
     }
 
+    /**
+     * Ctrl-C on a terminal: SIGINT to the whole foreground process group, a zfs send in it included, which then
+     * died by the signal before it released its holds (the lifecycle audit: every later destroy of them failed
+     * "dataset is busy" until the pool was imported again). The send runs in a session of its own, so only the
+     * JVM is interrupted and ends it the way SIGTERM does.
+     */
+    @Test
+    void aSendWhoseTerminalIsInterruptedLeavesNoSnapshotHeld() throws Exception {
+        DatasetName fs = threeSnapshots("intr");
+        Process child = sendThenDie(fs, "wait", true);
+        java.io.BufferedReader lines = new java.io.BufferedReader(
+                new java.io.InputStreamReader(child.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals("reading", lines.readLine());
+        List<ProcessHandle> rest = child.descendants().toList();
+        // The JVM leads its own process group here, as a shell's foreground job does.
+        assertEquals(
+                0,
+                new ProcessBuilder("kill", "-INT", "--", "-" + child.pid())
+                        .start()
+                        .waitFor());
+        assertEquals(130, child.waitFor());
+        rest.forEach(ProcessHandle::destroyForcibly);
+        assertNothingHeld(fs);
+    }
+
     private DatasetName threeSnapshots(String poolSuffix) {
         DatasetName pool = pools.createPool(poolSuffix);
         DatasetName fs = pools.createFilesystem(pool.child("fs"));
@@ -458,18 +483,23 @@ class ZfsSystemTest {
     }
 
     private Process sendThenDie(DatasetName fs, String mode) throws java.io.IOException {
-        return new ProcessBuilder(
-                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        SendThenDie.class.getName(),
-                        pools.zfsBinary().toString(),
-                        fs.value(),
-                        "s1",
-                        "s3",
-                        mode)
-                .redirectErrorStream(true)
-                .start();
+        return sendThenDie(fs, mode, false);
+    }
+
+    /** @param ownGroup started as the leader of a process group of its own ({@code setsid}), as a shell job */
+    private Process sendThenDie(DatasetName fs, String mode, boolean ownGroup) throws java.io.IOException {
+        List<String> command = new java.util.ArrayList<>(ownGroup ? List.of("setsid") : List.of());
+        command.addAll(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                SendThenDie.class.getName(),
+                pools.zfsBinary().toString(),
+                fs.value(),
+                "s1",
+                "s3",
+                mode));
+        return new ProcessBuilder(command).redirectErrorStream(true).start();
     }
 
     private void assertNothingHeld(DatasetName fs) throws Exception {
