@@ -42,15 +42,16 @@ public record DatasetName(String value) implements Comparable<DatasetName> {
         check(identifier, what, false);
     }
 
+    // Every message quotes the name through printable(): a client's name is quoted in its one-line refusal.
     private static void check(String component, String what, boolean spaces) {
         if (component == null || component.isEmpty()) {
             throw new InvalidNameException(what + " is empty");
         }
         if (component.equals(".") || component.equals("..")) {
-            throw new InvalidNameException(what + " '" + component + "' is not allowed");
+            throw new InvalidNameException(what + " '" + printable(component) + "' is not allowed");
         }
         if (component.charAt(0) == '-') {
-            throw new InvalidNameException(what + " '" + component + "' must not start with '-'");
+            throw new InvalidNameException(what + " '" + printable(component) + "' must not start with '-'");
         }
         for (int i = 0; i < component.length(); i++) {
             char c = component.charAt(i);
@@ -68,7 +69,7 @@ public record DatasetName(String value) implements Comparable<DatasetName> {
             }
         }
         if (component.charAt(0) == ' ' || component.charAt(component.length() - 1) == ' ') {
-            throw new InvalidNameException(what + " '" + component + "' must not start or end with a space");
+            throw new InvalidNameException(what + " '" + printable(component) + "' must not start or end with a space");
         }
     }
 
@@ -77,14 +78,14 @@ public record DatasetName(String value) implements Comparable<DatasetName> {
             throw new InvalidNameException("dataset name is empty");
         }
         if (value.length() > MAX_LENGTH) {
-            throw new InvalidNameException(
-                    "dataset name '" + value.substring(0, 40) + "...' is longer than " + MAX_LENGTH + " characters");
+            throw new InvalidNameException("dataset name '" + printable(value.substring(0, 40)) + "...' is longer than "
+                    + MAX_LENGTH + " characters");
         }
         if (value.indexOf('@') >= 0 || value.indexOf('#') >= 0) {
-            throw new InvalidNameException("dataset name '" + value + "' must not contain '@' or '#'");
+            throw new InvalidNameException("dataset name '" + printable(value) + "' must not contain '@' or '#'");
         }
         if (value.startsWith("/") || value.endsWith("/") || value.contains("//")) {
-            throw new InvalidNameException("dataset name '" + value + "' has an empty component");
+            throw new InvalidNameException("dataset name '" + printable(value) + "' has an empty component");
         }
         String[] parts = value.split("/", -1);
         for (String part : parts) {
@@ -92,7 +93,7 @@ public record DatasetName(String value) implements Comparable<DatasetName> {
         }
         char first = parts[0].charAt(0);
         if (!((first >= 'a' && first <= 'z') || (first >= 'A' && first <= 'Z'))) {
-            throw new InvalidNameException("pool name '" + parts[0] + "' must start with a letter");
+            throw new InvalidNameException("pool name '" + printable(parts[0]) + "' must start with a letter");
         }
     }
 

@@ -188,4 +188,15 @@ class DatasetNameTest {
                 assertThrows(InvalidNameException.class, () -> DatasetName.of(name), () -> "accepted " + name);
         assertTrue(e.getMessage().contains(reason), () -> "'" + name + "': message was: " + e.getMessage());
     }
+
+    /** The box quotes a refused name in its one-line ERROR: a line break in the name must not break the line. */
+    @ParameterizedTest
+    @ValueSource(strings = {"t\n@s", "t\r#s", "t\n/", "tank//\n", "-\n", "tank/-\r", "\n1", "tank/ \u0001x "})
+    void everyRefusalQuotesTheNameInOneLine(String name) {
+        InvalidNameException e = assertThrows(InvalidNameException.class, () -> DatasetName.of(name));
+        assertFalse(e.getMessage().contains("\n") || e.getMessage().contains("\r"), e.getMessage());
+        InvalidNameException c =
+                assertThrows(InvalidNameException.class, () -> DatasetName.validateComponent(name, "snapshot name"));
+        assertFalse(c.getMessage().contains("\n") || c.getMessage().contains("\r"), c.getMessage());
+    }
 }
