@@ -86,10 +86,20 @@ public final class JobLock implements AutoCloseable {
                         file,
                         previous.getAsLong());
             }
-            channel.truncate(0);
-            channel.write(
-                    ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
-            channel.force(false);
+            try {
+                channel.truncate(0);
+                channel.write(
+                        ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
+                channel.force(false);
+            } catch (IOException e) {
+                // The OS lock is what excludes another pass; the pid only names the holder in its message. A full
+                // state filesystem must not stop the snapshots and the replication with it.
+                log.warn(
+                        "job {}: cannot write this process's pid into {} ({}); the lock holds all the same",
+                        job,
+                        file,
+                        e.getMessage());
+            }
             return channel;
         } catch (IOException | HeldException | RuntimeException e) {
             channel.close();
@@ -111,8 +121,18 @@ public final class JobLock implements AutoCloseable {
     private static String commandOf(long pid) {
         return ProcessHandle.of(pid)
                 .flatMap(h -> h.info().commandLine())
-                .map(c -> ", " + abbreviate(c))
+                .map(c -> ", " + abbreviate(withoutJvmOptions(c)))
                 .orElse("");
+    }
+
+    /**
+     * From the main class on: the launcher's JVM options filled the 120 characters, and the message never said
+     * whether the holder was an {@code agent run} or an {@code agent once}.
+     */
+    static String withoutJvmOptions(String commandLine) {
+        String main = " dev.zreplj.cli.Main ";
+        int at = commandLine.indexOf(main);
+        return at < 0 ? commandLine : "zreplj " + commandLine.substring(at + main.length());
     }
 
     private static String abbreviate(String commandLine) {

@@ -16,6 +16,17 @@ class JobLockTest {
 
     private static final long SELF = ProcessHandle.current().pid();
 
+    /** The holder's message shows zreplj's own arguments (agent run or agent once), not the launcher's JVM options. */
+    @Test
+    void theHoldersCommandIsShownFromZrepljsArgumentsOn() {
+        assertEquals(
+                "zreplj --config /etc/zreplj/zreplj.yml agent run",
+                JobLock.withoutJvmOptions("/usr/lib/jvm/java-17-openjdk-amd64/bin/java -XX:+UseSerialGC -Xmx256m"
+                        + " -XX:SharedArchiveFile=/var/cache/zreplj/agent.jsa -Dzreplj.launcher=/usr/bin/zreplj -cp"
+                        + " /usr/share/zreplj/lib/* dev.zreplj.cli.Main --config /etc/zreplj/zreplj.yml agent run"));
+        assertEquals("/usr/bin/other --flag", JobLock.withoutJvmOptions("/usr/bin/other --flag"));
+    }
+
     @Test
     void aSecondPassOfTheSameJobRefusesNamingTheRunningProcess() throws Exception {
         try (JobLock first = JobLock.acquire(state, List.of("laptop"))) {
