@@ -91,17 +91,25 @@ final class AgentJobs {
     /**
      * Prints the pass's summary, records it for {@code zreplj status} and the metrics, and rewrites the
      * metrics textfile when one is configured; a file that cannot be written is logged, not fatal.
+     *
+     * @return whether the status file was written: without it {@code zreplj status} goes on showing the pass
+     *     before, so {@code agent once} must not exit 0
      */
-    static void report(Config config, PushPass.Result result, Duration took, Output output, PrintStream out) {
+    static boolean report(Config config, PushPass.Result result, Duration took, Output output, PrintStream out) {
         if (output.prints(result.failed())) {
             printSummary(result, output == Output.DETAIL, out);
         }
         Path state = config.global().stateDir();
         Instant now = Instant.now();
+        boolean recorded = true;
         try {
             new JobStatusStore(state).record(result, now);
         } catch (IOException e) {
-            log.warn("cannot write the status file for job {}: {}", result.job(), e.getMessage());
+            recorded = false;
+            log.warn(
+                    "cannot write the status file for job {}: {}; 'zreplj status' still shows the pass before",
+                    result.job(),
+                    e.getMessage());
         }
         try {
             PassTotals.record(state, result, took, now);
@@ -116,6 +124,7 @@ final class AgentJobs {
                 log.warn("cannot write the metrics textfile {}: {}", textfile, e.getMessage());
             }
         }
+        return recorded;
     }
 
     /** Every push job's metrics, also of jobs this command did not run. */

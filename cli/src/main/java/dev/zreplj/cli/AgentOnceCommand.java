@@ -61,13 +61,13 @@ final class AgentOnceCommand implements Callable<Integer> {
                                     AgentJobs.recorded(config, job))
                             .run(snapshot, false);
                 }
-                AgentJobs.report(
+                boolean recorded = AgentJobs.report(
                         config,
                         result,
                         Duration.ofNanos(System.nanoTime() - started),
                         parent.parent.output(),
                         System.out);
-                failed |= result.failed();
+                failed |= result.failed() || !recorded;
             }
         }
         return failed ? ExitCodes.FAILURE : ExitCodes.OK;

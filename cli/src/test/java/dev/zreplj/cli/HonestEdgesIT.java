@@ -195,6 +195,18 @@ class HonestEdgesIT {
                                     + "'="),
                     fresh::toString);
 
+            // A pass whose status cannot be recorded (a full state disk; here a directory in the file's place):
+            // status still shows the pass before, so the pass must not exit 0.
+            Path statusFile = e.dir.resolve("laptop-state/jobs/" + JOB + ".json");
+            Path kept = Files.move(statusFile, e.dir.resolve("kept.json"));
+            Files.createDirectories(statusFile.resolve("blocker"));
+            EndToEnd.Run unrecorded = e.agent("agent", "once", "--snapshot");
+            assertEquals(1, unrecorded.exit(), unrecorded::toString);
+            assertContains(unrecorded.stderr(), "cannot write the status file for job " + JOB + ": ", unrecorded);
+            Files.delete(statusFile.resolve("blocker"));
+            Files.delete(statusFile);
+            Files.move(kept, statusFile);
+
             Thread.sleep(2100);
             EndToEnd.Run warn = e.agent("status", "--warn", "2s", "--crit", "1h");
             assertEquals(1, warn.exit(), warn::toString);
