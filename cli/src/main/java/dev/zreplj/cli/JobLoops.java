@@ -6,6 +6,7 @@ import dev.zreplj.config.Snapshotting;
 import dev.zreplj.replication.Progress;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletionService;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorCompletionService;
@@ -14,6 +15,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * agent run's schedule: each job checks on a thread of its own, as zrepl runs its jobs, so that one job's
@@ -22,6 +25,8 @@ import java.util.function.Supplier;
  * is followed at once by the next. A job whose last pass failed is retried at every check until it succeeds.
  */
 final class JobLoops {
+    private static final Logger log = LoggerFactory.getLogger(JobLoops.class);
+
     static final Duration MAX_TICK = Duration.ofMinutes(1);
 
     /** One pass of a job: a full one ({@code idle} false) or agent run's idle check. */
@@ -59,7 +64,10 @@ final class JobLoops {
         return s.type() == Snapshotting.Type.PERIODIC && s.interval().compareTo(MAX_TICK) < 0 ? s.interval() : MAX_TICK;
     }
 
-    /** Runs every job's checks until interrupted; a job's loop that fails ends all (the exception is thrown). */
+    /**
+     * Runs every job's checks until interrupted. A pass that throws fails that job's pass only; an Error (out of
+     * memory) ends all, thrown.
+     */
     void run(List<PushJob> jobs) throws Exception {
         AtomicInteger n = new AtomicInteger();
         ExecutorService pool =
@@ -98,6 +106,12 @@ final class JobLoops {
             running.incrementAndGet();
             try (Progress p = drawn ? progress.get() : Progress.quiet()) {
                 result = passes.run(job, !retry, p);
+            } catch (RuntimeException e) {
+                // Each job on its own: a bug that one job's pass runs into must not end the agent, and with it
+                // another job's send of hours; it fails this job's pass (in its status), retried at the next check.
+                log.error("job {}: the pass ended with an unexpected error: {}", job.name(), e.toString());
+                log.debug("job {}: unexpected error", job.name(), e);
+                result = new PushPass.Result(job.name(), Optional.empty(), List.of(), "unexpected error: " + e);
             } finally {
                 running.decrementAndGet();
                 if (drawn) {
@@ -108,7 +122,12 @@ final class JobLoops {
             if (retry || result.failed() || !result.filesystems().isEmpty()) {
                 synchronized (this) {
                     // One at a time: the summaries on stdout, the status and counters files, the textfile.
-                    reports.report(result, Duration.ofNanos(System.nanoTime() - started));
+                    try {
+                        reports.report(result, Duration.ofNanos(System.nanoTime() - started));
+                    } catch (RuntimeException e) {
+                        log.error("job {}: reporting its pass failed: {}", job.name(), e.toString());
+                        log.debug("job {}: reporting failed", job.name(), e);
+                    }
                 }
                 healthy = !result.failed();
                 if (running.get() == 0) {

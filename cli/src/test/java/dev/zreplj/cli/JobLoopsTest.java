@@ -105,21 +105,69 @@ class JobLoopsTest {
         assertTrue(ended.get() instanceof InterruptedException, () -> String.valueOf(ended.get()));
     }
 
+    /**
+     * docs/cli.md: each job on its own. A bug one job's pass runs into failed every job's loop, ending another's
+     * send of hours with it; it is now that job's failed pass, reported (so its status says so) and retried.
+     */
     @Test
     @Timeout(30)
-    void aJobWhoseLoopFailsEndsTheAgentWithItsException() throws Exception {
+    void aPassThatThrowsFailsThatJobOnlyAndIsReported() throws Exception {
+        CountDownLatch fineChecked = new CountDownLatch(3);
+        CountDownLatch brokenReported = new CountDownLatch(2);
+        List<String> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
         JobLoops loops = new JobLoops(
                 (job, idle, progress) -> {
                     if (job.name().equals("broken")) {
                         throw new IllegalStateException("a bug");
+                    }
+                    fineChecked.countDown();
+                    return nothing(job);
+                },
+                (result, took) -> {
+                    if (result.job().equals("broken")) {
+                        errors.add(result.error());
+                        brokenReported.countDown();
+                    }
+                },
+                Progress::quiet,
+                () -> {});
+        AtomicReference<Exception> ended = new AtomicReference<>();
+        Thread agent = new Thread(() -> {
+            try {
+                loops.run(jobs("fine", "broken"));
+            } catch (Exception e) {
+                ended.set(e);
+            }
+        });
+        agent.start();
+        try {
+            assertTrue(fineChecked.await(10, TimeUnit.SECONDS), "job fine went on being checked");
+            assertTrue(brokenReported.await(10, TimeUnit.SECONDS), "job broken's failures were reported: " + errors);
+            assertEquals("unexpected error: java.lang.IllegalStateException: a bug", errors.get(0));
+        } finally {
+            agent.interrupt();
+            agent.join(10_000);
+        }
+        assertTrue(ended.get() instanceof InterruptedException, () -> String.valueOf(ended.get()));
+    }
+
+    /** An Error (out of memory) still ends the agent: systemd restarts it with a fresh heap. */
+    @Test
+    @Timeout(30)
+    void anErrorEndsTheAgent() throws Exception {
+        JobLoops loops = new JobLoops(
+                (job, idle, progress) -> {
+                    if (job.name().equals("broken")) {
+                        throw new OutOfMemoryError("test");
                     }
                     return nothing(job);
                 },
                 (result, took) -> {},
                 Progress::quiet,
                 () -> {});
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> loops.run(jobs("fine", "broken")));
-        assertEquals("a bug", e.getMessage());
+        java.util.concurrent.ExecutionException e =
+                assertThrows(java.util.concurrent.ExecutionException.class, () -> loops.run(jobs("fine", "broken")));
+        assertTrue(e.getCause() instanceof OutOfMemoryError, e::toString);
     }
 
     @Test
