@@ -156,14 +156,19 @@ final class ListHandler {
         boolean resumable = zfs.capabilities().resumableReceive();
         Map<DatasetName, List<ZfsVersion>> versions;
         Map<DatasetName, Map<String, String>> properties = new HashMap<>();
+        // The flag as set on the filesystem itself, as zrepl reads it: every child inherits the jail's "on", and
+        // one that zrepl received (it clears the flag only when receiving over a placeholder) or the box's
+        // admin made is no placeholder, which a full stream may replace (receive -F).
+        VersionListing listing = zfs.listVersions(from, Placeholders.PLACEHOLDER_PROPERTY, true);
+        versions = listing.versions();
+        listing.values()
+                .forEach((fs, v) ->
+                        properties.computeIfAbsent(fs, k -> new HashMap<>()).put(Placeholders.PLACEHOLDER_PROPERTY, v));
         if (resumable) {
-            versions = zfs.listVersions(from);
-            properties.putAll(
-                    zfs.getProperties(from, true, List.of(Placeholders.PLACEHOLDER_PROPERTY, RESUME_TOKEN_PROPERTY)));
-        } else {
-            VersionListing listing = zfs.listVersions(from, Placeholders.PLACEHOLDER_PROPERTY, false);
-            versions = listing.versions();
-            listing.values().forEach((fs, v) -> properties.put(fs, Map.of(Placeholders.PLACEHOLDER_PROPERTY, v)));
+            zfs.getProperties(from, true, List.of(RESUME_TOKEN_PROPERTY))
+                    .forEach((fs, p) -> properties
+                            .computeIfAbsent(fs, k -> new HashMap<>())
+                            .put(RESUME_TOKEN_PROPERTY, p.get(RESUME_TOKEN_PROPERTY)));
         }
         for (Map.Entry<DatasetName, List<ZfsVersion>> e : versions.entrySet()) {
             if (e.getKey().equals(jail.root())) {

@@ -142,9 +142,8 @@ final class Placeholders {
         if (!existing.contains(target)) {
             return false;
         }
-        String flag = zfs.getProperties(target, false, List.of(PLACEHOLDER_PROPERTY))
-                .getOrDefault(target, Map.of())
-                .get(PLACEHOLDER_PROPERTY);
+        // Set on the target itself: the jail's "on" is inherited by everything below it (see ListHandler).
+        String flag = zfs.localProperties(target).get(PLACEHOLDER_PROPERTY);
         return "on".equals(flag) && zfs.listOwnVersions(target).isEmpty();
     }
 

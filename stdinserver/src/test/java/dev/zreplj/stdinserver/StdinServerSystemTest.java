@@ -27,6 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -662,6 +663,40 @@ class StdinServerSystemTest {
         assertEquals(
                 List.of(false, false),
                 listing.stream().map(RemoteFilesystem::placeholder).toList());
+        ch.client.close();
+        assertEquals(0, ch.exitCode(), ch.stderr());
+    }
+
+    /**
+     * zrepl reads the flag as set locally: a filesystem it received below a placeholder carries no flag of its
+     * own (zrepl clears it only when receiving over a placeholder), and one the box's admin made inherits the
+     * jail's "on" too. Read with inheritance, both were placeholders here: listed so, and the admin's filesystem
+     * replaced by a full stream (receive -F), where zrepl's receive fails.
+     */
+    @Test
+    void onlyAFlagSetOnTheFilesystemItselfMakesAPlaceholder() throws Exception {
+        long ga = guid(source + "@s1");
+        PipedServer ch = new PipedServer(config, zfs, "laptop");
+        ch.client.handshake();
+        byte[] full = pools.send(source + "@s1");
+        ch.client.receive(new ReceiveCommand(source, "s1", ga, null, false, false), new ByteArrayInputStream(full));
+        pools.zfs("inherit", "zrepl:placeholder", jailed(source));
+        String adminMade = pool + "/made-by-admin";
+        pools.zfs("create", jailed(adminMade));
+
+        Map<String, Boolean> flags = new java.util.TreeMap<>();
+        ch.client.listFilesystems().forEach(fs -> flags.put(fs.path(), fs.placeholder()));
+        assertEquals(Map.of(pool, true, source, false, adminMade, false), flags);
+
+        RemoteException refused = assertThrows(
+                RemoteException.class,
+                () -> ch.client.receive(
+                        new ReceiveCommand(adminMade, "s1", ga, null, false, false), new ByteArrayInputStream(full)));
+        assertTrue(refused.getMessage().contains("exists"), refused.getMessage());
+        assertEquals(
+                "",
+                pools.zfs("list", "-H", "-t", "snapshot", "-o", "name", "-r", jailed(adminMade))
+                        .strip());
         ch.client.close();
         assertEquals(0, ch.exitCode(), ch.stderr());
     }
