@@ -18,12 +18,13 @@ import java.util.regex.Pattern;
 
 /**
  * zreplj's and zrepl's marks on the sender that belong to jobs no longer in the config: replication
- * cursor bookmarks, cursor holds with the property that lists them (zfs-fuse), and zrepl's step and
- * last-received holds. A renamed job leaves them behind, and a held snapshot cannot be destroyed
+ * cursor bookmarks, cursor holds with the property that lists them (zfs-fuse), and zrepl's
+ * last-received holds; and zrepl's step holds of any job. A renamed job leaves them behind, and a held snapshot cannot be destroyed
  * ("dataset is busy"), so pruning stalls on them forever. zrepl's {@code zfs-abstraction release-stale}.
  */
 public final class StaleMarks {
     private static final String PLACEHOLDER = "zrepl:placeholder";
+    private static final String STEP_HOLD = "zrepl_STEP_J_";
     private static final Pattern ZREPL_HOLD = Pattern.compile("zrepl_(?:CURSOR|STEP|last_received)_J_(.+)");
 
     private StaleMarks() {}
@@ -107,7 +108,10 @@ public final class StaleMarks {
         if (zfs.capabilities().holdsListing() && !snapshots.isEmpty()) {
             for (Hold h : zfs.listHolds(snapshots)) {
                 Matcher m = ZREPL_HOLD.matcher(h.tag());
-                if (m.matches() && !jobs.contains(m.group(1))) {
+                // A step hold is stale whoever's it is: zreplj takes none, and zrepl, which released one left by
+                // an interrupted step at its next step there, no longer runs once its jobs are zreplj's (the same
+                // names, as docs/migrating.md says): its snapshot could never be destroyed.
+                if (m.matches() && (h.tag().startsWith(STEP_HOLD) || !jobs.contains(m.group(1)))) {
                     held.add(new Mark(
                             Kind.HOLD,
                             h.filesystem(),
