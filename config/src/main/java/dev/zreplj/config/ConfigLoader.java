@@ -610,8 +610,10 @@ public final class ConfigLoader {
             throw s.source()
                     .error(
                             s.keyNode("saved"),
-                            "'saved: true' sends the saved state of a partially received "
-                                    + "filesystem (zfs send -S), which a push from the source machine never has; remove it");
+                            "'saved: true' sends the saved state of a partially received filesystem (zfs send -S);"
+                                    + " zreplj's push sends only a source's own snapshots and cannot send it (a box"
+                                    + " that pushes on what it received waits for the receive to complete); remove"
+                                    + " it");
         }
         if (s.bool("raw", false) && !s.bool("encrypted", false)) {
             // zrepl refuses an encrypted filesystem then ("policy mandates raw+unencrypted sends"); zreplj
@@ -675,8 +677,12 @@ public final class ConfigLoader {
             warnIfSet(
                     r,
                     "protection",
-                    "zreplj always protects the incremental base (its replication cursor, a "
-                            + "bookmark or hold) and resumes a cut step from the box's resume token where zfs can; remove it");
+                    "zreplj always protects the incremental base (its replication cursor, a bookmark or hold) and"
+                            + " resumes a cut step from the box's resume token where zfs can, but takes no step holds:"
+                            + " a partial receive is kept from its own pruning only (another tool that destroys the"
+                            + " step's snapshot restarts it); guarantee_incremental does not let it prune unreplicated"
+                            + " snapshots, and guarantee_nothing still leaves cursors and the box's last-received"
+                            + " holds; remove it");
             YamlMapping p = r.mapping("protection").allowOnly("initial", "incremental");
             for (String key : List.of("initial", "incremental")) {
                 if (p.has(key)) {

@@ -319,13 +319,14 @@ class ConfigLoaderZreplCompatTest {
     }
 
     @Test
-    void sendSavedIsRefusedForItHasNoMeaningOnASource() throws Exception {
+    void sendSavedIsRefusedForAPushCannotSendAPartialReceive() throws Exception {
         Path file = write(
                 "zreplj.yml",
                 PUSH.replace("    snapshotting:", "    send: {compressed: true, saved: true}\n" + "    snapshotting:"));
         assertEquals(
-                file + ":11:30: 'saved: true' sends the saved state of a partially received filesystem "
-                        + "(zfs send -S), which a push from the source machine never has; remove it",
+                file + ":11:30: 'saved: true' sends the saved state of a partially received filesystem (zfs send"
+                        + " -S); zreplj's push sends only a source's own snapshots and cannot send it (a box that"
+                        + " pushes on what it received waits for the receive to complete); remove it",
                 error(file));
     }
 
