@@ -2,17 +2,32 @@ package dev.zreplj.metrics;
 
 import dev.zreplj.config.PrometheusListener;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.exporter.httpserver.HttpErrorHandlingPolicy;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * zrepl's {@code global.monitoring} Prometheus endpoints, served by {@code agent run} on
  * {@code /metrics}; every scrape reads the state files afresh ({@link AgentMetrics}).
  */
 public final class MetricsEndpoint implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(MetricsEndpoint.class);
+
+    /**
+     * Without a reporter the exporter logs through java.util.logging: a SEVERE record with its stack trace, about
+     * 30 lines on stderr (the journal) for every client that hangs up before its response is written, which any
+     * host that reaches the port can repeat at will (and so push the agent's own messages past journald's rate
+     * limit); and nothing at all when collecting fails, the scrape only getting a 500. One line each instead.
+     */
+    private static final HttpErrorHandlingPolicy ERRORS = HttpErrorHandlingPolicy.builder()
+            .errorReporter(MetricsEndpoint::report)
+            .build();
+
     private final List<HTTPServer> servers;
 
     private MetricsEndpoint(List<HTTPServer> servers) {
@@ -26,7 +41,8 @@ public final class MetricsEndpoint implements AutoCloseable {
         List<HTTPServer> started = new ArrayList<>();
         try {
             for (PrometheusListener l : listeners) {
-                HTTPServer.Builder b = HTTPServer.builder().port(l.port()).registry(registry);
+                HTTPServer.Builder b =
+                        HTTPServer.builder().port(l.port()).registry(registry).errorHandlingPolicy(ERRORS);
                 if (l.host() != null) {
                     b.hostname(l.host());
                 }
@@ -44,6 +60,15 @@ public final class MetricsEndpoint implements AutoCloseable {
             throw e;
         }
         return new MetricsEndpoint(started);
+    }
+
+    static void report(Exception e) {
+        if (e instanceof IOException) {
+            // The client left (a scrape timeout, a port scanner): nothing the agent can or should do.
+            log.debug("metrics: a scrape ended early: {}", e.toString());
+        } else {
+            log.warn("metrics: a scrape failed (500): {}", e.toString());
+        }
     }
 
     /** The ports actually bound, in config order (port 0 picks a free one). */

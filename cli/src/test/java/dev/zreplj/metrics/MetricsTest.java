@@ -381,6 +381,117 @@ class MetricsTest {
         }
     }
 
+    /**
+     * A client that hangs up before its response is written, as any host that reaches the port can at will:
+     * one line in the agent's log (debug), not the exporter's java.util.logging SEVERE with a stack trace of
+     * about 30 lines on stderr each time.
+     */
+    @Test
+    void aClientThatHangsUpCostsNoStackTraceOnStderr() throws Exception {
+        java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        AgentMetrics real = new AgentMetrics(state, List.of("laptop"));
+        io.prometheus.metrics.model.registry.MultiCollector slow = () -> {
+            entered.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return real.collect();
+        };
+        List<java.util.logging.LogRecord> jul = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler julHandler = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                jul.add(r);
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        java.util.logging.Logger exporterLog = java.util.logging.Logger.getLogger("io.prometheus.metrics.exporter");
+        exporterLog.addHandler(julHandler);
+        exporterLog.setUseParentHandlers(false);
+        try (LogCapture ours = new LogCapture(ch.qos.logback.classic.Level.DEBUG);
+                MetricsEndpoint endpoint =
+                        MetricsEndpoint.start(List.of(new PrometheusListener("127.0.0.1", 0, "127.0.0.1:0")), slow)) {
+            try (java.net.Socket client =
+                    new java.net.Socket("127.0.0.1", endpoint.ports().get(0))) {
+                client.getOutputStream()
+                        .write("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"
+                                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                assertTrue(entered.await(10, java.util.concurrent.TimeUnit.SECONDS));
+                client.setSoLinger(true, 0); // a reset: the response cannot be written
+            }
+            Thread.sleep(200);
+            release.countDown();
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (ours.lines().isEmpty() && jul.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            Thread.sleep(200);
+            assertEquals(
+                    List.of(),
+                    jul.stream().map(java.util.logging.LogRecord::getMessage).toList());
+            assertEquals(1, ours.lines().size(), ours.lines()::toString);
+            assertTrue(ours.lines().get(0).startsWith("DEBUG metrics: a scrape ended early: "), ours.lines()::toString);
+        } finally {
+            exporterLog.removeHandler(julHandler);
+            exporterLog.setUseParentHandlers(true);
+        }
+    }
+
+    /** Collecting that fails is a 500 for the scraper and a line in the agent's log, not a 500 alone. */
+    @Test
+    void aScrapeThatFailsIsLogged() throws Exception {
+        io.prometheus.metrics.model.registry.MultiCollector broken = () -> {
+            throw new IllegalStateException("duplicate labels");
+        };
+        HttpClient http = HttpClient.newHttpClient();
+        try (LogCapture ours = new LogCapture(ch.qos.logback.classic.Level.INFO);
+                MetricsEndpoint endpoint =
+                        MetricsEndpoint.start(List.of(new PrometheusListener("127.0.0.1", 0, "127.0.0.1:0")), broken)) {
+            URI uri = URI.create("http://127.0.0.1:" + endpoint.ports().get(0) + "/metrics");
+            HttpResponse<String> r =
+                    http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(500, r.statusCode());
+            assertEquals(
+                    List.of("WARN metrics: a scrape failed (500): java.lang.IllegalStateException: duplicate labels"),
+                    ours.lines());
+        }
+    }
+
+    /** MetricsEndpoint's log lines as "LEVEL message", at the given level and above. */
+    private static final class LogCapture implements AutoCloseable {
+        private final ch.qos.logback.classic.Logger logger =
+                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(MetricsEndpoint.class);
+        private final ch.qos.logback.classic.Level before = logger.getLevel();
+        private final ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
+                new ch.qos.logback.core.read.ListAppender<>();
+
+        LogCapture(ch.qos.logback.classic.Level level) {
+            appender.start();
+            logger.addAppender(appender);
+            logger.setLevel(level);
+        }
+
+        List<String> lines() {
+            return appender.list.stream()
+                    .map(e -> e.getLevel() + " " + e.getFormattedMessage())
+                    .toList();
+        }
+
+        @Override
+        public void close() {
+            logger.detachAppender(appender);
+            logger.setLevel(before);
+        }
+    }
+
     @Test
     void aPortInUseIsOneClearError() throws Exception {
         try (var taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
