@@ -50,9 +50,7 @@ public final class MetricsEndpoint implements AutoCloseable {
                     started.add(b.buildAndStart());
                 } catch (IOException e) {
                     throw new IOException(
-                            "global.monitoring: cannot listen on '" + l.listen() + "': " + e.getMessage()
-                                    + "; is another process using the port?",
-                            e);
+                            "global.monitoring: cannot listen on '" + l.listen() + "': " + e.getMessage() + hint(e), e);
                 }
             }
         } catch (IOException | RuntimeException e) {
@@ -60,6 +58,22 @@ public final class MetricsEndpoint implements AutoCloseable {
             throw e;
         }
         return new MetricsEndpoint(started);
+    }
+
+    /** Each cause its own hint: "another process using the port" sent the admin of a mistyped address astray. */
+    private static String hint(IOException e) {
+        String m = String.valueOf(e.getMessage());
+        if (m.contains("already in use")) {
+            return "; is another process using the port?";
+        }
+        if (m.contains("Cannot assign requested address")) {
+            return "; is the host an address of this machine? (start 'agent run' after the address exists:"
+                    + " listen_freebind has no effect in zreplj)";
+        }
+        if (m.contains("Unresolved address")) {
+            return "; the host name does not resolve";
+        }
+        return "";
     }
 
     static void report(Exception e) {

@@ -508,6 +508,18 @@ class MetricsTest {
     }
 
     @Test
+    void anAddressNotOfThisMachineIsNotBlamedOnAnotherProcess() {
+        // 192.0.2.1: TEST-NET-1, documentation only, on no interface here
+        java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(
+                java.io.IOException.class,
+                () -> MetricsEndpoint.start(
+                        List.of(new PrometheusListener("192.0.2.1", 0, "192.0.2.1:0")),
+                        new AgentMetrics(state, List.of())));
+        assertFalse(e.getMessage().contains("another process"), e.getMessage());
+        assertTrue(e.getMessage().contains("an address of this machine"), e.getMessage());
+    }
+
+    @Test
     void theShippedAlertRulesPassTheirTests() throws Exception {
         Path dir = Path.of("..", "contrib", "monitoring").toAbsolutePath().normalize();
         Promtool.Result check = Promtool.run(List.of("check", "rules", "zreplj-alerts.yml"), null, dir);
