@@ -56,7 +56,9 @@ public final class AgentMetrics implements MultiCollector {
                 .gauge("zreplj_filesystem_failed", "1 when the filesystem failed or conflicted in the last pass.")
                 .counter("zreplj_replicated_bytes", "Bytes of send streams the box took for the filesystem.")
                 .counter("zreplj_replication_steps", "Replication steps (snapshots sent) completed for the filesystem.")
-                .counter("zreplj_replication_failures", "Failed replication attempts of the filesystem, by kind.")
+                .counter(
+                        "zreplj_replication_failures",
+                        "Passes in which the filesystem ended failed, by the kind of its last failure (retries that succeeded are not counted).")
                 .gauge("zreplj_snapshots", "The filesystem's snapshots on each side after the last prune.");
         JobStatusStore store = new JobStatusStore(stateDir);
         for (String job : jobs) {

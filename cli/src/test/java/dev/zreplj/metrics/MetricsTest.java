@@ -109,6 +109,10 @@ class MetricsTest {
 
         String text = Files.readString(textfile);
         Promtool.assertClean(text);
+        // Counted once per pass in which the filesystem ended failed (PassTotals, docs/monitoring.md), not per attempt.
+        assertTrue(
+                text.contains("# HELP zreplj_replication_failures_total Passes in which the filesystem ended failed"),
+                text);
         long t0 = T0.getEpochSecond();
         for (String line : List.of(
                 "zreplj_pass_last_attempt_timestamp_seconds{zreplj_job=\"laptop\"} " + (t0 + 600) + ".0",
