@@ -5,6 +5,7 @@ import dev.zreplj.zfs.ResumeToken;
 import dev.zreplj.zfs.VersionType;
 import dev.zreplj.zfs.ZfsVersion;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 
@@ -56,12 +57,17 @@ final class PartialReceivePlanner {
         ZfsVersion to = resumed.get();
         List<Step> steps = new ArrayList<>();
         steps.add(new Step(first.from(), to, false, token, false));
+        // Every snapshot after it, as any incremental replication sends them: not only the plan's targets, which
+        // for a most_recent first send (the partial one cut under initial_replication: all) skipped the snapshots
+        // between the resumed one and the newest for good.
         ZfsVersion from = to;
-        for (Step s : plan.steps()) {
-            if (s.to().createtxg() > to.createtxg()) {
-                steps.add(new Step(from, s.to(), false));
-                from = s.to();
-            }
+        List<ZfsVersion> after = sender.stream()
+                .filter(v -> v.type() == VersionType.SNAPSHOT && v.createtxg() > to.createtxg())
+                .sorted(Comparator.comparingLong(ZfsVersion::createtxg))
+                .toList();
+        for (ZfsVersion next : after) {
+            steps.add(new Step(from, next, false));
+            from = next;
         }
         return new FilesystemPlan.Replicate(plan.filesystem(), steps, plan.events());
     }

@@ -299,6 +299,20 @@ class PlannerTest {
                 "ALL resumes the cut full stream, not the oldest snapshot");
     }
 
+    /**
+     * A first receive cut at @b, then initial_replication switched from all to most_recent: the resumed @b is the
+     * filesystem's first snapshot on the box, and what follows it goes as any incremental replication does, every
+     * snapshot (zrepl resumes first, then replicates incrementally). Only the plan's own targets after it sent @b
+     * -> @d, and @c was never replicated (once the cursor passed it, the sender's keep rules could destroy it).
+     */
+    @Test
+    void afterAResumedFullStreamEverySnapshotFollows() throws Exception {
+        String t = token(null, b, 7);
+        assertEquals(
+                List.of("full @b (resumed at 7 bytes)", "@b -> @c", "@c -> @d"),
+                steps(Planner.plan(FS, List.of(a, b, c, d), partial(true, t), RECENT)));
+    }
+
     @Test
     void cutIncrementalReceiveIsResumedThenTheRestFollows() throws Exception {
         String t = token(b, c, 7);
