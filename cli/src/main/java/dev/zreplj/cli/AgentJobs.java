@@ -90,7 +90,7 @@ final class AgentJobs {
 
     /**
      * Prints the pass's summary, records it for {@code zreplj status} and the metrics, and rewrites the
-     * metrics textfile when one is configured; a file that cannot be written is logged, not fatal.
+     * metrics textfile when one is configured; a file that cannot be written is logged.
      *
      * @return whether the status file was written: without it {@code zreplj status} goes on showing the pass
      *     before, so {@code agent once} must not exit 0
