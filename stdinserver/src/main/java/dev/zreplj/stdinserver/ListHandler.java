@@ -156,9 +156,10 @@ final class ListHandler {
         boolean resumable = zfs.capabilities().resumableReceive();
         Map<DatasetName, List<ZfsVersion>> versions;
         Map<DatasetName, Map<String, String>> properties = new HashMap<>();
-        // The flag as set on the filesystem itself, as zrepl reads it: every child inherits the jail's "on", and
-        // one that zrepl received (it clears the flag only when receiving over a placeholder) or the box's
-        // admin made is no placeholder, which a full stream may replace (receive -F).
+        // The flag as set on the filesystem itself, as zrepl reads it: every child inherits the jail's "on".
+        // Only a real placeholder may be replaced by a full stream (receive -F); a filesystem zrepl received
+        // below one (zrepl clears the flag only when receiving over a placeholder) or the box's admin made
+        // inherits "on" and must not be.
         VersionListing listing = zfs.listVersions(from, Placeholders.PLACEHOLDER_PROPERTY, true);
         versions = listing.versions();
         listing.values()
