@@ -86,14 +86,13 @@ public final class PassDriver {
     }
 
     /**
-     * @param forceSnapshot     take a snapshot even if none is due (never for manual snapshotting)
-     * @param onlyAfterSnapshot replicate only when this pass took a snapshot ({@code agent run} between
-     *                          its retries), so an idle schedule does not open SSH sessions for nothing
+     * @param forceSnapshot take a snapshot even if none is due (never for manual snapshotting)
+     * @param connect       when the pass opens a session with the box
      */
-    public PushPass.Result run(boolean forceSnapshot, boolean onlyAfterSnapshot) throws InterruptedException {
+    public PushPass.Result run(boolean forceSnapshot, PushPass.Connect connect) throws InterruptedException {
         Pass pass = new Pass();
         try {
-            return pass.run(forceSnapshot, onlyAfterSnapshot);
+            return pass.run(forceSnapshot, connect);
         } catch (ZfsException e) {
             return pass.failed("listing the sender failed: " + e.getMessage());
         } catch (RuntimeException e) {
@@ -116,11 +115,13 @@ public final class PassDriver {
         /** For each filesystem replicated or found up to date, its newest snapshot's creation. */
         private final Map<String, Long> newestOnBox = new LinkedHashMap<>();
 
-        PushPass.Result run(boolean forceSnapshot, boolean onlyAfterSnapshot)
-                throws ZfsException, InterruptedException {
+        PushPass.Result run(boolean forceSnapshot, PushPass.Connect connect) throws ZfsException, InterruptedException {
             // The session is being opened beside the listing from this moment on (EarlyConnect), unless
-            // agent run's idle pass connects only after a snapshot.
-            progress.phase(onlyAfterSnapshot ? "job " + job.name() + ": listing filesystems" : connecting(job));
+            // agent run's check connects only when there is something to send.
+            progress.phase(
+                    connect == PushPass.Connect.ALWAYS
+                            ? connecting(job)
+                            : "job " + job.name() + ": listing filesystems");
             SenderListing listing =
                     SenderListing.load(zfs, job.filesystems(), ReplicationCursor.listedProperty(zfs, job.name()));
             List<DatasetName> selected = listing.selected();
@@ -172,7 +173,10 @@ public final class PassDriver {
                         missing.add(new FilesystemResult(fs, FilesystemResult.Outcome.FAILED, 0, 0, why));
                     }
                 }
-            } else if (onlyAfterSnapshot && stageFailures.isEmpty() && !unreplicated(listing, cursor)) {
+            } else if (connect == PushPass.Connect.AFTER_SNAPSHOT
+                    || (connect == PushPass.Connect.WHEN_UNREPLICATED
+                            && stageFailures.isEmpty()
+                            && !unreplicated(listing, cursor))) {
                 return result(null, List.of(), null);
             }
             try (Watchdog watchdog = Watchdog.start(job.replication().timeout())) {

@@ -102,14 +102,26 @@ public final class PushPass {
         }
     }
 
+    /** When a pass opens a session with the box. */
+    public enum Connect {
+        /** Always: {@code agent once}, and {@code agent run}'s retry of a failed pass. */
+        ALWAYS,
+        /**
+         * After a snapshot this pass took, or when a selected filesystem has one newer than its cursor:
+         * {@code agent run}'s check, which must not open SSH sessions for nothing.
+         */
+        WHEN_UNREPLICATED,
+        /** Only after a snapshot this pass took: {@code agent run}'s check while it waits to retry a failed pass. */
+        AFTER_SNAPSHOT
+    }
+
     /**
-     * @param forceSnapshot     take a snapshot even if none is due (never for manual snapshotting)
-     * @param onlyAfterSnapshot replicate only when this pass took a snapshot ({@code agent run} between
-     *                          its retries), so an idle schedule does not open SSH sessions for nothing
+     * @param forceSnapshot take a snapshot even if none is due (never for manual snapshotting)
+     * @param connect       when to open a session with the box
      */
-    public Result run(boolean forceSnapshot, boolean onlyAfterSnapshot) throws InterruptedException {
-        if (onlyAfterSnapshot) {
-            // agent run's idle passes must not connect for nothing: connect only when the box is needed.
+    public Result run(boolean forceSnapshot, Connect connect) throws InterruptedException {
+        if (connect != Connect.ALWAYS) {
+            // agent run's checks must not connect for nothing: connect only when the box is needed.
             return new PassDriver(
                             job,
                             zfs,
@@ -118,7 +130,7 @@ public final class PushPass {
                             Sleeper.REAL,
                             progress,
                             recorded)
-                    .run(forceSnapshot, true);
+                    .run(forceSnapshot, connect);
         }
         StreamCompression compression = BoxConnection.compression(job);
         EarlyConnect early = EarlyConnect.start(
@@ -132,7 +144,7 @@ public final class PushPass {
                             Sleeper.REAL,
                             progress,
                             recorded)
-                    .run(forceSnapshot, false);
+                    .run(forceSnapshot, Connect.ALWAYS);
         } finally {
             early.closeUnused();
         }

@@ -93,7 +93,7 @@ class PassCostTest {
     }
 
     private PushPass.Result run(FakeZfs zfs) throws Exception {
-        return new PassDriver(job(), zfs, box.opener(), NOON, d -> {}).run(false, false);
+        return new PassDriver(job(), zfs, box.opener(), NOON, d -> {}).run(false, PushPass.Connect.ALWAYS);
     }
 
     @Test

@@ -100,7 +100,7 @@ class PassDriverTest {
     }
 
     private PushPass.Result run(PushJob job, Box.Opener opener) throws Exception {
-        return new PassDriver(job, zfs, opener, NOON, waits::add).run(false, false);
+        return new PassDriver(job, zfs, opener, NOON, waits::add).run(false, PushPass.Connect.ALWAYS);
     }
 
     private FilesystemResult result(PushPass.Result r, String fs) {
@@ -169,7 +169,7 @@ class PassDriverTest {
                             waits::add,
                             Progress.quiet(),
                             Arrays.stream(recorded).map(DatasetName::of).collect(Collectors.toSet()))
-                    .run(false, false);
+                    .run(false, PushPass.Connect.ALWAYS);
         } catch (InterruptedException e) {
             throw new AssertionError(e);
         }
@@ -581,17 +581,20 @@ class PassDriverTest {
         zfs.filesystem("src/a");
         zfs.createdBy(NOON);
         PushJob job = job(1, 1, "", "");
-        PushPass.Result first = new PassDriver(job, zfs, box.opener(), NOON, waits::add).run(false, false);
+        PushPass.Result first =
+                new PassDriver(job, zfs, box.opener(), NOON, waits::add).run(false, PushPass.Connect.ALWAYS);
         assertFalse(first.failed(), first::toString);
         int sessions = box.sessions();
 
         Clock later = Clock.offset(NOON, Duration.ofMinutes(1));
-        PushPass.Result idle = new PassDriver(job, zfs, box.opener(), later, waits::add).run(false, true);
+        PushPass.Result idle = new PassDriver(job, zfs, box.opener(), later, waits::add)
+                .run(false, PushPass.Connect.WHEN_UNREPLICATED);
         assertEquals(List.of(), idle.filesystems(), "nothing new: no pass");
         assertEquals(sessions, box.sessions(), "and no connection");
 
         zfs.snapshot(List.of(DatasetName.of("src/a")), "by_hand");
-        PushPass.Result handMade = new PassDriver(job, zfs, box.opener(), later, waits::add).run(false, true);
+        PushPass.Result handMade = new PassDriver(job, zfs, box.opener(), later, waits::add)
+                .run(false, PushPass.Connect.WHEN_UNREPLICATED);
         assertEquals(Optional.empty(), handMade.snapshotTaken());
         assertEquals(
                 FilesystemResult.Outcome.REPLICATED, result(handMade, "src/a").outcome(), handMade::toString);
@@ -609,19 +612,22 @@ class PassDriverTest {
         openzfs.filesystem("src/a");
         PushJob job = job(1, 1, "", "", "        - type: not_replicated\n          keep_snapshot_at_cursor: false");
         openzfs.createdBy(NOON);
-        PushPass.Result first = new PassDriver(job, openzfs, box.opener(), NOON, waits::add).run(false, false);
+        PushPass.Result first =
+                new PassDriver(job, openzfs, box.opener(), NOON, waits::add).run(false, PushPass.Connect.ALWAYS);
         assertFalse(first.failed(), first::toString);
         assertEquals(List.of(), openzfs.snapshots("src/a"), "replicated, then pruned by the rules");
         assertEquals(1, openzfs.bookmarks("src/a").size(), openzfs.bookmarks("src/a")::toString);
 
         Clock later = Clock.offset(NOON, Duration.ofMinutes(1));
-        PushPass.Result second = new PassDriver(job, openzfs, box.opener(), later, waits::add).run(false, false);
+        PushPass.Result second =
+                new PassDriver(job, openzfs, box.opener(), later, waits::add).run(false, PushPass.Connect.ALWAYS);
         assertFalse(second.failed(), second::toString);
         assertEquals(Optional.empty(), second.snapshotTaken(), "one minute after the last of a 10m interval");
 
         Clock due = Clock.offset(NOON, Duration.ofMinutes(10));
         openzfs.createdBy(due);
-        PushPass.Result third = new PassDriver(job, openzfs, box.opener(), due, waits::add).run(false, false);
+        PushPass.Result third =
+                new PassDriver(job, openzfs, box.opener(), due, waits::add).run(false, PushPass.Connect.ALWAYS);
         assertEquals(Optional.of("zrepl_20261130_121000_000"), third.snapshotTaken(), third::toString);
     }
 
@@ -792,12 +798,14 @@ class PassDriverTest {
         zfs.createdBy(NOON);
         PushJob job = job(1, 1, "", "");
         zfs.fail("setProperty", "cannot set property for 'src/a': permission denied");
-        PushPass.Result first = new PassDriver(job, zfs, box.opener(), NOON, waits::add).run(false, false);
+        PushPass.Result first =
+                new PassDriver(job, zfs, box.opener(), NOON, waits::add).run(false, PushPass.Connect.ALWAYS);
         assertEquals(FilesystemResult.Outcome.FAILED, result(first, "src/a").outcome(), first::toString);
 
         zfs.fail("setProperty", "cannot set property for 'src/a': permission denied");
         Clock later = Clock.offset(NOON, Duration.ofMinutes(1));
-        PushPass.Result next = new PassDriver(job, zfs, box.opener(), later, waits::add).run(false, false);
+        PushPass.Result next =
+                new PassDriver(job, zfs, box.opener(), later, waits::add).run(false, PushPass.Connect.ALWAYS);
         assertEquals(Optional.empty(), next.snapshotTaken());
         FilesystemResult a = result(next, "src/a");
         assertEquals(FilesystemResult.Outcome.FAILED, a.outcome(), a::summaryLine);
@@ -808,7 +816,8 @@ class PassDriverTest {
                 a.summaryLine());
         assertTrue(next.failed());
 
-        PushPass.Result third = new PassDriver(job, zfs, box.opener(), later, waits::add).run(false, false);
+        PushPass.Result third =
+                new PassDriver(job, zfs, box.opener(), later, waits::add).run(false, PushPass.Connect.ALWAYS);
         assertEquals(FilesystemResult.Outcome.UP_TO_DATE, result(third, "src/a").outcome(), third::toString);
         assertFalse(third.failed(), third::toString);
     }
@@ -888,18 +897,21 @@ class PassDriverTest {
         zfs.filesystem("src/a", "zrepl_1").filesystem("src/b", "zrepl_1");
         PushJob job = jobWithAFailingFatalHookOnSrcB();
         zfs.createdBy(NOON);
-        PushPass.Result first = new PassDriver(job, zfs, box.opener(), NOON, waits::add).run(false, false);
+        PushPass.Result first =
+                new PassDriver(job, zfs, box.opener(), NOON, waits::add).run(false, PushPass.Connect.ALWAYS);
         assertEquals(Optional.of("zrepl_20261130_120000_000"), first.snapshotTaken(), first::toString);
 
         Clock later = Clock.offset(NOON, Duration.ofMinutes(1));
         zfs.createdBy(later);
-        PushPass.Result second = new PassDriver(job, zfs, box.opener(), later, waits::add).run(false, false);
+        PushPass.Result second =
+                new PassDriver(job, zfs, box.opener(), later, waits::add).run(false, PushPass.Connect.ALWAYS);
         assertEquals(Optional.empty(), second.snapshotTaken(), "one minute after the job's last of a 10m interval");
         assertEquals(List.of("zrepl_20261130_120000_000"), zfs.snapshots("src/a"), "no second one (last_n 1)");
 
         Clock due = Clock.offset(NOON, Duration.ofMinutes(10));
         zfs.createdBy(due);
-        PushPass.Result third = new PassDriver(job, zfs, box.opener(), due, waits::add).run(false, false);
+        PushPass.Result third =
+                new PassDriver(job, zfs, box.opener(), due, waits::add).run(false, PushPass.Connect.ALWAYS);
         assertEquals(Optional.of("zrepl_20261130_121000_000"), third.snapshotTaken(), third::toString);
     }
 
@@ -923,12 +935,14 @@ class PassDriverTest {
                         "        - type: regex",
                         "          regex: \"^zrepl_kept$\""));
         openzfs.createdBy(NOON);
-        PushPass.Result first = new PassDriver(job, openzfs, box.opener(), NOON, waits::add).run(false, false);
+        PushPass.Result first =
+                new PassDriver(job, openzfs, box.opener(), NOON, waits::add).run(false, PushPass.Connect.ALWAYS);
         assertFalse(first.failed(), first::toString);
         assertEquals(List.of("zrepl_kept"), openzfs.snapshots("src/a"), "the new one replicated, then pruned");
 
         Clock later = Clock.offset(NOON, Duration.ofMinutes(1));
-        PushPass.Result second = new PassDriver(job, openzfs, box.opener(), later, waits::add).run(false, false);
+        PushPass.Result second =
+                new PassDriver(job, openzfs, box.opener(), later, waits::add).run(false, PushPass.Connect.ALWAYS);
         assertEquals(Optional.empty(), second.snapshotTaken(), second::toString);
     }
 

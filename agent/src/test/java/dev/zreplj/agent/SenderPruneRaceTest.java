@@ -77,7 +77,7 @@ class SenderPruneRaceTest {
         // the pass replicates, so not_replicated keeps it.
         zfs.duringSendOf("tank/src@zrepl_2", () -> zfs.retake("tank/src", "backup"));
 
-        PushPass.Result r = new PassDriver(job(), zfs, box.opener(), NOON, d -> {}).run(false, false);
+        PushPass.Result r = new PassDriver(job(), zfs, box.opener(), NOON, d -> {}).run(false, PushPass.Connect.ALWAYS);
 
         assertFalse(r.failed(), r::toString);
         assertEquals(List.of("zrepl_2", "backup"), snapshots(zfs), "the old @zrepl_1 went; the new @backup stays");

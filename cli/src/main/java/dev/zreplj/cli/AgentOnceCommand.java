@@ -59,7 +59,7 @@ final class AgentOnceCommand implements Callable<Integer> {
                                     Clock.system(ZoneId.systemDefault()),
                                     progress,
                                     AgentJobs.recorded(config, job))
-                            .run(snapshot, false);
+                            .run(snapshot, PushPass.Connect.ALWAYS);
                 }
                 boolean recorded = AgentJobs.report(
                         config,

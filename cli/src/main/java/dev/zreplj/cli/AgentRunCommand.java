@@ -19,7 +19,7 @@ import picocli.CommandLine.ParentCommand;
 
 /**
  * The long-running agent: each job, on its own (JobLoops), takes its snapshot when due at every check, then
- * replicates and prunes; a job whose last pass failed is retried at every check until it succeeds.
+ * replicates and prunes; a job whose last pass failed is retried, less often the longer it fails (JobLoops).
  */
 @Command(name = "run", description = "Long-running: periodic snapshots, replication and pruning for every push job.")
 final class AgentRunCommand implements Callable<Integer> {
@@ -67,13 +67,13 @@ final class AgentRunCommand implements Callable<Integer> {
 
     private static void loop(Config config, List<PushJob> jobs, Zfs zfs, Output output) throws Exception {
         new JobLoops(
-                        (job, idle, progress) -> new PushPass(
+                        (job, connect, progress) -> new PushPass(
                                         job,
                                         zfs,
                                         Clock.system(ZoneId.systemDefault()),
                                         progress,
                                         AgentJobs.recorded(config, job))
-                                .run(false, idle),
+                                .run(false, connect),
                         (result, took) -> AgentJobs.report(config, result, took, output, System.out),
                         () -> TerminalScreen.progress(output),
                         // A pass leaves a few MB in the old generation (its session, listings, buffers that outlived

@@ -1,6 +1,7 @@
 package dev.zreplj.cli;
 
 import dev.zreplj.agent.PushPass;
+import dev.zreplj.config.Durations;
 import dev.zreplj.config.PushJob;
 import dev.zreplj.config.Snapshotting;
 import dev.zreplj.replication.Progress;
@@ -22,16 +23,20 @@ import org.slf4j.LoggerFactory;
  * agent run's schedule: each job checks on a thread of its own, as zrepl runs its jobs, so that one job's
  * long first send or stalled step does not hold back another's snapshots and checks. A job checks every
  * minute (or every interval, if shorter), counted from the start of its last check; a check that ran longer
- * is followed at once by the next. A job whose last pass failed is retried at every check until it succeeds.
+ * is followed at once by the next. A job whose last pass failed is retried at the next check, and after that
+ * with the wait doubled each time up to {@link #MAX_RETRY_WAIT} (zrepl retries at its next snapshot): a laptop
+ * off its network for a day otherwise connected and logged its failure every minute. A check that takes a
+ * snapshot meanwhile tries at once, as zrepl replicates after each snapshot.
  */
 final class JobLoops {
     private static final Logger log = LoggerFactory.getLogger(JobLoops.class);
 
     static final Duration MAX_TICK = Duration.ofMinutes(1);
+    static final Duration MAX_RETRY_WAIT = Duration.ofMinutes(15);
 
-    /** One pass of a job: a full one ({@code idle} false) or agent run's idle check. */
+    /** One pass of a job, connecting to the box as {@code connect} says. */
     interface Passes {
-        PushPass.Result run(PushJob job, boolean idle, Progress progress) throws InterruptedException;
+        PushPass.Result run(PushJob job, PushPass.Connect connect, Progress progress) throws InterruptedException;
     }
 
     /** What becomes of a pass worth reporting (a retried or failed one, or one that did something). */
@@ -94,18 +99,35 @@ final class JobLoops {
         }
     }
 
+    /** How long after the start of the {@code failures}th failed pass in a row the next retry is due. */
+    static Duration retryWait(Duration tick, int failures) {
+        Duration wait = tick;
+        for (int i = 1; i < failures && wait.compareTo(MAX_RETRY_WAIT) < 0; i++) {
+            wait = wait.multipliedBy(2);
+        }
+        return wait.compareTo(MAX_RETRY_WAIT) > 0 ? MAX_RETRY_WAIT : wait;
+    }
+
     private void loop(PushJob job) throws InterruptedException {
-        long tick = tick(job).toNanos();
+        Duration every = tick(job);
+        long tick = every.toNanos();
+        // The first check is a full pass: it reports where the job stands.
         boolean healthy = false;
-        long next = System.nanoTime();
+        int failures = 0;
+        long retryAt = System.nanoTime();
+        long next = retryAt;
         while (!Thread.currentThread().isInterrupted()) {
-            boolean retry = !healthy;
+            // Waits are counted in checks from the check's schedule, not from when its thread woke up.
+            long scheduled = next;
             long started = System.nanoTime();
+            PushPass.Connect connect = healthy
+                    ? PushPass.Connect.WHEN_UNREPLICATED
+                    : scheduled - retryAt >= 0 ? PushPass.Connect.ALWAYS : PushPass.Connect.AFTER_SNAPSHOT;
             PushPass.Result result;
             boolean drawn = screen.tryAcquire();
             running.incrementAndGet();
             try (Progress p = drawn ? progress.get() : Progress.quiet()) {
-                result = passes.run(job, !retry, p);
+                result = passes.run(job, connect, p);
             } catch (RuntimeException e) {
                 // Each job on its own: a bug that one job's pass runs into must not end the agent, and with it
                 // another job's send of hours; it fails this job's pass (in its status), retried at the next check.
@@ -118,8 +140,10 @@ final class JobLoops {
                     screen.release();
                 }
             }
-            // An idle check that found nothing to send has no filesystems: nothing to report.
-            if (retry || result.failed() || !result.filesystems().isEmpty()) {
+            // A check that found nothing to send (or waited to retry) has no filesystems: nothing to report.
+            if (connect == PushPass.Connect.ALWAYS
+                    || result.failed()
+                    || !result.filesystems().isEmpty()) {
                 synchronized (this) {
                     // One at a time: the summaries on stdout, the status and counters files, the textfile.
                     try {
@@ -130,6 +154,24 @@ final class JobLoops {
                     }
                 }
                 healthy = !result.failed();
+                if (healthy) {
+                    failures = 0;
+                } else {
+                    failures++;
+                    Duration wait = retryWait(every, failures);
+                    retryAt = scheduled + wait.toNanos();
+                    // A warning, or under systemd (warnings only) nobody would learn why the retries thinned out;
+                    // only while the wait grows, so an outage of days costs a few lines, not one per retry.
+                    if (wait.compareTo(every) > 0 && !wait.equals(retryWait(every, failures - 1))) {
+                        log.warn(
+                                "job {}: {} failed passes in a row; retrying {} {}, or after the next snapshot it"
+                                        + " takes",
+                                job.name(),
+                                failures,
+                                wait.equals(MAX_RETRY_WAIT) ? "every" : "in",
+                                Durations.format(wait));
+                    }
+                }
                 if (running.get() == 0) {
                     whileIdle.run();
                 }

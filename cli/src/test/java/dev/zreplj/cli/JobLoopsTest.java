@@ -69,7 +69,7 @@ class JobLoopsTest {
         Map<String, AtomicInteger> checks = new ConcurrentHashMap<>();
         CountDownLatch fastChecked = new CountDownLatch(3);
         JobLoops loops = new JobLoops(
-                (job, idle, progress) -> {
+                (job, connect, progress) -> {
                     checks.computeIfAbsent(job.name(), k -> new AtomicInteger()).incrementAndGet();
                     if (job.name().equals("slow")) {
                         slowStarted.countDown();
@@ -116,7 +116,7 @@ class JobLoopsTest {
         CountDownLatch brokenReported = new CountDownLatch(2);
         List<String> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
         JobLoops loops = new JobLoops(
-                (job, idle, progress) -> {
+                (job, connect, progress) -> {
                     if (job.name().equals("broken")) {
                         throw new IllegalStateException("a bug");
                     }
@@ -156,7 +156,7 @@ class JobLoopsTest {
     @Timeout(30)
     void anErrorEndsTheAgent() throws Exception {
         JobLoops loops = new JobLoops(
-                (job, idle, progress) -> {
+                (job, connect, progress) -> {
                     if (job.name().equals("broken")) {
                         throw new OutOfMemoryError("test");
                     }
@@ -168,6 +168,127 @@ class JobLoopsTest {
         java.util.concurrent.ExecutionException e =
                 assertThrows(java.util.concurrent.ExecutionException.class, () -> loops.run(jobs("fine", "broken")));
         assertTrue(e.getCause() instanceof OutOfMemoryError, e::toString);
+    }
+
+    /**
+     * A laptop off its network: every check connected and logged its failure, about 180 journal lines an hour. The
+     * retries now come 1, 2, 4, 8 and then every 15 checks' minutes apart; checks between them snapshot as due and
+     * connect only after a snapshot of their own.
+     */
+    @Test
+    void theWaitBetweenRetriesDoublesUpToFifteenMinutes() {
+        Duration minute = Duration.ofMinutes(1);
+        List<Duration> waits = java.util.stream.IntStream.rangeClosed(1, 7)
+                .mapToObj(n -> JobLoops.retryWait(minute, n))
+                .toList();
+        assertEquals(
+                List.of(1L, 2L, 4L, 8L, 15L, 15L, 15L),
+                waits.stream().map(Duration::toMinutes).toList());
+        assertEquals(Duration.ofSeconds(40), JobLoops.retryWait(Duration.ofSeconds(10), 3));
+        assertEquals(Duration.ofMinutes(15), JobLoops.retryWait(Duration.ofSeconds(10), 9));
+        assertEquals(Duration.ofMinutes(15), JobLoops.retryWait(minute, Integer.MAX_VALUE));
+    }
+
+    @Test
+    @Timeout(60)
+    void aFailingJobIsRetriedLessOftenAndOnlyItsRetriesAreReported() throws Exception {
+        List<PushPass.Connect> checks = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<PushPass.Connect> reported = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CountDownLatch done = new CountDownLatch(1);
+        // Checks 1s apart: fail the retries until the fourth, then succeed; then one more check.
+        JobLoops loops = new JobLoops(
+                (job, connect, progress) -> {
+                    checks.add(connect);
+                    long retries = checks.stream()
+                            .filter(c -> c == PushPass.Connect.ALWAYS)
+                            .count();
+                    if (connect == PushPass.Connect.WHEN_UNREPLICATED) {
+                        done.countDown();
+                        return nothing(job);
+                    }
+                    if (connect == PushPass.Connect.ALWAYS && retries < 4) {
+                        return new PushPass.Result(job.name(), Optional.empty(), List.of(), "connect: refused");
+                    }
+                    // A check waiting to retry that takes no snapshot does not connect: an empty result.
+                    return nothing(job);
+                },
+                (result, took) -> reported.add(checks.get(checks.size() - 1)),
+                Progress::quiet,
+                () -> {});
+        Thread agent = new Thread(() -> {
+            try {
+                loops.run(jobs("laptop"));
+            } catch (Exception e) {
+                // interrupted at the end
+            }
+        });
+        agent.start();
+        try {
+            assertTrue(done.await(50, TimeUnit.SECONDS), "checks: " + checks);
+        } finally {
+            agent.interrupt();
+            agent.join(10_000);
+        }
+        PushPass.Connect a = PushPass.Connect.ALWAYS;
+        PushPass.Connect s = PushPass.Connect.AFTER_SNAPSHOT;
+        // Failed at 0 (retry 1 check later), 1 (2 later), 3 (4 later); succeeded at 7.
+        assertEquals(List.of(a, a, s, a, s, s, s, a, PushPass.Connect.WHEN_UNREPLICATED), checks);
+        assertEquals(List.of(a, a, a, a), reported);
+    }
+
+    /** A snapshot taken while waiting to retry is sent at once (zrepl replicates after each snapshot). */
+    @Test
+    @Timeout(30)
+    void aCheckWaitingToRetryThatSendsASnapshotEndsTheWait() throws Exception {
+        List<PushPass.Connect> checks = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CountDownLatch done = new CountDownLatch(1);
+        JobLoops loops = new JobLoops(
+                (job, connect, progress) -> {
+                    checks.add(connect);
+                    if (checks.size() <= 2) {
+                        return new PushPass.Result(job.name(), Optional.empty(), List.of(), "connect: refused");
+                    }
+                    if (connect == PushPass.Connect.AFTER_SNAPSHOT) {
+                        return new PushPass.Result(
+                                job.name(),
+                                Optional.of("zrepl_x"),
+                                List.of(new dev.zreplj.replication.FilesystemResult(
+                                        new dev.zreplj.zfs.DatasetName("rpool/laptop"),
+                                        dev.zreplj.replication.FilesystemResult.Outcome.REPLICATED,
+                                        1,
+                                        100,
+                                        null)),
+                                null);
+                    }
+                    if (connect == PushPass.Connect.WHEN_UNREPLICATED) {
+                        done.countDown();
+                    }
+                    return nothing(job);
+                },
+                (result, took) -> {},
+                Progress::quiet,
+                () -> {});
+        Thread agent = new Thread(() -> {
+            try {
+                loops.run(jobs("laptop"));
+            } catch (Exception e) {
+                // interrupted at the end
+            }
+        });
+        agent.start();
+        try {
+            assertTrue(done.await(20, TimeUnit.SECONDS), "checks: " + checks);
+        } finally {
+            agent.interrupt();
+            agent.join(10_000);
+        }
+        assertEquals(
+                List.of(
+                        PushPass.Connect.ALWAYS,
+                        PushPass.Connect.ALWAYS,
+                        PushPass.Connect.AFTER_SNAPSHOT,
+                        PushPass.Connect.WHEN_UNREPLICATED),
+                checks);
     }
 
     @Test
