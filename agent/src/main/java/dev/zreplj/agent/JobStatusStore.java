@@ -272,12 +272,40 @@ public final class JobStatusStore {
         if (status == null || status.job() == null) {
             return "no job status in it";
         }
+        if (!isTime(status.lastRun())) {
+            return notATime("lastRun", status.lastRun());
+        }
         for (FilesystemStatus fs : status.filesystems()) {
             if (fs == null || fs.filesystem() == null || fs.outcome() == null) {
                 return "a filesystem entry without its name or outcome";
             }
+            if (!isTime(fs.lastAttempt())) {
+                return notATime("lastAttempt", fs.lastAttempt());
+            }
+            if (!isTime(fs.lastSuccess())) {
+                return notATime("lastSuccess", fs.lastSuccess());
+            }
+            if (fs.lastSnapshot() != null && !isTime(fs.lastSnapshot())) {
+                return notATime("lastSnapshot", fs.lastSnapshot());
+            }
+            if (fs.newestOnBox() != null && !isTime(fs.newestOnBox())) {
+                return notATime("newestOnBox", fs.newestOnBox());
+            }
         }
         return null;
+    }
+
+    /**
+     * Unix seconds a pass can have recorded: not before 1970 and within what an {@link Instant} holds. Any other
+     * number (a hand edit, a flipped byte) failed {@code status} as a whole when it formatted the time, hiding
+     * every other job's and client's state behind one UNKNOWN that named no file.
+     */
+    private static boolean isTime(long epochSecond) {
+        return epochSecond >= 0 && epochSecond <= Instant.MAX.getEpochSecond();
+    }
+
+    private static String notATime(String field, long value) {
+        return field + " " + value + " is no time";
     }
 
     /** A status file that can be read but holds no status (truncated, overwritten): the next pass replaces it. */

@@ -170,6 +170,32 @@ class JobStatusStoreTest {
         assertTrue(e.getMessage().startsWith(store.file("bad") + ": unreadable status file"), e.getMessage());
     }
 
+    /**
+     * A time no clock gives (a hand edit, a flipped byte) made status fail as a whole on the first Instant it
+     * formatted: UNKNOWN for every job and client, a critical one among them hidden, and no file named.
+     */
+    @Test
+    void aTimeOutsideWhatAClockGivesIsADamagedFile() throws IOException {
+        JobStatusStore store = new JobStatusStore(dir);
+        Files.createDirectories(store.file("j").getParent());
+        for (String time : List.of("9223372036854775807", "-9223372036854775808", "-1")) {
+            for (String field : List.of("lastRun", "lastAttempt", "lastSuccess", "lastSnapshot", "newestOnBox")) {
+                Files.writeString(
+                        store.file("j"),
+                        "{\"job\":\"j\",\"lastRun\":" + (field.equals("lastRun") ? time : "1")
+                                + ",\"filesystems\":[{\"filesystem\":\"p/a\",\"outcome\":\"FAILED\",\"message\":\"m\","
+                                + "\"lastAttempt\":" + (field.equals("lastAttempt") ? time : "1")
+                                + ",\"lastSuccess\":" + (field.equals("lastSuccess") ? time : "1")
+                                + ",\"lastSnapshot\":" + (field.equals("lastSnapshot") ? time : "1")
+                                + ",\"newestOnBox\":" + (field.equals("newestOnBox") ? time : "1") + "}]}");
+                IOException e = assertThrows(IOException.class, () -> store.read("j"), field + " " + time);
+                assertTrue(
+                        e.getMessage().startsWith(store.file("j") + ": unreadable status file (" + field),
+                        e.getMessage());
+            }
+        }
+    }
+
     /** A damaged file failed every later pass's record, freezing status and metrics: the next pass replaces it. */
     @Test
     void aDamagedFileIsReplacedByTheNextPass() throws IOException {
