@@ -55,7 +55,10 @@ final class ReceiveTimes {
         Map<Long, Instant> times = new HashMap<>();
         List<String> lines;
         try {
-            lines = Files.readAllLines(path(stateDir, fs), StandardCharsets.US_ASCII);
+            // Not US_ASCII, whose decoder throws at the first byte above 127: one damaged byte would then refuse
+            // every receive and destroy in this filesystem until the file is deleted by hand. As Latin-1 every byte
+            // is a character, and such a line is malformed like any other.
+            lines = Files.readAllLines(path(stateDir, fs), StandardCharsets.ISO_8859_1);
         } catch (NoSuchFileException e) {
             return times;
         }
@@ -67,7 +70,7 @@ final class ReceiveTimes {
                         Long.parseUnsignedLong(line.substring(0, tab)),
                         Instant.ofEpochSecond(Long.parseLong(time[0]), time.length > 1 ? Long.parseLong(time[1]) : 0));
             } catch (RuntimeException malformed) {
-                // Only the box writes this file; a torn line cannot occur (rename), so this is a hand edit.
+                // Only the box writes this file; a torn line cannot occur (rename), so this is a hand edit or damage.
             }
         }
         return times;

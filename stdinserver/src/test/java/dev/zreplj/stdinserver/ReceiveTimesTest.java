@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.VersionType;
 import dev.zreplj.zfs.ZfsVersion;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -67,6 +68,24 @@ class ReceiveTimesTest {
         assertEquals(NOW.plusNanos(1), times.get(2L), "a clock that went back still orders b after a");
         assertEquals(
                 Path.of("received", "box%2Fsink%2Flaptop%2Ftank%2Fa"), state.relativize(ReceiveTimes.path(state, FS)));
+    }
+
+    /**
+     * A byte outside ASCII (disk damage, a hand edit with the wrong editor) failed the whole read, so every
+     * receive into the filesystem and every destroy in it was refused from then on, until someone deleted the
+     * file; it is a malformed line like any other, and the lines around it still count.
+     */
+    @Test
+    void aLineWithBytesOutsideAsciiIsMalformedNotTheEndOfReceives() throws Exception {
+        ZfsVersion a = snap("a", 1, Instant.parse("2026-01-01T00:00:00Z"));
+        ZfsVersion b = snap("b", 2, NOW);
+        Path file = ReceiveTimes.path(state, FS);
+        Files.createDirectories(file.getParent());
+        Files.write(file, "1\t1796000000.000000000\n\u00ff\u00fe\t\u0080\n".getBytes(StandardCharsets.ISO_8859_1));
+        assertEquals(Map.of(1L, Instant.ofEpochSecond(1796000000)), ReceiveTimes.read(state, FS));
+        Map<Long, Instant> times = ReceiveTimes.update(state, FS, List.of(a, b), 2L, NOW);
+        assertEquals(Map.of(1L, Instant.ofEpochSecond(1796000000), 2L, NOW), times);
+        assertEquals(times, ReceiveTimes.read(state, FS), "rewritten without the damaged line");
     }
 
     @Test
