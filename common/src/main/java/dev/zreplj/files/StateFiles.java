@@ -1,7 +1,7 @@
 package dev.zreplj.files;
 
 import java.io.IOException;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
@@ -33,17 +33,25 @@ public final class StateFiles {
 
     /**
      * Replaces {@code file} with {@code content} atomically (a reader sees the old file or the new one):
-     * written to a fresh temp name beside it (O_EXCL, not followed if swapped for a link), given {@code mode}
-     * and the directory's owner, then renamed over it.
+     * written to a fresh temp name beside it (O_EXCL, not followed if swapped for a link) and synced, given
+     * {@code mode} and the directory's owner, then renamed over it, and the directory synced: after a crash the
+     * old file or the new one, never an empty one.
      */
     public static void replace(Path file, byte[] content, Set<PosixFilePermission> mode) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         // Not the final name's suffix: a collector reading *.prom or *.json must not read the temp file.
         Path temp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
         try {
-            try (OutputStream out = Files.newOutputStream(
+            try (FileChannel out = FileChannel.open(
                     temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS)) {
-                out.write(content);
+                ByteBuffer bytes = ByteBuffer.wrap(content);
+                while (bytes.hasRemaining()) {
+                    out.write(bytes);
+                }
+                // On disk before the rename: XFS (and ext4 without auto_da_alloc) may otherwise commit the rename
+                // first, and a crash then leaves an empty file where the old one was: a receive-time file the
+                // keep floor would fall back to the client's creation times for, a status with its history lost.
+                out.force(true);
             }
             view(temp).setPermissions(mode);
             giveToOwnerOf(dir, temp);
@@ -51,6 +59,10 @@ public final class StateFiles {
                 Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+            // The rename itself survives a crash only once the directory is on disk.
+            try (FileChannel directory = FileChannel.open(dir, StandardOpenOption.READ)) {
+                directory.force(true);
             }
         } finally {
             Files.deleteIfExists(temp);
