@@ -92,7 +92,23 @@ public final class ClientStatusFile {
     public static boolean forget(Path stateDir, String client, String path) throws IOException, InterruptedException {
         Path file = path(stateDir, client);
         try (LockFile lock = lockWithin(file.resolveSibling(client + ".lock"))) {
-            ClientStatus old = read(stateDir, client);
+            ClientStatus old;
+            try {
+                old = read(stateDir, client);
+            } catch (AccessDeniedException e) {
+                throw e;
+            } catch (IOException e) {
+                // The parser's words alone ("no JSON value") name neither the file nor a way out.
+                throw new IOException(
+                        file + ": unreadable status file ("
+                                + String.valueOf(e.getMessage())
+                                        .lines()
+                                        .findFirst()
+                                        .orElse("")
+                                + "); the client's next receive replaces it, with only the entry of the filesystem"
+                                + " it receives",
+                        e);
+            }
             if (old == null || !old.filesystems().containsKey(path)) {
                 return false;
             }

@@ -80,6 +80,20 @@ class ClientStatusFileTest {
         }
     }
 
+    /** box forget on a damaged file said only "zreplj: no JSON value": not which file, nor what to do. */
+    @Test
+    void forgetOnADamagedFileNamesItAndWhatToDo() throws Exception {
+        Path file = ClientStatusFile.path(state, "laptop");
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, "");
+        java.io.IOException e =
+                assertThrows(java.io.IOException.class, () -> ClientStatusFile.forget(state, "laptop", "tank/a"));
+        assertEquals(
+                file + ": unreadable status file (no JSON value); the client's next receive replaces it, with"
+                        + " only the entry of the filesystem it receives",
+                e.getMessage());
+    }
+
     /** A damaged file failed every later receive's record, freezing the client's status: it is replaced. */
     @Test
     void aDamagedFileIsReplacedByTheNextReceive() throws Exception {
