@@ -4,6 +4,7 @@ import dev.zreplj.config.Config;
 import dev.zreplj.stdinserver.ClientStatusFile;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.InvalidNameException;
+import java.io.IOException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -48,6 +49,14 @@ final class BoxForgetCommand implements Callable<Integer> {
         System.out.println("forgot " + client + " " + filesystem + ": no longer judged by status nor in the box's"
                 + " last-received metrics until the client sends it again (its counters stay); its backup on the box"
                 + " is left as it is");
+        // The box rewrites its textfile only after a receive: without this the series (and the alert on it)
+        // would stay until some client's next receive.
+        try {
+            StdinserverCommand.writeBoxTextfile(config);
+        } catch (IOException e) {
+            throw CliException.failure("box forget: the record is gone, but the metrics textfile could not be"
+                    + " rewritten (the series goes at the next receive): " + e.getMessage());
+        }
         return ExitCodes.OK;
     }
 }

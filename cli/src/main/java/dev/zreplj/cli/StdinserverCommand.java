@@ -98,6 +98,15 @@ final class StdinserverCommand implements Callable<Integer> {
 
     /** After each receive: the box's metrics for every client, when a textfile is configured. */
     private static void writeTextfile(Config config) {
+        try {
+            writeBoxTextfile(config);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
+        }
+    }
+
+    /** The box's metrics for every client, when a textfile is configured; also after {@code box forget}. */
+    static void writeBoxTextfile(Config config) throws IOException {
         Path textfile = boxTextfile(config);
         if (textfile == null) {
             return;
@@ -105,7 +114,7 @@ final class StdinserverCommand implements Callable<Integer> {
         try {
             Textfile.write(textfile, new BoxMetrics(config.global().stateDir(), config.sinkJobs()));
         } catch (IOException e) {
-            throw new UncheckedIOException(textfile + ": " + e.getMessage(), e);
+            throw new IOException(textfile + ": " + e.getMessage(), e);
         }
     }
 }

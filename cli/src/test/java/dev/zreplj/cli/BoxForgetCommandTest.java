@@ -1,6 +1,8 @@
 package dev.zreplj.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.zreplj.stdinserver.ClientStatusFile;
 import java.nio.file.Files;
@@ -62,6 +64,39 @@ class BoxForgetCommandTest {
                         .filesystems()
                         .get("rpool/home")
                         .snapshot());
+    }
+
+    /**
+     * docs/cli.md: the forgotten filesystem's zreplj_box_last_received_timestamp_seconds series goes. The box
+     * rewrites its textfile only after a receive, so forget must rewrite it, or the series (and the
+     * ZrepljBoxFilesystemSilent alert on it) would stay until the next receive of any client.
+     */
+    @Test
+    void theMetricsTextfileLosesTheForgottenFilesystemsSeries() throws Exception {
+        Path prom = dir.resolve("metrics/zreplj.prom");
+        Files.writeString(
+                config,
+                TestConfigs.PUSH_AND_SINK.replace(
+                        "jobs:",
+                        "global:\n  zreplj:\n    state_dir: " + state + "\n    metrics:\n      textfile: " + prom
+                                + "\njobs:"));
+        Path boxProm = dir.resolve("metrics/zreplj-box.prom");
+        dev.zreplj.metrics.Textfile.write(
+                boxProm,
+                new dev.zreplj.metrics.BoxMetrics(
+                        state, new dev.zreplj.config.ConfigLoader().load(config).sinkJobs()));
+        assertTrue(Files.readString(boxProm).contains("filesystem=\"rpool/old\""), "the series is there before");
+
+        CliRun run = forget("laptop", "rpool/old");
+        assertEquals(0, run.exitCode(), run::toString);
+        String after = Files.readString(boxProm);
+        assertFalse(
+                after.contains("zreplj_box_last_received_timestamp_seconds{client=\"laptop\",filesystem=\"rpool/old\""),
+                after);
+        assertTrue(
+                after.contains(
+                        "zreplj_box_last_received_timestamp_seconds{client=\"laptop\",filesystem=\"rpool/home\""),
+                after);
     }
 
     @Test
