@@ -11,14 +11,25 @@ import dev.zreplj.zfs.ZfsException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.nio.file.attribute.UserPrincipalLookupService;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -80,7 +91,10 @@ final class BoxSetupCommand implements Callable<Integer> {
         Path config = box.parent.configPath().toAbsolutePath().normalize();
         Config loaded = Files.exists(config) ? box.parent.loadConfig() : null;
         Global global = loaded != null ? loaded.global() : null;
-        Path state = stateDir != null ? stateDir : global != null ? global.stateDir() : Global.DEFAULT_STATE_DIR;
+        Path state = rootsTarget(
+                (stateDir != null ? stateDir : global != null ? global.stateDir() : Global.DEFAULT_STATE_DIR)
+                        .toAbsolutePath());
+        Path ssh = u.home().resolve(".ssh");
         try {
             Zfs zfs = global != null && global.zfsBinary() != null ? new Zfs(global.zfsBinary()) : Zfs.locate();
             if (!zfs.exists(root.parent().orElseThrow())) {
@@ -94,9 +108,12 @@ final class BoxSetupCommand implements Callable<Integer> {
                     u.isRoot() || zfs.canDelegate(),
                     state,
                     ownedWithMode(u, "rwxr-x---", state, state.resolve("metrics"), state.resolve("metrics/clients")),
-                    ownedWithMode(u, "rwx------", u.home().resolve(".ssh")),
+                    ownedWithMode(u, "rwx------", ssh),
                     zfs.binary().toString(),
-                    loaded == null ? List.of() : recvProperties(loaded, root));
+                    loaded == null ? List.of() : recvProperties(loaded, root),
+                    Stream.of(state, state.resolve("metrics"), state.resolve("metrics/clients"), ssh)
+                            .filter(Files::isSymbolicLink)
+                            .toList());
             BoxSetupPlan plan = BoxSetupPlan.of(found);
             if (!plan.problems().isEmpty()) {
                 throw CliException.failure("box setup: " + String.join("; ", plan.problems()));
@@ -110,7 +127,7 @@ final class BoxSetupCommand implements Callable<Integer> {
                     out.println("would " + step.description() + ": " + String.join(" ", step.command()));
                     continue;
                 }
-                run(zfs, root, step, BoxSetupPlan.permissions(found));
+                run(zfs, root, step, found);
                 out.println(step.description());
             }
             if (plan.steps().isEmpty()) {
@@ -137,13 +154,96 @@ final class BoxSetupCommand implements Callable<Integer> {
         return out;
     }
 
-    private void run(Zfs zfs, DatasetName root, BoxSetupPlan.Step step, List<String> permissions)
+    private void run(Zfs zfs, DatasetName root, BoxSetupPlan.Step step, BoxSetupPlan.Found found)
             throws ZfsException, CliException {
+        Path state = found.stateDir();
         switch (step.kind()) {
             case CREATE_ROOT_FS -> zfs.create(root, Map.of("canmount", "off", "mountpoint", "none"));
-            case ALLOW -> zfs.allow(user, permissions, root);
-            case DIRECTORY -> exec(step.command());
+            case ALLOW -> zfs.allow(user, BoxSetupPlan.permissions(found), root);
+            case STATE_DIRECTORY ->
+                directories(
+                        found.user(),
+                        "rwxr-x---",
+                        state.getParent(),
+                        state.getFileName().toString(),
+                        "metrics",
+                        "clients");
+            case SSH_DIRECTORY ->
+                directories(found.user(), "rwx------", found.user().home(), ".ssh");
         }
+    }
+
+    /**
+     * The state directory itself may be a link root made (moved to a bigger disk): its target is prepared. A
+     * link anyone else made is left for {@link #directories} to refuse.
+     */
+    private static Path rootsTarget(Path dir) throws CliException {
+        try {
+            if (Files.isSymbolicLink(dir)
+                    && (Integer) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS) == 0) {
+                return dir.toRealPath();
+            }
+            return dir;
+        } catch (IOException e) {
+            throw CliException.failure("box setup: " + dir + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Makes {@code names} (the first in {@code parent}, each next inside the one before) directories of {@code u}
+     * with {@code mode}, each opened relative to the one before and never through a link: the box user owns
+     * them and could plant one (metrics -> /etc, .ssh -> /root), and {@code install -d} followed it, giving the
+     * target to that user, even when the link appeared after setup had looked.
+     */
+    private static void directories(BoxSetupPlan.User u, String mode, Path parent, String... names)
+            throws CliException {
+        Path path = parent;
+        try {
+            UserPrincipalLookupService users = FileSystems.getDefault().getUserPrincipalLookupService();
+            UserPrincipal owner = users.lookupPrincipalByName(u.name());
+            GroupPrincipal group = users.lookupPrincipalByGroupName(String.valueOf(u.gid()));
+            Files.createDirectories(parent);
+            SecureDirectoryStream<Path> dir = secure(Files.newDirectoryStream(parent), parent);
+            try {
+                for (String name : names) {
+                    path = path.resolve(name);
+                    try {
+                        // mkdir never follows a link in its last component: a planted one is refused below.
+                        Files.createDirectory(path);
+                    } catch (FileAlreadyExistsException e) {
+                        // Opened and set below as it is.
+                    }
+                    if (dir.getFileAttributeView(Path.of(name), BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                            .readAttributes()
+                            .isSymbolicLink()) {
+                        throw CliException.failure("box setup: " + path + " is a symbolic link, not a directory; box"
+                                + " setup does not follow links in the box user's directories (remove it and run box"
+                                + " setup again)");
+                    }
+                    SecureDirectoryStream<Path> child =
+                            dir.newDirectoryStream(Path.of(name), LinkOption.NOFOLLOW_LINKS);
+                    dir.close();
+                    dir = child;
+                    PosixFileAttributeView view = dir.getFileAttributeView(PosixFileAttributeView.class);
+                    view.setOwner(owner);
+                    view.setGroup(group);
+                    view.setPermissions(PosixFilePermissions.fromString(mode));
+                }
+            } finally {
+                dir.close();
+            }
+        } catch (IOException e) {
+            throw CliException.failure(
+                    "box setup: cannot make " + path + " a directory of " + u.name() + ": " + e.getMessage());
+        }
+    }
+
+    private static SecureDirectoryStream<Path> secure(DirectoryStream<Path> stream, Path dir) throws IOException {
+        if (stream instanceof SecureDirectoryStream<Path> secure) {
+            return secure;
+        }
+        stream.close();
+        throw new IOException("this system cannot open " + dir + " without following links");
     }
 
     /**
@@ -221,21 +321,6 @@ final class BoxSetupCommand implements Callable<Integer> {
             return new BoxSetupPlan.User(f[0], Integer.parseInt(f[2]), Integer.parseInt(f[3]), Path.of(f[5]), f[6]);
         } catch (NumberFormatException e) {
             throw CliException.failure("box setup: unexpected passwd entry: " + line);
-        }
-    }
-
-    private static void exec(List<String> command) throws CliException {
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            if (p.waitFor() != 0) {
-                throw CliException.failure("box setup: " + String.join(" ", command) + " failed: " + output);
-            }
-        } catch (IOException e) {
-            throw CliException.failure("box setup: cannot run " + command.get(0) + ": " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw CliException.failure("box setup: interrupted");
         }
     }
 }

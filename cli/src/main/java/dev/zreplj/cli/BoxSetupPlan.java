@@ -44,11 +44,15 @@ record BoxSetupPlan(List<Step> steps, List<String> problems, List<String> notes)
     /** Shells that run no rc file for {@code sh -c COMMAND}, which is how sshd starts the forced command. */
     static final Set<String> QUIET_SHELLS = Set.of("/bin/sh", "/usr/bin/sh", "/bin/dash", "/usr/bin/dash");
 
-    /** What a step does; the command runs it through the zfs layer or {@code install}. */
+    /**
+     * What a step does: through the zfs layer, or for directories in Java, which never follows a link in them
+     * (the command printed for those, {@code install -d}, makes the same change by hand).
+     */
     enum Kind {
         CREATE_ROOT_FS,
         ALLOW,
-        DIRECTORY
+        STATE_DIRECTORY,
+        SSH_DIRECTORY
     }
 
     /** One change: a line for the operator and the command that makes it (printed by --dry-run). */
@@ -61,7 +65,13 @@ record BoxSetupPlan(List<Step> steps, List<String> problems, List<String> notes)
         }
     }
 
-    /** What the box has now. */
+    /**
+     * What the box has now.
+     *
+     * @param links those of the state directory, its metrics/clients and ~/.ssh that are symbolic links: the
+     *     box user can plant one in its own directories (metrics -> /etc), and root's setup must not give the
+     *     target away
+     */
     record Found(
             DatasetName rootFs,
             boolean rootFsExists,
@@ -71,9 +81,11 @@ record BoxSetupPlan(List<Step> steps, List<String> problems, List<String> notes)
             boolean stateDirRight,
             boolean sshDirRight,
             String zfs,
-            List<String> recvProperties) {
+            List<String> recvProperties,
+            List<Path> links) {
         Found {
             recvProperties = List.copyOf(recvProperties);
+            links = List.copyOf(links);
         }
     }
 
@@ -110,6 +122,10 @@ record BoxSetupPlan(List<Step> steps, List<String> problems, List<String> notes)
             problems.add("this zfs cannot delegate permissions (zfs allow; zfs-fuse cannot), so the box must run"
                     + " as root: zreplj box setup --user root " + f.rootFs());
         }
+        for (Path p : f.links()) {
+            problems.add(p + " is a symbolic link, not a directory; box setup does not follow links in the box"
+                    + " user's directories (remove it and run box setup again)");
+        }
         if (!f.rootFsExists()) {
             // canmount=off: root_fs holds only the clients' jails; nothing of it is ever mounted.
             steps.add(new Step(
@@ -139,6 +155,7 @@ record BoxSetupPlan(List<Step> steps, List<String> problems, List<String> notes)
         if (!f.stateDirRight()) {
             // metrics/ is the one subdirectory a root agent on the same machine writes too (docs/systemd.md).
             steps.add(directories(
+                    Kind.STATE_DIRECTORY,
                     "state directory " + f.stateDir() + " and its metrics/clients: owner " + u.name() + ", mode 0750",
                     u,
                     "0750",
@@ -148,6 +165,7 @@ record BoxSetupPlan(List<Step> steps, List<String> problems, List<String> notes)
         }
         if (!f.sshDirRight()) {
             steps.add(directories(
+                    Kind.SSH_DIRECTORY,
                     u.home().resolve(".ssh") + ": owner " + u.name() + ", mode 0700",
                     u,
                     "0700",
@@ -157,13 +175,13 @@ record BoxSetupPlan(List<Step> steps, List<String> problems, List<String> notes)
     }
 
     /** {@code install -d}: the directories, owned by {@code u} with {@code mode}. */
-    private static Step directories(String description, User u, String mode, Path... dirs) {
+    private static Step directories(Kind kind, String description, User u, String mode, Path... dirs) {
         List<String> command =
                 new ArrayList<>(List.of("install", "-d", "-o", u.name(), "-g", String.valueOf(u.gid()), "-m", mode));
         for (Path dir : dirs) {
             command.add(dir.toString());
         }
-        return new Step(Kind.DIRECTORY, description, List.copyOf(command));
+        return new Step(kind, description, List.copyOf(command));
     }
 
     /**

@@ -18,7 +18,7 @@ class BoxSetupPlanTest {
 
     private static BoxSetupPlan.Found fresh(BoxSetupPlan.User u, boolean delegates) {
         return new BoxSetupPlan.Found(
-                ROOT, false, u, delegates, Path.of("/var/lib/zreplj"), false, false, "zfs", List.of());
+                ROOT, false, u, delegates, Path.of("/var/lib/zreplj"), false, false, "zfs", List.of(), List.of());
     }
 
     @Test
@@ -47,7 +47,8 @@ class BoxSetupPlanTest {
                 true,
                 true,
                 "zfs",
-                List.of("readonly", "special_small_blocks", "com.example:note", "canmount"));
+                List.of("readonly", "special_small_blocks", "com.example:note", "canmount"),
+                List.of());
         assertEquals(
                 List.of(
                         "zfs allow -u zreplj create,receive,send,destroy,rollback,mount,hold,release,userprop,mountpoint,"
@@ -58,11 +59,31 @@ class BoxSetupPlanTest {
                 "native properties added once; a user property needs userprop only");
     }
 
+    /** A link the box user planted in its own directories is refused before anything changes. */
+    @Test
+    void aLinkInTheBoxUsersDirectoriesIsAProblem() {
+        BoxSetupPlan plan = BoxSetupPlan.of(new BoxSetupPlan.Found(
+                ROOT,
+                false,
+                BOX,
+                true,
+                Path.of("/var/lib/zreplj"),
+                false,
+                false,
+                "zfs",
+                List.of(),
+                List.of(Path.of("/var/lib/zreplj/.ssh"))));
+        assertEquals(
+                List.of("/var/lib/zreplj/.ssh is a symbolic link, not a directory; box setup does not follow links in"
+                        + " the box user's directories (remove it and run box setup again)"),
+                plan.problems());
+    }
+
     @Test
     void aSecondRunOnlyRenewsTheGrant() {
         // zfs allow adds to what is delegated, so repeating it is harmless and repairs a grant someone narrowed.
         BoxSetupPlan plan = BoxSetupPlan.of(new BoxSetupPlan.Found(
-                ROOT, true, BOX, true, Path.of("/var/lib/zreplj"), true, true, "zfs", List.of()));
+                ROOT, true, BOX, true, Path.of("/var/lib/zreplj"), true, true, "zfs", List.of(), List.of()));
         assertEquals(
                 List.of(BoxSetupPlan.Kind.ALLOW),
                 plan.steps().stream().map(BoxSetupPlan.Step::kind).toList());

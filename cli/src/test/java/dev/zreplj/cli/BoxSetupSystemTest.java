@@ -98,6 +98,42 @@ class BoxSetupSystemTest {
         }
     }
 
+    /**
+     * The state directory and ~/.ssh are the box user's: a link it plants there (metrics -> /etc, .ssh -> /root)
+     * must not make root's next box setup give the link's target to that user. Refused, nothing changed.
+     */
+    @Test
+    void aLinkPlantedInTheBoxUsersDirectoriesIsNotFollowed() throws Exception {
+        try (TestPools pools = TestPools.open()) {
+            DatasetName root = pools.createPool("setuplink").child("zreplj");
+            Path state = dir.resolve("linked-state");
+            Path target = dir.resolve("not-the-box-users");
+            Files.createDirectories(state);
+            Files.createDirectories(target);
+            Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Files.createSymbolicLink(state.resolve("metrics"), target);
+            CliRun run = CliRun.of(
+                    "--config",
+                    dir.resolve("none.yml").toString(),
+                    "box",
+                    "setup",
+                    "--user",
+                    "root",
+                    "--state-dir",
+                    state.toString(),
+                    root.value());
+            assertEquals(1, run.exitCode(), run::toString);
+            assertEquals(
+                    "zreplj: box setup: " + state.resolve("metrics") + " is a symbolic link, not a directory; box"
+                            + " setup does not follow links in the box user's directories (remove it and run"
+                            + " box setup again)\n",
+                    run.err());
+            assertEquals(
+                    "rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(target)), "untouched");
+            assertTrue(Files.notExists(target.resolve("clients")), "nothing made through the link");
+        }
+    }
+
     /** What the stdinserver will use is what setup prepares: the config's state_dir and zfs_binary. */
     /**
      * docs/cli.md: box setup makes the state directory (with metrics/clients) the box user's with mode 0750, and
