@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SecureDirectoryStream;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
@@ -27,6 +28,7 @@ import java.nio.file.attribute.UserPrincipalLookupService;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -95,6 +97,7 @@ final class BoxSetupCommand implements Callable<Integer> {
                 (stateDir != null ? stateDir : global != null ? global.stateDir() : Global.DEFAULT_STATE_DIR)
                         .toAbsolutePath());
         Path ssh = u.home().resolve(".ssh");
+        Path keys = ssh.resolve("authorized_keys");
         try {
             Zfs zfs = global != null && global.zfsBinary() != null ? new Zfs(global.zfsBinary()) : Zfs.locate();
             if (!zfs.exists(root.parent().orElseThrow())) {
@@ -108,10 +111,11 @@ final class BoxSetupCommand implements Callable<Integer> {
                     u.isRoot() || zfs.canDelegate(),
                     state,
                     ownedWithMode(u, "rwxr-x---", state, state.resolve("metrics"), state.resolve("metrics/clients")),
-                    ownedWithMode(u, "rwx------", ssh),
+                    ownedWithMode(u, "rwx------", ssh) && (u.isRoot() || isKeysFileOf(u, keys)),
                     zfs.binary().toString(),
                     loaded == null ? List.of() : recvProperties(loaded, root),
-                    Stream.of(state, state.resolve("metrics"), state.resolve("metrics/clients"), ssh)
+                    Stream.of(state, state.resolve("metrics"), state.resolve("metrics/clients"), ssh, keys)
+                            .filter(p -> p != keys || !u.isRoot())
                             .filter(Files::isSymbolicLink)
                             .toList());
             BoxSetupPlan plan = BoxSetupPlan.of(found);
@@ -168,8 +172,58 @@ final class BoxSetupCommand implements Callable<Integer> {
                         state.getFileName().toString(),
                         "metrics",
                         "clients");
-            case SSH_DIRECTORY ->
+            case SSH_DIRECTORY -> {
                 directories(found.user(), "rwx------", found.user().home(), ".ssh");
+                if (!found.user().isRoot()) {
+                    authorizedKeys(found.user());
+                }
+            }
+        }
+    }
+
+    /** {@code file} is a regular file of {@code u} that only {@code u} may read or write. */
+    private static boolean isKeysFileOf(BoxSetupPlan.User u, Path file) {
+        try {
+            return Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)
+                    && (Integer) Files.getAttribute(file, "unix:uid", LinkOption.NOFOLLOW_LINKS) == u.uid()
+                    && (Integer) Files.getAttribute(file, "unix:mode", LinkOption.NOFOLLOW_LINKS) % 01000 == 0600;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * {@code ~/.ssh/authorized_keys} of a box user, created empty when missing, that user's with mode 0600. sshd
+     * reads it as that user, and root appends the key lines ({@code authorized-keys ... >>}): a file that append
+     * created under root's umask 027 or 077 (hardened boxes) is root's 0640 or 0600, which sshd then cannot
+     * open ("Permission denied (publickey)" for every client). Opened below .ssh without following a link.
+     */
+    static void authorizedKeys(BoxSetupPlan.User u) throws CliException {
+        Path file = u.home().resolve(".ssh/authorized_keys");
+        try {
+            UserPrincipalLookupService users = FileSystems.getDefault().getUserPrincipalLookupService();
+            try (SecureDirectoryStream<Path> home = secure(Files.newDirectoryStream(u.home()), u.home());
+                    SecureDirectoryStream<Path> ssh =
+                            home.newDirectoryStream(Path.of(".ssh"), LinkOption.NOFOLLOW_LINKS)) {
+                Path name = Path.of("authorized_keys");
+                ssh.newByteChannel(
+                                name,
+                                Set.of(
+                                        StandardOpenOption.CREATE,
+                                        StandardOpenOption.WRITE,
+                                        StandardOpenOption.APPEND,
+                                        LinkOption.NOFOLLOW_LINKS),
+                                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))
+                        .close();
+                PosixFileAttributeView view =
+                        ssh.getFileAttributeView(name, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+                view.setOwner(users.lookupPrincipalByName(u.name()));
+                view.setGroup(users.lookupPrincipalByGroupName(String.valueOf(u.gid())));
+                view.setPermissions(PosixFilePermissions.fromString("rw-------"));
+            }
+        } catch (IOException e) {
+            throw CliException.failure(
+                    "box setup: cannot make " + file + " a file of " + u.name() + ": " + e.getMessage());
         }
     }
 
@@ -216,7 +270,7 @@ final class BoxSetupCommand implements Callable<Integer> {
                     if (dir.getFileAttributeView(Path.of(name), BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
                             .readAttributes()
                             .isSymbolicLink()) {
-                        throw CliException.failure("box setup: " + path + " is a symbolic link, not a directory; box"
+                        throw CliException.failure("box setup: " + path + " is a symbolic link; box"
                                 + " setup does not follow links in the box user's directories (remove it and run box"
                                 + " setup again)");
                     }

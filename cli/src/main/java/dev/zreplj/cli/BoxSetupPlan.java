@@ -68,7 +68,10 @@ record BoxSetupPlan(List<Step> steps, List<String> problems, List<String> notes)
     /**
      * What the box has now.
      *
-     * @param links those of the state directory, its metrics/clients and ~/.ssh that are symbolic links: the
+     * @param sshDirRight ~/.ssh is the user's with mode 0700 and, for a user other than root, its authorized_keys
+     *     the user's with mode 0600
+     * @param links those of the state directory, its metrics/clients, ~/.ssh and (not root) its authorized_keys
+     *     that are symbolic links: the
      *     box user can plant one in its own directories (metrics -> /etc), and root's setup must not give the
      *     target away
      */
@@ -123,7 +126,7 @@ record BoxSetupPlan(List<Step> steps, List<String> problems, List<String> notes)
                     + " as root: zreplj box setup --user root " + f.rootFs());
         }
         for (Path p : f.links()) {
-            problems.add(p + " is a symbolic link, not a directory; box setup does not follow links in the box"
+            problems.add(p + " is a symbolic link; box setup does not follow links in the box"
                     + " user's directories (remove it and run box setup again)");
         }
         if (!f.rootFsExists()) {
@@ -164,12 +167,35 @@ record BoxSetupPlan(List<Step> steps, List<String> problems, List<String> notes)
                     f.stateDir().resolve("metrics/clients")));
         }
         if (!f.sshDirRight()) {
-            steps.add(directories(
+            Step dir = directories(
                     Kind.SSH_DIRECTORY,
                     u.home().resolve(".ssh") + ": owner " + u.name() + ", mode 0700",
                     u,
                     "0700",
-                    u.home().resolve(".ssh")));
+                    u.home().resolve(".ssh"));
+            if (!u.isRoot()) {
+                // sshd reads it as the user; root's >> under a umask of 027 would make it root's 0640, unreadable.
+                Path keys = u.home().resolve(".ssh/authorized_keys");
+                List<String> command = new ArrayList<>(dir.command());
+                command.addAll(List.of(
+                        "&&",
+                        "touch",
+                        keys.toString(),
+                        "&&",
+                        "chown",
+                        u.name() + ":" + u.gid(),
+                        keys.toString(),
+                        "&&",
+                        "chmod",
+                        "0600",
+                        keys.toString()));
+                dir = new Step(
+                        Kind.SSH_DIRECTORY,
+                        dir.description() + "; its authorized_keys (created empty when missing): owner " + u.name()
+                                + ", mode 0600",
+                        List.copyOf(command));
+            }
+            steps.add(dir);
         }
         return new BoxSetupPlan(List.copyOf(steps), List.copyOf(problems), List.copyOf(notes));
     }

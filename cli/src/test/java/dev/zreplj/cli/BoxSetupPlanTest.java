@@ -31,7 +31,9 @@ class BoxSetupPlanTest {
                         "zfs allow -u zreplj create,receive,send,destroy,rollback,mount,hold,release,userprop,mountpoint,canmount,sharenfs,sharesmb,volmode"
                                 + " backup/zreplj",
                         "install -d -o zreplj -g 997 -m 0750 /var/lib/zreplj /var/lib/zreplj/metrics /var/lib/zreplj/metrics/clients",
-                        "install -d -o zreplj -g 997 -m 0700 /var/lib/zreplj/.ssh"),
+                        "install -d -o zreplj -g 997 -m 0700 /var/lib/zreplj/.ssh && touch"
+                                + " /var/lib/zreplj/.ssh/authorized_keys && chown zreplj:997"
+                                + " /var/lib/zreplj/.ssh/authorized_keys && chmod 0600 /var/lib/zreplj/.ssh/authorized_keys"),
                 plan.steps().stream().map(s -> String.join(" ", s.command())).toList());
     }
 
@@ -74,7 +76,7 @@ class BoxSetupPlanTest {
                 List.of(),
                 List.of(Path.of("/var/lib/zreplj/.ssh"))));
         assertEquals(
-                List.of("/var/lib/zreplj/.ssh is a symbolic link, not a directory; box setup does not follow links in"
+                List.of("/var/lib/zreplj/.ssh is a symbolic link; box setup does not follow links in"
                         + " the box user's directories (remove it and run box setup again)"),
                 plan.problems());
     }

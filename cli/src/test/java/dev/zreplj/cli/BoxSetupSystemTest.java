@@ -124,7 +124,7 @@ class BoxSetupSystemTest {
                     root.value());
             assertEquals(1, run.exitCode(), run::toString);
             assertEquals(
-                    "zreplj: box setup: " + state.resolve("metrics") + " is a symbolic link, not a directory; box"
+                    "zreplj: box setup: " + state.resolve("metrics") + " is a symbolic link; box"
                             + " setup does not follow links in the box user's directories (remove it and run"
                             + " box setup again)\n",
                     run.err());
@@ -132,6 +132,41 @@ class BoxSetupSystemTest {
                     "rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(target)), "untouched");
             assertTrue(Files.notExists(target.resolve("clients")), "nothing made through the link");
         }
+    }
+
+    /**
+     * sshd reads a box user's authorized_keys as that user, and the documented {@code authorized-keys ... >>}
+     * runs as root: under a hardened umask (027) the file it creates is root's 0640 and every client gets
+     * "Permission denied (publickey)". Setup makes the file the user's 0600, keeping its lines, and never
+     * through a link.
+     */
+    @Test
+    void theBoxUsersAuthorizedKeysIsMadeItsOwnAndNeverThroughALink() throws Exception {
+        Path home = dir.resolve("home");
+        Files.createDirectories(home.resolve(".ssh"));
+        BoxSetupPlan.User nobody = new BoxSetupPlan.User("nobody", 65534, 65534, home, "/bin/sh");
+        Path keys = home.resolve(".ssh/authorized_keys");
+        Files.writeString(keys, "command=\"zreplj stdinserver laptop\",restrict ssh-ed25519 AAAA laptop\n");
+        Files.setPosixFilePermissions(keys, PosixFilePermissions.fromString("rw-r-----"));
+
+        BoxSetupCommand.authorizedKeys(nobody);
+        assertEquals(65534, Files.getAttribute(keys, "unix:uid"));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(keys)));
+        assertEquals(
+                "command=\"zreplj stdinserver laptop\",restrict ssh-ed25519 AAAA laptop\n", Files.readString(keys));
+
+        Files.delete(keys);
+        BoxSetupCommand.authorizedKeys(nobody);
+        assertEquals("", Files.readString(keys), "created empty when missing");
+
+        Path target = dir.resolve("shadow");
+        Files.writeString(target, "x");
+        Files.delete(keys);
+        Files.createSymbolicLink(keys, target);
+        CliException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                CliException.class, () -> BoxSetupCommand.authorizedKeys(nobody));
+        assertTrue(refused.getMessage().startsWith("box setup: cannot make " + keys), refused::getMessage);
+        assertEquals(0, Files.getAttribute(target, "unix:uid"), "the link's target stays root's");
     }
 
     /** What the stdinserver will use is what setup prepares: the config's state_dir and zfs_binary. */
