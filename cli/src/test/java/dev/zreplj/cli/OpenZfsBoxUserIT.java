@@ -66,7 +66,8 @@ class OpenZfsBoxUserIT {
                                                 + "mountpoint,canmount,sharenfs,sharesmb,volmode",
                                         "state directory " + state + " and its metrics/clients: owner " + user
                                                 + ", mode 0750",
-                                        home + "/.ssh: owner " + user + ", mode 0700",
+                                        home + "/.ssh: owner " + user + ", mode 0700; its authorized_keys (created"
+                                                + " empty when missing): owner " + user + ", mode 0600",
                                         "")),
                         setup::toString);
                 assertTrue(setup.stdout().contains("\nMatch User " + user + "\n"), setup::toString);
