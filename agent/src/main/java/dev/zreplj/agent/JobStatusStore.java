@@ -235,7 +235,7 @@ public final class JobStatusStore {
         Path file = file(job);
         byte[] bytes;
         try {
-            bytes = Files.readAllBytes(file);
+            bytes = StateFiles.read(file);
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (AccessDeniedException e) {

@@ -121,7 +121,7 @@ public record PassTotals(
     public static PassTotals read(Path stateDir, String job) throws IOException {
         byte[] bytes;
         try {
-            bytes = Files.readAllBytes(file(stateDir, job));
+            bytes = StateFiles.read(file(stateDir, job));
         } catch (NoSuchFileException e) {
             return none(job);
         }

@@ -3,6 +3,7 @@ package dev.zreplj.files;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
@@ -12,10 +13,12 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
 
@@ -29,7 +32,40 @@ import java.util.Set;
 public final class StateFiles {
     private static final Set<PosixFilePermission> LOCK_MODE = PosixFilePermissions.fromString("rw-rw----");
 
+    /** Far more than any state file holds (a job status of thousands of filesystems is under a MB). */
+    static final int MAX_READ = 64 << 20;
+
     private StateFiles() {}
+
+    /**
+     * The content of {@code file}, read only if it is a regular file of at most 64 MiB, never through a link
+     * in its place: the box user owns the state directory, and root's {@code status} must neither quote the
+     * start of a file a planted link points at (/etc/shadow) nor block on a FIFO or read /dev/zero until its
+     * heap runs out. A missing file is {@link NoSuchFileException}, unreadable {@link
+     * AccessDeniedException}, as from {@link Files#readAllBytes}.
+     */
+    public static byte[] read(Path file) throws IOException {
+        // Looked at first, since opening a FIFO blocks; opened without following a link, so one swapped in
+        // meanwhile fails the open.
+        BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        if (!a.isRegularFile()) {
+            throw new IOException(file + ": " + (a.isSymbolicLink() ? "a symbolic link" : "not a regular file")
+                    + ", which zreplj never reads as a state file; remove it (the next pass or receive writes it"
+                    + " again)");
+        }
+        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            long size = in.size();
+            if (size > MAX_READ) {
+                throw new IOException(file + ": " + size + " bytes, more than any state file zreplj writes (" + MAX_READ
+                        + "); remove it (the next pass or receive writes it again)");
+            }
+            ByteBuffer buffer = ByteBuffer.allocate((int) size);
+            while (buffer.hasRemaining() && in.read(buffer) >= 0) {
+                // until full or at the end (a file that shrank meanwhile)
+            }
+            return Arrays.copyOf(buffer.array(), buffer.position());
+        }
+    }
 
     /**
      * Replaces {@code file} with {@code content} atomically (a reader sees the old file or the new one):

@@ -3,6 +3,7 @@ package dev.zreplj.files;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -36,6 +37,41 @@ class StateFilesTest {
         try (Stream<Path> files = Files.list(dir)) {
             assertEquals(2, files.count(), "no temp file left behind");
         }
+    }
+
+    /**
+     * Root's status read what a link the box user planted in its state directory pointed at, and quoted its
+     * first token in the error ("Unrecognized token 'root'" from /etc/passwd); a FIFO would block it for good.
+     */
+    @Test
+    void readTakesOnlyARegularFileAtTheNameAndNeverAHugeOne() throws Exception {
+        Path file = dir.resolve("laptop.json");
+        Files.writeString(file, "{\"a\":1}");
+        assertEquals("{\"a\":1}", new String(StateFiles.read(file), java.nio.charset.StandardCharsets.UTF_8));
+        assertThrows(java.nio.file.NoSuchFileException.class, () -> StateFiles.read(dir.resolve("none.json")));
+
+        Path secret = dir.resolve("secret");
+        Files.writeString(secret, "root:x:0:0\n");
+        Path linked = dir.resolve("linked.json");
+        Files.createSymbolicLink(linked, secret);
+        IOException link = assertThrows(IOException.class, () -> StateFiles.read(linked));
+        assertEquals(
+                linked + ": a symbolic link, which zreplj never reads as a state file; remove it (the next pass"
+                        + " or receive writes it again)",
+                link.getMessage());
+
+        Path fifo = dir.resolve("fifo.json");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        assertEquals(0, mkfifo.waitFor());
+        IOException notFile = assertThrows(IOException.class, () -> StateFiles.read(fifo));
+        assertTrue(notFile.getMessage().startsWith(fifo + ": not a regular file"), notFile.getMessage());
+
+        Path huge = dir.resolve("huge.json");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(huge.toFile(), "rw")) {
+            f.setLength(StateFiles.MAX_READ + 1L);
+        }
+        IOException big = assertThrows(IOException.class, () -> StateFiles.read(huge));
+        assertTrue(big.getMessage().startsWith(huge + ": 67108865 bytes"), big.getMessage());
     }
 
     @Test

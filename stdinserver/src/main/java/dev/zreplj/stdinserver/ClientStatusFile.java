@@ -4,7 +4,6 @@ import dev.zreplj.files.StateFiles;
 import dev.zreplj.json.RecordJson;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,7 +44,7 @@ public final class ClientStatusFile {
     public static ClientStatus read(Path stateDir, String client) throws IOException {
         byte[] bytes;
         try {
-            bytes = Files.readAllBytes(path(stateDir, client));
+            bytes = StateFiles.read(path(stateDir, client));
         } catch (NoSuchFileException e) {
             return null;
         } catch (AccessDeniedException e) {

@@ -8,7 +8,6 @@ import dev.zreplj.zfs.VersionType;
 import dev.zreplj.zfs.ZfsVersion;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -58,7 +57,9 @@ final class ReceiveTimes {
             // Not US_ASCII, whose decoder throws at the first byte above 127: one damaged byte would then refuse
             // every receive and destroy in this filesystem until the file is deleted by hand. As Latin-1 every byte
             // is a character, and such a line is malformed like any other.
-            lines = Files.readAllLines(path(stateDir, fs), StandardCharsets.ISO_8859_1);
+            lines = new String(StateFiles.read(path(stateDir, fs)), StandardCharsets.ISO_8859_1)
+                    .lines()
+                    .toList();
         } catch (NoSuchFileException e) {
             return times;
         }

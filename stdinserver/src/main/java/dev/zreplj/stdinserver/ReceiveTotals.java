@@ -4,7 +4,6 @@ import dev.zreplj.files.StateFiles;
 import dev.zreplj.json.RecordJson;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Map;
@@ -36,7 +35,7 @@ public final class ReceiveTotals {
     /** The client's totals; none when the box has completed no receive of it yet. */
     public static ClientTotals read(Path stateDir, String client) throws IOException {
         try {
-            byte[] bytes = Files.readAllBytes(path(stateDir, client));
+            byte[] bytes = StateFiles.read(path(stateDir, client));
             ClientTotals totals = RecordJson.read(bytes, 0, bytes.length, ClientTotals.class, true);
             // A JSON null parses: as a whole or as an entry it is damage, not a bug every later receive and every
             // client's metrics would trip over.

@@ -81,6 +81,21 @@ class ClientStatusFileTest {
     }
 
     /** box forget on a damaged file said only "zreplj: no JSON value": not which file, nor what to do. */
+    /** Root's status on the box quoted the start of whatever a link the box user planted pointed at. */
+    @Test
+    void aLinkPlantedForTheFileIsNotReadThrough() throws Exception {
+        Path file = ClientStatusFile.path(state, "laptop");
+        Files.createDirectories(file.getParent());
+        Path secret = state.resolve("secret");
+        Files.writeString(secret, "topsecret:x:0:0\n");
+        Files.createSymbolicLink(file, secret);
+        java.io.IOException e = assertThrows(java.io.IOException.class, () -> ClientStatusFile.read(state, "laptop"));
+        assertEquals(
+                file + ": a symbolic link, which zreplj never reads as a state file; remove it (the next pass or"
+                        + " receive writes it again)",
+                e.getMessage());
+    }
+
     @Test
     void forgetOnADamagedFileNamesItAndWhatToDo() throws Exception {
         Path file = ClientStatusFile.path(state, "laptop");
