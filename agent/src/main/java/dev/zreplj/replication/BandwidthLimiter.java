@@ -15,7 +15,8 @@ import java.util.concurrent.BlockingQueue;
 
 /**
  * zrepl's {@code send.bandwidth_limit}: one token bucket per job (all its concurrent streams share it),
- * a token per byte, refilled at {@code max} per second up to {@code bucket_capacity}, full at the start.
+ * a token per byte (or per {@link BandwidthLimit#bytesPerToken()} above 1 GB/s), refilled at {@code max} per
+ * second up to {@code bucket_capacity}, full at the start.
  * A stream is wrapped where {@code zfs send}'s output is read, so whatever copies it to the box (and how)
  * is untouched: no byte is handed on before the bucket has paid for it.
  *
@@ -34,11 +35,13 @@ public final class BandwidthLimiter {
 
     private final Bucket bucket;
     private final int chunk;
+    private final BandwidthLimit limit;
     private final BlockingStrategy blocking;
 
-    private BandwidthLimiter(Bucket bucket, int chunk, BlockingStrategy blocking) {
+    private BandwidthLimiter(Bucket bucket, int chunk, BandwidthLimit limit, BlockingStrategy blocking) {
         this.bucket = bucket;
         this.chunk = chunk;
+        this.limit = limit;
         this.blocking = blocking;
     }
 
@@ -50,18 +53,18 @@ public final class BandwidthLimiter {
     /** With another clock and way of waiting, for tests. */
     static BandwidthLimiter of(BandwidthLimit limit, TimeMeter clock, BlockingStrategy blocking) {
         if (!limit.limited()) {
-            return new BandwidthLimiter(null, 0, blocking);
+            return new BandwidthLimiter(null, 0, limit, blocking);
         }
         Bucket bucket = Bucket.builder()
                 .addLimit(Bandwidth.builder()
-                        .capacity(limit.bucketCapacityBytes())
-                        .refillGreedy(Math.max(1, limit.maxBytesPerSecond()), Duration.ofSeconds(1))
+                        .capacity(limit.capacityTokens())
+                        .refillGreedy(limit.tokensPerSecond(), Duration.ofSeconds(1))
                         .build())
                 .withCustomTimePrecision(clock)
                 .build();
         // never more at once than the bucket holds, or the wait for it would never end
         int chunk = (int) Math.min(READ_CHUNK, limit.bucketCapacityBytes());
-        return new BandwidthLimiter(bucket, chunk, blocking);
+        return new BandwidthLimiter(bucket, chunk, limit, blocking);
     }
 
     /**
@@ -72,7 +75,7 @@ public final class BandwidthLimiter {
         if (n > chunk) {
             throw new IllegalArgumentException(n + " bytes at once exceed the read size " + chunk);
         }
-        bucket.asBlocking().consume(n, blocking);
+        bucket.asBlocking().consume(limit.tokens(n), blocking);
     }
 
     /** Whether no limit applies: the stream need not pass through this JVM to be paced. */

@@ -152,6 +152,27 @@ class BandwidthLimiterTest {
         assertEquals(200, t.ms(), "the 30 ms overslept were paid for already");
     }
 
+    /**
+     * zrepl takes any {@code max} ({@code 10 Gb} is 1.25 GB/s); Bucket4j refills at most a token a nanosecond, so
+     * above 1 GB/s a token is worth several bytes. Before, such a config loaded and every pass failed.
+     */
+    @Test
+    void aLimitAboveOneGigabytePerSecondIsPacedToo() throws Exception {
+        FakeTime t = new FakeTime();
+        // 3 GB/s, a 3 MB bucket: 1 ms of it free, then 1 ms per 3 MB
+        BandwidthLimiter limiter = BandwidthLimiter.of(new BandwidthLimit(3_000_000_000L, 3_000_000), t, t);
+        for (int paid = 0; paid < 12_000_000; paid += 60_000) {
+            limiter.pay(60_000);
+        }
+        assertEquals(3, t.ms(), "12 MB at 3 GB/s with 3 MB free");
+        assertEquals(
+                1,
+                BandwidthLimiter.of(new BandwidthLimit(Long.MAX_VALUE, 1))
+                        .wrap(new ByteArrayInputStream(new byte[1]))
+                        .readAllBytes()
+                        .length);
+    }
+
     @Test
     void readsNeverAskForMoreThanTheBucketHolds() throws Exception {
         FakeTime t = new FakeTime();

@@ -35,6 +35,35 @@ public record BandwidthLimit(long maxBytesPerSecond, long bucketCapacityBytes) {
     }
 
     /**
+     * How many bytes a token of the bucket stands for: 1, except above 1 GB/s. Bucket4j refills at most one token
+     * a nanosecond, and zrepl takes any {@code max} ({@code 10 Gb} is 1.25 GB/s), so there a token is worth
+     * several bytes.
+     */
+    public long bytesPerToken() {
+        return limited() ? Math.max(1, ceilDiv(maxBytesPerSecond, 1_000_000_000L)) : 1;
+    }
+
+    /** The tokens {@code bytes} cost, rounded up: a read pays at most {@link #bytesPerToken()} - 1 bytes too many. */
+    public long tokens(long bytes) {
+        return ceilDiv(bytes, bytesPerToken());
+    }
+
+    /** The bucket's capacity in tokens. */
+    public long capacityTokens() {
+        return tokens(bucketCapacityBytes);
+    }
+
+    /** The tokens the bucket gains a second, at least 1 (never more than a token a nanosecond). */
+    public long tokensPerSecond() {
+        return Math.max(1, maxBytesPerSecond / bytesPerToken());
+    }
+
+    // Math.ceilDiv is Java 18
+    private static long ceilDiv(long a, long b) {
+        return -Math.floorDiv(-a, b);
+    }
+
+    /**
      * Bytes of a zrepl data size such as {@code 23.5 MiB}, {@code 10Mib}, {@code 800 Kb}, {@code 12345 B},
      * {@code -1 B}; bits are divided by 8.
      *

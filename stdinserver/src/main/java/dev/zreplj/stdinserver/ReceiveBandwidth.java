@@ -15,8 +15,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * zrepl's sink {@code recv.bandwidth_limit}: one token bucket per sink job, a token per stream byte written
- * into {@code zfs recv}, refilled at {@code max} per second up to {@code bucket_capacity}, full at the start.
+ * zrepl's sink {@code recv.bandwidth_limit}: one token bucket per sink job, a token per stream byte (or per
+ * {@link BandwidthLimit#bytesPerToken()} above 1 GB/s) written into {@code zfs recv}, refilled at {@code max}
+ * per second up to {@code bucket_capacity}, full at the start.
  * The sink's receives run in separate stdinserver processes (one per SSH channel, of every client of the
  * job), so the bucket lives in {@code <state_dir>/bandwidth/<job>-<max>-<capacity>.bucket} and every
  * process takes from it under a file lock; a changed limit is a new file, a new bucket.
@@ -24,11 +25,13 @@ import java.time.Duration;
 final class ReceiveBandwidth {
     private final Bucket bucket;
     private final int piece;
+    private final BandwidthLimit limit;
     private final BlockingStrategy blocking;
 
-    private ReceiveBandwidth(Bucket bucket, int piece, BlockingStrategy blocking) {
+    private ReceiveBandwidth(Bucket bucket, int piece, BandwidthLimit limit, BlockingStrategy blocking) {
         this.bucket = bucket;
         this.piece = piece;
+        this.limit = limit;
         this.blocking = blocking;
     }
 
@@ -44,17 +47,17 @@ final class ReceiveBandwidth {
     /** With another store and way of waiting, for tests. */
     static ReceiveBandwidth of(BandwidthLimit limit, FileBuckets buckets, Path file, BlockingStrategy blocking) {
         if (!limit.limited()) {
-            return new ReceiveBandwidth(null, 0, blocking);
+            return new ReceiveBandwidth(null, 0, limit, blocking);
         }
         BucketConfiguration configuration = BucketConfiguration.builder()
                 .addLimit(Bandwidth.builder()
-                        .capacity(limit.bucketCapacityBytes())
-                        .refillGreedy(Math.max(1, limit.maxBytesPerSecond()), Duration.ofSeconds(1))
+                        .capacity(limit.capacityTokens())
+                        .refillGreedy(limit.tokensPerSecond(), Duration.ofSeconds(1))
                         .build())
                 .build();
         // never more at once than the bucket holds, or the wait for it would never end
         int piece = (int) Math.min(64 * 1024, limit.bucketCapacityBytes());
-        return new ReceiveBandwidth(buckets.builder().build(file, () -> configuration), piece, blocking);
+        return new ReceiveBandwidth(buckets.builder().build(file, () -> configuration), piece, limit, blocking);
     }
 
     static Path file(Path stateDir, String job, BandwidthLimit limit) {
@@ -88,7 +91,7 @@ final class ReceiveBandwidth {
 
     private void pay(int n) throws IOException {
         try {
-            bucket.asBlocking().consume(n, blocking);
+            bucket.asBlocking().consume(limit.tokens(n), blocking);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while waiting for recv.bandwidth_limit");

@@ -72,6 +72,20 @@ class ReceiveBandwidthTest {
         assertArrayEquals(expected, sink.toByteArray());
     }
 
+    /** zrepl takes any {@code max}; Bucket4j refills at most a token a nanosecond, so a token is worth more bytes. */
+    @Test
+    void aLimitAboveOneGigabytePerSecondIsPacedToo() throws Exception {
+        FakeTime t = new FakeTime();
+        // 3 GB/s, a 3 MB bucket: 1 ms of it free, then 1 ms per 3 MB; before, ReceiveBandwidth.of threw
+        OutputStream out =
+                process(t, new BandwidthLimit(3_000_000_000L, 3_000_000)).wrap(OutputStream.nullOutputStream());
+        byte[] piece = new byte[60_000];
+        for (int written = 0; written < 12_000_000; written += piece.length) {
+            out.write(piece);
+        }
+        assertEquals(3, t.ms(), "12 MB at 3 GB/s with 3 MB free");
+    }
+
     @Test
     void allProcessesOfTheJobTakeFromOneBucket() throws Exception {
         FakeTime t = new FakeTime();
