@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.apache.sshd.common.config.keys.PublicKeyEntryResolver;
 import picocli.CommandLine.Command;
@@ -64,6 +66,14 @@ final class AuthorizedKeysCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
+    /**
+     * sshd(8)'s options before a key: comma-separated, each a word or word="quoted" (where a quote may be
+     * escaped), then the key's type.
+     */
+    private static final Pattern OPTIONS =
+            Pattern.compile("([A-Za-z-]+(?:=\"(?:[^\"\\\\]|\\\\.)*\")?(?:,[A-Za-z-]+(?:=\"(?:[^\"\\\\]|\\\\.)*\")?)*)"
+                    + "\\s+(?:ssh-|ecdsa-|sk-)");
+
     /** The one public key line of the file, checked to be a key MINA/OpenSSH can read. */
     static String readKeyLine(Path file) throws CliException {
         List<String> lines;
@@ -91,6 +101,12 @@ final class AuthorizedKeysCommand implements Callable<Integer> {
             }
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
             problem = "is not an OpenSSH public key line (" + e.getMessage() + ")";
+        }
+        Matcher options = OPTIONS.matcher(line);
+        if (problem != null && options.lookingAt()) {
+            throw CliException.usage("authorized-keys: key file " + file + " begins with authorized_keys options ("
+                    + options.group(1) + "); give the bare key line, e.g. the client's .pub file: zreplj writes its"
+                    + " own command= and restrict");
         }
         if (problem != null) {
             throw CliException.usage("authorized-keys: key file " + file + " " + problem

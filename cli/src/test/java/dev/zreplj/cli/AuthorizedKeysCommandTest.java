@@ -7,6 +7,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -165,11 +166,19 @@ class AuthorizedKeysCommandTest {
                 true,
                 r.err().endsWith("; expected e.g. 'ssh-ed25519 AAAA... comment' (did you give the private key?)\n"),
                 r.err());
-        Path withOptions = Files.writeString(dir.resolve("opt.pub"), "command=\"x\" " + KEY + "\n");
-        assertEquals(
-                2,
-                run("--config", "/c.yml", "authorized-keys", "c1", "--key", withOptions.toString())
-                        .exit());
+        // A line copied from another authorized_keys: the error spoke of base64 and private keys.
+        for (String options : List.of("command=\"x\" ", "from=\"10.0.0.1,10.0.0.2\",no-pty ", "restrict ")) {
+            Path withOptions = Files.writeString(dir.resolve("opt.pub"), options + KEY + "\n");
+            assertEquals(
+                    new Result(
+                            2,
+                            "",
+                            "zreplj: authorized-keys: key file " + withOptions + " begins with authorized_keys"
+                                    + " options (" + options.strip() + "); give the bare key line, e.g. the client's"
+                                    + " .pub file: zreplj writes its own command= and restrict\n"),
+                    run("--config", "/c.yml", "authorized-keys", "c1", "--key", withOptions.toString()),
+                    options);
+        }
         assertEquals(
                 new Result(2, "", "zreplj: authorized-keys: key file " + dir.resolve("none") + " does not exist\n"),
                 run(
