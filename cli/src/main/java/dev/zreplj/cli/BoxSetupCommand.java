@@ -31,6 +31,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -93,6 +94,16 @@ final class BoxSetupCommand implements Callable<Integer> {
         Path config = box.parent.configPath().toAbsolutePath().normalize();
         Config loaded = Files.exists(config) ? box.parent.loadConfig() : null;
         Global global = loaded != null ? loaded.global() : null;
+        List<DatasetName> sinkRoots = loaded == null
+                ? List.of()
+                : loaded.sinkJobs().stream().map(SinkJob::rootFs).distinct().toList();
+        if (!sinkRoots.isEmpty() && !sinkRoots.contains(root)) {
+            // A typo would create and delegate a dataset no sink job receives into, and the stdinserver would
+            // then refuse every client for the root_fs that is missing.
+            throw CliException.usage("box setup: " + root + " is not the root_fs of a sink job in " + config + " ("
+                    + sinkRoots.stream().map(DatasetName::value).collect(Collectors.joining(", "))
+                    + "); give that, or change the config first");
+        }
         Path state = rootsTarget(
                 (stateDir != null ? stateDir : global != null ? global.stateDir() : Global.DEFAULT_STATE_DIR)
                         .toAbsolutePath());

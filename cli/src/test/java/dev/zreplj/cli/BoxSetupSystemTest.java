@@ -1,6 +1,7 @@
 package dev.zreplj.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.zreplj.zfs.DatasetName;
@@ -235,6 +236,18 @@ class BoxSetupSystemTest {
                             "      type: stdinserver",
                             "      client_identities: [laptop]",
                             ""));
+
+            // A ROOT_FS no sink job of the config receives into (a typo) is refused before anything changes.
+            DatasetName typo = root.parent().orElseThrow().child("zrepl");
+            CliRun wrong = CliRun.of("--config", config.toString(), "box", "setup", "--user", "root", typo.value());
+            assertEquals(
+                    "zreplj: box setup: " + typo + " is not the root_fs of a sink job in " + config + " (" + root
+                            + "); give that, or change the config first\n",
+                    wrong.err(),
+                    wrong::toString);
+            assertEquals(2, wrong.exitCode(), wrong::toString);
+            assertFalse(pools.zfs("list", "-H", "-o", "name", "-r", root.pool()).contains(typo.value()));
+            assertFalse(Files.exists(state), "nothing made for a refused ROOT_FS");
 
             // --dry-run names the zfs the real run runs (docs/cli.md: the config's zfs_binary).
             CliRun dry = CliRun.of(

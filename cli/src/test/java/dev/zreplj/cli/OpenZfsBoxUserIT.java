@@ -43,6 +43,9 @@ class OpenZfsBoxUserIT {
                     "useradd -r -M -d " + quote(home) + " -s /bin/sh -p '*' " + user + " && chmod 755 " + quote(e.dir)
                             + " " + quote(e.dir + "/sshd") + " && chmod 644 " + quote(e.dir + "/sshd/authorized_keys"));
             try {
+                // The sink's config first, as the README has it: box setup refuses a ROOT_FS no sink job names.
+                e.lab.write(e.sinkConfig, EndToEnd.sinkYaml(state, root, ""));
+                e.lab.check("chmod 644 " + quote(e.sinkConfig));
                 EndToEnd.Run setup = e.zreplj(
                         List.of(
                                 "--config",
@@ -86,8 +89,6 @@ class OpenZfsBoxUserIT {
                 assertEquals(0, again.exit(), again::toString);
                 assertTrue(again.stdout().startsWith("allow " + user + " on " + root + ": "), again::toString);
 
-                e.lab.write(e.sinkConfig, EndToEnd.sinkYaml(state, root, ""));
-                e.lab.check("chmod 644 " + quote(e.sinkConfig));
                 e.replaceInAgentConfig("      user: root\n", "      user: " + user + "\n");
                 DatasetName fs = pools.createFilesystem(e.src.child("home"));
                 DatasetName onBox = root.child(EndToEnd.CLIENT).child(fs.value());
