@@ -215,20 +215,7 @@ class JobLoopsTest {
                 (result, took) -> reported.add(checks.get(checks.size() - 1)),
                 Progress::quiet,
                 () -> {});
-        Thread agent = new Thread(() -> {
-            try {
-                loops.run(jobs("laptop"));
-            } catch (Exception e) {
-                // interrupted at the end
-            }
-        });
-        agent.start();
-        try {
-            assertTrue(done.await(50, TimeUnit.SECONDS), "checks: " + checks);
-        } finally {
-            agent.interrupt();
-            agent.join(10_000);
-        }
+        runUntil(loops, done, 50, checks);
         PushPass.Connect a = PushPass.Connect.ALWAYS;
         PushPass.Connect s = PushPass.Connect.AFTER_SNAPSHOT;
         // Failed at 0 (retry 1 check later), 1 (2 later), 3 (4 later); succeeded at 7.
@@ -268,20 +255,7 @@ class JobLoopsTest {
                 (result, took) -> {},
                 Progress::quiet,
                 () -> {});
-        Thread agent = new Thread(() -> {
-            try {
-                loops.run(jobs("laptop"));
-            } catch (Exception e) {
-                // interrupted at the end
-            }
-        });
-        agent.start();
-        try {
-            assertTrue(done.await(20, TimeUnit.SECONDS), "checks: " + checks);
-        } finally {
-            agent.interrupt();
-            agent.join(10_000);
-        }
+        runUntil(loops, done, 20, checks);
         assertEquals(
                 List.of(
                         PushPass.Connect.ALWAYS,
@@ -289,6 +263,26 @@ class JobLoopsTest {
                         PushPass.Connect.AFTER_SNAPSHOT,
                         PushPass.Connect.WHEN_UNREPLICATED),
                 checks);
+    }
+
+    /** Runs job laptop's loop until {@code done}, then interrupts it. */
+    private void runUntil(JobLoops loops, CountDownLatch done, int seconds, List<PushPass.Connect> checks)
+            throws Exception {
+        List<PushJob> laptop = jobs("laptop");
+        Thread agent = new Thread(() -> {
+            try {
+                loops.run(laptop);
+            } catch (Exception e) {
+                // interrupted at the end
+            }
+        });
+        agent.start();
+        try {
+            assertTrue(done.await(seconds, TimeUnit.SECONDS), "checks: " + checks);
+        } finally {
+            agent.interrupt();
+            agent.join(10_000);
+        }
     }
 
     @Test
