@@ -188,6 +188,17 @@ public final class RestorePlanner {
             }
         }
         if (base == null) {
+            // What it shares with the box is all newer than the asked snapshot: no stream goes back in time, and
+            // recv -F of the full stream fails on the target's snapshots, so --force would not help either.
+            Optional<ZfsVersion> newerShared = localSnapshots.stream()
+                    .filter(v -> onBox.containsKey(v.guid()))
+                    .reduce((older, newer) -> newer);
+            if (newerShared.isPresent()) {
+                throw new RestoreRefused(target + " already has "
+                        + newerShared.get().relativeName() + " of the box's "
+                        + fs.path() + ", newer than @" + wanted.name() + ": zfs receives no older snapshot into it"
+                        + " (not even with --force); restore @" + wanted.name() + " into a new dataset (--to)");
+            }
             if (!request.force()) {
                 throw new RestoreRefused(target + " exists and shares no snapshot with the box's " + fs.path()
                         + ": restore into a new dataset (--to), or add --force to receive over it");

@@ -116,6 +116,16 @@ class RestorePlannerTest {
     }
 
     @Test
+    void anOlderSnapshotIsRefusedOverANewerRestoreEvenWithForce() {
+        // An earlier restore of @c, and then @a asked for: the target shares @c with the box, only newer.
+        local.put(TO, new LocalTarget(true, List.of(localSnap(TO, "c", 13, 5)), null));
+        String expected = "new/home already has @c of the box's tank/home, newer than @a: zfs receives no older"
+                + " snapshot into it (not even with --force); restore @a into a new dataset (--to)";
+        assertEquals(expected, refused("tank/home", "a", false, false, null));
+        assertEquals(expected, refused("tank/home", "a", false, true, null));
+    }
+
+    @Test
     void localSnapshotsAfterTheBaseAreNeverDestroyedWithoutForce() throws RestoreRefused {
         local.put(TO, new LocalTarget(true, List.of(localSnap(TO, "a", 11, 5), localSnap(TO, "mine", 99, 6)), null));
         assertEquals(
