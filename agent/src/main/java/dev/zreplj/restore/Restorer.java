@@ -89,6 +89,11 @@ public final class Restorer {
         if ("none".equals(mountpoint)) {
             return null;
         }
+        if (mountpoint == null && parent.get().parent().isEmpty()) {
+            // zfs create cannot make a pool: a mistyped pool name gets no advice to create it
+            return "there is no pool " + parent.get() + " here ('zpool list' shows the pools): restore below an"
+                    + " existing one";
+        }
         if (mountpoint == null) {
             return parent.get() + " does not exist, and zfs " + caps.version() + " cannot receive without mounting (no"
                     + " 'zfs recv -u'): create it with 'zfs create -o mountpoint=none " + parent.get() + "' (its"

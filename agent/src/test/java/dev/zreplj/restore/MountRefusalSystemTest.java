@@ -27,6 +27,11 @@ class MountRefusalSystemTest {
                             + " exist), then mount the restored filesystem where you want it",
                     Restorer.mountRefusal(zfs, missing.child("home")));
 
+            // A mistyped pool: zfs create cannot make one, so the advice is not to create it.
+            assertEquals(
+                    "there is no pool rsnosuchpool here ('zpool list' shows the pools): restore below an existing one",
+                    Restorer.mountRefusal(zfs, DatasetName.of("rsnosuchpool/home")));
+
             assertEquals(
                     "zfs zfs-fuse cannot receive without mounting (no 'zfs recv -u'), and " + pool.child("home")
                             + " would be mounted at once below " + pool + " (mountpoint "
