@@ -99,7 +99,9 @@ public final class Planner {
             return conflict(
                     filesystem,
                     "no common snapshot: the receiver has " + describe(received)
-                            + " but the sender has none of them; rename or destroy the receiver's copy to start over");
+                            + " but the sender has none of them (made anew here, e.g. on a rebuilt machine): restore it"
+                            + " from the box (zreplj restore, docs/restore.md) or take it out of the filter; starting"
+                            + " over means renaming or destroying the box's copy with every backup below it");
         }
 
         RemoteVersion baseOnReceiver = receivedByGuid.get(base.guid());
