@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.auth.pubkey.UserAuthPublicKeyFactory;
@@ -136,10 +137,10 @@ public final class MinaTransport implements SshTransport {
             ConnectFuture connecting = client.connect(connect.user(), connect.host(), port);
             if (!connecting.await(dial)) {
                 connecting.cancel();
-                throw new TransportException("ssh: connecting to " + target + " timed out after " + seconds(dial)
-                        + " (dial_timeout); is the host reachable?");
+                throw dialTimedOut(target, dial, null);
             }
-            if (connecting.getException() != null) throw connectFailure(connecting.getException(), target, verifier);
+            if (connecting.getException() != null)
+                throw connectFailure(connecting.getException(), target, dial, verifier);
             session = connecting.getSession();
             session.addPublicKeyIdentity(loaded(key));
             AuthFuture auth = session.auth();
@@ -167,8 +168,15 @@ public final class MinaTransport implements SshTransport {
         } catch (IOException | RuntimeException e) {
             closeQuietly(session, client);
             keyFailure(key);
-            throw connectFailure(e, target, verifier);
+            throw connectFailure(e, target, dial, verifier);
         }
+    }
+
+    private static TransportException dialTimedOut(String target, Duration dial, Throwable cause) {
+        return new TransportException(
+                "ssh: connecting to " + target + " timed out after " + seconds(dial)
+                        + " (dial_timeout); is the host reachable?",
+                cause);
     }
 
     private static KeyPair loaded(CompletableFuture<KeyPair> key) throws TransportException {
@@ -424,9 +432,15 @@ public final class MinaTransport implements SshTransport {
         }
     }
 
-    static TransportException connectFailure(Throwable e, String target, HostKeyVerifier verifier) {
+    static TransportException connectFailure(Throwable e, String target, Duration dial, HostKeyVerifier verifier) {
         if (verifier.refusal().isPresent())
             return new TransportException("ssh: " + verifier.refusal().get(), e);
+        if (find(e, TimeoutException.class) != null) {
+            // MINA's own connect timeout (IO_CONNECT_TIMEOUT, the dial timeout too) races our wait for the connect
+            // and fails with a ConnectException around a TimeoutException: a host that drops the SYN (off the
+            // network, a firewall) must not read as "connection refused".
+            return dialTimedOut(target, dial, e);
+        }
         if (find(e, MissingAttachedSessionException.class) != null) {
             // The TCP connection closed before the SSH session was set up (a box restarting, a proxy
             // whose target went away); MINA's message names its I/O session object.
@@ -435,7 +449,8 @@ public final class MinaTransport implements SshTransport {
                             + "the link went away)",
                     e);
         }
-        if (find(e, ConnectException.class) != null) {
+        ConnectException notConnected = find(e, ConnectException.class);
+        if (notConnected != null && String.valueOf(notConnected.getMessage()).contains("refused")) {
             return new TransportException(
                     "ssh: cannot connect to " + target + ": connection refused; is sshd running "
                             + "there and is the port right?",

@@ -6,11 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.zreplj.config.Connect;
 import dev.zreplj.config.SshOptions;
+import java.net.ConnectException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeoutException;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.common.NamedResource;
 import org.apache.sshd.common.SshConstants;
@@ -118,10 +120,39 @@ class MinaTransportTest {
         TransportException e = MinaTransport.connectFailure(
                 new MissingAttachedSessionException("No session attached to DirectWriteNioNSession[local=/1.2.3.4:5]"),
                 "u@h:22",
+                Duration.ofSeconds(10),
                 verifier);
         assertEquals(
                 "ssh: the connection to u@h:22 closed during the SSH handshake (the backup box or the link went away)",
                 e.getMessage());
+    }
+
+    @Test
+    void minasOwnConnectTimeoutReadsAsATimeoutNotAsARefusal() {
+        // A host that drops the SYN (a laptop off its network, a firewall): MINA's IO_CONNECT_TIMEOUT fires
+        // as often as our own wait does, with a ConnectException around a TimeoutException.
+        HostKeyVerifier verifier =
+                new HostKeyVerifier(new KnownHosts(dir.resolve("kh")), Connect.HostKeyPolicy.STRICT, "h", 22);
+        ConnectException minaTimeout = new ConnectException("I/O connection time-out of 10000ms expired");
+        minaTimeout.initCause(new TimeoutException());
+        assertEquals(
+                "ssh: connecting to u@h:22 timed out after 10 s (dial_timeout); is the host reachable?",
+                MinaTransport.connectFailure(minaTimeout, "u@h:22", Duration.ofSeconds(10), verifier)
+                        .getMessage());
+        // The kernel's own timeout, past a dial_timeout longer than its SYN retries: not a refusal either.
+        assertEquals(
+                "ssh: connection to u@h:22 failed: Connection timed out",
+                MinaTransport.connectFailure(
+                                new ConnectException("Connection timed out"),
+                                "u@h:22",
+                                Duration.ofSeconds(300),
+                                verifier)
+                        .getMessage());
+        assertEquals(
+                "ssh: cannot connect to u@h:22: connection refused; is sshd running there and is the port right?",
+                MinaTransport.connectFailure(
+                                new ConnectException("Connection refused"), "u@h:22", Duration.ofSeconds(10), verifier)
+                        .getMessage());
     }
 
     private Connect connect(Path identity) {
