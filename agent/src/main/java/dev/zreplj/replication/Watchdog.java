@@ -40,8 +40,9 @@ public final class Watchdog implements AutoCloseable {
                 () -> {
                     try {
                         while (!Thread.currentThread().isInterrupted()) {
+                            long before = w.nanoTime.getAsLong();
                             Thread.sleep(poll / 1_000_000L, (int) (poll % 1_000_000L));
-                            w.check();
+                            w.afterSleep(poll, w.nanoTime.getAsLong() - before);
                         }
                     } catch (InterruptedException e) {
                         // closed
@@ -98,6 +99,25 @@ public final class Watchdog implements AutoCloseable {
         return new StalledException(
                 "stalled: no reply from the backup box to " + request + " for " + goDuration(timeout) + "; cancelled",
                 cause);
+    }
+
+    /**
+     * One round of the watchdog's thread, whose sleep of {@code poll} took {@code slept}. A sleep that took more
+     * than twice as long means this process did not run meanwhile (stopped by SIGSTOP or Ctrl-Z, a frozen
+     * cgroup, a paused VM): its work could not progress, and a reply that came meanwhile is still unread, so that
+     * time counts against no watch; a stall is judged on the time the process ran. (A machine's suspend needs
+     * none of this: the monotonic clock stands still while it sleeps.)
+     */
+    void afterSleep(long poll, long slept) {
+        long stopped = slept - poll;
+        if (stopped > poll) {
+            synchronized (watches) {
+                for (Watch w : watches) {
+                    w.lastChange += stopped;
+                }
+            }
+        }
+        check();
     }
 
     /** Samples every watch once and cancels those without progress for the timeout. */

@@ -93,6 +93,36 @@ class WatchdogTest {
     }
 
     @Test
+    void timeTheProcessWasStoppedIsNoStall() {
+        // The agent stopped for 30 s (SIGSTOP, Ctrl-Z) while it waited for HELLO's reply, which came meanwhile
+        // and waits unread: its watchdog thread's 1 s sleep took 30 s. The wait counts from the resume.
+        AtomicInteger cancels = new AtomicInteger();
+        Watchdog.Watch w = dog.watch(() -> 0, cancels::incrementAndGet);
+        now.addAndGet(30 * SECOND);
+        dog.afterSleep(SECOND, 30 * SECOND);
+        assertEquals(0, cancels.get(), "stopped, not stalled");
+        now.addAndGet(18 * SECOND);
+        dog.afterSleep(SECOND, SECOND);
+        assertEquals(0, cancels.get(), "19 s of the 20 s run since the resume");
+        now.addAndGet(SECOND);
+        dog.afterSleep(SECOND, SECOND);
+        assertEquals(1, cancels.get(), "20 s without a reply while the process ran");
+        assertTrue(w.cancelled());
+    }
+
+    @Test
+    void aSleepOnlyALittleLateCountsInFull() {
+        // Scheduling jitter (twice the poll at most) is time the process ran: it counts.
+        AtomicInteger cancels = new AtomicInteger();
+        dog.watch(() -> 0, cancels::incrementAndGet);
+        for (int i = 0; i < 10; i++) {
+            now.addAndGet(2 * SECOND);
+            dog.afterSleep(SECOND, 2 * SECOND);
+        }
+        assertEquals(1, cancels.get());
+    }
+
+    @Test
     void stalledMessageSaysHowLongWhereAndOfWhat() {
         Watchdog.Watch w = dog.watch(() -> 0, () -> {});
         assertEquals(
