@@ -15,11 +15,19 @@ final class MinaChannel implements SshChannel {
     private final ChannelExec channel;
     private final String target;
     private final RemoteStderr stderr;
+    private final LinkLoss loss;
+    private final InputStream stdout;
+    private final OutputStream stdin;
 
     MinaChannel(ChannelExec channel, String target, RemoteStderr stderr) {
         this.channel = channel;
         this.target = target;
         this.stderr = stderr;
+        this.loss = new LinkLoss(
+                target,
+                () -> channel.getSession().isClosing() || channel.getSession().isClosed());
+        this.stdout = loss.in(channel.getInvertedOut());
+        this.stdin = loss.out(channel.getInvertedIn());
     }
 
     @Override
@@ -34,13 +42,13 @@ final class MinaChannel implements SshChannel {
     /** The remote process's stdout. */
     @Override
     public InputStream stdout() {
-        return channel.getInvertedOut();
+        return stdout;
     }
 
     /** The remote process's stdin; closing it sends EOF. */
     @Override
     public OutputStream stdin() {
-        return channel.getInvertedIn();
+        return stdin;
     }
 
     /** The exit status, once the remote process has reported one. */
