@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * is followed at once by the next. A job whose last pass failed is retried at the next check, and after that
  * with the wait doubled each time up to {@link #MAX_RETRY_WAIT} (zrepl retries at its next snapshot): a laptop
  * off its network for a day otherwise connected and logged its failure every minute. A check that takes a
- * snapshot meanwhile tries at once, as zrepl replicates after each snapshot.
+ * snapshot meanwhile tries at once, as zrepl replicates after each snapshot, and so does the first check after
+ * the machine woke from a suspend.
  */
 final class JobLoops {
     private static final Logger log = LoggerFactory.getLogger(JobLoops.class);
@@ -52,16 +54,26 @@ final class JobLoops {
     private final Semaphore screen = new Semaphore(1);
 
     private final AtomicInteger running = new AtomicInteger();
+    private final LongSupplier wallMillis;
+
+    /** Wall-clock time that passed beyond the monotonic clock's: the machine was suspended meanwhile. */
+    static final Duration WOKE = Duration.ofMinutes(1);
 
     /**
      * @param progress a progress display for a pass (TerminalScreen's for the output mode)
      * @param whileIdle run after a pass that was reported, when no other pass is running
      */
     JobLoops(Passes passes, Reports reports, Supplier<Progress> progress, Runnable whileIdle) {
+        this(passes, reports, progress, whileIdle, System::currentTimeMillis);
+    }
+
+    /** @param wallMillis the wall clock, whose jumps past the monotonic one tell that the machine slept */
+    JobLoops(Passes passes, Reports reports, Supplier<Progress> progress, Runnable whileIdle, LongSupplier wallMillis) {
         this.passes = passes;
         this.reports = reports;
         this.progress = progress;
         this.whileIdle = whileIdle;
+        this.wallMillis = wallMillis;
     }
 
     static Duration tick(PushJob job) {
@@ -116,10 +128,20 @@ final class JobLoops {
         int failures = 0;
         long retryAt = System.nanoTime();
         long next = retryAt;
+        long lastWall = wallMillis.getAsLong();
+        long lastMono = retryAt;
         while (!Thread.currentThread().isInterrupted()) {
             // Waits are counted in checks from the check's schedule, not from when its thread woke up.
             long scheduled = next;
             long started = System.nanoTime();
+            long wall = wallMillis.getAsLong();
+            // The monotonic clock stands still while the machine is suspended: a laptop that failed for an hour
+            // before it slept would wait out its 15 minutes after it woke (on a new network). It tries at once.
+            if ((wall - lastWall) - (started - lastMono) / 1_000_000 > WOKE.toMillis()) {
+                retryAt = scheduled;
+            }
+            lastWall = wall;
+            lastMono = started;
             PushPass.Connect connect = healthy
                     ? PushPass.Connect.WHEN_UNREPLICATED
                     : scheduled - retryAt >= 0 ? PushPass.Connect.ALWAYS : PushPass.Connect.AFTER_SNAPSHOT;

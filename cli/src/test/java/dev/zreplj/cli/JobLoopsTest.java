@@ -223,6 +223,42 @@ class JobLoopsTest {
         assertEquals(List.of(a, a, a, a), reported);
     }
 
+    /**
+     * The monotonic clock the waits are counted on stands still while a laptop is suspended: one that failed for an
+     * hour before it slept would wait out its 15 minutes after waking on a new network. It tries at once.
+     */
+    @Test
+    @Timeout(30)
+    void theFirstCheckAfterASuspendRetriesAtOnce() throws Exception {
+        List<PushPass.Connect> checks = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicLong slept = new java.util.concurrent.atomic.AtomicLong();
+        CountDownLatch done = new CountDownLatch(1);
+        JobLoops loops = new JobLoops(
+                (job, connect, progress) -> {
+                    checks.add(connect);
+                    if (checks.size() == 4) {
+                        // Between the fourth check and the fifth the machine sleeps an hour.
+                        slept.set(Duration.ofHours(1).toMillis());
+                    }
+                    if (connect == PushPass.Connect.WHEN_UNREPLICATED) {
+                        done.countDown();
+                        return nothing(job);
+                    }
+                    if (connect == PushPass.Connect.ALWAYS && checks.size() < 5) {
+                        return new PushPass.Result(job.name(), Optional.empty(), List.of(), "connect: refused");
+                    }
+                    return nothing(job);
+                },
+                (result, took) -> {},
+                Progress::quiet,
+                () -> {},
+                () -> System.currentTimeMillis() + slept.get());
+        runUntil(loops, done, 20, checks);
+        PushPass.Connect a = PushPass.Connect.ALWAYS;
+        // Failed at 0, 1 and 3 (the next retry due at 7); woke before 4, which retried and succeeded.
+        assertEquals(List.of(a, a, PushPass.Connect.AFTER_SNAPSHOT, a, a, PushPass.Connect.WHEN_UNREPLICATED), checks);
+    }
+
     /** A snapshot taken while waiting to retry is sent at once (zrepl replicates after each snapshot). */
     @Test
     @Timeout(30)
