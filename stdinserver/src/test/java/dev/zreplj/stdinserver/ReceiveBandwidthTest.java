@@ -27,6 +27,7 @@ class ReceiveBandwidthTest {
     private static final class FakeTime implements TimeMeter, BlockingStrategy {
         final AtomicLong nanos = new AtomicLong(1_000_000 * MS);
         final long start = nanos.get();
+        volatile long late;
 
         @Override
         public long currentTimeNanos() {
@@ -40,7 +41,7 @@ class ReceiveBandwidthTest {
 
         @Override
         public void park(long waitNanos) {
-            nanos.addAndGet(waitNanos);
+            nanos.addAndGet(waitNanos + late);
         }
 
         long ms() {
@@ -50,14 +51,25 @@ class ReceiveBandwidthTest {
 
     /** What one stdinserver process has: its own store on the job's file. */
     private ReceiveBandwidth process(FakeTime t, BandwidthLimit limit) {
-        return ReceiveBandwidth.of(limit, new FileBuckets(t), ReceiveBandwidth.file(dir, "box", limit), t);
+        return ReceiveBandwidth.of(limit, new FileBuckets(t), ReceiveBandwidth.file(dir, "box", limit), t, t);
     }
 
+    /**
+     * Was {@code ...InPiecesNoLargerThanIt}: a write is now paid (into debt, as zrepl) and written in pieces of
+     * up to 64 KiB or a second of {@code max} whatever the bucket, each only once its wait is over.
+     */
     @Test
-    void writesArePaidAtTheRateAfterTheFirstBucketInPiecesNoLargerThanIt() throws Exception {
+    void writesArePaidAtTheRateAfterTheFirstBucketInPiecesOfUpTo64KiBOrASecond() throws Exception {
         FakeTime t = new FakeTime();
         ByteArrayOutputStream sink = new ByteArrayOutputStream();
-        OutputStream out = process(t, LIMIT).wrap(sink);
+        java.util.List<String> writes = new java.util.ArrayList<>();
+        OutputStream out = process(t, LIMIT).wrap(new java.io.FilterOutputStream(sink) {
+            @Override
+            public void write(byte[] b, int off, int len) {
+                writes.add(len + "@" + t.ms());
+                sink.write(b, off, len);
+            }
+        });
         byte[] data = new byte[400];
         for (int i = 0; i < data.length; i++) {
             data[i] = (byte) i;
@@ -67,9 +79,42 @@ class ReceiveBandwidthTest {
         out.write(data, 100, 300);
         out.write(7);
         assertEquals(301, t.ms());
+        assertEquals(java.util.List.of("100@0", "300@300"), writes, "300 bytes in one piece, after its wait");
         byte[] expected = java.util.Arrays.copyOf(data, 401);
         expected[400] = 7;
         assertArrayEquals(expected, sink.toByteArray());
+        writes.clear();
+        out.write(new byte[2500]);
+        assertEquals(java.util.List.of("1000@1301", "1000@2301", "500@2801"), writes, "a second of max at most");
+        writes.clear();
+        BandwidthLimit fast = new BandwidthLimit(1 << 20, 1024);
+        OutputStream fastOut = process(t, fast).wrap(new java.io.FilterOutputStream(sink) {
+            @Override
+            public void write(byte[] b, int off, int len) {
+                writes.add(Integer.toString(len));
+            }
+        });
+        fastOut.write(new byte[ReceiveBandwidth.PIECE + 1]);
+        assertEquals(java.util.List.of("65536", "1"), writes, "64 KiB at most, whatever the bucket");
+    }
+
+    /**
+     * As zrepl's juju/ratelimit, a write larger than the bucket is paid at once, into debt: paid a bucketful
+     * at a time, each wait that ended later than {@code 1 KiB / 10 MiB/s} (98 us) lost the rest, 0.79 of
+     * {@code max} with parks 150 us late.
+     */
+    @Test
+    void aOneKibBucketKeepsTheRateThoughEveryWaitEndsLate() throws Exception {
+        FakeTime t = new FakeTime();
+        t.late = 150_000;
+        long max = 10 << 20;
+        OutputStream out = process(t, new BandwidthLimit(max, 1024)).wrap(OutputStream.nullOutputStream());
+        byte[] frame = new byte[1 << 20];
+        for (int i = 0; i < 10; i++) {
+            out.write(frame);
+        }
+        double rate = (10 * frame.length - 1024) / ((t.nanos.get() - t.start) / 1e9);
+        assertEquals(true, rate >= 0.98 * max && rate <= max, "10 MiB at " + rate / max + " of max");
     }
 
     /** zrepl takes any {@code max}; Bucket4j refills at most a token a nanosecond, so a token is worth more bytes. */
@@ -117,7 +162,7 @@ class ReceiveBandwidthTest {
         FakeTime t = new FakeTime();
         assertSame(
                 out,
-                ReceiveBandwidth.of(BandwidthLimit.unlimited(), null, dir.resolve("x"), t)
+                ReceiveBandwidth.of(BandwidthLimit.unlimited(), null, dir.resolve("x"), t, t)
                         .wrap(out));
     }
 }
