@@ -152,7 +152,7 @@ final class JobLoops {
                 result = passes.run(job, connect, p);
             } catch (RuntimeException e) {
                 // Each job on its own: a bug that one job's pass runs into must not end the agent, and with it
-                // another job's send of hours; it fails this job's pass (in its status), retried at the next check.
+                // another job's send of hours; it fails this job's pass (in its status), retried as any failed pass.
                 log.error("job {}: the pass ended with an unexpected error: {}", job.name(), e.toString());
                 log.debug("job {}: unexpected error", job.name(), e);
                 result = new PushPass.Result(job.name(), Optional.empty(), List.of(), "unexpected error: " + e);
