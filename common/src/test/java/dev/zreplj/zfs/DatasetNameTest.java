@@ -2,6 +2,7 @@ package dev.zreplj.zfs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -181,6 +182,18 @@ class DatasetNameTest {
                 List.of("tank", "tank/a", "tank/a/z", "tank/b"),
                 names.stream().map(DatasetName::value).toList());
         assertEquals(DatasetName.of("tank/a"), DatasetName.of("tank/a"));
+    }
+
+    @Test
+    void equalByValueAlone() {
+        DatasetName a = DatasetName.of("tank/a");
+        assertEquals(a, DatasetName.of(new String("tank/a")));
+        assertEquals("tank/a".hashCode(), a.hashCode());
+        assertNotEquals(a, DatasetName.of("tank/A"));
+        assertNotEquals(a, DatasetName.of("tank/a/b"));
+        assertFalse(a.equals("tank/a"));
+        assertFalse(a.equals(null));
+        assertEquals(java.util.Set.of(a), java.util.Set.copyOf(List.of(DatasetName.of("tank/a"), a)));
     }
 
     private static void assertRefused(String name, String reason) {
