@@ -149,6 +149,6 @@ class BoxSetupPlanTest {
 
     @Test
     void passwdEntriesParse() throws Exception {
-        assertEquals(BOX, BoxSetupCommand.parsePasswd("zreplj:x:998:997:zreplj backup box:/var/lib/zreplj:/bin/sh"));
+        assertEquals(BOX, BoxUserLookup.parsePasswd("zreplj:x:998:997:zreplj backup box:/var/lib/zreplj:/bin/sh"));
     }
 }

@@ -150,14 +150,14 @@ class BoxSetupSystemTest {
         Files.writeString(keys, "command=\"zreplj stdinserver laptop\",restrict ssh-ed25519 AAAA laptop\n");
         Files.setPosixFilePermissions(keys, PosixFilePermissions.fromString("rw-r-----"));
 
-        BoxSetupCommand.authorizedKeys(nobody);
+        BoxUserFiles.authorizedKeys(nobody);
         assertEquals(65534, Files.getAttribute(keys, "unix:uid"));
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(keys)));
         assertEquals(
                 "command=\"zreplj stdinserver laptop\",restrict ssh-ed25519 AAAA laptop\n", Files.readString(keys));
 
         Files.delete(keys);
-        BoxSetupCommand.authorizedKeys(nobody);
+        BoxUserFiles.authorizedKeys(nobody);
         assertEquals("", Files.readString(keys), "created empty when missing");
 
         Path target = dir.resolve("shadow");
@@ -165,7 +165,7 @@ class BoxSetupSystemTest {
         Files.delete(keys);
         Files.createSymbolicLink(keys, target);
         CliException refused = org.junit.jupiter.api.Assertions.assertThrows(
-                CliException.class, () -> BoxSetupCommand.authorizedKeys(nobody));
+                CliException.class, () -> BoxUserFiles.authorizedKeys(nobody));
         assertTrue(refused.getMessage().startsWith("box setup: cannot make " + keys), refused::getMessage);
         assertEquals(0, Files.getAttribute(target, "unix:uid"), "the link's target stays root's");
     }
