@@ -16,6 +16,12 @@ public record Hello(
         String software,
         List<String> capabilities,
         @Nullable String job) {
+    /**
+     * The longest {@code job} a box takes: its hold tag and (escaped) property name carry the job and must stay
+     * far below ZFS's 255 characters. The config loader refuses a longer job name, so no pass is refused for it.
+     */
+    public static final int MAX_JOB_LENGTH = 100;
+
     public Hello {
         capabilities = List.copyOf(capabilities);
     }

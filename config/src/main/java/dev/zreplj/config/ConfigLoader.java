@@ -1,5 +1,6 @@
 package dev.zreplj.config;
 
+import dev.zreplj.protocol.Hello;
 import dev.zreplj.protocol.StreamCompression;
 import dev.zreplj.pruning.GoRegex;
 import dev.zreplj.pruning.GridSpec;
@@ -132,6 +133,13 @@ public final class ConfigLoader {
             Node nameNode = j.require("name");
             String name = jsrc.nonEmptyString(nameNode, "the job name");
             validateIdentifier(jsrc, nameNode, name, "job name");
+            if (name.length() > Hello.MAX_JOB_LENGTH) {
+                // Else every pass would be refused by the box (HELLO), or fail to name its state file.
+                throw jsrc.error(
+                        nameNode,
+                        "job name '" + name.substring(0, 20) + "...' is longer than " + Hello.MAX_JOB_LENGTH
+                                + " characters (the backup box takes no longer one); shorten it");
+            }
             if (name.startsWith("_")) {
                 throw jsrc.error(
                         nameNode,

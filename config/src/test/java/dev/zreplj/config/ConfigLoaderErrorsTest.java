@@ -217,6 +217,22 @@ class ConfigLoaderErrorsTest {
     }
 
     @Test
+    void aJobNameLongerThanTheBoxTakesIsRefusedAtLoadNotAtEveryPass() throws Exception {
+        // The box refuses a HELLO naming a job of more than 100 characters (its hold tag and property name
+        // must fit ZFS's limits), and a name of 250 no longer fits a state file's name: refused here, once.
+        String longest = "j".repeat(100);
+        load(push("  - name: p", "  - name: " + longest));
+        assertEquals(
+                "2:11: job name '" + "j".repeat(20) + "...' is longer than 100 characters (the backup box takes no"
+                        + " longer one); shorten it",
+                error(push("  - name: p", "  - name: " + longest + "j")));
+        assertEquals(
+                "2:11: job name '" + "s".repeat(20) + "...' is longer than 100 characters (the backup box takes no"
+                        + " longer one); shorten it",
+                error(sink("  - name: s", "  - name: " + "s".repeat(300))));
+    }
+
+    @Test
     void connect() throws Exception {
         assertEquals(
                 "5:13: connect type 'tcp' is not supported by zreplj (ssh+stdinserver is)",

@@ -1,5 +1,6 @@
 package dev.zreplj.stdinserver;
 
+import dev.zreplj.protocol.Hello;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.InvalidNameException;
 import java.util.ArrayList;
@@ -18,7 +19,7 @@ final class LastReceived {
     static final String TAG_PREFIX = "zrepl_last_received_J_";
     static final String PROPERTY_PREFIX = "zreplj:last_received_j_";
     /** Keeps tag and escaped property name far below ZFS's 255 characters. */
-    static final int MAX_JOB_LENGTH = 100;
+    static final int MAX_JOB_LENGTH = Hello.MAX_JOB_LENGTH;
 
     private LastReceived() {}
 
