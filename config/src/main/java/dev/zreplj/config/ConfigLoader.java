@@ -127,6 +127,7 @@ public final class ConfigLoader {
         List<Jail> jails = new ArrayList<>();
         Map<String, String> connectOrigins = new HashMap<>();
         Map<String, String> cursorProperties = new HashMap<>();
+        List<PushJob> pushJobs = new ArrayList<>();
         for (JobNode jn : jobNodes) {
             YamlSource jsrc = jn.src();
             YamlMapping j = jsrc.mapping(jn.node(), "each job");
@@ -157,7 +158,10 @@ public final class ConfigLoader {
             switch (type) {
                 case "push" -> {
                     checkCursorProperty(jsrc, nameNode, name, cursorProperties, names);
-                    jobs.add(readPush(job, name));
+                    PushJob push = readPush(job, name);
+                    warnIfOverlapping(push, new JobNode(jsrc, job.keyNode("filesystems")), pushJobs, names);
+                    pushJobs.add(push);
+                    jobs.add(push);
                     connectOrigins.put(name, jsrc.position(job.keyNode("connect")));
                 }
                 case "sink" -> jobs.add(readSink(job, name, clientOwners, jails));
@@ -1004,6 +1008,32 @@ public final class ConfigLoader {
                             + ") would share the cursor property " + property
                             + " (property names are lowercase, so '" + hexSpelled
                             + "' is spelled in hex); rename one of them");
+        }
+    }
+
+    /**
+     * zrepl requires the filesystems of a machine's jobs to be disjoint and does not check it; two push jobs that
+     * select one filesystem each replicate the other's snapshots and prune them by their own rules, so one job's
+     * pruning destroys what the other's box has not got yet. A zrepl config with such jobs still loads (a
+     * warning, not an error): the cursors' holds keep each job's incremental base, so no backup breaks.
+     */
+    private static void warnIfOverlapping(
+            PushJob job, JobNode filesystems, List<PushJob> earlier, Map<String, JobNode> names) {
+        for (PushJob other : earlier) {
+            Optional<String> shared = job.filesystems().sharedWith(other.filesystems());
+            if (shared.isPresent()) {
+                JobNode first = Objects.requireNonNull(names.get(other.name()), "every job name is in names");
+                filesystems
+                        .src()
+                        .warn(
+                                filesystems.node(),
+                                "push jobs '" + job.name() + "' and '" + other.name() + "' ("
+                                        + where(first, filesystems.src()) + ") both select " + shared.get()
+                                        + ": each replicates the other's snapshots and prunes them by its own rules,"
+                                        + " destroying what the other's box has not got yet (zrepl, too, requires"
+                                        + " the jobs' filesystems to be disjoint); exclude it from one of them");
+                return;
+            }
         }
     }
 

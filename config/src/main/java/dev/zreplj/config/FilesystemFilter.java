@@ -1,9 +1,12 @@
 package dev.zreplj.config;
 
 import dev.zreplj.zfs.DatasetName;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * zrepl's {@code filesystems} filter: keys are dataset names, a trailing {@code <} makes a key cover the
@@ -74,5 +77,39 @@ public record FilesystemFilter(Map<String, Boolean> rules) {
             return Optional.empty();
         }
         return Optional.of(DatasetName.outermost(named()));
+    }
+
+    /**
+     * A dataset (or set of datasets) both filters accept, as words for a message; empty when they are disjoint.
+     * A filter's answer for a dataset depends only on the deepest key at or above it, so the keys of both
+     * filters, one dataset below each key that no key names, and one pool no key names cover every case.
+     */
+    public Optional<String> sharedWith(FilesystemFilter other) {
+        // No key can hold this component: the loader validates every key as a dataset name.
+        String unnamed = "\u0000";
+        TreeSet<String> keys = new TreeSet<>();
+        for (String key : union(rules.keySet(), other.rules.keySet())) {
+            if (!key.equals(SUBTREE)) {
+                keys.add(key.endsWith(SUBTREE) ? key.substring(0, key.length() - SUBTREE.length()) : key);
+            }
+        }
+        for (String key : keys) {
+            if (accepts(key) && other.accepts(key)) {
+                return Optional.of(key);
+            }
+        }
+        for (String key : keys) {
+            String below = key + "/" + unnamed;
+            if (accepts(below) && other.accepts(below)) {
+                return Optional.of("the filesystems below " + key);
+            }
+        }
+        return accepts(unnamed) && other.accepts(unnamed) ? Optional.of("every pool's filesystems") : Optional.empty();
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> all = new HashSet<>(a);
+        all.addAll(b);
+        return all;
     }
 }

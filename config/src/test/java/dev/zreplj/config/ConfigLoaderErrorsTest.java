@@ -617,6 +617,24 @@ class ConfigLoaderErrorsTest {
     }
 
     @Test
+    void pushJobsSelectingTheSameFilesystemAreWarnedAboutAsZreplRequiresThemDisjoint() throws Exception {
+        Path file = dir.resolve("zreplj.yml");
+        String second = PUSH.substring("jobs:\n".length()).replace("name: p", "name: q");
+        Files.writeString(file, PUSH + second.replace("{\"pool<\": true}", "{\"pool/vm\": true}"));
+        assertEquals(
+                List.of(file + ":24:5: push jobs 'q' and 'p' (line 2) both select pool/vm: each replicates the"
+                        + " other's snapshots and prunes them by its own rules, destroying what the other's box has"
+                        + " not got yet (zrepl, too, requires the jobs' filesystems to be disjoint); exclude it from"
+                        + " one of them"),
+                new ConfigLoader().load(file).warnings());
+        Files.writeString(
+                file,
+                PUSH.replace("{\"pool<\": true}", "{\"pool<\": true, \"pool/vm<\": false}")
+                        + second.replace("{\"pool<\": true}", "{\"pool/vm<\": true}"));
+        assertEquals(List.of(), new ConfigLoader().load(file).warnings());
+    }
+
+    @Test
     void statusThresholdsDefaultAndOverride() throws Exception {
         Path file = dir.resolve("zreplj.yml");
         Files.writeString(file, "global:\n  zreplj:\n    status:\n      warn: 2h\njobs: []\n");

@@ -157,4 +157,25 @@ class FilesystemFilterTest {
     void allPoolsHaveNoRoots() {
         assertEquals(Optional.empty(), new FilesystemFilter(Map.of("<", true, "tank/tmp<", false)).roots());
     }
+
+    private static Optional<String> shared(Map<String, Boolean> a, Map<String, Boolean> b) {
+        Optional<String> one = new FilesystemFilter(a).sharedWith(new FilesystemFilter(b));
+        assertEquals(one, new FilesystemFilter(b).sharedWith(new FilesystemFilter(a)), "symmetric");
+        return one;
+    }
+
+    @Test
+    void twoFiltersShareWhatBothWouldAccept() {
+        assertEquals(Optional.empty(), shared(Map.of("tank/a", true), Map.of("tank/b", true)));
+        assertEquals(Optional.empty(), shared(Map.of("tank<", true, "tank/vm<", false), Map.of("tank/vm<", true)));
+        assertEquals(Optional.empty(), shared(Map.of("tank/a<", true), Map.of("tank/ab<", true)));
+        assertEquals(Optional.empty(), shared(Map.of("tank<", true, "tank/x", false), Map.of("tank/x", true)));
+        assertEquals(Optional.of("tank/a"), shared(Map.of("tank/a", true), Map.of("tank<", true)));
+        assertEquals(Optional.of("tank/a"), shared(Map.of("tank/a<", true), Map.of("<", true, "tank", false)));
+        assertEquals(
+                Optional.of("the filesystems below tank/a"),
+                shared(Map.of("tank/a<", true, "tank/a", false), Map.of("<", true)));
+        assertEquals(Optional.of("every pool's filesystems"), shared(Map.of("<", true), Map.of("<", true)));
+        assertEquals(Optional.empty(), shared(Map.of("<", true, "tank<", false), Map.of("tank<", true)));
+    }
 }
