@@ -1,5 +1,6 @@
 package dev.zreplj.stdinserver;
 
+import dev.zreplj.config.RecvOptions;
 import dev.zreplj.config.ServeLimits;
 import dev.zreplj.config.SinkJob;
 import dev.zreplj.protocol.ErrorCodes;
@@ -274,7 +275,7 @@ final class ReceiveHandler {
                 checkRollback(session, target, newerThanBase(before, cmd.fromGuid()), before);
             }
             checkPartialState(cmd, header, target);
-            checkProperties(header, properties);
+            checkProperties(session.job(), header, properties);
             Set<DatasetName> existing = new HashSet<>(
                     onPath != null
                             ? result(onPath)
@@ -289,6 +290,7 @@ final class ReceiveHandler {
             boolean overwritePlaceholder = fullOverPlaceholder && placeholders.isEmptyPlaceholder(target, existing);
             request = receiveRequest(session.job(), cmd, header, properties, target, overwritePlaceholder);
             received = header;
+            recvPropertiesNotApplied(session.job(), target);
         } catch (RemoteException e) {
             log.refused("refused RECV into " + target + ": " + e.getMessage());
             pump.refuseStream(e, first.ended());
@@ -894,7 +896,8 @@ final class ReceiveHandler {
      * zfs recv -x excludes the mount properties, or, without it, when the box read every property the stream
      * sets and none of them mounts. Checked before anything is created for the receive.
      */
-    private void checkProperties(StreamHeader header, CompoundHeader properties) throws RemoteException, ZfsException {
+    private void checkProperties(SinkJob job, StreamHeader header, CompoundHeader properties)
+            throws RemoteException, ZfsException {
         if (zfs.capabilities().recvProperties() || (header.payloadLength() == 0 && properties == null)) {
             return;
         }
@@ -915,6 +918,37 @@ final class ReceiveHandler {
                     + (mount.size() == 1 ? "it" : "them") + " on the source or send without"
                     + " send_properties/backup_properties");
         }
+        // The sink's recv.properties are the box's policy over the client's values; without recv -o/-x zfs would
+        // receive the client's instead (a readonly=off under an override readonly=on), so the stream is refused.
+        List<String> decided = properties.properties().stream()
+                .filter(p -> job.recv().overrideProperties().containsKey(p)
+                        || job.recv().inheritProperties().contains(p))
+                .toList();
+        if (!decided.isEmpty()) {
+            throw CompoundHeader.refused("it sets " + String.join(", ", decided) + ", which the sink's"
+                    + " recv.properties decides, and this box's zfs cannot override them on receive (no 'zfs recv"
+                    + " -o/-x'); inherit " + (decided.size() == 1 ? "it" : "them") + " on the source or send"
+                    + " without send_properties/backup_properties");
+        }
+    }
+
+    /**
+     * zfs without recv -o/-x receives without the sink's recv.properties (Zfs#receive drops them): the admin
+     * configured them and reads the box's log, not the client's stderr, so each such receive says so there.
+     */
+    private void recvPropertiesNotApplied(SinkJob job, DatasetName target) throws ZfsException {
+        RecvOptions recv = job.recv();
+        if (zfs.capabilities().recvProperties()
+                || (recv.overrideProperties().isEmpty()
+                        && recv.inheritProperties().isEmpty())) {
+            return;
+        }
+        List<String> named = new ArrayList<>();
+        recv.overrideProperties().forEach((k, v) -> named.add("override " + k + "=" + v));
+        recv.inheritProperties().forEach(p -> named.add("inherit " + p));
+        log.record("recv.properties of sink job '" + job.name() + "' not applied to " + target + ": this box's zfs"
+                + " has no 'zfs recv -o/-x' (" + String.join(", ", named) + "); a property stream that sets one of"
+                + " them is refused");
     }
 
     private ReceiveRequest receiveRequest(

@@ -29,6 +29,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -69,13 +70,12 @@ class HostilePropertyStreamSystemTest {
     }
 
     private Config config() {
+        return config(RecvOptions.defaults());
+    }
+
+    private Config config(RecvOptions recv) {
         SinkJob sink = new SinkJob(
-                "sink",
-                DatasetName.of(box + "/sink"),
-                List.of("laptop"),
-                RecvOptions.defaults(),
-                List.of(),
-                ServeLimits.defaults());
+                "sink", DatasetName.of(box + "/sink"), List.of("laptop"), recv, List.of(), ServeLimits.defaults());
         return new Config(state.resolve("zreplj.yml"), new Global(state, null), List.of(sink));
     }
 
@@ -101,7 +101,12 @@ class HostilePropertyStreamSystemTest {
 
     /** Receives {@code stream}, expects ERROR stream starting with {@code why}, and a box left as it was. */
     private void refused(DatasetName fs, String snapshot, long toGuid, byte[] stream, String why) throws Exception {
-        PipedServer ch = new PipedServer(config(), zfs, "laptop");
+        refused(config(), fs, snapshot, toGuid, stream, why);
+    }
+
+    private void refused(Config config, DatasetName fs, String snapshot, long toGuid, byte[] stream, String why)
+            throws Exception {
+        PipedServer ch = new PipedServer(config, zfs, "laptop");
         ch.client.handshake();
         assertEquals(List.of(), ch.client.listFilesystems(), "the jail is set up");
         String before = boxState();
@@ -190,6 +195,60 @@ class HostilePropertyStreamSystemTest {
                 pools.send("-p", s1),
                 "it sets mountpoint, and this box's zfs cannot" + " exclude them on receive (no 'zfs recv -x')");
         assertEquals(jailOnly(), boxState().lines().toList());
+    }
+
+    /**
+     * The sink's recv.properties are the box's policy: zfs-fuse has no recv -o/-x to make them win over what a
+     * property stream sets, so such a stream is refused rather than received with the client's values.
+     */
+    @Test
+    void aPropertyTheSinksRecvPropertiesDecideIsRefusedWhereZfsCannotOverrideIt() throws Exception {
+        Config config = config(new RecvOptions(Map.of("readonly", "on"), List.of("org.box:backup"), "unspecified"));
+        DatasetName a = pools.createFilesystem(src.child("a"), "readonly=off", "org.box:backup=off");
+        String s1 = pools.snapshot(a, "zrepl_1");
+        refused(
+                config,
+                a,
+                "zrepl_1",
+                pools.guid(s1),
+                pools.send("-p", s1),
+                "it sets readonly, org.box:backup, which the sink's recv.properties decides, and this box's zfs"
+                        + " cannot override them on receive (no 'zfs recv -o/-x')");
+        assertEquals(jailOnly(), boxState().lines().toList());
+        // A property stream that leaves them alone is received, as without recv.properties.
+        DatasetName b = pools.createFilesystem(src.child("b"), "org.other:label=x");
+        String s2 = pools.snapshot(b, "zrepl_1");
+        PipedServer ch = new PipedServer(config, zfs, "laptop");
+        ch.client.handshake();
+        assertEquals(
+                pools.guid(s2),
+                receive(ch, b.value(), "zrepl_1", pools.guid(s2), null, pools.send("-p", s2))
+                        .receivedGuid());
+        ch.client.close();
+        assertEquals(0, ch.exitCode(), ch.stderr());
+    }
+
+    /**
+     * Where zfs has no recv -o/-x the sink's recv.properties cannot be applied: the admin reads that in the box's
+     * log, not only the client on its stderr.
+     */
+    @Test
+    void recvPropertiesThisZfsCannotApplyAreNamedInTheBoxLog() throws Exception {
+        Config config = config(new RecvOptions(Map.of("readonly", "on"), List.of("org.box:backup"), "unspecified"));
+        DatasetName a = pools.createFilesystem(src.child("a"));
+        String s1 = pools.snapshot(a, "zrepl_1");
+        PipedServer ch = new PipedServer(config, zfs, "laptop");
+        ch.client.handshake();
+        receive(ch, a.value(), "zrepl_1", pools.guid(s1), null, pools.send(s1));
+        ch.client.close();
+        assertEquals(0, ch.exitCode(), ch.stderr());
+        assertEquals("off", pools.get(box + "/sink/laptop/" + a.value(), "readonly"), "zfs-fuse cannot set it");
+        assertTrue(
+                boxLog().stream()
+                        .anyMatch(l -> l.contains("WARN client 'laptop'")
+                                && l.contains("recv.properties of sink job 'sink' not applied to " + box
+                                        + "/sink/laptop/" + a.value() + ": this box's zfs has no 'zfs recv -o/-x'")),
+                String.join("\n", boxLog()));
     }
 
     /** The stream of another snapshot (a second filesystem, a child) is hidden behind the first one's payload. */
