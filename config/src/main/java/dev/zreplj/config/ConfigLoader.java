@@ -946,7 +946,18 @@ public final class ConfigLoader {
                                 "property '" + prop + "' is both inherited (line " + YamlSource.line(other)
                                         + ") and overridden");
                     }
-                    override.put(prop, src.string(t.getValueNode(), "the value of property '" + prop + "'"));
+                    String value = src.string(t.getValueNode(), "the value of property '" + prop + "'");
+                    if (prop.equals("mountpoint") && !value.equals("none") && !value.equals("legacy")) {
+                        // zfs recv -u mounts nothing now, but zfs mount -a at the next boot mounts every received
+                        // filesystem there: a client's files over the box's own (docs/box.md, "Nothing mounts").
+                        throw src.error(
+                                t.getValueNode(),
+                                "recv.properties.override mountpoint=" + value + " would mount every filesystem this"
+                                        + " sink receives at " + value + " at the box's next 'zfs mount -a' (a"
+                                        + " reboot), the client's files over the box's; override it with none or"
+                                        + " legacy, or inherit it (the jail's none)");
+                    }
+                    override.put(prop, value);
                 }
             }
         }

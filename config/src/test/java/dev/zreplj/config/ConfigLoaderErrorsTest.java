@@ -481,6 +481,13 @@ class ConfigLoaderErrorsTest {
         assertEquals(
                 "9:54: property 'mountpoint' is both inherited (line 9) and overridden",
                 error(SINK + "    recv:\n      properties: {inherit: [mountpoint], override: {mountpoint: /x}}\n"));
+        // zfs recv -u mounts nothing now, but the next 'zfs mount -a' (a reboot) would mount every client's copy
+        // there, over the box's own files.
+        assertEquals(
+                "9:43: recv.properties.override mountpoint=/etc would mount every filesystem this sink receives at"
+                        + " /etc at the box's next 'zfs mount -a' (a reboot), the client's files over the box's;"
+                        + " override it with none or legacy, or inherit it (the jail's none)",
+                error(SINK + "    recv:\n      properties: {override: {mountpoint: /etc}}\n"));
         assertEquals(
                 "9:30: 'Bad Prop' is not a ZFS property name",
                 error(SINK + "    recv:\n      properties: {inherit: [\"Bad Prop\"]}\n"));
