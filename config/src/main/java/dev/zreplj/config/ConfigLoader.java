@@ -872,8 +872,17 @@ public final class ConfigLoader {
         }
         // A client's jail is all the box checks its requests against: one that holds another client's jail would
         // let that client list, restore and destroy the other's backups as its own.
-        for (String client : clients) {
-            Jail mine = new Jail(root.child(client), client, name);
+        for (int i = 0; i < clients.size(); i++) {
+            String client = clients.get(i);
+            DatasetName jail;
+            try {
+                jail = root.child(client);
+            } catch (InvalidNameException e) {
+                // A name zfs cannot take (too long with root_fs before it): one the box could never create.
+                throw src.error(
+                        idNodes.get(i), "client identity too long: its jail " + message(e) + "; use a shorter one");
+            }
+            Jail mine = new Jail(jail, client, name);
             for (Jail other : jails) {
                 boolean mineInside = mine.path().isSelfOrDescendantOf(other.path());
                 if (mineInside || other.path().isSelfOrDescendantOf(mine.path())) {

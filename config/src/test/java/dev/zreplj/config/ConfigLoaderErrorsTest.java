@@ -481,6 +481,12 @@ class ConfigLoaderErrorsTest {
         assertEquals(
                 "9:54: property 'mountpoint' is both inherited (line 9) and overridden",
                 error(SINK + "    recv:\n      properties: {inherit: [mountpoint], override: {mountpoint: /x}}\n"));
+        // Each identity is a valid component, but root_fs/ID is over zfs's 255: the box could never create it.
+        String longId = "a".repeat(250);
+        assertEquals(
+                "7:27: client identity too long: its jail dataset name 'backup/zreplj/" + "a".repeat(26)
+                        + "...' is longer than 255 characters; use a shorter one",
+                error(sink("[laptop]", "[" + longId + "]")));
         // zfs recv -u mounts nothing now, but the next 'zfs mount -a' (a reboot) would mount every client's copy
         // there, over the box's own files.
         assertEquals(
