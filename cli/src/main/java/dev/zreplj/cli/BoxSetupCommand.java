@@ -136,6 +136,9 @@ final class BoxSetupCommand implements Callable<Integer> {
                 out.println("nothing to change: root_fs " + root + " and user " + u.name() + " are set up");
             }
             plan.notes().forEach(n -> out.println("note: " + n));
+            BoxSetupPlan.recvPropertiesNotes(
+                            found.recvProperties(), zfs.capabilities().recvProperties())
+                    .forEach(n -> out.println("note: " + n));
         } catch (ZfsException e) {
             throw CliException.failure("box setup: " + e.getMessage());
         }

@@ -108,6 +108,19 @@ record BoxSetupPlan(List<Step> steps, List<String> problems, List<String> notes)
         return out;
     }
 
+    /**
+     * Where zfs has no {@code recv -o/-x} (zfs-fuse) the stdinserver receives without the sink's recv.properties:
+     * setup is where the admin who configured them hears it first.
+     */
+    static List<String> recvPropertiesNotes(List<String> recvProperties, boolean zfsReceivesProperties) {
+        if (zfsReceivesProperties || recvProperties.isEmpty()) {
+            return List.of();
+        }
+        return List.of("this zfs has no 'zfs recv -o/-x', so the sink jobs' recv.properties ("
+                + String.join(", ", recvProperties) + ") are not applied to what the box receives: each receive says"
+                + " so in the box's log, and a property stream that sets one of them is refused");
+    }
+
     static BoxSetupPlan of(Found f) {
         List<Step> steps = new ArrayList<>();
         List<String> problems = new ArrayList<>();

@@ -151,4 +151,16 @@ class BoxSetupPlanTest {
     void passwdEntriesParse() throws Exception {
         assertEquals(BOX, BoxUserLookup.parsePasswd("zreplj:x:998:997:zreplj backup box:/var/lib/zreplj:/bin/sh"));
     }
+
+    /** zfs-fuse has no zfs recv -o/-x: the admin hears at setup that the sink's recv.properties cannot apply. */
+    @Test
+    void recvPropertiesAZfsCannotApplyAreNamedAtSetup() {
+        assertEquals(
+                List.of("this zfs has no 'zfs recv -o/-x', so the sink jobs' recv.properties (readonly, org.x:y) are"
+                        + " not applied to what the box receives: each receive says so in the box's log, and a"
+                        + " property stream that sets one of them is refused"),
+                BoxSetupPlan.recvPropertiesNotes(List.of("readonly", "org.x:y"), false));
+        assertEquals(List.of(), BoxSetupPlan.recvPropertiesNotes(List.of("readonly"), true));
+        assertEquals(List.of(), BoxSetupPlan.recvPropertiesNotes(List.of(), false));
+    }
 }
