@@ -2,11 +2,16 @@ package dev.zreplj.cli;
 
 import dev.zreplj.config.Config;
 import dev.zreplj.config.PushJob;
+import dev.zreplj.config.SinkJob;
 import dev.zreplj.ssh.IdentityFile;
 import dev.zreplj.ssh.SshTransport;
 import dev.zreplj.ssh.TransportException;
+import dev.zreplj.zfs.Capabilities;
+import dev.zreplj.zfs.Zfs;
+import dev.zreplj.zfs.ZfsException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -47,6 +52,42 @@ final class ConfigcheckCommand implements Callable<Integer> {
                         config.connectOrigin(job.name()) + ": job " + job.name() + ": " + e.getMessage());
             }
         }
+        for (String w : recvPropertiesWarnings(config)) {
+            err.print("zreplj: warning: " + w + "\n");
+        }
+        err.flush();
         return ExitCodes.OK;
+    }
+
+    /**
+     * A sink's recv.properties need zfs recv -o/-x, which zfs-fuse lacks: on such a box they are read but not
+     * acted on, which configcheck says of every such key. Asked of this machine's zfs only when a sink job has
+     * them; no zfs here (an agent's config check elsewhere) says nothing.
+     */
+    private static List<String> recvPropertiesWarnings(Config config) {
+        List<SinkJob> jobs = config.sinkJobs().stream()
+                .filter(j -> !j.recv().overrideProperties().isEmpty()
+                        || !j.recv().inheritProperties().isEmpty())
+                .toList();
+        if (jobs.isEmpty()) {
+            return List.of();
+        }
+        Zfs zfs;
+        Capabilities caps;
+        try {
+            zfs = LocalZfs.of(config);
+            caps = zfs.capabilities();
+        } catch (ZfsException e) {
+            return List.of();
+        }
+        if (caps.recvProperties()) {
+            return List.of();
+        }
+        return jobs.stream()
+                .map(j -> config.recvPropertiesOrigin(j.name()) + ": 'properties' has no effect on this box: its zfs ("
+                        + zfs.binary() + ", " + caps.version() + ") has no 'zfs recv -o/-x'; each receive goes"
+                        + " without them (the box's log says so), and a property stream that sets one of them is"
+                        + " refused")
+                .toList();
     }
 }

@@ -2,7 +2,10 @@ package dev.zreplj.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
+import dev.zreplj.zfs.Zfs;
+import dev.zreplj.zfs.ZfsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -157,5 +160,50 @@ class ConfigcheckCommandTest {
         assertEquals(
                 new CliRun(2, "", "zreplj: " + file + ": cannot read: no such file\n"),
                 CliRun.of("--config", file.toString(), "configcheck"));
+    }
+
+    /**
+     * A box whose zfs has no recv -o/-x (zfs-fuse) cannot apply the sink's recv.properties: configcheck on the box
+     * says so, as it does for every key zreplj reads but does not act on.
+     */
+    @Test
+    void recvPropertiesThisBoxsZfsCannotApplyAreWarnedAbout() throws Exception {
+        Path zfs;
+        try {
+            zfs = Zfs.locate().binary();
+            assumeFalse(new Zfs(zfs).capabilities().recvProperties(), "this zfs has recv -o/-x");
+        } catch (ZfsException e) {
+            assumeFalse(true, "no zfs here: " + e.getMessage());
+            return;
+        }
+        Path file = dir.resolve("zreplj.yml");
+        String sink = """
+                global:
+                  zreplj: {state_dir: %s, zfs_binary: %s}
+                jobs:
+                  - name: sink
+                    type: sink
+                    root_fs: backup/zreplj
+                    serve: {type: stdinserver, client_identities: [laptop]}
+                    recv:
+                      properties:
+                        override: {readonly: "on"}
+                """.formatted(dir.resolve("state"), zfs);
+        Files.writeString(file, sink);
+        CliRun run = CliRun.of("--config", file.toString(), "configcheck");
+        assertEquals(0, run.exitCode(), run::toString);
+        assertTrue(
+                run.err()
+                        .startsWith("zreplj: warning: " + file + ":9:7: 'properties' has no effect on this box: its"
+                                + " zfs (" + zfs + ", "),
+                run::toString);
+        assertTrue(
+                run.err()
+                        .endsWith(") has no 'zfs recv -o/-x'; each receive goes without them (the box's log says so),"
+                                + " and a property stream that sets one of them is refused\n"),
+                run::toString);
+        // Without recv.properties there is nothing to say.
+        Files.writeString(file, sink.substring(0, sink.indexOf("    recv:")));
+        assertEquals(new CliRun(0, "", ""), CliRun.of("--config", file.toString(), "configcheck"));
     }
 }

@@ -10,15 +10,16 @@ import java.util.Optional;
  *
  * @param warnings one line each, {@code FILE:LINE:COLUMN: message}: keys of zrepl's schema that zreplj
  *                 reads but does not act on, with what to use instead
- * @param connectOrigins per push job's name, {@code FILE:LINE:COLUMN} of its {@code connect}: where checks
- *                 that only the SSH client can make ({@code configcheck}'s) point
+ * @param checkOrigins per job's name, {@code FILE:LINE:COLUMN} of what {@code configcheck} checks beyond the file
+ *                 and points at: a push job's {@code connect} (what only the SSH client can judge), a sink job's
+ *                 {@code recv.properties} (what only the box's zfs can apply)
  */
 public record Config(
-        Path file, Global global, List<Job> jobs, List<String> warnings, Map<String, String> connectOrigins) {
+        Path file, Global global, List<Job> jobs, List<String> warnings, Map<String, String> checkOrigins) {
     public Config {
         jobs = List.copyOf(jobs);
         warnings = List.copyOf(warnings);
-        connectOrigins = Map.copyOf(connectOrigins);
+        checkOrigins = Map.copyOf(checkOrigins);
     }
 
     public Config(Path file, Global global, List<Job> jobs) {
@@ -27,7 +28,12 @@ public record Config(
 
     /** {@code FILE:LINE:COLUMN} of the job's {@code connect}, or the config file's name where it is not known. */
     public String connectOrigin(String job) {
-        return connectOrigins.getOrDefault(job, file.toString());
+        return checkOrigins.getOrDefault(job, file.toString());
+    }
+
+    /** {@code FILE:LINE:COLUMN} of the sink job's {@code recv.properties}, or the config file's name. */
+    public String recvPropertiesOrigin(String job) {
+        return checkOrigins.getOrDefault(job, file.toString());
     }
 
     public Optional<Job> job(String name) {

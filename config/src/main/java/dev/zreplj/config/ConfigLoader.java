@@ -125,7 +125,7 @@ public final class ConfigLoader {
         Map<String, JobNode> names = new HashMap<>();
         Map<String, String> clientOwners = new HashMap<>();
         List<Jail> jails = new ArrayList<>();
-        Map<String, String> connectOrigins = new HashMap<>();
+        Map<String, String> checkOrigins = new HashMap<>();
         Map<String, String> cursorProperties = new HashMap<>();
         List<PushJob> pushJobs = new ArrayList<>();
         for (JobNode jn : jobNodes) {
@@ -162,9 +162,16 @@ public final class ConfigLoader {
                     warnIfOverlapping(push, new JobNode(jsrc, job.keyNode("filesystems")), pushJobs, names);
                     pushJobs.add(push);
                     jobs.add(push);
-                    connectOrigins.put(name, jsrc.position(job.keyNode("connect")));
+                    checkOrigins.put(name, jsrc.position(job.keyNode("connect")));
                 }
-                case "sink" -> jobs.add(readSink(job, name, clientOwners, jails));
+                case "sink" -> {
+                    SinkJob sink = readSink(job, name, clientOwners, jails);
+                    jobs.add(sink);
+                    if (!sink.recv().overrideProperties().isEmpty()
+                            || !sink.recv().inheritProperties().isEmpty()) {
+                        checkOrigins.put(name, jsrc.position(job.mapping("recv").keyNode("properties")));
+                    }
+                }
                 default -> {
                     String hint = YamlMapping.nearest(type, List.of("push", "sink"))
                             .filter(n -> !ZREPL_ONLY_JOB_TYPES.contains(type))
@@ -183,7 +190,7 @@ public final class ConfigLoader {
                     "'monitoring' has no effect in zreplj: only 'zreplj agent run' serves metrics, and it runs push"
                             + " jobs, which this config has none of; on the box set global.zreplj.metrics.textfile for node_exporter instead");
         }
-        return new Config(file, global, jobs, src.warnings(), connectOrigins);
+        return new Config(file, global, jobs, src.warnings(), checkOrigins);
     }
 
     /** One entry of a 'jobs' list and the file it is written in (the main config or an included one). */
