@@ -117,8 +117,8 @@ record BoxSetupPlan(List<Step> steps, List<String> problems, List<String> notes)
             return List.of();
         }
         return List.of("this zfs has no 'zfs recv -o/-x', so the sink jobs' recv.properties ("
-                + String.join(", ", recvProperties) + ") are not applied to what the box receives: each receive says"
-                + " so in the box's log, and a property stream that sets one of them is refused");
+                + String.join(", ", recvProperties) + ") are not applied to what the box receives: the box's log says"
+                + " so, and a property stream that sets one of them is refused");
     }
 
     static BoxSetupPlan of(Found f) {

@@ -157,7 +157,7 @@ class BoxSetupPlanTest {
     void recvPropertiesAZfsCannotApplyAreNamedAtSetup() {
         assertEquals(
                 List.of("this zfs has no 'zfs recv -o/-x', so the sink jobs' recv.properties (readonly, org.x:y) are"
-                        + " not applied to what the box receives: each receive says so in the box's log, and a"
+                        + " not applied to what the box receives: the box's log says so, and a"
                         + " property stream that sets one of them is refused"),
                 BoxSetupPlan.recvPropertiesNotes(List.of("readonly", "org.x:y"), false));
         assertEquals(List.of(), BoxSetupPlan.recvPropertiesNotes(List.of("readonly"), true));

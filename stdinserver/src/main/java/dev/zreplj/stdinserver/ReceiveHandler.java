@@ -64,6 +64,8 @@ final class ReceiveHandler {
     private final ReceiverHolds holds;
     private final BoxLog log;
     private final Runnable received;
+    /** Whether this process has logged that zfs cannot apply the sink's recv.properties (once is enough). */
+    private boolean recvPropertiesNoted;
 
     /** @param received called after each receive is recorded (the box's metrics textfile) */
     ReceiveHandler(
@@ -923,6 +925,7 @@ final class ReceiveHandler {
         List<String> decided = properties.properties().stream()
                 .filter(p -> job.recv().overrideProperties().containsKey(p)
                         || job.recv().inheritProperties().contains(p))
+                .sorted()
                 .toList();
         if (!decided.isEmpty()) {
             throw CompoundHeader.refused("it sets " + String.join(", ", decided) + ", which the sink's"
@@ -934,15 +937,18 @@ final class ReceiveHandler {
 
     /**
      * zfs without recv -o/-x receives without the sink's recv.properties (Zfs#receive drops them): the admin
-     * configured them and reads the box's log, not the client's stderr, so each such receive says so there.
+     * configured them and reads the box's log, not the client's stderr, so the process's first such receive says
+     * so there (one line per channel, not one per receive: the shipped sink.yml overrides canmount).
      */
     private void recvPropertiesNotApplied(SinkJob job, DatasetName target) throws ZfsException {
         RecvOptions recv = job.recv();
-        if (zfs.capabilities().recvProperties()
+        if (recvPropertiesNoted
+                || zfs.capabilities().recvProperties()
                 || (recv.overrideProperties().isEmpty()
                         && recv.inheritProperties().isEmpty())) {
             return;
         }
+        recvPropertiesNoted = true;
         List<String> named = new ArrayList<>();
         recv.overrideProperties().forEach((k, v) -> named.add("override " + k + "=" + v));
         recv.inheritProperties().forEach(p -> named.add("inherit " + p));

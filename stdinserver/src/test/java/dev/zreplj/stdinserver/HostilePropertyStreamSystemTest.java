@@ -212,7 +212,7 @@ class HostilePropertyStreamSystemTest {
                 "zrepl_1",
                 pools.guid(s1),
                 pools.send("-p", s1),
-                "it sets readonly, org.box:backup, which the sink's recv.properties decides, and this box's zfs"
+                "it sets org.box:backup, readonly, which the sink's recv.properties decides, and this box's zfs"
                         + " cannot override them on receive (no 'zfs recv -o/-x')");
         assertEquals(jailOnly(), boxState().lines().toList());
         // A property stream that leaves them alone is received, as without recv.properties.
@@ -240,9 +240,18 @@ class HostilePropertyStreamSystemTest {
         PipedServer ch = new PipedServer(config, zfs, "laptop");
         ch.client.handshake();
         receive(ch, a.value(), "zrepl_1", pools.guid(s1), null, pools.send(s1));
+        String s2 = pools.snapshot(a, "zrepl_2");
+        receive(ch, a.value(), "zrepl_2", pools.guid(s2), pools.guid(s1), pools.send("-i", s1, s2));
         ch.client.close();
         assertEquals(0, ch.exitCode(), ch.stderr());
         assertEquals("off", pools.get(box + "/sink/laptop/" + a.value(), "readonly"), "zfs-fuse cannot set it");
+        // Once per process: the shipped sink.yml overrides canmount, and every receive would say the same.
+        assertEquals(
+                1,
+                boxLog().stream()
+                        .filter(l -> l.contains("recv.properties of sink job"))
+                        .count(),
+                String.join("\n", boxLog()));
         assertTrue(
                 boxLog().stream()
                         .anyMatch(l -> l.contains("WARN client 'laptop'")
