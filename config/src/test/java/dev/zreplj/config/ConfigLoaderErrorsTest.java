@@ -494,6 +494,16 @@ class ConfigLoaderErrorsTest {
                         + " /etc at the box's next 'zfs mount -a' (a reboot), the client's files over the box's;"
                         + " override it with none or legacy, or inherit it (the jail's none)",
                 error(SINK + "    recv:\n      properties: {override: {mountpoint: /etc}}\n"));
+        // The box's own bookkeeping: an override of zrepl:placeholder=on would make every received filesystem an
+        // empty placeholder that a full stream may replace, and the last-received marks keep snapshots held.
+        assertEquals(
+                "9:31: recv.properties cannot decide zrepl:placeholder: the box keeps it itself (it marks the"
+                        + " placeholders a full stream may replace); remove it from the sink's recv.properties",
+                error(SINK + "    recv:\n      properties: {override: {\"zrepl:placeholder\": \"on\"}}\n"));
+        assertEquals(
+                "9:30: recv.properties cannot decide zreplj:last_received_j_x: the box keeps it itself (its"
+                        + " holds and cursors); remove it from the sink's recv.properties",
+                error(SINK + "    recv:\n      properties: {inherit: [\"zreplj:last_received_j_x\"]}\n"));
         assertEquals(
                 "9:30: 'Bad Prop' is not a ZFS property name",
                 error(SINK + "    recv:\n      properties: {inherit: [\"Bad Prop\"]}\n"));
