@@ -992,13 +992,13 @@ public final class ConfigLoader {
         if (!PROPERTY_NAME.matcher(prop).matches()) {
             throw src.error(n, "'" + prop + "' is not a ZFS property name");
         }
-        // The box's own bookkeeping on what it receives: overridden, zrepl:placeholder=on would let a full stream
-        // replace any received filesystem (an empty placeholder's privilege), and the last-received marks decide
-        // which snapshots stay held.
+        // The box's own bookkeeping on what it receives: overridden, zrepl:placeholder=on would mark every received
+        // filesystem a placeholder, which a full stream may replace (recv -F) once it holds no snapshot, and the
+        // last-received marks decide which snapshots stay held.
         if (prop.equals("zrepl:placeholder")) {
             throw src.error(
                     n,
-                    "recv.properties cannot decide " + prop + ": the box keeps it itself (it marks the"
+                    "recv.properties cannot decide " + prop + ": the box keeps it itself (it marks the empty"
                             + " placeholders a full stream may replace); remove it from the sink's recv.properties");
         }
         if (prop.startsWith("zreplj:")) {

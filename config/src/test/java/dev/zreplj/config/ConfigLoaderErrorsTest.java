@@ -497,7 +497,7 @@ class ConfigLoaderErrorsTest {
         // The box's own bookkeeping: an override of zrepl:placeholder=on would make every received filesystem an
         // empty placeholder that a full stream may replace, and the last-received marks keep snapshots held.
         assertEquals(
-                "9:31: recv.properties cannot decide zrepl:placeholder: the box keeps it itself (it marks the"
+                "9:31: recv.properties cannot decide zrepl:placeholder: the box keeps it itself (it marks the empty"
                         + " placeholders a full stream may replace); remove it from the sink's recv.properties",
                 error(SINK + "    recv:\n      properties: {override: {\"zrepl:placeholder\": \"on\"}}\n"));
         assertEquals(
