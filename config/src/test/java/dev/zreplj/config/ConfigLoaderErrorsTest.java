@@ -494,8 +494,9 @@ class ConfigLoaderErrorsTest {
                         + " /etc at the box's next 'zfs mount -a' (a reboot), the client's files over the box's;"
                         + " override it with none or legacy, or inherit it (the jail's none)",
                 error(SINK + "    recv:\n      properties: {override: {mountpoint: /etc}}\n"));
-        // The box's own bookkeeping: an override of zrepl:placeholder=on would make every received filesystem an
-        // empty placeholder that a full stream may replace, and the last-received marks keep snapshots held.
+        // The box's own bookkeeping: an override of zrepl:placeholder=on would mark every received filesystem a
+        // placeholder, which a full stream may replace once it holds no snapshot; the last-received marks keep
+        // snapshots held.
         assertEquals(
                 "9:31: recv.properties cannot decide zrepl:placeholder: the box keeps it itself (it marks the empty"
                         + " placeholders a full stream may replace); remove it from the sink's recv.properties",
