@@ -1,6 +1,7 @@
 package dev.zreplj.cli;
 
 import dev.zreplj.config.ConfigException;
+import dev.zreplj.protocol.StreamInflater;
 import dev.zreplj.zfs.Capabilities;
 import dev.zreplj.zfs.Zfs;
 import dev.zreplj.zfs.ZfsException;
@@ -19,7 +20,7 @@ import picocli.CommandLine.ParentCommand;
  */
 @Command(
         name = "version",
-        description = "Version, Java version, the zfs found and its capabilities"
+        description = "Version, Java version, the zfs found and its capabilities, whether zstd loads"
                 + " (exits 0 and says so when no usable zfs is found).")
 final class VersionCommand implements Callable<Integer> {
     @ParentCommand
@@ -36,6 +37,11 @@ final class VersionCommand implements Callable<Integer> {
             notFound = e.getMessage();
         }
         print(System.out, zrepljVersion(), zfs, notFound);
+        // Whether streams can go compressed here: zstd's native library fails to load where it is unpacked
+        // into a noexec tmpdir (docs/troubleshooting.md), which otherwise shows only as a warning in a pass.
+        System.out.println(StreamInflater.unavailable()
+                .map(why -> "zstd: unavailable, streams go uncompressed (" + why + ")")
+                .orElse("zstd: available"));
         return ExitCodes.OK;
     }
 

@@ -23,7 +23,8 @@ public final class StreamInflater implements AutoCloseable {
             com.github.luben.zstd.util.Native.load();
             return java.util.Optional.empty();
         } catch (LinkageError | RuntimeException e) {
-            return java.util.Optional.of(String.valueOf(e.getMessage()));
+            // zstd-jni's message is several lines (each place it tried); the warning is one.
+            return java.util.Optional.of(String.valueOf(e.getMessage()).replace('\n', ' '));
         }
     }
 
