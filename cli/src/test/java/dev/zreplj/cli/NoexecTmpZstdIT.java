@@ -30,6 +30,8 @@ class NoexecTmpZstdIT {
     void anInstalledLibraryLoadsWhereTmpIsNoexec() throws Exception {
         Path home = dir.resolve("zreplj");
         copy(EndToEnd.findLauncher().getParent().getParent(), home);
+        // The build tree may have been through zreplj-cds-archive already (by hand, a bench): start as unpacked.
+        deleteTree(home.resolve("lib/native"));
         Path tmp = Files.createDirectories(dir.resolve("noexec-tmp"));
         run(List.of("mount", "-t", "tmpfs", "-o", "noexec,size=16m", "tmpfs", tmp.toString()));
         try {
@@ -67,6 +69,17 @@ class NoexecTmpZstdIT {
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), pb.command() + " did not end");
         assertEquals(0, p.exitValue(), pb.command() + " failed:\n" + out);
         return out;
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (var files = Files.walk(root)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
     }
 
     private static void copy(Path from, Path to) throws IOException {
