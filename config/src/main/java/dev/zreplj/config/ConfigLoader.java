@@ -43,6 +43,9 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  * on constructed objects so that every error names FILE:LINE:COLUMN of the offending node.
  */
 public final class ConfigLoader {
+    /** NAME_MAX (255) less a state file temporary's additions: ".", ".json", 20 digits, ".tmp". */
+    private static final int MAX_CLIENT_IDENTITY = 255 - 30;
+
     private static final List<String> ZREPL_ONLY_JOB_TYPES = List.of("pull", "source", "snap");
     private static final List<String> PROTECTION_LEVELS =
             List.of("guarantee_resumability", "guarantee_incremental", "guarantee_nothing");
@@ -888,6 +891,21 @@ public final class ConfigLoader {
                 // A name zfs cannot take (too long with root_fs before it): one the box could never create.
                 throw src.error(
                         idNodes.get(i), "client identity too long: its jail " + message(e) + "; use a shorter one");
+            }
+            // A jail with no room for "/x" below it receives nothing: every client filesystem would be refused.
+            if (jail.toString().length() > 255 - 2) {
+                throw src.error(
+                        idNodes.get(i),
+                        "client identity too long: its jail '" + jail + "' leaves no room below it for a received"
+                                + " filesystem within zfs's 255 characters; use a shorter one");
+            }
+            // The box names per-client state files after the identity; the longest is a state file's temporary
+            // (StateFiles: "." + ID + ".json" + up to 20 random digits + ".tmp"), which must fit NAME_MAX (255).
+            if (client.length() > MAX_CLIENT_IDENTITY) {
+                throw src.error(
+                        idNodes.get(i),
+                        "client identity too long: " + client.length() + " characters, the box's state files named"
+                                + " after it allow " + MAX_CLIENT_IDENTITY + "; use a shorter one");
             }
             Jail mine = new Jail(jail, client, name);
             for (Jail other : jails) {

@@ -487,6 +487,17 @@ class ConfigLoaderErrorsTest {
                 "7:27: client identity too long: its jail dataset name 'backup/zreplj/" + "a".repeat(26)
                         + "...' is longer than 255 characters; use a shorter one",
                 error(sink("[laptop]", "[" + longId + "]")));
+        // Jail fits zfs's 255 but the per-client state files' temporaries (ID + 30) exceed NAME_MAX.
+        assertEquals(
+                "7:27: client identity too long: 226 characters, the box's state files named after it allow 225;"
+                        + " use a shorter one",
+                error(sink("[laptop]", "[" + "a".repeat(226) + "]")));
+        // A jail of 254 characters: no room for '/x' below it, nothing could ever be received.
+        String tight = "a".repeat(254 - "backup/zreplj/".length());
+        assertEquals(
+                "7:27: client identity too long: its jail 'backup/zreplj/" + tight + "' leaves no room below it"
+                        + " for a received filesystem within zfs's 255 characters; use a shorter one",
+                error(sink("[laptop]", "[" + tight + "]")));
         // zfs recv -u mounts nothing now, but the next 'zfs mount -a' (a reboot) would mount every client's copy
         // there, over the box's own files.
         assertEquals(
