@@ -18,6 +18,12 @@ final class Json {
 
     static <T extends Record> T decode(byte[] buffer, int length, Class<T> type, FrameType frame)
             throws ProtocolException {
+        // Jackson skips a leading UTF-8 byte order mark; the protocol's JSON is plain UTF-8 (RFC 8259 8.1), and
+        // strict decoding means one spelling of a message, so a BOM is a protocol error like any other junk.
+        if (length >= 3 && buffer[0] == (byte) 0xEF && buffer[1] == (byte) 0xBB && buffer[2] == (byte) 0xBF) {
+            throw new ProtocolException(
+                    frame + " frame does not fit its message: it starts with a UTF-8 byte order mark");
+        }
         try {
             T value = RecordJson.read(buffer, 0, length, type, true);
             if (value == null) {

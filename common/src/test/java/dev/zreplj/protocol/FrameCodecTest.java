@@ -169,6 +169,10 @@ class FrameCodecTest {
         assertStartsWith(
                 "DESTROY frame does not fit its message: ",
                 badDestroy("[\"a\",[]]").getMessage());
+        // Strict decoding (docs/protocol.md): JSON is UTF-8 without a byte order mark, which Jackson would skip.
+        assertEquals(
+                "DESTROY frame does not fit its message: it starts with a UTF-8 byte order mark",
+                badDestroy("\uFEFF{\"path\":\"a\",\"snapshots\":[]}").getMessage());
     }
 
     @Test
