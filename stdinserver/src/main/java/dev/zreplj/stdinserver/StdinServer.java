@@ -206,7 +206,7 @@ public final class StdinServer {
         SendHandler send = new SendHandler(zfs, conversation, boxLog);
         while (true) {
             idle.expect("the next request", limits.idleTimeout(), "the rest of its request", limits.streamTimeout());
-            FrameType t = reader.next();
+            FrameType t = nextRequest();
             if (t == null) {
                 throw new ProtocolException("the client closed the connection without BYE");
             }
@@ -278,17 +278,35 @@ public final class StdinServer {
         return new RemoteException(ErrorCodes.FORBIDDEN, message, "");
     }
 
+    /**
+     * The next request's frame type, or null at the end of input; a header that breaks the framing (an unknown
+     * type, a length over the limit) is answered with ERROR {@code protocol} as bad JSON is, then ends the
+     * process: the client learns why instead of only seeing the channel close.
+     */
+    private FrameType nextRequest() throws IOException {
+        try {
+            return reader.next();
+        } catch (ProtocolException e) {
+            replyProtocolError(e);
+            throw e;
+        }
+    }
+
     /** The current frame's JSON; one that does not fit is answered with ERROR {@code protocol}, then ends the process. */
     private <T extends Record> T request(Class<T> type) throws IOException {
         try {
             return reader.json(type);
         } catch (ProtocolException e) {
-            try {
-                conversation.reply(new ErrorReply(ErrorCodes.PROTOCOL, e.getMessage(), ""));
-            } catch (IOException gone) {
-                // The client closed the connection: the reason below is for the box's log.
-            }
+            replyProtocolError(e);
             throw e;
+        }
+    }
+
+    private void replyProtocolError(ProtocolException e) {
+        try {
+            conversation.reply(new ErrorReply(ErrorCodes.PROTOCOL, e.getMessage(), ""));
+        } catch (IOException gone) {
+            // The client closed the connection: the reason the caller throws is for the box's log.
         }
     }
 

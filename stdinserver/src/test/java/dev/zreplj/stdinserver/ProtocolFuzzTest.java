@@ -652,6 +652,10 @@ class ProtocolFuzzTest {
                 // docs/protocol.md: a protocol error in one line (stderr); the handshake also answers ERROR.
                 assertTrue(o.errors().size() <= 1, what + ": " + o.replies());
                 o.errors().forEach(e -> assertEquals("protocol", e.code(), what));
+                if (type != FrameType.DATA && type != FrameType.ZDATA && type != FrameType.END) {
+                    // A request's header, at the handshake or after it: the client learns why in an ERROR.
+                    assertEquals(1, o.errors().size(), what + ": " + o.replies());
+                }
                 assertTrue(o.stderr().contains("the limit is"), what + ": " + o.stderr());
                 assertTrue(o.allocated() < 16L << 20, what + " allocated " + o.allocated());
             }
