@@ -69,7 +69,9 @@ public record Capabilities(
             out.add("several snapshots in one 'zfs snapshot' (atomic only for a whole subtree,"
                     + " via 'zfs snapshot -r')");
         if (!destroyList) out.add("'zfs destroy fs@a,b' (one call per snapshot)");
-        if (!recvProperties) out.add("'zfs recv -o/-x' (property overrides are dropped with a warning)");
+        if (!recvProperties)
+            out.add(
+                    "'zfs recv -o/-x' (a sink's recv.properties are not applied, and a property stream that sets one is refused)");
         return out;
     }
 
