@@ -49,7 +49,7 @@ final class ConfigcheckCommand implements Callable<Integer> {
             } catch (TransportException e) {
                 // At the connect block: the config loader's errors carry FILE:LINE:COLUMN, and so do these.
                 throw CliException.usage(
-                        config.connectOrigin(job.name()) + ": job " + job.name() + ": " + e.getMessage());
+                        config.checkOrigin(job.name()) + ": job " + job.name() + ": " + e.getMessage());
             }
         }
         for (String w : recvPropertiesWarnings(config)) {
@@ -84,7 +84,7 @@ final class ConfigcheckCommand implements Callable<Integer> {
             return List.of();
         }
         return jobs.stream()
-                .map(j -> config.recvPropertiesOrigin(j.name()) + ": 'properties' has no effect on this box: its zfs ("
+                .map(j -> config.checkOrigin(j.name()) + ": 'properties' has no effect on this box: its zfs ("
                         + zfs.binary() + ", " + caps.version() + ") has no 'zfs recv -o/-x'; each receive goes"
                         + " without them (the box's log says so), and a property stream that sets one of them is"
                         + " refused")

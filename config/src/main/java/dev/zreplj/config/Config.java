@@ -26,13 +26,11 @@ public record Config(
         this(file, global, jobs, List.of(), Map.of());
     }
 
-    /** {@code FILE:LINE:COLUMN} of the job's {@code connect}, or the config file's name where it is not known. */
-    public String connectOrigin(String job) {
-        return checkOrigins.getOrDefault(job, file.toString());
-    }
-
-    /** {@code FILE:LINE:COLUMN} of the sink job's {@code recv.properties}, or the config file's name. */
-    public String recvPropertiesOrigin(String job) {
+    /**
+     * {@code FILE:LINE:COLUMN} of what configcheck judges beyond the file for the job (a push job's {@code connect},
+     * a sink job's {@code recv.properties}), or the config file's name where it is not known.
+     */
+    public String checkOrigin(String job) {
         return checkOrigins.getOrDefault(job, file.toString());
     }
 
