@@ -1,5 +1,6 @@
 package dev.zreplj.replication;
 
+import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.InvalidResumeTokenException;
 import dev.zreplj.zfs.ResumeToken;
 import dev.zreplj.zfs.VersionType;
@@ -70,6 +71,49 @@ final class PartialReceivePlanner {
             from = next;
         }
         return new FilesystemPlan.Replicate(plan.filesystem(), steps, plan.events());
+    }
+
+    /**
+     * A partial first receive under initial_replication 'fail': resumed, with every snapshot after it, when it
+     * can be; else a conflict, as discarding it would start the new initial replication 'fail' refuses.
+     */
+    static FilesystemPlan resumeFirst(
+            DatasetName filesystem, List<ZfsVersion> sender, String tokenText, boolean canResume) {
+        ResumeToken token;
+        try {
+            token = ResumeToken.decode(tokenText);
+        } catch (InvalidResumeTokenException e) {
+            return notResumable(filesystem, "", "its token cannot be read: " + e.getMessage());
+        }
+        String what = " of @" + token.snapshotName();
+        if (!canResume) {
+            return notResumable(
+                    filesystem,
+                    what,
+                    "resuming needs 'zfs send -t' on this machine and resumable receives the box can check");
+        }
+        Optional<ZfsVersion> resumed = sender.stream()
+                .filter(v -> v.type() == VersionType.SNAPSHOT && v.guid() == token.toGuid())
+                .findFirst();
+        if (resumed.isEmpty()) {
+            return notResumable(filesystem, what, "the sender no longer has it");
+        }
+        if (token.fromGuid() != 0) {
+            return notResumable(filesystem, what, "it is incremental, from a snapshot the receiver does not have");
+        }
+        return apply(
+                new FilesystemPlan.Replicate(filesystem, List.of(new Step(null, resumed.get(), false))),
+                sender,
+                tokenText,
+                true);
+    }
+
+    private static FilesystemPlan.Conflict notResumable(DatasetName filesystem, String what, String why) {
+        return new FilesystemPlan.Conflict(
+                filesystem,
+                "the receiver holds a partial first receive" + what + " that cannot be resumed (" + why + "), and"
+                        + " conflict_resolution.initial_replication is 'fail': to start over with a new full send,"
+                        + " set initial_replication to most_recent or all");
     }
 
     private static FilesystemPlan.Replicate discard(FilesystemPlan.Replicate plan, String event) {

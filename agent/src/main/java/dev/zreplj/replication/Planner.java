@@ -1,5 +1,6 @@
 package dev.zreplj.replication;
 
+import dev.zreplj.config.ConflictResolution.InitialReplication;
 import dev.zreplj.protocol.RemoteFilesystem;
 import dev.zreplj.protocol.RemoteVersion;
 import dev.zreplj.zfs.DatasetName;
@@ -59,6 +60,14 @@ public final class Planner {
         FilesystemPlan plan = planComplete(filesystem, sender, receiver, policy);
         if (receiver != null && receiver.resumeToken() != null && plan instanceof FilesystemPlan.Replicate r) {
             plan = PartialReceivePlanner.apply(r, sender, receiver.resumeToken(), canResume);
+        } else if (receiver != null
+                && receiver.resumeToken() != null
+                && plan instanceof FilesystemPlan.Conflict
+                && policy.initialReplication() == InitialReplication.FAIL
+                && receiver.versions().stream().noneMatch(v -> v.type() == VersionType.SNAPSHOT)) {
+            // 'fail' refuses to start an initial replication, not to finish one that was let start (under another
+            // policy, or by hand with zfs recv -s): zrepl too resumes a token before it plans anything else.
+            plan = PartialReceivePlanner.resumeFirst(filesystem, sender, receiver.resumeToken(), canResume);
         }
         return series && plan instanceof FilesystemPlan.Replicate r ? SeriesPlanner.join(r) : plan;
     }

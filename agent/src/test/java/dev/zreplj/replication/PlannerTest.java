@@ -411,13 +411,43 @@ class PlannerTest {
                 Planner.plan(FS, List.of(a, b), partial(false, token(b, snap("x", 5, 30), 3), a, b), RECENT));
         assertInstanceOf(
                 FilesystemPlan.NoSnapshots.class, Planner.plan(FS, List.of(), partial(true, "garbage"), RECENT));
-        assertInstanceOf(
+    }
+
+    /**
+     * initial_replication 'fail' refuses to start a first replication, not to finish one the user let start: the
+     * partial first receive is resumed, then the snapshots after it follow (as zrepl resumes before it plans).
+     */
+    @Test
+    void aPartialFirstReceiveIsResumedUnderInitialReplicationFail() throws Exception {
+        ReplicationPolicy fail = new ReplicationPolicy(InitialReplication.FAIL, false);
+        String t = token(null, b, 4096);
+        FilesystemPlan.Replicate plan = replicate(Planner.plan(FS, List.of(a, b, c), partial(true, t), fail));
+        assertEquals(
+                List.of(new Step(null, b, false, ResumeToken.decode(t), false), new Step(b, c, false)), plan.steps());
+        assertEquals(
+                List.of(new Step(null, a, false, ResumeToken.decode(token(null, a, 3)), false)),
+                replicate(Planner.plan(FS, List.of(a), partial(false, token(null, a, 3)), fail))
+                        .steps());
+    }
+
+    /** What cannot be resumed would need a new initial replication: a conflict that says how to allow it. */
+    @Test
+    void aPartialFirstReceiveThatCannotBeResumedIsAConflictUnderInitialReplicationFail() {
+        ReplicationPolicy fail = new ReplicationPolicy(InitialReplication.FAIL, false);
+        String gone = token(null, snap("x", 5, 30), 3);
+        FilesystemPlan.Conflict stale = assertInstanceOf(
+                FilesystemPlan.Conflict.class, Planner.plan(FS, List.of(a, b), partial(true, gone), fail));
+        assertEquals(
+                "the receiver holds a partial first receive of @x that cannot be resumed (the sender no longer has"
+                        + " it), and conflict_resolution.initial_replication is 'fail': to start over with a new full"
+                        + " send, set initial_replication to most_recent or all",
+                stale.reason());
+        FilesystemPlan.Conflict cannot = assertInstanceOf(
                 FilesystemPlan.Conflict.class,
-                Planner.plan(
-                        FS,
-                        List.of(a),
-                        partial(true, token(null, a, 3)),
-                        new ReplicationPolicy(InitialReplication.FAIL, false)));
+                Planner.plan(FS, List.of(a, b), partial(true, token(null, b, 3)), fail, false));
+        assertTrue(cannot.reason().contains("resuming needs 'zfs send -t'"), cannot.reason());
+        assertInstanceOf(
+                FilesystemPlan.Conflict.class, Planner.plan(FS, List.of(a, b), partial(true, "garbage"), fail));
     }
 
     @Test
