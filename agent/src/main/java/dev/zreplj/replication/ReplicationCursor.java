@@ -152,6 +152,23 @@ public final class ReplicationCursor {
         return BOOKMARK_PREFIX + HexFormat.of().withLowerCase().toHexDigits(guid) + "_J_" + job;
     }
 
+    /**
+     * Why this job cannot mark {@code fs}: its cursor bookmark's full name would be longer than zfs allows (a
+     * long filesystem name under a long job name). Known before anything is sent, so the filesystem is not sent:
+     * a received step without a cursor leaves the sender's pruning nothing to stop at. Empty where it fits, and
+     * where the mark is a hold (its tag is far below zfs's limit).
+     */
+    public Optional<String> unmarkable(DatasetName fs) {
+        int length = fs.value().length() + 1 + bookmarkName(0, job).length();
+        if (!bookmarks || length <= DatasetName.MAX_LENGTH) {
+            return Optional.empty();
+        }
+        return Optional.of("its replication cursor bookmark would be " + length + " characters, over zfs's "
+                + DatasetName.MAX_LENGTH + ": shorten the filesystem's name or the job's name (" + job.length()
+                + " characters) by " + (length - DatasetName.MAX_LENGTH)
+                + ", or exclude the filesystem from the job's filter");
+    }
+
     /** The guid in a cursor bookmark name of {@code job}; empty for any other bookmark. */
     public static OptionalLong parseBookmark(String name, String job) {
         Matcher m = BOOKMARK.matcher(name);
@@ -222,6 +239,10 @@ public final class ReplicationCursor {
             throw new IllegalArgumentException("a replication cursor marks a snapshot, not " + to);
         }
         DatasetName fs = to.filesystem();
+        Optional<String> unmarkable = unmarkable(fs);
+        if (unmarkable.isPresent()) {
+            throw new ZfsException(unmarkable.get());
+        }
         List<Long> old = marks.getOrDefault(fs, List.of());
         if (old.equals(List.of(to.guid()))) {
             return false;

@@ -183,6 +183,11 @@ public final class Replicator {
         long bytes = 0;
         SizeEstimator.Tally estimates = new SizeEstimator.Tally();
         String cursorFailure = null;
+        Optional<String> unmarkable = cursor == null ? Optional.empty() : cursor.unmarkable(plan.filesystem());
+        if (unmarkable.isPresent()) {
+            log.warn("{}: not sent: {}", plan.filesystem(), unmarkable.get());
+            return FilesystemResult.failed(plan.filesystem(), 0, 0, "not sent: " + unmarkable.get(), -1, Failure.ZFS);
+        }
         for (Step step : plan.steps()) {
             try {
                 bytes += runStep(plan.filesystem(), step, channel, estimates);
@@ -211,8 +216,10 @@ public final class Replicator {
                 try {
                     cursor.move(step.to());
                     cursorFailure = null;
-                } catch (ZfsException e) {
-                    // A full pool refuses the cursor's property or bookmark. The old cursor still guards more
+                } catch (ZfsException | RuntimeException e) {
+                    // A full pool refuses the cursor's property or bookmark; a name zreplj would not pass to zfs
+                    // must not end this worker either (its filesystem would vanish from the pass's report). The old
+                    // cursor still guards more
                     // than needed, so the next steps go on: the box gets what exists, the next pass that can
                     // sets the cursor (an up-to-date filesystem's cursor is synced).
                     log.warn(

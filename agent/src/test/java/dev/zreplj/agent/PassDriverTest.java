@@ -631,6 +631,36 @@ class PassDriverTest {
         assertEquals(Optional.of("zrepl_20261130_121000_000"), third.snapshotTaken(), third::toString);
     }
 
+    /**
+     * A filesystem whose cursor bookmark name would pass zfs's 255 characters is not sent, in one line that says
+     * what to shorten, and is not retried; the others go on. Before, the bookmark's name check ended the worker:
+     * the filesystem, received without a cursor, was missing from the pass's report.
+     */
+    @Test
+    void aFilesystemWhoseCursorBookmarkWouldBeTooLongIsNotSentAndSaysWhatToShorten() throws Exception {
+        FakeZfs openzfs = new FakeZfs(true);
+        // src/aaa...: 215 characters; #zrepl_CURSOR_G_<16 hex>_J_laptop adds 41
+        String longName = "src/" + "a".repeat(211);
+        openzfs.filesystem(longName);
+        openzfs.filesystem("src/b");
+        openzfs.createdBy(NOON);
+        PushPass.Result r = new PassDriver(job(1, 3, "", ""), openzfs, box.opener(), NOON, waits::add)
+                .run(false, PushPass.Connect.ALWAYS);
+        assertTrue(r.failed(), r::toString);
+        FilesystemResult tooLong = result(r, longName);
+        assertEquals(FilesystemResult.Outcome.FAILED, tooLong.outcome(), r::toString);
+        assertEquals(
+                "not sent: its replication cursor bookmark would be 256 characters, over zfs's 255: shorten the"
+                        + " filesystem's name or the job's name (6 characters) by 1, or exclude the filesystem from"
+                        + " the job's filter",
+                tooLong.message());
+        assertEquals(List.of(), box.guids(longName), "nothing of it was sent");
+        assertEquals(List.of(), waits, "a name too long is not retried");
+        assertEquals(FilesystemResult.Outcome.REPLICATED, result(r, "src/b").outcome(), r::toString);
+        assertEquals(1, openzfs.bookmarks("src/b").size());
+        assertEquals(1, openzfs.snapshots(longName).size(), "its snapshot stays: it never reached the box");
+    }
+
     @Test
     void aZfsErrorWhilePlanningTheReplicationStillPrunesBothSides() throws Exception {
         zfs.withRawSend().filesystem("src/a", "zrepl_1", "zrepl_2");
