@@ -33,6 +33,10 @@ final class Jail {
         DatasetName target;
         try {
             DatasetName.of(path);
+            int length = root.value().length() + 1 + path.length();
+            if (length > DatasetName.MAX_LENGTH) {
+                throw tooLong("dataset path", path, length);
+            }
             target = root.child(path);
         } catch (InvalidNameException e) {
             throw refused("dataset path '" + shorten(path) + "' is invalid: " + e.getMessage());
@@ -51,9 +55,9 @@ final class Jail {
         DatasetName target = resolve(path);
         for (String snapshot : snapshots) {
             validateSnapshotName(snapshot);
-            if (target.value().length() + 1 + snapshot.length() > DatasetName.MAX_LENGTH) {
-                throw refused("snapshot name '" + shorten(target + "@" + snapshot) + "' is longer than "
-                        + DatasetName.MAX_LENGTH + " characters");
+            int length = target.value().length() + 1 + snapshot.length();
+            if (length > DatasetName.MAX_LENGTH) {
+                throw tooLong("snapshot name", target + "@" + snapshot, length);
             }
         }
         return target;
@@ -70,6 +74,17 @@ final class Jail {
         } catch (InvalidNameException e) {
             throw refused(e.getMessage());
         }
+    }
+
+    /**
+     * A name the jail makes too long for zfs. The client sees only its own names, so the refusal says what the
+     * jail adds and by how much the filesystem's name is over: without it the admin cannot tell what to shorten.
+     */
+    private RemoteException tooLong(String what, String name, int length) {
+        return refused(what + " '" + shorten(name) + "' is longer than " + DatasetName.MAX_LENGTH + " characters ("
+                + length + ") on the box, which puts '" + root + "/' before the filesystem's name: shorten the"
+                + " filesystem's name by " + (length - DatasetName.MAX_LENGTH) + ", or exclude it from the job's"
+                + " filter");
     }
 
     private static RemoteException refused(String message) {

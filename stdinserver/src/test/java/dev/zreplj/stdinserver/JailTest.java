@@ -81,6 +81,16 @@ class JailTest {
         String path = "t" + "/abcdefghi".repeat(24); // 241 characters: valid alone, too long in the jail
         RemoteException e = refused(path);
         assertEquals(true, e.getMessage().contains("is longer than 255 characters"), e.getMessage());
+        // The client knows only its own name: what the box adds, and by how much it is over, say what to shorten.
+        String jailed = "backup/sink/laptop/" + path;
+        assertEquals(true, jailed.length() > 255, jailed);
+        assertEquals(
+                true,
+                e.getMessage()
+                        .endsWith("is longer than 255 characters (" + jailed.length() + ") on the box, which puts"
+                                + " 'backup/sink/laptop/' before the filesystem's name: shorten the filesystem's"
+                                + " name by " + (jailed.length() - 255) + ", or exclude it from the job's filter"),
+                e.getMessage());
     }
 
     @Test
@@ -111,6 +121,13 @@ class JailTest {
         RemoteException tooLong =
                 assertThrows(RemoteException.class, () -> jail.resolve("tank/a", List.of(longName + "s")));
         assertEquals("jail", tooLong.code());
+        assertEquals(
+                true,
+                tooLong.getMessage()
+                        .endsWith("is longer than 255 characters (256) on the box, which puts 'backup/sink/laptop/'"
+                                + " before the filesystem's name: shorten the filesystem's name by 1, or exclude it"
+                                + " from the job's filter"),
+                tooLong.getMessage());
         assertThrows(RemoteException.class, () -> jail.resolve("../desktop/a", List.of("s1")));
     }
 }
