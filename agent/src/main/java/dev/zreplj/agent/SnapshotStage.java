@@ -116,14 +116,30 @@ final class SnapshotStage {
             return Outcome.NONE;
         }
         String name = snapshotting.naming().name(now);
+        // One name over zfs's limit fails the one atomic zfs snapshot of them all, on every pass: that filesystem
+        // is left out and named, the others get theirs.
+        List<String> tooLong = new ArrayList<>();
+        List<DatasetName> fitting = new ArrayList<>();
+        for (DatasetName fs : selected) {
+            int length = fs.value().length() + 1 + name.length();
+            if (length > DatasetName.MAX_LENGTH) {
+                tooLong.add("@" + name + " of " + fs + " not taken: its full name would be " + length
+                        + " characters, over zfs's " + DatasetName.MAX_LENGTH + ": shorten the filesystem's name by "
+                        + (length - DatasetName.MAX_LENGTH) + " (or the job's snapshot prefix or timestamp_format),"
+                        + " or exclude it from the job's filter");
+            } else {
+                fitting.add(fs);
+            }
+        }
+        tooLong.forEach(line -> log.warn("job {}: {}", job, line));
         SnapshotHooks.Outcome hooked = new SnapshotHooks(snapshotting.hooks(), new HookRunner())
-                .around(selected, name, filesystems -> zfs.snapshot(filesystems, name));
-        List<DatasetName> left = selected.stream()
+                .around(fitting, name, filesystems -> zfs.snapshot(filesystems, name));
+        List<DatasetName> left = fitting.stream()
                 .filter(fs -> !hooked.snapshotted().contains(fs))
                 .toList();
-        List<String> failures = new ArrayList<>(left.stream()
-                .map(fs -> "@" + name + " of " + fs + " not taken: a pre_snapshot hook with err_is_fatal failed")
-                .toList());
+        List<String> failures = new ArrayList<>(tooLong);
+        left.forEach(fs ->
+                failures.add("@" + name + " of " + fs + " not taken: a pre_snapshot hook with err_is_fatal failed"));
         if (hooked.failure() != null) {
             // What exists is still replicated and both sides pruned, which may free the space it lacked.
             int tried = hooked.snapshotted().size();

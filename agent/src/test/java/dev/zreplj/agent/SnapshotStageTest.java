@@ -77,4 +77,29 @@ class SnapshotStageTest {
                 taken(List.of(OURS, ahead), Optional.of(OURS), T0.plusSeconds(3900)));
         assertEquals(Optional.empty(), taken(List.of(OURS, ahead), Optional.of(OURS), T0.plusSeconds(1800)));
     }
+
+    /**
+     * One filesystem whose snapshot's full name would pass zfs's 255 characters made the atomic zfs snapshot of
+     * every filesystem fail (an unexpected error of the whole pass, on every pass): it is left out and named, with
+     * by how much to shorten; the others get theirs.
+     */
+    @Test
+    void aFilesystemTooLongForTheSnapshotNameIsLeftOutAndTheOthersAreTaken() throws Exception {
+        // 230 + "@zrepl_20260101_110500_000" (26) = 256
+        DatasetName longFs = DatasetName.of("pool/" + "l".repeat(225));
+        FakeZfs zfs = new FakeZfs().filesystem(FS.value()).filesystem(longFs.value());
+        SnapshotStage stage = new SnapshotStage("j", hourly(), zfs, Clock.fixed(T0.plusSeconds(3900), ZoneOffset.UTC));
+        SnapshotStage.Outcome out = stage.takeIfDue(
+                List.of(FS, longFs),
+                Map.of(FS, List.of(OURS), longFs, List.of()),
+                Map.of(FS, Optional.of(OURS), longFs, Optional.empty()),
+                false);
+        assertEquals(Optional.of("zrepl_20260101_110500_000"), out.name(), out::toString);
+        assertEquals(
+                List.of("@zrepl_20260101_110500_000 of " + longFs + " not taken: its full name would be 256 characters,"
+                        + " over zfs's 255: shorten the filesystem's name by 1 (or the job's snapshot prefix or"
+                        + " timestamp_format), or exclude it from the job's filter"),
+                out.failures());
+        assertEquals(List.of(), out.left(), "no hook kept it out");
+    }
 }
