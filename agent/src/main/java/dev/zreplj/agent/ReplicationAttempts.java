@@ -199,7 +199,8 @@ final class ReplicationAttempts {
                     remote.get(fs.value()),
                     policy,
                     sending.canResume(),
-                    sending.series());
+                    sending.series(),
+                    sending.raw());
             log.debug("{}: plan {}", fs, plan);
             attemptPlans.add(plan);
             plans.put(fs, plan);

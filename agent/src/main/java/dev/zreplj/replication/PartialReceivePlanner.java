@@ -20,7 +20,7 @@ final class PartialReceivePlanner {
     private PartialReceivePlanner() {}
 
     static FilesystemPlan.Replicate apply(
-            FilesystemPlan.Replicate plan, List<ZfsVersion> sender, String tokenText, boolean canResume) {
+            FilesystemPlan.Replicate plan, List<ZfsVersion> sender, String tokenText, boolean canResume, boolean raw) {
         ResumeToken token;
         try {
             token = ResumeToken.decode(tokenText);
@@ -34,6 +34,16 @@ final class PartialReceivePlanner {
                     plan,
                     "discarded a partial receive of @" + token.snapshotName() + ": resuming needs"
                             + " 'zfs send -t' on this machine and resumable receives the box can check");
+        }
+        if (token.raw() != raw) {
+            // zfs send -t takes the stream's flags from the token, and the box wrote it: a token without rawok
+            // would send a filesystem this job sends raw decrypted, plaintext to a box that must never see it.
+            return discard(
+                    plan,
+                    "discarded a partial receive of @" + token.snapshotName() + ": "
+                            + (raw
+                                    ? "its stream was not raw, and this job sends raw"
+                                    : "its stream was raw, and this job" + " does not send raw"));
         }
         Optional<ZfsVersion> resumed = sender.stream()
                 .filter(v -> v.type() == VersionType.SNAPSHOT && v.guid() == token.toGuid())
@@ -78,7 +88,7 @@ final class PartialReceivePlanner {
      * can be; else a conflict, as discarding it would start the new initial replication 'fail' refuses.
      */
     static FilesystemPlan resumeFirst(
-            DatasetName filesystem, List<ZfsVersion> sender, String tokenText, boolean canResume) {
+            DatasetName filesystem, List<ZfsVersion> sender, String tokenText, boolean canResume, boolean raw) {
         ResumeToken token;
         try {
             token = ResumeToken.decode(tokenText);
@@ -91,6 +101,15 @@ final class PartialReceivePlanner {
                     filesystem,
                     what,
                     "resuming needs 'zfs send -t' on this machine and resumable receives the box can check");
+        }
+        if (token.raw() != raw) {
+            // As in apply: the box wrote the token, and zfs send -t takes the stream's flags from it.
+            return notResumable(
+                    filesystem,
+                    what,
+                    raw
+                            ? "its stream was not raw, and this job sends raw"
+                            : "its stream was raw, and this job does not" + " send raw");
         }
         Optional<ZfsVersion> resumed = sender.stream()
                 .filter(v -> v.type() == VersionType.SNAPSHOT && v.guid() == token.toGuid())
@@ -105,7 +124,8 @@ final class PartialReceivePlanner {
                 new FilesystemPlan.Replicate(filesystem, List.of(new Step(null, resumed.get(), false))),
                 sender,
                 tokenText,
-                true);
+                true,
+                raw);
     }
 
     private static FilesystemPlan.Conflict notResumable(DatasetName filesystem, String what, String why) {

@@ -57,9 +57,24 @@ public final class Planner {
             ReplicationPolicy policy,
             boolean canResume,
             boolean series) {
+        return plan(filesystem, sender, receiver, policy, canResume, series, false);
+    }
+
+    /**
+     * @param raw this job sends raw ({@code zfs send -w}): a partial receive is resumed only when its token says
+     *            the same, since {@code zfs send -t} takes the stream's flags from the box's token
+     */
+    public static FilesystemPlan plan(
+            DatasetName filesystem,
+            List<ZfsVersion> sender,
+            RemoteFilesystem receiver,
+            ReplicationPolicy policy,
+            boolean canResume,
+            boolean series,
+            boolean raw) {
         FilesystemPlan plan = planComplete(filesystem, sender, receiver, policy);
         if (receiver != null && receiver.resumeToken() != null && plan instanceof FilesystemPlan.Replicate r) {
-            plan = PartialReceivePlanner.apply(r, sender, receiver.resumeToken(), canResume);
+            plan = PartialReceivePlanner.apply(r, sender, receiver.resumeToken(), canResume, raw);
         } else if (receiver != null
                 && receiver.resumeToken() != null
                 && plan instanceof FilesystemPlan.Conflict
@@ -67,7 +82,7 @@ public final class Planner {
                 && receiver.versions().stream().noneMatch(v -> v.type() == VersionType.SNAPSHOT)) {
             // 'fail' refuses to start an initial replication, not to finish one that was let start (under another
             // policy, or by hand with zfs recv -s): zrepl too resumes a token before it plans anything else.
-            plan = PartialReceivePlanner.resumeFirst(filesystem, sender, receiver.resumeToken(), canResume);
+            plan = PartialReceivePlanner.resumeFirst(filesystem, sender, receiver.resumeToken(), canResume, raw);
         }
         return series && plan instanceof FilesystemPlan.Replicate r ? SeriesPlanner.join(r) : plan;
     }

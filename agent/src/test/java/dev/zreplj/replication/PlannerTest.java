@@ -404,6 +404,33 @@ class PlannerTest {
                 plan.events());
     }
 
+    /**
+     * zfs send -t takes the stream's flags from the token, which the box writes: a hostile box's token without
+     * rawok would make a job that sends raw (send.encrypted) send its encrypted filesystem decrypted, plaintext
+     * to a box that must never see it. A token whose raw flag differs from the job's is discarded, not resumed.
+     */
+    @Test
+    void aTokenWhoseRawFlagDiffersFromTheJobsIsDiscarded() throws Exception {
+        String plain = token(b, c, 3);
+        FilesystemPlan.Replicate forged =
+                replicate(Planner.plan(FS, List.of(a, b, c), partial(false, plain, a, b), RECENT, true, false, true));
+        assertEquals(List.of(new Step(b, c, false, null, true)), forged.steps(), "never zfs send -t without -w");
+        assertEquals(
+                List.of("discarded a partial receive of @c: its stream was not raw, and this job sends raw"),
+                forged.events());
+        String raw = ResumeTokens.of(c.guid(), b.guid(), c.fullName(), 3, true);
+        assertEquals(
+                List.of(new Step(b, c, false, ResumeToken.decode(raw), false)),
+                replicate(Planner.plan(FS, List.of(a, b, c), partial(false, raw, a, b), RECENT, true, false, true))
+                        .steps());
+        FilesystemPlan.Replicate rawForPlain =
+                replicate(Planner.plan(FS, List.of(a, b, c), partial(false, raw, a, b), RECENT, true, false, false));
+        assertEquals(List.of(new Step(b, c, false, null, true)), rawForPlain.steps());
+        assertEquals(
+                List.of("discarded a partial receive of @c: its stream was raw, and this job does not send raw"),
+                rawForPlain.events());
+    }
+
     @Test
     void aTokenChangesNothingWhenThereIsNothingToSend() {
         assertInstanceOf(
@@ -448,6 +475,15 @@ class PlannerTest {
         assertTrue(cannot.reason().contains("resuming needs 'zfs send -t'"), cannot.reason());
         assertInstanceOf(
                 FilesystemPlan.Conflict.class, Planner.plan(FS, List.of(a, b), partial(true, "garbage"), fail));
+        // The box wrote the token: one that is not raw for a job that sends raw would send plaintext.
+        FilesystemPlan.Conflict notRaw = assertInstanceOf(
+                FilesystemPlan.Conflict.class,
+                Planner.plan(FS, List.of(a, b), partial(true, token(null, b, 3)), fail, true, false, true));
+        assertTrue(notRaw.reason().contains("its stream was not raw, and this job sends raw"), notRaw.reason());
+        String raw = ResumeTokens.of(b.guid(), 0, b.fullName(), 3, true);
+        assertInstanceOf(
+                FilesystemPlan.Replicate.class,
+                Planner.plan(FS, List.of(a, b), partial(true, raw), fail, true, false, true));
     }
 
     @Test
