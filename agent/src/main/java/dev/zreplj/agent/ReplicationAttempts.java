@@ -26,6 +26,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -91,8 +92,9 @@ final class ReplicationAttempts {
         Set<SendFlag> sendFlags = SendFlags.check(job.send(), capabilities);
         // One bucket for the whole pass: send.bandwidth_limit bounds the job, not each stream (as in zrepl).
         BandwidthLimiter limiter = BandwidthLimiter.of(job.send().bandwidthLimit());
+        Set<DatasetName> encrypted = new HashSet<>();
         Map<DatasetName, FilesystemResult> results =
-                new LinkedHashMap<>(encryptionRefusals(selected, encryption, capabilities));
+                new LinkedHashMap<>(encryptionRefusals(selected, encryption, capabilities, encrypted));
         List<DatasetName> todo =
                 selected.stream().filter(fs -> !results.containsKey(fs)).toList();
         Map<DatasetName, FilesystemPlan> plans = new LinkedHashMap<>();
@@ -121,7 +123,7 @@ final class ReplicationAttempts {
                         todo,
                         versions,
                         remote,
-                        new Sending(raw, sendFlags, limiter, canResume, series),
+                        new Sending(raw, encrypted, sendFlags, limiter, canResume, series),
                         cursor,
                         plans,
                         results);
@@ -176,9 +178,18 @@ final class ReplicationAttempts {
      *
      * @throws IOException when the channels for it cannot be opened
      */
-    /** How this pass's streams are sent: raw or not, the send flags, the job's bandwidth bucket, resumable. */
+    /**
+     * How this pass's streams are sent: raw or not, the send flags, the job's bandwidth bucket, resumable.
+     * {@code encrypted}: the filesystems zfs encrypts, whose streams are raw where {@code raw} is set (zfs send -w of
+     * an unencrypted one is a plain stream).
+     */
     private record Sending(
-            boolean raw, Set<SendFlag> flags, BandwidthLimiter limiter, boolean canResume, boolean series) {}
+            boolean raw,
+            Set<DatasetName> encrypted,
+            Set<SendFlag> flags,
+            BandwidthLimiter limiter,
+            boolean canResume,
+            boolean series) {}
 
     private void replicateOnce(
             Box box,
@@ -200,7 +211,7 @@ final class ReplicationAttempts {
                     policy,
                     sending.canResume(),
                     sending.series(),
-                    sending.raw());
+                    sending.raw() && sending.encrypted().contains(fs));
             log.debug("{}: plan {}", fs, plan);
             attemptPlans.add(plan);
             plans.put(fs, plan);
@@ -254,9 +265,14 @@ final class ReplicationAttempts {
      * The selected filesystems that must not be sent because of their encryption, each as a failed result
      * that says what to set. One {@code zfs get} per pool; a zfs without raw send has no native
      * encryption either (both came with OpenZFS 0.8), so there every filesystem counts as unencrypted.
+     * Adds every encrypted one to {@code encrypted}.
      */
     private Map<DatasetName, FilesystemResult> encryptionRefusals(
-            List<DatasetName> selected, SendEncryption encryption, Capabilities capabilities) throws ZfsException {
+            List<DatasetName> selected,
+            SendEncryption encryption,
+            Capabilities capabilities,
+            Set<DatasetName> encrypted)
+            throws ZfsException {
         Map<DatasetName, Map<String, String>> properties = new LinkedHashMap<>();
         if (capabilities.rawSend()) {
             for (String pool :
@@ -267,6 +283,9 @@ final class ReplicationAttempts {
         Map<DatasetName, FilesystemResult> refused = new LinkedHashMap<>();
         for (DatasetName fs : selected) {
             String value = properties.getOrDefault(fs, Map.of()).get(ENCRYPTION);
+            if (SendEncryption.isEncrypted(value)) {
+                encrypted.add(fs);
+            }
             encryption.refusal(value).ifPresent(why -> {
                 log.warn("{}: {}", fs, why);
                 refused.put(fs, FilesystemResult.failed(fs, 0, 0, why, -1, Failure.REFUSED));

@@ -42,8 +42,8 @@ final class PartialReceivePlanner {
                     plan,
                     "discarded a partial receive of @" + token.snapshotName() + ": "
                             + (raw
-                                    ? "its stream was not raw, and this job sends raw"
-                                    : "its stream was raw, and this job" + " does not send raw"));
+                                    ? "its stream was not raw, and this job sends this filesystem raw"
+                                    : "its stream was raw, and this job does not send this filesystem raw"));
         }
         Optional<ZfsVersion> resumed = sender.stream()
                 .filter(v -> v.type() == VersionType.SNAPSHOT && v.guid() == token.toGuid())

@@ -61,7 +61,8 @@ public final class Planner {
     }
 
     /**
-     * @param raw this job sends raw ({@code zfs send -w}): a partial receive is resumed only when its token says
+     * @param raw the filesystem's stream is raw (the job sends raw and zfs encrypts it; {@code zfs send -w} of an
+     *            unencrypted filesystem is a plain stream): a partial receive is resumed only when its token says
      *            the same, since {@code zfs send -t} takes the stream's flags from the box's token
      */
     public static FilesystemPlan plan(

@@ -416,7 +416,8 @@ class PlannerTest {
                 replicate(Planner.plan(FS, List.of(a, b, c), partial(false, plain, a, b), RECENT, true, false, true));
         assertEquals(List.of(new Step(b, c, false, null, true)), forged.steps(), "never zfs send -t without -w");
         assertEquals(
-                List.of("discarded a partial receive of @c: its stream was not raw, and this job sends raw"),
+                List.of(
+                        "discarded a partial receive of @c: its stream was not raw, and this job sends this filesystem raw"),
                 forged.events());
         String raw = ResumeTokens.of(c.guid(), b.guid(), c.fullName(), 3, true);
         assertEquals(
@@ -427,7 +428,8 @@ class PlannerTest {
                 replicate(Planner.plan(FS, List.of(a, b, c), partial(false, raw, a, b), RECENT, true, false, false));
         assertEquals(List.of(new Step(b, c, false, null, true)), rawForPlain.steps());
         assertEquals(
-                List.of("discarded a partial receive of @c: its stream was raw, and this job does not send raw"),
+                List.of(
+                        "discarded a partial receive of @c: its stream was raw, and this job does not send this filesystem raw"),
                 rawForPlain.events());
     }
 
