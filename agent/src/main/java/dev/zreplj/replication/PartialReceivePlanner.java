@@ -1,5 +1,6 @@
 package dev.zreplj.replication;
 
+import dev.zreplj.protocol.Printable;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.InvalidResumeTokenException;
 import dev.zreplj.zfs.ResumeToken;
@@ -28,11 +29,13 @@ final class PartialReceivePlanner {
             return discard(
                     plan, "discarded a partial receive on the box whose token cannot be read (" + e.getMessage() + ")");
         }
-        String stale = "discarded a stale partial receive of @" + token.snapshotName() + ": ";
+        // The token is the box's word: its name goes into the pass's events (log, status) only made printable.
+        String shown = Printable.of(token.snapshotName());
+        String stale = "discarded a stale partial receive of @" + shown + ": ";
         if (!canResume) {
             return discard(
                     plan,
-                    "discarded a partial receive of @" + token.snapshotName() + ": resuming needs"
+                    "discarded a partial receive of @" + shown + ": resuming needs"
                             + " 'zfs send -t' on this machine and resumable receives the box can check");
         }
         if (token.raw() != raw) {
@@ -40,7 +43,7 @@ final class PartialReceivePlanner {
             // would send a filesystem this job sends raw decrypted, plaintext to a box that must never see it.
             return discard(
                     plan,
-                    "discarded a partial receive of @" + token.snapshotName() + ": "
+                    "discarded a partial receive of @" + shown + ": "
                             + (raw
                                     ? "its stream was not raw, and this job sends this filesystem raw"
                                     : "its stream was raw, and this job does not send this filesystem raw"));
@@ -95,7 +98,7 @@ final class PartialReceivePlanner {
         } catch (InvalidResumeTokenException e) {
             return notResumable(filesystem, "", "its token cannot be read: " + e.getMessage());
         }
-        String what = " of @" + token.snapshotName();
+        String what = " of @" + Printable.of(token.snapshotName());
         if (!canResume) {
             return notResumable(
                     filesystem,

@@ -338,6 +338,13 @@ class PlannerTest {
                 replicate(Planner.plan(FS, List.of(a, c), partial(true, token(null, b, 3)), RECENT));
         assertEquals(List.of(new Step(null, c, true, null, true)), full.steps(), "over the partial filesystem: -F");
         assertEquals(List.of("discarded a stale partial receive of @b: the sender no longer has it"), full.events());
+
+        // The token is the box's: the name in it is printed as safely as the box's other words.
+        String forged = ResumeTokens.of(99, b.guid(), FS.value() + "@x\n\u001b[2J", 3);
+        assertEquals(
+                List.of("discarded a stale partial receive of @x\\x0a\\x1b[2J: the sender no longer has it"),
+                replicate(Planner.plan(FS, List.of(a, b, c), partial(false, forged, a, b), RECENT))
+                        .events());
     }
 
     @Test

@@ -9,7 +9,16 @@ public record ErrorReply(String code, String message, String detail) {
         detail = detail == null ? "" : detail;
     }
 
+    /**
+     * As an exception whose text is safe to print: the box's words end up in the agent's log (the journal), its
+     * status file and the admin's terminal, and a hostile box must not end a line there or send escape sequences.
+     * zfs's stderr in {@code detail} keeps its lines.
+     */
     public RemoteException toException() {
-        return new RemoteException(code, message, detail);
+        StringBuilder lines = new StringBuilder();
+        for (String line : detail.split("\n", -1)) {
+            lines.append(lines.isEmpty() ? "" : "\n").append(Printable.of(line));
+        }
+        return new RemoteException(Printable.of(code), Printable.of(message), lines.toString());
     }
 }

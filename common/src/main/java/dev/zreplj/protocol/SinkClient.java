@@ -1,5 +1,7 @@
 package dev.zreplj.protocol;
 
+import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.InvalidNameException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -118,10 +120,12 @@ public final class SinkClient implements AutoCloseable {
                     ErrorCodes.VERSION,
                     "protocol mismatch: this agent speaks zreplj protocol "
                             + Wire.PROTOCOL_VERSION + " (zreplj " + Wire.softwareVersion() + "), the backup box speaks "
-                            + hello.protocol() + " (zreplj " + hello.software() + "); install matching zreplj versions",
+                            + hello.protocol() + " (zreplj " + Printable.of(hello.software())
+                            + "); install matching zreplj versions",
                     "");
         }
-        serverHello = hello;
+        // Its software version is printed (box list, errors): made safe like an ERROR's text.
+        serverHello = new Hello(hello.protocol(), Printable.of(hello.software()), hello.capabilities(), hello.job());
         if (compression != StreamCompression.OFF && hello.capabilities().contains(Wire.ZSTD_DATA)) {
             compressor = new StreamCompressor(compression);
         }
@@ -166,7 +170,31 @@ public final class SinkClient implements AutoCloseable {
         if (t != FrameType.LISTING) {
             throw reader.unexpected("LISTING");
         }
-        return reader.json(Listing.class).filesystems();
+        List<RemoteFilesystem> listed = reader.json(Listing.class).filesystems();
+        for (RemoteFilesystem fs : listed) {
+            checkNames(
+                    fs.path(), fs.versions().stream().map(RemoteVersion::name).toList());
+        }
+        return listed;
+    }
+
+    /**
+     * The box's names are printed (the journal, status, the terminal) and planned with: one that is no ZFS name
+     * (a control character, an escape sequence, a path with '@') is the box breaking the protocol, not a name.
+     */
+    private static void checkNames(String path, List<String> versions) throws RemoteException {
+        try {
+            DatasetName.of(path);
+            for (String v : versions) {
+                DatasetName.validateComponent(v, "snapshot or bookmark name");
+            }
+        } catch (InvalidNameException | NullPointerException e) {
+            throw new RemoteException(
+                    ErrorCodes.PROTOCOL,
+                    "the backup box listed an invalid name: " + e.getMessage()
+                            + "; it is not a zreplj box of this version, or it is broken",
+                    "");
+        }
     }
 
     /**
@@ -186,7 +214,19 @@ public final class SinkClient implements AutoCloseable {
         if (t != FrameType.DETAILED_LISTING) {
             throw reader.unexpected("DETAILED_LISTING");
         }
-        return Optional.of(reader.json(DetailedListing.class));
+        DetailedListing listed = reader.json(DetailedListing.class);
+        for (DetailedFilesystem fs : listed.filesystems()) {
+            checkNames(
+                    fs.path(), fs.versions().stream().map(DetailedVersion::name).toList());
+            if (fs.encryption() != null && !fs.encryption().matches("[A-Za-z0-9-]{1,64}")) {
+                throw new RemoteException(
+                        ErrorCodes.PROTOCOL,
+                        "the backup box listed an invalid encryption for " + fs.path() + ": '"
+                                + Printable.of(fs.encryption()) + "'",
+                        "");
+            }
+        }
+        return Optional.of(listed);
     }
 
     /**
@@ -388,9 +428,14 @@ public final class SinkClient implements AutoCloseable {
                 DestroyResult.WithoutFailed old = reader.json(DestroyResult.WithoutFailed.class);
                 r = new DestroyResult(old.destroyed(), old.refused());
             }
-            destroyed.addAll(r.destroyed());
-            refused.addAll(r.refused());
-            failed.addAll(r.failed());
+            // Printed and logged like an ERROR's text: made as safe.
+            r.destroyed().forEach(name -> destroyed.add(Printable.of(name)));
+            r.refused()
+                    .forEach(x ->
+                            refused.add(new DestroyResult.Refusal(Printable.of(x.name()), Printable.of(x.reason()))));
+            r.failed()
+                    .forEach(x ->
+                            failed.add(new DestroyResult.Refusal(Printable.of(x.name()), Printable.of(x.reason()))));
         }
         return new DestroyResult(destroyed, refused, failed);
     }
@@ -402,7 +447,8 @@ public final class SinkClient implements AutoCloseable {
             throw new RemoteException(
                     ErrorCodes.FORBIDDEN,
                     "the backup box does not offer restores: its zreplj is"
-                            + " older (no 'restore' capability, zreplj " + server.software() + ") or its sink job has"
+                            + " older (no 'restore' capability, zreplj " + Printable.of(server.software())
+                            + ") or its sink job has"
                             + " serve.restore: false",
                     "");
         }

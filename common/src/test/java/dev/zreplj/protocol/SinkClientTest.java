@@ -1,6 +1,7 @@
 package dev.zreplj.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -330,6 +331,50 @@ class SinkClientTest {
         RemoteException e = assertThrows(RemoteException.class, () -> client.handshake());
         assertEquals("client", e.code());
         assertEquals("client 'x' is not listed", e.getMessage());
+    }
+
+    /**
+     * The box's words reach the agent's log (the journal), its status file and the admin's terminal: a hostile box
+     * must not end a line there (a forged journal entry) or send escape sequences to the terminal.
+     */
+    @Test
+    void aBoxsErrorCannotEndALineOrSendEscapeSequences() throws Exception {
+        start((r, w) -> {
+            w.writeMagic();
+            w.control(
+                    FrameType.ERROR,
+                    new ErrorReply(
+                            "zfs\n",
+                            "refused\nDec 6 agent[1]: pass ok\u001b]0;owned\u0007\u001b[2J\u0000",
+                            "first\u001b[31m line\nsecond\r line"));
+        });
+        RemoteException e = assertThrows(RemoteException.class, () -> client.handshake());
+        assertEquals("zfs\\x0a", e.code());
+        assertEquals("refused\\x0aDec 6 agent[1]: pass ok\\x1b]0;owned\\x07\\x1b[2J\\x00", e.getMessage());
+        assertEquals("first\\x1b[31m line\nsecond\\x0d line", e.detail(), "zfs's stderr keeps its lines, only those");
+    }
+
+    /** Names the box lists are printed and planned with: one that is no ZFS name is the box breaking the protocol. */
+    @Test
+    void aListingWithANameThatIsNoZfsNameIsRefused() throws Exception {
+        List<RemoteFilesystem> forged = List.of(
+                new RemoteFilesystem("tank/a\u001b[2J", false, List.of(), null),
+                new RemoteFilesystem(
+                        "tank/a", false, List.of(new RemoteVersion("s\nx", VersionType.SNAPSHOT, 5, 10, 1000)), null));
+        for (RemoteFilesystem fs : forged) {
+            start((r, w) -> {
+                serverHello(r, w, Wire.PROTOCOL_VERSION);
+                assertEquals(FrameType.LIST, r.next());
+                w.control(FrameType.LISTING, new Listing(List.of(fs)));
+                w.flush();
+            });
+            client.handshake();
+            RemoteException e = assertThrows(RemoteException.class, () -> client.listFilesystems());
+            assertEquals("protocol", e.code());
+            assertTrue(e.getMessage().startsWith("the backup box listed an invalid name: "), e.getMessage());
+            assertFalse(e.getMessage().chars().anyMatch(c -> c < 0x20), e.getMessage());
+            server.get(10, TimeUnit.SECONDS);
+        }
     }
 
     @Test
