@@ -3,6 +3,7 @@ package dev.zreplj.agent;
 import dev.zreplj.config.PushJob;
 import dev.zreplj.config.Snapshotting;
 import dev.zreplj.protocol.RemoteFilesystem;
+import dev.zreplj.protocol.RemoteVersion;
 import dev.zreplj.prune.PruneReport;
 import dev.zreplj.prune.PruneRun;
 import dev.zreplj.replication.Box;
@@ -30,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -261,18 +263,8 @@ public final class PassDriver {
                 stageFailures.add(error);
                 return result(error, List.of(), pruneOver(box, listing, cursor, List.of(), null));
             }
-            for (FilesystemResult r : replicated.results()) {
-                if (r.outcome() == FilesystemResult.Outcome.REPLICATED
-                        || r.outcome() == FilesystemResult.Outcome.UP_TO_DATE) {
-                    // Replication sends up to the newest snapshot; up to date, the box has it already.
-                    versions.getOrDefault(r.filesystem(), List.of()).stream()
-                            .filter(v -> v.type() == VersionType.SNAPSHOT)
-                            .map(v -> v.creation().getEpochSecond())
-                            .max(Long::compare)
-                            .ifPresent(c -> newestOnBox.put(r.filesystem().value(), c));
-                }
-            }
             if (replicated.boxLost() != null) {
+                recordNewestOnBox(replicated.results(), versions);
                 stageFailures.add("replicate: the backup box became unreachable: " + replicated.boxLost());
                 return result(
                         null,
@@ -299,10 +291,72 @@ public final class PassDriver {
                     replicated.plans().values().stream().anyMatch(FilesystemPlan.Replicate.class::isInstance);
             List<RemoteFilesystem> receiver =
                     received ? null : List.copyOf(replicated.remote().values());
-            return result(
-                    null,
-                    withCursorFailures(replicated.results(), cursorFailures),
-                    pruneOver(box, listing, cursor, changed, receiver));
+            List<FilesystemResult> results = withCursorFailures(replicated.results(), cursorFailures);
+            if (received) {
+                // RESULT is the box's word; ok needs its listing to hold the exact guid too (the one pruning uses).
+                try {
+                    receiver = box.healthy().list();
+                    results = confirmed(results, replicated.plans(), receiver);
+                } catch (IOException e) {
+                    // Pruning lists again and fails the pass with it when that fails too.
+                    log.warn("job {}: listing the backup box after replicating: {}", job.name(), e.getMessage());
+                    receiver = null;
+                }
+            }
+            recordNewestOnBox(results, versions);
+            return result(null, results, pruneOver(box, listing, cursor, changed, receiver));
+        }
+
+        private void recordNewestOnBox(List<FilesystemResult> results, Map<DatasetName, List<ZfsVersion>> versions) {
+            for (FilesystemResult r : results) {
+                if (r.outcome() == FilesystemResult.Outcome.REPLICATED
+                        || r.outcome() == FilesystemResult.Outcome.UP_TO_DATE) {
+                    // Replication sends up to the newest snapshot; up to date, the box has it already.
+                    versions.getOrDefault(r.filesystem(), List.of()).stream()
+                            .filter(v -> v.type() == VersionType.SNAPSHOT)
+                            .map(v -> v.creation().getEpochSecond())
+                            .max(Long::compare)
+                            .ifPresent(c -> newestOnBox.put(r.filesystem().value(), c));
+                }
+            }
+        }
+
+        /**
+         * A replicated filesystem whose last received snapshot the box's listing after the receives does not hold
+         * (guid for guid) failed: a box that answers RESULT without storing the snapshot (broken, or not a zreplj
+         * box) must not make the pass, status and monitoring say a backup exists.
+         */
+        private List<FilesystemResult> confirmed(
+                List<FilesystemResult> results, Map<DatasetName, FilesystemPlan> plans, List<RemoteFilesystem> listed) {
+            Map<String, Set<Long>> onBox = new LinkedHashMap<>();
+            listed.forEach(fs -> onBox.put(
+                    fs.path(),
+                    fs.versions().stream()
+                            .filter(v -> v.type() == VersionType.SNAPSHOT)
+                            .map(RemoteVersion::guid)
+                            .collect(Collectors.toSet())));
+            List<FilesystemResult> out = new ArrayList<>();
+            for (FilesystemResult r : results) {
+                if (r.outcome() != FilesystemResult.Outcome.REPLICATED
+                        || !(plans.get(r.filesystem()) instanceof FilesystemPlan.Replicate plan)
+                        || plan.steps().isEmpty()) {
+                    out.add(r);
+                    continue;
+                }
+                ZfsVersion last = plan.steps().get(plan.steps().size() - 1).to();
+                if (onBox.getOrDefault(r.filesystem().value(), Set.of()).contains(last.guid())) {
+                    out.add(r);
+                    continue;
+                }
+                String why = "the backup box answered that it received @" + last.name() + " but does not list it (guid "
+                        + Long.toUnsignedString(last.guid()) + "): nothing of it counts as backed up; the next pass"
+                        + " sends it again";
+                log.warn("{}: {}", r.filesystem(), why);
+                out.add(FilesystemResult.failed(
+                                r.filesystem(), r.stepsDone(), r.bytes(), why, r.estimatedBytes(), Failure.REFUSED)
+                        .withEvents(r.events()));
+            }
+            return out;
         }
 
         /**

@@ -52,7 +52,9 @@ final class FakeBox implements Box {
          * The link dies under an unframed stream: its zfs send ends on EPIPE first, the channel shows its end a
          * moment later.
          */
-        LINK_LOST_UNDER_SEND
+        LINK_LOST_UNDER_SEND,
+        /** A broken box: RESULT with the requested guid, but nothing stored (a framed RECV). */
+        FORGETS
     }
 
     private final Map<String, List<RemoteVersion>> jail = new TreeMap<>();
@@ -335,6 +337,13 @@ final class FakeBox implements Box {
         @Override
         public ReceiveResult receive(ReceiveCommand command, InputStream stream) throws IOException {
             byte[] data = stream.readAllBytes();
+            synchronized (FakeBox.this) {
+                if (receiveFaults.peek() == Fault.FORGETS) {
+                    receiveFaults.poll();
+                    log.add("FORGETS #" + id + " " + command.path() + "@" + command.snapshot());
+                    return new ReceiveResult(data.length, command.toGuid());
+                }
+            }
             check(receiveFaults, command.path() + "@" + command.snapshot());
             return land(command, data.length);
         }

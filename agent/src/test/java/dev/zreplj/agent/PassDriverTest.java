@@ -249,6 +249,32 @@ class PassDriverTest {
                 r.stageFailures());
     }
 
+    /**
+     * A box that answers RESULT with the requested guid but stores nothing (broken, or hostile): the pass must not
+     * say ok, since status and monitoring would then promise a backup that does not exist. The box's listing after
+     * the receives (the one pruning uses) must hold the exact guid.
+     */
+    @Test
+    void aReceiveTheBoxAnswersButDoesNotListIsAFailureNotOk() throws Exception {
+        zfs.filesystem("src/a", "zrepl_1");
+        zfs.filesystem("src/b", "zrepl_1");
+        box.failReceives(Fault.FORGETS);
+        PushPass.Result r = run(job(1, 1, ""), box.opener());
+
+        assertTrue(r.failed(), r::toString);
+        String snapshot = r.snapshotTaken().orElseThrow();
+        FilesystemResult a = result(r, "src/a");
+        assertEquals(FilesystemResult.Outcome.FAILED, a.outcome(), a::summaryLine);
+        assertEquals(
+                "the backup box answered that it received @" + snapshot + " but does not list it (guid "
+                        + Long.toUnsignedString(
+                                guids("src/a").get(guids("src/a").size() - 1))
+                        + "): nothing of it counts as backed up; the next pass sends it again",
+                a.message());
+        assertEquals(FilesystemResult.Outcome.REPLICATED, result(r, "src/b").outcome(), "the other is confirmed");
+        assertTrue(zfs.snapshots("src/a").contains(snapshot), "the sender keeps it");
+    }
+
     @Test
     void theBoxBusyIsRetriedAfterTheBackoffOverAReconnectedBox() throws Exception {
         zfs.filesystem("src/a", "zrepl_1");
