@@ -341,7 +341,14 @@ public final class Replicator {
                             sending.set(s);
                             var unusedWatch = s.exited().thenAccept(sendFailure::exited);
                         },
-                        shown::report);
+                        bytes -> {
+                            // The box's counts are its word: once zfs send has written the whole stream, more of
+                            // them is no progress, and the watchdog waits replication.timeout for the RESULT.
+                            SendStream s = sending.get();
+                            if (s == null || !s.exited().isDone()) {
+                                shown.report(bytes);
+                            }
+                        });
                 SendStream s = sending.get();
                 if (s != null) s.finish();
             } catch (SendFailed e) {

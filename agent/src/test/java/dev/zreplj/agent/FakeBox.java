@@ -54,7 +54,12 @@ final class FakeBox implements Box {
          */
         LINK_LOST_UNDER_SEND,
         /** A broken box: RESULT with the requested guid, but nothing stored (a framed RECV). */
-        FORGETS
+        FORGETS,
+        /**
+         * A hostile box under an unframed stream: once zfs send ended, PROGRESS with ever more bytes and never a
+         * RESULT, until the agent aborts the channel.
+         */
+        PROGRESS_FOREVER
     }
 
     private final Map<String, List<RemoteVersion>> jail = new TreeMap<>();
@@ -296,7 +301,9 @@ final class FakeBox implements Box {
             Fault after;
             synchronized (FakeBox.this) {
                 Fault next = receiveFaults.peek();
-                after = next == Fault.SEND_FAILS || next == Fault.LINK_LOST_UNDER_SEND ? receiveFaults.poll() : null;
+                after = next == Fault.SEND_FAILS || next == Fault.LINK_LOST_UNDER_SEND || next == Fault.PROGRESS_FOREVER
+                        ? receiveFaults.poll()
+                        : null;
                 if (after != null) {
                     log.add(after + " #" + id + " " + what);
                 }
@@ -321,6 +328,14 @@ final class FakeBox implements Box {
                 throw new IOException("the server closed the connection while RESULT was expected");
             }
             send.exit(0, "");
+            if (after == Fault.PROGRESS_FOREVER) {
+                long deadline = System.nanoTime() + 20_000_000_000L;
+                for (long n = 1000; !aborted && System.nanoTime() < deadline; n += 1000) {
+                    progress.accept(n);
+                    sleep(50);
+                }
+                throw new IOException("channel " + id + " aborted");
+            }
             progress.accept(1000);
             return request instanceof ReceiveSeries series ? land(series, 1000) : land(command, 1000);
         }

@@ -49,6 +49,8 @@ class PassDriverTest {
     private final FakeZfs zfs = new FakeZfs();
     private final FakeBox box = new FakeBox();
     private final List<Duration> waits = new ArrayList<>();
+    /** replication.timeout, the watchdog's: a test of a stalled box shortens it. */
+    private String replicationTimeout = "10m";
 
     private PushJob job(int channels, int attempts, String sendYaml) throws Exception {
         return job(channels, attempts, sendYaml, "");
@@ -88,6 +90,7 @@ class PassDriverTest {
                         snapshottingYaml,
                         "    replication:",
                         "      attempts: " + attempts,
+                        "      timeout: " + replicationTimeout,
                         "      retry_backoff: 2s",
                         "    pruning:",
                         "      keep_sender:",
@@ -417,6 +420,25 @@ class PassDriverTest {
                 a.events().get(0).startsWith("attempt 1 of 2 failed: connection to the backup box lost"),
                 a.events()::toString);
         assertEquals(guids("src/a"), box.guids("src/a"));
+    }
+
+    /**
+     * docs/config.md, replication.timeout: a step whose stream ended and that gets no reply for this long is cut.
+     * The box's PROGRESS counts are its word: after zfs send ended, a box that keeps reporting more bytes and never
+     * answers must not hold the pass (and the job's lock) forever.
+     */
+    @Test
+    void aBoxThatCountsProgressAfterTheStreamEndedButNeverAnswersIsCut() throws Exception {
+        replicationTimeout = "1s";
+        zfs.filesystem("src/a", "zrepl_1");
+        box.rawStreams().failReceives(Fault.PROGRESS_FOREVER);
+        long t0 = System.nanoTime();
+        PushPass.Result r = run(job(1, 1, ""), box.opener());
+
+        assertTrue(System.nanoTime() - t0 < 15_000_000_000L, "cut by the watchdog, not by the fake's deadline");
+        FilesystemResult a = result(r, "src/a");
+        assertEquals(FilesystemResult.Outcome.FAILED, a.outcome(), a::summaryLine);
+        assertTrue(a.message().contains("stalled: no progress"), a::summaryLine);
     }
 
     @Test
