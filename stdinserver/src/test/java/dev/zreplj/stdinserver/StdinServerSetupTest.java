@@ -126,8 +126,8 @@ class StdinServerSetupTest {
     @Test
     void protocolMismatchNamesBothVersions() throws IOException {
         assertEquals(1, run("laptop", clientHello(7)));
-        String message = "protocol mismatch: the backup box speaks zreplj protocol 3 (zreplj dev), the agent speaks 7"
-                + " (zreplj test); install matching zreplj versions";
+        String message = "protocol mismatch: the backup box speaks zreplj protocol 3 (zreplj " + Wire.softwareVersion()
+                + "), the agent speaks 7" + " (zreplj test); install matching zreplj versions";
         assertEquals("zreplj stdinserver: client 'laptop': " + message, stderr());
         assertEquals(new ErrorReply("version", message, ""), serverError());
     }
@@ -141,8 +141,8 @@ class StdinServerSetupTest {
         b.write(new byte[] {0x01, 0, 0, 0, (byte) json.length});
         b.write(json);
         assertEquals(1, run("laptop", b.toByteArray()));
-        String message = "protocol mismatch: the backup box speaks zreplj protocol 3 (zreplj dev), the agent speaks 1"
-                + " (zreplj 0.1.0); install matching zreplj versions";
+        String message = "protocol mismatch: the backup box speaks zreplj protocol 3 (zreplj " + Wire.softwareVersion()
+                + "), the agent speaks 1" + " (zreplj 0.1.0); install matching zreplj versions";
         assertEquals("zreplj stdinserver: client 'laptop': " + message, stderr());
         assertEquals(new ErrorReply("version", message, ""), serverError());
     }
