@@ -120,8 +120,11 @@ public final class SinkClient implements AutoCloseable {
                     ErrorCodes.VERSION,
                     "protocol mismatch: this agent speaks zreplj protocol "
                             + Wire.PROTOCOL_VERSION + " (zreplj " + Wire.softwareVersion() + "), the backup box speaks "
-                            + hello.protocol() + " (zreplj " + Printable.of(hello.software())
-                            + "); install matching zreplj versions",
+                            + hello.protocol() + " (zreplj " + Printable.of(hello.software()) + "); "
+                            // Protocol versions only grow, so the side with the lower one is the older: name it.
+                            + (hello.protocol() < Wire.PROTOCOL_VERSION
+                                    ? "update zreplj on the backup box to this agent's version"
+                                    : "update zreplj on this machine to the backup box's version"),
                     "");
         }
         // Its software version is printed (box list, errors): made safe like an ERROR's text.

@@ -267,7 +267,19 @@ class SinkClientTest {
         assertEquals("version", e.code());
         assertEquals(
                 "protocol mismatch: this agent speaks zreplj protocol 3 (zreplj dev), the backup box speaks 99"
-                        + " (zreplj 9.9); install matching zreplj versions",
+                        + " (zreplj 9.9); update zreplj on this machine to the backup box's version",
+                e.getMessage());
+    }
+
+    @Test
+    void anOlderBoxIsNamedAsTheSideToUpdate() throws Exception {
+        start((r, w) -> serverHello(r, w, 2));
+        RemoteException e = assertThrows(RemoteException.class, () -> client.handshake());
+        assertEquals("version", e.code());
+        assertTrue(
+                e.getMessage()
+                        .endsWith("the backup box speaks 2 (zreplj 9.9); update zreplj on the backup box to this"
+                                + " agent's version"),
                 e.getMessage());
     }
 

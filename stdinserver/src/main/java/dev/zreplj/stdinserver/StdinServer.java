@@ -349,7 +349,11 @@ public final class StdinServer {
         if (hello.protocol() != Wire.PROTOCOL_VERSION) {
             String message = "protocol mismatch: the backup box speaks zreplj protocol " + Wire.PROTOCOL_VERSION
                     + " (zreplj " + Wire.softwareVersion() + "), the agent speaks " + hello.protocol() + " (zreplj "
-                    + hello.software() + "); install matching zreplj versions";
+                    + hello.software() + "); "
+                    // Protocol versions only grow, so the side with the lower one is the older: name it.
+                    + (hello.protocol() < Wire.PROTOCOL_VERSION
+                            ? "update zreplj on the agent to the backup box's version"
+                            : "update zreplj on the backup box to the agent's version");
             conversation.reply(new ErrorReply(ErrorCodes.VERSION, message, ""));
             throw new ProtocolException(message);
         }

@@ -127,7 +127,7 @@ class StdinServerSetupTest {
     void protocolMismatchNamesBothVersions() throws IOException {
         assertEquals(1, run("laptop", clientHello(7)));
         String message = "protocol mismatch: the backup box speaks zreplj protocol 3 (zreplj " + Wire.softwareVersion()
-                + "), the agent speaks 7" + " (zreplj test); install matching zreplj versions";
+                + "), the agent speaks 7" + " (zreplj test); update zreplj on the backup box to the agent's version";
         assertEquals("zreplj stdinserver: client 'laptop': " + message, stderr());
         assertEquals(new ErrorReply("version", message, ""), serverError());
     }
@@ -142,7 +142,7 @@ class StdinServerSetupTest {
         b.write(json);
         assertEquals(1, run("laptop", b.toByteArray()));
         String message = "protocol mismatch: the backup box speaks zreplj protocol 3 (zreplj " + Wire.softwareVersion()
-                + "), the agent speaks 1" + " (zreplj 0.1.0); install matching zreplj versions";
+                + "), the agent speaks 1" + " (zreplj 0.1.0); update zreplj on the agent to the backup box's version";
         assertEquals("zreplj stdinserver: client 'laptop': " + message, stderr());
         assertEquals(new ErrorReply("version", message, ""), serverError());
     }
