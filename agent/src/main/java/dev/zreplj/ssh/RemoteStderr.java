@@ -1,5 +1,6 @@
 package dev.zreplj.ssh;
 
+import dev.zreplj.protocol.Printable;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -14,7 +15,8 @@ import org.slf4j.LoggerFactory;
  * Receives a remote process's stderr and logs it line by line with a prefix, keeping the last few lines:
  * when the forced command dies before speaking the protocol (a binary moved by an upgrade), they are the
  * only account of why. MINA closes the stream it is given when the channel closes, which is why this is
- * never System.err.
+ * never System.err. The remote's text is escaped (Printable): a hostile or broken box must not write escape
+ * sequences to the admin's terminal or a carriage return that hides the rest of a line.
  */
 final class RemoteStderr extends OutputStream {
     private static final Logger LOG = LoggerFactory.getLogger("dev.zreplj.ssh.remote");
@@ -56,7 +58,7 @@ final class RemoteStderr extends OutputStream {
     /** The last {@value #KEPT_LINES} non-blank lines so far, oldest first, with a pending unterminated one. */
     synchronized List<String> lastLines() {
         List<String> out = new ArrayList<>(last);
-        String pending = line.toString(StandardCharsets.UTF_8).strip();
+        String pending = Printable.of(line.toString(StandardCharsets.UTF_8).strip());
         if (!pending.isEmpty()) out.add(pending);
         return out;
     }
@@ -65,6 +67,7 @@ final class RemoteStderr extends OutputStream {
         String text = line.toString(StandardCharsets.UTF_8);
         line.reset();
         if (text.endsWith("\r")) text = text.substring(0, text.length() - 1);
+        text = Printable.of(text);
         LOG.info("{}{}", prefix, text);
         if (!text.isBlank()) {
             last.addLast(text.strip());

@@ -35,6 +35,13 @@ class RemoteStderrTest {
     }
 
     @Test
+    void theRemotesControlCharactersAreEscaped() {
+        assertEquals(
+                List.of("box: ok\\x1b]0;pwned\\x07\\x1b[31mred\\x0dfake"),
+                logged(b("ok\u001b]0;pwned\u0007\u001b[31mred\rfake\n")));
+    }
+
+    @Test
     void utf8SurvivesASplitInsideACharacter() {
         byte[] umlaut = b("zürich\n");
         assertEquals(
