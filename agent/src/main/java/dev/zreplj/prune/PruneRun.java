@@ -258,7 +258,13 @@ public final class PruneRun {
         try {
             DestroyResult result = box.destroy(plan.filesystem(), targets);
             for (DestroyResult.Refusal r : result.refused()) {
-                log.warn("{}: the backup box refused to destroy @{}: {}", plan.filesystem(), r.name(), r.reason());
+                if (r.keptByFloor()) {
+                    // The box's admin keeps more than this job's keep_receiver: so it stays, on every pass, and a
+                    // warning each time would mail cron's owner about a policy working as meant.
+                    log.info("{}: the backup box keeps @{}: {}", plan.filesystem(), r.name(), r.reason());
+                } else {
+                    log.warn("{}: the backup box refused to destroy @{}: {}", plan.filesystem(), r.name(), r.reason());
+                }
             }
             // The box's policy refusing is pruning working; its zfs failing (an admin's hold, a clone, an I/O
             // error) is a failed prune, as the same failure on the sender is: snapshots pile up on the box.

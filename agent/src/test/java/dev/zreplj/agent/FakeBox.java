@@ -105,6 +105,13 @@ final class FakeBox implements Box {
         undestroyable.add(name);
     }
 
+    /** Snapshot names the box's policy.keep_floor keeps: refused with the box's reason. */
+    private final java.util.Set<String> floorKeeps = new java.util.HashSet<>();
+
+    synchronized void floorKeeps(String name) {
+        floorKeeps.add(name);
+    }
+
     /** Channels take streams unframed, written into them by zfs send itself (RECV_RAW). */
     synchronized FakeBox rawStreams() {
         rawStreams = true;
@@ -411,7 +418,12 @@ final class FakeBox implements Box {
             synchronized (FakeBox.this) {
                 List<String> names = snapshots.stream()
                         .map(DestroyTarget::name)
-                        .filter(n -> !undestroyable.contains(n))
+                        .filter(n -> !undestroyable.contains(n) && !floorKeeps.contains(n))
+                        .toList();
+                List<DestroyResult.Refusal> refused = snapshots.stream()
+                        .map(DestroyTarget::name)
+                        .filter(floorKeeps::contains)
+                        .map(n -> new DestroyResult.Refusal(n, DestroyResult.Refusal.KEPT_BY_FLOOR))
                         .toList();
                 List<DestroyResult.Refusal> failed = snapshots.stream()
                         .map(DestroyTarget::name)
@@ -421,7 +433,7 @@ final class FakeBox implements Box {
                         .toList();
                 jail.get(path).removeIf(v -> names.contains(v.name()));
                 log.add("destroy #" + id + " " + path + "@" + String.join(",", names));
-                return new DestroyResult(names, List.of(), failed);
+                return new DestroyResult(names, refused, failed);
             }
         }
 

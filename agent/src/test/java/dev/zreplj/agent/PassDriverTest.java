@@ -10,6 +10,7 @@ import dev.zreplj.config.ConfigLoader;
 import dev.zreplj.config.PushJob;
 import dev.zreplj.protocol.Wire;
 import dev.zreplj.prune.FilesystemPruneResult;
+import dev.zreplj.prune.PruneRun;
 import dev.zreplj.prune.Side;
 import dev.zreplj.replication.Box;
 import dev.zreplj.replication.Failure;
@@ -585,6 +586,46 @@ class PassDriverTest {
                 receiver.error());
         assertTrue(r.prune().failed());
         assertTrue(r.failed(), r::toString);
+    }
+
+    /**
+     * The box's keep_floor keeping what keep_receiver would drop is the box admin's policy at work, on every pass:
+     * reported (info), neither a failure nor a warning, which under cron mailed its owner after every pass.
+     */
+    @Test
+    void aSnapshotTheBoxsKeepFloorKeepsIsNoWarningAndNoFailure() throws Exception {
+        zfs.filesystem("src/a", "zrepl_1", "zrepl_2", "zrepl_3");
+        box.holds("src/a", List.of("zrepl_1"), guids("src/a").subList(0, 1));
+        box.announce(Wire.SNAPSHOT_SERIES);
+        box.floorKeeps("zrepl_2");
+        ch.qos.logback.classic.Logger logger =
+                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(PruneRun.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
+                new ch.qos.logback.core.read.ListAppender<>();
+        appender.start();
+        logger.addAppender(appender);
+        PushPass.Result r;
+        try {
+            r = run(job(1, 1, ""), box.opener());
+        } finally {
+            logger.detachAppender(appender);
+        }
+
+        String taken = r.snapshotTaken().orElseThrow();
+        assertEquals(List.of("zrepl_2", taken), box.snapshots("src/a"));
+        FilesystemPruneResult receiver = r.prune().filesystems().stream()
+                .filter(f -> f.plan().side() == Side.RECEIVER)
+                .findFirst()
+                .orElseThrow();
+        assertEquals(List.of("zrepl_1", "zrepl_3"), receiver.destroyed());
+        assertEquals(1, receiver.refused().size(), receiver::toString);
+        assertFalse(r.failed(), r::toString);
+        assertEquals(
+                List.of("INFO src/a: the backup box keeps @zrepl_2: kept by the box's keep_floor"),
+                appender.list.stream()
+                        .filter(e -> e.getFormattedMessage().contains("zrepl_2"))
+                        .map(e -> e.getLevel() + " " + e.getFormattedMessage())
+                        .toList());
     }
 
     @Test

@@ -20,7 +20,15 @@ public record DestroyResult(List<String> destroyed, List<Refusal> refused, List<
         this(destroyed, refused, List.of());
     }
 
-    public record Refusal(String name, String reason) {}
+    public record Refusal(String name, String reason) {
+        /** The reason the box gives for a snapshot its own policy ({@code policy.keep_floor}) keeps. */
+        public static final String KEPT_BY_FLOOR = "kept by the box's keep_floor";
+
+        /** The box's keep_floor at work, as its admin meant it: no cause for a warning on the client. */
+        public boolean keptByFloor() {
+            return reason.equals(KEPT_BY_FLOOR);
+        }
+    }
 
     /** The reply's shape for and from a peer without {@link Wire#DESTROY_FAILED}. */
     public record WithoutFailed(List<String> destroyed, List<Refusal> refused) {

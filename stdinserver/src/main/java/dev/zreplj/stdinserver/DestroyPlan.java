@@ -23,7 +23,7 @@ import java.util.Set;
 record DestroyPlan(List<String> destroy, List<Refusal> refused, List<String> keptByFloor) {
     static final String NO_SUCH_SNAPSHOT = "no such snapshot";
     static final String GUID_MISMATCH = "guid mismatch: a different snapshot has this name";
-    static final String KEPT_BY_FLOOR = "kept by the box's keep_floor";
+    static final String KEPT_BY_FLOOR = Refusal.KEPT_BY_FLOOR;
     static final String LAST_RECEIVED = "it is the last received snapshot (incremental base)";
     static final String NAMED_TWICE = "named more than once in this request";
 
