@@ -72,7 +72,8 @@ public final class SendFlags {
                 .sorted()
                 .toList();
         if (!properties.isEmpty() && !boxCapabilities.contains(Wire.SEND_PROPERTIES)) {
-            throw new ZfsException(String.join(" and ", properties) + " make zfs send wrap the stream with the "
+            throw new ZfsException(String.join(" and ", properties) + (properties.size() == 1 ? " makes" : " make")
+                    + " zfs send wrap the stream with the "
                     + "properties (a compound stream), which this backup box does not accept (its zreplj is older); "
                     + "update zreplj on the box, or remove " + (properties.size() == 1 ? "it" : "them")
                     + " and set properties there with recv.properties.override");

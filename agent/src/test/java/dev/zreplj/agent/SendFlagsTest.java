@@ -74,7 +74,7 @@ class SendFlagsTest {
         ZfsException e = assertThrows(
                 ZfsException.class, () -> SendFlags.checkBox(EnumSet.of(SendFlag.PROPERTIES), List.of("zstd-data")));
         assertEquals(
-                "send.send_properties make zfs send wrap the stream with the properties (a compound stream), "
+                "send.send_properties makes zfs send wrap the stream with the properties (a compound stream), "
                         + "which this backup box does not accept (its zreplj is older); update zreplj on the box, or remove "
                         + "it and set properties there with recv.properties.override",
                 e.getMessage());
