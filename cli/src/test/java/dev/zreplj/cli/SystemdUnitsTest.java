@@ -75,6 +75,14 @@ class SystemdUnitsTest {
     }
 
     @Test
+    void aHangingPassDoesNotStopTheTimerForEver() throws IOException {
+        // A oneshot unit has no start timeout by default, and a timer starts no unit that is still active:
+        // one zfs call hanging on a suspended pool would end every later pass.
+        String once = Files.readString(UNITS.resolve("zreplj-agent.service"));
+        assertTrue(once.contains("\nTimeoutStartSec=12h\n"), once);
+    }
+
+    @Test
     void aBrokenConfigMakesAgentRunExitWithTheStatusTheDaemonDoesNotRestart() throws IOException {
         Path config = dir.resolve("zreplj.yml");
         Files.writeString(config, "jobs:\n  - name: laptop\n    type: pushh\n");
