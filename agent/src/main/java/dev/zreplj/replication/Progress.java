@@ -2,8 +2,11 @@ package dev.zreplj.replication;
 
 import java.io.InputStream;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -45,6 +48,10 @@ public final class Progress implements AutoCloseable {
     private String phase;
     private long phaseSince;
     private ScheduledExecutorService ticker;
+    /** Kept also without a screen: a pass stopped by a signal says where it was ({@link #where()}). */
+    private volatile String lastPhase;
+
+    private final Set<String> sending = ConcurrentHashMap.newKeySet();
     private long lastDraw;
     private boolean drawn;
     private boolean closed;
@@ -75,6 +82,7 @@ public final class Progress implements AutoCloseable {
      * with the seconds it has taken, so a slow connect is not silence. Null shows nothing until a send.
      */
     public void phase(String text) {
+        if (text != null) lastPhase = text;
         if (screen == null) return;
         synchronized (this) {
             if (closed) return;
@@ -83,6 +91,17 @@ public final class Progress implements AutoCloseable {
             startTicker();
             draw(true);
         }
+    }
+
+    /**
+     * Where the pass is, for a log line when it is stopped: the last phase, and the sends still running
+     * ("job laptop: replicating 2 filesystems; sending rpool/home @a -> @b"); "starting" before any phase.
+     */
+    public String where() {
+        String phase = lastPhase == null ? "starting" : lastPhase;
+        List<String> now = new ArrayList<>(sending);
+        Collections.sort(now);
+        return now.isEmpty() ? phase : phase + "; sending " + String.join(", ", now);
     }
 
     /**
@@ -102,6 +121,7 @@ public final class Progress implements AutoCloseable {
     }
 
     private Transfer show(Transfer t) {
+        sending.add(t.label);
         if (screen == null) return t;
         synchronized (this) {
             if (closed) return t;
@@ -235,6 +255,7 @@ public final class Progress implements AutoCloseable {
 
         @Override
         public void close() {
+            sending.remove(label);
             if (screen != null) end(this);
         }
     }

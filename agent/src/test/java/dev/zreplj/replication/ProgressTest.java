@@ -149,4 +149,16 @@ class ProgressTest {
         quiet.tick();
         quiet.close();
     }
+
+    @Test
+    void aQuietProgressStillKnowsWhereThePassIsForTheStopLine() {
+        Progress quiet = Progress.quiet();
+        assertEquals("starting", quiet.where());
+        quiet.phase("job laptop: replicating 1 filesystem");
+        Progress.Transfer send = quiet.begin("rpool/home @a -> @b");
+        assertEquals("job laptop: replicating 1 filesystem; sending rpool/home @a -> @b", quiet.where());
+        send.close();
+        assertEquals("job laptop: replicating 1 filesystem", quiet.where());
+        quiet.close();
+    }
 }

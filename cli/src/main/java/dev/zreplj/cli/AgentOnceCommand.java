@@ -52,7 +52,8 @@ final class AgentOnceCommand implements Callable<Integer> {
             for (PushJob job : selected) {
                 long started = System.nanoTime();
                 PushPass.Result result;
-                try (Progress progress = TerminalScreen.progress(parent.parent.output())) {
+                try (Progress progress = TerminalScreen.progress(parent.parent.output());
+                        PassStopNotice stop = PassStopNotice.during(job.name(), progress)) {
                     result = new PushPass(
                                     job,
                                     zfs,

@@ -148,7 +148,8 @@ final class JobLoops {
             PushPass.Result result;
             boolean drawn = screen.tryAcquire();
             running.incrementAndGet();
-            try (Progress p = drawn ? progress.get() : Progress.quiet()) {
+            try (Progress p = drawn ? progress.get() : Progress.quiet();
+                    PassStopNotice stop = PassStopNotice.during(job.name(), p)) {
                 result = passes.run(job, connect, p);
             } catch (RuntimeException e) {
                 // Each job on its own: a bug that one job's pass runs into must not end the agent, and with it
