@@ -65,7 +65,9 @@ class RetryIT {
             assertTrue(log.contains(home.value() + ": replicated 1 step, "), log);
             assertTrue(
                     log.contains("[attempt 1 of 3 failed: step full @" + snapshot + ": another receive into " + target
-                            + " is running]"),
+                            + " is running; if it is one a lost link left behind, the box ends it once its sshd"
+                            + " finds the connection dead (ClientAliveInterval x ClientAliveCountMax) or after 300 s"
+                            + " without a byte (serve.zreplj.stream_timeout), and a later attempt gets in]"),
                     log);
             assertEquals(PushSuite.expectedOnBox(e, e.snapshotsWithGuids(home)), e.snapshotsWithGuids(e.jail()));
             assertEquals(List.of(snapshot), e.snapshotNames(target));

@@ -137,7 +137,8 @@ final class ReceiveHandler {
             if (lock == null) {
                 refuse(
                         pump,
-                        new RemoteException(ErrorCodes.BUSY, "another receive into " + target + " is running", ""));
+                        new RemoteException(
+                                ErrorCodes.BUSY, busy(target, session.job().limits()), ""));
                 return;
             }
             // The client's own cap first: its waiting receives must not sit on the box's slots meanwhile.
@@ -1033,5 +1034,16 @@ final class ReceiveHandler {
             }
         }
         throw new ZfsException("zfs recv succeeded but " + target + "@" + snapshot + " does not exist");
+    }
+
+    /**
+     * The holder may be a stdinserver whose link died without a FIN (a laptop that roamed or slept): alive, so its
+     * lock holds, and the box cannot tell it from a slow link. The line says when it lets go.
+     */
+    static String busy(DatasetName target, ServeLimits limits) {
+        return "another receive into " + target + " is running; if it is one a lost link left behind, the box ends it"
+                + " once its sshd finds the connection dead (ClientAliveInterval x ClientAliveCountMax) or after "
+                + limits.streamTimeout().toSeconds() + " s without a byte (serve.zreplj.stream_timeout), and a later"
+                + " attempt gets in";
     }
 }

@@ -462,7 +462,13 @@ class StdinServerSystemTest {
                 () -> second.client.receive(
                         new ReceiveCommand(source, "s1", g1, null, false, false), new ByteArrayInputStream(full)));
         assertEquals("busy", busy.code());
-        assertEquals("another receive into " + jailed(source) + " is running", busy.getMessage());
+        // What the agent's user sees after a lost link: when the box lets go, not only that it holds on.
+        assertEquals(
+                "another receive into " + jailed(source) + " is running; if it is one a lost link left behind, the"
+                        + " box ends it once its sshd finds the connection dead (ClientAliveInterval x"
+                        + " ClientAliveCountMax) or after 300 s without a byte (serve.zreplj.stream_timeout), and a"
+                        + " later attempt gets in",
+                busy.getMessage());
         second.client.close();
         assertEquals(0, second.exitCode(), second.stderr());
 
