@@ -77,6 +77,17 @@ class RestorePlannerTest {
     }
 
     @Test
+    void aPlaceholderAFailedRestoreLeftIsKeptAndTheRetryReceivesItsChildren() throws RestoreRefused {
+        // The first -r run created the empty placeholder (canmount=off) and failed on a child.
+        local.put(TO, new LocalTarget(true, List.of(), null));
+        List<RestoreStep> retry = plan("tank", null, true, false, null);
+        assertEquals(
+                List.of("tank/home", "tank/home/ann", "tank/homework"),
+                retry.stream().map(RestoreStep::path).toList());
+        assertEquals(Kind.FULL, retry.get(0).kind());
+    }
+
+    @Test
     void anExistingRestoreContinuesFromItsNewestSnapshotTheBoxHolds() throws RestoreRefused {
         local.put(TO, new LocalTarget(true, List.of(localSnap(TO, "a", 11, 5), localSnap(TO, "b", 12, 6)), null));
         assertEquals(
