@@ -252,6 +252,7 @@ public final class SnapshotHooks {
 
         /** The JVM's shutdown: no more pre runs or snapshot; the post runs owed run before it halts. */
         void stop() {
+            int owedRuns;
             synchronized (this) {
                 stopping = true;
                 if (prePhase) {
@@ -259,10 +260,18 @@ public final class SnapshotHooks {
                     // it failed, and its post run is not owed.
                     runner.killRunning();
                 }
+                owedRuns = owed.values().stream().mapToInt(List::size).sum();
             }
-            log.warn(
-                    "the agent is stopping during the snapshot hooks of @{}: running the post_snapshot hooks owed",
-                    snapshotName);
+            // Without hooks there is nothing to say here: the pass's own stop line says where it was.
+            if (!hooks.isEmpty()) {
+                log.warn(
+                        "the agent is stopping during the snapshot hooks of @{}: {}",
+                        snapshotName,
+                        owedRuns == 0
+                                ? "no post_snapshot run is owed"
+                                : "running the " + owedRuns + " post_snapshot run" + (owedRuns == 1 ? "" : "s")
+                                        + " owed");
+            }
             long deadline = System.nanoTime() + IN_FLIGHT_WAIT.toNanos();
             try {
                 run(new ArrayList<>(), deadline);

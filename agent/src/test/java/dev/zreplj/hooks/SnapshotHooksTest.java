@@ -284,9 +284,17 @@ class SnapshotHooksTest {
         assertTrue(Files.exists(dir.resolve("child")), "the slow pre run started: " + log());
         long start = System.nanoTime();
         Thread onStop = stop.registered.get();
-        onStop.start();
-        onStop.join(10_000);
+        List<String> warned = warnings(() -> {
+            onStop.start();
+            onStop.join(10_000);
+        });
         assertFalse(onStop.isAlive(), "the shutdown hook returned");
+        assertEquals(
+                List.of("the agent is stopping during the snapshot hooks of @zrepl_1: running the 2 post_snapshot runs"
+                        + " owed"),
+                warned.stream()
+                        .filter(w -> w.startsWith("the agent is stopping"))
+                        .toList());
         assertTrue((System.nanoTime() - start) / 1_000_000 < 5000, "stopped within 5 s");
         pass.join(10_000);
 
@@ -308,6 +316,66 @@ class SnapshotHooksTest {
         }
         assertTrue(dead(child), "the killed run's child was killed too");
         assertEquals(onStop, stop.removed.get());
+    }
+
+    private interface Action {
+        void run() throws Exception;
+    }
+
+    /** What SnapshotHooks warned about while {@code action} ran. */
+    private static List<String> warnings(Action action) throws Exception {
+        ch.qos.logback.classic.Logger logger =
+                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(SnapshotHooks.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
+                new ch.qos.logback.core.read.ListAppender<>();
+        appender.start();
+        logger.addAppender(appender);
+        try {
+            action.run();
+        } finally {
+            logger.detachAppender(appender);
+        }
+        return appender.list.stream()
+                .filter(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN)
+                .map(e -> e.getFormattedMessage())
+                .toList();
+    }
+
+    /**
+     * A stop while the snapshot is taken with no hooks configured: nothing about hooks is said (it spoke of "the
+     * post_snapshot hooks owed" to admins who had none); the pass's own stop line says where it was.
+     */
+    @Test
+    void aStopWithoutHooksSaysNothingAboutHooks() throws Exception {
+        ManualStop stop = new ManualStop();
+        java.util.concurrent.CountDownLatch inSnapshot = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Thread pass = new Thread(() -> {
+            try {
+                new SnapshotHooks(List.of(), new HookRunner(), stop).around(List.of(A), "zrepl_1", fss -> {
+                    inSnapshot.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+            } catch (Exception e) {
+                // the outcome is not what this test looks at
+            }
+        });
+        pass.start();
+        assertTrue(inSnapshot.await(10, java.util.concurrent.TimeUnit.SECONDS));
+        Thread onStop = stop.registered.get();
+        List<String> warned = warnings(() -> {
+            onStop.start();
+            Thread.sleep(200);
+            release.countDown();
+            onStop.join(10_000);
+        });
+        pass.join(10_000);
+        assertFalse(onStop.isAlive(), "the shutdown hook returned");
+        assertEquals(List.of(), warned);
     }
 
     /** Without a stop, the shutdown hook is registered for the hooks' time only, and the pass unwinds itself. */
