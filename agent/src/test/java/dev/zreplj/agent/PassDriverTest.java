@@ -17,6 +17,7 @@ import dev.zreplj.replication.Failure;
 import dev.zreplj.replication.FilesystemResult;
 import dev.zreplj.replication.Progress;
 import dev.zreplj.replication.ReplicationCursor;
+import dev.zreplj.testing.LogCapture;
 import dev.zreplj.zfs.CursorProperty;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.ZfsVersion;
@@ -598,18 +599,9 @@ class PassDriverTest {
         box.holds("src/a", List.of("zrepl_1"), guids("src/a").subList(0, 1));
         box.announce(Wire.SNAPSHOT_SERIES);
         box.floorKeeps("zrepl_2");
-        ch.qos.logback.classic.Logger logger =
-                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(PruneRun.class);
-        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
-                new ch.qos.logback.core.read.ListAppender<>();
-        appender.start();
-        logger.addAppender(appender);
-        PushPass.Result r;
-        try {
-            r = run(job(1, 1, ""), box.opener());
-        } finally {
-            logger.detachAppender(appender);
-        }
+        List<PushPass.Result> pass = new ArrayList<>();
+        List<String> logged = LogCapture.logged(PruneRun.class, () -> pass.add(run(job(1, 1, ""), box.opener())));
+        PushPass.Result r = pass.get(0);
 
         String taken = r.snapshotTaken().orElseThrow();
         assertEquals(List.of("zrepl_2", taken), box.snapshots("src/a"));
@@ -622,10 +614,7 @@ class PassDriverTest {
         assertFalse(r.failed(), r::toString);
         assertEquals(
                 List.of("INFO src/a: the backup box keeps @zrepl_2: kept by the box's keep_floor"),
-                appender.list.stream()
-                        .filter(e -> e.getFormattedMessage().contains("zrepl_2"))
-                        .map(e -> e.getLevel() + " " + e.getFormattedMessage())
-                        .toList());
+                logged.stream().filter(l -> l.contains("zrepl_2")).toList());
     }
 
     @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.zreplj.config.FilesystemFilter;
 import dev.zreplj.config.SnapshotHook;
+import dev.zreplj.testing.LogCapture;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.ZfsException;
 import java.io.IOException;
@@ -153,24 +154,10 @@ class SnapshotHooksTest {
         List<SnapshotHook> hooks = List.of(
                 hook(script("fine", "0"), false, ALL),
                 hook(typo, false, new FilesystemFilter(Map.of("tank/speical", true))));
-        ch.qos.logback.classic.Logger logger =
-                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(SnapshotHooks.class);
-        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
-                new ch.qos.logback.core.read.ListAppender<>();
-        appender.start();
-        logger.addAppender(appender);
-        try {
-            new SnapshotHooks(hooks, new HookRunner()).around(List.of(A, B), "s", fss -> {});
-        } finally {
-            logger.detachAppender(appender);
-        }
         assertEquals(
                 List.of("snapshot hook 2 (" + typo
                         + ") matches none of the 2 filesystems snapshotted; it does not run"),
-                appender.list.stream()
-                        .filter(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN)
-                        .map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
-                        .toList());
+                warnings(() -> new SnapshotHooks(hooks, new HookRunner()).around(List.of(A, B), "s", fss -> {})));
     }
 
     @Test
@@ -318,26 +305,11 @@ class SnapshotHooksTest {
         assertEquals(onStop, stop.removed.get());
     }
 
-    private interface Action {
-        void run() throws Exception;
-    }
-
     /** What SnapshotHooks warned about while {@code action} ran. */
-    private static List<String> warnings(Action action) throws Exception {
-        ch.qos.logback.classic.Logger logger =
-                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(SnapshotHooks.class);
-        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
-                new ch.qos.logback.core.read.ListAppender<>();
-        appender.start();
-        logger.addAppender(appender);
-        try {
-            action.run();
-        } finally {
-            logger.detachAppender(appender);
-        }
-        return appender.list.stream()
-                .filter(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN)
-                .map(e -> e.getFormattedMessage())
+    private static List<String> warnings(LogCapture.Action action) throws Exception {
+        return LogCapture.logged(SnapshotHooks.class, action).stream()
+                .filter(l -> l.startsWith("WARN "))
+                .map(l -> l.substring("WARN ".length()))
                 .toList();
     }
 
