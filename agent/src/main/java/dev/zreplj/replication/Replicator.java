@@ -219,9 +219,8 @@ public final class Replicator {
                 } catch (ZfsException | RuntimeException e) {
                     // A full pool refuses the cursor's property or bookmark; a name zreplj would not pass to zfs
                     // must not end this worker either (its filesystem would vanish from the pass's report). The old
-                    // cursor still guards more
-                    // than needed, so the next steps go on: the box gets what exists, the next pass that can
-                    // sets the cursor (an up-to-date filesystem's cursor is synced).
+                    // cursor still guards more than needed, so the next steps go on: the box gets what exists, the
+                    // next pass that can sets the cursor (an up-to-date filesystem's cursor is synced).
                     log.warn(
                             "{}: moving the replication cursor to {}: {}",
                             plan.filesystem(),
