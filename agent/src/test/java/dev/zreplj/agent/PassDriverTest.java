@@ -576,10 +576,7 @@ class PassDriverTest {
 
         String taken = r.snapshotTaken().orElseThrow();
         assertEquals(List.of("zrepl_2", taken), box.snapshots("src/a"));
-        FilesystemPruneResult receiver = r.prune().filesystems().stream()
-                .filter(f -> f.plan().side() == Side.RECEIVER)
-                .findFirst()
-                .orElseThrow();
+        FilesystemPruneResult receiver = receiverPrune(r);
         assertEquals(List.of("zrepl_1", "zrepl_3"), receiver.destroyed());
         assertEquals(
                 "the backup box's zfs did not destroy @zrepl_2 ('zfs destroy src/a@zrepl_2' failed (exit 1): dataset"
@@ -587,6 +584,14 @@ class PassDriverTest {
                 receiver.error());
         assertTrue(r.prune().failed());
         assertTrue(r.failed(), r::toString);
+    }
+
+    /** The pass's one pruning of the box's side (these tests replicate one filesystem). */
+    private static FilesystemPruneResult receiverPrune(PushPass.Result r) {
+        return r.prune().filesystems().stream()
+                .filter(f -> f.plan().side() == Side.RECEIVER)
+                .findFirst()
+                .orElseThrow();
     }
 
     /**
@@ -605,10 +610,7 @@ class PassDriverTest {
 
         String taken = r.snapshotTaken().orElseThrow();
         assertEquals(List.of("zrepl_2", taken), box.snapshots("src/a"));
-        FilesystemPruneResult receiver = r.prune().filesystems().stream()
-                .filter(f -> f.plan().side() == Side.RECEIVER)
-                .findFirst()
-                .orElseThrow();
+        FilesystemPruneResult receiver = receiverPrune(r);
         assertEquals(List.of("zrepl_1", "zrepl_3"), receiver.destroyed());
         assertEquals(1, receiver.refused().size(), receiver::toString);
         assertFalse(r.failed(), r::toString);
