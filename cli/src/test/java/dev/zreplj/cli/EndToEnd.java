@@ -57,6 +57,19 @@ final class EndToEnd implements PushSetup {
             "          count: 100",
             "");
 
+    /** A pruning section that keeps one snapshot on each side beyond what is not replicated yet. */
+    static final String KEEP_LAST_ONE_TAIL = String.join(
+            "\n",
+            "    pruning:",
+            "      keep_sender:",
+            "        - type: not_replicated",
+            "        - type: last_n",
+            "          count: 1",
+            "      keep_receiver:",
+            "        - type: last_n",
+            "          count: 1",
+            "");
+
     EndToEnd(Path dir, String filesystemsYaml) throws IOException {
         this(dir, filesystemsYaml, DEFAULT_JOB_TAIL, "");
     }

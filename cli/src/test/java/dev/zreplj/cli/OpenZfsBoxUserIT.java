@@ -18,17 +18,7 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("openzfs")
 class OpenZfsBoxUserIT {
-    private static final String TAIL = String.join(
-            "\n",
-            "    pruning:",
-            "      keep_sender:",
-            "        - type: not_replicated",
-            "        - type: last_n",
-            "          count: 1",
-            "      keep_receiver:",
-            "        - type: last_n",
-            "          count: 1",
-            "");
+    private static final String TAIL = EndToEnd.KEEP_LAST_ONE_TAIL;
 
     @Test
     void aDelegatedUserReceivesPrunesAndHoldsAfterBoxSetup() {
