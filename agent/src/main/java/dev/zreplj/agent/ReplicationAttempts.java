@@ -15,6 +15,7 @@ import dev.zreplj.replication.ReplicationCursor;
 import dev.zreplj.replication.ReplicationPolicy;
 import dev.zreplj.replication.Replicator;
 import dev.zreplj.replication.Step;
+import dev.zreplj.replication.StreamAbilities;
 import dev.zreplj.replication.Watchdog;
 import dev.zreplj.zfs.Capabilities;
 import dev.zreplj.zfs.DatasetName;
@@ -209,9 +210,10 @@ final class ReplicationAttempts {
                     versions.getOrDefault(fs, List.of()),
                     remote.get(fs.value()),
                     policy,
-                    sending.canResume(),
-                    sending.series(),
-                    sending.raw() && sending.encrypted().contains(fs));
+                    new StreamAbilities(
+                            sending.canResume(),
+                            sending.series(),
+                            sending.raw() && sending.encrypted().contains(fs)));
             log.debug("{}: plan {}", fs, plan);
             attemptPlans.add(plan);
             plans.put(fs, plan);

@@ -23,59 +23,25 @@ import java.util.Set;
 public final class Planner {
     private Planner() {}
 
-    /** {@link #plan(DatasetName, List, RemoteFilesystem, ReplicationPolicy, boolean)} where both sides can resume. */
+    /** {@link #plan(DatasetName, List, RemoteFilesystem, ReplicationPolicy, StreamAbilities)}, resumable. */
     public static FilesystemPlan plan(
             DatasetName filesystem, List<ZfsVersion> sender, RemoteFilesystem receiver, ReplicationPolicy policy) {
-        return plan(filesystem, sender, receiver, policy, true);
+        return plan(filesystem, sender, receiver, policy, StreamAbilities.RESUMABLE);
     }
 
     /**
-     * @param sender    the sender's snapshots and bookmarks of {@code filesystem}, any order
-     * @param receiver  the receiver's copy, or null when it does not exist
-     * @param canResume this agent's zfs has {@code send -t} and the box announced resumable receives it can
-     *                  check ({@code recv -x} for the resumed stream's payload); without, a partial receive
-     *                  on the box is discarded instead
+     * @param sender   the sender's snapshots and bookmarks of {@code filesystem}, any order
+     * @param receiver the receiver's copy, or null when it does not exist
      */
     public static FilesystemPlan plan(
             DatasetName filesystem,
             List<ZfsVersion> sender,
             RemoteFilesystem receiver,
             ReplicationPolicy policy,
-            boolean canResume) {
-        return plan(filesystem, sender, receiver, policy, canResume, false);
-    }
-
-    /**
-     * @param series both sides can carry several snapshots in one stream (this zfs has {@code send -I}, the box
-     *               announced {@code snapshot-series}): consecutive incremental steps become one, see
-     *               {@link SeriesPlanner}
-     */
-    public static FilesystemPlan plan(
-            DatasetName filesystem,
-            List<ZfsVersion> sender,
-            RemoteFilesystem receiver,
-            ReplicationPolicy policy,
-            boolean canResume,
-            boolean series) {
-        return plan(filesystem, sender, receiver, policy, canResume, series, false);
-    }
-
-    /**
-     * @param raw the filesystem's stream is raw (the job sends raw and zfs encrypts it; {@code zfs send -w} of an
-     *            unencrypted filesystem is a plain stream): a partial receive is resumed only when its token says
-     *            the same, since {@code zfs send -t} takes the stream's flags from the box's token
-     */
-    public static FilesystemPlan plan(
-            DatasetName filesystem,
-            List<ZfsVersion> sender,
-            RemoteFilesystem receiver,
-            ReplicationPolicy policy,
-            boolean canResume,
-            boolean series,
-            boolean raw) {
+            StreamAbilities stream) {
         FilesystemPlan plan = planComplete(filesystem, sender, receiver, policy);
         if (receiver != null && receiver.resumeToken() != null && plan instanceof FilesystemPlan.Replicate r) {
-            plan = PartialReceivePlanner.apply(r, sender, receiver.resumeToken(), canResume, raw);
+            plan = PartialReceivePlanner.apply(r, sender, receiver.resumeToken(), stream.resume(), stream.raw());
         } else if (receiver != null
                 && receiver.resumeToken() != null
                 && plan instanceof FilesystemPlan.Conflict
@@ -83,9 +49,10 @@ public final class Planner {
                 && receiver.versions().stream().noneMatch(v -> v.type() == VersionType.SNAPSHOT)) {
             // 'fail' refuses to start an initial replication, not to finish one that was let start (under another
             // policy, or by hand with zfs recv -s): zrepl too resumes a token before it plans anything else.
-            plan = PartialReceivePlanner.resumeFirst(filesystem, sender, receiver.resumeToken(), canResume, raw);
+            plan = PartialReceivePlanner.resumeFirst(
+                    filesystem, sender, receiver.resumeToken(), stream.resume(), stream.raw());
         }
-        return series && plan instanceof FilesystemPlan.Replicate r ? SeriesPlanner.join(r) : plan;
+        return stream.series() && plan instanceof FilesystemPlan.Replicate r ? SeriesPlanner.join(r) : plan;
     }
 
     /** The plan as if the box held no partial receive. */

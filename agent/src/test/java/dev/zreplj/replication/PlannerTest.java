@@ -402,8 +402,12 @@ class PlannerTest {
 
     @Test
     void withoutResumeSupportThePartialReceiveIsDiscarded() {
-        FilesystemPlan.Replicate plan =
-                replicate(Planner.plan(FS, List.of(a, b, c), partial(false, token(b, c, 3), a, b), RECENT, false));
+        FilesystemPlan.Replicate plan = replicate(Planner.plan(
+                FS,
+                List.of(a, b, c),
+                partial(false, token(b, c, 3), a, b),
+                RECENT,
+                StreamAbilities.RESUMABLE.withResume(false)));
         assertEquals(List.of(new Step(b, c, false, null, true)), plan.steps());
         assertEquals(
                 List.of("discarded a partial receive of @c: resuming needs 'zfs send -t' on this machine and"
@@ -419,8 +423,8 @@ class PlannerTest {
     @Test
     void aTokenWhoseRawFlagDiffersFromTheJobsIsDiscarded() throws Exception {
         String plain = token(b, c, 3);
-        FilesystemPlan.Replicate forged =
-                replicate(Planner.plan(FS, List.of(a, b, c), partial(false, plain, a, b), RECENT, true, false, true));
+        FilesystemPlan.Replicate forged = replicate(Planner.plan(
+                FS, List.of(a, b, c), partial(false, plain, a, b), RECENT, StreamAbilities.RESUMABLE.withRaw(true)));
         assertEquals(List.of(new Step(b, c, false, null, true)), forged.steps(), "never zfs send -t without -w");
         assertEquals(
                 List.of(
@@ -429,10 +433,15 @@ class PlannerTest {
         String raw = ResumeTokens.of(c.guid(), b.guid(), c.fullName(), 3, true);
         assertEquals(
                 List.of(new Step(b, c, false, ResumeToken.decode(raw), false)),
-                replicate(Planner.plan(FS, List.of(a, b, c), partial(false, raw, a, b), RECENT, true, false, true))
+                replicate(Planner.plan(
+                                FS,
+                                List.of(a, b, c),
+                                partial(false, raw, a, b),
+                                RECENT,
+                                StreamAbilities.RESUMABLE.withRaw(true)))
                         .steps());
-        FilesystemPlan.Replicate rawForPlain =
-                replicate(Planner.plan(FS, List.of(a, b, c), partial(false, raw, a, b), RECENT, true, false, false));
+        FilesystemPlan.Replicate rawForPlain = replicate(
+                Planner.plan(FS, List.of(a, b, c), partial(false, raw, a, b), RECENT, StreamAbilities.RESUMABLE));
         assertEquals(List.of(new Step(b, c, false, null, true)), rawForPlain.steps());
         assertEquals(
                 List.of(
@@ -480,19 +489,29 @@ class PlannerTest {
                 stale.reason());
         FilesystemPlan.Conflict cannot = assertInstanceOf(
                 FilesystemPlan.Conflict.class,
-                Planner.plan(FS, List.of(a, b), partial(true, token(null, b, 3)), fail, false));
+                Planner.plan(
+                        FS,
+                        List.of(a, b),
+                        partial(true, token(null, b, 3)),
+                        fail,
+                        StreamAbilities.RESUMABLE.withResume(false)));
         assertTrue(cannot.reason().contains("resuming needs 'zfs send -t'"), cannot.reason());
         assertInstanceOf(
                 FilesystemPlan.Conflict.class, Planner.plan(FS, List.of(a, b), partial(true, "garbage"), fail));
         // The box wrote the token: one that is not raw for a job that sends raw would send plaintext.
         FilesystemPlan.Conflict notRaw = assertInstanceOf(
                 FilesystemPlan.Conflict.class,
-                Planner.plan(FS, List.of(a, b), partial(true, token(null, b, 3)), fail, true, false, true));
+                Planner.plan(
+                        FS,
+                        List.of(a, b),
+                        partial(true, token(null, b, 3)),
+                        fail,
+                        StreamAbilities.RESUMABLE.withRaw(true)));
         assertTrue(notRaw.reason().contains("its stream was not raw, and this job sends raw"), notRaw.reason());
         String raw = ResumeTokens.of(b.guid(), 0, b.fullName(), 3, true);
         assertInstanceOf(
                 FilesystemPlan.Replicate.class,
-                Planner.plan(FS, List.of(a, b), partial(true, raw), fail, true, false, true));
+                Planner.plan(FS, List.of(a, b), partial(true, raw), fail, StreamAbilities.RESUMABLE.withRaw(true)));
     }
 
     @Test

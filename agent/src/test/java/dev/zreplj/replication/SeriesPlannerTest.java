@@ -45,7 +45,9 @@ class SeriesPlannerTest {
 
     private static FilesystemPlan.Replicate series(
             List<ZfsVersion> sender, RemoteFilesystem receiver, ReplicationPolicy policy) {
-        return assertInstanceOf(FilesystemPlan.Replicate.class, Planner.plan(FS, sender, receiver, policy, true, true));
+        return assertInstanceOf(
+                FilesystemPlan.Replicate.class,
+                Planner.plan(FS, sender, receiver, policy, StreamAbilities.RESUMABLE.withSeries(true)));
     }
 
     private static List<String> steps(FilesystemPlan.Replicate plan) {
@@ -75,7 +77,7 @@ class SeriesPlannerTest {
 
     @Test
     void withoutTheCapabilityEverySnapshotIsItsOwnStep() {
-        FilesystemPlan plan = Planner.plan(FS, List.of(a, b, c), receiver(null, a), RECENT, true, false);
+        FilesystemPlan plan = Planner.plan(FS, List.of(a, b, c), receiver(null, a), RECENT, StreamAbilities.RESUMABLE);
         assertEquals(
                 List.of("@a -> @b", "@b -> @c"),
                 assertInstanceOf(FilesystemPlan.Replicate.class, plan).steps().stream()
@@ -155,8 +157,9 @@ class SeriesPlannerTest {
                                     .map(v -> snap(v.name(), v.guid(), v.createtxg()))
                                     .toArray(ZfsVersion[]::new));
             ReplicationPolicy policy = random.nextBoolean() ? ALL : ROLLBACK;
-            FilesystemPlan single = Planner.plan(FS, sender, receiver, policy, true, false);
-            FilesystemPlan joined = Planner.plan(FS, sender, receiver, policy, true, true);
+            FilesystemPlan single = Planner.plan(FS, sender, receiver, policy, StreamAbilities.RESUMABLE);
+            FilesystemPlan joined =
+                    Planner.plan(FS, sender, receiver, policy, StreamAbilities.RESUMABLE.withSeries(true));
             if (!(single instanceof FilesystemPlan.Replicate s)) {
                 assertEquals(single, joined);
                 continue;
