@@ -25,6 +25,7 @@ import dev.zreplj.zfs.ZfsVersion;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -311,12 +312,14 @@ public final class PassDriver {
             for (FilesystemResult r : results) {
                 if (r.outcome() == FilesystemResult.Outcome.REPLICATED
                         || r.outcome() == FilesystemResult.Outcome.UP_TO_DATE) {
-                    // Replication sends up to the newest snapshot; up to date, the box has it already.
+                    // Replication sends up to the newest snapshot; up to date, the box has it already. Newest by
+                    // createtxg, as replication orders them: by creation, one taken while the clock was ahead would
+                    // stand for the data's age, and status would call it unknown (ahead of the clock) for as long.
                     versions.getOrDefault(r.filesystem(), List.of()).stream()
                             .filter(v -> v.type() == VersionType.SNAPSHOT)
-                            .map(v -> v.creation().getEpochSecond())
-                            .max(Long::compare)
-                            .ifPresent(c -> newestOnBox.put(r.filesystem().value(), c));
+                            .max(Comparator.comparingLong(ZfsVersion::createtxg))
+                            .ifPresent(v -> newestOnBox.put(
+                                    r.filesystem().value(), v.creation().getEpochSecond()));
                 }
             }
         }

@@ -1079,4 +1079,22 @@ class PassDriverTest {
         assertEquals(
                 newest, store.read("laptop").orElseThrow().filesystems().get(0).newestOnBox());
     }
+
+    /**
+     * The clock was a year ahead when zrepl_future was taken, then set right: the snapshot taken now is the newest
+     * the box holds (replication goes by createtxg), and its creation says how old the backed-up data is. The
+     * future one's creation would make status UNKNOWN ("ahead of this machine's clock") for a year however fresh
+     * the backups are, and later hide that they stopped.
+     */
+    @Test
+    void theNewestSnapshotOnTheBoxIsTheLastTakenNotOneDatedInTheFuture() throws Exception {
+        zfs.createdBy(Clock.offset(NOON, Duration.ofDays(365)));
+        zfs.filesystem("src/a", "zrepl_future");
+        zfs.createdBy(NOON);
+        PushPass.Result r = run(job(1, 1, ""), box.opener());
+        assertFalse(r.failed(), r::toString);
+        assertTrue(r.snapshotTaken().isPresent(), "the future snapshot does not hold the schedule back");
+        assertTrue(box.snapshots("src/a").contains(r.snapshotTaken().orElseThrow()), box.snapshots("src/a")::toString);
+        assertEquals(java.util.Map.of("src/a", NOON.instant().getEpochSecond()), r.newestOnBox());
+    }
 }
