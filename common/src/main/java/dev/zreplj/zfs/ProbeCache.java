@@ -29,6 +29,9 @@ import org.slf4j.LoggerFactory;
 final class ProbeCache {
     private static final Logger log = LoggerFactory.getLogger(ProbeCache.class);
     static final Duration MAX_AGE = Duration.ofDays(1);
+    /** A file's time this far ahead of the clock is a clock's step adjustment (NTP), not a clock set back. */
+    private static final Duration MAX_AHEAD = Duration.ofMinutes(15);
+
     private static final String FORMAT = "zreplj zfs probe 1";
     private static final List<Path> WATCHED = List.of(
             Path.of("/sbin/zfs"),
@@ -83,7 +86,9 @@ final class ProbeCache {
     Optional<Answers> read(String key, Instant now) {
         List<String> lines;
         try {
-            if (Files.getLastModifiedTime(file).toInstant().plus(MAX_AGE).isBefore(now)) {
+            Instant written = Files.getLastModifiedTime(file).toInstant();
+            // Written later than now: the clock was ahead then (and set back since), so the age is unknown.
+            if (written.plus(MAX_AGE).isBefore(now) || written.isAfter(now.plus(MAX_AHEAD))) {
                 return Optional.empty();
             }
             lines = Files.readAllLines(file, StandardCharsets.US_ASCII);

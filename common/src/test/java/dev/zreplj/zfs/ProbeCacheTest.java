@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -140,5 +141,21 @@ class ProbeCacheTest {
         ProbeCache nowhere = new ProbeCache(dir.resolve("missing").resolve("zfs-probe"));
         nowhere.write("k", answers);
         assertEquals(Optional.empty(), nowhere.read("k", now), "no state directory: nothing kept, nothing thrown");
+    }
+
+    /**
+     * Written while the clock was ahead (a year, before NTP set it back): how old the answers are is unknown, and
+     * the day they may be reused for must not become that year and a day.
+     */
+    @Test
+    void answersWrittenAheadOfTheClockAreProbedAgain(@TempDir Path dir) throws Exception {
+        ProbeCache cache = new ProbeCache(dir.resolve("zfs-probe"));
+        ProbeCache.Answers answers = new ProbeCache.Answers("usage:\n", "", 0, "");
+        cache.write("k", answers);
+        Instant now = Instant.now();
+        Files.setLastModifiedTime(cache.file(), FileTime.from(now.plus(Duration.ofDays(365))));
+        assertEquals(Optional.empty(), cache.read("k", now));
+        Files.setLastModifiedTime(cache.file(), FileTime.from(now.plusSeconds(60)));
+        assertEquals(Optional.of(answers), cache.read("k", now), "a minute ahead is a clock's step, not a year");
     }
 }
