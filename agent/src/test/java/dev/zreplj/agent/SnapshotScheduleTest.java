@@ -95,4 +95,29 @@ class SnapshotScheduleTest {
         assertEquals(java.time.Duration.ofSeconds(6), SnapshotSchedule.slack(java.time.Duration.ofMinutes(1)));
         assertEquals(java.time.Duration.ofSeconds(30), SnapshotSchedule.slack(java.time.Duration.ofHours(1)));
     }
+
+    /**
+     * Summer time in the agent's zone, as robfig/cron reads the fields for zrepl: a time in the hour the clocks
+     * skip does not fire that day (a weekly Sunday 02:00 comes two weeks apart in Berlin at the end of March), and
+     * one in the hour they repeat fires in both (one extra snapshot, an hour later: its name, in UTC by default,
+     * differs). docs/config.md says so and names CRON_TZ=UTC, which has neither.
+     */
+    @Test
+    void aLocalCronTimeInTheSkippedHourWaitsForItsNextDayAndOneInTheRepeatedHourFiresTwice() {
+        // 2026-03-29 02:00 CET does not exist (01:00 UTC the clocks go to 03:00 CEST).
+        List<Optional<Instant>> weekBefore = List.of(Optional.of(Instant.parse("2026-03-22T01:00:00Z")));
+        assertFalse(SnapshotSchedule.due(cron("0 2 * * 0"), weekBefore, Instant.parse("2026-03-29T12:00:00Z"), BERLIN));
+        assertTrue(SnapshotSchedule.due(cron("0 2 * * 0"), weekBefore, Instant.parse("2026-04-05T00:00:00Z"), BERLIN));
+        assertTrue(SnapshotSchedule.due(
+                cron("CRON_TZ=UTC 0 1 * * 0"), weekBefore, Instant.parse("2026-03-29T01:00:00Z"), BERLIN));
+
+        // 2026-10-25 02:30 happens twice: 00:30 UTC (CEST) and 01:30 UTC (CET).
+        List<Optional<Instant>> first = List.of(Optional.of(Instant.parse("2026-10-25T00:30:00Z")));
+        assertTrue(SnapshotSchedule.due(cron("30 2 * * *"), first, Instant.parse("2026-10-25T01:30:00Z"), BERLIN));
+        assertFalse(SnapshotSchedule.due(
+                cron("CRON_TZ=UTC 30 0 * * *"), first, Instant.parse("2026-10-25T01:30:00Z"), BERLIN));
+        // An interval is elapsed time: the hour the clocks repeat is no different.
+        assertFalse(SnapshotSchedule.due(periodic("2h"), first, Instant.parse("2026-10-25T01:30:00Z"), BERLIN));
+        assertTrue(SnapshotSchedule.due(periodic("2h"), first, Instant.parse("2026-10-25T02:30:00Z"), BERLIN));
+    }
 }
