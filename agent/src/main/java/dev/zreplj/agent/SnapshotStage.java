@@ -100,15 +100,21 @@ final class SnapshotStage {
             newest.add(Stream.of(snapshot, cursor).flatMap(Optional::stream).max(Instant::compareTo));
         }
         if (!fromTheFuture.isEmpty()) {
+            // The schedule goes on without them, but pruning cannot: a grid's "now" is the newest matching snapshot
+            // (zrepl's semantics, on both sides), so until the clock passes it no snapshot taken since is in a grid.
+            String them = fromTheFuture.size() == 1 ? "it" : "them";
             log.warn(
                     "job {}: {} created after now by this machine's clock, so the schedule ignores {}: {}; was the"
-                            + " clock ahead? destroy or rename {} if it is wrong",
+                            + " clock ahead? a grid keep rule counts from the newest snapshot, so until the clock"
+                            + " passes {} the grids keep none taken since: destroy {} here and on the box if {} wrong",
                     job,
                     fromTheFuture.size() == 1 ? "a snapshot was" : fromTheFuture.size() + " snapshots were",
-                    fromTheFuture.size() == 1 ? "it" : "them",
+                    them,
                     String.join(", ", fromTheFuture.subList(0, Math.min(3, fromTheFuture.size())))
                             + (fromTheFuture.size() > 3 ? ", ..." : ""),
-                    fromTheFuture.size() == 1 ? "it" : "them");
+                    them,
+                    them,
+                    fromTheFuture.size() == 1 ? "it is" : "they are");
         }
         Instant now = clock.instant();
         if (!force && !SnapshotSchedule.due(snapshotting, newest, now, clock.getZone())) {

@@ -76,6 +76,18 @@ class SnapshotStageTest {
                 Optional.of("zrepl_20260101_110500_000"),
                 taken(List.of(OURS, ahead), Optional.of(OURS), T0.plusSeconds(3900)));
         assertEquals(Optional.empty(), taken(List.of(OURS, ahead), Optional.of(OURS), T0.plusSeconds(1800)));
+        // What it does to pruning is what the admin must learn: zrepl's grid counts from it, keeping none taken since.
+        List<String> warned = dev.zreplj.testing.LogCapture.logged(
+                        SnapshotStage.class, () -> taken(List.of(OURS, ahead), Optional.of(OURS), T0.plusSeconds(3900)))
+                .stream()
+                .filter(l -> l.startsWith("WARN "))
+                .toList();
+        assertEquals(
+                List.of("WARN job j: a snapshot was created after now by this machine's clock, so the schedule ignores"
+                        + " it: pool/data@zrepl_20270101_100000_000 (2027-01-01T10:00:00Z); was the clock ahead? a"
+                        + " grid keep rule counts from the newest snapshot, so until the clock passes it the grids"
+                        + " keep none taken since: destroy it here and on the box if it is wrong"),
+                warned);
     }
 
     /**
