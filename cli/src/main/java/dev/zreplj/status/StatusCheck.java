@@ -252,7 +252,9 @@ public final class StatusCheck {
     private Level judge(String what, long epochSecond, long ageSeconds, String fix, List<String> problems) {
         long ahead = epochSecond - now.getEpochSecond();
         if (ahead > MAX_AHEAD.toSeconds()) {
-            problems.add(what + " recorded at " + iso(epochSecond) + ", " + Durations.format(Duration.ofSeconds(ahead))
+            // "created" is the newest snapshot's own time; the others are times a pass or receive recorded.
+            problems.add(what + (what.endsWith(" created") ? " at " : " recorded at ") + iso(epochSecond) + ", "
+                    + Durations.format(Duration.ofSeconds(ahead))
                     + " ahead of this machine's clock: the clock was set back, or ran ahead when it was recorded;"
                     + " its age is unknown: check the clock (timedatectl)" + fix);
             return Level.UNKNOWN;

@@ -352,6 +352,18 @@ class StatusCheckTest {
         StatusReport snapshot = agent(job(null, List.of(), fs("UP_TO_DATE", 60, -30 * 24 * HOUR)));
         assertEquals(Level.UNKNOWN, snapshot.status(), "no snapshot is due before the clock reaches it again");
 
+        StatusReport data = agent(job(
+                null,
+                List.of(),
+                new FilesystemStatus(
+                        "rpool/home", "UP_TO_DATE", "m", NOW - 60, NOW - 60, 0L, -1L, null, NOW + 24 * HOUR)));
+        assertEquals(
+                "ZREPLJ UNKNOWN: job laptop rpool/home: newest snapshot on the box created at "
+                        + Instant.ofEpochSecond(NOW + 24 * HOUR) + ", 1d ahead of this machine's clock: the clock was"
+                        + " set back, or ran ahead when it was recorded; its age is unknown: check the clock"
+                        + " (timedatectl), then run 'zreplj agent once'",
+                data.summary());
+
         StatusReport box = box(received(-2 * 24 * HOUR));
         assertEquals(Level.UNKNOWN, box.status());
         assertNull(box.sink().get(0).filesystems().get(0).receivedAgeSeconds());
