@@ -103,18 +103,21 @@ final class SnapshotStage {
             // The schedule goes on without them, but pruning cannot: a grid's "now" is the newest matching snapshot
             // (zrepl's semantics, on both sides), so until the clock passes it no snapshot taken since is in a grid.
             String them = fromTheFuture.size() == 1 ? "it" : "them";
+            // Which clock was wrong decides the fix: a clock behind now (a dead RTC battery, before NTP) makes every
+            // snapshot look ahead, and destroying them would lose the backups; so the clock comes first.
             log.warn(
-                    "job {}: {} created after now by this machine's clock, so the schedule ignores {}: {}; was the"
-                            + " clock ahead? a grid keep rule counts from the newest snapshot, so until the clock"
-                            + " passes {} the grids keep none taken since: destroy {} here and on the box if {} wrong",
+                    "job {}: {} created after now by this machine's clock, so the schedule ignores {}: {}; if this"
+                            + " clock is behind, set it right (timedatectl); if it was ahead when {} taken, destroy"
+                            + " {} here and on the box: a grid keep rule counts from the newest snapshot, so until the"
+                            + " clock passes {} the grids keep none taken since",
                     job,
                     fromTheFuture.size() == 1 ? "a snapshot was" : fromTheFuture.size() + " snapshots were",
                     them,
                     String.join(", ", fromTheFuture.subList(0, Math.min(3, fromTheFuture.size())))
                             + (fromTheFuture.size() > 3 ? ", ..." : ""),
+                    fromTheFuture.size() == 1 ? "it was" : "they were",
                     them,
-                    them,
-                    fromTheFuture.size() == 1 ? "it is" : "they are");
+                    them);
         }
         Instant now = clock.instant();
         if (!force && !SnapshotSchedule.due(snapshotting, newest, now, clock.getZone())) {

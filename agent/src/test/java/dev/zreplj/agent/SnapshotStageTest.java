@@ -84,9 +84,10 @@ class SnapshotStageTest {
                 .toList();
         assertEquals(
                 List.of("WARN job j: a snapshot was created after now by this machine's clock, so the schedule ignores"
-                        + " it: pool/data@zrepl_20270101_100000_000 (2027-01-01T10:00:00Z); was the clock ahead? a"
-                        + " grid keep rule counts from the newest snapshot, so until the clock passes it the grids"
-                        + " keep none taken since: destroy it here and on the box if it is wrong"),
+                        + " it: pool/data@zrepl_20270101_100000_000 (2027-01-01T10:00:00Z); if this clock is behind,"
+                        + " set it right (timedatectl); if it was ahead when it was taken, destroy it here and on the"
+                        + " box: a grid keep rule counts from the newest snapshot, so until the clock passes it the"
+                        + " grids keep none taken since"),
                 warned);
     }
 
