@@ -155,9 +155,13 @@ final class SnapshotStage {
             String line = "taking @" + name + " of " + tried + " filesystem" + (tried == 1 ? "" : "s") + " failed: "
                     + hooked.failure().getMessage();
             if (String.valueOf(hooked.failure().getMessage()).contains("already exists")) {
-                // A timestamp_format coarser than the schedule names two snapshots alike (zfs's words say no more).
+                // A timestamp_format coarser than the schedule names two snapshots alike (zfs's words say no more);
+                // so does a clock that went back under a coarse layout, or one without an offset in a zone's repeated
+                // hour: that clash ends by itself, as the clock moves past the name, and wants no change.
                 line += "; a snapshot named @" + name + " exists already: if timestamp_format counts coarser than"
-                        + " the schedule takes snapshots (a day for hourly ones), use a finer one (dense has seconds)";
+                        + " the schedule takes snapshots (a day for hourly ones), use a finer one (dense has seconds);"
+                        + " if the clock went back (set back, or summer time ended under a layout without an offset),"
+                        + " the clash ends as the clock moves on";
             }
             log.warn("job {}: {}", job, line);
             failures.add(line);

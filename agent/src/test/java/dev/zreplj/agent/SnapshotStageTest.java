@@ -63,7 +63,9 @@ class SnapshotStageTest {
                 out.failures()
                         .get(0)
                         .endsWith("exists already: if timestamp_format counts coarser than the schedule"
-                                + " takes snapshots (a day for hourly ones), use a finer one (dense has seconds)"),
+                                + " takes snapshots (a day for hourly ones), use a finer one (dense has seconds);"
+                                + " if the clock went back (set back, or summer time ended under a layout without an"
+                                + " offset), the clash ends as the clock moves on"),
                 out.failures().get(0));
     }
 
