@@ -27,7 +27,9 @@ public final class StatusCheck {
     /** How far ahead of the clock a recorded time may lie and still count as age 0 (NTP's steps, a slow RTC). */
     static final Duration MAX_AHEAD = Duration.ofMinutes(15);
 
-    private static final String AGENT_AHEAD = ", then run 'zreplj agent once'";
+    /** --snapshot: without it a pass takes none before the schedule says, and the time ahead stays recorded. */
+    private static final String AGENT_AHEAD = ", then run 'zreplj agent once --snapshot'";
+
     private static final String BOX_AHEAD = "; the client's next receive records a time by the right clock";
 
     private final StatusThresholds thresholds;

@@ -340,7 +340,7 @@ class StatusCheckTest {
                 "ZREPLJ UNKNOWN: job laptop rpool/home: last success recorded at "
                         + Instant.ofEpochSecond(ahead) + ", 3d ahead of this machine's clock: the clock was set back,"
                         + " or ran ahead when it was recorded; its age is unknown: check the clock (timedatectl),"
-                        + " then run 'zreplj agent once'",
+                        + " then run 'zreplj agent once --snapshot'",
                 success.summary());
         // docs/cli.md: "whatever is unknown is null, never a sentinel"; 0 would read as a fresh backup to a graph
         // of the JSON or the perfdata ('=U', not '=0s').
@@ -361,7 +361,7 @@ class StatusCheckTest {
                 "ZREPLJ UNKNOWN: job laptop rpool/home: newest snapshot on the box created at "
                         + Instant.ofEpochSecond(NOW + 24 * HOUR) + ", 1d ahead of this machine's clock: the clock was"
                         + " set back, or ran ahead when it was recorded; its age is unknown: check the clock"
-                        + " (timedatectl), then run 'zreplj agent once'",
+                        + " (timedatectl), then run 'zreplj agent once --snapshot'",
                 data.summary());
 
         StatusReport box = box(received(-2 * 24 * HOUR));
