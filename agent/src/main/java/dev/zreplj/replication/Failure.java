@@ -4,6 +4,8 @@ import dev.zreplj.protocol.ErrorCodes;
 import dev.zreplj.protocol.RemoteException;
 import dev.zreplj.zfs.ZfsException;
 import java.io.IOException;
+import java.util.List;
+import java.util.Locale;
 
 /**
  * Why a filesystem failed, typed once where the failure is caught so that nobody reads messages to
@@ -19,12 +21,26 @@ public enum Failure {
     STALLED(true),
     /** The box said no (its jail, its policy, a stream it rejects, a guid that does not match). */
     REFUSED(false),
+    /** The box's zfs recv ran out of space: the client's jail is at its quota, or the box's pool is full. */
+    NO_SPACE(false),
     /** The two sides diverged and the config does not allow resolving it. */
     CONFLICT(false),
     /** The local zfs failed. */
     ZFS(false),
     /** Anything else: a bug or an environment problem; reported with its message. */
     ERROR(false);
+
+    /** What the admin does about {@link #NO_SPACE}; the filesystem's line ends with it. */
+    public static final String NO_SPACE_ADVICE = "the client's jail on the box is at its quota or the box's pool is"
+            + " full: raise the jail's quota or free space in the box's pool, or keep fewer snapshots there"
+            + " (keep_receiver); the next pass sends it again";
+
+    /**
+     * zfs's words for ENOSPC and EDQUOT: libzfs's {@code out of space} (both, zfs-fuse and OpenZFS), OpenZFS's
+     * receive-side {@code destination ... space quota exceeded.}, and the C library's strerror texts.
+     */
+    private static final List<String> NO_SPACE_WORDS =
+            List.of("out of space", "space quota exceeded", "no space left on device", "disk quota exceeded");
 
     private final boolean passing;
 
@@ -43,7 +59,12 @@ public enum Failure {
             return STALLED;
         }
         if (e instanceof RemoteException r) {
-            return ErrorCodes.BUSY.equals(r.code()) || ErrorCodes.RETRY.equals(r.code()) ? BUSY : REFUSED;
+            if (ErrorCodes.BUSY.equals(r.code()) || ErrorCodes.RETRY.equals(r.code())) {
+                return BUSY;
+            }
+            return ErrorCodes.ZFS.equals(r.code()) && isNoSpace(r.detail().isBlank() ? r.getMessage() : r.detail())
+                    ? NO_SPACE
+                    : REFUSED;
         }
         if (e instanceof ZfsException) {
             return ZFS;
@@ -52,5 +73,11 @@ public enum Failure {
             return CONNECTION_LOST;
         }
         return ERROR;
+    }
+
+    /** Whether the box's zfs failed for lack of space; its stderr, where there is one (a name may hold any word). */
+    private static boolean isNoSpace(String zfsWords) {
+        String words = String.valueOf(zfsWords).toLowerCase(Locale.ROOT);
+        return NO_SPACE_WORDS.stream().anyMatch(words::contains);
     }
 }

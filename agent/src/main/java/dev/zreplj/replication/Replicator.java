@@ -249,16 +249,20 @@ public final class Replicator {
     /** A refusal with the first line of zfs's stderr on the box; an unexpected error with its type. */
     private static String describe(Failure failure, Exception e) {
         return switch (failure) {
-            case REFUSED, BUSY -> {
-                RemoteException r = (RemoteException) e;
-                yield r.getMessage()
-                        + (r.detail().isBlank()
-                                ? ""
-                                : " (" + r.detail().strip().lines().findFirst().orElse("") + ")");
-            }
+            case REFUSED, BUSY -> withDetail((RemoteException) e);
+            // One line that names the box's space as the cause and says what to do; the box's zfs words stay in it.
+            case NO_SPACE ->
+                "the backup box has no space for it: " + withDetail((RemoteException) e) + "; "
+                        + Failure.NO_SPACE_ADVICE;
             case ERROR -> "unexpected error: " + e;
             default -> e.getMessage();
         };
+    }
+
+    /** The box's message, and the first line of zfs's stderr where the message does not already hold it. */
+    private static String withDetail(RemoteException r) {
+        String first = r.detail().strip().lines().findFirst().orElse("");
+        return first.isEmpty() || r.getMessage().contains(first) ? r.getMessage() : r.getMessage() + " (" + first + ")";
     }
 
     private long runStep(DatasetName fs, Step step, BoxChannel channel, SizeEstimator.Tally estimates)

@@ -59,7 +59,9 @@ final class FakeBox implements Box {
          * A hostile box under an unframed stream: once zfs send ended, PROGRESS with ever more bytes and never a
          * RESULT, until the agent aborts the channel.
          */
-        PROGRESS_FOREVER
+        PROGRESS_FOREVER,
+        /** The box's zfs recv fails for lack of space: the jail's quota or the box's pool is full. */
+        NO_SPACE
     }
 
     private final Map<String, List<RemoteVersion>> jail = new TreeMap<>();
@@ -267,6 +269,12 @@ final class FakeBox implements Box {
                         aborted = true;
                         throw new RemoteException(ErrorCodes.STREAM, "the stream names another snapshot", "");
                     }
+                    case NO_SPACE ->
+                        throw new RemoteException(
+                                ErrorCodes.ZFS,
+                                "'/usr/sbin/zfs recv box/laptop/" + what.substring(0, what.indexOf('@'))
+                                        + "' failed (exit 1): cannot receive incremental stream: out of space",
+                                "cannot receive incremental stream: out of space\n");
                     case SESSION_DIES -> {
                         sessionDead = true;
                         throw new IOException("the SSH session is closed");

@@ -586,6 +586,38 @@ class PassDriverTest {
         assertTrue(r.failed(), r::toString);
     }
 
+    /**
+     * The box's zfs recv out of space (the jail's quota, or the box's pool, full): one line that names the box's
+     * space and says what to do, no retry within the pass (it cannot pass by itself before the pruning that
+     * comes after replication), and the box is still pruned, which is what frees the jail by itself.
+     */
+    @Test
+    void theBoxOutOfSpaceSaysWhatToDoIsNotRetriedAndTheBoxIsStillPruned() throws Exception {
+        zfs.filesystem("src/a", "zrepl_1", "zrepl_2", "zrepl_3");
+        box.holds("src/a", List.of("zrepl_1", "zrepl_2"), guids("src/a").subList(0, 2));
+        box.failReceives(Fault.NO_SPACE);
+        PushPass.Result r = run(job(1, 3, ""), box.opener());
+
+        assertTrue(r.failed(), r::toString);
+        String taken = r.snapshotTaken().orElseThrow();
+        FilesystemResult a = result(r, "src/a");
+        assertEquals(FilesystemResult.Outcome.FAILED, a.outcome(), a::summaryLine);
+        assertEquals(Failure.NO_SPACE, a.failure(), a::summaryLine);
+        assertEquals(
+                "step @zrepl_2 -> @zrepl_3: the backup box has no space for it: '/usr/sbin/zfs recv"
+                        + " box/laptop/src/a' failed (exit 1): cannot receive incremental stream: out of space; "
+                        + Failure.NO_SPACE_ADVICE,
+                a.message());
+        assertEquals(List.of(), waits, "no retry: nothing frees the box's space before this pass prunes it");
+        assertEquals(0, box.reconnects());
+        assertEquals(List.of(), a.events());
+        // keep_receiver (last_n 1) still ran: the box keeps its newest, and the jail has room again.
+        assertEquals(List.of("zrepl_1"), receiverPrune(r).destroyed());
+        assertEquals(List.of("zrepl_2"), box.snapshots("src/a"));
+        // Nothing the box has not got is destroyed on the sender.
+        assertTrue(zfs.snapshots("src/a").containsAll(List.of("zrepl_2", "zrepl_3", taken)), zfs::toString);
+    }
+
     /** The pass's one pruning of the box's side (these tests replicate one filesystem). */
     private static FilesystemPruneResult receiverPrune(PushPass.Result r) {
         return r.prune().filesystems().stream()

@@ -47,7 +47,7 @@ public record PassTotals(
 
     /**
      * @param failures  failed attempts by kind ({@code connection_lost}, {@code busy}, {@code stalled},
-     *                  {@code refused}, {@code conflict}, {@code zfs}, {@code error})
+     *                  {@code refused}, {@code no_space}, {@code conflict}, {@code zfs}, {@code error})
      * @param snapshots snapshots on each side ({@code sender}, {@code receiver}) after the last prune
      *                  that looked at them
      */
