@@ -486,7 +486,12 @@ final class ReceiveHandler {
             throws InterruptedException {
         return rollBackModifiedCopy(cmd, target, e)
                 .map(line -> new ErrorReply(ErrorCodes.RETRY, line, ""))
-                .orElseGet(() -> new ErrorReply(ErrorCodes.ZFS, e.getMessage(), e.stderr()));
+                .orElseGet(() -> {
+                    // The box's admin is the one who can act on most of these (a jail at its quota, a full pool),
+                    // and the box's own status of the client still says OK: so the box's log names it too.
+                    log.record("zfs recv into " + target + " failed: " + e.getMessage());
+                    return new ErrorReply(ErrorCodes.ZFS, e.getMessage(), e.stderr());
+                });
     }
 
     /**

@@ -140,6 +140,43 @@ class BoxPruningSystemTest {
     }
 
     /**
+     * The client's jail at its quota (docs/box.md tells the admin to set one): zfs recv fails out of space. The
+     * client hears zfs's words (code zfs), the box's own log names the failed receive for its admin (whose
+     * status of the client otherwise still says OK), nothing partial is left behind, and the channel goes on.
+     */
+    @Test
+    void aReceiveOverTheJailsQuotaFailsIsLoggedOnTheBoxAndLeavesNothingBehind() throws Exception {
+        PipedServer ch = new PipedServer(config(List.of()), zfs, "laptop");
+        ch.client.handshake("push");
+        receive(ch.client, 0, 4);
+        String jail = box + "/sink/laptop";
+        pools.zfs("set", "quota=" + (Long.parseLong(pools.getParsable(jail, "used")) + (256 << 10)), jail);
+        pools.writeRandomFile(source, "big", 4 << 20);
+        pools.snapshot(source, "s5");
+        String s5 = source + "@s5";
+        String before = boxState();
+        RemoteException failed = assertThrows(
+                RemoteException.class,
+                () -> ch.client.receive(
+                        new ReceiveCommand(source.value(), "s5", guid(s5), guid(source + "@s4"), false, false),
+                        new ByteArrayInputStream(pools.send("-i", "@s4", s5))));
+        assertEquals("zfs", failed.code(), failed::getMessage);
+        assertTrue(failed.detail().contains("out of space"), failed::getMessage);
+        assertEquals(List.of("s1", "s2", "s3", "s4"), boxSnapshots());
+        ch.client.listFilesystems();
+        ch.client.close();
+        assertEquals(0, ch.exitCode(), ch.stderr());
+
+        assertEquals(before, boxState(), "no clone, placeholder or snapshot left behind");
+        String log = Files.readString(state.resolve("log/stdinserver.log"));
+        assertTrue(
+                log.contains("WARN client 'laptop' [pid ")
+                        && log.contains("]: zfs recv into " + jailed("") + " failed: '")
+                        && log.contains("out of space"),
+                log);
+    }
+
+    /**
      * A snapshot the box's zfs will not destroy (here an admin's own hold) is no policy refusal: the reply
      * lists it as failed, for the agent to report a failed prune. To a client without the destroy-failed
      * capability (an older agent) it goes among the refusals, in the reply's old shape.
