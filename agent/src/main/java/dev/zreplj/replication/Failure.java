@@ -35,6 +35,11 @@ public enum Failure {
             + " full: raise the jail's quota or free space in the box's pool, or keep fewer snapshots there"
             + " (keep_receiver); the next pass sends it again";
 
+    /** A step's failure for {@link #NO_SPACE}, after "step @A -> @B: ": the box's own words, then what to do. */
+    public static String noSpace(String boxWords) {
+        return "the backup box has no space for it: " + boxWords + "; " + NO_SPACE_ADVICE;
+    }
+
     /**
      * zfs's words for ENOSPC and EDQUOT: libzfs's {@code out of space} (both, zfs-fuse and OpenZFS), OpenZFS's
      * receive-side {@code destination ... space quota exceeded.}, and the C library's strerror texts.

@@ -251,9 +251,7 @@ public final class Replicator {
         return switch (failure) {
             case REFUSED, BUSY -> withDetail((RemoteException) e);
             // One line that names the box's space as the cause and says what to do; the box's zfs words stay in it.
-            case NO_SPACE ->
-                "the backup box has no space for it: " + withDetail((RemoteException) e) + "; "
-                        + Failure.NO_SPACE_ADVICE;
+            case NO_SPACE -> Failure.noSpace(withDetail((RemoteException) e));
             case ERROR -> "unexpected error: " + e;
             default -> e.getMessage();
         };

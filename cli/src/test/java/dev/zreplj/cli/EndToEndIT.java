@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.zreplj.protocol.ReceiveCommand;
 import dev.zreplj.protocol.RemoteException;
 import dev.zreplj.protocol.SinkClient;
+import dev.zreplj.replication.Failure;
 import dev.zreplj.ssh.SshChannel;
 import dev.zreplj.ssh.SshTransport;
 import dev.zreplj.zfs.DatasetName;
@@ -252,6 +253,90 @@ class EndToEndIT extends PushSuite {
             EndToEnd.Run status = e.agent("status");
             assertNotEquals(0, status.exit(), status::toString);
             EndToEnd.assertContains(status.stdout(), "last pass failed: snapshot: taking @zrepl_", status);
+        }
+    }
+
+    /**
+     * The client's jail on the box at its quota (docs/box.md tells the admin to set one): the receive fails for
+     * lack of space with one line that says so and what to do, is not retried under replication.attempts, and
+     * the box is still pruned by keep_receiver; that frees the jail, so the next pass sends with the quota as it
+     * was, and nothing partial is left on the box.
+     */
+    @Test
+    void aJailAtItsQuotaFailsThePassSaysWhatToDoAndPruningFreesItForTheNextPass() throws Exception {
+        String tail = String.join(
+                        "\n",
+                        "    replication:",
+                        "      attempts: 3",
+                        "      retry_backoff: 5s",
+                        "    conflict_resolution:",
+                        "      initial_replication: all",
+                        "")
+                + EndToEnd.DEFAULT_JOB_TAIL;
+        try (EndToEnd e = open(tmp, HOME_FILTER, tail)) {
+            DatasetName home = e.createFilesystem(e.src().child("home"));
+            for (String name : List.of("zrepl_a", "zrepl_b", "zrepl_c")) {
+                e.writeRandomFile(home, "a.bin", 2 << 20);
+                e.pools.snapshot(home, name);
+            }
+            EndToEnd.Run first = e.agent("agent", "once");
+            assertEquals(0, first.exit(), first::toString);
+            DatasetName target = e.jail().child(home.value());
+            assertEquals(List.of("zrepl_a", "zrepl_b", "zrepl_c"), e.snapshotNames(target));
+            long used = Long.parseLong(e.pools.getParsable(e.jail().value(), "used"));
+            e.zfs("set", "quota=" + (used + (1 << 20)), e.jail().value());
+            e.writeRandomFile(home, "a.bin", 3 << 20);
+            e.replaceInAgentConfig(
+                    "      keep_receiver:\n        - type: last_n\n          count: 100",
+                    "      keep_receiver:\n        - type: last_n\n          count: 1");
+
+            EndToEnd.Run full = e.agent("agent", "once", "--snapshot");
+            assertEquals(1, full.exit(), full::toString);
+            String taken = full.stdout().lines().findFirst().orElseThrow().replaceAll(".*took snapshot @", "");
+            EndToEnd.assertContains(
+                    full.stdout(),
+                    "  " + home + ": failed after 0 steps: step @zrepl_c -> @" + taken + ": "
+                            + Failure.noSpace("'" + e.pools.zfsBinary() + " recv " + target
+                                    + "' failed (exit 1): cannot receive incremental stream: out of space")
+                            + "\n",
+                    full);
+            assertFalse(full.stderr().contains("passing reason"), () -> "not retried: " + full);
+            EndToEnd.assertContains(full.stdout(), "prune receiver " + home + ": destroyed @zrepl_a @zrepl_b", full);
+            assertEquals(List.of("zrepl_c"), e.snapshotNames(target));
+            EndToEnd.Run status = e.agent("status");
+            assertNotEquals(0, status.exit(), status::toString);
+            EndToEnd.assertContains(status.stdout(), Failure.NO_SPACE_ADVICE, status);
+            EndToEnd.assertContains(
+                    Files.readString(e.dir.resolve("box-state/log/stdinserver.log")),
+                    "zfs recv into " + target + " failed: ",
+                    full);
+
+            EndToEnd.Run next = e.agent("agent", "once");
+            assertEquals(0, next.exit(), next::toString);
+            assertEquals(
+                    expectedOnBox(e, e.snapshotsWithGuids(home))
+                            .lines()
+                            .filter(l -> l.contains("@" + taken))
+                            .toList(),
+                    e.snapshotsWithGuids(e.jail()).lines().toList());
+            assertEquals(
+                    List.of(
+                            e.jail().value(),
+                            e.jail().child(e.src().value()).value(),
+                            target.value(),
+                            target + "@" + taken),
+                    e.zfs(
+                                    "list",
+                                    "-H",
+                                    "-r",
+                                    "-t",
+                                    "all",
+                                    "-o",
+                                    "name",
+                                    e.jail().value())
+                            .lines()
+                            .toList(),
+                    "no partial receive, clone or placeholder left");
         }
     }
 

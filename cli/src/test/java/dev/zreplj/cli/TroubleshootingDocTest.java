@@ -3,6 +3,7 @@ package dev.zreplj.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.zreplj.replication.Failure;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -41,6 +42,14 @@ class TroubleshootingDocTest {
             assertEquals(2, r.exitCode(), r.err());
             listed(r.err().strip().replace(file + ":" + c[1] + ":", "FILE:LINE:COL:"));
         }
+    }
+
+    /** The box out of space for a client (its jail's quota or its pool full): the step's line as the agent prints it. */
+    @Test
+    void theBoxOutOfSpace() throws Exception {
+        listed("FS: failed after N steps: step @A -> @B: "
+                + Failure.noSpace(
+                        "'zfs recv POOL/…/FS' failed (exit 1): cannot receive incremental stream: out of space"));
     }
 
     @Test
