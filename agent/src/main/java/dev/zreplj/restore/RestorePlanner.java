@@ -53,13 +53,12 @@ public final class RestorePlanner {
             boolean top = fs.path().equals(source);
             DatasetName target =
                     top ? request.target() : request.target().child(fs.path().substring(source.length() + 1));
-            Optional<RestoreStep> step = step(request, fs, top, target, local.apply(target), mountRefusal, boxResumes);
-            step.ifPresent(steps::add);
+            steps.add(step(request, fs, top, target, local.apply(target), mountRefusal, boxResumes));
         }
         return steps;
     }
 
-    private static Optional<RestoreStep> step(
+    private static RestoreStep step(
             RestoreRequest request,
             RemoteFilesystem fs,
             boolean top,
@@ -78,11 +77,10 @@ public final class RestorePlanner {
                         + " below it): restore with -r, or name one of those");
             }
             if (local.exists()) {
-                return Optional.empty();
+                return new RestoreStep(fs.path(), target, RestoreStep.Kind.KEPT, null, 0, null, 0, null, false);
             }
             refuseMount(target, mountRefusal);
-            return Optional.of(
-                    new RestoreStep(fs.path(), target, RestoreStep.Kind.CREATE, null, 0, null, 0, null, false));
+            return new RestoreStep(fs.path(), target, RestoreStep.Kind.CREATE, null, 0, null, 0, null, false);
         }
         RemoteVersion wanted;
         if (request.snapshot() == null) {
@@ -106,14 +104,14 @@ public final class RestorePlanner {
                         + " it (its zfs has no resumable receive): discard it with 'zfs recv -A " + target
                         + "' and restore again");
             }
-            return Optional.of(resume(request, fs, target, local, snapshots));
+            return resume(request, fs, target, local, snapshots);
         }
         if (!local.exists()) {
             refuseMount(target, mountRefusal);
-            return Optional.of(new RestoreStep(
-                    fs.path(), target, RestoreStep.Kind.FULL, wanted.name(), wanted.guid(), null, 0, null, false));
+            return new RestoreStep(
+                    fs.path(), target, RestoreStep.Kind.FULL, wanted.name(), wanted.guid(), null, 0, null, false);
         }
-        return Optional.of(onExisting(request, fs, target, local, wanted));
+        return onExisting(request, fs, target, local, wanted);
     }
 
     private static RestoreStep resume(

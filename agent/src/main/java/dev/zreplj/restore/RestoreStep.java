@@ -8,8 +8,8 @@ import dev.zreplj.zfs.DatasetName;
  * @param path        the box's jail-relative path (the client's name of the filesystem)
  * @param target      the local dataset
  * @param kind        what to do
- * @param snapshot    the snapshot to receive (null for {@link Kind#CREATE})
- * @param guid        that snapshot's guid on the box (0 for {@link Kind#CREATE})
+ * @param snapshot    the snapshot to receive (null for {@link Kind#CREATE} and {@link Kind#KEPT})
+ * @param guid        that snapshot's guid on the box (0 for {@link Kind#CREATE} and {@link Kind#KEPT})
  * @param from        the incremental base as {@code @name} or {@code #name} on the box, null otherwise
  * @param fromGuid    the guid of the stream's base: {@code from}'s, or a resumed incremental's; 0 for a full
  *                    stream. The box's stream must name exactly this base before zfs recv sees it.
@@ -29,6 +29,11 @@ public record RestoreStep(
     public enum Kind {
         /** A filesystem without snapshots on the box, created empty so that its children have a parent. */
         CREATE,
+        /**
+         * A filesystem without snapshots on the box whose target exists (an earlier, interrupted {@code -r} run
+         * created it): nothing to do, but the user hears so, one line per filesystem as for the others.
+         */
+        KEPT,
         FULL,
         INCREMENTAL,
         /** Continues an interrupted receive from the local token. */
@@ -45,6 +50,7 @@ public record RestoreStep(
     public String describe() {
         return switch (kind) {
             case CREATE -> target + ": created empty (" + path + " has no snapshots on the box)";
+            case KEPT -> target + ": exists (" + path + " has no snapshots on the box)";
             case FULL -> path + "@" + snapshot + " -> " + target + " (full)";
             case INCREMENTAL -> path + "@" + snapshot + " -> " + target + " (incremental from " + from + ")";
             case RESUME -> path + "@" + snapshot + " -> " + target + " (resumed)";

@@ -109,7 +109,7 @@ public final class Restorer {
     public void run(List<RestoreStep> steps) throws IOException, ZfsException, RestoreRefused {
         for (RestoreStep step : steps) {
             switch (step.kind()) {
-                case UP_TO_DATE -> out.println("up to date: " + step.describe());
+                case UP_TO_DATE, KEPT -> out.println("up to date: " + step.describe());
                 case ROLLBACK -> {
                     zfs.rollback(step.target(), step.snapshot(), true);
                     out.println(step.describe());

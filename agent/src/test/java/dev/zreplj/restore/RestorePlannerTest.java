@@ -82,9 +82,14 @@ class RestorePlannerTest {
         local.put(TO, new LocalTarget(true, List.of(), null));
         List<RestoreStep> retry = plan("tank", null, true, false, null);
         assertEquals(
-                List.of("tank/home", "tank/home/ann", "tank/homework"),
+                List.of("tank", "tank/home", "tank/home/ann", "tank/homework"),
                 retry.stream().map(RestoreStep::path).toList());
-        assertEquals(Kind.FULL, retry.get(0).kind());
+        // Kept as it is, and said so: one line per filesystem (docs/restore.md), not a silent gap.
+        assertEquals(new RestoreStep("tank", TO, Kind.KEPT, null, 0, null, 0, null, false), retry.get(0));
+        assertEquals(
+                "new/home: exists (tank has no snapshots on the box)",
+                retry.get(0).describe());
+        assertEquals(Kind.FULL, retry.get(1).kind());
     }
 
     @Test
