@@ -114,10 +114,12 @@ final class RestoreCommand implements Callable<Integer> {
             } catch (RestoreRefused e) {
                 throw CliException.failure("restore: " + e.getMessage());
             }
-            try {
+            // Where a signal's notice says the restore was: not still "listing the backup box".
+            progress.phase("restoring");
+            try (PassStopNotice stop = PassStopNotice.duringRestore(progress, System.err)) {
                 new Restorer(zfs, box.first()::send, boxResumes, progress, System.out).run(steps);
             } catch (IOException | ZfsException e) {
-                throw CliException.failure("restore: " + reason(e));
+                throw CliException.failure("restore: " + withAdvice(reason(e), e, request.target()));
             } catch (RestoreRefused e) {
                 throw CliException.failure("restore: " + e.getMessage());
             }
@@ -133,6 +135,23 @@ final class RestoreCommand implements Callable<Integer> {
         BoxConnection box = BoxConnection.open(push, watchdog);
         progress.phase("listing the backup box");
         return box;
+    }
+
+    /**
+     * What to do after a restore failed part-way, where the failure does not say it already: a cut link or a full
+     * pool is no reason to start over, the filesystems restored so far stay and the same command continues
+     * (docs/restore.md). A refusal that names its own way out (--force, a new dataset) is left as it is.
+     */
+    static String withAdvice(String message, Exception e, DatasetName target) {
+        String rerun = "run the same restore command again to continue (the filesystems restored so far stay)";
+        if (message.contains("out of space")) {
+            String pool = target.value().split("/", 2)[0];
+            return message + "; free space in pool " + pool + " (or restore into another pool), then " + rerun;
+        }
+        if (e instanceof IOException && !(e instanceof RemoteException)) {
+            return message + "; " + rerun;
+        }
+        return message;
     }
 
     /** zfs recv's own complaint says more than the broken pipe it caused. */
