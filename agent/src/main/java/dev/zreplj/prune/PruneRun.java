@@ -28,11 +28,13 @@ import org.slf4j.LoggerFactory;
 /**
  * Prunes a push job's filesystems on both sides: lists the sender (one call per pool) and the
  * receiver (one LIST), plans with {@link PrunePlanner}, destroys on the sender in one batch per
- * filesystem and asks the box for one DESTROY per filesystem. Without the box, the sender is still
+ * filesystem and asks the box for one DESTROY per filesystem (per {@value #DESTROY_REQUEST} snapshots). Without the box, the sender is still
  * pruned: its guard is the local replication cursor, not the receiver's listing.
  */
 public final class PruneRun {
     private static final Logger log = LoggerFactory.getLogger(PruneRun.class);
+    /** Snapshots per DESTROY request to the box (see {@link #pruneReceiver}). */
+    static final int DESTROY_REQUEST = 500;
 
     private final PushJob job;
     private final SourceZfs zfs;
@@ -255,8 +257,25 @@ public final class PruneRun {
         if (dryRun || targets.isEmpty()) {
             return new FilesystemPruneResult(plan, dryRun, List.of(), List.of(), null);
         }
-        try {
-            DestroyResult result = box.destroy(plan.filesystem(), targets);
+        List<String> destroyed = new ArrayList<>();
+        List<DestroyResult.Refusal> refused = new ArrayList<>();
+        List<DestroyResult.Refusal> failed = new ArrayList<>();
+        // One request per batch: the watchdog bounds each request, and a box whose zfs destroys one snapshot per
+        // call (zfs-fuse: ~0.15 s each) would not answer thousands within replication.timeout, so a first prune
+        // after a migration would be cut, and fail, pass after pass. A batch that fails keeps what went before.
+        for (int from = 0; from < targets.size(); from += DESTROY_REQUEST) {
+            List<DestroyTarget> batch = targets.subList(from, Math.min(targets.size(), from + DESTROY_REQUEST));
+            DestroyResult result;
+            try {
+                result = box.destroy(plan.filesystem(), batch);
+            } catch (IOException e) {
+                log.warn("{}: pruning the receiver: {}", plan.filesystem(), e.getMessage());
+                String error = from == 0
+                        ? e.getMessage()
+                        : e.getMessage() + " (after " + destroyed.size() + " of " + targets.size()
+                                + " snapshots were destroyed)";
+                return new FilesystemPruneResult(plan, false, destroyed, refused, error);
+            }
             for (DestroyResult.Refusal r : result.refused()) {
                 if (r.keptByFloor()) {
                     // The box's admin keeps more than this job's keep_receiver: so it stays, on every pass, and a
@@ -266,20 +285,20 @@ public final class PruneRun {
                     log.warn("{}: the backup box refused to destroy @{}: {}", plan.filesystem(), r.name(), r.reason());
                 }
             }
-            // The box's policy refusing is pruning working; its zfs failing (an admin's hold, a clone, an I/O
-            // error) is a failed prune, as the same failure on the sender is: snapshots pile up on the box.
-            String failed = result.failed().isEmpty()
-                    ? null
-                    : "the backup box's zfs did not destroy "
-                            + String.join(
-                                    "; ",
-                                    result.failed().stream()
-                                            .map(f -> "@" + f.name() + " (" + f.reason() + ")")
-                                            .toList());
-            return new FilesystemPruneResult(plan, false, result.destroyed(), result.refused(), failed);
-        } catch (IOException e) {
-            log.warn("{}: pruning the receiver: {}", plan.filesystem(), e.getMessage());
-            return new FilesystemPruneResult(plan, false, List.of(), List.of(), e.getMessage());
+            destroyed.addAll(result.destroyed());
+            refused.addAll(result.refused());
+            failed.addAll(result.failed());
         }
+        // The box's policy refusing is pruning working; its zfs failing (an admin's hold, a clone, an I/O
+        // error) is a failed prune, as the same failure on the sender is: snapshots pile up on the box.
+        String error = failed.isEmpty()
+                ? null
+                : "the backup box's zfs did not destroy "
+                        + String.join(
+                                "; ",
+                                failed.stream()
+                                        .map(f -> "@" + f.name() + " (" + f.reason() + ")")
+                                        .toList());
+        return new FilesystemPruneResult(plan, false, destroyed, refused, error);
     }
 }

@@ -69,6 +69,7 @@ final class FakeBox implements Box {
     private final List<String> log = new ArrayList<>();
     private final Deque<Fault> receiveFaults = new ArrayDeque<>();
     private final Deque<Fault> listFaults = new ArrayDeque<>();
+    private final Deque<Fault> destroyFaults = new ArrayDeque<>();
     /** Snapshot names the box's zfs will not destroy (an admin's hold there): reported as failed. */
     private final java.util.Set<String> undestroyable = new java.util.HashSet<>();
 
@@ -118,6 +119,10 @@ final class FakeBox implements Box {
     synchronized FakeBox rawStreams() {
         rawStreams = true;
         return this;
+    }
+
+    synchronized void failDestroys(Fault... faults) {
+        destroyFaults.addAll(List.of(faults));
     }
 
     synchronized void failLists(Fault... faults) {
@@ -422,7 +427,7 @@ final class FakeBox implements Box {
 
         @Override
         public DestroyResult destroy(String path, List<DestroyTarget> snapshots) throws IOException {
-            check(new ArrayDeque<>(), "DESTROY");
+            check(destroyFaults, "DESTROY");
             synchronized (FakeBox.this) {
                 List<String> names = snapshots.stream()
                         .map(DestroyTarget::name)

@@ -618,6 +618,39 @@ class PassDriverTest {
         assertTrue(zfs.snapshots("src/a").containsAll(List.of("zrepl_2", "zrepl_3", taken)), zfs::toString);
     }
 
+    /**
+     * A box that holds years of snapshots (a migration from zrepl): each DESTROY request is bounded by the
+     * watchdog, so thousands go in requests of {@link PruneRun}'s batch size, and a request cut later (stalled,
+     * the link lost) still reports exactly the snapshots the earlier ones destroyed.
+     */
+    @Test
+    void thousandsToPruneOnTheBoxGoInBoundedRequestsAndACutOneKeepsWhatWentBefore() throws Exception {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < 1200; i++) {
+            names.add(String.format("zrepl_%05d", i));
+        }
+        zfs.filesystem("src/a", names.get(1199));
+        List<Long> boxGuids = new ArrayList<>();
+        for (int i = 0; i < 1199; i++) {
+            boxGuids.add(1_000_000L + i);
+        }
+        boxGuids.add(guids("src/a").get(0));
+        box.holds("src/a", names, boxGuids);
+        box.announce(Wire.SNAPSHOT_SERIES);
+        box.failDestroys(Fault.NONE, Fault.CHANNEL_LOST);
+        PushPass.Result r = run(job(1, 1, ""), box.opener());
+
+        List<String> destroys =
+                box.log().stream().filter(l -> l.startsWith("destroy #")).toList();
+        assertEquals(1, destroys.size(), () -> String.join("\n", box.log()));
+        assertEquals(500, destroys.get(0).split(",").length, "snapshots in the first DESTROY");
+        FilesystemPruneResult receiver = receiverPrune(r);
+        assertEquals(names.subList(0, 500), receiver.destroyed());
+        assertEquals("channel 1 closed by the box (after 500 of 1200 snapshots were destroyed)", receiver.error());
+        assertEquals(names.subList(500, 1200).size() + 1, box.snapshots("src/a").size(), "the rest, and the new one");
+        assertTrue(r.prune().failed());
+    }
+
     /** The pass's one pruning of the box's side (these tests replicate one filesystem). */
     private static FilesystemPruneResult receiverPrune(PushPass.Result r) {
         return r.prune().filesystems().stream()
