@@ -3,10 +3,12 @@ package dev.zreplj.replication;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.zreplj.config.ConflictResolution.InitialReplication;
 import dev.zreplj.protocol.RemoteFilesystem;
 import dev.zreplj.protocol.RemoteVersion;
+import dev.zreplj.protocol.Wire;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.ResumeToken;
 import dev.zreplj.zfs.VersionType;
@@ -66,6 +68,32 @@ class SeriesPlannerTest {
         assertEquals(List.of(new Step(a, e, false, null, false, List.of(b, c, d))), plan.steps());
         assertEquals(List.of("@a => @e (4 snapshots in one stream)"), steps(plan));
         assertEquals(List.of(b, c, d, e), plan.steps().get(0).snapshots());
+    }
+
+    /**
+     * Thousands of snapshots since the last replication (a sender not pruned for months) go in streams of at most
+     * {@link SeriesPlanner#MAX_SNAPSHOTS}, each continuing the one before: RECV_SERIES names every snapshot in
+     * one control frame, which must stay within the box's limit even with names of the longest length.
+     */
+    @Test
+    void thousandsOfSnapshotsGoInSeveralStreamsEachWithinTheFrameLimit() {
+        List<ZfsVersion> sender = new ArrayList<>();
+        for (int i = 0; i <= 2500; i++) {
+            sender.add(snap(String.format("zrepl_%05d", i), 1000 + i, 10 + i));
+        }
+        FilesystemPlan.Replicate plan = series(sender, receiver(null, sender.get(0)), RECENT);
+        assertEquals(
+                List.of(
+                        "@zrepl_00000 => @zrepl_01000 (1000 snapshots in one stream)",
+                        "@zrepl_01000 => @zrepl_02000 (1000 snapshots in one stream)",
+                        "@zrepl_02000 => @zrepl_02500 (500 snapshots in one stream)"),
+                steps(plan));
+        List<ZfsVersion> received = new ArrayList<>();
+        plan.steps().forEach(s -> received.addAll(s.snapshots()));
+        assertEquals(sender.subList(1, sender.size()), received);
+        // {"name":"<255 characters>","guid":18446744073709551615}, and a comma: within 1 MiB with room to spare.
+        int longestEntry = "{\"name\":\"\",\"guid\":18446744073709551615},".length() + DatasetName.MAX_LENGTH;
+        assertTrue((long) SeriesPlanner.MAX_SNAPSHOTS * longestEntry < Wire.MAX_CONTROL_FROM_CLIENT / 2);
     }
 
     @Test
