@@ -15,9 +15,12 @@ import dev.zreplj.zfs.ZfsVersion;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * DESTROY: the path goes through the jail like a RECV's; under the dataset's lock (so it never races a
@@ -25,6 +28,9 @@ import java.util.Set;
  * batched call where zfs allows, else one by one, each failure reported for its own snapshot.
  */
 final class DestroyHandler {
+    /** Snapshots per DESTROY whose refusal or failure gets a line of its own in the box's log. */
+    static final int NAMED_LINES = 5;
+
     private final Zfs zfs;
     private final Conversation conversation;
     private final ReceiverHolds holds;
@@ -94,19 +100,35 @@ final class DestroyHandler {
                         ReceiveTimes.forFloor(session.stateDir(), target, versions, now),
                         now);
         DestroyPlan plan = DestroyPlan.decide(versions, targets, floor, holds.held(target, candidates));
-        for (String name : plan.keptByFloor()) {
-            log.failure("refused to destroy " + target + "@" + name + ": " + DestroyPlan.KEPT_BY_FLOOR);
-        }
+        logEach(target, plan.keptByFloor(), name -> DestroyPlan.KEPT_BY_FLOOR, "refused to destroy ");
         List<Refusal> failed = new ArrayList<>();
         Set<String> gone = destroy(target, plan.destroy(), failed);
         List<String> destroyed = plan.destroy().stream().filter(gone::contains).toList();
         if (!destroyed.isEmpty()) {
             log.info("destroyed " + destroyed.size() + " snapshots of " + target + ": " + destroyed);
         }
-        for (Refusal f : failed) {
-            log.failure("zfs did not destroy " + target + "@" + f.name() + ": " + f.reason());
-        }
+        Map<String, String> reasons = new HashMap<>();
+        failed.forEach(f -> reasons.put(f.name(), f.reason()));
+        logEach(target, failed.stream().map(Refusal::name).toList(), reasons::get, "zfs did not destroy ");
         return new DestroyResult(destroyed, plan.refused(), failed);
+    }
+
+    /**
+     * One line each for the first {@value #NAMED_LINES} snapshots, then one for the rest with its first reason. The
+     * floor refuses the same snapshots on every pass (after a first pass that received thousands, for as long as the
+     * floor keeps them), and each line costs the client's daily log budget: a line per snapshot would use it up in
+     * a few passes, and the refusals and failures it is there for would go unlogged.
+     */
+    private void logEach(DatasetName target, List<String> names, Function<String, String> reason, String what) {
+        for (String name : names.subList(0, Math.min(NAMED_LINES, names.size()))) {
+            log.failure(what + target + "@" + name + ": " + reason.apply(name));
+        }
+        if (names.size() > NAMED_LINES) {
+            List<String> rest = names.subList(NAMED_LINES, names.size());
+            log.failure(what + rest.size() + " more snapshots of " + target + " (@" + rest.get(0)
+                    + (rest.size() > 1 ? " ... @" + rest.get(rest.size() - 1) : "") + "), the first because: "
+                    + reason.apply(rest.get(0)));
+        }
     }
 
     /** Destroys {@code names}; returns those gone, and adds to {@code failed} each zfs would not destroy. */

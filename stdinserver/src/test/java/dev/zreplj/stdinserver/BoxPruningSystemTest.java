@@ -30,6 +30,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -242,6 +243,40 @@ class BoxPruningSystemTest {
                         + "zreplj stdinserver: client 'laptop': refused to destroy " + jailed("s3")
                         + ": kept by the box's keep_floor\n",
                 ch.stderr());
+    }
+
+    /**
+     * After a first pass that received thousands of snapshots, the floor refuses the same thousands on every pass:
+     * the first few get a line each, the rest one line, so the client's daily log budget (10,000 lines) is not
+     * used up in a few passes, leaving the refusals and failures it is there for unlogged.
+     */
+    @Test
+    void manyFloorRefusalsShareOneLineAfterTheFirstFew() throws Exception {
+        for (int i = 5; i <= 12; i++) {
+            pools.snapshot(source, "s" + i);
+        }
+        PipedServer ch = new PipedServer(config(List.of(new KeepRule.LastN(12, null))), zfs, "laptop");
+        ch.client.handshake("push");
+        receive(ch.client, 0, 12);
+        List<DestroyTarget> targets = new ArrayList<>();
+        for (int i = 1; i <= 11; i++) {
+            targets.add(target("s" + i));
+        }
+        DestroyResult r = ch.client.destroy(source.value(), targets);
+        assertEquals(List.of(), r.destroyed());
+        assertEquals(11, r.refused().size(), r::toString);
+        ch.client.close();
+        assertEquals(0, ch.exitCode(), ch.stderr());
+        StringBuilder expected = new StringBuilder();
+        for (int i = 1; i <= DestroyHandler.NAMED_LINES; i++) {
+            expected.append("zreplj stdinserver: client 'laptop': refused to destroy ")
+                    .append(jailed("s" + i))
+                    .append(": kept by the box's keep_floor\n");
+        }
+        expected.append("zreplj stdinserver: client 'laptop': refused to destroy 6 more snapshots of ")
+                .append(jailed(""))
+                .append(" (@s6 ... @s11), the first because: kept by the box's keep_floor\n");
+        assertEquals(expected.toString(), ch.stderr());
     }
 
     /**
