@@ -29,7 +29,7 @@ import java.util.function.Function;
  */
 final class DestroyHandler {
     /** Snapshots per DESTROY whose refusal or failure gets a line of its own in the box's log. */
-    static final int NAMED_LINES = 5;
+    static final int NAMED_LINES = 3;
 
     private final Zfs zfs;
     private final Conversation conversation;

@@ -273,9 +273,9 @@ class BoxPruningSystemTest {
                     .append(jailed("s" + i))
                     .append(": kept by the box's keep_floor\n");
         }
-        expected.append("zreplj stdinserver: client 'laptop': refused to destroy 6 more snapshots of ")
+        expected.append("zreplj stdinserver: client 'laptop': refused to destroy 8 more snapshots of ")
                 .append(jailed(""))
-                .append(" (@s6 ... @s11), the first because: kept by the box's keep_floor\n");
+                .append(" (@s4 ... @s11), the first because: kept by the box's keep_floor\n");
         assertEquals(expected.toString(), ch.stderr());
     }
 
