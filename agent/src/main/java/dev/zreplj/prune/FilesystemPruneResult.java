@@ -16,6 +16,15 @@ public record FilesystemPruneResult(
         List<String> destroyed,
         List<DestroyResult.Refusal> refused,
         String error) {
+    /**
+     * In a pass's summary, the names a "destroyed" line shows and the refusals that get a line each; the rest are
+     * counted. A first pass after a migration destroys thousands, and a keep_floor refuses a week of snapshots on
+     * every pass: one line of thousands of names, or thousands of lines, would bury the summary (and cron's mail).
+     */
+    static final int SUMMARY_NAMES = 10;
+
+    static final int SUMMARY_REFUSALS = 3;
+
     public FilesystemPruneResult {
         destroyed = List.copyOf(destroyed);
         refused = List.copyOf(refused);
@@ -41,7 +50,7 @@ public record FilesystemPruneResult(
         List<String> gone =
                 dryRun ? plan.toDestroy().stream().map(Decision::name).toList() : destroyed;
         if (!gone.isEmpty()) {
-            out.add(head + (dryRun ? "would destroy " : "destroyed ") + names(gone));
+            out.add(head + (dryRun ? "would destroy " : "destroyed ") + (kept ? names(gone) : fewNames(gone)));
         }
         Map<String, List<String>> keptBy = new LinkedHashMap<>();
         for (Decision d : plan.decisions()) {
@@ -53,8 +62,16 @@ public record FilesystemPruneResult(
         if (kept) {
             keptBy.forEach((why, names) -> out.add(head + "kept by " + why + ": " + names(names)));
         }
-        for (DestroyResult.Refusal r : refused) {
+        int named = kept ? refused.size() : Math.min(SUMMARY_REFUSALS, refused.size());
+        for (DestroyResult.Refusal r : refused.subList(0, named)) {
             out.add(head + "refused by the backup box: @" + r.name() + ": " + r.reason());
+        }
+        if (named < refused.size()) {
+            List<DestroyResult.Refusal> rest = refused.subList(named, refused.size());
+            out.add(head + "refused by the backup box: " + rest.size() + " more (@"
+                    + rest.get(0).name()
+                    + (rest.size() > 1 ? " ... @" + rest.get(rest.size() - 1).name() : "") + "), the first because: "
+                    + rest.get(0).reason());
         }
         if (error != null) {
             out.add(head + "failed: " + error);
@@ -63,6 +80,13 @@ public record FilesystemPruneResult(
             out.add(head + "no snapshots");
         }
         return out;
+    }
+
+    private static String fewNames(List<String> names) {
+        if (names.size() <= SUMMARY_NAMES) {
+            return names(names);
+        }
+        return names(names.subList(0, SUMMARY_NAMES)) + " and " + (names.size() - SUMMARY_NAMES) + " more";
     }
 
     private static String names(List<String> names) {

@@ -246,8 +246,17 @@ public final class PruneRun {
                 gone.size(),
                 gone.size() == 1 ? "" : "s",
                 refused.size());
-        return new FilesystemPruneResult(
-                plan, false, gone, List.of(), refused.isEmpty() ? null : String.join("; ", refused));
+        return new FilesystemPruneResult(plan, false, gone, List.of(), refused.isEmpty() ? null : few(refused));
+    }
+
+    /**
+     * The first few of a prune's failures, then how many more: the error goes into the pass's failure line, the
+     * status file and cron's mail, and a hold on thousands of snapshots (a migration's) must not make it megabytes.
+     */
+    static String few(List<String> failures) {
+        int shown = Math.min(FilesystemPruneResult.SUMMARY_REFUSALS, failures.size());
+        return String.join("; ", failures.subList(0, shown))
+                + (failures.size() > shown ? "; and " + (failures.size() - shown) + " more" : "");
     }
 
     private FilesystemPruneResult pruneReceiver(FilesystemPrunePlan plan, BoxChannel box, boolean dryRun) {
@@ -260,6 +269,7 @@ public final class PruneRun {
         List<String> destroyed = new ArrayList<>();
         List<DestroyResult.Refusal> refused = new ArrayList<>();
         List<DestroyResult.Refusal> failed = new ArrayList<>();
+        int refusals = 0;
         // One request per batch: the watchdog bounds each request, and a box whose zfs destroys one snapshot per
         // call (zfs-fuse: ~0.15 s each) would not answer thousands within replication.timeout, so a first prune
         // after a migration would be cut, and fail, pass after pass. A batch that fails keeps what went before.
@@ -277,6 +287,9 @@ public final class PruneRun {
                 return new FilesystemPruneResult(plan, false, destroyed, refused, error);
             }
             for (DestroyResult.Refusal r : result.refused()) {
+                if (++refusals > FilesystemPruneResult.SUMMARY_REFUSALS) {
+                    continue;
+                }
                 if (r.keptByFloor()) {
                     // The box's admin keeps more than this job's keep_receiver: so it stays, on every pass, and a
                     // warning each time would mail cron's owner about a policy working as meant.
@@ -289,16 +302,21 @@ public final class PruneRun {
             refused.addAll(result.refused());
             failed.addAll(result.failed());
         }
+        if (refusals > FilesystemPruneResult.SUMMARY_REFUSALS) {
+            // The box's floor refuses a week of snapshots on every pass: a line each would bury the log.
+            log.info(
+                    "{}: the backup box refused {} more (the report lists them with -v)",
+                    plan.filesystem(),
+                    refusals - FilesystemPruneResult.SUMMARY_REFUSALS);
+        }
         // The box's policy refusing is pruning working; its zfs failing (an admin's hold, a clone, an I/O
         // error) is a failed prune, as the same failure on the sender is: snapshots pile up on the box.
         String error = failed.isEmpty()
                 ? null
                 : "the backup box's zfs did not destroy "
-                        + String.join(
-                                "; ",
-                                failed.stream()
-                                        .map(f -> "@" + f.name() + " (" + f.reason() + ")")
-                                        .toList());
+                        + few(failed.stream()
+                                .map(f -> "@" + f.name() + " (" + f.reason() + ")")
+                                .toList());
         return new FilesystemPruneResult(plan, false, destroyed, refused, error);
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.zreplj.protocol.DestroyResult;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -45,6 +46,50 @@ class PruneReportTest {
         assertFalse(report.failed(), "a refusal is not a failure");
         assertEquals(1, report.destroyedCount());
         assertEquals(1, report.refusedCount());
+    }
+
+    /**
+     * A first pass after a migration destroys thousands, a keep_floor refuses a week of snapshots on every pass:
+     * the summary names a few and counts the rest; -v (and zreplj prune's report) names every one.
+     */
+    @Test
+    void theSummaryNamesAFewOfThousandsAndCountsTheRest() {
+        List<Decision> decisions = new ArrayList<>();
+        List<String> gone = new ArrayList<>();
+        List<DestroyResult.Refusal> refused = new ArrayList<>();
+        for (int i = 0; i < 4000; i++) {
+            String name = String.format("zrepl_%04d", i);
+            decisions.add(Decision.destroy(name, i + 1));
+            if (i < 3000) {
+                gone.add(name);
+            } else {
+                refused.add(new DestroyResult.Refusal(name, "kept by the box's keep_floor"));
+            }
+        }
+        FilesystemPruneResult done = new FilesystemPruneResult(
+                new FilesystemPrunePlan(Side.RECEIVER, "tank/home", decisions, null), false, gone, refused, null);
+        assertEquals(
+                List.of(
+                        "prune receiver tank/home: destroyed @zrepl_0000 @zrepl_0001 @zrepl_0002 @zrepl_0003 @zrepl_0004"
+                                + " @zrepl_0005 @zrepl_0006 @zrepl_0007 @zrepl_0008 @zrepl_0009 and 2990 more",
+                        "prune receiver tank/home: refused by the backup box: @zrepl_3000: kept by the box's keep_floor",
+                        "prune receiver tank/home: refused by the backup box: @zrepl_3001: kept by the box's keep_floor",
+                        "prune receiver tank/home: refused by the backup box: @zrepl_3002: kept by the box's keep_floor",
+                        "prune receiver tank/home: refused by the backup box: 997 more (@zrepl_3003 ... @zrepl_3999),"
+                                + " the first because: kept by the box's keep_floor"),
+                done.lines(false));
+        List<String> detail = done.lines(true);
+        assertEquals(1 + 1000, detail.size(), "-v: the destroyed line and every refusal");
+        assertTrue(detail.get(0).endsWith(" @zrepl_2999"), "-v names every destroyed snapshot");
+    }
+
+    /** A hold on thousands of snapshots (a migration's) names three in the prune's error and counts the rest. */
+    @Test
+    void aPrunesErrorNamesAFewFailuresAndCountsTheRest() {
+        assertEquals("@a: busy", PruneRun.few(List.of("@a: busy")));
+        assertEquals(
+                "@a: busy; @b: busy; @c: busy; and 2 more",
+                PruneRun.few(List.of("@a: busy", "@b: busy", "@c: busy", "@d: busy", "@e: busy")));
     }
 
     @Test
