@@ -27,10 +27,10 @@ public final class BacklogCap {
             Map<DatasetName, Optional<ZfsVersion>> cursors) {
         DatasetName worst = null;
         long worstCount = -1;
+        boolean worstHasCursor = false;
         for (DatasetName fs : selected) {
-            long after = cursors.getOrDefault(fs, Optional.empty())
-                    .map(ZfsVersion::createtxg)
-                    .orElse(Long.MIN_VALUE);
+            Optional<ZfsVersion> cursor = cursors.getOrDefault(fs, Optional.empty());
+            long after = cursor.map(ZfsVersion::createtxg).orElse(Long.MIN_VALUE);
             long count = versions.getOrDefault(fs, List.of()).stream()
                     .filter(v -> v.type() == VersionType.SNAPSHOT
                             && v.name().startsWith(snapshotting.prefix())
@@ -39,14 +39,21 @@ public final class BacklogCap {
             if (count > worstCount) {
                 worst = fs;
                 worstCount = count;
+                worstHasCursor = cursor.isPresent();
             }
         }
         if (worst == null || worstCount < snapshotting.maxUnreplicated()) {
             return Optional.empty();
         }
-        return Optional.of("replication has been failing: " + worst + " has " + worstCount + " snapshot"
-                + (worstCount == 1 ? "" : "s") + " with prefix '" + snapshotting.prefix()
-                + "' newer than its replication cursor (snapshotting.max_unreplicated is "
+        String snapshots = worst + " has " + worstCount + " snapshot" + (worstCount == 1 ? "" : "s") + " with prefix '"
+                + snapshotting.prefix() + "'";
+        // Without a cursor nothing has failed yet: a first pass after a migration from zrepl or sanoid (years of
+        // snapshots, none replicated by this job) meets the cap at once, and "has been failing" would send the
+        // admin looking for a failure that is not there.
+        return Optional.of((worstHasCursor
+                        ? "replication has been failing: " + snapshots + " newer than its replication cursor"
+                        : "not replicated by this job yet: " + snapshots + " and no replication cursor")
+                + " (snapshotting.max_unreplicated is "
                 + snapshotting.maxUnreplicated() + "); not adding more snapshots until replication catches up");
     }
 }
