@@ -30,6 +30,8 @@ import java.util.function.Function;
 final class DestroyHandler {
     /** Snapshots per DESTROY whose refusal or failure gets a line of its own in the box's log. */
     static final int NAMED_LINES = 3;
+    /** Snapshots the line of a DESTROY's destroyed ones names; the rest are counted. */
+    static final int LOGGED_NAMES = 10;
 
     private final Zfs zfs;
     private final Conversation conversation;
@@ -105,7 +107,15 @@ final class DestroyHandler {
         Set<String> gone = destroy(target, plan.destroy(), failed);
         List<String> destroyed = plan.destroy().stream().filter(gone::contains).toList();
         if (!destroyed.isEmpty()) {
-            log.info("destroyed " + destroyed.size() + " snapshots of " + target + ": " + destroyed);
+            // Ten names and the last: a line of 500 (the agent's batch) was cut off in the box's log at 2,000
+            // characters anyway, and went whole into the agent's log through the channel's stderr.
+            int shown = Math.min(LOGGED_NAMES, destroyed.size());
+            log.info("destroyed " + destroyed.size() + " snapshots of " + target + ": "
+                    + destroyed.subList(0, shown)
+                    + (destroyed.size() > shown
+                            ? " and " + (destroyed.size() - shown) + " more, the last "
+                                    + destroyed.get(destroyed.size() - 1)
+                            : ""));
         }
         Map<String, String> reasons = new HashMap<>();
         failed.forEach(f -> reasons.put(f.name(), f.reason()));

@@ -245,6 +245,29 @@ class BoxPruningSystemTest {
                 ch.stderr());
     }
 
+    /** The box's log line of a DESTROY of hundreds names ten and the last, and counts the rest. */
+    @Test
+    void theLogLineOfManyDestroyedNamesTenAndCountsTheRest() throws Exception {
+        for (int i = 5; i <= 12; i++) {
+            pools.snapshot(source, "s" + i);
+        }
+        PipedServer ch = new PipedServer(config(List.of()), zfs, "laptop");
+        ch.client.handshake("push");
+        receive(ch.client, 0, 12);
+        List<DestroyTarget> targets = new ArrayList<>();
+        for (int i = 1; i <= 11; i++) {
+            targets.add(target("s" + i));
+        }
+        assertEquals(11, ch.client.destroy(source.value(), targets).destroyed().size());
+        ch.client.close();
+        assertEquals(0, ch.exitCode(), ch.stderr());
+        String log = Files.readString(BoxLog.path(state));
+        assertTrue(
+                log.contains("destroyed 11 snapshots of " + jailed("")
+                        + ": [s1, s2, s3, s4, s5, s6, s7, s8, s9, s10] and 1 more, the last s11\n"),
+                log);
+    }
+
     /**
      * After a first pass that received thousands of snapshots, the floor refuses the same thousands on every pass:
      * the first few get a line each, the rest one line, so the client's daily log budget (10,000 lines) is not
