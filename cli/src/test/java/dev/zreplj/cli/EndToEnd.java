@@ -209,6 +209,11 @@ final class EndToEnd implements PushSetup {
 
     @Override
     public Run zreplj(List<String> args, byte[] stdin) {
+        return zreplj(args, stdin, 180);
+    }
+
+    /** @param seconds how long the command may run before it is killed and the test fails */
+    Run zreplj(List<String> args, byte[] stdin, int seconds) {
         List<String> command = new ArrayList<>(List.of(launcher.toString()));
         command.addAll(args);
         try {
@@ -223,10 +228,10 @@ final class EndToEnd implements PushSetup {
             feeder.start();
             var out = readAsync(p.getInputStream());
             var err = readAsync(p.getErrorStream());
-            if (!p.waitFor(180, TimeUnit.SECONDS)) {
+            if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 throw new AssertionError(
-                        "zreplj " + args + " did not finish within 180 s; stderr so far:\n" + err.text());
+                        "zreplj " + args + " did not finish within " + seconds + " s; stderr so far:\n" + err.text());
             }
             feeder.join();
             return new Run(p.exitValue(), out.text(), err.text());
