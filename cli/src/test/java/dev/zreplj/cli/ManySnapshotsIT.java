@@ -26,9 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("system")
 @Timeout(value = 3, unit = TimeUnit.HOURS)
 class ManySnapshotsIT {
-    private static final int COUNT = Integer.getInteger("zreplj.scale.snapshots", 100);
+    private static final int COUNT = Integer.getInteger("zreplj.scale.snapshots", 150);
     /** Longest line the agent's summary or the box's log may have: names are counted, not all listed. */
-    private static final int MAX_LINE = 1000;
+    private static final int MAX_LINE = 1500;
 
     @TempDir
     Path tmp;
