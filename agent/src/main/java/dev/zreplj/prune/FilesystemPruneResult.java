@@ -19,8 +19,9 @@ public record FilesystemPruneResult(
     /**
      * In a pass's summary, the names a "destroyed" line shows and the refusals that get a line each; the rest are
      * counted. A hundred: a day of 15-minute snapshots still shows whole (what a pass that ends an interrupted prune
-     * finishes, PruneIT reads it), and a line stays a few KiB. A first pass after a migration destroys thousands, and a keep_floor refuses a week of snapshots on
-     * every pass: one line of thousands of names, or thousands of lines, would bury the summary (and cron's mail).
+     * finishes, PruneIT reads it), and a line stays a few KiB. A first pass after a migration destroys thousands,
+     * and a keep_floor refuses a week of snapshots on every pass: one line of thousands of names, or thousands of
+     * lines, would bury the summary (and cron's mail).
      */
     static final int SUMMARY_NAMES = 100;
 

@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Prunes a push job's filesystems on both sides: lists the sender (one call per pool) and the
  * receiver (one LIST), plans with {@link PrunePlanner}, destroys on the sender in one batch per
- * filesystem and asks the box for one DESTROY per filesystem (per {@value #DESTROY_REQUEST} snapshots). Without the box, the sender is still
- * pruned: its guard is the local replication cursor, not the receiver's listing.
+ * filesystem and asks the box for one DESTROY per filesystem (per {@value #DESTROY_REQUEST} snapshots). Without
+ * the box, the sender is still pruned: its guard is the local replication cursor, not the receiver's listing.
  */
 public final class PruneRun {
     private static final Logger log = LoggerFactory.getLogger(PruneRun.class);
