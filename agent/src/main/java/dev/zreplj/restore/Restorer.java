@@ -95,11 +95,12 @@ public final class Restorer {
                     + " existing one";
         }
         if (mountpoint == null) {
-            return parent.get() + " does not exist, and zfs " + caps.version() + " cannot receive without mounting (no"
+            return parent.get() + " does not exist, and this zfs (" + caps.version()
+                    + ") cannot receive without mounting (no"
                     + " 'zfs recv -u'): create it with 'zfs create -o mountpoint=none " + parent.get() + "' (its"
                     + " parents must exist), then mount the restored filesystem where you want it";
         }
-        return "zfs " + caps.version() + " cannot receive without mounting (no 'zfs recv -u'), and " + target
+        return "this zfs (" + caps.version() + ") cannot receive without mounting (no 'zfs recv -u'), and " + target
                 + " would be mounted at once below " + parent.get() + " (mountpoint " + mountpoint + "): run 'zfs set"
                 + " mountpoint=none " + parent.get() + "' (or restore below a dataset that has it), then mount the"
                 + " restored filesystem where you want it";

@@ -22,7 +22,9 @@ class MountRefusalSystemTest {
 
             DatasetName missing = pool.child("missing");
             assertEquals(
-                    missing + " does not exist, and zfs zfs-fuse cannot receive without mounting (no 'zfs recv -u'):"
+                    missing
+                            + " does not exist, and this zfs (zfs-fuse) cannot receive without mounting"
+                            + " (no 'zfs recv -u'):"
                             + " create it with 'zfs create -o mountpoint=none " + missing + "' (its parents must"
                             + " exist), then mount the restored filesystem where you want it",
                     Restorer.mountRefusal(zfs, missing.child("home")));
@@ -33,7 +35,7 @@ class MountRefusalSystemTest {
                     Restorer.mountRefusal(zfs, DatasetName.of("rsnosuchpool/home")));
 
             assertEquals(
-                    "zfs zfs-fuse cannot receive without mounting (no 'zfs recv -u'), and " + pool.child("home")
+                    "this zfs (zfs-fuse) cannot receive without mounting (no 'zfs recv -u'), and " + pool.child("home")
                             + " would be mounted at once below " + pool + " (mountpoint "
                             + pools.get(pool.value(), "mountpoint")
                             + "): run 'zfs set"

@@ -598,7 +598,7 @@ public final class Zfs implements SourceZfs {
      */
     public List<Hold> listHolds(Collection<ZfsVersion> snapshots) throws ZfsException {
         if (!capabilities().holdsListing()) {
-            throw new ZfsException("zfs " + capabilities().version() + " cannot list holds (no 'zfs holds')");
+            throw new ZfsException("this zfs (" + capabilities().version() + ") cannot list holds (no 'zfs holds')");
         }
         List<Hold> out = new ArrayList<>();
         List<String> names = snapshots.stream().map(Zfs::snapshotArgument).toList();
@@ -670,7 +670,7 @@ public final class Zfs implements SourceZfs {
         List<String> args = new ArrayList<>();
         if (request.resumeToken() != null) {
             if (!caps.resumableReceive()) {
-                throw new ZfsException("zfs " + caps.version() + " cannot resume a send (no 'zfs send -t')");
+                throw new ZfsException("this zfs (" + caps.version() + ") cannot resume a send (no 'zfs send -t')");
             }
             if (!RESUME_TOKEN.matcher(request.resumeToken()).matches()) {
                 throw new InvalidNameException("resume token contains characters other than letters, digits and '-'");
@@ -685,13 +685,14 @@ public final class Zfs implements SourceZfs {
             if (caps.rawSend()) {
                 args.add("-w");
             } else {
-                log.debug("zfs {} has no raw send; sending {} as a plain stream", caps.version(), request.to());
+                log.debug("this zfs ({}) has no raw send; sending {} as a plain stream", caps.version(), request.to());
             }
         }
         for (SendFlag flag : SendFlag.values()) {
             if (request.flags().contains(flag)) {
                 if (!caps.sendFlags().contains(flag.option())) {
-                    throw new ZfsException("zfs " + caps.version() + " has no 'zfs send " + flag.argument() + "'");
+                    throw new ZfsException(
+                            "this zfs (" + caps.version() + ") has no 'zfs send " + flag.argument() + "'");
                 }
                 args.add(flag.argument());
             }
@@ -702,7 +703,7 @@ public final class Zfs implements SourceZfs {
                         + ": both must be of the same filesystem");
             }
             if (request.intermediates() && !caps.sendIntermediates()) {
-                throw new ZfsException("zfs " + caps.version() + " has no 'zfs send -I'");
+                throw new ZfsException("this zfs (" + caps.version() + ") has no 'zfs send -I'");
             }
             args.addAll(List.of(
                     request.intermediates() ? "-I" : "-i", request.from().fullName()));
@@ -728,7 +729,10 @@ public final class Zfs implements SourceZfs {
             if (caps.resumableReceive()) {
                 args.add("-s");
             } else {
-                log.debug("zfs {} has no resumable receive; receiving {} without -s", caps.version(), request.target());
+                log.debug(
+                        "this zfs ({}) has no resumable receive; receiving {} without -s",
+                        caps.version(),
+                        request.target());
             }
         }
         if (!request.overrideProperties().isEmpty()
@@ -741,7 +745,7 @@ public final class Zfs implements SourceZfs {
                 }
             } else {
                 log.warn(
-                        "zfs {} has no 'zfs recv -o/-x': ignoring property overrides {} and excludes {} for {}",
+                        "this zfs ({}) has no 'zfs recv -o/-x': ignoring property overrides {} and excludes {} for {}",
                         caps.version(),
                         request.overrideProperties(),
                         request.excludeProperties(),
@@ -775,7 +779,7 @@ public final class Zfs implements SourceZfs {
         Capabilities caps = capabilities();
         if (!caps.resumableReceive()) {
             throw new ZfsException(
-                    "zfs " + caps.version() + " keeps no partial receives to discard (no 'zfs recv -A')");
+                    "this zfs (" + caps.version() + ") keeps no partial receives to discard (no 'zfs recv -A')");
         }
         run(List.of("recv", "-A", target.value()));
     }

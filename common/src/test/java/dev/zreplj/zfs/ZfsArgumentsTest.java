@@ -189,7 +189,7 @@ class ZfsArgumentsTest {
         ZfsException e = assertThrows(
                 ZfsException.class,
                 () -> zfs.send(SendRequest.full(s1, false).withFlags(java.util.Set.of(SendFlag.LARGE_BLOCKS))));
-        assertEquals("zfs unknown has no 'zfs send -L'", e.getMessage());
+        assertEquals("this zfs (unknown) has no 'zfs send -L'", e.getMessage());
         try (ZfsProcess p = zfs.send(SendRequest.full(s1, false).withFlags(java.util.Set.of(SendFlag.PROPERTIES)))) {
             p.finish();
         }

@@ -63,7 +63,8 @@ class ZfsSystemTest {
         long calls = zfs.invocations();
         ZfsException e = assertThrows(ZfsException.class, () -> zfs.abortPartialReceive(pool));
         assertEquals(
-                "zfs " + zfs.capabilities().version() + " keeps no partial receives to discard (no 'zfs recv -A')",
+                "this zfs (" + zfs.capabilities().version()
+                        + ") keeps no partial receives to discard (no 'zfs recv -A')",
                 e.getMessage());
         assertEquals(calls, zfs.invocations(), "refused before running zfs");
     }
@@ -249,7 +250,7 @@ class ZfsSystemTest {
         zfs.destroySnapshots(fs, List.of("s"));
         assertFalse(zfs.releaseIfHeld("t", s), "no such snapshot");
         ZfsException e = assertThrows(ZfsException.class, () -> zfs.listHolds(List.of(s)));
-        assertEquals("zfs zfs-fuse cannot list holds (no 'zfs holds')", e.getMessage());
+        assertEquals("this zfs (zfs-fuse) cannot list holds (no 'zfs holds')", e.getMessage());
     }
 
     @Test
