@@ -4,8 +4,6 @@ import dev.zreplj.protocol.ErrorCodes;
 import dev.zreplj.protocol.RemoteException;
 import dev.zreplj.zfs.ZfsException;
 import java.io.IOException;
-import java.util.List;
-import java.util.Locale;
 
 /**
  * Why a filesystem failed, typed once where the failure is caught so that nobody reads messages to
@@ -40,13 +38,6 @@ public enum Failure {
         return "the backup box has no space for it: " + boxWords + "; " + NO_SPACE_ADVICE;
     }
 
-    /**
-     * zfs's words for ENOSPC and EDQUOT: libzfs's {@code out of space} (both, zfs-fuse and OpenZFS), OpenZFS's
-     * receive-side {@code destination ... space quota exceeded.}, and the C library's strerror texts.
-     */
-    private static final List<String> NO_SPACE_WORDS =
-            List.of("out of space", "space quota exceeded", "no space left on device", "disk quota exceeded");
-
     private final boolean passing;
 
     Failure(boolean passing) {
@@ -67,7 +58,8 @@ public enum Failure {
             if (ErrorCodes.BUSY.equals(r.code()) || ErrorCodes.RETRY.equals(r.code())) {
                 return BUSY;
             }
-            return ErrorCodes.ZFS.equals(r.code()) && isNoSpace(r.detail().isBlank() ? r.getMessage() : r.detail())
+            return ErrorCodes.ZFS.equals(r.code())
+                            && ZfsException.isNoSpace(r.detail().isBlank() ? r.getMessage() : r.detail())
                     ? NO_SPACE
                     : REFUSED;
         }
@@ -78,11 +70,5 @@ public enum Failure {
             return CONNECTION_LOST;
         }
         return ERROR;
-    }
-
-    /** Whether the box's zfs failed for lack of space; its stderr, where there is one (a name may hold any word). */
-    private static boolean isNoSpace(String zfsWords) {
-        String words = String.valueOf(zfsWords).toLowerCase(Locale.ROOT);
-        return NO_SPACE_WORDS.stream().anyMatch(words::contains);
     }
 }

@@ -144,7 +144,7 @@ final class RestoreCommand implements Callable<Integer> {
      */
     static String withAdvice(String message, Exception e, DatasetName target) {
         String rerun = "run the same restore command again to continue (the filesystems restored so far stay)";
-        if (message.contains("out of space")) {
+        if (ZfsException.isNoSpace(message)) {
             String pool = target.value().split("/", 2)[0];
             return message + "; free space in pool " + pool + " (or restore into another pool), then " + rerun;
         }

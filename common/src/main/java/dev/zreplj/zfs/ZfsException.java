@@ -1,6 +1,8 @@
 package dev.zreplj.zfs;
 
 import java.util.List;
+import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /** A zfs invocation that failed; carries the command and zfs's own stderr so the user sees why. */
 public final class ZfsException extends Exception {
@@ -58,6 +60,24 @@ public final class ZfsException extends Exception {
     private static String firstLine(String s) {
         if (s == null || s.isBlank()) return "(no output)";
         return s.strip().lines().findFirst().orElse("");
+    }
+
+    /**
+     * zfs's words for ENOSPC and EDQUOT: libzfs's {@code out of space} (both, zfs-fuse and OpenZFS), OpenZFS's
+     * receive-side {@code destination ... space quota exceeded.}, and the C library's strerror texts.
+     */
+    private static final List<String> NO_SPACE_WORDS =
+            List.of("out of space", "space quota exceeded", "no space left on device", "disk quota exceeded");
+
+    /** Whether zfs's words say it failed for lack of space (a full pool, a quota); its stderr, where it has one. */
+    public static boolean isNoSpace(@Nullable String zfsWords) {
+        String words = String.valueOf(zfsWords).toLowerCase(Locale.ROOT);
+        return NO_SPACE_WORDS.stream().anyMatch(words::contains);
+    }
+
+    /** Whether this failure is for lack of space; stderr alone where there is one (a name may hold any word). */
+    public boolean noSpace() {
+        return isNoSpace(stderr.isBlank() ? getMessage() : stderr);
     }
 
     public List<String> command() {
