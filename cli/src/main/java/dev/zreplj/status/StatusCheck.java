@@ -5,6 +5,7 @@ import dev.zreplj.agent.JobStatusStore.JobStatus;
 import dev.zreplj.config.Durations;
 import dev.zreplj.config.StatusThresholds;
 import dev.zreplj.stdinserver.ClientStatusFile.ClientStatus;
+import dev.zreplj.stdinserver.ClientStatusFile.Failed;
 import dev.zreplj.stdinserver.ClientStatusFile.Received;
 import dev.zreplj.zfs.RefusedName;
 import java.time.Duration;
@@ -184,17 +185,22 @@ public final class StatusCheck {
      * what the box's zfs holds in the client's jail; a recorded snapshot no longer there is no backup.
      */
     public StatusReport.Client client(String job, String client, ClientStatus status, BoxCopies copies) {
-        if (status == null || status.filesystems().isEmpty()) {
-            return new StatusReport.Client(
-                    job,
-                    client,
-                    Level.CRITICAL,
-                    List.of("nothing received yet: no backup exists"),
-                    null,
-                    null,
-                    List.of());
+        // A filesystem whose receives have only ever failed for lack of space has no entry of its own (the
+        // schema's entries are received snapshots): the client's problems name it, and it is no backup.
+        List<String> neverReceived = new ArrayList<>();
+        if (status != null) {
+            status.failed().forEach((path, failed) -> {
+                if (!status.filesystems().containsKey(path)) {
+                    neverReceived.add(path + ": nothing received yet: " + noSpace(failed));
+                }
+            });
         }
-        Level level = Level.OK;
+        if (status == null || status.filesystems().isEmpty()) {
+            List<String> problems = new ArrayList<>(List.of("nothing received yet: no backup exists"));
+            problems.addAll(neverReceived);
+            return new StatusReport.Client(job, client, Level.CRITICAL, problems, null, null, List.of());
+        }
+        Level level = neverReceived.isEmpty() ? Level.OK : Level.CRITICAL;
         List<StatusReport.Received> filesystems = new ArrayList<>();
         Instant newest = null;
         for (Map.Entry<String, Received> e : status.filesystems().entrySet()) {
@@ -221,6 +227,11 @@ public final class StatusCheck {
                         + " sends what is missing");
                 fsLevel = Level.CRITICAL;
             }
+            Failed failed = status.failed().get(e.getKey());
+            if (failed != null) {
+                problems.add("last receive failed: " + noSpace(failed));
+                fsLevel = fsLevel.worst(Level.WARNING);
+            }
             filesystems.add(new StatusReport.Received(
                     e.getKey(),
                     fsLevel,
@@ -235,10 +246,21 @@ public final class StatusCheck {
                 job,
                 client,
                 level,
-                List.of(),
+                neverReceived,
                 newest == null ? null : iso(newest.getEpochSecond()),
                 newest == null ? null : knownAge(newest.getEpochSecond()),
                 filesystems);
+    }
+
+    /** A receive the box's zfs refused for lack of space: when, zfs's words, and what the box's admin does. */
+    private String noSpace(Failed failed) {
+        Instant at = parse(failed.at());
+        return (at == null
+                        ? "at an unreadable time '" + failed.at() + "'"
+                        : iso(at.getEpochSecond()) + " ("
+                                + Durations.format(Duration.ofSeconds(age(at.getEpochSecond()))) + " ago)")
+                + ", the box has no space for it: " + failed.reason() + "; the client's jail is at its quota or the"
+                + " box's pool is full: raise the jail's quota or free space in the pool (docs/box.md)";
     }
 
     public StatusReport.Client unreadableClient(String job, String client, String why) {

@@ -310,9 +310,23 @@ class EndToEndIT extends PushSuite {
                     Files.readString(e.dir.resolve("box-state/log/stdinserver.log")),
                     "zfs recv into " + target + " failed: ",
                     full);
+            // The box's own status: the last backup is fresh, but only the box's admin can make room for the next.
+            EndToEnd.Run boxStatus = e.zreplj(List.of("--config", e.sinkConfig.toString(), "status"), null);
+            EndToEnd.assertContains(boxStatus.stdout(), "client laptop: WARNING, 1 filesystem\n", boxStatus);
+            EndToEnd.assertContains(boxStatus.stdout(), home + ": WARNING, @zrepl_c received ", boxStatus);
+            EndToEnd.assertContains(boxStatus.stdout(), "-- last receive failed: ", boxStatus);
+            EndToEnd.assertContains(
+                    boxStatus.stdout(),
+                    ", the box has no space for it: '" + e.pools.zfsBinary() + " recv " + target
+                            + "' failed (exit 1): cannot receive incremental stream: out of space; the client's jail"
+                            + " is at its quota or the box's pool is full: raise the jail's quota or free space in the"
+                            + " pool (docs/box.md)",
+                    boxStatus);
 
             EndToEnd.Run next = e.agent("agent", "once");
             assertEquals(0, next.exit(), next::toString);
+            EndToEnd.Run boxOk = e.zreplj(List.of("--config", e.sinkConfig.toString(), "status"), null);
+            EndToEnd.assertContains(boxOk.stdout(), "client laptop: OK, 1 filesystem\n", boxOk);
             assertEquals(
                     expectedOnBox(e, e.snapshotsWithGuids(home))
                             .lines()

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.zreplj.agent.JobStatusStore.FilesystemStatus;
 import dev.zreplj.agent.JobStatusStore.JobStatus;
 import dev.zreplj.config.StatusThresholds;
+import dev.zreplj.stdinserver.ClientStatusFile;
 import dev.zreplj.stdinserver.ClientStatusFile.ClientStatus;
 import dev.zreplj.stdinserver.ClientStatusFile.Received;
 import java.io.ByteArrayOutputStream;
@@ -407,6 +408,44 @@ class StatusCheckTest {
                 Level.UNKNOWN,
                 box(new ClientStatus("laptop", Map.of("rpool/home", new Received("zrepl_1", "1", "yesterday"))))
                         .status());
+    }
+
+    /**
+     * docs/box.md: a receive the box's zfs refused for lack of space (a jail at its quota, a full pool) is the box
+     * admin's to remedy: the box's status says so while the last backup is still fresh, not OK.
+     */
+    @Test
+    void aReceiveTheBoxHadNoSpaceForWarnsOnTheBoxAndANewFilesystemWithoutOneIsCritical() {
+        String zfsWords = "'zfs recv -s box/sink/laptop/rpool/home' failed (exit 1): cannot receive incremental"
+                + " stream: out of space";
+        String at = Instant.ofEpochSecond(NOW - 300).toString();
+        ClientStatus atQuota = new ClientStatus(
+                "laptop", received(60).filesystems(), Map.of("rpool/home", new ClientStatusFile.Failed(zfsWords, at)));
+        StatusReport r = box(atQuota);
+        assertEquals(Level.WARNING, r.status());
+        assertEquals(
+                "ZREPLJ WARNING: client laptop rpool/home: last receive failed: 2027-01-15T07:55:00Z (5m ago), the box"
+                        + " has no space for it: " + zfsWords + "; the client's jail is at its quota or the box's pool"
+                        + " is full: raise the jail's quota or free space in the pool (docs/box.md)",
+                r.summary());
+
+        // A filesystem whose first receive failed has no received snapshot to list: the client's problem.
+        ClientStatus firstFailed = new ClientStatus(
+                "laptop", received(60).filesystems(), Map.of("rpool/new", new ClientStatusFile.Failed(zfsWords, at)));
+        StatusReport c = box(firstFailed);
+        assertEquals(Level.CRITICAL, c.status());
+        assertEquals(Level.OK, c.sink().get(0).filesystems().get(0).status(), "rpool/home is fresh");
+        assertEquals(
+                List.of("rpool/new: nothing received yet: 2027-01-15T07:55:00Z (5m ago), the box has no space for it: "
+                        + zfsWords + "; the client's jail is at its quota or the box's pool is full: raise the jail's"
+                        + " quota or free space in the pool (docs/box.md)"),
+                c.sink().get(0).problems());
+        StatusReport none = box(new ClientStatus("laptop", Map.of(), firstFailed.failed()));
+        assertEquals(Level.CRITICAL, none.status());
+        assertEquals(2, none.sink().get(0).problems().size(), none.sink().get(0).problems()::toString);
+        assertEquals(
+                "nothing received yet: no backup exists",
+                none.sink().get(0).problems().get(0));
     }
 
     @Test

@@ -32,8 +32,9 @@ import org.jspecify.annotations.Nullable;
  * Types: String, int, long, double, boolean and their boxes, enums, {@code List<T>}, {@code Map<String, T>} and
  * records of these.
  *
- * <p>The agent's own state files ({@link #readState}) are read as databind read them, so that the files an older
- * zreplj wrote still read: a missing field takes its type's empty value, an unknown one is skipped.
+ * <p>State files ({@link #readState}: the agent's, read as databind read them, and the box's client status) are
+ * read so that the files an older zreplj wrote still read: a missing field takes its type's empty value, an
+ * unknown one is skipped.
  */
 public final class RecordJson {
     private static final JsonFactory FACTORY = new JsonFactory();

@@ -2,12 +2,14 @@ package dev.zreplj.stdinserver;
 
 import dev.zreplj.files.StateFiles;
 import dev.zreplj.json.RecordJson;
+import dev.zreplj.protocol.Printable;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.Map;
 import java.util.TreeMap;
 import org.slf4j.LoggerFactory;
@@ -20,11 +22,25 @@ import org.slf4j.LoggerFactory;
  */
 public final class ClientStatusFile {
     private static final Duration LOCK_WAIT = Duration.ofSeconds(10);
+    /**
+     * Failures kept per client: a client at its quota can make up any number of names that fail, and each would
+     * grow the file every status and receive reads; past this the oldest goes.
+     */
+    static final int MAX_FAILED = 1000;
 
-    /** One client's file: {@code filesystems} by the client's own dataset name (the jail-relative path). */
-    public record ClientStatus(String client, Map<String, Received> filesystems) {
+    /**
+     * One client's file: {@code filesystems} by the client's own dataset name (the jail-relative path);
+     * {@code failed}, by the same name, a receive that failed for a cause the box's admin must remedy (no space)
+     * since that filesystem's last receive (absent from files written before it existed).
+     */
+    public record ClientStatus(String client, Map<String, Received> filesystems, Map<String, Failed> failed) {
         public ClientStatus {
             filesystems = new TreeMap<>(filesystems == null ? Map.of() : filesystems);
+            failed = new TreeMap<>(failed == null ? Map.of() : failed);
+        }
+
+        public ClientStatus(String client, Map<String, Received> filesystems) {
+            this(client, filesystems, Map.of());
         }
     }
 
@@ -33,6 +49,12 @@ public final class ClientStatusFile {
      * @param received when the receive finished, ISO-8601 UTC
      */
     public record Received(String snapshot, String guid, String received) {}
+
+    /**
+     * @param reason what failed, in zfs's words
+     * @param at     when, ISO-8601 UTC
+     */
+    public record Failed(String reason, String at) {}
 
     private ClientStatusFile() {}
 
@@ -55,7 +77,8 @@ public final class ClientStatusFile {
                     "permission denied; run 'zreplj status' as the user the"
                             + " forced command runs as, e.g. through sudo from the monitoring system");
         }
-        ClientStatus status = RecordJson.read(bytes, 0, bytes.length, ClientStatus.class, true);
+        // As a state file: one an older box wrote lacks the fields added since (failed).
+        ClientStatus status = RecordJson.readState(bytes, ClientStatus.class, RecordJson.Names.DECLARED);
         // Parsed is not yet whole: a null where the box always writes a value would pass for "nothing received"
         // or fail later as a bug; status must say UNKNOWN instead, and the next receive replaces the file.
         if (status == null || status.client() == null) {
@@ -65,6 +88,12 @@ public final class ClientStatusFile {
             Received r = e.getValue();
             if (r == null || r.snapshot() == null || r.guid() == null || r.received() == null) {
                 throw new IOException("the entry of '" + e.getKey() + "' lacks its snapshot, guid or time");
+            }
+        }
+        for (Map.Entry<String, Failed> e : status.failed().entrySet()) {
+            Failed f = e.getValue();
+            if (f == null || f.reason() == null || f.at() == null) {
+                throw new IOException("the failure of '" + e.getKey() + "' lacks its reason or time");
             }
         }
         return status;
@@ -78,7 +107,30 @@ public final class ClientStatusFile {
             ClientStatus old = readOrReplace(stateDir, client);
             Map<String, Received> filesystems = new TreeMap<>(old == null ? Map.of() : old.filesystems());
             filesystems.put(path, new Received(snapshot, Long.toUnsignedString(guid), when.toString()));
-            write(file, new ClientStatus(client, filesystems));
+            Map<String, Failed> failed = new TreeMap<>(old == null ? Map.of() : old.failed());
+            failed.remove(path);
+            write(file, new ClientStatus(client, filesystems, failed));
+        }
+    }
+
+    /**
+     * Records that a receive of {@code path} failed for lack of space at {@code when}: the box's own status of
+     * the client would otherwise say OK until the last receive ages past its limits, while only the box's admin
+     * can raise the quota or free the pool. The next receive of {@code path} clears it.
+     */
+    static void recordNoSpace(Path stateDir, String client, String path, String reason, Instant when)
+            throws IOException, InterruptedException {
+        Path file = path(stateDir, client);
+        try (LockFile lock = lockWithin(file.resolveSibling(client + ".lock"))) {
+            ClientStatus old = readOrReplace(stateDir, client);
+            Map<String, Failed> failed = new TreeMap<>(old == null ? Map.of() : old.failed());
+            failed.put(path, new Failed(Printable.of(reason), when.toString()));
+            while (failed.size() > MAX_FAILED) {
+                failed.values().stream()
+                        .min(Comparator.comparing(Failed::at))
+                        .ifPresent(oldest -> failed.values().remove(oldest));
+            }
+            write(file, new ClientStatus(client, old == null ? Map.of() : old.filesystems(), failed));
         }
     }
 
@@ -108,12 +160,15 @@ public final class ClientStatusFile {
                                 + " it receives",
                         e);
             }
-            if (old == null || !old.filesystems().containsKey(path)) {
+            if (old == null
+                    || (!old.filesystems().containsKey(path) && !old.failed().containsKey(path))) {
                 return false;
             }
             Map<String, Received> filesystems = new TreeMap<>(old.filesystems());
             filesystems.remove(path);
-            write(file, new ClientStatus(client, filesystems));
+            Map<String, Failed> failed = new TreeMap<>(old.failed());
+            failed.remove(path);
+            write(file, new ClientStatus(client, filesystems, failed));
             return true;
         }
     }

@@ -299,7 +299,7 @@ final class ReceiveHandler {
             pump.refuseStream(e, first.ended());
             return;
         } catch (ZfsException e) {
-            pump.refuseStream(new RemoteException(ErrorCodes.ZFS, e.getMessage(), e.stderr()), first.ended());
+            pump.refuseStream(zfsFailed(session, cmd, target, e), first.ended());
             return;
         } catch (PlaceholderEncryption.Refused e) {
             log.refused("refused RECV into " + target + ": " + e.getMessage());
@@ -328,7 +328,7 @@ final class ReceiveHandler {
             recv = zfs.receive(request);
         } catch (ZfsException e) {
             try {
-                pump.refuseStream(new RemoteException(ErrorCodes.ZFS, e.getMessage(), e.stderr()), first.ended());
+                pump.refuseStream(zfsFailed(session, cmd, target, e), first.ended());
             } finally {
                 // Also when a raw stream's refusal ends the conversation.
                 forgetIfAbsent(session, target, before);
@@ -346,7 +346,7 @@ final class ReceiveHandler {
                         target,
                         tail,
                         ReceiveBandwidth.of(session.job(), session.stateDir()),
-                        e -> failureReply(cmd, target, e));
+                        e -> failureReply(session, cmd, target, e));
             } catch (IOException gone) {
                 // The client went away inside the stream (killed, its link cut, stalled): what zfs recv completed
                 // before that is on the box (a series' first substreams, a whole stream without its END frame).
@@ -406,7 +406,7 @@ final class ReceiveHandler {
                 throw unsent;
             }
         } catch (ZfsException e) {
-            pump.failed(failureReply(cmd, target, e));
+            pump.failed(failureReply(session, cmd, target, e));
         } finally {
             recv.kill();
             if (!done) {
@@ -482,16 +482,34 @@ final class ReceiveHandler {
                 + String.join(", @", doomed.stream().map(ZfsVersion::name).toList()));
     }
 
-    private ErrorReply failureReply(ReceiveCommand cmd, DatasetName target, ZfsException e)
+    private ErrorReply failureReply(Session session, ReceiveCommand cmd, DatasetName target, ZfsException e)
             throws InterruptedException {
-        return rollBackModifiedCopy(cmd, target, e)
-                .map(line -> new ErrorReply(ErrorCodes.RETRY, line, ""))
-                .orElseGet(() -> {
-                    // The box's admin is the one who can act on most of these (a jail at its quota, a full pool),
-                    // and the box's own status of the client still says OK: so the box's log names it too.
-                    log.record("zfs recv into " + target + " failed: " + e.getMessage());
-                    return new ErrorReply(ErrorCodes.ZFS, e.getMessage(), e.stderr());
-                });
+        Optional<String> retry = rollBackModifiedCopy(cmd, target, e);
+        if (retry.isPresent()) {
+            return new ErrorReply(ErrorCodes.RETRY, retry.get(), "");
+        }
+        RemoteException failed = zfsFailed(session, cmd, target, e);
+        return new ErrorReply(failed.code(), failed.getMessage(), failed.detail());
+    }
+
+    /**
+     * A receive's zfs failed, before or within the stream. The box's admin is the one who can act on most of
+     * these, so the box's log names each; lack of space (a jail at its quota, a full pool) also goes into the
+     * client's status file, so that the box's own {@code status} says so rather than OK.
+     */
+    private RemoteException zfsFailed(Session session, ReceiveCommand cmd, DatasetName target, ZfsException e)
+            throws InterruptedException {
+        log.record("zfs recv into " + target + " failed: " + e.getMessage());
+        if (e.noSpace()) {
+            try {
+                ClientStatusFile.recordNoSpace(
+                        session.stateDir(), session.clientId(), cmd.path(), e.getMessage(), Instant.now());
+            } catch (IOException io) {
+                log.refused(
+                        "cannot record in the client's status that " + target + " had no space: " + io.getMessage());
+            }
+        }
+        return new RemoteException(ErrorCodes.ZFS, e.getMessage(), e.stderr());
     }
 
     /**

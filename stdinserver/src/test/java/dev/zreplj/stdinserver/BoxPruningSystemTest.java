@@ -175,6 +175,28 @@ class BoxPruningSystemTest {
                         && log.contains("]: zfs recv into " + jailed("") + " failed: '")
                         && log.contains("out of space"),
                 log);
+        // The box's own status of the client names it (a WARNING in 'zreplj status'), until a receive succeeds.
+        ClientStatusFile.Failed noSpace =
+                ClientStatusFile.read(state, "laptop").failed().get(source.value());
+        assertTrue(noSpace != null && noSpace.reason().contains("out of space"), String.valueOf(noSpace));
+        assertEquals(
+                "s4",
+                ClientStatusFile.read(state, "laptop")
+                        .filesystems()
+                        .get(source.value())
+                        .snapshot());
+
+        pools.zfs("set", "quota=none", jail);
+        PipedServer again = new PipedServer(config(List.of()), zfs, "laptop");
+        again.client.handshake("push");
+        again.client.receive(
+                new ReceiveCommand(source.value(), "s5", guid(s5), guid(source + "@s4"), false, false),
+                new ByteArrayInputStream(pools.send("-i", "@s4", s5)));
+        again.client.close();
+        assertEquals(0, again.exitCode(), again.stderr());
+        ClientStatusFile.ClientStatus after = ClientStatusFile.read(state, "laptop");
+        assertEquals("s5", after.filesystems().get(source.value()).snapshot());
+        assertEquals(Map.of(), after.failed());
     }
 
     /**

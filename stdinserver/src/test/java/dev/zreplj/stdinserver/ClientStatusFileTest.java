@@ -126,4 +126,44 @@ class ClientStatusFileTest {
                         .get("tank/a")
                         .snapshot());
     }
+
+    /** docs/box.md: a receive that failed for lack of space stays in the file until that filesystem's next one. */
+    @Test
+    void aReceiveWithoutSpaceIsRecordedUntilTheNextReceiveOrForget() throws Exception {
+        Instant t0 = Instant.parse("2024-01-01T00:00:00Z");
+        ClientStatusFile.record(state, "laptop", "tank/a", "s1", 1L, t0);
+        ClientStatusFile.recordNoSpace(state, "laptop", "tank/a", "out of space", t0.plusSeconds(60));
+        ClientStatusFile.recordNoSpace(state, "laptop", "tank/new", "quota\nexceeded\n", t0.plusSeconds(61));
+        ClientStatusFile.ClientStatus status = ClientStatusFile.read(state, "laptop");
+        assertEquals(
+                Map.of(
+                        "tank/a", new ClientStatusFile.Failed("out of space", "2024-01-01T00:01:00Z"),
+                        "tank/new", new ClientStatusFile.Failed("quota\\x0aexceeded\\x0a", "2024-01-01T00:01:01Z")),
+                status.failed(),
+                "zfs's words as one printable line");
+        assertEquals(
+                Map.of("tank/a", new ClientStatusFile.Received("s1", "1", "2024-01-01T00:00:00Z")),
+                status.filesystems());
+
+        ClientStatusFile.record(state, "laptop", "tank/a", "s2", 2L, t0.plusSeconds(120));
+        assertEquals(
+                List.of("tank/new"),
+                List.copyOf(ClientStatusFile.read(state, "laptop").failed().keySet()));
+        assertEquals(true, ClientStatusFile.forget(state, "laptop", "tank/new"), "a failure alone can be forgotten");
+        assertEquals(Map.of(), ClientStatusFile.read(state, "laptop").failed());
+    }
+
+    /** A client at its quota can make up names without end: the file keeps the newest failures only. */
+    @Test
+    void failuresWithoutSpaceAreBoundedKeepingTheNewest() throws Exception {
+        Instant t0 = Instant.parse("2024-01-01T00:00:00Z");
+        for (int i = 0; i <= ClientStatusFile.MAX_FAILED; i++) {
+            ClientStatusFile.recordNoSpace(state, "laptop", "tank/f" + i, "out of space", t0.plusSeconds(i));
+        }
+        Map<String, ClientStatusFile.Failed> failed =
+                ClientStatusFile.read(state, "laptop").failed();
+        assertEquals(ClientStatusFile.MAX_FAILED, failed.size());
+        assertEquals(false, failed.containsKey("tank/f0"));
+        assertEquals(true, failed.containsKey("tank/f" + ClientStatusFile.MAX_FAILED));
+    }
 }
