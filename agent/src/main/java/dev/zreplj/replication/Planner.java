@@ -103,11 +103,18 @@ public final class Planner {
         boolean rollback = false;
         if (!newerOnReceiver.isEmpty()) {
             if (!policy.allowRollback()) {
+                // The admin rolled the source back, or destroyed its newest replicated snapshots (the cursor's too):
+                // the box's copy of them is the only one left, so only the admin may let the box discard them.
+                boolean one = newerOnReceiver.size() == 1;
+                String common = "@" + baseOnReceiver.name();
                 return conflict(
                         filesystem,
-                        "receiver has diverged: " + describe(newerOnReceiver)
-                                + " newer than the common snapshot @" + baseOnReceiver.name()
-                                + " are not on the sender (set conflict_resolution.allow_rollback to discard them)");
+                        "receiver has diverged: the sender no longer has " + describe(newerOnReceiver)
+                                + ", which the box got after the common snapshot " + common
+                                + " (the sender was rolled back, or " + (one ? "it was" : "they were")
+                                + " destroyed there); to send on from " + common
+                                + ", set conflict_resolution.allow_rollback: true, which destroys "
+                                + (one ? "it" : "them") + " on the box");
             }
             rollback = true;
         }

@@ -128,8 +128,9 @@ class PlannerTest {
         FilesystemPlan plan = Planner.plan(FS, List.of(a, b, c), receiver(a, b, x), RECENT);
         String reason = assertInstanceOf(FilesystemPlan.Conflict.class, plan).reason();
         assertEquals(
-                "receiver has diverged: @x newer than the common snapshot @b are not on the sender"
-                        + " (set conflict_resolution.allow_rollback to discard them)",
+                "receiver has diverged: the sender no longer has @x, which the box got after the common snapshot @b"
+                        + " (the sender was rolled back, or it was destroyed there); to send on from @b, set"
+                        + " conflict_resolution.allow_rollback: true, which destroys it on the box",
                 reason);
 
         FilesystemPlan.Replicate allowed = assertInstanceOf(
@@ -211,6 +212,8 @@ class PlannerTest {
                         Planner.plan(FS, List.of(a, b), receiver(extra.toArray(ZfsVersion[]::new)), RECENT))
                 .reason();
         assertTrue(reason.contains("@n0, @n1, @n2 and 3 more"), reason);
+        assertTrue(
+                reason.contains("or they were destroyed there") && reason.endsWith("destroys them on the box"), reason);
     }
 
     /** Randomized: whatever prefix the receiver has, the steps form a chain ending at the sender's newest. */

@@ -3,9 +3,20 @@ package dev.zreplj.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.zreplj.config.ConflictResolution.InitialReplication;
+import dev.zreplj.protocol.RemoteFilesystem;
+import dev.zreplj.protocol.RemoteVersion;
 import dev.zreplj.replication.Failure;
+import dev.zreplj.replication.FilesystemPlan;
+import dev.zreplj.replication.Planner;
+import dev.zreplj.replication.ReplicationPolicy;
+import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.VersionType;
+import dev.zreplj.zfs.ZfsVersion;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,6 +61,42 @@ class TroubleshootingDocTest {
         listed("FS: failed after N steps: step @A -> @B: "
                 + Failure.noSpace(
                         "'zfs recv POOL/…/FS' failed (exit 1): cannot receive incremental stream: out of space"));
+    }
+
+    private static ZfsVersion snap(String name, long guid, long txg) {
+        return new ZfsVersion(DatasetName.of("tank/fs"), VersionType.SNAPSHOT, name, guid, txg, Instant.EPOCH);
+    }
+
+    private static RemoteVersion remote(ZfsVersion v) {
+        return new RemoteVersion(v.name(), v.type(), v.guid(), v.createtxg(), 0);
+    }
+
+    /** A conflict as the pass's summary prints it, "FS: conflict: WHY", with the filesystem's name as FS. */
+    private static String conflict(List<ZfsVersion> sender, List<ZfsVersion> receiver) {
+        FilesystemPlan plan = Planner.plan(
+                DatasetName.of("tank/fs"),
+                sender,
+                new RemoteFilesystem(
+                        "tank/fs", false, receiver.stream().map(v -> remote(v)).toList(), null),
+                new ReplicationPolicy(InitialReplication.MOST_RECENT, false));
+        return ("tank/fs: conflict: " + ((FilesystemPlan.Conflict) plan).reason()).replace("tank/fs", "FS");
+    }
+
+    /** The source rolled back, or its newest replicated snapshot destroyed: the box has one the source lost. */
+    @Test
+    void aDivergedReceiver() throws Exception {
+        listed(conflict(List.of(snap("A", 1, 10), snap("C", 3, 30)), List.of(snap("A", 1, 10), snap("B", 2, 20))));
+    }
+
+    /**
+     * A snapshot name the box already gives another snapshot: @B replicated, pruned on the source down to the
+     * cursor's bookmark, and a new @B taken there.
+     */
+    @Test
+    void aSnapshotNameTakenAgain() throws Exception {
+        ZfsVersion cursor =
+                new ZfsVersion(DatasetName.of("tank/fs"), VersionType.BOOKMARK, "zrepl_CURSOR", 2, 20, Instant.EPOCH);
+        listed(conflict(List.of(cursor, snap("B", 9, 30)), List.of(snap("A", 1, 10), snap("B", 2, 20))));
     }
 
     @Test
