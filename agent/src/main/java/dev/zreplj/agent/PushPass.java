@@ -1,5 +1,6 @@
 package dev.zreplj.agent;
 
+import dev.zreplj.config.Durations;
 import dev.zreplj.config.PushJob;
 import dev.zreplj.protocol.StreamCompression;
 import dev.zreplj.prune.PruneReport;
@@ -31,7 +32,10 @@ public final class PushPass {
      */
     public PushPass(PushJob job, Zfs zfs, Clock clock, Progress progress, Set<DatasetName> recorded) {
         this.job = job;
-        this.zfs = zfs;
+        // The watchdog's bound for the box's replies bounds the local zfs calls too: a pass stuck in one never ends.
+        this.zfs = zfs.withCallLimit(
+                job.replication().timeout(),
+                Durations.format(job.replication().timeout()) + " (the job's replication.timeout)");
         this.clock = clock;
         this.progress = progress;
         this.recorded = Set.copyOf(recorded);

@@ -1,6 +1,7 @@
 package dev.zreplj.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.zreplj.config.ConflictResolution.InitialReplication;
@@ -17,6 +18,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import dev.zreplj.zfs.Zfs;
+import dev.zreplj.zfs.ZfsException;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -97,6 +102,16 @@ class TroubleshootingDocTest {
         ZfsVersion cursor =
                 new ZfsVersion(DatasetName.of("tank/fs"), VersionType.BOOKMARK, "zrepl_CURSOR", 2, 20, Instant.EPOCH);
         listed(conflict(List.of(cursor, snap("B", 9, 30)), List.of(snap("A", 1, 10), snap("B", 2, 20))));
+
+    /** A local zfs call that hangs, stopped at the job's replication.timeout (the agent's words for the limit). */
+    @Test
+    void aLocalZfsCallThatHangs() throws Exception {
+        Path fake = dir.resolve("zfs");
+        Files.writeString(fake, "#!/bin/sh\nexec sleep 600\n");
+        Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Zfs zfs = new Zfs(fake).withCallLimit(Duration.ofMillis(300), "10m (the job's replication.timeout)");
+        ZfsException e = assertThrows(ZfsException.class, zfs::listAllFilesystems);
+        listed(e.getMessage().replace(fake + " list -H -t filesystem,volume -o name", "zfs COMMAND"));
     }
 
     @Test

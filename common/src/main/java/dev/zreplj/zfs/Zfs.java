@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -18,6 +19,10 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -54,6 +59,11 @@ public final class Zfs implements SourceZfs {
     private record Probe(Capabilities capabilities, boolean getHasTypes, boolean sendEstimates) {}
 
     private final @Nullable ProbeCache probeCache;
+    /** How long a call that is no stream may run, and how the message names that bound; null: no bound. */
+    private final @Nullable CallLimit callLimit;
+
+    /** @param text the bound as the user set it, for the message: "10m (the job's replication.timeout)" */
+    private record CallLimit(Duration limit, String text) {}
 
     public Zfs(Path binary) {
         this(binary, null);
@@ -64,8 +74,28 @@ public final class Zfs implements SourceZfs {
      *     while the zfs they came from is unchanged; null: probe every time
      */
     public Zfs(Path binary, @Nullable Path probeCache) {
+        this(binary, probeCache == null ? null : new ProbeCache(probeCache), null);
+    }
+
+    private Zfs(Path binary, @Nullable ProbeCache probeCache, @Nullable CallLimit callLimit) {
         this.binary = binary;
-        this.probeCache = probeCache == null ? null : new ProbeCache(probeCache);
+        this.probeCache = probeCache;
+        this.callLimit = callLimit;
+    }
+
+    /**
+     * This zfs with every call that is not a stream ({@code list}, {@code get}, {@code snapshot}, {@code destroy},
+     * {@code hold}, {@code release}, ...) stopped and failed once it ran {@code limit}: a zfs that hangs (a
+     * suspended pool, a dying disk) would otherwise hold the pass for ever, and with it a timer's next pass and the
+     * status's word on why. {@code send} and {@code recv} are not bounded here: the replication watchdog watches
+     * their progress, not their length.
+     *
+     * @param text the bound as the message names it, e.g. "10m (the job's replication.timeout)"
+     */
+    public Zfs withCallLimit(Duration limit, String text) {
+        Zfs bounded = new Zfs(binary, probeCache, new CallLimit(limit, text));
+        bounded.probe = probe;
+        return bounded;
     }
 
     /** Finds {@code zfs} on PATH or in /sbin, /usr/sbin, /usr/local/sbin (sshd's forced commands get a thin PATH). */
@@ -816,8 +846,49 @@ public final class Zfs implements SourceZfs {
         return collect(start(args));
     }
 
-    /** Its output and exit status once it ended; its stdout must fit a pipe while another call is read first. */
+    /**
+     * Its output and exit status once it ended; its stdout must fit a pipe while another call is read first. Under
+     * a {@link #withCallLimit call limit} the output is read on a thread of its own, so that the wait ends at the
+     * limit even when zfs cannot be made to end (a process stuck in the kernel survives SIGKILL): the thread is
+     * then left to end with it.
+     */
     private Result collect(ZfsProcess p) throws ZfsException {
+        CallLimit bound = callLimit;
+        if (bound == null) {
+            return collectUnbounded(p);
+        }
+        CompletableFuture<Result> done = new CompletableFuture<>();
+        Thread reader = new Thread(
+                () -> {
+                    try {
+                        done.complete(collectUnbounded(p));
+                    } catch (ZfsException | RuntimeException e) {
+                        done.completeExceptionally(e);
+                    }
+                },
+                "zfs-call");
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            return done.get(bound.limit().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            p.terminate();
+            throw new ZfsException("'" + String.join(" ", p.command()) + "' did not end within " + bound.text()
+                    + "; zreplj stopped it. A zfs command that hangs usually waits on a suspended pool or a failing"
+                    + " disk: see 'zpool status -x' and dmesg");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof ZfsException z) {
+                throw z;
+            }
+            throw (RuntimeException) e.getCause();
+        } catch (InterruptedException e) {
+            p.terminate();
+            Thread.currentThread().interrupt();
+            throw new ZfsException("interrupted while running '" + String.join(" ", p.command()) + "'");
+        }
+    }
+
+    private Result collectUnbounded(ZfsProcess p) throws ZfsException {
         try (p) {
             p.stdin().close();
             String stdout = readAll(p.stdout());

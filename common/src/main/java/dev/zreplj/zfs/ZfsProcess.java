@@ -217,6 +217,31 @@ public final class ZfsProcess implements SendStream {
     }
 
     /**
+     * Stops a call that ran past its time: SIGTERM to it and what it started, SIGKILL to what is left after
+     * {@link #KILL_GRACE_MILLIS}, off the caller's thread, which is not held up by a process that no signal ends.
+     * Its pipes are left alone: the thread that reads them sees them end with it.
+     */
+    void terminate() {
+        List<ProcessHandle> descendants = process.descendants().toList();
+        process.destroy();
+        descendants.forEach(ProcessHandle::destroy);
+        Thread killer = new Thread(
+                () -> {
+                    try {
+                        if (!process.waitFor(KILL_GRACE_MILLIS, TimeUnit.MILLISECONDS)) {
+                            process.destroyForcibly();
+                        }
+                    } catch (InterruptedException e) {
+                        process.destroyForcibly();
+                    }
+                    descendants.forEach(ProcessHandle::destroyForcibly);
+                },
+                "zreplj-zfs-terminate-" + process.pid());
+        killer.setDaemon(true);
+        killer.start();
+    }
+
+    /**
      * Ends a {@code zfs recv} whose stream is given up: its input ends first, so zfs aborts the receive itself
      * and exits once it has, and only one still running after {@code grace} is killed. Killed first, the
      * zfs-fuse client left its daemon still reading the stream (the JVM holds the pipe's write end until the
