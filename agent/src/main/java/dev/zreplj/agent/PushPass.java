@@ -1,11 +1,11 @@
 package dev.zreplj.agent;
 
-import dev.zreplj.config.Durations;
 import dev.zreplj.config.PushJob;
 import dev.zreplj.protocol.StreamCompression;
 import dev.zreplj.prune.PruneReport;
 import dev.zreplj.replication.FilesystemResult;
 import dev.zreplj.replication.Progress;
+import dev.zreplj.replication.Watchdog;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.Zfs;
 import java.time.Clock;
@@ -35,7 +35,7 @@ public final class PushPass {
         // The watchdog's bound for the box's replies bounds the local zfs calls too: a pass stuck in one never ends.
         this.zfs = zfs.withCallLimit(
                 job.replication().timeout(),
-                Durations.format(job.replication().timeout()) + " (the job's replication.timeout)");
+                Watchdog.goDuration(job.replication().timeout()) + " (the job's replication.timeout)");
         this.clock = clock;
         this.progress = progress;
         this.recorded = Set.copyOf(recorded);

@@ -145,7 +145,7 @@ public final class Watchdog implements AutoCloseable {
     }
 
     /** Go's spelling, as the config writes durations: 10m0s, 20s, 1h0m0s, 500ms. */
-    static String goDuration(Duration d) {
+    public static String goDuration(Duration d) {
         if (d.toSeconds() == 0) {
             return d.toMillis() + "ms";
         }

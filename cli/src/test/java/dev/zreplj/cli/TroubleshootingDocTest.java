@@ -109,7 +109,7 @@ class TroubleshootingDocTest {
         Path fake = dir.resolve("zfs");
         Files.writeString(fake, "#!/bin/sh\nexec sleep 600\n");
         Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Zfs zfs = new Zfs(fake).withCallLimit(Duration.ofMillis(300), "10m (the job's replication.timeout)");
+        Zfs zfs = new Zfs(fake).withCallLimit(Duration.ofMillis(300), "10m0s (the job's replication.timeout)");
         ZfsException e = assertThrows(ZfsException.class, zfs::listAllFilesystems);
         listed(e.getMessage().replace(fake + " list -H -t filesystem,volume -o name", "zfs COMMAND"));
     }

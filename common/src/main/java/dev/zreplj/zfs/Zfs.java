@@ -62,7 +62,7 @@ public final class Zfs implements SourceZfs {
     /** How long a call that is no stream may run, and how the message names that bound; null: no bound. */
     private final @Nullable CallLimit callLimit;
 
-    /** @param text the bound as the user set it, for the message: "10m (the job's replication.timeout)" */
+    /** @param text the bound as the user set it, for the message: "10m0s (the job's replication.timeout)" */
     private record CallLimit(Duration limit, String text) {}
 
     public Zfs(Path binary) {
@@ -90,7 +90,7 @@ public final class Zfs implements SourceZfs {
      * status's word on why. {@code send} and {@code recv} are not bounded here: the replication watchdog watches
      * their progress, not their length.
      *
-     * @param text the bound as the message names it, e.g. "10m (the job's replication.timeout)"
+     * @param text the bound as the message names it, e.g. "10m0s (the job's replication.timeout)"
      */
     public Zfs withCallLimit(Duration limit, String text) {
         Zfs bounded = new Zfs(binary, probeCache, new CallLimit(limit, text));
