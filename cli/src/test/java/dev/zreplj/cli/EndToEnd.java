@@ -198,8 +198,21 @@ final class EndToEnd implements PushSetup {
     }
 
     Process startAgent(String... args) throws IOException {
-        List<String> command =
-                new ArrayList<>(List.of(launcher.toString(), "--config", agentConfig.toString(), "--summary"));
+        return startAgent(List.of(), args);
+    }
+
+    /**
+     * The agent in a process group (and session) of its own, run by {@code setsid}, which execs it: the process's
+     * pid is the group's, so {@code kill -TERM -PID} signals the agent and all it started in that group, as
+     * timeout(1) or a shell's job control do, and not this test's JVM.
+     */
+    Process startAgentInGroupOfItsOwn(String... args) throws IOException {
+        return startAgent(List.of("setsid"), args);
+    }
+
+    private Process startAgent(List<String> prefix, String... args) throws IOException {
+        List<String> command = new ArrayList<>(prefix);
+        command.addAll(List.of(launcher.toString(), "--config", agentConfig.toString(), "--summary"));
         command.addAll(List.of(args));
         return new ProcessBuilder(command)
                 .redirectErrorStream(true)
