@@ -13,15 +13,15 @@ import dev.zreplj.replication.Planner;
 import dev.zreplj.replication.ReplicationPolicy;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.VersionType;
+import dev.zreplj.zfs.Zfs;
+import dev.zreplj.zfs.ZfsException;
 import dev.zreplj.zfs.ZfsVersion;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.util.List;
-import dev.zreplj.zfs.Zfs;
-import dev.zreplj.zfs.ZfsException;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -102,6 +102,7 @@ class TroubleshootingDocTest {
         ZfsVersion cursor =
                 new ZfsVersion(DatasetName.of("tank/fs"), VersionType.BOOKMARK, "zrepl_CURSOR", 2, 20, Instant.EPOCH);
         listed(conflict(List.of(cursor, snap("B", 9, 30)), List.of(snap("A", 1, 10), snap("B", 2, 20))));
+    }
 
     /** A local zfs call that hangs, stopped at the job's replication.timeout (the agent's words for the limit). */
     @Test
