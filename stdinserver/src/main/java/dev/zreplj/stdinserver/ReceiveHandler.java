@@ -271,7 +271,7 @@ final class ReceiveHandler {
             }
             // What the target holds before zfs recv: a snapshot this receive creates is one not among these.
             before = result(listing);
-            checkNewGuids(cmd, series, before);
+            checkNewGuids(cmd, series, before, session.clientId());
             checkBase(cmd, target, before);
             checkListedSnapshots(cmd, properties, before);
             if (cmd.rollback()) {
@@ -813,13 +813,31 @@ final class ReceiveHandler {
      * the box keys its receive times (the floor's) by guid: a new snapshot with an old one's guid would give the
      * old one today's time, or share its time. Refused before zfs recv runs.
      */
-    private static void checkNewGuids(ReceiveCommand cmd, ReceiveSeries series, List<ZfsVersion> existing)
+    static void checkNewGuids(ReceiveCommand cmd, ReceiveSeries series, List<ZfsVersion> existing, String clientId)
             throws RemoteException {
         // A set: a hostile series of 1 MiB (tens of thousands of guids) against thousands of snapshots was 10^8
         // comparisons inside a receive slot.
         Set<Long> guids = series == null
                 ? Set.of(cmd.toGuid())
                 : series.snapshots().stream().map(ReceiveSeries.Snapshot::guid).collect(Collectors.toSet());
+        // A snapshot of the request already on the box and newer than the request's base arrived after the client
+        // listed the box: two passes of one client (a timer's and one by hand, or two machines given one key)
+        // planned the same steps. Nothing is wrong with the copy, and a retry that lists the box again sends only
+        // the rest, so the loser is told busy (which the agent retries) rather than refused for good. A guid of a
+        // snapshot at or below the base stays refused: no race makes an older snapshot reappear in a new stream.
+        long baseTxg = cmd.fromGuid() == null
+                ? 0
+                : base(existing, cmd.fromGuid()).map(ZfsVersion::createtxg).orElse(Long.MAX_VALUE);
+        for (ZfsVersion v : existing) {
+            if (v.type() == VersionType.SNAPSHOT && guids.contains(v.guid()) && v.createtxg() > baseTxg) {
+                throw new RemoteException(
+                        ErrorCodes.BUSY,
+                        v.fullName() + " is already on the box: another pass of client '" + clientId
+                                + "' sent it after this one listed the box (two agents with this client's key at"
+                                + " once?); list the box again and send the rest",
+                        "");
+            }
+        }
         for (ZfsVersion v : existing) {
             if (v.type() == VersionType.SNAPSHOT && guids.contains(v.guid())) {
                 throw new RemoteException(

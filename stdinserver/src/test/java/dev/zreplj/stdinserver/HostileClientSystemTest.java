@@ -1056,6 +1056,65 @@ class HostileClientSystemTest {
     }
 
     /**
+     * Two passes of one client at once (a timer's and one by hand, or two machines given one key) list the box
+     * before either receives and plan the same snapshots, so the later one's request names a snapshot the other
+     * has just received. It was refused for good ({@code stream}: "is already the guid of"), failing that pass on
+     * every filesystem; it is {@code busy} now, which the agent retries after listing the box again.
+     */
+    @Test
+    void aSnapshotAnotherPassOfTheClientJustReceivedIsBusyNotRefused() throws Exception {
+        DatasetName a = filesystem("a");
+        String s1 = snapshot(a, "zrepl_1");
+        String s2 = snapshot(a, "zrepl_2");
+        String s3 = snapshot(a, "zrepl_3");
+        long g1 = pools.guid(s1);
+        long g2 = pools.guid(s2);
+        long g3 = pools.guid(s3);
+        PipedServer first = new PipedServer(config(), zfs, "laptop");
+        first.client.handshake("push");
+        receive(first, a.value(), "zrepl_1", g1, null, pools.send(s1));
+        // The second pass lists the box here, then the first receives zrepl_2.
+        receive(first, a.value(), "zrepl_2", g2, g1, pools.send("-i", s1, s2));
+        first.client.close();
+        assertEquals(0, first.exitCode(), first.stderr());
+        DatasetName target = DatasetName.of(jailed("laptop", a.value()));
+        String expected = target + "@zrepl_2 is already on the box: another pass of client 'laptop' sent it after"
+                + " this one listed the box (two agents with this client's key at once?); list the box again and"
+                + " send the rest";
+
+        PipedServer second = new PipedServer(config(), zfs, "laptop");
+        second.client.handshake("push");
+        String pool = boxState();
+        RemoteException series = assertThrows(
+                RemoteException.class,
+                () -> second.client.receiveSeries(
+                        new dev.zreplj.protocol.ReceiveSeries(
+                                new ReceiveCommand(a.value(), "zrepl_3", g3, g1, false, false),
+                                List.of(
+                                        new dev.zreplj.protocol.ReceiveSeries.Snapshot("zrepl_2", g2),
+                                        new dev.zreplj.protocol.ReceiveSeries.Snapshot("zrepl_3", g3))),
+                        new ByteArrayInputStream(pools.send("-I", s1, s3))));
+        assertEquals("busy", series.code(), series.getMessage());
+        assertEquals(expected, series.getMessage());
+        RemoteException single = assertThrows(
+                RemoteException.class, () -> receive(second, a.value(), "zrepl_2", g2, g1, pools.send("-i", s1, s2)));
+        assertEquals("busy", single.code(), single.getMessage());
+        assertEquals(expected, single.getMessage());
+        assertEquals(pool, boxState(), "nothing received");
+
+        // Listed again, the pass sends the rest from what the other one received.
+        assertEquals(
+                g3,
+                receive(second, a.value(), "zrepl_3", g3, g2, pools.send("-i", s2, s3))
+                        .receivedGuid());
+        second.client.close();
+        assertEquals(0, second.exitCode(), second.stderr());
+        assertTrue(
+                boxLog().stream().anyMatch(l -> l.contains(" client 'laptop' [pid ") && l.endsWith(expected)),
+                String.join("\n", boxLog()));
+    }
+
+    /**
      * When the box could not record a receive time (its state directory's disk full, which a client can bring
      * about through the box's log), the snapshot was received all the same and the floor later timed it by the
      * creation its stream claims: a back-dated snapshot then took an old interval's slot from the real one.
