@@ -158,14 +158,15 @@ public final class SinkClient implements AutoCloseable {
      */
     public List<RemoteFilesystem> listFilesystems(List<String> roots) throws IOException {
         Hello hello = requireHandshake();
-        if (!roots.isEmpty()
-                && roots.size() <= Wire.MAX_LIST_ROOTS
-                && hello.capabilities().contains(Wire.LIST_ROOTS)) {
-            writer.control(FrameType.LIST_ROOTS, new ListRoots(roots));
-        } else {
-            writer.empty(FrameType.LIST);
-        }
-        writer.flush();
+        request(() -> {
+            if (!roots.isEmpty()
+                    && roots.size() <= Wire.MAX_LIST_ROOTS
+                    && hello.capabilities().contains(Wire.LIST_ROOTS)) {
+                writer.control(FrameType.LIST_ROOTS, new ListRoots(roots));
+            } else {
+                writer.empty(FrameType.LIST);
+            }
+        });
         FrameType t = reader.expectFrame("LISTING");
         if (t == FrameType.ERROR) {
             throw reader.json(ErrorReply.class).toException();
@@ -208,8 +209,7 @@ public final class SinkClient implements AutoCloseable {
         if (!requireHandshake().capabilities().contains(Wire.LIST_DETAILS)) {
             return Optional.empty();
         }
-        writer.empty(FrameType.LIST_DETAILED);
-        writer.flush();
+        request(() -> writer.empty(FrameType.LIST_DETAILED));
         FrameType t = reader.expectFrame("DETAILED_LISTING");
         if (t == FrameType.ERROR) {
             throw reader.json(ErrorReply.class).toException();
@@ -514,6 +514,30 @@ public final class SinkClient implements AutoCloseable {
         closed = true;
         writer.empty(FrameType.BYE);
         writer.flush();
+    }
+
+    /**
+     * Writes a request and flushes it. A box that refused the channel right after its HELLO (busy: the client's
+     * channel cap) has sent its ERROR and closed the channel, so the write fails with the SSH library's words; the
+     * ERROR already sent says why, and is what the caller gets.
+     */
+    private void request(Request write) throws IOException {
+        try {
+            write.run();
+            writer.flush();
+        } catch (IOException e) {
+            RemoteException refused = tryReadError();
+            if (refused == null) {
+                throw e;
+            }
+            refused.addSuppressed(e);
+            throw refused;
+        }
+    }
+
+    @FunctionalInterface
+    private interface Request {
+        void run() throws IOException;
     }
 
     private @Nullable RemoteException tryReadError() {

@@ -283,6 +283,43 @@ class SinkClientTest {
                 e.getMessage());
     }
 
+    /**
+     * A box at its channel cap reads the HELLO, answers HELLO and ERROR busy, and exits: the agent's next request
+     * then fails to write, and its summary showed only the SSH library's words ("write(ChannelOutputStream[...])
+     * ... channel already closed") instead of the box's reason.
+     */
+    @Test
+    void aRequestTheBoxClosedTheChannelBeforeReportsTheBoxsError() throws Exception {
+        ByteArrayOutputStream server = new ByteArrayOutputStream();
+        FrameWriter w = new FrameWriter(server, Wire.MAX_CONTROL_FROM_SERVER);
+        w.writeMagic();
+        w.control(FrameType.HELLO, new Hello(Wire.PROTOCOL_VERSION, "9.9", List.of()));
+        w.control(
+                FrameType.ERROR, new ErrorReply("busy", "client 'c4' already has its maximum of 8 channels open", ""));
+        w.flush();
+        boolean[] open = {true};
+        java.io.OutputStream channel = new java.io.OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                if (!open[0]) {
+                    throw new IOException(
+                            "write(ChannelOutputStream[ChannelExec[id=0]]) len=" + len + " - channel already closed");
+                }
+            }
+        };
+        SinkClient c = new SinkClient(new ByteArrayInputStream(server.toByteArray()), channel);
+        c.handshake("c4_to_box");
+        open[0] = false;
+        RemoteException e = assertThrows(RemoteException.class, () -> c.listFilesystems(List.of("tank/a")));
+        assertEquals("busy", e.code());
+        assertEquals("client 'c4' already has its maximum of 8 channels open", e.getMessage());
+    }
+
     @Test
     void handshakeNamesTheJobOrNone() throws Exception {
         start((r, w) -> {
