@@ -218,4 +218,47 @@ class ManyClientsIT {
             assertFalse(log.contains("is already the guid of"), log);
         }
     }
+
+    /**
+     * A client whose channels are all taken (here by two idle sessions of its own key; the same for a second agent
+     * or a stalled one) runs a pass: the box refuses the channel after its HELLO, and the summary must give the
+     * box's reason. On a loaded box the agent's first request could fail to write before it read that ERROR, and
+     * the summary said only "write(ChannelOutputStream[ChannelExec[...]] SSH_MSG_CHANNEL_DATA) len=30 - channel
+     * already closed"; that order is timing, so SinkClientTest pins it, and this pins the line end to end.
+     */
+    @Test
+    void aPassAtTheClientsChannelCapSaysSo() throws Exception {
+        String tail = "    replication:\n      attempts: 1\n" + EndToEnd.DEFAULT_JOB_TAIL;
+        try (EndToEnd e = new EndToEnd(tmp, "\"SRC/laptop<\": true", tail, "      zreplj: {max_channels: 2}\n")) {
+            filesystems(e, EndToEnd.CLIENT, MIB);
+            List<Process> held = new ArrayList<>();
+            List<dev.zreplj.protocol.SinkClient> idle = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                Process p = e.rawSession(e.sshd.clientKey(), tmp.resolve("held-" + i + ".err"));
+                dev.zreplj.protocol.SinkClient c =
+                        new dev.zreplj.protocol.SinkClient(p.getInputStream(), p.getOutputStream());
+                c.handshake();
+                held.add(p);
+                idle.add(c);
+            }
+            EndToEnd.Run refused = e.agent("agent", "once", "--snapshot");
+            assertEquals(1, refused.exit(), refused.toString());
+            assertTrue(
+                    refused.stdout()
+                            .contains("client 'laptop' already has its maximum of 2 channels open on the box"
+                                    + " (serve.zreplj.max_channels of sink job 'backups');"
+                                    + " close some or raise the cap"),
+                    refused.toString());
+            assertFalse(refused.stdout().contains("ChannelOutputStream"), refused.toString());
+
+            for (int i = 0; i < 2; i++) {
+                idle.get(i).close();
+                assertTrue(held.get(i).waitFor(60, TimeUnit.SECONDS));
+            }
+            EndToEnd.Run next = e.agent("agent", "once");
+            assertEquals(0, next.exit(), next.toString());
+            String sent = e.snapshotsWithGuids(e.src.child(EndToEnd.CLIENT));
+            assertEquals(sent, onTheBox(e, EndToEnd.CLIENT));
+        }
+    }
 }
