@@ -240,7 +240,7 @@ public final class PassDriver {
             }
             progress.phase("job " + job.name() + ": snapshotting " + selected.size() + " filesystem"
                     + (selected.size() == 1 ? "" : "s") + " if due");
-            SnapshotStage.Outcome outcome = new SnapshotStage(job.name(), job.snapshotting(), zfs, clock)
+            SnapshotStage.Outcome outcome = new SnapshotStage(job.name(), job.snapshotting(), zfs, clock, sleeper)
                     .takeIfDue(selected, versions, cursors, force);
             taken = outcome.name();
             notSnapshotted = outcome.left().stream().map(DatasetName::value).toList();

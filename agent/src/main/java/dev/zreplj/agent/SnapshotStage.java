@@ -10,6 +10,7 @@ import dev.zreplj.zfs.ZfsVersion;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -31,12 +32,14 @@ final class SnapshotStage {
     private final Snapshotting snapshotting;
     private final SourceZfs zfs;
     private final Clock clock;
+    private final Sleeper sleeper;
 
-    SnapshotStage(String job, Snapshotting snapshotting, SourceZfs zfs, Clock clock) {
+    SnapshotStage(String job, Snapshotting snapshotting, SourceZfs zfs, Clock clock, Sleeper sleeper) {
         this.job = job;
         this.snapshotting = snapshotting;
         this.zfs = zfs;
         this.clock = clock;
+        this.sleeper = sleeper;
     }
 
     /**
@@ -124,7 +127,7 @@ final class SnapshotStage {
             log.info("job {}: no snapshot due", job);
             return Outcome.NONE;
         }
-        String name = snapshotting.naming().name(now);
+        String name = freeName(now, selected, versions);
         // One name over zfs's limit fails the one atomic zfs snapshot of them all, on every pass: that filesystem
         // is left out and named, the others get theirs.
         List<String> tooLong = new ArrayList<>();
@@ -173,5 +176,30 @@ final class SnapshotStage {
         }
         log.info("job {}: took @{} of {} filesystem{}", job, name, taken.size(), taken.size() == 1 ? "" : "s");
         return new Outcome(Optional.of(name), hooked.reports(), failures, left);
+    }
+
+    /** The snapshot's name at {@code now}, or a second later where the pass started within a taken name's second. */
+    private String freeName(Instant now, List<DatasetName> selected, Map<DatasetName, List<ZfsVersion>> versions)
+            throws InterruptedException {
+        String name = snapshotting.naming().name(now);
+        Instant nextSecond = now.truncatedTo(ChronoUnit.SECONDS).plusSeconds(1);
+        if (!nameTaken(selected, versions, name)
+                || snapshotting.naming().name(nextSecond).equals(name)) {
+            return name;
+        }
+        // A pass right after another within one second (`agent once --snapshot` by hand after the timer's pass):
+        // zrepl's dense layout counts seconds (its _000 is literal), so zfs would refuse the name. The name
+        // changes within a second: waiting for it costs less than a failed pass. A coarser layout is the admin's
+        // to change (takeIfDue's hint).
+        log.debug("job {}: @{} exists already; waiting for the next second's name", job, name);
+        sleeper.sleep(Duration.between(now, nextSecond));
+        return snapshotting.naming().name(clock.instant());
+    }
+
+    private static boolean nameTaken(
+            List<DatasetName> selected, Map<DatasetName, List<ZfsVersion>> versions, String name) {
+        return selected.stream()
+                .flatMap(fs -> versions.getOrDefault(fs, List.of()).stream())
+                .anyMatch(v -> v.type() == VersionType.SNAPSHOT && v.name().equals(name));
     }
 }

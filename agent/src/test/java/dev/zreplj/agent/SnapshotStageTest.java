@@ -9,8 +9,10 @@ import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.VersionType;
 import dev.zreplj.zfs.ZfsVersion;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -31,7 +33,7 @@ class SnapshotStageTest {
     private static Optional<String> taken(List<ZfsVersion> versions, Optional<ZfsVersion> cursor, Instant now)
             throws Exception {
         FakeZfs zfs = new FakeZfs().filesystem(FS.value());
-        SnapshotStage stage = new SnapshotStage("j", hourly(), zfs, Clock.fixed(now, ZoneOffset.UTC));
+        SnapshotStage stage = new SnapshotStage("j", hourly(), zfs, Clock.fixed(now, ZoneOffset.UTC), d -> {});
         return stage.takeIfDue(List.of(FS), Map.of(FS, versions), Map.of(FS, cursor), false)
                 .name();
     }
@@ -55,7 +57,8 @@ class SnapshotStageTest {
     void aNameTakenAlreadyPointsAtTheTimestampFormat() throws Exception {
         FakeZfs zfs = new FakeZfs().filesystem(FS.value());
         zfs.fail("snapshot", "cannot create snapshot 'pool/data@zrepl_2026-01-01': dataset already exists");
-        SnapshotStage stage = new SnapshotStage("j", hourly(), zfs, Clock.fixed(T0.plusSeconds(3900), ZoneOffset.UTC));
+        SnapshotStage stage =
+                new SnapshotStage("j", hourly(), zfs, Clock.fixed(T0.plusSeconds(3900), ZoneOffset.UTC), d -> {});
         SnapshotStage.Outcome out =
                 stage.takeIfDue(List.of(FS), Map.of(FS, List.of(OURS)), Map.of(FS, Optional.of(OURS)), false);
         assertEquals(1, out.failures().size(), out::toString);
@@ -103,7 +106,8 @@ class SnapshotStageTest {
         // 230 + "@zrepl_20260101_110500_000" (26) = 256
         DatasetName longFs = DatasetName.of("pool/" + "l".repeat(225));
         FakeZfs zfs = new FakeZfs().filesystem(FS.value()).filesystem(longFs.value());
-        SnapshotStage stage = new SnapshotStage("j", hourly(), zfs, Clock.fixed(T0.plusSeconds(3900), ZoneOffset.UTC));
+        SnapshotStage stage =
+                new SnapshotStage("j", hourly(), zfs, Clock.fixed(T0.plusSeconds(3900), ZoneOffset.UTC), d -> {});
         SnapshotStage.Outcome out = stage.takeIfDue(
                 List.of(FS, longFs),
                 Map.of(FS, List.of(OURS), longFs, List.of()),
@@ -116,5 +120,52 @@ class SnapshotStageTest {
                         + " timestamp_format), or exclude it from the job's filter"),
                 out.failures());
         assertEquals(List.of(), out.left(), "no hook kept it out");
+    }
+
+    /**
+     * `agent once --snapshot` by hand within the second of the timer's snapshot asked zfs for the name it had just
+     * given (dense counts seconds; its _000 is literal): the pass failed with "dataset already exists". It waits for
+     * the next second's name instead; a layout whose name does not change within a second is not waited for.
+     */
+    @Test
+    void aSnapshotWithinTheSecondOfTheLastWaitsForTheNextSecondsName() throws Exception {
+        Instant[] at = {T0.plusMillis(400)};
+        Clock clock = new Clock() {
+            @Override
+            public ZoneOffset getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public Instant instant() {
+                return at[0];
+            }
+        };
+        List<Duration> slept = new ArrayList<>();
+        Sleeper sleeper = d -> {
+            slept.add(d);
+            at[0] = at[0].plus(d);
+        };
+        FakeZfs zfs = new FakeZfs().filesystem(FS.value());
+        SnapshotStage.Outcome out = new SnapshotStage("j", hourly(), zfs, clock, sleeper)
+                .takeIfDue(List.of(FS), Map.of(FS, List.of(OURS)), Map.of(FS, Optional.of(OURS)), true);
+        assertEquals(Optional.of("zrepl_20260101_100001_000"), out.name(), out::toString);
+        assertEquals(List.of(Duration.ofMillis(600)), slept);
+        assertEquals(List.of(), out.failures());
+
+        Snapshotting daily = new Snapshotting(
+                Snapshotting.Type.PERIODIC, "zrepl_", Durations.parse("1h"), null, "20060102", "UTC", 500, List.of());
+        ZfsVersion today = new ZfsVersion(FS, VersionType.SNAPSHOT, "zrepl_20260101", 1, 10, T0);
+        slept.clear();
+        SnapshotStage.Outcome coarse = new SnapshotStage(
+                        "j", daily, new FakeZfs().filesystem(FS.value()), clock, sleeper)
+                .takeIfDue(List.of(FS), Map.of(FS, List.of(today)), Map.of(FS, Optional.of(today)), true);
+        assertEquals(List.of(), slept, "the name would not change within a second");
+        assertEquals(Optional.of("zrepl_20260101"), coarse.name(), "zfs (here a fake that does not refuse) decides");
     }
 }
