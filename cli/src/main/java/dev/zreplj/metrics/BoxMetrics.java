@@ -3,6 +3,7 @@ package dev.zreplj.metrics;
 import dev.zreplj.config.SinkJob;
 import dev.zreplj.stdinserver.ClientStatusFile;
 import dev.zreplj.stdinserver.ClientStatusFile.ClientStatus;
+import dev.zreplj.stdinserver.ClientStatusFile.Failed;
 import dev.zreplj.stdinserver.ClientStatusFile.Received;
 import dev.zreplj.stdinserver.ReceiveTotals;
 import io.prometheus.metrics.model.registry.MultiCollector;
@@ -45,7 +46,11 @@ public final class BoxMetrics implements MultiCollector {
                 .counter("zreplj_box_receives", "Receives the box completed into the client's filesystem.")
                 .counter(
                         "zreplj_box_received_bytes",
-                        "Stream bytes of the box's completed receives into the filesystem.");
+                        "Stream bytes of the box's completed receives into the filesystem.")
+                .gauge(
+                        "zreplj_box_receive_failed_timestamp_seconds",
+                        "When a receive into the filesystem last failed for a cause only the box's admin can remedy"
+                                + " (kind no_space: the jail's quota or the pool is full); absent once one completes.");
         for (SinkJob job : jobs) {
             for (String client : job.clientIdentities()) {
                 // Each file gives what it can: an unreadable one leaves out its own series, not the client's others.
@@ -83,6 +88,24 @@ public final class BoxMetrics implements MultiCollector {
                                 client,
                                 "filesystem",
                                 e.getKey());
+                    }
+                }
+                for (Map.Entry<String, Failed> e : status == null
+                        ? List.<Map.Entry<String, Failed>>of()
+                        : status.failed().entrySet()) {
+                    Long at = epochSeconds(e.getValue().at());
+                    if (at != null) {
+                        m.add(
+                                "zreplj_box_receive_failed_timestamp_seconds",
+                                at,
+                                "zreplj_job",
+                                job.name(),
+                                "client",
+                                client,
+                                "filesystem",
+                                e.getKey(),
+                                "kind",
+                                "no_space");
                     }
                 }
                 m.add(

@@ -360,6 +360,40 @@ class MetricsTest {
         }
     }
 
+    /**
+     * A receive the box had no space for made its status WARNING (stop 54) but left its metrics silent: only an
+     * ageing last receive, a day later. Its own series, labelled with the kind, until a receive completes.
+     */
+    @Test
+    void aReceiveTheBoxHadNoSpaceForIsItsOwnSeries() throws Exception {
+        Files.createDirectories(state.resolve("clients"));
+        Files.writeString(
+                state.resolve("clients/laptop.json"),
+                "{\"client\":\"laptop\",\"filesystems\":{"
+                        + "\"rpool/home\":{\"snapshot\":\"zrepl_1\",\"guid\":\"1\",\"received\":\"2026-11-30T12:00:03Z\"}},"
+                        + "\"failed\":{\"rpool/home\":{\"reason\":\"cannot receive incremental stream: out of space\","
+                        + "\"at\":\"2026-11-30T13:00:00Z\"},\"rpool/new\":{\"reason\":\"out of space\","
+                        + "\"at\":\"2026-11-30T13:00:05Z\"}}}");
+        Files.writeString(
+                state.resolve("clients/desktop.json"),
+                "{\"client\":\"desktop\",\"filesystems\":{"
+                        + "\"tank/a\":{\"snapshot\":\"zrepl_1\",\"guid\":\"1\",\"received\":\"2026-11-30T12:00:03Z\"}}}");
+        String text = boxText("laptop", "desktop");
+        assertSample(
+                text,
+                "zreplj_box_receive_failed_timestamp_seconds{client=\"laptop\",filesystem=\"rpool/home\",kind=\"no_space\","
+                        + "zreplj_job=\"backups\"} "
+                        + Instant.parse("2026-11-30T13:00:00Z").getEpochSecond() + ".0");
+        assertSample(
+                text,
+                "zreplj_box_receive_failed_timestamp_seconds{client=\"laptop\",filesystem=\"rpool/new\",kind=\"no_space\","
+                        + "zreplj_job=\"backups\"} "
+                        + Instant.parse("2026-11-30T13:00:05Z").getEpochSecond() + ".0");
+        assertFalse(text.contains("receive_failed_timestamp_seconds{client=\"desktop\""), text);
+        // Only received filesystems count as the client's: one that never got through is no filesystem of it yet.
+        assertSample(text, "zreplj_box_client_filesystems{client=\"laptop\",zreplj_job=\"backups\"} 1.0");
+    }
+
     @Test
     void theEndpointServesWhatTheStateFilesSayAtEachScrape() throws Exception {
         HttpClient http = HttpClient.newHttpClient();

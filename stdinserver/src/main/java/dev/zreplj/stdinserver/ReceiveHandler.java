@@ -67,7 +67,10 @@ final class ReceiveHandler {
     /** Whether this process has logged that zfs cannot apply the sink's recv.properties (once is enough). */
     private boolean recvPropertiesNoted;
 
-    /** @param received called after each receive is recorded (the box's metrics textfile) */
+    /**
+     * @param received called after the client's status file changed: a receive recorded, or one that had no space
+     *     (the box's metrics textfile)
+     */
     ReceiveHandler(
             Zfs zfs,
             Conversation conversation,
@@ -507,6 +510,12 @@ final class ReceiveHandler {
             } catch (IOException io) {
                 log.refused(
                         "cannot record in the client's status that " + target + " had no space: " + io.getMessage());
+            }
+            try {
+                received.run();
+            } catch (RuntimeException metrics) {
+                log.refused("cannot write the metrics after the failed receive into " + target + ": "
+                        + metrics.getMessage());
             }
         }
         return new RemoteException(ErrorCodes.ZFS, e.getMessage(), e.stderr());

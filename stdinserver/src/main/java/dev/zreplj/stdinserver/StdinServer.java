@@ -69,7 +69,10 @@ public final class StdinServer {
         this(config, clientId, zfs, in, out, err, () -> {});
     }
 
-    /** @param received called after each completed receive is recorded; what it throws goes to the box's log */
+    /**
+     * @param received called after the client's status changed (a receive recorded, or one the box had no space for);
+     *     what it throws goes to the box's log
+     */
     public StdinServer(
             Config config,
             String clientId,

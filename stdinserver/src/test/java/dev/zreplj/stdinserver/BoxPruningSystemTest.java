@@ -179,6 +179,8 @@ class BoxPruningSystemTest {
         ClientStatusFile.Failed noSpace =
                 ClientStatusFile.read(state, "laptop").failed().get(source.value());
         assertTrue(noSpace != null && noSpace.reason().contains("out of space"), String.valueOf(noSpace));
+        // ... and its metrics (the textfile is written when the status changes): 4 receives and this failure.
+        assertEquals(5, ch.statusChanges.get());
         assertEquals(
                 "s4",
                 ClientStatusFile.read(state, "laptop")

@@ -23,6 +23,8 @@ final class PipedServer {
     final SinkClient client;
     final ByteArrayOutputStream err = new ByteArrayOutputStream();
     final CompletableFuture<Integer> exit = new CompletableFuture<>();
+    /** How often the server said the client's status changed (where the box rewrites its metrics textfile). */
+    final java.util.concurrent.atomic.AtomicInteger statusChanges = new java.util.concurrent.atomic.AtomicInteger();
 
     PipedServer(Config config, Zfs zfs, String clientId) throws IOException {
         this(config, zfs, clientId, false);
@@ -57,7 +59,8 @@ final class PipedServer {
                                     zfs,
                                     serverIn,
                                     serverOut,
-                                    new PrintStream(err, true, StandardCharsets.UTF_8))
+                                    new PrintStream(err, true, StandardCharsets.UTF_8),
+                                    statusChanges::incrementAndGet)
                             .run();
                     try {
                         serverOut.close();
