@@ -862,7 +862,9 @@ public final class Zfs implements SourceZfs {
                 () -> {
                     try {
                         done.complete(collectUnbounded(p));
-                    } catch (ZfsException | RuntimeException e) {
+                    } catch (ZfsException | RuntimeException | Error e) {
+                        // An Error too (a heap run out while reading a huge listing): else the caller would wait for
+                        // the limit and blame zfs for not ending.
                         done.completeExceptionally(e);
                     }
                 },
@@ -879,6 +881,9 @@ public final class Zfs implements SourceZfs {
         } catch (ExecutionException e) {
             if (e.getCause() instanceof ZfsException z) {
                 throw z;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
             }
             throw (RuntimeException) e.getCause();
         } catch (InterruptedException e) {
