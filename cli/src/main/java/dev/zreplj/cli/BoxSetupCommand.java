@@ -4,6 +4,7 @@ import dev.zreplj.config.Config;
 import dev.zreplj.config.ConfigException;
 import dev.zreplj.config.Global;
 import dev.zreplj.config.SinkJob;
+import dev.zreplj.stdinserver.CopiedMarks;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.InvalidNameException;
 import dev.zreplj.zfs.Zfs;
@@ -132,7 +133,23 @@ final class BoxSetupCommand implements Callable<Integer> {
                 run(zfs, root, step, found);
                 out.println(step.description());
             }
-            if (plan.steps().isEmpty()) {
+            // A history copied here from another box (zfs send -R) is protected as it was there only once its marks
+            // are the box's again (CopiedMarks); root_fs created just now has none.
+            List<CopiedMarks.Mark> copied = found.rootFsExists() ? CopiedMarks.find(zfs, root) : List.of();
+            for (CopiedMarks.Mark mark : copied) {
+                if (dryRun) {
+                    out.println("would take over the copied history's mark: " + mark);
+                    continue;
+                }
+                try {
+                    CopiedMarks.adopt(zfs, state, mark);
+                } catch (IOException e) {
+                    throw CliException.failure(
+                            "box setup: cannot lock " + mark.filesystem() + " in " + state + ": " + e.getMessage());
+                }
+                out.println("took over the copied history's mark: " + mark);
+            }
+            if (plan.steps().isEmpty() && copied.isEmpty()) {
                 out.println("nothing to change: root_fs " + root + " and user " + u.name() + " are set up");
             }
             plan.notes().forEach(n -> out.println("note: " + n));

@@ -48,6 +48,9 @@ public final class Zfs implements SourceZfs {
     static final int MAX_HOLDS_ARGUMENTS = 100_000;
 
     private static final String NO_SUCH_TAG = "no such tag on this dataset";
+    /** libzfs's words for EEXIST from a hold, zfs-fuse's and OpenZFS's alike. */
+    private static final String TAG_EXISTS = "tag already exists on this dataset";
+
     private static final Pattern PROPERTY = Pattern.compile("[a-z][a-z0-9_.:-]*");
     private static final Pattern RESUME_TOKEN = Pattern.compile("[0-9a-zA-Z-]+");
 
@@ -556,6 +559,27 @@ public final class Zfs implements SourceZfs {
         String out = runOrMissing(
                 List.of("get", "-Hp", "-r", "-s", "local", "-o", "name,property,value", "all", root.value()));
         return out == null ? Map.of() : ZfsOutput.properties(out, refusedLogger());
+    }
+
+    /**
+     * Every property {@code root} or a filesystem below it has as a received value (a {@code zfs send -R}, {@code -p}
+     * or {@code -b} stream set it), with that value, by filesystem; one invocation. Empty when root does not exist.
+     */
+    public Map<DatasetName, Map<String, String>> receivedPropertiesBelow(DatasetName root) throws ZfsException {
+        String out = runOrMissing(
+                List.of("get", "-Hp", "-r", "-s", "received", "-o", "name,property,value", "all", root.value()));
+        return out == null ? Map.of() : ZfsOutput.properties(out, refusedLogger());
+    }
+
+    /**
+     * {@code zfs hold}, where a hold of that tag the snapshot already carries counts as done: false then, true when
+     * this call put it there.
+     */
+    public boolean holdIfNotHeld(String tag, ZfsVersion snapshot) throws ZfsException {
+        Result r = runAny(List.of("hold", validTag(tag), snapshotArgument(snapshot)));
+        if (r.exit() == 0) return true;
+        if (r.stderr().contains(TAG_EXISTS)) return false;
+        throw new ZfsException(command(List.of("hold", tag, snapshot.fullName())), r.exit(), r.stderr());
     }
 
     @Override

@@ -516,6 +516,56 @@ class BoxPruningSystemTest {
         assertEquals(0, ch.exitCode(), ch.stderr());
     }
 
+    /**
+     * A history copied to another box (docs/box.md, "Moving the backups to a new box"): zfs send -R carries the
+     * last-received property only as a received value, which the box does not read, and no hold. Once box setup has
+     * made the copied marks the box's (CopiedMarks), the last received snapshot is refused to a DESTROY there as it
+     * was on the old box; before, the copy's DESTROY let it go.
+     */
+    @Test
+    void aCopiedHistorysLastReceivedSnapshotIsRefusedOnceItsMarksAreTheBoxs() throws Exception {
+        PipedServer ch = new PipedServer(config(List.of()), zfs, "laptop");
+        ch.client.handshake("push");
+        receive(ch.client, 0, 2);
+        ch.client.close();
+        assertEquals(0, ch.exitCode(), ch.stderr());
+        String zfsPath = pools.zfsBinary().toString();
+        Process copy = new ProcessBuilder(
+                        "bash",
+                        "-c",
+                        "set -e; Z=" + zfsPath + "; $Z snapshot -r " + box + "/sink@move; $Z send -R " + box
+                                + "/sink@move | $Z recv " + box + "/copy; $Z destroy -r " + box + "/copy@move")
+                .redirectErrorStream(true)
+                .start();
+        String copied = new String(copy.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, copy.waitFor(), copied);
+        String copyFs = box + "/copy/laptop/" + source;
+        assertEquals("0", pools.getParsable(copyFs + "@s2", "userrefs"), "zfs send -R carries no hold");
+
+        Path newState = Files.createDirectories(state.resolve("new"));
+        for (CopiedMarks.Mark mark : CopiedMarks.find(zfs, DatasetName.of(box + "/copy"))) {
+            CopiedMarks.adopt(zfs, newState, mark);
+        }
+        SinkJob sink = new SinkJob(
+                "sink", DatasetName.of(box + "/copy"), List.of("laptop"), RecvOptions.defaults(), List.of());
+        PipedServer onCopy = new PipedServer(
+                new Config(newState.resolve("zreplj.yml"), new Global(newState, null), List.of(sink)), zfs, "laptop");
+        onCopy.client.handshake("push");
+        DestroyResult r = onCopy.client.destroy(
+                source.value(),
+                List.of(
+                        new DestroyTarget("s1", pools.guid(copyFs + "@s1")),
+                        new DestroyTarget("s2", pools.guid(copyFs + "@s2"))));
+        assertEquals(
+                new DestroyResult(
+                        List.of("s1"),
+                        List.of(new Refusal("s2", "it is the last received snapshot (incremental base)"))),
+                r);
+        assertEquals("1", pools.getParsable(copyFs + "@s2", "userrefs"));
+        onCopy.client.close();
+        assertEquals(0, onCopy.exitCode(), onCopy.stderr());
+    }
+
     @Test
     void theHoldMovesForwardWithEachIncrementalReceive() throws Exception {
         PipedServer ch = new PipedServer(config(List.of()), zfs, "laptop");

@@ -1,0 +1,94 @@
+package dev.zreplj.stdinserver;
+
+import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.VersionType;
+import dev.zreplj.zfs.Zfs;
+import dev.zreplj.zfs.ZfsException;
+import dev.zreplj.zfs.ZfsVersion;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The box's own marks in a history copied from another box with {@code zfs send -R | zfs recv} (a new box, or the
+ * pool renamed): the placeholder flag and the last-received properties arrive as <em>received</em> values, which the
+ * box does not read (it reads only what it set locally, since a client's property stream can set received ones),
+ * and the last-received holds do not arrive at all (zfs-fuse's send carries no holds; OpenZFS's only with
+ * {@code -h}). Until the client's first receive moved them, its last received snapshots were then no longer refused
+ * to a client's DESTROY, and a copied empty placeholder was no placeholder. {@code box setup} turns them back into
+ * the box's: each such value set locally, and for a last-received one the hold put on the snapshots it names.
+ * Only where no local value exists: one the box set since is newer than the copy's.
+ */
+public final class CopiedMarks {
+    private CopiedMarks() {}
+
+    /**
+     * A received value of {@code property} on {@code filesystem} to be made the box's.
+     *
+     * @param job the push job a last-received property belongs to; null for the placeholder flag
+     */
+    public record Mark(DatasetName filesystem, String property, String value, String job) {
+        @Override
+        public String toString() {
+            if (job == null) {
+                return "set " + property + "=" + value + " on " + filesystem;
+            }
+            return "set " + property + "=" + value + " on " + filesystem + " and hold " + LastReceived.tag(job)
+                    + " on "
+                    + String.join(
+                            ", ",
+                            LastReceived.names(value).stream()
+                                    .map(n -> filesystem + "@" + n)
+                                    .toList());
+        }
+    }
+
+    /** The copied marks at and below {@code root} that have no local value. */
+    public static List<Mark> find(Zfs zfs, DatasetName root) throws ZfsException {
+        Map<DatasetName, Map<String, String>> local = zfs.localPropertiesBelow(root);
+        List<Mark> marks = new ArrayList<>();
+        for (var fs : zfs.receivedPropertiesBelow(root).entrySet()) {
+            Map<String, String> mine = local.getOrDefault(fs.getKey(), Map.of());
+            for (var p : fs.getValue().entrySet()) {
+                if (mine.containsKey(p.getKey())) {
+                    continue;
+                }
+                if (p.getKey().equals(Placeholders.PLACEHOLDER_PROPERTY)) {
+                    marks.add(new Mark(fs.getKey(), p.getKey(), p.getValue(), null));
+                } else {
+                    Optional<String> job = LastReceived.jobOf(p.getKey());
+                    if (job.isPresent() && !LastReceived.names(p.getValue()).isEmpty()) {
+                        marks.add(new Mark(fs.getKey(), p.getKey(), p.getValue(), job.get()));
+                    }
+                }
+            }
+        }
+        return marks;
+    }
+
+    /**
+     * Makes one mark the box's under the filesystem's lock: the property first, then the holds, so that a crash in
+     * between leaves the property naming them, which the box's DESTROY honours and its next receive clears. A
+     * snapshot the value names that no longer exists is skipped; one that is already held counts as done.
+     */
+    public static void adopt(Zfs zfs, Path stateDir, Mark mark) throws ZfsException, IOException {
+        try (DatasetLock lock = DatasetLock.tryAcquire(stateDir, mark.filesystem())) {
+            if (lock == null) {
+                throw new ZfsException("a receive or destroy of " + mark.filesystem() + " is running; try again later");
+            }
+            zfs.setProperty(mark.filesystem(), mark.property(), mark.value());
+            if (mark.job() == null) {
+                return;
+            }
+            List<String> names = LastReceived.names(mark.value());
+            for (ZfsVersion v : zfs.listOwnVersions(mark.filesystem())) {
+                if (v.type() == VersionType.SNAPSHOT && names.contains(v.name())) {
+                    zfs.holdIfNotHeld(LastReceived.tag(mark.job()), v);
+                }
+            }
+        }
+    }
+}
