@@ -149,6 +149,14 @@ final class BoxSetupCommand implements Callable<Integer> {
                 }
                 out.println("took over the copied history's mark: " + mark);
             }
+            List<DatasetName> untimed = CopiedMarks.withoutReceiveTimes(state, copied);
+            if (!untimed.isEmpty()) {
+                out.println("note: " + state.resolve("received") + " has no receive times for " + untimed.size()
+                        + " copied filesystem" + (untimed.size() == 1 ? "" : "s") + " (" + untimed.get(0)
+                        + (untimed.size() > 1 ? ", ..." : "") + "): the keep floor times them by their creation,"
+                        + " which the client chose; copy the old box's state directory here and rename its received/"
+                        + " files to this root_fs (docs/box.md, \"Moving the backups to a new box\")");
+            }
             if (plan.steps().isEmpty() && copied.isEmpty()) {
                 out.println("nothing to change: root_fs " + root + " and user " + u.name() + " are set up");
             }

@@ -292,4 +292,55 @@ class BoxSetupSystemTest {
             assertTrue(broken.err().startsWith("zreplj: " + config), broken::toString);
         }
     }
+
+    /**
+     * A history copied here with zfs send -R but without the old box's receive times (its state directory not
+     * copied, or its received/ files not renamed to this root_fs): setup says the floor would go by creation.
+     */
+    @Test
+    void aCopiedHistoryWithoutItsReceiveTimesIsNamed() throws Exception {
+        try (TestPools pools = TestPools.open()) {
+            DatasetName pool = pools.createPool("copied");
+            DatasetName old = pools.createFilesystem(pool.child("old"), "mountpoint=none");
+            DatasetName fs = pools.createFilesystem(old.child("laptop"));
+            pools.snapshot(fs, "s1");
+            pools.zfs("set", "zreplj:last_received_j_push=s1", fs.value());
+            pools.zfs("hold", "zrepl_last_received_J_push", fs + "@s1");
+            DatasetName root = pool.child("new");
+            Process copy = new ProcessBuilder(
+                            "bash",
+                            "-c",
+                            "set -e; Z=" + pools.zfsBinary() + "; $Z snapshot -r " + old + "@move; $Z send -R " + old
+                                    + "@move | $Z recv " + root + "; $Z destroy -r " + root + "@move")
+                    .redirectErrorStream(true)
+                    .start();
+            String copied = new String(copy.getInputStream().readAllBytes());
+            assertEquals(0, copy.waitFor(), copied);
+            Path state = dir.resolve("new-state");
+            DatasetName copiedFs = root.child("laptop");
+
+            CliRun setup = CliRun.of(
+                    "--config",
+                    dir.resolve("none.yml").toString(),
+                    "box",
+                    "setup",
+                    "--user",
+                    "root",
+                    "--state-dir",
+                    state.toString(),
+                    root.value());
+            assertEquals(0, setup.exitCode(), setup::toString);
+            assertTrue(
+                    setup.out()
+                            .contains("took over the copied history's mark: set zreplj:last_received_j_push=s1 on "
+                                    + copiedFs + " and hold zrepl_last_received_J_push on " + copiedFs + "@s1\n"
+                                    + "note: " + state.resolve("received") + " has no receive times for 1 copied"
+                                    + " filesystem (" + copiedFs + "): the keep floor times them by their creation,"
+                                    + " which the client chose; copy the old box's state directory here and rename"
+                                    + " its received/ files to this root_fs (docs/box.md, \"Moving the backups to a"
+                                    + " new box\")\n"),
+                    setup::toString);
+            assertEquals("1", pools.getParsable(copiedFs + "@s1", "userrefs"));
+        }
+    }
 }

@@ -99,6 +99,7 @@ class NewBoxIT {
             EndToEnd.Run setup = e.zreplj(
                     List.of("--config", newConfig.toString(), "box", "setup", "--user", "root", newRoot.value()), null);
             assertEquals(0, setup.exit(), setup::toString);
+            assertFalse(setup.stdout().contains("has no receive times"), "received/ was copied and renamed: " + setup);
             // Protected before any client connects, as on the old box: zfs destroys no held snapshot, and the box's
             // DESTROY reads the hold's property (set locally: a received value is one a client could have set).
             assertEquals("1", e.get(newA + "@" + last, "userrefs"), "the copied last-received snapshot is held");

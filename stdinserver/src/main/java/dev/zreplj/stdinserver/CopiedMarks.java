@@ -6,6 +6,8 @@ import dev.zreplj.zfs.Zfs;
 import dev.zreplj.zfs.ZfsException;
 import dev.zreplj.zfs.ZfsVersion;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,6 +69,20 @@ public final class CopiedMarks {
             }
         }
         return marks;
+    }
+
+    /**
+     * The filesystems of {@code marks}' last-received marks for which {@code stateDir} has no receive times: the old
+     * box's {@code received/} files were not copied, or not renamed to the new root_fs, so the keep floor would time
+     * that copied history by the creation its client chose (docs/box.md, "Moving the backups to a new box").
+     */
+    public static List<DatasetName> withoutReceiveTimes(Path stateDir, List<Mark> marks) {
+        return marks.stream()
+                .filter(m -> m.job() != null)
+                .map(Mark::filesystem)
+                .distinct()
+                .filter(fs -> !Files.exists(ReceiveTimes.path(stateDir, fs), LinkOption.NOFOLLOW_LINKS))
+                .toList();
     }
 
     /**
