@@ -295,10 +295,11 @@ class BoxSetupSystemTest {
 
     /**
      * A history copied here with zfs send -R but without the old box's receive times (its state directory not
-     * copied, or its received/ files not renamed to this root_fs): setup says the floor would go by creation.
+     * copied, or its received/ files not renamed to this root_fs): setup takes its marks over, once, leaves those of a
+     * filesystem the box has received into alone, and says the floor would go by creation.
      */
     @Test
-    void aCopiedHistoryWithoutItsReceiveTimesIsNamed() throws Exception {
+    void aCopiedHistoryIsTakenOverOnceAndOneWithoutReceiveTimesIsNamed() throws Exception {
         try (TestPools pools = TestPools.open()) {
             DatasetName pool = pools.createPool("copied");
             DatasetName old = pools.createFilesystem(pool.child("old"), "mountpoint=none");
@@ -306,6 +307,9 @@ class BoxSetupSystemTest {
             pools.snapshot(fs, "s1");
             pools.zfs("set", "zreplj:last_received_j_push=s1", fs.value());
             pools.zfs("hold", "zrepl_last_received_J_push", fs + "@s1");
+            DatasetName received = pools.createFilesystem(fs.child("received"));
+            pools.snapshot(received, "r1");
+            pools.zfs("set", "zreplj:last_received_j_push=r1", received.value());
             DatasetName root = pool.child("new");
             Process copy = new ProcessBuilder(
                             "bash",
@@ -318,6 +322,10 @@ class BoxSetupSystemTest {
             assertEquals(0, copy.waitFor(), copied);
             Path state = dir.resolve("new-state");
             DatasetName copiedFs = root.child("laptop");
+            // The box received into this one since (its own flag is set locally): a received value there is a
+            // client's, from a property stream, and not the box's to take over.
+            DatasetName receivedSince = copiedFs.child("received");
+            pools.zfs("set", "zrepl:placeholder=off", receivedSince.value());
 
             CliRun setup = CliRun.of(
                     "--config",
@@ -341,6 +349,24 @@ class BoxSetupSystemTest {
                                     + " new box\")\n"),
                     setup::toString);
             assertEquals("1", pools.getParsable(copiedFs + "@s1", "userrefs"));
+            assertFalse(setup.out().contains(receivedSince.value() + " "), setup::toString);
+            assertEquals("0", pools.getParsable(receivedSince + "@r1", "userrefs"));
+
+            CliRun again = CliRun.of(
+                    "--config",
+                    dir.resolve("none.yml").toString(),
+                    "box",
+                    "setup",
+                    "--user",
+                    "root",
+                    "--state-dir",
+                    state.toString(),
+                    root.value());
+            assertEquals(0, again.exitCode(), again::toString);
+            assertTrue(
+                    again.out().startsWith("nothing to change: root_fs " + root + " and user root are set up\n"),
+                    again::toString);
+            assertFalse(again.out().contains("has no receive times"), again::toString);
         }
     }
 }

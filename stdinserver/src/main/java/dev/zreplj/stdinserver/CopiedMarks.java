@@ -22,7 +22,6 @@ import java.util.Optional;
  * {@code -h}). Until the client's first receive moved them, its last received snapshots were then no longer refused
  * to a client's DESTROY, and a copied empty placeholder was no placeholder. {@code box setup} turns them back into
  * the box's: each such value set locally, and for a last-received one the hold put on the snapshots it names.
- * Only where no local value exists: one the box set since is newer than the copy's.
  */
 public final class CopiedMarks {
     private CopiedMarks() {}
@@ -48,24 +47,32 @@ public final class CopiedMarks {
         }
     }
 
-    /** The copied marks at and below {@code root} that have no local value. */
+    /**
+     * The copied marks at and below {@code root}, on the filesystems the box has not created or received into itself:
+     * each of those has its own {@code zrepl:placeholder} set locally (on, or off once received into), and a received
+     * value there can only be a client's, from a property stream. Per filesystem the last-received marks come before
+     * the placeholder flag, which {@link #adopt} sets last: a setup cut short in between finds the rest again.
+     */
     public static List<Mark> find(Zfs zfs, DatasetName root) throws ZfsException {
         Map<DatasetName, Map<String, String>> local = zfs.localPropertiesBelow(root);
         List<Mark> marks = new ArrayList<>();
         for (var fs : zfs.receivedPropertiesBelow(root).entrySet()) {
-            Map<String, String> mine = local.getOrDefault(fs.getKey(), Map.of());
+            if (local.getOrDefault(fs.getKey(), Map.of()).containsKey(Placeholders.PLACEHOLDER_PROPERTY)) {
+                continue;
+            }
+            Mark placeholder = null;
             for (var p : fs.getValue().entrySet()) {
-                if (mine.containsKey(p.getKey())) {
-                    continue;
-                }
                 if (p.getKey().equals(Placeholders.PLACEHOLDER_PROPERTY)) {
-                    marks.add(new Mark(fs.getKey(), p.getKey(), p.getValue(), null));
+                    placeholder = new Mark(fs.getKey(), p.getKey(), p.getValue(), null);
                 } else {
                     Optional<String> job = LastReceived.jobOf(p.getKey());
                     if (job.isPresent() && !LastReceived.names(p.getValue()).isEmpty()) {
                         marks.add(new Mark(fs.getKey(), p.getKey(), p.getValue(), job.get()));
                     }
                 }
+            }
+            if (placeholder != null) {
+                marks.add(placeholder);
             }
         }
         return marks;
