@@ -28,11 +28,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import org.slf4j.Logger;
@@ -60,6 +62,8 @@ public final class StdinServer {
     private final Runnable received;
     /** The forced command's {@code --restore-only}: HELLO, LIST, LIST_DETAILED and SEND only (a recovery key). */
     private final boolean restoreOnly;
+    /** When this process's SSH connection was opened (centiseconds since boot); read once, when first needed. */
+    private OptionalLong connectionStart;
 
     public StdinServer(Config config, String clientId, Zfs zfs, InputStream in, OutputStream out) {
         this(config, clientId, zfs, in, out, System.err);
@@ -188,8 +192,42 @@ public final class StdinServer {
                 conversation.reply(new ErrorReply(ErrorCodes.BUSY, message, ""));
                 throw new Exit(1, message);
             }
+            refuseIfRevoked("the channel");
             serve(job, limits, hello);
         }
+    }
+
+    /**
+     * ERROR {@code forbidden} and the end of the process when {@code zreplj box revoke} cut off this client's
+     * connections opened before it (a stolen key's session stays authenticated after its line is gone). Checked at
+     * the handshake and before every request, so that a channel kept open from before is cut off too.
+     */
+    private void refuseIfRevoked(String what) throws Exit, IOException {
+        Path proc = Path.of("/proc");
+        String message;
+        try {
+            Optional<Revocation> revocation = Revocation.read(config.global().stateDir(), clientId);
+            if (revocation.isEmpty()) {
+                return;
+            }
+            if (connectionStart == null) {
+                connectionStart =
+                        SshConnection.startCentis(proc, ProcessHandle.current().pid());
+            }
+            Revocation r = revocation.get();
+            if (!r.covers(Revocation.bootId(proc), connectionStart)) {
+                return;
+            }
+            message = "client '" + clientId + "' was revoked on the box at " + r.at() + " (zreplj box revoke)"
+                    + (connectionStart.isEmpty()
+                            ? " and the box cannot tell when this SSH connection was opened (no sshd process found)"
+                            : " and this SSH connection was opened before that")
+                    + "; connect again with a key the box's authorized_keys still holds";
+        } catch (IOException e) {
+            message = "client '" + clientId + "': cannot check whether it was revoked: " + e.getMessage();
+        }
+        conversation.reply(new ErrorReply(ErrorCodes.FORBIDDEN, message, ""));
+        throw new Exit(1, message + " (refused " + what + ")");
     }
 
     private void serve(SinkJob job, ServeLimits limits, Hello hello) throws Exit, IOException {
@@ -212,6 +250,9 @@ public final class StdinServer {
             FrameType t = nextRequest();
             if (t == null) {
                 throw new ProtocolException("the client closed the connection without BYE");
+            }
+            if (t != FrameType.BYE) {
+                refuseIfRevoked(t.toString());
             }
             idle.expect("the rest of its " + t + " request", limits.streamTimeout());
             switch (t) {

@@ -87,6 +87,30 @@ class StdinServerSetupTest {
         assertEquals("client", serverError().code());
     }
 
+    /**
+     * {@code box revoke}'s record in this boot, and a channel the box cannot place under an sshd connection (this
+     * test's JVM runs under none): refused as a connection opened before, with one line saying what to do.
+     */
+    @Test
+    void aRevokedClientsChannelIsRefusedWhenItsConnectionMayPredateTheRevocation() throws IOException {
+        Revocation.write(state, "laptop", Revocation.now());
+        assertEquals(1, run("laptop", clientHello(Wire.PROTOCOL_VERSION)));
+        String message = "client 'laptop' was revoked on the box at "
+                + Revocation.read(state, "laptop").orElseThrow().at()
+                + " (zreplj box revoke) and the box cannot tell when this SSH connection was opened (no sshd process"
+                + " found); connect again with a key the box's authorized_keys still holds";
+        assertEquals("zreplj stdinserver: " + message + " (refused the channel)", stderr());
+        assertEquals(new ErrorReply("forbidden", message, ""), serverError());
+    }
+
+    /** A record of an earlier boot cuts nothing off: every connection since is newer than it. */
+    @Test
+    void aRevocationOfAnEarlierBootRefusesNothing() throws IOException {
+        Revocation.write(state, "laptop", new Revocation("an-earlier-boot", 5, java.time.Instant.EPOCH));
+        run("laptop", clientHello(Wire.PROTOCOL_VERSION));
+        assertEquals(false, err.toString(StandardCharsets.UTF_8).contains("revoked"), err::toString);
+    }
+
     @Test
     void unlistedClientExitsOne() throws IOException {
         assertEquals(1, run("desktop", clientHello(Wire.PROTOCOL_VERSION)));

@@ -1,0 +1,58 @@
+package dev.zreplj.stdinserver;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.OptionalLong;
+
+/**
+ * When the SSH connection this process serves was opened, from its sshd ancestors in /proc. sshd forks one
+ * process per connection when it accepts it, before authentication (and, for a user other than root, a second one
+ * after it), and the listener stays above them: the oldest sshd ancestor that is not the listener began no later
+ * than the connection authenticated. The listener's title says {@code [listener]} (OpenSSH 8.2 and later).
+ */
+final class SshConnection {
+    private SshConnection() {}
+
+    /**
+     * Centiseconds since boot at which the connection's oldest sshd process started (/proc's start times are in
+     * clock ticks, which Linux exposes as 100 a second on every architecture); empty when no sshd ancestor is found
+     * (not under sshd, or /proc hides them).
+     */
+    static OptionalLong startCentis(Path proc, long pid) {
+        OptionalLong oldest = OptionalLong.empty();
+        long p = pid;
+        for (int depth = 0; depth < 64 && p > 1; depth++) {
+            String stat;
+            try {
+                stat = Files.readString(proc.resolve(p + "/stat"), StandardCharsets.UTF_8);
+            } catch (IOException | RuntimeException e) {
+                break;
+            }
+            int open = stat.indexOf('(');
+            int close = stat.lastIndexOf(')');
+            if (open < 0 || close < open) break;
+            String comm = stat.substring(open + 1, close);
+            String[] fields = stat.substring(close + 2).split(" ");
+            if (fields.length < 20) break;
+            if ((comm.equals("sshd") || comm.equals("sshd-session")) && !isListener(proc, p)) {
+                long start = Long.parseLong(fields[19]);
+                if (oldest.isEmpty() || start < oldest.getAsLong()) {
+                    oldest = OptionalLong.of(start);
+                }
+            }
+            p = Long.parseLong(fields[1]);
+        }
+        return oldest;
+    }
+
+    private static boolean isListener(Path proc, long pid) {
+        try {
+            String cmdline = Files.readString(proc.resolve(pid + "/cmdline"), StandardCharsets.UTF_8);
+            return cmdline.contains("[listener]");
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+}
