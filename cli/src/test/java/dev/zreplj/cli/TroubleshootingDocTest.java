@@ -4,18 +4,29 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.zreplj.config.ConfigLoader;
 import dev.zreplj.config.ConflictResolution.InitialReplication;
+import dev.zreplj.protocol.FrameType;
+import dev.zreplj.protocol.FrameWriter;
+import dev.zreplj.protocol.Hello;
 import dev.zreplj.protocol.RemoteFilesystem;
 import dev.zreplj.protocol.RemoteVersion;
+import dev.zreplj.protocol.Wire;
 import dev.zreplj.replication.Failure;
 import dev.zreplj.replication.FilesystemPlan;
 import dev.zreplj.replication.Planner;
 import dev.zreplj.replication.ReplicationPolicy;
+import dev.zreplj.stdinserver.Revocation;
+import dev.zreplj.stdinserver.StdinServer;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.VersionType;
 import dev.zreplj.zfs.Zfs;
 import dev.zreplj.zfs.ZfsException;
 import dev.zreplj.zfs.ZfsVersion;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -41,6 +52,43 @@ class TroubleshootingDocTest {
 
     private static void listed(String message) throws Exception {
         assertTrue(doc().contains("`" + message + "`"), "docs/troubleshooting.md does not list: " + message);
+    }
+
+    /** What a client whose connection predates {@code box revoke} reads in its ERROR (here: no sshd above it). */
+    @Test
+    void aRevokedClientsRefusal() throws Exception {
+        Path state = dir.resolve("state");
+        Path file = Files.writeString(
+                dir.resolve("zreplj.yml"),
+                TestConfigs.PUSH_AND_SINK.replace("jobs:", "global:\n  zreplj:\n    state_dir: " + state + "\njobs:"));
+        Revocation revocation = Revocation.now();
+        Revocation.write(state, "laptop", revocation);
+        ByteArrayOutputStream hello = new ByteArrayOutputStream();
+        FrameWriter w = new FrameWriter(hello, Wire.MAX_CONTROL_FROM_CLIENT);
+        w.writeMagic();
+        w.control(FrameType.HELLO, new Hello(Wire.PROTOCOL_VERSION, "test", List.of()));
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = new StdinServer(
+                        new ConfigLoader().load(file),
+                        "laptop",
+                        new Zfs(Path.of("/nonexistent/zfs")),
+                        new ByteArrayInputStream(hello.toByteArray()),
+                        new ByteArrayOutputStream(),
+                        new PrintStream(err, true, StandardCharsets.UTF_8))
+                .run();
+        assertEquals(1, exit);
+        String line = err.toString(StandardCharsets.UTF_8).strip();
+        String prefix = "zreplj stdinserver: ";
+        String suffix = " (refused the channel)";
+        assertTrue(line.startsWith(prefix) && line.endsWith(suffix), line);
+        String message = line.substring(prefix.length(), line.length() - suffix.length())
+                .replace("'laptop'", "'C'")
+                .replace(revocation.at().toString(), "TIME");
+        listed(message);
+        // Under sshd the box finds the connection's start, and the line reads (RevokeIT):
+        listed(message.replace(
+                "the box cannot tell when this SSH connection was opened (no sshd process found)",
+                "this SSH connection was opened before that"));
     }
 
     @Test
