@@ -104,7 +104,14 @@ final class BoxRevokeCommand implements Callable<Integer> {
         try {
             return BoxUserLookup.lookUp(user).home().resolve(".ssh/authorized_keys");
         } catch (CliException e) {
-            throw new CliException(e.exitCode(), e.getMessage().replaceFirst("^box setup: ", "box revoke: "));
+            // box setup's advice (create the user) is no help here: the key is in some existing user's file.
+            throw new CliException(
+                    e.exitCode(),
+                    e.getMessage().contains(" does not exist")
+                            ? "box revoke: user " + user + " does not exist; give the user whose authorized_keys holds"
+                                    + " the client's key (--user root on a zfs-fuse box) or the file (--authorized-keys);"
+                                    + " nothing changed"
+                            : e.getMessage().replaceFirst("^box setup: ", "box revoke: "));
         }
     }
 

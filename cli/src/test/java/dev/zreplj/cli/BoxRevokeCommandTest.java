@@ -84,6 +84,14 @@ class BoxRevokeCommandTest {
                         "zreplj: box revoke: " + keys + " does not exist; give the box user (--user) or the file sshd"
                                 + " reads (--authorized-keys); nothing changed\n"),
                 missing);
+        assertEquals(
+                new CliRun(
+                        1,
+                        "",
+                        "zreplj: box revoke: user revoke-nosuchuser does not exist; give the user whose authorized_keys"
+                                + " holds the client's key (--user root on a zfs-fuse box) or the file"
+                                + " (--authorized-keys); nothing changed\n"),
+                revoke("--user", "revoke-nosuchuser", "laptop"));
         CliRun bad = revoke("../laptop", "--authorized-keys", keys.toString());
         assertEquals(2, bad.exitCode(), bad::toString);
         assertTrue(bad.err().startsWith("zreplj: box revoke: client identity '../laptop' contains '/'"), bad::toString);
