@@ -109,8 +109,8 @@ final class BoxRevokeCommand implements Callable<Integer> {
                     e.exitCode(),
                     e.getMessage().contains(" does not exist")
                             ? "box revoke: user " + user + " does not exist; give the user whose authorized_keys holds"
-                                    + " the client's key (--user root on a zfs-fuse box) or the file (--authorized-keys);"
-                                    + " nothing changed"
+                                    + " the client's key (--user root on a zfs-fuse box) or the file"
+                                    + " (--authorized-keys); nothing changed"
                             : e.getMessage().replaceFirst("^box setup: ", "box revoke: "));
         }
     }
