@@ -269,6 +269,17 @@ class RevokeIT {
         assertEquals(0, add.exit(), add::toString);
         Files.writeString(authorizedKeys, add.stdout(), StandardOpenOption.APPEND);
         e.replaceInAgentConfig("identity_file: " + e.sshd.clientKey(), "identity_file: " + newKey);
+        // The box still shows the client's backups: status on the box, box list through the new key.
+        EndToEnd.Run status = e.zreplj(List.of("--config", e.sinkConfigPath(), "status"), null);
+        // CRITICAL for the config's other client, which never sent anything; laptop is as it was.
+        assertEquals(2, status.exit(), status::toString);
+        assertTrue(
+                status.stdout().contains("sink job backups, client laptop: OK, 2 filesystems\n")
+                        && status.stdout().contains("\n  " + a + ": OK, @s2 received "),
+                status::toString);
+        EndToEnd.Run listed = e.agent("box", "list", "--job", "laptop_to_box");
+        assertEquals(0, listed.exit(), listed::toString);
+        assertTrue(listed.stdout().contains("@s2 "), listed::toString);
         DatasetName rst = e.pools.createPool("rst");
         e.pools.zfs("set", "mountpoint=none", rst.value());
         EndToEnd.Run restore = e.agent(
