@@ -74,6 +74,31 @@ public final class StateFiles {
      * old file or the new one, never an empty one.
      */
     public static void replace(Path file, byte[] content, Set<PosixFilePermission> mode) throws IOException {
+        try {
+            replaceVia(file, content, mode);
+        } catch (IOException e) {
+            throw unwritable(file, e);
+        }
+    }
+
+    /**
+     * A full or read-only disk as one line that names the file and says what to do: the JDK's own message names
+     * no file ({@code No space left on device} from a write) or the temp file, which is gone by then.
+     */
+    private static IOException unwritable(Path file, IOException e) {
+        String reason = e instanceof FileSystemException f && f.getReason() != null ? f.getReason() : e.getMessage();
+        String advice = switch (String.valueOf(reason)) {
+            case "No space left on device" -> "free space there";
+            case "Disk quota exceeded" -> "raise the quota or free space there";
+            case "Read-only file system" ->
+                "the kernel remounts a file system read-only after a disk error: check"
+                        + " dmesg, then remount it read-write";
+            default -> null;
+        };
+        return advice == null ? e : new IOException(file + ": " + reason + "; " + advice, e);
+    }
+
+    private static void replaceVia(Path file, byte[] content, Set<PosixFilePermission> mode) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         // Not the final name's suffix: a collector reading *.prom or *.json must not read the temp file.
         Path temp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.zreplj.files.testing.FullDisk;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -23,6 +24,41 @@ import org.junit.jupiter.api.io.TempDir;
 class StateFilesTest {
     @TempDir
     Path dir;
+
+    /**
+     * A full state disk said "No space left on device" and nothing else, through every caller's message ("cannot
+     * write the status file for job J: No space left on device"): no file named, nothing to do.
+     */
+    @Test
+    void aFullOrReadOnlyDiskKeepsTheOldFileAndNamesTheFileAndWhatToDo() throws Exception {
+        try (FullDisk disk = FullDisk.mount(dir.resolve("diskfull-state"))) {
+            Path file = disk.dir().resolve("laptop.json");
+            StateFiles.replace(file, "{\"old\":1}\n".getBytes(), PosixFilePermissions.fromString("rw-r-----"));
+            disk.fill();
+            byte[] bigger = "{\"new\":1}\n".repeat(2000).getBytes();
+            IOException full = assertThrows(
+                    IOException.class,
+                    () -> StateFiles.replace(file, bigger, PosixFilePermissions.fromString("rw-r-----")));
+            assertEquals(file + ": No space left on device; free space there", full.getMessage());
+            assertEquals("{\"old\":1}\n", Files.readString(file), "the old file stays whole");
+            try (Stream<Path> files = Files.list(disk.dir())) {
+                assertEquals(
+                        java.util.List.of("diskfull-filler", "laptop.json"),
+                        files.map(p -> p.getFileName().toString()).sorted().toList(),
+                        "no temp file left behind to take the space the next write needs");
+            }
+            disk.free();
+            disk.readOnly();
+            IOException readOnly = assertThrows(
+                    IOException.class,
+                    () -> StateFiles.replace(file, bigger, PosixFilePermissions.fromString("rw-r-----")));
+            assertEquals(
+                    file + ": Read-only file system; the kernel remounts a file system read-only after a disk error:"
+                            + " check dmesg, then remount it read-write",
+                    readOnly.getMessage());
+            assertEquals("{\"old\":1}\n", Files.readString(file));
+        }
+    }
 
     @Test
     void replaceWritesAWholeNewFileAndNeverThroughALinkAtTheName() throws Exception {
