@@ -141,11 +141,26 @@ final class BoxLog {
                 bucket = new FileBuckets().builder().build(budgetFile, () -> configuration);
             }
             return bucket.tryConsume(1);
-        } catch (UncheckedIOException | IllegalArgumentException e) {
-            // Without its budget file the box still logs: a line too many beats a refusal unaccounted for.
-            log.warn("cannot read the log budget {}: {}", budgetFile, Printable.of(e.getMessage()));
+        } catch (RuntimeException e) {
+            // Without its budget file the box still logs: a line too many beats a refusal unaccounted for. Any
+            // RuntimeException: Bucket4j wraps the file's error in its own (a full state disk), and one thrown out
+            // of here cut the receive's refusal off from the client.
+            log.warn("cannot use the log budget {}: {}", budgetFile, Printable.of(rootMessage(e)));
             return true;
         }
+    }
+
+    /** The innermost cause's words ("No space left on device"), after what the bucket store said it was doing. */
+    private static String rootMessage(Throwable e) {
+        Throwable store = e;
+        while (!(store instanceof UncheckedIOException) && store.getCause() != null) {
+            store = store.getCause();
+        }
+        Throwable root = store;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        return root == store ? String.valueOf(store.getMessage()) : store.getMessage() + ": " + root.getMessage();
     }
 
     private void write(String level, String full) {

@@ -56,8 +56,13 @@ public final class FullDisk implements AutoCloseable {
     }
 
     @Override
-    public void close() throws IOException, InterruptedException {
-        run("umount", dir.toString());
+    public void close() throws IOException {
+        try {
+            run("umount", dir.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted unmounting " + dir, e);
+        }
     }
 
     private static void run(String... command) throws IOException, InterruptedException {

@@ -1,0 +1,45 @@
+package dev.zreplj.stdinserver;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.zreplj.files.testing.FullDisk;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Runs as root in CI (as the zfs tests do): the state directory is a tmpfs it fills. */
+class BoxLogTest {
+    @TempDir
+    Path tmp;
+
+    /**
+     * A full state directory made the log budget's write throw out of the refusal (Bucket4j wraps the store's
+     * error in its own): the receive's refusal never reached the client, whose channel closed under it with
+     * "internal error: io.github.bucket4j.BucketExceptions$BucketExecutionException: ...".
+     */
+    @Test
+    void aFullStateDiskNeitherFailsARefusalNorKeepsItsLineFromTheClient() throws Exception {
+        try (FullDisk disk = FullDisk.mount(tmp.resolve("diskfull-box"))) {
+            disk.fill();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            BoxLog log = new BoxLog(disk.dir(), "laptop", new PrintStream(err, true, StandardCharsets.UTF_8));
+            log.refused("refused RECV into pool/laptop/fs: no room");
+            log.failure("the box cannot go on");
+            assertEquals(
+                    "zreplj stdinserver: client 'laptop': the box cannot go on\n",
+                    err.toString(StandardCharsets.UTF_8),
+                    "the client still hears it");
+
+            disk.free();
+            log.refused("refused RECV into pool/laptop/fs: room again");
+            String written = Files.readString(BoxLog.path(disk.dir()));
+            assertTrue(written.contains("client 'laptop' [pid "), written);
+            assertTrue(written.endsWith(": refused RECV into pool/laptop/fs: room again\n"), written);
+        }
+    }
+}
