@@ -6,10 +6,16 @@ import dev.zreplj.replication.FilesystemResult;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -108,6 +114,9 @@ public final class JobStatusStore {
                     || filesystems.stream().anyMatch(FilesystemStatus::failed);
         }
     }
+
+    /** {@link #markUnrecorded}'s mark: a status file is written {@code rw-------}. */
+    private static final Set<PosixFilePermission> UNRECORDED_MODE = PosixFilePermissions.fromString("r--------");
 
     private final Path dir;
 
@@ -261,7 +270,39 @@ public final class JobStatusStore {
             throw new DamagedFile(
                     file + ": unreadable status file (" + incomplete + "); the next pass replaces it", null);
         }
-        return Optional.of(status);
+        return Optional.of(withUnrecordedPass(file, status));
+    }
+
+    /**
+     * After a pass whose status could not be written (a full state disk): the file still holds the pass before,
+     * which may have been all ok, so it is marked with what a full file system still takes, its inode. Its mode
+     * loses the owner's write bit and its mtime becomes the pass's time; {@link #read} then adds a failed stage
+     * saying so, which {@code status} (a WARNING) and the metrics ({@code zreplj_pass_failed}) show until the
+     * next pass replaces the file (with its usual mode). Nothing when there is no file yet (status then says
+     * "never run") or the file system is read-only.
+     */
+    public void markUnrecorded(String job, Instant pass) throws IOException {
+        Path file = file(job);
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            throw new NoSuchFileException(file.toString(), null, "no status file to mark");
+        }
+        PosixFileAttributeView view =
+                Files.getFileAttributeView(file, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+        view.setTimes(FileTime.from(pass), null, null);
+        view.setPermissions(UNRECORDED_MODE);
+    }
+
+    private static JobStatus withUnrecordedPass(Path file, JobStatus status) throws IOException {
+        PosixFileAttributes a = Files.readAttributes(file, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        if (!a.permissions().equals(UNRECORDED_MODE)) {
+            return status;
+        }
+        List<String> stages = new ArrayList<>(status.stageFailures());
+        stages.add("the pass of " + a.lastModifiedTime().toInstant().truncatedTo(ChronoUnit.SECONDS) + " could not"
+                + " record its status in " + file + " (the agent's log says why, e.g. a full disk): free space there;"
+                + " until a pass records again, this status is the one of the pass before it");
+        return new JobStatus(
+                status.job(), status.lastRun(), status.error(), status.filesystems(), stages, status.lastSuccess());
     }
 
     /**

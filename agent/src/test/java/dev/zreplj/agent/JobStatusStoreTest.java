@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.zreplj.files.testing.FullDisk;
 import dev.zreplj.replication.FilesystemResult;
 import dev.zreplj.replication.FilesystemResult.Outcome;
 import dev.zreplj.zfs.DatasetName;
@@ -23,6 +24,46 @@ class JobStatusStoreTest {
 
     private static FilesystemResult fs(String name, Outcome outcome) {
         return new FilesystemResult(DatasetName.of(name), outcome, 0, 0, outcome == Outcome.FAILED ? "boom" : "@s");
+    }
+
+    /**
+     * A full state disk kept the pass before in the file: a pass that failed (or whose outcome is unknown) read as
+     * the last pass, all ok, in status and in zreplj_pass_failed, for as long as the disk stayed full.
+     */
+    @Test
+    void aPassThatCouldNotRecordOnAFullDiskMarksTheFileUntilAPassRecordsAgain() throws Exception {
+        try (FullDisk disk = FullDisk.mount(dir.resolve("diskfull-agent"))) {
+            JobStatusStore store = new JobStatusStore(disk.dir());
+            store.record(
+                    new PushPass.Result("j", Optional.empty(), List.of(fs("p/a", Outcome.REPLICATED)), null),
+                    Instant.ofEpochSecond(1_800_000_000L));
+            assertTrue(!store.read("j").orElseThrow().failed());
+
+            disk.fill();
+            PushPass.Result failed = new PushPass.Result(
+                    "j", Optional.empty(), List.of(fs("p/a", Outcome.FAILED)), "connect: no session with the box");
+            Instant later = Instant.ofEpochSecond(1_800_000_600L);
+            IOException full = assertThrows(IOException.class, () -> store.record(failed, later));
+            assertEquals(store.file("j") + ": No space left on device; free space there", full.getMessage());
+            store.markUnrecorded("j", later);
+
+            JobStatusStore.JobStatus shown = store.read("j").orElseThrow();
+            assertEquals(1_800_000_000L, shown.lastRun(), "the pass before, as it was");
+            assertTrue(shown.failed(), "but not all ok");
+            assertEquals(
+                    List.of("the pass of 2027-01-15T08:10:00Z could not record its status in " + store.file("j")
+                            + " (the agent's log says why, e.g. a full disk): free space there; until a pass"
+                            + " records again, this status is the one of the pass before it"),
+                    shown.stageFailures());
+
+            disk.free();
+            store.record(
+                    new PushPass.Result("j", Optional.empty(), List.of(fs("p/a", Outcome.UP_TO_DATE)), null),
+                    Instant.ofEpochSecond(1_800_001_200L));
+            JobStatusStore.JobStatus again = store.read("j").orElseThrow();
+            assertEquals(List.of(), again.stageFailures(), "the next pass that records clears the mark");
+            assertEquals(1_800_001_200L, again.lastSuccess());
+        }
     }
 
     @Test

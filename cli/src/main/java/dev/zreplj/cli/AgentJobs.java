@@ -102,14 +102,20 @@ final class AgentJobs {
         Path state = config.global().stateDir();
         Instant now = Instant.now();
         boolean recorded = true;
+        JobStatusStore store = new JobStatusStore(state);
         try {
-            new JobStatusStore(state).record(result, now);
+            store.record(result, now);
         } catch (IOException e) {
             recorded = false;
-            log.warn(
-                    "cannot write the status file for job {}: {}; 'zreplj status' still shows the pass before",
-                    result.job(),
-                    e.getMessage());
+            // The file keeps the pass before, which may read all ok: marked, status warns that this one is missing.
+            String shows;
+            try {
+                store.markUnrecorded(result.job(), now);
+                shows = "'zreplj status' warns that this pass is not recorded until a pass records again";
+            } catch (IOException | UnsupportedOperationException notMarked) {
+                shows = "'zreplj status' still shows the pass before";
+            }
+            log.warn("cannot write the status file for job {}: {}; {}", result.job(), e.getMessage(), shows);
         }
         try {
             PassTotals.record(state, result, took, now);
