@@ -127,7 +127,7 @@ final class AgentJobs {
             try {
                 Textfile.write(textfile, metrics(config));
             } catch (IOException | RuntimeException e) {
-                log.warn("cannot write the metrics textfile {}: {}", textfile, e.getMessage());
+                log.warn("cannot write the metrics textfile {}", Textfile.failure(textfile, e));
             }
         }
         return recorded;

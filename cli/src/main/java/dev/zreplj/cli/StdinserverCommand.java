@@ -114,7 +114,7 @@ final class StdinserverCommand implements Callable<Integer> {
         try {
             Textfile.write(textfile, new BoxMetrics(config.global().stateDir(), config.sinkJobs()));
         } catch (IOException e) {
-            throw new IOException(textfile + ": " + e.getMessage(), e);
+            throw new IOException(Textfile.failure(textfile, e), e);
         }
     }
 }

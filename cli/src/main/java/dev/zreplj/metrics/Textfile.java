@@ -33,6 +33,12 @@ public final class Textfile {
         }
     }
 
+    /** Why {@code file} could not be written, naming it once: a full disk's message names it already (StateFiles). */
+    public static String failure(Path file, Exception e) {
+        String why = String.valueOf(e.getMessage());
+        return why.startsWith(file + ": ") ? why : file + ": " + why;
+    }
+
     private static void writeLocked(Path file, MultiCollector metrics) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);

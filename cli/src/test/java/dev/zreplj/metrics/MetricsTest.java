@@ -9,6 +9,7 @@ import dev.zreplj.agent.JobStatusStore;
 import dev.zreplj.agent.PushPass;
 import dev.zreplj.config.PrometheusListener;
 import dev.zreplj.config.SinkJob;
+import dev.zreplj.files.testing.FullDisk;
 import dev.zreplj.protocol.DestroyResult;
 import dev.zreplj.prune.Decision;
 import dev.zreplj.prune.FilesystemPrunePlan;
@@ -44,6 +45,20 @@ class MetricsTest {
 
     @TempDir
     Path state;
+
+    /** The warning of a textfile on a full disk named the file twice: "cannot write the metrics textfile F: F: ...". */
+    @Test
+    void aTextfileOnAFullDiskIsNamedOnceWithWhatToDo() throws Exception {
+        try (FullDisk disk = FullDisk.mount(state.resolve("diskfull-prom"))) {
+            Path textfile = disk.dir().resolve("zreplj.prom");
+            disk.fill();
+            java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    java.io.IOException.class,
+                    () -> Textfile.write(textfile, new AgentMetrics(state, List.of("laptop"))));
+            assertEquals(textfile + ": No space left on device; free space there", Textfile.failure(textfile, e));
+            assertEquals(textfile + ": boom", Textfile.failure(textfile, new java.io.IOException("boom")));
+        }
+    }
 
     private static PushPass.Result pass(long homeBytes, Failure srcFailure, int destroyed) {
         FilesystemResult home = new FilesystemResult(
