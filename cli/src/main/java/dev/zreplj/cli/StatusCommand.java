@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.zreplj.agent.JobStatusStore;
+import dev.zreplj.agent.JobStatusStore.JobStatus;
 import dev.zreplj.config.Config;
 import dev.zreplj.config.Durations;
 import dev.zreplj.config.PushJob;
@@ -24,6 +25,8 @@ import dev.zreplj.zfs.Zfs;
 import dev.zreplj.zfs.ZfsException;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -91,7 +94,8 @@ final class StatusCommand implements Callable<Integer> {
         List<StatusReport.Job> push = new ArrayList<>();
         for (PushJob job : config.pushJobs()) {
             try {
-                push.add(check.job(job.name(), store.read(job.name()), selection(zfs, noZfs, job)));
+                push.add(check.job(
+                        job.name(), onReadOnlyDisk(store, store.read(job.name())), selection(zfs, noZfs, job)));
             } catch (IOException e) {
                 // A damaged file's message names it; the system's own ("Is a directory") does not.
                 String why = String.valueOf(e.getMessage());
@@ -124,6 +128,32 @@ final class StatusCommand implements Callable<Integer> {
             StatusText.print(report, System.out);
         }
         return report.status().exitCode();
+    }
+
+    /**
+     * A state directory the kernel remounted read-only (after a disk error) stops every pass at its lock, and the
+     * status file, which no pass can replace, keeps the last one, all ok: a failed stage of its own says so. Only
+     * here, not in {@link JobStatusStore#read}: finding the file system reads the mount table, which a pass need
+     * not pay for, and a pass on such a disk never gets that far.
+     */
+    private static Optional<JobStatus> onReadOnlyDisk(JobStatusStore store, Optional<JobStatus> status) {
+        if (status.isEmpty()) {
+            return status;
+        }
+        Path dir = store.file(status.get().job()).getParent();
+        try {
+            if (!Files.getFileStore(dir).isReadOnly()) {
+                return status;
+            }
+        } catch (IOException e) {
+            return status; // the file was just read from there; nothing more to say
+        }
+        JobStatus s = status.get();
+        List<String> stages = new ArrayList<>(s.stageFailures());
+        stages.add(dir + " is on a read-only file system: no pass can take its job lock or record its status there"
+                + " (dmesg says why); repair it and remount it read-write. Until then this status is the one of the"
+                + " last pass before");
+        return Optional.of(new JobStatus(s.job(), s.lastRun(), s.error(), s.filesystems(), stages, s.lastSuccess()));
     }
 
     /**

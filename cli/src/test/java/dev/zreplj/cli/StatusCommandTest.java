@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.zreplj.agent.JobStatusStore;
 import dev.zreplj.agent.PushPass;
 import dev.zreplj.config.StatusThresholds;
+import dev.zreplj.files.testing.FullDisk;
 import dev.zreplj.replication.FilesystemResult;
 import dev.zreplj.replication.FilesystemResult.Outcome;
 import dev.zreplj.status.SenderSelection;
@@ -91,6 +92,41 @@ class StatusCommandTest {
                         + body);
         Files.setPosixFilePermissions(zfs, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         return zfs;
+    }
+
+    /**
+     * A state directory the kernel remounted read-only stops every pass at its job lock, and status read the last
+     * pass before, all ok, for as long as the disk stayed so.
+     */
+    @Test
+    void aStateDirectoryOnAReadOnlyDiskIsAWarning() throws Exception {
+        Path config = dir.resolve("zreplj.yml");
+        Path zfs = fakeZfs("[ \"$1\" = list ] && { printf 'rpool\\nrpool/home\\n'; exit 0; }\n" + "exit 1\n");
+        try (FullDisk disk = FullDisk.mount(dir.resolve("diskfull-state"))) {
+            Path state = disk.dir();
+            Files.writeString(
+                    config,
+                    TestConfigs.PUSH_AND_SINK
+                            .substring(0, TestConfigs.PUSH_AND_SINK.indexOf("  - name: box"))
+                            .replace(
+                                    "jobs:",
+                                    "global:\n  zreplj:\n    state_dir: " + state + "\n    zfs_binary: " + zfs
+                                            + "\njobs:"));
+            recordBothReplicated(new JobStatusStore(state));
+            CliRun ok = CliRun.of("--config", config.toString(), "status");
+            assertEquals(0, ok.exitCode(), ok::toString);
+
+            disk.readOnly();
+            CliRun run = CliRun.of("--config", config.toString(), "status");
+            assertEquals(1, run.exitCode(), run::toString);
+            assertTrue(
+                    run.out()
+                            .startsWith("ZREPLJ WARNING: job laptop: last pass failed: " + state.resolve("jobs")
+                                    + " is on a read-only file system: no pass can take its job lock or record its"
+                                    + " status there (dmesg says why); repair it and remount it read-write. Until then"
+                                    + " this status is the one of the last pass before |"),
+                    run::toString);
+        }
     }
 
     /** The sender's listing shows rpool/-old, which the filter selects and no pass can replicate. */
