@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.zreplj.agent.JobStatusStore;
+import dev.zreplj.agent.PushPass;
 import dev.zreplj.config.ConfigLoader;
 import dev.zreplj.config.ConflictResolution.InitialReplication;
 import dev.zreplj.protocol.FrameType;
@@ -106,6 +108,19 @@ class TroubleshootingDocTest {
             assertEquals(2, r.exitCode(), r.err());
             listed(r.err().strip().replace(file + ":" + c[1] + ":", "FILE:LINE:COL:"));
         }
+    }
+
+    /** A pass that could not record its status (a full state disk): the failed stage status shows meanwhile. */
+    @Test
+    void aPassThatCouldNotRecordItsStatus() throws Exception {
+        JobStatusStore store = new JobStatusStore(dir);
+        store.record(
+                new PushPass.Result("laptop", java.util.Optional.empty(), List.of(), null), Instant.ofEpochSecond(100));
+        store.markUnrecorded("laptop", Instant.parse("2026-12-07T00:00:00Z"));
+        String stage = store.read("laptop").orElseThrow().stageFailures().get(0);
+        listed("last pass failed: "
+                + stage.replace("2026-12-07T00:00:00Z", "TIME")
+                        .replace(store.file("laptop").toString(), "FILE"));
     }
 
     /** The box out of space for a client (its jail's quota or its pool full): the step's line as the agent prints it. */
