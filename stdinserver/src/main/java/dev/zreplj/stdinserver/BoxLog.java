@@ -163,6 +163,19 @@ final class BoxLog {
         return root == store ? String.valueOf(store.getMessage()) : store.getMessage() + ": " + root.getMessage();
     }
 
+    /** Whether the log's last byte ends a line (or it is empty); an append channel cannot read it. */
+    private static boolean endsALine(Path file, long size) {
+        if (size == 0) {
+            return true;
+        }
+        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer last = ByteBuffer.allocate(1);
+            return in.read(last, size - 1) != 1 || last.get(0) == '\n';
+        } catch (IOException e) {
+            return true; // a log this process may append to but not read: the line is written as before
+        }
+    }
+
     private void write(String level, String full) {
         // A client's name can be a whole request frame long (a refused name is quoted in the refusal).
         String text = full.length() <= MAX_TEXT
@@ -174,7 +187,15 @@ final class BoxLog {
             LockFile.createDirectories(file.getParent());
             try (FileChannel ch = FileChannel.open(
                     file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
-                ch.write(ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8)));
+                // A full disk takes what fits of a line and no more: the next line, once there is room, must not
+                // run on from that cut one as if one event had both texts.
+                if (!endsALine(file, ch.size())) {
+                    line = "\n" + line;
+                }
+                ByteBuffer bytes = ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8));
+                while (bytes.hasRemaining()) {
+                    ch.write(bytes); // what did not fit fails here (ENOSPC), and says so below
+                }
             }
         } catch (IOException e) {
             // The receive or destroy must not fail because the log cannot be written; say so where we can.

@@ -42,4 +42,27 @@ class BoxLogTest {
             assertTrue(written.endsWith(": refused RECV into pool/laptop/fs: room again\n"), written);
         }
     }
+
+    /**
+     * A log line cut short by the disk filling (the kernel writes what fits and no more) ran on into the next
+     * line written once there was room again: one line that began with one event and ended with another's.
+     */
+    @Test
+    void aLineCutShortByAFullDiskDoesNotRunIntoTheNextOne() throws Exception {
+        try (FullDisk disk = FullDisk.mount(tmp.resolve("diskfull-box"))) {
+            BoxLog log = new BoxLog(disk.dir(), "laptop", new PrintStream(new ByteArrayOutputStream()));
+            log.info("received pool/laptop/fs@first");
+            disk.fill();
+            for (int i = 0; i < 100; i++) {
+                log.info("received pool/laptop/fs@cut " + "x".repeat(100));
+            }
+            disk.free();
+            log.info("received pool/laptop/fs@after");
+            for (String line : Files.readAllLines(BoxLog.path(disk.dir()))) {
+                assertTrue(
+                        line.matches("\\d{4}-\\d\\d-\\d\\dT.* INFO client 'laptop' \\[pid \\d+\\]: received .*"), line);
+                assertTrue(line.indexOf(" INFO ") == line.lastIndexOf(" INFO "), "one event per line: " + line);
+            }
+        }
+    }
 }
