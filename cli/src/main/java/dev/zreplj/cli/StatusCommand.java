@@ -108,7 +108,9 @@ final class StatusCommand implements Callable<Integer> {
             for (String client : job.clientIdentities()) {
                 try {
                     ClientStatus status = ClientStatusFile.read(config.global().stateDir(), client);
-                    sink.add(check.client(job.name(), client, status, copies(zfs, noZfs, job, client, status)));
+                    sink.add(onReadOnlyDisk(
+                            config.global().stateDir(),
+                            check.client(job.name(), client, status, copies(zfs, noZfs, job, client, status))));
                 } catch (IOException e) {
                     sink.add(check.unreadableClient(
                             job.name(),
@@ -154,6 +156,31 @@ final class StatusCommand implements Callable<Integer> {
                 + " (dmesg says why); repair it and remount it read-write. Until then this status is the one of the"
                 + " last pass before");
         return Optional.of(new JobStatus(s.job(), s.lastRun(), s.error(), s.filesystems(), stages, s.lastSuccess()));
+    }
+
+    /**
+     * The box's state directory on a read-only file system refuses every receive (the box times each one there
+     * before it starts, for keep_floor), and no refusal can be recorded: the client's file said all ok meanwhile.
+     */
+    private static StatusReport.Client onReadOnlyDisk(Path stateDir, StatusReport.Client c) {
+        try {
+            if (!Files.getFileStore(stateDir).isReadOnly()) {
+                return c;
+            }
+        } catch (IOException e) {
+            return c; // no state directory yet: nothing received, which the client's problems say
+        }
+        List<String> problems = new ArrayList<>(c.problems());
+        problems.add(stateDir + " is on a read-only file system: the box refuses every receive, which it cannot time"
+                + " there for keep_floor (dmesg says why); repair it and remount it read-write");
+        return new StatusReport.Client(
+                c.job(),
+                c.client(),
+                c.status().worst(dev.zreplj.status.Level.WARNING),
+                problems,
+                c.lastReceived(),
+                c.lastReceivedAgeSeconds(),
+                c.filesystems());
     }
 
     /**

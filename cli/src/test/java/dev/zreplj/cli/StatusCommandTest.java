@@ -129,6 +129,45 @@ class StatusCommandTest {
         }
     }
 
+    /** The box's state directory read-only: every receive is refused, and its client status read all ok. */
+    @Test
+    void aBoxStateDirectoryOnAReadOnlyDiskIsAWarning() throws Exception {
+        Path config = dir.resolve("zreplj.yml");
+        Path zfs = fakeZfs("[ \"$1\" = get ] || exit 1\n"
+                + "for d in backup/clients/laptop backup/clients/laptop/rpool/home;"
+                + " do printf '%s\\tguid\\t9\\n%s\\tcreatetxg\\t1\\n%s\\tcreation\\t1\\n' $d $d $d; done\n"
+                + "s=backup/clients/laptop/rpool/home@zrepl_1\n"
+                + "printf '%s\\tguid\\t1\\n%s\\tcreatetxg\\t2\\n%s\\tcreation\\t2\\n' $s $s $s\n");
+        try (FullDisk disk = FullDisk.mount(dir.resolve("diskfull-box"))) {
+            Path state = disk.dir();
+            Files.writeString(
+                    config,
+                    TestConfigs.PUSH_AND_SINK
+                            .replace(
+                                    "jobs:",
+                                    "global:\n  zreplj:\n    state_dir: " + state + "\n    zfs_binary: " + zfs
+                                            + "\njobs:")
+                            .replaceFirst("(?s)  - name: laptop.*?(  - name: box)", "$1"));
+            Files.createDirectories(state.resolve("clients"));
+            Files.writeString(
+                    state.resolve("clients/laptop.json"),
+                    "{\"client\":\"laptop\",\"filesystems\":{\"rpool/home\":"
+                            + "{\"snapshot\":\"zrepl_1\",\"guid\":\"1\",\"received\":\"" + Instant.now() + "\"}}}");
+            CliRun ok = CliRun.of("--config", config.toString(), "status");
+            assertEquals(0, ok.exitCode(), ok::toString);
+
+            disk.readOnly();
+            CliRun run = CliRun.of("--config", config.toString(), "status");
+            assertEquals(1, run.exitCode(), run::toString);
+            assertTrue(
+                    run.out()
+                            .startsWith("ZREPLJ WARNING: client laptop: " + state + " is on a read-only file system:"
+                                    + " the box refuses every receive, which it cannot time there for keep_floor"
+                                    + " (dmesg says why); repair it and remount it read-write |"),
+                    run::toString);
+        }
+    }
+
     /** The sender's listing shows rpool/-old, which the filter selects and no pass can replicate. */
     @Test
     void aSelectedNameZreplJRefusesIsCritical() throws Exception {
