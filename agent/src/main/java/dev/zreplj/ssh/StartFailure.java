@@ -17,7 +17,7 @@ final class StartFailure {
         if (!ended || (status != null && status == 0) || (status == null && lines.isEmpty())) {
             return failure;
         }
-        String said = lines.isEmpty() ? "" : ": " + lines.get(lines.size() - 1);
+        String said = lines.isEmpty() ? "" : ": " + why(lines);
         String exit = status == null
                 ? ""
                 : " (exit " + status + (status == 127 ? ": command not found" : status == 126 ? ": not executable" : "")
@@ -32,5 +32,19 @@ final class StartFailure {
                         : "; see the box's log for more";
         return new TransportException(
                 "ssh: the forced command on " + target + " failed to start" + exit + said + advice, failure);
+    }
+
+    /**
+     * The box's own error line ({@code zreplj: ...}, {@code zreplj stdinserver: ...}), the last one there is, else
+     * the last line: a warning logged after it (a box log that a read-only state disk cannot take either) hid the
+     * cause behind "cannot write the box log".
+     */
+    static String why(List<String> lines) {
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            if (lines.get(i).startsWith("zreplj: ") || lines.get(i).startsWith("zreplj stdinserver: ")) {
+                return lines.get(i);
+            }
+        }
+        return lines.get(lines.size() - 1);
     }
 }
