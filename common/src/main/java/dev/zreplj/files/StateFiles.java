@@ -135,6 +135,14 @@ public final class StateFiles {
      * {@code rw-rw----} and its directory's owner's.
      */
     public static FileChannel openLock(Path file) throws IOException {
+        try {
+            return openLockVia(file);
+        } catch (IOException e) {
+            throw unwritable(file, e);
+        }
+    }
+
+    private static FileChannel openLockVia(Path file) throws IOException {
         while (true) {
             try {
                 return FileChannel.open(

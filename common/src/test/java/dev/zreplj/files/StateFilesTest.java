@@ -57,6 +57,12 @@ class StateFilesTest {
                             + " check dmesg, then remount it read-write",
                     readOnly.getMessage());
             assertEquals("{\"old\":1}\n", Files.readString(file));
+            Path lock = disk.dir().resolve("laptop.lock");
+            IOException noLock = assertThrows(IOException.class, () -> StateFiles.openLock(lock));
+            assertEquals(
+                    lock + ": Read-only file system; the kernel remounts a file system read-only after a disk error:"
+                            + " check dmesg, then remount it read-write",
+                    noLock.getMessage());
         }
     }
 
