@@ -15,9 +15,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The state directories of the laptop and of the box on a tmpfs filled to the last byte (a full /var), over the
- * real sshd into zfs-fuse: the backup is still made where it can be, the pass says which file could not be written
- * and what to do, status does not read all ok meanwhile, and the first pass after space returns is recorded.
+ * The state directories of the laptop and of the box on a tmpfs filled to the last byte (a full /var), or remounted
+ * read-only (as the kernel does after a disk error), over the real sshd into zfs-fuse: the backup is still made
+ * where it can be, the pass says which file could not be written and what to do, status does not read all ok
+ * meanwhile, and the first pass after space returns (or the remount) is recorded.
  */
 @Tag("system")
 class FullStateDiskIT {
@@ -98,6 +99,67 @@ class FullStateDiskIT {
             assertTrue(
                     e.snapshotsWithGuids(e.jail().child(home.value())).contains("@" + all.get(all.size() - 1) + "\t"),
                     after::toString);
+        }
+    }
+
+    @Test
+    void aReadOnlyStateDiskOnTheBoxThenOnTheLaptop() throws Exception {
+        try (EndToEnd e = new EndToEnd(tmp, PushSuite.HOME_FILTER);
+                FullDisk laptop = FullDisk.mount(e.dir.resolve("laptop-state"));
+                FullDisk box = FullDisk.mount(e.dir.resolve("box-state"))) {
+            e.createFilesystem(e.src().child("home"));
+            EndToEnd.Run first = e.agent("agent", "once", "--snapshot");
+            assertEquals(0, first.exit(), first::toString);
+
+            // The box's channel lock cannot be taken: its own line reaches the agent, not the log warning after it.
+            box.readOnly();
+            EndToEnd.Run refused = e.agent("agent", "once");
+            assertEquals(1, refused.exit(), refused::toString);
+            assertTrue(
+                    refused.stdout()
+                            .contains("failed to start (exit 1): zreplj stdinserver: client 'laptop': "
+                                    + box.dir().resolve("client-channels/laptop/0.lock") + ": Read-only file system;"
+                                    + " the kernel remounts a file system read-only after a disk error: check dmesg,"
+                                    + " then remount it read-write; see the box's log for more"),
+                    refused::toString);
+            EndToEnd.Run boxStatus = e.zreplj(List.of("--config", e.sinkConfigPath(), "status"), null);
+            assertEquals(2, boxStatus.exit(), "the box's other client never connected: " + boxStatus);
+            assertTrue(
+                    boxStatus
+                            .stdout()
+                            .contains("sink job backups, client laptop: WARNING, 1 filesystem -- " + box.dir()
+                                    + " is on a read-only file system: the box refuses every receive"),
+                    boxStatus::toString);
+            box.readWrite();
+
+            laptop.readOnly();
+            EndToEnd.Run locked = e.agent("agent", "once");
+            assertEquals(1, locked.exit(), locked::toString);
+            assertEquals(
+                    "zreplj: cannot take the job lock under " + laptop.dir().resolve("jobs") + " ("
+                            + laptop.dir().resolve("jobs/" + JOB + ".lock") + ": Read-only file system; the kernel"
+                            + " remounts a file system read-only after a disk error: check dmesg, then remount it"
+                            + " read-write); the agent needs a writable global.zreplj.state_dir\n",
+                    locked.stderr(),
+                    locked::toString);
+            EndToEnd.Run warned = e.agent("status");
+            assertEquals(1, warned.exit(), warned::toString);
+            // The pass before as it was recorded (the box's lock refused), and that no pass can run now.
+            assertTrue(
+                    warned.stdout()
+                            .startsWith("ZREPLJ WARNING: job " + JOB + ": last pass failed: connect: no session with"
+                                    + " the backup box: "),
+                    warned::toString);
+            assertTrue(
+                    warned.stdout()
+                            .contains("; last pass failed: " + laptop.dir().resolve("jobs")
+                                    + " is on a read-only file system: "),
+                    warned::toString);
+            laptop.readWrite();
+            EndToEnd.Run again = e.agent("agent", "once");
+            assertEquals(0, again.exit(), again::toString);
+            EndToEnd.Run ok = e.agent("status");
+            assertEquals(0, ok.exit(), ok::toString);
         }
     }
 }

@@ -55,6 +55,11 @@ public final class FullDisk implements AutoCloseable {
         run("mount", "-o", "remount,ro", dir.toString());
     }
 
+    /** As an admin does once the disk is repaired. */
+    public void readWrite() throws IOException, InterruptedException {
+        run("mount", "-o", "remount,rw", dir.toString());
+    }
+
     @Override
     public void close() throws IOException {
         try {
