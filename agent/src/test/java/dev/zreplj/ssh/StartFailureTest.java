@@ -21,8 +21,8 @@ class StartFailureTest {
                 List.of(
                         "zreplj stdinserver: client 'laptop': /var/lib/zreplj/client-channels/laptop/0.lock: Read-only"
                                 + " file system",
-                        "00:10:40.467 WARN  cannot write the box log /var/lib/zreplj/log/stdinserver.log: Read-only file"
-                                + " system"),
+                        "00:10:40.467 WARN  cannot write the box log /var/lib/zreplj/log/stdinserver.log: Read-only"
+                                + " file system"),
                 new IOException("closed"));
         assertEquals(
                 "ssh: the forced command on root@box:22 failed to start (exit 1): zreplj stdinserver: client 'laptop':"
