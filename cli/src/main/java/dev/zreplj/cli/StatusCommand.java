@@ -12,12 +12,14 @@ import dev.zreplj.config.PushJob;
 import dev.zreplj.config.SinkJob;
 import dev.zreplj.config.StatusThresholds;
 import dev.zreplj.status.BoxCopies;
+import dev.zreplj.status.Level;
 import dev.zreplj.status.SenderSelection;
 import dev.zreplj.status.StatusCheck;
 import dev.zreplj.status.StatusReport;
 import dev.zreplj.status.StatusText;
 import dev.zreplj.stdinserver.ClientStatusFile;
 import dev.zreplj.stdinserver.ClientStatusFile.ClientStatus;
+import dev.zreplj.stdinserver.Revocation;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.RefusedName;
 import dev.zreplj.zfs.VersionType;
@@ -25,6 +27,7 @@ import dev.zreplj.zfs.Zfs;
 import dev.zreplj.zfs.ZfsException;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -108,9 +111,10 @@ final class StatusCommand implements Callable<Integer> {
             for (String client : job.clientIdentities()) {
                 try {
                     ClientStatus status = ClientStatusFile.read(config.global().stateDir(), client);
-                    sink.add(onReadOnlyDisk(
+                    StatusReport.Client c = onStateDisk(
                             config.global().stateDir(),
-                            check.client(job.name(), client, status, copies(zfs, noZfs, job, client, status))));
+                            check.client(job.name(), client, status, copies(zfs, noZfs, job, client, status)));
+                    sink.add(revocation(check, config.global().stateDir(), c, status));
                 } catch (IOException e) {
                     sink.add(check.unreadableClient(
                             job.name(),
@@ -162,25 +166,59 @@ final class StatusCommand implements Callable<Integer> {
      * The box's state directory on a read-only file system refuses every receive (the box times each one there
      * before it starts, for keep_floor), and no refusal can be recorded: the client's file said all ok meanwhile.
      */
-    private static StatusReport.Client onReadOnlyDisk(Path stateDir, StatusReport.Client c) {
+    private static StatusReport.Client onStateDisk(Path stateDir, StatusReport.Client c) {
+        FileStore store;
         try {
-            if (!Files.getFileStore(stateDir).isReadOnly()) {
-                return c;
-            }
+            store = Files.getFileStore(stateDir);
         } catch (IOException e) {
             return c; // no state directory yet: nothing received, which the client's problems say
         }
-        List<String> problems = new ArrayList<>(c.problems());
-        problems.add(stateDir + " is on a read-only file system: the box refuses every receive, which it cannot time"
-                + " there for keep_floor (dmesg says why); repair it and remount it read-write");
-        return new StatusReport.Client(
-                c.job(),
-                c.client(),
-                c.status().worst(dev.zreplj.status.Level.WARNING),
-                problems,
-                c.lastReceived(),
-                c.lastReceivedAgeSeconds(),
-                c.filesystems());
+        if (store.isReadOnly()) {
+            return StatusCheck.withProblem(
+                    c,
+                    Level.WARNING,
+                    stateDir + " is on a read-only file system: the box refuses every receive, which it cannot time"
+                            + " there for keep_floor (dmesg says why); repair it and remount it read-write");
+        }
+        return c;
+    }
+
+    /**
+     * A client {@code zreplj box revoke} cut off: its status says so beside its ages. A record that cannot be read
+     * is a warning of its own: the box's stdinserver refuses every request of the client while it cannot tell
+     * whether it was revoked, the owner's new key's too.
+     */
+    private static StatusReport.Client revocation(
+            StatusCheck check, Path stateDir, StatusReport.Client c, ClientStatus status) {
+        Optional<Revocation> revocation;
+        try {
+            revocation = Revocation.read(stateDir, c.client());
+        } catch (IOException e) {
+            return unreadableRevocation(c, Revocation.path(stateDir, c.client()), e);
+        }
+        return revocation.isEmpty()
+                ? c
+                : check.revoked(c, status, revocation.get().at());
+    }
+
+    /**
+     * One line: a damaged record's message names the file; the system's own ("Is a directory") does not. This
+     * account not allowed to read it is UNKNOWN, as for the client's status file: the box user may well read it.
+     */
+    static StatusReport.Client unreadableRevocation(StatusReport.Client c, Path file, IOException e) {
+        if (e instanceof AccessDeniedException) {
+            return StatusCheck.withProblem(
+                    c,
+                    Level.UNKNOWN,
+                    file + ": permission denied; run 'zreplj status' as the user the forced command runs as");
+        }
+        String why = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+        return StatusCheck.withProblem(
+                c,
+                Level.WARNING,
+                (why.contains(file.toString()) ? why : file + ": " + why)
+                        + "; until then the box refuses every request of this client, not knowing whether it was"
+                        + " revoked");
     }
 
     /**

@@ -11,6 +11,7 @@ import dev.zreplj.zfs.RefusedName;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -198,7 +199,7 @@ public final class StatusCheck {
         if (status == null || status.filesystems().isEmpty()) {
             List<String> problems = new ArrayList<>(List.of("nothing received yet: no backup exists"));
             problems.addAll(neverReceived);
-            return new StatusReport.Client(job, client, Level.CRITICAL, problems, null, null, List.of());
+            return new StatusReport.Client(job, client, Level.CRITICAL, problems, null, null, null, List.of());
         }
         Level level = neverReceived.isEmpty() ? Level.OK : Level.CRITICAL;
         List<StatusReport.Received> filesystems = new ArrayList<>();
@@ -249,6 +250,7 @@ public final class StatusCheck {
                 neverReceived,
                 newest == null ? null : iso(newest.getEpochSecond()),
                 newest == null ? null : knownAge(newest.getEpochSecond()),
+                null,
                 filesystems);
     }
 
@@ -264,7 +266,72 @@ public final class StatusCheck {
     }
 
     public StatusReport.Client unreadableClient(String job, String client, String why) {
-        return new StatusReport.Client(job, client, Level.UNKNOWN, List.of(why), null, null, List.of());
+        return new StatusReport.Client(job, client, Level.UNKNOWN, List.of(why), null, null, null, List.of());
+    }
+
+    /**
+     * The client as {@link #client} judged it, with a problem of the client's own added and the state at least
+     * {@code level}: a fact about the box (its state disk, the client's revocation record) that the client's
+     * file cannot show.
+     */
+    public static StatusReport.Client withProblem(StatusReport.Client c, Level level, String problem) {
+        List<String> problems = new ArrayList<>(c.problems());
+        problems.add(problem);
+        return withProblems(c, c.status().worst(level), problems);
+    }
+
+    private static StatusReport.Client withProblems(StatusReport.Client c, Level level, List<String> problems) {
+        return new StatusReport.Client(
+                c.job(),
+                c.client(),
+                level,
+                problems,
+                c.lastReceived(),
+                c.lastReceivedAgeSeconds(),
+                c.revoked(),
+                c.filesystems());
+    }
+
+    /**
+     * {@code zreplj box revoke} cut the client off at {@code at} (the box's wall clock, as its receive times): no
+     * backup of it is made until the owner's new key pushes, so its state stays what the ages make it, now with
+     * why, first among its problems (the summary's line at 3 a.m.: not a laptop to debug). An OK client gets no
+     * problem (they say why a state is not OK), only {@code revoked}, which the text line shows. A receive
+     * completed after {@code at} (a second later at least: the record keeps whole seconds) ends it: the new
+     * key is pushing, and the ages are that machine's again.
+     */
+    public StatusReport.Client revoked(StatusReport.Client c, ClientStatus status, Instant at) {
+        boolean receivedSince = status != null
+                && status.filesystems().values().stream()
+                        .map(r -> parse(r.received()))
+                        .anyMatch(t ->
+                                t != null && t.truncatedTo(ChronoUnit.SECONDS).isAfter(at));
+        if (receivedSince) {
+            return c;
+        }
+        String when = iso(at.getEpochSecond());
+        StatusReport.Client marked = new StatusReport.Client(
+                c.job(),
+                c.client(),
+                c.status(),
+                c.problems(),
+                c.lastReceived(),
+                c.lastReceivedAgeSeconds(),
+                when,
+                c.filesystems());
+        if (c.status() == Level.OK) {
+            return marked;
+        }
+        List<String> problems = new ArrayList<>();
+        problems.add(revokedNote(when));
+        problems.addAll(c.problems());
+        return withProblems(marked, c.status(), problems);
+    }
+
+    /** What {@code status} says of a client revoked at {@code at} (ISO), in its problems or on its line. */
+    public static String revokedNote(String at) {
+        return "revoked on the box at " + at + " (zreplj box revoke); its backups stay; it pushes again only with a"
+                + " newly authorized key";
     }
 
     /**

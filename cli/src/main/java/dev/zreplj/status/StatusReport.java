@@ -70,7 +70,11 @@ public record StatusReport(
         }
     }
 
-    /** A client of a sink job on the box; {@code lastReceived} is its newest receive of any filesystem. */
+    /**
+     * A client of a sink job on the box; {@code lastReceived} is its newest receive of any filesystem. {@code
+     * revoked}: when {@code zreplj box revoke} cut it off, while no receive has completed since (null otherwise);
+     * added to schema 1, which stays, as a consumer of it reads on without the field.
+     */
     public record Client(
             String job,
             String client,
@@ -78,6 +82,7 @@ public record StatusReport(
             List<String> problems,
             String lastReceived,
             Long lastReceivedAgeSeconds,
+            String revoked,
             List<Received> filesystems) {
         public Client {
             problems = List.copyOf(problems);

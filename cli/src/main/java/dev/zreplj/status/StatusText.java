@@ -54,7 +54,12 @@ public final class StatusText {
                         .append(" filesystem")
                         .append(c.filesystems().size() == 1 ? "" : "s");
             }
-            problems(sb, c.problems());
+            // An OK client has no problems; a revoked one's line says so all the same (the problems do otherwise).
+            problems(
+                    sb,
+                    c.revoked() != null && c.status() == Level.OK
+                            ? List.of(StatusCheck.revokedNote(c.revoked()))
+                            : c.problems());
             out.println(sb);
             for (StatusReport.Received r : c.filesystems()) {
                 StringBuilder line = new StringBuilder("  " + r.filesystem() + ": " + r.status() + ", @" + r.snapshot()

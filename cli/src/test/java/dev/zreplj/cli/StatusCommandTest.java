@@ -9,17 +9,25 @@ import dev.zreplj.config.StatusThresholds;
 import dev.zreplj.files.testing.FullDisk;
 import dev.zreplj.replication.FilesystemResult;
 import dev.zreplj.replication.FilesystemResult.Outcome;
+import dev.zreplj.status.BoxCopies;
+import dev.zreplj.status.Level;
 import dev.zreplj.status.SenderSelection;
 import dev.zreplj.status.StatusCheck;
+import dev.zreplj.status.StatusReport;
 import dev.zreplj.status.StatusText;
+import dev.zreplj.stdinserver.ClientStatusFile.ClientStatus;
+import dev.zreplj.stdinserver.ClientStatusFile.Received;
+import dev.zreplj.stdinserver.Revocation;
 import dev.zreplj.zfs.DatasetName;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -133,26 +141,10 @@ class StatusCommandTest {
     @Test
     void aBoxStateDirectoryOnAReadOnlyDiskIsAWarning() throws Exception {
         Path config = dir.resolve("zreplj.yml");
-        Path zfs = fakeZfs("[ \"$1\" = get ] || exit 1\n"
-                + "for d in backup/clients/laptop backup/clients/laptop/rpool/home;"
-                + " do printf '%s\\tguid\\t9\\n%s\\tcreatetxg\\t1\\n%s\\tcreation\\t1\\n' $d $d $d; done\n"
-                + "s=backup/clients/laptop/rpool/home@zrepl_1\n"
-                + "printf '%s\\tguid\\t1\\n%s\\tcreatetxg\\t2\\n%s\\tcreation\\t2\\n' $s $s $s\n");
         try (FullDisk disk = FullDisk.mount(dir.resolve("diskfull-box"))) {
             Path state = disk.dir();
-            Files.writeString(
-                    config,
-                    TestConfigs.PUSH_AND_SINK
-                            .replace(
-                                    "jobs:",
-                                    "global:\n  zreplj:\n    state_dir: " + state + "\n    zfs_binary: " + zfs
-                                            + "\njobs:")
-                            .replaceFirst("(?s)  - name: laptop.*?(  - name: box)", "$1"));
-            Files.createDirectories(state.resolve("clients"));
-            Files.writeString(
-                    state.resolve("clients/laptop.json"),
-                    "{\"client\":\"laptop\",\"filesystems\":{\"rpool/home\":"
-                            + "{\"snapshot\":\"zrepl_1\",\"guid\":\"1\",\"received\":\"" + Instant.now() + "\"}}}");
+            writeBoxConfig(config, state);
+            receivedAt(state, Instant.now());
             CliRun ok = CliRun.of("--config", config.toString(), "status");
             assertEquals(0, ok.exitCode(), ok::toString);
 
@@ -166,6 +158,127 @@ class StatusCommandTest {
                                     + " (dmesg says why); repair it and remount it read-write |"),
                     run::toString);
         }
+    }
+
+    /**
+     * A client {@code box revoke} cut off three days ago: CRITICAL by its ages, as before, and the line now says
+     * why, so that nobody debugs a stolen laptop. The owner's new key's receive ends the note.
+     */
+    @Test
+    void aRevokedClientsStatusSaysItWasRevoked() throws Exception {
+        Path config = dir.resolve("zreplj.yml");
+        Path state = dir.resolve("state");
+        writeBoxConfig(config, state);
+        Instant lastReceive = Instant.now().minus(Duration.ofDays(3)).truncatedTo(ChronoUnit.SECONDS);
+        receivedAt(state, lastReceive);
+        Instant at = lastReceive.plusSeconds(600);
+        Revocation.write(state, "laptop", new Revocation("a-boot-id", 12_345, at));
+
+        CliRun run = CliRun.of("--config", config.toString(), "status");
+        assertEquals(2, run.exitCode(), run::toString);
+        List<String> lines = run.out().lines().toList();
+        assertEquals(
+                "ZREPLJ CRITICAL: client laptop: revoked on the box at " + at + " (zreplj box revoke); its backups"
+                        + " stay; it pushes again only with a newly authorized key (and 1 more)",
+                lines.get(0).replaceFirst(" \\|.*", ""),
+                run::toString);
+        // 3d, or a second or two more by the time status runs.
+        assertTrue(lines.get(2).matches(".* -- last received 3d(\\d+s)? ago \\(critical from 2d1h\\)"), run::toString);
+        CliRun json = CliRun.of("--config", config.toString(), "status", "--json");
+        assertEquals(
+                at.toString(),
+                StatusCommand.JSON
+                        .readTree(json.out())
+                        .get("sink")
+                        .get(0)
+                        .get("revoked")
+                        .asText(),
+                json::toString);
+
+        receivedAt(state, Instant.now());
+        CliRun again = CliRun.of("--config", config.toString(), "status");
+        assertEquals(0, again.exitCode(), again::toString);
+        assertTrue(!again.out().contains("revoked"), again::toString);
+    }
+
+    /** A revocation record the box cannot read: the stdinserver refuses the client's every request meanwhile. */
+    @Test
+    void aDamagedRevocationRecordIsOneLineAndAWarning() throws Exception {
+        Path config = dir.resolve("zreplj.yml");
+        Path state = dir.resolve("state");
+        writeBoxConfig(config, state);
+        receivedAt(state, Instant.now());
+        Path record = Revocation.path(state, "laptop");
+        Files.createDirectories(record.getParent());
+        Files.writeString(record, "boot_id x\nuptime_centis twelve\n");
+
+        CliRun run = CliRun.of("--config", config.toString(), "status");
+        assertEquals(1, run.exitCode(), run::toString);
+        assertEquals(
+                "ZREPLJ WARNING: client laptop: " + record + ": not a revocation record zreplj wrote; run 'zreplj box"
+                        + " revoke laptop' again to write it anew; until then the box refuses every request of this"
+                        + " client, not knowing whether it was revoked",
+                run.out().lines().findFirst().orElseThrow().replaceFirst(" \\|.*", ""),
+                run::toString);
+        assertEquals("", run.err(), run::toString);
+    }
+
+    /**
+     * A monitoring account that may not read the record: UNKNOWN, as for a client status file it may not read, not
+     * the damaged record's warning (the box user, which the stdinserver runs as, may well read it).
+     */
+    @Test
+    void aRevocationRecordThisAccountMayNotReadIsUnknown() {
+        StatusCheck check = new StatusCheck(StatusThresholds.DEFAULTS, Instant.now());
+        Path record = Revocation.path(dir, "laptop");
+        StatusReport.Client c = StatusCommand.unreadableRevocation(
+                check.client("box", "laptop", null, new BoxCopies(java.util.Map.of(), null)),
+                record,
+                new AccessDeniedException(record.toString()));
+        assertEquals(Level.CRITICAL, c.status(), "nothing received is worse");
+        assertEquals(
+                List.of(
+                        "nothing received yet: no backup exists",
+                        record + ": permission denied; run 'zreplj status' as the user the forced command runs as"),
+                c.problems());
+        ClientStatus fresh = new ClientStatus(
+                "laptop",
+                java.util.Map.of(
+                        "rpool/home", new Received("zrepl_1", "1", Instant.now().toString())));
+        StatusReport.Client ok = StatusCommand.unreadableRevocation(
+                check.client(
+                        "box",
+                        "laptop",
+                        fresh,
+                        new BoxCopies(java.util.Map.of("rpool/home", java.util.Set.of("1")), null)),
+                record,
+                new AccessDeniedException(record.toString()));
+        assertEquals(Level.UNKNOWN, ok.status(), "not the warning of a damaged record");
+    }
+
+    /** A box config with the one sink job "box" of client laptop, whose zfs holds laptop's rpool/home@zrepl_1. */
+    private void writeBoxConfig(Path config, Path state) throws Exception {
+        Path zfs = fakeZfs("[ \"$1\" = get ] || exit 1\n"
+                + "for d in backup/clients/laptop backup/clients/laptop/rpool/home;"
+                + " do printf '%s\\tguid\\t9\\n%s\\tcreatetxg\\t1\\n%s\\tcreation\\t1\\n' $d $d $d; done\n"
+                + "s=backup/clients/laptop/rpool/home@zrepl_1\n"
+                + "printf '%s\\tguid\\t1\\n%s\\tcreatetxg\\t2\\n%s\\tcreation\\t2\\n' $s $s $s\n");
+        Files.writeString(
+                config,
+                TestConfigs.PUSH_AND_SINK
+                        .replace(
+                                "jobs:",
+                                "global:\n  zreplj:\n    state_dir: " + state + "\n    zfs_binary: " + zfs + "\njobs:")
+                        .replaceFirst("(?s)  - name: laptop.*?(  - name: box)", "$1"));
+    }
+
+    /** The box's status file of laptop: rpool/home@zrepl_1 received at {@code when}. */
+    private static void receivedAt(Path state, Instant when) throws Exception {
+        Files.createDirectories(state.resolve("clients"));
+        Files.writeString(
+                state.resolve("clients/laptop.json"),
+                "{\"client\":\"laptop\",\"filesystems\":{\"rpool/home\":"
+                        + "{\"snapshot\":\"zrepl_1\",\"guid\":\"1\",\"received\":\"" + when + "\"}}}");
     }
 
     /** The sender's listing shows rpool/-old, which the filter selects and no pass can replicate. */

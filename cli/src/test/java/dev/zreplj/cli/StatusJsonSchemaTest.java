@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The {@code status --json} schema of docs/cli.md, field by field with its JSON type: a renamed field, a
  * new one, or one whose type changes (an epoch number where an ISO string was, a sentinel where null
- * was) fails here, and must then bump {@link StatusReport#SCHEMA} and the docs.
+ * was) fails here. A rename or a change of type must then bump {@link StatusReport#SCHEMA} and the docs; a
+ * new field (sink[].revoked) is added to the docs and here, in the same schema, which its readers still read.
  */
 class StatusJsonSchemaTest {
     private static final Map<String, String> SCHEMA_1 = new TreeMap<>(Map.ofEntries(
@@ -69,6 +70,7 @@ class StatusJsonSchemaTest {
             Map.entry("sink[].problems[]", "string"),
             Map.entry("sink[].last_received", "iso|null"),
             Map.entry("sink[].last_received_age_seconds", "number|null"),
+            Map.entry("sink[].revoked", "iso|null"),
             Map.entry("sink[].filesystems", "array"),
             Map.entry("sink[].filesystems[]", "object"),
             Map.entry("sink[].filesystems[].filesystem", "string"),
@@ -128,7 +130,10 @@ class StatusJsonSchemaTest {
                                                 "rpool/b",
                                                 java.util.Set.of("1")),
                                         null)),
-                        check.client("box", "desktop", null, new BoxCopies(Map.of(), null))));
+                        check.revoked(
+                                check.client("box", "desktop", null, new BoxCopies(Map.of(), null)),
+                                null,
+                                Instant.ofEpochSecond(now - 3600))));
         JsonNode json = StatusCommand.JSON.readTree(StatusCommand.JSON.writeValueAsString(report));
         Map<String, String> seen = new TreeMap<>();
         walk("", json, seen);

@@ -8,6 +8,7 @@ import dev.zreplj.agent.JobStatusStore;
 import dev.zreplj.agent.PushPass;
 import dev.zreplj.config.ConfigLoader;
 import dev.zreplj.config.ConflictResolution.InitialReplication;
+import dev.zreplj.config.StatusThresholds;
 import dev.zreplj.protocol.FrameType;
 import dev.zreplj.protocol.FrameWriter;
 import dev.zreplj.protocol.Hello;
@@ -18,6 +19,8 @@ import dev.zreplj.replication.Failure;
 import dev.zreplj.replication.FilesystemPlan;
 import dev.zreplj.replication.Planner;
 import dev.zreplj.replication.ReplicationPolicy;
+import dev.zreplj.status.StatusCheck;
+import dev.zreplj.status.StatusReport;
 import dev.zreplj.stdinserver.Revocation;
 import dev.zreplj.stdinserver.StdinServer;
 import dev.zreplj.zfs.DatasetName;
@@ -27,6 +30,7 @@ import dev.zreplj.zfs.ZfsException;
 import dev.zreplj.zfs.ZfsVersion;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -121,6 +125,24 @@ class TroubleshootingDocTest {
         listed("last pass failed: "
                 + stage.replace("2026-12-07T00:00:00Z", "TIME")
                         .replace(store.file("laptop").toString(), "FILE"));
+    }
+
+    /** What the box's status says of a revoked client, and of a revocation record it cannot read. */
+    @Test
+    void theBoxsStatusOnRevocations() throws Exception {
+        listed(StatusCheck.revokedNote("TIME"));
+        Path record = Revocation.path(dir, "laptop");
+        Files.createDirectories(record.getParent());
+        Files.writeString(record, "not a record\n");
+        IOException damaged = assertThrows(IOException.class, () -> Revocation.read(dir, "laptop"));
+        StatusReport.Client c = StatusCommand.unreadableRevocation(
+                new StatusCheck(StatusThresholds.DEFAULTS, Instant.now()).unreadableClient("box", "laptop", "x"),
+                record,
+                damaged);
+        listed(c.problems()
+                .get(1)
+                .replace(record.toString(), "STATE_DIR/revoked/C")
+                .replace("box revoke laptop", "box revoke C"));
     }
 
     /** The box out of space for a client (its jail's quota or its pool full): the step's line as the agent prints it. */

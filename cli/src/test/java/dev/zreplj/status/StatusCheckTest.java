@@ -473,6 +473,61 @@ class StatusCheckTest {
                 """, out.toString(StandardCharsets.UTF_8));
     }
 
+    /**
+     * A client the box's admin revoked ages as before (no backup of it is made), and its status says why, until a
+     * receive completes after the revocation: the owner's new key pushing. Before, the 3 a.m. line was only the age.
+     */
+    @Test
+    void aRevokedClientSaysSoBesideItsAgesUntilItsNewKeyPushes() {
+        Instant revokedAt = Instant.ofEpochSecond(NOW - 3 * HOUR);
+        String note = "revoked on the box at " + revokedAt + " (zreplj box revoke); its backups stay; it pushes"
+                + " again only with a newly authorized key";
+        ClientStatus old = received(4 * HOUR);
+        StatusReport critical = check.report(
+                List.of(), List.of(check.revoked(check.client("box", "laptop", old, held(old)), old, revokedAt)));
+        assertEquals(Level.CRITICAL, critical.status());
+        assertEquals("ZREPLJ CRITICAL: client laptop: " + note + " (and 1 more)", critical.summary());
+        assertEquals(revokedAt.toString(), critical.sink().get(0).revoked());
+        assertEquals(
+                List.of("last received 4h ago (critical from 2h)"),
+                critical.sink().get(0).filesystems().get(0).problems());
+
+        // Revoked a minute after a fresh receive: OK, no problem, and its line still says it.
+        Instant justNow = Instant.ofEpochSecond(NOW - 60);
+        ClientStatus fresh = received(120);
+        StatusReport ok = check.report(
+                List.of(), List.of(check.revoked(check.client("box", "laptop", fresh, held(fresh)), fresh, justNow)));
+        assertEquals(Level.OK, ok.status());
+        assertEquals(List.of(), ok.sink().get(0).problems());
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        StatusText.print(ok, new PrintStream(out, true, StandardCharsets.UTF_8));
+        assertEquals(
+                "sink job box, client laptop: OK, 1 filesystem -- revoked on the box at " + justNow
+                        + " (zreplj box revoke); its backups stay; it pushes again only with a newly authorized key",
+                out.toString(StandardCharsets.UTF_8).lines().toList().get(1));
+
+        // The new key's receive, a second after the record (3 h ago: CRITICAL by its age alone): the client is
+        // that machine's again.
+        ClientStatus pushedAgain = received(3 * HOUR - 1);
+        StatusReport.Client again =
+                check.revoked(check.client("box", "laptop", pushedAgain, held(pushedAgain)), pushedAgain, revokedAt);
+        assertEquals(Level.CRITICAL, again.status());
+        assertEquals(List.of(), again.problems());
+        assertNull(again.revoked());
+        // In the same second it may have been the last one before: the record keeps whole seconds.
+        ClientStatus sameSecond = new ClientStatus(
+                "laptop", Map.of("rpool/home", new Received("zrepl_1", "123", revokedAt.plusMillis(500) + "")));
+        assertEquals(
+                revokedAt.toString(),
+                check.revoked(check.client("box", "laptop", sameSecond, held(sameSecond)), sameSecond, revokedAt)
+                        .revoked());
+
+        // Never sent anything, then revoked: CRITICAL as before, with why first.
+        StatusReport.Client never = check.revoked(check.client("box", "laptop", null, held(null)), null, revokedAt);
+        assertEquals(Level.CRITICAL, never.status());
+        assertEquals(List.of(note, "nothing received yet: no backup exists"), never.problems());
+    }
+
     @Test
     void noEstimateIsNullNotTheStoresMinusOne() {
         StatusReport r = agent(job(
