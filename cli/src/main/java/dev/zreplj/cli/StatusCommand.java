@@ -11,6 +11,7 @@ import dev.zreplj.config.Durations;
 import dev.zreplj.config.PushJob;
 import dev.zreplj.config.SinkJob;
 import dev.zreplj.config.StatusThresholds;
+import dev.zreplj.replication.Bytes;
 import dev.zreplj.status.BoxCopies;
 import dev.zreplj.status.Level;
 import dev.zreplj.status.SenderSelection;
@@ -163,13 +164,26 @@ final class StatusCommand implements Callable<Integer> {
     }
 
     /**
-     * The box's state directory on a read-only file system refuses every receive (the box times each one there
-     * before it starts, for keep_floor), and no refusal can be recorded: the client's file said all ok meanwhile.
+     * Less than this usable in the box's state directory is a full one: each receive first rewrites whole files
+     * there (the dataset's receive times, some 42 bytes a snapshot, through a temp file beside the old one; the
+     * client's status file): a few hundred bytes, 100 KiB for a dataset of 2,500 snapshots. A MiB holds that with
+     * room to spare, and no state disk in use has less free without being full for all purposes.
+     */
+    static final long MIN_USABLE_BYTES = 1 << 20;
+
+    /**
+     * The box's state directory on a read-only or full file system refuses every receive (the box times each one
+     * there before it starts, for keep_floor), and no refusal can be recorded: the client's file said all ok
+     * meanwhile, until the ages ran out a day later. Full by what a user other than root may use: the box user
+     * on OpenZFS; where it is root (zfs-fuse), the file system's reserve takes a few receives more, and the
+     * warning comes early rather than late.
      */
     private static StatusReport.Client onStateDisk(Path stateDir, StatusReport.Client c) {
         FileStore store;
+        long usable;
         try {
             store = Files.getFileStore(stateDir);
+            usable = store.getUsableSpace();
         } catch (IOException e) {
             return c; // no state directory yet: nothing received, which the client's problems say
         }
@@ -180,7 +194,16 @@ final class StatusCommand implements Callable<Integer> {
                     stateDir + " is on a read-only file system: the box refuses every receive, which it cannot time"
                             + " there for keep_floor (dmesg says why); repair it and remount it read-write");
         }
+        if (usable < MIN_USABLE_BYTES) {
+            return StatusCheck.withProblem(c, Level.WARNING, fullStateDirectory(stateDir, usable));
+        }
         return c;
+    }
+
+    static String fullStateDirectory(Path stateDir, long usable) {
+        return stateDir + " is full (" + Bytes.human(usable) + " free, under " + Bytes.human(MIN_USABLE_BYTES)
+                + "): the box refuses every receive, which it cannot time there for keep_floor; free space there"
+                + " (df -h " + stateDir + ")";
     }
 
     /**

@@ -31,7 +31,8 @@ class FullStateDiskIT {
     void aFullStateDiskOnTheLaptopThenOnTheBox() throws Exception {
         try (EndToEnd e = new EndToEnd(tmp, PushSuite.HOME_FILTER);
                 FullDisk laptop = FullDisk.mount(e.dir.resolve("laptop-state"));
-                FullDisk box = FullDisk.mount(e.dir.resolve("box-state"))) {
+                // Over the 1 MiB the box's status calls full.
+                FullDisk box = FullDisk.mount(e.dir.resolve("box-state"), 2048)) {
             DatasetName home = e.createFilesystem(e.src().child("home"));
             EndToEnd.Run first = e.agent("agent", "once", "--snapshot");
             assertEquals(0, first.exit(), first::toString);
@@ -80,6 +81,9 @@ class FullStateDiskIT {
 
             // The box's disk full: it refuses the receive it could not time, saying where to free space, and
             // takes it at the first pass after.
+            String fullBox = "sink job backups, client laptop: WARNING, 1 filesystem -- " + box.dir() + " is full (";
+            EndToEnd.Run boxBefore = e.zreplj(List.of("--config", e.sinkConfigPath(), "status"), null);
+            assertFalse(boxBefore.stdout().contains(fullBox), boxBefore::toString);
             box.fill();
             Thread.sleep(1100);
             EndToEnd.Run refused = e.agent("agent", "once", "--snapshot");
@@ -92,6 +96,9 @@ class FullStateDiskIT {
                                     + " snapshot it cannot time"),
                     refused::toString);
             assertFalse(refused.stdout().contains("Exception"), refused::toString);
+            // The box's own status, whose client's last receive is fresh, said OK; it says what the agent saw.
+            EndToEnd.Run boxStatus = e.zreplj(List.of("--config", e.sinkConfigPath(), "status"), null);
+            assertTrue(boxStatus.stdout().contains(fullBox), boxStatus::toString);
             box.free();
             EndToEnd.Run after = e.agent("agent", "once");
             assertEquals(0, after.exit(), after::toString);

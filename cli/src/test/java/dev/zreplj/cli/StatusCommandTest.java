@@ -7,6 +7,7 @@ import dev.zreplj.agent.JobStatusStore;
 import dev.zreplj.agent.PushPass;
 import dev.zreplj.config.StatusThresholds;
 import dev.zreplj.files.testing.FullDisk;
+import dev.zreplj.replication.Bytes;
 import dev.zreplj.replication.FilesystemResult;
 import dev.zreplj.replication.FilesystemResult.Outcome;
 import dev.zreplj.status.BoxCopies;
@@ -141,7 +142,8 @@ class StatusCommandTest {
     @Test
     void aBoxStateDirectoryOnAReadOnlyDiskIsAWarning() throws Exception {
         Path config = dir.resolve("zreplj.yml");
-        try (FullDisk disk = FullDisk.mount(dir.resolve("diskfull-box"))) {
+        // Over 1 MiB, which status calls full.
+        try (FullDisk disk = FullDisk.mount(dir.resolve("diskfull-box"), 2048)) {
             Path state = disk.dir();
             writeBoxConfig(config, state);
             receivedAt(state, Instant.now());
@@ -157,6 +159,37 @@ class StatusCommandTest {
                                     + " the box refuses every receive, which it cannot time there for keep_floor"
                                     + " (dmesg says why); repair it and remount it read-write |"),
                     run::toString);
+        }
+    }
+
+    /**
+     * The box's state directory full (still writable): it refuses every receive ("cannot record the receive time
+     * ... No space left on device"), which it cannot record either. Status said OK until the ages ran out.
+     */
+    @Test
+    void aBoxStateDirectoryOnAFullDiskIsAWarning() throws Exception {
+        Path config = dir.resolve("zreplj.yml");
+        try (FullDisk disk = FullDisk.mount(dir.resolve("diskfull-box"), 2048)) {
+            Path state = disk.dir();
+            writeBoxConfig(config, state);
+            receivedAt(state, Instant.now());
+            CliRun ok = CliRun.of("--config", config.toString(), "status");
+            assertEquals(0, ok.exitCode(), ok::toString);
+
+            disk.fill();
+            long free = Files.getFileStore(state).getUsableSpace();
+            CliRun run = CliRun.of("--config", config.toString(), "status");
+            assertEquals(1, run.exitCode(), run::toString);
+            assertEquals(
+                    "ZREPLJ WARNING: client laptop: " + state + " is full (" + Bytes.human(free) + " free, under 1.0"
+                            + " MiB): the box refuses every receive, which it cannot time there for keep_floor; free"
+                            + " space there (df -h " + state + ")",
+                    run.out().lines().findFirst().orElseThrow().replaceFirst(" \\|.*", ""),
+                    run::toString);
+
+            disk.free();
+            CliRun freed = CliRun.of("--config", config.toString(), "status");
+            assertEquals(0, freed.exitCode(), freed::toString);
         }
     }
 

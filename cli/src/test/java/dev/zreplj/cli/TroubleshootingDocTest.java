@@ -145,6 +145,12 @@ class TroubleshootingDocTest {
                 .replace("box revoke laptop", "box revoke C"));
     }
 
+    /** What the box's status says of a state directory too full to time a receive. */
+    @Test
+    void theBoxsStatusOnAFullStateDirectory() throws Exception {
+        listed(StatusCommand.fullStateDirectory(Path.of("STATE_DIR"), 0).replace("(0 B free", "(N free"));
+    }
+
     /** The box out of space for a client (its jail's quota or its pool full): the step's line as the agent prints it. */
     @Test
     void theBoxOutOfSpace() throws Exception {

@@ -21,8 +21,16 @@ public final class FullDisk implements AutoCloseable {
 
     /** Mounts a 256 KiB tmpfs on {@code dir} (created if missing). */
     public static FullDisk mount(Path dir) throws IOException, InterruptedException {
+        return mount(dir, 256);
+    }
+
+    /**
+     * Mounts a tmpfs of {@code kib} KiB: more than 256 where the code under test calls a disk with less free space
+     * full (the box's status, under 1 MiB), so that it is not full before {@link #fill}.
+     */
+    public static FullDisk mount(Path dir, int kib) throws IOException, InterruptedException {
         Files.createDirectories(dir);
-        run("mount", "-t", "tmpfs", "-o", "size=256k", "zreplj-diskfull-test", dir.toString());
+        run("mount", "-t", "tmpfs", "-o", "size=" + kib + "k", "zreplj-diskfull-test", dir.toString());
         return new FullDisk(dir);
     }
 
