@@ -208,13 +208,13 @@ class RevokeIT {
         assertEquals(FrameType.ERROR, r.next());
         ErrorReply refused = r.json(ErrorReply.class);
         assertEquals("forbidden", refused.code());
-        String reason = "client 'laptop' was revoked on the box at "
-                + Files.readString(e.dir.resolve("box-state/revoked/laptop"))
-                        .lines()
-                        .filter(l -> l.startsWith("at "))
-                        .findFirst()
-                        .orElseThrow()
-                        .substring(3)
+        String at = Files.readString(e.dir.resolve("box-state/revoked/laptop"))
+                .lines()
+                .filter(l -> l.startsWith("at "))
+                .findFirst()
+                .orElseThrow()
+                .substring(3);
+        String reason = "client 'laptop' was revoked on the box at " + at
                 + " (zreplj box revoke) and this SSH connection was opened before that; connect again with a key the"
                 + " box's authorized_keys still holds";
         assertEquals(reason, refused.message());
@@ -271,10 +271,14 @@ class RevokeIT {
         e.replaceInAgentConfig("identity_file: " + e.sshd.clientKey(), "identity_file: " + newKey);
         // The box still shows the client's backups: status on the box, box list through the new key.
         EndToEnd.Run status = e.zreplj(List.of("--config", e.sinkConfigPath(), "status"), null);
-        // CRITICAL for the config's other client, which never sent anything; laptop is as it was.
+        // CRITICAL for the config's other client, which never sent anything; laptop is as it was, now saying why
+        // nothing more of it will be received until the new key pushes (a restore-only one here never does).
         assertEquals(2, status.exit(), status::toString);
         assertTrue(
-                status.stdout().contains("sink job backups, client laptop: OK, 2 filesystems\n")
+                status.stdout()
+                                .contains("sink job backups, client laptop: OK, 2 filesystems -- revoked on the box at "
+                                        + at + " (zreplj box revoke); its backups stay; it pushes again only with a"
+                                        + " newly authorized key\n")
                         && status.stdout().contains("\n  " + a + ": OK, @s2 received "),
                 status::toString);
         EndToEnd.Run listed = e.agent("box", "list", "--job", "laptop_to_box");
