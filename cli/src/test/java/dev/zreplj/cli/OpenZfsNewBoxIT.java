@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 /**
  * docs/box.md, "Moving the backups to a new box", on OpenZFS 2.3 in the lab guest, with the commands the docs give
  * for it: {@code zfs send -R -w -h | zfs recv -u}. The copy mixes the box's plain jail and placeholders with a
- * client's raw (encrypted) filesystems, and the old box has a partial receive (a resume token) left by a cut pass.
+ * client's raw (encrypted) filesystems sent with their properties, the sink overrides {@code canmount}, and the old
+ * box has a partial receive (a resume token) left by a cut pass.
  * {@link NewBoxIT} is the same move on zfs-fuse, which has no raw send, no {@code -u} and no holds in streams.
  */
 @Tag("openzfs")
@@ -26,14 +27,19 @@ class OpenZfsNewBoxIT {
     private static final String PASSPHRASE = "correct horse battery staple";
     private static final String HOLD = "zrepl_last_received_J_laptop_to_box";
     private static final String MARK = "zreplj:last_received_j_laptop__to__box";
+    private static final String RECV = "    recv:\n      properties:\n        override:\n          canmount: \"off\"\n";
 
     @Test
     void rawCopyWithHoldsKeepsTheHistoryEncryptedUnmountedAndHeldAndTheNextPassIsIncremental() {
-        String job = "    send: {encrypted: true}\n" + EndToEnd.DEFAULT_JOB_TAIL;
+        String job = "    send: {encrypted: true, send_properties: true}\n" + EndToEnd.DEFAULT_JOB_TAIL;
         try (LabEndToEnd e = new LabEndToEnd(OpenZfsLab.connect(), "\"SRC/secret<\": true", job)) {
             LabPools pools = e.pools;
+            // The box's recv override (-o, local on the old box) and its -x of the client's mountpoint (whose value
+            // the old box keeps as a received one, hidden): neither may turn into a mount on the new box.
+            e.writeSinkConfig(e.sinkRoot, RECV);
             DatasetName secret = e.src.child("secret");
             pools.createEncrypted(secret, PASSPHRASE);
+            pools.zfs("set", "mountpoint=" + e.dir + "/client-mnt", secret.value());
             DatasetName child = pools.createFilesystem(secret.child("child"));
             for (int i = 0; i < 2; i++) {
                 pools.writeRandomFile(secret, "f" + i, 256 << 10);
@@ -67,6 +73,15 @@ class OpenZfsNewBoxIT {
             DatasetName newSecret = newJail.child(secret.value());
             assertEquals(
                     "-", pools.get(newSecret.value(), "receive_resume_token"), "the partial receive stayed behind");
+            assertEquals(
+                    e.dir + "/client-mnt",
+                    pools.zfs("get", "-H", "-o", "received", "mountpoint", oldSecret.value())
+                            .strip(),
+                    "the old box kept the client's mountpoint (-x) as a received value");
+            assertEquals("off\treceived", valueAndSource(pools, "canmount", newSecret), "the old box's override");
+            assertTrue(
+                    valueAndSource(pools, "mountpoint", newSecret).startsWith("none\tinherited from "),
+                    "the client's mountpoint did not come along: " + valueAndSource(pools, "mountpoint", newSecret));
             assertEquals("1", pools.get(newSecret + "@" + last, "userrefs"), "zfs send -h carried the hold");
             assertEquals(
                     last + "\treceived",
@@ -82,7 +97,7 @@ class OpenZfsNewBoxIT {
             e.lab.check("cd " + quote(dir + "/new-state/received") + " && for f in " + oldPrefix
                     + "*; do mv -n -- \"$f\" \"" + newPrefix + "${f#" + oldPrefix + "}\"; done");
             String newConfig = dir + "/new-sink.yml";
-            e.lab.write(newConfig, EndToEnd.sinkYaml(dir + "/new-state", newRoot, ""));
+            e.lab.write(newConfig, EndToEnd.sinkYaml(dir + "/new-state", newRoot, RECV));
             EndToEnd.Run setup =
                     e.zreplj(List.of("--config", newConfig, "box", "setup", "--user", "root", newRoot.value()), null);
             assertEquals(0, setup.exit(), setup::toString);
@@ -147,8 +162,15 @@ class OpenZfsNewBoxIT {
                                 "get", "-H", "-r", "-t", "filesystem", "-o", "value", "mounted", newRoot.value())
                         .strip();
                 assertEquals(List.of("no"), mounted.lines().distinct().toList(), "nothing mounted on the new box");
+                assertEquals("off\tlocal", valueAndSource(pools, "canmount", newSecret), "the new box's override");
+                assertTrue(valueAndSource(pools, "mountpoint", newSecret).startsWith("none\tinherited from "));
             }
         }
+    }
+
+    private static String valueAndSource(LabPools pools, String property, DatasetName fs) {
+        return pools.zfs("get", "-H", "-o", "value,source", property, fs.value())
+                .strip();
     }
 
     /** "@snapshot\tguid" lines of fs, named relative to fs, to compare two pools' copies. */
