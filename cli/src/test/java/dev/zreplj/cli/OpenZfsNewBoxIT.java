@@ -9,8 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.zreplj.cli.openzfs.LabPools;
 import dev.zreplj.cli.openzfs.LabSshd;
 import dev.zreplj.cli.openzfs.OpenZfsLab;
+import dev.zreplj.protocol.DestroyResult;
+import dev.zreplj.protocol.DestroyTarget;
+import dev.zreplj.protocol.SinkClient;
 import dev.zreplj.zfs.DatasetName;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -30,7 +34,7 @@ class OpenZfsNewBoxIT {
     private static final String RECV = "    recv:\n      properties:\n        override:\n          canmount: \"off\"\n";
 
     @Test
-    void rawCopyWithHoldsKeepsTheHistoryEncryptedUnmountedAndHeldAndTheNextPassIsIncremental() {
+    void rawCopyWithHoldsKeepsTheHistoryEncryptedUnmountedAndHeldAndTheNextPassIsIncremental() throws Exception {
         String job = "    send: {encrypted: true, send_properties: true}\n" + EndToEnd.DEFAULT_JOB_TAIL;
         try (LabEndToEnd e = new LabEndToEnd(OpenZfsLab.connect(), "\"SRC/secret<\": true", job)) {
             LabPools pools = e.pools;
@@ -118,6 +122,22 @@ class OpenZfsNewBoxIT {
                     e.lab.sh("zfs destroy " + quote(newSecret + "@" + last), null, OpenZfsLab.DEFAULT_TIMEOUT);
             assertEquals(1, destroy.exit(), destroy::toString);
             assertContains(destroy.stderr(), "it's being held", new EndToEnd.Run(1, "", destroy.stderr()));
+            // A client's DESTROY of it, through the new box's forced command, before its first pass there.
+            Process server = e.lab.spawn("cd " + quote(dir) + " && export " + LabEndToEnd.JAVA_OPTS + " && "
+                    + OpenZfsLab.command(List.of(e.launcher, "--config", newConfig, "stdinserver", EndToEnd.CLIENT)));
+            try (SinkClient client = new SinkClient(server.getInputStream(), server.getOutputStream())) {
+                client.handshake("laptop_to_box");
+                DestroyResult refused = client.destroy(
+                        secret.value(), List.of(new DestroyTarget(last, pools.guid(newSecret + "@" + last))));
+                assertEquals(List.of(), refused.destroyed(), refused::toString);
+                assertEquals(
+                        List.of(new DestroyResult.Refusal(last, "it is the last received snapshot (incremental base)")),
+                        refused.refused());
+            }
+            assertTrue(server.waitFor(60, TimeUnit.SECONDS), "the stdinserver ends with its channel");
+            assertEquals(
+                    1,
+                    pools.snapshotNames(newSecret).stream().filter(last::equals).count());
 
             try (LabSshd newSshd = LabSshd.start(
                     e.lab,
