@@ -102,6 +102,9 @@ class OpenZfsNewBoxIT {
                     + "*; do mv -n -- \"$f\" \"" + newPrefix + "${f#" + oldPrefix + "}\"; done");
             String newConfig = dir + "/new-sink.yml";
             e.lab.write(newConfig, EndToEnd.sinkYaml(dir + "/new-state", newRoot, RECV));
+            // Where zfs lists holds the box refuses to destroy a snapshot with its last-received hold: the hold
+            // zfs send -h brought protects the copy from the moment it arrives, box setup or not.
+            assertRefused(e, newConfig, secret, last, pools.guid(newSecret + "@" + last));
             EndToEnd.Run setup =
                     e.zreplj(List.of("--config", newConfig, "box", "setup", "--user", "root", newRoot.value()), null);
             assertEquals(0, setup.exit(), setup::toString);
@@ -123,21 +126,8 @@ class OpenZfsNewBoxIT {
             assertEquals(1, destroy.exit(), destroy::toString);
             assertContains(destroy.stderr(), "it's being held", new EndToEnd.Run(1, "", destroy.stderr()));
             // A client's DESTROY of it, through the new box's forced command, before its first pass there.
-            Process server = e.lab.spawn("cd " + quote(dir) + " && export " + LabEndToEnd.JAVA_OPTS + " && "
-                    + OpenZfsLab.command(List.of(e.launcher, "--config", newConfig, "stdinserver", EndToEnd.CLIENT)));
-            try (SinkClient client = new SinkClient(server.getInputStream(), server.getOutputStream())) {
-                client.handshake("laptop_to_box");
-                DestroyResult refused = client.destroy(
-                        secret.value(), List.of(new DestroyTarget(last, pools.guid(newSecret + "@" + last))));
-                assertEquals(List.of(), refused.destroyed(), refused::toString);
-                assertEquals(
-                        List.of(new DestroyResult.Refusal(last, "it is the last received snapshot (incremental base)")),
-                        refused.refused());
-            }
-            assertTrue(server.waitFor(60, TimeUnit.SECONDS), "the stdinserver ends with its channel");
-            assertEquals(
-                    1,
-                    pools.snapshotNames(newSecret).stream().filter(last::equals).count());
+            assertRefused(e, newConfig, secret, last, pools.guid(newSecret + "@" + last));
+            assertTrue(pools.snapshotNames(newSecret).contains(last), "still there");
 
             try (LabSshd newSshd = LabSshd.start(
                     e.lab,
@@ -186,6 +176,22 @@ class OpenZfsNewBoxIT {
                 assertTrue(valueAndSource(pools, "mountpoint", newSecret).startsWith("none\tinherited from "));
             }
         }
+    }
+
+    /** A client's DESTROY of {@code fs@snapshot} through a stdinserver of the new box is refused. */
+    private static void assertRefused(LabEndToEnd e, String config, DatasetName fs, String snapshot, long guid)
+            throws Exception {
+        Process server = e.lab.spawn("cd " + quote(e.dir) + " && export " + LabEndToEnd.JAVA_OPTS + " && "
+                + OpenZfsLab.command(List.of(e.launcher, "--config", config, "stdinserver", EndToEnd.CLIENT)));
+        try (SinkClient client = new SinkClient(server.getInputStream(), server.getOutputStream())) {
+            client.handshake("laptop_to_box");
+            DestroyResult r = client.destroy(fs.value(), List.of(new DestroyTarget(snapshot, guid)));
+            assertEquals(List.of(), r.destroyed(), r::toString);
+            assertEquals(
+                    List.of(new DestroyResult.Refusal(snapshot, "it is the last received snapshot (incremental base)")),
+                    r.refused());
+        }
+        assertTrue(server.waitFor(60, TimeUnit.SECONDS), "the stdinserver ends with its channel");
     }
 
     private static String valueAndSource(LabPools pools, String property, DatasetName fs) {
