@@ -20,6 +20,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -86,6 +87,34 @@ public final class StateFiles {
      * no file ({@code No space left on device} from a write) or the temp file, which is gone by then.
      */
     private static IOException unwritable(Path file, IOException e) {
+        return fullOrReadOnly(file, e)
+                .<IOException>map(line -> new IOException(line, e))
+                .orElse(e);
+    }
+
+    /**
+     * Why {@code file} could not be written, in one line that names it once: with what to do for a full or read-only
+     * disk, else the JDK's message (which names the file only where it opened it).
+     */
+    public static String describe(Path file, IOException e) {
+        Optional<String> disk = fullOrReadOnly(file, e);
+        if (disk.isPresent()) {
+            return disk.get();
+        }
+        if (e instanceof FileSystemException f && f.getReason() == null) {
+            // Its message is only the path it was about.
+            String why = e instanceof AccessDeniedException
+                    ? "permission denied"
+                    : e instanceof NoSuchFileException
+                            ? "no such file or directory"
+                            : e.getClass().getSimpleName();
+            return (f.getFile() == null ? file.toString() : f.getFile()) + ": " + why;
+        }
+        String message = String.valueOf(e.getMessage());
+        return message.startsWith(file + ": ") ? message : file + ": " + message;
+    }
+
+    private static Optional<String> fullOrReadOnly(Path file, IOException e) {
         String reason = e instanceof FileSystemException f && f.getReason() != null ? f.getReason() : e.getMessage();
         String advice = switch (String.valueOf(reason)) {
             case "No space left on device" -> "free space there";
@@ -95,7 +124,7 @@ public final class StateFiles {
                         + " dmesg, then remount it read-write";
             default -> null;
         };
-        return advice == null ? e : new IOException(file + ": " + reason + "; " + advice, e);
+        return Optional.ofNullable(advice).map(a -> file + ": " + reason + "; " + a);
     }
 
     private static void replaceVia(Path file, byte[] content, Set<PosixFilePermission> mode) throws IOException {

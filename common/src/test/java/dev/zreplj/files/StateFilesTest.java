@@ -66,6 +66,27 @@ class StateFilesTest {
         }
     }
 
+    /** The box's log warning named its file twice: "cannot write the box log F: F: Read-only file system". */
+    @Test
+    void describeNamesTheFileOnceWithWhatToDo() {
+        Path f = Path.of("/var/lib/zreplj/log/stdinserver.log");
+        assertEquals(
+                f + ": Read-only file system; the kernel remounts a file system read-only after a disk error: check"
+                        + " dmesg, then remount it read-write",
+                StateFiles.describe(
+                        f, new java.nio.file.FileSystemException(f.toString(), null, "Read-only file system")));
+        assertEquals(
+                f + ": No space left on device; free space there",
+                StateFiles.describe(f, new IOException("No space left on device")));
+        assertEquals(
+                f + ": permission denied",
+                StateFiles.describe(f, new java.nio.file.AccessDeniedException(f.toString())));
+        assertEquals(
+                f + ": Is a directory",
+                StateFiles.describe(f, new java.nio.file.FileSystemException(f.toString(), null, "Is a directory")));
+        assertEquals(f + ": Stale file handle", StateFiles.describe(f, new IOException("Stale file handle")));
+    }
+
     @Test
     void replaceWritesAWholeNewFileAndNeverThroughALinkAtTheName() throws Exception {
         Path victim = Files.writeString(dir.resolve("victim"), "precious\n");

@@ -1,5 +1,6 @@
 package dev.zreplj.stdinserver;
 
+import dev.zreplj.files.StateFiles;
 import dev.zreplj.protocol.Printable;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.InvalidNameException;
@@ -199,7 +200,7 @@ final class BoxLog {
             }
         } catch (IOException e) {
             // The receive or destroy must not fail because the log cannot be written; say so where we can.
-            log.warn("cannot write the box log {}: {}", file, Printable.of(e.getMessage()));
+            log.warn("cannot write the box log {}", Printable.of(StateFiles.describe(file, e)));
         }
     }
 }
