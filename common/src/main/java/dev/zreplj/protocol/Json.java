@@ -48,6 +48,9 @@ final class Json {
         if (feature > 0) {
             m = m.substring(0, feature);
         }
+        // The decoder quotes the peer's value ("'type' has no value ..."): a hostile box's text, which goes into the
+        // agent's summary, status file and journal, so it is escaped as an ERROR's text is.
+        m = Printable.of(m);
         return m.length() > 200 ? m.substring(0, 200) + "..." : m;
     }
 }

@@ -426,6 +426,38 @@ class SinkClientTest {
         }
     }
 
+    /** A listing's shape as a hostile box may write it: any text where the protocol has an enum. */
+    record ForgedVersion(String name, String type, long guid, long createtxg, long creation) {}
+
+    record ForgedFilesystem(String path, boolean placeholder, List<ForgedVersion> versions, String resumeToken) {}
+
+    record ForgedListing(List<ForgedFilesystem> filesystems) {}
+
+    /**
+     * A frame that does not decode is reported with the decoder's words, which quote the box's value: that quote
+     * reaches the summary, the status file and the journal as any box text does, so it is escaped as an ERROR is.
+     */
+    @Test
+    void aFrameThatDoesNotDecodeCannotSendEscapeSequencesThroughTheDecodersWords() throws Exception {
+        start((r, w) -> {
+            serverHello(r, w, Wire.PROTOCOL_VERSION);
+            assertEquals(FrameType.LIST, r.next());
+            w.control(
+                    FrameType.LISTING,
+                    new ForgedListing(List.of(new ForgedFilesystem(
+                            "tank/a",
+                            false,
+                            List.of(new ForgedVersion("s", "\u001b]0;owned\u0007\u009b2Jsnap", 5, 10, 1000)),
+                            null))));
+            w.flush();
+        });
+        client.handshake();
+        ProtocolException e = assertThrows(ProtocolException.class, () -> client.listFilesystems());
+        assertEquals(
+                "LISTING frame does not fit its message: 'type' has no value" + " \"\\x1b]0;owned\\x07\\x9b2Jsnap\"",
+                e.getMessage());
+    }
+
     @Test
     void loginBannerIsDetected() throws Exception {
         start((r, w) -> w.flush());
