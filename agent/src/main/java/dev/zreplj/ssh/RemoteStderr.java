@@ -25,9 +25,17 @@ final class RemoteStderr extends OutputStream {
 
     static final int KEPT_LINES = 5;
 
+    /**
+     * Lines logged per channel: a box writes a handful, a few hundred in a first prune whose snapshots its floor
+     * keeps; a hostile one could write without end into the journal or cron's mail while the pass waits.
+     */
+    static final int MAX_LINES = 1000;
+
     private final String prefix;
     private final ByteArrayOutputStream line = new ByteArrayOutputStream();
     private final Deque<String> last = new ArrayDeque<>();
+    private int logged;
+    private long dropped;
 
     RemoteStderr(String prefix) {
         this.prefix = prefix;
@@ -53,6 +61,10 @@ final class RemoteStderr extends OutputStream {
     @Override
     public synchronized void close() {
         if (line.size() > 0) emit();
+        if (dropped > 0) {
+            LOG.info("{}({} more lines on stderr were not logged)", prefix, dropped);
+            dropped = 0;
+        }
     }
 
     /** The last {@value #KEPT_LINES} non-blank lines so far, oldest first, with a pending unterminated one. */
@@ -68,7 +80,12 @@ final class RemoteStderr extends OutputStream {
         line.reset();
         if (text.endsWith("\r")) text = text.substring(0, text.length() - 1);
         text = Printable.of(text);
-        LOG.info("{}{}", prefix, text);
+        if (logged < MAX_LINES) {
+            logged++;
+            LOG.info("{}{}", prefix, text);
+        } else if (dropped++ == 0) {
+            LOG.info("{}(more than {} lines on stderr; the rest is not logged)", prefix, MAX_LINES);
+        }
         if (!text.isBlank()) {
             last.addLast(text.strip());
             if (last.size() > KEPT_LINES) last.removeFirst();

@@ -72,4 +72,21 @@ class RemoteStderrTest {
         err.close();
         assertEquals(List.of("2", "3", "4", "5", "half"), err.lastLines(), "at most " + RemoteStderr.KEPT_LINES);
     }
+
+    /**
+     * A hostile box controls its stderr: without a cap it writes lines as fast as the link carries them into the
+     * agent's journal or cron's mail for as long as the pass waits on the channel. Past the cap one line says so,
+     * and closing says how many were left out; the last lines are still kept for a start failure's message.
+     */
+    @Test
+    void aFloodOfLinesIsCutAtTheCapWithOneLineSayingSoAndTheCountAtTheEnd() {
+        int sent = RemoteStderr.MAX_LINES + 5000;
+        List<String> lines = logged(b("junk\n".repeat(sent)));
+        assertEquals(RemoteStderr.MAX_LINES + 2, lines.size());
+        assertEquals("box: junk", lines.get(RemoteStderr.MAX_LINES - 1));
+        assertEquals(
+                "box: (more than " + RemoteStderr.MAX_LINES + " lines on stderr; the rest is not logged)",
+                lines.get(RemoteStderr.MAX_LINES));
+        assertEquals("box: (5000 more lines on stderr were not logged)", lines.get(RemoteStderr.MAX_LINES + 1));
+    }
 }
