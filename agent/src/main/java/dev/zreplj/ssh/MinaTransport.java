@@ -2,6 +2,7 @@ package dev.zreplj.ssh;
 
 import dev.zreplj.config.Connect;
 import dev.zreplj.config.SshOptions;
+import dev.zreplj.protocol.Printable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
@@ -500,7 +501,9 @@ public final class MinaTransport implements SshTransport {
         while (root.getCause() != null && root.getCause() != root) root = root.getCause();
         String message =
                 root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
-        return message.replace('\n', ' ').strip();
+        // MINA quotes what the server sent (its identification line), before any host key is checked: the peer's
+        // text, which goes into the job's failure line, status file and journal, so it is escaped as the box's is.
+        return Printable.of(message.replace('\n', ' ').strip());
     }
 
     private static String seconds(Duration d) {

@@ -205,4 +205,51 @@ class MinaTransportTest {
                         + "ed25519, ecdsa or rsa private key)",
                 e.getMessage());
     }
+
+    /**
+     * Whatever answers on the box's port, before any host key is checked (a hostile box, or anyone on the path),
+     * chooses the identification line MINA quotes in its error; the error goes into the job's failure line, its
+     * status file and the journal, so the quote is escaped as the box's protocol text is.
+     */
+    @Test
+    void aHostileServersIdentificationLineCannotSendEscapeSequencesIntoTheFailure() throws Exception {
+        Path key = dir.resolve("id");
+        Process p = new ProcessBuilder("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key.toString())
+                .redirectErrorStream(true)
+                .start();
+        p.getInputStream().readAllBytes();
+        assertEquals(0, p.waitFor(), "ssh-keygen (openssh-client) is needed for this test");
+        try (java.net.ServerSocket server =
+                new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Thread hostile = new Thread(() -> {
+                try (java.net.Socket s = server.accept()) {
+                    s.getOutputStream()
+                            .write("SSH-1.0-x\u001b]0;owned\u0007\u001b[2J\u009b1m\r\n"
+                                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    s.getOutputStream().flush();
+                    s.getInputStream().read(new byte[4096]);
+                } catch (java.io.IOException ignored) {
+                    // the client went away: all this server had to say is said
+                }
+            });
+            hostile.start();
+            Connect connect = new Connect(
+                    "127.0.0.1",
+                    "u",
+                    server.getLocalPort(),
+                    key,
+                    List.of(),
+                    Duration.ofSeconds(5),
+                    dir.resolve("kh"),
+                    Connect.HostKeyPolicy.STRICT,
+                    1);
+            TransportException e = assertThrows(TransportException.class, () -> MinaTransport.connect(connect));
+            hostile.join(10_000);
+            assertEquals(
+                    "ssh: the connection to u@127.0.0.1:" + server.getLocalPort() + " closed during authentication"
+                            + " (the backup box or the link went away): Unsupported protocol version:"
+                            + " SSH-1.0-x\\x1b]0;owned\\x07\\x1b[2J\\x9b1m",
+                    e.getMessage());
+        }
+    }
 }
