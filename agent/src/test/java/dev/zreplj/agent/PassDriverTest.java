@@ -303,6 +303,49 @@ class PassDriverTest {
         assertEquals(List.of(snapshot), zfs.snapshots("src/a"));
     }
 
+    /**
+     * A box that answers busy to every receive (or retry, the same to the agent), as a hostile or wedged one can: the
+     * pass ends after replication.attempts with the backoff between them, the filesystem failed with the box's
+     * words, and the sender keeps every snapshot (none is replicated, so no cursor lets one go).
+     */
+    @Test
+    void aBoxBusyForeverEndsThePassAfterItsAttemptsWithTheBoxsWordsAndDestroysNothing() throws Exception {
+        zfs.filesystem("src/a", "zrepl_1");
+        Fault[] forever = new Fault[100];
+        Arrays.fill(forever, Fault.BUSY);
+        box.failReceives(forever);
+        PushPass.Result r = run(job(1, 3, ""), box.opener());
+
+        assertTrue(r.failed(), r::toString);
+        assertEquals(List.of(Duration.ofSeconds(2), Duration.ofSeconds(4)), waits);
+        assertEquals(3, box.log().stream().filter(l -> l.startsWith("BUSY ")).count(), box.log()::toString);
+        String snapshot = r.snapshotTaken().orElseThrow();
+        FilesystemResult a = result(r, "src/a");
+        assertEquals(Failure.BUSY, a.failure());
+        assertEquals(
+                "step full @" + snapshot + ": another receive into src/a@" + snapshot + " is running", a.message());
+        assertEquals(List.of(), box.snapshots("src/a"));
+        assertEquals(List.of("zrepl_1", snapshot), zfs.snapshots("src/a"));
+    }
+
+    /** A box that closes every channel as soon as it is asked anything: the same bound, no loop. */
+    @Test
+    void aBoxClosingEveryChannelAtOnceEndsThePassAfterItsAttempts() throws Exception {
+        zfs.filesystem("src/a", "zrepl_1");
+        Fault[] forever = new Fault[100];
+        Arrays.fill(forever, Fault.CHANNEL_LOST);
+        box.failLists(forever);
+        PushPass.Result r = run(job(1, 3, ""), box.opener());
+
+        assertTrue(r.failed(), r::toString);
+        assertEquals(List.of(Duration.ofSeconds(2), Duration.ofSeconds(4)), waits);
+        assertEquals(2, box.reconnects());
+        FilesystemResult a = result(r, "src/a");
+        assertEquals(Failure.CONNECTION_LOST, a.failure());
+        assertEquals(List.of(), box.snapshots("src/a"));
+        assertEquals(2, zfs.snapshots("src/a").size(), "the sender keeps both");
+    }
+
     @Test
     void aDeadSessionIsReplacedByANewOneOnTheNextAttempt() throws Exception {
         zfs.filesystem("src/a", "zrepl_1").filesystem("src/b", "zrepl_1");
