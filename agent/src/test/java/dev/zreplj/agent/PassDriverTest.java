@@ -346,6 +346,33 @@ class PassDriverTest {
         assertEquals(2, zfs.snapshots("src/a").size(), "the sender keeps both");
     }
 
+    /**
+     * A hostile box's listing: the local snapshots' names under other guids, a name the sender never had, and a
+     * filesystem the job does not select. Snapshots are matched by guid, never by name, and the box learns a guid only
+     * from a stream it was sent: so nothing counts as replicated, no cursor is set, the sender destroys nothing, and
+     * no name or filesystem the box chose reaches a local zfs command.
+     */
+    @Test
+    void aForgedListingNeitherSetsTheCursorNorDestroysOnTheSenderNorReachesALocalZfsCommand() throws Exception {
+        zfs.filesystem("src/a", "zrepl_1", "zrepl_2", "zrepl_3");
+        box.holds("src/a", List.of("zrepl_1", "zrepl_2", "zrepl_3", "forged_x"), List.of(991L, 992L, 993L, 994L));
+        box.holds("other/secret", List.of("zrepl_1"), List.of(guids("src/a").get(0)));
+        zfs.clearCalls();
+        PushPass.Result r = run(job(1, 1, ""), box.opener());
+
+        String snapshot = r.snapshotTaken().orElseThrow();
+        assertEquals(FilesystemResult.Outcome.CONFLICT, result(r, "src/a").outcome());
+        assertEquals(List.of("zrepl_1", "zrepl_2", "zrepl_3", snapshot), zfs.snapshots("src/a"));
+        assertEquals(
+                List.of(
+                        "listVersions src with zreplj:cursor:laptop",
+                        "snapshot " + snapshot,
+                        "listVersions src with zreplj:cursor:laptop"),
+                zfs.calls(),
+                "no destroy, hold, release, bookmark or cursor property; nothing of the box's names");
+        assertEquals(List.of("session 1", "list #1"), box.log(), "nothing sent, nothing destroyed on the box either");
+    }
+
     @Test
     void aDeadSessionIsReplacedByANewOneOnTheNextAttempt() throws Exception {
         zfs.filesystem("src/a", "zrepl_1").filesystem("src/b", "zrepl_1");

@@ -62,6 +62,37 @@ class PrunePlannerTest {
      * sender keeps zrepl_1, the only incremental base left, where the box's listing is at hand (the audit's
      * case: without it, last_n 1 destroyed zrepl_1 and zrepl_2 and the next pass needed a full send).
      */
+    /**
+     * The box's listing only ever adds a keep on the sender: whatever guids a hostile box claims (the sender's own, of
+     * snapshots it never got, made up), the sender destroys a subset of what it destroys without the box's listing,
+     * which the local cursor and the rules alone decide.
+     */
+    @Test
+    void whateverTheBoxListsTheSenderDestroysNoMoreThanWithoutItsListing() {
+        Random random = new Random(42);
+        for (int round = 0; round < 2000; round++) {
+            int n = 1 + random.nextInt(8);
+            List<ZfsVersion> versions = new ArrayList<>(snaps(n));
+            if (random.nextBoolean()) versions.add(bookmarkOf(snap(1 + random.nextInt(n))));
+            Optional<ZfsVersion> cursor =
+                    random.nextInt(4) == 0 ? Optional.empty() : Optional.of(snap(1 + random.nextInt(n)));
+            List<KeepRule> rules = switch (random.nextInt(3)) {
+                case 0 -> KEEP_NONE;
+                case 1 -> List.of(lastN(1 + random.nextInt(3)));
+                default -> List.of(NOT_REPLICATED, lastN(1));
+            };
+            Set<Long> claimed = new java.util.HashSet<>();
+            for (int i = 0; i < 4; i++) {
+                claimed.add(
+                        random.nextBoolean() ? snap(1 + random.nextInt(n + 2)).guid() : random.nextLong());
+            }
+            List<String> honest = destroyed(PrunePlanner.sender(FS.value(), versions, cursor, rules, Optional.empty()));
+            List<String> forged =
+                    destroyed(PrunePlanner.sender(FS.value(), versions, cursor, rules, Optional.of(claimed)));
+            assertTrue(honest.containsAll(forged), "claimed " + claimed + ": " + forged + " not within " + honest);
+        }
+    }
+
     @Test
     void theNewestSnapshotTheBoxStillHasStaysOnTheSender() {
         List<ZfsVersion> versions = snaps(3);
