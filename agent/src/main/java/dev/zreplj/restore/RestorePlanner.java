@@ -51,11 +51,29 @@ public final class RestorePlanner {
         List<RestoreStep> steps = new ArrayList<>();
         for (RemoteFilesystem fs : chosen) {
             boolean top = fs.path().equals(source);
-            DatasetName target =
-                    top ? request.target() : request.target().child(fs.path().substring(source.length() + 1));
+            DatasetName target = targetOf(request, fs.path());
             steps.add(step(request, fs, top, target, local.apply(target), mountRefusal, boxResumes));
         }
         return steps;
+    }
+
+    /**
+     * Where the box's {@code path} (the request's source or a filesystem below it) is restored: LOCAL_FS, or the same
+     * place below it. The box chose the names below the source (each a valid ZFS name, or its listing was refused), so
+     * one below a longer LOCAL_FS can pass zfs's limit: refused before anything is created, saying what to do.
+     */
+    public static DatasetName targetOf(RestoreRequest request, String path) throws RestoreRefused {
+        if (path.equals(request.source())) {
+            return request.target();
+        }
+        String relative = path.substring(request.source().length() + 1);
+        int length = request.target().value().length() + 1 + relative.length();
+        if (length > DatasetName.MAX_LENGTH) {
+            throw new RestoreRefused("the box's " + path + " would be restored below " + request.target()
+                    + " as a dataset name of " + length + " characters, over zfs's " + DatasetName.MAX_LENGTH
+                    + ": restore it on its own into a shorter --to");
+        }
+        return request.target().child(relative);
     }
 
     private static RestoreStep step(

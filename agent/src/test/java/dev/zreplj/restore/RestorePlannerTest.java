@@ -76,6 +76,31 @@ class RestorePlannerTest {
                 fromPool.stream().map(RestoreStep::path).toList());
     }
 
+    /**
+     * The box chooses the names below SOURCE_FS (each a valid ZFS name, or its listing is refused): one whose
+     * restored name below a longer --to would pass zfs's 255 characters is refused in one line saying what to do,
+     * before anything is created, not an unexpected error.
+     */
+    @Test
+    void aChildWhoseRestoredNameWouldBeTooLongIsRefusedWithWhatToDo() {
+        String child = "tank/" + "c".repeat(250);
+        List<RemoteFilesystem> box = List.of(
+                new RemoteFilesystem("tank", false, List.of(snap("a", 1, 10)), null),
+                new RemoteFilesystem(child, false, List.of(snap("a", 2, 10)), null));
+        RestoreRefused e = assertThrows(
+                RestoreRefused.class,
+                () -> RestorePlanner.plan(
+                        new RestoreRequest("tank", null, TO, true, false),
+                        box,
+                        t -> LocalTarget.absent(),
+                        t -> null,
+                        true));
+        assertEquals(
+                "the box's " + child + " would be restored below new/home as a dataset name of 259 characters, over"
+                        + " zfs's 255: restore it on its own into a shorter --to",
+                e.getMessage());
+    }
+
     @Test
     void aPlaceholderAFailedRestoreLeftIsKeptAndTheRetryReceivesItsChildren() throws RestoreRefused {
         // The first -r run created the empty placeholder (canmount=off) and failed on a child.

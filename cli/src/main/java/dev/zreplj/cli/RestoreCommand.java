@@ -82,11 +82,7 @@ final class RestoreCommand implements Callable<Integer> {
                 for (var fs : listing) {
                     if (fs.path().equals(request.source())
                             || (request.recursive() && fs.path().startsWith(request.source() + "/"))) {
-                        DatasetName target = fs.path().equals(request.source())
-                                ? request.target()
-                                : request.target()
-                                        .child(fs.path()
-                                                .substring(request.source().length() + 1));
+                        DatasetName target = RestorePlanner.targetOf(request, fs.path());
                         locals.put(target, Restorer.local(zfs, target));
                     }
                 }
