@@ -15,10 +15,16 @@ public record ErrorReply(String code, String message, String detail) {
      * zfs's stderr in {@code detail} keeps its lines.
      */
     public RemoteException toException() {
+        // The box chooses the lengths too: each part is cut, saying how much was left out.
+        String kept = detail.length() <= Printable.MAX_DETAIL ? detail : detail.substring(0, Printable.MAX_DETAIL);
         StringBuilder lines = new StringBuilder();
-        for (String line : detail.split("\n", -1)) {
+        for (String line : kept.split("\n", -1)) {
             lines.append(lines.isEmpty() ? "" : "\n").append(Printable.of(line));
         }
-        return new RemoteException(Printable.of(code), Printable.of(message), lines.toString());
+        if (kept.length() < detail.length()) {
+            lines.append("... (").append(detail.length() - kept.length()).append(" more characters)");
+        }
+        return new RemoteException(
+                Printable.of(code, Printable.MAX_WORD), Printable.of(message, Printable.MAX_TEXT), lines.toString());
     }
 }

@@ -7,6 +7,13 @@ package dev.zreplj.protocol;
  * refusal, is not escaped twice).
  */
 public final class Printable {
+    /** Longest name or code a peer's word is printed with (a ZFS name has at most 255 characters). */
+    public static final int MAX_WORD = 256;
+    /** Longest message a peer's text is printed with, as the box's log cuts a client's. */
+    public static final int MAX_TEXT = 2000;
+    /** Longest zfs stderr (several lines) a peer's detail is kept with. */
+    public static final int MAX_DETAIL = 8000;
+
     private Printable() {}
 
     public static String of(String s) {
@@ -25,6 +32,18 @@ public final class Printable {
             }
         }
         return sb.toString();
+    }
+
+    /**
+     * {@link #of(String)} of at most {@code max} characters of {@code s}, then how many more there were: a peer chooses
+     * the length of its words too, and they go into one-line failures, status files, the journal and cron's mail.
+     */
+    public static String of(String s, int max) {
+        if (s == null || s.length() <= max) {
+            return of(s);
+        }
+        int cut = Character.isHighSurrogate(s.charAt(max - 1)) ? max - 1 : max;
+        return of(s.substring(0, cut)) + "... (" + (s.length() - cut) + " more characters)";
     }
 
     private static boolean validPair(String s, int i) {

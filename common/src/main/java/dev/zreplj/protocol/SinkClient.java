@@ -120,15 +120,20 @@ public final class SinkClient implements AutoCloseable {
                     ErrorCodes.VERSION,
                     "protocol mismatch: this agent speaks zreplj protocol "
                             + Wire.PROTOCOL_VERSION + " (zreplj " + Wire.softwareVersion() + "), the backup box speaks "
-                            + hello.protocol() + " (zreplj " + Printable.of(hello.software()) + "); "
+                            + hello.protocol() + " (zreplj " + Printable.of(hello.software(), Printable.MAX_WORD)
+                            + "); "
                             // Protocol versions only grow, so the side with the lower one is the older: name it.
                             + (hello.protocol() < Wire.PROTOCOL_VERSION
                                     ? "update zreplj on the backup box to this agent's version"
                                     : "update zreplj on this machine to the backup box's version"),
                     "");
         }
-        // Its software version is printed (box list, errors): made safe like an ERROR's text.
-        serverHello = new Hello(hello.protocol(), Printable.of(hello.software()), hello.capabilities(), hello.job());
+        // Its software version is printed (box list, errors): made safe and cut like an ERROR's text.
+        serverHello = new Hello(
+                hello.protocol(),
+                Printable.of(hello.software(), Printable.MAX_WORD),
+                hello.capabilities(),
+                hello.job());
         if (compression != StreamCompression.OFF && hello.capabilities().contains(Wire.ZSTD_DATA)) {
             compressor = new StreamCompressor(compression);
         }
@@ -191,6 +196,12 @@ public final class SinkClient implements AutoCloseable {
             DatasetName.of(path);
             for (String v : versions) {
                 DatasetName.validateComponent(v, "snapshot or bookmark name");
+                // The box's full name (<root_fs>/<client>/path@name) is within ZFS's limit, so this one is too.
+                int length = path.length() + 1 + v.length();
+                if (length > DatasetName.MAX_LENGTH) {
+                    throw new InvalidNameException(path + "@" + v.substring(0, Math.min(10, v.length())) + "... is "
+                            + length + " characters long, longer than ZFS's " + DatasetName.MAX_LENGTH);
+                }
             }
         } catch (InvalidNameException | NullPointerException e) {
             throw new RemoteException(
@@ -432,15 +443,16 @@ public final class SinkClient implements AutoCloseable {
                 r = new DestroyResult(old.destroyed(), old.refused());
             }
             // Printed and logged like an ERROR's text: made as safe.
-            r.destroyed().forEach(name -> destroyed.add(Printable.of(name)));
-            r.refused()
-                    .forEach(x ->
-                            refused.add(new DestroyResult.Refusal(Printable.of(x.name()), Printable.of(x.reason()))));
-            r.failed()
-                    .forEach(x ->
-                            failed.add(new DestroyResult.Refusal(Printable.of(x.name()), Printable.of(x.reason()))));
+            r.destroyed().forEach(name -> destroyed.add(Printable.of(name, Printable.MAX_WORD)));
+            r.refused().forEach(x -> refused.add(printable(x)));
+            r.failed().forEach(x -> failed.add(printable(x)));
         }
         return new DestroyResult(destroyed, refused, failed);
+    }
+
+    private static DestroyResult.Refusal printable(DestroyResult.Refusal r) {
+        return new DestroyResult.Refusal(
+                Printable.of(r.name(), Printable.MAX_WORD), Printable.of(r.reason(), Printable.MAX_TEXT));
     }
 
     /** Refuses ({@code forbidden}) unless the box's HELLO offers restores: before a restore creates anything. */

@@ -458,6 +458,94 @@ class SinkClientTest {
                 e.getMessage());
     }
 
+    /**
+     * The box chooses the length of its words as well: an ERROR of megabytes went whole into the failure line, the
+     * status file (rewritten every pass), the journal and cron's mail. Cut as the box cuts a client's text in its
+     * log, saying how much was left out.
+     */
+    @Test
+    void aBoxsErrorOfMegabytesIsCutSayingHowMuch() throws Exception {
+        start((r, w) -> {
+            w.writeMagic();
+            w.control(
+                    FrameType.ERROR,
+                    new ErrorReply("c".repeat(5000), "m".repeat(100_000), "first line\n" + "d".repeat(100_000)));
+        });
+        RemoteException e = assertThrows(RemoteException.class, () -> client.handshake());
+        assertEquals("c".repeat(Printable.MAX_WORD) + "... (4744 more characters)", e.code());
+        assertEquals("m".repeat(Printable.MAX_TEXT) + "... (98000 more characters)", e.getMessage());
+        assertEquals(
+                "first line\n" + "d".repeat(Printable.MAX_DETAIL - 11) + "... (92011 more characters)", e.detail());
+    }
+
+    /** The same for a HELLO's software version, which a version mismatch and 'box list' quote. */
+    @Test
+    void aBoxsSoftwareVersionOfMegabytesIsCutSayingHowMuch() throws Exception {
+        start((r, w) -> {
+            w.writeMagic();
+            w.control(FrameType.HELLO, new Hello(2, "v".repeat(100_000), List.of()));
+            w.flush();
+            r.readMagic();
+            r.next();
+        });
+        RemoteException e = assertThrows(RemoteException.class, () -> client.handshake());
+        assertEquals(
+                "protocol mismatch: this agent speaks zreplj protocol 3 (zreplj dev), the backup box speaks 2 (zreplj "
+                        + "v".repeat(Printable.MAX_WORD) + "... (99744 more characters)); update zreplj on the backup"
+                        + " box to this agent's version",
+                e.getMessage());
+    }
+
+    /** A DESTROYED reply's names and reasons are the box's words too, printed in the prune report. */
+    @Test
+    void aDestroyReplyOfMegabytesIsCutSayingHowMuch() throws Exception {
+        start((r, w) -> {
+            serverHello(r, w, Wire.PROTOCOL_VERSION);
+            assertEquals(FrameType.DESTROY, r.next());
+            w.control(
+                    FrameType.DESTROYED,
+                    new DestroyResult(
+                            List.of("n".repeat(10_000)),
+                            List.of(
+                                    new DestroyResult.Refusal("s", "r".repeat(10_000)),
+                                    new DestroyResult.Refusal("f".repeat(10_000), "why"))));
+            w.flush();
+        });
+        client.handshake();
+        DestroyResult result = client.destroy("tank/a", List.of(new DestroyTarget("s", 1)));
+        assertEquals(List.of("n".repeat(Printable.MAX_WORD) + "... (9744 more characters)"), result.destroyed());
+        assertEquals(
+                List.of(
+                        new DestroyResult.Refusal("s", "r".repeat(Printable.MAX_TEXT) + "... (8000 more characters)"),
+                        new DestroyResult.Refusal(
+                                "f".repeat(Printable.MAX_WORD) + "... (9744 more characters)", "why")),
+                result.refused());
+    }
+
+    /** ZFS names a snapshot in at most 255 characters with its dataset: a listed name beyond that is no ZFS name. */
+    @Test
+    void aListedSnapshotNameLongerThanZfsAllowsIsRefused() throws Exception {
+        start((r, w) -> {
+            serverHello(r, w, Wire.PROTOCOL_VERSION);
+            assertEquals(FrameType.LIST, r.next());
+            w.control(
+                    FrameType.LISTING,
+                    new Listing(List.of(new RemoteFilesystem(
+                            "tank/a",
+                            false,
+                            List.of(new RemoteVersion("x".repeat(100_000), VersionType.SNAPSHOT, 5, 10, 1000)),
+                            null))));
+            w.flush();
+        });
+        client.handshake();
+        RemoteException e = assertThrows(RemoteException.class, () -> client.listFilesystems());
+        assertEquals("protocol", e.code());
+        assertEquals(
+                "the backup box listed an invalid name: tank/a@xxxxxxxxxx... is 100007 characters long, longer than"
+                        + " ZFS's 255; it is not a zreplj box of this version, or it is broken",
+                e.getMessage());
+    }
+
     @Test
     void loginBannerIsDetected() throws Exception {
         start((r, w) -> w.flush());
