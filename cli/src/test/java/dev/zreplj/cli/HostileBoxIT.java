@@ -95,6 +95,21 @@ class HostileBoxIT {
 
             EndToEnd.Run status = e.agent("status");
             assertFalse((status.stdout() + status.stderr()).chars().anyMatch(c -> c == 0x1b), status::toString);
+
+            // box list and restore print the box's words as well: its ERROR, and its HELLO's software version.
+            EndToEnd.Run listed = e.agent("box", "list");
+            assertEquals(1, listed.exit(), listed::toString);
+            assertFalse((listed.stdout() + listed.stderr()).chars().anyMatch(c -> c == 0x1b), listed::toString);
+            assertTrue(listed.stderr().contains("no slot\\x0ajob laptop_to_box: all ok\\x1b[2J"), listed::toString);
+            EndToEnd.Run restored = e.agent("restore", "--job", "laptop_to_box", home.value(), "--to", e.dst() + "/r");
+            assertEquals(1, restored.exit(), restored::toString);
+            assertEquals(
+                    "zreplj: restore: the box refused: the backup box does not offer restores: its zreplj is older (no"
+                            + " 'restore' capability, zreplj 9\\x1b]0;owned\\x07) or its sink job has serve.restore:"
+                            + " false\n",
+                    restored.stderr().substring(restored.stderr().lastIndexOf("zreplj: ")),
+                    restored::toString);
+            assertFalse(e.datasets(e.dst()).contains(e.dst() + "/r"), "nothing restored");
         }
     }
 }
