@@ -188,11 +188,15 @@ public final class Replicator {
             log.warn("{}: not sent: {}", plan.filesystem(), unmarkable.get());
             return FilesystemResult.failed(plan.filesystem(), 0, 0, "not sent: " + unmarkable.get(), -1, Failure.ZFS);
         }
+        Step first = null;
+        Step last = null;
         for (Step step : plan.steps()) {
             try {
                 bytes += runStep(plan.filesystem(), step, channel, estimates);
                 // Counted per snapshot: a zfs send -I step is as many steps as snapshots for the summary.
                 done += step.snapshots().size();
+                first = first == null ? step : first;
+                last = step;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return FilesystemResult.failed(
@@ -240,10 +244,26 @@ public final class Replicator {
                 FilesystemResult.Outcome.REPLICATED,
                 done,
                 bytes,
-                "",
+                sent(first, last),
                 estimates.total(done),
                 null,
                 List.of());
+    }
+
+    /**
+     * Whether the pass sent in full or incrementally, and up to what: after a move to a new box, a conflict or a
+     * lost cursor the admin asks whether everything went again, and the summary is what cron mails them.
+     */
+    static String sent(Step first, Step last) {
+        if (first == null) {
+            return "";
+        }
+        String to = last.to().relativeName();
+        if (first.isFull()) {
+            String full = "full send of " + first.to().relativeName();
+            return first.to().equals(last.to()) ? full : full + ", then up to " + to;
+        }
+        return "incremental from " + first.from().relativeName() + " to " + to;
     }
 
     /** A refusal with the first line of zfs's stderr on the box; an unexpected error with its type. */

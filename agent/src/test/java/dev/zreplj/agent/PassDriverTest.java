@@ -411,6 +411,30 @@ class PassDriverTest {
         assertEquals(guids("src/a"), box.guids("src/a"));
     }
 
+    /** After a move to a new box or a lost cursor the admin asks whether everything went again: the line says. */
+    @Test
+    void theSummarySaysWhetherAFilesystemWentInFullOrIncrementallyAndUpToWhat() throws Exception {
+        zfs.createdBy(NOON);
+        zfs.filesystem("src/a", "zrepl_1");
+        PushJob job = job(1, 1, "");
+        PushPass.Result first = run(job, box.opener());
+        assertLine("src/a: replicated 1 step, BYTES, full send of @zrepl_1", result(first, "src/a"));
+
+        // Not the job's prefix, so that the pass takes none of its own (the test's clock stands still).
+        zfs.snapshot(List.of(DatasetName.of("src/a")), "manual_8");
+        zfs.snapshot(List.of(DatasetName.of("src/a")), "manual_9");
+        PushPass.Result next = run(job, box.opener());
+        assertLine("src/a: replicated 2 steps, BYTES, incremental from @zrepl_1 to @manual_9", result(next, "src/a"));
+    }
+
+    /** {@code expected} with the bytes sent (and their estimate) in place of BYTES. */
+    private static void assertLine(String expected, FilesystemResult result) {
+        String line = result.summaryLine();
+        String bytes = line.substring(line.indexOf(", ") + 2, line.indexOf(", ", line.indexOf(", ") + 2));
+        assertTrue(bytes.matches("[0-9.]+ [KMG]?i?B( of [0-9.]+ [KMG]?i?B estimated)?"), line);
+        assertEquals(expected, line.replace(bytes, "BYTES"));
+    }
+
     @Test
     void whenEveryChannelIsLostTheRestIsReportedAndRetried() throws Exception {
         zfs.filesystem("src/a", "zrepl_1").filesystem("src/b", "zrepl_1").filesystem("src/c", "zrepl_1");

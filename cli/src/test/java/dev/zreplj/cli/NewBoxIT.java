@@ -147,6 +147,9 @@ class NewBoxIT {
                 assertContains(pass.stderr(), e.src().child("a") + ": sending @" + last + " -> @" + next + "\n", pass);
                 assertContains(pass.stderr(), b + ": sending full @" + next + "\n", pass);
                 assertFalse(pass.stderr().contains(e.src().child("a") + ": sending full"), pass::toString);
+                // The summary (what cron mails) says it too, without the log lines.
+                assertContains(pass.stdout(), ", incremental from @" + last + " to @" + next + "\n", pass);
+                assertContains(pass.stdout(), ", full send of @" + next + "\n", pass);
                 assertEquals(
                         relative(e, e.src().child("a")),
                         relative(e, newA),
