@@ -49,6 +49,8 @@ public final class PassDriver {
 
     static final String SKIPPED_BOX_LOST = "the backup box became unreachable (see the replicate failure)";
 
+    static final String SKIPPED_BOX_REFUSED = "the backup box refused the pass's requests (see the replicate failure)";
+
     private final PushJob job;
     private final SourceZfs zfs;
     private final Box.Opener opener;
@@ -266,7 +268,11 @@ public final class PassDriver {
             }
             if (replicated.boxLost() != null) {
                 recordNewestOnBox(replicated.results(), versions);
-                stageFailures.add("replicate: the backup box became unreachable: " + replicated.boxLost());
+                // A box that answers ERROR (busy, forbidden) is reachable: "unreachable" would send the admin to the
+                // network.
+                stageFailures.add("replicate: the backup box "
+                        + (replicated.boxRefused() ? "refused the pass's requests: " : "became unreachable: ")
+                        + replicated.boxLost());
                 return result(
                         null,
                         replicated.results(),
@@ -274,7 +280,7 @@ public final class PassDriver {
                                 listing,
                                 cursor,
                                 moved(cursor, replicated.results()),
-                                SKIPPED_BOX_LOST,
+                                replicated.boxRefused() ? SKIPPED_BOX_REFUSED : SKIPPED_BOX_LOST,
                                 true,
                                 null,
                                 null));

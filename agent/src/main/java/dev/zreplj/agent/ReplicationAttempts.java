@@ -1,6 +1,7 @@
 package dev.zreplj.agent;
 
 import dev.zreplj.config.PushJob;
+import dev.zreplj.protocol.RemoteException;
 import dev.zreplj.protocol.RemoteFilesystem;
 import dev.zreplj.protocol.Wire;
 import dev.zreplj.replication.BandwidthLimiter;
@@ -52,12 +53,14 @@ final class ReplicationAttempts {
      * @param remote  the box's listing of the last attempt that reached it
      * @param plans   each filesystem's last plan
      * @param boxLost why the box could not be reached again for the last attempt; null when it was
+     * @param boxRefused whether that was the box's own answer (an ERROR: busy, forbidden), not a lost link
      */
     record Outcome(
             List<FilesystemResult> results,
             Map<String, RemoteFilesystem> remote,
             Map<DatasetName, FilesystemPlan> plans,
-            String boxLost) {}
+            String boxLost,
+            boolean boxRefused) {}
 
     private final PushJob job;
     private final SourceZfs zfs;
@@ -101,9 +104,11 @@ final class ReplicationAttempts {
         Map<DatasetName, FilesystemPlan> plans = new LinkedHashMap<>();
         Map<String, RemoteFilesystem> remote = Map.of();
         String boxLost;
+        boolean boxRefused;
         int attempts = job.replication().attempts();
         for (int attempt = 1; ; attempt++) {
             boxLost = null;
+            boxRefused = false;
             try {
                 if (attempt > 1) {
                     box.reconnect();
@@ -130,6 +135,7 @@ final class ReplicationAttempts {
                         results);
             } catch (IOException e) {
                 boxLost = e.getMessage();
+                boxRefused = e instanceof RemoteException;
                 String why =
                         (attempt > 1 ? "reconnecting to" : "talking to") + " the backup box failed: " + e.getMessage();
                 log.warn("job {}: {}", job.name(), why);
@@ -152,7 +158,8 @@ final class ReplicationAttempts {
                                 .toList(),
                         remote,
                         plans,
-                        boxLost);
+                        boxLost,
+                        boxRefused);
             }
             for (DatasetName fs : todo) {
                 FilesystemResult r = results.get(fs);

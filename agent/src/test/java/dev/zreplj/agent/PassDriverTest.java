@@ -811,6 +811,25 @@ class PassDriverTest {
                         .toList());
     }
 
+    /** A box that answers ERROR (busy, or forbidden for a revoked client) is reachable: not "unreachable". */
+    @Test
+    void aBoxThatRefusesTheListingIsNotCalledUnreachable() throws Exception {
+        zfs.filesystem("src/a", "zrepl_1");
+        box.failLists(Fault.BUSY);
+        PushPass.Result r = run(job(1, 1, ""), box.opener());
+
+        assertTrue(r.failed());
+        assertEquals(
+                List.of("replicate: the backup box refused the pass's requests: another receive into LIST is running"),
+                r.stageFailures());
+        assertEquals(
+                List.of("prune receiver: skipped: the backup box refused the pass's requests (see the replicate"
+                        + " failure)"),
+                r.prune().lines(false).stream()
+                        .filter(l -> l.startsWith("prune receiver"))
+                        .toList());
+    }
+
     /**
      * agent run's idle check connects only when there is something to send: a snapshot of its own, or one
      * newer than the cursor that something else made (snapshotting: manual, a snapshot made by hand).
