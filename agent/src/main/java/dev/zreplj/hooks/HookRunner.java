@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -34,13 +35,25 @@ public final class HookRunner {
     }
 
     private final Set<Process> running = ConcurrentHashMap.newKeySet();
+    /** Runs {@link #killRunning} killed: failed, whatever exit status they still managed to give. */
+    private final Set<Process> killed = ConcurrentHashMap.newKeySet();
 
     /** Kills every run in progress with what it started (the agent is stopping); each ends as a failed run. */
     public void killRunning() {
         for (Process p : running) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
+            killed.add(p);
+            kill(p);
         }
+    }
+
+    /**
+     * The command first, then what it started: killed the other way round, a shell waiting on its children
+     * ({@code wait} without operands exits 0 once they are gone) could exit 0 in between, a succeeded run.
+     */
+    private static void kill(Process p) {
+        List<ProcessHandle> started = p.descendants().toList();
+        p.destroyForcibly();
+        started.forEach(ProcessHandle::destroyForcibly);
     }
 
     public Run run(Path command, Map<String, String> env, Duration timeout) throws InterruptedException {
@@ -56,9 +69,11 @@ public final class HookRunner {
         }
         running.add(p);
         try {
-            return wait(p, command, timeout, start);
+            Run run = wait(p, command, timeout, start);
+            return killed.remove(p) ? new Run(-1, "killed: the agent is stopping", run.output(), run.took()) : run;
         } finally {
             running.remove(p);
+            killed.remove(p);
         }
     }
 
@@ -69,8 +84,7 @@ public final class HookRunner {
         reader.start();
         boolean ended = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
         if (!ended) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
+            kill(p);
             p.waitFor();
         }
         reader.join(DRAIN.toMillis());

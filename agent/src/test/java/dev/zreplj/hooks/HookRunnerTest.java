@@ -1,0 +1,88 @@
+package dev.zreplj.hooks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class HookRunnerTest {
+    @TempDir
+    Path dir;
+
+    /**
+     * A hook that waits on a child of its own: {@code wait} without operands exits 0 once the child is gone, so a
+     * kill that took the child first could leave the shell a moment to exit 0, and the stopped pre-snapshot run
+     * counted as succeeded (its post run then ran). A run the agent killed is failed, whatever its status.
+     */
+    @Test
+    void aRunKilledBecauseTheAgentStopsIsFailedEvenIfItsShellWouldExitZero() throws Exception {
+        Path child = dir.resolve("child");
+        Path hook = dir.resolve("hook");
+        Files.writeString(hook, "#!/bin/sh\nsleep 60 &\necho $! > " + child + "\nwait\nexit 0\n");
+        Files.setPosixFilePermissions(hook, PosixFilePermissions.fromString("rwxr-xr-x"));
+        HookRunner runner = new HookRunner();
+        AtomicReference<HookRunner.Run> result = new AtomicReference<>();
+        Thread t = new Thread(() -> {
+            try {
+                result.set(runner.run(hook, Map.of(), Duration.ofSeconds(30)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        t.start();
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!Files.exists(child) || Files.readString(child).isBlank()) {
+            assertTrue(System.nanoTime() < deadline, "the hook started its child");
+            Thread.sleep(20);
+        }
+        long sleeper = Long.parseLong(Files.readString(child).trim());
+
+        runner.killRunning();
+        t.join(10_000);
+
+        assertFalse(t.isAlive(), "the run returned");
+        HookRunner.Run run = result.get();
+        assertFalse(run.ok(), run::toString);
+        assertEquals("killed: the agent is stopping", run.error());
+        assertEquals(-1, run.exitCode());
+        assertTrue(gone(sleeper), "its child was killed too");
+    }
+
+    /** Ended within 5 s: no process, or a zombie (killed; its new parent may not have reaped it yet). */
+    private static boolean gone(long pid) throws Exception {
+        Path stat = Path.of("/proc/" + pid + "/stat");
+        for (int i = 0; i < 250; i++) {
+            try {
+                String s = Files.readString(stat);
+                if (s.substring(s.lastIndexOf(')') + 2).startsWith("Z")) {
+                    return true;
+                }
+            } catch (java.nio.file.NoSuchFileException e) {
+                return true;
+            }
+            Thread.sleep(20);
+        }
+        return false;
+    }
+
+    /** After a kill, the same runner's next run (a post run owed) is a run like any other. */
+    @Test
+    void aRunAfterAKillIsNotCountedKilled() throws Exception {
+        Path hook = dir.resolve("ok");
+        Files.writeString(hook, "#!/bin/sh\necho fine\n");
+        Files.setPosixFilePermissions(hook, PosixFilePermissions.fromString("rwxr-xr-x"));
+        HookRunner runner = new HookRunner();
+        runner.killRunning();
+        HookRunner.Run run = runner.run(hook, Map.of(), Duration.ofSeconds(30));
+        assertTrue(run.ok(), run::toString);
+        assertEquals("fine\n", run.output());
+    }
+}
