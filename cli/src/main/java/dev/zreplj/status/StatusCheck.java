@@ -130,11 +130,25 @@ public final class StatusCheck {
                 name, Level.UNKNOWN, List.of(why), Level.UNKNOWN, null, null, null, List.of(), List.of(), List.of());
     }
 
+    /**
+     * The last attempt's failure. Its message is the pass's summary line, {@code FS: failed after N steps: WHY}:
+     * the line it goes into already names the filesystem, and the outcome once is enough.
+     */
+    static String lastAttempt(FilesystemStatus f) {
+        String outcome = f.outcome().toLowerCase(Locale.ROOT);
+        String message = f.message();
+        String own = f.filesystem() + ": ";
+        if (message.startsWith(own) && message.startsWith(outcome, own.length())) {
+            return "last attempt " + message.substring(own.length());
+        }
+        return "last attempt " + outcome + ": " + message;
+    }
+
     private StatusReport.Filesystem filesystem(FilesystemStatus f) {
         List<String> problems = new ArrayList<>();
         Level level = Level.OK;
         if (f.failed()) {
-            problems.add("last attempt " + f.outcome().toLowerCase(Locale.ROOT) + ": " + f.message());
+            problems.add(lastAttempt(f));
             level = Level.WARNING;
         }
         Long successAge = f.lastSuccess() == 0 ? null : age(f.lastSuccess());

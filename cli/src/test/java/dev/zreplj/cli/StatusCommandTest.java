@@ -68,12 +68,12 @@ class StatusCommandTest {
                         List.of()),
                 new PrintStream(out, true, StandardCharsets.UTF_8));
         assertEquals("""
-                ZREPLJ CRITICAL: job laptop rpool/vm: last attempt failed: rpool/vm: failed after 0 steps: disk full, never replicated | 'laptop:rpool/home'=10920s;90000;176400;0 'laptop:rpool/photos'=10920s;90000;176400;0 'laptop:rpool/src'=10920s;90000;176400;0 'laptop:rpool/vm'=U;90000;176400;0
+                ZREPLJ CRITICAL: job laptop rpool/vm: last attempt failed after 0 steps: disk full, never replicated | 'laptop:rpool/home'=10920s;90000;176400;0 'laptop:rpool/photos'=10920s;90000;176400;0 'laptop:rpool/src'=10920s;90000;176400;0 'laptop:rpool/vm'=U;90000;176400;0
                 push job laptop: CRITICAL, last run 1970-01-01T00:16:40Z (3h2m ago)
                   rpool/home: OK, up to date, last success 3h2m ago
                   rpool/photos: OK, replicated 3.0 MiB of 2.9 MiB estimated, last success 3h2m ago
                   rpool/src: OK, replicated 2.0 KiB, last success 3h2m ago
-                  rpool/vm: CRITICAL, failed, never replicated -- last attempt failed: rpool/vm: failed after 0 steps: disk full
+                  rpool/vm: CRITICAL, failed, never replicated -- last attempt failed after 0 steps: disk full
                 """, out.toString(StandardCharsets.UTF_8));
     }
 

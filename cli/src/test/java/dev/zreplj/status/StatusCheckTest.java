@@ -23,6 +23,32 @@ import org.junit.jupiter.api.Test;
 
 /** Every state of both sides at a fixed instant, with thresholds of 1 h and 2 h. */
 class StatusCheckTest {
+    /** The message is the pass's summary line: the filesystem and outcome are said once, not twice. */
+    @Test
+    void aFilesystemsLastAttemptNamesItsOutcomeOnce() {
+        assertEquals(
+                "last attempt conflict: receiver has diverged: the sender no longer has @b",
+                StatusCheck.lastAttempt(new FilesystemStatus(
+                        "rpool/home",
+                        "CONFLICT",
+                        "rpool/home: conflict: receiver has diverged: the sender no longer has @b",
+                        1,
+                        0)));
+        assertEquals(
+                "last attempt failed after 2 steps: step @a -> @b: stalled",
+                StatusCheck.lastAttempt(new FilesystemStatus(
+                        "rpool/home", "FAILED", "rpool/home: failed after 2 steps: step @a -> @b: stalled", 1, 0)));
+        // Not the filesystem's own line (a pass that failed before it): said as it was.
+        assertEquals(
+                "last attempt failed: connect: no session with the backup box",
+                StatusCheck.lastAttempt(
+                        new FilesystemStatus("rpool/home", "FAILED", "connect: no session with the backup box", 1, 0)));
+        assertEquals(
+                "last attempt failed: rpool/home/docs: failed after 0 steps: x",
+                StatusCheck.lastAttempt(new FilesystemStatus(
+                        "rpool/home", "FAILED", "rpool/home/docs: failed after 0 steps: x", 1, 0)));
+    }
+
     private static final long NOW = 1_800_000_000L;
     private static final long HOUR = 3600;
     private final StatusCheck check =
@@ -144,9 +170,7 @@ class StatusCheckTest {
                 List.of(check.job("laptop", Optional.of(failing), SenderSelection.unreadable("permission denied"))),
                 List.of());
         assertEquals(Level.WARNING, w.status());
-        assertEquals(
-                "ZREPLJ WARNING: job laptop rpool/home: last attempt failed: rpool/home: failed (and 1 more)",
-                w.summary());
+        assertEquals("ZREPLJ WARNING: job laptop rpool/home: last attempt failed (and 1 more)", w.summary());
     }
 
     @Test
@@ -292,9 +316,7 @@ class StatusCheckTest {
 
         StatusReport filesystem = agent(job(null, List.of(), fs("CONFLICT", 60, null)));
         assertEquals(Level.WARNING, filesystem.status());
-        assertEquals(
-                "ZREPLJ WARNING: job laptop rpool/home: last attempt conflict: rpool/home: conflict",
-                filesystem.summary());
+        assertEquals("ZREPLJ WARNING: job laptop rpool/home: last attempt conflict", filesystem.summary());
 
         StatusReport staleAndFailing = agent(job(null, List.of(), fs("FAILED", 3 * HOUR, null)));
         assertEquals(Level.CRITICAL, staleAndFailing.status());
