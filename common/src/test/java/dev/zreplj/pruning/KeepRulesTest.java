@@ -257,6 +257,16 @@ class KeepRulesTest {
             assertEquals(List.of("a", "b", "c", "j", "p", "z"), kept(grid("", "1x1h(keep=all) | 2x2h | 1x3h"), in));
         }
 
+        @Test
+        void workedExampleEdgesAreTheOnesDocsPruningMdNames() {
+            // docs/pruning.md: "A snapshot exactly 1h old is in interval 2, one exactly 8h old is outside the grid."
+            // at1h in the keep=all first interval would be kept, in interval 2 it loses to the older at2h;
+            // at8h inside interval 4 would be its oldest and push out at7h.
+            List<PruneCandidate> in = List.of(
+                    at("now", 0), at("at1h", -1 * H), at("at2h", -2 * H), at("at7h", -7 * H), at("at8h", -8 * H));
+            assertEquals(List.of("now", "at2h", "at7h"), kept(grid("", "1x1h(keep=all) | 2x2h | 1x3h"), in));
+        }
+
         private void addAges(List<PruneCandidate> in, String names, long bucketStartAge) {
             for (int i = 0; i < names.length(); i++) {
                 in.add(at(names.substring(i, i + 1), -(bucketStartAge + (i + 1) * 15L * M)));
