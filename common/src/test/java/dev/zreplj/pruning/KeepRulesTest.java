@@ -233,6 +233,26 @@ class KeepRulesTest {
             assertEquals(List.of("c"), kept(new KeepRule.NotReplicated(false), in));
         }
 
+        /**
+         * docs/pruning.md: "keep_snapshot_at_cursor: false applies to the rule that says it; in zrepl one such rule
+         * makes the cursor's snapshot count as replicated for every rule. zreplj keeps more." zrepl's pruner would
+         * destroy "cur" here (both rules see it replicated); zreplj's second rule keeps it.
+         */
+        @Test
+        void keepSnapshotAtCursorFalseAppliesOnlyToTheRuleThatSaysIt() {
+            List<PruneCandidate> in = List.of(
+                    at("old", 0, true),
+                    new PruneCandidate("cur", at("cur", 10, true).creation(), true, true),
+                    at("new", 20, false));
+            assertEquals(List.of("new"), kept(new KeepRule.NotReplicated(false), in));
+            assertEquals(
+                    List.of("cur", "new"),
+                    kept(List.of(new KeepRule.NotReplicated(false), new KeepRule.NotReplicated(true)), in));
+            assertEquals(
+                    List.of("cur", "new"),
+                    kept(List.of(new KeepRule.NotReplicated(true), new KeepRule.NotReplicated(false)), in));
+        }
+
         @Test
         void nothingReplicatedKeepsAll() {
             List<PruneCandidate> in = List.of(at("a", 0, false), at("b", 1, false));
