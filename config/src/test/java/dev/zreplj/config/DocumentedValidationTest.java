@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -185,6 +186,63 @@ class DocumentedValidationTest {
     @MethodSource("refusals")
     void theDocumentedRefusalIsOneLineWithItsPosition(String claim, String config, String expected) throws Exception {
         assertEquals(expected, error(config), claim);
+    }
+
+    /**
+     * docs/config.md: "Booleans are read as zrepl's parser (YAML 1.1) reads them: true/false, yes/no, on/off, y/n, in
+     * lower case, capitalised or upper case" (go-yaml v2's resolve table); any other casing is no boolean there.
+     */
+    @ParameterizedTest
+    @CsvSource({
+        "true,true",
+        "True,true",
+        "TRUE,true",
+        "yes,true",
+        "Yes,true",
+        "YES,true",
+        "on,true",
+        "On,true",
+        "ON,true",
+        "y,true",
+        "Y,true",
+        "false,false",
+        "False,false",
+        "FALSE,false",
+        "no,false",
+        "No,false",
+        "NO,false",
+        "off,false",
+        "Off,false",
+        "OFF,false",
+        "n,false",
+        "N,false"
+    })
+    void yaml11BooleansInTheThreeCasings(String spelling, boolean value) throws Exception {
+        Path file = dir.resolve("zreplj.yml");
+        Files.writeString(
+                file,
+                push("", "", "", "conflict_resolution: {allow_rollback: " + spelling + "}", "{type: regex, regex: x}"));
+        assertEquals(
+                value,
+                new ConfigLoader()
+                        .load(file)
+                        .pushJobs()
+                        .get(0)
+                        .conflictResolution()
+                        .allowRollback());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"tRue", "yEs", "oN", "OfF", "nO"})
+    void otherCasingsAreNoBooleans(String spelling) throws Exception {
+        assertEquals(
+                "17:43: 'allow_rollback' must be true or false, not '" + spelling + "'",
+                error(push(
+                        "",
+                        "",
+                        "",
+                        "conflict_resolution: {allow_rollback: " + spelling + "}",
+                        "{type: regex, regex: x}")));
     }
 
     /** docs/config.md, keep rules: "zrepl's keep=-1 means keep=all, and + may precede a duration or keep count". */
