@@ -245,6 +245,30 @@ class DocumentedValidationTest {
                         "{type: regex, regex: x}")));
     }
 
+    /**
+     * docs/config.md: YAML merge keys (which zrepl's parser expands) are refused "with a line saying to write the
+     * keys out; anchors and aliases themselves work".
+     */
+    @Test
+    void mergeKeysAreRefusedAnchorsAndAliasesWork() throws Exception {
+        String merged = push("", "", "", "", "{type: last_n, count: 1}")
+                .replace("    connect:\n", "    connect:\n      <<: {user: u}\n")
+                .replace("      user: u\n", "");
+        assertEquals("6:7: YAML merge keys (<<) are not supported; write the keys out", error(merged));
+
+        Path file = dir.resolve("zreplj.yml");
+        Files.writeString(
+                file,
+                push("", "", "", "", "{type: last_n, count: 1}")
+                        .replace(
+                                "keep_sender: [{type: not_replicated}]",
+                                "keep_sender: &rules [{type: last_n, count: 7}]")
+                        .replace("keep_receiver:\n        - {type: last_n, count: 1}", "keep_receiver: *rules"));
+        Pruning pruning = new ConfigLoader().load(file).pushJobs().get(0).pruning();
+        assertEquals(7, ((KeepRule.LastN) pruning.keepReceiver().get(0)).count());
+        assertEquals(1, pruning.keepReceiver().size());
+    }
+
     /** docs/config.md, keep rules: "zrepl's keep=-1 means keep=all, and + may precede a duration or keep count". */
     @Test
     void zreplsKeepMinusOneAndPlusSignsAreTheGridsItWrites() throws Exception {
