@@ -455,8 +455,27 @@ public final class SinkClient implements AutoCloseable {
                 Printable.of(r.name(), Printable.MAX_WORD), Printable.of(r.reason(), Printable.MAX_TEXT));
     }
 
-    /** Refuses ({@code forbidden}) unless the box's HELLO offers restores: before a restore creates anything. */
+    /**
+     * Refuses unless the box's HELLO offers restores: before a restore creates anything. A box that does not serve
+     * this client at all (no sink job lists it) greets without restores too and says why only in the ERROR that
+     * follows the client's HELLO (docs/protocol.md); a request reads that ERROR, so one LIST is asked first, and
+     * its refusal ({@code client}) is the answer rather than a guess at serve.restore or the box's version.
+     */
     public void requireRestore() throws IOException {
+        if (!requireHandshake().capabilities().contains(Wire.RESTORE)) {
+            try {
+                listFilesystems();
+            } catch (RemoteException e) {
+                if (ErrorCodes.CLIENT.equals(e.code())) {
+                    throw e;
+                }
+            }
+        }
+        offersRestore();
+    }
+
+    /** Refuses ({@code forbidden}) unless the box's HELLO offers restores. */
+    private void offersRestore() throws RemoteException {
         Hello server = requireHandshake();
         if (!server.capabilities().contains(Wire.RESTORE)) {
             throw new RemoteException(
@@ -476,7 +495,7 @@ public final class SinkClient implements AutoCloseable {
      * that failure is thrown.
      */
     public SendResult send(SendCommand command, OutputStream sink) throws IOException {
-        requireRestore();
+        offersRestore();
         writer.control(FrameType.SEND, command);
         writer.flush();
         while (true) {

@@ -126,6 +126,23 @@ class SinkClientTest {
         client.close();
     }
 
+    /** serve.restore: false (or an older box): the box lists, and the restore is refused saying why, no SEND sent. */
+    @Test
+    void requireRestoreOfABoxThatServesTheClientButNoRestoresSaysRestoresAreOff() throws Exception {
+        start((r, w) -> {
+            serverHello(r, w, Wire.PROTOCOL_VERSION);
+            assertEquals(FrameType.LIST, r.next());
+            w.control(FrameType.LISTING, new Listing(List.of()));
+            w.flush();
+            assertEquals(FrameType.BYE, r.next(), "no SEND reached the box");
+        });
+        client.handshake();
+        RemoteException e = assertThrows(RemoteException.class, client::requireRestore);
+        assertEquals("forbidden", e.code());
+        assertTrue(e.getMessage().startsWith("the backup box does not offer restores"), e.getMessage());
+        client.close();
+    }
+
     @Test
     void aRefusalMidStreamAndAFrameOutOfPlaceEndTheSend() throws Exception {
         start((r, w) -> {

@@ -1,6 +1,7 @@
 package dev.zreplj.stdinserver;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.zreplj.config.Config;
 import dev.zreplj.config.Global;
@@ -11,6 +12,7 @@ import dev.zreplj.protocol.FrameReader;
 import dev.zreplj.protocol.FrameType;
 import dev.zreplj.protocol.FrameWriter;
 import dev.zreplj.protocol.Hello;
+import dev.zreplj.protocol.RemoteException;
 import dev.zreplj.protocol.Wire;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.Zfs;
@@ -118,6 +120,23 @@ class StdinServerSetupTest {
                 + " /etc/zreplj/zreplj.yml";
         assertEquals("zreplj stdinserver: " + message, stderr());
         assertEquals(new ErrorReply("client", message, ""), serverError());
+    }
+
+    /**
+     * A restore with a key whose client no sink job serves: the box greets without 'restore' and says why in the
+     * ERROR after the client's HELLO. The restore must print that, not blame serve.restore or the box's version
+     * (docs/troubleshooting.md: the admin fixes client_identities or the id in the authorized_keys line).
+     */
+    @Test
+    void aRestoreOfAClientTheBoxDoesNotServeSaysSoNotThatRestoresAreOff() throws Exception {
+        PipedServer box = new PipedServer(config(), new Zfs(Path.of("/nonexistent/zfs")), "desktop");
+        box.client.handshake();
+        RemoteException e = assertThrows(RemoteException.class, box.client::requireRestore);
+        assertEquals("client", e.code());
+        assertEquals(
+                "client 'desktop' is not listed in any sink job's serve.client_identities in /etc/zreplj/zreplj.yml",
+                e.getMessage());
+        assertEquals(1, box.exitCode());
     }
 
     @Test
