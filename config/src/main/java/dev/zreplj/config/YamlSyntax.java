@@ -28,7 +28,11 @@ final class YamlSyntax {
         if (p.startsWith("found unexpected end of stream") && context != null && context.contains("quoted scalar")) {
             return "a quoted value is not closed: the file ends inside the quotes";
         }
-        if (p.startsWith("expected ',' or '}'") || p.startsWith("expected ',' or ']'")) {
+        // The file ended where a flow collection's next item should be: after its '{' or '[', or after a ','.
+        boolean endsInFlow = p.equals("expected the node content, but found '<stream end>'")
+                && context != null
+                && context.contains("flow node");
+        if (endsInFlow || p.startsWith("expected ',' or '}'") || p.startsWith("expected ',' or ']'")) {
             return "a '{...}' or '[...]' is not closed, or its items are not separated by ','";
         }
         return p;

@@ -180,6 +180,12 @@ class ConfigLoaderErrorsTest {
         assertEquals(
                 "4:1: YAML syntax: a '{...}' or '[...]' is not closed, or its items are not separated by ','",
                 error("jobs:\n- name: p\n  filesystems: {a: true\n"));
+        // Nothing after the opening bracket, or after a ',', before the file ends: the same mistake (SnakeYAML says
+        // "expected the node content, but found '<stream end>'").
+        String unclosed = "YAML syntax: a '{...}' or '[...]' is not closed, or its items are not separated by ','";
+        assertEquals("4:1: " + unclosed, error("jobs:\n- name: p\n  filesystems: {\n"));
+        assertEquals("4:1: " + unclosed, error("jobs:\n- name: p\n  client_identities: [\n"));
+        assertEquals("4:1: " + unclosed, error("jobs:\n- name: p\n  client_identities: [a,\n"));
     }
 
     @Test
