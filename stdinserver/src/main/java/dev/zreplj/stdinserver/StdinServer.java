@@ -1,6 +1,7 @@
 package dev.zreplj.stdinserver;
 
 import dev.zreplj.config.Config;
+import dev.zreplj.config.Durations;
 import dev.zreplj.config.ServeLimits;
 import dev.zreplj.config.SinkJob;
 import dev.zreplj.protocol.DestroyCommand;
@@ -172,9 +173,13 @@ public final class StdinServer {
                     channel == null && REFUSAL_HANDSHAKE.compareTo(limits.streamTimeout()) < 0
                             ? REFUSAL_HANDSHAKE
                             : limits.streamTimeout());
+            // Every zfs call that is no stream is bounded by the job's stream_timeout: one that hangs (a suspended
+            // pool) would keep this process, with its dataset lock and receive slot, for ever, refusing every later
+            // pass busy; sshd does not end a forced command whose client went away.
+            Zfs zfs = job == null ? this.zfs : bounded(this.zfs, job);
             Hello hello;
             try {
-                hello = handshake(job);
+                hello = handshake(job, zfs);
             } catch (IOException e) {
                 if (setupFailure != null) {
                     throw setupFailure;
@@ -193,8 +198,23 @@ public final class StdinServer {
                 throw new Exit(1, message);
             }
             refuseIfRevoked("the channel");
-            serve(job, limits, hello);
+            serve(job, limits, hello, zfs);
         }
+    }
+
+    /**
+     * {@code zfs} with each call that is not a stream ({@code list}, {@code get}, {@code hold}, {@code destroy},
+     * {@code rollback}, ...) stopped and failed at the sink job's {@code serve.zreplj.stream_timeout}, the message
+     * naming that setting. {@code zfs send} and {@code zfs recv} are watched by their streams' bytes instead.
+     */
+    public static Zfs bounded(Zfs zfs, SinkJob job) {
+        return zfs.withCallLimit(job.limits().streamTimeout(), boundText(job));
+    }
+
+    /** The sink job's bound on a zfs call as a failure names it: "5m (serve.zreplj.stream_timeout of sink job 'x')". */
+    public static String boundText(SinkJob job) {
+        return Durations.format(job.limits().streamTimeout()) + " (serve.zreplj.stream_timeout of sink job '"
+                + job.name() + "')";
     }
 
     /**
@@ -230,7 +250,7 @@ public final class StdinServer {
         throw new Exit(1, message + " (refused " + what + ")");
     }
 
-    private void serve(SinkJob job, ServeLimits limits, Hello hello) throws Exit, IOException {
+    private void serve(SinkJob job, ServeLimits limits, Hello hello, Zfs zfs) throws Exit, IOException {
         Session session = new Session(
                 clientId,
                 job,
@@ -371,8 +391,8 @@ public final class StdinServer {
                         + config.file());
     }
 
-    private Hello handshake(SinkJob job) throws IOException {
-        conversation.greet(new Hello(Wire.PROTOCOL_VERSION, Wire.softwareVersion(), advertised(job)));
+    private Hello handshake(SinkJob job, Zfs zfs) throws IOException {
+        conversation.greet(new Hello(Wire.PROTOCOL_VERSION, Wire.softwareVersion(), advertised(job, zfs)));
         reader.readMagic();
         Hello hello;
         try {
@@ -420,7 +440,7 @@ public final class StdinServer {
     }
 
     /** What the box's zfs offers the agent; empty when zfs cannot be probed (the first request will say why). */
-    private List<String> advertised(SinkJob job) {
+    private List<String> advertised(SinkJob job, Zfs zfs) {
         // zstd-jni unpacks its native library into tmpdir and loads it, about 40 ms that the box's greeting
         // waited for before the zfs probes began; now it runs while they wait on zfs.
         Future<Optional<String>> zstd = ReceiveHandler.ahead("zreplj-zstd", StreamInflater::unavailable);
