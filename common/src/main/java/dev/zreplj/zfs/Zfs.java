@@ -24,6 +24,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -65,8 +66,12 @@ public final class Zfs implements SourceZfs {
     /** How long a call that is no stream may run, and how the message names that bound; null: no bound. */
     private final @Nullable CallLimit callLimit;
 
-    /** @param text the bound as the user set it, for the message: "10m0s (the job's replication.timeout)" */
-    private record CallLimit(Duration limit, String text) {}
+    /**
+     * @param text the bound as the user set it, for the message: "10m0s (the job's replication.timeout)"
+     * @param hung why the first call that ran into the limit was stopped; set once, shared by the calls of this
+     *     bounded zfs
+     */
+    private record CallLimit(Duration limit, String text, AtomicReference<String> hung) {}
 
     public Zfs(Path binary) {
         this(binary, null);
@@ -91,12 +96,14 @@ public final class Zfs implements SourceZfs {
      * {@code hold}, {@code release}, ...) stopped and failed once it ran {@code limit}: a zfs that hangs (a
      * suspended pool, a dying disk) would otherwise hold the pass for ever, and with it a timer's next pass and the
      * status's word on why. {@code send} and {@code recv} are not bounded here: the replication watchdog watches
-     * their progress, not their length.
+     * their progress, not their length. Once a call was stopped, every later call of the returned zfs that is not a
+     * stream fails at once, naming that call: a zfs that hung once (a suspended pool) hangs the next call too, and
+     * waiting the limit for each of them would keep the process (and the locks it holds) for a multiple of it.
      *
      * @param text the bound as the message names it, e.g. "10m0s (the job's replication.timeout)"
      */
     public Zfs withCallLimit(Duration limit, String text) {
-        Zfs bounded = new Zfs(binary, probeCache, new CallLimit(limit, text));
+        Zfs bounded = new Zfs(binary, probeCache, new CallLimit(limit, text, new AtomicReference<>()));
         bounded.probe = probe;
         return bounded;
     }
@@ -867,7 +874,16 @@ public final class Zfs implements SourceZfs {
     }
 
     private Result runAny(List<String> args) throws ZfsException {
+        refuseIfHung(command(args));
         return collect(start(args));
+    }
+
+    /** Fails a call once an earlier one ran into the {@link #withCallLimit call limit}: zfs hangs, see there. */
+    private void refuseIfHung(List<String> command) throws ZfsException {
+        String hung = callLimit == null ? null : callLimit.hung().get();
+        if (hung != null) {
+            throw new ZfsException("'" + String.join(" ", command) + "' not run: " + hung);
+        }
     }
 
     /**
@@ -880,6 +896,13 @@ public final class Zfs implements SourceZfs {
         CallLimit bound = callLimit;
         if (bound == null) {
             return collectUnbounded(p);
+        }
+        try {
+            refuseIfHung(p.command());
+        } catch (ZfsException e) {
+            // The probe's calls start together, before the first of them is read.
+            p.terminate();
+            throw e;
         }
         CompletableFuture<Result> done = new CompletableFuture<>();
         Thread reader = new Thread(
@@ -899,9 +922,11 @@ public final class Zfs implements SourceZfs {
             return done.get(bound.limit().toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             p.terminate();
-            throw new ZfsException("'" + String.join(" ", p.command()) + "' did not end within " + bound.text()
+            String message = "'" + String.join(" ", p.command()) + "' did not end within " + bound.text()
                     + "; zreplj stopped it. A zfs command that hangs usually waits on a suspended pool or a failing"
-                    + " disk: see 'zpool status -x' and dmesg");
+                    + " disk: see 'zpool status -x' and dmesg";
+            bound.hung().compareAndSet(null, message);
+            throw new ZfsException(message);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof ZfsException z) {
                 throw z;

@@ -54,6 +54,26 @@ class ZfsCallLimitTest {
         assertFalse(alive, "the hanging zfs (pid " + pid + ") still runs");
     }
 
+    /**
+     * A zfs that hung once hangs the next call too: waiting the limit again for each would keep a box process (and
+     * its dataset lock) or a prune over many filesystems for a multiple of the limit.
+     */
+    @Test
+    void afterACallWasStoppedTheNextFailsAtOnceNamingTheOneThatHung(@TempDir Path dir) throws Exception {
+        Path fake = hangingZfs(dir);
+        Zfs zfs = new Zfs(fake).withCallLimit(Duration.ofMillis(300), "1s (the job's replication.timeout)");
+        ZfsException hung = assertThrows(ZfsException.class, zfs::listAllFilesystems);
+        long calls = zfs.invocations();
+        long started = System.nanoTime();
+        ZfsException next =
+                assertThrows(ZfsException.class, () -> zfs.setProperty(DatasetName.of("tank/a"), "user:x", "1"));
+        assertTrue(System.nanoTime() - started < 200_000_000L, "waited for the limit again");
+        assertEquals("'" + fake + " set user:x=1 tank/a' not run: " + hung.getMessage(), next.getMessage());
+        assertEquals(calls, zfs.invocations(), "zfs was not started again");
+        // Another bound over the same zfs (a pass's, after the command's) starts afresh.
+        new Zfs(fake).withCallLimit(Duration.ofSeconds(10), "10s").setProperty(DatasetName.of("tank/a"), "user:x", "1");
+    }
+
     @Test
     void callsThatEndInTimeAnswerAsWithoutALimit(@TempDir Path dir) throws Exception {
         Path fake = hangingZfs(dir);
