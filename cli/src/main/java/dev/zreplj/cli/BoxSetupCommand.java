@@ -2,7 +2,9 @@ package dev.zreplj.cli;
 
 import dev.zreplj.config.Config;
 import dev.zreplj.config.ConfigException;
+import dev.zreplj.config.Durations;
 import dev.zreplj.config.Global;
+import dev.zreplj.config.ServeLimits;
 import dev.zreplj.config.SinkJob;
 import dev.zreplj.stdinserver.CopiedMarks;
 import dev.zreplj.zfs.DatasetName;
@@ -96,7 +98,14 @@ final class BoxSetupCommand implements Callable<Integer> {
         Path ssh = u.home().resolve(".ssh");
         Path keys = ssh.resolve("authorized_keys");
         try {
-            Zfs zfs = global != null && global.zfsBinary() != null ? new Zfs(global.zfsBinary()) : Zfs.locate();
+            Zfs located = global != null && global.zfsBinary() != null ? new Zfs(global.zfsBinary()) : Zfs.locate();
+            // Bounded as the stdinserver will bound it: setup on a suspended pool ends, naming the call that hung.
+            Zfs zfs = loaded != null
+                    ? LocalZfs.bounded(located, loaded)
+                    : located.withCallLimit(
+                            ServeLimits.defaults().streamTimeout(),
+                            Durations.format(ServeLimits.defaults().streamTimeout())
+                                    + " (the default serve.zreplj.stream_timeout)");
             if (!zfs.exists(root.parent().orElseThrow())) {
                 throw CliException.failure("box setup: " + root.parent().orElseThrow() + " does not exist: create"
                         + " the pool (or the parent filesystem) first");

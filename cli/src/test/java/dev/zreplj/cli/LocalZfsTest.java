@@ -8,6 +8,8 @@ import dev.zreplj.zfs.Zfs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,5 +42,29 @@ class LocalZfsTest {
 
         LocalZfs.of(new ConfigLoader().load(config)).capabilities();
         assertEquals(3, Files.readAllLines(calls).size(), "the next process asks zfs nothing to learn what it can do");
+    }
+
+    /** A command outside a pass waits on a zfs call no longer than the slowest of the config's jobs would. */
+    @Test
+    void theBoundIsTheLongestOfTheJobsNamedByItsSetting(@TempDir Path dir) throws Exception {
+        Path config = dir.resolve("zreplj.yml");
+        String push = "  - {name: laptop, type: push, connect: {type: ssh+stdinserver, host: box, user: z,"
+                + " identity_file: /k}, filesystems: {\"tank\": true}, snapshotting: {type: manual},"
+                + " pruning: {keep_sender: [{type: last_n, count: 1}], keep_receiver: [{type: last_n, count: 1}]},"
+                + " replication: {timeout: 2m}}\n";
+        String sink = "  - {name: box, type: sink, root_fs: backup/clients,"
+                + " serve: {type: stdinserver, client_identities: [laptop], zreplj: {stream_timeout: %s}}}\n";
+        Files.writeString(
+                config, "global:\n  zreplj:\n    state_dir: " + dir + "\njobs:\n" + push + sink.formatted("90s"));
+        assertEquals(
+                Optional.of(new LocalZfs.CallBound(
+                        Duration.ofMinutes(2), "2m0s (replication.timeout of push job 'laptop')")),
+                LocalZfs.callBound(new ConfigLoader().load(config)));
+        Files.writeString(
+                config, "global:\n  zreplj:\n    state_dir: " + dir + "\njobs:\n" + push + sink.formatted("3m"));
+        assertEquals(
+                Optional.of(new LocalZfs.CallBound(
+                        Duration.ofMinutes(3), "3m (serve.zreplj.stream_timeout of sink job 'box')")),
+                LocalZfs.callBound(new ConfigLoader().load(config)));
     }
 }
