@@ -8,6 +8,9 @@ import dev.zreplj.agent.JobStatusStore;
 import dev.zreplj.agent.PushPass;
 import dev.zreplj.config.ConfigLoader;
 import dev.zreplj.config.ConflictResolution.InitialReplication;
+import dev.zreplj.config.RecvOptions;
+import dev.zreplj.config.ServeLimits;
+import dev.zreplj.config.SinkJob;
 import dev.zreplj.config.StatusThresholds;
 import dev.zreplj.protocol.FrameType;
 import dev.zreplj.protocol.FrameWriter;
@@ -204,6 +207,29 @@ class TroubleshootingDocTest {
         Zfs zfs = new Zfs(fake).withCallLimit(Duration.ofMillis(300), "10m0s (the job's replication.timeout)");
         ZfsException e = assertThrows(ZfsException.class, zfs::listAllFilesystems);
         listed(e.getMessage().replace(fake + " list -H -t filesystem,volume -o name", "zfs COMMAND"));
+    }
+
+    /** The same on the box, bounded by the sink job's stream_timeout; and a later call of the same process. */
+    @Test
+    void aBoxZfsCallThatHangsAndTheCallsAfterIt() throws Exception {
+        Path fake = dir.resolve("zfs");
+        Files.writeString(fake, "#!/bin/sh\nexec sleep 600\n");
+        Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwxr-xr-x"));
+        SinkJob job = new SinkJob(
+                "JOB",
+                DatasetName.of("backup/clients"),
+                List.of("laptop"),
+                RecvOptions.defaults(),
+                List.of(),
+                ServeLimits.defaults());
+        Zfs zfs = new Zfs(fake).withCallLimit(Duration.ofMillis(300), StdinServer.boundText(job));
+        ZfsException e = assertThrows(ZfsException.class, zfs::listAllFilesystems);
+        String command = fake + " list -H -t filesystem,volume -o name";
+        listed(e.getMessage().replace(command, "zfs COMMAND"));
+        ZfsException next = assertThrows(ZfsException.class, () -> zfs.exists(DatasetName.of("backup/clients")));
+        String line = next.getMessage().replace(fake + " list -H -o name backup/clients", "zfs COMMAND");
+        listed(line.substring(0, line.indexOf(" did not end within ")).replace(command, "zfs COMMAND")
+                + " did not end within …");
     }
 
     @Test
