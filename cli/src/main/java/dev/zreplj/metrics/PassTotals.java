@@ -165,9 +165,10 @@ public record PassTotals(
         PassTotals next = before.add(result, took, now);
         Path file = file(stateDir, result.job());
         Files.createDirectories(file.getParent());
+        // Only the root agent reads it, and on a machine with both roles metrics/ is the box user's (systemd.md).
         StateFiles.replace(
                 file,
                 RecordJson.write(next, true, RecordJson.Names.SNAKE_CASE),
-                PosixFilePermissions.fromString("rw-r--r--"));
+                PosixFilePermissions.fromString("rw-------"));
     }
 }

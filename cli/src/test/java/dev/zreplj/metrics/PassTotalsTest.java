@@ -69,6 +69,25 @@ class PassTotalsTest {
                 "nor its mode changed (it was made world-readable through the link)");
     }
 
+    /**
+     * docs/systemd.md: the agent's own files, metrics/JOB.json among them, are root's with mode 0600. The directory
+     * is the box user's where one machine has both roles, and only the root agent reads the file.
+     */
+    @Test
+    void theCountersFileIsTheAgentsAloneToRead() throws Exception {
+        PushPass.Result ok = new PushPass.Result(
+                "laptop",
+                Optional.empty(),
+                List.of(new FilesystemResult(DatasetName.of("rpool/home"), Outcome.REPLICATED, 1, 10, "")),
+                null);
+        PassTotals.record(state, ok, Duration.ofSeconds(4), T0);
+        PassTotals.record(state, ok, Duration.ofSeconds(4), T0.plusSeconds(600));
+        assertEquals(
+                "rw-------",
+                PosixFilePermissions.toString(Files.getPosixFilePermissions(PassTotals.file(state, "laptop"))));
+        assertEquals(2, PassTotals.read(state, "laptop").passes());
+    }
+
     @Test
     void aFailedPassKeepsTheLastSuccessAndCountsItsStagesAndKinds() throws Exception {
         PushPass.Result ok = new PushPass.Result(
