@@ -119,10 +119,13 @@ public class Main {
     }
 
     /**
-     * The first argument that is not a global option, as picocli would take it for the command; null when
-     * there is none or a global option asks for help or the version.
+     * The first argument that is not a global option and names a command, else the first that is not a global
+     * option, as picocli would take it for the command; null when there is none or a global option asks for help
+     * or the version. A mistyped option's value ({@code --confg FILE status}) is no command: {@code status} behind
+     * it must still answer as the monitoring plugin it is, UNKNOWN, not exit 2.
      */
     static String commandName(String... args) {
+        String first = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -132,12 +135,17 @@ public class Main {
                 }
                 default -> {
                     if (!a.startsWith("-")) {
-                        return a;
+                        if (AllCommands.named(a) != null || a.equals("help")) {
+                            return a;
+                        }
+                        if (first == null) {
+                            first = a;
+                        }
                     }
                 }
             }
         }
-        return null;
+        return first;
     }
 
     /** A command built without picocli, run as picocli runs one: logging set up, failures reported as exit status. */

@@ -60,4 +60,22 @@ class MainDispatchTest {
         assertEquals(2, unknown.exitCode());
         assertEquals("zreplj: Unmatched argument at index 0: 'bogus' (see 'zreplj --help')\n", unknown.err());
     }
+
+    /**
+     * A mistyped global option before {@code status} (a monitoring command line) is still the check's usage error:
+     * UNKNOWN with its line on stdout, not exit 2, which Nagios shows as CRITICAL with no output. Its value, taken
+     * for the command, must not hide the command that follows.
+     */
+    @Test
+    void aMistypedGlobalOptionBeforeStatusIsTheChecksUnknown() {
+        assertEquals("status", Main.commandName("--confg", "/etc/zreplj/zreplj.yml", "status"));
+        assertEquals("agent", Main.commandName("--confg", "/x.yml", "agent", "once"));
+        assertEquals("bogus", Main.commandName("bogus", "extra"), "no command named: the first word, as before");
+        assertEquals("help", Main.commandName("help", "agent", "once"), "help walks the whole tree");
+        CliRun typo = CliRun.of("--confg", "/nonexistent/zreplj.yml", "status");
+        assertEquals(3, typo.exitCode(), typo::toString);
+        assertEquals("ZREPLJ UNKNOWN: Unknown options: '--confg', '/nonexistent/zreplj.yml'\n", typo.out());
+        assertEquals(
+                "zreplj: Unknown options: '--confg', '/nonexistent/zreplj.yml' (see 'zreplj --help')\n", typo.err());
+    }
 }
