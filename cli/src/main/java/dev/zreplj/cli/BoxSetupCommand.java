@@ -85,7 +85,13 @@ final class BoxSetupCommand implements Callable<Integer> {
         List<DatasetName> sinkRoots = loaded == null
                 ? List.of()
                 : loaded.sinkJobs().stream().map(SinkJob::rootFs).distinct().toList();
-        if (!sinkRoots.isEmpty() && !sinkRoots.contains(root)) {
+        if (loaded != null && sinkRoots.isEmpty()) {
+            // An agent's config: the stdinserver reads this file and would refuse every client, so whatever
+            // ROOT_FS this made and delegated, nothing would receive into it.
+            throw CliException.usage("box setup: " + config + " has no sink job, so the box would refuse every"
+                    + " client; add the sink job with root_fs " + root + " first (/etc/zreplj/sink.yml.example)");
+        }
+        if (loaded != null && !sinkRoots.contains(root)) {
             // A typo would create and delegate a dataset no sink job receives into, and the stdinserver would
             // then refuse every client for the root_fs that is missing.
             throw CliException.usage("box setup: " + root + " is not the root_fs of a sink job in " + config + " ("

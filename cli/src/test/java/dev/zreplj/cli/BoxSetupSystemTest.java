@@ -24,6 +24,37 @@ class BoxSetupSystemTest {
     @TempDir
     Path dir;
 
+    /**
+     * A config that exists but has no sink job (the agent's, on a machine that is not the box yet): the stdinserver
+     * would refuse every client, so a ROOT_FS made for it is what docs/cli.md calls a typo's dataset nothing
+     * receives into; refused before anything changes, as a ROOT_FS none of the sink jobs names.
+     */
+    @Test
+    void aConfigWithoutASinkJobIsRefusedBeforeAnythingChanges() throws Exception {
+        Path config = Files.writeString(
+                dir.resolve("agent.yml"),
+                TestConfigs.PUSH_AND_SINK.substring(0, TestConfigs.PUSH_AND_SINK.indexOf("  - name: box")));
+        Path state = dir.resolve("state");
+        CliRun run = CliRun.of(
+                "--config",
+                config.toString(),
+                "box",
+                "setup",
+                "--user",
+                "root",
+                "--state-dir",
+                state.toString(),
+                "backup/zreplj");
+        assertEquals(
+                "zreplj: box setup: " + config + " has no sink job, so the box would refuse every client; add the"
+                        + " sink job with root_fs backup/zreplj first (/etc/zreplj/sink.yml.example)\n",
+                run.err(),
+                run::toString);
+        assertEquals(2, run.exitCode(), run::toString);
+        assertEquals("", run.out(), run::toString);
+        assertFalse(Files.exists(state), "nothing made");
+    }
+
     @Test
     void createsRootFsOnceAndRefusesANonRootUserOnZfsFuse() throws Exception {
         try (TestPools pools = TestPools.open()) {
