@@ -5,6 +5,7 @@ import dev.zreplj.stdinserver.ClientStatusFile;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.InvalidNameException;
 import java.io.IOException;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -40,6 +41,21 @@ final class BoxForgetCommand implements Callable<Integer> {
             DatasetName.of(filesystem);
         } catch (InvalidNameException e) {
             throw CliException.usage("box forget: " + e.getMessage());
+        }
+        ClientStatusFile.ClientStatus recorded;
+        try {
+            recorded = ClientStatusFile.read(config.global().stateDir(), client);
+        } catch (IOException e) {
+            recorded = null; // unreadable: forget below says so, with the way out
+        }
+        // Checked outside the receives' lock: one meanwhile can only add a filesystem, never take this one's place.
+        if (recorded != null && recorded.filesystems().keySet().equals(Set.of(filesystem))) {
+            // Without any received filesystem the record reads as a client never backed up, though its backups
+            // stay on the box: the opposite of what forget is for.
+            throw CliException.failure("box forget: " + filesystem + " is the only filesystem the box records of"
+                    + " client " + client + "; without it status would call " + client + " never backed up (nothing"
+                    + " received yet), though its backups stay: forget it after the first receive of the filesystem "
+                    + client + " pushes now, or, if " + client + " is gone, remove it from client_identities");
         }
         if (!ClientStatusFile.forget(config.global().stateDir(), client, filesystem)) {
             throw CliException.failure("box forget: client " + client + " has no recorded filesystem " + filesystem

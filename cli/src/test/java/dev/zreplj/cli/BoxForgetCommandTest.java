@@ -99,6 +99,30 @@ class BoxForgetCommandTest {
                 after);
     }
 
+    /**
+     * The client's last received filesystem, forgotten, left a record without any: status then called the client
+     * CRITICAL "nothing received yet: no backup exists" and its last-received metric 0 (never), though its backups
+     * are on the box; the opposite of what forget is for. Refused, saying what to do instead.
+     */
+    @Test
+    void theClientsOnlyRecordedFilesystemIsNotForgotten() throws Exception {
+        assertEquals(0, forget("laptop", "rpool/old").exitCode());
+        String before = Files.readString(state.resolve("clients/laptop.json"));
+        CliRun run = forget("laptop", "rpool/home");
+        assertEquals(
+                new CliRun(
+                        1,
+                        "",
+                        "zreplj: box forget: rpool/home is the only filesystem the box records of client laptop;"
+                                + " without it status would call laptop never backed up (nothing received yet),"
+                                + " though its backups stay: forget it after the first receive of the filesystem"
+                                + " laptop pushes now, or, if laptop is gone, remove it from client_identities\n"),
+                run);
+        assertEquals(before, Files.readString(state.resolve("clients/laptop.json")));
+        CliRun status = CliRun.of("--config", config.toString(), "status");
+        assertFalse(status.out().contains("nothing received yet"), status::toString);
+    }
+
     @Test
     void oneNotRecordedIsAFailureAndNothingChanges() throws Exception {
         String before = Files.readString(state.resolve("clients/laptop.json"));
