@@ -215,6 +215,18 @@ public final class RestorePlanner {
                         + fs.path() + ", newer than @" + wanted.name() + ": zfs receives no older snapshot into it"
                         + " (not even with --force); restore @" + wanted.name() + " into a new dataset (--to)");
             }
+            if (!localSnapshots.isEmpty()) {
+                // zfs recv -F replaces a dataset by a full stream only when it has no snapshots: advising --force
+                // here sent the user into zfs's "destination has snapshots".
+                throw new RestoreRefused(target + " exists with snapshots of its own ("
+                        + String.join(", ", localSnapshots.stream()
+                                .limit(3)
+                                .map(ZfsVersion::relativeName)
+                                .toList())
+                        + (localSnapshots.size() > 3 ? ", ..." : "") + ") and shares none with the box's "
+                        + fs.path() + ": zfs receives a full stream over no dataset that has snapshots, not even"
+                        + " with --force; restore into a new dataset (--to)");
+            }
             if (!request.force()) {
                 throw new RestoreRefused(target + " exists and shares no snapshot with the box's " + fs.path()
                         + ": restore into a new dataset (--to), or add --force to receive over it");

@@ -146,7 +146,7 @@ class RestorePlannerTest {
 
     @Test
     void anExistingTargetThatIsNotARestoreIsRefusedUnlessForced() throws RestoreRefused {
-        local.put(TO, new LocalTarget(true, List.of(localSnap(TO, "mine", 99, 5)), null));
+        local.put(TO, new LocalTarget(true, List.of(), null));
         assertEquals(
                 "new/home exists and shares no snapshot with the box's tank/home: restore into a new dataset"
                         + " (--to), or add --force to receive over it",
@@ -154,6 +154,29 @@ class RestorePlannerTest {
         assertEquals(
                 List.of(new RestoreStep("tank/home", TO, Kind.FULL, "c", 13, null, 0, null, true)),
                 plan("tank/home", null, false, true, null));
+    }
+
+    /**
+     * zfs recv -F does not replace a dataset that has snapshots by a full stream ("destination has snapshots"), so
+     * --force is no advice there, and no plan: it would only fail in zfs.
+     */
+    @Test
+    void anExistingTargetWithSnapshotsOfItsOwnIsRefusedEvenWithForce() {
+        local.put(
+                TO,
+                new LocalTarget(
+                        true,
+                        List.of(
+                                localSnap(TO, "m1", 91, 5),
+                                localSnap(TO, "m2", 92, 6),
+                                localSnap(TO, "m3", 93, 7),
+                                localSnap(TO, "m4", 94, 8)),
+                        null));
+        String expected = "new/home exists with snapshots of its own (@m1, @m2, @m3, ...) and shares none with the"
+                + " box's tank/home: zfs receives a full stream over no dataset that has snapshots, not even with"
+                + " --force; restore into a new dataset (--to)";
+        assertEquals(expected, refused("tank/home", null, false, false, null));
+        assertEquals(expected, refused("tank/home", null, false, true, null));
     }
 
     @Test

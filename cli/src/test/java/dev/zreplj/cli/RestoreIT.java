@@ -140,10 +140,15 @@ class RestoreIT {
             String localBefore = e.snapshotsWithGuids(rst) + e.datasets(rst);
             EndToEnd.Run existing = e.agent("restore", "--job", "laptop_to_box", a.value(), "--to", other.value());
             assertEquals(1, existing.exit(), existing::toString);
-            assertEquals(
-                    "zreplj: restore: " + other + " exists and shares no snapshot with the box's " + a
-                            + ": restore into a new dataset (--to), or add --force to receive over it\n",
-                    existing.stderr());
+            String ownSnapshots = "zreplj: restore: " + other + " exists with snapshots of its own (@own) and shares"
+                    + " none with the box's " + a + ": zfs receives a full stream over no dataset that has snapshots,"
+                    + " not even with --force; restore into a new dataset (--to)\n";
+            assertEquals(ownSnapshots, existing.stderr());
+            // --force is no way out there: zfs recv -F refuses "destination has snapshots".
+            EndToEnd.Run forcedOver =
+                    e.agent("restore", "--job", "laptop_to_box", a.value(), "--to", other.value(), "--force");
+            assertEquals(1, forcedOver.exit(), forcedOver::toString);
+            assertEquals(ownSnapshots, forcedOver.stderr());
             EndToEnd.Run unknown = e.agent(
                     "restore",
                     "--job",
