@@ -219,10 +219,12 @@ public final class RestorePlanner {
                 // zfs recv -F replaces a dataset by a full stream only when it has no snapshots: advising --force
                 // here sent the user into zfs's "destination has snapshots".
                 throw new RestoreRefused(target + " exists with snapshots of its own ("
-                        + String.join(", ", localSnapshots.stream()
-                                .limit(3)
-                                .map(ZfsVersion::relativeName)
-                                .toList())
+                        + String.join(
+                                ", ",
+                                localSnapshots.stream()
+                                        .limit(3)
+                                        .map(ZfsVersion::relativeName)
+                                        .toList())
                         + (localSnapshots.size() > 3 ? ", ..." : "") + ") and shares none with the box's "
                         + fs.path() + ": zfs receives a full stream over no dataset that has snapshots, not even"
                         + " with --force; restore into a new dataset (--to)");
