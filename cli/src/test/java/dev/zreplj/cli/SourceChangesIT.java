@@ -277,7 +277,10 @@ class SourceChangesIT {
             assertEquals(3, e.snapshotNames(home).size());
             EndToEnd.Run status = e.agent("status");
             assertEquals(1, status.exit(), status::toString);
-            assertContains(status.stdout(), conflict.strip(), status);
+            // status names the filesystem and the outcome once: "FS: WARNING, conflict, ... -- last attempt conflict:
+            // ..."
+            assertContains(
+                    status.stdout(), "-- last attempt " + conflict.strip().substring((home + ": ").length()), status);
 
             e.replaceInAgentConfig(
                     "    pruning:\n", "    conflict_resolution:\n      allow_rollback: true\n    pruning:\n");
