@@ -370,9 +370,16 @@ public final class Zfs implements SourceZfs {
             return;
         }
         // Without multi-snapshot, `snapshot -r` is the only atomic form: one call per maximal subtree
-        // that is selected as a whole, single calls for the rest.
+        // that is selected as a whole, single calls for the rest. Only the selection's subtrees are listed:
+        // the whole machine's listing warned on every pass about odd names in pools no job selects. A name
+        // zreplj refuses below a selected filesystem is still there for `-r`, so it keeps that one out of -r.
+        List<DatasetName> below = new ArrayList<>();
+        List<String> unnamed = new ArrayList<>();
+        for (DatasetName top : topmost(set)) {
+            below.addAll(listFilesystems(top, r -> unnamed.add(r.name())));
+        }
         for (Map.Entry<DatasetName, Boolean> group :
-                snapshotGroups(set, listAllFilesystems()).entrySet()) {
+                snapshotGroups(set, below, unnamed).entrySet()) {
             run(
                     group.getValue()
                             ? List.of("snapshot", "-r", group.getKey().value() + "@" + snapshotName)
@@ -384,20 +391,34 @@ public final class Zfs implements SourceZfs {
      * Splits a selection into calls for a zfs without multi-snapshot: each key is snapshotted with
      * {@code -r} (value true) when its whole subtree is selected, else alone.
      */
-    static Map<DatasetName, Boolean> snapshotGroups(SortedSet<DatasetName> selected, List<DatasetName> all) {
+    static Map<DatasetName, Boolean> snapshotGroups(
+            SortedSet<DatasetName> selected, List<DatasetName> all, List<String> unnamed) {
         Map<DatasetName, Boolean> groups = new LinkedHashMap<>();
         DatasetName covering = null;
         for (DatasetName fs : selected) {
             if (covering != null && fs.isSelfOrDescendantOf(covering)) {
                 continue;
             }
+            String prefix = fs.value() + "/";
             boolean wholeSubtree =
-                    all.stream().filter(d -> d.isSelfOrDescendantOf(fs)).allMatch(selected::contains);
+                    all.stream().filter(d -> d.isSelfOrDescendantOf(fs)).allMatch(selected::contains)
+                            && unnamed.stream().noneMatch(n -> n.startsWith(prefix));
             boolean hasChildren = all.stream().anyMatch(d -> !d.equals(fs) && d.isSelfOrDescendantOf(fs));
             groups.put(fs, wholeSubtree && hasChildren);
             covering = wholeSubtree ? fs : null;
         }
         return groups;
+    }
+
+    /** The filesystems of {@code selected} that lie below no other of them. */
+    static SortedSet<DatasetName> topmost(SortedSet<DatasetName> selected) {
+        SortedSet<DatasetName> tops = new TreeSet<>();
+        for (DatasetName fs : selected) {
+            if (tops.stream().noneMatch(fs::isSelfOrDescendantOf)) {
+                tops.add(fs);
+            }
+        }
+        return tops;
     }
 
     /** {@code zfs destroy fs@a,b,c} in one call per filesystem (batched when the argument gets long); one call per snapshot where zfs lacks the list form. */

@@ -19,7 +19,7 @@ class SnapshotGroupsTest {
 
     private static Map<String, Boolean> groups(String... selected) {
         Map<String, Boolean> out = new LinkedHashMap<>();
-        Zfs.snapshotGroups(new TreeSet<>(names(selected)), ALL).forEach((k, v) -> out.put(k.value(), v));
+        Zfs.snapshotGroups(new TreeSet<>(names(selected)), ALL, List.of()).forEach((k, v) -> out.put(k.value(), v));
         return out;
     }
 
@@ -46,5 +46,23 @@ class SnapshotGroupsTest {
         assertEquals(
                 Map.of("p/home", false, "p/home/cache", false, "p/home/docs/old", false),
                 groups("p/home", "p/home/cache", "p/home/docs/old"));
+    }
+
+    @Test
+    void aChildWithANameZreplCannotHandleIsNotCoveredByItsParent() {
+        Map<String, Boolean> out = new LinkedHashMap<>();
+        Zfs.snapshotGroups(
+                        new TreeSet<>(names("p/home", "p/home/cache", "p/home/docs", "p/home/docs/old")),
+                        ALL,
+                        List.of("p/home/-odd"))
+                .forEach((k, v) -> out.put(k.value(), v));
+        assertEquals(Map.of("p/home", false, "p/home/cache", false, "p/home/docs", true), out);
+    }
+
+    @Test
+    void theRootsAreTheSelectionsTopmostFilesystems() {
+        assertEquals(
+                names("p/home", "p/vm"),
+                List.copyOf(Zfs.topmost(new TreeSet<>(names("p/home", "p/home/docs", "p/home/docs/old", "p/vm")))));
     }
 }

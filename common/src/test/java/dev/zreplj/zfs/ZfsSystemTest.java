@@ -161,6 +161,24 @@ class ZfsSystemTest {
     }
 
     @Test
+    void aChildZreplCannotNameKeepsItsParentFromARecursiveSnapshot() throws Exception {
+        DatasetName pool = pools.createPool("odd");
+        DatasetName root = pools.createFilesystem(pool.child("r"));
+        DatasetName x = pools.createFilesystem(root.child("x"));
+        pools.zfs("create", root + "/-odd");
+
+        zfs.snapshot(List.of(root, x), "s");
+
+        assertEquals(List.of("s"), pools.snapshotNames(root));
+        assertEquals(List.of("s"), pools.snapshotNames(x));
+        assertEquals(
+                "",
+                pools.zfs("list", "-H", "-t", "snapshot", "-o", "name", "-r", root + "/-odd")
+                        .strip(),
+                "a dataset no filter can select is not snapshotted with its parent");
+    }
+
+    @Test
     void snapshotOfScatteredFilesystemsTakesEach() throws Exception {
         DatasetName pool = pools.createPool("scat");
         DatasetName a = pools.createFilesystem(pool.child("a"));
