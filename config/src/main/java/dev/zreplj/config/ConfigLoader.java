@@ -28,6 +28,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
+import org.jspecify.annotations.Nullable;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.Mark;
@@ -131,6 +132,8 @@ public final class ConfigLoader {
         Map<String, String> checkOrigins = new HashMap<>();
         Map<String, String> cursorProperties = new HashMap<>();
         List<PushJob> pushJobs = new ArrayList<>();
+        Map<String, LocalSink> localSinks = new HashMap<>();
+        List<LocalPush> localPushes = new ArrayList<>();
         for (JobNode jn : jobNodes) {
             YamlSource jsrc = jn.src();
             YamlMapping j = jsrc.mapping(jn.node(), "each job");
@@ -161,7 +164,11 @@ public final class ConfigLoader {
             switch (type) {
                 case "push" -> {
                     checkCursorProperty(jsrc, nameNode, name, cursorProperties, names);
-                    PushJob push = readPush(job, name);
+                    PushJob push = readPush(job, name, file);
+                    Connect.Local local = push.connect().local();
+                    if (local != null) {
+                        localPushes.add(new LocalPush(local, job.mapping("connect")));
+                    }
                     warnIfOverlapping(push, new JobNode(jsrc, job.keyNode("filesystems")), pushJobs, names);
                     pushJobs.add(push);
                     jobs.add(push);
@@ -170,6 +177,17 @@ public final class ConfigLoader {
                 case "sink" -> {
                     SinkJob sink = readSink(job, name, clientOwners, jails);
                     jobs.add(sink);
+                    if (sink.isLocal()) {
+                        YamlMapping serve = job.mapping("serve");
+                        LocalSink other = localSinks.putIfAbsent(
+                                sink.listenerName(), new LocalSink(sink, jsrc, job.require("root_fs")));
+                        if (other != null) {
+                            throw jsrc.error(
+                                    serve.require("listener_name"),
+                                    "local listener '" + sink.listenerName() + "' is already served by sink job '"
+                                            + other.sink().name() + "'; give each local sink its own listener_name");
+                        }
+                    }
                     if (!sink.recv().overrideProperties().isEmpty()
                             || !sink.recv().inheritProperties().isEmpty()) {
                         checkOrigins.put(name, jsrc.position(job.mapping("recv").keyNode("properties")));
@@ -185,6 +203,7 @@ public final class ConfigLoader {
                 }
             }
         }
+        connectLocalClients(jobs, localSinks, localPushes, clientOwners, jails);
         if (!global.monitoring().isEmpty() && jobs.stream().noneMatch(j -> j instanceof PushJob)) {
             // zrepl's box serves metrics from its daemon; zreplj's box runs no daemon, and a config without a push
             // job is never 'agent run'. Copied over from zrepl, the endpoint would simply never listen.
@@ -201,6 +220,68 @@ public final class ConfigLoader {
 
     /** A client's part of the box, {@code <root_fs>/<client>}, and the sink job that serves it. */
     private record Jail(DatasetName path, String client, String job) {}
+
+    /** A sink of {@code serve.type: local}, where its root_fs is written. */
+    private record LocalSink(SinkJob sink, YamlSource src, Node rootNode) {}
+
+    /** A push job of {@code connect.type: local} and its connect block. */
+    private record LocalPush(Connect.Local local, YamlMapping connect) {}
+
+    /**
+     * Gives each local sink its clients: the client identities of the push jobs of this config that connect to
+     * its listener (zrepl's local sink serves whoever connects; here its clients are known when the config is
+     * read, so that every check a stdinserver client gets applies: a jail of its own, not inside another's).
+     */
+    private static void connectLocalClients(
+            List<Job> jobs,
+            Map<String, LocalSink> sinks,
+            List<LocalPush> pushes,
+            Map<String, String> clientOwners,
+            List<Jail> jails)
+            throws ConfigException {
+        Map<String, List<String>> clients = new HashMap<>();
+        for (LocalPush p : pushes) {
+            Connect.Local local = p.local();
+            YamlSource src = p.connect().source();
+            LocalSink target = sinks.get(local.listenerName());
+            if (target == null) {
+                throw src.error(
+                        p.connect().require("listener_name"),
+                        "no sink job in this config serves local listener '" + local.listenerName()
+                                + "' (the local transport reaches only a sink of the same config, with serve: {type:"
+                                + " local, listener_name: " + local.listenerName() + "}); add one or fix the name");
+            }
+            SinkJob sink = target.sink();
+            String client = local.clientIdentity();
+            Node idNode = p.connect().require("client_identity");
+            List<String> mine = clients.computeIfAbsent(sink.name(), k -> new ArrayList<>());
+            if (mine.contains(client)) {
+                // Two push jobs of this machine as one client, as with SSH: their filesystems must be disjoint.
+                continue;
+            }
+            String owner = clientOwners.putIfAbsent(client, sink.name());
+            if (owner != null) {
+                throw src.error(
+                        idNode,
+                        "client identity '" + client + "' is already served by sink job '" + owner + "'; the box"
+                                + " keeps a client's state by its name, so give this push job another client_identity");
+            }
+            checkJail(src, idNode, idNode, sink.rootFs(), client, sink.name(), jails);
+            mine.add(client);
+        }
+        for (LocalSink ls : sinks.values()) {
+            SinkJob sink = ls.sink();
+            List<String> served = clients.getOrDefault(sink.name(), List.of());
+            if (served.isEmpty()) {
+                ls.src()
+                        .warn(
+                                ls.rootNode(),
+                                "sink job '" + sink.name() + "' serves local listener '" + sink.listenerName()
+                                        + "', which no push job of this config connects to: it receives nothing");
+            }
+            jobs.set(jobs.indexOf(sink), sink.withClients(served));
+        }
+    }
 
     /** Parses one YAML file of the config (the main one or an included one) into its node tree. */
     static Node composeFile(YamlSource src, Path file) throws ConfigException {
@@ -299,7 +380,7 @@ public final class ConfigLoader {
 
     // ---- push ----
 
-    private PushJob readPush(YamlMapping j, String name) throws ConfigException {
+    private PushJob readPush(YamlMapping j, String name, Path file) throws ConfigException {
         j.allowOnly(
                 "name",
                 "type",
@@ -312,7 +393,7 @@ public final class ConfigLoader {
                 "pruning",
                 "debug");
         warnIfSet(j, "debug", "zreplj ignores it; use -v for detail");
-        Connect connect = readConnect(j.mapping("connect"));
+        Connect connect = readConnect(j.mapping("connect"), file);
         FilesystemFilter filesystems = readFilter(j.source(), j.require("filesystems"));
         Snapshotting snapshotting = readSnapshotting(j.mapping("snapshotting"));
         SendOptions send = j.has("send") ? readSend(j.mapping("send")) : SendOptions.defaults();
@@ -331,12 +412,16 @@ public final class ConfigLoader {
         return new PushJob(name, connect, filesystems, snapshotting, send, replication, conflict, pruning);
     }
 
-    private static Connect readConnect(YamlMapping c) throws ConfigException {
+    private static Connect readConnect(YamlMapping c, Path file) throws ConfigException {
         YamlSource src = c.source();
         Node typeNode = c.require("type");
         String type = src.nonEmptyString(typeNode, "the connect type");
+        if (type.equals("local")) {
+            return readLocalConnect(c, file);
+        }
         if (!type.equals("ssh+stdinserver")) {
-            throw src.error(typeNode, "connect type '" + type + "' is not supported by zreplj (ssh+stdinserver is)");
+            throw src.error(
+                    typeNode, "connect type '" + type + "' is not supported by zreplj (ssh+stdinserver and local are)");
         }
         c.allowOnly(
                 "type",
@@ -438,6 +523,42 @@ public final class ConfigLoader {
         }
         return new Connect(
                 host, user, port, identity, options, dialTimeout, knownHosts, policy, channels, compression, client);
+    }
+
+    /** The keys of {@code connect: {type: local}}: zrepl's and zreplj's {@code channels}. */
+    private static final List<String> LOCAL_CONNECT_KEYS =
+            List.of("type", "listener_name", "client_identity", "dial_timeout", "channels");
+
+    /** zrepl's {@code connect: {type: local}}: a sink job of the same config, found by its listener_name. */
+    private static Connect readLocalConnect(YamlMapping c, Path file) throws ConfigException {
+        YamlSource src = c.source();
+        for (var e : c.entries().entrySet()) {
+            if (!LOCAL_CONNECT_KEYS.contains(e.getKey())) {
+                // zrepl refuses unknown keys too; an SSH key here most likely means the type is wrong.
+                throw src.error(
+                        e.getValue().getKeyNode(),
+                        "'" + e.getKey() + "' is not a key of connect type local (it takes "
+                                + String.join(", ", LOCAL_CONNECT_KEYS.subList(1, LOCAL_CONNECT_KEYS.size()))
+                                + "); remove it, or use type ssh+stdinserver to reach another machine");
+            }
+        }
+        Node listenerNode = c.require("listener_name");
+        String listener = src.nonEmptyString(listenerNode, "'listener_name'");
+        validateIdentifier(src, listenerNode, listener, "listener_name");
+        Node idNode = c.require("client_identity");
+        String client = src.nonEmptyString(idNode, "'client_identity'");
+        validateIdentifier(src, idNode, client, "client identity");
+        if (c.has("dial_timeout")) {
+            duration(c, "dial_timeout", false);
+            warnIfSet(
+                    c,
+                    "dial_timeout",
+                    "the local transport starts the sink's stdinserver here, bounded by replication.timeout");
+        }
+        int channels = c.has("channels")
+                ? (int) ranged(c, "channels", 1, Integer.MAX_VALUE)
+                : ReplicationOptions.defaults().concurrencySteps();
+        return Connect.local(listener, client, file.toAbsolutePath().normalize(), channels);
     }
 
     private static String hostOrUser(YamlMapping c, String key) throws ConfigException {
@@ -850,8 +971,12 @@ public final class ConfigLoader {
         YamlMapping serve = j.mapping("serve");
         Node typeNode = serve.require("type");
         String type = src.nonEmptyString(typeNode, "the serve type");
+        if (type.equals("local")) {
+            return readLocalSink(j, name, serve);
+        }
         if (!type.equals("stdinserver")) {
-            throw src.error(typeNode, "serve type '" + type + "' is not supported by zreplj (stdinserver is)");
+            throw src.error(
+                    typeNode, "serve type '" + type + "' is not supported by zreplj (stdinserver and local are)");
         }
         serve.allowOnly("type", "client_identities", "restore", "zreplj");
         List<Node> idNodes = src.sequence(serve.require("client_identities"), "'client_identities'");
@@ -880,50 +1005,89 @@ public final class ConfigLoader {
         } catch (InvalidNameException e) {
             throw src.error(rootNode, "'root_fs': " + e.getMessage());
         }
-        // A client's jail is all the box checks its requests against: one that holds another client's jail would
-        // let that client list, restore and destroy the other's backups as its own.
         for (int i = 0; i < clients.size(); i++) {
-            String client = clients.get(i);
-            DatasetName jail;
-            try {
-                jail = root.child(client);
-            } catch (InvalidNameException e) {
-                // A name zfs cannot take (too long with root_fs before it): one the box could never create.
-                throw src.error(
-                        idNodes.get(i), "client identity too long: its jail " + message(e) + "; use a shorter one");
-            }
-            // A jail with no room for "/x" below it receives nothing: every client filesystem would be refused.
-            if (jail.toString().length() > 255 - 2) {
-                throw src.error(
-                        idNodes.get(i),
-                        "client identity too long: its jail '" + jail + "' leaves no room below it for a received"
-                                + " filesystem within zfs's 255 characters; use a shorter one");
-            }
-            // The box names per-client state files after the identity; the longest is a state file's temporary
-            // (StateFiles: "." + ID + ".json" + up to 20 random digits + ".tmp"), which must fit NAME_MAX (255).
-            if (client.length() > MAX_CLIENT_IDENTITY) {
-                throw src.error(
-                        idNodes.get(i),
-                        "client identity too long: " + client.length() + " characters, the box's state files named"
-                                + " after it allow " + MAX_CLIENT_IDENTITY + "; use a shorter one");
-            }
-            Jail mine = new Jail(jail, client, name);
-            for (Jail other : jails) {
-                boolean mineInside = mine.path().isSelfOrDescendantOf(other.path());
-                if (mineInside || other.path().isSelfOrDescendantOf(mine.path())) {
-                    Jail inner = mineInside ? mine : other;
-                    Jail outer = mineInside ? other : mine;
-                    throw src.error(
-                            rootNode,
-                            "client '" + inner.client() + "' of sink job '" + inner.job() + "' would keep its backups"
-                                    + " in " + inner.path() + ", inside client '" + outer.client() + "''s part "
-                                    + outer.path() + " (sink job '" + outer.job() + "'), which could then read and"
-                                    + " destroy them; give the sink jobs root_fs datasets outside each other's client"
-                                    + " datasets");
-                }
-            }
-            jails.add(mine);
+            checkJail(src, idNodes.get(i), rootNode, root, clients.get(i), name, jails);
         }
+        return readSinkRest(j, name, serve, root, clients, null);
+    }
+
+    /**
+     * zrepl's {@code serve: {type: local}}: a sink for the push jobs of this config that connect to its
+     * listener_name; its clients are filled in once every job is read.
+     */
+    private SinkJob readLocalSink(YamlMapping j, String name, YamlMapping serve) throws ConfigException {
+        YamlSource src = j.source();
+        serve.allowOnly("type", "listener_name", "restore", "zreplj");
+        Node listenerNode = serve.require("listener_name");
+        String listener = src.nonEmptyString(listenerNode, "'listener_name'");
+        validateIdentifier(src, listenerNode, listener, "listener_name");
+        Node rootNode = j.require("root_fs");
+        DatasetName root;
+        try {
+            root = DatasetName.of(src.nonEmptyString(rootNode, "'root_fs'"));
+        } catch (InvalidNameException e) {
+            throw src.error(rootNode, "'root_fs': " + e.getMessage());
+        }
+        return readSinkRest(j, name, serve, root, List.of(), listener);
+    }
+
+    /**
+     * Checks client {@code client}'s jail {@code <root>/<client>} against zfs's limits and every jail before it,
+     * and adds it to {@code jails}. A client's jail is all the box checks its requests against: one that holds
+     * another client's jail would let that client list, restore and destroy the other's backups as its own.
+     */
+    private static void checkJail(
+            YamlSource src, Node idNode, Node rootNode, DatasetName root, String client, String name, List<Jail> jails)
+            throws ConfigException {
+        DatasetName jail;
+        try {
+            jail = root.child(client);
+        } catch (InvalidNameException e) {
+            // A name zfs cannot take (too long with root_fs before it): one the box could never create.
+            throw src.error(idNode, "client identity too long: its jail " + message(e) + "; use a shorter one");
+        }
+        // A jail with no room for "/x" below it receives nothing: every client filesystem would be refused.
+        if (jail.toString().length() > 255 - 2) {
+            throw src.error(
+                    idNode,
+                    "client identity too long: its jail '" + jail + "' leaves no room below it for a received"
+                            + " filesystem within zfs's 255 characters; use a shorter one");
+        }
+        // The box names per-client state files after the identity; the longest is a state file's temporary
+        // (StateFiles: "." + ID + ".json" + up to 20 random digits + ".tmp"), which must fit NAME_MAX (255).
+        if (client.length() > MAX_CLIENT_IDENTITY) {
+            throw src.error(
+                    idNode,
+                    "client identity too long: " + client.length() + " characters, the box's state files named"
+                            + " after it allow " + MAX_CLIENT_IDENTITY + "; use a shorter one");
+        }
+        Jail mine = new Jail(jail, client, name);
+        for (Jail other : jails) {
+            boolean mineInside = mine.path().isSelfOrDescendantOf(other.path());
+            if (mineInside || other.path().isSelfOrDescendantOf(mine.path())) {
+                Jail inner = mineInside ? mine : other;
+                Jail outer = mineInside ? other : mine;
+                throw src.error(
+                        rootNode,
+                        "client '" + inner.client() + "' of sink job '" + inner.job() + "' would keep its backups"
+                                + " in " + inner.path() + ", inside client '" + outer.client() + "''s part "
+                                + outer.path() + " (sink job '" + outer.job() + "'), which could then read and"
+                                + " destroy them; give the sink jobs root_fs datasets outside each other's client"
+                                + " datasets");
+            }
+        }
+        jails.add(mine);
+    }
+
+    /** What a sink job has whatever its serve type: recv, policy, limits. */
+    private SinkJob readSinkRest(
+            YamlMapping j,
+            String name,
+            YamlMapping serve,
+            DatasetName root,
+            List<String> clients,
+            @Nullable String listener)
+            throws ConfigException {
         RecvOptions recv = j.has("recv") ? readRecv(j.mapping("recv")) : RecvOptions.defaults();
         List<KeepRule> floor = List.of();
         if (j.has("policy")) {
@@ -937,7 +1101,7 @@ public final class ConfigLoader {
             }
         }
         ServeLimits limits = serve.has("zreplj") ? readServeLimits(serve.mapping("zreplj")) : ServeLimits.defaults();
-        return new SinkJob(name, root, clients, recv, floor, limits, serve.bool("restore", true));
+        return new SinkJob(name, root, clients, recv, floor, limits, serve.bool("restore", true), listener);
     }
 
     private static ServeLimits readServeLimits(YamlMapping z) throws ConfigException {

@@ -241,7 +241,7 @@ class ConfigLoaderErrorsTest {
     @Test
     void connect() throws Exception {
         assertEquals(
-                "5:13: connect type 'tcp' is not supported by zreplj (ssh+stdinserver is)",
+                "5:13: connect type 'tcp' is not supported by zreplj (ssh+stdinserver and local are)",
                 error(push("      type: ssh+stdinserver", "      type: tcp")));
         assertEquals(
                 "8:22: 'identity_file' must be an absolute path, not 'id'",
@@ -477,7 +477,7 @@ class ConfigLoaderErrorsTest {
         assertEquals(
                 "7:26: 'client_identities' is empty; list the clients this sink serves", error(sink("[laptop]", "[]")));
         assertEquals(
-                "6:13: serve type 'tcp' is not supported by zreplj (stdinserver is)",
+                "6:13: serve type 'tcp' is not supported by zreplj (stdinserver and local are)",
                 error(sink("      type: stdinserver", "      type: tcp")));
         String two = SINK + SINK.substring("jobs:\n".length()).replace("name: s", "name: t");
         assertEquals("13:27: client identity 'laptop' is already served by sink job 's'", error(two));
