@@ -86,8 +86,7 @@ public final class PassDriver {
     }
 
     private static String connecting(PushJob job) {
-        return "job " + job.name() + ": connecting to " + job.connect().user() + "@"
-                + job.connect().host() + ":" + job.connect().port();
+        return "job " + job.name() + ": connecting to " + job.connect().target();
     }
 
     /**

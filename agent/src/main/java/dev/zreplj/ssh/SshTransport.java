@@ -8,7 +8,9 @@ import java.time.Duration;
  * The agent's one SSH session to the backup box, with any number of concurrent exec channels on it. Two
  * implementations: the built-in Apache MINA SSHD client ({@code connect.ssh_client: builtin}, the default)
  * and OpenSSH's {@code ssh} as a ControlMaster ({@code openssh}), which moves the bytes at OpenSSH's cost.
- * Either checks host keys against the job's known_hosts and authenticates only with its identity file.
+ * Either checks host keys against the job's known_hosts and authenticates only with its identity file. A third,
+ * {@link LocalTransport}, serves zrepl's {@code connect: {type: local}}: no SSH at all, each channel a stdinserver
+ * child of the agent, for a sink job of the same config.
  */
 public interface SshTransport extends AutoCloseable {
     /** zrepl's dial_timeout default. */
@@ -22,6 +24,9 @@ public interface SshTransport extends AutoCloseable {
 
     /** Connects and authenticates within the dial timeout with the job's SSH client, or fails with one clear line. */
     static SshTransport connect(Connect connect) throws TransportException {
+        if (connect.isLocal()) {
+            return LocalTransport.connect(connect);
+        }
         return connect.sshClient() == Connect.SshClient.OPENSSH
                 ? OpenSshTransport.connect(connect)
                 : MinaTransport.connect(connect);
@@ -40,7 +45,9 @@ public interface SshTransport extends AutoCloseable {
      * {@code KexAlgorithms} lists against what it has (the config loader judges the rest of its options).
      */
     static void check(Connect connect) throws TransportException {
-        if (connect.sshClient() == Connect.SshClient.OPENSSH) {
+        if (connect.isLocal()) {
+            LocalTransport.check(connect);
+        } else if (connect.sshClient() == Connect.SshClient.OPENSSH) {
             OpenSshTransport.check(connect);
         } else {
             MinaTransport.check(connect);

@@ -2,6 +2,7 @@ package dev.zreplj.cli;
 
 import dev.zreplj.agent.BoxConnection;
 import dev.zreplj.config.Config;
+import dev.zreplj.config.Connect;
 import dev.zreplj.config.PushJob;
 import dev.zreplj.protocol.DetailedListing;
 import dev.zreplj.replication.Watchdog;
@@ -61,7 +62,10 @@ final class BoxListCommand implements Callable<Integer> {
     }
 
     private static BoxListing list(PushJob job) {
-        String box = job.connect().user() + "@" + job.connect().host();
+        Connect.Local local = job.connect().local();
+        String box = local != null
+                ? "local:" + local.listenerName()
+                : job.connect().user() + "@" + job.connect().host();
         try (Watchdog watchdog = Watchdog.start(job.replication().timeout());
                 BoxConnection connection = BoxConnection.open(job, watchdog)) {
             Optional<DetailedListing> detailed = connection.first().listDetailed();

@@ -44,7 +44,7 @@ final class ConfigcheckCommand implements Callable<Integer> {
         for (PushJob job : config.pushJobs()) {
             Path identity = job.connect().identityFile();
             try {
-                if (identity != null) IdentityFile.checkPermissions(identity, System.getProperty("user.name"));
+                if (!job.connect().isLocal()) IdentityFile.checkPermissions(identity, System.getProperty("user.name"));
                 SshTransport.check(job.connect());
             } catch (TransportException e) {
                 // At the connect block: the config loader's errors carry FILE:LINE:COLUMN, and so do these.

@@ -126,8 +126,7 @@ final class RestoreCommand implements Callable<Integer> {
     }
 
     private static BoxConnection connect(Progress progress, PushJob push, Watchdog watchdog) throws IOException {
-        progress.phase("connecting to " + push.connect().user() + "@"
-                + push.connect().host() + ":" + push.connect().port());
+        progress.phase("connecting to " + push.connect().target());
         BoxConnection box = BoxConnection.open(push, watchdog);
         progress.phase("listing the backup box");
         return box;

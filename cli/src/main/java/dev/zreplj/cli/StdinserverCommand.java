@@ -3,6 +3,7 @@ package dev.zreplj.cli;
 import dev.zreplj.config.Config;
 import dev.zreplj.metrics.BoxMetrics;
 import dev.zreplj.metrics.Textfile;
+import dev.zreplj.ssh.LocalTransport;
 import dev.zreplj.stdinserver.SheddingOutput;
 import dev.zreplj.stdinserver.StdinServer;
 import dev.zreplj.zfs.DatasetName;
@@ -21,6 +22,7 @@ import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -48,6 +50,13 @@ final class StdinserverCommand implements Callable<Integer> {
                     + " write or destroy (authorized-keys --restore-only prints it)")
     boolean restoreOnly;
 
+    @Option(
+            names = LocalTransport.LOCAL_LISTENER_OPTION,
+            hidden = true,
+            paramLabel = "LISTENER",
+            description = "serve the local sink of this listener_name (the agent's local transport starts this)")
+    String localListener;
+
     @Override
     public Integer call() throws Exception {
         // stdout carries only protocol: anything printed by mistake goes to stderr instead. stderr is the client's
@@ -65,6 +74,18 @@ final class StdinserverCommand implements Callable<Integer> {
                 throw CliException.usage("stdinserver: invalid CLIENT_ID: " + e.getMessage()
                         + " (fix the forced command in authorized_keys)");
             }
+            if (localListener != null) {
+                // The agent starts it with these variables removed. A forced command always has them: an
+                // authorized_keys line naming the local listener would hand a remote key the local client's backups.
+                for (String v : LocalTransport.SSH_SESSION_VARIABLES) {
+                    if (System.getenv(v) != null) {
+                        throw CliException.usage(
+                                "stdinserver " + LocalTransport.LOCAL_LISTENER_OPTION + " is the agent's local"
+                                        + " transport and serves no SSH session (" + v + " is set); remove it from the"
+                                        + " forced command in authorized_keys");
+                    }
+                }
+            }
             Config config = parent.loadConfig();
             Zfs zfs = LocalZfs.of(config);
             InputStream in = new BufferedInputStream(new InterruptibleStdin(), BUFFER);
@@ -72,7 +93,16 @@ final class StdinserverCommand implements Callable<Integer> {
             // stdinserver's write watchdog interrupts the thread, as stdin's read does.
             OutputStream out = new BufferedOutputStream(
                     Channels.newOutputStream(new FileOutputStream(FileDescriptor.out).getChannel()), 64 << 10);
-            return new StdinServer(config, clientId, zfs, in, out, System.err, () -> writeTextfile(config), restoreOnly)
+            return new StdinServer(
+                            config,
+                            clientId,
+                            zfs,
+                            in,
+                            out,
+                            System.err,
+                            () -> writeTextfile(config),
+                            restoreOnly,
+                            Optional.ofNullable(localListener))
                     .run();
         } finally {
             err.flush();

@@ -63,6 +63,8 @@ public final class StdinServer {
     private final Runnable received;
     /** The forced command's {@code --restore-only}: HELLO, LIST, LIST_DETAILED and SEND only (a recovery key). */
     private final boolean restoreOnly;
+    /** The local transport's listener_name this process serves; empty for an SSH forced command. */
+    private final Optional<String> listener;
     /** When this process's SSH connection was opened (centiseconds since boot); read once, when first needed. */
     private OptionalLong connectionStart;
 
@@ -99,6 +101,25 @@ public final class StdinServer {
             PrintStream err,
             Runnable received,
             boolean restoreOnly) {
+        this(config, clientId, zfs, in, out, err, received, restoreOnly, Optional.empty());
+    }
+
+    /**
+     * @param listener the local transport's listener_name: serve {@code clientId} for the local sink of that
+     *     listener (the agent of this config started the process); empty: an SSH forced command, which serves only
+     *     {@code stdinserver} sinks
+     */
+    public StdinServer(
+            Config config,
+            String clientId,
+            Zfs zfs,
+            InputStream in,
+            OutputStream out,
+            PrintStream err,
+            Runnable received,
+            boolean restoreOnly,
+            Optional<String> listener) {
+        this.listener = listener;
         this.received = received;
         this.restoreOnly = restoreOnly;
         this.config = config;
@@ -380,8 +401,25 @@ public final class StdinServer {
         } catch (InvalidNameException e) {
             throw new Exit(2, "invalid CLIENT_ID: " + e.getMessage() + " (fix the forced command in authorized_keys)");
         }
+        if (listener.isPresent()) {
+            String listener = this.listener.get();
+            for (SinkJob job : config.sinkJobs()) {
+                if (listener.equals(job.listenerName())) {
+                    if (job.clientIdentities().contains(clientId)) {
+                        return job;
+                    }
+                    throw new Exit(
+                            1,
+                            "client '" + clientId + "' is not the client_identity of any push job that connects to"
+                                    + " local listener '" + listener + "' in " + config.file());
+                }
+            }
+            throw new Exit(1, "no sink job serves local listener '" + listener + "' in " + config.file());
+        }
+        // A local sink's clients are push jobs of this very config, reached only through the agent's local
+        // transport: an SSH key whose forced command names one of them must not get at their backups.
         for (SinkJob job : config.sinkJobs()) {
-            if (job.clientIdentities().contains(clientId)) {
+            if (!job.isLocal() && job.clientIdentities().contains(clientId)) {
                 return job;
             }
         }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import dev.zreplj.config.Config;
 import dev.zreplj.config.Global;
 import dev.zreplj.config.RecvOptions;
+import dev.zreplj.config.ServeLimits;
 import dev.zreplj.config.SinkJob;
 import dev.zreplj.protocol.ErrorReply;
 import dev.zreplj.protocol.FrameReader;
@@ -23,6 +24,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -111,6 +113,64 @@ class StdinServerSetupTest {
         Revocation.write(state, "laptop", new Revocation("an-earlier-boot", 5, java.time.Instant.EPOCH));
         run("laptop", clientHello(Wire.PROTOCOL_VERSION));
         assertEquals(false, err.toString(StandardCharsets.UTF_8).contains("revoked"), err::toString);
+    }
+
+    /** An SSH sink serving 'laptop' and a local sink (listener 'usb') whose one client is 'local_backup'. */
+    private Config withLocalSink() {
+        SinkJob ssh = new SinkJob(
+                "sink", DatasetName.of("backup/sink"), List.of("laptop"), RecvOptions.defaults(), List.of());
+        SinkJob local = new SinkJob(
+                "usb_sink",
+                DatasetName.of("usb/sink"),
+                List.of("local_backup"),
+                RecvOptions.defaults(),
+                List.of(),
+                ServeLimits.defaults(),
+                true,
+                "usb");
+        return new Config(Path.of("/etc/zreplj/zreplj.yml"), new Global(state, null), List.of(ssh, local));
+    }
+
+    private int run(Config config, String clientId, Optional<String> listener) throws IOException {
+        return new StdinServer(
+                        config,
+                        clientId,
+                        new Zfs(Path.of("/nonexistent/zfs")),
+                        new ByteArrayInputStream(clientHello(Wire.PROTOCOL_VERSION)),
+                        out,
+                        new PrintStream(err, true, StandardCharsets.UTF_8),
+                        () -> {},
+                        false,
+                        listener)
+                .run();
+    }
+
+    /** A forced command naming a local sink's client finds no sink: those clients are not SSH's to serve. */
+    @Test
+    void aForcedCommandCannotReachALocalSink() throws IOException {
+        assertEquals(1, run(withLocalSink(), "local_backup", Optional.empty()));
+        String message = "client 'local_backup' is not listed in any sink job's serve.client_identities in"
+                + " /etc/zreplj/zreplj.yml";
+        assertEquals("zreplj stdinserver: " + message, stderr());
+        assertEquals(new ErrorReply("client", message, ""), serverError());
+    }
+
+    /** The local transport's child serves only its listener's sink, and only a client of it. */
+    @Test
+    void aLocalListenerServesOnlyItsOwnClients() throws IOException {
+        assertEquals(1, run(withLocalSink(), "laptop", Optional.of("usb")));
+        String message = "client 'laptop' is not the client_identity of any push job that connects to local"
+                + " listener 'usb' in /etc/zreplj/zreplj.yml";
+        assertEquals("zreplj stdinserver: " + message, stderr());
+        assertEquals(new ErrorReply("client", message, ""), serverError());
+    }
+
+    @Test
+    void anUnknownLocalListener() throws IOException {
+        assertEquals(1, run(withLocalSink(), "local_backup", Optional.of("sink")));
+        String message = "no sink job serves local listener 'sink' in /etc/zreplj/zreplj.yml";
+        assertEquals("zreplj stdinserver: " + message, stderr());
+        assertEquals(new ErrorReply("client", message, ""), serverError());
     }
 
     @Test
