@@ -1,0 +1,217 @@
+package dev.zreplj.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.testing.TestPools;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * zrepl's local transport through the built launcher, no sshd anywhere: a push job and a sink job of one config
+ * (zrepl's sample local.yml) back a pool up to a second one, as to a USB disk. Replication (full, incremental),
+ * receiver pruning, {@code box list}, {@code restore} and the box's {@code status} all go through the local
+ * stdinserver; a forced command as SSH would start it cannot reach the local sink.
+ */
+@Tag("system")
+@Timeout(value = 240, unit = TimeUnit.SECONDS)
+class LocalTransportIT {
+    private static final String CLIENT = "local_backup";
+    private static final String JOB = "backup_system";
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void pushToALocalSinkPruneListRestoreAndStatus() throws Exception {
+        Path launcher = EndToEnd.findLauncher();
+        try (TestPools pools = TestPools.open()) {
+            DatasetName src = pools.createPool("localxsrc");
+            DatasetName usb = pools.createPool("localxusb");
+            DatasetName root = pools.createFilesystem(usb.child("sink"));
+            DatasetName jail = root.child(CLIENT);
+            DatasetName a = pools.createFilesystem(src.child("a"));
+            Path config = tmp.resolve("zreplj.yml");
+            Files.writeString(
+                    config,
+                    String.join(
+                            "\n",
+                            "global:",
+                            "  zreplj:",
+                            "    state_dir: " + tmp.resolve("state"),
+                            "jobs:",
+                            "  - type: sink",
+                            "    name: local_sink",
+                            "    root_fs: " + root,
+                            "    serve:",
+                            "      type: local",
+                            "      listener_name: localsink",
+                            "  - type: push",
+                            "    name: " + JOB,
+                            "    connect:",
+                            "      type: local",
+                            "      listener_name: localsink",
+                            "      client_identity: " + CLIENT,
+                            "    filesystems: {\"" + src + "<\": true}",
+                            "    snapshotting: {type: periodic, interval: 10m, prefix: zrepl_}",
+                            "    pruning:",
+                            "      keep_sender: [{type: not_replicated}, {type: last_n, count: 10}]",
+                            "      keep_receiver:",
+                            "        - {type: regex, regex: '^zrepl_'}",
+                            "        - {type: last_n, count: 2, regex: '^s'}",
+                            ""));
+
+            Run check = run(launcher, Map.of(), "--config", config.toString(), "configcheck");
+            assertEquals(new Run(0, "", ""), check);
+
+            pools.writeRandomFile(a, "one", 256 << 10);
+            pools.snapshot(a, "s1");
+            Run first = run(launcher, Map.of(), "--config", config.toString(), "agent", "once");
+            assertEquals(0, first.exit(), first::toString);
+            // The pass took its own snapshot (due: none yet) and sent it, the newest, full into
+            // root_fs/client_identity.
+            String zreplSnap = pools.snapshotNames(a).stream()
+                    .filter(n -> n.startsWith("zrepl_"))
+                    .findFirst()
+                    .orElseThrow();
+            assertEquals(guids(pools, a, List.of(zreplSnap)), guids(pools, jail.child(a.value()), null));
+
+            pools.writeRandomFile(a, "two", 128 << 10);
+            pools.snapshot(a, "s2");
+            pools.snapshot(a, "s3");
+            pools.snapshot(a, "s4");
+            Run second = run(launcher, Map.of(), "--config", config.toString(), "agent", "once");
+            assertEquals(0, second.exit(), second::toString);
+            // Incremental with its intermediates onto the same guids, then keep_receiver destroyed exactly s2 (last_n
+            // 2 of ^s keeps s3, s4, the regex rule the pass's own); the sender keeps all (last_n 10).
+            assertEquals(guids(pools, a, List.of("s3", "s4", zreplSnap)), guids(pools, jail.child(a.value()), null));
+            assertEquals(List.of("s1", zreplSnap, "s2", "s3", "s4"), pools.snapshotNames(a));
+
+            Run listed = run(launcher, Map.of(), "--config", config.toString(), "box", "list", "--job", JOB, "--json");
+            assertEquals(0, listed.exit(), listed::toString);
+            assertTrue(listed.stdout().contains("\"box\" : \"local:localsink\""), listed::toString);
+            assertTrue(listed.stdout().contains("\"path\" : \"" + a + "\""), listed::toString);
+            assertTrue(listed.stdout().contains("\"name\" : \"s4\""), listed::toString);
+            assertTrue(!listed.stdout().contains("\"name\" : \"s2\""), listed::toString);
+
+            Run status = run(launcher, Map.of(), "--config", config.toString(), "status");
+            assertEquals(0, status.exit(), status::toString);
+            // The box's side of the same config: the local client, its last receive by the box's own record.
+            assertTrue(
+                    status.stdout().contains("\nsink job local_sink, client " + CLIENT + ": OK, 2 filesystems\n"),
+                    status::toString);
+            assertTrue(status.stdout().contains("\n  " + a + ": OK, @s4 received "), status::toString);
+
+            DatasetName rst = pools.createPool("localxrst");
+            // zfs-fuse has no 'zfs recv -u': below a mounted parent a restore refuses rather than mount.
+            pools.zfs("set", "mountpoint=none", rst.value());
+            Run restored = run(
+                    launcher,
+                    Map.of(),
+                    "--config",
+                    config.toString(),
+                    "restore",
+                    "--job",
+                    JOB,
+                    a + "@s4",
+                    "--to",
+                    rst.child("a").value());
+            assertEquals(0, restored.exit(), restored::toString);
+            assertTrue(
+                    restored.stdout().contains("restored " + a + "@s4 -> " + rst.child("a") + " (full)"),
+                    restored::toString);
+            assertEquals(pools.guid(a + "@s4"), pools.guid(rst.child("a") + "@s4"));
+
+            // An SSH key whose forced command names the local client finds no sink: a local sink's clients are
+            // not served by SSH at all.
+            Run forced = run(launcher, Map.of(), "--config", config.toString(), "stdinserver", CLIENT);
+            assertEquals(1, forced.exit(), forced::toString);
+            assertEquals(
+                    "zreplj stdinserver: client '" + CLIENT + "' is not listed in any sink job's"
+                            + " serve.client_identities in " + config + "\n",
+                    forced.stderr());
+            // Its greeting only, no job: nothing of the jail.
+            assertTrue(
+                    forced.stdout().contains("\"job\":null}")
+                            && !forced.stdout().contains(src.value()),
+                    forced::toString);
+            // Nor through the local transport's own option: sshd sets SSH_CONNECTION for every forced command.
+            Run viaSsh = run(
+                    launcher,
+                    Map.of("SSH_CONNECTION", "127.0.0.1 40000 127.0.0.1 22"),
+                    "--config",
+                    config.toString(),
+                    "stdinserver",
+                    "--local-listener",
+                    "localsink",
+                    CLIENT);
+            assertEquals(
+                    new Run(
+                            2,
+                            "",
+                            "zreplj: stdinserver --local-listener is the agent's local transport and serves no SSH"
+                                    + " session (SSH_CONNECTION is set); remove it from the forced command in"
+                                    + " authorized_keys\n"),
+                    viaSsh);
+            // Nothing of theirs changed the box.
+            assertEquals(guids(pools, a, List.of("s3", "s4", zreplSnap)), guids(pools, jail.child(a.value()), null));
+        }
+    }
+
+    record Run(int exit, String stdout, String stderr) {}
+
+    /** "name@snap\tguid" lines (names relative to the dataset) of {@code names} (all when null), sorted. */
+    private static String guids(TestPools pools, DatasetName fs, List<String> names) {
+        return pools.zfs("get", "-Hp", "-r", "-o", "name,value", "guid", fs.value())
+                .lines()
+                .filter(l -> l.contains("@"))
+                .map(l -> l.substring(l.indexOf('@')))
+                .filter(l -> names == null || names.contains(l.substring(1, l.indexOf('\t'))))
+                .sorted()
+                .collect(Collectors.joining("\n"));
+    }
+
+    private static Run run(Path launcher, Map<String, String> env, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(launcher.toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().keySet().removeIf(k -> k.startsWith("SSH_"));
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        p.getOutputStream().close();
+        CompletableFuture<String> out = read(p.getInputStream());
+        CompletableFuture<String> err = read(p.getErrorStream());
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("zreplj " + List.of(args) + " did not end within 120 s: " + err.getNow(""));
+        }
+        return new Run(p.exitValue(), out.get(10, TimeUnit.SECONDS), err.get(10, TimeUnit.SECONDS));
+    }
+
+    private static CompletableFuture<String> read(java.io.InputStream in) {
+        // A thread each: the common pool may have one thread on 2 cores, and both reads block until the end.
+        return CompletableFuture.supplyAsync(
+                () -> {
+                    try {
+                        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                },
+                r -> new Thread(r).start());
+    }
+}
