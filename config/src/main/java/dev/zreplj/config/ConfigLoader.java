@@ -167,7 +167,8 @@ public final class ConfigLoader {
                     PushJob push = readPush(job, name, file);
                     Connect.Local local = push.connect().local();
                     if (local != null) {
-                        localPushes.add(new LocalPush(local, job.mapping("connect")));
+                        localPushes.add(new LocalPush(
+                                name, local, push.filesystems(), job.mapping("connect"), job.keyNode("filesystems")));
                     }
                     warnIfOverlapping(push, new JobNode(jsrc, job.keyNode("filesystems")), pushJobs, names);
                     pushJobs.add(push);
@@ -225,7 +226,8 @@ public final class ConfigLoader {
     private record LocalSink(SinkJob sink, YamlSource src, Node rootNode) {}
 
     /** A push job of {@code connect.type: local} and its connect block. */
-    private record LocalPush(Connect.Local local, YamlMapping connect) {}
+    private record LocalPush(
+            String job, Connect.Local local, FilesystemFilter filesystems, YamlMapping connect, Node filterNode) {}
 
     /**
      * Gives each local sink its clients: the client identities of the push jobs of this config that connect to
@@ -255,19 +257,30 @@ public final class ConfigLoader {
             String client = local.clientIdentity();
             Node idNode = p.connect().require("client_identity");
             List<String> mine = clients.computeIfAbsent(sink.name(), k -> new ArrayList<>());
-            if (mine.contains(client)) {
-                // Two push jobs of this machine as one client, as with SSH: their filesystems must be disjoint.
-                continue;
+            // Two push jobs of this machine may be one client, as with SSH: their filesystems must be disjoint.
+            if (!mine.contains(client)) {
+                String owner = clientOwners.putIfAbsent(client, sink.name());
+                if (owner != null) {
+                    throw src.error(
+                            idNode,
+                            "client identity '" + client + "' is already served by sink job '" + owner + "'; the box"
+                                    + " keeps a client's state by its name, so give this push job another"
+                                    + " client_identity");
+                }
+                checkJail(src, idNode, idNode, sink.rootFs(), client, sink.name(), jails);
+                mine.add(client);
             }
-            String owner = clientOwners.putIfAbsent(client, sink.name());
-            if (owner != null) {
+            // zrepl's rule that no filter select a sink's root_fs, checked where both are in one config: each pass
+            // would otherwise send what it received back to the sink, one level deeper every time.
+            DatasetName jail = sink.jail(client);
+            if (p.filesystems().accepts(jail)
+                    || p.filesystems().named().stream().anyMatch(d -> d.isSelfOrDescendantOf(jail))) {
                 throw src.error(
-                        idNode,
-                        "client identity '" + client + "' is already served by sink job '" + owner + "'; the box"
-                                + " keeps a client's state by its name, so give this push job another client_identity");
+                        p.filterNode(),
+                        "push job '" + p.job() + "' selects " + jail + ", where sink job '" + sink.name()
+                                + "' keeps its backups: each pass would back them up again; exclude the sink's"
+                                + " datasets (\"" + sink.rootFs() + "<\": false)");
             }
-            checkJail(src, idNode, idNode, sink.rootFs(), client, sink.name(), jails);
-            mine.add(client);
         }
         for (LocalSink ls : sinks.values()) {
             SinkJob sink = ls.sink();

@@ -246,6 +246,19 @@ class LocalTransportConfigTest {
                 error(LOCAL + ssh));
     }
 
+    /** zrepl's rule (documented, not checked there): no filter may select a sink's root_fs. */
+    @Test
+    void aFilterThatSelectsTheSinksBackups() throws Exception {
+        String expected = "14:5: push job 'backup_system' selects storage/zrepl/sink/local_backup, where sink job"
+                + " 'local_sink' keeps its backups: each pass would back them up again; exclude the sink's datasets"
+                + " (\"storage/zrepl/sink<\": false)";
+        assertEquals(expected, error(local("\"system<\": true", "\"<\": true")));
+        assertEquals(expected, error(local("\"system<\": true", "\"storage<\": true")));
+        assertEquals(expected, error(local("\"system<\": true", "\"storage/zrepl/sink/local_backup/x\": true")));
+        // Excluded, it loads.
+        load(local("\"system<\": true", "\"<\": true, \"storage/zrepl/sink<\": false"));
+    }
+
     @Test
     void jailInsideAnotherClients() throws Exception {
         String ssh = """
