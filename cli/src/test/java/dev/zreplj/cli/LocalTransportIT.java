@@ -3,6 +3,7 @@ package dev.zreplj.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.zreplj.ssh.testing.TestSshd;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.testing.TestPools;
 import java.io.IOException;
@@ -167,6 +168,33 @@ class LocalTransportIT {
                                     + " session (SSH_CONNECTION is set); remove it from the forced command in"
                                     + " authorized_keys\n"),
                     viaSsh);
+            // And through a real sshd: a key whose forced command is the local transport's own command line,
+            // used by another machine's push job, gets the refusal, not the local client's jail.
+            Path sshdDir = Files.createDirectories(tmp.resolve("sshd"));
+            try (TestSshd sshd = TestSshd.start(
+                    sshdDir, launcher + " --config " + config + " stdinserver --local-listener localsink " + CLIENT)) {
+                Path intruder = tmp.resolve("intruder.yml");
+                Files.writeString(
+                        intruder,
+                        EndToEnd.agentYaml(
+                                tmp.resolve("intruder-state").toString(),
+                                sshd.port(),
+                                sshd.clientKey().toString(),
+                                sshd.knownHosts().toString(),
+                                "\"SRC<\": true",
+                                src,
+                                EndToEnd.DEFAULT_JOB_TAIL));
+                Run overSsh = run(
+                        launcher, Map.of(), "--config", intruder.toString(), "box", "list", "--job", "laptop_to_box");
+                assertEquals(1, overSsh.exit(), overSsh::toString);
+                assertTrue(
+                        overSsh.stderr()
+                                .contains("zreplj: stdinserver --local-listener is the agent's local transport and"
+                                        + " serves no SSH session (SSH_CONNECTION is set); remove it from the forced"
+                                        + " command in authorized_keys"),
+                        overSsh::toString);
+                assertTrue(!overSsh.stdout().contains(a.value()), overSsh::toString);
+            }
             // Nothing of theirs changed the box.
             assertEquals(guids(pools, a, List.of("s3", "s4", zreplSnap)), guids(pools, jail.child(a.value()), null));
         }
