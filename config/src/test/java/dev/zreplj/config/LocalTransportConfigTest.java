@@ -82,6 +82,17 @@ class LocalTransportConfigTest {
     }
 
     @Test
+    void contribSampleLoads() throws Exception {
+        Config config = new ConfigLoader().load(Path.of("../contrib/config/local.yml"));
+        assertEquals(List.of(), config.warnings());
+        assertEquals(List.of("this_machine"), config.sinkJobs().get(0).clientIdentities());
+        assertEquals(
+                "usb/zreplj/this_machine",
+                config.sinkJobs().get(0).jail("this_machine").value());
+        assertTrue(config.pushJobs().get(0).connect().isLocal());
+    }
+
+    @Test
     void stdinserverSinkHasNoListener() throws Exception {
         Config config = load("""
                 jobs:
