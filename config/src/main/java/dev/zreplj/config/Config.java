@@ -45,6 +45,13 @@ public record Config(
                 .toList();
     }
 
+    public List<SnapJob> snapJobs() {
+        return jobs.stream()
+                .filter(SnapJob.class::isInstance)
+                .map(SnapJob.class::cast)
+                .toList();
+    }
+
     public List<SinkJob> sinkJobs() {
         return jobs.stream()
                 .filter(SinkJob.class::isInstance)

@@ -47,7 +47,7 @@ public final class ConfigLoader {
     /** NAME_MAX (255) less a state file temporary's additions: ".", ".json", 20 digits, ".tmp". */
     private static final int MAX_CLIENT_IDENTITY = 255 - 30;
 
-    private static final List<String> ZREPL_ONLY_JOB_TYPES = List.of("pull", "source", "snap");
+    private static final List<String> ZREPL_ONLY_JOB_TYPES = List.of("pull", "source");
     private static final List<String> PROTECTION_LEVELS =
             List.of("guarantee_resumability", "guarantee_incremental", "guarantee_nothing");
     private static final List<String> PLACEHOLDER_ENCRYPTION = List.of("unspecified", "inherit", "off");
@@ -58,7 +58,9 @@ public final class ConfigLoader {
     private enum Side {
         SENDER,
         RECEIVER,
-        FLOOR
+        FLOOR,
+        /** A snap job's {@code keep}: this machine only, nothing replicated. */
+        LOCAL
     }
 
     public Config load(Path file) throws ConfigException {
@@ -134,6 +136,9 @@ public final class ConfigLoader {
         List<PushJob> pushJobs = new ArrayList<>();
         Map<String, LocalSink> localSinks = new HashMap<>();
         List<LocalPush> localPushes = new ArrayList<>();
+        List<JobNode> pushNodes = new ArrayList<>();
+        List<SnapJob> snapJobs = new ArrayList<>();
+        List<JobNode> snapNodes = new ArrayList<>();
         for (JobNode jn : jobNodes) {
             YamlSource jsrc = jn.src();
             YamlMapping j = jsrc.mapping(jn.node(), "each job");
@@ -170,8 +175,13 @@ public final class ConfigLoader {
                         localPushes.add(new LocalPush(
                                 name, local, push.filesystems(), job.mapping("connect"), job.keyNode("filesystems")));
                     }
-                    warnIfOverlapping(push, new JobNode(jsrc, job.keyNode("filesystems")), pushJobs, names);
+                    JobNode filesystems = new JobNode(jsrc, job.keyNode("filesystems"));
+                    warnIfOverlapping(push, filesystems, pushJobs, names);
+                    for (int i = 0; i < snapJobs.size(); i++) {
+                        warnIfBothPrune(snapJobs.get(i), snapNodes.get(i), push, filesystems, false, names);
+                    }
                     pushJobs.add(push);
+                    pushNodes.add(filesystems);
                     jobs.add(push);
                     checkOrigins.put(name, jsrc.position(job.keyNode("connect")));
                 }
@@ -194,24 +204,37 @@ public final class ConfigLoader {
                         checkOrigins.put(name, jsrc.position(job.mapping("recv").keyNode("properties")));
                     }
                 }
+                case "snap" -> {
+                    SnapJob snap = readSnap(job, name);
+                    JobNode filesystems = new JobNode(jsrc, job.keyNode("filesystems"));
+                    warnIfOverlapping(snap, filesystems, snapJobs, names);
+                    for (int i = 0; i < pushJobs.size(); i++) {
+                        warnIfBothPrune(snap, filesystems, pushJobs.get(i), pushNodes.get(i), true, names);
+                    }
+                    snapJobs.add(snap);
+                    snapNodes.add(filesystems);
+                    jobs.add(snap);
+                }
                 default -> {
-                    String hint = YamlMapping.nearest(type, List.of("push", "sink"))
+                    String hint = YamlMapping.nearest(type, List.of("push", "sink", "snap"))
                             .filter(n -> !ZREPL_ONLY_JOB_TYPES.contains(type))
                             .map(n -> "; did you mean '" + n + "'?")
                             .orElse("");
                     throw jsrc.error(
-                            typeNode, "job type '" + type + "' is not supported by zreplj (push and sink are)" + hint);
+                            typeNode,
+                            "job type '" + type + "' is not supported by zreplj (push, sink and snap are)" + hint);
                 }
             }
         }
         connectLocalClients(jobs, localSinks, localPushes, clientOwners, jails);
-        if (!global.monitoring().isEmpty() && jobs.stream().noneMatch(j -> j instanceof PushJob)) {
+        if (!global.monitoring().isEmpty()
+                && jobs.stream().noneMatch(j -> j instanceof PushJob || j instanceof SnapJob)) {
             // zrepl's box serves metrics from its daemon; zreplj's box runs no daemon, and a config without a push
             // job is never 'agent run'. Copied over from zrepl, the endpoint would simply never listen.
             src.warn(
                     top.mapping("global").keyNode("monitoring"),
                     "'monitoring' has no effect in zreplj: only 'zreplj agent run' serves metrics, and it runs push"
-                            + " jobs, which this config has none of; on the box set global.zreplj.metrics.textfile for node_exporter instead");
+                            + " and snap jobs, which this config has none of; on the box set global.zreplj.metrics.textfile for node_exporter instead");
         }
         return new Config(file, global, jobs, src.warnings(), checkOrigins);
     }
@@ -423,6 +446,47 @@ public final class ConfigLoader {
             connect = connect.withChannels(replication.concurrencySteps());
         }
         return new PushJob(name, connect, filesystems, snapshotting, send, replication, conflict, pruning);
+    }
+
+    // ---- snap ----
+
+    /** zrepl's push-job keys that a snap job has not got, which zrepl refuses as unknown. */
+    private static final List<String> PUSH_ONLY_KEYS = List.of("connect", "send", "replication", "conflict_resolution");
+
+    private SnapJob readSnap(YamlMapping j, String name) throws ConfigException {
+        for (String key : PUSH_ONLY_KEYS) {
+            if (j.has(key)) {
+                // zrepl's strict parser refuses the key too; say why rather than only list the allowed keys.
+                throw j.source()
+                        .error(
+                                j.keyNode(key),
+                                "'" + key + "' is a push job's key: a snap job only snapshots and prunes this machine"
+                                        + " (zrepl refuses it too); remove it, or make the job type: push");
+            }
+        }
+        j.allowOnly("name", "type", "filesystems", "snapshotting", "pruning");
+        FilesystemFilter filesystems = readFilter(j.source(), j.require("filesystems"));
+        YamlMapping s = j.mapping("snapshotting");
+        if (s.has("max_unreplicated")) {
+            throw s.source()
+                    .error(
+                            s.keyNode("max_unreplicated"),
+                            "'max_unreplicated' has no meaning in a snap job: it caps the snapshots a push job has"
+                                    + " not replicated yet, and a snap job replicates nothing; remove it");
+        }
+        Snapshotting snapshotting = readSnapshotting(s);
+        YamlMapping p = j.mapping("pruning");
+        for (String key : List.of("keep_sender", "keep_receiver")) {
+            if (p.has(key)) {
+                throw p.source()
+                        .error(
+                                p.keyNode(key),
+                                "'" + key + "' is a push job's: a snap job prunes only this machine, by the rules"
+                                        + " under 'pruning.keep' (as in zrepl); rename it to 'keep'");
+            }
+        }
+        p.allowOnly("keep");
+        return new SnapJob(name, filesystems, snapshotting, readRules(p, "keep", Side.LOCAL));
     }
 
     private static Connect readConnect(YamlMapping c, Path file) throws ConfigException {
@@ -911,6 +975,15 @@ public final class ConfigLoader {
                     switch (type) {
                         case "not_replicated" -> {
                             r.allowOnly("type", "keep_snapshot_at_cursor");
+                            if (side == Side.LOCAL) {
+                                // zrepl's snap job refuses it when it builds the job (configcheck too): "single-site
+                                // pruner cannot support `not_replicated` keep rule".
+                                throw src.error(
+                                        typeNode,
+                                        "keep rule 'not_replicated' is not allowed in a snap job: it replicates"
+                                                + " nothing, so no snapshot is ever replicated (zrepl refuses it too);"
+                                                + " remove it, or prune in the push job's keep_sender instead");
+                            }
                             if (side != Side.SENDER) {
                                 throw src.error(typeNode, "keep rule 'not_replicated' is allowed only in keep_sender");
                             }
@@ -1272,6 +1345,69 @@ public final class ConfigLoader {
                 return;
             }
         }
+    }
+
+    /** Two snap jobs on one filesystem: each prunes the other's snapshots by its own rules (zrepl: disjoint). */
+    private static void warnIfOverlapping(
+            SnapJob job, JobNode filesystems, List<SnapJob> earlier, Map<String, JobNode> names) {
+        for (SnapJob other : earlier) {
+            Optional<String> shared = job.filesystems().sharedWith(other.filesystems());
+            if (shared.isPresent()) {
+                JobNode first = Objects.requireNonNull(names.get(other.name()), "every job name is in names");
+                filesystems
+                        .src()
+                        .warn(
+                                filesystems.node(),
+                                "snap jobs '" + job.name() + "' and '" + other.name() + "' ("
+                                        + where(first, filesystems.src()) + ") both select " + shared.get()
+                                        + ": each prunes the other's snapshots by its own rules (zrepl, too,"
+                                        + " requires the jobs' filesystems to be disjoint); exclude it from one of"
+                                        + " them");
+                return;
+            }
+        }
+    }
+
+    /**
+     * zrepl allows a snap and a push job on one filesystem (its fan-out and external-disk setups) on the condition
+     * that only one of them prunes it, the other keeping everything; it does not check that. Both pruning, each
+     * destroys by its own rules what the other keeps. Keeping everything: {@code []}, or a plain regex rule that
+     * matches every name ({@code .*}, as zrepl's guides write it).
+     */
+    private static void warnIfBothPrune(
+            SnapJob snap,
+            JobNode snapNode,
+            PushJob push,
+            JobNode pushNode,
+            boolean snapLater,
+            Map<String, JobNode> names) {
+        if (keepsEverything(snap.keep()) || keepsEverything(push.pruning().keepSender())) {
+            return;
+        }
+        Optional<String> shared = snap.filesystems().sharedWith(push.filesystems());
+        if (shared.isEmpty()) {
+            return;
+        }
+        JobNode later = snapLater ? snapNode : pushNode;
+        String other = snapLater ? push.name() : snap.name();
+        JobNode first = Objects.requireNonNull(names.get(other), "every job name is in names");
+        later.src()
+                .warn(
+                        later.node(),
+                        "snap job '" + snap.name() + "' and push job '" + push.name() + "' ("
+                                + where(first, later.src()) + ") both prune " + shared.get()
+                                + " on this machine, each destroying by its own rules what the other keeps; as"
+                                + " zrepl requires, let one of them keep everything (the push job's keep_sender:"
+                                + " [{type: regex, regex: '.*'}])");
+    }
+
+    private static boolean keepsEverything(List<KeepRule> rules) {
+        return rules.isEmpty()
+                || rules.stream()
+                        .anyMatch(r -> r instanceof KeepRule.Regex x
+                                && !x.negate()
+                                && List.of("", ".*", "^.*", ".*$", "^.*$")
+                                        .contains(x.regex().pattern()));
     }
 
     /** Where an earlier job name stands, as an error found in {@code current} names it: its line, and its file if another. */

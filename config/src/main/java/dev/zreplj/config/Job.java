@@ -1,5 +1,5 @@
 package dev.zreplj.config;
 
-public sealed interface Job permits PushJob, SinkJob {
+public sealed interface Job permits PushJob, SinkJob, SnapJob {
     String name();
 }

@@ -197,13 +197,13 @@ class ConfigLoaderErrorsTest {
 
     @Test
     void jobTypesAndNames() throws Exception {
-        for (String type : new String[] {"pull", "source", "snap"}) {
+        for (String type : new String[] {"pull", "source"}) {
             assertEquals(
-                    "3:11: job type '" + type + "' is not supported by zreplj (push and sink are)",
+                    "3:11: job type '" + type + "' is not supported by zreplj (push, sink and snap are)",
                     error(push("    type: push", "    type: " + type)));
         }
         assertEquals(
-                "3:11: job type 'pusj' is not supported by zreplj (push and sink are); did you mean 'push'?",
+                "3:11: job type 'pusj' is not supported by zreplj (push, sink and snap are); did you mean 'push'?",
                 error(push("    type: push", "    type: pusj")));
         assertEquals(
                 "2:11: job name 'a b' contains ' '; allowed are letters, digits and _ - . :",

@@ -197,7 +197,7 @@ class ConfigLoaderZreplCompatTest {
                 "jobs:\n  - {name: s, type: sink, root_fs: backup, serve: {type: stdinserver, client_identities: [c]}}\n";
         assertEquals(
                 List.of(dir.resolve("zreplj.yml") + ":2:3: 'monitoring' has no effect in zreplj: only"
-                        + " 'zreplj agent run' serves metrics, and it runs push jobs, which this config has none of; on the box set"
+                        + " 'zreplj agent run' serves metrics, and it runs push and snap jobs, which this config has none of; on the box set"
                         + " global.zreplj.metrics.textfile for node_exporter instead"),
                 load(monitoring + sink).warnings());
         assertEquals(List.of(), load(PUSH + monitoring).warnings());
@@ -287,7 +287,7 @@ class ConfigLoaderZreplCompatTest {
     void errorsInAnIncludedFileNameThatFileAndLine() throws Exception {
         Path bad = write("conf/bad.yml", "jobs:\n  - name: x\n    type: pull\n");
         Path main = write("conf/zreplj.yml", PUSH + "include: [bad.yml]\n");
-        assertEquals(bad + ":3:11: job type 'pull' is not supported by zreplj (push and sink are)", error(main));
+        assertEquals(bad + ":3:11: job type 'pull' is not supported by zreplj (push, sink and snap are)", error(main));
 
         Path dup = write("conf/dup.yml", PUSH);
         main = write("conf/zreplj.yml", PUSH + "include: [dup.yml]\n");
