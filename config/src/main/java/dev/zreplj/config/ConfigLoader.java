@@ -234,7 +234,8 @@ public final class ConfigLoader {
             src.warn(
                     top.mapping("global").keyNode("monitoring"),
                     "'monitoring' has no effect in zreplj: only 'zreplj agent run' serves metrics, and it runs push"
-                            + " and snap jobs, which this config has none of; on the box set global.zreplj.metrics.textfile for node_exporter instead");
+                            + " and snap jobs, which this config has none of; on the box set"
+                            + " global.zreplj.metrics.textfile for node_exporter instead");
         }
         return new Config(file, global, jobs, src.warnings(), checkOrigins);
     }

@@ -197,7 +197,8 @@ class ConfigLoaderZreplCompatTest {
                 "jobs:\n  - {name: s, type: sink, root_fs: backup, serve: {type: stdinserver, client_identities: [c]}}\n";
         assertEquals(
                 List.of(dir.resolve("zreplj.yml") + ":2:3: 'monitoring' has no effect in zreplj: only"
-                        + " 'zreplj agent run' serves metrics, and it runs push and snap jobs, which this config has none of; on the box set"
+                        + " 'zreplj agent run' serves metrics, and it runs push and snap jobs, which this config has"
+                        + " none of; on the box set"
                         + " global.zreplj.metrics.textfile for node_exporter instead"),
                 load(monitoring + sink).warnings());
         assertEquals(List.of(), load(PUSH + monitoring).warnings());
