@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -105,6 +106,49 @@ public final class PrunePlanner {
             }
         }
         return new FilesystemPrunePlan(Side.SENDER, filesystem, decisions, null);
+    }
+
+    /**
+     * A snap job's filesystem: nothing is replicated, so the rules alone decide (zrepl's local pruner counts every
+     * snapshot as replicated), except that a snapshot a push job's replication cursor holds (zfs without bookmarks)
+     * is its next incremental base and stays, as the push job's own sender pruning keeps it; where the cursor is a
+     * bookmark, the bookmark is the base and the snapshot goes when no rule keeps it.
+     *
+     * @param held guid → why it stays: the snapshots other jobs' cursors hold
+     */
+    public static FilesystemPrunePlan local(
+            String filesystem, List<ZfsVersion> versions, List<KeepRule> rules, Map<Long, String> held) {
+        List<ZfsVersion> snapshots = versions.stream()
+                .filter(v -> v.type() == VersionType.SNAPSHOT)
+                .sorted(Comparator.comparingLong(ZfsVersion::createtxg))
+                .toList();
+        if (rules.isEmpty()) {
+            return new FilesystemPrunePlan(
+                    Side.LOCAL,
+                    filesystem,
+                    snapshots.stream()
+                            .map(s -> Decision.keep(s.name(), s.guid(), NO_RULES, false))
+                            .toList(),
+                    null);
+        }
+        List<Integer> why = KeepRules.explain(
+                rules,
+                snapshots.stream()
+                        .map(s -> new PruneCandidate(s.name(), s.creation(), null))
+                        .toList());
+        List<Decision> decisions = new ArrayList<>();
+        for (int i = 0; i < snapshots.size(); i++) {
+            ZfsVersion s = snapshots.get(i);
+            String cursor = held.get(s.guid());
+            if (why.get(i) >= 0) {
+                decisions.add(Decision.keep(s.name(), s.guid(), rule(rules, why.get(i)), false));
+            } else if (cursor != null) {
+                decisions.add(Decision.keep(s.name(), s.guid(), cursor, true));
+            } else {
+                decisions.add(Decision.destroy(s.name(), s.guid()));
+            }
+        }
+        return new FilesystemPrunePlan(Side.LOCAL, filesystem, decisions, null);
     }
 
     /**

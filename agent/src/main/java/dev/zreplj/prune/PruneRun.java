@@ -1,6 +1,7 @@
 package dev.zreplj.prune;
 
 import dev.zreplj.config.PushJob;
+import dev.zreplj.config.SnapJob;
 import dev.zreplj.protocol.DestroyResult;
 import dev.zreplj.protocol.DestroyTarget;
 import dev.zreplj.protocol.RemoteFilesystem;
@@ -88,6 +89,62 @@ public final class PruneRun {
         return out;
     }
 
+    /**
+     * Prunes a snap job's filesystems on this machine by its {@code keep} rules, from a listing the caller has
+     * (a pass's, or {@code zreplj prune}'s), destroying as a push job's sender pruning does (guid checked first, one
+     * by one after a refusal). The snapshots the config's push jobs' replication cursors hold stay.
+     *
+     * @param pushJobs the config's push jobs, whose cursors on these filesystems are respected
+     */
+    public static PruneReport local(
+            SnapJob job, List<PushJob> pushJobs, SourceZfs zfs, SenderListing listing, boolean dryRun) {
+        Map<DatasetName, Map<Long, String>> held = new HashMap<>();
+        try {
+            for (PushJob push : pushJobs) {
+                ReplicationCursor cursor = ReplicationCursor.load(zfs, push.name(), listing.versions());
+                for (DatasetName fs : listing.selected()) {
+                    cursor.current(fs, listing.versions().getOrDefault(fs, List.of()))
+                            .filter(v -> v.type() == VersionType.SNAPSHOT)
+                            .ifPresent(v -> held.computeIfAbsent(fs, k -> new HashMap<>())
+                                    .putIfAbsent(
+                                            v.guid(),
+                                            "push job '" + push.name() + "''s replication cursor (its next"
+                                                    + " incremental base)"));
+                }
+            }
+        } catch (ZfsException e) {
+            return new PruneReport(
+                    dryRun,
+                    List.of(),
+                    null,
+                    "reading the push jobs' replication cursors failed, so nothing is pruned: " + e.getMessage());
+        }
+        Map<DatasetName, FilesystemPrunePlan> plans = new LinkedHashMap<>();
+        for (DatasetName fs : listing.selected()) {
+            plans.put(
+                    fs,
+                    PrunePlanner.local(
+                            fs.value(),
+                            listing.versions().getOrDefault(fs, List.of()),
+                            job.keep(),
+                            held.getOrDefault(fs, Map.of())));
+        }
+        Map<String, Long> now = null;
+        String unchecked = null;
+        if (!dryRun) {
+            try {
+                now = currentGuids(zfs, plans);
+            } catch (ZfsException e) {
+                unchecked = "cannot check the snapshots to destroy before destroying them: " + e.getMessage();
+            }
+        }
+        List<FilesystemPruneResult> results = new ArrayList<>();
+        for (Map.Entry<DatasetName, FilesystemPrunePlan> e : plans.entrySet()) {
+            results.add(pruneSender(zfs, e.getValue(), e.getKey(), dryRun, now, unchecked));
+        }
+        return new PruneReport(dryRun, results, null, null);
+    }
+
     /** The report of a prune that could not list the sender. */
     public static PruneReport unlisted(boolean dryRun, ZfsException e) {
         return new PruneReport(
@@ -133,13 +190,13 @@ public final class PruneRun {
         String unchecked = null;
         if (!dryRun) {
             try {
-                now = currentGuids(senderPlans);
+                now = currentGuids(zfs, senderPlans);
             } catch (ZfsException e) {
                 unchecked = "cannot check the snapshots to destroy before destroying them: " + e.getMessage();
             }
         }
         for (Map.Entry<DatasetName, FilesystemPrunePlan> e : senderPlans.entrySet()) {
-            results.add(pruneSender(e.getValue(), e.getKey(), dryRun, now, unchecked));
+            results.add(pruneSender(zfs, e.getValue(), e.getKey(), dryRun, now, unchecked));
         }
         if (remote != null) {
             for (DatasetName fs : selected) {
@@ -162,14 +219,20 @@ public final class PruneRun {
      * name. A snapshot destroyed and taken again under the same name meanwhile (a script's fixed-name
      * rotation, a rename) is another snapshot, which no rule decided on and the box may not have.
      */
-    private Map<String, Long> currentGuids(Map<DatasetName, FilesystemPrunePlan> plans) throws ZfsException {
+    private static Map<String, Long> currentGuids(SourceZfs zfs, Map<DatasetName, FilesystemPrunePlan> plans)
+            throws ZfsException {
         List<String> snapshots = new ArrayList<>();
         plans.forEach((fs, plan) -> plan.toDestroy().forEach(d -> snapshots.add(fs.value() + "@" + d.name())));
         return snapshots.isEmpty() ? Map.of() : zfs.snapshotGuids(snapshots);
     }
 
-    private FilesystemPruneResult pruneSender(
-            FilesystemPrunePlan plan, DatasetName fs, boolean dryRun, Map<String, Long> now, String unchecked) {
+    private static FilesystemPruneResult pruneSender(
+            SourceZfs zfs,
+            FilesystemPrunePlan plan,
+            DatasetName fs,
+            boolean dryRun,
+            Map<String, Long> now,
+            String unchecked) {
         if (dryRun || plan.toDestroy().isEmpty()) {
             return new FilesystemPruneResult(plan, dryRun, List.of(), List.of(), null);
         }
@@ -198,7 +261,7 @@ public final class PruneRun {
         }
         try {
             zfs.destroySnapshots(fs, names);
-            log.info("{}: pruned {} snapshot{} on the sender", fs, names.size(), names.size() == 1 ? "" : "s");
+            log.info("{}: pruned {} snapshot{}{}", fs, names.size(), names.size() == 1 ? "" : "s", where(plan));
             return new FilesystemPruneResult(plan, false, names, List.of(), null);
         } catch (ZfsException e) {
             log.warn("{}: pruning the sender: {}", fs, e.getMessage());
@@ -206,7 +269,7 @@ public final class PruneRun {
                 return new FilesystemPruneResult(
                         plan, false, List.of(), List.of(), "@" + names.get(0) + ": " + e.getMessage());
             }
-            return destroyEach(plan, fs, names, e);
+            return destroyEach(zfs, plan, fs, names, e);
         }
     }
 
@@ -216,8 +279,8 @@ public final class PruneRun {
      * renamed job's, an admin's) would keep every other the rules let go, pass after pass, until the pool is full.
      * Whatever is still there is destroyed one call each; the filesystem's prune fails naming each refused one.
      */
-    private FilesystemPruneResult destroyEach(
-            FilesystemPrunePlan plan, DatasetName fs, List<String> names, ZfsException first) {
+    private static FilesystemPruneResult destroyEach(
+            SourceZfs zfs, FilesystemPrunePlan plan, DatasetName fs, List<String> names, ZfsException first) {
         Set<String> existing = new HashSet<>();
         try {
             zfs.listVersions(fs).getOrDefault(fs, List.of()).stream()
@@ -241,12 +304,18 @@ public final class PruneRun {
             }
         }
         log.info(
-                "{}: pruned {} snapshot{} on the sender one by one; {} refused",
+                "{}: pruned {} snapshot{}{} one by one; {} refused",
                 fs,
                 gone.size(),
                 gone.size() == 1 ? "" : "s",
+                where(plan),
                 refused.size());
         return new FilesystemPruneResult(plan, false, gone, List.of(), refused.isEmpty() ? null : few(refused));
+    }
+
+    /** A snap job's filesystems are no sender: nothing is sent from them. */
+    private static String where(FilesystemPrunePlan plan) {
+        return plan.side() == Side.LOCAL ? "" : " on the sender";
     }
 
     /**

@@ -3,7 +3,9 @@ package dev.zreplj.prune;
 /** Which copy a pruning decision is about. */
 public enum Side {
     SENDER("sender"),
-    RECEIVER("receiver");
+    RECEIVER("receiver"),
+    /** A snap job's filesystems: this machine's, nothing replicated (zrepl's prune_side "local"). */
+    LOCAL("local");
 
     private final String word;
 

@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
@@ -315,5 +316,28 @@ class PrunePlannerTest {
         }
         assertEquals(expected, destroyed(plan));
         assertEquals(List.of("zrepl_1", "zrepl_3", "zrepl_4", "zrepl_5"), expected);
+    }
+
+    @Test
+    void aSnapJobsRulesAloneDecideTheNewestSnapshotTooButAPushJobsHeldCursorStays() {
+        // zrepl's local pruner counts every snapshot as replicated: no cursor guards anything, the newest included.
+        FilesystemPrunePlan plan = PrunePlanner.local(FS.value(), snaps(4), KEEP_NONE, Map.of());
+        assertEquals(Side.LOCAL, plan.side());
+        assertEquals(List.of("zrepl_1", "zrepl_2", "zrepl_3", "zrepl_4"), destroyed(plan));
+        plan = PrunePlanner.local(
+                FS.value(), snaps(4), KEEP_NONE, Map.of(snap(2).guid(), "push job 'p''s replication cursor"));
+        assertEquals(List.of("zrepl_1", "zrepl_3", "zrepl_4"), destroyed(plan));
+        assertEquals("push job 'p''s replication cursor", reason(plan, "zrepl_2"));
+        plan = PrunePlanner.local(
+                FS.value(), snaps(4), List.of(new KeepRule.LastN(2, null)), Map.of(snap(4).guid(), "cursor"));
+        assertEquals(List.of("zrepl_1", "zrepl_2"), destroyed(plan));
+        assertEquals("rule 1 last_n(count=2)", reason(plan, "zrepl_4"));
+        // A bookmark is no snapshot: nothing to keep or destroy for it.
+        List<ZfsVersion> withBookmark = new ArrayList<>(snaps(2));
+        withBookmark.add(bookmarkOf(snap(2)));
+        assertEquals(
+                List.of("zrepl_1", "zrepl_2"),
+                destroyed(PrunePlanner.local(FS.value(), withBookmark, KEEP_NONE, Map.of())));
+        assertEquals(List.of(), destroyed(PrunePlanner.local(FS.value(), snaps(3), List.of(), Map.of())), "keep: []");
     }
 }
