@@ -3,20 +3,28 @@ package dev.zreplj.cli;
 import dev.zreplj.agent.JobLock;
 import dev.zreplj.agent.JobStatusStore;
 import dev.zreplj.agent.PushPass;
+import dev.zreplj.agent.SnapPass;
 import dev.zreplj.config.Config;
+import dev.zreplj.config.Job;
 import dev.zreplj.config.PushJob;
+import dev.zreplj.config.SnapJob;
+import dev.zreplj.config.Snapshotting;
 import dev.zreplj.metrics.AgentMetrics;
 import dev.zreplj.metrics.PassTotals;
 import dev.zreplj.metrics.Textfile;
 import dev.zreplj.prune.PruneReport;
 import dev.zreplj.replication.FilesystemResult;
+import dev.zreplj.replication.Progress;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.InvalidNameException;
+import dev.zreplj.zfs.Zfs;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -36,6 +44,9 @@ final class AgentJobs {
             throw CliException.usage(config.file() + ": no push job: the agent needs a job of type push");
         }
         for (String name : names) {
+            if (config.job(name).orElse(null) instanceof SnapJob) {
+                throw CliException.usage("job '" + name + "' is a snap job, which has no backup box; name a push job");
+            }
             if (push.stream().noneMatch(j -> j.name().equals(name))) {
                 throw CliException.usage("no push job named '" + name + "' in " + config.file());
             }
@@ -45,11 +56,51 @@ final class AgentJobs {
                 : push.stream().filter(j -> names.contains(j.name())).toList();
     }
 
+    /**
+     * The jobs the agent runs (push and snap), in config order: all, or the named ones. A name of another job (a
+     * sink job) or of none is a usage error.
+     */
+    static List<Job> selectAgentJobs(Config config, List<String> names) throws CliException {
+        List<Job> agent = config.jobs().stream()
+                .filter(j -> j instanceof PushJob || j instanceof SnapJob)
+                .toList();
+        if (agent.isEmpty()) {
+            throw CliException.usage(
+                    config.file() + ": no push or snap job: the agent needs a job of type push or snap");
+        }
+        for (String name : names) {
+            if (agent.stream().noneMatch(j -> j.name().equals(name))) {
+                throw CliException.usage("no push or snap job named '" + name + "' in " + config.file());
+            }
+        }
+        return names.isEmpty()
+                ? agent
+                : agent.stream().filter(j -> names.contains(j.name())).toList();
+    }
+
+    /** A push or snap job's snapshotting. */
+    static Snapshotting snapshotting(Job job) {
+        if (job instanceof PushJob p) {
+            return p.snapshotting();
+        }
+        if (job instanceof SnapJob s) {
+            return s.snapshotting();
+        }
+        throw new IllegalArgumentException("job '" + job.name() + "' takes no snapshots");
+    }
+
+    /** One pass of a snap job, as {@code agent once} and {@code agent run} run it. */
+    static PushPass.Result snapPass(Config config, SnapJob job, Zfs zfs, Progress progress, boolean force, boolean all)
+            throws InterruptedException {
+        return new SnapPass(job, config.pushJobs(), zfs, Clock.system(ZoneId.systemDefault()), progress)
+                .run(force, all);
+    }
+
     /** Every job's pass lock for as long as the command runs them; one line, exit 1, when another process has one. */
-    static JobLock lock(Config config, List<PushJob> jobs) throws IOException, CliException {
+    static JobLock lock(Config config, List<? extends Job> jobs) throws IOException, CliException {
         try {
             return JobLock.acquire(
-                    config.global().stateDir(), jobs.stream().map(PushJob::name).toList());
+                    config.global().stateDir(), jobs.stream().map(Job::name).toList());
         } catch (JobLock.HeldException e) {
             throw CliException.failure(e.getMessage());
         } catch (IOException e) {
@@ -97,7 +148,11 @@ final class AgentJobs {
      */
     static boolean report(Config config, PushPass.Result result, Duration took, Output output, PrintStream out) {
         if (output.prints(result.failed())) {
-            printSummary(result, output == Output.DETAIL, out);
+            if (config.job(result.job()).orElse(null) instanceof SnapJob) {
+                printSnapSummary(result, output == Output.DETAIL, out);
+            } else {
+                printSummary(result, output == Output.DETAIL, out);
+            }
         }
         Path state = config.global().stateDir();
         Instant now = Instant.now();
@@ -133,11 +188,14 @@ final class AgentJobs {
         return recorded;
     }
 
-    /** Every push job's metrics, also of jobs this command did not run. */
+    /** Every push and snap job's metrics, also of jobs this command did not run. */
     static AgentMetrics metrics(Config config) {
         return new AgentMetrics(
                 config.global().stateDir(),
-                config.pushJobs().stream().map(PushJob::name).toList());
+                config.jobs().stream()
+                        .filter(j -> j instanceof PushJob || j instanceof SnapJob)
+                        .map(Job::name)
+                        .toList());
     }
 
     /** @param detail also why each snapshot was kept, which every pass would otherwise repeat */
@@ -167,6 +225,41 @@ final class AgentJobs {
         }
         for (FilesystemResult fs : result.filesystems()) {
             out.println("  " + fs.summaryLine());
+        }
+        if (result.prune() != null) {
+            printPrune(result.prune(), detail, out);
+        }
+        out.flush();
+    }
+
+    /**
+     * A snap job's pass: it has no filesystem results (nothing is replicated), so its line counts what it looked
+     * at; then its failed stages, warnings and pruning, as a push pass's.
+     */
+    static void printSnapSummary(PushPass.Result result, boolean detail, PrintStream out) {
+        StringBuilder sb = new StringBuilder("job " + result.job() + ": ");
+        if (result.error() != null) {
+            sb.append("failed: ").append(result.error());
+        } else {
+            int n = result.selected().size();
+            sb.append(n)
+                    .append(" filesystem")
+                    .append(n == 1 ? "" : "s")
+                    .append(result.failed() ? ", failed" : ", all ok");
+        }
+        result.snapshotTaken().ifPresent(s -> sb.append("; took snapshot @").append(s));
+        if (result.prune() != null) {
+            int destroyed = result.prune().destroyedCount();
+            sb.append("; pruned ").append(destroyed).append(" snapshot").append(destroyed == 1 ? "" : "s");
+        }
+        out.println(sb);
+        for (String stage : result.stageFailures()) {
+            if (!stage.equals(result.error())) {
+                out.println("  failed: " + stage);
+            }
+        }
+        for (String warning : result.warnings()) {
+            out.println("  warning: " + warning);
         }
         if (result.prune() != null) {
             printPrune(result.prune(), detail, out);

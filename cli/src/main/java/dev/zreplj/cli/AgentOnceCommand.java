@@ -3,7 +3,9 @@ package dev.zreplj.cli;
 import dev.zreplj.agent.JobLock;
 import dev.zreplj.agent.PushPass;
 import dev.zreplj.config.Config;
+import dev.zreplj.config.Job;
 import dev.zreplj.config.PushJob;
+import dev.zreplj.config.SnapJob;
 import dev.zreplj.config.Snapshotting;
 import dev.zreplj.replication.Progress;
 import dev.zreplj.zfs.Zfs;
@@ -17,12 +19,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "once", description = "One pass for cron/systemd timers: snapshot if due, replicate, prune, exit.")
+@Command(
+        name = "once",
+        description = "One pass for cron/systemd timers: snapshot if due, replicate (push jobs), prune, exit.")
 final class AgentOnceCommand implements Callable<Integer> {
     @ParentCommand
     AgentCommand parent;
 
-    @Option(names = "--job", paramLabel = "NAME", description = "only this push job (repeatable; default: all)")
+    @Option(names = "--job", paramLabel = "NAME", description = "only this push or snap job (repeatable; default: all)")
     List<String> jobs = new ArrayList<>();
 
     @Option(names = "--snapshot", description = "take a snapshot now even if the interval has not passed")
@@ -31,10 +35,10 @@ final class AgentOnceCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Config config = parent.parent.loadConfig();
-        List<PushJob> selected = AgentJobs.select(config, jobs);
+        List<Job> selected = AgentJobs.selectAgentJobs(config, jobs);
         if (snapshot) {
-            for (PushJob job : selected) {
-                if (job.snapshotting().type() == Snapshotting.Type.MANUAL) {
+            for (Job job : selected) {
+                if (AgentJobs.snapshotting(job).type() == Snapshotting.Type.MANUAL) {
                     throw CliException.usage("job " + job.name() + " has manual snapshotting: --snapshot cannot"
                             + " name a snapshot (no prefix); take it with 'zfs snapshot' instead");
                 }
@@ -49,18 +53,20 @@ final class AgentOnceCommand implements Callable<Integer> {
         boolean failed = false;
         try (JobLock lock = AgentJobs.lock(config, selected)) {
             Zfs zfs = LocalZfs.of(config);
-            for (PushJob job : selected) {
+            for (Job job : selected) {
                 long started = System.nanoTime();
                 PushPass.Result result;
                 try (Progress progress = TerminalScreen.progress(parent.parent.output());
                         PassStopNotice stop = PassStopNotice.during(job.name(), progress)) {
-                    result = new PushPass(
-                                    job,
-                                    zfs,
-                                    Clock.system(ZoneId.systemDefault()),
-                                    progress,
-                                    AgentJobs.recorded(config, job))
-                            .run(snapshot, PushPass.Connect.ALWAYS);
+                    result = job instanceof SnapJob snap
+                            ? AgentJobs.snapPass(config, snap, zfs, progress, snapshot, true)
+                            : new PushPass(
+                                            (PushJob) job,
+                                            zfs,
+                                            Clock.system(ZoneId.systemDefault()),
+                                            progress,
+                                            AgentJobs.recorded(config, (PushJob) job))
+                                    .run(snapshot, PushPass.Connect.ALWAYS);
                 }
                 boolean recorded = AgentJobs.report(
                         config,

@@ -3,8 +3,10 @@ package dev.zreplj.cli;
 import dev.zreplj.agent.JobLock;
 import dev.zreplj.agent.PushPass;
 import dev.zreplj.config.Config;
+import dev.zreplj.config.Job;
 import dev.zreplj.config.PrometheusListener;
 import dev.zreplj.config.PushJob;
+import dev.zreplj.config.SnapJob;
 import dev.zreplj.metrics.MetricsEndpoint;
 import dev.zreplj.zfs.Zfs;
 import java.io.IOException;
@@ -21,7 +23,9 @@ import picocli.CommandLine.ParentCommand;
  * The long-running agent: each job, on its own (JobLoops), takes its snapshot when due at every check, then
  * replicates and prunes; a job whose last pass failed is retried, less often the longer it fails (JobLoops).
  */
-@Command(name = "run", description = "Long-running: periodic snapshots, replication and pruning for every push job.")
+@Command(
+        name = "run",
+        description = "Long-running: periodic snapshots, replication and pruning for every push and snap job.")
 final class AgentRunCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(AgentRunCommand.class);
 
@@ -32,11 +36,11 @@ final class AgentRunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Config config = parent.parent.loadConfig();
         config.warnings().forEach(w -> log.warn("config: {}", w));
-        List<PushJob> jobs = AgentJobs.select(config, List.of());
+        List<Job> jobs = AgentJobs.selectAgentJobs(config, List.of());
         try (JobLock lock = AgentJobs.lock(config, jobs);
                 MetricsEndpoint endpoint = endpoint(config)) {
             Zfs zfs = LocalZfs.of(config);
-            for (PushJob job : jobs) {
+            for (Job job : jobs) {
                 log.info(
                         "agent: job {} checks every {} s",
                         job.name(),
@@ -65,15 +69,21 @@ final class AgentRunCommand implements Callable<Integer> {
         }
     }
 
-    private static void loop(Config config, List<PushJob> jobs, Zfs zfs, Output output) throws Exception {
+    private static void loop(Config config, List<Job> jobs, Zfs zfs, Output output) throws Exception {
         new JobLoops(
-                        (job, connect, progress) -> new PushPass(
-                                        job,
-                                        zfs,
-                                        Clock.system(ZoneId.systemDefault()),
-                                        progress,
-                                        AgentJobs.recorded(config, job))
-                                .run(false, connect),
+                        (job, connect, progress) -> job instanceof SnapJob snap
+                                // Every check prunes (zrepl: after each snapshot; a snapshot taken by hand under
+                                // manual snapshotting goes within a minute); reported when it took or destroyed a
+                                // snapshot or failed, and always on the first check and retries.
+                                ? AgentJobs.snapPass(
+                                        config, snap, zfs, progress, false, connect == PushPass.Connect.ALWAYS)
+                                : new PushPass(
+                                                (PushJob) job,
+                                                zfs,
+                                                Clock.system(ZoneId.systemDefault()),
+                                                progress,
+                                                AgentJobs.recorded(config, (PushJob) job))
+                                        .run(false, connect),
                         (result, took) -> AgentJobs.report(config, result, took, output, System.out),
                         () -> TerminalScreen.progress(output),
                         // A pass leaves a few MB in the old generation (its session, listings, buffers that outlived

@@ -2,7 +2,7 @@ package dev.zreplj.cli;
 
 import dev.zreplj.agent.PushPass;
 import dev.zreplj.config.Durations;
-import dev.zreplj.config.PushJob;
+import dev.zreplj.config.Job;
 import dev.zreplj.config.Snapshotting;
 import dev.zreplj.replication.Progress;
 import java.time.Duration;
@@ -38,7 +38,7 @@ final class JobLoops {
 
     /** One pass of a job, connecting to the box as {@code connect} says. */
     interface Passes {
-        PushPass.Result run(PushJob job, PushPass.Connect connect, Progress progress) throws InterruptedException;
+        PushPass.Result run(Job job, PushPass.Connect connect, Progress progress) throws InterruptedException;
     }
 
     /** What becomes of a pass worth reporting (a retried or failed one, or one that did something). */
@@ -76,8 +76,8 @@ final class JobLoops {
         this.wallMillis = wallMillis;
     }
 
-    static Duration tick(PushJob job) {
-        Snapshotting s = job.snapshotting();
+    static Duration tick(Job job) {
+        Snapshotting s = AgentJobs.snapshotting(job);
         return s.type() == Snapshotting.Type.PERIODIC && s.interval().compareTo(MAX_TICK) < 0 ? s.interval() : MAX_TICK;
     }
 
@@ -85,13 +85,13 @@ final class JobLoops {
      * Runs every job's checks until interrupted. A pass that throws fails that job's pass only; an Error (out of
      * memory) ends all, thrown.
      */
-    void run(List<PushJob> jobs) throws Exception {
+    void run(List<? extends Job> jobs) throws Exception {
         AtomicInteger n = new AtomicInteger();
         ExecutorService pool =
                 Executors.newFixedThreadPool(jobs.size(), r -> new Thread(r, "job-" + n.getAndIncrement()));
         try {
             CompletionService<Void> loops = new ExecutorCompletionService<>(pool);
-            for (PushJob job : jobs) {
+            for (Job job : jobs) {
                 loops.submit(() -> {
                     loop(job);
                     return null;
@@ -120,7 +120,7 @@ final class JobLoops {
         return wait.compareTo(MAX_RETRY_WAIT) > 0 ? MAX_RETRY_WAIT : wait;
     }
 
-    private void loop(PushJob job) throws InterruptedException {
+    private void loop(Job job) throws InterruptedException {
         Duration every = tick(job);
         long tick = every.toNanos();
         // The first check is a full pass: it reports where the job stands.
@@ -163,10 +163,13 @@ final class JobLoops {
                     screen.release();
                 }
             }
-            // A check that found nothing to send (or waited to retry) has no filesystems: nothing to report.
+            // A check that found nothing to send (or waited to retry) has no filesystems: nothing to report. A snap
+            // job's check has none either way: it reports a snapshot it took or a prune that destroyed something.
             if (connect == PushPass.Connect.ALWAYS
                     || result.failed()
-                    || !result.filesystems().isEmpty()) {
+                    || !result.filesystems().isEmpty()
+                    || result.snapshotTaken().isPresent()
+                    || result.prune() != null) {
                 synchronized (this) {
                     // One at a time: the summaries on stdout, the status and counters files, the textfile.
                     try {

@@ -1,8 +1,10 @@
 package dev.zreplj.cli;
 
+import dev.zreplj.agent.SnapPass;
 import dev.zreplj.config.Config;
 import dev.zreplj.config.PushJob;
 import dev.zreplj.config.SinkJob;
+import dev.zreplj.config.SnapJob;
 import dev.zreplj.replication.Watchdog;
 import dev.zreplj.stdinserver.StdinServer;
 import dev.zreplj.zfs.Zfs;
@@ -57,6 +59,9 @@ final class LocalZfs {
                     job.replication().timeout(),
                     Watchdog.goDuration(job.replication().timeout()) + " (replication.timeout of push job '"
                             + job.name() + "')"));
+        }
+        for (SnapJob job : config.snapJobs()) {
+            bounds.add(new CallBound(SnapPass.CALL_LIMIT, SnapPass.callLimitText(job)));
         }
         for (SinkJob job : config.sinkJobs()) {
             bounds.add(new CallBound(job.limits().streamTimeout(), StdinServer.boundText(job)));

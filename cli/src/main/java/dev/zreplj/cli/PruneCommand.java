@@ -2,8 +2,11 @@ package dev.zreplj.cli;
 
 import dev.zreplj.agent.BoxConnection;
 import dev.zreplj.agent.JobLock;
+import dev.zreplj.agent.SnapPass;
 import dev.zreplj.config.Config;
+import dev.zreplj.config.Job;
 import dev.zreplj.config.PushJob;
+import dev.zreplj.config.SnapJob;
 import dev.zreplj.prune.PruneReport;
 import dev.zreplj.prune.PruneRun;
 import dev.zreplj.replication.ReplicationCursor;
@@ -26,12 +29,14 @@ import picocli.CommandLine.ParentCommand;
  * When the box cannot be reached the sender is still pruned (its guard is the local replication
  * cursor) and the exit status is 1.
  */
-@Command(name = "prune", description = "Prune sender and receiver by the push jobs' keep rules.")
+@Command(
+        name = "prune",
+        description = "Prune sender and receiver by the push jobs' keep rules, and the snap jobs' filesystems.")
 final class PruneCommand implements Callable<Integer> {
     @ParentCommand
     Main parent;
 
-    @Option(names = "--job", paramLabel = "NAME", description = "only this push job (repeatable; default: all)")
+    @Option(names = "--job", paramLabel = "NAME", description = "only this push or snap job (repeatable; default: all)")
     List<String> jobs = new ArrayList<>();
 
     @Option(names = "--dry-run", description = "print what would be destroyed and why; change nothing")
@@ -40,7 +45,7 @@ final class PruneCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Config config = parent.loadConfig();
-        List<PushJob> selected = AgentJobs.select(config, jobs);
+        List<Job> selected = AgentJobs.selectAgentJobs(config, jobs);
         if (dryRun) {
             return prune(config, selected);
         }
@@ -51,18 +56,30 @@ final class PruneCommand implements Callable<Integer> {
         }
     }
 
-    private int prune(Config config, List<PushJob> selected) throws ZfsException {
+    private int prune(Config config, List<Job> selected) throws ZfsException {
         Zfs zfs = LocalZfs.of(config);
         boolean failed = false;
         PrintStream out = System.out;
-        for (PushJob job : selected) {
+        for (Job job : selected) {
             List<DatasetName> filesystems = List.of();
             PruneReport report;
             try {
-                SenderListing listing =
-                        SenderListing.load(zfs, job.filesystems(), ReplicationCursor.listedProperty(zfs, job.name()));
-                filesystems = listing.selected();
-                report = prune(job, zfs, listing);
+                if (job instanceof SnapJob snap) {
+                    SenderListing listing = SenderListing.load(zfs, snap.filesystems(), null);
+                    filesystems = listing.selected();
+                    report = PruneRun.local(
+                            snap,
+                            config.pushJobs(),
+                            zfs.withCallLimit(SnapPass.CALL_LIMIT, SnapPass.callLimitText(snap)),
+                            listing,
+                            dryRun);
+                } else {
+                    PushJob push = (PushJob) job;
+                    SenderListing listing = SenderListing.load(
+                            zfs, push.filesystems(), ReplicationCursor.listedProperty(zfs, push.name()));
+                    filesystems = listing.selected();
+                    report = prune(push, zfs, listing);
+                }
             } catch (ZfsException e) {
                 // This job's failure, reported as such; the next job is pruned all the same.
                 report = PruneRun.unlisted(dryRun, e);

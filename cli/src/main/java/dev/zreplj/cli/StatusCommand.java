@@ -10,8 +10,11 @@ import dev.zreplj.config.Config;
 import dev.zreplj.config.Durations;
 import dev.zreplj.config.PushJob;
 import dev.zreplj.config.SinkJob;
+import dev.zreplj.config.SnapJob;
+import dev.zreplj.config.Snapshotting;
 import dev.zreplj.config.StatusThresholds;
 import dev.zreplj.replication.Bytes;
+import dev.zreplj.replication.SenderListing;
 import dev.zreplj.status.BoxCopies;
 import dev.zreplj.status.Level;
 import dev.zreplj.status.SenderSelection;
@@ -128,7 +131,11 @@ final class StatusCommand implements Callable<Integer> {
                 }
             }
         }
-        StatusReport report = check.report(push, sink);
+        List<StatusReport.Job> snap = new ArrayList<>();
+        for (SnapJob job : config.snapJobs()) {
+            snap.add(snapJob(check, store, zfs, noZfs, job));
+        }
+        StatusReport report = check.report(push, sink, snap);
         if (json) {
             System.out.println(JSON.writeValueAsString(report));
         } else {
@@ -308,6 +315,55 @@ final class StatusCommand implements Callable<Integer> {
             return BoxCopies.unreadable(firstLine(e));
         }
         return new BoxCopies(guids, null);
+    }
+
+    /**
+     * A snap job: its last pass from its status file, its filesystems' newest snapshots from zfs now (the job's
+     * prefix; any snapshot under manual snapshotting, which takes none of its own).
+     */
+    private static StatusReport.Job snapJob(
+            StatusCheck check, JobStatusStore store, Zfs zfs, String noZfs, SnapJob job) {
+        Optional<JobStatus> file;
+        try {
+            file = onReadOnlyDisk(store, store.read(job.name()));
+        } catch (IOException e) {
+            String why = String.valueOf(e.getMessage());
+            String path = store.file(job.name()).toString();
+            return check.unreadableJob(job.name(), why.contains(path) ? why : path + ": " + why);
+        }
+        boolean manual = job.snapshotting().type() == Snapshotting.Type.MANUAL;
+        String next = manual
+                ? "snapshotting is manual: take one with 'zfs snapshot'"
+                : "the job's next due snapshot includes it; 'zreplj agent once --job " + job.name()
+                        + " --snapshot' takes one now";
+        if (zfs == null) {
+            return check.snapJob(job.name(), file, Map.of(), List.of(), noZfs, next);
+        }
+        try {
+            SenderListing listing = SenderListing.load(zfs, job.filesystems(), null);
+            Map<String, Long> newest = new TreeMap<>();
+            listing.versions()
+                    .forEach((fs, versions) -> newest.put(
+                            fs.value(),
+                            versions.stream()
+                                    .filter(v -> v.type() == VersionType.SNAPSHOT
+                                            && (manual
+                                                    || v.name()
+                                                            .startsWith(job.snapshotting()
+                                                                    .prefix())))
+                                    .map(v -> v.creation().getEpochSecond())
+                                    .max(Long::compare)
+                                    .orElse(null)));
+            return check.snapJob(
+                    job.name(),
+                    file,
+                    newest,
+                    listing.missing().stream().map(DatasetName::value).toList(),
+                    null,
+                    next);
+        } catch (ZfsException e) {
+            return check.snapJob(job.name(), file, Map.of(), List.of(), firstLine(e), next);
+        }
     }
 
     private static String firstLine(ZfsException e) {

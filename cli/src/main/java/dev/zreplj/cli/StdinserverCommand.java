@@ -114,12 +114,13 @@ final class StdinserverCommand implements Callable<Integer> {
 
     /**
      * The box's metrics file: the configured textfile, or beside it {@code NAME-box.prom} when the config
-     * also has push jobs. Each side replaces its whole file, so on a machine that is both agent and box one
-     * file would lose the box's series at every pass (and its client alerts could never fire).
+     * also has push or snap jobs (the agent's). Each side replaces its whole file, so on a machine that is both
+     * agent and box one file would lose the box's series at every pass (and its client alerts could never fire).
      */
     static Path boxTextfile(Config config) {
         Path textfile = config.global().metricsTextfile();
-        if (textfile == null || config.pushJobs().isEmpty()) {
+        if (textfile == null
+                || (config.pushJobs().isEmpty() && config.snapJobs().isEmpty())) {
             return textfile;
         }
         String name = textfile.getFileName().toString();

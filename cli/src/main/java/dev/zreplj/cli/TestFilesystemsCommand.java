@@ -1,8 +1,11 @@
 package dev.zreplj.cli;
 
 import dev.zreplj.config.Config;
+import dev.zreplj.config.FilesystemFilter;
 import dev.zreplj.config.Job;
 import dev.zreplj.config.PushJob;
+import dev.zreplj.config.SinkJob;
+import dev.zreplj.config.SnapJob;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.InvalidNameException;
 import dev.zreplj.zfs.RefusedName;
@@ -20,13 +23,13 @@ import picocli.CommandLine.ParentCommand;
 /** Prints, as zrepl does, which filesystems a push job's filter accepts. */
 @Command(
         name = "filesystems",
-        description = "Which filesystems a push job's filter selects: the given names "
+        description = "Which filesystems a push or snap job's filter selects: the given names "
                 + "in order, or every filesystem zfs lists, sorted.")
 final class TestFilesystemsCommand implements Callable<Integer> {
     @ParentCommand
     TestCommand parent;
 
-    @Option(names = "--job", required = true, paramLabel = "NAME", description = "the push job")
+    @Option(names = "--job", required = true, paramLabel = "NAME", description = "the push or snap job")
     String job;
 
     @Option(names = "--input", paramLabel = "FS", description = "a filesystem name to test (repeatable)")
@@ -41,9 +44,13 @@ final class TestFilesystemsCommand implements Callable<Integer> {
                         + String.join(
                                 ", ", config.jobs().stream().map(Job::name).toList())
                         + ")"));
-        if (!(found instanceof PushJob push)) {
-            throw CliException.usage("job '" + job + "' is a sink job; only push jobs have a filesystems filter");
+        if (found instanceof SinkJob) {
+            throw CliException.usage(
+                    "job '" + job + "' is a sink job; only push and snap jobs have a filesystems filter");
         }
+        Filtered push = found instanceof SnapJob snap
+                ? new Filtered(snap.filesystems(), "snapshot")
+                : new Filtered(((PushJob) found).filesystems(), "replicate");
         PrintStream out = System.out;
         if (!inputs.isEmpty()) {
             parseInputs(push).forEach(out::println);
@@ -64,14 +71,17 @@ final class TestFilesystemsCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private static String line(PushJob push, DatasetName name) {
+    /** A job's filter, and what zreplj does with what it selects (the verb of a refused name's line). */
+    private record Filtered(FilesystemFilter filesystems, String verb) {}
+
+    private static String line(Filtered push, DatasetName name) {
         return (push.filesystems().accepts(name) ? "ACCEPT" : "REJECT") + "\t" + name;
     }
 
-    private static String line(PushJob push, RefusedName r) {
+    private static String line(Filtered push, RefusedName r) {
         return push.filesystems().accepts(r.name())
-                ? "ACCEPT\t" + r.name() + "\tbut zreplj cannot replicate it: " + r.reason() + "; a pass fails on it: "
-                        + RefusedName.ADVICE
+                ? "ACCEPT\t" + r.name() + "\tbut zreplj cannot " + push.verb() + " it: " + r.reason()
+                        + "; a pass fails on it: " + RefusedName.ADVICE
                 : "REJECT\t" + r.name();
     }
 
@@ -79,7 +89,7 @@ final class TestFilesystemsCommand implements Callable<Integer> {
      * Every input's line, or a usage error for the first name zfs itself could not have. A name zfs allows and
      * zreplj refuses ({@code tank/-old}) gets the line the listing gives it, since a pass would meet it so.
      */
-    private List<String> parseInputs(PushJob push) throws CliException {
+    private List<String> parseInputs(Filtered push) throws CliException {
         List<String> lines = new ArrayList<>();
         for (String input : inputs) {
             try {

@@ -412,8 +412,16 @@ public final class StatusCheck {
     }
 
     public StatusReport report(List<StatusReport.Job> push, List<StatusReport.Client> sink) {
-        Level level = push.isEmpty() && sink.isEmpty() ? Level.UNKNOWN : Level.OK;
+        return report(push, sink, List.of());
+    }
+
+    public StatusReport report(
+            List<StatusReport.Job> push, List<StatusReport.Client> sink, List<StatusReport.Job> snap) {
+        Level level = push.isEmpty() && sink.isEmpty() && snap.isEmpty() ? Level.UNKNOWN : Level.OK;
         for (StatusReport.Job j : push) {
+            level = level.worst(j.status());
+        }
+        for (StatusReport.Job j : snap) {
             level = level.worst(j.status());
         }
         for (StatusReport.Client c : sink) {
@@ -423,18 +431,107 @@ public final class StatusCheck {
                 StatusReport.SCHEMA,
                 iso(now.getEpochSecond()),
                 level,
-                summary(level, push, sink),
+                summary(level, push, sink, snap),
                 new StatusReport.Thresholds(
                         thresholds.warn().toSeconds(), thresholds.crit().toSeconds()),
                 push,
-                sink);
+                sink,
+                snap);
+    }
+
+    /**
+     * A snap job: OK only while every selected filesystem's newest snapshot is younger than the warning age and the
+     * last pass did not fail. Its snapshots are read from zfs now ({@code newest}), not from the status file: a
+     * snapshot destroyed since, or a schedule that stopped, shows as it is.
+     *
+     * @param newest   each selected filesystem's newest snapshot's creation (unix seconds), null where it has none
+     * @param missing  what the filter names that zfs does not have
+     * @param unreadable why zfs could not be listed, or null
+     */
+    public StatusReport.Job snapJob(
+            String name,
+            Optional<JobStatus> file,
+            Map<String, Long> newest,
+            List<String> missing,
+            String unreadable,
+            String nextSnapshot) {
+        List<Problem> own = new ArrayList<>();
+        if (file.isEmpty()) {
+            own.add(new Problem(
+                    Level.WARNING,
+                    "never run by zreplj: nothing pruned yet ('zreplj agent once --job " + name + "' runs it)"));
+        } else {
+            JobStatus s = file.get();
+            if (s.error() != null && s.stageFailures().isEmpty()) {
+                own.add(new Problem(Level.WARNING, "last pass failed: " + s.error()));
+            }
+            for (String stage : s.stageFailures()) {
+                own.add(new Problem(Level.WARNING, "last pass failed: " + stage));
+            }
+        }
+        if (unreadable != null) {
+            own.add(new Problem(Level.UNKNOWN, "cannot list the snapshots of what the filter selects: " + unreadable));
+        }
+        for (String fs : missing) {
+            own.add(new Problem(
+                    Level.CRITICAL,
+                    fs + ": does not exist, though the filesystems filter names it (a pool not imported, a dataset"
+                            + " renamed or destroyed)"));
+        }
+        List<Problem> sorted = new ArrayList<>();
+        for (Level wanted : List.of(Level.CRITICAL, Level.WARNING, Level.UNKNOWN)) {
+            own.stream().filter(p -> p.level() == wanted).forEach(sorted::add);
+        }
+        Level ownLevel = sorted.isEmpty() ? Level.OK : sorted.get(0).level();
+        Level level = ownLevel;
+        List<StatusReport.Filesystem> filesystems = new ArrayList<>();
+        String attempt = file.map(s -> iso(s.lastRun())).orElse(iso(now.getEpochSecond()));
+        for (Map.Entry<String, Long> e : new TreeMap<>(newest).entrySet()) {
+            List<String> problems = new ArrayList<>();
+            Level fsLevel;
+            Long created = e.getValue();
+            if (created == null) {
+                problems.add("no snapshot (" + nextSnapshot + ")");
+                fsLevel = Level.CRITICAL;
+            } else {
+                fsLevel = judge("newest snapshot created", created, age(created), AGENT_AHEAD, problems);
+            }
+            level = level.worst(fsLevel);
+            filesystems.add(new StatusReport.Filesystem(
+                    e.getKey(),
+                    fsLevel,
+                    problems,
+                    created == null ? "NO_SNAPSHOTS" : "SNAPSHOTTED",
+                    created == null ? "no snapshot" : "newest snapshot created " + iso(created),
+                    attempt,
+                    null,
+                    null,
+                    created == null ? null : iso(created),
+                    created == null ? null : knownAge(created),
+                    null,
+                    null));
+        }
+        return new StatusReport.Job(
+                name,
+                level,
+                sorted.stream().map(Problem::text).toList(),
+                ownLevel,
+                file.map(s -> iso(s.lastRun())).orElse(null),
+                file.map(s -> knownAge(s.lastRun())).orElse(null),
+                file.map(JobStatus::error).orElse(null),
+                file.map(JobStatus::stageFailures).orElse(List.of()),
+                filesystems,
+                List.of());
     }
 
     /** The first line: the state, and the worst problem first so that a notification says what is wrong. */
-    private String summary(Level level, List<StatusReport.Job> push, List<StatusReport.Client> sink) {
+    private String summary(
+            Level level, List<StatusReport.Job> push, List<StatusReport.Client> sink, List<StatusReport.Job> snap) {
         List<String> problems = new ArrayList<>();
+        List<StatusReport.Job> jobs = new ArrayList<>(push);
+        jobs.addAll(snap);
         for (Level wanted : List.of(Level.CRITICAL, Level.WARNING, Level.UNKNOWN)) {
-            for (StatusReport.Job j : push) {
+            for (StatusReport.Job j : jobs) {
                 // The job's own problems come worst first, filed under the worst of them.
                 j.problems().stream()
                         .filter(p -> j.ownStatus() == wanted)
@@ -455,7 +552,12 @@ public final class StatusCheck {
             }
         }
         if (level == Level.UNKNOWN && problems.isEmpty()) {
-            return "ZREPLJ UNKNOWN: no push or sink job in this config";
+            return "ZREPLJ UNKNOWN: no push, sink or snap job in this config";
+        }
+        if (problems.isEmpty() && push.isEmpty() && sink.isEmpty()) {
+            return "ZREPLJ OK: " + count(snap.size(), "snap job") + ", "
+                    + count(snap.stream().mapToLong(j -> j.filesystems().size()).sum(), "filesystem")
+                    + " snapshotted within " + Durations.format(thresholds.warn());
         }
         if (problems.isEmpty()) {
             long filesystems = push.stream()
@@ -470,7 +572,17 @@ public final class StatusCheck {
                 parts.add(count(sink.size(), "client"));
             }
             return "ZREPLJ OK: " + String.join(", ", parts) + ", " + count(filesystems, "filesystem")
-                    + " backed up within " + Durations.format(thresholds.warn());
+                    + " backed up within " + Durations.format(thresholds.warn())
+                    + (snap.isEmpty()
+                            ? ""
+                            : "; " + count(snap.size(), "snap job") + ", "
+                                    + count(
+                                            snap.stream()
+                                                    .mapToLong(
+                                                            j -> j.filesystems().size())
+                                                    .sum(),
+                                            "filesystem")
+                                    + " snapshotted within " + Durations.format(thresholds.warn()));
         }
         return "ZREPLJ " + level + ": " + problems.get(0)
                 + (problems.size() > 1 ? " (and " + (problems.size() - 1) + " more)" : "");

@@ -16,12 +16,20 @@ public record StatusReport(
         String summary,
         Thresholds thresholds,
         List<Job> push,
-        List<Client> sink) {
+        List<Client> sink,
+        List<Job> snap) {
     public static final int SCHEMA = 1;
 
+    /**
+     * @param snap the snap jobs (zrepl's {@code type: snap}): each filesystem's {@code last_snapshot} is its newest
+     *             snapshot (the job's prefix; any under manual snapshotting) as zfs lists it now, judged by the same
+     *             ages; {@code outcome} {@code SNAPSHOTTED} or {@code NO_SNAPSHOTS}; nothing is replicated, so
+     *             {@code last_success} is null
+     */
     public StatusReport {
         push = List.copyOf(push);
         sink = List.copyOf(sink);
+        snap = List.copyOf(snap);
     }
 
     public record Thresholds(long warnSeconds, long critSeconds) {}

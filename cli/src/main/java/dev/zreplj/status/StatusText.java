@@ -46,6 +46,26 @@ public final class StatusText {
                 out.println(line);
             }
         }
+        for (StatusReport.Job j : report.snap()) {
+            StringBuilder sb = new StringBuilder("snap job " + j.job() + ": " + j.status());
+            if (j.lastRun() != null) {
+                sb.append(", last run ")
+                        .append(j.lastRun())
+                        .append(" (")
+                        .append(ago(j.lastRunAgeSeconds()))
+                        .append(')');
+            }
+            problems(sb, j.problems());
+            out.println(sb);
+            for (StatusReport.Filesystem f : j.filesystems()) {
+                StringBuilder line = new StringBuilder("  " + f.filesystem() + ": " + f.status() + ", "
+                        + (f.lastSnapshot() == null
+                                ? "no snapshot"
+                                : "newest snapshot " + ago(f.lastSnapshotAgeSeconds())));
+                problems(line, f.problems());
+                out.println(line);
+            }
+        }
         for (StatusReport.Client c : report.sink()) {
             StringBuilder sb = new StringBuilder("sink job " + c.job() + ", client " + c.client() + ": " + c.status());
             if (!c.filesystems().isEmpty()) {
@@ -93,6 +113,14 @@ public final class StatusText {
             }
             for (String fs : j.unrecorded()) {
                 out.add("'" + j.job() + ":" + fs + "'=U" + thresholds);
+            }
+        }
+        for (StatusReport.Job j : report.snap()) {
+            if (j.filesystems().isEmpty()) {
+                out.add("'" + j.job() + "'=U" + thresholds);
+            }
+            for (StatusReport.Filesystem f : j.filesystems()) {
+                out.add("'" + j.job() + ":" + f.filesystem() + "'=" + seconds(f.lastSnapshotAgeSeconds()) + thresholds);
             }
         }
         for (StatusReport.Client c : report.sink()) {

@@ -56,7 +56,7 @@ class JobLoopsTest {
         return new ConfigLoader().load(file).pushJobs();
     }
 
-    private static PushPass.Result nothing(PushJob job) {
+    private static PushPass.Result nothing(dev.zreplj.config.Job job) {
         return new PushPass.Result(job.name(), Optional.empty(), List.of(), null);
     }
 

@@ -112,7 +112,7 @@ class TestFilesystemsCommandTest {
                         2,
                         "",
                         "zreplj: " + config + ":1:24: job type 'pull' is not supported by zreplj "
-                                + "(push and sink are)\n"),
+                                + "(push, sink and snap are)\n"),
                 run("--job", "x", "--input", "rpool"));
     }
 }

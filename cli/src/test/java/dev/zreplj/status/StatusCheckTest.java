@@ -562,4 +562,48 @@ class StatusCheckTest {
         assertEquals(null, f.lastSnapshot());
         assertEquals(null, f.lastSnapshotAgeSeconds());
     }
+
+    private StatusReport snap(JobStatus status, Map<String, Long> newest) {
+        return check.report(
+                List.of(),
+                List.of(),
+                List.of(check.snapJob("snap", Optional.ofNullable(status), newest, List.of(), null, "NEXT")));
+    }
+
+    @Test
+    void aSnapJobIsOkOnlyWhileItsNewestSnapshotsAreFreshAndItsLastPassDidNotFail() {
+        JobStatus ok = new JobStatus("snap", NOW - 60, null, List.of(), List.of());
+        StatusReport fresh = snap(ok, Map.of("rpool/home", NOW - 600, "rpool/src", NOW - 60));
+        assertEquals(Level.OK, fresh.status());
+        assertEquals("ZREPLJ OK: 1 snap job, 2 filesystems snapshotted within 1h", fresh.summary());
+        assertEquals("SNAPSHOTTED", fresh.snap().get(0).filesystems().get(0).outcome());
+        assertEquals(600L, fresh.snap().get(0).filesystems().get(0).lastSnapshotAgeSeconds());
+
+        StatusReport stale = snap(ok, Map.of("rpool/home", NOW - 2 * HOUR));
+        assertEquals(Level.CRITICAL, stale.status());
+        assertEquals(
+                "ZREPLJ CRITICAL: job snap rpool/home: newest snapshot created 2h0m0s ago (critical from 2h0m0s)",
+                stale.summary());
+
+        Map<String, Long> none = new java.util.HashMap<>();
+        none.put("rpool/home", null);
+        StatusReport noSnapshot = snap(ok, none);
+        assertEquals(Level.CRITICAL, noSnapshot.status());
+        assertEquals("ZREPLJ CRITICAL: job snap rpool/home: no snapshot (NEXT)", noSnapshot.summary());
+
+        JobStatus failed =
+                new JobStatus("snap", NOW - 60, null, List.of(), List.of("prune: 1 destroy failed (local rpool/home)"));
+        StatusReport failedPass = snap(failed, Map.of("rpool/home", NOW - 60));
+        assertEquals(Level.WARNING, failedPass.status());
+        assertEquals(
+                "ZREPLJ WARNING: job snap: last pass failed: prune: 1 destroy failed (local rpool/home)",
+                failedPass.summary());
+
+        StatusReport neverRun = snap(null, Map.of("rpool/home", NOW - 60));
+        assertEquals(Level.WARNING, neverRun.status());
+        assertEquals(
+                "ZREPLJ WARNING: job snap: never run by zreplj: nothing pruned yet ('zreplj agent once --job snap'"
+                        + " runs it)",
+                neverRun.summary());
+    }
 }
