@@ -21,7 +21,7 @@ import picocli.CommandLine.ParentCommand;
 
 @Command(
         name = "once",
-        description = "One pass for cron/systemd timers: snapshot if due, replicate (push jobs), prune, exit.")
+        description = "One pass for cron/systemd timers: snapshot if due, replicate, prune, exit.")
 final class AgentOnceCommand implements Callable<Integer> {
     @ParentCommand
     AgentCommand parent;

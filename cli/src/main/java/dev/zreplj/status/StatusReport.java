@@ -1,6 +1,7 @@
 package dev.zreplj.status;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 
 /**
@@ -17,7 +18,8 @@ public record StatusReport(
         Thresholds thresholds,
         List<Job> push,
         List<Client> sink,
-        List<Job> snap) {
+        // Absent without snap jobs: the JSON of a config without them stays as it was.
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Job> snap) {
     public static final int SCHEMA = 1;
 
     /**

@@ -337,4 +337,59 @@ class JobLoopsTest {
         Files.writeString(file, yaml);
         return file;
     }
+
+    /**
+     * A snap job's check has no filesystem results (nothing is replicated): one that took a snapshot or pruned must
+     * be reported all the same (its summary, status file and metrics), while one that did nothing is not.
+     */
+    @Test
+    @Timeout(30)
+    void aCheckWithoutFilesystemResultsIsReportedWhenItTookASnapshotOrPruned() throws Exception {
+        AtomicInteger check = new AtomicInteger();
+        List<String> reported = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CountDownLatch done = new CountDownLatch(1);
+        JobLoops loops = new JobLoops(
+                (job, connect, progress) -> {
+                    int n = check.incrementAndGet();
+                    if (n == 1) {
+                        return nothing(job); // the first check, always reported
+                    }
+                    if (n == 2) {
+                        return new PushPass.Result(
+                                job.name(), Optional.of("zrepl_2"), List.of(), null, List.of(), null, List.of());
+                    }
+                    if (n == 3) {
+                        return new PushPass.Result(
+                                job.name(),
+                                Optional.empty(),
+                                List.of(),
+                                null,
+                                List.of(),
+                                new dev.zreplj.prune.PruneReport(false, List.of(), null, null),
+                                List.of());
+                    }
+                    if (n == 5) {
+                        done.countDown();
+                    }
+                    return nothing(job);
+                },
+                (result, took) -> reported.add(result.snapshotTaken().orElse(result.prune() != null ? "pruned" : "-")),
+                Progress::quiet,
+                () -> {});
+        Thread agent = new Thread(() -> {
+            try {
+                loops.run(jobs("snap"));
+            } catch (Exception e) {
+                // interrupted at the end
+            }
+        });
+        agent.start();
+        try {
+            assertTrue(done.await(20, TimeUnit.SECONDS));
+        } finally {
+            agent.interrupt();
+            agent.join(10_000);
+        }
+        assertEquals(List.of("-", "zrepl_2", "pruned"), reported);
+    }
 }

@@ -149,6 +149,14 @@ class SnapJobIT {
                                 + " incremental base) (no rule keeps it; never destroyed): @" + PREFIX + "old2\n"),
                 once::toString);
 
+        // zreplj prune covers snap jobs: nothing left for the rules to drop.
+        Run dry = zreplj("--config", config.toString(), "prune", "--dry-run", "--job", "snap");
+        assertEquals(0, dry.exit(), dry::toString);
+        assertEquals(
+                "job snap: prune plan (dry run), 2 filesystems, 0 to destroy",
+                dry.out().lines().findFirst().orElse(""),
+                dry::toString);
+
         // The same config's status would be CRITICAL for the push job that never ran; the snap job alone here.
         Path snapOnly = config("snap-only.yml", "");
         Run status = zreplj("--config", snapOnly.toString(), "status");

@@ -71,7 +71,8 @@ class TestFilesystemsCommandTest {
     @Test
     void sinkJob() {
         assertEquals(
-                new CliRun(2, "", "zreplj: job 'box' is a sink job; only push jobs have a filesystems filter\n"),
+                new CliRun(
+                        2, "", "zreplj: job 'box' is a sink job; only push and snap jobs have a filesystems filter\n"),
                 run("--job", "box", "--input", "rpool"));
     }
 

@@ -582,7 +582,7 @@ class StatusCheckTest {
         StatusReport stale = snap(ok, Map.of("rpool/home", NOW - 2 * HOUR));
         assertEquals(Level.CRITICAL, stale.status());
         assertEquals(
-                "ZREPLJ CRITICAL: job snap rpool/home: newest snapshot created 2h0m0s ago (critical from 2h0m0s)",
+                "ZREPLJ CRITICAL: job snap rpool/home: newest snapshot created 2h ago (critical from 2h)",
                 stale.summary());
 
         Map<String, Long> none = new java.util.HashMap<>();
