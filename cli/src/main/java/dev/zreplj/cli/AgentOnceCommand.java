@@ -19,9 +19,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-@Command(
-        name = "once",
-        description = "One pass for cron/systemd timers: snapshot if due, replicate, prune, exit.")
+@Command(name = "once", description = "One pass for cron/systemd timers: snapshot if due, replicate, prune, exit.")
 final class AgentOnceCommand implements Callable<Integer> {
     @ParentCommand
     AgentCommand parent;
