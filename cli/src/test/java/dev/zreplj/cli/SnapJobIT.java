@@ -205,4 +205,36 @@ class SnapJobIT {
                 status::toString);
         pools.zfs("release", "admin", a + "@" + PREFIX + "held");
     }
+
+    /** agent run checks a snap job on its interval: each check snapshots when due and prunes by the rules. */
+    @Test
+    void agentRunSnapshotsAndPrunesOnTheJobsSchedule() throws Exception {
+        Path config = dir.resolve("run.yml");
+        Files.writeString(config, Files.readString(config("zreplj.yml", "")).replace("interval: 1h", "interval: 2s"));
+        Path log = dir.resolve("agent-run.log");
+        Process agent = new ProcessBuilder(launcher.toString(), "--config", config.toString(), "agent", "run")
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+        java.util.Set<String> seen = new java.util.TreeSet<>();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
+            while (seen.size() < 3 && System.nanoTime() < deadline) {
+                seen.addAll(pools.snapshotNames(a));
+                Thread.sleep(200);
+            }
+        } finally {
+            agent.destroy();
+            agent.waitFor(30, TimeUnit.SECONDS);
+        }
+        assertTrue(seen.size() >= 3, "snapshots seen: " + seen + "\n" + Files.readString(log));
+        // last_n 1: each check's pruning left only its newest, also in the child.
+        List<String> left = pools.snapshotNames(a);
+        assertTrue(
+                left.size() <= 2 && left.stream().allMatch(n -> n.startsWith(PREFIX)),
+                left + "\n" + Files.readString(log));
+        assertTrue(pools.snapshotNames(b).size() <= 2, pools.snapshotNames(b) + "\n" + Files.readString(log));
+        Run status = zreplj("--config", config.toString(), "status");
+        assertEquals(0, status.exit(), status + "\n" + Files.readString(log));
+    }
 }
