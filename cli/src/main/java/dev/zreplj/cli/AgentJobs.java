@@ -195,7 +195,11 @@ final class AgentJobs {
                 config.jobs().stream()
                         .filter(j -> j instanceof PushJob || j instanceof SnapJob)
                         .map(Job::name)
-                        .toList());
+                        .toList(),
+                config.jobs().stream()
+                        .filter(j -> j instanceof SnapJob)
+                        .map(Job::name)
+                        .collect(java.util.stream.Collectors.toSet()));
     }
 
     /** @param detail also why each snapshot was kept, which every pass would otherwise repeat */

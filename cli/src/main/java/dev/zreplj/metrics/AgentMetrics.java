@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,10 +25,22 @@ public final class AgentMetrics implements MultiCollector {
 
     private final Path stateDir;
     private final List<String> jobs;
+    private final Set<String> snapJobs;
 
     public AgentMetrics(Path stateDir, List<String> jobs) {
+        this(stateDir, jobs, Set.of());
+    }
+
+    /**
+     * @param jobs     the push and snap jobs
+     * @param snapJobs those of them that are snap jobs: their status files name no filesystem (they replicate
+     *                 nothing), so their {@code zreplj_snapshots} come from the counters file's filesystems, and they
+     *                 have no replication series
+     */
+    public AgentMetrics(Path stateDir, List<String> jobs, Set<String> snapJobs) {
         this.stateDir = stateDir;
         this.jobs = List.copyOf(jobs);
+        this.snapJobs = Set.copyOf(snapJobs);
     }
 
     @Override
@@ -101,18 +114,21 @@ public final class AgentMetrics implements MultiCollector {
             }
             if (totals != null) {
                 // The filesystems the status names; all the counters file has when the status is damaged or absent.
-                List<String> filesystems = status != null && status.isPresent()
+                // A snap job's status names none: the filesystems its pruning counted are the counters file's.
+                boolean snap = snapJobs.contains(job);
+                List<String> filesystems = !snap && status != null && status.isPresent()
                         ? status.get().filesystems().stream()
                                 .map(FilesystemStatus::filesystem)
                                 .toList()
                         : List.copyOf(totals.filesystems().keySet());
-                addTotals(m, job, totals, filesystems);
+                addTotals(m, job, totals, filesystems, snap);
             }
         }
         return m.snapshots();
     }
 
-    private static void addTotals(MetricFamilies m, String job, PassTotals totals, List<String> filesystems) {
+    private static void addTotals(
+            MetricFamilies m, String job, PassTotals totals, List<String> filesystems, boolean snap) {
         if (totals.passes() > 0) {
             m.add("zreplj_pass_duration_seconds", totals.lastDurationSeconds(), "zreplj_job", job);
         }
@@ -125,6 +141,12 @@ public final class AgentMetrics implements MultiCollector {
             PassTotals.FilesystemTotals t = totals.filesystems().get(fs);
             if (t == null) {
                 continue;
+            }
+            t.snapshots()
+                    .forEach((side, n) ->
+                            m.add("zreplj_snapshots", n, "zreplj_job", job, "filesystem", fs, "side", side));
+            if (snap) {
+                continue; // it replicates nothing: no replication series
             }
             m.add("zreplj_replicated_bytes", t.bytes(), "zreplj_job", job, "filesystem", fs);
             m.add("zreplj_replication_steps", t.steps(), "zreplj_job", job, "filesystem", fs);
@@ -139,9 +161,6 @@ public final class AgentMetrics implements MultiCollector {
                         "kind",
                         e.getKey());
             }
-            t.snapshots()
-                    .forEach((side, n) ->
-                            m.add("zreplj_snapshots", n, "zreplj_job", job, "filesystem", fs, "side", side));
         }
     }
 

@@ -61,6 +61,7 @@ class SnapJobIT {
         Files.writeString(
                 config,
                 "global:\n  zreplj:\n    state_dir: " + dir.resolve("state") + "\n    zfs_binary: " + pools.zfsBinary()
+                        + "\n    metrics: {textfile: " + dir.resolve("zreplj.prom") + "}"
                         + "\njobs:\n"
                         + "  - name: snap\n"
                         + "    type: snap\n"
@@ -203,6 +204,20 @@ class SnapJobIT {
                         .startsWith("ZREPLJ WARNING: job snap: last pass failed: prune: 1 destroy failed (local " + a
                                 + ": @" + PREFIX + "held: "),
                 status::toString);
+
+        // docs/monitoring.md: the job's series, the local pruning's counts per filesystem, no replication series.
+        String metrics = Files.readString(dir.resolve("zreplj.prom"));
+        for (String series : List.of(
+                "zreplj_pass_failed{zreplj_job=\"snap\"} 1.0",
+                "zreplj_stage_failures_total{stage=\"prune\",zreplj_job=\"snap\"} 1.0",
+                "zreplj_pruned_snapshots_total{side=\"local\",zreplj_job=\"snap\"} 1.0",
+                "zreplj_snapshots{filesystem=\"" + a + "\",side=\"local\",zreplj_job=\"snap\"} 2.0",
+                "zreplj_snapshots{filesystem=\"" + b + "\",side=\"local\",zreplj_job=\"snap\"} 1.0")) {
+            assertTrue(metrics.lines().anyMatch(series::equals), series + " in\n" + metrics);
+        }
+        assertTrue(
+                metrics.lines().noneMatch(l -> l.startsWith("zreplj_replica") || l.startsWith("zreplj_filesystem_")),
+                metrics);
         pools.zfs("release", "admin", a + "@" + PREFIX + "held");
     }
 
