@@ -54,6 +54,19 @@ class ClassListIT {
                 "",
                 "env ZREPLJ_JAVA_OPTS=" + dump + "/box-%p ")) {
             DatasetName home = e.createFilesystem(e.src().child("home"));
+            // A snap job beside the push job: its pass (snapshot, local pruning that destroys one) loads classes
+            // a push job's does not.
+            DatasetName scratch = e.createFilesystem(e.src().child("scratch"));
+            e.pools.snapshot(scratch, "snap_old");
+            Files.writeString(
+                    e.agentConfig,
+                    Files.readString(e.agentConfig)
+                            + "  - name: scratch\n"
+                            + "    type: snap\n"
+                            + "    filesystems: {\"" + scratch + "\": true}\n"
+                            + "    snapshotting: {type: periodic, prefix: snap_, interval: 1h}\n"
+                            + "    pruning:\n"
+                            + "      keep: [{type: last_n, count: 1, regex: '^snap_'}]\n");
             e.writeRandomFile(home, "a.bin", 256 << 10);
             agentOnce(e, dump + "/agent-%p");
             e.writeRandomFile(home, "b.bin", 64 << 10);
@@ -68,6 +81,7 @@ class ClassListIT {
                     PushSuite.expectedOnBox(e, e.snapshotsWithGuids(home)),
                     e.snapshotsWithGuids(e.jail()),
                     "the passes replicated (same guids on the box)");
+            assertEquals(1, e.pools.snapshotNames(scratch).size(), "the snap job pruned to its last_n");
         }
         assertTrue(
                 missing("agent-", "zreplj").isEmpty()
