@@ -179,6 +179,7 @@ public final class ConfigLoader {
                     warnIfOverlapping(push, filesystems, pushJobs, names);
                     for (int i = 0; i < snapJobs.size(); i++) {
                         warnIfBothPrune(snapJobs.get(i), snapNodes.get(i), push, filesystems, false, names);
+                        warnIfPrefixesOverlap(snapJobs.get(i), push, filesystems, false, names);
                     }
                     pushJobs.add(push);
                     pushNodes.add(filesystems);
@@ -210,6 +211,7 @@ public final class ConfigLoader {
                     warnIfOverlapping(snap, filesystems, snapJobs, names);
                     for (int i = 0; i < pushJobs.size(); i++) {
                         warnIfBothPrune(snap, filesystems, pushJobs.get(i), pushNodes.get(i), true, names);
+                        warnIfPrefixesOverlap(snap, pushJobs.get(i), filesystems, true, names);
                     }
                     snapJobs.add(snap);
                     snapNodes.add(filesystems);
@@ -1400,6 +1402,42 @@ public final class ConfigLoader {
                                 + " on this machine, each destroying by its own rules what the other keeps; as"
                                 + " zrepl requires, let one of them keep everything (the push job's keep_sender:"
                                 + " [{type: regex, regex: '.*'}])");
+    }
+
+    /**
+     * A job's next snapshot is due from the newest snapshot on its filesystems whose name starts with its prefix,
+     * read from zfs at every check. A snap and a push job on one filesystem where one's prefix starts the other's
+     * ({@code zrepl_} and {@code zrepl_snap_}) thus count the other's snapshots as their own: the job with the
+     * shorter prefix takes none while the other's are newer than its interval, silently. zrepl's snapshotters look
+     * at the newest snapshot only when they start, so there both go on snapshotting.
+     */
+    private static void warnIfPrefixesOverlap(
+            SnapJob snap, PushJob push, JobNode laterNode, boolean snapLater, Map<String, JobNode> names) {
+        String snapPrefix = snap.snapshotting().prefix();
+        String pushPrefix = push.snapshotting().prefix();
+        if (snapPrefix == null
+                || pushPrefix == null
+                || !(snapPrefix.startsWith(pushPrefix) || pushPrefix.startsWith(snapPrefix))) {
+            return;
+        }
+        Optional<String> shared = snap.filesystems().sharedWith(push.filesystems());
+        if (shared.isEmpty()) {
+            return;
+        }
+        boolean snapShorter = snapPrefix.length() <= pushPrefix.length();
+        String shorter = snapShorter ? "snap job '" + snap.name() + "'" : "push job '" + push.name() + "'";
+        String longer = snapShorter ? "push job '" + push.name() + "'" : "snap job '" + snap.name() + "'";
+        JobNode first = Objects.requireNonNull(names.get(snapLater ? push.name() : snap.name()), "in names");
+        laterNode
+                .src()
+                .warn(
+                        laterNode.node(),
+                        "snap job '" + snap.name() + "' (prefix '" + snapPrefix + "') and push job '" + push.name()
+                                + "' (prefix '" + pushPrefix + "', " + where(first, laterNode.src())
+                                + ") both snapshot " + shared.get() + ": the " + shorter + " counts the " + longer
+                                + "'s snapshots as its own when it decides whether one is due, and takes none"
+                                + " while they are newer than its schedule; give them prefixes neither of which"
+                                + " begins the other");
     }
 
     private static boolean keepsEverything(List<KeepRule> rules) {

@@ -175,4 +175,35 @@ class SnapJobConfigTest {
         assertEquals(1, guide.pushJobs().size());
         assertEquals(1, guide.snapJobs().size());
     }
+
+    /**
+     * Each job's schedule counts the newest snapshot its prefix matches: a push job's 'zrepl_' matches the snap
+     * job's 'zrepl_snapjob_' snapshots, so the push job (hourly) would never take one of its own while the snap job
+     * snapshots every 2 minutes.
+     */
+    @Test
+    void aSnapAndAPushJobWhosePrefixesOverlapOnOneFilesystemAreWarnedAbout() throws Exception {
+        Path file = dir.resolve("zreplj.yml");
+        String push = PUSH.replace("[{type: not_replicated}]", "[{type: regex, regex: \".*\"}]");
+        assertEquals(
+                List.of(file + ":12:5: snap job 'snapjob' (prefix 'zrepl_snapjob_') and push job 'backup' (prefix"
+                        + " 'zrepl_', line 2) both snapshot tank/frequently_changed: the push job 'backup' counts"
+                        + " the snap job 'snapjob''s snapshots as its own when it decides whether one is due, and"
+                        + " takes none while they are newer than its schedule; give them prefixes neither of which"
+                        + " begins the other"),
+                load("jobs:\n"
+                                + push.replace(
+                                        "snapshotting: {type: manual}",
+                                        "snapshotting: {type: periodic, prefix: zrepl_, interval: 1h}")
+                                + SNAP.substring("jobs:\n".length()))
+                        .warnings());
+        // Prefixes that do not begin each other: no warning.
+        assertEquals(
+                List.of(),
+                load(SNAP
+                                + push.replace(
+                                        "snapshotting: {type: manual}",
+                                        "snapshotting: {type: periodic, prefix: zrepl_push_, interval: 1h}"))
+                        .warnings());
+    }
 }
