@@ -485,7 +485,8 @@ public final class StatusCheck {
         Level ownLevel = sorted.isEmpty() ? Level.OK : sorted.get(0).level();
         Level level = ownLevel;
         List<StatusReport.Filesystem> filesystems = new ArrayList<>();
-        String attempt = file.map(s -> iso(s.lastRun())).orElse(iso(now.getEpochSecond()));
+        // null when it never ran: the time of this check would read as a run just now.
+        String attempt = file.map(s -> iso(s.lastRun())).orElse(null);
         for (Map.Entry<String, Long> e : new TreeMap<>(newest).entrySet()) {
             List<String> problems = new ArrayList<>();
             Level fsLevel;

@@ -605,5 +605,10 @@ class StatusCheckTest {
                 "ZREPLJ WARNING: job snap: never run by zreplj: nothing pruned yet ('zreplj agent once --job snap'"
                         + " runs it)",
                 neverRun.summary());
+        // No run, no attempt: not the time of the check, which a monitoring script would read as a run just now.
+        assertEquals(null, neverRun.snap().get(0).filesystems().get(0).lastAttempt());
+        assertEquals(
+                java.time.Instant.ofEpochSecond(NOW - 60).toString(),
+                fresh.snap().get(0).filesystems().get(0).lastAttempt());
     }
 }
