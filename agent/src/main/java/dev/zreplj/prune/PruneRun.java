@@ -264,7 +264,12 @@ public final class PruneRun {
             log.info("{}: pruned {} snapshot{}{}", fs, names.size(), names.size() == 1 ? "" : "s", where(plan));
             return new FilesystemPruneResult(plan, false, names, List.of(), null);
         } catch (ZfsException e) {
-            log.warn("{}: pruning the sender: {}", fs, e.getMessage());
+            // A snap job's filesystem is no sender: it replicates nothing.
+            log.warn(
+                    "{}: pruning {}: {}",
+                    fs,
+                    plan.side() == Side.LOCAL ? "it (snap job)" : "the sender",
+                    e.getMessage());
             if (names.size() == 1) {
                 return new FilesystemPruneResult(
                         plan, false, List.of(), List.of(), "@" + names.get(0) + ": " + e.getMessage());

@@ -193,6 +193,9 @@ class SnapJobIT {
         assertEquals(Set.of(PREFIX + "held", fresh), Set.copyOf(pools.snapshotNames(a)), once::toString);
         List<String> lines = once.out().lines().toList();
         assertEquals("job snap: 2 filesystems, failed; took snapshot @" + fresh + "; pruned 1 snapshot", lines.get(0));
+        // The log names what was pruned as it is: a snap job's filesystem, no sender.
+        assertTrue(once.err().contains(" WARN  " + a + ": pruning it (snap job): "), once::toString);
+        assertTrue(!once.err().contains("sender"), once::toString);
         assertTrue(
                 lines.get(1).startsWith("  failed: prune: 1 destroy failed (local " + a + ": @" + PREFIX + "held: "),
                 once::toString);
