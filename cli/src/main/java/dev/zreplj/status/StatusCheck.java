@@ -478,6 +478,14 @@ public final class StatusCheck {
                     fs + ": does not exist, though the filesystems filter names it (a pool not imported, a dataset"
                             + " renamed or destroyed)"));
         }
+        if (newest.isEmpty() && missing.isEmpty() && unreadable == null) {
+            // Nothing to age: without this the job would stay at its failed pass's WARNING for ever, snapshotting
+            // nothing, where a push job that has replicated nothing is CRITICAL.
+            own.add(new Problem(
+                    Level.CRITICAL,
+                    "the filesystems filter selects no filesystem: nothing is snapshotted (check it with 'zreplj"
+                            + " test filesystems --job " + name + "')"));
+        }
         List<Problem> sorted = new ArrayList<>();
         for (Level wanted : List.of(Level.CRITICAL, Level.WARNING, Level.UNKNOWN)) {
             own.stream().filter(p -> p.level() == wanted).forEach(sorted::add);

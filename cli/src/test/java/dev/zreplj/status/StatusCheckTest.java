@@ -605,6 +605,13 @@ class StatusCheckTest {
                 "ZREPLJ WARNING: job snap: never run by zreplj: nothing pruned yet ('zreplj agent once --job snap'"
                         + " runs it)",
                 neverRun.summary());
+        // A filter that selects nothing snapshots nothing: no age to judge, so not a WARNING for ever.
+        StatusReport nothing = snap(failed, Map.of());
+        assertEquals(Level.CRITICAL, nothing.status());
+        assertEquals(
+                "ZREPLJ CRITICAL: job snap: the filesystems filter selects no filesystem: nothing is snapshotted"
+                        + " (check it with 'zreplj test filesystems --job snap') (and 1 more)",
+                nothing.summary());
         // No run, no attempt: not the time of the check, which a monitoring script would read as a run just now.
         assertEquals(null, neverRun.snap().get(0).filesystems().get(0).lastAttempt());
         assertEquals(
