@@ -1,5 +1,8 @@
 package dev.zreplj.cli;
 
+import dev.zreplj.config.Config;
+import dev.zreplj.config.ConfigException;
+import dev.zreplj.config.SinkJob;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.InvalidNameException;
 import java.io.IOException;
@@ -57,6 +60,7 @@ final class AuthorizedKeysCommand implements Callable<Integer> {
         } catch (InvalidNameException e) {
             throw CliException.usage("authorized-keys: " + e.getMessage());
         }
+        refuseLocalOnlyClient();
         String key = readKeyLine(keyFile);
         String launcher = System.getProperty(LAUNCHER_PROPERTY, "zreplj");
         String config = parent.configPath().toAbsolutePath().normalize().toString();
@@ -64,6 +68,30 @@ final class AuthorizedKeysCommand implements Callable<Integer> {
                 + " stdinserver " + (restoreOnly ? "--restore-only " : "") + clientId;
         System.out.println("command=\"" + command + "\",restrict " + key);
         return ExitCodes.OK;
+    }
+
+    /**
+     * A local sink's client is a push job of the same config, served only through the agent's local transport:
+     * the stdinserver refuses it to every forced command, so a line for it could never work. Refused when the
+     * config says so; a config that does not load yet (a box being set up) is not this command's to judge.
+     */
+    private void refuseLocalOnlyClient() throws CliException {
+        Config config;
+        try {
+            config = parent.loadConfig();
+        } catch (ConfigException e) {
+            return;
+        }
+        List<SinkJob> serving = config.sinkJobs().stream()
+                .filter(j -> j.clientIdentities().contains(clientId))
+                .toList();
+        if (!serving.isEmpty() && serving.stream().allMatch(SinkJob::isLocal)) {
+            SinkJob local = serving.get(0);
+            throw CliException.usage("authorized-keys: client '" + clientId + "' is the client_identity of a local"
+                    + " push job to sink job '" + local.name() + "' (local listener '" + local.listenerName()
+                    + "'), which the agent reaches without SSH; no authorized_keys line can serve it: for a remote"
+                    + " machine, list its own name in an ssh sink's serve.client_identities");
+        }
     }
 
     /**

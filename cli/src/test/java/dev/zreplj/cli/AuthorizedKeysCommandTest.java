@@ -189,4 +189,36 @@ class AuthorizedKeysCommandTest {
                         "--key",
                         dir.resolve("none").toString()));
     }
+    /** A local push job's client is refused to every forced command: the line it would print could never work. */
+    @Test
+    void aLocalSinksClientGetsNoLineButWhatToDo() throws Exception {
+        Path config = Files.writeString(
+                dir.resolve("local.yml"),
+                String.join(
+                        "\n",
+                        "jobs:",
+                        "  - {name: usb_sink, type: sink, root_fs: usb/zreplj, serve: {type: local, listener_name: usb}}",
+                        "  - name: system_to_usb",
+                        "    type: push",
+                        "    connect: {type: local, listener_name: usb, client_identity: this_machine}",
+                        "    filesystems: {\"rpool<\": true}",
+                        "    snapshotting: {type: manual}",
+                        "    pruning: {keep_sender: [{type: not_replicated}], keep_receiver: [{type: last_n, count: 1}]}",
+                        "  - {name: box, type: sink, root_fs: usb/remote, serve: {type: stdinserver, client_identities:"
+                                + " [laptop]}}",
+                        ""));
+        assertEquals(
+                new Result(
+                        2,
+                        "",
+                        "zreplj: authorized-keys: client 'this_machine' is the client_identity of a local push job to"
+                                + " sink job 'usb_sink' (local listener 'usb'), which the agent reaches without SSH;"
+                                + " no authorized_keys line can serve it: for a remote machine, list its own name in"
+                                + " an ssh sink's serve.client_identities\n"),
+                run("--config", config.toString(), "authorized-keys", "this_machine", "--key", keyFile.toString()));
+        // The same config's SSH clients still get their line.
+        Result ssh = run("--config", config.toString(), "authorized-keys", "laptop", "--key", keyFile.toString());
+        assertEquals(0, ssh.exit(), ssh::toString);
+        assertEquals("command=\"zreplj --config " + config + " stdinserver laptop\",restrict " + KEY + "\n", ssh.out());
+    }
 }
