@@ -29,6 +29,7 @@ import dev.zreplj.zfs.RefusedName;
 import dev.zreplj.zfs.VersionType;
 import dev.zreplj.zfs.Zfs;
 import dev.zreplj.zfs.ZfsException;
+import dev.zreplj.zfs.ZfsVersion;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileStore;
@@ -303,7 +304,13 @@ final class StatusCommand implements Callable<Integer> {
         DatasetName jail = job.rootFs().child(client);
         Map<String, Set<String>> guids = new HashMap<>();
         try {
-            zfs.listVersions(jail).forEach((fs, versions) -> {
+            Map<DatasetName, List<ZfsVersion>> listed = zfs.listVersions(jail);
+            if (listed.isEmpty() && !zfs.exists(DatasetName.of(jail.pool()))) {
+                // Not destroyed, as an empty listing would say: the disk is away (a USB sink unplugged); what
+                // it holds cannot be checked until it is imported again.
+                return BoxCopies.unreadable(poolNotImported(jail.pool()));
+            }
+            listed.forEach((fs, versions) -> {
                 if (fs.equals(jail)) return;
                 String path = fs.value().substring(jail.value().length() + 1);
                 Set<String> set = guids.computeIfAbsent(path, k -> new HashSet<>());
@@ -315,6 +322,12 @@ final class StatusCommand implements Callable<Integer> {
             return BoxCopies.unreadable(firstLine(e));
         }
         return new BoxCopies(guids, null);
+    }
+
+    /** Why a sink's copies cannot be checked while its disk is away. */
+    static String poolNotImported(String pool) {
+        return "the sink's pool " + pool + " is not imported (its disk unplugged or exported?); connect the disk and"
+                + " run 'zpool import " + pool + "' as root";
     }
 
     /**

@@ -46,35 +46,7 @@ class LocalTransportIT {
             DatasetName root = pools.createFilesystem(usb.child("sink"));
             DatasetName jail = root.child(CLIENT);
             DatasetName a = pools.createFilesystem(src.child("a"));
-            Path config = tmp.resolve("zreplj.yml");
-            Files.writeString(
-                    config,
-                    String.join(
-                            "\n",
-                            "global:",
-                            "  zreplj:",
-                            "    state_dir: " + tmp.resolve("state"),
-                            "jobs:",
-                            "  - type: sink",
-                            "    name: local_sink",
-                            "    root_fs: " + root,
-                            "    serve:",
-                            "      type: local",
-                            "      listener_name: localsink",
-                            "  - type: push",
-                            "    name: " + JOB,
-                            "    connect:",
-                            "      type: local",
-                            "      listener_name: localsink",
-                            "      client_identity: " + CLIENT,
-                            "    filesystems: {\"" + src + "<\": true}",
-                            "    snapshotting: {type: periodic, interval: 10m, prefix: zrepl_}",
-                            "    pruning:",
-                            "      keep_sender: [{type: not_replicated}, {type: last_n, count: 10}]",
-                            "      keep_receiver:",
-                            "        - {type: regex, regex: '^zrepl_'}",
-                            "        - {type: last_n, count: 2, regex: '^s'}",
-                            ""));
+            Path config = writeConfig(root, src);
 
             Run check = run(launcher, Map.of(), "--config", config.toString(), "configcheck");
             assertEquals(new Run(0, "", ""), check);
@@ -197,6 +169,105 @@ class LocalTransportIT {
             }
             // Nothing of theirs changed the box.
             assertEquals(guids(pools, a, List.of("s3", "s4", zreplSnap)), guids(pools, jail.child(a.value()), null));
+        }
+    }
+
+    /** zrepl's local.yml, shrunk: a push job backing {@code src} up to a local sink at {@code root}. */
+    private Path writeConfig(DatasetName root, DatasetName src) throws IOException {
+        Path config = tmp.resolve("zreplj.yml");
+        Files.writeString(
+                config,
+                String.join(
+                        "\n",
+                        "global:",
+                        "  zreplj:",
+                        "    state_dir: " + tmp.resolve("state"),
+                        "jobs:",
+                        "  - type: sink",
+                        "    name: local_sink",
+                        "    root_fs: " + root,
+                        "    serve:",
+                        "      type: local",
+                        "      listener_name: localsink",
+                        "  - type: push",
+                        "    name: " + JOB,
+                        "    connect:",
+                        "      type: local",
+                        "      listener_name: localsink",
+                        "      client_identity: " + CLIENT,
+                        "    filesystems: {\"" + src + "<\": true}",
+                        "    snapshotting: {type: periodic, interval: 10m, prefix: zrepl_}",
+                        "    pruning:",
+                        "      keep_sender: [{type: not_replicated}, {type: last_n, count: 10}]",
+                        "      keep_receiver:",
+                        "        - {type: regex, regex: '^zrepl_'}",
+                        "        - {type: last_n, count: 2, regex: '^s'}",
+                        ""));
+        return config;
+    }
+
+    /**
+     * The USB disk unplugged (its pool exported) before a pass: one line that names the pool and 'zpool import',
+     * where zfs's empty listing made it "root_fs does not exist; zreplj box setup" and the sink's status
+     * "destroyed or rolled back there"; no child left; plugged in again, the next pass replicates.
+     */
+    @Test
+    void anUnpluggedDiskFailsThePassWithWhatToDoAndTheNextPassReplicates() throws Exception {
+        Path launcher = EndToEnd.findLauncher();
+        try (TestPools pools = TestPools.open()) {
+            DatasetName src = pools.createPool("localxsrc");
+            DatasetName usb = pools.createPool("localxusb");
+            DatasetName root = pools.createFilesystem(usb.child("sink"));
+            DatasetName jail = root.child(CLIENT);
+            DatasetName a = pools.createFilesystem(src.child("a"));
+            Path config = writeConfig(root, src);
+            pools.snapshot(a, "s1");
+            Run first = run(launcher, Map.of(), "--config", config.toString(), "agent", "once");
+            assertEquals(0, first.exit(), first::toString);
+
+            pools.exportPool(usb);
+            pools.snapshot(a, "s2");
+            Run unplugged = run(launcher, Map.of(), "--config", config.toString(), "agent", "once");
+            String advice = "the sink's pool " + usb + " (root_fs " + root + ") is not imported on the box (its disk"
+                    + " unplugged or exported?); connect the disk and run 'zpool import " + usb + "' as root, then"
+                    + " the next pass replicates";
+            assertEquals(1, unplugged.exit(), unplugged::toString);
+            assertTrue(
+                    unplugged
+                            .stdout()
+                            .contains("\n  " + a + ": failed after 0 steps: talking to the backup box failed: " + advice
+                                    + "\n"),
+                    unplugged::toString);
+            assertTrue(unplugged.stderr().contains(advice), unplugged::toString);
+            assertTrue(!unplugged.stdout().contains("box setup"), unplugged::toString);
+            assertEquals(
+                    List.of(),
+                    ProcessHandle.allProcesses()
+                            .filter(p -> p.info().commandLine().orElse("").contains(config.toString()))
+                            .map(p -> p.info().commandLine().orElse(""))
+                            .toList(),
+                    "no local stdinserver left running");
+
+            Run status = run(launcher, Map.of(), "--config", config.toString(), "status");
+            assertTrue(
+                    status.stdout().contains("\nsink job local_sink, client " + CLIENT + ": UNKNOWN, 2 filesystems\n"),
+                    status::toString);
+            assertTrue(status.stdout().contains("\n  " + a + ": UNKNOWN, @zrepl_"), status::toString);
+            // The pass sent its own snapshot, the newest, so the record names it.
+            assertTrue(
+                    status.stdout()
+                            .matches("(?s).*\n  " + a + ": UNKNOWN, @zrepl_\\S+ received \\S+ \\(\\S+ ago\\) -- cannot"
+                                    + " check that the box still holds @zrepl_\\S+: the sink's pool " + usb
+                                    + " is not imported \\(its disk unplugged or exported\\?\\); connect the disk and"
+                                    + " run 'zpool import " + usb + "' as root\n.*"),
+                    status::toString);
+            assertTrue(!status.stdout().contains("no longer on the box"), status::toString);
+
+            pools.importPool(usb);
+            Run again = run(launcher, Map.of(), "--config", config.toString(), "agent", "once");
+            assertEquals(0, again.exit(), again::toString);
+            // The first pass sent its own snapshot, the newest, full; s2 follows it (s1, older, never goes).
+            assertEquals(guids(pools, a, List.of("s2")), guids(pools, jail.child(a.value()), List.of("s1", "s2")));
         }
     }
 

@@ -48,17 +48,22 @@ final class Placeholders {
         }
         DatasetName rootFs = jail.parent().orElseThrow();
         if (!zfs.exists(rootFs)) {
-            throw new MissingRootFs(rootFs);
+            // A pool that is not imported (a USB disk unplugged) looks the same to 'zfs list': 'box setup' would
+            // send the admin to create what exists, on a disk that is not there.
+            throw new MissingRootFs(rootFs, rootFs.depth() == 1 || zfs.exists(DatasetName.of(rootFs.pool())));
         }
         create(jail, PLACEHOLDER_PROPERTIES);
         return true;
     }
 
-    /** The sink's root_fs does not exist on the box. */
+    /** The sink's root_fs does not exist on the box, or its pool is not imported there. */
     static final class MissingRootFs extends Exception {
-        MissingRootFs(DatasetName rootFs) {
-            super("the sink's root_fs " + rootFs + " does not exist on the box; create it there as root with"
-                    + " 'zreplj box setup " + rootFs + "'");
+        MissingRootFs(DatasetName rootFs, boolean poolImported) {
+            super(
+                    poolImported
+                            ? "the sink's root_fs " + rootFs + " does not exist on the box; create it there as root"
+                                    + " with 'zreplj box setup " + rootFs + "'"
+                            : StdinServer.poolNotImported(rootFs));
         }
     }
 

@@ -395,6 +395,16 @@ public final class StdinServer {
         }
     }
 
+    /**
+     * The one line for a sink whose pool is not imported (a USB disk unplugged): the disk, not the network or the
+     * box's setup, is what to fix.
+     */
+    public static String poolNotImported(DatasetName rootFs) {
+        return "the sink's pool " + rootFs.pool() + " (root_fs " + rootFs + ") is not imported on the box (its disk"
+                + " unplugged or exported?); connect the disk and run 'zpool import " + rootFs.pool()
+                + "' as root, then the next pass replicates";
+    }
+
     private SinkJob findJob() throws Exit {
         try {
             DatasetName.validateIdentifier(clientId, "CLIENT_ID");

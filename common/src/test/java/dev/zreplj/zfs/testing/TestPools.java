@@ -11,8 +11,10 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -38,6 +40,7 @@ public final class TestPools implements AutoCloseable {
     private final Path dir;
     private final String prefix;
     private final List<String> created = new ArrayList<>();
+    private final Set<String> exported = new HashSet<>();
 
     private TestPools(Path zfs, Path zpool, Path dir, String prefix) {
         this.zfs = zfs;
@@ -172,10 +175,27 @@ public final class TestPools implements AutoCloseable {
         return run(command);
     }
 
+    /** {@code zpool export NAME}: the pool's disk unplugged, as far as zfs can tell. */
+    public void exportPool(DatasetName pool) {
+        run(List.of(zpool.toString(), "export", pool.value()));
+        exported.add(pool.value());
+    }
+
+    /** {@code zpool import} of a pool this instance created and exported: the disk plugged in again. */
+    public void importPool(DatasetName pool) {
+        run(List.of(zpool.toString(), "import", "-d", dir.toString(), pool.value()));
+        exported.remove(pool.value());
+    }
+
     /** Destroys every pool this instance created (and only those), then the temp dir. */
     @Override
     public void close() {
         List<String> failures = new ArrayList<>();
+        for (String pool : exported) {
+            // A test that failed with its pool exported: import it so that it can be destroyed.
+            exec(List.of(zpool.toString(), "import", "-d", dir.toString(), pool));
+        }
+        exported.clear();
         for (int i = created.size() - 1; i >= 0; i--) {
             Result r = destroyPool(created.get(i));
             if (r.exit != 0) {
