@@ -100,6 +100,34 @@ class TroubleshootingDocTest {
                 "this SSH connection was opened before that"));
     }
 
+    /** A sink whose pool is away (a local sink's USB disk unplugged): the pass's line and the box's status. */
+    @Test
+    void aSinkPoolNotImported() throws Exception {
+        listed(StdinServer.poolNotImported(DatasetName.of("usb/zreplj"))
+                .replace("usb/zreplj", "R")
+                .replace("usb", "P"));
+        listed("cannot check that the box still holds @SNAP: " + StatusCommand.poolNotImported("P"));
+    }
+
+    /** The local transport's own command line under sshd, and authorized-keys for a local sink's client. */
+    @Test
+    void aLocalSinksClientOverSsh() throws Exception {
+        Path file = Files.writeString(
+                dir.resolve("zreplj.yml"),
+                "jobs:\n  - {name: S, type: sink, root_fs: usb/zreplj, serve: {type: local, listener_name: L}}\n"
+                        + "  - name: p\n    type: push\n    connect: {type: local, listener_name: L, client_identity: C}\n"
+                        + "    filesystems: {\"rpool<\": true}\n    snapshotting: {type: manual}\n"
+                        + "    pruning: {keep_sender: [{type: not_replicated}], keep_receiver: [{type: last_n, count: 1}]}\n");
+        Path key = Files.writeString(
+                dir.resolve("id.pub"),
+                "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPWcwdzW8tpZKITNvFb7aCizOzZclR4n6AtqsD7oYowH root@laptop\n");
+        CliRun keys = CliRun.of("--config", file.toString(), "authorized-keys", "C", "--key", key.toString());
+        assertEquals(2, keys.exitCode(), keys.err());
+        listed(keys.err().strip());
+        listed("zreplj: stdinserver --local-listener is the agent's local transport and serves no SSH session"
+                + " (SSH_CONNECTION is set); remove it from the forced command in authorized_keys");
+    }
+
     @Test
     void yamlSyntaxMessages() throws Exception {
         Path file = dir.resolve("zreplj.yml");
