@@ -197,13 +197,15 @@ class AuthorizedKeysCommandTest {
                 String.join(
                         "\n",
                         "jobs:",
-                        "  - {name: usb_sink, type: sink, root_fs: usb/zreplj, serve: {type: local, listener_name: usb}}",
+                        "  - {name: usb_sink, type: sink, root_fs: usb/zreplj,"
+                                + " serve: {type: local, listener_name: usb}}",
                         "  - name: system_to_usb",
                         "    type: push",
                         "    connect: {type: local, listener_name: usb, client_identity: this_machine}",
                         "    filesystems: {\"rpool<\": true}",
                         "    snapshotting: {type: manual}",
-                        "    pruning: {keep_sender: [{type: not_replicated}], keep_receiver: [{type: last_n, count: 1}]}",
+                        "    pruning: {keep_sender: [{type: not_replicated}],"
+                                + " keep_receiver: [{type: last_n, count: 1}]}",
                         "  - {name: box, type: sink, root_fs: usb/remote, serve: {type: stdinserver, client_identities:"
                                 + " [laptop]}}",
                         ""));

@@ -115,9 +115,11 @@ class TroubleshootingDocTest {
         Path file = Files.writeString(
                 dir.resolve("zreplj.yml"),
                 "jobs:\n  - {name: S, type: sink, root_fs: usb/zreplj, serve: {type: local, listener_name: L}}\n"
-                        + "  - name: p\n    type: push\n    connect: {type: local, listener_name: L, client_identity: C}\n"
+                        + "  - name: p\n    type: push\n"
+                        + "    connect: {type: local, listener_name: L, client_identity: C}\n"
                         + "    filesystems: {\"rpool<\": true}\n    snapshotting: {type: manual}\n"
-                        + "    pruning: {keep_sender: [{type: not_replicated}], keep_receiver: [{type: last_n, count: 1}]}\n");
+                        + "    pruning: {keep_sender: [{type: not_replicated}],"
+                        + " keep_receiver: [{type: last_n, count: 1}]}\n");
         Path key = Files.writeString(
                 dir.resolve("id.pub"),
                 "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPWcwdzW8tpZKITNvFb7aCizOzZclR4n6AtqsD7oYowH root@laptop\n");
