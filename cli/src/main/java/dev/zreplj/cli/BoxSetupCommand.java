@@ -75,12 +75,21 @@ final class BoxSetupCommand implements Callable<Integer> {
             throw CliException.usage("box setup: ROOT_FS " + root + " is a whole pool; name a filesystem in it,"
                     + " e.g. " + root + "/zreplj");
         }
-        BoxSetupPlan.User u = BoxUserLookup.lookUp(user);
         PrintWriter out = spec.commandLine().getOut();
         // The stdinserver will run with the config's state directory and zfs, so those are what to prepare;
         // before the config is written there is only the flag and the defaults.
         Path config = box.parent.configPath().toAbsolutePath().normalize();
         Config loaded = Files.exists(config) ? box.parent.loadConfig() : null;
+        // A local sink's stdinserver is the agent's own child, run as the agent's user (root, under the units):
+        // no box user, grant, authorized_keys or sshd to prepare, only root_fs on the second pool or USB disk.
+        // Looking up the box user there refused a laptop without one, and a grant to it would delegate for nothing.
+        List<SinkJob> atRoot = loaded == null
+                ? List.of()
+                : loaded.sinkJobs().stream()
+                        .filter(j -> j.rootFs().equals(root))
+                        .toList();
+        boolean localOnly = !atRoot.isEmpty() && atRoot.stream().allMatch(SinkJob::isLocal);
+        BoxSetupPlan.User u = BoxUserLookup.lookUp(localOnly ? "root" : user);
         Global global = loaded != null ? loaded.global() : null;
         List<DatasetName> sinkRoots = loaded == null
                 ? List.of()
@@ -132,7 +141,8 @@ final class BoxSetupCommand implements Callable<Integer> {
                             .filter(p -> p != keys || !u.isRoot())
                             .filter(Files::isSymbolicLink)
                             .toList());
-            BoxSetupPlan plan = BoxSetupPlan.of(found);
+            BoxSetupPlan full = BoxSetupPlan.of(found);
+            BoxSetupPlan plan = localOnly ? full.rootFsOnly() : full;
             if (!plan.problems().isEmpty()) {
                 throw CliException.failure("box setup: " + String.join("; ", plan.problems()));
             }
@@ -173,7 +183,8 @@ final class BoxSetupCommand implements Callable<Integer> {
                         + " files to this root_fs (docs/box.md, \"Moving the backups to a new box\")");
             }
             if (plan.steps().isEmpty() && copied.isEmpty()) {
-                out.println("nothing to change: root_fs " + root + " and user " + u.name() + " are set up");
+                out.println("nothing to change: root_fs " + root
+                        + (localOnly ? " is set up" : " and user " + u.name() + " are set up"));
             }
             plan.notes().forEach(n -> out.println("note: " + n));
             BoxSetupPlan.recvPropertiesNotes(
@@ -182,7 +193,13 @@ final class BoxSetupCommand implements Callable<Integer> {
         } catch (ZfsException e) {
             throw CliException.failure("box setup: " + e.getMessage());
         }
-        out.print(BoxSetupPlan.snippet(u, config));
+        if (localOnly) {
+            out.println("note: sink job '" + atRoot.get(0).name() + "' serves local listener '"
+                    + atRoot.get(0).listenerName() + "': the agent starts its stdinserver itself, as the agent's user,"
+                    + " so it needs no box user, zfs allow, authorized_keys line or sshd block");
+        } else {
+            out.print(BoxSetupPlan.snippet(u, config));
+        }
         out.flush();
         return ExitCodes.OK;
     }

@@ -121,6 +121,15 @@ record BoxSetupPlan(List<Step> steps, List<String> problems, List<String> notes)
                 + " so, and a property stream that sets one of them is refused");
     }
 
+    /**
+     * For a local sink's root_fs: its creation alone. The box user's steps, problems and notes are for a
+     * stdinserver sshd starts; a local sink's is the agent's child.
+     */
+    BoxSetupPlan rootFsOnly() {
+        return new BoxSetupPlan(
+                steps.stream().filter(s -> s.kind() == Kind.CREATE_ROOT_FS).toList(), List.of(), List.of());
+    }
+
     static BoxSetupPlan of(Found f) {
         List<Step> steps = new ArrayList<>();
         List<String> problems = new ArrayList<>();

@@ -238,6 +238,48 @@ class BoxSetupSystemTest {
         }
     }
 
+    /**
+     * A local sink's root_fs (a USB disk): the agent runs its stdinserver, so setup creates root_fs and nothing of a
+     * box user's; before, it looked up the user zreplj (refused where there is none) and printed sshd lines.
+     */
+    @Test
+    void aLocalSinksRootFsIsCreatedWithoutABoxUser() throws Exception {
+        try (TestPools pools = TestPools.open()) {
+            DatasetName root = pools.createPool("setuplocal").child("zreplj");
+            Path state = dir.resolve("local-state");
+            Path config = Files.writeString(
+                    dir.resolve("local.yml"),
+                    String.join(
+                            "\n",
+                            "global: {zreplj: {state_dir: " + state + "}}",
+                            "jobs:",
+                            "  - {name: usb_sink, type: sink, root_fs: " + root + ",",
+                            "     serve: {type: local, listener_name: usb}}",
+                            "  - name: system_to_usb",
+                            "    type: push",
+                            "    connect: {type: local, listener_name: usb, client_identity: this_machine}",
+                            "    filesystems: {\"rpool<\": true}",
+                            "    snapshotting: {type: manual}",
+                            "    pruning: {keep_sender: [{type: not_replicated}], keep_receiver: [{type: last_n,"
+                                    + " count: 1}]}",
+                            ""));
+            String note = "note: sink job 'usb_sink' serves local listener 'usb': the agent starts its stdinserver"
+                    + " itself, as the agent's user, so it needs no box user, zfs allow, authorized_keys line or sshd"
+                    + " block\n";
+            CliRun setup = CliRun.of("--config", config.toString(), "box", "setup", root.value());
+            assertEquals(
+                    new CliRun(0, "create root_fs " + root + " (canmount=off, mountpoint=none)\n" + note, ""), setup);
+            assertEquals(
+                    "off\tnone",
+                    pools.zfs("get", "-H", "-o", "value", "canmount,mountpoint", root.value())
+                            .strip()
+                            .replace("\n", "\t"));
+            assertFalse(Files.exists(state), "the agent makes its own state directory");
+            CliRun again = CliRun.of("--config", config.toString(), "box", "setup", root.value());
+            assertEquals(new CliRun(0, "nothing to change: root_fs " + root + " is set up\n" + note, ""), again);
+        }
+    }
+
     @Test
     void takesStateDirAndZfsBinaryFromTheConfig() throws Exception {
         try (TestPools pools = TestPools.open()) {
