@@ -63,6 +63,7 @@ class DebPackageIT {
                 "./lib/systemd/system/zreplj-agent-daemon.service",
                 "./etc/zreplj/push.yml.example",
                 "./etc/zreplj/sink.yml.example",
+                "./etc/zreplj/local.yml.example", // a USB disk or second pool, zrepl's local transport
                 "./usr/share/man/man1/zreplj.1.gz",
                 "./usr/share/man/man1/zreplj-agent-once.1.gz", // the units' Documentation=
                 "./usr/share/man/man1/zreplj-agent-run.1.gz",
@@ -75,7 +76,9 @@ class DebPackageIT {
         String control = run("dpkg-deb", "--field", deb().toString(), "Depends");
         assertTrue(control.contains("default-jre-headless (>= 2:1.17) | java17-runtime-headless"), control);
         String conffiles = run("dpkg-deb", "--info", deb().toString(), "conffiles");
-        assertEquals("/etc/zreplj/push.yml.example\n/etc/zreplj/sink.yml.example\n", conffiles);
+        assertEquals(
+                "/etc/zreplj/push.yml.example\n/etc/zreplj/sink.yml.example\n/etc/zreplj/local.yml.example\n",
+                conffiles);
         // A Java runtime installed, upgraded or removed: postinst makes the archives again for it.
         assertEquals("interest-noawait /usr/lib/jvm\n", run("dpkg-deb", "--info", deb().toString(), "triggers"));
     }

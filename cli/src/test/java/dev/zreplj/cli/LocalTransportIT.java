@@ -172,6 +172,78 @@ class LocalTransportIT {
         }
     }
 
+    /**
+     * One config with a local push job (to a USB disk) and an SSH push job (to a box through a real sshd, here the
+     * same machine and config): one {@code agent once} replicates both, each into its own sink's jail.
+     */
+    @Test
+    void aLocalAndAnSshPushJobInOneAgentOnce() throws Exception {
+        Path launcher = EndToEnd.findLauncher();
+        try (TestPools pools = TestPools.open()) {
+            DatasetName src = pools.createPool("localxsrc");
+            DatasetName usb = pools.createPool("localxusb");
+            DatasetName localRoot = pools.createFilesystem(usb.child("local"));
+            DatasetName remoteRoot = pools.createFilesystem(usb.child("remote"));
+            DatasetName a = pools.createFilesystem(src.child("a"));
+            DatasetName b = pools.createFilesystem(src.child("b"));
+            pools.snapshot(a, "s1");
+            pools.snapshot(b, "s1");
+            Path config = tmp.resolve("both.yml");
+            try (TestSshd sshd = TestSshd.start(
+                    Files.createDirectories(tmp.resolve("sshd-both")),
+                    launcher + " --config " + config + " stdinserver laptop")) {
+                Files.writeString(
+                        config,
+                        String.join(
+                                "\n",
+                                "global:",
+                                "  zreplj:",
+                                "    state_dir: " + tmp.resolve("state-both"),
+                                "jobs:",
+                                "  - {type: sink, name: usb_sink, root_fs: " + localRoot + ",",
+                                "     serve: {type: local, listener_name: usb}}",
+                                "  - {type: sink, name: box_sink, root_fs: " + remoteRoot + ",",
+                                "     serve: {type: stdinserver, client_identities: [laptop]}}",
+                                "  - type: push",
+                                "    name: to_usb",
+                                "    connect: {type: local, listener_name: usb, client_identity: " + CLIENT + "}",
+                                "    filesystems: {\"" + a + "<\": true}",
+                                "    snapshotting: {type: manual}",
+                                "    pruning: {keep_sender: [{type: not_replicated}], keep_receiver: [{type: regex,"
+                                        + " regex: '.*'}]}",
+                                "  - type: push",
+                                "    name: to_box",
+                                "    connect:",
+                                "      type: ssh+stdinserver",
+                                "      host: 127.0.0.1",
+                                "      port: " + sshd.port(),
+                                "      user: root",
+                                "      identity_file: " + sshd.clientKey(),
+                                "      known_hosts: " + sshd.knownHosts(),
+                                "    filesystems: {\"" + b + "<\": true}",
+                                "    snapshotting: {type: manual}",
+                                "    pruning: {keep_sender: [{type: not_replicated}], keep_receiver: [{type: regex,"
+                                        + " regex: '.*'}]}",
+                                ""));
+                Run once = run(launcher, Map.of(), "--config", config.toString(), "agent", "once");
+                assertEquals(0, once.exit(), once::toString);
+                assertEquals(
+                        guids(pools, a, null),
+                        guids(pools, localRoot.child(CLIENT).child(a.value()), null));
+                assertEquals(
+                        guids(pools, b, null),
+                        guids(pools, remoteRoot.child("laptop").child(b.value()), null));
+                assertEquals(
+                        List.of(),
+                        pools.zfs("list", "-H", "-o", "name", "-r", usb.value())
+                                .lines()
+                                .filter(n -> n.contains("/local/laptop") || n.contains("/remote/" + CLIENT))
+                                .toList(),
+                        "each job in its own sink's jail");
+            }
+        }
+    }
+
     /** zrepl's local.yml, shrunk: a push job backing {@code src} up to a local sink at {@code root}. */
     private Path writeConfig(DatasetName root, DatasetName src) throws IOException {
         Path config = tmp.resolve("zreplj.yml");
