@@ -12,6 +12,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -82,15 +83,11 @@ final class AuthorizedKeysCommand implements Callable<Integer> {
         } catch (ConfigException e) {
             return;
         }
-        List<SinkJob> serving = config.sinkJobs().stream()
-                .filter(j -> j.clientIdentities().contains(clientId))
-                .toList();
-        if (!serving.isEmpty() && serving.stream().allMatch(SinkJob::isLocal)) {
-            SinkJob local = serving.get(0);
-            throw CliException.usage("authorized-keys: client '" + clientId + "' is the client_identity of a local"
-                    + " push job to sink job '" + local.name() + "' (local listener '" + local.listenerName()
-                    + "'), which the agent reaches without SSH; no authorized_keys line can serve it: for a remote"
-                    + " machine, list its own name in an ssh sink's serve.client_identities");
+        Optional<SinkJob> local = LocalClients.localOnly(config, clientId);
+        if (local.isPresent()) {
+            throw CliException.usage("authorized-keys: " + LocalClients.describe(clientId, local.get())
+                    + "; no authorized_keys line can serve it: for a remote machine, list its own name in an ssh"
+                    + " sink's serve.client_identities");
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.zreplj.cli;
 
 import dev.zreplj.config.Config;
+import dev.zreplj.config.SinkJob;
 import dev.zreplj.stdinserver.Revocation;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.InvalidNameException;
@@ -15,6 +16,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -61,6 +63,12 @@ final class BoxRevokeCommand implements Callable<Integer> {
             DatasetName.validateIdentifier(client, "client identity");
         } catch (InvalidNameException e) {
             throw CliException.usage("box revoke: " + e.getMessage());
+        }
+        Optional<SinkJob> local = LocalClients.localOnly(config, client);
+        if (local.isPresent()) {
+            // Its revocation record would cut off nothing but the agent's own pass in flight, and no key exists.
+            throw CliException.usage("box revoke: " + LocalClients.describe(client, local.get()) + ": it has no key to"
+                    + " revoke; to stop its backups, remove or change that push job; nothing changed");
         }
         Path file = authorizedKeys != null ? authorizedKeys : userFile();
         AuthorizedKeysLines.Removal removal;

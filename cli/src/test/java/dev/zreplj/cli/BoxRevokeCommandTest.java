@@ -97,4 +97,37 @@ class BoxRevokeCommandTest {
         assertTrue(bad.err().startsWith("zreplj: box revoke: client identity '../laptop' contains '/'"), bad::toString);
         assertTrue(Files.notExists(state.resolve("revoked")));
     }
+
+    /** A local push job's client has no key: refused before anything changes, not "no line of the client". */
+    @Test
+    void aLocalSinksClientIsRefusedAndNothingWritten() throws Exception {
+        Files.writeString(
+                config,
+                String.join(
+                        "\n",
+                        "global: {zreplj: {state_dir: " + state + "}}",
+                        "jobs:",
+                        "  - {name: usb_sink, type: sink, root_fs: usb/zreplj, serve: {type: local,"
+                                + " listener_name: usb}}",
+                        "  - name: system_to_usb",
+                        "    type: push",
+                        "    connect: {type: local, listener_name: usb, client_identity: this_machine}",
+                        "    filesystems: {\"rpool<\": true}",
+                        "    snapshotting: {type: manual}",
+                        "    pruning: {keep_sender: [{type: not_replicated}], keep_receiver: [{type: last_n,"
+                                + " count: 1}]}",
+                        ""));
+        Files.writeString(keys, KEY + " admin\n");
+        assertEquals(
+                new CliRun(
+                        2,
+                        "",
+                        "zreplj: box revoke: client 'this_machine' is the client_identity of a local push job to"
+                                + " sink job 'usb_sink' (local listener 'usb'), which the agent reaches without SSH:"
+                                + " it has no key to revoke; to stop its backups, remove or change that push job;"
+                                + " nothing changed\n"),
+                revoke("this_machine", "--authorized-keys", keys.toString()));
+        assertTrue(Files.notExists(state.resolve("revoked")));
+        assertEquals(KEY + " admin\n", Files.readString(keys));
+    }
 }

@@ -126,6 +126,10 @@ class TroubleshootingDocTest {
         CliRun keys = CliRun.of("--config", file.toString(), "authorized-keys", "C", "--key", key.toString());
         assertEquals(2, keys.exitCode(), keys.err());
         listed(keys.err().strip());
+        CliRun revoke =
+                CliRun.of("--config", file.toString(), "box", "revoke", "C", "--authorized-keys", key.toString());
+        assertEquals(2, revoke.exitCode(), revoke.err());
+        listed(revoke.err().strip());
         listed("zreplj: stdinserver --local-listener is the agent's local transport and serves no SSH session"
                 + " (SSH_CONNECTION is set); remove it from the forced command in authorized_keys");
     }
