@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.zreplj.ssh.testing.TestSshd;
+import dev.zreplj.stdinserver.Revocation;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.testing.TestPools;
 import java.io.IOException;
@@ -67,6 +68,9 @@ class LocalTransportIT {
             pools.snapshot(a, "s2");
             pools.snapshot(a, "s3");
             pools.snapshot(a, "s4");
+            // A revocation record of the client's name (box revoke, from when it was an SSH client) is about SSH
+            // keys: it refused every later local pass ("cannot tell when this SSH connection was opened").
+            Revocation.write(tmp.resolve("state"), CLIENT, Revocation.now());
             Run second = run(launcher, Map.of(), "--config", config.toString(), "agent", "once");
             assertEquals(0, second.exit(), second::toString);
             // Incremental with its intermediates onto the same guids, then keep_receiver destroyed exactly s2 (last_n
