@@ -50,7 +50,8 @@ final class Placeholders {
         if (!zfs.exists(rootFs)) {
             // A pool that is not imported (a USB disk unplugged) looks the same to 'zfs list': 'box setup' would
             // send the admin to create what exists, on a disk that is not there.
-            throw new MissingRootFs(rootFs, rootFs.depth() == 1 || zfs.exists(DatasetName.of(rootFs.pool())));
+            // A whole pool as root_fs that is missing is a pool not imported.
+            throw new MissingRootFs(rootFs, rootFs.depth() > 1 && zfs.exists(DatasetName.of(rootFs.pool())));
         }
         create(jail, PLACEHOLDER_PROPERTIES);
         return true;

@@ -626,6 +626,28 @@ class StdinServerSystemTest {
         assertEquals(List.of(box), boxState().lines().toList(), "neither root_fs nor the jail created");
     }
 
+    /**
+     * A root_fs whose pool is not imported (a USB disk unplugged), below the pool or the whole pool: the line names
+     * 'zpool import', not 'box setup', which would create the dataset elsewhere or fail.
+     */
+    @Test
+    void aRootFsOnAPoolNotImportedNamesZpoolImport() throws Exception {
+        for (String root : List.of(box + "gone/sink", box + "gone")) {
+            SinkJob sink =
+                    new SinkJob("sink", DatasetName.of(root), List.of("laptop"), RecvOptions.defaults(), List.of());
+            Config away = new Config(state.resolve("zreplj.yml"), new Global(state, null), List.of(sink));
+            PipedServer ch = new PipedServer(away, zfs, "laptop");
+            ch.client.handshake();
+            RemoteException refused = assertThrows(RemoteException.class, () -> ch.client.listFilesystems());
+            assertEquals(
+                    "the sink's pool " + box + "gone (root_fs " + root + ") is not imported on the box (its disk"
+                            + " unplugged or exported?); connect the disk and run 'zpool import " + box + "gone' as"
+                            + " root, then the next pass replicates",
+                    refused.getMessage());
+            assertEquals(1, ch.exitCode());
+        }
+    }
+
     @Test
     void clientsAreJailedFromEachOther() throws Exception {
         long g1 = guid(source + "@s1");
