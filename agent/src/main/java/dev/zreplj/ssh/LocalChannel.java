@@ -6,38 +6,28 @@ import java.io.OutputStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.OptionalInt;
-import java.util.concurrent.TimeUnit;
 
 /** One channel of the {@link LocalTransport}: a stdinserver child, its stdin and stdout the protocol's. */
 final class LocalChannel implements SshChannel {
-    private static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
-
     private final Process process;
     private final String target;
     private final RemoteStderr stderr;
-    private final Thread stderrPump;
+    private final ChildProcess child;
 
     LocalChannel(Process process, String target, RemoteStderr stderr, Thread stderrPump) {
         this.process = process;
         this.target = target;
         this.stderr = stderr;
-        this.stderrPump = stderrPump;
+        this.child = new ChildProcess(process, stderrPump, "", "the local stdinserver for " + target);
     }
 
     @Override
     public IOException startFailure(IOException failure) {
-        boolean ended;
-        try {
-            ended = process.waitFor(START_FAILURE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        OptionalInt ended = child.endedAtStart();
+        if (ended.isEmpty()) {
             return failure;
         }
-        if (!ended) {
-            return failure;
-        }
-        OpenSshTransport.awaitQuietly(stderrPump);
-        int status = process.exitValue();
+        int status = ended.getAsInt();
         List<String> lines = stderr.lastLines();
         if (status == 0 && lines.isEmpty()) {
             return failure;
@@ -62,47 +52,26 @@ final class LocalChannel implements SshChannel {
 
     @Override
     public OptionalInt exitStatus() {
-        return process.isAlive() ? OptionalInt.empty() : OptionalInt.of(process.exitValue());
+        return child.exitStatus();
     }
 
     @Override
     public boolean ended() {
-        return !process.isAlive();
+        return child.ended();
     }
 
     @Override
     public int waitForExit(Duration timeout) throws TransportException {
-        try {
-            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new TransportException(
-                        "the local stdinserver for " + target + " did not end within " + timeout.toSeconds() + " s");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new TransportException("interrupted while waiting for the local stdinserver for " + target);
-        }
-        OpenSshTransport.awaitQuietly(stderrPump);
-        return process.exitValue();
+        return child.waitForExit(timeout);
     }
 
-    /** Kills the child: its pipes close, which wakes whoever is blocked on {@link #stdin()} or {@link #stdout()}. */
     @Override
     public void abort() {
-        process.destroyForcibly();
+        child.abort();
     }
 
     @Override
-    public void close() throws IOException {
-        try {
-            process.getOutputStream().close();
-        } catch (IOException e) {
-            // Already gone: nothing to say goodbye to.
-        }
-        try {
-            if (!process.waitFor(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) process.destroyForcibly();
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
+    public void close() {
+        child.close(process.getOutputStream());
     }
 }

@@ -7,19 +7,16 @@ import java.io.OutputStream;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One channel as an {@code ssh -S} process on the ControlMaster: its stdin and stdout are the remote
  * command's, its exit status is the remote's (255 when ssh itself failed), its stderr carries the remote's.
  */
 final class OpenSshChannel implements SshChannel {
-    private static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
-
     private final Process process;
     private final String target;
     private final RemoteStderr stderr;
-    private final Thread stderrPump;
+    private final ChildProcess child;
     /** The channel's stdin as a FIFO zfs send can write into; null when it is a pipe. */
     private final ChannelFifo fifo;
 
@@ -30,23 +27,19 @@ final class OpenSshChannel implements SshChannel {
         this.process = process;
         this.target = target;
         this.stderr = stderr;
-        this.stderrPump = stderrPump;
+        this.child = new ChildProcess(process, stderrPump, "ssh: ", "the remote command on " + target);
         this.fifo = fifo;
         this.stdin = fifo == null ? process.getOutputStream() : new BufferedOutputStream(fifo.output());
     }
 
     @Override
     public IOException startFailure(IOException failure) {
-        boolean ended;
-        try {
-            ended = process.waitFor(START_FAILURE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        OptionalInt status = child.endedAtStart();
+        if (Thread.currentThread().isInterrupted()) {
             return failure;
         }
-        if (ended) OpenSshTransport.awaitQuietly(stderrPump);
-        Integer status = ended ? process.exitValue() : null;
-        return StartFailure.explain(target, ended, status, stderr.lastLines(), failure);
+        return StartFailure.explain(
+                target, status.isPresent(), status.isPresent() ? status.getAsInt() : null, stderr.lastLines(), failure);
     }
 
     @Override
@@ -66,51 +59,28 @@ final class OpenSshChannel implements SshChannel {
 
     @Override
     public OptionalInt exitStatus() {
-        return process.isAlive() ? OptionalInt.empty() : OptionalInt.of(process.exitValue());
+        return child.exitStatus();
     }
 
     @Override
     public boolean ended() {
-        return !process.isAlive();
+        return child.ended();
     }
 
     @Override
     public int waitForExit(Duration timeout) throws TransportException {
-        try {
-            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new TransportException(
-                        "ssh: remote command on " + target + " did not end within " + timeout.toSeconds() + " s");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new TransportException("ssh: interrupted while waiting for the remote command on " + target);
-        }
-        OpenSshTransport.awaitQuietly(stderrPump);
-        return process.exitValue();
+        return child.waitForExit(timeout);
     }
 
-    /**
-     * Kills the {@code ssh -S} process: the master then closes the channel and its ends of the pipes, which
-     * wakes whoever is blocked on {@link #stdin()} or {@link #stdout()}.
-     */
+    /** Kills the {@code ssh -S} process: the master then closes the channel and its ends of the pipes. */
     @Override
     public void abort() {
-        process.destroyForcibly();
+        child.abort();
     }
 
     @Override
-    public void close() throws IOException {
-        try {
-            stdin.close();
-        } catch (IOException e) {
-            // Already gone: nothing to say goodbye to.
-        }
-        try {
-            if (!process.waitFor(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) process.destroyForcibly();
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
+    public void close() {
+        child.close(stdin);
         if (fifo != null) fifo.delete();
     }
 }
