@@ -26,6 +26,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import org.jspecify.annotations.Nullable;
@@ -1332,40 +1333,50 @@ public final class ConfigLoader {
      */
     private static void warnIfOverlapping(
             PushJob job, JobNode filesystems, List<PushJob> earlier, Map<String, JobNode> names) {
-        for (PushJob other : earlier) {
-            Optional<String> shared = job.filesystems().sharedWith(other.filesystems());
-            if (shared.isPresent()) {
-                JobNode first = Objects.requireNonNull(names.get(other.name()), "every job name is in names");
-                filesystems
-                        .src()
-                        .warn(
-                                filesystems.node(),
-                                "push jobs '" + job.name() + "' and '" + other.name() + "' ("
-                                        + where(first, filesystems.src()) + ") both select " + shared.get()
-                                        + ": each replicates the other's snapshots and prunes them by its own rules,"
-                                        + " destroying what the other's box has not got yet (zrepl, too, requires"
-                                        + " the jobs' filesystems to be disjoint); exclude it from one of them");
-                return;
-            }
-        }
+        warnIfOverlapping(
+                job,
+                filesystems,
+                earlier,
+                names,
+                PushJob::filesystems,
+                "push jobs",
+                "each replicates the other's snapshots and prunes them by its own rules, destroying what the other's"
+                        + " box has not got yet");
     }
 
     /** Two snap jobs on one filesystem: each prunes the other's snapshots by its own rules (zrepl: disjoint). */
     private static void warnIfOverlapping(
             SnapJob job, JobNode filesystems, List<SnapJob> earlier, Map<String, JobNode> names) {
-        for (SnapJob other : earlier) {
-            Optional<String> shared = job.filesystems().sharedWith(other.filesystems());
+        warnIfOverlapping(
+                job,
+                filesystems,
+                earlier,
+                names,
+                SnapJob::filesystems,
+                "snap jobs",
+                "each prunes the other's snapshots by its own rules");
+    }
+
+    private static <J extends Job> void warnIfOverlapping(
+            J job,
+            JobNode filesystems,
+            List<J> earlier,
+            Map<String, JobNode> names,
+            Function<J, FilesystemFilter> filter,
+            String kind,
+            String consequence) {
+        for (J other : earlier) {
+            Optional<String> shared = filter.apply(job).sharedWith(filter.apply(other));
             if (shared.isPresent()) {
                 JobNode first = Objects.requireNonNull(names.get(other.name()), "every job name is in names");
                 filesystems
                         .src()
                         .warn(
                                 filesystems.node(),
-                                "snap jobs '" + job.name() + "' and '" + other.name() + "' ("
-                                        + where(first, filesystems.src()) + ") both select " + shared.get()
-                                        + ": each prunes the other's snapshots by its own rules (zrepl, too,"
-                                        + " requires the jobs' filesystems to be disjoint); exclude it from one of"
-                                        + " them");
+                                kind + " '" + job.name() + "' and '" + other.name() + "' ("
+                                        + where(first, filesystems.src()) + ") both select " + shared.get() + ": "
+                                        + consequence + " (zrepl, too, requires the jobs' filesystems to be"
+                                        + " disjoint); exclude it from one of them");
                 return;
             }
         }
