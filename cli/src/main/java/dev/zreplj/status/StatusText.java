@@ -15,20 +15,25 @@ import java.util.Locale;
 public final class StatusText {
     private StatusText() {}
 
+    /** {@code push job NAME: STATUS, last run T (AGE): problems}, the same for a snap job. */
+    private static String jobLine(String kind, StatusReport.Job j) {
+        StringBuilder sb = new StringBuilder(kind + " job " + j.job() + ": " + j.status());
+        if (j.lastRun() != null) {
+            sb.append(", last run ")
+                    .append(j.lastRun())
+                    .append(" (")
+                    .append(ago(j.lastRunAgeSeconds()))
+                    .append(')');
+        }
+        problems(sb, j.problems());
+        return sb.toString();
+    }
+
     public static void print(StatusReport report, PrintStream out) {
         List<String> perfdata = perfdata(report);
         out.println(report.summary() + (perfdata.isEmpty() ? "" : " | " + String.join(" ", perfdata)));
         for (StatusReport.Job j : report.push()) {
-            StringBuilder sb = new StringBuilder("push job " + j.job() + ": " + j.status());
-            if (j.lastRun() != null) {
-                sb.append(", last run ")
-                        .append(j.lastRun())
-                        .append(" (")
-                        .append(ago(j.lastRunAgeSeconds()))
-                        .append(')');
-            }
-            problems(sb, j.problems());
-            out.println(sb);
+            out.println(jobLine("push", j));
             for (StatusReport.Filesystem f : j.filesystems()) {
                 StringBuilder line = new StringBuilder("  " + f.filesystem() + ": " + f.status() + ", "
                         + f.outcome().toLowerCase(Locale.ROOT).replace('_', ' ') + sent(f) + ", "
@@ -47,16 +52,7 @@ public final class StatusText {
             }
         }
         for (StatusReport.Job j : report.snap()) {
-            StringBuilder sb = new StringBuilder("snap job " + j.job() + ": " + j.status());
-            if (j.lastRun() != null) {
-                sb.append(", last run ")
-                        .append(j.lastRun())
-                        .append(" (")
-                        .append(ago(j.lastRunAgeSeconds()))
-                        .append(')');
-            }
-            problems(sb, j.problems());
-            out.println(sb);
+            out.println(jobLine("snap", j));
             for (StatusReport.Filesystem f : j.filesystems()) {
                 StringBuilder line = new StringBuilder("  " + f.filesystem() + ": " + f.status() + ", "
                         + (f.lastSnapshot() == null
