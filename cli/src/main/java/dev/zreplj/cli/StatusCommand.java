@@ -103,7 +103,10 @@ final class StatusCommand implements Callable<Integer> {
         for (PushJob job : config.pushJobs()) {
             try {
                 push.add(check.job(
-                        job.name(), onReadOnlyDisk(store, store.read(job.name())), selection(zfs, noZfs, job)));
+                        job.name(),
+                        onReadOnlyDisk(store, store.read(job.name())),
+                        selection(zfs, noZfs, job),
+                        job.snapshotting().type() == Snapshotting.Type.MANUAL));
             } catch (IOException e) {
                 // A damaged file's message names it; the system's own ("Is a directory") does not.
                 String why = String.valueOf(e.getMessage());
@@ -345,12 +348,8 @@ final class StatusCommand implements Callable<Integer> {
             return check.unreadableJob(job.name(), why.contains(path) ? why : path + ": " + why);
         }
         boolean manual = job.snapshotting().type() == Snapshotting.Type.MANUAL;
-        String next = manual
-                ? "snapshotting is manual: take one with 'zfs snapshot'"
-                : "the job's next due snapshot includes it; 'zreplj agent once --job " + job.name()
-                        + " --snapshot' takes one now";
         if (zfs == null) {
-            return check.snapJob(job.name(), file, Map.of(), List.of(), noZfs, next);
+            return check.snapJob(job.name(), file, Map.of(), List.of(), noZfs, manual);
         }
         try {
             SenderListing listing = SenderListing.load(zfs, job.filesystems(), null);
@@ -373,9 +372,9 @@ final class StatusCommand implements Callable<Integer> {
                     newest,
                     listing.missing().stream().map(DatasetName::value).toList(),
                     null,
-                    next);
+                    manual);
         } catch (ZfsException e) {
-            return check.snapJob(job.name(), file, Map.of(), List.of(), firstLine(e), next);
+            return check.snapJob(job.name(), file, Map.of(), List.of(), firstLine(e), manual);
         }
     }
 

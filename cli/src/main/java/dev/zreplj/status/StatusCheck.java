@@ -29,9 +29,6 @@ public final class StatusCheck {
     /** How far ahead of the clock a recorded time may lie and still count as age 0 (NTP's steps, a slow RTC). */
     static final Duration MAX_AHEAD = Duration.ofMinutes(15);
 
-    /** --snapshot: without it a pass takes none before the schedule says, and the time ahead stays recorded. */
-    private static final String AGENT_AHEAD = ", then run 'zreplj agent once --snapshot'";
-
     private static final String BOX_AHEAD = "; the client's next receive records a time by the right clock";
 
     private final StatusThresholds thresholds;
@@ -43,10 +40,35 @@ public final class StatusCheck {
     }
 
     /**
-     * {@code selection}: what the job's filter selects on this machine now; a selected filesystem no pass has
-     * recorded has no backup.
+     * How to take a snapshot now, for a filesystem that has none. Not {@code --snapshot} under manual
+     * snapshotting, where it is a usage error, and always with {@code --job}: without it one manual job of the
+     * config refuses the option for all.
      */
-    public StatusReport.Job job(String name, Optional<JobStatus> file, SenderSelection selection) {
+    private static String takeOneNow(String job, boolean manual, boolean replicates) {
+        return manual
+                ? "snapshotting is manual: take one with 'zfs snapshot'"
+                        + (replicates ? ", then 'zreplj agent once --job " + job + "' replicates it" : "")
+                : "the job's next due snapshot includes it; 'zreplj agent once --job " + job
+                        + " --snapshot' takes one now";
+    }
+
+    /**
+     * After the clock is mended: a new snapshot, since without one a pass takes none before the schedule says and
+     * the time ahead stays recorded ({@code --snapshot}, or by hand under manual snapshotting).
+     */
+    private static String afterClockFix(String job, boolean manual, boolean replicates) {
+        return manual
+                ? ", then take a snapshot with 'zfs snapshot'"
+                        + (replicates ? " and run 'zreplj agent once --job " + job + "'" : "")
+                : ", then run 'zreplj agent once --job " + job + " --snapshot'";
+    }
+
+    /**
+     * {@code selection}: what the job's filter selects on this machine now; a selected filesystem no pass has
+     * recorded has no backup. {@code manualSnapshots}: the job's snapshotting is manual (its advice differs).
+     */
+    public StatusReport.Job job(
+            String name, Optional<JobStatus> file, SenderSelection selection, boolean manualSnapshots) {
         if (file.isEmpty()) {
             return new StatusReport.Job(
                     name,
@@ -105,7 +127,7 @@ public final class StatusCheck {
         Level level = ownLevel;
         List<StatusReport.Filesystem> filesystems = new ArrayList<>();
         for (FilesystemStatus f : s.filesystems()) {
-            StatusReport.Filesystem fs = filesystem(f);
+            StatusReport.Filesystem fs = filesystem(f, name, manualSnapshots);
             filesystems.add(fs);
             level = level.worst(fs.status());
         }
@@ -144,7 +166,8 @@ public final class StatusCheck {
         return "last attempt " + outcome + ": " + message;
     }
 
-    private StatusReport.Filesystem filesystem(FilesystemStatus f) {
+    private StatusReport.Filesystem filesystem(FilesystemStatus f, String job, boolean manualSnapshots) {
+        String clockFix = afterClockFix(job, manualSnapshots, true);
         List<String> problems = new ArrayList<>();
         Level level = Level.OK;
         if (f.failed()) {
@@ -155,23 +178,23 @@ public final class StatusCheck {
         if (successAge == null) {
             problems.add(
                     f.outcome().equals("NO_SNAPSHOTS")
-                            ? "never replicated: it has no snapshot yet (the next due snapshot includes it;"
-                                    + " 'zreplj agent once --snapshot' takes one now)"
+                            ? "never replicated: it has no snapshot yet (" + takeOneNow(job, manualSnapshots, true)
+                                    + ")"
                             : "never replicated");
             level = Level.CRITICAL;
         } else {
-            level = level.worst(judge("last success", f.lastSuccess(), successAge, AGENT_AHEAD, problems));
+            level = level.worst(judge("last success", f.lastSuccess(), successAge, clockFix, problems));
         }
         Long snapshotAge = f.lastSnapshot() == null ? null : age(f.lastSnapshot());
         if (snapshotAge != null) {
-            level = level.worst(judge("last snapshot", f.lastSnapshot(), snapshotAge, AGENT_AHEAD, problems));
+            level = level.worst(judge("last snapshot", f.lastSnapshot(), snapshotAge, clockFix, problems));
         }
         if (f.newestOnBox() != null && successAge != null) {
             // A fresh success only says the box has the newest snapshot there is; the data is as old as that
             // snapshot (manual snapshotting whose tool died, snapshots that stopped for any other reason).
             List<String> stale = new ArrayList<>();
-            Level data = judge(
-                    "newest snapshot on the box created", f.newestOnBox(), age(f.newestOnBox()), AGENT_AHEAD, stale);
+            Level data =
+                    judge("newest snapshot on the box created", f.newestOnBox(), age(f.newestOnBox()), clockFix, stale);
             if (data.worse(level)) {
                 level = data;
                 stale.forEach(p -> problems.add(
@@ -447,6 +470,7 @@ public final class StatusCheck {
      * @param newest   each selected filesystem's newest snapshot's creation (unix seconds), null where it has none
      * @param missing  what the filter names that zfs does not have
      * @param unreadable why zfs could not be listed, or null
+     * @param manualSnapshots the job's snapshotting is manual (its advice differs)
      */
     public StatusReport.Job snapJob(
             String name,
@@ -454,7 +478,7 @@ public final class StatusCheck {
             Map<String, Long> newest,
             List<String> missing,
             String unreadable,
-            String nextSnapshot) {
+            boolean manualSnapshots) {
         List<Problem> own = new ArrayList<>();
         if (file.isEmpty()) {
             own.add(new Problem(
@@ -500,10 +524,15 @@ public final class StatusCheck {
             Level fsLevel;
             Long created = e.getValue();
             if (created == null) {
-                problems.add("no snapshot (" + nextSnapshot + ")");
+                problems.add("no snapshot (" + takeOneNow(name, manualSnapshots, false) + ")");
                 fsLevel = Level.CRITICAL;
             } else {
-                fsLevel = judge("newest snapshot created", created, age(created), AGENT_AHEAD, problems);
+                fsLevel = judge(
+                        "newest snapshot created",
+                        created,
+                        age(created),
+                        afterClockFix(name, manualSnapshots, false),
+                        problems);
             }
             level = level.worst(fsLevel);
             filesystems.add(new StatusReport.Filesystem(

@@ -64,7 +64,8 @@ class StatusCommandTest {
                                         laptop.filesystems().stream()
                                                 .map(JobStatusStore.FilesystemStatus::filesystem)
                                                 .toList(),
-                                        null))),
+                                        null),
+                                false)),
                         List.of()),
                 new PrintStream(out, true, StandardCharsets.UTF_8));
         assertEquals("""

@@ -108,8 +108,9 @@ class StatusJsonSchemaTest {
                                                 new FilesystemStatus(
                                                         "rpool/b", "FAILED", "rpool/b: failed", now - 60, 0)),
                                         List.of("prune: 1 filesystem failed"))),
-                                new SenderSelection(List.of("rpool/a", "rpool/b"), null)),
-                        check.job("never", Optional.empty(), new SenderSelection(List.of(), null))),
+                                new SenderSelection(List.of("rpool/a", "rpool/b"), null),
+                                false),
+                        check.job("never", Optional.empty(), new SenderSelection(List.of(), null), false)),
                 List.of(
                         check.client(
                                 "box",
@@ -167,7 +168,8 @@ class StatusJsonSchemaTest {
                                 List.of(new FilesystemStatus(
                                         "rpool/home", "FAILED", error, pass, before, null, null, pass, before)),
                                 List.of(error))),
-                        new SenderSelection(List.of("rpool/home"), null))),
+                        new SenderSelection(List.of("rpool/home"), null),
+                        false)),
                 List.of(check.client(
                         "box",
                         "laptop",

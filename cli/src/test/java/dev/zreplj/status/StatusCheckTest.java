@@ -71,7 +71,8 @@ class StatusCheckTest {
     }
 
     private StatusReport agent(JobStatus status) {
-        return check.report(List.of(check.job("laptop", Optional.ofNullable(status), recorded(status))), List.of());
+        return check.report(
+                List.of(check.job("laptop", Optional.ofNullable(status), recorded(status), false)), List.of());
     }
 
     /** The sender selecting just what the status file records: nothing new to the filter. */
@@ -102,7 +103,10 @@ class StatusCheckTest {
         JobStatus status = job(null, List.of(), fs("UP_TO_DATE", 60, 60L));
         StatusReport r = check.report(
                 List.of(check.job(
-                        "laptop", Optional.of(status), new SenderSelection(List.of("rpool/home", "rpool/new"), null))),
+                        "laptop",
+                        Optional.of(status),
+                        new SenderSelection(List.of("rpool/home", "rpool/new"), null),
+                        false)),
                 List.of());
         assertEquals(Level.CRITICAL, r.status());
         assertEquals(
@@ -115,7 +119,8 @@ class StatusCheckTest {
                 List.of("'laptop:rpool/home'=60s;3600;7200;0", "'laptop:rpool/new'=U;3600;7200;0"),
                 StatusText.perfdata(r));
         StatusReport unknown = check.report(
-                List.of(check.job("laptop", Optional.of(status), SenderSelection.unreadable("permission denied"))),
+                List.of(check.job(
+                        "laptop", Optional.of(status), SenderSelection.unreadable("permission denied"), false)),
                 List.of());
         assertEquals(Level.UNKNOWN, unknown.status());
         assertEquals(
@@ -138,7 +143,8 @@ class StatusCheckTest {
                         new SenderSelection(
                                 List.of("rpool/home"),
                                 null,
-                                Map.of("rpool/-old", "dataset name component '-old' must not start with '-'")))),
+                                Map.of("rpool/-old", "dataset name component '-old' must not start with '-'")),
+                        false)),
                 List.of());
         assertEquals(Level.CRITICAL, r.status());
         assertEquals(
@@ -155,7 +161,10 @@ class StatusCheckTest {
         JobStatus status = job(null, List.of("snapshot: zfs snapshot: out of space"), fs("UP_TO_DATE", 60, 60L));
         StatusReport r = check.report(
                 List.of(check.job(
-                        "laptop", Optional.of(status), new SenderSelection(List.of("rpool/home", "rpool/new"), null))),
+                        "laptop",
+                        Optional.of(status),
+                        new SenderSelection(List.of("rpool/home", "rpool/new"), null),
+                        false)),
                 List.of());
         assertEquals(Level.CRITICAL, r.status());
         String neverReplicated = "rpool/new: never replicated: the filter selects it, but no pass has recorded it"
@@ -167,7 +176,8 @@ class StatusCheckTest {
         // A filesystem's failed attempt (WARNING) leads a sender that cannot be listed (UNKNOWN ranks below it).
         JobStatus failing = job(null, List.of(), fs("FAILED", 60, 60L));
         StatusReport w = check.report(
-                List.of(check.job("laptop", Optional.of(failing), SenderSelection.unreadable("permission denied"))),
+                List.of(check.job(
+                        "laptop", Optional.of(failing), SenderSelection.unreadable("permission denied"), false)),
                 List.of());
         assertEquals(Level.WARNING, w.status());
         assertEquals("ZREPLJ WARNING: job laptop rpool/home: last attempt failed (and 1 more)", w.summary());
@@ -298,9 +308,53 @@ class StatusCheckTest {
         StatusReport r = agent(job(null, List.of(), fs("NO_SNAPSHOTS", -1, null)));
         assertEquals(Level.CRITICAL, r.status());
         assertEquals(
-                "ZREPLJ CRITICAL: job laptop rpool/home: never replicated: it has no snapshot yet (the next due"
-                        + " snapshot includes it; 'zreplj agent once --snapshot' takes one now)",
+                "ZREPLJ CRITICAL: job laptop rpool/home: never replicated: it has no snapshot yet (the job's next due"
+                        + " snapshot includes it; 'zreplj agent once --job laptop --snapshot' takes one now)",
                 r.summary());
+    }
+
+    @Test
+    void adviceToTakeASnapshotWorksUnderManualSnapshotting() {
+        // 'agent once --snapshot' is a usage error for a manual job ("--snapshot cannot name a snapshot"), and
+        // for every job of a config that has one unless --job names the job: the advice said it regardless.
+        StatusReport none = check.report(
+                List.of(check.job(
+                        "laptop",
+                        Optional.of(job(null, List.of(), fs("NO_SNAPSHOTS", -1, null))),
+                        recorded(job(null, List.of(), fs("NO_SNAPSHOTS", -1, null))),
+                        true)),
+                List.of());
+        assertEquals(
+                "ZREPLJ CRITICAL: job laptop rpool/home: never replicated: it has no snapshot yet (snapshotting is"
+                        + " manual: take one with 'zfs snapshot', then 'zreplj agent once --job laptop' replicates it)",
+                none.summary());
+        long ahead = NOW + 3 * 24 * HOUR;
+        JobStatus aheadStatus = job(
+                null, List.of(), new FilesystemStatus("rpool/home", "UP_TO_DATE", "m", ahead, ahead, null, null, null));
+        StatusReport clock = check.report(
+                List.of(check.job("laptop", Optional.of(aheadStatus), recorded(aheadStatus), true)), List.of());
+        assertTrue(
+                clock.summary()
+                        .endsWith("check the clock (timedatectl), then take a snapshot with 'zfs snapshot' and run"
+                                + " 'zreplj agent once --job laptop'"),
+                clock.summary());
+
+        Map<String, Long> nothing = new java.util.HashMap<>();
+        nothing.put("rpool/home", null);
+        JobStatus ran = new JobStatus("snap", NOW - 60, null, List.of(), List.of());
+        StatusReport snapNone = check.report(
+                List.of(), List.of(), List.of(check.snapJob("snap", Optional.of(ran), nothing, List.of(), null, true)));
+        assertEquals(
+                "ZREPLJ CRITICAL: job snap rpool/home: no snapshot (snapshotting is manual: take one with 'zfs"
+                        + " snapshot')",
+                snapNone.summary());
+        StatusReport snapAhead = check.report(
+                List.of(),
+                List.of(),
+                List.of(check.snapJob("snap", Optional.of(ran), Map.of("rpool/home", ahead), List.of(), null, true)));
+        assertTrue(
+                snapAhead.summary().endsWith("check the clock (timedatectl), then take a snapshot with 'zfs snapshot'"),
+                snapAhead.summary());
     }
 
     @Test
@@ -329,7 +383,9 @@ class StatusCheckTest {
         assertEquals(Level.UNKNOWN, unknown.status());
         assertEquals(3, unknown.status().exitCode());
         StatusReport both = check.report(
-                List.of(check.unreadableJob("a", "unreadable"), check.job("b", Optional.empty(), recorded(null))),
+                List.of(
+                        check.unreadableJob("a", "unreadable"),
+                        check.job("b", Optional.empty(), recorded(null), false)),
                 List.of());
         assertEquals(Level.CRITICAL, both.status());
         assertEquals(Level.UNKNOWN, check.report(List.of(), List.of()).status());
@@ -363,7 +419,7 @@ class StatusCheckTest {
                 "ZREPLJ UNKNOWN: job laptop rpool/home: last success recorded at "
                         + Instant.ofEpochSecond(ahead) + ", 3d ahead of this machine's clock: the clock was set back,"
                         + " or ran ahead when it was recorded; its age is unknown: check the clock (timedatectl),"
-                        + " then run 'zreplj agent once --snapshot'",
+                        + " then run 'zreplj agent once --job laptop --snapshot'",
                 success.summary());
         // docs/cli.md: "whatever is unknown is null, never a sentinel"; 0 would read as a fresh backup to a graph
         // of the JSON or the perfdata ('=U', not '=0s').
@@ -384,7 +440,7 @@ class StatusCheckTest {
                 "ZREPLJ UNKNOWN: job laptop rpool/home: newest snapshot on the box created at "
                         + Instant.ofEpochSecond(NOW + 24 * HOUR) + ", 1d ahead of this machine's clock: the clock was"
                         + " set back, or ran ahead when it was recorded; its age is unknown: check the clock"
-                        + " (timedatectl), then run 'zreplj agent once --snapshot'",
+                        + " (timedatectl), then run 'zreplj agent once --job laptop --snapshot'",
                 data.summary());
 
         StatusReport box = box(received(-2 * 24 * HOUR));
@@ -477,8 +533,9 @@ class StatusCheckTest {
                         check.job(
                                 "laptop",
                                 Optional.of(job(null, List.of(), fs("UP_TO_DATE", 90 * 60, 90 * 60L))),
-                                recorded(job(null, List.of(), fs("UP_TO_DATE", 90 * 60, 90 * 60L)))),
-                        check.job("other", Optional.empty(), recorded(null))),
+                                recorded(job(null, List.of(), fs("UP_TO_DATE", 90 * 60, 90 * 60L))),
+                                false),
+                        check.job("other", Optional.empty(), recorded(null), false)),
                 List.of(
                         check.client("box", "laptop", received(60), held(received(60))),
                         check.client("box", "desktop", null, held(null))));
@@ -567,7 +624,7 @@ class StatusCheckTest {
         return check.report(
                 List.of(),
                 List.of(),
-                List.of(check.snapJob("snap", Optional.ofNullable(status), newest, List.of(), null, "NEXT")));
+                List.of(check.snapJob("snap", Optional.ofNullable(status), newest, List.of(), null, false)));
     }
 
     @Test
@@ -589,7 +646,10 @@ class StatusCheckTest {
         none.put("rpool/home", null);
         StatusReport noSnapshot = snap(ok, none);
         assertEquals(Level.CRITICAL, noSnapshot.status());
-        assertEquals("ZREPLJ CRITICAL: job snap rpool/home: no snapshot (NEXT)", noSnapshot.summary());
+        assertEquals(
+                "ZREPLJ CRITICAL: job snap rpool/home: no snapshot (the job's next due snapshot includes it;"
+                        + " 'zreplj agent once --job snap --snapshot' takes one now)",
+                noSnapshot.summary());
 
         JobStatus failed =
                 new JobStatus("snap", NOW - 60, null, List.of(), List.of("prune: 1 destroy failed (local rpool/home)"));
