@@ -42,6 +42,18 @@ class LauncherTest {
     }
 
     @Test
+    void agentRunHasTheSmallerYoungGeneration() throws Exception {
+        List<String> run = run(false, "agent", "run");
+        assertTrue(run.contains("-Xmn12m"), run::toString);
+        assertFalse(run.contains("-Xmn24m"), run::toString);
+        List<String> once = run(false, "agent", "once");
+        assertTrue(once.contains("-Xmn24m"), once::toString);
+        assertFalse(once.contains("-Xmn12m"), once::toString);
+        List<String> box = run(false, "stdinserver", "laptop");
+        assertTrue(box.contains("-Xmn2m"), box::toString);
+    }
+
+    @Test
     void shortLivedCommandsDoNotAskTheJvm() throws Exception {
         assertFalse(run(false, "agent", "once").contains(TRIM));
         assertFalse(run(false, "stdinserver", "laptop").contains(TRIM));
