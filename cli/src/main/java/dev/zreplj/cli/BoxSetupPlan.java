@@ -181,7 +181,8 @@ record BoxSetupPlan(List<Step> steps, List<String> problems, List<String> notes)
             // metrics/ is the one subdirectory a root agent on the same machine writes too (docs/systemd.md).
             steps.add(directories(
                     Kind.STATE_DIRECTORY,
-                    "state directory " + f.stateDir() + " and its metrics/clients: owner " + u.name() + ", mode 0750",
+                    "set up state directory " + f.stateDir() + " and its metrics/clients: owner " + u.name()
+                            + ", mode 0750",
                     u,
                     "0750",
                     f.stateDir(),
@@ -191,7 +192,7 @@ record BoxSetupPlan(List<Step> steps, List<String> problems, List<String> notes)
         if (!f.sshDirRight()) {
             Step dir = directories(
                     Kind.SSH_DIRECTORY,
-                    u.home().resolve(".ssh") + ": owner " + u.name() + ", mode 0700",
+                    "set up " + u.home().resolve(".ssh") + ": owner " + u.name() + ", mode 0700",
                     u,
                     "0700",
                     u.home().resolve(".ssh"));

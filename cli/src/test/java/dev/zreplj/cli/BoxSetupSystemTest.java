@@ -80,6 +80,13 @@ class BoxSetupSystemTest {
                                     + Zfs.locate().binary() + " create -o canmount=off -o mountpoint=none " + root
                                     + "\n"),
                     dry::toString);
+            // Each line reads as a sentence: "would state directory ..." did not.
+            assertTrue(
+                    dry.out()
+                            .contains(
+                                    "\nwould set up state directory " + state + " and its metrics/clients: owner root,"
+                                            + " mode 0750: install -d -o root -g 0 -m 0750 " + state + " "),
+                    dry::toString);
             assertEquals(
                     "",
                     pools.zfs("list", "-H", "-o", "name", "-r", root.pool()).replace(root.pool() + "\n", ""),
@@ -94,8 +101,8 @@ class BoxSetupSystemTest {
             assertTrue(first.out().contains("\nMatch User root\n"), first::toString);
             assertTrue(
                     first.out()
-                            .contains(
-                                    "\nstate directory " + state + " and its metrics/clients: owner root, mode 0750\n"),
+                            .contains("\nset up state directory " + state
+                                    + " and its metrics/clients: owner root, mode 0750\n"),
                     first::toString);
             assertEquals(
                     "rwxr-x---",
@@ -229,7 +236,8 @@ class BoxSetupSystemTest {
             assertEquals(0, run.exitCode(), run::toString);
             assertTrue(
                     run.out()
-                            .contains("state directory " + state + " and its metrics/clients: owner root, mode 0750\n"),
+                            .contains("set up state directory " + state
+                                    + " and its metrics/clients: owner root, mode 0750\n"),
                     run::toString);
             for (Path d : List.of(state, state.resolve("metrics"), state.resolve("metrics/clients"))) {
                 assertEquals(
@@ -335,8 +343,8 @@ class BoxSetupSystemTest {
             assertEquals(0, setup.exitCode(), setup::toString);
             assertTrue(
                     setup.out()
-                            .contains(
-                                    "\nstate directory " + state + " and its metrics/clients: owner root, mode 0750\n"),
+                            .contains("\nset up state directory " + state
+                                    + " and its metrics/clients: owner root, mode 0750\n"),
                     setup::toString);
             assertTrue(Files.isDirectory(state.resolve("metrics/clients")), setup::toString);
             assertTrue(

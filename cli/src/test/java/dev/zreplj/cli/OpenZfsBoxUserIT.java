@@ -57,9 +57,10 @@ class OpenZfsBoxUserIT {
                                         "allow " + user + " on " + root
                                                 + ": create,receive,send,destroy,rollback,mount,hold,release,userprop,"
                                                 + "mountpoint,canmount,sharenfs,sharesmb,volmode",
-                                        "state directory " + state + " and its metrics/clients: owner " + user
+                                        "set up state directory " + state + " and its metrics/clients: owner " + user
                                                 + ", mode 0750",
-                                        home + "/.ssh: owner " + user + ", mode 0700; its authorized_keys (created"
+                                        "set up " + home + "/.ssh: owner " + user
+                                                + ", mode 0700; its authorized_keys (created"
                                                 + " empty when missing): owner " + user + ", mode 0600",
                                         "")),
                         setup::toString);
