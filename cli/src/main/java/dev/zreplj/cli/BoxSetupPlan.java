@@ -139,13 +139,14 @@ record BoxSetupPlan(List<Step> steps, List<String> problems, List<String> notes)
             notes.add("root's shell " + u.shell() + " reads its rc files for every channel sshd starts: keep them"
                     + " silent and fast, or give the box its own user (possible only where zfs allow works)");
         }
-        if (!u.isRoot() && !QUIET_SHELLS.contains(u.shell())) {
-            problems.add("the login shell of " + u.name() + " is " + u.shell() + ", which runs rc files (or refuses)"
-                    + " for every channel sshd starts; give it /bin/sh: usermod -s /bin/sh " + u.name());
-        }
         if (!u.isRoot() && !f.zfsDelegates()) {
+            // Alone: advice to mend this user's shell first would send the admin to usermod for a user that can
+            // never be the box's here.
             problems.add("this zfs cannot delegate permissions (zfs allow; zfs-fuse cannot), so the box must run"
                     + " as root: zreplj box setup --user root " + f.rootFs());
+        } else if (!u.isRoot() && !QUIET_SHELLS.contains(u.shell())) {
+            problems.add("the login shell of " + u.name() + " is " + u.shell() + ", which runs rc files (or refuses)"
+                    + " for every channel sshd starts; give it /bin/sh: usermod -s /bin/sh " + u.name());
         }
         for (Path p : f.links()) {
             problems.add(p + " is a symbolic link; box setup does not follow links in the box"
