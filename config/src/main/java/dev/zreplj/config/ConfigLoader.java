@@ -18,6 +18,8 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -171,6 +173,7 @@ public final class ConfigLoader {
                 case "push" -> {
                     checkCursorProperty(jsrc, nameNode, name, cursorProperties, names);
                     PushJob push = readPush(job, name, file);
+                    warnIfRarerThanStatusAges(job, push.snapshotting(), global.status(), name);
                     Connect.Local local = push.connect().local();
                     if (local != null) {
                         localPushes.add(new LocalPush(
@@ -208,6 +211,7 @@ public final class ConfigLoader {
                 }
                 case "snap" -> {
                     SnapJob snap = readSnap(job, name);
+                    warnIfRarerThanStatusAges(job, snap.snapshotting(), global.status(), name);
                     JobNode filesystems = new JobNode(jsrc, job.keyNode("filesystems"));
                     warnIfOverlapping(snap, filesystems, snapJobs, names);
                     for (int i = 0; i < pushJobs.size(); i++) {
@@ -1297,6 +1301,48 @@ public final class ConfigLoader {
         } catch (InvalidNameException e) {
             throw src.error(node, message(e));
         }
+    }
+
+    /** A fixed year to measure a cron schedule's gaps in, so that configcheck says the same on every day. */
+    private static final ZonedDateTime GAP_YEAR = ZonedDateTime.of(2026, 1, 1, 0, 0, 0, 0, ZoneOffset.UTC);
+
+    /**
+     * {@code zreplj status} judges a push or snap job by the age of its newest snapshot: with snapshots rarer than
+     * the warning age (a weekly schedule under the daily defaults, an hourly one on weekdays only), a healthy job
+     * reads WARNING, then CRITICAL, between its snapshots, and nothing said why.
+     */
+    private static void warnIfRarerThanStatusAges(
+            YamlMapping job, Snapshotting snapshotting, StatusThresholds ages, String name) throws ConfigException {
+        Duration gap;
+        String key;
+        switch (snapshotting.type()) {
+            case PERIODIC -> {
+                gap = Objects.requireNonNull(snapshotting.interval(), "a periodic schedule has an interval");
+                key = "interval";
+            }
+            case CRON -> {
+                gap = CronSchedule.parse(Objects.requireNonNull(snapshotting.cron(), "a cron schedule has a spec"))
+                        .longestGap(GAP_YEAR, ages.crit());
+                key = "cron";
+            }
+            default -> {
+                return;
+            }
+        }
+        if (gap.compareTo(ages.warn()) < 0) {
+            return;
+        }
+        boolean critical = gap.compareTo(ages.crit()) >= 0;
+        job.source()
+                .warn(
+                        job.mapping("snapshotting").keyNode(key),
+                        "job '" + name + "' goes up to " + Durations.format(gap) + " without a new snapshot, but"
+                                + " 'zreplj status' says WARNING when the newest is " + Durations.format(ages.warn())
+                                + " old and CRITICAL at " + Durations.format(ages.crit())
+                                + " (global.zreplj.status): between snapshots a healthy job would read "
+                                + (critical ? "WARNING, then CRITICAL" : "WARNING")
+                                + "; set global.zreplj.status.warn above " + Durations.format(gap)
+                                + " (and crit above warn)");
     }
 
     /**

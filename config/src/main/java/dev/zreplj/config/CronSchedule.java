@@ -1,6 +1,7 @@
 package dev.zreplj.config;
 
 import java.time.DateTimeException;
+import java.time.Duration;
 import java.time.LocalDate;
 import java.time.Month;
 import java.time.ZoneId;
@@ -163,6 +164,32 @@ public final class CronSchedule {
             }
         }
         throw new IllegalStateException("cron spec '" + spec + "' does not fire within " + SEARCH_YEARS + " years");
+    }
+
+    /**
+     * The longest time between two consecutive firings in the year after {@code from}, or the first gap of at least
+     * {@code enough} found (the search ends there, and after 20,000 firings: two weeks of a minutely spec).
+     */
+    public Duration longestGap(ZonedDateTime from, Duration enough) {
+        ZonedDateTime end = from.plusYears(1);
+        ZonedDateTime previous = next(from);
+        Duration longest = Duration.ZERO;
+        // At least one gap: a spec that fires once in years (29 February) has its first two firings past the year.
+        for (int i = 0; i < 20_000; i++) {
+            ZonedDateTime t = next(previous);
+            Duration gap = Duration.between(previous, t);
+            if (gap.compareTo(longest) > 0) {
+                longest = gap;
+                if (longest.compareTo(enough) >= 0) {
+                    break;
+                }
+            }
+            if (!t.isBefore(end)) {
+                break;
+            }
+            previous = t;
+        }
+        return longest;
     }
 
     private boolean dayMatches(LocalDate d) {
