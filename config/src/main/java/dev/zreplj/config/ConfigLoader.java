@@ -18,8 +18,7 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -1304,7 +1303,7 @@ public final class ConfigLoader {
     }
 
     /** A fixed year to measure a cron schedule's gaps in, so that configcheck says the same on every day. */
-    private static final ZonedDateTime GAP_YEAR = ZonedDateTime.of(2026, 1, 1, 0, 0, 0, 0, ZoneOffset.UTC);
+    private static final LocalDate GAP_YEAR = LocalDate.of(2026, 1, 1);
 
     /**
      * {@code zreplj status} judges a push or snap job by the age of its newest snapshot: with snapshots rarer than
@@ -1322,7 +1321,7 @@ public final class ConfigLoader {
             }
             case CRON -> {
                 gap = CronSchedule.parse(Objects.requireNonNull(snapshotting.cron(), "a cron schedule has a spec"))
-                        .longestGap(GAP_YEAR, ages.crit());
+                        .longestGap(GAP_YEAR);
                 key = "cron";
             }
             default -> {

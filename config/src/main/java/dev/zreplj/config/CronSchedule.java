@@ -167,29 +167,43 @@ public final class CronSchedule {
     }
 
     /**
-     * The longest time between two consecutive firings in the year after {@code from}, or the first gap of at least
-     * {@code enough} found (the search ends there, and after 20,000 firings: two weeks of a minutely spec).
+     * The longest time between two consecutive firings over the year from {@code from} (and on to the first firing
+     * after it), by the wall clock: a zone's change of clocks aside, every day that fires does so at the same hours
+     * and minutes, so the days are visited, not each firing.
      */
-    public Duration longestGap(ZonedDateTime from, Duration enough) {
-        ZonedDateTime end = from.plusYears(1);
-        ZonedDateTime previous = next(from);
-        Duration longest = Duration.ZERO;
-        // At least one gap: a spec that fires once in years (29 February) has its first two firings past the year.
-        for (int i = 0; i < 20_000; i++) {
-            ZonedDateTime t = next(previous);
-            Duration gap = Duration.between(previous, t);
-            if (gap.compareTo(longest) > 0) {
-                longest = gap;
-                if (longest.compareTo(enough) >= 0) {
+    public Duration longestGap(LocalDate from) {
+        int first = hours.nextSetBit(0) * 60 + minutes.nextSetBit(0);
+        int last = hours.previousSetBit(23) * 60 + minutes.previousSetBit(59);
+        long longest = 0;
+        int previousTime = -1;
+        for (int h = hours.nextSetBit(0); h >= 0; h = hours.nextSetBit(h + 1)) {
+            for (int m = minutes.nextSetBit(0); m >= 0; m = minutes.nextSetBit(m + 1)) {
+                int time = h * 60 + m;
+                if (previousTime >= 0) {
+                    longest = Math.max(longest, time - previousTime);
+                }
+                previousTime = time;
+            }
+        }
+        LocalDate end = from.plusYears(1);
+        LocalDate limit = from.plusYears(SEARCH_YEARS);
+        LocalDate previousDay = null;
+        boolean gapSeen = false;
+        // On to a firing day past the year, and to a second firing day at all: one that fires once in years
+        // (29 February) has its first two past the year.
+        for (LocalDate d = from; d.isBefore(limit); d = d.plusDays(1)) {
+            if (months.get(d.getMonthValue()) && dayMatches(d)) {
+                if (previousDay != null) {
+                    longest = Math.max(longest, ChronoUnit.DAYS.between(previousDay, d) * 1440 - last + first);
+                    gapSeen = true;
+                }
+                previousDay = d;
+                if (gapSeen && !d.isBefore(end)) {
                     break;
                 }
             }
-            if (!t.isBefore(end)) {
-                break;
-            }
-            previous = t;
         }
-        return longest;
+        return Duration.ofMinutes(longest);
     }
 
     private boolean dayMatches(LocalDate d) {

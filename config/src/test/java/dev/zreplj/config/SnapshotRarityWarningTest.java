@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
+import java.time.LocalDate;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -74,16 +74,22 @@ class SnapshotRarityWarningTest {
     }
 
     @Test
-    void longestGapOfSpecsThatFireRarely() {
-        ZonedDateTime from = ZonedDateTime.of(2026, 1, 1, 0, 0, 0, 0, ZoneOffset.UTC);
-        Duration enough = Duration.ofDays(10_000);
-        assertEquals(Duration.ofMinutes(1), CronSchedule.parse("* * * * *").longestGap(from, enough));
-        assertEquals(Duration.ofDays(31), CronSchedule.parse("0 0 1 * *").longestGap(from, enough));
-        // 29 February fires first in 2028, then in 2032: both past the year searched.
+    void longestGapOfSpecs() {
+        LocalDate from = LocalDate.of(2026, 1, 1);
+        assertEquals(Duration.ofMinutes(1), CronSchedule.parse("* * * * *").longestGap(from));
         assertEquals(
-                Duration.between(
-                        ZonedDateTime.of(2028, 2, 29, 0, 0, 0, 0, ZoneOffset.UTC),
-                        ZonedDateTime.of(2032, 2, 29, 0, 0, 0, 0, ZoneOffset.UTC)),
-                CronSchedule.parse("0 0 29 2 *").longestGap(from, enough));
+                Duration.ofHours(9),
+                CronSchedule.parse("0 9,18 * * *").longestGap(from).minusHours(6));
+        assertEquals(Duration.ofHours(49), CronSchedule.parse("0 * * * 1-5").longestGap(from));
+        // Minutely on weekdays: Friday 23:59 to Monday 00:00.
+        assertEquals(
+                Duration.ofHours(48).plusMinutes(1),
+                CronSchedule.parse("* * * * 1-5").longestGap(from));
+        assertEquals(Duration.ofDays(7), CronSchedule.parse("30 2 * * 0").longestGap(from));
+        assertEquals(Duration.ofDays(31), CronSchedule.parse("0 0 1 * *").longestGap(from));
+        // 29 February fires first in 2028, then in 2032: both past the year from which it is searched.
+        assertEquals(
+                Duration.ofDays(ChronoUnit.DAYS.between(LocalDate.of(2028, 2, 29), LocalDate.of(2032, 2, 29))),
+                CronSchedule.parse("0 0 29 2 *").longestGap(from));
     }
 }
