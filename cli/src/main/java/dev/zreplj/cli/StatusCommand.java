@@ -122,7 +122,12 @@ final class StatusCommand implements Callable<Integer> {
                     StatusReport.Client c = onStateDisk(
                             config.global().stateDir(),
                             check.client(job.name(), client, status, copies(zfs, noZfs, job, client, status)));
-                    sink.add(revocation(check, config.global().stateDir(), c, status));
+                    // A local sink's channels ignore revocation records (they are about SSH keys; no sshd is above
+                    // them), so its clients are not "revoked" here either, whatever record a name has.
+                    sink.add(
+                            job.isLocal()
+                                    ? c
+                                    : revocation(check, config.global().stateDir(), c, status));
                 } catch (IOException e) {
                     sink.add(check.unreadableClient(
                             job.name(),
