@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * Runs one hook command as zrepl does: the executable alone, no arguments and no shell, with the hook's
@@ -34,15 +35,25 @@ public final class HookRunner {
         }
     }
 
+    private static final String KILLED = "killed: the agent is stopping";
+
     private final Set<Process> running = ConcurrentHashMap.newKeySet();
     /** Runs {@link #killRunning} killed: failed, whatever exit status they still managed to give. */
     private final Set<Process> killed = ConcurrentHashMap.newKeySet();
+    /**
+     * Held from a run's last look at its cancellation through its process being registered, and by a kill: a
+     * process started just before it was registered was otherwise missed by a kill in between, and ran on to its
+     * timeout (a pre-snapshot freeze outliving the agent).
+     */
+    private final Object starting = new Object();
 
     /** Kills every run in progress with what it started (the agent is stopping); each ends as a failed run. */
     public void killRunning() {
-        for (Process p : running) {
-            killed.add(p);
-            kill(p);
+        synchronized (starting) {
+            for (Process p : running) {
+                killed.add(p);
+                kill(p);
+            }
         }
     }
 
@@ -56,21 +67,32 @@ public final class HookRunner {
         started.forEach(ProcessHandle::destroyForcibly);
     }
 
-    public Run run(Path command, Map<String, String> env, Duration timeout) throws InterruptedException {
+    /**
+     * @param cancelled asked once, just before the start, where no {@link #killRunning} can come in between: when
+     *                  true, the command is not started and the run is a killed one. It must not block, nor wait
+     *                  for a lock that a caller of {@code killRunning} may hold.
+     */
+    public Run run(Path command, Map<String, String> env, Duration timeout, BooleanSupplier cancelled)
+            throws InterruptedException {
         long start = System.nanoTime();
         ProcessBuilder pb = new ProcessBuilder(command.toString()).redirectErrorStream(true);
         pb.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
         pb.environment().putAll(env);
         Process p;
-        try {
-            p = pb.start();
-        } catch (IOException e) {
-            return new Run(-1, "cannot run: " + e.getMessage(), "", since(start));
+        synchronized (starting) {
+            if (cancelled.getAsBoolean()) {
+                return new Run(-1, KILLED, "", since(start));
+            }
+            try {
+                p = pb.start();
+            } catch (IOException e) {
+                return new Run(-1, "cannot run: " + e.getMessage(), "", since(start));
+            }
+            running.add(p);
         }
-        running.add(p);
         try {
             Run run = wait(p, command, timeout, start);
-            return killed.remove(p) ? new Run(-1, "killed: the agent is stopping", run.output(), run.took()) : run;
+            return killed.remove(p) ? new Run(-1, KILLED, run.output(), run.took()) : run;
         } finally {
             running.remove(p);
             killed.remove(p);

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -109,7 +110,9 @@ public final class SnapshotHooks {
                     if (!hook.filesystems().accepts(fs)) {
                         continue;
                     }
-                    HookRunner.Run run = run(hook, Edge.PRE, fs, snapshotName);
+                    // Not started once the agent is stopping: a freeze begun after stop() killed the pre runs in
+                    // progress would outlive the agent, its thaw never run.
+                    HookRunner.Run run = run(hook, Edge.PRE, fs, snapshotName, unwind::stopping);
                     if (run.ok()) {
                         unwind.owe(fs, hook);
                     }
@@ -161,7 +164,8 @@ public final class SnapshotHooks {
 
         private final String snapshotName;
         private final Map<DatasetName, List<SnapshotHook>> owed = new LinkedHashMap<>();
-        private boolean stopping;
+        /** Volatile: a pre run's start reads it without the lock, which stop() holds while it kills that run. */
+        private volatile boolean stopping;
         /** Until the snapshot begins (or is given up): what runs meanwhile is a pre-snapshot run. */
         private boolean prePhase = true;
 
@@ -175,7 +179,7 @@ public final class SnapshotHooks {
             owed.computeIfAbsent(fs, k -> new ArrayList<>()).add(hook);
         }
 
-        synchronized boolean stopping() {
+        boolean stopping() {
             return stopping;
         }
 
@@ -239,8 +243,8 @@ public final class SnapshotHooks {
         void run(List<String> reports, Long deadline) throws InterruptedException {
             for (Map.Entry<DatasetName, SnapshotHook> next; (next = take(deadline)) != null; ) {
                 try {
-                    HookRunner.Run run =
-                            SnapshotHooks.this.run(next.getValue(), Edge.POST, next.getKey(), snapshotName);
+                    HookRunner.Run run = SnapshotHooks.this.run(
+                            next.getValue(), Edge.POST, next.getKey(), snapshotName, () -> false);
                     if (!run.ok()) {
                         reports.add(report(next.getValue(), Edge.POST, next.getKey(), run, ""));
                     }
@@ -294,7 +298,8 @@ public final class SnapshotHooks {
         }
     }
 
-    private HookRunner.Run run(SnapshotHook hook, Edge edge, DatasetName fs, String snapshotName)
+    private HookRunner.Run run(
+            SnapshotHook hook, Edge edge, DatasetName fs, String snapshotName, BooleanSupplier cancelled)
             throws InterruptedException {
         Map<String, String> env = Map.of(
                 "ZREPL_HOOKTYPE",
@@ -308,7 +313,7 @@ public final class SnapshotHooks {
                 "",
                 "ZREPL_TIMEOUT",
                 Long.toString(hook.timeout().toSeconds()));
-        HookRunner.Run run = runner.run(hook.path(), env, hook.timeout());
+        HookRunner.Run run = runner.run(hook.path(), env, hook.timeout(), cancelled);
         String head = "hook " + hook.path() + " (" + edge.type + ", " + fs + "@" + snapshotName + "): "
                 + (run.ok() ? "ok" : run.error()) + " in " + run.took().toMillis() + " ms";
         if (run.ok()) {

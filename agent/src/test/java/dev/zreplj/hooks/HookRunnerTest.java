@@ -32,7 +32,7 @@ class HookRunnerTest {
         AtomicReference<HookRunner.Run> result = new AtomicReference<>();
         Thread t = new Thread(() -> {
             try {
-                result.set(runner.run(hook, Map.of(), Duration.ofSeconds(30)));
+                result.set(runner.run(hook, Map.of(), Duration.ofSeconds(30), () -> false));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -73,6 +73,23 @@ class HookRunnerTest {
         return false;
     }
 
+    /**
+     * Stopped before its start: the command never runs (a freeze begun after the kill of the pre runs in progress
+     * would outlive the agent), and the run is a killed one.
+     */
+    @Test
+    void aRunCancelledBeforeItsStartDoesNotRun() throws Exception {
+        Path ran = dir.resolve("ran");
+        Path hook = dir.resolve("hook");
+        Files.writeString(hook, "#!/bin/sh\ntouch " + ran + "\n");
+        Files.setPosixFilePermissions(hook, PosixFilePermissions.fromString("rwxr-xr-x"));
+        HookRunner.Run run = new HookRunner().run(hook, Map.of(), Duration.ofSeconds(30), () -> true);
+        assertFalse(run.ok(), run::toString);
+        assertEquals("killed: the agent is stopping", run.error());
+        assertEquals(-1, run.exitCode());
+        assertFalse(Files.exists(ran), "the hook ran");
+    }
+
     /** After a kill, the same runner's next run (a post run owed) is a run like any other. */
     @Test
     void aRunAfterAKillIsNotCountedKilled() throws Exception {
@@ -81,7 +98,7 @@ class HookRunnerTest {
         Files.setPosixFilePermissions(hook, PosixFilePermissions.fromString("rwxr-xr-x"));
         HookRunner runner = new HookRunner();
         runner.killRunning();
-        HookRunner.Run run = runner.run(hook, Map.of(), Duration.ofSeconds(30));
+        HookRunner.Run run = runner.run(hook, Map.of(), Duration.ofSeconds(30), () -> false);
         assertTrue(run.ok(), run::toString);
         assertEquals("fine\n", run.output());
     }

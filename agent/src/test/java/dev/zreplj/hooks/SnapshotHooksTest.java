@@ -178,7 +178,7 @@ class SnapshotHooksTest {
                 slow, "#!/bin/sh\necho started\nsleep 60 &\necho $! > " + dir.resolve("child") + "\nsleep 60\n");
         Files.setPosixFilePermissions(slow, PosixFilePermissions.fromString("rwxr-xr-x"));
         long start = System.nanoTime();
-        HookRunner.Run run = new HookRunner().run(slow, Map.of(), Duration.ofSeconds(1));
+        HookRunner.Run run = new HookRunner().run(slow, Map.of(), Duration.ofSeconds(1), () -> false);
         long tookMillis = (System.nanoTime() - start) / 1_000_000;
         assertEquals("killed after its timeout of 1 s", run.error());
         assertEquals(-1, run.exitCode());
@@ -362,7 +362,7 @@ class SnapshotHooksTest {
 
     @Test
     void aHookThatCannotStartIsAFailure() throws Exception {
-        HookRunner.Run run = new HookRunner().run(dir.resolve("missing"), Map.of(), Duration.ofSeconds(1));
+        HookRunner.Run run = new HookRunner().run(dir.resolve("missing"), Map.of(), Duration.ofSeconds(1), () -> false);
         assertTrue(run.error().startsWith("cannot run: "), run.error());
     }
 }
