@@ -7,7 +7,6 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,7 +59,7 @@ public final class JobLock implements AutoCloseable {
     }
 
     private static FileChannel lockOne(Path file, String job) throws IOException, HeldException {
-        Files.createDirectories(file.getParent());
+        StateFiles.createDirectories(file.getParent());
         // Not through a symlink: the state directory may belong to the box's user (one machine, both roles), and a
         // root agent must not create or open a file wherever a link planted there points.
         FileChannel channel = StateFiles.openLock(file);

@@ -10,7 +10,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -282,14 +281,7 @@ public final class JobStatusStore {
      * "never run") or the file system is read-only.
      */
     public void markUnrecorded(String job, Instant pass) throws IOException {
-        Path file = file(job);
-        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
-            throw new NoSuchFileException(file.toString(), null, "no status file to mark");
-        }
-        PosixFileAttributeView view =
-                Files.getFileAttributeView(file, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
-        view.setTimes(FileTime.from(pass), null, null);
-        view.setPermissions(UNRECORDED_MODE);
+        StateFiles.mark(file(job), FileTime.from(pass), UNRECORDED_MODE);
     }
 
     private static JobStatus withUnrecordedPass(Path file, JobStatus status) throws IOException {
@@ -357,7 +349,7 @@ public final class JobStatusStore {
     }
 
     private void write(JobStatus status) throws IOException {
-        Files.createDirectories(dir);
+        StateFiles.createDirectories(dir);
         StateFiles.replace(
                 file(status.job()), RecordJson.write(status, true), PosixFilePermissions.fromString("rw-------"));
     }

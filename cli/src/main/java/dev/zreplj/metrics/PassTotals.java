@@ -6,7 +6,6 @@ import dev.zreplj.json.RecordJson;
 import dev.zreplj.prune.FilesystemPruneResult;
 import dev.zreplj.replication.FilesystemResult;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -164,7 +163,7 @@ public record PassTotals(
         }
         PassTotals next = before.add(result, took, now);
         Path file = file(stateDir, result.job());
-        Files.createDirectories(file.getParent());
+        StateFiles.createDirectories(file.getParent());
         // Only the root agent reads it, and on a machine with both roles metrics/ is the box user's (systemd.md).
         StateFiles.replace(
                 file,

@@ -7,7 +7,6 @@ import io.prometheus.metrics.model.registry.MultiCollector;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 
@@ -41,7 +40,7 @@ public final class Textfile {
 
     private static void writeLocked(Path file, MultiCollector metrics) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
+        StateFiles.createDirectories(dir);
         // The agent (root) and the box's stdinserver may share this directory, which the box's user may own: no file
         // is opened through a link planted there, and the temp file has a fresh name (O_EXCL).
         try (FileChannel lock = StateFiles.openLock(dir.resolve("." + file.getFileName() + ".lock"));

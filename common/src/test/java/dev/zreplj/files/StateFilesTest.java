@@ -175,6 +175,130 @@ class StateFilesTest {
         assertEquals("rwxr-x---", mode(box.resolve("clients")), "whatever the umask");
     }
 
+    /**
+     * A state directory another user owns (the box user's, on a machine that is also a box), whose {@code jobs} that
+     * user swapped for a link: root wrote its status and lock files wherever the link pointed. Now every step stops
+     * at the link, with a line that names it, and nothing is created where it points.
+     */
+    @Test
+    void aLinkOnTheWayInADirectoryAnotherUserCanChangeIsNotFollowed() throws Exception {
+        Path state = othersDirectory("state");
+        Path target = Files.createDirectory(dir.resolve("target"));
+        Files.createSymbolicLink(state.resolve("jobs"), target);
+        Files.writeString(target.resolve("planted.json"), "{}");
+        Path file = state.resolve("jobs/laptop.json");
+        String refusal = state.resolve("jobs") + ": a symbolic link in " + state + ", which user nobody can change:"
+                + " zreplj does not follow it there (it could point root's files anywhere); put a directory in its"
+                + " place, or point the path at the link's target";
+
+        IOException replaced = assertThrows(
+                IOException.class,
+                () -> StateFiles.replace(file, "{}".getBytes(), PosixFilePermissions.fromString("rw-------")));
+        assertEquals(refusal, replaced.getMessage());
+        IOException locked = assertThrows(IOException.class, () -> StateFiles.openLock(state.resolve("jobs/l.lock")));
+        assertEquals(refusal, locked.getMessage());
+        IOException read = assertThrows(IOException.class, () -> StateFiles.read(state.resolve("jobs/planted.json")));
+        assertEquals(refusal, read.getMessage());
+        IOException marked = assertThrows(
+                IOException.class,
+                () -> StateFiles.mark(
+                        state.resolve("jobs/planted.json"),
+                        java.nio.file.attribute.FileTime.fromMillis(0),
+                        PosixFilePermissions.fromString("r--------")));
+        assertEquals(refusal, marked.getMessage());
+        IOException made =
+                assertThrows(IOException.class, () -> StateFiles.createDirectories(state.resolve("jobs/sub")));
+        assertEquals(refusal, made.getMessage());
+        IOException madeForBox = assertThrows(
+                IOException.class,
+                () -> StateFiles.createDirectories(
+                        state.resolve("jobs"), PosixFilePermissions.fromString("rwx------")));
+        assertEquals(refusal, madeForBox.getMessage());
+
+        try (Stream<Path> files = Files.list(target)) {
+            assertEquals(
+                    java.util.List.of("planted.json"),
+                    files.map(p -> p.getFileName().toString()).toList(),
+                    "nothing created where the link points");
+        }
+        assertEquals("rw-r--r--", mode(target.resolve("planted.json")), "nothing changed there either");
+
+        // Deeper down too: a link below a real directory of that user's.
+        Path metrics = Files.createDirectory(state.resolve("metrics"));
+        Files.setOwner(metrics, nobody());
+        Files.createSymbolicLink(metrics.resolve("clients"), target);
+        IOException deeper = assertThrows(
+                IOException.class,
+                () -> StateFiles.replace(
+                        metrics.resolve("clients/x.json"),
+                        "{}".getBytes(),
+                        PosixFilePermissions.fromString("rw-------")));
+        assertTrue(
+                deeper.getMessage().startsWith(metrics.resolve("clients") + ": a symbolic link in " + metrics),
+                deeper.getMessage());
+    }
+
+    /** What the walk refuses, it refuses only below a directory others can change: the state files work there. */
+    @Test
+    void aRealDirectoryOfAnotherUserWorksAsBefore() throws Exception {
+        Path state = othersDirectory("state");
+        StateFiles.createDirectories(state.resolve("jobs"));
+        Path file = state.resolve("jobs/laptop.json");
+        StateFiles.replace(file, "{\"a\":1}".getBytes(), PosixFilePermissions.fromString("rw-------"));
+        assertEquals("{\"a\":1}", new String(StateFiles.read(file), java.nio.charset.StandardCharsets.UTF_8));
+        StateFiles.mark(
+                file,
+                java.nio.file.attribute.FileTime.fromMillis(86_400_000L),
+                PosixFilePermissions.fromString("r--------"));
+        assertEquals("r--------", mode(file));
+        assertEquals(
+                86_400_000L,
+                Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS).toMillis());
+        StateFiles.openLock(state.resolve("jobs/laptop.lock")).close();
+        assertEquals(
+                "root",
+                Files.getOwner(state.resolve("jobs"), LinkOption.NOFOLLOW_LINKS).getName(),
+                "the caller's own (the agent's jobs/), as before");
+        java.nio.file.NoSuchFileException missing = assertThrows(
+                java.nio.file.NoSuchFileException.class, () -> StateFiles.read(state.resolve("jobs/none.json")));
+        assertEquals(state.resolve("jobs/none.json").toString(), missing.getMessage(), "named whole");
+    }
+
+    /**
+     * An admin's link where only root can change it ({@code /var/lib/zreplj -> /srv/zreplj}) is followed: only links
+     * in directories others can write are refused. Under /run, which only root can change (this test runs as root,
+     * as CI does); /tmp, where the other tests live, anyone can.
+     */
+    @Test
+    void aLinkWhereOnlyRootCanChangeItIsFollowed() throws Exception {
+        Path root = Files.createTempDirectory(Path.of("/run"), "zreplj-statefiles");
+        try {
+            Path real = Files.createDirectory(root.resolve("real"));
+            Path link = Files.createSymbolicLink(root.resolve("state"), Path.of("real"));
+            StateFiles.createDirectories(link.resolve("jobs"));
+            StateFiles.replace(
+                    link.resolve("jobs/laptop.json"), "{}".getBytes(), PosixFilePermissions.fromString("rw-------"));
+            assertEquals("{}", Files.readString(real.resolve("jobs/laptop.json")));
+        } finally {
+            try (Stream<Path> all = Files.walk(root)) {
+                for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
+    /** A directory of {@code nobody}'s, as the box user's state directory is to root's agent. */
+    private Path othersDirectory(String name) throws IOException {
+        Path d = Files.createDirectory(dir.resolve(name));
+        Files.setOwner(d, nobody());
+        return d;
+    }
+
+    private UserPrincipal nobody() throws IOException {
+        return dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody");
+    }
+
     private static String mode(Path p) throws IOException {
         return PosixFilePermissions.toString(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
     }
