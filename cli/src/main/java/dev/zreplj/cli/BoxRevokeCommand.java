@@ -2,20 +2,13 @@ package dev.zreplj.cli;
 
 import dev.zreplj.config.Config;
 import dev.zreplj.config.SinkJob;
+import dev.zreplj.files.StateFiles;
 import dev.zreplj.stdinserver.Revocation;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.InvalidNameException;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFileAttributes;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -136,39 +129,15 @@ final class BoxRevokeCommand implements Callable<Integer> {
 
     /**
      * Rewrites the file without the client's lines, atomically (a temp file beside it renamed over it), with the
-     * file's owner, group and mode; a link is followed to the file sshd reads. Unchanged when no line is the client's.
+     * file's owner, group and mode; a link is followed to the file sshd reads, none on the way to its directory
+     * that the box user could have planted (StateFiles.rewrite). Unchanged when no line is the client's.
      */
     static AuthorizedKeysLines.Removal removeLines(Path file, String client) throws IOException {
-        Path real = file.toRealPath();
-        AuthorizedKeysLines.Removal removal = AuthorizedKeysLines.withoutClient(Files.readAllBytes(real), client);
-        if (removal.removed().isEmpty()) {
-            return removal;
-        }
-        PosixFileAttributes attrs = Files.readAttributes(real, PosixFileAttributes.class);
-        Path temp = Files.createTempFile(
-                real.getParent(),
-                "." + real.getFileName() + ".",
-                ".zreplj",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        try {
-            Files.write(temp, removal.kept());
-            PosixFileAttributeView view =
-                    Files.getFileAttributeView(temp, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
-            view.setGroup(attrs.group());
-            view.setOwner(attrs.owner());
-            view.setPermissions(attrs.permissions());
-            try (FileChannel c = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                c.force(true);
-            }
-            Files.move(temp, real, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(temp);
-        }
-        try (FileChannel dir = FileChannel.open(real.getParent(), StandardOpenOption.READ)) {
-            dir.force(true);
-        } catch (IOException ignored) {
-            // The rename is done; a directory that cannot be synced only makes it less durable across a crash.
-        }
-        return removal;
+        AuthorizedKeysLines.Removal[] removal = new AuthorizedKeysLines.Removal[1];
+        StateFiles.rewrite(file, content -> {
+            removal[0] = AuthorizedKeysLines.withoutClient(content, client);
+            return removal[0].removed().isEmpty() ? null : removal[0].kept();
+        });
+        return removal[0];
     }
 }

@@ -3,8 +3,10 @@ package dev.zreplj.cli;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -95,6 +97,29 @@ class AuthorizedKeysLinesTest {
             assertEquals(List.of(keys), files.toList(), "no temp file left behind");
         }
         assertFalse(Files.readString(keys).contains("stolen"));
+    }
+
+    /**
+     * The box user owns its home: root's revoke followed a {@code .ssh} it had swapped for a link, and replaced the
+     * file it pointed at (read at one path, renamed at another, a race away from putting the user's keys into
+     * root's). A link on the way in a directory the box user can change is refused; nothing is changed.
+     */
+    @Test
+    void aLinkTheBoxUserCouldHavePlantedOnTheWayIsNotFollowed() throws Exception {
+        Path home = Files.createDirectory(dir.resolve("home"));
+        Files.setOwner(
+                home, home.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody"));
+        Path elsewhere = Files.createDirectory(dir.resolve("elsewhere"));
+        String content = "command=\"zreplj stdinserver laptop\",restrict " + KEY + " stolen\n" + KEY + " admin\n";
+        Path victim = Files.writeString(elsewhere.resolve("authorized_keys"), content);
+        Files.createSymbolicLink(home.resolve(".ssh"), elsewhere);
+        IOException e = assertThrows(
+                IOException.class, () -> BoxRevokeCommand.removeLines(home.resolve(".ssh/authorized_keys"), "laptop"));
+        assertTrue(
+                e.getMessage()
+                        .startsWith(home.resolve(".ssh") + ": a symbolic link in " + home + ", which user nobody"),
+                e.getMessage());
+        assertEquals(content, Files.readString(victim));
     }
 
     @Test
