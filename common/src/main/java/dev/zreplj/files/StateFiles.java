@@ -319,6 +319,59 @@ public final class StateFiles {
     }
 
     /**
+     * Opens {@code file} to append to, never through a link; one this call creates has {@code mode} and its
+     * directory's owner (the box's log, which root's local stdinserver may be the first to write).
+     */
+    public static FileChannel openAppend(Path file, Set<PosixFilePermission> mode) throws IOException {
+        Path absolute = file.toAbsolutePath();
+        Path name = absolute.getFileName();
+        try (SecureDirectoryStream<Path> dir = SafeDirectory.open(absolute.getParent())) {
+            while (true) {
+                try {
+                    return SafeDirectory.fileChannel(dir.newByteChannel(
+                            name,
+                            Set.of(StandardOpenOption.WRITE, StandardOpenOption.APPEND, LinkOption.NOFOLLOW_LINKS)));
+                } catch (NoSuchFileException missing) {
+                    try {
+                        FileChannel created = SafeDirectory.fileChannel(dir.newByteChannel(
+                                name,
+                                Set.of(
+                                        StandardOpenOption.CREATE_NEW,
+                                        StandardOpenOption.WRITE,
+                                        StandardOpenOption.APPEND,
+                                        LinkOption.NOFOLLOW_LINKS)));
+                        try {
+                            dir.getFileAttributeView(name, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                                    .setPermissions(mode);
+                            giveToOwnerOf(dir, absolute.getParent(), name);
+                        } catch (IOException | RuntimeException e) {
+                            created.close();
+                            throw e;
+                        }
+                        return created;
+                    } catch (FileAlreadyExistsException raced) {
+                        // Another process created it in between: open that one.
+                    }
+                }
+            }
+        } catch (FileSystemException e) {
+            throw SafeDirectory.named(e, absolute.getParent());
+        }
+    }
+
+    /** Deletes {@code file} if it is there, never a link's target, nor through a link on the way. */
+    public static void delete(Path file) throws IOException {
+        Path absolute = file.toAbsolutePath();
+        try (SecureDirectoryStream<Path> dir = SafeDirectory.open(absolute.getParent())) {
+            dir.deleteFile(absolute.getFileName());
+        } catch (NoSuchFileException gone) {
+            // nothing to delete (or no directory it could be in)
+        } catch (FileSystemException e) {
+            throw SafeDirectory.named(e, absolute.getParent());
+        }
+    }
+
+    /**
      * Sets {@code file}'s modification time and mode, never through a link: at the name, or on the way to it in a
      * directory another user can write.
      */

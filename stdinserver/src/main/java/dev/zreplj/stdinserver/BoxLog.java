@@ -13,6 +13,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
@@ -169,7 +170,7 @@ final class BoxLog {
         if (size == 0) {
             return true;
         }
-        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             ByteBuffer last = ByteBuffer.allocate(1);
             return in.read(last, size - 1) != 1 || last.get(0) == '\n';
         } catch (IOException e) {
@@ -186,8 +187,8 @@ final class BoxLog {
                 + ProcessHandle.current().pid() + "]: " + text + "\n";
         try {
             LockFile.createDirectories(file.getParent());
-            try (FileChannel ch = FileChannel.open(
-                    file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+            // Not through a link: a local sink's stdinserver runs as root in the box user's directory.
+            try (FileChannel ch = StateFiles.openAppend(file, LockFile.BOX_FILE)) {
                 // A full disk takes what fits of a line and no more: the next line, once there is room, must not
                 // run on from that cut one as if one event had both texts.
                 if (!endsALine(file, ch.size())) {

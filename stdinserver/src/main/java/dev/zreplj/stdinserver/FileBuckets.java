@@ -1,5 +1,6 @@
 package dev.zreplj.stdinserver;
 
+import dev.zreplj.files.StateFiles;
 import io.github.bucket4j.TimeMeter;
 import io.github.bucket4j.distributed.proxy.ClientSideConfig;
 import io.github.bucket4j.distributed.proxy.generic.pessimistic_locking.AbstractLockBasedProxyManager;
@@ -10,9 +11,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -49,8 +48,8 @@ final class FileBuckets extends AbstractLockBasedProxyManager<Path> {
             public void begin(Optional<Long> timeout) {
                 try {
                     LockFile.createDirectories(file.getParent());
-                    channel = FileChannel.open(
-                            file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                    // Not through a link: a local sink's stdinserver runs as root in the box user's directory.
+                    channel = StateFiles.openLock(file);
                 } catch (IOException e) {
                     throw new UncheckedIOException("cannot open the token bucket " + file, e);
                 }
@@ -133,7 +132,7 @@ final class FileBuckets extends AbstractLockBasedProxyManager<Path> {
     @Override
     public void removeProxy(Path file) {
         try {
-            Files.deleteIfExists(file);
+            StateFiles.delete(file);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -3,6 +3,7 @@ package dev.zreplj.stdinserver;
 import dev.zreplj.config.RecvOptions;
 import dev.zreplj.config.ServeLimits;
 import dev.zreplj.config.SinkJob;
+import dev.zreplj.files.StateFiles;
 import dev.zreplj.protocol.ErrorCodes;
 import dev.zreplj.protocol.ErrorReply;
 import dev.zreplj.protocol.FrameType;
@@ -23,7 +24,6 @@ import dev.zreplj.zfs.ZfsException;
 import dev.zreplj.zfs.ZfsProcess;
 import dev.zreplj.zfs.ZfsVersion;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -458,7 +458,7 @@ final class ReceiveHandler {
         }
         try {
             if (!zfs.exists(target)) {
-                Files.deleteIfExists(ReceiveTimes.path(session.stateDir(), target));
+                StateFiles.delete(ReceiveTimes.path(session.stateDir(), target));
             }
         } catch (ZfsException | IOException e) {
             log.refused("cannot remove the receive times of " + target + ", which was not created: " + e.getMessage());

@@ -65,4 +65,32 @@ class BoxLogTest {
             }
         }
     }
+
+    /**
+     * A local sink's stdinserver runs as root (the agent starts it) in the box user's state directory: its log went
+     * wherever a {@code log} swapped for a link pointed, and the file it created there first was root's, which the
+     * box user's stdinservers could then not append to.
+     */
+    @Test
+    void rootsLogIsTheBoxUsersAndNeverWrittenThroughALink() throws Exception {
+        java.nio.file.attribute.UserPrincipal nobody =
+                tmp.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody");
+        Path state = Files.createDirectory(tmp.resolve("state"));
+        Files.setOwner(state, nobody);
+        new BoxLog(state, "laptop", new PrintStream(new ByteArrayOutputStream())).info("received pool/laptop/fs@a");
+        Path log = BoxLog.path(state);
+        assertTrue(Files.readString(log).endsWith(": received pool/laptop/fs@a\n"));
+        assertEquals(nobody, Files.getOwner(log));
+        assertEquals(
+                "rw-r-----", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(log)));
+
+        Path other = Files.createDirectory(tmp.resolve("other"));
+        Files.delete(log);
+        Files.delete(log.getParent());
+        Files.createSymbolicLink(log.getParent(), other);
+        new BoxLog(state, "laptop", new PrintStream(new ByteArrayOutputStream())).info("received pool/laptop/fs@b");
+        try (java.util.stream.Stream<Path> files = Files.list(other)) {
+            assertEquals(0, files.count(), "nothing written where the link points");
+        }
+    }
 }
