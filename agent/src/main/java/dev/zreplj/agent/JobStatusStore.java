@@ -243,7 +243,9 @@ public final class JobStatusStore {
         Path file = file(job);
         byte[] bytes;
         try {
-            bytes = StateFiles.read(file);
+            // Only from root's own jobs/: the state directory is the box user's, who could put a directory of
+            // its own in its place, with a status that says all is well.
+            bytes = StateFiles.readOwn(file).content();
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (AccessDeniedException e) {

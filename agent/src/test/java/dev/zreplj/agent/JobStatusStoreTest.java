@@ -66,6 +66,33 @@ class JobStatusStoreTest {
         }
     }
 
+    /**
+     * The box user owns the state directory (on a machine with both roles) and can put a {@code jobs} of its own in
+     * place of root's, holding a status that says the last pass succeeded: 'zreplj status' said OK. Now it refuses
+     * to read a status from a directory that is not root's, and the pass that follows does not write into it.
+     */
+    @Test
+    void aStatusInADirectoryAnotherUserCouldHaveWrittenIsNeitherReadNorWritten() throws Exception {
+        JobStatusStore store = new JobStatusStore(dir);
+        Instant at = Instant.ofEpochSecond(1_800_000_000L);
+        store.record(new PushPass.Result("j", Optional.empty(), List.of(fs("p/a", Outcome.REPLICATED)), null), at);
+        Path jobs = store.file("j").getParent();
+        Files.setOwner(
+                jobs, jobs.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody"));
+
+        IOException read = assertThrows(IOException.class, () -> store.read("j"));
+        assertEquals(
+                jobs + ": it is nobody's, not root's, so what it holds may not be what root wrote there; zreplj does"
+                        + " not read it; remove the directory (the next pass makes it again as root's)",
+                read.getMessage());
+        String forged = Files.readString(store.file("j"));
+        PushPass.Result failed = new PushPass.Result(
+                "j", Optional.empty(), List.of(fs("p/a", Outcome.FAILED)), "connect: no session with the box");
+        IOException written = assertThrows(IOException.class, () -> store.record(failed, at.plusSeconds(600)));
+        assertEquals(read.getMessage(), written.getMessage());
+        assertEquals(forged, Files.readString(store.file("j")), "nothing written there");
+    }
+
     @Test
     void lastSuccessSurvivesLaterFailures() throws IOException {
         JobStatusStore store = new JobStatusStore(dir);

@@ -9,6 +9,8 @@ import dev.zreplj.replication.Watchdog;
 import dev.zreplj.stdinserver.StdinServer;
 import dev.zreplj.zfs.Zfs;
 import dev.zreplj.zfs.ZfsException;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,7 +35,23 @@ final class LocalZfs {
         Path binary = config.global().zfsBinary() != null
                 ? config.global().zfsBinary()
                 : Zfs.locate().binary();
-        return bounded(new Zfs(binary, config.global().stateDir().resolve(PROBE_CACHE)), config);
+        return bounded(new Zfs(binary, probeCache(config.global().stateDir())), config);
+    }
+
+    /**
+     * The probe's answers are read only from a directory of the reading user's ({@code StateFiles.readOwn}): in the
+     * state directory for its owner (the box user), else in the agent's own {@code jobs/} below it (root, in the
+     * state directory the package gives the box user on every machine).
+     */
+    static Path probeCache(Path stateDir) {
+        try {
+            if (!Files.getOwner(stateDir).equals(Files.getOwner(Path.of("/proc/self")))) {
+                return stateDir.resolve("jobs").resolve(PROBE_CACHE);
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            // No state directory yet, or no owners: where it was, which the next write creates or skips.
+        }
+        return stateDir.resolve(PROBE_CACHE);
     }
 
     /** {@code zfs} bounded by {@link #callBound the config's bound}; as it is for a config without jobs. */

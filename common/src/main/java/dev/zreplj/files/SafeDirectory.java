@@ -15,8 +15,10 @@ import java.nio.file.Path;
 import java.nio.file.SecureDirectoryStream;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.UserPrincipal;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Map;
@@ -123,6 +125,31 @@ final class SafeDirectory {
         } catch (IOException | RuntimeException e) {
             current.close();
             throw e;
+        }
+    }
+
+    /**
+     * Fails unless the opened directory is this process's user's and nobody else can write to it (its group only if
+     * that is root's): checked on the directory opened, not by its path, so nothing can be swapped in between.
+     */
+    static void requireOwn(SecureDirectoryStream<Path> dir, Path path) throws IOException {
+        PosixFileAttributes a =
+                dir.getFileAttributeView(PosixFileAttributeView.class).readAttributes();
+        UserPrincipal self = Files.getOwner(Path.of("/proc/self"));
+        Set<PosixFilePermission> mode = a.permissions();
+        String problem = null;
+        if (!a.owner().equals(self)) {
+            problem = "it is " + a.owner().getName() + "'s, not " + self.getName() + "'s";
+        } else if (mode.contains(PosixFilePermission.OTHERS_WRITE)) {
+            problem = "every user can write to it";
+        } else if (mode.contains(PosixFilePermission.GROUP_WRITE)
+                && !a.group().getName().equals("root")) {
+            problem = "group " + a.group().getName() + " can write to it";
+        }
+        if (problem != null) {
+            throw new IOException(path + ": " + problem + ", so what it holds may not be what " + self.getName()
+                    + " wrote there; zreplj does not read it; remove the directory (the next pass makes it again as "
+                    + self.getName() + "'s)");
         }
     }
 

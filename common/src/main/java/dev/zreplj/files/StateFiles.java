@@ -59,6 +59,30 @@ public final class StateFiles {
         }
     }
 
+    /** A file's content and its modification time, read through one opened directory. */
+    public record Own(byte[] content, FileTime modified) {}
+
+    /**
+     * As {@link #read}, and only from a directory that is this process's user's and that nobody else can write to, so
+     * that no other user can have put the file there: root's agent's own status in {@code jobs/}, inside a state
+     * directory the box user owns and could otherwise have swapped that directory in (a forged status saying all is
+     * well). Otherwise an IOException that names the directory, its owner, and what to do.
+     */
+    public static Own readOwn(Path file) throws IOException {
+        Path absolute = file.toAbsolutePath();
+        try (SecureDirectoryStream<Path> dir = SafeDirectory.open(absolute.getParent())) {
+            SafeDirectory.requireOwn(dir, absolute.getParent());
+            byte[] content = readIn(dir, absolute);
+            FileTime modified = dir.getFileAttributeView(
+                            absolute.getFileName(), BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                    .readAttributes()
+                    .lastModifiedTime();
+            return new Own(content, modified);
+        } catch (FileSystemException e) {
+            throw SafeDirectory.named(e, absolute.getParent());
+        }
+    }
+
     private static byte[] readIn(SecureDirectoryStream<Path> dir, Path absolute) throws IOException {
         Path name = absolute.getFileName();
         // Looked at first, since opening a FIFO blocks; opened without following a link, so one swapped in
@@ -373,12 +397,13 @@ public final class StateFiles {
 
     /**
      * Sets {@code file}'s modification time and mode, never through a link: at the name, or on the way to it in a
-     * directory another user can write.
+     * directory another user can write; only in a directory of this user's alone, as {@link #readOwn} reads.
      */
     public static void mark(Path file, FileTime modified, Set<PosixFilePermission> mode) throws IOException {
         Path absolute = file.toAbsolutePath();
         Path name = absolute.getFileName();
         try (SecureDirectoryStream<Path> dir = SafeDirectory.open(absolute.getParent())) {
+            SafeDirectory.requireOwn(dir, absolute.getParent());
             PosixFileAttributeView view =
                     dir.getFileAttributeView(name, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
             if (!view.readAttributes().isRegularFile()) {

@@ -86,12 +86,15 @@ final class ProbeCache {
     Optional<Answers> read(String key, Instant now) {
         List<String> lines;
         try {
-            Instant written = Files.getLastModifiedTime(file).toInstant();
+            // Only from a directory of this user's: answers another user wrote (the box user, in the state
+            // directory it owns) could tell root's agent that its zfs lacks or has what it does not.
+            StateFiles.Own own = StateFiles.readOwn(file);
+            Instant written = own.modified().toInstant();
             // Written later than now: the clock was ahead then (and set back since), so the age is unknown.
             if (written.plus(MAX_AGE).isBefore(now) || written.isAfter(now.plus(MAX_AHEAD))) {
                 return Optional.empty();
             }
-            lines = Files.readAllLines(file, StandardCharsets.US_ASCII);
+            lines = new String(own.content(), StandardCharsets.US_ASCII).lines().toList();
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {

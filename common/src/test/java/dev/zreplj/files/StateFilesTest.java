@@ -288,6 +288,40 @@ class StateFilesTest {
         }
     }
 
+    /**
+     * Root's agent keeps its status in {@code jobs/} inside the box user's state directory, and that user can put a
+     * directory of its own there, with a status that says all is well: root reads its own files only from a
+     * directory of its own that nobody else can write to.
+     */
+    @Test
+    void readOwnReadsOnlyFromADirectoryOfThisUsersAlone() throws Exception {
+        Path mine = Files.createDirectory(dir.resolve("mine"));
+        Files.writeString(mine.resolve("laptop.json"), "{}");
+        Files.setLastModifiedTime(mine.resolve("laptop.json"), java.nio.file.attribute.FileTime.fromMillis(5000));
+        StateFiles.Own own = StateFiles.readOwn(mine.resolve("laptop.json"));
+        assertEquals("{}", new String(own.content(), java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals(5000, own.modified().toMillis());
+
+        Path forged = othersDirectory("jobs");
+        Files.writeString(forged.resolve("laptop.json"), "{}");
+        IOException others = assertThrows(IOException.class, () -> StateFiles.readOwn(forged.resolve("laptop.json")));
+        assertEquals(
+                forged + ": it is nobody's, not root's, so what it holds may not be what root wrote there; zreplj does"
+                        + " not read it; remove the directory (the next pass makes it again as root's)",
+                others.getMessage());
+
+        Files.setPosixFilePermissions(mine, PosixFilePermissions.fromString("rwxrwxrwx"));
+        IOException everyone = assertThrows(IOException.class, () -> StateFiles.readOwn(mine.resolve("laptop.json")));
+        assertTrue(everyone.getMessage().startsWith(mine + ": every user can write to it, "), everyone.getMessage());
+        Files.setPosixFilePermissions(mine, PosixFilePermissions.fromString("rwxrwx---"));
+        Files.getFileAttributeView(mine, java.nio.file.attribute.PosixFileAttributeView.class)
+                .setGroup(dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName("nogroup"));
+        IOException group = assertThrows(IOException.class, () -> StateFiles.readOwn(mine.resolve("laptop.json")));
+        assertTrue(group.getMessage().startsWith(mine + ": group nogroup can write to it, "), group.getMessage());
+
+        assertThrows(java.nio.file.NoSuchFileException.class, () -> StateFiles.readOwn(dir.resolve("none/x.json")));
+    }
+
     /** A directory of {@code nobody}'s, as the box user's state directory is to root's agent. */
     private Path othersDirectory(String name) throws IOException {
         Path d = Files.createDirectory(dir.resolve(name));
