@@ -25,9 +25,7 @@ class HookRunnerTest {
     @Test
     void aRunKilledBecauseTheAgentStopsIsFailedEvenIfItsShellWouldExitZero() throws Exception {
         Path child = dir.resolve("child");
-        Path hook = dir.resolve("hook");
-        Files.writeString(hook, "#!/bin/sh\nsleep 60 &\necho $! > " + child + "\nwait\nexit 0\n");
-        Files.setPosixFilePermissions(hook, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path hook = script("hook", "sleep 60 &\necho $! > " + child + "\nwait\nexit 0\n");
         HookRunner runner = new HookRunner();
         AtomicReference<HookRunner.Run> result = new AtomicReference<>();
         Thread t = new Thread(() -> {
@@ -80,9 +78,7 @@ class HookRunnerTest {
     @Test
     void aRunCancelledBeforeItsStartDoesNotRun() throws Exception {
         Path ran = dir.resolve("ran");
-        Path hook = dir.resolve("hook");
-        Files.writeString(hook, "#!/bin/sh\ntouch " + ran + "\n");
-        Files.setPosixFilePermissions(hook, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path hook = script("hook", "touch " + ran + "\n");
         HookRunner.Run run = new HookRunner().run(hook, Map.of(), Duration.ofSeconds(30), () -> true);
         assertFalse(run.ok(), run::toString);
         assertEquals("killed: the agent is stopping", run.error());
@@ -93,13 +89,18 @@ class HookRunnerTest {
     /** After a kill, the same runner's next run (a post run owed) is a run like any other. */
     @Test
     void aRunAfterAKillIsNotCountedKilled() throws Exception {
-        Path hook = dir.resolve("ok");
-        Files.writeString(hook, "#!/bin/sh\necho fine\n");
-        Files.setPosixFilePermissions(hook, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path hook = script("ok", "echo fine\n");
         HookRunner runner = new HookRunner();
         runner.killRunning();
         HookRunner.Run run = runner.run(hook, Map.of(), Duration.ofSeconds(30), () -> false);
         assertTrue(run.ok(), run::toString);
         assertEquals("fine\n", run.output());
+    }
+
+    /** An executable shell script named {@code name} in the test's directory. */
+    private Path script(String name, String body) throws Exception {
+        Path hook = Files.writeString(dir.resolve(name), "#!/bin/sh\n" + body);
+        Files.setPosixFilePermissions(hook, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return hook;
     }
 }

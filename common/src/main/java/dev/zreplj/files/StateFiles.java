@@ -10,6 +10,7 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.SecureDirectoryStream;
 import java.nio.file.StandardOpenOption;
@@ -22,6 +23,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -306,40 +308,7 @@ public final class StateFiles {
     }
 
     private static FileChannel openLockVia(Path file) throws IOException {
-        Path absolute = file.toAbsolutePath();
-        Path name = absolute.getFileName();
-        try (SecureDirectoryStream<Path> dir = SafeDirectory.open(absolute.getParent())) {
-            while (true) {
-                try {
-                    return SafeDirectory.fileChannel(dir.newByteChannel(
-                            name,
-                            Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)));
-                } catch (NoSuchFileException missing) {
-                    try {
-                        FileChannel created = SafeDirectory.fileChannel(dir.newByteChannel(
-                                name,
-                                Set.of(
-                                        StandardOpenOption.CREATE_NEW,
-                                        StandardOpenOption.READ,
-                                        StandardOpenOption.WRITE,
-                                        LinkOption.NOFOLLOW_LINKS)));
-                        try {
-                            dir.getFileAttributeView(name, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-                                    .setPermissions(LOCK_MODE);
-                            giveToOwnerOf(dir, absolute.getParent(), name);
-                        } catch (IOException | RuntimeException e) {
-                            created.close();
-                            throw e;
-                        }
-                        return created;
-                    } catch (FileAlreadyExistsException raced) {
-                        // Another process created it in between: open that one.
-                    }
-                }
-            }
-        } catch (FileSystemException e) {
-            throw SafeDirectory.named(e, absolute.getParent());
-        }
+        return openOrCreate(file, LOCK_MODE, StandardOpenOption.READ, StandardOpenOption.WRITE);
     }
 
     /**
@@ -347,23 +316,25 @@ public final class StateFiles {
      * directory's owner (the box's log, which root's local stdinserver may be the first to write).
      */
     public static FileChannel openAppend(Path file, Set<PosixFilePermission> mode) throws IOException {
+        return openOrCreate(file, mode, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+    }
+
+    /** Opens {@code file} as {@code access} says, never through a link; creates it with {@code mode} when missing. */
+    private static FileChannel openOrCreate(Path file, Set<PosixFilePermission> mode, StandardOpenOption... access)
+            throws IOException {
         Path absolute = file.toAbsolutePath();
         Path name = absolute.getFileName();
+        Set<OpenOption> open = new HashSet<>(Arrays.asList(access));
+        open.add(LinkOption.NOFOLLOW_LINKS);
+        Set<OpenOption> create = new HashSet<>(open);
+        create.add(StandardOpenOption.CREATE_NEW);
         try (SecureDirectoryStream<Path> dir = SafeDirectory.open(absolute.getParent())) {
             while (true) {
                 try {
-                    return SafeDirectory.fileChannel(dir.newByteChannel(
-                            name,
-                            Set.of(StandardOpenOption.WRITE, StandardOpenOption.APPEND, LinkOption.NOFOLLOW_LINKS)));
+                    return SafeDirectory.fileChannel(dir.newByteChannel(name, open));
                 } catch (NoSuchFileException missing) {
                     try {
-                        FileChannel created = SafeDirectory.fileChannel(dir.newByteChannel(
-                                name,
-                                Set.of(
-                                        StandardOpenOption.CREATE_NEW,
-                                        StandardOpenOption.WRITE,
-                                        StandardOpenOption.APPEND,
-                                        LinkOption.NOFOLLOW_LINKS)));
+                        FileChannel created = SafeDirectory.fileChannel(dir.newByteChannel(name, create));
                         try {
                             dir.getFileAttributeView(name, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
                                     .setPermissions(mode);
