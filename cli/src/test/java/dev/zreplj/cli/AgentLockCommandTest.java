@@ -67,8 +67,8 @@ class AgentLockCommandTest {
                 new CliRun(
                         1,
                         "",
-                        "zreplj: cannot take the job lock under " + notADir.resolve("jobs") + " ("
-                                + notADir.resolve("jobs")
+                        // The file in the way named, not the directory that could not be made under it.
+                        "zreplj: cannot take the job lock under " + notADir.resolve("jobs") + " (" + notADir
                                 + ": Not a directory); the agent needs a writable global.zreplj.state_dir\n"),
                 run);
     }

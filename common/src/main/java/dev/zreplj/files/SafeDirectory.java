@@ -10,7 +10,6 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.SecureDirectoryStream;
 import java.nio.file.attribute.BasicFileAttributeView;
@@ -72,7 +71,7 @@ final class SafeDirectory {
                 continue;
             }
             if (!a.isDirectory()) {
-                throw new NotDirectoryException(next.toString());
+                throw new FileSystemException(next.toString(), null, "Not a directory");
             }
             at = next;
         }
@@ -109,7 +108,7 @@ final class SafeDirectory {
                                     + " its place, or point the path at the link's target");
                 }
                 if (!a.isDirectory()) {
-                    throw new NotDirectoryException(next.toString());
+                    throw new FileSystemException(next.toString(), null, "Not a directory");
                 }
                 SecureDirectoryStream<Path> below;
                 try {
@@ -215,8 +214,6 @@ final class SafeDirectory {
             named = new AccessDeniedException(file, other, e.getReason());
         } else if (e instanceof FileAlreadyExistsException) {
             named = new FileAlreadyExistsException(file, other, e.getReason());
-        } else if (e instanceof NotDirectoryException) {
-            named = new NotDirectoryException(file);
         } else {
             named = new FileSystemException(file, other, e.getReason());
         }
