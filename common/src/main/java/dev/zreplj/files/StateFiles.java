@@ -54,7 +54,7 @@ public final class StateFiles {
      */
     public static byte[] read(Path file) throws IOException {
         Path absolute = file.toAbsolutePath();
-        try (SecureDirectoryStream<Path> dir = SafeDirectory.open(absolute.getParent())) {
+        try (SecureDirectoryStream<Path> dir = openToRead(absolute)) {
             return readIn(dir, absolute);
         } catch (FileSystemException e) {
             throw SafeDirectory.named(e, absolute.getParent());
@@ -72,7 +72,7 @@ public final class StateFiles {
      */
     public static Own readOwn(Path file) throws IOException {
         Path absolute = file.toAbsolutePath();
-        try (SecureDirectoryStream<Path> dir = SafeDirectory.open(absolute.getParent())) {
+        try (SecureDirectoryStream<Path> dir = openToRead(absolute)) {
             SafeDirectory.requireOwn(dir, absolute.getParent());
             byte[] content = readIn(dir, absolute);
             FileTime modified = dir.getFileAttributeView(
@@ -82,6 +82,21 @@ public final class StateFiles {
             return new Own(content, modified);
         } catch (FileSystemException e) {
             throw SafeDirectory.named(e, absolute.getParent());
+        }
+    }
+
+    /**
+     * The directory of {@code file}; a directory on the way that is missing or cannot be entered is the file's own
+     * NoSuchFileException or AccessDeniedException, as from {@link Files#readAllBytes}: a reader says "never run" or
+     * "run it as root" by those.
+     */
+    private static SecureDirectoryStream<Path> openToRead(Path file) throws IOException {
+        try {
+            return SafeDirectory.open(file.getParent());
+        } catch (NoSuchFileException e) {
+            throw (NoSuchFileException) new NoSuchFileException(file.toString(), null, e.getReason()).initCause(e);
+        } catch (AccessDeniedException e) {
+            throw (AccessDeniedException) new AccessDeniedException(file.toString(), null, e.getReason()).initCause(e);
         }
     }
 
