@@ -44,6 +44,19 @@ class LocalZfsTest {
         assertEquals(3, Files.readAllLines(calls).size(), "the next process asks zfs nothing to learn what it can do");
     }
 
+    /**
+     * Root's agent in a state directory the box user owns (the package's, on every machine) reads the probe's
+     * answers only from a directory of its own, so it keeps them in its own jobs/, not beside the box's.
+     */
+    @Test
+    void rootKeepsItsProbeInItsOwnJobsDirectoryWhenTheStateDirectoryIsAnotherUsers(@TempDir Path dir) throws Exception {
+        Path state = Files.createDirectory(dir.resolve("state"));
+        assertEquals(state.resolve("zfs-probe"), LocalZfs.probeCache(state));
+        Files.setOwner(
+                state, state.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody"));
+        assertEquals(state.resolve("jobs/zfs-probe"), LocalZfs.probeCache(state));
+    }
+
     /** A command outside a pass waits on a zfs call no longer than the slowest of the config's jobs would. */
     @Test
     void theBoundIsTheLongestOfTheJobsNamedByItsSetting(@TempDir Path dir) throws Exception {
