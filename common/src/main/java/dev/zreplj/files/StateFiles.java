@@ -433,6 +433,7 @@ public final class StateFiles {
         create(parent, mode);
         Path name = dir.getFileName();
         try (SecureDirectoryStream<Path> in = SafeDirectory.open(parent)) {
+            boolean made = true;
             try {
                 // By path, as Java has no mkdirat: should another user swap a directory on the way for a link in
                 // between, this makes an empty directory where it points, and the checks below, through the
@@ -444,14 +445,14 @@ public final class StateFiles {
                 }
             } catch (FileAlreadyExistsException raced) {
                 // made meanwhile by another process: used if it is a directory (checked below), left as it is
-                mode = null;
+                made = false;
             }
             PosixFileAttributeView view =
                     in.getFileAttributeView(name, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
             if (!view.readAttributes().isDirectory()) {
                 throw new FileSystemException(dir.toString(), null, "not a directory (a link or a file in its place)");
             }
-            if (mode != null) {
+            if (made && mode != null) {
                 // The umask may have taken bits the mode asks for.
                 view.setPermissions(mode);
                 giveToOwnerOf(in, parent, name);
