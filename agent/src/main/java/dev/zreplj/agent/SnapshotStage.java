@@ -192,8 +192,15 @@ final class SnapshotStage {
         // changes within a second: waiting for it costs less than a failed pass. A coarser layout is the admin's
         // to change (takeIfDue's hint).
         log.debug("job {}: @{} exists already; waiting for the next second's name", job, name);
-        sleeper.sleep(Duration.between(now, nextSecond));
-        return snapshotting.naming().name(clock.instant());
+        // The wall clock is asked again after each wait: the wait runs on another clock (and a slewing NTP can hold
+        // this one back), so one wait of the difference may end a little before the second it waited for.
+        // Bounded: a clock that stands still or went back gives its name to zfs, which decides.
+        Instant at = now;
+        for (int wait = 0; wait < 5 && at.isBefore(nextSecond) && !at.isBefore(now); wait++) {
+            sleeper.sleep(Duration.between(at, nextSecond));
+            at = clock.instant();
+        }
+        return snapshotting.naming().name(at);
     }
 
     private static boolean nameTaken(

@@ -158,6 +158,20 @@ class SnapshotStageTest {
         assertEquals(List.of(Duration.ofMillis(600)), slept);
         assertEquals(List.of(), out.failures());
 
+        // A wait that ends a microsecond early (Thread.sleep counts whole milliseconds; CI's ClassListIT): waited
+        // again, not named after the second it waited for.
+        at[0] = T0.plusMillis(400);
+        slept.clear();
+        Sleeper early = d -> {
+            slept.add(d);
+            at[0] = at[0].plus(d).minusNanos(slept.size() == 1 ? 1000 : 0);
+        };
+        SnapshotStage.Outcome again = new SnapshotStage(
+                        "j", hourly(), new FakeZfs().filesystem(FS.value()), clock, early)
+                .takeIfDue(List.of(FS), Map.of(FS, List.of(OURS)), Map.of(FS, Optional.of(OURS)), true);
+        assertEquals(Optional.of("zrepl_20260101_100001_000"), again.name(), again::toString);
+        assertEquals(List.of(Duration.ofMillis(600), Duration.ofNanos(1000)), slept);
+
         Snapshotting daily = new Snapshotting(
                 Snapshotting.Type.PERIODIC, "zrepl_", Durations.parse("1h"), null, "20060102", "UTC", 500, List.of());
         ZfsVersion today = new ZfsVersion(FS, VersionType.SNAPSHOT, "zrepl_20260101", 1, 10, T0);
