@@ -113,13 +113,18 @@ public final class ZfsProcess implements SendStream {
     }
 
     /**
-     * {@code command} run by {@code setsid}: Ctrl-C on a terminal (and its hangup) signals the whole foreground
-     * process group, and a zfs send in it died by SIGINT before releasing the holds zfs-fuse's {@code send -I}
-     * puts on what it sends. Outside that group only the JVM is signalled, and ends the send as on SIGTERM
-     * (its output closed). {@code -w}: should setsid have to fork, its exit status is still the send's.
+     * {@code command} run by {@code setsid}, with SIGPIPE ignored and no core file. setsid: Ctrl-C on a terminal (and
+     * its hangup) signals the whole foreground process group, and a zfs send in it died by SIGINT before releasing
+     * the holds zfs-fuse's {@code send -I} puts on what it sends; outside that group only the JVM is signalled, and
+     * ends the send as on SIGTERM (its output closed). {@code -w}: should setsid have to fork, its exit status is
+     * still the send's. SIGPIPE: a send whose output was closed while it took those holds (a connection cut in its
+     * first milliseconds) died by SIGPIPE on its first write, the holds kept; ignoring it, the client sees EPIPE,
+     * releases them and exits non-zero (zfs-fuse's then aborts on the unexpected errno: hence no core file; the JVM
+     * does not ignore SIGPIPE for its children). OpenZFS's send ends on EPIPE as well.
      */
     private static List<String> inSessionOfItsOwn(List<String> command) {
-        List<String> wrapped = new ArrayList<>(List.of("setsid", "-w"));
+        List<String> wrapped =
+                new ArrayList<>(List.of("sh", "-c", "trap '' PIPE; ulimit -c 0; exec setsid -w \"$@\"", "sh"));
         wrapped.addAll(command);
         return wrapped;
     }

@@ -433,6 +433,30 @@ class ZfsSystemTest {
     }
 
     /**
+     * A send given up in its first milliseconds (the soak: a connection cut 16 ms into a step): zfs-fuse's client
+     * takes its holds, then writes, and with its output closed by then SIGPIPE killed it before it released them,
+     * "dataset is busy" to every destroy until the pool was imported again. With SIGPIPE ignored it sees EPIPE,
+     * releases them and exits non-zero. Several moments, as the hold phase's length varies with the machine.
+     */
+    @Test
+    void aSendGivenUpInItsFirstMillisecondsLeavesNoSnapshotHeld() throws Exception {
+        DatasetName pool = pools.createPool("early");
+        for (int delay : new int[] {0, 2, 4, 7, 10, 15, 25}) {
+            DatasetName fs = pools.createFilesystem(pool.child("fs" + delay));
+            for (int i = 1; i <= 3; i++) {
+                pools.writeRandomFile(fs, "f" + i, 1 << 20);
+                pools.snapshot(fs, "s" + i);
+            }
+            List<ZfsVersion> versions = zfs.listVersions(fs).get(fs);
+            ZfsProcess send = zfs.send(SendRequest.intermediates(versions.get(0), versions.get(2), false));
+            Thread.sleep(delay);
+            send.kill();
+            assertThrows(ZfsException.class, send::finish, "given up after " + delay + " ms");
+            assertNothingHeld(fs);
+        }
+    }
+
+    /**
      * zfs-fuse's {@code zfs send -I} holds the snapshots it sends and releases them when it ends. When the agent's
      * JVM died mid-stream (killed, OOM), the zfs client's "Broken pipe" line went to a stderr pipe nobody read any
      * more, SIGPIPE killed it before it released them, and every later destroy of those snapshots failed "dataset
