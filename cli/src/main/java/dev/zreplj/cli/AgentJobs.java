@@ -162,15 +162,11 @@ final class AgentJobs {
             store.record(result, now);
         } catch (IOException e) {
             recorded = false;
-            // The file keeps the pass before, which may read all ok: marked, status warns that this one is missing.
-            String shows;
-            try {
-                store.markUnrecorded(result.job(), now);
-                shows = "'zreplj status' warns that this pass is not recorded until a pass records again";
-            } catch (IOException | UnsupportedOperationException notMarked) {
-                shows = "'zreplj status' still shows the pass before";
-            }
-            log.warn("cannot write the status file for job {}: {}; {}", result.job(), e.getMessage(), shows);
+            log.warn(
+                    "cannot write the status file for job {}: {}; {}",
+                    result.job(),
+                    e.getMessage(),
+                    unrecorded(store, result.job(), now));
         }
         try {
             PassTotals.record(state, result, took, now);
@@ -186,6 +182,26 @@ final class AgentJobs {
             }
         }
         return recorded;
+    }
+
+    /**
+     * After a pass whose status could not be written: marks the file that keeps the pass before (which may read all
+     * ok), and says what {@code zreplj status} shows now.
+     */
+    static String unrecorded(JobStatusStore store, String job, Instant now) {
+        try {
+            store.markUnrecorded(job, now);
+            return "'zreplj status' warns that this pass is not recorded until a pass records again";
+        } catch (IOException | UnsupportedOperationException notMarked) {
+            // Neither written nor marked: what status shows is whatever it can read there, if anything.
+        }
+        try {
+            return store.read(job).isPresent()
+                    ? "'zreplj status' still shows the pass before"
+                    : "'zreplj status' shows no pass of it";
+        } catch (IOException unreadable) {
+            return "'zreplj status' cannot read that file either, and reports the job UNKNOWN";
+        }
     }
 
     /** Every push and snap job's metrics, also of jobs this command did not run. */
