@@ -6,6 +6,7 @@ import dev.zreplj.config.Durations;
 import dev.zreplj.config.Global;
 import dev.zreplj.config.ServeLimits;
 import dev.zreplj.config.SinkJob;
+import dev.zreplj.files.ThisProcess;
 import dev.zreplj.stdinserver.CopiedMarks;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.InvalidNameException;
@@ -240,10 +241,6 @@ final class BoxSetupCommand implements Callable<Integer> {
     }
 
     private static boolean isRoot() {
-        try {
-            return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0;
-        } catch (IOException | UnsupportedOperationException e) {
-            return false;
-        }
+        return ThisProcess.uid() == 0;
     }
 }

@@ -5,12 +5,12 @@ import dev.zreplj.config.Config;
 import dev.zreplj.config.PushJob;
 import dev.zreplj.config.SinkJob;
 import dev.zreplj.config.SnapJob;
+import dev.zreplj.files.ThisProcess;
 import dev.zreplj.replication.Watchdog;
 import dev.zreplj.stdinserver.StdinServer;
 import dev.zreplj.zfs.Zfs;
 import dev.zreplj.zfs.ZfsException;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,7 +45,7 @@ final class LocalZfs {
      */
     static Path probeCache(Path stateDir) {
         try {
-            if (!Files.getOwner(stateDir).equals(Files.getOwner(Path.of("/proc/self")))) {
+            if (!ThisProcess.owns(stateDir)) {
                 return stateDir.resolve("jobs").resolve(PROBE_CACHE);
             }
         } catch (IOException | UnsupportedOperationException e) {

@@ -134,7 +134,7 @@ final class SafeDirectory {
     static void requireOwn(SecureDirectoryStream<Path> dir, Path path) throws IOException {
         PosixFileAttributes a =
                 dir.getFileAttributeView(PosixFileAttributeView.class).readAttributes();
-        UserPrincipal self = Files.getOwner(Path.of("/proc/self"));
+        UserPrincipal self = ThisProcess.user();
         Set<PosixFilePermission> mode = a.permissions();
         String problem = null;
         if (!a.owner().equals(self)) {
@@ -157,7 +157,7 @@ final class SafeDirectory {
         Map<String, Object> a = Files.readAttributes(dir, "unix:uid,mode", LinkOption.NOFOLLOW_LINKS);
         int uid = (Integer) a.get("uid");
         int mode = (Integer) a.get("mode");
-        return (uid == 0 || uid == Self.UID) && (mode & 0022) == 0;
+        return (uid == 0 || uid == ThisProcess.uid()) && (mode & 0022) == 0;
     }
 
     /** Who besides root can change {@code dir}'s entries, for the message. */
@@ -219,19 +219,5 @@ final class SafeDirectory {
         }
         named.initCause(e);
         return named;
-    }
-
-    /** This process's user: /proc/self belongs to it. Read once, when first needed. */
-    private static final class Self {
-        static final int UID = uid();
-
-        private static int uid() {
-            try {
-                return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
-            } catch (IOException | RuntimeException e) {
-                // Not Linux: nothing is trusted but root's.
-                return 0;
-            }
-        }
     }
 }
