@@ -18,7 +18,7 @@ import java.util.TreeMap;
 import org.slf4j.LoggerFactory;
 
 /**
- * A push job's counters since its first pass, in {@code <state_dir>/metrics/<job>.json}: Prometheus
+ * A push job's counters since its first pass, in {@code <state_dir>/jobs/counters/<job>.json}: Prometheus
  * counters must only grow, and {@code agent once} is a new process every time, so they live on disk.
  * Updated by the pass that holds the job's lock, so one writer at a time; replaced atomically.
  *
@@ -112,33 +112,52 @@ public record PassTotals(
                 fs);
     }
 
+    /**
+     * In the agent's own {@code jobs/}, beside the status: its last success stands in for the status's in the
+     * metrics when the status cannot be read, so it must be as safe from the box user as the status is.
+     */
     public static Path file(Path stateDir, String job) {
+        return stateDir.resolve("jobs").resolve("counters").resolve(job + ".json");
+    }
+
+    /**
+     * Where zreplj kept them before: {@code metrics/}, which on a machine with both roles is the box user's, who
+     * could put counters there that say the last pass succeeded.
+     */
+    static Path legacyFile(Path stateDir, String job) {
         return stateDir.resolve("metrics").resolve(job + ".json");
     }
 
     /** The job's totals, or none when it never ran (or ran before zreplj kept them). */
     public static PassTotals read(Path stateDir, String job) throws IOException {
         byte[] bytes;
+        Path file = file(stateDir, job);
         try {
-            bytes = StateFiles.read(file(stateDir, job));
+            bytes = StateFiles.readOwn(file).content();
         } catch (NoSuchFileException e) {
-            return none(job);
+            try {
+                // Taken over only from a directory of root's alone (a state directory that is root's).
+                file = legacyFile(stateDir, job);
+                bytes = StateFiles.readOwn(file).content();
+            } catch (IOException elsewhere) {
+                return none(job);
+            }
         }
         PassTotals totals;
         try {
             // Not databind: its first use cost about 0.2 s of CPU in every `agent once` (bench/RESULTS.md).
             totals = RecordJson.readState(bytes, PassTotals.class, RecordJson.Names.SNAKE_CASE);
         } catch (IOException e) {
-            throw damaged(stateDir, job, e.getMessage().lines().findFirst().orElse(""));
+            throw damaged(file, e.getMessage().lines().findFirst().orElse(""));
         }
         if (totals == null || totals.job() == null) {
-            throw damaged(stateDir, job, "no counters in it");
+            throw damaged(file, "no counters in it");
         }
         return totals;
     }
 
-    private static DamagedFile damaged(Path stateDir, String job, String why) {
-        return new DamagedFile(file(stateDir, job) + ": unreadable metrics file (" + why
+    private static DamagedFile damaged(Path file, String why) {
+        return new DamagedFile(file + ": unreadable metrics file (" + why
                 + "); the next pass replaces it, its counters start again from 0");
     }
 
@@ -164,10 +183,14 @@ public record PassTotals(
         PassTotals next = before.add(result, took, now);
         Path file = file(stateDir, result.job());
         StateFiles.createDirectories(file.getParent());
-        // Only the root agent reads it, and on a machine with both roles metrics/ is the box user's (systemd.md).
         StateFiles.replace(
                 file,
                 RecordJson.write(next, true, RecordJson.Names.SNAKE_CASE),
                 PosixFilePermissions.fromString("rw-------"));
+        try {
+            StateFiles.delete(legacyFile(stateDir, result.job()));
+        } catch (IOException e) {
+            // None there, or not ours to remove: nothing reads it any more.
+        }
     }
 }

@@ -291,7 +291,7 @@ class MetricsTest {
     }
 
     /**
-     * docs/monitoring.md: deleting {@code <state_dir>/metrics} starts the counters at 0 again. The last success is
+     * docs/monitoring.md: deleting {@code <state_dir>/jobs/counters} starts the counters at 0 again. The last success is
      * not a counter: it stays what the job's status says, not 0 ("never"), which would fire every freshness alert.
      */
     @Test
@@ -313,6 +313,48 @@ class MetricsTest {
         assertSample(
                 text,
                 "zreplj_pass_last_success_timestamp_seconds{zreplj_job=\"laptop\"} " + T0.getEpochSecond() + ".0");
+    }
+
+    /**
+     * One machine with both roles: the state directory is the box user's, who can move root's {@code jobs/} away
+     * and write counters that say the last pass succeeded. Where the status could not be read, the last success came
+     * from the counters, kept in the box user's {@code metrics/}: a freshness alert stayed quiet on a forged time.
+     * Now neither root's counters in a {@code jobs/} of another user's, nor the old place in a directory another
+     * user can write, are read.
+     */
+    @Test
+    void countersTheBoxUserCouldHaveWrittenGiveNoLastSuccess() throws Exception {
+        record(pass(1000, null, 1), T0, Duration.ofMillis(1500));
+        Path forgedState = Files.createDirectories(state.resolve("forged"));
+        PassTotals.record(forgedState, pass(1000, null, 1), Duration.ofSeconds(1), T0.plusSeconds(86_400));
+        byte[] forged = Files.readAllBytes(PassTotals.file(forgedState, "laptop"));
+        java.nio.file.attribute.UserPrincipal nobody =
+                state.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody");
+
+        Files.move(state.resolve("jobs"), state.resolve("jobs.moved"));
+        for (Path dir : List.of(state.resolve("jobs"), state.resolve("jobs/counters"), state.resolve("metrics"))) {
+            Files.createDirectories(dir);
+            Files.setOwner(dir, nobody);
+        }
+        Files.write(PassTotals.file(state, "laptop"), forged);
+        Files.write(state.resolve("metrics/laptop.json"), forged);
+
+        String text = textOf(new AgentMetrics(state, List.of("laptop")));
+        assertTrue(
+                text.lines().noneMatch(l -> l.startsWith("zreplj_pass_last_success_timestamp_seconds")),
+                () -> "no last success from files another user wrote:\n" + text);
+    }
+
+    /** Counters of a zreplj before this one, in metrics/ of a state directory that is root's alone: taken over. */
+    @Test
+    void theOldCountersFileInADirectoryOfRootsAloneIsTakenOver() throws Exception {
+        record(pass(1000, null, 1), T0, Duration.ofMillis(1500));
+        Path old = Files.createDirectories(state.resolve("metrics")).resolve("laptop.json");
+        Files.move(PassTotals.file(state, "laptop"), old);
+        record(pass(500, Failure.CONNECTION_LOST, 2), T0.plusSeconds(600), Duration.ofSeconds(3));
+
+        assertEquals(2, PassTotals.read(state, "laptop").passes(), "the old file's pass counted");
+        assertTrue(Files.notExists(old), "and the old file removed");
     }
 
     /** A status file from an older zreplj has no last success: the counters file's is used. */

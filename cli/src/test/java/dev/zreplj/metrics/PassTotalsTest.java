@@ -70,8 +70,8 @@ class PassTotalsTest {
     }
 
     /**
-     * docs/systemd.md: the agent's own files, metrics/JOB.json among them, are root's with mode 0600. The directory
-     * is the box user's where one machine has both roles, and only the root agent reads the file.
+     * docs/systemd.md: the agent's own files, jobs/counters/JOB.json among them, are root's with mode 0600: only the
+     * root agent reads them.
      */
     @Test
     void theCountersFileIsTheAgentsAloneToRead() throws Exception {
