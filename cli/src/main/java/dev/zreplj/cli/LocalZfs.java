@@ -48,7 +48,7 @@ final class LocalZfs {
             if (!ThisProcess.owns(stateDir)) {
                 return stateDir.resolve("jobs").resolve(PROBE_CACHE);
             }
-        } catch (IOException | UnsupportedOperationException e) {
+        } catch (IOException e) {
             // No state directory yet, or no owners: where it was, which the next write creates or skips.
         }
         return stateDir.resolve(PROBE_CACHE);

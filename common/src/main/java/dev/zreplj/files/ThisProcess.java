@@ -2,7 +2,6 @@ package dev.zreplj.files;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.UserPrincipal;
 
@@ -24,13 +23,12 @@ public final class ThisProcess {
 
     /** Whether {@code path} (followed if a link) belongs to this process's user. */
     public static boolean owns(Path path) throws IOException {
-        return uidOf(path, true) == uid();
+        return uidOf(path) == uid();
     }
 
-    static int uidOf(Path path, boolean followLinks) throws IOException {
+    private static int uidOf(Path path) throws IOException {
         try {
-            return (Integer) Files.getAttribute(
-                    path, "unix:uid", followLinks ? new LinkOption[0] : new LinkOption[] {LinkOption.NOFOLLOW_LINKS});
+            return (Integer) Files.getAttribute(path, "unix:uid");
         } catch (UnsupportedOperationException | IllegalArgumentException e) {
             throw new IOException(path + ": the file system does not say who owns it", e);
         }
@@ -41,7 +39,7 @@ public final class ThisProcess {
 
         private static int read() {
             try {
-                return uidOf(SELF, true);
+                return uidOf(SELF);
             } catch (IOException e) {
                 return -1;
             }
