@@ -86,6 +86,15 @@ final class StatusCommand implements Callable<Integer> {
             description = "CRITICAL when it is this old" + " (default: global.zreplj.status.crit, 49h)")
     String crit;
 
+    /**
+     * Why a job's status file could not be read, naming it once: a damaged file's message names the file, a refused
+     * directory's names the directory (the file is in it); the system's own ("Is a directory") names neither.
+     */
+    static String unreadable(Path file, IOException e) {
+        String why = String.valueOf(e.getMessage());
+        return why.contains(file.toString()) || why.startsWith(file.getParent() + ": ") ? why : file + ": " + why;
+    }
+
     @Override
     public Integer call() throws Exception {
         Config config = parent.loadConfig();
@@ -108,10 +117,7 @@ final class StatusCommand implements Callable<Integer> {
                         selection(zfs, noZfs, job),
                         job.snapshotting().type() == Snapshotting.Type.MANUAL));
             } catch (IOException e) {
-                // A damaged file's message names it; the system's own ("Is a directory") does not.
-                String why = String.valueOf(e.getMessage());
-                String file = store.file(job.name()).toString();
-                push.add(check.unreadableJob(job.name(), why.contains(file) ? why : file + ": " + why));
+                push.add(check.unreadableJob(job.name(), unreadable(store.file(job.name()), e)));
             }
         }
         List<StatusReport.Client> sink = new ArrayList<>();

@@ -38,6 +38,33 @@ class StatusCommandTest {
     @TempDir
     Path dir;
 
+    /**
+     * A jobs/ of another user's (stop 59's refusal) named the file, then the directory: "ZREPLJ UNKNOWN: job lap:
+     * .../jobs/lap.json: .../jobs: it is nobody's, ...". The directory is named once; a message of the system's own
+     * gets the file.
+     */
+    @Test
+    void anUnreadableStatusNamesTheFileOrItsDirectoryOnce() throws Exception {
+        JobStatusStore store = new JobStatusStore(dir);
+        store.record(
+                new PushPass.Result(
+                        "lap",
+                        Optional.empty(),
+                        List.of(new FilesystemResult(DatasetName.of("p/a"), Outcome.UP_TO_DATE, 0, 0, "@s")),
+                        null),
+                Instant.ofEpochSecond(1_800_000_000L));
+        Path jobs = store.file("lap").getParent();
+        Files.setOwner(
+                jobs, jobs.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody"));
+        java.io.IOException refused =
+                org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> store.read("lap"));
+        assertEquals(refused.getMessage(), StatusCommand.unreadable(store.file("lap"), refused));
+        assertTrue(refused.getMessage().startsWith(jobs + ": it is nobody's"), refused::getMessage);
+        assertEquals(
+                store.file("lap") + ": Is a directory",
+                StatusCommand.unreadable(store.file("lap"), new java.io.IOException("Is a directory")));
+    }
+
     @Test
     void printsEachFilesystemWithWhatItSentAndItsLag() {
         JobStatusStore.JobStatus laptop = new JobStatusStore.JobStatus(
