@@ -67,9 +67,15 @@ class FullStateDiskIT {
                     warned::toString);
             try (Stream<Path> files = Files.list(statusFile.getParent())) {
                 assertEquals(
-                        List.of(JOB + ".json", JOB + ".lock"),
+                        List.of("counters", JOB + ".json", JOB + ".lock"),
                         files.map(p -> p.getFileName().toString()).sorted().toList(),
                         "no temp file left behind");
+            }
+            try (Stream<Path> files = Files.list(statusFile.resolveSibling("counters"))) {
+                assertEquals(
+                        List.of(JOB + ".json"),
+                        files.map(p -> p.getFileName().toString()).sorted().toList(),
+                        "no temp file of the counters left behind");
             }
 
             laptop.free();
