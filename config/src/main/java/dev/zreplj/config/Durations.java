@@ -29,7 +29,7 @@ public final class Durations {
         String trimmed = text.strip();
         if (!WHOLE.matcher(trimmed).matches()) {
             throw new IllegalArgumentException("invalid duration '" + text
-                    + "' (expected a number and a unit ms, s, m, h, d or w, e.g. 10m, 1h30m, 14d)");
+                    + "' (expected a number and a unit ns, us, ms, s, m, h, d or w, e.g. 10m, 1h30m, 14d)");
         }
         BigDecimal nanos = BigDecimal.ZERO;
         Matcher m = PART.matcher(trimmed);

@@ -265,7 +265,7 @@ class ConfigLoaderErrorsTest {
                 "9:27: 'stream_compression' must be auto, on or off, not 'gzip'",
                 error(push("      identity_file: /id", "      identity_file: /id\n      stream_compression: gzip")));
         assertEquals(
-                "9:21: 'dial_timeout': invalid duration '10 parsecs' (expected a number and a unit ms, s, m, "
+                "9:21: 'dial_timeout': invalid duration '10 parsecs' (expected a number and a unit ns, us, ms, s, m, "
                         + "h, d or w, e.g. 10m, 1h30m, 14d)",
                 error(push("      identity_file: /id", "      identity_file: /id\n      dial_timeout: 10 parsecs")));
         assertEquals(
@@ -308,7 +308,7 @@ class ConfigLoaderErrorsTest {
                 "11:13: snapshotting type 'hourly' is not known (periodic, cron and manual are)",
                 error(push("      type: periodic", "      type: hourly")));
         assertEquals(
-                "13:17: 'interval': invalid duration '10x' (expected a number and a unit ms, s, m, h, d or w, "
+                "13:17: 'interval': invalid duration '10x' (expected a number and a unit ns, us, ms, s, m, h, d or w, "
                         + "e.g. 10m, 1h30m, 14d)",
                 error(push("interval: 10m", "interval: 10x")));
         assertEquals(
@@ -567,7 +567,7 @@ class ConfigLoaderErrorsTest {
                 "8:30: 'idle_timeout': duration '0s' must be greater than zero",
                 error(SINK.replace(serve, serve + "      zreplj: {idle_timeout: 0s}\n")));
         assertEquals(
-                "8:32: 'stream_timeout': invalid duration 'soon' (expected a number and a unit ms, s, m, h, d or w,"
+                "8:32: 'stream_timeout': invalid duration 'soon' (expected a number and a unit ns, us, ms, s, m, h, d or w,"
                         + " e.g. 10m, 1h30m, 14d)",
                 error(SINK.replace(serve, serve + "      zreplj: {stream_timeout: soon}\n")));
         assertEquals(
@@ -610,7 +610,7 @@ class ConfigLoaderErrorsTest {
                 "14:29: 'attempts' must be between 1 and 100, not 0",
                 error(push("    pruning:", "    replication: {attempts: 0}\n    pruning:")));
         assertEquals(
-                "14:34: 'retry_backoff': invalid duration 'soon' (expected a number and a unit ms, s, m, h, d or w, e.g. 10m, 1h30m, 14d)",
+                "14:34: 'retry_backoff': invalid duration 'soon' (expected a number and a unit ns, us, ms, s, m, h, d or w, e.g. 10m, 1h30m, 14d)",
                 error(push("    pruning:", "    replication: {retry_backoff: soon}\n    pruning:")));
         assertEquals(
                 "14:41: 'initial' must be one of guarantee_resumability, guarantee_incremental, "
