@@ -1,9 +1,13 @@
 package dev.zreplj.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine.Command;
 
 /** Which command a run builds alone, and when it needs the whole tree. */
@@ -77,5 +81,27 @@ class MainDispatchTest {
         assertEquals("ZREPLJ UNKNOWN: Unknown options: '--confg', '/nonexistent/zreplj.yml'\n", typo.out());
         assertEquals(
                 "zreplj: Unknown options: '--confg', '/nonexistent/zreplj.yml' (see 'zreplj --help')\n", typo.err());
+    }
+
+    /**
+     * docs/monitoring.md confines a monitoring user to {@code sudo zreplj ... status --warn * --crit *}; picocli
+     * would read an argument {@code @FILE} as more arguments from that file, as root, and print them back in its
+     * "Unmatched arguments" line: /etc/shadow or the agent's key to whoever can reach NRPE.
+     */
+    @Test
+    void anArgumentStartingWithAtIsNeverReadAsAFileOfArguments(@TempDir Path dir) throws Exception {
+        Path secret = dir.resolve("secret");
+        Files.writeString(secret, "root:$6$SECRET-HASH:19000\n");
+        for (String[] args : new String[][] {
+            {"--config", "/nonexistent/zreplj.yml", "status", "--warn", "1h", "x", "@" + secret, "--crit", "2h"},
+            {"--config", "/nonexistent/zreplj.yml", "status", "--warn", "@" + secret, "--crit", "2h"},
+            {"@" + secret},
+            {"--config", "/nonexistent/zreplj.yml", "configcheck", "@" + secret},
+        }) {
+            CliRun run = CliRun.of(args);
+            String shown = run.out() + run.err();
+            assertFalse(shown.contains("SECRET"), String.join(" ", args) + " printed the file's text: " + shown);
+            assertFalse(run.exitCode() == 0, String.join(" ", args) + " succeeded");
+        }
     }
 }
