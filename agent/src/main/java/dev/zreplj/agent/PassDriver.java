@@ -6,6 +6,7 @@ import dev.zreplj.protocol.RemoteFilesystem;
 import dev.zreplj.protocol.RemoteVersion;
 import dev.zreplj.prune.PruneReport;
 import dev.zreplj.prune.PruneRun;
+import dev.zreplj.prune.ReceiverListing;
 import dev.zreplj.replication.Box;
 import dev.zreplj.replication.BoxChannel;
 import dev.zreplj.replication.Failure;
@@ -282,7 +283,8 @@ public final class PassDriver {
                                 replicated.boxRefused() ? SKIPPED_BOX_REFUSED : SKIPPED_BOX_LOST,
                                 true,
                                 null,
-                                null));
+                                new ReceiverListing(
+                                        List.copyOf(replicated.remote().values()), false)));
             }
             List<DatasetName> changed = new ArrayList<>(moved(cursor, replicated.results()));
             Map<DatasetName, String> cursorFailures = new LinkedHashMap<>();
@@ -295,18 +297,18 @@ public final class PassDriver {
             // Without a receive asked for since the replication's LIST, the box holds what that listed.
             boolean received =
                     replicated.plans().values().stream().anyMatch(FilesystemPlan.Replicate.class::isInstance);
-            List<RemoteFilesystem> receiver =
-                    received ? null : List.copyOf(replicated.remote().values());
+            ReceiverListing receiver =
+                    new ReceiverListing(List.copyOf(replicated.remote().values()), !received);
             List<FilesystemResult> results = withCursorFailures(replicated.results(), cursorFailures);
             if (received) {
                 // RESULT is the box's word; ok needs its listing to hold the exact guid too (the one pruning uses).
                 try {
-                    receiver = box.healthy().list();
-                    results = confirmed(results, replicated.plans(), receiver);
+                    List<RemoteFilesystem> after = box.healthy().list();
+                    results = confirmed(results, replicated.plans(), after);
+                    receiver = new ReceiverListing(after, true);
                 } catch (IOException e) {
                     // Pruning lists again and fails the pass with it when that fails too.
                     log.warn("job {}: listing the backup box after replicating: {}", job.name(), e.getMessage());
-                    receiver = null;
                 }
             }
             recordNewestOnBox(results, versions);
@@ -403,14 +405,14 @@ public final class PassDriver {
         /**
          * Prunes both sides over a channel the watchdog left alone; when every one was cut (a stalled step),
          * over a fresh one. A box that cannot even be reached again is a dead link: the sender is still pruned
-         * under its cursor, as when the box is unreachable.
+         * under its cursor and the base the pass's listing of the box showed.
          */
         private PruneReport pruneOver(
                 Box box,
                 SenderListing listing,
                 ReplicationCursor cursor,
                 List<DatasetName> changed,
-                List<RemoteFilesystem> receiver) {
+                ReceiverListing receiver) {
             BoxChannel healthy;
             try {
                 healthy = box.healthy();
@@ -423,7 +425,7 @@ public final class PassDriver {
                         "every channel to the backup box was cut and a new one failed: " + e.getMessage(),
                         false,
                         null,
-                        null);
+                        receiver);
             }
             return prune(listing, cursor, changed, null, false, healthy, receiver);
         }
@@ -436,7 +438,7 @@ public final class PassDriver {
                 String boxUnavailable,
                 boolean unavailableReported,
                 BoxChannel box,
-                List<RemoteFilesystem> receiver) {
+                ReceiverListing receiver) {
             PruneReport report;
             progress.phase("job " + job.name() + ": pruning");
             try {

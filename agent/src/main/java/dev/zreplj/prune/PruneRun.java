@@ -70,17 +70,22 @@ public final class PruneRun {
      * Prunes from a listing the caller already has (a pass's, listed again where it changed anything) and
      * its cursor, which knows where the pass moved it: no listing of the sender here.
      *
-     * @param receiver the box's listing when the caller has one that nothing changed since (no receive was
-     *                 asked for after it); null to LIST
+     * @param receiver the box's listing the pass has, or null; the receiver is listed again unless it is current
      */
     public PruneReport run(
             SenderListing listing,
             ReplicationCursor cursor,
             BoxChannel box,
-            List<RemoteFilesystem> receiver,
+            ReceiverListing receiver,
             String boxUnavailable,
             boolean dryRun) {
         return run(listing.selected(), listing.versions(), cursor, box, receiver, boxUnavailable, dryRun);
+    }
+
+    private static Map<String, RemoteFilesystem> byPath(List<RemoteFilesystem> filesystems) {
+        Map<String, RemoteFilesystem> out = new HashMap<>();
+        filesystems.forEach(r -> out.put(r.path(), r));
+        return out;
     }
 
     private static Set<Long> guids(RemoteFilesystem copy) {
@@ -156,7 +161,7 @@ public final class PruneRun {
             Map<DatasetName, List<ZfsVersion>> versions,
             ReplicationCursor cursor,
             BoxChannel box,
-            List<RemoteFilesystem> receiver,
+            ReceiverListing receiver,
             String boxUnavailable,
             boolean dryRun) {
         List<FilesystemPruneResult> results = new ArrayList<>();
@@ -165,18 +170,17 @@ public final class PruneRun {
         String receiverSkipped = box == null ? boxUnavailable : null;
         if (box != null) {
             try {
-                Map<String, RemoteFilesystem> listed = new HashMap<>();
-                (receiver != null ? receiver : box.list()).forEach(r -> listed.put(r.path(), r));
-                remote = listed;
+                remote = byPath(receiver != null && receiver.current() ? receiver.filesystems() : box.list());
             } catch (IOException e) {
                 receiverSkipped = "listing the backup box failed: " + e.getMessage();
             }
         }
+        Map<String, RemoteFilesystem> guard =
+                remote != null ? remote : receiver == null ? null : byPath(receiver.filesystems());
         Map<DatasetName, FilesystemPrunePlan> senderPlans = new LinkedHashMap<>();
         for (DatasetName fs : selected) {
             List<ZfsVersion> mine = versions.getOrDefault(fs, List.of());
-            Optional<Set<Long>> boxGuids =
-                    remote == null ? Optional.empty() : Optional.of(guids(remote.get(fs.value())));
+            Optional<Set<Long>> boxGuids = guard == null ? Optional.empty() : Optional.of(guids(guard.get(fs.value())));
             senderPlans.put(
                     fs,
                     PrunePlanner.sender(

@@ -811,6 +811,40 @@ class PassDriverTest {
                         .toList());
     }
 
+    /**
+     * docs/pruning.md: the sender keeps the newest snapshot the box's copy still has, from the pass's listing of the
+     * box, though the cursor is newer (the box lost snapshots the cursor says it got). The pass listed the box before
+     * its link dropped: that listing still guards the base, or the next pass finds nothing in common.
+     */
+    @Test
+    void aBoxLostAfterItsListingStillKeepsTheSendersBaseThatListingShowed() throws Exception {
+        zfs.filesystem("src/a", "zrepl_1", "zrepl_2", "zrepl_3");
+        List<ZfsVersion> versions = zfs.listVersions(DatasetName.of("src")).get(DatasetName.of("src/a"));
+        ZfsVersion cursor = versions.get(2);
+        zfs.setProperty(
+                cursor.filesystem(), CursorProperty.of("laptop"), HexFormat.of().toHexDigits(cursor.guid()));
+        zfs.hold(ReplicationCursor.holdTag("laptop"), cursor);
+        // The box's copy was rolled back: it lost zrepl_3, which the cursor says it got.
+        box.holds(
+                "src/a",
+                List.of("zrepl_1", "zrepl_2"),
+                List.of(versions.get(0).guid(), versions.get(1).guid()));
+        box.failReceives(Fault.SESSION_DIES);
+        box.failReconnects(5);
+        PushPass.Result r = run(job(1, 2, "", "", "        - type: last_n\n          count: 1"), box.opener());
+
+        assertTrue(r.failed(), r::toString);
+        assertTrue(
+                r.stageFailures().get(0).startsWith("replicate: the backup box became unreachable: "),
+                r.stageFailures()::toString);
+        String snapshot = r.snapshotTaken().orElseThrow();
+        assertEquals(List.of("zrepl_1", "zrepl_2"), box.snapshots("src/a"));
+        assertEquals(
+                List.of("zrepl_2", "zrepl_3", snapshot),
+                zfs.snapshots("src/a"),
+                "zrepl_2, the newest snapshot the box has, is the next incremental base");
+    }
+
     /** A box that answers ERROR (busy, or forbidden for a revoked client) is reachable: not "unreachable". */
     @Test
     void aBoxThatRefusesTheListingIsNotCalledUnreachable() throws Exception {
