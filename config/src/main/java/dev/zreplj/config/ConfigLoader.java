@@ -722,8 +722,12 @@ public final class ConfigLoader {
                     s.keyNode("utc_timestamp_format"),
                     "give either 'timestamp_format' or 'utc_timestamp_format', not both");
         }
-        String formatKey = s.has("utc_timestamp_format") ? "utc_timestamp_format" : "timestamp_format";
-        String format = s.optionalString(formatKey).orElse(SnapshotNaming.DEFAULT_FORMAT);
+        String noTimestamp = "no timestamp (every snapshot named its prefix alone), not as the default "
+                + SnapshotNaming.DEFAULT_FORMAT + "; write a format";
+        Optional<String> utcFormat = s.optionalStringNotEmpty("utc_timestamp_format", noTimestamp);
+        Optional<String> plainFormat = s.optionalStringNotEmpty("timestamp_format", noTimestamp);
+        String formatKey = utcFormat.isPresent() ? "utc_timestamp_format" : "timestamp_format";
+        String format = utcFormat.or(() -> plainFormat).orElse(SnapshotNaming.DEFAULT_FORMAT);
         String location = s.optionalString("timestamp_location").orElse(SnapshotNaming.DEFAULT_LOCATION);
         try {
             SnapshotNaming.of(prefix, format);

@@ -65,6 +65,11 @@ public final class SnapshotNaming {
                 if (timestampFormat.isEmpty()) {
                     throw new IllegalArgumentException("timestamp format is empty");
                 }
+                if (timestampFormat.contains("+")) {
+                    throw new IllegalArgumentException("timestamp format '" + timestampFormat + "' contains '+',"
+                            + " which zrepl refuses (ZFS names cannot hold it, and a '+' from a zone offset becomes"
+                            + " '_'): use another separator, such as '-' or '_'");
+                }
                 yield new GoTimeLayout(timestampFormat);
             }
         };

@@ -106,6 +106,20 @@ final class YamlMapping {
         return n.isEmpty() ? Optional.empty() : Optional.of(src.nonEmptyString(n.get(), label(key)));
     }
 
+    /**
+     * Like {@link #optionalString}, but a key written with no value is refused: zrepl reads it as "", which means
+     * {@code emptyMeans} there (and what to write instead), not the default it has here when left out.
+     */
+    Optional<String> optionalStringNotEmpty(String key, String emptyMeans) throws ConfigException {
+        NodeTuple given = entries.get(key);
+        if (given != null && isNull(given.getValueNode())) {
+            throw src.error(
+                    given.getKeyNode(),
+                    label(key) + " is empty: zrepl reads that as " + emptyMeans + ", or remove the key");
+        }
+        return optionalString(key);
+    }
+
     boolean bool(String key, boolean defaultValue) throws ConfigException {
         NodeTuple given = entries.get(key);
         if (defaultValue && given != null && isNull(given.getValueNode())) {

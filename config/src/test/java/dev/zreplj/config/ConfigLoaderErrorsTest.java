@@ -324,6 +324,11 @@ class ConfigLoaderErrorsTest {
                 "14:25: snapshot name from timestamp format '2006,01' 'zrepl_2006,11' contains ','; allowed "
                         + "are letters, digits, spaces and _ - . :",
                 error(push("interval: 10m", "interval: 10m\n      timestamp_format: \"2006,01\"")));
+        // zrepl reads a key left empty as "": every snapshot named the prefix alone, not its default format.
+        assertEquals(
+                "14:7: 'timestamp_format' is empty: zrepl reads that as no timestamp (every snapshot named its prefix"
+                        + " alone), not as the default dense; write a format, or remove the key",
+                error(push("interval: 10m", "interval: 10m\n      timestamp_format:")));
         assertEquals(
                 "14:25: timestamp format 'nothing' contains no time field, so every snapshot would be named "
                         + "'zrepl_nothing'",

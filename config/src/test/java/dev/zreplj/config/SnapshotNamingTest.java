@@ -72,6 +72,12 @@ class SnapshotNamingTest {
                         + "'zrepl_static'",
                 assertThrows(IllegalArgumentException.class, () -> SnapshotNaming.of("zrepl_", "static"))
                         .getMessage());
+        // zrepl refuses a '+' in the layout itself: it replaces the one a positive zone offset produces.
+        assertEquals(
+                "timestamp format '2006+01+02T15:04' contains '+', which zrepl refuses (ZFS names cannot hold it, and"
+                        + " a '+' from a zone offset becomes '_'): use another separator, such as '-' or '_'",
+                assertThrows(IllegalArgumentException.class, () -> SnapshotNaming.of("zrepl_", "2006+01+02T15:04"))
+                        .getMessage());
         assertEquals(
                 "timestamp format is empty",
                 assertThrows(IllegalArgumentException.class, () -> SnapshotNaming.of("zrepl_", ""))
