@@ -233,6 +233,7 @@ public final class ConfigLoader {
             }
         }
         connectLocalClients(jobs, localSinks, localPushes, clientOwners, jails);
+        checkNoFilterSelectsASink(jobs, pushJobs, pushNodes, snapJobs, snapNodes);
         if (!global.monitoring().isEmpty()
                 && jobs.stream().noneMatch(j -> j instanceof PushJob || j instanceof SnapJob)) {
             // zrepl's box serves metrics from its daemon; zreplj's box runs no daemon, and a config without a push
@@ -323,6 +324,57 @@ public final class ConfigLoader {
                                         + "', which no push job of this config connects to: it receives nothing");
             }
             jobs.set(jobs.indexOf(sink), sink.withClients(served));
+        }
+    }
+
+    /**
+     * zrepl's rule that no job's filter select a sink's root_fs (the sink owns what it received): a push or snap
+     * job of the same machine that did would snapshot and prune the received copies, and a snapshot of its own on
+     * one fails the sink's next incremental receive.
+     */
+    private static void checkNoFilterSelectsASink(
+            List<Job> jobs,
+            List<PushJob> pushJobs,
+            List<JobNode> pushNodes,
+            List<SnapJob> snapJobs,
+            List<JobNode> snapNodes)
+            throws ConfigException {
+        for (Job job : jobs) {
+            if (!(job instanceof SinkJob sink)) {
+                continue;
+            }
+            for (int i = 0; i < pushJobs.size(); i++) {
+                checkNotSelected(
+                        sink,
+                        "push job '" + pushJobs.get(i).name() + "'",
+                        pushJobs.get(i).filesystems(),
+                        "each pass would snapshot, prune and send the received copies",
+                        pushNodes.get(i));
+            }
+            for (int i = 0; i < snapJobs.size(); i++) {
+                checkNotSelected(
+                        sink,
+                        "snap job '" + snapJobs.get(i).name() + "'",
+                        snapJobs.get(i).filesystems(),
+                        "it would snapshot and prune the received copies",
+                        snapNodes.get(i));
+            }
+        }
+    }
+
+    private static void checkNotSelected(
+            SinkJob sink, String job, FilesystemFilter filter, String consequence, JobNode filterNode)
+            throws ConfigException {
+        Optional<String> selected = filter.acceptsWithin(sink.rootFs());
+        if (selected.isPresent()) {
+            throw filterNode
+                    .src()
+                    .error(
+                            filterNode.node(),
+                            job + " selects " + selected.get() + ", where sink job '" + sink.name()
+                                    + "' keeps its backups: " + consequence + ", and a snapshot of its own there"
+                                    + " fails the sink's next receive; exclude the sink's datasets (\""
+                                    + sink.rootFs() + "<\": false)");
         }
     }
 

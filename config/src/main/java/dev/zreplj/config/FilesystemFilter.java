@@ -107,6 +107,32 @@ public record FilesystemFilter(Map<String, Boolean> rules) {
         return accepts(unnamed) && other.accepts(unnamed) ? Optional.of("every pool's filesystems") : Optional.empty();
     }
 
+    /**
+     * A dataset at or below {@code root} this filter accepts, as words for a message; empty when it accepts none
+     * there. As in {@link #sharedWith}: the root, the keys below it, and one dataset below each that no key names.
+     */
+    public Optional<String> acceptsWithin(DatasetName root) {
+        String unnamed = "\u0000";
+        TreeSet<String> keys = new TreeSet<>(Set.of(root.value()));
+        for (String key : rules.keySet()) {
+            String dataset = key.endsWith(SUBTREE) ? key.substring(0, key.length() - SUBTREE.length()) : key;
+            if (dataset.startsWith(root.value() + "/")) {
+                keys.add(dataset);
+            }
+        }
+        for (String key : keys) {
+            if (accepts(key)) {
+                return Optional.of(key);
+            }
+        }
+        for (String key : keys) {
+            if (accepts(key + "/" + unnamed)) {
+                return Optional.of("the filesystems below " + key);
+            }
+        }
+        return Optional.empty();
+    }
+
     private static Set<String> union(Set<String> a, Set<String> b) {
         Set<String> all = new HashSet<>(a);
         all.addAll(b);

@@ -178,4 +178,24 @@ class FilesystemFilterTest {
         assertEquals(Optional.of("every pool's filesystems"), shared(Map.of("<", true), Map.of("<", true)));
         assertEquals(Optional.empty(), shared(Map.of("<", true, "tank<", false), Map.of("tank<", true)));
     }
+
+    @Test
+    void acceptsWithinFindsAnyAcceptedDatasetAtOrBelowTheRoot() {
+        DatasetName root = DatasetName.of("tank/backups");
+        assertEquals(Optional.of("tank/backups"), new FilesystemFilter(Map.of("<", true)).acceptsWithin(root));
+        assertEquals(Optional.of("tank/backups"), new FilesystemFilter(Map.of("tank<", true)).acceptsWithin(root));
+        // The root itself refused, but not what lies below it.
+        assertEquals(
+                Optional.of("the filesystems below tank/backups"),
+                new FilesystemFilter(Map.of("tank<", true, "tank/backups", false)).acceptsWithin(root));
+        assertEquals(
+                Optional.of("tank/backups/laptop/home"),
+                new FilesystemFilter(Map.of("tank/backups<", false, "tank/backups/laptop/home", true))
+                        .acceptsWithin(root));
+        assertEquals(
+                Optional.empty(), new FilesystemFilter(Map.of("<", true, "tank/backups<", false)).acceptsWithin(root));
+        // A sibling whose name starts alike is not below it.
+        assertEquals(Optional.empty(), new FilesystemFilter(Map.of("tank/backups2<", true)).acceptsWithin(root));
+        assertEquals(Optional.empty(), new FilesystemFilter(Map.of("tank/home<", true)).acceptsWithin(root));
+    }
 }

@@ -270,6 +270,59 @@ class LocalTransportConfigTest {
         load(local("\"system<\": true", "\"<\": true, \"storage/zrepl/sink<\": false"));
     }
 
+    /**
+     * zrepl's rule holds for every job of the config, not only a local push into its own jail: a snap job or an SSH
+     * push job that selects a sink's root_fs would snapshot and prune the received copies (a snapshot of its own
+     * fails the sink's next incremental receive) and send them on.
+     */
+    @Test
+    void noJobsFilterSelectsASinksRootFs() throws Exception {
+        String snap = """
+                  - name: snaps
+                    type: snap
+                    filesystems: {"<": true, "storage/zrepl/sink/local_backup<": false}
+                    snapshotting: {type: periodic, interval: 1h, prefix: hourly_}
+                    pruning: {keep: [{type: last_n, count: 24}]}
+                """;
+        assertEquals(
+                "21:5: snap job 'snaps' selects storage/zrepl/sink, where sink job 'local_sink' keeps its backups: it"
+                        + " would snapshot and prune the received copies, and a snapshot of its own there fails the"
+                        + " sink's next receive; exclude the sink's datasets (\"storage/zrepl/sink<\": false)",
+                error(LOCAL + snap));
+        String ssh = """
+                  - name: offsite
+                    type: push
+                    connect: {type: ssh+stdinserver, host: offsite.example.org, user: zreplj, identity_file: /id}
+                    filesystems: {"storage<": true, "storage/zrepl/sink": false}
+                    snapshotting: {type: periodic, interval: 1h, prefix: zrepl_}
+                    pruning: {keep_sender: [{type: not_replicated}], keep_receiver: [{type: last_n, count: 5}]}
+                """;
+        assertEquals(
+                "22:5: push job 'offsite' selects the filesystems below storage/zrepl/sink, where sink job"
+                        + " 'local_sink' keeps its backups: each pass would snapshot, prune and send the received"
+                        + " copies, and a snapshot of its own there fails the sink's next receive; exclude the sink's"
+                        + " datasets (\"storage/zrepl/sink<\": false)",
+                error(LOCAL + ssh));
+        // A box's sink served over SSH, and a snap job of the same box.
+        String box = """
+                jobs:
+                  - name: sink
+                    type: sink
+                    root_fs: tank/backups
+                    serve: {type: stdinserver, client_identities: [laptop]}
+                  - name: snaps
+                    type: snap
+                    filesystems: {"tank<": true}
+                    snapshotting: {type: periodic, interval: 1h, prefix: hourly_}
+                    pruning: {keep: [{type: last_n, count: 24}]}
+                """;
+        assertTrue(error(box).startsWith("8:5: snap job 'snaps' selects tank/backups, where sink job 'sink'"), box);
+        // Excluded, they load.
+        load(LOCAL + snap.replace("\"storage/zrepl/sink/local_backup<\": false", "\"storage/zrepl/sink<\": false"));
+        load(LOCAL + ssh.replace("\"storage/zrepl/sink\": false", "\"storage/zrepl/sink<\": false"));
+        load(box.replace("{\"tank<\": true}", "{\"tank<\": true, \"tank/backups<\": false}"));
+    }
+
     @Test
     void jailInsideAnotherClients() throws Exception {
         String ssh = """
