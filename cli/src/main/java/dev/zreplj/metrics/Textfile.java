@@ -40,7 +40,9 @@ public final class Textfile {
 
     private static void writeLocked(Path file, MultiCollector metrics) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
-        StateFiles.createDirectories(dir);
+        // node_exporter, another user, reads the file: a directory made here under the units' UMask=0077 would
+        // keep it out.
+        StateFiles.createDirectories(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         // The agent (root) and the box's stdinserver may share this directory, which the box's user may own: no file
         // is opened through a link planted there, and the temp file has a fresh name (O_EXCL).
         try (FileChannel lock = StateFiles.openLock(dir.resolve("." + file.getFileName() + ".lock"));
