@@ -63,7 +63,8 @@ public final class ZfsProcess implements SendStream {
     /** Starts {@code command} (an argument array, never through a shell). */
     static ZfsProcess start(List<String> command) throws ZfsException {
         try {
-            return new ZfsProcess(command, new ProcessBuilder(command).start(), null, null);
+            return new ZfsProcess(
+                    command, inTheCLocale(new ProcessBuilder(command)).start(), null, null);
         } catch (IOException e) {
             throw new ZfsException("cannot run '" + String.join(" ", command) + "': " + e.getMessage());
         }
@@ -88,7 +89,8 @@ public final class ZfsProcess implements SendStream {
         Path file = null;
         try {
             file = Files.createTempFile("zreplj-zfs-send-", ".stderr");
-            ProcessBuilder builder = new ProcessBuilder(inSessionOfItsOwn(command)).redirectError(file.toFile());
+            ProcessBuilder builder =
+                    inTheCLocale(new ProcessBuilder(inSessionOfItsOwn(command))).redirectError(file.toFile());
             if (output != null) {
                 builder.redirectOutput(output.toFile());
             }
@@ -110,6 +112,17 @@ public final class ZfsProcess implements SendStream {
             }
             throw new ZfsException("cannot run '" + String.join(" ", command) + "': " + e.getMessage());
         }
+    }
+
+    /**
+     * zreplj reads zfs's messages, which a locale translates (glibc's strerror texts, at least): on the box the
+     * session's LANG and LC_* are the client's to send (Debian's sshd accepts them), and on the agent the machine's
+     * own locale must not change what a failure is taken for. LC_ALL overrides the others; LANGUAGE is gettext's.
+     */
+    private static ProcessBuilder inTheCLocale(ProcessBuilder builder) {
+        builder.environment().put("LC_ALL", "C");
+        builder.environment().remove("LANGUAGE");
+        return builder;
     }
 
     /**

@@ -52,6 +52,22 @@ class ZfsProcessTest {
         assertTrue(e.stderr().endsWith("aEND\n"));
     }
 
+    /**
+     * zreplj reads zfs's messages ("dataset is busy", "out of space", glibc's strerror texts), which a locale
+     * translates: on the box, the session's LANG/LC_* are the client's to send (Debian's sshd accepts them), so
+     * they must not reach zfs; on the agent, a machine's own locale must not change what a failure is taken for.
+     */
+    @Test
+    void zfsRunsInTheCLocale() throws Exception {
+        String show = "echo \"LC_ALL=$LC_ALL LANGUAGE=${LANGUAGE-unset}\"";
+        ZfsProcess p = ZfsProcess.start(List.of("/bin/sh", "-c", show));
+        assertEquals("LC_ALL=C LANGUAGE=unset\n", new String(p.stdout().readAllBytes(), StandardCharsets.UTF_8));
+        p.finish();
+        ZfsProcess send = ZfsProcess.startSend(List.of("/bin/sh", "-c", show));
+        assertEquals("LC_ALL=C LANGUAGE=unset\n", new String(send.stdout().readAllBytes(), StandardCharsets.UTF_8));
+        send.finish();
+    }
+
     @Test
     void stdinReachesTheProcess() throws Exception {
         ZfsProcess p = ZfsProcess.start(List.of("/bin/sh", "-c", "cat >&2"));

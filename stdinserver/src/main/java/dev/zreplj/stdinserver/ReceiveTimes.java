@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -151,7 +152,7 @@ final class ReceiveTimes {
             sb.append(Long.toUnsignedString(v.guid()))
                     .append('\t')
                     .append(t.getEpochSecond())
-                    .append(String.format(".%09d", t.getNano()))
+                    .append(String.format(Locale.ROOT, ".%09d", t.getNano()))
                     .append('\n');
         }
         for (int i = 0; i < pending.size(); i++) {
@@ -164,7 +165,7 @@ final class ReceiveTimes {
             sb.append(Long.toUnsignedString(guid))
                     .append('\t')
                     .append(t.getEpochSecond())
-                    .append(String.format(".%09d", t.getNano()))
+                    .append(String.format(Locale.ROOT, ".%09d", t.getNano()))
                     .append('\n');
         }
         if (!times.equals(old)) {

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -86,6 +87,26 @@ class ReceiveTimesTest {
         Map<Long, Instant> times = ReceiveTimes.update(state, FS, List.of(a, b), 2L, NOW);
         assertEquals(Map.of(1L, Instant.ofEpochSecond(1796000000), 2L, NOW), times);
         assertEquals(times, ReceiveTimes.read(state, FS), "rewritten without the damaged line");
+    }
+
+    /**
+     * The box's JVM takes its locale from the session's LANG/LC_*, which a client can send (Debian's sshd accepts
+     * them): written in a locale with other digits, the times became '?' in the file, every line was malformed, and
+     * the keep floor went by the client's creation times instead.
+     */
+    @Test
+    void theTimesSurviveALocaleWithOtherDigits() throws Exception {
+        Locale before = Locale.getDefault();
+        Locale.setDefault(Locale.forLanguageTag("fa-IR"));
+        try {
+            ZfsVersion a = snap("a", 1, Instant.parse("2026-01-01T00:00:00Z"));
+            Map<Long, Instant> times = ReceiveTimes.update(state, FS, List.of(a), 1L, NOW);
+            assertEquals(Map.of(1L, NOW), times);
+            assertEquals(times, ReceiveTimes.read(state, FS));
+        } finally {
+            Locale.setDefault(before);
+        }
+        assertEquals(Map.of(1L, NOW), ReceiveTimes.read(state, FS));
     }
 
     @Test
