@@ -147,10 +147,33 @@ record CompoundHeader(List<String> properties, String fromSnap, Map<String, Long
 
     private static void scalars(Nested list, String what) throws RemoteException {
         for (Map.Entry<String, Value> e : list.pairs().entrySet()) {
+            String name = "its " + what + " '" + Printable.of(e.getKey()) + "'";
             if (!(e.getValue() instanceof U64) && !(e.getValue() instanceof Str)) {
-                throw refused("its " + what + " '" + Printable.of(e.getKey()) + "' is neither a number nor a string");
+                throw refused(name + " is neither a number nor a string");
+            }
+            // zfs get -H prints names and values as they are: a line break and tabs in a received one would read
+            // as more lines, naming datasets outside the jail, to whatever parses that output (box setup).
+            if (control(e.getKey()) >= 0) {
+                throw refused(name + " has a control character in its name; the box takes none, since zfs prints"
+                        + " names as they are");
+            }
+            if (e.getValue() instanceof Str str && control(str.value()) >= 0) {
+                throw refused(name + " has a control character in its value ("
+                        + Printable.of(String.valueOf(str.value().charAt(control(str.value()))))
+                        + "); the box takes none, since zfs prints values as they are");
             }
         }
+    }
+
+    /** The index of the first control character (a C0 control or DEL) in {@code s}, or -1. */
+    private static int control(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == 0x7f) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static void unknownKeys(Map<String, Value> pairs, Set<String> known, String where) throws RemoteException {

@@ -287,6 +287,42 @@ class CompoundStreamTest {
     }
 
     /**
+     * {@code zfs get -H} prints a value as it is: a received value with a line break and tabs read as more lines,
+     * naming datasets outside the jail, to whatever parses that output (box setup's copied marks).
+     */
+    @Test
+    void aPropertyWithAControlCharacterInItsNameOrValueIsRefused() {
+        assertEquals(
+                "the stream carries properties (zfs send -p/-b), but its property 'org.x:label' has a control"
+                        + " character in its value (\\x0a); the box takes none, since zfs prints values as they are",
+                refusal(
+                        withPayload(map(
+                                "tosnap",
+                                "a",
+                                "not_recursive",
+                                true,
+                                "fss",
+                                map(
+                                        "0x1",
+                                        fs("props", map("org.x:label", "a\nbox/sink\tzreplj:last_received_j\tmove"))))),
+                        "a",
+                        FULL_GUID));
+        assertEquals(
+                "the stream carries properties (zfs send -p/-b), but its property 'org.x:a\\x09b' has a control"
+                        + " character in its name; the box takes none, since zfs prints names as they are",
+                refusal(
+                        withPayload(map(
+                                "tosnap",
+                                "a",
+                                "not_recursive",
+                                true,
+                                "fss",
+                                map("0x1", fs("props", map("org.x:a\tb", "v"))))),
+                        "a",
+                        FULL_GUID));
+    }
+
+    /**
      * zfs recv names received snapshots by the list, the first name of a guid winning: a trailing space hid a
      * snapshot from every listing, a second name for the guid renamed it later, and its forged creation time then
      * steered the keep floor (zfs-fuse, found by an audit of what a stolen client key can do).
