@@ -104,7 +104,11 @@ class ReleaseStaleBoxSystemTest {
                 both,
                 "global:\n  zreplj:\n    state_dir: " + dir.resolve("state") + "\n    zfs_binary: "
                         + pools.zfsBinary() + "\n"
+                        // The push job selects the sink's pool, and (as every config must) not the sink's tree.
                         + TestConfigs.PUSH_AND_SINK
+                                .replace(
+                                        "\"rpool/tmp<\": false,",
+                                        "\"rpool/tmp<\": false,\n      \"backup/clients<\": false,")
                                 .replace("rpool", sink.pool())
                                 .replace("backup/clients", sink.value()));
         CliRun dry = CliRun.of("--config", both.toString(), "release-stale", "--dry-run");
