@@ -31,6 +31,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -267,7 +268,10 @@ public final class PassDriver {
                 return result(error, List.of(), pruneOver(box, listing, cursor, List.of(), null));
             }
             if (replicated.boxLost() != null) {
-                recordNewestOnBox(replicated.results(), versions);
+                // What the box answered RESULT for before it was lost: no listing confirmed it.
+                List<FilesystemResult> unconfirmed =
+                        confirmed(replicated.results(), replicated.plans(), null, replicated.boxLost());
+                recordNewestOnBox(unconfirmed, versions);
                 // A box that answers ERROR (busy, forbidden) is reachable: "unreachable" would send the admin to the
                 // network.
                 stageFailures.add("replicate: the backup box "
@@ -275,7 +279,7 @@ public final class PassDriver {
                         + replicated.boxLost());
                 return result(
                         null,
-                        replicated.results(),
+                        unconfirmed,
                         prune(
                                 listing,
                                 cursor,
@@ -304,11 +308,12 @@ public final class PassDriver {
                 // RESULT is the box's word; ok needs its listing to hold the exact guid too (the one pruning uses).
                 try {
                     List<RemoteFilesystem> after = box.healthy().list();
-                    results = confirmed(results, replicated.plans(), after);
+                    results = confirmed(results, replicated.plans(), after, null);
                     receiver = new ReceiverListing(after, true);
                 } catch (IOException e) {
                     // Pruning lists again and fails the pass with it when that fails too.
                     log.warn("job {}: listing the backup box after replicating: {}", job.name(), e.getMessage());
+                    results = confirmed(results, replicated.plans(), null, e.getMessage());
                 }
             }
             recordNewestOnBox(results, versions);
@@ -336,15 +341,23 @@ public final class PassDriver {
          * (guid for guid) failed: a box that answers RESULT without storing the snapshot (broken, or not a zreplj
          * box) must not make the pass, status and monitoring say a backup exists.
          */
+        /**
+         * @param listed   the box's listing after the receives, or null where it could not be listed
+         * @param unlisted why it could not (with {@code listed} null)
+         */
         private List<FilesystemResult> confirmed(
-                List<FilesystemResult> results, Map<DatasetName, FilesystemPlan> plans, List<RemoteFilesystem> listed) {
+                List<FilesystemResult> results,
+                Map<DatasetName, FilesystemPlan> plans,
+                List<RemoteFilesystem> listed,
+                String unlisted) {
             Map<String, Set<Long>> onBox = new LinkedHashMap<>();
-            listed.forEach(fs -> onBox.put(
-                    fs.path(),
-                    fs.versions().stream()
-                            .filter(v -> v.type() == VersionType.SNAPSHOT)
-                            .map(RemoteVersion::guid)
-                            .collect(Collectors.toSet())));
+            Objects.requireNonNullElse(listed, List.<RemoteFilesystem>of())
+                    .forEach(fs -> onBox.put(
+                            fs.path(),
+                            fs.versions().stream()
+                                    .filter(v -> v.type() == VersionType.SNAPSHOT)
+                                    .map(RemoteVersion::guid)
+                                    .collect(Collectors.toSet())));
             List<FilesystemResult> out = new ArrayList<>();
             for (FilesystemResult r : results) {
                 if (r.outcome() != FilesystemResult.Outcome.REPLICATED
@@ -358,12 +371,21 @@ public final class PassDriver {
                     out.add(r);
                     continue;
                 }
-                String why = "the backup box answered that it received @" + last.name() + " but does not list it (guid "
-                        + Long.toUnsignedString(last.guid()) + "): nothing of it counts as backed up; the next pass"
-                        + " sends it again";
+                String why = listed != null
+                        ? "the backup box answered that it received @" + last.name() + " but does not list it (guid "
+                                + Long.toUnsignedString(last.guid()) + "): nothing of it counts as backed up; the next"
+                                + " pass sends it again"
+                        : "the backup box answered that it received @" + last.name() + ", but listing the box to"
+                                + " confirm it failed (" + unlisted + "): it counts as backed up once a listing shows"
+                                + " it, which the next pass checks";
                 log.warn("{}: {}", r.filesystem(), why);
                 out.add(FilesystemResult.failed(
-                                r.filesystem(), r.stepsDone(), r.bytes(), why, r.estimatedBytes(), Failure.REFUSED)
+                                r.filesystem(),
+                                r.stepsDone(),
+                                r.bytes(),
+                                why,
+                                r.estimatedBytes(),
+                                listed != null ? Failure.REFUSED : Failure.CONNECTION_LOST)
                         .withEvents(r.events()));
             }
             return out;

@@ -280,6 +280,44 @@ class PassDriverTest {
         assertTrue(zfs.snapshots("src/a").contains(snapshot), "the sender keeps it");
     }
 
+    /**
+     * docs/monitoring.md: success means the box confirmed the snapshot twice, by RESULT and by its listing. Where
+     * that listing failed, a receive the box only answered for (and, here, never stored) counted as backed up.
+     */
+    @Test
+    void aReceiveNoListingConfirmedIsAFailureNotOk() throws Exception {
+        zfs.filesystem("src/a", "zrepl_1");
+        box.failReceives(Fault.FORGETS);
+        box.failLists(Fault.NONE, Fault.BUSY);
+        PushPass.Result r = run(job(1, 1, ""), box.opener());
+
+        assertTrue(r.failed(), r::toString);
+        String snapshot = r.snapshotTaken().orElseThrow();
+        FilesystemResult a = result(r, "src/a");
+        assertEquals(FilesystemResult.Outcome.FAILED, a.outcome(), a::summaryLine);
+        assertEquals(
+                "the backup box answered that it received @" + snapshot + ", but listing the box to confirm it"
+                        + " failed (another receive into LIST is running): it counts as backed up once a listing"
+                        + " shows it, which the next pass checks",
+                a.message());
+        assertEquals(List.of(), box.snapshots("src/a"));
+    }
+
+    /** The same where the box was lost for good after the receive: nothing confirmed it either. */
+    @Test
+    void aReceiveBeforeTheBoxWasLostIsNotConfirmedEither() throws Exception {
+        zfs.filesystem("src/a", "zrepl_1").filesystem("src/b", "zrepl_1");
+        box.failReceives(Fault.FORGETS, Fault.SESSION_DIES);
+        box.failReconnects(5);
+        PushPass.Result r = run(job(1, 2, ""), box.opener());
+
+        assertTrue(r.failed(), r::toString);
+        FilesystemResult a = result(r, "src/a");
+        assertEquals(FilesystemResult.Outcome.FAILED, a.outcome(), a::summaryLine);
+        assertTrue(a.message().contains(", but listing the box to confirm it failed ("), a::message);
+        assertEquals(List.of(), box.snapshots("src/a"));
+    }
+
     @Test
     void theBoxBusyIsRetriedAfterTheBackoffOverAReconnectedBox() throws Exception {
         zfs.filesystem("src/a", "zrepl_1");
