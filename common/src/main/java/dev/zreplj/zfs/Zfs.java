@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.SortedSet;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -349,7 +350,7 @@ public final class Zfs implements SourceZfs {
     }
 
     /**
-     * One atomic {@code zfs snapshot fs1@name fs2@name ...}. zfs-fuse takes one snapshot argument only:
+     * One atomic {@code zfs snapshot fs1@name fs2@name ...} per pool. zfs-fuse takes one snapshot argument only:
      * there, a set that is exactly a whole subtree becomes one atomic {@code zfs snapshot -r}; any other
      * set is snapshotted one filesystem at a time (not atomic; logged).
      */
@@ -364,9 +365,26 @@ public final class Zfs implements SourceZfs {
             return;
         }
         if (capabilities().multiSnapshot()) {
-            List<String> args = new ArrayList<>(List.of("snapshot"));
-            set.forEach(fs -> args.add(fs.value() + "@" + snapshotName));
-            run(args);
+            // One kernel call takes snapshots of one pool only (EXDEV for another's): atomic per pool, and a pool
+            // that fails leaves the others their snapshots.
+            Map<String, List<String>> byPool = new TreeMap<>();
+            set.forEach(fs -> byPool.computeIfAbsent(fs.pool(), p -> new ArrayList<>(List.of("snapshot")))
+                    .add(fs.value() + "@" + snapshotName));
+            ZfsException failed = null;
+            for (List<String> args : byPool.values()) {
+                try {
+                    run(args);
+                } catch (ZfsException e) {
+                    if (failed == null) {
+                        failed = e;
+                    } else {
+                        failed.addSuppressed(e);
+                    }
+                }
+            }
+            if (failed != null) {
+                throw failed;
+            }
             return;
         }
         // Without multi-snapshot, `snapshot -r` is the only atomic form: one call per maximal subtree

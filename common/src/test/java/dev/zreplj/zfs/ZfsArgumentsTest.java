@@ -157,6 +157,25 @@ class ZfsArgumentsTest {
         return new Zfs(fake);
     }
 
+    /**
+     * OpenZFS snapshots a list in one kernel call, which refuses names in another pool than the first's (EXDEV):
+     * a job over two pools (bpool and rpool, or "<": true) never got a snapshot. One atomic call per pool.
+     */
+    @Test
+    void aSnapshotOverSeveralPoolsIsOneCallPerPool(@TempDir Path dir) throws Exception {
+        Zfs zfs = recordingZfs(dir, "usage-openzfs-2.3.txt");
+        zfs.snapshot(
+                List.of(
+                        DatasetName.of("rpool/home"),
+                        DatasetName.of("bpool/BOOT"),
+                        DatasetName.of("rpool/ROOT"),
+                        DatasetName.of("rpool")),
+                "s1");
+        assertEquals(
+                List.of("snapshot|bpool/BOOT@s1|", "snapshot|rpool@s1|rpool/ROOT@s1|rpool/home@s1|"),
+                Files.readAllLines(dir.resolve("args")));
+    }
+
     @Test
     void sendFlagsReachZfsSendInAFixedOrderAndNotWithAResumeToken(@TempDir Path dir) throws Exception {
         Zfs zfs = recordingZfs(dir, "usage-openzfs-2.3.txt");
