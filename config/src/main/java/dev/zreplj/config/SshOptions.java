@@ -98,12 +98,18 @@ public record SshOptions(
             "hashknownhosts",
             "knownhostscommand",
             "identityfile",
+            // ssh's alias of IdentityFile (ssh -G lists its key beside connect.identity_file)
+            "identityfile2",
             "identitiesonly",
             "identityagent",
             "certificatefile",
             "batchmode",
             "passwordauthentication",
             "kbdinteractiveauthentication",
+            // ssh's aliases of KbdInteractiveAuthentication
+            "challengeresponseauthentication",
+            "skeyauthentication",
+            "tisauthentication",
             "controlmaster",
             "controlpath",
             "controlpersist",

@@ -22,6 +22,10 @@ class SshOptionsTest {
                         + "remove it (host keys: connect.known_hosts, connect.host_key_policy)",
                 SshOptions.problem("UserKnownHostsFile /dev/null").orElseThrow().message());
         assertEquals(java.util.Optional.empty(), SshOptions.openSshProblem("ProxyJump=gw"));
+        // ssh's aliases of what zreplj sets: IdentityFile2 adds a second key, as IdentityFile would (ssh -G).
+        for (String alias : List.of("IdentityFile2=/tmp/b", "ChallengeResponseAuthentication=yes")) {
+            assertTrue(SshOptions.openSshProblem(alias).isPresent(), alias);
+        }
         assertEquals("StrictHostKeyChecking", SshOptions.key(" StrictHostKeyChecking no"));
     }
 
