@@ -1,8 +1,10 @@
 package dev.zreplj.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.zreplj.protocol.StreamCompression;
 import dev.zreplj.pruning.GridSpec;
@@ -287,5 +289,20 @@ class ConfigLoaderGoodTest {
                 rules(sink.sinkJobs().get(0).keepFloor()));
         assertEquals(ServeLimits.defaults(), sink.sinkJobs().get(0).limits(), "the sample states the defaults");
         assertEquals(Duration.ofDays(30), pushGrid.get(pushGrid.size() - 1).length());
+    }
+
+    /** The samples' filters mean what their keys say: scratch space is out, with everything below it. */
+    @Test
+    void contribSamplesLeaveOutTheScratchSubtree() throws Exception {
+        ConfigLoader loader = new ConfigLoader();
+        for (String sample : List.of("push.yml", "local.yml")) {
+            FilesystemFilter filter = loader.load(Path.of("../contrib/config/" + sample))
+                    .pushJobs()
+                    .get(0)
+                    .filesystems();
+            assertTrue(filter.accepts("rpool/home"), sample);
+            assertFalse(filter.accepts("rpool/tmp"), sample);
+            assertFalse(filter.accepts("rpool/tmp/build"), sample);
+        }
     }
 }
