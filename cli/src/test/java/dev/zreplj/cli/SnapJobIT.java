@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code status} says OK only while the newest snapshot is fresh and the last pass did not fail.
  */
 @Timeout(120)
+@Tag("system")
 class SnapJobIT {
     private static final String PREFIX = "zrepl_snap_";
 

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * from the common jar's manifest, said "dev" on every installation.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
+@Tag("system")
 class SoftwareVersionIT {
     @TempDir
     Path dir;
