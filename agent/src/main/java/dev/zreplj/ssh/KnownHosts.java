@@ -86,6 +86,11 @@ public final class KnownHosts {
         return List.copyOf(types);
     }
 
+    /** Whether a {@code @cert-authority} line covers host:port: its host is then trusted through the CA alone. */
+    public boolean certificateAuthorityFor(String host, int port) throws IOException {
+        return entries(host, port).stream().anyMatch(e -> e.marker() == Marker.CERT_AUTHORITY);
+    }
+
     public Verdict check(String host, int port, PublicKey presented) throws IOException {
         List<Entry> entries = entries(host, port);
         Set<String> types = new LinkedHashSet<>();

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -102,10 +103,18 @@ final class OpenSshTransport implements SshTransport {
         Connect.HostKeyPolicy policy =
                 connect.hostKeyPolicy() != null ? connect.hostKeyPolicy() : Connect.HostKeyPolicy.STRICT;
         Path controlDir;
+        String notAccepted = null;
         try {
             if (policy == Connect.HostKeyPolicy.ACCEPT_NEW && knownHosts.getParent() != null) {
                 // ssh records the new key but does not create the directory; without it the key would go unrecorded.
                 Files.createDirectories(knownHosts.getParent());
+            }
+            if (policy == Connect.HostKeyPolicy.ACCEPT_NEW) {
+                notAccepted = whyNoNewKey(knownHosts, connect.host(), port);
+                if (notAccepted != null) {
+                    // As the built-in client: a key already recorded still counts, a new one is refused.
+                    policy = Connect.HostKeyPolicy.STRICT;
+                }
             }
             controlDir = Files.createTempDirectory(
                     "zreplj-ssh-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
@@ -131,7 +140,7 @@ final class OpenSshTransport implements SshTransport {
         OpenSshTransport transport =
                 new OpenSshTransport(master, controlDir, common, connect.host(), target, stderr, pump);
         try {
-            transport.awaitMaster(dial, identity, knownHosts);
+            transport.awaitMaster(dial, identity, knownHosts, notAccepted);
         } catch (TransportException | RuntimeException e) {
             transport.close();
             throw e;
@@ -262,7 +271,26 @@ final class OpenSshTransport implements SshTransport {
      * Waits until the master listens on its control socket (ssh creates it only after authentication) or
      * ends; an ended master is explained from what it wrote on stderr.
      */
-    private void awaitMaster(Duration dial, Path identity, Path knownHosts) throws TransportException {
+    /**
+     * Why accept-new must not take a new key here, or null: ssh connects even where it cannot record the key (it
+     * only says so), which would take any key at every pass; and a host trusted through a {@code @cert-authority}
+     * would be trusted through a plain key as well.
+     */
+    static String whyNoNewKey(Path knownHosts, String host, int port) throws IOException {
+        if (new KnownHosts(knownHosts).certificateAuthorityFor(host, port)) {
+            return knownHosts + " trusts " + KnownHosts.lookupName(host, port) + " through a @cert-authority, and a"
+                    + " plain key taken as new would bypass it";
+        }
+        Path writable = Files.exists(knownHosts, LinkOption.NOFOLLOW_LINKS) ? knownHosts : knownHosts.getParent();
+        if (writable != null && !Files.isWritable(writable)) {
+            return "connect.host_key_policy accept-new cannot record a new key in " + knownHosts + " (" + writable
+                    + " is not writable; under the shipped units only /etc/zreplj/ssh is)";
+        }
+        return null;
+    }
+
+    private void awaitMaster(Duration dial, Path identity, Path knownHosts, String notAccepted)
+            throws TransportException {
         Path socket = controlDir.resolve("s");
         // ssh's ConnectTimeout bounds the TCP connect and the banner; the key exchange and auth after it get
         // a second dial timeout of their own here, as under the built-in client's single deadline plus margin.
@@ -270,7 +298,7 @@ final class OpenSshTransport implements SshTransport {
         while (!Files.exists(socket)) {
             if (!master.isAlive()) {
                 awaitQuietly(masterPump);
-                throw failure(masterStderr.lastLines(), target, identity, knownHosts, dial);
+                throw failure(masterStderr.lastLines(), target, identity, knownHosts, dial, notAccepted);
             }
             if (System.nanoTime() > deadline) {
                 throw new TransportException("ssh: " + target + " accepted the connection but did not complete the SSH "
@@ -290,6 +318,12 @@ final class OpenSshTransport implements SshTransport {
     /** ssh's own words turned into the line an admin acts on; its last line when none of them fits. */
     static TransportException failure(
             List<String> lines, String target, Path identity, Path knownHosts, Duration dial) {
+        return failure(lines, target, identity, knownHosts, dial, null);
+    }
+
+    /** @param notAccepted why accept-new took no new key (see {@link #whyNoNewKey}), or null */
+    static TransportException failure(
+            List<String> lines, String target, Path identity, Path knownHosts, Duration dial, String notAccepted) {
         String all = String.join("\n", lines);
         String hostPort = target.substring(target.indexOf('@') + 1);
         String host = hostPort.substring(0, hostPort.lastIndexOf(':'));
@@ -310,6 +344,10 @@ final class OpenSshTransport implements SshTransport {
         }
         if (all.contains("Host key verification failed")
                 || (all.contains("No ") && all.contains("host key is known"))) {
+            if (notAccepted != null) {
+                return new TransportException("ssh: host key of " + hostPort + " is not known (not in " + knownHosts
+                        + "), and accept-new takes no new key here: " + notAccepted);
+            }
             return new TransportException("ssh: host key of " + hostPort + " is not known (not in " + knownHosts
                     + "); check the fingerprint and add it with 'ssh-keyscan " + keyscanName + " >> " + knownHosts
                     + "', or set connect.host_key_policy: accept-new");

@@ -10,6 +10,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.zreplj.config.Connect;
+import dev.zreplj.files.testing.FullDisk;
 import dev.zreplj.ssh.testing.TestSshd;
 import dev.zreplj.ssh.testing.TestSshd.KeyType;
 import java.io.InputStream;
@@ -190,6 +191,46 @@ class SshTransportSystemTest {
         assertEquals("[127.0.0.1]:" + sshd.port() + " " + typeAndKey + "\n", Files.readString(file));
         Connect strict = with(c, sshd.clientKey(), file, Connect.HostKeyPolicy.STRICT, Duration.ofSeconds(10));
         SshTransport.connect(strict).close();
+    }
+
+    /**
+     * accept-new takes an unknown key only by recording it: where known_hosts cannot be written (the units'
+     * ProtectHome=read-only over ~/.ssh), OpenSSH's ssh connected anyway, every pass, to whatever key it was shown.
+     */
+    @ParameterizedTest
+    @EnumSource(Connect.SshClient.class)
+    void acceptNewRefusesAKeyItCannotRecord(Connect.SshClient client) throws Exception {
+        startEcho(KeyType.ED25519);
+        try (FullDisk disk = FullDisk.mount(dir.resolve("read-only"))) {
+            disk.readOnly();
+            Path file = disk.dir().resolve("known_hosts");
+            Connect c = with(
+                    connect(client), sshd.clientKey(), file, Connect.HostKeyPolicy.ACCEPT_NEW, Duration.ofSeconds(10));
+            TransportException e = assertThrows(
+                    TransportException.class, () -> SshTransport.connect(c).close());
+            assertTrue(e.getMessage().contains("not known") || e.getMessage().contains("cannot record"), e::getMessage);
+            assertFalse(Files.exists(marker()), "forced command must not run");
+        }
+    }
+
+    /**
+     * A host that known_hosts trusts through a @cert-authority alone: a plain key taken as new would bypass the CA,
+     * which the built-in client refuses and OpenSSH's ssh under accept-new recorded.
+     */
+    @ParameterizedTest
+    @EnumSource(Connect.SshClient.class)
+    void acceptNewTakesNoPlainKeyForAHostOfACertificateAuthority(Connect.SshClient client) throws Exception {
+        startEcho(KeyType.ED25519);
+        Path ca = TestSshd.keygen(dir.resolve("ca"), KeyType.ED25519, "ca");
+        Path file = dir.resolve("ca_known_hosts");
+        String before = "@cert-authority [127.0.0.1]:" + sshd.port() + " "
+                + Files.readString(Path.of(ca + ".pub")).strip() + "\n";
+        Files.writeString(file, before);
+        Connect c =
+                with(connect(client), sshd.clientKey(), file, Connect.HostKeyPolicy.ACCEPT_NEW, Duration.ofSeconds(10));
+        assertThrows(TransportException.class, () -> SshTransport.connect(c).close());
+        assertEquals(before, Files.readString(file), "no plain key recorded beside the CA");
+        assertFalse(Files.exists(marker()), "forced command must not run");
     }
 
     @ParameterizedTest
