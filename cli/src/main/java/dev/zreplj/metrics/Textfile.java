@@ -6,9 +6,13 @@ import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.math.BigDecimal;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 
 /**
  * The metrics file for node_exporter's textfile collector, replaced atomically (temp file in the same
@@ -26,9 +30,21 @@ public final class Textfile {
 
     private Textfile() {}
 
+    /**
+     * How long a writer waits for another process's turn: a write takes milliseconds, and on a machine with both
+     * roles the other process may be the box user's, which must not be able to stop the agent's passes.
+     */
+    private static final Duration LOCK_WAIT = Duration.ofSeconds(30);
+
+    private static final long LOCK_POLL_MILLIS = 50;
+
     public static void write(Path file, MultiCollector metrics) throws IOException {
+        write(file, metrics, LOCK_WAIT);
+    }
+
+    static void write(Path file, MultiCollector metrics, Duration lockWait) throws IOException {
         synchronized (IN_PROCESS) {
-            writeLocked(file, metrics);
+            writeLocked(file, metrics, lockWait);
         }
     }
 
@@ -38,19 +54,43 @@ public final class Textfile {
         return why.startsWith(file + ": ") ? why : file + ": " + why;
     }
 
-    private static void writeLocked(Path file, MultiCollector metrics) throws IOException {
+    private static void writeLocked(Path file, MultiCollector metrics, Duration lockWait) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         // node_exporter, another user, reads the file: a directory made here under the units' UMask=0077 would
         // keep it out.
         StateFiles.createDirectories(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         // The agent (root) and the box's stdinserver may share this directory, which the box's user may own: no file
         // is opened through a link planted there, and the temp file has a fresh name (O_EXCL).
-        try (FileChannel lock = StateFiles.openLock(dir.resolve("." + file.getFileName() + ".lock"));
-                var held = lock.lock()) {
+        Path lockFile = dir.resolve("." + file.getFileName() + ".lock");
+        try (FileChannel lock = StateFiles.openLock(lockFile);
+                var held = lockWithin(lock, lockFile, lockWait)) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             PrometheusTextFormatWriter.create().write(out, metrics.collect(), EscapingScheme.DEFAULT);
             // node_exporter runs as its own user: the file must be readable by it.
             StateFiles.replace(file, out.toByteArray(), PosixFilePermissions.fromString("rw-r--r--"));
+        }
+    }
+
+    private static FileLock lockWithin(FileChannel lock, Path lockFile, Duration wait) throws IOException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (true) {
+            FileLock held = lock.tryLock();
+            if (held != null) {
+                return held;
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                throw new IOException(lockFile + ": another process has held this lock for "
+                        + BigDecimal.valueOf(wait.toMillis(), 3)
+                                .stripTrailingZeros()
+                                .toPlainString()
+                        + " s; the textfile is written again after the next pass or receive");
+            }
+            try {
+                Thread.sleep(LOCK_POLL_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted waiting for " + lockFile);
+            }
         }
     }
 }

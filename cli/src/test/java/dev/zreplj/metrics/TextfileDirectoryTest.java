@@ -52,4 +52,49 @@ class TextfileDirectoryTest {
         }
         assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(textfile)));
     }
+
+    /**
+     * On a machine with both roles the textfile's directory is shared, and its lock with it: another process that
+     * holds the lock (the box user's) must not stop the agent's passes, which wrote the textfile under it and
+     * waited without end.
+     */
+    @Test
+    void aLockHeldByAnotherProcessIsWaitedForABoundedTime() throws Exception {
+        Path textfile = dir.resolve("zreplj.prom");
+        Path lock = dir.resolve(".zreplj.prom.lock");
+        Files.createFile(lock);
+        Process holder = new ProcessBuilder(List.of(
+                        "python3",
+                        "-c",
+                        "import fcntl, sys, time\n"
+                                + "f = open(sys.argv[1], 'r+')\n"
+                                + "fcntl.lockf(f, fcntl.LOCK_EX)\n"
+                                + "print('held', flush=True)\n"
+                                + "time.sleep(120)\n",
+                        lock.toString()))
+                .redirectErrorStream(true)
+                .start();
+        try {
+            assertEquals(
+                    "held",
+                    new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream())).readLine());
+            long start = System.nanoTime();
+            java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    java.io.IOException.class,
+                    () -> Textfile.write(
+                            textfile,
+                            new AgentMetrics(Files.createDirectories(dir.resolve("state")), List.of("laptop")),
+                            java.time.Duration.ofMillis(500)));
+            long waited = (System.nanoTime() - start) / 1_000_000;
+            org.junit.jupiter.api.Assertions.assertTrue(waited < 5_000, "waited " + waited + " ms");
+            assertEquals(
+                    lock
+                            + ": another process has held this lock for 0.5 s; the textfile is written again after the next"
+                            + " pass or receive",
+                    e.getMessage());
+            org.junit.jupiter.api.Assertions.assertFalse(Files.exists(textfile));
+        } finally {
+            holder.destroyForcibly().waitFor();
+        }
+    }
 }
