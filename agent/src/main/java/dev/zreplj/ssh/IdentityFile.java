@@ -2,7 +2,6 @@ package dev.zreplj.ssh;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
@@ -28,25 +27,26 @@ public final class IdentityFile {
     private IdentityFile() {}
 
     /**
-     * @param user the user zreplj runs as
+     * @param uid the uid zreplj runs as: OpenSSH compares the file's owner by number, and a uid without a passwd
+     *            entry has no name to compare (Java's user.name is then "?")
      * @throws TransportException with the one line to act on, when the file is open to group or others
      */
-    public static void checkPermissions(Path identity, String user) throws TransportException {
+    public static void checkPermissions(Path identity, int uid) throws TransportException {
         PosixFileAttributes attrs;
+        int owner;
         try {
-            attrs = Files.readAttributes(identity, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            if (attrs.isSymbolicLink()) {
-                attrs = Files.readAttributes(identity, PosixFileAttributes.class);
-            }
+            // Following a link: the key is what the link points to, as for OpenSSH.
+            attrs = Files.readAttributes(identity, PosixFileAttributes.class);
+            owner = (Integer) Files.getAttribute(identity, "unix:uid");
         } catch (NoSuchFileException e) {
             return; // loading the key says that it is missing, and how to create it
-        } catch (IOException | UnsupportedOperationException e) {
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
             return; // not a POSIX file system: nothing to compare with OpenSSH's rule
         }
         Set<PosixFilePermission> open = EnumSet.noneOf(PosixFilePermission.class);
         open.addAll(attrs.permissions());
         open.retainAll(GROUP_OR_OTHERS);
-        if (!open.isEmpty() && attrs.owner().getName().equals(user)) {
+        if (!open.isEmpty() && owner == uid) {
             throw new TransportException("ssh: identity file " + identity + " is readable or writable by others (mode "
                     + PosixFilePermissions.toString(attrs.permissions()) + "); OpenSSH refuses such a key and so does"
                     + " zreplj: chmod 600 " + identity);
