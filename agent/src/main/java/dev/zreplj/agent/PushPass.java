@@ -46,7 +46,7 @@ public final class PushPass {
      * sender could not be listed); {@code warnings} are things the user must know that are not failures of
      * this pass (the backlog cap); {@code prune} is null when the pass did not prune; {@code stageFailures}
      * has one line per stage that failed (snapshot, connect, replicate, prune, an unexpected error);
-     * {@code notSnapshotted} the filesystems {@code snapshotTaken} left out (a fatal pre_snapshot hook);
+     * {@code notSnapshotted} the filesystems {@code snapshotTaken} left out (a fatal pre_snapshot hook, a name too long);
      * {@code newestOnBox}, for each filesystem replicated or found up to date, the creation (unix seconds)
      * of its newest snapshot, which the box now holds: how old the backup's data is; {@code selected} the
      * filesystems the pass's listing selected (empty when it did not get that far), so that a pass that fails

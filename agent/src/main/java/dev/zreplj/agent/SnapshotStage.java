@@ -131,6 +131,7 @@ final class SnapshotStage {
         // One name over zfs's limit fails the one atomic zfs snapshot of them all, on every pass: that filesystem
         // is left out and named, the others get theirs.
         List<String> tooLong = new ArrayList<>();
+        List<DatasetName> tooLongFilesystems = new ArrayList<>();
         List<DatasetName> fitting = new ArrayList<>();
         for (DatasetName fs : selected) {
             int length = fs.value().length() + 1 + name.length();
@@ -139,6 +140,7 @@ final class SnapshotStage {
                         + " characters, over zfs's " + DatasetName.MAX_LENGTH + ": shorten the filesystem's name by "
                         + (length - DatasetName.MAX_LENGTH) + " (or the job's snapshot prefix or timestamp_format),"
                         + " or exclude it from the job's filter");
+                tooLongFilesystems.add(fs);
             } else {
                 fitting.add(fs);
             }
@@ -146,12 +148,15 @@ final class SnapshotStage {
         tooLong.forEach(line -> log.warn("job {}: {}", job, line));
         SnapshotHooks.Outcome hooked = new SnapshotHooks(snapshotting.hooks(), new HookRunner())
                 .around(fitting, name, filesystems -> zfs.snapshot(filesystems, name));
-        List<DatasetName> left = fitting.stream()
+        List<DatasetName> keptOut = fitting.stream()
                 .filter(fs -> !hooked.snapshotted().contains(fs))
                 .toList();
         List<String> failures = new ArrayList<>(tooLong);
-        left.forEach(fs ->
+        keptOut.forEach(fs ->
                 failures.add("@" + name + " of " + fs + " not taken: a pre_snapshot hook with err_is_fatal failed"));
+        // Every filesystem this snapshot left out: status must not time their last snapshot by it.
+        List<DatasetName> left = new ArrayList<>(tooLongFilesystems);
+        left.addAll(keptOut);
         if (hooked.failure() != null) {
             // What exists is still replicated and both sides pruned, which may free the space it lacked.
             int tried = hooked.snapshotted().size();
