@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -47,24 +48,44 @@ public final class HookRunner {
      */
     private final Object starting = new Object();
 
-    /** Kills every run in progress with what it started (the agent is stopping); each ends as a failed run. */
+    /**
+     * Kills every run in progress with what it started (the agent is stopping); each ends as a failed run. One that
+     * already ended by itself (its output still draining) keeps its own status: a freeze that succeeded is owed its
+     * thaw.
+     */
     public void killRunning() {
         synchronized (starting) {
             for (Process p : running) {
-                killed.add(p);
+                if (p.isAlive()) {
+                    killed.add(p);
+                }
                 kill(p);
             }
         }
     }
 
     /**
-     * The command first, then what it started: killed the other way round, a shell waiting on its children
-     * ({@code wait} without operands exits 0 once they are gone) could exit 0 in between, a succeeded run.
+     * The run's whole process group, in one signal: each hook runs in a session of its own ({@code setsid}), so what
+     * it started goes with it, also what it detached ({@code ( cmd & )}, which no longer descends from it); and a
+     * shell waiting on its children ({@code wait} exits 0 once they are gone) cannot exit 0 in between.
      */
     private static void kill(Process p) {
-        List<ProcessHandle> started = p.descendants().toList();
+        try {
+            Process k = new ProcessBuilder(
+                            "sh", "-c", "kill -s KILL -- \"-$1\" 2>/dev/null", "sh", Long.toString(p.pid()))
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            k.waitFor(5, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            // No shell to signal the group with: the command and what still descends from it, as before.
+            List<ProcessHandle> started = p.descendants().toList();
+            p.destroyForcibly();
+            started.forEach(ProcessHandle::destroyForcibly);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         p.destroyForcibly();
-        started.forEach(ProcessHandle::destroyForcibly);
     }
 
     /**
@@ -75,7 +96,13 @@ public final class HookRunner {
     public Run run(Path command, Map<String, String> env, Duration timeout, BooleanSupplier cancelled)
             throws InterruptedException {
         long start = System.nanoTime();
-        ProcessBuilder pb = new ProcessBuilder(command.toString()).redirectErrorStream(true);
+        if (!Files.isRegularFile(command) || !Files.isExecutable(command)) {
+            // Checked here: setsid's own failure to run it would read as the hook's exit status.
+            return new Run(-1, "cannot run: " + command + " is not an executable file", "", since(start));
+        }
+        // A session of its own: a kill reaches everything it started (kill), and a Ctrl-C on the agent's terminal
+        // does not reach a post-snapshot run the agent still owes.
+        ProcessBuilder pb = new ProcessBuilder("setsid", "-w", command.toString()).redirectErrorStream(true);
         pb.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
         pb.environment().putAll(env);
         Process p;
@@ -113,7 +140,7 @@ public final class HookRunner {
         if (reader.isAlive()) {
             // Something the hook left behind still holds the output open: stop waiting for it (the reader is
             // a daemon thread and ends with that process), keep what came.
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            kill(p);
         }
         String output = tail.text();
         if (!ended) {

@@ -97,6 +97,50 @@ class HookRunnerTest {
         assertEquals("fine\n", run.output());
     }
 
+    /**
+     * docs/config.md: a hook that outlives its timeout is killed with what it started. A child it detached
+     * ({@code ( cmd & )}: its parent gone, it no longer descends from the hook) ran on.
+     */
+    @Test
+    void aTimedOutRunIsKilledWithWhatItDetached() throws Exception {
+        Path child = dir.resolve("child");
+        Path hook = script("hook", "( sleep 600 & echo $! > " + child + " )\nsleep 60\n");
+        HookRunner.Run run = new HookRunner().run(hook, Map.of(), Duration.ofSeconds(1), () -> false);
+        assertEquals("killed after its timeout of 1 s", run.error());
+        long detached = Long.parseLong(Files.readString(child).trim());
+        assertTrue(gone(detached), "the detached child was killed too");
+    }
+
+    /**
+     * A freeze hook that exited 0 while a child it left still held its output: the agent stopping in the moment its
+     * output drained counted the run killed, and its thaw (the post run) was never run.
+     */
+    @Test
+    void aRunThatEndedByItselfBeforeTheKillKeepsItsStatus() throws Exception {
+        Path exited = dir.resolve("exited");
+        Path hook = script("hook", "sleep 600 &\ntouch " + exited + "\nexit 0\n");
+        HookRunner runner = new HookRunner();
+        AtomicReference<HookRunner.Run> result = new AtomicReference<>();
+        Thread t = new Thread(() -> {
+            try {
+                result.set(runner.run(hook, Map.of(), Duration.ofSeconds(30), () -> false));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        t.start();
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!Files.exists(exited)) {
+            assertTrue(System.nanoTime() < deadline, "the hook ran");
+            Thread.sleep(20);
+        }
+        Thread.sleep(500);
+        runner.killRunning();
+        t.join(10_000);
+        assertFalse(t.isAlive(), "the run returned");
+        assertTrue(result.get().ok(), result.get()::toString);
+    }
+
     /** An executable shell script named {@code name} in the test's directory. */
     private Path script(String name, String body) throws Exception {
         Path hook = Files.writeString(dir.resolve(name), "#!/bin/sh\n" + body);
