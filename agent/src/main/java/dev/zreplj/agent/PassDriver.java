@@ -339,9 +339,8 @@ public final class PassDriver {
         /**
          * A replicated filesystem whose last received snapshot the box's listing after the receives does not hold
          * (guid for guid) failed: a box that answers RESULT without storing the snapshot (broken, or not a zreplj
-         * box) must not make the pass, status and monitoring say a backup exists.
-         */
-        /**
+         * box) must not make the pass, status and monitoring say a backup exists; nor may one no listing confirmed.
+         *
          * @param listed   the box's listing after the receives, or null where it could not be listed
          * @param unlisted why it could not (with {@code listed} null)
          */

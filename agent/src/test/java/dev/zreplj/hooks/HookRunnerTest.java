@@ -28,14 +28,7 @@ class HookRunnerTest {
         Path hook = script("hook", "sleep 60 &\necho $! > " + child + "\nwait\nexit 0\n");
         HookRunner runner = new HookRunner();
         AtomicReference<HookRunner.Run> result = new AtomicReference<>();
-        Thread t = new Thread(() -> {
-            try {
-                result.set(runner.run(hook, Map.of(), Duration.ofSeconds(30), () -> false));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-        t.start();
+        Thread t = inBackground(runner, hook, result);
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (!Files.exists(child) || Files.readString(child).isBlank()) {
             assertTrue(System.nanoTime() < deadline, "the hook started its child");
@@ -121,14 +114,7 @@ class HookRunnerTest {
         Path hook = script("hook", "sleep 600 &\ntouch " + exited + "\nexit 0\n");
         HookRunner runner = new HookRunner();
         AtomicReference<HookRunner.Run> result = new AtomicReference<>();
-        Thread t = new Thread(() -> {
-            try {
-                result.set(runner.run(hook, Map.of(), Duration.ofSeconds(30), () -> false));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-        t.start();
+        Thread t = inBackground(runner, hook, result);
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (!Files.exists(exited)) {
             assertTrue(System.nanoTime() < deadline, "the hook ran");
@@ -139,6 +125,19 @@ class HookRunnerTest {
         t.join(10_000);
         assertFalse(t.isAlive(), "the run returned");
         assertTrue(result.get().ok(), result.get()::toString);
+    }
+
+    /** Runs {@code hook} (timeout 30 s) on a thread of its own, its result into {@code result}. */
+    private static Thread inBackground(HookRunner runner, Path hook, AtomicReference<HookRunner.Run> result) {
+        Thread t = new Thread(() -> {
+            try {
+                result.set(runner.run(hook, Map.of(), Duration.ofSeconds(30), () -> false));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        t.start();
+        return t;
     }
 
     /** An executable shell script named {@code name} in the test's directory. */
