@@ -3,6 +3,8 @@ package dev.zreplj.agent;
 import dev.zreplj.files.StateFiles;
 import dev.zreplj.json.RecordJson;
 import dev.zreplj.replication.FilesystemResult;
+import dev.zreplj.zfs.DatasetName;
+import dev.zreplj.zfs.InvalidNameException;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -84,6 +86,8 @@ public final class JobStatusStore {
      * {@code stageFailures}: one line per stage of the last pass that failed (snapshot, connect, replicate,
      * prune, an unexpected error); empty when none did, and in files from an older zreplj. {@code lastSuccess}:
      * unix seconds of the last pass that failed nowhere, 0 when none did; null in files from an older zreplj.
+     * {@code lastSnapshotRound}: the job's last snapshot a pass took; null when none has (manual snapshotting,
+     * a file from an older zreplj).
      */
     public record JobStatus(
             String job,
@@ -91,7 +95,8 @@ public final class JobStatusStore {
             String error,
             List<FilesystemStatus> filesystems,
             List<String> stageFailures,
-            Long lastSuccess) {
+            Long lastSuccess,
+            SnapshotRound lastSnapshotRound) {
         public JobStatus {
             filesystems = filesystems == null ? List.of() : List.copyOf(filesystems);
             stageFailures = stageFailures == null ? List.of() : List.copyOf(stageFailures);
@@ -102,8 +107,23 @@ public final class JobStatusStore {
                 long lastRun,
                 String error,
                 List<FilesystemStatus> filesystems,
+                List<String> stageFailures,
+                Long lastSuccess) {
+            this(job, lastRun, error, filesystems, stageFailures, lastSuccess, null);
+        }
+
+        public JobStatus(
+                String job,
+                long lastRun,
+                String error,
+                List<FilesystemStatus> filesystems,
                 List<String> stageFailures) {
-            this(job, lastRun, error, filesystems, stageFailures, null);
+            this(job, lastRun, error, filesystems, stageFailures, null, null);
+        }
+
+        /** This status with other stage failures. */
+        public JobStatus withStageFailures(List<String> stages) {
+            return new JobStatus(job, lastRun, error, filesystems, stages, lastSuccess, lastSnapshotRound);
         }
 
         /** The last pass failed at some stage, as a whole, or for one of its filesystems. */
@@ -208,7 +228,31 @@ public final class JobStatusStore {
         Long lastSuccess = !result.failed()
                 ? Long.valueOf(time)
                 : last.isEmpty() ? (damaged ? null : 0L) : last.get().lastSuccess();
-        write(new JobStatus(result.job(), time, result.error(), filesystems, result.stageFailures(), lastSuccess));
+        // A pass that took none leaves the round before in place: the schedule goes by the job's last snapshot.
+        SnapshotRound round = result.snapshotRound()
+                .orElse(last.map(JobStatus::lastSnapshotRound).orElse(null));
+        write(new JobStatus(
+                result.job(), time, result.error(), filesystems, result.stageFailures(), lastSuccess, round));
+    }
+
+    /** What earlier passes left here that the next pass of {@code job} goes by; none when the file is unreadable. */
+    public JobHistory history(String job) {
+        Optional<JobStatus> status;
+        try {
+            status = read(job);
+        } catch (IOException e) {
+            // The pass that follows replaces a damaged file and reports an unreadable one when it records.
+            return JobHistory.NONE;
+        }
+        Set<DatasetName> names = new HashSet<>();
+        for (FilesystemStatus fs : status.map(JobStatus::filesystems).orElse(List.of())) {
+            try {
+                names.add(DatasetName.of(fs.filesystem()));
+            } catch (InvalidNameException e) {
+                // Not written by a pass (every name it records was listed and checked); nothing to look for.
+            }
+        }
+        return new JobHistory(names, status.map(JobStatus::lastSnapshotRound));
     }
 
     /**
@@ -295,8 +339,7 @@ public final class JobStatusStore {
         stages.add("the pass of " + a.lastModifiedTime().toInstant().truncatedTo(ChronoUnit.SECONDS) + " could not"
                 + " record its status in " + file + " (the agent's log says why, e.g. a full disk): free space there;"
                 + " until a pass records again, this status is the one of the pass before it");
-        return new JobStatus(
-                status.job(), status.lastRun(), status.error(), status.filesystems(), stages, status.lastSuccess());
+        return status.withStageFailures(stages);
     }
 
     /**
@@ -325,6 +368,15 @@ public final class JobStatusStore {
             }
             if (fs.newestOnBox() != null && !isTime(fs.newestOnBox())) {
                 return notATime("newestOnBox", fs.newestOnBox());
+            }
+        }
+        SnapshotRound round = status.lastSnapshotRound();
+        if (round != null) {
+            if (round.name() == null) {
+                return "a lastSnapshotRound without its name";
+            }
+            if (!isTime(round.started())) {
+                return notATime("lastSnapshotRound.started", round.started());
             }
         }
         return null;

@@ -59,16 +59,15 @@ public final class PassDriver {
     private final Clock clock;
     private final Sleeper sleeper;
     private final Progress progress;
-    private final Set<DatasetName> recorded;
+    private final JobHistory history;
 
     public PassDriver(PushJob job, SourceZfs zfs, Box.Opener opener, Clock clock, Sleeper sleeper) {
-        this(job, zfs, opener, clock, sleeper, Progress.quiet(), Set.of());
+        this(job, zfs, opener, clock, sleeper, Progress.quiet(), JobHistory.NONE);
     }
 
     /**
      * @param progress shows each stage and every send (quiet unless on a terminal)
-     * @param recorded the filesystems earlier passes of the job recorded in its status, so that one the
-     *                 listing cannot see any more fails the pass instead of dropping out of it unnoticed
+     * @param history what earlier passes of the job recorded in its status
      */
     public PassDriver(
             PushJob job,
@@ -77,14 +76,14 @@ public final class PassDriver {
             Clock clock,
             Sleeper sleeper,
             Progress progress,
-            Set<DatasetName> recorded) {
+            JobHistory history) {
         this.job = job;
         this.zfs = zfs;
         this.opener = opener;
         this.clock = clock;
         this.sleeper = sleeper;
         this.progress = progress;
-        this.recorded = Set.copyOf(recorded);
+        this.history = history;
     }
 
     private static String connecting(PushJob job) {
@@ -111,7 +110,7 @@ public final class PassDriver {
     private final class Pass {
         private final List<String> warnings = new ArrayList<>();
         private final List<String> stageFailures = new ArrayList<>();
-        private Optional<String> taken = Optional.empty();
+        private Optional<SnapshotRound> taken = Optional.empty();
         /** The filesystems a fatal pre_snapshot hook kept out of {@link #taken}. */
         private List<String> notSnapshotted = List.of();
         /** A failed result for each dataset the filter names that the sender does not have. */
@@ -141,7 +140,7 @@ public final class PassDriver {
                 missing.add(new FilesystemResult(fs, FilesystemResult.Outcome.FAILED, 0, 0, why));
             }
             Set<DatasetName> reported = new HashSet<>(listing.missing());
-            for (DatasetName fs : recorded) {
+            for (DatasetName fs : history.recorded()) {
                 // Earlier passes backed it up and the filter still selects it, but the listing did not look
                 // where it is: with "<": true the roots are the pools zfs lists, so a pool not imported would
                 // drop its filesystems out of the pass, the status and the metrics without a word.
@@ -244,8 +243,8 @@ public final class PassDriver {
             progress.phase("job " + job.name() + ": snapshotting " + selected.size() + " filesystem"
                     + (selected.size() == 1 ? "" : "s") + " if due");
             SnapshotStage.Outcome outcome = new SnapshotStage(job.name(), job.snapshotting(), zfs, clock, sleeper)
-                    .takeIfDue(selected, versions, cursors, force);
-            taken = outcome.name();
+                    .takeIfDue(selected, versions, cursors, history.lastRound(), force);
+            taken = outcome.taken();
             notSnapshotted = outcome.left().stream().map(DatasetName::value).toList();
             warnings.addAll(outcome.warnings());
             outcome.failures().forEach(f -> stageFailures.add("snapshot: " + f));
@@ -512,7 +511,7 @@ public final class PassDriver {
             all.addAll(missing);
             return new PushPass.Result(
                     job.name(),
-                    taken,
+                    taken.map(SnapshotRound::name),
                     all,
                     error,
                     warnings,
@@ -520,7 +519,8 @@ public final class PassDriver {
                     stageFailures,
                     notSnapshotted,
                     newestOnBox,
-                    selectedNames);
+                    selectedNames,
+                    taken);
         }
     }
 }

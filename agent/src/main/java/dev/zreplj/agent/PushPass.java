@@ -6,13 +6,11 @@ import dev.zreplj.prune.PruneReport;
 import dev.zreplj.replication.FilesystemResult;
 import dev.zreplj.replication.Progress;
 import dev.zreplj.replication.Watchdog;
-import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.Zfs;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * One pass of a push job as the agent runs it: the local zfs, the box over SSH, the system clock and real
@@ -24,13 +22,13 @@ public final class PushPass {
     private final Zfs zfs;
     private final Clock clock;
     private final Progress progress;
-    private final Set<DatasetName> recorded;
+    private final JobHistory history;
 
     /**
      * @param progress the terminal's progress line, or {@link Progress#quiet()}
-     * @param recorded the filesystems the job's status file holds from earlier passes
+     * @param history what the job's status file holds from earlier passes
      */
-    public PushPass(PushJob job, Zfs zfs, Clock clock, Progress progress, Set<DatasetName> recorded) {
+    public PushPass(PushJob job, Zfs zfs, Clock clock, Progress progress, JobHistory history) {
         this.job = job;
         // The watchdog's bound for the box's replies bounds the local zfs calls too: a pass stuck in one never ends.
         this.zfs = zfs.withCallLimit(
@@ -38,7 +36,7 @@ public final class PushPass {
                 Watchdog.goDuration(job.replication().timeout()) + " (the job's replication.timeout)");
         this.clock = clock;
         this.progress = progress;
-        this.recorded = Set.copyOf(recorded);
+        this.history = history;
     }
 
     /**
@@ -50,7 +48,8 @@ public final class PushPass {
      * {@code newestOnBox}, for each filesystem replicated or found up to date, the creation (unix seconds)
      * of its newest snapshot, which the box now holds: how old the backup's data is; {@code selected} the
      * filesystems the pass's listing selected (empty when it did not get that far), so that a pass that fails
-     * as a whole still leaves a new one in the status, as never replicated.
+     * as a whole still leaves a new one in the status, as never replicated; {@code snapshotRound} the snapshot
+     * taken with when its round began, for the status file (the next pass's schedule counts from it).
      */
     public record Result(
             String job,
@@ -62,7 +61,8 @@ public final class PushPass {
             List<String> stageFailures,
             List<String> notSnapshotted,
             Map<String, Long> newestOnBox,
-            List<String> selected) {
+            List<String> selected,
+            Optional<SnapshotRound> snapshotRound) {
         public Result {
             filesystems = List.copyOf(filesystems);
             warnings = List.copyOf(warnings);
@@ -70,6 +70,32 @@ public final class PushPass {
             notSnapshotted = List.copyOf(notSnapshotted);
             newestOnBox = Map.copyOf(newestOnBox);
             selected = List.copyOf(selected);
+        }
+
+        /** A result that records no snapshot round (the status file keeps the one before). */
+        public Result(
+                String job,
+                Optional<String> snapshotTaken,
+                List<FilesystemResult> filesystems,
+                String error,
+                List<String> warnings,
+                PruneReport prune,
+                List<String> stageFailures,
+                List<String> notSnapshotted,
+                Map<String, Long> newestOnBox,
+                List<String> selected) {
+            this(
+                    job,
+                    snapshotTaken,
+                    filesystems,
+                    error,
+                    warnings,
+                    prune,
+                    stageFailures,
+                    notSnapshotted,
+                    newestOnBox,
+                    selected,
+                    Optional.empty());
         }
 
         /** A result whose snapshot, if one was taken, left none of its filesystems (all selected) out. */
@@ -133,7 +159,7 @@ public final class PushPass {
                             clock,
                             Sleeper.REAL,
                             progress,
-                            recorded)
+                            history)
                     .run(forceSnapshot, connect);
         }
         StreamCompression compression = BoxConnection.compression(job);
@@ -147,7 +173,7 @@ public final class PushPass {
                             clock,
                             Sleeper.REAL,
                             progress,
-                            recorded)
+                            history)
                     .run(forceSnapshot, Connect.ALWAYS);
         } finally {
             early.closeUnused();

@@ -39,21 +39,44 @@ public final class SnapPass {
     private final Clock clock;
     private final Sleeper sleeper;
     private final Progress progress;
+    private final Optional<SnapshotRound> lastRound;
 
     /**
      * @param pushJobs the config's push jobs: the snapshots their replication cursors hold are not pruned
+     * @param lastRound the job's last snapshot round as its status file recorded it
      */
-    public SnapPass(SnapJob job, List<PushJob> pushJobs, Zfs zfs, Clock clock, Progress progress) {
-        this(job, pushJobs, zfs.withCallLimit(CALL_LIMIT, callLimitText(job)), clock, Sleeper.REAL, progress);
+    public SnapPass(
+            SnapJob job,
+            List<PushJob> pushJobs,
+            Zfs zfs,
+            Clock clock,
+            Progress progress,
+            Optional<SnapshotRound> lastRound) {
+        this(
+                job,
+                pushJobs,
+                zfs.withCallLimit(CALL_LIMIT, callLimitText(job)),
+                clock,
+                Sleeper.REAL,
+                progress,
+                lastRound);
     }
 
-    SnapPass(SnapJob job, List<PushJob> pushJobs, SourceZfs zfs, Clock clock, Sleeper sleeper, Progress progress) {
+    SnapPass(
+            SnapJob job,
+            List<PushJob> pushJobs,
+            SourceZfs zfs,
+            Clock clock,
+            Sleeper sleeper,
+            Progress progress,
+            Optional<SnapshotRound> lastRound) {
         this.job = job;
         this.pushJobs = List.copyOf(pushJobs);
         this.zfs = zfs;
         this.clock = clock;
         this.sleeper = sleeper;
         this.progress = progress;
+        this.lastRound = lastRound;
     }
 
     /** How a zfs call cut by {@link #CALL_LIMIT} names the bound. */
@@ -71,7 +94,7 @@ public final class SnapPass {
         List<String> warnings = new ArrayList<>();
         List<String> failures = new ArrayList<>();
         List<String> selectedNames = List.of();
-        Optional<String> taken = Optional.empty();
+        Optional<SnapshotRound> taken = Optional.empty();
         List<String> left = List.of();
         try {
             progress.phase("job " + job.name() + ": listing filesystems");
@@ -95,8 +118,8 @@ public final class SnapPass {
                     "job " + job.name() + ": snapshotting " + listing.selected().size() + " filesystem"
                             + (listing.selected().size() == 1 ? "" : "s") + " if due");
             SnapshotStage.Outcome outcome = new SnapshotStage(job.name(), job.snapshotting(), zfs, clock, sleeper)
-                    .takeIfDue(listing.selected(), listing.versions(), Map.of(), forceSnapshot);
-            taken = outcome.name();
+                    .takeIfDue(listing.selected(), listing.versions(), Map.of(), lastRound, forceSnapshot);
+            taken = outcome.taken();
             left = outcome.left().stream().map(DatasetName::value).toList();
             warnings.addAll(outcome.warnings());
             outcome.failures().forEach(f -> failures.add("snapshot: " + f));
@@ -123,7 +146,7 @@ public final class SnapPass {
     }
 
     private PushPass.Result result(
-            Optional<String> taken,
+            Optional<SnapshotRound> taken,
             List<String> failures,
             List<String> warnings,
             PruneReport prune,
@@ -131,6 +154,16 @@ public final class SnapPass {
             List<String> selected,
             String error) {
         return new PushPass.Result(
-                job.name(), taken, List.of(), error, warnings, prune, failures, left, Map.of(), selected);
+                job.name(),
+                taken.map(SnapshotRound::name),
+                List.of(),
+                error,
+                warnings,
+                prune,
+                failures,
+                left,
+                Map.of(),
+                selected,
+                taken);
     }
 }

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -43,13 +44,14 @@ final class SnapshotStage {
     }
 
     /**
-     * What the stage did: {@code name} of the snapshot taken (empty when none was due, snapshotting is
-     * manual, every filesystem was kept out by a fatal hook, or {@code zfs snapshot} failed); {@code warnings},
-     * every failed hook run with its output; {@code failures}, each filesystem whose snapshot a fatal
-     * pre_snapshot hook prevented and a failed {@code zfs snapshot} (failures of the pass); {@code left} the
+     * What the stage did: {@code taken} the snapshot taken and when its round began (empty when none was due,
+     * snapshotting is manual, every filesystem was kept out by a fatal hook, or {@code zfs snapshot} failed);
+     * {@code warnings}, every failed hook run with its output; {@code failures}, each filesystem whose snapshot a
+     * fatal pre_snapshot hook prevented and a failed {@code zfs snapshot} (failures of the pass); {@code left} the
      * filesystems the hooks kept out.
      */
-    record Outcome(Optional<String> name, List<String> warnings, List<String> failures, List<DatasetName> left) {
+    record Outcome(
+            Optional<SnapshotRound> taken, List<String> warnings, List<String> failures, List<DatasetName> left) {
         Outcome {
             warnings = List.copyOf(warnings);
             failures = List.copyOf(failures);
@@ -57,16 +59,23 @@ final class SnapshotStage {
         }
 
         static final Outcome NONE = new Outcome(Optional.empty(), List.of(), List.of(), List.of());
+
+        /** The name of the snapshot taken. */
+        Optional<String> name() {
+            return taken.map(SnapshotRound::name);
+        }
     }
 
     /**
      * @param cursors each filesystem's replication cursor, where it has one
+     * @param lastRound the job's last snapshot round as its status file recorded it
      * @param force take one even if none is due
      */
     Outcome takeIfDue(
             List<DatasetName> selected,
             Map<DatasetName, List<ZfsVersion>> versions,
             Map<DatasetName, Optional<ZfsVersion>> cursors,
+            Optional<SnapshotRound> lastRound,
             boolean force)
             throws InterruptedException {
         if (snapshotting.type() == Snapshotting.Type.MANUAL) {
@@ -85,8 +94,8 @@ final class SnapshotStage {
                         if (ahead) fromTheFuture.add(v.fullName() + " (" + v.creation() + ")");
                         return !ahead;
                     })
-                    .map(ZfsVersion::creation)
-                    .max(Instant::compareTo);
+                    .max(Comparator.comparing(ZfsVersion::creation))
+                    .map(v -> roundStart(v, lastRound));
             // Rules that prune snapshots once replicated (not_replicated with keep_snapshot_at_cursor: false, the
             // cursor a bookmark) may leave none with the prefix, or only older ones: the cursor's creation then
             // says when the last was taken, or every check would take another at once. Not when the cursor is a
@@ -127,7 +136,8 @@ final class SnapshotStage {
             log.info("job {}: no snapshot due", job);
             return Outcome.NONE;
         }
-        String name = freeName(now, selected, versions);
+        Instant at = freeInstant(now, selected, versions);
+        String name = snapshotting.naming().name(at);
         // One name over zfs's limit fails the one atomic zfs snapshot of them all, on every pass: that filesystem
         // is left out and named, the others get theirs.
         List<String> tooLong = new ArrayList<>();
@@ -180,17 +190,39 @@ final class SnapshotStage {
             return new Outcome(Optional.empty(), hooked.reports(), failures, left);
         }
         log.info("job {}: took @{} of {} filesystem{}", job, name, taken.size(), taken.size() == 1 ? "" : "s");
-        return new Outcome(Optional.of(name), hooked.reports(), failures, left);
+        return new Outcome(Optional.of(new SnapshotRound(name, at)), hooked.reports(), failures, left);
     }
 
-    /** The snapshot's name at {@code now}, or a second later where the pass started within a taken name's second. */
-    private String freeName(Instant now, List<DatasetName> selected, Map<DatasetName, List<ZfsVersion>> versions)
+    /**
+     * When the round that took {@code snapshot} began, for a periodic schedule: the start its status file recorded
+     * for it, else its creation. zrepl's snapshotter ticks an interval after its last round began (snapper/
+     * periodic.go); zfs stamps the creation after the pre_snapshot hooks, and with hooks longer than the slack (a
+     * database dump) the next slot would find the snapshot less than an interval old and skip, every other time.
+     * A recorded start after the creation is not that round's (the clock was set back since): the creation.
+     */
+    private Instant roundStart(ZfsVersion snapshot, Optional<SnapshotRound> lastRound) {
+        Instant created = snapshot.creation();
+        if (snapshotting.type() != Snapshotting.Type.PERIODIC) {
+            return created;
+        }
+        return lastRound
+                .filter(r -> r.name().equals(snapshot.name()))
+                .map(SnapshotRound::startedAt)
+                .filter(started -> !started.isAfter(created))
+                .orElse(created);
+    }
+
+    /**
+     * The instant the snapshot is named for: {@code now}, or a second later where the pass started within a taken
+     * name's second.
+     */
+    private Instant freeInstant(Instant now, List<DatasetName> selected, Map<DatasetName, List<ZfsVersion>> versions)
             throws InterruptedException {
         String name = snapshotting.naming().name(now);
         Instant nextSecond = now.truncatedTo(ChronoUnit.SECONDS).plusSeconds(1);
         if (!nameTaken(selected, versions, name)
                 || snapshotting.naming().name(nextSecond).equals(name)) {
-            return name;
+            return now;
         }
         // A pass right after another within one second (`agent once --snapshot` by hand after the timer's pass):
         // zrepl's dense layout counts seconds (its _000 is literal), so zfs would refuse the name. The name
@@ -205,7 +237,7 @@ final class SnapshotStage {
             sleeper.sleep(Duration.between(at, nextSecond));
             at = clock.instant();
         }
-        return snapshotting.naming().name(at);
+        return at;
     }
 
     private static boolean nameTaken(

@@ -264,6 +264,47 @@ class JobStatusStoreTest {
         }
     }
 
+    /**
+     * The schedule counts from when the job's last snapshot round began (SnapshotStage): the file keeps it through
+     * the passes that take none, and the next pass reads it back with the filesystems recorded.
+     */
+    @Test
+    void theLastSnapshotRoundIsKeptUntilTheNextAndReadBackForThePass() throws IOException {
+        JobStatusStore store = new JobStatusStore(dir);
+        assertEquals(JobHistory.NONE, store.history("j"));
+        SnapshotRound round = new SnapshotRound("zrepl_20270115_080000_000", 1_800_000_000L);
+        store.record(
+                new PushPass.Result(
+                        "j",
+                        Optional.of(round.name()),
+                        List.of(fs("p/a", Outcome.REPLICATED)),
+                        null,
+                        List.of(),
+                        null,
+                        List.of(),
+                        List.of(),
+                        java.util.Map.of(),
+                        List.of("p/a"),
+                        Optional.of(round)),
+                Instant.ofEpochSecond(1_800_000_050L));
+        store.record(
+                new PushPass.Result("j", Optional.empty(), List.of(fs("p/a", Outcome.UP_TO_DATE)), null),
+                Instant.ofEpochSecond(1_800_000_600L));
+        assertEquals(round, store.read("j").orElseThrow().lastSnapshotRound());
+        assertEquals(new JobHistory(java.util.Set.of(DatasetName.of("p/a")), Optional.of(round)), store.history("j"));
+
+        Files.writeString(
+                store.file("j"),
+                "{\"job\":\"j\",\"lastRun\":1,\"filesystems\":[],\"lastSnapshotRound\":{\"name\":\"s\","
+                        + "\"started\":-1}}");
+        IOException e = assertThrows(IOException.class, () -> store.read("j"));
+        assertEquals(
+                store.file("j") + ": unreadable status file (lastSnapshotRound.started -1 is no time); the next pass"
+                        + " replaces it",
+                e.getMessage());
+        assertEquals(JobHistory.NONE, store.history("j"), "a pass goes on without it");
+    }
+
     /** A damaged file failed every later pass's record, freezing status and metrics: the next pass replaces it. */
     @Test
     void aDamagedFileIsReplacedByTheNextPass() throws IOException {

@@ -132,6 +132,10 @@ class PassDriverTest {
         // noon UTC is 21:00 in Tokyo (+09:00, whose '+' becomes '_')
         assertEquals("zrepl_2026-11-30T21:00:00.000_0900", r.snapshotTaken().orElseThrow());
         assertEquals(List.of("zrepl_2026-11-30T21:00:00.000_0900"), box.snapshots("src/a"));
+        // For the status file: the next pass's schedule counts from when this round began.
+        assertEquals(
+                Optional.of(new SnapshotRound("zrepl_2026-11-30T21:00:00.000_0900", NOON.instant())),
+                r.snapshotRound());
     }
 
     @Test
@@ -173,7 +177,9 @@ class PassDriverTest {
                             NOON,
                             waits::add,
                             Progress.quiet(),
-                            Arrays.stream(recorded).map(DatasetName::of).collect(Collectors.toSet()))
+                            new JobHistory(
+                                    Arrays.stream(recorded).map(DatasetName::of).collect(Collectors.toSet()),
+                                    Optional.empty()))
                     .run(false, PushPass.Connect.ALWAYS);
         } catch (InterruptedException e) {
             throw new AssertionError(e);

@@ -32,9 +32,20 @@ class SnapshotStageTest {
 
     private static Optional<String> taken(List<ZfsVersion> versions, Optional<ZfsVersion> cursor, Instant now)
             throws Exception {
+        return taken(versions, cursor, Optional.empty(), now);
+    }
+
+    private static Optional<String> takenAfter(
+            List<ZfsVersion> versions, Optional<SnapshotRound> lastRound, Instant now) throws Exception {
+        return taken(versions, Optional.empty(), lastRound, now);
+    }
+
+    private static Optional<String> taken(
+            List<ZfsVersion> versions, Optional<ZfsVersion> cursor, Optional<SnapshotRound> lastRound, Instant now)
+            throws Exception {
         FakeZfs zfs = new FakeZfs().filesystem(FS.value());
         SnapshotStage stage = new SnapshotStage("j", hourly(), zfs, Clock.fixed(now, ZoneOffset.UTC), d -> {});
-        return stage.takeIfDue(List.of(FS), Map.of(FS, versions), Map.of(FS, cursor), false)
+        return stage.takeIfDue(List.of(FS), Map.of(FS, versions), Map.of(FS, cursor), lastRound, false)
                 .name();
     }
 
@@ -59,8 +70,8 @@ class SnapshotStageTest {
         zfs.fail("snapshot", "cannot create snapshot 'pool/data@zrepl_2026-01-01': dataset already exists");
         SnapshotStage stage =
                 new SnapshotStage("j", hourly(), zfs, Clock.fixed(T0.plusSeconds(3900), ZoneOffset.UTC), d -> {});
-        SnapshotStage.Outcome out =
-                stage.takeIfDue(List.of(FS), Map.of(FS, List.of(OURS)), Map.of(FS, Optional.of(OURS)), false);
+        SnapshotStage.Outcome out = stage.takeIfDue(
+                List.of(FS), Map.of(FS, List.of(OURS)), Map.of(FS, Optional.of(OURS)), Optional.empty(), false);
         assertEquals(1, out.failures().size(), out::toString);
         assertTrue(
                 out.failures()
@@ -112,6 +123,7 @@ class SnapshotStageTest {
                 List.of(FS, longFs),
                 Map.of(FS, List.of(OURS), longFs, List.of()),
                 Map.of(FS, Optional.of(OURS), longFs, Optional.empty()),
+                Optional.empty(),
                 false);
         assertEquals(Optional.of("zrepl_20260101_110500_000"), out.name(), out::toString);
         assertEquals(
@@ -154,7 +166,8 @@ class SnapshotStageTest {
         };
         FakeZfs zfs = new FakeZfs().filesystem(FS.value());
         SnapshotStage.Outcome out = new SnapshotStage("j", hourly(), zfs, clock, sleeper)
-                .takeIfDue(List.of(FS), Map.of(FS, List.of(OURS)), Map.of(FS, Optional.of(OURS)), true);
+                .takeIfDue(
+                        List.of(FS), Map.of(FS, List.of(OURS)), Map.of(FS, Optional.of(OURS)), Optional.empty(), true);
         assertEquals(Optional.of("zrepl_20260101_100001_000"), out.name(), out::toString);
         assertEquals(List.of(Duration.ofMillis(600)), slept);
         assertEquals(List.of(), out.failures());
@@ -169,7 +182,8 @@ class SnapshotStageTest {
         };
         SnapshotStage.Outcome again = new SnapshotStage(
                         "j", hourly(), new FakeZfs().filesystem(FS.value()), clock, early)
-                .takeIfDue(List.of(FS), Map.of(FS, List.of(OURS)), Map.of(FS, Optional.of(OURS)), true);
+                .takeIfDue(
+                        List.of(FS), Map.of(FS, List.of(OURS)), Map.of(FS, Optional.of(OURS)), Optional.empty(), true);
         assertEquals(Optional.of("zrepl_20260101_100001_000"), again.name(), again::toString);
         assertEquals(List.of(Duration.ofMillis(600), Duration.ofNanos(1000)), slept);
 
@@ -179,8 +193,46 @@ class SnapshotStageTest {
         slept.clear();
         SnapshotStage.Outcome coarse = new SnapshotStage(
                         "j", daily, new FakeZfs().filesystem(FS.value()), clock, sleeper)
-                .takeIfDue(List.of(FS), Map.of(FS, List.of(today)), Map.of(FS, Optional.of(today)), true);
+                .takeIfDue(
+                        List.of(FS),
+                        Map.of(FS, List.of(today)),
+                        Map.of(FS, Optional.of(today)),
+                        Optional.empty(),
+                        true);
         assertEquals(List.of(), slept, "the name would not change within a second");
         assertEquals(Optional.of("zrepl_20260101"), coarse.name(), "zfs (here a fake that does not refuse) decides");
+    }
+
+    /**
+     * A pre_snapshot hook of 45 s (a database dump) with a 1 h interval: zfs stamped the snapshot 45 s after its
+     * round began, and at the next slot, an interval after that start, it was 59 min 15 s old, less than the
+     * interval minus the 30 s slack, so the slot was skipped and snapshots came two intervals apart. zrepl's
+     * snapshotter counts from the round's start.
+     */
+    @Test
+    void theScheduleCountsFromWhenTheLastRoundBeganNotFromAfterItsHooks() throws Exception {
+        ZfsVersion afterHooks = new ZfsVersion(FS, VersionType.SNAPSHOT, OURS.name(), 1, 10, T0.plusSeconds(45));
+        Instant nextSlot = T0.plusSeconds(3600);
+        SnapshotRound round = new SnapshotRound(OURS.name(), T0);
+        assertEquals(
+                Optional.of("zrepl_20260101_110000_000"),
+                takenAfter(List.of(afterHooks), Optional.of(round), nextSlot));
+        // Without a record of the round (a file from an older zreplj), or a record of another snapshot: its creation.
+        assertEquals(Optional.empty(), takenAfter(List.of(afterHooks), Optional.empty(), nextSlot));
+        SnapshotRound other = new SnapshotRound("zrepl_20260101_090000_000", T0.minusSeconds(3600));
+        assertEquals(Optional.empty(), takenAfter(List.of(afterHooks), Optional.of(other), nextSlot));
+        // A recorded start after the creation (the clock set back since) is not that round's.
+        SnapshotRound later = new SnapshotRound(OURS.name(), T0.plusSeconds(600));
+        assertEquals(Optional.empty(), takenAfter(List.of(afterHooks), Optional.of(later), nextSlot));
+    }
+
+    /** The round's start is the instant its name was made for, which the next pass's schedule counts from. */
+    @Test
+    void aTakenSnapshotCarriesWhenItsRoundBegan() throws Exception {
+        Instant now = Instant.parse("2026-01-01T11:00:07.250Z");
+        SnapshotStage.Outcome out = new SnapshotStage(
+                        "j", hourly(), new FakeZfs().filesystem(FS.value()), Clock.fixed(now, ZoneOffset.UTC), d -> {})
+                .takeIfDue(List.of(FS), Map.of(FS, List.of(OURS)), Map.of(), Optional.empty(), false);
+        assertEquals(Optional.of(new SnapshotRound("zrepl_20260101_110007_000", now.getEpochSecond())), out.taken());
     }
 }

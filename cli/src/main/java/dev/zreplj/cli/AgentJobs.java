@@ -1,5 +1,6 @@
 package dev.zreplj.cli;
 
+import dev.zreplj.agent.JobHistory;
 import dev.zreplj.agent.JobLock;
 import dev.zreplj.agent.JobStatusStore;
 import dev.zreplj.agent.PushPass;
@@ -15,8 +16,6 @@ import dev.zreplj.metrics.Textfile;
 import dev.zreplj.prune.PruneReport;
 import dev.zreplj.replication.FilesystemResult;
 import dev.zreplj.replication.Progress;
-import dev.zreplj.zfs.DatasetName;
-import dev.zreplj.zfs.InvalidNameException;
 import dev.zreplj.zfs.Zfs;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -25,10 +24,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Optional;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,7 +88,13 @@ final class AgentJobs {
     /** One pass of a snap job, as {@code agent once} and {@code agent run} run it. */
     static PushPass.Result snapPass(Config config, SnapJob job, Zfs zfs, Progress progress, boolean force, boolean all)
             throws InterruptedException {
-        return new SnapPass(job, config.pushJobs(), zfs, Clock.system(ZoneId.systemDefault()), progress)
+        return new SnapPass(
+                        job,
+                        config.pushJobs(),
+                        zfs,
+                        Clock.system(ZoneId.systemDefault()),
+                        progress,
+                        history(config, job).lastRound())
                 .run(force, all);
     }
 
@@ -116,27 +118,9 @@ final class AgentJobs {
         }
     }
 
-    /**
-     * The filesystems the job's status file holds from earlier passes; none when it has no readable one
-     * (the pass replaces a damaged file, and says so, when it records).
-     */
-    static Set<DatasetName> recorded(Config config, PushJob job) {
-        Optional<JobStatusStore.JobStatus> status;
-        try {
-            status = new JobStatusStore(config.global().stateDir()).read(job.name());
-        } catch (IOException e) {
-            return Set.of();
-        }
-        Set<DatasetName> names = new HashSet<>();
-        for (JobStatusStore.FilesystemStatus fs :
-                status.map(JobStatusStore.JobStatus::filesystems).orElse(List.of())) {
-            try {
-                names.add(DatasetName.of(fs.filesystem()));
-            } catch (InvalidNameException e) {
-                // Not written by a pass (every name it records was listed and checked); nothing to look for.
-            }
-        }
-        return names;
+    /** What the job's status file holds from earlier passes; none when it cannot be read. */
+    static JobHistory history(Config config, Job job) {
+        return new JobStatusStore(config.global().stateDir()).history(job.name());
     }
 
     /**

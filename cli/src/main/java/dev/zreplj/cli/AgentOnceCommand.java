@@ -63,7 +63,7 @@ final class AgentOnceCommand implements Callable<Integer> {
                                             zfs,
                                             Clock.system(ZoneId.systemDefault()),
                                             progress,
-                                            AgentJobs.recorded(config, (PushJob) job))
+                                            AgentJobs.history(config, job))
                                     .run(snapshot, PushPass.Connect.ALWAYS);
                 }
                 boolean recorded = AgentJobs.report(

@@ -82,7 +82,7 @@ final class AgentRunCommand implements Callable<Integer> {
                                                 zfs,
                                                 Clock.system(ZoneId.systemDefault()),
                                                 progress,
-                                                AgentJobs.recorded(config, (PushJob) job))
+                                                AgentJobs.history(config, job))
                                         .run(false, connect),
                         (result, took) -> AgentJobs.report(config, result, took, output, System.out),
                         () -> TerminalScreen.progress(output),

@@ -182,7 +182,7 @@ final class StatusCommand implements Callable<Integer> {
         stages.add(dir + " is on a read-only file system: no pass can take its job lock or record its status there"
                 + " (dmesg says why); repair it and remount it read-write. Until then this status is the one of the"
                 + " last pass before");
-        return Optional.of(new JobStatus(s.job(), s.lastRun(), s.error(), s.filesystems(), stages, s.lastSuccess()));
+        return Optional.of(s.withStageFailures(stages));
     }
 
     /**

@@ -257,4 +257,44 @@ class SnapJobIT {
         Run status = zreplj("--config", config.toString(), "status");
         assertEquals(0, status.exit(), status + "\n" + Files.readString(log));
     }
+
+    /**
+     * A pre_snapshot hook longer than the schedule's slack (a database dump): zfs stamps the snapshot after it, and
+     * the next slot, an interval after the round began, found the snapshot less than an interval old less the slack,
+     * so it skipped that slot and the snapshots came two intervals apart. zrepl counts from the round's start.
+     * Here 10 s (1 s of slack) with a 6 s hook: the second run starts 10 s after the first round began, when that
+     * round's snapshot is 4 s old by its creation.
+     */
+    @Test
+    void aPreSnapshotHookLongerThanTheSlackDoesNotSkipTheNextSlot() throws Exception {
+        Path hook = dir.resolve("dump.sh");
+        Files.writeString(hook, "#!/bin/sh\n[ \"$ZREPL_HOOKTYPE\" = pre_snapshot ] && sleep 6\nexit 0\n");
+        Files.setPosixFilePermissions(hook, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path config = dir.resolve("hooked.yml");
+        Files.writeString(
+                config,
+                Files.readString(config("zreplj.yml", ""))
+                        .replace(
+                                "interval: 1h}",
+                                "interval: 10s, hooks: [{type: command, path: " + hook + ", filesystems: {\"" + a
+                                        + "\": true}}]}"));
+
+        Run first = zreplj("--config", config.toString(), "agent", "once", "--job", "snap");
+        assertEquals(0, first.exit(), first::toString);
+        List<String> after = pools.snapshotNames(a);
+        String round = taken(List.of(), after);
+        // The dense name is the round's start in UTC, to the second.
+        java.time.Instant began = java.time.LocalDateTime.parse(
+                        round.substring(PREFIX.length(), PREFIX.length() + 15),
+                        java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd_HHmmss"))
+                .toInstant(java.time.ZoneOffset.UTC);
+        long created = Long.parseLong(pools.getParsable(a + "@" + round, "creation"));
+        assertTrue(created - began.getEpochSecond() >= 6, "the snapshot was taken after the hook: " + created);
+        Thread.sleep(Math.max(0, began.plusSeconds(10).toEpochMilli() - System.currentTimeMillis()));
+
+        Run second = zreplj("--config", config.toString(), "agent", "once", "--job", "snap");
+        assertEquals(0, second.exit(), second::toString);
+        String next = taken(after, pools.snapshotNames(a));
+        assertTrue(next.compareTo(round) > 0, next);
+    }
 }
