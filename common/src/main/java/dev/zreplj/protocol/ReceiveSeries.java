@@ -12,6 +12,10 @@ import java.util.List;
  */
 public record ReceiveSeries(ReceiveCommand command, List<Snapshot> snapshots) {
     public ReceiveSeries {
+        // The box decodes a client's JSON into this: a null command then fails decoding, as JSON that does not fit.
+        if (command == null) {
+            throw new IllegalArgumentException("its command is required");
+        }
         snapshots = List.copyOf(snapshots);
     }
 

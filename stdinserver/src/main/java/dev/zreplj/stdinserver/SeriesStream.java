@@ -29,12 +29,9 @@ final class SeriesStream {
     static void checkRequest(ReceiveSeries series) throws RemoteException {
         ReceiveCommand cmd = series.command();
         List<ReceiveSeries.Snapshot> snaps = series.snapshots();
-        // JSON null gets through the frame's parsing; a hostile client's nulls are refused here, by name.
-        if (cmd == null) {
-            throw new RemoteException(ErrorCodes.PROTOCOL, "a RECV_SERIES without its command", "");
-        }
+        // A null name gets through the frame's parsing (a null command or snapshot does not); refused here, by name.
         for (ReceiveSeries.Snapshot s : snaps) {
-            if (s == null || s.name() == null) {
+            if (s.name() == null) {
                 throw new RemoteException(ErrorCodes.JAIL, "the series names a snapshot without a name", "");
             }
         }

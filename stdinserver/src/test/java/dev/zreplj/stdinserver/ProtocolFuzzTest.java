@@ -823,6 +823,27 @@ class ProtocolFuzzTest {
         }
     }
 
+    /**
+     * docs/protocol.md: a request whose JSON does not fit is answered ERROR protocol, then the process exits 1. A
+     * series with a null command was answered so and then served the next request. The client keeps its side open,
+     * so only the box itself ends the conversation here (at end of input any box exits 1).
+     */
+    @Test
+    void aSeriesWithoutItsCommandEndsTheConversation() throws Exception {
+        String series = "{\"command\":null,\"snapshots\":[{\"name\":\"s2\",\"guid\":102}]}";
+        List<List<Frame>> cases = List.of(
+                hello(json(FrameType.RECV_SERIES, series), empty(FrameType.END), empty(FrameType.LIST)),
+                hello(json(FrameType.RECV_SERIES_RAW, series), empty(FrameType.LIST)));
+        for (List<Frame> frames : cases) {
+            String what = "0x" + Integer.toHexString(frames.get(1).type());
+            Outcome o = run(new Stalling(bytes(frames)), IDLE_TIMEOUT.plusSeconds(5));
+            assertSane(o, what);
+            assertEquals(1, o.exit(), what);
+            assertFalse(o.has(FrameType.LISTING), what + ": the request after it was served: " + o.replies());
+            assertEquals("protocol", onlyError(o, what).code(), what);
+        }
+    }
+
     /** JSON built to hurt a parser: deep nesting, huge numbers, a megabyte of one string. */
     @Test
     void hostileJsonIsAProtocolError() throws Exception {
