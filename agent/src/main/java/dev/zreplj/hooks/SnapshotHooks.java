@@ -1,6 +1,7 @@
 package dev.zreplj.hooks;
 
 import dev.zreplj.config.SnapshotHook;
+import dev.zreplj.protocol.Printable;
 import dev.zreplj.zfs.DatasetName;
 import dev.zreplj.zfs.ZfsException;
 import java.time.Duration;
@@ -321,7 +322,7 @@ public final class SnapshotHooks {
         } else {
             log.warn("{}", head);
         }
-        run.output().lines().forEach(line -> {
+        shownLines(run).forEach(line -> {
             if (run.ok()) {
                 log.info("  {}", line);
             } else {
@@ -334,10 +335,18 @@ public final class SnapshotHooks {
     private static String report(SnapshotHook hook, Edge edge, DatasetName fs, HookRunner.Run run, String consequence) {
         StringBuilder sb = new StringBuilder(
                 "hook " + hook.path() + " (" + edge.type + ", " + fs + ") failed: " + run.error() + consequence);
-        List<String> lines = run.output().lines().toList();
+        List<String> lines = shownLines(run);
         for (String line : lines.subList(Math.max(0, lines.size() - SUMMARY_LINES), lines.size())) {
             sb.append("\n    | ").append(line);
         }
         return sb.toString();
+    }
+
+    /**
+     * The run's output line by line, each escaped as the box's text is: it goes to the journal, the admin's terminal
+     * and the pass summary, where a hook's escape sequences or line separators would clear a screen or forge a line.
+     */
+    private static List<String> shownLines(HookRunner.Run run) {
+        return run.output().lines().map(Printable::of).toList();
     }
 }

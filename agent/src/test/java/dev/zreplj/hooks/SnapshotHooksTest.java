@@ -360,6 +360,28 @@ class SnapshotHooksTest {
         assertEquals(2, log().size(), log()::toString);
     }
 
+    /**
+     * A hook's output goes to the journal, the terminal and the pass summary: its escape sequences, C1 controls and
+     * Unicode line separators are escaped there as the box's text is, its lines staying lines.
+     */
+    @Test
+    void aHooksControlCharactersAreEscapedInTheLogAndTheReport() throws Exception {
+        Path noisy = dir.resolve("noisy");
+        // ESC [2J (clear the screen), U+2028 and U+009B (CSI) in UTF-8, then a second line.
+        Files.writeString(noisy, "#!/bin/sh\nprintf 'a\\033[2Jb\\342\\200\\250c\\302\\233d\\nsecond\\n'\nexit 1\n");
+        Files.setPosixFilePermissions(noisy, PosixFilePermissions.fromString("rwxr-xr-x"));
+        List<SnapshotHook> hooks = List.of(hook(noisy, false, ALL));
+        AtomicReference<SnapshotHooks.Outcome> outcome = new AtomicReference<>();
+        List<String> logged = LogCapture.logged(
+                SnapshotHooks.class,
+                () -> outcome.set(new SnapshotHooks(hooks, new HookRunner()).around(List.of(A), "s", fss -> {})));
+        String escaped = "a\\x1b[2Jb\\u2028c\\x9bd";
+        assertEquals(List.of("WARN   " + escaped, "WARN   second"), logged.subList(1, logged.size()), logged::toString);
+        assertTrue(
+                outcome.get().reports().get(0).endsWith("\n    | " + escaped + "\n    | second"),
+                outcome.get().reports().get(0));
+    }
+
     @Test
     void aHookThatCannotStartIsAFailure() throws Exception {
         HookRunner.Run run = new HookRunner().run(dir.resolve("missing"), Map.of(), Duration.ofSeconds(1), () -> false);
