@@ -1,10 +1,10 @@
 package dev.zreplj.ssh;
 
+import dev.zreplj.files.ThisProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.EnumSet;
@@ -27,29 +27,29 @@ public final class IdentityFile {
     private IdentityFile() {}
 
     /**
-     * @param uid the uid zreplj runs as: OpenSSH compares the file's owner by number, and a uid without a passwd
-     *            entry has no name to compare (Java's user.name is then "?")
+     * Refuses the key only when it is this process's user's, compared by uid as OpenSSH does (a uid without a
+     * passwd entry has no name to compare); a key someone else owns is left to the read.
+     *
      * @throws TransportException with the one line to act on, when the file is open to group or others
      */
-    public static void checkPermissions(Path identity, int uid) throws TransportException {
-        PosixFileAttributes attrs;
-        int owner;
+    public static void checkPermissions(Path identity) throws TransportException {
+        Set<PosixFilePermission> permissions;
         try {
             // Following a link: the key is what the link points to, as for OpenSSH.
-            attrs = Files.readAttributes(identity, PosixFileAttributes.class);
-            owner = (Integer) Files.getAttribute(identity, "unix:uid");
+            permissions = Files.getPosixFilePermissions(identity);
+            Set<PosixFilePermission> open = EnumSet.noneOf(PosixFilePermission.class);
+            open.addAll(permissions);
+            open.retainAll(GROUP_OR_OTHERS);
+            if (open.isEmpty() || !ThisProcess.owns(identity)) {
+                return;
+            }
         } catch (NoSuchFileException e) {
             return; // loading the key says that it is missing, and how to create it
-        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+        } catch (IOException | UnsupportedOperationException e) {
             return; // not a POSIX file system: nothing to compare with OpenSSH's rule
         }
-        Set<PosixFilePermission> open = EnumSet.noneOf(PosixFilePermission.class);
-        open.addAll(attrs.permissions());
-        open.retainAll(GROUP_OR_OTHERS);
-        if (!open.isEmpty() && owner == uid) {
-            throw new TransportException("ssh: identity file " + identity + " is readable or writable by others (mode "
-                    + PosixFilePermissions.toString(attrs.permissions()) + "); OpenSSH refuses such a key and so does"
-                    + " zreplj: chmod 600 " + identity);
-        }
+        throw new TransportException("ssh: identity file " + identity + " is readable or writable by others (mode "
+                + PosixFilePermissions.toString(permissions) + "); OpenSSH refuses such a key and so does"
+                + " zreplj: chmod 600 " + identity);
     }
 }

@@ -2,7 +2,6 @@ package dev.zreplj.ssh;
 
 import dev.zreplj.config.Connect;
 import dev.zreplj.config.SshOptions;
-import dev.zreplj.files.ThisProcess;
 import dev.zreplj.protocol.Printable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -96,7 +95,7 @@ public final class MinaTransport implements SshTransport {
         if (identity == null) {
             throw new TransportException("ssh: connect.identity_file is not set; point it at the agent's private key");
         }
-        IdentityFile.checkPermissions(identity, ThisProcess.uid());
+        IdentityFile.checkPermissions(identity);
         // Reading the key (on first use the EdDSA curve tables are built, about 0.2 s cold) runs beside starting
         // the client, the TCP connect and the key exchange; only auth needs it.
         CompletableFuture<KeyPair> key = new CompletableFuture<>();

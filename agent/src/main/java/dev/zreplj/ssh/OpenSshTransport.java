@@ -2,7 +2,6 @@ package dev.zreplj.ssh;
 
 import dev.zreplj.config.Connect;
 import dev.zreplj.config.SshOptions;
-import dev.zreplj.files.ThisProcess;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -96,7 +95,7 @@ final class OpenSshTransport implements SshTransport {
             throw new TransportException("ssh: connect.identity_file is not set; point it at the agent's private key");
         }
         String ssh = sshCommand();
-        IdentityFile.checkPermissions(identity, ThisProcess.uid());
+        IdentityFile.checkPermissions(identity);
         checkKey(identity);
         Path knownHosts = connect.knownHosts() != null
                 ? connect.knownHosts()

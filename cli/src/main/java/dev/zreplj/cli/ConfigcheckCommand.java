@@ -3,7 +3,6 @@ package dev.zreplj.cli;
 import dev.zreplj.config.Config;
 import dev.zreplj.config.PushJob;
 import dev.zreplj.config.SinkJob;
-import dev.zreplj.files.ThisProcess;
 import dev.zreplj.ssh.IdentityFile;
 import dev.zreplj.ssh.SshTransport;
 import dev.zreplj.ssh.TransportException;
@@ -45,7 +44,7 @@ final class ConfigcheckCommand implements Callable<Integer> {
         for (PushJob job : config.pushJobs()) {
             Path identity = job.connect().identityFile();
             try {
-                if (!job.connect().isLocal()) IdentityFile.checkPermissions(identity, ThisProcess.uid());
+                if (!job.connect().isLocal()) IdentityFile.checkPermissions(identity);
                 SshTransport.check(job.connect());
             } catch (TransportException e) {
                 // At the connect block: the config loader's errors carry FILE:LINE:COLUMN, and so do these.
