@@ -291,6 +291,11 @@ final class StatusCommand implements Callable<Integer> {
             } else {
                 listed.addAll(zfs.listAllFilesystems(selectedRefused));
             }
+            // As a pass finds them (SenderListing): a dataset with anything listed at or below it exists.
+            List<String> missing = job.filesystems().named().stream()
+                    .filter(fs -> listed.stream().noneMatch(l -> l.isSelfOrDescendantOf(fs)))
+                    .map(DatasetName::value)
+                    .toList();
             return new SenderSelection(
                     listed.stream()
                             .filter(job.filesystems()::accepts)
@@ -298,7 +303,8 @@ final class StatusCommand implements Callable<Integer> {
                             .distinct()
                             .toList(),
                     null,
-                    refused);
+                    refused,
+                    missing);
         } catch (ZfsException e) {
             return SenderSelection.unreadable(firstLine(e));
         }

@@ -113,6 +113,17 @@ public final class StatusCheck {
                                 + " reads the config when it starts: restart it after changing the filter)"));
             }
         }
+        for (String fs : selection.missing()) {
+            // One a pass saw missing is recorded, failed, and ages with its last success; this one no pass has
+            // seen (an agent run started before the filter named it), so nothing else would say it has no backup.
+            if (s.filesystems().stream().noneMatch(f -> f.filesystem().equals(fs))) {
+                own.add(new Problem(
+                        Level.CRITICAL,
+                        fs + ": never replicated: the filter names it, but it does not exist on the sender (a pool"
+                                + " not imported, a dataset renamed or destroyed); import the pool, or take it out of"
+                                + " the filter"));
+            }
+        }
         new TreeMap<>(selection.refused())
                 .forEach((fs, why) -> own.add(new Problem(
                         Level.CRITICAL,

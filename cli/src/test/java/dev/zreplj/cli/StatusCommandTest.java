@@ -106,6 +106,13 @@ class StatusCommandTest {
     }
 
     /** A pass that replicated both filesystems the fake sender has (rpool and rpool/home), now. */
+    /**
+     * The shared push and sink config without rpool/tmp/keep, which these tests' zfs does not have: a dataset the
+     * filter names and the sender lacks is CRITICAL (below).
+     */
+    private static final String PUSH_AND_SINK =
+            TestConfigs.PUSH_AND_SINK.replace("\"rpool/tmp/keep\": true", "\"rpool/tmp/keep\": false");
+
     private static void recordBothReplicated(JobStatusStore store) throws Exception {
         store.record(
                 new PushPass.Result(
@@ -143,8 +150,8 @@ class StatusCommandTest {
             Path state = disk.dir();
             Files.writeString(
                     config,
-                    TestConfigs.PUSH_AND_SINK
-                            .substring(0, TestConfigs.PUSH_AND_SINK.indexOf("  - name: box"))
+                    PUSH_AND_SINK
+                            .substring(0, PUSH_AND_SINK.indexOf("  - name: box"))
                             .replace(
                                     "jobs:",
                                     "global:\n  zreplj:\n    state_dir: " + state + "\n    zfs_binary: " + zfs
@@ -326,7 +333,7 @@ class StatusCommandTest {
                 + "printf '%s\\tguid\\t1\\n%s\\tcreatetxg\\t2\\n%s\\tcreation\\t2\\n' $s $s $s\n");
         Files.writeString(
                 config,
-                TestConfigs.PUSH_AND_SINK
+                PUSH_AND_SINK
                         .replace(
                                 "jobs:",
                                 "global:\n  zreplj:\n    state_dir: " + state + "\n    zfs_binary: " + zfs + "\njobs:")
@@ -342,6 +349,35 @@ class StatusCommandTest {
                         + "{\"snapshot\":\"zrepl_1\",\"guid\":\"1\",\"received\":\"" + when + "\"}}}");
     }
 
+    /**
+     * The filter names rpool/tmp/keep, which this machine does not have, and no pass has recorded it (an agent run
+     * started before the filter named it): the job read OK, the config promising a backup that does not exist.
+     */
+    @Test
+    void aDatasetTheFilterNamesThatTheSenderLacksIsCritical() throws Exception {
+        Path config = dir.resolve("zreplj.yml");
+        Path state = dir.resolve("state");
+        Path zfs = fakeZfs("[ \"$1\" = list ] && { printf 'rpool\\nrpool/home\\n'; exit 0; }\n" + "exit 1\n");
+        Files.writeString(
+                config,
+                TestConfigs.PUSH_AND_SINK
+                        .substring(0, TestConfigs.PUSH_AND_SINK.indexOf("  - name: box"))
+                        .replace(
+                                "jobs:",
+                                "global:\n  zreplj:\n    state_dir: " + state + "\n    zfs_binary: " + zfs
+                                        + "\njobs:"));
+        recordBothReplicated(new JobStatusStore(state));
+
+        CliRun run = CliRun.of("--config", config.toString(), "status");
+        assertEquals(2, run.exitCode(), run::toString);
+        assertTrue(
+                run.out()
+                        .startsWith("ZREPLJ CRITICAL: job laptop: rpool/tmp/keep: never replicated: the filter names"
+                                + " it, but it does not exist on the sender (a pool not imported, a dataset renamed or"
+                                + " destroyed); import the pool, or take it out of the filter |"),
+                run::toString);
+    }
+
     /** The sender's listing shows rpool/-old, which the filter selects and no pass can replicate. */
     @Test
     void aSelectedNameZreplJRefusesIsCritical() throws Exception {
@@ -351,8 +387,8 @@ class StatusCommandTest {
                 fakeZfs("[ \"$1\" = list ] && { printf 'rpool\\nrpool/-old\\nrpool/home\\n'; exit 0; }\n" + "exit 1\n");
         Files.writeString(
                 config,
-                TestConfigs.PUSH_AND_SINK
-                        .substring(0, TestConfigs.PUSH_AND_SINK.indexOf("  - name: box"))
+                PUSH_AND_SINK
+                        .substring(0, PUSH_AND_SINK.indexOf("  - name: box"))
                         .replace(
                                 "jobs:",
                                 "global:\n  zreplj:\n    state_dir: " + state + "\n    zfs_binary: " + zfs
@@ -391,7 +427,7 @@ class StatusCommandTest {
                 + ") $s $s\n");
         Files.writeString(
                 config,
-                TestConfigs.PUSH_AND_SINK.replace(
+                PUSH_AND_SINK.replace(
                         "jobs:",
                         "global:\n  zreplj:\n    state_dir: " + state + "\n    zfs_binary: " + zfs + "\njobs:"));
         JobStatusStore store = new JobStatusStore(state);
@@ -498,12 +534,13 @@ class StatusCommandTest {
     void staleWarnAndCritByTheConfiguredAges() throws Exception {
         Path config = dir.resolve("zreplj.yml");
         Path state = dir.resolve("state");
+        Path zfs = fakeZfs("[ \"$1\" = list ] && { printf 'rpool/home\\n'; exit 0; }\n" + "exit 1\n");
         Files.writeString(
                 config,
-                TestConfigs.PUSH_AND_SINK
+                PUSH_AND_SINK
                         .replace(
                                 "jobs:",
-                                "global:\n  zreplj:\n    state_dir: " + state
+                                "global:\n  zreplj:\n    state_dir: " + state + "\n    zfs_binary: " + zfs
                                         + "\n    status:\n      warn: 1h\n      crit: 3h\njobs:")
                         .replaceFirst("(?s)  - name: box.*", ""));
         new JobStatusStore(state)

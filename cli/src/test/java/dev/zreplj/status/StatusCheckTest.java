@@ -129,6 +129,30 @@ class StatusCheckTest {
                 unknown.summary());
     }
 
+    /**
+     * An agent run started before the filter named rpool/db, which this machine does not have: its passes never
+     * looked for it, so no pass recorded it failed, and the job read OK while the config promised a backup of it.
+     * One a pass did record (failed: "does not exist on the sender") ages with its own entry instead.
+     */
+    @Test
+    void aDatasetTheFilterNamesThatTheSenderLacksAndNoPassRecordedIsNoBackup() {
+        JobStatus status = job(null, List.of(), fs("UP_TO_DATE", 60, 60L));
+        StatusReport r = check.report(
+                List.of(check.job(
+                        "laptop",
+                        Optional.of(status),
+                        new SenderSelection(List.of("rpool/home"), null, Map.of(), List.of("rpool/db", "rpool/home")),
+                        false)),
+                List.of());
+        assertEquals(Level.CRITICAL, r.status());
+        assertEquals(
+                "ZREPLJ CRITICAL: job laptop: rpool/db: never replicated: the filter names it, but it does not exist"
+                        + " on the sender (a pool not imported, a dataset renamed or destroyed); import the pool, or"
+                        + " take it out of the filter",
+                r.summary());
+        assertEquals(1, r.push().get(0).problems().size(), r.push().get(0).problems()::toString);
+    }
+
     /** A selected name zreplj refuses fails every pass as a stage: never backed up, it is CRITICAL, not WARNING. */
     @Test
     void aSelectedFilesystemWhoseNameZreplJRefusesIsNoBackup() {
