@@ -32,6 +32,12 @@ final class Conversation {
         send(FrameType.HELLO, hello);
     }
 
+    /** The greeting of a process that serves nothing: the client's handshake reads the error instead of a HELLO. */
+    void refuseGreeting(ErrorReply error) throws IOException {
+        writer.writeMagic();
+        reply(error);
+    }
+
     void send(FrameType type, Record message) throws IOException {
         writer.control(type, message);
         writer.flush();

@@ -48,7 +48,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class StdinServer {
     private static final Logger log = LoggerFactory.getLogger(StdinServer.class);
-    /** How long a process that cannot serve the client (over its channel cap, unknown) waits for its HELLO. */
+    /** How long a process that cannot serve the client (one no sink job serves) waits for its HELLO. */
     static final Duration REFUSAL_HANDSHAKE = Duration.ofSeconds(10);
 
     private final Config config;
@@ -187,8 +187,18 @@ public final class StdinServer {
                 ? null
                 : ReceiveSlot.tryAcquire(
                         ReceiveSlot.clientChannels(config.global().stateDir(), clientId), limits.maxChannels())) {
-            // A process that will only refuse waits briefly for the HELLO it answers: channels a client opens
-            // beyond its cap and leaves silent must not each live (a JVM) for the whole stream timeout.
+            if (job != null && channel == null) {
+                String message = "client '" + clientId + "' already has its maximum of " + limits.maxChannels()
+                        + " channels open on the box (serve.zreplj.max_channels of sink job '" + job.name()
+                        + "'); close some or raise the cap";
+                // In place of the greeting, so that the client's handshake fails: after a HELLO the client took the
+                // channel for a step, which then failed, where an agent whose concurrency asks for more channels
+                // than this cap goes on over those it has (zrepl's concurrency.steps is a maximum).
+                conversation.refuseGreeting(new ErrorReply(ErrorCodes.BUSY, message, ""));
+                throw new Exit(1, message);
+            }
+            // A process that will only refuse (a client no sink job serves) waits briefly for the HELLO it answers:
+            // channels opened and left silent must not each live (a JVM) for the whole stream timeout.
             idle.expect(
                     "the handshake",
                     channel == null && REFUSAL_HANDSHAKE.compareTo(limits.streamTimeout()) < 0
@@ -210,13 +220,6 @@ public final class StdinServer {
             if (setupFailure != null) {
                 conversation.reply(new ErrorReply(ErrorCodes.CLIENT, setupFailure.getMessage(), ""));
                 throw setupFailure;
-            }
-            if (channel == null) {
-                String message = "client '" + clientId + "' already has its maximum of " + limits.maxChannels()
-                        + " channels open on the box (serve.zreplj.max_channels of sink job '" + job.name()
-                        + "'); close some or raise the cap";
-                conversation.reply(new ErrorReply(ErrorCodes.BUSY, message, ""));
-                throw new Exit(1, message);
             }
             refuseIfRevoked("the channel");
             serve(job, limits, hello, zfs);
