@@ -1,6 +1,7 @@
 package dev.zreplj.agent;
 
 import dev.zreplj.config.PushJob;
+import dev.zreplj.protocol.ErrorCodes;
 import dev.zreplj.protocol.RemoteException;
 import dev.zreplj.protocol.SinkClient;
 import dev.zreplj.protocol.StreamCompression;
@@ -40,6 +41,8 @@ public final class BoxConnection implements Box {
 
     private final List<SshChannel> channels = new ArrayList<>();
     private final List<SinkChannel> clients = new ArrayList<>();
+    /** How many channels the box took before it refused one as busy; no bound until it has. */
+    private int cap = Integer.MAX_VALUE;
 
     private BoxConnection(PushJob job, Watchdog watchdog, SshTransport ssh, StreamCompression compression) {
         this.job = job;
@@ -104,9 +107,37 @@ public final class BoxConnection implements Box {
         return clients.get(0);
     }
 
-    /** At least {@code n} channels (opening more as needed), all handshaken; returns them all. */
+    /**
+     * Up to {@code n} channels (opening more as needed), all handshaken; returns them all. Fewer where one more
+     * cannot be had while the session stands: zrepl's {@code concurrency.steps} is a maximum, a box serves one
+     * client at most its {@code max_channels} (default 8) at once and refuses more as busy, sshd refuses
+     * channels past its {@code MaxSessions} (default 10), and a box short of memory cannot start another
+     * stdinserver. The steps then share the channels it took.
+     */
     @Override
     public synchronized List<BoxChannel> channels(int n) throws IOException {
+        try {
+            open(Math.min(n, cap));
+        } catch (IOException e) {
+            boolean refused = e instanceof RemoteException r && !r.code().equals(ErrorCodes.BUSY);
+            if (clients.isEmpty() || refused || !ssh.isOpen()) {
+                throw e;
+            }
+            // Not asked again for the rest of the pass: each attempt would open one more channel to be refused.
+            cap = clients.size();
+            log.warn(
+                    "job {}: the backup box took {} of the {} channels the job's concurrency asks for"
+                            + " (replication.concurrency.steps, connect.channels): {}; the steps share those",
+                    job.name(),
+                    clients.size(),
+                    n,
+                    e.getMessage());
+        }
+        return List.<BoxChannel>copyOf(clients);
+    }
+
+    /** Opens channels until there are {@code n}; the box's refusal of one is thrown. */
+    private void open(int n) throws IOException {
         while (clients.size() < n) {
             SshChannel channel = opened != null ? opened : ssh.openChannel(REMOTE_COMMAND, watchdog.timeout());
             EarlyConnect.Greeting early = opened != null ? greeting : null;
@@ -134,7 +165,6 @@ public final class BoxConnection implements Box {
                     SinkChannel.listRoots(job),
                     channel.fifo().orElse(null)));
         }
-        return List.<BoxChannel>copyOf(clients);
     }
 
     private SinkClient handshake(SshChannel channel) throws IOException {
@@ -155,7 +185,7 @@ public final class BoxConnection implements Box {
      */
     @Override
     public synchronized BoxChannel another() throws IOException {
-        channels(clients.size() + 1);
+        open(clients.size() + 1);
         return clients.get(clients.size() - 1);
     }
 
@@ -170,7 +200,7 @@ public final class BoxConnection implements Box {
             reconnect();
             return first();
         }
-        channels(clients.size() + 1);
+        open(clients.size() + 1);
         return clients.get(clients.size() - 1);
     }
 

@@ -15,7 +15,10 @@ public interface Box extends AutoCloseable {
     /** The first channel: LIST and pruning go through it. */
     BoxChannel first();
 
-    /** At least {@code n} channels, opening more as needed; returns them all. */
+    /**
+     * Up to {@code n} channels, opening more as needed; returns them all, fewer where the box refuses more
+     * (busy: its cap on one client's channels), at least one.
+     */
     List<BoxChannel> channels(int n) throws IOException;
 
     /** One more channel, for a worker whose own a failed step ended; safe to call from any worker's thread. */

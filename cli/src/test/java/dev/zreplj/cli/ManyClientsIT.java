@@ -261,4 +261,28 @@ class ManyClientsIT {
             assertEquals(sent, onTheBox(e, EndToEnd.CLIENT));
         }
     }
+
+    /**
+     * zrepl's replication.concurrency.steps is a maximum: a job with more steps than the box's cap on one client's
+     * channels failed every pass, each attempt refused its next channel as busy and nothing was replicated. It
+     * replicates over the channels the box took, and says so once.
+     */
+    @Test
+    void moreStepsThanTheBoxsChannelCapShareTheChannelsItTakes() throws Exception {
+        String tail = "    replication:\n      attempts: 1\n      concurrency:\n        steps: 4\n"
+                + EndToEnd.DEFAULT_JOB_TAIL;
+        try (EndToEnd e = new EndToEnd(tmp, "\"SRC/laptop<\": true", tail, "      zreplj: {max_channels: 2}\n")) {
+            filesystems(e, EndToEnd.CLIENT, MIB);
+            EndToEnd.Run run = e.agent("agent", "once", "--snapshot");
+            assertEquals(0, run.exit(), run.toString());
+            String all = run.stdout() + run.stderr();
+            assertEquals(
+                    1,
+                    all.split("the backup box took 2 of the 4 channels the job's concurrency asks for", -1).length - 1,
+                    run.toString());
+            String sent = e.snapshotsWithGuids(e.src.child(EndToEnd.CLIENT));
+            assertEquals(4, sent.lines().count(), sent);
+            assertEquals(sent, onTheBox(e, EndToEnd.CLIENT));
+        }
+    }
 }
