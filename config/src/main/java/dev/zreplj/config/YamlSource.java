@@ -1,8 +1,9 @@
 package dev.zreplj.config;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Pattern;
 import org.yaml.snakeyaml.DumperOptions.ScalarStyle;
 import org.yaml.snakeyaml.error.Mark;
@@ -102,25 +103,31 @@ final class YamlSource {
     }
 
     boolean bool(Node node, String what) throws ConfigException {
-        if (node instanceof ScalarNode s && s.getTag().equals(Tag.BOOL)) {
-            String v = s.getValue().toLowerCase(Locale.ROOT);
-            return v.equals("true") || v.equals("yes") || v.equals("on");
-        }
-        // zrepl's go-yaml v2 also reads a plain y, Y, n or N as a boolean (YAML 1.1); SnakeYAML reads a string.
+        // zrepl's go-yaml v2 reads YAML 1.1's booleans, also a plain y, Y, n or N, which SnakeYAML reads as a
+        // string; an explicit !!bool takes the same words and no others (`!!bool 1` read as false before).
         if (node instanceof ScalarNode s
-                && s.getScalarStyle() == ScalarStyle.PLAIN
-                && s.getTag().equals(Tag.STR)) {
-            switch (s.getValue()) {
-                case "y", "Y" -> {
-                    return true;
-                }
-                case "n", "N" -> {
-                    return false;
-                }
-                default -> {}
+                && (s.getTag().equals(Tag.BOOL)
+                        || (s.getTag().equals(Tag.STR) && s.getScalarStyle() == ScalarStyle.PLAIN))) {
+            Boolean value = YAML_11_BOOLEANS.get(s.getValue());
+            if (value != null) {
+                return value;
             }
         }
         throw error(node, what + " must be true or false, not " + describe(node));
+    }
+
+    /** YAML 1.1's boolean words, as go-yaml v2 (zrepl's) resolves them; case as listed, no other. */
+    private static final Map<String, Boolean> YAML_11_BOOLEANS = booleans();
+
+    private static Map<String, Boolean> booleans() {
+        Map<String, Boolean> m = new HashMap<>();
+        for (String w : List.of("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON")) {
+            m.put(w, true);
+        }
+        for (String w : List.of("n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF")) {
+            m.put(w, false);
+        }
+        return Map.copyOf(m);
     }
 
     long integer(Node node, String what) throws ConfigException {

@@ -220,6 +220,23 @@ class ConfigLoaderZreplCompatTest {
                 error(write("zreplj.yml", PUSH.replace("{\"pool<\": true}", "{\"pool<\": \"y\"}"))));
     }
 
+    /**
+     * An explicit !!bool takes go-yaml v2's words (zrepl's), y among them; any other value was read as false,
+     * silently, where zrepl refuses the config.
+     */
+    @Test
+    void anExplicitBoolTagTakesYaml11sWordsAndNoOthers() throws Exception {
+        Config c = load(
+                PUSH.replace("    pruning:", "    send: {send_properties: !!bool y, raw: !!bool Off}\n    pruning:"));
+        assertEquals(true, c.pushJobs().get(0).send().sendProperties());
+        assertEquals(false, c.pushJobs().get(0).send().raw());
+        assertEquals(
+                dir.resolve("zreplj.yml") + ":15:29: 'send_properties' must be true or false, not '1'",
+                error(write(
+                        "zreplj.yml",
+                        PUSH.replace("    pruning:", "    send: {send_properties: !!bool 1}\n    pruning:"))));
+    }
+
     @Test
     void namesWithSpacesAsZfsAllowsThem() throws Exception {
         Config c = load(PUSH.replace("{\"pool<\": true}", "{\"pool/my docs<\": true, \"pool/my docs/tmp\": false}")
