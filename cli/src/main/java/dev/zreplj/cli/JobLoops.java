@@ -163,13 +163,20 @@ final class JobLoops {
                     screen.release();
                 }
             }
+            // A check waiting to retry that took no snapshot neither connected nor pruned: its own failure (every
+            // snapshot failing on a full pool) is the next retry's to report, which takes a snapshot too; counted
+            // here, it moved the retry on from each such check, and the retry never came.
+            boolean waited = connect == PushPass.Connect.AFTER_SNAPSHOT
+                    && result.snapshotTaken().isEmpty()
+                    && result.prune() == null;
             // A check that found nothing to send (or waited to retry) has no filesystems: nothing to report. A snap
             // job's check has none either way: it reports a snapshot it took or a prune that destroyed something.
-            if (connect == PushPass.Connect.ALWAYS
-                    || result.failed()
-                    || !result.filesystems().isEmpty()
-                    || result.snapshotTaken().isPresent()
-                    || result.prune() != null) {
+            if (!waited
+                    && (connect == PushPass.Connect.ALWAYS
+                            || result.failed()
+                            || !result.filesystems().isEmpty()
+                            || result.snapshotTaken().isPresent()
+                            || result.prune() != null)) {
                 synchronized (this) {
                     // One at a time: the summaries on stdout, the status and counters files, the textfile.
                     try {

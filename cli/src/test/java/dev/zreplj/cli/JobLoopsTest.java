@@ -224,6 +224,44 @@ class JobLoopsTest {
     }
 
     /**
+     * A check waiting to retry does not connect unless it took a snapshot; one that fails on its own (a full pool:
+     * every snapshot fails; a pool the filter names not imported) counted as a failed pass and moved the retry an
+     * interval on from itself, every check, so the retry never came: nothing was replicated or pruned again, and
+     * the journal had a failed summary every minute. The retries come as for any failed pass.
+     */
+    @Test
+    @Timeout(60)
+    void checksThatFailWithoutConnectingDoNotPutTheRetryOff() throws Exception {
+        List<PushPass.Connect> checks = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<PushPass.Connect> reported = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CountDownLatch done = new CountDownLatch(4);
+        JobLoops loops = new JobLoops(
+                (job, connect, progress) -> {
+                    checks.add(connect);
+                    if (connect == PushPass.Connect.ALWAYS) {
+                        done.countDown();
+                    }
+                    // Every check's snapshot fails; a retry goes on to connect, and is refused.
+                    return new PushPass.Result(
+                            job.name(),
+                            Optional.empty(),
+                            List.of(),
+                            connect == PushPass.Connect.ALWAYS ? "connect: refused" : null,
+                            List.of(),
+                            null,
+                            List.of("snapshot: zfs snapshot: out of space"));
+                },
+                (result, took) -> reported.add(checks.get(checks.size() - 1)),
+                Progress::quiet,
+                () -> {});
+        runUntil(loops, done, 20, checks);
+        PushPass.Connect a = PushPass.Connect.ALWAYS;
+        PushPass.Connect s = PushPass.Connect.AFTER_SNAPSHOT;
+        assertEquals(List.of(a, a, s, a, s, s, s, a), checks);
+        assertEquals(List.of(a, a, a, a), reported);
+    }
+
+    /**
      * The monotonic clock the waits are counted on stands still while a laptop is suspended: one that failed for an
      * hour before it slept would wait out its 15 minutes after waking on a new network. It tries at once.
      */
