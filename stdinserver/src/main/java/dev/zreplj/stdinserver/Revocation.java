@@ -11,6 +11,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code zreplj box revoke CLIENT_ID}'s record: SSH connections of that client opened before it no longer act for
@@ -45,7 +46,7 @@ public record Revocation(String bootId, long uptimeCentis, Instant at) {
     }
 
     static Revocation now(Path proc, Instant at) throws IOException {
-        return new Revocation(bootId(proc), uptimeCentis(proc), at);
+        return new Revocation(bootId(proc), startOfAFreshThread(proc), at);
     }
 
     /** Writes the record (replacing an older one of the client), readable by the box user. */
@@ -110,10 +111,36 @@ public record Revocation(String bootId, long uptimeCentis, Instant at) {
         return Files.readString(proc.resolve("sys/kernel/random/boot_id")).strip();
     }
 
-    private static long uptimeCentis(Path proc) throws IOException {
-        String first = Files.readString(proc.resolve("uptime")).strip().split(" ")[0];
-        int dot = first.indexOf('.');
-        String centis = dot < 0 ? "00" : (first.substring(dot + 1) + "00").substring(0, 2);
-        return Long.parseLong(dot < 0 ? first : first.substring(0, dot)) * 100 + Long.parseLong(centis);
+    /**
+     * Now, in the clock the connections' start times are read in: the start of a thread begun for it, from its own
+     * {@code thread-self/stat}. Not {@code /proc/uptime}: in a container under lxcfs (LXC, LXD, Incus, Proxmox)
+     * that counts from the container's start while start times count from the host's boot, so a record made by it
+     * was older than every connection, and the stolen key's connection went on being served.
+     */
+    private static long startOfAFreshThread(Path proc) throws IOException {
+        AtomicReference<Object> read = new AtomicReference<>();
+        Thread t = new Thread(
+                () -> {
+                    try {
+                        read.set(SshConnection.startTicks(
+                                Files.readString(proc.resolve("thread-self/stat"), StandardCharsets.UTF_8)));
+                    } catch (IOException | RuntimeException e) {
+                        read.set(e);
+                    }
+                },
+                "revocation-clock");
+        t.start();
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted reading the boot clock", e);
+        }
+        Object r = read.get();
+        if (r instanceof Long start) {
+            return start;
+        }
+        throw new IOException(
+                proc.resolve("thread-self/stat") + ": cannot read this thread's start time: " + r, (Exception) r);
     }
 }

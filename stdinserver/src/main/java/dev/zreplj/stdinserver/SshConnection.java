@@ -37,7 +37,7 @@ final class SshConnection {
             String[] fields = stat.substring(close + 2).split(" ");
             if (fields.length < 20) break;
             if ((comm.equals("sshd") || comm.equals("sshd-session")) && !isListener(proc, p)) {
-                long start = Long.parseLong(fields[19]);
+                long start = startTicks(stat);
                 if (oldest.isEmpty() || start < oldest.getAsLong()) {
                     oldest = OptionalLong.of(start);
                 }
@@ -45,6 +45,23 @@ final class SshConnection {
             p = Long.parseLong(fields[1]);
         }
         return oldest;
+    }
+
+    /**
+     * The start time in a {@code /proc/PID/stat} line (its 22nd field, clock ticks since boot: 100 a second), read
+     * after the command's closing parenthesis, which may hold spaces and parentheses itself.
+     *
+     * @throws IllegalArgumentException when the line is not such a line
+     */
+    static long startTicks(String stat) {
+        int close = stat.lastIndexOf(')');
+        String[] fields = close < 0 || close + 2 > stat.length()
+                ? new String[0]
+                : stat.substring(close + 2).split(" ");
+        if (fields.length < 20) {
+            throw new IllegalArgumentException("not a /proc stat line: " + stat.strip());
+        }
+        return Long.parseLong(fields[19]);
     }
 
     private static boolean isListener(Path proc, long pid) {

@@ -55,13 +55,33 @@ class RevocationTest {
                 e.getMessage());
     }
 
+    /**
+     * Now is read in the clock the connections' start times are in: a fresh thread's own start. A box in a container
+     * under lxcfs has a /proc/uptime of its own start (here 1000 s) while start times count from the host's boot (a
+     * connection at tick 4,999,000): the record made by /proc/uptime was older than every connection, so the stolen
+     * key's connection, opened before the revocation, went on being served.
+     */
     @Test
-    void nowIsTheKernelsBootClock() throws IOException {
+    void nowIsTheClockOfTheConnectionsStartTimes() throws IOException {
         Path proc = Files.createDirectories(dir.resolve("proc/sys/kernel/random"));
         Files.writeString(proc.resolve("boot_id"), BOOT + "\n");
-        Files.writeString(dir.resolve("proc/uptime"), "3517.42 6811.07\n");
+        Files.writeString(dir.resolve("proc/uptime"), "1000.00 1900.07\n");
+        Files.createDirectories(dir.resolve("proc/thread-self"));
+        Files.writeString(
+                dir.resolve("proc/thread-self/stat"),
+                "77 (revocation-clock) S 1 77 77 0 -1 4194368 0 0 0 0 0 0 0 0 20 0 1 0 5000000 0 0\n");
         Instant at = Instant.parse("2026-12-07T00:20:01Z");
-        assertEquals(new Revocation(BOOT, 351_742, at), Revocation.now(dir.resolve("proc"), at));
+        Revocation r = Revocation.now(dir.resolve("proc"), at);
+        assertEquals(new Revocation(BOOT, 5_000_000, at), r);
+        assertTrue(r.covers(BOOT, OptionalLong.of(4_999_000)), "opened before the revocation");
+        assertFalse(r.covers(BOOT, OptionalLong.of(5_000_200)), "opened after it");
+    }
+
+    /** The real /proc: a fresh thread starts after this process did, by the same clock. */
+    @Test
+    void nowOnThisMachineIsAfterThisProcessStarted() throws IOException {
+        long self = SshConnection.startTicks(Files.readString(Path.of("/proc/self/stat")));
+        assertTrue(Revocation.now().uptimeCentis() >= self);
     }
 
     /** A /proc of: listener 10, connection 20 (opened at tick 500), its post-auth child 30, sh 40, java 50. */
