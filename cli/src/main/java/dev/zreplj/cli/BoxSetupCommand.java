@@ -72,10 +72,6 @@ final class BoxSetupCommand implements Callable<Integer> {
         } catch (InvalidNameException e) {
             throw CliException.usage("box setup: ROOT_FS: " + e.getMessage());
         }
-        if (root.depth() < 2) {
-            throw CliException.usage("box setup: ROOT_FS " + root + " is a whole pool; name a filesystem in it,"
-                    + " e.g. " + root + "/zreplj");
-        }
         PrintWriter out = spec.commandLine().getOut();
         // The stdinserver will run with the config's state directory and zfs, so those are what to prepare;
         // before the config is written there is only the flag and the defaults.
@@ -90,6 +86,13 @@ final class BoxSetupCommand implements Callable<Integer> {
                         .filter(j -> j.rootFs().equals(root))
                         .toList();
         boolean localOnly = !atRoot.isEmpty() && atRoot.stream().allMatch(SinkJob::isLocal);
+        if (root.depth() < 2 && !localOnly) {
+            // A local sink (a USB disk's pool) is written by root and delegates nothing; a grant to the box user on a
+            // pool would reach every dataset in it, the box's own too.
+            throw CliException.usage("box setup: ROOT_FS " + root + " is a whole pool, over which the box user would"
+                    + " be granted zfs permissions on every dataset; name a filesystem in it as the sink's root_fs,"
+                    + " e.g. " + root + "/zreplj");
+        }
         BoxSetupPlan.User u = BoxUserLookup.lookUp(localOnly ? "root" : user);
         Global global = loaded != null ? loaded.global() : null;
         List<DatasetName> sinkRoots = loaded == null
@@ -122,8 +125,10 @@ final class BoxSetupCommand implements Callable<Integer> {
                             ServeLimits.defaults().streamTimeout(),
                             Durations.format(ServeLimits.defaults().streamTimeout())
                                     + " (the default serve.zreplj.stream_timeout)");
-            if (!zfs.exists(root.parent().orElseThrow())) {
-                throw CliException.failure("box setup: " + root.parent().orElseThrow() + " does not exist: create"
+            // A whole pool (a local sink's) is its own parent here: zfs cannot create one.
+            DatasetName parent = root.parent().orElse(root);
+            if (!zfs.exists(parent)) {
+                throw CliException.failure("box setup: " + parent + " does not exist: create"
                         + " the pool (or the parent filesystem) first");
             }
             BoxSetupPlan.Found found = new BoxSetupPlan.Found(

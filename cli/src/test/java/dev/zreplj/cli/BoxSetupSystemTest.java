@@ -283,6 +283,13 @@ class BoxSetupSystemTest {
             assertFalse(Files.exists(state), "the agent makes its own state directory");
             CliRun again = CliRun.of("--config", config.toString(), "box", "setup", root.value());
             assertEquals(new CliRun(0, "nothing to change: root_fs " + root + " is set up\n" + note, ""), again);
+
+            // A USB disk's whole pool as root_fs, which configcheck takes (zrepl's configs do so): refused before,
+            // as for a box user's grant, though a local sink delegates nothing.
+            DatasetName pool = DatasetName.of(root.pool());
+            Files.writeString(config, Files.readString(config).replace("root_fs: " + root, "root_fs: " + pool));
+            CliRun whole = CliRun.of("--config", config.toString(), "box", "setup", pool.value());
+            assertEquals(new CliRun(0, "nothing to change: root_fs " + pool + " is set up\n" + note, ""), whole);
         }
     }
 
