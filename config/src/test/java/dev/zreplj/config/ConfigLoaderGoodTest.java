@@ -278,9 +278,14 @@ class ConfigLoaderGoodTest {
         assertEquals(
                 "grid(^zrepl_, " + pushGrid + ");regex(^zrepl_, negate=true);",
                 rules(job.pruning().keepReceiver()));
+        // A multiple of the shipped timer's period (OnCalendar=*:0/10): 15 minutes was taken every 20 under it.
         assertEquals(
-                new Snapshotting(Snapshotting.Type.PERIODIC, "zrepl_", Duration.ofMinutes(15), null, "dense"),
+                new Snapshotting(Snapshotting.Type.PERIODIC, "zrepl_", Duration.ofMinutes(10), null, "dense"),
                 job.snapshotting());
+        assertTrue(
+                Files.readString(Path.of("../contrib/systemd/zreplj-agent.timer"))
+                        .contains("\nOnCalendar=*:0/10\n"),
+                "the timer's period the sample's interval is a multiple of");
 
         Config sink = loader.load(Path.of("../contrib/config/sink.yml"));
         assertEquals(List.of("laptop", "webserver"), sink.sinkJobs().get(0).clientIdentities());
