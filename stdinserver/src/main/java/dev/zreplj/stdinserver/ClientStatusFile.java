@@ -5,6 +5,8 @@ import dev.zreplj.json.RecordJson;
 import dev.zreplj.protocol.Printable;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -142,6 +144,10 @@ public final class ClientStatusFile {
      */
     public static boolean forget(Path stateDir, String client, String path) throws IOException, InterruptedException {
         Path file = path(stateDir, client);
+        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+            // Nothing recorded, so nothing to forget: no lock file left behind for a name the box never served.
+            return false;
+        }
         try (LockFile lock = lockWithin(file.resolveSibling(client + ".lock"))) {
             ClientStatus old;
             try {

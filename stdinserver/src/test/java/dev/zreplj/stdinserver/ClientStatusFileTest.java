@@ -52,6 +52,16 @@ class ClientStatusFileTest {
         assertEquals(false, Files.exists(state.resolve("created-by-root")));
     }
 
+    /** docs/cli.md: box forget of what is not recorded changes nothing; it left a lock file for any name given. */
+    @Test
+    void forgettingForAClientWithoutARecordChangesNothing() throws Exception {
+        Files.createDirectories(state.resolve("clients"));
+        assertEquals(false, ClientStatusFile.forget(state, "nosuch", "tank/a"));
+        try (var left = Files.list(state.resolve("clients"))) {
+            assertEquals(List.of(), left.toList());
+        }
+    }
+
     @Test
     void eachFilesystemKeepsItsLastReceiveAndNothingElseIsLeftBehind() throws Exception {
         assertNull(ClientStatusFile.read(state, "laptop"));
