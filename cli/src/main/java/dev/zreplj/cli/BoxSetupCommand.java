@@ -93,7 +93,6 @@ final class BoxSetupCommand implements Callable<Integer> {
                     + " be granted zfs permissions on every dataset; name a filesystem in it as the sink's root_fs,"
                     + " e.g. " + root + "/zreplj");
         }
-        BoxSetupPlan.User u = BoxUserLookup.lookUp(localOnly ? "root" : user);
         Global global = loaded != null ? loaded.global() : null;
         List<DatasetName> sinkRoots = loaded == null
                 ? List.of()
@@ -111,6 +110,8 @@ final class BoxSetupCommand implements Callable<Integer> {
                     + sinkRoots.stream().map(DatasetName::value).collect(Collectors.joining(", "))
                     + "); give that, or change the config first");
         }
+        // After the config's refusals (exit 2), which say more than a missing user (exit 1) would.
+        BoxSetupPlan.User u = BoxUserLookup.lookUp(localOnly ? "root" : user);
         Path state = BoxUserFiles.rootsTarget(
                 (stateDir != null ? stateDir : global != null ? global.stateDir() : Global.DEFAULT_STATE_DIR)
                         .toAbsolutePath());

@@ -53,6 +53,11 @@ class BoxSetupSystemTest {
         assertEquals(2, run.exitCode(), run::toString);
         assertEquals("", run.out(), run::toString);
         assertFalse(Files.exists(state), "nothing made");
+        // The config's refusal first, whatever the user: a missing one (exit 1) hid it.
+        CliRun noUser =
+                CliRun.of("--config", config.toString(), "box", "setup", "--user", "nosuchuser", "backup/zreplj");
+        assertEquals(2, noUser.exitCode(), noUser::toString);
+        assertTrue(noUser.err().contains(" has no sink job, so the box would refuse every client"), noUser::toString);
     }
 
     @Test
