@@ -111,6 +111,8 @@ public final class PassDriver {
         private final List<String> warnings = new ArrayList<>();
         private final List<String> stageFailures = new ArrayList<>();
         private Optional<SnapshotRound> taken = Optional.empty();
+        /** The snapshot a failed {@code zfs snapshot} was to take; empty when none failed. */
+        private Optional<SnapshotRound> failedSnapshot = Optional.empty();
         /** The filesystems a fatal pre_snapshot hook kept out of {@link #taken}. */
         private List<String> notSnapshotted = List.of();
         /** A failed result for each dataset the filter names that the sender does not have. */
@@ -166,8 +168,13 @@ public final class PassDriver {
             }
             ReplicationCursor cursor = ReplicationCursor.load(zfs, job.name(), listing);
             snapshot(selected, listing.versions(), cursor, forceSnapshot);
-            if (taken.isPresent()) {
+            if (taken.isPresent() || failedSnapshot.isPresent()) {
                 listing = listing.refresh(zfs, selected);
+            }
+            if (taken.isEmpty() && failedSnapshot.isPresent()) {
+                partlyTaken(listing, selected, failedSnapshot.get());
+            }
+            if (taken.isPresent()) {
                 Set<DatasetName> still = new HashSet<>(listing.selected());
                 for (DatasetName fs : selected) {
                     if (!still.contains(fs)) {
@@ -245,9 +252,39 @@ public final class PassDriver {
             SnapshotStage.Outcome outcome = new SnapshotStage(job.name(), job.snapshotting(), zfs, clock, sleeper)
                     .takeIfDue(selected, versions, cursors, history.lastRound(), force);
             taken = outcome.taken();
+            failedSnapshot = outcome.failed();
             notSnapshotted = outcome.left().stream().map(DatasetName::value).toList();
             warnings.addAll(outcome.warnings());
             outcome.failures().forEach(f -> stageFailures.add("snapshot: " + f));
+        }
+
+        /**
+         * After a failed {@code zfs snapshot}: zfs takes one call per pool (zfs-fuse: per subtree), so the pools
+         * before the one that failed (full, say) have the snapshot. Those are replicated in this pass, as a taken
+         * snapshot's are, and recorded so; before, they waited for the next pass while the status timed their last
+         * snapshot by the one before.
+         */
+        private void partlyTaken(SenderListing listing, List<DatasetName> selected, SnapshotRound round) {
+            List<String> got = selected.stream()
+                    .filter(fs -> listing.versions().getOrDefault(fs, List.of()).stream()
+                            .anyMatch(v ->
+                                    v.type() == VersionType.SNAPSHOT && v.name().equals(round.name())))
+                    .map(DatasetName::value)
+                    .toList();
+            if (got.isEmpty()) {
+                return;
+            }
+            log.info(
+                    "job {}: @{} was taken of {} of the {} filesystems before zfs snapshot failed",
+                    job.name(),
+                    round.name(),
+                    got.size(),
+                    selected.size());
+            taken = Optional.of(round);
+            notSnapshotted = selected.stream()
+                    .map(DatasetName::value)
+                    .filter(fs -> !got.contains(fs))
+                    .toList();
         }
 
         private PushPass.Result replicateAndPrune(

@@ -48,14 +48,23 @@ final class SnapshotStage {
      * snapshotting is manual, every filesystem was kept out by a fatal hook, or {@code zfs snapshot} failed);
      * {@code warnings}, every failed hook run with its output; {@code failures}, each filesystem whose snapshot a
      * fatal pre_snapshot hook prevented and a failed {@code zfs snapshot} (failures of the pass); {@code left} the
-     * filesystems the hooks kept out.
+     * filesystems the hooks kept out; {@code failed} the snapshot a failed {@code zfs snapshot} was to take, which
+     * the pools (or, on zfs-fuse, the subtrees) snapshotted before the one that failed do have.
      */
     record Outcome(
-            Optional<SnapshotRound> taken, List<String> warnings, List<String> failures, List<DatasetName> left) {
+            Optional<SnapshotRound> taken,
+            List<String> warnings,
+            List<String> failures,
+            List<DatasetName> left,
+            Optional<SnapshotRound> failed) {
         Outcome {
             warnings = List.copyOf(warnings);
             failures = List.copyOf(failures);
             left = List.copyOf(left);
+        }
+
+        Outcome(Optional<SnapshotRound> taken, List<String> warnings, List<String> failures, List<DatasetName> left) {
+            this(taken, warnings, failures, left, Optional.empty());
         }
 
         static final Outcome NONE = new Outcome(Optional.empty(), List.of(), List.of(), List.of());
@@ -183,7 +192,8 @@ final class SnapshotStage {
             }
             log.warn("job {}: {}", job, line);
             failures.add(line);
-            return new Outcome(Optional.empty(), hooked.reports(), failures, left);
+            return new Outcome(
+                    Optional.empty(), hooked.reports(), failures, left, Optional.of(new SnapshotRound(name, at)));
         }
         List<DatasetName> taken = hooked.snapshotted();
         if (taken.isEmpty()) {

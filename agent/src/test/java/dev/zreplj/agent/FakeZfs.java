@@ -108,6 +108,18 @@ final class FakeZfs implements SourceZfs {
         failing.put(operation, stderr);
     }
 
+    /**
+     * The next snapshot fails in {@code pool} with zfs's {@code stderr}, as zfs's call for that pool does (one per
+     * pool: a full one), after the other pools' calls took theirs.
+     */
+    synchronized void failNextSnapshotIn(String pool, String stderr) {
+        failingPool = pool;
+        failingPoolStderr = stderr;
+    }
+
+    private String failingPool;
+    private String failingPoolStderr;
+
     /** The next {@code operation} throws {@code bug}, as a defect would. */
     synchronized void breakNext(String operation, RuntimeException bug) {
         breaking.put(operation, bug);
@@ -229,8 +241,15 @@ final class FakeZfs implements SourceZfs {
     public synchronized void snapshot(Collection<DatasetName> fss, String name) throws ZfsException {
         calls.add("snapshot " + name);
         maybeFail("snapshot", List.of("zfs", "snapshot", fss.iterator().next() + "@" + name));
+        String pool = failingPool;
+        failingPool = null;
         for (DatasetName fs : fss) {
-            add(fs, name);
+            if (!fs.pool().equals(pool)) {
+                add(fs, name);
+            }
+        }
+        if (pool != null && fss.stream().anyMatch(fs -> fs.pool().equals(pool))) {
+            throw new ZfsException(List.of("zfs", "snapshot", pool + "@" + name), 1, failingPoolStderr);
         }
         if (vanishing != null) {
             filesystems.remove(vanishing);

@@ -122,6 +122,27 @@ class PassDriverTest {
                 .toList();
     }
 
+    /**
+     * zfs snapshots one pool per call: with the second pool full, the first has the new snapshot. It waited for the
+     * next pass, unreplicated, and the status timed its last snapshot by the one before; it is replicated now, and
+     * only the full pool's filesystem is left without it.
+     */
+    @Test
+    void aSnapshotThatFailedInOnePoolIsReplicatedFromTheOthers() throws Exception {
+        zfs.filesystem("src/a", "zrepl_1");
+        zfs.filesystem("zz/b", "zrepl_1");
+        zfs.failNextSnapshotIn("zz", "cannot create snapshot 'zz/b@x': out of space");
+        PushPass.Result r = run(jobWithFilter("{\"src<\": true, \"zz<\": true}"), box.opener());
+
+        assertTrue(r.failed(), r::toString);
+        String snapshot = r.snapshotTaken().orElseThrow();
+        assertEquals(List.of("zz/b"), r.notSnapshotted());
+        assertEquals(List.of(snapshot), box.snapshots("src/a"), r::toString);
+        assertEquals(List.of("zrepl_1"), box.snapshots("zz/b"), r::toString);
+        assertEquals(1, r.stageFailures().size(), r::toString);
+        assertTrue(r.stageFailures().get(0).contains("out of space"), r::toString);
+    }
+
     /** timestamp_location: the name shows the zone's time and offset; the snapshot is replicated as any other. */
     @Test
     void theSnapshotIsNamedInTheConfiguredZone() throws Exception {
