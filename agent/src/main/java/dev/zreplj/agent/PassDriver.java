@@ -265,12 +265,12 @@ public final class PassDriver {
          * snapshot by the one before.
          */
         private void partlyTaken(SenderListing listing, List<DatasetName> selected, SnapshotRound round) {
-            List<String> got = selected.stream()
+            Set<String> got = selected.stream()
                     .filter(fs -> listing.versions().getOrDefault(fs, List.of()).stream()
                             .anyMatch(v ->
                                     v.type() == VersionType.SNAPSHOT && v.name().equals(round.name())))
                     .map(DatasetName::value)
-                    .toList();
+                    .collect(Collectors.toSet());
             if (got.isEmpty()) {
                 return;
             }

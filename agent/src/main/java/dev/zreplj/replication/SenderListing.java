@@ -78,10 +78,7 @@ public final class SenderListing {
         for (DatasetName root : roots) {
             refused.addAll(list(zfs, root, property, listed, local));
         }
-        // A dataset with anything listed at or below it exists (zfs has no child without its parent).
-        List<DatasetName> missing = filter.named().stream()
-                .filter(fs -> listed.keySet().stream().noneMatch(l -> l.isSelfOrDescendantOf(fs)))
-                .toList();
+        List<DatasetName> missing = missing(filter, listed.keySet());
         return new SenderListing(
                 filter,
                 property,
@@ -90,6 +87,16 @@ public final class SenderListing {
                 local,
                 missing,
                 refused.stream().filter(r -> filter.accepts(r.name())).toList());
+    }
+
+    /**
+     * The datasets {@code filter} names ({@link FilesystemFilter#named()}) that are not in {@code listed}, nor
+     * anything below them: a dataset with anything listed at or below it exists (zfs has no child without its parent).
+     */
+    public static List<DatasetName> missing(FilesystemFilter filter, Collection<DatasetName> listed) {
+        return filter.named().stream()
+                .filter(fs -> listed.stream().noneMatch(l -> l.isSelfOrDescendantOf(fs)))
+                .toList();
     }
 
     /** Lists below one root into {@code listed} and {@code local}; returns the filesystems refused by name. */

@@ -291,9 +291,7 @@ final class StatusCommand implements Callable<Integer> {
             } else {
                 listed.addAll(zfs.listAllFilesystems(selectedRefused));
             }
-            // As a pass finds them (SenderListing): a dataset with anything listed at or below it exists.
-            List<String> missing = job.filesystems().named().stream()
-                    .filter(fs -> listed.stream().noneMatch(l -> l.isSelfOrDescendantOf(fs)))
+            List<String> missing = SenderListing.missing(job.filesystems(), listed).stream()
                     .map(DatasetName::value)
                     .toList();
             return new SenderSelection(
