@@ -125,6 +125,17 @@ class StatusCommandTest {
                 Instant.now());
     }
 
+    /** {@code base}'s push job alone (no sink), with {@code state} and {@code zfs}. */
+    private static void writePushConfig(Path config, String base, Path state, Path zfs) throws Exception {
+        Files.writeString(
+                config,
+                base.substring(0, base.indexOf("  - name: box"))
+                        .replace(
+                                "jobs:",
+                                "global:\n  zreplj:\n    state_dir: " + state + "\n    zfs_binary: " + zfs
+                                        + "\njobs:"));
+    }
+
     /** A zfs that answers its usage as zfs-fuse does (holds listed), then runs {@code body} on its arguments. */
     private Path fakeZfs(String body) throws Exception {
         Path zfs = dir.resolve("zfs");
@@ -148,14 +159,7 @@ class StatusCommandTest {
         Path zfs = fakeZfs("[ \"$1\" = list ] && { printf 'rpool\\nrpool/home\\n'; exit 0; }\n" + "exit 1\n");
         try (FullDisk disk = FullDisk.mount(dir.resolve("diskfull-state"))) {
             Path state = disk.dir();
-            Files.writeString(
-                    config,
-                    PUSH_AND_SINK
-                            .substring(0, PUSH_AND_SINK.indexOf("  - name: box"))
-                            .replace(
-                                    "jobs:",
-                                    "global:\n  zreplj:\n    state_dir: " + state + "\n    zfs_binary: " + zfs
-                                            + "\njobs:"));
+            writePushConfig(config, PUSH_AND_SINK, state, zfs);
             recordBothReplicated(new JobStatusStore(state));
             CliRun ok = CliRun.of("--config", config.toString(), "status");
             assertEquals(0, ok.exitCode(), ok::toString);
@@ -358,14 +362,7 @@ class StatusCommandTest {
         Path config = dir.resolve("zreplj.yml");
         Path state = dir.resolve("state");
         Path zfs = fakeZfs("[ \"$1\" = list ] && { printf 'rpool\\nrpool/home\\n'; exit 0; }\n" + "exit 1\n");
-        Files.writeString(
-                config,
-                TestConfigs.PUSH_AND_SINK
-                        .substring(0, TestConfigs.PUSH_AND_SINK.indexOf("  - name: box"))
-                        .replace(
-                                "jobs:",
-                                "global:\n  zreplj:\n    state_dir: " + state + "\n    zfs_binary: " + zfs
-                                        + "\njobs:"));
+        writePushConfig(config, TestConfigs.PUSH_AND_SINK, state, zfs);
         recordBothReplicated(new JobStatusStore(state));
 
         CliRun run = CliRun.of("--config", config.toString(), "status");
@@ -385,14 +382,7 @@ class StatusCommandTest {
         Path state = dir.resolve("state");
         Path zfs =
                 fakeZfs("[ \"$1\" = list ] && { printf 'rpool\\nrpool/-old\\nrpool/home\\n'; exit 0; }\n" + "exit 1\n");
-        Files.writeString(
-                config,
-                PUSH_AND_SINK
-                        .substring(0, PUSH_AND_SINK.indexOf("  - name: box"))
-                        .replace(
-                                "jobs:",
-                                "global:\n  zreplj:\n    state_dir: " + state + "\n    zfs_binary: " + zfs
-                                        + "\njobs:"));
+        writePushConfig(config, PUSH_AND_SINK, state, zfs);
         recordBothReplicated(new JobStatusStore(state));
 
         CliRun run = CliRun.of("--config", config.toString(), "status");
