@@ -72,32 +72,6 @@ public final class PushPass {
             selected = List.copyOf(selected);
         }
 
-        /** A result that records no snapshot round (the status file keeps the one before). */
-        public Result(
-                String job,
-                Optional<String> snapshotTaken,
-                List<FilesystemResult> filesystems,
-                String error,
-                List<String> warnings,
-                PruneReport prune,
-                List<String> stageFailures,
-                List<String> notSnapshotted,
-                Map<String, Long> newestOnBox,
-                List<String> selected) {
-            this(
-                    job,
-                    snapshotTaken,
-                    filesystems,
-                    error,
-                    warnings,
-                    prune,
-                    stageFailures,
-                    notSnapshotted,
-                    newestOnBox,
-                    selected,
-                    Optional.empty());
-        }
-
         /** A result whose snapshot, if one was taken, left none of its filesystems (all selected) out. */
         public Result(
                 String job,
@@ -117,7 +91,8 @@ public final class PushPass {
                     stageFailures,
                     List.of(),
                     Map.of(),
-                    filesystems.stream().map(f -> f.filesystem().value()).toList());
+                    filesystems.stream().map(f -> f.filesystem().value()).toList(),
+                    Optional.empty());
         }
 
         public Result(String job, Optional<String> snapshotTaken, List<FilesystemResult> filesystems, String error) {

@@ -191,7 +191,8 @@ class JobStatusStoreTest {
                         List.of("connect: no session with the backup box: ssh: connection refused"),
                         List.of(),
                         java.util.Map.of(),
-                        List.of("p/a", "p/new")),
+                        List.of("p/a", "p/new"),
+                        Optional.empty()),
                 Instant.ofEpochSecond(300));
 
         String error = "connect: no session with the backup box: ssh: connection refused";
@@ -340,7 +341,8 @@ class JobStatusStoreTest {
                         List.of("ssh: connection refused"),
                         List.of(),
                         java.util.Map.of(),
-                        List.of("p/a")),
+                        List.of("p/a"),
+                        Optional.empty()),
                 Instant.ofEpochSecond(300));
         JobStatusStore.FilesystemStatus a =
                 store.read("j").orElseThrow().filesystems().get(0);
@@ -352,7 +354,17 @@ class JobStatusStoreTest {
     private static PushPass.Result pass(
             Optional<String> snapshot, List<FilesystemResult> filesystems, List<String> selected) {
         return new PushPass.Result(
-                "j", snapshot, filesystems, null, List.of(), null, List.of(), List.of(), java.util.Map.of(), selected);
+                "j",
+                snapshot,
+                filesystems,
+                null,
+                List.of(),
+                null,
+                List.of(),
+                List.of(),
+                java.util.Map.of(),
+                selected,
+                Optional.empty());
     }
 
     @Test

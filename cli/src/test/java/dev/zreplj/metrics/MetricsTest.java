@@ -184,7 +184,8 @@ class MetricsTest {
                         List.of(),
                         List.of(),
                         java.util.Map.of("rpool/src", created),
-                        List.of("rpool/src")),
+                        List.of("rpool/src"),
+                        Optional.empty()),
                 T0,
                 Duration.ofSeconds(1));
         Path textfile = state.resolve("node-exporter/zreplj.prom");
