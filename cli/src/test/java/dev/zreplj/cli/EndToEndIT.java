@@ -521,6 +521,46 @@ class EndToEndIT extends PushSuite {
         }
     }
 
+    /**
+     * zfs clears a dataset's local properties the first time a stream with properties is received into it (the
+     * received ones take over): send_properties turned on for a filesystem already on the box, or a hostile client's
+     * {@code zfs send -p -i}, took with them the box's own records on the copy, its placeholder flag (the copy then
+     * inherited "on" from the jail) and the other push jobs' last-received records, whose holds zfs-fuse cannot
+     * list: held for ever, every prune of them refused. The box puts its records back after such a receive.
+     */
+    @Test
+    void aFirstPropertyStreamIntoACopyLeavesTheBoxsOwnRecordsOnIt() throws Exception {
+        try (EndToEnd e = new EndToEnd(
+                tmp,
+                "\"SRC/home<\": true",
+                "    send:\n      send_properties: false\n" + EndToEnd.DEFAULT_JOB_TAIL,
+                "")) {
+            DatasetName home = e.pools.createFilesystem(e.src.child("home"), "org.zreplj:label=src");
+            EndToEnd.Run run = e.agent("agent", "once", "--snapshot");
+            assertEquals(0, run.exit(), run::toString);
+            String copy = e.jail.child(home.value()).value();
+            String first = e.pools.snapshotNames(home).get(0);
+            // Another push job of this client received the same snapshot (a job renamed, a second job): its record.
+            e.pools.zfs("set", "zreplj:last_received_j_other=" + first, copy);
+            assertEquals("off\tlocal", valueAndSource(e, "zrepl:placeholder", copy));
+
+            e.replaceInAgentConfig("send_properties: false", "send_properties: true");
+            EndToEnd.Run properties = e.agent("agent", "once", "--snapshot");
+            assertEquals(0, properties.exit(), properties::toString);
+            assertEquals(
+                    expectedOnBox(e, e.snapshotsWithGuids(home)),
+                    e.snapshotsWithGuids(e.jail),
+                    "the increment arrived");
+            assertEquals("src\treceived", valueAndSource(e, "org.zreplj:label", copy), "the stream's properties too");
+            assertEquals("off\tlocal", valueAndSource(e, "zrepl:placeholder", copy), "still a copy, not a placeholder");
+            assertEquals(first + "\tlocal", valueAndSource(e, "zreplj:last_received_j_other", copy));
+        }
+    }
+
+    private static String valueAndSource(EndToEnd e, String property, String dataset) {
+        return e.pools.zfs("get", "-H", "-o", "value,source", property, dataset).strip();
+    }
+
     private static Path executable(Path file, String script) throws IOException {
         Files.writeString(file, script);
         Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));

@@ -220,6 +220,8 @@ final class ReceiveHandler {
         ReceiveRequest request;
         List<ZfsVersion> before;
         StreamHeader received;
+        // The box's records on an incremental's target, to put back should zfs recv clear them (ownRecords).
+        Future<Map<String, String>> ownBefore = null;
         CompoundTail tail = null;
         int checked = first.length();
         try {
@@ -296,6 +298,11 @@ final class ReceiveHandler {
             boolean overwritePlaceholder = fullOverPlaceholder && placeholders.isEmptyPlaceholder(target, existing);
             request = receiveRequest(session.job(), cmd, header, properties, target, overwritePlaceholder);
             received = header;
+            if (properties != null
+                    || header.payloadLength() > 0
+                    || (series != null && zfs.capabilities().recvProperties())) {
+                ownBefore = localProperties;
+            }
             recvPropertiesNotApplied(session.job(), target);
         } catch (RemoteException e) {
             log.refused("refused RECV into " + target + ": " + e.getMessage());
@@ -354,18 +361,19 @@ final class ReceiveHandler {
                 // The client went away inside the stream (killed, its link cut, stalled): what zfs recv completed
                 // before that is on the box (a series' first substreams, a whole stream without its END frame).
                 StreamPump.stopAndWait(recv);
-                recordArrived(session, cmd, series, target, before, pump.read(), gone.getMessage());
+                recordArrived(session, cmd, series, target, before, ownBefore, pump.read(), gone.getMessage());
                 throw gone;
             }
             if (bytes < 0) {
-                recordArrived(session, cmd, series, target, before, pump.read(), pump.stopped());
+                recordArrived(session, cmd, series, target, before, ownBefore, pump.read(), pump.stopped());
                 return;
             }
             try {
                 recv.finish();
             } catch (ZfsException e) {
                 // zfs recv can fail after it committed the snapshot (a property it could not set).
-                recordArrived(session, cmd, series, target, before, bytes, "zfs recv failed: " + e.getMessage());
+                recordArrived(
+                        session, cmd, series, target, before, ownBefore, bytes, "zfs recv failed: " + e.getMessage());
                 throw e;
             }
             if (cmd.fromGuid() == null) {
@@ -380,6 +388,7 @@ final class ReceiveHandler {
                             series,
                             target,
                             before,
+                            ownBefore,
                             bytes,
                             "zfs recv committed it, but clearing " + Placeholders.PLACEHOLDER_PROPERTY + " failed: "
                                     + e.getMessage());
@@ -389,7 +398,7 @@ final class ReceiveHandler {
             try {
                 checkVolumeHidden(session, received, target);
             } catch (ZfsException e) {
-                recordArrived(session, cmd, series, target, before, bytes, e.getMessage());
+                recordArrived(session, cmd, series, target, before, ownBefore, bytes, e.getMessage());
                 throw e;
             }
             // zfs recv succeeded, so the target has the stream's last snapshot, whose guid the header check found
@@ -404,7 +413,7 @@ final class ReceiveHandler {
                 // floor trusts over its creation) and the last-received hold must be recorded all the same.
                 unsent = e;
             }
-            recordReceived(session, cmd, series, target, bytes, localProperties);
+            recordReceived(session, cmd, series, target, bytes, localProperties, ownBefore);
             if (unsent != null) {
                 throw unsent;
             }
@@ -566,8 +575,10 @@ final class ReceiveHandler {
             ReceiveSeries series,
             DatasetName target,
             long bytes,
-            Future<Map<String, String>> localProperties)
+            Future<Map<String, String>> localProperties,
+            Future<Map<String, String>> ownBefore)
             throws InterruptedException {
+        restoreOwnRecords(target, ownBefore);
         List<ZfsVersion> versions;
         ZfsVersion received;
         try {
@@ -587,6 +598,34 @@ final class ReceiveHandler {
         log.info("received " + (series == null ? "" : series.snapshots().size() + " snapshots up to ") + received + " ("
                 + bytes + " bytes)");
         afterReceive(session, cmd.path(), received, versions, bytes, localProperties);
+    }
+
+    /**
+     * zfs clears a dataset's local properties the first time it receives a stream with properties into it (the
+     * received ones take over): with them went the box's own records on the copy, its placeholder flag (the copy then
+     * inherits "on" from the jail) and every push job's last-received record (the only memory of a hold where zfs
+     * cannot list holds: held for ever, every prune of it refused). A client's {@code zfs send -p -i} could wipe them
+     * on purpose. They are put back from {@code before} (null: the stream carried no properties).
+     */
+    private void restoreOwnRecords(DatasetName target, Future<Map<String, String>> before) throws InterruptedException {
+        if (before == null) {
+            return;
+        }
+        try {
+            Map<String, String> now = zfs.localProperties(target);
+            for (Map.Entry<String, String> p : result(before).entrySet()) {
+                boolean own = p.getKey().equals(Placeholders.PLACEHOLDER_PROPERTY)
+                        || p.getKey().startsWith(LastReceived.PROPERTY_PREFIX);
+                if (own && !p.getValue().equals(now.get(p.getKey()))) {
+                    zfs.setProperty(target, p.getKey(), p.getValue());
+                    log.info("set " + p.getKey() + " on " + target + " again, which zfs recv cleared: the first"
+                            + " stream with properties into it");
+                }
+            }
+        } catch (ZfsException e) {
+            log.refused("cannot put back the box's records on " + target + " (" + Placeholders.PLACEHOLDER_PROPERTY
+                    + ", " + LastReceived.PROPERTY_PREFIX + "*), which zfs recv may have cleared: " + e.getMessage());
+        }
     }
 
     /** The guids a receive brings: the command's, or each of a series' (its last is the command's). */
@@ -611,9 +650,11 @@ final class ReceiveHandler {
             ReceiveSeries series,
             DatasetName target,
             List<ZfsVersion> before,
+            Future<Map<String, String>> ownBefore,
             long bytes,
             String why)
             throws InterruptedException {
+        restoreOwnRecords(target, ownBefore);
         List<ReceiveSeries.Snapshot> expected =
                 series != null ? series.snapshots() : List.of(new ReceiveSeries.Snapshot(cmd.snapshot(), cmd.toGuid()));
         try {
