@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
@@ -143,6 +144,25 @@ public final class Replicator {
         FilesystemPlan.Replicate plan;
         while ((plan = queue.take()) != null) {
             FilesystemResult result;
+            Optional<Map.Entry<DatasetName, FilesystemResult>> parent = queue.parentWithoutFirstCopy(plan);
+            if (parent.isPresent()) {
+                // As zrepl ("parent(s) failed during initial replication"): sent now, the child would have the box
+                // make a placeholder where the parent belongs, which the parent's full stream must then replace
+                // (-F), and which OpenZFS refuses to replace by an encrypted raw stream. The child follows its
+                // parent, retried when and as the parent's failure is.
+                DatasetName p = parent.get().getKey();
+                result = FilesystemResult.failed(
+                        plan.filesystem(),
+                        0,
+                        0,
+                        "not sent: its parent " + p + " failed its first replication, and the box would put a"
+                                + " placeholder in its place; it follows once " + p + " is on the box",
+                        -1,
+                        parent.get().getValue().failure());
+                results.put(plan.filesystem(), result);
+                queue.done(plan, result);
+                continue;
+            }
             try {
                 result = replicate(plan, channel);
             } catch (Error e) {
@@ -150,14 +170,13 @@ public final class Replicator {
                 // without done() left the workers waiting for its children forever (the job's lock held). This
                 // channel's state is unknown after it: the worker ends, the others go on.
                 log.error("{}: unexpected error: {}", plan.filesystem(), e.toString());
-                results.put(
-                        plan.filesystem(),
-                        FilesystemResult.failed(plan.filesystem(), 0, 0, "unexpected error: " + e, -1, Failure.ERROR));
-                queue.done(plan.filesystem());
+                result = FilesystemResult.failed(plan.filesystem(), 0, 0, "unexpected error: " + e, -1, Failure.ERROR);
+                results.put(plan.filesystem(), result);
+                queue.done(plan, result);
                 return;
             }
             results.put(plan.filesystem(), result);
-            queue.done(plan.filesystem());
+            queue.done(plan, result);
             if (result.failure() == Failure.CONNECTION_LOST) {
                 return;
             }
@@ -516,10 +535,14 @@ public final class Replicator {
         }
     }
 
-    /** Hands out filesystems so that none starts while one of its ancestors is still in progress or queued. */
+    /**
+     * Hands out filesystems so that none starts while one of its ancestors is still in progress or queued, and
+     * knows which of them failed their first replication (the full stream that makes their copy on the box).
+     */
     private static final class WorkQueue {
         private final List<FilesystemPlan.Replicate> pending;
         private final List<DatasetName> unfinished = new ArrayList<>();
+        private final Map<DatasetName, FilesystemResult> withoutFirstCopy = new TreeMap<>();
 
         WorkQueue(List<FilesystemPlan.Replicate> work) {
             pending = new ArrayList<>(work.stream()
@@ -548,9 +571,33 @@ public final class Replicator {
             return null;
         }
 
-        synchronized void done(DatasetName fs) {
-            unfinished.remove(fs);
+        synchronized void done(FilesystemPlan.Replicate plan, FilesystemResult result) {
+            if (result.failed() && result.stepsDone() == 0 && first(plan)) {
+                withoutFirstCopy.put(plan.filesystem(), result);
+            }
+            unfinished.remove(plan.filesystem());
             notifyAll();
+        }
+
+        /**
+         * For a filesystem not on the box yet, an ancestor that failed its first replication in this run (its
+         * copy is not on the box either), and that failure. A filesystem already on the box has its parents there.
+         */
+        synchronized Optional<Map.Entry<DatasetName, FilesystemResult>> parentWithoutFirstCopy(
+                FilesystemPlan.Replicate plan) {
+            if (!first(plan)) {
+                return Optional.empty();
+            }
+            return withoutFirstCopy.entrySet().stream()
+                    .filter(e -> !e.getKey().equals(plan.filesystem())
+                            && plan.filesystem().isSelfOrDescendantOf(e.getKey()))
+                    .map(e -> Map.entry(e.getKey(), e.getValue()))
+                    .findFirst();
+        }
+
+        /** Its steps begin with a full stream (a new one or a resumed one): its first copy on the box. */
+        private static boolean first(FilesystemPlan.Replicate plan) {
+            return !plan.steps().isEmpty() && plan.steps().get(0).from() == null;
         }
 
         synchronized List<FilesystemPlan.Replicate> drain() {

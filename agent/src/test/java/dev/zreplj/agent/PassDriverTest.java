@@ -778,6 +778,43 @@ class PassDriverTest {
     }
 
     /**
+     * zrepl's ReplicationFailingInitialParentProhibitsChildReplication: a child whose parent failed its first (full)
+     * replication is not sent after it, or the box would make a placeholder where the parent belongs, which the
+     * parent's full stream must then replace (OpenZFS refuses that for an encrypted raw stream over an unencrypted
+     * placeholder). It fails as the parent did, so it is retried when the parent is. A child already on the box
+     * (its parent's path is there) and a filesystem beside the parent still go.
+     */
+    @Test
+    void aChildIsNotSentAfterItsParentFailedItsFirstReplication() throws Exception {
+        zfs.filesystem("src/a", "zrepl_1");
+        zfs.filesystem("src/a/new", "zrepl_1");
+        zfs.filesystem("src/a/new/deeper", "zrepl_1");
+        zfs.filesystem("src/a/old", "zrepl_1");
+        zfs.filesystem("src/aa", "zrepl_1");
+        box.holds("src/a/old", List.of("zrepl_1"), guids("src/a/old"));
+        box.failReceives(Fault.NO_SPACE);
+        PushPass.Result r = run(job(1, 3, ""), box.opener());
+
+        assertTrue(r.failed(), r::toString);
+        String taken = r.snapshotTaken().orElseThrow();
+        FilesystemResult a = result(r, "src/a");
+        assertEquals(Failure.NO_SPACE, a.failure(), a::summaryLine);
+        for (String child : List.of("src/a/new", "src/a/new/deeper")) {
+            FilesystemResult c = result(r, child);
+            assertEquals(FilesystemResult.Outcome.FAILED, c.outcome(), c::summaryLine);
+            assertEquals(Failure.NO_SPACE, c.failure(), c::summaryLine);
+            assertEquals(
+                    "not sent: its parent src/a failed its first replication, and the box would put a placeholder in"
+                            + " its place; it follows once src/a is on the box",
+                    c.message());
+            assertEquals(List.of(), box.snapshots(child), child);
+        }
+        assertEquals(List.of(taken), box.snapshots("src/aa"));
+        assertEquals(List.of(taken), box.snapshots("src/a/old"), "receiver pruning keeps the newest");
+        assertEquals(List.of(), box.snapshots("src/a"));
+    }
+
+    /**
      * A box that holds years of snapshots (a migration from zrepl): each DESTROY request is bounded by the
      * watchdog, so thousands go in requests of {@link PruneRun}'s batch size, and a request cut later (stalled,
      * the link lost) still reports exactly the snapshots the earlier ones destroyed.
@@ -1140,12 +1177,16 @@ class PassDriverTest {
         assertEquals(List.of(r.error()), r.stageFailures());
     }
 
-    /** An Error in a worker (out of memory) fails its filesystem; its children are still replicated. */
+    /**
+     * An Error in a worker (out of memory) fails its filesystem; its children already on the box are still
+     * replicated (one not there yet follows its parent: aChildIsNotSentAfterItsParentFailedItsFirstReplication).
+     */
     @Test
     @Timeout(60) // before, the worker waiting for src/a's children hung the pass forever
     void anErrorInAWorkerFailsItsFilesystemAndTheChildrenStillGo() throws Exception {
         zfs.filesystem("src/a");
-        zfs.filesystem("src/a/b");
+        zfs.filesystem("src/a/b", "zrepl_1");
+        box.holds("src/a/b", List.of("zrepl_1"), guids("src/a/b"));
         zfs.breakNext("send", new OutOfMemoryError("Java heap space"));
         PushPass.Result r = run(job(2, 1, ""), box.opener());
 
