@@ -32,13 +32,21 @@ class HangingBoxZfsIT {
         Files.writeString(
                 wrapper,
                 "#!/bin/sh\nif [ -f " + hang() + " ] && [ \"$1\" = \"$(cat " + hang() + ")\" ]; then echo $$ > "
-                        + tmp.resolve("pid") + "; exec sleep 600; fi\nexec /usr/sbin/zfs \"$@\"\n");
+                        + tmp.resolve("pid") + "; exec sleep 600; fi\n"
+                        // The subcommand named in "hang-after" does its work, then does not end.
+                        + "if [ -f " + hangAfter() + " ] && [ \"$1\" = \"$(cat " + hangAfter() + ")\" ]; then"
+                        + " /usr/sbin/zfs \"$@\" || exit; echo $$ > " + tmp.resolve("pid") + "; exec sleep 600; fi\n"
+                        + "exec /usr/sbin/zfs \"$@\"\n");
         Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
         return wrapper;
     }
 
     private Path hang() {
         return tmp.resolve("hang");
+    }
+
+    private Path hangAfter() {
+        return tmp.resolve("hang-after");
     }
 
     private static EndToEnd box(Path tmp, String agentTimeout, String boxTimeout, Path zfs) throws IOException {
@@ -107,6 +115,38 @@ class HangingBoxZfsIT {
 
             Files.delete(hang());
             EndToEnd.Run next = e.agent("agent", "once");
+            assertEquals(0, next.exit(), next::toString);
+            assertEquals(PushSuite.expectedOnBox(e, e.snapshotsWithGuids(home)), e.snapshotsWithGuids(e.jail()));
+        }
+    }
+
+    /**
+     * A zfs recv that has read its whole stream and committed it, but does not end (helper audit: SIGSTOPped; a
+     * suspended pool): the box's wait for it was unbounded, so the box's process kept the filesystem's lock for ever
+     * and every later pass into it was refused busy, while the agent's message promised the box ends it.
+     */
+    @Test
+    void aReceiveThatDoesNotEndAfterItsStreamIsStoppedAtTheBoxsBound() throws Exception {
+        Path zfs = hangingZfs();
+        try (EndToEnd e = box(tmp, "60s", "5s", zfs)) {
+            DatasetName home = e.createFilesystem(e.src().child("home"));
+            e.writeRandomFile(home, "a.bin", 1 << 20);
+            Files.writeString(hangAfter(), "recv");
+            EndToEnd.Run stuck = e.zreplj(
+                    List.of("--config", e.agentConfig.toString(), "--summary", "agent", "once", "--snapshot"),
+                    null,
+                    150);
+            assertTrue(
+                    (stuck.stdout() + stuck.stderr())
+                            .contains("did not end within 5s (serve.zreplj.stream_timeout of sink job 'backups')"
+                                    + " after its stream; zreplj stopped it."),
+                    stuck::toString);
+            assertTrue(awaitNoStdinserver(e, 30) >= 0, () -> "the box still runs: " + stdinservers(e));
+            assertTrue(!alive(tmp.resolve("pid")), "the box's zfs recv still runs");
+
+            Files.delete(hangAfter());
+            e.writeRandomFile(home, "b.bin", 1 << 20);
+            EndToEnd.Run next = e.agent("agent", "once", "--snapshot");
             assertEquals(0, next.exit(), next::toString);
             assertEquals(PushSuite.expectedOnBox(e, e.snapshotsWithGuids(home)), e.snapshotsWithGuids(e.jail()));
         }

@@ -917,6 +917,25 @@ public final class Zfs implements SourceZfs {
         return collect(start(args));
     }
 
+    /**
+     * Waits for a {@code zfs recv} whose stream has all been written to it: from then on it only commits what it
+     * read, so under a {@link #withCallLimit call limit} it is bounded like a call that is no stream, and stopped
+     * past it. Unbounded, a receive that never ended there (a suspended pool, a hung zfs-fuse) kept the box's
+     * process and its lock on the filesystem for ever: every later pass into it was refused busy.
+     */
+    public void finishReceive(ZfsProcess recv) throws ZfsException, InterruptedException {
+        CallLimit bound = callLimit;
+        if (bound != null && !recv.exitsWithin(bound.limit())) {
+            recv.terminate();
+            String message = "'" + String.join(" ", recv.command()) + "' did not end within " + bound.text()
+                    + " after its stream; zreplj stopped it. A zfs command that hangs usually waits on a suspended"
+                    + " pool or a failing disk: see 'zpool status -x' and dmesg";
+            bound.hung().compareAndSet(null, message);
+            throw new ZfsException(message);
+        }
+        recv.finish();
+    }
+
     /** Fails a call once an earlier one ran into the {@link #withCallLimit call limit}: zfs hangs, see there. */
     private void refuseIfHung(List<String> command) throws ZfsException {
         String hung = callLimit == null ? null : callLimit.hung().get();

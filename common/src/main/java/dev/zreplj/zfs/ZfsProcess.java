@@ -194,6 +194,11 @@ public final class ZfsProcess implements SendStream {
         }
     }
 
+    /** Waits at most {@code limit} for the process to exit; false while it still runs. */
+    boolean exitsWithin(Duration limit) throws InterruptedException {
+        return process.waitFor(limit.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
     /**
      * Stops the process (used when the other side of a stream failed). Idempotent. Its output is closed first,
      * so that a {@code zfs send} fails its next write with EPIPE and ends itself; only one still running after

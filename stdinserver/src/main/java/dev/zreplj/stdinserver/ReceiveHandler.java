@@ -369,7 +369,7 @@ final class ReceiveHandler {
                 return;
             }
             try {
-                recv.finish();
+                zfs.finishReceive(recv);
             } catch (ZfsException e) {
                 // zfs recv can fail after it committed the snapshot (a property it could not set).
                 recordArrived(
