@@ -268,13 +268,15 @@ public final class JobStatusStore {
     /**
      * A pass snapshots every filesystem it selected at once, except those a fatal pre_snapshot hook kept
      * out; without a snapshot the last one stands (so a filesystem the hook keeps out pass after pass ages, as
-     * does one the filter names and the sender lacks).
+     * does one the filter names and the sender lacks). Its time is when the round began (the snapshot's name),
+     * not {@code time}, the pass's end, which is later by the whole replication (hours for a first send).
      */
     private static Long lastSnapshot(PushPass.Result result, long time, FilesystemStatus before, String fs) {
         return result.snapshotTaken().isPresent()
                         && result.selected().contains(fs)
                         && !result.notSnapshotted().contains(fs)
-                ? Long.valueOf(time)
+                ? Long.valueOf(
+                        result.snapshotRound().map(SnapshotRound::started).orElse(time))
                 : before == null ? null : before.lastSnapshot();
     }
 

@@ -293,6 +293,11 @@ class JobStatusStoreTest {
                 Instant.ofEpochSecond(1_800_000_600L));
         assertEquals(round, store.read("j").orElseThrow().lastSnapshotRound());
         assertEquals(new JobHistory(java.util.Set.of(DatasetName.of("p/a")), Optional.of(round)), store.history("j"));
+        // When the snapshot was taken: the round's start, not the end of the pass that sent it (50 s later here; hours
+        // for a first send), which made the snapshot look that much younger in status and the metrics.
+        assertEquals(
+                1_800_000_000L,
+                store.read("j").orElseThrow().filesystems().get(0).lastSnapshot());
 
         Files.writeString(
                 store.file("j"),
