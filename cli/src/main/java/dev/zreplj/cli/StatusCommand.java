@@ -328,6 +328,13 @@ final class StatusCommand implements Callable<Integer> {
                 // it holds cannot be checked until it is imported again.
                 return BoxCopies.unreadable(poolNotImported(jail.pool()));
             }
+            if (listed.isEmpty() && !zfs.exists(job.rootFs())) {
+                // Every pass of the client is refused until it exists again, so "the next pass sends what is
+                // missing" would not come true.
+                return BoxCopies.gone("the sink's root_fs " + job.rootFs() + " does not exist (renamed or destroyed?):"
+                        + " rename it back, or create it as root with 'zreplj box setup " + job.rootFs() + "', after"
+                        + " which the client's next pass sends everything again");
+            }
             listed.forEach((fs, versions) -> {
                 if (fs.equals(jail)) return;
                 String path = fs.value().substring(jail.value().length() + 1);

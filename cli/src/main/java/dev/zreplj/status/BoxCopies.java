@@ -9,10 +9,21 @@ import java.util.Set;
  *
  * @param guids per filesystem path inside the client's jail, the guids of its snapshots
  * @param unreadable why zfs could not be listed, or null
+ * @param gone       why none of the client's copies is where the box serves them (its sink's root_fs is not
+ *                   there), or null
  */
-public record BoxCopies(Map<String, Set<String>> guids, String unreadable) {
+public record BoxCopies(Map<String, Set<String>> guids, String unreadable, String gone) {
     public BoxCopies {
         guids = Map.copyOf(guids);
+    }
+
+    public BoxCopies(Map<String, Set<String>> guids, String unreadable) {
+        this(guids, unreadable, null);
+    }
+
+    /** The sink's root_fs is missing: every copy of the client is gone from where the box keeps and serves it. */
+    public static BoxCopies gone(String why) {
+        return new BoxCopies(Map.of(), null, why);
     }
 
     public static BoxCopies unreadable(String why) {

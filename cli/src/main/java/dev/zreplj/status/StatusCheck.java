@@ -272,8 +272,12 @@ public final class StatusCheck {
             } else if (!copies.holds(e.getKey(), r.guid())) {
                 problems.add("@" + r.snapshot() + " (guid " + r.guid() + "), received "
                         + (received == null ? r.received() : iso(received.getEpochSecond()))
-                        + ", is no longer on the box: destroyed or rolled back there since; the client's next pass"
-                        + " sends what is missing");
+                        + ", is no longer on the box: "
+                        + (copies.gone() != null
+                                ? copies.gone()
+                                : "destroyed or rolled back there since; the client's next pass sends what is missing"
+                                        + " (one the client no longer pushes: 'zreplj box forget " + client + " "
+                                        + e.getKey() + "' ends this check)"));
                 fsLevel = Level.CRITICAL;
             }
             Failed failed = status.failed().get(e.getKey());

@@ -330,11 +330,17 @@ class StatusCommandTest {
 
     /** A box config with the one sink job "box" of client laptop, whose zfs holds laptop's rpool/home@zrepl_1. */
     private void writeBoxConfig(Path config, Path state) throws Exception {
-        Path zfs = fakeZfs("[ \"$1\" = get ] || exit 1\n"
-                + "for d in backup/clients/laptop backup/clients/laptop/rpool/home;"
-                + " do printf '%s\\tguid\\t9\\n%s\\tcreatetxg\\t1\\n%s\\tcreation\\t1\\n' $d $d $d; done\n"
-                + "s=backup/clients/laptop/rpool/home@zrepl_1\n"
-                + "printf '%s\\tguid\\t1\\n%s\\tcreatetxg\\t2\\n%s\\tcreation\\t2\\n' $s $s $s\n");
+        writeBoxConfig(
+                config,
+                state,
+                fakeZfs("[ \"$1\" = get ] || exit 1\n"
+                        + "for d in backup/clients/laptop backup/clients/laptop/rpool/home;"
+                        + " do printf '%s\\tguid\\t9\\n%s\\tcreatetxg\\t1\\n%s\\tcreation\\t1\\n' $d $d $d; done\n"
+                        + "s=backup/clients/laptop/rpool/home@zrepl_1\n"
+                        + "printf '%s\\tguid\\t1\\n%s\\tcreatetxg\\t2\\n%s\\tcreation\\t2\\n' $s $s $s\n"));
+    }
+
+    private static void writeBoxConfig(Path config, Path state, Path zfs) throws Exception {
         Files.writeString(
                 config,
                 PUSH_AND_SINK
@@ -351,6 +357,32 @@ class StatusCommandTest {
                 state.resolve("clients/laptop.json"),
                 "{\"client\":\"laptop\",\"filesystems\":{\"rpool/home\":"
                         + "{\"snapshot\":\"zrepl_1\",\"guid\":\"1\",\"received\":\"" + when + "\"}}}");
+    }
+
+    /**
+     * The sink's root_fs renamed or destroyed (its pool still there): the box refuses every pass of the client until
+     * it exists again, so the line says how to get it back, not that the client's next pass sends what is missing.
+     */
+    @Test
+    void aSinksMissingRootFsIsCriticalAndSaysHowToGetItBack() throws Exception {
+        Path config = dir.resolve("zreplj.yml");
+        Path state = dir.resolve("state");
+        writeBoxConfig(
+                config,
+                state,
+                fakeZfs("eval \"last=\\${$#}\"\n"
+                        + "[ \"$1\" = list ] && [ \"$last\" = backup ] && { echo backup; exit 0; }\n"
+                        + "echo \"cannot open '$last': dataset does not exist\" >&2; exit 1\n"));
+        receivedAt(state, Instant.now());
+
+        CliRun run = CliRun.of("--config", config.toString(), "status");
+        assertEquals(2, run.exitCode(), run::toString);
+        assertTrue(
+                run.out()
+                        .contains(", is no longer on the box: the sink's root_fs backup/clients does not exist (renamed"
+                                + " or destroyed?): rename it back, or create it as root with 'zreplj box setup"
+                                + " backup/clients', after which the client's next pass sends everything again |"),
+                run::toString);
     }
 
     /**

@@ -221,8 +221,24 @@ class StatusCheckTest {
         assertTrue(
                 gone.summary()
                         .endsWith(", is no longer on the box: destroyed or rolled back there since; the"
-                                + " client's next pass sends what is missing"),
+                                + " client's next pass sends what is missing (one the client no longer pushes:"
+                                + " 'zreplj box forget laptop rpool/home' ends this check)"),
                 gone::summary);
+        // No pass of the client sends anything while the sink's root_fs is missing: the line says what will.
+        StatusReport noRoot = check.report(
+                List.of(),
+                List.of(check.client(
+                        "box",
+                        "laptop",
+                        status,
+                        BoxCopies.gone(
+                                "the sink's root_fs backup/sink does" + " not exist (renamed or destroyed?): ..."))));
+        assertEquals(Level.CRITICAL, noRoot.status());
+        assertTrue(
+                noRoot.summary()
+                        .endsWith(", is no longer on the box: the sink's root_fs backup/sink does not exist (renamed"
+                                + " or destroyed?): ..."),
+                noRoot::summary);
         StatusReport otherGuid = check.report(
                 List.of(),
                 List.of(check.client(
