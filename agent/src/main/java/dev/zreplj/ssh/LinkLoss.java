@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import org.apache.sshd.common.channel.exception.SshChannelClosedException;
 
 /**
  * Says what a failed read or write on a channel means when its SSH session has closed under it (a keepalive
@@ -15,17 +17,30 @@ import java.util.function.BooleanSupplier;
 final class LinkLoss {
     private final String target;
     private final BooleanSupplier sessionClosed;
+    private final Supplier<String> boxSide;
 
-    LinkLoss(String target, BooleanSupplier sessionClosed) {
+    /** @param boxSide what the box's end of the channel said as it went: its exit status and last stderr line */
+    LinkLoss(String target, BooleanSupplier sessionClosed, Supplier<String> boxSide) {
         this.target = target;
         this.sessionClosed = sessionClosed;
+        this.boxSide = boxSide;
     }
 
     IOException explain(IOException e) {
-        if (!sessionClosed.getAsBoolean()) {
-            return e;
+        if (sessionClosed.getAsBoolean()) {
+            return new IOException(
+                    "the SSH connection to " + target + " closed (the link or the backup box went away)", e);
         }
-        return new IOException("the SSH connection to " + target + " closed (the link or the backup box went away)", e);
+        if (e instanceof SshChannelClosedException) {
+            // The session stands, the channel's process on the box ended (killed, out of memory, a crash):
+            // MINA's words were "write(ChannelOutputStream[ChannelExec[id=0, ...]...]) len=1048581 - channel
+            // already closed".
+            return new IOException(
+                    "the backup box's zreplj stdinserver ended the channel" + boxSide.get()
+                            + "; see the box's log (its state_dir/log/stdinserver.log)",
+                    e);
+        }
+        return e;
     }
 
     InputStream in(InputStream in) {

@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.OptionalInt;
 import java.util.Set;
 import org.apache.sshd.client.channel.ChannelExec;
@@ -25,7 +26,13 @@ final class MinaChannel implements SshChannel {
         this.stderr = stderr;
         this.loss = new LinkLoss(
                 target,
-                () -> channel.getSession().isClosing() || channel.getSession().isClosed());
+                () -> channel.getSession().isClosing() || channel.getSession().isClosed(),
+                () -> {
+                    Integer status = channel.getExitStatus();
+                    List<String> lines = stderr.lastLines();
+                    return (status == null ? "" : " (exit " + status + ")")
+                            + (lines.isEmpty() ? "" : ": " + StartFailure.why(lines));
+                });
         this.stdout = loss.in(channel.getInvertedOut());
         this.stdin = loss.out(channel.getInvertedIn());
     }

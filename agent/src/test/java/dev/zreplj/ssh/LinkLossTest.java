@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import org.apache.sshd.common.channel.exception.SshChannelClosedException;
 import org.junit.jupiter.api.Test;
 
 class LinkLossTest {
@@ -42,7 +43,7 @@ class LinkLossTest {
 
     @Test
     void aWriteOrReadOnADeadSessionSaysTheLinkWentAwayWithoutMinasObjects() {
-        LinkLoss loss = new LinkLoss("root@box:22", () -> true);
+        LinkLoss loss = new LinkLoss("root@box:22", () -> true, () -> "");
         String expected = "the SSH connection to root@box:22 closed (the link or the backup box went away)";
         IOException written =
                 assertThrows(IOException.class, () -> loss.out(BROKEN_OUT).write(new byte[8], 0, 8));
@@ -54,9 +55,40 @@ class LinkLossTest {
                         .getMessage());
     }
 
+    /**
+     * The box's process ended under a stream (killed, out of memory) while the session stands: the line said MINA's
+     * "write(ChannelOutputStream[ChannelExec[id=0, ...]-ClientSessionImpl[...]] SSH_MSG_CHANNEL_DATA) len=1048581 -
+     * channel already closed"; it now says the box ended it, with what the box's process said as it went.
+     */
+    @Test
+    void aChannelTheBoxEndedSaysSoWithWhatTheBoxSaid() {
+        SshChannelClosedException closed = new SshChannelClosedException(
+                0,
+                "write(ChannelOutputStream[ChannelExec[id=0, recipient=0]-ClientSessionImpl[root@/127.0.0.1:41491]]"
+                        + " SSH_MSG_CHANNEL_DATA) len=1048581 - channel already closed");
+        OutputStream out = new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                throw closed;
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                throw closed;
+            }
+        };
+        LinkLoss loss = new LinkLoss("root@box:22", () -> false, () -> " (exit 137)");
+        IOException e = assertThrows(IOException.class, () -> loss.out(out).write(new byte[8], 0, 8));
+        assertEquals(
+                "the backup box's zreplj stdinserver ended the channel (exit 137); see the box's log (its"
+                        + " state_dir/log/stdinserver.log)",
+                e.getMessage());
+        assertSame(closed, e.getCause());
+    }
+
     @Test
     void whileTheSessionLivesFailuresPassThroughAndDataIsUntouched() throws IOException {
-        LinkLoss loss = new LinkLoss("root@box:22", () -> false);
+        LinkLoss loss = new LinkLoss("root@box:22", () -> false, () -> "");
         assertSame(
                 MINAS,
                 assertThrows(IOException.class, () -> loss.out(BROKEN_OUT).write(1)));
