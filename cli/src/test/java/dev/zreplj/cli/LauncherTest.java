@@ -29,11 +29,14 @@ class LauncherTest {
                 case $a in -XX:TrimNativeHeapInterval=*) [ -n "$FAKE_JAVA_OLD" ] && exit 1 ;; esac
             done
             for a in "$@"; do [ "$a" = -version ] && exit 0; done
-            printf '%s\\n' "$@" > "$FAKE_JAVA_ARGS"
+            { echo "MALLOC_ARENA_MAX=$MALLOC_ARENA_MAX"; printf '%s\\n' "$@"; } > "$FAKE_JAVA_ARGS"
             """;
 
     @TempDir
     Path dir;
+
+    /** MALLOC_ARENA_MAX in the launcher's environment, as an admin may set it; null: unset. */
+    private String adminArenas;
 
     @Test
     void agentRunGivesFreedNativeMemoryBack() throws Exception {
@@ -51,6 +54,16 @@ class LauncherTest {
         assertFalse(once.contains("-Xmn12m"), once::toString);
         List<String> box = run(false, "stdinserver", "laptop");
         assertTrue(box.contains("-Xmn2m"), box::toString);
+    }
+
+    /** bench/soak: two malloc arenas keep a long agent run's peak lower; only there, and the admin's value stands. */
+    @Test
+    void agentRunSharesTwoMallocArenas() throws Exception {
+        assertTrue(run(false, "agent", "run").contains("MALLOC_ARENA_MAX=2"));
+        assertTrue(run(false, "agent", "once").contains("MALLOC_ARENA_MAX="));
+        assertTrue(run(false, "stdinserver", "laptop").contains("MALLOC_ARENA_MAX="));
+        adminArenas = "4";
+        assertTrue(run(false, "agent", "run").contains("MALLOC_ARENA_MAX=4"));
     }
 
     @Test
@@ -87,6 +100,10 @@ class LauncherTest {
         pb.environment().put("JAVA_HOME", javaHome.toString());
         pb.environment().put("FAKE_JAVA_ARGS", recorded.toString());
         pb.environment().remove("ZREPLJ_JAVA_OPTS");
+        pb.environment().remove("MALLOC_ARENA_MAX");
+        if (adminArenas != null) {
+            pb.environment().put("MALLOC_ARENA_MAX", adminArenas);
+        }
         if (oldJava) {
             pb.environment().put("FAKE_JAVA_OLD", "1");
         }
