@@ -17,17 +17,22 @@ class LinkLossTest {
             new IOException("Already closed: RemoteWindow[client](ChannelExec[id=0, recipient=0]-ClientSessionImpl"
                     + "[root@/10.77.0.1:22722])");
 
-    private static final OutputStream BROKEN_OUT = new OutputStream() {
-        @Override
-        public void write(int b) throws IOException {
-            throw MINAS;
-        }
+    private static final OutputStream BROKEN_OUT = failing(MINAS);
 
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            throw MINAS;
-        }
-    };
+    /** An output whose every write fails with {@code e}, as MINA's does once the channel or session is gone. */
+    private static OutputStream failing(IOException e) {
+        return new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                throw e;
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                throw e;
+            }
+        };
+    }
 
     private static final InputStream BROKEN_IN = new InputStream() {
         @Override
@@ -66,19 +71,9 @@ class LinkLossTest {
                 0,
                 "write(ChannelOutputStream[ChannelExec[id=0, recipient=0]-ClientSessionImpl[root@/127.0.0.1:41491]]"
                         + " SSH_MSG_CHANNEL_DATA) len=1048581 - channel already closed");
-        OutputStream out = new OutputStream() {
-            @Override
-            public void write(int b) throws IOException {
-                throw closed;
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                throw closed;
-            }
-        };
         LinkLoss loss = new LinkLoss("root@box:22", () -> false, () -> " (exit 137)");
-        IOException e = assertThrows(IOException.class, () -> loss.out(out).write(new byte[8], 0, 8));
+        IOException e =
+                assertThrows(IOException.class, () -> loss.out(failing(closed)).write(new byte[8], 0, 8));
         assertEquals(
                 "the backup box's zreplj stdinserver ended the channel (exit 137); see the box's log (its"
                         + " state_dir/log/stdinserver.log)",

@@ -927,13 +927,18 @@ public final class Zfs implements SourceZfs {
         CallLimit bound = callLimit;
         if (bound != null && !recv.exitsWithin(bound.limit())) {
             recv.terminate();
-            String message = "'" + String.join(" ", recv.command()) + "' did not end within " + bound.text()
-                    + " after its stream; zreplj stopped it. A zfs command that hangs usually waits on a suspended"
-                    + " pool or a failing disk: see 'zpool status -x' and dmesg";
-            bound.hung().compareAndSet(null, message);
-            throw new ZfsException(message);
+            throw stopped(bound, recv.command(), " after its stream");
         }
         recv.finish();
+    }
+
+    /** The failure of a call stopped at the limit, which every later call of this zfs then names. */
+    private static ZfsException stopped(CallLimit bound, List<String> command, String when) {
+        String message = "'" + String.join(" ", command) + "' did not end within " + bound.text() + when
+                + "; zreplj stopped it. A zfs command that hangs usually waits on a suspended pool or a failing"
+                + " disk: see 'zpool status -x' and dmesg";
+        bound.hung().compareAndSet(null, message);
+        return new ZfsException(message);
     }
 
     /** Fails a call once an earlier one ran into the {@link #withCallLimit call limit}: zfs hangs, see there. */
@@ -980,11 +985,7 @@ public final class Zfs implements SourceZfs {
             return done.get(bound.limit().toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             p.terminate();
-            String message = "'" + String.join(" ", p.command()) + "' did not end within " + bound.text()
-                    + "; zreplj stopped it. A zfs command that hangs usually waits on a suspended pool or a failing"
-                    + " disk: see 'zpool status -x' and dmesg";
-            bound.hung().compareAndSet(null, message);
-            throw new ZfsException(message);
+            throw stopped(bound, p.command(), "");
         } catch (ExecutionException e) {
             if (e.getCause() instanceof ZfsException z) {
                 throw z;
