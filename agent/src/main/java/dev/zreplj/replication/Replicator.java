@@ -144,13 +144,13 @@ public final class Replicator {
         FilesystemPlan.Replicate plan;
         while ((plan = queue.take()) != null) {
             FilesystemResult result;
-            Optional<Map.Entry<DatasetName, FilesystemResult>> parent = queue.parentWithoutFirstCopy(plan);
+            Optional<FilesystemResult> parent = queue.parentWithoutFirstCopy(plan);
             if (parent.isPresent()) {
                 // As zrepl ("parent(s) failed during initial replication"): sent now, the child would have the box
                 // make a placeholder where the parent belongs, which the parent's full stream must then replace
                 // (-F), and which OpenZFS refuses to replace by an encrypted raw stream. The child follows its
                 // parent, retried when and as the parent's failure is.
-                DatasetName p = parent.get().getKey();
+                DatasetName p = parent.get().filesystem();
                 result = FilesystemResult.failed(
                         plan.filesystem(),
                         0,
@@ -158,7 +158,7 @@ public final class Replicator {
                         "not sent: its parent " + p + " failed its first replication, and the box would put a"
                                 + " placeholder in its place; it follows once " + p + " is on the box",
                         -1,
-                        parent.get().getValue().failure());
+                        parent.get().failure());
                 results.put(plan.filesystem(), result);
                 queue.done(plan, result);
                 continue;
@@ -580,18 +580,16 @@ public final class Replicator {
         }
 
         /**
-         * For a filesystem not on the box yet, an ancestor that failed its first replication in this run (its
-         * copy is not on the box either), and that failure. A filesystem already on the box has its parents there.
+         * For a filesystem not on the box yet, the result of an ancestor that failed its first replication in this
+         * run (its copy is not on the box either). A filesystem already on the box has its parents there.
          */
-        synchronized Optional<Map.Entry<DatasetName, FilesystemResult>> parentWithoutFirstCopy(
-                FilesystemPlan.Replicate plan) {
+        synchronized Optional<FilesystemResult> parentWithoutFirstCopy(FilesystemPlan.Replicate plan) {
             if (!first(plan)) {
                 return Optional.empty();
             }
-            return withoutFirstCopy.entrySet().stream()
-                    .filter(e -> !e.getKey().equals(plan.filesystem())
-                            && plan.filesystem().isSelfOrDescendantOf(e.getKey()))
-                    .map(e -> Map.entry(e.getKey(), e.getValue()))
+            return withoutFirstCopy.values().stream()
+                    .filter(r -> !r.filesystem().equals(plan.filesystem())
+                            && plan.filesystem().isSelfOrDescendantOf(r.filesystem()))
                     .findFirst();
         }
 

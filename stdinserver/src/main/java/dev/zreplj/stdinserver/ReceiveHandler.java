@@ -220,7 +220,7 @@ final class ReceiveHandler {
         ReceiveRequest request;
         List<ZfsVersion> before;
         StreamHeader received;
-        // The box's records on an incremental's target, to put back should zfs recv clear them (ownRecords).
+        // The box's records on an incremental's target, to put back should zfs recv clear them (restoreOwnRecords).
         Future<Map<String, String>> ownBefore = null;
         CompoundTail tail = null;
         int checked = first.length();
