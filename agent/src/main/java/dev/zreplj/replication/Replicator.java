@@ -94,7 +94,18 @@ public final class Replicator {
         Map<DatasetName, FilesystemResult> results = new ConcurrentHashMap<>();
         List<FilesystemPlan.Replicate> work = new ArrayList<>();
         for (FilesystemPlan plan : plans) {
-            if (plan instanceof FilesystemPlan.Replicate r) {
+            Optional<String> unmarkable = cursor == null || !(plan instanceof FilesystemPlan.Replicate)
+                    ? Optional.empty()
+                    : cursor.unmarkable(plan.filesystem());
+            if (unmarkable.isPresent()) {
+                // Never sent while its name stays: not a first replication that failed, so its children are sent
+                // under a placeholder, as under a filesystem the filter leaves out.
+                log.warn("{}: not sent: {}", plan.filesystem(), unmarkable.get());
+                results.put(
+                        plan.filesystem(),
+                        FilesystemResult.failed(
+                                plan.filesystem(), 0, 0, "not sent: " + unmarkable.get(), -1, Failure.ZFS));
+            } else if (plan instanceof FilesystemPlan.Replicate r) {
                 work.add(r);
             } else {
                 results.put(plan.filesystem(), resultWithoutSteps(plan));
@@ -202,11 +213,6 @@ public final class Replicator {
         long bytes = 0;
         SizeEstimator.Tally estimates = new SizeEstimator.Tally();
         String cursorFailure = null;
-        Optional<String> unmarkable = cursor == null ? Optional.empty() : cursor.unmarkable(plan.filesystem());
-        if (unmarkable.isPresent()) {
-            log.warn("{}: not sent: {}", plan.filesystem(), unmarkable.get());
-            return FilesystemResult.failed(plan.filesystem(), 0, 0, "not sent: " + unmarkable.get(), -1, Failure.ZFS);
-        }
         Step first = null;
         Step last = null;
         for (Step step : plan.steps()) {
