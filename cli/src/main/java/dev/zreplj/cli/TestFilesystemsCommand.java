@@ -74,15 +74,16 @@ final class TestFilesystemsCommand implements Callable<Integer> {
     /** A job's filter, and what zreplj does with what it selects (the verb of a refused name's line). */
     private record Filtered(FilesystemFilter filesystems, String verb) {}
 
+    /** zrepl's line: verdict, name and its error field, empty but for its tab where there is no error. */
     private static String line(Filtered push, DatasetName name) {
-        return (push.filesystems().accepts(name) ? "ACCEPT" : "REJECT") + "\t" + name;
+        return (push.filesystems().accepts(name) ? "ACCEPT" : "REJECT") + "\t" + name + "\t";
     }
 
     private static String line(Filtered push, RefusedName r) {
         return push.filesystems().accepts(r.name())
                 ? "ACCEPT\t" + r.name() + "\tbut zreplj cannot " + push.verb() + " it: " + r.reason()
                         + "; a pass fails on it: " + RefusedName.ADVICE
-                : "REJECT\t" + r.name();
+                : "REJECT\t" + r.name() + "\t";
     }
 
     /**

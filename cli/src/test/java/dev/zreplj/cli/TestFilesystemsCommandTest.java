@@ -34,13 +34,13 @@ class TestFilesystemsCommandTest {
     void printsVerdictsInInputOrder() {
         assertEquals(
                 new CliRun(0, """
-                REJECT\tzroot
-                ACCEPT\trpool/tmp/keep
-                REJECT\trpool/tmp
-                ACCEPT\trpool
-                REJECT\trpool/tmp/keep/below
-                ACCEPT\trpool/home/user
-                REJECT\trpoolx
+                REJECT\tzroot\t
+                ACCEPT\trpool/tmp/keep\t
+                REJECT\trpool/tmp\t
+                ACCEPT\trpool\t
+                REJECT\trpool/tmp/keep/below\t
+                ACCEPT\trpool/home/user\t
+                REJECT\trpoolx\t
                 """, ""),
                 run(
                         "--job",
@@ -99,8 +99,8 @@ class TestFilesystemsCommandTest {
                 new CliRun(0, """
                 ACCEPT\trpool/-old\tbut zreplj cannot replicate it: dataset name component '-old' must not \
                 start with '-'; a pass fails on it: rename it (zfs rename) or exclude it in the filter
-                REJECT\trpool/tmp/-x
-                ACCEPT\trpool
+                REJECT\trpool/tmp/-x\t
+                ACCEPT\trpool\t
                 """, ""),
                 run("--job", "laptop", "--input", "rpool/-old", "--input", "rpool/tmp/-x", "--input", "rpool"));
     }

@@ -39,20 +39,20 @@ class TestFilesystemsLiveTest {
             // Only this test's pool: other pools on the machine are not ours to assert on.
             String ours = run.out()
                     .lines()
-                    .filter(l -> l.endsWith("\t" + pool) || l.contains("\t" + pool + "/"))
+                    .filter(l -> l.contains("\t" + pool + "\t") || l.contains("\t" + pool + "/"))
                     .collect(Collectors.joining("\n", "", "\n"));
             assertEquals(
                     String.join(
                             "\n",
-                            "ACCEPT\t" + pool,
+                            "ACCEPT\t" + pool + "\t",
                             "ACCEPT\t" + pool + "/-old\tbut zreplj cannot replicate it: dataset name component"
                                     + " '-old' must not start with '-'; a pass fails on it: rename it (zfs rename) or"
                                     + " exclude it in the filter",
-                            "ACCEPT\t" + pool + "/home",
-                            "REJECT\t" + pool + "/tmp",
-                            "REJECT\t" + pool + "/tmp/-scratch",
-                            "ACCEPT\t" + pool + "/tmp/keep",
-                            "REJECT\t" + pool + "/tmp/other",
+                            "ACCEPT\t" + pool + "/home" + "\t",
+                            "REJECT\t" + pool + "/tmp" + "\t",
+                            "REJECT\t" + pool + "/tmp/-scratch" + "\t",
+                            "ACCEPT\t" + pool + "/tmp/keep" + "\t",
+                            "REJECT\t" + pool + "/tmp/other" + "\t",
                             ""),
                     ours,
                     "filter:\n" + filter);
