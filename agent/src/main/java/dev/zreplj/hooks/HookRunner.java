@@ -17,7 +17,8 @@ import java.util.function.BooleanSupplier;
 /**
  * Runs one hook command as zrepl does: the executable alone, no arguments and no shell, with the hook's
  * variables added to the agent's environment, stdout and stderr captured together. A run that outlives
- * its timeout is killed with everything it started, so a forgotten child cannot hold the agent.
+ * its timeout is killed with everything it started, so a forgotten child cannot hold the agent; what a run
+ * that ended by itself left running is not the agent's to kill.
  */
 public final class HookRunner {
     /** The tail of the output that is kept: enough for an error message, bounded against a chatty hook. */
@@ -137,11 +138,13 @@ public final class HookRunner {
             p.waitFor();
         }
         reader.join(DRAIN.toMillis());
-        if (reader.isAlive()) {
-            // Something the hook left behind still holds the output open: stop waiting for it (the reader is
-            // a daemon thread and ends with that process), keep what came.
+        if (reader.isAlive() && !ended) {
             kill(p);
         }
+        // A hook that ended by itself may have left something running on its output (a session holding a lock
+        // until the post hook ends it, as zrepl's hooks may): that is the admin's, and runs on. The run stops
+        // waiting for its output here; the reader, a daemon thread, goes on draining it (so a write does not
+        // fail) until it closes or the agent ends.
         String output = tail.text();
         if (!ended) {
             return new Run(-1, "killed after its timeout of " + timeout.toSeconds() + " s", output, since(start));

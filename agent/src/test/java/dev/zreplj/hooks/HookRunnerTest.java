@@ -127,6 +127,27 @@ class HookRunnerTest {
         assertTrue(result.get().ok(), result.get()::toString);
     }
 
+    /**
+     * A pre_snapshot hook that exits 0 and leaves a process of its own running in the background (a session that
+     * holds a database's lock until the post hook ends it), its output still on the hook's: the run is a success
+     * that returns once the output has had its time to drain, and what it left runs on. The agent killed it.
+     */
+    @Test
+    void aSuccessfulRunLeavesWhatItStartedInTheBackgroundRunning() throws Exception {
+        Path late = dir.resolve("late");
+        Path hook = script("hook", "( sleep 4; touch " + late + " ) &\necho locked\nexit 0\n");
+        long start = System.nanoTime();
+        HookRunner.Run run = new HookRunner().run(hook, Map.of(), Duration.ofSeconds(30), () -> false);
+        assertTrue(run.ok(), run::toString);
+        assertEquals("locked\n", run.output());
+        assertTrue(System.nanoTime() - start < 3_900_000_000L, "the run did not wait for its background process");
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!Files.exists(late) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertTrue(Files.exists(late), "the process the hook left in the background ran to its end");
+    }
+
     /** Runs {@code hook} (timeout 30 s) on a thread of its own, its result into {@code result}. */
     private static Thread inBackground(HookRunner runner, Path hook, AtomicReference<HookRunner.Run> result) {
         Thread t = new Thread(() -> {
