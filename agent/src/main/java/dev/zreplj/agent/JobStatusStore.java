@@ -20,6 +20,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -87,7 +88,9 @@ public final class JobStatusStore {
      * prune, an unexpected error); empty when none did, and in files from an older zreplj. {@code lastSuccess}:
      * unix seconds of the last pass that failed nowhere, 0 when none did; null in files from an older zreplj.
      * {@code lastSnapshotRound}: the job's last snapshot a pass took; null when none has (manual snapshotting,
-     * a file from an older zreplj).
+     * a file from an older zreplj). {@code lastRoundInVain}: the job's last snapshot round that took no snapshot at
+     * all (a fatal pre_snapshot hook kept every filesystem out, zfs snapshot failed) since the last that took one;
+     * null when there is none.
      */
     public record JobStatus(
             String job,
@@ -96,7 +99,8 @@ public final class JobStatusStore {
             List<FilesystemStatus> filesystems,
             List<String> stageFailures,
             Long lastSuccess,
-            SnapshotRound lastSnapshotRound) {
+            SnapshotRound lastSnapshotRound,
+            SnapshotRound lastRoundInVain) {
         public JobStatus {
             filesystems = filesystems == null ? List.of() : List.copyOf(filesystems);
             stageFailures = stageFailures == null ? List.of() : List.copyOf(stageFailures);
@@ -108,8 +112,19 @@ public final class JobStatusStore {
                 String error,
                 List<FilesystemStatus> filesystems,
                 List<String> stageFailures,
+                Long lastSuccess,
+                SnapshotRound lastSnapshotRound) {
+            this(job, lastRun, error, filesystems, stageFailures, lastSuccess, lastSnapshotRound, null);
+        }
+
+        public JobStatus(
+                String job,
+                long lastRun,
+                String error,
+                List<FilesystemStatus> filesystems,
+                List<String> stageFailures,
                 Long lastSuccess) {
-            this(job, lastRun, error, filesystems, stageFailures, lastSuccess, null);
+            this(job, lastRun, error, filesystems, stageFailures, lastSuccess, null, null);
         }
 
         public JobStatus(
@@ -118,12 +133,13 @@ public final class JobStatusStore {
                 String error,
                 List<FilesystemStatus> filesystems,
                 List<String> stageFailures) {
-            this(job, lastRun, error, filesystems, stageFailures, null, null);
+            this(job, lastRun, error, filesystems, stageFailures, null, null, null);
         }
 
         /** This status with other stage failures. */
         public JobStatus withStageFailures(List<String> stages) {
-            return new JobStatus(job, lastRun, error, filesystems, stages, lastSuccess, lastSnapshotRound);
+            return new JobStatus(
+                    job, lastRun, error, filesystems, stages, lastSuccess, lastSnapshotRound, lastRoundInVain);
         }
 
         /** The last pass failed at some stage, as a whole, or for one of its filesystems. */
@@ -231,8 +247,13 @@ public final class JobStatusStore {
         // A pass that took none leaves the round before in place: the schedule goes by the job's last snapshot.
         SnapshotRound round = result.snapshotRound()
                 .orElse(last.map(JobStatus::lastSnapshotRound).orElse(null));
+        // A round in vain stands until one takes a snapshot; a pass that ran none leaves it as it was.
+        SnapshotRound inVain = result.snapshotRound().isPresent()
+                ? null
+                : result.roundInVain()
+                        .orElse(last.map(JobStatus::lastRoundInVain).orElse(null));
         write(new JobStatus(
-                result.job(), time, result.error(), filesystems, result.stageFailures(), lastSuccess, round));
+                result.job(), time, result.error(), filesystems, result.stageFailures(), lastSuccess, round, inVain));
     }
 
     /** What earlier passes left here that the next pass of {@code job} goes by; none when the file is unreadable. */
@@ -252,7 +273,7 @@ public final class JobStatusStore {
                 // Not written by a pass (every name it records was listed and checked); nothing to look for.
             }
         }
-        return new JobHistory(names, status.map(JobStatus::lastSnapshotRound));
+        return new JobHistory(names, status.map(JobStatus::lastSnapshotRound), status.map(JobStatus::lastRoundInVain));
     }
 
     /**
@@ -372,16 +393,22 @@ public final class JobStatusStore {
                 return notATime("newestOnBox", fs.newestOnBox());
             }
         }
-        SnapshotRound round = status.lastSnapshotRound();
-        if (round != null) {
-            if (round.name() == null) {
-                return "a lastSnapshotRound without its name";
+        for (Map.Entry<String, SnapshotRound> r : rounds(status).entrySet()) {
+            if (r.getValue().name() == null) {
+                return "a " + r.getKey() + " without its name";
             }
-            if (!isTime(round.started())) {
-                return notATime("lastSnapshotRound.started", round.started());
+            if (!isTime(r.getValue().started())) {
+                return notATime(r.getKey() + ".started", r.getValue().started());
             }
         }
         return null;
+    }
+
+    private static Map<String, SnapshotRound> rounds(JobStatus status) {
+        Map<String, SnapshotRound> rounds = new LinkedHashMap<>();
+        if (status.lastSnapshotRound() != null) rounds.put("lastSnapshotRound", status.lastSnapshotRound());
+        if (status.lastRoundInVain() != null) rounds.put("lastRoundInVain", status.lastRoundInVain());
+        return rounds;
     }
 
     /**

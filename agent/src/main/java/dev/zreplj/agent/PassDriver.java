@@ -113,6 +113,8 @@ public final class PassDriver {
         private Optional<SnapshotRound> taken = Optional.empty();
         /** The snapshot a failed {@code zfs snapshot} was to take; empty when none failed. */
         private Optional<SnapshotRound> failedSnapshot = Optional.empty();
+
+        private Optional<SnapshotRound> roundInVain = Optional.empty();
         /** The filesystems a fatal pre_snapshot hook kept out of {@link #taken}. */
         private List<String> notSnapshotted = List.of();
         /** A failed result for each dataset the filter names that the sender does not have. */
@@ -250,9 +252,10 @@ public final class PassDriver {
             progress.phase("job " + job.name() + ": snapshotting " + selected.size() + " filesystem"
                     + (selected.size() == 1 ? "" : "s") + " if due");
             SnapshotStage.Outcome outcome = new SnapshotStage(job.name(), job.snapshotting(), zfs, clock, sleeper)
-                    .takeIfDue(selected, versions, cursors, history.lastRound(), force);
+                    .takeIfDue(selected, versions, cursors, history.lastRound(), history.lastRoundInVain(), force);
             taken = outcome.taken();
             failedSnapshot = outcome.failed();
+            roundInVain = outcome.inVain();
             notSnapshotted = outcome.left().stream().map(DatasetName::value).toList();
             warnings.addAll(outcome.warnings());
             outcome.failures().forEach(f -> stageFailures.add("snapshot: " + f));
@@ -557,7 +560,8 @@ public final class PassDriver {
                     notSnapshotted,
                     newestOnBox,
                     selectedNames,
-                    taken);
+                    taken,
+                    roundInVain);
         }
     }
 }

@@ -49,7 +49,8 @@ public final class PushPass {
      * of its newest snapshot, which the box now holds: how old the backup's data is; {@code selected} the
      * filesystems the pass's listing selected (empty when it did not get that far), so that a pass that fails
      * as a whole still leaves a new one in the status, as never replicated; {@code snapshotRound} the snapshot
-     * taken with when its round began, for the status file (the next pass's schedule counts from it).
+     * taken with when its round began, for the status file (the next pass's schedule counts from it);
+     * {@code roundInVain} a round the pass ran that took no snapshot at all, which the schedule counts from too.
      */
     public record Result(
             String job,
@@ -62,7 +63,8 @@ public final class PushPass {
             List<String> notSnapshotted,
             Map<String, Long> newestOnBox,
             List<String> selected,
-            Optional<SnapshotRound> snapshotRound) {
+            Optional<SnapshotRound> snapshotRound,
+            Optional<SnapshotRound> roundInVain) {
         public Result {
             filesystems = List.copyOf(filesystems);
             warnings = List.copyOf(warnings);
@@ -70,6 +72,34 @@ public final class PushPass {
             notSnapshotted = List.copyOf(notSnapshotted);
             newestOnBox = Map.copyOf(newestOnBox);
             selected = List.copyOf(selected);
+        }
+
+        /** A result without a round in vain. */
+        public Result(
+                String job,
+                Optional<String> snapshotTaken,
+                List<FilesystemResult> filesystems,
+                String error,
+                List<String> warnings,
+                PruneReport prune,
+                List<String> stageFailures,
+                List<String> notSnapshotted,
+                Map<String, Long> newestOnBox,
+                List<String> selected,
+                Optional<SnapshotRound> snapshotRound) {
+            this(
+                    job,
+                    snapshotTaken,
+                    filesystems,
+                    error,
+                    warnings,
+                    prune,
+                    stageFailures,
+                    notSnapshotted,
+                    newestOnBox,
+                    selected,
+                    snapshotRound,
+                    Optional.empty());
         }
 
         /** A result whose snapshot, if one was taken, left none of its filesystems (all selected) out. */

@@ -39,27 +39,14 @@ public final class SnapPass {
     private final Clock clock;
     private final Sleeper sleeper;
     private final Progress progress;
-    private final Optional<SnapshotRound> lastRound;
+    private final JobHistory history;
 
     /**
      * @param pushJobs the config's push jobs: the snapshots their replication cursors hold are not pruned
-     * @param lastRound the job's last snapshot round as its status file recorded it
+     * @param history what the job's status file recorded: its last snapshot round and last round in vain
      */
-    public SnapPass(
-            SnapJob job,
-            List<PushJob> pushJobs,
-            Zfs zfs,
-            Clock clock,
-            Progress progress,
-            Optional<SnapshotRound> lastRound) {
-        this(
-                job,
-                pushJobs,
-                zfs.withCallLimit(CALL_LIMIT, callLimitText(job)),
-                clock,
-                Sleeper.REAL,
-                progress,
-                lastRound);
+    public SnapPass(SnapJob job, List<PushJob> pushJobs, Zfs zfs, Clock clock, Progress progress, JobHistory history) {
+        this(job, pushJobs, zfs.withCallLimit(CALL_LIMIT, callLimitText(job)), clock, Sleeper.REAL, progress, history);
     }
 
     SnapPass(
@@ -69,14 +56,14 @@ public final class SnapPass {
             Clock clock,
             Sleeper sleeper,
             Progress progress,
-            Optional<SnapshotRound> lastRound) {
+            JobHistory history) {
         this.job = job;
         this.pushJobs = List.copyOf(pushJobs);
         this.zfs = zfs;
         this.clock = clock;
         this.sleeper = sleeper;
         this.progress = progress;
-        this.lastRound = lastRound;
+        this.history = history;
     }
 
     /** How a zfs call cut by {@link #CALL_LIMIT} names the bound. */
@@ -95,6 +82,7 @@ public final class SnapPass {
         List<String> failures = new ArrayList<>();
         List<String> selectedNames = List.of();
         Optional<SnapshotRound> taken = Optional.empty();
+        Optional<SnapshotRound> inVain = Optional.empty();
         List<String> left = List.of();
         try {
             progress.phase("job " + job.name() + ": listing filesystems");
@@ -112,14 +100,29 @@ public final class SnapPass {
             if (listing.selected().isEmpty()) {
                 failures.add("the filesystems filter selects no filesystem (check it with 'zreplj test filesystems"
                         + " --job " + job.name() + "')");
-                return result(taken, failures, warnings, null, left, selectedNames, failures.get(failures.size() - 1));
+                return result(
+                        taken,
+                        inVain,
+                        failures,
+                        warnings,
+                        null,
+                        left,
+                        selectedNames,
+                        failures.get(failures.size() - 1));
             }
             progress.phase(
                     "job " + job.name() + ": snapshotting " + listing.selected().size() + " filesystem"
                             + (listing.selected().size() == 1 ? "" : "s") + " if due");
             SnapshotStage.Outcome outcome = new SnapshotStage(job.name(), job.snapshotting(), zfs, clock, sleeper)
-                    .takeIfDue(listing.selected(), listing.versions(), Map.of(), lastRound, forceSnapshot);
+                    .takeIfDue(
+                            listing.selected(),
+                            listing.versions(),
+                            Map.of(),
+                            history.lastRound(),
+                            history.lastRoundInVain(),
+                            forceSnapshot);
             taken = outcome.taken();
+            inVain = outcome.inVain();
             left = outcome.left().stream().map(DatasetName::value).toList();
             warnings.addAll(outcome.warnings());
             outcome.failures().forEach(f -> failures.add("snapshot: " + f));
@@ -130,16 +133,16 @@ public final class SnapPass {
             PruneReport prune = PruneRun.local(job, pushJobs, zfs, listing, false);
             prune.failureLine(true).ifPresent(line -> failures.add("prune: " + line));
             boolean quiet = !alwaysPrune && taken.isEmpty() && !prune.failed() && prune.destroyedCount() == 0;
-            return result(taken, failures, warnings, quiet ? null : prune, left, selectedNames, null);
+            return result(taken, inVain, failures, warnings, quiet ? null : prune, left, selectedNames, null);
         } catch (ZfsException e) {
             String error = "listing the filesystems failed: " + e.getMessage();
             failures.add(error);
-            return result(taken, failures, warnings, null, left, selectedNames, error);
+            return result(taken, inVain, failures, warnings, null, left, selectedNames, error);
         } catch (RuntimeException e) {
             log.debug("job {}: unexpected error", job.name(), e);
             String error = "unexpected error: " + e;
             failures.add(error);
-            return result(taken, failures, warnings, null, left, selectedNames, error);
+            return result(taken, inVain, failures, warnings, null, left, selectedNames, error);
         } finally {
             failures.forEach(f -> log.warn("job {}: {}", job.name(), f));
         }
@@ -147,6 +150,7 @@ public final class SnapPass {
 
     private PushPass.Result result(
             Optional<SnapshotRound> taken,
+            Optional<SnapshotRound> inVain,
             List<String> failures,
             List<String> warnings,
             PruneReport prune,
@@ -164,6 +168,7 @@ public final class SnapPass {
                 left,
                 Map.of(),
                 selected,
-                taken);
+                taken,
+                inVain);
     }
 }

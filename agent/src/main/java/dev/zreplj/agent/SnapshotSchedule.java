@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.util.Collection;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * Whether a job's snapshot is due, decided from the snapshots themselves (the newest one with the job's
@@ -21,6 +22,22 @@ public final class SnapshotSchedule {
      */
     public static boolean due(
             Snapshotting snapshotting, Collection<Optional<Instant>> newestPerFilesystem, Instant now, ZoneId zone) {
+        return due(snapshotting, newestPerFilesystem, Optional.empty(), now, zone);
+    }
+
+    /**
+     * @param lastRoundInVain when the job's last round began that took no snapshot at all (every filesystem kept
+     *                        out by a fatal pre_snapshot hook, {@code zfs snapshot} failed): the schedule counts
+     *                        from it as from a snapshot, as zrepl's snapshotter waits an interval after a failed
+     *                        round (snapper/periodic.go, its error wait), and not at every check, each running
+     *                        the hooks again
+     */
+    public static boolean due(
+            Snapshotting snapshotting,
+            Collection<Optional<Instant>> newestPerFilesystem,
+            Optional<Instant> lastRoundInVain,
+            Instant now,
+            ZoneId zone) {
         if (snapshotting.type() == Snapshotting.Type.MANUAL || newestPerFilesystem.isEmpty()) {
             return false;
         }
@@ -30,20 +47,21 @@ public final class SnapshotSchedule {
         // stayed behind (a fatal pre_snapshot hook kept it out, its pool was full) or that has none yet gets one
         // at that next tick; were it to decide, every check until then would snapshot all the others. Only when
         // no filesystem has one is a snapshot due at once (zrepl's findSyncPoint).
-        Optional<Instant> lastOrNone =
-                newestPerFilesystem.stream().flatMap(Optional::stream).max(Instant::compareTo);
+        Optional<Instant> lastOrNone = Stream.concat(
+                        newestPerFilesystem.stream().flatMap(Optional::stream), lastRoundInVain.stream())
+                .max(Instant::compareTo);
         if (lastOrNone.isEmpty()) {
             return true;
         }
-        Instant last = lastOrNone.get();
+        return !next(snapshotting, lastOrNone.get(), zone).isAfter(now);
+    }
+
+    /** When the round after one at {@code last} is due (periodic or cron snapshotting). */
+    static Instant next(Snapshotting snapshotting, Instant last, ZoneId zone) {
         if (snapshotting.type() == Snapshotting.Type.PERIODIC) {
-            return !last.plus(snapshotting.interval())
-                    .minus(slack(snapshotting.interval()))
-                    .isAfter(now);
+            return last.plus(snapshotting.interval()).minus(slack(snapshotting.interval()));
         }
-        Instant nextFire =
-                CronSchedule.parse(snapshotting.cron()).next(last.atZone(zone)).toInstant();
-        return !nextFire.isAfter(now);
+        return CronSchedule.parse(snapshotting.cron()).next(last.atZone(zone)).toInstant();
     }
 
     /**

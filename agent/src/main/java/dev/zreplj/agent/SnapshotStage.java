@@ -49,14 +49,16 @@ final class SnapshotStage {
      * {@code warnings}, every failed hook run with its output; {@code failures}, each filesystem whose snapshot a
      * fatal pre_snapshot hook prevented and a failed {@code zfs snapshot} (failures of the pass); {@code left} the
      * filesystems the hooks kept out; {@code failed} the snapshot a failed {@code zfs snapshot} was to take, which
-     * the pools (or, on zfs-fuse, the subtrees) snapshotted before the one that failed do have.
+     * the pools (or, on zfs-fuse, the subtrees) snapshotted before the one that failed do have; {@code tried} the
+     * round the stage ran (empty when none was due).
      */
     record Outcome(
             Optional<SnapshotRound> taken,
             List<String> warnings,
             List<String> failures,
             List<DatasetName> left,
-            Optional<SnapshotRound> failed) {
+            Optional<SnapshotRound> failed,
+            Optional<SnapshotRound> tried) {
         Outcome {
             warnings = List.copyOf(warnings);
             failures = List.copyOf(failures);
@@ -64,10 +66,15 @@ final class SnapshotStage {
         }
 
         Outcome(Optional<SnapshotRound> taken, List<String> warnings, List<String> failures, List<DatasetName> left) {
-            this(taken, warnings, failures, left, Optional.empty());
+            this(taken, warnings, failures, left, Optional.empty(), taken);
         }
 
         static final Outcome NONE = new Outcome(Optional.empty(), List.of(), List.of(), List.of());
+
+        /** The round that ran and took no snapshot anywhere: the schedule's next one counts from its start. */
+        Optional<SnapshotRound> inVain() {
+            return taken.isEmpty() ? tried : Optional.empty();
+        }
 
         /** The name of the snapshot taken. */
         Optional<String> name() {
@@ -78,6 +85,7 @@ final class SnapshotStage {
     /**
      * @param cursors each filesystem's replication cursor, where it has one
      * @param lastRound the job's last snapshot round as its status file recorded it
+     * @param lastInVain the job's last round that took no snapshot, as its status file recorded it
      * @param force take one even if none is due
      */
     Outcome takeIfDue(
@@ -85,6 +93,7 @@ final class SnapshotStage {
             Map<DatasetName, List<ZfsVersion>> versions,
             Map<DatasetName, Optional<ZfsVersion>> cursors,
             Optional<SnapshotRound> lastRound,
+            Optional<SnapshotRound> lastInVain,
             boolean force)
             throws InterruptedException {
         if (snapshotting.type() == Snapshotting.Type.MANUAL) {
@@ -141,8 +150,20 @@ final class SnapshotStage {
                     them);
         }
         Instant now = clock.instant();
-        if (!force && !SnapshotSchedule.due(snapshotting, newest, now, clock.getZone())) {
+        // Not one from the future: the clock went back since, and it would hold the schedule as such a snapshot would.
+        Optional<Instant> inVain = lastInVain.map(SnapshotRound::startedAt).filter(at -> !at.isAfter(future));
+        if (!force && !SnapshotSchedule.due(snapshotting, newest, inVain, now, clock.getZone())) {
             log.info("job {}: no snapshot due", job);
+            if (inVain.isPresent()) {
+                // Until a round takes one, each pass says so: a pass between rounds is no success of the snapshot
+                // stage, and status would flap between the failed round's WARNING and OK.
+                String line = "@" + lastInVain.get().name() + " (the round at " + inVain.get()
+                        + ") was not taken, as that pass reported; the next round is due at "
+                        + SnapshotSchedule.next(snapshotting, inVain.get(), clock.getZone())
+                        + ", an interval after it (as zrepl's), not at every check";
+                return new Outcome(
+                        Optional.empty(), List.of(), List.of(line), List.of(), Optional.empty(), Optional.empty());
+            }
             return Outcome.NONE;
         }
         Instant at = freeInstant(now, selected, versions);
@@ -192,12 +213,19 @@ final class SnapshotStage {
             }
             log.warn("job {}: {}", job, line);
             failures.add(line);
+            SnapshotRound round = new SnapshotRound(name, at);
             return new Outcome(
-                    Optional.empty(), hooked.reports(), failures, left, Optional.of(new SnapshotRound(name, at)));
+                    Optional.empty(), hooked.reports(), failures, left, Optional.of(round), Optional.of(round));
         }
         List<DatasetName> taken = hooked.snapshotted();
         if (taken.isEmpty()) {
-            return new Outcome(Optional.empty(), hooked.reports(), failures, left);
+            return new Outcome(
+                    Optional.empty(),
+                    hooked.reports(),
+                    failures,
+                    left,
+                    Optional.empty(),
+                    Optional.of(new SnapshotRound(name, at)));
         }
         log.info("job {}: took @{} of {} filesystem{}", job, name, taken.size(), taken.size() == 1 ? "" : "s");
         return new Outcome(Optional.of(new SnapshotRound(name, at)), hooked.reports(), failures, left);

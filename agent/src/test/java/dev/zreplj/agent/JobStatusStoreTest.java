@@ -311,6 +311,50 @@ class JobStatusStoreTest {
         assertEquals(JobHistory.NONE, store.history("j"), "a pass goes on without it");
     }
 
+    /**
+     * A round that took no snapshot (a fatal pre_snapshot hook kept every filesystem out) is kept until a round takes
+     * one, through passes that ran none, and read back for the next pass's schedule.
+     */
+    @Test
+    void aRoundInVainIsKeptUntilARoundTakesASnapshot() throws IOException {
+        JobStatusStore store = new JobStatusStore(dir);
+        SnapshotRound inVain = new SnapshotRound("zrepl_20270115_090000_000", 1_800_003_600L);
+        store.record(roundResult(Optional.empty(), Optional.of(inVain)), Instant.ofEpochSecond(1_800_003_610L));
+        store.record(roundResult(Optional.empty(), Optional.empty()), Instant.ofEpochSecond(1_800_003_700L));
+        assertEquals(inVain, store.read("j").orElseThrow().lastRoundInVain());
+        assertEquals(Optional.of(inVain), store.history("j").lastRoundInVain());
+
+        SnapshotRound taken = new SnapshotRound("zrepl_20270115_100000_000", 1_800_007_200L);
+        store.record(roundResult(Optional.of(taken), Optional.empty()), Instant.ofEpochSecond(1_800_007_210L));
+        assertEquals(null, store.read("j").orElseThrow().lastRoundInVain());
+        assertEquals(new JobHistory(java.util.Set.of(DatasetName.of("p/a")), Optional.of(taken)), store.history("j"));
+
+        Files.writeString(
+                store.file("j"),
+                "{\"job\":\"j\",\"lastRun\":1,\"filesystems\":[],\"lastRoundInVain\":{\"started\":5}}");
+        IOException e = assertThrows(IOException.class, () -> store.read("j"));
+        assertEquals(
+                store.file("j") + ": unreadable status file (a lastRoundInVain without its name); the next pass"
+                        + " replaces it",
+                e.getMessage());
+    }
+
+    private static PushPass.Result roundResult(Optional<SnapshotRound> taken, Optional<SnapshotRound> inVain) {
+        return new PushPass.Result(
+                "j",
+                taken.map(SnapshotRound::name),
+                List.of(fs("p/a", taken.isPresent() ? Outcome.REPLICATED : Outcome.FAILED)),
+                null,
+                List.of(),
+                null,
+                inVain.isPresent() ? List.of("snapshot: a pre_snapshot hook with err_is_fatal failed") : List.of(),
+                List.of(),
+                java.util.Map.of(),
+                List.of("p/a"),
+                taken,
+                inVain);
+    }
+
     /** A damaged file failed every later pass's record, freezing status and metrics: the next pass replaces it. */
     @Test
     void aDamagedFileIsReplacedByTheNextPass() throws IOException {

@@ -45,7 +45,8 @@ class SnapshotStageTest {
             throws Exception {
         FakeZfs zfs = new FakeZfs().filesystem(FS.value());
         SnapshotStage stage = new SnapshotStage("j", hourly(), zfs, Clock.fixed(now, ZoneOffset.UTC), d -> {});
-        return stage.takeIfDue(List.of(FS), Map.of(FS, versions), Map.of(FS, cursor), lastRound, false)
+        return stage.takeIfDue(
+                        List.of(FS), Map.of(FS, versions), Map.of(FS, cursor), lastRound, Optional.empty(), false)
                 .name();
     }
 
@@ -71,7 +72,12 @@ class SnapshotStageTest {
         SnapshotStage stage =
                 new SnapshotStage("j", hourly(), zfs, Clock.fixed(T0.plusSeconds(3900), ZoneOffset.UTC), d -> {});
         SnapshotStage.Outcome out = stage.takeIfDue(
-                List.of(FS), Map.of(FS, List.of(OURS)), Map.of(FS, Optional.of(OURS)), Optional.empty(), false);
+                List.of(FS),
+                Map.of(FS, List.of(OURS)),
+                Map.of(FS, Optional.of(OURS)),
+                Optional.empty(),
+                Optional.empty(),
+                false);
         assertEquals(1, out.failures().size(), out::toString);
         assertTrue(
                 out.failures()
@@ -124,6 +130,7 @@ class SnapshotStageTest {
                 Map.of(FS, List.of(OURS), longFs, List.of()),
                 Map.of(FS, Optional.of(OURS), longFs, Optional.empty()),
                 Optional.empty(),
+                Optional.empty(),
                 false);
         assertEquals(Optional.of("zrepl_20260101_110500_000"), out.name(), out::toString);
         assertEquals(
@@ -167,7 +174,12 @@ class SnapshotStageTest {
         FakeZfs zfs = new FakeZfs().filesystem(FS.value());
         SnapshotStage.Outcome out = new SnapshotStage("j", hourly(), zfs, clock, sleeper)
                 .takeIfDue(
-                        List.of(FS), Map.of(FS, List.of(OURS)), Map.of(FS, Optional.of(OURS)), Optional.empty(), true);
+                        List.of(FS),
+                        Map.of(FS, List.of(OURS)),
+                        Map.of(FS, Optional.of(OURS)),
+                        Optional.empty(),
+                        Optional.empty(),
+                        true);
         assertEquals(Optional.of("zrepl_20260101_100001_000"), out.name(), out::toString);
         assertEquals(List.of(Duration.ofMillis(600)), slept);
         assertEquals(List.of(), out.failures());
@@ -183,7 +195,12 @@ class SnapshotStageTest {
         SnapshotStage.Outcome again = new SnapshotStage(
                         "j", hourly(), new FakeZfs().filesystem(FS.value()), clock, early)
                 .takeIfDue(
-                        List.of(FS), Map.of(FS, List.of(OURS)), Map.of(FS, Optional.of(OURS)), Optional.empty(), true);
+                        List.of(FS),
+                        Map.of(FS, List.of(OURS)),
+                        Map.of(FS, Optional.of(OURS)),
+                        Optional.empty(),
+                        Optional.empty(),
+                        true);
         assertEquals(Optional.of("zrepl_20260101_100001_000"), again.name(), again::toString);
         assertEquals(List.of(Duration.ofMillis(600), Duration.ofNanos(1000)), slept);
 
@@ -197,6 +214,7 @@ class SnapshotStageTest {
                         List.of(FS),
                         Map.of(FS, List.of(today)),
                         Map.of(FS, Optional.of(today)),
+                        Optional.empty(),
                         Optional.empty(),
                         true);
         assertEquals(List.of(), slept, "the name would not change within a second");
@@ -226,13 +244,74 @@ class SnapshotStageTest {
         assertEquals(Optional.empty(), takenAfter(List.of(afterHooks), Optional.of(later), nextSlot));
     }
 
+    /**
+     * A round that took no snapshot (zfs snapshot failed here; a fatal pre_snapshot hook on every filesystem alike)
+     * is the schedule's last tick, as zrepl's snapshotter waits an interval after a failed round: the next check a
+     * minute later ran the round, and its hooks, again, and so on every minute (the snapshotting audit).
+     */
+    @Test
+    void aRoundThatTookNoSnapshotIsTheSchedulesLastTick() throws Exception {
+        Instant failedAt = T0.plusSeconds(3600);
+        FakeZfs zfs = new FakeZfs().filesystem(FS.value());
+        zfs.fail("snapshot", "cannot create snapshot 'pool/data@zrepl_20260101_110000_000': out of space");
+        SnapshotStage.Outcome failed = new SnapshotStage(
+                        "j", hourly(), zfs, Clock.fixed(failedAt, ZoneOffset.UTC), d -> {})
+                .takeIfDue(List.of(FS), Map.of(FS, List.of(OURS)), Map.of(), Optional.empty(), Optional.empty(), false);
+        SnapshotRound round = new SnapshotRound("zrepl_20260101_110000_000", failedAt);
+        assertEquals(Optional.of(round), failed.inVain(), failed::toString);
+
+        // A minute later: not due (OURS alone said it was), and the pass says why none is taken; an interval after
+        // the failed round: due.
+        assertEquals(Optional.empty(), takenAfterInVain(Optional.of(round), failedAt.plusSeconds(60)));
+        SnapshotStage.Outcome between = new SnapshotStage(
+                        "j",
+                        hourly(),
+                        new FakeZfs().filesystem(FS.value()),
+                        Clock.fixed(failedAt.plusSeconds(60), ZoneOffset.UTC),
+                        d -> {})
+                .takeIfDue(
+                        List.of(FS), Map.of(FS, List.of(OURS)), Map.of(), Optional.empty(), Optional.of(round), false);
+        assertEquals(
+                List.of("@zrepl_20260101_110000_000 (the round at 2026-01-01T11:00:00Z) was not taken, as that pass"
+                        + " reported; the next round is due at 2026-01-01T11:59:30Z, an interval after it (as zrepl's),"
+                        + " not at every check"),
+                between.failures());
+        assertEquals(
+                Optional.of("zrepl_20260101_120000_000"),
+                takenAfterInVain(Optional.of(round), failedAt.plusSeconds(3600)));
+        // Without the record (a file from an older zreplj): OURS decides, as before.
+        assertEquals(
+                Optional.of("zrepl_20260101_110100_000"), takenAfterInVain(Optional.empty(), failedAt.plusSeconds(60)));
+        // A recorded round from the future (the clock went back since) does not hold the schedule.
+        SnapshotRound ahead = new SnapshotRound("zrepl_20270101_110000_000", failedAt.plusSeconds(365L * 86400));
+        assertEquals(
+                Optional.of("zrepl_20260101_110100_000"),
+                takenAfterInVain(Optional.of(ahead), failedAt.plusSeconds(60)));
+        // A round that took one is no round in vain.
+        SnapshotStage.Outcome ok = new SnapshotStage(
+                        "j",
+                        hourly(),
+                        new FakeZfs().filesystem(FS.value()),
+                        Clock.fixed(failedAt, ZoneOffset.UTC),
+                        d -> {})
+                .takeIfDue(List.of(FS), Map.of(FS, List.of(OURS)), Map.of(), Optional.empty(), Optional.empty(), false);
+        assertEquals(Optional.empty(), ok.inVain(), ok::toString);
+    }
+
+    private static Optional<String> takenAfterInVain(Optional<SnapshotRound> inVain, Instant now) throws Exception {
+        SnapshotStage stage = new SnapshotStage(
+                "j", hourly(), new FakeZfs().filesystem(FS.value()), Clock.fixed(now, ZoneOffset.UTC), d -> {});
+        return stage.takeIfDue(List.of(FS), Map.of(FS, List.of(OURS)), Map.of(), Optional.empty(), inVain, false)
+                .name();
+    }
+
     /** The round's start is the instant its name was made for, which the next pass's schedule counts from. */
     @Test
     void aTakenSnapshotCarriesWhenItsRoundBegan() throws Exception {
         Instant now = Instant.parse("2026-01-01T11:00:07.250Z");
         SnapshotStage.Outcome out = new SnapshotStage(
                         "j", hourly(), new FakeZfs().filesystem(FS.value()), Clock.fixed(now, ZoneOffset.UTC), d -> {})
-                .takeIfDue(List.of(FS), Map.of(FS, List.of(OURS)), Map.of(), Optional.empty(), false);
+                .takeIfDue(List.of(FS), Map.of(FS, List.of(OURS)), Map.of(), Optional.empty(), Optional.empty(), false);
         assertEquals(Optional.of(new SnapshotRound("zrepl_20260101_110007_000", now.getEpochSecond())), out.taken());
     }
 }

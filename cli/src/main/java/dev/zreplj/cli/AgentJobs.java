@@ -94,7 +94,7 @@ final class AgentJobs {
                         zfs,
                         Clock.system(ZoneId.systemDefault()),
                         progress,
-                        history(config, job).lastRound())
+                        history(config, job))
                 .run(force, all);
     }
 

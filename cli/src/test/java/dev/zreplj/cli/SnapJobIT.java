@@ -297,4 +297,57 @@ class SnapJobIT {
         String next = taken(after, pools.snapshotNames(a));
         assertTrue(next.compareTo(round) > 0, next);
     }
+
+    /**
+     * A fatal pre_snapshot hook that fails on every filesystem: the round takes no snapshot, and zrepl waits an
+     * interval before the next round. zreplj ran the round, and the hook, at every pass (under agent run, every
+     * minute), as if none had been tried (the snapshotting audit). A pass between rounds says why none is taken;
+     * the next round, once due, runs the hook again and, now that it succeeds, snapshots.
+     */
+    @Test
+    void aRoundAFatalHookKeptFromEveryFilesystemIsRetriedAnIntervalLaterNotAtEveryPass() throws Exception {
+        Path count = dir.resolve("pre-runs");
+        Path ok = dir.resolve("hook-ok");
+        Path hook = dir.resolve("lock.sh");
+        Files.writeString(
+                hook,
+                "#!/bin/sh\n[ \"$ZREPL_HOOKTYPE\" = pre_snapshot ] || exit 0\necho \"$ZREPL_FS\" >> " + count
+                        + "\n[ -e " + ok + " ] || { echo 'database not reachable'; exit 3; }\n");
+        Files.setPosixFilePermissions(hook, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path config = dir.resolve("fatal.yml");
+        Files.writeString(
+                config,
+                Files.readString(config("zreplj.yml", ""))
+                        .replace(
+                                "interval: 1h}",
+                                "interval: 15s, hooks: [{type: command, path: " + hook + ", err_is_fatal: true}]}"));
+
+        long began = System.currentTimeMillis();
+        Run first = zreplj("--config", config.toString(), "agent", "once", "--job", "snap");
+        assertEquals(1, first.exit(), first::toString);
+        assertEquals(2, Files.readAllLines(count).size(), "the hook ran for a and a/b");
+        assertEquals(
+                List.of(),
+                pools.snapshotNames(a).stream()
+                        .filter(n -> n.startsWith(PREFIX))
+                        .toList());
+
+        Run second = zreplj("--config", config.toString(), "agent", "once", "--job", "snap");
+        assertEquals(1, second.exit(), second::toString);
+        assertEquals(2, Files.readAllLines(count).size(), "the hook did not run again: " + second);
+        assertTrue(
+                second.out().contains("was not taken, as that pass reported; the next round is due at "),
+                second::toString);
+
+        Files.writeString(ok, "");
+        Thread.sleep(Math.max(0, began + 15_000 - System.currentTimeMillis()));
+        Run third = zreplj("--config", config.toString(), "agent", "once", "--job", "snap");
+        assertEquals(0, third.exit(), third::toString);
+        assertEquals(4, Files.readAllLines(count).size(), third::toString);
+        taken(List.of(), pools.snapshotNames(a));
+
+        Run fourth = zreplj("--config", config.toString(), "agent", "once", "--job", "snap");
+        assertEquals(0, fourth.exit(), fourth::toString);
+        assertEquals(4, Files.readAllLines(count).size(), fourth::toString);
+    }
 }
