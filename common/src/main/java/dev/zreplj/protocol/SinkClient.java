@@ -89,7 +89,11 @@ public final class SinkClient implements AutoCloseable {
             writer.writeMagic();
             writer.control(
                     FrameType.HELLO,
-                    new Hello(Wire.PROTOCOL_VERSION, Wire.softwareVersion(), List.of(Wire.DESTROY_FAILED), job));
+                    new Hello(
+                            Wire.PROTOCOL_VERSION,
+                            Wire.softwareVersion(),
+                            List.of(Wire.DESTROY_FAILED, Wire.BUSY_GREETING),
+                            job));
             writer.flush();
         } catch (IOException e) {
             // A server that refuses us may already be gone; what it sent first says why.

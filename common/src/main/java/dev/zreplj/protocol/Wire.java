@@ -64,6 +64,13 @@ public final class Wire {
      */
     public static final String DESTROY_FAILED = "destroy-failed";
     /**
+     * Client capability: it takes ERROR {@code busy} in place of the server's HELLO (a channel over the client's
+     * {@code max_channels}) as "this channel is refused", and goes on over the channels it has. An agent before it
+     * takes a failed handshake for an unreachable box and fails its whole pass: such a client gets the server's
+     * HELLO and then the ERROR, as the reply to its first request, which fails that step only.
+     */
+    public static final String BUSY_GREETING = "busy-greeting";
+    /**
      * Server capability: it answers LIST_DETAILED with sizes, encryption and its own clock. A new request, not
      * new LISTING fields: the JSON codec requires every field, so an agent reading such fields from an older
      * box's LISTING would fail; and a separate request keeps LIST, which every replication pass sends, free of

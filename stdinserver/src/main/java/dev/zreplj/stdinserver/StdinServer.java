@@ -191,10 +191,7 @@ public final class StdinServer {
                 String message = "client '" + clientId + "' already has its maximum of " + limits.maxChannels()
                         + " channels open on the box (serve.zreplj.max_channels of sink job '" + job.name()
                         + "'); close some or raise the cap";
-                // In place of the greeting, so that the client's handshake fails: after a HELLO the client took the
-                // channel for a step, which then failed, where an agent whose concurrency asks for more channels
-                // than this cap goes on over those it has (zrepl's concurrency.steps is a maximum).
-                conversation.refuseGreeting(new ErrorReply(ErrorCodes.BUSY, message, ""));
+                refuseChannel(new ErrorReply(ErrorCodes.BUSY, message, ""), limits);
                 throw new Exit(1, message);
             }
             // A process that will only refuse (a client no sink job serves) waits briefly for the HELLO it answers:
@@ -445,6 +442,37 @@ public final class StdinServer {
                 1,
                 "client '" + clientId + "' is not listed in any sink job's serve.client_identities in "
                         + config.file());
+    }
+
+    /**
+     * A channel over the client's cap: in place of the greeting for an agent that lists {@link Wire#BUSY_GREETING},
+     * so that its handshake fails and it goes on over the channels it has (after a HELLO it took the channel for a
+     * step, which then failed; zrepl's concurrency.steps is a maximum). An older agent takes a failed handshake for an
+     * unreachable box and failed its whole pass, every pass, once the box was upgraded: it gets a HELLO (nothing
+     * offered: it is to be refused) and the ERROR as the reply to its first request, which fails that step, retried.
+     * Read first, the client's HELLO is waited for briefly: channels opened and left silent must not each live (a
+     * JVM) for the whole stream timeout.
+     */
+    private void refuseChannel(ErrorReply busy, ServeLimits limits) throws IOException {
+        idle.expect(
+                "the handshake",
+                REFUSAL_HANDSHAKE.compareTo(limits.streamTimeout()) < 0 ? REFUSAL_HANDSHAKE : limits.streamTimeout());
+        boolean older;
+        try {
+            reader.readMagic();
+            older = reader.expectFrame("HELLO") == FrameType.HELLO
+                    && !reader.hello().capabilities().contains(Wire.BUSY_GREETING);
+        } catch (IOException e) {
+            // Not a HELLO we can read (silent until the bound, malformed, another protocol): refused as for an agent
+            // of this version, which reads the reason where its HELLO was due.
+            older = false;
+        }
+        if (older) {
+            conversation.greet(new Hello(Wire.PROTOCOL_VERSION, Wire.softwareVersion(), List.of()));
+            conversation.reply(busy);
+        } else {
+            conversation.refuseGreeting(busy);
+        }
     }
 
     private Hello handshake(SinkJob job, Zfs zfs) throws IOException {

@@ -450,6 +450,39 @@ class HostileClientSystemTest {
     }
 
     /**
+     * An agent from before the refusal moved into the greeting (it does not list busy-greeting) takes a failed
+     * handshake for an unreachable box: with concurrency above the cap every pass failed as a whole once the box
+     * was upgraded (the mixed-versions audit). It gets a HELLO and the ERROR as the reply to its first request,
+     * which fails that step only, as the box did before.
+     */
+    @Test
+    void anOlderAgentOverItsCapGetsTheBusyAfterAHello() throws Exception {
+        ServeLimits limits = new ServeLimits(Duration.ofHours(1), Duration.ofMinutes(5), 1, 1);
+        PipedServer one = new PipedServer(config(limits), zfs, "laptop");
+        one.client.handshake();
+        PipedServer older = new PipedServer(config(limits), zfs, "laptop");
+        FrameWriter w = new FrameWriter(older.toServer, Wire.MAX_CONTROL_FROM_CLIENT);
+        w.writeMagic();
+        w.control(FrameType.HELLO, new Hello(Wire.PROTOCOL_VERSION, "dev", List.of(Wire.DESTROY_FAILED), "job"));
+        w.empty(FrameType.LIST);
+        w.flush();
+        FrameReader r = new FrameReader(older.fromServer, "server", Wire.MAX_CONTROL_FROM_SERVER);
+        r.readMagic();
+        assertEquals(FrameType.HELLO, r.expectFrame("HELLO"));
+        assertEquals(List.of(), r.hello().capabilities());
+        assertEquals(FrameType.ERROR, r.expectFrame("LISTING"));
+        ErrorReply busy = r.json(ErrorReply.class);
+        assertEquals("busy", busy.code());
+        assertEquals(
+                "client 'laptop' already has its maximum of 1 channels open on the box (serve.zreplj.max_channels"
+                        + " of sink job 'sink'); close some or raise the cap",
+                busy.message());
+        assertEquals(1, older.exitCode());
+        one.client.close();
+        assertEquals(0, one.exitCode(), one.stderr());
+    }
+
+    /**
      * Channels beyond the cap that never send their HELLO each kept a stdinserver (a JVM) alive for the whole
      * stream timeout, so a client opening many silent channels multiplied the box's processes far past its cap.
      */
