@@ -25,6 +25,7 @@ import dev.zreplj.zfs.ZfsException;
 import dev.zreplj.zfs.ZfsVersion;
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -115,6 +116,7 @@ public final class PassDriver {
         private Optional<SnapshotRound> failedSnapshot = Optional.empty();
 
         private Optional<SnapshotRound> roundInVain = Optional.empty();
+        private Optional<Instant> nextRound = Optional.empty();
         /** The filesystems a fatal pre_snapshot hook kept out of {@link #taken}. */
         private List<String> notSnapshotted = List.of();
         /** A failed result for each dataset the filter names that the sender does not have. */
@@ -256,6 +258,7 @@ public final class PassDriver {
             taken = outcome.taken();
             failedSnapshot = outcome.failed();
             roundInVain = outcome.inVain();
+            nextRound = outcome.nextRound();
             notSnapshotted = outcome.left().stream().map(DatasetName::value).toList();
             warnings.addAll(outcome.warnings());
             outcome.failures().forEach(f -> stageFailures.add("snapshot: " + f));
@@ -561,7 +564,8 @@ public final class PassDriver {
                     newestOnBox,
                     selectedNames,
                     taken,
-                    roundInVain);
+                    roundInVain,
+                    nextRound);
         }
     }
 }

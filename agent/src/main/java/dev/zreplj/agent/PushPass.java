@@ -8,6 +8,7 @@ import dev.zreplj.replication.Progress;
 import dev.zreplj.replication.Watchdog;
 import dev.zreplj.zfs.Zfs;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -50,7 +51,9 @@ public final class PushPass {
      * filesystems the pass's listing selected (empty when it did not get that far), so that a pass that fails
      * as a whole still leaves a new one in the status, as never replicated; {@code snapshotRound} the snapshot
      * taken with when its round began, for the status file (the next pass's schedule counts from it);
-     * {@code roundInVain} a round the pass ran that took no snapshot at all, which the schedule counts from too.
+     * {@code roundInVain} a round the pass ran that took no snapshot at all, which the schedule counts from too;
+     * {@code nextRound} when the job's next snapshot round comes (empty for manual snapshotting, or when the pass
+     * did not get as far as the schedule), which {@code agent run} wakes up for.
      */
     public record Result(
             String job,
@@ -64,7 +67,8 @@ public final class PushPass {
             Map<String, Long> newestOnBox,
             List<String> selected,
             Optional<SnapshotRound> snapshotRound,
-            Optional<SnapshotRound> roundInVain) {
+            Optional<SnapshotRound> roundInVain,
+            Optional<Instant> nextRound) {
         public Result {
             filesystems = List.copyOf(filesystems);
             warnings = List.copyOf(warnings);
@@ -74,7 +78,7 @@ public final class PushPass {
             selected = List.copyOf(selected);
         }
 
-        /** A result without a round in vain. */
+        /** A result without a round in vain or a next round. */
         public Result(
                 String job,
                 Optional<String> snapshotTaken,
@@ -99,6 +103,7 @@ public final class PushPass {
                     newestOnBox,
                     selected,
                     snapshotRound,
+                    Optional.empty(),
                     Optional.empty());
         }
 

@@ -15,6 +15,7 @@ import dev.zreplj.zfs.Zfs;
 import dev.zreplj.zfs.ZfsException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -83,6 +84,7 @@ public final class SnapPass {
         List<String> selectedNames = List.of();
         Optional<SnapshotRound> taken = Optional.empty();
         Optional<SnapshotRound> inVain = Optional.empty();
+        Optional<Instant> nextRound = Optional.empty();
         List<String> left = List.of();
         try {
             progress.phase("job " + job.name() + ": listing filesystems");
@@ -103,6 +105,7 @@ public final class SnapPass {
                 return result(
                         taken,
                         inVain,
+                        nextRound,
                         failures,
                         warnings,
                         null,
@@ -123,6 +126,7 @@ public final class SnapPass {
                             forceSnapshot);
             taken = outcome.taken();
             inVain = outcome.inVain();
+            nextRound = outcome.nextRound();
             left = outcome.left().stream().map(DatasetName::value).toList();
             warnings.addAll(outcome.warnings());
             outcome.failures().forEach(f -> failures.add("snapshot: " + f));
@@ -133,16 +137,17 @@ public final class SnapPass {
             PruneReport prune = PruneRun.local(job, pushJobs, zfs, listing, false);
             prune.failureLine(true).ifPresent(line -> failures.add("prune: " + line));
             boolean quiet = !alwaysPrune && taken.isEmpty() && !prune.failed() && prune.destroyedCount() == 0;
-            return result(taken, inVain, failures, warnings, quiet ? null : prune, left, selectedNames, null);
+            return result(
+                    taken, inVain, nextRound, failures, warnings, quiet ? null : prune, left, selectedNames, null);
         } catch (ZfsException e) {
             String error = "listing the filesystems failed: " + e.getMessage();
             failures.add(error);
-            return result(taken, inVain, failures, warnings, null, left, selectedNames, error);
+            return result(taken, inVain, nextRound, failures, warnings, null, left, selectedNames, error);
         } catch (RuntimeException e) {
             log.debug("job {}: unexpected error", job.name(), e);
             String error = "unexpected error: " + e;
             failures.add(error);
-            return result(taken, inVain, failures, warnings, null, left, selectedNames, error);
+            return result(taken, inVain, nextRound, failures, warnings, null, left, selectedNames, error);
         } finally {
             failures.forEach(f -> log.warn("job {}: {}", job.name(), f));
         }
@@ -151,6 +156,7 @@ public final class SnapPass {
     private PushPass.Result result(
             Optional<SnapshotRound> taken,
             Optional<SnapshotRound> inVain,
+            Optional<Instant> nextRound,
             List<String> failures,
             List<String> warnings,
             PruneReport prune,
@@ -169,6 +175,7 @@ public final class SnapPass {
                 Map.of(),
                 selected,
                 taken,
-                inVain);
+                inVain,
+                nextRound);
     }
 }

@@ -56,6 +56,18 @@ public final class SnapshotSchedule {
         return !next(snapshotting, lastOrNone.get(), zone).isAfter(now);
     }
 
+    /**
+     * When the round after one at {@code last} comes, exactly: an interval after it, or the cron time after it. What
+     * {@code agent run} waits for, as zrepl's snapshotter sleeps until then; {@link #next} is that less the slack a
+     * timer's run needs.
+     */
+    static Instant nextRound(Snapshotting snapshotting, Instant last, ZoneId zone) {
+        if (snapshotting.type() == Snapshotting.Type.PERIODIC) {
+            return last.plus(snapshotting.interval());
+        }
+        return CronSchedule.parse(snapshotting.cron()).next(last.atZone(zone)).toInstant();
+    }
+
     /** When the round after one at {@code last} is due (periodic or cron snapshotting). */
     static Instant next(Snapshotting snapshotting, Instant last, ZoneId zone) {
         if (snapshotting.type() == Snapshotting.Type.PERIODIC) {

@@ -50,7 +50,8 @@ final class SnapshotStage {
      * fatal pre_snapshot hook prevented and a failed {@code zfs snapshot} (failures of the pass); {@code left} the
      * filesystems the hooks kept out; {@code failed} the snapshot a failed {@code zfs snapshot} was to take, which
      * the pools (or, on zfs-fuse, the subtrees) snapshotted before the one that failed do have; {@code tried} the
-     * round the stage ran (empty when none was due).
+     * round the stage ran (empty when none was due); {@code nextRound} when the next round comes (empty for manual
+     * snapshotting), which {@code agent run} wakes up for.
      */
     record Outcome(
             Optional<SnapshotRound> taken,
@@ -58,7 +59,8 @@ final class SnapshotStage {
             List<String> failures,
             List<DatasetName> left,
             Optional<SnapshotRound> failed,
-            Optional<SnapshotRound> tried) {
+            Optional<SnapshotRound> tried,
+            Optional<Instant> nextRound) {
         Outcome {
             warnings = List.copyOf(warnings);
             failures = List.copyOf(failures);
@@ -66,7 +68,15 @@ final class SnapshotStage {
         }
 
         Outcome(Optional<SnapshotRound> taken, List<String> warnings, List<String> failures, List<DatasetName> left) {
-            this(taken, warnings, failures, left, Optional.empty(), taken);
+            this(taken, warnings, failures, left, Optional.empty(), taken, Optional.empty());
+        }
+
+        /** This outcome with the next round's time: an interval (or the cron time) after {@code last}. */
+        Outcome nextAfter(Snapshotting snapshotting, Optional<Instant> last, java.time.ZoneId zone) {
+            Optional<Instant> next = snapshotting.type() == Snapshotting.Type.MANUAL
+                    ? Optional.empty()
+                    : last.map(at -> SnapshotSchedule.nextRound(snapshotting, at, zone));
+            return new Outcome(taken, warnings, failures, left, failed, tried, next);
         }
 
         static final Outcome NONE = new Outcome(Optional.empty(), List.of(), List.of(), List.of());
@@ -162,9 +172,16 @@ final class SnapshotStage {
                         + SnapshotSchedule.next(snapshotting, inVain.get(), clock.getZone())
                         + ", an interval after it (as zrepl's), not at every check";
                 return new Outcome(
-                        Optional.empty(), List.of(), List.of(line), List.of(), Optional.empty(), Optional.empty());
+                                Optional.empty(),
+                                List.of(),
+                                List.of(line),
+                                List.of(),
+                                Optional.empty(),
+                                Optional.empty(),
+                                Optional.empty())
+                        .nextAfter(snapshotting, last(newest, inVain), clock.getZone());
             }
-            return Outcome.NONE;
+            return Outcome.NONE.nextAfter(snapshotting, last(newest, inVain), clock.getZone());
         }
         Instant at = freeInstant(now, selected, versions);
         String name = snapshotting.naming().name(at);
@@ -215,20 +232,36 @@ final class SnapshotStage {
             failures.add(line);
             SnapshotRound round = new SnapshotRound(name, at);
             return new Outcome(
-                    Optional.empty(), hooked.reports(), failures, left, Optional.of(round), Optional.of(round));
+                            Optional.empty(),
+                            hooked.reports(),
+                            failures,
+                            left,
+                            Optional.of(round),
+                            Optional.of(round),
+                            Optional.empty())
+                    .nextAfter(snapshotting, Optional.of(at), clock.getZone());
         }
         List<DatasetName> taken = hooked.snapshotted();
         if (taken.isEmpty()) {
             return new Outcome(
-                    Optional.empty(),
-                    hooked.reports(),
-                    failures,
-                    left,
-                    Optional.empty(),
-                    Optional.of(new SnapshotRound(name, at)));
+                            Optional.empty(),
+                            hooked.reports(),
+                            failures,
+                            left,
+                            Optional.empty(),
+                            Optional.of(new SnapshotRound(name, at)),
+                            Optional.empty())
+                    .nextAfter(snapshotting, Optional.of(at), clock.getZone());
         }
         log.info("job {}: took @{} of {} filesystem{}", job, name, taken.size(), taken.size() == 1 ? "" : "s");
-        return new Outcome(Optional.of(new SnapshotRound(name, at)), hooked.reports(), failures, left);
+        return new Outcome(Optional.of(new SnapshotRound(name, at)), hooked.reports(), failures, left)
+                .nextAfter(snapshotting, Optional.of(at), clock.getZone());
+    }
+
+    /** The job's last round: its newest snapshot's (or cursor's), or the last round in vain, whichever is later. */
+    private static Optional<Instant> last(List<Optional<Instant>> newest, Optional<Instant> inVain) {
+        return Stream.concat(newest.stream().flatMap(Optional::stream), inVain.stream())
+                .max(Instant::compareTo);
     }
 
     /**

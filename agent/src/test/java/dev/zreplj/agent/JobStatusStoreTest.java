@@ -352,7 +352,8 @@ class JobStatusStoreTest {
                 java.util.Map.of(),
                 List.of("p/a"),
                 taken,
-                inVain);
+                inVain,
+                Optional.empty());
     }
 
     /** A damaged file failed every later pass's record, freezing status and metrics: the next pass replaces it. */

@@ -298,6 +298,32 @@ class SnapshotStageTest {
         assertEquals(Optional.empty(), ok.inVain(), ok::toString);
     }
 
+    /** When the next round comes, for agent run to wake up then: an interval after the last, or the next cron time. */
+    @Test
+    void theOutcomeSaysWhenTheNextRoundComes() throws Exception {
+        Instant now = T0.plusSeconds(1800);
+        SnapshotStage hourly = new SnapshotStage(
+                "j", hourly(), new FakeZfs().filesystem(FS.value()), Clock.fixed(now, ZoneOffset.UTC), d -> {});
+        SnapshotStage.Outcome notDue = hourly.takeIfDue(
+                List.of(FS), Map.of(FS, List.of(OURS)), Map.of(), Optional.empty(), Optional.empty(), false);
+        assertEquals(Optional.of(T0.plusSeconds(3600)), notDue.nextRound(), notDue::toString);
+        SnapshotStage.Outcome taken = hourly.takeIfDue(
+                List.of(FS), Map.of(FS, List.of(OURS)), Map.of(), Optional.empty(), Optional.empty(), true);
+        assertEquals(Optional.of(now.plusSeconds(3600)), taken.nextRound(), taken::toString);
+
+        Snapshotting cron = new Snapshotting(
+                Snapshotting.Type.CRON, "zrepl_", null, "0 */15 * * * *", "dense", "UTC", 500, List.of());
+        SnapshotStage quarterly = new SnapshotStage(
+                "j",
+                cron,
+                new FakeZfs().filesystem(FS.value()),
+                Clock.fixed(T0.plusSeconds(60), ZoneOffset.UTC),
+                d -> {});
+        SnapshotStage.Outcome waiting = quarterly.takeIfDue(
+                List.of(FS), Map.of(FS, List.of(OURS)), Map.of(), Optional.empty(), Optional.empty(), false);
+        assertEquals(Optional.of(T0.plusSeconds(900)), waiting.nextRound(), waiting::toString);
+    }
+
     private static Optional<String> takenAfterInVain(Optional<SnapshotRound> inVain, Instant now) throws Exception {
         SnapshotStage stage = new SnapshotStage(
                 "j", hourly(), new FakeZfs().filesystem(FS.value()), Clock.fixed(now, ZoneOffset.UTC), d -> {});

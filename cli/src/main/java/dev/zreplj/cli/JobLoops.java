@@ -6,6 +6,7 @@ import dev.zreplj.config.Job;
 import dev.zreplj.config.Snapshotting;
 import dev.zreplj.replication.Progress;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionService;
@@ -23,8 +24,8 @@ import org.slf4j.LoggerFactory;
 /**
  * agent run's schedule: each job checks on a thread of its own, as zrepl runs its jobs, so that one job's
  * long first send or stalled step does not hold back another's snapshots and checks. A job checks every
- * minute (or every interval, if shorter), counted from the start of its last check; a check that ran longer
- * is followed at once by the next. A job whose last pass failed is retried at the next check, and after that
+ * minute (or every interval, if shorter), counted from the start of its last check, and at the time its next
+ * snapshot round comes when that is sooner; a check that ran longer is followed at once by the next. A job whose last pass failed is retried at the next check, and after that
  * with the wait doubled each time up to {@link #MAX_RETRY_WAIT} (zrepl retries at its next snapshot): a laptop
  * off its network for a day otherwise connected and logged its failure every minute. A check that takes a
  * snapshot meanwhile tries at once, as zrepl replicates after each snapshot, and so does the first check after
@@ -55,6 +56,9 @@ final class JobLoops {
 
     private final AtomicInteger running = new AtomicInteger();
     private final LongSupplier wallMillis;
+
+    /** How long after its time a round's check starts: past it by the wall clock, whatever the two clocks' grain. */
+    static final Duration ROUND_MARGIN = Duration.ofMillis(50);
 
     /** Wall-clock time that passed beyond the monotonic clock's: the machine was suspended meanwhile. */
     static final Duration WOKE = Duration.ofMinutes(1);
@@ -109,6 +113,12 @@ final class JobLoops {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /** Nanoseconds from now, by the wall clock, to {@code at} (negative when it has passed); saturated, not wrapped. */
+    private long untilNanos(Instant at) {
+        long millis = at.toEpochMilli() - wallMillis.getAsLong();
+        return millis > Long.MAX_VALUE / 1_000_000 ? Long.MAX_VALUE : millis * 1_000_000;
     }
 
     /** How long after the start of the {@code failures}th failed pass in a row the next retry is due. */
@@ -211,6 +221,16 @@ final class JobLoops {
             }
             next += tick;
             long wait = next - System.nanoTime();
+            // The job's next snapshot round is waited for, as zrepl's snapshotter sleeps until it: on the checks alone
+            // a 70 s interval came every 120 s, a 5m30s one every 5 minutes, a cron time up to a minute late.
+            Optional<Instant> round = result.nextRound();
+            if (round.isPresent()) {
+                long untilRound = untilNanos(round.get()) + ROUND_MARGIN.toNanos();
+                if (untilRound > 0 && untilRound < wait) {
+                    next = System.nanoTime() + untilRound;
+                    wait = untilRound;
+                }
+            }
             if (wait <= 0) {
                 next = System.nanoTime();
             } else {

@@ -28,6 +28,10 @@ class JobLoopsTest {
     Path dir;
 
     private List<PushJob> jobs(String... names) throws Exception {
+        return jobsEvery("1s", names);
+    }
+
+    private List<PushJob> jobsEvery(String interval, String... names) throws Exception {
         StringBuilder yaml = new StringBuilder("jobs:\n");
         for (String name : names) {
             yaml.append("""
@@ -42,14 +46,14 @@ class JobLoopsTest {
                         snapshotting:
                           type: periodic
                           prefix: zrepl_
-                          interval: 1s
+                          interval: %s
                         pruning:
                           keep_sender:
                             - type: not_replicated
                           keep_receiver:
                             - type: last_n
                               count: 24
-                    """.formatted(name, name));
+                    """.formatted(name, name, interval));
         }
         Path file = dir.resolve("zreplj.yml");
         Files.writeString(file, yaml.toString());
@@ -337,6 +341,61 @@ class JobLoopsTest {
                         PushPass.Connect.AFTER_SNAPSHOT,
                         PushPass.Connect.WHEN_UNREPLICATED),
                 checks);
+    }
+
+    /**
+     * A check wakes for the job's next snapshot round when it comes before the next minute's check, as zrepl's
+     * snapshotter sleeps until it: on the minute alone a 70 s interval came every 120 s and a cron time up to a
+     * minute late (the snapshotting audit). Here an hourly job (checks a minute apart) whose pass says the next round
+     * is 1.5 s away.
+     */
+    @Test
+    @Timeout(30)
+    void aCheckWakesForTheNextRoundBeforeTheNextMinute() throws Exception {
+        List<Long> at = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CountDownLatch done = new CountDownLatch(1);
+        JobLoops loops = new JobLoops(
+                (job, connect, progress) -> {
+                    at.add(System.nanoTime());
+                    if (at.size() == 2) {
+                        done.countDown();
+                    }
+                    return new PushPass.Result(
+                            job.name(),
+                            Optional.empty(),
+                            List.of(),
+                            null,
+                            List.of(),
+                            null,
+                            List.of(),
+                            List.of(),
+                            java.util.Map.of(),
+                            List.of(),
+                            Optional.empty(),
+                            Optional.empty(),
+                            Optional.of(java.time.Instant.now().plusMillis(1500)));
+                },
+                (result, took) -> {},
+                Progress::quiet,
+                () -> {});
+        List<PushJob> hourly = jobsEvery("1h", "laptop");
+        assertEquals(JobLoops.MAX_TICK, JobLoops.tick(hourly.get(0)));
+        Thread agent = new Thread(() -> {
+            try {
+                loops.run(hourly);
+            } catch (Exception e) {
+                // interrupted at the end
+            }
+        });
+        agent.start();
+        try {
+            assertTrue(done.await(10, TimeUnit.SECONDS), "a second check within 10 s: " + at.size());
+        } finally {
+            agent.interrupt();
+            agent.join(10_000);
+        }
+        long apart = at.get(1) - at.get(0);
+        assertTrue(apart >= 1_400_000_000L && apart < 5_000_000_000L, "checks " + apart / 1_000_000 + " ms apart");
     }
 
     /** Runs job laptop's loop until {@code done}, then interrupts it. */
