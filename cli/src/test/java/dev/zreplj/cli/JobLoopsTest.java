@@ -380,20 +380,7 @@ class JobLoopsTest {
                 () -> {});
         List<PushJob> hourly = jobsEvery("1h", "laptop");
         assertEquals(JobLoops.MAX_TICK, JobLoops.tick(hourly.get(0)));
-        Thread agent = new Thread(() -> {
-            try {
-                loops.run(hourly);
-            } catch (Exception e) {
-                // interrupted at the end
-            }
-        });
-        agent.start();
-        try {
-            assertTrue(done.await(10, TimeUnit.SECONDS), "a second check within 10 s: " + at.size());
-        } finally {
-            agent.interrupt();
-            agent.join(10_000);
-        }
+        runUntil(loops, hourly, done, 10, at);
         long apart = at.get(1) - at.get(0);
         assertTrue(apart >= 1_400_000_000L && apart < 5_000_000_000L, "checks " + apart / 1_000_000 + " ms apart");
     }
@@ -401,10 +388,15 @@ class JobLoopsTest {
     /** Runs job laptop's loop until {@code done}, then interrupts it. */
     private void runUntil(JobLoops loops, CountDownLatch done, int seconds, List<PushPass.Connect> checks)
             throws Exception {
-        List<PushJob> laptop = jobs("laptop");
+        runUntil(loops, jobs("laptop"), done, seconds, checks);
+    }
+
+    /** Runs {@code jobs}' loops until {@code done}, then interrupts them; {@code checks} for the failure message. */
+    private static void runUntil(JobLoops loops, List<PushJob> jobs, CountDownLatch done, int seconds, List<?> checks)
+            throws Exception {
         Thread agent = new Thread(() -> {
             try {
-                loops.run(laptop);
+                loops.run(jobs);
             } catch (Exception e) {
                 // interrupted at the end
             }
