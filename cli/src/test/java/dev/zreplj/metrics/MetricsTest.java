@@ -363,10 +363,11 @@ class MetricsTest {
     void anOlderStatusFileWithoutTheLastSuccessFallsBackToTheCountersFile() throws Exception {
         record(pass(1000, null, 1), T0, Duration.ofMillis(1500));
         Path status = new JobStatusStore(state).file("laptop");
-        // the job's own fields are the file's last (an older file has neither); the filesystems' lastSuccess stay
+        // the job's own fields are the file's last (an older file has none of them); the filesystems' lastSuccess stay
         String older = Files.readString(status)
                 .replaceFirst(
-                        ",\\s*\"lastSuccess\"\\s*:\\s*\\d+\\s*,\\s*\"lastSnapshotRound\"\\s*:\\s*null\\s*}\\s*$",
+                        ",\\s*\"lastSuccess\"\\s*:\\s*\\d+\\s*,\\s*\"lastSnapshotRound\"\\s*:\\s*null\\s*,"
+                                + "\\s*\"lastRoundInVain\"\\s*:\\s*null\\s*}\\s*$",
                         "\n}\n");
         assertNotEquals(Files.readString(status), older, "the job's lastSuccess was found and removed");
         Files.writeString(status, older);
