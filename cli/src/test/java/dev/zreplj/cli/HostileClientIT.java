@@ -153,19 +153,34 @@ class HostileClientIT {
             // Read the refusal without sending a request first: the server exits right after it.
             FrameWriter w = new FrameWriter(third.getOutputStream(), Wire.MAX_CONTROL_FROM_CLIENT);
             w.writeMagic();
-            w.control(FrameType.HELLO, new Hello(Wire.PROTOCOL_VERSION, "hostile", List.of()));
+            w.control(FrameType.HELLO, new Hello(Wire.PROTOCOL_VERSION, "hostile", List.of(Wire.BUSY_GREETING)));
             w.flush();
             FrameReader r = new FrameReader(third.getInputStream(), "server", Wire.MAX_CONTROL_FROM_SERVER);
             r.readMagic();
             assertEquals(FrameType.ERROR, r.next(), "in place of the box's HELLO");
             ErrorReply busy = r.json(ErrorReply.class);
             assertEquals("busy", busy.code());
-            assertEquals(
-                    "client 'laptop' already has its maximum of 2 channels open on the box"
-                            + " (serve.zreplj.max_channels of sink job 'backups'); close some or raise the cap",
-                    busy.message());
+            String cap = "client 'laptop' already has its maximum of 2 channels open on the box"
+                    + " (serve.zreplj.max_channels of sink job 'backups'); close some or raise the cap";
+            assertEquals(cap, busy.message());
             assertTrue(third.waitFor(60, TimeUnit.SECONDS));
             assertEquals(1, third.exitValue());
+            // A client that does not list busy-greeting (an agent from before it) is refused as well, after a HELLO
+            // that offers nothing: the ERROR comes as the reply to its first request.
+            Process older = ssh(e);
+            FrameWriter ow = new FrameWriter(older.getOutputStream(), Wire.MAX_CONTROL_FROM_CLIENT);
+            ow.writeMagic();
+            ow.control(FrameType.HELLO, new Hello(Wire.PROTOCOL_VERSION, "older", List.of(Wire.DESTROY_FAILED)));
+            ow.empty(FrameType.LIST);
+            ow.flush();
+            FrameReader or = new FrameReader(older.getInputStream(), "server", Wire.MAX_CONTROL_FROM_SERVER);
+            or.readMagic();
+            assertEquals(FrameType.HELLO, or.next());
+            assertEquals(List.of(), or.hello().capabilities());
+            assertEquals(FrameType.ERROR, or.next(), "the reply to its LIST");
+            assertEquals(new ErrorReply("busy", cap, ""), or.json(ErrorReply.class));
+            assertTrue(older.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(1, older.exitValue());
 
             clients.get(0).close();
             assertTrue(open.get(0).waitFor(60, TimeUnit.SECONDS));
