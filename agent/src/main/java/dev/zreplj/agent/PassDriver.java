@@ -114,8 +114,9 @@ public final class PassDriver {
         private Optional<SnapshotRound> taken = Optional.empty();
         /** The snapshot a failed {@code zfs snapshot} was to take; empty when none failed. */
         private Optional<SnapshotRound> failedSnapshot = Optional.empty();
-
+        /** The round this pass ran that took no snapshot anywhere; empty when it took one or ran none. */
         private Optional<SnapshotRound> roundInVain = Optional.empty();
+        /** When the job's next round comes; empty before the snapshot stage and for manual snapshotting. */
         private Optional<Instant> nextRound = Optional.empty();
         /** The filesystems a fatal pre_snapshot hook kept out of {@link #taken}. */
         private List<String> notSnapshotted = List.of();

@@ -70,10 +70,8 @@ public final class SnapshotSchedule {
 
     /** When the round after one at {@code last} is due (periodic or cron snapshotting). */
     static Instant next(Snapshotting snapshotting, Instant last, ZoneId zone) {
-        if (snapshotting.type() == Snapshotting.Type.PERIODIC) {
-            return last.plus(snapshotting.interval()).minus(slack(snapshotting.interval()));
-        }
-        return CronSchedule.parse(snapshotting.cron()).next(last.atZone(zone)).toInstant();
+        Instant round = nextRound(snapshotting, last, zone);
+        return snapshotting.type() == Snapshotting.Type.PERIODIC ? round.minus(slack(snapshotting.interval())) : round;
     }
 
     /**

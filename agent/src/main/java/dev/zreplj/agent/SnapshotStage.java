@@ -10,6 +10,7 @@ import dev.zreplj.zfs.ZfsVersion;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -72,7 +73,7 @@ final class SnapshotStage {
         }
 
         /** This outcome with the next round's time: an interval (or the cron time) after {@code last}. */
-        Outcome nextAfter(Snapshotting snapshotting, Optional<Instant> last, java.time.ZoneId zone) {
+        Outcome nextAfter(Snapshotting snapshotting, Optional<Instant> last, ZoneId zone) {
             Optional<Instant> next = snapshotting.type() == Snapshotting.Type.MANUAL
                     ? Optional.empty()
                     : last.map(at -> SnapshotSchedule.nextRound(snapshotting, at, zone));
@@ -169,8 +170,11 @@ final class SnapshotStage {
                 // stage, and status would flap between the failed round's WARNING and OK.
                 String line = "@" + lastInVain.get().name() + " (the round at " + inVain.get()
                         + ") was not taken, as that pass reported; the next round is due at "
-                        + SnapshotSchedule.next(snapshotting, inVain.get(), clock.getZone())
-                        + ", an interval after it (as zrepl's), not at every check";
+                        + SnapshotSchedule.next(snapshotting, inVain.get(), clock.getZone()) + ", "
+                        + (snapshotting.type() == Snapshotting.Type.PERIODIC
+                                ? "an interval after it"
+                                : "the cron time after it")
+                        + " (as zrepl's), not at every check";
                 return new Outcome(
                                 Optional.empty(),
                                 List.of(),

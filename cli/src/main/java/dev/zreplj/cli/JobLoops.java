@@ -25,11 +25,11 @@ import org.slf4j.LoggerFactory;
  * agent run's schedule: each job checks on a thread of its own, as zrepl runs its jobs, so that one job's
  * long first send or stalled step does not hold back another's snapshots and checks. A job checks every
  * minute (or every interval, if shorter), counted from the start of its last check, and at the time its next
- * snapshot round comes when that is sooner; a check that ran longer is followed at once by the next. A job whose last pass failed is retried at the next check, and after that
- * with the wait doubled each time up to {@link #MAX_RETRY_WAIT} (zrepl retries at its next snapshot): a laptop
- * off its network for a day otherwise connected and logged its failure every minute. A check that takes a
- * snapshot meanwhile tries at once, as zrepl replicates after each snapshot, and so does the first check after
- * the machine woke from a suspend.
+ * snapshot round comes when that is sooner; a check that ran longer is followed at once by the next. A job whose
+ * last pass failed is retried at the next check, and after that with the wait doubled each time up to
+ * {@link #MAX_RETRY_WAIT} (zrepl retries at its next snapshot): a laptop off its network for a day otherwise
+ * connected and logged its failure every minute. A check that takes a snapshot meanwhile tries at once, as zrepl
+ * replicates after each snapshot, and so does the first check after the machine woke from a suspend.
  */
 final class JobLoops {
     private static final Logger log = LoggerFactory.getLogger(JobLoops.class);
